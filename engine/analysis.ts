@@ -1,0 +1,815 @@
+// One Analysis per version of a document: the syntax tree, the graph, every bound name with
+// its value, the diagnostics, the gradient sites, the checks and asserts. The CLI, the
+// language server and the tests all read it; none of them recomputes anything.
+
+import type * as AST from './syntax/ast';
+import { parse } from './syntax/parser';
+import { LineIndex } from './syntax/lineIndex';
+import { Graph, type Node } from './graph';
+import {
+  Builder, BuildError, type CallArg, ERROR, NONE, Poisoned, type UserFunction, type Value, parseDType, tensorValue,
+} from './builder';
+import { Evaluator, DEFAULT_BUDGET, type Budget } from './evaluate';
+import { type Tensor, isFloat } from './tensor';
+import { showShape } from './types';
+import { allOpNames, lookupOp } from './ops/registry';
+import { type GradientSite, differentiate } from './ops/differentiation';
+import { buildGradients } from './autodiff';
+import { didYouMean } from './suggest';
+import { runCheck, type CheckResult, type CheckRequest } from './check';
+import { formatTensor } from './format/numpy';
+import './ops';
+
+export type Severity = 'error' | 'warning' | 'information';
+
+export interface Related {
+  span: AST.Span;
+  message: string;
+}
+
+export interface Diagnostic {
+  span: AST.Span;
+  severity: Severity;
+  code: string;
+  message: string;
+  related?: Related[];
+}
+
+export type BindingKind = 'placeholder' | 'variable' | 'gradient' | 'function' | 'tensor' | 'list' | 'other';
+
+export interface Binding {
+  name: string;
+  /** The span of the name where it is bound. */
+  span: AST.Span;
+  stmt: AST.Stmt;
+  value: Value;
+  kind: BindingKind;
+  /** True for names bound by destructuring (not reported in `--json` values). */
+  destructured: boolean;
+  /** For names bound to a `gradients`/`gradient` result. */
+  gradient?: GradientSite;
+}
+
+export interface AssertResult {
+  stmt: AST.AssertStmt;
+  passed: boolean;
+  message: string;
+  expectFail: boolean;
+}
+
+export interface AnalysisOptions {
+  maxElements?: number;
+  maxTotalElements?: number;
+  evaluationTimeoutMs?: number;
+  maxDepth?: number;
+  /** Defaults for `check` statements. */
+  check?: { eps?: number; atol?: number; rtol?: number };
+}
+
+export interface Analysis {
+  readonly text: string;
+  readonly program: AST.Program;
+  readonly lines: LineIndex;
+  readonly graph: Graph;
+  /** Top-level bindings in source order. */
+  readonly bindings: readonly Binding[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly checks: readonly CheckResult[];
+  readonly asserts: readonly AssertResult[];
+  readonly gradientSites: readonly GradientSite[];
+  /** Placeholders and their feeds. */
+  readonly feeds: ReadonlyMap<Node, Tensor>;
+  /** Every use of a name: its span and the binding it resolves to (definition, references, rename). */
+  readonly references: readonly { span: AST.Span; binding: Binding }[];
+  valueOf(node: Node): Tensor | undefined;
+  lookup(name: string): Binding | undefined;
+}
+
+const BINARY_OPS: Record<AST.BinaryOp, string> = {
+  '+': 'add',
+  '-': 'subtract',
+  '*': 'multiply',
+  '/': 'divide',
+  '//': 'floordiv',
+  '%': 'mod',
+  '@': 'matmul',
+  '**': 'pow',
+  '<': 'less',
+  '<=': 'less_equal',
+  '>': 'greater',
+  '>=': 'greater_equal',
+  '==': 'equal',
+  '!=': 'not_equal',
+  and: 'logical_and',
+  or: 'logical_or',
+};
+
+const EXPECT_FAIL = /\bexpect[-_ ]?fail/i;
+
+class Analyzer {
+  readonly graph = new Graph();
+  readonly diagnostics: Diagnostic[] = [];
+  readonly bindings: Binding[] = [];
+  readonly byName = new Map<string, Binding>();
+  readonly references: { span: AST.Span; binding: Binding }[] = [];
+  readonly feeds = new Map<Node, Tensor>();
+  readonly feedSpans = new Map<Node, AST.Span>();
+  readonly pendingChecks: CheckRequest[] = [];
+  readonly pendingAsserts: { stmt: AST.AssertStmt; node: Node | null; expectFail: boolean }[] = [];
+  readonly b: Builder;
+  readonly evaluator: Evaluator;
+  readonly lines: LineIndex;
+  /** Where each top-level name is first bound, to explain use-before-definition. */
+  private readonly futureBindings = new Map<string, AST.Span>();
+  private readonly callStack: string[] = [];
+  private readonly reportedNaN = new Set<Node>();
+
+  constructor(
+    readonly text: string,
+    readonly program: AST.Program,
+    readonly options: AnalysisOptions,
+  ) {
+    this.lines = new LineIndex(text);
+    const budget: Budget = {
+      maxElements: options.maxElements ?? DEFAULT_BUDGET.maxElements,
+      maxTotalElements: options.maxTotalElements ?? DEFAULT_BUDGET.maxTotalElements,
+      deadline: Date.now() + (options.evaluationTimeoutMs ?? DEFAULT_BUDGET.timeoutMs),
+    };
+    this.evaluator = new Evaluator({
+      precision: 'float32',
+      feeds: this.feeds,
+      budget,
+      onProblem: (p) => this.report(p.node.span, 'error', p.code, p.message),
+      onValue: (node, value, inputs) => this.watchNonFinite(node, value, inputs),
+    });
+    this.b = new Builder(this.graph, { constantValue: (n) => this.evaluator.valueOf(n) });
+    this.b.maxElements = budget.maxElements;
+  }
+
+  report(span: AST.Span, severity: Severity, code: string, message: string, related?: Related[]): void {
+    this.diagnostics.push({ span, severity, code, message, related });
+  }
+
+  private line(span: AST.Span): number {
+    return this.lines.positionAt(span.start).line + 1;
+  }
+
+  // ---- statements ----------------------------------------------------------------------
+
+  run(): void {
+    for (const d of this.program.diagnostics) this.report(d.span, 'error', d.code, d.message);
+    for (const stmt of this.program.statements) {
+      for (const id of boundNames(stmt)) if (!this.futureBindings.has(id.name)) this.futureBindings.set(id.name, id.span);
+    }
+    for (const stmt of this.program.statements) this.guard(stmt.span, () => this.statement(stmt));
+    // Evaluate everything bound, then the checks and asserts.
+    for (const binding of this.bindings) this.guard(binding.span, () => forEachNode(binding.value, (n) => this.evaluator.valueOf(n)));
+    for (const a of this.pendingAsserts) this.guard(a.stmt.span, () => this.finishAssert(a));
+    this.checks = this.pendingChecks.map((req) => {
+      const result = runCheck(this.evaluator, req);
+      this.reportCheck(result);
+      return result;
+    });
+  }
+
+  checks: CheckResult[] = [];
+  asserts: AssertResult[] = [];
+
+  /** Runs `fn`, turning build errors into diagnostics and anything unexpected into an
+   *  internal-error diagnostic, so one statement never stops the analysis of the rest. */
+  private guard(span: AST.Span, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof Poisoned) return;
+      if (e instanceof BuildError) {
+        this.report(e.span, 'error', e.code, e.message, e.related.length ? e.related : undefined);
+        return;
+      }
+      if (e instanceof RangeError) {
+        this.report(span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
+        return;
+      }
+      this.report(span, 'error', 'internal-error', `internal error: ${(e as Error).message ?? String(e)}`);
+    }
+  }
+
+  private expectFail(stmt: AST.Stmt): boolean {
+    const line = this.lines.positionAt(stmt.span.start).line;
+    return this.program.comments.some((c) => {
+      const l = this.lines.positionAt(c.span.start).line;
+      return (l === line || l === line - 1) && EXPECT_FAIL.test(c.text);
+    });
+  }
+
+  private statement(stmt: AST.Stmt): void {
+    switch (stmt.kind) {
+      case 'assign':
+        return this.bind(stmt.target, stmt, () => this.expr(stmt.value, null));
+      case 'destructure':
+        return this.destructure(stmt);
+      case 'feed':
+        return this.feed(stmt);
+      case 'def':
+        return this.def(stmt);
+      case 'grad':
+        return this.grad(stmt);
+      case 'check':
+        return this.check(stmt);
+      case 'assert': {
+        const expectFail = this.expectFail(stmt);
+        let node: Node | null = null;
+        try {
+          const v = this.expr(stmt.expr, null);
+          node = this.b.toTensor(v, stmt.expr.span);
+        } finally {
+          this.pendingAsserts.push({ stmt, node, expectFail });
+        }
+        return;
+      }
+      case 'expr':
+        this.expr(stmt.expr, null);
+        return;
+    }
+  }
+
+  private bind(target: AST.Identifier, stmt: AST.Stmt, compute: () => Value, destructured = false): void {
+    const previous = this.byName.get(target.name);
+    if (previous) {
+      this.report(target.span, 'error', 'double-binding', `\`${target.name}\` is already bound at line ${this.line(previous.span)}; a name is bound once`, [
+        { span: previous.span, message: `first binding of \`${target.name}\`` },
+      ]);
+      try {
+        compute();
+      } catch (e) {
+        if (!(e instanceof Poisoned) && !(e instanceof BuildError)) throw e;
+        if (e instanceof BuildError) this.report(e.span, 'error', e.code, e.message);
+      }
+      return;
+    }
+    let value: Value = ERROR;
+    try {
+      value = compute();
+    } finally {
+      this.addBinding(target, stmt, value, destructured);
+    }
+  }
+
+  private addBinding(target: AST.Identifier, stmt: AST.Stmt, value: Value, destructured: boolean): Binding {
+    const binding: Binding = { name: target.name, span: target.span, stmt, value, kind: kindOf(value), destructured };
+    const site = this.b.gradientSites[this.b.gradientSites.length - 1];
+    if (site && stmt.kind !== 'def' && value.kind !== 'error' && producedBy(value, site)) {
+      binding.kind = 'gradient';
+      binding.gradient = site;
+    }
+    forEachNode(value, (n) => (n.label ??= target.name));
+    this.bindings.push(binding);
+    this.byName.set(target.name, binding);
+    this.references.push({ span: target.span, binding });
+    return binding;
+  }
+
+  private destructure(stmt: AST.DestructureStmt): void {
+    let value: Value = ERROR;
+    try {
+      value = this.expr(stmt.value, null);
+      if (value.kind !== 'list') throw new BuildError(`cannot destructure ${describe(value)}: expected a list of ${stmt.targets.length}`, stmt.value.span, 'type-mismatch');
+      if (value.items.length !== stmt.targets.length) {
+        throw new BuildError(`cannot destructure a list of ${value.items.length} into ${stmt.targets.length} names`, stmt.value.span, 'type-mismatch');
+      }
+    } finally {
+      const items = value.kind === 'list' && value.items.length === stmt.targets.length ? value.items : null;
+      stmt.targets.forEach((t, i) => this.bind(t, stmt, () => (items ? items[i] : ERROR), true));
+    }
+  }
+
+  private feed(stmt: AST.FeedStmt): void {
+    const binding = this.resolve(stmt.target.name, stmt.target.span, null);
+    if (binding.kind === 'error') return;
+    const ph = binding.kind === 'tensor' ? binding.node : null;
+    if (!ph || ph.op.name !== 'placeholder') {
+      throw new BuildError(`\`${stmt.target.name}\` is not a placeholder; only placeholders take a feed`, stmt.target.span, 'feed-target');
+    }
+    const earlier = this.feedSpans.get(ph);
+    if (earlier) {
+      throw new BuildError(`\`${stmt.target.name}\` is already fed at line ${this.line(earlier)}; one feed per placeholder`, stmt.target.span, 'double-feed', [
+        { span: earlier, message: 'first feed' },
+      ]);
+    }
+    this.feedSpans.set(ph, stmt.target.span);
+    const value = this.expr(stmt.value, null);
+    let node = this.b.toTensor(value, stmt.value.span, ph.type.dtype);
+    if (!node.constant) throw new BuildError('a feed must be known without other feeds (a literal or a generator)', stmt.value.span, 'not-constant');
+    if (node.type.dtype !== ph.type.dtype) node = this.b.cast(node, ph.type.dtype);
+    const t = this.evaluator.valueOf(node);
+    if (!t) return;
+    const declared = ph.type.shape;
+    if (declared !== null) {
+      const ok = declared.length === t.shape.length && declared.every((d, i) => d === null || d === t.shape[i]);
+      if (!ok) {
+        throw new BuildError(
+          `feed of shape ${showShape(t.shape)} does not match placeholder \`${stmt.target.name}\` of shape ${showShape(declared)}`,
+          stmt.value.span,
+          'shape-mismatch',
+          [{ span: ph.span, message: 'placeholder declared here' }],
+        );
+      }
+    }
+    this.feeds.set(ph, { dtype: ph.type.dtype, shape: t.shape.slice(), data: t.data });
+  }
+
+  private def(stmt: AST.DefStmt): void {
+    const analyzer = this;
+    const fn: UserFunction = {
+      name: stmt.name.name,
+      span: stmt.name.span,
+      params: stmt.params.map((p) => p.name),
+      call(b, args, callSpan) {
+        if (args.length !== stmt.params.length) {
+          throw new BuildError(`${stmt.name.name}() takes ${stmt.params.length} argument${stmt.params.length === 1 ? '' : 's'}, got ${args.length}`, callSpan, 'bad-arguments');
+        }
+        if (analyzer.callStack.includes(stmt.name.name)) {
+          throw new BuildError(`\`${stmt.name.name}\` calls itself (${[...analyzer.callStack, stmt.name.name].join(' → ')}); recursive functions are not supported`, callSpan, 'recursive-def');
+        }
+        if (analyzer.callStack.length >= 64) throw new BuildError('function calls are nested more than 64 deep', callSpan, 'too-deep');
+        analyzer.callStack.push(stmt.name.name);
+        try {
+          const scope = new Map<string, Value>();
+          stmt.params.forEach((p, i) => scope.set(p.name, args[i]));
+          const inputs = args.map((a) => (a.kind === 'tensor' ? a.node : null));
+          const out = b.within(callSpan, undefined, () => analyzer.expr(stmt.body, scope));
+          // Route the call through a node whose gradient is the `grad` rule when there is one.
+          if (out.kind !== 'tensor' || inputs.some((n) => n === null)) return out;
+          return tensorValue(b.apply('custom_gradient', [...(inputs as Node[]), out.node], { fn }, callSpan));
+        } finally {
+          analyzer.callStack.pop();
+        }
+      },
+    };
+    for (const p of stmt.params) {
+      const dup = stmt.params.filter((q) => q.name === p.name);
+      if (dup.length > 1 && dup[0] !== p) this.report(p.span, 'error', 'double-binding', `parameter \`${p.name}\` appears twice`);
+    }
+    this.bind(stmt.name, stmt, () => ({ kind: 'function', fn }));
+  }
+
+  private grad(stmt: AST.GradStmt): void {
+    const target = this.resolve(stmt.name.name, stmt.name.span, null);
+    if (target.kind === 'error') return;
+    if (target.kind !== 'function') {
+      throw new BuildError(`\`${stmt.name.name}\` is not a function defined with def; a grad rule needs one`, stmt.name.span, 'grad-target');
+    }
+    const fn = target.fn;
+    if (fn.customGrad) throw new BuildError(`\`${fn.name}\` already has a grad rule`, stmt.name.span, 'double-binding');
+    if (stmt.params.length !== fn.params.length + 1) {
+      throw new BuildError(
+        `grad ${fn.name} takes the function's ${fn.params.length} input${fn.params.length === 1 ? '' : 's'} and the upstream gradient: ${fn.params.length + 1} parameters, got ${stmt.params.length}`,
+        stmt.name.span,
+        'bad-arguments',
+      );
+    }
+    fn.customGrad = (b, inputs, dy) => {
+      const scope = new Map<string, Value>();
+      stmt.params.forEach((p, i) => scope.set(p.name, tensorValue(i < inputs.length ? inputs[i] : dy)));
+      const result = b.within(stmt.body.span, undefined, () => this.expr(stmt.body, scope));
+      const items = inputs.length === 1 && result.kind !== 'list' ? [result] : result.kind === 'list' ? result.items : [result];
+      if (items.length !== inputs.length) {
+        throw new BuildError(`grad ${fn.name} must return ${inputs.length} gradient${inputs.length === 1 ? '' : 's'} (one per input), got ${items.length}`, stmt.body.span, 'bad-grad');
+      }
+      return items.map((v, i) => {
+        if (v.kind === 'none') return null;
+        const g = b.toTensor(v, stmt.body.span, inputs[i].type.dtype);
+        return b.apply('reshape_like', [b.apply('broadcast_like', [g, inputs[i]], {}, stmt.body.span, [stmt.body.span]), inputs[i]], {}, stmt.body.span);
+      });
+    };
+    this.references.push({ span: stmt.name.span, binding: this.byName.get(stmt.name.name)! });
+  }
+
+  private check(stmt: AST.CheckStmt): void {
+    const call = stmt.call;
+    const expectFail = this.expectFail(stmt);
+    if (call.kind !== 'call' || call.callee.kind !== 'name' || !['gradients', 'gradient'].includes(call.callee.name)) {
+      throw new BuildError('check expects a call: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode=\'full\')', call.span, 'bad-check');
+    }
+    const args = this.args(call, null);
+    const bound = this.b.bind(CHECK_SIGNATURE, args, call.span);
+    const mode = bound.string('mode');
+    if (mode !== 'full' && mode !== 'fast') throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
+    const defaults = this.options.check ?? {};
+    const opt = (name: 'eps' | 'atol' | 'rtol') => (bound.has(name) ? bound.float(name) : defaults[name] ?? (CHECK_DEFAULTS[name] as number));
+    const site = differentiate(this.b, bound, 'ys', 'xs', 'grad_ys').site;
+    this.b.gradientSites.pop(); // a check's own gradients are not a user-visible site
+    const seeds = mode === 'fast' ? site.ys.map((y) => this.b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, call.span)) : null;
+    let fastGrads: (Node | null)[] | null = null;
+    if (seeds) {
+      fastGrads = buildGradients(this.b, { ys: site.ys, xs: site.xs, gradYs: seeds, stopGradients: [], unconnected: 'zero', span: call.span }).grads;
+    }
+    this.pendingChecks.push({
+      stmt,
+      site,
+      eps: opt('eps'),
+      atol: opt('atol'),
+      rtol: opt('rtol'),
+      mode,
+      seeds,
+      fastGrads,
+      expectFail,
+      xNames: argumentNames(bound.value('xs'), site.xs.length, (call.args[1]?.value && this.text.slice(call.args[1].value.span.start, call.args[1].value.span.end)) || 'x'),
+    });
+  }
+
+  private reportCheck(r: CheckResult): void {
+    if (r.passed && r.expectFail) {
+      this.report(r.stmt.span, 'error', 'unexpected-pass', `this check is marked expect-fail but passed (${r.summary})`);
+    } else if (!r.passed) {
+      this.report(r.span ?? r.stmt.span, r.expectFail ? 'information' : 'error', 'check-failed', (r.expectFail ? '(expected to fail) ' : '') + r.message);
+    }
+    for (const note of r.notes) this.report(note.span ?? r.stmt.span, 'information', note.code, note.message);
+  }
+
+  private finishAssert(a: { stmt: AST.AssertStmt; node: Node | null; expectFail: boolean }): void {
+    const push = (passed: boolean, message: string) => {
+      this.asserts.push({ stmt: a.stmt, passed, message, expectFail: a.expectFail });
+      if (passed && a.expectFail) this.report(a.stmt.span, 'error', 'unexpected-pass', 'this assert is marked expect-fail but passed');
+      else if (!passed) this.report(a.stmt.expr.span, a.expectFail ? 'information' : 'error', 'assert-failed', (a.expectFail ? '(expected to fail) ' : '') + message);
+    };
+    if (!a.node) return push(false, 'assert could not be evaluated');
+    if (a.node.type.dtype !== 'bool') {
+      throw new BuildError(`assert needs a bool tensor (a comparison, allclose, all), got ${a.node.type.dtype}`, a.stmt.expr.span, 'dtype-mismatch');
+    }
+    const v = this.evaluator.valueOf(a.node);
+    if (!v) return push(false, 'assert could not be evaluated (an input is not fed or failed)');
+    let ok = true;
+    for (let i = 0; i < v.data.length; i++) if (!v.data[i]) ok = false;
+    if (ok) return push(true, 'assert passed');
+    const detail = describeAssert(a.stmt.expr, (e) => {
+      const n = this.exprNodes.get(e);
+      const t = n && this.evaluator.valueOf(n);
+      return t ? formatTensor(t, { threshold: 20 }) : undefined;
+    }, this.text);
+    push(false, `assert failed: ${this.text.slice(a.stmt.expr.span.start, a.stmt.expr.span.end)} is ${formatTensor(v, { threshold: 20 })}${detail}`);
+  }
+
+  // ---- expressions ---------------------------------------------------------------------
+
+  /** Nodes made for each expression (so that failed asserts can show their operands). */
+  readonly exprNodes = new Map<AST.Expr, Node>();
+
+  expr(e: AST.Expr, scope: Map<string, Value> | null): Value {
+    const v = this.exprInner(e, scope);
+    if (v.kind === 'tensor') this.exprNodes.set(e, v.node);
+    return v;
+  }
+
+  private exprInner(e: AST.Expr, scope: Map<string, Value> | null): Value {
+    const b = this.b;
+    switch (e.kind) {
+      case 'number':
+        return tensorValue(b.literal(e.value, e.isInteger ? 'int32' : 'float32', e.span));
+      case 'string':
+        return { kind: 'string', value: e.value };
+      case 'constant':
+        return e.value === null ? NONE : tensorValue(b.literal(e.value ? 1 : 0, 'bool', e.span));
+      case 'name':
+        return this.resolve(e.name, e.span, scope, e.text);
+      case 'list':
+        return this.list(e, scope);
+      case 'unary': {
+        const operand = this.expr(e.operand, scope);
+        if (e.op === '+') return operand;
+        const opName = e.op === '-' ? 'negative' : 'logical_not';
+        return this.operator(opName, [{ value: operand, span: e.operand.span }], e.span);
+      }
+      case 'binary': {
+        const left = this.expr(e.left, scope);
+        const right = this.expr(e.right, scope);
+        return this.operator(BINARY_OPS[e.op], [
+          { value: left, span: e.left.span },
+          { value: right, span: e.right.span },
+        ], e.span);
+      }
+      case 'call':
+        return this.call(e, scope);
+      case 'index':
+        return this.index(e, scope);
+      case 'attribute':
+        return this.attribute(e, scope);
+      case 'error':
+        throw new Poisoned();
+    }
+  }
+
+  /** Operators: like a call of the op, except that literals combine into a literal
+   *  (`2 * 3` stays a Python number that adapts to the tensor it later meets). */
+  private operator(opName: string, args: CallArg[], span: AST.Span): Value {
+    const op = lookupOp(opName)!;
+    const result = this.b.call(op, args, span);
+    const allWeak = args.every((a) => a.value.kind === 'tensor' && a.value.node.weak);
+    if (allWeak && result.kind === 'tensor') {
+      const t = this.evaluator.valueOf(result.node);
+      if (t) return tensorValue(this.b.constant(t, span, true));
+    }
+    return result;
+  }
+
+  private list(e: AST.ListExpr, scope: Map<string, Value> | null): Value {
+    const literal = numericLiteral(e);
+    if (literal) {
+      const size = literal.data.length;
+      if (size > this.b.maxElements) throw new BuildError(`a literal of ${size} elements is over the budget`, e.span, 'budget-elements');
+      return tensorValue(this.b.constant(literal, e.span, true));
+    }
+    return { kind: 'list', items: e.elements.map((x) => this.expr(x, scope)) };
+  }
+
+  private resolve(name: string, span: AST.Span, scope: Map<string, Value> | null, text = name): Value {
+    const local = scope?.get(name);
+    if (local) return local;
+    const binding = this.byName.get(name);
+    if (binding) {
+      this.references.push({ span, binding });
+      if (binding.value.kind === 'error') throw new Poisoned();
+      return binding.value;
+    }
+    const dtype = parseDType(name);
+    if (dtype) return { kind: 'dtype', dtype };
+    const op = lookupOp(name);
+    if (op && !op.internal) return { kind: 'op', op };
+    const later = this.futureBindings.get(name);
+    if (later && later.start > span.start) {
+      throw new BuildError(`\`${name}\` is used before it is defined (at line ${this.line(later)})`, span, 'use-before-definition', [
+        { span: later, message: `\`${name}\` is defined here` },
+      ]);
+    }
+    const candidates = [...this.byName.keys(), ...(scope ? scope.keys() : []), ...allOpNames().filter((n) => !lookupOp(n)!.internal)];
+    throw new BuildError(`unknown name \`${text}\`${didYouMean(name, candidates)}`, span, 'unknown-name');
+  }
+
+  private args(call: AST.CallExpr, scope: Map<string, Value> | null): CallArg[] {
+    return call.args.map((a) => ({ keyword: a.keyword, value: this.expr(a.value, scope), span: a.value.span }));
+  }
+
+  private call(e: AST.CallExpr, scope: Map<string, Value> | null): Value {
+    let callee: Value;
+    if (e.callee.kind === 'name') {
+      const local = scope?.get(e.callee.name) ?? this.byName.get(e.callee.name)?.value;
+      const op = lookupOp(e.callee.name);
+      if (!local && (!op || op.internal)) {
+        const candidates = [...allOpNames().filter((n) => !lookupOp(n)!.internal), ...[...this.byName.values()].filter((x) => x.value.kind === 'function').map((x) => x.name)];
+        const later = this.futureBindings.get(e.callee.name);
+        if (later && later.start > e.span.start) {
+          throw new BuildError(`\`${e.callee.name}\` is used before it is defined (at line ${this.line(later)})`, e.callee.span, 'use-before-definition', [
+            { span: later, message: `\`${e.callee.name}\` is defined here` },
+          ]);
+        }
+        throw new BuildError(`unknown op \`${e.callee.text}\`${didYouMean(e.callee.name, candidates)}`, e.callee.span, 'unknown-op');
+      }
+      callee = this.expr(e.callee, scope);
+    } else {
+      callee = this.expr(e.callee, scope);
+    }
+    const args = this.args(e, scope);
+    if (callee.kind === 'op') return this.b.call(callee.op, args, e.span);
+    if (callee.kind === 'function') {
+      const kw = args.find((a) => a.keyword);
+      if (kw) throw new BuildError(`${callee.fn.name}() takes positional arguments only`, kw.keyword!.span, 'bad-arguments');
+      return callee.fn.call(this.b, args.map((a) => a.value), e.span);
+    }
+    if (callee.kind === 'dtype') {
+      // `float32(x)` / `np.float32(3)`: a cast, as NumPy's scalar constructors.
+      if (args.length !== 1) throw new BuildError(`${callee.dtype}() takes one argument`, e.argsSpan, 'bad-arguments');
+      const node = this.b.toTensor(args[0].value, args[0].span, callee.dtype);
+      return tensorValue(this.b.cast(node, callee.dtype));
+    }
+    throw new BuildError(`${describe(callee)} is not callable`, e.callee.span, 'not-callable');
+  }
+
+  private index(e: AST.IndexExpr, scope: Map<string, Value> | null): Value {
+    const target = this.expr(e.target, scope);
+    if (target.kind === 'list') {
+      if (e.items.length !== 1 || e.items[0].kind === 'slice' || e.items[0].kind === 'ellipsis') {
+        if (e.items.length === 1 && e.items[0].kind === 'slice') return this.sliceList(target, e.items[0], scope);
+        throw new BuildError('a list takes one integer index', e.span, 'bad-index');
+      }
+      const item = e.items[0] as AST.Expr;
+      const i = this.b.staticInt(this.expr(item, scope), item.span, 'index');
+      const n = target.items.length;
+      if (i < -n || i >= n) throw new BuildError(`index ${i} is out of range for a list of ${n}`, item.span, 'index-out-of-range');
+      return target.items[i < 0 ? i + n : i];
+    }
+    const node = this.b.toTensor(target, e.target.span);
+    const spec = e.items.map((item) => {
+      if (item.kind === 'ellipsis') return { kind: 'ellipsis' as const };
+      if (item.kind === 'slice') {
+        const part = (x: AST.Expr | undefined, what: string) => (x ? this.b.staticInt(this.expr(x, scope), x.span, what) : null);
+        return { kind: 'slice' as const, start: part(item.start, 'slice start'), stop: part(item.stop, 'slice stop'), step: part(item.step, 'slice step') };
+      }
+      if (item.kind === 'constant' && item.value === null) return { kind: 'newaxis' as const };
+      return { kind: 'index' as const, index: this.b.staticInt(this.expr(item, scope), item.span, 'index') };
+    });
+    return tensorValue(this.b.apply('strided_slice', [node], { spec }, e.span, [e.target.span]));
+  }
+
+  private sliceList(target: Extract<Value, { kind: 'list' }>, s: AST.SliceItem, scope: Map<string, Value> | null): Value {
+    const part = (x: AST.Expr | undefined) => (x ? this.b.staticInt(this.expr(x, scope), x.span, 'slice') : undefined);
+    const step = part(s.step) ?? 1;
+    if (step !== 1) throw new BuildError('list slices take no step', s.span, 'bad-index');
+    return { kind: 'list', items: target.items.slice(part(s.start), part(s.stop)) };
+  }
+
+  private attribute(e: AST.AttributeExpr, scope: Map<string, Value> | null): Value {
+    const target = this.expr(e.target, scope);
+    const name = e.attribute.name;
+    if (target.kind === 'tensor') {
+      const node = target.node;
+      if (name === 'shape') {
+        const shape = node.type.shape;
+        if (!shape) throw new BuildError('the shape has unknown rank', e.span, 'unknown-shape');
+        return { kind: 'list', items: shape.map((d) => (d === null ? NONE : tensorValue(this.b.literal(d, 'int32', e.span)))) };
+      }
+      if (name === 'dtype') return { kind: 'dtype', dtype: node.type.dtype };
+      if (name === 'T') return tensorValue(this.b.apply('transpose', [node], { perm: null }, e.span));
+      if (name === 'ndim') {
+        if (!node.type.shape) throw new BuildError('the rank is unknown', e.span, 'unknown-shape');
+        return tensorValue(this.b.literal(node.type.shape.length, 'int32', e.span));
+      }
+    }
+    throw new BuildError(`${describe(target)} has no attribute \`${name}\` (tensors have .shape, .dtype, .T, .ndim)`, e.attribute.span, 'unknown-attribute');
+  }
+
+  // ---- numerics ------------------------------------------------------------------------
+
+  /** Warns at the first node that turns finite inputs into NaN or Inf. */
+  private watchNonFinite(node: Node, value: Tensor, inputs: readonly Tensor[]): void {
+    if (!isFloat(value.dtype) || this.reportedNaN.size >= 20) return;
+    const bad = firstNonFinite(value);
+    if (bad === null) return;
+    if (inputs.some((t) => isFloat(t.dtype) && firstNonFinite(t) !== null)) return;
+    if (node.op.name === 'const' || node.origin.kind === 'literal') return;
+    this.reportedNaN.add(node);
+    const what = Number.isNaN(bad.value) ? 'NaN' : bad.value > 0 ? 'Inf' : '-Inf';
+    const label = node.label ? ` (in \`${node.label}\`)` : '';
+    this.report(node.span, 'warning', 'non-finite', `${node.op.name} produced ${what} at index ${bad.index} from finite inputs${label}`);
+  }
+}
+
+const CHECK_DEFAULTS = { eps: 1e-3, atol: 1e-5, rtol: 1e-3 };
+
+const CHECK_SIGNATURE = {
+  name: 'check gradients',
+  doc: 'Gradient check against float64 central differences.',
+  params: [
+    { name: 'ys', kind: 'value' as const },
+    { name: 'xs', kind: 'value' as const },
+    { name: 'grad_ys', kind: 'value' as const, default: null },
+    { name: 'eps', kind: 'float' as const, default: CHECK_DEFAULTS.eps },
+    { name: 'atol', kind: 'float' as const, default: CHECK_DEFAULTS.atol },
+    { name: 'rtol', kind: 'float' as const, default: CHECK_DEFAULTS.rtol },
+    { name: 'mode', kind: 'string' as const, default: 'full' },
+  ],
+};
+
+function firstNonFinite(t: Tensor): { index: number; value: number } | null {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i])) return { index: i, value: d[i] };
+  return null;
+}
+
+function argumentNames(v: Value, count: number, fallback: string): string[] {
+  if (v.kind === 'list') return v.items.map((item, i) => (item.kind === 'tensor' && item.node.label) || `xs[${i}]`);
+  if (v.kind === 'tensor') return [v.node.label ?? fallback];
+  return Array.from({ length: count }, (_, i) => `xs[${i}]`);
+}
+
+function describeAssert(expr: AST.Expr, show: (e: AST.Expr) => string | undefined, text: string): string {
+  const operands: AST.Expr[] = [];
+  if (expr.kind === 'binary') operands.push(expr.left, expr.right);
+  if (expr.kind === 'call') for (const a of expr.args.slice(0, 2)) operands.push(a.value);
+  const parts = operands
+    .map((o) => {
+      const s = show(o);
+      return s === undefined ? null : `${text.slice(o.span.start, o.span.end)} = ${s}`;
+    })
+    .filter((x): x is string => x !== null);
+  return parts.length ? `; ${parts.join('; ')}` : '';
+}
+
+function describe(v: Value): string {
+  switch (v.kind) {
+    case 'tensor':
+      return `a ${v.node.type.dtype} tensor`;
+    case 'list':
+      return `a list of ${v.items.length}`;
+    case 'none':
+      return 'None';
+    case 'string':
+      return `the string '${v.value}'`;
+    case 'dtype':
+      return `the dtype ${v.dtype}`;
+    case 'function':
+      return `the function \`${v.fn.name}\``;
+    case 'op':
+      return `the op \`${v.op.name}\``;
+    default:
+      return 'an erroneous value';
+  }
+}
+
+function kindOf(v: Value): BindingKind {
+  if (v.kind === 'function') return 'function';
+  if (v.kind === 'list') return 'list';
+  if (v.kind !== 'tensor') return 'other';
+  const op = v.node.op.name;
+  if (op === 'placeholder') return 'placeholder';
+  if (op === 'variable_value') return 'variable';
+  return 'tensor';
+}
+
+function producedBy(v: Value, site: GradientSite): boolean {
+  const grads = new Set(site.grads.filter((g): g is Node => g !== null));
+  if (v.kind === 'tensor') return grads.has(v.node);
+  if (v.kind === 'list') return v.items.length > 0 && v.items.every((i) => i.kind === 'none' || (i.kind === 'tensor' && grads.has(i.node)));
+  return false;
+}
+
+export function forEachNode(v: Value, f: (n: Node) => void): void {
+  if (v.kind === 'tensor') f(v.node);
+  else if (v.kind === 'list') for (const item of v.items) forEachNode(item, f);
+}
+
+function boundNames(stmt: AST.Stmt): AST.Identifier[] {
+  switch (stmt.kind) {
+    case 'assign':
+      return [stmt.target];
+    case 'destructure':
+      return stmt.targets;
+    case 'def':
+      return [stmt.name];
+    default:
+      return [];
+  }
+}
+
+/** A nested list of number literals becomes one constant directly (fast for big feeds). */
+function numericLiteral(e: AST.ListExpr): Tensor | null {
+  const shape: number[] = [];
+  const values: number[] = [];
+  let isFloatLiteral = false;
+  let isBool = false;
+  let isNumber = false;
+  const walk = (x: AST.Expr, depth: number): boolean => {
+    if (x.kind === 'list') {
+      if (depth === shape.length) shape.push(x.elements.length);
+      else if (shape[depth] !== x.elements.length) return false;
+      return x.elements.every((el) => walk(el, depth + 1));
+    }
+    if (depth !== shape.length) return false;
+    let v: number;
+    if (x.kind === 'number') {
+      v = x.value;
+      isNumber = true;
+      if (!x.isInteger) isFloatLiteral = true;
+    } else if (x.kind === 'unary' && x.op === '-' && x.operand.kind === 'number') {
+      v = -x.operand.value;
+      isNumber = true;
+      if (!x.operand.isInteger) isFloatLiteral = true;
+    } else if (x.kind === 'constant' && x.value !== null) {
+      v = x.value ? 1 : 0;
+      isBool = true;
+    } else return false;
+    values.push(v);
+    return true;
+  };
+  if (!walk(e, 0)) return null;
+  if (isBool && isNumber) return null;
+  // every leaf must sit at the deepest level
+  const size = shape.reduce((a, d) => a * d, 1);
+  if (size !== values.length) return null;
+  const dtype = isBool ? 'bool' : isFloatLiteral ? 'float32' : 'int32';
+  const data = dtype === 'bool' ? Uint8Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values);
+  if (dtype === 'int32' && values.some((v) => v > 2147483647 || v < -2147483648)) return null;
+  return { dtype, shape, data };
+}
+
+export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
+  const program = parse(text, { maxDepth: options.maxDepth });
+  const a = new Analyzer(text, program, options);
+  a.run();
+  const order = (d: Diagnostic) => d.span.start;
+  const diagnostics = a.diagnostics.slice().sort((x, y) => order(x) - order(y));
+  return {
+    text,
+    program,
+    lines: a.lines,
+    graph: a.graph,
+    bindings: a.bindings,
+    diagnostics,
+    checks: a.checks,
+    asserts: a.asserts,
+    gradientSites: a.b.gradientSites,
+    feeds: a.feeds,
+    references: a.references,
+    valueOf: (n) => a.evaluator.valueOf(n),
+    lookup: (name) => a.byName.get(name),
+  };
+}

@@ -1,0 +1,661 @@
+// The Builder turns language values into graph nodes: it binds call arguments to an op's
+// signature, converts literals, unifies dtypes, runs the op's shape rule and adds the node.
+// The analysis uses it for user code and autodiff uses it for gradients, so both make the
+// same kind of node.
+
+import type { Span } from './syntax/ast';
+import { Graph, Node, type NodeOrigin } from './graph';
+import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, sizeOf } from './tensor';
+import { OpError, type TensorType, showShape } from './types';
+import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
+import { didYouMean } from './suggest';
+import type { GradientSite } from './ops/differentiation';
+
+export interface UserFunction {
+  name: string;
+  span: Span;
+  params: string[];
+  /** Inlines the body with the given arguments. */
+  call(b: Builder, args: Value[], callSpan: Span): Value;
+  /** With a `grad` rule: the gradients for each input given the inputs and upstream dy. */
+  customGrad?: (b: Builder, inputs: Node[], dy: Node) => (Node | null)[];
+}
+
+export type Value =
+  | { kind: 'tensor'; node: Node }
+  | { kind: 'list'; items: Value[] }
+  | { kind: 'none' }
+  | { kind: 'string'; value: string }
+  | { kind: 'dtype'; dtype: DType }
+  | { kind: 'function'; fn: UserFunction }
+  | { kind: 'op'; op: OpDef }
+  /** Stands for a value whose computation already failed and was reported. */
+  | { kind: 'error' };
+
+export const NONE: Value = { kind: 'none' };
+export const ERROR: Value = { kind: 'error' };
+
+export function tensorValue(node: Node): Value {
+  return { kind: 'tensor', node };
+}
+
+/** A user-facing error at a precise span; the analysis turns it into a diagnostic. */
+export class BuildError extends Error {
+  constructor(
+    message: string,
+    readonly span: Span,
+    readonly code = 'error',
+    readonly related: { span: Span; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown when an input is a value that already failed: no new diagnostic. */
+export class Poisoned extends Error {
+  constructor() {
+    super('poisoned');
+  }
+}
+
+export interface CallArg {
+  keyword?: { name: string; span: Span };
+  value: Value;
+  span: Span;
+}
+
+interface BoundArg {
+  value: Value;
+  span: Span;
+}
+
+/** Answers constant values while the graph is being built (axes, shapes, dtypes must be
+ *  known without feeds). Implemented by the evaluator. */
+export interface ConstantOracle {
+  constantValue(node: Node): Tensor | undefined;
+}
+
+const DTYPE_NAMES: Record<string, DType> = {
+  float32: 'float32',
+  float64: 'float64',
+  int32: 'int32',
+  bool: 'bool',
+  float: 'float32',
+  double: 'float64',
+  bool_: 'bool',
+};
+
+export function parseDType(name: string): DType | undefined {
+  const stripped = name.replace(/^(tf|np)\./, '');
+  return DTYPE_NAMES[stripped];
+}
+
+export class BoundArgs {
+  constructor(
+    readonly b: Builder,
+    readonly op: OpDef,
+    readonly callSpan: Span,
+    private readonly args: Map<string, BoundArg>,
+  ) {}
+
+  param(name: string): Param {
+    const p = this.op.params.find((q) => q.name === name);
+    if (!p) throw new Error(`op ${this.op.name} has no parameter ${name}`);
+    return p;
+  }
+
+  has(name: string): boolean {
+    return this.args.has(name);
+  }
+
+  /** The argument's span, or the call's when the argument was omitted. */
+  span(name: string): Span {
+    return this.args.get(name)?.span ?? this.callSpan;
+  }
+
+  /** The raw value, or the parameter's default converted to a Value. */
+  value(name: string): Value {
+    const a = this.args.get(name);
+    if (a) return a.value;
+    const p = this.param(name);
+    if (p.default === undefined) throw new BuildError(`${this.op.name}() is missing argument \`${name}\``, this.callSpan, 'missing-argument');
+    return defaultToValue(this.b, p.default, this.callSpan);
+  }
+
+  isNone(name: string): boolean {
+    return this.value(name).kind === 'none';
+  }
+
+  tensor(name: string, dtypeHint?: DType): Node {
+    return this.b.toTensor(this.value(name), this.span(name), dtypeHint);
+  }
+
+  tensors(name: string): Node[] {
+    const v = this.value(name);
+    if (v.kind === 'error') throw new Poisoned();
+    if (v.kind !== 'list') return [this.b.toTensor(v, this.span(name))];
+    return v.items.map((item) => this.b.toTensor(item, this.span(name)));
+  }
+
+  int(name: string): number {
+    return this.b.staticInt(this.value(name), this.span(name), name);
+  }
+  optionalInt(name: string): number | null {
+    return this.isNone(name) ? null : this.int(name);
+  }
+  ints(name: string): number[] {
+    return this.b.staticInts(this.value(name), this.span(name), name);
+  }
+  /** `None` → null (all axes). */
+  axes(name: string): number[] | null {
+    return this.isNone(name) ? null : this.b.staticInts(this.value(name), this.span(name), name);
+  }
+  float(name: string): number {
+    return this.b.staticNumber(this.value(name), this.span(name), name);
+  }
+  bool(name: string): boolean {
+    return this.b.staticBool(this.value(name), this.span(name), name);
+  }
+  string(name: string): string {
+    const v = this.value(name);
+    if (v.kind === 'error') throw new Poisoned();
+    if (v.kind !== 'string') throw new BuildError(`\`${name}\` must be a string`, this.span(name), 'type-mismatch');
+    return v.value;
+  }
+  dtype(name: string): DType {
+    return this.b.staticDType(this.value(name), this.span(name), name);
+  }
+  optionalDType(name: string): DType | null {
+    return this.isNone(name) ? null : this.dtype(name);
+  }
+  shape(name: string): (number | null)[] | null {
+    return this.b.staticShape(this.value(name), this.span(name), name);
+  }
+}
+
+function defaultToValue(b: Builder, d: unknown, span: Span): Value {
+  if (d === null) return NONE;
+  if (typeof d === 'string') return { kind: 'string', value: d };
+  if (typeof d === 'number') return tensorValue(b.literal(d, Number.isInteger(d) ? 'int32' : 'float32', span));
+  if (typeof d === 'boolean') return tensorValue(b.literal(d ? 1 : 0, 'bool', span));
+  if (Array.isArray(d)) return { kind: 'list', items: d.map((x) => defaultToValue(b, x, span)) };
+  throw new Error(`unsupported default ${String(d)}`);
+}
+
+export class Builder {
+  /** Every differentiation made so far (hovers and the explainer read them). */
+  readonly gradientSites: GradientSite[] = [];
+  /** Largest tensor a source may create, in elements. */
+  maxElements = 10_000_000;
+  /** Span given to nodes made without a source position of their own (gradient nodes). */
+  private spanStack: Span[] = [];
+  private originStack: NodeOrigin[] = [];
+
+  constructor(
+    readonly graph: Graph,
+    readonly oracle: ConstantOracle,
+  ) {}
+
+  // ---- context -------------------------------------------------------------------------
+
+  /** Nodes made inside `fn` get `span` and `origin` (autodiff wraps gradient building). */
+  within<T>(span: Span, origin: NodeOrigin | undefined, fn: () => T): T {
+    this.spanStack.push(span);
+    if (origin) this.originStack.push(origin);
+    try {
+      return fn();
+    } finally {
+      this.spanStack.pop();
+      if (origin) this.originStack.pop();
+    }
+  }
+
+  private currentSpan(fallback?: Span): Span {
+    return fallback ?? this.spanStack[this.spanStack.length - 1] ?? { start: 0, end: 0 };
+  }
+
+  private currentOrigin(): NodeOrigin | undefined {
+    return this.originStack[this.originStack.length - 1];
+  }
+
+  // ---- nodes ---------------------------------------------------------------------------
+
+  /** Applies a primitive op to nodes. Shape/dtype errors point at `argSpans[i]` for the
+   *  input that caused them, else at `span`. */
+  apply(opOrName: OpDef | string, inputs: readonly Node[], attrs: Attrs = {}, span?: Span, argSpans?: readonly Span[]): Node {
+    const op = typeof opOrName === 'string' ? requireOp(opOrName) : opOrName;
+    if (!op.infer) throw new Error(`op ${op.name} is not a primitive`);
+    const at = this.currentSpan(span);
+    let type: TensorType;
+    try {
+      type = op.infer(
+        inputs.map((n) => n.type),
+        attrs,
+      );
+    } catch (e) {
+      if (e instanceof OpError) {
+        const where = e.argIndex !== undefined && argSpans?.[e.argIndex] ? argSpans[e.argIndex] : at;
+        throw new BuildError(`${op.name}: ${e.message}`, where, e.code);
+      }
+      throw e;
+    }
+    return this.graph.add(op, inputs, attrs, type, at, { origin: this.currentOrigin() });
+  }
+
+  /** A constant node holding `tensor`. Weak constants are Python literals whose dtype
+   *  adapts to the tensor they meet. */
+  constant(tensor: Tensor, span?: Span, weak = false): Node {
+    return this.graph.add(requireOp('const'), [], { value: tensor }, { dtype: tensor.dtype, shape: tensor.shape.slice() }, this.currentSpan(span), {
+      weak,
+      constant: true,
+      origin: weak ? { kind: 'literal' } : this.currentOrigin(),
+    });
+  }
+
+  /** A weak scalar literal (a Python number in user code). */
+  literal(value: number, dtype: DType, span?: Span): Node {
+    const data = allocData(dtype, 1);
+    data[0] = coerceNumber(dtype, value);
+    return this.constant({ dtype, shape: [], data }, span, true);
+  }
+
+  scalar(value: number, dtype: DType, span?: Span): Node {
+    const data = allocData(dtype, 1);
+    data[0] = coerceNumber(dtype, value);
+    return this.constant({ dtype, shape: [], data }, span);
+  }
+
+  // ---- conversions ---------------------------------------------------------------------
+
+  /** Converts a language value to a tensor node: lists are packed (as `tf.stack` does
+   *  for `tf.convert_to_tensor`), weak literals are cast to `dtypeHint`. */
+  toTensor(value: Value, span: Span, dtypeHint?: DType): Node {
+    switch (value.kind) {
+      case 'tensor':
+        return dtypeHint && value.node.weak && value.node.type.dtype !== dtypeHint ? this.castWeak(value.node, dtypeHint, span) : value.node;
+      case 'list': {
+        if (value.items.length === 0) {
+          return this.constant({ dtype: dtypeHint ?? 'float32', shape: [0], data: allocData(dtypeHint ?? 'float32', 0) }, span, !dtypeHint);
+        }
+        const nodes = value.items.map((item) => this.toTensor(item, span));
+        const unified = this.unifyDTypes(nodes, nodes.map(() => span), dtypeHint);
+        if (unified.every((n) => n.weak && n.op.name === 'const')) return this.packConstants(unified, span);
+        return this.apply('stack', unified, { axis: 0 }, span);
+      }
+      case 'error':
+        throw new Poisoned();
+      case 'none':
+        throw new BuildError('expected a tensor, got None', span, 'type-mismatch');
+      case 'string':
+        throw new BuildError(`expected a tensor, got the string '${value.value}'`, span, 'type-mismatch');
+      case 'dtype':
+        throw new BuildError(`expected a tensor, got the dtype ${value.dtype}`, span, 'type-mismatch');
+      case 'function':
+        throw new BuildError(`expected a tensor, got the function \`${value.fn.name}\` (call it)`, span, 'type-mismatch');
+      case 'op':
+        throw new BuildError(`expected a tensor, got the op \`${value.op.name}\` (call it)`, span, 'type-mismatch');
+    }
+    throw new BuildError('expected a tensor', span, 'type-mismatch');
+  }
+
+  /** Packs weak constant nodes of equal shape into one weak constant. */
+  private packConstants(nodes: Node[], span: Span): Node {
+    const first = nodes[0].type;
+    for (const n of nodes) {
+      if (showShape(n.type.shape) !== showShape(first.shape)) {
+        throw new BuildError(`list elements have different shapes: ${showShape(first.shape)} and ${showShape(n.type.shape)}`, span, 'shape-mismatch');
+      }
+    }
+    const parts = nodes.map((n) => (n.attrs.value as Tensor));
+    const inner = parts[0].shape;
+    const innerSize = sizeOf(inner);
+    const data = allocData(first.dtype, innerSize * parts.length);
+    parts.forEach((p, i) => data.set(p.data as never, i * innerSize));
+    return this.constant({ dtype: first.dtype, shape: [parts.length, ...inner], data }, span, true);
+  }
+
+  /** Casts a weak literal to `dtype`, refusing lossy conversions as TensorFlow does. */
+  castWeak(node: Node, dtype: DType, span: Span): Node {
+    const t = node.attrs.value as Tensor | undefined;
+    if (!t) return node;
+    if (t.dtype === dtype) return node;
+    const out = allocData(dtype, t.data.length);
+    for (let i = 0; i < t.data.length; i++) {
+      const v = t.data[i];
+      if (dtype === 'int32' && (t.dtype === 'float32' || t.dtype === 'float64') && !Number.isInteger(v)) {
+        throw new BuildError(`cannot convert ${v} to int32 (a float literal where an int32 tensor is expected)`, span, 'dtype-mismatch');
+      }
+      if (dtype === 'bool' && t.dtype !== 'bool') {
+        throw new BuildError(`cannot convert the number ${v} to bool`, span, 'dtype-mismatch');
+      }
+      if (t.dtype === 'bool' && dtype !== 'bool') {
+        throw new BuildError(`cannot convert ${v ? 'True' : 'False'} to ${dtype}`, span, 'dtype-mismatch');
+      }
+      out[i] = coerceNumber(dtype, v);
+    }
+    return this.constant({ dtype, shape: t.shape.slice(), data: out }, node.span, false);
+  }
+
+  /** Makes nodes share one dtype: strong tensors must agree; weak literals follow them.
+   *  With only literals: float32 if any is a float, else their common dtype. */
+  unifyDTypes(nodes: readonly Node[], spans: readonly Span[], hint?: DType): Node[] {
+    let target: DType | undefined;
+    let targetIndex = -1;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.weak) continue;
+      if (target === undefined) {
+        target = n.type.dtype;
+        targetIndex = i;
+      } else if (n.type.dtype !== target) {
+        throw new BuildError(
+          `dtype mismatch: this is ${n.type.dtype} but argument ${targetIndex + 1} is ${target} (use cast() to convert)`,
+          spans[i],
+          'dtype-mismatch',
+        );
+      }
+    }
+    if (target === undefined) target = hint;
+    if (target === undefined) {
+      const weakTypes = new Set(nodes.map((n) => n.type.dtype));
+      if (weakTypes.has('float32') || weakTypes.has('float64')) target = 'float32';
+      else if (weakTypes.size === 1) return nodes.slice();
+      else target = 'int32';
+      // A list of literals only is one weak value: keep it weak so it can still adapt.
+      return nodes.map((n, i) => (n.type.dtype === target ? n : this.weakRetype(n, target!, spans[i])));
+    }
+    return nodes.map((n, i) => (n.weak && n.type.dtype !== target ? this.castWeak(n, target!, spans[i]) : n));
+  }
+
+  private weakRetype(node: Node, dtype: DType, span: Span): Node {
+    const strong = this.castWeak(node, dtype, span);
+    return this.constant(strong.attrs.value as Tensor, node.span, true);
+  }
+
+  // ---- static (attribute) values -------------------------------------------------------
+
+  private constantTensor(value: Value, span: Span, what: string): Tensor {
+    if (value.kind === 'error') throw new Poisoned();
+    const node = this.toTensor(value, span);
+    if (!node.constant) throw new BuildError(`\`${what}\` must be known without feeds (it depends on a placeholder)`, span, 'not-constant');
+    const t = this.oracle.constantValue(node);
+    if (!t) throw new Poisoned();
+    return t;
+  }
+
+  staticInt(value: Value, span: Span, what: string): number {
+    const t = this.constantTensor(value, span, what);
+    if (t.shape.length !== 0) throw new BuildError(`\`${what}\` must be a single integer, got shape ${showShape(t.shape)}`, span, 'type-mismatch');
+    const v = t.data[0];
+    if (t.dtype === 'bool' || !Number.isInteger(v)) throw new BuildError(`\`${what}\` must be an integer, got ${t.dtype === 'bool' ? (v ? 'True' : 'False') : v}`, span, 'type-mismatch');
+    return v;
+  }
+
+  staticInts(value: Value, span: Span, what: string): number[] {
+    const t = this.constantTensor(value, span, what);
+    if (t.shape.length > 1) throw new BuildError(`\`${what}\` must be an integer or a list of integers`, span, 'type-mismatch');
+    const out = Array.from(t.data as ArrayLike<number>);
+    if (t.dtype === 'bool' || out.some((v) => !Number.isInteger(v))) throw new BuildError(`\`${what}\` must contain integers`, span, 'type-mismatch');
+    return out;
+  }
+
+  staticNumber(value: Value, span: Span, what: string): number {
+    const t = this.constantTensor(value, span, what);
+    if (t.shape.length !== 0) throw new BuildError(`\`${what}\` must be a single number, got shape ${showShape(t.shape)}`, span, 'type-mismatch');
+    return t.data[0];
+  }
+
+  staticBool(value: Value, span: Span, what: string): boolean {
+    const t = this.constantTensor(value, span, what);
+    if (t.shape.length !== 0) throw new BuildError(`\`${what}\` must be True or False`, span, 'type-mismatch');
+    return t.data[0] !== 0;
+  }
+
+  staticDType(value: Value, span: Span, what: string): DType {
+    if (value.kind === 'error') throw new Poisoned();
+    if (value.kind === 'dtype') return value.dtype;
+    if (value.kind === 'string') {
+      const d = parseDType(value.value);
+      if (d) return d;
+      throw new BuildError(`unknown dtype '${value.value}'${didYouMean(value.value, DTYPES)}; tgraph supports ${DTYPES.join(', ')}`, span, 'unknown-dtype');
+    }
+    throw new BuildError(`\`${what}\` must be a dtype (float32, float64, int32, bool)`, span, 'type-mismatch');
+  }
+
+  /** A shape: list of sizes with `None` for unknown ones, a constant int vector, or `None`
+   *  for an unknown rank. */
+  staticShape(value: Value, span: Span, what: string): (number | null)[] | null {
+    if (value.kind === 'error') throw new Poisoned();
+    if (value.kind === 'none') return null;
+    if (value.kind === 'list') {
+      return value.items.map((item) => {
+        if (item.kind === 'none') return null;
+        const v = this.staticInt(item, span, what);
+        if (v < -1) throw new BuildError(`\`${what}\` has a negative size ${v}`, span, 'bad-shape');
+        return v === -1 ? -1 : v;
+      });
+    }
+    const ints = this.staticInts(value, span, what);
+    if (ints.some((v) => v < -1)) throw new BuildError(`\`${what}\` has a negative size`, span, 'bad-shape');
+    return ints;
+  }
+
+  // ---- calls ---------------------------------------------------------------------------
+
+  /** Binds call arguments to `op`'s signature and builds its result. */
+  call(op: OpDef, args: readonly CallArg[], callSpan: Span): Value {
+    const bound = this.bind(op, args, callSpan);
+    if (op.build) return op.build(this, bound);
+    return tensorValue(this.buildPrimitive(op, bound));
+  }
+
+  bind(op: OpDef, args: readonly CallArg[], callSpan: Span): BoundArgs {
+    const map = new Map<string, BoundArg>();
+    let positional = 0;
+    let sawKeyword = false;
+    for (const a of args) {
+      if (a.keyword) {
+        sawKeyword = true;
+        const kw = a.keyword.name;
+        if (kw === 'name') continue; // every TensorFlow op takes `name=`; it changes nothing here
+        const p = op.params.find((q) => q.name === kw || q.aliases?.includes(kw));
+        if (!p) {
+          const names = op.params.flatMap((q) => [q.name, ...(q.aliases ?? [])]);
+          throw new BuildError(`${op.name}() has no argument \`${kw}\`${didYouMean(kw, names)}`, a.keyword.span, 'unknown-argument');
+        }
+        if (map.has(p.name)) throw new BuildError(`${op.name}() got argument \`${p.name}\` twice`, a.span, 'duplicate-argument');
+        map.set(p.name, { value: a.value, span: a.span });
+      } else {
+        if (sawKeyword) throw new BuildError('a positional argument cannot follow keyword arguments', a.span, 'syntax');
+        const p = op.params[positional++];
+        if (!p) {
+          throw new BuildError(`${op.name}() takes at most ${op.params.length} positional argument${op.params.length === 1 ? '' : 's'}`, a.span, 'too-many-arguments');
+        }
+        map.set(p.name, { value: a.value, span: a.span });
+      }
+    }
+    for (const p of op.params) {
+      if (p.default === undefined && !map.has(p.name)) {
+        throw new BuildError(`${op.name}() is missing argument \`${p.name}\``, callSpan, 'missing-argument');
+      }
+      const a = map.get(p.name);
+      if (a && a.value.kind === 'error') throw new Poisoned();
+    }
+    return new BoundArgs(this, op, callSpan, map);
+  }
+
+  /** Default build of a primitive: tensor parameters become inputs (with dtype groups
+   *  unified), the others become attributes. */
+  buildPrimitive(op: OpDef, bound: BoundArgs): Node {
+    const inputs: Node[] = [];
+    const spans: Span[] = [];
+    const groups: (string | undefined)[] = [];
+    const params: Param[] = [];
+    const attrs: Record<string, unknown> = {};
+    for (const p of op.params) {
+      switch (p.kind) {
+        case 'tensor': {
+          if (!bound.has(p.name) && p.default === null) continue;
+          inputs.push(bound.tensor(p.name));
+          spans.push(bound.span(p.name));
+          groups.push(p.group);
+          params.push(p);
+          break;
+        }
+        case 'tensors': {
+          const list = bound.tensors(p.name);
+          for (const n of list) {
+            inputs.push(n);
+            spans.push(bound.span(p.name));
+            groups.push(p.group);
+            params.push(p);
+          }
+          attrs[p.name + 'Count'] = list.length;
+          break;
+        }
+        default:
+          attrs[p.name] = staticAttr(bound, p);
+      }
+    }
+    const unified = this.unifyGroups(inputs, spans, groups);
+    unified.forEach((n, i) => checkDTypeClass(op, params[i], n, spans[i]));
+    return this.apply(op, unified, attrs, bound.callSpan, spans);
+  }
+
+  private unifyGroups(inputs: Node[], spans: Span[], groups: (string | undefined)[]): Node[] {
+    const out = inputs.slice();
+    const byGroup = new Map<string, number[]>();
+    groups.forEach((g, i) => {
+      if (g === undefined) return;
+      const list = byGroup.get(g) ?? [];
+      list.push(i);
+      byGroup.set(g, list);
+    });
+    for (const idx of byGroup.values()) {
+      const unified = this.unifyDTypes(
+        idx.map((i) => inputs[i]),
+        idx.map((i) => spans[i]),
+      );
+      idx.forEach((i, k) => (out[i] = unified[k]));
+    }
+    // Ungrouped literals: int literals stay int32, float literals float32 (as tf.constant).
+    return out;
+  }
+
+  // ---- shorthand for gradient code -----------------------------------------------------
+
+  op(name: string, inputs: readonly Node[], attrs: Attrs = {}): Node {
+    return this.apply(name, inputs, attrs);
+  }
+  add(a: Node, b: Node): Node {
+    return this.apply('add', [a, b]);
+  }
+  sub(a: Node, b: Node): Node {
+    return this.apply('subtract', [a, b]);
+  }
+  mul(a: Node, b: Node): Node {
+    return this.apply('multiply', [a, b]);
+  }
+  div(a: Node, b: Node): Node {
+    return this.apply('divide', [a, b]);
+  }
+  neg(a: Node): Node {
+    return this.apply('negative', [a]);
+  }
+  /** `s * x` where `s` is a number in x's dtype. */
+  scale(x: Node, s: number): Node {
+    return this.mul(x, this.scalar(s, x.type.dtype));
+  }
+  cast(x: Node, dtype: DType): Node {
+    return x.type.dtype === dtype ? x : this.apply('cast', [x], { dtype });
+  }
+  zerosLike(x: Node): Node {
+    return this.apply('zeros_like', [x]);
+  }
+  onesLike(x: Node): Node {
+    return this.apply('ones_like', [x]);
+  }
+  /** Sums `g` over the axes along which `ref` was broadcast, back to `ref`'s shape: the
+   *  gradient of every broadcasting op. */
+  sumToLike(g: Node, ref: Node): Node {
+    return this.apply('sum_to_like', [g, ref]);
+  }
+  broadcastLike(g: Node, ref: Node): Node {
+    return this.apply('broadcast_like', [g, ref]);
+  }
+  reshapeLike(g: Node, ref: Node): Node {
+    return this.apply('reshape_like', [g, ref]);
+  }
+  reduceSum(x: Node, axis: number[] | null, keepdims = false): Node {
+    return this.apply('reduce_sum', [x], { axis, keepdims });
+  }
+  where(cond: Node, a: Node, b: Node): Node {
+    return this.apply('where', [cond, a, b]);
+  }
+}
+
+function requireOp(name: string): OpDef {
+  const op = lookupOp(name);
+  if (!op) throw new Error(`internal: op ${name} is not registered`);
+  return op;
+}
+
+function staticAttr(bound: BoundArgs, p: Param): unknown {
+  const present = bound.has(p.name);
+  if (!present) {
+    if (p.default === undefined) throw new BuildError(`${bound.op.name}() is missing argument \`${p.name}\``, bound.callSpan, 'missing-argument');
+    return p.default;
+  }
+  if (bound.isNone(p.name)) return null;
+  switch (p.kind) {
+    case 'int':
+    case 'axis':
+      return bound.int(p.name);
+    case 'ints':
+      return bound.ints(p.name);
+    case 'axes':
+      return bound.axes(p.name);
+    case 'float':
+      return bound.float(p.name);
+    case 'bool':
+      return bound.bool(p.name);
+    case 'string':
+      return bound.string(p.name);
+    case 'dtype':
+      return bound.dtype(p.name);
+    case 'shape':
+      return bound.shape(p.name);
+    case 'value':
+      return bound.value(p.name);
+    default:
+      throw new Error(`unexpected param kind ${p.kind}`);
+  }
+}
+
+const CLASS_TEST: Record<string, (d: DType) => boolean> = {
+  any: () => true,
+  float: isFloat,
+  numeric: (d) => d !== 'bool',
+  intOrFloat: (d) => d !== 'bool',
+  int: (d) => d === 'int32',
+  bool: (d) => d === 'bool',
+};
+
+const CLASS_WORDS: Record<string, string> = {
+  float: 'a float tensor (float32 or float64)',
+  numeric: 'a numeric tensor',
+  intOrFloat: 'a numeric tensor',
+  int: 'an int32 tensor',
+  bool: 'a bool tensor',
+};
+
+export function checkDTypeClass(op: OpDef, p: Param, node: Node, span: Span): void {
+  const cls = p.dtypes ?? 'any';
+  if (!CLASS_TEST[cls](node.type.dtype)) {
+    throw new BuildError(
+      `${op.name}() expects ${CLASS_WORDS[cls]} for \`${p.name}\`, got ${node.type.dtype}${cls === 'float' && node.type.dtype === 'int32' ? ' (cast it, or write 2. for a float literal)' : ''}`,
+      span,
+      'dtype-mismatch',
+    );
+  }
+}

@@ -1,0 +1,219 @@
+// `check gradients(...)`: compares the analytic gradients with central finite differences,
+// everything re-evaluated in float64. `full` mode differentiates along every element of
+// every x; `fast` mode compares random directional derivatives vᵀJu (PyTorch's
+// gradcheck(fast_mode=True)), two evaluations per x whatever its size.
+
+import type * as AST from './syntax/ast';
+import type { Node } from './graph';
+import type { Evaluator } from './evaluate';
+import type { GradientSite } from './ops/differentiation';
+import { type Tensor, isFloat, stridesOf } from './tensor';
+import { Random } from './ops/random';
+
+export interface CheckRequest {
+  stmt: AST.CheckStmt;
+  site: GradientSite;
+  eps: number;
+  atol: number;
+  rtol: number;
+  mode: 'full' | 'fast';
+  /** Fast mode: one seed per y (the random v) and the gradients built with them. */
+  seeds: Node[] | null;
+  fastGrads: (Node | null)[] | null;
+  expectFail: boolean;
+  /** Display names of the xs. */
+  xNames: string[];
+  /** Most finite-difference evaluations a full check may make before it asks for fast mode. */
+  maxEvaluations?: number;
+}
+
+export interface CheckNote {
+  span?: AST.Span;
+  code: string;
+  message: string;
+}
+
+export interface CheckResult {
+  stmt: AST.CheckStmt;
+  span?: AST.Span;
+  mode: 'full' | 'fast';
+  passed: boolean;
+  expectFail: boolean;
+  maxAbsError: number;
+  maxRelError: number;
+  /** The element that failed worst (or had the largest error when all passed). */
+  worst: { x: string; index: number[]; analytic: number; numeric: number } | null;
+  /** Elements (full) or directions (fast) compared. */
+  compared: number;
+  /** Forward evaluations of the graph made by the check. */
+  evaluations: number;
+  message: string;
+  summary: string;
+  notes: CheckNote[];
+}
+
+const DEFAULT_MAX_EVALUATIONS = 200_000;
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const strides = stridesOf(shape);
+  return shape.map((_, i) => Math.floor(flat / strides[i]) % shape[i]);
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e6 ? String(Number(x.toPrecision(6))) : x.toExponential(2);
+}
+
+export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
+  const result: CheckResult = {
+    stmt: req.stmt,
+    mode: req.mode,
+    passed: true,
+    expectFail: req.expectFail,
+    maxAbsError: 0,
+    maxRelError: 0,
+    worst: null,
+    compared: 0,
+    evaluations: 0,
+    message: '',
+    summary: '',
+    notes: [],
+  };
+  const fail = (message: string): CheckResult => {
+    result.passed = false;
+    result.message = message;
+    result.summary = message;
+    return result;
+  };
+
+  const ev64 = main.withFeeds(new Map(), 'float64');
+  const { ys, xs } = req.site;
+  const weights: (Tensor | null)[] = [];
+  for (let k = 0; k < ys.length; k++) {
+    const y = ev64.valueOf(ys[k]);
+    if (!y) return fail(`check could not run: ys[${k}] has no value (a placeholder is not fed, or an error upstream)`);
+    const g = req.site.gradYs[k];
+    if (req.mode === 'fast' && !g) {
+      const rng = new Random(7919 + k);
+      const data = new Float64Array(y.data.length);
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+      weights.push({ dtype: y.dtype, shape: y.shape, data });
+    } else {
+      weights.push(g ? ev64.valueOf(g) ?? null : null);
+    }
+  }
+
+  /** Σ_k Σ_i w_k[i] y_k[i] under the given evaluator. */
+  const objective = (ev: Evaluator): number => {
+    result.evaluations++;
+    let total = 0;
+    ys.forEach((yNode, k) => {
+      const y = ev.valueOf(yNode);
+      if (!y) throw new CheckAbort(`ys[${k}] could not be evaluated at a perturbed point`);
+      const w = weights[k];
+      const d = y.data;
+      if (!isFloat(y.dtype)) return;
+      if (w) for (let i = 0; i < d.length; i++) total += w.data[i] * d[i];
+      else for (let i = 0; i < d.length; i++) total += d[i];
+    });
+    return total;
+  };
+
+  const perturbed = (x: Node, x0: Tensor, direction: (i: number) => number, scale: number): Evaluator => {
+    const data = new Float64Array(x0.data.length);
+    for (let i = 0; i < data.length; i++) data[i] = x0.data[i] + scale * direction(i);
+    return ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]));
+  };
+
+  const seedFeeds = new Map<Node, Tensor>();
+  if (req.mode === 'fast' && req.seeds) req.seeds.forEach((s, k) => seedFeeds.set(s, weights[k] ?? onesLike(ev64.valueOf(ys[k])!)));
+  const gradEvaluator = req.mode === 'fast' ? ev64.withFeeds(seedFeeds) : ev64;
+
+  let worstExcess = -Infinity;
+  const consider = (xName: string, x0: Tensor, flat: number | null, analytic: number, numeric: number) => {
+    result.compared++;
+    const abs = Math.abs(analytic - numeric);
+    const rel = abs / Math.max(Math.abs(numeric), 1e-300);
+    const bad = !(abs <= req.atol + req.rtol * Math.abs(numeric)) || Number.isNaN(analytic) !== Number.isNaN(numeric);
+    if (abs > result.maxAbsError || Number.isNaN(abs)) result.maxAbsError = abs;
+    if (abs !== 0 && rel > result.maxRelError) result.maxRelError = rel;
+    const excess = Number.isNaN(abs) ? Infinity : abs - (req.atol + req.rtol * Math.abs(numeric));
+    if (excess > worstExcess) {
+      worstExcess = excess;
+      result.worst = { x: xName, index: flat === null ? [] : unravel(flat, x0.shape), analytic, numeric };
+    }
+    if (bad) result.passed = false;
+  };
+
+  try {
+    const maxEvaluations = req.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
+    if (req.mode === 'full') {
+      const planned = xs.reduce((n, x) => n + 2 * (ev64.valueOf(x)?.data.length ?? 0), 0);
+      if (planned > maxEvaluations) {
+        return fail(`a full check would take ${planned} evaluations, over the budget of ${maxEvaluations}; use mode='fast'`);
+      }
+    }
+    for (let xi = 0; xi < xs.length; xi++) {
+      const x = xs[xi];
+      const name = req.xNames[xi] ?? `xs[${xi}]`;
+      if (!isFloat(x.type.dtype)) {
+        result.notes.push({ code: 'check-skipped', message: `${name} is ${x.type.dtype}: its gradient is None and is not checked` });
+        continue;
+      }
+      const x0 = ev64.valueOf(x);
+      if (!x0) return fail(`check could not run: ${name} has no value (a placeholder is not fed, or an error upstream)`);
+      const gradNode = req.mode === 'fast' ? req.fastGrads![xi] : req.site.grads[xi];
+      const g = gradNode ? gradEvaluator.valueOf(gradNode) : null;
+      if (gradNode && !g) return fail(`check could not run: the gradient for ${name} could not be evaluated`);
+      result.evaluations++;
+      const analyticAt = (i: number) => (g ? g.data[i] : 0);
+      if (req.mode === 'full') {
+        for (let i = 0; i < x0.data.length; i++) {
+          const unit = (j: number) => (j === i ? 1 : 0);
+          const plus = objective(perturbed(x, x0, unit, req.eps));
+          const minus = objective(perturbed(x, x0, unit, -req.eps));
+          consider(name, x0, i, analyticAt(i), (plus - minus) / (2 * req.eps));
+        }
+      } else {
+        const rng = new Random(104729 + xi);
+        const u = new Float64Array(x0.data.length);
+        let norm = 0;
+        for (let i = 0; i < u.length; i++) {
+          u[i] = rng.normal();
+          norm += u[i] * u[i];
+        }
+        norm = Math.sqrt(norm) || 1;
+        for (let i = 0; i < u.length; i++) u[i] /= norm;
+        let analytic = 0;
+        for (let i = 0; i < u.length; i++) analytic += analyticAt(i) * u[i];
+        const direction = (j: number) => u[j];
+        const plus = objective(perturbed(x, x0, direction, req.eps));
+        const minus = objective(perturbed(x, x0, direction, -req.eps));
+        consider(name, x0, null, analytic, (plus - minus) / (2 * req.eps));
+      }
+    }
+  } catch (e) {
+    if (e instanceof CheckAbort) return fail(`check could not run: ${e.message}`);
+    throw e;
+  }
+
+  const w = result.worst;
+  const where = w ? `${w.x}${w.index.length ? `[${w.index.join(', ')}]` : req.mode === 'fast' ? ' (random direction)' : ''}` : '';
+  const errors = `max abs error ${fmt(result.maxAbsError)}, max rel error ${fmt(result.maxRelError)}`;
+  if (result.passed) {
+    result.summary = `${errors} over ${result.compared} ${req.mode === 'fast' ? 'directions' : 'elements'} ✓`;
+    result.message = `gradient check passed (${req.mode}): ${result.summary}`;
+  } else if (w) {
+    result.summary = `worst at ${where}: analytic ${fmt(w.analytic)}, numeric ${fmt(w.numeric)}`;
+    result.message = `gradient check failed (${req.mode}) at ${where}: analytic ${fmt(w.analytic)}, numeric ${fmt(w.numeric)}, difference ${fmt(Math.abs(w.analytic - w.numeric))} (atol ${req.atol}, rtol ${req.rtol}; ${errors})`;
+  }
+  return result;
+}
+
+class CheckAbort extends Error {}
+
+function onesLike(t: Tensor): Tensor {
+  return { dtype: t.dtype, shape: t.shape, data: new Float64Array(t.data.length).fill(1) };
+}

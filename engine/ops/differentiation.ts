@@ -1,0 +1,229 @@
+// Differentiation as surface functions: `gradients` (TensorFlow 1.x semantics), `gradient`,
+// `jacobian`, `batch_jacobian`, `hessians`, `hessian`. All build ordinary graph nodes via
+// autodiff; jacobians add one node whose kernel evaluates the gradient subgraph once per
+// output element, with that element's one-hot seed as grad_ys.
+
+import { type Builder, type BoundArgs, BuildError, NONE, type Value, tensorValue } from '../builder';
+import type { Span } from '../syntax/ast';
+import type { Node } from '../graph';
+import { buildGradients } from '../autodiff';
+import { type Tensor, isFloat, sizeOf } from '../tensor';
+import { type Shape, OpError } from '../types';
+import { defineOps } from './registry';
+
+/** A record of one differentiation, for hovers and the explainer. */
+export interface GradientSite {
+  span: Span;
+  ys: Node[];
+  xs: Node[];
+  gradYs: (Node | null)[];
+  grads: (Node | null)[];
+  path: ReadonlySet<Node>;
+}
+
+/** Accepts a tensor or a (possibly nested) list of tensors; `None` entries are refused. */
+function tensorList(b: Builder, value: Value, span: Span, what: string): Node[] {
+  if (value.kind === 'list') return value.items.flatMap((v) => tensorList(b, v, span, what));
+  if (value.kind === 'none') throw new BuildError(`${what} contains None`, span, 'type-mismatch');
+  return [b.toTensor(value, span)];
+}
+
+function optionalList(b: Builder, args: BoundArgs, name: string): Node[] {
+  return args.isNone(name) ? [] : tensorList(b, args.value(name), args.span(name), name);
+}
+
+function unconnectedMode(args: BoundArgs): 'none' | 'zero' {
+  if (!args.has('unconnected_gradients')) return 'none';
+  const raw = args.string('unconnected_gradients').toLowerCase().replace(/^unconnectedgradients\./, '');
+  if (raw !== 'none' && raw !== 'zero') {
+    throw new BuildError(`unconnected_gradients must be 'none' or 'zero', got '${raw}'`, args.span('unconnected_gradients'), 'bad-argument');
+  }
+  return raw;
+}
+
+/** Runs autodiff for a bound `gradients`-like call and records the site. */
+export function differentiate(
+  b: Builder,
+  args: BoundArgs,
+  ysName: string,
+  xsName: string,
+  gradYsName: string | null,
+): { site: GradientSite; xsWasList: boolean } {
+  const ysValue = args.value(ysName);
+  const xsValue = args.value(xsName);
+  const ys = tensorList(b, ysValue, args.span(ysName), ysName);
+  const xs = tensorList(b, xsValue, args.span(xsName), xsName);
+  let gradYs: (Node | null)[] = ys.map(() => null);
+  if (gradYsName && !args.isNone(gradYsName)) {
+    const gv = args.value(gradYsName);
+    const items = ysValue.kind === 'list' ? (gv.kind === 'list' ? gv.items : [gv]) : [gv];
+    if (items.length !== ys.length) {
+      throw new BuildError(`${gradYsName} has ${items.length} entries but ys has ${ys.length}`, args.span(gradYsName), 'bad-argument');
+    }
+    gradYs = items.map((v, k) => (v.kind === 'none' ? null : b.toTensor(v, args.span(gradYsName), ys[k].type.dtype)));
+  }
+  const stopGradients = args.op.params.some((p) => p.name === 'stop_gradients') ? optionalList(b, args, 'stop_gradients') : [];
+  const unconnected = args.op.params.some((p) => p.name === 'unconnected_gradients') ? unconnectedMode(args) : 'none';
+  const result = buildGradients(b, {
+    ys,
+    xs,
+    gradYs,
+    stopGradients,
+    unconnected,
+    span: args.callSpan,
+    gradYsSpans: ys.map(() => (gradYsName ? args.span(gradYsName) : args.callSpan)),
+  });
+  const site: GradientSite = { span: args.callSpan, ys, xs, gradYs, grads: result.grads, path: result.path };
+  b.gradientSites.push(site);
+  return { site, xsWasList: xsValue.kind === 'list' };
+}
+
+const asValue = (n: Node | null): Value => (n ? tensorValue(n) : NONE);
+
+function concat(a: Shape, b: Shape): Shape {
+  return a === null || b === null ? null : [...a, ...b];
+}
+
+/** J[i..., j...] = ∂y[i...]/∂x[j...], built from one gradient graph with a seed as grad_ys. */
+export function buildJacobian(b: Builder, y: Node, x: Node, span: Span, batched: boolean): Node | null {
+  if (!isFloat(y.type.dtype) || !isFloat(x.type.dtype)) return null;
+  const seed = b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, span);
+  const { grads } = buildGradients(b, { ys: [y], xs: [x], gradYs: [seed], stopGradients: [], unconnected: 'zero', span });
+  return b.apply(batched ? 'batch_jacobian_eval' : 'jacobian_eval', [y, x], { grad: grads[0], seed }, span);
+}
+
+function jacobianRows(inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, batched: boolean) {
+  const [y, x] = inputs;
+  const batch = batched ? y.shape[0] : 1;
+  const rows = batched ? sizeOf(y.shape.slice(1)) : sizeOf(y.shape);
+  const cols = batched ? sizeOf(x.shape.slice(1)) : sizeOf(x.shape);
+  return { y, x, batch, rows, cols, grad: attrs.grad as Node, seed: attrs.seed as Node };
+}
+
+defineOps([
+  {
+    name: 'gradients',
+    doc: 'Symbolic derivatives of sum(ys) w.r.t. each x in xs: a list with one entry per x (TensorFlow 1.x).',
+    params: [
+      { name: 'ys', kind: 'value' },
+      { name: 'xs', kind: 'value' },
+      { name: 'grad_ys', kind: 'value', default: null },
+      { name: 'stop_gradients', kind: 'value', default: null },
+      { name: 'unconnected_gradients', kind: 'string', default: 'none' },
+      { name: 'colocate_gradients_with_ops', kind: 'bool', default: false },
+      { name: 'gate_gradients', kind: 'bool', default: false },
+      { name: 'aggregation_method', kind: 'value', default: null },
+    ],
+    build: (b, args) => {
+      const { site } = differentiate(b, args, 'ys', 'xs', 'grad_ys');
+      return { kind: 'list', items: site.grads.map(asValue) };
+    },
+  },
+  {
+    name: 'gradient',
+    doc: 'The gradient of sum(y) w.r.t. x, as a tensor (a list when x is a list), like GradientTape.gradient.',
+    params: [
+      { name: 'target', kind: 'value', aliases: ['y', 'ys'] },
+      { name: 'sources', kind: 'value', aliases: ['x', 'xs'] },
+      { name: 'output_gradients', kind: 'value', default: null, aliases: ['grad_ys'] },
+      { name: 'unconnected_gradients', kind: 'string', default: 'none' },
+    ],
+    build: (b, args) => {
+      const { site, xsWasList } = differentiate(b, args, 'target', 'sources', 'output_gradients');
+      return xsWasList ? { kind: 'list', items: site.grads.map(asValue) } : asValue(site.grads[0]);
+    },
+  },
+  {
+    name: 'jacobian',
+    doc: 'The Jacobian of y w.r.t. x: shape y.shape + x.shape.',
+    params: [
+      { name: 'target', kind: 'tensor', aliases: ['y'] },
+      { name: 'sources', kind: 'tensor', aliases: ['x'] },
+    ],
+    build: (b, args) => asValue(buildJacobian(b, args.tensor('target'), args.tensor('sources'), args.callSpan, false)),
+  },
+  {
+    name: 'batch_jacobian',
+    doc: 'Per-example Jacobians: shape [b] + y.shape[1:] + x.shape[1:] (rows of the batch must be independent).',
+    params: [
+      { name: 'target', kind: 'tensor', aliases: ['y'] },
+      { name: 'source', kind: 'tensor', aliases: ['x'] },
+    ],
+    build: (b, args) => asValue(buildJacobian(b, args.tensor('target'), args.tensor('source'), args.callSpan, true)),
+  },
+  {
+    name: 'hessians',
+    doc: 'The Hessian of sum(ys) w.r.t. each x in xs: a list, each of shape x.shape + x.shape.',
+    params: [
+      { name: 'ys', kind: 'value' },
+      { name: 'xs', kind: 'value' },
+    ],
+    build: (b, args) => {
+      const { site } = differentiate(b, args, 'ys', 'xs', null);
+      return {
+        kind: 'list',
+        items: site.grads.map((g, i) => asValue(g && buildJacobian(b, g, site.xs[i], args.callSpan, false))),
+      };
+    },
+  },
+  {
+    name: 'hessian',
+    doc: 'The Hessian of sum(y) w.r.t. x: shape x.shape + x.shape.',
+    params: [
+      { name: 'y', kind: 'value', aliases: ['ys', 'target'] },
+      { name: 'x', kind: 'tensor', aliases: ['xs', 'sources'] },
+    ],
+    build: (b, args) => {
+      const { site } = differentiate(b, args, 'y', 'x', null);
+      const g = site.grads[0];
+      return asValue(g && buildJacobian(b, g, site.xs[0], args.callSpan, false));
+    },
+  },
+  {
+    name: 'jacobian_eval',
+    internal: true,
+    doc: 'Evaluates a Jacobian row by row.',
+    params: [],
+    infer: ([y, x]) => ({ dtype: y.dtype, shape: concat(y.shape, x.shape) }),
+    kernel: (inputs, attrs, out, ctx) => {
+      const { y, rows, cols, grad, seed } = jacobianRows(inputs, attrs, false);
+      const data = ctx.alloc(out.dtype, rows * cols);
+      for (let i = 0; i < rows; i++) {
+        const oneHot = ctx.alloc(y.dtype, rows);
+        oneHot[i] = 1;
+        const g = ctx.evaluateWith(grad, new Map([[seed, { dtype: y.dtype, shape: y.shape, data: oneHot }]]));
+        if (!g) throw new OpError('the gradient could not be evaluated');
+        data.set(g.data as never, i * cols);
+      }
+      return data;
+    },
+  },
+  {
+    name: 'batch_jacobian_eval',
+    internal: true,
+    doc: 'Evaluates per-example Jacobians.',
+    params: [],
+    infer: ([y, x]) => {
+      if (y.shape !== null && y.shape.length === 0) throw new OpError('batch_jacobian needs y of rank >= 1', 0);
+      if (x.shape !== null && x.shape.length === 0) throw new OpError('batch_jacobian needs x of rank >= 1', 1);
+      if (y.shape && x.shape && y.shape[0] !== null && x.shape[0] !== null && y.shape[0] !== x.shape[0]) {
+        throw new OpError(`batch sizes differ: y has ${y.shape[0]}, x has ${x.shape[0]}`, 1);
+      }
+      return { dtype: y.dtype, shape: y.shape && x.shape ? [y.shape[0], ...y.shape.slice(1), ...x.shape.slice(1)] : null };
+    },
+    kernel: (inputs, attrs, out, ctx) => {
+      const { y, batch, rows, cols, grad, seed } = jacobianRows(inputs, attrs, true);
+      const data = ctx.alloc(out.dtype, batch * rows * cols);
+      for (let i = 0; i < rows; i++) {
+        const oneHot = ctx.alloc(y.dtype, batch * rows);
+        for (let k = 0; k < batch; k++) oneHot[k * rows + i] = 1;
+        const g = ctx.evaluateWith(grad, new Map([[seed, { dtype: y.dtype, shape: y.shape, data: oneHot }]]));
+        if (!g) throw new OpError('the gradient could not be evaluated');
+        for (let k = 0; k < batch; k++) {
+          for (let j = 0; j < cols; j++) data[(k * rows + i) * cols + j] = g.data[k * cols + j];
+        }
+      }
+      return data;
+    },
+  },
+]);

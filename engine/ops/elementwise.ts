@@ -1,0 +1,391 @@
+// Elementwise ops: one record each, kernel and TensorFlow's gradient side by side.
+// Unary gradients follow TensorFlow's math_grad.py / nn_grad.py (several use the op's
+// output `y`, as TensorFlow does). Binary ops broadcast as NumPy; their gradients sum back
+// over the broadcast axes with `sum_to_like`.
+
+import type { Builder } from '../builder';
+import type { Node } from '../graph';
+import { type DType, isFloat } from '../tensor';
+import { type TensorType, OpError, broadcastShapes } from '../types';
+import { type DTypeClass, type OpDef, defineOps } from './registry';
+import { type Binary, type Unary, mapBinary, mapTernary, mapUnary } from './kernels';
+import { erf } from './special';
+
+type UnaryGrad = (b: Builder, x: Node, y: Node, dy: Node) => Node | null;
+
+interface UnarySpec {
+  name: string;
+  aliases?: string[];
+  doc: string;
+  f: Unary;
+  /** Kernel for int32 inputs, when it differs (e.g. integer abs stays exact). */
+  fInt?: Unary;
+  dtypes?: DTypeClass;
+  out?: DType;
+  grad?: UnaryGrad;
+}
+
+function unary(spec: UnarySpec): OpDef {
+  const grad = spec.grad;
+  return {
+    name: spec.name,
+    aliases: spec.aliases,
+    doc: spec.doc,
+    params: [{ name: 'x', kind: 'tensor', dtypes: spec.dtypes ?? 'float', aliases: ['features', 'input', 'a'] }],
+    infer: ([x]) => ({ dtype: spec.out ?? x.dtype, shape: x.shape }),
+    kernel: ([x], _attrs, out, ctx) => mapUnary(x, out, ctx, x.dtype === 'int32' && spec.fInt ? spec.fInt : spec.f),
+    grad: grad ? (b, node, dy) => [grad(b, node.inputs[0], node, dy)] : undefined,
+  };
+}
+
+const s = (b: Builder, v: number, like: Node) => b.scalar(v, like.type.dtype);
+const sq = (b: Builder, x: Node) => b.op('square', [x]);
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+const SELU_SCALE = 1.0507009873554805;
+const SELU_ALPHA = 1.6732632423543772;
+
+defineOps([
+  unary({ name: 'negative', aliases: ['neg'], doc: 'Numerical negative, -x.', dtypes: 'numeric', f: (x) => -x, grad: (b, _x, _y, dy) => b.neg(dy) }),
+  unary({
+    name: 'abs',
+    doc: 'Absolute value |x|.',
+    dtypes: 'numeric',
+    f: Math.abs,
+    // TensorFlow: dy * sign(x), so the gradient at 0 is 0.
+    grad: (b, x, _y, dy) => b.mul(dy, b.op('sign', [x])),
+  }),
+  unary({ name: 'sign', doc: 'Sign of x: -1, 0 or 1.', dtypes: 'numeric', f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), grad: (b, x) => b.zerosLike(x) }),
+  unary({ name: 'exp', doc: 'Exponential e^x.', f: Math.exp, grad: (b, _x, y, dy) => b.mul(dy, y) }),
+  unary({ name: 'expm1', doc: 'e^x - 1, accurate near 0.', f: Math.expm1, grad: (b, x, _y, dy) => b.mul(dy, b.op('exp', [x])) }),
+  unary({ name: 'log', doc: 'Natural logarithm.', f: Math.log, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [x])) }),
+  unary({ name: 'log1p', doc: 'log(1 + x), accurate near 0.', f: Math.log1p, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), x)])) }),
+  unary({ name: 'sqrt', doc: 'Square root.', f: Math.sqrt, grad: (b, _x, y, dy) => b.div(b.scale(dy, 0.5), y) }),
+  unary({
+    name: 'rsqrt',
+    doc: 'Reciprocal square root 1/sqrt(x).',
+    f: (x) => 1 / Math.sqrt(x),
+    grad: (b, _x, y, dy) => b.mul(b.scale(dy, -0.5), b.mul(y, sq(b, y))),
+  }),
+  unary({ name: 'square', doc: 'x * x.', dtypes: 'numeric', f: (x) => x * x, fInt: (x) => Math.imul(x, x), grad: (b, x, _y, dy) => b.mul(dy, b.scale(x, 2)) }),
+  unary({ name: 'reciprocal', aliases: ['inv'], doc: '1 / x.', f: (x) => 1 / x, grad: (b, _x, y, dy) => b.neg(b.mul(dy, sq(b, y))) }),
+  unary({ name: 'sin', doc: 'Sine.', f: Math.sin, grad: (b, x, _y, dy) => b.mul(dy, b.op('cos', [x])) }),
+  unary({ name: 'cos', doc: 'Cosine.', f: Math.cos, grad: (b, x, _y, dy) => b.neg(b.mul(dy, b.op('sin', [x]))) }),
+  unary({ name: 'tan', doc: 'Tangent.', f: Math.tan, grad: (b, x, _y, dy) => b.mul(dy, sq(b, b.op('reciprocal', [b.op('cos', [x])]))) }),
+  unary({
+    name: 'asin',
+    doc: 'Inverse sine.',
+    f: Math.asin,
+    grad: (b, x, _y, dy) => b.mul(dy, b.op('rsqrt', [b.sub(s(b, 1, x), sq(b, x))])),
+  }),
+  unary({
+    name: 'acos',
+    doc: 'Inverse cosine.',
+    f: Math.acos,
+    grad: (b, x, _y, dy) => b.neg(b.mul(dy, b.op('rsqrt', [b.sub(s(b, 1, x), sq(b, x))]))),
+  }),
+  unary({ name: 'atan', doc: 'Inverse tangent.', f: Math.atan, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), sq(b, x))])) }),
+  unary({ name: 'sinh', doc: 'Hyperbolic sine.', f: Math.sinh, grad: (b, x, _y, dy) => b.mul(dy, b.op('cosh', [x])) }),
+  unary({ name: 'cosh', doc: 'Hyperbolic cosine.', f: Math.cosh, grad: (b, x, _y, dy) => b.mul(dy, b.op('sinh', [x])) }),
+  unary({ name: 'tanh', doc: 'Hyperbolic tangent.', f: Math.tanh, grad: (b, _x, y, dy) => b.mul(dy, b.sub(s(b, 1, y), sq(b, y))) }),
+  unary({ name: 'sigmoid', doc: 'Logistic sigmoid 1 / (1 + e^-x).', f: sigmoid, grad: (b, _x, y, dy) => b.mul(dy, b.mul(y, b.sub(s(b, 1, y), y))) }),
+  unary({
+    name: 'relu',
+    doc: 'Rectified linear unit max(x, 0).',
+    dtypes: 'numeric',
+    f: (x) => (x > 0 ? x : 0),
+    // TensorFlow's ReluGrad passes dy where x > 0: the gradient at 0 is 0.
+    grad: (b, x, _y, dy) => b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.zerosLike(dy)),
+  }),
+  unary({
+    name: 'relu6',
+    doc: 'min(max(x, 0), 6).',
+    dtypes: 'numeric',
+    f: (x) => Math.min(Math.max(x, 0), 6),
+    grad: (b, x, _y, dy) =>
+      b.where(b.op('logical_and', [b.op('greater', [x, s(b, 0, x)]), b.op('less', [x, s(b, 6, x)])]), dy, b.zerosLike(dy)),
+  }),
+  {
+    name: 'leaky_relu',
+    doc: 'x where x > 0, alpha * x elsewhere.',
+    params: [
+      { name: 'features', kind: 'tensor', dtypes: 'float', aliases: ['x'] },
+      { name: 'alpha', kind: 'float', default: 0.2 },
+    ],
+    infer: ([x]) => x,
+    kernel: ([x], attrs, out, ctx) => {
+      const alpha = attrs.alpha as number;
+      return mapUnary(x, out, ctx, (v) => (v > 0 ? v : alpha * v));
+    },
+    grad: (b, node, dy) => {
+      const x = node.inputs[0];
+      return [b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.scale(dy, node.attrs.alpha as number))];
+    },
+  },
+  unary({
+    name: 'elu',
+    doc: 'Exponential linear unit: x where x > 0, e^x - 1 elsewhere.',
+    f: (x) => (x > 0 ? x : Math.expm1(x)),
+    // TensorFlow's EluGrad reads the output: dy * (y + 1) where y < 0.
+    grad: (b, _x, y, dy) => b.where(b.op('less', [y, s(b, 0, y)]), b.mul(dy, b.add(y, s(b, 1, y))), dy),
+  }),
+  unary({
+    name: 'selu',
+    doc: 'Scaled exponential linear unit (self-normalising).',
+    f: (x) => (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x)),
+    grad: (b, _x, y, dy) =>
+      b.where(b.op('less', [y, s(b, 0, y)]), b.mul(dy, b.add(y, s(b, SELU_SCALE * SELU_ALPHA, y))), b.scale(dy, SELU_SCALE)),
+  }),
+  unary({
+    name: 'softplus',
+    doc: 'log(1 + e^x), computed stably.',
+    f: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+    grad: (b, x, _y, dy) => b.mul(dy, b.op('sigmoid', [x])),
+  }),
+  unary({
+    name: 'softsign',
+    doc: 'x / (1 + |x|).',
+    f: (x) => x / (1 + Math.abs(x)),
+    grad: (b, x, _y, dy) => b.div(dy, sq(b, b.add(s(b, 1, x), b.op('abs', [x])))),
+  }),
+  unary({
+    name: 'erf',
+    doc: 'Gauss error function.',
+    f: erf,
+    grad: (b, x, _y, dy) => b.mul(dy, b.scale(b.op('exp', [b.neg(sq(b, x))]), 2 / Math.sqrt(Math.PI))),
+  }),
+  // TensorFlow registers floor, ceil and round with no gradient (None).
+  unary({ name: 'floor', doc: 'Largest integer not greater than x.', f: Math.floor }),
+  unary({ name: 'ceil', doc: 'Smallest integer not less than x.', f: Math.ceil }),
+  unary({ name: 'round', doc: 'Rounds half to even, as TensorFlow.', f: roundHalfEven }),
+  unary({ name: 'identity', doc: 'Returns x unchanged.', dtypes: 'any', f: (x) => x, grad: (_b, _x, _y, dy) => dy }),
+  unary({ name: 'stop_gradient', doc: 'Returns x; no gradient flows through it.', dtypes: 'any', f: (x) => x }),
+  unary({ name: 'is_nan', doc: 'True where x is NaN.', out: 'bool', f: (x) => (x !== x ? 1 : 0) }),
+  unary({ name: 'is_finite', doc: 'True where x is neither infinite nor NaN.', out: 'bool', f: (x) => (Number.isFinite(x) ? 1 : 0) }),
+  unary({ name: 'is_inf', doc: 'True where x is +inf or -inf.', out: 'bool', f: (x) => (x === Infinity || x === -Infinity ? 1 : 0) }),
+  unary({ name: 'logical_not', doc: 'Elementwise NOT of a bool tensor.', dtypes: 'bool', f: (x) => (x ? 0 : 1) }),
+  {
+    name: 'cast',
+    doc: 'Converts x to another dtype (floats truncate toward zero when cast to int32).',
+    params: [
+      { name: 'x', kind: 'tensor' },
+      { name: 'dtype', kind: 'dtype' },
+    ],
+    infer: ([x], attrs) => ({ dtype: attrs.dtype as DType, shape: x.shape }),
+    kernel: ([x], attrs, out, ctx) => {
+      const to = attrs.dtype as DType;
+      if (to === 'int32') return mapUnary(x, out, ctx, (v) => (v !== v ? -2147483648 : Math.trunc(v)));
+      if (to === 'bool') return mapUnary(x, out, ctx, (v) => (v !== 0 ? 1 : 0));
+      return mapUnary(x, out, ctx, (v) => v);
+    },
+    grad: (b, node, dy) => {
+      const x = node.inputs[0];
+      return [isFloat(x.type.dtype) && isFloat(node.type.dtype) ? b.cast(dy, x.type.dtype) : null];
+    },
+  },
+]);
+
+// ---- binary ----------------------------------------------------------------------------
+
+type BinaryGrad = (b: Builder, x: Node, y: Node, z: Node, dy: Node) => [Node | null, Node | null];
+
+interface BinarySpec {
+  name: string;
+  aliases?: string[];
+  doc: string;
+  f: Binary;
+  fInt?: Binary;
+  dtypes?: DTypeClass;
+  /** Output dtype (bool for comparisons). */
+  out?: (inputDType: DType) => DType;
+  /** Gradient before unbroadcasting: shapes may be the broadcast shape. */
+  grad?: BinaryGrad;
+  params?: [string, string];
+}
+
+function binaryType(x: TensorType, y: TensorType, out?: (d: DType) => DType): TensorType {
+  if (x.dtype !== y.dtype) throw new OpError(`dtype mismatch: ${x.dtype} and ${y.dtype}`, 1, 'dtype-mismatch');
+  return { dtype: out ? out(x.dtype) : x.dtype, shape: broadcastShapes(x.shape, y.shape) };
+}
+
+function binary(spec: BinarySpec): OpDef {
+  const grad = spec.grad;
+  const [p0, p1] = spec.params ?? ['x', 'y'];
+  return {
+    name: spec.name,
+    aliases: spec.aliases,
+    doc: spec.doc,
+    params: [
+      { name: p0, kind: 'tensor', group: 'T', dtypes: spec.dtypes ?? 'numeric', aliases: p0 === 'x' ? ['a'] : undefined },
+      { name: p1, kind: 'tensor', group: 'T', dtypes: spec.dtypes ?? 'numeric', aliases: p1 === 'y' ? ['b'] : undefined },
+    ],
+    infer: ([x, y]) => binaryType(x, y, spec.out),
+    kernel: ([x, y], _attrs, out, ctx) => mapBinary(x, y, out, ctx, x.dtype === 'int32' && spec.fInt ? spec.fInt : spec.f),
+    grad: grad
+      ? (b, node, dy) => {
+          const [x, y] = node.inputs;
+          const [gx, gy] = grad(b, x, y, node, dy);
+          return [gx && b.sumToLike(gx, x), gy && b.sumToLike(gy, y)];
+        }
+      : undefined,
+  };
+}
+
+function intDivide(a: number, b: number): number {
+  if (b === 0) throw new OpError('integer division by zero', 1, 'division-by-zero');
+  return Math.floor(a / b);
+}
+
+function floorMod(a: number, b: number): number {
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+const bool = () => 'bool' as DType;
+
+defineOps([
+  binary({ name: 'add', doc: 'x + y, broadcasting.', f: (a, b) => a + b, grad: (_b, _x, _y, _z, dy) => [dy, dy] }),
+  binary({ name: 'subtract', aliases: ['sub'], doc: 'x - y, broadcasting.', f: (a, b) => a - b, grad: (b, _x, _y, _z, dy) => [dy, b.neg(dy)] }),
+  binary({
+    name: 'multiply',
+    aliases: ['mul'],
+    doc: 'x * y, broadcasting.',
+    f: (a, b) => a * b,
+    fInt: Math.imul,
+    grad: (b, x, y, _z, dy) => [b.mul(dy, y), b.mul(x, dy)],
+  }),
+  {
+    // Integer true division gives float64, as Python TensorFlow's `/`.
+    ...binary({
+      name: 'divide',
+      aliases: ['truediv', 'div', 'realdiv'],
+      doc: 'x / y (true division; int32 operands give float64).',
+      f: (a, b) => a / b,
+      out: (d) => (d === 'int32' ? 'float64' : d),
+      grad: (b, x, y, _z, dy) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))],
+    }),
+  },
+  binary({ name: 'floordiv', aliases: ['floor_div'], doc: 'Floor of x / y.', f: (a, b) => Math.floor(a / b), fInt: intDivide }),
+  binary({
+    name: 'mod',
+    aliases: ['floormod', 'floor_mod'],
+    doc: 'Remainder of floor division; the result has the sign of y.',
+    f: floorMod,
+    fInt: (a, b) => {
+      if (b === 0) throw new OpError('integer modulo by zero', 1, 'division-by-zero');
+      return floorMod(a, b);
+    },
+    grad: (b, x, y, _z, dy) => [dy, b.mul(dy, b.neg(b.op('floordiv', [x, y])))],
+  }),
+  binary({
+    name: 'pow',
+    doc: 'x ** y, broadcasting.',
+    f: Math.pow,
+    fInt: (a, b) => {
+      if (b < 0) throw new OpError('integers to negative integer powers are not allowed', 1);
+      return Math.pow(a, b) | 0;
+    },
+    // TensorFlow uses log(x) only where x > 0 for the exponent's gradient.
+    grad: (b, x, y, z, dy) => {
+      const gx = b.mul(dy, b.mul(y, b.op('pow', [x, b.sub(y, s(b, 1, y))])));
+      const positive = b.op('greater', [x, s(b, 0, x)]);
+      const logX = b.where(positive, b.op('log', [b.where(positive, x, b.onesLike(x))]), b.zerosLike(x));
+      return [gx, b.mul(dy, b.mul(z, logX))];
+    },
+  }),
+  binary({
+    name: 'maximum',
+    doc: 'Elementwise maximum; at ties the gradient goes to x (TensorFlow).',
+    f: (a, b) => (a >= b || a !== a ? a : b),
+    grad: (b, x, y, _z, dy) => {
+      const xWins = b.op('greater_equal', [x, y]);
+      return [b.where(xWins, dy, b.zerosLike(dy)), b.where(xWins, b.zerosLike(dy), dy)];
+    },
+  }),
+  binary({
+    name: 'minimum',
+    doc: 'Elementwise minimum; at ties the gradient goes to x (TensorFlow).',
+    f: (a, b) => (a <= b || a !== a ? a : b),
+    grad: (b, x, y, _z, dy) => {
+      const xWins = b.op('less_equal', [x, y]);
+      return [b.where(xWins, dy, b.zerosLike(dy)), b.where(xWins, b.zerosLike(dy), dy)];
+    },
+  }),
+  binary({
+    name: 'squared_difference',
+    doc: '(x - y)^2, broadcasting.',
+    f: (a, b) => (a - b) * (a - b),
+    grad: (b, x, y, _z, dy) => {
+      const gx = b.mul(dy, b.scale(b.sub(x, y), 2));
+      return [gx, b.neg(gx)];
+    },
+  }),
+  binary({
+    name: 'atan2',
+    doc: 'Angle of the point (x, y): atan(y / x) in the right quadrant. Arguments are (y, x).',
+    dtypes: 'float',
+    params: ['y', 'x'],
+    f: Math.atan2,
+    grad: (b, y, x, _z, dy) => {
+      const inv = b.div(dy, b.add(sq(b, x), sq(b, y)));
+      return [b.mul(x, inv), b.mul(b.neg(y), inv)];
+    },
+  }),
+  binary({ name: 'equal', doc: 'x == y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a === b ? 1 : 0) }),
+  binary({ name: 'not_equal', doc: 'x != y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a !== b ? 1 : 0) }),
+  binary({ name: 'less', doc: 'x < y elementwise.', out: bool, f: (a, b) => (a < b ? 1 : 0) }),
+  binary({ name: 'less_equal', doc: 'x <= y elementwise.', out: bool, f: (a, b) => (a <= b ? 1 : 0) }),
+  binary({ name: 'greater', doc: 'x > y elementwise.', out: bool, f: (a, b) => (a > b ? 1 : 0) }),
+  binary({ name: 'greater_equal', doc: 'x >= y elementwise.', out: bool, f: (a, b) => (a >= b ? 1 : 0) }),
+  binary({ name: 'logical_and', doc: 'x AND y for bool tensors.', dtypes: 'bool', f: (a, b) => (a && b ? 1 : 0) }),
+  binary({ name: 'logical_or', doc: 'x OR y for bool tensors.', dtypes: 'bool', f: (a, b) => (a || b ? 1 : 0) }),
+  binary({ name: 'logical_xor', doc: 'x XOR y for bool tensors.', dtypes: 'bool', f: (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0)) }),
+  {
+    name: 'where',
+    aliases: ['where_v2', 'select'],
+    doc: 'Picks x where cond is true, y elsewhere (broadcasting).',
+    params: [
+      { name: 'condition', kind: 'tensor', dtypes: 'bool', aliases: ['cond'] },
+      { name: 'x', kind: 'tensor', group: 'T' },
+      { name: 'y', kind: 'tensor', group: 'T' },
+    ],
+    infer: ([c, x, y]) => {
+      if (c.dtype !== 'bool') throw new OpError(`condition must be bool, got ${c.dtype}`, 0, 'dtype-mismatch');
+      if (x.dtype !== y.dtype) throw new OpError(`x is ${x.dtype} but y is ${y.dtype}`, 2, 'dtype-mismatch');
+      return { dtype: x.dtype, shape: broadcastShapes(broadcastShapes(c.shape, x.shape, 1), y.shape, 2) };
+    },
+    kernel: ([c, x, y], _attrs, out, ctx) => mapTernary(c, x, y, out, ctx, (cv, xv, yv) => (cv ? xv : yv)),
+    grad: (b, node, dy) => {
+      const [c, x, y] = node.inputs;
+      const zeros = b.zerosLike(dy);
+      return [null, b.sumToLike(b.where(c, dy, zeros), x), b.sumToLike(b.where(c, zeros, dy), y)];
+    },
+  },
+  {
+    name: 'clip_by_value',
+    doc: 'Clips values to [clip_value_min, clip_value_max] (as minimum then maximum, so the gradient at a bound passes through).',
+    params: [
+      { name: 't', kind: 'tensor', group: 'T', aliases: ['x'] },
+      { name: 'clip_value_min', kind: 'tensor', group: 'T' },
+      { name: 'clip_value_max', kind: 'tensor', group: 'T' },
+    ],
+    build: (b, args) => {
+      const [t, lo, hi] = b.unifyDTypes(
+        [args.tensor('t'), args.tensor('clip_value_min'), args.tensor('clip_value_max')],
+        [args.span('t'), args.span('clip_value_min'), args.span('clip_value_max')],
+      );
+      const spans = [args.span('t'), args.span('clip_value_max')];
+      const low = b.apply('minimum', [t, hi], {}, args.callSpan, spans);
+      const clipped = b.apply('maximum', [low, lo], {}, args.callSpan, [args.span('t'), args.span('clip_value_min')]);
+      return { kind: 'tensor', node: clipped };
+    },
+  },
+]);

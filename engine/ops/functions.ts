@@ -1,0 +1,23 @@
+// User functions (`def`) inline their body; each call ends in one `custom_gradient` node so
+// that a `grad` rule, when the function has one, replaces differentiation through the body
+// (as `tf.custom_gradient`). Without a rule, the gradient flows on into the body.
+
+import type { UserFunction } from '../builder';
+import { defineOps } from './registry';
+
+defineOps([
+  {
+    name: 'custom_gradient',
+    internal: true,
+    doc: 'The result of a user function call: forwards the body\'s output.',
+    params: [],
+    infer: (inputs) => inputs[inputs.length - 1],
+    kernel: (inputs) => inputs[inputs.length - 1].data,
+    grad: (b, node, dy) => {
+      const fn = node.attrs.fn as UserFunction;
+      const args = node.inputs.slice(0, -1);
+      if (!fn.customGrad) return [...args.map(() => null), dy];
+      return [...fn.customGrad(b, args, dy), null];
+    },
+  },
+]);

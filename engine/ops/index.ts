@@ -1,0 +1,13 @@
+// Registers every op family. Adding an op is one entry in one of these files.
+import './sources';
+import './creation';
+import './internal';
+import './elementwise';
+import './reduce';
+import './shape';
+import './indexing';
+import './linalg';
+import './nn';
+import './npy';
+import './functions';
+import './differentiation';

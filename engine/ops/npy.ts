@@ -1,0 +1,2 @@
+// (family file: ops are added here)
+export {};

@@ -1,0 +1,112 @@
+// The op registry. Every op is one record: its surface signature (what a user may call,
+// with keyword names and defaults), its doc line, and — for primitives — its shape/dtype
+// rule, kernel and gradient, side by side. Gradients are written with other ops through
+// the Builder, so they are graph nodes like any other (grad of grad comes free).
+
+import type { DType, Precision, Tensor, TypedData } from '../tensor';
+import type { Shape, TensorType } from '../types';
+import type { Node } from '../graph';
+import type { Builder, BoundArgs, Value } from '../builder';
+
+export type ParamKind =
+  | 'tensor' // a tensor or anything convertible (literal, nested list)
+  | 'tensors' // a list of tensors (stack, concat)
+  | 'int' // a static integer
+  | 'ints' // a static list of integers (an int is accepted as a list of one)
+  | 'axis' // a static integer axis, may be negative
+  | 'axes' // a static axis, list of axes, or None
+  | 'float' // a static number
+  | 'bool' // a static boolean
+  | 'string'
+  | 'dtype'
+  | 'shape' // a static list of sizes, `None`/-1 allowed where the op says so
+  | 'value'; // any language value, unconverted (gradients' ys/xs, ...)
+
+/** Which dtypes a tensor parameter accepts. */
+export type DTypeClass = 'any' | 'float' | 'numeric' | 'int' | 'bool' | 'intOrFloat';
+
+export interface Param {
+  name: string;
+  kind: ParamKind;
+  /** Omitted: the parameter is required. */
+  default?: unknown;
+  /** Other keyword spellings TensorFlow accepts (`input_tensor` vs `input`). */
+  aliases?: readonly string[];
+  dtypes?: DTypeClass;
+  /** Tensor parameters with the same group share one dtype (TensorFlow's type attr `T`);
+   *  Python literals among them take that dtype. */
+  group?: string;
+  doc?: string;
+}
+
+export type Attrs = Readonly<Record<string, unknown>>;
+
+export interface ConcreteType {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+}
+
+export interface KernelContext {
+  readonly precision: Precision;
+  alloc(dtype: DType, size: number): TypedData;
+  /** Evaluates a subgraph with some nodes set (jacobian seeds). */
+  evaluateWith(target: Node, feeds: ReadonlyMap<Node, Tensor>): Tensor | undefined;
+}
+
+export interface OpDef {
+  name: string;
+  aliases?: readonly string[];
+  /** One line: shown in hovers, completion and signature help. */
+  doc: string;
+  params: readonly Param[];
+  /** Used only inside gradients (e.g. `sum_to_like`): not offered to users. */
+  internal?: boolean;
+
+  /** Static shape and dtype rule. Runs on static shapes at build time and on concrete
+   *  shapes at evaluation time. Throws OpError naming the offending input. */
+  infer?(inputs: readonly TensorType[], attrs: Attrs): TensorType;
+  /** Computes the output data; `out` is the rule's result on the concrete input shapes. */
+  kernel?(inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData;
+  /** One gradient per input (null where none flows), built from other ops. */
+  grad?(b: Builder, node: Node, dy: Node): readonly (Node | null)[];
+  /** Surface functions that are not one primitive node (composites, multi-output ops,
+   *  differentiation) build their result here instead. */
+  build?(b: Builder, args: BoundArgs): Value;
+}
+
+const registry = new Map<string, OpDef>();
+const canonical: OpDef[] = [];
+
+export function defineOp(def: OpDef): OpDef {
+  for (const name of [def.name, ...(def.aliases ?? [])]) {
+    if (registry.has(name)) throw new Error(`op ${name} is defined twice`);
+    registry.set(name, def);
+  }
+  canonical.push(def);
+  return def;
+}
+
+export function defineOps(defs: readonly OpDef[]): void {
+  for (const d of defs) defineOp(d);
+}
+
+export function lookupOp(name: string): OpDef | undefined {
+  return registry.get(name);
+}
+
+export function allOps(): readonly OpDef[] {
+  return canonical;
+}
+
+export function allOpNames(): string[] {
+  return [...registry.keys()];
+}
+
+/** The rule of an op whose output has the type of its first input. */
+export function sameAsFirst(inputs: readonly TensorType[]): TensorType {
+  return inputs[0];
+}
+
+export function unknownShape(rank: number | null): Shape {
+  return rank === null ? null : new Array(rank).fill(null);
+}

@@ -1,0 +1,267 @@
+// Sources of tensors: constants, placeholders, variables, filled tensors, ranges, and the
+// deterministic feed generators.
+
+import { type DType, type Tensor, allocData, coerceNumber, sizeOf } from '../tensor';
+import { type Shape, OpError, showShape } from '../types';
+import { type Builder, BuildError, type Value, tensorValue } from '../builder';
+import type { Span } from '../syntax/ast';
+import type { Node } from '../graph';
+import { defineOps } from './registry';
+import { broadcastData } from './kernels';
+import { Random } from './random';
+
+/** Refuses shapes whose element count is over the builder's budget before allocating. */
+export function checkedSize(b: Builder, shape: readonly number[], span: Span, what: string): number {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new BuildError(`${what}: sizes must be non-negative integers, got ${showShape(shape)}`, span, 'bad-shape');
+  }
+  const n = sizeOf(shape);
+  if (n > b.maxElements) {
+    throw new BuildError(`${what} of ${n.toExponential(1)} elements is over the ${b.maxElements.toExponential(0)} budget (raise tgraph.maxElements)`, span, 'budget-elements');
+  }
+  return n;
+}
+
+function concreteShape(b: Builder, shape: (number | null)[] | null, span: Span, what: string): number[] {
+  if (shape === null || shape.some((d) => d === null || d < 0)) {
+    throw new BuildError(`${what} needs a fully known shape, got ${shape === null ? 'None' : showShape(shape.map((d) => (d === -1 ? null : d)))}`, span, 'bad-shape');
+  }
+  return shape as number[];
+}
+
+function filled(b: Builder, shape: number[], dtype: DType, value: number, span: Span): Node {
+  const n = checkedSize(b, shape, span, 'tensor');
+  const data = allocData(dtype, n);
+  if (value !== 0) data.fill(coerceNumber(dtype, value));
+  return b.constant({ dtype, shape, data }, span);
+}
+
+/** A generator's output: a weak constant so that `feed` converts it to the placeholder's dtype. */
+function generated(b: Builder, dtype: DType, shape: number[], values: (i: number) => number, span: Span): Value {
+  const n = checkedSize(b, shape, span, 'generated tensor');
+  const data = allocData(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = values(i);
+  return tensorValue(b.constant({ dtype, shape, data }, span, true));
+}
+
+const likeParams = [{ name: 'input', kind: 'tensor' as const, aliases: ['tensor', 'x'] }];
+
+defineOps([
+  {
+    name: 'const',
+    internal: true,
+    doc: 'A constant tensor.',
+    params: [],
+    infer: (_inputs, attrs) => {
+      const t = attrs.value as Tensor;
+      return { dtype: t.dtype, shape: t.shape };
+    },
+    kernel: (_inputs, attrs, out, ctx) => {
+      const t = attrs.value as Tensor;
+      if (ctx.precision === 'float32' || t.dtype !== 'float32') return t.data;
+      const data = ctx.alloc(out.dtype, t.data.length);
+      data.set(t.data as never);
+      return data;
+    },
+  },
+  {
+    name: 'placeholder',
+    doc: 'An input of the graph; its sample value comes from a `feed` statement.',
+    params: [
+      { name: 'dtype', kind: 'dtype' },
+      { name: 'shape', kind: 'shape', default: null },
+    ],
+    infer: (_inputs, attrs) => ({ dtype: attrs.dtype as DType, shape: attrs.shape as Shape }),
+    // No kernel: a placeholder's value is its feed.
+  },
+  {
+    name: 'seed',
+    internal: true,
+    doc: 'A value set while evaluating (jacobian rows, gradient-check directions).',
+    params: [],
+    infer: (_inputs, attrs) => ({ dtype: attrs.dtype as DType, shape: attrs.shape as Shape }),
+  },
+  {
+    name: 'variable',
+    aliases: ['Variable'],
+    doc: 'A variable with an initial value; a usual x of gradients.',
+    params: [
+      { name: 'initial_value', kind: 'tensor', aliases: ['value'] },
+      { name: 'dtype', kind: 'dtype', default: null },
+    ],
+    build: (b, args) => {
+      const dtype = args.optionalDType('dtype') ?? undefined;
+      const init = args.tensor('initial_value', dtype);
+      if (!init.constant) throw new BuildError('variable() needs an initial value known without feeds', args.span('initial_value'), 'not-constant');
+      const cast = dtype && init.type.dtype !== dtype ? b.cast(init, dtype) : init;
+      return tensorValue(b.apply('variable_value', [cast], {}, args.callSpan));
+    },
+  },
+  {
+    name: 'variable_value',
+    internal: true,
+    doc: 'The current value of a variable.',
+    params: [{ name: 'initial_value', kind: 'tensor' }],
+    infer: ([x]) => x,
+    kernel: ([x]) => x.data,
+    // A variable is a source: gradient reaches it (it can be an x) but not its initializer.
+  },
+  {
+    name: 'constant',
+    doc: 'A constant tensor from a value, optionally cast to `dtype` and filled to `shape`.',
+    params: [
+      { name: 'value', kind: 'tensor' },
+      { name: 'dtype', kind: 'dtype', default: null },
+      { name: 'shape', kind: 'shape', default: null },
+    ],
+    build: (b, args) => {
+      const dtype = args.optionalDType('dtype') ?? undefined;
+      let node = args.tensor('value', dtype);
+      if (!node.constant) throw new BuildError('constant() needs a value known without feeds', args.span('value'), 'not-constant');
+      if (dtype && node.type.dtype !== dtype) node = b.cast(node, dtype);
+      const value = b.oracle.constantValue(node);
+      if (!value) throw new BuildError('constant() could not evaluate its value', args.span('value'), 'not-constant');
+      let t: Tensor = value;
+      const shape = args.shape('shape');
+      if (shape) {
+        const target = concreteShape(b, shape, args.span('shape'), 'constant()');
+        const n = checkedSize(b, target, args.span('shape'), 'constant()');
+        if (t.data.length === 1) t = { dtype: t.dtype, shape: target, data: broadcastData(t, target, allocData(t.dtype, n)) };
+        else if (t.data.length === n) t = { dtype: t.dtype, shape: target, data: t.data };
+        else throw new BuildError(`constant(): ${t.data.length} values do not fill shape ${showShape(target)}`, args.span('shape'), 'shape-mismatch');
+      }
+      return tensorValue(b.constant(t, args.callSpan));
+    },
+  },
+  {
+    name: 'zeros',
+    doc: 'A tensor of zeros.',
+    params: [
+      { name: 'shape', kind: 'shape' },
+      { name: 'dtype', kind: 'dtype', default: 'float32' },
+    ],
+    build: (b, args) => tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'zeros()'), args.dtype('dtype'), 0, args.callSpan)),
+  },
+  {
+    name: 'ones',
+    doc: 'A tensor of ones.',
+    params: [
+      { name: 'shape', kind: 'shape' },
+      { name: 'dtype', kind: 'dtype', default: 'float32' },
+    ],
+    build: (b, args) => tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'ones()'), args.dtype('dtype'), 1, args.callSpan)),
+  },
+  {
+    name: 'fill',
+    doc: 'A tensor of shape `dims` filled with `value` (its dtype is the value\'s).',
+    params: [
+      { name: 'dims', kind: 'shape', aliases: ['shape'] },
+      { name: 'value', kind: 'tensor' },
+    ],
+    build: (b, args) => {
+      const shape = concreteShape(b, args.shape('dims'), args.span('dims'), 'fill()');
+      const v = args.tensor('value');
+      if (v.type.shape !== null && v.type.shape.length !== 0) throw new BuildError('fill(): value must be a scalar', args.span('value'), 'shape-mismatch');
+      checkedSize(b, shape, args.span('dims'), 'fill()');
+      const zeros = filled(b, shape, v.type.dtype, 0, args.callSpan);
+      return tensorValue(b.apply('broadcast_like', [v.weak ? b.castWeak(v, v.type.dtype, args.span('value')) : v, zeros], {}, args.callSpan));
+    },
+  },
+  {
+    name: 'zeros_like',
+    doc: 'Zeros with the shape and dtype of the input.',
+    params: likeParams,
+    infer: ([x]) => x,
+    kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length),
+  },
+  {
+    name: 'ones_like',
+    doc: 'Ones with the shape and dtype of the input.',
+    params: likeParams,
+    infer: ([x]) => x,
+    kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length).fill(1),
+  },
+  {
+    name: 'range',
+    doc: 'Numbers from start (inclusive) to limit (exclusive) by delta; range(n) is 0..n-1.',
+    params: [
+      { name: 'start', kind: 'tensor' },
+      { name: 'limit', kind: 'tensor', default: null },
+      { name: 'delta', kind: 'tensor', default: 1 },
+      { name: 'dtype', kind: 'dtype', default: null },
+    ],
+    build: (b, args) => {
+      const nums = ['start', 'limit', 'delta'].filter((p) => !args.isNone(p));
+      const tensors = nums.map((p) => args.tensor(p));
+      const values = nums.map((p) => args.float(p));
+      let [start, limit, delta] = values;
+      if (nums.length === 2 && nums[1] === 'delta') [start, limit, delta] = [0, values[0], values[1]];
+      else if (args.isNone('limit')) [start, limit, delta] = [0, values[0], values[1] ?? 1];
+      delta = delta ?? 1;
+      if (delta === 0) throw new BuildError('range(): delta must not be 0', args.span('delta'), 'bad-argument');
+      const dtype = args.optionalDType('dtype') ?? (tensors.some((t) => t.type.dtype !== 'int32') ? 'float32' : 'int32');
+      const count = Math.max(0, Math.ceil((limit - start) / delta));
+      checkedSize(b, [count], args.callSpan, 'range()');
+      const data = allocData(dtype, count);
+      for (let i = 0; i < count; i++) data[i] = coerceNumber(dtype, start + i * delta);
+      return tensorValue(b.constant({ dtype, shape: [count], data }, args.callSpan));
+    },
+  },
+  // ---- feed generators: deterministic for a seed on every machine (see random.ts) ----
+  {
+    name: 'randint',
+    doc: 'Random integers in [low, high) of the given shape (deterministic for a seed).',
+    params: [
+      { name: 'low', kind: 'int' },
+      { name: 'high', kind: 'int' },
+      { name: 'shape', kind: 'shape', aliases: ['size'] },
+      { name: 'seed', kind: 'int', default: 0 },
+    ],
+    build: (b, args) => {
+      const low = args.int('low');
+      const high = args.int('high');
+      if (high <= low) throw new BuildError(`randint(): high (${high}) must be greater than low (${low})`, args.span('high'), 'bad-argument');
+      const shape = concreteShape(b, args.shape('shape'), args.span('shape'), 'randint()');
+      const rng = new Random(args.int('seed'));
+      return generated(b, 'int32', shape, () => rng.integer(low, high), args.callSpan);
+    },
+  },
+  {
+    name: 'uniform',
+    aliases: ['random_uniform'],
+    doc: 'Uniform random floats in [low, high) of the given shape (deterministic for a seed).',
+    params: [
+      { name: 'shape', kind: 'shape' },
+      { name: 'low', kind: 'float', default: 0, aliases: ['minval'] },
+      { name: 'high', kind: 'float', default: 1, aliases: ['maxval'] },
+      { name: 'seed', kind: 'int', default: 0 },
+    ],
+    build: (b, args) => {
+      const shape = concreteShape(b, args.shape('shape'), args.span('shape'), 'uniform()');
+      const low = args.float('low');
+      const high = args.float('high');
+      const rng = new Random(args.int('seed'));
+      return generated(b, 'float32', shape, () => low + (high - low) * rng.uniform(), args.callSpan);
+    },
+  },
+  {
+    name: 'normal',
+    aliases: ['random_normal'],
+    doc: 'Normal random floats with the given mean and stddev (deterministic for a seed).',
+    params: [
+      { name: 'shape', kind: 'shape' },
+      { name: 'mean', kind: 'float', default: 0 },
+      { name: 'stddev', kind: 'float', default: 1 },
+      { name: 'seed', kind: 'int', default: 0 },
+    ],
+    build: (b, args) => {
+      const shape = concreteShape(b, args.shape('shape'), args.span('shape'), 'normal()');
+      const mean = args.float('mean');
+      const stddev = args.float('stddev');
+      const rng = new Random(args.int('seed'));
+      return generated(b, 'float32', shape, () => mean + stddev * rng.normal(), args.callSpan);
+    },
+  },
+]);
+
+export { OpError };

@@ -1,0 +1,943 @@
+// The parser of .tgraph files: text -> Program (statements, comments, syntax diagnostics).
+//
+// Structure
+// ---------
+// 1. `lex` turns the text into tokens. It emits a `newline` token at every physical line break
+//    (except after a trailing `\`), whatever the bracket depth.
+// 2. `segment` cuts the token stream into statements, in one linear pass: a statement ends at
+//    the first newline where the bracket depth (counting `( [ {` up and `) ] }` down, whatever
+//    their kind, and never below the statement's starting level) is back to 0.
+// 3. Each segment is parsed by recursive descent / precedence climbing. Newline tokens inside
+//    a segment are inside brackets and are skipped.
+//
+// Error recovery
+// --------------
+// * At most one parse error is reported per statement: at the first error the statement
+//   stops consuming tokens (`failed`), every enclosing construct returns what it has so far,
+//   and parsing resumes at the next statement. A statement whose target is known
+//   (`y = 2 *`, `feed x = `, `def f(x) = `, `check ...`, `assert ...`) is kept, with an
+//   ErrorExpr where the parser gave up (trailing junk after a complete value, as in
+//   `y = 3 4`, turns the whole value into one ErrorExpr). A bare expression statement or an
+//   assignment whose left side is not a name (list of names) is dropped.
+// * Unclosed brackets. A bracket that is never closed swallows every following line. When a
+//   statement's brackets are still open at the end of the file, the outermost unclosed one is
+//   reported ("unclosed '('", at the bracket) and the statement is cut at the first later line
+//   that starts at column 0 with something that looks like a statement start: a plain name
+//   followed by `=`, or a statement keyword used as a keyword (see below). Parsing resumes
+//   there. If no such line exists, the statement runs to the end of the file. (A column-0
+//   `name=` line inside a genuinely closed bracket, like a keyword argument, is never taken
+//   for a statement start: the cut only happens once the bracket is known to be unclosed.)
+//   A parse error at the very end of such a statement is not reported separately (the
+//   unclosed bracket explains it); an earlier error is.
+// * Nesting deeper than `maxDepth` (brackets, unary operators and `**` exponents all count)
+//   gives one 'nesting-too-deep' diagnostic for the statement and nothing else for it.
+// * Lexical errors (unexpected characters, bad number literals) are reported by the lexer;
+//   the statement that contains one fails silently at that token.
+//
+// Statement keywords (`feed def grad check assert`) are keywords only as the first token of a
+// statement, and only when the next token could follow the keyword: not `=` (`check = 3`
+// binds a name), nor `,` (`grad, h = ...` destructures), nor an operator that can only sit
+// between two operands (`check == 3`, `check.x`, `check[0]`, ...).
+
+import type {
+  Argument, BinaryOp, ErrorExpr, Expr, Identifier, IndexItem, ListExpr, Program, Span, Stmt,
+  SyntaxDiagnostic,
+} from './ast';
+import {
+  lexStream, numberLiteral, resolveName, TokenStream, STATEMENT_KEYWORDS, OPERATOR_WORDS, OP_TEXTS, OP_BASE,
+  T_EOF, T_NEWLINE, T_NAME, T_NUMBER, T_STRING, T_INVALID,
+  OP_LPAREN, OP_RPAREN, OP_LBRACKET, OP_RBRACKET, OP_LBRACE, OP_RBRACE, OP_COMMA, OP_COLON, OP_DOT,
+  OP_ELLIPSIS, OP_ASSIGN, OP_PLUS, OP_MINUS, OP_POW, opCode,
+} from './lexer';
+import { LineIndex } from './lineIndex';
+
+export interface ParseOptions {
+  /** Maximum nesting of brackets and prefix operators in one expression (default 200). */
+  maxDepth?: number;
+}
+
+export const DEFAULT_MAX_DEPTH = 200;
+
+export function parse(text: string, options: ParseOptions = {}): Program {
+  const maxDepth = Math.max(1, Math.floor(options.maxDepth ?? DEFAULT_MAX_DEPTH));
+  const lexed = lexStream(text);
+  const parser = new Parser(lexed.stream, maxDepth);
+  const statements: Stmt[] = [];
+  segment(lexed.stream, (start, end, unclosed) => {
+    const stmt = parser.parseSegment(start, end, unclosed);
+    if (stmt) statements.push(stmt);
+  });
+  const diagnostics = lexed.diagnostics.concat(parser.diagnostics);
+  diagnostics.sort((a, b) => a.span.start - b.span.start);
+  return { statements, comments: lexed.comments, diagnostics };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token classes
+
+function isOpener(k: number): boolean {
+  return k === OP_LPAREN || k === OP_LBRACKET || k === OP_LBRACE;
+}
+
+function isCloser(k: number): boolean {
+  return k === OP_RPAREN || k === OP_RBRACKET || k === OP_RBRACE;
+}
+
+const CLOSER_OF: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
+
+/** True when token i (the one after a statement keyword) lets the keyword be a keyword. */
+function keywordMayPrecede(ts: TokenStream, i: number, end: number): boolean {
+  if (i >= end) return true;
+  const k = ts.kinds[i];
+  if (k >= OP_BASE) {
+    return k === OP_LPAREN || k === OP_LBRACKET || k === OP_LBRACE || k === OP_MINUS || k === OP_PLUS || k === OP_ELLIPSIS;
+  }
+  if (k === T_NAME) return !ts.isWord(i, 'and') && !ts.isWord(i, 'or');
+  return true; // number, string, invalid, newline, eof
+}
+
+/** A name that can be bound: no dots, not reserved, not a literal (`True`, `nan`, ...). */
+function isPlainName(ts: TokenStream, i: number): boolean {
+  if (ts.kinds[i] !== T_NAME) return false;
+  const start = ts.starts[i];
+  const end = ts.ends[i];
+  for (let j = start; j < end; j++) if (ts.text.charCodeAt(j) === 46 /* . */) return false;
+  if (end - start > 5) return true; // longer than every reserved word
+  const s = ts.source(i);
+  return !(OPERATOR_WORDS.has(s) || s === 'True' || s === 'False' || s === 'None' || s === 'nan' || s === 'inf');
+}
+
+function isStatementKeyword(ts: TokenStream, i: number): boolean {
+  if (ts.kinds[i] !== T_NAME) return false;
+  const len = ts.ends[i] - ts.starts[i];
+  return len >= 3 && len <= 6 && STATEMENT_KEYWORDS.has(ts.source(i));
+}
+
+/** A column-0 line start that looks like the start of a statement (for unclosed-bracket resync). */
+function looksLikeStatementStart(ts: TokenStream, i: number): boolean {
+  if (ts.lineStarts[i] !== 1 || !isPlainName(ts, i)) return false;
+  const next = i + 1;
+  const nk = ts.kinds[next];
+  if (nk === OP_ASSIGN) return true;
+  return isStatementKeyword(ts, i) && nk !== T_NEWLINE && nk !== T_EOF && keywordMayPrecede(ts, next, ts.count);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Segmentation
+
+/**
+ * Cuts the tokens into statements, calling `emit(start, end, unclosed)` for each: tokens
+ * [start, end) form the statement; token `end` is the newline or eof that ends it, or the
+ * first token of the line where parsing resumes after an unclosed bracket, whose index is
+ * `unclosed` (-1 when every bracket is closed). Linear in the number of tokens.
+ */
+function segment(ts: TokenStream, emit: (start: number, end: number, unclosed: number) => void): void {
+  const n = ts.count; // the last token is eof
+  const kinds = ts.kinds;
+  // depth[i]: bracket depth before token i, counting every kind of bracket alike (it may go
+  // negative on stray closers).
+  const depth = new Int32Array(n);
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    depth[i] = d;
+    const k = kinds[i];
+    if (k >= OP_BASE) {
+      if (isOpener(k)) d++;
+      else if (isCloser(k)) d--;
+    }
+  }
+  // next[i]: the first j > i with depth[j] <= depth[i], or -1. From a statement start p, the
+  // chain p, next[p], next[next[p]], ... visits exactly the tokens at the statement's own level
+  // (relative depth 0, never counting below it); the first newline (or eof) in the chain ends
+  // the statement. Chains of successive statements do not overlap, so the walk is linear.
+  const next = new Int32Array(n);
+  const stack = new Int32Array(n);
+  let sp = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    while (sp > 0 && depth[stack[sp - 1]] > depth[i]) sp--;
+    next[i] = sp > 0 ? stack[sp - 1] : -1;
+    stack[sp++] = i;
+  }
+
+  let candidate = -1; // the last resync candidate found (scanning forward only)
+  let p = 0;
+  while (p < n) {
+    const kind = kinds[p];
+    if (kind === T_EOF) break;
+    if (kind === T_NEWLINE) {
+      p++;
+      continue;
+    }
+    let j = p;
+    let end = -1;
+    for (;;) {
+      const k = next[j];
+      if (k < 0) break;
+      const kk = kinds[k];
+      if (kk === T_NEWLINE || kk === T_EOF) {
+        end = k;
+        break;
+      }
+      j = k;
+    }
+    if (end >= 0) {
+      emit(p, end, -1);
+      p = end;
+      continue;
+    }
+    // Token j opens a bracket that is never closed: cut at the next statement-like line.
+    if (candidate <= j) {
+      candidate = j + 1;
+      while (candidate < n - 1 && !looksLikeStatementStart(ts, candidate)) candidate++;
+    }
+    emit(p, candidate, j);
+    p = candidate;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+const PREC_OR = 1;
+const PREC_AND = 2;
+const PREC_NOT = 3;
+/** Binary operator precedence by token kind (0: not a binary operator). `**` is separate. */
+const BINARY_PREC = new Uint8Array(OP_BASE + OP_TEXTS.length);
+for (const [op, prec] of [
+  ['<', 4], ['<=', 4], ['>', 4], ['>=', 4], ['==', 4], ['!=', 4],
+  ['+', 5], ['-', 5],
+  ['*', 6], ['/', 6], ['//', 6], ['%', 6], ['@', 6],
+] as const) {
+  BINARY_PREC[opCode(op)] = prec;
+}
+
+class NestingError extends Error {
+  constructor(readonly token: number) {
+    super('nesting too deep');
+  }
+}
+
+class Parser {
+  readonly diagnostics: SyntaxDiagnostic[] = [];
+  private lines: LineIndex | undefined;
+  private readonly text: string;
+  private readonly kinds: Uint8Array;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+
+  // Per-statement state. Token index `end` stands for the end of the statement ("eos"),
+  // at offset `eosPos` (the end of the statement's last token).
+  private first = 0;
+  private pos = 0;
+  private end = 0;
+  private unclosed = -1;
+  private eosPos = 0;
+  private eosDescription = 'end of line';
+  private failed = false;
+  private nestingReported = false;
+  private depth = 0;
+  private lastEnd = 0;
+  /** Spans of parenthesised expressions, parentheses included. */
+  private readonly extents = new Map<Expr, Span>();
+
+  constructor(private readonly ts: TokenStream, private readonly maxDepth: number) {
+    this.text = ts.text;
+    this.kinds = ts.kinds;
+    this.starts = ts.starts;
+    this.ends = ts.ends;
+  }
+
+  parseSegment(start: number, end: number, unclosed: number): Stmt | undefined {
+    this.first = start;
+    this.pos = start;
+    this.end = end;
+    this.unclosed = unclosed;
+    this.failed = false;
+    this.nestingReported = false;
+    this.depth = 0;
+    if (this.extents.size > 0) this.extents.clear();
+    let last = end - 1;
+    while (last > start && this.kinds[last] === T_NEWLINE) last--;
+    this.eosPos = this.ends[last];
+    const endKind = this.kinds[end];
+    this.eosDescription = endKind === T_EOF ? 'end of file' : endKind === T_NEWLINE ? 'end of line' : 'end of statement';
+    this.lastEnd = this.starts[start];
+
+    let stmt: Stmt | undefined;
+    try {
+      stmt = this.parseStatement();
+    } catch (e) {
+      this.handleNesting(e);
+      stmt = undefined;
+    }
+
+    if (unclosed >= 0 && !this.nestingReported) {
+      const open = OP_TEXTS[this.kinds[unclosed] - OP_BASE];
+      const where = this.kinds[end] === T_EOF
+        ? 'before the end of the file'
+        : `before the next statement (line ${this.lineIndex().positionAt(this.starts[end]).line + 1})`;
+      this.diagnostics.push({
+        span: { start: this.starts[unclosed], end: this.ends[unclosed] },
+        message: `unclosed '${open}': no matching '${CLOSER_OF[open]}' ${where}`,
+        code: 'syntax',
+      });
+    }
+    return stmt;
+  }
+
+  // --- token access -----------------------------------------------------------------------
+
+  /** Kind of token i; T_EOF for the end of the statement. */
+  private kind(i: number): number {
+    return i < this.end ? this.kinds[i] : T_EOF;
+  }
+
+  private tStart(i: number): number {
+    return i < this.end ? this.starts[i] : this.eosPos;
+  }
+
+  private tEnd(i: number): number {
+    return i < this.end ? this.ends[i] : this.eosPos;
+  }
+
+  private span(i: number): Span {
+    return i < this.end ? { start: this.starts[i], end: this.ends[i] } : { start: this.eosPos, end: this.eosPos };
+  }
+
+  private is(i: number, kind: number): boolean {
+    return i < this.end && this.kinds[i] === kind;
+  }
+
+  private isWord(i: number, word: string): boolean {
+    return i < this.end && this.ts.isWord(i, word);
+  }
+
+  /** Index of the token after the next one. */
+  private peek2(): number {
+    let q = this.pos + 1;
+    while (q < this.end && this.kinds[q] === T_NEWLINE) q++;
+    return q;
+  }
+
+  private advance(): number {
+    const t = this.pos;
+    if (t < this.end) {
+      let q = t + 1;
+      while (q < this.end && this.kinds[q] === T_NEWLINE) q++;
+      this.pos = q;
+      this.lastEnd = this.ends[t];
+    }
+    return t;
+  }
+
+  private atEnd(): boolean {
+    return this.pos >= this.end;
+  }
+
+  // --- diagnostics --------------------------------------------------------------------------
+
+  private lineIndex(): LineIndex {
+    if (!this.lines) this.lines = new LineIndex(this.text);
+    return this.lines;
+  }
+
+  private where(i: number): string {
+    const p = this.lineIndex().positionAt(this.tStart(i));
+    return `${p.line + 1}:${p.character + 1}`;
+  }
+
+  private opText(i: number): string {
+    return OP_TEXTS[this.kinds[i] - OP_BASE];
+  }
+
+  private describe(i: number): string {
+    if (i >= this.end) return this.eosDescription;
+    const k = this.kinds[i];
+    if (k >= OP_BASE) return `'${this.opText(i)}'`;
+    const src = this.ts.source(i);
+    switch (k) {
+      case T_NAME:
+        return OPERATOR_WORDS.has(src) ? `'${src}'` : `name '${src}'`;
+      case T_NUMBER:
+        return `number ${src}`;
+      case T_STRING:
+        return `string ${src.length > 24 ? src.slice(0, 20) + '...' : src}`;
+      case T_NEWLINE:
+        return 'end of line';
+      case T_EOF:
+        return 'end of file';
+      default:
+        return `'${src}'`;
+    }
+  }
+
+  /** Reports the first error of the statement (at token i) and returns an ErrorExpr there. */
+  private fail(i: number, message: string): ErrorExpr {
+    const span = this.span(i);
+    if (!this.failed) {
+      this.failed = true;
+      const silent = this.kind(i) === T_INVALID // the lexer has reported it
+        || (i >= this.end && this.unclosed >= 0); // the unclosed bracket explains it
+      if (!silent) this.diagnostics.push({ span: { start: span.start, end: span.end }, message, code: 'syntax' });
+    }
+    return { kind: 'error', span };
+  }
+
+  private failSpan(span: Span, message: string): void {
+    if (!this.failed) {
+      this.failed = true;
+      this.diagnostics.push({ span: { start: span.start, end: span.end }, message, code: 'syntax' });
+    }
+  }
+
+  private failClose(open: number, close: string, found: number): ErrorExpr {
+    const what = `'${close}' to close '${this.opText(open)}' at ${this.where(open)}`;
+    if (isCloser(this.kind(found)) || found >= this.end) {
+      return this.fail(found, `expected ${what}, found ${this.describe(found)}`);
+    }
+    return this.fail(found, `expected ',' or ${what}, found ${this.describe(found)}`);
+  }
+
+  private handleNesting(e: unknown): void {
+    let at: number;
+    if (e instanceof NestingError) at = e.token;
+    else if (e instanceof RangeError && /call stack/i.test(e.message)) at = this.pos;
+    else throw e;
+    if (!this.nestingReported) {
+      this.failed = true;
+      this.nestingReported = true;
+      this.diagnostics.push({
+        span: this.span(at),
+        message: `expression nested too deeply: more than ${this.maxDepth} levels of brackets or operators`,
+        code: 'nesting-too-deep',
+      });
+    }
+  }
+
+  private enter(i: number): void {
+    if (++this.depth > this.maxDepth) throw new NestingError(i);
+  }
+
+  private leave(): void {
+    this.depth--;
+  }
+
+  private extent(e: Expr): Span {
+    return this.extents.size > 0 ? this.extents.get(e) ?? e.span : e.span;
+  }
+
+  /** End of a (possibly partial) construct whose last child is `last`. */
+  private endAfter(last: Expr | undefined): number {
+    return last ? Math.max(this.lastEnd, this.extent(last).end) : this.lastEnd;
+  }
+
+  private stmtSpan(): Span {
+    return { start: this.starts[this.first], end: this.eosPos };
+  }
+
+  private ident(i: number): Identifier {
+    return { name: this.ts.source(i), span: this.span(i) };
+  }
+
+  // --- statements ---------------------------------------------------------------------------
+
+  private parseStatement(): Stmt | undefined {
+    const first = this.pos;
+    if (isStatementKeyword(this.ts, first) && keywordMayPrecede(this.ts, this.peek2(), this.end)) {
+      const keyword = this.ts.source(first);
+      switch (keyword) {
+        case 'feed':
+          return this.parseFeed();
+        case 'def':
+        case 'grad':
+          return this.parseDefLike(keyword);
+        case 'check':
+        case 'assert':
+          return this.parseCheckLike(keyword);
+      }
+    }
+    return this.parseAssignOrExpr();
+  }
+
+  private parseFeed(): Stmt | undefined {
+    const kw = this.advance();
+    const nameTok = this.pos;
+    if (!this.isPlainNameAt(nameTok)) {
+      this.fail(nameTok, `expected the name of a placeholder after 'feed', found ${this.describe(nameTok)}`);
+      return undefined;
+    }
+    this.advance();
+    const target = this.ident(nameTok);
+    const value = this.parseAssignedValue(`'feed ${target.name}'`);
+    return { kind: 'feed', span: this.stmtSpan(), keywordSpan: this.span(kw), target, value };
+  }
+
+  private isPlainNameAt(i: number): boolean {
+    return i < this.end && isPlainName(this.ts, i);
+  }
+
+  private parseDefLike(keyword: 'def' | 'grad'): Stmt | undefined {
+    const kw = this.advance();
+    const nameTok = this.pos;
+    if (!this.isPlainNameAt(nameTok)) {
+      this.fail(nameTok, `expected a function name after '${keyword}', found ${this.describe(nameTok)}`);
+      return undefined;
+    }
+    this.advance();
+    const name = this.ident(nameTok);
+    const params: Identifier[] = [];
+    let body: Expr | undefined;
+    const open = this.pos;
+    if (!this.is(open, OP_LPAREN)) {
+      body = this.fail(open, `expected '(' and a parameter list after '${keyword} ${name.name}', found ${this.describe(open)}`);
+    } else {
+      this.advance();
+      for (;;) {
+        const t = this.pos;
+        if (this.is(t, OP_RPAREN)) break;
+        if (!this.isPlainNameAt(t)) {
+          body = this.fail(t, `expected a parameter name, found ${this.describe(t)}`);
+          break;
+        }
+        this.advance();
+        params.push(this.ident(t));
+        const sep = this.pos;
+        if (this.is(sep, OP_COMMA)) {
+          this.advance();
+          continue;
+        }
+        if (this.is(sep, OP_RPAREN)) break;
+        body = this.failClose(open, ')', sep);
+        break;
+      }
+      if (!body) {
+        this.advance(); // ')'
+        body = this.parseAssignedValue(`the parameter list of '${name.name}'`);
+      }
+    }
+    const span = this.stmtSpan();
+    const keywordSpan = this.span(kw);
+    return keyword === 'def'
+      ? { kind: 'def', span, keywordSpan, name, params, body }
+      : { kind: 'grad', span, keywordSpan, name, params, body };
+  }
+
+  private parseCheckLike(keyword: 'check' | 'assert'): Stmt {
+    const kw = this.advance();
+    let expr: Expr;
+    if (this.atEnd()) {
+      expr = this.fail(this.pos, keyword === 'check'
+        ? "expected a gradients(...) call after 'check'"
+        : "expected an expression after 'assert'");
+    } else {
+      expr = this.parseValue(false);
+    }
+    const span = this.stmtSpan();
+    const keywordSpan = this.span(kw);
+    return keyword === 'check'
+      ? { kind: 'check', span, keywordSpan, call: expr }
+      : { kind: 'assert', span, keywordSpan, expr };
+  }
+
+  /** `= VALUE` after a feed target or a parameter list. */
+  private parseAssignedValue(context: string): Expr {
+    const eq = this.pos;
+    if (!this.is(eq, OP_ASSIGN)) return this.fail(eq, `expected '=' after ${context}, found ${this.describe(eq)}`);
+    this.advance();
+    return this.parseValue(true);
+  }
+
+  /**
+   * The right side of a statement, up to the end of the statement. Trailing junk after a
+   * complete expression turns the whole value into an ErrorExpr.
+   */
+  private parseValue(allowTuple: boolean): Expr {
+    const start = this.tStart(this.pos);
+    let value: Expr;
+    try {
+      value = allowTuple ? this.parseTupleOrExpr() : this.parseExpr();
+    } catch (e) {
+      this.handleNesting(e);
+      return { kind: 'error', span: { start, end: Math.max(start, this.eosPos) } };
+    }
+    if (!this.failed && !this.atEnd()) {
+      this.fail(this.pos, this.trailingMessage(this.pos));
+      return { kind: 'error', span: { start: this.extent(value).start, end: this.eosPos } };
+    }
+    return value;
+  }
+
+  private trailingMessage(i: number): string {
+    const hint = this.is(i, OP_ASSIGN) ? " (a statement binds one name; use '==' to compare)" : '';
+    return `unexpected ${this.describe(i)} after the expression${hint}`;
+  }
+
+  private parseAssignOrExpr(): Stmt | undefined {
+    const lhs = this.parseTupleOrExpr();
+    if (this.failed) return undefined;
+    const t = this.pos;
+    if (this.is(t, OP_ASSIGN)) {
+      const targets = this.assignTargets(lhs);
+      if (!targets) return undefined;
+      this.advance();
+      const value = this.parseValue(true);
+      if (lhs.kind === 'name') {
+        return { kind: 'assign', span: this.stmtSpan(), target: targets[0], value };
+      }
+      return { kind: 'destructure', span: this.stmtSpan(), targets, value };
+    }
+    if (!this.atEnd()) {
+      this.fail(t, this.trailingMessage(t));
+      return undefined;
+    }
+    return { kind: 'expr', span: this.stmtSpan(), expr: lhs };
+  }
+
+  private describeTarget(e: Expr): string {
+    switch (e.kind) {
+      case 'name': return `the dotted name '${e.text}'`;
+      case 'number': return 'a number';
+      case 'string': return 'a string';
+      case 'constant': return `'${e.value === null ? 'None' : e.value ? 'True' : 'False'}'`;
+      case 'call': return 'a function call';
+      case 'index': return 'an indexing expression';
+      case 'attribute': return 'an attribute';
+      case 'list': return 'a nested list';
+      default: return 'an expression';
+    }
+  }
+
+  /** The names an assignment binds: one for `NAME =`, several for a list; undefined on error. */
+  private assignTargets(lhs: Expr): Identifier[] | undefined {
+    if (lhs.kind === 'name' && !lhs.text.includes('.')) return [{ name: lhs.text, span: lhs.span }];
+    if (lhs.kind === 'list') {
+      if (lhs.elements.length === 0) {
+        this.failSpan(this.extent(lhs), "expected at least one name before '='");
+        return undefined;
+      }
+      const targets: Identifier[] = [];
+      for (const el of lhs.elements) {
+        if (el.kind !== 'name' || el.text.includes('.')) {
+          this.failSpan(this.extent(el), `cannot assign to ${this.describeTarget(el)}: the names to destructure into must be plain names`);
+          return undefined;
+        }
+        targets.push({ name: el.text, span: el.span });
+      }
+      return targets;
+    }
+    this.failSpan(this.extent(lhs), `cannot assign to ${this.describeTarget(lhs)}: the left side of '=' must be a name or a list of names`);
+    return undefined;
+  }
+
+  // --- expressions --------------------------------------------------------------------------
+
+  private canStartExpression(i: number): boolean {
+    const k = this.kind(i);
+    if (k === T_NAME) return !this.ts.isWord(i, 'and') && !this.ts.isWord(i, 'or');
+    return k === T_NUMBER || k === T_STRING || k === OP_LPAREN || k === OP_LBRACKET || k === OP_MINUS || k === OP_PLUS;
+  }
+
+  /** `a, b, c` without brackets (statement level only) is a ListExpr with bracket '('. */
+  private parseTupleOrExpr(): Expr {
+    const first = this.parseExpr();
+    if (this.failed || !this.is(this.pos, OP_COMMA)) return first;
+    const elements: Expr[] = [first];
+    while (!this.failed && this.is(this.pos, OP_COMMA)) {
+      this.advance();
+      if (!this.canStartExpression(this.pos)) break; // trailing comma
+      elements.push(this.parseExpr());
+    }
+    const list: ListExpr = {
+      kind: 'list', bracket: '(', elements,
+      span: { start: this.extent(first).start, end: this.endAfter(elements[elements.length - 1]) },
+    };
+    return list;
+  }
+
+  private parseExpr(): Expr {
+    return this.parseBinary(PREC_OR);
+  }
+
+  /** The binary operator at token i and its precedence, or 0. */
+  private binaryPrec(i: number): number {
+    if (i >= this.end) return 0;
+    const k = this.kinds[i];
+    if (k >= OP_BASE) return BINARY_PREC[k];
+    if (k === T_NAME) {
+      if (this.ts.isWord(i, 'or')) return PREC_OR;
+      if (this.ts.isWord(i, 'and')) return PREC_AND;
+    }
+    return 0;
+  }
+
+  private parseBinary(minPrec: number): Expr {
+    let left: Expr;
+    const t = this.pos;
+    if (minPrec <= PREC_NOT && this.isWord(t, 'not')) {
+      this.advance();
+      this.enter(t);
+      const operand = this.parseBinary(PREC_NOT);
+      this.leave();
+      left = { kind: 'unary', op: 'not', opSpan: this.span(t), operand, span: { start: this.starts[t], end: this.endAfter(operand) } };
+    } else {
+      left = this.parseUnary();
+    }
+    while (!this.failed) {
+      const opTok = this.pos;
+      const prec = this.binaryPrec(opTok);
+      if (prec === 0 || prec < minPrec) break;
+      const op = (this.kinds[opTok] >= OP_BASE ? this.opText(opTok) : this.ts.source(opTok)) as BinaryOp;
+      this.advance();
+      const right = this.parseBinary(prec + 1);
+      left = {
+        kind: 'binary', op, opSpan: this.span(opTok), left, right,
+        span: { start: this.extent(left).start, end: this.endAfter(right) },
+      };
+    }
+    return left;
+  }
+
+  private parseUnary(): Expr {
+    const t = this.pos;
+    const k = this.kind(t);
+    if (k === OP_MINUS || k === OP_PLUS) {
+      this.advance();
+      this.enter(t);
+      const operand = this.parseUnary();
+      this.leave();
+      return {
+        kind: 'unary', op: k === OP_MINUS ? '-' : '+', opSpan: this.span(t), operand,
+        span: { start: this.starts[t], end: this.endAfter(operand) },
+      };
+    }
+    return this.parsePower();
+  }
+
+  private parsePower(): Expr {
+    const base = this.parsePostfix();
+    if (this.failed) return base;
+    const t = this.pos;
+    if (!this.is(t, OP_POW)) return base;
+    this.advance();
+    this.enter(t);
+    const exponent = this.parseUnary(); // `2**-1`; right-associative through parseUnary -> parsePower
+    this.leave();
+    return {
+      kind: 'binary', op: '**', opSpan: this.span(t), left: base, right: exponent,
+      span: { start: this.extent(base).start, end: this.endAfter(exponent) },
+    };
+  }
+
+  private parsePostfix(): Expr {
+    let expr = this.parseAtom();
+    while (!this.failed) {
+      const k = this.kind(this.pos);
+      if (k === OP_LPAREN) expr = this.parseCall(expr);
+      else if (k === OP_LBRACKET) expr = this.parseIndex(expr);
+      else if (k === OP_DOT) expr = this.parseAttribute(expr);
+      else break;
+    }
+    return expr;
+  }
+
+  private parseAtom(): Expr {
+    const t = this.pos;
+    const k = this.kind(t);
+    switch (k) {
+      case T_NAME: {
+        const text = this.ts.source(t);
+        if (text === 'True' || text === 'False' || text === 'None') {
+          this.advance();
+          return { kind: 'constant', span: this.span(t), value: text === 'None' ? null : text === 'True' };
+        }
+        if (OPERATOR_WORDS.has(text)) {
+          const hint = text === 'not' ? " (put 'not ...' in parentheses here)" : '';
+          return this.fail(t, `expected an expression, found '${text}'${hint}`);
+        }
+        this.advance();
+        const name = resolveName(text);
+        if (name === 'nan' || name === 'inf') {
+          return { kind: 'number', span: this.span(t), value: name === 'nan' ? NaN : Infinity, isInteger: false };
+        }
+        return { kind: 'name', span: this.span(t), text, name };
+      }
+      case T_NUMBER: {
+        this.advance();
+        const { value, isInteger } = numberLiteral(this.ts.source(t));
+        return { kind: 'number', span: this.span(t), value, isInteger };
+      }
+      case T_STRING:
+        this.advance();
+        return { kind: 'string', span: this.span(t), value: this.ts.strings.get(t) ?? '' };
+      case OP_LPAREN:
+        return this.parseParen();
+      case OP_LBRACKET:
+        return this.parseList();
+      case OP_ELLIPSIS:
+        return this.fail(t, "'...' is only allowed in an index, as in x[..., 0]");
+      case OP_LBRACE:
+        return this.fail(t, "unexpected '{': braces are not part of the language");
+      default:
+        return this.fail(t, `expected an expression, found ${this.describe(t)}`);
+    }
+  }
+
+  /**
+   * Parses `item (',' item)* ','? CLOSE` after the opening bracket (and possibly some items)
+   * was consumed. Returns the index of the closing token, or -1 when the statement failed;
+   * when the failure is a missing separator or closer, `onError` receives the ErrorExpr placed
+   * there (the caller appends it, so that the partial node shows where it broke).
+   */
+  private parseSequence(open: number, close: number, parseItem: () => void, onError: (e: ErrorExpr) => void): number {
+    const closeText = OP_TEXTS[close - OP_BASE];
+    for (;;) {
+      if (this.failed) return -1;
+      if (this.is(this.pos, close)) return this.advance();
+      parseItem();
+      if (this.failed) return -1;
+      const t = this.pos;
+      if (this.is(t, OP_COMMA)) {
+        this.advance();
+        continue;
+      }
+      if (this.is(t, close)) return this.advance();
+      onError(this.failClose(open, closeText, t));
+      return -1;
+    }
+  }
+
+  private parseParen(): Expr {
+    const open = this.advance();
+    this.enter(open);
+    let result: Expr;
+    if (this.is(this.pos, OP_RPAREN)) {
+      const close = this.advance();
+      result = { kind: 'list', bracket: '(', elements: [], span: { start: this.starts[open], end: this.ends[close] } };
+    } else {
+      const first = this.parseExpr();
+      if (this.failed) {
+        result = first;
+      } else if (this.is(this.pos, OP_COMMA)) {
+        this.advance();
+        const elements: Expr[] = [first];
+        const close = this.parseSequence(open, OP_RPAREN, () => { elements.push(this.parseExpr()); }, (e) => elements.push(e));
+        result = {
+          kind: 'list', bracket: '(', elements,
+          span: { start: this.starts[open], end: close >= 0 ? this.ends[close] : this.endAfter(elements[elements.length - 1]) },
+        };
+      } else if (this.is(this.pos, OP_RPAREN)) {
+        const close = this.advance();
+        this.extents.set(first, { start: this.starts[open], end: this.ends[close] });
+        result = first;
+      } else {
+        const err = this.failClose(open, ')', this.pos);
+        result = { kind: 'error', span: { start: this.starts[open], end: Math.max(this.lastEnd, err.span.end) } };
+      }
+    }
+    this.leave();
+    return result;
+  }
+
+  private parseList(): Expr {
+    const open = this.advance();
+    this.enter(open);
+    const elements: Expr[] = [];
+    const close = this.parseSequence(open, OP_RBRACKET, () => { elements.push(this.parseExpr()); }, (e) => elements.push(e));
+    this.leave();
+    return {
+      kind: 'list', bracket: '[', elements,
+      span: { start: this.starts[open], end: close >= 0 ? this.ends[close] : this.endAfter(elements[elements.length - 1]) },
+    };
+  }
+
+  private parseCall(callee: Expr): Expr {
+    const open = this.advance();
+    this.enter(open);
+    const args: Argument[] = [];
+    let sawKeyword = false;
+    const close = this.parseSequence(open, OP_RPAREN, () => {
+      const t = this.pos;
+      if (this.isPlainNameAt(t) && this.is(this.peek2(), OP_ASSIGN)) {
+        this.advance();
+        this.advance();
+        const value = this.parseExpr();
+        args.push({ span: { start: this.starts[t], end: this.endAfter(value) }, keyword: this.ident(t), value });
+        sawKeyword = true;
+        return;
+      }
+      const value = this.parseExpr();
+      const span = { start: this.extent(value).start, end: this.endAfter(value) };
+      if (sawKeyword && !this.failed) {
+        // Not fatal: the call is still well formed enough to keep parsing.
+        this.diagnostics.push({ span: { ...span }, message: 'positional argument follows a keyword argument', code: 'syntax' });
+      }
+      args.push({ span, value });
+    }, (e) => args.push({ span: e.span, value: e }));
+    this.leave();
+    const lastArg = args.length > 0 ? args[args.length - 1].value : undefined;
+    const end = close >= 0 ? this.ends[close] : this.endAfter(lastArg);
+    return {
+      kind: 'call', callee, args,
+      argsSpan: { start: this.starts[open], end },
+      span: { start: this.extent(callee).start, end },
+    };
+  }
+
+  private parseIndex(target: Expr): Expr {
+    const open = this.advance();
+    this.enter(open);
+    const items: IndexItem[] = [];
+    const close = this.parseSequence(open, OP_RBRACKET, () => { items.push(this.parseIndexItem()); }, (e) => items.push(e));
+    this.leave();
+    if (close >= 0 && items.length === 0) items.push(this.fail(close, "expected an index between '[' and ']'"));
+    const last = items.length > 0 ? items[items.length - 1] : undefined;
+    const end = close >= 0 ? this.ends[close] : Math.max(this.lastEnd, last ? last.span.end : 0);
+    return { kind: 'index', target, items, span: { start: this.extent(target).start, end } };
+  }
+
+  private parseIndexItem(): IndexItem {
+    const t = this.pos;
+    if (this.is(t, OP_ELLIPSIS)) {
+      this.advance();
+      return { kind: 'ellipsis', span: this.span(t) };
+    }
+    let start: Expr | undefined;
+    if (!this.is(t, OP_COLON)) {
+      start = this.parseExpr();
+      if (this.failed || !this.is(this.pos, OP_COLON)) return start;
+    }
+    const colon = this.advance();
+    let stop: Expr | undefined;
+    let step: Expr | undefined;
+    if (this.canStartExpression(this.pos)) stop = this.parseExpr();
+    if (!this.failed && this.is(this.pos, OP_COLON)) {
+      this.advance();
+      if (this.canStartExpression(this.pos)) step = this.parseExpr();
+    }
+    const begin = start ? this.extent(start).start : this.starts[colon];
+    return { kind: 'slice', span: { start: begin, end: this.endAfter(step ?? stop) }, start, stop, step };
+  }
+
+  private parseAttribute(target: Expr): Expr {
+    const dot = this.advance();
+    const t = this.pos;
+    if (this.kind(t) !== T_NAME || OPERATOR_WORDS.has(this.ts.source(t))) {
+      const err = this.fail(t, `expected an attribute name after '.', found ${this.describe(t)}`);
+      return { kind: 'error', span: { start: this.extent(target).start, end: Math.max(this.ends[dot], err.span.end) } };
+    }
+    this.advance();
+    // The lexer joins `shape.rank` in `f(x).shape.rank` into one name: split it again.
+    let expr = target;
+    const start = this.extent(target).start;
+    let offset = this.starts[t];
+    for (const part of this.ts.source(t).split('.')) {
+      expr = {
+        kind: 'attribute', target: expr,
+        attribute: { name: part, span: { start: offset, end: offset + part.length } },
+        span: { start, end: offset + part.length },
+      };
+      offset += part.length + 1;
+    }
+    return expr;
+  }
+}

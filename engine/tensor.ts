@@ -1,0 +1,88 @@
+// Concrete tensor values: dense, row-major typed arrays.
+
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+/** Bool data is stored as 0/1 bytes. float32 data is a Float64Array only while a graph is
+ *  re-evaluated in float64 for a gradient check (see `Precision`). */
+export type TypedData = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export interface Tensor {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly data: TypedData;
+}
+
+/** `float32` rounds every result to float32 as TensorFlow does; `float64` keeps float32
+ *  tensors in double precision, for finite differences. */
+export type Precision = 'float32' | 'float64';
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function allocData(dtype: DType, size: number, precision: Precision = 'float32'): TypedData {
+  switch (dtype) {
+    case 'float32':
+      return precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'bool':
+      return new Uint8Array(size);
+  }
+}
+
+export function makeTensor(dtype: DType, shape: readonly number[], data: TypedData): Tensor {
+  return { dtype, shape: shape.slice(), data };
+}
+
+export function scalarTensor(dtype: DType, value: number, precision: Precision = 'float32'): Tensor {
+  const data = allocData(dtype, 1, precision);
+  data[0] = dtype === 'bool' ? (value ? 1 : 0) : value;
+  return { dtype, shape: [], data };
+}
+
+/** Converts a JS number to what `dtype` stores: truncation toward zero for int32 (as
+ *  `tf.cast`), 0/1 for bool. */
+export function coerceNumber(dtype: DType, value: number): number {
+  switch (dtype) {
+    case 'int32':
+      return Number.isFinite(value) ? Math.trunc(value) | 0 : value !== value ? 0 : value > 0 ? 2147483647 : -2147483648;
+    case 'bool':
+      return value !== 0 && value === value ? 1 : 0;
+    case 'float32':
+      return Math.fround(value);
+    default:
+      return value;
+  }
+}
+
+export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function formatShape(shape: readonly (number | null)[] | null): string {
+  if (shape === null) return '<unknown>';
+  return '[' + shape.map((d) => (d === null ? '?' : String(d))).join(', ') + ']';
+}

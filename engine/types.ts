@@ -1,0 +1,79 @@
+// Static types: a dtype and a shape whose sizes may be unknown (`null`, shown as `?`).
+// The same shape rules run on static shapes while the graph is built and on concrete
+// shapes when it is evaluated, so a rule is written once.
+
+import type { DType } from './tensor';
+
+export type Dim = number | null;
+/** `null` is an unknown rank (a placeholder declared with shape `None`). */
+export type Shape = readonly Dim[] | null;
+
+export interface TensorType {
+  readonly dtype: DType;
+  readonly shape: Shape;
+}
+
+/** An error in an op's shape or dtype rule. `argIndex` names the input (0-based, in the
+ *  op's tensor-input order) that caused it, so the diagnostic can point at that argument. */
+export class OpError extends Error {
+  constructor(message: string, readonly argIndex?: number, readonly code = 'shape-mismatch') {
+    super(message);
+  }
+}
+
+export function showShape(shape: Shape): string {
+  if (shape === null) return '<unknown>';
+  return '[' + shape.map((d) => (d === null ? '?' : String(d))).join(', ') + ']';
+}
+
+export function isFullyKnown(shape: Shape): shape is readonly number[] {
+  return shape !== null && shape.every((d) => d !== null);
+}
+
+export function knownSize(shape: Shape): number | null {
+  if (!isFullyKnown(shape)) return null;
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Normalises a possibly negative axis against `rank`, or throws an OpError. */
+export function normalizeAxis(axis: number, rank: number, argIndex = 0, what = 'axis'): number {
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new OpError(`${what} ${axis} is out of range for a tensor of rank ${rank}`, argIndex);
+  }
+  return axis < 0 ? axis + rank : axis;
+}
+
+/** NumPy broadcasting of two static shapes; the error names both shapes. */
+export function broadcastShapes(a: Shape, b: Shape, argIndex = 1): Shape {
+  if (a === null || b === null) return null;
+  const rank = Math.max(a.length, b.length);
+  const out: Dim[] = new Array(rank);
+  for (let i = 0; i < rank; i++) {
+    const da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+    const db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+    if (da === 1) out[i] = db;
+    else if (db === 1) out[i] = da;
+    else if (da === null) out[i] = db;
+    else if (db === null) out[i] = da;
+    else if (da === db) out[i] = da;
+    else {
+      throw new OpError(
+        `shapes ${showShape(a)} and ${showShape(b)} cannot be broadcast together (axis ${i - rank}: ${da} vs ${db})`,
+        argIndex,
+      );
+    }
+  }
+  return out;
+}
+
+/** The axes over which a value of shape `from` was broadcast to reach shape `to`. */
+export function broadcastAxes(from: readonly number[], to: readonly number[]): number[] {
+  const axes: number[] = [];
+  const lead = to.length - from.length;
+  for (let i = 0; i < to.length; i++) {
+    if (i < lead || (from[i - lead] === 1 && to[i] !== 1)) axes.push(i);
+  }
+  return axes;
+}

@@ -1,0 +1,14 @@
+// Bundles the CLI, the language server and the VS Code extension with esbuild.
+import { build } from 'esbuild';
+import { existsSync } from 'fs';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+const entries = [
+  { entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['server/main.ts'], outfile: 'dist/server.js', optional: true },
+  { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], optional: true },
+];
+for (const { optional, ...entry } of entries) {
+  if (optional && !existsSync(entry.entryPoints[0])) continue;
+  await build({ ...common, ...entry });
+}
