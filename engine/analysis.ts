@@ -164,6 +164,7 @@ class Analyzer {
     for (const stmt of this.program.statements) this.guard(stmt.span, () => this.statement(stmt));
     // Evaluate everything bound, then the checks and asserts.
     for (const binding of this.bindings) this.guard(binding.span, () => forEachNode(binding.value, (n) => this.evaluator.valueOf(n)));
+    for (const site of this.b.gradientSites) this.guard(site.span, () => this.noteKinks(site));
     for (const a of this.pendingAsserts) this.guard(a.stmt.span, () => this.finishAssert(a));
     this.checks = this.pendingChecks.map((req) => {
       const result = runCheck(this.evaluator, req);
@@ -433,7 +434,11 @@ class Analyzer {
       if (passed && a.expectFail) this.report(a.stmt.span, 'error', 'unexpected-pass', 'this assert is marked expect-fail but passed');
       else if (!passed) this.report(a.stmt.expr.span, a.expectFail ? 'information' : 'error', 'assert-failed', (a.expectFail ? '(expected to fail) ' : '') + message);
     };
-    if (!a.node) return push(false, 'assert could not be evaluated');
+    if (!a.node) {
+      // Its expression already has a diagnostic; count the assert as failed without a second one.
+      this.asserts.push({ stmt: a.stmt, passed: false, message: 'assert could not be evaluated', expectFail: a.expectFail });
+      return;
+    }
     if (a.node.type.dtype !== 'bool') {
       throw new BuildError(`assert needs a bool tensor (a comparison, allclose, all), got ${a.node.type.dtype}`, a.stmt.expr.span, 'dtype-mismatch');
     }
@@ -638,6 +643,31 @@ class Analyzer {
   }
 
   // ---- numerics ------------------------------------------------------------------------
+
+  private readonly notedKinks = new Set<Node>();
+
+  /** Information where a gradient is taken exactly at a non-differentiable point. */
+  private noteKinks(site: GradientSite): void {
+    for (const node of site.path) {
+      const kink = node.op.kink;
+      if (!kink || this.notedKinks.has(node) || this.notedKinks.size >= 20) continue;
+      const out = this.evaluator.valueOf(node);
+      const inputs = node.inputs.map((i) => this.evaluator.valueOf(i));
+      if (!out || inputs.some((t) => !t)) continue;
+      const codes = kink.codes(inputs as Tensor[], node.attrs, out);
+      const at = codes.indexOf(0);
+      if (at < 0) continue;
+      this.notedKinks.add(node);
+      const count = codes.reduce((n, c) => n + (c === 0 ? 1 : 0), 0);
+      const where = node.label ? ` in \`${node.label}\`` : '';
+      this.report(
+        node.span,
+        'information',
+        'kink',
+        `the gradient passes ${kink.what}${where} exactly at a non-differentiable point (element ${at}${count > 1 ? ` and ${count - 1} more` : ''}); TensorFlow's convention gives the value there`,
+      );
+    }
+  }
 
   /** Warns at the first node that turns finite inputs into NaN or Inf. */
   private watchNonFinite(node: Node, value: Tensor, inputs: readonly Tensor[]): void {

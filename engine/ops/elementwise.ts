@@ -8,7 +8,7 @@ import type { Node } from '../graph';
 import { type DType, isFloat } from '../tensor';
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type DTypeClass, type OpDef, defineOps } from './registry';
-import { type Binary, type Unary, mapBinary, mapTernary, mapUnary } from './kernels';
+import { type Binary, type Unary, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
 import { erf } from './special';
 
 type UnaryGrad = (b: Builder, x: Node, y: Node, dy: Node) => Node | null;
@@ -23,7 +23,14 @@ interface UnarySpec {
   dtypes?: DTypeClass;
   out?: DType;
   grad?: UnaryGrad;
+  /** Branch code per value, 0 exactly at a non-differentiable point (see OpDef.kink). */
+  kink?: { what: string; code: Unary };
 }
+
+const signCode: Unary = (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
+/** floor/ceil jump at integers; round at halves. Odd codes between kinks, 0 on one. */
+const integerCode: Unary = (x) => (Number.isInteger(x) ? 0 : 2 * Math.floor(x) + 1);
+const halfCode: Unary = (x) => (Number.isInteger(x - 0.5) ? 0 : 2 * Math.floor(x + 0.5) + 1);
 
 function unary(spec: UnarySpec): OpDef {
   const grad = spec.grad;
@@ -35,6 +42,7 @@ function unary(spec: UnarySpec): OpDef {
     infer: ([x]) => ({ dtype: spec.out ?? x.dtype, shape: x.shape }),
     kernel: ([x], _attrs, out, ctx) => mapUnary(x, out, ctx, x.dtype === 'int32' && spec.fInt ? spec.fInt : spec.f),
     grad: grad ? (b, node, dy) => [grad(b, node.inputs[0], node, dy)] : undefined,
+    kink: spec.kink && { what: spec.kink.what, codes: unaryCodes(spec.kink.code) },
   };
 }
 
@@ -56,14 +64,14 @@ const SELU_ALPHA = 1.6732632423543772;
 defineOps([
   unary({ name: 'negative', aliases: ['neg'], doc: 'Numerical negative, -x.', dtypes: 'numeric', f: (x) => -x, grad: (b, _x, _y, dy) => b.neg(dy) }),
   unary({
-    name: 'abs',
+    name: 'abs', kink: { what: 'abs', code: signCode },
     doc: 'Absolute value |x|.',
     dtypes: 'numeric',
     f: Math.abs,
     // TensorFlow: dy * sign(x), so the gradient at 0 is 0.
     grad: (b, x, _y, dy) => b.mul(dy, b.op('sign', [x])),
   }),
-  unary({ name: 'sign', doc: 'Sign of x: -1, 0 or 1.', dtypes: 'numeric', f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), grad: (b, x) => b.zerosLike(x) }),
+  unary({ name: 'sign', kink: { what: 'sign', code: signCode }, doc: 'Sign of x: -1, 0 or 1.', dtypes: 'numeric', f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), grad: (b, x) => b.zerosLike(x) }),
   unary({ name: 'exp', doc: 'Exponential e^x.', f: Math.exp, grad: (b, _x, y, dy) => b.mul(dy, y) }),
   unary({ name: 'expm1', doc: 'e^x - 1, accurate near 0.', f: Math.expm1, grad: (b, x, _y, dy) => b.mul(dy, b.op('exp', [x])) }),
   unary({ name: 'log', doc: 'Natural logarithm.', f: Math.log, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [x])) }),
@@ -98,7 +106,7 @@ defineOps([
   unary({ name: 'tanh', doc: 'Hyperbolic tangent.', f: Math.tanh, grad: (b, _x, y, dy) => b.mul(dy, b.sub(s(b, 1, y), sq(b, y))) }),
   unary({ name: 'sigmoid', doc: 'Logistic sigmoid 1 / (1 + e^-x).', f: sigmoid, grad: (b, _x, y, dy) => b.mul(dy, b.mul(y, b.sub(s(b, 1, y), y))) }),
   unary({
-    name: 'relu',
+    name: 'relu', kink: { what: 'relu', code: signCode },
     doc: 'Rectified linear unit max(x, 0).',
     dtypes: 'numeric',
     f: (x) => (x > 0 ? x : 0),
@@ -106,7 +114,7 @@ defineOps([
     grad: (b, x, _y, dy) => b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.zerosLike(dy)),
   }),
   unary({
-    name: 'relu6',
+    name: 'relu6', kink: { what: 'relu6', code: (x) => (x < 0 ? -2 : x === 0 || x === 6 ? 0 : x < 6 ? 1 : 2) },
     doc: 'min(max(x, 0), 6).',
     dtypes: 'numeric',
     f: (x) => Math.min(Math.max(x, 0), 6),
@@ -115,6 +123,7 @@ defineOps([
   }),
   {
     name: 'leaky_relu',
+    kink: { what: 'leaky_relu', codes: unaryCodes(signCode) },
     doc: 'x where x > 0, alpha * x elsewhere.',
     params: [
       { name: 'features', kind: 'tensor', dtypes: 'float', aliases: ['x'] },
@@ -163,9 +172,9 @@ defineOps([
     grad: (b, x, _y, dy) => b.mul(dy, b.scale(b.op('exp', [b.neg(sq(b, x))]), 2 / Math.sqrt(Math.PI))),
   }),
   // TensorFlow registers floor, ceil and round with no gradient (None).
-  unary({ name: 'floor', doc: 'Largest integer not greater than x.', f: Math.floor }),
-  unary({ name: 'ceil', doc: 'Smallest integer not less than x.', f: Math.ceil }),
-  unary({ name: 'round', doc: 'Rounds half to even, as TensorFlow.', f: roundHalfEven }),
+  unary({ name: 'floor', kink: { what: 'floor', code: integerCode }, doc: 'Largest integer not greater than x.', f: Math.floor }),
+  unary({ name: 'ceil', kink: { what: 'ceil', code: integerCode }, doc: 'Smallest integer not less than x.', f: Math.ceil }),
+  unary({ name: 'round', kink: { what: 'round', code: halfCode }, doc: 'Rounds half to even, as TensorFlow.', f: roundHalfEven }),
   unary({ name: 'identity', doc: 'Returns x unchanged.', dtypes: 'any', f: (x) => x, grad: (_b, _x, _y, dy) => dy }),
   unary({ name: 'stop_gradient', doc: 'Returns x; no gradient flows through it.', dtypes: 'any', f: (x) => x }),
   unary({ name: 'is_nan', doc: 'True where x is NaN.', out: 'bool', f: (x) => (x !== x ? 1 : 0) }),
@@ -209,7 +218,10 @@ interface BinarySpec {
   /** Gradient before unbroadcasting: shapes may be the broadcast shape. */
   grad?: BinaryGrad;
   params?: [string, string];
+  kink?: { what: string; code: Binary };
 }
+
+const tieCode: Binary = (a, b) => (a > b ? 1 : a < b ? -1 : 0);
 
 function binaryType(x: TensorType, y: TensorType, out?: (d: DType) => DType): TensorType {
   if (x.dtype !== y.dtype) throw new OpError(`dtype mismatch: ${x.dtype} and ${y.dtype}`, 1, 'dtype-mismatch');
@@ -236,6 +248,7 @@ function binary(spec: BinarySpec): OpDef {
           return [gx && b.sumToLike(gx, x), gy && b.sumToLike(gy, y)];
         }
       : undefined,
+    kink: spec.kink && { what: spec.kink.what, codes: binaryCodes(spec.kink.code) },
   };
 }
 
@@ -302,7 +315,7 @@ defineOps([
     },
   }),
   binary({
-    name: 'maximum',
+    name: 'maximum', kink: { what: 'maximum (a tie)', code: tieCode },
     doc: 'Elementwise maximum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a >= b || a !== a ? a : b),
     grad: (b, x, y, _z, dy) => {
@@ -311,7 +324,7 @@ defineOps([
     },
   }),
   binary({
-    name: 'minimum',
+    name: 'minimum', kink: { what: 'minimum (a tie)', code: tieCode },
     doc: 'Elementwise minimum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a <= b || a !== a ? a : b),
     grad: (b, x, y, _z, dy) => {
@@ -339,12 +352,12 @@ defineOps([
       return [b.mul(x, inv), b.mul(b.neg(y), inv)];
     },
   }),
-  binary({ name: 'equal', doc: 'x == y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a === b ? 1 : 0) }),
-  binary({ name: 'not_equal', doc: 'x != y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a !== b ? 1 : 0) }),
-  binary({ name: 'less', doc: 'x < y elementwise.', out: bool, f: (a, b) => (a < b ? 1 : 0) }),
-  binary({ name: 'less_equal', doc: 'x <= y elementwise.', out: bool, f: (a, b) => (a <= b ? 1 : 0) }),
-  binary({ name: 'greater', doc: 'x > y elementwise.', out: bool, f: (a, b) => (a > b ? 1 : 0) }),
-  binary({ name: 'greater_equal', doc: 'x >= y elementwise.', out: bool, f: (a, b) => (a >= b ? 1 : 0) }),
+  binary({ name: 'equal', kink: { what: 'an equality test', code: tieCode }, doc: 'x == y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a === b ? 1 : 0) }),
+  binary({ name: 'not_equal', kink: { what: 'an equality test', code: tieCode }, doc: 'x != y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a !== b ? 1 : 0) }),
+  binary({ name: 'less', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x < y elementwise.', out: bool, f: (a, b) => (a < b ? 1 : 0) }),
+  binary({ name: 'less_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x <= y elementwise.', out: bool, f: (a, b) => (a <= b ? 1 : 0) }),
+  binary({ name: 'greater', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x > y elementwise.', out: bool, f: (a, b) => (a > b ? 1 : 0) }),
+  binary({ name: 'greater_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x >= y elementwise.', out: bool, f: (a, b) => (a >= b ? 1 : 0) }),
   binary({ name: 'logical_and', doc: 'x AND y for bool tensors.', dtypes: 'bool', f: (a, b) => (a && b ? 1 : 0) }),
   binary({ name: 'logical_or', doc: 'x OR y for bool tensors.', dtypes: 'bool', f: (a, b) => (a || b ? 1 : 0) }),
   binary({ name: 'logical_xor', doc: 'x XOR y for bool tensors.', dtypes: 'bool', f: (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0)) }),

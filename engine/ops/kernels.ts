@@ -217,3 +217,22 @@ export function transposeData(x: Tensor, perm: readonly number[], data: TypedDat
   }
   return data;
 }
+
+/** A KernelContext that allocates branch codes (for `OpDef.kink`). */
+const codeContext: KernelContext = {
+  precision: 'float64',
+  alloc: (_dtype, size) => new Int32Array(size),
+  evaluateWith: () => undefined,
+};
+
+/** Kink codes of an elementwise unary op from a per-value code function. */
+export function unaryCodes(code: Unary) {
+  return (inputs: readonly Tensor[], _attrs: unknown, out: ConcreteType): Int32Array =>
+    mapUnary(inputs[0], { dtype: 'int32', shape: out.shape }, codeContext, code) as Int32Array;
+}
+
+/** Kink codes of a broadcasting binary op from a per-pair code function. */
+export function binaryCodes(code: Binary) {
+  return (inputs: readonly Tensor[], _attrs: unknown, out: ConcreteType): Int32Array =>
+    mapBinary(inputs[0], inputs[1], { dtype: 'int32', shape: out.shape }, codeContext, code) as Int32Array;
+}

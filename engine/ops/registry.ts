@@ -69,6 +69,14 @@ export interface OpDef {
   kernel?(inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData;
   /** One gradient per input (null where none flows), built from other ops. */
   grad?(b: Builder, node: Node, dy: Node): readonly (Node | null)[];
+  /** Where the op is not differentiable (relu at 0, ties of maximum, floor at integers):
+   *  `codes` gives each output element a discrete branch, 0 exactly at a kink. A gradient
+   *  check whose finite difference changes a branch reports a kink instead of a failure;
+   *  the analysis notes gradients taken exactly at one. */
+  kink?: {
+    what: string;
+    codes(inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType): Int32Array;
+  };
   /** Surface functions that are not one primitive node (composites, multi-output ops,
    *  differentiation) build their result here instead. */
   build?(b: Builder, args: BoundArgs): Value;
