@@ -64,6 +64,8 @@ export interface AnalysisOptions {
   maxDepth?: number;
   /** Defaults for `check` statements. */
   check?: { eps?: number; atol?: number; rtol?: number };
+  /** `valueCache` of the previous analysis of the same document: unchanged nodes reuse it. */
+  cache?: ReadonlyMap<string, Tensor>;
 }
 
 export interface Analysis {
@@ -83,6 +85,10 @@ export interface Analysis {
   readonly references: readonly { span: AST.Span; binding: Binding }[];
   valueOf(node: Node): Tensor | undefined;
   lookup(name: string): Binding | undefined;
+  /** Values by node key, to pass as `cache` to the next analysis of this document. */
+  readonly valueCache: ReadonlyMap<string, Tensor>;
+  /** How many node values were reused from `options.cache` and how many computed. */
+  readonly stats: { reused: number; computed: number; milliseconds: number };
 }
 
 const BINARY_OPS: Record<AST.BinaryOp, string> = {
@@ -141,6 +147,7 @@ class Analyzer {
       budget,
       onProblem: (p) => this.report(p.node.span, 'error', p.code, p.message),
       onValue: (node, value, inputs) => this.watchNonFinite(node, value, inputs),
+      cache: options.cache ?? new Map(),
     });
     this.b = new Builder(this.graph, { constantValue: (n) => this.evaluator.valueOf(n) });
     this.b.maxElements = budget.maxElements;
@@ -325,6 +332,7 @@ class Analyzer {
       name: stmt.name.name,
       span: stmt.name.span,
       params: stmt.params.map((p) => p.name),
+      source: this.text.slice(stmt.span.start, stmt.span.end),
       call(b, args, callSpan) {
         if (args.length !== stmt.params.length) {
           throw new BuildError(`${stmt.name.name}() takes ${stmt.params.length} argument${stmt.params.length === 1 ? '' : 's'}, got ${args.length}`, callSpan, 'bad-arguments');
@@ -369,6 +377,7 @@ class Analyzer {
         'bad-arguments',
       );
     }
+    fn.source += '\n' + this.text.slice(stmt.span.start, stmt.span.end);
     fn.customGrad = (b, inputs, dy) => {
       const scope = new Map<string, Value>();
       stmt.params.forEach((p, i) => scope.set(p.name, tensorValue(i < inputs.length ? inputs[i] : dy)));
@@ -822,6 +831,7 @@ function numericLiteral(e: AST.ListExpr): Tensor | null {
 }
 
 export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
+  const started = Date.now();
   const program = parse(text, { maxDepth: options.maxDepth });
   const a = new Analyzer(text, program, options);
   a.run();
@@ -841,5 +851,7 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
     references: a.references,
     valueOf: (n) => a.evaluator.valueOf(n),
     lookup: (name) => a.byName.get(name),
+    valueCache: a.evaluator.keyed,
+    stats: { reused: a.evaluator.reused, computed: a.evaluator.evaluations, milliseconds: Date.now() - started },
   };
 }

@@ -15,6 +15,8 @@ export interface UserFunction {
   name: string;
   span: Span;
   params: string[];
+  /** The text of the def (and grad) statements: part of the content key of its calls. */
+  source: string;
   /** Inlines the body with the given arguments. */
   call(b: Builder, args: Value[], callSpan: Span): Value;
   /** With a `grad` rule: the gradients for each input given the inputs and upstream dy. */

@@ -6,6 +6,7 @@ import type { Node } from './graph';
 import { type DType, type Precision, type Tensor, type TypedData, allocData, sizeOf } from './tensor';
 import { OpError, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
+import { nodeKey } from './keys';
 
 export interface Budget {
   /** Largest tensor, in elements. */
@@ -45,6 +46,9 @@ export interface EvaluatorOptions {
   onProblem?: (p: EvalProblem) => void;
   /** Sees every value computed (the document's evaluator watches for NaN/Inf). */
   onValue?: (node: Node, value: Tensor, inputs: readonly Tensor[]) => void;
+  /** Values of the previous analysis by node key: a node whose key is here is not
+   *  recomputed. Every value this evaluator makes is recorded in `keyed` for the next. */
+  cache?: ReadonlyMap<string, Tensor>;
 }
 
 export class Evaluator implements KernelContext {
@@ -54,6 +58,10 @@ export class Evaluator implements KernelContext {
   private totalElements = 0;
   /** Number of node evaluations performed (tests count these for gradient checks). */
   evaluations = 0;
+  /** Cache hits (values reused from the previous analysis). */
+  reused = 0;
+  /** Values by node key, when keyed caching is on (`options.cache`). */
+  readonly keyed = new Map<string, Tensor>();
 
   constructor(readonly options: EvaluatorOptions) {}
 
@@ -157,6 +165,18 @@ export class Evaluator implements KernelContext {
       this.failed.add(node);
       return;
     }
+    let key: string | undefined;
+    if (this.options.cache) {
+      key = nodeKey(node, this.options.feeds);
+      const hit = this.options.cache.get(key);
+      if (hit) {
+        this.reused++;
+        this.keyed.set(key, hit);
+        this.values.set(node, hit);
+        this.options.onValue?.(node, hit, inputs);
+        return;
+      }
+    }
     const budget = this.options.budget;
     if (Date.now() > budget.deadline) {
       this.fail(node, 'evaluation stopped: the time budget ran out (raise tgraph.evaluationTimeoutMs)', 'budget-time');
@@ -197,6 +217,7 @@ export class Evaluator implements KernelContext {
     this.totalElements += size;
     const value: Tensor = { dtype: out.dtype, shape: out.shape, data };
     this.values.set(node, value);
+    if (key !== undefined) this.keyed.set(key, value);
     this.options.onValue?.(node, value, inputs);
   }
 
