@@ -115,8 +115,8 @@ export function runJson(a: Analysis): object {
   const values: Record<string, JsonValue> = {};
   for (const b of a.bindings) {
     if (b.destructured) continue;
-    const v = valueJson(a, b.value);
-    if (v !== undefined) values[b.name] = v;
+    // Every top-level name appears; what has no tensor value (a def, an error) is null.
+    values[b.name] = valueJson(a, b.value) ?? null;
   }
   const checks = a.checks.map((c) => {
     const s = a.lines.positionAt(c.stmt.span.start);

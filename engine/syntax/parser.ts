@@ -2,49 +2,62 @@
 //
 // Structure
 // ---------
-// 1. `lex` turns the text into tokens. It emits a `newline` token at every physical line break
-//    (except after a trailing `\`), whatever the bracket depth.
-// 2. `segment` cuts the token stream into statements, in one linear pass: a statement ends at
-//    the first newline where the bracket depth (counting `( [ {` up and `) ] }` down, whatever
-//    their kind, and never below the statement's starting level) is back to 0.
-// 3. Each segment is parsed by recursive descent / precedence climbing. Newline tokens inside
-//    a segment are inside brackets and are skipped.
+// 1. `lexStream` turns the text into tokens (typed arrays). It emits a newline token at every
+//    physical line break (except after a trailing `\`), whatever the bracket depth.
+// 2. `Segmenter` finds where each statement ends, with tables built in linear time: a
+//    statement ends at the first newline where the bracket depth (counting `( [ {` up and
+//    `) ] }` down, whatever their kind, and never below the statement's starting level) is
+//    back to its starting level.
+// 3. Each statement is parsed by recursive descent with precedence climbing. Newline tokens
+//    inside a statement are inside brackets and are skipped.
 //
 // Error recovery
 // --------------
 // * At most one parse error is reported per statement: at the first error the statement
-//   stops consuming tokens (`failed`), every enclosing construct returns what it has so far,
-//   and parsing resumes at the next statement. A statement whose target is known
-//   (`y = 2 *`, `feed x = `, `def f(x) = `, `check ...`, `assert ...`) is kept, with an
-//   ErrorExpr where the parser gave up (trailing junk after a complete value, as in
-//   `y = 3 4`, turns the whole value into one ErrorExpr). A bare expression statement or an
-//   assignment whose left side is not a name (list of names) is dropped.
-// * Unclosed brackets. A bracket that is never closed swallows every following line. When a
-//   statement's brackets are still open at the end of the file, the outermost unclosed one is
-//   reported ("unclosed '('", at the bracket) and the statement is cut at the first later line
-//   that starts at column 0 with something that looks like a statement start: a plain name
-//   followed by `=`, or a statement keyword used as a keyword (see below). Parsing resumes
-//   there. If no such line exists, the statement runs to the end of the file. (A column-0
-//   `name=` line inside a genuinely closed bracket, like a keyword argument, is never taken
-//   for a statement start: the cut only happens once the bracket is known to be unclosed.)
-//   A parse error at the very end of such a statement is not reported separately (the
-//   unclosed bracket explains it); an earlier error is.
-// * Nesting deeper than `maxDepth` (brackets, unary operators and `**` exponents all count)
-//   gives one 'nesting-too-deep' diagnostic for the statement and nothing else for it.
+//   stops consuming tokens, every enclosing construct returns what it has so far, and parsing
+//   resumes with the next statement. A statement whose target is known (`y = 2 *`,
+//   `feed x = `, `def f(x) = `, `check ...`, `assert ...`) is kept, with an ErrorExpr where the
+//   parser gave up; trailing junk after a complete value (`y = 3 4`) turns the whole value
+//   into one ErrorExpr. A bare expression statement with an error, and an assignment whose
+//   left side is not a name or a list of names, are dropped.
+// * Unclosed brackets. A bracket that is never closed would swallow every following line.
+//   When a statement still has open brackets at the end of the file, the outermost one is
+//   reported ("unclosed '(': no matching ')' ...", spanning the bracket) and the statement is
+//   cut at the first later line that starts at column 0 with something that looks like a
+//   statement start: a plain name followed by `=`, or a statement keyword used as a keyword.
+//   Parsing resumes there; with no such line, the statement runs to the end of the file.
+//   A parse error at the very end of such a statement is not reported (the unclosed bracket
+//   explains it); an earlier one is.
+//   An unclosed bracket can also be "closed" by a stray closer many lines later (typing `(`
+//   above a line that has an extra `)`); the statement then fails at some token on a later
+//   line. If a column-0 statement-like line start lies between the statement's first line
+//   and that token, the statement is cut there instead, and reported as unclosed. (Because of
+//   this, a column-0 `name=` line inside a bracket, like a keyword argument, is only taken
+//   for a statement start when the statement is broken anyway.) Re-parsing after such a cut
+//   has a budget proportional to the file, so the parse stays linear.
+// * Nesting deeper than `maxDepth` (brackets, unary operators, `not` and `**` exponents all
+//   count one level) gives one 'nesting-too-deep' diagnostic for the statement and nothing
+//   else for it; the recursion never goes deeper than that, so there is no stack overflow.
 // * Lexical errors (unexpected characters, bad number literals) are reported by the lexer;
-//   the statement that contains one fails silently at that token.
+//   the statement that contains one fails silently at that token. An unterminated string is
+//   reported by the lexer and keeps its value (up to the end of the line).
 //
 // Statement keywords (`feed def grad check assert`) are keywords only as the first token of a
 // statement, and only when the next token could follow the keyword: not `=` (`check = 3`
 // binds a name), nor `,` (`grad, h = ...` destructures), nor an operator that can only sit
 // between two operands (`check == 3`, `check.x`, `check[0]`, ...).
+//
+// Other choices: a bare `a, b` (statement level only, also on the right of `=`) is a ListExpr
+// with bracket '('; `(a)` is just `a`, and the parentheses are included in the span of the
+// enclosing node; a dotted name after `.` (`f(x).shape.rank`) becomes nested AttributeExprs;
+// a positional argument after a keyword argument is reported but the call is kept.
 
 import type {
   Argument, BinaryOp, ErrorExpr, Expr, Identifier, IndexItem, ListExpr, Program, Span, Stmt,
   SyntaxDiagnostic,
 } from './ast';
 import {
-  lexStream, numberLiteral, resolveName, TokenStream, STATEMENT_KEYWORDS, OPERATOR_WORDS, OP_TEXTS, OP_BASE,
+  lexStream, resolveName, TokenStream, STATEMENT_KEYWORDS, OPERATOR_WORDS, OP_TEXTS, OP_BASE,
   T_EOF, T_NEWLINE, T_NAME, T_NUMBER, T_STRING, T_INVALID,
   OP_LPAREN, OP_RPAREN, OP_LBRACKET, OP_RBRACKET, OP_LBRACE, OP_RBRACE, OP_COMMA, OP_COLON, OP_DOT,
   OP_ELLIPSIS, OP_ASSIGN, OP_PLUS, OP_MINUS, OP_POW, opCode,
@@ -61,14 +74,34 @@ export const DEFAULT_MAX_DEPTH = 200;
 export function parse(text: string, options: ParseOptions = {}): Program {
   const maxDepth = Math.max(1, Math.floor(options.maxDepth ?? DEFAULT_MAX_DEPTH));
   const lexed = lexStream(text);
-  const parser = new Parser(lexed.stream, maxDepth);
+  const ts = lexed.stream;
+  const segmenter = new Segmenter(ts);
+  const parser = new Parser(ts, maxDepth);
   const statements: Stmt[] = [];
-  segment(lexed.stream, (start, end, unclosed) => {
-    const stmt = parser.parseSegment(start, end, unclosed);
+  // Re-parsing after a cut (see "Error recovery" above) is bounded to keep the parse linear.
+  let retryBudget = 2 * ts.count + 1000;
+  let p = segmenter.skipNewlines(0);
+  while (p < ts.count - 1) {
+    let end = segmenter.statementAt(p);
+    const unclosed = segmenter.unclosed;
+    const mark = parser.diagnostics.length;
+    let stmt = parser.parseSegment(p, end, unclosed);
+    const f = parser.failedAt;
+    if (f > p && f < end && retryBudget > 0) {
+      const c = segmenter.candidateIn(p + 1, f);
+      const k = c >= 0 ? segmenter.unclosedBefore(p, c) : -1;
+      if (k >= 0) {
+        retryBudget -= f - p;
+        parser.diagnostics.length = mark;
+        stmt = parser.parseSegment(p, c, k);
+        end = c;
+      }
+    }
     if (stmt) statements.push(stmt);
-  });
+    p = segmenter.skipNewlines(end);
+  }
   const diagnostics = lexed.diagnostics.concat(parser.diagnostics);
-  diagnostics.sort((a, b) => a.span.start - b.span.start);
+  diagnostics.sort((x, y) => x.span.start - y.span.start);
   return { statements, comments: lexed.comments, diagnostics };
 }
 
@@ -126,72 +159,115 @@ function looksLikeStatementStart(ts: TokenStream, i: number): boolean {
 // Segmentation
 
 /**
- * Cuts the tokens into statements, calling `emit(start, end, unclosed)` for each: tokens
- * [start, end) form the statement; token `end` is the newline or eof that ends it, or the
- * first token of the line where parsing resumes after an unclosed bracket, whose index is
- * `unclosed` (-1 when every bracket is closed). Linear in the number of tokens.
+ * Cuts the tokens into statements. From a statement start p, the statement is tokens
+ * [p, end): token `end` is the first newline (or eof) where the bracket depth is back to the
+ * depth at p, counting every kind of bracket alike and never below the depth at p (a stray
+ * closer does not open anything). Everything is precomputed in linear time.
  */
-function segment(ts: TokenStream, emit: (start: number, end: number, unclosed: number) => void): void {
-  const n = ts.count; // the last token is eof
-  const kinds = ts.kinds;
-  // depth[i]: bracket depth before token i, counting every kind of bracket alike (it may go
-  // negative on stray closers).
-  const depth = new Int32Array(n);
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    depth[i] = d;
-    const k = kinds[i];
-    if (k >= OP_BASE) {
-      if (isOpener(k)) d++;
-      else if (isCloser(k)) d--;
+class Segmenter {
+  /** depth[i]: bracket depth before token i (may go negative on stray closers). */
+  private readonly depth: Int32Array;
+  /**
+   * next[i]: the first j > i with depth[j] <= depth[i], or -1. From a statement start p, the
+   * chain p, next[p], next[next[p]], ... visits exactly the tokens at the statement's own
+   * level; the first newline (or eof) in the chain ends the statement.
+   */
+  private readonly next: Int32Array;
+  /**
+   * chainEnd[i]: the first newline or eof in the chain from i (the end of a statement that
+   * starts at i), or -(j + 1) when the chain stops at token j before any (j then opens a
+   * bracket that is never closed). Memoised so that every statement query is O(1).
+   */
+  private readonly chainEnd: Int32Array;
+  /** Column-0 line starts that look like statement starts, in order. */
+  private readonly candidates: Int32Array;
+  private readonly candidateCount: number;
+
+  constructor(private readonly ts: TokenStream) {
+    const n = ts.count;
+    const kinds = ts.kinds;
+    const depth = new Int32Array(n);
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      depth[i] = d;
+      const k = kinds[i];
+      if (k >= OP_BASE) {
+        if (isOpener(k)) d++;
+        else if (isCloser(k)) d--;
+      }
     }
-  }
-  // next[i]: the first j > i with depth[j] <= depth[i], or -1. From a statement start p, the
-  // chain p, next[p], next[next[p]], ... visits exactly the tokens at the statement's own level
-  // (relative depth 0, never counting below it); the first newline (or eof) in the chain ends
-  // the statement. Chains of successive statements do not overlap, so the walk is linear.
-  const next = new Int32Array(n);
-  const stack = new Int32Array(n);
-  let sp = 0;
-  for (let i = n - 1; i >= 0; i--) {
-    while (sp > 0 && depth[stack[sp - 1]] > depth[i]) sp--;
-    next[i] = sp > 0 ? stack[sp - 1] : -1;
-    stack[sp++] = i;
+    const next = new Int32Array(n);
+    const stack = new Int32Array(n);
+    let sp = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      while (sp > 0 && depth[stack[sp - 1]] > depth[i]) sp--;
+      next[i] = sp > 0 ? stack[sp - 1] : -1;
+      stack[sp++] = i;
+    }
+    const chainEnd = new Int32Array(n);
+    for (let i = n - 1; i >= 0; i--) {
+      const k = next[i];
+      if (k < 0) chainEnd[i] = -(i + 1);
+      else if (kinds[k] === T_NEWLINE || kinds[k] === T_EOF) chainEnd[i] = k;
+      else chainEnd[i] = chainEnd[k];
+    }
+    let count = 0;
+    for (let i = 0; i < n - 1; i++) if (looksLikeStatementStart(ts, i)) stack[count++] = i;
+    this.chainEnd = chainEnd;
+    this.depth = depth;
+    this.next = next;
+    this.candidates = stack.slice(0, count);
+    this.candidateCount = count;
   }
 
-  let candidate = -1; // the last resync candidate found (scanning forward only)
-  let p = 0;
-  while (p < n) {
-    const kind = kinds[p];
-    if (kind === T_EOF) break;
-    if (kind === T_NEWLINE) {
-      p++;
-      continue;
+  skipNewlines(p: number): number {
+    while (p < this.ts.count - 1 && this.ts.kinds[p] === T_NEWLINE) p++;
+    return p;
+  }
+
+  /** Set by statementAt: -1, or the outermost bracket of the statement that is never closed. */
+  unclosed = -1;
+
+  /**
+   * The statement starting at p: returns the index of the token after it. When one of its
+   * brackets is never closed (`unclosed`), the statement is cut at the first later line that
+   * looks like a statement start (the result is its first token), or at the eof.
+   */
+  statementAt(p: number): number {
+    const end = this.chainEnd[p];
+    if (end >= 0) {
+      this.unclosed = -1;
+      return end;
     }
+    // chainEnd[p] = -(j + 1): token j opens a bracket that is never closed.
+    const j = -end - 1;
+    const c = this.candidateIn(j + 1, this.ts.count - 1);
+    this.unclosed = j;
+    return c >= 0 ? c : this.ts.count - 1;
+  }
+
+  /** The first statement-like line start c with lo <= c <= hi, or -1. */
+  candidateIn(lo: number, hi: number): number {
+    const cs = this.candidates;
+    let a = 0;
+    let b = this.candidateCount;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (cs[mid] < lo) a = mid + 1;
+      else b = mid;
+    }
+    return a < this.candidateCount && cs[a] <= hi ? cs[a] : -1;
+  }
+
+  /** The outermost bracket opened at or after p that is still open before token c, or -1. */
+  unclosedBefore(p: number, c: number): number {
     let j = p;
-    let end = -1;
     for (;;) {
-      const k = next[j];
-      if (k < 0) break;
-      const kk = kinds[k];
-      if (kk === T_NEWLINE || kk === T_EOF) {
-        end = k;
-        break;
-      }
+      const k = this.next[j];
+      if (k < 0 || k >= c) break;
       j = k;
     }
-    if (end >= 0) {
-      emit(p, end, -1);
-      p = end;
-      continue;
-    }
-    // Token j opens a bracket that is never closed: cut at the next statement-like line.
-    if (candidate <= j) {
-      candidate = j + 1;
-      while (candidate < n - 1 && !looksLikeStatementStart(ts, candidate)) candidate++;
-    }
-    emit(p, candidate, j);
-    p = candidate;
+    return j + 1 < c && this.depth[j + 1] > this.depth[j] ? j : -1;
   }
 }
 
@@ -234,6 +310,8 @@ class Parser {
   private eosPos = 0;
   private eosDescription = 'end of line';
   private failed = false;
+  /** Token index of the statement's parse error, or -1 (none, at its end, or not at a token). */
+  failedAt = -1;
   private nestingReported = false;
   private depth = 0;
   private lastEnd = 0;
@@ -253,6 +331,7 @@ class Parser {
     this.end = end;
     this.unclosed = unclosed;
     this.failed = false;
+    this.failedAt = -1;
     this.nestingReported = false;
     this.depth = 0;
     if (this.extents.size > 0) this.extents.clear();
@@ -376,6 +455,7 @@ class Parser {
     const span = this.span(i);
     if (!this.failed) {
       this.failed = true;
+      this.failedAt = i < this.end ? i : -1;
       const silent = this.kind(i) === T_INVALID // the lexer has reported it
         || (i >= this.end && this.unclosed >= 0); // the unclosed bracket explains it
       if (!silent) this.diagnostics.push({ span: { start: span.start, end: span.end }, message, code: 'syntax' });
@@ -763,8 +843,15 @@ class Parser {
       }
       case T_NUMBER: {
         this.advance();
-        const { value, isInteger } = numberLiteral(this.ts.source(t));
-        return { kind: 'number', span: this.span(t), value, isInteger };
+        let isInteger = true;
+        for (let j = this.starts[t]; j < this.ends[t]; j++) {
+          const c = this.text.charCodeAt(j);
+          if (c === 46 /* . */ || c === 101 /* e */ || c === 69 /* E */) {
+            isInteger = false;
+            break;
+          }
+        }
+        return { kind: 'number', span: this.span(t), value: Number(this.ts.source(t)), isInteger };
       }
       case T_STRING:
         this.advance();
