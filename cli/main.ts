@@ -22,8 +22,12 @@ function readSource(file: string): string {
 
 class UserError extends Error {}
 
+/** load() may read below the current folder when the file is in it, else below the file's folder. */
 function analyzeFile(file: string): Analysis {
-  return analyze(readSource(file));
+  const dir = path.dirname(path.resolve(file));
+  const cwd = process.cwd();
+  const inCwd = dir === cwd || dir.startsWith(cwd + path.sep);
+  return analyze(readSource(file), { load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } });
 }
 
 function run(args: string[]): number {

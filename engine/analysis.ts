@@ -19,6 +19,7 @@ import { didYouMean } from './suggest';
 import { runCheck, type CheckResult, type CheckRequest } from './check';
 import { formatTensor } from './format/numpy';
 import './ops';
+import { type LoadContext, getLoadContext, setLoadContext } from './ops/npy';
 
 export type Severity = 'error' | 'warning' | 'information';
 
@@ -66,6 +67,9 @@ export interface AnalysisOptions {
   check?: { eps?: number; atol?: number; rtol?: number };
   /** `valueCache` of the previous analysis of the same document: unchanged nodes reuse it. */
   cache?: ReadonlyMap<string, Tensor>;
+  /** Where `load('x.npy')` may read: the document's folder and the workspace roots. Without
+   *  it, load() reports that it needs a file on disk. */
+  load?: Partial<LoadContext>;
 }
 
 export interface Analysis {
@@ -825,7 +829,8 @@ function numericLiteral(e: AST.ListExpr): Tensor | null {
   const size = shape.reduce((a, d) => a * d, 1);
   if (size !== values.length) return null;
   const dtype = isBool ? 'bool' : isFloatLiteral ? 'float32' : 'int32';
-  const data = dtype === 'bool' ? Uint8Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values);
+  // Float literals keep full precision until they meet a dtype (0.1 stays 0.1 in float64).
+  const data = dtype === 'bool' ? Uint8Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
   if (dtype === 'int32' && values.some((v) => v > 2147483647 || v < -2147483648)) return null;
   return { dtype, shape, data };
 }
@@ -834,7 +839,14 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
   const started = Date.now();
   const program = parse(text, { maxDepth: options.maxDepth });
   const a = new Analyzer(text, program, options);
-  a.run();
+  // load() reads its context while the graph is built: set it for this analysis only.
+  const previousLoad = getLoadContext();
+  setLoadContext(options.load ?? {});
+  try {
+    a.run();
+  } finally {
+    setLoadContext(previousLoad);
+  }
   const order = (d: Diagnostic) => d.span.start;
   const diagnostics = a.diagnostics.slice().sort((x, y) => order(x) - order(y));
   return {

@@ -256,8 +256,9 @@ export class Builder {
 
   /** A weak scalar literal (a Python number in user code). */
   literal(value: number, dtype: DType, span?: Span): Node {
-    const data = allocData(dtype, 1);
-    data[0] = coerceNumber(dtype, value);
+    // A float literal keeps double precision until it meets a dtype (castWeak rounds it).
+    const data = allocData(dtype, 1, 'float64');
+    data[0] = dtype === 'float32' ? value : coerceNumber(dtype, value);
     return this.constant({ dtype, shape: [], data }, span, true);
   }
 
@@ -311,7 +312,7 @@ export class Builder {
     const parts = nodes.map((n) => (n.attrs.value as Tensor));
     const inner = parts[0].shape;
     const innerSize = sizeOf(inner);
-    const data = allocData(first.dtype, innerSize * parts.length);
+    const data = allocData(first.dtype, innerSize * parts.length, 'float64');
     parts.forEach((p, i) => data.set(p.data as never, i * innerSize));
     return this.constant({ dtype: first.dtype, shape: [parts.length, ...inner], data }, span, true);
   }

@@ -284,7 +284,9 @@ describe('tensorToJson', () => {
   });
 });
 
-describe('performance', () => {
+// Large tensors: summarised printing and full JSON both work on 1e6 elements. (Their speed is
+// a benchmark, not a test: timings on shared machines are noise.)
+describe('large tensors', () => {
   const n = 1_000_000;
   const data = new Float32Array(n);
   let seed = 1;
@@ -294,19 +296,15 @@ describe('performance', () => {
   }
   const big = makeTensor('float32', [1000, 1000], data);
 
-  it('formats a 1e6-element tensor quickly (summarised)', () => {
-    const t0 = performance.now();
+  it('prints a 1e6-element tensor summarised', () => {
     const out = formatTensor(big);
-    expect(performance.now() - t0).toBeLessThan(500);
     expect(out.split("\n").length).toBe(13); // rows of random floats wrap
     expect(out).toContain('...');
   });
 
-  it('converts a 1e6-element float32 tensor to JSON well under a second', () => {
-    const t0 = performance.now();
-    const s = JSON.stringify(tensorToJson(big));
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(1000);
-    expect(s.length).toBeGreaterThan(n);
+  it('converts a 1e6-element float32 tensor to JSON with every element round-tripping', () => {
+    const json = tensorToJson(big);
+    expect(json.data.length).toBe(n);
+    for (let i = 0; i < n; i += 9973) expect(Math.fround(json.data[i] as number)).toBe(data[i]);
   });
 });

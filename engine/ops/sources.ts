@@ -39,7 +39,7 @@ function filled(b: Builder, shape: number[], dtype: DType, value: number, span: 
 /** A generator's output: a weak constant so that `feed` converts it to the placeholder's dtype. */
 function generated(b: Builder, dtype: DType, shape: number[], values: (i: number) => number, span: Span): Value {
   const n = checkedSize(b, shape, span, 'generated tensor');
-  const data = allocData(dtype, n);
+  const data = allocData(dtype, n, 'float64'); // rounded when it meets a dtype, as literals
   for (let i = 0; i < n; i++) data[i] = values(i);
   return tensorValue(b.constant({ dtype, shape, data }, span, true));
 }
@@ -58,7 +58,9 @@ defineOps([
     },
     kernel: (_inputs, attrs, out, ctx) => {
       const t = attrs.value as Tensor;
-      if (ctx.precision === 'float32' || t.dtype !== 'float32') return t.data;
+      // Weak float literals hold doubles: round them where the document computes in float32.
+      const wanted = ctx.alloc(out.dtype, 0).constructor;
+      if (t.data.constructor === wanted) return t.data;
       const data = ctx.alloc(out.dtype, t.data.length);
       data.set(t.data as never);
       return data;
