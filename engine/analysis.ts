@@ -10,7 +10,7 @@ import {
   Builder, BuildError, type CallArg, ERROR, NONE, Poisoned, type UserFunction, type Value, parseDType, tensorValue,
 } from './builder';
 import { Evaluator, DEFAULT_BUDGET, type Budget } from './evaluate';
-import { type Tensor, isFloat } from './tensor';
+import { DTYPES, type Tensor, isFloat } from './tensor';
 import { showShape } from './types';
 import { allOpNames, lookupOp } from './ops/registry';
 import { type GradientSite, differentiate } from './ops/differentiation';
@@ -482,8 +482,12 @@ class Analyzer {
   private exprInner(e: AST.Expr, scope: Map<string, Value> | null): Value {
     const b = this.b;
     switch (e.kind) {
-      case 'number':
-        return tensorValue(b.literal(e.value, e.isInteger ? 'int32' : 'float32', e.span));
+      case 'number': {
+        // A Python int beyond int32 stays a number: fine where it meets a float, an error
+        // where it must become an int32 (castWeak refuses it).
+        const fitsInt = e.isInteger && e.value >= -2147483648 && e.value <= 2147483647;
+        return tensorValue(b.literal(e.value, fitsInt ? 'int32' : 'float32', e.span));
+      }
       case 'string':
         return { kind: 'string', value: e.value };
       case 'constant':
@@ -559,7 +563,7 @@ class Analyzer {
         { span: later, message: `\`${name}\` is defined here` },
       ]);
     }
-    const candidates = [...this.byName.keys(), ...(scope ? scope.keys() : []), ...allOpNames().filter((n) => !lookupOp(n)!.internal)];
+    const candidates = [...this.byName.keys(), ...(scope ? scope.keys() : []), ...DTYPES, ...allOpNames().filter((n) => !lookupOp(n)!.internal)];
     throw new BuildError(`unknown name \`${text}\`${didYouMean(name, candidates)}`, span, 'unknown-name');
   }
 
@@ -625,7 +629,7 @@ class Analyzer {
       if (item.kind === 'constant' && item.value === null) return { kind: 'newaxis' as const };
       return { kind: 'index' as const, index: this.b.staticInt(this.expr(item, scope), item.span, 'index') };
     });
-    return tensorValue(this.b.apply('strided_slice', [node], { spec }, e.span, [e.target.span]));
+    return tensorValue(this.b.apply('strided_slice', [node], { spec }, e.span, [e.target.span, ...e.items.map((i) => i.span)]));
   }
 
   private sliceList(target: Extract<Value, { kind: 'list' }>, s: AST.SliceItem, scope: Map<string, Value> | null): Value {

@@ -241,7 +241,8 @@ export class Builder {
       }
       throw e;
     }
-    return this.graph.add(op, inputs, attrs, type, at, { origin: this.currentOrigin() });
+    // An op without a kernel (placeholder, seed) takes its value from outside: never constant.
+    return this.graph.add(op, inputs, attrs, type, at, { origin: this.currentOrigin(), constant: op.kernel ? undefined : false });
   }
 
   /** A constant node holding `tensor`. Weak constants are Python literals whose dtype
@@ -327,6 +328,9 @@ export class Builder {
       const v = t.data[i];
       if (dtype === 'int32' && (t.dtype === 'float32' || t.dtype === 'float64') && !Number.isInteger(v)) {
         throw new BuildError(`cannot convert ${v} to int32 (a float literal where an int32 tensor is expected)`, span, 'dtype-mismatch');
+      }
+      if (dtype === 'int32' && (v > 2147483647 || v < -2147483648)) {
+        throw new BuildError(`${v} does not fit in int32 (tgraph has no int64)`, span, 'out-of-range');
       }
       if (dtype === 'bool' && t.dtype !== 'bool') {
         throw new BuildError(`cannot convert the number ${v} to bool`, span, 'dtype-mismatch');

@@ -12,3 +12,6 @@ for (const { optional, ...entry } of entries) {
   if (optional && !existsSync(entry.entryPoints[0])) continue;
   await build({ ...common, ...entry });
 }
+
+// The grammar's op list follows the op registry (VS Code reads the grammar as a static file).
+await (await import('../syntaxes/generate.mjs')).writeGrammar();

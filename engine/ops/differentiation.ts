@@ -78,15 +78,59 @@ export function differentiate(
   return { site, xsWasList: xsValue.kind === 'list' };
 }
 
+/** Large Jacobians are evaluated row by row, not as nodes: say so rather than give None. */
+function refuseSecondOrder(node: Node): never {
+  throw new BuildError(
+    `cannot differentiate this Jacobian: it has more than ${UNROLLED_JACOBIAN_ROWS} rows or sizes unknown before feeding, so it is evaluated row by row rather than built from gradient nodes`,
+    node.span,
+    'not-differentiable',
+  );
+}
+
 const asValue = (n: Node | null): Value => (n ? tensorValue(n) : NONE);
 
 function concat(a: Shape, b: Shape): Shape {
   return a === null || b === null ? null : [...a, ...b];
 }
 
-/** J[i..., j...] = ∂y[i...]/∂x[j...], built from one gradient graph with a seed as grad_ys. */
+/** Jacobians of at most this many rows are built as ordinary gradient nodes (one gradient
+ *  graph per row of y), so they can be differentiated again; larger ones evaluate row by row. */
+const UNROLLED_JACOBIAN_ROWS = 64;
+
+/** J[i..., j...] = ∂y[i...]/∂x[j...]. Small ones: a stack of one gradient per element of y
+ *  (ordinary nodes: a Jacobian can be differentiated again); larger ones: one gradient graph
+ *  with a seed as grad_ys, evaluated once per element. */
 export function buildJacobian(b: Builder, y: Node, x: Node, span: Span, batched: boolean): Node | null {
   if (!isFloat(y.type.dtype) || !isFloat(x.type.dtype)) return null;
+  const yShape = y.type.shape;
+  const xShape = x.type.shape;
+  const rows = yShape && yShape.every((d) => d !== null) ? sizeOf(yShape as number[]) : null;
+  if (!batched && rows !== null && rows > 0 && rows <= UNROLLED_JACOBIAN_ROWS && xShape && (xShape.every((d) => d !== null) || yShape!.length === 1)) {
+    const columns = Array.from({ length: rows }, (_, i) => {
+      const oneHot = new Float64Array(rows);
+      oneHot[i] = 1;
+      const seed = b.constant({ dtype: y.type.dtype, shape: yShape as number[], data: oneHot }, span);
+      const { grads } = buildGradients(b, { ys: [y], xs: [x], gradYs: [seed], stopGradients: [], unconnected: 'zero', span });
+      return grads[0]!;
+    });
+    const stacked = b.apply('stack', columns, { axis: 0, valuesCount: rows }, span);
+    return yShape!.length === 1 ? stacked : b.apply('reshape', [stacked], { shape: [...(yShape as number[]), ...(xShape as number[])] }, span);
+  }
+  const inner = yShape && yShape.length >= 1 && yShape.slice(1).every((d) => d !== null) ? sizeOf(yShape.slice(1) as number[]) : null;
+  const xInner = xShape && xShape.length >= 1 && xShape.slice(1).every((d) => d !== null) ? (xShape.slice(1) as number[]) : null;
+  if (batched && inner !== null && inner > 0 && inner <= UNROLLED_JACOBIAN_ROWS && xInner) {
+    // Row i of every example at once: a one-hot over y's non-batch axes, broadcast over the batch.
+    const columns = Array.from({ length: inner }, (_, i) => {
+      const oneHot = new Float64Array(inner);
+      oneHot[i] = 1;
+      const row = b.constant({ dtype: y.type.dtype, shape: [1, ...(yShape!.slice(1) as number[])], data: oneHot }, span);
+      const seed = b.broadcastLike(row, y);
+      const { grads } = buildGradients(b, { ys: [y], xs: [x], gradYs: [seed], stopGradients: [], unconnected: 'zero', span });
+      return grads[0]!;
+    });
+    const stacked = b.apply('stack', columns, { axis: 1, valuesCount: inner }, span);
+    return b.apply('reshape', [stacked], { shape: [-1, ...(yShape!.slice(1) as number[]), ...xInner] }, span);
+  }
   const seed = b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, span);
   const { grads } = buildGradients(b, { ys: [y], xs: [x], gradYs: [seed], stopGradients: [], unconnected: 'zero', span });
   return b.apply(batched ? 'batch_jacobian_eval' : 'jacobian_eval', [y, x], { grad: grads[0], seed }, span);
@@ -185,6 +229,7 @@ defineOps([
     doc: 'Evaluates a Jacobian row by row.',
     params: [],
     infer: ([y, x]) => ({ dtype: y.dtype, shape: concat(y.shape, x.shape) }),
+    grad: (_b, node) => refuseSecondOrder(node),
     kernel: (inputs, attrs, out, ctx) => {
       const { y, rows, cols, grad, seed } = jacobianRows(inputs, attrs, false);
       const data = ctx.alloc(out.dtype, rows * cols);
@@ -203,6 +248,7 @@ defineOps([
     internal: true,
     doc: 'Evaluates per-example Jacobians.',
     params: [],
+    grad: (_b, node) => refuseSecondOrder(node),
     infer: ([y, x]) => {
       if (y.shape !== null && y.shape.length === 0) throw new OpError('batch_jacobian needs y of rank >= 1', 0);
       if (x.shape !== null && x.shape.length === 0) throw new OpError('batch_jacobian needs x of rank >= 1', 1);
