@@ -200,8 +200,8 @@ check gradients(reduce_sum(sin(a)) + reduce_sum(sin(b)) + reduce_sum(sin(c)), x)
     const s = analyze('x = placeholder(float32, [4, 3])\ny = x[:, 3]\nz = x[-5]\n');
     const d = diagnostic(s, 'index 3 is out of range for axis 1 of size 3');
     expect(d.message).toContain('[4, 3]');
-    expect(d.at).toBe('x[:, 3]');
-    expect(diagnostic(s, 'index -5 is out of range for axis 0 of size 4').at).toBe('x[-5]');
+    expect(d.at).toBe('3');
+    expect(diagnostic(s, 'index -5 is out of range for axis 0 of size 4').at).toBe('-5');
     const r = analyze('x = placeholder(float32, [None, 3])\nfeed x = [[1, 2, 3], [4, 5, 6]]\ny = x[2]\nz = x[-3]\nw = x[1]\n');
     expect(diagnostic(r, 'index 2 is out of range for axis 0 of size 2').at).toBe('x[2]');
     expect(diagnostic(r, 'index -3 is out of range').at).toBe('x[-3]');
@@ -212,7 +212,7 @@ check gradients(reduce_sum(sin(a)) + reduce_sum(sin(b)) + reduce_sum(sin(c)), x)
     const a = analyze('x = placeholder(float32, [4, 3])\ny = x[0, 0, 0]\nz = x[..., 0, ...]\nw = x[::0]\n');
     expect(diagnostic(a, 'too many indices').message).toContain('[4, 3]');
     expect(diagnostic(a, 'only one ellipsis').at).toBe('x[..., 0, ...]');
-    expect(diagnostic(a, 'step cannot be zero').at).toBe('x[::0]');
+    expect(diagnostic(a, 'step cannot be zero').at).toBe('::0');
   });
 });
 
