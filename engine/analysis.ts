@@ -547,6 +547,10 @@ class Analyzer {
   private resolve(name: string, span: AST.Span, scope: Map<string, Value> | null, text = name): Value {
     const local = scope?.get(name);
     if (local) return local;
+    if (text.includes('.') && !this.byName.has(name)) {
+      const attribute = this.dottedAttribute(text, span, scope);
+      if (attribute) return attribute;
+    }
     const binding = this.byName.get(name);
     if (binding) {
       this.references.push({ span, binding });
@@ -640,23 +644,44 @@ class Analyzer {
   }
 
   private attribute(e: AST.AttributeExpr, scope: Map<string, Value> | null): Value {
-    const target = this.expr(e.target, scope);
-    const name = e.attribute.name;
+    return this.attributeOf(this.expr(e.target, scope), e.attribute.name, e.span, e.attribute.span);
+  }
+
+  /** `.shape`, `.dtype`, `.T`, `.ndim` of a tensor. */
+  private attributeOf(target: Value, name: string, span: AST.Span, nameSpan: AST.Span): Value {
     if (target.kind === 'tensor') {
       const node = target.node;
       if (name === 'shape') {
         const shape = node.type.shape;
-        if (!shape) throw new BuildError('the shape has unknown rank', e.span, 'unknown-shape');
-        return { kind: 'list', items: shape.map((d) => (d === null ? NONE : tensorValue(this.b.literal(d, 'int32', e.span)))) };
+        if (!shape) throw new BuildError('the shape has unknown rank', span, 'unknown-shape');
+        return { kind: 'list', items: shape.map((d) => (d === null ? NONE : tensorValue(this.b.literal(d, 'int32', span)))) };
       }
       if (name === 'dtype') return { kind: 'dtype', dtype: node.type.dtype };
-      if (name === 'T') return tensorValue(this.b.apply('transpose', [node], { perm: null }, e.span));
+      if (name === 'T') return tensorValue(this.b.apply('transpose', [node], { perm: null }, span));
       if (name === 'ndim') {
-        if (!node.type.shape) throw new BuildError('the rank is unknown', e.span, 'unknown-shape');
-        return tensorValue(this.b.literal(node.type.shape.length, 'int32', e.span));
+        if (!node.type.shape) throw new BuildError('the rank is unknown', span, 'unknown-shape');
+        return tensorValue(this.b.literal(node.type.shape.length, 'int32', span));
       }
     }
-    throw new BuildError(`${describe(target)} has no attribute \`${name}\` (tensors have .shape, .dtype, .T, .ndim)`, e.attribute.span, 'unknown-attribute');
+    throw new BuildError(`${describe(target)} has no attribute \`${name}\` (tensors have .shape, .dtype, .T, .ndim)`, nameSpan, 'unknown-attribute');
+  }
+
+  /** `x.shape` lexes as one dotted name: when its head is a bound name, read the rest as
+   *  attribute accesses. */
+  private dottedAttribute(text: string, span: AST.Span, scope: Map<string, Value> | null): Value | undefined {
+    const parts = text.split('.');
+    if (parts.length < 2) return undefined;
+    const head = parts[0];
+    const headBinding = scope?.get(head) ?? this.byName.get(head)?.value;
+    if (!headBinding) return undefined;
+    let value = this.resolve(head, { start: span.start, end: span.start + head.length }, scope);
+    let offset = span.start + head.length;
+    for (const attr of parts.slice(1)) {
+      const nameSpan = { start: offset + 1, end: offset + 1 + attr.length };
+      value = this.attributeOf(value, attr, { start: span.start, end: nameSpan.end }, nameSpan);
+      offset = nameSpan.end;
+    }
+    return value;
   }
 
   // ---- numerics ------------------------------------------------------------------------
