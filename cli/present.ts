@@ -2,10 +2,11 @@
 // then the checks and asserts, then the diagnostics as FILE:LINE:COL: severity: message.
 // The JSON form (`--json`) is the spec's contract.
 
-import type { Analysis, Binding, Diagnostic } from '../engine/analysis';
+import type { Analysis, Diagnostic } from '../engine/analysis';
 import type { Value } from '../engine/builder';
 import type { Node } from '../engine/graph';
 import { formatTensor } from '../engine/format/numpy';
+import { explanationLines, explanationsJson } from '../engine/explain';
 import { type TensorJson, tensorToJson } from '../engine/format/json';
 import { showShape } from '../engine/types';
 import { shapesEqual } from '../engine/tensor';
@@ -46,21 +47,14 @@ function describeValue(a: Analysis, label: string, v: Value): string[] {
   }
 }
 
-function gradientLine(b: Binding): string | null {
-  const site = b.gradient;
-  if (!site) return null;
-  const ys = site.ys.map((y) => y.label ?? 'y').join(' + Σ');
-  return `  ∂(Σ${ys})/∂x for each x: the gradient of the sum of every element of ys`;
-}
-
 export function formatRun(a: Analysis, file: string): string {
   const out: string[] = [];
   for (const b of a.bindings) {
     const line = a.lines.positionAt(b.span.start).line + 1;
     const lines = describeValue(a, b.name, b.value);
     lines[0] += `    (line ${line})`;
-    const g = gradientLine(b);
-    if (g) lines.splice(1, 0, g);
+    const explained = explanationLines(a, b);
+    if (explained.length) lines.splice(1, 0, ...explained.map((t) => `  ${t}`));
     out.push(lines.join('\n'));
   }
   for (const c of a.checks) {
@@ -133,7 +127,7 @@ export function runJson(a: Analysis): object {
     };
   });
   const asserts = a.asserts.map((s) => ({ line: a.lines.positionAt(s.stmt.span.start).line + 1, passed: s.passed, expectFail: s.expectFail, message: s.message }));
-  return { values, checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations: {} };
+  return { values, checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations: explanationsJson(a) };
 }
 
 /** JSON.stringify with the spec's spelling of non-finite numbers. */

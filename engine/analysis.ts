@@ -206,11 +206,17 @@ class Analyzer {
     }
   }
 
+  /** A comment saying `expect-fail` on the statement's line, or standing alone on the line
+   *  above (a trailing comment marks only its own line). */
   private expectFail(stmt: AST.Stmt): boolean {
     const line = this.lines.positionAt(stmt.span.start).line;
     return this.program.comments.some((c) => {
-      const l = this.lines.positionAt(c.span.start).line;
-      return (l === line || l === line - 1) && EXPECT_FAIL.test(c.text);
+      if (!EXPECT_FAIL.test(c.text)) return false;
+      const p = this.lines.positionAt(c.span.start);
+      if (p.line === line) return true;
+      if (p.line !== line - 1) return false;
+      const before = this.text.slice(c.span.start - p.character, c.span.start);
+      return before.trim() === '';
     });
   }
 
@@ -393,7 +399,21 @@ class Analyzer {
       return items.map((v, i) => {
         if (v.kind === 'none') return null;
         const g = b.toTensor(v, stmt.body.span, inputs[i].type.dtype);
-        return b.apply('reshape_like', [b.apply('broadcast_like', [g, inputs[i]], {}, stmt.body.span, [stmt.body.span]), inputs[i]], {}, stmt.body.span);
+        // A rule may return a scalar or anything that broadcasts up to its input; a gradient
+        // larger than its input is the classic missing unbroadcast, and TensorFlow refuses it.
+        let spread: Node;
+        try {
+          spread = b.apply('broadcast_like', [g, inputs[i]], {}, stmt.body.span);
+        } catch (e) {
+          if (!(e instanceof BuildError)) throw e;
+          const param = stmt.params[i]?.name ?? `input ${i + 1}`;
+          throw new BuildError(
+            `grad ${fn.name} returned shape ${showShape(g.type.shape)} for \`${param}\` of shape ${showShape(inputs[i].type.shape)}: a gradient has its input's shape (sum over the broadcast axes, e.g. reduce_sum(${stmt.params[stmt.params.length - 1]?.name ?? 'dy'}, 0))`,
+            stmt.body.span,
+            'bad-grad',
+          );
+        }
+        return b.apply('reshape_like', [spread, inputs[i]], {}, stmt.body.span);
       });
     };
     this.references.push({ span: stmt.name.span, binding: this.byName.get(stmt.name.name)! });
@@ -411,7 +431,16 @@ class Analyzer {
     if (mode !== 'full' && mode !== 'fast') throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
     const defaults = this.options.check ?? {};
     const opt = (name: 'eps' | 'atol' | 'rtol') => (bound.has(name) ? bound.float(name) : defaults[name] ?? (CHECK_DEFAULTS[name] as number));
-    const site = differentiate(this.b, bound, 'ys', 'xs', 'grad_ys').site;
+    let site: GradientSite;
+    try {
+      site = differentiate(this.b, bound, 'ys', 'xs', 'grad_ys').site;
+    } catch (e) {
+      // A grad rule that returns the wrong shape fails this check (where expect-fail applies)
+      // rather than the file.
+      if (!(e instanceof BuildError) || e.code !== 'bad-grad') throw e;
+      this.pendingChecks.push({ stmt, failure: e.message, site: null, eps: 0, atol: 0, rtol: 0, mode, seeds: null, fastGrads: null, expectFail, xNames: [] });
+      return;
+    }
     this.b.gradientSites.pop(); // a check's own gradients are not a user-visible site
     const seeds = mode === 'fast' ? site.ys.map((y) => this.b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, call.span)) : null;
     let fastGrads: (Node | null)[] | null = null;

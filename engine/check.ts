@@ -12,7 +12,9 @@ import { Random } from './ops/random';
 
 export interface CheckRequest {
   stmt: AST.CheckStmt;
-  site: GradientSite;
+  /** Null when the gradients could not be built: `failure` says why. */
+  site: GradientSite | null;
+  failure?: string;
   eps: number;
   atol: number;
   rtol: number;
@@ -88,13 +90,20 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     return result;
   };
 
-  const ev64 = main.withFeeds(new Map(), 'float64');
-  const { ys, xs } = req.site;
+  if (!req.site) return fail(`gradient check failed: ${req.failure ?? 'the gradients could not be built'}`);
+  const site = req.site;
+  // The first evaluation error explains a check that cannot run (a grad rule's wrong shape).
+  let problem = '';
+  const onProblem = (p: { message: string }) => {
+    problem ||= ` (${p.message})`;
+  };
+  const ev64 = main.withFeeds(new Map(), 'float64', onProblem);
+  const { ys, xs } = site;
   const weights: (Tensor | null)[] = [];
   for (let k = 0; k < ys.length; k++) {
     const y = ev64.valueOf(ys[k]);
-    if (!y) return fail(`check could not run: ys[${k}] has no value (a placeholder is not fed, or an error upstream)`);
-    const g = req.site.gradYs[k];
+    if (!y) return fail(`check could not run: ys[${k}] has no value (a placeholder is not fed, or an error upstream)${problem}`);
+    const g = site.gradYs[k];
     if (req.mode === 'fast' && !g) {
       const rng = new Random(7919 + k);
       const data = new Float64Array(y.data.length);
@@ -124,12 +133,12 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
   const perturbed = (x: Node, x0: Tensor, direction: (i: number) => number, scale: number): Evaluator => {
     const data = new Float64Array(x0.data.length);
     for (let i = 0; i < data.length; i++) data[i] = x0.data[i] + scale * direction(i);
-    return ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]));
+    return ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]), undefined, onProblem);
   };
 
   const seedFeeds = new Map<Node, Tensor>();
   if (req.mode === 'fast' && req.seeds) req.seeds.forEach((s, k) => seedFeeds.set(s, weights[k] ?? onesLike(ev64.valueOf(ys[k])!)));
-  const gradEvaluator = req.mode === 'fast' ? ev64.withFeeds(seedFeeds) : ev64;
+  const gradEvaluator = req.mode === 'fast' ? ev64.withFeeds(seedFeeds, undefined, onProblem) : ev64;
 
   // Every node the ys depend on: a kink may sit where no gradient flows (floor).
   let forward: Node[] | null = null;
@@ -218,9 +227,9 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
       }
       const x0 = ev64.valueOf(x);
       if (!x0) return fail(`check could not run: ${name} has no value (a placeholder is not fed, or an error upstream)`);
-      const gradNode = req.mode === 'fast' ? req.fastGrads![xi] : req.site.grads[xi];
+      const gradNode = req.mode === 'fast' ? req.fastGrads![xi] : site.grads[xi];
       const g = gradNode ? gradEvaluator.valueOf(gradNode) : null;
-      if (gradNode && !g) return fail(`check could not run: the gradient for ${name} could not be evaluated`);
+      if (gradNode && !g) return fail(`check could not run: the gradient for ${name} could not be evaluated${problem}`);
       result.evaluations++;
       const analyticAt = (i: number) => (g ? g.data[i] : 0);
       if (req.mode === 'full') {

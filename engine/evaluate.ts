@@ -51,11 +51,25 @@ export interface EvaluatorOptions {
   cache?: ReadonlyMap<string, Tensor>;
 }
 
+/** Marks a node whose value cannot be known (an error reported, or unknown upstream). */
+const FAILED = 0;
+
+/** The clock is read before a node only after this many nodes or elements (inputs and
+ *  outputs) since the last reading: reading it costs as much as evaluating a small node, and
+ *  a deadline is then overrun by at most a few small nodes or one large one. */
+const CLOCK_NODES = 16;
+const CLOCK_ELEMENTS = 1 << 16;
+
 export class Evaluator implements KernelContext {
-  readonly values = new Map<Node, Tensor>();
-  private readonly failed = new Set<Node>();
+  /** Every node this evaluator knows: computed values, feeds and base values it has read,
+   *  and FAILED. One map, so that finding a node's state is one lookup. */
+  private readonly known = new Map<Node, Tensor | typeof FAILED>();
+  /** Nodes computed here (not fed, not read from the base), in order. */
+  private readonly computed: Node[] = [];
   private readonly affectedMemo = new Map<Node, boolean>();
   private totalElements = 0;
+  private nodesSinceClock = CLOCK_NODES;
+  private elementsSinceClock = 0;
   /** Number of node evaluations performed (tests count these for gradient checks). */
   evaluations = 0;
   /** Cache hits (values reused from the previous analysis). */
@@ -64,6 +78,13 @@ export class Evaluator implements KernelContext {
   readonly keyed = new Map<string, Tensor>();
 
   constructor(readonly options: EvaluatorOptions) {}
+
+  /** The values computed by this evaluator (not feeds or values read from its base). */
+  get values(): ReadonlyMap<Node, Tensor> {
+    const m = new Map<Node, Tensor>();
+    for (const n of this.computed) m.set(n, this.known.get(n) as Tensor);
+    return m;
+  }
 
   get precision(): Precision {
     return this.options.precision;
@@ -86,29 +107,40 @@ export class Evaluator implements KernelContext {
         stack.pop();
         continue;
       }
+      // Gather the inputs' values, pushing the ones not known yet.
+      const nodeInputs = node.inputs;
+      const inputs = new Array<Tensor>(nodeInputs.length);
       let ready = true;
-      for (const input of node.inputs) {
-        if (this.lookup(input) === null) {
-          stack.push(input);
+      let unknown = false;
+      for (let i = 0; i < nodeInputs.length; i++) {
+        const v = this.lookup(nodeInputs[i]);
+        if (v === null) {
+          stack.push(nodeInputs[i]);
           ready = false;
-        }
+        } else if (v === undefined) unknown = true;
+        else inputs[i] = v;
       }
       if (!ready) continue;
       stack.pop();
-      this.compute(node);
+      if (unknown) this.known.set(node, FAILED); // unknown upstream: silently unknown here
+      else this.compute(node, inputs);
     }
     return this.lookup(target) ?? undefined;
   }
 
   /** null: not computed yet; undefined: computed, no value. */
   private lookup(node: Node): Tensor | undefined | null {
-    const v = this.values.get(node);
-    if (v) return v;
-    if (this.failed.has(node)) return undefined;
+    const v = this.known.get(node);
+    if (v !== undefined) return v === FAILED ? undefined : v;
     const feed = this.options.feeds.get(node);
-    if (feed) return feed;
+    if (feed) {
+      this.known.set(node, feed);
+      return feed;
+    }
     if (this.options.base && !this.isAffected(node)) {
-      return this.options.base.valueOf(node);
+      const b = this.options.base.valueOf(node);
+      this.known.set(node, b ?? FAILED);
+      return b;
     }
     return null;
   }
@@ -146,23 +178,14 @@ export class Evaluator implements KernelContext {
   }
 
   private fail(node: Node, message: string, code: string): void {
-    this.failed.add(node);
+    this.known.set(node, FAILED);
     this.options.onProblem?.({ node, message, code });
   }
 
-  private compute(node: Node): void {
-    const inputs: Tensor[] = [];
-    for (const i of node.inputs) {
-      const v = this.lookup(i);
-      if (!v) {
-        this.failed.add(node); // unknown upstream: silently unknown here
-        return;
-      }
-      inputs.push(v);
-    }
+  private compute(node: Node, inputs: Tensor[]): void {
     const op = node.op;
     if (!op.kernel || !op.infer) {
-      this.failed.add(node);
+      this.known.set(node, FAILED);
       return;
     }
     let key: string | undefined;
@@ -172,19 +195,25 @@ export class Evaluator implements KernelContext {
       if (hit) {
         this.reused++;
         this.keyed.set(key, hit);
-        this.values.set(node, hit);
+        this.known.set(node, hit);
+        this.computed.push(node);
         this.options.onValue?.(node, hit, inputs);
         return;
       }
     }
     const budget = this.options.budget;
-    if (Date.now() > budget.deadline) {
-      this.fail(node, 'evaluation stopped: the time budget ran out (raise tgraph.evaluationTimeoutMs)', 'budget-time');
-      return;
+    if (++this.nodesSinceClock >= CLOCK_NODES || this.elementsSinceClock >= CLOCK_ELEMENTS) {
+      this.nodesSinceClock = 0;
+      this.elementsSinceClock = 0;
+      if (Date.now() > budget.deadline) {
+        this.fail(node, 'evaluation stopped: the time budget ran out (raise tgraph.evaluationTimeoutMs)', 'budget-time');
+        return;
+      }
     }
     let out: ConcreteType;
     try {
-      const t = op.infer(inputs.map((x) => ({ dtype: x.dtype, shape: x.shape })), node.attrs);
+      // A Tensor is a TensorType with data: the rule reads dtype and shape only.
+      const t = op.infer(inputs, node.attrs);
       if (!isFullyKnown(t.shape)) throw new OpError(`output shape ${showShape(t.shape)} is not fully known`);
       out = { dtype: t.dtype, shape: t.shape };
     } catch (e) {
@@ -215,21 +244,24 @@ export class Evaluator implements KernelContext {
     }
     this.evaluations++;
     this.totalElements += size;
+    this.elementsSinceClock += size;
+    for (let i = 0; i < inputs.length; i++) this.elementsSinceClock += inputs[i].data.length;
     const value: Tensor = { dtype: out.dtype, shape: out.shape, data };
-    this.values.set(node, value);
+    this.known.set(node, value);
+    this.computed.push(node);
     if (key !== undefined) this.keyed.set(key, value);
     this.options.onValue?.(node, value, inputs);
   }
 
   /** Evaluates `target` with some nodes' values replaced (jacobian seeds, perturbed xs),
    *  reusing this evaluator's values for everything the replacements cannot reach. */
-  withFeeds(feeds: ReadonlyMap<Node, Tensor>, precision: Precision = this.options.precision): Evaluator {
+  withFeeds(feeds: ReadonlyMap<Node, Tensor>, precision: Precision = this.options.precision, onProblem?: (p: EvalProblem) => void): Evaluator {
     if (precision === this.options.precision) {
-      return new Evaluator({ precision, feeds, budget: this.options.budget, base: this });
+      return new Evaluator({ precision, feeds, budget: this.options.budget, base: this, onProblem });
     }
     const merged = new Map(this.rootFeeds());
     for (const [k, v] of feeds) merged.set(k, v);
-    return new Evaluator({ precision, feeds: merged, budget: this.options.budget });
+    return new Evaluator({ precision, feeds: merged, budget: this.options.budget, onProblem });
   }
 
   /** All feeds in force: this evaluator's and its bases'. */

@@ -21,12 +21,15 @@ function editDistance(a: string, b: string, limit: number): number {
 
 /** The closest candidate within a distance that grows with the word's length, or undefined. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  // Names are short; a very long word is a paste accident, and edit distances on it would
+  // cost length² per candidate.
+  if (word.length > 64) return undefined;
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const c of candidates) {
-    if (c === word) continue;
+    if (c === word || c.length > 64) continue;
     const d = c.toLowerCase() === lower ? 0.5 : editDistance(lower, c.toLowerCase(), limit);
     if (d < bestDistance || (d === bestDistance && best !== undefined && c.length < best.length)) {
       best = c;

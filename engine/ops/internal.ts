@@ -2,11 +2,14 @@
 // transpose (`broadcast_like`), `reshape_like` and `add_n` (aggregation of a reused
 // tensor's gradients). The second input of the `*_like` ops only lends its runtime shape,
 // so they work when static sizes are unknown, as TensorFlow's BroadcastGradientArgs does.
+// When nothing is summed, broadcast or reshaped (most gradients of same-shape elementwise
+// ops), they return their input's data as is: values are never written after they are made,
+// so sharing a buffer is safe, as the shape ops' reshape does.
 
 import { type TensorType, OpError, broadcastShapes, showShape } from '../types';
 import { sizeOf } from '../tensor';
 import { defineOps } from './registry';
-import { broadcastData, reduceAxes } from './kernels';
+import { ADD, broadcastData, reduceAxes } from './kernels';
 import { broadcastAxes } from '../types';
 
 function sumToShape(from: TensorType, to: TensorType): TensorType {
@@ -27,13 +30,10 @@ defineOps([
       return sumToShape(x, like);
     },
     kernel: ([x, like], _attrs, out, ctx) => {
-      const data = ctx.alloc(out.dtype, sizeOf(out.shape));
-      if (x.data.length === data.length) {
-        data.set(x.data as never);
-        return data;
-      }
+      const size = sizeOf(out.shape);
+      if (x.data.length === size) return x.data;
       const axes = broadcastAxes(like.shape, x.shape);
-      return reduceAxes(x, axes, data, 0, (a, v) => a + v);
+      return reduceAxes(x, axes, ctx.alloc(out.dtype, size), 0, ADD);
     },
     grad: (b, node, dy) => [b.broadcastLike(dy, node.inputs[0]), null],
   },
@@ -46,13 +46,20 @@ defineOps([
       { name: 'like', kind: 'tensor' },
     ],
     infer: ([x, like]) => {
+      // x must broadcast TO like: never shrink an axis (a wrong-shaped gradient is an error,
+      // not silently its first row).
       const s = broadcastShapes(x.shape, like.shape);
-      if (s && like.shape && s.length !== like.shape.length) {
-        throw new OpError(`cannot broadcast ${showShape(x.shape)} to ${showShape(like.shape)}`);
-      }
+      const grows = s && like.shape && x.shape && (s.length !== like.shape.length || x.shape.some((d, i) => {
+        const target = like.shape![i + like.shape!.length - x.shape!.length];
+        return d !== null && d !== 1 && target !== null && d !== target;
+      }));
+      if (grows) throw new OpError(`cannot broadcast ${showShape(x.shape)} to ${showShape(like.shape)} (a gradient must have its input's shape: sum over the broadcast axes)`);
       return { dtype: x.dtype, shape: like.shape };
     },
-    kernel: ([x], _attrs, out, ctx) => broadcastData(x, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: ([x], _attrs, out, ctx) => {
+      const size = sizeOf(out.shape);
+      return x.data.length === size ? x.data : broadcastData(x, out.shape, ctx.alloc(out.dtype, size));
+    },
     grad: (b, node, dy) => [b.sumToLike(dy, node.inputs[0]), null],
   },
   {
@@ -68,9 +75,7 @@ defineOps([
       if (x.data.length !== sizeOf(like.shape)) {
         throw new OpError(`cannot reshape ${x.data.length} elements to ${showShape(like.shape)}`);
       }
-      const data = ctx.alloc(out.dtype, x.data.length);
-      data.set(x.data as never);
-      return data;
+      return x.data;
     },
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0]), null],
   },
@@ -91,13 +96,26 @@ defineOps([
       });
       return { dtype: inputs[0].dtype, shape };
     },
+    // Adds the inputs in order into zeros, as TensorFlow's AddN: each partial sum is stored,
+    // so rounded to the dtype. For float32 the rounding is written out (Math.fround) so the
+    // inputs can be added two at a time with the same result and half the stores.
     kernel: (inputs, _attrs, out, ctx) => {
       const n = sizeOf(out.shape);
       const data = ctx.alloc(out.dtype, n);
       for (const t of inputs) {
         if (t.data.length !== n) throw new OpError(`add_n: shapes ${showShape(t.shape)} and ${showShape(out.shape)} differ`);
-        const src = t.data;
-        for (let i = 0; i < n; i++) data[i] += src[i];
+      }
+      let k = 0;
+      if (data instanceof Float32Array) {
+        for (; k + 1 < inputs.length; k += 2) {
+          const A = inputs[k].data;
+          const B = inputs[k + 1].data;
+          for (let i = 0; i < n; i++) data[i] = Math.fround(data[i] + A[i]) + B[i];
+        }
+      }
+      for (; k < inputs.length; k++) {
+        const A = inputs[k].data;
+        for (let i = 0; i < n; i++) data[i] += A[i];
       }
       return data;
     },

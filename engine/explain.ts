@@ -1,0 +1,587 @@
+// The explanation of the sum behind a gradient: `tf.gradients(ys, xs)` differentiates
+// Σ over every element of every y (weighted by grad_ys), so an entry of the gradient for x
+// is a sum with one term per element of ys that x reaches. This says, for each x of each
+// `gradients`/`gradient` call:
+//
+//  - ysElements: how many elements the ys have together;
+//  - fanOut [min, max]: over x's elements, how many ys elements each reaches. `method`
+//    'exact': from the Jacobian's structural sparsity, element by element (deps.ts), when
+//    ysElements × xElements ≤ 1e5; 'structure': from the axes followed through the graph
+//    (axes.ts) beyond that budget or when an element pattern cannot be had;
+//  - summedAxes: the axes along which one x element reaches several positions, and why
+//    (stack, concat, tile, broadcast, batch, an internal reduction, a list of ys, reuse);
+//  - batchSize and advice: a batch axis summed without dividing by its size means the
+//    gradient is the sum of the per-example gradients (DDPG divides by the batch size);
+//  - text: the sentence the hover and `tgraph run` show.
+//
+// `contributions` lists, for one element of x, the ys elements it reaches and their terms
+// (which add up to the gradient entry); `jacobianOf` gives the whole Jacobian for a picture.
+// Every loop over user-sized data is bounded by the budgets below.
+
+import type { Analysis, Binding } from './analysis';
+import type { Node } from './graph';
+import type { GradientSite } from './ops/differentiation';
+import { isFloat, stridesOf } from './tensor';
+import { type BatchTag, type Label, type Origin, type ReductionRecord, propagateLabels } from './explain/axes';
+import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
+import { VjpRows } from './explain/numeric';
+import { type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
+import { type SummedAxis, composeSentence, describeAxis } from './explain/text';
+
+export type { SummedAxis, Origin };
+export { describeAxis, elementName };
+
+export interface ExplainOptions {
+  /** Largest Jacobian (ys elements × x elements) whose sparsity is computed exactly. */
+  maxJacobianEntries?: number;
+  /** Milliseconds the element-level analysis of one x may take. */
+  timeMs?: number;
+}
+
+const DEFAULTS = { maxJacobianEntries: 100_000, timeMs: 1000 };
+
+export interface Explanation {
+  /** The x, the ys and the derivative they name: `∂(Σz)/∂x`. */
+  x: string;
+  ys: string[];
+  meaning: string;
+  ysElements: number | null;
+  xElements: number | null;
+  fanOut: [number, number] | null;
+  summedAxes: SummedAxis[];
+  batchSize: number | null;
+  /** 'divide': a batch was summed, dividing by batchSize gives the mean; 'already-mean': a
+   *  reduce_mean (or a division) already did. */
+  advice: 'divide' | 'already-mean' | null;
+  text: string;
+  /** How fanOut was found: 'exact' (element-level structural sparsity), 'structure' (axes
+   *  followed through the graph), 'none' (x is not reached). */
+  method: 'exact' | 'structure' | 'none';
+  /** Ops whose element pattern was assumed dense: fanOut may overcount through them. */
+  conservative: string[];
+  /** Ops on the path whose axes the explainer could only guess: with method 'structure'
+   *  the counts through them are approximate. */
+  guessed: string[];
+}
+
+interface Internals {
+  path: SitePath;
+  deps: DepResult | null;
+}
+
+const cache = new WeakMap<Analysis, Map<GradientSite, Map<number, { ex: Explanation; internals: Internals | null }>>>();
+
+function cached(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions) {
+  // Only the default budgets are memoised: other options are for tests and tools.
+  if (options.maxJacobianEntries !== undefined || options.timeMs !== undefined) return guarded(analysis, site, xIndex, options);
+  let bySite = cache.get(analysis);
+  if (!bySite) cache.set(analysis, (bySite = new Map()));
+  let byX = bySite.get(site);
+  if (!byX) bySite.set(site, (byX = new Map()));
+  let hit = byX.get(xIndex);
+  if (!hit) byX.set(xIndex, (hit = guarded(analysis, site, xIndex, options)));
+  return hit;
+}
+
+/** `compute`, or, should it fail (a bug, or an op it cannot read), the plain meaning: an
+ *  explanation never stops `tgraph run` or a hover. */
+function guarded(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): ReturnType<typeof compute> {
+  try {
+    return compute(analysis, site, xIndex, options);
+  } catch (e) {
+    const x = site.xs[xIndex];
+    const meaning = gradientMeaning(analysis, site, xIndex);
+    const ex: Explanation = {
+      x: x ? nodeName(analysis, x) : 'x',
+      ys: site.ys.map((y) => nodeName(analysis, y)),
+      meaning,
+      ysElements: null,
+      xElements: null,
+      fanOut: null,
+      summedAxes: [],
+      batchSize: null,
+      advice: null,
+      text: `${meaning}: the gradient of the sum of every element of the ys (the explanation could not be computed: ${(e as Error)?.message ?? String(e)}).`,
+      method: 'none',
+      conservative: [],
+      guessed: [],
+    };
+    return { ex, internals: null };
+  }
+}
+
+/** The explanation of x number `xIndex` of a gradient site (memoised per analysis). */
+export function explainSite(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions = {}): Explanation {
+  return cached(analysis, site, xIndex, options).ex;
+}
+
+/** The explanations of a binding: one for a gradient tensor, a list (null for None
+ *  entries) for a list of gradients, null for a binding that is not a gradient. */
+export function explainBinding(analysis: Analysis, binding: Binding): Explanation | (Explanation | null)[] | null {
+  const site = binding.gradient;
+  if (!site) return null;
+  const one = (node: Node): Explanation | null => {
+    const i = site.grads.indexOf(node);
+    return i >= 0 ? explainSite(analysis, site, i) : null;
+  };
+  const v = binding.value;
+  if (v.kind === 'tensor') return one(v.node);
+  if (v.kind === 'list') return v.items.map((item) => (item.kind === 'tensor' ? one(item.node) : null));
+  return null;
+}
+
+/** The `explanations` object of `tgraph run --json`: every name bound to a gradient result
+ *  (destructured names included), one EXPLANATION per x when the value is a list. */
+export function explanationsJson(analysis: Analysis): Record<string, ExplanationJson | (ExplanationJson | null)[]> {
+  const out: Record<string, ExplanationJson | (ExplanationJson | null)[]> = {};
+  for (const b of analysis.bindings) {
+    if (b.kind !== 'gradient' || !b.gradient) continue;
+    const ex = explainBinding(analysis, b);
+    if (ex === null) continue;
+    out[b.name] = Array.isArray(ex) ? ex.map((e) => (e ? toJson(e) : null)) : toJson(ex);
+  }
+  return out;
+}
+
+export type ExplanationJson = Omit<Explanation, 'summedAxes'> & { summedAxes: Record<string, unknown>[] };
+
+function toJson(e: Explanation): ExplanationJson {
+  return {
+    ...e,
+    fanOut: e.fanOut ? [e.fanOut[0], e.fanOut[1]] : null,
+    summedAxes: e.summedAxes.map((a) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== undefined))),
+  };
+}
+
+/** The sentences for `tgraph run`: one per x of a gradient binding (prefixed with the entry
+ *  for lists), empty for other bindings. */
+export function explanationLines(analysis: Analysis, binding: Binding): string[] {
+  const ex = explainBinding(analysis, binding);
+  if (ex === null) return [];
+  if (!Array.isArray(ex)) return [ex.text];
+  return ex.flatMap((e, i) => (e ? [`[${i}] ${e.text}`] : []));
+}
+
+// ---- the computation ------------------------------------------------------------------------
+
+function compute(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): { ex: Explanation; internals: Internals | null } {
+  const maxEntries = options.maxJacobianEntries ?? DEFAULTS.maxJacobianEntries;
+  const x = site.xs[xIndex];
+  const ysSizes = site.ys.map((y) => sizeOfDims(shapeOf(analysis, y)));
+  const ysElements = ysSizes.some((n) => n === null) ? null : (ysSizes as number[]).reduce((a, b) => a + b, 0);
+  const xShape = x ? shapeOf(analysis, x) : null;
+  const xElements = sizeOfDims(xShape);
+  const base = {
+    x: x ? nodeName(analysis, x) : 'x',
+    ys: site.ys.map((y) => nodeName(analysis, y)),
+    meaning: gradientMeaning(analysis, site, xIndex),
+    ysElements,
+    xElements,
+  };
+  const sentenceBase = {
+    meaning: base.meaning,
+    ys: site.ys.map((_, k) => ({ name: base.ys[k], size: ysSizes[k] })),
+    ysElements,
+    x: base.x,
+    xRank: xShape?.length ?? 0,
+  };
+  const path = x && site.grads[xIndex] && isFloat(x.type.dtype) ? sitePath(analysis, site, xIndex) : null;
+  if (!x || !path || !path.ysReached.some(Boolean)) {
+    const ex: Explanation = {
+      ...base,
+      fanOut: xElements === null ? null : [0, 0],
+      summedAxes: [],
+      batchSize: null,
+      advice: null,
+      method: 'none',
+      conservative: [],
+      guessed: [],
+      text: composeSentence({ ...sentenceBase, connected: false, fanOut: null, summedAxes: [], batchSize: null, advice: null }),
+    };
+    return { ex, internals: null };
+  }
+
+  const axes = propagateLabels(analysis, path);
+  let deps: DepResult | null = null;
+  if (ysElements !== null && xElements !== null && ysElements * xElements <= maxEntries) {
+    deps = elementDeps(analysis, path, null, { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + (options.timeMs ?? DEFAULTS.timeMs) });
+  }
+  const firstOpaque = axes.opaque[0] ?? null;
+
+  // fan-out
+  let fanOut: [number, number] | null = null;
+  let method: Explanation['method'] = 'structure';
+  if (deps) {
+    method = 'exact';
+    const counts = new Int32Array(deps.tracked.length);
+    // A y listed twice is summed twice: its elements count once per listing.
+    site.ys.forEach((y, k) => {
+      if (path.ysReached[k]) addCounts(deps!.deps.get(y)!, deps!.W, counts);
+    });
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = 0; i < counts.length; i++) {
+      lo = Math.min(lo, counts[i]);
+      hi = Math.max(hi, counts[i]);
+    }
+    fanOut = counts.length ? [lo, hi] : [0, 0];
+  } else {
+    let total: number | null = 0;
+    site.ys.forEach((y, k) => {
+      if (!path.ysReached[k] || total === null) return;
+      const labels = axes.labels.get(y);
+      if (!labels) {
+        total = null;
+        return;
+      }
+      let m: number | null = 1;
+      for (const l of labels) m = m === null || l.mult === null ? null : m * l.mult;
+      total = m === null ? null : total + m;
+    });
+    fanOut = total === null ? null : [total, total];
+  }
+
+  // summed axes: at the ys (Σys), inside (reductions), the list of ys, reuse
+  const summed: SummedAxis[] = [];
+  site.ys.forEach((y, k) => {
+    if (!path.ysReached[k] || site.ys.indexOf(y) !== k) return;
+    const shape = shapeOf(analysis, y);
+    if (!shape) return;
+    const labels = axes.labels.get(y) ?? null;
+    const spans = deps && shape.every((d) => d !== null) ? axisSpans(deps.deps.get(y)!, shape as number[], deps.W, deps.tracked.length) : null;
+    shape.forEach((_, a) => {
+      summed.push(...axisRecords(analysis, path, y, a, labels?.[a] ?? null, spans ? spans[a].max : null, null, firstOpaque));
+    });
+  });
+  for (const r of axes.reductions) {
+    const input = r.node.inputs[r.slot];
+    const shape = shapeOf(analysis, input);
+    const dep = deps?.deps.get(input);
+    const spans = dep && shape && shape.every((d) => d !== null) ? axisSpans(dep, shape as number[], deps!.W, deps!.tracked.length) : null;
+    summed.push(...axisRecords(analysis, path, input, r.axis, r.label, spans ? spans[r.axis].max : null, r, firstOpaque));
+  }
+  const reached = site.ys.filter((_, k) => path.ysReached[k]);
+  if (reached.length >= 2) {
+    summed.push({
+      tensor: `[${reached.map((y) => nodeName(analysis, y)).join(', ')}]`,
+      axis: 0,
+      size: reached.length,
+      origin: 'ys-list',
+      line: lineOf(analysis, site.span),
+      op: 'gradients',
+      summedBy: 'gradients',
+      batch: false,
+      implicit: true,
+    });
+  }
+  for (const r of axes.reuse) {
+    summed.push({
+      tensor: nodeName(analysis, r.node),
+      axis: 0,
+      size: r.uses,
+      origin: 'reuse',
+      line: lineOf(analysis, r.node.span),
+      op: null,
+      summedBy: 'gradients',
+      batch: false,
+      implicit: true,
+      lines: r.consumers.map((c) => lineOf(analysis, c.span)),
+    });
+  }
+
+  // means: a reduce_mean over the axis, or a later division by its size
+  for (const s of summed) {
+    if (!s.batch || s.mean || s.size === null) continue;
+    const division = divisionAfter(analysis, path, s, summedFrom.get(s) ?? null);
+    if (division) {
+      s.mean = true;
+      s.meanBy = `${division.op.name} at line ${lineOf(analysis, division.span)}`;
+    }
+  }
+  const batchAxes = summed.filter((s) => s.batch);
+  const open = batchAxes.filter((s) => !s.mean);
+  // One batch axis summed in two places (ys [loss, h] with loss = reduce_sum(h)) is one
+  // batch: the largest of its places. Within one tensor its pieces multiply (a batch of 4
+  // reshaped to [2, 2] is summed over both axes).
+  const perTag = new Map<string, Map<string, number | null>>();
+  for (const s of open) {
+    const tag = batchTagOf.get(s);
+    const key = tag ? `${tag.placeholder.id}:${tag.axis}` : `${s.tensor}:${s.axis}`;
+    const places = perTag.get(key) ?? new Map<string, number | null>();
+    perTag.set(key, places);
+    const place = `${s.summedBy} ${s.line} ${s.tensor}`;
+    const prev = places.get(place);
+    places.set(place, prev === undefined ? s.size : mul(prev, s.size));
+  }
+  let batchSize: number | null = open.length ? 1 : null;
+  for (const places of perTag.values()) {
+    const sizes = [...places.values()];
+    batchSize = mul(batchSize, sizes.includes(null) ? null : Math.max(...(sizes as number[])));
+  }
+  const advice: Explanation['advice'] = open.length ? 'divide' : batchAxes.length ? 'already-mean' : null;
+
+  const ex: Explanation = {
+    ...base,
+    fanOut,
+    summedAxes: summed,
+    batchSize,
+    advice,
+    method,
+    conservative: deps ? deps.conservative : [],
+    guessed: [...new Set(axes.opaque.map((n) => n.op.name))],
+    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice }),
+  };
+  return { ex, internals: { path, deps } };
+}
+
+function mul(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a * b;
+}
+
+/** Where each record's sum starts (the cause's node, or the reduction), for `divisionAfter`. */
+const summedFrom = new WeakMap<SummedAxis, Node>();
+/** The batch axis a record sums, to count each batch once in batchSize. */
+const batchTagOf = new WeakMap<SummedAxis, BatchTag>();
+
+/** The records for one axis that one element of x reaches at several positions: one per
+ *  cause. `exact`: the element-level count along the axis, when known, which wins over the
+ *  structural one. */
+function axisRecords(
+  analysis: Analysis,
+  path: SitePath,
+  tensor: Node,
+  axis: number,
+  label: Label | null,
+  exact: number | null,
+  reduction: ReductionRecord | null,
+  opaque: Node | null,
+): SummedAxis[] {
+  const size = exact ?? label?.mult ?? null;
+  if (size !== null && size <= 1) return [];
+  if (size === null && !label) return [];
+  // A tensor made inside a composite op (the squares inside norm) shares the call's text
+  // with the reduction that consumes it: say which op made it.
+  const inside = reduction && !tensor.label && tensor.span.start === reduction.node.span.start && tensor.span.end === reduction.node.span.end;
+  const name = inside ? `${tensor.op.name} inside ${nodeName(analysis, tensor)}` : nodeName(analysis, tensor);
+  const causes = label?.causes ?? [];
+  const product = causes.reduce<number | null>((n, c) => (n === null || c.size === null ? null : n * c.size), 1);
+  const make = (origin: Origin, n: number | null, cause: (typeof causes)[number] | null): SummedAxis => {
+    const at = reduction ? reduction.node : cause ? cause.node : opaque;
+    const rec: SummedAxis = {
+      tensor: name,
+      axis,
+      size: n,
+      origin: reduction ? 'reduction' : origin,
+      line: at ? lineOf(analysis, at.span) : null,
+      op: at ? at.op.name : null,
+      summedBy: reduction ? reduction.node.op.name : 'gradients',
+      batch: !!cause?.batch,
+    };
+    if (reduction) rec.createdBy = origin;
+    if (cause?.batch) {
+      rec.batchOf = nodeName(analysis, cause.batch.placeholder);
+      batchTagOf.set(rec, cause.batch);
+    }
+    if (cause && cause.origin === 'broadcast' && cause.node.op.name === 'matmul') {
+      const other = cause.node.inputs.find((i) => !path.reaches.has(i));
+      if (other) rec.with = nodeName(analysis, other);
+    }
+    if (reduction?.mean) {
+      rec.mean = true;
+      rec.meanBy = `reduce_mean at line ${lineOf(analysis, reduction.node.span)}`;
+    }
+    if (cause?.copiesOf && (origin === 'stack' || origin === 'concat' || origin === 'tile')) rec.copiesOf = nodeName(analysis, cause.copiesOf);
+    const from = reduction ? reduction.node : cause?.node;
+    if (from) summedFrom.set(rec, from);
+    return rec;
+  };
+  if (causes.length === 0) return [make('other', size, null)];
+  if (causes.length === 1) return [make(causes[0].origin, size, causes[0])];
+  if (product !== null && size !== null && product !== size) {
+    // The structural causes do not multiply to the exact count (a partial concat, a
+    // slice): report them with the exact total on the first.
+    return causes.map((c, i) => make(c.origin, i === 0 ? size : c.size, c));
+  }
+  return causes.map((c) => make(c.origin, c.size, c));
+}
+
+/** A division of the sum by the axis size after the point where it is summed: `... / 4`,
+ *  `... * 0.25`, or a division by a tensor whose value is 4 (bounded by the path). */
+function divisionAfter(analysis: Analysis, path: SitePath, s: SummedAxis, from: Node | null): Node | null {
+  if (!from || s.size === null) return null;
+  const size = s.size;
+  const desc = new Set<Node>([from]);
+  for (const n of path.order) {
+    if (n.id <= from.id || !n.inputs.some((i) => desc.has(i))) continue;
+    desc.add(n);
+    const name = n.op.name;
+    if (name !== 'divide' && name !== 'multiply') continue;
+    const [a, b] = n.inputs;
+    const other = desc.has(a) && !path.reaches.has(b) ? b : name === 'multiply' && desc.has(b) && !path.reaches.has(a) ? a : null;
+    if (!other) continue;
+    const t = analysis.valueOf(other);
+    if (!t || t.data.length !== 1) continue;
+    const v = t.data[0];
+    if (name === 'divide' && Math.abs(v - size) <= 1e-6 * size) return n;
+    if (name === 'multiply' && Math.abs(v * size - 1) <= 1e-6) return n;
+  }
+  return null;
+}
+
+// ---- per-element contributions and the whole Jacobian ---------------------------------------
+
+export interface Contribution {
+  /** The y (its name and position in the ys list) and the element's index in it. */
+  ysTensor: string;
+  ysIndex: number;
+  yIndex: number[];
+  /** grad_ys at that element (1 without grad_ys). */
+  weight: number;
+  /** ∂y[yIndex]/∂x[xIndex] at the document's values. */
+  derivative: number;
+  /** weight × derivative: this element's term of the gradient entry. */
+  partial: number;
+}
+
+export interface Contributions {
+  x: string;
+  xIndex: number[];
+  /** The terms, one per ys element x[xIndex] reaches structurally (zero terms included). */
+  terms: Contribution[];
+  /** How many ys elements x[xIndex] reaches (terms may be fewer when truncated). */
+  count: number;
+  truncated: boolean;
+  /** Σ partial, and the gradient entry the document computed: they agree. */
+  total: number;
+  gradient: number | null;
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const strides = stridesOf(shape);
+  return shape.map((d, i) => Math.floor(flat / strides[i]) % d);
+}
+
+/** For element `flatIndex` of x number `xIndex`: the ys elements it reaches and their terms,
+ *  which add up to the gradient entry. At most `maxTerms` terms (one gradient evaluation
+ *  each); null when values or the gradient are not available. */
+export function contributions(analysis: Analysis, site: GradientSite, xIndex: number, flatIndex: number, options: { maxTerms?: number } = {}): Contributions | null {
+  const maxTerms = options.maxTerms ?? 256;
+  const x = site.xs[xIndex];
+  const grad = site.grads[xIndex];
+  const xValue = x && analysis.valueOf(x);
+  if (!x || !grad || !xValue || flatIndex < 0 || flatIndex >= xValue.data.length) return null;
+  const path = sitePath(analysis, site, xIndex);
+  const deps = elementDeps(analysis, path, Int32Array.of(flatIndex), { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + 2000 });
+  if (!deps) return null;
+  const rows = VjpRows.build(analysis, site, xIndex);
+  if (!rows) return null;
+  const terms: Contribution[] = [];
+  let count = 0;
+  for (let k = 0; k < site.ys.length; k++) {
+    if (!path.ysReached[k]) continue;
+    const dep = deps.deps.get(site.ys[k]);
+    if (!dep) continue;
+    const shape = rows.ysShapes[k];
+    const hits = reachedBy(dep, deps.W, 0, Number.MAX_SAFE_INTEGER);
+    count += hits.length;
+    for (const e of hits) {
+      if (terms.length >= maxTerms) break;
+      const row = rows.rowSum([{ k, e }]);
+      if (!row) return null;
+      const derivative = row[flatIndex];
+      const weight = rows.weight(k, e);
+      terms.push({ ysTensor: nodeName(analysis, site.ys[k]), ysIndex: k, yIndex: unravel(e, shape), weight, derivative, partial: weight * derivative });
+    }
+  }
+  const g = analysis.valueOf(grad);
+  return {
+    x: nodeName(analysis, x),
+    xIndex: unravel(flatIndex, xValue.shape),
+    terms,
+    count,
+    truncated: terms.length < count,
+    total: terms.reduce((s, t) => s + t.partial, 0),
+    gradient: g ? g.data[flatIndex] : null,
+  };
+}
+
+export interface JacobianPicture {
+  /** Rows: the elements of every y in turn (row-major); columns: x's elements. */
+  rows: number;
+  cols: number;
+  ys: { name: string; shape: number[]; firstRow: number }[];
+  xShape: number[];
+  /** ∂ys[row]/∂x[col], row-major (no grad_ys weights). */
+  values: Float64Array;
+  /** 1 where the entry is structurally nonzero (a term of the sum), else 0. */
+  pattern: Uint8Array;
+  /** Gradient evaluations made (rows with disjoint patterns share one). */
+  evaluations: number;
+}
+
+/** The whole Jacobian of the ys w.r.t. x number `xIndex`, for the picture: null over the
+ *  budget (`maxEntries` entries, `maxEvaluations` gradient evaluations). Rows whose
+ *  structural patterns do not overlap are evaluated together (one seed with several ones). */
+export function jacobianOf(analysis: Analysis, site: GradientSite, xIndex: number, options: { maxEntries?: number; maxEvaluations?: number } = {}): JacobianPicture | null {
+  const maxEntries = options.maxEntries ?? DEFAULTS.maxJacobianEntries;
+  const maxEvaluations = options.maxEvaluations ?? 4096;
+  const hit = cached(analysis, site, xIndex, {});
+  const deps = hit.internals?.deps;
+  const path = hit.internals?.path;
+  const x = site.xs[xIndex];
+  const xValue = x && analysis.valueOf(x);
+  if (!deps || !path || !xValue) return null;
+  const rowsApi = VjpRows.build(analysis, site, xIndex);
+  if (!rowsApi) return null;
+  const cols = xValue.data.length;
+  const W = deps.W;
+  const ys: JacobianPicture['ys'] = [];
+  let rows = 0;
+  site.ys.forEach((y, k) => {
+    ys.push({ name: nodeName(analysis, y), shape: rowsApi.ysShapes[k].slice(), firstRow: rows });
+    rows += rowsApi.ysShapes[k].reduce((n, d) => n * d, 1);
+  });
+  if (rows * cols > maxEntries) return null;
+  const values = new Float64Array(rows * cols);
+  const pattern = new Uint8Array(rows * cols);
+  // Greedy colouring: a row joins the first group whose columns it does not touch.
+  const groups: { used: Uint32Array; members: { k: number; e: number; row: number }[] }[] = [];
+  const rowBits = (k: number, e: number) => deps.deps.get(site.ys[k])?.subarray(e * W, (e + 1) * W) ?? null;
+  let over = false;
+  site.ys.forEach((_, k) => {
+    const n = rowsApi.ysShapes[k].reduce((a, d) => a * d, 1);
+    for (let e = 0; e < n && !over; e++) {
+      const bits = path.ysReached[k] ? rowBits(k, e) : null;
+      if (!bits || bits.every((v) => v === 0)) continue;
+      const row = ys[k].firstRow + e;
+      for (let j = 0; j < cols; j++) if (bits[j >>> 5] & (1 << (j & 31))) pattern[row * cols + j] = 1;
+      // Search only the first groups: colouring is a saving, not a requirement.
+      let group: (typeof groups)[number] | undefined;
+      for (let gi = 0; gi < groups.length && gi < 512 && !group; gi++) {
+        const used = groups[gi].used;
+        let free = true;
+        for (let w = 0; w < W && free; w++) free = (used[w] & bits[w]) === 0;
+        if (free) group = groups[gi];
+      }
+      if (!group) {
+        if (groups.length >= maxEvaluations) {
+          over = true;
+          return;
+        }
+        group = { used: new Uint32Array(W), members: [] };
+        groups.push(group);
+      }
+      for (let w = 0; w < W; w++) group.used[w] |= bits[w];
+      group.members.push({ k, e, row });
+    }
+  });
+  if (over) return null;
+  for (const g of groups) {
+    const sum = rowsApi.rowSum(g.members);
+    if (!sum) return null;
+    for (const m of g.members) {
+      for (let j = 0; j < cols; j++) if (pattern[m.row * cols + j]) values[m.row * cols + j] = sum[j];
+    }
+  }
+  return { rows, cols, ys, xShape: xValue.shape.slice(), values, pattern, evaluations: rowsApi.calls.evaluations };
+}

@@ -1,0 +1,116 @@
+// Rows of the Jacobian, numerically: the site's gradient rebuilt with one `seed` node per y
+// as grad_ys, evaluated with one-hot seeds (a vector-Jacobian product per row). The new
+// nodes live in a private graph so the document's graph is left as it was; every value the
+// document already computed is read from the analysis, so a row costs only the gradient
+// subgraph.
+
+import type { Analysis } from '../analysis';
+import { Graph, type Node } from '../graph';
+import { Builder } from '../builder';
+import { buildGradients } from '../autodiff';
+import { Evaluator } from '../evaluate';
+import type { GradientSite } from '../ops/differentiation';
+import { type Tensor, allocData, isFloat } from '../tensor';
+
+/** The document's values, read lazily from the analysis for the nodes of its graph. */
+class DocumentValues extends Map<Node, Tensor> {
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly known: number,
+  ) {
+    super();
+  }
+  override get(node: Node): Tensor | undefined {
+    const own = super.get(node);
+    if (own) return own;
+    if (node.id < this.known && this.analysis.graph.nodes[node.id] === node) return this.analysis.valueOf(node);
+    return undefined;
+  }
+  override has(node: Node): boolean {
+    return this.get(node) !== undefined;
+  }
+}
+
+/** Nodes the site's gradient did not flow through although it could have: its
+ *  stop_gradients (not recorded in the site, recovered from its path). */
+function stopsOf(site: GradientSite): Node[] {
+  const stops: Node[] = [];
+  const seen = new Set<Node>();
+  const stack = [...site.ys];
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    if (!site.path.has(n) && n.op.grad && isFloat(n.type.dtype) && n.inputs.some((i) => site.path.has(i))) stops.push(n);
+    for (const i of n.inputs) if (!seen.has(i)) stack.push(i);
+  }
+  return stops;
+}
+
+export class VjpRows {
+  readonly calls = { evaluations: 0 };
+  private constructor(
+    private readonly analysis: Analysis,
+    private readonly site: GradientSite,
+    private readonly seeds: Node[],
+    private readonly grad: Node,
+    private readonly root: Evaluator,
+    private readonly budget: { deadline: number },
+    readonly ysShapes: (readonly number[])[],
+  ) {}
+
+  /** Builds the seeded gradient for x number `xIndex`; null when it cannot be built or a
+   *  y has no value. */
+  static build(analysis: Analysis, site: GradientSite, xIndex: number): VjpRows | null {
+    const x = site.xs[xIndex];
+    if (!x || !site.grads[xIndex]) return null;
+    const ysShapes: (readonly number[])[] = [];
+    for (const y of site.ys) {
+      const t = analysis.valueOf(y);
+      if (!t) return null;
+      ysShapes.push(t.shape);
+    }
+    const graph = new Graph();
+    // New nodes get ids after the document's, so ids stay unique and topological.
+    graph.nodes.length = analysis.graph.nodes.length;
+    const b = new Builder(graph, { constantValue: (n) => analysis.valueOf(n) });
+    let seeds: Node[];
+    let grad: Node | null;
+    try {
+      seeds = site.ys.map((y) => b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, site.span));
+      const result = buildGradients(b, { ys: site.ys, xs: [x], gradYs: seeds, stopGradients: stopsOf(site), unconnected: 'none', span: site.span });
+      grad = result.grads[0];
+    } catch {
+      return null;
+    }
+    if (!grad) return null;
+    const budget = { maxElements: 10_000_000, maxTotalElements: 100_000_000, deadline: Date.now() + 2000 };
+    const root = new Evaluator({ precision: 'float32', feeds: new DocumentValues(analysis, analysis.graph.nodes.length), budget });
+    return new VjpRows(analysis, site, seeds, grad, root, budget, ysShapes);
+  }
+
+  /** Σ over the given (y, flat index) pairs of the rows ∂ys[k][e]/∂x, flat; null when the
+   *  evaluation fails or the time budget (`ms` from now) runs out. */
+  rowSum(entries: readonly { k: number; e: number }[], ms = 2000): Float64Array | null {
+    this.budget.deadline = Math.max(this.budget.deadline, Date.now() + ms);
+    const feeds = new Map<Node, Tensor>();
+    this.site.ys.forEach((y, k) => {
+      const shape = this.ysShapes[k];
+      const data = allocData(y.type.dtype, shape.reduce((n, d) => n * d, 1));
+      feeds.set(this.seeds[k], { dtype: y.type.dtype, shape, data });
+    });
+    for (const { k, e } of entries) (feeds.get(this.seeds[k])!.data as Float32Array)[e] = 1;
+    this.calls.evaluations++;
+    const g = this.root.withFeeds(feeds).valueOf(this.grad);
+    return g ? Float64Array.from(g.data as ArrayLike<number>) : null;
+  }
+
+  /** The grad_ys weight of element e of y number k (1 without grad_ys). */
+  weight(k: number, e: number): number {
+    const g = this.site.gradYs[k];
+    if (!g) return 1;
+    const t = this.analysis.valueOf(g);
+    if (!t) return NaN;
+    return t.data.length === 1 ? t.data[0] : t.data[e];
+  }
+}

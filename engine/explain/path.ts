@@ -1,0 +1,132 @@
+// What the explainer needs to know about one gradient site and one x: which nodes carry
+// x's influence to the ys (the nodes the gradient flowed back through, restricted to the
+// descendants of x), their concrete shapes, and how to name them in a sentence.
+
+import type { Analysis } from '../analysis';
+import type { Node } from '../graph';
+import type { GradientSite } from '../ops/differentiation';
+import type { UserFunction } from '../builder';
+import type { Span } from '../syntax/ast';
+import { isFloat } from '../tensor';
+import type { Dim } from '../types';
+
+/** Whether input `slot` of `node` carries a value (not just a shape) into it. The internal
+ *  `*_like` / `*_grad` / `*_part` / `*_place` ops read only the runtime shape of their inputs
+ *  after the first; a `def` call forwards either its body (no grad rule) or its arguments
+ *  (a grad rule replaces the body). */
+export function carries(node: Node, slot: number): boolean {
+  const name = node.op.name;
+  switch (name) {
+    case 'zeros_like':
+    case 'ones_like':
+    case 'reduced_count':
+    case 'shape':
+    case 'size':
+    case 'rank':
+      return false;
+    case 'custom_gradient': {
+      const fn = node.attrs.fn as UserFunction | undefined;
+      const last = node.inputs.length - 1;
+      return fn?.customGrad ? slot < last : slot === last;
+    }
+  }
+  if (slot > 0 && (/_like$/.test(name) || /_grad$/.test(name) || /_part$/.test(name) || /_place$/.test(name))) return false;
+  return true;
+}
+
+export interface SitePath {
+  site: GradientSite;
+  xIndex: number;
+  x: Node;
+  /** Nodes through which x reaches the ys (x first), in creation (topological) order. */
+  order: Node[];
+  /** Membership of `order`. */
+  reaches: Set<Node>;
+  /** Per y: whether x reaches it. */
+  ysReached: boolean[];
+}
+
+/** Every node of the site's gradient path that depends on x through value-carrying edges.
+ *  Another x of the same call that was listed in stop_gradients stops x's influence; it is
+ *  recognised by the absence of gradient nodes built from its own rule. */
+export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number): SitePath {
+  const x = site.xs[xIndex];
+  const sorted = [...site.path].sort((a, b) => a.id - b.id);
+  const reaches = new Set<Node>([x]);
+  const order: Node[] = [x];
+  const otherXs = new Set(site.xs.filter((n) => n !== x));
+  let differentiated: Set<Node> | null = null;
+  const passes = (n: Node): boolean => {
+    if (!n.op.grad || !isFloat(n.type.dtype)) return false;
+    if (!otherXs.has(n)) return true;
+    differentiated ??= differentiatedNodes(analysis, site.span);
+    return differentiated.has(n);
+  };
+  for (const n of sorted) {
+    if (n === x || n.id < x.id) continue;
+    let fed = false;
+    for (let i = 0; i < n.inputs.length && !fed; i++) fed = reaches.has(n.inputs[i]) && carries(n, i);
+    if (fed && passes(n)) {
+      reaches.add(n);
+      order.push(n);
+    }
+  }
+  return { site, xIndex, x, order, reaches, ysReached: site.ys.map((y) => reaches.has(y)) };
+}
+
+/** Nodes whose gradient rule ran for the call at `span` (bounded by the graph's size). */
+function differentiatedNodes(analysis: Analysis, span: Span): Set<Node> {
+  const out = new Set<Node>();
+  for (const g of analysis.graph.nodes) {
+    if (g && g.origin.kind === 'gradient' && g.origin.call === span && g.op.name !== 'add_n' && g.op.name !== 'ones_like') out.add(g.origin.of);
+  }
+  return out;
+}
+
+/** The concrete shape of a node (its value's), else its static shape (null sizes unknown). */
+export function shapeOf(analysis: Analysis, node: Node): Dim[] | null {
+  const t = analysis.valueOf(node);
+  if (t) return t.shape.slice();
+  return node.type.shape ? node.type.shape.slice() : null;
+}
+
+export function sizeOfDims(shape: readonly Dim[] | null): number | null {
+  if (!shape) return null;
+  let n = 1;
+  for (const d of shape) {
+    if (d === null) return null;
+    n *= d;
+  }
+  return n;
+}
+
+/** The name a user knows a node by: its binding, else its source text when short. */
+export function nodeName(analysis: Analysis, node: Node): string {
+  if (node.label) return node.label;
+  const text = analysis.text.slice(node.span.start, node.span.end).replace(/\s+/g, ' ').trim();
+  return text.length > 0 && text.length <= 40 ? text : node.op.name;
+}
+
+/** 1-based line of a span. */
+export function lineOf(analysis: Analysis, span: Span): number {
+  return analysis.lines.positionAt(span.start).line + 1;
+}
+
+/** `x[i,j]` for a rank-2 x: how the sentence names one element. */
+export function elementName(name: string, rank: number): string {
+  if (rank <= 0) return name;
+  const letters = ['i', 'j', 'k', 'l', 'm', 'n'];
+  const idx = rank <= letters.length ? letters.slice(0, rank) : Array.from({ length: rank }, (_, k) => `i${k}`);
+  return `${name}[${idx.join(',')}]`;
+}
+
+/** `∂(Σz)/∂x`, `∂(Σy + Σw)/∂x`; a weighted y (grad_ys) shows as `Σ(g·y)`. */
+export function gradientMeaning(analysis: Analysis, site: GradientSite, xIndex: number): string {
+  const wrap = (s: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? s : `(${s})`);
+  const terms = site.ys.map((y, k) => {
+    const g = site.gradYs[k];
+    return g ? `Σ(${wrap(nodeName(analysis, g))}·${wrap(nodeName(analysis, y))})` : `Σ${wrap(nodeName(analysis, y))}`;
+  });
+  const x = site.xs[xIndex];
+  return `∂(${terms.join(' + ')})/∂${x ? wrap(nodeName(analysis, x)) : 'x'}`;
+}

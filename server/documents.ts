@@ -1,0 +1,213 @@
+// The open documents and, for each, the latest complete analysis.
+//
+// Concurrency choice: analysis runs in this process, on the protocol thread, debounced.
+// - The engine's Analysis holds graph nodes and closures (valueOf, lookup, user functions),
+//   so it cannot cross a worker_threads boundary; a worker would have to precompute a
+//   serialisable view of everything any request might ask (hover text for every name,
+//   values, explanations, lens state) and run the custom requests (checks, explanations)
+//   itself. In-process, every handler reads the Analysis directly and nothing is recomputed.
+// - Each run's evaluation is bounded by the engine's budgets (`tgraph.evaluationTimeoutMs`,
+//   `tgraph.maxElements`). The price of this choice: requests that arrive while a run is in
+//   progress wait for it (parsing and graph building are not under the time budget; on a
+//   1,000-statement file a run takes about 0.4 s). A worker with a serialisable snapshot
+//   would remove that wait, and could be terminated if the engine ever hung.
+// - A newer edit cancels older work: edits restart the debounce timer, so a burst of
+//   changes (typing, a paste, many didChange messages queued while an analysis ran) is
+//   analysed once, for the newest text. A run in progress is synchronous and cannot be
+//   interrupted, but no message is handled while it runs, so it is never for a text that
+//   has already been replaced when it starts.
+// - Requests never wait for a pending analysis: hovers, lenses, hints and tokens answer from
+//   the latest complete analysis through a `View` that maps its offsets to the current text
+//   (see positions.ts). Requests that produce edits or run checks use `freshView`, which
+//   runs the pending analysis first so their edits match the text exactly.
+// - The debounce delay adapts: an edit after a pause is analysed 10 ms later (feedback as
+//   fast as the analysis allows); an edit that follows another one closely (the user is
+//   typing) on a document whose analysis is slow waits half an analysis (at most 200 ms)
+//   for the typing to pause, so the protocol stays free while the user types.
+// Reusing unchanged values between versions is the engine's (values cached by node key):
+// each analysis is given the previous one's `valueCache`.
+
+import { TextDocuments, type Connection } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { analyze, type Analysis, type AnalysisOptions } from '../engine/analysis';
+import { parse } from '../engine/syntax/parser';
+import type { Program } from '../engine/syntax/ast';
+import { LineIndex } from '../engine/syntax/lineIndex';
+import { View } from './positions';
+
+const MIN_DEBOUNCE_MS = 10;
+const MAX_DEBOUNCE_MS = 200;
+
+/** The outcome of "Check gradients" run from a lens, kept for the lens title. */
+export interface LensCheck {
+  passed: boolean;
+  title: string;
+}
+
+export interface DocumentState {
+  readonly uri: string;
+  /** The latest complete analysis (possibly of an older version of the text). */
+  analysis?: Analysis;
+  /** Version the latest analysis (or failed attempt) was made for. */
+  analysedVersion?: number;
+  /** Wall time of the latest analysis, in ms. */
+  analysisMs: number;
+  /** Set when the engine threw on the latest attempt (an engine bug, reported as a diagnostic). */
+  failure?: string;
+  timer?: ReturnType<typeof setTimeout>;
+  /** When the previous change arrived (performance.now()), to tell typing from a pause. */
+  lastChangeAt?: number;
+  /** Lens check results by the text of the statement they were run for: an edit of that
+   *  statement forgets its result, edits elsewhere keep it. */
+  lensChecks: Map<string, LensCheck>;
+  /** False once after a settings change: the next analysis starts without cached values. */
+  reuseValues?: boolean;
+  linesCache?: { version: number; lines: LineIndex };
+  parseCache?: { version: number; program: Program };
+}
+
+export interface DocumentStoreOptions {
+  /** Budgets and check defaults from the settings. */
+  analysisOptions(): AnalysisOptions;
+  /** Called after each analysis attempt (publish diagnostics, refresh lenses...). */
+  onAnalysed(state: DocumentState, document: TextDocument): void;
+  /** A document was closed: its diagnostics should go. */
+  onClosed(uri: string): void;
+  log(message: string): void;
+}
+
+export class DocumentStore {
+  readonly documents = new TextDocuments(TextDocument);
+  private readonly states = new Map<string, DocumentState>();
+
+  constructor(private readonly options: DocumentStoreOptions) {
+    this.documents.onDidChangeContent(({ document }) => this.schedule(document.uri));
+    this.documents.onDidClose(({ document }) => {
+      const state = this.states.get(document.uri);
+      if (state?.timer) clearTimeout(state.timer);
+      this.states.delete(document.uri);
+      this.options.onClosed(document.uri);
+    });
+  }
+
+  listen(connection: Connection): void {
+    this.documents.listen(connection);
+  }
+
+  document(uri: string): TextDocument | undefined {
+    return this.documents.get(uri);
+  }
+
+  state(uri: string): DocumentState | undefined {
+    return this.states.get(uri);
+  }
+
+  /** Re-analyses every open document from scratch (the settings changed: values cached
+   *  under the old budgets are not reused). */
+  reanalyseAll(): void {
+    for (const doc of this.documents.all()) {
+      this.stateFor(doc.uri).reuseValues = false;
+      this.schedule(doc.uri, 0);
+    }
+  }
+
+  /** The options for analysing a document again: the settings, plus the previous analysis's
+   *  values by node key (the engine re-evaluates only the nodes whose key changed). */
+  optionsFor(state: DocumentState): AnalysisOptions {
+    const base = this.options.analysisOptions();
+    return state.reuseValues === false || !state.analysis ? base : { ...base, cache: state.analysis.valueCache };
+  }
+
+  /** Analyses after a delay; a newer call replaces an older pending one. */
+  schedule(uri: string, delay?: number): void {
+    const state = this.stateFor(uri);
+    if (state.timer) clearTimeout(state.timer);
+    const now = performance.now();
+    const typing = state.lastChangeAt !== undefined && now - state.lastChangeAt < Math.max(state.analysisMs, 50);
+    state.lastChangeAt = now;
+    const wait = delay ?? (!state.analysis ? 0 : typing ? Math.min(MAX_DEBOUNCE_MS, Math.max(MIN_DEBOUNCE_MS, state.analysisMs / 2)) : MIN_DEBOUNCE_MS);
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      this.runNow(uri);
+    }, wait);
+  }
+
+  /** The latest complete analysis as seen from the current text; analyses now only when
+   *  the document has never been analysed. */
+  view(uri: string): View | undefined {
+    const doc = this.documents.get(uri);
+    if (!doc) return undefined;
+    let state = this.states.get(uri);
+    if (!state?.analysis && state?.analysedVersion !== doc.version) {
+      this.runNow(uri);
+      state = this.states.get(uri);
+    }
+    if (!state?.analysis) return undefined;
+    return new View(uri, state.analysis, doc.getText(), this.currentLines(state, doc));
+  }
+
+  /** An analysis of exactly the current text (runs a pending analysis now). */
+  freshView(uri: string): View | undefined {
+    const doc = this.documents.get(uri);
+    if (!doc) return undefined;
+    const state = this.states.get(uri);
+    if (!state || state.analysedVersion !== doc.version) this.runNow(uri);
+    return this.view(uri);
+  }
+
+  /** The syntax tree of the current text (not the analysed one): completion and signature
+   *  help run right after a keystroke, before its analysis, and need the call being typed. */
+  parsed(uri: string): { text: string; program: Program; lines: LineIndex } | undefined {
+    const doc = this.documents.get(uri);
+    if (!doc) return undefined;
+    const state = this.stateFor(uri);
+    const text = doc.getText();
+    if (state.analysis && state.analysis.text === text) return { text, program: state.analysis.program, lines: state.analysis.lines };
+    if (state.parseCache?.version !== doc.version) state.parseCache = { version: doc.version, program: parse(text) };
+    return { text, program: state.parseCache.program, lines: this.currentLines(state, doc) };
+  }
+
+  private currentLines(state: DocumentState, doc: TextDocument): LineIndex {
+    if (state.analysis && state.analysedVersion === doc.version) return state.analysis.lines;
+    if (state.linesCache?.version !== doc.version) state.linesCache = { version: doc.version, lines: new LineIndex(doc.getText()) };
+    return state.linesCache.lines;
+  }
+
+  private stateFor(uri: string): DocumentState {
+    let state = this.states.get(uri);
+    if (!state) {
+      state = { uri, analysisMs: 0, lensChecks: new Map() };
+      this.states.set(uri, state);
+    }
+    return state;
+  }
+
+  private runNow(uri: string): void {
+    const doc = this.documents.get(uri);
+    if (!doc) return;
+    const state = this.stateFor(uri);
+    if (state.timer) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+    const started = performance.now();
+    try {
+      const options = this.optionsFor(state);
+      state.reuseValues = true;
+      state.analysis = analyze(doc.getText(), options);
+      state.failure = undefined;
+    } catch (e) {
+      // The engine turns bad input into diagnostics; an exception here is an engine bug.
+      // Keep the previous analysis for requests and report the failure as a diagnostic.
+      state.failure = `internal error: the analysis failed (${(e as Error)?.message ?? String(e)})`;
+      this.options.log(`analysis of ${uri} failed: ${(e as Error)?.stack ?? String(e)}`);
+    }
+    state.analysedVersion = doc.version;
+    state.analysisMs = performance.now() - started;
+    try {
+      this.options.onAnalysed(state, doc);
+    } catch (e) {
+      this.options.log(`after analysing ${uri}: ${(e as Error)?.stack ?? String(e)}`);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// The server's settings (the `tgraph.*` section of the client's configuration) with their
+// defaults, and how they become the engine's AnalysisOptions. Anything malformed a client
+// sends falls back to the default instead of reaching the engine.
+
+import type { AnalysisOptions } from '../engine/analysis';
+
+export interface Settings {
+  /** Largest tensor the evaluator may make (elements). */
+  maxElements: number;
+  /** All the tensors of one document together (elements); the engine's message for it
+   *  names `tgraph.maxTotalElements`. */
+  maxTotalElements: number;
+  /** Evaluation time budget of one analysis. */
+  evaluationTimeoutMs: number;
+  inlayHints: { shapes: boolean; values: boolean };
+  /** Defaults of `check gradients(...)` statements and of the "Check gradients" lens. */
+  check: { eps: number; atol: number; rtol: number };
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  maxElements: 1e7,
+  maxTotalElements: 1e8,
+  evaluationTimeoutMs: 5000,
+  inlayHints: { shapes: true, values: true },
+  check: { eps: 1e-3, atol: 1e-5, rtol: 1e-3 },
+};
+
+function positiveNumber(raw: unknown, fallback: number): number {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function nonNegativeNumber(raw: unknown, fallback: number): number {
+  return raw === 0 || raw === '0' ? 0 : positiveNumber(raw, fallback);
+}
+
+function flag(raw: unknown, fallback: boolean): boolean {
+  return typeof raw === 'boolean' ? raw : fallback;
+}
+
+function record(raw: unknown): Record<string, unknown> {
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+}
+
+/** Reads a `tgraph` configuration section. Both the nested form VS Code returns
+ *  (`{inlayHints: {shapes: true}}`) and the flat dotted form some clients send
+ *  (`{"inlayHints.shapes": true}`) are accepted. */
+export function parseSettings(raw: unknown): Settings {
+  const s = record(raw);
+  const get = (path: string): unknown => {
+    if (path in s) return s[path];
+    let cur: unknown = s;
+    for (const part of path.split('.')) cur = record(cur)[part];
+    return cur;
+  };
+  const d = DEFAULT_SETTINGS;
+  return {
+    maxElements: Math.floor(positiveNumber(get('maxElements'), d.maxElements)),
+    maxTotalElements: Math.floor(positiveNumber(get('maxTotalElements'), d.maxTotalElements)),
+    evaluationTimeoutMs: positiveNumber(get('evaluationTimeoutMs'), d.evaluationTimeoutMs),
+    inlayHints: {
+      shapes: flag(get('inlayHints.shapes'), d.inlayHints.shapes),
+      values: flag(get('inlayHints.values'), d.inlayHints.values),
+    },
+    check: {
+      eps: positiveNumber(get('check.eps'), d.check.eps),
+      atol: nonNegativeNumber(get('check.atol'), d.check.atol),
+      rtol: nonNegativeNumber(get('check.rtol'), d.check.rtol),
+    },
+  };
+}
+
+export function analysisOptions(s: Settings): AnalysisOptions {
+  return {
+    maxElements: s.maxElements,
+    maxTotalElements: s.maxTotalElements,
+    evaluationTimeoutMs: s.evaluationTimeoutMs,
+    check: { ...s.check },
+  };
+}
+
+/** Equal settings need no re-analysis. */
+export function sameSettings(a: Settings, b: Settings): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

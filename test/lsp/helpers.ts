@@ -1,0 +1,283 @@
+// A real LSP client for the tests: starts the bundled server (dist/server.js) as a child
+// process over stdio and talks to it with vscode-languageserver-protocol's connection.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  createProtocolConnection, StreamMessageReader, StreamMessageWriter,
+  type ProtocolConnection, type PublishDiagnosticsParams, type Position, type Range, type TextEdit,
+  type WorkspaceEdit, type ApplyWorkspaceEditParams, type InitializeResult,
+} from 'vscode-languageserver-protocol/node';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const SERVER = path.join(ROOT, 'dist', 'server.js');
+
+export const SEED = `# The question, as a .tgraph file
+x_dims = 3
+x = placeholder(float32, [None, x_dims])
+feed x = [[5, 3, 7], [2, 2, 5], [7, 5, 0], [3, 7, 6]]
+y = 2 * x**2
+z = stack([y, y])          # twice as many z's as x's
+dy_dx = gradients(y, x)[0] # [[20, 12, 28], [8, 8, 20], [28, 20, 0], [12, 28, 24]]
+dz_dx = gradients(z, x)[0] # twice dy_dx: each x reaches two elements of z
+check gradients(z, x)
+assert allclose(dz_dx, 2 * dy_dx)
+`;
+
+/** 1,000 statements in blocks of ten, as a model file grows: a layer, its activations, a
+ *  loss, the gradients of the loss, a stack and a reduction; the last line is edited. */
+export function generatedFile(statements = 1000): string {
+  const lines = ['x = placeholder(float32, [None, 3])', 'feed x = uniform([4, 3], seed=1)', 'w = variable(ones([3, 3]))'];
+  for (let b = 0; lines.length < statements - 1; b++) {
+    lines.push(
+      `a${b} = tanh(x @ w) + 0.${(b % 9) + 1}`,
+      `b${b} = a${b} * 2. - sigmoid(a${b})`,
+      `c${b} = b${b} / (1. + reduce_sum(b${b}, axis=1, keepdims=True) ** 2)`,
+      `d${b} = softmax(c${b}) + a${b}`,
+      `e${b} = reduce_mean(d${b} * x)`,
+      `g${b} = gradients(e${b}, [x, w])`,
+      `dx${b} = g${b}[0]`,
+      `s${b} = stack([d${b}, c${b}])`,
+      `m${b} = reduce_max(s${b}, axis=0)`,
+      `n${b} = concat([m${b}, x], axis=1)`,
+    );
+  }
+  return [...lines.slice(0, statements - 1), 'loss = reduce_sum(x * 1.5)'].join('\n') + '\n';
+}
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist/server.js and dist/cli.js (which bundles the server too) when missing or
+ *  older than their sources (`npm test` builds first; this covers running one test file).
+ *  Built to a temporary name and renamed, so test files starting in parallel never see a
+ *  half-written bundle. */
+export async function ensureServerBuilt(): Promise<void> {
+  const sources = Math.max(...['server', 'engine', 'cli'].map((d) => newestSource(path.join(ROOT, d))));
+  const { build } = await import('esbuild');
+  for (const [entry, out] of [['server/main.ts', SERVER], ['cli/main.ts', path.join(ROOT, 'dist', 'cli.js')]]) {
+    const built = fs.existsSync(out) ? fs.statSync(out).mtimeMs : 0;
+    if (built >= sources) continue;
+    const tmp = path.join(ROOT, 'dist', `.${path.basename(out)}.${process.pid}.${Math.random().toString(36).slice(2)}.js`);
+    await build({ entryPoints: [path.join(ROOT, entry)], outfile: tmp, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+    fs.renameSync(tmp, out);
+  }
+}
+
+/** A temporary .tgraph file with `text`, as a file URI. */
+export function tempDocument(text: string, name = 'doc.tgraph'): { uri: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-lsp-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return { uri: pathToFileURL(file).href, file };
+}
+
+export interface ClientOptions {
+  /** What the client answers to workspace/configuration for `tgraph` (null: defaults). */
+  settings?: Record<string, unknown> | null;
+  /** Start through the CLI (`node dist/cli.js lsp --stdio`) instead of the server bundle. */
+  viaCli?: boolean;
+}
+
+export class LspClient {
+  readonly diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+  readonly appliedEdits: WorkspaceEdit[] = [];
+  readonly analysed: { uri: string; version: number; milliseconds: number; errors: number }[] = [];
+  readonly refreshes: string[] = [];
+  stderr = '';
+  settings: Record<string, unknown> | null;
+  private readonly versions = new Map<string, number>();
+  private waiters: (() => void)[] = [];
+
+  private constructor(
+    readonly child: ChildProcessWithoutNullStreams,
+    readonly connection: ProtocolConnection,
+    options: ClientOptions,
+  ) {
+    this.settings = options.settings ?? null;
+  }
+
+  static async start(options: ClientOptions = {}): Promise<LspClient> {
+    const args = options.viaCli ? [path.join(ROOT, 'dist', 'cli.js'), 'lsp', '--stdio'] : [SERVER, '--stdio'];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'pipe' });
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const client = new LspClient(child, connection, options);
+    child.stderr.on('data', (d: Buffer) => (client.stderr += d.toString()));
+    connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+      const list = client.diagnostics.get(p.uri) ?? [];
+      list.push(p);
+      client.diagnostics.set(p.uri, list);
+      client.wake();
+    });
+    connection.onNotification('tgraph/analysed', (p: LspClient['analysed'][number]) => {
+      client.analysed.push(p);
+      client.wake();
+    });
+    connection.onNotification('window/logMessage', (p: { message: string }) => (client.stderr += `[log] ${p.message}\n`));
+    connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => client.settings));
+    connection.onRequest('client/registerCapability', () => null);
+    for (const method of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh', 'workspace/semanticTokens/refresh']) {
+      connection.onRequest(method, () => {
+        client.refreshes.push(method);
+        return null;
+      });
+    }
+    connection.onRequest('workspace/applyEdit', (p: ApplyWorkspaceEditParams) => {
+      client.appliedEdits.push(p.edit);
+      return { applied: true };
+    });
+    connection.listen();
+    const init = (await connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: {
+        workspace: {
+          configuration: true,
+          didChangeConfiguration: { dynamicRegistration: true },
+          inlayHint: { refreshSupport: true },
+          codeLens: { refreshSupport: true },
+          semanticTokens: { refreshSupport: true },
+          applyEdit: true,
+          workspaceEdit: { documentChanges: true },
+        },
+        textDocument: {
+          hover: { contentFormat: ['markdown', 'plaintext'] },
+          synchronization: { dynamicRegistration: false },
+          publishDiagnostics: { relatedInformation: true, versionSupport: true },
+          rename: { prepareSupport: true },
+          semanticTokens: { requests: { full: true, range: true }, tokenTypes: [], tokenModifiers: [], formats: ['relative'] },
+        },
+      },
+    })) as InitializeResult;
+    client.initializeResult = init;
+    await connection.sendNotification('initialized', {});
+    return client;
+  }
+
+  initializeResult?: InitializeResult;
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves when `ready()` holds (checked after every notification), or rejects. */
+  async until<T>(ready: () => T | undefined | null | false, what: string, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = ready();
+      if (value) return value;
+      if (this.child.exitCode !== null) throw new Error(`server exited (${this.child.exitCode}) while waiting for ${what}\n${this.stderr}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}\n${this.stderr}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 200));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** The diagnostics published for a document version (the latest such publication). */
+  async diagnosticsFor(uri: string, version = this.versions.get(uri)): Promise<PublishDiagnosticsParams> {
+    return this.until(() => {
+      const list = this.diagnostics.get(uri) ?? [];
+      for (let i = list.length - 1; i >= 0; i--) if (list[i].version === version) return list[i];
+      return undefined;
+    }, `diagnostics of ${uri} v${version}`);
+  }
+
+  async open(uri: string, text: string): Promise<PublishDiagnosticsParams> {
+    this.versions.set(uri, 1);
+    this.diagnostics.delete(uri);
+    await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
+    return this.diagnosticsFor(uri, 1);
+  }
+
+  /** Sends a change (whole text, or one range edit) without waiting; returns the version. */
+  async change(uri: string, change: string | { range: Range; text: string }): Promise<number> {
+    const version = (this.versions.get(uri) ?? 0) + 1;
+    this.versions.set(uri, version);
+    const contentChanges = typeof change === 'string' ? [{ text: change }] : [change];
+    await this.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges });
+    return version;
+  }
+
+  async close(uri: string): Promise<void> {
+    await this.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  }
+
+  request<R>(method: string, params: unknown): Promise<R> {
+    return this.connection.sendRequest(method, params) as Promise<R>;
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await Promise.race([this.connection.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
+      await this.connection.sendNotification('exit');
+    } catch {
+      // already gone
+    }
+    this.connection.dispose();
+    await new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null) return resolve();
+      const t = setTimeout(() => {
+        this.child.kill();
+        resolve();
+      }, 2000);
+      this.child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
+
+/** Position of the `nth` occurrence of `needle` in `text` (plus `delta` characters). */
+export function positionOf(text: string, needle: string, delta = 0, nth = 0): Position {
+  let index = -1;
+  for (let i = 0; i <= nth; i++) {
+    index = text.indexOf(needle, index + 1);
+    if (index < 0) throw new Error(`${needle} not found`);
+  }
+  const offset = index + delta;
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length - 1, character: before[before.length - 1].length };
+}
+
+/** Applies LSP text edits (non-overlapping) to a text. */
+export function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const sorted = edits.map((e) => ({ start: offset(e.range.start), end: offset(e.range.end), text: e.newText })).sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return out;
+}
+
+/** Decodes LSP relative semantic tokens. */
+export function decodeTokens(data: number[], legend: { tokenTypes: string[]; tokenModifiers: string[] }) {
+  const tokens: { line: number; character: number; length: number; type: string; modifiers: string[] }[] = [];
+  let line = 0;
+  let character = 0;
+  for (let i = 0; i < data.length; i += 5) {
+    line += data[i];
+    character = data[i] === 0 ? character + data[i + 1] : data[i + 1];
+    const mods = legend.tokenModifiers.filter((_, k) => data[i + 4] & (1 << k));
+    tokens.push({ line, character, length: data[i + 2], type: legend.tokenTypes[data[i + 3]], modifiers: mods });
+  }
+  return tokens;
+}

@@ -1,0 +1,93 @@
+// Settings come from workspace/configuration (with defaults) and a change re-analyses;
+// `tgraph lsp --stdio` starts the same server.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hover, InlayHint, MarkupContent } from 'vscode-languageserver-protocol/node';
+import { LspClient, SEED, ensureServerBuilt, positionOf, tempDocument } from './helpers';
+
+beforeAll(async () => {
+  await ensureServerBuilt();
+}, 120_000);
+
+describe('settings', () => {
+  let client: LspClient;
+  afterAll(async () => {
+    await client?.stop();
+  });
+
+  const latest = (uri: string) => client.diagnostics.get(uri)?.at(-1);
+  const hints = (uri: string) =>
+    client.request<InlayHint[]>('textDocument/inlayHint', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } },
+    });
+
+  it('applies the budgets and hint settings the client gives, and re-analyses when they change', async () => {
+    client = await LspClient.start({ settings: { maxElements: 1000, inlayHints: { shapes: false, values: true } } });
+    const text = 'z = zeros([100, 100])\ns = reduce_sum(ones([10, 10]))\n';
+    const { uri } = tempDocument(text);
+    await client.open(uri, text);
+    // The settings arrive just after `initialized`: wait for an analysis that used them.
+    const over = await client.until(() => latest(uri)?.diagnostics.find((d) => d.code === 'budget-elements'), 'the budget diagnostic');
+    expect(over.message).toMatch(/tgraph\.maxElements/);
+    expect(over.range.start.line).toBe(0);
+    expect((await hints(uri)).map((h) => h.label)).toEqual(['→ 100.0']);
+
+    const published = client.diagnostics.get(uri)!.length;
+    client.settings = {}; // back to the defaults
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await client.until(() => client.diagnostics.get(uri)!.length > published && latest(uri)!.diagnostics.length === 0, 'a re-analysis without the budget error');
+    expect((await hints(uri)).map((h) => h.label)).toEqual([': float32[100, 100]', ': float32[]', '→ 100.0']);
+
+    // Only the hint settings change: no re-analysis is needed, the hints follow.
+    const refreshes = client.refreshes.length;
+    const analyses = client.analysed.length;
+    client.settings = { inlayHints: { values: false } };
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    await client.until(() => client.refreshes.length > refreshes, 'a hint refresh');
+    expect((await hints(uri)).map((h) => h.label)).toEqual([': float32[100, 100]', ': float32[]']);
+    expect(client.analysed.length).toBe(analyses);
+  });
+
+  it('passes the check tolerances to check statements', async () => {
+    const published = (uri: string) => client.diagnostics.get(uri)?.length ?? 0;
+    const { uri } = tempDocument(SEED);
+    await client.open(uri, SEED);
+    expect(latest(uri)!.diagnostics).toEqual([]);
+    const before = published(uri);
+    client.settings = { check: { atol: 0, rtol: 0 } };
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    const failed = await client.until(
+      () => published(uri) > before && latest(uri)!.diagnostics.find((d) => d.code === 'check-failed'),
+      'a failed check under zero tolerances',
+    );
+    expect(failed.range.start.line).toBe(positionOf(SEED, 'check').line);
+  });
+
+  it('stops evaluation at the time budget', async () => {
+    client.settings = { evaluationTimeoutMs: 1 };
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    const text = 'a = ones([300, 300])\n' + Array.from({ length: 8 }, (_, i) => `m${i} = ${i ? `m${i - 1}` : 'a'} @ a / 300.\n`).join('');
+    const { uri } = tempDocument(text);
+    await client.open(uri, text);
+    // Opened before or after the new settings arrive: the analysis under them stops.
+    const stopped = await client.until(() => latest(uri)?.diagnostics.find((x) => x.code === 'budget-time'), 'the time budget diagnostic');
+    expect(stopped.message).toMatch(/tgraph\.evaluationTimeoutMs/);
+  });
+});
+
+describe('tgraph lsp --stdio', () => {
+  it('serves the same features through the CLI', async () => {
+    const client = await LspClient.start({ viaCli: true });
+    try {
+      expect(client.initializeResult?.serverInfo?.name).toBe('tgraph');
+      const { uri } = tempDocument(SEED);
+      const d = await client.open(uri, SEED);
+      expect(d.diagnostics).toEqual([]);
+      const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: positionOf(SEED, 'dz_dx =') });
+      expect((h.contents as MarkupContent).value).toContain('[[40. 24. 56.]');
+    } finally {
+      await client.stop();
+    }
+  });
+});
