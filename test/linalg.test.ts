@@ -7,93 +7,11 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { analyze, type Analysis } from '../engine/analysis';
+import { analyze } from '../engine/analysis';
 import type { Tensor } from '../engine/tensor';
+import { arr, errorsOf, expectChecksPass, expectClose, expectCloseTf, quietCpuBackend, run, staticShape, toTf, value } from './support/numeric';
 
-beforeAll(async () => {
-  const log = console.log;
-  const warn = console.warn;
-  console.log = () => {};
-  console.warn = () => {};
-  try {
-    await tf.setBackend('cpu');
-  } finally {
-    console.log = log;
-    console.warn = warn;
-  }
-});
-
-// ---- helpers -----------------------------------------------------------------------------
-
-function errorsText(a: Analysis, src: string): string {
-  return a.diagnostics
-    .filter((d) => d.severity === 'error')
-    .map((d) => `${src.slice(d.span.start, d.span.end)}: ${d.message}`)
-    .join('\n');
-}
-
-/** Analyses `src`, failing on any error diagnostic. */
-function run(src: string): Analysis {
-  const a = analyze(src);
-  const errors = errorsText(a, src);
-  if (errors) throw new Error(errors);
-  return a;
-}
-
-function value(a: Analysis, name: string): Tensor {
-  const b = a.lookup(name);
-  if (!b || b.value.kind !== 'tensor') throw new Error(`${name} is not a tensor`);
-  const t = a.valueOf(b.value.node);
-  if (!t) throw new Error(`${name} has no value`);
-  return t;
-}
-
-function staticShape(a: Analysis, name: string): (number | null)[] | null {
-  const b = a.lookup(name);
-  if (!b || b.value.kind !== 'tensor') throw new Error(`${name} is not a tensor`);
-  return b.value.node.type.shape ? [...b.value.node.type.shape] : null;
-}
-
-const arr = (t: Tensor) => Array.from(t.data as ArrayLike<number>);
-
-function toTf(t: Tensor): tf.Tensor {
-  return tf.tensor(arr(t), [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32');
-}
-
-/** Same shape and |a - e| <= atol + rtol |e| elementwise. */
-function expectClose(actual: Tensor, expected: { shape: readonly number[]; data: ArrayLike<number> }, what: string, rtol = 1e-5, atol = 1e-5): void {
-  expect([...actual.shape], `${what}: shape`).toEqual([...expected.shape]);
-  const a = arr(actual);
-  const e = Array.from(expected.data);
-  expect(a.length, `${what}: size`).toBe(e.length);
-  for (let i = 0; i < e.length; i++) {
-    if (Number.isNaN(e[i])) {
-      expect(a[i], `${what}[${i}]`).toBeNaN();
-      continue;
-    }
-    const ok = Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
-    if (!ok) expect.fail(`${what}[${i}]: ${a[i]} vs expected ${e[i]}`);
-  }
-}
-
-function expectCloseTf(actual: Tensor, expected: tf.Tensor, what: string, rtol = 1e-5, atol = 1e-5): void {
-  expectClose(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
-}
-
-/** Every `check gradients` statement of `src` ran and passed (`count` of them). */
-function expectChecksPass(src: string, count: number): Analysis {
-  const a = run(src);
-  expect(a.checks.length).toBe(count);
-  for (const c of a.checks) expect(c.passed, `${src.slice(c.stmt.span.start, c.stmt.span.end)}: ${c.message || c.summary}`).toBe(true);
-  return a;
-}
-
-/** Error diagnostics as [text under the span, message]. */
-function errorsOf(src: string): [string, string][] {
-  return analyze(src)
-    .diagnostics.filter((d) => d.severity === 'error')
-    .map((d) => [src.slice(d.span.start, d.span.end), d.message]);
-}
+beforeAll(quietCpuBackend);
 
 /**
  * The reference einsum: loops over every assignment of every label (letters only, explicit

@@ -6,69 +6,9 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { analyze, type Analysis } from '../engine/analysis';
-import type { Tensor } from '../engine/tensor';
+import { arr, errorsOf, expectChecksPass, expectClose, expectCloseTf, quietCpuBackend, run, toTf, value } from './support/numeric';
 
-beforeAll(async () => {
-  const log = console.log;
-  const warn = console.warn;
-  console.log = () => {};
-  console.warn = () => {};
-  try {
-    await tf.setBackend('cpu');
-  } finally {
-    console.log = log;
-    console.warn = warn;
-  }
-});
-
-// ---- helpers -----------------------------------------------------------------------------
-
-function run(src: string): Analysis {
-  const a = analyze(src);
-  const errors = a.diagnostics
-    .filter((d) => d.severity === 'error')
-    .map((d) => `${src.slice(d.span.start, d.span.end)}: ${d.message}`)
-    .join('\n');
-  if (errors) throw new Error(errors);
-  return a;
-}
-
-function value(a: Analysis, name: string): Tensor {
-  const b = a.lookup(name);
-  if (!b || b.value.kind !== 'tensor') throw new Error(`${name} is not a tensor`);
-  const t = a.valueOf(b.value.node);
-  if (!t) throw new Error(`${name} has no value`);
-  return t;
-}
-
-const arr = (t: Tensor) => Array.from(t.data as ArrayLike<number>);
-
-function toTf(t: Tensor): tf.Tensor {
-  return tf.tensor(arr(t), [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32');
-}
-
-function expectClose(actual: Tensor, expected: { shape: readonly number[]; data: ArrayLike<number> }, what: string, rtol = 1e-5, atol = 1e-5): void {
-  expect([...actual.shape], `${what}: shape`).toEqual([...expected.shape]);
-  const a = arr(actual);
-  const e = Array.from(expected.data);
-  expect(a.length, `${what}: size`).toBe(e.length);
-  for (let i = 0; i < e.length; i++) {
-    const ok = Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
-    if (!ok) expect.fail(`${what}[${i}]: ${a[i]} vs expected ${e[i]}`);
-  }
-}
-
-function expectCloseTf(actual: Tensor, expected: tf.Tensor, what: string, rtol = 1e-5, atol = 1e-5): void {
-  expectClose(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
-}
-
-function expectChecksPass(src: string, count: number): Analysis {
-  const a = run(src);
-  expect(a.checks.length).toBe(count);
-  for (const c of a.checks) expect(c.passed, `${src.slice(c.stmt.span.start, c.stmt.span.end)}: ${c.message || c.summary}`).toBe(true);
-  return a;
-}
+beforeAll(quietCpuBackend);
 
 /**
  * A literal of the given shape holding a shuffled lattice k/16 (k = 0..n-1) minus an offset:
@@ -90,11 +30,6 @@ function spaced(shape: number[], seed: number): string {
   return build(0);
 }
 
-function errorsOf(src: string): [string, string][] {
-  return analyze(src)
-    .diagnostics.filter((d) => d.severity === 'error')
-    .map((d) => [src.slice(d.span.start, d.span.end), d.message]);
-}
 
 // ---- softmax family ------------------------------------------------------------------------
 
