@@ -3,6 +3,7 @@
 // server sent; neither computes anything.
 
 import * as vscode from 'vscode';
+import { renderExplainHtml } from './explainPicture';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -80,12 +81,9 @@ export class GradientView implements vscode.TextDocumentContentProvider, vscode.
   }
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** The explanation of a gradient's sum as a simple HTML page (the explainer issue replaces
- *  the JSON dump with a heatmap). One panel, reused. */
+/** The explanation of a gradient's sum as a picture (client/explainPicture.ts: the Jacobian
+ *  as a heatmap with the summed axes marked, the terms of one entry as bars). One panel,
+ *  reused. */
 export class ExplainPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
 
@@ -104,32 +102,7 @@ export class ExplainPanel implements vscode.Disposable {
   }
 
   html(where: string, result: unknown): string {
-    // The explanation sentences first (what the hover shows), then the full JSON.
-    const sentences: string[] = [];
-    if (isObject(result)) {
-      if (str(result.statement)) sentences.push(`<p><code>${escapeHtml(str(result.statement)!)}</code></p>`);
-      for (const e of Array.isArray(result.explanations) ? result.explanations.filter(isObject) : []) {
-        if (str(e.text)) sentences.push(`<p class="summary">${escapeHtml(str(e.text)!)}</p>`);
-      }
-      if (str(result.text)) sentences.push(`<p class="summary">${escapeHtml(str(result.text)!)}</p>`);
-      if (str(result.message)) sentences.push(`<p>${escapeHtml(str(result.message)!)}</p>`);
-    }
-    const csp = `default-src 'none'; style-src 'unsafe-inline';`;
-    return `<!DOCTYPE html>
-<html lang="en"><head>
-<meta charset="UTF-8"><meta http-equiv="Content-Security-Policy" content="${csp}">
-<style>
-  body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); }
-  pre { font-family: var(--vscode-editor-font-family); white-space: pre-wrap; }
-  .summary { font-size: 1.1em; margin: 0.5em 0 1em; }
-</style>
-</head><body>
-<h2>∂(Σ ys)/∂x at ${escapeHtml(where)}</h2>
-${sentences.join('\n')}
-<details><summary>Details (JSON)</summary>
-<pre>${escapeHtml(JSON.stringify(result, null, 2) ?? 'null')}</pre>
-</details>
-</body></html>`;
+    return renderExplainHtml(result, where);
   }
 
   dispose(): void {

@@ -12,6 +12,7 @@ import { tensorToJson } from '../engine/format/json';
 import { showShape } from '../engine/types';
 import { nodeName } from './describe';
 import { explainSite } from './explanation';
+import { explainPictures } from './explainPayload';
 import { statementOnLine, walk, statementExprs } from './positions';
 import type {
   CheckGradientsResult, CheckOutcomeJson, ComputeGradientsResult, ExplainResult, GradientValueJson,
@@ -93,15 +94,19 @@ export function computeGradients(uri: string, a: Analysis, line: number): Comput
 
 // ---- Explain sum ---------------------------------------------------------------------------
 
+/** The explanations of the gradient sums a statement computes, and with them the data of
+ *  the "Explain sum" picture (`pictures`, one per explanation: server/explainPayload.ts). */
 export function explainStatement(uri: string, a: Analysis, line: number): ExplainResult {
   const stmt = gradientStatement(a, line);
-  if (typeof stmt === 'string') return { uri, line, statement: '', explanations: [], message: stmt };
-  const explanations = a.gradientSites.filter((s) => within(stmt.span, s.span)).flatMap((site) => site.xs.map((_, i) => explainSite(a, site, i)));
+  if (typeof stmt === 'string') return { uri, line, statement: '', explanations: [], pictures: [], message: stmt };
+  const sites = a.gradientSites.filter((s) => within(stmt.span, s.span));
+  const explanations = sites.flatMap((site) => site.xs.map((_, i) => explainSite(a, site, i)));
   return {
     uri,
     line,
     statement: statementText(a, stmt),
     explanations,
+    pictures: explainPictures(a, sites),
     message: explanations.length ? undefined : 'this statement records no gradient sum to explain (jacobian and hessian values are shown by "Compute gradients")',
   };
 }

@@ -5,6 +5,7 @@
 import type { WorkspaceEdit } from 'vscode-languageserver';
 import type { TensorJson } from '../engine/format/json';
 import type { Explanation } from './explanation';
+import type { ExplainPicture } from './explainPayload';
 
 export const Methods = {
   computeGradients: 'tgraph/computeGradients',
@@ -82,6 +83,8 @@ export interface ExplainResult {
   line: number;
   statement: string;
   explanations: Explanation[];
+  /** One picture per x: the Jacobian heatmap (or a block of it) and the bars of one entry. */
+  pictures?: ExplainPicture[];
   message?: string;
 }
 

@@ -1,0 +1,213 @@
+// The data behind the "Explain sum" picture (client/explainPicture.ts draws it): for one x of
+// a gradient call, the explanation, the Jacobian ∂ys/∂x as a grid (rows: the elements of
+// every y, columns: x's elements) with its structural pattern, and the terms that one chosen
+// element of x adds up to its gradient entry.
+//
+// A picture with more cells than anyone can read is no picture: the whole Jacobian is sent
+// only up to PICTURE_BUDGET cells. Beyond that the payload carries the block that matters
+// for the chosen x element (the ys elements it reaches × a window of x elements around it),
+// and when even that cannot be had (no values, an evaluation failed), the contributions
+// alone. Nothing here throws: a failure leaves the part null with a note saying why.
+
+import type { Analysis } from '../engine/analysis';
+import type { GradientSite } from '../engine/ops/differentiation';
+import { contributions, jacobianOf, type Contributions, type Explanation } from '../engine/explain';
+import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../engine/explain/deps';
+import { VjpRows } from '../engine/explain/numeric';
+import { sitePath } from '../engine/explain/path';
+import { explainSite } from './explanation';
+
+/** Most heatmap cells sent (and drawn) for one x. */
+export const PICTURE_BUDGET = 4096;
+/** Most rows (ys elements reached by the chosen element) of a block, and terms listed. */
+export const MAX_BLOCK_ROWS = 64;
+/** Most x elements a block shows around the chosen one. */
+export const MAX_BLOCK_COLS = 48;
+
+export interface JacobianGrid {
+  /** 'full': every ys element × every x element; 'block': the ys elements the chosen x
+   *  element reaches × a window of x elements around it. */
+  scope: 'full' | 'block';
+  rows: number;
+  cols: number;
+  /** The ys, each with its shape; `yIndex` of a row says which element of which y it is. */
+  ys: { name: string; shape: number[] }[];
+  /** Per row: the y (index into `ys`) and the element's multi-index in it. */
+  rowIndex: { y: number; index: number[] }[];
+  xName: string;
+  xShape: number[];
+  /** Per column: x's flat element index (0..cols-1 for 'full', the window for 'block'). */
+  colFlat: number[];
+  /** ∂ys[row]/∂x[col] at the document's values, row-major (no grad_ys weights). */
+  values: number[];
+  /** 1 where the entry is structurally a term of the sum, else 0. */
+  pattern: number[];
+  /** The column of the chosen x element, or -1. */
+  chosenCol: number;
+}
+
+export interface ExplainPicture {
+  explanation: Explanation;
+  jacobian: JacobianGrid | null;
+  /** Why the Jacobian is a block or absent, in words. */
+  jacobianNote?: string;
+  /** The chosen x element: flat index and multi-index. */
+  chosen: { flat: number; index: number[] } | null;
+  contributions: Contributions | null;
+  /** The gradient's name (`dz_dx`) when the call's result is bound to one, for the caption. */
+  gradientName?: string;
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = flat % shape[i];
+    flat = Math.floor(flat / shape[i]);
+  }
+  return out;
+}
+
+const finite = (v: number) => (Number.isFinite(v) ? v : 0);
+
+/** The name a gradient of this site is bound to (the first binding holding it). */
+function gradientName(analysis: Analysis, site: GradientSite, xIndex: number): string | undefined {
+  const g = site.grads[xIndex];
+  if (!g) return undefined;
+  for (const b of analysis.bindings) {
+    if (b.value.kind === 'tensor' && b.value.node === g) return b.name;
+  }
+  return undefined;
+}
+
+/** The first x element with the largest fan-out, counted over the first elements of x
+ *  (at most PICTURE_BUDGET of them) when no full Jacobian pattern is at hand. */
+function busiestElement(analysis: Analysis, site: GradientSite, xIndex: number, xElements: number): number {
+  const n = Math.min(xElements, PICTURE_BUDGET);
+  const path = sitePath(analysis, site, xIndex);
+  const tracked = Int32Array.from({ length: n }, (_, i) => i);
+  const deps = elementDeps(analysis, path, tracked, { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + 1000 });
+  if (!deps) return 0;
+  const counts = new Int32Array(n);
+  site.ys.forEach((y, k) => {
+    const dep = path.ysReached[k] ? deps.deps.get(y) : undefined;
+    if (dep) addCounts(dep, deps.W, counts);
+  });
+  let best = 0;
+  for (let i = 1; i < n; i++) if (counts[i] > counts[best]) best = i;
+  return best;
+}
+
+function fullGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation): JacobianGrid | null {
+  const j = jacobianOf(analysis, site, xIndex, { maxEntries: PICTURE_BUDGET });
+  if (!j) return null;
+  const rowIndex: JacobianGrid['rowIndex'] = [];
+  j.ys.forEach((y, k) => {
+    const n = y.shape.reduce((a, d) => a * d, 1);
+    for (let e = 0; e < n; e++) rowIndex.push({ y: k, index: unravel(e, y.shape) });
+  });
+  return {
+    scope: 'full',
+    rows: j.rows,
+    cols: j.cols,
+    ys: j.ys.map((y) => ({ name: y.name, shape: y.shape })),
+    rowIndex,
+    xName: ex.x,
+    xShape: j.xShape,
+    colFlat: Array.from({ length: j.cols }, (_, i) => i),
+    values: Array.from(j.values, finite),
+    pattern: Array.from(j.pattern),
+    chosenCol: -1,
+  };
+}
+
+/** The ys elements the chosen element reaches (the terms' rows) × a window of x elements
+ *  around it: one gradient evaluation per row. */
+function blockGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation, c: Contributions, chosen: number, xShape: number[]): JacobianGrid | null {
+  const rowsApi = VjpRows.build(analysis, site, xIndex);
+  if (!rowsApi || c.terms.length === 0) return null;
+  const xElements = xShape.reduce((a, d) => a * d, 1);
+  const width = Math.min(xElements, MAX_BLOCK_COLS);
+  const first = Math.max(0, Math.min(chosen - Math.floor(width / 2), xElements - width));
+  const colFlat = Array.from({ length: width }, (_, i) => first + i);
+  const path = sitePath(analysis, site, xIndex);
+  const deps = elementDeps(analysis, path, Int32Array.from(colFlat), { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + 1000 });
+  const terms = c.terms.slice(0, MAX_BLOCK_ROWS);
+  const values: number[] = [];
+  const pattern: number[] = [];
+  const rowIndex: JacobianGrid['rowIndex'] = [];
+  for (const t of terms) {
+    const shape = rowsApi.ysShapes[t.ysIndex];
+    let e = 0;
+    for (let i = 0; i < shape.length; i++) e = e * shape[i] + t.yIndex[i];
+    const row = rowsApi.rowSum([{ k: t.ysIndex, e }]);
+    if (!row) return null;
+    const bits = deps?.deps.get(site.ys[t.ysIndex]);
+    rowIndex.push({ y: t.ysIndex, index: t.yIndex.slice() });
+    colFlat.forEach((col, b) => {
+      values.push(finite(row[col]));
+      // Without the element pattern, a nonzero value is the best evidence of a term.
+      const structural = bits && deps ? (bits[e * deps.W + (b >>> 5)] >>> (b & 31)) & 1 : row[col] !== 0 ? 1 : 0;
+      pattern.push(col === chosen ? 1 : structural);
+    });
+  }
+  return {
+    scope: 'block',
+    rows: terms.length,
+    cols: width,
+    ys: site.ys.map((y, k) => ({ name: ex.ys[k] ?? `y${k}`, shape: rowsApi.ysShapes[k].slice() })),
+    rowIndex,
+    xName: ex.x,
+    xShape,
+    colFlat,
+    values,
+    pattern,
+    chosenCol: colFlat.indexOf(chosen),
+  };
+}
+
+/** The picture of x number `xIndex` of a gradient site. `element`: the x element whose
+ *  terms are listed (flat index); by default the first with the largest fan-out. */
+export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: number, element?: number): ExplainPicture {
+  const explanation = explainSite(analysis, site, xIndex);
+  const picture: ExplainPicture = { explanation, jacobian: null, chosen: null, contributions: null, gradientName: gradientName(analysis, site, xIndex) };
+  try {
+    const x = site.xs[xIndex];
+    const xValue = x && analysis.valueOf(x);
+    if (!xValue || !site.grads[xIndex] || explanation.method === 'none') {
+      picture.jacobianNote = !site.grads[xIndex] ? 'no y depends on this x: there is no sum to draw' : 'the values are not available (an input is not fed, or the evaluation failed)';
+      return picture;
+    }
+    const xShape = xValue.shape.slice();
+    const xElements = xValue.data.length;
+    const full = fullGrid(analysis, site, xIndex, explanation);
+    let chosen = element !== undefined && Number.isInteger(element) && element >= 0 && element < xElements ? element : -1;
+    if (chosen < 0 && full) {
+      // The first column with the most structural terms.
+      const counts = new Array<number>(full.cols).fill(0);
+      for (let r = 0; r < full.rows; r++) for (let c = 0; c < full.cols; c++) counts[c] += full.pattern[r * full.cols + c];
+      chosen = counts.indexOf(Math.max(...counts));
+    }
+    if (chosen < 0) chosen = busiestElement(analysis, site, xIndex, xElements);
+    picture.chosen = { flat: chosen, index: unravel(chosen, xShape) };
+    picture.contributions = contributions(analysis, site, xIndex, chosen, { maxTerms: MAX_BLOCK_ROWS });
+    if (full) {
+      full.chosenCol = chosen;
+      picture.jacobian = full;
+      return picture;
+    }
+    const cells = (explanation.ysElements ?? Infinity) * xElements;
+    picture.jacobianNote = `the whole Jacobian has ${Number.isFinite(cells) ? cells : 'too many'} entries, over the picture's ${PICTURE_BUDGET}`;
+    if (picture.contributions) picture.jacobian = blockGrid(analysis, site, xIndex, explanation, picture.contributions, chosen, xShape);
+    picture.jacobianNote += picture.jacobian
+      ? `: this is the block of the ${picture.jacobian.rows} ys elements ${explanation.x}[${picture.chosen.index.join(', ')}] reaches${picture.contributions?.truncated ? ` (the first ${picture.jacobian.rows} of ${picture.contributions.count})` : ''}, over ${picture.jacobian.cols} elements of ${explanation.x} around it`
+      : ': only the terms of one element are shown';
+  } catch (e) {
+    picture.jacobianNote = `the picture could not be computed: ${(e as Error)?.message ?? String(e)}`;
+  }
+  return picture;
+}
+
+/** The pictures of every x of the given sites, in order (one per explanation). */
+export function explainPictures(analysis: Analysis, sites: readonly GradientSite[]): ExplainPicture[] {
+  return sites.flatMap((site) => site.xs.map((_, i) => explainPicture(analysis, site, i)));
+}
