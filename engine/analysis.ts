@@ -70,6 +70,11 @@ export interface AnalysisOptions {
   /** Where `load('x.npy')` may read: the document's folder and the workspace roots. Without
    *  it, load() reports that it needs a file on disk. */
   load?: Partial<LoadContext>;
+  /** The previous analysis of the same document, with the same options: when the edit leaves
+   *  a prefix of statements untouched (and nothing after it can change them), its graph is
+   *  taken over and only the statements from the edit on are built again. The previous
+   *  analysis must not be used afterwards (its graph becomes this one's). Pass `cache` too. */
+  previous?: Analysis;
 }
 
 export interface Analysis {
@@ -127,19 +132,38 @@ class Analyzer {
   readonly pendingChecks: CheckRequest[] = [];
   readonly pendingAsserts: { stmt: AST.AssertStmt; node: Node | null; expectFail: boolean }[] = [];
   readonly b: Builder;
-  readonly evaluator: Evaluator;
-  readonly lines: LineIndex;
+  evaluator!: Evaluator;
+  lines: LineIndex;
   /** Where each top-level name is first bound, to explain use-before-definition. */
   private readonly futureBindings = new Map<string, AST.Span>();
   private readonly callStack: string[] = [];
-  private readonly reportedNaN = new Set<Node>();
+  private reportedNaN = new Set<Node>();
+  /** The state before each statement (see `Checkpoint`), for reusing a prefix next time. */
+  checkpoints: Int32Array = new Int32Array(0);
+  /** Nodes labelled by each binding, in order (a later binding may label an earlier node). */
+  readonly labelled: Node[] = [];
+  /** Counts the analyses this analyzer has made: only the newest may be taken over. */
+  generation = 0;
+  /** Counts changes of the label of a node made by an earlier statement (a later binding
+   *  naming it, or a roll-back forgetting that): what is derived from a kept statement (an
+   *  explanation) stays valid while this does not change. */
+  labelEpoch = 0;
+  /** Nodes before this id were made by earlier statements. */
+  private statementFirstNode = 0;
 
   constructor(
-    readonly text: string,
-    readonly program: AST.Program,
-    readonly options: AnalysisOptions,
+    public text: string,
+    public program: AST.Program,
+    public options: AnalysisOptions,
   ) {
     this.lines = new LineIndex(text);
+    this.b = new Builder(this.graph, { constantValue: (n) => this.evaluator.valueOf(n) });
+    this.startEvaluator();
+  }
+
+  /** A new evaluator (fresh budget) that reuses values by key from `options.cache`. */
+  private startEvaluator(): void {
+    const options = this.options;
     const budget: Budget = {
       maxElements: options.maxElements ?? DEFAULT_BUDGET.maxElements,
       maxTotalElements: options.maxTotalElements ?? DEFAULT_BUDGET.maxTotalElements,
@@ -153,8 +177,64 @@ class Analyzer {
       onValue: (node, value, inputs) => this.watchNonFinite(node, value, inputs),
       cache: options.cache ?? new Map(),
     });
-    this.b = new Builder(this.graph, { constantValue: (n) => this.evaluator.valueOf(n) });
     this.b.maxElements = budget.maxElements;
+  }
+
+  private checkpoint(i: number): void {
+    const c = this.checkpoints;
+    const at = i * CHECKPOINT_FIELDS;
+    c[at + CP_NODES] = this.graph.nodes.length;
+    c[at + CP_BINDINGS] = this.bindings.length;
+    c[at + CP_REFERENCES] = this.references.length;
+    c[at + CP_DIAGNOSTICS] = this.diagnostics.length;
+    c[at + CP_SITES] = this.b.gradientSites.length;
+    c[at + CP_CHECKS] = this.pendingChecks.length;
+    c[at + CP_ASSERTS] = this.pendingAsserts.length;
+    c[at + CP_LABELLED] = this.labelled.length;
+    c[at + CP_FEEDS] = this.feeds.size;
+  }
+
+  /** Takes this analyzer back to the state before statement `k` of its program, then makes it
+   *  the analyzer of `text`/`program` (whose first `k` statements are the same objects), to
+   *  build only statements `k..`. `reuse` checked that rolling back is exact. */
+  rollBack(k: number, text: string, program: AST.Program, options: AnalysisOptions): void {
+    const c = this.checkpoints;
+    const at = k * CHECKPOINT_FIELDS;
+    this.graph.nodes.length = c[at + CP_NODES];
+    for (let i = c[at + CP_BINDINGS]; i < this.bindings.length; i++) {
+      const binding = this.bindings[i];
+      if (this.byName.get(binding.name) === binding) this.byName.delete(binding.name);
+    }
+    this.bindings.length = c[at + CP_BINDINGS];
+    this.references.length = c[at + CP_REFERENCES];
+    this.b.gradientSites.length = c[at + CP_SITES];
+    this.pendingChecks.length = c[at + CP_CHECKS];
+    this.pendingAsserts.length = c[at + CP_ASSERTS];
+    const kept = c[at + CP_NODES];
+    for (let i = c[at + CP_LABELLED]; i < this.labelled.length; i++) {
+      const n = this.labelled[i];
+      n.label = undefined;
+      if (n.id < kept) this.labelEpoch++;
+    }
+    this.labelled.length = c[at + CP_LABELLED];
+    // Only assert operands are recorded; keep those of the kept asserts.
+    const keep = new Set(this.pendingAsserts.map((a) => a.stmt));
+    for (const [e, stmt] of this.exprAssert) {
+      if (!keep.has(stmt)) {
+        this.exprAssert.delete(e);
+        this.exprNodes.delete(e);
+      }
+    }
+    this.diagnostics.length = 0;
+    this.reportedNaN = new Set();
+    this.notedKinks = new Set();
+    this.checks = [];
+    this.asserts = [];
+    this.text = text;
+    this.program = program;
+    this.options = options;
+    this.lines = new LineIndex(text);
+    this.startEvaluator();
   }
 
   report(span: AST.Span, severity: Severity, code: string, message: string, related?: Related[]): void {
@@ -167,12 +247,25 @@ class Analyzer {
 
   // ---- statements ----------------------------------------------------------------------
 
-  run(): void {
+  /** Analyses the program, building statements from `from` on (those before are already
+   *  in the graph: see `rollBack`). */
+  run(from = 0): void {
     for (const d of this.program.diagnostics) this.report(d.span, 'error', d.code, d.message);
+    this.futureBindings.clear();
     for (const stmt of this.program.statements) {
       for (const id of boundNames(stmt)) if (!this.futureBindings.has(id.name)) this.futureBindings.set(id.name, id.span);
     }
-    for (const stmt of this.program.statements) this.guard(stmt.span, () => this.statement(stmt));
+    const statements = this.program.statements;
+    const previous = this.checkpoints;
+    this.checkpoints = new Int32Array((statements.length + 1) * CHECKPOINT_FIELDS);
+    this.checkpoints.set(previous.subarray(0, (from + 1) * CHECKPOINT_FIELDS));
+    for (let i = from; i < statements.length; i++) {
+      this.checkpoint(i);
+      this.statementFirstNode = this.graph.nodes.length;
+      const stmt = statements[i];
+      this.guard(stmt.span, () => this.statement(stmt));
+    }
+    this.checkpoint(statements.length);
     // Evaluate everything bound, then the checks and asserts.
     for (const binding of this.bindings) this.guard(binding.span, () => forEachNode(binding.value, (n) => this.evaluator.valueOf(n)));
     for (const site of this.b.gradientSites) this.guard(site.span, () => this.noteKinks(site));
@@ -237,10 +330,12 @@ class Analyzer {
       case 'assert': {
         const expectFail = this.expectFail(stmt);
         let node: Node | null = null;
+        this.currentAssert = stmt;
         try {
           const v = this.expr(stmt.expr, null);
           node = this.b.toTensor(v, stmt.expr.span);
         } finally {
+          this.currentAssert = null;
           this.pendingAsserts.push({ stmt, node, expectFail });
         }
         return;
@@ -280,7 +375,13 @@ class Analyzer {
       binding.kind = 'gradient';
       binding.gradient = site;
     }
-    forEachNode(value, (n) => (n.label ??= target.name));
+    forEachNode(value, (n) => {
+      if (n.label === undefined) {
+        n.label = target.name;
+        this.labelled.push(n);
+        if (n.id < this.statementFirstNode) this.labelEpoch++;
+      }
+    });
     this.bindings.push(binding);
     this.byName.set(target.name, binding);
     this.references.push({ span: target.span, binding });
@@ -430,7 +531,13 @@ class Analyzer {
     const mode = bound.string('mode');
     if (mode !== 'full' && mode !== 'fast') throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
     const defaults = this.options.check ?? {};
-    const opt = (name: 'eps' | 'atol' | 'rtol') => (bound.has(name) ? bound.float(name) : defaults[name] ?? (CHECK_DEFAULTS[name] as number));
+    const opt = (name: 'eps' | 'atol' | 'rtol') => {
+      const v = bound.has(name) ? bound.float(name) : defaults[name] ?? (CHECK_DEFAULTS[name] as number);
+      if (!Number.isFinite(v) || v < 0 || (name === 'eps' && v === 0)) {
+        throw new BuildError(`${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${v}`, bound.span(name), 'bad-argument');
+      }
+      return v;
+    };
     let site: GradientSite;
     try {
       site = differentiate(this.b, bound, 'ys', 'xs', 'grad_ys').site;
@@ -499,12 +606,18 @@ class Analyzer {
 
   // ---- expressions ---------------------------------------------------------------------
 
-  /** Nodes made for each expression (so that failed asserts can show their operands). */
+  /** Nodes made for each expression of an assert (so that failed asserts can show their
+   *  operands), and the assert each belongs to. */
   readonly exprNodes = new Map<AST.Expr, Node>();
+  private readonly exprAssert = new Map<AST.Expr, AST.AssertStmt>();
+  private currentAssert: AST.AssertStmt | null = null;
 
   expr(e: AST.Expr, scope: Map<string, Value> | null): Value {
     const v = this.exprInner(e, scope);
-    if (v.kind === 'tensor') this.exprNodes.set(e, v.node);
+    if (v.kind === 'tensor' && this.currentAssert) {
+      this.exprNodes.set(e, v.node);
+      this.exprAssert.set(e, this.currentAssert);
+    }
     return v;
   }
 
@@ -715,7 +828,7 @@ class Analyzer {
 
   // ---- numerics ------------------------------------------------------------------------
 
-  private readonly notedKinks = new Set<Node>();
+  private notedKinks = new Set<Node>();
 
   /** Information where a gradient is taken exactly at a non-differentiable point. */
   private noteKinks(site: GradientSite): void {
@@ -753,6 +866,18 @@ class Analyzer {
     this.report(node.span, 'warning', 'non-finite', `${node.op.name} produced ${what} at index ${bad.index} from finite inputs${label}`);
   }
 }
+
+// A checkpoint: counts before a statement, to roll an analyzer back to it.
+const CP_NODES = 0;
+const CP_BINDINGS = 1;
+const CP_REFERENCES = 2;
+const CP_DIAGNOSTICS = 3;
+const CP_SITES = 4;
+const CP_CHECKS = 5;
+const CP_ASSERTS = 6;
+const CP_LABELLED = 7;
+const CP_FEEDS = 8;
+const CHECKPOINT_FIELDS = 9;
 
 const CHECK_DEFAULTS = { eps: 1e-3, atol: 1e-5, rtol: 1e-3 };
 
@@ -893,21 +1018,140 @@ function numericLiteral(e: AST.ListExpr): Tensor | null {
   return { dtype, shape, data };
 }
 
+/** What an analysis shares with the analyses made from it with `options.previous`: the same
+ *  `owner` and `labelEpoch` mean a gradient site of both (the same object) has the same nodes,
+ *  values, names and lines, so what was derived from it (an explanation) still holds. */
+export function analysisLineage(analysis: Analysis): { owner: object; labelEpoch: number } | undefined {
+  const made = analyzers.get(analysis);
+  return made && { owner: made.analyzer, labelEpoch: made.labelEpoch };
+}
+
+/** The analyzer behind each analysis and which of its analyses it is, for `options.previous`:
+ *  a hidden property rather than a WeakMap, whose ephemeron bookkeeping cost a third of a
+ *  small analysis in garbage collection. */
+const ANALYZER = Symbol('tgraph.analyzer');
+type Lineage = { analyzer: Analyzer; generation: number; labelEpoch: number };
+const analyzers = {
+  get: (a: Analysis): Lineage | undefined => (a as unknown as { [ANALYZER]?: Lineage })[ANALYZER],
+  set: (a: Analysis, l: Lineage): void => {
+    Object.defineProperty(a, ANALYZER, { value: l, enumerable: false });
+  },
+};
+
+/** Statements that act on names bound earlier (a feed changes its placeholder's value and so
+ *  every key downstream; a grad rule changes its function): rolling back past one is not exact. */
+function actsOnEarlier(stmt: AST.Stmt): boolean {
+  return stmt.kind === 'feed' || stmt.kind === 'grad';
+}
+
+/** `text` up to `end` with every character but newlines made a space (built line by line:
+ *  a regex replace of every character costs a millisecond on a 1,000-line file). */
+function blankedOut(text: string, end: number): string {
+  const parts: string[] = [];
+  let i = 0;
+  for (;;) {
+    const j = text.indexOf('\n', i);
+    if (j < 0 || j >= end) {
+      parts.push(' '.repeat(end - i));
+      break;
+    }
+    parts.push(' '.repeat(j - i), '\n');
+    i = j + 1;
+  }
+  return parts.join('');
+}
+
+/** Whether the kept statements would be built the same way under `next` (budgets, check
+ *  defaults, where load() may read). */
+function sameSettings(prev: AnalysisOptions, next: AnalysisOptions): boolean {
+  return (
+    prev.maxElements === next.maxElements &&
+    prev.maxTotalElements === next.maxTotalElements &&
+    prev.evaluationTimeoutMs === next.evaluationTimeoutMs &&
+    prev.maxDepth === next.maxDepth &&
+    JSON.stringify(prev.check ?? null) === JSON.stringify(next.check ?? null) &&
+    JSON.stringify(prev.load ?? null) === JSON.stringify(next.load ?? null)
+  );
+}
+
+/** When `previous` can be taken over for `text`: its analyzer rolled back to before statement
+ *  `k`, and the program of `text` (sharing the first `k` statements). */
+function reusablePrefix(previous: Analysis, text: string, options: AnalysisOptions): { a: Analyzer; k: number; program: AST.Program } | null {
+  const made = analyzers.get(previous);
+  if (!made || made.analyzer.generation !== made.generation) return null;
+  const a = made.analyzer;
+  const old = a.program;
+  const oldText = a.text;
+  // Where the texts first differ: halves compared natively, then characters.
+  const limit = Math.min(text.length, oldText.length);
+  let lo = 0;
+  let hi = limit;
+  while (hi - lo > 64) {
+    const mid = (lo + hi) >>> 1;
+    if (text.slice(lo, mid) === oldText.slice(lo, mid)) lo = mid;
+    else hi = mid;
+  }
+  let p = lo;
+  while (p < limit && text.charCodeAt(p) === oldText.charCodeAt(p)) p++;
+  // Statements ending before the first difference (and not right at it: an edit may extend
+  // the statement it touches) are kept; the last of them is parsed again to make sure the
+  // edit did not extend it (a def's body, a continuation line).
+  let k = 0;
+  while (k < old.statements.length && old.statements[k].span.end < p) k++;
+  if (k < 2) return null;
+  if (!sameSettings(a.options, options)) return null;
+  const c = a.checkpoints;
+  if (c.length < (old.statements.length + 1) * CHECKPOINT_FIELDS) return null;
+  // No diagnostics from the kept statements (they would have to be replayed), and no parse
+  // diagnostics there.
+  if (c[k * CHECKPOINT_FIELDS + CP_DIAGNOSTICS] !== old.diagnostics.length) return null;
+  const resumeAt = old.statements[k - 1].span.start;
+  // load() reads a file when its statement is built: the file may have changed since.
+  if (/\bload\s*\(/.test(text.slice(0, resumeAt))) return null;
+  if (old.diagnostics.some((d) => d.span.start < old.statements[k - 1].span.end + 1)) return null;
+  for (let i = k; i < old.statements.length; i++) if (actsOnEarlier(old.statements[i])) return null;
+  // Parse the text from the last kept statement on, with what comes before blanked out (same
+  // offsets, so spans need no shifting; newlines kept so lines stay where they are).
+  const blanked = blankedOut(text, resumeAt) + text.slice(resumeAt);
+  const rest = parse(blanked, { maxDepth: options.maxDepth });
+  const first = rest.statements[0];
+  const lastKept = old.statements[k - 1];
+  if (!first || first.span.start !== lastKept.span.start || first.span.end !== lastKept.span.end || first.kind !== lastKept.kind) return null;
+  if (rest.diagnostics.some((d) => d.span.start <= lastKept.span.end)) return null;
+  for (let i = 1; i < rest.statements.length; i++) if (actsOnEarlier(rest.statements[i])) return null;
+  const program: AST.Program = {
+    statements: [...old.statements.slice(0, k), ...rest.statements.slice(1)],
+    comments: [...old.comments.filter((cm) => cm.span.end < resumeAt), ...rest.comments],
+    diagnostics: rest.diagnostics,
+  };
+  return { a, k, program };
+}
+
 export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
   const started = Date.now();
-  const program = parse(text, { maxDepth: options.maxDepth });
-  const a = new Analyzer(text, program, options);
+  const reuse = options.previous ? reusablePrefix(options.previous, text, options) : null;
+  let a: Analyzer;
+  let from = 0;
+  if (reuse) {
+    a = reuse.a;
+    a.generation++; // the previous analysis is no longer this analyzer's, even if this one fails
+    a.rollBack(reuse.k, text, reuse.program, options);
+    from = reuse.k;
+  } else {
+    a = new Analyzer(text, parse(text, { maxDepth: options.maxDepth }), options);
+  }
+  const program = a.program;
   // load() reads its context while the graph is built: set it for this analysis only.
   const previousLoad = getLoadContext();
   setLoadContext(options.load ?? {});
   try {
-    a.run();
+    a.run(from);
   } finally {
     setLoadContext(previousLoad);
   }
   const order = (d: Diagnostic) => d.span.start;
   const diagnostics = a.diagnostics.slice().sort((x, y) => order(x) - order(y));
-  return {
+  const analysis: Analysis = {
     text,
     program,
     lines: a.lines,
@@ -924,4 +1168,6 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
     valueCache: a.evaluator.keyed,
     stats: { reused: a.evaluator.reused, computed: a.evaluator.evaluations, milliseconds: Date.now() - started },
   };
+  analyzers.set(analysis, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch });
+  return analysis;
 }

@@ -18,7 +18,7 @@
 // (which add up to the gradient entry); `jacobianOf` gives the whole Jacobian for a picture.
 // Every loop over user-sized data is bounded by the budgets below.
 
-import type { Analysis, Binding } from './analysis';
+import { type Analysis, type Binding, analysisLineage } from './analysis';
 import type { Node } from './graph';
 import type { GradientSite } from './ops/differentiation';
 import { isFloat, stridesOf } from './tensor';
@@ -69,18 +69,50 @@ interface Internals {
   deps: DepResult | null;
 }
 
-const cache = new WeakMap<Analysis, Map<GradientSite, Map<number, { ex: Explanation; internals: Internals | null }>>>();
+/** Explanations by gradient site. A site belongs to one analysis, or, when the next analysis
+ *  kept the statements before an edit (`AnalysisOptions.previous`), to it as well: such an
+ *  explanation is reused while the lineage's label epoch is unchanged (nothing renamed a
+ *  node of the kept statements), so after an edit near the end a hover is a lookup. */
+interface SiteExplanations {
+  analysis: Analysis;
+  owner: object | undefined;
+  labelEpoch: number;
+  byX: Map<number, { ex: Explanation; internals: Internals | null }>;
+}
+
+const cache = new WeakMap<GradientSite, SiteExplanations>();
+
+function explanationsOf(analysis: Analysis, site: GradientSite): SiteExplanations {
+  const entry = cache.get(site);
+  if (entry && entry.analysis === analysis) return entry;
+  const lineage = analysisLineage(analysis);
+  if (entry && lineage && entry.owner === lineage.owner && entry.labelEpoch === lineage.labelEpoch) {
+    entry.analysis = analysis;
+    return entry;
+  }
+  const fresh: SiteExplanations = { analysis, owner: lineage?.owner, labelEpoch: lineage?.labelEpoch ?? 0, byX: new Map() };
+  cache.set(site, fresh);
+  return fresh;
+}
 
 function cached(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions) {
   // Only the default budgets are memoised: other options are for tests and tools.
   if (options.maxJacobianEntries !== undefined || options.timeMs !== undefined) return guarded(analysis, site, xIndex, options);
-  let bySite = cache.get(analysis);
-  if (!bySite) cache.set(analysis, (bySite = new Map()));
-  let byX = bySite.get(site);
-  if (!byX) bySite.set(site, (byX = new Map()));
+  const byX = explanationsOf(analysis, site).byX;
   let hit = byX.get(xIndex);
   if (!hit) byX.set(xIndex, (hit = guarded(analysis, site, xIndex, options)));
   return hit;
+}
+
+/** Whether x number `xIndex` of `site` is explained already (a hover would be a lookup). */
+export function isExplained(analysis: Analysis, site: GradientSite, xIndex: number): boolean {
+  const entry = cache.get(site);
+  if (!entry) return false;
+  if (entry.analysis !== analysis) {
+    const lineage = analysisLineage(analysis);
+    if (!lineage || entry.owner !== lineage.owner || entry.labelEpoch !== lineage.labelEpoch) return false;
+  }
+  return entry.byX.has(xIndex);
 }
 
 /** `compute`, or, should it fail (a bug, or an op it cannot read), the plain meaning: an

@@ -20,6 +20,9 @@ export class Node {
   failed?: boolean;
   /** Content key: the op, its attributes and its inputs' keys (data hash for sources). */
   key?: string;
+  /** The key's two 32-bit hash lanes (keys.ts mixes inputs' lanes, not their strings). */
+  keyHash1 = 0;
+  keyHash2 = 0;
   /** The name a statement bound this node to, for messages ("first NaN at `y`"). */
   label?: string;
 

@@ -1,97 +1,256 @@
 // Content keys of nodes: the op, its attributes and its inputs' keys (a hash of the data for
 // constants and feeds). Two nodes with one key compute the same value, in this analysis or
 // the next one, so an edit re-evaluates only the nodes whose key changed.
+//
+// Keys are computed on every analysis for every evaluated node (thousands per edit), so they
+// are hashed numerically: two independent 32-bit lanes (64 bits in all) fed with the op
+// name's characters, the attributes' numbers and characters and the inputs' lanes, with no
+// intermediate strings. Only the final key is a string (four UTF-16 units), because the
+// value cache is a Map keyed by it.
 
-import type { Node } from './graph';
+import { Node } from './graph';
 import type { Tensor } from './tensor';
 
-/** 53-bit string hash (cyrb53): fast, well mixed, deterministic. */
-function hashString(s: string, seed = 0): string {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+// The running hash: module-level so that mixing allocates nothing.
+let H1 = 0;
+let H2 = 0;
+
+function start(seed: number): void {
+  H1 = 0x9747b28c ^ seed;
+  H2 = 0x5bd1e995 ^ seed;
 }
 
-const dataKeys = new WeakMap<object, string>();
+/** Mixes one 32-bit word into both lanes (murmur3-style steps with different constants, so
+ *  the lanes stay independent). Order-sensitive. */
+function mix(v: number): void {
+  let k1 = Math.imul(v, 0xcc9e2d51);
+  k1 = (k1 << 15) | (k1 >>> 17);
+  H1 ^= Math.imul(k1, 0x1b873593);
+  H1 = (H1 << 13) | (H1 >>> 19);
+  H1 = (Math.imul(H1, 5) + 0xe6546b64) | 0;
+  let k2 = Math.imul(v ^ 0x6a09e667, 0x85ebca6b);
+  k2 = (k2 << 17) | (k2 >>> 15);
+  H2 ^= Math.imul(k2, 0xc2b2ae35);
+  H2 = (H2 << 11) | (H2 >>> 21);
+  H2 = (Math.imul(H2, 9) + 0x3c6ef372) | 0;
+}
 
-/** Hash of a tensor's dtype, shape and bytes (memoised per data buffer). */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+function finish(): void {
+  const a = fmix(H1 ^ H2);
+  const b = fmix(H2 + Math.imul(H1, 0x27d4eb2f));
+  H1 = a;
+  H2 = b;
+}
+
+// Tags keep values of different kinds apart (the number 1 vs the string "1" vs true).
+const T_NULL = 1, T_INT = 2, T_FLOAT = 3, T_STRING = 4, T_TRUE = 5, T_FALSE = 6, T_ARRAY = 7, T_OBJECT = 8, T_NODE = 9, T_TENSOR = 10, T_FN = 11;
+
+const f64 = new Float64Array(1);
+const f64Words = new Uint32Array(f64.buffer);
+
+function mixNumber(v: number): void {
+  if ((v | 0) === v && !Object.is(v, -0)) {
+    mix(T_INT);
+    mix(v);
+  } else {
+    f64[0] = v;
+    mix(T_FLOAT);
+    mix(f64Words[0]);
+    mix(f64Words[1]);
+  }
+}
+
+function mixString(s: string): void {
+  mix(T_STRING);
+  mix(s.length);
+  for (let i = 0; i < s.length; i++) mix(s.charCodeAt(i));
+}
+
+/** Tensors at least this large keep their hash with their data buffer (constants of the
+ *  previous analysis are reused by the next, so a big feed is hashed once). */
+const MEMO_BYTES = 256;
+const dataHashes = new WeakMap<object, Int32Array>();
+
+/** Mixes a tensor's dtype, shape and bytes. */
+function mixTensor(t: Tensor): void {
+  mix(T_TENSOR);
+  mixString(t.dtype);
+  mix(t.shape.length);
+  for (let i = 0; i < t.shape.length; i++) mix(t.shape[i]);
+  const data = t.data;
+  const big = data.byteLength >= MEMO_BYTES;
+  if (big) {
+    const memo = dataHashes.get(data);
+    if (memo) {
+      mix(memo[0]);
+      mix(memo[1]);
+      return;
+    }
+  }
+  // The data's own hash, in its own state, then mixed in (so it can be memoised).
+  const s1 = H1;
+  const s2 = H2;
+  start(data.byteLength);
+  const words = data.byteLength >>> 2;
+  const u32 = new Uint32Array(data.buffer, data.byteOffset, words);
+  for (let i = 0; i < words; i++) mix(u32[i]);
+  if (data.byteLength & 3) {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = words * 4; i < data.byteLength; i++) mix(bytes[i]);
+  }
+  finish();
+  const d1 = H1;
+  const d2 = H2;
+  if (big) dataHashes.set(data, Int32Array.of(d1, d2));
+  H1 = s1;
+  H2 = s2;
+  mix(d1);
+  mix(d2);
+}
+
+/** A string key from the two lanes: four UTF-16 units, cheap to build and to compare. */
+function keyString(h1: number, h2: number): string {
+  return String.fromCharCode(h1 & 0xffff, h1 >>> 16, h2 & 0xffff, h2 >>> 16);
+}
+
+/** Hash of a tensor's dtype, shape and bytes (memoised per data buffer for large ones). */
 export function tensorKey(t: Tensor): string {
-  const memo = dataKeys.get(t.data);
-  if (memo) return memo;
-  const bytes = new Uint32Array(t.data.buffer, t.data.byteOffset, Math.floor(t.data.byteLength / 4));
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < bytes.length; i++) {
-    h1 = Math.imul(h1 ^ bytes[i], 16777619);
-    h2 = Math.imul(h2 ^ (bytes[i] >>> 7), 2246822519);
-  }
-  for (let i = bytes.length * 4; i < t.data.byteLength; i++) {
-    h1 = Math.imul(h1 ^ (t.data as Uint8Array)[i], 16777619);
-  }
-  const key = `${t.dtype}[${t.shape.join(',')}]#${(h1 >>> 0).toString(36)}${(h2 >>> 0).toString(36)}`;
-  dataKeys.set(t.data, key);
-  return key;
-}
-
-function isTensor(v: object): v is Tensor {
-  return 'data' in v && 'shape' in v && 'dtype' in v && ArrayBuffer.isView((v as Tensor).data);
+  start(0x7e);
+  mixTensor(t);
+  finish();
+  return keyString(H1, H2);
 }
 
 /** A node's content key; `feeds` are the values of placeholders. An unfed placeholder gets a
  *  key unique to it (nothing downstream has a value to reuse). */
 export function nodeKey(node: Node, feeds: ReadonlyMap<Node, Tensor>): string {
-  if (node.key) return node.key;
+  if (node.key !== undefined) return node.key;
   // Iterative post-order: graphs can be deep.
   const stack: Node[] = [node];
   while (stack.length) {
     const n = stack[stack.length - 1];
-    if (n.key) {
+    if (n.key !== undefined) {
       stack.pop();
       continue;
     }
-    const pending = n.inputs.filter((i) => !i.key);
-    if (pending.length) {
-      stack.push(...pending);
-      continue;
+    let pending = false;
+    const inputs = n.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i].key === undefined) {
+        stack.push(inputs[i]);
+        pending = true;
+      }
     }
+    if (pending) continue;
     stack.pop();
-    n.key = computeKey(n, feeds);
+    computeKey(n, feeds);
   }
   return node.key!;
 }
 
 let uniqueCounter = 0;
 
-function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): string {
+/** Sets `n.key` (and its lanes); every input already has its key. */
+function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): void {
   const op = n.op.name;
+  start(0);
+  mixString(op);
   if (op === 'placeholder') {
     const feed = feeds.get(n);
-    return feed ? hashString(`${op}|${tensorKey(feed)}`) : `${op}!${++uniqueCounter}`;
+    if (feed) mixTensor(feed);
+    else {
+      // Unique: nothing downstream of an unfed placeholder has a value to reuse.
+      mix(0x51ac3);
+      mix(++uniqueCounter);
+    }
+  } else {
+    // A seed (jacobian row, check direction) stands for "some value of this type": graphs
+    // built on seeds of one type are the same function, so the attrs alone key it.
+    mixAttr(n.attrs, feeds);
+    const inputs = n.inputs;
+    mix(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      mix(inputs[i].keyHash1);
+      mix(inputs[i].keyHash2);
+    }
   }
-  // A seed (jacobian row, check direction) stands for "some value of this type": graphs built
-  // on seeds of one type are the same function, so the attrs alone key it.
-  const attrs = attrText(n.attrs, feeds);
-  return hashString(`${op}|${attrs}|${n.inputs.map((i) => i.key).join(',')}`);
+  finish();
+  n.keyHash1 = H1;
+  n.keyHash2 = H2;
+  n.key = keyString(H1, H2);
 }
 
-function attrText(v: unknown, feeds: ReadonlyMap<Node, Tensor>): string {
-  if (v === null || v === undefined) return 'null';
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return '[' + v.map((x) => attrText(x, feeds)).join(',') + ']';
-  if (typeof v === 'object') {
-    if (v instanceof Object && 'op' in v && 'inputs' in v && 'attrs' in v) return 'node:' + nodeKey(v as Node, feeds);
-    if (isTensor(v)) return 'tensor:' + tensorKey(v);
-    const source = (v as { source?: string }).source;
-    if (typeof source === 'string') return 'fn:' + hashString(source);
-    const entries = Object.keys(v).sort().map((k) => `${k}=${attrText((v as Record<string, unknown>)[k], feeds)}`);
-    return '{' + entries.join(',') + '}';
+function mixAttr(v: unknown, feeds: ReadonlyMap<Node, Tensor>): void {
+  if (v === null || v === undefined) return mix(T_NULL);
+  switch (typeof v) {
+    case 'number':
+      return mixNumber(v);
+    case 'boolean':
+      return mix(v ? T_TRUE : T_FALSE);
+    case 'string':
+      return mixString(v);
+    case 'object':
+      break;
+    default:
+      // Functions and symbols have no content to key: unique.
+      mix(0xf00d);
+      mix(++uniqueCounter);
+      return;
   }
-  return `?${++uniqueCounter}`;
+  if (Array.isArray(v)) {
+    mix(T_ARRAY);
+    mix(v.length);
+    for (let i = 0; i < v.length; i++) mixAttr(v[i], feeds);
+    return;
+  }
+  if (v instanceof Node) {
+    // A node held as an attribute (a gradient's forward node): its key, computed first.
+    const s1 = H1;
+    const s2 = H2;
+    nodeKey(v, feeds);
+    H1 = s1;
+    H2 = s2;
+    mix(T_NODE);
+    mix(v.keyHash1);
+    mix(v.keyHash2);
+    return;
+  }
+  if (ArrayBuffer.isView((v as Tensor).data) && 'shape' in v && 'dtype' in v) return mixTensor(v as Tensor);
+  const source = (v as { source?: unknown }).source;
+  if (typeof source === 'string') {
+    // A user function: its text (def and grad rule) decides what it computes.
+    mix(T_FN);
+    mixString(source);
+    return;
+  }
+  // A plain object: entries combined in any order (as sorted keys would be), each hashed on
+  // its own and summed.
+  const s1 = H1;
+  const s2 = H2;
+  let sum1 = 0;
+  let sum2 = 0;
+  let count = 0;
+  for (const k in v as Record<string, unknown>) {
+    start(0x0b);
+    mixString(k);
+    mixAttr((v as Record<string, unknown>)[k], feeds);
+    finish();
+    sum1 = (sum1 + H1) | 0;
+    sum2 = (sum2 + H2) | 0;
+    count++;
+  }
+  H1 = s1;
+  H2 = s2;
+  mix(T_OBJECT);
+  mix(count);
+  mix(sum1);
+  mix(sum2);
 }

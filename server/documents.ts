@@ -9,8 +9,9 @@
 // - Each run's evaluation is bounded by the engine's budgets (`tgraph.evaluationTimeoutMs`,
 //   `tgraph.maxElements`). The price of this choice: requests that arrive while a run is in
 //   progress wait for it (parsing and graph building are not under the time budget; on a
-//   1,000-statement file a run takes about 0.4 s). A worker with a serialisable snapshot
-//   would remove that wait, and could be terminated if the engine ever hung.
+//   1,000-statement file a full run takes about 0.4 s; one that reuses all the statements
+//   before an edit near the end, a few ms). A worker with a serialisable snapshot would
+//   remove that wait, and could be terminated if the engine ever hung.
 // - A newer edit cancels older work: edits restart the debounce timer, so a burst of
 //   changes (typing, a paste, many didChange messages queued while an analysis ran) is
 //   analysed once, for the newest text. A run in progress is synchronous and cannot be
@@ -23,20 +24,36 @@
 // - The debounce delay adapts: an edit after a pause is analysed 10 ms later (feedback as
 //   fast as the analysis allows); an edit that follows another one closely (the user is
 //   typing) on a document whose analysis is slow waits half an analysis (at most 200 ms)
-//   for the typing to pause, so the protocol stays free while the user types.
-// Reusing unchanged values between versions is the engine's (values cached by node key):
-// each analysis is given the previous one's `valueCache`.
+//   for the typing to pause, so the protocol stays free while the user types. An analysis
+//   under 20 ms (an edit near the end of a file, which reuses the statements before it)
+//   runs 1 ms after every edit.
+// Reusing unchanged work between versions is the engine's: each analysis is given the
+// previous one's `valueCache` (values by node key) and the previous analysis itself, whose
+// graph it keeps for the statements before the edit (an edit near the end of a
+// 1,000-statement file rebuilds a few statements, not the whole graph).
 
 import { TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, type Analysis, type AnalysisOptions } from '../engine/analysis';
+import { explainSite, isExplained } from '../engine/explain';
 import { parse } from '../engine/syntax/parser';
 import type { Program } from '../engine/syntax/ast';
 import { LineIndex } from '../engine/syntax/lineIndex';
 import { View } from './positions';
 
 const MIN_DEBOUNCE_MS = 10;
+/** Longest stretch of explanation work done ahead of hovers before yielding to messages. */
+const EXPLAIN_SLICE_MS = 3;
+/** Explanations are computed ahead only once edits have paused this long: while the user
+ *  types, the thread is for analysing the edits. */
+const EXPLAIN_AFTER_IDLE_MS = 100;
+/** ... and once requests have paused this long: a burst of hovers is answered first (a
+ *  hover on a gradient not explained yet explains it, well under a slice's cost). */
+const EXPLAIN_AFTER_REQUEST_MS = 30;
 const MAX_DEBOUNCE_MS = 200;
+/** An analysis this fast (an edit near the end, reusing the rest) runs 1 ms after any edit:
+ *  waiting for typing to pause would cost more than analysing each keystroke. */
+const FAST_ANALYSIS_MS = 20;
 
 /** The outcome of "Check gradients" run from a lens, kept for the lens title. */
 export interface LensCheck {
@@ -63,6 +80,8 @@ export interface DocumentState {
   /** False once after a settings change: the next analysis starts without cached values. */
   reuseValues?: boolean;
   linesCache?: { version: number; lines: LineIndex };
+  /** Cancels the explanations being computed ahead of hovers (see `explainAhead`). */
+  stopExplaining?: () => void;
   parseCache?: { version: number; program: Program };
 }
 
@@ -79,15 +98,47 @@ export interface DocumentStoreOptions {
 export class DocumentStore {
   readonly documents = new TextDocuments(TextDocument);
   private readonly states = new Map<string, DocumentState>();
+  /** When a request last read a document (performance.now()), to keep work ahead off its way. */
+  private lastRequestAt = -Infinity;
 
   constructor(private readonly options: DocumentStoreOptions) {
+    // Right after startup (before the first document usually arrives).
+    setImmediate(() => this.warmUp());
     this.documents.onDidChangeContent(({ document }) => this.schedule(document.uri));
     this.documents.onDidClose(({ document }) => {
       const state = this.states.get(document.uri);
       if (state?.timer) clearTimeout(state.timer);
+      state?.stopExplaining?.();
       this.states.delete(document.uri);
       this.options.onClosed(document.uri);
     });
+  }
+
+  /** Runs the engine's paths once on a small document: an analysis, re-analyses of an edit
+   *  near its end, and explanations. The first edit and the first gradient hover of a real
+   *  document otherwise run in the interpreter (several times slower, 100+ ms on a large
+   *  file); this costs about 100 ms at startup, when nothing waits. */
+  private warmUp(): void {
+    try {
+      const lines = ['x = placeholder(float32, [None, 3])', 'feed x = uniform([4, 3], seed=1)', 'w = variable(ones([3, 3]))'];
+      for (let b = 0; b < 4; b++) {
+        lines.push(
+          `a${b} = tanh(x @ w) + 0.${b + 1}`,
+          `c${b} = a${b} / (1. + reduce_sum(a${b}, axis=1, keepdims=True) ** 2)`,
+          `d${b} = softmax(c${b}) - sigmoid(a${b})`,
+          `g${b} = gradients(reduce_mean(d${b} * x), [x, w])`,
+          `n${b} = concat([reduce_max(stack([d${b}, c${b}]), axis=0), x], axis=1)`,
+        );
+      }
+      const text = lines.join('\n') + '\nloss = reduce_sum(x * 1.5)\n';
+      let analysis = analyze(text);
+      for (let i = 0; i < 8; i++) {
+        analysis = analyze(text.replace('1.5', `${i + 2}.5`), { cache: analysis.valueCache, previous: analysis });
+        for (const site of analysis.gradientSites) site.xs.forEach((_, x) => explainSite(analysis, site, x));
+      }
+    } catch (e) {
+      this.options.log(`warming up the engine failed: ${(e as Error)?.stack ?? String(e)}`);
+    }
   }
 
   listen(connection: Connection): void {
@@ -125,7 +176,9 @@ export class DocumentStore {
     const now = performance.now();
     const typing = state.lastChangeAt !== undefined && now - state.lastChangeAt < Math.max(state.analysisMs, 50);
     state.lastChangeAt = now;
-    const wait = delay ?? (!state.analysis ? 0 : typing ? Math.min(MAX_DEBOUNCE_MS, Math.max(MIN_DEBOUNCE_MS, state.analysisMs / 2)) : MIN_DEBOUNCE_MS);
+    const wait =
+      delay ??
+      (!state.analysis ? 0 : state.analysisMs < FAST_ANALYSIS_MS ? 1 : typing ? Math.min(MAX_DEBOUNCE_MS, Math.max(MIN_DEBOUNCE_MS, state.analysisMs / 2)) : MIN_DEBOUNCE_MS);
     state.timer = setTimeout(() => {
       state.timer = undefined;
       this.runNow(uri);
@@ -135,6 +188,7 @@ export class DocumentStore {
   /** The latest complete analysis as seen from the current text; analyses now only when
    *  the document has never been analysed. */
   view(uri: string): View | undefined {
+    this.lastRequestAt = performance.now();
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     let state = this.states.get(uri);
@@ -158,6 +212,7 @@ export class DocumentStore {
   /** The syntax tree of the current text (not the analysed one): completion and signature
    *  help run right after a keystroke, before its analysis, and need the call being typed. */
   parsed(uri: string): { text: string; program: Program; lines: LineIndex } | undefined {
+    this.lastRequestAt = performance.now();
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     const state = this.stateFor(uri);
@@ -193,8 +248,22 @@ export class DocumentStore {
     const started = performance.now();
     try {
       const options = this.optionsFor(state);
+      // `previous` lets the engine take over the graph of the statements before the edit.
+      // Only here: the previous analysis is replaced right below and never read again (a
+      // side analysis, like the one checkGradients makes with `optionsFor`, must not take
+      // over the document's analysis).
+      if (options.cache && state.analysis) options.previous = state.analysis;
       state.reuseValues = true;
-      state.analysis = analyze(doc.getText(), options);
+      try {
+        state.analysis = analyze(doc.getText(), options);
+      } catch (e) {
+        if (!options.previous) throw e;
+        // The previous analysis may have been half taken over: drop it, and try once more
+        // from scratch (a bug in reusing would not then cost the document its analysis).
+        state.analysis = undefined;
+        this.options.log(`incremental analysis of ${uri} failed, analysing from scratch: ${(e as Error)?.stack ?? String(e)}`);
+        state.analysis = analyze(doc.getText(), this.options.analysisOptions());
+      }
       state.failure = undefined;
     } catch (e) {
       // The engine turns bad input into diagnostics; an exception here is an engine bug.
@@ -209,5 +278,53 @@ export class DocumentStore {
     } catch (e) {
       this.options.log(`after analysing ${uri}: ${(e as Error)?.stack ?? String(e)}`);
     }
+    this.explainAhead(state);
+  }
+
+  /** Computes the explanation of every gradient of the latest analysis in slices of a few
+   *  ms between messages, so that a hover on a gradient is a lookup (the first explanation
+   *  of a site can take tens of ms), once edits have paused (EXPLAIN_AFTER_IDLE_MS: the
+   *  thread is the edits' while the user types) and requests (EXPLAIN_AFTER_REQUEST_MS).
+   *  Stops when a newer analysis is pending or made; the
+   *  engine keeps explanations of sites an incremental analysis kept, so after an edit near
+   *  the end only the new sites are explained again. */
+  private explainAhead(state: DocumentState): void {
+    state.stopExplaining?.();
+    state.stopExplaining = undefined;
+    const analysis = state.analysis;
+    if (!analysis) return;
+    const todo: [number, number][] = [];
+    analysis.gradientSites.forEach((site, i) => site.xs.forEach((_, x) => todo.push([i, x])));
+    let next = 0;
+    const later = (ms: number) => {
+      if (ms > 0) {
+        const t = setTimeout(slice, ms);
+        state.stopExplaining = () => clearTimeout(t);
+      } else {
+        const t = setImmediate(slice);
+        state.stopExplaining = () => clearImmediate(t);
+      }
+    };
+    const slice = () => {
+      state.stopExplaining = undefined;
+      if (state.analysis !== analysis || state.timer || this.states.get(state.uri) !== state) return;
+      const sinceChange = state.lastChangeAt === undefined ? Infinity : performance.now() - state.lastChangeAt;
+      if (sinceChange < EXPLAIN_AFTER_IDLE_MS) return later(EXPLAIN_AFTER_IDLE_MS - sinceChange);
+      const sinceRequest = performance.now() - this.lastRequestAt;
+      if (sinceRequest < EXPLAIN_AFTER_REQUEST_MS) return later(EXPLAIN_AFTER_REQUEST_MS - sinceRequest);
+      const started = performance.now();
+      while (next < todo.length && performance.now() - started < EXPLAIN_SLICE_MS) {
+        const [i, x] = todo[next++];
+        const site = analysis.gradientSites[i];
+        if (isExplained(analysis, site, x)) continue;
+        try {
+          explainSite(analysis, site, x);
+        } catch (e) {
+          this.options.log(`explaining a gradient of ${state.uri}: ${(e as Error)?.stack ?? String(e)}`);
+        }
+      }
+      if (next < todo.length) later(0);
+    };
+    later(0);
   }
 }
