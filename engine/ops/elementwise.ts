@@ -5,10 +5,10 @@
 
 import type { Builder } from '../builder';
 import type { Node } from '../graph';
-import { type DType, isFloat } from '../tensor';
+import { DTYPES, type DType, isFloat } from '../tensor';
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type DTypeClass, type OpDef, defineOps } from './registry';
-import { type Binary, type Unary, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
+import { type Binary, type BinaryLoop, type Unary, type UnaryLoop, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
 import { erf } from './special';
 
 type UnaryGrad = (b: Builder, x: Node, y: Node, dy: Node) => Node | null;
@@ -20,6 +20,8 @@ interface UnarySpec {
   f: Unary;
   /** Kernel for int32 inputs, when it differs (e.g. integer abs stays exact). */
   fInt?: Unary;
+  /** `f` written out as a loop, for speed (kernels.ts); must compute exactly `f`. */
+  loop?: UnaryLoop;
   dtypes?: DTypeClass;
   out?: DType;
   grad?: UnaryGrad;
@@ -40,7 +42,7 @@ function unary(spec: UnarySpec): OpDef {
     doc: spec.doc,
     params: [{ name: 'x', kind: 'tensor', dtypes: spec.dtypes ?? 'float', aliases: ['features', 'input', 'a'] }],
     infer: ([x]) => ({ dtype: spec.out ?? x.dtype, shape: x.shape }),
-    kernel: ([x], _attrs, out, ctx) => mapUnary(x, out, ctx, x.dtype === 'int32' && spec.fInt ? spec.fInt : spec.f),
+    kernel: ([x], _attrs, out, ctx) => (x.dtype === 'int32' && spec.fInt ? mapUnary(x, out, ctx, spec.fInt) : mapUnary(x, out, ctx, spec.f, spec.loop)),
     grad: grad ? (b, node, dy) => [grad(b, node.inputs[0], node, dy)] : undefined,
     kink: spec.kink && { what: spec.kink.what, codes: unaryCodes(spec.kink.code) },
   };
@@ -54,37 +56,98 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
+/** One exp: e = e^-|x| never overflows, and is exactly e^x when x < 0. */
 function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  const e = Math.exp(-Math.abs(x));
+  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
 const SELU_SCALE = 1.0507009873554805;
 const SELU_ALPHA = 1.6732632423543772;
 
 defineOps([
-  unary({ name: 'negative', aliases: ['neg'], doc: 'Numerical negative, -x.', dtypes: 'numeric', f: (x) => -x, grad: (b, _x, _y, dy) => b.neg(dy) }),
+  unary({
+    name: 'negative',
+    aliases: ['neg'],
+    doc: 'Numerical negative, -x.',
+    dtypes: 'numeric',
+    f: (x) => -x,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) dst[i] = -src[i];
+    },
+    grad: (b, _x, _y, dy) => b.neg(dy),
+  }),
   unary({
     name: 'abs', kink: { what: 'abs', code: signCode },
     doc: 'Absolute value |x|.',
     dtypes: 'numeric',
     f: Math.abs,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) dst[i] = Math.abs(src[i]);
+    },
     // TensorFlow: dy * sign(x), so the gradient at 0 is 0.
     grad: (b, x, _y, dy) => b.mul(dy, b.op('sign', [x])),
   }),
   unary({ name: 'sign', kink: { what: 'sign', code: signCode }, doc: 'Sign of x: -1, 0 or 1.', dtypes: 'numeric', f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), grad: (b, x) => b.zerosLike(x) }),
-  unary({ name: 'exp', doc: 'Exponential e^x.', f: Math.exp, grad: (b, _x, y, dy) => b.mul(dy, y) }),
+  unary({
+    name: 'exp',
+    doc: 'Exponential e^x.',
+    f: Math.exp,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) dst[i] = Math.exp(src[i]);
+    },
+    grad: (b, _x, y, dy) => b.mul(dy, y),
+  }),
   unary({ name: 'expm1', doc: 'e^x - 1, accurate near 0.', f: Math.expm1, grad: (b, x, _y, dy) => b.mul(dy, b.op('exp', [x])) }),
-  unary({ name: 'log', doc: 'Natural logarithm.', f: Math.log, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [x])) }),
+  unary({
+    name: 'log',
+    doc: 'Natural logarithm.',
+    f: Math.log,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) dst[i] = Math.log(src[i]);
+    },
+    grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [x])),
+  }),
   unary({ name: 'log1p', doc: 'log(1 + x), accurate near 0.', f: Math.log1p, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), x)])) }),
-  unary({ name: 'sqrt', doc: 'Square root.', f: Math.sqrt, grad: (b, _x, y, dy) => b.div(b.scale(dy, 0.5), y) }),
+  unary({
+    name: 'sqrt',
+    doc: 'Square root.',
+    f: Math.sqrt,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) dst[i] = Math.sqrt(src[i]);
+    },
+    grad: (b, _x, y, dy) => b.div(b.scale(dy, 0.5), y),
+  }),
   unary({
     name: 'rsqrt',
     doc: 'Reciprocal square root 1/sqrt(x).',
     f: (x) => 1 / Math.sqrt(x),
     grad: (b, _x, y, dy) => b.mul(b.scale(dy, -0.5), b.mul(y, sq(b, y))),
   }),
-  unary({ name: 'square', doc: 'x * x.', dtypes: 'numeric', f: (x) => x * x, fInt: (x) => Math.imul(x, x), grad: (b, x, _y, dy) => b.mul(dy, b.scale(x, 2)) }),
-  unary({ name: 'reciprocal', aliases: ['inv'], doc: '1 / x.', f: (x) => 1 / x, grad: (b, _x, y, dy) => b.neg(b.mul(dy, sq(b, y))) }),
+  unary({
+    name: 'square',
+    doc: 'x * x.',
+    dtypes: 'numeric',
+    f: (x) => x * x,
+    fInt: (x) => Math.imul(x, x),
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) {
+        const x = src[i];
+        dst[i] = x * x;
+      }
+    },
+    grad: (b, x, _y, dy) => b.mul(dy, b.scale(x, 2)),
+  }),
+  unary({
+    name: 'reciprocal',
+    aliases: ['inv'],
+    doc: '1 / x.',
+    f: (x) => 1 / x,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) dst[i] = 1 / src[i];
+    },
+    grad: (b, _x, y, dy) => b.neg(b.mul(dy, sq(b, y))),
+  }),
   unary({ name: 'sin', doc: 'Sine.', f: Math.sin, grad: (b, x, _y, dy) => b.mul(dy, b.op('cos', [x])) }),
   unary({ name: 'cos', doc: 'Cosine.', f: Math.cos, grad: (b, x, _y, dy) => b.neg(b.mul(dy, b.op('sin', [x]))) }),
   unary({ name: 'tan', doc: 'Tangent.', f: Math.tan, grad: (b, x, _y, dy) => b.mul(dy, sq(b, b.op('reciprocal', [b.op('cos', [x])]))) }),
@@ -103,13 +166,39 @@ defineOps([
   unary({ name: 'atan', doc: 'Inverse tangent.', f: Math.atan, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), sq(b, x))])) }),
   unary({ name: 'sinh', doc: 'Hyperbolic sine.', f: Math.sinh, grad: (b, x, _y, dy) => b.mul(dy, b.op('cosh', [x])) }),
   unary({ name: 'cosh', doc: 'Hyperbolic cosine.', f: Math.cosh, grad: (b, x, _y, dy) => b.mul(dy, b.op('sinh', [x])) }),
-  unary({ name: 'tanh', doc: 'Hyperbolic tangent.', f: Math.tanh, grad: (b, _x, y, dy) => b.mul(dy, b.sub(s(b, 1, y), sq(b, y))) }),
-  unary({ name: 'sigmoid', doc: 'Logistic sigmoid 1 / (1 + e^-x).', f: sigmoid, grad: (b, _x, y, dy) => b.mul(dy, b.mul(y, b.sub(s(b, 1, y), y))) }),
+  unary({
+    name: 'tanh',
+    doc: 'Hyperbolic tangent.',
+    f: Math.tanh,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) dst[i] = Math.tanh(src[i]);
+    },
+    grad: (b, _x, y, dy) => b.mul(dy, b.sub(s(b, 1, y), sq(b, y))),
+  }),
+  unary({
+    name: 'sigmoid',
+    doc: 'Logistic sigmoid 1 / (1 + e^-x).',
+    f: sigmoid,
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) {
+        const x = src[i];
+        const e = Math.exp(-Math.abs(x));
+        dst[i] = x >= 0 ? 1 / (1 + e) : e / (1 + e);
+      }
+    },
+    grad: (b, _x, y, dy) => b.mul(dy, b.mul(y, b.sub(s(b, 1, y), y))),
+  }),
   unary({
     name: 'relu', kink: { what: 'relu', code: signCode },
     doc: 'Rectified linear unit max(x, 0).',
     dtypes: 'numeric',
     f: (x) => (x > 0 ? x : 0),
+    loop: (src, dst, n) => {
+      for (let i = 0; i < n; i++) {
+        const x = src[i];
+        dst[i] = x > 0 ? x : 0;
+      }
+    },
     // TensorFlow's ReluGrad passes dy where x > 0: the gradient at 0 is 0.
     grad: (b, x, _y, dy) => b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.zerosLike(dy)),
   }),
@@ -188,12 +277,19 @@ defineOps([
       { name: 'x', kind: 'tensor' },
       { name: 'dtype', kind: 'dtype' },
     ],
-    infer: ([x], attrs) => ({ dtype: attrs.dtype as DType, shape: x.shape }),
+    infer: ([x], attrs) => {
+      // `dtype=None` (or a placeholder of dtype None being fed) names no dtype to cast to.
+      if (!DTYPES.includes(attrs.dtype as DType)) throw new OpError(`cast needs a dtype (${DTYPES.join(', ')}), got ${attrs.dtype === null ? 'None' : String(attrs.dtype)}`, undefined, 'dtype-mismatch');
+      return { dtype: attrs.dtype as DType, shape: x.shape };
+    },
     kernel: ([x], attrs, out, ctx) => {
       const to = attrs.dtype as DType;
       if (to === 'int32') return mapUnary(x, out, ctx, (v) => (v !== v ? -2147483648 : Math.trunc(v)));
       if (to === 'bool') return mapUnary(x, out, ctx, (v) => (v !== 0 ? 1 : 0));
-      return mapUnary(x, out, ctx, (v) => v);
+      // To a float type: the typed-array copy converts (and rounds to float32) as assignment does.
+      const data = ctx.alloc(out.dtype, x.data.length);
+      data.set(x.data as never);
+      return data;
     },
     grad: (b, node, dy) => {
       const x = node.inputs[0];
@@ -212,6 +308,8 @@ interface BinarySpec {
   doc: string;
   f: Binary;
   fInt?: Binary;
+  /** `f` written out as a strided loop, for speed (kernels.ts); must compute exactly `f`. */
+  loop?: BinaryLoop;
   dtypes?: DTypeClass;
   /** Output dtype (bool for comparisons). */
   out?: (inputDType: DType) => DType;
@@ -240,7 +338,8 @@ function binary(spec: BinarySpec): OpDef {
       { name: p1, kind: 'tensor', group: 'T', dtypes: spec.dtypes ?? 'numeric', aliases: p1 === 'y' ? ['b'] : undefined },
     ],
     infer: ([x, y]) => binaryType(x, y, spec.out),
-    kernel: ([x, y], _attrs, out, ctx) => mapBinary(x, y, out, ctx, x.dtype === 'int32' && spec.fInt ? spec.fInt : spec.f),
+    kernel: ([x, y], _attrs, out, ctx) =>
+      x.dtype === 'int32' && spec.fInt ? mapBinary(x, y, out, ctx, spec.fInt) : mapBinary(x, y, out, ctx, spec.f, spec.loop),
     grad: grad
       ? (b, node, dy) => {
           const [x, y] = node.inputs;
@@ -265,14 +364,37 @@ function floorMod(a: number, b: number): number {
 const bool = () => 'bool' as DType;
 
 defineOps([
-  binary({ name: 'add', doc: 'x + y, broadcasting.', f: (a, b) => a + b, grad: (_b, _x, _y, _z, dy) => [dy, dy] }),
-  binary({ name: 'subtract', aliases: ['sub'], doc: 'x - y, broadcasting.', f: (a, b) => a - b, grad: (b, _x, _y, _z, dy) => [dy, b.neg(dy)] }),
+  binary({
+    name: 'add',
+    doc: 'x + y, broadcasting.',
+    f: (a, b) => a + b,
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] + B[ib + j];
+      else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] + B[ib];
+    },
+    grad: (_b, _x, _y, _z, dy) => [dy, dy],
+  }),
+  binary({
+    name: 'subtract',
+    aliases: ['sub'],
+    doc: 'x - y, broadcasting.',
+    f: (a, b) => a - b,
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] - B[ib + j];
+      else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] - B[ib];
+    },
+    grad: (b, _x, _y, _z, dy) => [dy, b.neg(dy)],
+  }),
   binary({
     name: 'multiply',
     aliases: ['mul'],
     doc: 'x * y, broadcasting.',
     f: (a, b) => a * b,
     fInt: Math.imul,
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] * B[ib + j];
+      else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] * B[ib];
+    },
     grad: (b, x, y, _z, dy) => [b.mul(dy, y), b.mul(x, dy)],
   }),
   {
@@ -282,6 +404,10 @@ defineOps([
       aliases: ['truediv', 'div', 'realdiv'],
       doc: 'x / y (true division; int32 operands give float64).',
       f: (a, b) => a / b,
+      loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+        if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] / B[ib + j];
+        else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] / B[ib];
+      },
       out: (d) => (d === 'int32' ? 'float64' : d),
       grad: (b, x, y, _z, dy) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))],
     }),
@@ -318,6 +444,13 @@ defineOps([
     name: 'maximum', kink: { what: 'maximum (a tie)', code: tieCode },
     doc: 'Elementwise maximum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a >= b || a !== a ? a : b),
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      for (let j = 0; j < n; j++, ia += sa, ib += sb) {
+        const a = A[ia];
+        const b = B[ib];
+        D[o + j] = a >= b || a !== a ? a : b;
+      }
+    },
     grad: (b, x, y, _z, dy) => {
       const xWins = b.op('greater_equal', [x, y]);
       return [b.where(xWins, dy, b.zerosLike(dy)), b.where(xWins, b.zerosLike(dy), dy)];
@@ -327,6 +460,13 @@ defineOps([
     name: 'minimum', kink: { what: 'minimum (a tie)', code: tieCode },
     doc: 'Elementwise minimum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a <= b || a !== a ? a : b),
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      for (let j = 0; j < n; j++, ia += sa, ib += sb) {
+        const a = A[ia];
+        const b = B[ib];
+        D[o + j] = a <= b || a !== a ? a : b;
+      }
+    },
     grad: (b, x, y, _z, dy) => {
       const xWins = b.op('less_equal', [x, y]);
       return [b.where(xWins, dy, b.zerosLike(dy)), b.where(xWins, b.zerosLike(dy), dy)];
@@ -336,6 +476,12 @@ defineOps([
     name: 'squared_difference',
     doc: '(x - y)^2, broadcasting.',
     f: (a, b) => (a - b) * (a - b),
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      for (let j = 0; j < n; j++, ia += sa, ib += sb) {
+        const d = A[ia] - B[ib];
+        D[o + j] = d * d;
+      }
+    },
     grad: (b, x, y, _z, dy) => {
       const gx = b.mul(dy, b.scale(b.sub(x, y), 2));
       return [gx, b.neg(gx)];
@@ -354,10 +500,22 @@ defineOps([
   }),
   binary({ name: 'equal', kink: { what: 'an equality test', code: tieCode }, doc: 'x == y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a === b ? 1 : 0) }),
   binary({ name: 'not_equal', kink: { what: 'an equality test', code: tieCode }, doc: 'x != y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a !== b ? 1 : 0) }),
-  binary({ name: 'less', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x < y elementwise.', out: bool, f: (a, b) => (a < b ? 1 : 0) }),
-  binary({ name: 'less_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x <= y elementwise.', out: bool, f: (a, b) => (a <= b ? 1 : 0) }),
-  binary({ name: 'greater', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x > y elementwise.', out: bool, f: (a, b) => (a > b ? 1 : 0) }),
-  binary({ name: 'greater_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x >= y elementwise.', out: bool, f: (a, b) => (a >= b ? 1 : 0) }),
+  binary({ name: 'less', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x < y elementwise.', out: bool, f: (a, b) => (a < b ? 1 : 0),
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] < B[ib] ? 1 : 0;
+    } }),
+  binary({ name: 'less_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x <= y elementwise.', out: bool, f: (a, b) => (a <= b ? 1 : 0),
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] <= B[ib] ? 1 : 0;
+    } }),
+  binary({ name: 'greater', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x > y elementwise.', out: bool, f: (a, b) => (a > b ? 1 : 0),
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] > B[ib] ? 1 : 0;
+    } }),
+  binary({ name: 'greater_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x >= y elementwise.', out: bool, f: (a, b) => (a >= b ? 1 : 0),
+    loop: (A, ia, sa, B, ib, sb, D, o, n) => {
+      for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] >= B[ib] ? 1 : 0;
+    } }),
   binary({ name: 'logical_and', doc: 'x AND y for bool tensors.', dtypes: 'bool', f: (a, b) => (a && b ? 1 : 0) }),
   binary({ name: 'logical_or', doc: 'x OR y for bool tensors.', dtypes: 'bool', f: (a, b) => (a || b ? 1 : 0) }),
   binary({ name: 'logical_xor', doc: 'x XOR y for bool tensors.', dtypes: 'bool', f: (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0)) }),

@@ -9,7 +9,7 @@ import type { Node } from '../graph';
 import { type Tensor, type TypedData, sizeOf, stridesOf } from '../tensor';
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type Attrs, type ConcreteType, type KernelContext, type OpDef, defineOps } from './registry';
-import { reduceAxes, resolveAxes } from './kernels';
+import { ADD, reduceAxes, resolveAxes } from './kernels';
 
 /** Validates `axes` against `rank` as TensorFlow does: each in [-rank, rank), no axis named
  *  twice. Errors carry the code `bad-axis`, which `axisErrorsAtAxis` moves to the axis
@@ -431,7 +431,7 @@ defineOps([
     aliases: ['sum'],
     doc: 'Sum of elements across axes.',
     init: 0,
-    combine: (a, v) => a + v,
+    combine: ADD,
     grad: (b, node, dy) => [spreadBack(b, node, dy)],
   }),
   reduction({
@@ -439,7 +439,7 @@ defineOps([
     aliases: ['mean'],
     doc: 'Mean of elements across axes.',
     init: 0,
-    combine: (a, v) => a + v,
+    combine: ADD,
     finish: (a, n) => a / n,
     grad: (b, node, dy) => [b.div(spreadBack(b, node, dy), b.op('reduced_count', [node.inputs[0]], { axis: node.attrs.axis ?? null }))],
   }),
@@ -532,7 +532,9 @@ defineOps([
       { name: 'dtype', kind: 'dtype', default: 'int32' },
     ],
     infer: ([x], attrs) => {
-      if (attrs.dtype === 'bool') throw new OpError('dtype must be numeric (int32, float32, float64), got bool', undefined, 'dtype-mismatch');
+      if (attrs.dtype === 'bool' || attrs.dtype === null || attrs.dtype === undefined) {
+        throw new OpError(`dtype must be numeric (int32, float32, float64), got ${attrs.dtype === 'bool' ? 'bool' : 'None'}`, undefined, 'dtype-mismatch');
+      }
       return reducedType(x, attrs, attrs.dtype as TensorType['dtype']);
     },
     kernel: ([x], attrs, out, ctx) => fold('count_nonzero', x, attrs, out, ctx),

@@ -1,0 +1,222 @@
+// `npm run bench`: tgraph's engine against TensorFlow.js's CPU backend, side by side in one
+// process, on the workloads of bench/workloads.ts. Every result is compared with TF.js
+// before its timing counts.
+//
+//   npm run bench                      ×1, ×4, ×16 sizes, table + docs/bench.svg
+//   npm run bench -- --quick           small sizes, few repetitions (CI: still checks results)
+//   npm run bench -- --json            one JSON object on stdout
+//   npm run bench -- --only=mlp,conv   some workloads
+//   npm run bench -- --scales=1        some sizes
+//   npm run bench -- --svg=FILE        where the plot goes (full mode default docs/bench.svg)
+//   npm run bench -- --no-svg
+
+import { writeFileSync, mkdirSync } from 'fs';
+import { dirname } from 'path';
+import * as os from 'os';
+import { FULL_TIMING, QUICK_TIMING, type Measurement, geometricMean, measure, selectWorkloads } from './harness';
+import { ATOL, RTOL, WORKLOADS, initTfjs, tfjsVersion } from './workloads';
+import { plotSvg } from './plot';
+
+interface Options {
+  quick: boolean;
+  json: boolean;
+  /** Tables as Markdown (for BENCHMARKS.md). */
+  markdown: boolean;
+  only: string[];
+  scales: number[];
+  svg: string | null;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { quick: false, json: false, markdown: false, only: [], scales: [], svg: null };
+  let svgSet = false;
+  for (const arg of argv) {
+    const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
+    switch (key) {
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--json':
+        o.json = true;
+        break;
+      case '--markdown':
+        o.markdown = true;
+        break;
+      case '--only':
+        o.only = value.split(',').filter(Boolean);
+        break;
+      case '--scales':
+        o.scales = value.split(',').map(Number);
+        if (o.scales.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--scales takes positive integers, got ${value}`);
+        break;
+      case '--svg':
+        o.svg = value || null;
+        svgSet = true;
+        break;
+      case '--no-svg':
+        o.svg = null;
+        svgSet = true;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${WORKLOADS.map((w) => w.name).join(',')}] [--scales=1,4,16] [--svg=FILE | --no-svg]\n`);
+        process.exit(0);
+      default:
+        throw new Error(`unknown option ${arg} (try --help)`);
+    }
+  }
+  if (o.scales.length === 0) o.scales = o.quick ? [1] : [1, 4, 16];
+  if (!svgSet && !o.quick && o.scales.length > 1) o.svg = 'docs/bench.svg';
+  return o;
+}
+
+function fmt(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function table(ms: readonly Measurement[]): string {
+  const header = ['workload', 'size', 'tgraph ms', 'TF.js ms', 'ratio', 'wall: tgraph', 'TF.js', 'ratio', 'samples'];
+  const ratio = (m: Measurement, r: number | null) => (r === null ? (m.verified ? '—' : 'MISMATCH') : r.toFixed(2));
+  const rows = ms.map((m) => [
+    `${m.workload}${WORKLOADS.find((w) => w.name === m.workload)?.extra ? '*' : ''} ×${m.scale}`,
+    m.size,
+    fmt(m.tgraphMs),
+    fmt(m.tfjsMs),
+    ratio(m, m.ratio),
+    fmt(m.tgraphWallMs),
+    fmt(m.tfjsWallMs),
+    ratio(m, m.wallRatio),
+    String(m.samples),
+  ]);
+  return render(header, rows, 2);
+}
+
+let markdown = false;
+
+/** A table as aligned text, or as Markdown with `--markdown`; columns from `numeric` on are
+ *  right-aligned. */
+function render(header: string[], rows: string[][], numeric: number): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  if (markdown) {
+    const line = (r: string[]) => '| ' + r.map((c, i) => pad(c, widths[i], i >= numeric)).join(' | ') + ' |';
+    const rule = '|' + widths.map((w, i) => (i >= numeric ? '-'.repeat(w + 1) + ':' : ' ' + '-'.repeat(w) + ' ')).join('|') + '|';
+    return [line(header), rule, ...rows.map(line)].join('\n');
+  }
+  const line = (r: string[]) => r.map((c, i) => pad(c, widths[i], i >= numeric)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** Growth of time with work between the smallest and largest scale: the exponent k of
+ *  time ∝ work^k (1 is linear; above 1 a super-linear cost). */
+function growth(ms: readonly Measurement[], workload: string, side: 'tgraphMs' | 'tfjsMs'): number | null {
+  const rows = ms.filter((m) => m.workload === workload && m[side] !== null).sort((a, b) => a.scale - b.scale);
+  if (rows.length < 2) return null;
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  return Math.log(last[side]! / first[side]!) / Math.log(last.scale / first.scale);
+}
+
+function scaleTable(ms: readonly Measurement[], scales: readonly number[]): string {
+  const workloads = [...new Set(ms.map((m) => m.workload))];
+  const header = ['workload', ...scales.flatMap((s) => [`tgraph ×${s}`, `TF.js ×${s}`]), 'growth tgraph', 'growth TF.js'];
+  const rows = workloads.map((w) => {
+    const cells = [w];
+    for (const s of scales) {
+      const m = ms.find((x) => x.workload === w && x.scale === s);
+      cells.push(fmt(m?.tgraphMs ?? null), fmt(m?.tfjsMs ?? null));
+    }
+    const g = (side: 'tgraphMs' | 'tfjsMs') => {
+      const k = growth(ms, w, side);
+      return k === null ? '—' : k.toFixed(2);
+    };
+    cells.push(g('tgraphMs'), g('tfjsMs'));
+    return cells;
+  });
+  return render(header, rows, 1);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()} ${os.arch()}`, tfjs: tfjsVersion, memoryGB: Math.round(os.totalmem() / 2 ** 30) };
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  markdown = options.markdown;
+  const workloads = selectWorkloads(options.only);
+  await initTfjs();
+  const timing = options.quick ? QUICK_TIMING : FULL_TIMING;
+  const log = (s: string) => {
+    if (!options.json) process.stdout.write(s);
+  };
+  const info = machine();
+  log(`tgraph vs TensorFlow.js ${info.tfjs} (CPU backend) — ${info.cpu}, ${info.cores} cores, Node ${info.node}${options.quick ? ' — quick mode' : ''}\n`);
+  log(`results must agree to |a - b| <= ${ATOL} + ${RTOL}·|b| before their timing counts; times are medians of CPU time per repetition (wall time alongside)\n`);
+  log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${info.cores} cores\n\n`);
+  const started = Date.now();
+  const measurements: Measurement[] = [];
+  for (const scale of options.scales) {
+    for (const w of workloads) {
+      log(`  ${w.name} ×${scale} ...`);
+      const m = measure(w, scale, options.quick, timing);
+      measurements.push(m);
+      log(m.verified ? ` ${fmt(m.tgraphMs)} ms vs ${fmt(m.tfjsMs)} ms CPU (ratio ${m.ratio?.toFixed(2)}; wall ${m.wallRatio?.toFixed(2)})\n` : ' RESULTS DIFFER\n');
+      if (!m.verified && !options.json) {
+        for (const c of m.comparisons.filter((c) => !c.ok)) {
+          process.stdout.write(`      ${c.name}: max abs error ${c.maxAbsError.toExponential(2)}, max rel error ${c.maxRelError.toExponential(2)} over ${c.elements} elements\n`);
+        }
+      }
+    }
+  }
+  // The geometric mean is over the issue's workloads (extras are reported, not averaged).
+  const counted = (m: Measurement) => m.ratio !== null && !WORKLOADS.find((w) => w.name === m.workload)?.extra;
+  const base = measurements.filter((m) => m.scale === options.scales[0] && counted(m));
+  const all = measurements.filter(counted);
+  const geomean = geometricMean(base.map((m) => m.ratio!));
+  const geomeanAll = geometricMean(all.map((m) => m.ratio!));
+  const worst = all.reduce<Measurement | null>((w, m) => (w === null || m.ratio! > w.ratio! ? m : w), null);
+  const mismatches = measurements.filter((m) => !m.verified);
+  log('\n' + table(measurements) + '\n');
+  if (measurements.some((m) => WORKLOADS.find((w) => w.name === m.workload)?.extra)) log('* not one of the issue\'s workloads: shown, not in the geometric mean\n');
+  log('\n');
+  log(`geometric mean of tgraph / TF.js at ×${options.scales[0]}: ${geomean.toFixed(2)}${options.scales.length > 1 ? `; over every size: ${geomeanAll.toFixed(2)}` : ''}\n`);
+  if (worst) log(`slowest relative to TF.js: ${worst.workload} ×${worst.scale} (${worst.ratio!.toFixed(2)})\n`);
+  if (options.scales.length > 1) log('\n' + scaleTable(measurements, options.scales) + '\n(growth: exponent k of time ∝ work^k between the smallest and largest size; 1 is linear)\n');
+  if (options.svg) {
+    mkdirSync(dirname(options.svg), { recursive: true });
+    const extras = new Set(WORKLOADS.filter((w) => w.extra).map((w) => w.name));
+    writeFileSync(options.svg, plotSvg(measurements, `tgraph vs TensorFlow.js (CPU): time against work`, extras));
+    log(`\nplot written to ${options.svg}\n`);
+  }
+  log(`\n${mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js` : 'every result agreed with TF.js'} — ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  if (options.json) {
+    const report = {
+      date: new Date().toISOString(),
+      machine: info,
+      quick: options.quick,
+      tolerance: { atol: ATOL, rtol: RTOL },
+      scales: options.scales,
+      measurements,
+      geometricMeanRatio: geomean,
+      geometricMeanRatioAllSizes: options.scales.length > 1 ? geomeanAll : undefined,
+      allVerified: mismatches.length === 0,
+    };
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  }
+  return mismatches.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    // A bad option or workload name is the user's: its message is enough.
+    const usage = e instanceof Error && /^unknown (option|workload)|^--scales/.test(e.message);
+    process.stderr.write(`bench: ${usage ? (e as Error).message : (e as Error).stack ?? String(e)}\n`);
+    process.exit(2);
+  },
+);
