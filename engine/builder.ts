@@ -6,7 +6,7 @@
 import type { Span } from './syntax/ast';
 import { Graph, Node, type NodeOrigin } from './graph';
 import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, sizeOf } from './tensor';
-import { OpError, type TensorType, showShape } from './types';
+import { ArgError, OpError, type TensorType, showShape } from './types';
 import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
 import { didYouMean } from './suggest';
 import type { GradientSite } from './ops/differentiation';
@@ -224,7 +224,15 @@ export class Builder {
 
   /** Applies a primitive op to nodes. Shape/dtype errors point at `argSpans[i]` for the
    *  input that caused them, else at `span`. */
-  apply(opOrName: OpDef | string, inputs: readonly Node[], attrs: Attrs = {}, span?: Span, argSpans?: readonly Span[]): Node {
+  apply(
+    opOrName: OpDef | string,
+    inputs: readonly Node[],
+    attrs: Attrs = {},
+    span?: Span,
+    argSpans?: readonly Span[],
+    /** Spans of static arguments by parameter name, for ArgErrors. */
+    paramSpans?: (param: string) => Span | undefined,
+  ): Node {
     const op = typeof opOrName === 'string' ? requireOp(opOrName) : opOrName;
     if (!op.infer) throw new Error(`op ${op.name} is not a primitive`);
     const at = this.currentSpan(span);
@@ -236,7 +244,8 @@ export class Builder {
       );
     } catch (e) {
       if (e instanceof OpError) {
-        const where = e.argIndex !== undefined && argSpans?.[e.argIndex] ? argSpans[e.argIndex] : at;
+        const blamed = e instanceof ArgError ? paramSpans?.(e.param) : undefined;
+        const where = blamed ?? (e.argIndex !== undefined && argSpans?.[e.argIndex] ? argSpans[e.argIndex] : at);
         throw new BuildError(`${op.name}: ${e.message}`, where, e.code);
       }
       throw e;
@@ -493,7 +502,7 @@ export class Builder {
 
   /** Default build of a primitive: tensor parameters become inputs (with dtype groups
    *  unified), the others become attributes. */
-  buildPrimitive(op: OpDef, bound: BoundArgs): Node {
+  buildPrimitive(op: OpDef, bound: BoundArgs, ignored: readonly string[] = []): Node {
     const inputs: Node[] = [];
     const spans: Span[] = [];
     const groups: (string | undefined)[] = [];
@@ -521,12 +530,13 @@ export class Builder {
           break;
         }
         default:
-          attrs[p.name] = staticAttr(bound, p);
+          // `ignored` parameters are accepted for TensorFlow compatibility and dropped.
+          if (!ignored.includes(p.name)) attrs[p.name] = staticAttr(bound, p);
       }
     }
     const unified = this.unifyGroups(inputs, spans, groups);
     unified.forEach((n, i) => checkDTypeClass(op, params[i], n, spans[i]));
-    return this.apply(op, unified, attrs, bound.callSpan, spans);
+    return this.apply(op, unified, attrs, bound.callSpan, spans, (param) => bound.span(param));
   }
 
   private unifyGroups(inputs: Node[], spans: Span[], groups: (string | undefined)[]): Node[] {
@@ -613,7 +623,12 @@ function staticAttr(bound: BoundArgs, p: Param): unknown {
     if (p.default === undefined) throw new BuildError(`${bound.op.name}() is missing argument \`${p.name}\``, bound.callSpan, 'missing-argument');
     return p.default;
   }
-  if (bound.isNone(p.name)) return null;
+  if (bound.isNone(p.name)) {
+    // None means "unknown rank" for a shape and "all axes" for axes; an optional parameter
+    // takes it as "the default" (the op reads null); a required one cannot be None.
+    if (p.default !== undefined || p.kind === 'shape' || p.kind === 'axes' || p.kind === 'value') return null;
+    throw new BuildError(`${bound.op.name}(): \`${p.name}\` cannot be None`, bound.span(p.name), 'type-mismatch');
+  }
   switch (p.kind) {
     case 'int':
     case 'axis':

@@ -21,6 +21,19 @@ export class OpError extends Error {
   }
 }
 
+/** A shape-rule error caused by a static argument (axis, multiples, paddings...): names the
+ *  parameter, so the diagnostic points at that argument. At evaluation time it is an
+ *  ordinary OpError. */
+export class ArgError extends OpError {
+  constructor(
+    message: string,
+    readonly param: string,
+    code = 'shape-mismatch',
+  ) {
+    super(message, undefined, code);
+  }
+}
+
 export function showShape(shape: Shape): string {
   if (shape === null) return '<unknown>';
   return '[' + shape.map((d) => (d === null ? '?' : String(d))).join(', ') + ']';

@@ -91,7 +91,9 @@ export function prepareRename(view: View, position: Position): { range: Range; p
   const t = targetAt(view, position);
   if (t) {
     const name = t.kind === 'binding' ? t.binding.name : t.name;
-    const range = view.range(t.kind === 'binding' ? nameSpan(a, t.span, name) : touches(t.definition, offset) ? t.definition : t.uses.find((u) => touches(u, offset))!);
+    // A repeated parameter (`def f(a, a)`) is neither the definition nor a use: rename the definition.
+    const span = t.kind === 'binding' ? nameSpan(a, t.span, name) : touches(t.definition, offset) ? t.definition : t.uses.find((u) => touches(u, offset)) ?? t.definition;
+    const range = view.range(span);
     return range ? { range, placeholder: name } : null;
   }
   const stmt = statementAt(a.program, offset);

@@ -11,27 +11,14 @@
 // element; the forward op gathers through it and its gradient scatter-adds through it.
 
 import { type Tensor, type TypedData, sizeOf, stridesOf } from '../tensor';
-import { type Dim, type Shape, type TensorType, OpError, isFullyKnown, normalizeAxis, showShape } from '../types';
-import { type BoundArgs, type Builder, type Value, BuildError, checkDTypeClass, tensorValue } from '../builder';
+import { ArgError, type Dim, type Shape, type TensorType, OpError, isFullyKnown, normalizeAxis, showShape } from '../types';
+import { type BoundArgs, type Builder, type Value, BuildError, tensorValue } from '../builder';
 import type { Node } from '../graph';
 import type { Span } from '../syntax/ast';
-import { type Attrs, type OpDef, type Param, defineOps, lookupOp } from './registry';
+import { type Attrs, type OpDef, defineOps } from './registry';
 import { broadcastData, transposeData } from './kernels';
 
 // ---- blaming static arguments ------------------------------------------------------------
-
-/** A shape-rule error caused by a static argument (axis, multiples, paddings...). OpError's
- *  argIndex can only name tensor inputs; this names the parameter, so the diagnostic
- *  points at it. At evaluation time it is an ordinary OpError. */
-export class ArgError extends OpError {
-  constructor(
-    message: string,
-    readonly param: string,
-    code = 'shape-mismatch',
-  ) {
-    super(message, undefined, code);
-  }
-}
 
 /** Normalises an axis given in static argument `param`, blaming that argument. */
 export function axisArg(axis: number, shape: readonly Dim[], param: string, what = 'axis'): number {
@@ -42,89 +29,19 @@ export function axisArg(axis: number, shape: readonly Dim[], param: string, what
   return axis < 0 ? axis + rank : axis;
 }
 
-/** Adds a primitive node for a surface call. Runs the shape rule first so that an ArgError
- *  points at the static argument it names; every other error goes through Builder.apply
- *  (which points at `inputSpans[argIndex]`). */
+/** Adds a primitive node for a surface call whose inputs the caller prepared: an ArgError
+ *  points at the static argument it names, other errors at `inputSpans[argIndex]`. */
+/** Most parts one split or unstack may make (each part is a graph node). */
+const MAX_SPLIT_PARTS = 10_000;
+
 export function applyBlaming(b: Builder, args: BoundArgs, op: OpDef | string, inputs: readonly Node[], attrs: Attrs, inputSpans: readonly Span[]): Node {
-  const def = typeof op === 'string' ? lookupOp(op)! : op;
-  try {
-    def.infer!(
-      inputs.map((n) => n.type),
-      attrs,
-    );
-  } catch (e) {
-    if (e instanceof ArgError) throw new BuildError(`${def.name}: ${e.message}`, args.span(e.param), e.code);
-    if (!(e instanceof OpError)) throw e;
-  }
-  return b.apply(def, inputs, attrs, args.callSpan, inputSpans);
+  return b.apply(op, inputs, attrs, args.callSpan, inputSpans, (param) => args.span(param));
 }
 
-function staticArg(args: BoundArgs, p: Param): unknown {
-  if (!args.has(p.name)) return p.default === undefined ? null : p.default;
-  if (args.isNone(p.name)) return null;
-  switch (p.kind) {
-    case 'int':
-    case 'axis':
-      return args.int(p.name);
-    case 'ints':
-      return args.ints(p.name);
-    case 'axes':
-      return args.axes(p.name);
-    case 'float':
-      return args.float(p.name);
-    case 'bool':
-      return args.bool(p.name);
-    case 'string':
-      return args.string(p.name);
-    case 'dtype':
-      return args.dtype(p.name);
-    case 'shape':
-      return args.shape(p.name);
-    default:
-      return args.value(p.name);
-  }
-}
-
-/** The usual build of a primitive (tensor params become inputs, dtype groups unified,
- *  the rest static attributes), with static-argument blame (see `applyBlaming`).
- *  `ignored` parameters are accepted for TensorFlow compatibility and dropped. */
+/** The usual build of a primitive (Builder.buildPrimitive); `ignored` parameters are accepted
+ *  for TensorFlow compatibility and dropped. */
 export function buildBlaming(b: Builder, args: BoundArgs, ignored: readonly string[] = []): Value {
-  const op = args.op;
-  const inputs: Node[] = [];
-  const spans: Span[] = [];
-  const params: Param[] = [];
-  const attrs: Record<string, unknown> = {};
-  for (const p of op.params) {
-    if (p.kind === 'tensor') {
-      if (!args.has(p.name) && p.default === null) continue;
-      inputs.push(args.tensor(p.name));
-      spans.push(args.span(p.name));
-      params.push(p);
-    } else if (p.kind === 'tensors') {
-      const list = args.tensors(p.name);
-      for (const n of list) {
-        inputs.push(n);
-        spans.push(args.span(p.name));
-        params.push(p);
-      }
-      attrs[p.name + 'Count'] = list.length;
-    } else if (!ignored.includes(p.name)) {
-      attrs[p.name] = staticArg(args, p);
-    }
-  }
-  const groups = new Map<string, number[]>();
-  params.forEach((p, i) => {
-    if (p.group) groups.set(p.group, [...(groups.get(p.group) ?? []), i]);
-  });
-  for (const idx of groups.values()) {
-    const unified = b.unifyDTypes(
-      idx.map((i) => inputs[i]),
-      idx.map((i) => spans[i]),
-    );
-    idx.forEach((i, k) => (inputs[i] = unified[k]));
-  }
-  inputs.forEach((n, i) => checkDTypeClass(op, params[i], n, spans[i]));
-  return tensorValue(applyBlaming(b, args, op, inputs, attrs, spans));
+  return tensorValue(b.buildPrimitive(args.op, args, ignored));
 }
 
 /** The build of stack/concat. A nested list of numbers (`concat([[1, 2], [3, 4]], 0)`)
@@ -535,6 +452,7 @@ defineOps([
         throw new BuildError((e as Error).message, args.span('axis'), 'bad-axis');
       }
       const n = args.optionalInt('num') ?? x.type.shape[axis];
+      if (n !== null && (n < 0 || n > MAX_SPLIT_PARTS)) throw new BuildError(`unstack would make ${n} parts; at most ${MAX_SPLIT_PARTS} are supported`, args.span(args.has('num') ? 'num' : 'value'), 'bad-argument');
       if (n === null) throw new BuildError(`unstack needs the size of axis ${axis} (it is unknown, ?); pass num=`, args.span('value'), 'unknown-shape');
       return { kind: 'list', items: Array.from({ length: n }, (_, index) => tensorValue(b.apply('unstack_part', [x], { axis, index }, args.callSpan, [args.span('value')]))) };
     },
@@ -689,6 +607,8 @@ defineOps([
         if (sizes.some((v) => v < -1)) throw blame(`sizes must be non-negative (or one -1), got [${sizes.join(', ')}]`);
       }
       const count = num ?? sizes!.length;
+      // Each part is a node: bound the count before making them.
+      if (count > MAX_SPLIT_PARTS) throw blame(`split would make ${count} parts; at most ${MAX_SPLIT_PARTS} are supported`);
       const givenNum = args.optionalInt('num');
       if (givenNum !== null && givenNum !== count) throw new BuildError(`split: num=${givenNum} but the split makes ${count} parts`, args.span('num'), 'bad-argument');
       let axis = args.int('axis');
@@ -994,3 +914,5 @@ function shapeQuery(spec: {
     },
   };
 }
+
+export { ArgError };

@@ -1,0 +1,50 @@
+// Runs one hostile input in a fresh process and reports, as one JSON line on stdout, what the
+// analysis answered and what it cost. test/hostile.test.ts bundles this file and spawns it
+// per case, so that a case that hangs is killed by the clock instead of stalling the test
+// run, and so that the peak resident memory (`maxRSS` of this process) belongs to the case.
+//
+// stdin: {"text": "...", "options": {...}}.
+
+import * as fs from 'fs';
+import { analyze, type AnalysisOptions } from '../engine/analysis';
+import { formatRun, runJson, stringifyJson } from '../cli/present';
+
+export interface HostileReport {
+  ms: number;
+  /** Resident memory before the analysis and the peak of the whole process, in MiB. */
+  baseRssMiB: number;
+  peakRssMiB: number;
+  thrown?: string;
+  diagnostics: { code: string; severity: string; line: number; column: number; start: number; end: number; message: string }[];
+  /** First values of each top-level tensor binding (null: no value). */
+  values: Record<string, number[] | null>;
+}
+
+function main(): void {
+  const input = JSON.parse(fs.readFileSync(0, 'utf8')) as { text: string; options?: AnalysisOptions };
+  const baseRssMiB = process.memoryUsage.rss() / 1048576;
+  const started = performance.now();
+  const report: HostileReport = { ms: 0, baseRssMiB, peakRssMiB: 0, diagnostics: [], values: {} };
+  try {
+    const a = analyze(input.text, input.options ?? {});
+    formatRun(a, 'hostile.tgraph');
+    stringifyJson(runJson(a));
+    report.ms = performance.now() - started;
+    report.diagnostics = a.diagnostics.map((d) => {
+      const p = a.lines.positionAt(d.span.start);
+      return { code: d.code, severity: d.severity, line: p.line + 1, column: p.character + 1, start: d.span.start, end: d.span.end, message: d.message.slice(0, 300) };
+    });
+    for (const b of a.bindings.slice(0, 100)) {
+      const t = b.value.kind === 'tensor' ? a.valueOf(b.value.node) : undefined;
+      report.values[b.name.slice(0, 40)] = t ? Array.from(t.data.subarray(0, 10), Number) : null;
+    }
+  } catch (e) {
+    report.ms = performance.now() - started;
+    report.thrown = (e as Error)?.stack ?? String(e);
+  }
+  // maxRSS is in KiB on Linux and macOS.
+  report.peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+main();
