@@ -1,3 +1,5 @@
+import * as path from 'path';
+import { fileURLToPath } from 'url';
 // The open documents and, for each, the latest complete analysis.
 //
 // Concurrency choice: analysis runs in this process, on the protocol thread, debounced.
@@ -88,6 +90,8 @@ export interface DocumentState {
 export interface DocumentStoreOptions {
   /** Budgets and check defaults from the settings. */
   analysisOptions(): AnalysisOptions;
+  /** The workspace folders (file system paths): load() may not read outside them. */
+  workspaceRoots?(): string[];
   /** Called after each analysis attempt (publish diagnostics, refresh lenses...). */
   onAnalysed(state: DocumentState, document: TextDocument): void;
   /** A document was closed: its diagnostics should go. */
@@ -165,7 +169,7 @@ export class DocumentStore {
   /** The options for analysing a document again: the settings, plus the previous analysis's
    *  values by node key (the engine re-evaluates only the nodes whose key changed). */
   optionsFor(state: DocumentState): AnalysisOptions {
-    const base = this.options.analysisOptions();
+    const base = { ...this.options.analysisOptions(), load: loadContextFor(state.uri, this.options.workspaceRoots?.() ?? []) };
     return state.reuseValues === false || !state.analysis ? base : { ...base, cache: state.analysis.valueCache };
   }
 
@@ -327,4 +331,18 @@ export class DocumentStore {
     };
     later(0);
   }
+}
+
+/** Where load('x.npy') may read for a document: its folder, inside the workspace folders
+ *  (or its own folder when it is outside them); nothing for an unsaved document. */
+export function loadContextFor(uri: string, roots: readonly string[]): AnalysisOptions['load'] {
+  if (!uri.startsWith('file:')) return { baseDir: null, workspaceRoots: [], enabled: true };
+  let dir: string;
+  try {
+    dir = path.dirname(fileURLToPath(uri));
+  } catch {
+    return { baseDir: null, workspaceRoots: [], enabled: true };
+  }
+  const inside = roots.filter((r) => dir === r || dir.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+  return { baseDir: dir, workspaceRoots: inside.length ? inside : [dir], enabled: true };
 }

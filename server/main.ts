@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'url';
 // The tgraph language server: thin wiring between the protocol and one Analysis per open
 // document (engine/analysis.ts). Each feature lives in its own file; this one declares the
 // capabilities, reads the settings and makes sure no handler can take the process down.
@@ -35,11 +36,14 @@ export function startStdio(): void {
 export function start(connection: Connection): void {
   let settings: Settings = DEFAULT_SETTINGS;
   let client: ClientCapabilities = {};
+  /** The workspace folders as paths: load() stays inside them. */
+  let workspaceRoots: string[] = [];
 
   const log = (message: string) => connection.console.error(message);
 
   const store = new DocumentStore({
     analysisOptions: () => analysisOptions(settings),
+    workspaceRoots: () => workspaceRoots,
     onAnalysed: published,
     onClosed: (uri) => connection.sendDiagnostics({ uri, diagnostics: [] }),
     log,
@@ -92,6 +96,9 @@ export function start(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     client = params.capabilities ?? {};
+    workspaceRoots = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : []))
+      .filter((f) => f.uri.startsWith('file:'))
+      .map((f) => fileURLToPath(f.uri));
     const initial = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
     if (initial !== undefined) settings = parseSettings(initial);
     return {

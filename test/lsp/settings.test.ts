@@ -3,6 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hover, InlayHint, MarkupContent } from 'vscode-languageserver-protocol/node';
+import * as fs from 'fs';
+import * as path from 'path';
 import { LspClient, SEED, ensureServerBuilt, positionOf, tempDocument } from './helpers';
 
 beforeAll(async () => {
@@ -86,6 +88,34 @@ describe('tgraph lsp --stdio', () => {
       expect(d.diagnostics).toEqual([]);
       const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: positionOf(SEED, 'dz_dx =') });
       expect((h.contents as MarkupContent).value).toContain('[[40. 24. 56.]');
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
+describe('load() in the editor', () => {
+  it("reads a .npy file beside the document and refuses one outside the document's folder", async () => {
+    const client = await LspClient.start();
+    try {
+      const text = "a = load('a.npy')\nb = load('../outside.npy')\n";
+      const { uri, file } = tempDocument(text);
+      const dir = path.dirname(file);
+      // float32 [2] = [1.5, -2]
+      const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+      const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+      const bytes = Buffer.concat([
+        Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]),
+        Buffer.from([padded.length & 255, padded.length >> 8]), Buffer.from(padded, 'latin1'),
+        Buffer.from(new Float32Array([1.5, -2]).buffer),
+      ]);
+      fs.writeFileSync(path.join(dir, 'a.npy'), bytes);
+      fs.writeFileSync(path.join(dir, '..', 'outside.npy'), bytes);
+      await client.open(uri, text);
+      const diags = await client.until(() => client.diagnostics.get(uri)?.at(-1)?.diagnostics, 'diagnostics');
+      expect(diags.map((d) => d.range.start.line)).toEqual([1]);
+      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, 'a =') });
+      expect(hover.contents.value).toContain('[ 1.5 -2. ]');
     } finally {
       await client.stop();
     }
