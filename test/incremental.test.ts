@@ -11,6 +11,9 @@ import { analyze, type Analysis } from '../engine/analysis';
 import type { Value } from '../engine/builder';
 import { explainSite } from '../engine/explain';
 import { formatTensor } from '../engine/format/numpy';
+// The LSP bench's generated model file: long, with gradients, reductions and stacks, so edits
+// far from the start leave a long prefix to take over.
+import { generatedFile } from './lsp/helpers';
 
 const root = path.resolve(__dirname, '..');
 
@@ -69,26 +72,6 @@ function differences(full: Record<string, string>, incremental: Record<string, s
     .map((k) => `${k}:\n    full        ${full[k].slice(0, 400)}\n    incremental ${incremental[k].slice(0, 400)}`);
 }
 
-/** A long file of repeated blocks (gradients, reductions, stacks): edits far from the start
- *  leave a long prefix to take over. */
-function generatedFile(statements: number): string {
-  const lines = ['x = placeholder(float32, [None, 3])', 'feed x = uniform([4, 3], seed=1)', 'w = variable(ones([3, 3]))'];
-  for (let b = 0; lines.length < statements - 1; b++) {
-    lines.push(
-      `a${b} = tanh(x @ w) + 0.${(b % 9) + 1}`,
-      `b${b} = a${b} * 2. - sigmoid(a${b})`,
-      `c${b} = b${b} / (1. + reduce_sum(b${b}, axis=1, keepdims=True) ** 2)`,
-      `d${b} = softmax(c${b}) + a${b}`,
-      `e${b} = reduce_mean(d${b} * x)`,
-      `g${b} = gradients(e${b}, [x, w])`,
-      `dx${b} = g${b}[0]`,
-      `s${b} = stack([d${b}, c${b}])`,
-      `m${b} = reduce_max(s${b}, axis=0)`,
-      `n${b} = concat([m${b}, x], axis=1)`,
-    );
-  }
-  return [...lines.slice(0, statements - 1), 'loss = reduce_sum(x * 1.5)'].join('\n') + '\n';
-}
 
 /** mulberry32: a small seeded generator (the same seed gives the same edits everywhere) whose
  *  low bits are as random as its high ones (a plain LCG's low bits cycle with a short period,
