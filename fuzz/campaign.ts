@@ -92,6 +92,9 @@ export interface CampaignOptions {
   onFound?(group: FailureGroup): void;
   /** A new signature, after minimising and saving it. */
   onNewFailure?(group: FailureGroup): void;
+  /** Called with each text the minimiser is about to run (the driver keeps the last one on
+   *  disk: if it kills the process, that text is the reproducer). */
+  onTrial?(text: string): void;
 }
 
 /** The predicate for minimising `f`: the same signature still fails. */
@@ -101,7 +104,11 @@ export function sameFailure(f: Failure, harness: HarnessOptions, probe?: MemoryP
 
 export async function minimiseAndSave(group: FailureGroup, failure: Failure, options: CampaignOptions, origin: string): Promise<void> {
   const harness = options.harness ?? DEFAULT_HARNESS_OPTIONS;
-  const predicate = sameFailure(failure, harness, options.probe);
+  const same = sameFailure(failure, harness, options.probe);
+  const predicate = (text: string) => {
+    options.onTrial?.(text);
+    return same(text);
+  };
   // Slow and memory failures cost seconds per test: a few tries only.
   const costly = failure.kind === 'slow' || failure.kind === 'memory';
   const budget = costly ? { maxTests: 20, maxMs: 120_000 } : options.minimiseBudget;

@@ -130,7 +130,7 @@ function harnessOptions(a: Args): HarnessOptions {
 // ---- worker ----------------------------------------------------------------------------------
 
 type ToWorker =
-  | { type: 'init'; args: Args; corpus: CorpusFile[] }
+  | { type: 'init'; args: Args; corpus: CorpusFile[]; scratch: string }
   | { type: 'range'; start: number; count: number }
   | { type: 'known'; signature: string }
   | { type: 'exit' };
@@ -146,6 +146,7 @@ function workerMain(): void {
   let args: Args;
   let corpus: CorpusFile[];
   let probe: MemoryProbe;
+  let scratch = '';
   const known = new Set<string>();
   const send = (m: FromWorker) => process.send!(m);
   let queue: Promise<void> = Promise.resolve();
@@ -153,6 +154,7 @@ function workerMain(): void {
     if (m.type === 'init') {
       args = m.args;
       corpus = m.corpus;
+      scratch = m.scratch;
       probe = new MemoryProbe();
       send({ type: 'ready' });
     } else if (m.type === 'known') known.add(m.signature);
@@ -181,6 +183,7 @@ function workerMain(): void {
           // Minimising takes longer than one input: the parent's watchdog allows for it.
           onFound: (group) => send({ type: 'found', group }),
           onNewFailure: (group) => send({ type: 'new-failure', group }),
+          onTrial: (text) => fs.writeFileSync(scratch, text),
         });
         send({ type: 'range-done', stats, groups: [...failures.values()] });
       });
@@ -213,6 +216,8 @@ interface WorkerSlot {
   /** Minimising a failure of input `current`: the clock allows the minimiser's budget. */
   minimising: boolean;
   killedForHang: boolean;
+  /** Where the worker writes each text it is minimising (read back if it dies). */
+  scratch: string;
 }
 
 async function parentMain(a: Args): Promise<number> {
@@ -226,7 +231,7 @@ async function parentMain(a: Args): Promise<number> {
 
   const stats = emptyStats();
   const groups = new Map<string, FailureGroup>();
-  const external: { failure: Failure; index: number }[] = [];
+  const external: { failure: Failure; index: number; text?: string }[] = [];
   const record = (g: FailureGroup) => {
     const existing = groups.get(g.signature);
     if (!existing) groups.set(g.signature, { ...g });
@@ -274,12 +279,13 @@ async function parentMain(a: Args): Promise<number> {
   // They have no stack to tell one bug from another, so each of the first few is minimised
   // and saved on its own (identical reproducers collapse into one file).
   const handled = new Map<string, number>();
-  for (const { failure, index } of external.sort((x, y) => x.index - y.index)) {
+  for (const entry of external.sort((x, y) => x.index - y.index)) {
+    const { failure, index } = entry;
     const g = groups.get(failure.signature)!;
     const n = handled.get(failure.signature) ?? 0;
     if (n >= MAX_EXTERNAL_PER_KIND) continue;
     handled.set(failure.signature, n + 1);
-    let text = makeInput(a.seed, index, corpus).text;
+    let text = entry.text ?? makeInput(a.seed, index, corpus).text;
     // A hang while the worker's memory or state was already strained may not reproduce alone.
     if (!externalFails(text, failure.kind, a)) {
       log(`  the ${failure.kind} of input ${index} does not reproduce in a fresh process; kept as is`);
@@ -328,7 +334,7 @@ function runWorkers(
   corpus: CorpusFile[],
   stats: Stats,
   record: (g: FailureGroup) => void,
-  external: { failure: Failure; index: number }[],
+  external: { failure: Failure; index: number; text?: string }[],
   log: (s: string) => void,
 ): Promise<void> {
   return new Promise((resolve) => {
@@ -358,7 +364,7 @@ function runWorkers(
     const lost = (slot: WorkerSlot, kind: 'hang' | 'process-died', detail: string) => {
       const index = slot.current!;
       const text = makeInput(a.seed, index, corpus).text;
-      const failure: Failure = { kind, message: detail, signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : detail.replace(/\d+/g, 'N')}` };
+      const failure: Failure = { kind, message: detail, signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : `worker exited with ${slot.child.signalCode ?? 'code N'}`}` };
       external.push({ failure, index });
       record({ signature: failure.signature, kind, message: failure.message, count: 1, firstIndex: index, examples: [index], input: text });
       // The inputs this worker finished in the range before this one are counted, though
@@ -374,7 +380,8 @@ function runWorkers(
 
     const spawn = () => {
       const child = fork(process.argv[1], ['--worker'], { execArgv: WORKER_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      const slot: WorkerSlot = { child, current: null, since: Date.now(), range: null, minimising: false, killedForHang: false };
+      const scratch = path.join(os.tmpdir(), `tgraph-fuzz-${process.pid}-${child.pid}.tgraph`);
+      const slot: WorkerSlot = { child, current: null, since: Date.now(), range: null, minimising: false, killedForHang: false, scratch };
       slots.add(slot);
       const assign = () => {
         const r = take();
@@ -425,10 +432,24 @@ function runWorkers(
       });
       child.on('exit', (code, signal) => {
         slots.delete(slot);
+        const cleanUp = () => fs.rmSync(slot.scratch, { force: true });
         if (slot.range && slot.current !== null && slot.minimising) {
           // The input itself finished (its failure is recorded); minimising one of its
-          // failures hung or died. Carry on after it.
+          // failures hung or died. The text being tried is on disk: it is a failure too.
           log(`  the worker minimising input ${slot.current} ${slot.killedForHang ? 'ran out of time' : `exited with ${signal ?? code}`}; its failure stays unminimised`);
+          let trial: string | undefined;
+          try {
+            trial = fs.readFileSync(slot.scratch, 'utf8');
+          } catch {
+            trial = undefined;
+          }
+          if (trial !== undefined) {
+            const kind = slot.killedForHang ? 'hang' : 'process-died';
+            const detail = slot.killedForHang ? `no answer within ${a.hangMs} ms (while minimising input ${slot.current})` : `worker exited with ${signal ?? `code ${code}`} (while minimising input ${slot.current})`;
+            const failure: Failure = { kind, message: detail, signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : `worker exited with ${signal ?? 'code N'}`}` };
+            external.push({ failure, index: slot.current, text: trial });
+            record({ signature: failure.signature, kind, message: detail, count: 1, firstIndex: slot.current, examples: [slot.current], input: trial });
+          }
           const r = slot.range;
           stats.inputs += slot.current - r.start + 1;
           finished++;
@@ -446,13 +467,14 @@ function runWorkers(
             next = end;
           }
         }
+        cleanUp();
         if (next < end || pending.length) spawn();
         else if (slots.size === 0) {
           clearInterval(watchdog);
           resolve();
         }
       });
-      child.send({ type: 'init', args: a, corpus } satisfies ToWorker);
+      child.send({ type: 'init', args: a, corpus, scratch } satisfies ToWorker);
     };
 
     const watchdog = setInterval(() => {
@@ -494,7 +516,7 @@ export function formatSummary(a: Pick<Args, 'seed' | 'start' | 'count' | 'root'>
     const sorted = [...groups.values()].sort((x, y) => y.count - x.count);
     for (const g of sorted) {
       lines.push(`  - [${g.kind}] ${g.message.split('\n')[0].slice(0, 200)}`);
-      const n = Math.max(1, g.count);
+      const n = Math.max(1, g.count, g.examples.length);
       lines.push(`      ${n} input${n === 1 ? '' : 's'} (${g.examples.slice().sort((x, y) => x - y).join(', ')}${n > g.examples.length ? ', …' : ''})${g.location ? `, at ${g.location}` : ''}${g.saved ? `, saved ${path.relative(a.root, g.saved)}` : ''}`);
       const show = (t: string) => JSON.stringify(t.length > 300 ? t.slice(0, 300) + '…' : t);
       if (g.minimised !== undefined) lines.push(`      minimised: ${show(g.minimised)}`);
