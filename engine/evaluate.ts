@@ -234,7 +234,9 @@ export class Evaluator implements KernelContext {
     }
     let data: TypedData;
     try {
-      data = op.kernel(inputs, node.attrs, out, this);
+      // An empty result needs no work (and a kernel's per-axis tables could still be huge:
+      // zeros([0, 2**31]) has an axis of 2^31 entries).
+      data = size === 0 ? this.alloc(out.dtype, 0) : op.kernel(inputs, node.attrs, out, this);
     } catch (e) {
       if (e instanceof OpError || e instanceof EvaluationError) {
         this.fail(node, `${op.name}: ${e.message}`, (e as OpError).code ?? 'evaluation-error');

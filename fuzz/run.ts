@@ -195,7 +195,9 @@ function workerMain(): void {
 
 function checkMain(a: Args): number {
   const text = fs.readFileSync(0, 'utf8');
-  const outcome = runInput(text, harnessOptions(a));
+  const probe = new MemoryProbe();
+  const outcome = runInput(text, harnessOptions(a), probe);
+  probe.stop();
   if (!outcome.failures.length) return 0;
   process.stdout.write(JSON.stringify(outcome.failures.map((f) => ({ kind: f.kind, signature: f.signature, message: f.message }))) + '\n');
   return 1;
@@ -438,12 +440,17 @@ function runWorkers(
           // failures hung or died. The text being tried is on disk: it is a failure too.
           log(`  the worker minimising input ${slot.current} ${slot.killedForHang ? 'ran out of time' : `exited with ${signal ?? code}`}; its failure stays unminimised`);
           let trial: string | undefined;
+          let trialMs = 0;
           try {
             trial = fs.readFileSync(slot.scratch, 'utf8');
+            trialMs = Date.now() - fs.statSync(slot.scratch).mtimeMs;
           } catch {
             trial = undefined;
           }
-          if (trial !== undefined) {
+          // Out of time: a hang only if the last text tried had run for a hang's worth alone
+          // (the file is written when a try starts), not if the tries merely added up.
+          const trialHung = slot.killedForHang && trialMs > a.hangMs;
+          if (trial !== undefined && (!slot.killedForHang || trialHung)) {
             const kind = slot.killedForHang ? 'hang' : 'process-died';
             const detail = slot.killedForHang ? `no answer within ${a.hangMs} ms (while minimising input ${slot.current})` : `worker exited with ${signal ?? `code ${code}`} (while minimising input ${slot.current})`;
             const failure: Failure = { kind, message: detail, signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : `worker exited with ${signal ?? 'code N'}`}` };

@@ -156,7 +156,9 @@ describe('saved fuzz regressions analyse without a failure', () => {
   it.each(regressionFiles)('%s', (file) => {
     const text = fs.readFileSync(path.join(regressionsDir, file), 'utf8');
     // --check: exit 0 when the input passes, 1 with its failures as JSON on stdout.
-    const r = spawnSync(process.execPath, ['--enable-source-maps', driver, '--check'], { cwd: root, input: text, encoding: 'utf8', timeout: REGRESSION_TIMEOUT_MS, killSignal: 'SIGKILL' });
+    // The address space is capped (ulimit -v) so that a reproducer of a memory bug fails in
+    // its own process instead of taking the machine's memory from everything else.
+    const r = spawnSync('/bin/sh', ['-c', `ulimit -v ${6 * 1024 * 1024} 2>/dev/null; exec "$0" "$@"`, process.execPath, '--enable-source-maps', driver, '--check'], { cwd: root, input: text, encoding: 'utf8', timeout: REGRESSION_TIMEOUT_MS, killSignal: 'SIGKILL' });
     expect(r.status, `no answer within ${REGRESSION_TIMEOUT_MS} ms`).not.toBeNull();
     const failures = r.status === 1 ? (JSON.parse(r.stdout) as { kind: string; message: string }[]).map((f) => `[${f.kind}] ${f.message}`) : [];
     expect(failures).toEqual([]);

@@ -18,6 +18,7 @@ import type { HostileReport } from '../fuzz/hostile-runner';
 const root = path.resolve(__dirname, '..');
 const CASE_TIMEOUT_MS = 60_000;
 const MEMORY_BOUND_MIB = 1024;
+const ADDRESS_SPACE_KIB = 6 * 1024 * 1024;
 let runner = '';
 
 beforeAll(async () => {
@@ -45,7 +46,9 @@ afterAll(() => {
 type Report = HostileReport & { text: string };
 
 function hostile(name: string, text: string, options: AnalysisOptions = {}): Report {
-  const r = spawnSync(process.execPath, [runner], {
+  // The address space is capped (ulimit -v), so that an input that defeats the budgets fails
+  // in its own process instead of taking the machine's memory from everything else.
+  const r = spawnSync('/bin/sh', ['-c', `ulimit -v ${ADDRESS_SPACE_KIB} 2>/dev/null; exec "$0" "$@"`, process.execPath, runner], {
     input: JSON.stringify({ text, options }),
     encoding: 'utf8',
     timeout: CASE_TIMEOUT_MS,
@@ -191,6 +194,15 @@ describe('hostile inputs are answered with diagnostics, never an exception', () 
   it('extreme numbers', () => {
     const a = hostile('extreme numbers', 'a = 1e39\nb = [1e39, -0., nan, inf]\nc = zeros([2147483648])\nd = zeros([-1])\ne = zeros([1.5])\nf = range(0, 10, 0)\ng = reshape([1., 2.], [-1, -1])\n');
     expect(errors(a).length).toBeGreaterThan(0);
+  });
+
+  it('zero-element tensors with a 2^31 axis (the element budget lets them through)', () => {
+    // Slicing, reversing, tiling or padding them must not allocate per-axis index maps of
+    // 2^31 entries (8 GiB).
+    const a = hostile('zeros([0, 2147483647]) sliced, reversed, tiled, padded', "k = zeros([0, 2147483647])\nt = k[:, ::2]\nu = reverse(k, [1])\nw = tile(k, [1, 1])\np = pad(k, [[0, 0], [1, 1]])\n");
+    expect(a.values.t).toEqual([]);
+    const b = hostile('normal([3.4e38, 4, 0]) and a check on it', 'a = normal([2, 1, 3, 4], seed=7)\nb = constant(normal([3.4028235e38, 4, -0], seed=8))\ncheck gradients(matmul(a, b) ** 2, [a, b])\n');
+    expect(b.diagnostics.length).toBeGreaterThan(0);
   });
 
   it('a full gradient check over an x of 10^5 elements stops at its budget', () => {
