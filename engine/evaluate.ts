@@ -242,6 +242,9 @@ export class Evaluator implements KernelContext {
         this.fail(node, `${op.name}: ${e.message}`, (e as OpError).code ?? 'evaluation-error');
         return;
       }
+      // An engine bug (or an allocation failure): the analysis reports it once; later reads
+      // of this node must not run the kernel again and throw out of a hover or the CLI.
+      this.known.set(node, FAILED);
       throw e;
     }
     this.evaluations++;

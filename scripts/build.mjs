@@ -7,6 +7,7 @@ const entries = [
   { entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['server/main.ts'], outfile: 'dist/server.js', optional: true },
   { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], optional: true },
+  { entryPoints: ['fuzz/run.ts'], outfile: 'dist/fuzz.js', optional: true },
 ];
 for (const { optional, ...entry } of entries) {
   if (optional && !existsSync(entry.entryPoints[0])) continue;

@@ -97,6 +97,9 @@ function concat(a: Shape, b: Shape): Shape {
  *  graph per row of y), so they can be differentiated again; larger ones evaluate row by row. */
 const UNROLLED_JACOBIAN_ROWS = 64;
 
+/** A row-by-row Jacobian gives up after this long (a diagnostic on the node). */
+const JACOBIAN_TIME_MS = 5_000;
+
 /** J[i..., j...] = ∂y[i...]/∂x[j...]. Small ones: a stack of one gradient per element of y
  *  (ordinary nodes: a Jacobian can be differentiated again); larger ones: one gradient graph
  *  with a seed as grad_ys, evaluated once per element. */
@@ -233,7 +236,10 @@ defineOps([
     kernel: (inputs, attrs, out, ctx) => {
       const { y, rows, cols, grad, seed } = jacobianRows(inputs, attrs, false);
       const data = ctx.alloc(out.dtype, rows * cols);
+      if (cols === 0) return data;
+      const started = Date.now();
       for (let i = 0; i < rows; i++) {
+        if ((i & 15) === 0 && Date.now() - started > JACOBIAN_TIME_MS) throw new OpError(`stopped after ${i} of ${rows} rows: over ${JACOBIAN_TIME_MS / 1000} s`, undefined, 'budget-time');
         const oneHot = ctx.alloc(y.dtype, rows);
         oneHot[i] = 1;
         const g = ctx.evaluateWith(grad, new Map([[seed, { dtype: y.dtype, shape: y.shape, data: oneHot }]]));
@@ -260,7 +266,10 @@ defineOps([
     kernel: (inputs, attrs, out, ctx) => {
       const { y, batch, rows, cols, grad, seed } = jacobianRows(inputs, attrs, true);
       const data = ctx.alloc(out.dtype, batch * rows * cols);
+      if (cols === 0 || batch === 0) return data;
+      const started = Date.now();
       for (let i = 0; i < rows; i++) {
+        if ((i & 15) === 0 && Date.now() - started > JACOBIAN_TIME_MS) throw new OpError(`stopped after ${i} of ${rows} rows: over ${JACOBIAN_TIME_MS / 1000} s`, undefined, 'budget-time');
         const oneHot = ctx.alloc(y.dtype, batch * rows);
         for (let k = 0; k < batch; k++) oneHot[k * rows + i] = 1;
         const g = ctx.evaluateWith(grad, new Map([[seed, { dtype: y.dtype, shape: y.shape, data: oneHot }]]));
