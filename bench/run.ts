@@ -5,17 +5,20 @@
 //   npm run bench                      ×1, ×4, ×16 sizes, table + docs/bench.svg
 //   npm run bench -- --quick           small sizes, few repetitions (CI: still checks results)
 //   npm run bench -- --json            one JSON object on stdout
-//   npm run bench -- --only=mlp,conv   some workloads
+//   npm run bench -- --only=mlp,conv   some workloads (`editor`: the editor latency section)
+//   npm run bench -- --no-editor       skip the editor latency section
 //   npm run bench -- --scales=1        some sizes
 //   npm run bench -- --svg=FILE        where the plot goes (full mode default docs/bench.svg)
 //   npm run bench -- --no-svg
 
 import { writeFileSync, mkdirSync } from 'fs';
+import * as path from 'path';
 import { dirname } from 'path';
 import * as os from 'os';
 import { FULL_TIMING, QUICK_TIMING, type Measurement, geometricMean, measure, selectWorkloads } from './harness';
 import { ATOL, RTOL, WORKLOADS, initTfjs, tfjsVersion } from './workloads';
 import { plotSvg } from './plot';
+import { type EditorLatency, measureEditorLatency } from './editor';
 
 interface Options {
   quick: boolean;
@@ -23,12 +26,15 @@ interface Options {
   /** Tables as Markdown (for BENCHMARKS.md). */
   markdown: boolean;
   only: string[];
+  editor: boolean;
+  /** The TF.js comparison workloads (false with `--only=editor`). */
+  compute: boolean;
   scales: number[];
   svg: string | null;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, json: false, markdown: false, only: [], scales: [], svg: null };
+  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, compute: true, scales: [], svg: null };
   let svgSet = false;
   for (const arg of argv) {
     const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
@@ -45,6 +51,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--only':
         o.only = value.split(',').filter(Boolean);
         break;
+      case '--no-editor':
+        o.editor = false;
+        break;
       case '--scales':
         o.scales = value.split(',').map(Number);
         if (o.scales.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--scales takes positive integers, got ${value}`);
@@ -59,11 +68,16 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--help':
       case '-h':
-        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${WORKLOADS.map((w) => w.name).join(',')}] [--scales=1,4,16] [--svg=FILE | --no-svg]\n`);
+        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor'].join(',')}] [--no-editor] [--scales=1,4,16] [--svg=FILE | --no-svg]\n`);
         process.exit(0);
       default:
         throw new Error(`unknown option ${arg} (try --help)`);
     }
+  }
+  if (o.only.length > 0) {
+    o.editor &&= o.only.includes('editor');
+    o.only = o.only.filter((name) => name !== 'editor');
+    o.compute = o.only.length > 0;
   }
   if (o.scales.length === 0) o.scales = o.quick ? [1] : [1, 4, 16];
   if (!svgSet && !o.quick && o.scales.length > 1) o.svg = 'docs/bench.svg';
@@ -140,6 +154,28 @@ function scaleTable(ms: readonly Measurement[], scales: readonly number[]): stri
   return render(header, rows, 1);
 }
 
+/** Editor latency runs: the full one as the server issue states it, the quick one (CI) only
+ *  to keep the measurement working. */
+const FULL_EDITOR = { statements: 1000, edits: 100, hovers: 1000, pauseMs: 1000 };
+const QUICK_EDITOR = { statements: 1000, edits: 10, hovers: 100, pauseMs: 300 };
+
+function editorTable(e: EditorLatency): string {
+  const ms = (x: number) => `${fmt(x)} ms`;
+  const mb = (x: number | null) => (x === null ? '—' : `${x.toFixed(0)} MB`);
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
+  const rows = [
+    ['edit → diagnostics p50', ms(e.editToDiagnostics.p50), '', ''],
+    ['edit → diagnostics p95', ms(e.editToDiagnostics.p95), `≤ ${e.goals.editToDiagnosticsP95Ms} ms`, verdict(e.met.editToDiagnosticsP95)],
+    ['hover p50', ms(e.hover.p50), '', ''],
+    ['hover p99', ms(e.hover.p99), `≤ ${e.goals.hoverP99Ms} ms`, verdict(e.met.hoverP99)],
+    ['server RSS after opening', mb(e.rssMbAfterOpen), `≤ ${e.goals.rssMb} MB`, verdict(e.met.rss)],
+    ['server RSS after edits and hovers', mb(e.rssMbAfterEdits), '', ''],
+    ['open → first diagnostics', ms(e.openMs), '', ''],
+  ];
+  const slowest = `slowest edits: ${e.slowest.edits.map((s) => `#${s.edit} ${fmt(s.ms)} ms`).join(', ')}; slowest hovers: ${e.slowest.hovers.map((s) => `line ${s.line} ${fmt(s.ms)} ms`).join(', ')}`;
+  return `${e.statements}-statement generated file, ${e.edits} edits of its last line (each waits for its diagnostics), ${e.hovers} hovers across it\n${render(['editor latency', 'measured', 'goal', ''], rows, 1)}\n${slowest}`;
+}
+
 function machine() {
   const cpus = os.cpus();
   return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()} ${os.arch()}`, tfjs: tfjsVersion, memoryGB: Math.round(os.totalmem() / 2 ** 30) };
@@ -148,7 +184,7 @@ function machine() {
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   markdown = options.markdown;
-  const workloads = selectWorkloads(options.only);
+  const workloads = options.compute ? selectWorkloads(options.only) : [];
   await initTfjs();
   const timing = options.quick ? QUICK_TIMING : FULL_TIMING;
   const log = (s: string) => {
@@ -181,19 +217,28 @@ async function main(): Promise<number> {
   const geomeanAll = geometricMean(all.map((m) => m.ratio!));
   const worst = all.reduce<Measurement | null>((w, m) => (w === null || m.ratio! > w.ratio! ? m : w), null);
   const mismatches = measurements.filter((m) => !m.verified);
-  log('\n' + table(measurements) + '\n');
-  if (measurements.some((m) => WORKLOADS.find((w) => w.name === m.workload)?.extra)) log('* not one of the issue\'s workloads: shown, not in the geometric mean\n');
-  log('\n');
-  log(`geometric mean of tgraph / TF.js at ×${options.scales[0]}: ${geomean.toFixed(2)}${options.scales.length > 1 ? `; over every size: ${geomeanAll.toFixed(2)}` : ''}\n`);
-  if (worst) log(`slowest relative to TF.js: ${worst.workload} ×${worst.scale} (${worst.ratio!.toFixed(2)})\n`);
-  if (options.scales.length > 1) log('\n' + scaleTable(measurements, options.scales) + '\n(growth: exponent k of time ∝ work^k between the smallest and largest size; 1 is linear)\n');
-  if (options.svg) {
-    mkdirSync(dirname(options.svg), { recursive: true });
-    const extras = new Set(WORKLOADS.filter((w) => w.extra).map((w) => w.name));
-    writeFileSync(options.svg, plotSvg(measurements, `tgraph vs TensorFlow.js (CPU): time against work`, extras));
-    log(`\nplot written to ${options.svg}\n`);
+  if (measurements.length) {
+    log('\n' + table(measurements) + '\n');
+    if (measurements.some((m) => WORKLOADS.find((w) => w.name === m.workload)?.extra)) log('* not one of the issue\'s workloads: shown, not in the geometric mean\n');
+    log('\n');
+    log(`geometric mean of tgraph / TF.js at ×${options.scales[0]}: ${geomean.toFixed(2)}${options.scales.length > 1 ? `; over every size: ${geomeanAll.toFixed(2)}` : ''}\n`);
+    if (worst) log(`slowest relative to TF.js: ${worst.workload} ×${worst.scale} (${worst.ratio!.toFixed(2)})\n`);
+    if (options.scales.length > 1) log('\n' + scaleTable(measurements, options.scales) + '\n(growth: exponent k of time ∝ work^k between the smallest and largest size; 1 is linear)\n');
+    if (options.svg) {
+      mkdirSync(dirname(options.svg), { recursive: true });
+      const extras = new Set(WORKLOADS.filter((w) => w.extra).map((w) => w.name));
+      writeFileSync(options.svg, plotSvg(measurements, `tgraph vs TensorFlow.js (CPU): time against work`, extras));
+      log(`\nplot written to ${options.svg}\n`);
+    }
   }
-  log(`\n${mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js` : 'every result agreed with TF.js'} — ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  let editor: EditorLatency | undefined;
+  if (options.editor) {
+    log(`\n  editor latency (language server over stdio) ...`);
+    editor = await measureEditorLatency({ server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_EDITOR : FULL_EDITOR) });
+    log(' done\n\n' + editorTable(editor) + '\n');
+  }
+  const verdict = mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js` : measurements.length ? 'every result agreed with TF.js' : 'done';
+  log(`\n${verdict} — ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.json) {
     const report = {
       date: new Date().toISOString(),
@@ -205,6 +250,7 @@ async function main(): Promise<number> {
       geometricMeanRatio: geomean,
       geometricMeanRatioAllSizes: options.scales.length > 1 ? geomeanAll : undefined,
       allVerified: mismatches.length === 0,
+      editor,
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   }

@@ -38,6 +38,10 @@ export const Requests = {
  *  without it the status bar measures the time from an edit to its diagnostics. */
 const ANALYSED = 'tgraph/analysed';
 
+/** Sent to the server when the user grants workspace trust (`{trusted: true}`): load() may
+ *  read .npy files from then on. Trust at startup goes in initializationOptions. */
+const WORKSPACE_TRUST = 'tgraph/workspaceTrust';
+
 /** The lens commands this client implements. The server may also offer some of them
  *  through workspace/executeCommand (for editors without this client); vscode-languageclient
  *  would then register the same command ids and fail to start ("command already exists"),
@@ -87,8 +91,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
     documentSelector: [{ language: LANGUAGE_ID }],
     outputChannel: output,
     synchronize: { configurationSection: 'tgraph' },
-    // The settings at start, so the first analysis already uses them.
-    initializationOptions: { settings: JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('tgraph'))) },
+    // The settings at start, so the first analysis already uses them; and whether the
+    // workspace is trusted (in an untrusted one the server disables load()). A function:
+    // a restart after trust was granted must start trusted.
+    initializationOptions: () => ({
+      settings: JSON.parse(JSON.stringify(vscode.workspace.getConfiguration('tgraph'))),
+      workspaceTrusted: vscode.workspace.isTrusted,
+    }),
     // The language server dies only on an engine bug; restart it, and say so once per
     // session (not on every crash) so a crash loop does not flood the user.
     errorHandler: {
@@ -231,6 +240,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
     }),
     languageClient.onDidChangeState((event) => {
       if (event.newState === State.Running) output.appendLine('[client] language server running');
+    }),
+    // VS Code cannot take trust back without reloading the window, so only a grant is sent.
+    // A server that is not running gets the new trust in initializationOptions when it starts.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      if (languageClient.state === State.Stopped) return;
+      languageClient.sendNotification(WORKSPACE_TRUST, { trusted: true }).catch((error: unknown) => {
+        output.appendLine(`[client] could not tell the server that the workspace is trusted: ${String(error)}`);
+      });
     }),
   );
 

@@ -92,6 +92,8 @@ export interface DocumentStoreOptions {
   analysisOptions(): AnalysisOptions;
   /** The workspace folders (file system paths): load() may not read outside them. */
   workspaceRoots?(): string[];
+  /** Narrows where load() may read (disabled in an untrusted workspace, see trust.ts). */
+  restrictLoad?(load: AnalysisOptions['load']): AnalysisOptions['load'];
   /** Called after each analysis attempt (publish diagnostics, refresh lenses...). */
   onAnalysed(state: DocumentState, document: TextDocument): void;
   /** A document was closed: its diagnostics should go. */
@@ -169,7 +171,8 @@ export class DocumentStore {
   /** The options for analysing a document again: the settings, plus the previous analysis's
    *  values by node key (the engine re-evaluates only the nodes whose key changed). */
   optionsFor(state: DocumentState): AnalysisOptions {
-    const base = { ...this.options.analysisOptions(), load: loadContextFor(state.uri, this.options.workspaceRoots?.() ?? []) };
+    const load = loadContextFor(state.uri, this.options.workspaceRoots?.() ?? []);
+    const base = { ...this.options.analysisOptions(), load: this.options.restrictLoad ? this.options.restrictLoad(load) : load };
     return state.reuseValues === false || !state.analysis ? base : { ...base, cache: state.analysis.valueCache };
   }
 

@@ -24,7 +24,8 @@ import { foldingRanges } from './folding';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings, sameSettings, type Settings } from './settings';
 import { checkGradients, computeGradients, explainStatement } from './gradients';
 import { randomiseFeedEdit } from './randomise';
-import { Commands, Methods, Notifications, lineParams, type AnalysedParams } from './protocol';
+import { ClientNotifications, Commands, Methods, Notifications, lineParams, type AnalysedParams } from './protocol';
+import { WorkspaceTrust } from './trust';
 
 let started = false;
 
@@ -38,12 +39,15 @@ export function start(connection: Connection): void {
   let client: ClientCapabilities = {};
   /** The workspace folders as paths: load() stays inside them. */
   let workspaceRoots: string[] = [];
+  /** Whether load() may read files (see trust.ts); set from initializationOptions. */
+  let trust = new WorkspaceTrust();
 
   const log = (message: string) => connection.console.error(message);
 
   const store = new DocumentStore({
     analysisOptions: () => analysisOptions(settings),
     workspaceRoots: () => workspaceRoots,
+    restrictLoad: (load) => trust.restrict(load),
     onAnalysed: published,
     onClosed: (uri) => connection.sendDiagnostics({ uri, diagnostics: [] }),
     log,
@@ -99,6 +103,7 @@ export function start(connection: Connection): void {
     workspaceRoots = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: '' }] : []))
       .filter((f) => f.uri.startsWith('file:'))
       .map((f) => fileURLToPath(f.uri));
+    trust = WorkspaceTrust.fromInitializationOptions(params.initializationOptions);
     const initial = (params.initializationOptions as { settings?: unknown } | undefined)?.settings;
     if (initial !== undefined) settings = parseSettings(initial);
     return {
@@ -144,6 +149,10 @@ export function start(connection: Connection): void {
       connection.client.register(DidChangeConfigurationNotification.type, { section: 'tgraph' }).catch(() => undefined);
     }
     void pullSettings();
+  });
+
+  connection.onNotification(ClientNotifications.workspaceTrust, (params: unknown) => {
+    if (trust.update(params)) store.reanalyseAll();
   });
 
   connection.onDidChangeConfiguration((change) => {

@@ -100,6 +100,18 @@ export function lineParams(raw: unknown): LineParams | null {
   return null;
 }
 
+/** Notifications the client sends. */
+export const ClientNotifications = {
+  /** The user granted workspace trust (VS Code): load() may read files again; the server
+   *  analyses the open documents again. Trust at startup comes in
+   *  `initializationOptions.workspaceTrusted` (see trust.ts). */
+  workspaceTrust: 'tgraph/workspaceTrust',
+} as const;
+
+export interface WorkspaceTrustParams {
+  trusted: boolean;
+}
+
 /** Notifications the server sends. */
 export const Notifications = {
   /** After each analysis of a document: for the client's status bar. */

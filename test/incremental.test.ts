@@ -13,7 +13,7 @@ import { explainSite } from '../engine/explain';
 import { formatTensor } from '../engine/format/numpy';
 // The LSP bench's generated model file: long, with gradients, reductions and stacks, so edits
 // far from the start leave a long prefix to take over.
-import { generatedFile } from './lsp/helpers';
+import { generatedModelFile } from '../bench/editor';
 
 const root = path.resolve(__dirname, '..');
 
@@ -149,7 +149,7 @@ describe('incremental re-analysis equals full analysis', () => {
       // feed, every later edit before it declines, so one long chain would mostly decline.
       const random = randomFrom(seed);
       const tally: Tally = { edits: 0, tookOver: 0, mismatches: [] };
-      const text = generatedFile(120);
+      const text = generatedModelFile(120);
       for (let chain = 0; chain < 6; chain++) editChain(`generated chain ${chain}`, text, 4, random, tally);
       expect(tally.mismatches.slice(0, 3)).toEqual([]);
       expect(tally.edits).toBe(24);
@@ -161,7 +161,7 @@ describe('incremental re-analysis equals full analysis', () => {
 // Graph identity is compared with `===` and `toBe(true/false)`: `expect(g).not.toBe(h)` would
 // make vitest deep-compare two whole graphs for its message (tens of seconds).
 describe('when previous is taken over and when it declines', () => {
-  const source = generatedFile(40);
+  const source = generatedModelFile(40);
   const appended = source + 'extra = reduce_sum(n1) * 3.\n';
 
   it('takes over the graph for an edit at the end, with the right values', () => {

@@ -24,6 +24,11 @@ export interface LoadContext {
   maxBytes: number;
   /** False where reading files is not allowed (e.g. an untrusted workspace). */
   enabled: boolean;
+  /** Why loading is disabled, from the host (the engine does not know about editors or
+   *  trust): the diagnostic reads "load() is disabled: <reason>". */
+  disabledReason?: string;
+  /** The diagnostic code for a disabled load(); 'load-disabled' when the host gives none. */
+  disabledCode?: string;
 }
 
 export const DEFAULT_MAX_LOAD_BYTES = 64 * 1024 * 1024;
@@ -244,12 +249,18 @@ function realRoot(root: string): string | null {
   }
 }
 
+/** The error of a load() the host has disabled, at `span`. */
+function disabledError(span: Span, ctx: LoadContext): BuildError {
+  const message = ctx.disabledReason ? `load() is disabled: ${ctx.disabledReason}` : 'load(): reading files is disabled here (e.g. an untrusted workspace)';
+  return new BuildError(message, span, ctx.disabledCode ?? 'load-disabled');
+}
+
 /** The bytes of the file `relative` names, or a BuildError at `span` saying why not. */
 export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext = context): Uint8Array {
   const refuse = (message: string, code = 'load-refused'): never => {
     throw new BuildError(`load(): ${message}`, span, code);
   };
-  if (!ctx.enabled) refuse('reading files is disabled here (e.g. an untrusted workspace)', 'load-disabled');
+  if (!ctx.enabled) throw disabledError(span, ctx);
   if (ctx.baseDir === null) refuse(`load() needs a file on disk: this document has no folder to resolve '${relative}' from (save it first)`, 'load-disabled');
   if (relative === '') refuse('the path is empty');
   if (relative.includes('\0')) refuse('the path contains a NUL character');
@@ -304,6 +315,8 @@ defineOps([
     build: (b, args) => {
       const file = args.string('file');
       const span = args.span('file');
+      // Disabled is about the call, not its path: the whole call is marked.
+      if (!context.enabled) throw disabledError(args.callSpan, context);
       const bytes = readWorkspaceFile(file, span);
       let tensor: Tensor;
       try {

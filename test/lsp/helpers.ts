@@ -27,27 +27,6 @@ check gradients(z, x)
 assert allclose(dz_dx, 2 * dy_dx)
 `;
 
-/** 1,000 statements in blocks of ten, as a model file grows: a layer, its activations, a
- *  loss, the gradients of the loss, a stack and a reduction; the last line is edited. */
-export function generatedFile(statements = 1000): string {
-  const lines = ['x = placeholder(float32, [None, 3])', 'feed x = uniform([4, 3], seed=1)', 'w = variable(ones([3, 3]))'];
-  for (let b = 0; lines.length < statements - 1; b++) {
-    lines.push(
-      `a${b} = tanh(x @ w) + 0.${(b % 9) + 1}`,
-      `b${b} = a${b} * 2. - sigmoid(a${b})`,
-      `c${b} = b${b} / (1. + reduce_sum(b${b}, axis=1, keepdims=True) ** 2)`,
-      `d${b} = softmax(c${b}) + a${b}`,
-      `e${b} = reduce_mean(d${b} * x)`,
-      `g${b} = gradients(e${b}, [x, w])`,
-      `dx${b} = g${b}[0]`,
-      `s${b} = stack([d${b}, c${b}])`,
-      `m${b} = reduce_max(s${b}, axis=0)`,
-      `n${b} = concat([m${b}, x], axis=1)`,
-    );
-  }
-  return [...lines.slice(0, statements - 1), 'loss = reduce_sum(x * 1.5)'].join('\n') + '\n';
-}
-
 function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -87,6 +66,10 @@ export interface ClientOptions {
   settings?: Record<string, unknown> | null;
   /** Start through the CLI (`node dist/cli.js lsp --stdio`) instead of the server bundle. */
   viaCli?: boolean;
+  /** Sent as the initialize request's initializationOptions (e.g. `{workspaceTrusted: false}`). */
+  initializationOptions?: unknown;
+  /** Workspace folders (file system paths); none by default. */
+  workspaceFolders?: string[];
 }
 
 export class LspClient {
@@ -140,6 +123,8 @@ export class LspClient {
     const init = (await connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: null,
+      workspaceFolders: options.workspaceFolders?.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })) ?? null,
+      initializationOptions: options.initializationOptions,
       capabilities: {
         workspace: {
           configuration: true,

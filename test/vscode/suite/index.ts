@@ -256,6 +256,36 @@ test('the "Explain sum" command opens a panel for a gradient', async () => {
   assert.ok(result && typeof result === 'object', 'the command returns the server result');
 });
 
+test('load() reads a .npy file in the workspace (trusted: the client tells the server so)', async () => {
+  // The runner disables workspace trust, which makes every workspace trusted; the untrusted
+  // case is tested over stdio (test/lsp/trust.test.ts).
+  assert.equal(vscode.workspace.isTrusted, true);
+  const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const dir = path.join(folder, 'loading');
+  fs.mkdirSync(dir, { recursive: true });
+  // NumPy 1.0 .npy: float32 [1.5, -2] (magic, version, header length, header, data).
+  const dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+  const header = dict + ' '.repeat(63 - ((10 + dict.length) % 64)) + '\n';
+  const npy = Buffer.concat([
+    Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]),
+    Buffer.from(header, 'latin1'),
+    Buffer.from(new Float32Array([1.5, -2]).buffer),
+  ]);
+  fs.writeFileSync(path.join(dir, 'weights.npy'), npy);
+  const file = path.join(dir, 'load.tgraph');
+  fs.writeFileSync(file, "w = load('weights.npy')\ns = reduce_sum(w)\n");
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  const diagnostics = await nextPublish(document.uri, 0);
+  assert.deepEqual(diagnostics.map((d) => `${d.code}: ${d.message}`), []);
+  const text = await waitFor('a hover with the loaded values', async () => {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, positionOf(document, 'w ='));
+    const t = hoverText(hovers ?? []);
+    return t.includes('1.5') ? t : undefined;
+  });
+  log(`hover on a loaded tensor:\n${text}`);
+  assert.ok(text.includes('-2.'), text);
+});
+
 /** The pid of the language server: the child of this extension host running dist/server.js. */
 function serverPid(): number | undefined {
   for (const entry of fs.readdirSync('/proc')) {

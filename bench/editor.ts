@@ -1,0 +1,202 @@
+// Editor latency: the language server (dist/server.js) started over stdio, as an editor
+// starts it, on a generated 1,000-statement model file. Measures what a user feels: an
+// edit near the end of the file until its diagnostics arrive, hovers across the file, and
+// the server's resident memory. The goals are the server issue's; there is no TF.js peer
+// for an editor, so the numbers are printed against the goals instead of as ratios.
+
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+  createProtocolConnection, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
+
+export const EDITOR_GOALS = { editToDiagnosticsP95Ms: 30, hoverP99Ms: 5, rssMb: 200 } as const;
+
+/** 1,000 statements in blocks of ten, as a model file grows: a layer, its activations, a
+ *  loss, the gradients of the loss, a stack and a reduction. The last line,
+ *  `loss = reduce_sum(x * 1.5)`, is the one the benchmark edits (the `1.5`). */
+export function generatedModelFile(statements = 1000): string {
+  const lines = ['x = placeholder(float32, [None, 3])', 'feed x = uniform([4, 3], seed=1)', 'w = variable(ones([3, 3]))'];
+  for (let b = 0; lines.length < statements - 1; b++) {
+    lines.push(
+      `a${b} = tanh(x @ w) + 0.${(b % 9) + 1}`,
+      `b${b} = a${b} * 2. - sigmoid(a${b})`,
+      `c${b} = b${b} / (1. + reduce_sum(b${b}, axis=1, keepdims=True) ** 2)`,
+      `d${b} = softmax(c${b}) + a${b}`,
+      `e${b} = reduce_mean(d${b} * x)`,
+      `g${b} = gradients(e${b}, [x, w])`,
+      `dx${b} = g${b}[0]`,
+      `s${b} = stack([d${b}, c${b}])`,
+      `m${b} = reduce_max(s${b}, axis=0)`,
+      `n${b} = concat([m${b}, x], axis=1)`,
+    );
+  }
+  return [...lines.slice(0, statements - 1), 'loss = reduce_sum(x * 1.5)'].join('\n') + '\n';
+}
+
+export interface EditorLatency {
+  statements: number;
+  edits: number;
+  hovers: number;
+  /** didOpen until the first diagnostics (a full analysis of the file). */
+  openMs: number;
+  editToDiagnostics: { p50: number; p95: number; max: number };
+  hover: { p50: number; p99: number; max: number };
+  /** Resident memory of the server process after opening the file, and after the edits and
+   *  hovers (null where /proc is not available). */
+  rssMbAfterOpen: number | null;
+  rssMbAfterEdits: number | null;
+  /** The slowest samples, to see what bounds the tail (edit number, hovered line). */
+  slowest: { edits: { edit: number; ms: number }[]; hovers: { line: number; ms: number }[] };
+  samples?: { edits: number[]; hovers: { line: number; ms: number }[] };
+  goals: typeof EDITOR_GOALS;
+  met: { editToDiagnosticsP95: boolean; hoverP99: boolean; rss: boolean };
+}
+
+export function percentile(xs: readonly number[], p: number): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+function rssMb(pid: number | undefined): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+  } catch {
+    return null;
+  }
+}
+
+export interface EditorBenchOptions {
+  /** The bundled server (dist/server.js). */
+  server: string;
+  statements?: number;
+  /** Edits near the end, each waiting for its diagnostics (a user typing and looking). */
+  edits?: number;
+  /** Hovers spread over the file, each waiting for its answer. */
+  hovers?: number;
+  /** Node flags for the server process (experiments: GC settings). */
+  nodeArgs?: string[];
+  /** Pause after opening before the first edit, and after the edits before the hovers, as a
+   *  user reads a file before typing and stops typing before pointing at names. The server
+   *  uses such pauses to explain gradients ahead of hovers; without them the first hovers on
+   *  gradients explain on demand (see `slowest`). */
+  pauseMs?: number;
+  /** Keep every sample in the result (for looking into the tail). */
+  keepSamples?: boolean;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the server, opens the generated file, edits its last line `edits` times and hovers
+ *  `hovers` names, and stops the server. */
+export async function measureEditorLatency(o: EditorBenchOptions): Promise<EditorLatency> {
+  const statements = o.statements ?? 1000;
+  const edits = o.edits ?? 100;
+  const hovers = o.hovers ?? 1000;
+  const text = generatedModelFile(statements);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-editor-bench-'));
+  const file = path.join(dir, 'model.tgraph');
+  fs.writeFileSync(file, text);
+  const uri = pathToFileURL(file).href;
+
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.server, '--stdio'], { stdio: 'pipe' });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  // Diagnostics by document version: each edit waits for the publication of its own version.
+  const published = new Map<number, () => void>();
+  connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+    if (p.uri !== uri || p.version === undefined) return;
+    published.get(p.version)?.();
+    published.delete(p.version);
+  });
+  connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
+  connection.onRequest('client/registerCapability', () => null);
+  for (const refresh of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh', 'workspace/semanticTokens/refresh']) connection.onRequest(refresh, () => null);
+  connection.listen();
+  const diagnosticsOf = (version: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no diagnostics for version ${version} within 60 s\n${stderr}`)), 60_000);
+      published.set(version, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  try {
+    await connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(dir).href,
+      workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'bench' }],
+      capabilities: {
+        workspace: { configuration: true, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
+        textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] }, publishDiagnostics: { versionSupport: true } },
+      },
+    });
+    await connection.sendNotification('initialized', {});
+
+    const opened = diagnosticsOf(1);
+    const openStart = performance.now();
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
+    await opened;
+    const openMs = performance.now() - openStart;
+    const rssMbAfterOpen = rssMb(child.pid);
+    await pause(o.pauseMs ?? 1000);
+
+    const lastLine = statements - 1;
+    const valueAt = text.split('\n')[lastLine].indexOf('1.5');
+    const editTimes: number[] = [];
+    for (let i = 0; i < edits; i++) {
+      const version = i + 2;
+      const arrived = diagnosticsOf(version);
+      const start = performance.now();
+      await connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version },
+        contentChanges: [{ range: { start: { line: lastLine, character: valueAt }, end: { line: lastLine, character: valueAt + 3 } }, text: `${(i % 9) + 1}.${i % 10}` }],
+      });
+      await arrived;
+      editTimes.push(performance.now() - start);
+    }
+
+    await pause(Math.min(o.pauseMs ?? 1000, 200));
+    const hoverTimes: number[] = [];
+    const hoverLines: number[] = [];
+    for (let i = 0; i < hovers; i++) {
+      // Lines across the whole file, at the start of the name each statement binds.
+      const line = 3 + ((i * 37) % (statements - 4));
+      const start = performance.now();
+      await connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } });
+      hoverTimes.push(performance.now() - start);
+      hoverLines.push(line);
+    }
+    const rssMbAfterEdits = rssMb(child.pid);
+
+    const editToDiagnostics = { p50: percentile(editTimes, 50), p95: percentile(editTimes, 95), max: Math.max(...editTimes) };
+    const hover = { p50: percentile(hoverTimes, 50), p99: percentile(hoverTimes, 99), max: Math.max(...hoverTimes) };
+    const slowestFirst = (times: number[]) => times.map((ms, i) => ({ i, ms })).sort((a, b) => b.ms - a.ms).slice(0, 5);
+    const slowest = {
+      edits: slowestFirst(editTimes).map(({ i, ms }) => ({ edit: i + 1, ms })),
+      hovers: slowestFirst(hoverTimes).map(({ i, ms }) => ({ line: hoverLines[i] + 1, ms })),
+    };
+    return {
+      statements, edits, hovers, openMs, editToDiagnostics, hover, rssMbAfterOpen, rssMbAfterEdits, slowest,
+      samples: o.keepSamples ? { edits: editTimes, hovers: hoverTimes.map((ms, i) => ({ line: hoverLines[i] + 1, ms })) } : undefined,
+      goals: EDITOR_GOALS,
+      met: {
+        editToDiagnosticsP95: editToDiagnostics.p95 <= EDITOR_GOALS.editToDiagnosticsP95Ms,
+        hoverP99: hover.p99 <= EDITOR_GOALS.hoverP99Ms,
+        rss: rssMbAfterOpen === null || Math.max(rssMbAfterOpen, rssMbAfterEdits ?? 0) <= EDITOR_GOALS.rssMb,
+      },
+    };
+  } finally {
+    await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+    await connection.sendNotification('exit').catch(() => undefined);
+    connection.dispose();
+    if (child.exitCode === null) child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,36 @@
+// The editor latency section of `npm run bench` (bench/editor.ts), run small so that it
+// never rots: the server over stdio answers every edit of the generated file with the
+// diagnostics of that edit's version and every hover, and its memory is read. Timings are
+// the benchmark's to print, never asserted here.
+
+import { describe, expect, it } from 'vitest';
+import { generatedModelFile, measureEditorLatency, percentile } from '../../bench/editor';
+import { SERVER, ensureServerBuilt } from './helpers';
+
+describe('editor latency benchmark (bench/editor.ts)', () => {
+  it('the generated file has the requested statements and ends with the edited line', () => {
+    const lines = generatedModelFile(1000).trimEnd().split('\n');
+    expect(lines).toHaveLength(1000);
+    expect(lines.at(-1)).toBe('loss = reduce_sum(x * 1.5)');
+    expect(lines.filter((l) => /^g\d+ = gradients\(/.test(l))).toHaveLength(100);
+  });
+
+  it('percentiles take the sample at or above the rank', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
+    expect(percentile(xs, 50)).toBe(50);
+    expect(percentile(xs, 95)).toBe(95);
+    expect(percentile(xs, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  it('measures edits, hovers and memory of the real server', async () => {
+    await ensureServerBuilt();
+    const r = await measureEditorLatency({ server: SERVER, statements: 200, edits: 5, hovers: 20, pauseMs: 0, keepSamples: true });
+    expect(r.samples!.edits).toHaveLength(5);
+    expect(r.samples!.hovers).toHaveLength(20);
+    for (const t of [...r.samples!.edits, ...r.samples!.hovers.map((h) => h.ms)]) expect(t).toBeGreaterThan(0);
+    expect(r.editToDiagnostics.p95).toBeGreaterThanOrEqual(r.editToDiagnostics.p50);
+    expect(r.slowest.hovers[0].line).toBeGreaterThanOrEqual(4);
+    if (process.platform === 'linux') expect(r.rssMbAfterOpen).toBeGreaterThan(10);
+  }, 120_000);
+});
