@@ -9,17 +9,25 @@ import { formatTensor } from '../engine/format/numpy';
 import { explanationLines, explanationsJson } from '../engine/explain';
 import { type TensorJson, tensorToJson } from '../engine/format/json';
 import { showShape } from '../engine/types';
-import { shapesEqual } from '../engine/tensor';
+import type { Tensor } from '../engine/tensor';
 
-function header(a: Analysis, label: string, node: Node): string {
-  const t = a.valueOf(node);
-  const fed = t && !shapesEqual(t.shape, (node.type.shape ?? []).map((d) => d ?? -1)) ? ` (value ${showShape(t.shape)})` : '';
+function header(label: string, node: Node, t: Tensor | undefined): string {
+  const fed = t && !sameAsStatic(t.shape, node.type.shape) ? ` (value ${showShape(t.shape)})` : '';
   return `${label}: ${node.type.dtype}${showShape(node.type.shape)}${fed}`;
+}
+
+/** Whether a value's shape is the static one (an unknown size never is; an unknown rank
+ *  counts as `[]`). */
+function sameAsStatic(shape: readonly number[], declared: readonly (number | null)[] | null): boolean {
+  const d = declared ?? [];
+  if (shape.length !== d.length) return false;
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== (d[i] ?? -1)) return false;
+  return true;
 }
 
 function describeTensor(a: Analysis, label: string, node: Node): string[] {
   const t = a.valueOf(node);
-  const lines = [header(a, label, node)];
+  const lines = [header(label, node, t)];
   if (t) lines.push(formatTensor(t));
   else if (node.op.name === 'placeholder') lines.push('(not fed)');
   else lines.push('(no value: an input is not fed or failed)');
@@ -130,7 +138,33 @@ export function runJson(a: Analysis): object {
   return { values, checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations: explanationsJson(a) };
 }
 
-/** JSON.stringify with the spec's spelling of non-finite numbers. */
+/** JSON.stringify with the spec's spelling of non-finite numbers. A replacer function costs
+ *  a call per value (a file with 100,000 diagnostics has a million), so it is used only when
+ *  a non-finite number is there to spell: JSON.stringify writes those as `null`, so a text
+ *  without `null` had none. */
 export function stringifyJson(o: object): string {
+  const plain = JSON.stringify(o);
+  if (!plain.includes('null') || !hasNonFinite(o)) return plain;
   return JSON.stringify(o, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v));
+}
+
+/** Whether a non-finite number is anywhere in `o` (walked without recursion). */
+function hasNonFinite(o: object): boolean {
+  const stack: unknown[] = [o];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (v - v !== 0) return true; // NaN and ±Infinity
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x === 'number') {
+          if (x - x !== 0) return true;
+        } else if (x !== null && typeof x === 'object') stack.push(x);
+      }
+    } else if (v !== null && typeof v === 'object') {
+      for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return false;
 }

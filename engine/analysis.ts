@@ -9,17 +9,18 @@ import { Graph, type Node } from './graph';
 import {
   Builder, BuildError, type CallArg, ERROR, NONE, Poisoned, type UserFunction, type Value, parseDType, tensorValue,
 } from './builder';
-import { Evaluator, DEFAULT_BUDGET, type Budget } from './evaluate';
-import { DTYPES, type Tensor, isFloat } from './tensor';
+import { Evaluator, type Budget } from './evaluate';
+import { type Tensor, isFloat } from './tensor';
 import { showShape } from './types';
-import { allOpNames, lookupOp } from './ops/registry';
+import { lookupOp } from './ops/registry';
 import { type GradientSite, differentiate } from './ops/differentiation';
 import { buildGradients } from './autodiff';
-import { didYouMean } from './suggest';
+import { IndexedNameMap, didYouMeanAmong, publicNames, publicOpNames } from './suggest';
 import { runCheck, type CheckResult, type CheckRequest } from './check';
 import { formatTensor } from './format/numpy';
 import './ops';
 import { type LoadContext, getLoadContext, setLoadContext } from './ops/npy';
+import { type Budgets, formatCount, raiseHint, resolveBudgets, sameBudgets } from './budgets';
 
 export type Severity = 'error' | 'warning' | 'information';
 
@@ -58,11 +59,9 @@ export interface AssertResult {
   expectFail: boolean;
 }
 
-export interface AnalysisOptions {
-  maxElements?: number;
-  maxTotalElements?: number;
-  evaluationTimeoutMs?: number;
-  maxDepth?: number;
+/** The budgets (engine/budgets.ts: maxElements, maxNestingDepth, maxDiagnostics, ...) are
+ *  fields of their own; a missing or malformed one takes its default. */
+export interface AnalysisOptions extends Partial<Budgets> {
   /** Defaults for `check` statements. */
   check?: { eps?: number; atol?: number; rtol?: number };
   /** `valueCache` of the previous analysis of the same document: unchanged nodes reuse it. */
@@ -98,6 +97,9 @@ export interface Analysis {
   readonly valueCache: ReadonlyMap<string, Tensor>;
   /** How many node values were reused from `options.cache` and how many computed. */
   readonly stats: { reused: number; computed: number; milliseconds: number };
+  /** The budgets this analysis ran under (options with defaults filled in): the explainer
+   *  and the editor's pictures read theirs here. */
+  readonly budgets: Readonly<Budgets>;
 }
 
 const BINARY_OPS: Record<AST.BinaryOp, string> = {
@@ -125,7 +127,8 @@ class Analyzer {
   readonly graph = new Graph();
   readonly diagnostics: Diagnostic[] = [];
   readonly bindings: Binding[] = [];
-  readonly byName = new Map<string, Binding>();
+  /** Bound names; functions marked, to suggest them for unknown ops. */
+  readonly byName = new IndexedNameMap<Binding>((b) => b.value.kind === 'function');
   readonly references: { span: AST.Span; binding: Binding }[] = [];
   readonly feeds = new Map<Node, Tensor>();
   readonly feedSpans = new Map<Node, AST.Span>();
@@ -135,8 +138,13 @@ class Analyzer {
   evaluator!: Evaluator;
   lines: LineIndex;
   /** Where each top-level name is first bound, to explain use-before-definition. */
-  private readonly futureBindings = new Map<string, AST.Span>();
+  private futureBindings: Map<string, AST.Span> | null = null;
+  private futureQueries = 0;
   private readonly callStack: string[] = [];
+  /** Where each call on `callStack` is (the first is in the statement being analysed). */
+  private readonly callSpans: AST.Span[] = [];
+  /** How deep `expr` is, through the bodies of the functions called. */
+  private exprDepth = 0;
   private reportedNaN = new Set<Node>();
   /** The state before each statement (see `Checkpoint`), for reusing a prefix next time. */
   checkpoints: Int32Array = new Int32Array(0);
@@ -151,11 +159,14 @@ class Analyzer {
   /** Nodes before this id were made by earlier statements. */
   private statementFirstNode = 0;
 
+  budgets: Budgets;
+
   constructor(
     public text: string,
     public program: AST.Program,
     public options: AnalysisOptions,
   ) {
+    this.budgets = resolveBudgets(options);
     this.lines = new LineIndex(text);
     this.b = new Builder(this.graph, { constantValue: (n) => this.evaluator.valueOf(n) });
     this.startEvaluator();
@@ -164,10 +175,11 @@ class Analyzer {
   /** A new evaluator (fresh budget) that reuses values by key from `options.cache`. */
   private startEvaluator(): void {
     const options = this.options;
+    const budgets = this.budgets;
     const budget: Budget = {
-      maxElements: options.maxElements ?? DEFAULT_BUDGET.maxElements,
-      maxTotalElements: options.maxTotalElements ?? DEFAULT_BUDGET.maxTotalElements,
-      deadline: Date.now() + (options.evaluationTimeoutMs ?? DEFAULT_BUDGET.timeoutMs),
+      maxElements: budgets.maxElements,
+      maxTotalElements: budgets.maxTotalElements,
+      deadline: Date.now() + budgets.evaluationTimeoutMs,
     };
     this.evaluator = new Evaluator({
       precision: 'float32',
@@ -233,6 +245,7 @@ class Analyzer {
     this.text = text;
     this.program = program;
     this.options = options;
+    this.budgets = resolveBudgets(options);
     this.lines = new LineIndex(text);
     this.startEvaluator();
   }
@@ -251,10 +264,9 @@ class Analyzer {
    *  in the graph: see `rollBack`). */
   run(from = 0): void {
     for (const d of this.program.diagnostics) this.report(d.span, 'error', d.code, d.message);
-    this.futureBindings.clear();
-    for (const stmt of this.program.statements) {
-      for (const id of boundNames(stmt)) if (!this.futureBindings.has(id.name)) this.futureBindings.set(id.name, id.span);
-    }
+    this.futureBindings = null; // made when names are missing (see firstBinding)
+    this.futureQueries = 0;
+    this.expectFailLines = null;
     const statements = this.program.statements;
     const previous = this.checkpoints;
     this.checkpoints = new Int32Array((statements.length + 1) * CHECKPOINT_FIELDS);
@@ -292,6 +304,8 @@ class Analyzer {
         return;
       }
       if (e instanceof RangeError) {
+        // A safety net: tgraph.maxNestingDepth and tgraph.maxCallDepth stop nesting well
+        // before the stack runs out, unless they were raised far.
         this.report(span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
         return;
       }
@@ -303,15 +317,21 @@ class Analyzer {
    *  above (a trailing comment marks only its own line). */
   private expectFail(stmt: AST.Stmt): boolean {
     const line = this.lines.positionAt(stmt.span.start).line;
-    return this.program.comments.some((c) => {
-      if (!EXPECT_FAIL.test(c.text)) return false;
-      const p = this.lines.positionAt(c.span.start);
-      if (p.line === line) return true;
-      if (p.line !== line - 1) return false;
-      const before = this.text.slice(c.span.start - p.character, c.span.start);
-      return before.trim() === '';
-    });
+    // The expect-fail comments by line (true: alone on its line), found once: a file with
+    // 50,000 asserts and as many comments must not scan the comments for each assert.
+    if (!this.expectFailLines) {
+      const byLine = new Map<number, boolean>();
+      for (const c of this.program.comments) {
+        if (!EXPECT_FAIL.test(c.text)) continue;
+        const p = this.lines.positionAt(c.span.start);
+        const before = this.text.slice(c.span.start - p.character, c.span.start);
+        byLine.set(p.line, byLine.get(p.line) === true || before.trim() === '');
+      }
+      this.expectFailLines = byLine;
+    }
+    return this.expectFailLines.has(line) || this.expectFailLines.get(line - 1) === true;
   }
+  private expectFailLines: Map<number, boolean> | null = null;
 
   private statement(stmt: AST.Stmt): void {
     switch (stmt.kind) {
@@ -370,7 +390,8 @@ class Analyzer {
 
   private addBinding(target: AST.Identifier, stmt: AST.Stmt, value: Value, destructured: boolean): Binding {
     const binding: Binding = { name: target.name, span: target.span, stmt, value, kind: kindOf(value), destructured };
-    const site = this.b.gradientSites[this.b.gradientSites.length - 1];
+    const sites = this.b.gradientSites;
+    const site = sites.length > 0 ? sites[sites.length - 1] : undefined;
     if (site && stmt.kind !== 'def' && value.kind !== 'error' && producedBy(value, site)) {
       binding.kind = 'gradient';
       binding.gradient = site;
@@ -451,8 +472,12 @@ class Analyzer {
         if (analyzer.callStack.includes(stmt.name.name)) {
           throw new BuildError(`\`${stmt.name.name}\` calls itself (${[...analyzer.callStack, stmt.name.name].join(' → ')}); recursive functions are not supported`, callSpan, 'recursive-def');
         }
-        if (analyzer.callStack.length >= 64) throw new BuildError('function calls are nested more than 64 deep', callSpan, 'too-deep');
+        const maxCalls = analyzer.budgets.maxCallDepth;
+        if (analyzer.callStack.length >= maxCalls) {
+          throw new BuildError(`function calls are nested more than ${formatCount(maxCalls)} deep (${callChain([...analyzer.callStack, stmt.name.name])}) ${raiseHint('maxCallDepth')}`, callSpan, 'too-deep');
+        }
         analyzer.callStack.push(stmt.name.name);
+        analyzer.callSpans.push(callSpan);
         try {
           const scope = new Map<string, Value>();
           stmt.params.forEach((p, i) => scope.set(p.name, args[i]));
@@ -463,6 +488,7 @@ class Analyzer {
           return tensorValue(b.apply('custom_gradient', [...(inputs as Node[]), out.node], { fn }, callSpan));
         } finally {
           analyzer.callStack.pop();
+          analyzer.callSpans.pop();
         }
       },
     };
@@ -529,6 +555,7 @@ class Analyzer {
     const args = this.args(call, null);
     const bound = this.b.bind(CHECK_SIGNATURE, args, call.span);
     const mode = bound.string('mode');
+    const maxEvaluations = this.budgets.maxCheckEvaluations;
     if (mode !== 'full' && mode !== 'fast') throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
     const defaults = this.options.check ?? {};
     const opt = (name: 'eps' | 'atol' | 'rtol') => {
@@ -545,7 +572,7 @@ class Analyzer {
       // A grad rule that returns the wrong shape fails this check (where expect-fail applies)
       // rather than the file.
       if (!(e instanceof BuildError) || e.code !== 'bad-grad') throw e;
-      this.pendingChecks.push({ stmt, failure: e.message, site: null, eps: 0, atol: 0, rtol: 0, mode, seeds: null, fastGrads: null, expectFail, xNames: [] });
+      this.pendingChecks.push({ stmt, failure: e.message, site: null, eps: 0, atol: 0, rtol: 0, mode, seeds: null, fastGrads: null, expectFail, xNames: [], maxEvaluations });
       return;
     }
     this.b.gradientSites.pop(); // a check's own gradients are not a user-visible site
@@ -564,6 +591,7 @@ class Analyzer {
       seeds,
       fastGrads,
       expectFail,
+      maxEvaluations,
       xNames: argumentNames(bound.value('xs'), site.xs.length, (call.args[1]?.value && this.text.slice(call.args[1].value.span.start, call.args[1].value.span.end)) || 'x'),
     });
   }
@@ -613,12 +641,26 @@ class Analyzer {
   private currentAssert: AST.AssertStmt | null = null;
 
   expr(e: AST.Expr, scope: Map<string, Value> | null): Value {
-    const v = this.exprInner(e, scope);
-    if (v.kind === 'tensor' && this.currentAssert) {
-      this.exprNodes.set(e, v.node);
-      this.exprAssert.set(e, this.currentAssert);
+    // The parser bounds the depth of one statement; a call of a def adds the depth of its
+    // body to the caller's, so within calls the sum is bounded here (the stack is finite).
+    if (++this.exprDepth > this.budgets.maxNestingDepth && this.callStack.length > 0) {
+      this.exprDepth--;
+      throw new BuildError(
+        `this call nests expressions more than ${formatCount(this.budgets.maxNestingDepth)} levels deep, counting the bodies of the functions it calls (${callChain(this.callStack)}) ${raiseHint('maxNestingDepth')}`,
+        this.callSpans[0],
+        'nesting-too-deep',
+      );
     }
-    return v;
+    try {
+      const v = this.exprInner(e, scope);
+      if (v.kind === 'tensor' && this.currentAssert) {
+        this.exprNodes.set(e, v.node);
+        this.exprAssert.set(e, this.currentAssert);
+      }
+      return v;
+    } finally {
+      this.exprDepth--;
+    }
   }
 
   private exprInner(e: AST.Expr, scope: Map<string, Value> | null): Value {
@@ -680,10 +722,27 @@ class Analyzer {
     const literal = numericLiteral(e);
     if (literal) {
       const size = literal.data.length;
-      if (size > this.b.maxElements) throw new BuildError(`a literal of ${size} elements is over the budget`, e.span, 'budget-elements');
+      if (size > this.b.maxElements) {
+        throw new BuildError(`a literal of ${formatCount(size)} elements is over the ${formatCount(this.b.maxElements)}-element budget ${raiseHint('maxElements')}`, e.span, 'budget-elements');
+      }
       return tensorValue(this.b.constant(literal, e.span, true));
     }
     return { kind: 'list', items: e.elements.map((x) => this.expr(x, scope)) };
+  }
+
+  /** Where a top-level name is first bound in the program, to explain a use before it. Most
+   *  files have no unknown name, and most that do have few: the first ones scan the
+   *  statements, and a table is made only when there are more. */
+  private firstBinding(name: string): AST.Span | undefined {
+    if (!this.futureBindings && ++this.futureQueries <= 8) return firstBoundIn(this.program.statements, name);
+    if (!this.futureBindings) {
+      const first = new Map<string, AST.Span>();
+      for (const stmt of this.program.statements) {
+        for (const id of boundNames(stmt)) if (!first.has(id.name)) first.set(id.name, id.span);
+      }
+      this.futureBindings = first;
+    }
+    return this.futureBindings.get(name);
   }
 
   private resolve(name: string, span: AST.Span, scope: Map<string, Value> | null, text = name): Value {
@@ -703,14 +762,14 @@ class Analyzer {
     if (dtype) return { kind: 'dtype', dtype };
     const op = lookupOp(name);
     if (op && !op.internal) return { kind: 'op', op };
-    const later = this.futureBindings.get(name);
+    const later = this.firstBinding(name);
     if (later && later.start > span.start) {
       throw new BuildError(`\`${name}\` is used before it is defined (at line ${this.line(later)})`, span, 'use-before-definition', [
         { span: later, message: `\`${name}\` is defined here` },
       ]);
     }
-    const candidates = [...this.byName.keys(), ...(scope ? scope.keys() : []), ...DTYPES, ...allOpNames().filter((n) => !lookupOp(n)!.internal)];
-    throw new BuildError(`unknown name \`${text}\`${didYouMean(name, candidates)}`, span, 'unknown-name');
+    const candidates = [this.byName.names(), scope ? scope.keys() : [], publicNames()];
+    throw new BuildError(`unknown name \`${text}\`${didYouMeanAmong(name, candidates)}`, span, 'unknown-name');
   }
 
   private args(call: AST.CallExpr, scope: Map<string, Value> | null): CallArg[] {
@@ -723,14 +782,14 @@ class Analyzer {
       const local = scope?.get(e.callee.name) ?? this.byName.get(e.callee.name)?.value;
       const op = lookupOp(e.callee.name);
       if (!local && (!op || op.internal)) {
-        const candidates = [...allOpNames().filter((n) => !lookupOp(n)!.internal), ...[...this.byName.values()].filter((x) => x.value.kind === 'function').map((x) => x.name)];
-        const later = this.futureBindings.get(e.callee.name);
+        const candidates = [publicOpNames(), this.byName.markedNames()];
+        const later = this.firstBinding(e.callee.name);
         if (later && later.start > e.span.start) {
           throw new BuildError(`\`${e.callee.name}\` is used before it is defined (at line ${this.line(later)})`, e.callee.span, 'use-before-definition', [
             { span: later, message: `\`${e.callee.name}\` is defined here` },
           ]);
         }
-        throw new BuildError(`unknown op \`${e.callee.text}\`${didYouMean(e.callee.name, candidates)}`, e.callee.span, 'unknown-op');
+        throw new BuildError(`unknown op \`${e.callee.text}\`${didYouMeanAmong(e.callee.name, candidates)}`, e.callee.span, 'unknown-op');
       }
       callee = this.expr(e.callee, scope);
     } else {
@@ -963,6 +1022,21 @@ export function forEachNode(v: Value, f: (n: Node) => void): void {
   else if (v.kind === 'list') for (const item of v.items) forEachNode(item, f);
 }
 
+/** The span where `name` is first bound among `statements` (as `boundNames`, without
+ *  making an array per statement). */
+function firstBoundIn(statements: readonly AST.Stmt[], name: string): AST.Span | undefined {
+  for (const stmt of statements) {
+    if (stmt.kind === 'assign') {
+      if (stmt.target.name === name) return stmt.target.span;
+    } else if (stmt.kind === 'def') {
+      if (stmt.name.name === name) return stmt.name.span;
+    } else if (stmt.kind === 'destructure') {
+      for (const t of stmt.targets) if (t.name === name) return t.span;
+    }
+  }
+  return undefined;
+}
+
 function boundNames(stmt: AST.Stmt): AST.Identifier[] {
   switch (stmt.kind) {
     case 'assign':
@@ -1065,10 +1139,7 @@ function blankedOut(text: string, end: number): string {
  *  defaults, where load() may read). */
 function sameSettings(prev: AnalysisOptions, next: AnalysisOptions): boolean {
   return (
-    prev.maxElements === next.maxElements &&
-    prev.maxTotalElements === next.maxTotalElements &&
-    prev.evaluationTimeoutMs === next.evaluationTimeoutMs &&
-    prev.maxDepth === next.maxDepth &&
+    sameBudgets(prev, next) &&
     JSON.stringify(prev.check ?? null) === JSON.stringify(next.check ?? null) &&
     JSON.stringify(prev.load ?? null) === JSON.stringify(next.load ?? null)
   );
@@ -1113,7 +1184,7 @@ function reusablePrefix(previous: Analysis, text: string, options: AnalysisOptio
   // Parse the text from the last kept statement on, with what comes before blanked out (same
   // offsets, so spans need no shifting; newlines kept so lines stay where they are).
   const blanked = blankedOut(text, resumeAt) + text.slice(resumeAt);
-  const rest = parse(blanked, { maxDepth: options.maxDepth });
+  const rest = parse(blanked, { maxDepth: a.budgets.maxNestingDepth, maxTreeDepth: a.budgets.maxNestingDepth });
   const first = rest.statements[0];
   const lastKept = old.statements[k - 1];
   if (!first || first.span.start !== lastKept.span.start || first.span.end !== lastKept.span.end || first.kind !== lastKept.kind) return null;
@@ -1129,7 +1200,9 @@ function reusablePrefix(previous: Analysis, text: string, options: AnalysisOptio
 
 export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
   const started = Date.now();
-  const reuse = options.previous ? reusablePrefix(options.previous, text, options) : null;
+  const budgets = resolveBudgets(options);
+  const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
+  const reuse = options.previous && !oversize ? reusablePrefix(options.previous, text, options) : null;
   let a: Analyzer;
   let from = 0;
   if (reuse) {
@@ -1138,7 +1211,10 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
     a.rollBack(reuse.k, text, reuse.program, options);
     from = reuse.k;
   } else {
-    a = new Analyzer(text, parse(text, { maxDepth: options.maxDepth }), options);
+    // Over the file budget nothing is parsed: the one diagnostic is the analysis.
+    const program = oversize ? { statements: [], comments: [], diagnostics: [] } : parse(text, { maxDepth: budgets.maxNestingDepth, maxTreeDepth: budgets.maxNestingDepth });
+    a = new Analyzer(text, program, options);
+    if (oversize) a.diagnostics.push(oversize);
   }
   const program = a.program;
   // load() reads its context while the graph is built: set it for this analysis only.
@@ -1150,7 +1226,7 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
     setLoadContext(previousLoad);
   }
   const order = (d: Diagnostic) => d.span.start;
-  const diagnostics = a.diagnostics.slice().sort((x, y) => order(x) - order(y));
+  const diagnostics = capDiagnostics(a.diagnostics.slice().sort((x, y) => order(x) - order(y)), budgets.maxDiagnostics);
   const analysis: Analysis = {
     text,
     program,
@@ -1167,7 +1243,75 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
     lookup: (name) => a.byName.get(name),
     valueCache: a.evaluator.keyed,
     stats: { reused: a.evaluator.reused, computed: a.evaluator.evaluations, milliseconds: Date.now() - started },
+    budgets: a.budgets,
   };
   analyzers.set(analysis, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch });
   return analysis;
+}
+
+// ---- budgets ------------------------------------------------------------------------------
+
+/** `f → g → h`, or its ends when the chain is long. */
+function callChain(names: readonly string[]): string {
+  return names.length <= 6 ? names.join(' → ') : [...names.slice(0, 3), '…', ...names.slice(-2)].join(' → ');
+}
+
+/** One diagnostic at the start of a file over `maxFileBytes` (UTF-8), or null. */
+function fileSizeDiagnostic(text: string, maxFileBytes: number): Diagnostic | null {
+  // A UTF-16 unit is 1 to 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4 bytes): most
+  // files are decided without counting.
+  if (text.length * 3 <= maxFileBytes) return null;
+  let bytes = 0;
+  for (let i = 0; i < text.length && bytes <= maxFileBytes; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  if (bytes <= maxFileBytes) return null;
+  return {
+    span: { start: 0, end: 0 },
+    severity: 'error',
+    code: 'budget-file-size',
+    message: `this file is not analysed: it is larger than the budget of ${formatCount(maxFileBytes)} bytes ${raiseHint('maxFileBytes')}`,
+  };
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, information: 2 };
+
+/** At most `max` diagnostics, in source order, and one more saying how many were left out.
+ *  Errors are kept first: they decide whether the file fails (the CLI's exit code), and a
+ *  page of notes or warnings must not hide the one error that matters. */
+function capDiagnostics(sorted: Diagnostic[], max: number): Diagnostic[] {
+  if (sorted.length <= max) return sorted;
+  const byPriority = sorted.map((_, i) => i);
+  byPriority.sort((i, j) => SEVERITY_RANK[sorted[i].severity] - SEVERITY_RANK[sorted[j].severity] || i - j);
+  const kept = new Uint8Array(sorted.length);
+  for (let k = 0; k < max; k++) kept[byPriority[k]] = 1;
+  const out: Diagnostic[] = [];
+  let firstHidden: Diagnostic | null = null;
+  let hiddenSeverity: Severity = 'information';
+  for (let i = 0; i < sorted.length; i++) {
+    const d = sorted[i];
+    if (kept[i]) {
+      out.push(d);
+      continue;
+    }
+    firstHidden ??= d;
+    if (SEVERITY_RANK[d.severity] < SEVERITY_RANK[hiddenSeverity]) hiddenSeverity = d.severity;
+  }
+  const hidden = sorted.length - max;
+  // Last in the list (the CLI prints it last), at the first hidden problem: where the
+  // unseen problems start.
+  const summary: Diagnostic = {
+    span: firstHidden!.span,
+    severity: hiddenSeverity,
+    code: 'budget-diagnostics',
+    message: `${formatCount(hidden)} more problem${hidden === 1 ? '' : 's'} not shown, the first of them here ${raiseHint('maxDiagnostics')}`,
+  };
+  out.push(summary);
+  return out;
 }

@@ -4,7 +4,7 @@
 // same kind of node.
 
 import type { Span } from './syntax/ast';
-import { Graph, Node, type NodeOrigin } from './graph';
+import { Graph, LITERAL_ORIGIN, Node, type NodeOrigin } from './graph';
 import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, sizeOf } from './tensor';
 import { ArgError, OpError, type TensorType, showShape } from './types';
 import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
@@ -41,22 +41,33 @@ export function tensorValue(node: Node): Value {
   return { kind: 'tensor', node };
 }
 
-/** A user-facing error at a precise span; the analysis turns it into a diagnostic. */
+/** A user-facing error at a precise span; the analysis turns it into a diagnostic. It has
+ *  no stack trace: it is how a statement reports a mistake in the file (a file can have one
+ *  per line), not an engine failure, and capturing a stack costs more than the rest of it. */
 export class BuildError extends Error {
-  constructor(
-    message: string,
-    readonly span: Span,
-    readonly code = 'error',
-    readonly related: { span: Span; message: string }[] = [],
-  ) {
+  readonly span: Span;
+  readonly code: string;
+  readonly related: { span: Span; message: string }[];
+
+  constructor(message: string, span: Span, code = 'error', related: { span: Span; message: string }[] = []) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.span = span;
+    this.code = code;
+    this.related = related;
   }
 }
 
-/** Thrown when an input is a value that already failed: no new diagnostic. */
+/** Thrown when an input is a value that already failed: no new diagnostic (and, as a
+ *  BuildError, no stack trace). */
 export class Poisoned extends Error {
   constructor() {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super('poisoned');
+    Error.stackTraceLimit = limit;
   }
 }
 
@@ -77,19 +88,24 @@ export interface ConstantOracle {
   constantValue(node: Node): Tensor | undefined;
 }
 
-const DTYPE_NAMES: Record<string, DType> = {
-  float32: 'float32',
-  float64: 'float64',
-  int32: 'int32',
-  bool: 'bool',
-  float: 'float32',
-  double: 'float64',
-  bool_: 'bool',
-};
+// A Map, not an object: `constructor` or `toString` is not a dtype.
+const DTYPE_NAMES: ReadonlyMap<string, DType> = new Map([
+  ['float32', 'float32'],
+  ['float64', 'float64'],
+  ['int32', 'int32'],
+  ['bool', 'bool'],
+  ['float', 'float32'],
+  ['double', 'float64'],
+  ['bool_', 'bool'],
+]);
 
+/** The dtype a name spells (`float32`, `tf.float32`, `np.double`), or undefined. Every name
+ *  that is not bound goes through here: no regular expression. */
 export function parseDType(name: string): DType | undefined {
-  const stripped = name.replace(/^(tf|np)\./, '');
-  return DTYPE_NAMES[stripped];
+  const direct = DTYPE_NAMES.get(name);
+  if (direct !== undefined) return direct;
+  if (name.length > 3 && name.charCodeAt(2) === 46 /* . */ && (name.startsWith('tf') || name.startsWith('np'))) return DTYPE_NAMES.get(name.slice(3));
+  return undefined;
 }
 
 export class BoundArgs {
@@ -97,7 +113,9 @@ export class BoundArgs {
     readonly b: Builder,
     readonly op: OpDef,
     readonly callSpan: Span,
-    private readonly args: Map<string, BoundArg>,
+    /** The argument given for each parameter, by the parameter's position (an array rather
+     *  than a Map: one is made for every operator of a file). */
+    private readonly args: readonly (BoundArg | undefined)[],
   ) {}
 
   param(name: string): Param {
@@ -106,18 +124,24 @@ export class BoundArgs {
     return p;
   }
 
+  private arg(name: string): BoundArg | undefined {
+    const params = this.op.params;
+    for (let i = 0; i < params.length; i++) if (params[i].name === name) return this.args[i];
+    return undefined;
+  }
+
   has(name: string): boolean {
-    return this.args.has(name);
+    return this.arg(name) !== undefined;
   }
 
   /** The argument's span, or the call's when the argument was omitted. */
   span(name: string): Span {
-    return this.args.get(name)?.span ?? this.callSpan;
+    return this.arg(name)?.span ?? this.callSpan;
   }
 
   /** The raw value, or the parameter's default converted to a Value. */
   value(name: string): Value {
-    const a = this.args.get(name);
+    const a = this.arg(name);
     if (a) return a.value;
     const p = this.param(name);
     if (p.default === undefined) throw new BuildError(`${this.op.name}() is missing argument \`${name}\``, this.callSpan, 'missing-argument');
@@ -213,11 +237,14 @@ export class Builder {
   }
 
   private currentSpan(fallback?: Span): Span {
-    return fallback ?? this.spanStack[this.spanStack.length - 1] ?? { start: 0, end: 0 };
+    // (Reading index -1 of an empty array is a slow named-property lookup.)
+    const stack = this.spanStack;
+    return fallback ?? (stack.length > 0 ? stack[stack.length - 1] : { start: 0, end: 0 });
   }
 
   private currentOrigin(): NodeOrigin | undefined {
-    return this.originStack[this.originStack.length - 1];
+    const stack = this.originStack;
+    return stack.length > 0 ? stack[stack.length - 1] : undefined;
   }
 
   // ---- nodes ---------------------------------------------------------------------------
@@ -227,7 +254,7 @@ export class Builder {
   apply(
     opOrName: OpDef | string,
     inputs: readonly Node[],
-    attrs: Attrs = {},
+    attrs: Attrs = NO_ATTRS,
     span?: Span,
     argSpans?: readonly Span[],
     /** Spans of static arguments by parameter name, for ArgErrors. */
@@ -238,10 +265,9 @@ export class Builder {
     const at = this.currentSpan(span);
     let type: TensorType;
     try {
-      type = op.infer(
-        inputs.map((n) => n.type),
-        attrs,
-      );
+      const types = new Array<TensorType>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) types[i] = inputs[i].type;
+      type = op.infer(types, attrs);
     } catch (e) {
       if (e instanceof OpError) {
         const blamed = e instanceof ArgError ? paramSpans?.(e.param) : undefined;
@@ -251,25 +277,36 @@ export class Builder {
       throw e;
     }
     // An op without a kernel (placeholder, seed) takes its value from outside: never constant.
-    return this.graph.add(op, inputs, attrs, type, at, { origin: this.currentOrigin(), constant: op.kernel ? undefined : false });
+    return this.graph.add(op, inputs, attrs, type, at, false, this.currentOrigin(), op.kernel ? undefined : false);
   }
 
   /** A constant node holding `tensor`. Weak constants are Python literals whose dtype
    *  adapts to the tensor they meet. */
   constant(tensor: Tensor, span?: Span, weak = false): Node {
-    return this.graph.add(requireOp('const'), [], { value: tensor }, { dtype: tensor.dtype, shape: tensor.shape.slice() }, this.currentSpan(span), {
-      weak,
-      constant: true,
-      origin: weak ? { kind: 'literal' } : this.currentOrigin(),
-    });
+    return this.constantNode({ value: tensor }, { dtype: tensor.dtype, shape: tensor.shape.slice() }, span, weak);
   }
+
+  private constantNode(attrs: Attrs, type: TensorType, span: Span | undefined, weak: boolean): Node {
+    return this.graph.add(constOp(), NO_INPUTS, attrs, type, this.currentSpan(span), weak, weak ? LITERAL_ORIGIN : this.currentOrigin(), true);
+  }
+
+  /** The attributes and type of scalar literals by dtype and value: every `1.` of a file
+   *  shares one tensor (values are never written to once made). */
+  private readonly literals = new Map<string, Map<number, { attrs: Attrs; type: TensorType }>>();
 
   /** A weak scalar literal (a Python number in user code). */
   literal(value: number, dtype: DType, span?: Span): Node {
+    let byValue = this.literals.get(dtype);
+    if (!byValue) this.literals.set(dtype, (byValue = new Map()));
+    // Map keys do not tell -0 from 0.
+    const shared = Object.is(value, -0) ? undefined : byValue.get(value);
+    if (shared) return this.constantNode(shared.attrs, shared.type, span, true);
     // A float literal keeps double precision until it meets a dtype (castWeak rounds it).
     const data = allocData(dtype, 1, 'float64');
     data[0] = dtype === 'float32' ? value : coerceNumber(dtype, value);
-    return this.constant({ dtype, shape: [], data }, span, true);
+    const made = { attrs: { value: { dtype, shape: [], data } }, type: { dtype, shape: [] } };
+    if (!Object.is(value, -0) && byValue.size < MAX_SHARED_LITERALS) byValue.set(value, made);
+    return this.constantNode(made.attrs, made.type, span, true);
   }
 
   scalar(value: number, dtype: DType, span?: Span): Node {
@@ -355,6 +392,11 @@ export class Builder {
   /** Makes nodes share one dtype: strong tensors must agree; weak literals follow them.
    *  With only literals: float32 if any is a float, else their common dtype. */
   unifyDTypes(nodes: readonly Node[], spans: readonly Span[], hint?: DType): Node[] {
+    return this.unifyInPlace(nodes.slice(), spans, hint);
+  }
+
+  /** `unifyDTypes` replacing the elements of `nodes`, an array of the caller's own. */
+  private unifyInPlace(nodes: Node[], spans: readonly Span[], hint?: DType): Node[] {
     let target: DType | undefined;
     let targetIndex = -1;
     for (let i = 0; i < nodes.length; i++) {
@@ -373,14 +415,25 @@ export class Builder {
     }
     if (target === undefined) target = hint;
     if (target === undefined) {
-      const weakTypes = new Set(nodes.map((n) => n.type.dtype));
-      if (weakTypes.has('float32') || weakTypes.has('float64')) target = 'float32';
-      else if (weakTypes.size === 1) return nodes.slice();
+      let anyFloat = false;
+      let oneDType = true;
+      for (const n of nodes) {
+        const d = n.type.dtype;
+        if (d === 'float32' || d === 'float64') anyFloat = true;
+        if (d !== nodes[0].type.dtype) oneDType = false;
+      }
+      if (anyFloat) target = 'float32';
+      else if (oneDType) return nodes;
       else target = 'int32';
       // A list of literals only is one weak value: keep it weak so it can still adapt.
-      return nodes.map((n, i) => (n.type.dtype === target ? n : this.weakRetype(n, target!, spans[i])));
+      for (let i = 0; i < nodes.length; i++) if (nodes[i].type.dtype !== target) nodes[i] = this.weakRetype(nodes[i], target, spans[i]);
+      return nodes;
     }
-    return nodes.map((n, i) => (n.weak && n.type.dtype !== target ? this.castWeak(n, target!, spans[i]) : n));
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.weak && n.type.dtype !== target) nodes[i] = this.castWeak(n, target, spans[i]);
+    }
+    return nodes;
   }
 
   private weakRetype(node: Node, dtype: DType, span: Span): Node {
@@ -466,7 +519,8 @@ export class Builder {
   }
 
   bind(op: OpDef, args: readonly CallArg[], callSpan: Span): BoundArgs {
-    const map = new Map<string, BoundArg>();
+    const params = op.params;
+    const slots = new Array<BoundArg | undefined>(params.length).fill(undefined);
     let positional = 0;
     let sawKeyword = false;
     for (const a of args) {
@@ -474,75 +528,99 @@ export class Builder {
         sawKeyword = true;
         const kw = a.keyword.name;
         if (kw === 'name') continue; // every TensorFlow op takes `name=`; it changes nothing here
-        const p = op.params.find((q) => q.name === kw || q.aliases?.includes(kw));
-        if (!p) {
-          const names = op.params.flatMap((q) => [q.name, ...(q.aliases ?? [])]);
+        const at = params.findIndex((q) => q.name === kw || q.aliases?.includes(kw));
+        if (at < 0) {
+          const names = params.flatMap((q) => [q.name, ...(q.aliases ?? [])]);
           throw new BuildError(`${op.name}() has no argument \`${kw}\`${didYouMean(kw, names)}`, a.keyword.span, 'unknown-argument');
         }
-        if (map.has(p.name)) throw new BuildError(`${op.name}() got argument \`${p.name}\` twice`, a.span, 'duplicate-argument');
-        map.set(p.name, { value: a.value, span: a.span });
+        if (slots[at]) throw new BuildError(`${op.name}() got argument \`${params[at].name}\` twice`, a.span, 'duplicate-argument');
+        slots[at] = a;
       } else {
         if (sawKeyword) throw new BuildError('a positional argument cannot follow keyword arguments', a.span, 'syntax');
-        const p = op.params[positional++];
-        if (!p) {
-          throw new BuildError(`${op.name}() takes at most ${op.params.length} positional argument${op.params.length === 1 ? '' : 's'}`, a.span, 'too-many-arguments');
+        const at = positional++;
+        if (at >= params.length) {
+          throw new BuildError(`${op.name}() takes at most ${params.length} positional argument${params.length === 1 ? '' : 's'}`, a.span, 'too-many-arguments');
         }
-        map.set(p.name, { value: a.value, span: a.span });
+        slots[at] = a;
       }
     }
-    for (const p of op.params) {
-      if (p.default === undefined && !map.has(p.name)) {
-        throw new BuildError(`${op.name}() is missing argument \`${p.name}\``, callSpan, 'missing-argument');
+    for (let i = 0; i < params.length; i++) {
+      const a = slots[i];
+      if (params[i].default === undefined && !a) {
+        throw new BuildError(`${op.name}() is missing argument \`${params[i].name}\``, callSpan, 'missing-argument');
       }
-      const a = map.get(p.name);
       if (a && a.value.kind === 'error') throw new Poisoned();
     }
-    return new BoundArgs(this, op, callSpan, map);
+    return new BoundArgs(this, op, callSpan, slots);
   }
 
   /** Default build of a primitive: tensor parameters become inputs (with dtype groups
    *  unified), the others become attributes. */
   buildPrimitive(op: OpDef, bound: BoundArgs, ignored: readonly string[] = []): Node {
-    const inputs: Node[] = [];
-    const spans: Span[] = [];
-    const groups: (string | undefined)[] = [];
-    const params: Param[] = [];
-    const attrs: Record<string, unknown> = {};
+    // The inputs, their spans and their parameters, in arrays made to size when the count is
+    // known (an array grown by push starts with room for 17, and a file has a primitive per
+    // operator).
+    let count = 0;
+    let lists = false;
+    for (const p of op.params) {
+      if (p.kind === 'tensor') {
+        if (p.default !== null || bound.has(p.name)) count++;
+      } else if (p.kind === 'tensors') lists = true;
+    }
+    const inputs: Node[] = lists ? [] : new Array<Node>(count);
+    const spans: Span[] = lists ? [] : new Array<Span>(count);
+    const params: Param[] = lists ? [] : new Array<Param>(count);
+    let k = 0;
+    // Made on the first static argument: most ops take none and share NO_ATTRS.
+    let attrs: Record<string, unknown> | undefined;
     for (const p of op.params) {
       switch (p.kind) {
         case 'tensor': {
           if (!bound.has(p.name) && p.default === null) continue;
-          inputs.push(bound.tensor(p.name));
-          spans.push(bound.span(p.name));
-          groups.push(p.group);
-          params.push(p);
+          inputs[k] = bound.tensor(p.name);
+          spans[k] = bound.span(p.name);
+          params[k++] = p;
           break;
         }
         case 'tensors': {
           const list = bound.tensors(p.name);
           for (const n of list) {
-            inputs.push(n);
-            spans.push(bound.span(p.name));
-            groups.push(p.group);
-            params.push(p);
+            inputs[k] = n;
+            spans[k] = bound.span(p.name);
+            params[k++] = p;
           }
-          attrs[p.name + 'Count'] = list.length;
+          (attrs ??= {})[p.name + 'Count'] = list.length;
           break;
         }
         default:
           // `ignored` parameters are accepted for TensorFlow compatibility and dropped.
-          if (!ignored.includes(p.name)) attrs[p.name] = staticAttr(bound, p);
+          if (!ignored.includes(p.name)) (attrs ??= {})[p.name] = staticAttr(bound, p);
       }
     }
-    const unified = this.unifyGroups(inputs, spans, groups);
-    unified.forEach((n, i) => checkDTypeClass(op, params[i], n, spans[i]));
-    return this.apply(op, unified, attrs, bound.callSpan, spans, (param) => bound.span(param));
+    const unified = this.unifyGroups(inputs, spans, params);
+    for (let i = 0; i < unified.length; i++) checkDTypeClass(op, params[i], unified[i], spans[i]);
+    return this.apply(op, unified, attrs ?? NO_ATTRS, bound.callSpan, spans, (param) => bound.span(param));
   }
 
-  private unifyGroups(inputs: Node[], spans: Span[], groups: (string | undefined)[]): Node[] {
+  /** Unifies the dtypes of the inputs of each `group`. `inputs` is the caller's own array:
+   *  it may be rewritten and returned. */
+  private unifyGroups(inputs: Node[], spans: Span[], params: readonly Param[]): Node[] {
+    // Usual case: every input in one group (`add`, `matmul`) or none.
+    let only: string | undefined;
+    let oneGroup = true;
+    let ungrouped = 0;
+    for (const p of params) {
+      const g = p.group;
+      if (g === undefined) ungrouped++;
+      else if (only === undefined) only = g;
+      else if (g !== only) oneGroup = false;
+    }
+    if (only === undefined) return inputs;
+    if (oneGroup && ungrouped === 0) return this.unifyInPlace(inputs, spans);
     const out = inputs.slice();
     const byGroup = new Map<string, number[]>();
-    groups.forEach((g, i) => {
+    params.forEach((p, i) => {
+      const g = p.group;
       if (g === undefined) return;
       const list = byGroup.get(g) ?? [];
       list.push(i);
@@ -561,7 +639,7 @@ export class Builder {
 
   // ---- shorthand for gradient code -----------------------------------------------------
 
-  op(name: string, inputs: readonly Node[], attrs: Attrs = {}): Node {
+  op(name: string, inputs: readonly Node[], attrs: Attrs = NO_ATTRS): Node {
     return this.apply(name, inputs, attrs);
   }
   add(a: Node, b: Node): Node {
@@ -609,6 +687,18 @@ export class Builder {
   where(cond: Node, a: Node, b: Node): Node {
     return this.apply('where', [cond, a, b]);
   }
+}
+
+/** Inputs of source nodes, and attributes of ops that take none: shared, never written. */
+const NO_INPUTS: readonly Node[] = Object.freeze([]);
+const NO_ATTRS: Attrs = Object.freeze({});
+
+/** How many distinct values of one dtype share their literal tensors. */
+const MAX_SHARED_LITERALS = 4096;
+
+let constDef: OpDef | undefined;
+function constOp(): OpDef {
+  return (constDef ??= requireOp('const'));
 }
 
 function requireOp(name: string): OpDef {

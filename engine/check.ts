@@ -9,6 +9,7 @@ import type { Evaluator } from './evaluate';
 import type { GradientSite } from './ops/differentiation';
 import { type Tensor, isFloat, stridesOf } from './tensor';
 import { Random } from './ops/random';
+import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 export interface CheckRequest {
   stmt: AST.CheckStmt;
@@ -54,7 +55,7 @@ export interface CheckResult {
   notes: CheckNote[];
 }
 
-const DEFAULT_MAX_EVALUATIONS = 20_000;
+const DEFAULT_MAX_EVALUATIONS = DEFAULT_BUDGETS.maxCheckEvaluations;
 
 function unravel(flat: number, shape: readonly number[]): number[] {
   const strides = stridesOf(shape);
@@ -215,7 +216,7 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     if (req.mode === 'full') {
       const planned = xs.reduce((n, x) => n + 2 * (ev64.valueOf(x)?.data.length ?? 0), 0);
       if (planned > maxEvaluations) {
-        return fail(`a full check would take ${planned} evaluations, over the budget of ${maxEvaluations}; use mode='fast'`);
+        return fail(`a full check would take ${formatCount(planned)} evaluations, over the budget of ${formatCount(maxEvaluations)}: use mode='fast' ${raiseHint('maxCheckEvaluations')}`);
       }
     }
     for (let xi = 0; xi < xs.length; xi++) {

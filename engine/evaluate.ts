@@ -7,6 +7,7 @@ import { type DType, type Precision, type Tensor, type TypedData, allocData, siz
 import { OpError, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
 import { nodeKey } from './keys';
+import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 export interface Budget {
   /** Largest tensor, in elements. */
@@ -17,10 +18,11 @@ export interface Budget {
   deadline: number;
 }
 
+/** The defaults of engine/budgets.ts (the settings' defaults), for evaluators made outside an analysis. */
 export const DEFAULT_BUDGET: Omit<Budget, 'deadline'> & { timeoutMs: number } = {
-  maxElements: 10_000_000,
-  maxTotalElements: 100_000_000,
-  timeoutMs: 10_000,
+  maxElements: DEFAULT_BUDGETS.maxElements,
+  maxTotalElements: DEFAULT_BUDGETS.maxTotalElements,
+  timeoutMs: DEFAULT_BUDGETS.evaluationTimeoutMs,
 };
 
 export interface EvalProblem {
@@ -84,6 +86,10 @@ export class Evaluator implements KernelContext {
     const m = new Map<Node, Tensor>();
     for (const n of this.computed) m.set(n, this.known.get(n) as Tensor);
     return m;
+  }
+
+  get deadline(): number {
+    return this.options.budget.deadline;
   }
 
   get precision(): Precision {
@@ -191,10 +197,16 @@ export class Evaluator implements KernelContext {
     let key: string | undefined;
     if (this.options.cache) {
       key = nodeKey(node, this.options.feeds);
-      const hit = this.options.cache.get(key);
+      let hit = this.options.cache.get(key);
       if (hit) {
         this.reused++;
         this.keyed.set(key, hit);
+      } else if (node.inputs.length === 0) {
+        // A constant computed earlier in this analysis (every `1.` of a file): shared. (Only
+        // sources: a lookup that misses in a map of 100,000 values costs more than a node.)
+        hit = this.keyed.get(key);
+      }
+      if (hit) {
         this.known.set(node, hit);
         this.computed.push(node);
         this.options.onValue?.(node, hit, inputs);
@@ -206,7 +218,7 @@ export class Evaluator implements KernelContext {
       this.nodesSinceClock = 0;
       this.elementsSinceClock = 0;
       if (Date.now() > budget.deadline) {
-        this.fail(node, 'evaluation stopped: the time budget ran out (raise tgraph.evaluationTimeoutMs)', 'budget-time');
+        this.fail(node, `evaluation stopped: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, 'budget-time');
         return;
       }
     }
@@ -225,11 +237,11 @@ export class Evaluator implements KernelContext {
     }
     const size = sizeOf(out.shape);
     if (size > budget.maxElements) {
-      this.fail(node, `${op.name} would make ${size.toExponential(1)} elements, over the ${budget.maxElements.toExponential(0)} budget (raise tgraph.maxElements)`, 'budget-elements');
+      this.fail(node, `${op.name} would make ${size.toExponential(1)} elements, over the budget of ${formatCount(budget.maxElements)} ${raiseHint('maxElements')}`, 'budget-elements');
       return;
     }
     if (this.totalElements + size > budget.maxTotalElements) {
-      this.fail(node, `evaluation stopped: the document's tensors exceed ${budget.maxTotalElements.toExponential(0)} elements in all (raise tgraph.maxTotalElements)`, 'budget-elements');
+      this.fail(node, `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`, 'budget-elements');
       return;
     }
     let data: TypedData;

@@ -27,12 +27,14 @@ import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, 
 import { VjpRows } from './explain/numeric';
 import { type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
 import { type SummedAxis, composeSentence, describeAxis } from './explain/text';
+import { formatCount, raiseHint } from './budgets';
 
 export type { SummedAxis, Origin };
 export { describeAxis, elementName };
 
 export interface ExplainOptions {
-  /** Largest Jacobian (ys elements × x elements) whose sparsity is computed exactly. */
+  /** Largest Jacobian (ys elements × x elements) whose sparsity is computed exactly; by
+   *  default the analysis's `tgraph.maxJacobianEntries` budget. */
   maxJacobianEntries?: number;
   /** Milliseconds the element-level analysis of one x may take. */
   timeMs?: number;
@@ -197,7 +199,7 @@ export function explanationLines(analysis: Analysis, binding: Binding): string[]
 // ---- the computation ------------------------------------------------------------------------
 
 function compute(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): { ex: Explanation; internals: Internals | null } {
-  const maxEntries = options.maxJacobianEntries ?? DEFAULTS.maxJacobianEntries;
+  const maxEntries = options.maxJacobianEntries ?? analysis.budgets?.maxJacobianEntries ?? DEFAULTS.maxJacobianEntries;
   const x = site.xs[xIndex];
   const ysSizes = site.ys.map((y) => sizeOfDims(shapeOf(analysis, y)));
   const ysElements = ysSizes.some((n) => n === null) ? null : (ysSizes as number[]).reduce((a, b) => a + b, 0);
@@ -235,6 +237,10 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
 
   const axes = propagateLabels(analysis, path);
   let deps: DepResult | null = null;
+  // The budget that made the counts structural, said in the sentence when it is the setting's.
+  const overBudget = ysElements !== null && xElements !== null && ysElements * xElements > maxEntries && options.maxJacobianEntries === undefined
+    ? ` Counted from the axes: this Jacobian has ${formatCount(ysElements * xElements)} entries, more than the ${formatCount(maxEntries)} counted element by element ${raiseHint('maxJacobianEntries')}.`
+    : '';
   if (ysElements !== null && xElements !== null && ysElements * xElements <= maxEntries) {
     deps = elementDeps(analysis, path, null, { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + (options.timeMs ?? DEFAULTS.timeMs) });
   }
@@ -361,7 +367,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     method,
     conservative: deps ? deps.conservative : [],
     guessed: [...new Set(axes.opaque.map((n) => n.op.name))],
-    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice }),
+    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice }) + overBudget,
   };
   return { ex, internals: { path, deps } };
 }

@@ -2,7 +2,6 @@
 // inputs, so creation order (`id`) is a topological order.
 
 import type { Span } from './syntax/ast';
-import type { Tensor } from './tensor';
 import type { TensorType } from './types';
 import type { Attrs, OpDef } from './ops/registry';
 
@@ -13,11 +12,15 @@ export type NodeOrigin =
   | { kind: 'gradient'; of: Node; call: Span }
   | { kind: 'literal' };
 
+/** The origin of nodes made directly by user code, and of Python literals: shared (a file
+ *  has a node per operator and literal, and they all say the same). */
+export const USER_ORIGIN: NodeOrigin = Object.freeze({ kind: 'user' });
+export const LITERAL_ORIGIN: NodeOrigin = Object.freeze({ kind: 'literal' });
+
 export class Node {
-  /** Concrete value once evaluated (at the document's precision). */
-  value?: Tensor;
-  /** Error met while evaluating this node (already reported as a diagnostic). */
-  failed?: boolean;
+  /** Never set (evaluators keep their own state): declared, without a slot in every node,
+   *  because server/hover.ts reads it. */
+  declare failed?: boolean;
   /** Content key: the op, its attributes and its inputs' keys (data hash for sources). */
   key?: string;
   /** The key's two 32-bit hash lanes (keys.ts mixes inputs' lanes, not their strings). */
@@ -44,26 +47,14 @@ export class Node {
 export class Graph {
   readonly nodes: Node[] = [];
 
-  add(
-    op: OpDef,
-    inputs: readonly Node[],
-    attrs: Attrs,
-    type: TensorType,
-    span: Span,
-    options: { weak?: boolean; origin?: NodeOrigin; constant?: boolean } = {},
-  ): Node {
-    const constant = options.constant ?? inputs.every((n) => n.constant);
-    const node = new Node(
-      this.nodes.length,
-      op,
-      inputs,
-      attrs,
-      type,
-      span,
-      constant,
-      options.weak ?? false,
-      options.origin ?? { kind: 'user' },
-    );
+  /** Adds a node. `constant` undefined: constant when every input is (an op without a kernel
+   *  passes false). Positional rather than an options object: one is made per node. */
+  add(op: OpDef, inputs: readonly Node[], attrs: Attrs, type: TensorType, span: Span, weak = false, origin: NodeOrigin = USER_ORIGIN, constant?: boolean): Node {
+    if (constant === undefined) {
+      constant = true;
+      for (let i = 0; i < inputs.length; i++) if (!inputs[i].constant) constant = false;
+    }
+    const node = new Node(this.nodes.length, op, inputs, attrs, type, span, constant, weak, origin);
     this.nodes.push(node);
     return node;
   }

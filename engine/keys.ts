@@ -99,13 +99,8 @@ function mixTensor(t: Tensor): void {
   const s1 = H1;
   const s2 = H2;
   start(data.byteLength);
-  const words = data.byteLength >>> 2;
-  const u32 = new Uint32Array(data.buffer, data.byteOffset, words);
-  for (let i = 0; i < words; i++) mix(u32[i]);
-  if (data.byteLength & 3) {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    for (let i = words * 4; i < data.byteLength; i++) mix(bytes[i]);
-  }
+  if (big) mixBytes(data);
+  else mixElements(data);
   finish();
   const d1 = H1;
   const d2 = H2;
@@ -121,6 +116,50 @@ function keyString(h1: number, h2: number): string {
   return String.fromCharCode(h1 & 0xffff, h1 >>> 16, h2 & 0xffff, h2 >>> 16);
 }
 
+/** Mixes the bytes of `data` as 32-bit words (then the bytes left over), through views of
+ *  its buffer. */
+function mixBytes(data: Tensor['data']): void {
+  const words = data.byteLength >>> 2;
+  const u32 = new Uint32Array(data.buffer, data.byteOffset, words);
+  for (let i = 0; i < words; i++) mix(u32[i]);
+  if (data.byteLength & 3) {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    for (let i = words * 4; i < data.byteLength; i++) mix(bytes[i]);
+  }
+}
+
+const f32 = new Float32Array(1);
+const f32Word = new Uint32Array(f32.buffer);
+
+/** Mixes the same words as `mixBytes` (NaN payloads aside), element by element: reading
+ *  `.buffer` of a small typed array moves its data out of the JavaScript heap into a buffer
+ *  of its own, which costs more than the hash, and a file has a literal on every line. */
+function mixElements(data: Tensor['data']): void {
+  const n = data.length;
+  if (data instanceof Float64Array) {
+    for (let i = 0; i < n; i++) {
+      f64[0] = data[i];
+      mix(f64Words[0]);
+      mix(f64Words[1]);
+    }
+  } else if (data instanceof Float32Array) {
+    for (let i = 0; i < n; i++) {
+      f32[0] = data[i];
+      mix(f32Word[0]);
+    }
+  } else if (data instanceof Int32Array) {
+    for (let i = 0; i < n; i++) mix(data[i]);
+  } else {
+    // One byte per element (bool): little-endian words, then the bytes left over.
+    const words = n >>> 2;
+    for (let w = 0; w < words; w++) {
+      const i = w * 4;
+      mix(data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
+    }
+    for (let i = words * 4; i < n; i++) mix(data[i]);
+  }
+}
+
 /** Hash of a tensor's dtype, shape and bytes (memoised per data buffer for large ones). */
 export function tensorKey(t: Tensor): string {
   start(0x7e);
@@ -133,6 +172,13 @@ export function tensorKey(t: Tensor): string {
  *  key unique to it (nothing downstream has a value to reuse). */
 export function nodeKey(node: Node, feeds: ReadonlyMap<Node, Tensor>): string {
   if (node.key !== undefined) return node.key;
+  // Usual case: the inputs were keyed when they were evaluated.
+  let inputsKeyed = true;
+  for (let i = 0; i < node.inputs.length; i++) if (node.inputs[i].key === undefined) inputsKeyed = false;
+  if (inputsKeyed) {
+    computeKey(node, feeds);
+    return node.key!;
+  }
   // Iterative post-order: graphs can be deep.
   const stack: Node[] = [node];
   while (stack.length) {
@@ -158,9 +204,23 @@ export function nodeKey(node: Node, feeds: ReadonlyMap<Node, Tensor>): string {
 
 let uniqueCounter = 0;
 
+// The last constant keyed: the literals of a file share their attributes (every `1.` the
+// same object), and a constant's key depends on its attributes alone.
+let lastConstAttrs: object | undefined;
+let lastConstKey = '';
+let lastConstHash1 = 0;
+let lastConstHash2 = 0;
+
 /** Sets `n.key` (and its lanes); every input already has its key. */
 function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): void {
   const op = n.op.name;
+  const isConst = op === 'const' && n.inputs.length === 0;
+  if (isConst && n.attrs === lastConstAttrs) {
+    n.keyHash1 = lastConstHash1;
+    n.keyHash2 = lastConstHash2;
+    n.key = lastConstKey;
+    return;
+  }
   start(0);
   mixString(op);
   if (op === 'placeholder') {
@@ -186,6 +246,13 @@ function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): void {
   n.keyHash1 = H1;
   n.keyHash2 = H2;
   n.key = keyString(H1, H2);
+  // Only a small one is remembered (a module variable holds it past its analysis).
+  if (isConst && ((n.attrs as { value?: Tensor }).value?.data.length ?? 0) <= 16) {
+    lastConstAttrs = n.attrs;
+    lastConstHash1 = H1;
+    lastConstHash2 = H2;
+    lastConstKey = n.key;
+  }
 }
 
 function mixAttr(v: unknown, feeds: ReadonlyMap<Node, Tensor>): void {

@@ -4,7 +4,7 @@
 // element of x adds up to its gradient entry.
 //
 // A picture with more cells than anyone can read is no picture: the whole Jacobian is sent
-// only up to PICTURE_BUDGET cells. Beyond that the payload carries the block that matters
+// only up to `tgraph.maxPictureEntries` cells (the analysis's budget). Beyond that the payload carries the block that matters
 // for the chosen x element (the ys elements it reaches × a window of x elements around it),
 // and when even that cannot be had (no values, an evaluation failed), the contributions
 // alone. Nothing here throws: a failure leaves the part null with a note saying why.
@@ -16,9 +16,12 @@ import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../engine/explain/de
 import { VjpRows } from '../engine/explain/numeric';
 import { sitePath } from '../engine/explain/path';
 import { explainSite } from './explanation';
+import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../engine/budgets';
 
-/** Most heatmap cells sent (and drawn) for one x. */
-export const PICTURE_BUDGET = 4096;
+/** Most heatmap cells sent (and drawn) for one x, unless the analysis says otherwise. */
+export const PICTURE_BUDGET = DEFAULT_BUDGETS.maxPictureEntries;
+
+const pictureBudget = (analysis: Analysis) => analysis.budgets?.maxPictureEntries ?? PICTURE_BUDGET;
 /** Most rows (ys elements reached by the chosen element) of a block, and terms listed. */
 export const MAX_BLOCK_ROWS = 64;
 /** Most x elements a block shows around the chosen one. */
@@ -80,9 +83,9 @@ function gradientName(analysis: Analysis, site: GradientSite, xIndex: number): s
 }
 
 /** The first x element with the largest fan-out, counted over the first elements of x
- *  (at most PICTURE_BUDGET of them) when no full Jacobian pattern is at hand. */
+ *  (at most the picture's budget of them) when no full Jacobian pattern is at hand. */
 function busiestElement(analysis: Analysis, site: GradientSite, xIndex: number, xElements: number): number {
-  const n = Math.min(xElements, PICTURE_BUDGET);
+  const n = Math.min(xElements, pictureBudget(analysis));
   const path = sitePath(analysis, site, xIndex);
   const tracked = Int32Array.from({ length: n }, (_, i) => i);
   const deps = elementDeps(analysis, path, tracked, { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + 1000 });
@@ -98,7 +101,7 @@ function busiestElement(analysis: Analysis, site: GradientSite, xIndex: number, 
 }
 
 function fullGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation): JacobianGrid | null {
-  const j = jacobianOf(analysis, site, xIndex, { maxEntries: PICTURE_BUDGET });
+  const j = jacobianOf(analysis, site, xIndex, { maxEntries: pictureBudget(analysis) });
   if (!j) return null;
   const rowIndex: JacobianGrid['rowIndex'] = [];
   j.ys.forEach((y, k) => {
@@ -196,7 +199,10 @@ export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: n
       return picture;
     }
     const cells = (explanation.ysElements ?? Infinity) * xElements;
-    picture.jacobianNote = `the whole Jacobian has ${Number.isFinite(cells) ? cells : 'too many'} entries, over the picture's ${PICTURE_BUDGET}`;
+    const budget = pictureBudget(analysis);
+    picture.jacobianNote = cells > budget
+      ? `the whole Jacobian has ${Number.isFinite(cells) ? formatCount(cells) : 'too many'} entries, over the picture's ${budget} ${raiseHint('maxPictureEntries')}`
+      : `the whole Jacobian's element pattern is not at hand (${explanation.method === 'exact' ? 'an evaluation failed' : 'the explanation counted from the axes'})`;
     if (picture.contributions) picture.jacobian = blockGrid(analysis, site, xIndex, explanation, picture.contributions, chosen, xShape);
     picture.jacobianNote += picture.jacobian
       ? `: this is the block of the ${picture.jacobian.rows} ys elements ${explanation.x}[${picture.chosen.index.join(', ')}] reaches${picture.contributions?.truncated ? ` (the first ${picture.jacobian.rows} of ${picture.contributions.count})` : ''}, over ${picture.jacobian.cols} elements of ${explanation.x} around it`

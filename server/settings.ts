@@ -1,26 +1,21 @@
 // The server's settings (the `tgraph.*` section of the client's configuration) with their
-// defaults, and how they become the engine's AnalysisOptions. Anything malformed a client
+// defaults, and how they become the engine's AnalysisOptions. The budgets are engine/budgets.ts's
+// table (each `tgraph.<key>` setting is AnalysisOptions' `<key>`); anything malformed a client
 // sends falls back to the default instead of reaching the engine.
 
 import type { AnalysisOptions } from '../engine/analysis';
+import { BUDGETS, type Budgets, DEFAULT_BUDGETS, budgetValue } from '../engine/budgets';
 
-export interface Settings {
-  /** Largest tensor the evaluator may make (elements). */
-  maxElements: number;
-  /** All the tensors of one document together (elements); the engine's message for it
-   *  names `tgraph.maxTotalElements`. */
-  maxTotalElements: number;
-  /** Evaluation time budget of one analysis. */
-  evaluationTimeoutMs: number;
+/** Every budget of engine/budgets.ts (`maxElements`, `evaluationTimeoutMs`, `maxDiagnostics`,
+ *  ...), plus what only the editor uses. */
+export interface Settings extends Budgets {
   inlayHints: { shapes: boolean; values: boolean };
   /** Defaults of `check gradients(...)` statements and of the "Check gradients" lens. */
   check: { eps: number; atol: number; rtol: number };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  maxElements: 1e7,
-  maxTotalElements: 1e8,
-  evaluationTimeoutMs: 5000,
+  ...DEFAULT_BUDGETS,
   inlayHints: { shapes: true, values: true },
   check: { eps: 1e-3, atol: 1e-5, rtol: 1e-3 },
 };
@@ -54,10 +49,10 @@ export function parseSettings(raw: unknown): Settings {
     return cur;
   };
   const d = DEFAULT_SETTINGS;
+  const budgets = { ...DEFAULT_BUDGETS } as Budgets;
+  for (const b of BUDGETS) budgets[b.key] = budgetValue(get(b.key)) ?? b.default;
   return {
-    maxElements: Math.floor(positiveNumber(get('maxElements'), d.maxElements)),
-    maxTotalElements: Math.floor(positiveNumber(get('maxTotalElements'), d.maxTotalElements)),
-    evaluationTimeoutMs: positiveNumber(get('evaluationTimeoutMs'), d.evaluationTimeoutMs),
+    ...budgets,
     inlayHints: {
       shapes: flag(get('inlayHints.shapes'), d.inlayHints.shapes),
       values: flag(get('inlayHints.values'), d.inlayHints.values),
@@ -70,13 +65,11 @@ export function parseSettings(raw: unknown): Settings {
   };
 }
 
+/** The options every analysis of the server runs with: all the budgets, and the check defaults. */
 export function analysisOptions(s: Settings): AnalysisOptions {
-  return {
-    maxElements: s.maxElements,
-    maxTotalElements: s.maxTotalElements,
-    evaluationTimeoutMs: s.evaluationTimeoutMs,
-    check: { ...s.check },
-  };
+  const options: AnalysisOptions = { check: { ...s.check } };
+  for (const b of BUDGETS) options[b.key] = s[b.key];
+  return options;
 }
 
 /** Equal settings need no re-analysis. */

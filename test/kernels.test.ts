@@ -16,6 +16,7 @@ const ctxOf = (precision: 'float32' | 'float64'): KernelContext => ({
   precision,
   alloc: (dtype, size) => allocData(dtype, size, precision),
   evaluateWith: () => undefined,
+  deadline: Infinity,
 });
 
 const SPECIAL = [0, -0, 1, -1, 0.5, -0.5, 2, -3, 1e-30, -1e-30, 20, -20, 88, -88, 89, -104, 1e30, -1e30, Infinity, -Infinity, NaN, 3.4e38, 0.1];

@@ -156,7 +156,7 @@ const CASES: Case[] = [
   {
     name: 'a 10^9-element zeros is over the element budget',
     src: 'z = zeros([1000, 1000, 1000])\nafter = 2\n',
-    expected: [{ code: 'budget-elements', line: 1, column: 5, message: ['1.0e+9', 'budget'] }],
+    expected: [{ code: 'budget-elements', line: 1, column: 5, message: ['1,000,000,000 elements', 'budget', 'tgraph.maxElements'] }],
     after: { name: 'after', value: 2 },
   },
   {
@@ -164,7 +164,7 @@ const CASES: Case[] = [
     src: 'r = range(1000000000000)\nrf = range(0.0, 1e12, 1.0)\nafter = 2\n',
     expected: [
       { code: 'budget-elements', line: 1, column: 5, message: ['budget'] },
-      { code: 'budget-elements', line: 2, column: 6, message: ['1.0e+12', 'budget'] },
+      { code: 'budget-elements', line: 2, column: 6, message: ['range() of 999,999,995,904 elements', 'budget', 'tgraph.maxElements'] },
     ],
     after: { name: 'after', value: 2 },
   },

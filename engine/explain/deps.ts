@@ -67,6 +67,7 @@ const CTX: KernelContext = {
   precision: 'float64',
   alloc: (dtype, size) => allocData(dtype, size, 'float64'),
   evaluateWith: () => undefined,
+  deadline: Infinity,
 };
 
 /** Propagates element dependence along the path. `tracked`: the x elements to follow

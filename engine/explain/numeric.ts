@@ -84,7 +84,7 @@ export class VjpRows {
       return null;
     }
     if (!grad) return null;
-    const budget = { maxElements: 10_000_000, maxTotalElements: 100_000_000, deadline: Date.now() + 2000 };
+    const budget = { maxElements: analysis.budgets.maxElements, maxTotalElements: analysis.budgets.maxTotalElements, deadline: Date.now() + 2000 };
     const root = new Evaluator({ precision: 'float32', feeds: new DocumentValues(analysis, analysis.graph.nodes.length), budget });
     return new VjpRows(analysis, site, seeds, grad, root, budget, ysShapes);
   }

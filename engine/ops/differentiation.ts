@@ -9,7 +9,8 @@ import type { Node } from '../graph';
 import { buildGradients } from '../autodiff';
 import { type Tensor, isFloat, sizeOf } from '../tensor';
 import { type Shape, OpError } from '../types';
-import { defineOps } from './registry';
+import { defineOps, type KernelContext } from './registry';
+import { raiseHint } from '../budgets';
 
 /** A record of one differentiation, for hovers and the explainer. */
 export interface GradientSite {
@@ -97,8 +98,21 @@ function concat(a: Shape, b: Shape): Shape {
  *  graph per row of y), so they can be differentiated again; larger ones evaluate row by row. */
 const UNROLLED_JACOBIAN_ROWS = 64;
 
-/** A row-by-row Jacobian gives up after this long (a diagnostic on the node). */
-const JACOBIAN_TIME_MS = 5_000;
+/** A row-by-row Jacobian stops at the evaluation's deadline (a diagnostic on the node). */
+function checkDeadline(ctx: KernelContext, row: number, rows: number): void {
+  if ((row & 15) === 0 && Date.now() > ctx.deadline) throw outOfTime(row, rows);
+}
+
+function outOfTime(row: number, rows: number): OpError {
+  return new OpError(`stopped after ${row} of ${rows} rows: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, undefined, 'budget-time');
+}
+
+/** A row's gradient that could not be evaluated: the deadline passed inside it, or one of
+ *  its nodes failed (its own diagnostic says why). */
+function rowFailed(ctx: KernelContext, row: number, rows: number): OpError {
+  if (Date.now() > ctx.deadline) return outOfTime(row, rows);
+  return new OpError(`the gradient of row ${row} could not be evaluated`, undefined, 'evaluation-failed');
+}
 
 /** J[i..., j...] = ∂y[i...]/∂x[j...]. Small ones: a stack of one gradient per element of y
  *  (ordinary nodes: a Jacobian can be differentiated again); larger ones: one gradient graph
@@ -237,13 +251,12 @@ defineOps([
       const { y, rows, cols, grad, seed } = jacobianRows(inputs, attrs, false);
       const data = ctx.alloc(out.dtype, rows * cols);
       if (cols === 0) return data;
-      const started = Date.now();
       for (let i = 0; i < rows; i++) {
-        if ((i & 15) === 0 && Date.now() - started > JACOBIAN_TIME_MS) throw new OpError(`stopped after ${i} of ${rows} rows: over ${JACOBIAN_TIME_MS / 1000} s`, undefined, 'budget-time');
+        checkDeadline(ctx, i, rows);
         const oneHot = ctx.alloc(y.dtype, rows);
         oneHot[i] = 1;
         const g = ctx.evaluateWith(grad, new Map([[seed, { dtype: y.dtype, shape: y.shape, data: oneHot }]]));
-        if (!g) throw new OpError('the gradient could not be evaluated');
+        if (!g) throw rowFailed(ctx, i, rows);
         data.set(g.data as never, i * cols);
       }
       return data;
@@ -267,13 +280,12 @@ defineOps([
       const { y, batch, rows, cols, grad, seed } = jacobianRows(inputs, attrs, true);
       const data = ctx.alloc(out.dtype, batch * rows * cols);
       if (cols === 0 || batch === 0) return data;
-      const started = Date.now();
       for (let i = 0; i < rows; i++) {
-        if ((i & 15) === 0 && Date.now() - started > JACOBIAN_TIME_MS) throw new OpError(`stopped after ${i} of ${rows} rows: over ${JACOBIAN_TIME_MS / 1000} s`, undefined, 'budget-time');
+        checkDeadline(ctx, i, rows);
         const oneHot = ctx.alloc(y.dtype, batch * rows);
         for (let k = 0; k < batch; k++) oneHot[k * rows + i] = 1;
         const g = ctx.evaluateWith(grad, new Map([[seed, { dtype: y.dtype, shape: y.shape, data: oneHot }]]));
-        if (!g) throw new OpError('the gradient could not be evaluated');
+        if (!g) throw rowFailed(ctx, i, rows);
         for (let k = 0; k < batch; k++) {
           for (let j = 0; j < cols; j++) data[(k * rows + i) * cols + j] = g.data[k * cols + j];
         }

@@ -335,6 +335,7 @@ const codeContext: KernelContext = {
   precision: 'float64',
   alloc: (_dtype, size) => new Int32Array(size),
   evaluateWith: () => undefined,
+  deadline: Infinity,
 };
 
 /** Kink codes of an elementwise unary op from a per-value code function. */

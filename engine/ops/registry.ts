@@ -51,6 +51,9 @@ export interface KernelContext {
   alloc(dtype: DType, size: number): TypedData;
   /** Evaluates a subgraph with some nodes set (jacobian seeds). */
   evaluateWith(target: Node, feeds: ReadonlyMap<Node, Tensor>): Tensor | undefined;
+  /** When evaluation must stop (ms since epoch, `tgraph.evaluationTimeoutMs`): a kernel that
+   *  loops over evaluations (a row-by-row Jacobian) checks it between them. */
+  readonly deadline: number;
 }
 
 export interface OpDef {

@@ -9,6 +9,7 @@ import type { Node } from '../graph';
 import { defineOps } from './registry';
 import { broadcastData } from './kernels';
 import { Random } from './random';
+import { formatCount, raiseHint } from '../budgets';
 
 /** Refuses shapes whose element count is over the builder's budget before allocating. */
 export function checkedSize(b: Builder, shape: readonly number[], span: Span, what: string): number {
@@ -17,7 +18,7 @@ export function checkedSize(b: Builder, shape: readonly number[], span: Span, wh
   }
   const n = sizeOf(shape);
   if (n > b.maxElements) {
-    throw new BuildError(`${what} of ${n.toExponential(1)} elements is over the ${b.maxElements.toExponential(0)} budget (raise tgraph.maxElements)`, span, 'budget-elements');
+    throw new BuildError(`${what} of ${formatCount(n)} elements is over the ${formatCount(b.maxElements)} budget ${raiseHint('maxElements')}`, span, 'budget-elements');
   }
   return n;
 }

@@ -14,27 +14,54 @@ export class LineIndex {
   readonly lineCount: number;
   /** Length of the text in UTF-16 code units. */
   readonly length: number;
-  private readonly starts: number[];
+  /** Offset where each line starts (typed arrays: a 100,000-line file has 100,000 lines). */
+  private readonly starts: Int32Array;
   /** For each line, the offset where its content ends (before the line break). */
-  private readonly ends: number[];
+  private readonly ends: Int32Array;
   private readonly bom: number;
 
   constructor(text: string) {
-    const starts: number[] = [0];
-    const ends: number[] = [];
     const n = text.length;
-    for (let i = 0; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) {
-        ends.push(i);
-        starts.push(i + 1);
-      } else if (c === 13) {
-        ends.push(i);
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
+    let starts: Int32Array;
+    let ends: Int32Array;
+    if (text.indexOf('\r') < 0) {
+      // Only `\n` breaks (the usual case): found by native searches.
+      let breaks = 0;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) breaks++;
+      starts = new Int32Array(breaks + 1);
+      ends = new Int32Array(breaks + 1);
+      let line = 0;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+        ends[line++] = i;
+        starts[line] = i + 1;
       }
+      ends[line] = n;
+    } else {
+      let breaks = 0;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10) breaks++;
+        else if (c === 13) {
+          breaks++;
+          if (text.charCodeAt(i + 1) === 10) i++;
+        }
+      }
+      starts = new Int32Array(breaks + 1);
+      ends = new Int32Array(breaks + 1);
+      let line = 0;
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 10) {
+          ends[line++] = i;
+          starts[line] = i + 1;
+        } else if (c === 13) {
+          ends[line++] = i;
+          if (text.charCodeAt(i + 1) === 10) i++;
+          starts[line] = i + 1;
+        }
+      }
+      ends[line] = n;
     }
-    ends.push(n);
     this.starts = starts;
     this.ends = ends;
     this.lineCount = starts.length;

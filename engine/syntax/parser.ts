@@ -63,16 +63,23 @@ import {
   OP_ELLIPSIS, OP_ASSIGN, OP_PLUS, OP_MINUS, OP_POW, opCode,
 } from './lexer';
 import { LineIndex } from './lineIndex';
+import { DEFAULT_BUDGETS, raiseHint } from '../budgets';
 
 export interface ParseOptions {
   /** Maximum nesting of brackets and prefix operators in one expression (default 200). */
   maxDepth?: number;
+  /** When set, maximum depth of one statement's syntax tree, where every operator of a
+   *  chain `a + b + c` and every call, subscript and attribute count a level: a deeper
+   *  statement gets one 'nesting-too-deep' diagnostic and no value. The analysis sets it
+   *  (to `tgraph.maxNestingDepth`): its walks of the tree are recursive. */
+  maxTreeDepth?: number;
 }
 
-export const DEFAULT_MAX_DEPTH = 200;
+export const DEFAULT_MAX_DEPTH = DEFAULT_BUDGETS.maxNestingDepth;
 
 export function parse(text: string, options: ParseOptions = {}): Program {
   const maxDepth = Math.max(1, Math.floor(options.maxDepth ?? DEFAULT_MAX_DEPTH));
+  const maxTreeDepth = options.maxTreeDepth === undefined ? Infinity : Math.max(1, Math.floor(options.maxTreeDepth));
   const lexed = lexStream(text);
   const ts = lexed.stream;
   const segmenter = new Segmenter(ts);
@@ -97,6 +104,9 @@ export function parse(text: string, options: ParseOptions = {}): Program {
         end = c;
       }
     }
+    // Every level of a syntax tree takes a token of its own: only a statement with more
+    // tokens than the budget can be too deep.
+    if (stmt && end - p > maxTreeDepth) stmt = withinDepth(stmt, maxTreeDepth, parser.diagnostics);
     if (stmt) statements.push(stmt);
     p = segmenter.skipNewlines(end);
   }
@@ -488,7 +498,7 @@ class Parser {
       this.nestingReported = true;
       this.diagnostics.push({
         span: this.span(at),
-        message: `expression nested too deeply: more than ${this.maxDepth} levels of brackets or operators`,
+        message: nestingMessage(this.maxDepth),
         code: 'nesting-too-deep',
       });
     }
@@ -1026,5 +1036,136 @@ class Parser {
       offset += part.length + 1;
     }
     return expr;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The depth of the syntax tree
+
+function nestingMessage(maxDepth: number): string {
+  return `expression nested too deeply: more than ${maxDepth} levels of brackets or operators ${raiseHint('maxNestingDepth')}`;
+}
+
+/** The parser's recursion is bounded by `maxDepth`, but an operator chain (`1 + 1 + ...`,
+ *  `x[0][0]...`, `f(1)(2)...`) is parsed in a loop and still builds a tree one level deeper
+ *  per operator, which the analyzer descends recursively. With `maxTreeDepth` set, a
+ *  statement whose tree is deeper than `maxDepth` gets one
+ *  'nesting-too-deep' diagnostic, at the operator or bracket where the innermost construct
+ *  crosses the budget, and loses its value (an ErrorExpr: nothing else is reported for it). */
+function withinDepth(stmt: Stmt, maxDepth: number, diagnostics: SyntaxDiagnostic[]): Stmt | undefined {
+  const root = valueOf(stmt);
+  const tooDeep = root && firstDeeperThan(root, maxDepth);
+  if (!root || !tooDeep) return stmt;
+  diagnostics.push({ span: whereDeep(tooDeep), message: nestingMessage(maxDepth), code: 'nesting-too-deep' });
+  const error: ErrorExpr = { kind: 'error', span: root.span };
+  switch (stmt.kind) {
+    case 'assign':
+    case 'destructure':
+    case 'feed':
+      return { ...stmt, value: error };
+    case 'def':
+    case 'grad':
+      return { ...stmt, body: error };
+    case 'check':
+      return { ...stmt, call: error };
+    case 'assert':
+      return { ...stmt, expr: error };
+    case 'expr':
+      return undefined;
+  }
+}
+
+function valueOf(stmt: Stmt): Expr | undefined {
+  switch (stmt.kind) {
+    case 'assign':
+    case 'destructure':
+    case 'feed':
+      return stmt.value;
+    case 'def':
+    case 'grad':
+      return stmt.body;
+    case 'check':
+      return stmt.call;
+    case 'assert':
+    case 'expr':
+      return stmt.expr;
+  }
+}
+
+function childrenOf(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'binary':
+      return [e.left, e.right];
+    case 'unary':
+      return [e.operand];
+    case 'call':
+      return [e.callee, ...e.args.map((a) => a.value)];
+    case 'attribute':
+      return [e.target];
+    case 'list':
+      return e.elements;
+    case 'index': {
+      const out: Expr[] = [e.target];
+      for (const item of e.items) {
+        if (item.kind === 'slice') {
+          if (item.start) out.push(item.start);
+          if (item.stop) out.push(item.stop);
+          if (item.step) out.push(item.step);
+        } else if (item.kind !== 'ellipsis') out.push(item);
+      }
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/** The first node, in post-order (so the innermost), whose subtree is more than `limit`
+ *  levels deep; a leaf is 0 levels, every construct with operands one more than its
+ *  deepest operand. Iterative: the tree may be far deeper than the stack. */
+function firstDeeperThan(root: Expr, limit: number): Expr | null {
+  const nodes: Expr[] = [root];
+  const children: Expr[][] = [childrenOf(root)];
+  const next: number[] = [0];
+  const height: number[] = [0];
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const kids = children[top];
+    if (next[top] < kids.length) {
+      const child = kids[next[top]++];
+      nodes.push(child);
+      children.push(childrenOf(child));
+      next.push(0);
+      height.push(0);
+      continue;
+    }
+    const e = nodes[top];
+    const h = kids.length > 0 || e.kind === 'list' || e.kind === 'call' ? height[top] + 1 : 0;
+    if (h > limit) return e;
+    nodes.pop();
+    children.pop();
+    next.pop();
+    height.pop();
+    if (top > 0 && h > height[top - 1]) height[top - 1] = h;
+  }
+  return null;
+}
+
+/** The operator or bracket of a construct: where a chain crosses the budget. */
+function whereDeep(e: Expr): Span {
+  switch (e.kind) {
+    case 'binary':
+    case 'unary':
+      return e.opSpan;
+    case 'call':
+      return { start: e.argsSpan.start, end: e.argsSpan.start + 1 };
+    case 'attribute':
+      return e.attribute.span;
+    case 'index':
+      return { start: e.target.span.end, end: e.span.end };
+    case 'list':
+      return { start: e.span.start, end: e.span.start + 1 };
+    default:
+      return e.span;
   }
 }

@@ -76,6 +76,40 @@ describe('settings', () => {
     const stopped = await client.until(() => latest(uri)?.diagnostics.find((x) => x.code === 'budget-time'), 'the time budget diagnostic');
     expect(stopped.message).toMatch(/tgraph\.evaluationTimeoutMs/);
   });
+
+  it('applies changed budgets: maxDiagnostics and maxNestingDepth change the diagnostics', async () => {
+    const published = (uri: string) => client.diagnostics.get(uri)?.length ?? 0;
+    const change = async (settings: Record<string, unknown>) => {
+      client.settings = settings;
+      await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    };
+    await change({});
+    const text = 'a = nope1\nb = nope2\nc = nope3\nd = nope4\ny = 1 + 1 + 1 + 1\n';
+    const { uri } = tempDocument(text);
+    await client.open(uri, text);
+    await client.until(() => latest(uri)?.diagnostics.length === 4, 'the four unknown names under the defaults');
+
+    let before = published(uri);
+    await change({ maxDiagnostics: 2 });
+    const capped = await client.until(
+      () => (published(uri) > before && latest(uri)!.diagnostics.length === 3 ? latest(uri)!.diagnostics : undefined),
+      'two diagnostics and how many more',
+    );
+    expect(capped.map((d) => [d.code, d.range.start.line])).toEqual([['unknown-name', 0], ['unknown-name', 1], ['budget-diagnostics', 2]]);
+    expect(capped[2].message).toMatch(/^2 more problems not shown.*\(raise tgraph\.maxDiagnostics\)$/);
+
+    before = published(uri);
+    await change({ maxNestingDepth: 2 });
+    const deep = await client.until(
+      () => (published(uri) > before ? latest(uri)!.diagnostics.find((d) => d.code === 'nesting-too-deep') : undefined),
+      'the nesting budget diagnostic',
+    );
+    expect(deep.message).toMatch(/tgraph\.maxNestingDepth/);
+    // The third `+` of line 4 makes its expression 3 levels deep.
+    expect(deep.range).toEqual({ start: { line: 4, character: 14 }, end: { line: 4, character: 15 } });
+    expect(latest(uri)!.diagnostics).toHaveLength(5);
+    await change({});
+  });
 });
 
 describe('tgraph lsp --stdio', () => {

@@ -1,0 +1,87 @@
+// Every limit on work that the user's data sizes, in one table: each is a `tgraph.*` setting
+// (package.json contributes it with the same default and description: test/budgets.test.ts
+// checks), an AnalysisOptions field of the same name (the server passes the settings through;
+// the CLI and the tests take the defaults), and a diagnostic that says which setting to raise.
+//
+// A budget is a whole number ≥ 1. Anything else a caller passes (NaN, a negative number, a
+// string) falls back to the default: bad options never reach the work they bound.
+
+export interface BudgetSpec {
+  /** The AnalysisOptions field; the setting is `tgraph.` + key. */
+  readonly key: string;
+  readonly setting: string;
+  readonly default: number;
+  /** What the number counts, for messages and the settings page. */
+  readonly unit: string;
+  /** One line for the settings page (package.json's markdownDescription). */
+  readonly description: string;
+}
+
+function budget<K extends string>(key: K, defaultValue: number, unit: string, description: string) {
+  return { key, setting: `tgraph.${key}`, default: defaultValue, unit, description } as const;
+}
+
+export const BUDGETS = [
+  budget('maxElements', 10_000_000, 'elements',
+    'Largest number of elements one tensor may have; a node over it gets a diagnostic and the rest of the file is still analysed.'),
+  budget('maxTotalElements', 100_000_000, 'elements',
+    'Largest number of elements all tensors of one document may hold together; over it, evaluation stops with a diagnostic.'),
+  budget('evaluationTimeoutMs', 5000, 'milliseconds',
+    'Time budget, in milliseconds, for evaluating one document (gradient checks included); over it, evaluation stops with a diagnostic.'),
+  budget('maxNestingDepth', 200, 'levels',
+    'Deepest expression one statement may hold: brackets, operators (a chain `a + b + c` nests one level per operator), calls and subscripts each count a level; a deeper statement gets one diagnostic and is not analysed.'),
+  budget('maxCallDepth', 64, 'calls',
+    'Deepest nesting of calls of functions defined with `def` (a function calling itself is always an error).'),
+  budget('maxCheckEvaluations', 20_000, 'evaluations',
+    "Most evaluations of the graph one full `check gradients(...)` may make (two per element of the xs); a larger check asks for `mode='fast'`."),
+  budget('maxJacobianEntries', 100_000, 'entries',
+    'Largest Jacobian (ys elements × x elements) whose element-by-element pattern the gradient explanation computes exactly; beyond it the counts come from the axes.'),
+  budget('maxPictureEntries', 4096, 'entries',
+    'Most Jacobian entries the "Explain sum" picture draws; beyond it the picture shows the block one element of x reaches.'),
+  budget('maxFileBytes', 8_000_000, 'bytes',
+    'Largest file analysed, in bytes (UTF-8); a larger file gets one diagnostic and no analysis.'),
+  budget('maxDiagnostics', 1000, 'diagnostics',
+    'Most diagnostics shown for one file (errors first, then in source order); one more says how many were left out.'),
+] as const;
+
+export type BudgetKey = (typeof BUDGETS)[number]['key'];
+export type Budgets = Record<BudgetKey, number>;
+
+export const DEFAULT_BUDGETS: Readonly<Budgets> = Object.freeze(
+  Object.fromEntries(BUDGETS.map((b) => [b.key, b.default])) as Budgets,
+);
+
+/** The value of a budget: a whole number ≥ 1, or undefined when `raw` is not one (numeric
+ *  strings are accepted, as some clients send settings as text). */
+export function budgetValue(raw: unknown): number | undefined {
+  const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 1) return undefined;
+  return Math.floor(n);
+}
+
+/** Every budget of `options`, the defaults filling in what is missing or malformed. */
+export function resolveBudgets(options: Partial<Record<BudgetKey, unknown>> = {}): Budgets {
+  const out = { ...DEFAULT_BUDGETS } as Budgets;
+  for (const b of BUDGETS) {
+    const v = budgetValue(options[b.key]);
+    if (v !== undefined) out[b.key] = v;
+  }
+  return out;
+}
+
+/** Whether two option sets have the same budgets (a missing one counting as its default). */
+export function sameBudgets(a: Partial<Record<BudgetKey, unknown>>, b: Partial<Record<BudgetKey, unknown>>): boolean {
+  const x = resolveBudgets(a);
+  const y = resolveBudgets(b);
+  return BUDGETS.every((s) => x[s.key] === y[s.key]);
+}
+
+/** `(raise tgraph.maxElements)`: what every over-budget message ends with. */
+export function raiseHint(key: BudgetKey): string {
+  return `(raise tgraph.${key})`;
+}
+
+/** 1234567 → `1,234,567`: budgets are read by people. */
+export function formatCount(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n);
+}
