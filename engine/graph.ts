@@ -18,9 +18,6 @@ export const USER_ORIGIN: NodeOrigin = Object.freeze({ kind: 'user' });
 export const LITERAL_ORIGIN: NodeOrigin = Object.freeze({ kind: 'literal' });
 
 export class Node {
-  /** Never set (evaluators keep their own state): declared, without a slot in every node,
-   *  because server/hover.ts reads it. */
-  declare failed?: boolean;
   /** Content key: the op, its attributes and its inputs' keys (data hash for sources). */
   key?: string;
   /** The key's two 32-bit hash lanes (keys.ts mixes inputs' lanes, not their strings). */

@@ -121,7 +121,7 @@ function describeTensor(a: Analysis, node: Node): string[] {
   const staticType = `${node.type.dtype}${showShape(node.type.shape)}`;
   const isPlaceholder = node.op.name === 'placeholder';
   if (!t) {
-    const why = isPlaceholder ? 'not fed' : node.failed ? 'no value: its evaluation failed (see the diagnostics)' : 'no value: an input is not fed or failed';
+    const why = isPlaceholder ? 'not fed' : 'no value: it or an input failed or is not fed (see the diagnostics)';
     return [`\`${staticType}\` · ${why}`];
   }
   const concrete = showShape(t.shape);

@@ -7,7 +7,7 @@
 
 import type { Position, Range } from 'vscode-languageserver';
 import type { Analysis, Binding } from '../engine/analysis';
-import type * as AST from '../engine/syntax/ast';
+import * as AST from '../engine/syntax/ast';
 import { LineIndex } from '../engine/syntax/lineIndex';
 
 /** The edited region between two texts: common prefix and suffix. */
@@ -101,31 +101,7 @@ export function touches(span: AST.Span, offset: number): boolean {
 // ---- the syntax tree ---------------------------------------------------------------------
 
 /** The direct sub-expressions of an expression. */
-export function children(e: AST.Expr): AST.Expr[] {
-  switch (e.kind) {
-    case 'list':
-      return e.elements;
-    case 'unary':
-      return [e.operand];
-    case 'binary':
-      return [e.left, e.right];
-    case 'call':
-      return [e.callee, ...e.args.map((a) => a.value)];
-    case 'index': {
-      const out: AST.Expr[] = [e.target];
-      for (const item of e.items) {
-        if (item.kind === 'slice') {
-          for (const part of [item.start, item.stop, item.step]) if (part) out.push(part);
-        } else if (item.kind !== 'ellipsis') out.push(item);
-      }
-      return out;
-    }
-    case 'attribute':
-      return [e.target];
-    default:
-      return [];
-  }
-}
+export const children = AST.childExprs;
 
 /** The expressions a statement holds directly. */
 export function statementExprs(stmt: AST.Stmt): AST.Expr[] {

@@ -218,3 +218,30 @@ export interface Program {
   comments: Comment[];
   diagnostics: SyntaxDiagnostic[];
 }
+
+/** The direct sub-expressions of an expression, in source order. */
+export function childExprs(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'list':
+      return e.elements;
+    case 'unary':
+      return [e.operand];
+    case 'binary':
+      return [e.left, e.right];
+    case 'call':
+      return [e.callee, ...e.args.map((a) => a.value)];
+    case 'index': {
+      const out: Expr[] = [e.target];
+      for (const item of e.items) {
+        if (item.kind === 'slice') {
+          for (const part of [item.start, item.stop, item.step]) if (part) out.push(part);
+        } else if (item.kind !== 'ellipsis') out.push(item);
+      }
+      return out;
+    }
+    case 'attribute':
+      return [e.target];
+    default:
+      return [];
+  }
+}

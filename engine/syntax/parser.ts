@@ -56,6 +56,7 @@ import type {
   Argument, BinaryOp, ErrorExpr, Expr, Identifier, IndexItem, ListExpr, Program, Span, Stmt,
   SyntaxDiagnostic,
 } from './ast';
+import { childExprs } from './ast';
 import {
   lexStream, resolveName, TokenStream, STATEMENT_KEYWORDS, OPERATOR_WORDS, OP_TEXTS, OP_BASE,
   T_EOF, T_NEWLINE, T_NAME, T_NUMBER, T_STRING, T_INVALID,
@@ -1092,40 +1093,12 @@ function valueOf(stmt: Stmt): Expr | undefined {
   }
 }
 
-function childrenOf(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'binary':
-      return [e.left, e.right];
-    case 'unary':
-      return [e.operand];
-    case 'call':
-      return [e.callee, ...e.args.map((a) => a.value)];
-    case 'attribute':
-      return [e.target];
-    case 'list':
-      return e.elements;
-    case 'index': {
-      const out: Expr[] = [e.target];
-      for (const item of e.items) {
-        if (item.kind === 'slice') {
-          if (item.start) out.push(item.start);
-          if (item.stop) out.push(item.stop);
-          if (item.step) out.push(item.step);
-        } else if (item.kind !== 'ellipsis') out.push(item);
-      }
-      return out;
-    }
-    default:
-      return [];
-  }
-}
-
 /** The first node, in post-order (so the innermost), whose subtree is more than `limit`
  *  levels deep; a leaf is 0 levels, every construct with operands one more than its
  *  deepest operand. Iterative: the tree may be far deeper than the stack. */
 function firstDeeperThan(root: Expr, limit: number): Expr | null {
   const nodes: Expr[] = [root];
-  const children: Expr[][] = [childrenOf(root)];
+  const children: Expr[][] = [childExprs(root)];
   const next: number[] = [0];
   const height: number[] = [0];
   while (nodes.length > 0) {
@@ -1134,7 +1107,7 @@ function firstDeeperThan(root: Expr, limit: number): Expr | null {
     if (next[top] < kids.length) {
       const child = kids[next[top]++];
       nodes.push(child);
-      children.push(childrenOf(child));
+      children.push(childExprs(child));
       next.push(0);
       height.push(0);
       continue;
