@@ -62,10 +62,29 @@ const FAILED = 0;
 const CLOCK_NODES = 16;
 const CLOCK_ELEMENTS = 1 << 16;
 
+/** Per-node state of one evaluator, indexed by node id: a Map keyed by 100,000 nodes costs
+ *  more than evaluating them (hashing, growing, and the collector tracing its entries). Ids
+ *  are unique within a graph and a derived graph continues its parent's numbering; the node
+ *  is kept beside its entry all the same, so a node of another graph with the same id is a
+ *  miss (recomputed), never another node's value. */
+class NodeTable<V> {
+  private readonly nodes: (Node | undefined)[] = [];
+  private readonly entries: (V | undefined)[] = [];
+
+  get(node: Node): V | undefined {
+    return this.nodes[node.id] === node ? this.entries[node.id] : undefined;
+  }
+
+  set(node: Node, value: V): void {
+    this.nodes[node.id] = node;
+    this.entries[node.id] = value;
+  }
+}
+
 export class Evaluator implements KernelContext {
   /** Every node this evaluator knows: computed values, feeds and base values it has read,
-   *  and FAILED. One map, so that finding a node's state is one lookup. */
-  private readonly known = new Map<Node, Tensor | typeof FAILED>();
+   *  and FAILED. One table, so that finding a node's state is one lookup. */
+  private readonly known = new NodeTable<Tensor | typeof FAILED>();
   /** Nodes computed here (not fed, not read from the base), in order. */
   private readonly computed: Node[] = [];
   private readonly affectedMemo = new Map<Node, boolean>();
@@ -84,7 +103,10 @@ export class Evaluator implements KernelContext {
   /** The values computed by this evaluator (not feeds or values read from its base). */
   get values(): ReadonlyMap<Node, Tensor> {
     const m = new Map<Node, Tensor>();
-    for (const n of this.computed) m.set(n, this.known.get(n) as Tensor);
+    for (const n of this.computed) {
+      const v = this.known.get(n);
+      if (v) m.set(n, v);
+    }
     return m;
   }
 

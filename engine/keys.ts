@@ -51,7 +51,7 @@ function finish(): void {
 }
 
 // Tags keep values of different kinds apart (the number 1 vs the string "1" vs true).
-const T_NULL = 1, T_INT = 2, T_FLOAT = 3, T_STRING = 4, T_TRUE = 5, T_FALSE = 6, T_ARRAY = 7, T_OBJECT = 8, T_NODE = 9, T_TENSOR = 10, T_FN = 11;
+const T_NULL = 1, T_INT = 2, T_FLOAT = 3, T_STRING = 4, T_TRUE = 5, T_FALSE = 6, T_ARRAY = 7, T_OBJECT = 8, T_NODE = 9, T_TENSOR = 10, T_FN = 11, T_NAME = 12;
 
 const f64 = new Float64Array(1);
 const f64Words = new Uint32Array(f64.buffer);
@@ -74,6 +74,30 @@ function mixString(s: string): void {
   for (let i = 0; i < s.length; i++) mix(s.charCodeAt(i));
 }
 
+/** Op names, dtypes and attribute names: a few hundred strings, mixed for nearly every node,
+ *  so each is hashed once into two words. (Strings from the user's text go through mixString:
+ *  there is no bound on how many there are.) */
+const nameHashes = new Map<string, Int32Array>();
+const MAX_NAMES = 4096;
+
+function mixName(name: string): void {
+  let hash = nameHashes.get(name);
+  if (hash === undefined) {
+    const s1 = H1;
+    const s2 = H2;
+    start(T_NAME);
+    mixString(name);
+    finish();
+    hash = Int32Array.of(H1, H2);
+    H1 = s1;
+    H2 = s2;
+    if (nameHashes.size < MAX_NAMES) nameHashes.set(name, hash);
+  }
+  mix(T_NAME);
+  mix(hash[0]);
+  mix(hash[1]);
+}
+
 /** Tensors at least this large keep their hash with their data buffer (constants of the
  *  previous analysis are reused by the next, so a big feed is hashed once). */
 const MEMO_BYTES = 256;
@@ -82,7 +106,7 @@ const dataHashes = new WeakMap<object, Int32Array>();
 /** Mixes a tensor's dtype, shape and bytes. */
 function mixTensor(t: Tensor): void {
   mix(T_TENSOR);
-  mixString(t.dtype);
+  mixName(t.dtype);
   mix(t.shape.length);
   for (let i = 0; i < t.shape.length; i++) mix(t.shape[i]);
   const data = t.data;
@@ -222,7 +246,7 @@ function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): void {
     return;
   }
   start(0);
-  mixString(op);
+  mixName(op);
   if (op === 'placeholder') {
     const feed = feeds.get(n);
     if (feed) mixTensor(feed);
@@ -307,7 +331,7 @@ function mixAttr(v: unknown, feeds: ReadonlyMap<Node, Tensor>): void {
   let count = 0;
   for (const k in v as Record<string, unknown>) {
     start(0x0b);
-    mixString(k);
+    mixName(k);
     mixAttr((v as Record<string, unknown>)[k], feeds);
     finish();
     sum1 = (sum1 + H1) | 0;
