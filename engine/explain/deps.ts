@@ -110,7 +110,11 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     const inRows = (s: number) => result.deps.get(node.inputs[s])!;
     const name = node.op.name;
     let done = false;
-    if (ELEMENTWISE.has(name)) {
+    if (size === 0) {
+      // An empty result depends on nothing (and loops over, say, its batch of 9e15 empty
+      // matrices must not run).
+      done = true;
+    } else if (ELEMENTWISE.has(name)) {
       for (const s of slots) orBroadcast(rows, out.shape, inRows(s), inputs[s].shape, W);
       done = true;
     } else if (REDUCTIONS.has(name) || name === 'sum_to_like') {
@@ -336,6 +340,9 @@ function movementSources(node: Node, inputs: readonly Tensor[], slots: readonly 
 
 function runKernel(node: Node, inputs: readonly Tensor[], outShape: readonly number[]): TypedData | null {
   if (!node.op.kernel) return null;
+  // As in the evaluator: an empty result is not computed (a kernel's per-axis tables can be
+  // as long as an axis of 2^32 entries).
+  if (sizeOf(outShape) === 0) return CTX.alloc(node.type.dtype, 0);
   try {
     const data = node.op.kernel(inputs, node.attrs, { dtype: node.type.dtype, shape: outShape }, CTX);
     return data.length === sizeOf(outShape) ? data : null;

@@ -101,7 +101,9 @@ defineOps([
       const shape = [...(batch as number[]), rows, cols];
       const n = checkedSize(b, shape, args.callSpan, 'eye()');
       const data = allocData(dtype, n);
-      const matrices = sizeOf(batch as number[]);
+      // No matrices to fill when the result is empty: a batch of 2^32 × 1e9 empty matrices
+      // must not be looped over.
+      const matrices = n === 0 ? 0 : sizeOf(batch as number[]);
       const diag = Math.min(rows, cols);
       for (let m = 0; m < matrices; m++) for (let i = 0; i < diag; i++) data[m * rows * cols + i * cols + i] = 1;
       return tensorValue(b.constant({ dtype, shape, data }, args.callSpan));

@@ -718,6 +718,9 @@ defineOps([
       if (expected.length !== dy.shape.length || expected.some((d, k) => d !== dy.shape[k])) {
         throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the tiled shape ${showShape(expected)}`);
       }
+      // Nothing to sum from an empty dy (tiled 0 times somewhere): zeros, without per-axis
+      // tables as long as dy's other axes (2^32 entries for tile(x, [0, 2^31])).
+      if (dy.data.length === 0) return ctx.alloc(out.dtype, sizeOf(out.shape));
       const strides = stridesOf(like.shape);
       const maps = dy.shape.map((n, k) => {
         const map = new Int32Array(n);
