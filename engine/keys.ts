@@ -108,7 +108,8 @@ function mixTensor(t: Tensor): void {
   mix(T_TENSOR);
   mixName(t.dtype);
   mix(t.shape.length);
-  for (let i = 0; i < t.shape.length; i++) mix(t.shape[i]);
+  // As numbers, not 32-bit words: a dimension of 2^32 must not key like 0.
+  for (let i = 0; i < t.shape.length; i++) mixNumber(t.shape[i]);
   const data = t.data;
   const big = data.byteLength >= MEMO_BYTES;
   if (big) {
