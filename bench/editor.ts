@@ -78,8 +78,6 @@ export interface EditorBenchOptions {
   edits?: number;
   /** Hovers spread over the file, each waiting for its answer. */
   hovers?: number;
-  /** Node flags for the server process (experiments: GC settings). */
-  nodeArgs?: string[];
   /** Pause after opening before the first edit, and after the edits before the hovers, as a
    *  user reads a file before typing and stops typing before pointing at names. The server
    *  uses such pauses to explain gradients ahead of hovers; without them the first hovers on
@@ -103,7 +101,7 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
   fs.writeFileSync(file, text);
   const uri = pathToFileURL(file).href;
 
-  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.server, '--stdio'], { stdio: 'pipe' });
+  const child = spawn(process.execPath, [o.server, '--stdio'], { stdio: 'pipe' });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));

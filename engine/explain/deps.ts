@@ -111,8 +111,8 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     const name = node.op.name;
     let done = false;
     if (size === 0) {
-      // An empty result depends on nothing (and loops over, say, its batch of 9e15 empty
-      // matrices must not run).
+      // An empty result depends on nothing, and no kernel or pattern walk runs for it (as in
+      // the evaluator: per-axis tables or a batch of 9e15 empty matrices must not be looped over).
       done = true;
     } else if (ELEMENTWISE.has(name)) {
       for (const s of slots) orBroadcast(rows, out.shape, inRows(s), inputs[s].shape, W);
@@ -340,9 +340,6 @@ function movementSources(node: Node, inputs: readonly Tensor[], slots: readonly 
 
 function runKernel(node: Node, inputs: readonly Tensor[], outShape: readonly number[]): TypedData | null {
   if (!node.op.kernel) return null;
-  // As in the evaluator: an empty result is not computed (a kernel's per-axis tables can be
-  // as long as an axis of 2^32 entries).
-  if (sizeOf(outShape) === 0) return CTX.alloc(node.type.dtype, 0);
   try {
     const data = node.op.kernel(inputs, node.attrs, { dtype: node.type.dtype, shape: outShape }, CTX);
     return data.length === sizeOf(outShape) ? data : null;
