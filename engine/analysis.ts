@@ -7,9 +7,10 @@ import { parse } from './syntax/parser';
 import { LineIndex } from './syntax/lineIndex';
 import { Graph, type Node } from './graph';
 import {
-  Builder, BuildError, type CallArg, ERROR, NONE, Poisoned, type UserFunction, type Value, parseDType, tensorValue,
+  Builder, BuildError, type CallArg, ERROR, NONE, Poisoned, type UserFunction, type Value, isBinaryPrimitive, parseDType, tensorValue,
 } from './builder';
 import { Evaluator, type Budget } from './evaluate';
+import { ValueCache } from './valueCache';
 import { type Tensor, isFloat } from './tensor';
 import { showShape } from './types';
 import { lookupOp } from './ops/registry';
@@ -65,7 +66,7 @@ export interface AnalysisOptions extends Partial<Budgets> {
   /** Defaults for `check` statements. */
   check?: { eps?: number; atol?: number; rtol?: number };
   /** `valueCache` of the previous analysis of the same document: unchanged nodes reuse it. */
-  cache?: ReadonlyMap<string, Tensor>;
+  cache?: ValueCache;
   /** Where `load('x.npy')` may read: the document's folder and the workspace roots. Without
    *  it, load() reports that it needs a file on disk. */
   load?: Partial<LoadContext>;
@@ -94,7 +95,7 @@ export interface Analysis {
   valueOf(node: Node): Tensor | undefined;
   lookup(name: string): Binding | undefined;
   /** Values by node key, to pass as `cache` to the next analysis of this document. */
-  readonly valueCache: ReadonlyMap<string, Tensor>;
+  readonly valueCache: ValueCache;
   /** How many node values were reused from `options.cache` and how many computed. */
   readonly stats: { reused: number; computed: number; milliseconds: number };
   /** The budgets this analysis ran under (options with defaults filled in): the explainer
@@ -129,7 +130,10 @@ class Analyzer {
   readonly bindings: Binding[] = [];
   /** Bound names; functions marked, to suggest them for unknown ops. */
   readonly byName = new IndexedNameMap<Binding>((b) => b.value.kind === 'function');
-  readonly references: { span: AST.Span; binding: Binding }[] = [];
+  /** Every use of a name (see Analysis.references), as two columns: a 100,000-line file has
+   *  200,000 of them, and the objects are made only when an editor asks (rename, references). */
+  readonly referenceSpans: AST.Span[] = [];
+  readonly referenceBindings: Binding[] = [];
   readonly feeds = new Map<Node, Tensor>();
   readonly feedSpans = new Map<Node, AST.Span>();
   readonly pendingChecks: CheckRequest[] = [];
@@ -187,7 +191,7 @@ class Analyzer {
       budget,
       onProblem: (p) => this.report(p.node.span, 'error', p.code, p.message),
       onValue: (node, value, inputs) => this.watchNonFinite(node, value, inputs),
-      cache: options.cache ?? new Map(),
+      cache: options.cache ?? new ValueCache(),
     });
     this.b.maxElements = budget.maxElements;
   }
@@ -197,7 +201,7 @@ class Analyzer {
     const at = i * CHECKPOINT_FIELDS;
     c[at + CP_NODES] = this.graph.nodes.length;
     c[at + CP_BINDINGS] = this.bindings.length;
-    c[at + CP_REFERENCES] = this.references.length;
+    c[at + CP_REFERENCES] = this.referenceSpans.length;
     c[at + CP_DIAGNOSTICS] = this.diagnostics.length;
     c[at + CP_SITES] = this.b.gradientSites.length;
     c[at + CP_CHECKS] = this.pendingChecks.length;
@@ -218,7 +222,8 @@ class Analyzer {
       if (this.byName.get(binding.name) === binding) this.byName.delete(binding.name);
     }
     this.bindings.length = c[at + CP_BINDINGS];
-    this.references.length = c[at + CP_REFERENCES];
+    this.referenceSpans.length = c[at + CP_REFERENCES];
+    this.referenceBindings.length = c[at + CP_REFERENCES];
     this.b.gradientSites.length = c[at + CP_SITES];
     this.pendingChecks.length = c[at + CP_CHECKS];
     this.pendingAsserts.length = c[at + CP_ASSERTS];
@@ -275,11 +280,24 @@ class Analyzer {
       this.checkpoint(i);
       this.statementFirstNode = this.graph.nodes.length;
       const stmt = statements[i];
-      this.guard(stmt.span, () => this.statement(stmt));
+      this.exprDepth = 0;
+      // (try/catch here rather than `guard`: a closure per statement of a 100,000-line file)
+      try {
+        this.statement(stmt);
+      } catch (e) {
+        this.failed(e, stmt.span);
+      }
     }
     this.checkpoint(statements.length);
     // Evaluate everything bound, then the checks and asserts.
-    for (const binding of this.bindings) this.guard(binding.span, () => forEachNode(binding.value, (n) => this.evaluator.valueOf(n)));
+    const evaluate = (n: Node) => this.evaluator.valueOf(n);
+    for (const binding of this.bindings) {
+      try {
+        forEachNode(binding.value, evaluate);
+      } catch (e) {
+        this.failed(e, binding.span);
+      }
+    }
     for (const site of this.b.gradientSites) this.guard(site.span, () => this.noteKinks(site));
     for (const a of this.pendingAsserts) this.guard(a.stmt.span, () => this.finishAssert(a));
     this.checks = this.pendingChecks.map((req) => {
@@ -298,19 +316,24 @@ class Analyzer {
     try {
       fn();
     } catch (e) {
-      if (e instanceof Poisoned) return;
-      if (e instanceof BuildError) {
-        this.report(e.span, 'error', e.code, e.message, e.related.length ? e.related : undefined);
-        return;
-      }
-      if (e instanceof RangeError) {
-        // A safety net: tgraph.maxNestingDepth and tgraph.maxCallDepth stop nesting well
-        // before the stack runs out, unless they were raised far.
-        this.report(span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
-        return;
-      }
-      this.report(span, 'error', 'internal-error', `internal error: ${(e as Error).message ?? String(e)}`);
+      this.failed(e, span);
     }
+  }
+
+  /** What `guard` does with what a statement threw. */
+  private failed(e: unknown, span: AST.Span): void {
+    if (e instanceof Poisoned) return;
+    if (e instanceof BuildError) {
+      this.report(e.span, 'error', e.code, e.message, e.related.length ? e.related : undefined);
+      return;
+    }
+    if (e instanceof RangeError) {
+      // A safety net: tgraph.maxNestingDepth and tgraph.maxCallDepth stop nesting well
+      // before the stack runs out, unless they were raised far.
+      this.report(span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
+      return;
+    }
+    this.report(span, 'error', 'internal-error', `internal error: ${(e as Error).message ?? String(e)}`);
   }
 
   /** A comment saying `expect-fail` on the statement's line, or standing alone on the line
@@ -396,17 +419,32 @@ class Analyzer {
       binding.kind = 'gradient';
       binding.gradient = site;
     }
-    forEachNode(value, (n) => {
-      if (n.label === undefined) {
-        n.label = target.name;
-        this.labelled.push(n);
-        if (n.id < this.statementFirstNode) this.labelEpoch++;
-      }
-    });
+    if (value.kind === 'tensor') this.label(value.node, target.name);
+    else if (value.kind === 'list') forEachNode(value, (n) => this.label(n, target.name));
     this.bindings.push(binding);
     this.byName.set(target.name, binding);
-    this.references.push({ span: target.span, binding });
+    this.addReference(target.span, binding);
     return binding;
+  }
+
+  private addReference(span: AST.Span, binding: Binding): void {
+    this.referenceSpans.push(span);
+    this.referenceBindings.push(binding);
+  }
+
+  /** The first `count` references, as objects. */
+  referencesUpTo(count: number): { span: AST.Span; binding: Binding }[] {
+    const out = new Array<{ span: AST.Span; binding: Binding }>(count);
+    for (let i = 0; i < count; i++) out[i] = { span: this.referenceSpans[i], binding: this.referenceBindings[i] };
+    return out;
+  }
+
+  private label(n: Node, name: string): void {
+    if (n.label === undefined) {
+      n.label = name;
+      this.labelled.push(n);
+      if (n.id < this.statementFirstNode) this.labelEpoch++;
+    }
   }
 
   private destructure(stmt: AST.DestructureStmt): void {
@@ -478,6 +516,7 @@ class Analyzer {
         }
         analyzer.callStack.push(stmt.name.name);
         analyzer.callSpans.push(callSpan);
+        const depth = analyzer.exprDepth;
         try {
           const scope = new Map<string, Value>();
           stmt.params.forEach((p, i) => scope.set(p.name, args[i]));
@@ -489,6 +528,7 @@ class Analyzer {
         } finally {
           analyzer.callStack.pop();
           analyzer.callSpans.pop();
+          analyzer.exprDepth = depth;
         }
       },
     };
@@ -543,7 +583,7 @@ class Analyzer {
         return b.apply('reshape_like', [spread, inputs[i]], {}, stmt.body.span);
       });
     };
-    this.references.push({ span: stmt.name.span, binding: this.byName.get(stmt.name.name)! });
+    this.addReference(stmt.name.span, this.byName.get(stmt.name.name)!);
   }
 
   private check(stmt: AST.CheckStmt): void {
@@ -651,16 +691,15 @@ class Analyzer {
         'nesting-too-deep',
       );
     }
-    try {
-      const v = this.exprInner(e, scope);
-      if (v.kind === 'tensor' && this.currentAssert) {
-        this.exprNodes.set(e, v.node);
-        this.exprAssert.set(e, this.currentAssert);
-      }
-      return v;
-    } finally {
-      this.exprDepth--;
+    // No try/finally: a thrown error unwinds to a statement (or a function call), which
+    // resets the depth; rethrowing at every level made an unknown name cost microseconds.
+    const v = this.exprInner(e, scope);
+    this.exprDepth--;
+    if (v.kind === 'tensor' && this.currentAssert) {
+      this.exprNodes.set(e, v.node);
+      this.exprAssert.set(e, this.currentAssert);
     }
+    return v;
   }
 
   private exprInner(e: AST.Expr, scope: Map<string, Value> | null): Value {
@@ -689,6 +728,11 @@ class Analyzer {
       case 'binary': {
         const left = this.expr(e.left, scope);
         const right = this.expr(e.right, scope);
+        const op = lookupOp(BINARY_OPS[e.op])!;
+        if (left.kind === 'tensor' && right.kind === 'tensor' && isBinaryPrimitive(op)) {
+          const node = this.b.binary(op, left.node, e.left.span, right.node, e.right.span, e.span);
+          return this.foldLiterals(node, left.node.weak && right.node.weak, e.span);
+        }
         return this.operator(BINARY_OPS[e.op], [
           { value: left, span: e.left.span },
           { value: right, span: e.right.span },
@@ -710,12 +754,19 @@ class Analyzer {
   private operator(opName: string, args: CallArg[], span: AST.Span): Value {
     const op = lookupOp(opName)!;
     const result = this.b.call(op, args, span);
-    const allWeak = args.every((a) => a.value.kind === 'tensor' && a.value.node.weak);
-    if (allWeak && result.kind === 'tensor') {
-      const t = this.evaluator.valueOf(result.node);
+    if (result.kind !== 'tensor') return result;
+    let allWeak = true;
+    for (const a of args) if (a.value.kind !== 'tensor' || !a.value.node.weak) allWeak = false;
+    return allWeak ? this.foldLiterals(result.node, true, span) : result;
+  }
+
+  /** An operator's result, made a literal when all its operands were. */
+  private foldLiterals(node: Node, allWeak: boolean, span: AST.Span): Value {
+    if (allWeak) {
+      const t = this.evaluator.valueOf(node);
       if (t) return tensorValue(this.b.constant(t, span, true));
     }
-    return result;
+    return tensorValue(node);
   }
 
   private list(e: AST.ListExpr, scope: Map<string, Value> | null): Value {
@@ -754,7 +805,7 @@ class Analyzer {
     }
     const binding = this.byName.get(name);
     if (binding) {
-      this.references.push({ span, binding });
+      this.addReference(span, binding);
       if (binding.value.kind === 'error') throw new Poisoned();
       return binding.value;
     }
@@ -1227,6 +1278,8 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
   }
   const order = (d: Diagnostic) => d.span.start;
   const diagnostics = capDiagnostics(a.diagnostics.slice().sort((x, y) => order(x) - order(y)), budgets.maxDiagnostics);
+  const referenceCount = a.referenceSpans.length;
+  let references: Analysis['references'] | undefined;
   const analysis: Analysis = {
     text,
     program,
@@ -1238,7 +1291,10 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
     asserts: a.asserts,
     gradientSites: a.b.gradientSites,
     feeds: a.feeds,
-    references: a.references,
+    get references() {
+      references ??= a.referencesUpTo(referenceCount);
+      return references;
+    },
     valueOf: (n) => a.evaluator.valueOf(n),
     lookup: (name) => a.byName.get(name),
     valueCache: a.evaluator.keyed,

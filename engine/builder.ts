@@ -554,6 +554,19 @@ export class Builder {
     return new BoundArgs(this, op, callSpan, slots);
   }
 
+  /** `call(op, [a, b])` for an op that `isBinaryPrimitive` accepts (the binary operators):
+   *  the same dtype unification, checks and node, without the call's argument objects (a
+   *  file has an operator on nearly every line). */
+  binary(op: OpDef, a: Node, aSpan: Span, b: Node, bSpan: Span, span: Span): Node {
+    const [pa, pb] = op.params;
+    const inputs = [a, b];
+    const spans = [aSpan, bSpan];
+    this.unifyInPlace(inputs, spans);
+    checkDTypeClass(op, pa, inputs[0], aSpan);
+    checkDTypeClass(op, pb, inputs[1], bSpan);
+    return this.apply(op, inputs, NO_ATTRS, span, spans, (param) => (param === pa.name ? aSpan : param === pb.name ? bSpan : span));
+  }
+
   /** Default build of a primitive: tensor parameters become inputs (with dtype groups
    *  unified), the others become attributes. */
   buildPrimitive(op: OpDef, bound: BoundArgs, ignored: readonly string[] = []): Node {
@@ -687,6 +700,15 @@ export class Builder {
   where(cond: Node, a: Node, b: Node): Node {
     return this.apply('where', [cond, a, b]);
   }
+}
+
+/** An op that `Builder.binary` builds as `call` would: a primitive of exactly two required
+ *  tensor parameters in one dtype group. */
+export function isBinaryPrimitive(op: OpDef): boolean {
+  const ps = op.params;
+  if (op.build || !op.infer || ps.length !== 2) return false;
+  const [pa, pb] = ps;
+  return pa.kind === 'tensor' && pb.kind === 'tensor' && pa.default === undefined && pb.default === undefined && pa.group !== undefined && pa.group === pb.group;
 }
 
 /** Inputs of source nodes, and attributes of ops that take none: shared, never written. */

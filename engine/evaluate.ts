@@ -3,10 +3,11 @@
 // check makes (with perturbed xs), which share every node the perturbation cannot reach.
 
 import type { Node } from './graph';
-import { type DType, type Precision, type Tensor, type TypedData, allocData, sizeOf } from './tensor';
+import { type DType, type Precision, type Tensor, type TypedData, allocData, shapesEqual, sizeOf } from './tensor';
 import { OpError, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
-import { nodeKey } from './keys';
+import { keyNode } from './keys';
+import { ValueCache } from './valueCache';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 export interface Budget {
@@ -50,7 +51,7 @@ export interface EvaluatorOptions {
   onValue?: (node: Node, value: Tensor, inputs: readonly Tensor[]) => void;
   /** Values of the previous analysis by node key: a node whose key is here is not
    *  recomputed. Every value this evaluator makes is recorded in `keyed` for the next. */
-  cache?: ReadonlyMap<string, Tensor>;
+  cache?: ValueCache;
 }
 
 /** Marks a node whose value cannot be known (an error reported, or unknown upstream). */
@@ -96,7 +97,7 @@ export class Evaluator implements KernelContext {
   /** Cache hits (values reused from the previous analysis). */
   reused = 0;
   /** Values by node key, when keyed caching is on (`options.cache`). */
-  readonly keyed = new Map<string, Tensor>();
+  readonly keyed = new ValueCache();
 
   constructor(readonly options: EvaluatorOptions) {}
 
@@ -127,6 +128,13 @@ export class Evaluator implements KernelContext {
   valueOf(target: Node): Tensor | undefined {
     const known = this.lookup(target);
     if (known !== null) return known;
+    // Usual case: the inputs are known (a file's nodes are evaluated in order).
+    const direct = this.knownInputs(target);
+    if (direct !== null) {
+      if (direct === undefined) this.known.set(target, FAILED);
+      else this.compute(target, direct);
+      return this.lookup(target) ?? undefined;
+    }
     // Iterative post-order so deep graphs cannot overflow the stack.
     const stack: Node[] = [target];
     while (stack.length) {
@@ -154,6 +162,22 @@ export class Evaluator implements KernelContext {
       else this.compute(node, inputs);
     }
     return this.lookup(target) ?? undefined;
+  }
+
+  /** The values of a node's inputs when every one is computed (undefined when one has no
+   *  value), else null. */
+  private knownInputs(node: Node): Tensor[] | undefined | null {
+    const nodeInputs = node.inputs;
+    let unknown = false;
+    for (let i = 0; i < nodeInputs.length; i++) {
+      const v = this.lookup(nodeInputs[i]);
+      if (v === null) return null;
+      if (v === undefined) unknown = true;
+    }
+    if (unknown) return undefined;
+    const inputs = new Array<Tensor>(nodeInputs.length);
+    for (let i = 0; i < nodeInputs.length; i++) inputs[i] = this.lookup(nodeInputs[i])!;
+    return inputs;
   }
 
   /** null: not computed yet; undefined: computed, no value. */
@@ -216,17 +240,19 @@ export class Evaluator implements KernelContext {
       this.known.set(node, FAILED);
       return;
     }
-    let key: string | undefined;
-    if (this.options.cache) {
-      key = nodeKey(node, this.options.feeds);
-      let hit = this.options.cache.get(key);
+    const keyed = this.options.cache !== undefined;
+    if (keyed) {
+      keyNode(node, this.options.feeds);
+      const h1 = node.keyHash1;
+      const h2 = node.keyHash2;
+      let hit = this.options.cache!.get(h1, h2);
       if (hit) {
         this.reused++;
-        this.keyed.set(key, hit);
+        this.keyed.set(h1, h2, hit);
       } else if (node.inputs.length === 0) {
         // A constant computed earlier in this analysis (every `1.` of a file): shared. (Only
-        // sources: a lookup that misses in a map of 100,000 values costs more than a node.)
-        hit = this.keyed.get(key);
+        // sources: a lookup that misses in a table of 100,000 values costs more than a node.)
+        hit = this.keyed.get(h1, h2);
       }
       if (hit) {
         this.known.set(node, hit);
@@ -249,7 +275,10 @@ export class Evaluator implements KernelContext {
       // A Tensor is a TensorType with data: the rule reads dtype and shape only.
       const t = op.infer(inputs, node.attrs);
       if (!isFullyKnown(t.shape)) throw new OpError(`output shape ${showShape(t.shape)} is not fully known`);
-      out = { dtype: t.dtype, shape: t.shape };
+      // The graph's own shape when it is the same: one array per node, not two (a
+      // 100,000-line file keeps every value).
+      const known = node.type.shape;
+      out = { dtype: t.dtype, shape: known !== null && shapesEqual(known as readonly number[], t.shape) ? (known as readonly number[]) : t.shape };
     } catch (e) {
       if (e instanceof OpError) {
         this.fail(node, `${op.name}: ${e.message}`, e.code);
@@ -288,7 +317,7 @@ export class Evaluator implements KernelContext {
     const value: Tensor = { dtype: out.dtype, shape: out.shape, data };
     this.known.set(node, value);
     this.computed.push(node);
-    if (key !== undefined) this.keyed.set(key, value);
+    if (keyed) this.keyed.set(node.keyHash1, node.keyHash2, value);
     this.options.onValue?.(node, value, inputs);
   }
 

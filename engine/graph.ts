@@ -17,28 +17,34 @@ export type NodeOrigin =
 export const USER_ORIGIN: NodeOrigin = Object.freeze({ kind: 'user' });
 export const LITERAL_ORIGIN: NodeOrigin = Object.freeze({ kind: 'literal' });
 
-export class Node {
-  /** Content key: the op, its attributes and its inputs' keys (data hash for sources). */
-  key?: string;
-  /** The key's two 32-bit hash lanes (keys.ts mixes inputs' lanes, not their strings). */
-  keyHash1 = 0;
-  keyHash2 = 0;
+/** A node of the graph. A plain object made by `Graph.add` (an object literal, not a class:
+ *  V8 allocates literals from a site whose objects all survive straight into the old
+ *  generation, and a 100,000-line file keeps 100,000 nodes). */
+export interface Node {
+  readonly id: number;
+  readonly op: OpDef;
+  readonly inputs: readonly Node[];
+  readonly attrs: Attrs;
+  readonly type: TensorType;
+  readonly span: Span;
+  /** Depends on no placeholder: can be evaluated while the graph is still being built. */
+  readonly constant: boolean;
+  /** A Python literal whose dtype adapts to the tensor it meets (`2` in `2 * x`). */
+  readonly weak: boolean;
+  readonly origin: NodeOrigin;
+  /** Content key (engine/keys.ts): the op, its attributes and its inputs' keys (a data
+   *  hash for sources), as two 32-bit hash lanes; set when `keyed`. */
+  keyed: boolean;
+  keyHash1: number;
+  keyHash2: number;
   /** The name a statement bound this node to, for messages ("first NaN at `y`"). */
-  label?: string;
+  label: string | undefined;
+}
 
-  constructor(
-    readonly id: number,
-    readonly op: OpDef,
-    readonly inputs: readonly Node[],
-    readonly attrs: Attrs,
-    readonly type: TensorType,
-    readonly span: Span,
-    /** Depends on no placeholder: can be evaluated while the graph is still being built. */
-    readonly constant: boolean,
-    /** A Python literal whose dtype adapts to the tensor it meets (`2` in `2 * x`). */
-    readonly weak: boolean,
-    readonly origin: NodeOrigin,
-  ) {}
+/** Whether an attribute value is a graph node (attributes may hold one: a gradient's
+ *  forward node). */
+export function isNode(v: unknown): v is Node {
+  return typeof v === 'object' && v !== null && (v as Node).origin !== undefined && typeof (v as Node).id === 'number' && Array.isArray((v as Node).inputs);
 }
 
 export class Graph {
@@ -51,7 +57,10 @@ export class Graph {
       constant = true;
       for (let i = 0; i < inputs.length; i++) if (!inputs[i].constant) constant = false;
     }
-    const node = new Node(this.nodes.length, op, inputs, attrs, type, span, constant, weak, origin);
+    const node: Node = {
+      id: this.nodes.length, op, inputs, attrs, type, span, constant, weak, origin,
+      keyed: false, keyHash1: 0, keyHash2: 0, label: undefined,
+    };
     this.nodes.push(node);
     return node;
   }

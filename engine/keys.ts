@@ -5,10 +5,9 @@
 // Keys are computed on every analysis for every evaluated node (thousands per edit), so they
 // are hashed numerically: two independent 32-bit lanes (64 bits in all) fed with the op
 // name's characters, the attributes' numbers and characters and the inputs' lanes, with no
-// intermediate strings. Only the final key is a string (four UTF-16 units), because the
-// value cache is a Map keyed by it.
+// intermediate strings; the value cache (engine/valueCache.ts) is keyed by the two lanes.
 
-import { Node } from './graph';
+import { type Node, isNode } from './graph';
 import type { Tensor } from './tensor';
 
 // The running hash: module-level so that mixing allocates nothing.
@@ -136,11 +135,6 @@ function mixTensor(t: Tensor): void {
   mix(d2);
 }
 
-/** A string key from the two lanes: four UTF-16 units, cheap to build and to compare. */
-function keyString(h1: number, h2: number): string {
-  return String.fromCharCode(h1 & 0xffff, h1 >>> 16, h2 & 0xffff, h2 >>> 16);
-}
-
 /** Mixes the bytes of `data` as 32-bit words (then the bytes left over), through views of
  *  its buffer. */
 function mixBytes(data: Tensor['data']): void {
@@ -185,37 +179,29 @@ function mixElements(data: Tensor['data']): void {
   }
 }
 
-/** Hash of a tensor's dtype, shape and bytes (memoised per data buffer for large ones). */
-export function tensorKey(t: Tensor): string {
-  start(0x7e);
-  mixTensor(t);
-  finish();
-  return keyString(H1, H2);
-}
-
-/** A node's content key; `feeds` are the values of placeholders. An unfed placeholder gets a
- *  key unique to it (nothing downstream has a value to reuse). */
-export function nodeKey(node: Node, feeds: ReadonlyMap<Node, Tensor>): string {
-  if (node.key !== undefined) return node.key;
+/** Sets a node's content key (its lanes), keying its inputs first; `feeds` are the values of
+ *  placeholders. An unfed placeholder gets a key unique to it (nothing downstream has a value to reuse). */
+export function keyNode(node: Node, feeds: ReadonlyMap<Node, Tensor>): void {
+  if (node.keyed) return;
   // Usual case: the inputs were keyed when they were evaluated.
   let inputsKeyed = true;
-  for (let i = 0; i < node.inputs.length; i++) if (node.inputs[i].key === undefined) inputsKeyed = false;
+  for (let i = 0; i < node.inputs.length; i++) if (!node.inputs[i].keyed) inputsKeyed = false;
   if (inputsKeyed) {
     computeKey(node, feeds);
-    return node.key!;
+    return;
   }
   // Iterative post-order: graphs can be deep.
   const stack: Node[] = [node];
   while (stack.length) {
     const n = stack[stack.length - 1];
-    if (n.key !== undefined) {
+    if (n.keyed) {
       stack.pop();
       continue;
     }
     let pending = false;
     const inputs = n.inputs;
     for (let i = 0; i < inputs.length; i++) {
-      if (inputs[i].key === undefined) {
+      if (!inputs[i].keyed) {
         stack.push(inputs[i]);
         pending = true;
       }
@@ -224,7 +210,6 @@ export function nodeKey(node: Node, feeds: ReadonlyMap<Node, Tensor>): string {
     stack.pop();
     computeKey(n, feeds);
   }
-  return node.key!;
 }
 
 let uniqueCounter = 0;
@@ -232,18 +217,17 @@ let uniqueCounter = 0;
 // The last constant keyed: the literals of a file share their attributes (every `1.` the
 // same object), and a constant's key depends on its attributes alone.
 let lastConstAttrs: object | undefined;
-let lastConstKey = '';
 let lastConstHash1 = 0;
 let lastConstHash2 = 0;
 
-/** Sets `n.key` (and its lanes); every input already has its key. */
+/** Sets `n`'s key lanes; every input already has its key. */
 function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): void {
   const op = n.op.name;
   const isConst = op === 'const' && n.inputs.length === 0;
   if (isConst && n.attrs === lastConstAttrs) {
     n.keyHash1 = lastConstHash1;
     n.keyHash2 = lastConstHash2;
-    n.key = lastConstKey;
+    n.keyed = true;
     return;
   }
   start(0);
@@ -270,13 +254,12 @@ function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): void {
   finish();
   n.keyHash1 = H1;
   n.keyHash2 = H2;
-  n.key = keyString(H1, H2);
+  n.keyed = true;
   // Only a small one is remembered (a module variable holds it past its analysis).
   if (isConst && ((n.attrs as { value?: Tensor }).value?.data.length ?? 0) <= 16) {
     lastConstAttrs = n.attrs;
     lastConstHash1 = H1;
     lastConstHash2 = H2;
-    lastConstKey = n.key;
   }
 }
 
@@ -303,11 +286,11 @@ function mixAttr(v: unknown, feeds: ReadonlyMap<Node, Tensor>): void {
     for (let i = 0; i < v.length; i++) mixAttr(v[i], feeds);
     return;
   }
-  if (v instanceof Node) {
+  if (isNode(v)) {
     // A node held as an attribute (a gradient's forward node): its key, computed first.
     const s1 = H1;
     const s2 = H2;
-    nodeKey(v, feeds);
+    keyNode(v, feeds);
     H1 = s1;
     H2 = s2;
     mix(T_NODE);

@@ -1,0 +1,81 @@
+// Values by content key (engine/keys.ts): what one analysis hands to the next, so that an
+// edit re-evaluates only the nodes whose key changed.
+//
+// A key is two 32-bit hash lanes. The table is open addressing over typed arrays, keyed by
+// the lanes themselves: a Map keyed by strings made from them cost more than evaluating
+// 100,000 small nodes (a string per node, hashed again by the Map, and traced by the
+// collector).
+
+import type { Tensor } from './tensor';
+
+const MIN_CAPACITY = 64;
+
+export class ValueCache {
+  private lane1 = new Int32Array(MIN_CAPACITY);
+  private lane2 = new Int32Array(MIN_CAPACITY);
+  /** undefined: an empty slot. */
+  private values: (Tensor | undefined)[] = new Array(MIN_CAPACITY).fill(undefined);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(h1: number, h2: number): Tensor | undefined {
+    const mask = this.values.length - 1;
+    for (let i = slotOf(h1, h2, mask); ; i = (i + 1) & mask) {
+      const v = this.values[i];
+      if (v === undefined) return undefined;
+      if (this.lane1[i] === h1 && this.lane2[i] === h2) return v;
+    }
+  }
+
+  /** Sets the value of a key (replacing the one it had). */
+  set(h1: number, h2: number, value: Tensor): void {
+    if ((this.count + 1) * 2 > this.values.length) this.grow();
+    this.place(h1, h2, value);
+  }
+
+  /** Every entry (for tests and tools). */
+  *entries(): IterableIterator<[number, number, Tensor]> {
+    for (let i = 0; i < this.values.length; i++) {
+      const v = this.values[i];
+      if (v !== undefined) yield [this.lane1[i], this.lane2[i], v];
+    }
+  }
+
+  private place(h1: number, h2: number, value: Tensor): void {
+    const mask = this.values.length - 1;
+    for (let i = slotOf(h1, h2, mask); ; i = (i + 1) & mask) {
+      if (this.values[i] === undefined) {
+        this.lane1[i] = h1;
+        this.lane2[i] = h2;
+        this.values[i] = value;
+        this.count++;
+        return;
+      }
+      if (this.lane1[i] === h1 && this.lane2[i] === h2) {
+        this.values[i] = value;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const { lane1, lane2, values } = this;
+    const capacity = values.length * 2;
+    this.lane1 = new Int32Array(capacity);
+    this.lane2 = new Int32Array(capacity);
+    this.values = new Array(capacity).fill(undefined);
+    this.count = 0;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== undefined) this.place(lane1[i], lane2[i], v);
+    }
+  }
+}
+
+/** The lanes are already well mixed hashes: their low bits pick the slot. */
+function slotOf(h1: number, h2: number, mask: number): number {
+  return (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask;
+}
