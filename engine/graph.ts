@@ -2,7 +2,7 @@
 // inputs, so creation order (`id`) is a topological order.
 
 import type { Span } from './syntax/ast';
-import type { TensorType } from './types';
+import { type TensorType, shareType } from './types';
 import type { Attrs, OpDef } from './ops/registry';
 
 /** Why a node exists, when it is not the direct result of user code. The explainer and
@@ -58,7 +58,7 @@ export class Graph {
       for (let i = 0; i < inputs.length; i++) if (!inputs[i].constant) constant = false;
     }
     const node: Node = {
-      id: this.nodes.length, op, inputs, attrs, type, span, constant, weak, origin,
+      id: this.nodes.length, op, inputs, attrs, type: shareType(type), span, constant, weak, origin,
       keyed: false, keyHash1: 0, keyHash2: 0, label: undefined,
     };
     this.nodes.push(node);

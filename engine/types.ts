@@ -13,6 +13,34 @@ export interface TensorType {
   readonly shape: Shape;
 }
 
+/** Recently seen types, by a hash of dtype and shape (a direct-mapped table: a miss only
+ *  costs sharing). */
+const SHARED_TYPES = 1024;
+const sharedTypes: (TensorType | undefined)[] = new Array(SHARED_TYPES).fill(undefined);
+
+/** An equal type seen before, or `t`. Types are never written to, and a file repeats a few
+ *  of them: a 100,000-node graph keeps a handful of type objects (and shape arrays) instead
+ *  of one per node, which is less for the collector to trace. */
+export function shareType(t: TensorType): TensorType {
+  const shape = t.shape;
+  if (shape === null) return t;
+  const dtype = t.dtype;
+  let h = Math.imul(dtype.length, 0x9e3779b1) ^ dtype.charCodeAt(dtype.length - 1) ^ (dtype.charCodeAt(dtype.length - 2) << 8) ^ (dtype.charCodeAt(0) << 16);
+  h = Math.imul(h ^ shape.length, 0x85ebca6b);
+  for (let i = 0; i < shape.length; i++) h = Math.imul(h ^ (shape[i] === null ? -1 : (shape[i] as number) | 0), 0xc2b2ae35);
+  const slot = (h ^ (h >>> 15)) & (SHARED_TYPES - 1);
+  const seen = sharedTypes[slot];
+  if (seen !== undefined && seen.dtype === dtype && sameDims(seen.shape!, shape)) return seen;
+  sharedTypes[slot] = t;
+  return t;
+}
+
+function sameDims(a: readonly Dim[], b: readonly Dim[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** An error in an op's shape or dtype rule. `argIndex` names the input (0-based, in the
  *  op's tensor-input order) that caused it, so the diagnostic can point at that argument. */
 export class OpError extends Error {
