@@ -359,7 +359,7 @@ class Analyzer {
   private statement(stmt: AST.Stmt): void {
     switch (stmt.kind) {
       case 'assign':
-        return this.bind(stmt.target, stmt, () => this.expr(stmt.value, null));
+        return this.bind(stmt.target, stmt, () => this.assignedValue(stmt.value));
       case 'destructure':
         return this.destructure(stmt);
       case 'feed':
@@ -725,19 +725,8 @@ class Analyzer {
         const opName = e.op === '-' ? 'negative' : 'logical_not';
         return this.operator(opName, [{ value: operand, span: e.operand.span }], e.span);
       }
-      case 'binary': {
-        const left = this.expr(e.left, scope);
-        const right = this.expr(e.right, scope);
-        const op = lookupOp(BINARY_OPS[e.op])!;
-        if (left.kind === 'tensor' && right.kind === 'tensor' && isBinaryPrimitive(op)) {
-          const node = this.b.binary(op, left.node, e.left.span, right.node, e.right.span, e.span);
-          return this.foldLiterals(node, left.node.weak && right.node.weak, e.span);
-        }
-        return this.operator(BINARY_OPS[e.op], [
-          { value: left, span: e.left.span },
-          { value: right, span: e.right.span },
-        ], e.span);
-      }
+      case 'binary':
+        return this.binary(e, this.expr(e.left, scope), this.expr(e.right, scope));
       case 'call':
         return this.call(e, scope);
       case 'index':
@@ -747,6 +736,18 @@ class Analyzer {
       case 'error':
         throw new Poisoned();
     }
+  }
+
+  private binary(e: AST.BinaryExpr, left: Value, right: Value): Value {
+    const op = lookupOp(BINARY_OPS[e.op])!;
+    if (left.kind === 'tensor' && right.kind === 'tensor' && isBinaryPrimitive(op)) {
+      const node = this.b.binary(op, left.node, e.left.span, right.node, e.right.span, e.span);
+      return this.foldLiterals(node, left.node.weak && right.node.weak, e.span);
+    }
+    return this.operator(BINARY_OPS[e.op], [
+      { value: left, span: e.left.span },
+      { value: right, span: e.right.span },
+    ], e.span);
   }
 
   /** Operators: like a call of the op, except that literals combine into a literal
@@ -796,7 +797,9 @@ class Analyzer {
     return this.futureBindings.get(name);
   }
 
-  private resolve(name: string, span: AST.Span, scope: Map<string, Value> | null, text = name): Value {
+  /** The value of a name. One that cannot be resolved is a BuildError, thrown; with
+   *  `reportMissing` it is reported here and the result is ERROR (for `assignedValue`). */
+  private resolve(name: string, span: AST.Span, scope: Map<string, Value> | null, text = name, reportMissing = false): Value {
     const local = scope?.get(name);
     if (local) return local;
     if (text.includes('.') && !this.byName.has(name)) {
@@ -806,7 +809,10 @@ class Analyzer {
     const binding = this.byName.get(name);
     if (binding) {
       this.addReference(span, binding);
-      if (binding.value.kind === 'error') throw new Poisoned();
+      if (binding.value.kind === 'error') {
+        if (reportMissing) return ERROR;
+        throw new Poisoned();
+      }
       return binding.value;
     }
     const dtype = parseDType(name);
@@ -814,13 +820,37 @@ class Analyzer {
     const op = lookupOp(name);
     if (op && !op.internal) return { kind: 'op', op };
     const later = this.firstBinding(name);
+    let message: string;
+    let code: string;
+    let related: Related[] = [];
     if (later && later.start > span.start) {
-      throw new BuildError(`\`${name}\` is used before it is defined (at line ${this.line(later)})`, span, 'use-before-definition', [
-        { span: later, message: `\`${name}\` is defined here` },
-      ]);
+      message = `\`${name}\` is used before it is defined (at line ${this.line(later)})`;
+      code = 'use-before-definition';
+      related = [{ span: later, message: `\`${name}\` is defined here` }];
+    } else {
+      const candidates = [this.byName.names(), scope ? scope.keys() : [], publicNames()];
+      message = `unknown name \`${text}\`${didYouMeanAmong(name, candidates)}`;
+      code = 'unknown-name';
     }
-    const candidates = [this.byName.names(), scope ? scope.keys() : [], publicNames()];
-    throw new BuildError(`unknown name \`${text}\`${didYouMeanAmong(name, candidates)}`, span, 'unknown-name');
+    if (!reportMissing) throw new BuildError(message, span, code, related);
+    this.report(span, 'error', code, message, related.length ? related : undefined);
+    return ERROR;
+  }
+
+  /** The value of an assignment (`stmt.value`): `expr`, except that an unresolved name in it,
+   *  alone or an operand of binary operators, is reported without an exception: the value is
+   *  then ERROR, which the binding takes just as it does when the statement throws. (A file of
+   *  typos made one exception per line, and unwinding one costs microseconds.) */
+  private assignedValue(e: AST.Expr): Value {
+    if (e.kind === 'name') return this.resolve(e.name, e.span, null, e.text, true);
+    if (e.kind === 'binary') {
+      const left = this.assignedValue(e.left);
+      if (left.kind === 'error') return ERROR;
+      const right = this.assignedValue(e.right);
+      if (right.kind === 'error') return ERROR;
+      return this.binary(e, left, right);
+    }
+    return this.expr(e, null);
   }
 
   private args(call: AST.CallExpr, scope: Map<string, Value> | null): CallArg[] {

@@ -80,6 +80,18 @@ const CASES: Case[] = [
     after: { name: 'after', value: [2] },
   },
   {
+    name: 'unknown names: the first one of a statement is reported, and names bound to its error stay silent',
+    // (an assignment's operands are resolved without exceptions: the same diagnostics as the
+    // exception path, one per statement, none for later uses of the failed binding)
+    src: 'x = 1.0\ny = xx * (zz + 1.0)\nw = y + qq\nv = -vv\nu = x + yy + zz\nafter = x + 1.0\n',
+    expected: [
+      { code: 'unknown-name', line: 2, column: 5, endLine: 2, endColumn: 7, message: ['`xx`'] },
+      { code: 'unknown-name', line: 4, column: 6, endLine: 4, endColumn: 8, message: ['`vv`'] },
+      { code: 'unknown-name', line: 5, column: 9, endLine: 5, endColumn: 11, message: ['`yy`', 'did you mean `y`'] },
+    ],
+    after: { name: 'after', value: 2 },
+  },
+  {
     name: 'an unknown op, with a did-you-mean',
     src: 'x = variable([1.0])\ny = reduce_summ(x, axis=0)\nafter = x + 1.0\n',
     expected: [{ code: 'unknown-op', line: 2, column: 5, endLine: 2, endColumn: 16, message: ['`reduce_summ`', 'did you mean `reduce_sum`'] }],

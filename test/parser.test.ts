@@ -254,6 +254,27 @@ describe('atoms', () => {
     ]);
   });
 
+  it('reads decimal literals exactly as Number does (the parser reads short ones itself)', () => {
+    // Random digit strings with a point somewhere, up to 16 characters (the parser's own
+    // reading covers 15), and the classic cases of decimal-to-binary rounding.
+    let seed = 12345;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const literals = ['0.1', '0.2', '0.3', '1.', '.5', '123456789012345', '12345678901234.5', '9007199254740993', '0.000000000000001', '99999999999999.9'];
+    for (let i = 0; i < 3000; i++) {
+      const digits = Array.from({ length: 1 + Math.floor(random() * 15) }, () => String(Math.floor(random() * 10))).join('');
+      const at = Math.floor(random() * (digits.length + 1));
+      literals.push(random() < 0.2 ? digits : digits.slice(0, at) + '.' + digits.slice(at));
+    }
+    const cases = literals.filter((l) => l !== '.');
+    const p = parse(cases.map((l, i) => `v${i} = ${l}`).join('\n'));
+    expect(p.diagnostics).toEqual([]);
+    expect(p.statements.length).toBe(cases.length);
+    p.statements.forEach((stmt, i) => {
+      if (stmt.kind !== 'assign' || stmt.value.kind !== 'number') throw new Error('not a number');
+      expect([cases[i], stmt.value.value, stmt.value.isInteger]).toEqual([cases[i], Number(cases[i]), !cases[i].includes('.')]);
+    });
+  });
+
   it('parses nan and inf, also with prefixes, as numbers', () => {
     expect(expr('v = [nan, inf, -inf, np.nan, np.inf, tf.inf, tf.math.nan]'))
       .toBe('[nan Infinityf (- Infinityf) nan Infinityf Infinityf nan]');

@@ -78,6 +78,9 @@ export interface ParseOptions {
 
 export const DEFAULT_MAX_DEPTH = DEFAULT_BUDGETS.maxNestingDepth;
 
+/** 10^0 .. 10^22, each exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
 export function parse(text: string, options: ParseOptions = {}): Program {
   const maxDepth = Math.max(1, Math.floor(options.maxDepth ?? DEFAULT_MAX_DEPTH));
   const maxTreeDepth = options.maxTreeDepth === undefined ? Infinity : Math.max(1, Math.floor(options.maxTreeDepth));
@@ -664,6 +667,15 @@ class Parser {
   }
 
   private parseAssignOrExpr(): Stmt | undefined {
+    // Usual case, `name = value`: the target straight from its token.
+    const first = this.pos;
+    if (this.kind(first + 1) === OP_ASSIGN && this.isPlainNameAt(first)) {
+      const target: Identifier = { name: this.ts.source(first), span: this.span(first) };
+      this.advance();
+      this.advance();
+      const value = this.parseValue(true);
+      return { kind: 'assign', span: this.stmtSpan(), target, value };
+    }
     const lhs = this.parseTupleOrExpr();
     if (this.failed) return undefined;
     const t = this.pos;
@@ -837,11 +849,13 @@ class Parser {
     switch (k) {
       case T_NAME: {
         const text = this.ts.source(t);
-        if (text === 'True' || text === 'False' || text === 'None') {
+        // (Every reserved word and literal name is at most 5 characters.)
+        const short = text.length <= 5;
+        if (short && (text === 'True' || text === 'False' || text === 'None')) {
           this.advance();
           return { kind: 'constant', span: this.span(t), value: text === 'None' ? null : text === 'True' };
         }
-        if (OPERATOR_WORDS.has(text)) {
+        if (short && OPERATOR_WORDS.has(text)) {
           const hint = text === 'not' ? " (put 'not ...' in parentheses here)" : '';
           return this.fail(t, `expected an expression, found '${text}'${hint}`);
         }
@@ -854,15 +868,28 @@ class Parser {
       }
       case T_NUMBER: {
         this.advance();
+        // Digits, then at most `.` and more digits: read here (exactly, as Number would: a
+        // mantissa below 2^53 divided by a power of ten up to 10^22 rounds once). Anything
+        // else (exponents, long literals) goes through Number.
         let isInteger = true;
+        let simple = this.ends[t] - this.starts[t] <= 15;
+        let mantissa = 0;
+        let decimals = 0;
         for (let j = this.starts[t]; j < this.ends[t]; j++) {
           const c = this.text.charCodeAt(j);
-          if (c === 46 /* . */ || c === 101 /* e */ || c === 69 /* E */) {
+          if (c >= 48 && c <= 57) {
+            mantissa = mantissa * 10 + (c - 48);
+            if (!isInteger) decimals++;
+          } else if (c === 46 /* . */ && isInteger) {
             isInteger = false;
+          } else {
+            isInteger = false; // e, E: an exponent
+            simple = false;
             break;
           }
         }
-        return { kind: 'number', span: this.span(t), value: Number(this.ts.source(t)), isInteger };
+        const value = simple ? (decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals]) : Number(this.ts.source(t));
+        return { kind: 'number', span: this.span(t), value, isInteger };
       }
       case T_STRING:
         this.advance();
