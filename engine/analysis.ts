@@ -1309,6 +1309,7 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
   const order = (d: Diagnostic) => d.span.start;
   const diagnostics = capDiagnostics(a.diagnostics.slice().sort((x, y) => order(x) - order(y)), budgets.maxDiagnostics);
   const referenceCount = a.referenceSpans.length;
+  const evaluator = a.evaluator;
   let references: Analysis['references'] | undefined;
   const analysis: Analysis = {
     text,
@@ -1327,7 +1328,9 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
     },
     valueOf: (n) => a.evaluator.valueOf(n),
     lookup: (name) => a.byName.get(name),
-    valueCache: a.evaluator.keyed,
+    get valueCache() {
+      return evaluator.keyed;
+    },
     stats: { reused: a.evaluator.reused, computed: a.evaluator.evaluations, milliseconds: Date.now() - started },
     budgets: a.budgets,
   };

@@ -96,8 +96,25 @@ export class Evaluator implements KernelContext {
   evaluations = 0;
   /** Cache hits (values reused from the previous analysis). */
   reused = 0;
-  /** Values by node key, when keyed caching is on (`options.cache`). */
-  readonly keyed = new ValueCache();
+  /** Values of the source nodes computed here (constants, feeds' literals) by key: every
+   *  `1.` of a file shares one value. */
+  private readonly sourceValues = new ValueCache();
+  private keyedValues: ValueCache | undefined;
+
+  /** Values by node key, when keyed caching is on (`options.cache`): made when first asked
+   *  for (the next analysis of the document asks; a one-shot analysis never does), then kept
+   *  up to date. */
+  get keyed(): ValueCache {
+    if (this.keyedValues === undefined) {
+      const table = new ValueCache();
+      for (const n of this.computed) {
+        const v = this.known.get(n);
+        if (v && n.keyed) table.set(n.keyHash1, n.keyHash2, v);
+      }
+      this.keyedValues = table;
+    }
+    return this.keyedValues;
+  }
 
   constructor(readonly options: EvaluatorOptions) {}
 
@@ -248,15 +265,15 @@ export class Evaluator implements KernelContext {
       let hit = this.options.cache!.get(h1, h2);
       if (hit) {
         this.reused++;
-        this.keyed.set(h1, h2, hit);
       } else if (node.inputs.length === 0) {
-        // A constant computed earlier in this analysis (every `1.` of a file): shared. (Only
-        // sources: a lookup that misses in a table of 100,000 values costs more than a node.)
-        hit = this.keyed.get(h1, h2);
+        // A constant computed earlier in this analysis (every `1.` of a file): shared.
+        hit = this.sourceValues.get(h1, h2);
       }
       if (hit) {
         this.known.set(node, hit);
         this.computed.push(node);
+        this.keyedValues?.set(h1, h2, hit);
+        if (node.inputs.length === 0) this.sourceValues.set(h1, h2, hit);
         this.options.onValue?.(node, hit, inputs);
         return;
       }
@@ -317,7 +334,10 @@ export class Evaluator implements KernelContext {
     const value: Tensor = { dtype: out.dtype, shape: out.shape, data };
     this.known.set(node, value);
     this.computed.push(node);
-    if (keyed) this.keyed.set(node.keyHash1, node.keyHash2, value);
+    if (keyed) {
+      this.keyedValues?.set(node.keyHash1, node.keyHash2, value);
+      if (node.inputs.length === 0) this.sourceValues.set(node.keyHash1, node.keyHash2, value);
+    }
     this.options.onValue?.(node, value, inputs);
   }
 
