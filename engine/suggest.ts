@@ -388,13 +388,16 @@ export class IndexedNameMap<V> extends Map<string, V> {
   override set(key: string, value: V): this {
     // Map's constructor may call set before the fields exist (it is never given entries here).
     if (!this.all) return super.set(key, value);
-    if (super.has(key)) {
+    // Whether the key is new, from the size: one lookup instead of has() and set().
+    const size = this.size;
+    super.set(key, value);
+    if (this.size === size) {
       this.marked.changed();
     } else {
       this.all.added(key);
       if (this.mark(value)) this.marked.added(key);
     }
-    return super.set(key, value);
+    return this;
   }
 
   override delete(key: string): boolean {

@@ -176,6 +176,9 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
   let padRight = 0;
   let expSize = -1;
   let fracDigits = 0;
+  // The positional digits of each magnitude, found while measuring and used again to print
+  // (finding them is most of the cost of printing a value).
+  const positional = new Map<number, Dec>();
   if (anyFinite) {
     for (let i = 0; i < values.length; i++) {
       const x = values[i];
@@ -189,6 +192,7 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
         expSize = Math.max(expSize, exponentOf(d, 2).length - 2);
       } else {
         const d = positionalDec(ax, f32, precision);
+        positional.set(ax, d);
         padLeft = Math.max(padLeft, intPartOf(d).length + sign);
         padRight = Math.max(padRight, fracPartOf(d).length);
       }
@@ -212,7 +216,7 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
       const head = (sign + d.digits[0]).padStart(padLeft);
       return head + '.' + d.digits.slice(1).padEnd(fracDigits, '0') + exponentOf(d, expSize);
     }
-    const d = positionalDec(ax, f32, precision);
+    const d = positional.get(ax) ?? positionalDec(ax, f32, precision);
     return (sign + intPartOf(d)).padStart(padLeft) + '.' + fracPartOf(d).padEnd(padRight);
   };
 }
