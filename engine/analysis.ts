@@ -784,9 +784,10 @@ class Analyzer {
 
   /** Where a top-level name is first bound in the program, to explain a use before it. Most
    *  files have no unknown name, and most that do have few: the first ones scan the
-   *  statements, and a table is made only when there are more. */
+   *  statements, and a table is made only when there are more (or the file is long). */
   private firstBinding(name: string): AST.Span | undefined {
-    if (!this.futureBindings && ++this.futureQueries <= 8) return firstBoundIn(this.program.statements, name);
+    const statements = this.program.statements;
+    if (!this.futureBindings && ++this.futureQueries <= 8 && statements.length <= 10_000) return firstBoundIn(statements, name);
     if (!this.futureBindings) {
       const first = new Map<string, AST.Span>();
       for (const stmt of this.program.statements) {

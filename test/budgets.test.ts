@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { type Analysis, type AnalysisOptions, type Diagnostic, analyze } from '../engine/analysis';
-import { BUDGETS, type BudgetKey, DEFAULT_BUDGETS, raiseHint, resolveBudgets } from '../engine/budgets';
+import { BUDGETS, type BudgetKey, DEFAULT_BUDGETS, formatCount, raiseHint, resolveBudgets } from '../engine/budgets';
 import { explainSite } from '../engine/explain';
 import { explainPicture } from '../server/explainPayload';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings } from '../server/settings';
@@ -89,6 +89,16 @@ describe('the table of budgets', () => {
     // The flat dotted form and text values, as some clients send them.
     expect(analysisOptions(parseSettings({ maxDiagnostics: '3', maxNestingDepth: -5 }))).toMatchObject({ maxDiagnostics: 3, maxNestingDepth: DEFAULT_BUDGETS.maxNestingDepth });
     expect(analysisOptions(DEFAULT_SETTINGS)).toMatchObject(DEFAULT_BUDGETS);
+  });
+});
+
+describe('counts in messages', () => {
+  it('group thousands as en-US does', () => {
+    let seed = 7;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const counts = [0, 1, 999, 1000, 1234567, 1e15, 2 ** 53, 1e21, 1.5, -2500, NaN, Infinity];
+    for (let i = 0; i < 2000; i++) counts.push(Math.floor(10 ** (random() * 20)) * (random() < 0.1 ? -1 : 1));
+    for (const n of counts) expect(formatCount(n)).toBe(Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
   });
 });
 
