@@ -191,7 +191,8 @@ class Analyzer {
       budget,
       onProblem: (p) => this.report(p.node.span, 'error', p.code, p.message),
       onValue: (node, value, inputs) => this.watchNonFinite(node, value, inputs),
-      cache: options.cache ?? new ValueCache(),
+      cache: options.cache,
+      keyValues: true,
     });
     this.b.maxElements = budget.maxElements;
   }
