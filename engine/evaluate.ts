@@ -106,9 +106,9 @@ export class Evaluator implements KernelContext {
   private readonly sourceValues = new ValueCache();
   private keyedValues: ValueCache | undefined;
 
-  /** Values by node key, when keyed caching is on (`options.cache`): made when first asked
-   *  for (the next analysis of the document asks; a one-shot analysis never does), then kept
-   *  up to date. */
+  /** Values by node key, with `keyValues` or a `cache` (empty otherwise): made when first
+   *  asked for (the next analysis of the document asks; a one-shot analysis never does), then
+   *  kept up to date. */
   get keyed(): ValueCache {
     if (this.keyedValues === undefined) {
       const table = new ValueCache();
