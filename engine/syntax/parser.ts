@@ -157,8 +157,13 @@ function isPlainName(ts: TokenStream, i: number): boolean {
 function isStatementKeyword(ts: TokenStream, i: number): boolean {
   if (ts.kinds[i] !== T_NAME) return false;
   const len = ts.ends[i] - ts.starts[i];
-  return len >= 3 && len <= 6 && STATEMENT_KEYWORDS.has(ts.source(i));
+  if (len < 3 || len > 6) return false;
+  // Compared in place rather than sliced out: nearly every statement starts with a name.
+  for (const keyword of KEYWORD_LIST) if (ts.isWord(i, keyword)) return true;
+  return false;
 }
+
+const KEYWORD_LIST: readonly string[] = [...STATEMENT_KEYWORDS];
 
 /** A column-0 line start that looks like the start of a statement (for unclosed-bracket resync). */
 function looksLikeStatementStart(ts: TokenStream, i: number): boolean {
@@ -193,9 +198,9 @@ class Segmenter {
    * bracket that is never closed). Memoised so that every statement query is O(1).
    */
   private readonly chainEnd: Int32Array;
-  /** Column-0 line starts that look like statement starts, in order. */
-  private readonly candidates: Int32Array;
-  private readonly candidateCount: number;
+  /** Column-0 line starts that look like statement starts, in order: found when first
+   *  needed (only a broken statement needs them, and finding them reads every line start). */
+  private candidates: Int32Array | undefined;
 
   constructor(private readonly ts: TokenStream) {
     const n = ts.count;
@@ -225,13 +230,20 @@ class Segmenter {
       else if (kinds[k] === T_NEWLINE || kinds[k] === T_EOF) chainEnd[i] = k;
       else chainEnd[i] = chainEnd[k];
     }
-    let count = 0;
-    for (let i = 0; i < n - 1; i++) if (looksLikeStatementStart(ts, i)) stack[count++] = i;
     this.chainEnd = chainEnd;
     this.depth = depth;
     this.next = next;
-    this.candidates = stack.slice(0, count);
-    this.candidateCount = count;
+  }
+
+  private statementLikeLineStarts(): Int32Array {
+    if (this.candidates === undefined) {
+      const ts = this.ts;
+      const found = new Int32Array(ts.count);
+      let count = 0;
+      for (let i = 0; i < ts.count - 1; i++) if (looksLikeStatementStart(ts, i)) found[count++] = i;
+      this.candidates = found.slice(0, count);
+    }
+    return this.candidates;
   }
 
   skipNewlines(p: number): number {
@@ -262,15 +274,15 @@ class Segmenter {
 
   /** The first statement-like line start c with lo <= c <= hi, or -1. */
   candidateIn(lo: number, hi: number): number {
-    const cs = this.candidates;
+    const cs = this.statementLikeLineStarts();
     let a = 0;
-    let b = this.candidateCount;
+    let b = cs.length;
     while (a < b) {
       const mid = (a + b) >> 1;
       if (cs[mid] < lo) a = mid + 1;
       else b = mid;
     }
-    return a < this.candidateCount && cs[a] <= hi ? cs[a] : -1;
+    return a < cs.length && cs[a] <= hi ? cs[a] : -1;
   }
 
   /** The outermost bracket opened at or after p that is still open before token c, or -1. */
