@@ -41,37 +41,14 @@ export function stridesOf(shape: readonly number[]): number[] {
 export function allocData(dtype: DType, size: number, precision: Precision = 'float32'): TypedData {
   switch (dtype) {
     case 'float32':
-      return precision === 'float64' ? alloc(Float64Array, size) : alloc(Float32Array, size);
+      return precision === 'float64' ? new Float64Array(size) : new Float32Array(size);
     case 'float64':
-      return alloc(Float64Array, size);
+      return new Float64Array(size);
     case 'int32':
-      return alloc(Int32Array, size);
+      return new Int32Array(size);
     case 'bool':
-      return alloc(Uint8Array, size);
+      return new Uint8Array(size);
   }
-}
-
-type TypedArrayClass<T> = { new (length: number): T; new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
-
-/** Arrays of at most this many bytes are views of a shared buffer: a typed array made on its
- *  own also makes an ArrayBuffer object and a separate block of memory, which for a 2-element
- *  value is most of its cost (a 100,000-line file keeps 100,000 of them). A buffer is never
- *  reused once full, so views start zeroed, and no value writes past its own view. */
-const SMALL_BYTES = 64;
-const SLAB_BYTES = 4096;
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabUsed = 0;
-
-function alloc<T>(of: TypedArrayClass<T>, size: number): T {
-  const bytes = size * of.BYTES_PER_ELEMENT;
-  if (bytes === 0 || bytes > SMALL_BYTES) return new of(size);
-  if (slabUsed + bytes > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const view = new of(slab, slabUsed, size);
-  slabUsed += (bytes + 7) & ~7; // every view 8-byte aligned, whatever its element size
-  return view;
 }
 
 export function makeTensor(dtype: DType, shape: readonly number[], data: TypedData): Tensor {

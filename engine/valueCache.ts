@@ -1,20 +1,23 @@
 // Values by content key (engine/keys.ts): what one analysis hands to the next, so that an
 // edit re-evaluates only the nodes whose key changed.
 //
-// A key is two 32-bit hash lanes. The table is open addressing over typed arrays, keyed by
-// the lanes themselves: a Map keyed by strings made from them cost more than evaluating
-// 100,000 small nodes (a string per node, hashed again by the Map, and traced by the
-// collector).
+// A key is two 32-bit hash lanes. The table is open addressing keyed by the lanes
+// themselves: a Map keyed by strings made from them cost more than evaluating 100,000 small
+// nodes (a string per node, hashed again by the Map, and traced by the collector). The lanes
+// are kept in plain arrays (small integers, stored unboxed), not typed arrays: an evaluator
+// makes a table or two, and an analysis several evaluators; typed arrays of this size live
+// outside the heap and each one made counts towards the next full collection.
 
 import type { Tensor } from './tensor';
 
-const MIN_CAPACITY = 64;
+const MIN_CAPACITY = 16;
 
 export class ValueCache {
-  private lane1 = new Int32Array(MIN_CAPACITY);
-  private lane2 = new Int32Array(MIN_CAPACITY);
+  /** Empty until the first value: most tables of gradient checks and jacobians stay so. */
+  private lane1: number[] = [];
+  private lane2: number[] = [];
   /** undefined: an empty slot. */
-  private values: (Tensor | undefined)[] = new Array(MIN_CAPACITY).fill(undefined);
+  private values: (Tensor | undefined)[] = [];
   private count = 0;
 
   get size(): number {
@@ -22,6 +25,7 @@ export class ValueCache {
   }
 
   get(h1: number, h2: number): Tensor | undefined {
+    if (this.count === 0) return undefined;
     const mask = this.values.length - 1;
     for (let i = slotOf(h1, h2, mask); ; i = (i + 1) & mask) {
       const v = this.values[i];
@@ -63,10 +67,10 @@ export class ValueCache {
 
   private grow(): void {
     const { lane1, lane2, values } = this;
-    const capacity = values.length * 2;
-    this.lane1 = new Int32Array(capacity);
-    this.lane2 = new Int32Array(capacity);
-    this.values = new Array(capacity).fill(undefined);
+    const capacity = Math.max(MIN_CAPACITY, values.length * 2);
+    this.lane1 = new Array<number>(capacity).fill(0);
+    this.lane2 = new Array<number>(capacity).fill(0);
+    this.values = new Array<Tensor | undefined>(capacity).fill(undefined);
     this.count = 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
