@@ -162,6 +162,11 @@ class Analyzer {
   labelEpoch = 0;
   /** Nodes before this id were made by earlier statements. */
   private statementFirstNode = 0;
+  /** The first statement that reported a diagnostic while it was built (Infinity: none). An
+   *  incremental analysis keeps only statements before it: every other diagnostic (parse
+   *  errors after the kept statements, statements built again, evaluation, checks, asserts)
+   *  is made anew by the new analysis. */
+  firstReportingStatement = Infinity;
 
   budgets: Budgets;
 
@@ -203,7 +208,6 @@ class Analyzer {
     c[at + CP_NODES] = this.graph.nodes.length;
     c[at + CP_BINDINGS] = this.bindings.length;
     c[at + CP_REFERENCES] = this.referenceSpans.length;
-    c[at + CP_DIAGNOSTICS] = this.diagnostics.length;
     c[at + CP_SITES] = this.b.gradientSites.length;
     c[at + CP_CHECKS] = this.pendingChecks.length;
     c[at + CP_ASSERTS] = this.pendingAsserts.length;
@@ -244,6 +248,7 @@ class Analyzer {
       }
     }
     this.diagnostics.length = 0;
+    this.firstReportingStatement = Infinity; // (only statements that reported nothing are kept)
     this.reportedNaN = new Set();
     this.notedKinks = new Set();
     this.checks = [];
@@ -273,6 +278,11 @@ class Analyzer {
     this.futureBindings = null; // made when names are missing (see firstBinding)
     this.futureQueries = 0;
     this.expectFailLines = null;
+    // The checks and asserts kept from the previous analysis (all there are before the first
+    // statement built) read their expect-fail comments again: an edit may have added or
+    // removed one on their lines.
+    for (const p of this.pendingAsserts) p.expectFail = this.expectFail(p.stmt);
+    for (const c of this.pendingChecks) c.expectFail = this.expectFail(c.stmt);
     const statements = this.program.statements;
     const previous = this.checkpoints;
     this.checkpoints = new Int32Array((statements.length + 1) * CHECKPOINT_FIELDS);
@@ -282,12 +292,14 @@ class Analyzer {
       this.statementFirstNode = this.graph.nodes.length;
       const stmt = statements[i];
       this.exprDepth = 0;
+      const reported = this.diagnostics.length;
       // (try/catch here rather than `guard`: a closure per statement of a 100,000-line file)
       try {
         this.statement(stmt);
       } catch (e) {
         this.failed(e, stmt.span);
       }
+      if (this.diagnostics.length !== reported && i < this.firstReportingStatement) this.firstReportingStatement = i;
     }
     this.checkpoint(statements.length);
     // Evaluate everything bound, then the checks and asserts.
@@ -1013,13 +1025,12 @@ class Analyzer {
 const CP_NODES = 0;
 const CP_BINDINGS = 1;
 const CP_REFERENCES = 2;
-const CP_DIAGNOSTICS = 3;
-const CP_SITES = 4;
-const CP_CHECKS = 5;
-const CP_ASSERTS = 6;
-const CP_LABELLED = 7;
-const CP_FEEDS = 8;
-const CHECKPOINT_FIELDS = 9;
+const CP_SITES = 3;
+const CP_CHECKS = 4;
+const CP_ASSERTS = 5;
+const CP_LABELLED = 6;
+const CP_FEEDS = 7;
+const CHECKPOINT_FIELDS = 8;
 
 const CHECK_DEFAULTS = { eps: 1e-3, atol: 1e-5, rtol: 1e-3 };
 
@@ -1252,17 +1263,22 @@ function reusablePrefix(previous: Analysis, text: string, options: AnalysisOptio
   // edit did not extend it (a def's body, a continuation line).
   let k = 0;
   while (k < old.statements.length && old.statements[k].span.end < p) k++;
+  // Statements that reported diagnostics while they were built are built again (their
+  // diagnostics would have to be replayed otherwise): a diagnostic near the end of a file,
+  // typically in the line being typed, does not cost the statements above it.
+  k = Math.min(k, a.firstReportingStatement);
+  // Parse errors are made anew only for the text parsed again: keep the statements before
+  // the first one (a half-typed last line is the usual parse error).
+  let firstParseError = Infinity;
+  for (const d of a.program.diagnostics) firstParseError = Math.min(firstParseError, d.span.start);
+  while (k > 0 && old.statements[k - 1].span.end + 1 > firstParseError) k--;
   if (k < 2) return null;
   if (!sameSettings(a.options, options)) return null;
   const c = a.checkpoints;
   if (c.length < (old.statements.length + 1) * CHECKPOINT_FIELDS) return null;
-  // No diagnostics from the kept statements (they would have to be replayed), and no parse
-  // diagnostics there.
-  if (c[k * CHECKPOINT_FIELDS + CP_DIAGNOSTICS] !== old.diagnostics.length) return null;
   const resumeAt = old.statements[k - 1].span.start;
   // load() reads a file when its statement is built: the file may have changed since.
   if (/\bload\s*\(/.test(text.slice(0, resumeAt))) return null;
-  if (old.diagnostics.some((d) => d.span.start < old.statements[k - 1].span.end + 1)) return null;
   for (let i = k; i < old.statements.length; i++) if (actsOnEarlier(old.statements[i])) return null;
   // Parse the text from the last kept statement on, with what comes before blanked out (same
   // offsets, so spans need no shifting; newlines kept so lines stay where they are).

@@ -131,7 +131,7 @@ describe('incremental re-analysis equals full analysis', () => {
   });
 
   // 4 chained edits per file, ~150 edits per seed.
-  for (const seed of [12345, 20261126]) {
+  for (const seed of [12345, 20261126, 2, 11]) {
     it(`after random edits to every example and fixture (seed ${seed})`, () => {
       const random = randomFrom(seed);
       const tally: Tally = { edits: 0, tookOver: 0, mismatches: [] };
@@ -196,11 +196,50 @@ describe('when previous is taken over and when it declines', () => {
     }
   });
 
-  it('declines when the kept statements have diagnostics or the options differ', () => {
+  it('keeps only the statements before the first one that reported a diagnostic', () => {
+    // An error near the top: only the statements above it are kept, the rest are built again.
     const broken = source.replace('w = variable(ones([3, 3]))', 'w = variable(ones([3, 3])) + undefined_name');
     const first = analyze(broken);
     expect(first.diagnostics.length).toBeGreaterThan(0);
-    expect(analyze(broken + 'q = 1.\n', { cache: first.valueCache, previous: first }).graph === first.graph).toBe(false);
+    const next = analyze(broken + 'q = 1.\n', { cache: first.valueCache, previous: first });
+    expect(snapshot(next)).toEqual(snapshot(analyze(broken + 'q = 1.\n')));
+    // An error in the last line (the line being typed): everything above it is kept, and the
+    // error is reported again, once.
+    const typing = source + 'last = n1 * undefined_name\n';
+    const before = analyze(typing);
+    const after = analyze(typing + 'q = 1.\n', { cache: before.valueCache, previous: before });
+    expect(after.graph === before.graph).toBe(true);
+    expect(after.diagnostics.map((d) => d.code)).toEqual(['unknown-name']);
+    expect(snapshot(after)).toEqual(snapshot(analyze(typing + 'q = 1.\n')));
+  });
+
+  it('keeps the statements before a parse error', () => {
+    for (const [broken, kept] of [
+      [source.replace('w = variable(ones([3, 3]))', 'w = variable(ones([3, 3])) +'), false], // near the top
+      [source + 'last = n1 *\n', true], // the line being typed
+    ] as const) {
+      const first = analyze(broken);
+      expect(first.diagnostics.map((d) => d.code)).toContain('syntax');
+      const next = analyze(broken + 'q = 1.\n', { cache: first.valueCache, previous: first });
+      if (kept) expect(next.graph === first.graph).toBe(true);
+      expect(snapshot(next)).toEqual(snapshot(analyze(broken + 'q = 1.\n')));
+    }
+  });
+
+  it('reads expect-fail comments again for the asserts and checks it keeps', () => {
+    // The assert is kept (its failure is found after the graph is built, and made anew), and
+    // the edit is in its comment: expect-fail marks it no more.
+    const text = source + 'assert 1. > 2.  # expect-fail\nafter = 1.\n';
+    const first = analyze(text);
+    expect(first.diagnostics.map((d) => [d.code, d.severity])).toEqual([['assert-failed', 'information']]);
+    const unmarked = text.replace('# expect-fail', '# expected to pass');
+    const next = analyze(unmarked, { cache: first.valueCache, previous: first });
+    expect(next.graph === first.graph).toBe(true);
+    expect(snapshot(next)).toEqual(snapshot(analyze(unmarked)));
+    expect(next.diagnostics.map((d) => d.severity)).toEqual(['error']);
+  });
+
+  it('declines when the options differ', () => {
     const plain = analyze(source);
     expect(analyze(appended, { cache: plain.valueCache, previous: plain, check: { atol: 1e-3 } }).graph === plain.graph).toBe(false);
   });
