@@ -70,20 +70,30 @@ const CLOCK_ELEMENTS = 1 << 16;
 
 /** Per-node state of one evaluator, indexed by node id: a Map keyed by 100,000 nodes costs
  *  more than evaluating them (hashing, growing, and the collector tracing its entries). Ids
- *  are unique within a graph and a derived graph continues its parent's numbering; the node
- *  is kept beside its entry all the same, so a node of another graph with the same id is a
- *  miss (recomputed), never another node's value. */
+ *  are unique within a graph and a derived graph continues its parent's numbering, but two
+ *  graphs can still give one id to two nodes that meet in one evaluation (a user's gradient
+ *  rule called by the explainer builds into the document's graph, its inputs live in the
+ *  explainer's). The node is kept beside its entry, and a second node with a taken id goes
+ *  to a Map: evicting the first would make a node that needs both recompute them in turn,
+ *  forever. */
 class NodeTable<V> {
   private readonly nodes: (Node | undefined)[] = [];
   private readonly entries: (V | undefined)[] = [];
+  private sharedIds: Map<Node, V> | undefined;
 
   get(node: Node): V | undefined {
-    return this.nodes[node.id] === node ? this.entries[node.id] : undefined;
+    if (this.nodes[node.id] === node) return this.entries[node.id];
+    return this.sharedIds?.get(node);
   }
 
   set(node: Node, value: V): void {
-    this.nodes[node.id] = node;
-    this.entries[node.id] = value;
+    const held = this.nodes[node.id];
+    if (held === undefined || held === node) {
+      this.nodes[node.id] = node;
+      this.entries[node.id] = value;
+    } else {
+      (this.sharedIds ??= new Map()).set(node, value);
+    }
   }
 }
 
