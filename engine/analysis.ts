@@ -755,7 +755,7 @@ class Analyzer {
     const op = lookupOp(BINARY_OPS[e.op])!;
     if (left.kind === 'tensor' && right.kind === 'tensor' && isBinaryPrimitive(op)) {
       const node = this.b.binary(op, left.node, e.left.span, right.node, e.right.span, e.span);
-      return this.foldLiterals(node, left.node.weak && right.node.weak, e.span);
+      return left.node.weak && right.node.weak ? this.literalResult(node, e.span) : tensorValue(node);
     }
     return this.operator(BINARY_OPS[e.op], [
       { value: left, span: e.left.span },
@@ -771,16 +771,13 @@ class Analyzer {
     if (result.kind !== 'tensor') return result;
     let allWeak = true;
     for (const a of args) if (a.value.kind !== 'tensor' || !a.value.node.weak) allWeak = false;
-    return allWeak ? this.foldLiterals(result.node, true, span) : result;
+    return allWeak ? this.literalResult(result.node, span) : result;
   }
 
-  /** An operator's result, made a literal when all its operands were. */
-  private foldLiterals(node: Node, allWeak: boolean, span: AST.Span): Value {
-    if (allWeak) {
-      const t = this.evaluator.valueOf(node);
-      if (t) return tensorValue(this.b.constant(t, span, true));
-    }
-    return tensorValue(node);
+  /** The result of an operator whose operands were all literals: a literal itself. */
+  private literalResult(node: Node, span: AST.Span): Value {
+    const t = this.evaluator.valueOf(node);
+    return tensorValue(t ? this.b.constant(t, span, true) : node);
   }
 
   private list(e: AST.ListExpr, scope: Map<string, Value> | null): Value {

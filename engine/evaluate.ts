@@ -204,16 +204,15 @@ export class Evaluator implements KernelContext {
    *  value), else null. */
   private knownInputs(node: Node): Tensor[] | undefined | null {
     const nodeInputs = node.inputs;
+    const inputs = new Array<Tensor>(nodeInputs.length);
     let unknown = false;
     for (let i = 0; i < nodeInputs.length; i++) {
       const v = this.lookup(nodeInputs[i]);
       if (v === null) return null;
       if (v === undefined) unknown = true;
+      else inputs[i] = v;
     }
-    if (unknown) return undefined;
-    const inputs = new Array<Tensor>(nodeInputs.length);
-    for (let i = 0; i < nodeInputs.length; i++) inputs[i] = this.lookup(nodeInputs[i])!;
-    return inputs;
+    return unknown ? undefined : inputs;
   }
 
   /** null: not computed yet; undefined: computed, no value. */
@@ -286,6 +285,7 @@ export class Evaluator implements KernelContext {
       let hit = cache?.get(h1, h2);
       if (hit) {
         this.reused++;
+        if (isSource) this.sourceValues.set(h1, h2, hit);
       } else if (isSource) {
         // A constant computed earlier in this analysis (every `1.` of a file): shared.
         hit = this.sourceValues.get(h1, h2);
@@ -294,7 +294,6 @@ export class Evaluator implements KernelContext {
         this.known.set(node, hit);
         this.computed.push(node);
         this.keyedValues?.set(h1, h2, hit);
-        if (isSource) this.sourceValues.set(h1, h2, hit);
         this.options.onValue?.(node, hit, inputs);
         return;
       }

@@ -20,10 +20,6 @@ export class ValueCache {
   private values: (Tensor | undefined)[] = [];
   private count = 0;
 
-  get size(): number {
-    return this.count;
-  }
-
   get(h1: number, h2: number): Tensor | undefined {
     if (this.count === 0) return undefined;
     const mask = this.values.length - 1;
@@ -38,14 +34,6 @@ export class ValueCache {
   set(h1: number, h2: number, value: Tensor): void {
     if ((this.count + 1) * 2 > this.values.length) this.grow();
     this.place(h1, h2, value);
-  }
-
-  /** Every entry (for tests and tools). */
-  *entries(): IterableIterator<[number, number, Tensor]> {
-    for (let i = 0; i < this.values.length; i++) {
-      const v = this.values[i];
-      if (v !== undefined) yield [this.lane1[i], this.lane2[i], v];
-    }
   }
 
   private place(h1: number, h2: number, value: Tensor): void {
