@@ -4,7 +4,7 @@
 
 import type { Node } from './graph';
 import { type DType, type Precision, type Tensor, type TypedData, allocData, shapesEqual, sizeOf } from './tensor';
-import { OpError, isFullyKnown, showShape } from './types';
+import { OpError, type Shape, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
 import { keyNode } from './keys';
 import { ValueCache } from './valueCache';
@@ -309,13 +309,10 @@ export class Evaluator implements KernelContext {
     }
     let out: ConcreteType;
     try {
-      // A Tensor is a TensorType with data: the rule reads dtype and shape only.
-      const t = op.infer(inputs, node.attrs);
-      if (!isFullyKnown(t.shape)) throw new OpError(`output shape ${showShape(t.shape)} is not fully known`);
-      // The graph's own shape when it is the same: one array per node, not two (a
-      // 100,000-line file keeps every value).
-      const known = node.type.shape;
-      out = { dtype: t.dtype, shape: known !== null && shapesEqual(known as readonly number[], t.shape) ? (known as readonly number[]) : t.shape };
+      // The graph's type is the value's when it and every input's are fully known: shape
+      // rules read dtypes and shapes only, and those are the graph's then.
+      if (fullyKnownWithInputs(node)) out = node.type as ConcreteType;
+      else out = this.concreteType(node, inputs);
     } catch (e) {
       if (e instanceof OpError) {
         this.fail(node, `${op.name}: ${e.message}`, e.code);
@@ -362,6 +359,18 @@ export class Evaluator implements KernelContext {
     this.options.onValue?.(node, value, inputs);
   }
 
+  /** The value's type from the shape rule and the inputs' values (a graph type with an
+   *  unknown dimension); an OpError when the rule rejects them or leaves a dimension unknown. */
+  private concreteType(node: Node, inputs: readonly Tensor[]): ConcreteType {
+    // A Tensor is a TensorType with data: the rule reads dtype and shape only.
+    const t = node.op.infer!(inputs, node.attrs);
+    if (!isFullyKnown(t.shape)) throw new OpError(`output shape ${showShape(t.shape)} is not fully known`);
+    // The graph's own shape when it is the same: one array per node, not two (a
+    // 100,000-line file keeps every value).
+    const known = node.type.shape;
+    return { dtype: t.dtype, shape: known !== null && shapesEqual(known as readonly number[], t.shape) ? (known as readonly number[]) : t.shape };
+  }
+
   /** Evaluates `target` with some nodes' values replaced (jacobian seeds, perturbed xs),
    *  reusing this evaluator's values for everything the replacements cannot reach. */
   withFeeds(feeds: ReadonlyMap<Node, Tensor>, precision: Precision = this.options.precision, onProblem?: (p: EvalProblem) => void): Evaluator {
@@ -384,4 +393,18 @@ export class Evaluator implements KernelContext {
   evaluateWith(target: Node, feeds: ReadonlyMap<Node, Tensor>): Tensor | undefined {
     return this.withFeeds(feeds).valueOf(target);
   }
+}
+
+function fullyKnownShape(shape: Shape): boolean {
+  if (shape === null) return false;
+  for (let i = 0; i < shape.length; i++) if (shape[i] === null) return false;
+  return true;
+}
+
+/** Whether a node's type and its inputs' are fully known (no unknown rank or dimension). */
+function fullyKnownWithInputs(node: Node): boolean {
+  if (!fullyKnownShape(node.type.shape)) return false;
+  const inputs = node.inputs;
+  for (let i = 0; i < inputs.length; i++) if (!fullyKnownShape(inputs[i].type.shape)) return false;
+  return true;
 }
