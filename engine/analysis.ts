@@ -304,7 +304,10 @@ class Analyzer {
     this.checkpoint(statements.length);
     // Evaluate everything bound, then the checks and asserts.
     const evaluate = (n: Node) => this.evaluator.valueOf(n);
-    for (const binding of this.bindings) {
+    // (indexed: this loop is entered once and runs optimised only from the middle, where a
+    // `for of` makes an iterator result per binding)
+    for (let i = 0; i < this.bindings.length; i++) {
+      const binding = this.bindings[i];
       try {
         forEachNode(binding.value, evaluate);
       } catch (e) {
@@ -793,11 +796,12 @@ class Analyzer {
   }
 
   /** Where a top-level name is first bound in the program, to explain a use before it. Most
-   *  files have no unknown name, and most that do have few: the first eight scan the
-   *  statements (a scan of 100,000 is a millisecond; indexing them, 40), and a table is made
-   *  only when there are more. */
+   *  files have no unknown name, and most that do have few: the first ones scan the
+   *  statements, and a table is made only when there are more. (In a 100,000-line file a scan
+   *  takes a few milliseconds, the table 40: two scans, then the table.) */
   private firstBinding(name: string): AST.Span | undefined {
-    if (!this.futureBindings && ++this.futureQueries <= 8) return firstBoundIn(this.program.statements, name);
+    const statements = this.program.statements;
+    if (!this.futureBindings && ++this.futureQueries <= 8 && this.futureQueries * statements.length <= 200_000) return firstBoundIn(statements, name);
     if (!this.futureBindings) {
       const first = new Map<string, AST.Span>();
       for (const stmt of this.program.statements) {

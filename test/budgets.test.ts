@@ -316,3 +316,24 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     expect(a.diagnostics[max - 1].span.start).toBeLessThan(summary.span.start);
   });
 });
+
+describe('uses before definition: the first ones scan the statements, later ones read an index', () => {
+  // Twelve names used before they are bound and four never bound, in a short file (eight scans,
+  // then the index) and in a 40,000-statement one (five scans, then the index): every message
+  // names the right line, whichever way it was found.
+  for (const filler of [0, 40_000]) {
+    it(`${filler + 32} statements`, () => {
+      const uses = Array.from({ length: 16 }, (_, k) => `use${k} = ${k < 12 ? `late${k}` : `never${k}`} + 1`);
+      const fill = Array.from({ length: filler }, (_, i) => `f${i} = ${i}`);
+      const defs = Array.from({ length: 16 }, (_, k) => `late${k} = ${k}.`);
+      const lines = [...uses, ...fill, ...defs];
+      const a = analyze(lines.join('\n') + '\n');
+      const found = a.diagnostics.map((d) => d.message);
+      expect(found).toHaveLength(16);
+      for (let k = 0; k < 16; k++) {
+        if (k < 12) expect(found[k]).toBe(`\`late${k}\` is used before it is defined (at line ${16 + filler + k + 1})`);
+        else expect(found[k]).toMatch(new RegExp(`^unknown name \`never${k}\``));
+      }
+    });
+  }
+});
