@@ -138,7 +138,9 @@ class Analyzer {
   readonly feedSpans = new Map<Node, AST.Span>();
   readonly pendingChecks: CheckRequest[] = [];
   readonly pendingAsserts: { stmt: AST.AssertStmt; node: Node | null; expectFail: boolean }[] = [];
-  readonly b: Builder;
+  /** The builder expressions build with: the document's, except while a user function runs
+   *  for another builder (see `buildingWith`). */
+  b: Builder;
   evaluator!: Evaluator;
   lines: LineIndex;
   /** Where each top-level name is first bound, to explain use-before-definition. */
@@ -512,6 +514,21 @@ class Analyzer {
     this.feeds.set(ph, { dtype: ph.type.dtype, shape: t.shape.slice(), data: t.data });
   }
 
+  /** Runs `build` with expressions building through `b`. A user function (a def body, a
+   *  grad rule) is called by whichever builder differentiates or calls it: the explainer's
+   *  builds a graph of its own after the analysis, and the function's nodes belong there,
+   *  not appended to the document's graph under ids the explainer's graph also gives out. */
+  buildingWith<T>(b: Builder, build: () => T): T {
+    if (b === this.b) return build();
+    const previous = this.b;
+    this.b = b;
+    try {
+      return build();
+    } finally {
+      this.b = previous;
+    }
+  }
+
   private def(stmt: AST.DefStmt): void {
     const analyzer = this;
     const fn: UserFunction = {
@@ -537,7 +554,7 @@ class Analyzer {
           const scope = new Map<string, Value>();
           stmt.params.forEach((p, i) => scope.set(p.name, args[i]));
           const inputs = args.map((a) => (a.kind === 'tensor' ? a.node : null));
-          const out = b.within(callSpan, undefined, () => analyzer.expr(stmt.body, scope));
+          const out = analyzer.buildingWith(b, () => b.within(callSpan, undefined, () => analyzer.expr(stmt.body, scope)));
           // Route the call through a node whose gradient is the `grad` rule when there is one.
           if (out.kind !== 'tensor' || inputs.some((n) => n === null)) return out;
           return tensorValue(b.apply('custom_gradient', [...(inputs as Node[]), out.node], { fn }, callSpan));
@@ -574,7 +591,7 @@ class Analyzer {
     fn.customGrad = (b, inputs, dy) => {
       const scope = new Map<string, Value>();
       stmt.params.forEach((p, i) => scope.set(p.name, tensorValue(i < inputs.length ? inputs[i] : dy)));
-      const result = b.within(stmt.body.span, undefined, () => this.expr(stmt.body, scope));
+      const result = this.buildingWith(b, () => b.within(stmt.body.span, undefined, () => this.expr(stmt.body, scope)));
       const items = inputs.length === 1 && result.kind !== 'list' ? [result] : result.kind === 'list' ? result.items : [result];
       if (items.length !== inputs.length) {
         throw new BuildError(`grad ${fn.name} must return ${inputs.length} gradient${inputs.length === 1 ? '' : 's'} (one per input), got ${items.length}`, stmt.body.span, 'bad-grad');

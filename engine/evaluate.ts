@@ -71,11 +71,11 @@ const CLOCK_ELEMENTS = 1 << 16;
 /** Per-node state of one evaluator, indexed by node id: a Map keyed by 100,000 nodes costs
  *  more than evaluating them (hashing, growing, and the collector tracing its entries). Ids
  *  are unique within a graph and a derived graph continues its parent's numbering, but two
- *  graphs can still give one id to two nodes that meet in one evaluation (a user's gradient
- *  rule called by the explainer builds into the document's graph, its inputs live in the
- *  explainer's). The node is kept beside its entry, and a second node with a taken id goes
- *  to a Map: evicting the first would make a node that needs both recompute them in turn,
- *  forever. */
+ *  graphs can still give one id to two nodes that meet in one evaluation (a graph derived
+ *  before the document's graph grew again). The node is kept beside its entry, and a second
+ *  node with a taken id goes to a Map: evicting the first would make a node that needs both
+ *  recompute them in turn, forever (it happened when the explainer's user gradient rules
+ *  built into the document's graph). */
 class NodeTable<V> {
   private readonly nodes: (Node | undefined)[] = [];
   private readonly entries: (V | undefined)[] = [];

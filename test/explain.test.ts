@@ -446,6 +446,30 @@ g = gradients(f(x), x)[0]
     expect(e.conservative).toEqual(['f (grad rule)']);
     expect(e.fanOut).toEqual([3, 3]);
   });
+
+  it('explaining through a grad rule and a def builds in its own graph, not the document\'s', () => {
+    // The exact method differentiates again in a graph of its own; the user's rule (and the
+    // def it calls) must build there too: nodes appended to the document's graph after the
+    // analysis once shared ids with the explainer's and made an evaluation loop forever.
+    const a = load(`
+x = placeholder(float32, [3])
+feed x = [1., 2., 3.]
+def h(v) = v * v
+def f(v) = h(v) * 2
+grad f(v, dy) = dy * h(v) * 3
+y = f(x) * x
+g = gradients(y, x)[0]
+`);
+    const nodes = a.graph.nodes.length;
+    const site = a.gradientSites[0];
+    const terms = contributions(a, site, 0, 1);
+    // ∂y/∂x[1]: the rule is followed conservatively (every y may depend on every x), and only
+    // y[1]'s term is not zero: the rule's x · 3x² plus f(x) = 2x², at x = 2.
+    expect(terms?.terms.map((t) => t.partial)).toEqual([0, 32, 0]);
+    expect(a.graph.nodes.length).toBe(nodes);
+    // The gradient itself: d/dx (f(x) * x) = rule(x, dy = x) + f(x) = 3x³ + 2x².
+    expect(Array.from(tensorOf(a, 'g').data)).toEqual([5, 32, 99]);
+  });
 });
 
 describe('the JSON contract and the CLI lines', () => {
