@@ -273,9 +273,9 @@ class Analyzer {
 
   // ---- statements ----------------------------------------------------------------------
 
-  /** Analyses the program, building statements from `from` on (those before are already
-   *  in the graph: see `rollBack`). */
-  run(from = 0): void {
+  /** Builds the program's statements from `from` on (those before are already in the
+   *  graph: see `rollBack`); `evaluate` then evaluates what they bound. */
+  build(from = 0): void {
     for (const d of this.program.diagnostics) this.report(d.span, 'error', d.code, d.message);
     this.futureBindings = null; // made when names are missing (see firstBinding)
     this.futureQueries = 0;
@@ -304,7 +304,10 @@ class Analyzer {
       if (this.diagnostics.length !== reported && i < this.firstReportingStatement) this.firstReportingStatement = i;
     }
     this.checkpoint(statements.length);
-    // Evaluate everything bound, then the checks and asserts.
+  }
+
+  /** Evaluates everything bound, then the checks and asserts. */
+  evaluate(): void {
     const evaluate = (n: Node) => this.evaluator.valueOf(n);
     // (indexed: this loop is entered once and runs optimised only from the middle, where a
     // `for of` makes an iterator result per binding)
@@ -1371,6 +1374,25 @@ class DocumentAnalysis implements Analysis {
 }
 
 export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
+  return analyzeInStages(text, options).finish();
+}
+
+/** An analysis whose graph is built and whose evaluation is still to run. */
+export interface BuiltAnalysis {
+  /** The diagnostics of parsing and building (syntax, names, shapes, dtypes...), in order and
+   *  capped like the analysis's: the evaluation adds its own (non-finite values, checks,
+   *  asserts, evaluation budgets). */
+  readonly builtDiagnostics: readonly Diagnostic[];
+  /** The lines of the text, for the diagnostics' positions. */
+  readonly lines: LineIndex;
+  /** Evaluates, and returns the analysis `analyze` would have (the same one on every call). */
+  finish(): Analysis;
+}
+
+/** `analyze` in two steps, so that an editor can show the diagnostics of a long file's
+ *  build before its evaluation (a fifth of the analysis) has run. The previous analysis
+ *  (`options.previous`) is taken over at once: read only the finished one. */
+export function analyzeInStages(text: string, options: AnalysisOptions = {}): BuiltAnalysis {
   const started = Date.now();
   const budgets = resolveBudgets(options);
   const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
@@ -1390,18 +1412,36 @@ export function analyze(text: string, options: AnalysisOptions = {}): Analysis {
   }
   const program = a.program;
   // load() reads its context while the graph is built: set it for this analysis only.
-  const previousLoad = getLoadContext();
-  setLoadContext(options.load ?? {});
-  try {
-    a.run(from);
-  } finally {
-    setLoadContext(previousLoad);
-  }
-  const order = (d: Diagnostic) => d.span.start;
-  const diagnostics = capDiagnostics(a.diagnostics.slice().sort((x, y) => order(x) - order(y)), budgets.maxDiagnostics);
-  const analysis = new DocumentAnalysis(a, text, program, diagnostics, Date.now() - started);
-  analyzers.set(analysis, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch });
-  return analysis;
+  const inLoadContext = (step: () => void) => {
+    const previousLoad = getLoadContext();
+    setLoadContext(options.load ?? {});
+    try {
+      step();
+    } finally {
+      setLoadContext(previousLoad);
+    }
+  };
+  const ordered = (count: number) => capDiagnostics(a.diagnostics.slice(0, count).sort((x, y) => x.span.start - y.span.start), budgets.maxDiagnostics);
+  inLoadContext(() => a.build(from));
+  const builtCount = a.diagnostics.length;
+  let analysis: Analysis | undefined;
+  let built: readonly Diagnostic[] | undefined;
+  return {
+    lines: a.lines,
+    get builtDiagnostics() {
+      built ??= ordered(builtCount);
+      return built;
+    },
+    finish() {
+      if (!analysis) {
+        inLoadContext(() => a.evaluate());
+        const made = new DocumentAnalysis(a, text, program, ordered(a.diagnostics.length), Date.now() - started);
+        analyzers.set(made, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch });
+        analysis = made;
+      }
+      return analysis;
+    },
+  };
 }
 
 // ---- budgets ------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   information: DiagnosticSeverity.Information,
 };
 
-export function toDiagnostics(uri: string, analysis: Analysis | undefined, failure?: string): Diagnostic[] {
+/** The diagnostics of an analysis (or of a build not yet evaluated: what it has so far). */
+export function toDiagnostics(uri: string, analysis: Pick<Analysis, 'diagnostics' | 'lines'> | undefined, failure?: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (analysis) {
     for (const d of analysis.diagnostics) {

@@ -23,6 +23,11 @@ import { fileURLToPath } from 'url';
 //   the latest complete analysis through a `View` that maps its offsets to the current text
 //   (see positions.ts). Requests that produce edits or run checks use `freshView`, which
 //   runs the pending analysis first so their edits match the text exactly.
+// - A long document's first analysis is published in two steps: the diagnostics of the build
+//   (syntax, names, shapes: four fifths of the analysis) as soon as it is built, then the
+//   complete ones once it is evaluated, after the messages that arrived meanwhile. Anything
+//   that reads the analysis first finishes it (`settle`). Later analyses publish once: the
+//   previous diagnostics stay until the new ones are complete.
 // - The debounce delay adapts: an edit after a pause is analysed 10 ms later (feedback as
 //   fast as the analysis allows); an edit that follows another one closely (the user is
 //   typing) on a document whose analysis is slow waits half an analysis (at most 200 ms)
@@ -36,7 +41,7 @@ import { fileURLToPath } from 'url';
 
 import { TextDocuments, type Connection } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyze, type Analysis, type AnalysisOptions } from '../engine/analysis';
+import { analyze, analyzeInStages, type Analysis, type AnalysisOptions, type BuiltAnalysis, type Diagnostic } from '../engine/analysis';
 import { explainSite, isExplained } from '../engine/explain';
 import { parse } from '../engine/syntax/parser';
 import type { Program } from '../engine/syntax/ast';
@@ -56,6 +61,9 @@ const MAX_DEBOUNCE_MS = 200;
 /** An analysis this fast (an edit near the end, reusing the rest) runs 1 ms after any edit:
  *  waiting for typing to pause would cost more than analysing each keystroke. */
 const FAST_ANALYSIS_MS = 20;
+/** A document's first analysis whose build takes this long publishes the build's diagnostics
+ *  before evaluating (see `runNow`). */
+const EARLY_DIAGNOSTICS_MS = 100;
 
 /** The outcome of "Check gradients" run from a lens, kept for the lens title. */
 export interface LensCheck {
@@ -85,6 +93,8 @@ export interface DocumentState {
   /** Cancels the explanations being computed ahead of hovers (see `explainAhead`). */
   stopExplaining?: () => void;
   parseCache?: { version: number; program: Program };
+  /** A first analysis built and not yet evaluated (see `runNow`); `settle` finishes it. */
+  pending?: { built: BuiltAnalysis; version: number; started: number };
 }
 
 export interface DocumentStoreOptions {
@@ -96,6 +106,9 @@ export interface DocumentStoreOptions {
   restrictLoad?(load: AnalysisOptions['load']): AnalysisOptions['load'];
   /** Called after each analysis attempt (publish diagnostics, refresh lenses...). */
   onAnalysed(state: DocumentState, document: TextDocument): void;
+  /** Called when a long document's first analysis is built, before it evaluates: its
+   *  diagnostics so far, and the lines of the text they are for. */
+  onBuilt?(state: DocumentState, document: TextDocument, built: { diagnostics: readonly Diagnostic[]; lines: LineIndex }): void;
   /** A document was closed: its diagnostics should go. */
   onClosed(uri: string): void;
   log(message: string): void;
@@ -199,6 +212,7 @@ export class DocumentStore {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     let state = this.states.get(uri);
+    if (state) this.settle(state);
     if (!state?.analysis && state?.analysedVersion !== doc.version) {
       this.runNow(uri);
       state = this.states.get(uri);
@@ -212,6 +226,7 @@ export class DocumentStore {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     const state = this.states.get(uri);
+    if (state) this.settle(state);
     if (!state || state.analysedVersion !== doc.version) this.runNow(uri);
     return this.view(uri);
   }
@@ -223,6 +238,7 @@ export class DocumentStore {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     const state = this.stateFor(uri);
+    this.settle(state);
     const text = doc.getText();
     if (state.analysis && state.analysis.text === text) return { text, program: state.analysis.program, lines: state.analysis.lines };
     if (state.parseCache?.version !== doc.version) state.parseCache = { version: doc.version, program: parse(text) };
@@ -252,7 +268,10 @@ export class DocumentStore {
       clearTimeout(state.timer);
       state.timer = undefined;
     }
+    this.settle(state);
     const started = performance.now();
+    let analysis: Analysis | undefined;
+    let failure: string | undefined;
     try {
       const options = this.optionsFor(state);
       // `previous` lets the engine take over the graph of the statements before the edit.
@@ -262,28 +281,67 @@ export class DocumentStore {
       if (options.cache && state.analysis) options.previous = state.analysis;
       state.reuseValues = true;
       try {
-        state.analysis = analyze(doc.getText(), options);
+        const built = analyzeInStages(doc.getText(), options);
+        // A long document just opened shows the diagnostics of its build (syntax, names,
+        // shapes) at once, and its evaluation's a moment later: the build is four fifths of
+        // the analysis. Only the first analysis: after an edit, the previous diagnostics
+        // stay until the new ones are complete rather than lose their evaluation's ones.
+        if (!state.analysis && this.options.onBuilt && performance.now() - started >= EARLY_DIAGNOSTICS_MS) {
+          state.pending = { built, version: doc.version, started };
+          this.options.onBuilt(state, doc, { diagnostics: built.builtDiagnostics, lines: built.lines });
+          setImmediate(() => this.settle(state));
+          return;
+        }
+        analysis = built.finish();
       } catch (e) {
         if (!options.previous) throw e;
         // The previous analysis may have been half taken over: drop it, and try once more
         // from scratch (a bug in reusing would not then cost the document its analysis).
         state.analysis = undefined;
         this.options.log(`incremental analysis of ${uri} failed, analysing from scratch: ${(e as Error)?.stack ?? String(e)}`);
-        state.analysis = analyze(doc.getText(), this.options.analysisOptions());
+        analysis = analyze(doc.getText(), this.options.analysisOptions());
       }
-      state.failure = undefined;
     } catch (e) {
-      // The engine turns bad input into diagnostics; an exception here is an engine bug.
-      // Keep the previous analysis for requests and report the failure as a diagnostic.
-      state.failure = `internal error: the analysis failed (${(e as Error)?.message ?? String(e)})`;
-      this.options.log(`analysis of ${uri} failed: ${(e as Error)?.stack ?? String(e)}`);
+      failure = this.engineFailure(uri, e);
     }
-    state.analysedVersion = doc.version;
+    this.analysed(state, doc.version, started, analysis, failure);
+  }
+
+  /** Finishes a first analysis whose build diagnostics were published (see `runNow`): when
+   *  its turn comes, or before anything reads the document's analysis. */
+  private settle(state: DocumentState): void {
+    const pending = state.pending;
+    if (!pending) return;
+    state.pending = undefined;
+    if (this.states.get(state.uri) !== state) return; // closed meanwhile
+    let analysis: Analysis | undefined;
+    let failure: string | undefined;
+    try {
+      analysis = pending.built.finish();
+    } catch (e) {
+      failure = this.engineFailure(state.uri, e);
+    }
+    this.analysed(state, pending.version, pending.started, analysis, failure);
+  }
+
+  /** The engine turns bad input into diagnostics; an exception is an engine bug. The
+   *  previous analysis is kept for requests and the failure reported as a diagnostic. */
+  private engineFailure(uri: string, e: unknown): string {
+    this.options.log(`analysis of ${uri} failed: ${(e as Error)?.stack ?? String(e)}`);
+    return `internal error: the analysis failed (${(e as Error)?.message ?? String(e)})`;
+  }
+
+  private analysed(state: DocumentState, version: number, started: number, analysis: Analysis | undefined, failure: string | undefined): void {
+    if (analysis) state.analysis = analysis;
+    state.failure = failure;
+    state.analysedVersion = version;
     state.analysisMs = performance.now() - started;
+    const doc = this.documents.get(state.uri);
+    if (!doc || this.states.get(state.uri) !== state) return;
     try {
       this.options.onAnalysed(state, doc);
     } catch (e) {
-      this.options.log(`after analysing ${uri}: ${(e as Error)?.stack ?? String(e)}`);
+      this.options.log(`after analysing ${state.uri}: ${(e as Error)?.stack ?? String(e)}`);
     }
     this.explainAhead(state);
   }

@@ -49,6 +49,8 @@ export function start(connection: Connection): void {
     workspaceRoots: () => workspaceRoots,
     restrictLoad: (load) => trust.restrict(load),
     onAnalysed: published,
+    // A long document's first build: its diagnostics now, the evaluation's when it is done.
+    onBuilt: (state, doc, built) => connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, built) }),
     onClosed: (uri) => connection.sendDiagnostics({ uri, diagnostics: [] }),
     log,
   });
