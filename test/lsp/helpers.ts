@@ -185,10 +185,15 @@ export class LspClient {
     }, `diagnostics of ${uri} v${version}`);
   }
 
+  /** Opens a document and returns its complete diagnostics: a long document's first analysis
+   *  publishes its build's diagnostics first (server/documents.ts), the complete ones when
+   *  `tgraph/analysed` says it is done. */
   async open(uri: string, text: string): Promise<PublishDiagnosticsParams> {
     this.versions.set(uri, 1);
     this.diagnostics.delete(uri);
+    const before = this.analysed.length;
     await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
+    await this.until(() => this.analysed.slice(before).some((a) => a.uri === uri && a.version === 1), `the analysis of ${uri}`);
     return this.diagnosticsFor(uri, 1);
   }
 
