@@ -4,7 +4,7 @@
 
 import type { Node } from './graph';
 import { type DType, type Precision, type Tensor, type TypedData, allocData, shapesEqual, sizeOf } from './tensor';
-import { OpError, type Shape, isFullyKnown, showShape } from './types';
+import { OpError, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
 import { keyNode } from './keys';
 import { ValueCache } from './valueCache';
@@ -395,16 +395,10 @@ export class Evaluator implements KernelContext {
   }
 }
 
-function fullyKnownShape(shape: Shape): boolean {
-  if (shape === null) return false;
-  for (let i = 0; i < shape.length; i++) if (shape[i] === null) return false;
-  return true;
-}
-
 /** Whether a node's type and its inputs' are fully known (no unknown rank or dimension). */
 function fullyKnownWithInputs(node: Node): boolean {
-  if (!fullyKnownShape(node.type.shape)) return false;
+  if (!isFullyKnown(node.type.shape)) return false;
   const inputs = node.inputs;
-  for (let i = 0; i < inputs.length; i++) if (!fullyKnownShape(inputs[i].type.shape)) return false;
+  for (let i = 0; i < inputs.length; i++) if (!isFullyKnown(inputs[i].type.shape)) return false;
   return true;
 }

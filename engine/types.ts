@@ -68,7 +68,10 @@ export function showShape(shape: Shape): string {
 }
 
 export function isFullyKnown(shape: Shape): shape is readonly number[] {
-  return shape !== null && shape.every((d) => d !== null);
+  if (shape === null) return false;
+  // (a loop, not `every`: the evaluation asks it of every node and its inputs)
+  for (let i = 0; i < shape.length; i++) if (shape[i] === null) return false;
+  return true;
 }
 
 export function knownSize(shape: Shape): number | null {
