@@ -36,7 +36,9 @@ export interface ExplainOptions {
   /** Largest Jacobian (ys elements × x elements) whose sparsity is computed exactly; by
    *  default the analysis's `tgraph.maxJacobianEntries` budget. */
   maxJacobianEntries?: number;
-  /** Milliseconds the element-level analysis of one x may take. */
+  /** Milliseconds the explanation of one x may take: past them, the element-level analysis
+   *  gives way to the counts from the axes, and a path too long to follow at all to the
+   *  plain meaning, saying why. */
   timeMs?: number;
 }
 
@@ -199,6 +201,9 @@ export function explanationLines(analysis: Analysis, binding: Binding): string[]
 // ---- the computation ------------------------------------------------------------------------
 
 function compute(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): { ex: Explanation; internals: Internals | null } {
+  // One time budget for the whole explanation: its walks over the gradient's path are linear
+  // in the path's length, and a 100,000-line chain makes a path of 100,000 nodes.
+  const deadline = Date.now() + (options.timeMs ?? DEFAULTS.timeMs);
   const maxEntries = options.maxJacobianEntries ?? analysis.budgets?.maxJacobianEntries ?? DEFAULTS.maxJacobianEntries;
   const x = site.xs[xIndex];
   const ysSizes = site.ys.map((y) => sizeOfDims(shapeOf(analysis, y)));
@@ -219,7 +224,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     x: base.x,
     xRank: xShape?.length ?? 0,
   };
-  const path = x && site.grads[xIndex] && isFloat(x.type.dtype) ? sitePath(analysis, site, xIndex) : null;
+  const path = x && site.grads[xIndex] && isFloat(x.type.dtype) ? sitePath(analysis, site, xIndex, deadline) : null;
   if (!x || !path || !path.ysReached.some(Boolean)) {
     const ex: Explanation = {
       ...base,
@@ -235,14 +240,14 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     return { ex, internals: null };
   }
 
-  const axes = propagateLabels(analysis, path);
+  const axes = propagateLabels(analysis, path, deadline);
   let deps: DepResult | null = null;
   // The budget that made the counts structural, said in the sentence when it is the setting's.
   const overBudget = ysElements !== null && xElements !== null && ysElements * xElements > maxEntries && options.maxJacobianEntries === undefined
     ? ` Counted from the axes: this Jacobian has ${formatCount(ysElements * xElements)} entries, more than the ${formatCount(maxEntries)} counted element by element ${raiseHint('maxJacobianEntries')}.`
     : '';
   if (ysElements !== null && xElements !== null && ysElements * xElements <= maxEntries) {
-    deps = elementDeps(analysis, path, null, { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + (options.timeMs ?? DEFAULTS.timeMs) });
+    deps = elementDeps(analysis, path, null, { ...DEFAULT_DEP_BUDGET, deadline });
   }
   const firstOpaque = axes.opaque[0] ?? null;
 

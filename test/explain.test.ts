@@ -369,6 +369,23 @@ gb = gradients(reduce_mean(y), b)[0]
     expect(Date.now() - t0).toBeLessThan(3000);
   });
 
+  it('a gradient path too long to follow in the time budget: the plain meaning, and why', () => {
+    // A chain of 3,000 statements: a path of 6,000 nodes, followed in a few ms, or not at all
+    // within 1 ms (a 100,000-line chain takes seconds: a hover must not).
+    const lines = ['a0 = placeholder(float32, [2])', 'feed a0 = [1., 2.]'];
+    for (let i = 1; i < 3000; i++) lines.push(`a${i} = a${i - 1} * 1.0001 + 1.`);
+    lines.push('g = gradients(a2999, a0)[0]');
+    const a = load(lines.join('\n') + '\n');
+    const site = binding(a, 'g').gradient!;
+    const quick = explainSite(a, site, 0, { timeMs: 1 });
+    expect(quick.method).toBe('none');
+    expect(quick.fanOut).toBeNull();
+    expect(quick.text).toMatch(/^∂\(Σa2999\)\/∂a0.*the explanation could not be computed: the (gradient's path has [\d,]+ nodes|ys descend from [\d,]+ nodes), more than can be followed in time\)\.$/);
+    const full = explainSite(a, site, 0);
+    expect(full.method).toBe('exact');
+    expect(full.fanOut).toEqual([1, 1]);
+  });
+
   it('without feeds, the structure still counts what it can', () => {
     const a = analyze(fixture('seed').replace(/^feed .*$/m, ''));
     const e = explain(a, 'dz_dx');

@@ -16,7 +16,8 @@ import type { Node } from '../graph';
 import type { UserFunction } from '../builder';
 import type { Dim } from '../types';
 import { ELEMENTWISE, REDUCTIONS } from './deps';
-import { type SitePath, carries, shapeOf } from './path';
+import { type SitePath, carries, checkTime, shapeOf } from './path';
+import { formatCount } from '../budgets';
 
 export type Origin = 'stack' | 'concat' | 'tile' | 'broadcast' | 'batch' | 'reduction' | 'ys-list' | 'reuse' | 'other';
 
@@ -398,7 +399,7 @@ function stridedSliceCorr(spec: unknown, rank: number, out: readonly Dim[], n: n
 const tagCache = new WeakMap<Analysis, Map<Node, (BatchTag | null)[] | null>>();
 
 /** Batch tags of every ancestor of `targets` (memoised per analysis). */
-export function batchTags(analysis: Analysis, targets: readonly Node[]): Map<Node, (BatchTag | null)[] | null> {
+export function batchTags(analysis: Analysis, targets: readonly Node[], deadline = Infinity): Map<Node, (BatchTag | null)[] | null> {
   let tags = tagCache.get(analysis);
   if (!tags) {
     tags = new Map();
@@ -415,7 +416,9 @@ export function batchTags(analysis: Analysis, targets: readonly Node[]): Map<Nod
     for (const i of n.inputs) if (!seen.has(i) && !tags.has(i)) stack.push(i);
   }
   todo.sort((a, b) => a.id - b.id);
-  for (const node of todo) {
+  for (let k = 0; k < todo.length; k++) {
+    const node = todo[k];
+    checkTime(k, deadline, `the ys descend from ${formatCount(todo.length)} nodes, more than can be followed in time`);
     if (node.op.name === 'placeholder') {
       const s = node.type.shape;
       tags.set(node, s ? s.map((d, axis) => (d === null ? { placeholder: node, axis } : null)) : null);
@@ -499,14 +502,16 @@ function mulDim(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a * b;
 }
 
-export function propagateLabels(analysis: Analysis, path: SitePath): AxisAnalysis {
-  const tags = batchTags(analysis, path.site.ys);
+export function propagateLabels(analysis: Analysis, path: SitePath, deadline = Infinity): AxisAnalysis {
+  const tags = batchTags(analysis, path.site.ys, deadline);
   const labels = new Map<Node, Labels>();
   const reductions: ReductionRecord[] = [];
   const opaque: Node[] = [];
   const xShape = shapeOf(analysis, path.x);
   labels.set(path.x, xShape ? xShape.map((_, k) => ({ x: k, mult: 1, causes: [] })) : null);
-  for (const node of path.order) {
+  for (let k = 0; k < path.order.length; k++) {
+    const node = path.order[k];
+    checkTime(k, deadline, `the gradient's path has ${formatCount(path.order.length)} nodes, more than can be followed in time`);
     if (node === path.x) continue;
     const out = shapeOf(analysis, node);
     const slots = node.inputs.map((i, s) => (carries(node, s) && labels.has(i) ? s : -1)).filter((s) => s >= 0);

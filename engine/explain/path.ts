@@ -9,6 +9,7 @@ import type { UserFunction } from '../builder';
 import type { Span } from '../syntax/ast';
 import { isFloat } from '../tensor';
 import type { Dim } from '../types';
+import { formatCount } from '../budgets';
 
 /** Whether input `slot` of `node` carries a value (not just a shape) into it. The internal
  *  `*_like` / `*_grad` / `*_part` / `*_place` ops read only the runtime shape of their inputs
@@ -34,6 +35,16 @@ export function carries(node: Node, slot: number): boolean {
   return true;
 }
 
+/** The explanation's time ran out while following a long gradient path (thrown by the walks
+ *  over the path; the explanation then says why it has no counts). */
+export class ExplainTimeout extends Error {}
+
+/** Throws ExplainTimeout once `deadline` (ms since the epoch) has passed; reads the clock on
+ *  every 256th step only. */
+export function checkTime(step: number, deadline: number, what: string): void {
+  if ((step & 255) === 0 && Date.now() > deadline) throw new ExplainTimeout(what);
+}
+
 export interface SitePath {
   site: GradientSite;
   xIndex: number;
@@ -49,7 +60,7 @@ export interface SitePath {
 /** Every node of the site's gradient path that depends on x through value-carrying edges.
  *  Another x of the same call that was listed in stop_gradients stops x's influence; it is
  *  recognised by the absence of gradient nodes built from its own rule. */
-export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number): SitePath {
+export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number, deadline = Infinity): SitePath {
   const x = site.xs[xIndex];
   const sorted = [...site.path].sort((a, b) => a.id - b.id);
   const reaches = new Set<Node>([x]);
@@ -62,7 +73,9 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number)
     differentiated ??= differentiatedNodes(analysis, site.span);
     return differentiated.has(n);
   };
-  for (const n of sorted) {
+  for (let k = 0; k < sorted.length; k++) {
+    const n = sorted[k];
+    checkTime(k, deadline, `the gradient's path has ${formatCount(sorted.length)} nodes, more than can be followed in time`);
     if (n === x || n.id < x.id) continue;
     let fed = false;
     for (let i = 0; i < n.inputs.length && !fed; i++) fed = reaches.has(n.inputs[i]) && carries(n, i);
