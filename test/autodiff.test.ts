@@ -253,6 +253,33 @@ later = 1
   });
 });
 
+describe('unbroadcasting: a sum only where an operand was broadcast', () => {
+  it('sum_to_like nodes stand where shapes differ or are unknown, and nowhere else', () => {
+    const r = ok(`
+x = placeholder(float32, [None, 3])
+feed x = [[1., 2., 3.], [4., 5., 6.]]
+v = variable([1., 2., 3.])
+s = variable(2.)
+same = gradients(v * v + v, v)[0]
+bias = gradients(x * v + s, [v, s])
+batch = gradients(x * x, x)[0]
+`);
+    // d(v² + v)/dv = 2v + 1; d(Σ x·v + s)/dv = Σ over the rows of x, /ds = 6 elements;
+    // d(Σ x²)/dx = 2x.
+    close(r.value('same'), [3, 5, 7]);
+    close(r.value('bias'), [[5, 7, 9], 6]);
+    close(r.value('batch'), [[2, 4, 6], [8, 10, 12]]);
+    const sums = (site: number) => r.a.graph.nodes.filter((n) => n.op.name === 'sum_to_like' && n.origin.kind === 'gradient' && n.origin.call === r.a.gradientSites[site].span);
+    // Same shapes, all known: no sum at all.
+    expect(sums(0)).toEqual([]);
+    // v [3] and s [] are broadcast against x's [None, 3]: each is summed back to its shape.
+    expect(sums(1).map((n) => n.type.shape)).toEqual(expect.arrayContaining([[3], []]));
+    // x against itself with an unknown batch size: the shapes are equal at run time only,
+    // so the sums stay (and sum nothing).
+    expect(sums(2).length).toBeGreaterThan(0);
+  });
+});
+
 describe('gradient, jacobian, batch_jacobian, hessians, hessian', () => {
   it('gradient(y, x) is the same sum, as a tensor; a list of xs gives a list', () => {
     const r = ok(`
