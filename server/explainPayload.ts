@@ -177,7 +177,11 @@ export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: n
     const x = site.xs[xIndex];
     const xValue = x && analysis.valueOf(x);
     if (!xValue || !site.grads[xIndex] || explanation.method === 'none') {
-      picture.jacobianNote = !site.grads[xIndex] ? 'no y depends on this x: there is no sum to draw' : 'the values are not available (an input is not fed, or the evaluation failed)';
+      picture.jacobianNote = !site.grads[xIndex]
+        ? 'no y depends on this x: there is no sum to draw'
+        : !xValue
+          ? 'the values are not available (an input is not fed, or the evaluation failed)'
+          : 'the explanation could not be computed (it says why), so neither can the picture';
       return picture;
     }
     const xShape = xValue.shape.slice();
