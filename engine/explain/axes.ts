@@ -17,7 +17,6 @@ import type { UserFunction } from '../builder';
 import type { Dim } from '../types';
 import { ELEMENTWISE, REDUCTIONS } from './deps';
 import { type SitePath, carries, checkTime, shapeOf } from './path';
-import { formatCount } from '../budgets';
 
 export type Origin = 'stack' | 'concat' | 'tile' | 'broadcast' | 'batch' | 'reduction' | 'ys-list' | 'reuse' | 'other';
 
@@ -418,7 +417,7 @@ export function batchTags(analysis: Analysis, targets: readonly Node[], deadline
   todo.sort((a, b) => a.id - b.id);
   for (let k = 0; k < todo.length; k++) {
     const node = todo[k];
-    checkTime(k, deadline, `the ys descend from ${formatCount(todo.length)} nodes, more than can be followed in time`);
+    checkTime(k, deadline, 'the ys descend from', todo.length);
     if (node.op.name === 'placeholder') {
       const s = node.type.shape;
       tags.set(node, s ? s.map((d, axis) => (d === null ? { placeholder: node, axis } : null)) : null);
@@ -511,7 +510,7 @@ export function propagateLabels(analysis: Analysis, path: SitePath, deadline = I
   labels.set(path.x, xShape ? xShape.map((_, k) => ({ x: k, mult: 1, causes: [] })) : null);
   for (let k = 0; k < path.order.length; k++) {
     const node = path.order[k];
-    checkTime(k, deadline, `the gradient's path has ${formatCount(path.order.length)} nodes, more than can be followed in time`);
+    checkTime(k, deadline, "the gradient's path has", path.order.length);
     if (node === path.x) continue;
     const out = shapeOf(analysis, node);
     const slots = node.inputs.map((i, s) => (carries(node, s) && labels.has(i) ? s : -1)).filter((s) => s >= 0);

@@ -39,10 +39,11 @@ export function carries(node: Node, slot: number): boolean {
  *  over the path; the explanation then says why it has no counts). */
 export class ExplainTimeout extends Error {}
 
-/** Throws ExplainTimeout once `deadline` (ms since the epoch) has passed; reads the clock on
- *  every 256th step only. */
-export function checkTime(step: number, deadline: number, what: string): void {
-  if ((step & 255) === 0 && Date.now() > deadline) throw new ExplainTimeout(what);
+/** Throws ExplainTimeout once `deadline` (ms since the epoch) has passed, saying that
+ *  `what` (a count of nodes) is more than can be followed in time; reads the clock on every
+ *  256th step only. */
+export function checkTime(step: number, deadline: number, what: string, count: number): void {
+  if ((step & 255) === 0 && Date.now() > deadline) throw new ExplainTimeout(`${what} ${formatCount(count)} nodes, more than can be followed in time`);
 }
 
 export interface SitePath {
@@ -75,7 +76,7 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number,
   };
   for (let k = 0; k < sorted.length; k++) {
     const n = sorted[k];
-    checkTime(k, deadline, `the gradient's path has ${formatCount(sorted.length)} nodes, more than can be followed in time`);
+    checkTime(k, deadline, "the gradient's path has", sorted.length);
     if (n === x || n.id < x.id) continue;
     let fed = false;
     for (let i = 0; i < n.inputs.length && !fed; i++) fed = reaches.has(n.inputs[i]) && carries(n, i);
