@@ -5,8 +5,8 @@
 
 import type { Span } from './syntax/ast';
 import { Graph, LITERAL_ORIGIN, Node, type NodeOrigin } from './graph';
-import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, sizeOf } from './tensor';
-import { ArgError, OpError, type Shape, type TensorType, isFullyKnown, showShape } from './types';
+import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, shapesEqual, sizeOf } from './tensor';
+import { ArgError, OpError, type TensorType, isFullyKnown, showShape } from './types';
 import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
 import { didYouMean } from './suggest';
 import type { GradientSite } from './ops/differentiation';
@@ -688,7 +688,9 @@ export class Builder {
   sumToLike(g: Node, ref: Node): Node {
     // Nothing to sum when both shapes are known and the same: the gradient is `g` itself (a
     // node fewer per operand of every elementwise op on a gradient's path).
-    if (g.type.dtype === ref.type.dtype && sameKnownShape(g.type.shape, ref.type.shape)) return g;
+    const gs = g.type.shape;
+    const rs = ref.type.shape;
+    if (g.type.dtype === ref.type.dtype && isFullyKnown(gs) && isFullyKnown(rs) && shapesEqual(gs, rs)) return g;
     return this.apply('sum_to_like', [g, ref]);
   }
   broadcastLike(g: Node, ref: Node): Node {
@@ -712,14 +714,6 @@ export function isBinaryPrimitive(op: OpDef): boolean {
   if (op.build || !op.infer || ps.length !== 2) return false;
   const [pa, pb] = ps;
   return pa.kind === 'tensor' && pb.kind === 'tensor' && pa.default === undefined && pb.default === undefined && pa.group !== undefined && pa.group === pb.group;
-}
-
-/** Whether two static shapes are fully known and equal. */
-function sameKnownShape(a: Shape, b: Shape): boolean {
-  if (a === b) return a !== null && isFullyKnown(a);
-  if (a === null || b === null || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] === null || a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Inputs of source nodes, and attributes of ops that take none: shared, never written. */
