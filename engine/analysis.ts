@@ -1411,7 +1411,7 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
     if (oversize) a.diagnostics.push(oversize);
   }
   inLoadContext(options, () => a.build(from));
-  return new StagedAnalysis(a, text, options, budgets.maxDiagnostics, started);
+  return new StagedAnalysis(a, options, started);
 }
 
 /** load() reads its context while the graph is built: set for one step of one analysis. */
@@ -1437,9 +1437,7 @@ class StagedAnalysis implements BuiltAnalysis {
 
   constructor(
     private readonly analyzer: Analyzer,
-    private readonly text: string,
     private readonly options: AnalysisOptions,
-    private readonly maxDiagnostics: number,
     private readonly started: number,
   ) {
     this.builtCount = analyzer.diagnostics.length;
@@ -1458,7 +1456,7 @@ class StagedAnalysis implements BuiltAnalysis {
       // The build's diagnostics, when they were asked for and the evaluation added none (a
       // file of 50,000 errors: sorting and capping them again is 50 ms).
       const diagnostics = this.built && a.diagnostics.length === this.builtCount ? this.built : this.ordered(a.diagnostics.length);
-      const made = new DocumentAnalysis(a, this.text, a.program, diagnostics, Date.now() - this.started);
+      const made = new DocumentAnalysis(a, a.text, a.program, diagnostics, Date.now() - this.started);
       analyzers.set(made, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch });
       this.analysis = made;
     }
@@ -1467,7 +1465,7 @@ class StagedAnalysis implements BuiltAnalysis {
 
   /** The first `count` diagnostics in source order, capped. */
   private ordered(count: number): Diagnostic[] {
-    return capDiagnostics(this.analyzer.diagnostics.slice(0, count).sort((x, y) => x.span.start - y.span.start), this.maxDiagnostics);
+    return capDiagnostics(this.analyzer.diagnostics.slice(0, count).sort((x, y) => x.span.start - y.span.start), this.analyzer.budgets.maxDiagnostics);
   }
 }
 
