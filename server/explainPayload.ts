@@ -11,7 +11,7 @@
 
 import type { Analysis } from '../engine/analysis';
 import type { GradientSite } from '../engine/ops/differentiation';
-import { contributions, jacobianOf, type Contributions, type Explanation } from '../engine/explain';
+import { contributions, jacobianOf, type Contributions, type ExplainOptions, type Explanation } from '../engine/explain';
 import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../engine/explain/deps';
 import { VjpRows } from '../engine/explain/numeric';
 import { sitePath } from '../engine/explain/path';
@@ -169,9 +169,10 @@ function blockGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: E
 }
 
 /** The picture of x number `xIndex` of a gradient site. `element`: the x element whose
- *  terms are listed (flat index); by default the first with the largest fan-out. */
-export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: number, element?: number): ExplainPicture {
-  const explanation = explainSite(analysis, site, xIndex);
+ *  terms are listed (flat index); by default the first with the largest fan-out. `options`
+ *  are the explanation's (the default budgets unless a test or tool sets them). */
+export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: number, element?: number, options: ExplainOptions = {}): ExplainPicture {
+  const explanation = explainSite(analysis, site, xIndex, options);
   const picture: ExplainPicture = { explanation, jacobian: null, chosen: null, contributions: null, gradientName: gradientName(analysis, site, xIndex) };
   try {
     const x = site.xs[xIndex];

@@ -5,7 +5,7 @@
 
 import type { Analysis, Binding } from '../engine/analysis';
 import type { GradientSite } from '../engine/ops/differentiation';
-import { explainSite as engineExplainSite, type Explanation } from '../engine/explain';
+import { explainSite as engineExplainSite, type ExplainOptions, type Explanation } from '../engine/explain';
 import { sizeOf } from '../engine/tensor';
 import { gradientMeaning, nodeName } from './describe';
 
@@ -41,9 +41,9 @@ function basicExplanation(analysis: Analysis, site: GradientSite, xIndex: number
   };
 }
 
-export function explainSite(analysis: Analysis, site: GradientSite, xIndex: number): Explanation {
+export function explainSite(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions = {}): Explanation {
   try {
-    return engineExplainSite(analysis, site, xIndex);
+    return engineExplainSite(analysis, site, xIndex, options);
   } catch {
     return basicExplanation(analysis, site, xIndex);
   }
