@@ -20,6 +20,10 @@ export interface GradientRequest {
   /** The `gradients(...)` call: gradient nodes point here. */
   span: Span;
   gradYsSpans?: readonly Span[];
+  /** Wall-clock time (ms since the epoch) past which building stops with a `budget-time`
+   *  BuildError: tools that rebuild a document's gradient privately (the explainer) bound it
+   *  by their own time. The document's gradients are bounded by its size instead. */
+  deadline?: number;
 }
 
 export interface GradientResult {
@@ -42,7 +46,9 @@ export function buildGradients(b: Builder, req: GradientRequest): GradientResult
   const ancestors = new Set<Node>();
   const stack: Node[] = [];
   for (const y of req.ys) if (isFloat(y.type.dtype)) stack.push(y);
+  let steps = 0;
   while (stack.length) {
+    checkDeadline(req, steps++);
     const n = stack.pop()!;
     if (ancestors.has(n)) continue;
     ancestors.add(n);
@@ -85,6 +91,7 @@ export function buildGradients(b: Builder, req: GradientRequest): GradientResult
 
   const finalGrad = new Map<Node, Node>();
   for (let idx = ordered.length - 1; idx >= 0; idx--) {
+    checkDeadline(req, idx);
     const n = ordered[idx];
     const parts = contributions.get(n);
     if (!parts || !reachesX.has(n)) continue;
@@ -107,6 +114,13 @@ export function buildGradients(b: Builder, req: GradientRequest): GradientResult
     return null;
   });
   return { grads, path: reachesX };
+}
+
+/** Reads the clock every 256th step only: a step is a few microseconds. */
+function checkDeadline(req: GradientRequest, step: number): void {
+  if (req.deadline !== undefined && (step & 255) === 0 && Date.now() > req.deadline) {
+    throw new BuildError('the gradient took longer to build than its time budget', req.span, 'budget-time');
+  }
 }
 
 function compatibleShapes(a: readonly (number | null)[] | null, b: readonly (number | null)[] | null): boolean {

@@ -38,6 +38,8 @@ export const BUDGETS = [
     'Largest Jacobian (ys elements × x elements) whose element-by-element pattern the gradient explanation computes exactly; beyond it the counts come from the axes.'),
   budget('maxPictureEntries', 4096, 'entries',
     'Most Jacobian entries the "Explain sum" picture draws; beyond it the picture shows the block one element of x reaches.'),
+  budget('pictureTimeoutMs', 3000, 'milliseconds',
+    'Time budget, in milliseconds, for one "Explain sum" picture (its gradient evaluations included); over it, the picture shows the explanation and says why the rest is missing.'),
   budget('maxFileBytes', 8_000_000, 'bytes',
     'Largest file analysed, in bytes (UTF-8); a larger file gets one diagnostic and no analysis.'),
   budget('maxDiagnostics', 1000, 'diagnostics',

@@ -25,7 +25,7 @@ import { isFloat, stridesOf } from './tensor';
 import { type BatchTag, type Label, type Origin, type ReductionRecord, propagateLabels } from './explain/axes';
 import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
 import { VjpRows } from './explain/numeric';
-import { type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
+import { ExplainTimeout, type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
 import { type SummedAxis, composeSentence, describeAxis } from './explain/text';
 import { formatCount, raiseHint } from './budgets';
 
@@ -506,17 +506,20 @@ function unravel(flat: number, shape: readonly number[]): number[] {
 
 /** For element `flatIndex` of x number `xIndex`: the ys elements it reaches and their terms,
  *  which add up to the gradient entry. At most `maxTerms` terms (one gradient evaluation
- *  each); null when values or the gradient are not available. */
-export function contributions(analysis: Analysis, site: GradientSite, xIndex: number, flatIndex: number, options: { maxTerms?: number } = {}): Contributions | null {
+ *  each); null when values or the gradient are not available. Throws ExplainTimeout past
+ *  `deadline` (ms since the epoch; two seconds from now unless given). */
+export function contributions(analysis: Analysis, site: GradientSite, xIndex: number, flatIndex: number, options: { maxTerms?: number; deadline?: number } = {}): Contributions | null {
   const maxTerms = options.maxTerms ?? 256;
+  const deadline = options.deadline ?? Date.now() + 2000;
   const x = site.xs[xIndex];
   const grad = site.grads[xIndex];
   const xValue = x && analysis.valueOf(x);
   if (!x || !grad || !xValue || flatIndex < 0 || flatIndex >= xValue.data.length) return null;
   const path = sitePath(analysis, site, xIndex);
-  const deps = elementDeps(analysis, path, Int32Array.of(flatIndex), { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + 2000 });
+  const deps = elementDeps(analysis, path, Int32Array.of(flatIndex), { ...DEFAULT_DEP_BUDGET, deadline });
+  if (!deps && Date.now() > deadline) throw new ExplainTimeout('finding the ys elements one element of x reaches took longer than the time allowed');
   if (!deps) return null;
-  const rows = VjpRows.build(analysis, site, xIndex);
+  const rows = VjpRows.build(analysis, site, xIndex, deadline);
   if (!rows) return null;
   const terms: Contribution[] = [];
   let count = 0;
@@ -564,8 +567,10 @@ export interface JacobianPicture {
 
 /** The whole Jacobian of the ys w.r.t. x number `xIndex`, for the picture: null over the
  *  budget (`maxEntries` entries, `maxEvaluations` gradient evaluations). Rows whose
- *  structural patterns do not overlap are evaluated together (one seed with several ones). */
-export function jacobianOf(analysis: Analysis, site: GradientSite, xIndex: number, options: { maxEntries?: number; maxEvaluations?: number } = {}): JacobianPicture | null {
+ *  structural patterns do not overlap are evaluated together (one seed with several ones).
+ *  Throws ExplainTimeout past `deadline` (ms since the epoch; two seconds from now unless
+ *  given). */
+export function jacobianOf(analysis: Analysis, site: GradientSite, xIndex: number, options: { maxEntries?: number; maxEvaluations?: number; deadline?: number } = {}): JacobianPicture | null {
   const maxEntries = options.maxEntries ?? DEFAULTS.maxJacobianEntries;
   const maxEvaluations = options.maxEvaluations ?? 4096;
   const hit = cached(analysis, site, xIndex, {});
@@ -574,7 +579,7 @@ export function jacobianOf(analysis: Analysis, site: GradientSite, xIndex: numbe
   const x = site.xs[xIndex];
   const xValue = x && analysis.valueOf(x);
   if (!deps || !path || !xValue) return null;
-  const rowsApi = VjpRows.build(analysis, site, xIndex);
+  const rowsApi = VjpRows.build(analysis, site, xIndex, options.deadline);
   if (!rowsApi) return null;
   const cols = xValue.data.length;
   const W = deps.W;

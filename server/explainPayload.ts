@@ -8,13 +8,18 @@
 // for the chosen x element (the ys elements it reaches × a window of x elements around it),
 // and when even that cannot be had (no values, an evaluation failed), the contributions
 // alone. Nothing here throws: a failure leaves the part null with a note saying why.
+//
+// Every row of a grid is a gradient evaluation over the whole path from x to the ys, so a
+// y of thousands of elements on a long path could keep the server busy for minutes: the
+// picture's parts share one deadline (`tgraph.pictureTimeoutMs`), past which the picture
+// keeps the explanation and says the time ran out.
 
 import type { Analysis } from '../engine/analysis';
 import type { GradientSite } from '../engine/ops/differentiation';
 import { contributions, jacobianOf, type Contributions, type ExplainOptions, type Explanation } from '../engine/explain';
 import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../engine/explain/deps';
 import { VjpRows } from '../engine/explain/numeric';
-import { sitePath } from '../engine/explain/path';
+import { ExplainTimeout, sitePath } from '../engine/explain/path';
 import { explainSite } from './explanation';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../engine/budgets';
 
@@ -72,6 +77,9 @@ function unravel(flat: number, shape: readonly number[]): number[] {
 
 const finite = (v: number) => (Number.isFinite(v) ? v : 0);
 
+/** `1 element`, `48 elements`. */
+const elements = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** The name a gradient of this site is bound to (the first binding holding it). */
 function gradientName(analysis: Analysis, site: GradientSite, xIndex: number): string | undefined {
   const g = site.grads[xIndex];
@@ -84,11 +92,11 @@ function gradientName(analysis: Analysis, site: GradientSite, xIndex: number): s
 
 /** The first x element with the largest fan-out, counted over the first elements of x
  *  (at most the picture's budget of them) when no full Jacobian pattern is at hand. */
-function busiestElement(analysis: Analysis, site: GradientSite, xIndex: number, xElements: number): number {
+function busiestElement(analysis: Analysis, site: GradientSite, xIndex: number, xElements: number, deadline: number): number {
   const n = Math.min(xElements, pictureBudget(analysis));
   const path = sitePath(analysis, site, xIndex);
   const tracked = Int32Array.from({ length: n }, (_, i) => i);
-  const deps = elementDeps(analysis, path, tracked, { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + 1000 });
+  const deps = elementDeps(analysis, path, tracked, { ...DEFAULT_DEP_BUDGET, deadline });
   if (!deps) return 0;
   const counts = new Int32Array(n);
   site.ys.forEach((y, k) => {
@@ -100,8 +108,8 @@ function busiestElement(analysis: Analysis, site: GradientSite, xIndex: number, 
   return best;
 }
 
-function fullGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation): JacobianGrid | null {
-  const j = jacobianOf(analysis, site, xIndex, { maxEntries: pictureBudget(analysis) });
+function fullGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation, deadline: number): JacobianGrid | null {
+  const j = jacobianOf(analysis, site, xIndex, { maxEntries: pictureBudget(analysis), deadline });
   if (!j) return null;
   const rowIndex: JacobianGrid['rowIndex'] = [];
   j.ys.forEach((y, k) => {
@@ -125,15 +133,15 @@ function fullGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Ex
 
 /** The ys elements the chosen element reaches (the terms' rows) × a window of x elements
  *  around it: one gradient evaluation per row. */
-function blockGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation, c: Contributions, chosen: number, xShape: number[]): JacobianGrid | null {
-  const rowsApi = VjpRows.build(analysis, site, xIndex);
+function blockGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation, c: Contributions, chosen: number, xShape: number[], deadline: number): JacobianGrid | null {
+  const rowsApi = VjpRows.build(analysis, site, xIndex, deadline);
   if (!rowsApi || c.terms.length === 0) return null;
   const xElements = xShape.reduce((a, d) => a * d, 1);
   const width = Math.min(xElements, MAX_BLOCK_COLS);
   const first = Math.max(0, Math.min(chosen - Math.floor(width / 2), xElements - width));
   const colFlat = Array.from({ length: width }, (_, i) => first + i);
   const path = sitePath(analysis, site, xIndex);
-  const deps = elementDeps(analysis, path, Int32Array.from(colFlat), { ...DEFAULT_DEP_BUDGET, deadline: Date.now() + 1000 });
+  const deps = elementDeps(analysis, path, Int32Array.from(colFlat), { ...DEFAULT_DEP_BUDGET, deadline });
   const terms = c.terms.slice(0, MAX_BLOCK_ROWS);
   const values: number[] = [];
   const pattern: number[] = [];
@@ -168,12 +176,23 @@ function blockGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: E
   };
 }
 
+export interface PictureOptions extends ExplainOptions {
+  /** Milliseconds the picture's grid and terms may take after the explanation; by default
+   *  the analysis's `tgraph.pictureTimeoutMs`. */
+  pictureTimeoutMs?: number;
+}
+
 /** The picture of x number `xIndex` of a gradient site. `element`: the x element whose
  *  terms are listed (flat index); by default the first with the largest fan-out. `options`
- *  are the explanation's (the default budgets unless a test or tool sets them). */
-export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: number, element?: number, options: ExplainOptions = {}): ExplainPicture {
+ *  are the explanation's and the picture's time (the default budgets unless a test or tool
+ *  sets them). */
+export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: number, element?: number, options: PictureOptions = {}): ExplainPicture {
   const explanation = explainSite(analysis, site, xIndex, options);
   const picture: ExplainPicture = { explanation, jacobian: null, chosen: null, contributions: null, gradientName: gradientName(analysis, site, xIndex) };
+  const timeoutMs = options.pictureTimeoutMs ?? analysis.budgets?.pictureTimeoutMs ?? DEFAULT_BUDGETS.pictureTimeoutMs;
+  const deadline = Date.now() + timeoutMs;
+  const outOfTime = (why?: string) =>
+    `the picture ran out of its time (${formatCount(timeoutMs)} ms) ${raiseHint('pictureTimeoutMs')}${why ? `: ${why}` : ''}; the explanation above is complete as it says`;
   try {
     const x = site.xs[xIndex];
     const xValue = x && analysis.valueOf(x);
@@ -187,7 +206,15 @@ export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: n
     }
     const xShape = xValue.shape.slice();
     const xElements = xValue.data.length;
-    const full = fullGrid(analysis, site, xIndex, explanation);
+    // The whole grid gets half the time: past it, the block one element reaches still fits.
+    let full: JacobianGrid | null = null;
+    let fullOutOfTime = false;
+    try {
+      full = fullGrid(analysis, site, xIndex, explanation, Date.now() + timeoutMs / 2);
+    } catch (e) {
+      if (!(e instanceof ExplainTimeout)) throw e;
+      fullOutOfTime = true;
+    }
     let chosen = element !== undefined && Number.isInteger(element) && element >= 0 && element < xElements ? element : -1;
     if (chosen < 0 && full) {
       // The first column with the most structural terms.
@@ -195,25 +222,31 @@ export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: n
       for (let r = 0; r < full.rows; r++) for (let c = 0; c < full.cols; c++) counts[c] += full.pattern[r * full.cols + c];
       chosen = counts.indexOf(Math.max(...counts));
     }
-    if (chosen < 0) chosen = busiestElement(analysis, site, xIndex, xElements);
+    if (chosen < 0) chosen = busiestElement(analysis, site, xIndex, xElements, deadline);
     picture.chosen = { flat: chosen, index: unravel(chosen, xShape) };
-    picture.contributions = contributions(analysis, site, xIndex, chosen, { maxTerms: MAX_BLOCK_ROWS });
     if (full) {
       full.chosenCol = chosen;
       picture.jacobian = full;
-      return picture;
     }
+    picture.contributions = contributions(analysis, site, xIndex, chosen, { maxTerms: MAX_BLOCK_ROWS, deadline });
+    if (full) return picture;
     const cells = (explanation.ysElements ?? Infinity) * xElements;
     const budget = pictureBudget(analysis);
     picture.jacobianNote = cells > budget
       ? `the whole Jacobian has ${Number.isFinite(cells) ? formatCount(cells) : 'too many'} entries, over the picture's ${budget} ${raiseHint('maxPictureEntries')}`
-      : `the whole Jacobian's element pattern is not at hand (${explanation.method === 'exact' ? 'an evaluation failed' : 'the explanation counted from the axes'})`;
-    if (picture.contributions) picture.jacobian = blockGrid(analysis, site, xIndex, explanation, picture.contributions, chosen, xShape);
+      : fullOutOfTime
+        ? `the whole Jacobian takes more gradient evaluations than fit in the picture's time (${formatCount(timeoutMs)} ms) ${raiseHint('pictureTimeoutMs')}`
+        : `the whole Jacobian's element pattern is not at hand (${explanation.method === 'exact' ? 'an evaluation failed' : 'the explanation counted from the axes'})`;
+    if (picture.contributions) picture.jacobian = blockGrid(analysis, site, xIndex, explanation, picture.contributions, chosen, xShape, deadline);
+    // The element walks give up quietly when time runs out; the note must not blame the data.
+    if (!picture.jacobian && Date.now() > deadline) throw new ExplainTimeout('');
     picture.jacobianNote += picture.jacobian
-      ? `: this is the block of the ${picture.jacobian.rows} ys elements ${explanation.x}[${picture.chosen.index.join(', ')}] reaches${picture.contributions?.truncated ? ` (the first ${picture.jacobian.rows} of ${picture.contributions.count})` : ''}, over ${picture.jacobian.cols} elements of ${explanation.x} around it`
-      : ': only the terms of one element are shown';
+      ? `: this is the block of the ${elements(picture.jacobian.rows, 'ys element')} ${explanation.x}[${picture.chosen.index.join(', ')}] reaches${picture.contributions?.truncated ? ` (the first ${picture.jacobian.rows} of ${picture.contributions.count})` : ''}, over ${elements(picture.jacobian.cols, 'element')} of ${explanation.x} around it`
+      : picture.contributions
+        ? ': only the terms of one element are shown'
+        : `: the terms of ${explanation.x}[${picture.chosen.index.join(', ')}] could not be computed either`;
   } catch (e) {
-    picture.jacobianNote = `the picture could not be computed: ${(e as Error)?.message ?? String(e)}`;
+    picture.jacobianNote = e instanceof ExplainTimeout ? outOfTime(e.message) : `the picture could not be computed: ${(e as Error)?.message ?? String(e)}`;
   }
   return picture;
 }

@@ -257,6 +257,21 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     expect(q.jacobianNote).toBeUndefined();
   });
 
+  it('pictureTimeoutMs: the picture keeps its explanation and says which setting', () => {
+    // One x element reaching every element of a 4,096-element y: 4,096 gradient evaluations,
+    // a fraction of them in 1 ms.
+    const src = 'x = variable([2.])\ny = sin(x * cast(range(4096), float32))\ng = gradients(y, x)[0]\n';
+    const over = analyze(src, { pictureTimeoutMs: 1 });
+    const p = explainPicture(over, over.lookup('g')!.gradient!, 0);
+    expect(p.explanation.fanOut).toEqual([4096, 4096]);
+    expect(p.jacobian?.scope ?? 'none').not.toBe('full');
+    expect(p.jacobianNote).toContain(raiseHint('pictureTimeoutMs'));
+    const under = analyze(src.replace('4096', '16'));
+    const q = explainPicture(under, under.lookup('g')!.gradient!, 0);
+    expect(q.jacobian?.scope).toBe('full');
+    expect(q.jacobianNote).toBeUndefined();
+  });
+
   it('maxFileBytes: over it, one diagnostic at the start of the file and no analysis', () => {
     const text = 'a = 1.\n# é\nb = nope\n'; // 20 UTF-16 units, 21 bytes of UTF-8 (é is 2)
     expect(Buffer.byteLength(text, 'utf8')).toBe(21);

@@ -11,6 +11,8 @@ import type { GradientSite } from '../engine/ops/differentiation';
 import type { Node } from '../engine/graph';
 import { type Explanation, contributions, explainBinding, explainSite, explanationLines, explanationsJson, jacobianOf } from '../engine/explain';
 import { hasOps } from './support/engine';
+import { VjpRows } from '../engine/explain/numeric';
+import { ExplainTimeout } from '../engine/explain/path';
 
 const dir = path.join(__dirname, 'fixtures', 'explain');
 const fixture = (name: string) => fs.readFileSync(path.join(dir, `${name}.tgraph`), 'utf8');
@@ -486,6 +488,36 @@ g = gradients(y, x)[0]
     expect(a.graph.nodes.length).toBe(nodes);
     // The gradient itself: d/dx (f(x) * x) = rule(x, dy = x) + f(x) = 3x³ + 2x².
     expect(Array.from(tensorOf(a, 'g').data)).toEqual([5, 32, 99]);
+  });
+});
+
+describe('the numeric rows keep to a deadline', () => {
+  const src = `
+x = variable([1., 2., 3.])
+y = stack([x * x, 3. * x])
+g = gradients(y, x)[0]
+`;
+  it('past it, rebuilding the gradient, the terms and the whole Jacobian throw ExplainTimeout', () => {
+    const a = load(src);
+    const site = a.gradientSites[0];
+    const past = Date.now() - 1;
+    expect(() => VjpRows.build(a, site, 0, past)).toThrow(ExplainTimeout);
+    expect(() => contributions(a, site, 0, 1, { deadline: past })).toThrow(ExplainTimeout);
+    expect(() => jacobianOf(a, site, 0, { deadline: past })).toThrow(ExplainTimeout);
+    // Rows asked for after the deadline passed throw too, however cheap each is.
+    const rows = VjpRows.build(a, site, 0, Date.now() + 60_000)!;
+    expect(Array.from(rows.rowSum([{ k: 0, e: 1 }])!)).toEqual([0, 4, 0]);
+    (rows as unknown as { deadline: number }).deadline = past;
+    expect(() => rows.rowSum([{ k: 0, e: 1 }])).toThrow(ExplainTimeout);
+  });
+
+  it('within it, the same calls give the terms and the Jacobian', () => {
+    const a = load(src);
+    const site = a.gradientSites[0];
+    const later = Date.now() + 60_000;
+    expect(contributions(a, site, 0, 1, { deadline: later })?.terms.map((t) => t.partial)).toEqual([4, 3]);
+    const j = jacobianOf(a, site, 0, { deadline: later })!;
+    expect(Array.from(j.values)).toEqual([2, 0, 0, 0, 4, 0, 0, 0, 6, 3, 0, 0, 0, 3, 0, 0, 0, 3]);
   });
 });
 

@@ -122,6 +122,36 @@ describe('the payload', () => {
     expect(explainPicture(a, site, 0).explanation.method).not.toBe('none');
   });
 
+  it('a picture whose rows take longer than tgraph.pictureTimeoutMs: the explanation stays, the note says why', () => {
+    // One x element reaching 4,096 ys elements: every row of the grid touches the same
+    // column, so each is its own gradient evaluation (4,096 of them; 12 s once, on a path
+    // of a hundred nodes). Given 1 ms the picture stops and keeps the explanation.
+    const src = [
+      'x = placeholder(float32, [1])',
+      'feed x = [2.]',
+      'a = x * cast(range(4096), float32)',
+      'b = tanh(a * 0.001) * 3.',
+      'g = gradients(b, x)[0]',
+    ].join('\n');
+    const a = analyze(src + '\n');
+    const site = a.lookup('g')!.gradient!;
+    const p = explainPicture(a, site, 0, undefined, { pictureTimeoutMs: 1 });
+    expect(p.explanation.method).toBe('exact');
+    expect(p.explanation.fanOut).toEqual([4096, 4096]);
+    expect(p.jacobian?.scope ?? null).not.toBe('full');
+    expect(p.jacobianNote).toContain('(raise tgraph.pictureTimeoutMs)');
+    expect(p.jacobianNote).toMatch(/time \(1 ms\)/);
+    // A y small enough to draw in time: the whole grid, its column the gradient.
+    const small = analyze(src.replace('4096', '64') + '\n');
+    const q = explainPicture(small, small.lookup('g')!.gradient!, 0);
+    expect(q.jacobian?.scope).toBe('full');
+    expect(q.jacobianNote).toBeUndefined();
+    const column = q.jacobian!.values.reduce((s, v) => s + v, 0);
+    const g = small.lookup('g')!.value;
+    expect(g.kind).toBe('tensor');
+    expect(column).toBeCloseTo(small.valueOf((g as Extract<typeof g, { kind: 'tensor' }>).node)!.data[0], 3);
+  });
+
   it('a statement without a gradient sum gives a message and no pictures', () => {
     const r = explainStatement('file:///seed.tgraph', seed, 0);
     expect(r.pictures).toEqual([]);

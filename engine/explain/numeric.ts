@@ -11,6 +11,11 @@ import { buildGradients } from '../autodiff';
 import { Evaluator } from '../evaluate';
 import type { GradientSite } from '../ops/differentiation';
 import { type Tensor, allocData, isFloat } from '../tensor';
+import { BuildError } from '../builder';
+import { ExplainTimeout } from './path';
+
+/** Time the rows may take when the caller sets no deadline of its own. */
+const DEFAULT_ROWS_MS = 2000;
 
 /** The document's values, read lazily from the analysis for the nodes of its graph. */
 class DocumentValues extends Map<Node, Tensor> {
@@ -55,13 +60,15 @@ export class VjpRows {
     private readonly seeds: Node[],
     private readonly grad: Node,
     private readonly root: Evaluator,
-    private readonly budget: { deadline: number },
+    private readonly deadline: number,
     readonly ysShapes: (readonly number[])[],
   ) {}
 
   /** Builds the seeded gradient for x number `xIndex`; null when it cannot be built or a
-   *  y has no value. */
-  static build(analysis: Analysis, site: GradientSite, xIndex: number): VjpRows | null {
+   *  y has no value. Building and every row after it share one `deadline` (ms since the
+   *  epoch): past it they throw ExplainTimeout, as a row costs a pass over the gradient's
+   *  whole path and a picture may ask for thousands. */
+  static build(analysis: Analysis, site: GradientSite, xIndex: number, deadline = Date.now() + DEFAULT_ROWS_MS): VjpRows | null {
     const x = site.xs[xIndex];
     if (!x || !site.grads[xIndex]) return null;
     const ysShapes: (readonly number[])[] = [];
@@ -78,21 +85,22 @@ export class VjpRows {
     let grad: Node | null;
     try {
       seeds = site.ys.map((y) => b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, site.span));
-      const result = buildGradients(b, { ys: site.ys, xs: [x], gradYs: seeds, stopGradients: stopsOf(site), unconnected: 'none', span: site.span });
+      const result = buildGradients(b, { ys: site.ys, xs: [x], gradYs: seeds, stopGradients: stopsOf(site), unconnected: 'none', span: site.span, deadline });
       grad = result.grads[0];
-    } catch {
+    } catch (e) {
+      if (e instanceof BuildError && e.code === 'budget-time') throw new ExplainTimeout('rebuilding the gradient for its rows took longer than the time allowed');
       return null;
     }
     if (!grad) return null;
-    const budget = { maxElements: analysis.budgets.maxElements, maxTotalElements: analysis.budgets.maxTotalElements, deadline: Date.now() + 2000 };
+    const budget = { maxElements: analysis.budgets.maxElements, maxTotalElements: analysis.budgets.maxTotalElements, deadline };
     const root = new Evaluator({ precision: 'float32', feeds: new DocumentValues(analysis, analysis.graph.nodes.length), budget });
-    return new VjpRows(analysis, site, seeds, grad, root, budget, ysShapes);
+    return new VjpRows(analysis, site, seeds, grad, root, deadline, ysShapes);
   }
 
   /** Σ over the given (y, flat index) pairs of the rows ∂ys[k][e]/∂x, flat; null when the
-   *  evaluation fails or the time budget (`ms` from now) runs out. */
-  rowSum(entries: readonly { k: number; e: number }[], ms = 2000): Float64Array | null {
-    this.budget.deadline = Math.max(this.budget.deadline, Date.now() + ms);
+   *  evaluation fails. Throws ExplainTimeout once the deadline has passed. */
+  rowSum(entries: readonly { k: number; e: number }[]): Float64Array | null {
+    if (Date.now() > this.deadline) throw this.timeout();
     const feeds = new Map<Node, Tensor>();
     this.site.ys.forEach((y, k) => {
       const shape = this.ysShapes[k];
@@ -102,7 +110,12 @@ export class VjpRows {
     for (const { k, e } of entries) (feeds.get(this.seeds[k])!.data as Float32Array)[e] = 1;
     this.calls.evaluations++;
     const g = this.root.withFeeds(feeds).valueOf(this.grad);
+    if (!g && Date.now() > this.deadline) throw this.timeout();
     return g ? Float64Array.from(g.data as ArrayLike<number>) : null;
+  }
+
+  private timeout(): ExplainTimeout {
+    return new ExplainTimeout(`${this.calls.evaluations} evaluations of the gradient's rows took longer than the time allowed`);
   }
 
   /** The grad_ys weight of element e of y number k (1 without grad_ys). */
