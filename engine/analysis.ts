@@ -265,6 +265,26 @@ class Analyzer {
 
   report(span: AST.Span, severity: Severity, code: string, message: string, related?: Related[]): void {
     this.diagnostics.push({ span, severity, code, message, related });
+    if (severity === 'error' && this.buildErrorStarts) {
+      const starts = this.buildErrorStarts;
+      if (starts.length > 0 && span.start < starts[starts.length - 1]) this.buildErrorsInOrder = false;
+      starts.push(span.start);
+    }
+  }
+
+  // Where the errors of the current build start: its parse errors (sorted), then those its
+  // statements reported, which come in source order but for rare cases (then nothing is
+  // concluded). A file of typos on every line has 100,000 of them, and the cap shows the
+  // first `maxDiagnostics` in source order: "did you mean" is not worth finding for the others.
+  private parseErrorStarts = new Int32Array(0);
+  private buildErrorStarts: number[] | null = null;
+  private buildErrorsInOrder = true;
+
+  /** Whether a diagnostic at `start` is sure to be left out by the cap: at least
+   *  `maxDiagnostics` errors already start before it. */
+  private hiddenByCap(start: number): boolean {
+    if (!this.buildErrorStarts || !this.buildErrorsInOrder) return false;
+    return countBelow(this.parseErrorStarts, start) + countBelow(this.buildErrorStarts, start) >= this.budgets.maxDiagnostics;
   }
 
   private line(span: AST.Span): number {
@@ -276,7 +296,11 @@ class Analyzer {
   /** Builds the program's statements from `from` on (those before are already in the
    *  graph: see `rollBack`); `evaluate` then evaluates what they bound. */
   build(from = 0): void {
+    this.buildErrorStarts = null;
     for (const d of this.program.diagnostics) this.report(d.span, 'error', d.code, d.message);
+    this.parseErrorStarts = Int32Array.from(this.program.diagnostics, (d) => d.span.start).sort();
+    this.buildErrorStarts = [];
+    this.buildErrorsInOrder = true;
     this.futureBindings = null; // made when names are missing (see firstBinding)
     this.futureQueries = 0;
     this.expectFailLines = null;
@@ -864,7 +888,7 @@ class Analyzer {
       related = [{ span: later, message: `\`${name}\` is defined here` }];
     } else {
       const candidates = [this.byName.names(), scope ? scope.keys() : [], publicNames()];
-      message = `unknown name \`${text}\`${didYouMeanAmong(name, candidates)}`;
+      message = `unknown name \`${text}\`${this.hiddenByCap(span.start) ? '' : didYouMeanAmong(name, candidates)}`;
       code = 'unknown-name';
     }
     if (!reportMissing) throw new BuildError(message, span, code, related);
@@ -1502,15 +1526,38 @@ function fileSizeDiagnostic(text: string, maxFileBytes: number): Diagnostic | nu
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, information: 2 };
 
+/** How many of the ascending `sorted` are below `value`. */
+function countBelow(sorted: ArrayLike<number>, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** At most `max` diagnostics, in source order, and one more saying how many were left out.
  *  Errors are kept first: they decide whether the file fails (the CLI's exit code), and a
  *  page of notes or warnings must not hide the one error that matters. */
 function capDiagnostics(sorted: Diagnostic[], max: number): Diagnostic[] {
   if (sorted.length <= max) return sorted;
-  const byPriority = sorted.map((_, i) => i);
-  byPriority.sort((i, j) => SEVERITY_RANK[sorted[i].severity] - SEVERITY_RANK[sorted[j].severity] || i - j);
+  // The first `max` by (severity, source order): counted per severity rather than sorted,
+  // as a file of errors on every line has a hundred thousand of them.
+  const bySeverity = [0, 0, 0];
+  for (const d of sorted) bySeverity[SEVERITY_RANK[d.severity]]++;
+  const quota = [0, 0, 0];
+  let left = max;
+  for (let r = 0; r < 3; r++) left -= quota[r] = Math.min(bySeverity[r], left);
   const kept = new Uint8Array(sorted.length);
-  for (let k = 0; k < max; k++) kept[byPriority[k]] = 1;
+  for (let i = 0; i < sorted.length; i++) {
+    const r = SEVERITY_RANK[sorted[i].severity];
+    if (quota[r] > 0) {
+      quota[r]--;
+      kept[i] = 1;
+    }
+  }
   const out: Diagnostic[] = [];
   let firstHidden: Diagnostic | null = null;
   let hiddenSeverity: Severity = 'information';

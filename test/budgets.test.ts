@@ -332,6 +332,25 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
   });
 });
 
+describe('suggestions under the cap', () => {
+  it('every typo shown keeps its "did you mean", whatever the cap leaves out', () => {
+    // Syntax errors, typos and good lines interleaved: the analysis skips the suggestion of a
+    // typo only when at least maxDiagnostics errors start before it.
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) lines.push(i % 3 === 0 ? `value${i} = 1.` : i % 3 === 1 ? `w${i} = valu${i - 1} * 2.` : `v${i} = 1 +`);
+    lines[299] = 'late = valu297 * 2.';
+    const text = lines.join('\n');
+    for (const max of [1, 7, 50, 199, 200, 201, 100_000]) {
+      const shown = analyze(text, { maxDiagnostics: max }).diagnostics.filter((d) => d.code === 'unknown-name');
+      for (const d of shown) expect(d.message, `${max}: ${d.message}`).toMatch(/did you mean `value\d+`\?$/);
+    }
+    // Uncapped, every typo is shown with its suggestion (the last one too).
+    const all = analyze(text, { maxDiagnostics: 100_000 }).diagnostics.filter((d) => d.code === 'unknown-name');
+    expect(all).toHaveLength(101);
+    expect(all[100].message).toBe('unknown name `valu297`; did you mean `value297`?');
+  });
+});
+
 describe('uses before definition: the first ones scan the statements, later ones read an index', () => {
   // Twelve names used before they are bound and four never bound, in a short file (eight scans,
   // then the index) and in a 40,000-statement one (five scans, then the index): every message
