@@ -1,11 +1,14 @@
-// Bundles the benchmark (bench/run.ts) to dist/bench.js, and a loop over one workload for
-// profiling (bench/profile.ts) to dist/bench-profile.js. TensorFlow.js stays external: it is
-// a devDependency loaded from node_modules, not part of the shipped bundles.
+// Bundles the benchmark (bench/run.ts) to dist/bench.js, a loop over one workload for
+// profiling (bench/profile.ts) to dist/bench-profile.js, and one cold measurement of the
+// hostile benchmark (bench/hostile-worker.ts) to dist/bench-hostile-worker.js. TensorFlow.js
+// stays external: it is a devDependency loaded from node_modules, not part of the shipped
+// bundles.
 import { build } from 'esbuild';
 
 for (const [entry, outfile] of [
   ['bench/run.ts', 'dist/bench.js'],
   ['bench/profile.ts', 'dist/bench-profile.js'],
+  ['bench/hostile-worker.ts', 'dist/bench-hostile-worker.js'],
 ]) {
   await build({
     entryPoints: [entry],
@@ -16,6 +19,7 @@ for (const [entry, outfile] of [
     format: 'cjs',
     sourcemap: true,
     logLevel: 'warning',
-    external: ['@tensorflow/*'],
+    // TypeScript is the hostile benchmark's peer, loaded from node_modules as TF.js is.
+    external: ['@tensorflow/*', 'typescript'],
   });
 }

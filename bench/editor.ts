@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  createProtocolConnection, StreamMessageReader, StreamMessageWriter, type PublishDiagnosticsParams,
+  createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection, type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 
 export const EDITOR_GOALS = { editToDiagnosticsP95Ms: 30, hoverP99Ms: 5, rssMb: 200 } as const;
@@ -88,6 +88,68 @@ export interface EditorBenchOptions {
   keepSamples?: boolean;
 }
 
+/** The language server started over stdio and initialised, as an editor starts it, with
+ *  `dir` as its workspace folder. */
+export interface ServerSession {
+  connection: ProtocolConnection;
+  pid: number | undefined;
+  /** Resolves when the diagnostics of `version` of `uri` are published. */
+  diagnosticsOf(uri: string, version: number): Promise<void>;
+  /** Resolves when the analysis of `version` of `uri` is complete (`tgraph/analysed`). */
+  analysedOf(uri: string, version: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(server: string, dir: string): Promise<ServerSession> {
+  const child = spawn(process.execPath, [server, '--stdio'], { stdio: 'pipe' });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  // Waiters by notification, uri and version: each waits for its own version.
+  const waiters = new Map<string, () => void>();
+  const arrived = (kind: string, p: { uri: string; version?: number | null }) => {
+    const key = `${kind} ${p.uri} ${p.version}`;
+    waiters.get(key)?.();
+    waiters.delete(key);
+  };
+  const waitFor = (kind: string, uri: string, version: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${kind} for version ${version} within 60 s\n${stderr}`)), 60_000);
+      waiters.set(`${kind} ${uri} ${version}`, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => arrived('diagnostics', p));
+  connection.onNotification('tgraph/analysed', (p: { uri: string; version: number }) => arrived('analysed', p));
+  connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
+  connection.onRequest('client/registerCapability', () => null);
+  for (const refresh of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh', 'workspace/semanticTokens/refresh']) connection.onRequest(refresh, () => null);
+  connection.listen();
+  await connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: pathToFileURL(dir).href,
+    workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'bench' }],
+    capabilities: {
+      workspace: { configuration: true, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
+      textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] }, publishDiagnostics: { versionSupport: true } },
+    },
+  });
+  await connection.sendNotification('initialized', {});
+  return {
+    connection,
+    pid: child.pid,
+    diagnosticsOf: (uri, version) => waitFor('diagnostics', uri, version),
+    analysedOf: (uri, version) => waitFor('analysed', uri, version),
+    async stop() {
+      await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
+      await connection.sendNotification('exit').catch(() => undefined);
+      connection.dispose();
+      if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the server, opens the generated file, edits its last line `edits` times and hovers
@@ -102,49 +164,18 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
   fs.writeFileSync(file, text);
   const uri = pathToFileURL(file).href;
 
-  const child = spawn(process.execPath, [o.server, '--stdio'], { stdio: 'pipe' });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-  // Diagnostics by document version: each edit waits for the publication of its own version.
-  const published = new Map<number, () => void>();
-  connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
-    if (p.uri !== uri || p.version === undefined) return;
-    published.get(p.version)?.();
-    published.delete(p.version);
-  });
-  connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
-  connection.onRequest('client/registerCapability', () => null);
-  for (const refresh of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh', 'workspace/semanticTokens/refresh']) connection.onRequest(refresh, () => null);
-  connection.listen();
-  const diagnosticsOf = (version: number) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no diagnostics for version ${version} within 60 s\n${stderr}`)), 60_000);
-      published.set(version, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  const session = await startServer(o.server, dir);
+  const { connection } = session;
+  const diagnosticsOf = (version: number) => session.diagnosticsOf(uri, version);
 
   try {
-    await connection.sendRequest('initialize', {
-      processId: process.pid,
-      rootUri: pathToFileURL(dir).href,
-      workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'bench' }],
-      capabilities: {
-        workspace: { configuration: true, inlayHint: { refreshSupport: true }, codeLens: { refreshSupport: true } },
-        textDocument: { hover: { contentFormat: ['markdown', 'plaintext'] }, publishDiagnostics: { versionSupport: true } },
-      },
-    });
-    await connection.sendNotification('initialized', {});
-
     const opened = diagnosticsOf(1);
     const openStart = performance.now();
     await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
     await opened;
     const openMs = performance.now() - openStart;
     await pause(o.pauseMs ?? 1000);
-    const rssMbAfterOpen = rssMb(child.pid); // (after the pause: the analysis is complete)
+    const rssMbAfterOpen = rssMb(session.pid); // (after the pause: the analysis is complete)
 
     const lastLine = statements - 1;
     const valueAt = text.split('\n')[lastLine].indexOf('1.5');
@@ -172,7 +203,7 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
       hoverTimes.push(performance.now() - start);
       hoverLines.push(line);
     }
-    const rssMbAfterEdits = rssMb(child.pid);
+    const rssMbAfterEdits = rssMb(session.pid);
 
     const editToDiagnostics = { p50: percentile(editTimes, 50), p95: percentile(editTimes, 95), max: Math.max(...editTimes) };
     const hover = { p50: percentile(hoverTimes, 50), p99: percentile(hoverTimes, 99), max: Math.max(...hoverTimes) };
@@ -192,10 +223,7 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
       },
     };
   } finally {
-    await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
-    await connection.sendNotification('exit').catch(() => undefined);
-    connection.dispose();
-    if (child.exitCode === null) child.kill();
+    await session.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,17 +8,7 @@
 import * as fs from 'fs';
 import { analyze } from '../engine/analysis';
 import { formatRun, runJson, stringifyJson } from '../cli/present';
-
-function chainText(): string {
-  const lines = ['a0 = placeholder(float32, [2])', 'feed a0 = [1., 2.]'];
-  for (let i = 1; i < 100_000; i++) lines.push(`a${i} = a${i - 1} + 1.`);
-  lines.push('undefined_at_the_end + 1');
-  return lines.join('\n') + '\n';
-}
-
-function errorsText(): string {
-  return Array.from({ length: 100_000 }, (_, i) => (i % 2 ? `y = unknown_${i} *` : 'y = 1')).join('\n');
-}
+import { hostileText } from './hostileInputs';
 
 /** CPU time of this thread in ms (Linux): unlike the wall clock, it does not grow when other
  *  processes take the cores. NaN elsewhere. */
@@ -32,7 +22,7 @@ function threadCpuMs(): number {
 
 function main(): void {
   const [which = 'chain', reps = '1', cap = '1000000000'] = process.argv.slice(2);
-  const text = which === 'errors' ? errorsText() : chainText();
+  const text = hostileText(which === 'errors' ? 'errors' : 'chain');
   for (let r = 0; r < Number(reps); r++) {
     const rss0 = process.memoryUsage.rss() / 1048576;
     const cpu0 = process.cpuUsage();

@@ -7,6 +7,8 @@
 //   npm run bench -- --json            one JSON object on stdout
 //   npm run bench -- --only=mlp,conv   some workloads (`editor`: the editor latency section)
 //   npm run bench -- --no-editor       skip the editor latency section
+//   npm run bench -- --only=hostile    the 100,000-line hostile inputs, cold, against TypeScript
+//   npm run bench -- --no-hostile      skip them (the quick mode skips them unless named)
 //   npm run bench -- --scales=1        some sizes
 //   npm run bench -- --svg=FILE        where the plot goes (full mode default docs/bench.svg)
 //   npm run bench -- --no-svg
@@ -19,6 +21,7 @@ import { FULL_TIMING, QUICK_TIMING, type Measurement, geometricMean, measure, se
 import { ATOL, RTOL, WORKLOADS, initTfjs, tfjsVersion } from './workloads';
 import { plotSvg } from './plot';
 import { type EditorLatency, measureEditorLatency } from './editor';
+import { HOSTILE_GOAL_MS, type HostileRow, type Spread, measureHostile } from './hostile';
 
 interface Options {
   quick: boolean;
@@ -27,6 +30,8 @@ interface Options {
   markdown: boolean;
   only: string[];
   editor: boolean;
+  /** The 100,000-line hostile inputs opened cold, against TypeScript (bench/hostile.ts). */
+  hostile: boolean;
   /** The TF.js comparison workloads (false with `--only=editor`). */
   compute: boolean;
   scales: number[];
@@ -34,7 +39,8 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, compute: true, scales: [], svg: null };
+  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, hostile: true, compute: true, scales: [], svg: null };
+  let hostileNamed = false;
   let svgSet = false;
   for (const arg of argv) {
     const [key, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
@@ -54,6 +60,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--no-editor':
         o.editor = false;
         break;
+      case '--no-hostile':
+        o.hostile = false;
+        break;
       case '--scales':
         o.scales = value.split(',').map(Number);
         if (o.scales.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--scales takes positive integers, got ${value}`);
@@ -68,7 +77,7 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--help':
       case '-h':
-        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor'].join(',')}] [--no-editor] [--scales=1,4,16] [--svg=FILE | --no-svg]\n`);
+        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile'].join(',')}] [--no-editor] [--no-hostile] [--scales=1,4,16] [--svg=FILE | --no-svg]\n`);
         process.exit(0);
       default:
         throw new Error(`unknown option ${arg} (try --help)`);
@@ -76,9 +85,13 @@ function parseArgs(argv: readonly string[]): Options {
   }
   if (o.only.length > 0) {
     o.editor &&= o.only.includes('editor');
-    o.only = o.only.filter((name) => name !== 'editor');
+    hostileNamed = o.only.includes('hostile');
+    o.hostile &&= hostileNamed;
+    o.only = o.only.filter((name) => name !== 'editor' && name !== 'hostile');
     o.compute = o.only.length > 0;
   }
+  // A minute of cold 100,000-line runs is not quick: the quick mode runs them when named.
+  if (o.quick && !hostileNamed) o.hostile = false;
   if (o.scales.length === 0) o.scales = o.quick ? [1] : [1, 4, 16];
   if (!svgSet && !o.quick && o.scales.length > 1) o.svg = 'docs/bench.svg';
   return o;
@@ -176,6 +189,28 @@ function editorTable(e: EditorLatency): string {
   return `${e.statements}-statement generated file, ${e.edits} edits of its last line (each waits for its diagnostics), ${e.hovers} hovers across it\n${render(['editor latency', 'measured', 'goal', ''], rows, 1)}\n${slowest}`;
 }
 
+/** Runs of the hostile inputs: the full benchmark's, and the quick mode's when named. */
+const FULL_HOSTILE = { lines: 100_000, runs: 7 };
+const QUICK_HOSTILE = { lines: 100_000, runs: 1 };
+
+function hostileTable(rows: readonly HostileRow[]): string {
+  const s = (x: Spread) => `${fmt(x.median)} [${fmt(x.min)}–${fmt(x.max)}]`;
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
+  const body = rows.map((r) => [
+    `${r.input} (${r.lines.toLocaleString('en-US')} lines)`,
+    s(r.analysis),
+    s(r.editorFirst),
+    s(r.editorComplete),
+    s(r.peer),
+    r.ratio.toFixed(2),
+    `${verdict(r.met.analysis)} / ${verdict(r.met.editorFirst)}`,
+  ]);
+  const header = ['input', 'analysis ms', 'editor: first diagnostics ms', 'editor: complete ms', 'TypeScript ms', 'ratio', `< ${HOSTILE_GOAL_MS} ms`];
+  const runs = rows[0]?.analysis.samples.length ?? 0;
+  return `each a fresh process, ${runs} run${runs === 1 ? '' : 's'} of each, alternating; median [min–max] wall time; ratio: tgraph's analysis / TypeScript's check of the twin program
+${render(header, body, 1)}`;
+}
+
 function machine() {
   const cpus = os.cpus();
   return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()} ${os.arch()}`, tfjs: tfjsVersion, memoryGB: Math.round(os.totalmem() / 2 ** 30) };
@@ -237,6 +272,15 @@ async function main(): Promise<number> {
     editor = await measureEditorLatency({ server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_EDITOR : FULL_EDITOR) });
     log(' done\n\n' + editorTable(editor) + '\n');
   }
+  let hostile: HostileRow[] | undefined;
+  if (options.hostile) {
+    log(`\n  hostile inputs, cold (analysis, language server, TypeScript) `);
+    hostile = await measureHostile(
+      { worker: path.join(__dirname, 'bench-hostile-worker.js'), server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_HOSTILE : FULL_HOSTILE) },
+      log,
+    );
+    log(' done\n\n' + hostileTable(hostile) + '\n');
+  }
   const verdict = mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js` : measurements.length ? 'every result agreed with TF.js' : 'done';
   log(`\n${verdict} — ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.json) {
@@ -251,6 +295,7 @@ async function main(): Promise<number> {
       geometricMeanRatioAllSizes: options.scales.length > 1 ? geomeanAll : undefined,
       allVerified: mismatches.length === 0,
       editor,
+      hostile,
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   }
