@@ -97,9 +97,10 @@ export function buildGradients(b: Builder, req: GradientRequest): GradientResult
     if (!parts || !reachesX.has(n)) continue;
     const origin = { kind: 'gradient' as const, of: n, call: req.span };
     const total = parts.length === 1 ? parts[0] : b.within(req.span, origin, () => b.op('add_n', parts));
-    finalGrad.set(n, total);
+    if (xsSet.has(n)) finalGrad.set(n, total);
     if (!passesGradient(n, stops)) continue;
-    const inputGrads = b.within(req.span, origin, () => n.op.grad!(b, n, total));
+    const needs = n.inputs.map((input) => reachesX.has(input));
+    const inputGrads = b.within(req.span, origin, () => n.op.grad!(b, n, total, needs));
     n.inputs.forEach((input, i) => {
       const g = inputGrads[i];
       if (g && reachesX.has(input)) contribute(input, g);

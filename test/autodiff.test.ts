@@ -280,6 +280,32 @@ batch = gradients(x * x, x)[0]
   });
 });
 
+describe('gradient nodes only for inputs that reach an x', () => {
+  it('the data side of x @ W and the constant side of products and sums are left out', () => {
+    const r = ok(`
+x = placeholder(float32, [2, 3])
+feed x = [[1., 2., 3.], [4., 5., 6.]]
+w = variable([[1., 0.], [0., 1.], [1., 1.]])
+c = [2., 3.]
+y = (x @ w) * c + c / 2. - c
+gw = gradients(y, w)[0]
+both = gradients(y, [x, w])
+`);
+    // d(Σ (x @ w) · c)/dw = xᵀ (1 · c): column j of xᵀ's row sums times c[j].
+    close(r.value('gw'), [[10, 15], [14, 21], [18, 27]]);
+    close(r.value('both'), [[[2, 3, 5], [2, 3, 5]], [[10, 15], [14, 21], [18, 27]]]);
+    const made = (site: number, op: string) =>
+      r.a.graph.nodes.filter((n) => n.op.name === op && n.origin.kind === 'gradient' && n.origin.call === r.a.gradientSites[site].span).length;
+    // For w alone: one matmul (xᵀ · dy), one product (dy · c), nothing toward c or x.
+    expect(made(0, 'matmul')).toBe(1);
+    expect(made(0, 'multiply')).toBe(1);
+    expect(made(0, 'negative')).toBe(0);
+    expect(made(0, 'divide')).toBe(0);
+    // For x and w: both sides of the matmul.
+    expect(made(1, 'matmul')).toBe(2);
+  });
+});
+
 describe('gradient, jacobian, batch_jacobian, hessians, hessian', () => {
   it('gradient(y, x) is the same sum, as a tensor; a list of xs gives a list', () => {
     const r = ok(`

@@ -300,7 +300,9 @@ defineOps([
 
 // ---- binary ----------------------------------------------------------------------------
 
-type BinaryGrad = (b: Builder, x: Node, y: Node, z: Node, dy: Node) => [Node | null, Node | null];
+/** The gradients of x and y before unbroadcasting; `needs` as OpDef.grad's: a side not
+ *  needed may be null, and is dropped if built. */
+type BinaryGrad = (b: Builder, x: Node, y: Node, z: Node, dy: Node, needs: readonly boolean[]) => [Node | null, Node | null];
 
 interface BinarySpec {
   name: string;
@@ -341,10 +343,10 @@ function binary(spec: BinarySpec): OpDef {
     kernel: ([x, y], _attrs, out, ctx) =>
       x.dtype === 'int32' && spec.fInt ? mapBinary(x, y, out, ctx, spec.fInt) : mapBinary(x, y, out, ctx, spec.f, spec.loop),
     grad: grad
-      ? (b, node, dy) => {
+      ? (b, node, dy, needs) => {
           const [x, y] = node.inputs;
-          const [gx, gy] = grad(b, x, y, node, dy);
-          return [gx && b.sumToLike(gx, x), gy && b.sumToLike(gy, y)];
+          const [gx, gy] = grad(b, x, y, node, dy, needs);
+          return [gx && needs[0] ? b.sumToLike(gx, x) : null, gy && needs[1] ? b.sumToLike(gy, y) : null];
         }
       : undefined,
     kink: spec.kink && { what: spec.kink.what, codes: binaryCodes(spec.kink.code) },
@@ -383,7 +385,7 @@ defineOps([
       if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] - B[ib + j];
       else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] - B[ib];
     },
-    grad: (b, _x, _y, _z, dy) => [dy, b.neg(dy)],
+    grad: (b, _x, _y, _z, dy, needs) => [dy, needs[1] ? b.neg(dy) : null],
   }),
   binary({
     name: 'multiply',
@@ -395,7 +397,7 @@ defineOps([
       if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] * B[ib + j];
       else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] * B[ib];
     },
-    grad: (b, x, y, _z, dy) => [b.mul(dy, y), b.mul(x, dy)],
+    grad: (b, x, y, _z, dy, needs) => [needs[0] ? b.mul(dy, y) : null, needs[1] ? b.mul(x, dy) : null],
   }),
   {
     // Integer true division gives float64, as Python TensorFlow's `/`.
@@ -409,7 +411,7 @@ defineOps([
         else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] / B[ib];
       },
       out: (d) => (d === 'int32' ? 'float64' : d),
-      grad: (b, x, y, _z, dy) => [b.div(dy, y), b.mul(dy, b.div(b.div(b.neg(x), y), y))],
+      grad: (b, x, y, _z, dy, needs) => [needs[0] ? b.div(dy, y) : null, needs[1] ? b.mul(dy, b.div(b.div(b.neg(x), y), y)) : null],
     }),
   },
   binary({ name: 'floordiv', aliases: ['floor_div'], doc: 'Floor of x / y.', f: (a, b) => Math.floor(a / b), fInt: intDivide }),
@@ -422,7 +424,7 @@ defineOps([
       if (b === 0) throw new OpError('integer modulo by zero', 1, 'division-by-zero');
       return floorMod(a, b);
     },
-    grad: (b, x, y, _z, dy) => [dy, b.mul(dy, b.neg(b.op('floordiv', [x, y])))],
+    grad: (b, x, y, _z, dy, needs) => [dy, needs[1] ? b.mul(dy, b.neg(b.op('floordiv', [x, y]))) : null],
   }),
   binary({
     name: 'pow',
@@ -433,8 +435,9 @@ defineOps([
       return Math.pow(a, b) | 0;
     },
     // TensorFlow uses log(x) only where x > 0 for the exponent's gradient.
-    grad: (b, x, y, z, dy) => {
-      const gx = b.mul(dy, b.mul(y, b.op('pow', [x, b.sub(y, s(b, 1, y))])));
+    grad: (b, x, y, z, dy, needs) => {
+      const gx = needs[0] ? b.mul(dy, b.mul(y, b.op('pow', [x, b.sub(y, s(b, 1, y))]))) : null;
+      if (!needs[1]) return [gx, null];
       const positive = b.op('greater', [x, s(b, 0, x)]);
       const logX = b.where(positive, b.op('log', [b.where(positive, x, b.onesLike(x))]), b.zerosLike(x));
       return [gx, b.mul(dy, b.mul(z, logX))];
@@ -451,9 +454,9 @@ defineOps([
         D[o + j] = a >= b || a !== a ? a : b;
       }
     },
-    grad: (b, x, y, _z, dy) => {
+    grad: (b, x, y, _z, dy, needs) => {
       const xWins = b.op('greater_equal', [x, y]);
-      return [b.where(xWins, dy, b.zerosLike(dy)), b.where(xWins, b.zerosLike(dy), dy)];
+      return [needs[0] ? b.where(xWins, dy, b.zerosLike(dy)) : null, needs[1] ? b.where(xWins, b.zerosLike(dy), dy) : null];
     },
   }),
   binary({
@@ -467,9 +470,9 @@ defineOps([
         D[o + j] = a <= b || a !== a ? a : b;
       }
     },
-    grad: (b, x, y, _z, dy) => {
+    grad: (b, x, y, _z, dy, needs) => {
       const xWins = b.op('less_equal', [x, y]);
-      return [b.where(xWins, dy, b.zerosLike(dy)), b.where(xWins, b.zerosLike(dy), dy)];
+      return [needs[0] ? b.where(xWins, dy, b.zerosLike(dy)) : null, needs[1] ? b.where(xWins, b.zerosLike(dy), dy) : null];
     },
   }),
   binary({
@@ -482,9 +485,9 @@ defineOps([
         D[o + j] = d * d;
       }
     },
-    grad: (b, x, y, _z, dy) => {
+    grad: (b, x, y, _z, dy, needs) => {
       const gx = b.mul(dy, b.scale(b.sub(x, y), 2));
-      return [gx, b.neg(gx)];
+      return [gx, needs[1] ? b.neg(gx) : null];
     },
   }),
   binary({

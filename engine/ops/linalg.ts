@@ -736,26 +736,22 @@ defineOps([
     kernel: ([a, b], attrs, out, ctx) =>
       matmulKernel(a, b, attrs.transpose_a === true, attrs.transpose_b === true, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape))),
     // TensorFlow's _BatchMatMulV2 rule, then summed over the batch axes each side broadcast.
-    grad: (b, node, dy) => {
+    // A side no x needs (the data of `x @ W`) is left out.
+    grad: (b, node, dy, needs) => {
       const [x, y] = node.inputs;
       const ta = node.attrs.transpose_a === true;
       const tb = node.attrs.transpose_b === true;
-      let gx: Node;
-      let gy: Node;
-      if (!ta && !tb) {
-        gx = mm(b, dy, y, false, true);
-        gy = mm(b, x, dy, true, false);
-      } else if (!ta && tb) {
-        gx = mm(b, dy, y, false, false);
-        gy = mm(b, dy, x, true, false);
-      } else if (ta && !tb) {
-        gx = mm(b, y, dy, false, true);
-        gy = mm(b, x, dy, false, false);
-      } else {
-        gx = mm(b, y, dy, true, true);
-        gy = mm(b, dy, x, true, true);
-      }
-      return [b.sumToLike(gx, x), b.sumToLike(gy, y)];
+      const gx = !needs[0] ? null
+        : !ta && !tb ? mm(b, dy, y, false, true)
+        : !ta && tb ? mm(b, dy, y, false, false)
+        : ta && !tb ? mm(b, y, dy, false, true)
+        : mm(b, y, dy, true, true);
+      const gy = !needs[1] ? null
+        : !ta && !tb ? mm(b, x, dy, true, false)
+        : !ta && tb ? mm(b, dy, x, true, false)
+        : ta && !tb ? mm(b, x, dy, false, false)
+        : mm(b, dy, x, true, true);
+      return [gx && b.sumToLike(gx, x), gy && b.sumToLike(gy, y)];
     },
   },
   {

@@ -70,8 +70,10 @@ export interface OpDef {
   infer?(inputs: readonly TensorType[], attrs: Attrs): TensorType;
   /** Computes the output data; `out` is the rule's result on the concrete input shapes. */
   kernel?(inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData;
-  /** One gradient per input (null where none flows), built from other ops. */
-  grad?(b: Builder, node: Node, dy: Node): readonly (Node | null)[];
+  /** One gradient per input (null where none flows), built from other ops. `needs[i]` says
+   *  whether input i's gradient is wanted (it reaches an x): a rule may leave the others out
+   *  (null) rather than build nodes nobody reads; it may also build them. */
+  grad?(b: Builder, node: Node, dy: Node, needs: readonly boolean[]): readonly (Node | null)[];
   /** Where the op is not differentiable (relu at 0, ties of maximum, floor at integers):
    *  `codes` gives each output element a discrete branch, 0 exactly at a kink. A gradient
    *  check whose finite difference changes a branch reports a kink instead of a failure;
