@@ -22,6 +22,7 @@ import { formatTensor } from './format/numpy';
 import './ops';
 import { type LoadContext, getLoadContext, setLoadContext } from './ops/npy';
 import { type Budgets, formatCount, raiseHint, resolveBudgets, sameBudgets } from './budgets';
+import { firstAtLeast } from './sorted';
 
 export type Severity = 'error' | 'warning' | 'information';
 
@@ -284,7 +285,7 @@ class Analyzer {
    *  `maxDiagnostics` errors already start before it. */
   private hiddenByCap(start: number): boolean {
     if (!this.buildErrorStarts || !this.buildErrorsInOrder) return false;
-    return countBelow(this.parseErrorStarts, start) + countBelow(this.buildErrorStarts, start) >= this.budgets.maxDiagnostics;
+    return firstAtLeast(this.parseErrorStarts, start) + firstAtLeast(this.buildErrorStarts, start) >= this.budgets.maxDiagnostics;
   }
 
   private line(span: AST.Span): number {
@@ -1526,17 +1527,6 @@ function fileSizeDiagnostic(text: string, maxFileBytes: number): Diagnostic | nu
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, information: 2 };
 
-/** How many of the ascending `sorted` are below `value`. */
-function countBelow(sorted: ArrayLike<number>, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** At most `max` diagnostics, in source order, and one more saying how many were left out.
  *  Errors are kept first: they decide whether the file fails (the CLI's exit code), and a

@@ -14,6 +14,7 @@
 
 import { DTYPES } from './tensor';
 import { allOpNames, allOps, lookupOp } from './ops/registry';
+import { firstAtLeast } from './sorted';
 
 /** Longest word or candidate compared (names are short; a very long word is a paste accident,
  *  and edit distances on it would cost length² per candidate). Lengths compared are those of
@@ -183,18 +184,6 @@ export class NameIndex implements CandidateSet {
     }
     return a;
   }
-}
-
-/** The first index of the ascending `values` whose value is at least `v`. */
-function firstAtLeast(values: readonly number[], v: number): number {
-  let a = 0;
-  let b = values.length;
-  while (a < b) {
-    const m = (a + b) >>> 1;
-    if (values[m] < v) a = m + 1;
-    else b = m;
-  }
-  return a;
 }
 
 /** Names in insertion order, compared without an index (a file with one unknown name need
