@@ -24,7 +24,7 @@ import type { GradientSite } from './ops/differentiation';
 import { isFloat, stridesOf } from './tensor';
 import { type BatchTag, type Label, type Origin, type ReductionRecord, propagateLabels } from './explain/axes';
 import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
-import { VjpRows } from './explain/numeric';
+import { DEFAULT_ROWS_MS, VjpRows } from './explain/numeric';
 import { ExplainTimeout, type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
 import { type SummedAxis, composeSentence, describeAxis } from './explain/text';
 import { formatCount, raiseHint } from './budgets';
@@ -507,10 +507,10 @@ function unravel(flat: number, shape: readonly number[]): number[] {
 /** For element `flatIndex` of x number `xIndex`: the ys elements it reaches and their terms,
  *  which add up to the gradient entry. At most `maxTerms` terms (one gradient evaluation
  *  each); null when values or the gradient are not available. Throws ExplainTimeout past
- *  `deadline` (ms since the epoch; two seconds from now unless given). */
+ *  `deadline` (ms since the epoch; DEFAULT_ROWS_MS from now unless given). */
 export function contributions(analysis: Analysis, site: GradientSite, xIndex: number, flatIndex: number, options: { maxTerms?: number; deadline?: number } = {}): Contributions | null {
   const maxTerms = options.maxTerms ?? 256;
-  const deadline = options.deadline ?? Date.now() + 2000;
+  const deadline = options.deadline ?? Date.now() + DEFAULT_ROWS_MS;
   const x = site.xs[xIndex];
   const grad = site.grads[xIndex];
   const xValue = x && analysis.valueOf(x);
@@ -568,8 +568,8 @@ export interface JacobianPicture {
 /** The whole Jacobian of the ys w.r.t. x number `xIndex`, for the picture: null over the
  *  budget (`maxEntries` entries, `maxEvaluations` gradient evaluations). Rows whose
  *  structural patterns do not overlap are evaluated together (one seed with several ones).
- *  Throws ExplainTimeout past `deadline` (ms since the epoch; two seconds from now unless
- *  given). */
+ *  Throws ExplainTimeout past `deadline` (ms since the epoch; DEFAULT_ROWS_MS from now
+ *  unless given). */
 export function jacobianOf(analysis: Analysis, site: GradientSite, xIndex: number, options: { maxEntries?: number; maxEvaluations?: number; deadline?: number } = {}): JacobianPicture | null {
   const maxEntries = options.maxEntries ?? DEFAULTS.maxJacobianEntries;
   const maxEvaluations = options.maxEvaluations ?? 4096;

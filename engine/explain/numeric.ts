@@ -15,7 +15,7 @@ import { BuildError } from '../builder';
 import { ExplainTimeout } from './path';
 
 /** Time the rows may take when the caller sets no deadline of its own. */
-const DEFAULT_ROWS_MS = 2000;
+export const DEFAULT_ROWS_MS = 2000;
 
 /** The document's values, read lazily from the analysis for the nodes of its graph. */
 class DocumentValues extends Map<Node, Tensor> {
