@@ -36,6 +36,8 @@ export const BUDGETS = [
     "Most evaluations of the graph one full `check gradients(...)` may make (two per element of the xs); a larger check asks for `mode='fast'`."),
   budget('maxJacobianEntries', 100_000, 'entries',
     'Largest Jacobian (ys elements × x elements) whose element-by-element pattern the gradient explanation computes exactly; beyond it the counts come from the axes.'),
+  budget('explainTimeoutMs', 1000, 'milliseconds',
+    'Time budget, in milliseconds, for explaining one gradient (the sum shown on hovers, lenses and in `tgraph run --json`); over it, the counts come from the axes, or only the plain meaning is given, and the explanation says so.'),
   budget('maxPictureEntries', 4096, 'entries',
     'Most Jacobian entries the "Explain sum" picture draws; beyond it the picture shows the block one element of x reaches.'),
   budget('pictureTimeoutMs', 3000, 'milliseconds',

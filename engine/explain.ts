@@ -27,7 +27,7 @@ import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, 
 import { DEFAULT_ROWS_MS, VjpRows } from './explain/numeric';
 import { ExplainTimeout, type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
 import { type SummedAxis, composeSentence, describeAxis } from './explain/text';
-import { formatCount, raiseHint } from './budgets';
+import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 export type { SummedAxis, Origin };
 export { describeAxis, elementName };
@@ -38,11 +38,12 @@ export interface ExplainOptions {
   maxJacobianEntries?: number;
   /** Milliseconds the explanation of one x may take: past them, the element-level analysis
    *  gives way to the counts from the axes, and a path too long to follow at all to the
-   *  plain meaning, saying why. */
+   *  plain meaning, saying why; by default the analysis's `tgraph.explainTimeoutMs`. */
   timeMs?: number;
 }
 
-const DEFAULTS = { maxJacobianEntries: 100_000, timeMs: 1000 };
+/** For analyses made without budgets (tools): the settings' defaults. */
+const DEFAULTS = { maxJacobianEntries: DEFAULT_BUDGETS.maxJacobianEntries, timeMs: DEFAULT_BUDGETS.explainTimeoutMs };
 
 export interface Explanation {
   /** The x, the ys and the derivative they name: `∂(Σz)/∂x`. */
@@ -137,7 +138,7 @@ function guarded(analysis: Analysis, site: GradientSite, xIndex: number, options
       summedAxes: [],
       batchSize: null,
       advice: null,
-      text: `${meaning}: the gradient of the sum of every element of the ys (the explanation could not be computed: ${(e as Error)?.message ?? String(e)}).`,
+      text: `${meaning}: the gradient of the sum of every element of the ys (the explanation could not be computed: ${(e as Error)?.message ?? String(e)}${e instanceof ExplainTimeout && options.timeMs === undefined ? ` ${raiseHint('explainTimeoutMs')}` : ''}).`,
       method: 'none',
       conservative: [],
       guessed: [],
@@ -203,7 +204,8 @@ export function explanationLines(analysis: Analysis, binding: Binding): string[]
 function compute(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): { ex: Explanation; internals: Internals | null } {
   // One time budget for the whole explanation: its walks over the gradient's path are linear
   // in the path's length, and a 100,000-line chain makes a path of 100,000 nodes.
-  const deadline = Date.now() + (options.timeMs ?? DEFAULTS.timeMs);
+  const timeMs = options.timeMs ?? analysis.budgets?.explainTimeoutMs ?? DEFAULTS.timeMs;
+  const deadline = Date.now() + timeMs;
   const maxEntries = options.maxJacobianEntries ?? analysis.budgets?.maxJacobianEntries ?? DEFAULTS.maxJacobianEntries;
   const x = site.xs[xIndex];
   const ysSizes = site.ys.map((y) => sizeOfDims(shapeOf(analysis, y)));
@@ -246,8 +248,12 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   const overBudget = ysElements !== null && xElements !== null && ysElements * xElements > maxEntries && options.maxJacobianEntries === undefined
     ? ` Counted from the axes: this Jacobian has ${formatCount(ysElements * xElements)} entries, more than the ${formatCount(maxEntries)} counted element by element ${raiseHint('maxJacobianEntries')}.`
     : '';
+  let countOutOfTime = '';
   if (ysElements !== null && xElements !== null && ysElements * xElements <= maxEntries) {
     deps = elementDeps(analysis, path, null, { ...DEFAULT_DEP_BUDGET, deadline });
+    if (!deps && Date.now() > deadline && options.timeMs === undefined) {
+      countOutOfTime = ` Counted from the axes: counting element by element took longer than the explanation's ${formatCount(timeMs)} ms ${raiseHint('explainTimeoutMs')}.`;
+    }
   }
   const firstOpaque = axes.opaque[0] ?? null;
 
@@ -372,7 +378,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     method,
     conservative: deps ? deps.conservative : [],
     guessed: [...new Set(axes.opaque.map((n) => n.op.name))],
-    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice }) + overBudget,
+    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice }) + overBudget + countOutOfTime,
   };
   return { ex, internals: { path, deps } };
 }

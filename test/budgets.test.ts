@@ -243,6 +243,24 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     expect(structural.fanOut).toEqual(exact.fanOut);
   });
 
+  it('explainTimeoutMs: a path too long to follow in time gets the plain meaning and the setting', () => {
+    // A 3,000-statement chain: a gradient path of 6,000 nodes, more than 1 ms can follow.
+    const lines = ['a0 = placeholder(float32, [2])', 'feed a0 = [1., 2.]'];
+    for (let i = 1; i < 3000; i++) lines.push(`a${i} = a${i - 1} * 1.00001 + 1.`);
+    lines.push('g = gradients(a2999, a0)[0]');
+    const src = lines.join('\n') + '\n';
+    const over = analyze(src, { explainTimeoutMs: 1 });
+    const plain = explainSite(over, over.lookup('g')!.gradient!, 0);
+    expect(plain.method).toBe('none');
+    expect(plain.text).toMatch(/more than can be followed in time/);
+    expect(plain.text).toContain(raiseHint('explainTimeoutMs'));
+    expect(over.diagnostics).toEqual([]);
+    const under = analyze(src);
+    const followed = explainSite(under, under.lookup('g')!.gradient!, 0);
+    expect(followed.method).not.toBe('none');
+    expect(followed.text).not.toContain('tgraph.');
+  });
+
   it('maxPictureEntries: the "Explain sum" picture draws a block and says which setting', () => {
     const src = 'x = variable(ones([4, 3]))\ny = stack([x * x, 3. * x])\ng = gradients(y, x)[0]\n';
     // ys: 24 elements, x: 12 → 288 entries.
