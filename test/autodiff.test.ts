@@ -306,6 +306,27 @@ both = gradients(y, [x, w])
   });
 });
 
+describe('the Jacobian of a y that x does not reach', () => {
+  it('is zeros, made without evaluating a row (100,000 rows were seconds of one-hots)', () => {
+    // Row by row, each of the 100,000 rows allocated a one-hot of 100,000 elements: 10^10
+    // writes, far more than the 200 ms the evaluation is given here.
+    const r = run(`
+w = variable(2.)
+k = zeros([100000])
+j = jacobian(k, w)
+v = variable([1., 2.])
+bj = batch_jacobian(zeros([2, 50000]), reshape(v, [2, 1]))
+`, { evaluationTimeoutMs: 200 });
+    expect(r.a.diagnostics).toEqual([]);
+    const j = r.tensor('j');
+    expect(j.shape).toEqual([100000]);
+    expect(j.data.every((e) => e === 0)).toBe(true);
+    const bj = r.tensor('bj');
+    expect(bj.shape).toEqual([2, 50000, 1]);
+    expect(bj.data.every((e) => e === 0)).toBe(true);
+  });
+});
+
 describe('gradient, jacobian, batch_jacobian, hessians, hessian', () => {
   it('gradient(y, x) is the same sum, as a tensor; a list of xs gives a list', () => {
     const r = ok(`

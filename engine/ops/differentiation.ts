@@ -149,8 +149,10 @@ export function buildJacobian(b: Builder, y: Node, x: Node, span: Span, batched:
     return b.apply('reshape', [stacked], { shape: [-1, ...(yShape!.slice(1) as number[]), ...xInner] }, span);
   }
   const seed = b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, span);
-  const { grads } = buildGradients(b, { ys: [y], xs: [x], gradYs: [seed], stopGradients: [], unconnected: 'zero', span });
-  return b.apply(batched ? 'batch_jacobian_eval' : 'jacobian_eval', [y, x], { grad: grads[0], seed }, span);
+  const { grads, path } = buildGradients(b, { ys: [y], xs: [x], gradYs: [seed], stopGradients: [], unconnected: 'zero', span });
+  // A y that x does not reach has a Jacobian of zeros: no row needs evaluating (there may be
+  // 100,000 of them, each seeded with a fresh one-hot of as many elements).
+  return b.apply(batched ? 'batch_jacobian_eval' : 'jacobian_eval', [y, x], { grad: grads[0], seed, connected: path.has(y) }, span);
 }
 
 function jacobianRows(inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, batched: boolean) {
@@ -250,7 +252,7 @@ defineOps([
     kernel: (inputs, attrs, out, ctx) => {
       const { y, rows, cols, grad, seed } = jacobianRows(inputs, attrs, false);
       const data = ctx.alloc(out.dtype, rows * cols);
-      if (cols === 0) return data;
+      if (cols === 0 || attrs.connected === false) return data;
       for (let i = 0; i < rows; i++) {
         checkDeadline(ctx, i, rows);
         const oneHot = ctx.alloc(y.dtype, rows);
@@ -279,7 +281,7 @@ defineOps([
     kernel: (inputs, attrs, out, ctx) => {
       const { y, batch, rows, cols, grad, seed } = jacobianRows(inputs, attrs, true);
       const data = ctx.alloc(out.dtype, batch * rows * cols);
-      if (cols === 0 || batch === 0) return data;
+      if (cols === 0 || batch === 0 || attrs.connected === false) return data;
       for (let i = 0; i < rows; i++) {
         checkDeadline(ctx, i, rows);
         const oneHot = ctx.alloc(y.dtype, batch * rows);
