@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import { startServer } from './editor';
+import { percentile, startServer } from './editor';
 import { HOSTILE_INPUTS, type HostileInput, hostileText } from './hostileInputs';
 
 export const HOSTILE_GOAL_MS = 1000;
@@ -53,8 +53,7 @@ export interface HostileOptions {
 }
 
 function spread(samples: number[]): Spread {
-  const s = samples.slice().sort((a, b) => a - b);
-  return { median: s[(s.length - 1) >> 1], min: s[0], max: s[s.length - 1], samples };
+  return { median: percentile(samples, 50), min: Math.min(...samples), max: Math.max(...samples), samples };
 }
 
 function runWorker(worker: string, side: 'tgraph' | 'typescript', input: HostileInput, lines: number) {
