@@ -5,7 +5,7 @@
 
 import type { Span } from './syntax/ast';
 import { Graph, LITERAL_ORIGIN, Node, type NodeOrigin } from './graph';
-import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, shapesEqual, sizeOf } from './tensor';
+import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, isInteger, shapesEqual, sizeOf } from './tensor';
 import { ArgError, OpError, type TensorType, isFullyKnown, showShape } from './types';
 import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
 import { didYouMean } from './suggest';
@@ -93,6 +93,7 @@ const DTYPE_NAMES: ReadonlyMap<string, DType> = new Map([
   ['float32', 'float32'],
   ['float64', 'float64'],
   ['int32', 'int32'],
+  ['int64', 'int64'],
   ['bool', 'bool'],
   ['float', 'float32'],
   ['double', 'float64'],
@@ -376,7 +377,7 @@ export class Builder {
         throw new BuildError(`cannot convert ${v} to int32 (a float literal where an int32 tensor is expected)`, span, 'dtype-mismatch');
       }
       if (dtype === 'int32' && (v > 2147483647 || v < -2147483648)) {
-        throw new BuildError(`${v} does not fit in int32 (tgraph has no int64)`, span, 'out-of-range');
+        throw new BuildError(`${v} does not fit in int32 (an int64 tensor holds it)`, span, 'out-of-range');
       }
       if (dtype === 'bool' && t.dtype !== 'bool') {
         throw new BuildError(`cannot convert the number ${v} to bool`, span, 'dtype-mismatch');
@@ -424,7 +425,7 @@ export class Builder {
       }
       if (anyFloat) target = 'float32';
       else if (oneDType) return nodes;
-      else target = 'int32';
+      else target = nodes.some((n) => n.type.dtype === 'int64') ? 'int64' : 'int32';
       // A list of literals only is one weak value: keep it weak so it can still adapt.
       for (let i = 0; i < nodes.length; i++) if (nodes[i].type.dtype !== target) nodes[i] = this.weakRetype(nodes[i], target, spans[i]);
       return nodes;
@@ -488,7 +489,7 @@ export class Builder {
       if (d) return d;
       throw new BuildError(`unknown dtype '${value.value}'${didYouMean(value.value, DTYPES)}; tgraph supports ${DTYPES.join(', ')}`, span, 'unknown-dtype');
     }
-    throw new BuildError(`\`${what}\` must be a dtype (float32, float64, int32, bool)`, span, 'type-mismatch');
+    throw new BuildError(`\`${what}\` must be a dtype (${DTYPES.join(', ')})`, span, 'type-mismatch');
   }
 
   /** A shape: list of sizes with `None` for unknown ones, a constant int vector, or `None`
@@ -776,7 +777,7 @@ const CLASS_TEST: Record<string, (d: DType) => boolean> = {
   float: isFloat,
   numeric: (d) => d !== 'bool',
   intOrFloat: (d) => d !== 'bool',
-  int: (d) => d === 'int32',
+  int: isInteger,
   bool: (d) => d === 'bool',
 };
 
@@ -784,7 +785,7 @@ const CLASS_WORDS: Record<string, string> = {
   float: 'a float tensor (float32 or float64)',
   numeric: 'a numeric tensor',
   intOrFloat: 'a numeric tensor',
-  int: 'an int32 tensor',
+  int: 'an integer tensor (int32 or int64)',
   bool: 'a bool tensor',
 };
 
@@ -792,7 +793,7 @@ export function checkDTypeClass(op: OpDef, p: Param, node: Node, span: Span): vo
   const cls = p.dtypes ?? 'any';
   if (!CLASS_TEST[cls](node.type.dtype)) {
     throw new BuildError(
-      `${op.name}() expects ${CLASS_WORDS[cls]} for \`${p.name}\`, got ${node.type.dtype}${cls === 'float' && node.type.dtype === 'int32' ? ' (cast it, or write 2. for a float literal)' : ''}`,
+      `${op.name}() expects ${CLASS_WORDS[cls]} for \`${p.name}\`, got ${node.type.dtype}${cls === 'float' && isInteger(node.type.dtype) ? ' (cast it, or write 2. for a float literal)' : ''}`,
       span,
       'dtype-mismatch',
     );

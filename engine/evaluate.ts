@@ -3,7 +3,7 @@
 // check makes (with perturbed xs), which share every node the perturbation cannot reach.
 
 import type { Node } from './graph';
-import { type DType, type Precision, type Tensor, type TypedData, allocData, shapesEqual, sizeOf } from './tensor';
+import { type DType, type Precision, type Tensor, type TypedData, INT64_EXACT_MAX, allocData, checkInt64, shapesEqual, sizeOf } from './tensor';
 import { OpError, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
 import { keyNode } from './keys';
@@ -343,6 +343,15 @@ export class Evaluator implements KernelContext {
       // of this node must not run the kernel again and throw out of a hover or the CLI.
       this.known.set(node, FAILED);
       throw e;
+    }
+    if (out.dtype === 'int64') {
+      const outside = checkInt64(data);
+      if (outside >= 0) {
+        const v = data[outside];
+        const shown = Number.isFinite(v) ? BigInt(v).toString() : String(v);
+        this.fail(node, `${op.name}: the int64 value ${shown} (index ${outside}) is outside ±${INT64_EXACT_MAX}: tgraph holds int64 exactly only within ±(2^53 - 1)`, 'int64-range');
+        return;
+      }
     }
     this.evaluations++;
     this.totalElements += size;

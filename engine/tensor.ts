@@ -1,11 +1,14 @@
 // Concrete tensor values: dense, row-major typed arrays.
 
-export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+export type DType = 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64', 'bool'];
 
 /** Bool data is stored as 0/1 bytes. float32 data is a Float64Array only while a graph is
- *  re-evaluated in float64 for a gradient check (see `Precision`). */
+ *  re-evaluated in float64 for a gradient check (see `Precision`). int64 data is a
+ *  Float64Array of integers, exact within ±(2^53 - 1) (see `checkInt64`): every kernel reads
+ *  and writes it as plain numbers, where a BigInt64Array would need a second code path in
+ *  each of them. */
 export type TypedData = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export interface Tensor {
@@ -20,6 +23,34 @@ export type Precision = 'float32' | 'float64';
 
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
+}
+
+export function isInteger(dtype: DType): boolean {
+  return dtype === 'int32' || dtype === 'int64';
+}
+
+/** The largest integer tgraph's int64 holds exactly (2^53 - 1). */
+export const INT64_EXACT_MAX = Number.MAX_SAFE_INTEGER;
+
+/** Makes int64 data what an int64 kernel must leave: integers, truncated toward zero as an
+ *  Int32Array's store truncates int32 results (a mean of integers), and no -0. Returns the index of the
+ *  first value outside ±(2^53 - 1), where doubles stop holding every integer, or -1. */
+export function checkInt64(data: TypedData): number {
+  let outside = -1;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isSafeInteger(v)) {
+      if (v === 0) data[i] = 0; // an integer has no -0 (negative(0), -0.5 truncated)
+      continue;
+    }
+    if (Number.isFinite(v)) {
+      const t = Math.trunc(v);
+      data[i] = t;
+      if (Number.isSafeInteger(t)) continue;
+    }
+    if (outside < 0) outside = i;
+  }
+  return outside;
 }
 
 export function sizeOf(shape: readonly number[]): number {
@@ -46,6 +77,8 @@ export function allocData(dtype: DType, size: number, precision: Precision = 'fl
       return new Float64Array(size);
     case 'int32':
       return new Int32Array(size);
+    case 'int64':
+      return new Float64Array(size);
     case 'bool':
       return new Uint8Array(size);
   }
@@ -61,12 +94,14 @@ export function scalarTensor(dtype: DType, value: number, precision: Precision =
   return { dtype, shape: [], data };
 }
 
-/** Converts a JS number to what `dtype` stores: truncation toward zero for int32 (as
+/** Converts a JS number to what `dtype` stores: truncation toward zero for the integers (as
  *  `tf.cast`), 0/1 for bool. */
 export function coerceNumber(dtype: DType, value: number): number {
   switch (dtype) {
     case 'int32':
       return Number.isFinite(value) ? Math.trunc(value) | 0 : value !== value ? 0 : value > 0 ? 2147483647 : -2147483648;
+    case 'int64':
+      return Number.isFinite(value) ? Math.trunc(value) + 0 : value !== value ? 0 : value > 0 ? 2 ** 63 : -(2 ** 63);
     case 'bool':
       return value !== 0 && value === value ? 1 : 0;
     case 'float32':

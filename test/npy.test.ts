@@ -42,7 +42,7 @@ function npy(o: NpyOptions): Buffer {
   return out;
 }
 
-const bytesOf = (a: Float32Array | Float64Array | Int32Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytesOf = (a: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function bigEndianF4(values: number[]): Uint8Array {
   const buf = Buffer.alloc(4 * values.length);
@@ -78,7 +78,8 @@ beforeAll(() => {
   write(path.join(docs, 'v3.npy'), npy({ descr: '<i4', shape: [1, 2], version: 3, data: bytesOf(new Int32Array([5, 6])) }));
   write(path.join(docs, 'fortran_vec.npy'), npy({ descr: '<f4', shape: [2], fortran: true, data: bytesOf(new Float32Array([1, 2])) }));
   write(path.join(docs, 'fortran.npy'), npy({ descr: '<f4', shape: [2, 2], fortran: true, data: bytesOf(new Float32Array([1, 2, 3, 4])) }));
-  write(path.join(docs, 'i8.npy'), npy({ descr: '<i8', shape: [1], data: new Uint8Array(8) }));
+  write(path.join(docs, 'i8.npy'), npy({ descr: '<i8', shape: [3], data: bytesOf(new BigInt64Array([-(2n ** 53n - 1n), 7n, 2n ** 53n - 1n])) }));
+  write(path.join(docs, 'i8_big.npy'), npy({ descr: '<i8', shape: [2], data: bytesOf(new BigInt64Array([1n, 2n ** 60n + 1n])) }));
   write(path.join(docs, 'u1.npy'), npy({ descr: '|u1', shape: [1], data: new Uint8Array(1) }));
   write(path.join(docs, 'i2.npy'), npy({ descr: '<i2', shape: [1], data: new Uint8Array(2) }));
   write(path.join(docs, 'be.npy'), npy({ descr: '>f4', shape: [2], data: bigEndianF4([1, 2]) }));
@@ -167,6 +168,13 @@ describe('load(): reading .npy files', () => {
     expect(arr(b)).toEqual([1, 0, 0, 1]);
   });
 
+  it('reads int64 exactly within ±(2^53 - 1)', () => {
+    useWorkspace();
+    const t = loadOk("load('i8.npy')");
+    expect(t.dtype).toBe('int64');
+    expect(arr(t)).toEqual([-(2 ** 53 - 1), 7, 2 ** 53 - 1]);
+  });
+
   it('reads shape () and (0,)', () => {
     useWorkspace();
     const s = loadOk("load('scalar.npy')");
@@ -236,9 +244,9 @@ describe('load(): refusals, each an error at the path argument', () => {
     ["''", 'an empty path', /the path is empty/, 'load-refused'],
     ["'bad_magic.npy'", 'a file that is not .npy', /not a \.npy file/, 'load-format'],
     ["'truncated.npy'", 'truncated data', /truncated: shape \(4,\) of <f4 needs 16 bytes of data, it has 8/, 'load-format'],
-    ["'i8.npy'", 'int64', /dtype int64 \('<i8'\) is not supported: load\(\) reads float32 \('<f4'\), float64 \('<f8'\), int32 \('<i4'\) and bool \('\|b1'\); convert with arr\.astype\(np\.int32\)/, 'load-format'],
+    ["'i8_big.npy'", 'int64 beyond 2^53', /element 1 is 1152921504606846977, outside ±\(2\^53 - 1\), where tgraph holds int64 exactly/, 'load-format'],
     ["'u1.npy'", 'uint8', /dtype uint8 \('\|u1'\) is not supported/, 'load-format'],
-    ["'i2.npy'", 'int16', /dtype int16 \('<i2'\) is not supported/, 'load-format'],
+    ["'i2.npy'", 'int16', /dtype int16 \('<i2'\) is not supported: load\(\) reads float32 \('<f4'\), float64 \('<f8'\), int32 \('<i4'\), int64 \('<i8'\) and bool \('\|b1'\); convert with arr\.astype\(np\.int64\)/, 'load-format'],
     ["'be.npy'", 'big-endian float32', /big-endian \('>f4'\).*little-endian.*astype\('<f4'\)/, 'load-format'],
     ["'fortran.npy'", 'Fortran order', /Fortran \(column-major\) order; load\(\) reads C order/, 'load-format'],
   ];
@@ -360,6 +368,7 @@ describe('files written by NumPy (test/fixtures/npy, see make_fixtures.py)', () 
         "e2 = load('f4_0x3.npy')",
         "v2 = load('f4_v2.npy')",
         "v3 = load('i4_v3.npy')",
+        "i8 = load('i8_vec.npy')",
       ].join('\n'),
     );
     expect(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
@@ -379,6 +388,8 @@ describe('files written by NumPy (test/fixtures/npy, see make_fixtures.py)', () 
     expect(arr(value(a, 'v2'))).toEqual([0, 1, 2, 3]);
     expect(value(a, 'v3').dtype).toBe('int32');
     expect(arr(value(a, 'v3'))).toEqual([0, 1, 2]);
+    expect(value(a, 'i8').dtype).toBe('int64');
+    expect(arr(value(a, 'i8'))).toEqual([0, 1, 2]);
   });
 
   it('refuses what NumPy wrote in unsupported forms', () => {
@@ -386,7 +397,6 @@ describe('files written by NumPy (test/fixtures/npy, see make_fixtures.py)', () 
     const cases: [string, RegExp][] = [
       ["'fortran_2x3.npy'", /Fortran/],
       ["'big_endian_f4.npy'", /big-endian/],
-      ["'i8_vec.npy'", /int64/],
       ["'u1_vec.npy'", /uint8/],
       ["'i2_vec.npy'", /int16/],
       ["'archive.npz'", /\.npz archive/],

@@ -186,7 +186,7 @@ describe('reductions: values against TensorFlow.js', () => {
     expect(mn[1]).toBe(2);
   });
 
-  it('count_nonzero counts non-zero and True elements (int32; dtype= changes it)', () => {
+  it("count_nonzero counts non-zero and True elements (int64, TensorFlow's default; dtype= changes it)", () => {
     const a = run(
       [
         'x = [[0., 1., nan], [0., 0., -2.]]',
@@ -194,9 +194,12 @@ describe('reductions: values against TensorFlow.js', () => {
         'rows = count_nonzero(x, axis=1, keepdims=True)',
         'b = count_nonzero([True, False, True])',
         'f = count_nonzero(x, axis=0, dtype=float32)',
+        'i = count_nonzero(x, axis=0, dtype=int32)',
       ].join('\n'),
     );
-    expect(value(a, 'all_').dtype).toBe('int32');
+    expect(value(a, 'all_').dtype).toBe('int64');
+    expect(value(a, 'i').dtype).toBe('int32');
+    expect(arr(value(a, 'i'))).toEqual([0, 1, 2]);
     expect(arr(value(a, 'all_'))).toEqual([3]); // NaN != 0 counts, as tf.not_equal
     expect(value(a, 'rows').shape).toEqual([2, 1]);
     expect(arr(value(a, 'rows'))).toEqual([2, 1]);
@@ -207,18 +210,19 @@ describe('reductions: values against TensorFlow.js', () => {
 });
 
 describe('argmax / argmin', () => {
-  it('match TensorFlow.js along every axis, int32, first index at ties', () => {
+  it("match TensorFlow.js along every axis, first index at ties; int64 as TensorFlow's output_type default (TF.js has int32 only)", () => {
     // Values on a coarse grid so that ties happen.
     const shape = [3, 4, 2];
     const data = random(size(shape), -2, 2, 11).map((v) => Math.round(v));
     const lines = [`x = ${literal(data, shape)}`];
     const axes = [0, 1, 2, -1, -3];
-    axes.forEach((axis, i) => lines.push(`mx${i} = argmax(x, axis=${axis})`, `mn${i} = argmin(x, ${axis})`));
+    axes.forEach((axis, i) => lines.push(`mx${i} = argmax(x, axis=${axis})`, `mn${i} = argmin(x, ${axis}, output_type=int32)`));
     const a = run(lines.join('\n'));
     const x = tf.tensor(data, shape);
     axes.forEach((axis, i) => {
       const mx = value(a, `mx${i}`);
-      expect(mx.dtype).toBe('int32');
+      expect(mx.dtype).toBe('int64');
+      expect(value(a, `mn${i}`).dtype).toBe('int32');
       expect(mx.shape).toEqual(tf.argMax(x, axis).shape);
       expect(arr(mx)).toEqual(Array.from(tf.argMax(x, axis).dataSync()));
       expect(arr(value(a, `mn${i}`))).toEqual(Array.from(tf.argMin(x, axis).dataSync()));

@@ -104,6 +104,7 @@ export function tensorToJson(t: Tensor): TensorJson {
       for (let i = 0; i < n; i++) data[i] = src[i] !== 0;
       break;
     case 'int32':
+    case 'int64':
       for (let i = 0; i < n; i++) data[i] = src[i];
       break;
     case 'float32':

@@ -232,6 +232,7 @@ function elementFormat(dtype: DType, values: ArrayLike<number>): ElementFormat {
     case 'bool':
       return (x: number) => (x ? ' True' : 'False');
     case 'int32':
+    case 'int64':
       return integerFormat(values);
     case 'float32':
       return floatingFormat(values, true);
@@ -265,6 +266,7 @@ function formatScalar(dtype: DType, x: number): string {
     case 'bool':
       return x ? 'True' : 'False';
     case 'int32':
+    case 'int64':
       return String(x);
     case 'float32':
       return formatFloatScalar(x, true);

@@ -2,7 +2,7 @@
 // (constants, known without feeds). None of them has a gradient: TensorFlow's OneHot
 // gradient is None for every input, and eye/linspace depend on no tensor here.
 
-import { type DType, allocData, coerceNumber, isFloat, sizeOf } from '../tensor';
+import { type DType, allocData, coerceNumber, isFloat, isInteger, sizeOf } from '../tensor';
 import { type Dim, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError, tensorValue } from '../builder';
 import { defineOps } from './registry';
@@ -28,7 +28,7 @@ function dtypeOf(b: Builder, args: BoundArgs, name: string): DType | null {
 defineOps([
   {
     name: 'one_hot',
-    doc: 'A one-hot encoding of int32 `indices` with `depth` entries along a new `axis` (out-of-range indices give all off_value).',
+    doc: 'A one-hot encoding of integer `indices` with `depth` entries along a new `axis` (out-of-range indices give all off_value).',
     params: [
       { name: 'indices', kind: 'tensor', dtypes: 'int' },
       { name: 'depth', kind: 'int' },
@@ -39,7 +39,7 @@ defineOps([
     ],
     build: (b, args) => {
       const indices = args.tensor('indices', 'int32');
-      if (indices.type.dtype !== 'int32') throw new BuildError(`one_hot() expects an int32 tensor for \`indices\`, got ${indices.type.dtype}`, args.span('indices'), 'dtype-mismatch');
+      if (!isInteger(indices.type.dtype)) throw new BuildError(`one_hot() expects an int32 or int64 tensor for \`indices\`, got ${indices.type.dtype}`, args.span('indices'), 'dtype-mismatch');
       // TensorFlow: dtype, else the dtype of on_value/off_value, else float32.
       const dtype = args.optionalDType('dtype') ?? dtypeOf(b, args, 'on_value') ?? dtypeOf(b, args, 'off_value') ?? 'float32';
       const on = scalarIn(b, args, 'on_value', dtype, 1);
@@ -50,7 +50,7 @@ defineOps([
       return tensorValue(applyBlaming(b, args, 'one_hot', [indices], attrs, [args.span('indices')]));
     },
     infer: ([indices], attrs) => {
-      if (indices.dtype !== 'int32') throw new OpError(`indices must be int32, got ${indices.dtype}`, 0, 'dtype-mismatch');
+      if (!isInteger(indices.dtype)) throw new OpError(`indices must be int32 or int64, got ${indices.dtype}`, 0, 'dtype-mismatch');
       const dtype = attrs.dtype as DType;
       const depth = attrs.depth as number;
       if (indices.shape === null) return { dtype, shape: null };

@@ -5,7 +5,7 @@
 
 import type { Builder } from '../builder';
 import type { Node } from '../graph';
-import { DTYPES, type DType, isFloat } from '../tensor';
+import { DTYPES, type DType, isFloat, isInteger } from '../tensor';
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type DTypeClass, type OpDef, defineOps } from './registry';
 import { type Binary, type BinaryLoop, type Unary, type UnaryLoop, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
@@ -20,6 +20,8 @@ interface UnarySpec {
   f: Unary;
   /** Kernel for int32 inputs, when it differs (e.g. integer abs stays exact). */
   fInt?: Unary;
+  /** Kernel for int64 inputs, when it differs from `f` (which int64 uses otherwise). */
+  fInt64?: Unary;
   /** `f` written out as a loop, for speed (kernels.ts); must compute exactly `f`. */
   loop?: UnaryLoop;
   dtypes?: DTypeClass;
@@ -42,7 +44,10 @@ function unary(spec: UnarySpec): OpDef {
     doc: spec.doc,
     params: [{ name: 'x', kind: 'tensor', dtypes: spec.dtypes ?? 'float', aliases: ['features', 'input', 'a'] }],
     infer: ([x]) => ({ dtype: spec.out ?? x.dtype, shape: x.shape }),
-    kernel: ([x], _attrs, out, ctx) => (x.dtype === 'int32' && spec.fInt ? mapUnary(x, out, ctx, spec.fInt) : mapUnary(x, out, ctx, spec.f, spec.loop)),
+    kernel: ([x], _attrs, out, ctx) => {
+      const fInt = x.dtype === 'int32' ? spec.fInt : x.dtype === 'int64' ? spec.fInt64 : undefined;
+      return fInt ? mapUnary(x, out, ctx, fInt) : mapUnary(x, out, ctx, spec.f, spec.loop);
+    },
     grad: grad ? (b, node, dy) => [grad(b, node.inputs[0], node, dy)] : undefined,
     kink: spec.kink && { what: spec.kink.what, codes: unaryCodes(spec.kink.code) },
   };
@@ -272,7 +277,7 @@ defineOps([
   unary({ name: 'logical_not', doc: 'Elementwise NOT of a bool tensor.', dtypes: 'bool', f: (x) => (x ? 0 : 1) }),
   {
     name: 'cast',
-    doc: 'Converts x to another dtype (floats truncate toward zero when cast to int32).',
+    doc: 'Converts x to another dtype (floats truncate toward zero when cast to an integer dtype).',
     params: [
       { name: 'x', kind: 'tensor' },
       { name: 'dtype', kind: 'dtype' },
@@ -284,7 +289,9 @@ defineOps([
     },
     kernel: ([x], attrs, out, ctx) => {
       const to = attrs.dtype as DType;
+      // NaN becomes the most negative integer, as TensorFlow's cast does on x86.
       if (to === 'int32') return mapUnary(x, out, ctx, (v) => (v !== v ? -2147483648 : Math.trunc(v)));
+      if (to === 'int64') return mapUnary(x, out, ctx, (v) => (v !== v ? -(2 ** 63) : Math.trunc(v)));
       if (to === 'bool') return mapUnary(x, out, ctx, (v) => (v !== 0 ? 1 : 0));
       // To a float type: the typed-array copy converts (and rounds to float32) as assignment does.
       const data = ctx.alloc(out.dtype, x.data.length);
@@ -309,7 +316,10 @@ interface BinarySpec {
   aliases?: string[];
   doc: string;
   f: Binary;
+  /** Kernel for int32 inputs, when it differs (wrapping products, integer division). */
   fInt?: Binary;
+  /** Kernel for int64 inputs, when it differs from `f` (which int64 uses otherwise). */
+  fInt64?: Binary;
   /** `f` written out as a strided loop, for speed (kernels.ts); must compute exactly `f`. */
   loop?: BinaryLoop;
   dtypes?: DTypeClass;
@@ -340,8 +350,10 @@ function binary(spec: BinarySpec): OpDef {
       { name: p1, kind: 'tensor', group: 'T', dtypes: spec.dtypes ?? 'numeric', aliases: p1 === 'y' ? ['b'] : undefined },
     ],
     infer: ([x, y]) => binaryType(x, y, spec.out),
-    kernel: ([x, y], _attrs, out, ctx) =>
-      x.dtype === 'int32' && spec.fInt ? mapBinary(x, y, out, ctx, spec.fInt) : mapBinary(x, y, out, ctx, spec.f, spec.loop),
+    kernel: ([x, y], _attrs, out, ctx) => {
+      const fInt = x.dtype === 'int32' ? spec.fInt : x.dtype === 'int64' ? spec.fInt64 : undefined;
+      return fInt ? mapBinary(x, y, out, ctx, fInt) : mapBinary(x, y, out, ctx, spec.f, spec.loop);
+    },
     grad: grad
       ? (b, node, dy, needs) => {
           const [x, y] = node.inputs;
@@ -361,6 +373,23 @@ function intDivide(a: number, b: number): number {
 function floorMod(a: number, b: number): number {
   const r = a % b;
   return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+function intModulo(a: number, b: number): number {
+  if (b === 0) throw new OpError('integer modulo by zero', 1, 'division-by-zero');
+  return floorMod(a, b);
+}
+
+/** a ** b by squaring: every partial product divides the result, so it is exact whenever
+ *  the result is below 2^53 (Math.pow need not be). */
+function intPower(a: number, b: number, times: Binary = (x, y) => x * y): number {
+  if (b < 0) throw new OpError('integers to negative integer powers are not allowed', 1);
+  let result = 1;
+  for (let base = a, e = b; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) result = times(result, base);
+    if (e > 1) base = times(base, base);
+  }
+  return result;
 }
 
 const bool = () => 'bool' as DType;
@@ -404,36 +433,33 @@ defineOps([
     ...binary({
       name: 'divide',
       aliases: ['truediv', 'div', 'realdiv'],
-      doc: 'x / y (true division; int32 operands give float64).',
+      doc: 'x / y (true division; integer operands give float64).',
       f: (a, b) => a / b,
       loop: (A, ia, sa, B, ib, sb, D, o, n) => {
         if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] / B[ib + j];
         else for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] / B[ib];
       },
-      out: (d) => (d === 'int32' ? 'float64' : d),
+      out: (d) => (isInteger(d) ? 'float64' : d),
       grad: (b, x, y, _z, dy, needs) => [needs[0] ? b.div(dy, y) : null, needs[1] ? b.mul(dy, b.div(b.div(b.neg(x), y), y)) : null],
     }),
   },
-  binary({ name: 'floordiv', aliases: ['floor_div'], doc: 'Floor of x / y.', f: (a, b) => Math.floor(a / b), fInt: intDivide }),
+  binary({ name: 'floordiv', aliases: ['floor_div'], doc: 'Floor of x / y.', f: (a, b) => Math.floor(a / b), fInt: intDivide, fInt64: intDivide }),
   binary({
     name: 'mod',
     aliases: ['floormod', 'floor_mod'],
     doc: 'Remainder of floor division; the result has the sign of y.',
     f: floorMod,
-    fInt: (a, b) => {
-      if (b === 0) throw new OpError('integer modulo by zero', 1, 'division-by-zero');
-      return floorMod(a, b);
-    },
+    fInt: intModulo,
+    fInt64: intModulo,
     grad: (b, x, y, _z, dy, needs) => [dy, needs[1] ? b.mul(dy, b.neg(b.op('floordiv', [x, y]))) : null],
   }),
   binary({
     name: 'pow',
     doc: 'x ** y, broadcasting.',
     f: Math.pow,
-    fInt: (a, b) => {
-      if (b < 0) throw new OpError('integers to negative integer powers are not allowed', 1);
-      return Math.pow(a, b) | 0;
-    },
+    // int32 powers wrap around as TensorFlow's do.
+    fInt: (a, b) => intPower(a, b, Math.imul),
+    fInt64: intPower,
     // TensorFlow uses log(x) only where x > 0 for the exponent's gradient.
     grad: (b, x, y, z, dy, needs) => {
       const gx = needs[0] ? b.mul(dy, b.mul(y, b.op('pow', [x, b.sub(y, s(b, 1, y))]))) : null;

@@ -5,7 +5,7 @@
 // of gradients work. Repeated gather indices accumulate, as TensorFlow's
 // unsorted_segment_sum does.
 
-import { type TypedData, sizeOf, stridesOf } from '../tensor';
+import { type TypedData, isInteger, sizeOf, stridesOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
 import { BuildError, tensorValue } from '../builder';
 import { defineOps } from './registry';
@@ -172,7 +172,7 @@ function gatherLayout(paramsRank: number, indicesRank: number, attrs: Record<str
 }
 
 function gatherType(params: TensorType, indices: TensorType, attrs: Record<string, unknown>): TensorType {
-  if (indices.dtype !== 'int32') throw new OpError(`indices must be int32, got ${indices.dtype}`, 1, 'dtype-mismatch');
+  if (!isInteger(indices.dtype)) throw new OpError(`indices must be int32 or int64, got ${indices.dtype}`, 1, 'dtype-mismatch');
   const p = params.shape;
   const ix = indices.shape;
   if (p === null || ix === null) return { dtype: params.dtype, shape: null };
@@ -222,7 +222,7 @@ function gatherBlocks(
 // ---- gather_nd ----------------------------------------------------------------------------
 
 function gatherNdType(params: TensorType, indices: TensorType): TensorType {
-  if (indices.dtype !== 'int32') throw new OpError(`indices must be int32, got ${indices.dtype}`, 1, 'dtype-mismatch');
+  if (!isInteger(indices.dtype)) throw new OpError(`indices must be int32 or int64, got ${indices.dtype}`, 1, 'dtype-mismatch');
   const p = params.shape;
   const ix = indices.shape;
   if (ix !== null && ix.length === 0) throw new OpError('indices must have at least one axis (its last axis holds the index tuples)', 1);
@@ -383,7 +383,7 @@ defineOps([
   },
   {
     name: 'gather',
-    doc: 'Entries of `params` along `axis` at `indices` (int32, any shape): shape params[:axis] + indices + params[axis+1:].',
+    doc: 'Entries of `params` along `axis` at `indices` (int32 or int64, any shape): shape params[:axis] + indices + params[axis+1:].',
     params: [
       { name: 'params', kind: 'tensor', aliases: ['x'] },
       { name: 'indices', kind: 'tensor', dtypes: 'int' },

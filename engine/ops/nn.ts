@@ -4,7 +4,7 @@
 // backprop ops (whose own gradients are conv2d and each other, so second derivatives work),
 // max pooling sends the gradient to the first maximum of each window.
 
-import { sizeOf, type Tensor, type TypedData } from '../tensor';
+import { isInteger, sizeOf, type Tensor, type TypedData } from '../tensor';
 import { type Dim, type Shape, type TensorType, OpError, normalizeAxis, showShape } from '../types';
 import { type Builder, type BoundArgs, type Value, BuildError, checkDTypeClass, tensorValue } from '../builder';
 import type { Node } from '../graph';
@@ -670,7 +670,7 @@ defineOps([
       { name: 'logits', kind: 'tensor', dtypes: 'float' },
     ],
     infer: ([labels, logits]) => {
-      if (labels.dtype !== 'int32') throw new OpError(`labels must be int32 class indices, got ${labels.dtype}`, 0, 'dtype-mismatch');
+      if (!isInteger(labels.dtype)) throw new OpError(`labels must be int32 or int64 class indices, got ${labels.dtype}`, 0, 'dtype-mismatch');
       if (logits.shape !== null && logits.shape.length === 0) throw new OpError('logits must have rank >= 1, got a scalar', 1);
       if (labels.shape !== null && logits.shape !== null) {
         const lead = logits.shape.slice(0, -1);

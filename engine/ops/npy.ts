@@ -1,5 +1,5 @@
 // `load('relative/path.npy')`: a constant read from a NumPy .npy file (format versions 1.0,
-// 2.0 and 3.0; little-endian float32, float64, int32 and bool; C order).
+// 2.0 and 3.0; little-endian float32, float64, int32, int64 and bool; C order).
 //
 // Reading files from a document is a door out of the sandbox, so it is shut unless the
 // host opens it: `setLoadContext` says which folder relative paths start from (the
@@ -9,7 +9,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { type DType, type Tensor, allocData } from '../tensor';
+import { type DType, type Tensor, INT64_EXACT_MAX, allocData } from '../tensor';
 import { BuildError, tensorValue } from '../builder';
 import type { Span } from '../syntax/ast';
 import { defineOps } from './registry';
@@ -55,10 +55,11 @@ const SUPPORTED: Record<string, { dtype: DType; bytes: number }> = {
   '<f4': { dtype: 'float32', bytes: 4 },
   '<f8': { dtype: 'float64', bytes: 8 },
   '<i4': { dtype: 'int32', bytes: 4 },
+  '<i8': { dtype: 'int64', bytes: 8 },
   '|b1': { dtype: 'bool', bytes: 1 },
 };
 
-const SUPPORTED_TEXT = "float32 ('<f4'), float64 ('<f8'), int32 ('<i4') and bool ('|b1')";
+const SUPPORTED_TEXT = "float32 ('<f4'), float64 ('<f8'), int32 ('<i4'), int64 ('<i8') and bool ('|b1')";
 
 /** NumPy names of the descrs people meet, for messages. */
 const NUMPY_NAMES: Record<string, string> = {
@@ -72,7 +73,7 @@ const NUMPY_NAMES: Record<string, string> = {
 function conversionHint(kindSize: string): string {
   const k = kindSize[0];
   if (k === 'f') return 'arr.astype(np.float32)';
-  if (k === 'i' || k === 'u') return 'arr.astype(np.int32)';
+  if (k === 'i' || k === 'u') return 'arr.astype(np.int64)';
   if (k === 'b') return 'arr.astype(bool)';
   return 'arr.astype(np.float32)';
 }
@@ -227,6 +228,15 @@ function decode(dtype: DType, view: DataView, offset: number, count: number) {
     case 'int32':
       for (let i = 0; i < count; i++) data[i] = view.getInt32(offset + 4 * i, true);
       break;
+    case 'int64':
+      for (let i = 0; i < count; i++) {
+        const v = view.getBigInt64(offset + 8 * i, true);
+        if (v > BigInt(INT64_EXACT_MAX) || v < -BigInt(INT64_EXACT_MAX)) {
+          throw new NpyError(`element ${i} is ${v}, outside ±(2^53 - 1), where tgraph holds int64 exactly`);
+        }
+        data[i] = Number(v);
+      }
+      break;
     case 'bool':
       for (let i = 0; i < count; i++) data[i] = view.getUint8(offset + i) ? 1 : 0;
       break;
@@ -307,7 +317,7 @@ export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext
 defineOps([
   {
     name: 'load',
-    doc: "A constant read from a NumPy .npy file (path relative to this file's folder, inside the workspace; little-endian float32/float64/int32/bool, C order).",
+    doc: "A constant read from a NumPy .npy file (path relative to this file's folder, inside the workspace; little-endian float32/float64/int32/int64/bool, C order).",
     params: [
       { name: 'file', kind: 'string', aliases: ['path', 'filename'] },
       { name: 'dtype', kind: 'dtype', default: null },

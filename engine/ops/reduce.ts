@@ -6,7 +6,7 @@
 
 import { type Builder, BuildError, checkDTypeClass, tensorValue } from '../builder';
 import type { Node } from '../graph';
-import { type Tensor, type TypedData, sizeOf, stridesOf } from '../tensor';
+import { type DType, type Tensor, type TypedData, isInteger, sizeOf, stridesOf } from '../tensor';
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type Attrs, type ConcreteType, type KernelContext, type OpDef, defineOps } from './registry';
 import { ADD, reduceAxes, resolveAxes } from './kernels';
@@ -147,8 +147,12 @@ function axesOf(attrs: Attrs, rank: number): number[] {
 
 type Fold = 'prod' | 'max' | 'min' | 'all' | 'any' | 'count_nonzero' | 'logsumexp';
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
+/** The identities of max and min for integer dtypes: their extremes (TensorFlow's lowest()
+ *  and highest(); int64's are beyond what tgraph holds exactly, which the evaluator reports). */
+const INT_EXTREMES: Partial<Record<string, [number, number]>> = {
+  int32: [-2147483648, 2147483647],
+  int64: [-(2 ** 63), 2 ** 63],
+};
 
 /** The folding kernels of the reductions below: one tight loop per kind. */
 function fold(kind: Fold, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData {
@@ -157,10 +161,9 @@ function fold(kind: Fold, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: Kerne
   const src = x.data;
   const n = src.length;
   const group = groupIndex(x.shape, axesOf(attrs, x.shape.length));
-  const isInt = x.dtype === 'int32';
   switch (kind) {
     case 'prod': {
-      if (isInt) {
+      if (x.dtype === 'int32') {
         // int32 products wrap around as TensorFlow's do.
         const acc = new Int32Array(m).fill(1);
         for (let i = 0; i < n; i++) acc[group[i]] = Math.imul(acc[group[i]], src[i]);
@@ -174,10 +177,11 @@ function fold(kind: Fold, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: Kerne
     }
     case 'max':
     case 'min': {
-      // Empty groups give the identity (-inf/+inf for floats, the int32 extremes), as
+      // Empty groups give the identity (-inf/+inf for floats, the integer extremes), as
       // TensorFlow. A NaN propagates (NumPy and TensorFlow 2 agree).
       const isMax = kind === 'max';
-      const acc = new Float64Array(m).fill(isMax ? (isInt ? INT32_MIN : -Infinity) : isInt ? INT32_MAX : Infinity);
+      const [lowest, highest] = INT_EXTREMES[x.dtype] ?? [-Infinity, Infinity];
+      const acc = new Float64Array(m).fill(isMax ? lowest : highest);
       if (isMax) {
         for (let i = 0; i < n; i++) {
           const v = src[i];
@@ -277,6 +281,7 @@ function scanKernel(isProd: boolean, x: Tensor, attrs: Attrs, out: ConcreteType,
   const group = groupIndex(x.shape, axes);
   const exclusive = attrs.exclusive === true;
   const reverse = attrs.reverse === true;
+  // int32 sums and products wrap around as TensorFlow's do; int64 ones are exact below 2^53.
   const isInt = x.dtype === 'int32';
   const acc = isInt ? new Int32Array(groups) : new Float64Array(groups);
   if (isProd) acc.fill(1);
@@ -407,18 +412,18 @@ function argOp(isMax: boolean): OpDef {
   return axisErrorsAtAxis({
     name: isMax ? 'argmax' : 'argmin',
     aliases: isMax ? ['arg_max'] : ['arg_min'],
-    doc: `Index of the ${isMax ? 'largest' : 'smallest'} value along \`axis\` (default 0; the first at ties), as int32.`,
+    doc: `Index of the ${isMax ? 'largest' : 'smallest'} value along \`axis\` (default 0; the first at ties), as int64 (or \`output_type\` int32).`,
     params: [
       { name: 'input', kind: 'tensor', dtypes: 'numeric', aliases: ['x', 'a'] },
       { name: 'axis', kind: 'axis', default: null, aliases: ['dimension'] },
-      { name: 'output_type', kind: 'dtype', default: 'int32' },
+      { name: 'output_type', kind: 'dtype', default: 'int64' },
     ],
     infer: ([x], attrs) => {
-      // TensorFlow's output_type defaults to int64; tgraph has int32 only.
-      if (attrs.output_type !== 'int32') throw new OpError(`output_type must be int32 (tgraph has no int64), got ${String(attrs.output_type)}`, undefined, 'dtype-mismatch');
-      if (x.shape === null) return { dtype: 'int32', shape: null };
+      const dtype = attrs.output_type as DType;
+      if (!isInteger(dtype)) throw new OpError(`output_type must be int32 or int64, got ${String(dtype)}`, undefined, 'dtype-mismatch');
+      if (x.shape === null) return { dtype, shape: null };
       const axis = checkAxes([(attrs.axis as number | null) ?? 0], x.shape.length)[0];
-      return { dtype: 'int32', shape: x.shape.filter((_, i) => i !== axis) };
+      return { dtype, shape: x.shape.filter((_, i) => i !== axis) };
     },
     kernel: ([x], attrs, out, ctx) => argKernel(isMax, x, { axis: (attrs.axis as number | null) ?? 0 }, out, ctx),
     // No gradient: the output is an integer index (TensorFlow registers none).
@@ -525,15 +530,15 @@ defineOps([
   folding({ name: 'reduce_any', aliases: ['any'], doc: 'Logical OR across axes (False for an empty group).', kind: 'any', dtypes: 'bool' }),
   axisErrorsAtAxis({
     name: 'count_nonzero',
-    doc: 'Number of non-zero (or True) elements across axes; dtype int32 by default (TensorFlow: int64).',
+    doc: 'Number of non-zero (or True) elements across axes, as `dtype` (int64 by default).',
     params: [
       { name: 'input', kind: 'tensor', dtypes: 'any', aliases: ['input_tensor', 'x', 'a'] },
       ...reductionParams.slice(1),
-      { name: 'dtype', kind: 'dtype', default: 'int32' },
+      { name: 'dtype', kind: 'dtype', default: 'int64' },
     ],
     infer: ([x], attrs) => {
       if (attrs.dtype === 'bool' || attrs.dtype === null || attrs.dtype === undefined) {
-        throw new OpError(`dtype must be numeric (int32, float32, float64), got ${attrs.dtype === 'bool' ? 'bool' : 'None'}`, undefined, 'dtype-mismatch');
+        throw new OpError(`dtype must be numeric (int32, int64, float32, float64), got ${attrs.dtype === 'bool' ? 'bool' : 'None'}`, undefined, 'dtype-mismatch');
       }
       return reducedType(x, attrs, attrs.dtype as TensorType['dtype']);
     },

@@ -10,7 +10,7 @@
 // outside). `sourceOffsets` turns those maps into one flat source offset per output
 // element; the forward op gathers through it and its gradient scatter-adds through it.
 
-import { type Tensor, type TypedData, sizeOf, stridesOf } from '../tensor';
+import { type DType, type Tensor, type TypedData, isInteger, sizeOf, stridesOf } from '../tensor';
 import { ArgError, type Dim, type Shape, type TensorType, OpError, isFullyKnown, normalizeAxis, showShape } from '../types';
 import { type BoundArgs, type Builder, type Value, BuildError, tensorValue } from '../builder';
 import type { Node } from '../graph';
@@ -775,8 +775,8 @@ defineOps([
       if (!node.constant) throw new BuildError('`paddings` must be known without feeds (it depends on a placeholder)', span, 'not-constant');
       const t = b.oracle.constantValue(node);
       if (!t) throw new BuildError('`paddings` could not be evaluated', span, 'not-constant');
-      if (t.dtype !== 'int32' || t.shape.length !== 2 || t.shape[1] !== 2) {
-        throw new BuildError(`pad: paddings must be an int32 list of [before, after] pairs (shape [rank, 2]), got ${t.dtype} of shape ${showShape(t.shape)}`, span, 'bad-argument');
+      if (!isInteger(t.dtype) || t.shape.length !== 2 || t.shape[1] !== 2) {
+        throw new BuildError(`pad: paddings must be an integer list of [before, after] pairs (shape [rank, 2]), got ${t.dtype} of shape ${showShape(t.shape)}`, span, 'bad-argument');
       }
       const paddings = Array.from({ length: t.shape[0] }, (_, k) => [t.data[2 * k], t.data[2 * k + 1]]);
       const mode = args.string('mode').toUpperCase();
@@ -784,8 +784,8 @@ defineOps([
         throw new BuildError(`pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got '${args.string('mode')}'`, args.span('mode'), 'bad-argument');
       }
       const constant = args.float('constant_values');
-      if (x.type.dtype === 'int32' && !Number.isInteger(constant)) {
-        throw new BuildError(`pad: constant_values ${constant} cannot be converted to int32`, args.span('constant_values'), 'dtype-mismatch');
+      if (isInteger(x.type.dtype) && !Number.isInteger(constant)) {
+        throw new BuildError(`pad: constant_values ${constant} cannot be converted to ${x.type.dtype}`, args.span('constant_values'), 'dtype-mismatch');
       }
       return tensorValue(applyBlaming(b, args, 'pad', [x], { paddings, mode, constant_values: constant }, [args.span('tensor')]));
     },
@@ -861,14 +861,16 @@ defineOps([
   },
   shapeQuery({
     name: 'shape',
-    doc: "The input's shape as an int32 vector (known without feeds when the static shape is fully known).",
+    doc: "The input's shape as an int32 (or `out_type` int64) vector, known without feeds when the static shape is fully known.",
+    outType: true,
     known: (s) => (isFullyKnown(s) ? [...s] : null),
     outShape: (s) => [s === null ? null : s.length],
     value: (s) => [...s],
   }),
   shapeQuery({
     name: 'size',
-    doc: 'The number of elements of the input, an int32 scalar.',
+    doc: 'The number of elements of the input, an int32 (or `out_type` int64) scalar.',
+    outType: true,
     known: (s) => (isFullyKnown(s) ? [...s] : null),
     outShape: () => [],
     value: (s) => [sizeOf(s)],
@@ -889,6 +891,8 @@ defineOps([
 function shapeQuery(spec: {
   name: string;
   doc: string;
+  /** Takes TensorFlow's `out_type` (int32 or int64); rank is always int32. */
+  outType?: boolean;
   known: (s: Shape) => number[] | null;
   outShape: (s: Shape) => Dim[];
   value: (s: readonly number[]) => number[];
@@ -898,17 +902,17 @@ function shapeQuery(spec: {
     doc: spec.doc,
     params: [
       { name: 'input', kind: 'tensor', aliases: ['x', 'tensor'] },
-      { name: 'out_type', kind: 'dtype', default: 'int32' },
+      ...(spec.outType ? [{ name: 'out_type', kind: 'dtype' as const, default: 'int32' }] : []),
     ],
     build: (b, args) => {
       const x = args.tensor('input');
-      const outType = args.dtype('out_type');
-      if (outType !== 'int32') throw new BuildError(`${spec.name}: out_type must be int32 (tgraph has no int64), got ${outType}`, args.span('out_type'), 'bad-argument');
+      const outType = spec.outType ? args.dtype('out_type') : 'int32';
+      if (!isInteger(outType)) throw new BuildError(`${spec.name}: out_type must be int32 or int64, got ${outType}`, args.span('out_type'), 'bad-argument');
       const known = spec.known(x.type.shape);
-      if (known !== null) return tensorValue(b.apply(spec.name, [], { known }, args.callSpan));
-      return tensorValue(b.apply(spec.name, [x], {}, args.callSpan, [args.span('input')]));
+      if (known !== null) return tensorValue(b.apply(spec.name, [], { known, out_type: outType }, args.callSpan));
+      return tensorValue(b.apply(spec.name, [x], { out_type: outType }, args.callSpan, [args.span('input')]));
     },
-    infer: (inputs, attrs) => ({ dtype: 'int32', shape: spec.outShape(inputs.length ? inputs[0].shape : (attrs.known as number[])) }),
+    infer: (inputs, attrs) => ({ dtype: attrs.out_type as DType, shape: spec.outShape(inputs.length ? inputs[0].shape : (attrs.known as number[])) }),
     kernel: (inputs, attrs, out, ctx) => {
       const values = spec.value(inputs.length ? inputs[0].shape : (attrs.known as number[]));
       const data = ctx.alloc(out.dtype, values.length);

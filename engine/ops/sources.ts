@@ -45,6 +45,8 @@ function generated(b: Builder, dtype: DType, shape: number[], values: (i: number
   return tensorValue(b.constant({ dtype, shape, data }, span, true));
 }
 
+const RANGE_DTYPES: readonly DType[] = ['int32', 'int64', 'float32', 'float64'];
+
 const likeParams = [{ name: 'input', kind: 'tensor' as const, aliases: ['tensor', 'x'] }];
 
 defineOps([
@@ -202,7 +204,13 @@ defineOps([
       else if (args.isNone('limit')) [start, limit, delta] = [0, values[0], values[1] ?? 1];
       delta = delta ?? 1;
       if (delta === 0) throw new BuildError('range(): delta must not be 0', args.span('delta'), 'bad-argument');
-      const dtype = args.optionalDType('dtype') ?? (tensors.some((t) => t.type.dtype !== 'int32') ? 'float32' : 'int32');
+      // TensorFlow: the widest of the arguments' dtypes in int32 < int64 < float32 < float64.
+      const widest = tensors.reduce((w, t) => Math.max(w, RANGE_DTYPES.indexOf(t.type.dtype)), 0);
+      if (tensors.some((t) => !RANGE_DTYPES.includes(t.type.dtype))) {
+        const bad = nums.find((_, i) => !RANGE_DTYPES.includes(tensors[i].type.dtype))!;
+        throw new BuildError(`range(): \`${bad}\` must be int32, int64, float32 or float64`, args.span(bad), 'dtype-mismatch');
+      }
+      const dtype = args.optionalDType('dtype') ?? RANGE_DTYPES[widest];
       const count = Math.max(0, Math.ceil((limit - start) / delta));
       checkedSize(b, [count], args.callSpan, 'range()');
       const data = allocData(dtype, count);
