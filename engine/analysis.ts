@@ -12,6 +12,7 @@ import {
 import { Evaluator, type Budget } from './evaluate';
 import { ValueCache } from './valueCache';
 import { type Tensor, isFloat } from './tensor';
+import { type PyBinaryOp, type PyNumber, PyError, pyBinary, pyUnary } from './pynumber';
 import { showShape } from './types';
 import { lookupOp } from './ops/registry';
 import { type GradientSite, differentiate } from './ops/differentiation';
@@ -767,10 +768,11 @@ class Analyzer {
     const b = this.b;
     switch (e.kind) {
       case 'number': {
-        // A Python int beyond int32 stays a number: fine where it meets a float, an error
-        // where it must become an int32 (castWeak refuses it).
-        const fitsInt = e.isInteger && e.value >= -2147483648 && e.value <= 2147483647;
-        return tensorValue(b.literal(e.value, fitsInt ? 'int32' : 'float32', e.span));
+        // A Python number: a float is its double; an int is exact (past 2^53 it is read again
+        // from its digits) and int32 when it fits, else int64, as tf.constant.
+        if (!e.isInteger) return tensorValue(b.literal(e.value, 'float32', e.span));
+        if (Number.isSafeInteger(e.value)) return tensorValue(b.literal(e.value, e.value >= -2147483648 && e.value <= 2147483647 ? 'int32' : 'int64', e.span));
+        return tensorValue(b.pyNumber(BigInt(this.text.slice(e.span.start, e.span.end)), e.span));
       }
       case 'string':
         return { kind: 'string', value: e.value };
@@ -783,6 +785,8 @@ class Analyzer {
       case 'unary': {
         const operand = this.expr(e.operand, scope);
         if (e.op === '+') return operand;
+        const number = operand.kind === 'tensor' ? b.pythonValue(operand.node) : undefined;
+        if (number !== undefined) return this.python(() => pyUnary(e.op === '-' ? '-' : 'not', number), e.span);
         const opName = e.op === '-' ? 'negative' : 'logical_not';
         return this.operator(opName, [{ value: operand, span: e.operand.span }], e.span);
       }
@@ -801,9 +805,15 @@ class Analyzer {
 
   private binary(e: AST.BinaryExpr, left: Value, right: Value): Value {
     const op = lookupOp(BINARY_OPS[e.op])!;
-    if (left.kind === 'tensor' && right.kind === 'tensor' && isBinaryPrimitive(op)) {
-      const node = this.b.binary(op, left.node, e.left.span, right.node, e.right.span, e.span);
-      return left.node.weak && right.node.weak ? this.literalResult(node, e.span) : tensorValue(node);
+    if (left.kind === 'tensor' && right.kind === 'tensor') {
+      if (left.node.weak && right.node.weak) {
+        // Python numbers: Python's arithmetic, before any tensor exists.
+        const a = this.b.pythonValue(left.node);
+        const c = a === undefined || e.op === '@' ? undefined : this.b.pythonValue(right.node);
+        if (c !== undefined) return this.python(() => pyBinary(e.op as PyBinaryOp, a!, c), e.span);
+      } else if (isBinaryPrimitive(op)) {
+        return tensorValue(this.b.binary(op, left.node, e.left.span, right.node, e.right.span, e.span));
+      }
     }
     return this.operator(BINARY_OPS[e.op], [
       { value: left, span: e.left.span },
@@ -811,21 +821,34 @@ class Analyzer {
     ], e.span);
   }
 
-  /** Operators: like a call of the op, except that literals combine into a literal
-   *  (`2 * 3` stays a Python number that adapts to the tensor it later meets). */
-  private operator(opName: string, args: CallArg[], span: AST.Span): Value {
-    const op = lookupOp(opName)!;
-    const result = this.b.call(op, args, span);
-    if (result.kind !== 'tensor') return result;
-    let allWeak = true;
-    for (const a of args) if (a.value.kind !== 'tensor' || !a.value.node.weak) allWeak = false;
-    return allWeak ? this.literalResult(result.node, span) : result;
+  /** A Python number computed by `compute` as a literal, or Python's exception at `span`. */
+  private python(compute: () => PyNumber, span: AST.Span): Value {
+    let value: PyNumber;
+    try {
+      value = compute();
+    } catch (e) {
+      if (e instanceof PyError) throw new BuildError(e.text, span, 'python-error');
+      throw e;
+    }
+    return tensorValue(this.b.pyNumber(value, span));
   }
 
-  /** The result of an operator whose operands were all literals: a literal itself. */
-  private literalResult(node: Node, span: AST.Span): Value {
-    const t = this.evaluator.valueOf(node);
-    return tensorValue(t ? this.b.constant(t, span, true) : node);
+  /** Operators: like a call of the op, except that literals (lists of numbers here: numbers
+   *  alone combine in Python above) combine into a literal, computed in Python's precision
+   *  (doubles, exact integers) so that `[1., 2.] / 3.` adapts to the tensor it later meets. */
+  private operator(opName: string, args: CallArg[], span: AST.Span): Value {
+    const op = lookupOp(opName)!;
+    let allWeak = true;
+    for (const a of args) if (a.value.kind !== 'tensor' || !a.value.node.weak) allWeak = false;
+    if (!allWeak) return this.b.call(op, args, span);
+    const wide = this.b.widenLiterals(
+      args.map((a) => (a.value as { node: Node }).node),
+      args.map((a) => a.span),
+    );
+    const result = this.b.call(op, args.map((a, i) => ({ ...a, value: tensorValue(wide[i]) })), span);
+    if (result.kind !== 'tensor') return result;
+    const t = this.evaluator.valueOf(result.node);
+    return tensorValue(t ? this.b.literalFrom(t, span) : result.node);
   }
 
   private list(e: AST.ListExpr, scope: Map<string, Value> | null): Value {
@@ -1228,10 +1251,13 @@ function numericLiteral(e: AST.ListExpr): Tensor | null {
   // every leaf must sit at the deepest level
   const size = shape.reduce((a, d) => a * d, 1);
   if (size !== values.length) return null;
-  const dtype = isBool ? 'bool' : isFloatLiteral ? 'float32' : 'int32';
+  // Ints are int32 when all fit, else int64 (as tf.constant); past 2^53 each element is read
+  // exactly on its own.
+  const ints = isBool || isFloatLiteral ? null : values.every((v) => v >= -2147483648 && v <= 2147483647) ? 'int32' : values.every(Number.isSafeInteger) ? 'int64' : null;
+  if (!isBool && !isFloatLiteral && ints === null) return null;
+  const dtype = isBool ? 'bool' : isFloatLiteral ? 'float32' : ints!;
   // Float literals keep full precision until they meet a dtype (0.1 stays 0.1 in float64).
   const data = dtype === 'bool' ? Uint8Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
-  if (dtype === 'int32' && values.some((v) => v > 2147483647 || v < -2147483648)) return null;
   return { dtype, shape, data };
 }
 

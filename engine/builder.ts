@@ -9,6 +9,7 @@ import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, isIn
 import { ArgError, OpError, type TensorType, isFullyKnown, showShape } from './types';
 import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
 import { didYouMean } from './suggest';
+import { type PyNumber, PyError, pyDefaultDType, pyToDType } from './pynumber';
 import type { GradientSite } from './ops/differentiation';
 
 export interface UserFunction {
@@ -295,6 +296,38 @@ export class Builder {
    *  shares one tensor (values are never written to once made). */
   private readonly literals = new Map<string, Map<number, { attrs: Attrs; type: TensorType }>>();
 
+  /** A Python number as a weak scalar literal, in the dtype `tf.constant` would give it (int32,
+   *  int64 for an int beyond int32, float32, bool). It keeps its exact value (`pythonValue`)
+   *  until it meets a dtype: a float its double, an int every digit. */
+  pyNumber(value: PyNumber, span?: Span): Node {
+    if (typeof value === 'boolean') return this.literal(value ? 1 : 0, 'bool', span);
+    if (typeof value === 'number') return this.literal(value, 'float32', span);
+    const dtype = pyDefaultDType(value);
+    const n = Number(value);
+    if (Number.isSafeInteger(n)) return this.literal(n, dtype, span);
+    // Past 2^53 the double is not the int: the int itself goes with it (not shared).
+    const data = Float64Array.of(n);
+    return this.constantNode({ value: { dtype, shape: [], data }, exact: value }, { dtype, shape: [] }, span, true);
+  }
+
+  /** The Python number a weak scalar literal stands for (undefined for anything else): an int
+   *  for int32/int64, a float for float32/float64 (its double), a bool. */
+  pythonValue(node: Node): PyNumber | undefined {
+    if (!node.weak) return undefined;
+    const t = node.attrs.value as Tensor | undefined;
+    if (!t || t.shape.length !== 0) return undefined;
+    const v = t.data[0];
+    switch (t.dtype) {
+      case 'bool':
+        return v !== 0;
+      case 'int32':
+      case 'int64':
+        return (node.attrs.exact as bigint | undefined) ?? BigInt(v);
+      default:
+        return v;
+    }
+  }
+
   /** A weak scalar literal (a Python number in user code). */
   literal(value: number, dtype: DType, span?: Span): Node {
     let byValue = this.literals.get(dtype);
@@ -310,6 +343,33 @@ export class Builder {
     return this.constantNode(made.attrs, made.type, span, true);
   }
 
+  /** Weak literals in Python's precision, for an operator between literals: strong float64
+   *  when any is a float, else int64, so that the op computes in doubles or exact integers
+   *  (bools stay as they are). `literalFrom` makes the result a literal again. */
+  widenLiterals(nodes: readonly Node[], spans: readonly Span[]): Node[] {
+    const wide: DType = nodes.some((n) => isFloat(n.type.dtype)) ? 'float64' : 'int64';
+    return nodes.map((n, i) => (n.type.dtype === 'bool' ? n : this.strongLiteral(n, wide, spans[i])));
+  }
+
+  private strongLiteral(node: Node, dtype: DType, span: Span): Node {
+    const t = node.attrs.value as Tensor | undefined;
+    if (!node.weak || !t) return node;
+    if (t.dtype !== dtype) return this.castWeak(node, dtype, span);
+    return this.constant(t, node.span, false);
+  }
+
+  /** A value computed from literals as a weak literal again: float64 becomes a float literal
+   *  (float32 holding its doubles), int64 an int32 one where every element fits. */
+  literalFrom(t: Tensor, span: Span): Node {
+    let dtype = t.dtype;
+    if (dtype === 'float64') dtype = 'float32';
+    else if (dtype === 'int64' && t.data.every((v) => v >= -2147483648 && v <= 2147483647)) dtype = 'int32';
+    if (dtype === t.dtype) return this.constant(t, span, true);
+    const data = allocData(dtype, t.data.length, 'float64');
+    data.set(t.data as never);
+    return this.constant({ dtype, shape: t.shape.slice(), data }, span, true);
+  }
+
   scalar(value: number, dtype: DType, span?: Span): Node {
     const data = allocData(dtype, 1);
     data[0] = coerceNumber(dtype, value);
@@ -323,7 +383,7 @@ export class Builder {
   toTensor(value: Value, span: Span, dtypeHint?: DType): Node {
     switch (value.kind) {
       case 'tensor':
-        return dtypeHint && value.node.weak && value.node.type.dtype !== dtypeHint ? this.castWeak(value.node, dtypeHint, span) : value.node;
+        return dtypeHint && value.node.weak ? this.castWeak(value.node, dtypeHint, span) : value.node;
       case 'list': {
         if (value.items.length === 0) {
           return this.constant({ dtype: dtypeHint ?? 'float32', shape: [0], data: allocData(dtypeHint ?? 'float32', 0) }, span, !dtypeHint);
@@ -365,27 +425,34 @@ export class Builder {
     return this.constant({ dtype: first.dtype, shape: [parts.length, ...inner], data }, span, true);
   }
 
-  /** Casts a weak literal to `dtype`, refusing lossy conversions as TensorFlow does. */
+  /** Casts a weak literal to `dtype`, refusing lossy conversions as TensorFlow does. A Python
+   *  number converts from its exact value (`pythonValue`). */
   castWeak(node: Node, dtype: DType, span: Span): Node {
     const t = node.attrs.value as Tensor | undefined;
     if (!t) return node;
-    if (t.dtype === dtype) return node;
+    // (An int past 2^53 converts from its digits even to its own dtype: int64 refuses it.)
+    if (t.dtype === dtype && node.attrs.exact === undefined) return node;
     const out = allocData(dtype, t.data.length);
-    for (let i = 0; i < t.data.length; i++) {
-      const v = t.data[i];
-      if (dtype === 'int32' && (t.dtype === 'float32' || t.dtype === 'float64') && !Number.isInteger(v)) {
-        throw new BuildError(`cannot convert ${v} to int32 (a float literal where an int32 tensor is expected)`, span, 'dtype-mismatch');
+    const exact = this.pythonValue(node);
+    try {
+      if (exact !== undefined) out[0] = pyToDType(exact, dtype);
+      else {
+        // Elements that convert as they are go straight through; pyToDType says why not.
+        const fromBool = t.dtype === 'bool';
+        const fits = (v: number) =>
+          fromBool || dtype === 'bool' ? fromBool && dtype === 'bool'
+          : isFloat(dtype) ? true
+          : dtype === 'int32' ? Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
+          : Number.isSafeInteger(v);
+        const src = t.data;
+        for (let i = 0; i < src.length; i++) {
+          const v = src[i];
+          out[i] = fits(v) ? v : pyToDType(fromBool ? v !== 0 : isInteger(t.dtype) ? BigInt(v) : v, dtype);
+        }
       }
-      if (dtype === 'int32' && (v > 2147483647 || v < -2147483648)) {
-        throw new BuildError(`${v} does not fit in int32 (an int64 tensor holds it)`, span, 'out-of-range');
-      }
-      if (dtype === 'bool' && t.dtype !== 'bool') {
-        throw new BuildError(`cannot convert the number ${v} to bool`, span, 'dtype-mismatch');
-      }
-      if (t.dtype === 'bool' && dtype !== 'bool') {
-        throw new BuildError(`cannot convert ${v ? 'True' : 'False'} to ${dtype}`, span, 'dtype-mismatch');
-      }
-      out[i] = coerceNumber(dtype, v);
+    } catch (e) {
+      if (e instanceof PyError) throw new BuildError(e.message, span, e.type === 'OverflowError' ? 'out-of-range' : 'dtype-mismatch');
+      throw e;
     }
     return this.constant({ dtype, shape: t.shape.slice(), data: out }, node.span, false);
   }
@@ -432,7 +499,7 @@ export class Builder {
     }
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
-      if (n.weak && n.type.dtype !== target) nodes[i] = this.castWeak(n, target, spans[i]);
+      if (n.weak) nodes[i] = this.castWeak(n, target, spans[i]);
     }
     return nodes;
   }

@@ -3,7 +3,7 @@
 
 import { type DType, type Tensor, allocData, coerceNumber, sizeOf } from '../tensor';
 import { type Shape, OpError, showShape } from '../types';
-import { type Builder, BuildError, type Value, tensorValue } from '../builder';
+import { type Builder, BuildError, Poisoned, type Value, tensorValue } from '../builder';
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
 import { defineOps } from './registry';
@@ -125,7 +125,8 @@ defineOps([
       if (!node.constant) throw new BuildError('constant() needs a value known without feeds', args.span('value'), 'not-constant');
       if (dtype && node.type.dtype !== dtype) node = b.cast(node, dtype);
       const value = b.oracle.constantValue(node);
-      if (!value) throw new BuildError('constant() could not evaluate its value', args.span('value'), 'not-constant');
+      // (Its evaluation failed, and said why.)
+      if (!value) throw new Poisoned();
       let t: Tensor = value;
       const shape = args.shape('shape');
       if (shape) {
