@@ -104,4 +104,4 @@ export function signatureOf(name: string, paramLabels: readonly string[], doc: s
 /** Names that the language reserves or that name built-in things: never renamed. */
 export const STATEMENT_KEYWORDS = ['feed', 'def', 'grad', 'check', 'assert'] as const;
 export const RESERVED_WORDS = new Set(['and', 'or', 'not', 'True', 'False', 'None', 'nan', 'inf', ...STATEMENT_KEYWORDS]);
-export const DTYPES = ['float32', 'float64', 'int32', 'bool'] as const;
+export const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool'] as const;

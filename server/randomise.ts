@@ -44,7 +44,7 @@ export function randomiseFeedEdit(view: View, line: number): WorkspaceEdit | nul
   const dims = `[${shape.join(', ')}]`;
   const generator = node.type.dtype === 'bool'
     ? `randint(0, 2, ${dims}, seed=${seed})`
-    : node.type.dtype === 'int32'
+    : node.type.dtype === 'int32' || node.type.dtype === 'int64'
       ? `randint(0, 10, ${dims}, seed=${seed})`
       : `uniform(${dims}, seed=${seed})`;
   const text = `feed ${binding.name} = ${generator}`;

@@ -27,7 +27,7 @@ function specProblems(o: any): string[] {
     if (v === null) return;
     if (Array.isArray(v)) return v.forEach((x, i) => tensor(x, `${where}[${i}]`));
     if (typeof v !== 'object') return problems.push(`${where}: not a tensor, list or null`);
-    if (!['float32', 'float64', 'int32', 'bool'].includes(v.dtype)) problems.push(`${where}: dtype ${v.dtype}`);
+    if (!['float32', 'float64', 'int32', 'int64', 'bool'].includes(v.dtype)) problems.push(`${where}: dtype ${v.dtype}`);
     if (!Array.isArray(v.shape) || v.shape.some((d: any) => !Number.isInteger(d) || d < 0)) problems.push(`${where}: shape`);
     const size = v.shape.reduce((a: number, d: number) => a * d, 1);
     if (!Array.isArray(v.data) || v.data.length !== size) problems.push(`${where}: data length ${v.data?.length} != ${size}`);
@@ -97,6 +97,24 @@ describe('tgraph run', () => {
     expect(o.values.y.data).toEqual(['NaN', '-Infinity', 0]);
     expect(o.values.b.data).toEqual([false, false, true]);
     expect(o.diagnostics.some((d: any) => d.severity === 'warning' && d.code === 'non-finite')).toBe(true);
+  });
+});
+
+describe('tgraph run: int64 and Python numbers', () => {
+  it('prints and serialises int64 as NumPy and the spec do, and keeps Python numbers exact', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-cli-'));
+    const file = path.join(dir, 'numbers.tgraph');
+    fs.writeFileSync(file, 'third = constant(1. / 3., dtype=float64)\nbig = constant(2 ** 40, dtype=float64)\nn = constant([2 ** 40, -3], dtype=int64)\ni = argmax([[1., 5.], [7., 2.]], axis=1)\n');
+    const o = JSON.parse(tgraph('run', '--json', file).stdout);
+    expect(specProblems(o)).toEqual([]);
+    expect(o.values.third).toEqual({ dtype: 'float64', shape: [], data: [0.3333333333333333] });
+    expect(o.values.big).toEqual({ dtype: 'float64', shape: [], data: [1099511627776] });
+    expect(o.values.n).toEqual({ dtype: 'int64', shape: [2], data: [1099511627776, -3] });
+    expect(o.values.i).toEqual({ dtype: 'int64', shape: [2], data: [1, 0] });
+    const text = tgraph('run', file).stdout;
+    expect(text).toContain('n: int64[2]');
+    expect(text).toContain('[1099511627776            -3]');
+    expect(text).toContain('0.3333333333333333');
   });
 });
 

@@ -175,7 +175,7 @@ describe('tgraph TextMate grammar', () => {
     expect(scopeOf('m = False', 'False')).toBe('constant.language.False.tgraph');
     // `android` is a name, not `and`.
     expect(scopeOf('m = android', 'android')).toBe('variable.other.tgraph');
-    for (const dtype of ['float32', 'float64', 'int32', 'bool']) {
+    for (const dtype of ['float32', 'float64', 'int32', 'int64', 'bool']) {
       expect(scopeOf(`c = cast(x, ${dtype})`, dtype)).toBe('support.type.dtype.tgraph');
     }
     expect(line('r = x @ w // 2 % 3 / 4 - 1').filter(([, s]) => s === 'keyword.operator.arithmetic.tgraph').map(([t]) => t)).toEqual([
