@@ -33,8 +33,10 @@ import { NumpyError, RandomBudgetError } from './errors';
 import { boundedIntegers, type IntegerArray, type IntegerDType, type IntegerParam, pythonInt } from './integers';
 import { MT19937 } from './mt19937';
 
-/** A legacy seed: an int, a 1-d list of ints, or null/undefined for tgraph's default (0). */
-export type LegacySeed = number | bigint | readonly (number | bigint)[] | ArrayArg<number | bigint> | null | undefined;
+/** A legacy seed: an int, a 1-d list or array of ints, or null/undefined for tgraph's
+ *  default (0). Nested lists are accepted to be refused as NumPy refuses them. */
+export type LegacySeed = number | bigint | readonly LegacySeedItem[] | ArrayArg<number | bigint> | null | undefined;
+type LegacySeedItem = number | bigint | readonly LegacySeedItem[];
 
 export interface RandomOptions {
   /** Most elements one call may produce (tgraph.maxElements); more is a RandomBudgetError. */
@@ -63,15 +65,18 @@ function seedWords(seed: Exclude<LegacySeed, null | undefined>): number | number
     if (seed < 0 || seed > 0xffffffff) throw new NumpyError('ValueError', SEED_RANGE);
     return Number(seed);
   }
-  const shape = isArrayArg(seed) ? seed.shape : [seed.length];
-  const values = isArrayArg(seed) ? Array.from(seed.data) : seed;
+  const values: readonly LegacySeedItem[] = isArrayArg(seed) ? Array.from(seed.data) : seed;
+  const rank = isArrayArg(seed) ? seed.shape.length : values.some((v) => typeof v === 'object') ? 2 : 1;
   if (values.length === 0) throw new NumpyError('ValueError', 'Seed must be non-empty');
-  if (values.some((v) => typeof v === 'number' && !Number.isInteger(v))) {
+  const isFractional = (v: LegacySeedItem): boolean =>
+    typeof v === 'number' ? !Number.isInteger(v) : typeof v === 'object' && v.some(isFractional);
+  if (values.some(isFractional)) {
     throw new NumpyError('TypeError', "Cannot cast array data from dtype('float64') to dtype('int64') according to the rule 'safe'");
   }
-  if (shape.length !== 1) throw new NumpyError('ValueError', 'Seed array must be 1-d');
-  if (values.some((v) => v < 0 || v > 0xffffffff)) throw new NumpyError('ValueError', SEED_RANGE);
-  return values.map(Number);
+  if (rank !== 1) throw new NumpyError('ValueError', 'Seed array must be 1-d');
+  const integers = values as readonly (number | bigint)[];
+  if (integers.some((v) => v < 0 || v > 0xffffffff)) throw new NumpyError('ValueError', SEED_RANGE);
+  return integers.map(Number);
 }
 
 export class RandomState {
@@ -331,7 +336,8 @@ export class RandomState {
 
   /** Sampling without replacement with probabilities, as NumPy does it: draw as many as are
    *  missing, keep the indices not drawn before in the order first drawn, zero the found
-   *  ones' probabilities, repeat. Bounded by the element budget (NumPy would loop on). */
+   *  ones' probabilities, repeat. Each round finds at least one new index, but with a skewed
+   *  p the rounds can draw about size²/2 values: their total is bounded by the element budget. */
   private distinctWeighted(probabilities: Float64Array, count: number): Float64Array {
     let positive = 0;
     for (const v of probabilities) if (v > 0) positive++;

@@ -10,6 +10,7 @@
 // - generate_state(n) runs the pool cyclically through a second hash (INIT_B, MULT_B);
 //   64-bit words are pairs of 32-bit ones, the first the low half.
 
+import { type ArrayArg, isArrayArg } from './arguments';
 import { NumpyError } from './errors';
 
 const INIT_A = 0x43b0d7e5;
@@ -21,8 +22,9 @@ const MIX_MULT_R = 0x4973f715;
 const XSHIFT = 16;
 const POOL_SIZE = 4;
 
-/** Entropy as NumPy's SeedSequence takes it: a non-negative integer or nested lists of them. */
-export type Entropy = number | bigint | readonly Entropy[];
+/** Entropy as NumPy's SeedSequence takes it: a non-negative integer, nested lists of them,
+ *  or an array of them. */
+export type Entropy = number | bigint | readonly Entropy[] | ArrayArg<number | bigint>;
 
 function integerWords(n: number | bigint, out: number[]): void {
   if (typeof n === 'number' && !Number.isInteger(n)) {
@@ -42,6 +44,7 @@ export function entropyWords(entropy: Entropy): number[] {
   const out: number[] = [];
   const visit = (value: Entropy): void => {
     if (typeof value === 'number' || typeof value === 'bigint') integerWords(value, out);
+    else if (isArrayArg(value)) for (let i = 0; i < value.data.length; i++) integerWords(value.data[i], out);
     else for (const item of value) visit(item);
   };
   if (typeof entropy === 'number' && !Number.isInteger(entropy)) {
