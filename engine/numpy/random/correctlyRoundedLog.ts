@@ -10,57 +10,17 @@
 //
 // Method: x = 2^e · m with m in [0.75, 1.5); m lies in one of 192 intervals of width 1/256
 // with centre c (c = 1 for the two intervals next to 1, so that logs of values near 1 keep
-// their relative precision); log x = e·ln2 + log c + log1p((m − c)/c), evaluated in
-// double-double arithmetic (about 2^-100 relative error before the final series term, which
-// is the largest error, about 2^-70). If the double-double result does not round the same
-// way at both ends of its error bound (about one argument in 50,000), the logarithm is
-// computed again with 320-bit fixed-point integers, far beyond any hard-to-round case of
-// log on doubles.
+// their relative precision); log x = e·ln2 + log c + log1p(u), u = (m − c)/c, summed in
+// double-double arithmetic. The largest error is the u³ term's, computed in doubles: under
+// 2^-69 of the result. When the double-double result could round either way within a bound
+// of 2^-66 (about one argument in 6,000), the logarithm is computed again with 320-bit
+// fixed-point integers, far beyond any hard-to-round case of log on doubles.
 
 const SPLITTER = 134217729; // 2^27 + 1, Veltkamp's splitting constant for doubles
 const TABLE_STEPS = 256;
 const TABLE_FIRST = 192; // m ≥ 0.75 = 192 / 256
 const TABLE_END = 384; // m < 1.5 = 384 / 256
 const FIXED_BITS = 320n;
-
-// Double-double results of the helpers below (hi + lo, |lo| ≤ ulp(hi)/2), reused to avoid
-// allocating per call.
-let ddHi = 0;
-let ddLo = 0;
-
-function twoSum(a: number, b: number): void {
-  const s = a + b;
-  const bb = s - a;
-  ddLo = a - (s - bb) + (b - bb);
-  ddHi = s;
-}
-
-function twoProduct(a: number, b: number): void {
-  const p = a * b;
-  let t = SPLITTER * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLITTER * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  ddLo = ah * bh - p + ah * bl + al * bh + al * bl;
-  ddHi = p;
-}
-
-/** (ahi + alo) + (bhi + blo), the accurate double-double sum. */
-function ddAdd(ahi: number, alo: number, bhi: number, blo: number): void {
-  twoSum(ahi, bhi);
-  const sHi = ddHi;
-  let sLo = ddLo;
-  twoSum(alo, blo);
-  const tHi = ddHi;
-  const tLo = ddLo;
-  sLo += tHi;
-  twoSum(sHi, sLo);
-  const uHi = ddHi;
-  const uLo = ddLo + tLo;
-  twoSum(uHi, uLo);
-}
 
 // --- Exact reference in fixed point (scale 2^FIXED_BITS) ------------------------------------
 
@@ -132,6 +92,9 @@ const centre = new Float64Array(TABLE_END - TABLE_FIRST);
 const inverseCentre = new Float64Array(TABLE_END - TABLE_FIRST);
 let ln2Hi = 0;
 let ln2Lo = 0;
+// ln2Hi in two 26-bit halves, so that e · ln2Hi's rounding error is exact (Dekker).
+let ln2HiHigh = 0;
+let ln2HiLow = 0;
 
 function buildTable(): void {
   const n = TABLE_END - TABLE_FIRST;
@@ -151,11 +114,11 @@ function buildTable(): void {
   const l2 = ln2Fixed();
   ln2Hi = fixedToDouble(l2);
   ln2Lo = fixedToDouble(l2 - BigInt(ln2Hi * 2 ** Number(FIXED_BITS)));
+  const t = SPLITTER * ln2Hi;
+  ln2HiHigh = t - (t - ln2Hi);
+  ln2HiLow = ln2Hi - ln2HiHigh;
   tableBuilt = true;
 }
-
-// Coefficients of log1p(u) = u − u²/2 + u³·(1/3 − u/4 + u²/5 − ...), the tail in doubles.
-const TAIL = [1 / 3, -1 / 4, 1 / 5, -1 / 6, 1 / 7, -1 / 8, 1 / 9, -1 / 10];
 
 /** log(x) correctly rounded to the nearest double (NaN below 0, −∞ at 0, as C's log). */
 export function correctlyRoundedLog(x: number): number {
@@ -182,32 +145,47 @@ export function correctlyRoundedLog(x: number): number {
   }
   const i = Math.floor(m * TABLE_STEPS) - TABLE_FIRST;
   const c = centre[i];
-  const d = m - c; // exact
-  // u = d / c as a double-double: uHi = d · (1/c) rounded, uLo from the exact remainder.
-  const uHi = d * inverseCentre[i];
-  twoProduct(uHi, c);
-  const uLo = (d - ddHi - ddLo) * inverseCentre[i];
+  const inverse = inverseCentre[i];
+  const d = m - c; // exact (Sterbenz)
 
-  // log1p(u) = u − u²/2 + u³ · tail(u)
-  let tail = TAIL[TAIL.length - 1];
-  for (let k = TAIL.length - 2; k >= 0; k--) tail = tail * uHi + TAIL[k];
-  twoProduct(uHi, uHi);
-  const sqHi = ddHi;
-  const sqLo = ddLo + 2 * uHi * uLo;
+  // u = d / c as uHi + uLo. With uHi split into 26-bit halves uh + ul, uh·c and ul·c are
+  // exact (c has 9 significant bits), and so is the remainder d − uh·c − ul·c.
+  const uHi = d * inverse;
+  let t = SPLITTER * uHi;
+  const uh = t - (t - uHi);
+  const ul = uHi - uh;
+  const uLo = (d - uh * c - ul * c) * inverse;
+
+  // log1p(u) = u − u²/2 + u³ · tail(u); u² as a double-double (Dekker), the rest in doubles.
+  const sqHi = uHi * uHi;
+  const sqLo = uh * uh - sqHi + 2 * uh * ul + ul * ul + 2 * uHi * uLo;
+  const tail =
+    1 / 3 + uHi * (-1 / 4 + uHi * (1 / 5 + uHi * (-1 / 6 + uHi * (1 / 7 + uHi * (-1 / 8 + uHi * (1 / 9 - uHi / 10))))));
+  const half = -0.5 * sqHi;
   const cube = sqHi * uHi * tail;
-  ddAdd(-0.5 * sqHi, -0.5 * sqLo, cube, 0);
-  ddAdd(ddHi, ddLo, uHi, uLo);
-  ddAdd(ddHi, ddLo, logCentreHi[i], logCentreLo[i]);
+  const small = half + cube; // |cube| < |half|: its rounding error is exactly smallLo
+  const smallLo = cube - (small - half);
+
+  // + u, then + log c, then + e·ln2, each a two-sum of the leading parts (Knuth).
+  let hi = uHi + small;
+  t = hi - uHi;
+  let lo = uHi - (hi - t) + (small - t) + smallLo + uLo - 0.5 * sqLo;
+  const logC = logCentreHi[i];
+  let sum = hi + logC;
+  t = sum - hi;
+  lo += hi - (sum - t) + (logC - t) + logCentreLo[i];
+  hi = sum;
   if (e !== 0) {
-    const sumHi = ddHi;
-    const sumLo = ddLo;
-    twoProduct(e, ln2Hi);
-    const eHi = ddHi;
-    const eLo = ddLo + e * ln2Lo;
-    ddAdd(sumHi, sumLo, eHi, eLo);
+    const eHi = e * ln2Hi;
+    const eLo = e * ln2HiHigh - eHi + e * ln2HiLow + e * ln2Lo; // Dekker: e·ln2Hi − eHi exactly
+    sum = hi + eHi;
+    t = sum - hi;
+    lo += hi - (sum - t) + (eHi - t) + eLo;
+    hi = sum;
   }
-  const hi = ddHi;
-  const lo = ddLo;
+  sum = hi + lo;
+  lo -= sum - hi;
+  hi = sum;
   // Error bound of the double-double value: 2^-66 relative, a generous margin over the
   // series' 2^-70 and the double-double operations' 2^-100.
   const bound = Math.abs(hi) * 1.3552527156068805e-20;
