@@ -17,8 +17,17 @@ import type { BitGenerator, Word64 } from './bitGenerator';
 import { SeedSequence } from './seedSequence';
 
 const LIMBS = 8;
-// The multiplier's 16-bit limbs, least significant first.
-const MULTIPLIER = limbsOf(0x2360ed051fc65da44385df649fccf645n);
+const LIMB = 65536;
+const LIMB_INVERSE = 1 / 65536;
+// The multiplier 0x2360ED051FC65DA44385DF649FCCF645 in 16-bit limbs, least significant first.
+const M0 = 0xf645;
+const M1 = 0x9fcc;
+const M2 = 0xdf64;
+const M3 = 0x4385;
+const M4 = 0x5da4;
+const M5 = 0x1fc6;
+const M6 = 0xed05;
+const M7 = 0x2360;
 
 function limbsOf(value: bigint): Float64Array {
   const out = new Float64Array(LIMBS);
@@ -42,7 +51,6 @@ export interface PCG64State {
 export class PCG64 implements BitGenerator {
   private readonly state = new Float64Array(LIMBS);
   private readonly inc = new Float64Array(LIMBS);
-  private readonly product = new Float64Array(LIMBS);
   private hasUint32 = false;
   private uinteger = 0;
 
@@ -60,16 +68,40 @@ export class PCG64 implements BitGenerator {
   }
 
   private step(): void {
+    // Column sums of the product (each below 2^36, exact in a double), then carries upwards.
     const s = this.state;
-    const p = this.product;
-    let carry = 0;
-    for (let k = 0; k < LIMBS; k++) {
-      let acc = carry + this.inc[k];
-      for (let i = 0; i <= k; i++) acc += s[i] * MULTIPLIER[k - i];
-      carry = Math.floor(acc / 65536);
-      p[k] = acc - carry * 65536;
-    }
-    s.set(p);
+    const inc = this.inc;
+    const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6], s7 = s[7];
+    const c0 = inc[0] + s0 * M0;
+    const c1 = inc[1] + s0 * M1 + s1 * M0;
+    const c2 = inc[2] + s0 * M2 + s1 * M1 + s2 * M0;
+    const c3 = inc[3] + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0;
+    const c4 = inc[4] + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0;
+    const c5 = inc[5] + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
+    const c6 = inc[6] + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
+    const c7 = inc[7] + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0;
+    let carry = Math.floor(c0 * LIMB_INVERSE);
+    s[0] = c0 - carry * LIMB;
+    const v1 = c1 + carry;
+    carry = Math.floor(v1 * LIMB_INVERSE);
+    s[1] = v1 - carry * LIMB;
+    const v2 = c2 + carry;
+    carry = Math.floor(v2 * LIMB_INVERSE);
+    s[2] = v2 - carry * LIMB;
+    const v3 = c3 + carry;
+    carry = Math.floor(v3 * LIMB_INVERSE);
+    s[3] = v3 - carry * LIMB;
+    const v4 = c4 + carry;
+    carry = Math.floor(v4 * LIMB_INVERSE);
+    s[4] = v4 - carry * LIMB;
+    const v5 = c5 + carry;
+    carry = Math.floor(v5 * LIMB_INVERSE);
+    s[5] = v5 - carry * LIMB;
+    const v6 = c6 + carry;
+    carry = Math.floor(v6 * LIMB_INVERSE);
+    s[6] = v6 - carry * LIMB;
+    const v7 = c7 + carry;
+    s[7] = v7 % LIMB;
   }
 
   /** One 64-bit output of the generator, into `into`. */
