@@ -1,6 +1,6 @@
-// What the distributions need from a bit generator: NumPy's `bitgen_t` interface
-// (next_uint32, next_uint64, next_double), with 64-bit words as two unsigned 32-bit halves so
-// that no draw allocates.
+// What the distributions need from a bit generator: NumPy's `bitgen_t` interface (NumPy 1.17
+// on: next_uint32, next_uint64, next_double), with 64-bit words as two unsigned 32-bit halves
+// so that no draw allocates.
 
 /** A 64-bit word as two unsigned 32-bit halves; the caller owns one and reuses it. */
 export interface Word64 {

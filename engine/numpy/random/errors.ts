@@ -1,4 +1,5 @@
-// Errors of the NumPy random module, as NumPy raises them.
+// Errors of the NumPy random module, as NumPy raises them (messages are NumPy 1.24's; each
+// file that raises one says where older versions word it differently).
 
 export type PythonExceptionType = 'ValueError' | 'TypeError' | 'OverflowError' | 'IndexError';
 

@@ -1,6 +1,6 @@
 // NumPy's `_rand_<dtype>` (random/_bounded_integers.pyx), behind RandomState.randint and
 // Generator.integers: bounds as NumPy converts and checks them (NumPy 1.24's messages;
-// "high <= 0" for a zero `low` is from 1.22 on, earlier versions say "low >= high"), one
+// "high <= 0" for a zero `low` is from 1.21 on, earlier versions say "low >= high"), one
 // algorithm per dtype width (bounded.ts), scalar bounds or broadcast arrays of bounds.
 //
 // Values come back in a Float64Array when every value the bounds allow lies within
