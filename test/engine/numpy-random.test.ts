@@ -327,3 +327,50 @@ describe('correctly rounded log', () => {
     expect(correctlyRoundedLog(Math.E)).toBe(1); // log of e's double is 1 − 5.3e-17: rounds to 1
   });
 });
+
+describe('NumPy random: hostile arguments', () => {
+  it('fails only with NumPy errors or budget errors, and within the budget', () => {
+    const floats: unknown[] = [0, 1, -1, -0, 2.5, NaN, Infinity, -Infinity, 1e308, { shape: [2], data: [1, NaN] },
+      { shape: [0], data: [] }, { shape: [2, 2], data: [1, -2, 3, 4] }, { shape: [], data: [3] }, undefined];
+    const integers: unknown[] = [0, 1, -1, 2.5, NaN, Infinity, 2 ** 53, 2 ** 64, -(2 ** 63), 1e300, 10n ** 30n, -5n,
+      2n ** 63n, { shape: [2], data: [1, 7] }, { shape: [0], data: [] }, { shape: [2, 1], data: [0, 2n ** 40n] }, null];
+    const sizes: unknown[] = [null, undefined, 0, -1, 3, [2, 3], [2, -1], [1e9, 1e9], [2.5], NaN, Infinity, [], [0, -1]];
+    const dtypes = ['int64', 'int8', 'uint64', 'bool', 'uint16', 'float64', 'toString'];
+    let state = 7;
+    const pick = <T>(items: readonly T[]): T => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return items[state % items.length];
+    };
+    const rs = new RandomState(0, { maxElements: 1000 });
+    const g = default_rng(0, { maxElements: 1000 });
+    const calls: (() => unknown)[] = [
+      () => rs.randint(pick(integers) as never, pick(integers) as never, pick(sizes) as never, pick(dtypes) as never),
+      () => g.integers(pick(integers) as never, pick(integers) as never, pick(sizes) as never, pick(dtypes) as never, pick([true, false])),
+      () => rs.uniform(pick(floats) as never, pick(floats) as never, pick(sizes) as never),
+      () => g.uniform(pick(floats) as never, pick(floats) as never, pick(sizes) as never),
+      () => rs.normal(pick(floats) as never, pick(floats) as never, pick(sizes) as never),
+      () => g.normal(pick(floats) as never, pick(floats) as never, pick(sizes) as never),
+      () => rs.choice(pick(integers) as never, pick(sizes) as never, pick([true, false]), pick([null, [0.5, 0.5], [NaN], [1, 0, 0, 0, 0]])),
+      () => rs.permutation(pick(integers) as never),
+      () => rs.random_sample(pick(sizes) as never),
+      () => g.random(pick(sizes) as never, pick(['float64', 'float32', 'int32']) as never),
+      () => {
+        const dims = pick(sizes);
+        return rs.randn(...((Array.isArray(dims) ? dims : []) as number[]));
+      },
+      () => new RandomState(pick(integers) as never),
+      () => default_rng(pick(integers) as never),
+    ];
+    let failures = 0;
+    for (let i = 0; i < 5000; i++) {
+      try {
+        const result = pick(calls)() as RandomArray<string, ArrayLike<unknown>> | RandomState | Generator;
+        if ('data' in result) expect(result.data.length).toBeLessThanOrEqual(1000);
+      } catch (e) {
+        failures++;
+        if (!(e instanceof NumpyError || e instanceof RandomBudgetError)) throw e;
+      }
+    }
+    expect(failures).toBeGreaterThan(500); // the hostile arguments did reach the checks
+  });
+});

@@ -161,6 +161,9 @@ export function continuous(
   draw: (a: number, b: number) => number,
 ): RandomArray<'float64'> {
   for (const p of params) {
+    if (typeof p.value !== 'number' && !isArrayArg(p.value)) {
+      throw new NumpyError('TypeError', `${p.name} must be a float or an array of floats`);
+    }
     const values = typeof p.value === 'number' ? [p.value] : p.value.data;
     for (let i = 0; i < values.length; i++) {
       if (violates(values[i], p.constraint)) throw new NumpyError('ValueError', `${p.name} < 0`);
@@ -201,9 +204,14 @@ export function continuous(
   return { dtype: 'float64', shape, data, scalar: false };
 }
 
-/** a − b with broadcasting (NumPy's np.subtract on float parameters). */
-export function subtract(a: FloatParam, b: FloatParam): FloatParam {
+/** a − b with broadcasting (NumPy's np.subtract on float parameters), within the budget. */
+export function subtract(a: FloatParam, b: FloatParam, maxElements: number, what: string): FloatParam {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
+  for (const [name, value] of [['high', a], ['low', b]] as const) {
+    if (typeof value !== 'number' && !isArrayArg(value)) {
+      throw new NumpyError('TypeError', `${name} must be a float or an array of floats`);
+    }
+  }
   const shapeA = shapeOf(a);
   const shapeB = shapeOf(b);
   let shape: number[];
@@ -215,7 +223,7 @@ export function subtract(a: FloatParam, b: FloatParam): FloatParam {
       `operands could not be broadcast together with shapes ${pythonTuple(shapeA)} ${pythonTuple(shapeB)} `,
     );
   }
-  const count = shape.reduce((s, d) => s * d, 1);
+  const count = checkedShape(shape, maxElements, what);
   const data = new Float64Array(count);
   const walk = new BroadcastWalk(shape, [shapeA, shapeB]);
   const aData = typeof a === 'number' ? [a] : a.data;

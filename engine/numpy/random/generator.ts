@@ -19,7 +19,7 @@ import {
 } from './arguments';
 import type { Word64 } from './bitGenerator';
 import { NumpyError } from './errors';
-import { boundedIntegers, type IntegerArray, type IntegerDType, INTEGER_TYPES, type IntegerParam } from './integers';
+import { boundedIntegers, type IntegerArray, type IntegerDType, type IntegerParam } from './integers';
 import { DEFAULT_MAX_ELEMENTS, type RandomOptions } from './legacy';
 import { PCG64 } from './pcg64';
 import { type Entropy, SeedSequence } from './seedSequence';
@@ -50,7 +50,6 @@ export class Generator {
     dtype: IntegerDType = 'int64',
     endpoint = false,
   ): IntegerArray {
-    if (!(dtype in INTEGER_TYPES)) throw unsupported(dtype, 'integers');
     return boundedIntegers(this.bit_generator, {
       low: high === null ? 0 : low,
       high: high === null ? low : high,
@@ -80,7 +79,7 @@ export class Generator {
   /** uniform(low=0.0, high=1.0, size=None). */
   uniform(low: FloatParam = 0, high: FloatParam = 1, size?: Size): RandomArray<'float64'> {
     const lo = scalarIfZeroDimensional(low);
-    const range = subtract(scalarIfZeroDimensional(high), lo);
+    const range = subtract(scalarIfZeroDimensional(high), lo, this.maxElements, 'uniform');
     const values = typeof range === 'number' ? [range] : range.data;
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) {

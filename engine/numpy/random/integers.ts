@@ -57,9 +57,17 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Python's int(x) for a bound. */
 export function pythonInt(value: number | bigint): bigint {
   if (typeof value === 'bigint') return value;
+  if (typeof value !== 'number') {
+    throw new NumpyError('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${pythonTypeName(value)}'`);
+  }
   if (Number.isNaN(value)) throw new NumpyError('ValueError', 'cannot convert float NaN to integer');
   if (!Number.isFinite(value)) throw new NumpyError('OverflowError', 'cannot convert float infinity to integer');
   return BigInt(Math.trunc(value));
+}
+
+/** The Python type name of a value that reached us where a number was expected. */
+export function pythonTypeName(value: unknown): string {
+  return value === null || value === undefined ? 'NoneType' : typeof value === 'string' ? 'str' : typeof value;
 }
 
 function boundsMessage(closed: boolean, lowIsZero: boolean): string {
@@ -142,6 +150,9 @@ function drawInto(writer: IntegerWriter, i: number, range: ElementRange, draw: B
 
 export function boundedIntegers(bitgen: BitGenerator, request: IntegerRequest): IntegerArray {
   const { dtype, closed, size, maxElements, what } = request;
+  if (!Object.hasOwn(INTEGER_TYPES, dtype)) {
+    throw new NumpyError('TypeError', `Unsupported dtype dtype('${dtype}') for ${what}`);
+  }
   const type = INTEGER_TYPES[dtype];
   let sizeShape: number[] | undefined;
   if (size !== null && size !== undefined) {
@@ -217,8 +228,8 @@ function broadcastIntegers(
     shape = sizeShape;
   }
   const count = checkedShape(shape, maxElements, what);
-  const lowest = lows.reduce((a, b) => (b < a ? b : a));
-  const highest = highs.reduce((a, b) => (b > a ? b : a));
+  const lowest = lows.reduce((a, b) => (b < a ? b : a), 0n);
+  const highest = highs.reduce((a, b) => (b > a ? b : a), 0n);
   const data = allocate(dtype, count, lowest, highest);
   const writer = new IntegerWriter(data);
   const walk = new BroadcastWalk(shape, [lowShape, highShape]);

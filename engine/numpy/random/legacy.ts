@@ -11,8 +11,8 @@
 // - randn / standard_normal / normal: the polar Box–Muller method, x1, x2 = 2U − 1 until
 //   0 < r2 = x1² + x2² < 1, f = sqrt(−2 log(r2)/r2); returns f·x2 and keeps f·x1 for the next
 //   call (the cached Gaussian survives between calls and is part of get_state; seed clears
-//   it). log is correctly rounded (correctlyRoundedLog.ts): NumPy's C library log rounds
-//   differently in about 1 in 1,200 calls, which changes about 1 Gaussian in 4,000 in its last bit.
+//   it). log is correctly rounded (correctlyRoundedLog.ts): glibc's log rounds differently
+//   in about 1 call in 1,200, which changes about 1 Gaussian in 1,700 in its last bit.
 // - randint: masked rejection (bounded.ts, integers.ts); choice, shuffle, permutation below.
 
 import {
@@ -142,7 +142,7 @@ export class RandomState {
   }
 
   uniform(low: FloatParam = 0, high: FloatParam = 1, size?: Size): FloatArray {
-    const range = subtract(high, low);
+    const range = subtract(high, low, this.maxElements, 'uniform');
     const values = typeof range === 'number' ? [range] : range.data;
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i])) throw new NumpyError('OverflowError', 'Range exceeds valid bounds');
@@ -235,7 +235,7 @@ export class RandomState {
   /** Shuffle `x` in place along its first axis: for i from n − 1 down to 1, swap rows i and
    *  random_interval(i). An empty array draws nothing. */
   shuffle<T>(x: { readonly shape: readonly number[]; readonly data: WritableValues<T> }): void {
-    if (x.shape.length === 0) throw new NumpyError('TypeError', 'len() of unsized object');
+    if (!isArrayArg(x) || x.shape.length === 0) throw new NumpyError('TypeError', 'len() of unsized object');
     const n = x.shape[0];
     const data = x.data;
     if (data.length === 0) return;
@@ -267,7 +267,9 @@ export class RandomState {
       this.shuffle({ shape: [n], data });
       return { dtype: 'int64', shape: [n], data, scalar: false };
     }
-    if (x.shape.length === 0) throw new NumpyError('IndexError', 'x must be an integer or at least 1-dimensional');
+    if (!isArrayArg(x) || x.shape.length === 0) {
+      throw new NumpyError('IndexError', 'x must be an integer or at least 1-dimensional');
+    }
     const data = allocateLike(x.data, x.data.length);
     for (let i = 0; i < x.data.length; i++) data[i] = x.data[i];
     this.shuffle({ shape: x.shape, data });
