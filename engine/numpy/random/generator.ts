@@ -6,7 +6,8 @@
 // - integers: Lemire's bounded algorithm (bounded.ts), `endpoint` for a closed interval;
 // - random: next_double (float64), or (next_uint32 >> 8) · 2^-24 for float32;
 // - uniform: low + (high − low) · next_double, refusing high − low < 0;
-// - normal, standard_normal: the ziggurat (ziggurat.ts), loc + scale · z.
+// - normal, standard_normal: the ziggurat (ziggurat.ts), loc + scale · z; standard_normal
+//   also in float32 (its own ziggurat on 32-bit draws).
 
 import {
   continuous,
@@ -23,7 +24,7 @@ import { boundedIntegers, type IntegerArray, type IntegerDType, type IntegerPara
 import { DEFAULT_MAX_ELEMENTS, type RandomOptions } from './legacy';
 import { PCG64 } from './pcg64';
 import { type Entropy, SeedSequence } from './seedSequence';
-import { standardNormal } from './ziggurat';
+import { standardNormal, standardNormalFloat32 } from './ziggurat';
 
 export type GeneratorSeed = Entropy | SeedSequence | null | undefined;
 
@@ -98,13 +99,18 @@ export class Generator {
     );
   }
 
-  /** standard_normal(size=None, dtype='float64'). */
-  standard_normal(size?: Size, dtype: FloatDType = 'float64'): RandomArray<'float64'> {
-    if (dtype !== 'float64') throw unsupported(dtype, 'standard_normal');
+  /** standard_normal(size=None, dtype='float64'). float32 values come in a Float32Array. */
+  standard_normal(size?: Size, dtype: FloatDType = 'float64'): RandomArray<FloatDType, Float64Array | Float32Array> {
+    if (dtype !== 'float64' && dtype !== 'float32') throw unsupported(dtype, 'standard_normal');
     const { shape, count, isNone } = resolveSize(size, this.maxElements, 'standard_normal');
+    if (dtype === 'float32') {
+      const data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = standardNormalFloat32(this.bit_generator);
+      return { dtype, shape, data, scalar: isNone };
+    }
     const data = new Float64Array(count);
     for (let i = 0; i < count; i++) data[i] = standardNormal(this.bit_generator, this.word);
-    return { dtype: 'float64', shape, data, scalar: isNone };
+    return { dtype, shape, data, scalar: isNone };
   }
 
   /** normal(loc=0.0, scale=1.0, size=None). */

@@ -11,10 +11,26 @@
 // exp and log1p come from the platform's C library in NumPy and from V8 here; they differ in
 // the last bit for a few percent of arguments, which only matters when a comparison falls on
 // that bit (never seen) or, for log1p, on the rare tail values (about 1 in 4,000 draws take the
-// tail, and V8's log1p agrees with glibc's on 99.9% of them).
+// tail, and V8's log1p agrees with glibc's on 99.9% of them). Some earlier versions sampled the
+// tail with log(1 − U) instead of log1p(−U): the same values up to the last bit of the libm.
+//
+// The float32 variant (standard_normal(dtype=float32)) is the same on one 32-bit draw: strip
+// bits 0..7, sign bit 8, a 23-bit magnitude (bits 9..31), float32 tables and arithmetic
+// (each operation rounded to float32, as C does on floats), the density compared in double.
 
 import type { BitGenerator, Word64 } from './bitGenerator';
-import { FI_DOUBLE, KI_DOUBLE, WI_DOUBLE, ZIGGURAT_NOR_INV_R, ZIGGURAT_NOR_R } from './zigguratTables';
+import {
+  FI_DOUBLE,
+  FI_FLOAT,
+  KI_DOUBLE,
+  KI_FLOAT,
+  WI_DOUBLE,
+  WI_FLOAT,
+  ZIGGURAT_NOR_INV_R,
+  ZIGGURAT_NOR_INV_R_F,
+  ZIGGURAT_NOR_R,
+  ZIGGURAT_NOR_R_F,
+} from './zigguratTables';
 
 export function standardNormal(bitgen: BitGenerator, word: Word64): number {
   for (;;) {
@@ -37,5 +53,35 @@ export function standardNormal(bitgen: BitGenerator, word: Word64): number {
     if ((FI_DOUBLE[idx - 1] - FI_DOUBLE[idx]) * bitgen.nextDouble() + FI_DOUBLE[idx] < Math.exp(-0.5 * x * x)) {
       return x;
     }
+  }
+}
+
+const f32 = Math.fround;
+
+/** A float32 uniform in [0, 1): NumPy's next_float. */
+function nextFloat(bitgen: BitGenerator): number {
+  return (bitgen.nextUint32() >>> 8) * 5.9604644775390625e-8;
+}
+
+export function standardNormalFloat32(bitgen: BitGenerator): number {
+  for (;;) {
+    const r = bitgen.nextUint32();
+    const idx = r & 0xff;
+    const negative = (r >>> 8) & 1;
+    const rabs = r >>> 9;
+    let x = f32(rabs * WI_FLOAT[idx]);
+    if (negative) x = -x;
+    if (rabs < KI_FLOAT[idx]) return x;
+    if (idx === 0) {
+      for (;;) {
+        const xx = f32(-ZIGGURAT_NOR_INV_R_F * f32(Math.log1p(-nextFloat(bitgen))));
+        const yy = -f32(Math.log1p(-nextFloat(bitgen)));
+        if (f32(yy + yy) > f32(xx * xx)) {
+          return (rabs >>> 8) & 1 ? -f32(ZIGGURAT_NOR_R_F + xx) : f32(ZIGGURAT_NOR_R_F + xx);
+        }
+      }
+    }
+    const density = f32(f32(f32(FI_FLOAT[idx - 1] - FI_FLOAT[idx]) * nextFloat(bitgen)) + FI_FLOAT[idx]);
+    if (density < Math.exp(-0.5 * x * x)) return x;
   }
 }
