@@ -231,3 +231,55 @@ export function subtract(a: FloatParam, b: FloatParam, maxElements: number, what
   for (let i = 0; i < count; i++, walk.advance()) data[i] = aData[walk.offsets[0]] - bData[walk.offsets[1]];
   return { shape, data };
 }
+
+/** NumPy's uniform(low, high, size): low + (high − low) · U. A range that is not finite is
+ *  refused (an OverflowError whose scalar-case wording differs between RandomState and
+ *  Generator); the Generator also refuses a negative range ('high - low < 0'). */
+export function uniformDraws(
+  low: FloatParam,
+  high: FloatParam,
+  size: Size,
+  maxElements: number,
+  rule: { readonly scalarOverflow: string; readonly range: Constraint },
+  nextDouble: () => number,
+): RandomArray<'float64'> {
+  const start = scalarIfZeroDimensional(low);
+  const range = subtract(scalarIfZeroDimensional(high), start, maxElements, 'uniform');
+  const values = typeof range === 'number' ? [range] : range.data;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new NumpyError('OverflowError', typeof range === 'number' ? rule.scalarOverflow : 'Range exceeds valid bounds');
+    }
+  }
+  return continuous(
+    size,
+    [
+      { value: start, name: 'low', constraint: 'none' },
+      { value: range, name: 'high - low', constraint: rule.range },
+    ],
+    maxElements,
+    'uniform',
+    (lowest, width) => lowest + width * nextDouble(),
+  );
+}
+
+/** NumPy's normal(loc, scale, size): loc + scale · z for each standard normal z the
+ *  generator gives (the legacy polar method or the ziggurat); scale must not be negative. */
+export function normalDraws(
+  loc: FloatParam,
+  scale: FloatParam,
+  size: Size,
+  maxElements: number,
+  standardNormal: () => number,
+): RandomArray<'float64'> {
+  return continuous(
+    size,
+    [
+      { value: loc, name: 'loc', constraint: 'none' },
+      { value: scale, name: 'scale', constraint: 'non-negative' },
+    ],
+    maxElements,
+    'normal',
+    (mean, deviation) => mean + deviation * standardNormal(),
+  );
+}

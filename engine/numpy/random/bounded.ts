@@ -84,13 +84,11 @@ export class BoundedDraw {
     if (rng === 0) return 0;
     switch (this.bits) {
       case 1:
-        return this.bufferedBit();
+        return this.fromBuffer(1);
       case 8:
-        if (rng === 0xff) return this.buffered8();
-        return this.masked ? this.masked8() : this.lemireSmall(8);
       case 16:
-        if (rng === 0xffff) return this.buffered16();
-        return this.masked ? this.masked16() : this.lemireSmall(16);
+        if (rng === 2 ** this.bits - 1) return this.fromBuffer(this.bits);
+        return this.masked ? this.maskedSmall(this.bits) : this.lemireSmall(this.bits);
       default:
         if (rng === 0xffffffff) return this.bitgen.nextUint32();
         return this.masked ? this.masked32() : this.lemire32();
@@ -112,49 +110,21 @@ export class BoundedDraw {
     }
   }
 
-  private bufferedBit(): number {
+  /** The next `width` bits of the buffered 32-bit word (a new word when it is used up). */
+  private fromBuffer(width: 1 | 8 | 16): number {
     if (this.buffered === 0) {
       this.buffer = this.bitgen.nextUint32();
-      this.buffered = 31;
+      this.buffered = 32 / width - 1;
     } else {
-      this.buffer >>>= 1;
+      this.buffer >>>= width;
       this.buffered--;
     }
-    return this.buffer & 1;
+    return this.buffer & ((1 << width) - 1);
   }
 
-  private buffered8(): number {
-    if (this.buffered === 0) {
-      this.buffer = this.bitgen.nextUint32();
-      this.buffered = 3;
-    } else {
-      this.buffer >>>= 8;
-      this.buffered--;
-    }
-    return this.buffer & 0xff;
-  }
-
-  private buffered16(): number {
-    if (this.buffered === 0) {
-      this.buffer = this.bitgen.nextUint32();
-      this.buffered = 1;
-    } else {
-      this.buffer >>>= 16;
-      this.buffered--;
-    }
-    return this.buffer & 0xffff;
-  }
-
-  private masked8(): number {
+  private maskedSmall(width: 8 | 16): number {
     let value: number;
-    do value = this.buffered8() & this.maskLo;
-    while (value > this.rngLo);
-    return value;
-  }
-
-  private masked16(): number {
-    let value: number;
-    do value = this.buffered16() & this.maskLo;
+    do value = this.fromBuffer(width) & this.maskLo;
     while (value > this.rngLo);
     return value;
   }
@@ -169,12 +139,12 @@ export class BoundedDraw {
   /** Lemire for 8 and 16 bits: the product fits a double exactly. */
   private lemireSmall(width: 8 | 16): number {
     const excl = this.rngLo + 1;
-    const modulus = width === 8 ? 0x100 : 0x10000;
-    let m = (width === 8 ? this.buffered8() : this.buffered16()) * excl;
+    const modulus = 2 ** width;
+    let m = this.fromBuffer(width) * excl;
     let leftover = m % modulus;
     if (leftover < excl) {
       while (leftover < this.thresholdLo) {
-        m = (width === 8 ? this.buffered8() : this.buffered16()) * excl;
+        m = this.fromBuffer(width) * excl;
         leftover = m % modulus;
       }
     }

@@ -9,15 +9,7 @@
 // - normal, standard_normal: the ziggurat (ziggurat.ts), loc + scale · z; standard_normal
 //   also in float32 (its own ziggurat on 32-bit draws).
 
-import {
-  continuous,
-  type FloatParam,
-  type RandomArray,
-  resolveSize,
-  scalarIfZeroDimensional,
-  type Size,
-  subtract,
-} from './arguments';
+import { type FloatParam, normalDraws, type RandomArray, resolveSize, type Size, uniformDraws } from './arguments';
 import type { Word64 } from './bitGenerator';
 import { NumpyError } from './errors';
 import { boundedIntegers, type IntegerArray, type IntegerDType, type IntegerParam } from './integers';
@@ -79,24 +71,8 @@ export class Generator {
 
   /** uniform(low=0.0, high=1.0, size=None). */
   uniform(low: FloatParam = 0, high: FloatParam = 1, size?: Size): RandomArray<'float64'> {
-    const lo = scalarIfZeroDimensional(low);
-    const range = subtract(scalarIfZeroDimensional(high), lo, this.maxElements, 'uniform');
-    const values = typeof range === 'number' ? [range] : range.data;
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) {
-        throw new NumpyError('OverflowError', typeof range === 'number' ? 'high - low range exceeds valid bounds' : 'Range exceeds valid bounds');
-      }
-    }
-    return continuous(
-      size,
-      [
-        { value: lo, name: 'low', constraint: 'none' },
-        { value: range, name: 'high - low', constraint: 'non-negative' },
-      ],
-      this.maxElements,
-      'uniform',
-      (start, width) => start + width * this.bit_generator.nextDouble(),
-    );
+    const rule = { scalarOverflow: 'high - low range exceeds valid bounds', range: 'non-negative' } as const;
+    return uniformDraws(low, high, size, this.maxElements, rule, () => this.bit_generator.nextDouble());
   }
 
   /** standard_normal(size=None, dtype='float64'). float32 values come in a Float32Array. */
@@ -115,16 +91,7 @@ export class Generator {
 
   /** normal(loc=0.0, scale=1.0, size=None). */
   normal(loc: FloatParam = 0, scale: FloatParam = 1, size?: Size): RandomArray<'float64'> {
-    return continuous(
-      size,
-      [
-        { value: loc, name: 'loc', constraint: 'none' },
-        { value: scale, name: 'scale', constraint: 'non-negative' },
-      ],
-      this.maxElements,
-      'normal',
-      (mean, deviation) => mean + deviation * standardNormal(this.bit_generator, this.word),
-    );
+    return normalDraws(loc, scale, size, this.maxElements, () => standardNormal(this.bit_generator, this.word));
   }
 }
 

@@ -18,13 +18,13 @@
 import {
   type ArrayArg,
   checkedShape,
-  continuous,
   type FloatParam,
   isArrayArg,
+  normalDraws,
   type RandomArray,
   resolveSize,
   type Size,
-  subtract,
+  uniformDraws,
 } from './arguments';
 import { intervalDraw } from './bounded';
 import { allocateLike, checkedProbabilities, cumulative, dtypeOf, searchRight, type WritableValues } from './choice';
@@ -142,21 +142,8 @@ export class RandomState {
   }
 
   uniform(low: FloatParam = 0, high: FloatParam = 1, size?: Size): FloatArray {
-    const range = subtract(high, low, this.maxElements, 'uniform');
-    const values = typeof range === 'number' ? [range] : range.data;
-    for (let i = 0; i < values.length; i++) {
-      if (!Number.isFinite(values[i])) throw new NumpyError('OverflowError', 'Range exceeds valid bounds');
-    }
-    return continuous(
-      size,
-      [
-        { value: low, name: 'low', constraint: 'none' },
-        { value: range, name: 'range', constraint: 'none' },
-      ],
-      this.maxElements,
-      'uniform',
-      (lo, width) => lo + width * this.mt.nextDouble(),
-    );
+    const rule = { scalarOverflow: 'Range exceeds valid bounds', range: 'none' } as const;
+    return uniformDraws(low, high, size, this.maxElements, rule, () => this.mt.nextDouble());
   }
 
   // --- Gaussians ---
@@ -195,16 +182,7 @@ export class RandomState {
   }
 
   normal(loc: FloatParam = 0, scale: FloatParam = 1, size?: Size): FloatArray {
-    return continuous(
-      size,
-      [
-        { value: loc, name: 'loc', constraint: 'none' },
-        { value: scale, name: 'scale', constraint: 'non-negative' },
-      ],
-      this.maxElements,
-      'normal',
-      (mean, deviation) => mean + deviation * this.nextGauss(),
-    );
+    return normalDraws(loc, scale, size, this.maxElements, () => this.nextGauss());
   }
 
   // --- integers ---

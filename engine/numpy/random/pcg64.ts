@@ -51,6 +51,7 @@ export interface PCG64State {
 export class PCG64 implements BitGenerator {
   private readonly state = new Float64Array(LIMBS);
   private readonly inc = new Float64Array(LIMBS);
+  private readonly columns = new Float64Array(LIMBS);
   private hasUint32 = false;
   private uinteger = 0;
 
@@ -71,37 +72,22 @@ export class PCG64 implements BitGenerator {
     // Column sums of the product (each below 2^36, exact in a double), then carries upwards.
     const s = this.state;
     const inc = this.inc;
+    const col = this.columns;
     const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6], s7 = s[7];
-    const c0 = inc[0] + s0 * M0;
-    const c1 = inc[1] + s0 * M1 + s1 * M0;
-    const c2 = inc[2] + s0 * M2 + s1 * M1 + s2 * M0;
-    const c3 = inc[3] + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0;
-    const c4 = inc[4] + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0;
-    const c5 = inc[5] + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
-    const c6 = inc[6] + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
-    const c7 = inc[7] + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0;
-    let carry = Math.floor(c0 * LIMB_INVERSE);
-    s[0] = c0 - carry * LIMB;
-    const v1 = c1 + carry;
-    carry = Math.floor(v1 * LIMB_INVERSE);
-    s[1] = v1 - carry * LIMB;
-    const v2 = c2 + carry;
-    carry = Math.floor(v2 * LIMB_INVERSE);
-    s[2] = v2 - carry * LIMB;
-    const v3 = c3 + carry;
-    carry = Math.floor(v3 * LIMB_INVERSE);
-    s[3] = v3 - carry * LIMB;
-    const v4 = c4 + carry;
-    carry = Math.floor(v4 * LIMB_INVERSE);
-    s[4] = v4 - carry * LIMB;
-    const v5 = c5 + carry;
-    carry = Math.floor(v5 * LIMB_INVERSE);
-    s[5] = v5 - carry * LIMB;
-    const v6 = c6 + carry;
-    carry = Math.floor(v6 * LIMB_INVERSE);
-    s[6] = v6 - carry * LIMB;
-    const v7 = c7 + carry;
-    s[7] = v7 % LIMB;
+    col[0] = inc[0] + s0 * M0;
+    col[1] = inc[1] + s0 * M1 + s1 * M0;
+    col[2] = inc[2] + s0 * M2 + s1 * M1 + s2 * M0;
+    col[3] = inc[3] + s0 * M3 + s1 * M2 + s2 * M1 + s3 * M0;
+    col[4] = inc[4] + s0 * M4 + s1 * M3 + s2 * M2 + s3 * M1 + s4 * M0;
+    col[5] = inc[5] + s0 * M5 + s1 * M4 + s2 * M3 + s3 * M2 + s4 * M1 + s5 * M0;
+    col[6] = inc[6] + s0 * M6 + s1 * M5 + s2 * M4 + s3 * M3 + s4 * M2 + s5 * M1 + s6 * M0;
+    col[7] = inc[7] + s0 * M7 + s1 * M6 + s2 * M5 + s3 * M4 + s4 * M3 + s5 * M2 + s6 * M1 + s7 * M0;
+    let carry = 0;
+    for (let k = 0; k < LIMBS; k++) {
+      const value = col[k] + carry;
+      carry = Math.floor(value * LIMB_INVERSE);
+      s[k] = value - carry * LIMB; // the carry out of limb 7 is the part beyond 2^128
+    }
   }
 
   /** One 64-bit output of the generator, into `into`. */
