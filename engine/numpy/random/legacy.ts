@@ -90,11 +90,6 @@ export class RandomState {
     this.seed(seed);
   }
 
-  /** The bit generator, for algorithms shared with the Generator. */
-  get bitGenerator(): MT19937 {
-    return this.mt;
-  }
-
   seed(seed?: LegacySeed): void {
     const words = seedWords(seed ?? 0);
     if (typeof words === 'number') this.mt.seedInteger(words);
@@ -109,6 +104,9 @@ export class RandomState {
 
   set_state(state: LegacyState): void {
     if (state.key.length !== 624) throw new NumpyError('ValueError', 'state must be 624 longs');
+    if (!Number.isInteger(state.pos) || state.pos < 0 || state.pos > 624) {
+      throw new NumpyError('ValueError', 'pos must be an integer in [0, 624]'); // tgraph's check
+    }
     this.mt.key.set(state.key);
     this.mt.pos = state.pos;
     this.hasGauss = state.has_gauss;
