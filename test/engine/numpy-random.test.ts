@@ -253,6 +253,8 @@ describe('NumPy random: state and budgets', () => {
     rs.randint(0, 100, 7);
     rs.set_state(state);
     expect(Array.from(rs.randn(4).data)).toEqual(first);
+    expect(() => rs.set_state({ ...state, pos: 1000 })).toThrow(NumpyError);
+    expect(() => rs.set_state({ ...state, key: new Uint32Array(3) })).toThrow(NumpyError);
   });
 
   it('PCG64 state round-trips, its uint32 buffer included', () => {
