@@ -1,6 +1,10 @@
 // Bundles the CLI, the language server and the VS Code extension with esbuild.
 import { build } from 'esbuild';
 import { existsSync } from 'fs';
+import { buildWasm } from './build-wasm.mjs';
+
+// The WebAssembly kernels first: the bundles embed them (engine/wasm/kernels.generated.ts).
+await buildWasm();
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 const entries = [

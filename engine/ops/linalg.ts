@@ -16,6 +16,7 @@ import type { Node } from '../graph';
 import type { Span } from '../syntax/ast';
 import { type Param, defineOps, lookupOp } from './registry';
 import { broadcastStrides } from './kernels';
+import { matmulWasm } from '../wasm/linalg';
 
 // ---- matmul ------------------------------------------------------------------------------
 
@@ -733,8 +734,12 @@ defineOps([
       { name: 'transpose_b', kind: 'bool', default: false, aliases: ['adjoint_b'] },
     ],
     infer: ([a, b], attrs) => matmulType(a, b, attrs.transpose_a === true, attrs.transpose_b === true),
-    kernel: ([a, b], attrs, out, ctx) =>
-      matmulKernel(a, b, attrs.transpose_a === true, attrs.transpose_b === true, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: ([a, b], attrs, out, ctx) => {
+      const ta = attrs.transpose_a === true;
+      const tb = attrs.transpose_b === true;
+      const data = ctx.alloc(out.dtype, sizeOf(out.shape));
+      return matmulWasm(a, b, ta, tb, out.shape, data, ctx) ?? matmulKernel(a, b, ta, tb, out.shape, data);
+    },
     // TensorFlow's _BatchMatMulV2 rule, then summed over the batch axes each side broadcast.
     // A side no x needs (the data of `x @ W`) is left out.
     grad: (b, node, dy, needs) => {

@@ -1,0 +1,172 @@
+// The WebAssembly kernels (engine/wasm/assembly/, compiled by scripts/build-wasm.mjs and
+// embedded as base64): loading, the switch between them and the JS kernels, and the layout
+// of their linear memory.
+//
+// Every kernel with a WebAssembly path keeps its TypeScript kernel as the reference and the
+// fallback: the glue (engine/wasm/*.ts) returns null when the module cannot run here (no
+// WebAssembly, or no 128-bit SIMD), when the JS kernels were chosen (`setKernelBackend`),
+// or for data it does not cover (integer dtypes), and the op's kernel then runs its own loop.
+//
+// Memory: the kernels allocate nothing. A call copies its operands into the module's memory
+// (a memcpy per operand), lays out its scratch after them and copies the result out; the
+// same memory serves every call, growing to the largest call's need. An instance whose
+// memory grew past RETAIN_BYTES is dropped after its call (WebAssembly memory cannot
+// shrink), so one huge evaluation does not pin its memory for the life of a language server.
+
+import { KERNELS_WASM_BASE64 } from './kernels.generated';
+import type { TypedData } from '../tensor';
+import type { KernelContext } from '../ops/registry';
+import { EvaluationError } from '../evaluate';
+import { raiseHint } from '../budgets';
+
+type Ptr = number;
+
+/** What the engine uses of the WebAssembly API (the project compiles without the DOM's types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: unknown };
+}
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+/** The module's exports (engine/wasm/assembly/index.ts). Sizes are in elements, addresses in bytes. */
+export interface KernelExports {
+  readonly memory: WasmMemory;
+  gemmScratchF32(n: number): number;
+  gemmScratchF64(n: number): number;
+  gemmF32(a: Ptr, ars: number, acs: number, b: Ptr, brs: number, bcs: number, c: Ptr, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: Ptr): void;
+  gemmF64(a: Ptr, ars: number, acs: number, b: Ptr, brs: number, bcs: number, c: Ptr, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: Ptr): void;
+}
+
+export type KernelBackend = 'wasm' | 'js';
+
+const PAGE = 65536;
+/** Addresses below this are left to the module (it has no static data today). */
+const BASE = 1024;
+const RETAIN_BYTES = 64 * 2 ** 20;
+
+let chosen: KernelBackend = 'wasm';
+/** undefined: not tried yet; null: this runtime cannot run the module. */
+let compiled: object | null | undefined;
+let current: WasmKernels | null = null;
+
+/** Chooses the kernels (tests run both; the bench measures both). The JS kernels are the
+ *  reference; 'wasm' falls back to them where the module cannot run. */
+export function setKernelBackend(backend: KernelBackend): void {
+  chosen = backend;
+}
+
+/** The kernels in effect: 'wasm' only when chosen and the module runs here. */
+export function kernelBackend(): KernelBackend {
+  return chosen === 'wasm' && loadModule() !== null ? 'wasm' : 'js';
+}
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function loadModule(): object | null {
+  if (compiled !== undefined) return compiled;
+  let module: object | null = null;
+  try {
+    if (wasmApi) {
+      const bytes = decodeBase64(KERNELS_WASM_BASE64);
+      // validate() is false where 128-bit SIMD is missing: the JS kernels run then.
+      if (wasmApi.validate(bytes)) module = new wasmApi.Module(bytes);
+    }
+  } catch {
+    module = null;
+  }
+  compiled = module;
+  return module;
+}
+
+/** The kernels for one call, or null when the JS kernel must run. */
+export function wasmKernels(): WasmKernels | null {
+  if (chosen !== 'wasm') return null;
+  if (current) return current;
+  const module = loadModule();
+  if (!module) return null;
+  try {
+    const instance = new wasmApi!.Instance(module, { env: { abort: () => { throw new Error('WebAssembly kernel aborted'); } } });
+    current = new WasmKernels(instance.exports as unknown as KernelExports);
+  } catch {
+    compiled = null;
+    return null;
+  }
+  return current;
+}
+
+/** One instance of the module and the layout of its memory for the call in progress. */
+export class WasmKernels {
+  constructor(readonly exports: KernelExports) {}
+
+  /** Lays out regions of the given sizes in bytes (16-byte aligned, from the start of the
+   *  memory, so earlier layouts are overwritten), growing the memory to hold them; returns
+   *  their addresses. Views made before a call to reserve may be detached by it. */
+  reserve(sizes: readonly number[]): Ptr[] {
+    const addresses = new Array<Ptr>(sizes.length);
+    let end = BASE;
+    for (let i = 0; i < sizes.length; i++) {
+      addresses[i] = end;
+      end += Math.ceil(sizes[i] / 16) * 16;
+    }
+    const memory = this.exports.memory;
+    const have = memory.buffer.byteLength;
+    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    return addresses;
+  }
+
+  f32(address: Ptr, length: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, address, length);
+  }
+
+  f64(address: Ptr, length: number): Float64Array {
+    return new Float64Array(this.exports.memory.buffer, address, length);
+  }
+
+  /** Ends a call: an instance whose memory grew large is dropped (the next call makes a new one). */
+  release(): void {
+    if (this.exports.memory.buffer.byteLength > RETAIN_BYTES && current === this) current = null;
+  }
+}
+
+/** Which kernel a float result takes: float32 data (a float32 tensor rounded per op) or
+ *  float64 data (float64 tensors, and float32 ones while a check re-evaluates in float64);
+ *  null for integer and bool data, which only the JS kernels compute. */
+export type FloatWidth = 'f32' | 'f64';
+
+export function floatWidth(out: TypedData, ...inputs: readonly TypedData[]): FloatWidth | null {
+  if (out instanceof Float64Array) return 'f64';
+  if (!(out instanceof Float32Array)) return null;
+  // A float32 result is computed in float32 from float32 operands only.
+  for (const x of inputs) if (!(x instanceof Float32Array)) return null;
+  return 'f32';
+}
+
+/** Copies `src` into the module's memory at `address` as `width` (float32 → float64 converts). */
+export function copyIn(w: WasmKernels, width: FloatWidth, address: Ptr, src: TypedData): void {
+  (width === 'f32' ? w.f32(address, src.length) : w.f64(address, src.length)).set(src as ArrayLike<number>);
+}
+
+/** Copies `length` values at `address` out into `dst` from `offset`. */
+export function copyOut(w: WasmKernels, width: FloatWidth, address: Ptr, dst: TypedData, offset = 0, length = dst.length - offset): void {
+  dst.set(width === 'f32' ? w.f32(address, length) : w.f64(address, length), offset);
+}
+
+/** Bytes of one element. */
+export function bytesOf(width: FloatWidth): number {
+  return width === 'f32' ? 4 : 8;
+}
+
+/** Between blocks of a kernel's work: stops it when the evaluation's time is up. */
+export function checkTime(ctx: KernelContext): void {
+  if (Date.now() > ctx.deadline) throw new EvaluationError(`evaluation stopped: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, 'budget-time');
+}
