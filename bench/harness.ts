@@ -2,6 +2,7 @@
 // see the same machine state, and the median of each side.
 
 import { type OutputComparison, type Workload, WORKLOADS } from './workloads';
+import { type Peer, type PeerRun, type Sample, timeSync } from './peers/index';
 
 export interface TimingOptions {
   warmup: number;
@@ -32,6 +33,22 @@ export interface Measurement {
   tfjsWallMs: number | null;
   wallRatio: number | null;
   samples: number;
+  /** Floating-point operations of one repetition (matmul, conv), for GFLOP/s. */
+  flops: number | null;
+  /** The peers named with --peers, in their order. */
+  peers: PeerMeasurement[];
+}
+
+export interface PeerMeasurement {
+  peer: string;
+  /** False when the peer has no version of this workload (nothing compared or timed). */
+  present: boolean;
+  verified: boolean;
+  comparisons: OutputComparison[];
+  /** Median CPU ms of one repetition (the peer's own process), and tgraph's over it. */
+  ms: number | null;
+  wallMs: number | null;
+  ratio: number | null;
 }
 
 export function median(xs: readonly number[]): number {
@@ -45,23 +62,18 @@ export function geometricMean(xs: readonly number[]): number {
   return Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 }
 
-interface Sample {
-  wall: number;
-  cpu: number;
+/** One side of the alternation: tgraph, TF.js (CPU) or a peer. */
+interface Side {
+  run(): Sample | Promise<Sample>;
+  samples: Sample[];
+  total: number;
 }
 
-function time(fn: () => void): Sample {
-  const cpu0 = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  fn();
-  const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  const cpu = process.cpuUsage(cpu0);
-  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
-}
-
-/** Verifies one workload at one scale, then times it unless results differ. */
-export function measure(workload: Workload, scale: number, quick: boolean, timing: TimingOptions | null): Measurement {
+/** Verifies one workload at one scale (tgraph against TF.js, then against every peer), then
+ *  times every side whose results agreed, in alternation. */
+export async function measure(workload: Workload, scale: number, quick: boolean, timing: TimingOptions | null, peers: readonly Peer[] = []): Promise<Measurement> {
   const prepared = workload.prepare(scale, quick);
+  const runs: (PeerRun | null)[] = [];
   try {
     const comparisons = prepared.verify();
     const verified = comparisons.every((c) => c.ok);
@@ -78,46 +90,64 @@ export function measure(workload: Workload, scale: number, quick: boolean, timin
       tfjsWallMs: null,
       wallRatio: null,
       samples: 0,
+      flops: prepared.flops ?? null,
+      peers: [],
     };
+    for (const peer of peers) {
+      const run = await peer.prepare(workload, prepared, scale, quick);
+      runs.push(run);
+      const checked = run ? await run.verify() : [];
+      m.peers.push({ peer: peer.name, present: run !== null, verified: run !== null && checked.every((c) => c.ok), comparisons: checked, ms: null, wallMs: null, ratio: null });
+    }
     if (!verified || !timing) return m;
+    const sides: Side[] = [
+      { run: () => timeSync(prepared.tgraph), samples: [], total: 0 },
+      { run: () => timeSync(prepared.tfjs), samples: [], total: 0 },
+    ];
+    const peerSides = runs.map((run, i) => (run && m.peers[i].verified ? { run: () => run.time(), samples: [] as Sample[], total: 0 } : null));
+    for (const s of peerSides) if (s) sides.push(s);
     // Warm-up (JIT, caches); a second round only when a round is short.
     for (let i = 0; i < timing.warmup; i++) {
-      const t = time(prepared.tgraph).wall + time(prepared.tfjs).wall;
+      let t = 0;
+      for (const side of sides) t += (await side.run()).wall;
       if (t > 2 * timing.targetMs) break;
     }
-    const ours: Sample[] = [];
-    const theirs: Sample[] = [];
-    let oursTotal = 0;
-    let theirsTotal = 0;
     // At least minSamples (3 when one side has already run 5× the target), and more until
-    // both sides have run targetMs.
-    const enough = () =>
-      ours.length >= timing.maxSamples ||
-      (ours.length >= timing.minSamples && oursTotal >= timing.targetMs && theirsTotal >= timing.targetMs) ||
-      (ours.length >= 3 && Math.max(oursTotal, theirsTotal) > 5 * timing.targetMs);
-    while (!enough()) {
-      // Alternate which side goes first, so neither always follows the other's garbage.
-      const order = ours.length % 2 === 0;
-      if (order) {
-        ours.push(time(prepared.tgraph));
-        theirs.push(time(prepared.tfjs));
-      } else {
-        theirs.push(time(prepared.tfjs));
-        ours.push(time(prepared.tgraph));
+    // every side has run targetMs.
+    const enough = () => {
+      const n = sides[0].samples.length;
+      const least = Math.min(...sides.map((s) => s.total));
+      const most = Math.max(...sides.map((s) => s.total));
+      return n >= timing.maxSamples || (n >= timing.minSamples && least >= timing.targetMs) || (n >= 3 && most > 5 * timing.targetMs);
+    };
+    for (let round = 0; !enough(); round++) {
+      // Each round starts with the next side, so no side always follows another's garbage.
+      for (let j = 0; j < sides.length; j++) {
+        const side = sides[(round + j) % sides.length];
+        const sample = await side.run();
+        side.samples.push(sample);
+        side.total += sample.wall;
       }
-      oursTotal += ours[ours.length - 1].wall;
-      theirsTotal += theirs[theirs.length - 1].wall;
     }
-    m.tgraphMs = median(ours.map((s) => s.cpu));
-    m.tfjsMs = median(theirs.map((s) => s.cpu));
+    const [ours, theirs] = sides;
+    m.tgraphMs = median(ours.samples.map((s) => s.cpu));
+    m.tfjsMs = median(theirs.samples.map((s) => s.cpu));
     m.ratio = m.tgraphMs / m.tfjsMs;
-    m.tgraphWallMs = median(ours.map((s) => s.wall));
-    m.tfjsWallMs = median(theirs.map((s) => s.wall));
+    m.tgraphWallMs = median(ours.samples.map((s) => s.wall));
+    m.tfjsWallMs = median(theirs.samples.map((s) => s.wall));
     m.wallRatio = m.tgraphWallMs / m.tfjsWallMs;
-    m.samples = ours.length;
+    m.samples = ours.samples.length;
+    peerSides.forEach((side, i) => {
+      if (!side) return;
+      const pm = m.peers[i];
+      pm.ms = median(side.samples.map((s) => s.cpu));
+      pm.wallMs = median(side.samples.map((s) => s.wall));
+      pm.ratio = m.tgraphMs! / pm.ms;
+    });
     return m;
   } finally {
     prepared.dispose();
+    for (const run of runs) await run?.dispose();
   }
 }
 

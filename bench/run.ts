@@ -12,6 +12,7 @@
 //   npm run bench -- --scales=1        some sizes
 //   npm run bench -- --svg=FILE        where the plot goes (full mode default docs/bench.svg)
 //   npm run bench -- --no-svg
+//   npm run bench -- --peers=torch,tfjs-wasm   PyTorch (bench/setup-peers.sh) and TF.js's WASM backend too
 
 import { writeFileSync, mkdirSync } from 'fs';
 import * as path from 'path';
@@ -22,6 +23,10 @@ import { ATOL, RTOL, WORKLOADS, initTfjs, tfjsVersion } from './workloads';
 import { plotSvg } from './plot';
 import { type EditorLatency, measureEditorLatency } from './editor';
 import { HOSTILE_GOAL_MS, type HostileRow, type Spread, measureHostile } from './hostile';
+import type { Peer } from './peers/index';
+import { type Peak, TorchPeer, findTorchPython } from './peers/torch';
+import { tfjsWasmPeer } from './peers/tfjsWasm';
+import { kernelBackend, setKernelBackend } from '../engine/wasm/runtime';
 
 interface Options {
   quick: boolean;
@@ -36,10 +41,16 @@ interface Options {
   compute: boolean;
   scales: number[];
   svg: string | null;
+  /** Peers beside TF.js's CPU backend: torch, tfjs-wasm. */
+  peers: string[];
+  /** tgraph's kernels: the WebAssembly ones (default) or the TypeScript reference. */
+  kernels: 'wasm' | 'js';
 }
 
+const PEERS = ['torch', 'tfjs-wasm'];
+
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, hostile: true, compute: true, scales: [], svg: null };
+  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, hostile: true, compute: true, scales: [], svg: null, peers: [], kernels: 'wasm' };
   let hostileNamed = false;
   let svgSet = false;
   for (const arg of argv) {
@@ -75,9 +86,17 @@ function parseArgs(argv: readonly string[]): Options {
         o.svg = null;
         svgSet = true;
         break;
+      case '--peers':
+        o.peers = value.split(',').filter(Boolean);
+        if (o.peers.some((p) => !PEERS.includes(p))) throw new Error(`unknown option --peers=${value} (known peers: ${PEERS.join(', ')})`);
+        break;
+      case '--kernels':
+        if (value !== 'wasm' && value !== 'js') throw new Error(`unknown option --kernels=${value} (wasm or js)`);
+        o.kernels = value;
+        break;
       case '--help':
       case '-h':
-        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile'].join(',')}] [--no-editor] [--no-hostile] [--scales=1,4,16] [--svg=FILE | --no-svg]\n`);
+        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile'].join(',')}] [--no-editor] [--no-hostile] [--scales=1,4,16] [--svg=FILE | --no-svg] [--peers=${PEERS.join(',')}] [--kernels=wasm|js]\n`);
         process.exit(0);
       default:
         throw new Error(`unknown option ${arg} (try --help)`);
@@ -167,6 +186,50 @@ function scaleTable(ms: readonly Measurement[], scales: readonly number[]): stri
   return render(header, rows, 1);
 }
 
+function gflops(flops: number | null, ms: number | null): string {
+  return flops === null || ms === null ? '' : (flops / ms / 1e6).toFixed(1);
+}
+
+/** tgraph against each peer: CPU ms, tgraph / peer, and GFLOP/s where they apply. */
+function peerTable(ms: readonly Measurement[], peers: readonly Peer[]): string {
+  const header = ['workload', 'tgraph ms', 'GFLOP/s', ...peers.flatMap((p) => [`${p.label} ms`, 'GFLOP/s', `tgraph / ${p.label}`]), 'tgraph / TF.js'];
+  const rows = ms.map((m) => [
+    `${m.workload} ×${m.scale}`,
+    fmt(m.tgraphMs),
+    gflops(m.flops, m.tgraphMs),
+    ...m.peers.flatMap((p) => [p.present ? (p.verified ? fmt(p.ms) : 'MISMATCH') : '—', gflops(m.flops, p.ms), p.ratio === null ? '—' : p.ratio.toFixed(2)]),
+    m.ratio === null ? '—' : m.ratio.toFixed(2),
+  ]);
+  return render(header, rows, 1);
+}
+
+/** The performance issue's goals, each met or not, with the number. */
+function goals(ms: readonly Measurement[], peers: readonly Peer[], peak: Peak | null, geomean: number): string[] {
+  const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
+  const lines: string[] = [];
+  const timed = ms.filter((m) => m.tgraphMs !== null);
+  for (const [name, limit] of [['torch', 2], ['tfjs-wasm', 1]] as const) {
+    const i = peers.findIndex((p) => p.name === name);
+    if (i < 0) continue;
+    const rows = timed.filter((m) => m.peers[i].ratio !== null && m.workload !== 'seed-eval');
+    if (!rows.length) continue;
+    const worst = rows.reduce((w, m) => (m.peers[i].ratio! > w.peers[i].ratio! ? m : w));
+    const over = rows.filter((m) => m.peers[i].ratio! > limit).map((m) => `${m.workload} ×${m.scale} ${m.peers[i].ratio!.toFixed(2)}`);
+    lines.push(`every workload ≤ ${limit}× ${peers[i].label}: ${verdict(over.length === 0)} (worst ${worst.workload} ×${worst.scale} at ${worst.peers[i].ratio!.toFixed(2)}${over.length ? `; over: ${over.join(', ')}` : ''})`);
+  }
+  for (const [workload, dtype, goal] of [['matmul', 'float32', 25], ['matmul-f64', 'float64', 12]] as const) {
+    const m = timed.find((x) => x.workload === workload && x.scale === 1);
+    if (!m || m.flops === null) continue;
+    const g = m.flops / m.tgraphMs! / 1e6;
+    lines.push(`matmul ≥ ${goal} GFLOP/s ${dtype} on the mlp's shapes: ${verdict(g >= goal)} (${g.toFixed(1)}${peak ? ` of the peak ${peak[dtype].toFixed(1)}` : ''})`);
+  }
+  const torch = peers.findIndex((p) => p.name === 'torch');
+  const seedEval = timed.find((m) => m.workload === 'seed-eval' && m.scale === 1);
+  if (torch >= 0 && seedEval?.peers[torch].ratio != null) lines.push(`seed-eval ≤ 0.5× PyTorch: ${verdict(seedEval.peers[torch].ratio! <= 0.5)} (${seedEval.peers[torch].ratio!.toFixed(2)})`);
+  if (Number.isFinite(geomean)) lines.push(`TF.js-CPU geometric mean ≤ 0.5: ${verdict(geomean <= 0.5)} (${geomean.toFixed(2)})`);
+  return lines;
+}
+
 /** Editor latency runs: the full one as the server issue states it, the quick one (CI) only
  *  to keep the measurement working. */
 const FULL_EDITOR = { statements: 1000, edits: 100, hovers: 1000, pauseMs: 1000 };
@@ -221,12 +284,27 @@ async function main(): Promise<number> {
   markdown = options.markdown;
   const workloads = options.compute ? selectWorkloads(options.only) : [];
   await initTfjs();
+  setKernelBackend(options.kernels);
   const timing = options.quick ? QUICK_TIMING : FULL_TIMING;
   const log = (s: string) => {
     if (!options.json) process.stdout.write(s);
   };
   const info = machine();
-  log(`tgraph vs TensorFlow.js ${info.tfjs} (CPU backend) — ${info.cpu}, ${info.cores} cores, Node ${info.node}${options.quick ? ' — quick mode' : ''}\n`);
+  const peers: Peer[] = [];
+  let peak: Peak | null = null;
+  for (const name of options.compute ? options.peers : []) {
+    if (name === 'torch') {
+      const python = findTorchPython();
+      if (!python) throw new Error('--peers=torch: no python3 here imports torch (bash bench/setup-peers.sh installs it)');
+      const torch = new TorchPeer(python);
+      await torch.start();
+      peak = await torch.peak();
+      peers.push(torch);
+    } else peers.push(await tfjsWasmPeer());
+  }
+  log(`tgraph (${kernelBackend() === 'wasm' ? 'WebAssembly SIMD kernels' : 'TypeScript kernels'}) vs TensorFlow.js ${info.tfjs} (CPU backend) — ${info.cpu}, ${info.cores} cores, Node ${info.node}${options.quick ? ' — quick mode' : ''}\n`);
+  for (const peer of peers) log(`peer: ${peer.describe()}\n`);
+  if (peak) log(`this machine's single-thread peak (2048² matmul in PyTorch): ${peak.float32.toFixed(1)} GFLOP/s float32, ${peak.float64.toFixed(1)} GFLOP/s float64\n`);
   log(`results must agree to |a - b| <= ${ATOL} + ${RTOL}·|b| before their timing counts; times are medians of CPU time per repetition (wall time alongside)\n`);
   log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${info.cores} cores\n\n`);
   const started = Date.now();
@@ -234,12 +312,14 @@ async function main(): Promise<number> {
   for (const scale of options.scales) {
     for (const w of workloads) {
       log(`  ${w.name} ×${scale} ...`);
-      const m = measure(w, scale, options.quick, timing);
+      const m = await measure(w, scale, options.quick, timing, peers);
       measurements.push(m);
-      log(m.verified ? ` ${fmt(m.tgraphMs)} ms vs ${fmt(m.tfjsMs)} ms CPU (ratio ${m.ratio?.toFixed(2)}; wall ${m.wallRatio?.toFixed(2)})\n` : ' RESULTS DIFFER\n');
-      if (!m.verified && !options.json) {
-        for (const c of m.comparisons.filter((c) => !c.ok)) {
-          process.stdout.write(`      ${c.name}: max abs error ${c.maxAbsError.toExponential(2)}, max rel error ${c.maxRelError.toExponential(2)} over ${c.elements} elements\n`);
+      const others = m.peers.map((p) => (p.ms !== null ? `, ${p.peer} ${fmt(p.ms)} ms` : p.present && !p.verified ? `, ${p.peer} RESULTS DIFFER` : ''));
+      log(m.verified ? ` ${fmt(m.tgraphMs)} ms vs ${fmt(m.tfjsMs)} ms CPU (ratio ${m.ratio?.toFixed(2)}; wall ${m.wallRatio?.toFixed(2)})${others.join('')}\n` : ' RESULTS DIFFER\n');
+      if (!options.json) {
+        const failed = [...(m.verified ? [] : m.comparisons.map((c) => ({ who: 'TF.js', c }))), ...m.peers.flatMap((p) => p.comparisons.map((c) => ({ who: p.peer, c })))].filter(({ c }) => !c.ok);
+        for (const { who, c } of failed) {
+          process.stdout.write(`      ${who}: ${c.name}: max abs error ${c.maxAbsError.toExponential(2)}, max rel error ${c.maxRelError.toExponential(2)} over ${c.elements} elements\n`);
         }
       }
     }
@@ -251,7 +331,7 @@ async function main(): Promise<number> {
   const geomean = geometricMean(base.map((m) => m.ratio!));
   const geomeanAll = geometricMean(all.map((m) => m.ratio!));
   const worst = all.reduce<Measurement | null>((w, m) => (w === null || m.ratio! > w.ratio! ? m : w), null);
-  const mismatches = measurements.filter((m) => !m.verified);
+  const mismatches = measurements.filter((m) => !m.verified || m.peers.some((p) => p.present && !p.verified));
   if (measurements.length) {
     log('\n' + table(measurements) + '\n');
     if (measurements.some((m) => WORKLOADS.find((w) => w.name === m.workload)?.extra)) log('* not one of the issue\'s workloads: shown, not in the geometric mean\n');
@@ -259,6 +339,12 @@ async function main(): Promise<number> {
     log(`geometric mean of tgraph / TF.js at ×${options.scales[0]}: ${geomean.toFixed(2)}${options.scales.length > 1 ? `; over every size: ${geomeanAll.toFixed(2)}` : ''}\n`);
     if (worst) log(`slowest relative to TF.js: ${worst.workload} ×${worst.scale} (${worst.ratio!.toFixed(2)})\n`);
     if (options.scales.length > 1) log('\n' + scaleTable(measurements, options.scales) + '\n(growth: exponent k of time ∝ work^k between the smallest and largest size; 1 is linear)\n');
+    if (peers.length) {
+      log('\n' + peerTable(measurements, peers) + '\n');
+      log('ratio: tgraph\'s median CPU time over the peer\'s (below 1: tgraph is faster); GFLOP/s where the work is matmul or convolution\n');
+      for (const peer of peers) for (const note of [...new Set(peer.notes)]) log(`${peer.label} has no ${note}\n`);
+      log('\n' + goals(measurements, peers, peak, geomean).join('\n') + '\n');
+    }
     if (options.svg) {
       mkdirSync(dirname(options.svg), { recursive: true });
       const extras = new Set(WORKLOADS.filter((w) => w.extra).map((w) => w.name));
@@ -281,12 +367,16 @@ async function main(): Promise<number> {
     );
     log(' done\n\n' + hostileTable(hostile) + '\n');
   }
-  const verdict = mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js` : measurements.length ? 'every result agreed with TF.js' : 'done';
+  for (const peer of peers) await peer.close();
+  const verdict = mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js or a peer` : measurements.length ? 'every result agreed with TF.js' : 'done';
   log(`\n${verdict} — ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.json) {
     const report = {
       date: new Date().toISOString(),
       machine: info,
+      kernels: kernelBackend(),
+      peers: peers.map((p) => ({ name: p.name, what: p.describe() })),
+      peakGflops: peak,
       quick: options.quick,
       tolerance: { atol: ATOL, rtol: RTOL },
       scales: options.scales,

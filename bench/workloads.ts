@@ -35,9 +35,27 @@ export interface OutputComparison {
   ok: boolean;
 }
 
+/** One output of a workload, for the peers' verification. */
+export interface Output {
+  name: string;
+  data: ArrayLike<number>;
+}
+
+/** What PyTorch's side of a workload needs (bench/peers/torch_peer.py builds the rest). */
+export interface TorchSpec {
+  /** Tensors written for it, by the names torch_peer.py reads. */
+  inputs: Record<string, Tensor>;
+  settings?: Record<string, unknown>;
+}
+
 export interface Prepared {
   /** A short description of the size, e.g. "batch 64, 784 → 256 → 10". */
   size: string;
+  /** Floating-point operations of one repetition, where GFLOP/s mean something (matmul, conv). */
+  flops?: number;
+  /** tgraph's outputs, in the order the peers give theirs. */
+  outputs(): Output[];
+  torch?: TorchSpec;
   /** One timed repetition on each side. */
   tgraph(): void;
   tfjs(): void;
@@ -128,6 +146,10 @@ function tidyValues(fn: () => tf.Tensor[]): Float32Array[] {
   return values;
 }
 
+function namedOutputs(names: readonly string[], values: readonly Tensor[]): Output[] {
+  return values.map((t, i) => ({ name: names[i], data: t.data }));
+}
+
 // ---- seed -----------------------------------------------------------------------------------
 
 /** The seed example of LANGUAGE.md without its check and assert lines, `copies` times
@@ -182,8 +204,16 @@ const seed: Workload = {
     const suffix = (k: number) => (copies === 1 ? '' : `_${k}`);
     const tgraphOnce = () => analyze(source);
     const tfOnce = () => seedOnTf(copies);
+    const outputs = () => {
+      const a = tgraphOnce();
+      const list: Output[] = [];
+      for (let k = 0; k < copies; k++) for (const name of names) list.push({ name: name + suffix(k), data: a.valueOf(tensorNode(a, name + suffix(k)))?.data ?? [] });
+      return list;
+    };
     return {
       size: `${copies} cop${copies === 1 ? 'y' : 'ies'} of the 8-line file × ${repetitions} analyses`,
+      outputs,
+      torch: { inputs: {}, settings: { copies, repetitions } },
       tgraph() {
         for (let r = 0; r < repetitions; r++) tgraphOnce();
       },
@@ -226,6 +256,8 @@ const seedEval: Workload = {
     for (let k = 0; k < copies; k++) for (const n of names) targets.push(tensorNode(a, n + suffix(k)));
     return {
       size: `${copies} cop${copies === 1 ? 'y' : 'ies'} × ${repetitions} evaluations`,
+      outputs: () => evaluateFresh(a, targets).map((t, i) => ({ name: names[i % names.length] + suffix(Math.floor(i / names.length)), data: t.data })),
+      torch: { inputs: {}, settings: { copies, repetitions } },
       tgraph() {
         for (let r = 0; r < repetitions; r++) evaluateFresh(a, targets);
       },
@@ -267,6 +299,19 @@ loss = reduce_mean(softmax_cross_entropy_with_logits(labels=labels, logits=logit
 
 const PARAMS = ['W1', 'b1', 'W2', 'b2'];
 
+function mlpInputs(a: Analysis): Record<string, Tensor> {
+  const inputs: Record<string, Tensor> = {};
+  for (const name of ['x', 'labels', ...PARAMS]) inputs[name] = feedOf(a, name);
+  return inputs;
+}
+
+/** Multiply-adds ×2 of the mlp's matmuls, forward and backward (no gradient for x). */
+function mlpFlops(s: { batch: number; inputs: number; hidden: number; classes: number }): number {
+  const layer1 = s.batch * s.inputs * s.hidden;
+  const layer2 = s.batch * s.hidden * s.classes;
+  return 2 * (2 * layer1 + 3 * layer2);
+}
+
 function mlpSizes(scale: number, quick: boolean) {
   return quick ? { batch: 8 * scale, inputs: 196, hidden: 64, classes: 10 } : { batch: 64 * scale, inputs: 784, hidden: 256, classes: 10 };
 }
@@ -297,8 +342,12 @@ const mlp: Workload = {
         const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => t.loss(p[0], p[1], p[2], p[3]))(t.params);
         return [value, ...grads];
       });
+    const names = ['loss', 'dW1', 'db1', 'dW2', 'db2'];
     return {
       size: `batch ${s.batch}, ${s.inputs} → ${s.hidden} → ${s.classes}`,
+      flops: mlpFlops(s),
+      outputs: () => evaluateFresh(a, targets).map((t, i) => ({ name: names[i], data: t.data })),
+      torch: { inputs: mlpInputs(a) },
       tgraph: () => void evaluateFresh(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
@@ -349,7 +398,7 @@ const gradcheck: Workload = {
     const t = mlpOnTf(a);
     // The check's random numbers, drawn exactly as engine/check.ts draws them.
     const v = new Random(7919).normal();
-    const directions = t.params.map((p, xi) => {
+    const units = t.params.map((p, xi) => {
       const rng = new Random(104729 + xi);
       const u = new Float64Array(p.size);
       let norm = 0;
@@ -359,8 +408,24 @@ const gradcheck: Workload = {
       }
       norm = Math.sqrt(norm) || 1;
       for (let i = 0; i < u.length; i++) u[i] /= norm;
-      return tf.tensor(Float32Array.from(u), p.shape, 'float32');
+      return u;
     });
+    const directions = t.params.map((p, xi) => tf.tensor(Float32Array.from(units[xi]), p.shape, 'float32'));
+    /** Our check's own analytic vᵀJu per x, recomputed from its gradient values. */
+    const ourAnalytic = (along: (i: number) => ArrayLike<number>): number[] => {
+      const feeds = new Map<Node, Tensor>(a.feeds);
+      for (const n of seeds) feeds.set(n, { dtype: 'float32', shape: [], data: Float64Array.of(v) });
+      const fresh = new Evaluator({ precision: 'float64', feeds, budget: { ...BIG_BUDGET, deadline: Infinity } });
+      return fastGrads.map((g, i) => {
+        const gv = fresh.valueOf(g!)!;
+        const u = along(i);
+        let dot = 0;
+        for (let j = 0; j < u.length; j++) dot += gv.data[j] * u[j];
+        return dot;
+      });
+    };
+    const torchInputs = mlpInputs(a);
+    PARAMS.forEach((p, i) => (torchInputs['u_' + p] = { dtype: 'float64', shape: t.params[i].shape, data: units[i] }));
     const eps = request.eps;
     const tfCheck = (): { analytic: number[]; numeric: number[] } => {
       const analytic: number[] = [];
@@ -382,22 +447,22 @@ const gradcheck: Workload = {
     };
     return {
       size: `batch ${s.batch}, ${s.inputs} → ${s.hidden} → ${s.classes}, 4 directions`,
+      // PyTorch's side runs the same float64 check: its analytic vᵀJu and its float64
+      // differences are both compared with our analytic values.
+      outputs: () => {
+        const ours = ourAnalytic((i) => units[i]);
+        return [
+          { name: 'vᵀJu (analytic)', data: ours },
+          { name: 'vᵀJu (peer differences vs our analytic)', data: ours },
+        ];
+      },
+      torch: { inputs: torchInputs, settings: { v, eps } },
       tgraph: () => void ourCheck(),
       tfjs: () => void tfCheck(),
       verify() {
         const result = ourCheck();
         const theirs = tfCheck();
-        // Our check's own analytic vᵀJu per x, recomputed from its gradient values.
-        const feeds = new Map<Node, Tensor>(a.feeds);
-        for (const n of seeds) feeds.set(n, { dtype: 'float32', shape: [], data: Float64Array.of(v) });
-        const fresh = new Evaluator({ precision: 'float64', feeds, budget: { ...BIG_BUDGET, deadline: Infinity } });
-        const ours = fastGrads.map((g, i) => {
-          const gv = fresh.valueOf(g!)!;
-          const u = directions[i].dataSync();
-          let dot = 0;
-          for (let j = 0; j < u.length; j++) dot += gv.data[j] * u[j];
-          return dot;
-        });
+        const ours = ourAnalytic((i) => directions[i].dataSync());
         const comparisons = [compare('vᵀJu (analytic)', ours, theirs.analytic)];
         // float32 central differences are only good to ~1e-2 of the derivative: reported,
         // and held to that looser tolerance.
@@ -436,6 +501,8 @@ dy_dx = gradients(y, x)[0]
       });
     return {
       size: `${n.toLocaleString('en-US')} elements`,
+      outputs: () => namedOutputs(['y', 'dy_dx'], evaluateFresh(a, targets)),
+      torch: { inputs: { x: feedOf(a, 'x') } },
       tgraph: () => void evaluateFresh(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
@@ -474,6 +541,10 @@ y = conv2d(x, f, strides=[1, 1, 1, 1], padding='SAME')
       });
     return {
       size: `${batch}×${side}×${side}×${channels} * 3×3×${channels}×${channels}`,
+      // The output and the two backprops: each 2·positions·(3·3·C)·C operations.
+      flops: 3 * 2 * batch * side * side * 9 * channels * channels,
+      outputs: () => namedOutputs(['y', 'dx', 'df'], evaluateFresh(a, targets)),
+      torch: { inputs: { x: feedOf(a, 'x'), f: feedOf(a, 'f') } },
       tgraph: () => void evaluateFresh(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
@@ -511,6 +582,8 @@ dx = gradients(y, x, grad_ys=w)[0]
       });
     return {
       size: `[${rows}, ${cols}]`,
+      outputs: () => namedOutputs(['y', 'dx'], evaluateFresh(a, targets)),
+      torch: { inputs: { x: feedOf(a, 'x'), w: feedOf(a, 'w') } },
       tgraph: () => void evaluateFresh(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
@@ -523,7 +596,43 @@ dx = gradients(y, x, grad_ys=w)[0]
   },
 };
 
-export const WORKLOADS: readonly Workload[] = [seed, mlp, elementwise, conv, softmax, gradcheck, seedEval];
+// ---- matmul -----------------------------------------------------------------------------------
+
+/** The mlp's first layer alone, x @ W1: the kernel's GFLOP/s on the shapes users train. In
+ *  float64 (an extra), the TF.js side still computes in float32 (it has no float64), and the
+ *  results agree to the comparison's tolerance. */
+function matmulWorkload(dtype: 'float32' | 'float64'): Workload {
+  return {
+    name: dtype === 'float32' ? 'matmul' : 'matmul-f64',
+    extra: dtype === 'float64',
+    what: `${dtype} matmul of the mlp's first layer, [64, 784] @ [784, 256], forward only`,
+    prepare(scale, quick) {
+      const [m, k, n] = quick ? [8 * scale, 196, 64] : [64 * scale, 784, 256];
+      const a = analyzed(`a = placeholder(${dtype}, [None, ${k}])
+feed a = normal([${m}, ${k}], seed=1)
+b = placeholder(${dtype}, [${k}, ${n}])
+feed b = normal([${k}, ${n}], stddev=0.05, seed=3)
+c = a @ b
+`);
+      const targets = [tensorNode(a, 'c')];
+      const ta = tfTensor(feedOf(a, 'a')) as tf.Tensor2D;
+      const tb = tfTensor(feedOf(a, 'b')) as tf.Tensor2D;
+      const tfOnce = (): Float32Array[] => tidyValues(() => [tf.matMul(ta, tb)]);
+      return {
+        size: `[${m}, ${k}] @ [${k}, ${n}]${dtype === 'float64' ? ' float64' : ''}`,
+        flops: 2 * m * k * n,
+        outputs: () => namedOutputs(['c'], evaluateFresh(a, targets)),
+        torch: { inputs: { a: feedOf(a, 'a'), b: feedOf(a, 'b') } },
+        tgraph: () => void evaluateFresh(a, targets),
+        tfjs: () => void tfOnce(),
+        verify: () => [compare('c', evaluateFresh(a, targets)[0].data, tfOnce()[0])],
+        dispose: () => tf.dispose([ta, tb]),
+      };
+    },
+  };
+}
+
+export const WORKLOADS: readonly Workload[] = [seed, mlp, elementwise, conv, softmax, gradcheck, matmulWorkload('float32'), seedEval, matmulWorkload('float64')];
 
 let tfReady: Promise<void> | null = null;
 
