@@ -8,8 +8,9 @@ import { isInteger, sizeOf, type Tensor, type TypedData } from '../tensor';
 import { type Dim, type Shape, type TensorType, OpError, normalizeAxis, showShape } from '../types';
 import { type Builder, type BoundArgs, type Value, BuildError, checkDTypeClass, tensorValue } from '../builder';
 import type { Node } from '../graph';
-import { type Attrs, type OpDef, defineOps } from './registry';
+import { type Attrs, type KernelContext, type OpDef, defineOps } from './registry';
 import { gemm } from './linalg';
+import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../wasm/nn';
 
 // ---- softmax family ------------------------------------------------------------------------
 
@@ -284,8 +285,10 @@ function toFloat64(src: TypedData, offset = 0, length = src.length - offset, out
   return out;
 }
 
-function conv2dKernel(x: Tensor, f: Tensor, g: Geometry, data: TypedData): TypedData {
+function conv2dKernel(x: Tensor, f: Tensor, g: Geometry, data: TypedData, ctx: KernelContext): TypedData {
   const O = f.shape[3];
+  const fast = conv2dWasm(x.data, f.data, O, g, data, ctx);
+  if (fast) return fast;
   const K = g.KH * g.KW * g.C;
   const positions = g.N * g.OH * g.OW;
   const filters = toFloat64(f.data);
@@ -304,8 +307,10 @@ function conv2dKernel(x: Tensor, f: Tensor, g: Geometry, data: TypedData): Typed
 
 /** dL/dinput: each output position's gradient times the filters transposed, added back
  *  into the input positions its patch read. */
-function conv2dBackpropInputKernel(f: Tensor, dy: Tensor, g: Geometry, data: TypedData): TypedData {
+function conv2dBackpropInputKernel(f: Tensor, dy: Tensor, g: Geometry, data: TypedData, ctx: KernelContext): TypedData {
   const O = f.shape[3];
+  const fast = conv2dBackpropInputWasm(f.data, dy.data, O, g, data, ctx);
+  if (fast) return fast;
   const K = g.KH * g.KW * g.C;
   const positions = g.N * g.OH * g.OW;
   const filtersT = new Float64Array(O * K);
@@ -325,7 +330,9 @@ function conv2dBackpropInputKernel(f: Tensor, dy: Tensor, g: Geometry, data: Typ
 }
 
 /** dL/dfilters: the patch matrix transposed times the output gradients, summed over chunks. */
-function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, O: number, g: Geometry, data: TypedData): TypedData {
+function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, O: number, g: Geometry, data: TypedData, ctx: KernelContext): TypedData {
+  const fast = conv2dBackpropFilterWasm(x.data, dy.data, O, g, data, ctx);
+  if (fast) return fast;
   const K = g.KH * g.KW * g.C;
   const positions = g.N * g.OH * g.OW;
   const step = chunkRows(K);
@@ -771,7 +778,7 @@ defineOps([
       return tensorValue(b.apply(args.op, [x, f], attrs, args.callSpan, spans));
     },
     infer: ([x, f], attrs) => conv2dType(x, f, attrs),
-    kernel: ([x, f], attrs, out, ctx) => conv2dKernel(x, f, geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: ([x, f], attrs, out, ctx) => conv2dKernel(x, f, geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape)), ctx),
     // TensorFlow's _Conv2DGrad: the two backprop ops.
     grad: (b, node, dy) => {
       const [x, f] = node.inputs;
@@ -792,7 +799,7 @@ defineOps([
       return { dtype: f.dtype, shape: x.shape };
     },
     kernel: ([x, f, dy], attrs, out, ctx) =>
-      conv2dBackpropInputKernel(f, dy, geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape))),
+      conv2dBackpropInputKernel(f, dy, geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape)), ctx),
     // TensorFlow's _Conv2DBackpropInputGrad.
     grad: (b, node, dd) => {
       const [, f, dy] = node.inputs;
@@ -813,7 +820,7 @@ defineOps([
       return { dtype: x.dtype, shape: f.shape };
     },
     kernel: ([x, f, dy], attrs, out, ctx) =>
-      conv2dBackpropFilterKernel(x, dy, f.shape[3], geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape))),
+      conv2dBackpropFilterKernel(x, dy, f.shape[3], geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape)), ctx),
     // TensorFlow's _Conv2DBackpropFilterGrad.
     grad: (b, node, dd) => {
       const [x, , dy] = node.inputs;

@@ -40,6 +40,10 @@ export interface KernelExports {
   gemmScratchF64(n: number): number;
   gemmF32(a: Ptr, ars: number, acs: number, b: Ptr, brs: number, bcs: number, c: Ptr, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: Ptr): void;
   gemmF64(a: Ptr, ars: number, acs: number, b: Ptr, brs: number, bcs: number, c: Ptr, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: Ptr): void;
+  im2colF32(x: Ptr, geometry: Ptr, p0: number, rows: number, patch: Ptr): void;
+  im2colF64(x: Ptr, geometry: Ptr, p0: number, rows: number, patch: Ptr): void;
+  col2imAddF32(cols: Ptr, geometry: Ptr, p0: number, rows: number, acc: Ptr): void;
+  col2imAddF64(cols: Ptr, geometry: Ptr, p0: number, rows: number, acc: Ptr): void;
 }
 
 export type KernelBackend = 'wasm' | 'js';
@@ -130,6 +134,15 @@ export class WasmKernels {
 
   f64(address: Ptr, length: number): Float64Array {
     return new Float64Array(this.exports.memory.buffer, address, length);
+  }
+
+  i32(address: Ptr, length: number): Int32Array {
+    return new Int32Array(this.exports.memory.buffer, address, length);
+  }
+
+  /** Zeroes `bytes` bytes at `address`. */
+  zero(address: Ptr, bytes: number): void {
+    new Uint8Array(this.exports.memory.buffer, address, bytes).fill(0);
   }
 
   /** Ends a call: an instance whose memory grew large is dropped (the next call makes a new one). */
