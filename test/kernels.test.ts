@@ -5,12 +5,13 @@
 // Inputs include ±0, ±Inf, NaN, subnormal-sized and large values; float32 (rounded stores)
 // and float64 evaluation are both checked.
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupOp } from '../engine/ops/registry';
 import '../engine/ops';
 import { type DType, type Tensor, type TypedData, allocData, sizeOf, stridesOf } from '../engine/tensor';
 import type { KernelContext } from '../engine/ops/registry';
 import { Random } from '../engine/ops/random';
+import { setKernelBackend } from '../engine/wasm/runtime';
 
 const ctxOf = (precision: 'float32' | 'float64'): KernelContext => ({
   precision,
@@ -89,6 +90,9 @@ const BINARY: Record<string, (a: number, b: number) => number> = {
 };
 
 describe('per-op loops compute exactly the per-element definition', () => {
+  // These loops are the reference kernels; test/wasm.test.ts holds the WebAssembly ones to them.
+  beforeAll(() => setKernelBackend('js'));
+  afterAll(() => setKernelBackend('wasm'));
   for (const precision of ['float32', 'float64'] as const) {
     for (const [op, f] of Object.entries(UNARY)) {
       it(`${op} (${precision})`, () => {

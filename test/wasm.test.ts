@@ -136,3 +136,58 @@ describe.each(['f32', 'f64'] as const)('conv2d and its backprops, %s', (width) =
     });
   }
 });
+
+/** Float32 values across exp's, tanh's and sigmoid's ranges, with their edges. */
+function edgeValues(): Float32Array {
+  const values = [0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 0.1, -0.1, 0.6249, 0.625, -0.625, 0.7, 1, -1, 5, -5, 9.5, -9.5, 20, -20, 40, -40,
+    80, 88.5, 88.72, 88.73, 100, -87, -87.4, -100, -103.9, -104, -120, 1e30, -1e30, Infinity, -Infinity, NaN];
+  const rng = new Random(11);
+  for (let i = 0; i < 4000; i++) values.push((rng.uniform() - 0.5) * 2 * 10 ** (rng.uniform() * 4 - 2));
+  return Float32Array.from(values);
+}
+
+describe('float32 exp, tanh and sigmoid', () => {
+  for (const op of ['exp', 'tanh', 'sigmoid']) {
+    it(`${op}: within 3 ulps of the float64 result rounded, NaN and infinities as the reference`, () => {
+      const x: Tensor = { dtype: 'float32', shape: [4001 + 37], data: edgeValues() };
+      expect(x.data.length).toBe(x.shape[0]);
+      const [wasm, reference] = both(op, [x], {});
+      for (let i = 0; i < x.data.length; i++) {
+        const a = wasm.data[i];
+        const b = reference.data[i];
+        if (Number.isNaN(b) || !Number.isFinite(b)) {
+          expect(Object.is(a, b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBe(true);
+          continue;
+        }
+        // ulp of float32 at b, and the smallest subnormal near 0
+        const ulp = Math.max(Math.abs(b) * 2 ** -23, 2 ** -149);
+        expect(Math.abs(a - b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBeLessThanOrEqual(3 * ulp);
+      }
+    });
+  }
+  it('float64 data stays on the reference, bit for bit', () => {
+    const x: Tensor = { dtype: 'float64', shape: [38], data: Float64Array.from(edgeValues().subarray(0, 38)) };
+    for (const op of ['exp', 'tanh', 'sigmoid']) {
+      const [wasm, reference] = both(op, [x], {});
+      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    }
+  });
+});
+
+describe('float32 softmax and log_softmax along the last axis', () => {
+  for (const n of [1, 7, 65, 1000]) {
+    for (const op of ['softmax', 'log_softmax']) {
+      it(`${op} of rows of ${n}`, () => {
+        const x = tensor([3, 5, n], 7, 'f32');
+        x.data[0] = 80; // a large logit: the maximum is subtracted first
+        expectAgree(both(op, [x], { axis: -1 }), 2 ** -20);
+      });
+    }
+  }
+  it('rows with -inf logits, and another axis (the reference computes it)', () => {
+    const x: Tensor = { dtype: 'float32', shape: [2, 3], data: Float32Array.of(-Infinity, 0, 1, -Infinity, -Infinity, -Infinity) };
+    const [wasm, reference] = both('softmax', [x], { axis: -1 });
+    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    expectAgree(both('softmax', [tensor([4, 9, 3], 8, 'f32')], { axis: 1 }), 0);
+  });
+});

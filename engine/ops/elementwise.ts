@@ -10,6 +10,7 @@ import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type DTypeClass, type OpDef, defineOps } from './registry';
 import { type Binary, type BinaryLoop, type Unary, type UnaryLoop, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
 import { erf } from './special';
+import { type WasmUnary, unaryWasm } from '../wasm/elementwise';
 
 type UnaryGrad = (b: Builder, x: Node, y: Node, dy: Node) => Node | null;
 
@@ -24,6 +25,8 @@ interface UnarySpec {
   fInt64?: Unary;
   /** `f` written out as a loop, for speed (kernels.ts); must compute exactly `f`. */
   loop?: UnaryLoop;
+  /** The WebAssembly module's float32 version of `f` (engine/wasm/elementwise.ts). */
+  wasm?: WasmUnary;
   dtypes?: DTypeClass;
   out?: DType;
   grad?: UnaryGrad;
@@ -45,6 +48,8 @@ function unary(spec: UnarySpec): OpDef {
     params: [{ name: 'x', kind: 'tensor', dtypes: spec.dtypes ?? 'float', aliases: ['features', 'input', 'a'] }],
     infer: ([x]) => ({ dtype: spec.out ?? x.dtype, shape: x.shape }),
     kernel: ([x], _attrs, out, ctx) => {
+      const wasm = spec.wasm && unaryWasm(spec.wasm, x, out, ctx);
+      if (wasm) return wasm;
       const fInt = x.dtype === 'int32' ? spec.fInt : x.dtype === 'int64' ? spec.fInt64 : undefined;
       return fInt ? mapUnary(x, out, ctx, fInt) : mapUnary(x, out, ctx, spec.f, spec.loop);
     },
@@ -96,6 +101,7 @@ defineOps([
   unary({ name: 'sign', kink: { what: 'sign', code: signCode }, doc: 'Sign of x: -1, 0 or 1.', dtypes: 'numeric', f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), grad: (b, x) => b.zerosLike(x) }),
   unary({
     name: 'exp',
+    wasm: 'exp',
     doc: 'Exponential e^x.',
     f: Math.exp,
     loop: (src, dst, n) => {
@@ -173,6 +179,7 @@ defineOps([
   unary({ name: 'cosh', doc: 'Hyperbolic cosine.', f: Math.cosh, grad: (b, x, _y, dy) => b.mul(dy, b.op('sinh', [x])) }),
   unary({
     name: 'tanh',
+    wasm: 'tanh',
     doc: 'Hyperbolic tangent.',
     f: Math.tanh,
     loop: (src, dst, n) => {
@@ -182,6 +189,7 @@ defineOps([
   }),
   unary({
     name: 'sigmoid',
+    wasm: 'sigmoid',
     doc: 'Logistic sigmoid 1 / (1 + e^-x).',
     f: sigmoid,
     loop: (src, dst, n) => {

@@ -11,6 +11,7 @@ import type { Node } from '../graph';
 import { type Attrs, type KernelContext, type OpDef, defineOps } from './registry';
 import { gemm } from './linalg';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../wasm/nn';
+import { softmaxWasm } from '../wasm/elementwise';
 
 // ---- softmax family ------------------------------------------------------------------------
 
@@ -29,9 +30,11 @@ function softmaxAxisType(x: TensorType, axis: number, argIndex = 0): number | nu
  * Numerically stable softmax (or log-softmax) along `axis`: the row maximum is subtracted
  * before exponentiating. Rows are walked with the inner axes contiguous.
  */
-function softmaxKernel(x: Tensor, axis: number, data: TypedData, log: boolean): TypedData {
+function softmaxKernel(x: Tensor, axis: number, data: TypedData, log: boolean, ctx: KernelContext): TypedData {
   const ax = normalizeAxis(axis, x.shape.length);
   const { outer, n, inner } = aroundAxis(x.shape, ax);
+  const fast = softmaxWasm(x, inner, data, log, ctx);
+  if (fast) return fast;
   const X = x.data;
   const max = new Float64Array(inner);
   const sum = new Float64Array(inner);
@@ -573,7 +576,7 @@ defineOps([
       softmaxAxisType(x, axisOf(attrs));
       return x;
     },
-    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length), false),
+    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length), false, ctx),
     // TensorFlow's _SoftmaxGrad: (dy - sum(dy * y, axis, keepdims)) * y.
     grad: (b, node, dy) => {
       const axis = axisOf(node.attrs);
@@ -591,7 +594,7 @@ defineOps([
       softmaxAxisType(x, axisOf(attrs));
       return x;
     },
-    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length), true),
+    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length), true, ctx),
     // TensorFlow's _LogSoftmaxGrad: dy - sum(dy, axis, keepdims) * exp(y).
     grad: (b, node, dy) => {
       const axis = axisOf(node.attrs);

@@ -36,6 +36,7 @@ const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 /** The module's exports (engine/wasm/assembly/index.ts). Sizes are in elements, addresses in bytes. */
 export interface KernelExports {
   readonly memory: WasmMemory;
+  heapBase(): number;
   gemmScratchF32(n: number): number;
   gemmScratchF64(n: number): number;
   gemmF32(a: Ptr, ars: number, acs: number, b: Ptr, brs: number, bcs: number, c: Ptr, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: Ptr): void;
@@ -44,13 +45,13 @@ export interface KernelExports {
   im2colF64(x: Ptr, geometry: Ptr, p0: number, rows: number, patch: Ptr): void;
   col2imAddF32(cols: Ptr, geometry: Ptr, p0: number, rows: number, acc: Ptr): void;
   col2imAddF64(cols: Ptr, geometry: Ptr, p0: number, rows: number, acc: Ptr): void;
+  unaryF32(fn: number, src: Ptr, dst: Ptr, n: number): void;
+  softmaxRowsF32(src: Ptr, dst: Ptr, rows: number, n: number, log: number): void;
 }
 
 export type KernelBackend = 'wasm' | 'js';
 
 const PAGE = 65536;
-/** Addresses below this are left to the module (it has no static data today). */
-const BASE = 1024;
 const RETAIN_BYTES = 64 * 2 ** 20;
 
 let chosen: KernelBackend = 'wasm';
@@ -110,14 +111,19 @@ export function wasmKernels(): WasmKernels | null {
 
 /** One instance of the module and the layout of its memory for the call in progress. */
 export class WasmKernels {
-  constructor(readonly exports: KernelExports) {}
+  /** The first address the glue may use: below it is the module's static data. */
+  private readonly base: number;
+
+  constructor(readonly exports: KernelExports) {
+    this.base = Math.ceil(exports.heapBase() / 16) * 16;
+  }
 
   /** Lays out regions of the given sizes in bytes (16-byte aligned, from the start of the
    *  memory, so earlier layouts are overwritten), growing the memory to hold them; returns
    *  their addresses. Views made before a call to reserve may be detached by it. */
   reserve(sizes: readonly number[]): Ptr[] {
     const addresses = new Array<Ptr>(sizes.length);
-    let end = BASE;
+    let end = this.base;
     for (let i = 0; i < sizes.length; i++) {
       addresses[i] = end;
       end += Math.ceil(sizes[i] / 16) * 16;

@@ -2,3 +2,10 @@
 // (scripts/build-wasm.mjs).
 export * from './gemm';
 export * from './conv';
+export * from './elementwise';
+
+/** Where the module's static data (Math.log's tables) ends: the JS glue lays out its
+ *  buffers above it. */
+export function heapBase(): usize {
+  return __heap_base;
+}
