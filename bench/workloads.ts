@@ -117,15 +117,18 @@ function feedOf(a: Analysis, name: string): Tensor {
   return t;
 }
 
-/** Evaluates `targets` with a fresh evaluator over the analysis' feeds (nothing reused). */
+/** Evaluates `targets` with a fresh evaluator over the analysis' feeds (nothing reused from
+ *  earlier runs; intermediate buffers reused by liveness within the run, as a graph runtime
+ *  keeps only what its outputs need). */
 function evaluateFresh(a: Analysis, targets: readonly Node[]): Tensor[] {
   const ev = new Evaluator({
     precision: 'float32',
     feeds: a.feeds,
     budget: { maxElements: BIG_BUDGET.maxElements, maxTotalElements: BIG_BUDGET.maxTotalElements, deadline: Infinity },
   });
-  return targets.map((n) => {
-    const v = ev.valueOf(n);
+  const values = ev.evaluate(targets);
+  return targets.map((n, i) => {
+    const v = values[i];
     if (!v) throw new Error(`node ${n.op.name} could not be evaluated`);
     return v;
   });

@@ -86,6 +86,14 @@ class NodeTable<V> {
     return this.sharedIds?.get(node);
   }
 
+  /** Forgets the node's entry (a value released by `Evaluator.evaluate`). */
+  delete(node: Node): void {
+    if (this.nodes[node.id] === node) {
+      this.nodes[node.id] = undefined;
+      this.entries[node.id] = undefined;
+    } else this.sharedIds?.delete(node);
+  }
+
   set(node: Node, value: V): void {
     const held = this.nodes[node.id];
     if (held === undefined || held === node) {
@@ -156,7 +164,90 @@ export class Evaluator implements KernelContext {
   }
 
   alloc(dtype: DType, size: number): TypedData {
+    const pool = this.pool;
+    if (pool) {
+      const data = pool.take(dtype, size, this.options.precision);
+      if (data) return data;
+      const fresh = allocData(dtype, size, this.options.precision);
+      pool.allocated.add(fresh.buffer);
+      return fresh;
+    }
     return allocData(dtype, size, this.options.precision);
+  }
+
+  /** Buffers of released values, during `evaluate`. */
+  private pool: BufferPool | null = null;
+
+  /**
+   * The values of `targets`, computing only what they need and keeping only them: every
+   * other value computed here is released once its last consumer among the needed nodes
+   * has run, and its buffer is reused (zeroed) by a later result of the same dtype and size.
+   * A released node is no longer known (a later valueOf computes it again). For evaluators
+   * whose intermediate values nobody reads: a check's perturbed evaluations, a run that
+   * wants its outputs. Buffers a kernel returned as another value's (a reshape's) stay
+   * until that value is released too; feeds and base values are never reused.
+   */
+  evaluate(targets: readonly Node[]): (Tensor | undefined)[] {
+    const pooling = this.options.cache === undefined && !this.options.keyValues && this.pool === null;
+    if (!pooling) return targets.map((t) => this.valueOf(t));
+    // The nodes to compute, in post-order, and how many of them read each node.
+    const order: Node[] = [];
+    const uses = new Map<Node, number>();
+    const state = new Map<Node, 1 | 2>(); // 1: inputs pushed, 2: placed
+    const stack: Node[] = targets.slice().reverse();
+    while (stack.length) {
+      const node = stack[stack.length - 1];
+      const st = state.get(node);
+      if (st === 2) {
+        stack.pop();
+        continue;
+      }
+      if (st === undefined && this.lookup(node) !== null) {
+        state.set(node, 2);
+        stack.pop();
+        continue;
+      }
+      if (st === undefined) {
+        state.set(node, 1);
+        for (let i = node.inputs.length - 1; i >= 0; i--) if (state.get(node.inputs[i]) === undefined) stack.push(node.inputs[i]);
+        continue;
+      }
+      stack.pop();
+      state.set(node, 2);
+      order.push(node);
+      for (const input of node.inputs) uses.set(input, (uses.get(input) ?? 0) + 1);
+    }
+    const keep = new Set(targets);
+    const pool = new BufferPool();
+    /** Live values computed here, by buffer: a buffer is reused only when none holds it. */
+    const holders = new Map<ArrayBufferLike, number>();
+    const holding = new Set<Node>();
+    this.pool = pool;
+    try {
+      for (const node of order) {
+        if (this.lookup(node) === null) this.valueOf(node);
+        const value = this.known.get(node);
+        if (value) {
+          holders.set(value.data.buffer, (holders.get(value.data.buffer) ?? 0) + 1);
+          holding.add(node);
+        }
+        for (const input of node.inputs) {
+          const left = uses.get(input)! - 1;
+          uses.set(input, left);
+          if (left > 0 || keep.has(input) || !holding.has(input)) continue;
+          const v = this.known.get(input) as Tensor;
+          holding.delete(input);
+          this.known.delete(input);
+          const buffer = v.data.buffer;
+          const held = holders.get(buffer)! - 1;
+          holders.set(buffer, held);
+          if (held === 0) pool.give(v.data);
+        }
+      }
+    } finally {
+      this.pool = null;
+    }
+    return targets.map((t) => this.valueOf(t));
   }
 
   /** The node's value, evaluating its inputs as needed; undefined when it cannot be known
@@ -401,6 +492,31 @@ export class Evaluator implements KernelContext {
   /** For kernels that evaluate a subgraph (jacobian): `target`'s value with `feeds` set. */
   evaluateWith(target: Node, feeds: ReadonlyMap<Node, Tensor>): Tensor | undefined {
     return this.withFeeds(feeds).valueOf(target);
+  }
+}
+
+/** Released buffers by array class and length, for `Evaluator.evaluate`. Only buffers this
+ *  evaluation allocated are taken back (never a feed's or a base evaluator's). */
+class BufferPool {
+  readonly allocated = new Set<ArrayBufferLike>();
+  private readonly free = new Map<string, TypedData[]>();
+
+  private static key(data: TypedData): string {
+    return `${data.constructor.name}:${data.length}`;
+  }
+
+  give(data: TypedData): void {
+    if (!this.allocated.has(data.buffer) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
+    const key = BufferPool.key(data);
+    const list = this.free.get(key);
+    if (list) list.push(data);
+    else this.free.set(key, [data]);
+  }
+
+  take(dtype: DType, size: number, precision: Precision): TypedData | undefined {
+    const cls = dtype === 'float64' || (dtype === 'float32' && precision === 'float64') ? 'Float64Array' : dtype === 'float32' ? 'Float32Array' : dtype === 'int32' ? 'Int32Array' : 'Uint8Array';
+    const data = this.free.get(`${cls}:${size}`)?.pop();
+    return data?.fill(0);
   }
 }
 
