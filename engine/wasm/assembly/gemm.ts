@@ -162,8 +162,12 @@ export function gemmF32(
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 2);
     return;
   }
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = min(KC, k - p0);
+  // Blocks of k as even as possible (784 = 4 × 196, not 3 × 256 + 16): a short last block
+  // would pay a whole pass over C for few steps.
+  const blocks = (k + KC - 1) / KC;
+  const step = (k + blocks - 1) / blocks;
+  for (let p0 = 0; p0 < k; p0 += step) {
+    const kc = min(step, k - p0);
     const add = accumulate || p0 > 0;
     packB32(b, brs, bcs, n, p0, kc, packedB);
     for (let i0 = 0; i0 < m; i0 += MC) {
@@ -315,8 +319,12 @@ export function gemmF64(
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldcBytes, 0, <usize>n << 3);
     return;
   }
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = min(KC, k - p0);
+  // Blocks of k as even as possible (784 = 4 × 196, not 3 × 256 + 16): a short last block
+  // would pay a whole pass over C for few steps.
+  const blocks = (k + KC - 1) / KC;
+  const step = (k + blocks - 1) / blocks;
+  for (let p0 = 0; p0 < k; p0 += step) {
+    const kc = min(step, k - p0);
     const add = accumulate || p0 > 0;
     packB64(b, brs, bcs, n, p0, kc, packedB);
     for (let i0 = 0; i0 < m; i0 += MC) {
