@@ -119,14 +119,15 @@ function feedOf(a: Analysis, name: string): Tensor {
 
 /** Evaluates `targets` with a fresh evaluator over the analysis' feeds (nothing reused from
  *  earlier runs; intermediate buffers reused by liveness within the run, as a graph runtime
- *  keeps only what its outputs need). */
-function evaluateFresh(a: Analysis, targets: readonly Node[]): Tensor[] {
+ *  keeps only what its outputs need), or keeping every value as the document's evaluator
+ *  does (`seed-eval`, the editor's per-node cost). */
+function evaluateFresh(a: Analysis, targets: readonly Node[], keepEveryValue = false): Tensor[] {
   const ev = new Evaluator({
     precision: 'float32',
     feeds: a.feeds,
     budget: { maxElements: BIG_BUDGET.maxElements, maxTotalElements: BIG_BUDGET.maxTotalElements, deadline: Infinity },
   });
-  const values = ev.evaluate(targets);
+  const values = keepEveryValue ? targets.map((t) => ev.valueOf(t)) : ev.evaluate(targets);
   return targets.map((n, i) => {
     const v = values[i];
     if (!v) throw new Error(`node ${n.op.name} could not be evaluated`);
@@ -259,16 +260,16 @@ const seedEval: Workload = {
     for (let k = 0; k < copies; k++) for (const n of names) targets.push(tensorNode(a, n + suffix(k)));
     return {
       size: `${copies} cop${copies === 1 ? 'y' : 'ies'} × ${repetitions} evaluations`,
-      outputs: () => evaluateFresh(a, targets).map((t, i) => ({ name: names[i % names.length] + suffix(Math.floor(i / names.length)), data: t.data })),
+      outputs: () => evaluateFresh(a, targets, true).map((t, i) => ({ name: names[i % names.length] + suffix(Math.floor(i / names.length)), data: t.data })),
       torch: { inputs: {}, settings: { copies, repetitions } },
       tgraph() {
-        for (let r = 0; r < repetitions; r++) evaluateFresh(a, targets);
+        for (let r = 0; r < repetitions; r++) evaluateFresh(a, targets, true);
       },
       tfjs() {
         for (let r = 0; r < repetitions; r++) seedOnTf(copies);
       },
       verify() {
-        const ours = evaluateFresh(a, targets);
+        const ours = evaluateFresh(a, targets, true);
         const theirs = seedOnTf(copies);
         return ours.map((t, i) => compare(names[i % names.length] + suffix(Math.floor(i / names.length)), t.data, theirs[i]));
       },

@@ -59,6 +59,9 @@ export interface EvaluatorOptions {
   keyValues?: boolean;
 }
 
+/** Elements (static sizes, all nodes to compute) below which `evaluate` keeps every value. */
+const POOL_MIN_ELEMENTS = 1 << 16;
+
 /** Marks a node whose value cannot be known (an error reported, or unknown upstream). */
 const FAILED = 0;
 
@@ -195,6 +198,7 @@ export class Evaluator implements KernelContext {
     const uses = new Map<Node, number>();
     const state = new Map<Node, 1 | 2>(); // 1: inputs pushed, 2: placed
     const stack: Node[] = targets.slice().reverse();
+    let work = 0;
     while (stack.length) {
       const node = stack[stack.length - 1];
       const st = state.get(node);
@@ -215,8 +219,12 @@ export class Evaluator implements KernelContext {
       stack.pop();
       state.set(node, 2);
       order.push(node);
+      const shape = node.type.shape;
+      work += shape !== null && isFullyKnown(shape) ? sizeOf(shape as number[]) : POOL_MIN_ELEMENTS;
       for (const input of node.inputs) uses.set(input, (uses.get(input) ?? 0) + 1);
     }
+    // Small graphs: the bookkeeping would cost more than the allocations it saves.
+    if (work < POOL_MIN_ELEMENTS) return targets.map((t) => this.valueOf(t));
     const keep = new Set(targets);
     const pool = new BufferPool();
     /** Live values computed here, by buffer: a buffer is reused only when none holds it. */
