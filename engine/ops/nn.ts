@@ -140,7 +140,7 @@ function windowed(inSize: Dim, k: Dim, stride: number, dilation: number, padding
   return { out, before: Math.floor(total / 2) };
 }
 
-interface Geometry {
+export interface Geometry {
   N: number;
   H: number;
   W: number;

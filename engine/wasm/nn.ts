@@ -5,25 +5,11 @@
 
 import type { TypedData } from '../tensor';
 import type { KernelContext } from '../ops/registry';
+import type { Geometry } from '../ops/nn';
 import { type FloatWidth, type WasmKernels, bytesOf, checkTime, copyIn, copyOut, floatWidth, wasmKernels } from './runtime';
 
 /** The window geometry engine/ops/nn.ts computes (TensorFlow's output sizes and padding). */
-export interface ConvGeometry {
-  N: number;
-  H: number;
-  W: number;
-  C: number;
-  KH: number;
-  KW: number;
-  OH: number;
-  OW: number;
-  padTop: number;
-  padLeft: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-}
+type ConvGeometry = Geometry;
 
 const GEOMETRY_BYTES = 14 * 4;
 

@@ -12,14 +12,12 @@ function geo(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
 }
 
-/** Rows [p0, p0 + rows) of the patch matrix of x, into `patch`; `shift` is log2 of the element size. */
-// @ts-ignore: decorator
-@inline
-function im2col(x: usize, g: usize, p0: i32, rows: i32, patch: usize, shift: i32): void {
+/** Rows [p0, p0 + rows) of the patch matrix of x, into `patch`. */
+function im2col<T>(x: usize, g: usize, p0: i32, rows: i32, patch: usize): void {
   const H = geo(g, 1), W = geo(g, 2), C = geo(g, 3), KH = geo(g, 4), KW = geo(g, 5);
   const OH = geo(g, 6), OW = geo(g, 7), padTop = geo(g, 8), padLeft = geo(g, 9);
   const sh = geo(g, 10), sw = geo(g, 11), dh = geo(g, 12), dw = geo(g, 13);
-  const cBytes = <usize>C << shift;
+  const cBytes = <usize>C * sizeof<T>();
   let q = patch;
   for (let r = 0; r < rows; r++) {
     const p = p0 + r;
@@ -36,7 +34,49 @@ function im2col(x: usize, g: usize, p0: i32, rows: i32, patch: usize, shift: i32
       for (let kw = 0; kw < KW; kw++) {
         const iw = ow * sw - padLeft + kw * dw;
         if (iw < 0 || iw >= W) memory.fill(q, 0, cBytes);
-        else memory.copy(q, x + ((<usize>((n * H + ih) * W + iw) * C) << shift), cBytes);
+        else memory.copy(q, x + <usize>((n * H + ih) * W + iw) * cBytes, cBytes);
+        q += cBytes;
+      }
+    }
+  }
+}
+
+/** acc += the patch-matrix rows [p0, p0 + rows) in `cols`, each added back at the input
+ *  position it was read from (the transpose of im2col). */
+function col2imAdd<T>(cols: usize, g: usize, p0: i32, rows: i32, acc: usize): void {
+  const H = geo(g, 1), W = geo(g, 2), C = geo(g, 3), KH = geo(g, 4), KW = geo(g, 5);
+  const OH = geo(g, 6), OW = geo(g, 7), padTop = geo(g, 8), padLeft = geo(g, 9);
+  const sh = geo(g, 10), sw = geo(g, 11), dh = geo(g, 12), dw = geo(g, 13);
+  const e = sizeof<T>();
+  const lanes = <i32>(16 / e);
+  const vectorEnd = C - (C % lanes);
+  const cBytes = <usize>C * e;
+  let q = cols;
+  for (let r = 0; r < rows; r++) {
+    const p = p0 + r;
+    const ow = p % OW;
+    const oh = (p / OW) % OH;
+    const n = p / (OW * OH);
+    for (let kh = 0; kh < KH; kh++) {
+      const ih = oh * sh - padTop + kh * dh;
+      if (ih < 0 || ih >= H) {
+        q += <usize>KW * cBytes;
+        continue;
+      }
+      for (let kw = 0; kw < KW; kw++) {
+        const iw = ow * sw - padLeft + kw * dw;
+        if (iw >= 0 && iw < W) {
+          const dst = acc + <usize>((n * H + ih) * W + iw) * cBytes;
+          let c = 0;
+          for (; c < vectorEnd; c += lanes) {
+            const o = <usize>c * e;
+            v128.store(dst + o, v128.add<T>(v128.load(dst + o), v128.load(q + o)));
+          }
+          for (; c < C; c++) {
+            const o = <usize>c * e;
+            store<T>(dst + o, load<T>(dst + o) + load<T>(q + o));
+          }
+        }
         q += cBytes;
       }
     }
@@ -44,85 +84,17 @@ function im2col(x: usize, g: usize, p0: i32, rows: i32, patch: usize, shift: i32
 }
 
 export function im2colF32(x: usize, g: usize, p0: i32, rows: i32, patch: usize): void {
-  im2col(x, g, p0, rows, patch, 2);
+  im2col<f32>(x, g, p0, rows, patch);
 }
 
 export function im2colF64(x: usize, g: usize, p0: i32, rows: i32, patch: usize): void {
-  im2col(x, g, p0, rows, patch, 3);
+  im2col<f64>(x, g, p0, rows, patch);
 }
 
-/** acc += the patch-matrix rows [p0, p0 + rows) in `cols`, each added back at the input
- *  position it was read from (the transpose of im2col). */
 export function col2imAddF32(cols: usize, g: usize, p0: i32, rows: i32, acc: usize): void {
-  const H = geo(g, 1), W = geo(g, 2), C = geo(g, 3), KH = geo(g, 4), KW = geo(g, 5);
-  const OH = geo(g, 6), OW = geo(g, 7), padTop = geo(g, 8), padLeft = geo(g, 9);
-  const sh = geo(g, 10), sw = geo(g, 11), dh = geo(g, 12), dw = geo(g, 13);
-  const C4 = C & ~3;
-  let q = cols;
-  for (let r = 0; r < rows; r++) {
-    const p = p0 + r;
-    const ow = p % OW;
-    const oh = (p / OW) % OH;
-    const n = p / (OW * OH);
-    for (let kh = 0; kh < KH; kh++) {
-      const ih = oh * sh - padTop + kh * dh;
-      if (ih < 0 || ih >= H) {
-        q += <usize>(KW * C) << 2;
-        continue;
-      }
-      for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * sw - padLeft + kw * dw;
-        if (iw >= 0 && iw < W) {
-          const dst = acc + (<usize>((n * H + ih) * W + iw) * C << 2);
-          let c = 0;
-          for (; c < C4; c += 4) {
-            const o = <usize>c << 2;
-            v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(q + o)));
-          }
-          for (; c < C; c++) {
-            const o = <usize>c << 2;
-            store<f32>(dst + o, load<f32>(dst + o) + load<f32>(q + o));
-          }
-        }
-        q += <usize>C << 2;
-      }
-    }
-  }
+  col2imAdd<f32>(cols, g, p0, rows, acc);
 }
 
 export function col2imAddF64(cols: usize, g: usize, p0: i32, rows: i32, acc: usize): void {
-  const H = geo(g, 1), W = geo(g, 2), C = geo(g, 3), KH = geo(g, 4), KW = geo(g, 5);
-  const OH = geo(g, 6), OW = geo(g, 7), padTop = geo(g, 8), padLeft = geo(g, 9);
-  const sh = geo(g, 10), sw = geo(g, 11), dh = geo(g, 12), dw = geo(g, 13);
-  const C2 = C & ~1;
-  let q = cols;
-  for (let r = 0; r < rows; r++) {
-    const p = p0 + r;
-    const ow = p % OW;
-    const oh = (p / OW) % OH;
-    const n = p / (OW * OH);
-    for (let kh = 0; kh < KH; kh++) {
-      const ih = oh * sh - padTop + kh * dh;
-      if (ih < 0 || ih >= H) {
-        q += <usize>(KW * C) << 3;
-        continue;
-      }
-      for (let kw = 0; kw < KW; kw++) {
-        const iw = ow * sw - padLeft + kw * dw;
-        if (iw >= 0 && iw < W) {
-          const dst = acc + (<usize>((n * H + ih) * W + iw) * C << 3);
-          let c = 0;
-          for (; c < C2; c += 2) {
-            const o = <usize>c << 3;
-            v128.store(dst + o, f64x2.add(v128.load(dst + o), v128.load(q + o)));
-          }
-          if (c < C) {
-            const o = <usize>c << 3;
-            store<f64>(dst + o, load<f64>(dst + o) + load<f64>(q + o));
-          }
-        }
-        q += <usize>C << 3;
-      }
-    }
-  }
+  col2imAdd<f64>(cols, g, p0, rows, acc);
 }
