@@ -217,6 +217,10 @@ class Analyzer {
     c[at + CP_ASSERTS] = this.pendingAsserts.length;
     c[at + CP_LABELLED] = this.labelled.length;
     c[at + CP_FEEDS] = this.feeds.size;
+    const random = this.b.random;
+    c[at + CP_SEEDED] = random.globalSeed === null ? 0 : 1;
+    c[at + CP_SEED] = random.globalSeed ?? 0;
+    c[at + CP_RANDOM_OPS] = random.ops;
   }
 
   /** Takes this analyzer back to the state before statement `k` of its program, then makes it
@@ -226,6 +230,8 @@ class Analyzer {
     const c = this.checkpoints;
     const at = k * CHECKPOINT_FIELDS;
     this.graph.nodes.length = c[at + CP_NODES];
+    this.b.random.globalSeed = c[at + CP_SEEDED] ? c[at + CP_SEED] : null;
+    this.b.random.ops = c[at + CP_RANDOM_OPS];
     for (let i = c[at + CP_BINDINGS]; i < this.bindings.length; i++) {
       const binding = this.bindings[i];
       if (this.byName.get(binding.name) === binding) this.byName.delete(binding.name);
@@ -1099,7 +1105,12 @@ const CP_CHECKS = 4;
 const CP_ASSERTS = 5;
 const CP_LABELLED = 6;
 const CP_FEEDS = 7;
-const CHECKPOINT_FIELDS = 8;
+/** The random ops' seed state (Builder.random): whether a global seed is set, its 32-bit
+ *  value, and how many random ops were made. */
+const CP_SEEDED = 8;
+const CP_SEED = 9;
+const CP_RANDOM_OPS = 10;
+const CHECKPOINT_FIELDS = 11;
 
 const CHECK_DEFAULTS = { eps: 1e-3, atol: 1e-5, rtol: 1e-3 };
 

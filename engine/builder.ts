@@ -215,6 +215,11 @@ export class Builder {
   readonly gradientSites: GradientSite[] = [];
   /** Largest tensor a source may create, in elements. */
   maxElements = 10_000_000;
+  /** The seeds of TensorFlow's random ops (engine/ops/sampling.ts): the global seed that
+   *  `set_seed` sets (null: none), and how many random ops were made, which gives an op
+   *  without a seed of its own its place in the stream (as TensorFlow's graph does). The
+   *  analysis keeps both in its checkpoints. */
+  readonly random = { globalSeed: null as number | null, ops: 0 };
   /** Span given to nodes made without a source position of their own (gradient nodes). */
   private spanStack: Span[] = [];
   private originStack: NodeOrigin[] = [];

@@ -1,5 +1,6 @@
 // Registers every op family. Adding an op is one entry in one of these files.
 import './sources';
+import './sampling';
 import './creation';
 import './internal';
 import './elementwise';

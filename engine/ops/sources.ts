@@ -23,7 +23,7 @@ export function checkedSize(b: Builder, shape: readonly number[], span: Span, wh
   return n;
 }
 
-function concreteShape(b: Builder, shape: (number | null)[] | null, span: Span, what: string): number[] {
+export function concreteShape(b: Builder, shape: (number | null)[] | null, span: Span, what: string): number[] {
   if (shape === null || shape.some((d) => d === null || d < 0)) {
     throw new BuildError(`${what} needs a fully known shape, got ${shape === null ? 'None' : showShape(shape.map((d) => (d === -1 ? null : d)))}`, span, 'bad-shape');
   }
@@ -240,7 +240,6 @@ defineOps([
   },
   {
     name: 'uniform',
-    aliases: ['random_uniform'],
     doc: 'Uniform random floats in [low, high) of the given shape (deterministic for a seed).',
     params: [
       { name: 'shape', kind: 'shape' },
@@ -258,7 +257,6 @@ defineOps([
   },
   {
     name: 'normal',
-    aliases: ['random_normal'],
     doc: 'Normal random floats with the given mean and stddev (deterministic for a seed).',
     params: [
       { name: 'shape', kind: 'shape' },
