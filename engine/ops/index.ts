@@ -12,3 +12,6 @@ import './nn';
 import './npy';
 import './functions';
 import './differentiation';
+import './activations';
+import './statistics';
+import './mathfunctions';

@@ -646,6 +646,32 @@ defineOps([
     },
   },
   {
+    name: 'weighted_cross_entropy_with_logits',
+    doc: 'Sigmoid cross-entropy with the positive term weighted by pos_weight: (1 - z) x + (1 + (q - 1) z) (log1p(exp(-|x|)) + relu(-x)) (tf.nn.weighted_cross_entropy_with_logits).',
+    params: [
+      { name: 'labels', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['targets'] },
+      { name: 'logits', kind: 'tensor', group: 'T', dtypes: 'float' },
+      { name: 'pos_weight', kind: 'tensor', group: 'T', dtypes: 'float' },
+    ],
+    // TensorFlow's formulation, with the same ops, so values and gradients are its own.
+    build: (b, args): Value => {
+      const spans = [args.span('labels'), args.span('logits'), args.span('pos_weight')];
+      const [z, x, q] = b.unifyDTypes([args.tensor('labels'), args.tensor('logits'), args.tensor('pos_weight')], spans);
+      checkDTypeClass(args.op, args.param('logits'), x, spans[1]);
+      try {
+        sameShapeOrThrow(z.type.shape, x.type.shape);
+      } catch (e) {
+        throw new BuildError(`weighted_cross_entropy_with_logits: ${(e as Error).message}`, spans[0], 'shape-mismatch');
+      }
+      return b.within(args.callSpan, undefined, () => {
+        const one = b.scalar(1, x.type.dtype);
+        const logWeight = b.add(one, b.mul(b.sub(q, one), z));
+        const softplusNeg = b.add(b.op('log1p', [b.op('exp', [b.neg(b.op('abs', [x]))])]), b.op('relu', [b.neg(x)]));
+        return tensorValue(b.add(b.mul(b.sub(one, z), x), b.mul(logWeight, softplusNeg)));
+      });
+    },
+  },
+  {
     name: 'softmax_cross_entropy_with_logits',
     aliases: ['softmax_cross_entropy_with_logits_v2'],
     doc: 'Cross entropy between the distributions `labels` and softmax(logits) along `axis`, one value per row (TensorFlow 2: the gradient reaches labels too).',

@@ -371,7 +371,7 @@ function minOrMaxGrad(b: Builder, node: Node, dy: Node): Node[] {
 
 /** TensorFlow's div_no_nan(a, b) (0 where b == 0) from where/divide, with the inner where
  *  keeping the unused branch finite so that its gradient is div_no_nan's too. */
-function divNoNaN(b: Builder, num: Node, den: Node): Node {
+export function divNoNaN(b: Builder, num: Node, den: Node): Node {
   const zero = b.op('equal', [den, b.scalar(0, den.type.dtype)]);
   const safe = b.where(zero, b.onesLike(den), den);
   return b.where(zero, b.zerosLike(num), b.div(num, safe));
