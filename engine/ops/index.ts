@@ -14,4 +14,5 @@ import './functions';
 import './differentiation';
 import './activations';
 import './statistics';
+import './normalize';
 import './mathfunctions';
