@@ -610,9 +610,11 @@ export class Builder {
         slots[at] = a;
       } else {
         if (sawKeyword) throw new BuildError('a positional argument cannot follow keyword arguments', a.span, 'syntax');
+        while (positional < params.length && params[positional].keywordOnly) positional++;
         const at = positional++;
         if (at >= params.length) {
-          throw new BuildError(`${op.name}() takes at most ${params.length} positional argument${params.length === 1 ? '' : 's'}`, a.span, 'too-many-arguments');
+          const count = params.filter((q) => !q.keywordOnly).length;
+          throw new BuildError(`${op.name}() takes at most ${count} positional argument${count === 1 ? '' : 's'}`, a.span, 'too-many-arguments');
         }
         slots[at] = a;
       }

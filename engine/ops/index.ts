@@ -15,4 +15,5 @@ import './differentiation';
 import './activations';
 import './statistics';
 import './normalize';
+import './layers';
 import './mathfunctions';

@@ -33,6 +33,9 @@ export interface Param {
   /** Other keyword spellings TensorFlow accepts (`input_tensor` vs `input`). */
   aliases?: readonly string[];
   dtypes?: DTypeClass;
+  /** Never filled by position: a keyword TensorFlow 1.x took that TensorFlow 2's signature
+   *  dropped (dropout's `keep_prob`), or a keyword-only argument. */
+  keywordOnly?: boolean;
   /** Tensor parameters with the same group share one dtype (TensorFlow's type attr `T`);
    *  Python literals among them take that dtype. */
   group?: string;

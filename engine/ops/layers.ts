@@ -1,0 +1,148 @@
+// The pieces of layers that TensorFlow's tutorials call directly: tf.nn.bias_add,
+// tf.nn.dropout (TensorFlow 2's `rate`, and TensorFlow 1's `keep_prob` by keyword) and
+// tf.nn.embedding_lookup, built from primitives as TensorFlow builds them.
+
+import { type BoundArgs, type Builder, BuildError, type Value, tensorValue } from '../builder';
+import type { Node } from '../graph';
+import { type Param, defineOps } from './registry';
+import { composite, floatInput } from './compose';
+import { nextStreamSeed } from './sampling';
+import { clipByNorm } from './normalize';
+import type { SpecItem } from './indexing';
+import { showShape } from '../types';
+import { isInteger } from '../tensor';
+
+/** A rate or keep probability given as a number: its value (checked against [low, high)),
+ *  or null when it is a tensor (fed at run time, such as a `keep_prob` placeholder). */
+function numberIn(b: Builder, args: BoundArgs, name: string, ok: (v: number) => boolean, range: string): number | null {
+  const v = args.value(name);
+  if (v.kind !== 'tensor') return null;
+  const n = b.pythonValue(v.node);
+  if (n === undefined) return null;
+  const x = Number(n);
+  if (!ok(x)) throw new BuildError(`dropout(): \`${name}\` must be a scalar tensor or a float in the range ${range}, got ${x}`, args.span(name), 'bad-argument');
+  return x;
+}
+
+/** The shape the dropout mask is drawn in: x itself, or x sliced to size 1 along the axes
+ *  where `noise_shape` is 1 (the mask then broadcasts along them, as TensorFlow's). */
+function noiseSource(b: Builder, args: BoundArgs, x: Node): Node {
+  if (args.isNone('noise_shape')) return x;
+  const noise = args.shape('noise_shape');
+  const shape = x.type.shape;
+  if (noise === null || shape === null) return x;
+  if (noise.length !== shape.length) {
+    throw new BuildError(`dropout(): noise_shape ${showShape(noise)} must have the rank of x ${showShape(shape)}`, args.span('noise_shape'), 'shape-mismatch');
+  }
+  const spec: SpecItem[] = noise.map((d, k) => {
+    if (d === null || d === -1 || d === shape[k]) return { kind: 'slice', start: null, stop: null, step: null };
+    if (d === 1) return { kind: 'slice', start: 0, stop: 1, step: null };
+    throw new BuildError(`dropout(): noise_shape ${showShape(noise)} does not broadcast to x's shape ${showShape(shape)} (axis ${k})`, args.span('noise_shape'), 'shape-mismatch');
+  });
+  return spec.every((s) => s.kind === 'slice' && s.start === null) ? x : b.op('strided_slice', [x], { spec });
+}
+
+const dropoutParams: readonly Param[] = [
+  { name: 'x', kind: 'tensor', dtypes: 'float' },
+  { name: 'rate', kind: 'tensor', default: null },
+  { name: 'noise_shape', kind: 'shape', default: null },
+  { name: 'seed', kind: 'int', default: null },
+  // TensorFlow 1's spelling (rate = 1 - keep_prob); keyword only, TensorFlow 2 has no such parameter.
+  { name: 'keep_prob', kind: 'tensor', default: null, keywordOnly: true },
+];
+
+defineOps([
+  composite({
+    name: 'bias_add',
+    doc: "value + bias along the channel axis (the last; axis 1 for data_format 'NC...'): the bias is shared by every example and position (tf.nn.bias_add).",
+    params: [
+      { name: 'value', kind: 'tensor', group: 'T', dtypes: 'numeric', aliases: ['x'] },
+      { name: 'bias', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+      { name: 'data_format', kind: 'string', default: null },
+    ],
+    compose: (b, args) => {
+      const [value, bias] = b.unifyDTypes([args.tensor('value'), args.tensor('bias')], [args.span('value'), args.span('bias')]);
+      const format = args.isNone('data_format') ? 'NHWC' : args.string('data_format');
+      const channelsFirst = format.startsWith('NC');
+      if (!channelsFirst && !(format.startsWith('N') && format.endsWith('C'))) {
+        throw new BuildError(`bias_add(): data_format must be 'N...C' or 'NC...', got '${format}'`, args.span('data_format'), 'bad-argument');
+      }
+      const vs = value.type.shape;
+      const bs = bias.type.shape;
+      if (bs !== null && bs.length !== 1) throw new BuildError(`bias_add(): bias must be 1-D, got shape ${showShape(bs)}`, args.span('bias'), 'shape-mismatch');
+      if (vs !== null && vs.length < 2) throw new BuildError(`bias_add(): value must have at least 2 dimensions, got shape ${showShape(vs)}`, args.span('value'), 'shape-mismatch');
+      if (vs !== null && bs !== null) {
+        const channels = channelsFirst ? vs[1] : vs[vs.length - 1];
+        if (channels !== null && bs[0] !== null && channels !== bs[0]) {
+          throw new BuildError(`bias_add(): must provide as many biases as the ${channelsFirst ? 'channel' : 'last'} dimension of the input tensor: ${showShape(bs)} vs. ${showShape(vs)}`, args.span('bias'), 'shape-mismatch');
+        }
+      }
+      if (!channelsFirst) return b.add(value, bias);
+      if (vs === null) throw new BuildError("bias_add(): data_format 'NC...' needs the value's rank", args.span('value'), 'shape-mismatch');
+      const shaped = b.op('reshape', [bias], { shape: [-1, ...new Array(vs.length - 2).fill(1)] });
+      return b.add(value, shaped);
+    },
+  }),
+  composite({
+    name: 'dropout',
+    doc: 'Zeroes each element with probability `rate` (TensorFlow 1: 1 - keep_prob, by keyword) and scales the rest by 1 / (1 - rate); the mask is seeded (tf.nn.dropout).',
+    params: dropoutParams,
+    compose: (b, args) => {
+      const x = floatInput(args, 'x');
+      const dtype = x.type.dtype;
+      const hasRate = !args.isNone('rate');
+      const hasKeep = !args.isNone('keep_prob');
+      if (hasRate === hasKeep) throw new BuildError('dropout(): give exactly one of `rate` and `keep_prob`', args.callSpan, hasRate ? 'bad-argument' : 'missing-argument');
+      // The rate: a number (checked, and the scale computed in Python's doubles, as TensorFlow),
+      // or a tensor (a placeholder fed 0.5 in training, 0 in evaluation).
+      let rateNumber: number | null;
+      let rate: Node;
+      if (hasRate) {
+        rateNumber = numberIn(b, args, 'rate', (r) => r >= 0 && r < 1, '[0, 1)');
+        rate = args.tensor('rate', dtype);
+      } else {
+        const keep = numberIn(b, args, 'keep_prob', (k) => k > 0 && k <= 1, '(0, 1]');
+        rateNumber = keep === null ? null : 1 - keep;
+        rate = keep === null ? b.sub(b.scalar(1, dtype), args.tensor('keep_prob', dtype)) : b.scalar(1 - keep, dtype);
+      }
+      if (rate.type.dtype !== dtype) throw new BuildError(`dropout(): the rate is ${rate.type.dtype} but x is ${dtype}`, args.span(hasRate ? 'rate' : 'keep_prob'), 'dtype-mismatch');
+      if (rate.type.shape !== null && rate.type.shape.length !== 0) {
+        throw new BuildError(`dropout(): the rate must be a scalar, got shape ${showShape(rate.type.shape)}`, args.span(hasRate ? 'rate' : 'keep_prob'), 'shape-mismatch');
+      }
+      if (rateNumber === 0) return x;
+      const scaled = rateNumber !== null ? b.mul(x, b.scalar(1 / (1 - rateNumber), dtype)) : b.div(x, b.sub(b.scalar(1, dtype), rate));
+      const noise = b.op('uniform_noise', [noiseSource(b, args, x)], { seed: nextStreamSeed(b, args.optionalInt('seed')) });
+      const keepMask = b.op('greater_equal', [noise, rate]);
+      return b.where(keepMask, scaled, b.zerosLike(scaled));
+    },
+  }),
+  composite({
+    name: 'embedding_lookup',
+    doc: 'The rows of `params` at `ids` (gather along axis 0), each clipped to L2 norm max_norm if given (tf.nn.embedding_lookup; one shard).',
+    params: [
+      { name: 'params', kind: 'value' },
+      { name: 'ids', kind: 'tensor', dtypes: 'int' },
+      { name: 'max_norm', kind: 'tensor', default: null },
+      { name: 'partition_strategy', kind: 'string', default: 'mod', keywordOnly: true },
+    ],
+    compose: (b, args): Value | Node => {
+      const raw = args.value('params');
+      let params: Node;
+      if (raw.kind === 'list') {
+        if (raw.items.length !== 1) {
+          throw new BuildError(`embedding_lookup(): params sharded over ${raw.items.length} tensors is not supported; pass one tensor (concatenate the shards)`, args.span('params'), 'bad-argument');
+        }
+        params = b.toTensor(raw.items[0], args.span('params'));
+      } else params = b.toTensor(raw, args.span('params'));
+      const ids = args.tensor('ids', 'int32');
+      if (!isInteger(ids.type.dtype)) throw new BuildError(`embedding_lookup(): ids must be int32 or int64, got ${ids.type.dtype}`, args.span('ids'), 'dtype-mismatch');
+      const rows = b.apply('gather', [params, ids], { axis: 0, batch_dims: 0 }, args.callSpan, [args.span('params'), args.span('ids')]);
+      if (args.isNone('max_norm')) return tensorValue(rows);
+      const idsRank = ids.type.shape?.length;
+      const rank = rows.type.shape?.length;
+      if (idsRank === undefined || rank === undefined) throw new BuildError('embedding_lookup(): max_norm needs the ranks of ids and params', args.span('max_norm'), 'shape-mismatch');
+      const axes = Array.from({ length: rank - idsRank }, (_, k) => idsRank + k);
+      return clipByNorm(b, rows, args.tensor('max_norm', rows.type.dtype), axes);
+    },
+  }),
+]);
