@@ -16,4 +16,5 @@ import './activations';
 import './statistics';
 import './normalize';
 import './layers';
+import './sort';
 import './mathfunctions';
