@@ -1,6 +1,7 @@
 // Functions TensorFlow writes from other ops — activations (log_sigmoid, silu/swish, gelu),
 // statistics (reduce_variance, reduce_std, reduce_euclidean_norm), weighted sigmoid
-// cross-entropy, divide_no_nan, scalar_mul, matvec and TensorFlow 1's casts: values against
+// cross-entropy, divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, in_top_k,
+// sequence_mask and TensorFlow 1's casts: values against
 // TensorFlow.js (its kernel where it has one, else TensorFlow's formula in TF.js ops),
 // gradients against float64 central differences.
 
@@ -118,5 +119,37 @@ feed y = [[2., 0., -1., 4.], [0., 0.5, 3., -2.]]
     expect(Array.from(value(g, 'gx').data)).toEqual([0.5, 0, -1, 0.25, 0, 2, 1 / 3, -0.5].map(Math.fround));
     expect(value(g, 'gy').data[1]).toBe(0);
     expect(value(g, 'gy').data[4]).toBe(0);
+  });
+});
+
+describe('in_top_k, sequence_mask, reciprocal_no_nan', () => {
+  it("in_top_k counts the classes scoring strictly more (ties at the boundary are in; a NaN score never is), as TensorFlow's InTopK", () => {
+    const a = run(`
+p = [[0.1, 0.5, 0.4], [0.3, 0.3, 0.2], [0.2, 0.7, nan], [0.9, 0.05, 0.05]]
+t1 = in_top_k([1, 0, 2, 0], p, 1)
+t2 = tf.math.in_top_k(targets=[2, 1, 0, 2], predictions=p, k=2)
+`);
+    expect(Array.from(value(a, 't1').data)).toEqual([1, 1, 0, 1]);
+    expect(Array.from(value(a, 't2').data)).toEqual([1, 1, 1, 1]);
+    // Against TF.js's topk where there are no ties or NaNs.
+    const q = tf.tensor([[0.1, 0.5, 0.4], [0.9, 0.05, 0.06]]);
+    const top = Array.from(tf.topk(q, 1).indices.dataSync());
+    const b = run('q = [[0.1, 0.5, 0.4], [0.9, 0.05, 0.06]]\nhit = in_top_k([1, 2], q, 1)');
+    expect(Array.from(value(b, 'hit').data)).toEqual([1, 2].map((t, i) => (top[i] === t ? 1 : 0)));
+  });
+
+  it('sequence_mask and reciprocal_no_nan', () => {
+    const a = run(`
+m = sequence_mask([1, 3, 0])
+f = tf.sequence_mask([[1], [2]], maxlen=3, dtype=float32)
+r = reciprocal_no_nan([2., 0., -4.])
+`);
+    expect(value(a, 'm').shape).toEqual([3, 3]);
+    expect(Array.from(value(a, 'm').data)).toEqual([1, 0, 0, 1, 1, 1, 0, 0, 0]);
+    expect(value(a, 'f').shape).toEqual([2, 1, 3]);
+    expect(Array.from(value(a, 'f').data)).toEqual([1, 0, 0, 1, 1, 0]);
+    expect(Array.from(value(a, 'r').data)).toEqual([0.5, 0, -0.25]);
+    const r = runLoose('n = placeholder(int32, [2])\nm = sequence_mask(n)');
+    expect(r.errors().map((d) => d.code)).toEqual(['not-constant']);
   });
 });

@@ -1,5 +1,5 @@
-// tf.nn.bias_add, tf.nn.dropout and tf.nn.embedding_lookup: values against TensorFlow.js
-// (tf.add, tf.gather) and TensorFlow's rules, gradients against float64 central differences.
+// tf.nn.bias_add, tf.nn.dropout, tf.nn.embedding_lookup and tf.nn.conv1d: values against
+// TensorFlow.js (tf.add, tf.gather, tf.conv1d) and TensorFlow's rules, gradients against float64 central differences.
 // Dropout's mask comes from tgraph's generator (TensorFlow's stream is not reproduced): the
 // tests hold its semantics — each element kept (scaled by 1 / (1 - rate)) or zeroed, about
 // `rate` of them zeroed, the same mask for the same seed, TensorFlow 1's keep_prob.
@@ -130,6 +130,26 @@ check gradients(reduce_sum(e * e) + reduce_sum(c * c), params)
     expect(arr(a, 'one')).toEqual([0.5, -0.5]);
     expect(arr(a, 'c')).toEqual([3, 4, 0.5, -0.5]);
     expect(arr(a, 'g')).toEqual([1, 1, 1, 1, 0, 0, 2, 2]);
+    expectChecksPass(a, 1);
+  });
+});
+
+describe('conv1d', () => {
+  it('matches tf.conv1d (SAME and VALID, strides, dilations), with gradients', () => {
+    const a = run(`
+x = placeholder(float32, [2, 7, 3])
+feed x = uniform([2, 7, 3], -1, 1, seed=1)
+f = variable(uniform([3, 3, 4], -1, 1, seed=2))
+s = conv1d(x, f, 1, 'SAME')
+v = tf.nn.conv1d(x, f, stride=2, padding='VALID')
+d = conv1d(x, f, stride=1, padding='SAME', dilations=2)
+check gradients(reduce_sum(s * s) + reduce_sum(v) + reduce_sum(d * v[0:1, 0:1]), [x, f])
+`);
+    const x = toTf(value(a, 'x')) as tf.Tensor3D;
+    const f = toTf(value(a, 'f')) as tf.Tensor3D;
+    expectClose(value(a, 's'), tf.conv1d(x, f, 1, 'same'), 1e-5);
+    expectClose(value(a, 'v'), tf.conv1d(x, f, 2, 'valid'), 1e-5);
+    expectClose(value(a, 'd'), tf.conv1d(x, f, 1, 'same', 'NWC', 2), 1e-5);
     expectChecksPass(a, 1);
   });
 });

@@ -1,6 +1,6 @@
 // The pieces of layers that TensorFlow's tutorials call directly: tf.nn.bias_add,
-// tf.nn.dropout (TensorFlow 2's `rate`, and TensorFlow 1's `keep_prob` by keyword) and
-// tf.nn.embedding_lookup, built from primitives as TensorFlow builds them.
+// tf.nn.dropout (TensorFlow 2's `rate`, and TensorFlow 1's `keep_prob` by keyword),
+// tf.nn.embedding_lookup and tf.nn.conv1d, built from primitives as TensorFlow builds them.
 
 import { type BoundArgs, type Builder, BuildError, type Value, tensorValue } from '../builder';
 import type { Node } from '../graph';
@@ -114,6 +114,36 @@ defineOps([
       const noise = b.op('uniform_noise', [noiseSource(b, args, x)], { seed: nextStreamSeed(b, args.optionalInt('seed')) });
       const keepMask = b.op('greater_equal', [noise, rate]);
       return b.where(keepMask, scaled, b.zerosLike(scaled));
+    },
+  }),
+  composite({
+    name: 'conv1d',
+    doc: "1-D convolution of [batch, width, in] input with [width, in, out] filters: conv2d over a height of 1, as TensorFlow computes it (tf.nn.conv1d).",
+    params: [
+      { name: 'input', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['value', 'x'] },
+      { name: 'filters', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['filter'] },
+      { name: 'stride', kind: 'ints', aliases: ['strides'] },
+      { name: 'padding', kind: 'string' },
+      { name: 'data_format', kind: 'string', default: 'NWC' },
+      { name: 'dilations', kind: 'ints', default: null },
+    ],
+    compose: (b, args) => {
+      const [x, f] = b.unifyDTypes([floatInput(args, 'input'), floatInput(args, 'filters')], [args.span('input'), args.span('filters')]);
+      if (!args.isNone('data_format') && args.string('data_format').toUpperCase() !== 'NWC') {
+        throw new BuildError(`conv1d(): data_format '${args.string('data_format')}' is not supported: tgraph computes convolutions channels-last ('NWC')`, args.span('data_format'), 'bad-argument');
+      }
+      const single = (name: string, fallback: number): number => {
+        if (args.isNone(name)) return fallback;
+        const v = args.ints(name);
+        if (v.length === 1) return v[0];
+        if (v.length === 3 && v[0] === 1 && v[2] === 1) return v[1];
+        throw new BuildError(`conv1d(): \`${name}\` must be an int or a list of 1 or 3 ints [1, s, 1], got ${JSON.stringify(v)}`, args.span(name), 'bad-argument');
+      };
+      const padding = args.string('padding').toUpperCase();
+      if (padding !== 'SAME' && padding !== 'VALID') throw new BuildError(`padding must be 'SAME' or 'VALID', got '${args.string('padding')}'`, args.span('padding'), 'bad-argument');
+      const attrs = { strides: [1, single('stride', 1)], padding, dilations: [1, single('dilations', 1)] };
+      const wide = b.apply('conv2d', [b.op('expand_dims', [x], { axis: 1 }), b.op('expand_dims', [f], { axis: 0 })], attrs, args.callSpan, [args.span('input'), args.span('filters')]);
+      return b.op('squeeze', [wide], { axis: [1] });
     },
   }),
   composite({

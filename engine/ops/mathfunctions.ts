@@ -1,9 +1,10 @@
-// Functions of tf.math and tf.linalg that TensorFlow 1.x and 2.x snippets call and that are
-// other ops in disguise: divide_no_nan, scalar_mul, matvec, and TensorFlow 1's casts
-// (to_float, to_double, to_int32, to_int64).
+// Functions of tf.math, tf.linalg and tf that TensorFlow 1.x and 2.x snippets call and that
+// are other ops in disguise: divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, in_top_k,
+// sequence_mask, and TensorFlow 1's casts (to_float, to_double, to_int32, to_int64).
 
 import { BuildError } from '../builder';
-import type { DType } from '../tensor';
+import { type DType, allocData, isInteger } from '../tensor';
+import { showShape } from '../types';
 import { type OpDef, defineOps } from './registry';
 import { composite } from './compose';
 import { divNoNaN } from './reduce';
@@ -59,6 +60,62 @@ defineOps([
       const column = b.op('expand_dims', [v], { axis: -1 });
       const product = b.apply('matmul', [a, column], { transpose_a: args.bool('transpose_a'), transpose_b: false }, args.callSpan, [args.span('a'), args.span('b')]);
       return b.op('squeeze', [product], { axis: [-1] });
+    },
+  }),
+  composite({
+    name: 'reciprocal_no_nan',
+    doc: '1 / x, and 0 where x is 0 (tf.math.reciprocal_no_nan).',
+    params: [{ name: 'x', kind: 'tensor', dtypes: 'float' }],
+    compose: (b, args) => {
+      const x = args.tensor('x');
+      return divNoNaN(b, b.onesLike(x), x);
+    },
+  }),
+  composite({
+    name: 'in_top_k',
+    doc: "Whether each row's target class is among its k largest predictions (ties at the boundary count as in, as TensorFlow), a bool vector (tf.math.in_top_k).",
+    params: [
+      { name: 'targets', kind: 'tensor', dtypes: 'int' },
+      { name: 'predictions', kind: 'tensor', dtypes: 'float' },
+      { name: 'k', kind: 'int' },
+    ],
+    compose: (b, args) => {
+      const predictions = args.tensor('predictions');
+      const targets = args.tensor('targets', 'int32');
+      if (!isInteger(targets.type.dtype)) throw new BuildError(`in_top_k(): targets must be int32 or int64, got ${targets.type.dtype}`, args.span('targets'), 'dtype-mismatch');
+      const ps = predictions.type.shape;
+      if (ps !== null && ps.length !== 2) throw new BuildError(`in_top_k(): predictions must be [batch, classes], got shape ${showShape(ps)}`, args.span('predictions'), 'shape-mismatch');
+      // The target's prediction is in the top k when fewer than k classes score strictly more
+      // (InTopK's count); a non-finite one never is.
+      const targetScore = b.apply('gather', [predictions, targets], { axis: 1, batch_dims: 1 }, args.callSpan, [args.span('predictions'), args.span('targets')]);
+      const column = b.op('expand_dims', [targetScore], { axis: -1 });
+      const above = b.reduceSum(b.cast(b.op('greater', [predictions, column]), 'int32'), [1]);
+      const inTop = b.op('less', [above, b.scalar(args.int('k'), 'int32')]);
+      return b.op('logical_and', [inTop, b.op('is_finite', [targetScore])]);
+    },
+  }),
+  composite({
+    name: 'sequence_mask',
+    doc: 'mask[..., j] = j < lengths[...] for j < maxlen (the largest length by default), as bools or `dtype` (tf.sequence_mask).',
+    params: [
+      { name: 'lengths', kind: 'tensor', dtypes: 'int' },
+      { name: 'maxlen', kind: 'int', default: null },
+      { name: 'dtype', kind: 'dtype', default: 'bool' },
+    ],
+    compose: (b, args) => {
+      const lengths = args.tensor('lengths', 'int32');
+      let maxlen = args.optionalInt('maxlen');
+      if (maxlen === null) {
+        const known = lengths.constant ? b.oracle.constantValue(lengths) : undefined;
+        if (!known) throw new BuildError('sequence_mask(): without maxlen the lengths must be known without feeds (give maxlen)', args.span('lengths'), 'not-constant');
+        maxlen = known.data.length === 0 ? 0 : Math.max(...Array.from(known.data as ArrayLike<number>));
+      }
+      if (maxlen < 0) throw new BuildError(`sequence_mask(): maxlen must be non-negative, got ${maxlen}`, args.span('maxlen'), 'bad-argument');
+      const data = allocData(lengths.type.dtype, maxlen);
+      for (let j = 0; j < maxlen; j++) data[j] = j;
+      const positions = b.constant({ dtype: lengths.type.dtype, shape: [maxlen], data }, args.callSpan);
+      const mask = b.op('less', [positions, b.op('expand_dims', [lengths], { axis: -1 })]);
+      return b.cast(mask, args.dtype('dtype'));
     },
   }),
   castTo('to_float', 'float32'),
