@@ -271,6 +271,34 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `avg_pool2d(${g.x([1, 4, 3, 1])}, ksize=[1, 2, 2, 1], strides=[1, 1, 1, 1], padding='VALID')`,
     ]),
 
+  // composites TensorFlow writes from other ops (their gradients come from the primitives')
+  log_sigmoid: unary('log_sigmoid', { lo: -4, hi: 4 }),
+  silu: (g) => `silu(${g.x(g.pick([[5], [2, 3], []]))}${g.pick(['', ', beta=1.5', ''])})`,
+  gelu: (g) => `gelu(${g.x(g.pick([[5], [2, 3], []]))}${g.pick(['', ', approximate=True', ''])})`,
+  reduce_variance: reduce('reduce_variance'),
+  reduce_std: reduce('reduce_std'),
+  reduce_euclidean_norm: reduce('reduce_euclidean_norm', { avoid: [0] }),
+  weighted_cross_entropy_with_logits: (g) =>
+    `weighted_cross_entropy_with_logits(labels=${g.x([3, 4], { lo: 0, hi: 1 })}, logits=${g.x([3, 4], { lo: -4, hi: 4, avoid: [0] })}, pos_weight=${g.pick(['2.', '0.5', '1.'])})`,
+  divide_no_nan: binary('divide_no_nan', {}, { lo: 0.3, hi: 3 }),
+  reciprocal_no_nan: unary('reciprocal_no_nan', { lo: 0.3, hi: 3 }),
+  scalar_mul: (g) => `scalar_mul(${g.x([])}, ${g.x([2, 3])})`,
+  matvec: (g) => g.pick([`matvec(${g.x([3, 4])}, ${g.x([4])})`, `matvec(${g.x([2, 3, 4])}, ${g.x([3])}, transpose_a=True)`, `matvec(${g.x([2, 2])}, ${g.x([2])})`]),
+  to_float: (g) => `to_float(${g.x([2, 3])})`,
+  to_double: (g) => `to_double(${g.x([2, 3])})`,
+  clip_by_norm: (g) => g.pick([`clip_by_norm(${g.x([2, 3])}, 1.)`, `clip_by_norm(${g.x([2, 3])}, 1., axes=[1])`, `clip_by_norm(${g.x([4])}, 100.)`]),
+  global_norm: (g) => `global_norm([${g.x([2, 3])}, ${g.x([4])}])`,
+  clip_by_global_norm: (g) => `clip_by_global_norm([${g.x([2, 3])}, None, ${g.x([4])}], ${g.pick(['1.', '100.', '2.'])})[0][${g.pick([0, 2, 0])}]`,
+  l2_normalize: (g) => `l2_normalize(${g.x([3, 4])}${g.pick(['', ', axis=1', ', axis=[0, 1]'])})`,
+  batch_normalization: (g) => `batch_normalization(${g.x([4, 3])}, ${g.x([3])}, ${g.x([3], { lo: 0.5, hi: 2 })}, ${g.x([3])}, ${g.x([3])}, 0.001)`,
+  bias_add: (g) => g.pick([`bias_add(${g.x([2, 3])}, ${g.x([3])})`, `bias_add(${g.x([2, 2, 3])}, ${g.x([2])}, data_format='NCW')`, `bias_add(${g.x([4, 1])}, ${g.x([1])})`]),
+  dropout: (g) => `dropout(${g.x([4, 5])}, ${g.pick(['rate=0.5', 'keep_prob=0.8', 'rate=0.2'])}, seed=3)`,
+  embedding_lookup: (g) => `embedding_lookup(${g.x([4, 3])}, ${g.ints(g.pick([[2, 0, 2], [[1, 3], [3, 0]], [1]]))}${g.pick(['', ', max_norm=1.', ''])})`,
+  conv1d: (g) => g.pick([`conv1d(${g.x([1, 5, 2])}, ${g.x([3, 2, 2], { lo: -1, hi: 1 })}, 1, 'VALID')`, `conv1d(${g.x([2, 6, 1])}, ${g.x([2, 1, 3], { lo: -1, hi: 1 })}, 2, 'SAME')`, `conv1d(${g.x([1, 5, 2])}, ${g.x([2, 2, 1])}, stride=1, padding='SAME', dilations=2)`]),
+  // continuous random inputs: no ties to reorder
+  sort: (g) => `sort(${g.x([3, 4])}${g.pick(['', ", axis=0, direction='DESCENDING'", ''])})`,
+  top_k: (g) => `top_k(${g.x([3, 5])}, ${g.pick([1, 3, 5])})[0]`,
+
   // differentiation: a gradient is a graph of ordinary ops, so it can be differentiated again
   gradients: (g) => {
     const x = g.x(g.pick([[4], [2, 3], []]));
@@ -315,6 +343,9 @@ const NOT_DIFFERENTIABLE: Record<string, string> = {
   reduce_all: 'bool', reduce_any: 'bool', allclose: 'bool output', count_nonzero: 'integer output',
   argmax: 'integer output', argmin: 'integer output',
   shape: 'integer output', size: 'integer output', rank: 'integer output',
+  random_normal: 'source (samples)', random_uniform: 'source (samples)', truncated_normal: 'source (samples)', set_seed: 'sets a seed',
+  argsort: 'integer output', in_top_k: 'bool output', sequence_mask: 'mask of integer lengths',
+  to_int32: 'integer output', to_int64: 'integer output',
 };
 
 /** Verified TensorFlow-semantics bugs, marked `.fails` until fixed (then the entry must go).
