@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../engine/analysis';
-import { diagnostic, expectChecksPass, expectClose, node, run, toTf, value } from './support/ops';
+import { diagnostic, expectChecksPass, expectClose, node, run, staticShape, toTf, value } from './support/ops';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -386,5 +386,29 @@ gi = gradients(h, i)
     expect(value(a, 'e').shape).toEqual([0]);
     expect(value(a, 'b').dtype).toBe('float32');
     expect(value(a, 'f').dtype).toBe('float64');
+  });
+});
+
+describe('where(condition) alone: the coordinates of the true entries', () => {
+  it('matches tf.whereAsync (int64 here, as TensorFlow), with the count known when evaluated', async () => {
+    const a = run(`
+m = [[True, False, True], [False, False, True]]
+i = where(m)
+x = placeholder(float32, [None])
+feed x = [1., -2., 3., -4.]
+j = tf.where(x > 0.)
+g = gather(x, j[:, 0])
+`);
+    const coords = await tf.whereAsync(tf.tensor([[true, false, true], [false, false, true]], undefined, 'bool'));
+    expect(value(a, 'i').dtype).toBe('int64');
+    expect(value(a, 'i').shape).toEqual(coords.shape);
+    expect(Array.from(value(a, 'i').data)).toEqual(Array.from(coords.dataSync()));
+    expect(staticShape(a, 'j')).toEqual([null, 1]);
+    expect(Array.from(value(a, 'g').data)).toEqual([1, 3]);
+  });
+
+  it('refuses x without y', () => {
+    const d = analyze('x = constant([1., 2.])\ny = where(x > 0., x)').diagnostics;
+    expect(d.map((e) => e.code)).toEqual(['missing-argument']);
   });
 });

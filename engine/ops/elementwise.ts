@@ -3,9 +3,9 @@
 // output `y`, as TensorFlow does). Binary ops broadcast as NumPy; their gradients sum back
 // over the broadcast axes with `sum_to_like`.
 
-import type { Builder } from '../builder';
+import { type Builder, BuildError, checkDTypeClass, tensorValue } from '../builder';
 import type { Node } from '../graph';
-import { DTYPES, type DType, isFloat, isInteger } from '../tensor';
+import { DTYPES, type DType, type Tensor, isFloat, isInteger, stridesOf } from '../tensor';
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type DTypeClass, type OpDef, defineOps } from './registry';
 import { type Binary, type BinaryLoop, type Unary, type UnaryLoop, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
@@ -559,12 +559,20 @@ defineOps([
   {
     name: 'where',
     aliases: ['where_v2', 'select'],
-    doc: 'Picks x where cond is true, y elsewhere (broadcasting).',
+    doc: 'Picks x where cond is true, y elsewhere (broadcasting); with neither x nor y, the coordinates of the true entries (int64 [n, rank]).',
     params: [
       { name: 'condition', kind: 'tensor', dtypes: 'bool', aliases: ['cond'] },
-      { name: 'x', kind: 'tensor', group: 'T' },
-      { name: 'y', kind: 'tensor', group: 'T' },
+      { name: 'x', kind: 'tensor', group: 'T', default: null },
+      { name: 'y', kind: 'tensor', group: 'T', default: null },
     ],
+    build: (b, args) => {
+      const hasX = !args.isNone('x');
+      if (hasX !== !args.isNone('y')) throw new BuildError('where(): x and y must both be given, or neither (then where gives the coordinates of the true entries)', args.span(hasX ? 'x' : 'y'), 'missing-argument');
+      if (hasX) return tensorValue(b.buildPrimitive(args.op, args));
+      const c = args.tensor('condition');
+      checkDTypeClass(args.op, args.param('condition'), c, args.span('condition'));
+      return tensorValue(b.apply('where_indices', [c], {}, args.callSpan, [args.span('condition')]));
+    },
     infer: ([c, x, y]) => {
       if (c.dtype !== 'bool') throw new OpError(`condition must be bool, got ${c.dtype}`, 0, 'dtype-mismatch');
       if (x.dtype !== y.dtype) throw new OpError(`x is ${x.dtype} but y is ${y.dtype}`, 2, 'dtype-mismatch');
@@ -575,6 +583,36 @@ defineOps([
       const [c, x, y] = node.inputs;
       const zeros = b.zerosLike(dy);
       return [null, b.sumToLike(b.where(c, dy, zeros), x), b.sumToLike(b.where(c, zeros, dy), y)];
+    },
+  },
+  {
+    name: 'where_indices',
+    internal: true,
+    doc: 'The coordinates of the true entries of a bool tensor, row-major, as int64 [n, rank] (n known when evaluated).',
+    params: [],
+    // The count is known only from the data: at evaluation the rule is given the value (a
+    // Tensor is a TensorType with data) and counts it.
+    infer: ([c]) => {
+      const data = (c as Partial<Tensor>).data;
+      let n: number | null = null;
+      if (data) {
+        n = 0;
+        for (let i = 0; i < data.length; i++) if (data[i]) n++;
+      }
+      return { dtype: 'int64', shape: c.shape === null ? [n, null] : [n, c.shape.length] };
+    },
+    kernel: ([c], _attrs, _out, ctx) => {
+      const rank = c.shape.length;
+      const strides = stridesOf(c.shape);
+      let n = 0;
+      for (let i = 0; i < c.data.length; i++) if (c.data[i]) n++;
+      const data = ctx.alloc('int64', n * rank);
+      let k = 0;
+      for (let i = 0; i < c.data.length; i++) {
+        if (!c.data[i]) continue;
+        for (let d = 0; d < rank; d++) data[k++] = Math.floor(i / strides[d]) % c.shape[d];
+      }
+      return data;
     },
   },
   {
