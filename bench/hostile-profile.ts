@@ -7,7 +7,7 @@
 // and presented): the engine must be fast without it.
 import * as fs from 'fs';
 import { analyze } from '../engine/analysis';
-import { formatRun, runJson, stringifyJson } from '../cli/present';
+import { formatRun, runJson, stringifyJson } from '../engine/api/report';
 import { hostileText } from './hostileInputs';
 
 /** CPU time of this thread in ms (Linux): unlike the wall clock, it does not grow when other

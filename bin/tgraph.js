@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Thin launcher: the bundled CLI is built into dist/ by `npm run build` (run by `npm ci`).
 'use strict';
-const code = require('../dist/cli.js').main(process.argv.slice(2));
-if (code >= 0) process.exitCode = code;
+const cli = require('../dist/cli.js');
+Promise.resolve(cli.main(process.argv.slice(2))).then((code) => cli.finish(code));

@@ -1,107 +1,304 @@
 // The `tgraph` command: `run FILE`, `run --json FILE`, `test PATHS...`, `lsp --stdio`.
-// Exit codes are 0 (fine) and 1 (errors or failures); nothing a user gives it prints a stack trace.
+// Exit codes are 0 (fine) and 1 (errors or failures); nothing a user gives it prints a stack
+// trace. The analysis runs in the analysis worker, as the server's does: a kernel that will
+// not stop or an analysis that outgrows its heap becomes a positioned diagnostic, never a
+// hang. Output is streamed and bounded (`maxOutputBytes`); a closed stdout (`| head`) ends
+// the command quietly.
+//
+// Budgets: the defaults, then a config file (`--config FILE`, else the first
+// `tgraph.config.json` in the current folder or one above it: a JSON object of settings,
+// `{"maxElements": 100000000}`, with or without the `tgraph.` prefix), then `--set KEY=VALUE`
+// options, which win.
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyze, type Analysis } from '../engine/analysis';
-import { formatDiagnostic, formatRun, runJson, stringifyJson } from './present';
+import { isMainThread } from 'worker_threads';
+import { BUDGETS, DEFAULT_BUDGETS, budgetValue, type BudgetKey } from '../engine/budgets';
+import type { Diagnostic } from '../engine/analysis';
+import type { PlainOptions } from '../engine/api/worker/messages';
+import { AnalysisHost } from '../engine/api/worker/host';
+import { LineIndex } from '../engine/syntax/lineIndex';
+import { nodeWorkerChannel, isAnalysisWorker } from '../server/workerChannel';
 
 const USAGE = `usage:
-  tgraph run FILE            evaluate a .tgraph file and print every name, check and diagnostic
-  tgraph run --json FILE     the same as one JSON object
-  tgraph test PATHS...       run every check and assert in files or folders; "N passed, M failed"
-  tgraph lsp --stdio         the language server over standard input/output
+  tgraph run [OPTIONS] FILE          evaluate a .tgraph file and print every name, check and diagnostic
+  tgraph run --json [OPTIONS] FILE   the same as one JSON object
+  tgraph test [OPTIONS] PATHS...     run every check and assert in files or folders; "N passed, M failed"
+  tgraph lsp --stdio                 the language server over standard input/output
+
+options:
+  --set KEY=VALUE     a budget, e.g. --set maxElements=1e8 --set evaluationTimeoutMs=20000
+                      (the names of the tgraph.* settings; "raise tgraph.X" in a message means --set X=...)
+  --config FILE       budgets from a JSON file ({"maxElements": 1e8}); by default the first
+                      tgraph.config.json in the current folder or above it
 `;
+
+const CONFIG_FILE = 'tgraph.config.json';
+const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
+class UserError extends Error {}
 
 function readSource(file: string): string {
   const stat = fs.statSync(file);
   if (!stat.isFile()) throw new UserError(`${file} is not a file`);
-  if (stat.size > 16 * 1024 * 1024) throw new UserError(`${file} is larger than 16 MiB`);
+  if (stat.size > MAX_SOURCE_BYTES) throw new UserError(`${file} is larger than 16 MiB`);
   return fs.readFileSync(file, 'utf8');
 }
 
-class UserError extends Error {}
+// ---- options ---------------------------------------------------------------------------------
+
+interface Parsed {
+  positional: string[];
+  json: boolean;
+  budgets: Partial<Record<BudgetKey, number>>;
+}
+
+const BUDGET_KEYS = new Set<string>(BUDGETS.map((b) => b.key));
+
+/** A budget name as a user may spell it: `maxElements` or `tgraph.maxElements`. */
+function budgetKey(raw: string, where: string): BudgetKey {
+  const key = raw.trim().replace(/^tgraph\./, '');
+  if (!BUDGET_KEYS.has(key)) throw new UserError(`${where}: unknown setting '${raw}' (one of ${[...BUDGET_KEYS].join(', ')})`);
+  return key as BudgetKey;
+}
+
+function budgetNumber(key: BudgetKey, raw: unknown, where: string): number {
+  const value = budgetValue(raw);
+  if (value === undefined) throw new UserError(`${where}: ${key} must be a number ≥ 1, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** The config file's budgets: `--config FILE`, else tgraph.config.json in the current folder
+ *  or above it; none when there is none. */
+function configBudgets(explicit: string | undefined): Partial<Record<BudgetKey, number>> {
+  let file = explicit;
+  if (!file) {
+    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, CONFIG_FILE);
+      if (fs.existsSync(candidate)) {
+        file = candidate;
+        break;
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  if (!file) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file}: not a JSON object of settings (${(e as Error).message})`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`${file}: not a JSON object of settings`);
+  const out: Partial<Record<BudgetKey, number>> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const key = budgetKey(k, file);
+    out[key] = budgetNumber(key, v, file);
+  }
+  return out;
+}
+
+function parseArgs(args: string[]): Parsed {
+  const positional: string[] = [];
+  const sets: [BudgetKey, number][] = [];
+  let json = false;
+  let config: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json') json = true;
+    else if (a === '--set' || a.startsWith('--set=')) {
+      const spec = a === '--set' ? args[++i] : a.slice('--set='.length);
+      if (spec === undefined) throw new UserError('--set takes KEY=VALUE');
+      const eq = spec.indexOf('=');
+      if (eq < 0) throw new UserError(`--set takes KEY=VALUE, got '${spec}'`);
+      const key = budgetKey(spec.slice(0, eq), '--set');
+      sets.push([key, budgetNumber(key, spec.slice(eq + 1), '--set')]);
+    } else if (a === '--config' || a.startsWith('--config=')) {
+      config = a === '--config' ? args[++i] : a.slice('--config='.length);
+      if (!config) throw new UserError('--config takes a FILE');
+    } else positional.push(a);
+  }
+  const budgets = configBudgets(config);
+  for (const [k, v] of sets) budgets[k] = v;
+  return { positional, json, budgets };
+}
 
 /** load() may read below the current folder when the file is in it, else below the file's folder. */
-function analyzeFile(file: string): Analysis {
+function optionsFor(file: string, budgets: Parsed['budgets']): PlainOptions {
   const dir = path.dirname(path.resolve(file));
   const cwd = process.cwd();
   const inCwd = dir === cwd || dir.startsWith(cwd + path.sep);
-  return analyze(readSource(file), { load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } });
+  return { ...budgets, load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } };
 }
 
-function run(args: string[]): number {
-  const json = args.includes('--json');
-  const files = args.filter((a) => a !== '--json');
-  if (files.length !== 1) throw new UserError('tgraph run takes one FILE');
-  const file = files[0];
-  const a = analyzeFile(file);
-  if (json) process.stdout.write(stringifyJson(runJson(a)) + '\n');
-  else process.stdout.write(formatRun(a, file));
-  return a.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+// ---- output ----------------------------------------------------------------------------------
+
+/** Writes to stdout; a reader that went away (`| head -1`) ends the command quietly. */
+function out(text: string): void {
+  process.stdout.write(text);
 }
 
-function collect(p: string, out: string[]): void {
-  const stat = fs.statSync(p);
-  if (stat.isDirectory()) {
-    for (const entry of fs.readdirSync(p).sort()) {
-      if (entry === 'node_modules' || entry.startsWith('.')) continue;
-      const full = path.join(p, entry);
-      if (fs.statSync(full).isDirectory() || entry.endsWith('.tgraph')) collect(full, out);
+process.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+function newHost(budgets: Parsed['budgets']): AnalysisHost {
+  const limits = { graceMs: budgets.workerStopTimeoutMs ?? DEFAULT_BUDGETS.workerStopTimeoutMs, heapMb: budgets.maxWorkerHeapMb ?? DEFAULT_BUDGETS.maxWorkerHeapMb };
+  return new AnalysisHost(
+    {
+      snapshot: () => undefined,
+      stopped: () => undefined,
+      // What the worker logs is for the editor's output channel: the CLI's own output says
+      // what went wrong, positioned.
+      log: () => undefined,
+    },
+    { connect: nodeWorkerChannel, limits: () => limits },
+  );
+}
+
+/** `FILE:LINE:COL: error: message` for a diagnostic the worker could not report itself. */
+function stoppedLine(file: string, text: string, d: Diagnostic): string {
+  const p = new LineIndex(text).positionAt(d.span.start);
+  return `${file}:${p.line + 1}:${p.character + 1}: ${d.severity}: ${d.message}`;
+}
+
+function stoppedJson(text: string, d: Diagnostic): string {
+  const lines = new LineIndex(text);
+  const s = lines.positionAt(d.span.start);
+  const e = lines.positionAt(d.span.end);
+  const diagnostic = { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1, severity: d.severity, code: d.code, message: d.message };
+  return JSON.stringify({ values: {}, checks: [], asserts: [], diagnostics: [diagnostic], explanations: {} }) + '\n';
+}
+
+type RunAnswer = { errors: boolean; complete: boolean } | { stopped: Diagnostic };
+
+async function run(args: string[]): Promise<number> {
+  const { positional, json, budgets } = parseArgs(args);
+  if (positional.length !== 1) throw new UserError('tgraph run takes one FILE');
+  const file = positional[0];
+  const text = readSource(file);
+  const host = newHost(budgets);
+  try {
+    const maxBytes = budgets.maxOutputBytes ?? DEFAULT_BUDGETS.maxOutputBytes;
+    const answer = (await host.run(text, file, optionsFor(file, budgets), json, maxBytes, out)) as unknown as RunAnswer;
+    if ('stopped' in answer) {
+      out(json ? stoppedJson(text, answer.stopped) : stoppedLine(file, text, answer.stopped) + '\n');
+      return 1;
     }
-  } else out.push(p);
+    return answer.errors ? 1 : 0;
+  } finally {
+    host.dispose();
+  }
 }
 
-function test(args: string[]): number {
-  if (args.length === 0) throw new UserError('tgraph test takes files or folders');
-  const files: string[] = [];
-  for (const p of args) {
-    if (!fs.existsSync(p)) throw new UserError(`${p} does not exist`);
-    collect(p, files);
+/** The .tgraph files under `p`; what cannot be read is reported in `unreadable` and skipped
+ *  (a broken link, a link loop, a folder without permission). */
+function collect(p: string, files: string[], unreadable: string[], seen: Set<string>): void {
+  let stat: fs.Stats;
+  let real: string;
+  try {
+    stat = fs.statSync(p);
+    real = fs.realpathSync(p);
+  } catch (e) {
+    unreadable.push(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return;
   }
-  let passed = 0;
-  let failed = 0;
-  for (const file of files) {
-    let a: Analysis;
+  if (!stat.isDirectory()) {
+    files.push(p);
+    return;
+  }
+  if (seen.has(real)) return; // a link back to a folder already visited
+  seen.add(real);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(p).sort();
+  } catch (e) {
+    unreadable.push(`${p}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return;
+  }
+  for (const entry of entries) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    const full = path.join(p, entry);
+    let isDir = false;
     try {
-      a = analyzeFile(file);
+      isDir = fs.statSync(full).isDirectory();
     } catch (e) {
-      failed++;
-      process.stdout.write(`${file}: ${(e as Error).message}\n`);
+      if (entry.endsWith('.tgraph')) unreadable.push(`${full}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       continue;
     }
-    const outcomes = [
-      ...a.checks.map((c) => ({ span: c.stmt.span, passed: c.passed, expectFail: c.expectFail, message: c.message || c.summary, kind: 'check' })),
-      ...a.asserts.map((s) => ({ span: s.stmt.span, passed: s.passed, expectFail: s.expectFail, message: s.message, kind: 'assert' })),
-    ];
-    for (const o of outcomes) {
-      const where = formatDiagnostic(a, file, { span: o.span, severity: 'error', code: '', message: '' }).replace(/: error: $/, '');
-      if (o.passed !== o.expectFail) passed++;
-      else {
-        failed++;
-        process.stdout.write(`${where}: ${o.expectFail ? `${o.kind} marked expect-fail passed` : o.message}\n`);
-      }
-    }
-    // Errors outside checks and asserts make the file itself a failure.
-    const claimed = new Set(['check-failed', 'assert-failed', 'unexpected-pass']);
-    for (const d of a.diagnostics) {
-      if (d.severity !== 'error' || claimed.has(d.code)) continue;
-      failed++;
-      process.stdout.write(formatDiagnostic(a, file, d) + '\n');
-    }
+    if (isDir || entry.endsWith('.tgraph')) collect(full, files, unreadable, seen);
   }
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+}
+
+async function test(args: string[]): Promise<number> {
+  const { positional, budgets } = parseArgs(args);
+  if (positional.length === 0) throw new UserError('tgraph test takes files or folders');
+  const files: string[] = [];
+  const unreadable: string[] = [];
+  const seen = new Set<string>();
+  for (const p of positional) {
+    if (!fs.existsSync(p) && !isLink(p)) throw new UserError(`${p} does not exist`);
+    collect(p, files, unreadable, seen);
+  }
+  let passed = 0;
+  // An unreadable test file is a failure: its checks did not run.
+  let failed = unreadable.length;
+  for (const line of unreadable) out(`${line}\n`);
+  const host = newHost(budgets);
+  try {
+    for (const file of files) {
+      let text: string;
+      try {
+        text = readSource(file);
+      } catch (e) {
+        failed++;
+        out(`${file}: ${(e as Error).message}\n`);
+        continue;
+      }
+      const outcome = (await host.test(text, file, optionsFor(file, budgets))) as Awaited<ReturnType<AnalysisHost['test']>> | { stopped: Diagnostic };
+      if ('stopped' in outcome) {
+        failed++;
+        out(stoppedLine(file, text, outcome.stopped) + '\n');
+        continue;
+      }
+      passed += outcome.passed;
+      failed += outcome.failed;
+      for (const line of outcome.lines) out(`${line}\n`);
+    }
+  } finally {
+    host.dispose();
+  }
+  out(`${passed} passed, ${failed} failed\n`);
   return failed > 0 ? 1 : 0;
 }
 
-export function main(argv: string[]): number {
+function isLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+function failure(e: unknown): number {
+  const err = e as NodeJS.ErrnoException;
+  if (e instanceof UserError) process.stderr.write(`tgraph: ${e.message}\n`);
+  else if (err && err.code === 'ENOENT') process.stderr.write(`tgraph: no such file: ${err.path ?? ''}\n`);
+  else if (err && (err.code === 'EACCES' || err.code === 'EISDIR' || err.code === 'ELOOP')) process.stderr.write(`tgraph: cannot read ${err.path ?? ''}: ${err.code}\n`);
+  else process.stderr.write(`tgraph: internal error: ${(err && err.message) || String(e)}\n`);
+  return 1;
+}
+
+/** Runs a command; the exit code, or -1 for the language server (which keeps running). */
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'run':
-        return run(rest);
+        return await run(rest);
       case 'test':
-        return test(rest);
+        return await test(rest);
       case 'lsp': {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
         const server = require('../server/main') as { startStdio(): void };
@@ -111,26 +308,26 @@ export function main(argv: string[]): number {
       case '--help':
       case '-h':
       case 'help':
-        process.stdout.write(USAGE);
+        out(USAGE);
         return 0;
       case '--version':
-        process.stdout.write('tgraph 0.1.0\n');
+        out('tgraph 0.1.0\n');
         return 0;
       default:
         process.stderr.write(USAGE);
         return 1;
     }
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (e instanceof UserError) process.stderr.write(`tgraph: ${e.message}\n`);
-    else if (err && err.code === 'ENOENT') process.stderr.write(`tgraph: no such file: ${err.path ?? ''}\n`);
-    else if (err && (err.code === 'EACCES' || err.code === 'EISDIR')) process.stderr.write(`tgraph: cannot read ${err.path ?? ''}: ${err.code}\n`);
-    else process.stderr.write(`tgraph: internal error: ${(err && err.message) || String(e)}\n`);
-    return 1;
+    return failure(e);
   }
 }
 
-if (require.main === module) {
-  const code = main(process.argv.slice(2));
-  if (code >= 0) process.exitCode = code;
+/** The exit code once stdout has taken everything written (a pipe may still be draining). */
+export function finish(code: number): void {
+  if (code < 0) return;
+  process.exitCode = code;
+}
+
+if (require.main === module && isMainThread && !isAnalysisWorker) {
+  void main(process.argv.slice(2)).then(finish);
 }

@@ -20,27 +20,18 @@ import {
   type WorkspaceEdit as LspWorkspaceEdit,
 } from 'vscode-languageclient/node';
 import { AnalysisStatus } from './status';
+import {
+  ClientNotifications, Methods, Notifications,
+  type AnalysedParams, type CheckGradientsResult, type ComputeGradientsResult, type ExplainResult, type RandomiseFeedResult,
+} from '../protocol';
 import { GradientView, ExplainPanel, renderResultText } from './views';
 import { CrashPolicy } from './crashPolicy';
 
 const LANGUAGE_ID = 'tgraph';
 
-/** The custom requests of the tgraph server (server/protocol.ts). Each takes `{uri, line}`,
- *  line 0-based (any line of the statement), and answers JSON for the client to show. */
-export const Requests = {
-  computeGradients: 'tgraph/computeGradients',
-  checkGradients: 'tgraph/checkGradients',
-  explain: 'tgraph/explain',
-  randomiseFeedEdit: 'tgraph/randomiseFeedEdit',
-} as const;
-
-/** Sent by the server after each analysis (`{uri, version, milliseconds, errors, ...}`);
- *  without it the status bar measures the time from an edit to its diagnostics. */
-const ANALYSED = 'tgraph/analysed';
-
-/** Sent to the server when the user grants workspace trust (`{trusted: true}`): load() may
- *  read .npy files from then on. Trust at startup goes in initializationOptions. */
-const WORKSPACE_TRUST = 'tgraph/workspaceTrust';
+/** The custom requests of the tgraph server (protocol/): each takes `{uri, line}`, line
+ *  0-based (any line of the statement), and answers JSON for the client to show. */
+export const Requests = Methods;
 
 /** The lens commands this client implements. The server may also offer some of them
  *  through workspace/executeCommand (for editors without this client); vscode-languageclient
@@ -173,7 +164,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
   context.subscriptions.push(
     vscode.commands.registerCommand('tgraph.computeGradients', async (uriArg?: unknown, lineArg?: unknown) => {
       try {
-        const { uri, line, result } = await request<unknown>(Requests.computeGradients, uriArg, lineArg);
+        const { uri, line, result } = await request<ComputeGradientsResult | null>(Methods.computeGradients, uriArg, lineArg);
         const text = renderResultText(result);
         output.appendLine(`── gradients at ${vscode.workspace.asRelativePath(uri)}:${line + 1} ──`);
         output.appendLine(text);
@@ -185,7 +176,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
     }),
     vscode.commands.registerCommand('tgraph.checkGradients', async (uriArg?: unknown, lineArg?: unknown) => {
       try {
-        const { uri, line, result } = await request<unknown>(Requests.checkGradients, uriArg, lineArg);
+        const { uri, line, result } = await request<CheckGradientsResult | null>(Methods.checkGradients, uriArg, lineArg);
         const summary = checkSummary(result);
         output.appendLine(`── check at ${vscode.workspace.asRelativePath(uri)}:${line + 1} ──`);
         output.appendLine(renderResultText(result));
@@ -199,7 +190,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
     }),
     vscode.commands.registerCommand('tgraph.explainSum', async (uriArg?: unknown, lineArg?: unknown) => {
       try {
-        const { uri, line, result } = await request<unknown>(Requests.explain, uriArg, lineArg);
+        const { uri, line, result } = await request<ExplainResult | null>(Methods.explain, uriArg, lineArg);
         explainPanel.show(`${vscode.workspace.asRelativePath(uri)}:${line + 1}`, result);
         return result;
       } catch (error) {
@@ -208,7 +199,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
     }),
     vscode.commands.registerCommand('tgraph.randomiseFeed', async (uriArg?: unknown, lineArg?: unknown) => {
       try {
-        const { result } = await request<unknown>(Requests.randomiseFeedEdit, uriArg, lineArg);
+        const { result } = await request<RandomiseFeedResult>(Methods.randomiseFeedEdit, uriArg, lineArg);
         if (!result) {
           void vscode.window.showInformationMessage('tgraph: nothing to randomise here');
           return false;
@@ -233,7 +224,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
 
   // Registered before start: the client keeps the handler across server restarts.
   context.subscriptions.push(
-    languageClient.onNotification(ANALYSED, (params: { uri?: unknown; milliseconds?: unknown }) => {
+    languageClient.onNotification(Notifications.analysed, (params: Partial<AnalysedParams> | undefined) => {
       if (typeof params?.uri === 'string' && typeof params.milliseconds === 'number') {
         status.analysisReported(vscode.Uri.parse(params.uri), params.milliseconds);
       }
@@ -245,7 +236,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tgraph
     // A server that is not running gets the new trust in initializationOptions when it starts.
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       if (languageClient.state === State.Stopped) return;
-      languageClient.sendNotification(WORKSPACE_TRUST, { trusted: true }).catch((error: unknown) => {
+      languageClient.sendNotification(ClientNotifications.workspaceTrust, { trusted: true }).catch((error: unknown) => {
         output.appendLine(`[client] could not tell the server that the workspace is trusted: ${String(error)}`);
       });
     }),

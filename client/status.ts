@@ -1,7 +1,8 @@
 // The status bar item: the last analysis time and the error count of the active tgraph
 // document. The error count is what VS Code holds (vscode.languages.getDiagnostics), so it
 // always agrees with the Problems view; the time is the server's own figure when it sends
-// `tgraph/analysisFinished`, else the time from an edit to the diagnostics it produced.
+// its `analysed` notification (protocol/: Notifications.analysed), else the time from an edit
+// to the diagnostics it produced.
 
 import * as vscode from 'vscode';
 

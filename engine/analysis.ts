@@ -77,6 +77,13 @@ export interface AnalysisOptions extends Partial<Budgets> {
    *  taken over and only the statements from the edit on are built again. The previous
    *  analysis must not be used afterwards (its graph becomes this one's). Pass `cache` too. */
   previous?: Analysis;
+  /** Asked between statements, bindings and kernel blocks: true stops the analysis (a newer
+   *  text is waiting). A stopped analysis is never shown, but may be `previous` to the next:
+   *  only the statements it built before stopping are taken over. */
+  cancelled?: () => boolean;
+  /** Told which statement is being built, and which binding evaluated (the analysis worker
+   *  names it if it has to be stopped). */
+  progress?: (phase: 'building' | 'evaluating', span: AST.Span) => void;
 }
 
 export interface Analysis {
@@ -193,6 +200,7 @@ class Analyzer {
       maxElements: budgets.maxElements,
       maxTotalElements: budgets.maxTotalElements,
       deadline: Date.now() + budgets.evaluationTimeoutMs,
+      cancelled: options.cancelled,
     };
     this.evaluator = new Evaluator({
       precision: 'float32',
@@ -321,10 +329,19 @@ class Analyzer {
     const previous = this.checkpoints;
     this.checkpoints = new Int32Array((statements.length + 1) * CHECKPOINT_FIELDS);
     this.checkpoints.set(previous.subarray(0, (from + 1) * CHECKPOINT_FIELDS));
+    const { cancelled, progress } = this.options;
     for (let i = from; i < statements.length; i++) {
       this.checkpoint(i);
       this.statementFirstNode = this.graph.nodes.length;
       const stmt = statements[i];
+      progress?.('building', stmt.span);
+      if (cancelled?.()) {
+        // Only the statements before this one may be taken over by the next analysis.
+        this.report(stmt.span, 'information', 'cancelled', 'not analysed: a newer version of the text is waiting');
+        if (i < this.firstReportingStatement) this.firstReportingStatement = i;
+        for (let k = i + 1; k <= statements.length; k++) this.checkpoint(k);
+        return;
+      }
       this.exprDepth = 0;
       const reported = this.diagnostics.length;
       // (try/catch here rather than `guard`: a closure per statement of a 100,000-line file)
@@ -343,8 +360,10 @@ class Analyzer {
     const evaluate = (n: Node) => this.evaluator.valueOf(n);
     // (indexed: this loop is entered once and runs optimised only from the middle, where a
     // `for of` makes an iterator result per binding)
+    const progress = this.options.progress;
     for (let i = 0; i < this.bindings.length; i++) {
       const binding = this.bindings[i];
+      progress?.('evaluating', binding.stmt.span);
       try {
         forEachNode(binding.value, evaluate);
       } catch (e) {
@@ -1608,4 +1627,40 @@ function capDiagnostics(sorted: Diagnostic[], max: number): Diagnostic[] {
   };
   out.push(summary);
   return out;
+}
+
+/** The full finite-difference check of one gradient site of an analysis, as `check
+ *  gradients(ys, xs, grad_ys, mode='full')` would run it there: the analysis's values, a
+ *  time budget of its own (the "Check gradients" lens runs it on request, after the
+ *  analysis). `span` is where the result points (the gradient call). */
+export function checkGradientSite(
+  analysis: Analysis,
+  site: GradientSite,
+  span: AST.Span,
+  options: { eps?: number; atol?: number; rtol?: number; xNames: string[]; cancelled?: () => boolean },
+): CheckResult {
+  const made = analyzers.get(analysis);
+  if (!made) throw new Error('checkGradientSite needs an analysis made by analyze()');
+  const budgets = analysis.budgets;
+  const defaults = { ...CHECK_DEFAULTS, ...made.analyzer.options.check };
+  const evaluator = new Evaluator({
+    precision: 'float32',
+    feeds: new Map(),
+    budget: { maxElements: budgets.maxElements, maxTotalElements: budgets.maxTotalElements, deadline: Date.now() + budgets.evaluationTimeoutMs, cancelled: options.cancelled },
+    base: made.analyzer.evaluator,
+  });
+  const stmt: AST.CheckStmt = { kind: 'check', span, keywordSpan: span, call: { kind: 'error', span } };
+  return runCheck(evaluator, {
+    stmt,
+    site,
+    eps: options.eps ?? defaults.eps,
+    atol: options.atol ?? defaults.atol,
+    rtol: options.rtol ?? defaults.rtol,
+    mode: 'full',
+    seeds: null,
+    fastGrads: null,
+    expectFail: false,
+    xNames: options.xNames,
+    maxEvaluations: budgets.maxCheckEvaluations,
+  });
 }

@@ -46,6 +46,20 @@ export const BUDGETS = [
     'Largest file analysed, in bytes (UTF-8); a larger file gets one diagnostic and no analysis.'),
   budget('maxDiagnostics', 1000, 'diagnostics',
     'Most diagnostics shown for one file (errors first, then in source order); one more says how many were left out.'),
+  budget('maxTotalBytes', 800_000_000, 'bytes',
+    'Largest memory, in bytes, all tensors of one document may hold together (a float64 element counts 8, a float32 one 4); over it, evaluation stops with a diagnostic.'),
+  budget('maxGraphNodes', 2_000_000, 'nodes',
+    'Most graph nodes one document may build (every op applied, gradients and the bodies of called functions included); over it, the statement that passes it gets a diagnostic and the rest of the file is not built.'),
+  budget('maxStatements', 200_000, 'statements',
+    'Most statements a file may have; the ones past it are not analysed (one diagnostic says so).'),
+  budget('maxLineLength', 100_000, 'characters',
+    'Longest line analysed, in characters; a longer line gets one diagnostic and is not analysed.'),
+  budget('maxOutputBytes', 50_000_000, 'bytes',
+    'Most bytes `tgraph run` (and `run --json`) prints for one file; past it, the output ends with a marked summary of what was left out.'),
+  budget('maxWorkerHeapMb', 1024, 'megabytes',
+    "Largest heap, in MB, of the analysis worker (the server's and the CLI's); an analysis that needs more is stopped with a diagnostic on the statement that was running."),
+  budget('workerStopTimeoutMs', 2000, 'milliseconds',
+    "Time, in milliseconds, the analysis worker is given to stop once its work is out of time or outdated, before it is stopped by force (and restarted) with a diagnostic on the statement that was running."),
 ] as const;
 
 export type BudgetKey = (typeof BUDGETS)[number]['key'];

@@ -17,7 +17,15 @@ export interface Budget {
   maxTotalElements: number;
   /** Wall-clock deadline (ms since epoch) after which evaluation stops with a diagnostic. */
   deadline: number;
+  /** True stops the evaluation as the deadline does (a newer text is waiting). */
+  cancelled?: () => boolean;
+  /** Set once the time ran out (or the work was cancelled): every evaluator sharing the
+   *  budget stops, and only the node that found it out reports it. */
+  stopped?: boolean;
 }
+
+/** The message of an evaluation stopped by its time budget. */
+const TIME_RAN_OUT = `evaluation stopped: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`;
 
 /** The defaults of engine/budgets.ts (the settings' defaults), for evaluators made outside an analysis. */
 export const DEFAULT_BUDGET: Omit<Budget, 'deadline'> & { timeoutMs: number } = {
@@ -156,6 +164,20 @@ export class Evaluator implements KernelContext {
       if (v) m.set(n, v);
     }
     return m;
+  }
+
+  private outOfTime(): boolean {
+    const budget = this.options.budget;
+    return Date.now() > budget.deadline || budget.cancelled?.() === true;
+  }
+
+  /** For kernels, between blocks of work (a row of a matmul, an output channel of a
+   *  convolution): throws once the evaluation's time is up or it was cancelled, so one
+   *  kernel cannot outlive its budget. */
+  checkDeadline(): void {
+    if (this.options.budget.stopped || this.outOfTime()) {
+      throw new EvaluationError(`stopped inside the kernel: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, 'budget-time');
+    }
   }
 
   get deadline(): number {
@@ -398,11 +420,16 @@ export class Evaluator implements KernelContext {
       }
     }
     const budget = this.options.budget;
+    if (budget.stopped) {
+      this.known.set(node, FAILED); // said once, by the node that ran out of time
+      return;
+    }
     if (++this.nodesSinceClock >= CLOCK_NODES || this.elementsSinceClock >= CLOCK_ELEMENTS) {
       this.nodesSinceClock = 0;
       this.elementsSinceClock = 0;
-      if (Date.now() > budget.deadline) {
-        this.fail(node, `evaluation stopped: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, 'budget-time');
+      if (this.outOfTime()) {
+        budget.stopped = true;
+        this.fail(node, TIME_RAN_OUT, 'budget-time');
         return;
       }
     }
@@ -434,6 +461,11 @@ export class Evaluator implements KernelContext {
       // zeros([0, 2**31]) has an axis of 2^31 entries).
       data = size === 0 ? this.alloc(out.dtype, 0) : op.kernel(inputs, node.attrs, out, this);
     } catch (e) {
+      if (e instanceof EvaluationError && e.code === 'budget-time') {
+        budget.stopped = true;
+        this.fail(node, `${op.name}: ${e.message}`, e.code);
+        return;
+      }
       if (e instanceof OpError || e instanceof EvaluationError) {
         this.fail(node, `${op.name}: ${e.message}`, (e as OpError).code ?? 'evaluation-error');
         return;

@@ -37,7 +37,7 @@ import { analyze, type Analysis, type AnalysisOptions, type Diagnostic } from '.
 import { BuildError, Poisoned, type Value } from '../engine/builder';
 import type { Node } from '../engine/graph';
 import type { Tensor } from '../engine/tensor';
-import { formatRun, runJson, stringifyJson } from '../cli/present';
+import { formatRun, runJson, stringifyJson } from '../engine/api/report';
 import { exerciseLsp } from './lsp';
 import { Rng, hashString } from './rng';
 

@@ -7,7 +7,7 @@
 
 import * as fs from 'fs';
 import { analyze, type AnalysisOptions } from '../engine/analysis';
-import { formatRun, runJson, stringifyJson } from '../cli/present';
+import { formatRun, runJson, stringifyJson } from '../engine/api/report';
 
 export interface HostileReport {
   /** The analysis and the CLI presentation together, and each of them. */

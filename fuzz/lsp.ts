@@ -13,13 +13,15 @@ import { ResponseError, type Position } from 'vscode-languageserver';
 import type { Analysis } from '../engine/analysis';
 import { View } from '../server/positions';
 import { hover } from '../server/hover';
+import { snapshotOf } from '../engine/api/facts';
+import { semanticTokens } from '../server/semanticTokens';
 import { definition, documentSymbols, prepareRename, references } from '../server/navigation';
 import { completion } from '../server/completion';
 import { inlayHints } from '../server/inlayHints';
 import { codeLenses } from '../server/lenses';
 import { foldingRanges } from '../server/folding';
 import { toDiagnostics } from '../server/diagnostics';
-import { computeGradients, explainStatement, gradientCalls } from '../server/gradients';
+import { computeGradients, explainStatement, gradientCalls } from '../engine/api/gradients';
 import { tokenize } from './mutate';
 import type { Rng } from './rng';
 
@@ -57,30 +59,34 @@ export function exerciseLsp(a: Analysis, rng: Rng, maxPositions = 40): void {
       throw e;
     }
   };
-  const views: { view: View; text: string }[] = [{ view: new View(URI, a, a.text), text: a.text }];
+  const snapshot = step('snapshot', () => snapshotOf(a, { version: 1, explain: true }))!;
+  // What crosses to the protocol thread is structured-cloned: it must survive that.
+  step('snapshot:clone', () => structuredClone(snapshot));
+  const views: { view: View; text: string }[] = [{ view: new View(URI, snapshot, a.text, a.text), text: a.text }];
   // A stale view: the user typed a character after this analysis was made.
   const at = rng.int(0, a.text.length);
   const edited = a.text.slice(0, at) + rng.pick(['x', ' ', '\n', '(', '1', '.', '#']) + a.text.slice(at);
-  views.push({ view: new View(URI, a, edited), text: edited });
+  views.push({ view: new View(URI, snapshot, a.text, edited), text: edited });
 
   for (const { view, text } of views) {
     const current = { text, program: a.program, lines: view.lines };
     probeOffsets(text, maxPositions).forEach((offset, k) => {
       const p: Position = view.lines.positionAt(offset);
-      step('hover', () => hover(view, p));
+      step('hover', () => hover(view, p, !view.fresh));
       step('definition', () => definition(view, p));
       step('references', () => references(view, p, true));
       step('prepareRename', () => prepareRename(view, p));
       // Completion lists every op (its answer is large): at every fourth position only.
-      if (view.fresh && k % 4 === 0) step('completion', () => completion(current, p, view));
+      if (view.fresh && k % 4 === 0) step('completion', () => completion(current, p, snapshot));
     });
     const end = view.lines.positionAt(text.length);
     step('inlayHints', () => inlayHints(view, { start: { line: 0, character: 0 }, end }, { shapes: true, values: true }));
     step('codeLenses', () => codeLenses(view, undefined));
     step('documentSymbols', () => documentSymbols(view));
     step('foldingRanges', () => foldingRanges(view));
+    step('semanticTokens', () => semanticTokens(view));
   }
-  step('diagnostics', () => toDiagnostics(URI, a));
+  step('diagnostics', () => toDiagnostics(URI, a.diagnostics, a.lines));
   let commands = 0;
   for (const stmt of a.program.statements) {
     if (commands >= 5 || gradientCalls(stmt).length === 0) continue;

@@ -8,8 +8,9 @@ import { CompletionItemKind, MarkupKind, type CompletionItem, type Position } fr
 import type * as AST from '../engine/syntax/ast';
 import type { LineIndex } from '../engine/syntax/lineIndex';
 import { allOps, lookupOp, type OpDef } from '../engine/ops/registry';
-import { DTYPES, STATEMENT_KEYWORDS, opSignature, paramLabel, valueTypeLabel } from './describe';
-import { activeArgument, enclosingCall, statementAt, wordBefore, type View } from './positions';
+import { DTYPES, STATEMENT_KEYWORDS, opSignature, paramLabel } from '../engine/api/describe';
+import { activeArgument, enclosingCall, statementAt, wordBefore } from '../engine/api/syntax';
+import type { DocumentSnapshot, NameTarget } from '../engine/api/snapshot';
 
 export interface CurrentText {
   text: string;
@@ -52,7 +53,20 @@ function inComment(program: AST.Program, offset: number): boolean {
   return program.comments.some((c) => c.span.start < offset && offset <= c.span.end);
 }
 
-export function completion(current: CurrentText, position: Position, view: View | undefined): CompletionItem[] {
+const bindingsBySnapshot = new WeakMap<DocumentSnapshot, Map<string, NameTarget>>();
+
+/** The bound names of a snapshot, by name. */
+function bindingsOf(snapshot: DocumentSnapshot): Map<string, NameTarget> {
+  let m = bindingsBySnapshot.get(snapshot);
+  if (!m) {
+    m = new Map();
+    for (const t of snapshot.targets) if (t.kind === 'binding' && !m.has(t.name)) m.set(t.name, t);
+    bindingsBySnapshot.set(snapshot, m);
+  }
+  return m;
+}
+
+export function completion(current: CurrentText, position: Position, snapshot: DocumentSnapshot | undefined): CompletionItem[] {
   const { text, program, lines } = current;
   const offset = lines.offsetAt(position);
   if (inComment(program, offset)) return [];
@@ -83,11 +97,11 @@ export function completion(current: CurrentText, position: Position, view: View 
       for (const id of boundNames(s)) {
         if (seen.has(id.name)) continue;
         seen.add(id.name);
-        const binding = view?.analysis.lookup(id.name);
+        const binding = snapshot && bindingsOf(snapshot).get(id.name);
         items.push({
           label: id.name,
-          kind: binding?.kind === 'function' ? CompletionItemKind.Function : CompletionItemKind.Variable,
-          detail: binding ? `${binding.kind} ${valueTypeLabel(view!.analysis, binding.value)}` : undefined,
+          kind: binding?.bindingKind === 'function' ? CompletionItemKind.Function : CompletionItemKind.Variable,
+          detail: binding ? (binding.bindingKind === 'function' ? `function ${binding.detail}` : binding.detail) : undefined,
           sortText: `1${id.name}`,
         });
       }

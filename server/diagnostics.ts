@@ -2,7 +2,8 @@
 // related places (both bindings of a double binding, the placeholder a feed must match...).
 
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
-import type { Analysis, Severity } from '../engine/analysis';
+import type { Diagnostic as EngineDiagnostic, Severity } from '../engine/analysis';
+import type { LineIndex } from '../engine/syntax/lineIndex';
 import { rangeOf } from './positions';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -11,13 +12,13 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
   information: DiagnosticSeverity.Information,
 };
 
-/** The diagnostics of an analysis (or of a build not yet evaluated: what it has so far). */
-export function toDiagnostics(uri: string, analysis: Pick<Analysis, 'diagnostics' | 'lines'> | undefined, failure?: string): Diagnostic[] {
+/** Engine diagnostics (spans into the text `lines` indexes) as LSP ones. */
+export function toDiagnostics(uri: string, diagnostics: readonly EngineDiagnostic[], lines: LineIndex): Diagnostic[] {
   const out: Diagnostic[] = [];
-  if (analysis) {
-    for (const d of analysis.diagnostics) {
+  {
+    for (const d of diagnostics) {
       const diagnostic: Diagnostic = {
-        range: rangeOf(analysis.lines, d.span),
+        range: rangeOf(lines, d.span),
         severity: SEVERITY[d.severity] ?? DiagnosticSeverity.Error,
         code: d.code,
         source: 'tgraph',
@@ -25,21 +26,12 @@ export function toDiagnostics(uri: string, analysis: Pick<Analysis, 'diagnostics
       };
       if (d.related?.length) {
         diagnostic.relatedInformation = d.related.map((r) => ({
-          location: { uri, range: rangeOf(analysis.lines, r.span) },
+          location: { uri, range: rangeOf(lines, r.span) },
           message: r.message,
         }));
       }
       out.push(diagnostic);
     }
-  }
-  if (failure) {
-    out.push({
-      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-      severity: DiagnosticSeverity.Error,
-      code: 'internal-error',
-      source: 'tgraph',
-      message: failure,
-    });
   }
   return out;
 }

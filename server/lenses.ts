@@ -1,46 +1,27 @@
-// Code lenses: above each statement that differentiates, "Compute gradients", "Check
-// gradients" (its title becomes the result once run) and "Explain sum"; above each
-// placeholder, its fed shape and "Randomise feed".
+// Code lenses: the snapshot's (above each statement that differentiates, "Compute
+// gradients", "Check gradients" — whose title becomes the result once run — and "Explain
+// sum"; above each placeholder, its fed shape and "Randomise feed"), at the current text's
+// lines.
 
 import type { CodeLens } from 'vscode-languageserver';
-import type { DocumentState } from './documents';
-import { showShape } from '../engine/types';
-import { gradientCalls } from './gradients';
-import { Commands } from './protocol';
+import { Commands } from '../protocol';
 import type { View } from './positions';
 
-export function codeLenses(view: View, state: DocumentState | undefined): CodeLens[] {
-  const a = view.analysis;
+/** The outcome of "Check gradients" run from a lens, kept for the lens title. */
+export interface LensCheck {
+  passed: boolean;
+  title: string;
+}
+
+export function codeLenses(view: View, checks: ReadonlyMap<string, LensCheck> | undefined): CodeLens[] {
   const lenses: CodeLens[] = [];
-  const lensAt = (offset: number, title: string, command: string, line: number): CodeLens | null => {
-    const p = view.position(offset);
-    if (!p) return null;
-    return { range: { start: p, end: p }, command: { title, command, arguments: command ? [view.uri, line] : undefined } };
-  };
-  const push = (...items: (CodeLens | null)[]) => {
-    for (const l of items) if (l) lenses.push(l);
-  };
-
-  for (const stmt of a.program.statements) {
-    if (gradientCalls(stmt).length === 0) continue;
-    const line = view.line(stmt.span.start);
-    if (line === null) continue;
-    const checked = state?.lensChecks.get(a.text.slice(stmt.span.start, stmt.span.end));
-    push(
-      lensAt(stmt.span.start, 'Compute gradients', Commands.computeGradients, line),
-      lensAt(stmt.span.start, checked ? checked.title : 'Check gradients', Commands.checkGradients, line),
-      lensAt(stmt.span.start, 'Explain sum', Commands.explainSum, line),
-    );
-  }
-
-  for (const b of a.bindings) {
-    if (b.kind !== 'placeholder' || b.value.kind !== 'tensor') continue;
-    const line = view.line(b.stmt.span.start);
-    if (line === null) continue;
-    const node = b.value.node;
-    const fed = a.valueOf(node);
-    const title = fed ? `fed ${node.type.dtype}${showShape(fed.shape)}` : `not fed · ${node.type.dtype}${showShape(node.type.shape)}`;
-    push(lensAt(b.stmt.span.start, title, '', line), lensAt(b.stmt.span.start, 'Randomise feed', Commands.randomiseFeed, line));
+  for (const lens of view.snapshot.lenses) {
+    const p = view.position(lens.offset);
+    if (!p) continue;
+    let title = lens.title;
+    if (lens.statement && checks?.size) title = checks.get(view.analysedText.slice(lens.statement.start, lens.statement.end))?.title ?? title;
+    const command = lens.command ? Commands[lens.command] : '';
+    lenses.push({ range: { start: p, end: p }, command: { title, command, arguments: command ? [view.uri, p.line] : undefined } });
   }
   return lenses;
 }

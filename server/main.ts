@@ -13,6 +13,12 @@ import {
 } from 'vscode-languageserver/node';
 import { DocumentStore, type DocumentState } from './documents';
 import { toDiagnostics } from './diagnostics';
+import { nodeWorkerChannel, isAnalysisWorker } from './workerChannel';
+import { LineIndex } from '../engine/syntax/lineIndex';
+import type { CheckGradientsResult, ComputeGradientsResult, ExplainResult } from '../protocol';
+import type { OffsetEdit } from '../engine/api/randomise';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { WorkspaceEdit } from 'vscode-languageserver';
 import { hover } from './hover';
 import { codeLenses } from './lenses';
 import { inlayHints } from './inlayHints';
@@ -22,9 +28,7 @@ import { definition, documentSymbols, prepareRename, references, rename } from '
 import { legend, semanticTokens } from './semanticTokens';
 import { foldingRanges } from './folding';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings, sameSettings, type Settings } from './settings';
-import { checkGradients, computeGradients, explainStatement } from './gradients';
-import { randomiseFeedEdit } from './randomise';
-import { ClientNotifications, Commands, Methods, Notifications, lineParams, type AnalysedParams } from './protocol';
+import { ClientNotifications, Commands, Methods, Notifications, lineParams, type AnalysedParams } from '../protocol';
 import { WorkspaceTrust } from './trust';
 
 let started = false;
@@ -50,28 +54,19 @@ export function start(connection: Connection): void {
     restrictLoad: (load) => trust.restrict(load),
     onAnalysed: published,
     // A long document's first build: its diagnostics now, the evaluation's when it is done.
-    onBuilt: (state, doc, built) => connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, built) }),
+    onBuilt: (state, doc, diagnostics, lines) => connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, diagnostics, lines) }),
     onClosed: (uri) => connection.sendDiagnostics({ uri, diagnostics: [] }),
+    connect: nodeWorkerChannel,
     log,
   });
 
-  /** After each analysis: diagnostics, the status notification, and asking the client to
-   *  re-request what depends on the analysis (lenses, hints, tokens). */
-  function published(state: DocumentState): void {
-    const doc = store.document(state.uri);
-    if (!doc) return;
-    const current = state.analysis && state.analysis.text === doc.getText() ? state.analysis : undefined;
-    connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, current, state.failure) });
-    const counts = { error: 0, warning: 0, information: 0 };
-    for (const d of current?.diagnostics ?? []) counts[d.severity]++;
-    const status: AnalysedParams = {
-      uri: state.uri,
-      version: doc.version,
-      milliseconds: Math.round(state.analysisMs * 10) / 10,
-      errors: counts.error + (state.failure ? 1 : 0),
-      warnings: counts.warning,
-      information: counts.information,
-    };
+  /** After each snapshot of a document's current text: diagnostics, the status notification,
+   *  and asking the client to re-request what depends on it (lenses, hints, tokens). */
+  function published(state: DocumentState, doc: TextDocument): void {
+    const snapshot = state.snapshot!;
+    const lines = store.view(state.uri)?.lines ?? new LineIndex(doc.getText());
+    connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, snapshot.diagnostics, lines) });
+    const status: AnalysedParams = { uri: state.uri, version: doc.version, ...snapshot.status, milliseconds: Math.round(snapshot.status.milliseconds * 10) / 10 };
     void connection.sendNotification(Notifications.analysed, status);
     refreshViews();
   }
@@ -82,6 +77,19 @@ export function start(connection: Connection): void {
     if (ws?.inlayHint?.refreshSupport) connection.languages.inlayHint.refresh().catch(ignore);
     if (ws?.codeLens?.refreshSupport) connection.sendRequest(CodeLensRefreshRequest.type).catch(ignore);
     if (ws?.semanticTokens?.refreshSupport) connection.languages.semanticTokens.refresh();
+  }
+
+  /** `guard` for handlers that wait (for a first snapshot, for the worker). */
+  function guardAsync<P, R>(name: string, fallback: R, handler: (params: P) => Promise<R>): (params: P) => Promise<R> {
+    return async (params: P) => {
+      try {
+        return await handler(params);
+      } catch (e) {
+        if (e instanceof ResponseError) throw e;
+        log(`${name} failed: ${(e as Error)?.stack ?? String(e)}`);
+        return fallback;
+      }
+    };
   }
 
   /** Wraps a handler: an exception answers the request with `fallback` and is logged; a
@@ -164,123 +172,133 @@ export function start(connection: Connection): void {
 
   // ---- features --------------------------------------------------------------------------
 
+  // Answered from the latest snapshot at once; only a document never analysed yet waits
+  // (briefly) for its first one.
   const view = (uri: string) => store.view(uri);
 
-  connection.onHover(guard('hover', null, (p) => {
-    const v = view(p.textDocument.uri);
-    return v ? hover(v, p.position) : null;
+  connection.onHover(guardAsync('hover', null, async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    return v ? hover(v, p.position, store.pending(p.textDocument.uri)) : null;
   }));
 
-  connection.onCodeLens(guard('codeLens', [], (p) => {
-    const v = view(p.textDocument.uri);
-    return v ? codeLenses(v, store.state(p.textDocument.uri)) : [];
+  connection.onCodeLens(guardAsync('codeLens', [], async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    return v ? codeLenses(v, store.state(p.textDocument.uri)?.lensChecks) : [];
   }));
 
-  connection.languages.inlayHint.on(guard('inlayHint', [], (p) => {
-    const v = view(p.textDocument.uri);
+  connection.languages.inlayHint.on(guardAsync('inlayHint', [], async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
     return v ? inlayHints(v, p.range, settings.inlayHints) : [];
   }));
 
   connection.onCompletion(guard('completion', [], (p) => {
     const current = store.parsed(p.textDocument.uri);
-    return current ? completion(current, p.position, view(p.textDocument.uri)) : [];
+    return current ? completion(current, p.position, view(p.textDocument.uri)?.snapshot) : [];
   }));
 
   connection.onSignatureHelp(guard('signatureHelp', null, (p) => {
     const current = store.parsed(p.textDocument.uri);
-    return current ? signatureHelp(current, p.position, view(p.textDocument.uri)) : null;
+    return current ? signatureHelp(current, p.position) : null;
   }));
 
-  connection.onDefinition(guard('definition', null, (p) => {
-    const v = view(p.textDocument.uri);
+  connection.onDefinition(guardAsync('definition', null, async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
     return v ? definition(v, p.position) : null;
   }));
 
-  connection.onReferences(guard('references', [], (p) => {
-    const v = view(p.textDocument.uri);
+  connection.onReferences(guardAsync('references', [], async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
     return v ? references(v, p.position, p.context?.includeDeclaration ?? true) : [];
   }));
 
   // Renames produce edits: they need the analysis of exactly the current text.
-  connection.onPrepareRename(guard('prepareRename', null, (p) => {
-    const v = store.freshView(p.textDocument.uri);
+  connection.onPrepareRename(guardAsync('prepareRename', null, async (p) => {
+    const v = await store.freshView(p.textDocument.uri);
     return v ? prepareRename(v, p.position) : null;
   }));
 
-  connection.onRenameRequest(guard('rename', null, (p) => {
-    const v = store.freshView(p.textDocument.uri);
+  connection.onRenameRequest(guardAsync('rename', null, async (p) => {
+    const v = await store.freshView(p.textDocument.uri);
     return v ? rename(v, p.position, p.newName) : null;
   }));
 
-  connection.onDocumentSymbol(guard('documentSymbol', [], (p) => {
-    const v = view(p.textDocument.uri);
+  connection.onDocumentSymbol(guardAsync('documentSymbol', [], async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
     return v ? documentSymbols(v) : [];
   }));
 
-  connection.languages.semanticTokens.on(guard('semanticTokens', { data: [] }, (p) => {
-    const v = view(p.textDocument.uri);
+  connection.languages.semanticTokens.on(guardAsync('semanticTokens', { data: [] }, async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
     return v ? semanticTokens(v) : { data: [] };
   }));
 
-  connection.languages.semanticTokens.onRange(guard('semanticTokens/range', { data: [] }, (p) => {
-    const v = view(p.textDocument.uri);
+  connection.languages.semanticTokens.onRange(guardAsync('semanticTokens/range', { data: [] }, async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
     return v ? semanticTokens(v, p.range.start.line, p.range.end.line) : { data: [] };
   }));
 
-  connection.onFoldingRanges(guard('foldingRange', [], (p) => {
-    const v = view(p.textDocument.uri);
+  connection.onFoldingRanges(guardAsync('foldingRange', [], async (p) => {
+    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
     return v ? foldingRanges(v) : [];
   }));
 
   // ---- lens actions (custom requests, JSON for the client to show) -----------------------
 
-  const withLine = <R>(name: string, run: (uri: string, line: number) => R) =>
-    guard(name, null, (raw: unknown): R | null => {
+  const withLine = <R>(name: string, run: (uri: string, line: number) => Promise<R | null>) =>
+    guardAsync(name, null, (raw: unknown): Promise<R | null> => {
       const p = lineParams(raw);
       if (!p) throw new ResponseError(-32602, `${name} takes {uri, line} or [uri, line]`);
       return run(p.uri, p.line);
     });
 
-  connection.onRequest(Methods.computeGradients, withLine(Methods.computeGradients, (uri, line) => {
-    const v = store.freshView(uri);
-    return v ? computeGradients(uri, v.analysis, line) : null;
-  }));
+  /** A lens request, run by the worker on the analysis of the current text. */
+  async function onGraph<R>(uri: string, kind: Parameters<typeof store.host.request>[1], line: number): Promise<R | null> {
+    if (!store.document(uri)) return null;
+    await store.settled(uri);
+    return store.host.request<R>(uri, kind, line, settings.check);
+  }
 
-  connection.onRequest(Methods.explain, withLine(Methods.explain, (uri, line) => {
-    const v = store.freshView(uri);
-    return v ? explainStatement(uri, v.analysis, line) : null;
-  }));
+  connection.onRequest(Methods.computeGradients, withLine<ComputeGradientsResult>(Methods.computeGradients, (uri, line) => onGraph(uri, 'computeGradients', line)));
 
-  connection.onRequest(Methods.checkGradients, withLine(Methods.checkGradients, (uri, line) => {
-    const v = store.freshView(uri);
+  connection.onRequest(Methods.explain, withLine<ExplainResult>(Methods.explain, (uri, line) => onGraph(uri, 'explain', line)));
+
+  connection.onRequest(Methods.checkGradients, withLine<CheckGradientsResult>(Methods.checkGradients, async (uri, line) => {
+    const result = await onGraph<CheckGradientsResult & { version: number }>(uri, 'checkGradients', line);
     const state = store.state(uri);
-    if (!v || !state) return null;
-    const result = checkGradients(uri, v.analysis, line, store.optionsFor(state));
+    if (!result || !state) return result;
     if (result.statement) {
       state.lensChecks.set(result.statement, { passed: result.passed, title: result.title });
       refreshViews();
     }
-    return result;
+    const { version: _version, ...answer } = result;
+    return answer;
   }));
 
-  connection.onRequest(Methods.randomiseFeedEdit, withLine(Methods.randomiseFeedEdit, (uri, line) => {
-    const v = store.freshView(uri);
-    return v ? randomiseFeedEdit(v, line) : null;
-  }));
+  /** The feed edit for the placeholder on a line, as LSP (the worker answers offsets into
+   *  the text of the version it analysed). */
+  async function feedEdit(uri: string, line: number): Promise<WorkspaceEdit | null> {
+    const answer = await onGraph<{ version: number; edit: OffsetEdit | null }>(uri, 'randomiseFeed', line);
+    const text = answer ? store.host.textOf(uri, answer.version) : undefined;
+    if (!answer?.edit || text === undefined) return null;
+    const lines = new LineIndex(text);
+    const range = { start: lines.positionAt(answer.edit.start), end: lines.positionAt(answer.edit.end) };
+    return { changes: { [uri]: [{ range, newText: answer.edit.newText }] } };
+  }
 
-  connection.onExecuteCommand(guard('executeCommand', null, (p) => {
+  connection.onRequest(Methods.randomiseFeedEdit, withLine(Methods.randomiseFeedEdit, (uri, line) => feedEdit(uri, line)));
+
+  connection.onExecuteCommand(guardAsync('executeCommand', null, async (p) => {
     if (p.command !== Commands.randomiseFeed) return null;
     const args = lineParams(p.arguments ?? []);
-    const v = args && store.freshView(args.uri);
-    const edit = v && args ? randomiseFeedEdit(v, args.line) : null;
+    const edit = args ? await feedEdit(args.uri, args.line) : null;
     if (!edit) return { applied: false };
-    return connection.workspace.applyEdit({ label: 'Randomise feed', edit }).then(
-      (r) => ({ applied: r.applied }),
-      (e) => {
-        log(`applying the feed edit failed: ${(e as Error)?.message ?? String(e)}`);
-        return { applied: false };
-      },
-    );
+    try {
+      const r = await connection.workspace.applyEdit({ label: 'Randomise feed', edit });
+      return { applied: r.applied };
+    } catch (e) {
+      log(`applying the feed edit failed: ${(e as Error)?.message ?? String(e)}`);
+      return { applied: false };
+    }
   }));
 
   // Nothing a user types may stop the server: log what escapes and carry on.
@@ -294,7 +312,7 @@ export function start(connection: Connection): void {
 // As the main module (the VS Code client starts this bundle; transport from argv). Deferred
 // to the end of the current synchronous run because this file is also bundled into the CLI,
 // where `require.main === module` holds too and `tgraph lsp --stdio` calls startStdio itself.
-if (require.main === module) {
+if (require.main === module && !isAnalysisWorker) {
   process.nextTick(() => {
     if (started) return;
     started = true;

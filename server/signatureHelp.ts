@@ -4,15 +4,15 @@
 import type { Position, SignatureHelp } from 'vscode-languageserver';
 import type * as AST from '../engine/syntax/ast';
 import { lookupOp } from '../engine/ops/registry';
-import { opSignature, signatureOf, type Signature } from './describe';
-import { activeArgument, enclosingCall, type View } from './positions';
+import { opSignature, signatureOf, type Signature } from '../engine/api/describe';
+import { activeArgument, enclosingCall } from '../engine/api/syntax';
 import type { CurrentText } from './completion';
 
 function userFunction(program: AST.Program, name: string): AST.DefStmt | undefined {
   return program.statements.find((s): s is AST.DefStmt => s.kind === 'def' && s.name.name === name);
 }
 
-export function signatureHelp(current: CurrentText, position: Position, _view: View | undefined): SignatureHelp | null {
+export function signatureHelp(current: CurrentText, position: Position): SignatureHelp | null {
   const offset = current.lines.offsetAt(position);
   const call = enclosingCall(current.program, current.text, offset);
   if (!call || call.callee.kind !== 'name') return null;

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { type Analysis, type AnalysisOptions, type Diagnostic, analyze } from '../engine/analysis';
 import { BUDGETS, type BudgetKey, DEFAULT_BUDGETS, formatCount, raiseHint, resolveBudgets } from '../engine/budgets';
 import { explainSite } from '../engine/explain';
-import { explainPicture } from '../server/explainPayload';
+import { explainPicture } from '../engine/api/picture';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings } from '../server/settings';
 
 const root = path.resolve(__dirname, '..');

@@ -13,8 +13,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { createRequire } from 'module';
 import { analyze, type Analysis } from '../engine/analysis';
-import { explainStatement } from '../server/gradients';
-import { MAX_BLOCK_COLS, explainPicture } from '../server/explainPayload';
+import { explainStatement } from '../engine/api/gradients';
+import { MAX_BLOCK_COLS, explainPicture } from '../engine/api/picture';
 import { renderExplainHtml } from '../client/explainPicture';
 
 const root = path.join(__dirname, '..');

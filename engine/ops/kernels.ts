@@ -336,6 +336,7 @@ const codeContext: KernelContext = {
   alloc: (_dtype, size) => new Int32Array(size),
   evaluateWith: () => undefined,
   deadline: Infinity,
+  checkDeadline: () => undefined,
 };
 
 /** Kink codes of an elementwise unary op from a per-value code function. */

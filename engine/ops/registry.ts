@@ -57,6 +57,10 @@ export interface KernelContext {
   /** When evaluation must stop (ms since epoch, `tgraph.evaluationTimeoutMs`): a kernel that
    *  loops over evaluations (a row-by-row Jacobian) checks it between them. */
   readonly deadline: number;
+  /** Throws (stopping this evaluation with one diagnostic) once the time budget ran out or
+   *  the work was cancelled. Kernels call it between blocks of work: per row, per output
+   *  channel, per block of a few thousand multiply-adds. */
+  checkDeadline?(): void;
 }
 
 export interface OpDef {

@@ -3,10 +3,10 @@
 // prints). Should it throw (an engine bug), the hover still shows what the gradient site
 // alone tells: the meaning ∂(Σys)/∂x and how many elements were summed.
 
-import type { Analysis, Binding } from '../engine/analysis';
-import type { GradientSite } from '../engine/ops/differentiation';
-import { explainSite as engineExplainSite, type ExplainOptions, type Explanation } from '../engine/explain';
-import { sizeOf } from '../engine/tensor';
+import type { Analysis, Binding } from '../analysis';
+import type { GradientSite } from '../ops/differentiation';
+import { explainSite as engineExplainSite, type ExplainOptions, type Explanation } from '../explain';
+import { sizeOf } from '../tensor';
 import { gradientMeaning, nodeName } from './describe';
 
 export type { Explanation };

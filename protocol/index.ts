@@ -1,11 +1,10 @@
-// The server's custom requests and commands: the contract with the VS Code client (and any
-// other client). Lines are 0-based (LSP lines); params may also be given as `[uri, line]`,
-// the arguments the lens commands carry.
+// The wire protocol between the tgraph server and its clients, in one place: the custom
+// requests, commands and notifications with their payload types. The server and the VS Code
+// client both import it (the client type-only, apart from the name tables and `lineParams`,
+// which import nothing). Lines are 0-based (LSP lines); params may also be given as
+// `[uri, line]`, the arguments the lens commands carry.
 
-import type { WorkspaceEdit } from 'vscode-languageserver';
-import type { TensorJson } from '../engine/format/json';
-import type { Explanation } from './explanation';
-import type { ExplainPicture } from './explainPayload';
+import type { WorkspaceEdit } from 'vscode-languageserver-types';
 
 export const Methods = {
   computeGradients: 'tgraph/computeGradients',
@@ -30,63 +29,11 @@ export interface LineParams {
   line: number;
 }
 
-export interface GradientValueJson {
-  /** `∂(Σz)/∂x` */
-  meaning: string;
-  x: string;
-  ys: string[];
-  dtype: string | null;
-  shape: number[] | null;
-  staticShape: string | null;
-  /** NumPy-style text of the value. */
-  value: string;
-  json: TensorJson | null;
-  explanation: string;
-}
-
-export interface ComputeGradientsResult {
-  uri: string;
-  line: number;
-  statement: string;
-  gradients: GradientValueJson[];
-  message?: string;
-}
-
-export interface CheckOutcomeJson {
-  /** The gradient call checked, and the `check` statement that checked it. */
-  call: string;
-  check: string;
-  /** False when the check could not run (then `message` says why). */
-  ran: boolean;
-  passed: boolean;
-  mode?: 'full' | 'fast';
-  maxAbsError?: number;
-  maxRelError?: number;
-  compared?: number;
-  worst?: { x: string; index: number[]; analytic: number; numeric: number } | null;
-  message: string;
-  summary?: string;
-}
-
-export interface CheckGradientsResult {
-  uri: string;
-  line: number;
-  statement: string;
-  passed: boolean;
-  /** What the lens shows afterwards: `max err 3.1e-9 ✓` or the worst element. */
-  title: string;
-  results: CheckOutcomeJson[];
-}
-
-export interface ExplainResult {
-  uri: string;
-  line: number;
-  statement: string;
-  explanations: Explanation[];
-  /** One picture per x: the Jacobian heatmap (or a block of it) and the bars of one entry. */
-  pictures?: ExplainPicture[];
-  message?: string;
-}
+export type {
+  GradientValueJson, ComputeGradientsResult, CheckOutcomeJson, CheckGradientsResult, ExplainResult,
+} from '../engine/api/results';
+export type { ExplainPicture, JacobianGrid } from '../engine/api/picture';
+export type { Explanation } from '../engine/explain';
 
 export type RandomiseFeedResult = WorkspaceEdit | null;
 

@@ -3,20 +3,21 @@
 // call in the statement) and "Explain sum". Each is a custom request answering JSON that the
 // client shows (side view, output channel, lens title).
 
-import type { Analysis, AnalysisOptions } from '../engine/analysis';
-import type { CheckResult } from '../engine/check';
-import type * as AST from '../engine/syntax/ast';
-import { analyze } from '../engine/analysis';
-import { formatTensor } from '../engine/format/numpy';
-import { tensorToJson } from '../engine/format/json';
-import { showShape } from '../engine/types';
+import type { Analysis } from '../analysis';
+import type { CheckResult } from '../check';
+import type * as AST from '../syntax/ast';
+import { checkGradientSite } from '../analysis';
+import { shortNumber } from './hover';
+import { formatTensor } from '../format/numpy';
+import { tensorToJson } from '../format/json';
+import { showShape } from '../types';
 import { nodeName } from './describe';
 import { explainSite } from './explanation';
-import { explainPictures } from './explainPayload';
-import { statementOnLine, walk, statementExprs } from './positions';
+import { explainPictures } from './picture';
+import { statementOnLine, walk, statementExprs } from './syntax';
 import type {
   CheckGradientsResult, CheckOutcomeJson, ComputeGradientsResult, ExplainResult, GradientValueJson,
-} from './protocol';
+} from './results';
 
 /** Calls that differentiate: a statement holding one gets the gradient lenses. */
 export const GRADIENT_OPS = new Set(['gradients', 'gradient', 'jacobian', 'batch_jacobian', 'hessians', 'hessian']);
@@ -113,57 +114,48 @@ export function explainStatement(uri: string, a: Analysis, line: number): Explai
 
 // ---- Check gradients -----------------------------------------------------------------------
 
-/** The `check` statement that verifies one gradient call, as source text. `check` accepts
- *  `gradients`/`gradient` with ys, xs and grad_ys; a jacobian is checked through the
- *  gradient of its sum, a hessian through the gradient of the gradient. */
-function checkSource(text: string, call: AST.CallExpr): string | null {
-  if (call.callee.kind !== 'name') return null;
-  const op = call.callee.name;
-  const src = (e: AST.Expr) => text.slice(e.span.start, e.span.end);
-  const positional = call.args.filter((a) => !a.keyword);
-  const keyword = (...names: string[]) => call.args.find((a) => a.keyword && names.includes(a.keyword.name));
-  const ys = keyword('ys', 'y', 'target') ?? positional[0];
-  const xs = keyword('xs', 'x', 'sources', 'source') ?? positional[1];
-  if (!ys || !xs || ys.value.kind === 'error' || xs.value.kind === 'error') return null;
-  const gradYs = op === 'gradients' || op === 'gradient' ? keyword('grad_ys', 'output_gradients') ?? positional[2] : undefined;
-  const weighted = gradYs ? `, grad_ys=${src(gradYs.value)}` : '';
-  if (op === 'hessians' || op === 'hessian') return `check gradients(gradients(${src(ys.value)}, ${src(xs.value)}), ${src(xs.value)})`;
-  return `check gradients(${src(ys.value)}, ${src(xs.value)}${weighted}, mode='full')`;
+/** The display name of each x of a gradient call: its argument's source text, item by item
+ *  when it is a list literal. */
+function xNamesOf(a: Analysis, call: AST.CallExpr | undefined, count: number): string[] {
+  const positional = call?.args.filter((arg) => !arg.keyword) ?? [];
+  const xs = call?.args.find((arg) => arg.keyword && ['xs', 'x', 'sources', 'source'].includes(arg.keyword.name))?.value ?? positional[1]?.value;
+  const src = (e: AST.Expr) => a.text.slice(e.span.start, e.span.end);
+  if (xs?.kind === 'list' && xs.elements.length === count) return xs.elements.map(src);
+  const name = xs ? src(xs) : 'x';
+  return count === 1 ? [name] : Array.from({ length: count }, (_, i) => `${name}[${i}]`);
 }
 
-/** Runs the full check of every gradient call in the statement on a line: the document is
- *  analysed again with `check` lines appended (its own checks blanked out, offsets kept). */
-export function checkGradients(uri: string, a: Analysis, line: number, options: AnalysisOptions): CheckGradientsResult {
+export interface CheckSettings {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  cancelled?: () => boolean;
+}
+
+/** Runs the full check of every gradient the statement on a line computes, on the
+ *  analysis's own graph and values (nothing is re-analysed). */
+export function checkGradients(uri: string, a: Analysis, line: number, settings: CheckSettings = {}): CheckGradientsResult {
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', passed: false, title: stmt, results: [] };
   const calls = gradientCalls(stmt);
-  let copy = a.text;
-  for (const s of a.program.statements) {
-    if (s.kind === 'check') copy = copy.slice(0, s.span.start) + copy.slice(s.span.start, s.span.end).replace(/[^\r\n]/g, ' ') + copy.slice(s.span.end);
-  }
-  const appendedAt = copy.length + 1;
-  const lines = calls.map((c) => checkSource(a.text, c));
-  copy += '\n' + lines.map((l) => l ?? '').join('\n') + '\n';
-  const checked = analyze(copy, options);
   const results: CheckOutcomeJson[] = [];
-  let offset = appendedAt;
-  lines.forEach((source, i) => {
-    const callText = a.text.slice(calls[i].span.start, calls[i].span.end);
-    const start = offset;
-    const end = offset + (source?.length ?? 0);
-    offset = end + 1;
-    if (!source) {
-      results.push({ call: callText, check: '', passed: false, ran: false, message: 'this call has no ys or xs to check' });
-      return;
+  for (const call of calls) {
+    const callText = a.text.slice(call.span.start, call.span.end);
+    const site = a.gradientSites.find((s) => within(call.span, s.span) && within(s.span, call.span)) ?? a.gradientSites.find((s) => within(call.span, s.span));
+    if (!site) {
+      const op = call.callee.kind === 'name' ? call.callee.name : 'this call';
+      results.push({
+        call: callText, check: '', passed: false, ran: false,
+        message: a.diagnostics.some((d) => d.severity === 'error' && within(stmt.span, d.span))
+          ? 'the statement has an error (see the diagnostics)'
+          : `${op} records no gradient sum to check here: check it with \`check gradients(...)\` of the sum it differentiates`,
+      });
+      continue;
     }
-    const result = checked.checks.find((c) => c.stmt.span.start >= start && c.stmt.span.start <= end);
-    if (!result) {
-      const problem = checked.diagnostics.find((d) => d.span.start >= start && d.span.start <= end && d.severity === 'error');
-      results.push({ call: callText, check: source, passed: false, ran: false, message: problem?.message ?? 'the check could not run' });
-      return;
-    }
-    results.push({ call: callText, check: source, ran: true, ...checkJson(result) });
-  });
+    const check = `check gradients(${callText.replace(/^[^(]*\(/, '').replace(/\)$/, '')}, mode='full')`;
+    const result = checkGradientSite(a, site, call.span, { ...settings, xNames: xNamesOf(a, call, site.xs.length) });
+    results.push({ call: callText, check, ran: true, ...checkJson(result) });
+  }
   const passed = results.length > 0 && results.every((r) => r.passed);
   return { uri, line, statement: statementText(a, stmt), passed, title: lensTitle(results), results };
 }
@@ -181,13 +173,6 @@ function checkJson(r: CheckResult): Omit<CheckOutcomeJson, 'call' | 'check' | 'r
   };
 }
 
-export function shortNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(4))) : x.toExponential(1);
-}
-
 /** `max err 3.1e-9 ✓`, or the worst element of the first failing check. */
 function lensTitle(results: CheckOutcomeJson[]): string {
   const failed = results.find((r) => !r.passed);
@@ -198,15 +183,3 @@ function lensTitle(results: CheckOutcomeJson[]): string {
   return `✗ ${at}: analytic ${shortNumber(w.analytic)} vs numeric ${shortNumber(w.numeric)}`;
 }
 
-/** The markdown a hover on a `check` statement shows. */
-export function formatCheck(r: CheckResult): string {
-  const head = `**check ${r.passed ? 'passed ✓' : 'FAILED ✗'}**${r.expectFail ? ' (marked expect-fail)' : ''} · ${r.mode} mode, ${r.compared} ${r.mode === 'full' ? 'elements' : 'directions'} compared`;
-  const lines = [head, `max abs error ${shortNumber(r.maxAbsError)} · max rel error ${shortNumber(r.maxRelError)}`];
-  if (r.worst) {
-    const at = r.worst.index.length ? `${r.worst.x}[${r.worst.index.join(', ')}]` : r.worst.x;
-    lines.push(`${r.passed ? 'largest error' : 'worst'} at \`${at}\`: analytic ${r.worst.analytic}, numeric ${r.worst.numeric}, difference ${shortNumber(Math.abs(r.worst.analytic - r.worst.numeric))}`);
-  }
-  if (!r.passed && r.message) lines.push(r.message);
-  for (const n of r.notes) lines.push(`note: ${n.message}`);
-  return lines.join('\n\n');
-}

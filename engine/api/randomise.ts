@@ -2,15 +2,20 @@
 // shape. Unknown sizes (`None`) take the size fed now, or 4. An existing feed statement is
 // rewritten; otherwise the feed is inserted on the line after the placeholder.
 
-import type { TextEdit, WorkspaceEdit } from 'vscode-languageserver';
-import type * as AST from '../engine/syntax/ast';
-import type { Binding } from '../engine/analysis';
-import { statementOnLine, type View } from './positions';
+import type * as AST from '../syntax/ast';
+import type { Analysis, Binding } from '../analysis';
+import { statementOnLine } from './syntax';
 
 const DEFAULT_SIZE = 4;
 
-function placeholderOnLine(view: View, line: number): Binding | undefined {
-  const a = view.analysis;
+/** An edit of the analysed text: replace [start, end) with `newText`. */
+export interface OffsetEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+function placeholderOnLine(a: Analysis, line: number): Binding | undefined {
   const stmt = statementOnLine(a, line);
   if (!stmt) return undefined;
   const name = stmt.kind === 'feed' ? stmt.target.name : undefined;
@@ -29,9 +34,10 @@ function nextSeed(feed: AST.FeedStmt | undefined): number {
   return seed?.kind === 'number' && Number.isInteger(seed.value) ? seed.value + 1 : 1;
 }
 
-export function randomiseFeedEdit(view: View, line: number): WorkspaceEdit | null {
-  const a = view.analysis;
-  const binding = placeholderOnLine(view, line);
+/** The edit that feeds the placeholder on `line` (or whose feed is on it) a fresh random
+ *  value, or null when there is none. */
+export function randomiseFeedEdit(a: Analysis, line: number): OffsetEdit | null {
+  const binding = placeholderOnLine(a, line);
   if (!binding || binding.value.kind !== 'tensor') return null;
   const node = binding.value.node;
   const fed = a.valueOf(node);
@@ -48,16 +54,7 @@ export function randomiseFeedEdit(view: View, line: number): WorkspaceEdit | nul
       ? `randint(0, 10, ${dims}, seed=${seed})`
       : `uniform(${dims}, seed=${seed})`;
   const text = `feed ${binding.name} = ${generator}`;
-  let edit: TextEdit;
-  if (feed) {
-    const range = view.range(feed.span);
-    if (!range) return null;
-    edit = { range, newText: text };
-  } else {
-    const endLine = a.lines.positionAt(binding.stmt.span.end).line;
-    const at = view.position(a.lines.lineEnd(endLine));
-    if (!at) return null;
-    edit = { range: { start: at, end: at }, newText: `\n${text}` };
-  }
-  return { changes: { [view.uri]: [edit] } };
+  if (feed) return { start: feed.span.start, end: feed.span.end, newText: text };
+  const at = a.lines.lineEnd(a.lines.positionAt(binding.stmt.span.end).line);
+  return { start: at, end: at, newText: `\n${text}` };
 }

@@ -14,14 +14,14 @@
 // picture's parts share one deadline (`tgraph.pictureTimeoutMs`), past which the picture
 // keeps the explanation and says the time ran out.
 
-import type { Analysis } from '../engine/analysis';
-import type { GradientSite } from '../engine/ops/differentiation';
-import { contributions, jacobianOf, type Contributions, type ExplainOptions, type Explanation } from '../engine/explain';
-import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../engine/explain/deps';
-import { VjpRows } from '../engine/explain/numeric';
-import { ExplainTimeout, sitePath } from '../engine/explain/path';
+import type { Analysis } from '../analysis';
+import type { GradientSite } from '../ops/differentiation';
+import { contributions, jacobianOf, type Contributions, type ExplainOptions, type Explanation } from '../explain';
+import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../explain/deps';
+import { VjpRows } from '../explain/numeric';
+import { ExplainTimeout, sitePath } from '../explain/path';
 import { explainSite } from './explanation';
-import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../engine/budgets';
+import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
 
 /** Most heatmap cells sent (and drawn) for one x, unless the analysis says otherwise. */
 export const PICTURE_BUDGET = DEFAULT_BUDGETS.maxPictureEntries;

@@ -1,12 +1,14 @@
-// Labels shared by hovers, inlay hints, completion, signature help and lenses: a tensor's
+// Labels shared by hovers, inlay hints, completion, signature help, lenses and the CLI: a tensor's
 // type (`float32[4, 3]`), an op's signature, a gradient's meaning (`∂(Σz)/∂x`).
 
-import type { Analysis } from '../engine/analysis';
-import type { Value } from '../engine/builder';
-import type { Node } from '../engine/graph';
-import type { OpDef, Param } from '../engine/ops/registry';
-import type { GradientSite } from '../engine/ops/differentiation';
-import { showShape } from '../engine/types';
+import type { Analysis } from '../analysis';
+import type { Value } from '../builder';
+import type { Node } from '../graph';
+import type { OpDef, Param } from '../ops/registry';
+import { showShape } from '../types';
+import { DTYPES } from '../tensor';
+import { STATEMENT_KEYWORDS } from '../syntax/lexer';
+export { gradientMeaning, nodeName } from '../explain/path';
 
 /** `float32[4, 3]`: the fed (concrete) shape once evaluated, else the static one with `?`. */
 export function typeLabel(analysis: Analysis, node: Node): string {
@@ -36,30 +38,6 @@ export function valueTypeLabel(analysis: Analysis, v: Value, depth = 0): string 
     default:
       return 'error';
   }
-}
-
-/** How a node reads in a formula: its bound name, else its source text. */
-export function nodeName(analysis: Analysis, node: Node): string {
-  if (node.label) return node.label;
-  const text = analysis.text.slice(node.span.start, node.span.end).replace(/\s+/g, ' ').trim();
-  return text.length > 0 && text.length <= 30 ? text : 'y';
-}
-
-/** `∂(Σz)/∂x`, `∂(Σy + Σw)/∂x`; a weighted y (grad_ys) shows as `Σ(g·y)`. */
-export function gradientMeaning(analysis: Analysis, site: GradientSite, xIndex: number): string {
-  const wrap = (s: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? s : `(${s})`);
-  const terms = site.ys.map((y, k) => {
-    const g = site.gradYs[k];
-    return g ? `Σ(${wrap(nodeName(analysis, g))}·${wrap(nodeName(analysis, y))})` : `Σ${wrap(nodeName(analysis, y))}`;
-  });
-  const x = site.xs[xIndex];
-  const sum = terms.length === 1 ? terms[0] : terms.join(' + ');
-  return `∂(${sum})/∂${x ? wrap(nodeName(analysis, x)) : 'x'}`;
-}
-
-/** Which x of a gradient site a node is the gradient for. */
-export function gradientIndex(site: GradientSite, node: Node): number {
-  return site.grads.indexOf(node);
 }
 
 /** A default value as Python spells it. */
@@ -102,6 +80,5 @@ export function signatureOf(name: string, paramLabels: readonly string[], doc: s
 }
 
 /** Names that the language reserves or that name built-in things: never renamed. */
-export const STATEMENT_KEYWORDS = ['feed', 'def', 'grad', 'check', 'assert'] as const;
-export const RESERVED_WORDS = new Set(['and', 'or', 'not', 'True', 'False', 'None', 'nan', 'inf', ...STATEMENT_KEYWORDS]);
-export const DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool'] as const;
+export const RESERVED_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'True', 'False', 'None', 'nan', 'inf', ...STATEMENT_KEYWORDS]);
+export { STATEMENT_KEYWORDS, DTYPES };

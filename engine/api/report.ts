@@ -1,0 +1,345 @@
+// What `tgraph run` prints for an analysis: every bound name with dtype, shapes and value,
+// then the checks and asserts, then the diagnostics as FILE:LINE:COL: severity: message.
+// The JSON form (`--json`) is the spec's contract. Both are written in pieces as they are
+// made (a file may bind thousands of large tensors: the whole text is never one string) and
+// stop at a byte budget (`maxOutputBytes`) with a marked summary of what was left out.
+
+import type { Analysis, Diagnostic } from '../analysis';
+import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
+import { sizeOf } from '../tensor';
+import type { Value } from '../builder';
+import type { Node } from '../graph';
+import { formatTensor } from '../format/numpy';
+import { explanationLines, explanationsJson } from '../explain';
+import { type TensorJson, tensorToJson } from '../format/json';
+import { showShape } from '../types';
+import type { Tensor } from '../tensor';
+
+function header(label: string, node: Node, t: Tensor | undefined): string {
+  const fed = t && !sameAsStatic(t.shape, node.type.shape) ? ` (value ${showShape(t.shape)})` : '';
+  return `${label}: ${node.type.dtype}${showShape(node.type.shape)}${fed}`;
+}
+
+/** Whether a value's shape is the static one (an unknown size never is; an unknown rank
+ *  counts as `[]`). */
+function sameAsStatic(shape: readonly number[], declared: readonly (number | null)[] | null): boolean {
+  const d = declared ?? [];
+  if (shape.length !== d.length) return false;
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== (d[i] ?? -1)) return false;
+  return true;
+}
+
+function describeTensor(a: Analysis, label: string, node: Node): string[] {
+  const t = a.valueOf(node);
+  const lines = [header(label, node, t)];
+  if (t) lines.push(formatTensor(t));
+  else if (node.op.name === 'placeholder') lines.push('(not fed)');
+  else lines.push('(no value: an input is not fed or failed)');
+  return lines;
+}
+
+function describeValue(a: Analysis, label: string, v: Value): string[] {
+  switch (v.kind) {
+    case 'tensor':
+      return describeTensor(a, label, v.node);
+    case 'list':
+      return [`${label}: list of ${v.items.length}`, ...v.items.flatMap((item, i) => describeValue(a, `${label}[${i}]`, item))];
+    case 'none':
+      return [`${label}: None`];
+    case 'function':
+      return [`${label}: function(${v.fn.params.join(', ')})${v.fn.customGrad ? ' with a custom gradient' : ''}`];
+    case 'string':
+      return [`${label}: '${v.value}'`];
+    case 'dtype':
+      return [`${label}: dtype ${v.dtype}`];
+    case 'op':
+      return [`${label}: op ${v.op.name}`];
+    default:
+      return [`${label}: (error)`];
+  }
+}
+
+/** UTF-8 length of a string. */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) n += c < 0x800 ? 1 : c >= 0xd800 && c < 0xdc00 ? 1 : 2; // a surrogate pair is 4 bytes in all
+  }
+  return n;
+}
+
+/** Writes pieces through `write` in chunks of about 64 KB, up to `maxBytes` in all. */
+export class BoundedOutput {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  written = 0;
+
+  constructor(
+    private readonly write: (chunk: string) => void,
+    readonly maxBytes: number,
+  ) {}
+
+  /** Bytes still allowed. */
+  get left(): number {
+    return this.maxBytes - this.written - this.pendingBytes;
+  }
+
+  /** Adds `piece` if it fits; false (nothing added) when it does not. */
+  add(piece: string): boolean {
+    const bytes = utf8Length(piece);
+    if (bytes > this.left) return false;
+    this.force(piece, bytes);
+    return true;
+  }
+
+  /** Adds `piece` whatever the budget (the closing summary and brackets). */
+  force(piece: string, bytes = utf8Length(piece)): void {
+    this.pending.push(piece);
+    this.pendingBytes += bytes;
+    if (this.pendingBytes >= 65536) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.write(this.pending.join(''));
+    this.written += this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
+function truncationNote(max: number, omitted: number, what: string): string {
+  return `output stopped at the budget of ${formatCount(max)} bytes: ${formatCount(omitted)} more ${what} not shown ${raiseHint('maxOutputBytes')}`;
+}
+
+export interface ReportOptions {
+  json: boolean;
+  maxBytes: number;
+}
+
+/** Writes what `tgraph run` (or `run --json`) prints; false when the byte budget cut it. */
+export function runReport(a: Analysis, file: string, options: ReportOptions, write: (chunk: string) => void): boolean {
+  const out = new BoundedOutput(write, options.maxBytes);
+  const complete = options.json ? writeJson(a, out) : writeText(a, file, out);
+  out.flush();
+  return complete;
+}
+
+function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
+  let first = true;
+  let omitted = 0;
+  const piece = (text: string): void => {
+    if (omitted > 0 || !out.add((first ? '' : '\n\n') + text)) omitted++;
+    else first = false;
+  };
+  for (const b of a.bindings) {
+    if (omitted > 0) {
+      omitted++;
+      continue;
+    }
+    const line = a.lines.positionAt(b.span.start).line + 1;
+    const lines = describeValue(a, b.name, b.value);
+    lines[0] += `    (line ${line})`;
+    const explained = explanationLines(a, b);
+    if (explained.length) lines.splice(1, 0, ...explained.map((t) => `  ${t}`));
+    piece(lines.join('\n'));
+  }
+  for (const c of a.checks) {
+    const line = a.lines.positionAt(c.stmt.span.start).line + 1;
+    piece(`check (line ${line}): ${c.passed ? 'passed' : 'FAILED'}${c.expectFail ? ' (expected to fail)' : ''} — ${c.passed ? c.summary : c.message}`);
+  }
+  for (const s of a.asserts) {
+    const line = a.lines.positionAt(s.stmt.span.start).line + 1;
+    piece(`assert (line ${line}): ${s.passed ? 'passed' : 'FAILED'}${s.expectFail ? ' (expected to fail)' : ''}${s.passed ? '' : ' — ' + s.message}`);
+  }
+  // The diagnostics come last and matter most (the exit code follows them): they get what
+  // is left, and the summary names what was cut.
+  let diagnosticsLeft = a.diagnostics.length;
+  for (const d of a.diagnostics) {
+    if (!out.add((first ? '' : diagnosticsLeft === a.diagnostics.length ? '\n\n' : '\n') + formatDiagnostic(a, file, d))) break;
+    first = false;
+    diagnosticsLeft--;
+  }
+  if (omitted > 0 || diagnosticsLeft > 0) {
+    const what = diagnosticsLeft > 0 ? `${omitted > 0 ? `values, checks or asserts and ${formatCount(diagnosticsLeft)} ` : ''}diagnostics` : 'values, checks or asserts';
+    out.force(`\n\n${file}:1:1: error: ${truncationNote(out.maxBytes, omitted + diagnosticsLeft, what)}\n`);
+    return false;
+  }
+  out.force('\n');
+  return true;
+}
+
+export function formatDiagnostic(a: Analysis, file: string, d: Diagnostic): string {
+  const p = a.lines.positionAt(d.span.start);
+  return `${file}:${p.line + 1}:${p.character + 1}: ${d.severity}: ${d.message}`;
+}
+
+type JsonValue = TensorJson | null | JsonValue[];
+
+function valueJson(a: Analysis, v: Value): JsonValue | undefined {
+  switch (v.kind) {
+    case 'tensor': {
+      const t = a.valueOf(v.node);
+      return t ? tensorToJson(t) : null;
+    }
+    case 'list':
+      return v.items.map((item) => valueJson(a, item) ?? null);
+    case 'none':
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+export function diagnosticJson(a: Analysis, d: Diagnostic) {
+  const s = a.lines.positionAt(d.span.start);
+  const e = a.lines.positionAt(d.span.end);
+  return {
+    line: s.line + 1,
+    column: s.character + 1,
+    endLine: e.line + 1,
+    endColumn: e.character + 1,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+  };
+}
+
+/** The elements of a value's tensors (for its size before it is written). */
+function valueElements(a: Analysis, v: Value): number {
+  if (v.kind === 'tensor') {
+    const t = a.valueOf(v.node);
+    return t ? sizeOf(t.shape) : 0;
+  }
+  if (v.kind === 'list') return v.items.reduce((n, item) => n + valueElements(a, item), 0);
+  return 0;
+}
+
+/** The spec's JSON object, written value by value; a value that would pass the byte budget
+ *  is `null` and named in `"truncated"` (the object stays valid JSON). */
+function writeJson(a: Analysis, out: BoundedOutput): boolean {
+  // The parts after the values are small and written whatever the budget; they are made
+  // first so that the values get what is left.
+  const rest = runJsonRest(a);
+  const tail = stringifyJson(rest).slice(1);
+  const reserve = utf8Length(tail) + 256;
+  const omitted: string[] = [];
+  out.force('{"values":{');
+  let first = true;
+  for (const b of a.bindings) {
+    if (b.destructured) continue;
+    const key = (first ? '' : ',') + JSON.stringify(b.name) + ':';
+    first = false;
+    // Every top-level name appears; what has no tensor value (a def, an error) is null. A
+    // number takes at least 2 bytes: a value that cannot fit is not stringified at all.
+    if (valueElements(a, b.value) * 4 > out.left - reserve || !out.add(key + stringifyJson({ v: valueJson(a, b.value) ?? null }).slice(5, -1))) {
+      omitted.push(b.name);
+      out.force(key + 'null');
+    }
+  }
+  out.force('}');
+  if (omitted.length > 0) {
+    out.force(`,"truncated":${JSON.stringify({ maxOutputBytes: out.maxBytes, omittedValues: omitted.length, message: truncationNote(out.maxBytes, omitted.length, 'values') })}`);
+  }
+  out.force(',' + tail + '\n');
+  return omitted.length === 0;
+}
+
+/** Everything of the JSON object but the values. */
+function runJsonRest(a: Analysis): object {
+  const checks = a.checks.map((c) => {
+    const s = a.lines.positionAt(c.stmt.span.start);
+    return {
+      line: s.line + 1,
+      passed: c.passed,
+      expectFail: c.expectFail,
+      mode: c.mode,
+      maxAbsError: c.maxAbsError,
+      maxRelError: c.maxRelError,
+      worst: c.worst,
+      compared: c.compared,
+      message: c.message,
+    };
+  });
+  const asserts = a.asserts.map((s) => ({ line: a.lines.positionAt(s.stmt.span.start).line + 1, passed: s.passed, expectFail: s.expectFail, message: s.message }));
+  return { checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations: explanationsJson(a) };
+}
+
+/** The whole `tgraph run --json` object at once (tests and tools; the CLI streams it). */
+export function runJson(a: Analysis): object {
+  const values: Record<string, JsonValue> = {};
+  for (const b of a.bindings) if (!b.destructured) values[b.name] = valueJson(a, b.value) ?? null;
+  return { values, ...runJsonRest(a) };
+}
+
+/** JSON.stringify with the spec's spelling of non-finite numbers. A replacer function costs
+ *  a call per value (a file with 100,000 diagnostics has a million), so it is used only when
+ *  a non-finite number is there to spell: JSON.stringify writes those as `null`, so a text
+ *  without `null` had none. */
+export function stringifyJson(o: object): string {
+  const plain = JSON.stringify(o);
+  if (!plain.includes('null') || !hasNonFinite(o)) return plain;
+  return JSON.stringify(o, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v));
+}
+
+/** Whether a non-finite number is anywhere in `o` (walked without recursion). */
+function hasNonFinite(o: object): boolean {
+  const stack: unknown[] = [o];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (v - v !== 0) return true; // NaN and ±Infinity
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (typeof x === 'number') {
+          if (x - x !== 0) return true;
+        } else if (x !== null && typeof x === 'object') stack.push(x);
+      }
+    } else if (v !== null && typeof v === 'object') {
+      for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return false;
+}
+
+export interface TestOutcome {
+  passed: number;
+  failed: number;
+  /** One line per failure: `FILE:LINE:COL: message`. */
+  lines: string[];
+}
+
+/** What `tgraph test` counts in one analysed file: its checks and asserts (an expect-fail
+ *  one passes by failing), and every other error as a failure of the file. */
+export function testOutcomes(a: Analysis, file: string): TestOutcome {
+  const result: TestOutcome = { passed: 0, failed: 0, lines: [] };
+  const outcomes = [
+    ...a.checks.map((c) => ({ span: c.stmt.span, passed: c.passed, expectFail: c.expectFail, message: c.message || c.summary, kind: 'check' })),
+    ...a.asserts.map((s) => ({ span: s.stmt.span, passed: s.passed, expectFail: s.expectFail, message: s.message, kind: 'assert' })),
+  ];
+  for (const o of outcomes) {
+    if (o.passed !== o.expectFail) result.passed++;
+    else {
+      result.failed++;
+      const where = formatDiagnostic(a, file, { span: o.span, severity: 'error', code: '', message: '' }).replace(/: error: $/, '');
+      result.lines.push(`${where}: ${o.expectFail ? `${o.kind} marked expect-fail passed` : o.message}`);
+    }
+  }
+  const claimed = new Set(['check-failed', 'assert-failed', 'unexpected-pass']);
+  for (const d of a.diagnostics) {
+    if (d.severity !== 'error' || claimed.has(d.code)) continue;
+    result.failed++;
+    result.lines.push(formatDiagnostic(a, file, d));
+  }
+  return result;
+}
+
+/** The whole text of `tgraph run` at once (tests, the fuzzer and the bench; the CLI streams
+ *  it), within the default byte budget. */
+export function formatRun(a: Analysis, file: string, maxBytes = DEFAULT_BUDGETS.maxOutputBytes): string {
+  const parts: string[] = [];
+  runReport(a, file, { json: false, maxBytes }, (chunk) => parts.push(chunk));
+  return parts.join('');
+}

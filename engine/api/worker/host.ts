@@ -1,0 +1,317 @@
+// The analysis host: the side of the protocol thread (the server) or the CLI's main thread.
+// It sends texts to the analysis worker and receives plain snapshots; it never analyses.
+// A newer text of a document cancels the work in progress on it (through the shared memory,
+// seen by the worker between statements and kernel blocks). Work that will not stop — past
+// its time budget, or past a cancellation, by more than `workerStopTimeoutMs` — and a worker that
+// runs out of heap are ended by stopping the worker and starting a new one; the document gets
+// one diagnostic on the statement that was running, naming the setting that bounds it.
+//
+// Depends only on a `Channel` (messages.ts), so a browser Web Worker can carry it too.
+
+import type { Diagnostic } from '../../analysis';
+import { DEFAULT_BUDGETS, formatCount } from '../../budgets';
+import type { DocumentSnapshot } from '../snapshot';
+import type { CheckSettings } from '../gradients';
+import type { TestOutcome } from '../report';
+import {
+  CONTROL_INTS, CTL_BUDGET, CTL_DOC, CTL_END, CTL_PHASE, CTL_SLOTS, CTL_START, CTL_STARTED, CTL_VERSION, PHASES, PHASE_SETTING, SLOT_COUNT,
+  type Channel, type FromWorker, type Phase, type PlainOptions, type RequestKind, type ToWorker,
+} from './messages';
+
+export interface HostEvents {
+  snapshot(uri: string, version: number, snapshot: DocumentSnapshot, text: string): void;
+  explained?(uri: string, version: number, target: number, hover: string): void;
+  built?(uri: string, version: number, diagnostics: Diagnostic[], text: string): void;
+  /** The worker had to be stopped while it worked on this document's `version`. */
+  stopped(uri: string, version: number, diagnostic: Diagnostic, text: string): void;
+  log(message: string): void;
+}
+
+export interface HostOptions {
+  /** Makes a new worker (the first one, and one after each stop). */
+  connect(heapMb: number): Channel;
+  /** The budgets that bound the worker itself, read at each check. */
+  limits(): { graceMs: number; heapMb: number };
+  /** How often the host looks at the worker while it works (ms). */
+  watchEveryMs?: number;
+}
+
+interface DocEntry {
+  uri: string;
+  id: number;
+  /** The newest text sent, and the texts of versions whose snapshot may still come. */
+  texts: Map<number, string>;
+  latest?: { version: number; text: string; options: PlainOptions };
+  /** This version stopped the worker: it is not sent again (its next edit is). */
+  stoppedVersion?: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onChunk?(chunk: string): void;
+  doc: number;
+}
+
+const STOP_WORDS: Record<Phase, string> = {
+  idle: 'working on',
+  building: 'building',
+  evaluating: 'evaluating',
+  describing: 'describing the values of',
+  explaining: 'explaining a gradient of',
+  checking: 'checking the gradients of',
+  drawing: 'drawing the picture of',
+  printing: 'printing the result of',
+};
+
+export class AnalysisHost {
+  private channel!: Channel;
+  private readonly control: Int32Array | null;
+  private readonly shared: SharedArrayBuffer | null;
+  private readonly epoch = Date.now();
+  private readonly docs = new Map<string, DocEntry>();
+  private readonly byId = new Map<number, DocEntry>();
+  private readonly freeIds: number[] = [];
+  private nextId = 0;
+  private generation = 1;
+  private nextRequest = 1;
+  private readonly pending = new Map<number, Pending>();
+  private watch: ReturnType<typeof setInterval> | undefined;
+  /** The job a cancellation was asked of: its start time and when it was asked. */
+  private cancelAsked: { started: number; at: number } | undefined;
+  private stopping = false;
+  /** How many workers were stopped by force (tests and the bench read it). */
+  restarts = 0;
+
+  constructor(
+    private readonly events: HostEvents,
+    private readonly options: HostOptions,
+  ) {
+    this.shared = typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(CONTROL_INTS * 4) : null;
+    this.control = this.shared ? new Int32Array(this.shared) : null;
+    this.start();
+  }
+
+  private start(): void {
+    this.channel = this.options.connect(this.options.limits().heapMb);
+    this.channel.onMessage((m) => this.received(m));
+    this.channel.onExit((reason, detail) => this.exited(reason, detail));
+    this.channel.post({ type: 'init', control: this.shared, epoch: this.epoch });
+  }
+
+  // ---- documents ---------------------------------------------------------------------------
+
+  private entry(uri: string): DocEntry {
+    let e = this.docs.get(uri);
+    if (!e) {
+      const id = this.freeIds.pop() ?? this.nextId++;
+      e = { uri, id, texts: new Map() };
+      this.docs.set(uri, e);
+      this.byId.set(id, e);
+    }
+    return e;
+  }
+
+  /** Analyses `text` as `version` of the document (cancelling older work on it). */
+  analyse(uri: string, version: number, text: string, options: PlainOptions, fresh = false): void {
+    const e = this.entry(uri);
+    e.latest = { version, text, options };
+    e.stoppedVersion = undefined;
+    e.texts.set(version, text);
+    // Versions older than the newest sent and not yet answered will never be published.
+    for (const v of e.texts.keys()) if (v < version - 8) e.texts.delete(v);
+    this.send(e, fresh);
+  }
+
+  private send(e: DocEntry, fresh: boolean): void {
+    if (!e.latest) return;
+    const generation = this.generation++;
+    if (this.control && e.id < SLOT_COUNT) {
+      Atomics.store(this.control, CTL_SLOTS + e.id, generation);
+      // The worker is busy with an older text of this document: it should stop soon.
+      if (this.control[CTL_DOC] === e.id && this.control[CTL_PHASE] !== 0) {
+        const started = this.control[CTL_STARTED];
+        if (!this.cancelAsked || this.cancelAsked.started !== started) this.cancelAsked = { started, at: Date.now() };
+      }
+    }
+    this.post({ type: 'analyse', doc: e.id, version: e.latest.version, text: e.latest.text, options: e.latest.options, generation, fresh });
+  }
+
+  close(uri: string): void {
+    const e = this.docs.get(uri);
+    if (!e) return;
+    this.docs.delete(uri);
+    this.byId.delete(e.id);
+    if (this.control && e.id < SLOT_COUNT) Atomics.store(this.control, CTL_SLOTS + e.id, this.generation++);
+    this.post({ type: 'close', doc: e.id });
+    this.freeIds.push(e.id);
+  }
+
+  /** The text of a version sent for a document (to read a snapshot's offsets). */
+  textOf(uri: string, version: number): string | undefined {
+    return this.docs.get(uri)?.texts.get(version);
+  }
+
+  /** Drops the texts older than a published version. */
+  published(uri: string, version: number): void {
+    const e = this.docs.get(uri);
+    if (e) for (const v of e.texts.keys()) if (v < version) e.texts.delete(v);
+  }
+
+  // ---- requests ----------------------------------------------------------------------------
+
+  /** A lens request on the latest analysis of a document. */
+  request<R>(uri: string, kind: RequestKind, line: number, check?: CheckSettings): Promise<R> {
+    const e = this.entry(uri);
+    return this.ask<R>(e.id, (id) => ({ type: 'request', id, doc: e.id, uri, kind, line, check }));
+  }
+
+  /** The CLI's `tgraph run`: `onChunk` receives the output as it is made. */
+  run(text: string, file: string, options: PlainOptions, json: boolean, maxOutputBytes: number, onChunk: (chunk: string) => void): Promise<{ errors: boolean; complete: boolean }> {
+    return this.ask(-1, (id) => ({ type: 'run', id, text, file, options, json, maxOutputBytes }), onChunk);
+  }
+
+  test(text: string, file: string, options: PlainOptions): Promise<TestOutcome> {
+    return this.ask(-1, (id) => ({ type: 'test', id, text, file, options }));
+  }
+
+  private ask<R>(doc: number, build: (id: number) => ToWorker, onChunk?: (chunk: string) => void): Promise<R> {
+    const id = this.nextRequest++;
+    return new Promise<R>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onChunk, doc });
+      this.post(build(id));
+    });
+  }
+
+  // ---- the worker --------------------------------------------------------------------------
+
+  private post(message: ToWorker): void {
+    this.channel.post(message);
+    this.watchWorker();
+  }
+
+  private received(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready':
+        return;
+      case 'log':
+        this.events.log(m.message);
+        return;
+      case 'output':
+        this.pending.get(m.id)?.onChunk?.(m.chunk);
+        return;
+      case 'response': {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error !== undefined) p.reject(new Error(m.error));
+        else p.resolve(m.result);
+        return;
+      }
+    }
+    const e = this.byId.get(m.doc);
+    if (!e) return; // closed meanwhile
+    const text = e.texts.get(m.version);
+    if (text === undefined) return;
+    if (m.type === 'snapshot') this.events.snapshot(e.uri, m.version, m.snapshot, text);
+    else if (m.type === 'explained') this.events.explained?.(e.uri, m.version, m.target, m.hover);
+    else if (m.type === 'built') this.events.built?.(e.uri, m.version, m.diagnostics, text);
+  }
+
+  /** Looks at the worker every few hundred ms while it works. */
+  private watchWorker(): void {
+    if (this.watch || !this.control) return;
+    this.watch = setInterval(() => this.inspect(), this.options.watchEveryMs ?? 100);
+    (this.watch as { unref?: () => void }).unref?.();
+  }
+
+  private inspect(): void {
+    const c = this.control!;
+    const phase = PHASES[c[CTL_PHASE]] ?? 'idle';
+    if (phase === 'idle') {
+      if (this.pending.size === 0 && this.docs.size === 0) {
+        clearInterval(this.watch);
+        this.watch = undefined;
+      }
+      this.cancelAsked = undefined;
+      return;
+    }
+    const { graceMs } = this.options.limits();
+    const now = Date.now();
+    const started = c[CTL_STARTED];
+    const ranFor = now - (this.epoch + started);
+    const overBudget = ranFor > c[CTL_BUDGET] + graceMs;
+    const ignoredCancel = this.cancelAsked !== undefined && this.cancelAsked.started === started && now - this.cancelAsked.at > graceMs;
+    if (overBudget || ignoredCancel) {
+      this.stop('time', `${formatCount(graceMs)} ms`);
+    }
+  }
+
+  private exited(reason: 'memory' | 'crash', detail: string): void {
+    if (this.stopping) return;
+    this.stop(reason, detail);
+  }
+
+  /** Stops the worker, names what it was doing, and starts a new one. */
+  private stop(reason: 'time' | 'memory' | 'crash', detail: string): void {
+    const c = this.control;
+    const phase: Phase = c ? PHASES[c[CTL_PHASE]] ?? 'idle' : 'idle';
+    const docId = c ? c[CTL_DOC] : -1;
+    const version = c ? c[CTL_VERSION] : 0;
+    const span = c ? { start: c[CTL_START], end: c[CTL_END] } : { start: 0, end: 0 };
+    this.stopping = true;
+    try {
+      this.channel.terminate();
+    } catch {
+      // already gone
+    }
+    this.stopping = false;
+    this.restarts++;
+    this.cancelAsked = undefined;
+    if (c) {
+      c[CTL_PHASE] = 0;
+      c[CTL_DOC] = -1;
+    }
+    const { heapMb, graceMs } = this.options.limits();
+    const setting = reason === 'memory' ? 'maxWorkerHeapMb' : PHASE_SETTING[phase];
+    const why = reason === 'memory'
+      ? `it needed more than the ${formatCount(heapMb)} MB the analysis may use`
+      : reason === 'time'
+        ? `it did not stop within ${formatCount(graceMs)} ms of its time budget or of a newer edit`
+        : `the analysis worker failed (${detail})`;
+    const message = `the analysis was stopped while ${STOP_WORDS[phase]} this statement: ${why} (raise tgraph.${setting}${reason === 'time' ? ', or tgraph.workerStopTimeoutMs' : ''})`;
+    const diagnostic: Diagnostic = { span, severity: 'error', code: reason === 'memory' ? 'budget-memory' : 'budget-time', message };
+    this.events.log(`analysis worker stopped (${reason}${detail ? `: ${detail}` : ''}) while ${STOP_WORDS[phase]} ${docId >= 0 ? this.byId.get(docId)?.uri ?? '?' : 'a file'}`);
+    // Every request in flight is lost with the worker: the CLI's own run gets the diagnostic.
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      if (p.doc === -1 && docId === -1) p.resolve({ stopped: diagnostic });
+      else p.reject(new Error(`the analysis worker was stopped: ${message}`));
+    }
+    this.start();
+    for (const e of this.docs.values()) {
+      if (e.id === docId && e.latest?.version === version) {
+        e.stoppedVersion = version;
+        const text = e.texts.get(version) ?? e.latest.text;
+        this.events.stopped(e.uri, version, diagnostic, text);
+        continue;
+      }
+      // Other documents start again from their newest text (their values are recomputed).
+      if (e.latest) this.send(e, true);
+    }
+  }
+
+  dispose(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = undefined;
+    this.stopping = true;
+    try {
+      this.channel.terminate();
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Default limits, for callers without settings. */
+export const DEFAULT_LIMITS = { graceMs: DEFAULT_BUDGETS.workerStopTimeoutMs, heapMb: DEFAULT_BUDGETS.maxWorkerHeapMb };

@@ -1,0 +1,240 @@
+// The analysis worker's side: keeps one Analysis per open document (the previous one is
+// handed to the next analysis, which takes over the graph of the statements before an edit),
+// analyses the newest text of each, publishes a plain snapshot, then computes the gradients'
+// explanations ahead of hovers, and answers the lens requests and the CLI's runs.
+//
+// Work is done in turns (one analysis, one explanation, one request), each followed by a
+// return to the event loop, so that newer messages are seen between them; inside a turn, a
+// newer generation of the document in the shared memory cancels the work at the next
+// statement or kernel block. No Node-only import: a browser Web Worker runs this too.
+
+import { analyzeInStages, type Analysis } from '../../analysis';
+import { Cancelled, explainedHover, snapshotOf } from '../facts';
+import { checkGradients, computeGradients, explainStatement } from '../gradients';
+import { randomiseFeedEdit } from '../randomise';
+import { runReport, testOutcomes } from '../report';
+import { resolveBudgets } from '../../budgets';
+import {
+  CTL_BUDGET, CTL_DOC, CTL_END, CTL_PHASE, CTL_SLOTS, CTL_START, CTL_STARTED, CTL_VERSION, PHASES, SLOT_COUNT,
+  type FromWorker, type Phase, type PlainOptions, type ToWorker,
+} from './messages';
+
+/** A long document's first analysis publishes its build's diagnostics before evaluating
+ *  when the build takes this long. */
+const EARLY_DIAGNOSTICS_MS = 100;
+
+interface Wanted {
+  version: number;
+  text: string;
+  options: PlainOptions;
+  generation: number;
+  fresh: boolean;
+}
+
+interface DocState {
+  /** The newest text asked for, not analysed yet. */
+  wanted?: Wanted;
+  /** The latest analysis made (published unless it was cancelled). */
+  analysis?: Analysis;
+  version?: number;
+  /** Targets of the published snapshot still to explain. */
+  explaining: number[];
+}
+
+type Request = Extract<ToWorker, { type: 'request' | 'run' | 'test' }>;
+
+export class AnalysisService {
+  private readonly docs = new Map<number, DocState>();
+  private readonly requests: Request[] = [];
+  private scheduled = false;
+  private epoch = Date.now();
+
+  constructor(
+    private readonly post: (message: FromWorker) => void,
+    private control: Int32Array | null = null,
+    /** How to run the next turn (a macrotask, so messages are read between turns). */
+    private readonly later: (turn: () => void) => void = (turn) => setTimeout(turn, 0),
+  ) {
+    this.setPhase('idle');
+  }
+
+  handle(message: ToWorker): void {
+    switch (message.type) {
+      case 'init':
+        this.control = message.control ? new Int32Array(message.control) : null;
+        this.epoch = message.epoch;
+        this.post({ type: 'ready' });
+        return;
+      case 'analyse': {
+        const state = this.state(message.doc);
+        state.wanted = { version: message.version, text: message.text, options: message.options, generation: message.generation, fresh: message.fresh === true };
+        state.explaining = [];
+        break;
+      }
+      case 'close':
+        this.docs.delete(message.doc);
+        break;
+      default:
+        this.requests.push(message);
+    }
+    this.schedule();
+  }
+
+  private state(doc: number): DocState {
+    let s = this.docs.get(doc);
+    if (!s) {
+      s = { explaining: [] };
+      this.docs.set(doc, s);
+    }
+    return s;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.later(() => {
+      this.scheduled = false;
+      if (this.turn()) this.schedule();
+    });
+  }
+
+  /** One piece of work; true when more is waiting. */
+  private turn(): boolean {
+    try {
+      for (const [doc, state] of this.docs) {
+        if (state.wanted) {
+          const wanted = state.wanted;
+          state.wanted = undefined;
+          this.analyse(doc, state, wanted);
+          return true;
+        }
+      }
+      const request = this.requests.shift();
+      if (request) {
+        this.answer(request);
+        return true;
+      }
+      for (const [doc, state] of this.docs) {
+        const target = state.explaining.shift();
+        if (target !== undefined && state.analysis && state.version !== undefined) {
+          this.setPhase('explaining', doc, state.version, state.analysis.budgets.explainTimeoutMs);
+          const hover = explainedHover(state.analysis, target);
+          if (hover !== undefined) this.post({ type: 'explained', doc, version: state.version, target, hover });
+          return true;
+        }
+      }
+      return false;
+    } catch (e) {
+      this.post({ type: 'log', message: `analysis worker: ${(e as Error)?.stack ?? String(e)}` });
+      return true;
+    } finally {
+      this.setPhase('idle');
+    }
+  }
+
+  private cancelledFor(doc: number, generation: number): () => boolean {
+    const control = this.control;
+    if (!control || doc < 0 || doc >= SLOT_COUNT) return () => false;
+    return () => Atomics.load(control, CTL_SLOTS + doc) !== generation;
+  }
+
+  private analyse(doc: number, state: DocState, wanted: Wanted): void {
+    const cancelled = this.cancelledFor(doc, wanted.generation);
+    if (cancelled()) return; // a newer text is on its way
+    const budgets = resolveBudgets(wanted.options);
+    this.setPhase('building', doc, wanted.version, budgets.evaluationTimeoutMs);
+    const previous = wanted.fresh ? undefined : state.analysis;
+    // The previous analysis is taken over (its graph becomes the new one's): forget it now,
+    // so that a failure below cannot leave a half-taken-over analysis to reuse.
+    state.analysis = undefined;
+    const started = Date.now();
+    let analysis: Analysis;
+    try {
+      const built = analyzeInStages(wanted.text, {
+        ...wanted.options,
+        cache: previous?.valueCache,
+        previous,
+        cancelled,
+        progress: (phase, span) => this.progress(phase, span),
+      });
+      if (!previous && Date.now() - started >= EARLY_DIAGNOSTICS_MS && !cancelled()) {
+        this.post({ type: 'built', doc, version: wanted.version, diagnostics: built.builtDiagnostics.slice() });
+      }
+      analysis = built.finish();
+    } catch (e) {
+      if (!previous) throw e;
+      // A bug in reusing must not cost the document its analysis: once more from scratch.
+      this.post({ type: 'log', message: `incremental analysis failed, analysing from scratch: ${(e as Error)?.stack ?? String(e)}` });
+      analysis = analyzeInStages(wanted.text, { ...wanted.options, cancelled, progress: (phase, span) => this.progress(phase, span) }).finish();
+    }
+    state.analysis = analysis;
+    state.version = wanted.version;
+    if (cancelled()) return;
+    this.setPhase('describing', doc, wanted.version, budgets.evaluationTimeoutMs);
+    try {
+      const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled });
+      snapshot.status.milliseconds = Date.now() - started;
+      state.explaining = snapshot.explaining.slice();
+      this.post({ type: 'snapshot', doc, version: wanted.version, snapshot });
+    } catch (e) {
+      if (!(e instanceof Cancelled)) throw e;
+    }
+  }
+
+  private answer(request: Request): void {
+    try {
+      this.post({ type: 'response', id: request.id, result: this.result(request) });
+    } catch (e) {
+      this.post({ type: 'response', id: request.id, error: (e as Error)?.message ?? String(e) });
+    }
+  }
+
+  private result(request: Request): unknown {
+    if (request.type === 'run' || request.type === 'test') {
+      const budgets = resolveBudgets(request.options);
+      this.setPhase('building', -1, 0, budgets.evaluationTimeoutMs);
+      const analysis = analyzeInStages(request.text, { ...request.options, progress: (phase, span) => this.progress(phase, span) }).finish();
+      if (request.type === 'test') return testOutcomes(analysis, request.file);
+      this.setPhase('printing', -1, 0, budgets.evaluationTimeoutMs);
+      const ok = runReport(analysis, request.file, { json: request.json, maxBytes: request.maxOutputBytes }, (chunk) => this.post({ type: 'output', id: request.id, chunk }));
+      return { errors: analysis.diagnostics.some((d) => d.severity === 'error'), complete: ok };
+    }
+    const state = this.docs.get(request.doc);
+    const a = state?.analysis;
+    if (!a || state.version === undefined) return null;
+    const budgets = a.budgets;
+    switch (request.kind) {
+      case 'computeGradients':
+        this.setPhase('explaining', request.doc, state.version, budgets.explainTimeoutMs);
+        return computeGradients(request.uri, a, request.line);
+      case 'explain':
+        this.setPhase('drawing', request.doc, state.version, budgets.pictureTimeoutMs + budgets.explainTimeoutMs);
+        return explainStatement(request.uri, a, request.line);
+      case 'checkGradients':
+        this.setPhase('checking', request.doc, state.version, budgets.evaluationTimeoutMs);
+        return { version: state.version, ...checkGradients(request.uri, a, request.line, request.check) };
+      case 'randomiseFeed':
+        return { version: state.version, edit: randomiseFeedEdit(a, request.line) };
+    }
+  }
+
+  private setPhase(phase: Phase, doc = -1, version = 0, budgetMs = 0): void {
+    const c = this.control;
+    if (!c) return;
+    c[CTL_DOC] = doc;
+    c[CTL_VERSION] = version;
+    c[CTL_START] = 0;
+    c[CTL_END] = 0;
+    c[CTL_BUDGET] = budgetMs;
+    c[CTL_STARTED] = Date.now() - this.epoch;
+    Atomics.store(c, CTL_PHASE, PHASES.indexOf(phase));
+  }
+
+  private progress(phase: 'building' | 'evaluating', span: { start: number; end: number }): void {
+    const c = this.control;
+    if (!c) return;
+    c[CTL_START] = span.start;
+    c[CTL_END] = span.end;
+    c[CTL_PHASE] = PHASES.indexOf(phase);
+  }
+}
