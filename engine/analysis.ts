@@ -199,9 +199,12 @@ class Analyzer {
     const budget: Budget = {
       maxElements: budgets.maxElements,
       maxTotalElements: budgets.maxTotalElements,
+      maxTotalBytes: budgets.maxTotalBytes,
       deadline: Date.now() + budgets.evaluationTimeoutMs,
       cancelled: options.cancelled,
     };
+    this.b.limits = { maxNodes: budgets.maxGraphNodes, budget };
+    this.b.exhausted = null;
     this.evaluator = new Evaluator({
       precision: 'float32',
       feeds: this.feeds,
@@ -280,7 +283,7 @@ class Analyzer {
   }
 
   report(span: AST.Span, severity: Severity, code: string, message: string, related?: Related[]): void {
-    this.diagnostics.push({ span, severity, code, message, related });
+    this.diagnostics.push({ span, severity, code, message: boundedMessage(message), related });
     if (severity === 'error' && this.buildErrorStarts) {
       const starts = this.buildErrorStarts;
       if (starts.length > 0 && span.start < starts[starts.length - 1]) this.buildErrorsInOrder = false;
@@ -330,17 +333,19 @@ class Analyzer {
     this.checkpoints = new Int32Array((statements.length + 1) * CHECKPOINT_FIELDS);
     this.checkpoints.set(previous.subarray(0, (from + 1) * CHECKPOINT_FIELDS));
     const { cancelled, progress } = this.options;
+    const maxStatements = this.budgets.maxStatements;
     for (let i = from; i < statements.length; i++) {
       this.checkpoint(i);
       this.statementFirstNode = this.graph.nodes.length;
       const stmt = statements[i];
       progress?.('building', stmt.span);
       if (cancelled?.()) {
-        // Only the statements before this one may be taken over by the next analysis.
         this.report(stmt.span, 'information', 'cancelled', 'not analysed: a newer version of the text is waiting');
-        if (i < this.firstReportingStatement) this.firstReportingStatement = i;
-        for (let k = i + 1; k <= statements.length; k++) this.checkpoint(k);
-        return;
+        return this.stopBuilding(i);
+      }
+      if (i >= maxStatements) {
+        this.report(stmt.span, 'error', 'budget-statements', `this file has ${formatCount(statements.length)} statements: the ${formatCount(statements.length - maxStatements)} from here on are not analysed ${raiseHint('maxStatements')}`);
+        return this.stopBuilding(i);
       }
       this.exprDepth = 0;
       const reported = this.diagnostics.length;
@@ -351,8 +356,17 @@ class Analyzer {
         this.failed(e, stmt.span);
       }
       if (this.diagnostics.length !== reported && i < this.firstReportingStatement) this.firstReportingStatement = i;
+      // A limit of the whole document stopped building (its one diagnostic is reported).
+      if (this.b.exhausted) return this.stopBuilding(i + 1);
     }
     this.checkpoint(statements.length);
+  }
+
+  /** Ends building before statement `i`: the next analysis may take over only the
+   *  statements before it, and every later checkpoint is the state now. */
+  private stopBuilding(i: number): void {
+    if (i < this.firstReportingStatement) this.firstReportingStatement = i;
+    for (let k = i; k <= this.program.statements.length; k++) this.checkpoint(k);
   }
 
   /** Evaluates everything bound, then the checks and asserts. */
@@ -1477,7 +1491,8 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
   const started = Date.now();
   const budgets = resolveBudgets(options);
   const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
-  const reuse = options.previous && !oversize ? reusablePrefix(options.previous, text, options) : null;
+  const long = oversize ? null : longLines(text, budgets.maxLineLength);
+  const reuse = options.previous && !oversize && !long ? reusablePrefix(options.previous, text, options) : null;
   let a: Analyzer;
   let from = 0;
   if (reuse) {
@@ -1487,9 +1502,11 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
     from = reuse.k;
   } else {
     // Over the file budget nothing is parsed: the one diagnostic is the analysis.
-    const program = oversize ? { statements: [], comments: [], diagnostics: [] } : parse(text, { maxDepth: budgets.maxNestingDepth, maxTreeDepth: budgets.maxNestingDepth });
+    const parsed = long ? long.text : text;
+    const program = oversize ? { statements: [], comments: [], diagnostics: [] } : parse(parsed, { maxDepth: budgets.maxNestingDepth, maxTreeDepth: budgets.maxNestingDepth });
     a = new Analyzer(text, program, options);
     if (oversize) a.diagnostics.push(oversize);
+    for (const d of long?.diagnostics ?? []) a.diagnostics.push(d);
   }
   inLoadContext(options, () => a.build(from));
   return new StagedAnalysis(a, options, started);
@@ -1582,6 +1599,46 @@ function fileSizeDiagnostic(text: string, maxFileBytes: number): Diagnostic | nu
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, information: 2 };
+
+/** Lines longer than `maxLineLength`: one diagnostic each, and the text with them blanked
+ *  (same length, so every other offset holds) for the parser; null when there are none. */
+function longLines(text: string, maxLineLength: number): { text: string; diagnostics: Diagnostic[] } | null {
+  if (text.length <= maxLineLength) return null;
+  let found: [number, number][] | null = null;
+  for (let start = 0; start <= text.length; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end - start > maxLineLength) (found ??= []).push([start, end]);
+    start = end + 1;
+  }
+  if (!found) return null;
+  const parts: string[] = [];
+  let at = 0;
+  for (const [start, end] of found) {
+    parts.push(text.slice(at, start), ' '.repeat(end - start));
+    at = end;
+  }
+  parts.push(text.slice(at));
+  return {
+    text: parts.join(''),
+    diagnostics: found.map(([start, end]) => ({
+      span: { start, end: start },
+      severity: 'error' as const,
+      code: 'budget-line-length',
+      message: `this line is not analysed: it has ${formatCount(end - start)} characters, over the budget of ${formatCount(maxLineLength)} ${raiseHint('maxLineLength')}`,
+    })),
+  };
+}
+
+/** Longest diagnostic message: one that quotes the user's text (a string of megabytes, a
+ *  name as long as the file) keeps its start and end. */
+const MAX_MESSAGE_CHARS = 2000;
+
+function boundedMessage(message: string): string {
+  if (message.length <= MAX_MESSAGE_CHARS) return message;
+  const keep = MAX_MESSAGE_CHARS / 2 - 20;
+  return `${message.slice(0, keep)} …(${formatCount(message.length - 2 * keep)} characters)… ${message.slice(-keep)}`;
+}
 
 
 /** At most `max` diagnostics, in source order, and one more saying how many were left out.

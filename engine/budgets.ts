@@ -52,7 +52,7 @@ export const BUDGETS = [
     'Most graph nodes one document may build (every op applied, gradients and the bodies of called functions included); over it, the statement that passes it gets a diagnostic and the rest of the file is not built.'),
   budget('maxStatements', 200_000, 'statements',
     'Most statements a file may have; the ones past it are not analysed (one diagnostic says so).'),
-  budget('maxLineLength', 100_000, 'characters',
+  budget('maxLineLength', 1_000_000, 'characters',
     'Longest line analysed, in characters; a longer line gets one diagnostic and is not analysed.'),
   budget('maxOutputBytes', 50_000_000, 'bytes',
     'Most bytes `tgraph run` (and `run --json`) prints for one file; past it, the output ends with a marked summary of what was left out.'),

@@ -10,6 +10,7 @@ import { ArgError, OpError, type TensorType, isFullyKnown, showShape } from './t
 import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
 import { didYouMean } from './suggest';
 import { type PyNumber, PyError, pyDefaultDType, pyToDType } from './pynumber';
+import { formatCount, raiseHint } from './budgets';
 import type { GradientSite } from './ops/differentiation';
 
 export interface UserFunction {
@@ -210,6 +211,17 @@ function defaultToValue(b: Builder, d: unknown, span: Span): Value {
   throw new Error(`unsupported default ${String(d)}`);
 }
 
+/** What bounds graph building: nodes (`tgraph.maxGraphNodes`: function calls expanded,
+ *  gradients, gradients of gradients all make nodes) and the document's time. */
+export interface BuildLimits {
+  maxNodes: number;
+  /** The evaluation's budget: building shares its deadline and cancellation. */
+  budget: { deadline: number; cancelled?: () => boolean; stopped?: boolean };
+}
+
+/** Nodes made between two looks at the clock. */
+const NODES_PER_CLOCK = 256;
+
 export class Builder {
   /** Every differentiation made so far (hovers and the explainer read them). */
   readonly gradientSites: GradientSite[] = [];
@@ -220,6 +232,9 @@ export class Builder {
    *  without a seed of its own its place in the stream (as TensorFlow's graph does). The
    *  analysis keeps both in its checkpoints. */
   readonly random = { globalSeed: null as number | null, ops: 0 };
+  limits: BuildLimits | null = null;
+  /** Set once a limit stopped building: the analysis builds no further statement. */
+  exhausted: 'nodes' | 'time' | null = null;
   /** Span given to nodes made without a source position of their own (gradient nodes). */
   private spanStack: Span[] = [];
   private originStack: NodeOrigin[] = [];
@@ -283,8 +298,29 @@ export class Builder {
       }
       throw e;
     }
+    this.checkLimits(at);
     // An op without a kernel (placeholder, seed) takes its value from outside: never constant.
     return this.graph.add(op, inputs, attrs, type, at, false, this.currentOrigin(), op.kernel ? undefined : false);
+  }
+
+  /** Before each node: a graph past `maxNodes`, or building past the deadline, stops with
+   *  one diagnostic where it happened (a user function expanded a million times, sixteen
+   *  nested gradients). */
+  private checkLimits(at: Span): void {
+    const limits = this.limits;
+    if (limits === null) return;
+    const count = this.graph.nodes.length;
+    if (count >= limits.maxNodes) {
+      this.exhausted = 'nodes';
+      throw new BuildError(
+        `building stopped: the graph passed ${formatCount(limits.maxNodes)} nodes here (function calls, gradients and their gradients all add nodes); the rest of the file is not analysed ${raiseHint('maxGraphNodes')}`,
+        at, 'budget-nodes');
+    }
+    if (count % NODES_PER_CLOCK === 0 && (limits.budget.stopped || Date.now() > limits.budget.deadline || limits.budget.cancelled?.())) {
+      this.exhausted = 'time';
+      limits.budget.stopped = true;
+      throw new BuildError(`building stopped here: the time budget ran out; the rest of the file is not analysed ${raiseHint('evaluationTimeoutMs')}`, at, 'budget-time');
+    }
   }
 
   /** A constant node holding `tensor`. Weak constants are Python literals whose dtype
@@ -294,6 +330,7 @@ export class Builder {
   }
 
   private constantNode(attrs: Attrs, type: TensorType, span: Span | undefined, weak: boolean): Node {
+    this.checkLimits(this.currentSpan(span));
     return this.graph.add(constOp(), NO_INPUTS, attrs, type, this.currentSpan(span), weak, weak ? LITERAL_ORIGIN : this.currentOrigin(), true);
   }
 

@@ -15,6 +15,8 @@ export interface Budget {
   maxElements: number;
   /** All tensors one evaluator makes, in elements. */
   maxTotalElements: number;
+  /** All tensors one evaluator makes, in bytes (a float64 element is 8). */
+  maxTotalBytes?: number;
   /** Wall-clock deadline (ms since epoch) after which evaluation stops with a diagnostic. */
   deadline: number;
   /** True stops the evaluation as the deadline does (a newer text is waiting). */
@@ -70,6 +72,9 @@ export interface EvaluatorOptions {
 /** Elements (static sizes, all nodes to compute) below which `evaluate` keeps every value. */
 const POOL_MIN_ELEMENTS = 1 << 16;
 
+/** What one element of each dtype takes (int64 is held in a float64). */
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1 };
+
 /** Marks a node whose value cannot be known (an error reported, or unknown upstream). */
 const FAILED = 0;
 
@@ -124,6 +129,7 @@ export class Evaluator implements KernelContext {
   private readonly computed: Node[] = [];
   private readonly affectedMemo = new Map<Node, boolean>();
   private totalElements = 0;
+  private totalBytes = 0;
   private nodesSinceClock = CLOCK_NODES;
   private elementsSinceClock = 0;
   /** Number of node evaluations performed (tests count these for gradient checks). */
@@ -451,7 +457,14 @@ export class Evaluator implements KernelContext {
       this.fail(node, `${op.name} would make ${size.toExponential(1)} elements, over the budget of ${formatCount(budget.maxElements)} ${raiseHint('maxElements')}`, 'budget-elements');
       return;
     }
+    const bytes = size * BYTES_PER_ELEMENT[out.dtype];
+    if (budget.maxTotalBytes !== undefined && this.totalBytes + bytes > budget.maxTotalBytes) {
+      budget.stopped = true; // one diagnostic: every later node would say the same
+      this.fail(node, `evaluation stopped: the document's tensors would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`, 'budget-memory');
+      return;
+    }
     if (this.totalElements + size > budget.maxTotalElements) {
+      budget.stopped = true;
       this.fail(node, `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`, 'budget-elements');
       return;
     }
@@ -486,6 +499,7 @@ export class Evaluator implements KernelContext {
     }
     this.evaluations++;
     this.totalElements += size;
+    this.totalBytes += bytes;
     this.elementsSinceClock += size;
     for (let i = 0; i < inputs.length; i++) this.elementsSinceClock += inputs[i].data.length;
     const value: Tensor = { dtype: out.dtype, shape: out.shape, data };

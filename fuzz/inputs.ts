@@ -63,7 +63,9 @@ export function loadCorpus(root: string): CorpusFile[] {
   // Saved hangs and slow inputs stay out: their mutants mostly hang too, and every hang costs
   // the driver a whole --hang-ms (they are still rerun by the regression test).
   const expensive = /[/\\]fuzz-regressions[/\\](hang|slow|memory|process-died)-[^/\\]*$/;
-  const isProgram = (f: string) => f.endsWith('.tgraph') && !expensive.test(f);
+  // The hostile fixtures each spend a whole budget (time, nodes, memory) by design.
+  const hostile = /[/\\]fixtures[/\\]hostile[/\\]/;
+  const isProgram = (f: string) => f.endsWith('.tgraph') && !expensive.test(f) && !hostile.test(f);
   walk(path.join(root, 'examples'), files, isProgram);
   walk(path.join(root, 'test'), files, isProgram);
   const corpus: CorpusFile[] = files.map((f) => ({ name: path.relative(root, f).replace(/\\/g, '/'), text: fs.readFileSync(f, 'utf8') }));

@@ -135,6 +135,7 @@ export class DocumentStore {
   /** Analyses every open document again from scratch (the settings or the trust changed:
    *  values cached under the old budgets are not reused). */
   reanalyseAll(): void {
+    this.host.applyLimits();
     for (const doc of this.documents.all()) {
       this.stateFor(doc.uri).reuseValues = false;
       this.schedule(doc.uri, 0);

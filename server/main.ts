@@ -30,12 +30,14 @@ import { foldingRanges } from './folding';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings, sameSettings, type Settings } from './settings';
 import { ClientNotifications, Commands, Methods, Notifications, lineParams, type AnalysedParams } from '../protocol';
 import { WorkspaceTrust } from './trust';
+import { stdioTransport } from './lifecycle';
 
 let started = false;
 
 export function startStdio(): void {
   started = true;
-  start(createConnection(ProposedFeatures.all, process.stdin, process.stdout));
+  const { reader, writer } = stdioTransport();
+  start(createConnection(ProposedFeatures.all, reader, writer));
 }
 
 export function start(connection: Connection): void {
@@ -315,6 +317,7 @@ export function start(connection: Connection): void {
 if (require.main === module && !isAnalysisWorker) {
   process.nextTick(() => {
     if (started) return;
+    if (process.argv.includes('--stdio')) return startStdio();
     started = true;
     start(createConnection(ProposedFeatures.all));
   });

@@ -127,10 +127,17 @@ export function runReport(a: Analysis, file: string, options: ReportOptions, wri
 }
 
 function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
+  // The diagnostics come last and matter most (the exit code follows them): up to half the
+  // budget is kept for them, and the values, checks and asserts get the rest.
+  const diagnostics = a.diagnostics.map((d) => formatDiagnostic(a, file, d));
+  let diagnosticBytes = 0;
+  for (const d of diagnostics) diagnosticBytes += utf8Length(d) + 1;
+  const forValues = out.maxBytes - Math.min(diagnosticBytes + 2, Math.floor(out.maxBytes / 2));
   let first = true;
   let omitted = 0;
   const piece = (text: string): void => {
-    if (omitted > 0 || !out.add((first ? '' : '\n\n') + text)) omitted++;
+    const chunk = (first ? '' : '\n\n') + text;
+    if (omitted > 0 || out.maxBytes - out.left + utf8Length(chunk) > forValues || !out.add(chunk)) omitted++;
     else first = false;
   };
   for (const b of a.bindings) {
@@ -153,11 +160,9 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     const line = a.lines.positionAt(s.stmt.span.start).line + 1;
     piece(`assert (line ${line}): ${s.passed ? 'passed' : 'FAILED'}${s.expectFail ? ' (expected to fail)' : ''}${s.passed ? '' : ' — ' + s.message}`);
   }
-  // The diagnostics come last and matter most (the exit code follows them): they get what
-  // is left, and the summary names what was cut.
-  let diagnosticsLeft = a.diagnostics.length;
-  for (const d of a.diagnostics) {
-    if (!out.add((first ? '' : diagnosticsLeft === a.diagnostics.length ? '\n\n' : '\n') + formatDiagnostic(a, file, d))) break;
+  let diagnosticsLeft = diagnostics.length;
+  for (const d of diagnostics) {
+    if (!out.add((first ? '' : diagnosticsLeft === diagnostics.length ? '\n\n' : '\n') + d)) break;
     first = false;
     diagnosticsLeft--;
   }
@@ -206,14 +211,18 @@ export function diagnosticJson(a: Analysis, d: Diagnostic) {
   };
 }
 
-/** The elements of a value's tensors (for its size before it is written). */
-function valueElements(a: Analysis, v: Value): number {
-  if (v.kind === 'tensor') {
-    const t = a.valueOf(v.node);
-    return t ? sizeOf(t.shape) : 0;
-  }
-  if (v.kind === 'list') return v.items.reduce((n, item) => n + valueElements(a, item), 0);
-  return 0;
+/** About how many bytes a value's JSON takes, from a sample of its elements: a value that
+ *  cannot fit is never stringified (a 10M-element tensor is a 100 MB string). */
+function estimatedJsonBytes(a: Analysis, v: Value): number {
+  if (v.kind === 'list') return v.items.reduce((n, item) => n + estimatedJsonBytes(a, item), 2);
+  if (v.kind !== 'tensor') return 8;
+  const t = a.valueOf(v.node);
+  if (!t) return 8;
+  const size = sizeOf(t.shape);
+  const sample = Math.min(size, 1024);
+  if (sample === 0) return 64;
+  const json = stringifyJson(tensorToJson({ dtype: t.dtype, shape: [sample], data: t.data.subarray(0, sample) }));
+  return Math.ceil((json.length / sample) * size) + 64;
 }
 
 /** The spec's JSON object, written value by value; a value that would pass the byte budget
@@ -233,7 +242,7 @@ function writeJson(a: Analysis, out: BoundedOutput): boolean {
     first = false;
     // Every top-level name appears; what has no tensor value (a def, an error) is null. A
     // number takes at least 2 bytes: a value that cannot fit is not stringified at all.
-    if (valueElements(a, b.value) * 4 > out.left - reserve || !out.add(key + stringifyJson({ v: valueJson(a, b.value) ?? null }).slice(5, -1))) {
+    if (estimatedJsonBytes(a, b.value) > out.left - reserve || !out.add(key + stringifyJson({ v: valueJson(a, b.value) ?? null }).slice(5, -1))) {
       omitted.push(b.name);
       out.force(key + 'null');
     }

@@ -283,6 +283,10 @@ function formatScalar(dtype: DType, x: number): string {
  * lines wrapped at `lineWidth`, and past `threshold` elements only the first and last
  * `edgeItems` of every axis with `...` between them.
  */
+/** Most axes printed as nested brackets (NumPy's own limit on dimensions). */
+const MAX_NESTED_RANK = 64;
+const summaryInsertFlat = '...';
+
 export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
   const threshold = options.threshold ?? 1000;
   const edgeItems = Math.max(1, options.edgeItems ?? 3);
@@ -322,6 +326,14 @@ export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
     shownValues = vals;
   }
   const fmt = elementFormat(t.dtype, shownValues);
+  // NumPy nests one bracket per axis and stops at 64 axes; past that the brackets would be
+  // most of the text (and the indents grow with the square of the rank): a flat listing.
+  if (ndim > MAX_NESTED_RANK) {
+    const shown = shownFlat ?? Array.from({ length: size }, (_, i) => i);
+    const items = shown.map((i) => fmt(data[i]));
+    if (shownFlat) items.splice(items.length / 2, 0, summaryInsertFlat);
+    return `rank-${ndim} array, flat: [${items.join(' ')}]`;
+  }
   const separator = ' ';
   const summaryInsert = '...';
 

@@ -101,6 +101,7 @@ const UNROLLED_JACOBIAN_ROWS = 64;
 /** A row-by-row Jacobian stops at the evaluation's deadline (a diagnostic on the node). */
 function checkDeadline(ctx: KernelContext, row: number, rows: number): void {
   if ((row & 15) === 0 && Date.now() > ctx.deadline) throw outOfTime(row, rows);
+  ctx.checkDeadline?.();
 }
 
 function outOfTime(row: number, rows: number): OpError {

@@ -9,6 +9,7 @@ import { type TypedData, isInteger, sizeOf, stridesOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
 import { BuildError, tensorValue } from '../builder';
 import { defineOps } from './registry';
+import { workCounter } from './kernels';
 import { type AxisMap, ArgError, buildBlaming, gatherOffsets, rangeMap, sourceOffsets } from './shape';
 
 // ---- strided slices ----------------------------------------------------------------------
@@ -396,7 +397,8 @@ defineOps([
     kernel: ([params, indices], attrs, out, ctx) => {
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
       const src = params.data;
-      gatherBlocks(params.shape, indices, gatherLayout(params.shape.length, indices.shape.length, attrs), (from, to, n) => copyBlock(src, from, data, to, n));
+      const done = workCounter(ctx);
+      gatherBlocks(params.shape, indices, gatherLayout(params.shape.length, indices.shape.length, attrs), (from, to, n) => (copyBlock(src, from, data, to, n), done(n)));
       return data;
     },
     // TensorFlow's _GatherV2Grad: an unsorted segment sum of dy into zeros of params'
@@ -421,7 +423,8 @@ defineOps([
       if (sizeOf(expected) !== dy.data.length) throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the gather's shape ${showShape(expected)}`);
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
       const g = dy.data;
-      gatherBlocks(like.shape, indices, layout, (at, from, n) => addBlock(g, from, data, at, n));
+      const done = workCounter(ctx);
+      gatherBlocks(like.shape, indices, layout, (at, from, n) => (addBlock(g, from, data, at, n), done(n)));
       return data;
     },
     grad: (b, node, ddy) => [b.op('gather', [ddy, node.inputs[1]], node.attrs), null, null],
@@ -442,7 +445,8 @@ defineOps([
     kernel: ([params, indices], _attrs, out, ctx) => {
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
       const src = params.data;
-      gatherNdBlocks(params.shape, indices, (from, to, n) => copyBlock(src, from, data, to, n));
+      const done = workCounter(ctx);
+      gatherNdBlocks(params.shape, indices, (from, to, n) => (copyBlock(src, from, data, to, n), done(n)));
       return data;
     },
     // TensorFlow's _GatherNdGrad: scatter_nd of dy (repeats accumulate).
@@ -462,7 +466,8 @@ defineOps([
       if (sizeOf(expected) !== dy.data.length) throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the gather's shape ${showShape(expected)}`);
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
       const g = dy.data;
-      gatherNdBlocks(like.shape, indices, (at, from, n) => addBlock(g, from, data, at, n));
+      const done = workCounter(ctx);
+      gatherNdBlocks(like.shape, indices, (at, from, n) => (addBlock(g, from, data, at, n), done(n)));
       return data;
     },
     grad: (b, node, ddy) => [b.op('gather_nd', [ddy, node.inputs[1]], { batch_dims: 0 }), null, null],

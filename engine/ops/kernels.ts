@@ -330,6 +330,30 @@ export function transposeData(x: Tensor, perm: readonly number[], data: TypedDat
   return data;
 }
 
+const NO_CHECK = (): void => undefined;
+
+/** The deadline check of a kernel context, as a function a kernel body calls between blocks
+ *  of its work (`KernelContext.checkDeadline`; nothing for contexts without one). */
+export function deadlineCheck(ctx: KernelContext): () => void {
+  return ctx.checkDeadline ? () => ctx.checkDeadline!() : NO_CHECK;
+}
+
+/** Units of work (elements read or written) between two deadline checks of a kernel. */
+export const BLOCK_WORK = 1 << 16;
+
+/** A counter for kernels whose blocks vary in size (gathers): `done(n)` after each block of
+ *  n elements, the deadline checked every BLOCK_WORK of them. */
+export function workCounter(ctx: KernelContext): (n: number) => void {
+  const check = deadlineCheck(ctx);
+  let work = 0;
+  return (n) => {
+    if ((work += n) >= BLOCK_WORK) {
+      work = 0;
+      check();
+    }
+  };
+}
+
 /** A KernelContext that allocates branch codes (for `OpDef.kink`). */
 const codeContext: KernelContext = {
   precision: 'float64',

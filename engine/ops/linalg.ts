@@ -15,7 +15,7 @@ import { type Builder, type Value, BuildError, checkDTypeClass, tensorValue } fr
 import type { Node } from '../graph';
 import type { Span } from '../syntax/ast';
 import { type Param, defineOps, lookupOp } from './registry';
-import { broadcastStrides } from './kernels';
+import { broadcastStrides, deadlineCheck } from './kernels';
 import { matmulWasm } from '../wasm/linalg';
 
 // ---- matmul ------------------------------------------------------------------------------
@@ -53,6 +53,7 @@ function mm(b: Builder, x: Node, y: Node, ta: boolean, tb: boolean): Node {
 }
 
 let panelScratch = new Float64Array(0);
+const noCheck = (): void => undefined;
 
 /**
  * C[M×N] = A[M×K] · B[K×N] (or C += A·B with `accumulate`) for dense row-major float64
@@ -61,12 +62,14 @@ let panelScratch = new Float64Array(0);
  * and no element of C is touched inside the k loop. Every C[i, j] still sums its K products
  * in increasing k, exactly as the textbook loop does.
  */
-export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: number, K: number, N: number, accumulate = false): void {
+export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: number, K: number, N: number, accumulate = false, check: () => void = noCheck): void {
   const N4 = N - (N % 4);
   const M4 = M - (M % 4);
   if (panelScratch.length < K * 4) panelScratch = new Float64Array(K * 4);
   const P = panelScratch;
   for (let j = 0; j < N4; j += 4) {
+    // Between panels of four columns (M·K·4 multiply-adds): the evaluation's deadline.
+    check();
     for (let k = 0, p = 0; k < K; k++, p += 4) {
       const b = k * N + j;
       P[p] = B[b];
@@ -122,6 +125,7 @@ export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: numbe
   }
   // The last N % 4 columns: one dot product each.
   for (let j = N4; j < N; j++) {
+    check();
     for (let i = 0; i < M; i++) {
       let acc = 0;
       const a = i * K;
@@ -132,7 +136,7 @@ export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: numbe
   }
 }
 
-function matmulKernel(a: Tensor, b: Tensor, ta: boolean, tb: boolean, outShape: readonly number[], data: TypedData): TypedData {
+function matmulKernel(a: Tensor, b: Tensor, ta: boolean, tb: boolean, outShape: readonly number[], data: TypedData, check: () => void): TypedData {
   const rank = outShape.length;
   const M = outShape[rank - 2];
   const N = outShape[rank - 1];
@@ -170,7 +174,7 @@ function matmulKernel(a: Tensor, b: Tensor, ta: boolean, tb: boolean, outShape: 
       loadMatrix(b.data, bOff, K, N, tb, B);
       bLoaded = bOff;
     }
-    gemm(A, B, C, M, K, N);
+    gemm(A, B, C, M, K, N, false, check);
     const o = batch * M * N;
     for (let i = 0; i < C.length; i++) data[o + i] = C[i];
     for (let d = idx.length - 1; d >= 0; d--) {
@@ -479,7 +483,7 @@ function pack(X: ArrayLike<number>, base: number, rowOff: Float64Array, colOff: 
   }
 }
 
-function einsumKernel(equation: string, inputs: readonly Tensor[], outShape: readonly number[], data: TypedData): TypedData {
+function einsumKernel(equation: string, inputs: readonly Tensor[], outShape: readonly number[], data: TypedData, check: () => void): TypedData {
   const eq = nodeEquation(equation);
   const labels = einsumLabels(eq, inputs, outShape);
   const out = (l: Label) => l.outStride;
@@ -530,7 +534,8 @@ function einsumKernel(equation: string, inputs: readonly Tensor[], outShape: rea
     // Broadcast batch axes revisit the same operand block: pack it once.
     if (batchA[t] !== lastA) pack(A.data, (lastA = batchA[t]), mA, kA, rA, packedA);
     if (batchB[t] !== lastB) pack(B.data, (lastB = batchB[t]), kB, nB, rB, packedB);
-    gemm(packedA, packedB, C, M, K, N);
+    check();
+    gemm(packedA, packedB, C, M, K, N, false, check);
     const ob = batchOut[t];
     for (let m = 0; m < M; m++) {
       const om = ob + mOut[m];
@@ -738,7 +743,7 @@ defineOps([
       const ta = attrs.transpose_a === true;
       const tb = attrs.transpose_b === true;
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
-      return matmulWasm(a, b, ta, tb, out.shape, data, ctx) ?? matmulKernel(a, b, ta, tb, out.shape, data);
+      return matmulWasm(a, b, ta, tb, out.shape, data, ctx) ?? matmulKernel(a, b, ta, tb, out.shape, data, deadlineCheck(ctx));
     },
     // TensorFlow's _BatchMatMulV2 rule, then summed over the batch axes each side broadcast.
     // A side no x needs (the data of `x @ W`) is left out.
@@ -820,7 +825,7 @@ defineOps([
       return tensorValue(acc);
     },
     infer: (inputs, attrs) => einsumType(attrs.equation as string, inputs),
-    kernel: (inputs, attrs, out, ctx) => einsumKernel(attrs.equation as string, inputs, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: (inputs, attrs, out, ctx) => einsumKernel(attrs.equation as string, inputs, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: einsumGrad,
   },
   {

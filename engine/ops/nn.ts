@@ -12,6 +12,7 @@ import { type Attrs, type KernelContext, type OpDef, defineOps } from './registr
 import { gemm } from './linalg';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../wasm/nn';
 import { softmaxWasm } from '../wasm/elementwise';
+import { BLOCK_WORK, deadlineCheck } from './kernels';
 
 // ---- softmax family ------------------------------------------------------------------------
 
@@ -292,6 +293,7 @@ function conv2dKernel(x: Tensor, f: Tensor, g: Geometry, data: TypedData, ctx: K
   const O = f.shape[3];
   const fast = conv2dWasm(x.data, f.data, O, g, data, ctx);
   if (fast) return fast;
+  const check = deadlineCheck(ctx);
   const K = g.KH * g.KW * g.C;
   const positions = g.N * g.OH * g.OW;
   const filters = toFloat64(f.data);
@@ -300,8 +302,9 @@ function conv2dKernel(x: Tensor, f: Tensor, g: Geometry, data: TypedData, ctx: K
   const out = new Float64Array(step * O);
   for (let p0 = 0; p0 < positions; p0 += step) {
     const rows = Math.min(step, positions - p0);
+    check();
     im2col(x.data, g, p0, rows, patch);
-    gemm(patch, filters, out, rows, K, O);
+    gemm(patch, filters, out, rows, K, O, false, check);
     const base = p0 * O;
     for (let i = 0; i < rows * O; i++) data[base + i] = out[i];
   }
@@ -314,6 +317,7 @@ function conv2dBackpropInputKernel(f: Tensor, dy: Tensor, g: Geometry, data: Typ
   const O = f.shape[3];
   const fast = conv2dBackpropInputWasm(f.data, dy.data, O, g, data, ctx);
   if (fast) return fast;
+  const check = deadlineCheck(ctx);
   const K = g.KH * g.KW * g.C;
   const positions = g.N * g.OH * g.OW;
   const filtersT = new Float64Array(O * K);
@@ -324,8 +328,9 @@ function conv2dBackpropInputKernel(f: Tensor, dy: Tensor, g: Geometry, data: Typ
   const acc = new Float64Array(g.N * g.H * g.W * g.C);
   for (let p0 = 0; p0 < positions; p0 += step) {
     const rows = Math.min(step, positions - p0);
+    check();
     toFloat64(dy.data, p0 * O, rows * O, grads);
-    gemm(grads, filtersT, cols, rows, O, K);
+    gemm(grads, filtersT, cols, rows, O, K, false, check);
     col2imAdd(cols, g, p0, rows, acc);
   }
   for (let i = 0; i < acc.length; i++) data[i] = acc[i];
@@ -336,6 +341,7 @@ function conv2dBackpropInputKernel(f: Tensor, dy: Tensor, g: Geometry, data: Typ
 function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, O: number, g: Geometry, data: TypedData, ctx: KernelContext): TypedData {
   const fast = conv2dBackpropFilterWasm(x.data, dy.data, O, g, data, ctx);
   if (fast) return fast;
+  const check = deadlineCheck(ctx);
   const K = g.KH * g.KW * g.C;
   const positions = g.N * g.OH * g.OW;
   const step = chunkRows(K);
@@ -345,10 +351,11 @@ function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, O: number, g: Geometr
   const acc = new Float64Array(K * O);
   for (let p0 = 0; p0 < positions; p0 += step) {
     const rows = Math.min(step, positions - p0);
+    check();
     im2col(x.data, g, p0, rows, patch);
     for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) patchT[k * rows + r] = patch[r * K + k];
     toFloat64(dy.data, p0 * O, rows * O, grads);
-    gemm(patchT, grads, acc, K, rows, O, true);
+    gemm(patchT, grads, acc, K, rows, O, true, check);
   }
   for (let i = 0; i < acc.length; i++) data[i] = acc[i];
   return data;
@@ -378,14 +385,21 @@ function windowsOf(g: Geometry): Windows {
   return w;
 }
 
-function maxPoolKernel(x: Tensor, g: Geometry, data: TypedData): TypedData {
+function maxPoolKernel(x: Tensor, g: Geometry, data: TypedData, check: () => void): TypedData {
   const { N, H, W, C, OH, OW } = g;
   const { h0, h1, w0, w1 } = windowsOf(g);
   const X = x.data;
   const best = new Float64Array(C);
+  const windowWork = Math.max(1, g.KH * g.KW * C);
+  let work = 0;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
+        // The deadline, once per block of work (a window can be large: a 3000×3000 pool).
+        if ((work += windowWork) >= BLOCK_WORK) {
+          work = 0;
+          check();
+        }
         best.fill(-Infinity);
         for (let h = h0[oh]; h < h1[oh]; h++) {
           for (let w = w0[ow]; w < w1[ow]; w++) {
@@ -407,15 +421,22 @@ function maxPoolKernel(x: Tensor, g: Geometry, data: TypedData): TypedData {
 
 /** For each window and channel, the input index of the first maximum (-1 if none: all
  *  NaN or -inf), in TensorFlow's scan order (rows, then columns). */
-function maxPoolArgmax(x: Tensor, g: Geometry): Int32Array {
+function maxPoolArgmax(x: Tensor, g: Geometry, check: () => void): Int32Array {
   const { N, H, W, C, OH, OW } = g;
   const { h0, h1, w0, w1 } = windowsOf(g);
   const X = x.data;
   const arg = new Int32Array(N * OH * OW * C).fill(-1);
   const best = new Float64Array(C);
+  const windowWork = Math.max(1, g.KH * g.KW * C);
+  let work = 0;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
+        // The deadline, once per block of work (a window can be large: a 3000×3000 pool).
+        if ((work += windowWork) >= BLOCK_WORK) {
+          work = 0;
+          check();
+        }
         const out = ((n * OH + oh) * OW + ow) * C;
         best.fill(-Infinity);
         for (let h = h0[oh]; h < h1[oh]; h++) {
@@ -435,14 +456,21 @@ function maxPoolArgmax(x: Tensor, g: Geometry): Int32Array {
   return arg;
 }
 
-function avgPoolKernel(x: Tensor, g: Geometry, data: TypedData): TypedData {
+function avgPoolKernel(x: Tensor, g: Geometry, data: TypedData, check: () => void): TypedData {
   const { N, H, W, C, OH, OW } = g;
   const { h0, h1, w0, w1 } = windowsOf(g);
   const X = x.data;
   const sum = new Float64Array(C);
+  const windowWork = Math.max(1, g.KH * g.KW * C);
+  let work = 0;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
+        // The deadline, once per block of work (a window can be large: a 3000×3000 pool).
+        if ((work += windowWork) >= BLOCK_WORK) {
+          work = 0;
+          check();
+        }
         sum.fill(0);
         for (let h = h0[oh]; h < h1[oh]; h++) {
           for (let w = w0[ow]; w < w1[ow]; w++) {
@@ -460,15 +488,22 @@ function avgPoolKernel(x: Tensor, g: Geometry, data: TypedData): TypedData {
 }
 
 /** Each window's gradient divided by the window's count, added to every element it read. */
-function avgPoolGradKernel(dy: Tensor, g: Geometry, data: TypedData): TypedData {
+function avgPoolGradKernel(dy: Tensor, g: Geometry, data: TypedData, check: () => void): TypedData {
   const { N, H, W, C, OH, OW } = g;
   const { h0, h1, w0, w1 } = windowsOf(g);
   const DY = dy.data;
   const acc = new Float64Array(N * H * W * C);
   const share = new Float64Array(C);
+  const windowWork = Math.max(1, g.KH * g.KW * C);
+  let work = 0;
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
+        // The deadline, once per block of work (a window can be large: a 3000×3000 pool).
+        if ((work += windowWork) >= BLOCK_WORK) {
+          work = 0;
+          check();
+        }
         const count = (h1[oh] - h0[oh]) * (w1[ow] - w0[ow]);
         const out = ((n * OH + oh) * OW + ow) * C;
         for (let c = 0; c < C; c++) share[c] = DY[out + c] / count;
@@ -863,7 +898,7 @@ defineOps([
     params: windowParams,
     build: buildPool,
     infer: ([x], attrs) => poolType(x, attrs),
-    kernel: ([x], attrs, out, ctx) => maxPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: ([x], attrs, out, ctx) => maxPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: (b, node, dy) => [b.op('max_pool2d_grad', [node.inputs[0], dy], node.attrs)],
   },
   {
@@ -879,7 +914,7 @@ defineOps([
       return x;
     },
     kernel: ([x, dy], attrs, out, ctx) => {
-      const arg = maxPoolArgmax(x, poolGeometry(x, attrs));
+      const arg = maxPoolArgmax(x, poolGeometry(x, attrs), deadlineCheck(ctx));
       const acc = new Float64Array(x.data.length);
       const DY = dy.data;
       for (let i = 0; i < arg.length; i++) if (arg[i] >= 0) acc[arg[i]] += DY[i];
@@ -903,7 +938,7 @@ defineOps([
       return poolType(x, attrs);
     },
     kernel: ([x, g], attrs, out, ctx) => {
-      const arg = maxPoolArgmax(x, poolGeometry(x, attrs));
+      const arg = maxPoolArgmax(x, poolGeometry(x, attrs), deadlineCheck(ctx));
       const data = ctx.alloc(out.dtype, arg.length);
       for (let i = 0; i < arg.length; i++) data[i] = arg[i] >= 0 ? g.data[arg[i]] : 0;
       return data;
@@ -917,7 +952,7 @@ defineOps([
     params: windowParams,
     build: buildPool,
     infer: ([x], attrs) => poolType(x, attrs),
-    kernel: ([x], attrs, out, ctx) => avgPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: ([x], attrs, out, ctx) => avgPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: (b, node, dy) => [b.op('avg_pool2d_grad', [node.inputs[0], dy], node.attrs)],
   },
   {
@@ -932,7 +967,7 @@ defineOps([
       checkGradShape(dy, poolType(x, attrs).shape, 1);
       return { dtype: dy.dtype, shape: x.shape };
     },
-    kernel: ([x, dy], attrs, out, ctx) => avgPoolGradKernel(dy, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: ([x, dy], attrs, out, ctx) => avgPoolGradKernel(dy, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     // TensorFlow's _AvgPoolGradGrad: avg_pool of the incoming gradient.
     grad: (b, node, dd) => [null, b.op('avg_pool2d', [dd], node.attrs)],
   },

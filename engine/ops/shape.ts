@@ -915,6 +915,9 @@ function shapeQuery(spec: {
     infer: (inputs, attrs) => ({ dtype: attrs.out_type as DType, shape: spec.outShape(inputs.length ? inputs[0].shape : (attrs.known as number[])) }),
     kernel: (inputs, attrs, out, ctx) => {
       const values = spec.value(inputs.length ? inputs[0].shape : (attrs.known as number[]));
+      // As TensorFlow: an int32 answer that does not fit is an error, never a wrapped number.
+      const big = values.find((v) => v > 0x7fffffff);
+      if (big !== undefined) throw new OpError(`${spec.name} is ${big}, which does not fit in int32 (tgraph has no int64)`, 0, 'int32-overflow');
       const data = ctx.alloc(out.dtype, values.length);
       data.set(values);
       return data;

@@ -187,5 +187,7 @@ export function bytesOf(width: FloatWidth): number {
 
 /** Between blocks of a kernel's work: stops it when the evaluation's time is up. */
 export function checkTime(ctx: KernelContext): void {
+  // The evaluation's own check (its deadline, and a cancellation by a newer edit) when it has one.
+  if (ctx.checkDeadline) return ctx.checkDeadline();
   if (Date.now() > ctx.deadline) throw new EvaluationError(`evaluation stopped: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, 'budget-time');
 }

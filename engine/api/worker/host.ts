@@ -92,8 +92,11 @@ export class AnalysisHost {
     this.start();
   }
 
+  private heapMb = 0;
+
   private start(): void {
-    this.channel = this.options.connect(this.options.limits().heapMb);
+    this.heapMb = this.options.limits().heapMb;
+    this.channel = this.options.connect(this.heapMb);
     this.channel.onMessage((m) => this.received(m));
     this.channel.onExit((reason, detail) => this.exited(reason, detail));
     this.channel.post({ type: 'init', control: this.shared, epoch: this.epoch });
@@ -299,6 +302,25 @@ export class AnalysisHost {
       // Other documents start again from their newest text (their values are recomputed).
       if (e.latest) this.send(e, true);
     }
+  }
+
+  /** Starts a new worker when the heap limit changed (the settings did); every document is
+   *  analysed again there. */
+  applyLimits(): void {
+    if (this.options.limits().heapMb === this.heapMb) return;
+    this.stopping = true;
+    try {
+      this.channel.terminate();
+    } catch {
+      // already gone
+    }
+    this.stopping = false;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(new Error('the analysis worker was restarted with a new heap limit'));
+    }
+    this.start();
+    for (const e of this.docs.values()) this.send(e, true);
   }
 
   dispose(): void {

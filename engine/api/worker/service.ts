@@ -23,6 +23,13 @@ import {
  *  when the build takes this long. */
 const EARLY_DIAGNOSTICS_MS = 100;
 
+/** The time an analysis is given before the host stops the worker: the time budget of
+ *  building and evaluating, plus parsing, which the file's size bounds (an 8 MB file takes a
+ *  few seconds on a busy machine). */
+function analysisAllowance(evaluationTimeoutMs: number): number {
+  return evaluationTimeoutMs + 10_000;
+}
+
 interface Wanted {
   version: number;
   text: string;
@@ -142,7 +149,7 @@ export class AnalysisService {
     const cancelled = this.cancelledFor(doc, wanted.generation);
     if (cancelled()) return; // a newer text is on its way
     const budgets = resolveBudgets(wanted.options);
-    this.setPhase('building', doc, wanted.version, budgets.evaluationTimeoutMs);
+    this.setPhase('building', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs));
     const previous = wanted.fresh ? undefined : state.analysis;
     // The previous analysis is taken over (its graph becomes the new one's): forget it now,
     // so that a failure below cannot leave a half-taken-over analysis to reuse.
@@ -192,10 +199,11 @@ export class AnalysisService {
   private result(request: Request): unknown {
     if (request.type === 'run' || request.type === 'test') {
       const budgets = resolveBudgets(request.options);
-      this.setPhase('building', -1, 0, budgets.evaluationTimeoutMs);
+      this.setPhase('building', -1, 0, analysisAllowance(budgets.evaluationTimeoutMs));
       const analysis = analyzeInStages(request.text, { ...request.options, progress: (phase, span) => this.progress(phase, span) }).finish();
       if (request.type === 'test') return testOutcomes(analysis, request.file);
-      this.setPhase('printing', -1, 0, budgets.evaluationTimeoutMs);
+      // Printing is bounded by maxOutputBytes; its time only guards against a bug.
+      this.setPhase('printing', -1, 0, 4 * budgets.evaluationTimeoutMs + 10_000);
       const ok = runReport(analysis, request.file, { json: request.json, maxBytes: request.maxOutputBytes }, (chunk) => this.post({ type: 'output', id: request.id, chunk }));
       return { errors: analysis.diagnostics.some((d) => d.severity === 'error'), complete: ok };
     }
