@@ -22,6 +22,7 @@ import { FULL_TIMING, QUICK_TIMING, type Measurement, geometricMean, measure, se
 import { ATOL, RTOL, WORKLOADS, initTfjs, tfjsVersion } from './workloads';
 import { plotSvg } from './plot';
 import { type EditorLatency, measureEditorLatency } from './editor';
+import { type ScenarioReport, measureEditorScenarios } from './editorScenarios';
 import { HOSTILE_GOAL_MS, type HostileRow, type Spread, measureHostile } from './hostile';
 import type { Peer } from './peers/index';
 import { type Peak, TorchPeer, findTorchPython } from './peers/torch';
@@ -252,6 +253,30 @@ function editorTable(e: EditorLatency): string {
   return `${e.statements}-statement generated file, ${e.edits} edits of its last line (each waits for its diagnostics), ${e.hovers} hovers across it\n${render(['editor latency', 'measured', 'goal', ''], rows, 1)}\n${slowest}`;
 }
 
+const FULL_SCENARIOS = { edits: 20, burst: 100 };
+const QUICK_SCENARIOS = { edits: 4, burst: 20 };
+
+function scenarioTable(r: ScenarioReport, load: string): string {
+  const ms = (x: number) => `${fmt(x)} ms`;
+  const verdict = (met: boolean | null) => (met === null ? '' : met ? 'met' : 'NOT MET');
+  const rows = r.results.map((s) => [
+    `${s.file}: ${s.scenario}`,
+    `${s.edits}`,
+    s.scenario === 'burst' ? `last edit ${ms(s.diagnostics.max)}` : `${ms(s.diagnostics.p50)} / ${ms(s.diagnostics.p95)}`,
+    s.diagnosticsGoalMs === null ? '' : `≤ ${s.diagnosticsGoalMs} ms ${verdict(s.met.diagnostics)}`,
+    `${ms(s.hover.p50)} / ${ms(s.hover.p99)} (${s.hovers})`,
+    `≤ ${r.goals.hoverP99Ms} ms ${verdict(s.met.hover)}`,
+  ]);
+  const rss = Math.max(r.rssMb.blocks ?? 0, r.rssMb.chain ?? 0);
+  const failed = r.results.filter((s) => s.met.diagnostics === false || !s.met.hover).map((s) => `${s.file}/${s.scenario}`);
+  const rssMet = rss <= r.goals.rssMb;
+  const note = `server RSS (protocol thread + analysis worker) ${rss.toFixed(0)} MB, goal ≤ ${r.goals.rssMb} MB: ${rssMet ? 'met' : 'NOT MET'}
+` +
+    (failed.length === 0 ? `every scenario met its goals (load ${load})` : `goals not met: ${failed.join(', ')} (load ${load})`);
+  return `${render(['scenario', 'edits', 'edit → complete diagnostics p50 / p95', 'goal', 'hovers while it is analysed p50 / p99', 'goal'], rows, 1)}
+${note}`;
+}
+
 /** Runs of the hostile inputs: the full benchmark's, and the quick mode's when named. */
 const FULL_HOSTILE = { lines: 100_000, runs: 7 };
 const QUICK_HOSTILE = { lines: 100_000, runs: 1 };
@@ -353,10 +378,14 @@ async function main(): Promise<number> {
     }
   }
   let editor: EditorLatency | undefined;
+  let scenarios: ScenarioReport | undefined;
   if (options.editor) {
     log(`\n  editor latency (language server over stdio) ...`);
     editor = await measureEditorLatency({ server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_EDITOR : FULL_EDITOR) });
     log(' done\n\n' + editorTable(editor) + '\n');
+    log(`\n  editor scenarios (two files × edit at the end, middle, feed, right after opening, typing burst; hovers while each edit is analysed) ...`);
+    scenarios = await measureEditorScenarios({ server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_SCENARIOS : FULL_SCENARIOS) });
+    log(' done\n\n' + scenarioTable(scenarios, os.loadavg().map((x) => x.toFixed(2)).join(' ')) + '\n');
   }
   let hostile: HostileRow[] | undefined;
   if (options.hostile) {
@@ -385,6 +414,7 @@ async function main(): Promise<number> {
       geometricMeanRatioAllSizes: options.scales.length > 1 ? geomeanAll : undefined,
       allVerified: mismatches.length === 0,
       editor,
+      scenarios,
       hostile,
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');

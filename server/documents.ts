@@ -35,6 +35,10 @@ const FAST_ANALYSIS_MS = 20;
 /** How long a request that needs the current text's analysis waits for it, at most, beyond
  *  the analysis's own time budget. */
 const FRESH_WAIT_EXTRA_MS = 2000;
+/** How long a request waits for the snapshot of a text whose diagnostics are published. */
+const SNAPSHOT_WAIT_MS = 1000;
+/** Closed documents whose snapshot is kept. */
+const CLOSED_SNAPSHOTS = 8;
 
 export interface DocumentState {
   readonly uri: string;
@@ -55,7 +59,9 @@ export interface DocumentState {
   parseCache?: { version: number; program: Program };
   viewCache?: { snapshot: DocumentSnapshot; version: number; view: View };
   /** Waiting for the snapshot of a version. */
-  waiters: { version: number; resolve: () => void }[];
+  waiters: { version: number; resolve: () => void; soon?: boolean }[];
+  /** The version whose diagnostics are published and whose snapshot is being made. */
+  describing?: number;
 }
 
 export interface DocumentStoreOptions {
@@ -65,7 +71,10 @@ export interface DocumentStoreOptions {
   workspaceRoots?(): string[];
   /** Narrows where load() may read (disabled in an untrusted workspace, see trust.ts). */
   restrictLoad?(load: AnalysisOptions['load']): AnalysisOptions['load'];
-  /** Called with each snapshot of the current text (publish diagnostics, refresh lenses...). */
+  /** The diagnostics of the current text's analysis (publish them and the status), as soon
+   *  as it is done: its snapshot follows. `lines` index the text they are for. */
+  onDiagnostics(uri: string, document: TextDocument, diagnostics: readonly Diagnostic[], status: DocumentSnapshot['status'], lines: LineIndex): void;
+  /** A new snapshot of the current text (refresh lenses, hints, tokens...). */
   onAnalysed(state: DocumentState, document: TextDocument): void;
   /** A long document's first build: its diagnostics before its evaluation. */
   onBuilt?(state: DocumentState, document: TextDocument, diagnostics: readonly Diagnostic[], lines: LineIndex): void;
@@ -85,6 +94,12 @@ export class DocumentStore {
     this.host = new AnalysisHost(
       {
         snapshot: (uri, version, snapshot, text) => this.received(uri, version, snapshot, text),
+        diagnostics: (uri, version, diagnostics, status, text) => {
+          const doc = this.documents.get(uri);
+          if (!doc || doc.version !== version) return;
+          this.stateFor(uri).describing = version;
+          this.options.onDiagnostics(uri, doc, diagnostics, status, this.linesOf(uri, doc, text));
+        },
         explained: (uri, version, target, hover) => {
           const s = this.states.get(uri)?.snapshot;
           if (s && s.version === version && s.targets[target]) s.targets[target].hover = hover;
@@ -108,6 +123,7 @@ export class DocumentStore {
     this.documents.onDidChangeContent(({ document }) => this.schedule(document.uri));
     this.documents.onDidClose(({ document }) => {
       const state = this.states.get(document.uri);
+      if (state?.snapshot && state.snapshotText !== undefined) this.remember(document.uri, state.snapshot, state.snapshotText);
       if (state?.timer) clearTimeout(state.timer);
       for (const w of state?.waiters ?? []) w.resolve();
       this.states.delete(document.uri);
@@ -177,6 +193,12 @@ export class DocumentStore {
     const fresh = state.reuseValues === false;
     state.reuseValues = true;
     state.sentVersion = doc.version;
+    // The snapshot being made is outdated (the worker drops it): requests waiting for it
+    // answer from the latest one now.
+    state.describing = undefined;
+    const soon = state.waiters.filter((w) => w.soon);
+    state.waiters = state.waiters.filter((w) => !w.soon);
+    for (const w of soon) w.resolve();
     this.host.analyse(uri, doc.version, doc.getText(), this.optionsFor(uri), fresh);
   }
 
@@ -187,6 +209,7 @@ export class DocumentStore {
     if (state.snapshot && state.snapshot.version > version) return;
     state.snapshot = snapshot;
     state.snapshotText = text;
+    if (state.describing !== undefined && version >= state.describing) state.describing = undefined;
     this.host.published(uri, version);
     this.wake(state, version);
     if (doc.version !== version) return; // a newer text is being analysed: publish that one
@@ -209,7 +232,24 @@ export class DocumentStore {
     state.snapshot = { ...base, version, diagnostics: [diagnostic], status: { milliseconds: 0, errors: 1, warnings: 0, information: 0 } };
     state.snapshotText = text;
     this.wake(state, version);
-    if (doc.version === version) this.options.onAnalysed(state, doc);
+    if (doc.version !== version) return;
+    this.options.onDiagnostics(uri, doc, [diagnostic], state.snapshot.status, this.linesOf(uri, doc, text));
+    this.options.onAnalysed(state, doc);
+  }
+
+  /** Line index of `text`: the current text's (cached) when it is the current text. */
+  private linesOf(uri: string, doc: TextDocument, text: string): LineIndex {
+    return text === doc.getText() ? this.currentLines(this.stateFor(uri), doc) : new LineIndex(text);
+  }
+
+  /** Snapshots of recently closed documents, by uri: a document opened again with the same
+   *  text answers hovers at once. */
+  private readonly closed = new Map<string, { snapshot: DocumentSnapshot; text: string }>();
+
+  private remember(uri: string, snapshot: DocumentSnapshot, text: string): void {
+    this.closed.delete(uri);
+    this.closed.set(uri, { snapshot, text });
+    if (this.closed.size > CLOSED_SNAPSHOTS) this.closed.delete(this.closed.keys().next().value!);
   }
 
   private wake(state: DocumentState, version: number): void {
@@ -222,6 +262,13 @@ export class DocumentStore {
   view(uri: string): View | undefined {
     const doc = this.documents.get(uri);
     const state = this.states.get(uri);
+    if (doc && state && !state.snapshot) {
+      const kept = this.closed.get(uri);
+      if (kept && kept.text === doc.getText()) {
+        state.snapshot = { ...kept.snapshot, version: doc.version };
+        state.snapshotText = kept.text;
+      }
+    }
     if (!doc || !state?.snapshot || state.snapshotText === undefined) return undefined;
     const cached = state.viewCache;
     if (cached && cached.snapshot === state.snapshot && cached.version === doc.version) return cached.view;
@@ -237,10 +284,33 @@ export class DocumentStore {
     return !!doc && !!state?.snapshot && state.snapshot.version !== doc.version;
   }
 
-  /** The latest snapshot, after waiting (a little) for a first one. */
-  async someView(uri: string): Promise<View | undefined> {
+  /** Asks the worker for the explanation of a target of a snapshot now (a hover is on it),
+   *  waiting for it at most `waitMs`. */
+  async explainNow(uri: string, snapshot: DocumentSnapshot, target: number, waitMs: number): Promise<void> {
+    const asked = this.host.request<{ version: number; target: number; hover?: string }>(uri, 'explainTarget', target).then(
+      (r) => {
+        if (r && r.hover !== undefined && r.version === snapshot.version && snapshot.targets[target]) snapshot.targets[target].hover = r.hover;
+      },
+      () => undefined,
+    );
+    await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, waitMs))]);
+  }
+
+  /** The latest snapshot; when a newer one is being made (its diagnostics are out), after
+   *  waiting for it a little: it lands within milliseconds. Before a document's first
+   *  snapshot, after waiting for that. */
+  async viewSoon(uri: string): Promise<View | undefined> {
+    const doc = this.documents.get(uri);
     const state = this.states.get(uri);
-    if (!state?.snapshot) await this.settled(uri);
+    if (doc && state && !state.snapshot && !this.closed.has(uri)) {
+      // A document's first analysis: there is nothing else to answer from.
+      await this.settled(uri);
+    } else if (doc && state && state.describing !== undefined) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SNAPSHOT_WAIT_MS);
+        state.waiters.push({ version: state.describing!, soon: true, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+    }
     return this.view(uri);
   }
 

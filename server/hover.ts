@@ -4,9 +4,20 @@
 
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import { OCC_END, OCC_FIELDS, OCC_START, OCC_TARGET, occurrenceAt } from '../engine/api/snapshot';
+import { EXPLANATION_PENDING } from '../engine/api/hover';
 import type { View } from './positions';
 
 export const STALE_NOTE = '_(values from the previous version of the text: the current one is being analysed)_';
+
+/** The target under a position whose hover still waits for its explanation. */
+export function unexplainedTarget(view: View, position: Position): number | undefined {
+  const offset = view.offsetAt(position);
+  if (offset === null) return undefined;
+  const i = occurrenceAt(view.snapshot.occurrences, offset);
+  if (i < 0) return undefined;
+  const target = view.snapshot.occurrences[i * OCC_FIELDS + OCC_TARGET];
+  return view.snapshot.targets[target]?.hover.includes(EXPLANATION_PENDING) ? target : undefined;
+}
 
 export function hover(view: View, position: Position, pending: boolean): Hover | null {
   const offset = view.offsetAt(position);

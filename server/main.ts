@@ -19,7 +19,7 @@ import type { CheckGradientsResult, ComputeGradientsResult, ExplainResult } from
 import type { OffsetEdit } from '../engine/api/randomise';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { WorkspaceEdit } from 'vscode-languageserver';
-import { hover } from './hover';
+import { hover, unexplainedTarget } from './hover';
 import { codeLenses } from './lenses';
 import { inlayHints } from './inlayHints';
 import { completion } from './completion';
@@ -33,6 +33,9 @@ import { WorkspaceTrust } from './trust';
 import { stdioTransport } from './lifecycle';
 
 let started = false;
+
+/** Longest a hover on a gradient waits for its explanation (else it says it is coming). */
+const EXPLAIN_WAIT_MS = 1000;
 
 export function startStdio(): void {
   started = true;
@@ -54,24 +57,18 @@ export function start(connection: Connection): void {
     analysisOptions: () => analysisOptions(settings),
     workspaceRoots: () => workspaceRoots,
     restrictLoad: (load) => trust.restrict(load),
-    onAnalysed: published,
+    onDiagnostics: (uri, doc, diagnostics, status, lines) => {
+      connection.sendDiagnostics({ uri, version: doc.version, diagnostics: toDiagnostics(uri, diagnostics, lines) });
+      const params: AnalysedParams = { uri, version: doc.version, ...status, milliseconds: Math.round(status.milliseconds * 10) / 10 };
+      void connection.sendNotification(Notifications.analysed, params);
+    },
+    onAnalysed: () => refreshViews(),
     // A long document's first build: its diagnostics now, the evaluation's when it is done.
     onBuilt: (state, doc, diagnostics, lines) => connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, diagnostics, lines) }),
     onClosed: (uri) => connection.sendDiagnostics({ uri, diagnostics: [] }),
     connect: nodeWorkerChannel,
     log,
   });
-
-  /** After each snapshot of a document's current text: diagnostics, the status notification,
-   *  and asking the client to re-request what depends on it (lenses, hints, tokens). */
-  function published(state: DocumentState, doc: TextDocument): void {
-    const snapshot = state.snapshot!;
-    const lines = store.view(state.uri)?.lines ?? new LineIndex(doc.getText());
-    connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, snapshot.diagnostics, lines) });
-    const status: AnalysedParams = { uri: state.uri, version: doc.version, ...snapshot.status, milliseconds: Math.round(snapshot.status.milliseconds * 10) / 10 };
-    void connection.sendNotification(Notifications.analysed, status);
-    refreshViews();
-  }
 
   function refreshViews(): void {
     const ws = client.workspace;
@@ -178,18 +175,23 @@ export function start(connection: Connection): void {
   // (briefly) for its first one.
   const view = (uri: string) => store.view(uri);
 
+  // Never waits for an analysis: only, for a few ms, for the snapshot of one that is done.
   connection.onHover(guardAsync('hover', null, async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
-    return v ? hover(v, p.position, store.pending(p.textDocument.uri)) : null;
+    const v = await store.viewSoon(p.textDocument.uri);
+    if (!v) return null;
+    // A gradient whose explanation is not computed yet: asked for first, briefly waited for.
+    const unexplained = unexplainedTarget(v, p.position);
+    if (unexplained !== undefined) await store.explainNow(p.textDocument.uri, v.snapshot, unexplained, EXPLAIN_WAIT_MS);
+    return hover(v, p.position, store.pending(p.textDocument.uri));
   }));
 
   connection.onCodeLens(guardAsync('codeLens', [], async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? codeLenses(v, store.state(p.textDocument.uri)?.lensChecks) : [];
   }));
 
   connection.languages.inlayHint.on(guardAsync('inlayHint', [], async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? inlayHints(v, p.range, settings.inlayHints) : [];
   }));
 
@@ -204,12 +206,12 @@ export function start(connection: Connection): void {
   }));
 
   connection.onDefinition(guardAsync('definition', null, async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? definition(v, p.position) : null;
   }));
 
   connection.onReferences(guardAsync('references', [], async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? references(v, p.position, p.context?.includeDeclaration ?? true) : [];
   }));
 
@@ -225,22 +227,22 @@ export function start(connection: Connection): void {
   }));
 
   connection.onDocumentSymbol(guardAsync('documentSymbol', [], async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? documentSymbols(v) : [];
   }));
 
   connection.languages.semanticTokens.on(guardAsync('semanticTokens', { data: [] }, async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? semanticTokens(v) : { data: [] };
   }));
 
   connection.languages.semanticTokens.onRange(guardAsync('semanticTokens/range', { data: [] }, async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? semanticTokens(v, p.range.start.line, p.range.end.line) : { data: [] };
   }));
 
   connection.onFoldingRanges(guardAsync('foldingRange', [], async (p) => {
-    const v = view(p.textDocument.uri) ?? (await store.someView(p.textDocument.uri));
+    const v = await store.viewSoon(p.textDocument.uri);
     return v ? foldingRanges(v) : [];
   }));
 

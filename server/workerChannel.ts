@@ -18,7 +18,7 @@ function bundleFile(): string {
 export function nodeWorkerChannel(heapMb: number): Channel {
   const worker = new Worker(bundleFile(), {
     workerData: { [WORKER_FLAG]: true },
-    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, heapMb >> 4)) },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
     stdout: false,
     stderr: false,
   });

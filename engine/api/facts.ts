@@ -3,7 +3,6 @@
 // analysis is (the worker); what it returns is plain data.
 
 import type { Analysis, Binding } from '../analysis';
-import type { Tensor } from '../tensor';
 import type * as AST from '../syntax/ast';
 import { lookupOp } from '../ops/registry';
 import { parseDType } from '../builder';
@@ -33,9 +32,10 @@ export class Cancelled extends Error {
   }
 }
 
-/** Hovers of unchanged bindings are kept between analyses (an incremental analysis keeps the
- *  Binding objects of the statements before an edit, and their values). */
-const hoverCache = new WeakMap<Binding, { value: Tensor | undefined; hover: string }>();
+/** Hovers of unchanged bindings are kept between analyses: an incremental analysis keeps the
+ *  Binding objects of the statements before an edit, and a node's key (op, attributes, the
+ *  keys of its inputs, the content of feeds) says whether its value is the same. */
+const hoverCache = new WeakMap<Binding, { key1: number; key2: number; hasValue: boolean; hover: string }>();
 
 function tokenOf(kind: Binding['kind']): { type: TokenType; modifiers: TokenModifier[] } {
   switch (kind) {
@@ -67,12 +67,13 @@ function isLiteral(b: Binding): boolean {
 
 /** The hover of one binding (cached while its value is the same object). */
 export function hoverOf(a: Analysis, b: Binding, explain: boolean): string {
-  const value = b.value.kind === 'tensor' ? a.valueOf(b.value.node) : undefined;
-  const cacheable = b.value.kind !== 'list' && !b.gradient;
-  const cached = cacheable ? hoverCache.get(b) : undefined;
-  if (cached && cached.value === value) return cached.hover;
+  const node = b.value.kind === 'tensor' && !b.gradient ? b.value.node : undefined;
+  if (!node || !node.keyed) return bindingHover(a, b, explain);
+  const hasValue = a.valueOf(node) !== undefined;
+  const cached = hoverCache.get(b);
+  if (cached && cached.key1 === node.keyHash1 && cached.key2 === node.keyHash2 && cached.hasValue === hasValue) return cached.hover;
   const hover = bindingHover(a, b, explain);
-  if (cacheable) hoverCache.set(b, { value, hover });
+  hoverCache.set(b, { key1: node.keyHash1, key2: node.keyHash2, hasValue, hover });
   return hover;
 }
 
@@ -219,7 +220,7 @@ function keywordRefusal(word: string): string {
   return `\`${word}\` is a keyword and cannot be renamed`;
 }
 
-function statusOf(a: Analysis): DocumentSnapshot['status'] {
+export function statusOf(a: Analysis): DocumentSnapshot['status'] {
   const counts = { error: 0, warning: 0, information: 0 };
   for (const d of a.diagnostics) counts[d.severity]++;
   return { milliseconds: a.stats.milliseconds, errors: counts.error, warnings: counts.warning, information: counts.information };

@@ -19,6 +19,8 @@ import {
 } from './messages';
 
 export interface HostEvents {
+  /** An analysis's diagnostics, before its snapshot. */
+  diagnostics?(uri: string, version: number, diagnostics: Diagnostic[], status: DocumentSnapshot['status'], text: string): void;
   snapshot(uri: string, version: number, snapshot: DocumentSnapshot, text: string): void;
   explained?(uri: string, version: number, target: number, hover: string): void;
   built?(uri: string, version: number, diagnostics: Diagnostic[], text: string): void;
@@ -178,6 +180,7 @@ export class AnalysisHost {
     return this.ask(-1, (id) => ({ type: 'test', id, text, file, options }));
   }
 
+  /** A request that jumps the queue of waiting requests (a hover waits for it). */
   private ask<R>(doc: number, build: (id: number) => ToWorker, onChunk?: (chunk: string) => void): Promise<R> {
     const id = this.nextRequest++;
     return new Promise<R>((resolve, reject) => {
@@ -217,6 +220,7 @@ export class AnalysisHost {
     const text = e.texts.get(m.version);
     if (text === undefined) return;
     if (m.type === 'snapshot') this.events.snapshot(e.uri, m.version, m.snapshot, text);
+    else if (m.type === 'diagnostics') this.events.diagnostics?.(e.uri, m.version, m.diagnostics, m.status, text);
     else if (m.type === 'explained') this.events.explained?.(e.uri, m.version, m.target, m.hover);
     else if (m.type === 'built') this.events.built?.(e.uri, m.version, m.diagnostics, text);
   }

@@ -11,7 +11,7 @@ import type { CheckSettings } from '../gradients';
  *  callbacks: the worker keeps those itself). */
 export type PlainOptions = Omit<AnalysisOptions, 'cache' | 'previous' | 'cancelled' | 'progress'>;
 
-export type RequestKind = 'computeGradients' | 'explain' | 'checkGradients' | 'randomiseFeed';
+export type RequestKind = 'computeGradients' | 'explain' | 'checkGradients' | 'randomiseFeed' | 'explainTarget';
 
 export type ToWorker =
   /** `epoch`: the host's Date.now() that CTL_STARTED counts from. */
@@ -28,6 +28,7 @@ export type ToWorker =
       fresh?: boolean;
     }
   | { type: 'close'; doc: number }
+  /** `line`: the statement's line; for `explainTarget`, the snapshot's target index. */
   | { type: 'request'; id: number; doc: number; uri: string; kind: RequestKind; line: number; check?: CheckSettings }
   /** The CLI: analyse a file and stream what `tgraph run` prints (or its `--json`). */
   | { type: 'run'; id: number; text: string; file: string; options: PlainOptions; json: boolean; maxOutputBytes: number }
@@ -38,6 +39,8 @@ export type FromWorker =
   | { type: 'ready' }
   /** A long document's first build: its diagnostics before its evaluation. */
   | { type: 'built'; doc: number; version: number; diagnostics: Diagnostic[] }
+  /** An analysis's diagnostics, as soon as it is done (its snapshot follows). */
+  | { type: 'diagnostics'; doc: number; version: number; diagnostics: Diagnostic[]; status: DocumentSnapshot['status'] }
   | { type: 'snapshot'; doc: number; version: number; snapshot: DocumentSnapshot }
   /** The hover of a target of the latest snapshot, its explanation computed. */
   | { type: 'explained'; doc: number; version: number; target: number; hover: string }

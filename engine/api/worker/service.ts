@@ -9,7 +9,7 @@
 // statement or kernel block. No Node-only import: a browser Web Worker runs this too.
 
 import { analyzeInStages, type Analysis } from '../../analysis';
-import { Cancelled, explainedHover, snapshotOf } from '../facts';
+import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
 import { randomiseFeedEdit } from '../randomise';
 import { runReport, testOutcomes } from '../report';
@@ -22,6 +22,9 @@ import {
 /** A long document's first analysis publishes its build's diagnostics before evaluating
  *  when the build takes this long. */
 const EARLY_DIAGNOSTICS_MS = 100;
+/** Explanations are computed ahead of hovers only once no text has arrived for this long:
+ *  while the user types, the worker is for the edits. */
+const EXPLAIN_AFTER_IDLE_MS = 150;
 
 /** The time an analysis is given before the host stops the worker: the time budget of
  *  building and evaluating, plus parsing, which the file's size bounds (an 8 MB file takes a
@@ -55,6 +58,9 @@ export class AnalysisService {
   private readonly requests: Request[] = [];
   private scheduled = false;
   private epoch = Date.now();
+  /** When the last text arrived (Date.now()). */
+  private lastTextAt = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly post: (message: FromWorker) => void,
@@ -76,13 +82,16 @@ export class AnalysisService {
         const state = this.state(message.doc);
         state.wanted = { version: message.version, text: message.text, options: message.options, generation: message.generation, fresh: message.fresh === true };
         state.explaining = [];
+        this.lastTextAt = Date.now();
         break;
       }
       case 'close':
         this.docs.delete(message.doc);
         break;
       default:
-        this.requests.push(message);
+        // A hover waits for an explanation: it goes before the other requests.
+        if (message.type === 'request' && message.kind === 'explainTarget') this.requests.unshift(message);
+        else this.requests.push(message);
     }
     this.schedule();
   }
@@ -120,6 +129,14 @@ export class AnalysisService {
       if (request) {
         this.answer(request);
         return true;
+      }
+      const idleFor = Date.now() - this.lastTextAt;
+      const explaining = [...this.docs.values()].some((s) => s.explaining.length > 0);
+      if (explaining && idleFor < EXPLAIN_AFTER_IDLE_MS) {
+        // Later, unless a newer text (which schedules a turn itself) comes first.
+        clearTimeout(this.idleTimer);
+        this.idleTimer = setTimeout(() => this.schedule(), EXPLAIN_AFTER_IDLE_MS - idleFor);
+        return false;
       }
       for (const [doc, state] of this.docs) {
         const target = state.explaining.shift();
@@ -177,10 +194,13 @@ export class AnalysisService {
     state.analysis = analysis;
     state.version = wanted.version;
     if (cancelled()) return;
+    // The diagnostics first (what the user waits for after an edit), the snapshot after.
+    const milliseconds = Date.now() - started;
+    this.post({ type: 'diagnostics', doc, version: wanted.version, diagnostics: analysis.diagnostics.slice(), status: { ...statusOf(analysis), milliseconds } });
     this.setPhase('describing', doc, wanted.version, budgets.evaluationTimeoutMs);
     try {
       const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled });
-      snapshot.status.milliseconds = Date.now() - started;
+      snapshot.status.milliseconds = milliseconds;
       state.explaining = snapshot.explaining.slice();
       this.post({ type: 'snapshot', doc, version: wanted.version, snapshot });
     } catch (e) {
@@ -223,6 +243,12 @@ export class AnalysisService {
         return { version: state.version, ...checkGradients(request.uri, a, request.line, request.check) };
       case 'randomiseFeed':
         return { version: state.version, edit: randomiseFeedEdit(a, request.line) };
+      case 'explainTarget': {
+        // A hover waits for this one: it goes before the others.
+        this.setPhase('explaining', request.doc, state.version, budgets.explainTimeoutMs);
+        state.explaining = state.explaining.filter((t) => t !== request.line);
+        return { version: state.version, target: request.line, hover: explainedHover(a, request.line) };
+      }
     }
   }
 
