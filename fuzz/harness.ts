@@ -80,7 +80,7 @@ export interface HarnessOptions {
 }
 
 export const DEFAULT_HARNESS_OPTIONS: HarnessOptions = {
-  analysis: { maxElements: 1e5, maxTotalElements: 1e7, evaluationTimeoutMs: 2000 },
+  analysis: { maxElements: 1e5, maxTotalElements: 1e7, evaluationTimeoutMs: 2000, maxGraphNodes: 200_000, maxTotalBytes: 80_000_000 },
   slowMs: 5000,
   clock: 'wall',
   memoryBudgetBytes: 1024 * 1024 * 1024,

@@ -22,6 +22,8 @@ import { type CorpusFile, corpusFingerprint, loadCorpus, makeInput } from './inp
 import { type FailureGroup, type Stats, emptyStats, mergeStats, runCampaign } from './campaign';
 import { minimise, saveRegression } from './minimise';
 
+const TIGHT_BOUNDS = { maxGraphNodes: 300, maxStatements: 12, maxLineLength: 120, maxTotalBytes: 200_000, maxOutputBytes: 4000 };
+
 interface Args {
   count: number;
   seed: number;
@@ -52,6 +54,8 @@ const HELP = `usage: npm run fuzz -- [options]
   --no-minimise    do not minimise failures
   --minimise-ms MS time for minimising one failure (default 60000)
   --hang-ms MS     an input running longer is killed as a hang (default 30000)
+  --tight-bounds   maxGraphNodes 300, maxStatements 12, maxLineLength 120, maxTotalBytes 2e5:
+                   most inputs stop at one of them
   --slow-ms MS     an input taking longer is a 'slow' failure (default 5000)
   --memory-mib M   a resident-memory rise above this is a 'memory' failure (default 1024)
   --json FILE      also write the summary as JSON
@@ -112,6 +116,9 @@ function parseArgs(argv: string[]): Args {
       case '--minimise-ms': case '--minimize-ms': a.minimiseMs = num(++i, arg); break;
       case '--json': a.jsonOut = path.resolve(argv[++i]); break;
       case '--quiet': a.quiet = true; break;
+      // The bounds of issue 15 set so low that most inputs meet one: node and statement
+      // counts, line length, bytes (the worker processes inherit it through the environment).
+      case '--tight-bounds': process.env.TGRAPH_FUZZ_TIGHT_BOUNDS = '1'; break;
       case '--worker': a.mode = 'worker'; break;
       case '--check': a.mode = 'check'; break;
       case '--print': a.mode = 'print'; a.print = num(++i, arg); break;
@@ -124,7 +131,8 @@ function parseArgs(argv: string[]): Args {
 
 function harnessOptions(a: Args): HarnessOptions {
   // CPU time: a busy machine must not turn into 'slow' failures (hangs are still wall-clock).
-  return { ...DEFAULT_HARNESS_OPTIONS, clock: 'cpu', slowMs: a.slowMs, memoryBudgetBytes: a.memoryMiB * 1048576 };
+  const analysis = process.env.TGRAPH_FUZZ_TIGHT_BOUNDS ? { ...DEFAULT_HARNESS_OPTIONS.analysis, ...TIGHT_BOUNDS } : DEFAULT_HARNESS_OPTIONS.analysis;
+  return { ...DEFAULT_HARNESS_OPTIONS, analysis, clock: 'cpu', slowMs: a.slowMs, memoryBudgetBytes: a.memoryMiB * 1048576 };
 }
 
 // ---- worker ----------------------------------------------------------------------------------
