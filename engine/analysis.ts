@@ -360,6 +360,14 @@ class Analyzer {
       if (this.b.exhausted) return this.stopBuilding(i + 1);
     }
     this.checkpoint(statements.length);
+    this.buildingDone();
+  }
+
+  /** The document's graph is built: what builds nodes later (an explanation, a picture, a
+   *  check run from a lens, possibly minutes later) has budgets of its own, not the
+   *  document's deadline. */
+  private buildingDone(): void {
+    this.b.limits = null;
   }
 
   /** Ends building before statement `i`: the next analysis may take over only the
@@ -367,6 +375,7 @@ class Analyzer {
   private stopBuilding(i: number): void {
     if (i < this.firstReportingStatement) this.firstReportingStatement = i;
     for (let k = i; k <= this.program.statements.length; k++) this.checkpoint(k);
+    this.buildingDone();
   }
 
   /** Evaluates everything bound, then the checks and asserts. */

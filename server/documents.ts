@@ -33,8 +33,9 @@ const TYPING_DEBOUNCE_MS = 50;
 /** An analysis this fast is sent for every keystroke. */
 const FAST_ANALYSIS_MS = 20;
 /** How long a request that needs the current text's analysis waits for it, at most, beyond
- *  the analysis's own time budget. */
-const FRESH_WAIT_EXTRA_MS = 2000;
+ *  the analysis's own time budget: parsing a file of megabytes and describing a hundred
+ *  thousand statements take seconds on a busy machine. */
+const FRESH_WAIT_EXTRA_MS = 20_000;
 /** How long a request waits for the snapshot of a text whose diagnostics are published. */
 const SNAPSHOT_WAIT_MS = 1000;
 /** Closed documents whose snapshot is kept. */

@@ -100,7 +100,8 @@ describe('memory is counted in bytes', () => {
 
 describe('output is streamed and bounded', () => {
   it('run --json stays one valid JSON object and marks what the byte budget left out', () => {
-    const r = tgraph(['run', '--json', '--set', 'maxOutputBytes=2000000', hostile('json-size.tgraph')]);
+    // (Time enough to compute every value, whatever the machine's load: the point is the bytes.)
+    const r = tgraph(['run', '--json', '--set', 'maxOutputBytes=2000000', '--set', 'evaluationTimeoutMs=120000', hostile('json-size.tgraph')]);
     const o = JSON.parse(r.stdout);
     expect(r.stdout.length).toBeLessThan(2_000_000);
     expect(Object.keys(o.values)).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -109,7 +110,7 @@ describe('output is streamed and bounded', () => {
   });
 
   it('text run ends with a marked summary past the budget', () => {
-    const r = tgraph(['run', '--set', 'maxOutputBytes=300', hostile('json-size.tgraph')]);
+    const r = tgraph(['run', '--set', 'maxOutputBytes=300', '--set', 'evaluationTimeoutMs=120000', hostile('json-size.tgraph')]);
     expect(Buffer.byteLength(r.stdout)).toBeLessThan(300 + 400);
     expect(r.stdout).toMatch(/output stopped at the budget of 300 bytes: .* not shown \(raise tgraph\.maxOutputBytes\)/);
   });

@@ -197,7 +197,8 @@ export class AnalysisService {
     // The diagnostics first (what the user waits for after an edit), the snapshot after.
     const milliseconds = Date.now() - started;
     this.post({ type: 'diagnostics', doc, version: wanted.version, diagnostics: analysis.diagnostics.slice(), status: { ...statusOf(analysis), milliseconds } });
-    this.setPhase('describing', doc, wanted.version, budgets.evaluationTimeoutMs);
+    // Describing is linear in the statements (an 8 MB file's take seconds on a busy machine).
+    this.setPhase('describing', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs));
     try {
       const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled });
       snapshot.status.milliseconds = milliseconds;
