@@ -380,6 +380,10 @@ class Analyzer {
 
   /** Evaluates everything bound, then the checks and asserts. */
   evaluate(): void {
+    // Building had the time budget; evaluating gets its own (what the setting has always
+    // bounded), unless building ran out of it.
+    const budget = this.evaluator.options.budget;
+    if (!budget.stopped) budget.deadline = Date.now() + this.budgets.evaluationTimeoutMs;
     const evaluate = (n: Node) => this.evaluator.valueOf(n);
     // (indexed: this loop is entered once and runs optimised only from the middle, where a
     // `for of` makes an iterator result per binding)

@@ -27,10 +27,10 @@ const EARLY_DIAGNOSTICS_MS = 100;
 const EXPLAIN_AFTER_IDLE_MS = 150;
 
 /** The time an analysis is given before the host stops the worker: the time budget of
- *  building and evaluating, plus parsing, which the file's size bounds (an 8 MB file takes a
- *  few seconds on a busy machine). */
-function analysisAllowance(evaluationTimeoutMs: number): number {
-  return evaluationTimeoutMs + 10_000;
+ *  building and evaluating, plus parsing and describing, which the file's size bounds (an
+ *  8 MB file takes seconds on a quiet machine, tens of seconds on a busy one). */
+function analysisAllowance(evaluationTimeoutMs: number, textLength = 0): number {
+  return evaluationTimeoutMs + 10_000 + Math.ceil(textLength / 200);
 }
 
 interface Wanted {
@@ -166,7 +166,7 @@ export class AnalysisService {
     const cancelled = this.cancelledFor(doc, wanted.generation);
     if (cancelled()) return; // a newer text is on its way
     const budgets = resolveBudgets(wanted.options);
-    this.setPhase('building', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs));
+    this.setPhase('building', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     const previous = wanted.fresh ? undefined : state.analysis;
     // The previous analysis is taken over (its graph becomes the new one's): forget it now,
     // so that a failure below cannot leave a half-taken-over analysis to reuse.
@@ -198,7 +198,7 @@ export class AnalysisService {
     const milliseconds = Date.now() - started;
     this.post({ type: 'diagnostics', doc, version: wanted.version, diagnostics: analysis.diagnostics.slice(), status: { ...statusOf(analysis), milliseconds } });
     // Describing is linear in the statements (an 8 MB file's take seconds on a busy machine).
-    this.setPhase('describing', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs));
+    this.setPhase('describing', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     try {
       const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled });
       snapshot.status.milliseconds = milliseconds;
@@ -220,7 +220,7 @@ export class AnalysisService {
   private result(request: Request): unknown {
     if (request.type === 'run' || request.type === 'test') {
       const budgets = resolveBudgets(request.options);
-      this.setPhase('building', -1, 0, analysisAllowance(budgets.evaluationTimeoutMs));
+      this.setPhase('building', -1, 0, analysisAllowance(budgets.evaluationTimeoutMs, request.text.length));
       const analysis = analyzeInStages(request.text, { ...request.options, progress: (phase, span) => this.progress(phase, span) }).finish();
       if (request.type === 'test') return testOutcomes(analysis, request.file);
       // Printing is bounded by maxOutputBytes; its time only guards against a bug.
