@@ -135,7 +135,7 @@ describe('file shape is bounded', () => {
     const lines: string[] = [];
     for (let i = 0; i < 900_000; i++) lines.push(`v${i.toString(36)}=1`);
     fs.writeFileSync(file, lines.join('\n') + '\n');
-    const r = tgraph(['run', '--set', 'maxOutputBytes=100000', file]);
+    const r = tgraph(['run', '--set', 'maxOutputBytes=100000', '--set', 'evaluationTimeoutMs=120000', file]);
     const found = errors(r.stdout).filter((e) => /statements/.test(e.message));
     expect(found).toEqual([{ line: 200_001, column: 1, message: expect.stringMatching(/900,000 statements: the 700,000 from here on are not analysed \(raise tgraph\.maxStatements\)/) }]);
   });
