@@ -7,6 +7,7 @@
 //   node test/vscode/setup.mjs          install if missing (a no-op in ~0.1 s when installed)
 //   node test/vscode/setup.mjs --force  reinstall
 import { execFileSync, spawnSync } from 'node:child_process';
+import { ensureDebianPackages } from '../support/debianPackages.mjs';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, copyFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,25 +42,6 @@ function installKey() {
 function isInstalled() {
   return existsSync(entryJs) && existsSync(playwrightPkg) && existsSync(marker) &&
     readFileSync(marker, 'utf8').trim() === installKey();
-}
-
-function missingDebianPackages() {
-  return debianPackages.filter((name) => {
-    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
-    return r.status !== 0 || !r.stdout.includes('install ok installed');
-  });
-}
-
-function installDebianPackages() {
-  const missing = missingDebianPackages();
-  if (missing.length === 0) return;
-  if (process.getuid && process.getuid() !== 0) {
-    throw new Error(`missing Debian packages: ${missing.join(' ')} (install them as root: apt-get install ${missing.join(' ')})`);
-  }
-  log(`apt-get install ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
 }
 
 /** @vscode/ripgrep 1.15.11's install downloads ripgrep from GitHub unless it finds this
@@ -106,7 +88,7 @@ function main() {
     return;
   }
   const started = Date.now();
-  installDebianPackages();
+  ensureDebianPackages(debianPackages, log);
   seedRipgrepCache();
   npmInstall();
   writeFileSync(marker, installKey() + '\n');
