@@ -17,7 +17,7 @@ function vsceList(): string[] {
 }
 
 describe('the .vsix file list (vsce ls)', () => {
-  it('holds only the bundle, the manifest, the grammar, the language configuration, icons, README and LICENSE', () => {
+  it('holds only the bundle, the manifest, the grammar, the language configuration, icons, README, LICENSE and the user docs', () => {
     const files = vsceList();
     const allowed = [
       /^package\.json$/,
@@ -27,10 +27,12 @@ describe('the .vsix file list (vsce ls)', () => {
       /^syntaxes\/tgraph\.tmLanguage\.json$/,
       /^language-configuration\.json$/,
       /^icons\/tgraph\.(png|svg)$/,
+      /^docs\/(guide|LANGUAGE|engine)\.md$/,
+      /^docs\/[a-z0-9-]+\.png$/,
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
     // Nothing from sources, tests, node_modules or source maps.
-    expect(files.filter((f) => /^(test|engine|server|client|cli|scripts|node_modules|examples|docs)\//.test(f) || /\.(ts|map)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(test|engine|server|client|cli|scripts|node_modules|examples)\//.test(f) || /\.(ts|map)$/.test(f))).toEqual([]);
     for (const needed of ['package.json', 'README.md', 'syntaxes/tgraph.tmLanguage.json', 'language-configuration.json', 'icons/tgraph.png', 'icons/tgraph.svg']) {
       expect(files).toContain(needed);
     }
