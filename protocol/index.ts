@@ -13,9 +13,11 @@ export const Methods = {
   randomiseFeedEdit: 'tgraph/randomiseFeedEdit',
 } as const;
 
-/** Commands the lenses carry. `tgraph.randomiseFeed` is executed by the server
- *  (workspace/executeCommand, it applies the edit itself); the others are the client's
- *  to implement, by sending the request of the same name and showing the result. */
+/** Commands the lenses carry, each with the arguments `[uri, line]`. The server executes
+ *  all of them (workspace/executeCommand), for any LSP client: the gradient commands answer
+ *  the data of the request of the same name (ComputeGradientsResult, CheckGradientsResult,
+ *  ExplainResult), `tgraph.randomiseFeed` applies its edit and answers `{applied}`. The VS
+ *  Code client implements them itself, by sending those requests and drawing the result. */
 export const Commands = {
   computeGradients: 'tgraph.computeGradients',
   checkGradients: 'tgraph.checkGradients',

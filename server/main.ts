@@ -129,7 +129,7 @@ export function start(connection: Connection): void {
         documentSymbolProvider: true,
         semanticTokensProvider: { legend, full: true, range: true },
         foldingRangeProvider: true,
-        executeCommandProvider: { commands: [Commands.randomiseFeed] },
+        executeCommandProvider: { commands: Object.values(Commands) },
       },
       serverInfo: { name: 'tgraph', version: '0.1.0' },
     };
@@ -266,7 +266,8 @@ export function start(connection: Connection): void {
 
   connection.onRequest(Methods.explain, withLine<ExplainResult>(Methods.explain, (uri, line) => onGraph(uri, 'explain', line)));
 
-  connection.onRequest(Methods.checkGradients, withLine<CheckGradientsResult>(Methods.checkGradients, async (uri, line) => {
+  /** The full check of the gradients on a line; the lens shows its outcome afterwards. */
+  async function checkGradientsAt(uri: string, line: number): Promise<CheckGradientsResult | null> {
     const result = await onGraph<CheckGradientsResult & { version: number }>(uri, 'checkGradients', line);
     const state = store.state(uri);
     if (!result || !state) return result;
@@ -276,7 +277,9 @@ export function start(connection: Connection): void {
     }
     const { version: _version, ...answer } = result;
     return answer;
-  }));
+  }
+
+  connection.onRequest(Methods.checkGradients, withLine<CheckGradientsResult>(Methods.checkGradients, checkGradientsAt));
 
   /** The feed edit for the placeholder on a line, as LSP (the worker answers offsets into
    *  the text of the version it analysed). */
@@ -291,10 +294,9 @@ export function start(connection: Connection): void {
 
   connection.onRequest(Methods.randomiseFeedEdit, withLine(Methods.randomiseFeedEdit, (uri, line) => feedEdit(uri, line)));
 
-  connection.onExecuteCommand(guardAsync('executeCommand', null, async (p) => {
-    if (p.command !== Commands.randomiseFeed) return null;
-    const args = lineParams(p.arguments ?? []);
-    const edit = args ? await feedEdit(args.uri, args.line) : null;
+  /** Applies the feed edit for the placeholder on a line through the client. */
+  async function randomiseFeed(uri: string, line: number): Promise<{ applied: boolean }> {
+    const edit = await feedEdit(uri, line);
     if (!edit) return { applied: false };
     try {
       const r = await connection.workspace.applyEdit({ label: 'Randomise feed', edit });
@@ -303,6 +305,24 @@ export function start(connection: Connection): void {
       log(`applying the feed edit failed: ${(e as Error)?.message ?? String(e)}`);
       return { applied: false };
     }
+  }
+
+  // Every lens command, for any LSP client: the gradient commands answer the same data as
+  // their custom requests (values, the check's outcome, the explanation and the picture's
+  // data), for the client to print or draw. VS Code's client runs them itself and draws it.
+  const commands: Record<string, (uri: string, line: number) => Promise<unknown>> = {
+    [Commands.computeGradients]: (uri, line) => onGraph<ComputeGradientsResult>(uri, 'computeGradients', line),
+    [Commands.checkGradients]: checkGradientsAt,
+    [Commands.explainSum]: (uri, line) => onGraph<ExplainResult>(uri, 'explain', line),
+    [Commands.randomiseFeed]: randomiseFeed,
+  };
+
+  connection.onExecuteCommand(guardAsync('executeCommand', null, async (p) => {
+    const run = Object.prototype.hasOwnProperty.call(commands, p.command) ? commands[p.command] : undefined;
+    if (!run) throw new ResponseError(-32601, `unknown command ${p.command}`);
+    const args = lineParams(p.arguments ?? []) ?? lineParams(p.arguments?.[0]);
+    if (!args) throw new ResponseError(-32602, `${p.command} takes the arguments [uri, line] or [{uri, line}]`);
+    return run(args.uri, args.line);
   }));
 
   // Nothing a user types may stop the server: log what escapes and carry on.

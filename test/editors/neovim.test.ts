@@ -22,6 +22,7 @@ interface NeovimReport {
   hover: { contents: { kind: string; value: string } };
   hover_window: string[];
   lenses: { line: number; title: string; command: string }[];
+  explain: { text: string; rows: number; cols: number; error?: unknown };
   diagnostics: { line: number; message: string }[];
 }
 
@@ -90,6 +91,12 @@ describe('Neovim with the README configuration', () => {
     expect(titles(seedLine('dy_dx ='))).toEqual(gradientLenses);
     expect(titles(seedLine('dz_dx ='))).toEqual(gradientLenses);
     expect(titles(seedLine('x = placeholder'))).toEqual(['fed float32[4, 3]', 'Randomise feed']);
+  });
+
+  it('gets the "Explain sum" lens command\'s data: the explanation and the 24 × 12 Jacobian', () => {
+    expect(report.commands).toEqual(expect.arrayContaining(['tgraph.computeGradients', 'tgraph.checkGradients', 'tgraph.explainSum']));
+    expect(report.explain).toMatchObject({ rows: 24, cols: 12 });
+    expect(report.explain.text).toContain('each x[i,j] reaches 2 of them');
   });
 
   it('is the configuration the README gives', () => {

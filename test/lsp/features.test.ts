@@ -35,7 +35,7 @@ describe('capabilities', () => {
     expect(caps.signatureHelpProvider?.triggerCharacters).toContain('(');
     expect(caps.renameProvider).toEqual({ prepareProvider: true });
     expect(caps.semanticTokensProvider?.legend.tokenTypes).toContain('parameter');
-    expect(caps.executeCommandProvider?.commands).toEqual(['tgraph.randomiseFeed']);
+    expect(caps.executeCommandProvider?.commands).toEqual(['tgraph.computeGradients', 'tgraph.checkGradients', 'tgraph.explainSum', 'tgraph.randomiseFeed']);
   });
 });
 

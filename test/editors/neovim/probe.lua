@@ -1,7 +1,7 @@
 -- Run by test/editors/neovim.test.ts after tgraph.lua has attached the server to the open
--- .tgraph file: asks for what a user sees (the hover window on dz_dx, the code lenses,
--- the diagnostics) through Neovim's own LSP functions, writes it as JSON to
--- $TGRAPH_PROBE_OUT, and quits.
+-- .tgraph file: asks for what a user sees (the hover window on dz_dx, the code lenses and
+-- what the "Explain sum" one answers, the diagnostics) through Neovim's own LSP functions,
+-- writes it as JSON to $TGRAPH_PROBE_OUT, and quits.
 local out_path = os.getenv('TGRAPH_PROBE_OUT')
 local timeout_ms = 30000
 local bufnr = vim.api.nvim_get_current_buf()
@@ -50,6 +50,20 @@ local function probe()
   report.lenses = {}
   for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
     table.insert(report.lenses, { line = lens.range.start.line, title = lens.command and lens.command.title, command = lens.command and lens.command.command })
+  end
+
+  -- The "Explain sum" lens's command, sent as Neovim sends any lens command: its answer is data.
+  for _, lens in ipairs(vim.lsp.codelens.get(bufnr)) do
+    if lens.range.start.line == line and lens.command.command == 'tgraph.explainSum' then
+      local answer = client.request_sync('workspace/executeCommand', lens.command, timeout_ms, bufnr)
+      local explained = answer and answer.result
+      if explained then
+        local picture = explained.pictures[1]
+        report.explain = { text = explained.explanations[1].text, rows = picture.jacobian.rows, cols = picture.jacobian.cols }
+      else
+        report.explain = { error = answer and answer.err }
+      end
+    end
   end
 
   report.diagnostics = {}
