@@ -1,4 +1,5 @@
-// The `tgraph` command: `run FILE`, `run --json FILE`, `test PATHS...`, `lsp --stdio`.
+// The `tgraph` command: `run FILE`, `run --json FILE`, `test PATHS...`, `hover FILE:LINE:COL`,
+// `explain FILE NAME`, `lsp --stdio`.
 // Exit codes are 0 (fine) and 1 (errors or failures); nothing a user gives it prints a stack
 // trace. The analysis runs in the analysis worker, as the server's does: a kernel that will
 // not stop or an analysis that outgrows its heap becomes a positioned diagnostic, never a
@@ -13,17 +14,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { isMainThread } from 'worker_threads';
-import { BUDGETS, DEFAULT_BUDGETS, budgetValue, type BudgetKey } from '../engine/budgets';
+import { DEFAULT_BUDGETS } from '../engine/budgets';
 import type { Diagnostic } from '../engine/analysis';
-import type { PlainOptions } from '../engine/api/worker/messages';
-import { AnalysisHost } from '../engine/api/worker/host';
+import type { AnalysisHost } from '../engine/api/worker/host';
 import { LineIndex } from '../engine/syntax/lineIndex';
-import { nodeWorkerChannel, isAnalysisWorker } from '../server/workerChannel';
+import { isAnalysisWorker } from '../server/workerChannel';
+import { newHost, out } from './host';
+import { explainCommand, hoverCommand } from './inspect';
+import { UserError, optionsFor, parseArgs, readSource } from './options';
 
 const USAGE = `usage:
   tgraph run [OPTIONS] FILE          evaluate a .tgraph file and print every name, check and diagnostic
   tgraph run --json [OPTIONS] FILE   the same as one JSON object
   tgraph test [OPTIONS] PATHS...     run every check and assert in files or folders; "N passed, M failed"
+  tgraph hover [--json] FILE:LINE:COL
+                                     what the editor's hover shows at a position (1-based)
+  tgraph explain [--json] [--html OUT] [--svg OUT] FILE NAME
+                                     the sum behind the gradient bound to NAME; --html and --svg
+                                     write the "Explain sum" picture as a page or an SVG image
   tgraph lsp --stdio                 the language server over standard input/output
 
 options:
@@ -33,129 +41,12 @@ options:
                       tgraph.config.json in the current folder or above it
 `;
 
-const CONFIG_FILE = 'tgraph.config.json';
-const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
-
-class UserError extends Error {}
-
-function readSource(file: string): string {
-  const stat = fs.statSync(file);
-  if (!stat.isFile()) throw new UserError(`${file} is not a file`);
-  if (stat.size > MAX_SOURCE_BYTES) throw new UserError(`${file} is larger than 16 MiB`);
-  return fs.readFileSync(file, 'utf8');
-}
-
-// ---- options ---------------------------------------------------------------------------------
-
-interface Parsed {
-  positional: string[];
-  json: boolean;
-  budgets: Partial<Record<BudgetKey, number>>;
-}
-
-const BUDGET_KEYS = new Set<string>(BUDGETS.map((b) => b.key));
-
-/** A budget name as a user may spell it: `maxElements` or `tgraph.maxElements`. */
-function budgetKey(raw: string, where: string): BudgetKey {
-  const key = raw.trim().replace(/^tgraph\./, '');
-  if (!BUDGET_KEYS.has(key)) throw new UserError(`${where}: unknown setting '${raw}' (one of ${[...BUDGET_KEYS].join(', ')})`);
-  return key as BudgetKey;
-}
-
-function budgetNumber(key: BudgetKey, raw: unknown, where: string): number {
-  const value = budgetValue(raw);
-  if (value === undefined) throw new UserError(`${where}: ${key} must be a number ≥ 1, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-/** The config file's budgets: `--config FILE`, else tgraph.config.json in the current folder
- *  or above it; none when there is none. */
-function configBudgets(explicit: string | undefined): Partial<Record<BudgetKey, number>> {
-  let file = explicit;
-  if (!file) {
-    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-      const candidate = path.join(dir, CONFIG_FILE);
-      if (fs.existsSync(candidate)) {
-        file = candidate;
-        break;
-      }
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  if (!file) return {};
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${file}: not a JSON object of settings (${(e as Error).message})`);
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`${file}: not a JSON object of settings`);
-  const out: Partial<Record<BudgetKey, number>> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    const key = budgetKey(k, file);
-    out[key] = budgetNumber(key, v, file);
-  }
-  return out;
-}
-
-function parseArgs(args: string[]): Parsed {
-  const positional: string[] = [];
-  const sets: [BudgetKey, number][] = [];
-  let json = false;
-  let config: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--json') json = true;
-    else if (a === '--set' || a.startsWith('--set=')) {
-      const spec = a === '--set' ? args[++i] : a.slice('--set='.length);
-      if (spec === undefined) throw new UserError('--set takes KEY=VALUE');
-      const eq = spec.indexOf('=');
-      if (eq < 0) throw new UserError(`--set takes KEY=VALUE, got '${spec}'`);
-      const key = budgetKey(spec.slice(0, eq), '--set');
-      sets.push([key, budgetNumber(key, spec.slice(eq + 1), '--set')]);
-    } else if (a === '--config' || a.startsWith('--config=')) {
-      config = a === '--config' ? args[++i] : a.slice('--config='.length);
-      if (!config) throw new UserError('--config takes a FILE');
-    } else positional.push(a);
-  }
-  const budgets = configBudgets(config);
-  for (const [k, v] of sets) budgets[k] = v;
-  return { positional, json, budgets };
-}
-
-/** load() may read below the current folder when the file is in it, else below the file's folder. */
-function optionsFor(file: string, budgets: Parsed['budgets']): PlainOptions {
-  const dir = path.dirname(path.resolve(file));
-  const cwd = process.cwd();
-  const inCwd = dir === cwd || dir.startsWith(cwd + path.sep);
-  return { ...budgets, load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } };
-}
-
 // ---- output ----------------------------------------------------------------------------------
-
-/** Writes to stdout; a reader that went away (`| head -1`) ends the command quietly. */
-function out(text: string): void {
-  process.stdout.write(text);
-}
 
 process.stdout.on?.('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? 0);
   throw e;
 });
-
-function newHost(budgets: Parsed['budgets']): AnalysisHost {
-  const limits = { graceMs: budgets.workerStopTimeoutMs ?? DEFAULT_BUDGETS.workerStopTimeoutMs, heapMb: budgets.maxWorkerHeapMb ?? DEFAULT_BUDGETS.maxWorkerHeapMb };
-  return new AnalysisHost(
-    {
-      snapshot: () => undefined,
-      stopped: () => undefined,
-      // What the worker logs is for the editor's output channel: the CLI's own output says
-      // what went wrong, positioned.
-      log: () => undefined,
-    },
-    { connect: nodeWorkerChannel, limits: () => limits },
-  );
-}
 
 /** `FILE:LINE:COL: error: message` for a diagnostic the worker could not report itself. */
 function stoppedLine(file: string, text: string, d: Diagnostic): string {
@@ -299,6 +190,10 @@ export async function main(argv: string[]): Promise<number> {
         return await run(rest);
       case 'test':
         return await test(rest);
+      case 'hover':
+        return await hoverCommand(rest);
+      case 'explain':
+        return await explainCommand(rest);
       case 'lsp': {
         // eslint-disable-next-line @typescript-eslint/no-var-requires
         const server = require('../server/main') as { startStdio(): void };

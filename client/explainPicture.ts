@@ -317,14 +317,28 @@ ${parts.join('\n')}
 </svg>`;
 }
 
+/** A picture's heading: `dz_dx = ∂(Σz)/∂x`. */
+const pictureHeading = (p: PictureJson) => (p.gradientName ? `${p.gradientName} = ${p.explanation.meaning}` : p.explanation.meaning);
+
+/** What to do about a batch sum, when the explanation has advice. */
+function adviceText(ex: ExplanationJson): string | null {
+  if (ex.advice === 'divide') return `Σ over the batch of ${String(ex.batchSize ?? '?')}: this is the sum of the per-example gradients; divide by ${String(ex.batchSize ?? 'the batch size')} for their mean.`;
+  if (ex.advice === 'already-mean') return 'The batch is already averaged: the result is the mean of the per-example gradients.';
+  return null;
+}
+
+/** The pictures of a result that carry an explanation. */
+const picturesOf = (result: Json): PictureJson[] =>
+  Array.isArray(result.pictures) ? (result.pictures.filter((p) => isObject(p) && isObject(p.explanation)) as unknown as PictureJson[]) : [];
+
 function renderPicture(p: PictureJson, n: number): string {
   const ex = p.explanation;
   const out: string[] = [];
   out.push(`<section class="picture" id="picture-${n}">`);
-  out.push(`<h2>${escapeHtml(p.gradientName ? `${p.gradientName} = ${ex.meaning}` : ex.meaning)}</h2>`);
+  out.push(`<h2>${escapeHtml(pictureHeading(p))}</h2>`);
   out.push(`<p class="summary">${escapeHtml(ex.text)}</p>`);
-  if (ex.advice === 'divide') out.push(`<p class="advice">Σ over the batch of ${escapeHtml(String(ex.batchSize ?? '?'))}: this is the sum of the per-example gradients; divide by ${escapeHtml(String(ex.batchSize ?? 'the batch size'))} for their mean.</p>`);
-  if (ex.advice === 'already-mean') out.push(`<p class="advice ok">The batch is already averaged: the result is the mean of the per-example gradients.</p>`);
+  const advice = adviceText(ex);
+  if (advice) out.push(`<p class="advice${ex.advice === 'already-mean' ? ' ok' : ''}">${escapeHtml(advice)}</p>`);
   out.push('<div class="panes">');
   if (p.jacobian) {
     const j = p.jacobian;
@@ -409,7 +423,7 @@ export function renderExplainHtml(result: unknown, where: string): string {
   body.push(`<h1>Explain the sum · ${escapeHtml(where)}</h1>`);
   if (isObject(result)) {
     if (str(result.statement)) body.push(`<p class="statement">${escapeHtml(str(result.statement)!)}</p>`);
-    const pictures = Array.isArray(result.pictures) ? (result.pictures.filter((p) => isObject(p) && isObject(p.explanation)) as unknown as PictureJson[]) : [];
+    const pictures = picturesOf(result);
     // A malformed picture (a server of another version) costs its own section, not the page.
     const drawn = (p: PictureJson, i: number) => {
       try {
@@ -444,4 +458,97 @@ ${body.join('\n')}
 <pre>${escapeHtml(JSON.stringify(details, null, 2) ?? 'null')}</pre>
 </details>
 </body></html>`;
+}
+
+// ---- the same picture as one SVG document (`tgraph explain --svg`) ---------------------------
+
+/** The width and height an SVG rendered above declares. */
+function svgSize(svg: string): { width: number; height: number } {
+  const m = /width="([\d.]+)" height="([\d.]+)"/.exec(svg);
+  return m ? { width: Number(m[1]), height: Number(m[2]) } : { width: 0, height: 0 };
+}
+
+/** Words of `text` in lines of at most `chars` characters (SVG text does not wrap). */
+function wrapWords(text: string, chars: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > chars) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+const SVG_STYLE = `
+.svg-bg { fill: var(--tg-bg); }
+text.svg-h1 { font-size: 15px; font-weight: 600; font-family: system-ui, sans-serif; }
+text.svg-h2 { font-size: 14px; font-weight: 600; font-family: system-ui, sans-serif; }
+text.svg-text { font-size: 12.5px; font-family: system-ui, sans-serif; }
+text.svg-muted { fill: var(--tg-muted); font-size: 12px; }
+text.svg-advice { fill: var(--tg-fg); font-size: 12.5px; font-weight: 600; font-family: system-ui, sans-serif; }
+`;
+
+/** The "Explain sum" picture of a `tgraph/explain` result as one standalone SVG document:
+ *  the page's headings and sentences as text lines, and the same heatmap and bars. */
+export function renderExplainSvg(result: unknown, where: string): string {
+  const margin = 20;
+  const body: string[] = [];
+  let y = margin;
+  let width = 640;
+  const text = (content: string, cls: string, size: number) => {
+    y += Math.round(size * 1.45);
+    body.push(`<text class="${cls}" x="0" y="${y}">${escapeHtml(content)}</text>`);
+  };
+  text(`Explain the sum · ${where}`, 'svg-h1', 15);
+  if (isObject(result)) {
+    if (str(result.statement)) text(str(result.statement)!, 'statement svg-muted', 12);
+    const pictures = picturesOf(result);
+    for (const p of pictures) {
+      y += 10;
+      text(pictureHeading(p), 'svg-h2', 14);
+      for (const line of wrapWords(p.explanation.text, 120)) text(line, 'svg-text', 12.5);
+      const advice = adviceText(p.explanation);
+      if (advice) for (const line of wrapWords(advice, 120)) text(line, 'svg-advice', 12.5);
+      y += 12;
+      let x = 0;
+      let paneHeight = 0;
+      const panes: string[] = [];
+      try {
+        if (p.jacobian) panes.push(renderHeatmap(p.jacobian, p.explanation));
+        if (p.contributions) panes.push(renderBars(p.contributions, p.explanation, p.gradientName));
+      } catch {
+        text('This picture could not be drawn.', 'svg-muted', 12);
+      }
+      for (const pane of panes) {
+        const size = svgSize(pane);
+        body.push(pane.replace('<svg ', `<svg x="${x}" y="${y}" `));
+        x += size.width + 28;
+        paneHeight = Math.max(paneHeight, size.height);
+      }
+      width = Math.max(width, x);
+      y += paneHeight;
+      if (p.jacobianNote) text(`${p.jacobianNote}.`, 'svg-muted', 12);
+    }
+    if (!pictures.length) {
+      for (const e of Array.isArray(result.explanations) ? result.explanations.filter(isObject) : []) {
+        for (const line of wrapWords(str(e.text) ?? '', 120)) text(line, 'svg-text', 12.5);
+      }
+    }
+    if (str(result.message)) text(str(result.message)!, 'svg-text', 12.5);
+  } else text('(no result)', 'svg-text', 12.5);
+  width = Math.max(width, 120 * 6.6) + 2 * margin;
+  const height = y + margin;
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(width)}" height="${Math.ceil(height)}" viewBox="0 0 ${Math.ceil(width)} ${Math.ceil(height)}">
+<title>Explain the sum · ${escapeHtml(where)}</title>
+<style>${STYLE}${SVG_STYLE}</style>
+<rect class="svg-bg" width="100%" height="100%"/>
+<g transform="translate(${margin},0)">
+${body.join('\n')}
+</g>
+</svg>
+`;
 }

@@ -3,23 +3,19 @@
 // client/explainPicture.ts, checked as markup and then in headless Chromium: the heatmap
 // has one cell per Jacobian entry, the summed axes are named, the bars add up to the
 // gradient entry, and the screenshot is not blank.
-//
-// `UPDATE_SCREENSHOT=1 npx vitest run test/explainPicture.test.ts` rewrites
-// docs/explain-sum.png (the README's picture) from the seed example.
+// The README's pictures are screenshots of the CLI's page (test/cli/explain.test.ts).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createRequire } from 'module';
 import { analyze, type Analysis } from '../engine/analysis';
 import { explainStatement } from '../engine/api/gradients';
 import { MAX_BLOCK_COLS, explainPicture } from '../engine/api/picture';
 import { renderExplainHtml } from '../client/explainPicture';
+import { hasChromium, launchChromium, pictureFacts, pixelVariance, type Browser, type Page, type PictureFacts } from './support/chromium';
 
 const root = path.join(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 
 function load(file: string): Analysis {
   const a = analyze(fs.readFileSync(path.join(root, 'examples', file), 'utf8'));
@@ -187,100 +183,24 @@ describe('the markup', () => {
 
 // ---- in a browser ---------------------------------------------------------------------------
 
-interface Page {
-  goto(url: string): Promise<unknown>;
-  setContent(html: string): Promise<unknown>;
-  screenshot(options?: { fullPage?: boolean; path?: string }): Promise<Buffer>;
-  evaluate(expression: string): Promise<unknown>;
-  locator(selector: string): { screenshot(): Promise<Buffer>; count(): Promise<number> };
-  close(): Promise<void>;
-}
-interface Browser {
-  newPage(options?: { viewport?: { width: number; height: number }; deviceScaleFactor?: number }): Promise<Page>;
-  close(): Promise<void>;
-}
-
 describe.skipIf(!hasChromium)('in headless Chromium', () => {
   let browser: Browser;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-explain-'));
 
   beforeAll(async () => {
-    const require = createRequire(__filename);
-    const { chromium } = require('./vscode/node_modules/playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The page's content as the browser drew it: counts, texts and the bars' numbers. */
-  async function open(result: unknown, where: string, file: string): Promise<{ page: Page; facts: Facts }> {
-    const html = renderExplainHtml(result, where);
+  async function open(result: unknown, where: string, file: string): Promise<{ page: Page; facts: PictureFacts }> {
     const htmlPath = path.join(dir, `${file}.html`);
-    fs.writeFileSync(htmlPath, html);
+    fs.writeFileSync(htmlPath, renderExplainHtml(result, where));
     const page = await browser.newPage({ viewport: { width: 1180, height: 900 } });
     await page.goto(`file://${htmlPath}`);
-    // Runs in the page (a string: this project's TypeScript has no DOM library).
-    const facts = (await page.evaluate(`(() => {
-      const svg = document.querySelector('svg.heatmap');
-      const box = svg?.getBoundingClientRect();
-      return {
-        heatmaps: document.querySelectorAll('svg.heatmap').length,
-        cells: document.querySelectorAll('svg.heatmap rect.cell').length,
-        terms: document.querySelectorAll('svg.heatmap rect.cell.on').length,
-        rows: Number(svg?.getAttribute('data-rows')),
-        cols: Number(svg?.getAttribute('data-cols')),
-        heatmapSize: box ? [box.width, box.height] : [0, 0],
-        axisTitles: [...document.querySelectorAll('svg.heatmap text.axis-title')].map((t) => [...t.querySelectorAll('tspan')].map((s) => s.textContent).join(' / ')),
-        separators: document.querySelectorAll('svg.heatmap line.group-sep').length,
-        bandLabels: [...document.querySelectorAll('svg.heatmap text.band-label')].map((t) => t.textContent ?? ''),
-        partials: [...document.querySelectorAll('svg.bars rect.bar:not(.total)')].map((r) => Number(r.getAttribute('data-partial'))),
-        barTexts: [...document.querySelectorAll('svg.bars text.bar-value:not(.total)')].map((t) => t.textContent ?? ''),
-        total: Number(document.querySelector('svg.bars rect.bar.total')?.getAttribute('data-total')),
-        totalText: document.querySelector('svg.bars text.bar-value.total')?.textContent ?? '',
-        advice: document.querySelector('.advice')?.textContent ?? '',
-        // The cell fill the browser computed: the theme fallbacks resolved to colours.
-        termFill: svg ? getComputedStyle(svg.querySelector('rect.cell.on')).fill : '',
-      };
-    })()`)) as Facts;
-    return { page, facts };
-  }
-  type Facts = {
-    heatmaps: number; cells: number; terms: number; rows: number; cols: number; heatmapSize: number[]; axisTitles: string[]; separators: number;
-    bandLabels: string[]; partials: number[]; barTexts: string[]; total: number; totalText: string; advice: string; termFill: string;
-  };
-
-  /** The variance of the grey levels of a PNG, measured by the browser on a blank page. */
-  async function pixelVariance(png: Buffer): Promise<number> {
-    const page = await browser.newPage();
-    try {
-      return (await page.evaluate(`(async (data) => {
-        const img = new Image();
-        img.src = 'data:image/png;base64,' + data;
-        await img.decode();
-        const canvas = document.createElement('canvas');
-        canvas.width = img.width;
-        canvas.height = img.height;
-        const ctx = canvas.getContext('2d');
-        ctx.drawImage(img, 0, 0);
-        const px = ctx.getImageData(0, 0, img.width, img.height).data;
-        let sum = 0;
-        let sum2 = 0;
-        const n = px.length / 4;
-        for (let i = 0; i < px.length; i += 4) {
-          const g = (px[i] + px[i + 1] + px[i + 2]) / 3;
-          sum += g;
-          sum2 += g * g;
-        }
-        return sum2 / n - (sum / n) ** 2;
-      })(${JSON.stringify(png.toString('base64'))})`)) as number;
-    } finally {
-      await page.close();
-    }
+    return { page, facts: await pictureFacts(page) };
   }
 
   it('seed dz_dx: 24 × 12 cells, axis 0 of z (stack) marked, 2 bars adding up to dz_dx[0,0]', async () => {
@@ -299,11 +219,10 @@ describe.skipIf(!hasChromium)('in headless Chromium', () => {
       expect(facts.total).toBe(entry);
       expect(facts.totalText).toBe('40 = dz_dx[0,0]');
       const heatmap = await page.locator('svg.heatmap').screenshot();
-      expect(await pixelVariance(heatmap)).toBeGreaterThan(100);
+      expect(await pixelVariance(browser, heatmap)).toBeGreaterThan(100);
       const shot = await page.screenshot({ fullPage: true });
-      expect(await pixelVariance(shot)).toBeGreaterThan(0);
+      expect(await pixelVariance(browser, shot)).toBeGreaterThan(0);
       fs.writeFileSync(path.join(dir, 'seed.png'), shot);
-      if (process.env.UPDATE_SCREENSHOT) fs.writeFileSync(path.join(root, 'docs', 'explain-sum.png'), shot);
     } finally {
       await page.close();
     }
@@ -322,9 +241,8 @@ describe.skipIf(!hasChromium)('in headless Chromium', () => {
       // Each bar's label reads weight × derivative = term.
       for (const t of facts.barTexts) expect(t).toMatch(/^−?[\d.e+−-]+ × −?[\d.e+−-]+ = −?[\d.e+−-]+$/);
       const shot = await page.screenshot({ fullPage: true });
-      expect(await pixelVariance(shot)).toBeGreaterThan(0);
+      expect(await pixelVariance(browser, shot)).toBeGreaterThan(0);
       fs.writeFileSync(path.join(dir, 'ddpg.png'), shot);
-      if (process.env.UPDATE_SCREENSHOT) fs.writeFileSync(path.join(os.tmpdir(), 'tgraph-explain-ddpg.png'), shot);
     } finally {
       await page.close();
     }

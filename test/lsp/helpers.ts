@@ -42,7 +42,7 @@ function newestSource(dir: string): number {
  *  Built to a temporary name and renamed, so test files starting in parallel never see a
  *  half-written bundle. */
 export async function ensureServerBuilt(): Promise<void> {
-  const sources = Math.max(...['server', 'engine', 'cli'].map((d) => newestSource(path.join(ROOT, d))));
+  const sources = Math.max(...['server', 'engine', 'cli', 'client', 'protocol'].map((d) => newestSource(path.join(ROOT, d))));
   const { build } = await import('esbuild');
   for (const [entry, out] of [['server/main.ts', SERVER], ['cli/main.ts', path.join(ROOT, 'dist', 'cli.js')]]) {
     const built = fs.existsSync(out) ? fs.statSync(out).mtimeMs : 0;

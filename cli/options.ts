@@ -1,0 +1,117 @@
+// The CLI's arguments and inputs: budgets from the defaults, a config file (`--config FILE`,
+// else the first `tgraph.config.json` in the current folder or one above it) and `--set
+// KEY=VALUE` options, which win; the source file; and where load() may read.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { BUDGETS, budgetValue, type BudgetKey } from '../engine/budgets';
+import type { PlainOptions } from '../engine/api/worker/messages';
+
+const CONFIG_FILE = 'tgraph.config.json';
+const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+
+/** A mistake in what the user gave: printed as `tgraph: message`, exit 1. */
+export class UserError extends Error {}
+
+export function readSource(file: string): string {
+  const stat = fs.statSync(file);
+  if (!stat.isFile()) throw new UserError(`${file} is not a file`);
+  if (stat.size > MAX_SOURCE_BYTES) throw new UserError(`${file} is larger than 16 MiB`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+// ---- options ---------------------------------------------------------------------------------
+
+export interface Parsed {
+  positional: string[];
+  json: boolean;
+  budgets: Partial<Record<BudgetKey, number>>;
+  /** The values of the command's own `--NAME VALUE` options (`--html out.html`). */
+  values: Record<string, string>;
+}
+
+const BUDGET_KEYS = new Set<string>(BUDGETS.map((b) => b.key));
+
+/** A budget name as a user may spell it: `maxElements` or `tgraph.maxElements`. */
+function budgetKey(raw: string, where: string): BudgetKey {
+  const key = raw.trim().replace(/^tgraph\./, '');
+  if (!BUDGET_KEYS.has(key)) throw new UserError(`${where}: unknown setting '${raw}' (one of ${[...BUDGET_KEYS].join(', ')})`);
+  return key as BudgetKey;
+}
+
+function budgetNumber(key: BudgetKey, raw: unknown, where: string): number {
+  const value = budgetValue(raw);
+  if (value === undefined) throw new UserError(`${where}: ${key} must be a number ≥ 1, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+/** The config file's budgets: `--config FILE`, else tgraph.config.json in the current folder
+ *  or above it; none when there is none. */
+function configBudgets(explicit: string | undefined): Partial<Record<BudgetKey, number>> {
+  let file = explicit;
+  if (!file) {
+    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+      const candidate = path.join(dir, CONFIG_FILE);
+      if (fs.existsSync(candidate)) {
+        file = candidate;
+        break;
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  if (!file) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`${file}: not a JSON object of settings (${(e as Error).message})`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UserError(`${file}: not a JSON object of settings`);
+  const out: Partial<Record<BudgetKey, number>> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const key = budgetKey(k, file);
+    out[key] = budgetNumber(key, v, file);
+  }
+  return out;
+}
+
+/** `valueOptions`: the command's own options that take a value (`['html', 'svg']`). */
+export function parseArgs(args: string[], valueOptions: readonly string[] = []): Parsed {
+  const positional: string[] = [];
+  const values: Record<string, string> = {};
+  const sets: [BudgetKey, number][] = [];
+  let json = false;
+  let config: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--json') json = true;
+    else if (a === '--set' || a.startsWith('--set=')) {
+      const spec = a === '--set' ? args[++i] : a.slice('--set='.length);
+      if (spec === undefined) throw new UserError('--set takes KEY=VALUE');
+      const eq = spec.indexOf('=');
+      if (eq < 0) throw new UserError(`--set takes KEY=VALUE, got '${spec}'`);
+      const key = budgetKey(spec.slice(0, eq), '--set');
+      sets.push([key, budgetNumber(key, spec.slice(eq + 1), '--set')]);
+    } else if (a === '--config' || a.startsWith('--config=')) {
+      config = a === '--config' ? args[++i] : a.slice('--config='.length);
+      if (!config) throw new UserError('--config takes a FILE');
+    } else if (valueOptions.some((o) => a === `--${o}` || a.startsWith(`--${o}=`))) {
+      const name = a.slice(2).split('=')[0];
+      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      if (!value) throw new UserError(`--${name} takes a value`);
+      values[name] = value;
+    } else positional.push(a);
+  }
+  const budgets = configBudgets(config);
+  for (const [k, v] of sets) budgets[k] = v;
+  return { positional, json, budgets, values };
+}
+
+/** load() may read below the current folder when the file is in it, else below the file's folder. */
+export function optionsFor(file: string, budgets: Parsed['budgets']): PlainOptions {
+  const dir = path.dirname(path.resolve(file));
+  const cwd = process.cwd();
+  const inCwd = dir === cwd || dir.startsWith(cwd + path.sep);
+  return { ...budgets, load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } };
+}
+
