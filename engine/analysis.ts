@@ -1367,8 +1367,16 @@ function sameSettings(prev: AnalysisOptions, next: AnalysisOptions): boolean {
   return (
     sameBudgets(prev, next) &&
     JSON.stringify(prev.check ?? null) === JSON.stringify(next.check ?? null) &&
-    JSON.stringify(prev.load ?? null) === JSON.stringify(next.load ?? null)
+    JSON.stringify(loadPlace(prev)) === JSON.stringify(loadPlace(next))
   );
+}
+
+/** Where load() may read, without the files a host read for it: a text that calls load()
+ *  is never reused (reusablePrefix), so their bytes need no comparing. */
+function loadPlace(options: AnalysisOptions): Partial<LoadContext> | null {
+  if (!options.load) return null;
+  const { preloaded: _preloaded, ...place } = options.load;
+  return place;
 }
 
 /** When `previous` can be taken over for `text`: its analyzer rolled back to before statement

@@ -312,6 +312,32 @@ describe('load(): refusals, each an error at the path argument', () => {
   });
 });
 
+describe('load() from files the host read (a browser: through the editor\'s file system)', () => {
+  // Paths of a workspace that is not on this disk: nothing may be read from the file system.
+  const base = { baseDir: '/web/project/graphs', workspaceRoots: ['/web/project'], maxBytes: 1024, enabled: true };
+  const weights = npy({ descr: '<f4', shape: [2], data: bytesOf(new Float32Array([1.5, -2])) });
+
+  it('reads the bytes the host handed over, by resolved path', () => {
+    load = { ...base, preloaded: { '/web/project/data/w.npy': { bytes: new Uint8Array(weights) } } };
+    expect(arr(loadOk("load('../data/w.npy')"))).toEqual([1.5, -2]);
+  });
+
+  it('keeps every refusal of the path: absolute, outside the workspace, missing, too large, refused by the host', () => {
+    load = { ...base, preloaded: { '/web/project/big.npy': { bytes: new Uint8Array(2048) }, '/web/project/link.npy': { refused: "'link.npy' is a symbolic link", code: 'load-refused' } } };
+    expect(loadError("'/web/project/data/w.npy'")[1]).toMatch(/absolute path/);
+    expect(loadError("'../../elsewhere/w.npy'")[2]).toBe('load-outside');
+    expect(loadError("'w.npy'")).toEqual(["'w.npy'", "load(): no such file: 'w.npy' (looked for /web/project/graphs/w.npy)", 'load-missing']);
+    expect(loadError("'../big.npy'")[2]).toBe('load-too-large');
+    expect(loadError("'../link.npy'").slice(1)).toEqual(["load(): 'link.npy' is a symbolic link", 'load-refused']);
+  });
+
+  it('is still disabled where the host disables it', () => {
+    load = { ...base, enabled: false, disabledReason: 'not trusted', disabledCode: 'load-untrusted', preloaded: { '/web/project/data/w.npy': { bytes: new Uint8Array(weights) } } };
+    const src = "x = load('../data/w.npy')";
+    expect(analyzeHere(src).diagnostics.map((d) => d.code)).toEqual(['load-untrusted']);
+  });
+});
+
 describe('parseNpy: malformed headers are errors, never crashes', () => {
   const f4 = bytesOf(new Float32Array([1, 2]));
   const cases: [string, Uint8Array, RegExp][] = [

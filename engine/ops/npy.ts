@@ -29,7 +29,15 @@ export interface LoadContext {
   disabledReason?: string;
   /** The diagnostic code for a disabled load(); 'load-disabled' when the host gives none. */
   disabledCode?: string;
+  /** Files the host read for this analysis, by resolved path: where there is no file system
+   *  to read (a browser), the host reads them through the editor's and hands them over.
+   *  When set, load() reads only from here, after the same checks of the path. */
+  preloaded?: Record<string, PreloadedFile>;
 }
+
+/** A file the host read for load(), or why it could not: the diagnostic's message (after
+ *  "load(): ") and code. */
+export type PreloadedFile = { bytes: Uint8Array } | { refused: string; code: string };
 
 export const DEFAULT_MAX_LOAD_BYTES = 64 * 1024 * 1024;
 
@@ -278,12 +286,13 @@ export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext
     refuse(`'${relative}' is an absolute path; give a path relative to this file's folder`);
   }
   const baseDir = ctx.baseDir as string;
-  const roots = (ctx.workspaceRoots.length ? ctx.workspaceRoots : [baseDir]).map(realRoot).filter((r): r is string => r !== null);
   const target = path.resolve(baseDir, relative);
+  const lexicalRoots = ctx.workspaceRoots.length ? ctx.workspaceRoots.map((r) => path.resolve(r)) : [path.resolve(baseDir)];
+  if (ctx.preloaded) return preloadedFile(ctx.preloaded, relative, target, lexicalRoots, ctx.maxBytes, refuse);
+  const roots = (ctx.workspaceRoots.length ? ctx.workspaceRoots : [baseDir]).map(realRoot).filter((r): r is string => r !== null);
   const outside = () => refuse(`'${relative}' is outside the workspace; load() reads files inside ${roots.length === 1 ? roots[0] : 'the workspace folders'}`, 'load-outside');
   // The lexical check first, so that a path leaving the workspace is refused before the
   // file system is asked anything about it.
-  const lexicalRoots = ctx.workspaceRoots.length ? ctx.workspaceRoots.map((r) => path.resolve(r)) : [path.resolve(baseDir)];
   if (!lexicalRoots.some((r) => isInside(target, r)) && !roots.some((r) => isInside(target, r))) outside();
   let real: string;
   try {
@@ -312,6 +321,20 @@ export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext
     if (e instanceof BuildError) throw e;
     return refuse(`cannot read '${relative}': ${(e as Error).message}`, 'load-missing');
   }
+}
+
+/** load() from the files the host read: the path stays inside the roots as written (the
+ *  host, which resolved links, refused what it would not read). */
+function preloadedFile(
+  files: Record<string, PreloadedFile>, relative: string, target: string, roots: readonly string[], maxBytes: number,
+  refuse: (message: string, code?: string) => never,
+): Uint8Array {
+  if (!roots.some((r) => isInside(target, r))) refuse(`'${relative}' is outside the workspace; load() reads files inside ${roots.length === 1 ? roots[0] : 'the workspace folders'}`, 'load-outside');
+  const file = Object.prototype.hasOwnProperty.call(files, target) ? files[target] : undefined;
+  if (!file) return refuse(`no such file: '${relative}' (looked for ${target})`, 'load-missing');
+  if ('refused' in file) return refuse(file.refused, file.code);
+  if (file.bytes.length > maxBytes) refuse(`'${relative}' is ${file.bytes.length} bytes, over the limit of ${maxBytes} bytes (${(maxBytes / 1048576).toFixed(0)} MiB)`, 'load-too-large');
+  return file.bytes;
 }
 
 defineOps([
