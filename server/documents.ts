@@ -1,5 +1,3 @@
-import * as path from 'path';
-import { fileURLToPath } from 'url';
 // The open documents and, for each, the latest published snapshot of its analysis.
 //
 // The analysis runs in a worker (engine/api/worker): this thread only routes messages. Each
@@ -15,7 +13,7 @@ import { fileURLToPath } from 'url';
 // arrive one by one (`explained`): a hover on a gradient shows its explanation as soon as it
 // is there, and says it is coming before.
 
-import { TextDocuments, type Connection } from 'vscode-languageserver/node';
+import { TextDocuments, type Connection } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisOptions, Diagnostic } from '../engine/analysis';
 import type { DocumentSnapshot } from '../engine/api/snapshot';
@@ -68,8 +66,11 @@ export interface DocumentState {
 export interface DocumentStoreOptions {
   /** Budgets and check defaults from the settings. */
   analysisOptions(): AnalysisOptions;
-  /** The workspace folders (file system paths): load() may not read outside them. */
-  workspaceRoots?(): string[];
+  /** Where load() may read for a document (its folder, inside the workspace folders). */
+  loadContext?(uri: string): AnalysisOptions['load'];
+  /** Where the engine cannot read files (a browser): reads the files a text's load() calls
+   *  name and returns the load context with them; the analysis waits for it. */
+  readLoads?(uri: string, text: string, load: AnalysisOptions['load']): Promise<AnalysisOptions['load']>;
   /** Narrows where load() may read (disabled in an untrusted workspace, see trust.ts). */
   restrictLoad?(load: AnalysisOptions['load']): AnalysisOptions['load'];
   /** The diagnostics of the current text's analysis (publish them and the status), as soon
@@ -161,7 +162,7 @@ export class DocumentStore {
 
   /** The options an analysis of a document runs with: the settings and where load() reads. */
   optionsFor(uri: string): PlainOptions {
-    const load = loadContextFor(uri, this.options.workspaceRoots?.() ?? []);
+    const load = this.options.loadContext?.(uri) ?? { baseDir: null, workspaceRoots: [], enabled: true };
     const { cache: _cache, previous: _previous, ...settings } = this.options.analysisOptions();
     return { ...settings, load: this.options.restrictLoad ? this.options.restrictLoad(load) : load };
   }
@@ -200,7 +201,25 @@ export class DocumentStore {
     const soon = state.waiters.filter((w) => w.soon);
     state.waiters = state.waiters.filter((w) => !w.soon);
     for (const w of soon) w.resolve();
-    this.host.analyse(uri, doc.version, doc.getText(), this.optionsFor(uri), fresh);
+    const text = doc.getText();
+    const options = this.optionsFor(uri);
+    if (!this.options.readLoads || options.load?.enabled === false || !/\bload\s*\(/.test(text)) {
+      this.host.analyse(uri, doc.version, text, options, fresh);
+      return;
+    }
+    const version = doc.version;
+    void this.options.readLoads(uri, text, options.load).then(
+      (load) => {
+        // A newer text was sent meanwhile: it carries its own files.
+        if (this.documents.get(uri)?.version !== version || state.sentVersion !== version) return;
+        this.host.analyse(uri, version, text, { ...options, load }, fresh);
+      },
+      (e) => {
+        this.options.log(`reading the files of load() for ${uri} failed: ${(e as Error)?.message ?? String(e)}`);
+        // Analysed all the same: each load() then says its file was not found.
+        if (this.documents.get(uri)?.version === version && state.sentVersion === version) this.host.analyse(uri, version, text, { ...options, load: { ...options.load, preloaded: {} } }, fresh);
+      },
+    );
   }
 
   private received(uri: string, version: number, snapshot: DocumentSnapshot, text: string): void {
@@ -375,18 +394,4 @@ function emptySnapshot(version: number): DocumentSnapshot {
     folding: { statements: [], commentRuns: [] },
     explaining: [],
   };
-}
-
-/** Where load('x.npy') may read for a document: its folder, inside the workspace folders
- *  (or its own folder when it is outside them); nothing for an unsaved document. */
-export function loadContextFor(uri: string, roots: readonly string[]): AnalysisOptions['load'] {
-  if (!uri.startsWith('file:')) return { baseDir: null, workspaceRoots: [], enabled: true };
-  let dir: string;
-  try {
-    dir = path.dirname(fileURLToPath(uri));
-  } catch {
-    return { baseDir: null, workspaceRoots: [], enabled: true };
-  }
-  const inside = roots.filter((r) => dir === r || dir.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
-  return { baseDir: dir, workspaceRoots: inside.length ? inside : [dir], enabled: true };
 }

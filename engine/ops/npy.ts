@@ -158,6 +158,13 @@ function parseHeaderDict(text: string): Record<string, unknown> {
 }
 
 /** Decodes a whole .npy file. Throws NpyError with a message fit for a diagnostic. */
+/** Bytes as Latin-1 text (one character per byte), in Node and in browsers alike. */
+function latin1(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  return text;
+}
+
 export function parseNpy(bytes: Uint8Array): Tensor {
   if (bytes.length < 10 || MAGIC.some((m, k) => bytes[k] !== m)) {
     const zip = bytes[0] === 0x50 && bytes[1] === 0x4b;
@@ -186,7 +193,7 @@ export function parseNpy(bytes: Uint8Array): Tensor {
   if (dataStart > bytes.length) throw new NpyError(`the file is truncated (its header claims ${headerLength} bytes, the file has ${bytes.length - headerStart} after the preamble)`);
   const headerBytes = bytes.subarray(headerStart, dataStart);
   // Version 1 and 2 headers are latin-1; version 3 allows UTF-8. Only ASCII matters here.
-  const header = Buffer.from(headerBytes).toString(major === 3 ? 'utf8' : 'latin1');
+  const header = major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : latin1(headerBytes);
   const dict = parseHeaderDict(header.trim());
   const keys = Object.keys(dict).sort().join(', ');
   if (keys !== 'descr, fortran_order, shape') throw new NpyError(`the header must have the keys descr, fortran_order and shape, it has ${keys || 'none'}`);
