@@ -75,3 +75,21 @@ export interface AnalysedParams {
   warnings: number;
   information: number;
 }
+
+/** Requests the server sends. */
+export const ServerRequests = {
+  /** Sent by the browser build of the server, which cannot read files itself: the bytes of
+   *  a file a document's load() names, read by the client through the editor's workspace
+   *  file system (client/browser.ts answers it). */
+  readFile: 'tgraph/readFile',
+} as const;
+
+export interface ReadFileParams {
+  uri: string;
+  /** Refuse a larger file (load()'s limit). */
+  maxBytes: number;
+}
+
+/** The file's bytes as base64, or why it was not read: the message (after "load(): ") and
+ *  the diagnostic code. */
+export type ReadFileResult = { base64: string } | { refused: string; code: string };

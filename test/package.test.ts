@@ -23,7 +23,7 @@ describe('the .vsix file list (vsce ls)', () => {
       /^package\.json$/,
       /^README\.md$/,
       /^LICENSE(\.md|\.txt)?$/,
-      /^dist\/(extension|server)\.js$/,
+      /^dist\/(web\/)?(extension|server)\.js$/,
       /^syntaxes\/tgraph\.tmLanguage\.json$/,
       /^language-configuration\.json$/,
       /^icons\/tgraph\.(png|svg)$/,
@@ -37,7 +37,7 @@ describe('the .vsix file list (vsce ls)', () => {
       expect(files).toContain(needed);
     }
     // The bundle is there whenever it is built (`npm test` builds before vitest runs).
-    for (const bundle of ['dist/extension.js', 'dist/server.js']) {
+    for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/web/extension.js', 'dist/web/server.js']) {
       if (existsSync(path.join(root, bundle))) expect(files).toContain(bundle);
     }
   });
@@ -46,6 +46,8 @@ describe('the .vsix file list (vsce ls)', () => {
 describe('the extension manifest', () => {
   it('points at files that exist', () => {
     expect(manifest.main).toBe('./dist/extension.js');
+    // VS Code for the Web runs the browser entry, which starts dist/web/server.js in a Worker.
+    expect(manifest.browser).toBe('./dist/web/extension.js');
     expect(manifest.activationEvents).toContain('onLanguage:tgraph');
     const [language] = manifest.contributes.languages;
     expect(language.id).toBe('tgraph');
@@ -63,7 +65,7 @@ describe('the extension manifest', () => {
   });
 
   it('contributes exactly the commands the client registers, titled "tgraph: ..."', () => {
-    const source = readFileSync(path.join(root, 'client', 'extension.ts'), 'utf8');
+    const source = readFileSync(path.join(root, 'client', 'activate.ts'), 'utf8');
     const registered = [...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
     expect(contributed).toEqual(registered);
