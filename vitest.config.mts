@@ -8,6 +8,18 @@ export default defineConfig({
     projects: [
       // Every suite, with the WebAssembly kernels (the default where they run).
       { extends: true, test: { name: 'engine', include: ['test/**/*.test.ts'] } },
+      // The LSP feature suites again against the browser build of the server (the web
+      // extension's), in a Web Worker of headless Chromium (test/lsp/browserServer.ts). Not
+      // the robustness suite: it stops and restarts the Node server's worker thread, which
+      // the browser build does not have (server/browser.ts says why).
+      {
+        extends: true,
+        test: {
+          name: 'web-server',
+          include: ['test/lsp/features.test.ts', 'test/lsp/commands.test.ts', 'test/lsp/trust.test.ts', 'test/lsp/settings.test.ts', 'test/lsp/positions.test.ts', 'test/lsp/webLoad.test.ts'],
+          env: { TGRAPH_LSP_SERVER: 'browser' },
+        },
+      },
       // The value and gradient suites again on the TypeScript reference kernels, which
       // stay the fallback where WebAssembly SIMD is missing.
       {

@@ -1,11 +1,14 @@
 // A real LSP client for the tests: starts the bundled server (dist/server.js) as a child
-// process over stdio and talks to it with vscode-languageserver-protocol's connection.
+// process over stdio and talks to it with vscode-languageserver-protocol's connection. With
+// TGRAPH_LSP_SERVER=browser it starts the browser build in a Web Worker of headless Chromium
+// instead (browserServer.ts): the same suites then test the web extension's server.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { pathToFileURL } from 'url';
+import { fileURLToPath, pathToFileURL } from 'url';
+import { startBrowserServer, type ServerTransport } from './browserServer';
 import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter,
   type ProtocolConnection, type PublishDiagnosticsParams, type Position, type Range, type TextEdit,
@@ -51,6 +54,17 @@ export async function ensureServerBuilt(): Promise<void> {
     await build({ entryPoints: [path.join(ROOT, entry)], outfile: tmp, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
     fs.renameSync(tmp, out);
   }
+  // The browser build, as scripts/build.mjs makes it.
+  const web = path.join(ROOT, 'dist', 'web', 'server.js');
+  if (SERVER_KIND === 'browser' && (!fs.existsSync(web) || fs.statSync(web).mtimeMs < sources)) {
+    fs.mkdirSync(path.dirname(web), { recursive: true });
+    const tmp = path.join(ROOT, 'dist', 'web', `.server.${process.pid}.${Math.random().toString(36).slice(2)}.js`);
+    await build({
+      entryPoints: [path.join(ROOT, 'server', 'browser.ts')], outfile: tmp, bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'error',
+      alias: { path: path.join(ROOT, 'server', 'web', 'path.cjs'), fs: path.join(ROOT, 'server', 'web', 'noFs.ts') },
+    });
+    fs.renameSync(tmp, web);
+  }
 }
 
 /** A temporary .tgraph file with `text`, as a file URI. */
@@ -70,6 +84,57 @@ export interface ClientOptions {
   initializationOptions?: unknown;
   /** Workspace folders (file system paths); none by default. */
   workspaceFolders?: string[];
+  /** Workspace folders as URIs of any scheme (a browser's `vscode-test-web://...`). */
+  workspaceFolderUris?: string[];
+  /** The workspace file system `tgraph/readFile` answers from, by URI (default: the disk). */
+  files?: Record<string, Uint8Array>;
+}
+
+/** Which build of the server the tests talk to: the Node one (default) or the browser one. */
+const SERVER_KIND = process.env.TGRAPH_LSP_SERVER === 'browser' ? 'browser' : 'node';
+
+/** The Node server as a child process over stdio (or through the CLI). */
+function nodeServer(options: ClientOptions): ServerTransport {
+  const args = options.viaCli ? [path.join(ROOT, 'dist', 'cli.js'), 'lsp', '--stdio'] : [SERVER, '--stdio'];
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: ROOT, stdio: 'pipe' });
+  return {
+    reader: new StreamMessageReader(child.stdout),
+    writer: new StreamMessageWriter(child.stdin),
+    exitCode: () => child.exitCode,
+    onOutput: (listener) => child.stderr.on('data', (d: Buffer) => listener(d.toString())),
+    end: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      const t = setTimeout(() => {
+        child.kill();
+        resolve();
+      }, 2000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    }),
+  };
+}
+
+/** What a client answers to the browser server's `tgraph/readFile` (client/browser.ts reads
+ *  through VS Code's workspace file system; the tests' workspace is the disk). */
+function readFileForServer(p: { uri: string; maxBytes: number }): { base64: string } | { refused: string; code: string } {
+  let file: string;
+  try {
+    file = fileURLToPath(p.uri);
+  } catch {
+    return { refused: `'${p.uri}' is not a file`, code: 'load-outside' };
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(file);
+  } catch {
+    return { refused: `no such file: '${file}'`, code: 'load-missing' };
+  }
+  if (stat.isSymbolicLink()) return { refused: `'${file}' is a symbolic link; load() reads regular files in the browser`, code: 'load-refused' };
+  if (stat.isDirectory()) return { refused: `'${file}' is a directory, not a .npy file`, code: 'load-not-file' };
+  if (stat.size > p.maxBytes) return { refused: `'${file}' is ${stat.size} bytes, over the limit of ${p.maxBytes} bytes`, code: 'load-too-large' };
+  return { base64: fs.readFileSync(file).toString('base64') };
 }
 
 export class LspClient {
@@ -77,25 +142,38 @@ export class LspClient {
   readonly appliedEdits: WorkspaceEdit[] = [];
   readonly analysed: { uri: string; version: number; milliseconds: number; errors: number }[] = [];
   readonly refreshes: string[] = [];
+  /** The URIs the server asked this client to read (`tgraph/readFile`, the browser build). */
+  readonly fileReads: string[] = [];
   stderr = '';
   settings: Record<string, unknown> | null;
   private readonly versions = new Map<string, number>();
   private waiters: (() => void)[] = [];
 
   private constructor(
-    readonly child: ChildProcessWithoutNullStreams,
+    private readonly server: ServerTransport,
     readonly connection: ProtocolConnection,
     options: ClientOptions,
   ) {
     this.settings = options.settings ?? null;
   }
 
+  /** null while the server runs, else its exit code. */
+  exitCode(): number | null {
+    return this.server.exitCode();
+  }
+
   static async start(options: ClientOptions = {}): Promise<LspClient> {
-    const args = options.viaCli ? [path.join(ROOT, 'dist', 'cli.js'), 'lsp', '--stdio'] : [SERVER, '--stdio'];
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'pipe' });
-    const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
-    const client = new LspClient(child, connection, options);
-    child.stderr.on('data', (d: Buffer) => (client.stderr += d.toString()));
+    const server = SERVER_KIND === 'browser' ? await startBrowserServer() : nodeServer(options);
+    const connection = createProtocolConnection(server.reader, server.writer);
+    const client = new LspClient(server, connection, options);
+    server.onOutput((text) => (client.stderr += text));
+    // The browser build reads load()'s files through its client: this one reads them from disk.
+    connection.onRequest('tgraph/readFile', (p: { uri: string; maxBytes: number }) => {
+      client.fileReads.push(p.uri);
+      if (!options.files) return readFileForServer(p);
+      const bytes = options.files[p.uri];
+      return bytes ? { base64: Buffer.from(bytes).toString('base64') } : { refused: `no such file: '${p.uri}'`, code: 'load-missing' };
+    });
     connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       const list = client.diagnostics.get(p.uri) ?? [];
       list.push(p);
@@ -123,7 +201,8 @@ export class LspClient {
     const init = (await connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: null,
-      workspaceFolders: options.workspaceFolders?.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })) ?? null,
+      workspaceFolders: options.workspaceFolderUris?.map((uri) => ({ uri, name: uri }))
+        ?? options.workspaceFolders?.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })) ?? null,
       initializationOptions: options.initializationOptions,
       capabilities: {
         workspace: {
@@ -163,7 +242,7 @@ export class LspClient {
     for (;;) {
       const value = ready();
       if (value) return value;
-      if (this.child.exitCode !== null) throw new Error(`server exited (${this.child.exitCode}) while waiting for ${what}\n${this.stderr}`);
+      if (this.exitCode() !== null) throw new Error(`server exited (${this.exitCode()}) while waiting for ${what}\n${this.stderr}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}\n${this.stderr}`);
       await new Promise<void>((resolve) => {
@@ -222,17 +301,7 @@ export class LspClient {
       // already gone
     }
     this.connection.dispose();
-    await new Promise<void>((resolve) => {
-      if (this.child.exitCode !== null) return resolve();
-      const t = setTimeout(() => {
-        this.child.kill();
-        resolve();
-      }, 2000);
-      this.child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await this.server.end();
   }
 }
 

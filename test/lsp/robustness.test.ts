@@ -97,7 +97,7 @@ describe('malformed documents', () => {
     await client.open(uri, SEED);
     const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: positionOf(SEED, 'dz_dx =') });
     expect(hoverText(h)).toContain('[[40. 24. 56.]');
-    expect(client.child.exitCode).toBeNull();
+    expect(client.exitCode()).toBeNull();
     expect(client.stderr).not.toMatch(/failed:|uncaught|unhandled/);
     for (const u of opened) await client.close(u);
   }, 120_000);

@@ -19,6 +19,7 @@ export interface Page {
   evaluate(expression: string): Promise<unknown>;
   locator(selector: string): { screenshot(): Promise<Buffer>; count(): Promise<number> };
   on(event: 'console', listener: (message: { text(): string }) => void): void;
+  exposeFunction(name: string, fn: (...args: never[]) => unknown): Promise<void>;
   close(): Promise<void>;
 }
 export interface Browser {
