@@ -1,20 +1,47 @@
 // The VS Code extension in VS Code for the Web (vscode.dev, github.dev): package.json's
-// `browser` entry. The language server is dist/web/server.js in a Web Worker, and since it
+// `browser` entry. The language server is dist/web/server.js in a Web Worker (or, where the
+// host refuses the extension a Worker, server/browser.ts in this thread), and since it
 // has no file system, this client reads the files a document's load() names through the
 // workspace file system API and hands them over (`tgraph/readFile`), under the rules of the
 // desktop: inside a workspace folder, a regular file of at most the size limit, nothing in
 // an untrusted workspace. Everything else is client/activate.ts.
 
 import * as vscode from 'vscode';
-import { LanguageClient } from 'vscode-languageclient/browser';
+import {
+  BaseLanguageClient, BrowserMessageReader, BrowserMessageWriter, LanguageClient, type LanguageClientOptions, type MessageTransports,
+} from 'vscode-languageclient/browser';
 import { ServerRequests, type ReadFileParams, type ReadFileResult } from '../protocol';
+import { startOn, type ServerPort } from '../server/browser';
 import { activateWith, type TgraphApi } from './activate';
 
 export { deactivate, type TgraphApi } from './activate';
 
 // The extension host's globals (this project's TypeScript has no DOM library).
 declare const Worker: new (url: string) => ConstructorParameters<typeof LanguageClient>[3];
+declare const MessageChannel: new () => { port1: ServerPort; port2: ServerPort };
 declare function btoa(data: string): string;
+
+/** The server on a MessageChannel in the extension host's own thread, a new one at each
+ *  (re)start: for a host that refuses the extension a Worker. Its analyses then share the
+ *  thread with the other extensions (each is still bounded by the budgets). */
+class InThreadLanguageClient extends BaseLanguageClient {
+  protected createMessageTransports(): Promise<MessageTransports> {
+    const channel = new MessageChannel();
+    startOn(channel.port2);
+    return Promise.resolve({ reader: new BrowserMessageReader(channel.port1), writer: new BrowserMessageWriter(channel.port1) });
+  }
+}
+
+/** The language client: the server in a Web Worker, or, where the host refuses one, in this
+ *  thread (and the output says so). */
+function newClient(serverMain: vscode.Uri, options: LanguageClientOptions, output: vscode.OutputChannel): BaseLanguageClient {
+  try {
+    return new LanguageClient('tgraph', 'tgraph language server', options, new Worker(serverMain.toString(true)));
+  } catch (error) {
+    output.appendLine(`[client] the language server cannot run in a Web Worker here (${error instanceof Error ? error.message : String(error)}); it runs in the extension host's thread`);
+    return new InThreadLanguageClient('tgraph', 'tgraph language server', options);
+  }
+}
 
 /** Bytes as base64, in chunks (a 64 MiB file must not become one argument list). */
 function base64Of(bytes: Uint8Array): string {
@@ -57,8 +84,8 @@ export async function readForLoad(params: ReadFileParams): Promise<ReadFileResul
 
 export function activate(context: vscode.ExtensionContext): Promise<TgraphApi> {
   const serverMain = vscode.Uri.joinPath(context.extensionUri, 'dist', 'web', 'server.js');
-  return activateWith(context, (options) => {
-    const client = new LanguageClient('tgraph', 'tgraph language server', options, new Worker(serverMain.toString(true)));
+  return activateWith(context, (options, output) => {
+    const client = newClient(serverMain, options, output);
     // Registered before start: the client keeps the handler across server restarts.
     context.subscriptions.push(client.onRequest(ServerRequests.readFile, (params: ReadFileParams) => readForLoad(params)));
     return client;

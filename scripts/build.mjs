@@ -20,10 +20,12 @@ for (const { optional, ...entry } of entries) {
 
 // The web extension (VS Code for the Web): the client for the browser extension host, and the
 // server for a Web Worker, with POSIX paths for Node's 'path' and no file system (load()
-// reads through the client).
+// reads through the client). The client bundles the server too, for hosts that refuse it a
+// Worker (client/browser.ts).
 const web = { bundle: true, platform: 'browser', target: 'es2022', sourcemap: true, logLevel: 'warning' };
-await build({ ...web, entryPoints: ['server/browser.ts'], outfile: 'dist/web/server.js', format: 'iife', alias: { path: './server/web/path.cjs', fs: './server/web/noFs.ts' } });
-await build({ ...web, entryPoints: ['client/browser.ts'], outfile: 'dist/web/extension.js', format: 'cjs', external: ['vscode'] });
+const webAliases = { path: './server/web/path.cjs', fs: './server/web/noFs.ts' };
+await build({ ...web, entryPoints: ['server/webWorker.ts'], outfile: 'dist/web/server.js', format: 'iife', alias: webAliases });
+await build({ ...web, entryPoints: ['client/browser.ts'], outfile: 'dist/web/extension.js', format: 'cjs', external: ['vscode'], alias: webAliases });
 
 // The grammar's op list follows the op registry (VS Code reads the grammar as a static file).
 await (await import('../syntaxes/generate.mjs')).writeGrammar();

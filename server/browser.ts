@@ -1,5 +1,8 @@
-// The tgraph language server in a browser's Web Worker: the web extension's server
-// (VS Code for the Web: vscode.dev, github.dev), started by client/browser.ts.
+// The tgraph language server in a browser: the web extension's server (VS Code for the Web:
+// vscode.dev, github.dev). Its entry point server/webWorker.ts runs it in a Web Worker,
+// which client/browser.ts starts; where the editor refuses an extension a Worker (code-server's
+// web worker extension host, for an extension installed on the remote), the client runs it
+// on a MessageChannel in its own thread with `startOn`.
 //
 // The analysis runs in this same worker (engine/api/worker/inProcess.ts), not in a nested
 // Web Worker: the server is already off the editor's thread; a nested worker would need a
@@ -37,6 +40,10 @@ export const browserPlatform: ServerPlatform = {
   },
 };
 
-// `self` is the worker: messages from the client arrive on it, answers are posted to it.
-const scope = self as unknown as ConstructorParameters<typeof BrowserMessageReader>[0];
-start(createConnection(new BrowserMessageReader(scope), new BrowserMessageWriter(scope)), browserPlatform);
+/** What the server talks to its client through: a worker's global scope, or a MessagePort. */
+export type ServerPort = ConstructorParameters<typeof BrowserMessageReader>[0];
+
+/** Starts a server that reads its client's messages from `port` and posts its answers there. */
+export function startOn(port: ServerPort): void {
+  start(createConnection(new BrowserMessageReader(port), new BrowserMessageWriter(port)), browserPlatform);
+}

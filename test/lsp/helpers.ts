@@ -60,7 +60,7 @@ export async function ensureServerBuilt(): Promise<void> {
     fs.mkdirSync(path.dirname(web), { recursive: true });
     const tmp = path.join(ROOT, 'dist', 'web', `.server.${process.pid}.${Math.random().toString(36).slice(2)}.js`);
     await build({
-      entryPoints: [path.join(ROOT, 'server', 'browser.ts')], outfile: tmp, bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'error',
+      entryPoints: [path.join(ROOT, 'server', 'webWorker.ts')], outfile: tmp, bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'error',
       alias: { path: path.join(ROOT, 'server', 'web', 'path.cjs'), fs: path.join(ROOT, 'server', 'web', 'noFs.ts') },
     });
     fs.renameSync(tmp, web);

@@ -8,6 +8,12 @@
 // - with @vscode/test-electron instead when VSCODE_EXECUTABLE names a VS Code binary, or
 //   when TGRAPH_VSCODE_DOWNLOAD=1 (a machine that can download VS Code).
 //
+// With --web, the web extension instead (package.json's browser entry, suite/web.ts) in
+// code-server's web worker extension host, as in VS Code for the Web. That host refuses a
+// Worker to an extension installed on the remote ("Creating workers from remote extensions
+// is currently not supported"), so the extension runs its server in the host's thread there
+// (client/browser.ts); the server in a real Worker is tested by vitest's web-server project.
+//
 // Exit code: the tests' (0 pass, 1 fail), 2 for a harness failure (timeout, no window).
 // Expects the extension built (`npm run build`); `npm run test:vscode` builds, installs
 // the harness if missing (setup.mjs) and runs this.
@@ -24,8 +30,11 @@ import { fileURLToPath } from 'node:url';
 
 const harnessDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(harnessDir, '..', '..');
-const suiteSource = path.join(harnessDir, 'suite', 'index.ts');
-const suiteOut = path.join(harnessDir, 'out', 'suite.js');
+// --web: the web extension in code-server's web worker extension host (suite/web.ts), as in
+// VS Code for the Web; otherwise the desktop extension in the Node host (suite/index.ts).
+const web = process.argv.includes('--web');
+const suiteSource = path.join(harnessDir, 'suite', web ? 'web.ts' : 'index.ts');
+const suiteOut = path.join(harnessDir, 'out', web ? 'web-suite.js' : 'suite.js');
 const timeoutMs = Number(process.env.TGRAPH_VSCODE_TIMEOUT_MS) || 240_000;
 const verbose = process.env.TGRAPH_VSCODE_VERBOSE === '1';
 const started = Date.now();
@@ -44,8 +53,8 @@ async function buildSuite() {
     entryPoints: [suiteSource],
     outfile: suiteOut,
     bundle: true,
-    platform: 'node',
-    target: 'node20',
+    platform: web ? 'browser' : 'node',
+    target: web ? 'es2022' : 'node20',
     format: 'cjs',
     external: ['vscode'],
     sourcemap: 'inline',
@@ -142,7 +151,9 @@ async function runWithCodeServer(workspace, tmp, cleanups, resultFile) {
 
   const userDataDir = path.join(tmp, 'user-data');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  // The web worker host runs an extension whose kind is "web" (its browser entry).
+  const settings = web ? { ...USER_SETTINGS, 'remote.extensionKind': { 'tgraph.tgraph': ['web'] } } : USER_SETTINGS;
+  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   const extensionsDir = path.join(tmp, 'extensions');
   mkdirSync(extensionsDir, { recursive: true });
   const configFile = path.join(tmp, 'code-server.yaml');
@@ -263,8 +274,9 @@ function killGroup(child) {
 }
 
 async function main() {
-  if (!existsSync(path.join(repoRoot, 'dist', 'extension.js')) || !existsSync(path.join(repoRoot, 'dist', 'server.js'))) {
-    process.stderr.write('dist/extension.js or dist/server.js is missing: run `npm run build` first (npm run test:vscode does)\n');
+  const bundles = web ? ['dist/web/extension.js', 'dist/web/server.js'] : ['dist/extension.js', 'dist/server.js'];
+  if (bundles.some((b) => !existsSync(path.join(repoRoot, b)))) {
+    process.stderr.write(`${bundles.join(' or ')} is missing: run \`npm run build\` first (npm run test:vscode does)\n`);
     return 2;
   }
   await buildSuite();
@@ -310,7 +322,7 @@ async function main() {
   const counts = { passed: 0, failed: 0, skipped: 0, ...suiteSummary };
   if (code !== 0 && counts.failed === 0) counts.failed = 1;
   log(`exit ${code}`);
-  process.stdout.write(`vscode: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}\n`);
+  process.stdout.write(`${web ? 'vscode-web' : 'vscode'}: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}\n`);
   return code;
 }
 

@@ -11,71 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TgraphApi } from '../../../client/extension';
-
-const EXTENSION_ID = 'tgraph.tgraph';
-const WAIT_MS = 30_000;
-
-interface TestCase {
-  name: string;
-  fn: () => Promise<void>;
-}
-const tests: TestCase[] = [];
-function test(name: string, fn: () => Promise<void>): void {
-  tests.push({ name, fn });
-}
-
-function log(message: string): void {
-  // Forwarded to the runner's output by the window's console.
-  console.log(`[tgraph-suite] ${message}`);
-}
-
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `probe` until it returns a value that is not undefined (the language server
- *  answers from its latest complete analysis, which may lag an edit by a few ms). */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    }
-    await sleep(100);
-  }
-}
-
-function hoverText(hovers: readonly vscode.Hover[]): string {
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
-    .join('\n');
-}
-
-function hintLabel(hint: vscode.InlayHint): string {
-  return typeof hint.label === 'string' ? hint.label : hint.label.map((part) => part.value).join('');
-}
-
-function positionOf(document: vscode.TextDocument, needle: string, occurrence = 0): vscode.Position {
-  let index = -1;
-  for (let i = 0; i <= occurrence; i++) {
-    index = document.getText().indexOf(needle, index + 1);
-    assert.notEqual(index, -1, `${needle} not found in ${document.uri.fsPath}`);
-  }
-  return document.positionAt(index);
-}
-
-function lineOf(document: vscode.TextDocument, startsWith: string): number {
-  for (let i = 0; i < document.lineCount; i++) if (document.lineAt(i).text.startsWith(startsWith)) return i;
-  throw new Error(`no line starts with ${startsWith}`);
-}
+import { EXTENSION_ID, hintLabel, hoverText, lineOf, log, positionOf, runTests, test, waitFor } from './harness';
 
 let api: TgraphApi;
 let seed: vscode.TextDocument;
@@ -340,30 +276,16 @@ test('a language server that dies is restarted, and the user is told once', asyn
 });
 
 export async function run(): Promise<void> {
-  let passed = 0;
-  let failed = 0;
-  const started = Date.now();
-  for (const t of tests) {
-    const t0 = Date.now();
-    try {
-      await t.fn();
-      passed++;
-      log(`✓ ${t.name} (${Date.now() - t0} ms)`);
-    } catch (error) {
-      failed++;
-      log(`✗ ${t.name} (${Date.now() - t0} ms)\n    ${error instanceof Error ? (error.stack ?? error.message).replace(/\n/g, '\n    ') : String(error)}`);
-      // Later tests depend on the first one's document and API.
-      if (!api || !seed) break;
-    }
-  }
-  const skipped = tests.length - passed - failed;
-  // The runner prints the closing counts from this file (in either VS Code it drives).
-  if (process.env.TGRAPH_SUITE_RESULT) fs.writeFileSync(process.env.TGRAPH_SUITE_RESULT, JSON.stringify({ passed, failed, skipped }));
-  log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  // Leave the seed as it was on disk (the tests' edits were never saved).
-  if (seed?.isDirty) {
-    await vscode.window.showTextDocument(seed);
-    await vscode.commands.executeCommand('workbench.action.files.revert');
-  }
-  if (failed > 0 || skipped > 0) throw new Error(`${failed} VS Code test(s) failed`);
+  await runTests({
+    // Later tests depend on the first one's document and API.
+    stop: () => !api || !seed,
+    done: async (counts) => {
+      if (process.env.TGRAPH_SUITE_RESULT) fs.writeFileSync(process.env.TGRAPH_SUITE_RESULT, JSON.stringify(counts));
+      // Leave the seed as it was on disk (the tests' edits were never saved).
+      if (seed?.isDirty) {
+        await vscode.window.showTextDocument(seed);
+        await vscode.commands.executeCommand('workbench.action.files.revert');
+      }
+    },
+  });
 }
