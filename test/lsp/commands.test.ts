@@ -1,6 +1,7 @@
 // The lens commands from a plain LSP client: `workspace/executeCommand` with the arguments
 // the lenses carry answers the data (values, the check's outcome, the explanation and the
 // picture's data), through the real server over stdio, started as `tgraph lsp --stdio`.
+// (tgraph.randomiseFeed through executeCommand: features.test.ts.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CodeLens } from 'vscode-languageserver-protocol/node';
@@ -73,17 +74,6 @@ describe('workspace/executeCommand answers every lens command with data', () => 
     expect(terms.reduce((a, b) => a + b, 0)).toBeCloseTo(8 * feed[index[0]][index[1]], 3);
     expect(p.contributions!.gradient).toBeCloseTo(8 * feed[index[0]][index[1]], 3);
     expect(flat).toBe(index[0] * 3 + index[1]);
-  });
-
-  it('tgraph.randomiseFeed: applies its edit through the client and says so', async () => {
-    const text = 'w = placeholder(float32, [None, 2])\ny = w * 2\n';
-    const { uri: u } = tempDocument(text);
-    await client.open(u, text);
-    const before = client.appliedEdits.length;
-    const r = await client.request<{ applied: boolean }>('workspace/executeCommand', { command: 'tgraph.randomiseFeed', arguments: [u, 0] });
-    expect(r).toEqual({ applied: true });
-    expect(client.appliedEdits.length).toBe(before + 1);
-    await client.close(u);
   });
 
   it('takes {uri, line} as well, and refuses unknown commands and arguments with LSP errors', async () => {
