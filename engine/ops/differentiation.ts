@@ -250,6 +250,7 @@ defineOps([
     params: [],
     infer: ([y, x]) => ({ dtype: y.dtype, shape: concat(y.shape, x.shape) }),
     grad: (_b, node) => refuseSecondOrder(node),
+    dependence: { kind: 'dense', why: 'a Jacobian evaluated row by row' },
     kernel: (inputs, attrs, out, ctx) => {
       const { y, rows, cols, grad, seed } = jacobianRows(inputs, attrs, false);
       const data = ctx.alloc(out.dtype, rows * cols);
@@ -271,6 +272,7 @@ defineOps([
     doc: 'Evaluates per-example Jacobians.',
     params: [],
     grad: (_b, node) => refuseSecondOrder(node),
+    dependence: { kind: 'dense', why: 'a Jacobian evaluated row by row' },
     infer: ([y, x]) => {
       if (y.shape !== null && y.shape.length === 0) throw new OpError('batch_jacobian needs y of rank >= 1', 0);
       if (x.shape !== null && x.shape.length === 0) throw new OpError('batch_jacobian needs x of rank >= 1', 1);

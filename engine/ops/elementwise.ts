@@ -11,6 +11,7 @@ import { type DTypeClass, type OpDef, defineOps } from './registry';
 import { type Binary, type BinaryLoop, type Unary, type UnaryLoop, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
 import { erf } from './special';
 import { type WasmUnary, unaryWasm } from '../wasm/elementwise';
+import { elementwise } from './dependence';
 
 type UnaryGrad = (b: Builder, x: Node, y: Node, dy: Node) => Node | null;
 
@@ -54,6 +55,7 @@ function unary(spec: UnarySpec): OpDef {
       return fInt ? mapUnary(x, out, ctx, fInt) : mapUnary(x, out, ctx, spec.f, spec.loop);
     },
     grad: grad ? (b, node, dy) => [grad(b, node.inputs[0], node, dy)] : undefined,
+    dependence: elementwise(),
     kink: spec.kink && { what: spec.kink.what, codes: unaryCodes(spec.kink.code) },
   };
 }
@@ -240,6 +242,7 @@ defineOps([
       const x = node.inputs[0];
       return [b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.scale(dy, node.attrs.alpha as number))];
     },
+    dependence: elementwise(),
   },
   unary({
     name: 'elu',
@@ -310,6 +313,7 @@ defineOps([
       const x = node.inputs[0];
       return [isFloat(x.type.dtype) && isFloat(node.type.dtype) ? b.cast(dy, x.type.dtype) : null];
     },
+    dependence: elementwise(),
   },
 ]);
 
@@ -337,6 +341,8 @@ interface BinarySpec {
   grad?: BinaryGrad;
   params?: [string, string];
   kink?: { what: string; code: Binary };
+  /** multiply scales x by y (or y by x), divide x by y: a division by a batch size is a mean. */
+  scales?: 'product' | 'quotient';
 }
 
 const tieCode: Binary = (a, b) => (a > b ? 1 : a < b ? -1 : 0);
@@ -369,6 +375,7 @@ function binary(spec: BinarySpec): OpDef {
           return [gx && needs[0] ? b.sumToLike(gx, x) : null, gy && needs[1] ? b.sumToLike(gy, y) : null];
         }
       : undefined,
+    dependence: elementwise({ scales: spec.scales }),
     kink: spec.kink && { what: spec.kink.what, codes: binaryCodes(spec.kink.code) },
   };
 }
@@ -428,6 +435,7 @@ defineOps([
     name: 'multiply',
     aliases: ['mul'],
     doc: 'x * y, broadcasting.',
+    scales: 'product',
     f: (a, b) => a * b,
     fInt: Math.imul,
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
@@ -442,6 +450,7 @@ defineOps([
       name: 'divide',
       aliases: ['truediv', 'div', 'realdiv'],
       doc: 'x / y (true division; integer operands give float64).',
+      scales: 'quotient',
       f: (a, b) => a / b,
       loop: (A, ia, sa, B, ib, sb, D, o, n) => {
         if (sa === 1 && sb === 1) for (let j = 0; j < n; j++) D[o + j] = A[ia + j] / B[ib + j];
@@ -584,6 +593,8 @@ defineOps([
       const zeros = b.zerosLike(dy);
       return [null, b.sumToLike(b.where(c, dy, zeros), x), b.sumToLike(b.where(c, zeros, dy), y)];
     },
+    // The condition chooses between x and y but has no derivative.
+    dependence: elementwise({ carries: (slot) => slot > 0 }),
   },
   {
     name: 'where_indices',

@@ -4,6 +4,7 @@
 
 import type { UserFunction } from '../builder';
 import { defineOps } from './registry';
+import { indexMap, positionalFlow } from './dependence';
 
 defineOps([
   {
@@ -18,6 +19,15 @@ defineOps([
       const args = node.inputs.slice(0, -1);
       if (!fn.customGrad) return [...args.map(() => null), dy];
       return [...fn.customGrad(b, args, dy), null];
+    },
+    // With a rule, the rule decides how the result depends on the arguments; without one,
+    // the result is the body's, which the graph shows.
+    dependence: {
+      kind: 'chosen',
+      choose: (attrs) =>
+        (attrs.fn as UserFunction | undefined)?.customGrad
+          ? { kind: 'user-rule', carries: (slot, count) => slot < count - 1 }
+          : indexMap(({ inputs, output }) => positionalFlow(output.length, inputs.length - 1), { carries: (slot, count) => slot === count - 1 }),
     },
   },
 ]);

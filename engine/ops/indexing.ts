@@ -11,6 +11,7 @@ import { BuildError, tensorValue } from '../builder';
 import { defineOps } from './registry';
 import { workCounter } from './kernels';
 import { type AxisMap, ArgError, buildBlaming, gatherOffsets, rangeMap, sourceOffsets } from './shape';
+import { type AxisFlow, type Creation, type DependenceContext, axisIn, firstOnly, indexMap, positionalFlow, scatter } from './dependence';
 
 // ---- strided slices ----------------------------------------------------------------------
 
@@ -144,6 +145,30 @@ function stridedSliceType(x: TensorType, spec: readonly SpecItem[]): TensorType 
     return { dtype: x.dtype, shape: null };
   }
   return { dtype: x.dtype, shape: resolveSpec(spec, x.shape).out.map((a) => a.len) };
+}
+
+/** Which input axis each output axis of a strided slice reads (a new axis reads none). */
+function stridedSliceFlow({ attrs, inputs: [x], output }: DependenceContext): AxisFlow | null {
+  const spec = attrs.spec as SpecItem[] | undefined;
+  if (!x || !Array.isArray(spec)) return null;
+  const consumed = spec.filter((s) => s.kind === 'index' || s.kind === 'slice').length;
+  const from: { slot: number; axis: number }[][] = [];
+  const creates: (Creation | null)[] = [];
+  let inAxis = 0;
+  const keep = () => {
+    from.push([{ slot: 0, axis: inAxis++ }]);
+    creates.push(null);
+  };
+  for (const item of spec) {
+    if (item.kind === 'index') inAxis++;
+    else if (item.kind === 'slice') keep();
+    else if (item.kind === 'newaxis') {
+      from.push([]);
+      creates.push({ origin: null, size: 1 });
+    } else for (let k = 0; k < x.length - consumed; k++) keep();
+  }
+  while (inAxis < x.length) keep();
+  return from.length === output.length ? { from, creates } : null;
 }
 
 /** The bits of a mask, as TensorFlow's strided_slice reads them. */
@@ -339,6 +364,7 @@ defineOps([
     },
     // TensorFlow's StridedSliceGrad: dy scattered into zeros of x's runtime shape.
     grad: (b, node, dy) => [b.op('strided_slice_grad', [dy, node.inputs[0]], { spec: node.attrs.spec })],
+    dependence: indexMap(stridedSliceFlow),
   },
   {
     name: 'strided_slice_grad',
@@ -362,6 +388,7 @@ defineOps([
       return data;
     },
     grad: (b, node, ddy) => [b.op('strided_slice', [ddy], { spec: node.attrs.spec }), null],
+    dependence: scatter({ forward: (attrs) => ({ op: 'strided_slice', attrs: { spec: attrs.spec }, inputs: [-1] }), value: 0, carries: firstOnly }),
   },
   {
     name: 'slice',
@@ -381,6 +408,7 @@ defineOps([
     },
     // TensorFlow pads dy back to x's runtime shape; the strided-slice scatter does that.
     grad: (b, node, dy) => [b.op('strided_slice_grad', [dy, node.inputs[0]], { spec: sliceSpec(node.attrs.begin as number[], node.attrs.size as number[]) })],
+    dependence: indexMap(({ output }) => positionalFlow(output.length)),
   },
   {
     name: 'gather',
@@ -407,6 +435,28 @@ defineOps([
       const [params, indices] = node.inputs;
       return [b.op('gather_grad', [dy, indices, params], { axis: node.attrs.axis, batch_dims: node.attrs.batch_dims }), null];
     },
+    // Output axes before and after the gathered ones follow params; the gathered axes follow
+    // the indices (a params row reaches as many positions as its index appears).
+    dependence: indexMap(
+      ({ attrs, inputs: [p, ix], output }) => {
+        if (!p || !ix) return null;
+        const layout = gatherAxes(p.length, ix.length, attrs);
+        if (!layout || output.length !== p.length - 1 - layout.batchDims + ix.length) return null;
+        const { axis, batchDims } = layout;
+        const gathered = ix.length - batchDims;
+        const creates: (Creation | null)[] = output.map(() => null);
+        const from = output.map((_, o) => {
+          if (o < axis) return [{ slot: 0, axis: o }, ...(o < batchDims ? [{ slot: 1, axis: o }] : [])];
+          if (o >= axis + gathered) return [{ slot: 0, axis: o - gathered + 1 }];
+          // A params row lands along the first gathered axis (as often as its index appears:
+          // the explainer counts the indices); the other gathered axes place it once.
+          if (o > axis) creates[o] = { origin: null, size: 1 };
+          return [...(o === axis ? [{ slot: 0, axis }] : []), { slot: 1, axis: batchDims + o - axis }];
+        });
+        return { from, creates };
+      },
+      { carries: firstOnly, gathers: { params: 0, indices: 1, axis: ({ attrs, inputs: [p, ix] }) => (p && ix ? (gatherAxes(p.length, ix.length, attrs)?.axis ?? 0) : 0) } },
+    ),
   },
   {
     name: 'gather_grad',
@@ -428,6 +478,7 @@ defineOps([
       return data;
     },
     grad: (b, node, ddy) => [b.op('gather', [ddy, node.inputs[1]], node.attrs), null, null],
+    dependence: scatter({ forward: (attrs) => ({ op: 'gather', attrs, inputs: [-1, 1] }), value: 0, carries: firstOnly }),
   },
   {
     name: 'gather_nd',
@@ -451,6 +502,19 @@ defineOps([
     },
     // TensorFlow's _GatherNdGrad: scatter_nd of dy (repeats accumulate).
     grad: (b, node, dy) => [b.op('gather_nd_grad', [dy, node.inputs[1], node.inputs[0]]), null],
+    // The leading output axes follow the indices' tuples; the others params' trailing axes.
+    dependence: indexMap(
+      ({ inputs: [p, ix], output }) => {
+        if (!p || !ix || ix.length === 0) return null;
+        const lead = ix.length - 1;
+        const K = p.length - (output.length - lead);
+        if (K < 0) return null;
+        const creates: (Creation | null)[] = output.map((_, o) => (o > 0 && o < lead ? { origin: null, size: 1 } : null));
+        const from = output.map((_, o) => (o < lead ? [...(o === 0 && K > 0 ? [{ slot: 0, axis: 0 }] : []), { slot: 1, axis: o }] : [{ slot: 0, axis: K + o - lead }]));
+        return { from, creates };
+      },
+      { carries: firstOnly, gathers: { params: 0, indices: 1, axis: () => 0, tuples: true } },
+    ),
   },
   {
     name: 'gather_nd_grad',
@@ -471,8 +535,18 @@ defineOps([
       return data;
     },
     grad: (b, node, ddy) => [b.op('gather_nd', [ddy, node.inputs[1]], { batch_dims: 0 }), null, null],
+    dependence: scatter({ forward: () => ({ op: 'gather_nd', attrs: { batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly }),
   },
 ]);
+
+/** gather's axis and batch_dims normalised, or null when they are out of range. */
+function gatherAxes(paramsRank: number, indicesRank: number, attrs: Record<string, unknown>): GatherLayout | null {
+  try {
+    return gatherLayout(paramsRank, indicesRank, attrs);
+  } catch {
+    return null;
+  }
+}
 
 function dimsDiffer(a: Dim, b: Dim): boolean {
   return a !== null && b !== null && a !== b;

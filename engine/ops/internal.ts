@@ -11,6 +11,7 @@ import { sizeOf } from '../tensor';
 import { defineOps } from './registry';
 import { ADD, broadcastData, reduceAxes } from './kernels';
 import { broadcastAxes } from '../types';
+import { axisLabels, contraction, elementwise, firstOnly, indexMap, reshapeFlow } from './dependence';
 
 function sumToShape(from: TensorType, to: TensorType): TensorType {
   return { dtype: from.dtype, shape: to.shape };
@@ -36,6 +37,16 @@ defineOps([
       return reduceAxes(x, axes, ctx.alloc(out.dtype, size), 0, ADD);
     },
     grad: (b, node, dy) => [b.broadcastLike(dy, node.inputs[0]), null],
+    // A reduction over the axes `like` lacks or has as size 1.
+    dependence: contraction(
+      ({ inputs: [x], output }) => {
+        if (!x || x.length < output.length) return null;
+        const labels = axisLabels(x.length);
+        const lead = x.length - output.length;
+        return { inputs: [labels, null], output: output.map((d, o) => (d === 1 && x[o + lead] !== 1 ? null : labels[o + lead])) };
+      },
+      { carries: firstOnly },
+    ),
   },
   {
     name: 'broadcast_like',
@@ -61,6 +72,7 @@ defineOps([
       return x.data.length === size ? x.data : broadcastData(x, out.shape, ctx.alloc(out.dtype, size));
     },
     grad: (b, node, dy) => [b.sumToLike(dy, node.inputs[0]), null],
+    dependence: elementwise({ carries: firstOnly }),
   },
   {
     name: 'reshape_like',
@@ -78,6 +90,7 @@ defineOps([
       return x.data;
     },
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0]), null],
+    dependence: indexMap(reshapeFlow, { carries: firstOnly }),
   },
   {
     name: 'add_n',
@@ -120,5 +133,6 @@ defineOps([
       return data;
     },
     grad: (_b, node, dy) => node.inputs.map(() => dy),
+    dependence: elementwise(),
   },
 ]);

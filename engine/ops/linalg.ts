@@ -17,6 +17,7 @@ import type { Span } from '../syntax/ast';
 import { type Param, defineOps, lookupOp } from './registry';
 import { broadcastStrides, deadlineCheck } from './kernels';
 import { matmulWasm } from '../wasm/linalg';
+import { type DependenceContext, type Relation, type RelationAxis, axisLabels, contraction, elementwise, firstOnly, indexMap, positionalFlow } from './dependence';
 
 // ---- matmul ------------------------------------------------------------------------------
 
@@ -46,6 +47,100 @@ function matmulType(a: TensorType, b: TensorType, ta: boolean, tb: boolean): Ten
     );
   }
   return { dtype: a.dtype, shape: [...(batch as Dim[]), m, n] };
+}
+
+/** matmul's labels: a [batch..., m, k], b [batch..., k, n] (swapped when transposed) give
+ *  [batch..., m, n]; the batch axes broadcast, k is summed. */
+function matmulRelation({ attrs, inputs: [a, b], output }: DependenceContext): Relation | null {
+  if (!a || !b || a.length < 2 || b.length < 2 || output.length < 2) return null;
+  const batch = axisLabels(output.length - 2, 'b');
+  const batchOf = (shape: readonly Dim[]) => {
+    const lead = batch.length - (shape.length - 2);
+    if (lead < 0) return null;
+    return shape.slice(0, -2).map((d, k) => (d === 1 && output[k + lead] !== 1 ? null : batch[k + lead]));
+  };
+  const ba = batchOf(a);
+  const bb = batchOf(b);
+  if (!ba || !bb) return null;
+  const ta = attrs.transpose_a === true;
+  const tb = attrs.transpose_b === true;
+  return {
+    inputs: [[...ba, ...(ta ? ['k', 'm'] : ['m', 'k'])], [...bb, ...(tb ? ['n', 'k'] : ['k', 'n'])]],
+    output: [...batch, 'm', 'n'],
+    broadcast: batch,
+  };
+}
+
+/** An einsum node's labels: letters as they are, the '...' axes as broadcasting labels
+ *  aligned from the right (size 1 against a longer size: broadcast). */
+function einsumRelation({ attrs, inputs, output }: DependenceContext): Relation | null {
+  let eq: Equation;
+  try {
+    eq = nodeEquation(attrs.equation as string);
+  } catch {
+    return null;
+  }
+  if (eq.inputs.length !== inputs.length) return null;
+  const namedIn = (subs: Subs) => subs.length - (subs.includes('.') ? 1 : 0);
+  const blocks = inputs.map((shape, i) => (shape ? shape.length - namedIn(eq.inputs[i]) : -1));
+  if (blocks.some((n) => n < 0)) return null;
+  const width = Math.max(0, ...blocks);
+  const dots = axisLabels(width, '.');
+  const outBlock = output.length - namedIn(eq.output);
+  const expand = (subs: Subs, shape: readonly Dim[] | null, block: number): RelationAxis[] => {
+    const axes: RelationAxis[] = [];
+    for (const c of subs) {
+      if (c !== '.') {
+        axes.push(c);
+        continue;
+      }
+      const at = axes.length;
+      for (let k = 0; k < block; k++) {
+        const label = dots[width - block + k];
+        const d = shape?.[at + k];
+        axes.push(d === 1 && output[outBlockAt(eq.output) + (outBlock - block) + k] !== 1 ? null : label);
+      }
+    }
+    return axes;
+  };
+  return {
+    inputs: inputs.map((shape, i) => expand(eq.inputs[i], shape, blocks[i])),
+    output: expand(eq.output, output, outBlock),
+    broadcast: dots,
+  };
+}
+
+/** Where the '...' axes start in subscripts. */
+function outBlockAt(subs: Subs): number {
+  const i = subs.indexOf('.');
+  return i < 0 ? 0 : i;
+}
+
+/** The batched diagonal of the last two axes: [batch..., i, i] ↔ [batch..., i]. */
+function diagonalRelation(matrix: readonly Dim[] | null, diagonalSize: Dim): { matrix: RelationAxis[]; diagonal: RelationAxis[]; sizes: Record<string, Dim> } | null {
+  if (!matrix || matrix.length < 2) return null;
+  const batch = axisLabels(matrix.length - 2, 'b');
+  return { matrix: [...batch, 'i', 'i'], diagonal: [...batch, 'i'], sizes: { i: diagonalSize } };
+}
+
+/** Sums or broadcasts the '...' axes (from `start`, before the last `after`) of `big` against
+ *  `small`'s: the labels of `big`, with `small`'s size-1 block axes as null. */
+function ellipsisRelation(big: readonly Dim[], small: readonly Dim[], start: number, after: number): { big: RelationAxis[]; small: RelationAxis[] } | null {
+  if (big.length < start + after || small.length < start + after) return null;
+  const labels = axisLabels(big.length);
+  const bb = big.length - start - after;
+  const sb = small.length - start - after;
+  if (sb > bb) return null;
+  const smallAxes: RelationAxis[] = [];
+  for (let k = 0; k < small.length; k++) {
+    if (k < start) smallAxes.push(labels[k]);
+    else if (k >= small.length - after) smallAxes.push(labels[big.length - (small.length - k)]);
+    else {
+      const j = start + (bb - sb) + (k - start);
+      smallAxes.push(small[k] === 1 && big[j] !== 1 ? null : labels[j]);
+    }
+  }
+  return { big: labels, small: smallAxes };
 }
 
 function mm(b: Builder, x: Node, y: Node, ta: boolean, tb: boolean): Node {
@@ -763,6 +858,7 @@ defineOps([
         : mm(b, dy, x, true, true);
       return [gx && b.sumToLike(gx, x), gy && b.sumToLike(gy, y)];
     },
+    dependence: contraction(matmulRelation),
   },
   {
     name: 'einsum',
@@ -827,6 +923,7 @@ defineOps([
     infer: (inputs, attrs) => einsumType(attrs.equation as string, inputs),
     kernel: (inputs, attrs, out, ctx) => einsumKernel(attrs.equation as string, inputs, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: einsumGrad,
+    dependence: contraction(einsumRelation),
   },
   {
     name: 'broadcast_prepend_dims',
@@ -856,6 +953,7 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.reduceSum(dy, (node.attrs.axes as number[]).map((_, i) => i)), null],
+    dependence: elementwise({ carries: firstOnly }),
   },
   {
     name: 'sum_ellipsis_to_like',
@@ -904,6 +1002,13 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.op('broadcast_ellipsis_to_like', [dy, node.inputs[0]], node.attrs), null],
+    dependence: contraction(
+      ({ attrs, inputs: [x], output }) => {
+        const r = x && ellipsisRelation(x, output, attrs.start as number, attrs.after as number);
+        return r ? { inputs: [r.big, null], output: r.small } : null;
+      },
+      { carries: firstOnly },
+    ),
   },
   {
     name: 'broadcast_ellipsis_to_like',
@@ -944,6 +1049,13 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.op('sum_ellipsis_to_like', [dy, node.inputs[0]], node.attrs), null],
+    dependence: contraction(
+      ({ attrs, inputs: [x], output }) => {
+        const r = x && ellipsisRelation(output, x, attrs.start as number, attrs.after as number);
+        return r ? { inputs: [r.small, null], output: r.big, broadcast: r.big.filter((l): l is string => typeof l === 'string') } : null;
+      },
+      { carries: firstOnly },
+    ),
   },
   {
     name: 'tensordot',
@@ -1021,6 +1133,10 @@ defineOps([
     },
     // TensorFlow: matrix_set_diag(zeros_like(x), grad).
     grad: (b, node, dy) => [b.op('matrix_diag_embed_like', [dy, node.inputs[0]])],
+    dependence: contraction(({ inputs: [x], output }) => {
+      const r = diagonalRelation(x, output[output.length - 1] ?? null);
+      return r && { inputs: [r.matrix], output: r.diagonal, sizes: r.sizes };
+    }),
   },
   {
     name: 'matrix_diag_embed_like',
@@ -1048,6 +1164,13 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.op('matrix_diag_part', [dy]), null],
+    dependence: contraction(
+      ({ inputs: [x], output }) => {
+        const r = diagonalRelation(output, x?.[x.length - 1] ?? null);
+        return r && { inputs: [r.diagonal, null], output: r.matrix, sizes: r.sizes };
+      },
+      { carries: firstOnly },
+    ),
   },
   {
     name: 'trace',
@@ -1091,5 +1214,11 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.op('matrix_transpose', [dy], node.attrs)],
+    dependence: indexMap(({ output }) => {
+      const r = output.length;
+      if (r < 2) return null;
+      const flow = positionalFlow(r);
+      return { from: flow.from.map((f, k) => (k === r - 2 ? [{ slot: 0, axis: r - 1 }] : k === r - 1 ? [{ slot: 0, axis: r - 2 }] : f)) };
+    }),
   },
 ]);

@@ -13,6 +13,7 @@ import { gemm } from './linalg';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../wasm/nn';
 import { softmaxWasm } from '../wasm/elementwise';
 import { BLOCK_WORK, deadlineCheck } from './kernels';
+import { type DependenceContext, type Relation, type WindowGeometry, axisIn, axisLabels, contraction, firstOnly, reductionOver, rowwise, window, windowRelation } from './dependence';
 
 // ---- softmax family ------------------------------------------------------------------------
 
@@ -520,6 +521,68 @@ function avgPoolGradKernel(dy: Tensor, g: Geometry, data: TypedData, check: () =
   return data;
 }
 
+// ---- dependence ------------------------------------------------------------------------------
+
+/** The window geometry of a node whose NHWC input has `input`'s shape, with `kh` × `kw` taps
+ *  (static sizes may be unknown); null when the attributes do not make a window. */
+function windowGeometryOf(input: readonly Dim[] | null, kh: Dim, kw: Dim, attrs: Attrs, pooling: boolean): WindowGeometry | null {
+  if (!input || input.length !== 4) return null;
+  const a = windowAttrs(attrs);
+  if (!a.strides || !a.padding) return null;
+  const dilations: [number, number] = pooling ? [1, 1] : a.dilations;
+  try {
+    const rows = windowed(input[1], kh, a.strides[0], dilations[0], a.padding, 'row');
+    const cols = windowed(input[2], kw, a.strides[1], dilations[1], a.padding, 'column');
+    return { kh, kw, oh: rows.out, ow: cols.out, sh: a.strides[0], sw: a.strides[1], dh: dilations[0], dw: dilations[1], padTop: rows.before, padLeft: cols.before };
+  } catch {
+    return null;
+  }
+}
+
+/** conv2d and its two backprop ops: the tensors x [n, h, w, c], f [th, tw, c, o] and
+ *  y [n, oh, ow, o], placed by `roles` (which slot holds which; the op's output is one of
+ *  them); `shape` is the slot or output that has x's shape, `filter` the one with f's. */
+function convDependence(roles: { input: number | 'output'; filter: number | 'output'; output: number | 'output' }) {
+  const shapeOf = (ctx: DependenceContext, at: number | 'output') => (at === 'output' ? ctx.output : ctx.inputs[at]);
+  return window(
+    (ctx): Relation | null => {
+      const f = shapeOf(ctx, roles.filter);
+      const g = f && f.length === 4 ? windowGeometryOf(shapeOf(ctx, roles.input), f[0], f[1], ctx.attrs, false) : null;
+      return g && windowRelation(g, { ...roles, slots: ctx.inputs.length }, false);
+    },
+    // The slot that lends the output's shape (x for the input's gradient) carries no value.
+    { carries: (slot) => slot === roles.input || slot === roles.filter || slot === roles.output },
+  );
+}
+
+/** Pooling and its gradients: x [n, h, w, c] and y [n, oh, ow, c], placed by `roles`; max
+ *  pooling routes through the first maximum of each window of slot `select` (x). */
+function poolDependence(roles: { input: number | 'output'; output: number | 'output' }, values: readonly number[], select?: number) {
+  const input = (ctx: DependenceContext) => (roles.input === 'output' ? ctx.output : ctx.inputs[roles.input]);
+  return window(
+    (ctx): Relation | null => {
+      const ksize = (ctx.attrs.ksize as [number, number] | undefined) ?? null;
+      const g = ksize ? windowGeometryOf(input(ctx), ksize[0], ksize[1], ctx.attrs, true) : null;
+      if (!g) return null;
+      const r = windowRelation(g, { input: roles.input, filter: null, output: roles.output, slots: ctx.inputs.length }, true, select === undefined ? undefined : { by: select, extreme: 'max' });
+      return { ...r, inputs: r.inputs.map((axes, slot) => (values.includes(slot) ? axes : null)) };
+    },
+    { carries: (slot) => values.includes(slot), verb: select === undefined ? 'averages' : 'takes the maximum of', mean: select === undefined },
+  );
+}
+
+/** softmax_cross_entropy_with_logits: labels and logits summed over the class axis. */
+function softmaxXentRelation({ attrs, inputs: [labels], output }: DependenceContext): Relation | null {
+  if (!labels) return null;
+  const rank = labels.length;
+  const axis = axisOf(attrs);
+  const ax = axis < 0 ? axis + rank : axis;
+  if (ax < 0 || ax >= rank || output.length !== rank - 1) return null;
+  const labelsOf = axisLabels(rank);
+  const classes = labelsOf[ax];
+  return { inputs: [labelsOf, labelsOf], output: labelsOf.filter((l) => l !== classes), roles: { [classes]: 'classes' } };
+}
+
 // ---- argument normalisation (build) --------------------------------------------------------
 
 /** strides/ksize/dilations: an int, [rows, cols] or TensorFlow's [1, rows, cols, 1]. */
@@ -617,6 +680,7 @@ defineOps([
       const axis = axisOf(node.attrs);
       return [b.mul(b.sub(dy, sumKeep(b, b.mul(dy, node), axis)), node)];
     },
+    dependence: rowwise(({ attrs, inputs: [x] }) => (x ? axisIn(axisOf(attrs), x.length) : null), 'mixes'),
   },
   {
     name: 'log_softmax',
@@ -635,6 +699,7 @@ defineOps([
       const axis = axisOf(node.attrs);
       return [b.sub(dy, b.mul(sumKeep(b, dy, axis), b.op('exp', [node])))];
     },
+    dependence: rowwise(({ attrs, inputs: [x] }) => (x ? axisIn(axisOf(attrs), x.length) : null), 'mixes'),
   },
   {
     name: 'l2_loss',
@@ -651,6 +716,7 @@ defineOps([
     },
     // TensorFlow's _L2LossGrad: x * dy.
     grad: (b, node, dy) => [b.mul(node.inputs[0], dy)],
+    dependence: reductionOver(),
   },
   {
     name: 'sigmoid_cross_entropy_with_logits',
@@ -732,6 +798,7 @@ defineOps([
       const backprop = b.sub(b.op('softmax', [logits], { axis }), labels);
       return [b.mul(g, b.neg(b.op('log_softmax', [logits], { axis }))), b.mul(g, backprop)];
     },
+    dependence: contraction(softmaxXentRelation),
   },
   {
     name: 'sparse_softmax_cross_entropy_with_logits',
@@ -775,6 +842,15 @@ defineOps([
       const backprop = b.sub(b.op('softmax', [logits], { axis: -1 }), b.op('one_hot_like', [labels, logits]));
       return [null, b.mul(b.op('expand_dims', [dy], { axis: -1 }), backprop)];
     },
+    // The integer labels pick a class but have no derivative.
+    dependence: contraction(
+      ({ inputs: [, logits], output }) => {
+        if (!logits || logits.length === 0 || output.length !== logits.length - 1) return null;
+        const labels = axisLabels(logits.length);
+        return { inputs: [null, labels], output: labels.slice(0, -1), roles: { [labels[labels.length - 1]]: 'classes' } };
+      },
+      { carries: (slot) => slot === 1 },
+    ),
   },
   {
     name: 'one_hot_like',
@@ -848,6 +924,7 @@ defineOps([
       const [x, f] = node.inputs;
       return [b.op('conv2d_backprop_input', [x, f, dy], node.attrs), b.op('conv2d_backprop_filter', [x, f, dy], node.attrs)];
     },
+    dependence: convDependence({ input: 0, filter: 1, output: 'output' }),
   },
   {
     name: 'conv2d_backprop_input',
@@ -869,6 +946,7 @@ defineOps([
       const [, f, dy] = node.inputs;
       return [null, b.op('conv2d_backprop_filter', [dd, f, dy], node.attrs), b.op('conv2d', [dd, f], node.attrs)];
     },
+    dependence: convDependence({ input: 'output', filter: 1, output: 2 }),
   },
   {
     name: 'conv2d_backprop_filter',
@@ -890,6 +968,7 @@ defineOps([
       const [x, , dy] = node.inputs;
       return [b.op('conv2d_backprop_input', [x, dd, dy], node.attrs), null, b.op('conv2d', [x, dd], node.attrs)];
     },
+    dependence: convDependence({ input: 0, filter: 'output', output: 2 }),
   },
   {
     name: 'max_pool2d',
@@ -900,6 +979,7 @@ defineOps([
     infer: ([x], attrs) => poolType(x, attrs),
     kernel: ([x], attrs, out, ctx) => maxPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: (b, node, dy) => [b.op('max_pool2d_grad', [node.inputs[0], dy], node.attrs)],
+    dependence: poolDependence({ input: 0, output: 'output' }, [0], 0),
   },
   {
     name: 'max_pool2d_grad',
@@ -924,6 +1004,8 @@ defineOps([
     },
     // TensorFlow's _MaxPoolGradGrad: zeros for the input, the argmax gather for the gradient.
     grad: (b, node, dd) => [b.zerosLike(node.inputs[0]), b.op('max_pool2d_grad_grad', [node.inputs[0], dd], node.attrs)],
+    // The input only routes (its derivative is zero, as TensorFlow's); the gradient is the value.
+    dependence: poolDependence({ input: 'output', output: 1 }, [1], 0),
   },
   {
     name: 'max_pool2d_grad_grad',
@@ -944,6 +1026,7 @@ defineOps([
       return data;
     },
     grad: (b, node, dd) => [b.zerosLike(node.inputs[0]), b.op('max_pool2d_grad', [node.inputs[0], dd], node.attrs)],
+    dependence: poolDependence({ input: 1, output: 'output' }, [1], 0),
   },
   {
     name: 'avg_pool2d',
@@ -954,6 +1037,7 @@ defineOps([
     infer: ([x], attrs) => poolType(x, attrs),
     kernel: ([x], attrs, out, ctx) => avgPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: (b, node, dy) => [b.op('avg_pool2d_grad', [node.inputs[0], dy], node.attrs)],
+    dependence: poolDependence({ input: 0, output: 'output' }, [0]),
   },
   {
     name: 'avg_pool2d_grad',
@@ -970,6 +1054,7 @@ defineOps([
     kernel: ([x, dy], attrs, out, ctx) => avgPoolGradKernel(dy, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     // TensorFlow's _AvgPoolGradGrad: avg_pool of the incoming gradient.
     grad: (b, node, dd) => [null, b.op('avg_pool2d', [dd], node.attrs)],
+    dependence: poolDependence({ input: 'output', output: 1 }, [1]),
   },
 ]);
 

@@ -10,6 +10,7 @@ import { type DType, type Tensor, type TypedData, isInteger, sizeOf, stridesOf }
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type Attrs, type ConcreteType, type KernelContext, type OpDef, defineOps } from './registry';
 import { ADD, reduceAxes, resolveAxes } from './kernels';
+import { type Dependence, firstOnly, indexMap, reductionOver, reshapeFlow } from './dependence';
 
 /** Validates `axes` against `rank` as TensorFlow does: each in [-rank, rank), no axis named
  *  twice. Errors carry the code `bad-axis`, which `axisErrorsAtAxis` moves to the axis
@@ -94,6 +95,8 @@ export function reduction(spec: {
   grad?: OpDef['grad'];
   dtypes?: 'numeric' | 'bool' | 'float';
   outDType?: TensorType['dtype'];
+  /** The sum divided by the count (reduce_mean). */
+  mean?: boolean;
 }): OpDef {
   return axisErrorsAtAxis({
     name: spec.name,
@@ -104,6 +107,7 @@ export function reduction(spec: {
     kernel: ([x], attrs, out, ctx) =>
       reduceAxes(x, resolveAxes((attrs.axis as number[] | null) ?? null, x.shape.length), ctx.alloc(out.dtype, sizeOf(out.shape)), spec.init, spec.combine, spec.finish),
     grad: spec.grad,
+    dependence: reductionOver({ mean: spec.mean }),
   });
 }
 
@@ -346,6 +350,7 @@ function folding(spec: {
   dtypes: 'numeric' | 'bool' | 'float' | 'any';
   grad?: OpDef['grad'];
   kink?: OpDef['kink'];
+  dependence?: Dependence;
 }): OpDef {
   return axisErrorsAtAxis({
     name: spec.name,
@@ -355,6 +360,7 @@ function folding(spec: {
     infer: ([x], attrs) => reducedType(x, attrs),
     kernel: ([x], attrs, out, ctx) => fold(spec.kind, x, attrs, out, ctx),
     grad: spec.grad,
+    dependence: spec.dependence,
     kink: spec.kink,
   });
 }
@@ -405,6 +411,20 @@ function scanOp(isProd: boolean): OpDef {
         }
       : // TensorFlow's _CumsumGrad: the cumsum of dy in the other direction.
         (b, node, dy) => [b.op('cumsum', [dy], { ...node.attrs, reverse: node.attrs.reverse !== true })],
+    dependence: {
+      kind: 'scan',
+      // reduce_prod's gradient scans the flattened group of its reduced axes (`axes`).
+      axes: ({ attrs, inputs: [x] }) => {
+        if (!x) return null;
+        try {
+          return scanAxes(attrs, x.length);
+        } catch {
+          return null;
+        }
+      },
+      reverse: (attrs) => attrs.reverse === true,
+      exclusive: (attrs) => attrs.exclusive === true,
+    },
   });
 }
 
@@ -446,6 +466,7 @@ defineOps([
     init: 0,
     combine: ADD,
     finish: (a, n) => a / n,
+    mean: true,
     grad: (b, node, dy) => [b.div(spreadBack(b, node, dy), b.op('reduced_count', [node.inputs[0]], { axis: node.attrs.axis ?? null }))],
   }),
   {
@@ -478,6 +499,7 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0]), null],
+    dependence: indexMap(reshapeFlow, { carries: firstOnly }),
   },
   folding({
     name: 'reduce_prod',
@@ -496,6 +518,7 @@ defineOps([
       const right = b.op('cumprod', [x], { axes, exclusive: true, reverse: true });
       return [b.mul(spreadBack(b, node, dy), b.mul(left, right))];
     },
+    dependence: reductionOver({ verb: 'multiplies' }),
   }),
   folding({
     name: 'reduce_max',
@@ -503,6 +526,7 @@ defineOps([
     kind: 'max',
     dtypes: 'numeric',
     grad: minOrMaxGrad,
+    dependence: reductionOver({ verb: 'takes the maximum of', select: 'max' }),
     kink: { what: 'reduce_max (a tie for the maximum)', codes: extremeCodes(true) },
   }),
   folding({
@@ -511,6 +535,7 @@ defineOps([
     kind: 'min',
     dtypes: 'numeric',
     grad: minOrMaxGrad,
+    dependence: reductionOver({ verb: 'takes the minimum of', select: 'min' }),
     kink: { what: 'reduce_min (a tie for the minimum)', codes: extremeCodes(false) },
   }),
   folding({
@@ -525,6 +550,7 @@ defineOps([
       const x = node.inputs[0];
       return [b.mul(keepDims(b, node, dy), b.op('exp', [b.sub(x, keepDims(b, node, node))]))];
     },
+    dependence: reductionOver({ verb: 'combines' }),
   }),
   folding({ name: 'reduce_all', aliases: ['all'], doc: 'Logical AND across axes (True for an empty group).', kind: 'all', dtypes: 'bool' }),
   folding({ name: 'reduce_any', aliases: ['any'], doc: 'Logical OR across axes (False for an empty group).', kind: 'any', dtypes: 'bool' }),

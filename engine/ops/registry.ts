@@ -7,6 +7,7 @@ import type { DType, Precision, Tensor, TypedData } from '../tensor';
 import type { Shape, TensorType } from '../types';
 import type { Node } from '../graph';
 import type { Builder, BoundArgs, Value } from '../builder';
+import type { Dependence } from './dependence';
 
 export type ParamKind =
   | 'tensor' // a tensor or anything convertible (literal, nested list)
@@ -71,6 +72,9 @@ export interface OpDef {
   params: readonly Param[];
   /** Used only inside gradients (e.g. `sum_to_like`): not offered to users. */
   internal?: boolean;
+  /** TensorFlow's `_sentinel` functions: every argument must be given by name, and a
+   *  positional one is refused with TensorFlow's message. */
+  keywordOnly?: boolean;
 
   /** Static shape and dtype rule. Runs on static shapes at build time and on concrete
    *  shapes at evaluation time. Throws OpError naming the offending input. */
@@ -81,6 +85,10 @@ export interface OpDef {
    *  whether input i's gradient is wanted (it reaches an x): a rule may leave the others out
    *  (null) rather than build nodes nobody reads; it may also build them. */
   grad?(b: Builder, node: Node, dy: Node, needs: readonly boolean[]): readonly (Node | null)[];
+  /** How each output element depends on the inputs (engine/ops/dependence.ts): what the
+   *  explainer reads to say which elements of the inputs reach which elements of the output,
+   *  and how often. Every primitive with a gradient declares one. */
+  dependence?: Dependence;
   /** Where the op is not differentiable (relu at 0, ties of maximum, floor at integers):
    *  `codes` gives each output element a discrete branch, 0 exactly at a kink. A gradient
    *  check whose finite difference changes a branch reports a kink instead of a failure;

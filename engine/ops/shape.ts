@@ -17,6 +17,7 @@ import type { Node } from '../graph';
 import type { Span } from '../syntax/ast';
 import { type Attrs, type OpDef, defineOps } from './registry';
 import { broadcastData, transposeData } from './kernels';
+import { type Creation, axisIn, elementwise, firstOnly, indexMap, joinFlow, positionalFlow, reshapeFlow, scatter } from './dependence';
 
 // ---- blaming static arguments ------------------------------------------------------------
 
@@ -301,6 +302,7 @@ defineOps([
     },
     kernel: ([x]) => x.data,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
+    dependence: indexMap(reshapeFlow),
   },
   {
     name: 'transpose',
@@ -323,6 +325,12 @@ defineOps([
       const given = (node.attrs.perm as number[] | null) ?? null;
       return [b.op('transpose', [dy], { perm: given === null ? null : inversePermutation(resolvePerm(given, given.length)) })];
     },
+    dependence: indexMap(({ attrs, output }) => {
+      const rank = output.length;
+      const perm = (attrs.perm as number[] | null | undefined) ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
+      if (perm.length !== rank || perm.some((p) => axisIn(p, rank) === null)) return null;
+      return { from: perm.map((p) => [{ slot: 0, axis: axisIn(p, rank)! }]) };
+    }),
   },
   {
     name: 'expand_dims',
@@ -341,6 +349,7 @@ defineOps([
     },
     kernel: ([x]) => x.data,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
+    dependence: indexMap(reshapeFlow),
   },
   {
     name: 'stack',
@@ -383,6 +392,7 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => node.inputs.map((_, index) => b.op('unstack_part', [dy], { axis: node.attrs.axis, index })),
+    dependence: indexMap((ctx) => joinFlow(ctx, 'stack')),
   },
   {
     name: 'unstack_part',
@@ -411,6 +421,11 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.op('place_part', [dy, node.inputs[0]], node.attrs)],
+    dependence: indexMap(({ attrs, inputs: [x], output }) => {
+      const ax = x && axisIn(attrs.axis, x.length);
+      if (ax === null || ax === undefined) return null;
+      return { from: output.map((_, o) => [{ slot: 0, axis: o < ax ? o : o + 1 }]) };
+    }),
   },
   {
     name: 'place_part',
@@ -431,6 +446,7 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => [b.op('unstack_part', [dy], node.attrs), null],
+    dependence: scatter({ forward: (attrs) => ({ op: 'unstack_part', attrs, inputs: [-1] }), value: 0, carries: firstOnly }),
   },
   {
     name: 'unstack',
@@ -488,6 +504,7 @@ defineOps([
     },
     kernel: ([x]) => x.data,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
+    dependence: indexMap(reshapeFlow),
   },
   {
     name: 'concat',
@@ -557,6 +574,7 @@ defineOps([
     // TensorFlow's _ConcatGrad: each input gets its slice of dy, at offsets read from the
     // inputs' runtime shapes.
     grad: (b, node, dy) => node.inputs.map((_, index) => b.op('concat_part', [dy, ...node.inputs], { axis: node.attrs.axis, index })),
+    dependence: indexMap((ctx) => joinFlow(ctx, 'concat')),
   },
   {
     name: 'concat_part',
@@ -583,6 +601,7 @@ defineOps([
       const pieces = parts.map((p, j) => (j === index ? ddy : b.zerosLike(p)));
       return [b.op('concat', pieces, { axis: node.attrs.axis }), ...parts.map(() => null)];
     },
+    dependence: indexMap(({ output }) => positionalFlow(output.length), { carries: firstOnly }),
   },
   {
     name: 'split',
@@ -639,6 +658,7 @@ defineOps([
     },
     kernel: ([x]) => x.data,
     grad: (_b, _node, dy) => [dy],
+    dependence: indexMap(({ output }) => positionalFlow(output.length)),
   },
   {
     name: 'split_part',
@@ -659,6 +679,7 @@ defineOps([
     // TensorFlow's _SplitGrad concatenates the parts' gradients; per part, that is the
     // part's gradient placed at its offset among zeros.
     grad: (b, node, dy) => [b.op('split_place', [dy, node.inputs[0]], node.attrs)],
+    dependence: indexMap(({ output }) => positionalFlow(output.length)),
   },
   {
     name: 'split_place',
@@ -672,6 +693,7 @@ defineOps([
       return placeAxis(x.data, like.shape, axis, begin, len, ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, dy) => [b.op('split_part', [dy], node.attrs), null],
+    dependence: scatter({ forward: (attrs) => ({ op: 'split_part', attrs, inputs: [-1] }), value: 0, carries: firstOnly }),
   },
   {
     name: 'tile',
@@ -705,6 +727,11 @@ defineOps([
     // TensorFlow's _TileGrad sums dy over the tiles (reshape to [m0, d0, m1, d1, ...] and
     // reduce the m axes); here one op reads x's runtime shape and sums directly.
     grad: (b, node, dy) => [b.op('tile_grad', [dy, node.inputs[0]], { multiples: node.attrs.multiples })],
+    dependence: indexMap(({ attrs, output }) => {
+      const multiples = (attrs.multiples as number[] | undefined) ?? [];
+      const creates: (Creation | null)[] = output.map((_, o) => (multiples[o] > 1 ? { origin: 'tile', size: multiples[o] } : null));
+      return { ...positionalFlow(output.length), creates };
+    }),
   },
   {
     name: 'tile_grad',
@@ -731,6 +758,7 @@ defineOps([
       return scatterAddOffsets(dy.data, sourceOffsets(dy.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, ddy) => [b.op('tile', [ddy], { multiples: node.attrs.multiples }), null],
+    dependence: scatter({ forward: (attrs) => ({ op: 'tile', attrs: { multiples: attrs.multiples }, inputs: [-1] }), value: 0, carries: firstOnly }),
   },
   {
     name: 'broadcast_to',
@@ -758,6 +786,7 @@ defineOps([
     },
     kernel: ([x], _attrs, out, ctx) => broadcastData(x, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape))),
     grad: (b, node, dy) => [b.sumToLike(dy, node.inputs[0])],
+    dependence: elementwise(),
   },
   {
     name: 'pad',
@@ -805,6 +834,7 @@ defineOps([
     // TensorFlow: CONSTANT mode's gradient slices dy; MirrorPadGrad also folds the mirrored
     // border back onto the entries it copied. Both are the adjoint of the same gather.
     grad: (b, node, dy) => [b.op('pad_grad', [dy], { paddings: node.attrs.paddings, mode: node.attrs.mode })],
+    dependence: indexMap(({ output }) => positionalFlow(output.length)),
   },
   {
     name: 'pad_grad',
@@ -831,6 +861,7 @@ defineOps([
       return scatterAddOffsets(dy.data, sourceOffsets(dy.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, ddy) => [b.op('pad', [ddy], { paddings: node.attrs.paddings, mode: node.attrs.mode, constant_values: 0 })],
+    dependence: scatter({ forward: (attrs) => ({ op: 'pad', attrs: { paddings: attrs.paddings, mode: attrs.mode, constant_values: 0 }, inputs: [-1] }), value: 0 }),
   },
   {
     name: 'reverse',
@@ -858,6 +889,7 @@ defineOps([
       return gatherOffsets(x.data, sourceOffsets(x.shape, maps), ctx.alloc(out.dtype, x.data.length));
     },
     grad: (b, node, dy) => [b.op('reverse', [dy], { axis: node.attrs.axis })],
+    dependence: indexMap(({ output }) => positionalFlow(output.length)),
   },
   shapeQuery({
     name: 'shape',
