@@ -22,14 +22,15 @@ import { type Analysis, type Binding, analysisLineage } from './analysis';
 import type { Node } from './graph';
 import type { GradientSite } from './ops/differentiation';
 import { isFloat, stridesOf } from './tensor';
-import { type BatchTag, type Label, type Origin, type ReductionRecord, propagateLabels } from './explain/axes';
+import { type BatchTag, type Cause, type GatherCount, type Label, type Origin, type ReductionRecord, propagateLabels } from './explain/axes';
+import { declarationOf, relationOf } from './explain/declared';
 import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
 import { DEFAULT_ROWS_MS, VjpRows } from './explain/numeric';
 import { ExplainTimeout, type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
-import { type SummedAxis, composeSentence, describeAxis } from './explain/text';
+import { type Route, type SummedAxis, composeSentence, describeAxis } from './explain/text';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
-export type { SummedAxis, Origin };
+export type { SummedAxis, Origin, Route };
 export { describeAxis, elementName };
 
 export interface ExplainOptions {
@@ -64,9 +65,11 @@ export interface Explanation {
   method: 'exact' | 'structure' | 'none';
   /** Ops whose element pattern was assumed dense: fanOut may overcount through them. */
   conservative: string[];
-  /** Ops on the path whose axes the explainer could only guess: with method 'structure'
-   *  the counts through them are approximate. */
+  /** Ops on the path whose axes the explainer could not read from their declaration (none
+   *  should: every differentiable op declares one): the counts through them are approximate. */
   guessed: string[];
+  /** Ops on the path that route the gradient by value (max pooling, reduce_max). */
+  routes: Route[];
 }
 
 interface Internals {
@@ -142,6 +145,7 @@ function guarded(analysis: Analysis, site: GradientSite, xIndex: number, options
       method: 'none',
       conservative: [],
       guessed: [],
+      routes: [],
     };
     return { ex, internals: null };
   }
@@ -237,6 +241,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
       method: 'none',
       conservative: [],
       guessed: [],
+      routes: [],
       text: composeSentence({ ...sentenceBase, connected: false, fanOut: null, summedAxes: [], batchSize: null, advice: null }),
     };
     return { ex, internals: null };
@@ -255,7 +260,6 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
       countOutOfTime = ` Counted from the axes: counting element by element took longer than the explanation's ${formatCount(timeMs)} ms ${raiseHint('explainTimeoutMs')}.`;
     }
   }
-  const firstOpaque = axes.opaque[0] ?? null;
 
   // fan-out
   let fanOut: [number, number] | null = null;
@@ -275,22 +279,25 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     }
     fanOut = counts.length ? [lo, hi] : [0, 0];
   } else {
-    let total: number | null = 0;
+    let most: number | null = 0;
+    let least: number | null = 0;
     site.ys.forEach((y, k) => {
-      if (!path.ysReached[k] || total === null) return;
+      if (!path.ysReached[k]) return;
       const labels = axes.labels.get(y);
-      if (!labels) {
-        total = null;
-        return;
+      let m: number | null = labels ? 1 : null;
+      let l: number | null = labels ? 1 : null;
+      for (const a of labels ?? []) {
+        m = mul(m, a.mult);
+        l = mul(l, a.least);
       }
-      let m: number | null = 1;
-      for (const l of labels) m = m === null || l.mult === null ? null : m * l.mult;
-      total = m === null ? null : total + m;
+      most = most === null || m === null ? null : most + m;
+      least = least === null || l === null ? null : least + l;
     });
-    fanOut = total === null ? null : [total, total];
+    fanOut = most === null || least === null ? null : [least, most];
   }
 
   // summed axes: at the ys (Σys), inside (reductions), the list of ys, reuse
+  const records = new RecordMaker(analysis, path);
   const summed: SummedAxis[] = [];
   site.ys.forEach((y, k) => {
     if (!path.ysReached[k] || site.ys.indexOf(y) !== k) return;
@@ -299,7 +306,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     const labels = axes.labels.get(y) ?? null;
     const spans = deps && shape.every((d) => d !== null) ? axisSpans(deps.deps.get(y)!, shape as number[], deps.W, deps.tracked.length) : null;
     shape.forEach((_, a) => {
-      summed.push(...axisRecords(analysis, path, y, a, labels?.[a] ?? null, spans ? spans[a].max : null, null, firstOpaque));
+      summed.push(...records.axis(y, a, labels?.[a] ?? null, spans ? spans[a].max : null, null));
     });
   });
   for (const r of axes.reductions) {
@@ -307,7 +314,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     const shape = shapeOf(analysis, input);
     const dep = deps?.deps.get(input);
     const spans = dep && shape && shape.every((d) => d !== null) ? axisSpans(dep, shape as number[], deps!.W, deps!.tracked.length) : null;
-    summed.push(...axisRecords(analysis, path, input, r.axis, r.label, spans ? spans[r.axis].max : null, r, firstOpaque));
+    summed.push(...records.axis(input, r.axis, r.label, spans ? spans[r.axis].max : null, r));
   }
   const reached = site.ys.filter((_, k) => path.ysReached[k]);
   if (reached.length >= 2) {
@@ -315,6 +322,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
       tensor: `[${reached.map((y) => nodeName(analysis, y)).join(', ')}]`,
       axis: 0,
       size: reached.length,
+      reach: reached.length,
       origin: 'ys-list',
       line: lineOf(analysis, site.span),
       op: 'gradients',
@@ -328,6 +336,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
       tensor: nodeName(analysis, r.node),
       axis: 0,
       size: r.uses,
+      reach: r.uses,
       origin: 'reuse',
       line: lineOf(analysis, r.node.span),
       op: null,
@@ -339,9 +348,10 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   }
 
   // means: a reduce_mean over the axis, or a later division by its size
+  const divisions = new Divisions(analysis, path);
   for (const s of summed) {
     if (!s.batch || s.mean || s.size === null) continue;
-    const division = divisionAfter(analysis, path, s, summedFrom.get(s) ?? null);
+    const division = divisions.after(records.startOf(s), s.size);
     if (division) {
       s.mean = true;
       s.meanBy = `${division.op.name} at line ${lineOf(analysis, division.span)}`;
@@ -354,13 +364,13 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   // reshaped to [2, 2] is summed over both axes).
   const perTag = new Map<string, Map<string, number | null>>();
   for (const s of open) {
-    const tag = batchTagOf.get(s);
+    const tag = records.tagOf(s);
     const key = tag ? `${tag.placeholder.id}:${tag.axis}` : `${s.tensor}:${s.axis}`;
     const places = perTag.get(key) ?? new Map<string, number | null>();
     perTag.set(key, places);
     const place = `${s.summedBy} ${s.line} ${s.tensor}`;
     const prev = places.get(place);
-    places.set(place, prev === undefined ? s.size : mul(prev, s.size));
+    places.set(place, prev === undefined ? s.reach : mul(prev, s.reach));
   }
   let batchSize: number | null = open.length ? 1 : null;
   for (const places of perTag.values()) {
@@ -369,6 +379,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   }
   const advice: Explanation['advice'] = open.length ? 'divide' : batchAxes.length ? 'already-mean' : null;
 
+  const routes = routesOf(analysis, path);
   const ex: Explanation = {
     ...base,
     fanOut,
@@ -377,104 +388,176 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     advice,
     method,
     conservative: deps ? deps.conservative : [],
-    guessed: [...new Set(axes.opaque.map((n) => n.op.name))],
-    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice }) + overBudget + countOutOfTime,
+    guessed: [...new Set([...axes.opaque.map((n) => n.op.name), ...(deps?.undeclared ?? [])])],
+    routes,
+    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice, routes }) + overBudget + countOutOfTime,
   };
   return { ex, internals: { path, deps } };
+}
+
+/** The ops on the path that route the gradient by value, from their declarations. */
+function routesOf(analysis: Analysis, path: SitePath): Route[] {
+  const routes: Route[] = [];
+  for (const n of path.order) {
+    const d = declarationOf(n);
+    if (d?.kind !== 'relation' || n === path.x) continue;
+    const select = relationOf(analysis, n)?.select;
+    if (!select) continue;
+    routes.push({ op: n.op.name, line: lineOf(analysis, n.span), to: select.extreme === 'max' ? 'maximum' : 'minimum', among: d.family === 'window' ? 'window' : 'group', ties: select.ties });
+  }
+  return routes;
 }
 
 function mul(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a * b;
 }
 
-/** Where each record's sum starts (the cause's node, or the reduction), for `divisionAfter`. */
-const summedFrom = new WeakMap<SummedAxis, Node>();
-/** The batch axis a record sums, to count each batch once in batchSize. */
-const batchTagOf = new WeakMap<SummedAxis, BatchTag>();
+/** Makes the summed-axis records of one explanation, remembering for each where its sum
+ *  starts (for a later division) and the batch axis it sums (to count each batch once). */
+class RecordMaker {
+  private readonly starts = new WeakMap<SummedAxis, Node>();
+  private readonly tags = new WeakMap<SummedAxis, BatchTag>();
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly path: SitePath,
+  ) {}
 
-/** The records for one axis that one element of x reaches at several positions: one per
- *  cause. `exact`: the element-level count along the axis, when known, which wins over the
- *  structural one. */
-function axisRecords(
-  analysis: Analysis,
-  path: SitePath,
-  tensor: Node,
-  axis: number,
-  label: Label | null,
-  exact: number | null,
-  reduction: ReductionRecord | null,
-  opaque: Node | null,
-): SummedAxis[] {
-  const size = exact ?? label?.mult ?? null;
-  if (size !== null && size <= 1) return [];
-  if (size === null && !label) return [];
-  // A tensor made inside a composite op (the squares inside norm) shares the call's text
-  // with the reduction that consumes it: say which op made it.
-  const inside = reduction && !tensor.label && tensor.span.start === reduction.node.span.start && tensor.span.end === reduction.node.span.end;
-  const name = inside ? `${tensor.op.name} inside ${nodeName(analysis, tensor)}` : nodeName(analysis, tensor);
-  const causes = label?.causes ?? [];
-  const product = causes.reduce<number | null>((n, c) => (n === null || c.size === null ? null : n * c.size), 1);
-  const make = (origin: Origin, n: number | null, cause: (typeof causes)[number] | null): SummedAxis => {
-    const at = reduction ? reduction.node : cause ? cause.node : opaque;
-    const rec: SummedAxis = {
-      tensor: name,
-      axis,
-      size: n,
-      origin: reduction ? 'reduction' : origin,
-      line: at ? lineOf(analysis, at.span) : null,
-      op: at ? at.op.name : null,
-      summedBy: reduction ? reduction.node.op.name : 'gradients',
-      batch: !!cause?.batch,
-    };
-    if (reduction) rec.createdBy = origin;
-    if (cause?.batch) {
-      rec.batchOf = nodeName(analysis, cause.batch.placeholder);
-      batchTagOf.set(rec, cause.batch);
-    }
-    if (cause && cause.origin === 'broadcast' && cause.node.op.name === 'matmul') {
-      const other = cause.node.inputs.find((i) => !path.reaches.has(i));
-      if (other) rec.with = nodeName(analysis, other);
-    }
-    if (reduction?.mean) {
-      rec.mean = true;
-      rec.meanBy = `reduce_mean at line ${lineOf(analysis, reduction.node.span)}`;
-    }
-    if (cause?.copiesOf && (origin === 'stack' || origin === 'concat' || origin === 'tile')) rec.copiesOf = nodeName(analysis, cause.copiesOf);
-    const from = reduction ? reduction.node : cause?.node;
-    if (from) summedFrom.set(rec, from);
-    return rec;
-  };
-  if (causes.length === 0) return [make('other', size, null)];
-  if (causes.length === 1) return [make(causes[0].origin, size, causes[0])];
-  if (product !== null && size !== null && product !== size) {
-    // The structural causes do not multiply to the exact count (a partial concat, a
-    // slice): report them with the exact total on the first.
-    return causes.map((c, i) => make(c.origin, i === 0 ? size : c.size, c));
+  startOf(s: SummedAxis): Node | null {
+    return this.starts.get(s) ?? null;
   }
-  return causes.map((c) => make(c.origin, c.size, c));
+
+  tagOf(s: SummedAxis): BatchTag | null {
+    return this.tags.get(s) ?? null;
+  }
+
+  /** The records for one axis that one element of x reaches at several positions: one per
+   *  cause. `exact`: the element-level count along the axis, when known, which wins over
+   *  the structural one. */
+  axis(tensor: Node, axis: number, label: Label | null, exact: number | null, reduction: ReductionRecord | null): SummedAxis[] {
+    const analysis = this.analysis;
+    const reach = exact ?? label?.mult ?? null;
+    if (reach !== null && reach <= 1) return [];
+    if (reach === null && !label) return [];
+    const length = shapeOf(analysis, tensor)?.[axis] ?? null;
+    // A tensor made inside a composite op (the squares inside norm) shares the call's text
+    // with the reduction that consumes it: say which op made it.
+    const inside = reduction && !tensor.label && tensor.span.start === reduction.node.span.start && tensor.span.end === reduction.node.span.end;
+    const name = inside ? `${tensor.op.name} inside ${nodeName(analysis, tensor)}` : nodeName(analysis, tensor);
+    const causes = label?.causes ?? [];
+    const product = causes.reduce<number | null>((n, c) => (n === null || c.size === null ? null : n * c.size), 1);
+    const make = (cause: Cause | null, n: number | null): SummedAxis => {
+      const origin: Origin = cause ? cause.origin : 'other';
+      const at = reduction ? reduction.node : cause ? cause.node : null;
+      const rec: SummedAxis = {
+        tensor: name,
+        axis,
+        size: length,
+        reach: n,
+        origin: reduction ? 'reduction' : origin,
+        line: at ? lineOf(analysis, at.span) : null,
+        op: at ? at.op.name : null,
+        summedBy: reduction ? reduction.node.op.name : 'gradients',
+        batch: !!cause?.batch,
+      };
+      if (reduction) {
+        rec.createdBy = origin;
+        if (cause) {
+          rec.createdAt = lineOf(analysis, cause.node.span);
+          rec.createdOp = cause.node.op.name;
+        }
+        rec.verb = reduction.verb;
+      }
+      if (cause?.pattern) rec.pattern = cause.pattern;
+      if (cause?.role) rec.role = cause.role;
+      if (cause?.batch) {
+        rec.batchOf = nodeName(analysis, cause.batch.placeholder);
+        this.tags.set(rec, cause.batch);
+      }
+      if (cause?.from && cause.from.node !== tensor) rec.of = { tensor: nodeName(analysis, cause.from.node), axis: cause.from.axis };
+      if (cause && cause.origin === 'other' && cause.pattern !== 'window' && cause.from) {
+        const other = cause.node.inputs.find((i) => !this.path.reaches.has(i) && i === cause.from!.node);
+        if (other) rec.with = nodeName(analysis, other);
+      }
+      if (cause?.gathered) rec.gathered = gatheredOf(analysis, cause.gathered);
+      if (reduction?.mean) {
+        rec.mean = true;
+        rec.meanBy = `${reduction.node.op.name} at line ${lineOf(analysis, reduction.node.span)}`;
+        rec.meanOver = reducedCount(analysis, reduction);
+      }
+      if (cause?.copiesOf && (origin === 'stack' || origin === 'concat' || origin === 'tile')) rec.copiesOf = nodeName(analysis, cause.copiesOf);
+      const from = reduction ? reduction.node : cause?.node;
+      if (from) this.starts.set(rec, from);
+      return rec;
+    };
+    if (causes.length === 0) return [make(null, reach)];
+    if (causes.length === 1) return [make(causes[0], reach)];
+    if (product !== null && reach !== null && product !== reach) {
+      // The structural causes do not multiply to the exact count (a partial concat, a
+      // slice): report them with the exact total on the first.
+      return causes.map((c, i) => make(c, i === 0 ? reach : c.size));
+    }
+    return causes.map((c) => make(c, c.size));
+  }
 }
 
-/** A division of the sum by the axis size after the point where it is summed: `... / 4`,
- *  `... * 0.25`, or a division by a tensor whose value is 4 (bounded by the path). */
-function divisionAfter(analysis: Analysis, path: SitePath, s: SummedAxis, from: Node | null): Node | null {
-  if (!from || s.size === null) return null;
-  const size = s.size;
-  const desc = new Set<Node>([from]);
-  for (const n of path.order) {
-    if (n.id <= from.id || !n.inputs.some((i) => desc.has(i))) continue;
-    desc.add(n);
-    const name = n.op.name;
-    if (name !== 'divide' && name !== 'multiply') continue;
-    const [a, b] = n.inputs;
-    const other = desc.has(a) && !path.reaches.has(b) ? b : name === 'multiply' && desc.has(b) && !path.reaches.has(a) ? a : null;
-    if (!other) continue;
-    const t = analysis.valueOf(other);
-    if (!t || t.data.length !== 1) continue;
-    const v = t.data[0];
-    if (name === 'divide' && Math.abs(v - size) <= 1e-6 * size) return n;
-    if (name === 'multiply' && Math.abs(v * size - 1) <= 1e-6) return n;
+/** How many elements a mean reduction divides by: the product of the axes it folds. */
+function reducedCount(analysis: Analysis, r: ReductionRecord): number | null {
+  const inShape = shapeOf(analysis, r.node.inputs[r.slot]);
+  const outShape = shapeOf(analysis, r.node);
+  if (!inShape || !outShape) return null;
+  const inSize = sizeOfDims(inShape);
+  const outSize = sizeOfDims(outShape);
+  return inSize === null || outSize === null || outSize === 0 ? null : inSize / outSize;
+}
+
+/** A gather's picks as the sentence and the JSON give them: rows picked more than once,
+ *  with the index positions that pick them, and rows never picked. */
+function gatheredOf(analysis: Analysis, g: GatherCount): NonNullable<SummedAxis['gathered']> {
+  const repeated: { row: number; count: number; at: number[] }[] = [];
+  for (const [row, at] of [...g.picks.entries()].sort((a, b) => a[0] - b[0])) if (at.length > 1) repeated.push({ row, count: at.length, at: at.slice(0, 8) });
+  const missing: number[] = [];
+  for (let row = 0; row < g.rows && missing.length < 16; row++) if (!g.picks.has(row)) missing.push(row);
+  let missingCount = 0;
+  for (let row = 0; row < g.rows; row++) if (!g.picks.has(row)) missingCount++;
+  return { params: nodeName(analysis, g.params), indices: nodeName(analysis, g.indices), rows: g.rows, repeated, missing, missingCount };
+}
+
+/** Divisions of a sum by the size of the axis it summed, after the point where it is summed:
+ *  `... / 4`, `... * 0.25`, or a division by a tensor whose value is 4. The scaling ops come
+ *  from their declarations (elementwise ops that scale); one forward pass per distinct start. */
+class Divisions {
+  private readonly scalings: { node: Node; factor: number }[] = [];
+  private readonly descendants = new Map<Node, Set<Node>>();
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly path: SitePath,
+  ) {
+    for (const n of path.order) {
+      const d = declarationOf(n);
+      if (d?.kind !== 'relation' || !d.scales || n.inputs.length !== 2) continue;
+      const [a, b] = n.inputs;
+      // The factor the value on the path is multiplied by: 1/v for x / v, v for x * v.
+      const other = path.reaches.has(a) && !path.reaches.has(b) ? b : d.scales === 'product' && path.reaches.has(b) && !path.reaches.has(a) ? a : null;
+      const t = other && analysis.valueOf(other);
+      if (!t || t.data.length !== 1) continue;
+      this.scalings.push({ node: n, factor: d.scales === 'quotient' ? 1 / t.data[0] : t.data[0] });
+    }
   }
-  return null;
+
+  after(from: Node | null, size: number): Node | null {
+    if (!from || this.scalings.length === 0) return null;
+    let desc = this.descendants.get(from);
+    if (!desc) {
+      if (this.descendants.size >= 16) return null;
+      desc = new Set<Node>([from]);
+      for (const n of this.path.order) if (n.id > from.id && n.inputs.some((i) => desc!.has(i))) desc.add(n);
+      this.descendants.set(from, desc);
+    }
+    for (const { node, factor } of this.scalings) {
+      if (node.id > from.id && desc.has(node) && Math.abs(factor * size - 1) <= 1e-6) return node;
+    }
+    return null;
+  }
 }
 
 // ---- per-element contributions and the whole Jacobian ---------------------------------------

@@ -185,11 +185,12 @@ describe('acceptance: reduce_sum vs reduce_mean over the batch inside the loss',
 });
 
 describe('one fixture per origin', () => {
-  const cases: { file: string; name: string; ops?: string[]; fanOut: [number, number]; axes: ReturnType<typeof axesOf>; copiesOf?: string }[] = [
+  // `size` is the axis's length; `reach` how many of its positions one element of x reaches.
+  const cases: { file: string; name: string; ops?: string[]; fanOut: [number, number]; axes: ReturnType<typeof axesOf>; copiesOf?: string; reach?: number }[] = [
     { file: 'seed', name: 'dz_dx', fanOut: [2, 2], axes: [{ tensor: 'z', axis: 0, size: 2, origin: 'stack' }], copiesOf: 'y' },
     { file: 'stack', name: 'g', fanOut: [3, 3], axes: [{ tensor: 'z', axis: 1, size: 3, origin: 'stack' }] },
-    { file: 'concat', name: 'g', ops: ['concat'], fanOut: [2, 2], axes: [{ tensor: 'z', axis: 1, size: 2, origin: 'concat' }], copiesOf: 'y' },
-    { file: 'tile', name: 'g', ops: ['tile'], fanOut: [3, 3], axes: [{ tensor: 'z', axis: 1, size: 3, origin: 'tile' }], copiesOf: 'y' },
+    { file: 'concat', name: 'g', ops: ['concat'], fanOut: [2, 2], axes: [{ tensor: 'z', axis: 1, size: 6, origin: 'concat' }], copiesOf: 'y', reach: 2 },
+    { file: 'tile', name: 'g', ops: ['tile'], fanOut: [3, 3], axes: [{ tensor: 'z', axis: 1, size: 6, origin: 'tile' }], copiesOf: 'y', reach: 3 },
     {
       file: 'broadcast',
       name: 'db',
@@ -200,7 +201,8 @@ describe('one fixture per origin', () => {
       ],
     },
     { file: 'batch', name: 'gw', fanOut: [4, 4], axes: [{ tensor: 'y', axis: 0, size: 4, origin: 'batch' }] },
-    { file: 'batch', name: 'gx', fanOut: [2, 2], axes: [{ tensor: 'y', axis: 1, size: 2, origin: 'broadcast' }] },
+    // Not a broadcast: the columns of y are w's own axis, which x meets in the product.
+    { file: 'batch', name: 'gx', fanOut: [2, 2], axes: [{ tensor: 'y', axis: 1, size: 2, origin: 'other' }] },
     { file: 'reduction', name: 'g_sum', fanOut: [1, 1], axes: [{ tensor: 'square(x @ w)', axis: 0, size: 4, origin: 'reduction' }] },
     { file: 'ys-list', name: 'g', fanOut: [2, 2], axes: [{ tensor: '[y1, y2]', axis: 0, size: 2, origin: 'ys-list' }] },
     { file: 'reuse', name: 'g', fanOut: [1, 1], axes: [{ tensor: 'x', axis: 0, size: 2, origin: 'reuse' }] },
@@ -213,6 +215,7 @@ describe('one fixture per origin', () => {
       expect(e.fanOut).toEqual(c.fanOut);
       expect(axesOf(e)).toEqual(c.axes);
       if (c.copiesOf) expect(e.summedAxes[0].copiesOf).toBe(c.copiesOf);
+      expect(e.summedAxes[0].reach).toBe(c.reach ?? c.axes[0].size);
       expect(e.text.endsWith('.')).toBe(true);
       expect(e.text.split('. ').length).toBe(1);
     });
@@ -528,7 +531,7 @@ describe('the JSON contract and the CLI lines', () => {
     expect(Object.keys(json).sort()).toEqual(['dy_dx', 'dz_dx']);
     const e = json.dz_dx;
     expect(e).toMatchObject({ ysElements: 24, fanOut: [2, 2], batchSize: null, method: 'exact' });
-    expect(e.summedAxes).toEqual([{ tensor: 'z', axis: 0, size: 2, origin: 'stack', line: 6, op: 'stack', summedBy: 'gradients', batch: false, copiesOf: 'y' }]);
+    expect(e.summedAxes).toEqual([{ tensor: 'z', axis: 0, size: 2, reach: 2, origin: 'stack', line: 6, op: 'stack', summedBy: 'gradients', batch: false, pattern: 'index-map', copiesOf: 'y' }]);
     expect(typeof e.text).toBe('string');
   });
 

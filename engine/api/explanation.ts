@@ -38,6 +38,7 @@ function basicExplanation(analysis: Analysis, site: GradientSite, xIndex: number
     method: 'none',
     conservative: [],
     guessed: [],
+    routes: [],
   };
 }
 

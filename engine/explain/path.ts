@@ -5,35 +5,13 @@
 import type { Analysis } from '../analysis';
 import type { Node } from '../graph';
 import type { GradientSite } from '../ops/differentiation';
-import type { UserFunction } from '../builder';
 import type { Span } from '../syntax/ast';
 import { isFloat } from '../tensor';
 import type { Dim } from '../types';
 import { formatCount } from '../budgets';
+import { carries } from './declared';
 
-/** Whether input `slot` of `node` carries a value (not just a shape) into it. The internal
- *  `*_like` / `*_grad` / `*_part` / `*_place` ops read only the runtime shape of their inputs
- *  after the first; a `def` call forwards either its body (no grad rule) or its arguments
- *  (a grad rule replaces the body). */
-export function carries(node: Node, slot: number): boolean {
-  const name = node.op.name;
-  switch (name) {
-    case 'zeros_like':
-    case 'ones_like':
-    case 'reduced_count':
-    case 'shape':
-    case 'size':
-    case 'rank':
-      return false;
-    case 'custom_gradient': {
-      const fn = node.attrs.fn as UserFunction | undefined;
-      const last = node.inputs.length - 1;
-      return fn?.customGrad ? slot < last : slot === last;
-    }
-  }
-  if (slot > 0 && (/_like$/.test(name) || /_grad$/.test(name) || /_part$/.test(name) || /_place$/.test(name))) return false;
-  return true;
-}
+export { carries };
 
 /** The explanation's time ran out while following a long gradient path (thrown by the walks
  *  over the path; the explanation then says why it has no counts). */
@@ -97,11 +75,12 @@ function differentiatedNodes(analysis: Analysis, span: Span): Set<Node> {
   return out;
 }
 
-/** The concrete shape of a node (its value's), else its static shape (null sizes unknown). */
-export function shapeOf(analysis: Analysis, node: Node): Dim[] | null {
+/** The concrete shape of a node (its value's), else its static shape (null sizes unknown);
+ *  the node's own array, not a copy. */
+export function shapeOf(analysis: Analysis, node: Node): readonly Dim[] | null {
   const t = analysis.valueOf(node);
-  if (t) return t.shape.slice();
-  return node.type.shape ? node.type.shape.slice() : null;
+  if (t) return t.shape;
+  return node.type.shape;
 }
 
 export function sizeOfDims(shape: readonly Dim[] | null): number | null {

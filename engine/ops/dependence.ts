@@ -116,6 +116,9 @@ export interface RelationDependence extends Common {
 export interface IndexMapDependence extends Common {
   readonly kind: 'index-map';
   readonly flow: (ctx: DependenceContext) => AxisFlow | null;
+  /** Places its inputs side by side (stack, concat): several uses of one tensor by it land
+   *  at different positions, along the axis it makes, rather than adding up. */
+  readonly joins?: boolean;
   /** A gather: which rows of `params` (along `axis`) the `indices` pick, for the sentences
    *  (a row gathered twice adds two rows to its gradient; a row never gathered gets 0).
    *  `tuples`: gather_nd's index tuples (the last axis of indices). */
@@ -189,9 +192,17 @@ export function carriesValue(dep: Dependence, slot: number, inputCount: number, 
 /** Only input 0 carries a value: the others lend their shape (`*_like`) or route (indices). */
 export const firstOnly: Carries = (slot) => slot === 0;
 
-/** The labels `a0, a1, ...` of a tensor of `rank`. */
-export function axisLabels(rank: number, prefix = 'a'): string[] {
-  return Array.from({ length: rank }, (_, k) => `${prefix}${k}`);
+const labelLists = new Map<string, readonly string[]>();
+
+/** The labels `a0, a1, ...` of a tensor of `rank` (one shared list per prefix and rank). */
+export function axisLabels(rank: number, prefix = 'a'): readonly string[] {
+  const key = `${prefix}${rank}`;
+  let list = labelLists.get(key);
+  if (!list) {
+    list = Object.freeze(Array.from({ length: rank }, (_, k) => `${prefix}${k}`));
+    if (labelLists.size < 4096) labelLists.set(key, list);
+  }
+  return list;
 }
 
 /** NumPy broadcasting of every input (right-aligned; a size-1 axis against a longer one is
@@ -344,8 +355,8 @@ export function windowRelation(
 }
 
 /** An index map with the declared axis flow. */
-export function indexMap(flow: IndexMapDependence['flow'], options: { carries?: Carries; gathers?: IndexMapDependence['gathers'] } = {}): IndexMapDependence {
-  return { kind: 'index-map', flow, carries: options.carries, gathers: options.gathers };
+export function indexMap(flow: IndexMapDependence['flow'], options: { carries?: Carries; gathers?: IndexMapDependence['gathers']; joins?: boolean } = {}): IndexMapDependence {
+  return { kind: 'index-map', flow, carries: options.carries, gathers: options.gathers, joins: options.joins };
 }
 
 export function scatter(spec: Omit<ScatterDependence, 'kind'>): ScatterDependence {

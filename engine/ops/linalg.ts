@@ -125,7 +125,7 @@ function diagonalRelation(matrix: readonly Dim[] | null, diagonalSize: Dim): { m
 
 /** Sums or broadcasts the '...' axes (from `start`, before the last `after`) of `big` against
  *  `small`'s: the labels of `big`, with `small`'s size-1 block axes as null. */
-function ellipsisRelation(big: readonly Dim[], small: readonly Dim[], start: number, after: number): { big: RelationAxis[]; small: RelationAxis[] } | null {
+function ellipsisRelation(big: readonly Dim[], small: readonly Dim[], start: number, after: number): { big: readonly RelationAxis[]; small: RelationAxis[] } | null {
   if (big.length < start + after || small.length < start + after) return null;
   const labels = axisLabels(big.length);
   const bb = big.length - start - after;

@@ -392,7 +392,7 @@ defineOps([
       return data;
     },
     grad: (b, node, dy) => node.inputs.map((_, index) => b.op('unstack_part', [dy], { axis: node.attrs.axis, index })),
-    dependence: indexMap((ctx) => joinFlow(ctx, 'stack')),
+    dependence: indexMap((ctx) => joinFlow(ctx, 'stack'), { joins: true }),
   },
   {
     name: 'unstack_part',
@@ -574,7 +574,7 @@ defineOps([
     // TensorFlow's _ConcatGrad: each input gets its slice of dy, at offsets read from the
     // inputs' runtime shapes.
     grad: (b, node, dy) => node.inputs.map((_, index) => b.op('concat_part', [dy, ...node.inputs], { axis: node.attrs.axis, index })),
-    dependence: indexMap((ctx) => joinFlow(ctx, 'concat')),
+    dependence: indexMap((ctx) => joinFlow(ctx, 'concat'), { joins: true }),
   },
   {
     name: 'concat_part',

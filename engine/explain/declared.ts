@@ -1,0 +1,59 @@
+// What a node's op declares about its dependence (OpDef.dependence), resolved for the node:
+// the declaration that applies to its attributes, which inputs carry a value, the context
+// the declaration reads (the node's shapes) and its relation, memoised per analysis.
+
+import type { Analysis } from '../analysis';
+import type { Node } from '../graph';
+import { type Dependence, type DependenceContext, type Relation, resolveDependence } from '../ops/dependence';
+import { shapeOf } from './path';
+
+export type Declared = Exclude<Dependence, { kind: 'chosen' }>;
+
+const resolved = new WeakMap<Node, Declared | null>();
+
+/** The declaration that applies to `node`, or null for an op that declares none (an op with
+ *  no gradient never is on a gradient's path; the registry's test keeps the others declared). */
+export function declarationOf(node: Node): Declared | null {
+  let d = resolved.get(node);
+  if (d === undefined) {
+    d = node.op.dependence ? resolveDependence(node.op.dependence, node.attrs) : null;
+    resolved.set(node, d);
+  }
+  return d;
+}
+
+/** Whether input `slot` of `node` carries a value (not only a shape, or integer indices that
+ *  route without a derivative) into it. Undeclared ops: every input, conservatively. */
+export function carries(node: Node, slot: number): boolean {
+  const d = declarationOf(node);
+  return !d?.carries || d.carries(slot, node.inputs.length, node.attrs);
+}
+
+/** The node's shapes as its declaration reads them; null when its rank is unknown. */
+export function contextOf(analysis: Analysis, node: Node): DependenceContext | null {
+  const output = shapeOf(analysis, node);
+  if (!output) return null;
+  return { attrs: node.attrs, inputs: node.inputs.map((i) => shapeOf(analysis, i)), output };
+}
+
+const relations = new WeakMap<Analysis, Map<Node, Relation | null>>();
+
+/** The relation a relation-declaring node has with its inputs (memoised per analysis: the
+ *  element and the axis readings share it). */
+export function relationOf(analysis: Analysis, node: Node): Relation | null {
+  const d = declarationOf(node);
+  if (d?.kind !== 'relation') return null;
+  let m = relations.get(analysis);
+  if (!m) relations.set(analysis, (m = new Map()));
+  let r = m.get(node);
+  if (r === undefined) {
+    const ctx = contextOf(analysis, node);
+    try {
+      r = ctx ? d.relate(ctx) : null;
+    } catch {
+      r = null;
+    }
+    m.set(node, r);
+  }
+  return r;
+}
