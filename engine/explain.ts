@@ -264,6 +264,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   // fan-out
   let fanOut: [number, number] | null = null;
   let method: Explanation['method'] = 'structure';
+  let unreached: number | null = null;
   if (deps) {
     method = 'exact';
     const counts = new Int32Array(deps.tracked.length);
@@ -273,9 +274,11 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     });
     let lo = Infinity;
     let hi = 0;
+    unreached = 0;
     for (let i = 0; i < counts.length; i++) {
       lo = Math.min(lo, counts[i]);
       hi = Math.max(hi, counts[i]);
+      if (counts[i] === 0) unreached++;
     }
     fanOut = counts.length ? [lo, hi] : [0, 0];
   } else {
@@ -390,7 +393,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     conservative: deps ? deps.conservative : [],
     guessed: [...new Set([...axes.opaque.map((n) => n.op.name), ...(deps?.undeclared ?? [])])],
     routes,
-    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice, routes }) + overBudget + countOutOfTime,
+    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice, routes, unreached, xElements }) + overBudget + countOutOfTime,
   };
   return { ex, internals: { path, deps } };
 }

@@ -93,11 +93,14 @@ export function sizeOfDims(shape: readonly Dim[] | null): number | null {
   return n;
 }
 
-/** The name a user knows a node by: its binding, else its source text when short. */
+/** The name a user knows a node by: its binding, else its source text when short, else the
+ *  call it comes from (`softmax_cross_entropy_with_logits(…)`), else its op. */
 export function nodeName(analysis: Analysis, node: Node): string {
   if (node.label) return node.label;
   const text = analysis.text.slice(node.span.start, node.span.end).replace(/\s+/g, ' ').trim();
-  return text.length > 0 && text.length <= 40 ? text : node.op.name;
+  if (text.length > 0 && text.length <= 40) return text;
+  const call = /^[A-Za-z_][A-Za-z0-9_.]*\(/.exec(text);
+  return call && call[0].length <= 60 ? `${call[0]}…)` : node.op.name;
 }
 
 /** 1-based line of a span. */

@@ -79,6 +79,9 @@ export interface SentenceParts {
   batchSize: number | null;
   advice: 'divide' | 'already-mean' | null;
   routes?: readonly Route[];
+  /** How many elements of x reach none of the ys (exact method only). */
+  unreached?: number | null;
+  xElements?: number | null;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -111,7 +114,7 @@ function gatherText(a: SummedAxis): string {
   const parts: string[] = [];
   if (g.repeated.length) {
     const most = Math.max(...g.repeated.map((r) => r.count));
-    parts.push(`${where(a)} picks ${picks(g)}, so ${g.repeated.length === 1 ? 'its gradient adds' : 'their gradients add'} ${most === Math.min(...g.repeated.map((r) => r.count)) ? most : `up to ${most}`} rows`);
+    parts.push(`it picks ${picks(g)}, so ${g.repeated.length === 1 ? 'its gradient adds' : 'their gradients add'} ${most === Math.min(...g.repeated.map((r) => r.count)) ? most : `up to ${most}`} rows`);
   }
   if (g.missingCount) {
     const rows = g.missing.map((r) => `${g.params}[${r}]`).join(', ') + (g.missingCount > g.missing.length ? `, ... (${g.missingCount} rows)` : '');
@@ -139,20 +142,18 @@ export function describeAxis(a: SummedAxis, x = 'x'): string {
       if (a.pattern === 'scan') return `${head}, from ${where(a)}: each ${x} element reaches the elements from its own on (up to ${sizeText(a.reach)})`;
       if (a.pattern === 'rule') return `${head}, through ${where(a)}, whose grad rule decides which elements depend on which`;
       if (a.pattern === 'window' && !a.of) return `${head}, up to ${sizeText(a.reach)} overlapping windows of ${where(a)}`;
-      if (a.of) {
-        const what = a.role === 'positions' ? 'position' : a.role === 'examples' ? 'example' : 'position';
-        return `${head}, which is axis ${a.of.axis} of ${a.of.tensor}: ${where(a)} applies ${x} at each ${what} along it`;
-      }
+      if (a.of) return `${head}, which is axis ${a.of.axis} of ${a.of.tensor}: ${where(a)} meets ${x} at each of its ${sizeText(a.size)} positions`;
       return `${head}${a.op ? `, through ${where(a)}` : ''}`;
   }
 }
 
-/** `conv2d at line 4 applies f at 5×5 positions of each of 4 examples`: the window ops whose
- *  positions (and examples) spread x, said once per op. */
+/** The window ops, said once each: `conv2d at line 4 applies f at 5×5 positions of each of 4
+ *  examples` when x is spread over the positions of another tensor (a filter), `each element
+ *  of x is in up to 3×3 windows of conv2d at line 4` when x is read through the windows. */
 function windowClauses(axes: readonly SummedAxis[], x: string): string[] {
   const byOp = new Map<string, SummedAxis[]>();
   for (const a of axes) {
-    const windowed = a.role === 'positions' || (a.role === 'examples' && a.pattern === 'window') || (a.batch && a.pattern === 'window');
+    const windowed = a.role === 'positions' || (a.pattern === 'window' && (a.role === 'examples' || a.batch));
     if (!windowed) continue;
     const op = a.origin === 'reduction' ? (a.createdOp && a.createdAt !== undefined ? `${a.createdOp} at line ${a.createdAt}` : null) : where(a);
     if (!op) continue;
@@ -162,10 +163,11 @@ function windowClauses(axes: readonly SummedAxis[], x: string): string[] {
   }
   const out: string[] = [];
   for (const [op, list] of byOp) {
-    const positions = list.filter((a) => a.role === 'positions').map((a) => sizeText(a.reach));
+    const spread = list.filter((a) => a.role === 'positions' && a.of).map((a) => sizeText(a.reach));
+    const read = list.filter((a) => a.role === 'positions' && !a.of).map((a) => sizeText(a.reach));
     const examples = list.find((a) => a.role === 'examples' || a.batch);
-    if (!positions.length) continue;
-    out.push(`${op} applies ${x} at ${positions.join('×')} positions${examples ? ` of each of ${sizeText(examples.reach)} examples` : ''}`);
+    if (spread.length) out.push(`${op} applies ${x} at ${spread.join('×')} positions${examples ? ` of each of ${sizeText(examples.reach)} examples` : ''}`);
+    if (read.length) out.push(`each element of ${x} is in up to ${read.join('×')} windows of ${op}`);
   }
   return out;
 }
@@ -234,6 +236,7 @@ function describeReduction(list: readonly SummedAxis[]): string {
   }
   if (verb === 'takes the maximum of' || verb === 'takes the minimum of') return `${head}, so each entry takes the term of the ${verb === 'takes the maximum of' ? 'maximum' : 'minimum'} only`;
   if (verb === 'mixes' || verb === 'combines' || verb === 'multiplies') return `${head}, so each entry adds ${terms}`;
+  if (averages && a.meanOver && n !== null && a.meanOver !== n) return `${head}, so each entry adds ${terms}, each divided by ${a.meanOver}`;
   return `${head}, so each entry ${averages ? `is the mean of ${terms}` : `adds ${terms}`}`;
 }
 
@@ -307,8 +310,10 @@ export function composeSentence(p: SentenceParts): string {
   } else if (!inside.length && !reuse.length && !routes.length) {
     reach += ', so nothing is summed: the gradient is the per-element derivative';
   }
-  if (fan && fan[0] === 0 && fan[1] > 0 && !routes.length && !p.summedAxes.some((a) => a.gathered)) reach += ` (an element of ${p.x} that reaches none gets 0)`;
   parts.push(reach);
+  if (p.unreached && p.xElements && p.unreached < p.xElements && !p.summedAxes.some((a) => a.gathered)) {
+    parts.push(`${p.unreached} of the ${p.xElements} elements of ${p.x} reach none of them: their gradient is 0`);
+  }
   parts.push(...windowClauses(p.summedAxes, p.x));
   parts.push(...routeClauses(routes, p.x));
   parts.push(...reductionClauses(inside));
