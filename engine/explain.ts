@@ -373,7 +373,8 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     perTag.set(key, places);
     const place = `${s.summedBy} ${s.line} ${s.tensor}`;
     const prev = places.get(place);
-    places.set(place, prev === undefined ? s.reach : mul(prev, s.reach));
+    // The batch size is the axis's length (its examples), even where x reaches fewer of them.
+    places.set(place, prev === undefined ? s.size : mul(prev, s.size));
   }
   let batchSize: number | null = open.length ? 1 : null;
   for (const places of perTag.values()) {

@@ -234,6 +234,8 @@ function describeReduction(list: readonly SummedAxis[]): string {
     const whats = [...new Set(list.map(what).filter((w): w is string => w !== null))];
     head = `inside, ${where(a)} ${verb} axes ${list.map((b) => b.axis).join(', ')} of ${a.tensor} (sizes ${list.map((b) => sizeText(b.size)).join(', ')}${whats.length ? `: ${whats.join(' and ')}` : ''})`;
   }
+  const gathered = list.find((b) => b.gathered);
+  if (gathered?.createdOp) head += `; ${gathered.createdOp} at line ${gathered.createdAt} ${gatherText(gathered).replace(/^it /, '')}`;
   if (verb === 'takes the maximum of' || verb === 'takes the minimum of') return `${head}, so each entry takes the term of the ${verb === 'takes the maximum of' ? 'maximum' : 'minimum'} only`;
   if (verb === 'mixes' || verb === 'combines' || verb === 'multiplies') return `${head}, so each entry adds ${terms}`;
   if (averages && a.meanOver && n !== null && a.meanOver !== n) return `${head}, so each entry adds ${terms}, each divided by ${a.meanOver}`;
@@ -324,7 +326,7 @@ export function composeSentence(p: SentenceParts): string {
     const m = p.summedAxes.find((a) => a.batch && a.mean);
     const by = m?.meanBy ?? 'a mean';
     const over = m?.meanOver;
-    const divided = over && m?.reach && over !== m.reach ? `${over} (every element it averages, the batch of ${m.reach} among them)` : `the batch size${m?.reach ? ` ${m.reach}` : ''}`;
+    const divided = over && m?.size && over !== m.size ? `${over} (every element it averages, the batch of ${m.size} among them)` : `the batch size${m?.size ? ` ${m.size}` : ''}`;
     parts.push(`${by} already divided by ${divided}, so this is the mean of the per-example gradients: do not divide again`);
   }
   return `${p.meaning}: ${parts.join('; ')}.`;
