@@ -19,9 +19,9 @@
 import type { Analysis } from '../analysis';
 import type { Node } from '../graph';
 import type { Dim } from '../types';
-import type { AxisFlow, LabelRole, Relation, RelationAxis, Verb, WindowAxis } from '../ops/dependence';
-import { invertFlow } from '../ops/dependence';
-import { lookupOp } from '../ops/registry';
+import type { AxisFlow, DependenceContext, LabelRole, Relation, RelationAxis, Verb, WindowAxis } from '../ops/dependence';
+import { invertFlow, resolveDependence } from '../ops/dependence';
+import { type Attrs, type OpDef, lookupOp } from '../ops/registry';
 import { type SitePath, carries, checkTime, shapeOf } from './path';
 import { type Declared, contextOf, declarationOf, relationOf } from './declared';
 import { type ReuseRecord, reuseOf } from './reuse';
@@ -305,11 +305,26 @@ function computeCorr(analysis: Analysis, node: Node): Corr | null {
   const d = declarationOf(node);
   const ctx = contextOf(analysis, node);
   if (!d || !ctx) return null;
+  return corrOf(node, d, ctx, () => relationOf(analysis, node));
+}
+
+/** The correspondence `op`'s declaration gives a node with these attributes and shapes (null
+ *  when it gives none: no declaration, or shapes it does not fit). Reads no graph: the
+ *  registry's tests check that every op has one. */
+export function declaredCorrespondence(op: OpDef, attrs: Attrs, inputs: readonly (readonly Dim[] | null)[], output: readonly Dim[]): Corr | null {
+  if (!op.dependence) return null;
+  const d = resolveDependence(op.dependence, attrs);
+  const ctx: DependenceContext = { attrs, inputs, output };
+  const node = { op, attrs, inputs: inputs.map(() => ({})) } as unknown as Node;
+  return corrOf(node, d, ctx, () => (d.kind === 'relation' ? d.relate(ctx) : null));
+}
+
+function corrOf(node: Node, d: Declared, ctx: DependenceContext, relation: () => Relation | null): Corr | null {
   const ins = ctx.inputs as (Dim[] | null)[];
   const out = ctx.output;
   switch (d.kind) {
     case 'relation': {
-      const r = relationOf(analysis, node);
+      const r = relation();
       return r && relationCorr(r, d.family, ins, out);
     }
     case 'index-map': {

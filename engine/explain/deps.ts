@@ -29,9 +29,10 @@ import { type Tensor, type TypedData, allocData, sizeOf } from '../tensor';
 import { type KernelContext, lookupOp } from '../ops/registry';
 import { broadcastStrides } from '../ops/kernels';
 import { groupIndex } from '../ops/reduce';
-import type { ScanDependence, ScatterDependence } from '../ops/dependence';
-import { type SitePath, carries, shapeOf } from './path';
-import { contextOf, declarationOf, relationOf } from './declared';
+import { type DependenceContext, type Relation, type ScanDependence, type ScatterDependence, resolveDependence } from '../ops/dependence';
+import type { Attrs, OpDef } from '../ops/registry';
+import { type SitePath, carries } from './path';
+import { type Declared, contextOf, declarationOf, relationOf } from './declared';
 import { orRelation } from './relation';
 import { sameInputs } from './axes';
 
@@ -134,7 +135,9 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     const rows = new Uint32Array(size * W);
     // An empty result depends on nothing, and no kernel or pattern walk runs for it (as in
     // the evaluator: per-axis tables or a batch of 9e15 empty matrices must not be looped over).
-    const conservative = size === 0 ? null : propagate(analysis, node, inputs, from, out.shape, rows, W, budget, result);
+    const d = declarationOf(node);
+    if (!d) result.undeclared.push(node.op.name);
+    const conservative = size === 0 ? null : propagate(node, d, () => contextOf(analysis, node), () => relationOf(analysis, node), inputs, from, out.shape, rows, W, budget.maxProbeWork);
     if (conservative) result.conservative.push(conservative);
     result.deps.set(node, rows);
     if (memo) {
@@ -148,18 +151,19 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
   return result;
 }
 
-/** Fills `rows` from the declaration; returns the reason when the pattern was assumed
- *  dense, else null. */
+/** Fills `rows` from the declaration `d` of `node` (its context and relation given lazily);
+ *  returns the reason when the pattern was assumed dense, else null. */
 function propagate(
-  analysis: Analysis,
   node: Node,
+  d: Declared | null,
+  context: () => DependenceContext | null,
+  relation: () => Relation | null,
   inputs: readonly Tensor[],
   from: readonly (Uint32Array | undefined)[],
   outShape: readonly number[],
   rows: Uint32Array,
   W: number,
-  budget: DepBudget,
-  result: DepResult,
+  budget: number,
 ): string | null {
   const sources = from.map((r) => r ?? null);
   const present = sources.filter((r): r is Uint32Array => r !== null);
@@ -167,16 +171,12 @@ function propagate(
     orDense(rows, present, W);
     return why;
   };
-  const d = declarationOf(node);
   const name = node.op.name;
-  if (!d) {
-    result.undeclared.push(name);
-    return dense(name);
-  }
+  if (!d) return dense(name);
   switch (d.kind) {
     case 'relation': {
-      const r = relationOf(analysis, node);
-      return r && orRelation(r, { rows, W, sources, values: inputs, outShape, budget: budget.maxProbeWork }) ? null : dense(name);
+      const r = relation();
+      return r && orRelation(r, { rows, W, sources, values: inputs, outShape, budget }) ? null : dense(name);
     }
     case 'index-map': {
       const slots = sources.map((r, s) => (r ? s : -1)).filter((s) => s >= 0);
@@ -194,13 +194,37 @@ function propagate(
     case 'scatter':
       return orScatter(d, node, inputs, sources, outShape, rows, W) ? null : dense(name);
     case 'scan':
-      return orScan(d, analysis, node, sources[0], inputs[0], rows, W) ? null : dense(name);
+      return orScan(d, context(), sources[0], inputs[0], rows, W) ? null : dense(name);
     case 'user-rule':
       // A grad rule replaces the body: its pattern is whatever the rule computes.
       return dense(`${(node.attrs.fn as UserFunction | undefined)?.name ?? name} (grad rule)`);
     case 'dense':
       return dense(`${name} (${d.why})`);
   }
+}
+
+/** The pattern `op`'s declaration gives one node with these inputs: per output element (row-
+ *  major), 1 for each element of input `slot` it depends on, 0 elsewhere; null when the
+ *  declaration does not apply (no declaration, or `slot` carries no value). Reads no graph:
+ *  the registry's tests compare it with measured Jacobians. */
+export function declaredPattern(op: OpDef, attrs: Attrs, inputs: readonly Tensor[], outShape: readonly number[], slot: number): Uint8Array | null {
+  if (!op.dependence) return null;
+  const d = resolveDependence(op.dependence, attrs);
+  if (d.carries && !d.carries(slot, inputs.length, attrs)) return null;
+  const node = { op, attrs, inputs: inputs.map(() => ({})), type: { dtype: 'float64', shape: outShape } } as unknown as Node;
+  const n = inputs[slot].data.length;
+  const W = Math.max(1, Math.ceil(n / 32));
+  const src = new Uint32Array(n * W);
+  for (let k = 0; k < n; k++) src[k * W + (k >>> 5)] |= 1 << (k & 31);
+  const from = inputs.map((_, s) => (s === slot ? src : undefined));
+  const size = sizeOf(outShape);
+  const rows = new Uint32Array(size * W);
+  const ctx: DependenceContext = { attrs, inputs: inputs.map((t) => t.shape), output: outShape };
+  const relation = () => (d.kind === 'relation' ? d.relate(ctx) : null);
+  if (size > 0 && propagate(node, d, () => ctx, relation, inputs, from, outShape, rows, W, DEFAULT_DEP_BUDGET.maxProbeWork)) return null;
+  const out = new Uint8Array(size * n);
+  for (let e = 0; e < size; e++) for (let k = 0; k < n; k++) if (rows[e * W + (k >>> 5)] & (1 << (k & 31))) out[e * n + k] = 1;
+  return out;
 }
 
 /** Each element of the value input lands where the forward index map read it from. */
@@ -235,16 +259,15 @@ function orScatter(d: ScatterDependence, node: Node, inputs: readonly Tensor[], 
 }
 
 /** Element i of a scan group reads the group's elements up to i in scan order. */
-function orScan(d: ScanDependence, analysis: Analysis, node: Node, src: Uint32Array | null, x: Tensor, rows: Uint32Array, W: number): boolean {
+function orScan(d: ScanDependence, ctx: DependenceContext | null, src: Uint32Array | null, x: Tensor, rows: Uint32Array, W: number): boolean {
   if (!src) return true;
-  const ctx = contextOf(analysis, node);
   const axes = ctx && d.axes(ctx);
-  if (!axes) return false;
+  if (!ctx || !axes) return false;
   const group = groupIndex(x.shape, axes);
   const groups = sizeOf(x.shape.filter((_, k) => !axes.includes(k)));
   const acc = new Uint32Array(groups * W);
-  const reverse = d.reverse(node.attrs);
-  const exclusive = d.exclusive(node.attrs);
+  const reverse = d.reverse(ctx.attrs);
+  const exclusive = d.exclusive(ctx.attrs);
   const n = x.data.length;
   for (let j = 0; j < n; j++) {
     const e = reverse ? n - 1 - j : j;
