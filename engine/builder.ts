@@ -647,6 +647,9 @@ export class Builder {
         slots[at] = a;
       } else {
         if (sawKeyword) throw new BuildError('a positional argument cannot follow keyword arguments', a.span, 'syntax');
+        // TensorFlow's `_sentinel` functions take the first positional argument as the
+        // sentinel and refuse it: `f(logits, labels)` would otherwise swap the two silently.
+        if (op.sentinel) throw new BuildError(`Only call \`${op.name}\` with named arguments (labels=..., logits=..., ...)`, a.span, 'positional-argument');
         while (positional < params.length && params[positional].keywordOnly) positional++;
         const at = positional++;
         if (at >= params.length) {

@@ -8,7 +8,7 @@ import { isInteger, sizeOf, type Tensor, type TypedData } from '../tensor';
 import { type Dim, type Shape, type TensorType, OpError, normalizeAxis, showShape } from '../types';
 import { type Builder, type BoundArgs, type Value, BuildError, checkDTypeClass, tensorValue } from '../builder';
 import type { Node } from '../graph';
-import { type Attrs, type KernelContext, type OpDef, defineOps } from './registry';
+import { type Attrs, type KernelContext, type OpDef, defineOps, lookupOp } from './registry';
 import { gemm } from './linalg';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../wasm/nn';
 import { softmaxWasm } from '../wasm/elementwise';
@@ -720,6 +720,7 @@ defineOps([
   },
   {
     name: 'sigmoid_cross_entropy_with_logits',
+    sentinel: true,
     doc: "Elementwise logistic loss max(x, 0) - x * z + log(1 + exp(-|x|)) for labels z and logits x (TensorFlow's stable formulation).",
     params: [
       { name: 'labels', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['targets'] },
@@ -774,7 +775,7 @@ defineOps([
   },
   {
     name: 'softmax_cross_entropy_with_logits',
-    aliases: ['softmax_cross_entropy_with_logits_v2'],
+    sentinel: true,
     doc: 'Cross entropy between the distributions `labels` and softmax(logits) along `axis`, one value per row (TensorFlow 2: the gradient reaches labels too).',
     params: [
       { name: 'labels', kind: 'tensor', group: 'T', dtypes: 'float' },
@@ -802,6 +803,7 @@ defineOps([
   },
   {
     name: 'sparse_softmax_cross_entropy_with_logits',
+    sentinel: true,
     doc: 'Cross entropy of softmax(logits) against integer class labels (one per row of the last axis).',
     params: [
       { name: 'labels', kind: 'tensor', dtypes: 'int' },
@@ -1059,3 +1061,7 @@ defineOps([
 ]);
 
 
+
+// TensorFlow 1.14 on (tf.compat.v1 in TensorFlow 2) defines the _v2 name without a sentinel,
+// labels then logits: it takes positional arguments, which the name above refuses.
+defineOps([{ ...lookupOp('softmax_cross_entropy_with_logits')!, name: 'softmax_cross_entropy_with_logits_v2', sentinel: undefined }]);

@@ -74,7 +74,7 @@ export interface OpDef {
   internal?: boolean;
   /** TensorFlow's `_sentinel` functions: every argument must be given by name, and a
    *  positional one is refused with TensorFlow's message. */
-  keywordOnly?: boolean;
+  sentinel?: boolean;
 
   /** Static shape and dtype rule. Runs on static shapes at build time and on concrete
    *  shapes at evaluation time. Throws OpError naming the offending input. */
