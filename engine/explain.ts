@@ -22,7 +22,7 @@ import { type Analysis, type Binding, analysisLineage } from './analysis';
 import type { Node } from './graph';
 import type { GradientSite } from './ops/differentiation';
 import { isFloat, stridesOf } from './tensor';
-import { type BatchTag, type Cause, type GatherCount, type Label, type Origin, type ReductionRecord, propagateLabels } from './explain/axes';
+import { type BatchTag, type Cause, type GatherCount, type Label, type Origin, type ReductionRecord, type ReuseRecord, propagateLabels } from './explain/axes';
 import { declarationOf, relationOf } from './explain/declared';
 import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
 import { DEFAULT_ROWS_MS, VjpRows } from './explain/numeric';
@@ -312,12 +312,20 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
       summed.push(...records.axis(y, a, labels?.[a] ?? null, spans ? spans[a].max : null, null));
     });
   });
-  for (const r of axes.reductions) {
+  for (const group of alike(analysis, axes.reductions)) {
+    const r = group[0];
     const input = r.node.inputs[r.slot];
     const shape = shapeOf(analysis, input);
     const dep = deps?.deps.get(input);
     const spans = dep && shape && shape.every((d) => d !== null) ? axisSpans(dep, shape as number[], deps!.W, deps!.tracked.length) : null;
-    summed.push(...records.axis(input, r.axis, r.label, spans ? spans[r.axis].max : null, r));
+    const made = records.axis(input, r.axis, r.label, spans ? spans[r.axis].max : null, r);
+    if (group.length > 1) {
+      for (const m of made) {
+        m.count = group.length;
+        m.lines = group.map((g) => lineOf(analysis, g.node.span));
+      }
+    }
+    summed.push(...made);
   }
   const reached = site.ys.filter((_, k) => path.ysReached[k]);
   if (reached.length >= 2) {
@@ -334,20 +342,36 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
       implicit: true,
     });
   }
+  // The reuses of x itself one by one; those of the tensors on the way (a residual net's
+  // layers) one record per count of uses when they are many.
+  const reuses = new Map<number, ReuseRecord[]>();
   for (const r of axes.reuse) {
-    summed.push({
-      tensor: nodeName(analysis, r.node),
-      axis: 0,
-      size: r.uses,
-      reach: r.uses,
-      origin: 'reuse',
-      line: lineOf(analysis, r.node.span),
-      op: null,
-      summedBy: 'gradients',
-      batch: false,
-      implicit: true,
-      lines: r.consumers.map((c) => lineOf(analysis, c.span)),
-    });
+    const key = r.node === x ? -1 : r.uses;
+    reuses.set(key, [...(reuses.get(key) ?? []), r]);
+  }
+  for (const [key, list] of reuses) {
+    const groups = key >= 0 && list.length > MAX_ALIKE ? [list] : list.map((r) => [r]);
+    for (const group of groups) {
+      const r = group[0];
+      const rec: SummedAxis = {
+        tensor: nodeName(analysis, r.node),
+        axis: 0,
+        size: r.uses,
+        reach: r.uses,
+        origin: 'reuse',
+        line: lineOf(analysis, r.node.span),
+        op: null,
+        summedBy: 'gradients',
+        batch: false,
+        implicit: true,
+        lines: group.length > 1 ? group.map((g) => lineOf(analysis, g.node.span)) : r.consumers.map((c) => lineOf(analysis, c.span)),
+      };
+      if (group.length > 1) {
+        rec.count = group.length;
+        rec.tensors = group.slice(0, 3).map((g) => nodeName(analysis, g.node));
+      }
+      summed.push(rec);
+    }
   }
 
   // means: a reduce_mean over the axis, or a later division by its size
@@ -364,8 +388,10 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   const open = batchAxes.filter((s) => !s.mean);
   // One batch axis summed in two places (ys [loss, h] with loss = reduce_sum(h)) is one
   // batch: the largest of its places. Within one tensor its pieces multiply (a batch of 4
-  // reshaped to [2, 2] is summed over both axes).
+  // reshaped to [2, 2] is summed over both axes). A batch fed to a placeholder has the size
+  // it was fed with, even where x reaches fewer of its examples (a row gathered by 2 ids of 3).
   const perTag = new Map<string, Map<string, number | null>>();
+  const fed = new Map<string, number>();
   for (const s of open) {
     const tag = records.tagOf(s);
     const key = tag ? `${tag.placeholder.id}:${tag.axis}` : `${s.tensor}:${s.axis}`;
@@ -373,13 +399,14 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     perTag.set(key, places);
     const place = `${s.summedBy} ${s.line} ${s.tensor}`;
     const prev = places.get(place);
-    // The batch size is the axis's length (its examples), even where x reaches fewer of them.
-    places.set(place, prev === undefined ? s.size : mul(prev, s.size));
+    places.set(place, prev === undefined ? s.reach : mul(prev, s.reach));
+    const length = tag && analysis.valueOf(tag.placeholder)?.shape[tag.axis];
+    if (length !== undefined && length !== null) fed.set(key, length);
   }
   let batchSize: number | null = open.length ? 1 : null;
-  for (const places of perTag.values()) {
+  for (const [key, places] of perTag) {
     const sizes = [...places.values()];
-    batchSize = mul(batchSize, sizes.includes(null) ? null : Math.max(...(sizes as number[])));
+    batchSize = mul(batchSize, fed.get(key) ?? (sizes.includes(null) ? null : Math.max(...(sizes as number[]))));
   }
   const advice: Explanation['advice'] = open.length ? 'divide' : batchAxes.length ? 'already-mean' : null;
 
@@ -410,6 +437,30 @@ function routesOf(analysis: Analysis, path: SitePath): Route[] {
     routes.push({ op: n.op.name, line: lineOf(analysis, n.span), to: select.extreme === 'max' ? 'maximum' : 'minimum', among: d.family === 'window' ? 'window' : 'group', ties: select.ties });
   }
   return routes;
+}
+
+/** Groups of reductions alike enough to be said once (the same op summing an axis of the same
+ *  size that x reaches at as many positions, for the same reason: the layers of a deep net),
+ *  when more than MAX_ALIKE of them are; batch axes are never grouped. */
+const MAX_ALIKE = 3;
+
+function alike(analysis: Analysis, reductions: readonly ReductionRecord[]): ReductionRecord[][] {
+  const groups = new Map<string, ReductionRecord[]>();
+  const order: ReductionRecord[][] = [];
+  for (const r of reductions) {
+    const batch = r.label.causes.some((c) => c.batch);
+    const size = shapeOf(analysis, r.node.inputs[r.slot])?.[r.axis];
+    const causes = r.label.causes.map((c) => `${c.origin}/${c.pattern}/${c.from ? `${c.from.node.id}.${c.from.axis}` : ''}`).join(',');
+    const key = batch ? null : `${r.node.op.name}|${r.verb}|${r.slot}|${r.axis}|${size}|${r.label.mult}|${causes}`;
+    const group = key === null ? undefined : groups.get(key);
+    if (group) group.push(r);
+    else {
+      const g = [r];
+      if (key !== null) groups.set(key, g);
+      order.push(g);
+    }
+  }
+  return order.flatMap((g) => (g.length > MAX_ALIKE ? [g] : g.map((r) => [r])));
 }
 
 function mul(a: number | null, b: number | null): number | null {

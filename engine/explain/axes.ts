@@ -23,7 +23,7 @@ import type { AxisFlow, DependenceContext, LabelRole, Relation, RelationAxis, Ve
 import { invertFlow, resolveDependence } from '../ops/dependence';
 import { type Attrs, type OpDef, lookupOp } from '../ops/registry';
 import { type SitePath, carries, checkTime, shapeOf } from './path';
-import { type Declared, contextOf, declarationOf, relationOf } from './declared';
+import { type Declared, carried, contextOf, declarationOf, relationOf } from './declared';
 import { type ReuseRecord, reuseOf } from './reuse';
 
 export type Origin = 'stack' | 'concat' | 'tile' | 'broadcast' | 'batch' | 'reduction' | 'ys-list' | 'reuse' | 'other';
@@ -531,13 +531,14 @@ export function propagateLabels(analysis: Analysis, path: SitePath, deadline = I
     checkTime(k, deadline, "the gradient's path has", path.order.length);
     if (node === path.x) continue;
     const hit = memo.get(node);
-    if (hit && sameInputs(hit.from, node, (i) => labels.get(i))) {
+    if (hit && sameInputs(hit.from, node, labels)) {
       labels.set(node, hit.labels);
       for (const r of hit.reductions) reductions.push(r);
       if (hit.opaque) opaque.push(node);
       continue;
     }
-    const from = node.inputs.map((i, s) => (carries(node, s) ? labels.get(i) : undefined));
+    const c = carried(node);
+    const from = node.inputs.map((i, s) => (c[s] ? labels.get(i) : undefined));
     const made = labelNode(analysis, node, from, tags);
     labels.set(node, made.labels);
     reductions.push(...made.reductions);
@@ -548,11 +549,12 @@ export function propagateLabels(analysis: Analysis, path: SitePath, deadline = I
 }
 
 /** Whether the inputs of `node` bring exactly what they brought when `from` was kept. */
-export function sameInputs<T>(from: readonly (T | undefined)[], node: Node, now: (input: Node) => T | undefined): boolean {
+export function sameInputs<T>(from: readonly (T | undefined)[], node: Node, now: ReadonlyMap<Node, T>): boolean {
   const inputs = node.inputs;
   if (from.length !== inputs.length) return false;
+  const c = carried(node);
   for (let s = 0; s < inputs.length; s++) {
-    if (from[s] !== (carries(node, s) ? now(inputs[s]) : undefined)) return false;
+    if (from[s] !== (c[s] ? now.get(inputs[s]) : undefined)) return false;
   }
   return true;
 }

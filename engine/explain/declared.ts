@@ -9,24 +9,42 @@ import { shapeOf } from './path';
 
 export type Declared = Exclude<Dependence, { kind: 'chosen' }>;
 
-const resolved = new WeakMap<Node, Declared | null>();
+interface Facts {
+  declared: Declared | null;
+  /** Per input slot: whether it carries a value. */
+  carried: readonly boolean[];
+}
+
+const facts = new WeakMap<Node, Facts>();
+
+function factsOf(node: Node): Facts {
+  let f = facts.get(node);
+  if (!f) {
+    const declared = node.op.dependence ? resolveDependence(node.op.dependence, node.attrs) : null;
+    const n = node.inputs.length;
+    const carried = new Array<boolean>(n);
+    for (let s = 0; s < n; s++) carried[s] = !declared?.carries || declared.carries(s, n, node.attrs);
+    f = { declared, carried };
+    facts.set(node, f);
+  }
+  return f;
+}
 
 /** The declaration that applies to `node`, or null for an op that declares none (an op with
  *  no gradient never is on a gradient's path; the registry's test keeps the others declared). */
 export function declarationOf(node: Node): Declared | null {
-  let d = resolved.get(node);
-  if (d === undefined) {
-    d = node.op.dependence ? resolveDependence(node.op.dependence, node.attrs) : null;
-    resolved.set(node, d);
-  }
-  return d;
+  return factsOf(node).declared;
 }
 
 /** Whether input `slot` of `node` carries a value (not only a shape, or integer indices that
  *  route without a derivative) into it. Undeclared ops: every input, conservatively. */
 export function carries(node: Node, slot: number): boolean {
-  const d = declarationOf(node);
-  return !d?.carries || d.carries(slot, node.inputs.length, node.attrs);
+  return factsOf(node).carried[slot] ?? true;
+}
+
+/** `carries` for every slot of `node` at once (the walks over a path read it per node). */
+export function carried(node: Node): readonly boolean[] {
+  return factsOf(node).carried;
 }
 
 /** The node's shapes as its declaration reads them; null when its rank is unknown. */

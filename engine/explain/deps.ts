@@ -32,7 +32,7 @@ import { groupIndex } from '../ops/reduce';
 import { type DependenceContext, type Relation, type ScanDependence, type ScatterDependence, resolveDependence } from '../ops/dependence';
 import type { Attrs, OpDef } from '../ops/registry';
 import { type SitePath, carries } from './path';
-import { type Declared, contextOf, declarationOf, relationOf } from './declared';
+import { type Declared, carried, contextOf, declarationOf, relationOf } from './declared';
 import { orRelation } from './relation';
 import { sameInputs } from './axes';
 
@@ -111,16 +111,18 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     memo?.set(path.x, { rows: xRows, from: [], conservative: null });
   }
   const result: DepResult = { tracked: track, W, deps: new Map([[path.x, xRows]]), conservative: [], undeclared: [] };
-  for (const node of path.order) {
+  for (let k = 0; k < path.order.length; k++) {
+    const node = path.order[k];
     if (node === path.x) continue;
-    if (Date.now() > budget.deadline) return null;
+    if ((k & 63) === 0 && Date.now() > budget.deadline) return null;
     const hit = memo?.get(node);
-    if (hit && sameInputs(hit.from, node, (i) => result.deps.get(i))) {
+    if (hit && sameInputs(hit.from, node, result.deps)) {
       result.deps.set(node, hit.rows);
       if (hit.conservative) result.conservative.push(hit.conservative);
       continue;
     }
-    const from = node.inputs.map((i, s) => (carries(node, s) ? result.deps.get(i) : undefined));
+    const c = carried(node);
+    const from = node.inputs.map((i, s) => (c[s] ? result.deps.get(i) : undefined));
     const out = analysis.valueOf(node);
     if (!out) return null;
     const inputs: Tensor[] = [];

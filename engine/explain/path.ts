@@ -9,7 +9,7 @@ import type { Span } from '../syntax/ast';
 import { isFloat } from '../tensor';
 import type { Dim } from '../types';
 import { formatCount } from '../budgets';
-import { carries } from './declared';
+import { carried, carries } from './declared';
 
 export { carries };
 
@@ -57,7 +57,8 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number,
     checkTime(k, deadline, "the gradient's path has", sorted.length);
     if (n === x || n.id < x.id) continue;
     let fed = false;
-    for (let i = 0; i < n.inputs.length && !fed; i++) fed = reaches.has(n.inputs[i]) && carries(n, i);
+    const c = carried(n);
+    for (let i = 0; i < n.inputs.length && !fed; i++) fed = c[i] && reaches.has(n.inputs[i]);
     if (fed && passes(n)) {
       reaches.add(n);
       order.push(n);

@@ -168,6 +168,7 @@ export interface RelationRows {
 /** ORs into `rows` the dependence the relation gives; false when it does not fit the
  *  shapes or the budget (the caller then assumes a dense pattern). */
 export function orRelation(r: Relation, a: RelationRows): boolean {
+  if (!r.select && orSameAxes(r, a)) return true;
   const c = compile(r, a.values.map((t) => t.shape), a.outShape);
   if (!c) return false;
   const v = new Int32Array(c.labels.length);
@@ -259,6 +260,28 @@ export function orRelation(r: Relation, a: RelationRows): boolean {
       if (!done) return false;
     }
     if (spread.size) copyAlong(rows, W, a.outShape, r.output, c, spread);
+  }
+  return true;
+}
+
+/** The common case, without compiling: every input that reaches the path has the output's
+ *  axes and shape (an elementwise op on same-shape inputs), so its rows are the output's. */
+function orSameAxes(r: Relation, a: RelationRows): boolean {
+  const out = r.output;
+  for (let s = 0; s < r.inputs.length; s++) {
+    const axes = r.inputs[s];
+    if (!axes || !a.sources[s]) continue;
+    const shape = a.values[s].shape;
+    if (axes.length !== out.length || shape.length !== a.outShape.length) return false;
+    for (let k = 0; k < axes.length; k++) if (axes[k] !== out[k] || typeof axes[k] !== 'string' || shape[k] !== a.outShape[k]) return false;
+    // A label used twice in the output (a diagonal) is not elementwise.
+    if (new Set(out).size !== out.length) return false;
+  }
+  const { rows } = a;
+  for (let s = 0; s < r.inputs.length; s++) {
+    const src = a.sources[s];
+    if (!r.inputs[s] || !src) continue;
+    for (let k = 0; k < rows.length; k++) rows[k] |= src[k];
   }
   return true;
 }

@@ -9,8 +9,8 @@
 // inputs) is where they meet. A node whose uses met is done, and its bits stop flowing.
 
 import type { Node } from '../graph';
-import { type SitePath, carries, checkTime } from './path';
-import { declarationOf } from './declared';
+import { type SitePath, checkTime } from './path';
+import { carried, declarationOf } from './declared';
 
 /** A node x reaches through several uses (its gradient is an add_n of their parts). */
 export interface ReuseRecord {
@@ -47,10 +47,12 @@ export function reuseOf(path: SitePath, deadline = Infinity): ReuseRecord[] {
     const c = order[k];
     checkTime(k, deadline, "the gradient's path has", order.length);
     const inputs = c.inputs;
+    const carry = carried(c);
     for (let s = 0; s < inputs.length; s++) {
+      if (!carry[s]) continue;
       const i = inputs[s];
       const at = index.get(i);
-      if (at === undefined || !carries(c, s)) continue;
+      if (at === undefined) continue;
       if (sameSpan(i, c)) internal.add(i);
       if (++uses[at] === 1) {
         first[at] = c;
@@ -126,8 +128,9 @@ function meetings(
     checkTime(k, deadline, "the gradient's path has", path.order.length);
     const own = starts.get(n);
     const inputs: number[][] = [];
+    const carry = carried(n);
     for (let s = 0; s < n.inputs.length; s++) {
-      const set = carries(n, s) ? sets.get(n.inputs[s]) : undefined;
+      const set = carry[s] ? sets.get(n.inputs[s]) : undefined;
       if (set && !inputs.includes(set)) inputs.push(set);
     }
     if (inputs.length === 0 && !own) continue;

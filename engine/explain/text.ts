@@ -49,8 +49,13 @@ export interface SummedAxis {
   implicit?: boolean;
   /** For a contraction: the other operand, whose axis x meets. */
   with?: string;
-  /** For `reuse`: the lines of the uses. */
+  /** For `reuse`: the lines of the uses; for a record standing for several alike ones
+   *  (`count`), their lines. */
   lines?: number[];
+  /** How many alike sums (or reused tensors) this record stands for: a deep net's layers. */
+  count?: number;
+  /** For a record of several reused tensors: the first of them. */
+  tensors?: string[];
   /** For a gather: the rows picked more than once (with the index positions that pick them)
    *  and the rows never picked. */
   gathered?: { params: string; indices: string; rows: number; repeated: { row: number; count: number; at: number[] }[]; missing: number[]; missingCount: number };
@@ -177,8 +182,9 @@ function product(list: readonly SummedAxis[]): number | null {
 }
 
 /** One clause per reduction inside the graph (its records grouped: reduce_mean over axes 0,
- *  1, 2 is one sum of their product), and many alike ones (a deep net's hidden layers) as one. */
-function reductionClauses(inside: readonly SummedAxis[]): string[] {
+ *  1, 2 is one sum of their product); a record standing for many alike sums (a deep net's
+ *  hidden layers) says how many. */
+function reductionClauses(inside: readonly SummedAxis[], x: string): string[] {
   const groups = new Map<string, SummedAxis[]>();
   for (const a of inside) {
     const key = `${a.summedBy} ${a.line} ${a.tensor}`;
@@ -186,27 +192,13 @@ function reductionClauses(inside: readonly SummedAxis[]): string[] {
     if (!list.some((b) => b.axis === a.axis)) list.push(a);
     groups.set(key, list);
   }
-  const clauses = [...groups.values()].map((list) => ({ list, text: describeReduction(list) }));
-  // Alike sums (the same op summing one axis of one size made the same way) beyond three:
-  // counted rather than listed.
-  const alike = new Map<string, typeof clauses>();
-  for (const c of clauses) {
-    if (c.list.length !== 1) continue;
-    const a = c.list[0];
-    const key = `${a.summedBy} ${a.verb} ${a.size} ${a.reach} ${a.createdBy} ${a.batch}`;
-    alike.set(key, [...(alike.get(key) ?? []), c]);
-  }
-  const folded = new Set<(typeof clauses)[number]>();
-  const summary = new Map<(typeof clauses)[number], string>();
-  for (const list of alike.values()) {
-    if (list.length <= 3) continue;
-    const a = list[0].list[0];
-    const lines = list.map((c) => c.list[0].line).filter((l): l is number => l !== null);
+  return [...groups.values()].map((list) => {
+    const a = list[0];
+    if (!a.count || a.count < 2) return describeReduction(list);
+    const lines = a.lines ?? [];
     const span = lines.length ? ` (lines ${Math.min(...lines)}–${Math.max(...lines)})` : '';
-    summary.set(list[0], `inside, ${list.length} ${a.summedBy} ops${span} each ${a.verb ?? 'sums'} an axis of size ${sizeText(a.size)} that x reaches at ${sizeText(a.reach)} positions (the chain rule through hidden units), so each adds ${sizeText(a.reach)} terms`);
-    for (const c of list.slice(1)) folded.add(c);
-  }
-  return clauses.filter((c) => !folded.has(c)).map((c) => summary.get(c) ?? c.text);
+    return `inside, ${a.count} ${a.summedBy} ops${span} each ${a.verb ?? 'sums'} an axis of size ${sizeText(a.size)} that ${x} reaches at ${sizeText(a.reach)} positions (the chain rule through hidden units), so each adds ${sizeText(a.reach)} terms`;
+  });
 }
 
 function describeReduction(list: readonly SummedAxis[]): string {
@@ -256,21 +248,16 @@ function routeClauses(routes: readonly Route[], x: string): string[] {
   return out;
 }
 
-function reuseClauses(reuse: readonly SummedAxis[], x: string): string[] {
-  const own = reuse.filter((a) => a.tensor === x);
-  const others = reuse.filter((a) => a.tensor !== x);
-  const one = (a: SummedAxis) => {
+function reuseClauses(reuse: readonly SummedAxis[]): string[] {
+  return reuse.map((a) => {
+    if (a.count && a.count > 1) {
+      const lines = a.lines ?? [];
+      const span = lines.length ? `; lines ${Math.min(...lines)}–${Math.max(...lines)}` : '';
+      return `${a.count} tensors on the way (${(a.tensors ?? [a.tensor]).join(', ')}, ...${span}) are each used ${plural(a.size ?? 0, 'time')}, so each of their entries adds one contribution per use`;
+    }
     const lines = a.lines && a.lines.length ? ` (line${new Set(a.lines).size === 1 ? '' : 's'} ${[...new Set(a.lines)].join(', ')})` : '';
     return `${a.tensor} is used ${plural(a.size ?? 0, 'time')}${lines}, so each entry adds ${sizeText(a.size)} contributions, one per use`;
-  };
-  const out = own.map(one);
-  if (others.length <= 3) out.push(...others.map(one));
-  else {
-    const lines = others.map((a) => a.line).filter((l): l is number => l !== null);
-    const names = others.slice(0, 3).map((a) => a.tensor).join(', ');
-    out.push(`${others.length} tensors on the way (${names}, ...; lines ${Math.min(...lines)}–${Math.max(...lines)}) are each used ${[...new Set(others.map((a) => a.size))].join(' or ')} times, so each of their entries adds one contribution per use`);
-  }
-  return out;
+  });
 }
 
 export function composeSentence(p: SentenceParts): string {
@@ -318,8 +305,8 @@ export function composeSentence(p: SentenceParts): string {
   }
   parts.push(...windowClauses(p.summedAxes, p.x));
   parts.push(...routeClauses(routes, p.x));
-  parts.push(...reductionClauses(inside));
-  parts.push(...reuseClauses(reuse, p.x));
+  parts.push(...reductionClauses(inside, p.x));
+  parts.push(...reuseClauses(reuse));
   if (p.advice === 'divide') {
     parts.push(`this is the sum of the per-example gradients, not their mean: divide by the batch size ${sizeText(p.batchSize)} for the mean`);
   } else if (p.advice === 'already-mean') {

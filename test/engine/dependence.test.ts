@@ -149,6 +149,7 @@ const INSTANCES: Record<string, Instance[]> = {
   log_softmax: [{ inputs: [f(2, 4)], attrs: { axis: -1 } }],
   l2_loss: [{ inputs: [f(2, 3)] }],
   softmax_cross_entropy_with_logits: [{ inputs: [f(2, 4), f(2, 4)], attrs: { axis: -1 } }, { inputs: [f(3, 2), f(3, 2)], attrs: { axis: 0 } }],
+  softmax_cross_entropy_with_logits_v2: [{ inputs: [f(2, 3), f(2, 3)], attrs: { axis: -1 } }],
   sparse_softmax_cross_entropy_with_logits: [{ inputs: [ints([3], [1, 3, 0]), f(3, 4)] }],
   conv2d: [
     { inputs: [f(2, 5, 5, 2), f(3, 3, 2, 3)], attrs: conv },
