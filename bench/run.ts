@@ -9,6 +9,8 @@
 //   npm run bench -- --no-editor       skip the editor latency section
 //   npm run bench -- --only=hostile    the 100,000-line hostile inputs, cold, against TypeScript
 //   npm run bench -- --no-hostile      skip them (the quick mode skips them unless named)
+//   npm run bench -- --only=explain    the explanation of a 1,000-layer chain's gradients
+//   npm run bench -- --no-explain      skip it
 //   npm run bench -- --scales=1        some sizes
 //   npm run bench -- --svg=FILE        where the plot goes (full mode default docs/bench.svg)
 //   npm run bench -- --no-svg
@@ -28,6 +30,7 @@ import type { Peer } from './peers/index';
 import { type Peak, TorchPeer, findTorchPython } from './peers/torch';
 import { tfjsWasmPeer } from './peers/tfjsWasm';
 import { kernelBackend, setKernelBackend } from '../engine/wasm/runtime';
+import { EXPLAIN_GOAL_MS, type ExplainRow, measureExplain } from './explain';
 
 interface Options {
   quick: boolean;
@@ -38,6 +41,8 @@ interface Options {
   editor: boolean;
   /** The 100,000-line hostile inputs opened cold, against TypeScript (bench/hostile.ts). */
   hostile: boolean;
+  /** The explanation of a deep chain's gradients (bench/explain.ts). */
+  explain: boolean;
   /** The TF.js comparison workloads (false with `--only=editor`). */
   compute: boolean;
   scales: number[];
@@ -51,7 +56,7 @@ interface Options {
 const PEERS = ['torch', 'tfjs-wasm'];
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, hostile: true, compute: true, scales: [], svg: null, peers: [], kernels: 'wasm' };
+  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, hostile: true, explain: true, compute: true, scales: [], svg: null, peers: [], kernels: 'wasm' };
   let hostileNamed = false;
   let svgSet = false;
   for (const arg of argv) {
@@ -75,6 +80,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--no-hostile':
         o.hostile = false;
         break;
+      case '--no-explain':
+        o.explain = false;
+        break;
       case '--scales':
         o.scales = value.split(',').map(Number);
         if (o.scales.some((s) => !Number.isInteger(s) || s < 1)) throw new Error(`--scales takes positive integers, got ${value}`);
@@ -97,7 +105,7 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--help':
       case '-h':
-        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile'].join(',')}] [--no-editor] [--no-hostile] [--scales=1,4,16] [--svg=FILE | --no-svg] [--peers=${PEERS.join(',')}] [--kernels=wasm|js]\n`);
+        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile', 'explain'].join(',')}] [--no-editor] [--no-hostile] [--no-explain] [--scales=1,4,16] [--svg=FILE | --no-svg] [--peers=${PEERS.join(',')}] [--kernels=wasm|js]\n`);
         process.exit(0);
       default:
         throw new Error(`unknown option ${arg} (try --help)`);
@@ -107,7 +115,8 @@ function parseArgs(argv: readonly string[]): Options {
     o.editor &&= o.only.includes('editor');
     hostileNamed = o.only.includes('hostile');
     o.hostile &&= hostileNamed;
-    o.only = o.only.filter((name) => name !== 'editor' && name !== 'hostile');
+    o.explain &&= o.only.includes('explain');
+    o.only = o.only.filter((name) => name !== 'editor' && name !== 'hostile' && name !== 'explain');
     o.compute = o.only.length > 0;
   }
   // A minute of cold 100,000-line runs is not quick: the quick mode runs them when named.
@@ -299,6 +308,26 @@ function hostileTable(rows: readonly HostileRow[]): string {
 ${render(header, body, 1)}`;
 }
 
+/** Runs of the explanation benchmark: each a fresh analysis of the file, then every gradient. */
+const FULL_EXPLAIN_RUNS = 7;
+const QUICK_EXPLAIN_RUNS = 2;
+
+function explainTable(rows: readonly ExplainRow[]): string {
+  const s = (x: { median: number; min: number; max: number }) => `${fmt(x.median)} [${fmt(x.min)}–${fmt(x.max)}]`;
+  const body = rows.map((r) => [
+    `${r.input} (${r.gradients} gradient${r.gradients === 1 ? '' : 's'})`,
+    s(r.explainMs),
+    fmt(r.firstMs),
+    s(r.explainCpuMs),
+    s(r.analysisMs),
+    r.ratio.toFixed(2),
+    r.met ? 'met' : 'NOT MET',
+  ]);
+  const header = ['input', 'explain all, wall ms', 'first run ms', 'CPU ms', 'analysis ms (peer)', 'ratio', `≤ ${EXPLAIN_GOAL_MS} ms`];
+  return `each run a fresh analysis (not timed), then every gradient explained as \`tgraph run --json\` does; median [min–max]; ratio: explaining / analysing the same file
+${render(header, body, 1)}`;
+}
+
 function machine() {
   const cpus = os.cpus();
   return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()} ${os.arch()}`, tfjs: tfjsVersion, memoryGB: Math.round(os.totalmem() / 2 ** 30) };
@@ -397,6 +426,12 @@ async function main(): Promise<number> {
     log(' done\n\n' + hostileTable(hostile) + '\n');
   }
   for (const peer of peers) await peer.close();
+  let explain: ExplainRow[] | undefined;
+  if (options.explain) {
+    log(`\n  explaining a 1,000-layer chain's gradients ...`);
+    explain = measureExplain(options.quick ? QUICK_EXPLAIN_RUNS : FULL_EXPLAIN_RUNS);
+    log(` done (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})\n\n` + explainTable(explain) + '\n');
+  }
   const verdict = mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js or a peer` : measurements.length ? 'every result agreed with TF.js' : 'done';
   log(`\n${verdict} — ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.json) {
@@ -416,6 +451,7 @@ async function main(): Promise<number> {
       editor,
       scenarios,
       hostile,
+      explain,
     };
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   }

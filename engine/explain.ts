@@ -581,12 +581,18 @@ function gatheredOf(analysis: Analysis, g: GatherCount): NonNullable<SummedAxis[
  *  `... / 4`, `... * 0.25`, or a division by a tensor whose value is 4. The scaling ops come
  *  from their declarations (elementwise ops that scale); one forward pass per distinct start. */
 class Divisions {
-  private readonly scalings: { node: Node; factor: number }[] = [];
+  private scalings: { node: Node; factor: number }[] | null = null;
   private readonly descendants = new Map<Node, Set<Node>>();
   constructor(
     private readonly analysis: Analysis,
     private readonly path: SitePath,
-  ) {
+  ) {}
+
+  /** The scaling ops of the path, found on the first question (most sites ask none). */
+  private scalingsOf(): { node: Node; factor: number }[] {
+    if (this.scalings) return this.scalings;
+    const { analysis, path } = this;
+    this.scalings = [];
     for (const n of path.order) {
       const d = declarationOf(n);
       if (d?.kind !== 'relation' || !d.scales || n.inputs.length !== 2) continue;
@@ -597,10 +603,11 @@ class Divisions {
       if (!t || t.data.length !== 1) continue;
       this.scalings.push({ node: n, factor: d.scales === 'quotient' ? 1 / t.data[0] : t.data[0] });
     }
+    return this.scalings;
   }
 
   after(from: Node | null, size: number): Node | null {
-    if (!from || this.scalings.length === 0) return null;
+    if (!from || this.scalingsOf().length === 0) return null;
     let desc = this.descendants.get(from);
     if (!desc) {
       if (this.descendants.size >= 16) return null;
@@ -608,7 +615,7 @@ class Divisions {
       for (const n of this.path.order) if (n.id > from.id && n.inputs.some((i) => desc!.has(i))) desc.add(n);
       this.descendants.set(from, desc);
     }
-    for (const { node, factor } of this.scalings) {
+    for (const { node, factor } of this.scalingsOf()) {
       if (node.id > from.id && desc.has(node) && Math.abs(factor * size - 1) <= 1e-6) return node;
     }
     return null;

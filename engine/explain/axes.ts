@@ -22,8 +22,8 @@ import type { Dim } from '../types';
 import type { AxisFlow, DependenceContext, LabelRole, Relation, RelationAxis, Verb, WindowAxis } from '../ops/dependence';
 import { invertFlow, resolveDependence } from '../ops/dependence';
 import { type Attrs, type OpDef, lookupOp } from '../ops/registry';
-import { type SitePath, carries, checkTime, shapeOf } from './path';
-import { type Declared, carried, contextOf, declarationOf, relationOf } from './declared';
+import { AlongPath, type SitePath, carries, checkTime, shapeOf } from './path';
+import { type Declared, contextOf, declarationOf, relationOf, structuralKey } from './declared';
 import { type ReuseRecord, reuseOf } from './reuse';
 
 export type Origin = 'stack' | 'concat' | 'tile' | 'broadcast' | 'batch' | 'reduction' | 'ys-list' | 'reuse' | 'other';
@@ -284,23 +284,6 @@ export function correspond(analysis: Analysis, node: Node): Corr | null {
   return c;
 }
 
-/** A key for what a correspondence depends on (the op, its plain attributes, the shapes);
- *  null when an attribute is not plain data (a user function). Value-dependent readings
- *  (a gather's picks) are not part of a correspondence. */
-function structuralKey(analysis: Analysis, node: Node): string | null {
-  let key = node.op.name;
-  for (const k in node.attrs) {
-    const v = node.attrs[k];
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return null;
-    if (typeof v === 'function') return null;
-    key += `|${k}=${Array.isArray(v) ? JSON.stringify(v) : String(v)}`;
-  }
-  const shape = (s: readonly Dim[] | null) => (s === null ? '*' : s.join(','));
-  key += `>${shape(shapeOf(analysis, node))}`;
-  for (const i of node.inputs) key += `<${shape(shapeOf(analysis, i))}`;
-  return key;
-}
-
 function computeCorr(analysis: Analysis, node: Node): Corr | null {
   const d = declarationOf(node);
   const ctx = contextOf(analysis, node);
@@ -424,7 +407,7 @@ export interface ReductionRecord {
 }
 
 export interface AxisAnalysis {
-  labels: Map<Node, Labels>;
+  labels: { get(node: Node): Labels | undefined };
   reductions: ReductionRecord[];
   reuse: ReuseRecord[];
   /** Ops on the path whose axes could not be read from their declaration (an op declaring
@@ -515,7 +498,7 @@ function keptFor(analysis: Analysis, x: Node): Map<Node, KeptLabels> {
 
 export function propagateLabels(analysis: Analysis, path: SitePath, deadline = Infinity): AxisAnalysis {
   const tags = batchTags(analysis, path.site.ys, deadline);
-  const labels = new Map<Node, Labels>();
+  const labels = new AlongPath<Labels>(path);
   const reductions: ReductionRecord[] = [];
   const opaque: Node[] = [];
   const memo = keptFor(analysis, path.x);
@@ -525,38 +508,25 @@ export function propagateLabels(analysis: Analysis, path: SitePath, deadline = I
     xLabels = xShape ? xShape.map((_, k) => ({ x: k, mult: 1, least: 1, causes: [] })) : null;
     memo.set(path.x, { labels: xLabels, from: [], reductions: [], opaque: false });
   }
-  labels.set(path.x, xLabels);
-  for (let k = 0; k < path.order.length; k++) {
+  labels.at[0] = xLabels;
+  for (let k = 1; k < path.order.length; k++) {
     const node = path.order[k];
     checkTime(k, deadline, "the gradient's path has", path.order.length);
-    if (node === path.x) continue;
     const hit = memo.get(node);
-    if (hit && sameInputs(hit.from, node, labels)) {
-      labels.set(node, hit.labels);
+    if (hit && labels.same(k, hit.from)) {
+      labels.at[k] = hit.labels;
       for (const r of hit.reductions) reductions.push(r);
       if (hit.opaque) opaque.push(node);
       continue;
     }
-    const c = carried(node);
-    const from = node.inputs.map((i, s) => (c[s] ? labels.get(i) : undefined));
+    const from = labels.inputsOf(k);
     const made = labelNode(analysis, node, from, tags);
-    labels.set(node, made.labels);
+    labels.at[k] = made.labels;
     reductions.push(...made.reductions);
     if (made.opaque) opaque.push(node);
     memo.set(node, { ...made, from });
   }
   return { labels, reductions, reuse: reuseOf(path, deadline), opaque };
-}
-
-/** Whether the inputs of `node` bring exactly what they brought when `from` was kept. */
-export function sameInputs<T>(from: readonly (T | undefined)[], node: Node, now: ReadonlyMap<Node, T>): boolean {
-  const inputs = node.inputs;
-  if (from.length !== inputs.length) return false;
-  const c = carried(node);
-  for (let s = 0; s < inputs.length; s++) {
-    if (from[s] !== (c[s] ? now.get(inputs[s]) : undefined)) return false;
-  }
-  return true;
 }
 
 /** The labels of one node from its inputs' (`from`: per slot, undefined off the path). */

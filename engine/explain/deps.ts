@@ -31,10 +31,9 @@ import { broadcastStrides } from '../ops/kernels';
 import { groupIndex } from '../ops/reduce';
 import { type DependenceContext, type Relation, type ScanDependence, type ScatterDependence, resolveDependence } from '../ops/dependence';
 import type { Attrs, OpDef } from '../ops/registry';
-import { type SitePath, carries } from './path';
-import { type Declared, carried, contextOf, declarationOf, relationOf } from './declared';
+import { AlongPath, type SitePath } from './path';
+import { type Declared, contextOf, declarationOf, relationOf } from './declared';
 import { orRelation } from './relation';
-import { sameInputs } from './axes';
 
 export interface DepBudget {
   /** Most 32-bit words all bit matrices may hold together. */
@@ -53,7 +52,7 @@ export interface DepResult {
   /** Words per row. */
   W: number;
   /** Row-major bit matrix per node of the path (rows = the node's elements). */
-  deps: Map<Node, Uint32Array>;
+  deps: { get(node: Node): Uint32Array | undefined };
   /** Ops whose pattern was assumed dense (a `grad` rule, a dense declaration, a pattern over
    *  its budget), with the reason. */
   conservative: string[];
@@ -110,19 +109,19 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     }
     memo?.set(path.x, { rows: xRows, from: [], conservative: null });
   }
-  const result: DepResult = { tracked: track, W, deps: new Map([[path.x, xRows]]), conservative: [], undeclared: [] };
-  for (let k = 0; k < path.order.length; k++) {
+  const along = new AlongPath<Uint32Array>(path);
+  along.at[0] = xRows;
+  const result: DepResult = { tracked: track, W, deps: along, conservative: [], undeclared: [] };
+  for (let k = 1; k < path.order.length; k++) {
     const node = path.order[k];
-    if (node === path.x) continue;
     if ((k & 63) === 0 && Date.now() > budget.deadline) return null;
     const hit = memo?.get(node);
-    if (hit && sameInputs(hit.from, node, result.deps)) {
-      result.deps.set(node, hit.rows);
+    if (hit && along.same(k, hit.from)) {
+      along.at[k] = hit.rows;
       if (hit.conservative) result.conservative.push(hit.conservative);
       continue;
     }
-    const c = carried(node);
-    const from = node.inputs.map((i, s) => (c[s] ? result.deps.get(i) : undefined));
+    const from = along.inputsOf(k);
     const out = analysis.valueOf(node);
     if (!out) return null;
     const inputs: Tensor[] = [];
@@ -141,7 +140,7 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     if (!d) result.undeclared.push(node.op.name);
     const conservative = size === 0 ? null : propagate(node, d, () => contextOf(analysis, node), () => relationOf(analysis, node), inputs, from, out.shape, rows, W, budget.maxProbeWork);
     if (conservative) result.conservative.push(conservative);
-    result.deps.set(node, rows);
+    along.at[k] = rows;
     if (memo) {
       const total = (keptWords.get(analysis) ?? 0) + rows.length;
       if (total <= MAX_KEPT_WORDS) {

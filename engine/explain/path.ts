@@ -30,8 +30,13 @@ export interface SitePath {
   x: Node;
   /** Nodes through which x reaches the ys (x first), in creation (topological) order. */
   order: Node[];
-  /** Membership of `order`. */
-  reaches: Set<Node>;
+  /** Per node of `order`: which of its input slots carry a value (its declaration's). */
+  carried: (readonly boolean[])[];
+  /** Per node of `order`, per input slot: the position in `order` of that input when it
+   *  carries a value and is on the path, else -1. */
+  inputsAt: Int32Array[];
+  /** Membership of `order`, with each node's position in it. */
+  reaches: ReadonlyMap<Node, number>;
   /** Per y: whether x reaches it. */
   ysReached: boolean[];
 }
@@ -42,8 +47,10 @@ export interface SitePath {
 export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number, deadline = Infinity): SitePath {
   const x = site.xs[xIndex];
   const sorted = [...site.path].sort((a, b) => a.id - b.id);
-  const reaches = new Set<Node>([x]);
+  const reaches = new Map<Node, number>([[x, 0]]);
   const order: Node[] = [x];
+  const carriedAlong: (readonly boolean[])[] = [[]];
+  const inputsAt: Int32Array[] = [new Int32Array(0)];
   const otherXs = new Set(site.xs.filter((n) => n !== x));
   let differentiated: Set<Node> | null = null;
   const passes = (n: Node): boolean => {
@@ -58,13 +65,50 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number,
     if (n === x || n.id < x.id) continue;
     let fed = false;
     const c = carried(n);
-    for (let i = 0; i < n.inputs.length && !fed; i++) fed = c[i] && reaches.has(n.inputs[i]);
+    const at = new Int32Array(n.inputs.length).fill(-1);
+    for (let i = 0; i < n.inputs.length; i++) {
+      const pos = c[i] ? reaches.get(n.inputs[i]) : undefined;
+      if (pos !== undefined) {
+        at[i] = pos;
+        fed = true;
+      }
+    }
     if (fed && passes(n)) {
-      reaches.add(n);
+      reaches.set(n, order.length);
       order.push(n);
+      carriedAlong.push(c);
+      inputsAt.push(at);
     }
   }
-  return { site, xIndex, x, order, reaches, ysReached: site.ys.map((y) => reaches.has(y)) };
+  return { site, xIndex, x, order, carried: carriedAlong, inputsAt, reaches, ysReached: site.ys.map((y) => reaches.has(y)) };
+}
+
+/** Values kept for the nodes of one path, by their position in it (no hashing but the
+ *  path's own). */
+export class AlongPath<T> {
+  readonly at: (T | undefined)[];
+  constructor(private readonly path: SitePath) {
+    this.at = new Array<T | undefined>(path.order.length);
+  }
+  get(node: Node): T | undefined {
+    const k = this.path.reaches.get(node);
+    return k === undefined ? undefined : this.at[k];
+  }
+  /** What node `k`'s inputs bring, per slot (undefined for slots off the path or lending a
+   *  shape). */
+  inputsOf(k: number): (T | undefined)[] {
+    const at = this.path.inputsAt[k];
+    const out = new Array<T | undefined>(at.length);
+    for (let s = 0; s < at.length; s++) out[s] = at[s] >= 0 ? this.at[at[s]] : undefined;
+    return out;
+  }
+  /** Whether node `k`'s inputs bring exactly `from`. */
+  same(k: number, from: readonly (T | undefined)[]): boolean {
+    const at = this.path.inputsAt[k];
+    if (from.length !== at.length) return false;
+    for (let s = 0; s < at.length; s++) if (from[s] !== (at[s] >= 0 ? this.at[at[s]] : undefined)) return false;
+    return true;
+  }
 }
 
 /** Nodes whose gradient rule ran for the call at `span` (bounded by the graph's size). */

@@ -18,6 +18,37 @@ interface Compiled {
   output: TensorLayout;
   inputs: (TensorLayout | null)[];
   by: TensorLayout | null;
+  /** Labels some tensor takes through a window, and the tensors whose coordinates need
+   *  checking: computed once per compiled relation. */
+  windowed: Set<number>;
+  checked: TensorLayout[];
+  /** Per input slot, how its walk goes (made on first use). */
+  plans: (Plan | undefined)[];
+}
+
+/** The walk for one input slot: the labels walked, those only spread (copied afterwards),
+ *  and whether the input simply lands on the output element by element. */
+interface Plan {
+  walk: number[];
+  spread: Set<number>;
+  direct: boolean;
+}
+
+function planOf(c: Compiled, s: number, t: TensorLayout): Plan {
+  let plan = c.plans[s];
+  if (plan) return plan;
+  const spread = new Set<number>();
+  for (let i = 0; i < c.labels.length; i++) {
+    if (!t.uses.has(i) && c.output.pure.has(i) && !c.windowed.has(i)) spread.add(i);
+  }
+  const walk: number[] = [];
+  for (let i = 0; i < c.labels.length; i++) {
+    if (spread.has(i)) continue;
+    if (t.uses.has(i) || c.output.uses.has(i) || c.windowed.has(i)) walk.push(i);
+  }
+  plan = { walk, spread, direct: spread.size === 0 && c.checked.length === 0 && sameLayout(t, c.output) };
+  c.plans[s] = plan;
+  return plan;
 }
 
 interface TensorLayout {
@@ -107,13 +138,14 @@ function compile(r: Relation, inputs: readonly (readonly number[] | null)[], out
     for (const i of windowed) pure.delete(i);
     return { shape, coef, base, checks, uses, pure };
   };
-  return {
-    labels,
-    size,
-    output: layout(r.output, output),
-    inputs: r.inputs.map((axes, s) => (axes && inputs[s] ? layout(axes, inputs[s]!) : null)),
-    by: r.select && inputs[r.select.by] ? layout(r.select.axes, inputs[r.select.by]!) : null,
-  };
+  const out = layout(r.output, output);
+  const ins = r.inputs.map((axes, s) => (axes && inputs[s] ? layout(axes, inputs[s]!) : null));
+  const by = r.select && inputs[r.select.by] ? layout(r.select.axes, inputs[r.select.by]!) : null;
+  const everyTensor = [out, ...ins.filter((t): t is TensorLayout => t !== null), ...(by ? [by] : [])];
+  const windowed = new Set<number>();
+  for (const t of everyTensor) for (let i = 0; i < labels.length; i++) if (t.uses.has(i) && !t.pure.has(i)) windowed.add(i);
+  const checked = everyTensor.filter((t) => t.checks.length > 0);
+  return { labels, size, output: out, inputs: ins, by, windowed, checked, plans: [] };
 }
 
 /** Whether every checked coordinate of `t` is inside it for the label values `v`. */
@@ -167,16 +199,26 @@ export interface RelationRows {
 
 /** ORs into `rows` the dependence the relation gives; false when it does not fit the
  *  shapes or the budget (the caller then assumes a dense pattern). */
+/** Compiled relations, per relation object (shared by nodes of one op, attributes and
+ *  shapes) and the shapes they were compiled for. */
+const compiled = new WeakMap<Relation, { shapes: string; c: Compiled | null }>();
+
+function compiledFor(r: Relation, inputs: readonly (readonly number[] | null)[], output: readonly number[]): Compiled | null {
+  const shapes = `${output.join(',')}|${inputs.map((s) => (s ? s.join(',') : '*')).join('|')}`;
+  const hit = compiled.get(r);
+  if (hit && hit.shapes === shapes) return hit.c;
+  const c = compile(r, inputs, output);
+  compiled.set(r, { shapes, c });
+  return c;
+}
+
 export function orRelation(r: Relation, a: RelationRows): boolean {
   if (!r.select && orSameAxes(r, a)) return true;
-  const c = compile(r, a.values.map((t) => t.shape), a.outShape);
+  const c = compiledFor(r, a.values.map((t) => t.shape), a.outShape);
   if (!c) return false;
   const v = new Int32Array(c.labels.length);
   const { rows, W } = a;
-  const everyTensor = [c.output, ...c.inputs.filter((t): t is TensorLayout => t !== null), ...(c.by ? [c.by] : [])];
-  const windowedAnywhere = new Set<number>();
-  for (const t of everyTensor) for (let i = 0; i < c.labels.length; i++) if (t.uses.has(i) && !t.pure.has(i)) windowedAnywhere.add(i);
-  const checked = everyTensor.filter((t) => t.checks.length > 0);
+  const checked = c.checked;
   const valid = () => checked.every((t) => inside(t, v));
 
   if (r.select && c.by) {
@@ -234,16 +276,8 @@ export function orRelation(r: Relation, a: RelationRows): boolean {
     const src = a.sources[s];
     if (!t || !src) continue;
     // Labels that only spread the output: walked at 0, then copied along.
-    const spread = new Set<number>();
-    for (let i = 0; i < c.labels.length; i++) {
-      if (!t.uses.has(i) && c.output.pure.has(i) && !windowedAnywhere.has(i)) spread.add(i);
-    }
-    const walk: number[] = [];
-    for (let i = 0; i < c.labels.length; i++) {
-      if (spread.has(i)) continue;
-      if (t.uses.has(i) || c.output.uses.has(i) || windowedAnywhere.has(i)) walk.push(i);
-    }
-    if (spread.size === 0 && checked.length === 0 && sameLayout(t, c.output) && src.length === rows.length) {
+    const { walk, spread, direct } = planOf(c, s, t);
+    if (direct && src.length === rows.length) {
       // The input lands on the output element by element (an elementwise op's same-shape input).
       for (let k = 0; k < rows.length; k++) rows[k] |= src[k];
       continue;

@@ -10,7 +10,7 @@
 
 import type { Node } from '../graph';
 import { type SitePath, checkTime } from './path';
-import { carried, declarationOf } from './declared';
+import { declarationOf } from './declared';
 
 /** A node x reaches through several uses (its gradient is an add_n of their parts). */
 export interface ReuseRecord {
@@ -35,8 +35,6 @@ export function reuseOf(path: SitePath, deadline = Infinity): ReuseRecord[] {
   // Uses on the path of each path node (a slot of a consumer that carries its value); the
   // consumers are listed only for nodes used more than once.
   const order = path.order;
-  const index = new Map<Node, number>();
-  for (let k = 0; k < order.length; k++) index.set(order[k], k);
   const uses = new Int32Array(order.length);
   const first = new Array<Node | undefined>(order.length);
   const consumers = new Map<Node, Map<Node, number>>();
@@ -47,12 +45,11 @@ export function reuseOf(path: SitePath, deadline = Infinity): ReuseRecord[] {
     const c = order[k];
     checkTime(k, deadline, "the gradient's path has", order.length);
     const inputs = c.inputs;
-    const carry = carried(c);
-    for (let s = 0; s < inputs.length; s++) {
-      if (!carry[s]) continue;
+    const positions = path.inputsAt[k];
+    for (let s = 0; s < positions.length; s++) {
+      const at = positions[s];
+      if (at < 0) continue;
       const i = inputs[s];
-      const at = index.get(i);
-      if (at === undefined) continue;
       if (sameSpan(i, c)) internal.add(i);
       if (++uses[at] === 1) {
         first[at] = c;
@@ -65,9 +62,16 @@ export function reuseOf(path: SitePath, deadline = Infinity): ReuseRecord[] {
   }
   const candidates: { node: Node; uses: number; consumers: Node[]; bits: Node[] }[] = [];
   for (const [node, uses] of consumers) {
-    const bySpan = new Map<string, Node[]>();
+    // Consumers made by one call share its span (rare: grouped by text only then).
+    const starts = new Set<number>();
+    let shared = false;
     for (const c of uses.keys()) {
-      const key = `${c.span.start}:${c.span.end}`;
+      if (starts.has(c.span.start)) shared = true;
+      starts.add(c.span.start);
+    }
+    const bySpan = new Map<string | Node, Node[]>();
+    for (const c of uses.keys()) {
+      const key = shared ? `${c.span.start}:${c.span.end}` : c;
       const list = bySpan.get(key);
       if (list) list.push(c);
       else bySpan.set(key, [c]);
@@ -107,57 +111,79 @@ function meetings(
     const uses = consumers.get(cand.node)!;
     if (cand.bits.some((c) => uses.get(c)! >= 2 && !joins(c))) met[i] = true;
   });
-  // The use ids each consumer starts, and the candidate each id belongs to.
-  const starts = new Map<Node, number[]>();
+  // The use ids each consumer starts (by its position on the path), and the candidate each
+  // id belongs to.
+  const ownAt: (number[] | undefined)[] = new Array(path.order.length);
   const owner: number[] = [];
   candidates.forEach((cand, i) => {
     for (const c of cand.bits) {
-      const list = starts.get(c) ?? [];
-      list.push(owner.length);
+      const k = path.reaches.get(c)!;
+      (ownAt[k] ??= []).push(owner.length);
       owner.push(i);
-      starts.set(c, list);
     }
   });
-  const sets = new Map<Node, number[]>();
+  const sets: (number[] | undefined)[] = new Array(path.order.length);
   const counts = new Int32Array(candidates.length);
   const best = new Int32Array(candidates.length);
   const local = new Int32Array(candidates.length);
   const inSet = new Uint8Array(owner.length);
+  const inputs: number[][] = [];
+  const set: number[] = [];
+  const touched: number[] = [];
+  const alive = (ids: readonly number[]) => {
+    for (const id of ids) if (met[owner[id]]) return false;
+    return true;
+  };
   for (let k = 0; k < path.order.length; k++) {
-    const n = path.order[k];
     checkTime(k, deadline, "the gradient's path has", path.order.length);
-    const own = starts.get(n);
-    const inputs: number[][] = [];
-    const carry = carried(n);
-    for (let s = 0; s < n.inputs.length; s++) {
-      const set = carry[s] ? sets.get(n.inputs[s]) : undefined;
-      if (set && !inputs.includes(set)) inputs.push(set);
+    const own = ownAt[k];
+    const positions = path.inputsAt[k];
+    inputs.length = 0;
+    for (let s = 0; s < positions.length; s++) {
+      const ids = positions[s] >= 0 ? sets[positions[s]] : undefined;
+      if (ids && !inputs.includes(ids)) inputs.push(ids);
     }
     if (inputs.length === 0 && !own) continue;
     if (inputs.length === 1 && !own) {
       // Nothing meets here: the ids flow on, less the finished candidates'.
-      const live = inputs[0].filter((id) => !met[owner[id]]);
-      if (live.length) sets.set(n, live.length === inputs[0].length ? inputs[0] : live);
+      const ids = inputs[0];
+      if (alive(ids)) sets[k] = ids;
+      else {
+        const live = ids.filter((id) => !met[owner[id]]);
+        if (live.length) sets[k] = live;
+      }
       continue;
     }
-    const set: number[] = [];
-    const add = (id: number) => {
-      if (met[owner[id]] || inSet[id]) return;
-      inSet[id] = 1;
-      set.push(id);
-    };
-    for (const ids of inputs) for (const id of ids) add(id);
-    if (own) for (const id of own) add(id);
+    set.length = 0;
+    for (const ids of inputs) {
+      for (const id of ids) {
+        if (met[owner[id]] || inSet[id]) continue;
+        inSet[id] = 1;
+        set.push(id);
+      }
+    }
+    if (own) {
+      for (const id of own) {
+        if (met[owner[id]] || inSet[id]) continue;
+        inSet[id] = 1;
+        set.push(id);
+      }
+    }
     for (const id of set) inSet[id] = 0;
     if (set.length > MAX_SET) {
       for (const id of set) met[owner[id]] = true;
       continue;
     }
-    if (!joins(n)) {
+    if (!joins(path.order[k])) {
       // The candidates whose uses arriving here outnumber those of every input: they meet.
-      const touched: number[] = [];
-      for (const id of set) if (counts[owner[id]]++ === 0) touched.push(owner[id]);
-      if (touched.some((i) => counts[i] >= 2)) {
+      touched.length = 0;
+      let several = false;
+      for (const id of set) {
+        const i = owner[id];
+        if (counts[i]++ === 0) touched.push(i);
+        else several = true;
+      }
+      if (several) {
         for (const ids of inputs) {
           for (const id of ids) if (!met[owner[id]]) local[owner[id]]++;
           for (const id of ids) {
@@ -173,8 +199,9 @@ function meetings(
         best[i] = 0;
       }
     }
-    const live = set.filter((id) => !met[owner[id]]);
-    if (live.length) sets.set(n, live);
+    let live = 0;
+    for (const id of set) if (!met[owner[id]]) live++;
+    if (live) sets[k] = set.filter((id) => !met[owner[id]]);
   }
   return met;
 }
