@@ -249,6 +249,8 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   // Only the logits are differentiated: TF 1.x's softmax_cross_entropy_with_logits stops the
   // gradient into the labels (v2 lets it flow), so the labels are held constant here.
   softmax_cross_entropy_with_logits: (g) => `softmax_cross_entropy_with_logits(labels=${g.probabilities(3, 4)}, logits=${g.x([3, 4], { lo: -3, hi: 3 })})`,
+  // The _v2 name has no sentinel: labels and logits positionally.
+  softmax_cross_entropy_with_logits_v2: (g) => `softmax_cross_entropy_with_logits_v2(${g.probabilities(3, 4)}, ${g.x([3, 4], { lo: -3, hi: 3 })})`,
   sparse_softmax_cross_entropy_with_logits: (g) => `sparse_softmax_cross_entropy_with_logits(labels=${g.ints([2, 0, 3])}, logits=${g.x([3, 4], { lo: -3, hi: 3 })})`,
   moments: (g) => `moments(${g.x([4, 3])}, axes=${g.pick(['[0]', '[0, 1]', '[1]'])})[${g.pick([1, 0, 1])}]`,
   conv2d: (g) =>
