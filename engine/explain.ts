@@ -347,7 +347,9 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   const reuses = new Map<number, ReuseRecord[]>();
   for (const r of axes.reuse) {
     const key = r.node === x ? -1 : r.uses;
-    reuses.set(key, [...(reuses.get(key) ?? []), r]);
+    const list = reuses.get(key);
+    if (list) list.push(r);
+    else reuses.set(key, [r]);
   }
   for (const [key, list] of reuses) {
     const groups = key >= 0 && list.length > MAX_ALIKE ? [list] : list.map((r) => [r]);
@@ -429,9 +431,10 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
 /** The ops on the path that route the gradient by value, from their declarations. */
 function routesOf(analysis: Analysis, path: SitePath): Route[] {
   const routes: Route[] = [];
-  for (const n of path.order) {
-    const d = declarationOf(n);
-    if (d?.kind !== 'relation' || n === path.x) continue;
+  for (let k = 1; k < path.order.length; k++) {
+    const n = path.order[k];
+    const d = path.declared[k];
+    if (d?.kind !== 'relation') continue;
     const select = relationOf(analysis, n)?.select;
     if (!select) continue;
     routes.push({ op: n.op.name, line: lineOf(analysis, n.span), to: select.extreme === 'max' ? 'maximum' : 'minimum', among: d.family === 'window' ? 'window' : 'group', ties: select.ties });
@@ -450,7 +453,8 @@ function alike(analysis: Analysis, reductions: readonly ReductionRecord[]): Redu
   for (const r of reductions) {
     const batch = r.label.causes.some((c) => c.batch);
     const size = shapeOf(analysis, r.node.inputs[r.slot])?.[r.axis];
-    const causes = r.label.causes.map((c) => `${c.origin}/${c.pattern}/${c.from ? `${c.from.node.id}.${c.from.axis}` : ''}`).join(',');
+    let causes = '';
+    for (const c of r.label.causes) causes += `,${c.origin}/${c.pattern}/${c.from ? `${c.from.node.id}.${c.from.axis}` : ''}`;
     const key = batch ? null : `${r.node.op.name}|${r.verb}|${r.slot}|${r.axis}|${size}|${r.label.mult}|${causes}`;
     const group = key === null ? undefined : groups.get(key);
     if (group) group.push(r);
@@ -593,8 +597,9 @@ class Divisions {
     if (this.scalings) return this.scalings;
     const { analysis, path } = this;
     this.scalings = [];
-    for (const n of path.order) {
-      const d = declarationOf(n);
+    for (let k = 0; k < path.order.length; k++) {
+      const n = path.order[k];
+      const d = path.declared[k];
       if (d?.kind !== 'relation' || !d.scales || n.inputs.length !== 2) continue;
       const [a, b] = n.inputs;
       // The factor the value on the path is multiplied by: 1/v for x / v, v for x * v.

@@ -48,6 +48,11 @@ export function carried(node: Node): readonly boolean[] {
   return factsOf(node).carried;
 }
 
+/** The declaration and the carried slots of `node` together. */
+export function factsFor(node: Node): { readonly declared: Declared | null; readonly carried: readonly boolean[] } {
+  return factsOf(node);
+}
+
 /** The node's shapes as its declaration reads them; null when its rank is unknown. */
 export function contextOf(analysis: Analysis, node: Node): DependenceContext | null {
   const output = shapeOf(analysis, node);

@@ -9,7 +9,10 @@ import type { Span } from '../syntax/ast';
 import { isFloat } from '../tensor';
 import type { Dim } from '../types';
 import { formatCount } from '../budgets';
-import { carried, carries } from './declared';
+import { type Declared, carries, declarationOf, factsFor } from './declared';
+
+/** A gradient site's path in creation order, sorted once. */
+const sortedPaths = new WeakMap<GradientSite, Node[]>();
 
 export { carries };
 
@@ -32,6 +35,8 @@ export interface SitePath {
   order: Node[];
   /** Per node of `order`: which of its input slots carry a value (its declaration's). */
   carried: (readonly boolean[])[];
+  /** Per node of `order`: its declaration (null for an op that declares none). */
+  declared: (Declared | null)[];
   /** Per node of `order`, per input slot: the position in `order` of that input when it
    *  carries a value and is on the path, else -1. */
   inputsAt: Int32Array[];
@@ -46,10 +51,12 @@ export interface SitePath {
  *  recognised by the absence of gradient nodes built from its own rule. */
 export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number, deadline = Infinity): SitePath {
   const x = site.xs[xIndex];
-  const sorted = [...site.path].sort((a, b) => a.id - b.id);
+  let sorted = sortedPaths.get(site);
+  if (!sorted) sortedPaths.set(site, (sorted = [...site.path].sort((a, b) => a.id - b.id)));
   const reaches = new Map<Node, number>([[x, 0]]);
   const order: Node[] = [x];
   const carriedAlong: (readonly boolean[])[] = [[]];
+  const declaredAlong: (Declared | null)[] = [declarationOf(x)];
   const inputsAt: Int32Array[] = [new Int32Array(0)];
   const otherXs = new Set(site.xs.filter((n) => n !== x));
   let differentiated: Set<Node> | null = null;
@@ -64,7 +71,8 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number,
     checkTime(k, deadline, "the gradient's path has", sorted.length);
     if (n === x || n.id < x.id) continue;
     let fed = false;
-    const c = carried(n);
+    const facts = factsFor(n);
+    const c = facts.carried;
     const at = new Int32Array(n.inputs.length).fill(-1);
     for (let i = 0; i < n.inputs.length; i++) {
       const pos = c[i] ? reaches.get(n.inputs[i]) : undefined;
@@ -77,10 +85,11 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number,
       reaches.set(n, order.length);
       order.push(n);
       carriedAlong.push(c);
+      declaredAlong.push(facts.declared);
       inputsAt.push(at);
     }
   }
-  return { site, xIndex, x, order, carried: carriedAlong, inputsAt, reaches, ysReached: site.ys.map((y) => reaches.has(y)) };
+  return { site, xIndex, x, order, carried: carriedAlong, declared: declaredAlong, inputsAt, reaches, ysReached: site.ys.map((y) => reaches.has(y)) };
 }
 
 /** Values kept for the nodes of one path, by their position in it (no hashing but the

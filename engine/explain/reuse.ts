@@ -174,7 +174,8 @@ function meetings(
       for (const id of set) met[owner[id]] = true;
       continue;
     }
-    if (!joins(path.order[k])) {
+    const d = path.declared[k];
+    if (!(d?.kind === 'index-map' && d.joins === true)) {
       // The candidates whose uses arriving here outnumber those of every input: they meet.
       touched.length = 0;
       let several = false;

@@ -197,8 +197,15 @@ function reductionClauses(inside: readonly SummedAxis[], x: string): string[] {
     if (!a.count || a.count < 2) return describeReduction(list);
     const lines = a.lines ?? [];
     const span = lines.length ? ` (lines ${Math.min(...lines)}–${Math.max(...lines)})` : '';
-    return `inside, ${a.count} ${a.summedBy} ops${span} each ${a.verb ?? 'sums'} an axis of size ${sizeText(a.size)} that ${x} reaches at ${sizeText(a.reach)} positions (the chain rule through hidden units), so each adds ${sizeText(a.reach)} terms`;
+    return `inside, ${a.count} ${a.summedBy} ops${span} each ${plainVerb(a.verb ?? 'sums')} an axis of size ${sizeText(a.size)} that ${x} reaches at ${sizeText(a.reach)} positions (the chain rule through hidden units), so each adds ${sizeText(a.reach)} terms`;
   });
+}
+
+/** The verb after a plural subject: `sums` → `sum`, `takes the maximum of` → `take ...`. */
+function plainVerb(verb: Verb): string {
+  const [first, ...rest] = verb.split(' ');
+  const plain = first.endsWith('ies') ? `${first.slice(0, -3)}y` : first.endsWith('xes') ? first.slice(0, -2) : first.slice(0, -1);
+  return [plain, ...rest].join(' ');
 }
 
 function describeReduction(list: readonly SummedAxis[]): string {
@@ -255,7 +262,9 @@ function reuseClauses(reuse: readonly SummedAxis[]): string[] {
       const span = lines.length ? `; lines ${Math.min(...lines)}–${Math.max(...lines)}` : '';
       return `${a.count} tensors on the way (${(a.tensors ?? [a.tensor]).join(', ')}, ...${span}) are each used ${plural(a.size ?? 0, 'time')}, so each of their entries adds one contribution per use`;
     }
-    const lines = a.lines && a.lines.length ? ` (line${new Set(a.lines).size === 1 ? '' : 's'} ${[...new Set(a.lines)].join(', ')})` : '';
+    const distinct = [...new Set(a.lines ?? [])];
+    const shown = distinct.length > 6 ? `${distinct.slice(0, 3).join(', ')}, ..., ${distinct[distinct.length - 1]}` : distinct.join(', ');
+    const lines = distinct.length ? ` (line${distinct.length === 1 ? '' : 's'} ${shown})` : '';
     return `${a.tensor} is used ${plural(a.size ?? 0, 'time')}${lines}, so each entry adds ${sizeText(a.size)} contributions, one per use`;
   });
 }
