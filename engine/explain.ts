@@ -23,7 +23,7 @@ import type { Node } from './graph';
 import type { GradientSite } from './ops/differentiation';
 import { isFloat, stridesOf } from './tensor';
 import { type BatchTag, type Cause, type GatherCount, type Label, type Origin, type ReductionRecord, type ReuseRecord, propagateLabels } from './explain/axes';
-import { declarationOf, relationOf } from './explain/declared';
+import { relationOf } from './explain/declared';
 import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
 import { DEFAULT_ROWS_MS, VjpRows } from './explain/numeric';
 import { ExplainTimeout, type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';

@@ -4,9 +4,10 @@
 // concat land at different positions (that op's axis explains them), and uses that never
 // meet reach different ys (the list of ys explains them).
 //
-// One pass over the path: every use of a reused node gets a bit, the bits flow forward with
-// the values, and the first node where two uses' bits arrive together (from different
-// inputs) is where they meet. A node whose uses met is done, and its bits stop flowing.
+// Two passes over the path by position: one counts the uses, the other gives every use of
+// a reused node an id and lets the ids flow forward with the values; the first node where
+// two uses' ids arrive together (from different inputs) is where they meet. A node whose
+// uses met is done, and its ids stop flowing, so the sets stay small.
 
 import type { Node } from '../graph';
 import { type SitePath, checkTime } from './path';
@@ -18,9 +19,6 @@ export interface ReuseRecord {
   uses: number;
   consumers: Node[];
 }
-
-/** Most words the use bits of the whole path may take; past them, uses count as meeting. */
-const MAX_USE_WORDS = 1 << 22;
 
 /** An op that places its inputs side by side (stack, concat): one use per input, at
  *  different positions, is that op's axis, not a reuse. */

@@ -11,7 +11,7 @@ import { BuildError, tensorValue } from '../builder';
 import { defineOps } from './registry';
 import { workCounter } from './kernels';
 import { type AxisMap, ArgError, buildBlaming, gatherOffsets, rangeMap, sourceOffsets } from './shape';
-import { type AxisFlow, type Creation, type DependenceContext, axisIn, firstOnly, indexMap, positionalFlow, scatter } from './dependence';
+import { type AxisFlow, type Creation, type DependenceContext, firstOnly, indexMap, positionalFlow, scatter } from './dependence';
 
 // ---- strided slices ----------------------------------------------------------------------
 

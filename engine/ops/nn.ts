@@ -13,7 +13,7 @@ import { gemm } from './linalg';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../wasm/nn';
 import { softmaxWasm } from '../wasm/elementwise';
 import { BLOCK_WORK, deadlineCheck } from './kernels';
-import { type DependenceContext, type Relation, type WindowGeometry, axisIn, axisLabels, contraction, firstOnly, reductionOver, rowwise, window, windowRelation } from './dependence';
+import { type DependenceContext, type Relation, type WindowGeometry, axisIn, axisLabels, contraction, reductionOver, rowwise, window, windowRelation } from './dependence';
 
 // ---- softmax family ------------------------------------------------------------------------
 
