@@ -23,7 +23,8 @@ import type { AxisFlow, DependenceContext, LabelRole, Relation, RelationAxis, Ve
 import { invertFlow, resolveDependence } from '../ops/dependence';
 import { type Attrs, type OpDef, lookupOp } from '../ops/registry';
 import { AlongPath, type SitePath, carries, checkTime, shapeOf } from './path';
-import { type Declared, contextOf, declarationOf, relationOf, structuralKey } from './declared';
+import { type Declared, contextOf, declarationOf, relationOf } from './declared';
+import { KeptPerX, NodeReadings } from './memo';
 import { type ReuseRecord, reuseOf } from './reuse';
 
 export type Origin = 'stack' | 'concat' | 'tile' | 'broadcast' | 'batch' | 'reduction' | 'ys-list' | 'reuse' | 'other';
@@ -255,33 +256,12 @@ function denseCorr(node: Node, ins: readonly (Dim[] | null)[], out: readonly Dim
   return c;
 }
 
-const corrs = new WeakMap<Analysis, Map<Node, Corr | null>>();
-/** Correspondences by op, attributes and shapes: a deep net's layers share theirs. */
-const shared = new Map<string, Corr | null>();
+const corrs = new NodeReadings<Corr>();
 
 /** The axis correspondence of one node, from its declaration (memoised per analysis); null
  *  when its shapes do not fit the declaration or it declares none. */
 export function correspond(analysis: Analysis, node: Node): Corr | null {
-  let m = corrs.get(analysis);
-  if (!m) corrs.set(analysis, (m = new Map()));
-  let c = m.get(node);
-  if (c === undefined) {
-    const key = structuralKey(analysis, node);
-    c = key === null ? undefined : shared.get(key);
-    if (c === undefined) {
-      try {
-        c = computeCorr(analysis, node);
-      } catch {
-        c = null;
-      }
-      if (key !== null) {
-        if (shared.size >= 20_000) shared.clear();
-        shared.set(key, c);
-      }
-    }
-    m.set(node, c);
-  }
-  return c;
+  return corrs.get(analysis, node, (n) => shapeOf(analysis, n), () => computeCorr(analysis, node));
 }
 
 function computeCorr(analysis: Analysis, node: Node): Corr | null {
@@ -486,22 +466,14 @@ interface KeptLabels {
   reductions: ReductionRecord[];
   opaque: boolean;
 }
-const keptLabels = new WeakMap<Analysis, Map<Node, Map<Node, KeptLabels>>>();
-
-function keptFor(analysis: Analysis, x: Node): Map<Node, KeptLabels> {
-  let byX = keptLabels.get(analysis);
-  if (!byX) keptLabels.set(analysis, (byX = new Map()));
-  let m = byX.get(x);
-  if (!m) byX.set(x, (m = new Map()));
-  return m;
-}
+const keptLabels = new KeptPerX<KeptLabels>();
 
 export function propagateLabels(analysis: Analysis, path: SitePath, deadline = Infinity): AxisAnalysis {
   const tags = batchTags(analysis, path.site.ys, deadline);
   const labels = new AlongPath<Labels>(path);
   const reductions: ReductionRecord[] = [];
   const opaque: Node[] = [];
-  const memo = keptFor(analysis, path.x);
+  const memo = keptLabels.of(analysis, path.x);
   const xShape = shapeOf(analysis, path.x);
   let xLabels = memo.get(path.x)?.labels;
   if (xLabels === undefined) {

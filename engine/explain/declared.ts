@@ -5,8 +5,8 @@
 import type { Analysis } from '../analysis';
 import type { Node } from '../graph';
 import { type Dependence, type DependenceContext, type Relation, resolveDependence } from '../ops/dependence';
-import type { Dim } from '../types';
 import { shapeOf } from './path';
+import { NodeReadings } from './memo';
 
 export type Declared = Exclude<Dependence, { kind: 'chosen' }>;
 
@@ -60,53 +60,15 @@ export function contextOf(analysis: Analysis, node: Node): DependenceContext | n
   return { attrs: node.attrs, inputs: node.inputs.map((i) => shapeOf(analysis, i)), output };
 }
 
-const relations = new WeakMap<Analysis, Map<Node, Relation | null>>();
-/** Relations by op, attributes and shapes: a deep net's layers share theirs. */
-const sharedRelations = new Map<string, Relation | null>();
+const relations = new NodeReadings<Relation>();
 
 /** The relation a relation-declaring node has with its inputs (memoised per analysis: the
  *  element and the axis readings share it). */
 export function relationOf(analysis: Analysis, node: Node): Relation | null {
   const d = declarationOf(node);
   if (d?.kind !== 'relation') return null;
-  let m = relations.get(analysis);
-  if (!m) relations.set(analysis, (m = new Map()));
-  let r = m.get(node);
-  if (r === undefined) {
-    const key = structuralKey(analysis, node);
-    r = key === null ? undefined : sharedRelations.get(key);
-    if (r === undefined) {
-      const ctx = contextOf(analysis, node);
-      try {
-        r = ctx ? d.relate(ctx) : null;
-      } catch {
-        r = null;
-      }
-      if (key !== null) {
-        if (sharedRelations.size >= 20_000) sharedRelations.clear();
-        sharedRelations.set(key, r);
-      }
-    }
-    m.set(node, r);
-  }
-  return r;
+  return relations.get(analysis, node, (n) => shapeOf(analysis, n), () => {
+    const ctx = contextOf(analysis, node);
+    return ctx ? d.relate(ctx) : null;
+  });
 }
-
-/** A key for what a node's relation and correspondence depend on (the op, its plain
- *  attributes, the shapes); null when an attribute is not plain data (a user function).
- *  Value-dependent readings (a gather's picks, a max's routing) are not part of them. */
-export function structuralKey(analysis: Analysis, node: Node): string | null {
-  let key = node.op.name;
-  for (const k in node.attrs) {
-    const v = node.attrs[k];
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return null;
-    if (typeof v === 'function') return null;
-    key += `|${k}=${Array.isArray(v) ? JSON.stringify(v) : String(v)}`;
-  }
-  const shape = (s: readonly Dim[] | null) => (s === null ? '*' : s.join(','));
-  key += `>${shape(shapeOf(analysis, node))}`;
-  for (const i of node.inputs) key += `<${shape(shapeOf(analysis, i))}`;
-  return key;
-}
-
-

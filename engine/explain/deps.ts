@@ -33,6 +33,7 @@ import type { Attrs, OpDef } from '../ops/registry';
 import { AlongPath, type SitePath } from './path';
 import { type Declared, contextOf, declarationOf, relationOf } from './declared';
 import { orRelation } from './relation';
+import { KeptPerX } from './memo';
 
 export interface DepBudget {
   /** Most 32-bit words all bit matrices may hold together. */
@@ -73,18 +74,10 @@ interface Kept {
   from: (Uint32Array | undefined)[];
   conservative: string | null;
 }
-const kept = new WeakMap<Analysis, Map<Node, Map<Node, Kept>>>();
+const kept = new KeptPerX<Kept>();
 /** Most words kept per analysis (past them, rows are computed per site). */
 const MAX_KEPT_WORDS = 1 << 23;
 const keptWords = new WeakMap<Analysis, number>();
-
-function keptFor(analysis: Analysis, x: Node): Map<Node, Kept> {
-  let byX = kept.get(analysis);
-  if (!byX) kept.set(analysis, (byX = new Map()));
-  let m = byX.get(x);
-  if (!m) byX.set(x, (m = new Map()));
-  return m;
-}
 
 /** Propagates element dependence along the path. `tracked`: the x elements to follow
  *  (all when null). Null when a value is missing or a budget is exceeded. */
@@ -97,7 +90,7 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
   const W = Math.max(1, Math.ceil(T / 32));
   let words = nx * W;
   if (words > budget.maxWords) return null;
-  const memo = tracked === null ? keptFor(analysis, path.x) : null;
+  const memo = tracked === null ? kept.of(analysis, path.x) : null;
   let xRows = memo?.get(path.x)?.rows;
   if (!xRows) {
     xRows = new Uint32Array(nx * W);
