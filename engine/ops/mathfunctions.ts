@@ -2,7 +2,7 @@
 // are other ops in disguise: divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, in_top_k,
 // sequence_mask, and TensorFlow 1's casts (to_float, to_double, to_int32, to_int64).
 
-import { BuildError } from '../builder';
+import { BuildError, checkDTypeClass } from '../builder';
 import { type DType, allocData, isInteger } from '../tensor';
 import { showShape } from '../types';
 import { type OpDef, defineOps } from './registry';
@@ -104,6 +104,8 @@ defineOps([
     ],
     compose: (b, args) => {
       const lengths = args.tensor('lengths', 'int32');
+      // Float lengths would make a fractional maxlen (a shape of 1.98): TensorFlow wants integers.
+      checkDTypeClass(args.op, args.param('lengths'), lengths, args.span('lengths'));
       let maxlen = args.optionalInt('maxlen');
       if (maxlen === null) {
         const known = lengths.constant ? b.oracle.constantValue(lengths) : undefined;
