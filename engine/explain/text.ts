@@ -141,6 +141,9 @@ export function describeAxis(a: SummedAxis, x = 'x'): string {
     case 'batch':
       return `${head}, the batch axis of ${a.batchOf ?? 'a placeholder'}${a.op ? `, through ${where(a)}` : ''}${a.gathered ? `: ${gatherText(a)}` : ''}`;
     case 'broadcast':
+      // Name the tensor the axis comes from when there is one: the user knows x's axes, not
+      // which operand the op broadcast.
+      if (a.of) return `${head}, which is axis ${a.of.axis} of ${a.of.tensor}: ${where(a)} broadcasts ${x} over it`;
       return `${head}, broadcast by ${where(a)}`;
     default:
       if (a.gathered) return `${head}, from ${where(a)}: ${gatherText(a)}`;

@@ -249,6 +249,22 @@ describe('batch-matmul attention: the sequence axis is x\'s own axis', () => {
   });
 });
 
+describe('fixed-shape broadcasts name the tensor the axis belongs to', () => {
+  it('db: the bias is broadcast over axis 0 of x', () => {
+    const e = explanation('broadcast', 'db');
+    expect(facts(e)).toEqual([{ tensor: 'y', axis: 0, size: 3, reach: 3, origin: 'broadcast', batch: false }]);
+    expect(e.summedAxes[0].of).toEqual({ tensor: 'x', axis: 0 });
+    expect(e.text).toContain('axis 0 of y, size 3, which is axis 0 of x: add at line 6 broadcasts b over it');
+  });
+
+  it('dw: a batched matmul broadcasts w over axis 0 of s and meets it at the 5 positions of axis 1', () => {
+    const e = explanation('broadcast', 'dw');
+    expect(e.fanOut).toEqual([10, 10]);
+    expect(e.text).toContain('axis 0 of v, size 2, which is axis 0 of s: matmul at line 11 broadcasts w over it');
+    expect(e.text).toContain('axis 1 of v, size 5, which is axis 1 of s');
+  });
+});
+
 describe('layer norm', () => {
   it('with moments: gamma is shared by the 3 rows, reduce_mean already divided', () => {
     const e = explanation('layernorm', 'dgamma');
