@@ -32,6 +32,8 @@ export const BUDGETS = [
     'Deepest expression one statement may hold: brackets, operators (a chain `a + b + c` nests one level per operator), calls and subscripts each count a level; a deeper statement gets one diagnostic and is not analysed.'),
   budget('maxCallDepth', 64, 'calls',
     'Deepest nesting of calls of functions defined with `def` (a function calling itself is always an error).'),
+  budget('maxUnrolledIterations', 10_000, 'iterations',
+    'Most loop iterations (`for`, `while`, comprehensions) one Python script may run in all: loops over Python values are unrolled into the graph; past it, the loop running is stopped with a diagnostic.'),
   budget('maxCheckEvaluations', 20_000, 'evaluations',
     "Most evaluations of the graph one full `check gradients(...)` may make (two per element of the xs); a larger check asks for `mode='fast'`."),
   budget('maxJacobianEntries', 100_000, 'entries',
