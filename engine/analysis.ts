@@ -3,6 +3,8 @@
 // language server and the tests all read it; none of them recomputes anything.
 
 import type * as AST from './syntax/ast';
+import type * as PyAST from './python/ast';
+import type { PythonDetails } from './python/details';
 import { parse } from './syntax/parser';
 import { LineIndex } from './syntax/lineIndex';
 import { Graph, type Node } from './graph';
@@ -46,17 +48,22 @@ export interface Binding {
   name: string;
   /** The span of the name where it is bound. */
   span: AST.Span;
-  stmt: AST.Stmt;
+  /** The statement that binds it: of a .tgraph file, or of a Python script. */
+  stmt: AST.Stmt | PyAST.Stmt;
   value: Value;
   kind: BindingKind;
   /** True for names bound by destructuring (not reported in `--json` values). */
   destructured: boolean;
   /** For names bound to a `gradients`/`gradient` result. */
   gradient?: GradientSite;
+  /** Python scripts: what the value is when it has no tensor form (a session, a dict), or
+   *  why the name has no value ("not evaluated: depends on `model`, ..."). */
+  describe?: string;
 }
 
 export interface AssertResult {
-  stmt: AST.AssertStmt;
+  /** A .tgraph `assert`, or a Python `assert`. */
+  stmt: AST.AssertStmt | PyAST.Assert;
   passed: boolean;
   message: string;
   expectFail: boolean;
@@ -110,6 +117,10 @@ export interface Analysis {
   /** The budgets this analysis ran under (options with defaults filled in): the explainer
    *  and the editor's pictures read theirs here. */
   readonly budgets: Readonly<Budgets>;
+  /** Python scripts only (engine/python): what the script printed, the statements it did not
+   *  evaluate, and which `sess.run` each graph tensor's value comes from. `program` is then
+   *  empty: the script's own tree is `python.module`. */
+  readonly python?: PythonDetails;
 }
 
 const BINARY_OPS: Record<AST.BinaryOp, string> = {
@@ -437,7 +448,7 @@ class Analyzer {
 
   /** A comment saying `expect-fail` on the statement's line, or standing alone on the line
    *  above (a trailing comment marks only its own line). */
-  private expectFail(stmt: AST.Stmt): boolean {
+  private expectFail(stmt: { span: AST.Span }): boolean {
     const line = this.lines.positionAt(stmt.span.start).line;
     // The expect-fail comments by line (true: alone on its line), found once: a file with
     // 50,000 asserts and as many comments must not scan the comments for each assert.
@@ -706,48 +717,8 @@ class Analyzer {
     if (call.kind !== 'call' || call.callee.kind !== 'name' || !['gradients', 'gradient'].includes(call.callee.name)) {
       throw new BuildError('check expects a call: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode=\'full\')', call.span, 'bad-check');
     }
-    const args = this.args(call, null);
-    const bound = this.b.bind(CHECK_SIGNATURE, args, call.span);
-    const mode = bound.string('mode');
-    const maxEvaluations = this.budgets.maxCheckEvaluations;
-    if (mode !== 'full' && mode !== 'fast') throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
-    const defaults = this.options.check ?? {};
-    const opt = (name: 'eps' | 'atol' | 'rtol') => {
-      const v = bound.has(name) ? bound.float(name) : defaults[name] ?? (CHECK_DEFAULTS[name] as number);
-      if (!Number.isFinite(v) || v < 0 || (name === 'eps' && v === 0)) {
-        throw new BuildError(`${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${v}`, bound.span(name), 'bad-argument');
-      }
-      return v;
-    };
-    let site: GradientSite;
-    try {
-      site = differentiate(this.b, bound, 'ys', 'xs', 'grad_ys').site;
-    } catch (e) {
-      // A grad rule that returns the wrong shape fails this check (where expect-fail applies)
-      // rather than the file.
-      if (!(e instanceof BuildError) || e.code !== 'bad-grad') throw e;
-      this.pendingChecks.push({ stmt, failure: e.message, site: null, eps: 0, atol: 0, rtol: 0, mode, seeds: null, fastGrads: null, expectFail, xNames: [], maxEvaluations });
-      return;
-    }
-    this.b.gradientSites.pop(); // a check's own gradients are not a user-visible site
-    const seeds = mode === 'fast' ? site.ys.map((y) => this.b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, call.span)) : null;
-    let fastGrads: (Node | null)[] | null = null;
-    if (seeds) {
-      fastGrads = buildGradients(this.b, { ys: site.ys, xs: site.xs, gradYs: seeds, stopGradients: [], unconnected: 'zero', span: call.span }).grads;
-    }
-    this.pendingChecks.push({
-      stmt,
-      site,
-      eps: opt('eps'),
-      atol: opt('atol'),
-      rtol: opt('rtol'),
-      mode,
-      seeds,
-      fastGrads,
-      expectFail,
-      maxEvaluations,
-      xNames: argumentNames(bound.value('xs'), site.xs.length, (call.args[1]?.value && this.text.slice(call.args[1].value.span.start, call.args[1].value.span.end)) || 'x'),
-    });
+    const xsText = call.args[1]?.value ? this.text.slice(call.args[1].value.span.start, call.args[1].value.span.end) : '';
+    this.pendingChecks.push(checkRequest(this.b, stmt, this.args(call, null), call.span, this.options.check ?? {}, this.budgets.maxCheckEvaluations, expectFail, xsText));
   }
 
   private reportCheck(r: CheckResult): void {
@@ -1130,16 +1101,66 @@ class Analyzer {
 
   /** Warns at the first node that turns finite inputs into NaN or Inf. */
   private watchNonFinite(node: Node, value: Tensor, inputs: readonly Tensor[]): void {
-    if (!isFloat(value.dtype) || this.reportedNaN.size >= 20) return;
-    const bad = firstNonFinite(value);
-    if (bad === null) return;
-    if (inputs.some((t) => isFloat(t.dtype) && firstNonFinite(t) !== null)) return;
-    if (node.op.name === 'const' || node.origin.kind === 'literal') return;
+    if (this.reportedNaN.size >= 20) return;
+    const message = nonFiniteMessage(node, value, inputs);
+    if (message === null) return;
     this.reportedNaN.add(node);
-    const what = Number.isNaN(bad.value) ? 'NaN' : bad.value > 0 ? 'Inf' : '-Inf';
-    const label = node.label ? ` (in \`${node.label}\`)` : '';
-    this.report(node.span, 'warning', 'non-finite', `${node.op.name} produced ${what} at index ${bad.index} from finite inputs${label}`);
+    this.report(node.span, 'warning', 'non-finite', message);
   }
+
+}
+
+/** What a `check gradients(ys, xs, ...)` asks for, built in `b` from the call's arguments
+ *  (a .tgraph `check` statement, or a Python script's `# tgraph: check` comment). `xsText` is
+ *  how the xs argument is written, for naming an x that has no name. */
+export function checkRequest(
+  b: Builder,
+  stmt: CheckRequest['stmt'],
+  args: readonly CallArg[],
+  callSpan: AST.Span,
+  defaults: { eps?: number; atol?: number; rtol?: number },
+  maxEvaluations: number,
+  expectFail: boolean,
+  xsText: string,
+): CheckRequest {
+  const bound = b.bind(CHECK_SIGNATURE, args, callSpan);
+  const mode = bound.string('mode');
+  if (mode !== 'full' && mode !== 'fast') throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
+  const opt = (name: 'eps' | 'atol' | 'rtol') => {
+    const v = bound.has(name) ? bound.float(name) : defaults[name] ?? (CHECK_DEFAULTS[name] as number);
+    if (!Number.isFinite(v) || v < 0 || (name === 'eps' && v === 0)) {
+      throw new BuildError(`${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${v}`, bound.span(name), 'bad-argument');
+    }
+    return v;
+  };
+  let site: GradientSite;
+  try {
+    site = differentiate(b, bound, 'ys', 'xs', 'grad_ys').site;
+  } catch (e) {
+    // A grad rule that returns the wrong shape fails this check (where expect-fail applies)
+    // rather than the file.
+    if (!(e instanceof BuildError) || e.code !== 'bad-grad') throw e;
+    return { stmt, failure: e.message, site: null, eps: 0, atol: 0, rtol: 0, mode, seeds: null, fastGrads: null, expectFail, xNames: [], maxEvaluations };
+  }
+  b.gradientSites.pop(); // a check's own gradients are not a user-visible site
+  const seeds = mode === 'fast' ? site.ys.map((y) => b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, callSpan)) : null;
+  let fastGrads: (Node | null)[] | null = null;
+  if (seeds) {
+    fastGrads = buildGradients(b, { ys: site.ys, xs: site.xs, gradYs: seeds, stopGradients: [], unconnected: 'zero', span: callSpan }).grads;
+  }
+  return {
+    stmt,
+    site,
+    eps: opt('eps'),
+    atol: opt('atol'),
+    rtol: opt('rtol'),
+    mode,
+    seeds,
+    fastGrads,
+    expectFail,
+    maxEvaluations,
+    xNames: argumentNames(bound.value('xs'), site.xs.length, xsText || 'x'),
+  };
 }
 
 // A checkpoint: counts before a statement, to roll an analyzer back to it.
@@ -1173,6 +1194,18 @@ const CHECK_SIGNATURE = {
     { name: 'mode', kind: 'string' as const, default: 'full' },
   ],
 };
+
+/** The warning for a node that made NaN or Inf out of finite inputs, or null. */
+export function nonFiniteMessage(node: Node, value: Tensor, inputs: readonly Tensor[]): string | null {
+  if (!isFloat(value.dtype)) return null;
+  const bad = firstNonFinite(value);
+  if (bad === null) return null;
+  if (inputs.some((t) => isFloat(t.dtype) && firstNonFinite(t) !== null)) return null;
+  if (node.op.name === 'const' || node.origin.kind === 'literal') return null;
+  const what = Number.isNaN(bad.value) ? 'NaN' : bad.value > 0 ? 'Inf' : '-Inf';
+  const label = node.label ? ` (in \`${node.label}\`)` : '';
+  return `${node.op.name} produced ${what} at index ${bad.index} from finite inputs${label}`;
+}
 
 function firstNonFinite(t: Tensor): { index: number; value: number } | null {
   const d = t.data;
@@ -1596,7 +1629,7 @@ function callChain(names: readonly string[]): string {
 }
 
 /** One diagnostic at the start of a file over `maxFileBytes` (UTF-8), or null. */
-function fileSizeDiagnostic(text: string, maxFileBytes: number): Diagnostic | null {
+export function fileSizeDiagnostic(text: string, maxFileBytes: number): Diagnostic | null {
   // A UTF-16 unit is 1 to 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4 bytes): most
   // files are decided without counting.
   if (text.length * 3 <= maxFileBytes) return null;
@@ -1661,6 +1694,11 @@ function boundedMessage(message: string): string {
   return `${message.slice(0, keep)} …(${formatCount(message.length - 2 * keep)} characters)… ${message.slice(-keep)}`;
 }
 
+
+/** Diagnostics in source order, capped at `max` as an analysis's are. */
+export function orderDiagnostics(diagnostics: readonly Diagnostic[], max: number): Diagnostic[] {
+  return capDiagnostics(diagnostics.slice().sort((x, y) => x.span.start - y.span.start), max);
+}
 
 /** At most `max` diagnostics, in source order, and one more saying how many were left out.
  *  Errors are kept first: they decide whether the file fails (the CLI's exit code), and a

@@ -4,6 +4,7 @@
 // gradcheck(fast_mode=True)), two evaluations per x whatever its size.
 
 import type * as AST from './syntax/ast';
+import type { CheckComment } from './python/ast';
 import type { Node } from './graph';
 import type { Evaluator } from './evaluate';
 import type { GradientSite } from './ops/differentiation';
@@ -11,8 +12,12 @@ import { type Tensor, isFloat, stridesOf } from './tensor';
 import { Random } from './ops/random';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
+/** A check's statement: `check gradients(...)` in a .tgraph file, or a Python script's
+ *  `# tgraph: check gradients(...)` comment. */
+export type CheckStatement = AST.CheckStmt | CheckComment;
+
 export interface CheckRequest {
-  stmt: AST.CheckStmt;
+  stmt: CheckStatement;
   /** Null when the gradients could not be built: `failure` says why. */
   site: GradientSite | null;
   failure?: string;
@@ -37,7 +42,7 @@ export interface CheckNote {
 }
 
 export interface CheckResult {
-  stmt: AST.CheckStmt;
+  stmt: CheckStatement;
   span?: AST.Span;
   mode: 'full' | 'fast';
   passed: boolean;

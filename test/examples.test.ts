@@ -100,7 +100,7 @@ describe.each(files)('examples/%s', (file) => {
     const marked = markedLines(text);
     const targets = a.asserts
       .filter((s) => !marked.has(lineOf(a, s.stmt.span.start)))
-      .map((s) => ({ line: lineOf(a, s.stmt.span.start), calls: comparisonCalls(s.stmt.expr) }));
+      .map((s) => ({ line: lineOf(a, s.stmt.span.start), calls: comparisonCalls((s.stmt as AST.AssertStmt).expr) }));
     let mutated = 0;
     for (let round = 0; targets.some((t) => t.calls.length > round); round++) {
       const edits = targets.filter((t) => t.calls.length > round).map((t) => ({ line: t.line, arg: t.calls[round] }));

@@ -14,6 +14,11 @@ export interface FormatOptions {
   edgeItems?: number;
   /** Line width (NumPy `linewidth`, 75). */
   lineWidth?: number;
+  /** Between elements: ' ' for `str`, ', ' for `repr` (NumPy `separator`). */
+  separator?: string;
+  /** Width of what comes before the array on its first line (6 for repr's `array(`): the
+   *  following lines are indented past it (NumPy `prefix`). */
+  prefixWidth?: number;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -334,7 +339,7 @@ export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
     if (shownFlat) items.splice(items.length / 2, 0, summaryInsertFlat);
     return `rank-${ndim} array, flat: [${items.join(' ')}]`;
   }
-  const separator = ' ';
+  const separator = options.separator ?? ' ';
   const summaryInsert = '...';
 
   const recurse = (axis: number, offset: number, hangingIndent: string, currWidth: number): string => {
@@ -388,5 +393,5 @@ export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
     return '[' + s.slice(hangingIndent.length) + ']';
   };
 
-  return recurse(0, 0, ' ', lineWidth);
+  return recurse(0, 0, ' '.repeat(1 + (options.prefixWidth ?? 0)), lineWidth);
 }
