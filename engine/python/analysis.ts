@@ -1,0 +1,155 @@
+// A Python script's Analysis: parsed (parse.ts), interpreted (interpreter.ts) into the same
+// graph, bindings, diagnostics, checks and asserts a .tgraph file gives, so the CLI, the
+// explainer and the tests read it through the one `Analysis` interface.
+//
+// Values: a graph tensor's value is the one of the `sess.run` that last fetched it (else the
+// last that computed it), so a gradient's explanation reads the feeds of the run that fetched
+// it; a tensor no run needed shows what it is without feeds (a constant, a variable's initial
+// value).
+
+import type { Span } from '../syntax/ast';
+import type { Node } from '../graph';
+import type { Tensor } from '../tensor';
+import { type Analysis, type AnalysisOptions, type AssertResult, type Binding, type Diagnostic, orderDiagnostics, fileSizeDiagnostic, checkRequest } from '../analysis';
+import { resolveBudgets } from '../budgets';
+import type { CheckResult } from '../check';
+import { runCheck } from '../check';
+import { ValueCache } from '../valueCache';
+import type { Evaluator } from '../evaluate';
+import '../ops';
+import { parsePython } from './parse';
+import { Runtime } from './runtime';
+import type { PythonDetails } from './details';
+import type * as P from './ast';
+import { Skipped } from './errors';
+import { type CallArg, BuildError, Poisoned } from '../builder';
+import { toGraphValue } from './tensorflow/tensor';
+import type { SessionRun } from './tensorflow/session';
+
+export function analyzePython(text: string, options: AnalysisOptions = {}): Analysis {
+  const started = Date.now();
+  const budgets = resolveBudgets(options);
+  const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
+  const module: P.Module = oversize
+    ? { body: [], checks: [], truncatedAt: null }
+    : parsePython(text, { maxDepth: budgets.maxNestingDepth, deadline: started + budgets.evaluationTimeoutMs });
+  const rt = new Runtime(text, module, budgets);
+  if (oversize) rt.diagnostics.push(oversize);
+  if (module.truncatedAt !== null) {
+    rt.report({ start: module.truncatedAt, end: module.truncatedAt }, 'information', 'budget-time', `parsing stopped here: the rest of the file is not evaluated (it took longer than the evaluation budget) (raise tgraph.evaluationTimeoutMs)`);
+  }
+  try {
+    rt.run();
+  } catch (e) {
+    rt.report({ start: 0, end: 0 }, 'error', 'internal-error', `internal error: ${(e as Error)?.message ?? String(e)}`);
+  }
+  const checks = runChecks(rt, module.checks, options);
+  const results = [...rt.asserts.values()];
+  for (const a of results) if (!a.passed && a.message !== 'assert could not be evaluated') rt.report(a.stmt.test.span, 'error', 'assert-failed', a.message);
+  const asserts: AssertResult[] = results.map((a) => ({ stmt: a.stmt, passed: a.passed, message: a.message, expectFail: false }));
+  return new PythonAnalysis(rt, checks, asserts, orderDiagnostics(rt.diagnostics, budgets.maxDiagnostics), Date.now() - started, budgets);
+}
+
+/** `# tgraph: check gradients(z, x)`: built and run with the feeds of the last `sess.run`
+ *  before the comment (or the last run of the script, or no feeds). */
+function runChecks(rt: Runtime, comments: readonly P.CheckComment[], options: AnalysisOptions): CheckResult[] {
+  const out: CheckResult[] = [];
+  for (const c of comments) {
+    if (!c.call) continue;
+    try {
+      const call = c.call;
+      if (call.func.kind !== 'Name' || (call.func.id !== 'gradients' && call.func.id !== 'gradient')) {
+        throw new BuildError("a check comment reads `# tgraph: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode='full')`", call.span, 'bad-check');
+      }
+      const interp = rt.interpreter;
+      const args: CallArg[] = call.args.map((a) => ({ value: toGraphValue(interp, interp.eval(a, interp.globals), a.span), span: a.span }));
+      for (const k of call.keywords) {
+        if (k.name === null) continue;
+        args.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(interp, interp.eval(k.value, interp.globals), k.value.span), span: k.value.span });
+      }
+      const xs = call.args[1] ?? call.keywords.find((k) => k.name === 'xs')?.value;
+      const req = checkRequest(rt.b, c, args, call.span, options.check ?? {}, rt.budgets.maxCheckEvaluations, false, xs ? rt.text.slice(xs.span.start, xs.span.end) : '');
+      const run = runBefore(rt, c.span.start);
+      const result = runCheck(run ? run.evaluator : rt.constants, req);
+      if (!result.passed) rt.report(result.span ?? c.span, 'error', 'check-failed', result.message);
+      for (const note of result.notes) rt.report(note.span ?? c.span, 'information', note.code, note.message);
+      out.push(result);
+    } catch (e) {
+      if (e instanceof BuildError) rt.report(e.span, 'error', e.code, e.message);
+      else if (!(e instanceof Poisoned) && !(e instanceof Skipped)) throw e;
+    }
+  }
+  return out;
+}
+
+function runBefore(rt: Runtime, offset: number): SessionRun | undefined {
+  let found: SessionRun | undefined;
+  for (const r of rt.runs) if (r.span.start < offset) found = r;
+  return found ?? rt.runs[rt.runs.length - 1];
+}
+
+class PythonAnalysis implements Analysis {
+  readonly program = { statements: [], comments: [], diagnostics: [] };
+  readonly lines;
+  readonly graph;
+  readonly bindings: readonly Binding[];
+  readonly gradientSites;
+  readonly feeds: ReadonlyMap<Node, Tensor>;
+  readonly stats: { reused: number; computed: number; milliseconds: number };
+  readonly valueCache = new ValueCache();
+  readonly python: PythonDetails;
+  readonly text: string;
+  private referenceList: Analysis['references'] | undefined;
+
+  constructor(
+    private readonly rt: Runtime,
+    readonly checks: readonly CheckResult[],
+    readonly asserts: readonly AssertResult[],
+    readonly diagnostics: readonly Diagnostic[],
+    milliseconds: number,
+    readonly budgets: ReturnType<typeof resolveBudgets>,
+  ) {
+    this.text = rt.text;
+    this.lines = rt.lines;
+    this.graph = rt.graph;
+    this.bindings = rt.bindings;
+    this.gradientSites = rt.b.gradientSites;
+    const feeds = new Map<Node, Tensor>();
+    for (const run of rt.runs) for (const [n, t] of run.evaluator.options.feeds) if (n.op.name === 'placeholder') feeds.set(n, t);
+    this.feeds = feeds;
+    this.stats = { reused: 0, computed: rt.runs.reduce((n, r) => n + r.evaluator.evaluations, rt.constants.evaluations), milliseconds };
+    this.python = {
+      module: rt.module,
+      prints: rt.prints,
+      notEvaluated: rt.notEvaluated,
+      runs: rt.runs.map((r) => ({ span: r.span, line: r.line })),
+      runOf: (node) => {
+        const run = this.runOf(node);
+        return run ? { span: run.span, line: run.line } : undefined;
+      },
+    };
+  }
+
+  private runOf(node: Node): SessionRun | undefined {
+    return this.rt.lastFetch.get(node) ?? this.rt.lastComputed.get(node);
+  }
+
+  get references(): Analysis['references'] {
+    this.referenceList ??= [...this.rt.references.values()].sort((a, b) => a.span.start - b.span.start);
+    return this.referenceList;
+  }
+
+  readonly valueOf = (node: Node): Tensor | undefined => {
+    const run = this.runOf(node);
+    const evaluator: Evaluator = run ? run.evaluator : this.rt.constants;
+    try {
+      return evaluator.valueOf(node);
+    } catch {
+      return undefined;
+    }
+  };
+
+  readonly lookup = (name: string): Binding | undefined => this.rt.byName.get(name);
+}
+
+export type { Span };

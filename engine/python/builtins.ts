@@ -1,0 +1,461 @@
+// Python's builtins (print, len, range, ...) and the methods of its own types (str, list,
+// dict, ...). What touches the world outside the script (open, input, exec) is outside the
+// subset.
+
+import type { Span } from '../syntax/ast';
+import {
+  type CallSite, type KeywordArg, PyBuiltin, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple, type PyValue, typeName,
+} from './values';
+import { OutsideSubset, pyError } from './errors';
+import { floatRepr, formatSpec, pyRepr, pyStr } from './format';
+import { MAX_INT_BITS, pyEquals, toFloat } from './operators';
+import { args as bindArgs } from './signature';
+import type { Runtime } from './runtime';
+import { NDArray } from './numpy/ndarray';
+import { pythonScalar } from './numpy/methods';
+import { GraphTensor } from './tensorflow/tensor';
+
+const OUTSIDE = ['open', 'input', 'exec', 'eval', 'compile', '__import__', 'exit', 'quit', 'globals', 'locals', 'vars', 'breakpoint', 'help', 'setattr', 'delattr', 'super', 'object', 'property', 'staticmethod', 'classmethod', 'iter', 'next', 'memoryview', 'bytearray', 'bytes', 'complex', 'frozenset', 'callable', 'issubclass', 'dir', 'id', 'hash'];
+
+export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
+  const interp = () => rt.interpreter;
+  const m = new Map<string, PyValue>();
+  const def = (name: string, fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue, isInstance?: (v: PyValue) => boolean) =>
+    m.set(name, new PyBuiltin(name, fn, isInstance));
+
+  def('print', (args, kwargs, site) => {
+    const p = bindArgs('print', [], [], kwargs.filter((k) => k.name !== 'flush'), site);
+    void p;
+    const sep = kwargs.find((k) => k.name === 'sep')?.value;
+    const end = kwargs.find((k) => k.name === 'end')?.value;
+    const file = kwargs.find((k) => k.name === 'file')?.value;
+    if (file !== undefined && file !== null) throw new OutsideSubset('print(file=...) is outside tgraph\'s subset', site.span);
+    for (const k of kwargs) if (!['sep', 'end', 'file', 'flush'].includes(k.name)) throw pyError('TypeError', `'${k.name}' is an invalid keyword argument for print()`, k.nameSpan ?? k.span);
+    const text = args.map(pyStr).join(sep === undefined || sep === null ? ' ' : String(sep)) + (end === undefined || end === null ? '\n' : String(end));
+    rt.print(site.span, text);
+    return null;
+  });
+  def('len', (args, _kw, site) => BigInt(interp().length(one(args, site, 'len'), site.argSpans[0] ?? site.span)));
+  def('range', (args, _kw, site) => {
+    const ints = args.map((a, i) => {
+      if (typeof a === 'bigint') return a;
+      if (typeof a === 'boolean') return a ? 1n : 0n;
+      if (a instanceof NDArray && a.shape.length === 0 && (a.dtype === 'int32' || a.dtype === 'int64')) return BigInt(a.data[0]);
+      throw pyError('TypeError', `'${typeName(a)}' object cannot be interpreted as an integer`, site.argSpans[i] ?? site.span);
+    });
+    if (ints.length === 0 || ints.length > 3) throw pyError('TypeError', `range expected at most 3 arguments, got ${ints.length}`, site.span);
+    const [start, stop, step] = ints.length === 1 ? [0n, ints[0], 1n] : [ints[0], ints[1], ints[2] ?? 1n];
+    if (step === 0n) throw pyError('ValueError', 'range() arg 3 must not be zero', site.argSpans[2] ?? site.span);
+    return new PyRange(start, stop, step);
+  }, (v) => v instanceof PyRange);
+  def('int', (args, _kw, site) => toInt(args[0] ?? 0n, site), (v) => typeof v === 'bigint' || typeof v === 'boolean');
+  def('float', (args, _kw, site) => toFloatValue(args[0] ?? 0, site), (v) => typeof v === 'number');
+  def('str', (args) => (args.length ? pyStr(args[0]) : ''), (v) => typeof v === 'string');
+  def('repr', (args) => pyRepr(args[0]));
+  def('bool', (args, _kw, site) => (args.length ? interp().truth(args[0], site.argSpans[0] ?? site.span) : false), (v) => typeof v === 'boolean');
+  def('list', (args, _kw, site) => new PyList(args.length ? interp().iterate(args[0], site.argSpans[0] ?? site.span) : []), (v) => v instanceof PyList);
+  def('tuple', (args, _kw, site) => new PyTuple(args.length ? interp().iterate(args[0], site.argSpans[0] ?? site.span) : []), (v) => v instanceof PyTuple);
+  def('set', (args, _kw, site) => {
+    const s = new PyDict(true);
+    if (args.length) for (const x of interp().iterate(args[0], site.argSpans[0] ?? site.span)) s.set(x, null);
+    return s;
+  }, (v) => v instanceof PyDict && v.isSet);
+  def('dict', (args, kwargs, site) => {
+    const d = new PyDict();
+    if (args.length) {
+      const src = args[0];
+      if (src instanceof PyDict) for (const e of src.entries.values()) d.set(e.key, e.value);
+      else {
+        for (const pair of interp().iterate(src, site.argSpans[0] ?? site.span)) {
+          const kv = interp().iterate(pair, site.argSpans[0] ?? site.span);
+          if (kv.length !== 2) throw pyError('ValueError', `dictionary update sequence element has length ${kv.length}; 2 is required`, site.argSpans[0] ?? site.span);
+          d.set(kv[0], kv[1]);
+        }
+      }
+    }
+    for (const k of kwargs) d.set(k.name, k.value);
+    return d;
+  }, (v) => v instanceof PyDict && !v.isSet);
+  def('zip', (args, _kw, site) => {
+    const lists = args.map((a, i) => interp().iterate(a, site.argSpans[i] ?? site.span));
+    const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
+    return new PyIterator('zip', Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]))));
+  });
+  def('enumerate', (args, kwargs, site) => {
+    const p = bindArgs('enumerate', ['iterable', 'start'], args, kwargs, site);
+    const start = p.get('start', 0n) as bigint;
+    return new PyIterator('enumerate', interp().iterate(p.get('iterable'), p.span('iterable')).map((x, i) => new PyTuple([start + BigInt(i), x])));
+  });
+  def('reversed', (args, _kw, site) => new PyIterator('reversed', interp().iterate(one(args, site, 'reversed'), site.argSpans[0] ?? site.span).reverse()));
+  def('sorted', (args, kwargs, site) => {
+    const items = interp().iterate(one(args, site, 'sorted'), site.argSpans[0] ?? site.span);
+    return new PyList(sortValues(rt, items, kwargs, site));
+  });
+  def('min', (args, kwargs, site) => extreme(rt, args, kwargs, site, '<'));
+  def('max', (args, kwargs, site) => extreme(rt, args, kwargs, site, '>'));
+  def('sum', (args, _kw, site) => {
+    const items = interp().iterate(args[0], site.argSpans[0] ?? site.span);
+    let acc: PyValue = args.length > 1 ? args[1] : 0n;
+    const opSite = { span: site.span, leftSpan: site.span, rightSpan: site.argSpans[0] ?? site.span };
+    for (const x of items) acc = interp().binary('+', acc, x, opSite);
+    return acc;
+  });
+  def('abs', (args, _kw, site) => {
+    const v = one(args, site, 'abs');
+    if (typeof v === 'bigint') return v < 0n ? -v : v;
+    if (typeof v === 'boolean') return v ? 1n : 0n;
+    if (typeof v === 'number') return Math.abs(v);
+    if (v instanceof NDArray || v instanceof GraphTensor || (v instanceof PyObject && 'node' in v)) {
+      const module = v instanceof NDArray ? rt.importModule('numpy', site.span) : rt.importModule('tensorflow', site.span);
+      return interp().call(interp().getAttr(module, 'abs', site.span), [v], [], site);
+    }
+    throw pyError('TypeError', `bad operand type for abs(): '${typeName(v)}'`, site.span);
+  });
+  def('round', (args, _kw, site) => {
+    const v = args[0];
+    const nd = args[1];
+    if (typeof v === 'bigint') return v;
+    const x = toFloatValue(v, site);
+    if (nd === undefined || nd === null) {
+      if (!Number.isFinite(x)) throw pyError(x !== x ? 'ValueError' : 'OverflowError', `cannot convert float ${x !== x ? 'NaN' : 'infinity'} to integer`, site.span);
+      // round half to even
+      const f = Math.floor(x);
+      const diff = x - f;
+      return BigInt(diff > 0.5 || (diff === 0.5 && f % 2 !== 0) ? f + 1 : f);
+    }
+    const digits = Number(nd);
+    return Number(x.toFixed(Math.max(0, Math.min(100, digits))));
+  });
+  def('divmod', (args, _kw, site) => {
+    const opSite = { span: site.span, leftSpan: site.argSpans[0] ?? site.span, rightSpan: site.argSpans[1] ?? site.span };
+    return new PyTuple([interp().binary('//', args[0], args[1], opSite), interp().binary('%', args[0], args[1], opSite)]);
+  });
+  def('pow', (args, _kw, site) => interp().binary('**', args[0], args[1], { span: site.span, leftSpan: site.argSpans[0] ?? site.span, rightSpan: site.argSpans[1] ?? site.span }));
+  def('any', (args, _kw, site) => interp().iterate(args[0], site.argSpans[0] ?? site.span).some((x) => interp().truth(x, site.span)));
+  def('all', (args, _kw, site) => interp().iterate(args[0], site.argSpans[0] ?? site.span).every((x) => interp().truth(x, site.span)));
+  def('map', (args, _kw, site) => {
+    const lists = args.slice(1).map((a, i) => interp().iterate(a, site.argSpans[i + 1] ?? site.span));
+    const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
+    return new PyIterator('map', Array.from({ length: n }, (_, i) => interp().call(args[0], lists.map((l) => l[i]), [], site)));
+  });
+  def('filter', (args, _kw, site) => {
+    const items = interp().iterate(args[1], site.argSpans[1] ?? site.span);
+    return new PyIterator('filter', items.filter((x) => interp().truth(args[0] === null ? x : interp().call(args[0], [x], [], site), site.span)));
+  });
+  def('isinstance', (args, _kw, site) => {
+    const [v, t] = args;
+    const types = t instanceof PyTuple ? t.items : [t];
+    return types.some((ty) => {
+      if (ty instanceof PyBuiltin && ty.isInstance) return ty.isInstance(v);
+      throw new OutsideSubset('isinstance with this type is outside tgraph\'s subset', site.argSpans[1] ?? site.span);
+    });
+  });
+  def('type', (args) => typeName(args[0]));
+  def('format', (args) => formatSpec(args[0], args.length > 1 ? String(args[1]) : ''));
+  def('getattr', (args, _kw, site) => {
+    if (typeof args[1] !== 'string') throw pyError('TypeError', 'attribute name must be string', site.span);
+    try {
+      return interp().getAttr(args[0], args[1], site.span);
+    } catch (e) {
+      if (args.length > 2) return args[2];
+      throw e;
+    }
+  });
+  def('hasattr', (args, _kw, site) => {
+    try {
+      interp().getAttr(args[0], String(args[1]), site.span);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  def('chr', (args, _kw, site) => String.fromCodePoint(Number(toInt(args[0], site))));
+  def('ord', (args, _kw, site) => {
+    const s = args[0];
+    if (typeof s !== 'string' || [...s].length !== 1) throw pyError('TypeError', 'ord() expected a character', site.span);
+    return BigInt(s.codePointAt(0)!);
+  });
+  for (const name of OUTSIDE) {
+    def(name, (_a, _k, site) => {
+      throw new OutsideSubset(`\`${name}()\` is outside tgraph's subset`, site.funcSpan);
+    });
+  }
+  m.set('None', null);
+  m.set('True', true);
+  m.set('False', false);
+  m.set('NotImplemented', null);
+  m.set('__name__', '__main__');
+  return m;
+}
+
+function one(args: PyValue[], site: CallSite, name: string): PyValue {
+  if (args.length !== 1) throw pyError('TypeError', `${name}() takes exactly one argument (${args.length} given)`, site.span);
+  return args[0];
+}
+
+function toInt(v: PyValue, site: CallSite): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw pyError(v !== v ? 'ValueError' : 'OverflowError', `cannot convert float ${v !== v ? 'NaN' : 'infinity'} to integer`, site.span);
+    return BigInt(Math.trunc(v));
+  }
+  if (typeof v === 'string') {
+    const t = v.trim().replace(/_/g, '');
+    if (!/^[+-]?\d+$/.test(t)) throw pyError('ValueError', `invalid literal for int() with base 10: ${pyRepr(v)}`, site.span);
+    if (t.length > MAX_INT_BITS / 3) throw pyError('ValueError', 'Exceeds the limit for integer string conversion', site.span);
+    return BigInt(t);
+  }
+  if (v instanceof NDArray && v.size === 1) return toInt(pythonScalarOrFloat(v), site);
+  throw pyError('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`, site.span);
+}
+
+function pythonScalarOrFloat(v: NDArray): PyValue {
+  const x = pythonScalar(v.dtype, v.data[0]);
+  return typeof x === 'boolean' ? (x ? 1n : 0n) : x;
+}
+
+function toFloatValue(v: PyValue, site: CallSite): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint' || typeof v === 'boolean') return toFloat(v, site.span);
+  if (typeof v === 'string') {
+    const t = v.trim().toLowerCase();
+    if (t === 'nan' || t === '+nan' || t === '-nan') return NaN;
+    if (t === 'inf' || t === '+inf' || t === 'infinity') return Infinity;
+    if (t === '-inf' || t === '-infinity') return -Infinity;
+    const n = Number(t.replace(/_/g, ''));
+    if (t === '' || Number.isNaN(n)) throw pyError('ValueError', `could not convert string to float: ${pyRepr(v)}`, site.span);
+    return n;
+  }
+  if (v instanceof NDArray && v.size === 1) return v.data[0];
+  throw pyError('TypeError', `float() argument must be a string or a real number, not '${typeName(v)}'`, site.span);
+}
+
+function keyed(rt: Runtime, items: PyValue[], kwargs: KeywordArg[], site: CallSite): { item: PyValue; key: PyValue }[] {
+  const keyFn = kwargs.find((k) => k.name === 'key')?.value ?? null;
+  return items.map((item) => ({ item, key: keyFn === null ? item : rt.interpreter.call(keyFn, [item], [], site) }));
+}
+
+function sortValues(rt: Runtime, items: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue[] {
+  const withKeys = keyed(rt, items, kwargs, site);
+  const opSite = { span: site.span, leftSpan: site.span, rightSpan: site.span };
+  withKeys.sort((a, b) => (rt.interpreter.truth(rt.interpreter.compare('<', a.key, b.key, opSite), site.span) ? -1 : rt.interpreter.truth(rt.interpreter.compare('<', b.key, a.key, opSite), site.span) ? 1 : 0));
+  const reverse = kwargs.find((k) => k.name === 'reverse')?.value === true;
+  const out = withKeys.map((x) => x.item);
+  return reverse ? out.reverse() : out;
+}
+
+function extreme(rt: Runtime, args: PyValue[], kwargs: KeywordArg[], site: CallSite, op: '<' | '>'): PyValue {
+  const items = args.length === 1 ? rt.interpreter.iterate(args[0], site.argSpans[0] ?? site.span) : args;
+  const dflt = kwargs.find((k) => k.name === 'default');
+  if (items.length === 0) {
+    if (dflt) return dflt.value;
+    throw pyError('ValueError', `${op === '<' ? 'min' : 'max'}() arg is an empty sequence`, site.span);
+  }
+  const withKeys = keyed(rt, items, kwargs.filter((k) => k.name !== 'default'), site);
+  const opSite = { span: site.span, leftSpan: site.span, rightSpan: site.span };
+  let best = withKeys[0];
+  for (const x of withKeys.slice(1)) if (rt.interpreter.truth(rt.interpreter.compare(op, x.key, best.key, opSite), site.span)) best = x;
+  return best.item;
+}
+
+// ---- methods of Python's own types ---------------------------------------------------------------
+
+export function builtinMethod(rt: Runtime, obj: PyValue, name: string, span: Span): PyValue | undefined {
+  const interp = rt.interpreter;
+  const method = (fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue) => new PyBuiltin(name, fn);
+  if (typeof obj === 'string') {
+    switch (name) {
+      case 'format':
+        return method((args, kwargs) => strFormat(obj, args, kwargs));
+      case 'join':
+        return method((args, _kw, site) => interp.iterate(args[0], site.argSpans[0] ?? site.span).map((x) => {
+          if (typeof x !== 'string') throw pyError('TypeError', `sequence item: expected str instance, ${typeName(x)} found`, site.span);
+          return x;
+        }).join(obj));
+      case 'split':
+        return method((args) => new PyList(args.length && args[0] !== null ? obj.split(String(args[0])) : obj.trim().split(/\s+/).filter((x) => x)));
+      case 'strip':
+      case 'lstrip':
+      case 'rstrip':
+        return method(() => (name === 'strip' ? obj.trim() : name === 'lstrip' ? obj.trimStart() : obj.trimEnd()));
+      case 'lower':
+        return method(() => obj.toLowerCase());
+      case 'upper':
+        return method(() => obj.toUpperCase());
+      case 'replace':
+        return method((args) => obj.split(String(args[0])).join(String(args[1])));
+      case 'startswith':
+        return method((args) => obj.startsWith(String(args[0])));
+      case 'endswith':
+        return method((args) => obj.endsWith(String(args[0])));
+      case 'ljust':
+      case 'rjust':
+      case 'center':
+        return method((args) => formatSpec(obj, `${args[1] ?? ' '}${name === 'ljust' ? '<' : name === 'rjust' ? '>' : '^'}${Number(args[0])}`));
+      case 'zfill':
+        return method((args) => obj.padStart(Number(args[0]), '0'));
+      case 'count':
+        return method((args) => BigInt(obj.split(String(args[0])).length - 1));
+      case 'find':
+        return method((args) => BigInt(obj.indexOf(String(args[0]))));
+    }
+    return undefined;
+  }
+  if (obj instanceof PyList) {
+    switch (name) {
+      case 'append':
+        return method((args) => {
+          obj.items.push(args[0]);
+          return null;
+        });
+      case 'extend':
+        return method((args, _kw, site) => {
+          obj.items.push(...interp.iterate(args[0], site.argSpans[0] ?? site.span));
+          return null;
+        });
+      case 'insert':
+        return method((args, _kw, site) => {
+          const i = rt.indexValue(args[0], site.span);
+          obj.items.splice(i < 0 ? Math.max(0, obj.items.length + i) : i, 0, args[1]);
+          return null;
+        });
+      case 'pop':
+        return method((args, _kw, site) => {
+          if (obj.items.length === 0) throw pyError('IndexError', 'pop from empty list', site.span);
+          const i = args.length ? interp.listIndex(args[0], obj.items.length, site.span, true) : obj.items.length - 1;
+          return obj.items.splice(i, 1)[0];
+        });
+      case 'remove':
+        return method((args, _kw, site) => {
+          const i = indexOf(rt, obj.items, args[0], site);
+          obj.items.splice(i, 1);
+          return null;
+        });
+      case 'index':
+        return method((args, _kw, site) => BigInt(indexOf(rt, obj.items, args[0], site)));
+      case 'count':
+        return method((args, _kw, site) => BigInt(obj.items.filter((x) => pyEquals(interp, x, args[0], opSite(site))).length));
+      case 'reverse':
+        return method(() => {
+          obj.items.reverse();
+          return null;
+        });
+      case 'sort':
+        return method((_args, kwargs, site) => {
+          obj.items = sortValues(rt, obj.items, kwargs, site);
+          return null;
+        });
+      case 'copy':
+        return method(() => new PyList(obj.items.slice()));
+      case 'clear':
+        return method(() => {
+          obj.items = [];
+          return null;
+        });
+    }
+    return undefined;
+  }
+  if (obj instanceof PyTuple) {
+    if (name === 'index') return method((args, _kw, site) => BigInt(indexOf(rt, obj.items, args[0], site)));
+    if (name === 'count') return method((args, _kw, site) => BigInt(obj.items.filter((x) => pyEquals(interp, x, args[0], opSite(site))).length));
+    return undefined;
+  }
+  if (obj instanceof PyDict) {
+    switch (name) {
+      case 'keys':
+        return method(() => new PyIterator('dict_keys', obj.keys()));
+      case 'values':
+        return method(() => new PyIterator('dict_values', [...obj.entries.values()].map((e) => e.value)));
+      case 'items':
+        return method(() => new PyIterator('dict_items', [...obj.entries.values()].map((e) => new PyTuple([e.key, e.value]))));
+      case 'get':
+        return method((args) => obj.get(args[0]) ?? (args.length > 1 ? args[1] : null));
+      case 'pop':
+        return method((args, _kw, site) => {
+          const v = obj.get(args[0]);
+          if (v === undefined) {
+            if (args.length > 1) return args[1];
+            throw pyError('KeyError', pyRepr(args[0]), site.span);
+          }
+          obj.delete(args[0]);
+          return v;
+        });
+      case 'setdefault':
+        return method((args) => {
+          const v = obj.get(args[0]);
+          if (v !== undefined) return v;
+          obj.set(args[0], args[1] ?? null);
+          return args[1] ?? null;
+        });
+      case 'update':
+        return method((args, kwargs) => {
+          if (args[0] instanceof PyDict) for (const e of args[0].entries.values()) obj.set(e.key, e.value);
+          for (const k of kwargs) obj.set(k.name, k.value);
+          return null;
+        });
+      case 'copy':
+        return method(() => {
+          const d = new PyDict(obj.isSet);
+          for (const e of obj.entries.values()) d.set(e.key, e.value);
+          return d;
+        });
+      case 'add':
+        if (obj.isSet) {
+          return method((args) => {
+            obj.set(args[0], null);
+            return null;
+          });
+        }
+    }
+    return undefined;
+  }
+  if (typeof obj === 'number') {
+    if (name === 'is_integer') return method(() => Number.isInteger(obj));
+    if (name === 'real') return obj;
+    return undefined;
+  }
+  if (typeof obj === 'bigint') {
+    if (name === 'bit_length') return method(() => BigInt((obj < 0n ? -obj : obj).toString(2).replace(/^0$/, '').length));
+    if (name === 'real') return obj;
+    return undefined;
+  }
+  void span;
+  void PyFunction;
+  void PyModule;
+  void PySlice;
+  void floatRepr;
+  return undefined;
+}
+
+function opSite(site: CallSite) {
+  return { span: site.span, leftSpan: site.span, rightSpan: site.span };
+}
+
+function indexOf(rt: Runtime, items: readonly PyValue[], v: PyValue, site: CallSite): number {
+  const i = items.findIndex((x) => pyEquals(rt.interpreter, x, v, opSite(site)));
+  if (i < 0) throw pyError('ValueError', `${pyRepr(v)} is not in list`, site.span);
+  return i;
+}
+
+/** `'{} {:.3f} {name}'.format(...)`. */
+function strFormat(fmt: string, args: PyValue[], kwargs: KeywordArg[]): string {
+  let auto = 0;
+  return fmt.replace(/\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g, (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    const key = field ?? '';
+    const [head, ...attrs] = key.split(/(?=[.[])/);
+    let v: PyValue;
+    if (head === '') v = args[auto++];
+    else if (/^\d+$/.test(head)) v = args[Number(head)];
+    else v = kwargs.find((k) => k.name === head)?.value ?? null;
+    if (v === undefined) v = null;
+    for (const a of attrs) {
+      const idx = /^\[(\d+)\]$/.exec(a);
+      if (idx && (v instanceof PyList || v instanceof PyTuple)) v = v.items[Number(idx[1])];
+    }
+    const text = conv === 'r' ? pyRepr(v) : spec ? formatSpec(v, spec) : pyStr(v);
+    return text;
+  });
+}

@@ -1,0 +1,70 @@
+// How a Python statement stops: a Python or TensorFlow error in what tgraph evaluated (an
+// error diagnostic: BuildError, as the .tgraph front end), something outside tgraph's subset
+// (one information diagnostic), or a value tgraph does not know (skipped quietly).
+
+import type { Span } from '../syntax/ast';
+import { BuildError } from '../builder';
+import type { Unknown } from './values';
+
+/** Syntax or a library call tgraph does not evaluate: the statement gets one information
+ *  diagnostic "not evaluated: ..." and the names it binds become unknown. */
+export class OutsideSubset extends Error {
+  constructor(
+    message: string,
+    readonly span: Span,
+  ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
+
+/** A statement that read an unknown name: skipped without a diagnostic. */
+export class Skipped extends Error {
+  constructor(
+    readonly unknown: Unknown,
+    readonly unknownName: string,
+  ) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super('skipped');
+    Error.stackTraceLimit = limit;
+  }
+}
+
+export type PyErrorKind =
+  | 'TypeError'
+  | 'ValueError'
+  | 'NameError'
+  | 'AttributeError'
+  | 'IndexError'
+  | 'KeyError'
+  | 'ZeroDivisionError'
+  | 'OverflowError'
+  | 'RuntimeError'
+  | 'UnboundLocalError'
+  | 'RecursionError'
+  | 'InvalidArgumentError'
+  | 'FailedPreconditionError';
+
+const CODES: Record<PyErrorKind, string> = {
+  TypeError: 'type-error',
+  ValueError: 'value-error',
+  NameError: 'name-error',
+  AttributeError: 'attribute-error',
+  IndexError: 'index-error',
+  KeyError: 'key-error',
+  ZeroDivisionError: 'zero-division',
+  OverflowError: 'overflow',
+  RuntimeError: 'runtime-error',
+  UnboundLocalError: 'name-error',
+  RecursionError: 'recursion',
+  InvalidArgumentError: 'invalid-argument',
+  FailedPreconditionError: 'failed-precondition',
+};
+
+/** The error Python (or TensorFlow) would raise, as a diagnostic: "TypeError: ...". */
+export function pyError(kind: PyErrorKind, message: string, span: Span, related: { span: Span; message: string }[] = []): BuildError {
+  return new BuildError(`${kind}: ${message}`, span, CODES[kind], related);
+}

@@ -1,0 +1,176 @@
+// `str()` and `repr()` of Python values, as Python 3 prints them (NumPy arrays as NumPy 1.x
+// prints them: numpy/print.ts).
+
+import { type PyValue, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple } from './values';
+
+/** Bounds the text made for one value: a list of a million floats prints its start. */
+const MAX_ITEMS = 10_000;
+
+export function pyStr(v: PyValue): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof PyObject && !(v instanceof PyList || v instanceof PyTuple || v instanceof PyDict)) return v.str();
+  return pyRepr(v);
+}
+
+export function pyRepr(v: PyValue): string {
+  switch (typeof v) {
+    case 'bigint':
+      return v.toString();
+    case 'number':
+      return floatRepr(v);
+    case 'boolean':
+      return v ? 'True' : 'False';
+    case 'string':
+      return stringRepr(v);
+  }
+  if (v === null) return 'None';
+  if (v instanceof PyList) return '[' + items(v.items) + ']';
+  if (v instanceof PyTuple) return '(' + items(v.items) + (v.items.length === 1 ? ',' : '') + ')';
+  if (v instanceof PyDict) {
+    if (v.isSet) return v.entries.size === 0 ? 'set()' : '{' + items(v.keys()) + '}';
+    const parts: string[] = [];
+    for (const e of v.entries.values()) {
+      if (parts.length >= MAX_ITEMS) {
+        parts.push('...');
+        break;
+      }
+      parts.push(pyRepr(e.key) + ': ' + pyRepr(e.value));
+    }
+    return '{' + parts.join(', ') + '}';
+  }
+  if (v instanceof PyRange) return `range(${v.start}, ${v.stop}${v.step === 1n ? '' : ', ' + v.step})`;
+  if (v instanceof PySlice) return `slice(${pyRepr(v.start)}, ${pyRepr(v.stop)}, ${pyRepr(v.step)})`;
+  if (v instanceof PyFunction) return `<function ${v.name}>`;
+  if (v instanceof PyModule) return `<module '${v.name}'>`;
+  if (v instanceof PyIterator) return `<${v.name} object>`;
+  return v.repr();
+}
+
+function items(list: readonly PyValue[]): string {
+  if (list.length <= MAX_ITEMS) return list.map(pyRepr).join(', ');
+  return list.slice(0, MAX_ITEMS).map(pyRepr).join(', ') + ', ...';
+}
+
+/** `repr(float)`: the shortest digits that round-trip, positional when the decimal exponent
+ *  is in [-4, 16), else scientific with at least two exponent digits. */
+export function floatRepr(x: number): string {
+  if (x !== x) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
+  if (x === 0) return sign + '0.0';
+  const { digits, point } = decimalDigits(Math.abs(x));
+  const exp = point - 1;
+  if (exp >= -4 && exp < 16) {
+    if (point <= 0) return sign + '0.' + '0'.repeat(-point) + digits;
+    if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length) + '.0';
+    return sign + digits.slice(0, point) + '.' + digits.slice(point);
+  }
+  const mantissa = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+  return sign + mantissa + 'e' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
+}
+
+/** The shortest round-trip digits of a positive double (JavaScript's, which are Python's)
+ *  and where the decimal point goes: value = 0.DIGITS × 10^point. */
+function decimalDigits(ax: number): { digits: string; point: number } {
+  const s = String(ax);
+  const e = s.indexOf('e');
+  const mantissa = e >= 0 ? s.slice(0, e) : s;
+  const exp = e >= 0 ? Number(s.slice(e + 1)) : 0;
+  const dot = mantissa.indexOf('.');
+  const intPart = dot >= 0 ? mantissa.slice(0, dot) : mantissa;
+  let all = intPart + (dot >= 0 ? mantissa.slice(dot + 1) : '');
+  let point = intPart.length + exp;
+  let lead = 0;
+  while (lead < all.length - 1 && all[lead] === '0') lead++;
+  all = all.slice(lead);
+  point -= lead;
+  return { digits: all.replace(/0+$/, '') || '0', point };
+}
+
+/** `repr(str)`: single quotes unless the text has one and no double quote. */
+export function stringRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === quote || ch === '\\') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`). */
+export function formatSpec(v: PyValue, spec: string): string {
+  const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
+  if (!m) return pyStr(v);
+  const [, fillChar, align, signFlag, , zero, widthText, grouping, precisionText, type] = m;
+  const precision = precisionText === undefined ? undefined : Number(precisionText);
+  let body: string;
+  const num = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null;
+  if (num === null || type === 's' || (!type && typeof v === 'string')) {
+    body = pyStr(v);
+    if (precision !== undefined) body = body.slice(0, precision);
+  } else {
+    const neg = num < 0 || Object.is(num, -0);
+    const a = Math.abs(num);
+    switch (type) {
+      case 'f':
+      case 'F':
+        body = Number.isFinite(a) ? a.toFixed(precision ?? 6) : floatRepr(a);
+        break;
+      case 'e':
+      case 'E': {
+        const t = a.toExponential(precision ?? 6);
+        body = t.replace(/e([+-])(\d)$/, 'e$10$2');
+        if (type === 'E') body = body.toUpperCase();
+        break;
+      }
+      case '%':
+        body = (a * 100).toFixed(precision ?? 6) + '%';
+        break;
+      case 'g':
+      case 'G': {
+        const p = precision === 0 ? 1 : precision ?? 6;
+        const exp = a === 0 ? 0 : Math.floor(Math.log10(a));
+        body = exp >= -4 && exp < p ? String(Number(a.toPrecision(p))) : a.toExponential(p - 1).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2');
+        break;
+      }
+      case 'd':
+      case 'n':
+        body = typeof v === 'bigint' ? (v < 0n ? -v : v).toString() : String(Math.trunc(a));
+        break;
+      case 'x':
+      case 'X':
+      case 'o':
+      case 'b': {
+        const radix = type === 'b' ? 2 : type === 'o' ? 8 : 16;
+        body = (typeof v === 'bigint' ? (v < 0n ? -v : v) : BigInt(Math.trunc(a))).toString(radix);
+        if (type === 'X') body = body.toUpperCase();
+        break;
+      }
+      default:
+        body = typeof v === 'bigint' ? (v < 0n ? -v : v).toString() : precision !== undefined ? String(Number(a.toPrecision(Math.max(1, precision)))) : floatRepr(a);
+    }
+    if (grouping) {
+      const [int, frac] = body.split('.');
+      body = int.replace(/\B(?=(\d{3})+(?!\d))/g, grouping) + (frac !== undefined ? '.' + frac : '');
+    }
+    const sign = neg ? '-' : signFlag === '+' ? '+' : signFlag === ' ' ? ' ' : '';
+    const width = widthText ? Number(widthText) : 0;
+    if (zero && !align && body.length + sign.length < width) body = '0'.repeat(width - body.length - sign.length) + body;
+    body = sign + body;
+  }
+  const width = widthText ? Math.min(Number(widthText), 10_000) : 0;
+  if (body.length >= width) return body;
+  const fill = fillChar ?? ' ';
+  const pad = width - body.length;
+  const how = align ?? (num !== null && typeof v !== 'string' ? '>' : '<');
+  if (how === '<') return body + fill.repeat(pad);
+  if (how === '^') return fill.repeat(Math.floor(pad / 2)) + body + fill.repeat(Math.ceil(pad / 2));
+  return fill.repeat(pad) + body;
+}

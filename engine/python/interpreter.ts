@@ -1,0 +1,874 @@
+// The interpreter: Python statements and expressions over the values of values.ts. Python's
+// own semantics for Python values (operators.ts), the data model for library objects (their
+// `binaryOp`, `getAttr`, `call`, ... methods), and the document (runtime.ts) for what the
+// tools see: bindings, prints, asserts, diagnostics.
+//
+// Loops are unrolled over Python values, every iteration counted against
+// tgraph.maxUnrolledIterations; calls of user functions nest at most tgraph.maxCallDepth.
+
+import type { Span } from '../syntax/ast';
+import { BuildError, Poisoned } from '../builder';
+import { formatCount, raiseHint } from '../budgets';
+import * as P from './ast';
+import {
+  type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple,
+  type PyValue, Scope, Unknown, typeName,
+} from './values';
+import { OutsideSubset, Skipped, pyError } from './errors';
+import { pyRepr, pyStr, formatSpec } from './format';
+import { pythonBinary, pythonCompare, pythonUnary, truthOf } from './operators';
+import type { Runtime } from './runtime';
+
+/** How a block of statements ended. */
+type Flow = undefined | typeof BREAK | typeof CONTINUE | { value: PyValue };
+const BREAK = Symbol('break');
+const CONTINUE = Symbol('continue');
+
+export const ELLIPSIS_VALUE = new (class extends PyObject {
+  get typeName(): string {
+    return 'ellipsis';
+  }
+  override repr(): string {
+    return 'Ellipsis';
+  }
+})();
+
+export class Interpreter {
+  readonly globals = new Scope(null, true);
+  private callDepth = 0;
+  private readonly callStack: string[] = [];
+  iterations = 0;
+
+  constructor(readonly rt: Runtime) {}
+
+  // ---- statements ---------------------------------------------------------------------------
+
+  /** Runs the statements of the module, each on its own: one that fails, is outside the
+   *  subset or reads an unknown name leaves its names unknown and the rest goes on. */
+  runModule(body: readonly P.Stmt[]): void {
+    this.guardedBlock(body, this.globals);
+  }
+
+  /** A block at module level (the module, or a loop/if/with body in it): statements one by
+   *  one, each failure contained. */
+  private guardedBlock(body: readonly P.Stmt[], scope: Scope): Flow {
+    for (const stmt of body) {
+      let flow: Flow;
+      try {
+        flow = this.exec(stmt, scope);
+      } catch (e) {
+        if (e instanceof LoopBudget) throw e; // stops the whole loop it is in
+        this.rt.statementFailed(stmt, e, this.boundNames(stmt));
+        continue;
+      }
+      if (flow !== undefined) return flow;
+    }
+    return undefined;
+  }
+
+  private block(body: readonly P.Stmt[], scope: Scope): Flow {
+    if (scope.isModule) return this.guardedBlock(body, scope);
+    for (const stmt of body) {
+      const flow = this.exec(stmt, scope);
+      if (flow !== undefined) return flow;
+    }
+    return undefined;
+  }
+
+  exec(s: P.Stmt, scope: Scope): Flow {
+    switch (s.kind) {
+      case 'Assign': {
+        const value = this.eval(s.value, scope);
+        for (const t of s.targets) this.assign(t, value, scope, s);
+        return undefined;
+      }
+      case 'AugAssign':
+        return this.augAssign(s, scope);
+      case 'Expr': {
+        this.eval(s.value, scope);
+        return undefined;
+      }
+      case 'Import':
+        for (const alias of s.names) {
+          if (alias.asname) this.bindName(alias.asname, alias.span, this.rt.importModule(alias.name, alias.span), scope, s);
+          else {
+            // `import a.b` binds `a`
+            const head = alias.name.split('.')[0];
+            this.rt.importModule(alias.name, alias.span);
+            this.bindName(head, { start: alias.span.start, end: alias.span.start + head.length }, this.rt.importModule(head, alias.span), scope, s);
+          }
+        }
+        return undefined;
+      case 'ImportFrom': {
+        if (s.module === '__future__') return undefined;
+        if (s.level > 0 || s.module === null) throw new OutsideSubset('relative imports are outside tgraph\'s subset', s.span);
+        const module = this.rt.importModule(s.module, s.span);
+        if (s.star) throw new OutsideSubset(`\`from ${s.module} import *\` is outside tgraph's subset (import the names you use)`, s.span);
+        for (const alias of s.names) {
+          const v = this.getAttr(module, alias.name, alias.span);
+          this.bindName(alias.asname ?? alias.name, alias.span, v, scope, s);
+        }
+        return undefined;
+      }
+      case 'FunctionDef': {
+        const defaults = this.defaults(s.params, scope);
+        const decorators = s.decorators.map((d) => this.eval(d, scope));
+        let fn: PyValue = new PyFunction(s.name, s.params, s.body, defaults, scope, s.nameSpan, decorators);
+        if (s.async) throw new OutsideSubset('`async def` is outside tgraph\'s subset', s.span);
+        for (let i = decorators.length - 1; i >= 0; i--) fn = this.rt.decorate(decorators[i], fn, s.decorators[i].span);
+        this.bindName(s.name, s.nameSpan, fn, scope, s);
+        return undefined;
+      }
+      case 'Return':
+        if (scope.isModule) throw pyError('RuntimeError', "'return' outside function", s.span);
+        return { value: s.value ? this.eval(s.value, scope) : null };
+      case 'If': {
+        const test = this.truth(this.eval(s.test, scope), s.test.span);
+        return this.block(test ? s.body : s.orelse, scope);
+      }
+      case 'For':
+        return this.forLoop(s, scope);
+      case 'While':
+        return this.whileLoop(s, scope);
+      case 'With':
+        return this.withBlock(s, scope, 0);
+      case 'Assert':
+        return this.assertStmt(s, scope);
+      case 'Delete':
+        for (const t of s.targets) this.deleteTarget(t, scope);
+        return undefined;
+      case 'Pass':
+        return undefined;
+      case 'Break':
+        return BREAK;
+      case 'Continue':
+        return CONTINUE;
+      case 'ClassDef':
+        throw new OutsideSubset('class definitions are not evaluated yet', { start: s.span.start, end: s.nameSpan.end });
+      case 'UnsupportedStmt':
+        throw new OutsideSubset(`${s.what} is outside tgraph's subset`, headerSpan(s, this.rt.text));
+      case 'Unparsed':
+        throw new NotPython();
+      case 'TooDeep':
+        throw new BuildError(
+          `this statement nests more than ${formatCount(this.rt.budgets.maxNestingDepth)} levels deep ${raiseHint('maxNestingDepth')}`,
+          s.at,
+          'nesting-too-deep',
+        );
+    }
+  }
+
+  /** The names a statement binds (when it is not evaluated, they become unknown). */
+  boundNames(s: P.Stmt): P.Name[] {
+    const out: P.Name[] = [];
+    const targets = (t: P.Expr) => {
+      if (t.kind === 'Name') out.push(t);
+      else if (t.kind === 'Tuple' || t.kind === 'List') t.elts.forEach(targets);
+      else if (t.kind === 'Starred') targets(t.value);
+    };
+    const walk = (st: P.Stmt) => {
+      switch (st.kind) {
+        case 'Assign':
+          st.targets.forEach(targets);
+          break;
+        case 'AugAssign':
+          targets(st.target);
+          break;
+        case 'Import':
+          for (const a of st.names) {
+            const name = a.asname ?? a.name.split('.')[0];
+            out.push({ kind: 'Name', id: name, span: a.span });
+          }
+          break;
+        case 'ImportFrom':
+          for (const a of st.names) out.push({ kind: 'Name', id: a.asname ?? a.name, span: a.span });
+          break;
+        case 'FunctionDef':
+        case 'ClassDef':
+          out.push({ kind: 'Name', id: st.name, span: st.nameSpan });
+          break;
+        case 'For':
+          targets(st.target);
+          st.body.forEach(walk);
+          st.orelse.forEach(walk);
+          break;
+        case 'While':
+        case 'If':
+          st.body.forEach(walk);
+          st.orelse.forEach(walk);
+          break;
+        case 'With':
+          for (const item of st.items) if (item.target) targets(item.target);
+          st.body.forEach(walk);
+          break;
+        case 'UnsupportedStmt':
+        case 'Unparsed':
+        case 'TooDeep':
+          out.push(...st.binds);
+          break;
+      }
+    };
+    walk(s);
+    return out;
+  }
+
+  private defaults(params: readonly P.Param[], scope: Scope): Map<string, PyValue> {
+    const out = new Map<string, PyValue>();
+    for (const p of params) if (p.default) out.set(p.name, this.eval(p.default, scope));
+    return out;
+  }
+
+  private augAssign(s: P.AugAssign, scope: Scope): Flow {
+    const t = s.target;
+    const site: OpSite = { span: s.span, leftSpan: t.span, rightSpan: s.value.span };
+    if (t.kind === 'Name') {
+      const current = this.loadName(t.id, t.span, scope);
+      const value = this.eval(s.value, scope);
+      this.bindName(t.id, t.span, this.inplace(s.op, current, value, site), scope, s);
+      return undefined;
+    }
+    if (t.kind === 'Attribute') {
+      const obj = this.eval(t.value, scope);
+      const current = this.getAttr(obj, t.attr, t.attrSpan);
+      const value = this.eval(s.value, scope);
+      this.setAttr(obj, t.attr, this.inplace(s.op, current, value, site), t.attrSpan);
+      return undefined;
+    }
+    if (t.kind === 'Subscript') {
+      const obj = this.eval(t.value, scope);
+      const index = this.subscriptIndex(t, scope);
+      const current = this.getItem(obj, index, t.span, indexSpan(t));
+      const value = this.eval(s.value, scope);
+      this.setItem(obj, index, this.inplace(s.op, current, value, site), t.span, indexSpan(t));
+      return undefined;
+    }
+    throw pyError('TypeError', "'" + t.kind + "' is an illegal expression for augmented assignment", t.span);
+  }
+
+  /** `a += b`: lists extend in place, arrays update in place (their `binaryOp` with `op=`),
+   *  everything else rebinds. */
+  private inplace(op: P.BinaryOperator, a: PyValue, b: PyValue, site: OpSite): PyValue {
+    if (a instanceof PyList && op === '+') {
+      a.items.push(...this.iterate(b, site.rightSpan));
+      return a;
+    }
+    if (a instanceof PyObject && a.binaryOp) {
+      const r = a.binaryOp(this, op + '=', b, false, site);
+      if (r !== NOT_IMPLEMENTED) return r;
+    }
+    return this.binary(op, a, b, site);
+  }
+
+  private forLoop(s: P.For, scope: Scope): Flow {
+    if (s.async) throw new OutsideSubset('`async for` is outside tgraph\'s subset', s.span);
+    const items = this.iterate(this.eval(s.iter, scope), s.iter.span);
+    let broke = false;
+    for (const item of items) {
+      this.countIteration(s.span);
+      this.assign(s.target, item, scope, s);
+      const flow = this.block(s.body, scope);
+      if (flow === BREAK) {
+        broke = true;
+        break;
+      }
+      if (flow === CONTINUE || flow === undefined) continue;
+      return flow;
+    }
+    return broke ? undefined : this.block(s.orelse, scope);
+  }
+
+  private whileLoop(s: P.While, scope: Scope): Flow {
+    for (;;) {
+      if (!this.truth(this.eval(s.test, scope), s.test.span)) break;
+      this.countIteration(s.span);
+      const flow = this.block(s.body, scope);
+      if (flow === BREAK) return undefined;
+      if (flow === CONTINUE || flow === undefined) continue;
+      return flow;
+    }
+    return this.block(s.orelse, scope);
+  }
+
+  /** One more unrolled iteration (loops and comprehensions), within the budget. */
+  countIteration(loopSpan: Span): void {
+    if (++this.iterations > this.rt.budgets.maxUnrolledIterations) {
+      throw new LoopBudget(
+        new BuildError(
+          `loops ran more than ${formatCount(this.rt.budgets.maxUnrolledIterations)} iterations in all: this one was stopped ${raiseHint('maxUnrolledIterations')}`,
+          { start: loopSpan.start, end: Math.min(loopSpan.end, this.rt.lineEnd(loopSpan.start)) },
+          'budget-iterations',
+        ),
+      );
+    }
+  }
+
+  private withBlock(s: P.With, scope: Scope, i: number): Flow {
+    if (s.async) throw new OutsideSubset('`async with` is outside tgraph\'s subset', s.span);
+    if (i === s.items.length) return this.block(s.body, scope);
+    const item = s.items[i];
+    const manager = this.eval(item.context, scope);
+    if (!(manager instanceof PyObject) || !manager.enter) {
+      throw new OutsideSubset(`\`with\` on ${describeType(manager)} is outside tgraph's subset`, item.context.span);
+    }
+    const entered = manager.enter(this, item.context.span);
+    try {
+      if (item.target) this.assign(item.target, entered, scope, s);
+      return this.withBlock(s, scope, i + 1);
+    } finally {
+      manager.exit?.(this);
+    }
+  }
+
+  private assertStmt(s: P.Assert, scope: Scope): Flow {
+    let passed: boolean;
+    try {
+      passed = this.truth(this.eval(s.test, scope), s.test.span);
+    } catch (e) {
+      this.rt.assertResult(s, false, null);
+      throw e;
+    }
+    let message: string | null = null;
+    if (!passed) {
+      const msg = s.msg ? pyStr(this.eval(s.msg, scope)) : '';
+      message = `AssertionError${msg ? ': ' + msg : ''}: ${this.rt.text.slice(s.test.span.start, s.test.span.end)}${this.assertDetail(s.test, scope)}`;
+    }
+    this.rt.assertResult(s, passed, message);
+    return undefined;
+  }
+
+  /** The operands of a failed `assert a == b` (or of a call's first two arguments). */
+  private assertDetail(test: P.Expr, scope: Scope): string {
+    const operands: P.Expr[] = test.kind === 'Compare' ? [test.left, ...test.comparators] : test.kind === 'Call' ? test.args.slice(0, 2) : [];
+    const parts: string[] = [];
+    for (const o of operands) {
+      if (o.kind === 'Constant') continue;
+      try {
+        const text = pyRepr(this.eval(o, scope));
+        parts.push(`${this.rt.text.slice(o.span.start, o.span.end)} = ${text.length > 400 ? text.slice(0, 400) + '…' : text}`);
+      } catch {
+        // an operand that fails on its own says nothing more
+      }
+    }
+    return parts.length ? '; ' + parts.join('; ') : '';
+  }
+
+  private deleteTarget(t: P.Expr, scope: Scope): void {
+    if (t.kind === 'Name') {
+      if (!scope.vars.delete(t.id)) throw pyError('NameError', `name '${t.id}' is not defined`, t.span);
+      if (scope.isModule) this.rt.unbind(t.id);
+      return;
+    }
+    if (t.kind === 'Tuple' || t.kind === 'List') return t.elts.forEach((e) => this.deleteTarget(e, scope));
+    if (t.kind === 'Subscript') {
+      const obj = this.eval(t.value, scope);
+      const index = this.subscriptIndex(t, scope);
+      if (obj instanceof PyList) {
+        const i = this.listIndex(index, obj.items.length, indexSpan(t), true);
+        obj.items.splice(i, 1);
+        return;
+      }
+      if (obj instanceof PyDict) {
+        if (!obj.delete(index)) throw pyError('KeyError', pyRepr(index), indexSpan(t));
+        return;
+      }
+    }
+    throw new OutsideSubset('this `del` is outside tgraph\'s subset', t.span);
+  }
+
+  // ---- names and assignment -----------------------------------------------------------------
+
+  loadName(name: string, span: Span, scope: Scope): PyValue {
+    const v = scope.lookup(name);
+    if (v instanceof Unknown) throw new Skipped(v, name);
+    if (v !== undefined) {
+      if (this.globals.vars.get(name) === v) this.rt.reference(name, span);
+      return v;
+    }
+    const builtin = this.rt.builtin(name, span);
+    if (builtin !== undefined) return builtin;
+    throw pyError('NameError', `name '${name}' is not defined`, span);
+  }
+
+  bindName(name: string, span: Span, value: PyValue, scope: Scope, stmt: P.Stmt, destructured = false): void {
+    scope.vars.set(name, value);
+    if (scope.isModule) this.rt.bind(name, span, value, stmt, destructured);
+  }
+
+  /** Assigns to a target: a name, an attribute, a subscript, or a tuple/list to unpack. */
+  assign(t: P.Expr, value: PyValue, scope: Scope, stmt: P.Stmt, destructured = false): void {
+    switch (t.kind) {
+      case 'Name':
+        return this.bindName(t.id, t.span, value, scope, stmt, destructured);
+      case 'Tuple':
+      case 'List':
+        return this.unpack(t.elts, value, t.span, scope, stmt);
+      case 'Attribute':
+        return this.setAttr(this.eval(t.value, scope), t.attr, value, t.attrSpan);
+      case 'Subscript': {
+        const obj = this.eval(t.value, scope);
+        return this.setItem(obj, this.subscriptIndex(t, scope), value, t.span, indexSpan(t));
+      }
+      case 'Starred':
+        throw pyError('TypeError', 'starred assignment target must be in a list or tuple', t.span);
+      default:
+        throw pyError('TypeError', `cannot assign to ${t.kind === 'Call' ? 'function call' : 'expression'}`, t.span);
+    }
+  }
+
+  private unpack(targets: readonly P.Expr[], value: PyValue, span: Span, scope: Scope, stmt: P.Stmt): void {
+    const items = this.iterate(value, span);
+    const star = targets.findIndex((t) => t.kind === 'Starred');
+    if (star < 0) {
+      if (items.length !== targets.length) {
+        throw pyError(
+          'ValueError',
+          items.length > targets.length ? `too many values to unpack (expected ${targets.length})` : `not enough values to unpack (expected ${targets.length}, got ${items.length})`,
+          span,
+        );
+      }
+      targets.forEach((t, i) => this.assign(t, items[i], scope, stmt, true));
+      return;
+    }
+    const after = targets.length - star - 1;
+    if (items.length < targets.length - 1) throw pyError('ValueError', `not enough values to unpack (expected at least ${targets.length - 1}, got ${items.length})`, span);
+    targets.slice(0, star).forEach((t, i) => this.assign(t, items[i], scope, stmt, true));
+    this.assign((targets[star] as P.Starred).value, new PyList(items.slice(star, items.length - after)), scope, stmt, true);
+    targets.slice(star + 1).forEach((t, i) => this.assign(t, items[items.length - after + i], scope, stmt, true));
+  }
+
+  // ---- expressions --------------------------------------------------------------------------
+
+  eval(e: P.Expr, scope: Scope): PyValue {
+    switch (e.kind) {
+      case 'Name':
+        return this.loadName(e.id, e.span, scope);
+      case 'Constant':
+        return e.value === P.ELLIPSIS ? ELLIPSIS_VALUE : (e.value as PyValue);
+      case 'JoinedStr':
+        return e.parts
+          .map((p) => {
+            if (typeof p === 'string') return p;
+            const v = this.eval(p.value, scope);
+            const text = p.conversion === 'r' ? pyRepr(v) : p.spec !== null ? formatSpec(v, p.spec) : pyStr(v);
+            return (p.selfDoc ?? '') + text;
+          })
+          .join('');
+      case 'BinOp': {
+        const left = this.eval(e.left, scope);
+        const right = this.eval(e.right, scope);
+        return this.binary(e.op, left, right, { span: e.span, leftSpan: e.left.span, rightSpan: e.right.span });
+      }
+      case 'UnaryOp': {
+        const v = this.eval(e.operand, scope);
+        if (e.op === 'not') return !this.truth(v, e.operand.span);
+        if (v instanceof PyObject) {
+          if (!v.unaryOp) throw pyError('TypeError', `bad operand type for unary ${e.op}: '${typeName(v)}'`, e.span);
+          return v.unaryOp(this, e.op, e.span);
+        }
+        return pythonUnary(e.op, v, e.span);
+      }
+      case 'BoolOp': {
+        const left = this.eval(e.left, scope);
+        const t = this.truth(left, e.left.span);
+        if (e.op === 'and' ? !t : t) return left;
+        return this.eval(e.right, scope);
+      }
+      case 'Compare': {
+        let left = this.eval(e.left, scope);
+        let result: PyValue = true;
+        for (let i = 0; i < e.ops.length; i++) {
+          const right = this.eval(e.comparators[i], scope);
+          const leftSpan = i === 0 ? e.left.span : e.comparators[i - 1].span;
+          result = this.compare(e.ops[i], left, right, { span: e.span, leftSpan, rightSpan: e.comparators[i].span });
+          if (i < e.ops.length - 1 && !this.truth(result, e.span)) return result;
+          left = right;
+        }
+        return result;
+      }
+      case 'Call':
+        return this.callExpr(e, scope);
+      case 'Attribute':
+        return this.getAttr(this.eval(e.value, scope), e.attr, e.attrSpan);
+      case 'Subscript':
+        return this.getItem(this.eval(e.value, scope), this.subscriptIndex(e, scope), e.span, indexSpan(e));
+      case 'Starred':
+        throw pyError('RuntimeError', "can't use starred expression here", e.span);
+      case 'Tuple':
+        return new PyTuple(this.elements(e.elts, scope));
+      case 'List':
+        return new PyList(this.elements(e.elts, scope));
+      case 'Set': {
+        const set = new PyDict(true);
+        for (const v of this.elements(e.elts, scope)) set.set(v, null);
+        return set;
+      }
+      case 'Dict': {
+        const d = new PyDict();
+        e.keys.forEach((k, i) => {
+          if (k === null) {
+            const other = this.eval(e.values[i], scope);
+            if (!(other instanceof PyDict)) throw pyError('TypeError', `'${typeName(other)}' object is not a mapping`, e.values[i].span);
+            for (const entry of other.entries.values()) d.set(entry.key, entry.value);
+          } else d.set(this.eval(k, scope), this.eval(e.values[i], scope));
+        });
+        return d;
+      }
+      case 'ListComp':
+      case 'SetComp':
+      case 'GeneratorExp':
+      case 'DictComp':
+        return this.comprehension(e, scope);
+      case 'Lambda':
+        return new PyFunction('<lambda>', e.params, e.body, this.defaults(e.params, scope), scope, e.span);
+      case 'IfExp':
+        return this.truth(this.eval(e.test, scope), e.test.span) ? this.eval(e.body, scope) : this.eval(e.orelse, scope);
+      case 'UnsupportedExpr':
+        throw new OutsideSubset(`${e.what} is outside tgraph's subset`, e.span);
+    }
+  }
+
+  /** The items of a list/tuple display, `*xs` spliced in. */
+  private elements(elts: readonly P.Expr[], scope: Scope): PyValue[] {
+    const out: PyValue[] = [];
+    for (const x of elts) {
+      if (x.kind === 'Starred') out.push(...this.iterate(this.eval(x.value, scope), x.value.span));
+      else out.push(this.eval(x, scope));
+    }
+    return out;
+  }
+
+  private comprehension(e: P.ListComp | P.DictComp, scope: Scope): PyValue {
+    const inner = new Scope(scope, false);
+    const out: PyValue[] = [];
+    const dict = e.kind === 'DictComp' ? new PyDict() : null;
+    const loop = (g: number): void => {
+      if (g === e.generators.length) {
+        if (e.kind === 'DictComp') dict!.set(this.eval(e.key, inner), this.eval(e.value, inner));
+        else out.push(this.eval(e.elt, inner));
+        return;
+      }
+      const gen = e.generators[g];
+      const items = this.iterate(this.eval(gen.iter, g === 0 ? scope : inner), gen.iter.span);
+      for (const item of items) {
+        this.countIteration(e.span);
+        this.assign(gen.target, item, inner, COMPREHENSION_STMT);
+        if (gen.ifs.every((c) => this.truth(this.eval(c, inner), c.span))) loop(g + 1);
+      }
+    };
+    loop(0);
+    if (dict) return dict;
+    if (e.kind === 'SetComp') {
+      const set = new PyDict(true);
+      for (const v of out) set.set(v, null);
+      return set;
+    }
+    return e.kind === 'GeneratorExp' ? new PyIterator('generator', out) : new PyList(out);
+  }
+
+  private subscriptIndex(e: P.Subscript, scope: Scope): PyValue {
+    const items = e.items.map((i) => (i.kind === 'Slice' ? this.slice(i, scope) : this.eval(i, scope)));
+    return e.tuple || items.length > 1 ? new PyTuple(items) : items[0];
+  }
+
+  private slice(s: P.Slice, scope: Scope): PySlice {
+    const part = (x: P.Expr | null) => (x ? this.eval(x, scope) : null);
+    return new PySlice(part(s.lower), part(s.upper), part(s.step));
+  }
+
+  // ---- the data model -----------------------------------------------------------------------
+
+  binary(op: string, a: PyValue, b: PyValue, site: OpSite): PyValue {
+    if (a instanceof PyObject && a.binaryOp) {
+      const r = a.binaryOp(this, op, b, false, site);
+      if (r !== NOT_IMPLEMENTED) return r;
+    }
+    if (b instanceof PyObject && b.binaryOp) {
+      const r = b.binaryOp(this, op, a, true, site);
+      if (r !== NOT_IMPLEMENTED) return r;
+    }
+    return pythonBinary(this, op, a, b, site);
+  }
+
+  compare(op: P.CompareOperator, a: PyValue, b: PyValue, site: OpSite): PyValue {
+    if (op === 'is' || op === 'is not') {
+      const same = a === b || (a instanceof PyObject ? false : a === b);
+      return op === 'is' ? same : !same;
+    }
+    if (op === 'in' || op === 'not in') {
+      const found = this.contains(b, a, site);
+      return op === 'in' ? found : !found;
+    }
+    if (a instanceof PyObject && a.binaryOp) {
+      const r = a.binaryOp(this, op, b, false, site);
+      if (r !== NOT_IMPLEMENTED) return r;
+    }
+    if (b instanceof PyObject && b.binaryOp) {
+      const r = b.binaryOp(this, op, a, true, site);
+      if (r !== NOT_IMPLEMENTED) return r;
+    }
+    return pythonCompare(this, op, a, b, site);
+  }
+
+  private contains(container: PyValue, item: PyValue, site: OpSite): boolean {
+    if (typeof container === 'string') {
+      if (typeof item !== 'string') throw pyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`, site.leftSpan);
+      return container.includes(item);
+    }
+    if (container instanceof PyDict) return container.has(item);
+    const items = this.iterate(container, site.rightSpan);
+    return items.some((x) => this.truth(this.compare('==', x, item, site), site.span));
+  }
+
+  truth(v: PyValue, span: Span): boolean {
+    if (v instanceof PyObject && v.truth) return v.truth(this, span);
+    return truthOf(this, v, span);
+  }
+
+  /** The items of an iterable, materialised (loops over them are counted by the caller). */
+  iterate(v: PyValue, span: Span): PyValue[] {
+    if (typeof v === 'string') return [...v];
+    if (v instanceof PyList || v instanceof PyTuple) return v.items.slice();
+    if (v instanceof PyIterator) return v.items.slice();
+    if (v instanceof PyDict) return v.keys();
+    if (v instanceof PyRange) {
+      const n = v.count;
+      const budget = BigInt(this.rt.budgets.maxUnrolledIterations);
+      if (n > budget) {
+        throw new BuildError(
+          `range of ${n} items is longer than the ${formatCount(this.rt.budgets.maxUnrolledIterations)} iterations a loop may unroll ${raiseHint('maxUnrolledIterations')}`,
+          span,
+          'budget-iterations',
+        );
+      }
+      const out: PyValue[] = [];
+      for (let i = 0n; i < n; i++) out.push(v.at(i));
+      return out;
+    }
+    if (v instanceof PyObject && v.iterate) return v.iterate(this, span);
+    throw pyError('TypeError', `'${typeName(v)}' object is not iterable`, span);
+  }
+
+  length(v: PyValue, span: Span): number {
+    if (typeof v === 'string') return v.length;
+    if (v instanceof PyList || v instanceof PyTuple || v instanceof PyIterator) return v.items.length;
+    if (v instanceof PyDict) return v.entries.size;
+    if (v instanceof PyRange) return Number(v.count);
+    if (v instanceof PyObject && v.length) return v.length(this, span);
+    throw pyError('TypeError', `object of type '${typeName(v)}' has no len()`, span);
+  }
+
+  getAttr(obj: PyValue, name: string, span: Span): PyValue {
+    if (obj instanceof PyObject && obj.getAttr) {
+      const v = obj.getAttr(this, name, span);
+      if (v !== undefined) return v;
+      if (obj instanceof PyModule) throw this.rt.missingModuleAttribute(obj, name, span);
+    } else {
+      const method = this.rt.builtinMethod(obj, name, span);
+      if (method !== undefined) return method;
+    }
+    throw pyError('AttributeError', `'${typeName(obj)}' object has no attribute '${name}'`, span);
+  }
+
+  setAttr(obj: PyValue, name: string, value: PyValue, span: Span): void {
+    if (obj instanceof PyObject && obj.setAttr) return obj.setAttr(this, name, value, span);
+    throw new OutsideSubset(`setting attributes of ${describeType(obj)} is outside tgraph's subset`, span);
+  }
+
+  getItem(obj: PyValue, index: PyValue, span: Span, indexSpan: Span): PyValue {
+    if (obj instanceof PyList || obj instanceof PyTuple || typeof obj === 'string') {
+      const items: readonly PyValue[] = typeof obj === 'string' ? [...obj] : obj.items;
+      if (index instanceof PySlice) {
+        const picked = sliceItems(items, index, this, indexSpan);
+        return typeof obj === 'string' ? picked.join('') : obj instanceof PyTuple ? new PyTuple(picked) : new PyList(picked);
+      }
+      return items[this.listIndex(index, items.length, indexSpan, obj instanceof PyList)];
+    }
+    if (obj instanceof PyDict) {
+      const v = obj.get(index);
+      if (v === undefined) throw pyError('KeyError', pyRepr(index), indexSpan);
+      return v;
+    }
+    if (obj instanceof PyRange) return obj.at(BigInt(this.listIndex(index, Number(obj.count), indexSpan, false)));
+    if (obj instanceof PyObject && obj.getItem) return obj.getItem(this, index, span, indexSpan);
+    throw pyError('TypeError', `'${typeName(obj)}' object is not subscriptable`, span);
+  }
+
+  setItem(obj: PyValue, index: PyValue, value: PyValue, span: Span, indexSpan: Span): void {
+    if (obj instanceof PyList) {
+      if (index instanceof PySlice) throw new OutsideSubset('assigning to a list slice is outside tgraph\'s subset', indexSpan);
+      obj.items[this.listIndex(index, obj.items.length, indexSpan, true)] = value;
+      return;
+    }
+    if (obj instanceof PyDict) return obj.set(index, value);
+    if (obj instanceof PyObject && obj.setItem) return obj.setItem(this, index, value, span, indexSpan);
+    throw pyError('TypeError', `'${typeName(obj)}' object does not support item assignment`, span);
+  }
+
+  /** A Python integer index into a sequence of `n`, negative from the end. */
+  listIndex(index: PyValue, n: number, span: Span, isList: boolean): number {
+    const i = this.rt.indexValue(index, span);
+    if (i < -n || i >= n) throw pyError('IndexError', `${isList ? 'list' : 'tuple'} index out of range`, span);
+    return i < 0 ? i + n : i;
+  }
+
+  // ---- calls --------------------------------------------------------------------------------
+
+  private callExpr(e: P.Call, scope: Scope): PyValue {
+    const fn = this.eval(e.func, scope);
+    const args: PyValue[] = [];
+    const argSpans: Span[] = [];
+    for (const a of e.args) {
+      if (a.kind === 'Starred') {
+        const items = this.iterate(this.eval(a.value, scope), a.value.span);
+        args.push(...items);
+        for (let i = 0; i < items.length; i++) argSpans.push(a.span);
+      } else {
+        args.push(this.eval(a, scope));
+        argSpans.push(a.span);
+      }
+    }
+    const kwargs: KeywordArg[] = [];
+    for (const k of e.keywords) {
+      const v = this.eval(k.value, scope);
+      if (k.name === null) {
+        if (!(v instanceof PyDict)) throw pyError('TypeError', `argument after ** must be a mapping, not ${typeName(v)}`, k.value.span);
+        for (const entry of v.entries.values()) {
+          if (typeof entry.key !== 'string') throw pyError('TypeError', 'keywords must be strings', k.value.span);
+          kwargs.push({ name: entry.key, value: entry.value, span: k.value.span });
+        }
+      } else kwargs.push({ name: k.name, value: v, span: k.value.span, nameSpan: k.nameSpan ?? k.span });
+    }
+    return this.call(fn, args, kwargs, { span: e.span, funcSpan: e.func.span, argSpans, argsSpan: e.argsSpan, expr: e });
+  }
+
+  call(fn: PyValue, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
+    if (fn instanceof PyFunction) return this.callFunction(fn, args, kwargs, site);
+    if (fn instanceof PyObject && fn.call) return fn.call(this, args, kwargs, site);
+    throw pyError('TypeError', `'${typeName(fn)}' object is not callable`, site.funcSpan);
+  }
+
+  callFunction(fn: PyFunction, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
+    const maxCalls = this.rt.budgets.maxCallDepth;
+    if (this.callDepth >= maxCalls) {
+      throw new BuildError(
+        `function calls are nested more than ${formatCount(maxCalls)} deep (${callChain([...this.callStack, fn.name])}) ${raiseHint('maxCallDepth')}`,
+        site.span,
+        'too-deep',
+      );
+    }
+    const scope = new Scope(fn.closure, false);
+    bindArguments(fn, args, kwargs, site, scope);
+    this.callDepth++;
+    this.callStack.push(fn.name);
+    try {
+      if (!Array.isArray(fn.body)) return this.eval(fn.body as P.Expr, scope);
+      const flow = this.block(fn.body as P.Stmt[], scope);
+      return flow !== undefined && typeof flow === 'object' ? flow.value : null;
+    } catch (e) {
+      // An error inside the function: said where it happened, and from where it was called.
+      if (e instanceof BuildError && !e.related.some((r) => r.span === site.span)) {
+        e.related.push({ span: site.span, message: `in \`${fn.name}\`, called here` });
+      }
+      throw e;
+    } finally {
+      this.callDepth--;
+      this.callStack.pop();
+    }
+  }
+}
+
+/** Stops a loop that went over tgraph.maxUnrolledIterations: it unwinds every block up to
+ *  the statement at module level that started the loop. */
+export class LoopBudget extends Error {
+  constructor(readonly error: BuildError) {
+    super(error.message);
+  }
+}
+
+/** A statement that is not valid Python: not evaluated, quietly. */
+export class NotPython extends Error {}
+
+/** Comprehension variables are bound by no statement of their own. */
+const COMPREHENSION_STMT: P.Stmt = { kind: 'Pass', span: { start: 0, end: 0 } };
+
+function indexSpan(e: P.Subscript): Span {
+  const items = e.items;
+  if (items.length === 0) return e.span;
+  return { start: items[0].span.start, end: items[items.length - 1].span.end };
+}
+
+/** The first line of a statement (a `try:` header rather than its whole body). */
+function headerSpan(s: P.Stmt, text: string): Span {
+  const nl = text.indexOf('\n', s.span.start);
+  return { start: s.span.start, end: nl < 0 || nl > s.span.end ? s.span.end : nl };
+}
+
+function describeType(v: PyValue): string {
+  return `a${/^[aeiou]/i.test(typeName(v)) ? 'n' : ''} \`${typeName(v)}\``;
+}
+
+function callChain(names: readonly string[]): string {
+  return names.length <= 6 ? names.join(' → ') : [...names.slice(0, 3), '…', ...names.slice(-2)].join(' → ');
+}
+
+/** Python's slice of a sequence. */
+export function sliceItems<T>(items: readonly T[], s: PySlice, rt: Interpreter, span: Span): T[] {
+  const n = items.length;
+  const step = s.step === null ? 1 : rt.rt.indexValue(s.step, span);
+  if (step === 0) throw pyError('ValueError', 'slice step cannot be zero', span);
+  const clamp = (v: PyValue, dflt: number): number => {
+    if (v === null) return dflt;
+    let i = rt.rt.indexValue(v, span);
+    if (i < 0) i += n;
+    if (step > 0) return Math.min(Math.max(i, 0), n);
+    return Math.min(Math.max(i, -1), n - 1);
+  };
+  const start = clamp(s.start, step > 0 ? 0 : n - 1);
+  const stop = clamp(s.stop, step > 0 ? n : -1);
+  const out: T[] = [];
+  if (step > 0) for (let i = start; i < stop; i += step) out.push(items[i]);
+  else for (let i = start; i > stop; i += step) out.push(items[i]);
+  return out;
+}
+
+/** Binds a call's arguments to a def's parameters, as Python does. */
+function bindArguments(fn: PyFunction, args: PyValue[], kwargs: KeywordArg[], site: CallSite, scope: Scope): void {
+  const params = fn.params;
+  const positional = params.filter((p) => p.kind === 'positional');
+  const varargs = params.find((p) => p.kind === 'varargs');
+  const varkw = params.find((p) => p.kind === 'kwargs');
+  const bound = new Map<string, PyValue>();
+  positional.forEach((p, i) => {
+    if (i < args.length) bound.set(p.name, args[i]);
+  });
+  if (args.length > positional.length) {
+    if (!varargs) {
+      throw pyError('TypeError', `${fn.name}() takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} but ${args.length} were given`, site.argSpans[positional.length] ?? site.span);
+    }
+  }
+  if (varargs) bound.set(varargs.name, new PyTuple(args.slice(positional.length)));
+  const extra = new PyDict();
+  for (const k of kwargs) {
+    const p = params.find((q) => q.name === k.name && (q.kind === 'positional' || q.kind === 'keyword'));
+    if (!p) {
+      if (!varkw) throw pyError('TypeError', `${fn.name}() got an unexpected keyword argument '${k.name}'`, k.span);
+      extra.set(k.name, k.value);
+      continue;
+    }
+    if (bound.has(p.name)) throw pyError('TypeError', `${fn.name}() got multiple values for argument '${p.name}'`, k.span);
+    bound.set(p.name, k.value);
+  }
+  if (varkw) bound.set(varkw.name, extra);
+  const missing: string[] = [];
+  for (const p of params) {
+    if (bound.has(p.name)) continue;
+    if (fn.defaults.has(p.name)) bound.set(p.name, fn.defaults.get(p.name)!);
+    else if (p.kind === 'positional' || p.kind === 'keyword') missing.push(p.name);
+  }
+  if (missing.length) {
+    throw pyError('TypeError', `${fn.name}() missing ${missing.length} required argument${missing.length === 1 ? '' : 's'}: ${missing.map((m) => `'${m}'`).join(' and ')}`, site.span);
+  }
+  for (const [k, v] of bound) scope.vars.set(k, v);
+}
+
+export { BREAK, CONTINUE, PyBuiltin, Poisoned };

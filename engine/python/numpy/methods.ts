@@ -1,0 +1,380 @@
+// The array's Python data model: operators, attributes and methods, indexing (basic through
+// the engine's strided slice, integer lists through gather, boolean masks), truth, iteration.
+
+import type { Span } from '../../syntax/ast';
+import type { SpecItem } from '../../ops/indexing';
+import { NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, type KeywordArg, type CallSite, typeName } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import { basicSpec } from '../indexing';
+import { args as bindArgs } from '../signature';
+import { PyDType } from '../tensorflow/tensor';
+import { NDArray, type NpDType, allocNp, astype, castData, isIntNp, resultType, scalarArray, toTensor } from './ndarray';
+import { arrayBinary, asArray, computeDType, dot, hostCall, reshaped } from './compute';
+import { convertToArray } from './convert';
+import { arrayRepr, arrayStr } from './print';
+
+export function ndRepr(a: NDArray): string {
+  return arrayRepr(a);
+}
+
+export function ndStr(a: NDArray): string {
+  return arrayStr(a);
+}
+
+export function ndBinary(rt: Interpreter, a: NDArray, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
+  // A graph tensor takes the operator (TensorFlow's tensors outrank arrays).
+  if (other instanceof PyObject && 'node' in other) return NOT_IMPLEMENTED;
+  const inplace = op.length >= 2 && op.endsWith('=') && !['<=', '>=', '==', '!='].includes(op);
+  const base = inplace ? op.slice(0, -1) : op;
+  const [l, r] = reflected ? [other, a] : [a, other];
+  const result = arrayBinary(rt, base, l, r, site.span, site.leftSpan, site.rightSpan);
+  if (!result) return NOT_IMPLEMENTED;
+  if (inplace) {
+    // `a += b` writes into a, in a's dtype (NumPy's same_kind casting).
+    if (result.dtype !== a.dtype && !(isIntNp(a.dtype) && isIntNp(result.dtype))) {
+      if (!(a.dtype === 'float32' && result.dtype === 'float64')) {
+        throw pyError('TypeError', `Cannot cast ufunc '${base}' output from dtype('${result.dtype}') to dtype('${a.dtype}') with casting rule 'same_kind'`, site.span);
+      }
+    }
+    if (result.shape.length !== a.shape.length || result.shape.some((d, i) => d !== a.shape[i])) {
+      throw pyError('ValueError', `non-broadcastable output operand with shape (${a.shape.join(',')}) doesn't match the broadcast shape (${result.shape.join(',')})`, site.span);
+    }
+    a.data.set(castData(result.data, result.dtype, a.dtype) as never);
+    return a;
+  }
+  return result;
+}
+
+export function ndUnary(rt: Interpreter, a: NDArray, op: '-' | '+' | '~', span: Span): PyValue {
+  if (op === '+') return a;
+  if (op === '~') {
+    if (a.dtype !== 'bool') throw pyError('TypeError', "ufunc 'invert' on integers is outside what tgraph computes", span);
+    return hostCall(rt, 'logical_not', [a], 'bool', 'bool', span, {}, a.scalar);
+  }
+  if (a.dtype === 'bool') throw pyError('TypeError', 'The numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead.', span);
+  return hostCall(rt, 'negative', [a], a.dtype, a.dtype, span, {}, a.scalar);
+}
+
+// ---- reductions ---------------------------------------------------------------------------------
+
+export type Reduction = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'all' | 'any' | 'argmax' | 'argmin' | 'std' | 'var' | 'cumsum';
+
+const REDUCE_OPS: Record<Reduction, string> = {
+  sum: 'reduce_sum', mean: 'reduce_mean', max: 'reduce_max', min: 'reduce_min', prod: 'reduce_prod', all: 'reduce_all', any: 'reduce_any',
+  argmax: 'argmax', argmin: 'argmin', std: 'reduce_mean', var: 'reduce_mean', cumsum: 'cumsum',
+};
+
+/** NumPy's reductions: `np.sum(a, axis=None, keepdims=False)` and friends. */
+export function reduce(rt: Interpreter, a: NDArray, kind: Reduction, axis: PyValue, keepdims: boolean, span: Span, ddof = 0): NDArray {
+  const axes = axis === null ? null : axis instanceof PyTuple || axis instanceof PyList ? axis.items.map((x) => rt.rt.indexValue(x, span)) : [rt.rt.indexValue(axis, span)];
+  if (axes) for (const ax of axes) if (ax < -a.shape.length || ax >= a.shape.length) throw pyError('ValueError', `axis ${ax} is out of bounds for array of dimension ${a.shape.length}`, span);
+  const floatOf = (d: NpDType): NpDType => (d === 'float32' || d === 'float64' ? d : 'float64');
+  const wideInt = (d: NpDType): NpDType => (d === 'bool' || d === 'int32' ? 'int64' : d);
+  if ((kind === 'max' || kind === 'min' || kind === 'argmax' || kind === 'argmin') && a.size === 0) {
+    throw pyError('ValueError', `zero-size array to reduction operation ${kind === 'max' ? 'maximum' : kind === 'min' ? 'minimum' : kind} which has no identity`, span);
+  }
+  if (kind === 'argmax' || kind === 'argmin') {
+    if (axes && axes.length > 1) throw pyError('TypeError', "'tuple' object cannot be interpreted as an integer", span);
+    const flat = axes === null ? reshaped(a, [a.size]) : a;
+    const r = hostCall(rt, REDUCE_OPS[kind], [flat], a.dtype === 'bool' ? 'int32' : a.dtype, 'int64', span, { axis: axes === null ? 0n : BigInt(axes[0]) });
+    return keepdims && axes !== null ? keep(r, a.shape, axes) : asScalarIfEmpty(r);
+  }
+  if (kind === 'cumsum') {
+    const flat = axes === null ? reshaped(a, [a.size]) : a;
+    const out = wideInt(a.dtype);
+    return hostCall(rt, 'cumsum', [flat], out, out, span, { axis: BigInt(axes === null ? 0 : axes[0]) });
+  }
+  if (kind === 'std' || kind === 'var') {
+    const dtype = floatOf(a.dtype);
+    const mean = reduce(rt, astype(a, dtype), 'mean', axis, true, span);
+    const dev = arrayBinary(rt, '-', astype(a, dtype), mean, span, span, span)!;
+    const sq = arrayBinary(rt, '*', dev, dev, span, span, span)!;
+    const n = axes === null ? a.size : axes.reduce((p, ax) => p * a.shape[ax < 0 ? ax + a.shape.length : ax], 1);
+    const total = reduce(rt, sq, 'sum', axis, keepdims, span);
+    let v = arrayBinary(rt, '/', total, scalarArray(dtype, Math.max(0, n - ddof)), span, span, span)!;
+    if (kind === 'std') v = hostCall(rt, 'sqrt', [v], dtype, dtype, span, {}, v.scalar);
+    return v;
+  }
+  const out = kind === 'all' || kind === 'any' ? 'bool' : kind === 'mean' ? floatOf(a.dtype) : kind === 'sum' || kind === 'prod' ? wideInt(a.dtype) : a.dtype;
+  const input = kind === 'all' || kind === 'any' ? 'bool' : out;
+  const r = hostCall(rt, REDUCE_OPS[kind], [a], input, out, span, { axis: axes === null ? null : new PyList(axes.map(BigInt)), keepdims });
+  return asScalarIfEmpty(r);
+}
+
+function asScalarIfEmpty(r: NDArray): NDArray {
+  return r.shape.length === 0 ? new NDArray(r.dtype, [], r.data, true) : r;
+}
+
+function keep(r: NDArray, shape: readonly number[], axes: number[]): NDArray {
+  const out = shape.slice();
+  for (const ax of axes) out[ax < 0 ? ax + shape.length : ax] = 1;
+  return reshaped(r, out);
+}
+
+// ---- attributes and methods -------------------------------------------------------------------
+
+function fn(name: string, body: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue): PyBuiltin {
+  return new PyBuiltin(name, body);
+}
+
+/** `a.reshape(2, 3)`, `a.reshape((2, 3))`, `np.reshape(a, [2, -1])`. */
+export function reshape(rt: Interpreter, a: NDArray, shapeArgs: PyValue[], span: Span): NDArray {
+  const items = shapeArgs.length === 1 && !(typeof shapeArgs[0] === 'bigint') ? rt.iterate(shapeArgs[0], span) : shapeArgs;
+  const dims = items.map((x) => rt.rt.indexValue(x, span));
+  const unknown = dims.indexOf(-1);
+  const known = dims.reduce((p, d) => (d === -1 ? p : p * d), 1);
+  if (unknown >= 0) dims[unknown] = known === 0 ? 0 : a.size / known;
+  if (dims.some((d) => !Number.isInteger(d) || d < 0) || dims.reduce((p, d) => p * d, 1) !== a.size) {
+    throw pyError('ValueError', `cannot reshape array of size ${a.size} into shape (${items.map((x) => String(x)).join(', ')}${items.length === 1 ? ',' : ''})`, span);
+  }
+  return new NDArray(a.dtype, dims, a.data);
+}
+
+export function transpose(rt: Interpreter, a: NDArray, axes: PyValue[], span: Span): NDArray {
+  const perm = axes.length === 0 || (axes.length === 1 && axes[0] === null) ? null : (axes.length === 1 && typeof axes[0] !== 'bigint' ? rt.iterate(axes[0], span) : axes).map((x) => rt.rt.indexValue(x, span));
+  if (a.shape.length < 2 && perm === null) return a;
+  return hostCall(rt, 'transpose', [a], a.dtype, a.dtype, span, perm ? { perm: new PyList(perm.map(BigInt)) } : {});
+}
+
+/** A Python scalar from an element (int64 to int, floats to float, bools to bool). */
+export function pythonScalar(dtype: NpDType, x: number): PyValue {
+  if (dtype === 'bool') return x !== 0;
+  if (isIntNp(dtype)) return BigInt(x);
+  return x;
+}
+
+function toList(a: NDArray): PyValue {
+  if (a.shape.length === 0) return pythonScalar(a.dtype, a.data[0]);
+  const rec = (axis: number, offset: number, stride: number): PyValue => {
+    const n = a.shape[axis];
+    const inner = stride / n;
+    const items: PyValue[] = [];
+    for (let i = 0; i < n; i++) items.push(axis === a.shape.length - 1 ? pythonScalar(a.dtype, a.data[offset + i]) : rec(axis + 1, offset + i * inner, inner));
+    return new PyList(items);
+  };
+  return rec(0, 0, a.size);
+}
+
+export function ndAttr(rt: Interpreter, a: NDArray, name: string, span: Span): PyValue | undefined {
+  const reduction = (kind: Reduction) =>
+    fn(kind, (args, kwargs, site) => {
+      const p = bindArgs(kind, kind === 'std' || kind === 'var' ? ['axis', 'dtype', 'out', 'ddof', 'keepdims'] : ['axis', 'out', 'keepdims'], args, kwargs, site);
+      return reduce(rt, a, kind, p.get('axis', null), p.get('keepdims', false) === true, site.span, Number(p.get('ddof', 0n)));
+    });
+  switch (name) {
+    case 'shape':
+      return new PyTuple(a.shape.map(BigInt));
+    case 'ndim':
+      return BigInt(a.shape.length);
+    case 'size':
+      return BigInt(a.size);
+    case 'dtype':
+      return new PyDType(a.dtype, 'np-dtype');
+    case 'itemsize':
+      return BigInt(a.dtype === 'bool' ? 1 : a.dtype === 'int32' || a.dtype === 'float32' ? 4 : 8);
+    case 'nbytes':
+      return BigInt(a.size * (a.dtype === 'bool' ? 1 : a.dtype === 'int32' || a.dtype === 'float32' ? 4 : 8));
+    case 'T':
+      return transpose(rt, a, [], span);
+    case 'reshape':
+      return fn('reshape', (args, _kw, site) => reshape(rt, a, args, site.span));
+    case 'transpose':
+      return fn('transpose', (args, _kw, site) => transpose(rt, a, args, site.span));
+    case 'astype':
+      return fn('astype', (args, kwargs, site) => {
+        const p = bindArgs('astype', ['dtype', 'order', 'casting', 'subok', 'copy'], args, kwargs, site);
+        return astype(a, dtypeArg(p.get('dtype'), p.span('dtype')));
+      });
+    case 'copy':
+      return fn('copy', () => new NDArray(a.dtype, a.shape, a.data.slice(), a.scalar));
+    case 'flatten':
+    case 'ravel':
+      return fn(name, () => new NDArray(a.dtype, [a.size], name === 'flatten' ? a.data.slice() : a.data));
+    case 'tolist':
+      return fn('tolist', () => toList(a));
+    case 'item':
+      return fn('item', (_args, _kw, site) => {
+        if (a.size !== 1) throw pyError('ValueError', 'can only convert an array of size 1 to a Python scalar', site.span);
+        return pythonScalar(a.dtype, a.data[0]);
+      });
+    case 'squeeze':
+      return fn('squeeze', (args, kwargs, site) => {
+        const p = bindArgs('squeeze', ['axis'], args, kwargs, site);
+        return hostCall(rt, 'squeeze', [a], a.dtype, a.dtype, site.span, p.has('axis') ? { axis: p.get('axis') } : {});
+      });
+    case 'dot':
+      return fn('dot', (args, _kw, site) => dot(rt, a, asArray(rt, args[0], site.argSpans[0] ?? site.span), site.span));
+    case 'clip':
+      return fn('clip', (args, kwargs, site) => {
+        const p = bindArgs('clip', ['min', 'max'], args, kwargs, site);
+        return clip(rt, a, p.get('min', null), p.get('max', null), site.span);
+      });
+    case 'round':
+      return fn('round', (args, _kw, site) => {
+        if (args.length && args[0] !== 0n) throw new OutsideSubset('round(decimals=...) is outside tgraph\'s subset', site.span);
+        return isIntNp(a.dtype) ? a : hostCall(rt, 'round', [a], a.dtype, a.dtype, site.span, {}, a.scalar);
+      });
+    case 'fill':
+      return fn('fill', (args, _kw, site) => {
+        const v = convertToArray(rt, args[0], site.argSpans[0] ?? site.span, a.dtype);
+        a.data.fill(v.data[0]);
+        return null;
+      });
+    case 'sum':
+    case 'mean':
+    case 'max':
+    case 'min':
+    case 'prod':
+    case 'all':
+    case 'any':
+    case 'argmax':
+    case 'argmin':
+    case 'std':
+    case 'var':
+    case 'cumsum':
+      return reduction(name);
+  }
+  return undefined;
+}
+
+export function clip(rt: Interpreter, a: NDArray, lo: PyValue, hi: PyValue, span: Span): NDArray {
+  let r = a;
+  if (lo !== null) r = maximum(rt, r, lo, span, 'maximum');
+  if (hi !== null) r = maximum(rt, r, hi, span, 'minimum');
+  return r;
+}
+
+/** np.maximum / np.minimum (NumPy's dtype rules). */
+export function maximum(rt: Interpreter, a: PyValue, b: PyValue, span: Span, op: 'maximum' | 'minimum'): NDArray {
+  const x = asArray(rt, a, span);
+  const y = asArray(rt, b, span);
+  const dtype = resultType([
+    { dtype: x.dtype, scalar: x.shape.length === 0 && !(a instanceof NDArray) },
+    { dtype: y.dtype, scalar: y.shape.length === 0 && !(b instanceof NDArray) },
+  ]);
+  return hostCall(rt, op, [x, y], dtype, dtype, span);
+}
+
+export function dtypeArg(v: PyValue, span: Span): NpDType {
+  if (v instanceof PyDType) return v.name;
+  if (typeof v === 'string') {
+    const names: Record<string, NpDType> = { float32: 'float32', float64: 'float64', float: 'float64', double: 'float64', int32: 'int32', int64: 'int64', int: 'int64', bool: 'bool' };
+    const d = names[v];
+    if (d) return d;
+    throw new OutsideSubset(`the dtype '${v}' is outside tgraph's subset (float32, float64, int32, int64, bool)`, span);
+  }
+  if (v instanceof PyBuiltin && (v.name === 'float' || v.name === 'int' || v.name === 'bool')) return v.name === 'float' ? 'float64' : v.name === 'int' ? 'int64' : 'bool';
+  throw pyError('TypeError', `data type not understood: ${typeName(v)}`, span);
+}
+
+// ---- indexing -----------------------------------------------------------------------------------
+
+export function ndGetItem(rt: Interpreter, a: NDArray, index: PyValue, span: Span, indexSpan: Span): PyValue {
+  const spec = basicSpec(rt, index, indexSpan);
+  if (spec) {
+    const r = slice(rt, a, spec, span, indexSpan);
+    return r.shape.length === 0 ? new NDArray(r.dtype, [], r.data, true) : r;
+  }
+  const idx = index instanceof PyTuple ? null : asArray(rt, index, indexSpan);
+  if (idx && idx.dtype === 'bool') return new NDArray(a.dtype, [maskPositions(a, idx, indexSpan).length], pick(a, maskPositions(a, idx, indexSpan)));
+  if (idx && (idx.dtype === 'int32' || idx.dtype === 'int64')) {
+    const n = a.shape[0] ?? 0;
+    for (const v of idx.data) if (v < -n || v >= n) throw pyError('IndexError', `index ${v} is out of bounds for axis 0 with size ${n}`, indexSpan);
+    const fixed = new NDArray('int32', idx.shape, Int32Array.from(idx.data as ArrayLike<number>, (v) => (v < 0 ? v + n : v)));
+    return hostCall(rt, 'gather', [a, fixed], a.dtype, a.dtype, span, {});
+  }
+  throw new OutsideSubset('this kind of array indexing (several index arrays) is outside tgraph\'s subset', indexSpan);
+}
+
+function slice(rt: Interpreter, a: NDArray, spec: SpecItem[], span: Span, indexSpan: Span): NDArray {
+  checkBounds(a, spec, indexSpan);
+  const t = rt.rt.compute(span, (b) => b.apply('strided_slice', [b.constant(toTensor(a, computeDType(a.dtype)), span)], { spec }, span));
+  return new NDArray(a.dtype, t.shape.slice(), castData(t.data, t.dtype as NpDType, a.dtype));
+}
+
+/** NumPy's IndexError for an integer index out of range (the engine would say it too, in
+ *  its own words). */
+function checkBounds(a: NDArray, spec: SpecItem[], span: Span): void {
+  let axis = 0;
+  const explicit = spec.filter((s) => s.kind === 'index' || s.kind === 'slice').length;
+  for (const s of spec) {
+    if (s.kind === 'ellipsis') axis += a.shape.length - explicit;
+    else if (s.kind === 'newaxis') continue;
+    else {
+      if (axis >= a.shape.length) throw pyError('IndexError', `too many indices for array: array is ${a.shape.length}-dimensional, but ${explicit} were indexed`, span);
+      if (s.kind === 'index') {
+        const n = a.shape[axis];
+        if (s.index < -n || s.index >= n) throw pyError('IndexError', `index ${s.index} is out of bounds for axis ${axis} with size ${n}`, span);
+      }
+      axis++;
+    }
+  }
+}
+
+function maskPositions(a: NDArray, mask: NDArray, span: Span): number[] {
+  if (mask.shape.length > a.shape.length || mask.shape.some((d, i) => d !== a.shape[i])) {
+    throw pyError('IndexError', `boolean index did not match indexed array along dimension 0; dimension is ${a.shape[0]} but corresponding boolean dimension is ${mask.shape[0]}`, span);
+  }
+  if (mask.shape.length !== a.shape.length) throw new OutsideSubset('a boolean mask over some axes only is outside tgraph\'s subset', span);
+  const out: number[] = [];
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) out.push(i);
+  return out;
+}
+
+function pick(a: NDArray, positions: number[]): ReturnType<typeof allocNp> {
+  const data = allocNp(a.dtype, positions.length);
+  positions.forEach((p, i) => (data[i] = a.data[p]));
+  return data;
+}
+
+/** `a[...] = value`: the positions the index selects get the value (broadcast, cast to a's
+ *  dtype as NumPy does). */
+export function ndSetItem(rt: Interpreter, a: NDArray, index: PyValue, value: PyValue, span: Span, indexSpan: Span): void {
+  let positions: ArrayLike<number>;
+  let shape: readonly number[];
+  const spec = basicSpec(rt, index, indexSpan);
+  if (spec) {
+    const iota = new NDArray('int32', a.shape, Int32Array.from({ length: a.size }, (_, i) => i));
+    const sel = slice(rt, iota, spec, span, indexSpan);
+    positions = sel.data;
+    shape = sel.shape;
+  } else {
+    const idx = index instanceof PyTuple ? null : asArray(rt, index, indexSpan);
+    if (!idx || idx.dtype !== 'bool') throw new OutsideSubset('assigning through an index array is outside tgraph\'s subset', indexSpan);
+    positions = maskPositions(a, idx, indexSpan);
+    shape = [positions.length];
+  }
+  const v = convertToArray(rt, value, span, a.dtype);
+  let data = v.data;
+  if (v.size !== positions.length) {
+    const b = hostCall(rt, 'broadcast_to', [v], a.dtype, a.dtype, span, { shape: new PyTuple(shape.map(BigInt)) });
+    data = b.data;
+  }
+  for (let i = 0; i < positions.length; i++) a.data[positions[i]] = data[i];
+}
+
+export function ndTruth(a: NDArray, span: Span): boolean {
+  if (a.size !== 1) {
+    if (a.size === 0) return false;
+    throw pyError('ValueError', 'The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()', span);
+  }
+  return a.data[0] !== 0 && a.data[0] === a.data[0] ? true : a.data[0] !== a.data[0];
+}
+
+export function ndIterate(a: NDArray, span: Span): PyValue[] {
+  if (a.shape.length === 0) throw pyError('TypeError', 'iteration over a 0-d array', span);
+  const n = a.shape[0];
+  const inner = a.shape.slice(1);
+  const size = inner.reduce((p, d) => p * d, 1);
+  const out: PyValue[] = [];
+  for (let i = 0; i < n; i++) out.push(new NDArray(a.dtype, inner, a.data.subarray(i * size, (i + 1) * size), inner.length === 0));
+  return out;
+}
+
+export function ndLength(a: NDArray, span: Span): number {
+  if (a.shape.length === 0) throw pyError('TypeError', 'len() of unsized object', span);
+  return a.shape[0];
+}
+
+export { scalarArray };

@@ -1,0 +1,404 @@
+// The document a Python script builds: its graph (through the same Builder and op registry
+// as a .tgraph file), the bindings of module-level names (each a version), what `print`
+// printed, the asserts, the `sess.run` evaluations, and the diagnostics. The interpreter
+// calls it; engine/python/analysis.ts turns it into an Analysis.
+
+import type { Span } from '../syntax/ast';
+import { LineIndex } from '../syntax/lineIndex';
+import { Graph, type Node } from '../graph';
+import { Builder, BuildError, ERROR, NONE, Poisoned, type UserFunction, type Value, tensorValue } from '../builder';
+import { Evaluator, type Budget } from '../evaluate';
+import type { Tensor } from '../tensor';
+import type { Budgets } from '../budgets';
+import type { Binding, BindingKind, Diagnostic, Related, Severity } from '../analysis';
+import type { GradientSite } from '../ops/differentiation';
+import type * as P from './ast';
+import {
+  type CallSite, type KeywordArg, PyBuiltin, PyDict, PyFunction, PyList, PyModule, PyObject, PyTuple, type PyValue, Unknown, typeName,
+} from './values';
+import { OutsideSubset, Skipped, pyError } from './errors';
+import { Interpreter, LoopBudget, NotPython } from './interpreter';
+import { NDArray, toTensor } from './numpy/ndarray';
+import { GraphTensor, PyDType, graphDType } from './tensorflow/tensor';
+import { type PyOperation, PyVariable } from './tensorflow/variables';
+import { makeBuiltins, builtinMethod } from './builtins';
+import { tensorflowModule } from './tensorflow/module';
+import { numpyModule } from './numpy/module';
+import { mathModule } from './mathmodule';
+import { type SessionRun, evalTensor, runOperation } from './tensorflow/session';
+
+/** One `print(...)`: where, and the text Python would write (without the final newline when
+ *  `end` is the default). */
+export interface Printed {
+  span: Span;
+  text: string;
+}
+
+/** A statement tgraph did not evaluate, and why (for hovers and `tgraph run`). */
+export interface NotEvaluated {
+  span: Span;
+  reason: string;
+}
+
+export interface PyAssertResult {
+  stmt: P.Assert;
+  passed: boolean;
+  message: string;
+}
+
+const KNOWN_MODULES = ['tensorflow', 'numpy', 'math'];
+
+export class Runtime {
+  readonly graph = new Graph();
+  readonly b: Builder;
+  readonly lines: LineIndex;
+  readonly interpreter: Interpreter;
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly reported = new Set<string>();
+  readonly bindings: Binding[] = [];
+  readonly byName = new Map<string, Binding>();
+  /** The binding made at each target (a loop rebinding a name at one place updates it). */
+  private readonly bindingAt = new Map<number, Binding>();
+  readonly references = new Map<number, { span: Span; binding: Binding }>();
+  readonly prints: Printed[] = [];
+  readonly notEvaluated: NotEvaluated[] = [];
+  readonly asserts = new Map<P.Assert, PyAssertResult>();
+  /** Every `sess.run`, in order. */
+  readonly runs: SessionRun[] = [];
+  /** The run whose value a node shows: the last that fetched it, else the last that computed it. */
+  readonly lastFetch = new Map<Node, SessionRun>();
+  readonly lastComputed = new Map<Node, SessionRun>();
+  /** Values without feeds: constants (and so, while the graph is built, shapes and axes). */
+  readonly constants: Evaluator;
+  readonly budget: Budget;
+  /** Whether the script imports anything (without imports, tf and np are assumed). */
+  readonly assumeImports: boolean;
+  private assumedNoted = false;
+  private readonly builtins: Map<string, PyValue>;
+  private readonly modules = new Map<string, PyModule>();
+
+  constructor(
+    readonly text: string,
+    readonly module: P.Module,
+    readonly budgets: Budgets,
+  ) {
+    this.lines = new LineIndex(text);
+    this.budget = { maxElements: budgets.maxElements, maxTotalElements: budgets.maxTotalElements, deadline: Date.now() + budgets.evaluationTimeoutMs };
+    this.constants = new Evaluator({
+      precision: 'float32',
+      feeds: new Map(),
+      budget: this.budget,
+      onProblem: (p) => this.report(p.node.span, 'error', p.code, p.message),
+    });
+    this.b = new Builder(this.graph, { constantValue: (n) => this.constants.valueOf(n) });
+    this.b.maxElements = budgets.maxElements;
+    this.interpreter = new Interpreter(this);
+    this.builtins = makeBuiltins(this);
+    this.assumeImports = !module.body.some((s) => containsImport(s));
+  }
+
+  run(): void {
+    this.interpreter.runModule(this.module.body);
+  }
+
+  // ---- diagnostics ----------------------------------------------------------------------------
+
+  report(span: Span, severity: Severity, code: string, message: string, related?: Related[]): void {
+    // A statement in a loop fails the same way on every iteration: said once.
+    const key = `${span.start}:${span.end}:${code}:${message}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.diagnostics.push({ span, severity, code, message, related: related?.length ? related : undefined });
+  }
+
+  /** What a statement that did not complete leaves: a diagnostic (or none), and its names
+   *  unknown, with the reason their hovers give. */
+  statementFailed(stmt: P.Stmt, thrown: unknown, names: readonly P.Name[]): void {
+    const e = thrown instanceof LoopBudget ? thrown.error : thrown;
+    const line = this.lineOf(stmt.span);
+    let unknown: (name: string) => Unknown;
+    if (e instanceof Skipped) {
+      const root = e.unknown;
+      unknown = () => root;
+      this.notEvaluated.push({ span: stmt.span, reason: root.reasonFor(e.unknownName) });
+    } else if (e instanceof OutsideSubset) {
+      this.report(e.span, 'information', 'not-evaluated', `not evaluated: ${e.message}`);
+      this.notEvaluated.push({ span: stmt.span, reason: `not evaluated: ${e.message} (line ${line})` });
+      unknown = (name) => new Unknown(name, `which is outside tgraph's subset (line ${line})`);
+    } else if (e instanceof NotPython) {
+      this.notEvaluated.push({ span: stmt.span, reason: `not evaluated: line ${line} is not valid Python` });
+      unknown = (name) => new Unknown(name, `which is bound at line ${line}, a line that is not valid Python`);
+    } else {
+      if (e instanceof BuildError) this.report(e.span, 'error', e.code, e.message, e.related);
+      else if (e instanceof RangeError) this.report(stmt.span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
+      else if (!(e instanceof Poisoned)) this.report(stmt.span, 'error', 'internal-error', `internal error: ${(e as Error)?.message ?? String(e)}`);
+      unknown = (name) => new Unknown(name, `whose statement at line ${line} failed`);
+    }
+    for (const n of names) {
+      const u = unknown(n.id);
+      this.interpreter.globals.vars.set(n.id, u);
+      this.bindUnknown(n, u, stmt);
+    }
+  }
+
+  // ---- bindings -------------------------------------------------------------------------------
+
+  bind(name: string, span: Span, value: PyValue, stmt: P.Stmt, destructured: boolean): void {
+    const graphValue = this.bindingValue(value, span);
+    let binding = this.bindingAt.get(span.start);
+    if (binding && binding.name === name) {
+      binding.value = graphValue;
+      binding.kind = kindOf(graphValue);
+      binding.describe = describeValue(value);
+      binding.gradient = undefined;
+      // A loop's rebinding is the same binding: it is the latest version again.
+      const at = this.bindings.indexOf(binding);
+      if (at >= 0 && at !== this.bindings.length - 1) {
+        this.bindings.splice(at, 1);
+        this.bindings.push(binding);
+      }
+    } else {
+      binding = { name, span, stmt, value: graphValue, kind: kindOf(graphValue), destructured, describe: describeValue(value) };
+      this.bindingAt.set(span.start, binding);
+      this.bindings.push(binding);
+    }
+    this.byName.set(name, binding);
+    this.references.set(span.start, { span, binding });
+    const sites = this.b.gradientSites;
+    const site = sites.length > 0 ? sites[sites.length - 1] : undefined;
+    if (site && producedBy(graphValue, site)) {
+      binding.kind = 'gradient';
+      binding.gradient = site;
+    }
+    if (graphValue.kind === 'tensor' && graphValue.node.label === undefined) graphValue.node.label = name;
+    else if (graphValue.kind === 'list') {
+      for (const item of graphValue.items) if (item.kind === 'tensor' && item.node.label === undefined) item.node.label = name;
+    }
+  }
+
+  private bindUnknown(n: P.Name, u: Unknown, stmt: P.Stmt): void {
+    let binding = this.bindingAt.get(n.span.start);
+    if (!binding || binding.name !== n.id) {
+      binding = { name: n.id, span: n.span, stmt, value: ERROR, kind: 'other', destructured: false };
+      this.bindingAt.set(n.span.start, binding);
+      this.bindings.push(binding);
+    }
+    binding.value = ERROR;
+    binding.kind = 'other';
+    binding.describe = u.reasonFor(n.id);
+    binding.gradient = undefined;
+    this.byName.set(n.id, binding);
+  }
+
+  unbind(name: string): void {
+    this.byName.delete(name);
+  }
+
+  reference(name: string, span: Span): void {
+    const binding = this.byName.get(name);
+    if (binding) this.references.set(span.start, { span, binding });
+  }
+
+  /** The graph value a binding shows (its hover, `run`, `--json`): tensors as they are, host
+   *  values as constants (copied: an array may be changed in place later). */
+  bindingValue(v: PyValue, span: Span): Value {
+    if (v instanceof GraphTensor) return tensorValue(v.node);
+    if (v instanceof PyVariable) return tensorValue(v.node);
+    if (v instanceof NDArray) {
+      const t = toTensor(v);
+      return tensorValue(this.b.constant({ dtype: t.dtype, shape: t.shape, data: t.data === v.data ? t.data.slice() : t.data }, span));
+    }
+    switch (typeof v) {
+      case 'bigint':
+        if (v >= -2147483648n && v <= 2147483647n) return tensorValue(this.b.scalar(Number(v), 'int32', span));
+        return tensorValue(this.b.scalar(Number(v), 'float64', span));
+      case 'number':
+        return tensorValue(this.b.scalar(v, 'float64', span));
+      case 'boolean':
+        return tensorValue(this.b.scalar(v ? 1 : 0, 'bool', span));
+      case 'string':
+        return { kind: 'string', value: v };
+    }
+    if (v === null) return NONE;
+    if ((v instanceof PyList || v instanceof PyTuple) && v.items.length <= 10_000) return { kind: 'list', items: v.items.map((x) => this.bindingValue(x, span)) };
+    if (v instanceof PyDType) return { kind: 'dtype', dtype: graphDType(v, span) };
+    if (v instanceof PyFunction) return { kind: 'function', fn: functionShim(v, this.text) };
+    return ERROR;
+  }
+
+  // ---- what the script does -------------------------------------------------------------------
+
+  print(span: Span, text: string): void {
+    this.prints.push({ span, text });
+  }
+
+  assertResult(stmt: P.Assert, passed: boolean, message: string | null): void {
+    const previous = this.asserts.get(stmt);
+    // An assert in a loop passes when every iteration did.
+    if (previous && !previous.passed) return;
+    this.asserts.set(stmt, { stmt, passed, message: message ?? (passed ? 'assert passed' : 'assert could not be evaluated') });
+  }
+
+  lineOf(span: Span): number {
+    return this.lines.positionAt(span.start).line + 1;
+  }
+
+  lineEnd(pos: number): number {
+    const nl = this.text.indexOf('\n', pos);
+    return nl < 0 ? this.text.length : nl;
+  }
+
+  /** A Python int (or bool, or NumPy integer scalar) used as an index or a count. */
+  indexValue(v: PyValue, span: Span): number {
+    if (typeof v === 'bigint') {
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw pyError('IndexError', 'cannot fit \'int\' into an index-sized integer', span);
+      return Number(v);
+    }
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    if (v instanceof NDArray && v.shape.length === 0 && (v.dtype === 'int32' || v.dtype === 'int64')) return v.data[0];
+    throw pyError('TypeError', `indices must be integers, not ${typeName(v)}`, span);
+  }
+
+  // ---- names: builtins and modules -------------------------------------------------------------
+
+  builtin(name: string, span: Span): PyValue | undefined {
+    const b = this.builtins.get(name);
+    if (b !== undefined) return b;
+    if (this.assumeImports && (name === 'tf' || name === 'np')) {
+      if (!this.assumedNoted) {
+        this.assumedNoted = true;
+        this.report(span, 'information', 'assumed-imports', 'this script imports nothing: `tf` is taken to be `import tensorflow as tf` and `np` to be `import numpy as np`');
+      }
+      return this.importModule(name === 'tf' ? 'tensorflow' : 'numpy', span);
+    }
+    return undefined;
+  }
+
+  builtinMethod(obj: PyValue, name: string, span: Span): PyValue | undefined {
+    return builtinMethod(this, obj, name, span);
+  }
+
+  importModule(name: string, span: Span): PyModule {
+    const known = this.modules.get(name);
+    if (known) return known;
+    const parts = name.split('.');
+    if (!KNOWN_MODULES.includes(parts[0])) throw new OutsideSubset(`\`${parts[0]}\` is not a module tgraph evaluates (it knows tensorflow, numpy and math); what it binds is unknown`, span);
+    let module: PyModule;
+    if (parts.length === 1) {
+      module = parts[0] === 'tensorflow' ? tensorflowModule(this) : parts[0] === 'numpy' ? numpyModule(this) : mathModule(this);
+    } else {
+      let v: PyValue = this.importModule(parts[0], span);
+      for (const p of parts.slice(1)) {
+        v = this.interpreter.getAttr(v, p, span);
+        if (!(v instanceof PyModule)) throw new OutsideSubset(`\`${name}\` is not a module tgraph evaluates`, span);
+      }
+      module = v as PyModule;
+    }
+    this.modules.set(name, module);
+    return module;
+  }
+
+  missingModuleAttribute(module: PyModule, name: string, span: Span): Error {
+    return new OutsideSubset(`\`${module.name}.${name}\` is not modelled by tgraph`, span);
+  }
+
+  /** `@decorator def f`: tf.function traces as the plain function does in a TF 1.x graph. */
+  decorate(decorator: PyValue, fn: PyValue, span: Span): PyValue {
+    if (decorator instanceof PyBuiltin && decorator.name === 'tf.function') return fn;
+    throw new OutsideSubset(`the decorator is outside tgraph's subset`, span);
+  }
+
+  /** Values of engine ops on host arrays: a small graph of constants, evaluated at once
+   *  under the document's budgets (NumPy computed with the engine's kernels). */
+  compute(span: Span, build: (b: Builder) => Node): Tensor {
+    const graph = new Graph();
+    let evaluator: Evaluator | undefined;
+    let problem: string | null = null;
+    const b = new Builder(graph, { constantValue: (n) => evaluator!.valueOf(n) });
+    b.maxElements = this.budgets.maxElements;
+    evaluator = new Evaluator({
+      precision: 'float32',
+      feeds: new Map(),
+      budget: this.budget,
+      onProblem: (p) => {
+        problem ??= p.message;
+      },
+    });
+    const node = b.within(span, undefined, () => build(b));
+    const t = evaluator.valueOf(node);
+    if (!t) throw new BuildError(problem ?? 'this value could not be computed', span, 'evaluation-error');
+    return t;
+  }
+
+  evalTensor(t: PyValue, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
+    return evalTensor(this.interpreter, t, args, kwargs, site);
+  }
+
+  runOperation(op: PyOperation, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
+    return runOperation(this.interpreter, op, args, kwargs, site);
+  }
+
+  callSiteAt(span: Span): CallSite {
+    return { span, funcSpan: span, argSpans: [], argsSpan: span };
+  }
+}
+
+function containsImport(s: P.Stmt): boolean {
+  switch (s.kind) {
+    case 'Import':
+    case 'ImportFrom':
+      return true;
+    case 'If':
+    case 'For':
+    case 'While':
+      return s.body.some(containsImport) || s.orelse.some(containsImport);
+    case 'With':
+    case 'FunctionDef':
+    case 'ClassDef':
+      return s.body.some(containsImport);
+    case 'Unparsed':
+    case 'UnsupportedStmt':
+      return false;
+    default:
+      return false;
+  }
+}
+
+function kindOf(v: Value): BindingKind {
+  if (v.kind === 'function') return 'function';
+  if (v.kind === 'list') return 'list';
+  if (v.kind !== 'tensor') return 'other';
+  const op = v.node.op.name;
+  if (op === 'placeholder') return 'placeholder';
+  if (op === 'variable_value') return 'variable';
+  return 'tensor';
+}
+
+function producedBy(v: Value, site: GradientSite): boolean {
+  const grads = new Set(site.grads.filter((g): g is Node => g !== null));
+  if (v.kind === 'tensor') return grads.has(v.node);
+  if (v.kind === 'list') return v.items.length > 0 && v.items.every((i) => i.kind === 'none' || (i.kind === 'tensor' && grads.has(i.node)));
+  return false;
+}
+
+/** What a value is, for `run` and hovers, when it has no tensor form. */
+function describeValue(v: PyValue): string | undefined {
+  if (v instanceof PyDict) return `${v.isSet ? 'set' : 'dict'} of ${v.entries.size}`;
+  if (v instanceof PyModule) return `module ${v.name}`;
+  if (v instanceof PyObject && !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor)) return v.repr();
+  return undefined;
+}
+
+function functionShim(f: PyFunction, text: string): UserFunction {
+  return {
+    name: f.name,
+    span: f.span,
+    params: f.params.map((p) => p.name),
+    source: text.slice(f.span.start, f.span.end),
+    call(_b, _args, span) {
+      throw new BuildError(`${f.name} is a Python function: it is called from Python`, span, 'not-callable');
+    },
+  };
+}
+
+export { Unknown };

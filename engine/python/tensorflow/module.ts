@@ -1,0 +1,197 @@
+// The `tensorflow` module (also `tensorflow.compat.v1`): the TF 1.x graph API that the
+// interpreter implements itself (sessions, variables, initializers, scopes), and every op
+// of the registry under TensorFlow's prefixed names (`tf.nn.conv2d`, `tf.math.exp`, as
+// LANGUAGE.md resolves them). Anything else is outside the subset, said where it is used.
+
+import type { Span } from '../../syntax/ast';
+import { lookupOp } from '../../ops/registry';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import type { Runtime } from '../runtime';
+import { args as bindArgs } from '../signature';
+import { GraphTensor, PyDType, PyOp, TensorShape, method, toGraphValue } from './tensor';
+import { PyInitializer, PyOperation, PyVariable, VariableScope, getVariable, initializerFactory, makeVariable, setRandomSeed, variablesOf } from './variables';
+import { PySession, defaultSession, sessionStack } from './session';
+import type { NpDType } from '../numpy/ndarray';
+
+const DTYPES: Record<string, NpDType> = { float32: 'float32', float64: 'float64', double: 'float64', int32: 'int32', int64: 'int64', bool: 'bool' };
+
+/** A `with` block that changes nothing tgraph models (name scopes, devices, graphs). */
+class NoEffectScope extends PyObject {
+  constructor(
+    readonly what: string,
+    readonly value: PyValue = null,
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return this.what;
+  }
+  override enter(): PyValue {
+    return this.value ?? this;
+  }
+  override exit(): void {}
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'as_default') return method('as_default', () => new NoEffectScope('graph context', this));
+    return undefined;
+  }
+}
+
+const SUBMODULES = ['nn', 'math', 'linalg', 'random', 'train', 'layers', 'keras', 'initializers', 'dtypes', 'contrib', 'losses', 'errors', 'summary', 'logging', 'image', 'data', 'estimator', 'saved_model', 'metrics', 'sparse', 'signal', 'bitwise', 'debugging', 'io', 'config', 'experimental', 'distribute', 'autograph', 'strings', 'lite', 'test', 'sysconfig', 'graph_util', 'python_io', 'app', 'flags', 'gfile', 'tpu', 'user_ops', 'profiler', 'quantization', 'queue', 'resource_loader', 'spectral', 'manip', 'ragged', 'audio', 'feature_column', 'mixed_precision', 'types', 'tools', 'core', 'python'];
+
+export function tensorflowModule(rt: Runtime): PyModule {
+  const interp = rt.interpreter;
+  const fn = (name: string, body: (a: PyValue[], kw: KeywordArg[], site: CallSite) => PyValue) => new PyBuiltin(`tf.${name}`, body);
+  const noOpFn = (name: string, result: () => PyValue = () => null) => fn(name, () => result());
+  const initializers: Record<string, PyBuiltin> = {};
+  const init = (names: string[], kind: ConstructorParameters<typeof PyInitializer>[0], params: string[]) => {
+    for (const n of names) initializers[n] = fn(n, initializerFactory(interp, kind, params));
+  };
+  init(['zeros_initializer', 'zeros', 'Zeros'], 'zeros', ['dtype']);
+  init(['ones_initializer', 'ones', 'Ones'], 'ones', ['dtype']);
+  init(['constant_initializer', 'constant', 'Constant'], 'constant', ['value', 'dtype', 'verify_shape']);
+  init(['random_normal_initializer', 'random_normal', 'RandomNormal'], 'random_normal', ['mean', 'stddev', 'seed', 'dtype']);
+  init(['truncated_normal_initializer', 'truncated_normal', 'TruncatedNormal'], 'truncated_normal', ['mean', 'stddev', 'seed', 'dtype']);
+  init(['random_uniform_initializer', 'random_uniform', 'RandomUniform'], 'random_uniform', ['minval', 'maxval', 'seed', 'dtype']);
+  init(['glorot_uniform_initializer', 'glorot_uniform', 'GlorotUniform', 'xavier_initializer'], 'glorot_uniform', ['seed', 'dtype']);
+  init(['glorot_normal_initializer', 'glorot_normal', 'GlorotNormal'], 'glorot_normal', ['seed', 'dtype']);
+  init(['he_normal', 'HeNormal'], 'he_normal', ['seed']);
+  init(['he_uniform', 'HeUniform'], 'he_uniform', ['seed']);
+  init(['lecun_normal', 'LecunNormal'], 'lecun_normal', ['seed']);
+  init(['lecun_uniform', 'LecunUniform'], 'lecun_uniform', ['seed']);
+  init(['variance_scaling_initializer', 'variance_scaling', 'VarianceScaling'], 'variance_scaling', ['scale', 'mode', 'distribution', 'seed', 'dtype']);
+
+  const session = (interactive: boolean) =>
+    fn(interactive ? 'InteractiveSession' : 'Session', () => {
+      const s = new PySession(rt, interactive);
+      if (interactive) sessionStack(rt).push(s);
+      return s;
+    });
+
+  const api: Record<string, () => PyValue> = {
+    Session: () => session(false),
+    InteractiveSession: () => session(true),
+    get_default_session: () => noOpFn('get_default_session', () => defaultSession(rt)),
+    Variable: () => fn('Variable', (a, kw, site) => makeVariable(interp, a, kw, site)),
+    get_variable: () => fn('get_variable', (a, kw, site) => getVariable(interp, a, kw, site)),
+    global_variables_initializer: () => noOpFn('global_variables_initializer', () => new PyOperation('init', variablesOf(rt).slice())),
+    initialize_all_variables: () => noOpFn('initialize_all_variables', () => new PyOperation('init', variablesOf(rt).slice())),
+    local_variables_initializer: () => noOpFn('local_variables_initializer', () => new PyOperation('init_1', [])),
+    variables_initializer: () =>
+      fn('variables_initializer', (a, kw, site) => {
+        const p = bindArgs('variables_initializer', ['var_list'], a, kw, site);
+        const vars = interp.iterate(p.get('var_list'), p.span('var_list')).filter((v): v is PyVariable => v instanceof PyVariable);
+        return new PyOperation('init', vars);
+      }),
+    trainable_variables: () => noOpFn('trainable_variables', () => new PyList(variablesOf(rt).filter((v) => v.trainable))),
+    global_variables: () => noOpFn('global_variables', () => new PyList(variablesOf(rt).slice())),
+    all_variables: () => noOpFn('all_variables', () => new PyList(variablesOf(rt).slice())),
+    group: () => fn('group', (a) => new PyOperation('group_deps', [], a)),
+    no_op: () => noOpFn('no_op', () => new PyOperation('NoOp', [])),
+    disable_v2_behavior: () => noOpFn('disable_v2_behavior'),
+    disable_eager_execution: () => noOpFn('disable_eager_execution'),
+    enable_eager_execution: () =>
+      fn('enable_eager_execution', (_a, _kw, site) => {
+        throw new OutsideSubset('eager execution (TF 2 style) is not evaluated yet', site.span);
+      }),
+    executing_eagerly: () => noOpFn('executing_eagerly', () => false),
+    reset_default_graph: () => noOpFn('reset_default_graph'),
+    set_random_seed: () =>
+      fn('set_random_seed', (a, _kw, site) => {
+        setRandomSeed(rt, rt.indexValue(a[0], site.argSpans[0] ?? site.span));
+        return null;
+      }),
+    Graph: () => fn('Graph', () => new NoEffectScope('Graph')),
+    get_default_graph: () => noOpFn('get_default_graph', () => new NoEffectScope('Graph')),
+    name_scope: () => fn('name_scope', () => new NoEffectScope('name_scope')),
+    device: () => fn('device', () => new NoEffectScope('device')),
+    control_dependencies: () => fn('control_dependencies', () => new NoEffectScope('control_dependencies')),
+    variable_scope: () =>
+      fn('variable_scope', (a, kw, site) => {
+        const p = bindArgs('variable_scope', ['name_or_scope', 'default_name', 'values', 'initializer', 'regularizer', 'caching_device', 'partitioner', 'custom_getter', 'reuse', 'dtype', 'use_resource', 'constraint', 'auxiliary_name_scope'], a, kw, site);
+        const name = p.get('name_or_scope', null);
+        const reuse = p.get('reuse', null);
+        const scopeName = typeof name === 'string' ? name : name instanceof VariableScope ? name.name : typeof p.get('default_name', null) === 'string' ? (p.get('default_name') as string) : 'scope';
+        const auto = reuse instanceof PyObject && reuse.typeName === 'AUTO_REUSE';
+        return new VariableScope(rt, auto ? 'AUTO_REUSE' === scopeName ? scopeName : scopeName : scopeName, reuse === true || auto);
+      }),
+    AUTO_REUSE: () => new NoEffectScope('AUTO_REUSE'),
+    function: () => new PyBuiltin('tf.function', (a) => a[0] ?? null),
+    newaxis: () => null,
+    TensorShape: () => fn('TensorShape', (a, _kw, site) => new TensorShape(a[0] === null ? null : interp.iterate(a[0], site.span).map((d) => (d === null ? null : rt.indexValue(d, site.span))))),
+    Tensor: () => new PyBuiltin('tf.Tensor', () => null, (v) => v instanceof GraphTensor),
+    convert_to_tensor: () =>
+      fn('convert_to_tensor', (a, kw, site) => {
+        const p = bindArgs('convert_to_tensor', ['value', 'dtype', 'dtype_hint', 'preferred_dtype'], a, kw, site);
+        const args = [{ value: toGraphValue(interp, p.get('value'), p.span('value')), span: p.span('value') }];
+        const d = p.get('dtype', null);
+        if (d !== null) args.push({ keyword: { name: 'dtype', span: p.span('dtype') }, value: toGraphValue(interp, d, p.span('dtype')), span: p.span('dtype') } as never);
+        const v = args[0].value;
+        if (d === null && v.kind === 'tensor' && !v.node.weak) return new GraphTensor(v.node, rt);
+        return interp.call(new PyOp(lookupOp('constant')!, 'tf.convert_to_tensor'), [p.get('value')], d === null ? [] : [{ name: 'dtype', value: d, span: p.span('dtype') }], site);
+      }),
+    GradientTape: () =>
+      fn('GradientTape', (_a, _kw, site) => {
+        throw new OutsideSubset('tf.GradientTape (TF 2 eager) is not evaluated yet', site.span);
+      }),
+  };
+
+  const submodule = (path: string, extra: Record<string, () => PyValue> = {}): PyModule =>
+    new PyModule(path, (name, span) => {
+      if (name in extra) return extra[name]();
+      if (path.endsWith('initializers') && name in initializers) return initializers[name];
+      return registryOp(path, name, span);
+    });
+
+  const random = submodule('tensorflow.random', {
+    set_seed: api.set_random_seed,
+  });
+  const modules: Record<string, () => PyModule> = {
+    nn: () => submodule('tensorflow.nn'),
+    math: () => submodule('tensorflow.math'),
+    linalg: () => submodule('tensorflow.linalg'),
+    random: () => random,
+    initializers: () => submodule('tensorflow.initializers'),
+    dtypes: () => submodule('tensorflow.dtypes', Object.fromEntries(Object.entries(DTYPES).map(([k, d]) => [k, () => new PyDType(d, 'tf')]))),
+    contrib: () =>
+      new PyModule('tensorflow.contrib', (name) => {
+        if (name === 'layers') return new PyModule('tensorflow.contrib.layers', (n) => (n === 'xavier_initializer' ? initializers.xavier_initializer : undefined));
+        return undefined;
+      }),
+    keras: () =>
+      new PyModule('tensorflow.keras', (name) => {
+        if (name === 'initializers') return submodule('tensorflow.keras.initializers');
+        return undefined;
+      }),
+    train: () => new PyModule('tensorflow.train', () => undefined),
+  };
+
+  let root: PyModule;
+  const compat = new PyModule('tensorflow.compat', (name) => (name === 'v1' || name === 'v2' ? root : undefined));
+  root = new PyModule('tensorflow', (name, span) => {
+    if (name === 'compat') return compat;
+    if (name in DTYPES) return new PyDType(DTYPES[name], 'tf');
+    if (name in api) return api[name]();
+    if (name in modules) return modules[name]();
+    if (name in initializers) return initializers[name];
+    if (SUBMODULES.includes(name)) return new PyModule(`tensorflow.${name}`, () => undefined);
+    return registryOp('tensorflow', name, span);
+  });
+  return root;
+}
+
+/** An op of the registry under a TensorFlow name (`tf.nn.softmax` is the registry's
+ *  `softmax`); internal ops and .tgraph-only names are not TensorFlow's. */
+function registryOp(module: string, name: string, span: Span): PyValue | undefined {
+  if (TGRAPH_ONLY.has(name)) return undefined;
+  const op = lookupOp(name);
+  if (!op || op.internal) return undefined;
+  void span;
+  return new PyOp(op, `${module.replace(/^tensorflow/, 'tf')}.${name}`);
+}
+
+/** Registry names that are not TensorFlow's (the .tgraph feed generators and checks). */
+const TGRAPH_ONLY = new Set(['randint', 'uniform', 'normal', 'load', 'allclose', 'variable', 'gradient', 'jacobian', 'batch_jacobian', 'hessian']);
+
+export { pyError };

@@ -1,0 +1,380 @@
+// TF 1.x variables: `tf.Variable`, `tf.get_variable` with the usual initializers, and the
+// operations that initialise them. A variable is a `variable_value` node (a usual x of
+// gradients) whose value in a session is that session's state: set by running an
+// initializer, read by every run (so an optimizer's step, later, writes the same state).
+//
+// Random initializers draw from the documented generator of engine/ops/random.ts (TensorFlow's
+// own stream cannot be reproduced): seeded by the op's `seed`, else by the graph seed
+// (`tf.set_random_seed`) and the variable's number, so a script gives the same values on
+// every run.
+
+import type { Span } from '../../syntax/ast';
+import type { Node } from '../../graph';
+import { BuildError, tensorValue } from '../../builder';
+import { type DType, allocData, sizeOf } from '../../tensor';
+import { lookupOp } from '../../ops/registry';
+import { Random } from '../../ops/random';
+import { checkedSize } from '../../ops/sources';
+import { type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyList, PyObject, type PyValue, PyTuple } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import type { Runtime } from '../runtime';
+import { GraphTensor, PyDType, TensorShape, graphDType, method, sliceTensor, tensorBinary, tfShape, toGraphValue } from './tensor';
+import { NDArray, type NpDType } from '../numpy/ndarray';
+import { args as bindArgs } from '../signature';
+
+export class PyVariable extends PyObject {
+  constructor(
+    readonly node: Node,
+    readonly name: string,
+    readonly trainable: boolean,
+    readonly rt: Runtime,
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return 'Variable';
+  }
+  /** The node its initial value comes from. */
+  get init(): Node {
+    return this.node.inputs[0];
+  }
+  override repr(): string {
+    return `<tf.Variable '${this.name}:0' shape=${tfShape(this.node.type.shape)} dtype=${this.node.type.dtype}_ref>`;
+  }
+  override binaryOp(rt: Interpreter, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
+    return tensorBinary(rt, this.node, op.endsWith('=') && !['<=', '>=', '==', '!='].includes(op) ? op.slice(0, -1) : op, other, reflected, site);
+  }
+  override unaryOp(rt: Interpreter, op: '-' | '+' | '~', span: Span): PyValue {
+    return new GraphTensor(this.node, rt.rt).unaryOp(rt, op, span);
+  }
+  override getItem(rt: Interpreter, index: PyValue, span: Span, indexSpan: Span): PyValue {
+    return sliceTensor(rt, this.node, index, span, indexSpan);
+  }
+  override truth(rt: Interpreter, span: Span): boolean {
+    return new GraphTensor(this.node, rt.rt).truth(rt, span);
+  }
+  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+    switch (name) {
+      case 'name':
+        return this.name + ':0';
+      case 'shape':
+        return new TensorShape(this.node.type.shape);
+      case 'get_shape':
+        return method('get_shape', () => new TensorShape(this.node.type.shape));
+      case 'dtype':
+        return new PyDType(this.node.type.dtype as NpDType, 'tf');
+      case 'initializer':
+        return new PyOperation('init_' + this.name, [this]);
+      case 'initial_value':
+        return new GraphTensor(this.init, rt.rt);
+      case 'initialized_value':
+      case 'value':
+      case 'read_value':
+        return method(name, () => new GraphTensor(this.node, rt.rt));
+      case 'eval':
+        return method('eval', (args, kwargs, site) => rt.rt.evalTensor(this, args, kwargs, site));
+      case 'trainable':
+        return this.trainable;
+      case 'assign':
+      case 'assign_add':
+      case 'assign_sub':
+      case 'load':
+        throw new OutsideSubset(`\`Variable.${name}\` is not evaluated yet`, span);
+    }
+    return undefined;
+  }
+}
+
+/** Something `sess.run` can run that returns None: variable initializers, `tf.group`,
+ *  `tf.no_op`. */
+export class PyOperation extends PyObject {
+  constructor(
+    readonly name: string,
+    /** The variables it initialises. */
+    readonly initializes: readonly PyVariable[],
+    /** What else it runs (`tf.group(a, b)`). */
+    readonly runs: readonly PyValue[] = [],
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return 'Operation';
+  }
+  override repr(): string {
+    return `<tf.Operation '${this.name}' type=NoOp>`;
+  }
+  override getAttr(rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'name') return this.name;
+    if (name === 'run') return method('run', (args, kwargs, site) => rt.rt.runOperation(this, args, kwargs, site));
+    return undefined;
+  }
+}
+
+/** Variables of the document, in creation order (tf.global_variables()). */
+export function variablesOf(rt: Runtime): PyVariable[] {
+  return variableState(rt).all;
+}
+
+interface VariableState {
+  all: PyVariable[];
+  byName: Map<string, PyVariable>;
+  /** `tf.variable_scope` prefixes, innermost last, and whether each reuses. */
+  scopes: { name: string; reuse: boolean }[];
+  graphSeed: number | null;
+  randomOps: number;
+}
+
+const states = new WeakMap<Runtime, VariableState>();
+function variableState(rt: Runtime): VariableState {
+  let s = states.get(rt);
+  if (!s) states.set(rt, (s = { all: [], byName: new Map(), scopes: [], graphSeed: null, randomOps: 0 }));
+  return s;
+}
+
+export function setRandomSeed(rt: Runtime, seed: number): void {
+  variableState(rt).graphSeed = seed;
+}
+
+/** The seed of a random op: its own, else one from the graph seed and its number. */
+function opSeed(rt: Runtime, seed: number | null): number {
+  const s = variableState(rt);
+  const k = ++s.randomOps;
+  if (seed !== null) return (seed ^ Math.imul(s.graphSeed ?? 0, 0x9e3779b1)) >>> 0;
+  return (Math.imul(s.graphSeed ?? 87654321, 0x85ebca6b) ^ Math.imul(k, 0xc2b2ae35)) >>> 0;
+}
+
+function uniqueName(s: VariableState, base: string): string {
+  if (!s.byName.has(base)) return base;
+  for (let i = 1; ; i++) if (!s.byName.has(`${base}_${i}`)) return `${base}_${i}`;
+}
+
+function register(rt: Runtime, node: Node, name: string, trainable: boolean): PyVariable {
+  const s = variableState(rt);
+  const v = new PyVariable(node, name, trainable, rt);
+  s.all.push(v);
+  s.byName.set(name, v);
+  return v;
+}
+
+/** `tf.Variable(initial_value, trainable=True, name=None, dtype=None, ...)`. */
+export function makeVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+  const p = bindArgs('Variable', ['initial_value', 'trainable', 'collections', 'validate_shape', 'caching_device', 'name', 'variable_def', 'dtype', 'expected_shape', 'import_scope', 'constraint', 'use_resource', 'synchronization', 'aggregation', 'shape'], a, kw, site);
+  if (!p.has('initial_value')) throw pyError('ValueError', 'initial_value must be specified.', site.span);
+  const init = p.get('initial_value');
+  if (init instanceof PyInitializer) throw pyError('ValueError', 'an initializer needs a shape: pass it to tf.get_variable, or call it with one', p.span('initial_value'));
+  const dtype = p.has('dtype') && p.get('dtype') !== null ? p.get('dtype') : null;
+  const args = [{ value: toGraphValue(rt, init, p.span('initial_value')), span: p.span('initial_value') }];
+  if (dtype !== null) args.push({ keyword: { name: 'dtype', span: p.span('dtype') }, value: toGraphValue(rt, dtype, p.span('dtype')), span: p.span('dtype') } as never);
+  const made = rt.rt.b.call(lookupOp('variable')!, args, site.span);
+  if (made.kind !== 'tensor') throw pyError('TypeError', 'a variable needs a tensor value', site.span);
+  const s = variableState(rt.rt);
+  const given = p.has('name') && typeof p.get('name') === 'string' ? (p.get('name') as string) : 'Variable';
+  const name = uniqueName(s, [...s.scopes.map((x) => x.name), given].join('/'));
+  return register(rt.rt, made.node, name, p.get('trainable', true) !== false);
+}
+
+/** `tf.get_variable(name, shape=None, dtype=None, initializer=None, ...)`. */
+export function getVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+  const p = bindArgs('get_variable', ['name', 'shape', 'dtype', 'initializer', 'regularizer', 'trainable', 'collections', 'caching_device', 'partitioner', 'validate_shape', 'use_resource', 'custom_getter', 'constraint', 'synchronization', 'aggregation'], a, kw, site);
+  const base = p.get('name');
+  if (typeof base !== 'string') throw pyError('TypeError', 'get_variable() needs a name (a string)', p.span('name'));
+  const s = variableState(rt.rt);
+  const fullName = [...s.scopes.map((x) => x.name), base].join('/');
+  const reuse = s.scopes.some((x) => x.reuse);
+  const existing = s.byName.get(fullName);
+  if (existing) {
+    if (reuse) return existing;
+    throw pyError('ValueError', `Variable ${fullName} already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?`, p.span('name'));
+  }
+  if (reuse && !s.scopes.some((x) => x.reuse && x.name === 'AUTO_REUSE')) {
+    throw pyError('ValueError', `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`, p.span('name'));
+  }
+  const dtypeValue = p.get('dtype', null);
+  const dtype: DType = dtypeValue instanceof PyDType ? graphDType(dtypeValue, p.span('dtype')) : 'float32';
+  const initializer = p.get('initializer', null);
+  let initNode: Node;
+  if (initializer === null || initializer instanceof PyInitializer) {
+    const shape = staticShape(rt, p.get('shape', null), p.span('shape'));
+    if (!shape) throw pyError('ValueError', `Shape of a new variable (${fullName}) must be fully defined, but instead was <unknown>.`, p.span('shape'));
+    const init = initializer ?? new PyInitializer('glorot_uniform', {});
+    initNode = init.build(rt.rt, shape, dtype, site.span);
+  } else {
+    const v = toGraphValue(rt, initializer, p.span('initializer'));
+    initNode = rt.rt.b.toTensor(v, p.span('initializer'), dtype);
+    if (!initNode.constant) throw new BuildError('get_variable() needs an initializer known without feeds', p.span('initializer'), 'not-constant');
+  }
+  if (initNode.type.dtype !== dtype) initNode = rt.rt.b.cast(initNode, dtype);
+  const node = rt.rt.b.apply('variable_value', [initNode], {}, site.span);
+  return register(rt.rt, node, fullName, p.get('trainable', true) !== false);
+}
+
+export function staticShape(rt: Interpreter, v: PyValue, span: Span): number[] | null {
+  if (v === null) return null;
+  if (typeof v === 'bigint') return [rt.rt.indexValue(v, span)];
+  if (v instanceof TensorShape) return v.dims && v.dims.every((d) => d !== null) ? (v.dims as number[]) : null;
+  if (v instanceof NDArray) return Array.from(v.data as ArrayLike<number>);
+  const items = rt.iterate(v, span);
+  return items.map((x) => {
+    const n = rt.rt.indexValue(x, span);
+    if (n < 0) throw pyError('ValueError', `Dimension ${n} must be >= 0`, span);
+    return n;
+  });
+}
+
+/** `tf.variable_scope(name, reuse=...)`: names of get_variable inside it. */
+export class VariableScope extends PyObject {
+  constructor(
+    readonly rt: Runtime,
+    readonly name: string,
+    readonly reuse: boolean,
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return 'variable_scope';
+  }
+  override enter(): PyValue {
+    variableState(this.rt).scopes.push({ name: this.name, reuse: this.reuse });
+    return this;
+  }
+  override exit(): void {
+    variableState(this.rt).scopes.pop();
+  }
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'name') return this.name;
+    if (name === 'reuse_variables') {
+      return method('reuse_variables', () => {
+        const scopes = variableState(this.rt).scopes;
+        if (scopes.length) scopes[scopes.length - 1].reuse = true;
+        return null;
+      });
+    }
+    return undefined;
+  }
+}
+
+// ---- initializers -------------------------------------------------------------------------------
+
+type InitKind =
+  | 'zeros' | 'ones' | 'constant' | 'random_normal' | 'truncated_normal' | 'random_uniform' | 'glorot_uniform' | 'glorot_normal'
+  | 'he_normal' | 'he_uniform' | 'lecun_normal' | 'lecun_uniform' | 'variance_scaling';
+
+/** An initializer object (`tf.zeros_initializer()`, `tf.glorot_uniform_initializer()`, ...):
+ *  called with a shape, or given to get_variable. */
+export class PyInitializer extends PyObject {
+  constructor(
+    readonly kind: InitKind,
+    readonly options: { value?: PyValue; mean?: number; stddev?: number; minval?: number; maxval?: number; seed?: number | null; scale?: number; mode?: string; distribution?: string },
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return 'Initializer';
+  }
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    const p = bindArgs('initializer', ['shape', 'dtype', 'partition_info'], a, kw, site);
+    const shape = staticShape(rt, p.get('shape'), p.span('shape'));
+    if (!shape) throw pyError('ValueError', 'an initializer needs a fully known shape', p.span('shape'));
+    const d = p.get('dtype', null);
+    return new GraphTensor(this.build(rt.rt, shape, d instanceof PyDType ? graphDType(d, p.span('dtype')) : 'float32', site.span), rt.rt);
+  }
+
+  /** The initial value, as a constant node. */
+  build(rt: Runtime, shape: number[], dtype: DType, span: Span): Node {
+    const n = checkedSize(rt.b, shape, span, 'initial value');
+    const o = this.options;
+    if (this.kind === 'constant') {
+      const v = toGraphValue(rt.interpreter, o.value ?? 0n, span);
+      const t = rt.b.toTensor(v, span, dtype);
+      return rt.b.apply('broadcast_to', [t.type.dtype === dtype ? t : rt.b.cast(t, dtype)], { shape }, span);
+    }
+    const data = allocData(dtype, n, 'float64');
+    if (this.kind === 'ones') data.fill(1);
+    else if (this.kind !== 'zeros') {
+      const random = new Random(opSeed(rt, o.seed ?? null));
+      const [fanIn, fanOut] = fans(shape);
+      const normal = () => random.normal();
+      const truncated = () => {
+        for (;;) {
+          const z = random.normal();
+          if (Math.abs(z) <= 2) return z;
+        }
+      };
+      let draw: () => number;
+      switch (this.kind) {
+        case 'random_normal':
+          draw = () => (o.mean ?? 0) + (o.stddev ?? 1) * normal();
+          break;
+        case 'truncated_normal':
+          draw = () => (o.mean ?? 0) + (o.stddev ?? 1) * truncated();
+          break;
+        case 'random_uniform': {
+          const lo = o.minval ?? (o.maxval === undefined ? -0.05 : 0);
+          const hi = o.maxval ?? 0.05;
+          draw = () => lo + (hi - lo) * random.uniform();
+          break;
+        }
+        default: {
+          // variance scaling: glorot = fan_avg/1.0, he = fan_in/2.0, lecun = fan_in/1.0
+          const mode = o.mode ?? (this.kind.startsWith('glorot') ? 'fan_avg' : this.kind === 'variance_scaling' ? 'fan_in' : 'fan_in');
+          const scale = o.scale ?? (this.kind.startsWith('he') ? 2 : 1);
+          const fan = mode === 'fan_in' ? fanIn : mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2;
+          const variance = scale / Math.max(1, fan);
+          const dist = o.distribution ?? (this.kind.endsWith('uniform') ? 'uniform' : 'truncated_normal');
+          if (dist === 'uniform') {
+            const limit = Math.sqrt(3 * variance);
+            draw = () => -limit + 2 * limit * random.uniform();
+          } else if (dist === 'untruncated_normal' || dist === 'normal') {
+            const sd = Math.sqrt(variance);
+            draw = () => sd * normal();
+          } else {
+            // a normal truncated at two standard deviations has a stddev of .87962566103423978
+            const sd = Math.sqrt(variance) / 0.87962566103423978;
+            draw = () => sd * truncated();
+          }
+        }
+      }
+      for (let i = 0; i < n; i++) data[i] = draw();
+    }
+    const t = { dtype, shape, data: dtype === 'float32' ? Float32Array.from(data) : data };
+    return rt.b.constant(t, span);
+  }
+}
+
+function fans(shape: readonly number[]): [number, number] {
+  if (shape.length === 0) return [1, 1];
+  if (shape.length === 1) return [shape[0], shape[0]];
+  if (shape.length === 2) return [shape[0], shape[1]];
+  const receptive = sizeOf(shape.slice(0, -2));
+  return [shape[shape.length - 2] * receptive, shape[shape.length - 1] * receptive];
+}
+
+/** The initializer functions of `tf.*_initializer`, `tf.initializers.*`, `tf.keras.initializers.*`. */
+export function initializerFactory(rt: Interpreter, kind: InitKind, params: string[]) {
+  return (a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue => {
+    const p = bindArgs(kind, params, a, kw, site);
+    const num = (name: string): number | undefined => {
+      if (!p.has(name) || p.get(name) === null) return undefined;
+      const v = p.get(name);
+      if (typeof v === 'number') return v;
+      if (typeof v === 'bigint') return Number(v);
+      throw pyError('TypeError', `${name} must be a number`, p.span(name));
+    };
+    const str = (name: string): string | undefined => (p.has(name) && typeof p.get(name) === 'string' ? (p.get(name) as string) : undefined);
+    void rt;
+    return new PyInitializer(kind, {
+      value: p.has('value') ? p.get('value') : undefined,
+      mean: num('mean'),
+      stddev: num('stddev'),
+      minval: num('minval'),
+      maxval: num('maxval'),
+      seed: num('seed') ?? null,
+      scale: num('scale'),
+      mode: str('mode'),
+      distribution: str('distribution'),
+    });
+  };
+}
+
+export { PyList, PyTuple, tensorValue };
