@@ -24,8 +24,6 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     m.set(name, new PyBuiltin(name, fn, isInstance));
 
   def('print', (args, kwargs, site) => {
-    const p = bindArgs('print', [], [], kwargs.filter((k) => k.name !== 'flush'), site);
-    void p;
     const sep = kwargs.find((k) => k.name === 'sep')?.value;
     const end = kwargs.find((k) => k.name === 'end')?.value;
     const file = kwargs.find((k) => k.name === 'file')?.value;

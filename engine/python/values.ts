@@ -196,6 +196,9 @@ export class PyFunction extends PyObject {
   get typeName(): string {
     return 'function';
   }
+  override repr(): string {
+    return `<function ${this.name}>`;
+  }
 }
 
 export interface KeywordArg {

@@ -43,11 +43,13 @@ export function hostCall(
   span: Span,
   keywords: Record<string, PyValue> = {},
   scalar?: boolean,
+  /** Arrays (by position) that keep their own dtype (indices). */
+  ownDType: readonly number[] = [],
 ): NDArray {
   const def = lookupOp(op);
   if (!def) throw new Error(`internal: no op ${op}`);
   const t = rt.rt.compute(span, (b) => {
-    const args: CallArg[] = arrays.map((a) => ({ value: tensorValue(b.constant(toTensor(a, computeDType(inputDType)), span)), span }));
+    const args: CallArg[] = arrays.map((a, i) => ({ value: tensorValue(b.constant(toTensor(a, computeDType(ownDType.includes(i) ? a.dtype : inputDType)), span)), span }));
     for (const [k, v] of Object.entries(keywords)) args.push({ keyword: { name: k, span }, value: toGraphValue(rt, v, span, b), span });
     return b.toTensor(b.call(def, args, span), span);
   });

@@ -276,15 +276,72 @@ export function ndGetItem(rt: Interpreter, a: NDArray, index: PyValue, span: Spa
     const r = slice(rt, a, spec, span, indexSpan);
     return r.shape.length === 0 ? new NDArray(r.dtype, [], r.data, true) : r;
   }
-  const idx = index instanceof PyTuple ? null : asArray(rt, index, indexSpan);
-  if (idx && idx.dtype === 'bool') return new NDArray(a.dtype, [maskPositions(a, idx, indexSpan).length], pick(a, maskPositions(a, idx, indexSpan)));
-  if (idx && (idx.dtype === 'int32' || idx.dtype === 'int64')) {
-    const n = a.shape[0] ?? 0;
-    for (const v of idx.data) if (v < -n || v >= n) throw pyError('IndexError', `index ${v} is out of bounds for axis 0 with size ${n}`, indexSpan);
-    const fixed = new NDArray('int32', idx.shape, Int32Array.from(idx.data as ArrayLike<number>, (v) => (v < 0 ? v + n : v)));
-    return hostCall(rt, 'gather', [a, fixed], a.dtype, a.dtype, span, {});
+  const { positions, shape } = advancedPositions(rt, a, index, indexSpan);
+  return new NDArray(a.dtype, shape, pick(a, positions));
+}
+
+/** The flat positions an advanced index selects, and the result's shape: a boolean mask of
+ *  the array's shape, or integer arrays (and integers) for the leading axes, broadcast
+ *  together (`a[np.arange(n), labels]`), the other axes whole. */
+function advancedPositions(rt: Interpreter, a: NDArray, index: PyValue, span: Span): { positions: number[]; shape: number[] } {
+  const items = index instanceof PyTuple ? index.items : [index];
+  if (items.length === 1) {
+    const only = asArray(rt, items[0], span);
+    if (only.dtype === 'bool') {
+      const positions = maskPositions(a, only, span);
+      return { positions, shape: [positions.length] };
+    }
   }
-  throw new OutsideSubset('this kind of array indexing (several index arrays) is outside tgraph\'s subset', indexSpan);
+  if (items.length > a.shape.length) throw pyError('IndexError', `too many indices for array: array is ${a.shape.length}-dimensional, but ${items.length} were indexed`, span);
+  const arrays = items.map((item) => {
+    const idx = asArray(rt, item, span);
+    if (!isIntNp(idx.dtype)) throw new OutsideSubset('this kind of array indexing (slices mixed with index arrays, or boolean masks with others) is outside tgraph\'s subset', span);
+    return idx;
+  });
+  // Broadcast the index arrays together.
+  const rank = Math.max(...arrays.map((x) => x.shape.length));
+  const bshape: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    let d = 1;
+    for (const x of arrays) {
+      const xd = x.shape[i - (rank - x.shape.length)] ?? 1;
+      if (xd !== 1) {
+        if (d !== 1 && d !== xd) throw pyError('IndexError', `shape mismatch: indexing arrays could not be broadcast together with shapes ${arrays.map((y) => `(${y.shape.join(',')}${y.shape.length === 1 ? ',' : ''})`).join(' ')}`, span);
+        d = xd;
+      }
+    }
+    bshape.push(d);
+  }
+  const count = bshape.reduce((p, d) => p * d, 1);
+  const rest = a.shape.slice(items.length);
+  const inner = rest.reduce((p, d) => p * d, 1);
+  const strides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((p, d) => p * d, 1));
+  const positions: number[] = [];
+  for (let k = 0; k < count; k++) {
+    let base = 0;
+    arrays.forEach((x, axis) => {
+      // the element of x that broadcasts to position k
+      let off = 0;
+      let rem = k;
+      let stride = 1;
+      for (let i = rank - 1; i >= 0; i--) {
+        const coord = rem % bshape[i];
+        rem = Math.floor(rem / bshape[i]);
+        const xi = i - (rank - x.shape.length);
+        if (xi >= 0) {
+          if (x.shape[xi] !== 1) off += coord * stride;
+          stride *= x.shape[xi];
+        }
+      }
+      let v = x.data[off];
+      const n = a.shape[axis];
+      if (v < -n || v >= n) throw pyError('IndexError', `index ${v} is out of bounds for axis ${axis} with size ${n}`, span);
+      if (v < 0) v += n;
+      base += v * strides[axis];
+    });
+    for (let j = 0; j < inner; j++) positions.push(base + j);
+  }
+  return { positions, shape: [...bshape, ...rest] };
 }
 
 function slice(rt: Interpreter, a: NDArray, spec: SpecItem[], span: Span, indexSpan: Span): NDArray {
@@ -340,10 +397,7 @@ export function ndSetItem(rt: Interpreter, a: NDArray, index: PyValue, value: Py
     positions = sel.data;
     shape = sel.shape;
   } else {
-    const idx = index instanceof PyTuple ? null : asArray(rt, index, indexSpan);
-    if (!idx || idx.dtype !== 'bool') throw new OutsideSubset('assigning through an index array is outside tgraph\'s subset', indexSpan);
-    positions = maskPositions(a, idx, indexSpan);
-    shape = [positions.length];
+    ({ positions, shape } = advancedPositions(rt, a, index, indexSpan));
   }
   const v = convertToArray(rt, value, span, a.dtype);
   let data = v.data;

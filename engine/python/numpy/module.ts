@@ -135,7 +135,7 @@ const FUNCTIONS: Record<string, NpFunction> = {
       if (st === 0) throw pyError('ZeroDivisionError', 'division by zero', site.span);
       const n = Math.max(0, Math.ceil((s1 - s0) / st));
       const dtype = dtypeOr(p, 'dtype', isFloat ? 'float64' : 'int64');
-      shapeArg(rt, [BigInt(n)] as never, site.span);
+      shapeArg(rt, new PyList([BigInt(n)]), site.span);
       const data = allocNp(dtype, n);
       for (let i = 0; i < n; i++) data[i] = s0 + i * st;
       return new NDArray(dtype, [n], data);

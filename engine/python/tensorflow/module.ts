@@ -174,7 +174,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
     if (name in DTYPES) return new PyDType(DTYPES[name], 'tf');
     if (name in api) return api[name]();
     if (name in modules) return modules[name]();
-    if (name in initializers) return initializers[name];
+    if (name.endsWith('_initializer') && name in initializers) return initializers[name];
     if (SUBMODULES.includes(name)) return new PyModule(`tensorflow.${name}`, () => undefined);
     return registryOp('tensorflow', name, span);
   });
