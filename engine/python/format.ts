@@ -105,7 +105,8 @@ export function stringRepr(s: string): string {
 }
 
 /** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`). */
-export function formatSpec(v: PyValue, spec: string): string {
+export function formatSpec(value: PyValue, spec: string): string {
+  const v = value instanceof PyObject && value.toNumber ? value.toNumber() ?? value : value;
   const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) return pyStr(v);
   const [, fillChar, align, signFlag, , zero, widthText, grouping, precisionText, type] = m;

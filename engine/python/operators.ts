@@ -316,9 +316,9 @@ function percentFormat(rt: Interpreter, format: string, args: PyValue, site: OpS
 
 function numberArg(v: PyValue, site: OpSite): PyValue {
   if (isNumber(v)) return v;
-  if (v instanceof PyObject) {
-    const n = Number(v.str());
-    if (!Number.isNaN(n) || v.str() === 'nan') return n;
+  if (v instanceof PyObject && v.toNumber) {
+    const n = v.toNumber();
+    if (n !== undefined) return n;
   }
   throw pyError('TypeError', `a real number is required, not ${typeName(v)}`, site.rightSpan);
 }

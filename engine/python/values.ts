@@ -44,6 +44,8 @@ export abstract class PyObject {
   iterate?(rt: Interpreter, span: Span): PyValue[];
   length?(rt: Interpreter, span: Span): number;
   call?(rt: Interpreter, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue;
+  /** The Python number it stands for (`__float__`/`__index__`: a NumPy scalar), if any. */
+  toNumber?(): bigint | number | boolean | undefined;
   /** Entering and leaving a `with` block. */
   enter?(rt: Interpreter, span: Span): PyValue;
   exit?(rt: Interpreter): void;

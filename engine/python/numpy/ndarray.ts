@@ -62,6 +62,11 @@ export class NDArray extends PyObject {
   override length(_rt: Interpreter, span: Span): number {
     return ndLength(this, span);
   }
+  override toNumber(): bigint | number | boolean | undefined {
+    if (this.size !== 1) return undefined;
+    const x = this.data[0];
+    return this.dtype === 'bool' ? x !== 0 : this.dtype === 'int32' || this.dtype === 'int64' ? BigInt(x) : x;
+  }
 }
 
 export function isFloatNp(d: NpDType): boolean {
