@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { quietCpuBackend } from '../support/numeric';
-import { data, example, expectNear, items, printed, py, val } from './support';
+import { data, example, expectNear, items, nodeOf, printed, py, val } from './support';
 
 beforeAll(quietCpuBackend);
 
