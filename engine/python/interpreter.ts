@@ -46,18 +46,18 @@ export class Interpreter {
   /** Runs the statements of the module, each on its own: one that fails, is outside the
    *  subset or reads an unknown name leaves its names unknown and the rest goes on. */
   runModule(body: readonly P.Stmt[]): void {
-    this.guardedBlock(body, this.globals);
+    this.guardedBlock(body, this.globals, true);
   }
 
   /** A block at module level (the module, or a loop/if/with body in it): statements one by
    *  one, each failure contained. */
-  private guardedBlock(body: readonly P.Stmt[], scope: Scope): Flow {
+  private guardedBlock(body: readonly P.Stmt[], scope: Scope, outermost = false): Flow {
     for (const stmt of body) {
       let flow: Flow;
       try {
         flow = this.exec(stmt, scope);
       } catch (e) {
-        if (e instanceof LoopBudget) throw e; // stops the whole loop it is in
+        if (e instanceof LoopBudget && !outermost) throw e; // stops the whole loop it is in
         this.rt.statementFailed(stmt, e, this.boundNames(stmt));
         continue;
       }
@@ -781,12 +781,22 @@ export class Interpreter {
  *  the statement at module level that started the loop. */
 export class LoopBudget extends Error {
   constructor(readonly error: BuildError) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(error.message);
+    Error.stackTraceLimit = limit;
   }
 }
 
 /** A statement that is not valid Python: not evaluated, quietly. */
-export class NotPython extends Error {}
+export class NotPython extends Error {
+  constructor() {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super('not valid Python');
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** Comprehension variables are bound by no statement of their own. */
 const COMPREHENSION_STMT: P.Stmt = { kind: 'Pass', span: { start: 0, end: 0 } };

@@ -366,9 +366,10 @@ class Converter {
     let level = 0;
     const moduleParts: string[] = [];
     for (const k of kids.slice(1, importAt)) {
-      if (k.name === '.') level++;
+      if (k.name === 'VariableName') moduleParts.push(this.src(k));
+      else if (moduleParts.length > 0) continue; // the dots between a dotted name's parts
+      else if (k.name === '.') level++;
       else if (k.name === 'Ellipsis' || k.name === '...') level += 3;
-      else if (k.name === 'VariableName') moduleParts.push(this.src(k));
     }
     const rest = kids.slice(importAt + 1).filter((k) => k.name !== '(' && k.name !== ')');
     const star = rest.length === 1 && rest[0].name === '*';

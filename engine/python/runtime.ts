@@ -299,7 +299,8 @@ export class Runtime {
   }
 
   missingModuleAttribute(module: PyModule, name: string, span: Span): Error {
-    return new OutsideSubset(`\`${module.name}.${name}\` is not modelled by tgraph`, span);
+    const spelled = module.name.replace(/^tensorflow(?=\.|$)/, 'tf').replace(/^numpy(?=\.|$)/, 'np');
+    return new OutsideSubset(`\`${spelled}.${name}\` is not modelled by tgraph`, span);
   }
 
   /** `@decorator def f`: tf.function traces as the plain function does in a TF 1.x graph. */
