@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzePython } from '../../engine/python/analysis';
 import type { Analysis } from '../../engine/analysis';
 import { DEFAULT_BUDGETS } from '../../engine/budgets';
+import { nodeOf } from './support';
 
 /** Each diagnostic as `severity code 'the text it covers'`. */
 function diags(a: Analysis, src: string): string[] {
@@ -73,7 +74,7 @@ describe('outside the subset', () => {
     expect(a.diagnostics).toEqual([]);
     expect(describeOf(a, 'y')).toBe('not evaluated: `y`, which is bound at line 3, a line that is not valid Python');
     expect(describeOf(a, 'z')).toBe('not evaluated: depends on `y`, which is bound at line 3, a line that is not valid Python');
-    expect(a.valueOf((a.lookup('w')!.value as { node: never }).node)?.data[0]).toBe(8);
+    expect(a.valueOf(nodeOf(a.lookup('w')))?.data[0]).toBe(8);
   });
 
   it('says once, with the imports it assumed, when a script imports nothing', () => {
@@ -133,7 +134,7 @@ describe('budgets', () => {
     expect(small.lookup('after')?.value.kind).toBe('tensor');
     const enough = analyzePython(text);
     expect(enough.diagnostics).toEqual([]);
-    expect(enough.valueOf((enough.lookup('total')!.value as { node: never }).node)?.data[0]).toBe(2500);
+    expect(enough.valueOf(nodeOf(enough.lookup('total')))?.data[0]).toBe(2500);
     const forever = analyzePython('x = 0\nwhile True:\n    x += 1\ny = 1\n');
     expect(forever.diagnostics.map((d) => d.code)).toEqual(['budget-iterations']);
     expect(DEFAULT_BUDGETS.maxUnrolledIterations).toBe(10_000);
@@ -142,7 +143,7 @@ describe('budgets', () => {
   it('maxCallDepth: recursion is allowed, as Python, up to the budget', () => {
     const text = 'def fact(n):\n    return 1 if n <= 1 else n * fact(n - 1)\na = fact(20)\nb = fact(100)\n';
     const r = analyzePython(text);
-    expect(r.valueOf((r.lookup('a')!.value as { node: never }).node)?.data[0]).toBe(2432902008176640000);
+    expect(r.valueOf(nodeOf(r.lookup('a')))?.data[0]).toBe(2432902008176640000);
     expect(r.diagnostics.map((d) => d.code)).toEqual(['too-deep']);
     expect(r.diagnostics[0].message).toContain('(raise tgraph.maxCallDepth)');
   });
@@ -168,7 +169,7 @@ describe('hostile Python', () => {
     expect(text.length).toBeGreaterThan(1_000_000);
     const a = analyzePython(text);
     expect(a.diagnostics).toEqual([]);
-    expect(a.valueOf((a.lookup('s')!.value as { node: never }).node)?.data[0]).toBe((150_000 * 149_999) / 2);
+    expect(a.valueOf(nodeOf(a.lookup('s')))?.data[0]).toBe((150_000 * 149_999) / 2);
   });
 
   it('numbers too big to compute, repetitions past the element budget: errors, not hangs', () => {
