@@ -112,7 +112,7 @@ class Converter {
 
   private isTrailingDotFloatError(error: SyntaxNode): boolean {
     const parent = error.parent;
-    return error.from === error.to && parent !== null && parent.name === 'MemberExpression' && TRAILING_DOT_FLOAT.test(this.src(parent));
+    return error.from === error.to && parent !== null && parent.name === 'MemberExpression' && TRAILING_DOT_FLOAT.test(this.src(parent).trimEnd());
   }
 
   // ---- statements ---------------------------------------------------------------------------
@@ -595,9 +595,10 @@ class Converter {
 
   private floatLiteral(n: SyntaxNode): P.Expr | null {
     if (n.to - n.from > 400) return null;
-    const text = this.src(n);
+    // (the grammar's reading of `1. ` takes the space after the point into the node)
+    const text = this.src(n).trimEnd();
     if (!FLOAT_LITERAL.test(text)) return null;
-    return { kind: 'Constant', span: span(n), value: Number(text.replace(/_/g, '')) };
+    return { kind: 'Constant', span: { start: n.from, end: n.from + text.length }, value: Number(text.replace(/_/g, '')) };
   }
 
   private member(n: SyntaxNode, s: P.Span): P.Expr {

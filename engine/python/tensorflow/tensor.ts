@@ -104,6 +104,16 @@ export function tfName(rt: Runtime, node: Node): string {
   return tfNames.get(node) ?? node.op.name;
 }
 
+/** `name=` given to an op: its node's TensorFlow name (made unique as TensorFlow does). */
+export function nameNode(rt: Runtime, node: Node, name: string): void {
+  if (tfNames.has(node)) return;
+  let counts = nameCounts.get(rt.graph);
+  if (!counts) nameCounts.set(rt.graph, (counts = new Map()));
+  const k = counts.get(name) ?? 0;
+  counts.set(name, k + 1);
+  tfNames.set(node, k === 0 ? name : `${name}_${k}`);
+}
+
 /** A static shape as TensorFlow 1.x prints it: `(?, 3)`. */
 export function tfShape(shape: readonly (number | null)[] | null): string {
   if (shape === null) return '<unknown>';
@@ -374,7 +384,10 @@ export class PyOp extends PyObject {
   override call(rt: Interpreter, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
     const callArgs: CallArg[] = args.map((a, i) => ({ value: toGraphValue(rt, a, site.argSpans[i] ?? site.span), span: site.argSpans[i] ?? site.span }));
     for (const k of kwargs) callArgs.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(rt, k.value, k.span), span: k.span });
-    return fromGraphValue(rt.rt, rt.rt.b.call(this.op, callArgs, site.span));
+    const result = fromGraphValue(rt.rt, rt.rt.b.call(this.op, callArgs, site.span));
+    const name = kwargs.find((k) => k.name === 'name')?.value;
+    if (typeof name === 'string' && result instanceof GraphTensor) nameNode(rt.rt, result.node, name);
+    return result;
   }
 }
 

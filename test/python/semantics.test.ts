@@ -1,0 +1,145 @@
+// Python values as Python has them, NumPy's dtypes and printing (NumPy 1.24's output, written
+// down from it), TensorFlow 1.x's graph objects and sessions.
+
+import { describe, expect, it } from 'vitest';
+import { data, nodeOf, printed, py, val } from './support';
+
+/** What `print(...)` of each expression writes, one line each. */
+function prints(setup: string, exprs: string[]): string[] {
+  const src = `import numpy as np\nimport tensorflow as tf\n${setup}\n${exprs.map((e) => `print(${e})`).join('\n')}\n`;
+  return printed(py(src)).split('\n').slice(0, -1);
+}
+
+describe('Python values', () => {
+  it('computes ints exactly, floats as doubles, and prints them as Python does', () => {
+    expect(prints('', ['1/3', '2**100', '7//2, -7//2, -7 % 3, 7.5 // 2', '1e16, 1e-5, 0.1 + 0.2, 3.0, -0.0', 'True + 1, 10 / 4, 2 ** -1, round(2.5), round(3.5)', '2**64 // 3, 10**20 / 3'])).toEqual([
+      '0.3333333333333333',
+      '1267650600228229401496703205376',
+      '3 -4 2 3.0',
+      '1e+16 1e-05 0.30000000000000004 3.0 -0.0',
+      '2 2.5 0.5 2 4',
+      '6148914691236517205 3.333333333333333e+19',
+    ]);
+  });
+
+  it('keeps Python numbers exact until they meet a dtype', () => {
+    const a = py('import tensorflow as tf\nthird = tf.constant(1. / 3., dtype=tf.float64)\nbig = tf.constant(2 ** 40, dtype=tf.float64)\n');
+    expect(data(val(a, 'third'))).toEqual([1 / 3]);
+    expect(data(val(a, 'big'))).toEqual([2 ** 40]);
+  });
+
+  it('has lists, tuples, dicts, sets, comprehensions, unpacking and string formatting', () => {
+    expect(
+      prints('sq = [i * i for i in range(5) if i % 2 == 0]\nd = {k: v for k, v in zip("abc", range(3))}\nfirst, *rest = [1, 2, 3]\nl = [3, 1]\nl.append(2)\nl += [0]', [
+        "[1, 'a', (2,), {'k': None}], (1, 2), {1, 2} == {2, 1}",
+        'sq, d, first, rest',
+        'sorted(l, reverse=True), list(enumerate("ab")), max([1, 5, 3]), sum(range(10))',
+        "'%.3f loss %d %s' % (1.23456, 7, 'x')",
+        "'{:>6.2f}|{}'.format(3.14159, [1])",
+        "f'{1/3:.4f} {10:03d} {\"s\"!r}'",
+      ]),
+    ).toEqual([
+      "[1, 'a', (2,), {'k': None}] (1, 2) True",
+      "[0, 4, 16] {'a': 0, 'b': 1, 'c': 2} 1 [2, 3]",
+      "[3, 2, 1, 0] [(0, 'a'), (1, 'b')] 5 45",
+      '1.235 loss 7 x',
+      '  3.14|[1]',
+      "0.3333 010 's'",
+    ]);
+  });
+
+  it('calls defs with defaults, *args, keyword-only parameters and **kwargs, and lambdas', () => {
+    expect(prints('def f(a, *args, b=2, **kw):\n    return a + sum(args) + b + len(kw)\ng = lambda q, r=1: q * 2 + r', ['f(1), f(1, 2, 3, b=10, z=1), g(20)'])).toEqual(['3 17 41']);
+  });
+
+  it('closures see the scope they were defined in', () => {
+    expect(prints('def make(k):\n    def add(x):\n        return x + k\n    return add\nadd3 = make(3)', ['add3(4), make(10)(1)'])).toEqual(['7 11']);
+  });
+});
+
+describe('NumPy', () => {
+  it('gives arrays NumPy 1.x dtypes and promotion', () => {
+    expect(
+      prints('a = np.array([1, 2, 3])\nb = np.array([1., 2., 3.], dtype=np.float32)', [
+        'a.dtype, b.dtype, (a + b).dtype, (a * 2.5).dtype, (b * 2.5).dtype, (a / 2).dtype, (a // 2).dtype',
+        'np.float32(3) * 2., np.int32(3), a.sum(), a.mean(), b.mean(), np.sum(np.array([True, False, True]))',
+        'np.array([True]).dtype, np.array([1, 2.]).dtype, np.zeros(2).dtype, np.arange(3).dtype, np.arange(3.).dtype',
+      ]),
+    ).toEqual(['int64 float32 float64 float64 float32 float64 int64', '6.0 3 6 2.0 2.0 2', 'bool float64 float64 int64 float64']);
+  });
+
+  it('prints arrays as NumPy does (str and repr)', () => {
+    expect(prints('b = np.array([1., 2., 3.], dtype=np.float32)\na = np.array([1, 2, 3])', ['repr(b)', 'repr(a.reshape(3, 1))', 'np.arange(6).reshape(2, 3).T', 'np.linspace(0, 1, 5)', '[np.zeros(2, dtype=np.int32)]'])).toEqual([
+      'array([1., 2., 3.], dtype=float32)',
+      'array([[1],',
+      '       [2],',
+      '       [3]])',
+      '[[0 3]',
+      ' [1 4]',
+      ' [2 5]]',
+      '[0.   0.25 0.5  0.75 1.  ]',
+      '[array([0, 0], dtype=int32)]',
+    ]);
+  });
+
+  it('indexes, assigns in place, reduces and multiplies as NumPy', () => {
+    expect(prints('c = np.zeros((3, 3))\nc[1, :] = 5\nc[:, 2] += 1\nl = np.zeros((2, 3))\nl[np.arange(2), [2, 0]] = 1', ['c[c > 1], c.max(axis=0), np.argmax(c, axis=1)', 'l', 'np.dot(np.ones((2, 3)), np.arange(3)), np.matmul(np.eye(2), [[1, 2], [3, 4]])[1]', 'c[1], c[1, 2], c[-1, ::2]'])).toEqual([
+      '[5. 5. 6.] [5. 5. 6.] [2 2 2]',
+      '[[0. 0. 1.]',
+      ' [1. 0. 0.]]',
+      '[3. 3.] [3. 4.]',
+      '[5. 5. 6.] 6.0 [0. 1.]',
+    ]);
+  });
+});
+
+describe('TensorFlow 1.x', () => {
+  it('prints graph tensors and their static shapes as TF 1.x does', () => {
+    expect(prints('x = tf.placeholder(tf.float32, [None, 3], name="x")\ny = 2 * x', ['x', 'y', 'x.shape, x.get_shape().as_list(), x.dtype, y.shape[1]'])).toEqual([
+      'Tensor("x:0", shape=(?, 3), dtype=float32)',
+      'Tensor("mul:0", shape=(?, 3), dtype=float32)',
+      "(?, 3) [None, 3] <dtype: 'float32'> 3",
+    ]);
+  });
+
+  it('evaluates each run with its own feeds; a tensor shows its last fetched value and says from where', () => {
+    const a = py('import tensorflow as tf\nx = tf.placeholder(tf.float32, [2])\ny = x * x\nsess = tf.Session()\nfirst = sess.run(y, {x: [1., 2.]})\nsecond = sess.run(y, {x: [3., 4.]})\n');
+    expect(data(val(a, 'first'))).toEqual([1, 4]);
+    expect(data(val(a, 'second'))).toEqual([9, 16]);
+    expect(data(val(a, 'y'))).toEqual([9, 16]);
+    expect(a.python!.runOf(nodeOf(a.lookup('y')))?.line).toBe(6);
+    expect(a.python!.runs.map((r) => r.line)).toEqual([5, 6]);
+  });
+
+  it('initialises variables in a session; get_variable with initializers, scopes and reuse', () => {
+    const a = py(
+      [
+        'import tensorflow as tf',
+        'with tf.variable_scope("layer"):',
+        '    w = tf.get_variable("w", [2, 3], initializer=tf.constant_initializer(0.5))',
+        '    g = tf.get_variable("g", [200, 100])',
+        'with tf.variable_scope("layer", reuse=True):',
+        '    w2 = tf.get_variable("w")',
+        'v = tf.Variable(tf.zeros([2]), name="v")',
+        'names = [x.name for x in tf.global_variables()]',
+        'sess = tf.Session()',
+        'sess.run(tf.global_variables_initializer())',
+        'w_val, g_val, same = sess.run(w), sess.run(g), w is w2',
+        '',
+      ].join('\n'),
+    );
+    expect(data(val(a, 'w_val'))).toEqual([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    // glorot_uniform: within ±sqrt(6 / (fan_in + fan_out)), and not constant
+    const limit = Math.sqrt(6 / 300);
+    const g = data(val(a, 'g_val'));
+    expect(Math.max(...g.map(Math.abs))).toBeLessThanOrEqual(limit);
+    expect(new Set(g).size).toBeGreaterThan(1000);
+    expect(printed(py('import tensorflow as tf\nv = tf.get_variable("a/b", [1])\nprint(v.name, tf.Variable(1.).name, tf.Variable(2.).name)\n'))).toBe('a/b:0 Variable:0 Variable_1:0\n');
+  });
+
+  it('returns None for operations and the structure of the fetches', () => {
+    expect(prints('a = tf.placeholder(tf.float32, [2])\nsess = tf.Session()\nout = sess.run([{"s": tf.reduce_sum(a)}, (a, tf.no_op())], {a: [1., 2.]})', ['out'])).toEqual([
+      "[{'s': 3.0}, (array([1., 2.], dtype=float32), None)]",
+    ]);
+  });
+});
