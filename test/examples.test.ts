@@ -10,6 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze, type Analysis } from '../engine/analysis';
+import { analyzePython } from '../engine/python/analysis';
 import type * as AST from '../engine/syntax/ast';
 
 const root = path.resolve(__dirname, '..');
@@ -225,7 +226,10 @@ describe('tgraph test examples', () => {
 
   it('passes every example, counting the expected failures as passes', () => {
     const r = spawnSync(process.execPath, [path.join(root, 'bin', 'tgraph.js'), 'test', 'examples'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-    const total = files.reduce((n, f) => n + analysis(f).checks.length + analysis(f).asserts.length, 0);
+    // The Python scripts of examples/python/ are tests too (their asserts and check comments).
+    const scripts = fs.readdirSync(path.join(folder, 'python')).filter((f) => f.endsWith('.py'));
+    const python = scripts.map((f) => analyzePython(fs.readFileSync(path.join(folder, 'python', f), 'utf8')));
+    const total = files.reduce((n, f) => n + analysis(f).checks.length + analysis(f).asserts.length, 0) + python.reduce((n, a) => n + a.checks.length + a.asserts.length, 0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toEqual([`${total} passed, 0 failed`]);
     expect(r.stderr).toBe('');

@@ -62,10 +62,10 @@ function runChecks(rt: Runtime, comments: readonly P.CheckComment[], options: An
         throw new BuildError("a check comment reads `# tgraph: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode='full')`", call.span, 'bad-check');
       }
       const interp = rt.interpreter;
-      const args: CallArg[] = call.args.map((a) => ({ value: toGraphValue(interp, interp.eval(a, interp.globals), a.span), span: a.span }));
+      const args: CallArg[] = call.args.map((a) => ({ value: toGraphValue(interp, interp.evaluate(a, interp.globals), a.span), span: a.span }));
       for (const k of call.keywords) {
         if (k.name === null) continue;
-        args.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(interp, interp.eval(k.value, interp.globals), k.value.span), span: k.value.span });
+        args.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(interp, interp.evaluate(k.value, interp.globals), k.value.span), span: k.value.span });
       }
       const xs = call.args[1] ?? call.keywords.find((k) => k.name === 'xs')?.value;
       const req = checkRequest(rt.b, c, args, call.span, options.check ?? {}, rt.budgets.maxCheckEvaluations, false, xs ? rt.text.slice(xs.span.start, xs.span.end) : '');

@@ -415,7 +415,8 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, span: Spa
   }
   if (typeof obj === 'bigint') {
     if (name === 'bit_length') return method(() => BigInt((obj < 0n ? -obj : obj).toString(2).replace(/^0$/, '').length));
-    if (name === 'real') return obj;
+    // TF 1.x's `x.shape[1].value` (a Dimension's value): tgraph's shapes hold plain ints.
+    if (name === 'real' || name === 'value') return obj;
     return undefined;
   }
   void span;

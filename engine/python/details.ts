@@ -15,6 +15,6 @@ export interface PythonDetails {
   /** The `sess.run` a graph tensor's value comes from (the last that fetched it, else the
    *  last that computed it), or undefined for a value known without a run. */
   runOf(node: Node): { span: Span; line: number } | undefined;
-  /** Every `sess.run` (or `.eval()`), in the order they ran. */
+  /** Every `sess.run` (or `t.eval`), in the order they ran. */
   readonly runs: readonly { span: Span; line: number }[];
 }

@@ -78,14 +78,14 @@ export class Interpreter {
   exec(s: P.Stmt, scope: Scope): Flow {
     switch (s.kind) {
       case 'Assign': {
-        const value = this.eval(s.value, scope);
+        const value = this.evaluate(s.value, scope);
         for (const t of s.targets) this.assign(t, value, scope, s);
         return undefined;
       }
       case 'AugAssign':
         return this.augAssign(s, scope);
       case 'Expr': {
-        this.eval(s.value, scope);
+        this.evaluate(s.value, scope);
         return undefined;
       }
       case 'Import':
@@ -112,7 +112,7 @@ export class Interpreter {
       }
       case 'FunctionDef': {
         const defaults = this.defaults(s.params, scope);
-        const decorators = s.decorators.map((d) => this.eval(d, scope));
+        const decorators = s.decorators.map((d) => this.evaluate(d, scope));
         let fn: PyValue = new PyFunction(s.name, s.params, s.body, defaults, scope, s.nameSpan, decorators);
         if (s.async) throw new OutsideSubset('`async def` is outside tgraph\'s subset', s.span);
         for (let i = decorators.length - 1; i >= 0; i--) fn = this.rt.decorate(decorators[i], fn, s.decorators[i].span);
@@ -121,9 +121,9 @@ export class Interpreter {
       }
       case 'Return':
         if (scope.isModule) throw pyError('RuntimeError', "'return' outside function", s.span);
-        return { value: s.value ? this.eval(s.value, scope) : null };
+        return { value: s.value ? this.evaluate(s.value, scope) : null };
       case 'If': {
-        const test = this.truth(this.eval(s.test, scope), s.test.span);
+        const test = this.truth(this.evaluate(s.test, scope), s.test.span);
         return this.block(test ? s.body : s.orelse, scope);
       }
       case 'For':
@@ -214,7 +214,7 @@ export class Interpreter {
 
   private defaults(params: readonly P.Param[], scope: Scope): Map<string, PyValue> {
     const out = new Map<string, PyValue>();
-    for (const p of params) if (p.default) out.set(p.name, this.eval(p.default, scope));
+    for (const p of params) if (p.default) out.set(p.name, this.evaluate(p.default, scope));
     return out;
   }
 
@@ -223,22 +223,22 @@ export class Interpreter {
     const site: OpSite = { span: s.span, leftSpan: t.span, rightSpan: s.value.span };
     if (t.kind === 'Name') {
       const current = this.loadName(t.id, t.span, scope);
-      const value = this.eval(s.value, scope);
+      const value = this.evaluate(s.value, scope);
       this.bindName(t.id, t.span, this.inplace(s.op, current, value, site), scope, s);
       return undefined;
     }
     if (t.kind === 'Attribute') {
-      const obj = this.eval(t.value, scope);
+      const obj = this.evaluate(t.value, scope);
       const current = this.getAttr(obj, t.attr, t.attrSpan);
-      const value = this.eval(s.value, scope);
+      const value = this.evaluate(s.value, scope);
       this.setAttr(obj, t.attr, this.inplace(s.op, current, value, site), t.attrSpan);
       return undefined;
     }
     if (t.kind === 'Subscript') {
-      const obj = this.eval(t.value, scope);
+      const obj = this.evaluate(t.value, scope);
       const index = this.subscriptIndex(t, scope);
       const current = this.getItem(obj, index, t.span, indexSpan(t));
-      const value = this.eval(s.value, scope);
+      const value = this.evaluate(s.value, scope);
       this.setItem(obj, index, this.inplace(s.op, current, value, site), t.span, indexSpan(t));
       return undefined;
     }
@@ -261,7 +261,7 @@ export class Interpreter {
 
   private forLoop(s: P.For, scope: Scope): Flow {
     if (s.async) throw new OutsideSubset('`async for` is outside tgraph\'s subset', s.span);
-    const items = this.iterate(this.eval(s.iter, scope), s.iter.span);
+    const items = this.iterate(this.evaluate(s.iter, scope), s.iter.span);
     let broke = false;
     for (const item of items) {
       this.countIteration(s.span);
@@ -279,7 +279,7 @@ export class Interpreter {
 
   private whileLoop(s: P.While, scope: Scope): Flow {
     for (;;) {
-      if (!this.truth(this.eval(s.test, scope), s.test.span)) break;
+      if (!this.truth(this.evaluate(s.test, scope), s.test.span)) break;
       this.countIteration(s.span);
       const flow = this.block(s.body, scope);
       if (flow === BREAK) return undefined;
@@ -306,7 +306,7 @@ export class Interpreter {
     if (s.async) throw new OutsideSubset('`async with` is outside tgraph\'s subset', s.span);
     if (i === s.items.length) return this.block(s.body, scope);
     const item = s.items[i];
-    const manager = this.eval(item.context, scope);
+    const manager = this.evaluate(item.context, scope);
     if (!(manager instanceof PyObject) || !manager.enter) {
       throw new OutsideSubset(`\`with\` on ${describeType(manager)} is outside tgraph's subset`, item.context.span);
     }
@@ -322,14 +322,14 @@ export class Interpreter {
   private assertStmt(s: P.Assert, scope: Scope): Flow {
     let passed: boolean;
     try {
-      passed = this.truth(this.eval(s.test, scope), s.test.span);
+      passed = this.truth(this.evaluate(s.test, scope), s.test.span);
     } catch (e) {
       this.rt.assertResult(s, false, null);
       throw e;
     }
     let message: string | null = null;
     if (!passed) {
-      const msg = s.msg ? pyStr(this.eval(s.msg, scope)) : '';
+      const msg = s.msg ? pyStr(this.evaluate(s.msg, scope)) : '';
       message = `AssertionError${msg ? ': ' + msg : ''}: ${this.rt.text.slice(s.test.span.start, s.test.span.end)}${this.assertDetail(s.test, scope)}`;
     }
     this.rt.assertResult(s, passed, message);
@@ -343,7 +343,7 @@ export class Interpreter {
     for (const o of operands) {
       if (o.kind === 'Constant') continue;
       try {
-        const text = pyRepr(this.eval(o, scope));
+        const text = pyRepr(this.evaluate(o, scope));
         parts.push(`${this.rt.text.slice(o.span.start, o.span.end)} = ${text.length > 400 ? text.slice(0, 400) + '…' : text}`);
       } catch {
         // an operand that fails on its own says nothing more
@@ -360,7 +360,7 @@ export class Interpreter {
     }
     if (t.kind === 'Tuple' || t.kind === 'List') return t.elts.forEach((e) => this.deleteTarget(e, scope));
     if (t.kind === 'Subscript') {
-      const obj = this.eval(t.value, scope);
+      const obj = this.evaluate(t.value, scope);
       const index = this.subscriptIndex(t, scope);
       if (obj instanceof PyList) {
         const i = this.listIndex(index, obj.items.length, indexSpan(t), true);
@@ -403,9 +403,9 @@ export class Interpreter {
       case 'List':
         return this.unpack(t.elts, value, t.span, scope, stmt);
       case 'Attribute':
-        return this.setAttr(this.eval(t.value, scope), t.attr, value, t.attrSpan);
+        return this.setAttr(this.evaluate(t.value, scope), t.attr, value, t.attrSpan);
       case 'Subscript': {
-        const obj = this.eval(t.value, scope);
+        const obj = this.evaluate(t.value, scope);
         return this.setItem(obj, this.subscriptIndex(t, scope), value, t.span, indexSpan(t));
       }
       case 'Starred':
@@ -438,7 +438,7 @@ export class Interpreter {
 
   // ---- expressions --------------------------------------------------------------------------
 
-  eval(e: P.Expr, scope: Scope): PyValue {
+  evaluate(e: P.Expr, scope: Scope): PyValue {
     switch (e.kind) {
       case 'Name':
         return this.loadName(e.id, e.span, scope);
@@ -448,18 +448,18 @@ export class Interpreter {
         return e.parts
           .map((p) => {
             if (typeof p === 'string') return p;
-            const v = this.eval(p.value, scope);
+            const v = this.evaluate(p.value, scope);
             const text = p.conversion === 'r' ? pyRepr(v) : p.spec !== null ? formatSpec(v, p.spec) : pyStr(v);
             return (p.selfDoc ?? '') + text;
           })
           .join('');
       case 'BinOp': {
-        const left = this.eval(e.left, scope);
-        const right = this.eval(e.right, scope);
+        const left = this.evaluate(e.left, scope);
+        const right = this.evaluate(e.right, scope);
         return this.binary(e.op, left, right, { span: e.span, leftSpan: e.left.span, rightSpan: e.right.span });
       }
       case 'UnaryOp': {
-        const v = this.eval(e.operand, scope);
+        const v = this.evaluate(e.operand, scope);
         if (e.op === 'not') return !this.truth(v, e.operand.span);
         if (v instanceof PyObject) {
           if (!v.unaryOp) throw pyError('TypeError', `bad operand type for unary ${e.op}: '${typeName(v)}'`, e.span);
@@ -468,16 +468,16 @@ export class Interpreter {
         return pythonUnary(e.op, v, e.span);
       }
       case 'BoolOp': {
-        const left = this.eval(e.left, scope);
+        const left = this.evaluate(e.left, scope);
         const t = this.truth(left, e.left.span);
         if (e.op === 'and' ? !t : t) return left;
-        return this.eval(e.right, scope);
+        return this.evaluate(e.right, scope);
       }
       case 'Compare': {
-        let left = this.eval(e.left, scope);
+        let left = this.evaluate(e.left, scope);
         let result: PyValue = true;
         for (let i = 0; i < e.ops.length; i++) {
-          const right = this.eval(e.comparators[i], scope);
+          const right = this.evaluate(e.comparators[i], scope);
           const leftSpan = i === 0 ? e.left.span : e.comparators[i - 1].span;
           result = this.compare(e.ops[i], left, right, { span: e.span, leftSpan, rightSpan: e.comparators[i].span });
           if (i < e.ops.length - 1 && !this.truth(result, e.span)) return result;
@@ -488,9 +488,9 @@ export class Interpreter {
       case 'Call':
         return this.callExpr(e, scope);
       case 'Attribute':
-        return this.getAttr(this.eval(e.value, scope), e.attr, e.attrSpan);
+        return this.getAttr(this.evaluate(e.value, scope), e.attr, e.attrSpan);
       case 'Subscript':
-        return this.getItem(this.eval(e.value, scope), this.subscriptIndex(e, scope), e.span, indexSpan(e));
+        return this.getItem(this.evaluate(e.value, scope), this.subscriptIndex(e, scope), e.span, indexSpan(e));
       case 'Starred':
         throw pyError('RuntimeError', "can't use starred expression here", e.span);
       case 'Tuple':
@@ -506,10 +506,10 @@ export class Interpreter {
         const d = new PyDict();
         e.keys.forEach((k, i) => {
           if (k === null) {
-            const other = this.eval(e.values[i], scope);
+            const other = this.evaluate(e.values[i], scope);
             if (!(other instanceof PyDict)) throw pyError('TypeError', `'${typeName(other)}' object is not a mapping`, e.values[i].span);
             for (const entry of other.entries.values()) d.set(entry.key, entry.value);
-          } else d.set(this.eval(k, scope), this.eval(e.values[i], scope));
+          } else d.set(this.evaluate(k, scope), this.evaluate(e.values[i], scope));
         });
         return d;
       }
@@ -521,7 +521,7 @@ export class Interpreter {
       case 'Lambda':
         return new PyFunction('<lambda>', e.params, e.body, this.defaults(e.params, scope), scope, e.span);
       case 'IfExp':
-        return this.truth(this.eval(e.test, scope), e.test.span) ? this.eval(e.body, scope) : this.eval(e.orelse, scope);
+        return this.truth(this.evaluate(e.test, scope), e.test.span) ? this.evaluate(e.body, scope) : this.evaluate(e.orelse, scope);
       case 'UnsupportedExpr':
         throw new OutsideSubset(`${e.what} is outside tgraph's subset`, e.span);
     }
@@ -531,8 +531,8 @@ export class Interpreter {
   private elements(elts: readonly P.Expr[], scope: Scope): PyValue[] {
     const out: PyValue[] = [];
     for (const x of elts) {
-      if (x.kind === 'Starred') out.push(...this.iterate(this.eval(x.value, scope), x.value.span));
-      else out.push(this.eval(x, scope));
+      if (x.kind === 'Starred') out.push(...this.iterate(this.evaluate(x.value, scope), x.value.span));
+      else out.push(this.evaluate(x, scope));
     }
     return out;
   }
@@ -543,16 +543,16 @@ export class Interpreter {
     const dict = e.kind === 'DictComp' ? new PyDict() : null;
     const loop = (g: number): void => {
       if (g === e.generators.length) {
-        if (e.kind === 'DictComp') dict!.set(this.eval(e.key, inner), this.eval(e.value, inner));
-        else out.push(this.eval(e.elt, inner));
+        if (e.kind === 'DictComp') dict!.set(this.evaluate(e.key, inner), this.evaluate(e.value, inner));
+        else out.push(this.evaluate(e.elt, inner));
         return;
       }
       const gen = e.generators[g];
-      const items = this.iterate(this.eval(gen.iter, g === 0 ? scope : inner), gen.iter.span);
+      const items = this.iterate(this.evaluate(gen.iter, g === 0 ? scope : inner), gen.iter.span);
       for (const item of items) {
         this.countIteration(e.span);
         this.assign(gen.target, item, inner, COMPREHENSION_STMT);
-        if (gen.ifs.every((c) => this.truth(this.eval(c, inner), c.span))) loop(g + 1);
+        if (gen.ifs.every((c) => this.truth(this.evaluate(c, inner), c.span))) loop(g + 1);
       }
     };
     loop(0);
@@ -566,12 +566,12 @@ export class Interpreter {
   }
 
   private subscriptIndex(e: P.Subscript, scope: Scope): PyValue {
-    const items = e.items.map((i) => (i.kind === 'Slice' ? this.slice(i, scope) : this.eval(i, scope)));
+    const items = e.items.map((i) => (i.kind === 'Slice' ? this.slice(i, scope) : this.evaluate(i, scope)));
     return e.tuple || items.length > 1 ? new PyTuple(items) : items[0];
   }
 
   private slice(s: P.Slice, scope: Scope): PySlice {
-    const part = (x: P.Expr | null) => (x ? this.eval(x, scope) : null);
+    const part = (x: P.Expr | null) => (x ? this.evaluate(x, scope) : null);
     return new PySlice(part(s.lower), part(s.upper), part(s.step));
   }
 
@@ -714,22 +714,22 @@ export class Interpreter {
   // ---- calls --------------------------------------------------------------------------------
 
   private callExpr(e: P.Call, scope: Scope): PyValue {
-    const fn = this.eval(e.func, scope);
+    const fn = this.evaluate(e.func, scope);
     const args: PyValue[] = [];
     const argSpans: Span[] = [];
     for (const a of e.args) {
       if (a.kind === 'Starred') {
-        const items = this.iterate(this.eval(a.value, scope), a.value.span);
+        const items = this.iterate(this.evaluate(a.value, scope), a.value.span);
         args.push(...items);
         for (let i = 0; i < items.length; i++) argSpans.push(a.span);
       } else {
-        args.push(this.eval(a, scope));
+        args.push(this.evaluate(a, scope));
         argSpans.push(a.span);
       }
     }
     const kwargs: KeywordArg[] = [];
     for (const k of e.keywords) {
-      const v = this.eval(k.value, scope);
+      const v = this.evaluate(k.value, scope);
       if (k.name === null) {
         if (!(v instanceof PyDict)) throw pyError('TypeError', `argument after ** must be a mapping, not ${typeName(v)}`, k.value.span);
         for (const entry of v.entries.values()) {
@@ -761,7 +761,7 @@ export class Interpreter {
     this.callDepth++;
     this.callStack.push(fn.name);
     try {
-      if (!Array.isArray(fn.body)) return this.eval(fn.body as P.Expr, scope);
+      if (!Array.isArray(fn.body)) return this.evaluate(fn.body as P.Expr, scope);
       const flow = this.block(fn.body as P.Stmt[], scope);
       return flow !== undefined && typeof flow === 'object' ? flow.value : null;
     } catch (e) {

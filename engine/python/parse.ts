@@ -361,7 +361,7 @@ class Converter {
   private importStatement(n: SyntaxNode, kids: SyntaxNode[]): P.Stmt {
     const s = span(n);
     if (kids[0].name === 'import') return { kind: 'Import', span: s, names: this.aliases(kids.slice(1)) };
-    // from (. | ...)* dotted? import (* | (names) | names)
+    // `from` dots and a dotted name, `import`, then `*`, parenthesised names or names
     const importAt = kids.findIndex((k) => k.name === 'import');
     let level = 0;
     const moduleParts: string[] = [];

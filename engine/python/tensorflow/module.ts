@@ -11,7 +11,7 @@ import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
 import { GraphTensor, PyDType, PyOp, TensorShape, method, toGraphValue } from './tensor';
-import { PyInitializer, PyOperation, PyVariable, VariableScope, getVariable, initializerFactory, makeVariable, setRandomSeed, variablesOf } from './variables';
+import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariable, initializerFactory, makeVariable, setRandomSeed, variablesOf } from './variables';
 import { PySession, defaultSession, sessionStack } from './session';
 import type { NpDType } from '../numpy/ndarray';
 
@@ -165,6 +165,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
         return undefined;
       }),
     train: () => new PyModule('tensorflow.train', () => undefined),
+    layers: () => new PyModule('tensorflow.layers', (name) => (name === 'dense' ? fn('layers.dense', (a, kw, site) => dense(interp, a, kw, site)) : undefined)),
   };
 
   let root: PyModule;

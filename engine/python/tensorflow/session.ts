@@ -20,7 +20,7 @@ import { NDArray, type NpDType, fromTensor, npDType, toTensor } from '../numpy/n
 import { convertToArray } from '../numpy/convert';
 import { args as bindArgs } from '../signature';
 
-/** One evaluation of the graph: a `sess.run` or a `.eval()`. */
+/** One evaluation of the graph: a `sess.run` or a `t.eval`. */
 export interface SessionRun {
   span: Span;
   line: number;
@@ -109,13 +109,13 @@ export function runSession(rt: Interpreter, session: PySession, a: PyValue[], kw
   return run(rt, session, p.get('fetches'), fetchesExpr ?? null, p.span('fetches'), p.get('feed_dict', null), feedExpr ?? null, p.span('feed_dict'), site.span);
 }
 
-/** `t.eval(feed_dict=None, session=None)`. */
+/** `t.evaluate(feed_dict=None, session=None)`. */
 export function evalTensor(rt: Interpreter, t: PyValue, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
   const p = bindArgs('eval', ['feed_dict', 'session'], a, kw, site);
   const given = p.get('session', null);
   const session = given instanceof PySession ? given : defaultSession(rt.rt);
   if (!session) {
-    throw pyError('ValueError', 'Cannot evaluate tensor using `eval()`: No default session is registered. Use `with sess.as_default()` or pass an explicit session to `eval(session=sess)`', site.span);
+    throw pyError('ValueError', 'Cannot evaluate tensor using `eval`: No default session is registered. Use `with sess.as_default()` or pass an explicit session to `eval` (session=sess)', site.span);
   }
   const feedExpr = site.expr && site.expr.args.length > 0 ? site.expr.args[0] : site.expr?.keywords.find((k) => k.name === 'feed_dict')?.value;
   return run(rt, session, t, null, site.funcSpan, p.get('feed_dict', null), feedExpr ?? null, p.span('feed_dict'), site.span);

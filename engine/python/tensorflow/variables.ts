@@ -179,34 +179,93 @@ export function getVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], sit
   const p = bindArgs('get_variable', ['name', 'shape', 'dtype', 'initializer', 'regularizer', 'trainable', 'collections', 'caching_device', 'partitioner', 'validate_shape', 'use_resource', 'custom_getter', 'constraint', 'synchronization', 'aggregation'], a, kw, site);
   const base = p.get('name');
   if (typeof base !== 'string') throw pyError('TypeError', 'get_variable() needs a name (a string)', p.span('name'));
+  const dtypeValue = p.get('dtype', null);
+  return scopedVariable(rt, base, {
+    shape: p.get('shape', null),
+    dtype: dtypeValue instanceof PyDType ? graphDType(dtypeValue, p.span('dtype')) : 'float32',
+    initializer: p.get('initializer', null),
+    trainable: p.get('trainable', true) !== false,
+    spans: { name: p.span('name'), shape: p.span('shape'), initializer: p.span('initializer'), call: site.span },
+  });
+}
+
+/** The variable `name` of the current variable scope: the existing one where the scope
+ *  reuses, a new one otherwise (tf.get_variable's rules; tf.layers.dense uses them too). */
+export function scopedVariable(
+  rt: Interpreter,
+  name: string,
+  o: { shape: PyValue; dtype: DType; initializer: PyValue; trainable: boolean; spans: { name: Span; shape: Span; initializer: Span; call: Span } },
+): PyVariable {
   const s = variableState(rt.rt);
-  const fullName = [...s.scopes.map((x) => x.name), base].join('/');
+  const fullName = [...s.scopes.map((x) => x.name), name].join('/');
   const reuse = s.scopes.some((x) => x.reuse);
   const existing = s.byName.get(fullName);
   if (existing) {
     if (reuse) return existing;
-    throw pyError('ValueError', `Variable ${fullName} already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?`, p.span('name'));
+    throw pyError('ValueError', `Variable ${fullName} already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?`, o.spans.name);
   }
   if (reuse && !s.scopes.some((x) => x.reuse && x.name === 'AUTO_REUSE')) {
-    throw pyError('ValueError', `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`, p.span('name'));
+    throw pyError('ValueError', `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`, o.spans.name);
   }
-  const dtypeValue = p.get('dtype', null);
-  const dtype: DType = dtypeValue instanceof PyDType ? graphDType(dtypeValue, p.span('dtype')) : 'float32';
-  const initializer = p.get('initializer', null);
   let initNode: Node;
-  if (initializer === null || initializer instanceof PyInitializer) {
-    const shape = staticShape(rt, p.get('shape', null), p.span('shape'));
-    if (!shape) throw pyError('ValueError', `Shape of a new variable (${fullName}) must be fully defined, but instead was <unknown>.`, p.span('shape'));
-    const init = initializer ?? new PyInitializer('glorot_uniform', {});
-    initNode = init.build(rt.rt, shape, dtype, site.span);
+  if (o.initializer === null || o.initializer instanceof PyInitializer) {
+    const shape = staticShape(rt, o.shape, o.spans.shape);
+    if (!shape) throw pyError('ValueError', `Shape of a new variable (${fullName}) must be fully defined, but instead was <unknown>.`, o.spans.shape);
+    const init = o.initializer ?? new PyInitializer('glorot_uniform', {});
+    initNode = init.build(rt.rt, shape, o.dtype, o.spans.call);
   } else {
-    const v = toGraphValue(rt, initializer, p.span('initializer'));
-    initNode = rt.rt.b.toTensor(v, p.span('initializer'), dtype);
-    if (!initNode.constant) throw new BuildError('get_variable() needs an initializer known without feeds', p.span('initializer'), 'not-constant');
+    const v = toGraphValue(rt, o.initializer, o.spans.initializer);
+    initNode = rt.rt.b.toTensor(v, o.spans.initializer, o.dtype);
+    if (!initNode.constant) throw new BuildError('get_variable() needs an initializer known without feeds', o.spans.initializer, 'not-constant');
   }
-  if (initNode.type.dtype !== dtype) initNode = rt.rt.b.cast(initNode, dtype);
-  const node = rt.rt.b.apply('variable_value', [initNode], {}, site.span);
-  return register(rt.rt, node, fullName, p.get('trainable', true) !== false);
+  if (initNode.type.dtype !== o.dtype) initNode = rt.rt.b.cast(initNode, o.dtype);
+  const node = rt.rt.b.apply('variable_value', [initNode], {}, o.spans.call);
+  return register(rt.rt, node, fullName, o.trainable);
+}
+
+/** `tf.layers.dense(inputs, units, activation=None, use_bias=True, ...)`: a kernel (glorot
+ *  uniform unless given) and a bias (zeros) made as get_variable makes them, under the
+ *  scope `dense`, `dense_1`, ... (or `name`). */
+export function dense(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+  const p = bindArgs('dense', ['inputs', 'units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'trainable', 'name', 'reuse'], a, kw, site);
+  const inputs = p.get('inputs');
+  const v = toGraphValue(rt, inputs, p.span('inputs'));
+  const x = rt.rt.b.toTensor(v, p.span('inputs'));
+  const shape = x.type.shape;
+  const last = shape && shape.length ? shape[shape.length - 1] : null;
+  if (last === null) throw pyError('ValueError', 'The last dimension of the inputs to `Dense` should be defined. Found `None`.', p.span('inputs'));
+  const units = rt.rt.indexValue(p.get('units'), p.span('units'));
+  const s = variableState(rt.rt);
+  const given = p.get('name', null);
+  const scope = typeof given === 'string' ? given : uniqueLayerName(s, 'dense');
+  const trainable = p.get('trainable', true) !== false;
+  const spans = { name: site.span, shape: site.span, initializer: p.span('kernel_initializer'), call: site.span };
+  s.scopes.push({ name: scope, reuse: p.get('reuse', false) === true || s.scopes.some((x) => x.reuse) });
+  let kernel: PyVariable;
+  let bias: PyVariable | null = null;
+  try {
+    kernel = scopedVariable(rt, 'kernel', { shape: new PyList([BigInt(last), BigInt(units)]), dtype: x.type.dtype, initializer: p.get('kernel_initializer', null), trainable, spans });
+    if (p.get('use_bias', true) !== false) {
+      bias = scopedVariable(rt, 'bias', { shape: new PyList([BigInt(units)]), dtype: x.type.dtype, initializer: p.get('bias_initializer', null) ?? new PyInitializer('zeros', {}), trainable, spans: { ...spans, initializer: p.span('bias_initializer') } });
+    }
+  } finally {
+    s.scopes.pop();
+  }
+  const b = rt.rt.b;
+  let y = shape!.length === 2
+    ? b.apply('matmul', [x, kernel.node], { transpose_a: false, transpose_b: false }, site.span)
+    : (b.call(lookupOp('tensordot')!, [{ value: tensorValue(x), span: site.span }, { value: tensorValue(kernel.node), span: site.span }, { value: toGraphValue(rt, new PyList([new PyList([BigInt(shape!.length - 1)]), new PyList([0n])]), site.span), span: site.span }], site.span) as { node: Node }).node;
+  if (bias) y = b.apply('add', [y, bias.node], {}, site.span);
+  const out = new GraphTensor(y, rt.rt);
+  const activation = p.get('activation', null);
+  return activation === null ? out : rt.call(activation, [out], [], site);
+}
+
+function uniqueLayerName(s: VariableState, base: string): string {
+  const prefix = [...s.scopes.map((x) => x.name)].join('/');
+  const taken = (n: string) => [...s.byName.keys()].some((k) => k.startsWith((prefix ? prefix + '/' : '') + n + '/'));
+  if (!taken(base)) return base;
+  for (let i = 1; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
 }
 
 export function staticShape(rt: Interpreter, v: PyValue, span: Span): number[] | null {
