@@ -1253,7 +1253,7 @@ function describe(v: Value): string {
   }
 }
 
-function kindOf(v: Value): BindingKind {
+export function kindOf(v: Value): BindingKind {
   if (v.kind === 'function') return 'function';
   if (v.kind === 'list') return 'list';
   if (v.kind !== 'tensor') return 'other';
@@ -1263,7 +1263,7 @@ function kindOf(v: Value): BindingKind {
   return 'tensor';
 }
 
-function producedBy(v: Value, site: GradientSite): boolean {
+export function producedBy(v: Value, site: GradientSite): boolean {
   const grads = new Set(site.grads.filter((g): g is Node => g !== null));
   if (v.kind === 'tensor') return grads.has(v.node);
   if (v.kind === 'list') return v.items.length > 0 && v.items.every((i) => i.kind === 'none' || (i.kind === 'tensor' && grads.has(i.node)));

@@ -6,13 +6,10 @@ import type { Span } from '../syntax/ast';
 import { BuildError } from '../builder';
 import type { Unknown } from './values';
 
-/** Syntax or a library call tgraph does not evaluate: the statement gets one information
- *  diagnostic "not evaluated: ..." and the names it binds become unknown. */
-export class OutsideSubset extends Error {
-  constructor(
-    message: string,
-    readonly span: Span,
-  ) {
+/** How a statement stops when nothing is wrong with the engine: no stack trace (a script
+ *  can stop this way on every line, and capturing a stack costs more than the rest). */
+export class QuietError extends Error {
+  constructor(message: string) {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     super(message);
@@ -20,16 +17,24 @@ export class OutsideSubset extends Error {
   }
 }
 
+/** Syntax or a library call tgraph does not evaluate: the statement gets one information
+ *  diagnostic "not evaluated: ..." and the names it binds become unknown. */
+export class OutsideSubset extends QuietError {
+  constructor(
+    message: string,
+    readonly span: Span,
+  ) {
+    super(message);
+  }
+}
+
 /** A statement that read an unknown name: skipped without a diagnostic. */
-export class Skipped extends Error {
+export class Skipped extends QuietError {
   constructor(
     readonly unknown: Unknown,
     readonly unknownName: string,
   ) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super('skipped');
-    Error.stackTraceLimit = limit;
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple,
   type PyValue, Scope, Unknown, typeName,
 } from './values';
-import { OutsideSubset, Skipped, pyError } from './errors';
+import { OutsideSubset, QuietError, Skipped, pyError } from './errors';
 import { pyRepr, pyStr, formatSpec } from './format';
 import { pythonBinary, pythonCompare, pythonUnary, truthOf } from './operators';
 import type { Runtime } from './runtime';
@@ -578,15 +578,19 @@ export class Interpreter {
   // ---- the data model -----------------------------------------------------------------------
 
   binary(op: string, a: PyValue, b: PyValue, site: OpSite): PyValue {
+    const r = this.dataModel(op, a, b, site);
+    return r !== NOT_IMPLEMENTED ? r : pythonBinary(this, op, a, b, site);
+  }
+
+  /** `a OP b` by the operands' own methods, the left one first (Python's order), or
+   *  NOT_IMPLEMENTED when neither takes it. */
+  private dataModel(op: string, a: PyValue, b: PyValue, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
     if (a instanceof PyObject && a.binaryOp) {
       const r = a.binaryOp(this, op, b, false, site);
       if (r !== NOT_IMPLEMENTED) return r;
     }
-    if (b instanceof PyObject && b.binaryOp) {
-      const r = b.binaryOp(this, op, a, true, site);
-      if (r !== NOT_IMPLEMENTED) return r;
-    }
-    return pythonBinary(this, op, a, b, site);
+    if (b instanceof PyObject && b.binaryOp) return b.binaryOp(this, op, a, true, site);
+    return NOT_IMPLEMENTED;
   }
 
   compare(op: P.CompareOperator, a: PyValue, b: PyValue, site: OpSite): PyValue {
@@ -598,15 +602,8 @@ export class Interpreter {
       const found = this.contains(b, a, site);
       return op === 'in' ? found : !found;
     }
-    if (a instanceof PyObject && a.binaryOp) {
-      const r = a.binaryOp(this, op, b, false, site);
-      if (r !== NOT_IMPLEMENTED) return r;
-    }
-    if (b instanceof PyObject && b.binaryOp) {
-      const r = b.binaryOp(this, op, a, true, site);
-      if (r !== NOT_IMPLEMENTED) return r;
-    }
-    return pythonCompare(this, op, a, b, site);
+    const r = this.dataModel(op, a, b, site);
+    return r !== NOT_IMPLEMENTED ? r : pythonCompare(this, op, a, b, site);
   }
 
   private contains(container: PyValue, item: PyValue, site: OpSite): boolean {
@@ -779,22 +776,16 @@ export class Interpreter {
 
 /** Stops a loop that went over tgraph.maxUnrolledIterations: it unwinds every block up to
  *  the statement at module level that started the loop. */
-export class LoopBudget extends Error {
+export class LoopBudget extends QuietError {
   constructor(readonly error: BuildError) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super(error.message);
-    Error.stackTraceLimit = limit;
   }
 }
 
 /** A statement that is not valid Python: not evaluated, quietly. */
-export class NotPython extends Error {
+export class NotPython extends QuietError {
   constructor() {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     super('not valid Python');
-    Error.stackTraceLimit = limit;
   }
 }
 

@@ -10,8 +10,7 @@ import { Builder, BuildError, ERROR, NONE, Poisoned, type UserFunction, type Val
 import { Evaluator, type Budget } from '../evaluate';
 import type { Tensor } from '../tensor';
 import type { Budgets } from '../budgets';
-import type { Binding, BindingKind, Diagnostic, Related, Severity } from '../analysis';
-import type { GradientSite } from '../ops/differentiation';
+import { type Binding, type Diagnostic, type Related, type Severity, kindOf, producedBy } from '../analysis';
 import type * as P from './ast';
 import {
   type CallSite, type KeywordArg, PyBuiltin, PyDict, PyFunction, PyList, PyModule, PyObject, PyTuple, type PyValue, Unknown, typeName,
@@ -363,23 +362,6 @@ function containsImport(s: P.Stmt): boolean {
     default:
       return false;
   }
-}
-
-function kindOf(v: Value): BindingKind {
-  if (v.kind === 'function') return 'function';
-  if (v.kind === 'list') return 'list';
-  if (v.kind !== 'tensor') return 'other';
-  const op = v.node.op.name;
-  if (op === 'placeholder') return 'placeholder';
-  if (op === 'variable_value') return 'variable';
-  return 'tensor';
-}
-
-function producedBy(v: Value, site: GradientSite): boolean {
-  const grads = new Set(site.grads.filter((g): g is Node => g !== null));
-  if (v.kind === 'tensor') return grads.has(v.node);
-  if (v.kind === 'list') return v.items.length > 0 && v.items.every((i) => i.kind === 'none' || (i.kind === 'tensor' && grads.has(i.node)));
-  return false;
 }
 
 /** What a value is, for `run` and hovers, when it has no tensor form. */

@@ -6,7 +6,7 @@
 // engine's NumPy random module; a value beyond it is refused where it would be made.
 
 import type { Span } from '../../syntax/ast';
-import { DTYPES, type DType, type Tensor, type TypedData, sizeOf } from '../../tensor';
+import { DTYPES, type DType, type Tensor, type TypedData, allocData, sizeOf } from '../../tensor';
 import { NOT_IMPLEMENTED, type OpSite, PyObject, type PyValue } from '../values';
 import type { Interpreter } from '../interpreter';
 import { ndAttr, ndBinary, ndGetItem, ndIterate, ndLength, ndRepr, ndSetItem, ndStr, ndTruth, ndUnary } from './methods';
@@ -82,17 +82,9 @@ export function category(d: NpDType): number {
   return d === 'bool' ? 0 : isIntNp(d) ? 1 : 2;
 }
 
+/** Zeroed data for `n` elements (int64 as doubles). */
 export function allocNp(dtype: NpDType, n: number): TypedData {
-  switch (dtype) {
-    case 'bool':
-      return new Uint8Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'float32':
-      return new Float32Array(n);
-    default:
-      return new Float64Array(n);
-  }
+  return allocData(dtype === 'int64' ? 'float64' : dtype, n);
 }
 
 /** Whether the engine has an int64 dtype of its own yet (until it does, int64 arrays meet
