@@ -1,6 +1,7 @@
 // `str()` and `repr()` of Python values, as Python 3 prints them (NumPy arrays as NumPy 1.x
 // prints them: numpy/print.ts).
 
+import { pyStr as pyNumberStr } from '../pynumber';
 import { type PyValue, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple } from './values';
 
 /** Bounds the text made for one value: a list of a million floats prints its start. */
@@ -51,41 +52,9 @@ function items(list: readonly PyValue[]): string {
   return list.slice(0, MAX_ITEMS).map(pyRepr).join(', ') + ', ...';
 }
 
-/** `repr(float)`: the shortest digits that round-trip, positional when the decimal exponent
- *  is in [-4, 16), else scientific with at least two exponent digits. */
+/** `repr(float)` (Python's shortest round-trip digits). */
 export function floatRepr(x: number): string {
-  if (x !== x) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  const sign = x < 0 || Object.is(x, -0) ? '-' : '';
-  if (x === 0) return sign + '0.0';
-  const { digits, point } = decimalDigits(Math.abs(x));
-  const exp = point - 1;
-  if (exp >= -4 && exp < 16) {
-    if (point <= 0) return sign + '0.' + '0'.repeat(-point) + digits;
-    if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length) + '.0';
-    return sign + digits.slice(0, point) + '.' + digits.slice(point);
-  }
-  const mantissa = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
-  return sign + mantissa + 'e' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
-}
-
-/** The shortest round-trip digits of a positive double (JavaScript's, which are Python's)
- *  and where the decimal point goes: value = 0.DIGITS × 10^point. */
-function decimalDigits(ax: number): { digits: string; point: number } {
-  const s = String(ax);
-  const e = s.indexOf('e');
-  const mantissa = e >= 0 ? s.slice(0, e) : s;
-  const exp = e >= 0 ? Number(s.slice(e + 1)) : 0;
-  const dot = mantissa.indexOf('.');
-  const intPart = dot >= 0 ? mantissa.slice(0, dot) : mantissa;
-  let all = intPart + (dot >= 0 ? mantissa.slice(dot + 1) : '');
-  let point = intPart.length + exp;
-  let lead = 0;
-  while (lead < all.length - 1 && all[lead] === '0') lead++;
-  all = all.slice(lead);
-  point -= lead;
-  return { digits: all.replace(/0+$/, '') || '0', point };
+  return pyNumberStr(x);
 }
 
 /** `repr(str)`: single quotes unless the text has one and no double quote. */

@@ -5,12 +5,10 @@
 
 import type { Span } from '../syntax/ast';
 import { type OpSite, PyDict, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName } from './values';
-import { OutsideSubset, pyError } from './errors';
-import { floatRepr, formatSpec, pyRepr, pyStr } from './format';
+import { type PyErrorKind, pyError } from './errors';
+import { formatSpec, pyRepr, pyStr } from './format';
+import { MAX_INT_BITS, type PyBinaryOp, PyError, bitLength, pyBinary, pyFloat, pyUnary } from '../pynumber';
 import type { Interpreter } from './interpreter';
-
-/** Integers larger than this many bits are refused: `2 ** 10 ** 9` would take minutes. */
-export const MAX_INT_BITS = 100_000;
 
 function isNumber(v: PyValue): v is bigint | number | boolean {
   return typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean';
@@ -22,32 +20,24 @@ function asBig(v: bigint | boolean): bigint {
 
 /** A Python int or bool as a double (OverflowError past the double range, as Python). */
 export function toFloat(v: bigint | number | boolean, span: Span): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  const f = Number(v);
-  if (!Number.isFinite(f)) throw pyError('OverflowError', 'int too large to convert to float', span);
-  return f;
+  return pyNumberOp(() => pyFloat(v), span);
 }
 
-function bitLength(v: bigint): number {
-  return (v < 0n ? -v : v).toString(16).length * 4;
-}
-
-function checkedInt(v: bigint, span: Span): bigint {
-  if (v > 1n << 64n || v < -(1n << 64n)) {
-    if (bitLength(v) > MAX_INT_BITS) throw pyError('OverflowError', `integer result has more than ${MAX_INT_BITS} bits (tgraph's bound on Python ints)`, span);
+/** Runs Python's number arithmetic (engine/pynumber.ts), its exceptions as diagnostics. */
+function pyNumberOp<T>(op: () => T, span: Span, zeroSpan = span): T {
+  try {
+    return op();
+  } catch (e) {
+    if (!(e instanceof PyError)) throw e;
+    const kind = (['ZeroDivisionError', 'OverflowError', 'ValueError', 'TypeError'].includes(e.type) ? e.type : 'ValueError') as PyErrorKind;
+    throw pyError(kind, e.message, kind === 'ZeroDivisionError' ? zeroSpan : span);
   }
-  return v;
 }
 
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
-}
-
-function floatMod(a: number, b: number): number {
-  const r = a % b;
-  return r !== 0 && (r < 0) !== (b < 0) ? r + b : r === 0 ? (b < 0 ? -0 : 0) : r;
+function checkedShift(x: bigint, y: bigint, span: Span): bigint {
+  if (y < 0n) throw pyError('ValueError', 'negative shift count', span);
+  if (BigInt(bitLength(x)) + y > BigInt(MAX_INT_BITS)) throw pyError('OverflowError', 'int too large (tgraph\'s bound on Python ints)', span);
+  return x << y;
 }
 
 export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue, site: OpSite): PyValue {
@@ -76,41 +66,17 @@ export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue
   throw pyError('TypeError', `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`, site.span);
 }
 
+const NUMBER_OPS = new Set(['+', '-', '*', '/', '//', '%', '**']);
+
 function numberBinary(op: string, a: bigint | number | boolean, b: bigint | number | boolean, site: OpSite): PyValue {
-  const span = site.span;
+  if (NUMBER_OPS.has(op)) return pyNumberOp(() => pyBinary(op as PyBinaryOp, a, b), site.span, site.rightSpan);
   if (typeof a !== 'number' && typeof b !== 'number') {
+    // The bitwise operators (bools stay bools, as Python's).
     const x = asBig(a);
     const y = asBig(b);
     switch (op) {
-      case '+':
-        return checkedInt(x + y, span);
-      case '-':
-        return checkedInt(x - y, span);
-      case '*':
-        if (bitLength(x) + bitLength(y) > MAX_INT_BITS) throw pyError('OverflowError', `integer result has more than ${MAX_INT_BITS} bits (tgraph's bound on Python ints)`, span);
-        return x * y;
-      case '/':
-        if (y === 0n) throw pyError('ZeroDivisionError', 'division by zero', site.rightSpan);
-        return intTrueDivide(x, y, span);
-      case '//':
-        if (y === 0n) throw pyError('ZeroDivisionError', 'integer division or modulo by zero', site.rightSpan);
-        return floorDiv(x, y);
-      case '%': {
-        if (y === 0n) throw pyError('ZeroDivisionError', 'integer division or modulo by zero', site.rightSpan);
-        return x - floorDiv(x, y) * y;
-      }
-      case '**':
-        if (y < 0n) {
-          if (x === 0n) throw pyError('ZeroDivisionError', '0.0 cannot be raised to a negative power', span);
-          return Math.pow(toFloat(x, span), Number(y));
-        }
-        if (x === 0n || x === 1n || x === -1n) return x === -1n ? (y % 2n === 0n ? 1n : -1n) : x;
-        if (BigInt(bitLength(x)) * y > BigInt(MAX_INT_BITS)) throw pyError('OverflowError', `integer result has more than ${MAX_INT_BITS} bits (tgraph's bound on Python ints)`, span);
-        return x ** y;
       case '<<':
-        if (y < 0n) throw pyError('ValueError', 'negative shift count', site.rightSpan);
-        if (BigInt(bitLength(x)) + y > BigInt(MAX_INT_BITS)) throw pyError('OverflowError', `integer result has more than ${MAX_INT_BITS} bits (tgraph's bound on Python ints)`, span);
-        return x << y;
+        return checkedShift(x, y, site.span);
       case '>>':
         if (y < 0n) throw pyError('ValueError', 'negative shift count', site.rightSpan);
         return x >> y;
@@ -121,59 +87,12 @@ function numberBinary(op: string, a: bigint | number | boolean, b: bigint | numb
       case '^':
         return typeof a === 'boolean' && typeof b === 'boolean' ? a !== b : x ^ y;
     }
-  } else {
-    const x = toFloat(a, site.leftSpan);
-    const y = toFloat(b, site.rightSpan);
-    switch (op) {
-      case '+':
-        return x + y;
-      case '-':
-        return x - y;
-      case '*':
-        return x * y;
-      case '/':
-        if (y === 0) throw pyError('ZeroDivisionError', 'float division by zero', site.rightSpan);
-        return x / y;
-      case '//':
-        if (y === 0) throw pyError('ZeroDivisionError', 'float floor division by zero', site.rightSpan);
-        return Math.floor(x / y);
-      case '%':
-        if (y === 0) throw pyError('ZeroDivisionError', 'float modulo', site.rightSpan);
-        return floatMod(x, y);
-      case '**': {
-        if (x === 0 && y < 0) throw pyError('ZeroDivisionError', '0.0 cannot be raised to a negative power', span);
-        if (x < 0 && !Number.isInteger(y)) throw new OutsideSubset('a negative number to a fractional power (a complex number) is outside tgraph\'s subset', span);
-        const r = Math.pow(x, y);
-        if (!Number.isFinite(r) && Number.isFinite(x) && Number.isFinite(y)) throw pyError('OverflowError', '(34, \'Numerical result out of range\')', span);
-        return r;
-      }
-    }
   }
-  throw pyError('TypeError', `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`, span);
-}
-
-/** int / int, correctly rounded as Python's (exact operands beyond 2^53 too). */
-function intTrueDivide(x: bigint, y: bigint, span: Span): number {
-  const fx = Number(x);
-  const fy = Number(y);
-  if (Number.isSafeInteger(fx) && Number.isSafeInteger(fy)) return fx / fy;
-  // Scale so that the quotient has 64 significant bits, then round once.
-  const neg = (x < 0n) !== (y < 0n);
-  const ax = x < 0n ? -x : x;
-  const ay = y < 0n ? -y : y;
-  const shift = BigInt(Math.max(0, 64 - (bitLength(ax) - bitLength(ay))));
-  const q = (ax << shift) / ay;
-  const r = Number(q) / 2 ** Number(shift);
-  if (!Number.isFinite(r)) throw pyError('OverflowError', 'integer division result too large for a float', span);
-  return neg ? -r : r;
+  throw pyError('TypeError', `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`, site.span);
 }
 
 export function pythonUnary(op: '-' | '+' | '~', v: PyValue, span: Span): PyValue {
-  if (typeof v === 'bigint' || typeof v === 'boolean') {
-    const x = asBig(v);
-    return op === '-' ? -x : op === '+' ? x : -x - 1n;
-  }
-  if (typeof v === 'number' && op !== '~') return op === '-' ? -v : v;
+  if (isNumber(v)) return pyNumberOp(() => pyUnary(op, v), span);
   throw pyError('TypeError', `bad operand type for unary ${op}: '${typeName(v)}'`, span);
 }
 
@@ -197,16 +116,7 @@ export function pythonCompare(rt: Interpreter, op: string, a: PyValue, b: PyValu
 }
 
 export function pyEquals(rt: Interpreter, a: PyValue, b: PyValue, site: OpSite): boolean {
-  if (isNumber(a) && isNumber(b)) {
-    if (typeof a !== 'number' && typeof b !== 'number') return asBig(a) === asBig(b);
-    const x = typeof a === 'number' ? a : a;
-    const y = typeof b === 'number' ? b : b;
-    if (typeof x === 'number' && typeof y === 'number') return x === y;
-    // int vs float: exact
-    const f = typeof x === 'number' ? x : (y as number);
-    const i = asBig((typeof x === 'number' ? y : x) as bigint | boolean);
-    return Number.isInteger(f) && BigInt(f) === i;
-  }
+  if (isNumber(a) && isNumber(b)) return pyBinary('==', a, b) as boolean;
   if (typeof a === 'string' || typeof b === 'string') return a === b;
   if (a === null || b === null) return a === b;
   if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
@@ -227,15 +137,9 @@ export function pyEquals(rt: Interpreter, a: PyValue, b: PyValue, site: OpSite):
 
 function order(rt: Interpreter, a: PyValue, b: PyValue, op: string, site: OpSite): number {
   if (isNumber(a) && isNumber(b)) {
-    if (typeof a !== 'number' && typeof b !== 'number') {
-      const x = asBig(a);
-      const y = asBig(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
-    const x = typeof a === 'number' ? a : toFloat(a, site.leftSpan);
-    const y = typeof b === 'number' ? b : toFloat(b, site.rightSpan);
-    if (x !== x || y !== y) return NaN;
-    return x < y ? -1 : x > y ? 1 : 0;
+    if (pyBinary('<', a, b)) return -1;
+    if (pyBinary('>', a, b)) return 1;
+    return pyBinary('==', a, b) ? 0 : NaN;
   }
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
@@ -323,4 +227,4 @@ function numberArg(v: PyValue, site: OpSite): PyValue {
   throw pyError('TypeError', `a real number is required, not ${typeName(v)}`, site.rightSpan);
 }
 
-export { floatRepr };
+export { MAX_INT_BITS };

@@ -199,18 +199,20 @@ export class Runtime {
   }
 
   /** The graph value a binding shows (its hover, `run`, `--json`): tensors as they are, host
-   *  values as constants (copied: an array may be changed in place later). */
+   *  values as constants (copied: an array may be changed in place later). Those constants
+   *  are only shown, never computed with: made weak, they take no TensorFlow name. */
   bindingValue(v: PyValue, span: Span): Value {
     if (v instanceof GraphTensor) return tensorValue(v.node);
     if (v instanceof PyVariable) return tensorValue(v.node);
     if (v instanceof NDArray) {
       const t = toTensor(v);
-      return tensorValue(this.b.constant({ dtype: t.dtype, shape: t.shape, data: t.data === v.data ? t.data.slice() : t.data }, span));
+      return tensorValue(this.b.constant({ dtype: t.dtype, shape: t.shape, data: t.data === v.data ? t.data.slice() : t.data }, span, true));
     }
     switch (typeof v) {
       case 'bigint':
         if (v >= -2147483648n && v <= 2147483647n) return tensorValue(this.b.scalar(Number(v), 'int32', span));
-        return tensorValue(this.b.scalar(Number(v), 'float64', span));
+        // An int past int64's exact range has no tensor form.
+        return Number.isSafeInteger(Number(v)) ? tensorValue(this.b.scalar(Number(v), 'int64', span)) : ERROR;
       case 'number':
         return tensorValue(this.b.scalar(v, 'float64', span));
       case 'boolean':
@@ -366,6 +368,7 @@ function containsImport(s: P.Stmt): boolean {
 
 /** What a value is, for `run` and hovers, when it has no tensor form. */
 function describeValue(v: PyValue): string | undefined {
+  if (typeof v === 'bigint' && !Number.isSafeInteger(Number(v))) return `int ${v} (beyond ±(2^53 - 1), which tgraph's int64 holds exactly: no tensor form)`;
   if (v instanceof PyDict) return `${v.isSet ? 'set' : 'dict'} of ${v.entries.size}`;
   if (v instanceof PyModule) return `module ${v.name}`;
   if (v instanceof PyObject && !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor)) return v.repr();

@@ -143,7 +143,7 @@ describe('budgets', () => {
   it('maxCallDepth: recursion is allowed, as Python, up to the budget', () => {
     const text = 'def fact(n):\n    return 1 if n <= 1 else n * fact(n - 1)\na = fact(20)\nb = fact(100)\n';
     const r = analyzePython(text);
-    expect(r.valueOf(nodeOf(r.lookup('a')))?.data[0]).toBe(2432902008176640000);
+    expect(r.lookup('a')?.describe).toContain('int 2432902008176640000 ');
     expect(r.diagnostics.map((d) => d.code)).toEqual(['too-deep']);
     expect(r.diagnostics[0].message).toContain('(raise tgraph.maxCallDepth)');
   });

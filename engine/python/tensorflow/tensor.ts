@@ -279,14 +279,11 @@ export class TensorShape extends PyObject {
  *  the tensor they meet), arrays as weak constants of their dtype, lists as lists. */
 export function toGraphValue(rt: Interpreter, v: PyValue, span: Span, b: Builder = rt.rt.b): Value {
   switch (typeof v) {
-    case 'bigint': {
-      const n = Number(v);
-      return tensorValue(b.literal(n, v >= -2147483648n && v <= 2147483647n ? 'int32' : 'float32', span));
-    }
+    case 'bigint':
     case 'number':
-      return tensorValue(b.literal(v, 'float32', span));
     case 'boolean':
-      return tensorValue(b.literal(v ? 1 : 0, 'bool', span));
+      // A Python number stays exact until it meets a dtype (castWeak applies TensorFlow's rules).
+      return tensorValue(b.pyNumber(v, span));
     case 'string':
       return { kind: 'string', value: v };
   }
@@ -326,6 +323,7 @@ function packNumbers(v: PyList | PyTuple): Tensor | null {
     if (typeof x === 'bigint') {
       sawInt = true;
       if (x > 2147483647n || x < -2147483648n) bigInt = true;
+      if (!Number.isSafeInteger(Number(x))) return false;
       values.push(Number(x));
     } else if (typeof x === 'number') {
       sawFloat = true;
@@ -339,7 +337,8 @@ function packNumbers(v: PyList | PyTuple): Tensor | null {
   if (!walk(v, 0)) return null;
   if (sawBool && (sawInt || sawFloat)) return null;
   if (values.length !== shape.reduce((a, d) => a * d, 1)) return null;
-  const dtype: DType = sawBool ? 'bool' : sawFloat || bigInt ? 'float32' : 'int32';
+  // The dtype tf.constant gives the list: float32 with a float, int64 with an int past int32.
+  const dtype: DType = sawBool ? 'bool' : sawFloat ? 'float32' : bigInt ? 'int64' : 'int32';
   const data = dtype === 'bool' ? Uint8Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Float64Array.from(values);
   return { dtype, shape, data };
 }
