@@ -82,6 +82,12 @@ function runChecks(rt: Runtime, comments: readonly P.CheckComment[], options: An
   return out;
 }
 
+function latest(a: SessionRun | undefined, b: SessionRun | undefined): SessionRun | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.order > a.order ? b : a;
+}
+
 function runBefore(rt: Runtime, offset: number): SessionRun | undefined {
   let found: SessionRun | undefined;
   for (const r of rt.runs) if (r.span.start < offset) found = r;
@@ -127,11 +133,26 @@ class PythonAnalysis implements Analysis {
         const run = this.runOf(node);
         return run ? { span: run.span, line: run.line } : undefined;
       },
+      explainView: (binding) => this.explainView(binding),
     };
   }
 
   private runOf(node: Node): SessionRun | undefined {
     return this.rt.lastFetch.get(node) ?? this.rt.lastComputed.get(node);
+  }
+
+  /** See PythonDetails.explainView. */
+  private explainView(binding: Binding): Analysis {
+    const site = binding.gradient;
+    let run: SessionRun | undefined;
+    if (site) for (const g of site.grads) if (g) run = latest(run, this.rt.lastFetch.get(g));
+    const view = Object.create(this) as PythonAnalysis & { bindings: readonly Binding[]; valueOf: Analysis['valueOf'] };
+    Object.defineProperty(view, 'bindings', { value: [binding] });
+    if (run) {
+      const evaluator = run.evaluator;
+      Object.defineProperty(view, 'valueOf', { value: (node: Node) => evaluator.valueOf(node) });
+    }
+    return view;
   }
 
   get references(): Analysis['references'] {

@@ -2,6 +2,7 @@
 
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
+import type { Analysis, Binding } from '../analysis';
 import type * as P from './ast';
 
 export interface PythonDetails {
@@ -17,4 +18,8 @@ export interface PythonDetails {
   runOf(node: Node): { span: Span; line: number } | undefined;
   /** Every `sess.run` (or `t.eval`), in the order they ran. */
   readonly runs: readonly { span: Span; line: number }[];
+  /** The analysis as the explanation of a gradient binding reads it: every value from the
+   *  run that fetched that gradient (its feeds), and `bindings` only that binding (so
+   *  `explanationsJson` of it gives its entry). The same analysis when no run fetched it. */
+  explainView(binding: Binding): Analysis;
 }

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { quietCpuBackend } from '../support/numeric';
+import { explanationLines } from '../../engine/explain';
 import { data, example, expectNear, items, nodeOf, printed, py, val } from './support';
 
 beforeAll(quietCpuBackend);
@@ -196,5 +197,48 @@ describe('second_order.py', () => {
     expectNear(val(a, 'dy_val'), { shape: [3], data: xs.map((x) => Math.cos(x) * x * x + 2 * x * Math.sin(x)) }, 'dy', 1e-12, 1e-12);
     expectNear(val(a, 'd2y_val'), { shape: [3], data: xs.map((x) => -Math.sin(x) * x * x + 4 * x * Math.cos(x) + 2 * Math.sin(x)) }, 'd2y', 1e-12, 1e-12);
     expect(val(a, 'dy_val').dtype).toBe('float64');
+  });
+});
+
+describe('dense_layers.py', () => {
+  it('makes the layers\' variables as TensorFlow names them and matches TensorFlow.js', () => {
+    const a = py(example('dense_layers.py'));
+    expect(printed(a).split('\n')[0]).toBe("['dense/kernel:0', 'dense/bias:0', 'dense_1/kernel:0', 'dense_1/bias:0']");
+    const X = t2([[1, -1, 2], [0.5, 0.5, 0.5], [-2, 1, 0]]);
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 1], 'int32'), 2).toFloat();
+    const params = [tf.fill([3, 4], 0.2), tf.fill([4], 0.1), tf.fill([4, 2], -0.3), tf.zeros([2])];
+    const loss = (k1: tf.Tensor, b1: tf.Tensor, k2: tf.Tensor, b2: tf.Tensor) =>
+      tf.losses.softmaxCrossEntropy(labels, tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(X, k1 as tf.Tensor2D), b1)), k2 as tf.Tensor2D), b2));
+    near(val(a, 'loss_val'), loss(...(params as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor])), 'loss');
+    const grads = tf.grads((k1, b1, k2, b2) => loss(k1, b1, k2, b2))(params);
+    items(a, 'grad_vals').forEach((g, i) => near(g, grads[i], `grads[${i}]`, 1e-4, 1e-6));
+  });
+});
+
+describe('attention.py', () => {
+  it('computes batched attention and the gradient with respect to the queries as TensorFlow.js', () => {
+    const a = py(example('attention.py'));
+    const base = tf.range(0, 24).reshape([2, 3, 4]);
+    const Q = tf.mul(tf.sin(base), 0.5);
+    const K = tf.mul(tf.cos(base), 0.5);
+    const V = tf.div(base, 10);
+    const context = (q: tf.Tensor) => tf.matMul(tf.softmax(tf.div(tf.matMul(q as tf.Tensor3D, K as tf.Tensor3D, false, true), 2)), V as tf.Tensor3D);
+    near(val(a, 'ctx_val'), context(Q), 'context', 1e-5, 1e-6);
+    near(val(a, 'dq_val'), tf.grad((q) => tf.sum(tf.square(context(q))))(Q), 'dq', 1e-4, 1e-5);
+    expect(a.asserts.map((s) => s.passed)).toEqual([true]);
+  });
+});
+
+describe('batch_sum_vs_mean.py', () => {
+  it('sums a shared parameter\'s gradient over the batch, and explains each with its own run\'s batch', () => {
+    const a = py(example('batch_sum_vs_mean.py'));
+    expect(data(val(a, 'dw_small'))).toEqual([4, 6]);
+    expect(data(val(a, 'dw_mean_small'))).toEqual([2, 3]);
+    expect(data(val(a, 'dw_large'))).toEqual([1 + 3 + 1 + 3 + 1, 2 + 4 + 2 + 4 + 2]);
+    expect(a.asserts.map((s) => s.passed)).toEqual([true, true]);
+    // dw was last fetched with the batch of 5, dw_mean with the batch of 2.
+    const explain = (name: string) => explanationLines(a.python!.explainView(a.lookup(name)!), a.lookup(name)!).join(' ');
+    expect(explain('dw')).toMatch(/divide by the batch size 5/);
+    expect(explain('dw_mean')).toMatch(/already divided by the batch size 2/);
   });
 });

@@ -24,6 +24,8 @@ import { args as bindArgs } from '../signature';
 export interface SessionRun {
   span: Span;
   line: number;
+  /** Its place among the script's runs. */
+  order: number;
   evaluator: Evaluator;
   session: PySession;
 }
@@ -176,6 +178,7 @@ function run(
   const record: SessionRun = {
     span,
     line: doc.lineOf(span),
+    order: doc.runs.length,
     session,
     evaluator: new Evaluator({
       precision: 'float32',
