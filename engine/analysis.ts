@@ -56,8 +56,9 @@ export interface Binding {
   destructured: boolean;
   /** For names bound to a `gradients`/`gradient` result. */
   gradient?: GradientSite;
-  /** Python scripts: what the value is when it has no tensor form (a session, a dict), or
-   *  why the name has no value ("not evaluated: depends on `model`, ..."). */
+  /** Python scripts: what the value is when it has no tensor form (a session, a dict), why
+   *  the name has no value ("not evaluated: depends on `model`, ..."), or a note on a
+   *  tensor's value ("samples of NumPy's stream from seed 0: ..."). */
   describe?: string;
 }
 

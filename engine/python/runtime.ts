@@ -23,6 +23,7 @@ import { type PyOperation, PyVariable } from './tensorflow/variables';
 import { makeBuiltins, builtinMethod } from './builtins';
 import { tensorflowModule } from './tensorflow/module';
 import { numpyModule } from './numpy/module';
+import { SAMPLED } from './numpy/random';
 import { mathModule } from './mathmodule';
 import { type SessionRun, evalTensor, runOperation } from './tensorflow/session';
 
@@ -368,6 +369,7 @@ function containsImport(s: P.Stmt): boolean {
 
 /** What a value is, for `run` and hovers, when it has no tensor form. */
 function describeValue(v: PyValue): string | undefined {
+  if (v instanceof NDArray && SAMPLED.has(v)) return 'samples of NumPy\'s stream from seed 0: the script sets no np.random.seed';
   if (typeof v === 'bigint' && !Number.isSafeInteger(Number(v))) return `int ${v} (beyond ±(2^53 - 1), which tgraph's int64 holds exactly: no tensor form)`;
   if (v instanceof PyDict) return `${v.isSet ? 'set' : 'dict'} of ${v.entries.size}`;
   if (v instanceof PyModule) return `module ${v.name}`;

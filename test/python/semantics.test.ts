@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { data, nodeOf, printed, py, val } from './support';
+import { RandomState, default_rng } from '../../engine/numpy/random';
 
 /** What `print(...)` of each expression writes, one line each. */
 function prints(setup: string, exprs: string[]): string[] {
@@ -141,5 +142,51 @@ describe('TensorFlow 1.x', () => {
     expect(prints('a = tf.placeholder(tf.float32, [2])\nsess = tf.Session()\nout = sess.run([{"s": tf.reduce_sum(a)}, (a, tf.no_op())], {a: [1., 2.]})', ['out'])).toEqual([
       "[{'s': 3.0}, (array([1., 2.], dtype=float32), None)]",
     ]);
+  });
+});
+
+describe('np.random', () => {
+  it('gives NumPy\'s streams: the spec\'s example, and the same draws as the engine\'s RandomState', () => {
+    const a = py(
+      [
+        'import numpy as np',
+        'np.random.seed(0)',
+        'x = np.random.randint(0, 10, (4, 3))',
+        'u = np.random.rand(2, 2)',
+        'n = np.random.randn(3)',
+        'c = np.random.choice(5, 4, p=[0.1, 0.2, 0.3, 0.2, 0.2])',
+        'l = [1, 2, 3, 4, 5]',
+        'np.random.shuffle(l)',
+        'p = np.random.permutation(6)',
+        'f = np.random.normal(1.0, 2.0)',
+        'rs = np.random.RandomState(42)',
+        'r = rs.uniform(-1, 1, size=3)',
+        'g = np.random.default_rng(7).integers(0, 100, size=5)',
+        '',
+      ].join('\n'),
+    );
+    expect(data(val(a, 'x'))).toEqual([5, 0, 3, 3, 7, 9, 3, 5, 2, 4, 7, 6]);
+    expect(val(a, 'x').dtype).toBe('int64');
+    const rs = new RandomState(0);
+    rs.randint(0, 10, [4, 3]);
+    expect(data(val(a, 'u'))).toEqual(Array.from(rs.rand(2, 2).data));
+    expect(data(val(a, 'n'))).toEqual(Array.from(rs.randn(3).data));
+    expect(data(val(a, 'c'))).toEqual(Array.from(rs.choice(5, 4, true, [0.1, 0.2, 0.3, 0.2, 0.2]).data));
+    const order = { shape: [5], data: Float64Array.from([1, 2, 3, 4, 5]) };
+    rs.shuffle(order);
+    expect(printed(py(`import numpy as np\nnp.random.seed(0)\nnp.random.randint(0, 10, (4, 3)); np.random.rand(2, 2); np.random.randn(3); np.random.choice(5, 4, p=[0.1, 0.2, 0.3, 0.2, 0.2])\nl = [1, 2, 3, 4, 5]\nnp.random.shuffle(l)\nprint(l)\n`))).toBe(`[${Array.from(order.data).join(', ')}]\n`);
+    expect(data(val(a, 'p'))).toEqual(Array.from(rs.permutation(6).data));
+    expect(a.lookup('f')?.value.kind).toBe('tensor');
+    expect(data(val(a, 'f'))).toEqual([Array.from(rs.normal(1.0, 2.0).data)[0]]);
+    expect(data(val(a, 'r'))).toEqual(Array.from(new RandomState(42).uniform(-1, 1, 3).data));
+    expect(data(val(a, 'g'))).toEqual(Array.from(default_rng(7).integers(0, 100, 5).data as Float64Array));
+  });
+
+  it('says a value drawn without np.random.seed is a sample of seed 0\'s stream, and NumPy\'s errors', () => {
+    const a = py('import numpy as np\nx = np.random.rand(3)\nnp.random.seed(1)\ny = np.random.rand(3)\n');
+    expect(a.lookup('x')?.describe).toContain('seed 0');
+    expect(a.lookup('y')?.describe).toBeUndefined();
+    const bad = py('import numpy as np\nz = np.random.randint(5, 5)\n', { strict: false });
+    expect(bad.diagnostics.map((d) => d.message)).toEqual(['ValueError: low >= high']);
   });
 });
