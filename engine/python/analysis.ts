@@ -15,7 +15,6 @@ import { resolveBudgets } from '../budgets';
 import type { CheckResult } from '../check';
 import { runCheck } from '../check';
 import { ValueCache } from '../valueCache';
-import type { Evaluator } from '../evaluate';
 import '../ops';
 import { parsePython } from './parse';
 import { Runtime } from './runtime';
@@ -81,6 +80,9 @@ function runChecks(rt: Runtime, comments: readonly P.CheckComment[], options: An
   }
   return out;
 }
+
+/** How many of the last runs a tensor that no run needed is evaluated in, for its value. */
+const LATE_RUNS = 8;
 
 function latest(a: SessionRun | undefined, b: SessionRun | undefined): SessionRun | undefined {
   if (!a) return b;
@@ -161,10 +163,19 @@ class PythonAnalysis implements Analysis {
   }
 
   readonly valueOf = (node: Node): Tensor | undefined => {
-    const run = this.runOf(node);
-    const evaluator: Evaluator = run ? run.evaluator : this.rt.constants;
     try {
-      return evaluator.valueOf(node);
+      const run = this.runOf(node);
+      if (run) return run.evaluator.valueOf(node);
+      const constant = this.rt.constants.valueOf(node);
+      if (constant || node.constant) return constant;
+      // A tensor no run needed: its value with the feeds of the latest run that has them
+      // (that run then is its run, as runOf says).
+      const runs = this.rt.runs;
+      for (let i = runs.length - 1; i >= Math.max(0, runs.length - LATE_RUNS); i--) {
+        const t = runs[i].evaluator.valueOf(node);
+        if (t) return t;
+      }
+      return undefined;
     } catch {
       return undefined;
     }
