@@ -4,11 +4,12 @@
 
 import type { Span } from '../syntax/ast';
 import {
-  type CallSite, type KeywordArg, PyBuiltin, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple, type PyValue, typeName,
+  type CallSite, type KeywordArg, PyBuiltin, PyDict, PyIterator, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName,
 } from './values';
 import { OutsideSubset, pyError } from './errors';
-import { floatRepr, formatSpec, pyRepr, pyStr } from './format';
-import { MAX_INT_BITS, pyEquals, toFloat } from './operators';
+import { formatSpec, pyRepr, pyStr } from './format';
+import { pyEquals, toFloat } from './operators';
+import { MAX_INT_BITS } from '../pynumber';
 import { args as bindArgs } from './signature';
 import type { Runtime } from './runtime';
 import { NDArray } from './numpy/ndarray';
@@ -148,7 +149,8 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
       throw new OutsideSubset('isinstance with this type is outside tgraph\'s subset', site.argSpans[1] ?? site.span);
     });
   });
-  def('type', (args) => typeName(args[0]));
+  // type(x): the builtin type where there is one (`type(x) == int`), else its name.
+  def('type', (args) => m.get(typeName(args[0])) ?? typeName(args[0]));
   def('format', (args) => formatSpec(args[0], args.length > 1 ? String(args[1]) : ''));
   def('getattr', (args, _kw, site) => {
     if (typeof args[1] !== 'string') throw pyError('TypeError', 'attribute name must be string', site.span);
@@ -419,11 +421,6 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, span: Spa
     if (name === 'real' || name === 'value') return obj;
     return undefined;
   }
-  void span;
-  void PyFunction;
-  void PyModule;
-  void PySlice;
-  void floatRepr;
   return undefined;
 }
 

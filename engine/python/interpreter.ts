@@ -7,11 +7,11 @@
 // tgraph.maxUnrolledIterations; calls of user functions nest at most tgraph.maxCallDepth.
 
 import type { Span } from '../syntax/ast';
-import { BuildError, Poisoned } from '../builder';
+import { BuildError } from '../builder';
 import { formatCount, raiseHint } from '../budgets';
 import * as P from './ast';
 import {
-  type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple,
+  type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple,
   type PyValue, Scope, Unknown, typeName,
 } from './values';
 import { OutsideSubset, QuietError, Skipped, pyError } from './errors';
@@ -618,7 +618,7 @@ export class Interpreter {
 
   truth(v: PyValue, span: Span): boolean {
     if (v instanceof PyObject && v.truth) return v.truth(this, span);
-    return truthOf(this, v, span);
+    return truthOf(v);
   }
 
   /** The items of an iterable, materialised (loops over them are counted by the caller). */
@@ -872,4 +872,3 @@ function bindArguments(fn: PyFunction, args: PyValue[], kwargs: KeywordArg[], si
   for (const [k, v] of bound) scope.vars.set(k, v);
 }
 
-export { BREAK, CONTINUE, PyBuiltin, Poisoned };

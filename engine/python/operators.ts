@@ -62,7 +62,7 @@ export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue
       return seq instanceof PyTuple ? new PyTuple(items) : new PyList(items);
     }
   }
-  if (op === '%' && typeof a === 'string') return percentFormat(rt, a, b, site);
+  if (op === '%' && typeof a === 'string') return percentFormat(a, b, site);
   throw pyError('TypeError', `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`, site.span);
 }
 
@@ -153,7 +153,7 @@ function order(rt: Interpreter, a: PyValue, b: PyValue, op: string, site: OpSite
   throw pyError('TypeError', `'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`, site.span);
 }
 
-export function truthOf(rt: Interpreter, v: PyValue, span: Span): boolean {
+export function truthOf(v: PyValue): boolean {
   switch (typeof v) {
     case 'bigint':
       return v !== 0n;
@@ -168,13 +168,11 @@ export function truthOf(rt: Interpreter, v: PyValue, span: Span): boolean {
   if (v instanceof PyList || v instanceof PyTuple) return v.items.length > 0;
   if (v instanceof PyDict) return v.entries.size > 0;
   if (v instanceof PyRange) return v.count > 0n;
-  void rt;
-  void span;
   return v instanceof PyObject;
 }
 
 /** `'%.3f loss %d' % (x, n)`: printf-style formatting of strings. */
-function percentFormat(rt: Interpreter, format: string, args: PyValue, site: OpSite): string {
+function percentFormat(format: string, args: PyValue, site: OpSite): string {
   const values = args instanceof PyTuple ? args.items.slice() : [args];
   let k = 0;
   const next = (): PyValue => {
@@ -227,4 +225,3 @@ function numberArg(v: PyValue, site: OpSite): PyValue {
   throw pyError('TypeError', `a real number is required, not ${typeName(v)}`, site.rightSpan);
 }
 
-export { MAX_INT_BITS };

@@ -71,14 +71,6 @@ function joinSpans(a: P.Span, b: P.Span): P.Span {
   return { start: a.start, end: b.end };
 }
 
-/** Punctuation and keywords: tokens that are not expressions. */
-const TOKENS = new Set([
-  '(', ')', '[', ']', '{', '}', ',', ':', ';', '.', '*', '**', 'AssignOp', 'UpdateOp', 'ArithOp', 'BitOp', 'CompareOp', 'LogicOp',
-  'if', 'else', 'elif', 'for', 'in', 'not', 'is', 'and', 'or', 'lambda', 'async', 'await', 'yield', 'from', 'import', 'as', 'def', 'class',
-  'return', 'del', 'pass', 'break', 'continue', 'raise', 'global', 'nonlocal', 'assert', 'while', 'with', 'try', 'except', 'finally', 'At',
-  'print', 'TypeDef', 'type', 'match', 'case', '...',
-]);
-
 class Converter {
   constructor(
     readonly text: string,

@@ -389,4 +389,3 @@ function functionShim(f: PyFunction, text: string): UserFunction {
   };
 }
 
-export { Unknown };

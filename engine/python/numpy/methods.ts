@@ -431,4 +431,3 @@ export function ndLength(a: NDArray, span: Span): number {
   return a.shape[0];
 }
 
-export { scalarArray };

@@ -6,7 +6,7 @@
 import type { Span } from '../../syntax/ast';
 import { formatCount, raiseHint } from '../../budgets';
 import { BuildError } from '../../builder';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, PyTuple, type PyValue } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyTuple, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -366,4 +366,3 @@ export function numpyModule(rt: Runtime): PyModule {
   });
 }
 
-export { PyObject };

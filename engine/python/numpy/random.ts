@@ -9,7 +9,7 @@ import { formatCount, raiseHint } from '../../budgets';
 import {
   type ArrayArg, type Generator, NumpyError, RANDOM_SIGNATURES, RandomBudgetError, type RandomSignature, RandomState, default_rng,
 } from '../../numpy/random';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, PyTuple, type PyValue, typeName } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, type PyValue, typeName } from '../values';
 import { OutsideSubset, type PyErrorKind, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -284,4 +284,3 @@ function bind(rt: Runtime, name: string, signature: RandomSignature, a: PyValue[
   };
 }
 
-export { PyTuple };

@@ -3,10 +3,9 @@
 // of the registry under TensorFlow's prefixed names (`tf.nn.conv2d`, `tf.math.exp`, as
 // LANGUAGE.md resolves them). Anything else is outside the subset, said where it is used.
 
-import type { Span } from '../../syntax/ast';
 import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, type PyValue } from '../values';
-import { OutsideSubset, pyError } from '../errors';
+import { OutsideSubset } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
@@ -141,7 +140,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
     new PyModule(path, (name, span) => {
       if (name in extra) return extra[name]();
       if (path.endsWith('initializers') && name in initializers) return initializers[name];
-      return registryOp(path, name, span);
+      return registryOp(path, name);
     });
 
   const random = submodule('tensorflow.random', {
@@ -177,22 +176,20 @@ export function tensorflowModule(rt: Runtime): PyModule {
     if (name in modules) return modules[name]();
     if (name.endsWith('_initializer') && name in initializers) return initializers[name];
     if (SUBMODULES.includes(name)) return new PyModule(`tensorflow.${name}`, () => undefined);
-    return registryOp('tensorflow', name, span);
+    return registryOp('tensorflow', name);
   });
   return root;
 }
 
 /** An op of the registry under a TensorFlow name (`tf.nn.softmax` is the registry's
  *  `softmax`); internal ops and .tgraph-only names are not TensorFlow's. */
-function registryOp(module: string, name: string, span: Span): PyValue | undefined {
+function registryOp(module: string, name: string): PyValue | undefined {
   if (TGRAPH_ONLY.has(name)) return undefined;
   const op = lookupOp(name);
   if (!op || op.internal) return undefined;
-  void span;
   return new PyOp(op, `${module.replace(/^tensorflow/, 'tf')}.${name}`);
 }
 
 /** Registry names that are not TensorFlow's (the .tgraph feed generators and checks). */
 const TGRAPH_ONLY = new Set(['randint', 'uniform', 'normal', 'load', 'allclose', 'variable', 'gradient', 'jacobian', 'batch_jacobian', 'hessian']);
 
-export { pyError };

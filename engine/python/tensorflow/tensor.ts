@@ -7,7 +7,6 @@ import type { Node } from '../../graph';
 import { type Builder, type CallArg, NONE, Poisoned, type Value, tensorValue } from '../../builder';
 import type { DType, Tensor } from '../../tensor';
 import { type OpDef, lookupOp } from '../../ops/registry';
-import { showShape } from '../../types';
 import {
   type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, typeName,
 } from '../values';
@@ -388,8 +387,4 @@ export class PyOp extends PyObject {
     if (typeof name === 'string' && result instanceof GraphTensor) nameNode(rt.rt, result.node, name);
     return result;
   }
-}
-
-export function showStaticShape(node: Node): string {
-  return showShape(node.type.shape);
 }

@@ -15,7 +15,7 @@ import { type DType, allocData, sizeOf } from '../../tensor';
 import { lookupOp } from '../../ops/registry';
 import { Random } from '../../ops/random';
 import { checkedSize } from '../../ops/sources';
-import { type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyList, PyObject, type PyValue, PyTuple } from '../values';
+import { type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyList, PyObject, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -436,4 +436,3 @@ export function initializerFactory(rt: Interpreter, kind: InitKind, params: stri
   };
 }
 
-export { PyList, PyTuple, tensorValue };
