@@ -37,6 +37,26 @@ class NoEffectScope extends PyObject {
   }
 }
 
+/** `tf.ConfigProto()`, `tf.GPUOptions(...)`: session settings, accepted and without effect
+ *  (`config.gpu_options.allow_growth = True` sets nothing tgraph reads). */
+class Settings extends PyObject {
+  private readonly fields = new Map<string, PyValue>();
+  constructor(readonly what: string) {
+    super();
+  }
+  get typeName(): string {
+    return this.what;
+  }
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    let v = this.fields.get(name);
+    if (v === undefined) this.fields.set(name, (v = new Settings(name)));
+    return v;
+  }
+  override setAttr(_rt: Interpreter, name: string, value: PyValue): void {
+    this.fields.set(name, value);
+  }
+}
+
 const SUBMODULES = ['nn', 'math', 'linalg', 'random', 'train', 'layers', 'keras', 'initializers', 'dtypes', 'contrib', 'losses', 'errors', 'summary', 'logging', 'image', 'data', 'estimator', 'saved_model', 'metrics', 'sparse', 'signal', 'bitwise', 'debugging', 'io', 'config', 'experimental', 'distribute', 'autograph', 'strings', 'lite', 'test', 'sysconfig', 'graph_util', 'python_io', 'app', 'flags', 'gfile', 'tpu', 'user_ops', 'profiler', 'quantization', 'queue', 'resource_loader', 'spectral', 'manip', 'ragged', 'audio', 'feature_column', 'mixed_precision', 'types', 'tools', 'core', 'python'];
 
 export function tensorflowModule(rt: Runtime): PyModule {
@@ -102,6 +122,10 @@ export function tensorflowModule(rt: Runtime): PyModule {
         return null;
       }),
     Graph: () => fn('Graph', () => new NoEffectScope('Graph')),
+    ConfigProto: () => fn('ConfigProto', () => new Settings('ConfigProto')),
+    GPUOptions: () => fn('GPUOptions', () => new Settings('GPUOptions')),
+    RunOptions: () => fn('RunOptions', () => new Settings('RunOptions')),
+    RunMetadata: () => fn('RunMetadata', () => new Settings('RunMetadata')),
     get_default_graph: () => noOpFn('get_default_graph', () => new NoEffectScope('Graph')),
     name_scope: () => fn('name_scope', () => new NoEffectScope('name_scope')),
     device: () => fn('device', () => new NoEffectScope('device')),
@@ -164,6 +188,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
         return undefined;
       }),
     train: () => new PyModule('tensorflow.train', () => undefined),
+    // Logging changes nothing tgraph evaluates: accepted, without effect.
+    logging: () =>
+      new PyModule('tensorflow.logging', (name) =>
+        /^[A-Z]+$/.test(name) ? BigInt(['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].indexOf(name) * 10 + 10) : ['set_verbosity', 'info', 'warn', 'warning', 'error', 'debug', 'log'].includes(name) ? noOpFn(`logging.${name}`) : undefined,
+      ),
     layers: () => new PyModule('tensorflow.layers', (name) => (name === 'dense' ? fn('layers.dense', (a, kw, site) => dense(interp, a, kw, site)) : undefined)),
   };
 

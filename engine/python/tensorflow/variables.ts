@@ -136,8 +136,10 @@ export function setRandomSeed(rt: Runtime, seed: number): void {
   variableState(rt).graphSeed = seed;
 }
 
-/** The seed of a random op: its own, else one from the graph seed and its number. */
-function opSeed(rt: Runtime, seed: number | null): number {
+/** The seed of a random op: its own, else one from the graph seed and its number (so two
+ *  `tf.random_normal([3, 2])` of a script differ, and the script gives the same values on
+ *  every run, as TensorFlow with a graph seed). */
+export function opSeed(rt: Runtime, seed: number | null): number {
   const s = variableState(rt);
   const k = ++s.randomOps;
   if (seed !== null) return (seed ^ Math.imul(s.graphSeed ?? 0, 0x9e3779b1)) >>> 0;
