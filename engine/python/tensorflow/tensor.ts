@@ -86,6 +86,8 @@ const TF_TYPE: Record<string, string> = {
 
 const tfNames = new WeakMap<Node, string>();
 const nameCounts = new WeakMap<object, Map<string, number>>();
+/** How far into each graph's nodes names have been given (they are given in order). */
+const namedUpTo = new WeakMap<object, number>();
 
 /** TensorFlow's name for a node: its op type, numbered `_1`, `_2` in order of creation. */
 export function tfName(rt: Runtime, node: Node): string {
@@ -93,14 +95,17 @@ export function tfName(rt: Runtime, node: Node): string {
   if (known) return known;
   let counts = nameCounts.get(rt.graph);
   if (!counts) nameCounts.set(rt.graph, (counts = new Map()));
-  for (const n of rt.graph.nodes) {
-    if (n.id > node.id) break;
+  const nodes = rt.graph.nodes;
+  let i = namedUpTo.get(rt.graph) ?? 0;
+  for (; i < nodes.length && i <= node.id; i++) {
+    const n = nodes[i];
     if (tfNames.has(n) || n.weak) continue;
     const base = n.origin.kind === 'gradient' ? `gradients/${TF_TYPE[n.op.name] ?? n.op.name}` : TF_TYPE[n.op.name] ?? n.op.name;
     const k = counts.get(base) ?? 0;
     counts.set(base, k + 1);
     tfNames.set(n, k === 0 ? base : `${base}_${k}`);
   }
+  namedUpTo.set(rt.graph, i);
   return tfNames.get(node) ?? node.op.name;
 }
 
