@@ -106,3 +106,15 @@ describe('tgraph test on scripts', () => {
     }
   });
 });
+
+describe('tgraph run on a script with a syntax error', () => {
+  it('leaves the statement out without a diagnostic and says so in its output', () => {
+    const r = tgraph(['run', '-', '--python'], 'import tensorflow as tf\nx = 1 +* 2\nprint x\ny = 3\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('not evaluated (line 2): not valid Python, left out\n');
+    expect(r.stdout).toContain('not evaluated (line 3): not valid Python, left out\n');
+    expect(r.stdout).not.toMatch(/: (error|warning|information):/);
+    const json = JSON.parse(tgraph(['run', '--json', '-', '--python'], 'import tensorflow as tf\nx = 1 +* 2\n').stdout);
+    expect(json.diagnostics).toEqual([]);
+  });
+});
