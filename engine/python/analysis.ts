@@ -43,9 +43,12 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
     rt.report({ start: 0, end: 0 }, 'error', 'internal-error', `internal error: ${(e as Error)?.message ?? String(e)}`);
   }
   const checks = runChecks(rt, module.checks, options);
-  const results = [...rt.asserts.values()];
-  for (const a of results) if (!a.passed && a.message !== 'assert could not be evaluated') rt.report(a.stmt.test.span, 'error', 'assert-failed', a.message);
-  const asserts: AssertResult[] = results.map((a) => ({ stmt: a.stmt, passed: a.passed, message: a.message, expectFail: false }));
+  const asserts: AssertResult[] = [...rt.asserts.values()].map((a) => {
+    const expectFail = expectedToFail(rt, a.stmt.span.start);
+    if (a.passed && expectFail) rt.report(a.stmt.span, 'error', 'unexpected-pass', 'this assert is marked expect-fail but passed');
+    else if (!a.passed && a.message !== 'assert could not be evaluated') rt.report(a.stmt.test.span, expectFail ? 'information' : 'error', 'assert-failed', (expectFail ? '(expected to fail) ' : '') + a.message);
+    return { stmt: a.stmt, passed: a.passed, message: a.message, expectFail };
+  });
   return new PythonAnalysis(rt, checks, asserts, orderDiagnostics(rt.diagnostics, budgets.maxDiagnostics), Date.now() - started, budgets);
 }
 
@@ -67,10 +70,12 @@ function runChecks(rt: Runtime, comments: readonly P.CheckComment[], options: An
         args.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(interp, interp.evaluate(k.value, interp.globals), k.value.span), span: k.value.span });
       }
       const xs = call.args[1] ?? call.keywords.find((k) => k.name === 'xs')?.value;
-      const req = checkRequest(rt.b, c, args, call.span, options.check ?? {}, rt.budgets.maxCheckEvaluations, false, xs ? rt.text.slice(xs.span.start, xs.span.end) : '');
+      const expectFail = expectedToFail(rt, c.span.start);
+      const req = checkRequest(rt.b, c, args, call.span, options.check ?? {}, rt.budgets.maxCheckEvaluations, expectFail, xs ? rt.text.slice(xs.span.start, xs.span.end) : '');
       const run = runBefore(rt, c.span.start);
       const result = runCheck(run ? run.evaluator : rt.constants, req);
-      if (!result.passed) rt.report(result.span ?? c.span, 'error', 'check-failed', result.message);
+      if (result.passed && expectFail) rt.report(c.span, 'error', 'unexpected-pass', `this check is marked expect-fail but passed (${result.summary})`);
+      else if (!result.passed) rt.report(result.span ?? c.span, expectFail ? 'information' : 'error', 'check-failed', (expectFail ? '(expected to fail) ' : '') + result.message);
       for (const note of result.notes) rt.report(note.span ?? c.span, 'information', note.code, note.message);
       out.push(result);
     } catch (e) {
@@ -79,6 +84,16 @@ function runChecks(rt: Runtime, comments: readonly P.CheckComment[], options: An
     }
   }
   return out;
+}
+
+const EXPECT_FAIL = /#.*\bexpect[-_ ]?fail/i;
+
+/** A check or assert marked expect-fail as in .tgraph files: a comment saying so on its
+ *  line, or alone on the line above. */
+function expectedToFail(rt: Runtime, offset: number): boolean {
+  const line = rt.lines.positionAt(offset).line;
+  const text = (l: number) => (l < 0 ? '' : rt.text.slice(rt.lines.offsetAt({ line: l, character: 0 }), rt.lineEnd(rt.lines.offsetAt({ line: l, character: 0 }))));
+  return EXPECT_FAIL.test(text(line)) || /^\s*#.*\bexpect[-_ ]?fail/i.test(text(line - 1));
 }
 
 /** How many of the last runs a tensor that no run needed is evaluated in, for its value. */

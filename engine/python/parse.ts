@@ -795,6 +795,25 @@ function unescapeBody(body: string, raw: boolean): string {
 
 const CHECK_COMMENT = /#\s*tgraph:\s*check\s+/g;
 
+/** `name(...)` at the start of `text`, to its matching parenthesis (strings skipped), or
+ *  the whole text when it has none. */
+function balancedCall(text: string): string {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (--depth === 0) return text.slice(0, i + 1);
+    }
+  }
+  return text;
+}
+
 /** `node` with every span in it moved by `offset` (a small tree: a comment's call). */
 function shiftSpans<T>(node: T, offset: number): T {
   const seen = new Set<object>();
@@ -820,8 +839,9 @@ function checkComments(text: string, tree: Tree, converter: Converter): P.CheckC
     const node = tree.resolveInner(m.index, 1);
     if (node.name !== 'Comment' || node.from !== m.index) continue;
     const callStart = m.index + m[0].length;
-    // The call is parsed on its own and its spans moved to where it is in the file.
-    const callText = text.slice(callStart, node.to);
+    // The call (up to its closing parenthesis: a note may follow it) is parsed on its own
+    // and its spans moved to where it is in the file.
+    const callText = balancedCall(text.slice(callStart, node.to));
     const sub = parser.parse(callText);
     const own = new Converter(callText, converter.maxDepth);
     let call: P.Call | null = null;

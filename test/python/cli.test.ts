@@ -118,3 +118,28 @@ describe('tgraph run on a script with a syntax error', () => {
     expect(json.diagnostics).toEqual([]);
   });
 });
+
+describe('tgraph test with expect-fail', () => {
+  it('counts a Python assert or check marked expect-fail as passed when it fails, and failed when it passes', () => {
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'tgraph-py-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'marked.py'),
+        [
+          'import tensorflow as tf',
+          'x = tf.constant([1., 2.])',
+          'y = tf.reduce_sum(tf.abs(x))',
+          'assert 1 == 2  # expect-fail',
+          '# expect-fail: the next one passes, which is the failure',
+          'assert 2 == 2',
+          '# tgraph: check gradients(y, x)  (expect-fail: but it passes)',
+          '',
+        ].join('\n'),
+      );
+      const r = tgraph(['test', dir]);
+      expect(r.stdout.trim().split('\n').pop()).toBe('1 passed, 2 failed');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
