@@ -138,6 +138,10 @@ describe('TensorFlow 1.x', () => {
     expect(printed(py('import tensorflow as tf\nv = tf.get_variable("a/b", [1])\nprint(v.name, tf.Variable(1.).name, tf.Variable(2.).name)\n'))).toBe('a/b:0 Variable:0 Variable_1:0\n');
   });
 
+  it('has TF 1.x\'s tf.to_float & co. as casts', () => {
+    expect(prints('x = tf.constant([[1., 2.], [4., 3.]])\nsess = tf.Session()', ['sess.run(tf.to_float(tf.argmax(x, 1))), sess.run(tf.to_int32(x)).dtype'])).toEqual(['[1. 0.] int32']);
+  });
+
   it('returns None for operations and the structure of the fetches', () => {
     expect(prints('a = tf.placeholder(tf.float32, [2])\nsess = tf.Session()\nout = sess.run([{"s": tf.reduce_sum(a)}, (a, tf.no_op())], {a: [1., 2.]})', ['out'])).toEqual([
       "[{'s': 3.0}, (array([1., 2.], dtype=float32), None)]",

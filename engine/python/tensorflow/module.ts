@@ -88,7 +88,18 @@ export function tensorflowModule(rt: Runtime): PyModule {
       return s;
     });
 
+  // TF 1.x's tf.to_float(x) & co.: tf.cast with the dtype in the name.
+  const castTo = (name: string, dtype: NpDType) => () =>
+    fn(name, (a, kw, site) => {
+      const p = bindArgs(name, ['x'], a, kw, site);
+      return interp.call(new PyOp(lookupOp('cast')!, 'tf.cast'), [p.get('x'), new PyDType(dtype, 'tf')], [], site);
+    });
+
   const api: Record<string, () => PyValue> = {
+    to_float: castTo('to_float', 'float32'),
+    to_double: castTo('to_double', 'float64'),
+    to_int32: castTo('to_int32', 'int32'),
+    to_int64: castTo('to_int64', 'int64'),
     Session: () => session(false),
     InteractiveSession: () => session(true),
     get_default_session: () => noOpFn('get_default_session', () => defaultSession(rt)),
