@@ -10,7 +10,7 @@ import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
 import { GraphTensor, PyDType, PyOp, TensorShape, method, toGraphValue } from './tensor';
-import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariable, initializerFactory, makeVariable, setRandomSeed, variablesOf } from './variables';
+import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariable, initializerFactory, makeVariable, variablesOf } from './variables';
 import { PySession, defaultSession, sessionStack } from './session';
 import type { NpDType } from '../numpy/ndarray';
 
@@ -88,18 +88,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
       return s;
     });
 
-  // TF 1.x's tf.to_float(x) & co.: tf.cast with the dtype in the name.
-  const castTo = (name: string, dtype: NpDType) => () =>
-    fn(name, (a, kw, site) => {
-      const p = bindArgs(name, ['x'], a, kw, site);
-      return interp.call(new PyOp(lookupOp('cast')!, 'tf.cast'), [p.get('x'), new PyDType(dtype, 'tf')], [], site);
-    });
-
   const api: Record<string, () => PyValue> = {
-    to_float: castTo('to_float', 'float32'),
-    to_double: castTo('to_double', 'float64'),
-    to_int32: castTo('to_int32', 'int32'),
-    to_int64: castTo('to_int64', 'int64'),
     Session: () => session(false),
     InteractiveSession: () => session(true),
     get_default_session: () => noOpFn('get_default_session', () => defaultSession(rt)),
@@ -127,11 +116,6 @@ export function tensorflowModule(rt: Runtime): PyModule {
       }),
     executing_eagerly: () => noOpFn('executing_eagerly', () => false),
     reset_default_graph: () => noOpFn('reset_default_graph'),
-    set_random_seed: () =>
-      fn('set_random_seed', (a, _kw, site) => {
-        setRandomSeed(rt, rt.indexValue(a[0], site.argSpans[0] ?? site.span));
-        return null;
-      }),
     Graph: () => fn('Graph', () => new NoEffectScope('Graph')),
     ConfigProto: () => fn('ConfigProto', () => new Settings('ConfigProto')),
     GPUOptions: () => fn('GPUOptions', () => new Settings('GPUOptions')),
@@ -178,9 +162,8 @@ export function tensorflowModule(rt: Runtime): PyModule {
       return registryOp(path, name);
     });
 
-  const random = submodule('tensorflow.random', {
-    set_seed: api.set_random_seed,
-  });
+  // tf.random.normal is the registry's random_normal (tf.random.uniform, ... likewise).
+  const random = new PyModule('tensorflow.random', (name) => registryOp('tensorflow.random', lookupOp(`random_${name}`) ? `random_${name}` : name));
   const modules: Record<string, () => PyModule> = {
     nn: () => submodule('tensorflow.nn'),
     math: () => submodule('tensorflow.math'),

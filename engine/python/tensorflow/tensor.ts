@@ -11,7 +11,6 @@ import {
   type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, typeName,
 } from '../values';
 import { convertToArray } from '../numpy/convert';
-import { opSeed } from './variables';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { basicSpec } from '../indexing';
@@ -388,12 +387,6 @@ export class PyOp extends PyObject {
   override call(rt: Interpreter, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
     const callArgs: CallArg[] = args.map((a, i) => ({ value: toGraphValue(rt, a, site.argSpans[i] ?? site.span), span: site.argSpans[i] ?? site.span }));
     for (const k of kwargs) callArgs.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(rt, k.value, k.span), span: k.span });
-    // A random op without a seed of its own gets one from the graph seed and its number,
-    // as TensorFlow gives each op a different stream.
-    const seedAt = this.op.params.findIndex((p) => p.name === 'seed');
-    if (seedAt >= 0 && args.length <= seedAt && !kwargs.some((k) => k.name === 'seed')) {
-      callArgs.push({ keyword: { name: 'seed', span: site.span }, value: toGraphValue(rt, BigInt(opSeed(rt.rt, null)), site.span), span: site.span });
-    }
     const result = fromGraphValue(rt.rt, rt.rt.b.call(this.op, callArgs, site.span));
     const name = kwargs.find((k) => k.name === 'name')?.value;
     if (typeof name === 'string' && result instanceof GraphTensor) nameNode(rt.rt, result.node, name);

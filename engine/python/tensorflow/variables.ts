@@ -4,9 +4,8 @@
 // initializer, read by every run (so an optimizer's step, later, writes the same state).
 //
 // Random initializers draw from the documented generator of engine/ops/random.ts (TensorFlow's
-// own stream cannot be reproduced): seeded by the op's `seed`, else by the graph seed
-// (`tf.set_random_seed`) and the variable's number, so a script gives the same values on
-// every run.
+// own stream cannot be reproduced), seeded as the random ops are (engine/ops/sampling.ts), so
+// a script gives the same values on every run.
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
@@ -14,6 +13,7 @@ import { BuildError, tensorValue } from '../../builder';
 import { type DType, allocData, sizeOf } from '../../tensor';
 import { lookupOp } from '../../ops/registry';
 import { Random } from '../../ops/random';
+import { nextStreamSeed } from '../../ops/sampling';
 import { checkedSize } from '../../ops/sources';
 import { type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyList, PyObject, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
@@ -121,29 +121,13 @@ interface VariableState {
   byName: Map<string, PyVariable>;
   /** `tf.variable_scope` prefixes, innermost last, and whether each reuses. */
   scopes: { name: string; reuse: boolean }[];
-  graphSeed: number | null;
-  randomOps: number;
 }
 
 const states = new WeakMap<Runtime, VariableState>();
 function variableState(rt: Runtime): VariableState {
   let s = states.get(rt);
-  if (!s) states.set(rt, (s = { all: [], byName: new Map(), scopes: [], graphSeed: null, randomOps: 0 }));
+  if (!s) states.set(rt, (s = { all: [], byName: new Map(), scopes: [] }));
   return s;
-}
-
-export function setRandomSeed(rt: Runtime, seed: number): void {
-  variableState(rt).graphSeed = seed;
-}
-
-/** The seed of a random op: its own, else one from the graph seed and its number (so two
- *  `tf.random_normal([3, 2])` of a script differ, and the script gives the same values on
- *  every run, as TensorFlow with a graph seed). */
-export function opSeed(rt: Runtime, seed: number | null): number {
-  const s = variableState(rt);
-  const k = ++s.randomOps;
-  if (seed !== null) return (seed ^ Math.imul(s.graphSeed ?? 0, 0x9e3779b1)) >>> 0;
-  return (Math.imul(s.graphSeed ?? 87654321, 0x85ebca6b) ^ Math.imul(k, 0xc2b2ae35)) >>> 0;
 }
 
 function uniqueName(s: VariableState, base: string): string {
@@ -353,7 +337,9 @@ export class PyInitializer extends PyObject {
     const data = allocData(dtype, n, 'float64');
     if (this.kind === 'ones') data.fill(1);
     else if (this.kind !== 'zeros') {
-      const random = new Random(opSeed(rt, o.seed ?? null));
+      // Seeded as TensorFlow's random ops are (engine/ops/sampling.ts): the global seed of
+      // tf.set_random_seed, the op's seed or its number among the random ops.
+      const random = new Random(nextStreamSeed(rt.b, o.seed ?? null));
       const [fanIn, fanOut] = fans(shape);
       const normal = () => random.normal();
       const truncated = () => {
