@@ -138,6 +138,10 @@ describe('TensorFlow 1.x', () => {
     expect(printed(py('import tensorflow as tf\nv = tf.get_variable("a/b", [1])\nprint(v.name, tf.Variable(1.).name, tf.Variable(2.).name)\n'))).toBe('a/b:0 Variable:0 Variable_1:0\n');
   });
 
+  it('resolves TensorFlow\'s paths where the registry\'s names differ', () => {
+    expect(prints('x = tf.ones([2, 3, 4])', ['tf.linalg.transpose(x).shape, tf.transpose(x).shape, tf.random.normal([2]).shape, tf.random.uniform([3]).dtype'])).toEqual(["(2, 4, 3) (4, 3, 2) (2,) <dtype: 'float32'>"]);
+  });
+
   it('has TF 1.x\'s tf.to_float & co. as casts', () => {
     expect(prints('x = tf.constant([[1., 2.], [4., 3.]])\nsess = tf.Session()', ['sess.run(tf.to_float(tf.argmax(x, 1))), sess.run(tf.to_int32(x)).dtype'])).toEqual(['[1. 0.] int32']);
   });

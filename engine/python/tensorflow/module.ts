@@ -167,7 +167,8 @@ export function tensorflowModule(rt: Runtime): PyModule {
   const modules: Record<string, () => PyModule> = {
     nn: () => submodule('tensorflow.nn'),
     math: () => submodule('tensorflow.math'),
-    linalg: () => submodule('tensorflow.linalg'),
+    // TensorFlow's tf.linalg names where the registry's differ (tf.transpose is the full one).
+    linalg: () => submodule('tensorflow.linalg', { transpose: () => registryOp('tensorflow.linalg', 'matrix_transpose')!, diag_part: () => registryOp('tensorflow.linalg', 'matrix_diag_part')! }),
     random: () => random,
     initializers: () => submodule('tensorflow.initializers'),
     dtypes: () => submodule('tensorflow.dtypes', Object.fromEntries(Object.entries(DTYPES).map(([k, d]) => [k, () => new PyDType(d, 'tf')]))),
