@@ -21,11 +21,13 @@ import { LineIndex } from '../engine/syntax/lineIndex';
 import { isAnalysisWorker } from '../server/workerChannel';
 import { newHost, out } from './host';
 import { explainCommand, hoverCommand } from './inspect';
-import { UserError, optionsFor, parseArgs, readSource } from './options';
+import { UserError, checksPython, optionsFor, parseArgs, readSource } from './options';
 
 const USAGE = `usage:
-  tgraph run [OPTIONS] FILE          evaluate a .tgraph file and print every name, check and diagnostic
+  tgraph run [OPTIONS] FILE          evaluate a .tgraph file (or a Python script, FILE.py) and print
+                                     every name, check and diagnostic (and what the script printed)
   tgraph run --json [OPTIONS] FILE   the same as one JSON object
+  tgraph run - [--python]            the same for standard input (a Python script with --python)
   tgraph test [OPTIONS] PATHS...     run every check and assert in files or folders; "N passed, M failed"
   tgraph hover [--json] FILE:LINE:COL
                                      what the editor's hover shows at a position (1-based)
@@ -65,14 +67,14 @@ function stoppedJson(text: string, d: Diagnostic): string {
 type RunAnswer = { errors: boolean; complete: boolean } | { stopped: Diagnostic };
 
 async function run(args: string[]): Promise<number> {
-  const { positional, json, budgets } = parseArgs(args);
+  const { positional, json, python, budgets } = parseArgs(args);
   if (positional.length !== 1) throw new UserError('tgraph run takes one FILE');
   const file = positional[0];
   const text = readSource(file);
   const host = newHost(budgets);
   try {
     const maxBytes = budgets.maxOutputBytes ?? DEFAULT_BUDGETS.maxOutputBytes;
-    const answer = (await host.run(text, file, optionsFor(file, budgets), json, maxBytes, out)) as unknown as RunAnswer;
+    const answer = (await host.run(text, file, optionsFor(file, budgets, python), json, maxBytes, out)) as unknown as RunAnswer;
     if ('stopped' in answer) {
       out(json ? stoppedJson(text, answer.stopped) : stoppedLine(file, text, answer.stopped) + '\n');
       return 1;
@@ -83,7 +85,7 @@ async function run(args: string[]): Promise<number> {
   }
 }
 
-/** The .tgraph files under `p`; what cannot be read is reported in `unreadable` and skipped
+/** The .tgraph files (and Python test scripts) under `p`; what cannot be read is reported in `unreadable` and skipped
  *  (a broken link, a link loop, a folder without permission). */
 function collect(p: string, files: string[], unreadable: string[], seen: Set<string>): void {
   let stat: fs.Stats;
@@ -118,7 +120,7 @@ function collect(p: string, files: string[], unreadable: string[], seen: Set<str
       if (entry.endsWith('.tgraph')) unreadable.push(`${full}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       continue;
     }
-    if (isDir || entry.endsWith('.tgraph')) collect(full, files, unreadable, seen);
+    if (isDir || entry.endsWith('.tgraph') || (entry.endsWith('.py') && checksPython(full))) collect(full, files, unreadable, seen);
   }
 }
 

@@ -14,6 +14,11 @@ const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
 export class UserError extends Error {}
 
 export function readSource(file: string): string {
+  if (file === '-') {
+    const text = fs.readFileSync(0, 'utf8');
+    if (Buffer.byteLength(text) > MAX_SOURCE_BYTES) throw new UserError('standard input is larger than 16 MiB');
+    return text;
+  }
   const stat = fs.statSync(file);
   if (!stat.isFile()) throw new UserError(`${file} is not a file`);
   if (stat.size > MAX_SOURCE_BYTES) throw new UserError(`${file} is larger than 16 MiB`);
@@ -25,6 +30,8 @@ export function readSource(file: string): string {
 export interface Parsed {
   positional: string[];
   json: boolean;
+  /** `--python`: standard input (or any FILE) is a Python script. */
+  python: boolean;
   budgets: Partial<Record<BudgetKey, number>>;
   /** The values of the command's own `--NAME VALUE` options (`--html out.html`). */
   values: Record<string, string>;
@@ -81,10 +88,12 @@ export function parseArgs(args: string[], valueOptions: readonly string[] = []):
   const values: Record<string, string> = {};
   const sets: [BudgetKey, number][] = [];
   let json = false;
+  let python = false;
   let config: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--json') json = true;
+    else if (a === '--python') python = true;
     else if (a === '--set' || a.startsWith('--set=')) {
       const spec = a === '--set' ? args[++i] : a.slice('--set='.length);
       if (spec === undefined) throw new UserError('--set takes KEY=VALUE');
@@ -104,14 +113,33 @@ export function parseArgs(args: string[], valueOptions: readonly string[] = []):
   }
   const budgets = configBudgets(config);
   for (const [k, v] of sets) budgets[k] = v;
-  return { positional, json, budgets, values };
+  return { positional, json, python, budgets, values };
+}
+
+/** A Python script: a `.py` file, or any with `--python`. */
+export function isPython(file: string, python: boolean): boolean {
+  return python || file.endsWith('.py');
+}
+
+/** A Python file in a folder is a test when it uses TensorFlow or has a tgraph check (the
+ *  same rule as the editor's for attaching to a .py file, plus the checks). */
+export function checksPython(file: string): boolean {
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile() || stat.size > MAX_SOURCE_BYTES) return false;
+    return /^\s*(import\s+tensorflow|from\s+tensorflow)|#\s*tgraph:/m.test(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** load() may read below the current folder when the file is in it, else below the file's folder. */
-export function optionsFor(file: string, budgets: Parsed['budgets']): PlainOptions {
-  const dir = path.dirname(path.resolve(file));
+export function optionsFor(file: string, budgets: Parsed['budgets'], python = false): PlainOptions {
+  const language = isPython(file, python) ? ('python' as const) : undefined;
   const cwd = process.cwd();
+  if (file === '-') return { ...budgets, language, load: { baseDir: cwd, workspaceRoots: [cwd], enabled: true } };
+  const dir = path.dirname(path.resolve(file));
   const inCwd = dir === cwd || dir.startsWith(cwd + path.sep);
-  return { ...budgets, load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } };
+  return { ...budgets, language, load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } };
 }
 

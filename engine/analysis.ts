@@ -5,6 +5,7 @@
 import type * as AST from './syntax/ast';
 import type * as PyAST from './python/ast';
 import type { PythonDetails } from './python/details';
+import { analyzePython } from './python/analysis';
 import { parse } from './syntax/parser';
 import { LineIndex } from './syntax/lineIndex';
 import { Graph, type Node } from './graph';
@@ -92,6 +93,9 @@ export interface AnalysisOptions extends Partial<Budgets> {
   /** Told which statement is being built, and which binding evaluated (the analysis worker
    *  names it if it has to be stopped). */
   progress?: (phase: 'building' | 'evaluating', span: AST.Span) => void;
+  /** The document's language: a `.tgraph` file (the default) or a Python script, which the
+   *  Python front end (engine/python) analyses into the same Analysis. */
+  language?: 'tgraph' | 'python';
 }
 
 export interface Analysis {
@@ -1543,6 +1547,12 @@ export interface BuiltAnalysis {
  *  build before its evaluation (a fifth of the analysis) has run. The previous analysis
  *  (`options.previous`) is taken over at once: read only the finished one. */
 export function analyzeInStages(text: string, options: AnalysisOptions = {}): BuiltAnalysis {
+  if (options.language === 'python') {
+    // A script is interpreted in one go (its evaluations are its sess.run calls, made while
+    // it runs): built and finished at once.
+    const script = analyzePython(text, options);
+    return { builtDiagnostics: script.diagnostics, lines: script.lines, finish: () => script };
+  }
   const started = Date.now();
   const budgets = resolveBudgets(options);
   const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
@@ -1657,7 +1667,7 @@ const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, informat
 
 /** Lines longer than `maxLineLength`: one diagnostic each, and the text with them blanked
  *  (same length, so every other offset holds) for the parser; null when there are none. */
-function longLines(text: string, maxLineLength: number): { text: string; diagnostics: Diagnostic[] } | null {
+export function longLines(text: string, maxLineLength: number): { text: string; diagnostics: Diagnostic[] } | null {
   if (text.length <= maxLineLength) return null;
   let found: [number, number][] | null = null;
   for (let start = 0; start <= text.length; ) {

@@ -4,7 +4,7 @@
 // made (a file may bind thousands of large tensors: the whole text is never one string) and
 // stop at a byte budget (`maxOutputBytes`) with a marked summary of what was left out.
 
-import type { Analysis, Diagnostic } from '../analysis';
+import type { Analysis, Binding, Diagnostic } from '../analysis';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
 import { sizeOf } from '../tensor';
 import type { Value } from '../builder';
@@ -32,13 +32,23 @@ function sameAsStatic(shape: readonly number[], declared: readonly (number | nul
 function describeTensor(a: Analysis, label: string, node: Node): string[] {
   const t = a.valueOf(node);
   const lines = [header(label, node, t)];
+  // A Python script's graph tensor: which run its value comes from.
+  const run = a.python?.runOf(node);
+  if (run) lines[0] += ` (from sess.run at line ${run.line})`;
   if (t) lines.push(formatTensor(t));
   else if (node.op.name === 'placeholder') lines.push('(not fed)');
   else lines.push('(no value: an input is not fed or failed)');
   return lines;
 }
 
-function describeValue(a: Analysis, label: string, v: Value): string[] {
+function describeValue(a: Analysis, label: string, v: Value, describe?: string): string[] {
+  // A Python value with no tensor form says what it is (a session, a dict, why a name has no
+  // value); on a tensor it is a note under the header.
+  if (describe !== undefined && v.kind !== 'tensor' && v.kind !== 'list') return [`${label}: ${describe}`];
+  if (describe !== undefined && v.kind === 'tensor') {
+    const lines = describeTensor(a, label, v.node);
+    return [lines[0], `  (${describe})`, ...lines.slice(1)];
+  }
   switch (v.kind) {
     case 'tensor':
       return describeTensor(a, label, v.node);
@@ -140,15 +150,23 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     if (omitted > 0 || out.maxBytes - out.left + utf8Length(chunk) > forValues || !out.add(chunk)) omitted++;
     else first = false;
   };
+  // A Python script's output comes first, as Python writes it.
+  const printed = a.python?.prints;
+  if (printed?.length) {
+    for (const p of printed) if (!out.add(p.text)) break;
+    if (!printed[printed.length - 1].text.endsWith('\n')) out.add('\n');
+    out.add('\n');
+  }
   for (const b of a.bindings) {
     if (omitted > 0) {
       omitted++;
       continue;
     }
     const line = a.lines.positionAt(b.span.start).line + 1;
-    const lines = describeValue(a, b.name, b.value);
+    const lines = describeValue(a, b.name, b.value, b.describe);
     lines[0] += `    (line ${line})`;
-    const explained = explanationLines(a, b);
+    // (a Python script's gradient is explained with the feeds of the run that fetched it)
+    const explained = explanationLines(a.python?.explainView(b) ?? a, b);
     if (explained.length) lines.splice(1, 0, ...explained.map((t) => `  ${t}`));
     piece(lines.join('\n'));
   }
@@ -159,6 +177,11 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
   for (const s of a.asserts) {
     const line = a.lines.positionAt(s.stmt.span.start).line + 1;
     piece(`assert (line ${line}): ${s.passed ? 'passed' : 'FAILED'}${s.expectFail ? ' (expected to fail)' : ''}${s.passed ? '' : ' — ' + s.message}`);
+  }
+  // A Python script's statements that are not valid Python: no diagnostic (Python's own
+  // tooling reports syntax), but run says they were left out.
+  for (const n of a.python?.notEvaluated ?? []) {
+    if (n.reason.endsWith('is not valid Python')) piece(`not evaluated (line ${a.lines.positionAt(n.span.start).line + 1}): not valid Python, left out`);
   }
   let diagnosticsLeft = diagnostics.length;
   for (const d of diagnostics) {
@@ -237,7 +260,7 @@ function writeJson(a: Analysis, out: BoundedOutput): boolean {
   out.force('{"values":{');
   let first = true;
   for (const b of a.bindings) {
-    if (b.destructured) continue;
+    if (!reportedInJson(a, b)) continue;
     const key = (first ? '' : ',') + JSON.stringify(b.name) + ':';
     first = false;
     // Every top-level name appears; what has no tensor value (a def, an error) is null. A
@@ -253,6 +276,14 @@ function writeJson(a: Analysis, out: BoundedOutput): boolean {
   }
   out.force(',' + tail + '\n');
   return omitted.length === 0;
+}
+
+/** Whether a binding is one of `--json`'s values: a .tgraph file's top-level names but those
+ *  bound by destructuring (LANGUAGE.md); a Python script's names as they are at its end,
+ *  those bound by unpacking included (`y_val, grads_val = sess.run(...)`). */
+function reportedInJson(a: Analysis, b: Binding): boolean {
+  if (a.python) return a.lookup(b.name) === b;
+  return !b.destructured;
 }
 
 /** Everything of the JSON object but the values. */
@@ -272,13 +303,19 @@ function runJsonRest(a: Analysis): object {
     };
   });
   const asserts = a.asserts.map((s) => ({ line: a.lines.positionAt(s.stmt.span.start).line + 1, passed: s.passed, expectFail: s.expectFail, message: s.message }));
-  return { checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations: explanationsJson(a) };
+  if (!a.python) return { checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations: explanationsJson(a) };
+  // A Python script: each gradient explained with the feeds of the run that fetched it, and
+  // what the script printed.
+  const python = a.python;
+  const explanations = Object.assign({}, ...a.bindings.filter((b) => b.gradient && reportedInJson(a, b)).map((b) => explanationsJson(python.explainView(b))));
+  const prints = python.prints.map((p) => ({ line: a.lines.positionAt(p.span.start).line + 1, text: p.text }));
+  return { checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations, prints };
 }
 
 /** The whole `tgraph run --json` object at once (tests and tools; the CLI streams it). */
 export function runJson(a: Analysis): object {
   const values: Record<string, JsonValue> = {};
-  for (const b of a.bindings) if (!b.destructured) values[b.name] = valueJson(a, b.value) ?? null;
+  for (const b of a.bindings) if (reportedInJson(a, b)) values[b.name] = valueJson(a, b.value) ?? null;
   return { values, ...runJsonRest(a) };
 }
 

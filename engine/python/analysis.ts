@@ -10,8 +10,8 @@
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
 import type { Tensor } from '../tensor';
-import { type Analysis, type AnalysisOptions, type AssertResult, type Binding, type Diagnostic, orderDiagnostics, fileSizeDiagnostic, checkRequest } from '../analysis';
-import { resolveBudgets } from '../budgets';
+import { type Analysis, type AnalysisOptions, type AssertResult, type Binding, type Diagnostic, orderDiagnostics, fileSizeDiagnostic, checkRequest, longLines } from '../analysis';
+import { formatCount, raiseHint, resolveBudgets } from '../budgets';
 import type { CheckResult } from '../check';
 import { runCheck } from '../check';
 import { ValueCache } from '../valueCache';
@@ -29,11 +29,22 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
   const started = Date.now();
   const budgets = resolveBudgets(options);
   const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
+  // Lines over maxLineLength are blanked before parsing, as in a .tgraph file.
+  const long = oversize ? null : longLines(text, budgets.maxLineLength);
   const module: P.Module = oversize
     ? { body: [], checks: [], truncatedAt: null }
-    : parsePython(text, { maxDepth: budgets.maxNestingDepth, deadline: started + budgets.evaluationTimeoutMs });
-  const rt = new Runtime(text, module, budgets);
+    : parsePython(long ? long.text : text, { maxDepth: budgets.maxNestingDepth, deadline: started + budgets.evaluationTimeoutMs });
+  if (module.body.length > budgets.maxStatements) {
+    const first = module.body[budgets.maxStatements];
+    module.body.length = budgets.maxStatements;
+    module.truncatedStatement = first;
+  }
+  const rt = new Runtime(text, module, budgets, options);
   if (oversize) rt.diagnostics.push(oversize);
+  for (const d of long?.diagnostics ?? []) rt.diagnostics.push(d);
+  if (module.truncatedStatement) {
+    rt.report(module.truncatedStatement.span, 'error', 'budget-statements', `this script has more than ${formatCount(budgets.maxStatements)} statements: the ones from here on are not analysed ${raiseHint('maxStatements')}`);
+  }
   if (module.truncatedAt !== null) {
     rt.report({ start: module.truncatedAt, end: module.truncatedAt }, 'information', 'budget-time', `parsing stopped here: the rest of the file is not evaluated (it took longer than the evaluation budget) (raise tgraph.evaluationTimeoutMs)`);
   }

@@ -432,4 +432,6 @@ export interface Module {
   checks: CheckComment[];
   /** Where parsing stopped early (its time budget ran out), or null. */
   truncatedAt: number | null;
+  /** The first statement past tgraph.maxStatements, when the script has more. */
+  truncatedStatement?: Stmt;
 }

@@ -53,6 +53,9 @@ export class Interpreter {
    *  one, each failure contained. */
   private guardedBlock(body: readonly P.Stmt[], scope: Scope, outermost = false): Flow {
     for (const stmt of body) {
+      // A budget that stops building (graph nodes, time) or a newer text stops the script.
+      if (this.rt.b.exhausted || this.rt.options.cancelled?.()) return undefined;
+      if (outermost) this.rt.options.progress?.('building', stmt.span);
       let flow: Flow;
       try {
         flow = this.exec(stmt, scope);

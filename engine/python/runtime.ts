@@ -10,7 +10,7 @@ import { Builder, BuildError, ERROR, NONE, Poisoned, type UserFunction, type Val
 import { Evaluator, type Budget } from '../evaluate';
 import type { Tensor } from '../tensor';
 import type { Budgets } from '../budgets';
-import { type Binding, type Diagnostic, type Related, type Severity, kindOf, producedBy } from '../analysis';
+import { type AnalysisOptions, type Binding, type Diagnostic, type Related, type Severity, kindOf, producedBy } from '../analysis';
 import type * as P from './ast';
 import {
   type CallSite, type KeywordArg, PyBuiltin, PyDict, PyFunction, PyList, PyModule, PyObject, PyTuple, type PyValue, Unknown, typeName,
@@ -81,9 +81,16 @@ export class Runtime {
     readonly text: string,
     readonly module: P.Module,
     readonly budgets: Budgets,
+    readonly options: Pick<AnalysisOptions, 'cancelled' | 'progress'> = {},
   ) {
     this.lines = new LineIndex(text);
-    this.budget = { maxElements: budgets.maxElements, maxTotalElements: budgets.maxTotalElements, deadline: Date.now() + budgets.evaluationTimeoutMs };
+    this.budget = {
+      maxElements: budgets.maxElements,
+      maxTotalElements: budgets.maxTotalElements,
+      maxTotalBytes: budgets.maxTotalBytes,
+      deadline: Date.now() + budgets.evaluationTimeoutMs,
+      cancelled: options.cancelled,
+    };
     this.constants = new Evaluator({
       precision: 'float32',
       feeds: new Map(),
@@ -92,6 +99,9 @@ export class Runtime {
     });
     this.b = new Builder(this.graph, { constantValue: (n) => this.constants.valueOf(n) });
     this.b.maxElements = budgets.maxElements;
+    // Building is bounded as a .tgraph file's is: nodes (loops and calls expand into the
+    // graph) and the document's time.
+    this.b.limits = { maxNodes: budgets.maxGraphNodes, budget: this.budget };
     this.interpreter = new Interpreter(this);
     this.builtins = makeBuiltins(this);
     this.assumeImports = !module.body.some((s) => containsImport(s));

@@ -165,12 +165,19 @@ describe('hostile Python', () => {
     expect(a.lookup('y')?.value.kind).toBe('tensor');
   }, 60_000);
 
-  it('a 1 MB line: a list of 150,000 numbers, summed in Python', () => {
-    const text = 'x = [' + Array.from({ length: 150_000 }, (_, i) => i).join(', ') + ']\ns = sum(x)\n';
-    expect(text.length).toBeGreaterThan(1_000_000);
+  it('a 1 MB line: a list of numbers summed in Python; a line over maxLineLength is one diagnostic', () => {
+    const numbers = (n: number) => Array.from({ length: n }, (_, i) => i).join(', ');
+    const text = 'x = [' + numbers(138_000) + ']\ns = sum(x)\n';
+    expect(text.length).toBeGreaterThan(990_000);
+    expect(text.length).toBeLessThan(DEFAULT_BUDGETS.maxLineLength);
+    // (a time budget that a loaded machine cannot run out of: this is about the length)
     const a = analyzePython(text, { evaluationTimeoutMs: 120_000 });
     expect(a.diagnostics).toEqual([]);
-    expect(a.valueOf(nodeOf(a.lookup('s')))?.data[0]).toBe((150_000 * 149_999) / 2);
+    expect(a.valueOf(nodeOf(a.lookup('s')))?.data[0]).toBe((138_000 * 137_999) / 2);
+    const longer = 'x = [' + numbers(150_000) + ']\ny = 2\n';
+    const b = analyzePython(longer, { evaluationTimeoutMs: 120_000 });
+    expect(b.diagnostics.map((d) => `${d.code} ${d.span.start}`)).toEqual(['budget-line-length 0']);
+    expect(b.lookup('y')?.value.kind).toBe('tensor');
   }, 60_000);
 
   it('numbers too big to compute, repetitions past the element budget: errors, not hangs', () => {
