@@ -3,10 +3,10 @@
 // call in the statement) and "Explain sum". Each is a custom request answering JSON that the
 // client shows (side view, output channel, lens title).
 
-import type { Analysis } from '../analysis';
+import type { Analysis, AnalysisOptions } from '../analysis';
 import type { CheckResult } from '../check';
 import type * as AST from '../syntax/ast';
-import { checkGradientSite } from '../analysis';
+import { analyze, checkGradientSite } from '../analysis';
 import { shortNumber } from './hover';
 import { formatTensor } from '../format/numpy';
 import { tensorToJson } from '../format/json';
@@ -132,29 +132,90 @@ export interface CheckSettings {
   cancelled?: () => boolean;
 }
 
-/** Runs the full check of every gradient the statement on a line computes, on the
- *  analysis's own graph and values (nothing is re-analysed). */
-export function checkGradients(uri: string, a: Analysis, line: number, settings: CheckSettings = {}): CheckGradientsResult {
+/** Calls whose values are not one gradient sum: a Jacobian holds every row's gradient, a
+ *  Hessian the gradient of a gradient. The sum site they record (a Hessian's first-order
+ *  gradient) is not what they compute, so they are checked through `check` statements. */
+const CHECKED_BY_STATEMENT = new Set(['jacobian', 'batch_jacobian', 'hessians', 'hessian']);
+
+/** The `check` statement that verifies one jacobian or hessian call, as source text: a
+ *  Jacobian through the gradient of its y (the backward rules each of its rows runs), a
+ *  Hessian through the gradient of the gradient. */
+function checkSource(text: string, call: AST.CallExpr): string | null {
+  if (call.callee.kind !== 'name') return null;
+  const op = call.callee.name;
+  const src = (e: AST.Expr) => text.slice(e.span.start, e.span.end);
+  const positional = call.args.filter((arg) => !arg.keyword);
+  const keyword = (...names: string[]) => call.args.find((arg) => arg.keyword && names.includes(arg.keyword.name));
+  const ys = keyword('ys', 'y', 'target') ?? positional[0];
+  const xs = keyword('xs', 'x', 'sources', 'source') ?? positional[1];
+  if (!ys || !xs || ys.value.kind === 'error' || xs.value.kind === 'error') return null;
+  if (op === 'hessians' || op === 'hessian') return `check gradients(gradients(${src(ys.value)}, ${src(xs.value)}), ${src(xs.value)}, mode='full')`;
+  return `check gradients(${src(ys.value)}, ${src(xs.value)}, mode='full')`;
+}
+
+/** Runs `check` statements after the document's own: its text with its own checks blanked
+ *  (offsets kept) and the checks appended, analysed with the document's options; the values
+ *  of the statements before come from the analysis's value cache, so only the checks cost. */
+function runCheckStatements(a: Analysis, sources: string[], options: AnalysisOptions, settings: CheckSettings): { checked: Analysis; at: number[] } {
+  let copy = a.text;
+  for (const s of a.program.statements) {
+    if (s.kind === 'check') copy = copy.slice(0, s.span.start) + copy.slice(s.span.start, s.span.end).replace(/[^\r\n]/g, ' ') + copy.slice(s.span.end);
+  }
+  const at: number[] = [];
+  for (const source of sources) {
+    copy += '\n';
+    at.push(copy.length);
+    copy += source;
+  }
+  const check = { ...options.check };
+  if (settings.eps !== undefined) check.eps = settings.eps;
+  if (settings.atol !== undefined) check.atol = settings.atol;
+  if (settings.rtol !== undefined) check.rtol = settings.rtol;
+  const checked = analyze(copy + '\n', { ...options, check, cache: a.valueCache, previous: undefined, cancelled: settings.cancelled, progress: undefined });
+  return { checked, at };
+}
+
+/** Runs the full check of every gradient the statement on a line computes: a gradients call
+ *  on the analysis's own graph and values, a jacobian or hessian call through a `check`
+ *  statement analysed with the document's `options`. */
+export function checkGradients(uri: string, a: Analysis, line: number, settings: CheckSettings = {}, options: AnalysisOptions = {}): CheckGradientsResult {
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', passed: false, title: stmt, results: [] };
   const calls = gradientCalls(stmt);
-  const results: CheckOutcomeJson[] = [];
-  for (const call of calls) {
-    const callText = a.text.slice(call.span.start, call.span.end);
+  const hasError = a.diagnostics.some((d) => d.severity === 'error' && within(stmt.span, d.span));
+  const results: CheckOutcomeJson[] = calls.map((call) => ({ call: a.text.slice(call.span.start, call.span.end), check: '', passed: false, ran: false, message: '' }));
+  const bySource: { index: number; source: string }[] = [];
+  calls.forEach((call, i) => {
+    const op = call.callee.kind === 'name' ? call.callee.name : '';
+    if (CHECKED_BY_STATEMENT.has(op)) {
+      const source = hasError ? null : checkSource(a.text, call);
+      if (source) bySource.push({ index: i, source });
+      else results[i].message = hasError ? 'the statement has an error (see the diagnostics)' : 'this call has no ys or xs to check';
+      return;
+    }
     const site = a.gradientSites.find((s) => within(call.span, s.span) && within(s.span, call.span)) ?? a.gradientSites.find((s) => within(call.span, s.span));
     if (!site) {
-      const op = call.callee.kind === 'name' ? call.callee.name : 'this call';
-      results.push({
-        call: callText, check: '', passed: false, ran: false,
-        message: a.diagnostics.some((d) => d.severity === 'error' && within(stmt.span, d.span))
-          ? 'the statement has an error (see the diagnostics)'
-          : `${op} records no gradient sum to check here: check it with \`check gradients(...)\` of the sum it differentiates`,
-      });
-      continue;
+      results[i].message = hasError ? 'the statement has an error (see the diagnostics)' : `${op || 'this call'} records no gradient sum to check here`;
+      return;
     }
+    const callText = results[i].call;
     const check = `check gradients(${callText.replace(/^[^(]*\(/, '').replace(/\)$/, '')}, mode='full')`;
     const result = checkGradientSite(a, site, call.span, { ...settings, xNames: xNamesOf(a, call, site.xs.length) });
-    results.push({ call: callText, check, ran: true, ...checkJson(result) });
+    results[i] = { call: callText, check, ran: true, ...checkJson(result) };
+  });
+  if (bySource.length > 0) {
+    const { checked, at } = runCheckStatements(a, bySource.map((c) => c.source), options, settings);
+    bySource.forEach(({ index, source }, k) => {
+      const start = at[k];
+      const end = start + source.length;
+      const result = checked.checks.find((c) => c.stmt.span.start >= start && c.stmt.span.start <= end);
+      if (result) {
+        results[index] = { call: results[index].call, check: source, ran: true, ...checkJson(result) };
+        return;
+      }
+      const problem = checked.diagnostics.find((d) => d.severity === 'error' && d.span.start >= start && d.span.start <= end);
+      results[index] = { ...results[index], check: source, message: problem?.message ?? 'the check could not run' };
+    });
   }
   const passed = results.length > 0 && results.every((r) => r.passed);
   return { uri, line, statement: statementText(a, stmt), passed, title: lensTitle(results), results };

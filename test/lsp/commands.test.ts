@@ -56,6 +56,23 @@ describe('workspace/executeCommand answers every lens command with data', () => 
     expect(lenses.filter((l) => l.range.start.line === line).map((l) => l.command?.title)).toContain(r.title);
   });
 
+  it('tgraph.checkGradients on jacobian and hessian statements runs a full check: the Jacobian\'s y, the Hessian\'s gradient', async () => {
+    const text = 'x = placeholder(float32, [3])\nfeed x = [0.5, -1.0, 2.0]\nJ = jacobian(tanh(x) * x, x)\nH = hessian(reduce_sum(x * x * x), x)\ncheck gradients(x * x, x)\n';
+    const doc = tempDocument(text, 'second.tgraph');
+    await client.open(doc.uri, text);
+    const at = (needle: string) => positionOf(text, needle).line;
+    const run = (line: number) => client.request<CheckGradientsResult>('workspace/executeCommand', { command: 'tgraph.checkGradients', arguments: [doc.uri, line] });
+    const jacobian = await run(at('J ='));
+    expect(jacobian.results).toHaveLength(1);
+    expect(jacobian.results[0]).toMatchObject({ ran: true, passed: true, mode: 'full', compared: 3, check: "check gradients(tanh(x) * x, x, mode='full')" });
+    expect(jacobian.title).toMatch(/^max err .* ✓$/);
+    const hessian = await run(at('H ='));
+    expect(hessian.results[0]).toMatchObject({ ran: true, passed: true, compared: 3, check: "check gradients(gradients(reduce_sum(x * x * x), x), x, mode='full')" });
+    // The second derivative's finite differences: 6x at x = 2 is 12, within the check's tolerance.
+    expect(hessian.results[0].worst).not.toBeNull();
+    expect(Math.abs(hessian.results[0].worst!.analytic - hessian.results[0].worst!.numeric)).toBeLessThan(0.05);
+  });
+
   it('tgraph.explainSum: the explanation and the picture: the 24 × 12 Jacobian, its pattern, the terms of one entry', async () => {
     const r = await runLens<ExplainResult>(lineOf('dz_dx ='), 'tgraph.explainSum');
     expect(r.explanations).toHaveLength(1);

@@ -47,6 +47,8 @@ interface DocState {
   /** The latest analysis made (published unless it was cancelled). */
   analysis?: Analysis;
   version?: number;
+  /** The options it was made with (a check lens analyses with them again). */
+  options?: PlainOptions;
   /** Targets of the published snapshot still to explain. */
   explaining: number[];
 }
@@ -193,6 +195,7 @@ export class AnalysisService {
     }
     state.analysis = analysis;
     state.version = wanted.version;
+    state.options = wanted.options;
     if (cancelled()) return;
     // The diagnostics first (what the user waits for after an edit), the snapshot after.
     const milliseconds = Date.now() - started;
@@ -240,8 +243,9 @@ export class AnalysisService {
         this.setPhase('drawing', request.doc, state.version, budgets.pictureTimeoutMs + budgets.explainTimeoutMs);
         return explainStatement(request.uri, a, request.line);
       case 'checkGradients':
-        this.setPhase('checking', request.doc, state.version, budgets.evaluationTimeoutMs);
-        return { version: state.version, ...checkGradients(request.uri, a, request.line, request.check) };
+        // A jacobian's or hessian's check is one more analysis of the text (values cached).
+        this.setPhase('checking', request.doc, state.version, budgets.evaluationTimeoutMs + analysisAllowance(budgets.evaluationTimeoutMs, a.text.length));
+        return { version: state.version, ...checkGradients(request.uri, a, request.line, request.check, state.options) };
       case 'randomiseFeed':
         return { version: state.version, edit: randomiseFeedEdit(a, request.line) };
       case 'explainTarget': {
