@@ -5,7 +5,7 @@
 // gradient entry, and the screenshot is not blank.
 // The README's pictures are screenshots of the CLI's page (test/cli/explain.test.ts).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -100,22 +100,28 @@ describe('the payload', () => {
   });
 
   it('a gradient path too long to explain in time: the picture says so', () => {
-    // A 3,000-statement chain (a path of 6,000 nodes) with the explanation given 1 ms: it
-    // gives up, as it does at the default second on a path of hundreds of thousands (a hover
-    // on one once took 3 s, the picture 5). A real path that long would make this test depend
-    // on the machine's speed.
+    // A 3,000-statement chain (a path of 6,000 nodes) explained on a clock that moves an hour
+    // at each reading: the explanation's budget has run out at its first look at the clock,
+    // however fast or busy the machine (a race of 1 ms against the walk would depend on it).
     const lines = ['a0 = placeholder(float32, [2])', 'feed a0 = [1., 2.]'];
     for (let i = 1; i < 3000; i++) lines.push(`a${i} = a${i - 1} * 1.00001 + 1.`);
     lines.push('g = gradients(a2999, a0)[0]');
     const a = analyze(lines.join('\n') + '\n');
     const site = a.lookup('g')!.gradient!;
-    const p = explainPicture(a, site, 0, undefined, { timeMs: 1 });
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
+    let p: ReturnType<typeof explainPicture>;
+    try {
+      p = explainPicture(a, site, 0, undefined, { timeMs: 1000 });
+    } finally {
+      clock.mockRestore();
+    }
     expect(p.explanation.method).toBe('none');
     expect(p.explanation.text).toMatch(/more than can be followed in time/);
     expect(p.jacobian).toBeNull();
     expect(p.jacobianNote).toBe('the explanation could not be computed (it says why), so neither can the picture');
-    // With the default budget the same path is explained and drawn.
-    expect(explainPicture(a, site, 0).explanation.method).not.toBe('none');
+    // Given the time, the same path is explained and drawn.
+    expect(explainPicture(a, site, 0, undefined, { timeMs: 600_000 }).explanation.method).not.toBe('none');
   });
 
   it('a picture whose rows take longer than tgraph.pictureTimeoutMs: the explanation stays, the note says why', () => {

@@ -20,8 +20,10 @@ import {
 } from './messages';
 
 /** A long document's first analysis publishes its build's diagnostics before evaluating
- *  when the build takes this long. */
+ *  when the build takes this long, or when the document has this many lines (whatever the
+ *  machine's speed: its evaluation and description take longer still). */
 const EARLY_DIAGNOSTICS_MS = 100;
+const EARLY_DIAGNOSTICS_LINES = 10_000;
 /** Explanations are computed ahead of hovers only once no text has arrived for this long:
  *  while the user types, the worker is for the edits. */
 const EXPLAIN_AFTER_IDLE_MS = 150;
@@ -183,7 +185,8 @@ export class AnalysisService {
         cancelled,
         progress: (phase, span) => this.progress(phase, span),
       });
-      if (!previous && Date.now() - started >= EARLY_DIAGNOSTICS_MS && !cancelled()) {
+      const long = Date.now() - started >= EARLY_DIAGNOSTICS_MS || built.lines.lineCount >= EARLY_DIAGNOSTICS_LINES;
+      if (!previous && long && !cancelled()) {
         this.post({ type: 'built', doc, version: wanted.version, diagnostics: built.builtDiagnostics.slice() });
       }
       analysis = built.finish();
