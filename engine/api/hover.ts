@@ -7,9 +7,7 @@ import type { Value } from '../builder';
 import type { Node } from '../graph';
 import type { OpDef } from '../ops/registry';
 import type { CheckResult } from '../check';
-import { formatTensor } from '../format/numpy';
-import { showShape } from '../types';
-import { sizeOf } from '../tensor';
+import { tensorFacts } from './values';
 import { opSignature, valueTypeLabel } from './describe';
 import { explainBinding } from './explanation';
 import { isExplained } from '../explain';
@@ -66,8 +64,8 @@ function describeValue(a: Analysis, v: Value): string[] {
       const out = [`list of ${v.items.length}: \`${valueTypeLabel(a, v)}\``];
       v.items.slice(0, MAX_LIST_ITEMS).forEach((item, i) => {
         if (item.kind !== 'tensor') return;
-        const t = a.valueOf(item.node);
-        if (t) out.push(`[${i}] \`${valueTypeLabel(a, item)}\`\n\`\`\`python\n${formatTensor(t, { threshold: HOVER_THRESHOLD })}\n\`\`\``);
+        const text = tensorFacts(a, item.node, HOVER_THRESHOLD).text;
+        if (text !== null) out.push(`[${i}] \`${valueTypeLabel(a, item)}\`\n\`\`\`python\n${text}\n\`\`\``);
       });
       if (v.items.length > MAX_LIST_ITEMS) out.push(`... ${v.items.length - MAX_LIST_ITEMS} more`);
       return out;
@@ -82,18 +80,11 @@ function describeValue(a: Analysis, v: Value): string[] {
 }
 
 function describeTensor(a: Analysis, node: Node): string[] {
-  const t = a.valueOf(node);
-  const staticType = `${node.type.dtype}${showShape(node.type.shape)}`;
-  const isPlaceholder = node.op.name === 'placeholder';
-  if (!t) {
-    const why = isPlaceholder ? 'not fed' : 'no value: it or an input failed or is not fed (see the diagnostics)';
-    return [`\`${staticType}\` · ${why}`];
-  }
-  const concrete = showShape(t.shape);
-  const shapes = concrete === showShape(node.type.shape) ? `\`${staticType}\`` : `\`${staticType}\` · ${isPlaceholder ? 'fed' : 'value'} shape \`${concrete}\``;
-  const size = sizeOf(t.shape);
-  const summary = size > HOVER_THRESHOLD ? ` (${size} elements, summarised)` : '';
-  return [shapes + summary, '```python\n' + formatTensor(t, { threshold: HOVER_THRESHOLD }) + '\n```'];
+  const f = tensorFacts(a, node, HOVER_THRESHOLD);
+  if (f.text === null) return [`\`${f.staticType}\` · ${f.missing === 'not fed' ? 'not fed' : 'no value: it or an input failed or is not fed (see the diagnostics)'}`];
+  const shapes = f.valueShape === null ? `\`${f.staticType}\`` : `\`${f.staticType}\` · ${f.placeholder ? 'fed' : 'value'} shape \`${f.valueShape}\``;
+  const summary = f.size > HOVER_THRESHOLD ? ` (${f.size} elements, summarised)` : '';
+  return [shapes + summary, '```python\n' + f.text + '\n```'];
 }
 
 /** Shown while a gradient's explanation is computed (it replaces this when it is done). */

@@ -9,36 +9,16 @@ import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
 import { sizeOf } from '../tensor';
 import type { Value } from '../builder';
 import type { Node } from '../graph';
-import { formatTensor } from '../format/numpy';
 import { explanationLines, explanationsJson } from '../explain';
 import { type TensorJson, tensorToJson } from '../format/json';
-import { showShape } from '../types';
-import type { Tensor } from '../tensor';
-
-function header(label: string, node: Node, t: Tensor | undefined): string {
-  const fed = t && !sameAsStatic(t.shape, node.type.shape) ? ` (value ${showShape(t.shape)})` : '';
-  return `${label}: ${node.type.dtype}${showShape(node.type.shape)}${fed}`;
-}
-
-/** Whether a value's shape is the static one (an unknown size never is; an unknown rank
- *  counts as `[]`). */
-function sameAsStatic(shape: readonly number[], declared: readonly (number | null)[] | null): boolean {
-  const d = declared ?? [];
-  if (shape.length !== d.length) return false;
-  for (let i = 0; i < shape.length; i++) if (shape[i] !== (d[i] ?? -1)) return false;
-  return true;
-}
+import { tensorFacts } from './values';
 
 function describeTensor(a: Analysis, label: string, node: Node): string[] {
-  const t = a.valueOf(node);
-  const lines = [header(label, node, t)];
-  // A Python script's graph tensor: which run its value comes from.
-  const run = a.python?.runOf(node);
-  if (run) lines[0] += ` (from sess.run at line ${run.line})`;
-  if (t) lines.push(formatTensor(t));
-  else if (node.op.name === 'placeholder') lines.push('(not fed)');
-  else lines.push('(no value: an input is not fed or failed)');
-  return lines;
+  const f = tensorFacts(a, node);
+  let header = `${label}: ${f.staticType}${f.valueShape === null ? '' : ` (value ${f.valueShape})`}`;
+  if (f.runLine !== null) header += ` (from sess.run at line ${f.runLine})`;
+  if (f.text !== null) return [header, f.text];
+  return [header, f.missing === 'not fed' ? '(not fed)' : '(no value: an input is not fed or failed)'];
 }
 
 function describeValue(a: Analysis, label: string, v: Value, describe?: string): string[] {
