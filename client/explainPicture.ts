@@ -14,73 +14,15 @@
 //    the gradient entry.
 // Pure: no `vscode` import, so tests render it in Node and open it in Chromium.
 
+import type { ExplainPictureJson } from '../protocol';
+
 type Json = Record<string, unknown>;
 
-interface SummedAxisJson {
-  tensor: string;
-  axis: number;
-  size: number | null;
-  origin: string;
-  op?: string | null;
-  line?: number | null;
-  summedBy?: string;
-  batch?: boolean;
-  batchOf?: string;
-  implicit?: boolean;
-  mean?: boolean;
-}
-
-interface ExplanationJson {
-  x: string;
-  ys: string[];
-  meaning: string;
-  text: string;
-  summedAxes: SummedAxisJson[];
-  advice?: 'divide' | 'already-mean' | null;
-  batchSize?: number | null;
-}
-
-interface GridJson {
-  scope: 'full' | 'block';
-  rows: number;
-  cols: number;
-  ys: { name: string; shape: number[] }[];
-  rowIndex: { y: number; index: number[] }[];
-  xName: string;
-  xShape: number[];
-  colFlat: number[];
-  values: (number | null)[];
-  pattern: number[];
-  chosenCol: number;
-}
-
-interface TermJson {
-  ysTensor: string;
-  ysIndex: number;
-  yIndex: number[];
-  weight: number | null;
-  derivative: number | null;
-  partial: number | null;
-}
-
-interface ContributionsJson {
-  x: string;
-  xIndex: number[];
-  terms: TermJson[];
-  count: number;
-  truncated: boolean;
-  total: number | null;
-  gradient: number | null;
-}
-
-interface PictureJson {
-  explanation: ExplanationJson;
-  jacobian: GridJson | null;
-  jacobianNote?: string;
-  chosen: { flat: number; index: number[] } | null;
-  contributions: ContributionsJson | null;
-  gradientName?: string;
-}
+type PictureJson = ExplainPictureJson;
+type ExplanationJson = PictureJson['explanation'];
+type SummedAxisJson = ExplanationJson['summedAxes'][number];
+type GridJson = NonNullable<PictureJson['jacobian']>;
+type ContributionsJson = NonNullable<PictureJson['contributions']>;
 
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -36,6 +36,18 @@ export type {
 } from '../engine/api/results';
 export type { ExplainPicture, JacobianGrid } from '../engine/api/picture';
 export type { Explanation } from '../engine/explain';
+import type { ExplainPicture, JacobianGrid } from '../engine/api/picture';
+import type { Contribution, Contributions } from '../engine/explain';
+
+/** `T` as a client reads it from JSON: the computed numbers named by `K` may be non-finite
+ *  (a NaN derivative, an infinite term), which JSON carries as null. */
+type NonFinite<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] extends number[] ? (number | null)[] : T[P] | null };
+
+/** One picture of an `ExplainResult`, as the client receives it. */
+export type ExplainPictureJson = Omit<ExplainPicture, 'jacobian' | 'contributions'> & {
+  jacobian: NonFinite<JacobianGrid, 'values'> | null;
+  contributions: (NonFinite<Omit<Contributions, 'terms'>, 'total' | 'gradient'> & { terms: NonFinite<Contribution, 'weight' | 'derivative' | 'partial'>[] }) | null;
+};
 
 export type RandomiseFeedResult = WorkspaceEdit | null;
 
