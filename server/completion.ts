@@ -16,6 +16,10 @@ export interface CurrentText {
   text: string;
   program: AST.Program;
   lines: LineIndex;
+  /** When `text` is a window of a long document: the names bound before it, and the
+   *  parameters of the functions among them. */
+  boundBefore?: readonly string[];
+  functionsBefore?: ReadonlyMap<string, readonly string[]>;
 }
 
 const PREFIXES = /^(tf\.|tf\.math\.|tf\.nn\.|tf\.linalg\.|tf\.compat\.v1\.|np\.|tf\.random\.)$/;
@@ -92,19 +96,21 @@ export function completion(current: CurrentText, position: Position, snapshot: D
 
     // Names bound before the statement being typed, and a function's parameters in its body.
     const seen = new Set<string>();
+    const bound = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const binding = snapshot && bindingsOf(snapshot).get(name);
+      items.push({
+        label: name,
+        kind: binding?.bindingKind === 'function' ? CompletionItemKind.Function : CompletionItemKind.Variable,
+        detail: binding ? (binding.bindingKind === 'function' ? `function ${binding.detail}` : binding.detail) : undefined,
+        sortText: `1${name}`,
+      });
+    };
+    for (const name of current.boundBefore ?? []) bound(name);
     for (const s of program.statements) {
       if (s.span.start >= (stmt?.span.start ?? offset)) break;
-      for (const id of boundNames(s)) {
-        if (seen.has(id.name)) continue;
-        seen.add(id.name);
-        const binding = snapshot && bindingsOf(snapshot).get(id.name);
-        items.push({
-          label: id.name,
-          kind: binding?.bindingKind === 'function' ? CompletionItemKind.Function : CompletionItemKind.Variable,
-          detail: binding ? (binding.bindingKind === 'function' ? `function ${binding.detail}` : binding.detail) : undefined,
-          sortText: `1${id.name}`,
-        });
-      }
+      for (const id of boundNames(s)) bound(id.name);
     }
     if (stmt && (stmt.kind === 'def' || stmt.kind === 'grad') && offset > stmt.name.span.end) {
       for (const p of stmt.params) if (!seen.has(p.name)) items.push({ label: p.name, kind: CompletionItemKind.Variable, detail: 'parameter', sortText: `0${p.name}` });

@@ -13,7 +13,7 @@
 // arrive one by one (`explained`): a hover on a gradient shows its explanation as soon as it
 // is there, and says it is coming before.
 
-import { TextDocuments, type Connection } from 'vscode-languageserver';
+import { TextDocuments, type Connection, type Position } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisOptions, Diagnostic } from '../engine/analysis';
 import type { DocumentSnapshot } from '../engine/api/snapshot';
@@ -24,6 +24,7 @@ import type { Program } from '../engine/syntax/ast';
 import { LineIndex } from '../engine/syntax/lineIndex';
 import { View } from './positions';
 import type { LensCheck } from './lenses';
+import type { CurrentText } from './completion';
 
 /** An edit after a pause is sent at once; edits that follow each other closely (typing) on a
  *  document whose analysis is slow wait this long for a pause, at most. */
@@ -34,6 +35,25 @@ const FAST_ANALYSIS_MS = 20;
  *  the analysis's own time budget: parsing a file of megabytes and describing a hundred
  *  thousand statements take seconds on a busy machine. */
 const FRESH_WAIT_EXTRA_MS = 20_000;
+/** Completion and signature help parse a document of at most this many characters whole;
+ *  a longer one, from a statement start at most PARSE_WINDOW_LINES_BEFORE lines (and
+ *  PARSE_WINDOW_CHARS characters) before the cursor to PARSE_WINDOW_LINES_AFTER lines after. */
+const PARSE_WINDOW_CHARS = 64 * 1024;
+const PARSE_WINDOW_LINES_BEFORE = 200;
+const PARSE_WINDOW_LINES_AFTER = 20;
+
+/** The first line of the parse window before `line`: a line that starts a statement (a name
+ *  at column 0, the previous line not continued by `\`), as far back as the bounds allow. */
+function windowStart(text: string, lines: LineIndex, line: number): number {
+  const floor = lines.offsetAt({ line, character: 0 }) - PARSE_WINDOW_CHARS;
+  let first = line;
+  for (let k = line; k >= 0 && line - k <= PARSE_WINDOW_LINES_BEFORE && lines.lineStart(k) >= floor; k--) {
+    const at = lines.lineStart(k);
+    const continued = k > 0 && text.charCodeAt(lines.lineEnd(k - 1) - 1) === 92; // '\\'
+    if (/[A-Za-z_]/.test(text[at] ?? '') && !continued) first = k;
+  }
+  return first;
+}
 /** How long a request waits for the snapshot of a text whose diagnostics are published. */
 const SNAPSHOT_WAIT_MS = 1000;
 /** Closed documents whose snapshot is kept. */
@@ -355,15 +375,40 @@ export class DocumentStore {
     });
   }
 
-  /** The syntax tree of the current text (not the analysed one): completion and signature
-   *  help run right after a keystroke, before its analysis, and need the call being typed. */
-  parsed(uri: string): { text: string; program: Program; lines: LineIndex } | undefined {
+  /** The syntax tree of the current text (not the analysed one) around `position`:
+   *  completion and signature help run right after a keystroke, before its analysis, and need
+   *  the call being typed. They run on the protocol thread, so past PARSE_WINDOW_CHARS only
+   *  the statements around the cursor are parsed (`position` is then the window's), and the
+   *  names bound before the window come from the latest snapshot. */
+  parsed(uri: string, position: Position): { current: CurrentText; position: Position } | undefined {
     const doc = this.documents.get(uri);
     if (!doc) return undefined;
     const state = this.stateFor(uri);
     const text = doc.getText();
-    if (state.parseCache?.version !== doc.version) state.parseCache = { version: doc.version, program: parse(text) };
-    return { text, program: state.parseCache.program, lines: this.currentLines(state, doc) };
+    const lines = this.currentLines(state, doc);
+    if (text.length <= PARSE_WINDOW_CHARS) {
+      if (state.parseCache?.version !== doc.version) state.parseCache = { version: doc.version, program: parse(text) };
+      return { current: { text, program: state.parseCache.program, lines }, position };
+    }
+    const line = Math.min(position.line, lines.lineCount - 1);
+    const firstLine = windowStart(text, lines, line);
+    const start = lines.lineStart(firstLine);
+    const end = lines.lineStart(Math.min(lines.lineCount - 1, line + PARSE_WINDOW_LINES_AFTER));
+    const window = text.slice(start, Math.max(end, lines.offsetAt({ line, character: position.character })));
+    const boundBefore: string[] = [];
+    const functionsBefore = new Map<string, string[]>();
+    const view = this.view(uri);
+    for (const t of view?.snapshot.targets ?? []) {
+      if (t.kind !== 'binding' || !t.definition) continue;
+      const at = view!.position(t.definition.start);
+      if (!at || at.line >= firstLine) continue;
+      boundBefore.push(t.name);
+      if (t.params) functionsBefore.set(t.name, t.params);
+    }
+    return {
+      current: { text: window, program: parse(window), lines: new LineIndex(window), boundBefore, functionsBefore },
+      position: { line: line - firstLine, character: position.character },
+    };
   }
 
   private currentLines(state: DocumentState, doc: TextDocument): LineIndex {

@@ -19,11 +19,11 @@ export function signatureHelp(current: CurrentText, position: Position): Signatu
   const name = call.callee.name;
   let sig: Signature;
   let names: string[][];
-  const def = userFunction(current.program, name);
+  const params = userFunction(current.program, name)?.params.map((p) => p.name) ?? current.functionsBefore?.get(name);
   const op = lookupOp(name);
-  if (def) {
-    sig = signatureOf(def.name.name, def.params.map((p) => p.name), 'function defined at its `def` (positional arguments only)');
-    names = def.params.map((p) => [p.name]);
+  if (params) {
+    sig = signatureOf(name, [...params], 'function defined at its `def` (positional arguments only)');
+    names = params.map((p) => [p]);
   } else if (op && !op.internal) {
     sig = opSignature(op);
     names = op.params.map((p) => [p.name, ...(p.aliases ?? [])]);

@@ -199,13 +199,13 @@ export function start(connection: Connection, platform: ServerPlatform): void {
   }));
 
   connection.onCompletion(guard('completion', [], (p) => {
-    const current = store.parsed(p.textDocument.uri);
-    return current ? completion(current, p.position, view(p.textDocument.uri)?.snapshot) : [];
+    const parsed = store.parsed(p.textDocument.uri, p.position);
+    return parsed ? completion(parsed.current, parsed.position, view(p.textDocument.uri)?.snapshot) : [];
   }));
 
   connection.onSignatureHelp(guard('signatureHelp', null, (p) => {
-    const current = store.parsed(p.textDocument.uri);
-    return current ? signatureHelp(current, p.position) : null;
+    const parsed = store.parsed(p.textDocument.uri, p.position);
+    return parsed ? signatureHelp(parsed.current, parsed.position) : null;
   }));
 
   connection.onDefinition(guardAsync('definition', null, async (p) => {

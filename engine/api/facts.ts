@@ -97,6 +97,7 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
       definition: b.span,
       bindingKind: b.kind,
       detail: b.kind === 'function' ? valueTypeLabel(a, b.value) : `${b.kind} ${valueTypeLabel(a, b.value)}`,
+      params: b.value.kind === 'function' ? b.value.fn.params.slice() : undefined,
     });
   });
   const named = new Map<string, number>();

@@ -28,6 +28,8 @@ export interface NameTarget {
   bindingKind?: BindingKind;
   /** Bindings: `tensor float32[4, 3]` (completion, outline). */
   detail?: string;
+  /** Function bindings: the parameters (signature help far from the `def`). */
+  params?: string[];
   /** Parameters: the other parameters of the same def (a rename may not take their names). */
   siblings?: string[];
   /** Why this name cannot be renamed (ops, dtypes, keywords). */

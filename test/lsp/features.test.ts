@@ -299,6 +299,32 @@ describe('completion and signature help', () => {
     await client.close(u);
   });
 
+  it('a long document parses only around the cursor: names from before it, the call being typed, a multi-line call', async () => {
+    // 6,000 lines (over 64 KB): the protocol thread parses the statements near the cursor;
+    // the names bound far above come from the analysis.
+    const lines = ['top = ones([2, 3])', 'def twice(a, b) = a + b'];
+    for (let i = 0; i < 6000; i++) lines.push(`v${i} = top + ${i}.`);
+    const head = lines.join('\n') + '\nnear = twice(v5999,\n    v1)\ns = reduce_sum(near, ';
+    const { uri: u } = tempDocument(head);
+    await client.open(u, head);
+    // A hover waits for the analysis's snapshot (the names' source), published after the diagnostics.
+    await client.request('textDocument/hover', { textDocument: { uri: u }, position: { line: 0, character: 0 } });
+    const end = positionOf(head, 's = reduce_sum(near, ', 21);
+    const r = items(await client.request('textDocument/completion', { textDocument: { uri: u }, position: end }));
+    const labels = r.map((i) => i.label);
+    expect(['top', 'twice', 'v0', 'v5999', 'near', 'axis=', 'keepdims='].filter((l) => !labels.includes(l))).toEqual([]);
+    expect(r.find((i) => i.label === 'top')!.detail).toBe('tensor float32[2, 3]');
+    expect(labels).not.toContain('s'); // the statement being typed
+    const sig = await client.request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: u }, position: end });
+    expect(sig.signatures[0].label).toBe('reduce_sum(input_tensor, axis=None, keepdims=False)');
+    expect(sig.activeParameter).toBe(1);
+    // Inside the call that spans two lines.
+    const inner = await client.request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: u }, position: positionOf(head, '    v1', 5) });
+    expect(inner.signatures[0].label).toMatch(/^twice\(a, b\)/);
+    expect(inner.activeParameter).toBe(1);
+    await client.close(u);
+  }, 60_000);
+
   it('offers statement keywords at the start of a line and attributes after a dot', async () => {
     const text = SEED + 'ch';
     const { uri: u } = tempDocument(text);
