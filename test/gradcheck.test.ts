@@ -218,6 +218,15 @@ const DIFFERENTIABLE: Record<string, Entry> = {
     return g.pick([`gather_nd(${p}, ${g.ints([[0, 1], [2, 3], [0, 1]])})`, `gather_nd(${p}, ${g.ints([[2], [0]])})`, `gather_nd(${p}, ${g.ints([[[1, 1]], [[2, 0]]])})`]);
   },
 
+  unsorted_segment_sum: (g) => g.pick([`unsorted_segment_sum(${g.x([4, 3])}, ${g.ints([2, 0, 2, 1])}, 3)`, `unsorted_segment_sum(${g.x([2, 3])}, ${g.ints([[1, -1, 1], [0, 0, 3]])}, 4)`, `unsorted_segment_sum(${g.x([3])}, ${g.ints([0, 0, 0])}, 1)`]),
+  segment_sum: (g) => `segment_sum(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
+  segment_mean: (g) => `segment_mean(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
+  unsorted_segment_mean: (g) => `unsorted_segment_mean(${g.x([4, 2])}, ${g.ints(g.pick([[1, 0, 1, 1], [3, -1, 0, 3], [0, 0, 0, 0]]))}, 4)`,
+  scatter_nd: (g) => g.pick([`scatter_nd(${g.ints([[1], [3], [1]])}, ${g.x([3, 2])}, [4, 2])`, `scatter_nd(${g.ints([[0, 1], [2, 0]])}, ${g.x([2])}, [3, 2])`, `scatter_nd(${g.ints([[[1]], [[0]]])}, ${g.x([2, 1, 3])}, [2, 3])`]),
+  tensor_scatter_nd_add: (g) => `tensor_scatter_nd_add(${g.x([3, 2])}, ${g.ints(g.pick([[[2], [0]], [[1], [1]], [[0], [2]]]))}, ${g.x([2, 2])})`,
+  tensor_scatter_nd_update: (g) => `tensor_scatter_nd_update(${g.x([3, 2])}, ${g.ints(g.pick([[[2], [0]], [[1, 1]], [[0, 0], [2, 1]]]))}, ${g.x(g.pick([[2, 2], [1], [2]]))})`,
+  boolean_mask: (g) => g.pick([`boolean_mask(${g.x([3, 2])}, [True, False, True])`, `boolean_mask(${g.x([2, 3])}, [[False, True, True], [True, False, False]])`, `boolean_mask(${g.x([2, 3, 2])}, [True, False, True], axis=1)`]),
+
   // linear algebra
   matmul: (g) =>
     g.pick([

@@ -18,3 +18,4 @@ import './normalize';
 import './layers';
 import './sort';
 import './mathfunctions';
+import './segments';

@@ -127,6 +127,11 @@ const INSTANCES: Record<string, Instance[]> = {
   gather_grad: [{ inputs: [f(5, 3), ints([5], [0, 2, 2, 1, 0]), f(4, 3)], attrs: { axis: 0, batch_dims: 0 } }],
   gather_nd: [{ inputs: [f(3, 4), ints([3, 2], [0, 1, 2, 3, 0, 1])], attrs: { batch_dims: 0 } }],
   gather_nd_grad: [{ inputs: [f(3), ints([3, 2], [0, 1, 2, 3, 0, 1]), f(3, 4)] }],
+  unsorted_segment_sum: [
+    { inputs: [f(4, 3), ints([4], [2, 0, 2, 1])], attrs: { num_segments: 4, sorted: false } },
+    { inputs: [f(2, 3), ints([2, 3], [1, 0, 1, 2, 2, 0])], attrs: { num_segments: 3, sorted: false } },
+    { inputs: [f(4, 2), ints([4], [0, 0, 1, 3])], attrs: { num_segments: null, sorted: true } },
+  ],
   matmul: [
     { inputs: [f(2, 3, 4), f(4, 2)], attrs: { transpose_a: false, transpose_b: false } },
     { inputs: [f(4, 3), f(2, 4)], attrs: { transpose_a: true, transpose_b: true } },

@@ -1,0 +1,252 @@
+// Ops that add rows into place: the segment reductions (tf.math.segment_sum,
+// unsorted_segment_sum and their means), scatter_nd and the tensor_scatter_nd updates, and
+// boolean_mask, which picks rows by a mask. One primitive sums rows into segments; the
+// others are written with it and with the gather family, as TensorFlow writes them, so
+// their gradients are gathers and scatters like every other index op's.
+
+import { type Tensor, isInteger, sizeOf } from '../tensor';
+import { type Dim, type TensorType, OpError, showShape } from '../types';
+import { type BoundArgs, type Builder, BuildError } from '../builder';
+import type { Node } from '../graph';
+import { type Attrs, defineOps } from './registry';
+import { workCounter } from './kernels';
+import { composite } from './compose';
+import { firstOnly, scatter } from './dependence';
+
+/** The segment count: given, or (sorted segments) the last id + 1 once the ids are known. */
+function segmentCount(ids: TensorType, attrs: Attrs): Dim {
+  const given = attrs.num_segments as number | null;
+  if (given !== null) return given;
+  const data = (ids as Partial<Tensor>).data;
+  if (!data) return null;
+  return data.length === 0 ? 0 : data[data.length - 1] + 1;
+}
+
+/** The ids' values checked as TensorFlow's kernels check them. */
+function checkSegmentIds(ids: Tensor, count: number, sorted: boolean): void {
+  const v = ids.data;
+  for (let i = 0; i < v.length; i++) {
+    if (sorted) {
+      if (v[i] < 0) throw new OpError(`segment ids must be >= 0, got segment_ids[${i}] = ${v[i]}`, 1, 'index-out-of-range');
+      if (i > 0 && v[i] < v[i - 1]) throw new OpError(`segment ids are not increasing: segment_ids[${i - 1}] = ${v[i - 1]}, segment_ids[${i}] = ${v[i]}`, 1, 'index-out-of-range');
+    } else if (v[i] >= count) {
+      throw new OpError(`segment_ids[${i}] = ${v[i]} is out of range [0, ${count}) (num_segments)`, 1, 'index-out-of-range');
+    }
+  }
+}
+
+function segmentType(data: TensorType, ids: TensorType, attrs: Attrs): TensorType {
+  if (!isInteger(ids.dtype)) throw new OpError(`segment_ids must be int32 or int64, got ${ids.dtype}`, 1, 'dtype-mismatch');
+  if (data.shape === null || ids.shape === null) return { dtype: data.dtype, shape: null };
+  if (attrs.sorted === true && ids.shape.length !== 1) throw new OpError(`segment_ids must be a vector, got shape ${showShape(ids.shape)}`, 1, 'shape-mismatch');
+  const lead = data.shape.slice(0, ids.shape.length);
+  if (ids.shape.length > data.shape.length || ids.shape.some((d, k) => d !== null && lead[k] !== null && d !== lead[k])) {
+    throw new OpError(`the shape of data ${showShape(data.shape)} must start with the shape of segment_ids ${showShape(ids.shape)}`, 1, 'shape-mismatch');
+  }
+  const count = segmentCount(ids, attrs);
+  if ((ids as Partial<Tensor>).data && count !== null) checkSegmentIds(ids as Tensor, count, attrs.sorted === true);
+  return { dtype: data.dtype, shape: [count, ...data.shape.slice(ids.shape.length)] };
+}
+
+/** Rows of `dy` at the ids, zero where an id is negative (dropped by the forward op):
+ *  TensorFlow's _GatherDropNegatives. */
+function gatherDropNegatives(b: Builder, dy: Node, ids: Node, sorted: boolean): Node {
+  const gather = (ix: Node) => b.op('gather', [dy, ix], { axis: 0, batch_dims: 0 });
+  // Sorted ids are never negative (the forward op refuses them).
+  if (sorted) return gather(ids);
+  const zero = b.scalar(0, ids.type.dtype);
+  const rows = gather(b.op('maximum', [ids, zero]));
+  const idsRank = ids.type.shape?.length;
+  const rank = rows.type.shape?.length;
+  let keep = b.op('greater_equal', [ids, zero]);
+  if (idsRank === undefined || rank === undefined) return b.where(b.op('broadcast_like', [keep, rows]), rows, b.zerosLike(rows));
+  for (let k = idsRank; k < rank; k++) keep = b.op('expand_dims', [keep], { axis: -1 });
+  return b.where(b.op('broadcast_like', [keep, rows]), rows, b.zerosLike(rows));
+}
+
+/** The num_segments argument: a static non-negative count. */
+function numSegmentsArg(b: Builder, args: BoundArgs): number {
+  const n = b.staticInt(args.value('num_segments'), args.span('num_segments'), 'num_segments');
+  if (n < 0) throw new BuildError(`num_segments must be non-negative, got ${n}`, args.span('num_segments'), 'bad-argument');
+  return n;
+}
+
+/** The sum of the rows of `data` per segment: `num_segments` null for sorted segments. */
+function segmentSum(b: Builder, args: BoundArgs, sorted: boolean): Node {
+  return sumInto(b, args, args.tensor('data'), { num_segments: sorted ? null : numSegmentsArg(b, args), sorted });
+}
+
+function sumInto(b: Builder, args: BoundArgs, data: Node, attrs: Attrs): Node {
+  const ids = args.tensor('segment_ids', 'int32');
+  return b.apply('unsorted_segment_sum', [data, ids], attrs, args.callSpan, [args.span('data'), args.span('segment_ids')], (p) => args.span(p === 'num_segments' ? 'num_segments' : 'segment_ids'));
+}
+
+/** The mean of the rows per segment (0 for an empty segment): the sum over the count. */
+function segmentMean(b: Builder, args: BoundArgs, sorted: boolean): Node {
+  const attrs = { num_segments: sorted ? null : numSegmentsArg(b, args), sorted };
+  const sum = sumInto(b, args, args.tensor('data'), attrs);
+  const dtype = sum.type.dtype;
+  const count = sumInto(b, args, b.cast(b.onesLike(args.tensor('segment_ids', 'int32')), dtype), attrs);
+  const rank = sum.type.shape?.length;
+  let shaped = b.op('maximum', [count, b.scalar(1, dtype)]);
+  if (rank !== undefined) for (let k = 1; k < rank; k++) shaped = b.op('expand_dims', [shaped], { axis: -1 });
+  return b.div(sum, shaped);
+}
+
+const segmentParams = (unsorted: boolean) => [
+  { name: 'data', kind: 'tensor' as const, dtypes: 'numeric' as const },
+  { name: 'segment_ids', kind: 'tensor' as const, dtypes: 'int' as const },
+  ...(unsorted ? [{ name: 'num_segments', kind: 'value' as const }] : []),
+];
+
+/** A zero tensor of a static shape, which only lends that shape to a scatter. */
+function zerosOfShape(b: Builder, shape: number[], dtype: Node['type']['dtype']): Node {
+  return b.op('broadcast_to', [b.scalar(0, dtype)], { shape });
+}
+
+function scatterIndices(args: BoundArgs, name = 'indices'): Node {
+  const indices = args.tensor(name, 'int32');
+  if (!isInteger(indices.type.dtype)) throw new BuildError(`${name} must be int32 or int64, got ${indices.type.dtype}`, args.span(name), 'dtype-mismatch');
+  return indices;
+}
+
+defineOps([
+  {
+    name: 'unsorted_segment_sum',
+    doc: 'Sums the rows of `data` into `num_segments` segments by `segment_ids` (data.shape starts with segment_ids.shape; a negative id drops its row): shape [num_segments] + data.shape[ids.rank:].',
+    params: segmentParams(true),
+    build: (b, args) => ({ kind: 'tensor', node: segmentSum(b, args, false) }),
+    infer: ([data, ids], attrs) => segmentType(data, ids, attrs),
+    kernel: ([data, ids], attrs, out, ctx) => {
+      checkSegmentIds(ids, out.shape[0], attrs.sorted === true);
+      const result = ctx.alloc(out.dtype, sizeOf(out.shape));
+      const inner = sizeOf(data.shape.slice(ids.shape.length));
+      const v = ids.data;
+      const src = data.data;
+      const done = workCounter(ctx);
+      for (let i = 0; i < v.length; i++) {
+        const s = v[i];
+        if (s < 0) continue;
+        const from = i * inner;
+        const to = s * inner;
+        for (let j = 0; j < inner; j++) result[to + j] += src[from + j];
+        done(inner);
+      }
+      return result;
+    },
+    // TensorFlow's _UnsortedSegmentSumGrad / _SegmentSumGrad: the gradient's rows gathered
+    // back at the ids (zero for dropped rows).
+    grad: (b, node, dy) => [gatherDropNegatives(b, dy, node.inputs[1], node.attrs.sorted === true), null],
+    // Each row of data is added into the segment its id names: the adjoint of a gather of the
+    // output's rows at the ids.
+    dependence: scatter({ forward: () => ({ op: 'gather', attrs: { axis: 0, batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly }),
+  },
+  composite({
+    name: 'segment_sum',
+    doc: 'Sums the rows of `data` by sorted `segment_ids` (a vector, non-decreasing): shape [segment_ids[-1] + 1] + data.shape[1:].',
+    params: segmentParams(false),
+    compose: (b, args) => segmentSum(b, args, true),
+  }),
+  composite({
+    name: 'segment_mean',
+    doc: 'The mean of the rows of `data` per sorted segment (0 for an empty one): shape [segment_ids[-1] + 1] + data.shape[1:].',
+    params: segmentParams(false),
+    compose: (b, args) => segmentMean(b, args, true),
+  }),
+  composite({
+    name: 'unsorted_segment_mean',
+    doc: 'The mean of the rows of `data` per segment of `segment_ids` (0 for an empty one; a negative id drops its row).',
+    params: segmentParams(true),
+    compose: (b, args) => segmentMean(b, args, false),
+  }),
+  composite({
+    name: 'scatter_nd',
+    doc: 'Zeros of `shape` with the rows of `updates` added at the index tuples in the last axis of `indices` (repeats add up).',
+    params: [
+      { name: 'indices', kind: 'tensor', dtypes: 'int' },
+      { name: 'updates', kind: 'tensor', dtypes: 'numeric' },
+      { name: 'shape', kind: 'shape' },
+    ],
+    compose: (b, args) => {
+      const indices = scatterIndices(args);
+      const updates = args.tensor('updates');
+      const shape = args.shape('shape');
+      if (shape === null || shape.some((d) => d === null || d < 0)) throw new BuildError(`scatter_nd(): shape must be fully known, got ${shape === null ? 'None' : showShape(shape)}`, args.span('shape'), 'bad-shape');
+      const like = zerosOfShape(b, shape as number[], updates.type.dtype);
+      return b.apply('gather_nd_grad', [updates, indices, like], {}, args.callSpan, [args.span('updates'), args.span('indices'), args.span('shape')]);
+    },
+  }),
+  composite({
+    name: 'tensor_scatter_nd_add',
+    aliases: ['tensor_scatter_add'],
+    doc: '`tensor` with the rows of `updates` added at the index tuples in the last axis of `indices` (repeats add up).',
+    params: [
+      { name: 'tensor', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+      { name: 'indices', kind: 'tensor', dtypes: 'int' },
+      { name: 'updates', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+    ],
+    compose: (b, args) => {
+      const [tensor, updates] = b.unifyDTypes([args.tensor('tensor'), args.tensor('updates')], [args.span('tensor'), args.span('updates')]);
+      const indices = scatterIndices(args);
+      const added = b.apply('gather_nd_grad', [updates, indices, tensor], {}, args.callSpan, [args.span('updates'), args.span('indices'), args.span('tensor')]);
+      return b.add(tensor, added);
+    },
+  }),
+  composite({
+    name: 'tensor_scatter_nd_update',
+    aliases: ['tensor_scatter_update'],
+    doc: '`tensor` with the rows at the index tuples in the last axis of `indices` replaced by the rows of `updates` (indices should be unique).',
+    params: [
+      { name: 'tensor', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+      { name: 'indices', kind: 'tensor', dtypes: 'int' },
+      { name: 'updates', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+    ],
+    compose: (b, args) => {
+      const [tensor, updates] = b.unifyDTypes([args.tensor('tensor'), args.tensor('updates')], [args.span('tensor'), args.span('updates')]);
+      const indices = scatterIndices(args);
+      const spans = [args.span('updates'), args.span('indices'), args.span('tensor')];
+      const placed = b.apply('gather_nd_grad', [updates, indices, tensor], {}, args.callSpan, spans);
+      // Where an index tuple lands: the updated rows. TensorFlow's gradient is the same
+      // split: dy where nothing was written for tensor, dy gathered at the tuples for updates.
+      const hits = b.apply('gather_nd_grad', [b.onesLike(updates), indices, tensor], {}, args.callSpan, spans);
+      const written = b.op('greater', [hits, b.zerosLike(hits)]);
+      return b.where(written, placed, tensor);
+    },
+  }),
+  composite({
+    name: 'boolean_mask',
+    doc: 'The entries (rows, for a mask of lower rank) of `tensor` where `mask` is true, along `axis` (default 0): the masked axes become one of length count(mask).',
+    params: [
+      { name: 'tensor', kind: 'tensor' },
+      { name: 'mask', kind: 'tensor', dtypes: 'bool' },
+      { name: 'axis', kind: 'int', default: null },
+    ],
+    compose: (b, args) => {
+      const tensor = args.tensor('tensor');
+      const mask = args.tensor('mask');
+      if (mask.type.dtype !== 'bool') throw new BuildError(`boolean_mask(): mask must be bool, got ${mask.type.dtype}`, args.span('mask'), 'dtype-mismatch');
+      const shape = tensor.type.shape;
+      const maskShape = mask.type.shape;
+      if (shape === null || maskShape === null) throw new BuildError('boolean_mask(): the ranks of tensor and mask must be known', args.span('mask'), 'shape-mismatch');
+      const k = maskShape.length;
+      if (k === 0) throw new BuildError('boolean_mask(): mask cannot be a scalar', args.span('mask'), 'shape-mismatch');
+      const axis = args.isNone('axis') ? 0 : args.int('axis');
+      const a = axis < 0 ? axis + shape.length : axis;
+      if (a < 0 || a + k > shape.length) {
+        throw new BuildError(`boolean_mask(): axis ${axis} and a mask of rank ${k} do not fit a tensor of shape ${showShape(shape)}`, args.span(args.isNone('axis') ? 'mask' : 'axis'), 'bad-axis');
+      }
+      const covered = shape.slice(a, a + k);
+      if (covered.some((d, j) => d !== null && maskShape[j] !== null && d !== maskShape[j])) {
+        throw new BuildError(`boolean_mask(): the mask's shape ${showShape(maskShape)} must match the tensor's shape ${showShape(shape)} from axis ${a}`, args.span('mask'), 'shape-mismatch');
+      }
+      // As TensorFlow: the masked axes flattened into one, then the rows where the flat mask
+      // is true gathered along it.
+      const flatLength = covered.every((d) => d !== null) ? sizeOf(covered as number[]) : -1;
+      const flat = k === 1 ? tensor : b.op('reshape', [tensor], { shape: [...shape.slice(0, a).map((d) => d ?? -1), flatLength, ...shape.slice(a + k).map((d) => d ?? -1)] });
+      const flatMask = k === 1 ? mask : b.op('reshape', [mask], { shape: [-1] });
+      const where = b.op('where_indices', [flatMask]);
+      const picked = b.op('squeeze', [where], { axis: [1] });
+      return b.op('gather', [flat, picked], { axis: a, batch_dims: 0 });
+    },
+  }),
+]);
