@@ -227,6 +227,8 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   tensor_scatter_nd_update: (g) => `tensor_scatter_nd_update(${g.x([3, 2])}, ${g.ints(g.pick([[[2], [0]], [[1, 1]], [[0, 0], [2, 1]]]))}, ${g.x(g.pick([[2, 2], [1], [2]]))})`,
   boolean_mask: (g) => g.pick([`boolean_mask(${g.x([3, 2])}, [True, False, True])`, `boolean_mask(${g.x([2, 3])}, [[False, True, True], [True, False, False]])`, `boolean_mask(${g.x([2, 3, 2])}, [True, False, True], axis=1)`]),
 
+  roll: (g) => g.pick([`roll(${g.x([3, 4])}, 1, 1)`, `roll(${g.x([3, 4])}, [-1, 5], [0, 1])`, `roll(${g.x([5])}, [2, 1], [0, -1])`]),
+
   // linear algebra
   matmul: (g) =>
     g.pick([
@@ -267,6 +269,24 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `conv2d(${g.x([1, 5, 5, 2])}, ${g.x([3, 3, 2, 2], { lo: -1, hi: 1 })}, strides=1, padding='VALID')`,
       `conv2d(${g.x([2, 5, 4, 1])}, ${g.x([2, 2, 1, 3], { lo: -1, hi: 1 })}, strides=2, padding='SAME')`,
       `conv2d(${g.x([1, 4, 4, 2])}, ${g.x([3, 3, 2, 1], { lo: -1, hi: 1 })}, strides=[1, 1, 1, 1], padding='SAME')`,
+    ]),
+  depthwise_conv2d: (g) =>
+    g.pick([
+      `depthwise_conv2d(${g.x([1, 4, 4, 2])}, ${g.x([2, 2, 2, 2], { lo: -1, hi: 1 })}, strides=[1, 1, 1, 1], padding='VALID')`,
+      `depthwise_conv2d(${g.x([2, 5, 4, 1])}, ${g.x([3, 3, 1, 2], { lo: -1, hi: 1 })}, strides=[1, 2, 2, 1], padding='SAME')`,
+      `depthwise_conv2d(${g.x([1, 5, 5, 2])}, ${g.x([2, 2, 2, 1], { lo: -1, hi: 1 })}, [1, 1, 1, 1], 'SAME', dilations=[2, 2])`,
+    ]),
+  separable_conv2d: (g) =>
+    g.pick([
+      `separable_conv2d(${g.x([1, 4, 4, 2])}, ${g.x([2, 2, 2, 1], { lo: -1, hi: 1 })}, ${g.x([1, 1, 2, 3], { lo: -1, hi: 1 })}, strides=[1, 1, 1, 1], padding='VALID')`,
+      `separable_conv2d(${g.x([1, 5, 4, 1])}, ${g.x([3, 3, 1, 2], { lo: -1, hi: 1 })}, ${g.x([1, 1, 2, 2], { lo: -1, hi: 1 })}, [1, 2, 2, 1], 'SAME')`,
+      `separable_conv2d(${g.x([2, 4, 4, 2])}, ${g.x([2, 2, 2, 2], { lo: -1, hi: 1 })}, ${g.x([1, 1, 4, 1], { lo: -1, hi: 1 })}, [1, 1, 1, 1], 'SAME')`,
+    ]),
+  conv2d_transpose: (g) =>
+    g.pick([
+      `conv2d_transpose(${g.x([1, 2, 2, 2])}, ${g.x([3, 3, 1, 2], { lo: -1, hi: 1 })}, [1, 4, 4, 1], strides=[1, 2, 2, 1], padding='SAME')`,
+      `conv2d_transpose(${g.x([2, 3, 3, 1])}, ${g.x([2, 2, 2, 1], { lo: -1, hi: 1 })}, [2, 4, 4, 2], 1, 'VALID')`,
+      `conv2d_transpose(${g.x([1, 2, 3, 2])}, ${g.x([2, 2, 3, 2], { lo: -1, hi: 1 })}, output_shape=[1, 4, 5, 3], strides=2, padding='SAME')`,
     ]),
   // continuous random inputs: no ties inside a window
   max_pool2d: (g) =>

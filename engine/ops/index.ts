@@ -19,3 +19,4 @@ import './layers';
 import './sort';
 import './mathfunctions';
 import './segments';
+import './convolutions';

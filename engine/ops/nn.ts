@@ -184,7 +184,7 @@ function checkRank4(t: TensorType, argIndex: number, what: string): void {
   if (t.shape !== null && t.shape.length !== 4) throw new OpError(`${what} must have rank 4, got shape ${showShape(t.shape)}`, argIndex);
 }
 
-function conv2dType(x: TensorType, f: TensorType, attrs: Attrs): TensorType {
+export function conv2dType(x: TensorType, f: TensorType, attrs: Attrs): TensorType {
   if (x.dtype !== f.dtype) throw new OpError(`input is ${x.dtype} but filters are ${f.dtype}`, 1, 'dtype-mismatch');
   checkRank4(x, 0, 'input (NHWC: [batch, height, width, channels])');
   checkRank4(f, 1, 'filters ([height, width, in_channels, out_channels])');
@@ -586,7 +586,7 @@ function softmaxXentRelation({ attrs, inputs: [labels], output }: DependenceCont
 // ---- argument normalisation (build) --------------------------------------------------------
 
 /** strides/ksize/dilations: an int, [rows, cols] or TensorFlow's [1, rows, cols, 1]. */
-function spatialPair(args: BoundArgs, name: string, fallback: [number, number] | null): [number, number] {
+export function spatialPair(args: BoundArgs, name: string, fallback: [number, number] | null): [number, number] {
   if (!args.has(name) || args.isNone(name)) {
     if (fallback) return fallback;
     throw new BuildError(`${args.op.name}() is missing argument \`${name}\``, args.callSpan, 'missing-argument');
@@ -608,7 +608,7 @@ function spatialPair(args: BoundArgs, name: string, fallback: [number, number] |
   return pair;
 }
 
-function paddingArg(args: BoundArgs): Padding {
+export function paddingArg(args: BoundArgs): Padding {
   const raw = args.string('padding');
   const p = raw.toUpperCase();
   if (p !== 'SAME' && p !== 'VALID') {
@@ -617,7 +617,7 @@ function paddingArg(args: BoundArgs): Padding {
   return p;
 }
 
-function dataFormatArg(args: BoundArgs): void {
+export function dataFormatArg(args: BoundArgs): void {
   if (args.isNone('data_format')) return;
   const f = args.string('data_format').toUpperCase();
   if (f !== 'NHWC') {
