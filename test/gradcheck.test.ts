@@ -248,6 +248,20 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `tensordot(${g.x([2, 3, 4])}, ${g.x([4, 3])}, axes=[[1, 2], [1, 0]])`,
       `tensordot(${g.x([2])}, ${g.x([3])}, axes=0)`,
     ]),
+  // well-conditioned matrices: x + 3I; Cholesky factors of x·xᵀ + I (symmetric, as TensorFlow's gradient assumes)
+  matrix_inverse: (g) => g.pick([`matrix_inverse(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}))`, `matrix_inverse(${g.x([2, 2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), adjoint=True)`, `matrix_inverse(${g.x([1, 1], { lo: 1, hi: 2 })})`]),
+  matrix_determinant: (g) => g.pick([`matrix_determinant(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}))`, `matrix_determinant(${g.x([2, 2, 2])})`, `det(${g.x([4, 4], { lo: -1, hi: 1 })} + 2. * eye(4, dtype=${g.dtype}))`]),
+  matrix_solve: (g) => g.pick([`matrix_solve(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}), ${g.x([3, 2])})`, `matrix_solve(${g.x([2, 2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), ${g.x([2, 2, 1])}, adjoint=True)`, `solve(${g.x([2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), ${g.x([2, 3])})`]),
+  cholesky: (g) => {
+    const x = g.x(g.pick([[3, 3], [2, 2, 2], [1, 1]]), { lo: -1, hi: 1 });
+    const n = g.pick([3, 2, 1]);
+    return `cholesky(${x} @ matrix_transpose(${x}) + eye(${n}, dtype=${g.dtype}))`;
+  },
+  logdet: (g) => {
+    const x = g.x(g.pick([[3, 3], [2, 2, 2], [1, 1]]), { lo: -1, hi: 1 });
+    const n = g.pick([3, 2, 1]);
+    return `logdet(${x} @ matrix_transpose(${x}) + eye(${n}, dtype=${g.dtype}))`;
+  },
   trace: (g) => `trace(${g.x(g.pick([[3, 3], [2, 3, 3], [4, 4]]))})`,
   matrix_transpose: (g) => `matrix_transpose(${g.x(g.pick([[2, 3], [2, 3, 4], [1, 2]]))})`,
   matrix_diag_part: (g) => `matrix_diag_part(${g.x(g.pick([[3, 3], [2, 3, 4], [4, 2]]))})`,

@@ -153,7 +153,6 @@ defineOps([
   }),
   unary({
     name: 'reciprocal',
-    aliases: ['inv'],
     doc: '1 / x.',
     f: (x) => 1 / x,
     loop: (src, dst, n) => {

@@ -20,3 +20,4 @@ import './sort';
 import './mathfunctions';
 import './segments';
 import './convolutions';
+import './matrices';

@@ -51,6 +51,7 @@ const GRAPHS: { y: string; xs: string }[] = [
   { y: "conv2d(img, k, strides=1, padding='SAME')", xs: '[img, k]' },
   { y: "max_pool2d(img, ksize=2, strides=2, padding='VALID') + avg_pool2d(img, ksize=2, strides=2, padding='VALID')", xs: 'img' },
   { y: 'moments(x, axes=[1])[1]', xs: 'x' },
+  { y: 'matrix_inverse(m[:, 0:3] + 3. * eye(3)) + det(m[:, 1:4] + 3. * eye(3)) + matrix_solve(m[:, 0:3] + 3. * eye(3), m[:, 3:4]) + cholesky(m @ matrix_transpose(m) + eye(3))', xs: 'm' },
 ];
 
 function program(g: { y: string; xs: string }): string {
