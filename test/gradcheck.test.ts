@@ -134,6 +134,10 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   softplus: unary('softplus', { lo: -4, hi: 4 }),
   softsign: unary('softsign', { avoid: [0] }),
   erf: unary('erf'),
+  // away from the poles at 0, -1, -2, ...
+  lgamma: unary('lgamma', { lo: -2.8, hi: 4, avoid: [-2, -1, 0], margin: 0.15 }),
+  digamma: unary('digamma', { lo: -1.8, hi: 4, avoid: [-1, 0], margin: 0.2 }),
+  polygamma: (g) => `polygamma(${g.pick(['1.', '2.', '0.'])}, ${g.x(g.pick([[5], [2, 3], []]), { lo: 0.3, hi: 4 })})`,
   identity: unary('identity'),
   // float → float casts pass the gradient (cast back to the input's dtype)
   cast: (g) => `cast(cast(${g.x(g.pick([[5], [2, 3], []]))}, float64) * 2.0, float32)`,

@@ -40,7 +40,7 @@ const signCode: Unary = (x) => (x > 0 ? 1 : x < 0 ? -1 : 0);
 const integerCode: Unary = (x) => (Number.isInteger(x) ? 0 : 2 * Math.floor(x) + 1);
 const halfCode: Unary = (x) => (Number.isInteger(x - 0.5) ? 0 : 2 * Math.floor(x + 0.5) + 1);
 
-function unary(spec: UnarySpec): OpDef {
+export function unary(spec: UnarySpec): OpDef {
   const grad = spec.grad;
   return {
     name: spec.name,
@@ -351,7 +351,7 @@ function binaryType(x: TensorType, y: TensorType, out?: (d: DType) => DType): Te
   return { dtype: out ? out(x.dtype) : x.dtype, shape: broadcastShapes(x.shape, y.shape) };
 }
 
-function binary(spec: BinarySpec): OpDef {
+export function binary(spec: BinarySpec): OpDef {
   const grad = spec.grad;
   const [p0, p1] = spec.params ?? ['x', 'y'];
   return {

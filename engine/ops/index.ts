@@ -21,3 +21,4 @@ import './mathfunctions';
 import './segments';
 import './convolutions';
 import './matrices';
+import './gamma';

@@ -55,7 +55,7 @@ const ints = (shape: number[], values: number[]): In => ({ shape, dtype: 'int32'
 /** Ops whose derivative is zero wherever it exists (TensorFlow's sign): their pattern only
  *  bounds the measured one. */
 const ZERO_DERIVATIVE = new Set(['sign']);
-const POSITIVE = new Set(['log', 'sqrt', 'rsqrt', 'pow', 'log1p', 'reciprocal', 'acos', 'asin']);
+const POSITIVE = new Set(['lgamma', 'digamma', 'log', 'sqrt', 'rsqrt', 'pow', 'log1p', 'reciprocal', 'acos', 'asin']);
 
 const spec = (s: string): unknown => JSON.parse(s);
 
@@ -132,6 +132,8 @@ const INSTANCES: Record<string, Instance[]> = {
     { inputs: [f(2, 3), ints([2, 3], [1, 0, 1, 2, 2, 0])], attrs: { num_segments: 3, sorted: false } },
     { inputs: [f(4, 2), ints([4], [0, 0, 1, 3])], attrs: { num_segments: null, sorted: true } },
   ],
+  // The order a is a whole number in x's dtype: it routes, with no derivative.
+  polygamma: [{ inputs: [{ shape: [2, 3], dtype: 'float64', values: [1, 2, 0, 1, 3, 1] }, f(2, 3)], positive: true }, { inputs: [{ shape: [], dtype: 'float64', values: [1] }, f(2, 3)], positive: true }],
   matmul: [
     { inputs: [f(2, 3, 4), f(4, 2)], attrs: { transpose_a: false, transpose_b: false } },
     { inputs: [f(4, 3), f(2, 4)], attrs: { transpose_a: true, transpose_b: true } },

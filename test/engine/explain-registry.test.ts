@@ -25,6 +25,7 @@ const GRAPHS: { y: string; xs: string }[] = [
   { y: 'leaky_relu(x, alpha=0.1) + elu(x) + selu(x) + softplus(x) + softsign(x) + erf(x)', xs: 'x' },
   { y: 'relu(x) + relu6(x) + abs(x) + sign(x) + negative(x) + exp(x) + expm1(x) + log(x) + log1p(x)', xs: 'x' },
   { y: 'sqrt(x) + rsqrt(x) + square(x) + reciprocal(x) + sin(x) + cos(x) + tan(x) + asin(x) + acos(x)', xs: 'x' },
+  { y: 'lgamma(x) + digamma(x) + polygamma(2., x)', xs: 'x' },
   { y: 'atan(x) + sinh(x) + cosh(x) + tanh(x) + sigmoid(x) + identity(x) + cast(cast(x, float64), float32)', xs: 'x' },
   { y: 'add(x, v) + subtract(x, v) + multiply(x, v) + divide(x, v) + mod(x, v) + pow(x, v)', xs: '[x, v]' },
   { y: 'maximum(x, v) + minimum(x, v) + squared_difference(x, v) + atan2(x, v)', xs: '[x, v]' },
