@@ -172,11 +172,12 @@ defineOps([
       { name: 'ys', kind: 'value' },
       { name: 'xs', kind: 'value' },
       { name: 'grad_ys', kind: 'value', default: null },
-      { name: 'stop_gradients', kind: 'value', default: null },
-      { name: 'unconnected_gradients', kind: 'string', default: 'none' },
-      { name: 'colocate_gradients_with_ops', kind: 'bool', default: false },
       { name: 'gate_gradients', kind: 'bool', default: false },
       { name: 'aggregation_method', kind: 'value', default: null },
+      { name: 'stop_gradients', kind: 'value', default: null },
+      { name: 'unconnected_gradients', kind: 'string', default: 'none' },
+      // TensorFlow 1 only (placement): accepted by keyword.
+      { name: 'colocate_gradients_with_ops', kind: 'bool', default: false, keywordOnly: true },
     ],
     build: (b, args) => {
       const { site } = differentiate(b, args, 'ys', 'xs', 'grad_ys');
@@ -221,6 +222,9 @@ defineOps([
     params: [
       { name: 'ys', kind: 'value' },
       { name: 'xs', kind: 'value' },
+      // How TensorFlow builds its graph, not what it computes.
+      { name: 'gate_gradients', kind: 'bool', default: false },
+      { name: 'aggregation_method', kind: 'value', default: null },
     ],
     build: (b, args) => {
       const { site } = differentiate(b, args, 'ys', 'xs', null);

@@ -416,9 +416,10 @@ defineOps([
     params: [
       { name: 'params', kind: 'tensor', aliases: ['x'] },
       { name: 'indices', kind: 'tensor', dtypes: 'int' },
+      // Third, as in TensorFlow 1 and 2: tf.gather(x, i, 1) does not gather along axis 1.
+      { name: 'validate_indices', kind: 'value', default: null, doc: 'Ignored (TensorFlow ignores it too).' },
       { name: 'axis', kind: 'int', default: null },
       { name: 'batch_dims', kind: 'int', default: 0 },
-      { name: 'validate_indices', kind: 'value', default: null, doc: 'Ignored (TensorFlow ignores it too).' },
     ],
     build: (b, args) => buildBlaming(b, args, ['validate_indices']),
     infer: ([params, indices], attrs) => gatherType(params, indices, attrs),

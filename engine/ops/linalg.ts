@@ -832,7 +832,11 @@ defineOps([
       { name: 'b', kind: 'tensor', group: 'T', dtypes: 'numeric', aliases: ['y'] },
       { name: 'transpose_a', kind: 'bool', default: false, aliases: ['adjoint_a'] },
       { name: 'transpose_b', kind: 'bool', default: false, aliases: ['adjoint_b'] },
+      // TensorFlow's hints for a sparse kernel: the values are the same without them.
+      { name: 'a_is_sparse', kind: 'bool', default: false, keywordOnly: true },
+      { name: 'b_is_sparse', kind: 'bool', default: false, keywordOnly: true },
     ],
+    build: (b, args) => tensorValue(b.buildPrimitive(args.op, args, ['a_is_sparse', 'b_is_sparse'])),
     infer: ([a, b], attrs) => matmulType(a, b, attrs.transpose_a === true, attrs.transpose_b === true),
     kernel: ([a, b], attrs, out, ctx) => {
       const ta = attrs.transpose_a === true;

@@ -54,6 +54,9 @@ defineOps([
       { name: 'a', kind: 'tensor', group: 'T', dtypes: 'numeric' },
       { name: 'b', kind: 'tensor', group: 'T', dtypes: 'numeric' },
       { name: 'transpose_a', kind: 'bool', default: false, aliases: ['adjoint_a'] },
+      // TensorFlow's hints for a sparse kernel: the values are the same without them.
+      { name: 'a_is_sparse', kind: 'bool', default: false, keywordOnly: true },
+      { name: 'b_is_sparse', kind: 'bool', default: false, keywordOnly: true },
     ],
     compose: (b, args) => {
       const [a, v] = b.unifyDTypes([args.tensor('a'), args.tensor('b')], [args.span('a'), args.span('b')]);

@@ -310,8 +310,10 @@ defineOps([
     params: [
       { name: 'a', kind: 'tensor', aliases: ['x'] },
       { name: 'perm', kind: 'ints', default: null },
+      // Conjugation is the identity on tgraph's real dtypes.
+      { name: 'conjugate', kind: 'bool', default: false },
     ],
-    build: buildBlaming,
+    build: (b, args) => buildBlaming(b, args, ['conjugate']),
     infer: ([x], attrs) => {
       const given = (attrs.perm as number[] | null) ?? null;
       if (x.shape === null) return { dtype: x.dtype, shape: given === null ? null : given.map(() => null) };

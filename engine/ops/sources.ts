@@ -2,11 +2,11 @@
 // deterministic feed generators.
 
 import { type DType, type Tensor, allocData, coerceNumber, sizeOf } from '../tensor';
-import { type Shape, OpError, showShape } from '../types';
+import { type Shape, type TensorType, OpError, showShape } from '../types';
 import { type Builder, BuildError, Poisoned, type Value, tensorValue } from '../builder';
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
-import { defineOps } from './registry';
+import { type Attrs, defineOps } from './registry';
 import { broadcastData } from './kernels';
 import { Random } from './random';
 import { formatCount, raiseHint } from '../budgets';
@@ -47,7 +47,12 @@ function generated(b: Builder, dtype: DType, shape: number[], values: (i: number
 
 const RANGE_DTYPES: readonly DType[] = ['int32', 'int64', 'float32', 'float64'];
 
-const likeParams = [{ name: 'input', kind: 'tensor' as const, aliases: ['tensor', 'x'] }];
+// TensorFlow's dtype: the result's, the input's when None.
+const likeParams = [
+  { name: 'input', kind: 'tensor' as const, aliases: ['tensor', 'x'] },
+  { name: 'dtype', kind: 'dtype' as const, default: null },
+];
+const likeType = ([x]: readonly TensorType[], attrs: Attrs): TensorType => ({ dtype: (attrs.dtype as DType | null | undefined) ?? x.dtype, shape: x.shape });
 
 defineOps([
   {
@@ -177,14 +182,14 @@ defineOps([
     name: 'zeros_like',
     doc: 'Zeros with the shape and dtype of the input.',
     params: likeParams,
-    infer: ([x]) => x,
+    infer: likeType,
     kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length),
   },
   {
     name: 'ones_like',
     doc: 'Ones with the shape and dtype of the input.',
     params: likeParams,
-    infer: ([x]) => x,
+    infer: likeType,
     kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length).fill(1),
   },
   {
