@@ -622,15 +622,17 @@ export class Builder {
   // ---- calls ---------------------------------------------------------------------------
 
   /** Binds call arguments to `op`'s signature and builds its result. */
-  call(op: OpDef, args: readonly CallArg[], callSpan: Span): Value {
-    const bound = this.bind(op, args, callSpan);
+  call(op: OpDef, args: readonly CallArg[], callSpan: Span, options: { tf1?: boolean } = {}): Value {
+    const bound = this.bind(op, args, callSpan, options);
     if (op.build) return op.build(this, bound);
     return tensorValue(this.buildPrimitive(op, bound));
   }
 
-  bind(op: OpDef, args: readonly CallArg[], callSpan: Span): BoundArgs {
+  bind(op: OpDef, args: readonly CallArg[], callSpan: Span, options: { tf1?: boolean } = {}): BoundArgs {
     const params = op.params;
     const slots = new Array<BoundArg | undefined>(params.length).fill(undefined);
+    // A TensorFlow 1.x script's positional arguments bind by TensorFlow 1's order.
+    const order = options.tf1 && op.tf1Positional ? tf1Order(op) : undefined;
     let positional = 0;
     let sawKeyword = false;
     for (const a of args) {
@@ -650,6 +652,19 @@ export class Builder {
         // TensorFlow's `_sentinel` functions take the first positional argument as the
         // sentinel and refuse it: `f(logits, labels)` would otherwise swap the two silently.
         if (op.sentinel) throw new BuildError(`Only call \`${op.name}\` with named arguments (labels=..., logits=..., ...)`, a.span, 'positional-argument');
+        if (order) {
+          const k = positional++;
+          if (k >= order.length) throw new BuildError(`${op.name}() takes at most ${order.length} positional argument${order.length === 1 ? '' : 's'} in TensorFlow 1`, a.span, 'too-many-arguments');
+          const at = order[k];
+          if (at < 0) continue; // TensorFlow's `name`
+          // Two TensorFlow 1 spellings of one parameter (argmax's axis and dimension): None
+          // leaves the other's value.
+          const held = slots[at];
+          if (held && a.value.kind === 'none') continue;
+          if (held && held.value.kind !== 'none') throw new BuildError(`${op.name}() got argument \`${params[at].name}\` twice`, a.span, 'duplicate-argument');
+          slots[at] = a;
+          continue;
+        }
         while (positional < params.length && params[positional].keywordOnly) positional++;
         const at = positional++;
         if (at >= params.length) {
@@ -820,6 +835,11 @@ export class Builder {
   where(cond: Node, a: Node, b: Node): Node {
     return this.apply('where', [cond, a, b]);
   }
+}
+
+/** The parameter index of each entry of an op's TensorFlow 1 positional order (-1: `name`). */
+function tf1Order(op: OpDef): number[] {
+  return op.tf1Positional!.map((n) => (n === 'name' ? -1 : op.params.findIndex((q) => q.name === n || q.aliases?.includes(n))));
 }
 
 /** An op that `Builder.binary` builds as `call` would: a primitive of exactly two required

@@ -72,6 +72,7 @@ defineOps([
       { name: 'data_format', kind: 'string', default: 'NHWC' },
       { name: 'dilations', kind: 'ints', default: null },
     ],
+    tf1Positional: ['value', 'filter', 'output_shape', 'strides', 'padding', 'data_format', 'name'],
     compose: (b, args) => {
       const [x, f] = floatPair(b, args, 'input', 'filters');
       const window = windowOf(args);
@@ -105,6 +106,7 @@ defineOps([
       { name: 'padding', kind: 'string' },
       ...TAIL,
     ],
+    tf1Positional: ['input', 'filter', 'strides', 'padding', 'rate', 'name', 'data_format'],
     compose: (b, args) => {
       const [x, f] = floatPair(b, args, 'input', 'filter');
       return depthwise(b, args, x, f, 'filter');
@@ -121,6 +123,7 @@ defineOps([
       { name: 'padding', kind: 'string' },
       ...TAIL,
     ],
+    tf1Positional: ['input', 'depthwise_filter', 'pointwise_filter', 'strides', 'padding', 'rate', 'name', 'data_format'],
     compose: (b, args) => {
       const [x, f] = floatPair(b, args, 'input', 'depthwise_filter');
       const [, p] = floatPair(b, args, 'input', 'pointwise_filter');

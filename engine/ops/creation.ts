@@ -117,7 +117,8 @@ defineOps([
       { name: 'start', kind: 'tensor' },
       { name: 'stop', kind: 'tensor' },
       { name: 'num', kind: 'int' },
-      { name: 'axis', kind: 'int', default: 0 },
+      // After TensorFlow's `name` (linspace(start, stop, num, name=None, axis=0)): by keyword.
+      { name: 'axis', kind: 'int', default: 0, keywordOnly: true },
     ],
     build: (b, args) => {
       const ends = ['start', 'stop'].map((name) => {

@@ -179,6 +179,7 @@ defineOps([
       // TensorFlow 1 only (placement): accepted by keyword.
       { name: 'colocate_gradients_with_ops', kind: 'bool', default: false, keywordOnly: true },
     ],
+    tf1Positional: ['ys', 'xs', 'grad_ys', 'name', 'colocate_gradients_with_ops', 'gate_gradients', 'aggregation_method', 'stop_gradients', 'unconnected_gradients'],
     build: (b, args) => {
       const { site } = differentiate(b, args, 'ys', 'xs', 'grad_ys');
       return { kind: 'list', items: site.grads.map(asValue) };
@@ -225,7 +226,9 @@ defineOps([
       // How TensorFlow builds its graph, not what it computes.
       { name: 'gate_gradients', kind: 'bool', default: false },
       { name: 'aggregation_method', kind: 'value', default: null },
+      { name: 'colocate_gradients_with_ops', kind: 'bool', default: false, keywordOnly: true },
     ],
+    tf1Positional: ['ys', 'xs', 'name', 'colocate_gradients_with_ops', 'gate_gradients', 'aggregation_method'],
     build: (b, args) => {
       const { site } = differentiate(b, args, 'ys', 'xs', null);
       return {

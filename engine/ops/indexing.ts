@@ -421,6 +421,7 @@ defineOps([
       { name: 'axis', kind: 'int', default: null },
       { name: 'batch_dims', kind: 'int', default: 0 },
     ],
+    tf1Positional: ['params', 'indices', 'validate_indices', 'name', 'axis', 'batch_dims'],
     build: (b, args) => buildBlaming(b, args, ['validate_indices']),
     infer: ([params, indices], attrs) => gatherType(params, indices, attrs),
     kernel: ([params, indices], attrs, out, ctx) => {
@@ -489,6 +490,7 @@ defineOps([
       { name: 'indices', kind: 'tensor', dtypes: 'int' },
       { name: 'batch_dims', kind: 'int', default: 0 },
     ],
+    tf1Positional: ['params', 'indices', 'name', 'batch_dims'],
     build: buildBlaming,
     infer: ([params, indices], attrs) => {
       if (((attrs.batch_dims as number | null) ?? 0) !== 0) throw new ArgError('only batch_dims=0 is supported', 'batch_dims', 'unsupported');

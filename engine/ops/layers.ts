@@ -50,6 +50,8 @@ const dropoutParams: readonly Param[] = [
   // TensorFlow 1's spelling (rate = 1 - keep_prob); keyword only, TensorFlow 2 has no such parameter.
   { name: 'keep_prob', kind: 'tensor', default: null, keywordOnly: true },
 ];
+/** TensorFlow 1's dropout(x, keep_prob, noise_shape, seed, name, rate). */
+const dropoutTf1 = ['x', 'keep_prob', 'noise_shape', 'seed', 'name', 'rate'];
 
 defineOps([
   composite({
@@ -87,6 +89,7 @@ defineOps([
     name: 'dropout',
     doc: 'Zeroes each element with probability `rate` (TensorFlow 1: 1 - keep_prob, by keyword) and scales the rest by 1 / (1 - rate); the mask is seeded (tf.nn.dropout).',
     params: dropoutParams,
+    tf1Positional: dropoutTf1,
     compose: (b, args) => {
       const x = floatInput(args, 'x');
       const dtype = x.type.dtype;
@@ -126,7 +129,10 @@ defineOps([
       { name: 'padding', kind: 'string' },
       { name: 'data_format', kind: 'string', default: 'NWC' },
       { name: 'dilations', kind: 'ints', default: null },
+      // TensorFlow 1's device hint: the values are the same either way.
+      { name: 'use_cudnn_on_gpu', kind: 'bool', default: null, keywordOnly: true },
     ],
+    tf1Positional: ['value', 'filters', 'stride', 'padding', 'use_cudnn_on_gpu', 'data_format', 'name'],
     compose: (b, args) => {
       const [x, f] = b.unifyDTypes([floatInput(args, 'input'), floatInput(args, 'filters')], [args.span('input'), args.span('filters')]);
       if (!args.isNone('data_format') && args.string('data_format').toUpperCase() !== 'NWC') {
@@ -154,7 +160,10 @@ defineOps([
       { name: 'ids', kind: 'tensor', dtypes: 'int' },
       { name: 'max_norm', kind: 'tensor', default: null },
       { name: 'partition_strategy', kind: 'string', default: 'mod', keywordOnly: true },
+      // TensorFlow 1's, deprecated there and ignored.
+      { name: 'validate_indices', kind: 'value', default: true, keywordOnly: true },
     ],
+    tf1Positional: ['params', 'ids', 'partition_strategy', 'name', 'validate_indices', 'max_norm'],
     compose: (b, args): Value | Node => {
       const raw = args.value('params');
       let params: Node;

@@ -1196,6 +1196,7 @@ defineOps([
       { name: 'a', kind: 'tensor', aliases: ['x', 'input'] },
       { name: 'conjugate', kind: 'bool', default: false },
     ],
+    tf1Positional: ['a', 'name', 'conjugate'],
     infer: ([x]) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
       if (x.shape.length < 2) throw new OpError(`needs a tensor of rank >= 2, got shape ${showShape(x.shape)}`, 0);

@@ -82,6 +82,7 @@ defineOps([
       { name: 'predictions', kind: 'tensor', dtypes: 'float' },
       { name: 'k', kind: 'int' },
     ],
+    tf1Positional: ['predictions', 'targets', 'k', 'name'],
     compose: (b, args) => {
       const predictions = args.tensor('predictions');
       const targets = args.tensor('targets', 'int32');

@@ -882,6 +882,7 @@ defineOps([
       { name: 'shift', kind: 'value', default: null },
       { name: 'keepdims', kind: 'bool', default: false, aliases: ['keep_dims'] },
     ],
+    tf1Positional: ['x', 'axes', 'shift', 'name', 'keep_dims'],
     // mean = reduce_mean(x, axes, keepdims=True); variance = reduce_mean(
     // squared_difference(x, stop_gradient(mean)), axes). The unkept results reduce without
     // keepdims instead of squeezing: the same values and gradients.
@@ -909,7 +910,10 @@ defineOps([
       { name: 'padding', kind: 'string' },
       { name: 'data_format', kind: 'string', default: 'NHWC' },
       { name: 'dilations', kind: 'ints', default: null, aliases: ['dilation_rate'] },
+      // TensorFlow 1's device hint: the values are the same either way.
+      { name: 'use_cudnn_on_gpu', kind: 'bool', default: true, keywordOnly: true },
     ],
+    tf1Positional: ['input', 'filter', 'strides', 'padding', 'use_cudnn_on_gpu', 'data_format', 'dilations', 'name'],
     build: (b, args): Value => {
       const spans = [args.span('input'), args.span('filters')];
       const [x, f] = b.unifyDTypes([args.tensor('input'), args.tensor('filters')], spans);

@@ -438,6 +438,7 @@ function argOp(isMax: boolean): OpDef {
       { name: 'axis', kind: 'axis', default: null, aliases: ['dimension'] },
       { name: 'output_type', kind: 'dtype', default: 'int64' },
     ],
+    tf1Positional: ['input', 'axis', 'name', 'dimension', 'output_type'],
     infer: ([x], attrs) => {
       const dtype = attrs.output_type as DType;
       if (!isInteger(dtype)) throw new OpError(`output_type must be int32 or int64, got ${String(dtype)}`, undefined, 'dtype-mismatch');

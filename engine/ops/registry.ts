@@ -75,6 +75,12 @@ export interface OpDef {
   /** TensorFlow's `_sentinel` functions: every argument must be given by name, and a
    *  positional one is refused with TensorFlow's message. */
   sentinel?: boolean;
+  /** TensorFlow 1.x's positional order, where it differs from `params`' (TensorFlow 2's):
+   *  each entry a parameter's name or alias, or `name` for TensorFlow's own `name` argument
+   *  (a positional one is accepted and changes nothing). Builder.bind follows it for a
+   *  TensorFlow 1.x script (`{ tf1: true }`): `tf.nn.in_top_k(predictions, targets, k)`,
+   *  `tf.nn.dropout(x, keep_prob)`, `tf.argmax(x, 1, 'name', ...)`. */
+  tf1Positional?: readonly string[];
 
   /** Static shape and dtype rule. Runs on static shapes at build time and on concrete
    *  shapes at evaluation time. Throws OpError naming the offending input. */

@@ -221,6 +221,7 @@ defineOps([
       { name: 'mask', kind: 'tensor', dtypes: 'bool' },
       { name: 'axis', kind: 'int', default: null },
     ],
+    tf1Positional: ['tensor', 'mask', 'name', 'axis'],
     compose: (b, args) => {
       const tensor = args.tensor('tensor');
       const mask = args.tensor('mask');

@@ -313,6 +313,7 @@ defineOps([
       // Conjugation is the identity on tgraph's real dtypes.
       { name: 'conjugate', kind: 'bool', default: false },
     ],
+    tf1Positional: ['a', 'perm', 'name', 'conjugate'],
     build: (b, args) => buildBlaming(b, args, ['conjugate']),
     infer: ([x], attrs) => {
       const given = (attrs.perm as number[] | null) ?? null;
@@ -799,6 +800,7 @@ defineOps([
       { name: 'mode', kind: 'string', default: 'CONSTANT' },
       { name: 'constant_values', kind: 'float', default: 0 },
     ],
+    tf1Positional: ['tensor', 'paddings', 'mode', 'name', 'constant_values'],
     build: (b, args) => {
       const x = args.tensor('tensor');
       const span = args.span('paddings');
@@ -938,6 +940,8 @@ function shapeQuery(spec: {
       { name: 'input', kind: 'tensor', aliases: ['x', 'tensor'] },
       ...(spec.outType ? [{ name: 'out_type', kind: 'dtype' as const, default: 'int32' }] : []),
     ],
+    // TensorFlow 1: shape(input, name=None, out_type=tf.int32).
+    tf1Positional: spec.outType ? ['input', 'name', 'out_type'] : undefined,
     build: (b, args) => {
       const x = args.tensor('input');
       const outType = spec.outType ? args.dtype('out_type') : 'int32';

@@ -3,7 +3,7 @@
 
 import { type DType, type Tensor, allocData, coerceNumber, sizeOf } from '../tensor';
 import { type Shape, type TensorType, OpError, showShape } from '../types';
-import { type Builder, BuildError, Poisoned, type Value, tensorValue } from '../builder';
+import { type BoundArgs, type Builder, BuildError, Poisoned, type Value, tensorValue } from '../builder';
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
 import { type Attrs, defineOps } from './registry';
@@ -51,7 +51,10 @@ const RANGE_DTYPES: readonly DType[] = ['int32', 'int64', 'float32', 'float64'];
 const likeParams = [
   { name: 'input', kind: 'tensor' as const, aliases: ['tensor', 'x'] },
   { name: 'dtype', kind: 'dtype' as const, default: null },
+  // TensorFlow 1's graph optimisation hint.
+  { name: 'optimize', kind: 'bool' as const, default: true, keywordOnly: true },
 ];
+const buildLike = (b: Builder, args: BoundArgs): Value => tensorValue(b.buildPrimitive(args.op, args, ['optimize']));
 const likeType = ([x]: readonly TensorType[], attrs: Attrs): TensorType => ({ dtype: (attrs.dtype as DType | null | undefined) ?? x.dtype, shape: x.shape });
 
 defineOps([
@@ -123,6 +126,8 @@ defineOps([
       { name: 'value', kind: 'tensor' },
       { name: 'dtype', kind: 'dtype', default: null },
       { name: 'shape', kind: 'shape', default: null },
+      // TensorFlow 1's check that value already has `shape` (by keyword): tgraph checks the shape anyway.
+      { name: 'verify_shape', kind: 'bool', default: false, keywordOnly: true },
     ],
     build: (b, args) => {
       const dtype = args.optionalDType('dtype') ?? undefined;
@@ -182,6 +187,7 @@ defineOps([
     name: 'zeros_like',
     doc: 'Zeros with the shape and dtype of the input.',
     params: likeParams,
+    build: buildLike,
     infer: likeType,
     kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length),
   },
@@ -189,6 +195,7 @@ defineOps([
     name: 'ones_like',
     doc: 'Ones with the shape and dtype of the input.',
     params: likeParams,
+    build: buildLike,
     infer: likeType,
     kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length).fill(1),
   },
