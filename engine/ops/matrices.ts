@@ -7,8 +7,7 @@
 
 import { type TypedData, sizeOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
-import { BuildError, checkDTypeClass } from '../builder';
-import type { Builder } from '../builder';
+import { type Builder, BuildError, checkDTypeClass } from '../builder';
 import type { Node } from '../graph';
 import { type KernelContext, type OpDef, defineOps } from './registry';
 import { deadlineCheck } from './kernels';
@@ -126,6 +125,15 @@ function invertible(sign: number, batch: readonly number[], m: number, what: str
   if (sign === 0) throw new OpError(`${what} is not invertible${which(batch, m)}`, 0, 'not-invertible');
 }
 
+/** The rule of an op whose output has its square input's type. */
+const sameSquare = ([a]: readonly TensorType[]): TensorType => {
+  squareType(a, 'input');
+  return a;
+};
+
+/** The matrix size and the batch axes of a concrete square-matrix input. */
+const layoutOf = (a: { shape: readonly number[] }) => ({ n: a.shape[a.shape.length - 1], batch: a.shape.slice(0, -2) });
+
 const matrixParam = { name: 'input', kind: 'tensor' as const, dtypes: 'float' as const, aliases: ['matrix', 'a', 'x'] };
 
 const OPS: OpDef[] = [
@@ -134,13 +142,9 @@ const OPS: OpDef[] = [
     aliases: ['inv'],
     doc: 'The inverse of each square matrix in the last two axes (its transpose\'s inverse with adjoint=True); a singular matrix is an error.',
     params: [matrixParam, { name: 'adjoint', kind: 'bool', default: false }],
-    infer: ([a]) => {
-      squareType(a, 'input');
-      return a;
-    },
+    infer: sameSquare,
     kernel: ([a], attrs, out, ctx) => {
-      const n = a.shape[a.shape.length - 1];
-      const batch = a.shape.slice(0, -2);
+      const { n, batch } = layoutOf(a);
       const result = ctx.alloc(out.dtype, sizeOf(out.shape));
       const lu = new Float64Array(n * n);
       const perm = new Int32Array(n);
@@ -173,7 +177,7 @@ const OPS: OpDef[] = [
       return { dtype: a.dtype, shape: batch };
     },
     kernel: ([a], _attrs, out, ctx) => {
-      const n = a.shape[a.shape.length - 1];
+      const { n } = layoutOf(a);
       const result = ctx.alloc(out.dtype, sizeOf(out.shape));
       const lu = new Float64Array(n * n);
       const perm = new Int32Array(n);
@@ -214,9 +218,8 @@ const OPS: OpDef[] = [
       return { dtype: a.dtype, shape: r.shape };
     },
     kernel: ([a, r], attrs, out, ctx) => {
-      const n = a.shape[a.shape.length - 1];
+      const { n, batch } = layoutOf(a);
       const cols = r.shape[r.shape.length - 1];
-      const batch = a.shape.slice(0, -2);
       const result = ctx.alloc(out.dtype, sizeOf(out.shape));
       const lu = new Float64Array(n * n);
       const perm = new Int32Array(n);
@@ -242,13 +245,9 @@ const OPS: OpDef[] = [
     name: 'cholesky',
     doc: 'The lower-triangular Cholesky factor L (L·Lᵀ = input) of each symmetric positive definite matrix; reads the lower triangle, as TensorFlow.',
     params: [matrixParam],
-    infer: ([a]) => {
-      squareType(a, 'input');
-      return a;
-    },
+    infer: sameSquare,
     kernel: ([a], _attrs, out, ctx) => {
-      const n = a.shape[a.shape.length - 1];
-      const batch = a.shape.slice(0, -2);
+      const { n, batch } = layoutOf(a);
       const result = ctx.alloc(out.dtype, sizeOf(out.shape));
       const L = new Float64Array(n * n);
       perMatrix(sizeOf(batch), ctx, (m) => {

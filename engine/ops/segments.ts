@@ -8,7 +8,7 @@ import { type Tensor, isInteger, sizeOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError } from '../builder';
 import type { Node } from '../graph';
-import { type Attrs, defineOps } from './registry';
+import { type Attrs, type Param, defineOps } from './registry';
 import { workCounter } from './kernels';
 import { composite } from './compose';
 import { firstOnly, scatter } from './dependence';
@@ -110,6 +110,21 @@ function scatterIndices(args: BoundArgs, name = 'indices'): Node {
   return indices;
 }
 
+const tensorScatterParams: Param[] = [
+  { name: 'tensor', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+  { name: 'indices', kind: 'tensor', dtypes: 'int' },
+  { name: 'updates', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+];
+
+/** tensor and updates in one dtype, and `placed(v)`: zeros shaped like tensor with the rows
+ *  of v added at the index tuples. */
+function placeAtTuples(b: Builder, args: BoundArgs): { tensor: Node; updates: Node; placed: (v: Node) => Node } {
+  const [tensor, updates] = b.unifyDTypes([args.tensor('tensor'), args.tensor('updates')], [args.span('tensor'), args.span('updates')]);
+  const indices = scatterIndices(args);
+  const spans = [args.span('updates'), args.span('indices'), args.span('tensor')];
+  return { tensor, updates, placed: (v) => b.apply('gather_nd_grad', [v, indices, tensor], {}, args.callSpan, spans) };
+}
+
 defineOps([
   {
     name: 'unsorted_segment_sum',
@@ -180,37 +195,24 @@ defineOps([
     name: 'tensor_scatter_nd_add',
     aliases: ['tensor_scatter_add'],
     doc: '`tensor` with the rows of `updates` added at the index tuples in the last axis of `indices` (repeats add up).',
-    params: [
-      { name: 'tensor', kind: 'tensor', group: 'T', dtypes: 'numeric' },
-      { name: 'indices', kind: 'tensor', dtypes: 'int' },
-      { name: 'updates', kind: 'tensor', group: 'T', dtypes: 'numeric' },
-    ],
+    params: tensorScatterParams,
     compose: (b, args) => {
-      const [tensor, updates] = b.unifyDTypes([args.tensor('tensor'), args.tensor('updates')], [args.span('tensor'), args.span('updates')]);
-      const indices = scatterIndices(args);
-      const added = b.apply('gather_nd_grad', [updates, indices, tensor], {}, args.callSpan, [args.span('updates'), args.span('indices'), args.span('tensor')]);
-      return b.add(tensor, added);
+      const { tensor, updates, placed } = placeAtTuples(b, args);
+      return b.add(tensor, placed(updates));
     },
   }),
   composite({
     name: 'tensor_scatter_nd_update',
     aliases: ['tensor_scatter_update'],
     doc: '`tensor` with the rows at the index tuples in the last axis of `indices` replaced by the rows of `updates` (indices should be unique).',
-    params: [
-      { name: 'tensor', kind: 'tensor', group: 'T', dtypes: 'numeric' },
-      { name: 'indices', kind: 'tensor', dtypes: 'int' },
-      { name: 'updates', kind: 'tensor', group: 'T', dtypes: 'numeric' },
-    ],
+    params: tensorScatterParams,
     compose: (b, args) => {
-      const [tensor, updates] = b.unifyDTypes([args.tensor('tensor'), args.tensor('updates')], [args.span('tensor'), args.span('updates')]);
-      const indices = scatterIndices(args);
-      const spans = [args.span('updates'), args.span('indices'), args.span('tensor')];
-      const placed = b.apply('gather_nd_grad', [updates, indices, tensor], {}, args.callSpan, spans);
+      const { tensor, updates, placed } = placeAtTuples(b, args);
       // Where an index tuple lands: the updated rows. TensorFlow's gradient is the same
       // split: dy where nothing was written for tensor, dy gathered at the tuples for updates.
-      const hits = b.apply('gather_nd_grad', [b.onesLike(updates), indices, tensor], {}, args.callSpan, spans);
+      const hits = placed(b.onesLike(updates));
       const written = b.op('greater', [hits, b.zerosLike(hits)]);
-      return b.where(written, placed, tensor);
+      return b.where(written, placed(updates), tensor);
     },
   }),
   composite({
