@@ -224,6 +224,11 @@ const DIFFERENTIABLE: Record<string, Entry> = {
 
   unsorted_segment_sum: (g) => g.pick([`unsorted_segment_sum(${g.x([4, 3])}, ${g.ints([2, 0, 2, 1])}, 3)`, `unsorted_segment_sum(${g.x([2, 3])}, ${g.ints([[1, -1, 1], [0, 0, 3]])}, 4)`, `unsorted_segment_sum(${g.x([3])}, ${g.ints([0, 0, 0])}, 1)`]),
   segment_sum: (g) => `segment_sum(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
+  // continuous random inputs: no ties within a segment; no empty segment (its value is the dtype's lowest)
+  unsorted_segment_max: (g) => `unsorted_segment_max(${g.x([4, 3])}, ${g.ints(g.pick([[2, 0, 2, 1], [0, 0, 0, 0], [1, -1, 0, 1]]))}, ${g.pick([3, 1, 2])})`,
+  unsorted_segment_min: (g) => `unsorted_segment_min(${g.x([4, 3])}, ${g.ints(g.pick([[2, 0, 2, 1], [0, 0, 0, 0], [1, -1, 0, 1]]))}, ${g.pick([3, 1, 2])})`,
+  segment_max: (g) => `segment_max(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
+  segment_min: (g) => `segment_min(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
   segment_mean: (g) => `segment_mean(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
   unsorted_segment_mean: (g) => `unsorted_segment_mean(${g.x([4, 2])}, ${g.ints(g.pick([[1, 0, 1, 1], [3, -1, 0, 3], [0, 0, 0, 0]]))}, 4)`,
   scatter_nd: (g) => g.pick([`scatter_nd(${g.ints([[1], [3], [1]])}, ${g.x([3, 2])}, [4, 2])`, `scatter_nd(${g.ints([[0, 1], [2, 0]])}, ${g.x([2])}, [3, 2])`, `scatter_nd(${g.ints([[[1]], [[0]]])}, ${g.x([2, 1, 3])}, [2, 3])`]),

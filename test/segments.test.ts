@@ -50,6 +50,28 @@ check gradients(reduce_sum(s * s) + reduce_sum(m * m) + reduce_sum(u * u), x)
     expectChecksPass(a, 1);
   });
 
+  it('segment maxima and minima: per segment, empty ones as TensorFlow fills them, the gradient shared among ties', () => {
+    const a = run(`
+x = variable([[1., 8.], [4., 2.], [3., 6.], [4., 0.]])
+mx = unsorted_segment_max(x, [0, 0, 2, 0], 4)
+mn = tf.math.unsorted_segment_min(x, [1, 1, 1, -1], num_segments=2)
+sx = segment_max(x, [0, 0, 2, 2])
+sn = segment_min(x, [1, 1, 1, 1])
+i = unsorted_segment_max([3, 9, 4], [1, 1, 0], 3)
+g = gradients(reduce_sum(mx * [[1., 10.], [1., 1.], [100., 1000.], [1., 1.]]), x)[0]
+check gradients(reduce_sum(sx * sx) + reduce_sum(mn[1] * [3., 4.]), x)
+`);
+    const lowest = -3.4028234663852886e38;
+    expect(Array.from(value(a, 'mx').data)).toEqual([4, 8, lowest, lowest, 3, 6, lowest, lowest]);
+    expect(Array.from(value(a, 'mn').data)).toEqual([3.4028234663852886e38, 3.4028234663852886e38, 1, 2]);
+    expect(Array.from(value(a, 'sx').data)).toEqual([4, 8, 0, 0, 4, 6]);
+    expect(Array.from(value(a, 'sn').data)).toEqual([0, 0, 1, 0]);
+    expect(Array.from(value(a, 'i').data)).toEqual([4, 9, -2147483648]);
+    // Rows 1 and 3 tie at 4 for segment 0's first column: each gets half its gradient.
+    expect(Array.from(value(a, 'g').data)).toEqual([0, 10, 0.5, 0, 100, 1000, 0.5, 0]);
+    expectChecksPass(a, 1);
+  });
+
   it('refuses ids TensorFlow refuses, at the ids', () => {
     const unsorted = analyze(`s = segment_sum([1., 2., 3.], [1, 0, 2])`);
     expect(diagnostic(unsorted, 'not increasing').message).toContain('segment_ids[0] = 1, segment_ids[1] = 0');

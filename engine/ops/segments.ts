@@ -1,14 +1,14 @@
-// Ops that add rows into place: the segment reductions (tf.math.segment_sum,
-// unsorted_segment_sum and their means), scatter_nd and the tensor_scatter_nd updates, and
-// boolean_mask, which picks rows by a mask. One primitive sums rows into segments; the
-// others are written with it and with the gather family, as TensorFlow writes them, so
-// their gradients are gathers and scatters like every other index op's.
+// Ops that add rows into place: the segment reductions (tf.math.segment_sum, _max, _min,
+// _mean and their unsorted forms), scatter_nd and the tensor_scatter_nd updates, and
+// boolean_mask, which picks rows by a mask. Three primitives fold rows into segments (sum,
+// max, min); the others are written with them and with the gather family, as TensorFlow
+// writes them, so their gradients are gathers and scatters like every other index op's.
 
-import { type Tensor, isInteger, sizeOf } from '../tensor';
+import { type DType, type Tensor, isInteger, sizeOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError } from '../builder';
 import type { Node } from '../graph';
-import { type Attrs, type Param, defineOps } from './registry';
+import { type Attrs, type OpDef, type Param, defineOps } from './registry';
 import { workCounter } from './kernels';
 import { composite } from './compose';
 import { firstOnly, scatter } from './dependence';
@@ -72,21 +72,22 @@ function numSegmentsArg(b: Builder, args: BoundArgs): number {
 }
 
 /** The sum of the rows of `data` per segment: `num_segments` null for sorted segments. */
-function segmentSum(b: Builder, args: BoundArgs, sorted: boolean): Node {
-  return sumInto(b, args, args.tensor('data'), { num_segments: sorted ? null : numSegmentsArg(b, args), sorted });
+/** The segment reduction `op` of the rows of `data`: `num_segments` null for sorted segments. */
+function segmentReduce(b: Builder, args: BoundArgs, sorted: boolean, op = 'unsorted_segment_sum'): Node {
+  return reduceInto(b, args, args.tensor('data'), { num_segments: sorted ? null : numSegmentsArg(b, args), sorted }, op);
 }
 
-function sumInto(b: Builder, args: BoundArgs, data: Node, attrs: Attrs): Node {
+function reduceInto(b: Builder, args: BoundArgs, data: Node, attrs: Attrs, op = 'unsorted_segment_sum'): Node {
   const ids = args.tensor('segment_ids', 'int32');
-  return b.apply('unsorted_segment_sum', [data, ids], attrs, args.callSpan, [args.span('data'), args.span('segment_ids')], (p) => args.span(p === 'num_segments' ? 'num_segments' : 'segment_ids'));
+  return b.apply(op, [data, ids], attrs, args.callSpan, [args.span('data'), args.span('segment_ids')], (p) => args.span(p === 'num_segments' ? 'num_segments' : 'segment_ids'));
 }
 
 /** The mean of the rows per segment (0 for an empty segment): the sum over the count. */
 function segmentMean(b: Builder, args: BoundArgs, sorted: boolean): Node {
   const attrs = { num_segments: sorted ? null : numSegmentsArg(b, args), sorted };
-  const sum = sumInto(b, args, args.tensor('data'), attrs);
+  const sum = reduceInto(b, args, args.tensor('data'), attrs);
   const dtype = sum.type.dtype;
-  const count = sumInto(b, args, b.cast(b.onesLike(args.tensor('segment_ids', 'int32')), dtype), attrs);
+  const count = reduceInto(b, args, b.cast(b.onesLike(args.tensor('segment_ids', 'int32')), dtype), attrs);
   const rank = sum.type.shape?.length;
   let shaped = b.op('maximum', [count, b.scalar(1, dtype)]);
   if (rank !== undefined) for (let k = 1; k < rank; k++) shaped = b.op('expand_dims', [shaped], { axis: -1 });
@@ -125,42 +126,117 @@ function placeAtTuples(b: Builder, args: BoundArgs): { tensor: Node; updates: No
   return { tensor, updates, placed: (v) => b.apply('gather_nd_grad', [v, indices, tensor], {}, args.callSpan, spans) };
 }
 
-defineOps([
-  {
-    name: 'unsorted_segment_sum',
-    doc: 'Sums the rows of `data` into `num_segments` segments by `segment_ids` (data.shape starts with segment_ids.shape; a negative id drops its row): shape [num_segments] + data.shape[ids.rank:].',
+/** How a segment reduction folds the rows of one segment. */
+type Fold = 'sum' | 'max' | 'min';
+
+/** The value of an empty segment: 0 for a sum and for sorted segments; for unsorted maxima
+ *  and minima the dtype's lowest and highest value, as TensorFlow's. */
+function emptyValue(fold: Fold, sorted: boolean, dtype: DType): number {
+  if (fold === 'sum' || sorted) return 0;
+  const sign = fold === 'max' ? -1 : 1;
+  switch (dtype) {
+    case 'float32':
+      return sign * FLOAT32_MAX;
+    case 'float64':
+      return sign * Number.MAX_VALUE;
+    case 'int32':
+      return fold === 'max' ? -2147483648 : 2147483647;
+    default:
+      // int64's lowest is outside the exact range: the evaluator reports it.
+      return sign * Infinity;
+  }
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+function segmentKernel(fold: Fold): NonNullable<OpDef['kernel']> {
+  return ([data, ids], attrs, out, ctx) => {
+    const sorted = attrs.sorted === true;
+    checkSegmentIds(ids, out.shape[0], sorted);
+    const result = ctx.alloc(out.dtype, sizeOf(out.shape));
+    const inner = sizeOf(data.shape.slice(ids.shape.length));
+    const seen = fold === 'sum' ? null : new Uint8Array(out.shape[0]);
+    const v = ids.data;
+    const src = data.data;
+    const done = workCounter(ctx);
+    for (let i = 0; i < v.length; i++) {
+      const s = v[i];
+      if (s < 0) continue;
+      const from = i * inner;
+      const to = s * inner;
+      if (fold === 'sum') for (let j = 0; j < inner; j++) result[to + j] += src[from + j];
+      else if (!seen![s]) {
+        seen![s] = 1;
+        for (let j = 0; j < inner; j++) result[to + j] = src[from + j];
+      } else if (fold === 'max') for (let j = 0; j < inner; j++) result[to + j] = Math.max(result[to + j], src[from + j]);
+      else for (let j = 0; j < inner; j++) result[to + j] = Math.min(result[to + j], src[from + j]);
+      done(inner);
+    }
+    if (seen) {
+      const empty = emptyValue(fold, sorted, out.dtype);
+      for (let s = 0; s < seen.length; s++) if (!seen[s] && empty !== 0) result.fill(empty, s * inner, (s + 1) * inner);
+    }
+    return result;
+  };
+}
+
+/** TensorFlow's _SegmentMinOrMaxGrad: each segment's gradient goes to the rows equal to its
+ *  extreme, shared among ties. */
+function extremeGrad(b: Builder, node: Node, dy: Node): Node {
+  const [data, ids] = node.inputs;
+  const sorted = node.attrs.sorted === true;
+  const chosen = b.op('equal', [data, gatherDropNegatives(b, node, ids, sorted)]);
+  const count = b.op('unsorted_segment_sum', [b.cast(chosen, dy.type.dtype), ids], { num_segments: node.attrs.num_segments, sorted });
+  const shared = gatherDropNegatives(b, b.div(dy, count), ids, sorted);
+  return b.where(chosen, shared, b.zerosLike(shared));
+}
+
+function segmentPrimitive(fold: Fold): OpDef {
+  const name = `unsorted_segment_${fold}`;
+  const what = fold === 'sum' ? 'Sums' : fold === 'max' ? 'The maximum of' : 'The minimum of';
+  return {
+    name,
+    doc: `${what} the rows of \`data\` in each of \`num_segments\` segments by \`segment_ids\` (data.shape starts with segment_ids.shape; a negative id drops its row)${fold === 'sum' ? '' : `; an empty segment is the dtype's ${fold === 'max' ? 'lowest' : 'highest'} value`}: shape [num_segments] + data.shape[ids.rank:].`,
     params: segmentParams(true),
-    build: (b, args) => ({ kind: 'tensor', node: segmentSum(b, args, false) }),
+    build: (b, args) => ({ kind: 'tensor', node: segmentReduce(b, args, false, name) }),
     infer: ([data, ids], attrs) => segmentType(data, ids, attrs),
-    kernel: ([data, ids], attrs, out, ctx) => {
-      checkSegmentIds(ids, out.shape[0], attrs.sorted === true);
-      const result = ctx.alloc(out.dtype, sizeOf(out.shape));
-      const inner = sizeOf(data.shape.slice(ids.shape.length));
-      const v = ids.data;
-      const src = data.data;
-      const done = workCounter(ctx);
-      for (let i = 0; i < v.length; i++) {
-        const s = v[i];
-        if (s < 0) continue;
-        const from = i * inner;
-        const to = s * inner;
-        for (let j = 0; j < inner; j++) result[to + j] += src[from + j];
-        done(inner);
-      }
-      return result;
-    },
-    // TensorFlow's _UnsortedSegmentSumGrad / _SegmentSumGrad: the gradient's rows gathered
-    // back at the ids (zero for dropped rows).
-    grad: (b, node, dy) => [gatherDropNegatives(b, dy, node.inputs[1], node.attrs.sorted === true), null],
-    // Each row of data is added into the segment its id names: the adjoint of a gather of the
-    // output's rows at the ids.
-    dependence: scatter({ forward: () => ({ op: 'gather', attrs: { axis: 0, batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly }),
-  },
+    kernel: segmentKernel(fold),
+    grad:
+      fold === 'sum'
+        ? // TensorFlow's _UnsortedSegmentSumGrad / _SegmentSumGrad: the gradient's rows
+          // gathered back at the ids (zero for dropped rows).
+          (b, node, dy) => [gatherDropNegatives(b, dy, node.inputs[1], node.attrs.sorted === true), null]
+        : (b, node, dy) => [extremeGrad(b, node, dy), null],
+    // A sum adds each row of data into the segment its id names: the adjoint of a gather of
+    // the output's rows at the ids. An extreme routes by value among the rows of a segment.
+    dependence:
+      fold === 'sum'
+        ? scatter({ forward: () => ({ op: 'gather', attrs: { axis: 0, batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly })
+        : { kind: 'dense', why: `a segment's ${fold === 'max' ? 'maximum' : 'minimum'} is the row of its segment that holds it, chosen by value`, carries: firstOnly },
+  };
+}
+
+defineOps([
+  segmentPrimitive('sum'),
+  segmentPrimitive('max'),
+  segmentPrimitive('min'),
   composite({
     name: 'segment_sum',
     doc: 'Sums the rows of `data` by sorted `segment_ids` (a vector, non-decreasing): shape [segment_ids[-1] + 1] + data.shape[1:].',
     params: segmentParams(false),
-    compose: (b, args) => segmentSum(b, args, true),
+    compose: (b, args) => segmentReduce(b, args, true),
+  }),
+  composite({
+    name: 'segment_max',
+    doc: 'The maximum of the rows of `data` per sorted segment (0 for an empty one): shape [segment_ids[-1] + 1] + data.shape[1:].',
+    params: segmentParams(false),
+    compose: (b, args) => segmentReduce(b, args, true, 'unsorted_segment_max'),
+  }),
+  composite({
+    name: 'segment_min',
+    doc: 'The minimum of the rows of `data` per sorted segment (0 for an empty one): shape [segment_ids[-1] + 1] + data.shape[1:].',
+    params: segmentParams(false),
+    compose: (b, args) => segmentReduce(b, args, true, 'unsorted_segment_min'),
   }),
   composite({
     name: 'segment_mean',
