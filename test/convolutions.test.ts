@@ -59,6 +59,10 @@ check gradients(reduce_sum(t1 * t1) + reduce_sum(t3 * t3), [y, ft])
   });
 
   it('refuses shapes that do not fit, at the argument', () => {
+    // What the fuzzer found: filters of the wrong rank, and an output_shape whose channels
+    // are not the filters' (diagnostics, not internal errors).
+    expect(diagnostic(analyze('c = constant(2.)\nt = conv2d_transpose(c, c, [2, 4, 1, 3], [1, 2, 1, 1])'), 'must have rank 4').at).toBe('c');
+    expect(diagnostic(analyze(`${inputs}\nt = conv2d_transpose(x, ft, [2, 5, 5, 3], strides=1)`), 'do not make a convolution').at).toBe('ft');
     const bad = analyze(`${inputs}\nt = conv2d_transpose(x, ft, [2, 5, 5, 4], strides=2)`);
     expect(diagnostic(bad, 'does not fit output_shape').at).toBe('x');
     const channels = analyze(`${inputs}\nd = depthwise_conv2d(x, ft, strides=1, padding='SAME')`);

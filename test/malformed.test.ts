@@ -216,10 +216,10 @@ const CASES: Case[] = [
   },
   {
     name: 'a missing argument and too many positional arguments',
-    src: 'x = variable([[1.0]])\nm = matmul(x)\nt = transpose(x, [1, 0], 3)\nafter = x * 2.0\n',
+    src: 'x = variable([[1.0]])\nm = matmul(x)\nt = transpose(x, [1, 0], False, 3)\nafter = x * 2.0\n',
     expected: [
       { code: 'missing-argument', line: 2, column: 5, message: ['matmul()', '`b`'] },
-      { code: 'too-many-arguments', line: 3, column: 26, message: ['transpose()', 'at most 2'] },
+      { code: 'too-many-arguments', line: 3, column: 33, message: ['transpose()', 'at most 3'] },
     ],
     after: { name: 'after', value: [[2]] },
   },

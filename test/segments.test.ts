@@ -120,6 +120,8 @@ gt = gradients(reduce_sum(w * [[1., 2.], [3., 4.], [5., 6.]]), [t, u])
   });
 
   it('refuses an index tuple outside the tensor', () => {
+    const long = analyze('t = tensor_scatter_nd_update([[1., 2.]], [[0, 0, 0]], [1.])');
+    expect(diagnostic(long, 'cannot index a tensor of rank 2').message).toContain('tensor_scatter_nd_update()');
     const a = analyze(`s = scatter_nd([[4]], [1.], [3])`);
     expect(diagnostic(a, 'not in').code).toBe('index-out-of-range');
   });

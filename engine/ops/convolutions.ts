@@ -6,7 +6,7 @@
 
 import { type BoundArgs, type Builder, BuildError, checkDTypeClass } from '../builder';
 import type { Node } from '../graph';
-import { showShape } from '../types';
+import { type TensorType, OpError, showShape } from '../types';
 import { defineOps } from './registry';
 import { composite } from './compose';
 import { conv2dType, dataFormatArg, paddingArg, spatialPair } from './nn';
@@ -83,7 +83,14 @@ defineOps([
       const out = shape as number[];
       checkedSize(b, out, args.span('output_shape'), 'conv2d_transpose() output');
       // The input must be what conv2d would make of an output_shape tensor with these filters.
-      const expected = conv2dType({ dtype: f.type.dtype, shape: out }, f.type, window).shape;
+      let expected: TensorType['shape'];
+      try {
+        expected = conv2dType({ dtype: f.type.dtype, shape: out }, f.type, window).shape;
+      } catch (e) {
+        // The filters (argument 1) or the output's shape do not make a convolution.
+        if (!(e instanceof OpError)) throw e;
+        throw new BuildError(`conv2d_transpose(): output_shape and filters do not make a convolution (conv2d of an output_shape tensor by the filters: ${e.message})`, args.span(e.argIndex === 1 ? 'filters' : 'output_shape'), e.code);
+      }
       const given = x.type.shape;
       if (expected && given && (expected.length !== given.length || expected.some((d, k) => d !== null && given[k] !== null && d !== given[k]))) {
         throw new BuildError(

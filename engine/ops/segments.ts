@@ -105,9 +105,17 @@ function zerosOfShape(b: Builder, shape: number[], dtype: Node['type']['dtype'])
   return b.op('broadcast_to', [b.scalar(0, dtype)], { shape });
 }
 
-function scatterIndices(args: BoundArgs, name = 'indices'): Node {
-  const indices = args.tensor(name, 'int32');
-  if (!isInteger(indices.type.dtype)) throw new BuildError(`${name} must be int32 or int64, got ${indices.type.dtype}`, args.span(name), 'dtype-mismatch');
+/** The index tuples of a scatter into a tensor of `shape`: integers, each tuple (the last
+ *  axis) no longer than the tensor's rank. */
+function scatterIndices(args: BoundArgs, shape: readonly (number | null)[] | null): Node {
+  const indices = args.tensor('indices', 'int32');
+  if (!isInteger(indices.type.dtype)) throw new BuildError(`${args.op.name}(): indices must be int32 or int64, got ${indices.type.dtype}`, args.span('indices'), 'dtype-mismatch');
+  const ix = indices.type.shape;
+  if (ix !== null && ix.length === 0) throw new BuildError(`${args.op.name}(): indices must have at least one axis (its last holds the index tuples), got a scalar`, args.span('indices'), 'shape-mismatch');
+  const k = ix?.[ix.length - 1];
+  if (shape !== null && typeof k === 'number' && k > shape.length) {
+    throw new BuildError(`${args.op.name}(): index tuples of length ${k} (indices shape ${showShape(ix!)}) cannot index a tensor of rank ${shape.length} (shape ${showShape(shape)})`, args.span('indices'), 'shape-mismatch');
+  }
   return indices;
 }
 
@@ -121,7 +129,7 @@ const tensorScatterParams: Param[] = [
  *  of v added at the index tuples. */
 function placeAtTuples(b: Builder, args: BoundArgs): { tensor: Node; updates: Node; placed: (v: Node) => Node } {
   const [tensor, updates] = b.unifyDTypes([args.tensor('tensor'), args.tensor('updates')], [args.span('tensor'), args.span('updates')]);
-  const indices = scatterIndices(args);
+  const indices = scatterIndices(args, tensor.type.shape);
   const spans = [args.span('updates'), args.span('indices'), args.span('tensor')];
   return { tensor, updates, placed: (v) => b.apply('gather_nd_grad', [v, indices, tensor], {}, args.callSpan, spans) };
 }
@@ -259,10 +267,10 @@ defineOps([
       { name: 'shape', kind: 'shape' },
     ],
     compose: (b, args) => {
-      const indices = scatterIndices(args);
       const updates = args.tensor('updates');
       const shape = args.shape('shape');
       if (shape === null || shape.some((d) => d === null || d < 0)) throw new BuildError(`scatter_nd(): shape must be fully known, got ${shape === null ? 'None' : showShape(shape)}`, args.span('shape'), 'bad-shape');
+      const indices = scatterIndices(args, shape);
       const like = zerosOfShape(b, shape as number[], updates.type.dtype);
       return b.apply('gather_nd_grad', [updates, indices, like], {}, args.callSpan, [args.span('updates'), args.span('indices'), args.span('shape')]);
     },
