@@ -207,6 +207,9 @@ function toInt(v: PyValue, site: CallSite): bigint {
     return BigInt(t);
   }
   if (v instanceof NDArray && v.size === 1) return toInt(pythonScalarOrFloat(v), site);
+  // `__int__` of other one-element values (an eager tensor).
+  const n = v instanceof PyObject && !(v instanceof NDArray) ? v.toNumber?.() : undefined;
+  if (n !== undefined) return toInt(n, site);
   throw pyError('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`, site.span);
 }
 
@@ -228,6 +231,8 @@ function toFloatValue(v: PyValue, site: CallSite): number {
     return n;
   }
   if (v instanceof NDArray && v.size === 1) return v.data[0];
+  const n = v instanceof PyObject ? v.toNumber?.() : undefined;
+  if (n !== undefined) return toFloatValue(n, site);
   throw pyError('TypeError', `float() argument must be a string or a real number, not '${typeName(v)}'`, site.span);
 }
 

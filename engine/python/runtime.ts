@@ -383,7 +383,7 @@ function describeValue(v: PyValue): string | undefined {
   if (typeof v === 'bigint' && !Number.isSafeInteger(Number(v))) return `int ${v} (beyond ±(2^53 - 1), which tgraph's int64 holds exactly: no tensor form)`;
   if (v instanceof PyDict) return `${v.isSet ? 'set' : 'dict'} of ${v.entries.size}`;
   if (v instanceof PyModule) return `module ${v.name}`;
-  if (v instanceof PyObject && !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor)) return v.repr();
+  if (v instanceof PyObject && !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor || v instanceof PyVariable)) return v.repr();
   return undefined;
 }
 

@@ -1,6 +1,8 @@
 // `np.array(obj, dtype=None)`: Python numbers and nested lists to arrays, with NumPy's dtype
 // for them (ints int64, floats float64, bools bool, mixed by promotion).
 
+import type { Node } from '../../graph';
+import { eagerArray, isEager } from '../tensorflow/eager';
 import type { Span } from '../../syntax/ast';
 import { formatCount, raiseHint } from '../../budgets';
 import { BuildError } from '../../builder';
@@ -28,6 +30,11 @@ export function convertToArray(rt: Interpreter, v: PyValue, span: Span, dtype?: 
   }
   if (v instanceof PyList || v instanceof PyTuple || v instanceof PyIterator) return fromNested(rt, v, span, dtype);
   if (v instanceof PyObject && 'node' in v) {
+    // An eager tensor's value is known (np.array(t), np.mean(t), t + array).
+    if (isEager(rt.rt)) {
+      const a = eagerArray(rt.rt, (v as unknown as { node: Node }).node, span);
+      return dtype && dtype !== a.dtype ? astype(a, dtype) : a;
+    }
     throw pyError('TypeError', 'a graph tensor has no value until a session runs it: fetch it with sess.run(...) first', span);
   }
   if (typeof v === 'string') throw new OutsideSubset('arrays of strings are outside tgraph\'s subset', span);

@@ -12,6 +12,8 @@ import { args as bindArgs } from '../signature';
 import { GraphTensor, PyDType, PyOp, TensorShape, method, toGraphValue } from './tensor';
 import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariable, initializerFactory, makeVariable, variablesOf } from './variables';
 import { PySession, defaultSession, sessionStack } from './session';
+import { PyGradientTape, UNCONNECTED } from './tape';
+import { isEager } from './eager';
 import type { NpDType } from '../numpy/ndarray';
 
 const DTYPES: Record<string, NpDType> = { float32: 'float32', float64: 'float64', double: 'float64', int32: 'int32', int64: 'int64', bool: 'bool' };
@@ -110,11 +112,9 @@ export function tensorflowModule(rt: Runtime): PyModule {
     no_op: () => noOpFn('no_op', () => new PyOperation('NoOp', [])),
     disable_v2_behavior: () => noOpFn('disable_v2_behavior'),
     disable_eager_execution: () => noOpFn('disable_eager_execution'),
-    enable_eager_execution: () =>
-      fn('enable_eager_execution', (_a, _kw, site) => {
-        throw new OutsideSubset('eager execution (TF 2 style) is not evaluated yet', site.span);
-      }),
-    executing_eagerly: () => noOpFn('executing_eagerly', () => false),
+    enable_eager_execution: () => noOpFn('enable_eager_execution'),
+    enable_v2_behavior: () => noOpFn('enable_v2_behavior'),
+    executing_eagerly: () => noOpFn('executing_eagerly', () => isEager(rt)),
     reset_default_graph: () => noOpFn('reset_default_graph'),
     Graph: () => fn('Graph', () => new NoEffectScope('Graph')),
     ConfigProto: () => fn('ConfigProto', () => new Settings('ConfigProto')),
@@ -150,9 +150,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
         return interp.call(new PyOp(lookupOp('constant')!, 'tf.convert_to_tensor'), [p.get('value')], d === null ? [] : [{ name: 'dtype', value: d, span: p.span('dtype') }], site);
       }),
     GradientTape: () =>
-      fn('GradientTape', (_a, _kw, site) => {
-        throw new OutsideSubset('tf.GradientTape (TF 2 eager) is not evaluated yet', site.span);
+      fn('GradientTape', (a, kw, site) => {
+        const p = bindArgs('GradientTape', ['persistent', 'watch_accessed_variables'], a, kw, site);
+        return new PyGradientTape(rt, interp.truth(p.get('persistent', false), p.span('persistent')), interp.truth(p.get('watch_accessed_variables', true), p.span('watch_accessed_variables')));
       }),
+    UnconnectedGradients: () => new PyModule('tensorflow.UnconnectedGradients', (name) => UNCONNECTED[name]),
   };
 
   const submodule = (path: string, extra: Record<string, () => PyValue> = {}): PyModule =>

@@ -15,6 +15,7 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { basicSpec } from '../indexing';
 import { NDArray, type NpDType, engineDType, scalarArray, toTensor } from '../numpy/ndarray';
+import { eagerArray, eagerNumber, eagerRepr, eagerStr, eagerTruth, isEager } from './eager';
 import type { Runtime } from '../runtime';
 
 // ---- dtypes -----------------------------------------------------------------------------------
@@ -138,14 +139,27 @@ export class GraphTensor extends PyObject {
   get typeName(): string {
     return 'Tensor';
   }
+  get eager(): boolean {
+    return isEager(this.rt);
+  }
   override repr(): string {
+    if (this.eager) return eagerRepr(this.rt, this.node, this.node.span);
     return `<tf.Tensor '${tfName(this.rt, this.node)}:0' shape=${tfShape(this.node.type.shape)} dtype=${this.node.type.dtype}>`;
   }
   override str(): string {
+    if (this.eager) return eagerStr(this.rt, this.node, this.node.span);
     return `Tensor("${tfName(this.rt, this.node)}:0", shape=${tfShape(this.node.type.shape)}, dtype=${this.node.type.dtype})`;
   }
   override binaryOp(rt: Interpreter, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
     return tensorBinary(rt, this.node, op.endsWith('=') && op.length <= 3 && !COMPARISONS.has(op) ? op.slice(0, -1) : op, other, reflected, site);
+  }
+  override toNumber(): bigint | number | boolean | undefined {
+    return this.eager ? eagerNumber(this.rt, this.node, this.node.span) : undefined;
+  }
+  override length(_rt: Interpreter, span: Span): number {
+    const shape = this.node.type.shape;
+    if (!shape || shape.length === 0 || shape[0] === null) throw pyError('TypeError', 'len is not well defined for a tensor of unknown or 0-d shape', span);
+    return shape[0];
   }
   override unaryOp(rt: Interpreter, op: '-' | '+' | '~', span: Span): PyValue {
     if (op === '+') return this;
@@ -158,13 +172,15 @@ export class GraphTensor extends PyObject {
     return sliceTensor(rt, this.node, index, span, indexSpan);
   }
   override truth(_rt: Interpreter, span: Span): boolean {
+    if (this.eager) return eagerTruth(this.rt, this.node, span);
     throw pyError(
       'TypeError',
       'Using a `tf.Tensor` as a Python `bool` is not allowed in Graph execution. Use `if t is not None:` instead of `if t:` to test if a tensor is defined, and use TensorFlow ops such as tf.cond (or tf.where) to execute subgraphs conditioned on the value of a tensor.',
       span,
     );
   }
-  override iterate(_rt: Interpreter, span: Span): PyValue[] {
+  override iterate(rt: Interpreter, span: Span): PyValue[] {
+    if (this.eager) return Array.from({ length: this.length(rt, span) }, (_, i) => sliceTensor(rt, this.node, BigInt(i), span, span));
     throw pyError('TypeError', 'Tensor objects are only iterable when eager execution is enabled. To iterate over this tensor use tf.map_fn (or tf.unstack).', span);
   }
 }
@@ -179,6 +195,12 @@ const OPERATOR_OPS: Record<string, string> = {
 /** `t OP other`: the op TensorFlow's operator overload calls. `==` and `!=` are Python's
  *  identity in a TF 1.x graph. */
 export function tensorBinary(rt: Interpreter, node: Node, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
+  // TF 2's `==` is elementwise (TensorFlow's equal, as NumPy's); TF 1.x's is Python's identity.
+  if ((op === '==' || op === '!=') && isEager(rt.rt) && other !== null && typeof other !== 'string') {
+    const self: CallArg = { value: tensorValue(node), span: reflected ? site.rightSpan : site.leftSpan };
+    const that: CallArg = { value: toGraphValue(rt, other, reflected ? site.leftSpan : site.rightSpan), span: reflected ? site.leftSpan : site.rightSpan };
+    return callOp(rt, op === '==' ? 'equal' : 'not_equal', reflected ? [that, self] : [self, that], site.span);
+  }
   if (op === '==' || op === '!=') {
     const same = other instanceof PyObject && 'node' in other && (other as { node: Node }).node === node;
     return op === '==' ? same : !same;
@@ -214,6 +236,10 @@ function tensorAttribute(rt: Interpreter, self: PyValue, node: Node, name: strin
       return method(`get_shape`, () => new TensorShape(node.type.shape));
     case 'eval':
       return method('eval', (args, kwargs, site) => rt.rt.evalTensor(self, args, kwargs, site));
+    case 'numpy':
+      return method('numpy', (_a, _kw, site) => eagerArray(rt.rt, node, site.span));
+    case 'ndim':
+      return node.type.shape === null ? null : BigInt(node.type.shape.length);
     case 'set_shape':
       throw new OutsideSubset('`Tensor.set_shape` is outside tgraph\'s subset', span);
   }

@@ -9,8 +9,8 @@
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
-import { BuildError, tensorValue } from '../../builder';
-import { type DType, allocData, sizeOf } from '../../tensor';
+import { BuildError, Poisoned, tensorValue } from '../../builder';
+import { type DType, type Tensor, allocData, sizeOf } from '../../tensor';
 import { lookupOp } from '../../ops/registry';
 import { Random } from '../../ops/random';
 import { nextStreamSeed } from '../../ops/sampling';
@@ -19,13 +19,15 @@ import { type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyList, P
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
+import { eagerArray, eagerValue, eagerVariableRepr, isEager } from './eager';
 import { GraphTensor, PyDType, TensorShape, graphDType, method, sliceTensor, tensorBinary, tfShape, toGraphValue } from './tensor';
 import { NDArray, type NpDType } from '../numpy/ndarray';
 import { args as bindArgs } from '../signature';
 
 export class PyVariable extends PyObject {
   constructor(
-    readonly node: Node,
+    /** Its value's node; an eager variable's is replaced at each assignment. */
+    public node: Node,
     readonly name: string,
     readonly trainable: boolean,
     readonly rt: Runtime,
@@ -40,7 +42,44 @@ export class PyVariable extends PyObject {
     return this.node.inputs[0];
   }
   override repr(): string {
+    if (isEager(this.rt)) return eagerVariableRepr(this.rt, this.node, this.name, this.node.span);
     return `<tf.Variable '${this.name}:0' shape=${tfShape(this.node.type.shape)} dtype=${this.node.type.dtype}_ref>`;
+  }
+  override toNumber(): bigint | number | boolean | undefined {
+    return new GraphTensor(this.node, this.rt).toNumber();
+  }
+  override length(rt: Interpreter, span: Span): number {
+    return new GraphTensor(this.node, this.rt).length(rt, span);
+  }
+  override iterate(rt: Interpreter, span: Span): PyValue[] {
+    return new GraphTensor(this.node, this.rt).iterate(rt, span);
+  }
+
+  /** `v.assign(value)`, `v.assign_add(delta)`, `v.assign_sub(delta)` in eager execution: the
+   *  new value becomes a new node (what was computed from the old one keeps its value). */
+  assignEager(rt: Interpreter, how: 'assign' | 'assign_add' | 'assign_sub', value: PyValue, span: Span, site: CallSite): PyVariable {
+    const b = rt.rt.b;
+    let next = b.toTensor(toGraphValue(rt, value, span), span, this.node.type.dtype);
+    if (how !== 'assign') {
+      const sum = b.call(lookupOp(how === 'assign_add' ? 'add' : 'subtract')!, [{ value: tensorValue(this.node), span: site.funcSpan }, { value: tensorValue(next), span }], site.span);
+      if (sum.kind !== 'tensor') throw new Poisoned();
+      next = sum.node;
+    }
+    const t = eagerValue(rt.rt, next, span);
+    const shape = this.node.type.shape ?? [];
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw pyError('ValueError', `Cannot assign value to variable ' ${this.name}:0': Shape mismatch.The variable shape ${tfShape(shape)}, and the assigned value shape ${tfShape(t.shape)} are incompatible.`, span);
+    }
+    this.setValue(t, site.span);
+    return this;
+  }
+
+  /** Gives an eager variable a new value (an optimizer's step, an assignment). */
+  setValue(t: Tensor, span: Span): void {
+    const b = this.rt.b;
+    const node = b.apply('variable_value', [b.constant(t, span)], {}, span);
+    node.label = this.node.label;
+    this.node = node;
   }
   override binaryOp(rt: Interpreter, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
     return tensorBinary(rt, this.node, op.endsWith('=') && !['<=', '>=', '==', '!='].includes(op) ? op.slice(0, -1) : op, other, reflected, site);
@@ -76,9 +115,21 @@ export class PyVariable extends PyObject {
         return method('eval', (args, kwargs, site) => rt.rt.evalTensor(this, args, kwargs, site));
       case 'trainable':
         return this.trainable;
+      case 'numpy':
+        return method('numpy', (_a, _kw, site) => eagerArray(rt.rt, this.node, site.span));
+      case 'ndim':
+        return this.node.type.shape === null ? null : BigInt(this.node.type.shape.length);
       case 'assign':
       case 'assign_add':
       case 'assign_sub':
+        if (isEager(rt.rt)) {
+          return method(name, (a, kw, site) => {
+            const p = bindArgs(name, [name === 'assign' ? 'value' : 'delta', 'use_locking', 'name', 'read_value'], a, kw, site);
+            const key = name === 'assign' ? 'value' : 'delta';
+            return this.assignEager(rt, name, p.get(key), p.span(key), site);
+          });
+        }
+        throw new OutsideSubset(`\`Variable.${name}\` in a TF 1.x graph is not evaluated yet`, span);
       case 'load':
         throw new OutsideSubset(`\`Variable.${name}\` is not evaluated yet`, span);
     }
@@ -150,13 +201,19 @@ export function makeVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], si
   const init = p.get('initial_value');
   if (init instanceof PyInitializer) throw pyError('ValueError', 'an initializer needs a shape: pass it to tf.get_variable, or call it with one', p.span('initial_value'));
   const dtype = p.has('dtype') && p.get('dtype') !== null ? p.get('dtype') : null;
-  const args = [{ value: toGraphValue(rt, init, p.span('initial_value')), span: p.span('initial_value') }];
+  const eager = isEager(rt.rt);
+  let initValue = toGraphValue(rt, init, p.span('initial_value'));
+  // An eager initial value is a value, whatever computed it.
+  if (eager && initValue.kind === 'tensor' && !initValue.node.constant) initValue = tensorValue(rt.rt.b.constant(eagerValue(rt.rt, initValue.node, p.span('initial_value')), p.span('initial_value')));
+  const args = [{ value: initValue, span: p.span('initial_value') }];
   if (dtype !== null) args.push({ keyword: { name: 'dtype', span: p.span('dtype') }, value: toGraphValue(rt, dtype, p.span('dtype')), span: p.span('dtype') } as never);
   const made = rt.rt.b.call(lookupOp('variable')!, args, site.span);
   if (made.kind !== 'tensor') throw pyError('TypeError', 'a variable needs a tensor value', site.span);
   const s = variableState(rt.rt);
   const given = p.has('name') && typeof p.get('name') === 'string' ? (p.get('name') as string) : 'Variable';
-  const name = uniqueName(s, [...s.scopes.map((x) => x.name), given].join('/'));
+  const scoped = [...s.scopes.map((x) => x.name), given].join('/');
+  // Eager variables' names need not be unique (TF 2 does not number them).
+  const name = eager ? scoped : uniqueName(s, scoped);
   return register(rt.rt, made.node, name, p.get('trainable', true) !== false);
 }
 
