@@ -315,9 +315,10 @@ export class Runtime {
     return new OutsideSubset(`\`${spelled}.${name}\` is not modelled by tgraph`, span);
   }
 
-  /** `@decorator def f`: tf.function traces as the plain function does in a TF 1.x graph. */
+  /** `@decorator def f` is `f = decorator(f)`, as in Python (`tf.function` gives f back,
+   *  `tf.custom_gradient` a function whose calls carry the grad rule). */
   decorate(decorator: PyValue, fn: PyValue, span: Span): PyValue {
-    if (decorator instanceof PyBuiltin && decorator.name === 'tf.function') return fn;
+    if (decorator instanceof PyObject && decorator.call) return this.interpreter.call(decorator, [fn], [], this.callSiteAt(span));
     throw new OutsideSubset(`the decorator is outside tgraph's subset`, span);
   }
 

@@ -4,8 +4,9 @@
 // LANGUAGE.md resolves them). Anything else is outside the subset, said where it is used.
 
 import { lookupOp } from '../../ops/registry';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, type PyValue } from '../values';
-import { OutsideSubset } from '../errors';
+import { type CallSite, type KeywordArg, PyBuiltin, PyFunction, PyList, PyModule, PyObject, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import { CustomGradientFunction, tfFunction } from './customGradient';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
@@ -13,6 +14,7 @@ import { GraphTensor, PyDType, PyOp, TensorShape, method, toGraphValue } from '.
 import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariable, initializerFactory, makeVariable, variablesOf } from './variables';
 import { PySession, defaultSession, sessionStack } from './session';
 import { PyGradientTape, UNCONNECTED } from './tape';
+import { kerasLossesModule, v1LossesModule } from './losses';
 import { isEager } from './eager';
 import type { NpDType } from '../numpy/ndarray';
 
@@ -135,7 +137,13 @@ export function tensorflowModule(rt: Runtime): PyModule {
         return new VariableScope(rt, auto ? 'AUTO_REUSE' === scopeName ? scopeName : scopeName : scopeName, reuse === true || auto);
       }),
     AUTO_REUSE: () => new NoEffectScope('AUTO_REUSE'),
-    function: () => new PyBuiltin('tf.function', (a) => a[0] ?? null),
+    function: () => new PyBuiltin('tf.function', (a) => tfFunction(a)),
+    custom_gradient: () =>
+      fn('custom_gradient', (a, _kw, site) => {
+        const f = a[0];
+        if (!(f instanceof PyFunction)) throw pyError('TypeError', 'tf.custom_gradient decorates a Python function', site.span);
+        return new CustomGradientFunction(f, rt.text.slice(f.span.start, f.span.end));
+      }),
     newaxis: () => null,
     TensorShape: () => fn('TensorShape', (a, _kw, site) => new TensorShape(a[0] === null ? null : interp.iterate(a[0], site.span).map((d) => (d === null ? null : rt.indexValue(d, site.span))))),
     Tensor: () => new PyBuiltin('tf.Tensor', () => null, (v) => v instanceof GraphTensor),
@@ -182,8 +190,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
     keras: () =>
       new PyModule('tensorflow.keras', (name) => {
         if (name === 'initializers') return submodule('tensorflow.keras.initializers');
+        if (name === 'losses') return kerasLossesModule(interp);
+        if (name === 'activations') return activationsModule();
         return undefined;
       }),
+    losses: () => (isEager(rt) ? kerasLossesModule(interp, 'tensorflow.losses') : v1LossesModule(interp)),
     train: () => new PyModule('tensorflow.train', () => undefined),
     // Logging changes nothing tgraph evaluates: accepted, without effect.
     logging: () =>
@@ -214,6 +225,29 @@ function registryOp(module: string, name: string): PyValue | undefined {
   const op = lookupOp(name);
   if (!op || op.internal) return undefined;
   return new PyOp(op, `${module.replace(/^tensorflow/, 'tf')}.${name}`);
+}
+
+/** Keras' activation names for the registry's ops. */
+const ACTIVATIONS: Record<string, string> = {
+  relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', softplus: 'softplus', softsign: 'softsign', elu: 'elu', selu: 'selu',
+  exponential: 'exp', gelu: 'gelu', swish: 'silu', silu: 'silu', log_softmax: 'log_softmax', relu6: 'relu6', linear: 'identity',
+};
+
+/** `tf.keras.activations`: functions (and `get('relu')`, as Dense's `activation='relu'`). */
+export function activationsModule(): PyModule {
+  const module: PyModule = new PyModule('tensorflow.keras.activations', (name) => {
+    if (name in ACTIVATIONS) return new PyOp(lookupOp(ACTIVATIONS[name])!, `tf.keras.activations.${name}`);
+    if (name === 'get') return new PyBuiltin('tf.keras.activations.get', (a, _kw, site) => activation(module, a[0] ?? null, site.span));
+    return undefined;
+  });
+  return module;
+}
+
+/** An activation given by name or as a function (None: linear). */
+export function activation(module: PyModule, v: PyValue, span: import('../../syntax/ast').Span): PyValue {
+  if (typeof v !== 'string') return v;
+  if (!(v in ACTIVATIONS)) throw pyError('ValueError', `Unknown activation function: '${v}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope.`, span);
+  return module.getAttr(null as never, v, span) ?? null;
 }
 
 /** Registry names that are not TensorFlow's (the .tgraph feed generators and checks). */

@@ -1,0 +1,131 @@
+// TF 2.x functions: @tf.function, @tf.custom_gradient (the engine's grad rule), Keras losses
+// as functions and loss objects, activations, and TF 1.x tf.losses in a graph; numbers from
+// TensorFlow.js computing the same formulas.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { quietCpuBackend } from '../support/numeric';
+import { expectNear, py, val } from './support';
+
+beforeAll(quietCpuBackend);
+
+const near = (actual: Parameters<typeof expectNear>[0], expected: tf.Tensor, what: string, rtol = 1e-5, atol = 1e-6) =>
+  expectNear(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
+
+describe('@tf.function and @tf.custom_gradient', () => {
+  it('runs the function body, and differentiates through the Python grad rule', () => {
+    const a = py(`import tensorflow as tf
+
+@tf.custom_gradient
+def clip_grad(x):
+    y = tf.identity(x)
+    def grad(dy):
+        return tf.clip_by_value(dy, -0.5, 0.5)
+    return y, grad
+
+@tf.custom_gradient
+def log1pexp(x):
+    e = tf.exp(x)
+    def grad(upstream):
+        return upstream * (1 - 1 / (1 + e))
+    return tf.math.log(1 + e), grad
+
+@tf.function
+def f(x):
+    return clip_grad(x * 3.0)
+
+@tf.function(autograph=False)
+def g(x):
+    return log1pexp(x)
+
+x = tf.constant([1.0, -2.0, 0.1])
+with tf.GradientTape(persistent=True) as tape:
+    tape.watch(x)
+    y = tf.reduce_sum(f(x))
+    z = tf.reduce_sum(g(x))
+dy = tape.gradient(y, x)
+dz = tape.gradient(z, x)
+`);
+    near(val(a, 'dy'), tf.tensor1d([1.5, 1.5, 1.5]), 'clipped gradient');
+    const X = tf.tensor1d([1.0, -2.0, 0.1]);
+    near(val(a, 'z'), tf.sum(tf.log1p(tf.exp(X))), 'log1pexp');
+    near(val(a, 'dz'), tf.sigmoid(X), 'rule: 1 - 1/(1+e^x)');
+  });
+});
+
+describe('Keras losses and activations', () => {
+  const T = tf.tensor2d([[0, 1], [1, 0], [1, 1]]);
+  const P = tf.tensor2d([[0.2, 0.7], [0.9, 0.3], [0.6, 0.8]]);
+  const setup = `import tensorflow as tf
+y_true = tf.constant([[0., 1.], [1., 0.], [1., 1.]])
+y_pred = tf.constant([[0.2, 0.7], [0.9, 0.3], [0.6, 0.8]])
+`;
+
+  it('as functions give one loss per sample; loss objects reduce them as Keras does', () => {
+    const a = py(`${setup}
+mse_fn = tf.keras.losses.mean_squared_error(y_true, y_pred)
+mse = tf.keras.losses.MeanSquaredError()(y_true, y_pred)
+mse_sum_weighted = tf.keras.losses.MeanSquaredError(reduction=tf.keras.losses.Reduction.SUM)(y_true, y_pred, sample_weight=tf.constant([1., 2., 0.5]))
+mse_none = tf.keras.losses.MeanSquaredError(reduction='none')(y_true, y_pred)
+mae = tf.keras.losses.mae(y_true, y_pred)
+bce = tf.keras.losses.BinaryCrossentropy()(y_true, y_pred)
+bce_logits = tf.keras.losses.binary_crossentropy(y_true, y_pred, from_logits=True)
+cce = tf.keras.losses.categorical_crossentropy(y_true, y_pred)
+cce_logits = tf.keras.losses.CategoricalCrossentropy(from_logits=True)(y_true, y_pred)
+scce = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(tf.constant([1, 0, 1]), y_pred)
+huber = tf.keras.losses.Huber(delta=0.5)(y_true, y_pred)
+tf2_losses = tf.losses.mse(y_true, y_pred)
+`);
+    const perSample = tf.mean(tf.square(tf.sub(P, T)), -1);
+    near(val(a, 'mse_fn'), perSample, 'mean_squared_error');
+    near(val(a, 'tf2_losses'), perSample, 'tf.losses.mse in TF 2');
+    near(val(a, 'mse'), tf.mean(perSample), 'SUM_OVER_BATCH_SIZE');
+    near(val(a, 'mse_none'), perSample, 'NONE');
+    near(val(a, 'mse_sum_weighted'), tf.sum(tf.mul(perSample, tf.tensor1d([1, 2, 0.5]))), 'SUM with sample_weight');
+    near(val(a, 'mae'), tf.mean(tf.abs(tf.sub(P, T)), -1), 'mae');
+    const eps = 1e-7;
+    const clipped = tf.clipByValue(P, eps, 1 - eps);
+    const bceElems = tf.neg(tf.add(tf.mul(T, tf.log(tf.add(clipped, eps))), tf.mul(tf.sub(1, T), tf.log(tf.add(tf.sub(1, clipped), eps)))));
+    near(val(a, 'bce'), tf.mean(bceElems), 'BinaryCrossentropy');
+    near(val(a, 'bce_logits'), tf.mean(tf.losses.sigmoidCrossEntropy(T, P, undefined, 0, tf.Reduction.NONE), -1), 'binary_crossentropy(from_logits)');
+    const norm = tf.clipByValue(tf.div(P, tf.sum(P, -1, true)), eps, 1 - eps);
+    near(val(a, 'cce'), tf.neg(tf.sum(tf.mul(T, tf.log(norm)), -1)), 'categorical_crossentropy');
+    near(val(a, 'cce_logits'), tf.mean(tf.neg(tf.sum(tf.mul(T, tf.logSoftmax(P)), -1))), 'CategoricalCrossentropy(from_logits)');
+    const logSm = tf.logSoftmax(P).arraySync() as number[][];
+    near(val(a, 'scce'), tf.scalar(-(logSm[0][1] + logSm[1][0] + logSm[2][1]) / 3), 'SparseCategoricalCrossentropy');
+    const err = tf.abs(tf.sub(P, T));
+    const hub = tf.where(tf.lessEqual(err, 0.5), tf.mul(0.5, tf.square(err)), tf.sub(tf.mul(0.5, err), 0.125));
+    near(val(a, 'huber'), tf.mean(tf.mean(hub, -1)), 'Huber');
+  });
+
+  it('activations by function and by name', () => {
+    const a = py(`import tensorflow as tf
+x = tf.constant([-1.5, 0.0, 2.0])
+r = tf.keras.activations.relu(x)
+s = tf.keras.activations.get('sigmoid')(x)
+e = tf.keras.activations.elu(x)
+`);
+    const X = tf.tensor1d([-1.5, 0, 2]);
+    near(val(a, 'r'), tf.relu(X), 'relu');
+    near(val(a, 's'), tf.sigmoid(X), 'sigmoid');
+    near(val(a, 'e'), tf.elu(X), 'elu');
+  });
+
+  it('tf.losses in a TF 1.x graph: the weighted mean over non-zero weights', () => {
+    const a = py(`import tensorflow.compat.v1 as tf
+labels = tf.placeholder(tf.float32, [None, 2])
+pred = tf.constant([[0.2, 0.7], [0.9, 0.3], [0.6, 0.8]])
+mse = tf.losses.mean_squared_error(labels, pred)
+weighted = tf.losses.mean_squared_error(labels, pred, weights=tf.constant([[1.], [0.], [2.]]))
+xent = tf.losses.softmax_cross_entropy(labels, pred)
+with tf.Session() as sess:
+    mse_v, weighted_v, xent_v = sess.run([mse, weighted, xent], {labels: [[0., 1.], [1., 0.], [1., 1.]]})
+`);
+    const sq = tf.square(tf.sub(P, T));
+    near(val(a, 'mse_v'), tf.mean(sq), 'mse');
+    // weights [1, 0, 2] per row broadcast over 2 columns: 4 non-zero weights
+    near(val(a, 'weighted_v'), tf.div(tf.sum(tf.mul(sq, tf.tensor2d([[1], [0], [2]]))), 4), 'weighted');
+    near(val(a, 'xent_v'), tf.mean(tf.neg(tf.sum(tf.mul(T, tf.logSoftmax(P)), -1))), 'softmax_cross_entropy');
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
