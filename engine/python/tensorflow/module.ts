@@ -15,6 +15,7 @@ import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariab
 import { PySession, defaultSession, sessionStack } from './session';
 import { PyGradientTape, UNCONNECTED } from './tape';
 import { kerasLossesModule, v1LossesModule } from './losses';
+import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
 import type { NpDType } from '../numpy/ndarray';
 
@@ -192,10 +193,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
         if (name === 'initializers') return submodule('tensorflow.keras.initializers');
         if (name === 'losses') return kerasLossesModule(interp);
         if (name === 'activations') return activationsModule();
+        if (name === 'optimizers') return kerasOptimizersModule(rt);
         return undefined;
       }),
     losses: () => (isEager(rt) ? kerasLossesModule(interp, 'tensorflow.losses') : v1LossesModule(interp)),
-    train: () => new PyModule('tensorflow.train', () => undefined),
+    train: () => trainModule(rt),
     // Logging changes nothing tgraph evaluates: accepted, without effect.
     logging: () =>
       new PyModule('tensorflow.logging', (name) =>

@@ -210,7 +210,16 @@ function run(
     if (!t) throw new Poisoned();
     session.variables.set(v, t);
   }
+  // Updates (optimizer steps) after every fetch is computed: the fetches see the values the
+  // run started with.
+  for (const op of leaves.flatMap((l) => (l.value instanceof PyOperation ? operationUpdates(l.value) : []))) op.update!((n) => record.evaluator.valueOf(n), session);
   return structure(results);
+}
+
+function operationUpdates(op: PyOperation): PyOperation[] {
+  const out = op.update ? [op] : [];
+  for (const r of op.runs) if (r instanceof PyOperation) out.push(...operationUpdates(r));
+  return out;
 }
 
 function operationVariables(op: PyOperation): PyVariable[] {

@@ -19,6 +19,7 @@ import { type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyList, P
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
+import type { PySession } from './session';
 import { eagerArray, eagerValue, eagerVariableRepr, isEager } from './eager';
 import { GraphTensor, PyDType, TensorShape, graphDType, method, sliceTensor, tensorBinary, tfShape, toGraphValue } from './tensor';
 import { NDArray, type NpDType } from '../numpy/ndarray';
@@ -146,6 +147,8 @@ export class PyOperation extends PyObject {
     readonly initializes: readonly PyVariable[],
     /** What else it runs (`tf.group(a, b)`). */
     readonly runs: readonly PyValue[] = [],
+    /** What running it changes in the session (an optimizer's step), given the run's values. */
+    readonly update?: (valueOf: (node: Node) => Tensor | undefined, session: PySession) => void,
   ) {
     super();
   }
