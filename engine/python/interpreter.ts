@@ -15,9 +15,13 @@ import {
   type PyValue, Scope, Unknown, typeName,
 } from './values';
 import { OutsideSubset, QuietError, Skipped, pyError } from './errors';
-import { pyRepr, pyStr, formatSpec } from './format';
-import { pythonBinary, pythonCompare, pythonUnary, truthOf } from './operators';
+import { pyRepr, pyStr } from './format';
+import { pythonBinary, pythonCompare, truthOf } from './operators';
 import type { Runtime } from './runtime';
+import { evaluateExpr, indexSpan, subscriptIndex } from './expressions';
+import { bindArguments, sliceItems } from './calls';
+
+export { sliceItems };
 
 /** How a block of statements ended. */
 type Flow = undefined | typeof BREAK | typeof CONTINUE | { value: PyValue };
@@ -215,7 +219,7 @@ export class Interpreter {
     return out;
   }
 
-  private defaults(params: readonly P.Param[], scope: Scope): Map<string, PyValue> {
+  defaults(params: readonly P.Param[], scope: Scope): Map<string, PyValue> {
     const out = new Map<string, PyValue>();
     for (const p of params) if (p.default) out.set(p.name, this.evaluate(p.default, scope));
     return out;
@@ -239,7 +243,7 @@ export class Interpreter {
     }
     if (t.kind === 'Subscript') {
       const obj = this.evaluate(t.value, scope);
-      const index = this.subscriptIndex(t, scope);
+      const index = subscriptIndex(this, t, scope);
       const current = this.getItem(obj, index, t.span, indexSpan(t));
       const value = this.evaluate(s.value, scope);
       this.setItem(obj, index, this.inplace(s.op, current, value, site), t.span, indexSpan(t));
@@ -364,7 +368,7 @@ export class Interpreter {
     if (t.kind === 'Tuple' || t.kind === 'List') return t.elts.forEach((e) => this.deleteTarget(e, scope));
     if (t.kind === 'Subscript') {
       const obj = this.evaluate(t.value, scope);
-      const index = this.subscriptIndex(t, scope);
+      const index = subscriptIndex(this, t, scope);
       if (obj instanceof PyList) {
         const i = this.listIndex(index, obj.items.length, indexSpan(t), true);
         obj.items.splice(i, 1);
@@ -409,7 +413,7 @@ export class Interpreter {
         return this.setAttr(this.evaluate(t.value, scope), t.attr, value, t.attrSpan);
       case 'Subscript': {
         const obj = this.evaluate(t.value, scope);
-        return this.setItem(obj, this.subscriptIndex(t, scope), value, t.span, indexSpan(t));
+        return this.setItem(obj, subscriptIndex(this, t, scope), value, t.span, indexSpan(t));
       }
       case 'Starred':
         throw pyError('TypeError', 'starred assignment target must be in a list or tuple', t.span);
@@ -442,140 +446,7 @@ export class Interpreter {
   // ---- expressions --------------------------------------------------------------------------
 
   evaluate(e: P.Expr, scope: Scope): PyValue {
-    switch (e.kind) {
-      case 'Name':
-        return this.loadName(e.id, e.span, scope);
-      case 'Constant':
-        return e.value === P.ELLIPSIS ? ELLIPSIS_VALUE : (e.value as PyValue);
-      case 'JoinedStr':
-        return e.parts
-          .map((p) => {
-            if (typeof p === 'string') return p;
-            const v = this.evaluate(p.value, scope);
-            const text = p.conversion === 'r' ? pyRepr(v) : p.spec !== null ? formatSpec(v, p.spec) : pyStr(v);
-            return (p.selfDoc ?? '') + text;
-          })
-          .join('');
-      case 'BinOp': {
-        const left = this.evaluate(e.left, scope);
-        const right = this.evaluate(e.right, scope);
-        return this.binary(e.op, left, right, { span: e.span, leftSpan: e.left.span, rightSpan: e.right.span });
-      }
-      case 'UnaryOp': {
-        const v = this.evaluate(e.operand, scope);
-        if (e.op === 'not') return !this.truth(v, e.operand.span);
-        if (v instanceof PyObject) {
-          if (!v.unaryOp) throw pyError('TypeError', `bad operand type for unary ${e.op}: '${typeName(v)}'`, e.span);
-          return v.unaryOp(this, e.op, e.span);
-        }
-        return pythonUnary(e.op, v, e.span);
-      }
-      case 'BoolOp': {
-        const left = this.evaluate(e.left, scope);
-        const t = this.truth(left, e.left.span);
-        if (e.op === 'and' ? !t : t) return left;
-        return this.evaluate(e.right, scope);
-      }
-      case 'Compare': {
-        let left = this.evaluate(e.left, scope);
-        let result: PyValue = true;
-        for (let i = 0; i < e.ops.length; i++) {
-          const right = this.evaluate(e.comparators[i], scope);
-          const leftSpan = i === 0 ? e.left.span : e.comparators[i - 1].span;
-          result = this.compare(e.ops[i], left, right, { span: e.span, leftSpan, rightSpan: e.comparators[i].span });
-          if (i < e.ops.length - 1 && !this.truth(result, e.span)) return result;
-          left = right;
-        }
-        return result;
-      }
-      case 'Call':
-        return this.callExpr(e, scope);
-      case 'Attribute':
-        return this.getAttr(this.evaluate(e.value, scope), e.attr, e.attrSpan);
-      case 'Subscript':
-        return this.getItem(this.evaluate(e.value, scope), this.subscriptIndex(e, scope), e.span, indexSpan(e));
-      case 'Starred':
-        throw pyError('RuntimeError', "can't use starred expression here", e.span);
-      case 'Tuple':
-        return new PyTuple(this.elements(e.elts, scope));
-      case 'List':
-        return new PyList(this.elements(e.elts, scope));
-      case 'Set': {
-        const set = new PyDict(true);
-        for (const v of this.elements(e.elts, scope)) set.set(v, null);
-        return set;
-      }
-      case 'Dict': {
-        const d = new PyDict();
-        e.keys.forEach((k, i) => {
-          if (k === null) {
-            const other = this.evaluate(e.values[i], scope);
-            if (!(other instanceof PyDict)) throw pyError('TypeError', `'${typeName(other)}' object is not a mapping`, e.values[i].span);
-            for (const entry of other.entries.values()) d.set(entry.key, entry.value);
-          } else d.set(this.evaluate(k, scope), this.evaluate(e.values[i], scope));
-        });
-        return d;
-      }
-      case 'ListComp':
-      case 'SetComp':
-      case 'GeneratorExp':
-      case 'DictComp':
-        return this.comprehension(e, scope);
-      case 'Lambda':
-        return new PyFunction('<lambda>', e.params, e.body, this.defaults(e.params, scope), scope, e.span);
-      case 'IfExp':
-        return this.truth(this.evaluate(e.test, scope), e.test.span) ? this.evaluate(e.body, scope) : this.evaluate(e.orelse, scope);
-      case 'UnsupportedExpr':
-        throw new OutsideSubset(`${e.what} is outside tgraph's subset`, e.span);
-    }
-  }
-
-  /** The items of a list/tuple display, `*xs` spliced in. */
-  private elements(elts: readonly P.Expr[], scope: Scope): PyValue[] {
-    const out: PyValue[] = [];
-    for (const x of elts) {
-      if (x.kind === 'Starred') out.push(...this.iterate(this.evaluate(x.value, scope), x.value.span));
-      else out.push(this.evaluate(x, scope));
-    }
-    return out;
-  }
-
-  private comprehension(e: P.ListComp | P.DictComp, scope: Scope): PyValue {
-    const inner = new Scope(scope, false);
-    const out: PyValue[] = [];
-    const dict = e.kind === 'DictComp' ? new PyDict() : null;
-    const loop = (g: number): void => {
-      if (g === e.generators.length) {
-        if (e.kind === 'DictComp') dict!.set(this.evaluate(e.key, inner), this.evaluate(e.value, inner));
-        else out.push(this.evaluate(e.elt, inner));
-        return;
-      }
-      const gen = e.generators[g];
-      const items = this.iterate(this.evaluate(gen.iter, g === 0 ? scope : inner), gen.iter.span);
-      for (const item of items) {
-        this.countIteration(e.span);
-        this.assign(gen.target, item, inner, COMPREHENSION_STMT);
-        if (gen.ifs.every((c) => this.truth(this.evaluate(c, inner), c.span))) loop(g + 1);
-      }
-    };
-    loop(0);
-    if (dict) return dict;
-    if (e.kind === 'SetComp') {
-      const set = new PyDict(true);
-      for (const v of out) set.set(v, null);
-      return set;
-    }
-    return e.kind === 'GeneratorExp' ? new PyIterator('generator', out) : new PyList(out);
-  }
-
-  private subscriptIndex(e: P.Subscript, scope: Scope): PyValue {
-    const items = e.items.map((i) => (i.kind === 'Slice' ? this.slice(i, scope) : this.evaluate(i, scope)));
-    return e.tuple || items.length > 1 ? new PyTuple(items) : items[0];
-  }
-
-  private slice(s: P.Slice, scope: Scope): PySlice {
-    const part = (x: P.Expr | null) => (x ? this.evaluate(x, scope) : null);
-    return new PySlice(part(s.lower), part(s.upper), part(s.step));
+    return evaluateExpr(this, e, scope);
   }
 
   // ---- the data model -----------------------------------------------------------------------
@@ -713,34 +584,6 @@ export class Interpreter {
 
   // ---- calls --------------------------------------------------------------------------------
 
-  private callExpr(e: P.Call, scope: Scope): PyValue {
-    const fn = this.evaluate(e.func, scope);
-    const args: PyValue[] = [];
-    const argSpans: Span[] = [];
-    for (const a of e.args) {
-      if (a.kind === 'Starred') {
-        const items = this.iterate(this.evaluate(a.value, scope), a.value.span);
-        args.push(...items);
-        for (let i = 0; i < items.length; i++) argSpans.push(a.span);
-      } else {
-        args.push(this.evaluate(a, scope));
-        argSpans.push(a.span);
-      }
-    }
-    const kwargs: KeywordArg[] = [];
-    for (const k of e.keywords) {
-      const v = this.evaluate(k.value, scope);
-      if (k.name === null) {
-        if (!(v instanceof PyDict)) throw pyError('TypeError', `argument after ** must be a mapping, not ${typeName(v)}`, k.value.span);
-        for (const entry of v.entries.values()) {
-          if (typeof entry.key !== 'string') throw pyError('TypeError', 'keywords must be strings', k.value.span);
-          kwargs.push({ name: entry.key, value: entry.value, span: k.value.span });
-        }
-      } else kwargs.push({ name: k.name, value: v, span: k.value.span, nameSpan: k.nameSpan ?? k.span });
-    }
-    return this.call(fn, args, kwargs, { span: e.span, funcSpan: e.func.span, argSpans, argsSpan: e.argsSpan, expr: e });
-  }
-
   call(fn: PyValue, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
     if (fn instanceof PyFunction) return this.callFunction(fn, args, kwargs, site);
     if (fn instanceof PyObject && fn.call) return fn.call(this, args, kwargs, site);
@@ -792,15 +635,6 @@ export class NotPython extends QuietError {
   }
 }
 
-/** Comprehension variables are bound by no statement of their own. */
-const COMPREHENSION_STMT: P.Stmt = { kind: 'Pass', span: { start: 0, end: 0 } };
-
-function indexSpan(e: P.Subscript): Span {
-  const items = e.items;
-  if (items.length === 0) return e.span;
-  return { start: items[0].span.start, end: items[items.length - 1].span.end };
-}
-
 /** The first line of a statement (a `try:` header rather than its whole body). */
 function headerSpan(s: P.Stmt, text: string): Span {
   const nl = text.indexOf('\n', s.span.start);
@@ -813,65 +647,5 @@ function describeType(v: PyValue): string {
 
 function callChain(names: readonly string[]): string {
   return names.length <= 6 ? names.join(' → ') : [...names.slice(0, 3), '…', ...names.slice(-2)].join(' → ');
-}
-
-/** Python's slice of a sequence. */
-export function sliceItems<T>(items: readonly T[], s: PySlice, rt: Interpreter, span: Span): T[] {
-  const n = items.length;
-  const step = s.step === null ? 1 : rt.rt.indexValue(s.step, span);
-  if (step === 0) throw pyError('ValueError', 'slice step cannot be zero', span);
-  const clamp = (v: PyValue, dflt: number): number => {
-    if (v === null) return dflt;
-    let i = rt.rt.indexValue(v, span);
-    if (i < 0) i += n;
-    if (step > 0) return Math.min(Math.max(i, 0), n);
-    return Math.min(Math.max(i, -1), n - 1);
-  };
-  const start = clamp(s.start, step > 0 ? 0 : n - 1);
-  const stop = clamp(s.stop, step > 0 ? n : -1);
-  const out: T[] = [];
-  if (step > 0) for (let i = start; i < stop; i += step) out.push(items[i]);
-  else for (let i = start; i > stop; i += step) out.push(items[i]);
-  return out;
-}
-
-/** Binds a call's arguments to a def's parameters, as Python does. */
-function bindArguments(fn: PyFunction, args: PyValue[], kwargs: KeywordArg[], site: CallSite, scope: Scope): void {
-  const params = fn.params;
-  const positional = params.filter((p) => p.kind === 'positional');
-  const varargs = params.find((p) => p.kind === 'varargs');
-  const varkw = params.find((p) => p.kind === 'kwargs');
-  const bound = new Map<string, PyValue>();
-  positional.forEach((p, i) => {
-    if (i < args.length) bound.set(p.name, args[i]);
-  });
-  if (args.length > positional.length) {
-    if (!varargs) {
-      throw pyError('TypeError', `${fn.name}() takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} but ${args.length} were given`, site.argSpans[positional.length] ?? site.span);
-    }
-  }
-  if (varargs) bound.set(varargs.name, new PyTuple(args.slice(positional.length)));
-  const extra = new PyDict();
-  for (const k of kwargs) {
-    const p = params.find((q) => q.name === k.name && (q.kind === 'positional' || q.kind === 'keyword'));
-    if (!p) {
-      if (!varkw) throw pyError('TypeError', `${fn.name}() got an unexpected keyword argument '${k.name}'`, k.span);
-      extra.set(k.name, k.value);
-      continue;
-    }
-    if (bound.has(p.name)) throw pyError('TypeError', `${fn.name}() got multiple values for argument '${p.name}'`, k.span);
-    bound.set(p.name, k.value);
-  }
-  if (varkw) bound.set(varkw.name, extra);
-  const missing: string[] = [];
-  for (const p of params) {
-    if (bound.has(p.name)) continue;
-    if (fn.defaults.has(p.name)) bound.set(p.name, fn.defaults.get(p.name)!);
-    else if (p.kind === 'positional' || p.kind === 'keyword') missing.push(p.name);
-  }
-  if (missing.length) {
-    throw pyError('TypeError', `${fn.name}() missing ${missing.length} required argument${missing.length === 1 ? '' : 's'}: ${missing.map((m) => `'${m}'`).join(' and ')}`, site.span);
-  }
-  for (const [k, v] of bound) scope.vars.set(k, v);
 }
 
