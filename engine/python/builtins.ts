@@ -2,6 +2,7 @@
 // dict, ...). What touches the world outside the script (open, input, exec) is outside the
 // subset.
 
+import { PyClass, PyInstance } from './classes';
 import type { Span } from '../syntax/ast';
 import {
   type CallSite, type KeywordArg, PyBuiltin, PyDict, PyIterator, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName,
@@ -146,6 +147,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     const types = t instanceof PyTuple ? t.items : [t];
     return types.some((ty) => {
       if (ty instanceof PyBuiltin && ty.isInstance) return ty.isInstance(v);
+      if (ty instanceof PyClass) return v instanceof PyInstance && v.cls === ty;
       throw new OutsideSubset('isinstance with this type is outside tgraph\'s subset', site.argSpans[1] ?? site.span);
     });
   });

@@ -33,7 +33,7 @@ describe('outside the subset', () => {
     'except Exception:',
     '    pass',
     'w = z + 1',
-    'class Net(object):',
+    'class Net(tf.keras.Model):',
     '    pass',
     'n = Net()',
     'r = open("data.txt")',
@@ -50,7 +50,7 @@ describe('outside the subset', () => {
       "information not-evaluated 'matplotlib.pyplot as plt'",
       "information not-evaluated 'from keras.models import Sequential'",
       "information not-evaluated 'try:'",
-      "information not-evaluated 'class Net'",
+      "information not-evaluated 'tf.keras.Model'",
       "information not-evaluated 'open'",
       "information not-evaluated 'Saver'",
     ]);
