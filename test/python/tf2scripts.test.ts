@@ -249,3 +249,25 @@ describe('hessian_tape.py, jacobians_tape.py and keras_softmax_regression.py', (
     near(val(a, 'gb'), gb, 'db');
   });
 });
+
+describe('keras_sequential.py', () => {
+  it('Dense layers make their variables once, with Keras\' names; two Adam steps as TensorFlow.js', () => {
+    const a = py(example('keras_sequential.py'));
+    const x = t2([[0, 1, 0.5], [1, 0, -0.5], [0.5, 0.5, 0.5], [-1, 0.2, 0]]);
+    const y = t2([[1], [0], [1], [0]]);
+    const W1 = tf.variable(tf.fill([3, 4], 0.1));
+    const b1 = tf.variable(tf.zeros([4]));
+    const W2 = tf.variable(tf.ones([4, 1]));
+    const b2 = tf.variable(tf.zeros([1]));
+    const model = () => tf.sigmoid(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, W1), b1)), W2), b2));
+    const eps = 1e-7;
+    const bce = () => {
+      const p = tf.clipByValue(model(), eps, 1 - eps);
+      return tf.mean(tf.neg(tf.add(tf.mul(y, tf.log(tf.add(p, eps))), tf.mul(tf.sub(1, y), tf.log(tf.add(tf.sub(1, p), eps)))))) as tf.Scalar;
+    };
+    train(tf.train.adam(0.05, 0.9, 0.999, 1e-7), [W1, b1, W2, b2], bce, 2);
+    near(val(a, 'kernel0'), W1, 'first kernel');
+    near(val(a, 'predictions'), model(), 'predictions');
+    expect(printed(a)).toBe("['dense/kernel:0', 'dense/bias:0', 'dense_1/kernel:0', 'dense_1/bias:0']\n");
+  });
+});

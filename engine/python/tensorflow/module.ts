@@ -15,6 +15,7 @@ import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariab
 import { PySession, defaultSession, sessionStack } from './session';
 import { PyGradientTape, UNCONNECTED } from './tape';
 import { kerasLossesModule, v1LossesModule } from './losses';
+import { activationsModule, kerasLayersModule, sequentialClass } from './layers';
 import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
 import type { NpDType } from '../numpy/ndarray';
@@ -193,6 +194,8 @@ export function tensorflowModule(rt: Runtime): PyModule {
         if (name === 'initializers') return submodule('tensorflow.keras.initializers');
         if (name === 'losses') return kerasLossesModule(interp);
         if (name === 'activations') return activationsModule();
+        if (name === 'layers') return kerasLayersModule(interp);
+        if (name === 'Sequential') return sequentialClass(interp);
         if (name === 'optimizers') return kerasOptimizersModule(rt);
         return undefined;
       }),
@@ -203,7 +206,12 @@ export function tensorflowModule(rt: Runtime): PyModule {
       new PyModule('tensorflow.logging', (name) =>
         /^[A-Z]+$/.test(name) ? BigInt(['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].indexOf(name) * 10 + 10) : ['set_verbosity', 'info', 'warn', 'warning', 'error', 'debug', 'log'].includes(name) ? noOpFn(`logging.${name}`) : undefined,
       ),
-    layers: () => new PyModule('tensorflow.layers', (name) => (name === 'dense' ? fn('layers.dense', (a, kw, site) => dense(interp, a, kw, site)) : undefined)),
+    layers: () =>
+      new PyModule('tensorflow.layers', (name) => {
+        if (name === 'dense') return fn('layers.dense', (a, kw, site) => dense(interp, a, kw, site));
+        if (name === 'Dense') return kerasLayersModule(interp).getAttr(interp, 'Dense', { start: 0, end: 0 });
+        return undefined;
+      }),
   };
 
   let root: PyModule;
@@ -227,29 +235,6 @@ function registryOp(module: string, name: string): PyValue | undefined {
   const op = lookupOp(name);
   if (!op || op.internal) return undefined;
   return new PyOp(op, `${module.replace(/^tensorflow/, 'tf')}.${name}`);
-}
-
-/** Keras' activation names for the registry's ops. */
-const ACTIVATIONS: Record<string, string> = {
-  relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', softplus: 'softplus', softsign: 'softsign', elu: 'elu', selu: 'selu',
-  exponential: 'exp', gelu: 'gelu', swish: 'silu', silu: 'silu', log_softmax: 'log_softmax', relu6: 'relu6', linear: 'identity',
-};
-
-/** `tf.keras.activations`: functions (and `get('relu')`, as Dense's `activation='relu'`). */
-export function activationsModule(): PyModule {
-  const module: PyModule = new PyModule('tensorflow.keras.activations', (name) => {
-    if (name in ACTIVATIONS) return new PyOp(lookupOp(ACTIVATIONS[name])!, `tf.keras.activations.${name}`);
-    if (name === 'get') return new PyBuiltin('tf.keras.activations.get', (a, _kw, site) => activation(module, a[0] ?? null, site.span));
-    return undefined;
-  });
-  return module;
-}
-
-/** An activation given by name or as a function (None: linear). */
-export function activation(module: PyModule, v: PyValue, span: import('../../syntax/ast').Span): PyValue {
-  if (typeof v !== 'string') return v;
-  if (!(v in ACTIVATIONS)) throw pyError('ValueError', `Unknown activation function: '${v}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope.`, span);
-  return module.getAttr(null as never, v, span) ?? null;
 }
 
 /** Registry names that are not TensorFlow's (the .tgraph feed generators and checks). */

@@ -274,36 +274,56 @@ export function scopedVariable(
  *  scope `dense`, `dense_1`, ... (or `name`). */
 export function dense(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
   const p = bindArgs('dense', ['inputs', 'units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'trainable', 'name', 'reuse'], a, kw, site);
-  const inputs = p.get('inputs');
-  const v = toGraphValue(rt, inputs, p.span('inputs'));
-  const x = rt.rt.b.toTensor(v, p.span('inputs'));
+  const x = rt.rt.b.toTensor(toGraphValue(rt, p.get('inputs'), p.span('inputs')), p.span('inputs'));
+  const given = p.get('name', null);
+  const { kernel, bias } = denseVariables(rt, x, p.get('units'), {
+    name: typeof given === 'string' ? given : null,
+    useBias: p.get('use_bias', true) !== false,
+    kernelInitializer: p.get('kernel_initializer', null),
+    biasInitializer: p.get('bias_initializer', null),
+    trainable: p.get('trainable', true) !== false,
+    reuse: p.get('reuse', false) === true,
+    spans: { inputs: p.span('inputs'), units: p.span('units'), kernelInitializer: p.span('kernel_initializer'), biasInitializer: p.span('bias_initializer'), call: site.span },
+  });
+  return denseApply(rt, x, kernel, bias, p.get('activation', null), site);
+}
+
+/** A dense layer's kernel (glorot uniform unless given) and bias (zeros), made as
+ *  get_variable makes them under the scope `dense`, `dense_1`, ... (or `name`). */
+export function denseVariables(
+  rt: Interpreter,
+  x: Node,
+  unitsValue: PyValue,
+  o: { name: string | null; useBias: boolean; kernelInitializer: PyValue; biasInitializer: PyValue; trainable: boolean; reuse: boolean; spans: { inputs: Span; units: Span; kernelInitializer: Span; biasInitializer: Span; call: Span } },
+): { kernel: PyVariable; bias: PyVariable | null } {
   const shape = x.type.shape;
   const last = shape && shape.length ? shape[shape.length - 1] : null;
-  if (last === null) throw pyError('ValueError', 'The last dimension of the inputs to `Dense` should be defined. Found `None`.', p.span('inputs'));
-  const units = rt.rt.indexValue(p.get('units'), p.span('units'));
+  if (last === null) throw pyError('ValueError', 'The last dimension of the inputs to `Dense` should be defined. Found `None`.', o.spans.inputs);
+  const units = rt.rt.indexValue(unitsValue, o.spans.units);
   const s = variableState(rt.rt);
-  const given = p.get('name', null);
-  const scope = typeof given === 'string' ? given : uniqueLayerName(s, 'dense');
-  const trainable = p.get('trainable', true) !== false;
-  const spans = { name: site.span, shape: site.span, initializer: p.span('kernel_initializer'), call: site.span };
-  s.scopes.push({ name: scope, reuse: p.get('reuse', false) === true || s.scopes.some((x) => x.reuse) });
-  let kernel: PyVariable;
-  let bias: PyVariable | null = null;
+  const scope = o.name ?? uniqueLayerName(s, 'dense');
+  const spans = { name: o.spans.call, shape: o.spans.call, initializer: o.spans.kernelInitializer, call: o.spans.call };
+  s.scopes.push({ name: scope, reuse: o.reuse || s.scopes.some((x) => x.reuse) });
   try {
-    kernel = scopedVariable(rt, 'kernel', { shape: new PyList([BigInt(last), BigInt(units)]), dtype: x.type.dtype, initializer: p.get('kernel_initializer', null), trainable, spans });
-    if (p.get('use_bias', true) !== false) {
-      bias = scopedVariable(rt, 'bias', { shape: new PyList([BigInt(units)]), dtype: x.type.dtype, initializer: p.get('bias_initializer', null) ?? new PyInitializer('zeros', {}), trainable, spans: { ...spans, initializer: p.span('bias_initializer') } });
-    }
+    const kernel = scopedVariable(rt, 'kernel', { shape: new PyList([BigInt(last), BigInt(units)]), dtype: x.type.dtype, initializer: o.kernelInitializer, trainable: o.trainable, spans });
+    const bias = o.useBias
+      ? scopedVariable(rt, 'bias', { shape: new PyList([BigInt(units)]), dtype: x.type.dtype, initializer: o.biasInitializer ?? new PyInitializer('zeros', {}), trainable: o.trainable, spans: { ...spans, initializer: o.spans.biasInitializer } })
+      : null;
+    return { kernel, bias };
   } finally {
     s.scopes.pop();
   }
+}
+
+/** activation(x · kernel + bias), over the last axis of x. */
+export function denseApply(rt: Interpreter, x: Node, kernel: PyVariable, bias: PyVariable | null, activation: PyValue, site: CallSite): PyValue {
   const b = rt.rt.b;
-  let y = shape!.length === 2
+  const shape = x.type.shape!;
+  let y = shape.length === 2
     ? b.apply('matmul', [x, kernel.node], { transpose_a: false, transpose_b: false }, site.span)
-    : (b.call(lookupOp('tensordot')!, [{ value: tensorValue(x), span: site.span }, { value: tensorValue(kernel.node), span: site.span }, { value: toGraphValue(rt, new PyList([new PyList([BigInt(shape!.length - 1)]), new PyList([0n])]), site.span), span: site.span }], site.span) as { node: Node }).node;
+    : (b.call(lookupOp('tensordot')!, [{ value: tensorValue(x), span: site.span }, { value: tensorValue(kernel.node), span: site.span }, { value: toGraphValue(rt, new PyList([new PyList([BigInt(shape.length - 1)]), new PyList([0n])]), site.span), span: site.span }], site.span) as { node: Node }).node;
   if (bias) y = b.apply('add', [y, bias.node], {}, site.span);
   const out = new GraphTensor(y, rt.rt);
-  const activation = p.get('activation', null);
   return activation === null ? out : rt.call(activation, [out], [], site);
 }
 

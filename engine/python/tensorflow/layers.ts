@@ -1,0 +1,183 @@
+// Keras layers as callable objects: `tf.keras.layers.Dense(units, activation=...)` makes its
+// kernel and bias (seeded, as get_variable does) on its first call and reuses them after;
+// `tf.keras.Sequential([...])` calls its layers in turn. And Keras' activations by name.
+
+import type { Span } from '../../syntax/ast';
+import { lookupOp } from '../../ops/registry';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import { args as bindArgs } from '../signature';
+import { PyOp, toGraphValue } from './tensor';
+import { PyInitializer, type PyVariable, denseApply, denseVariables } from './variables';
+import { eagerArray, isEager } from './eager';
+
+/** Keras' activation names for the registry's ops. */
+const ACTIVATIONS: Record<string, string> = {
+  relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', softplus: 'softplus', softsign: 'softsign', elu: 'elu', selu: 'selu',
+  exponential: 'exp', gelu: 'gelu', swish: 'silu', silu: 'silu', log_softmax: 'log_softmax', relu6: 'relu6', linear: 'identity',
+};
+
+/** `tf.keras.activations`: functions (and `get('relu')`, as Dense's `activation='relu'`). */
+export function activationsModule(): PyModule {
+  const module: PyModule = new PyModule('tensorflow.keras.activations', (name) => {
+    if (name in ACTIVATIONS) return new PyOp(lookupOp(ACTIVATIONS[name])!, `tf.keras.activations.${name}`);
+    if (name === 'get') return new PyBuiltin('tf.keras.activations.get', (a, _kw, site) => activation(module, a[0] ?? null, site.span));
+    return undefined;
+  });
+  return module;
+}
+
+/** An activation given by name or as a function (None: linear). */
+export function activation(module: PyModule, v: PyValue, span: Span): PyValue {
+  if (typeof v !== 'string') return v;
+  if (!(v in ACTIVATIONS)) throw pyError('ValueError', `Unknown activation function: '${v}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope.`, span);
+  return module.getAttr(null as never, v, span) ?? null;
+}
+
+/** Keras' initializer names (`kernel_initializer='he_normal'`). */
+const INITIALIZERS: Record<string, ConstructorParameters<typeof PyInitializer>[0]> = {
+  glorot_uniform: 'glorot_uniform', glorot_normal: 'glorot_normal', he_normal: 'he_normal', he_uniform: 'he_uniform',
+  lecun_normal: 'lecun_normal', lecun_uniform: 'lecun_uniform', zeros: 'zeros', ones: 'ones', random_normal: 'random_normal', random_uniform: 'random_uniform', truncated_normal: 'truncated_normal',
+};
+
+function initializer(v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span): PyValue {
+  if (v === null) return new PyInitializer(fallback, {});
+  if (typeof v !== 'string') return v;
+  const kind = INITIALIZERS[v];
+  if (!kind) throw pyError('ValueError', `Unknown initializer: '${v}'`, span);
+  return new PyInitializer(kind, kind === 'random_normal' ? { stddev: 0.05 } : {});
+}
+
+class DenseLayer extends PyObject {
+  kernel: PyVariable | null = null;
+  bias: PyVariable | null = null;
+
+  constructor(
+    readonly units: PyValue,
+    readonly activation: PyValue,
+    readonly useBias: boolean,
+    readonly kernelInitializer: PyValue,
+    readonly biasInitializer: PyValue,
+    readonly name: string | null,
+    readonly spans: { units: Span; kernelInitializer: Span; biasInitializer: Span },
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return 'Dense';
+  }
+  override repr(): string {
+    return '<keras.layers.core.dense.Dense object>';
+  }
+  get variables(): PyVariable[] {
+    return this.kernel ? [this.kernel, ...(this.bias ? [this.bias] : [])] : [];
+  }
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    const p = bindArgs('Dense', ['inputs', 'training', 'mask'], a, kw, site);
+    const x = rt.rt.b.toTensor(toGraphValue(rt, p.get('inputs'), p.span('inputs')), p.span('inputs'));
+    if (!this.kernel) {
+      const made = denseVariables(rt, x, this.units, {
+        name: this.name,
+        useBias: this.useBias,
+        kernelInitializer: this.kernelInitializer,
+        biasInitializer: this.biasInitializer,
+        trainable: true,
+        reuse: false,
+        spans: { inputs: p.span('inputs'), units: this.spans.units, kernelInitializer: this.spans.kernelInitializer, biasInitializer: this.spans.biasInitializer, call: site.span },
+      });
+      this.kernel = made.kernel;
+      this.bias = made.bias;
+    }
+    return denseApply(rt, x, this.kernel, this.bias, this.activation, site);
+  }
+  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+    switch (name) {
+      case 'kernel':
+        return this.kernel;
+      case 'bias':
+        return this.bias;
+      case 'units':
+        return this.units;
+      case 'built':
+        return this.kernel !== null;
+      case 'trainable_variables':
+      case 'trainable_weights':
+      case 'variables':
+      case 'weights':
+        return new PyList(this.variables);
+      case 'get_weights':
+        return new PyBuiltin('get_weights', (_a, _kw, site) => {
+          if (!isEager(rt.rt)) throw new OutsideSubset('`get_weights` in a TF 1.x graph is outside tgraph\'s subset', site.span);
+          return new PyList(this.variables.map((v) => eagerArray(rt.rt, v.node, span)));
+        });
+    }
+    return undefined;
+  }
+}
+
+function denseClass(rt: Interpreter, activations: PyModule): PyBuiltin {
+  return new PyBuiltin('tf.keras.layers.Dense', (a, kw, site) => {
+    const p = bindArgs('Dense', ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'input_shape', 'input_dim', 'name', 'dtype', 'trainable'], a, kw, site);
+    for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
+      if (p.get(k, null) !== null) throw new OutsideSubset(`Dense(${k}=...) is not modelled by tgraph`, p.span(k));
+    }
+    const name = p.get('name', null);
+    return new DenseLayer(
+      p.get('units'),
+      activation(activations, p.get('activation', null), p.span('activation')),
+      p.get('use_bias', true) !== false,
+      initializer(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
+      initializer(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer')),
+      typeof name === 'string' ? name : null,
+      { units: p.span('units'), kernelInitializer: p.span('kernel_initializer'), biasInitializer: p.span('bias_initializer') },
+    );
+  });
+}
+
+/** `tf.keras.Sequential(layers)`: calls its layers in turn. */
+class Sequential extends PyObject {
+  constructor(readonly layers: PyValue[]) {
+    super();
+  }
+  get typeName(): string {
+    return 'Sequential';
+  }
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    const p = bindArgs('Sequential', ['inputs', 'training', 'mask'], a, kw, site);
+    let x = p.get('inputs');
+    for (const layer of this.layers) x = rt.call(layer, [x], [], site);
+    return x;
+  }
+  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+    switch (name) {
+      case 'add':
+        return new PyBuiltin('add', (a) => {
+          this.layers.push(a[0] ?? null);
+          return null;
+        });
+      case 'layers':
+        return new PyList(this.layers.slice());
+      case 'trainable_variables':
+      case 'trainable_weights':
+      case 'variables':
+      case 'weights':
+        return new PyList(this.layers.flatMap((l) => (l instanceof PyObject ? rt.iterate(rt.getAttr(l, name, span), span) : [])));
+    }
+    return undefined;
+  }
+}
+
+export function sequentialClass(rt: Interpreter): PyBuiltin {
+  return new PyBuiltin('tf.keras.Sequential', (a, kw, site) => {
+    const p = bindArgs('Sequential', ['layers', 'name'], a, kw, site);
+    const layers = p.get('layers', null);
+    return new Sequential(layers === null ? [] : rt.iterate(layers, p.span('layers')));
+  });
+}
+
+/** `tf.keras.layers`: Dense (other layers are outside the subset, said where they are used). */
+export function kerasLayersModule(rt: Interpreter): PyModule {
+  const activations = activationsModule();
+  return new PyModule('tensorflow.keras.layers', (name) => (name === 'Dense' ? denseClass(rt, activations) : undefined));
+}
