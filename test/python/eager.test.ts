@@ -2,15 +2,15 @@
 // prints them, variables assigned in place, and tape gradients (watch, persistent, nested,
 // output_gradients, unconnected, Jacobians) compared with TensorFlow.js.
 
+import type { Tensor } from '../../engine/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { quietCpuBackend } from '../support/numeric';
-import { expectNear, printed, py, val } from './support';
+import { nearTf, printed, py, val } from './support';
 
 beforeAll(quietCpuBackend);
 
-const near = (actual: Parameters<typeof expectNear>[0], expected: tf.Tensor, what: string, rtol = 1e-5, atol = 1e-6) =>
-  expectNear(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
+const near = (actual: Tensor, expected: tf.Tensor, what: string, rtol = 1e-5, atol = 1e-6) => nearTf(actual, expected, what, rtol, atol);
 
 describe('eager tensors', () => {
   it('have values at once, printed as TensorFlow 2 prints them', () => {

@@ -3,15 +3,15 @@
 // optimizers on the same model (the same update rules; Adam's epsilon sits where TensorFlow
 // puts it, a difference far below the tolerances here).
 
+import type { Tensor } from '../../engine/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { quietCpuBackend } from '../support/numeric';
-import { data, expectNear, items, printed, py, val } from './support';
+import { data, nearTf, items, printed, py, val } from './support';
 
 beforeAll(quietCpuBackend);
 
-const near = (actual: Parameters<typeof expectNear>[0], expected: tf.Tensor, what: string, rtol = 1e-4, atol = 1e-5) =>
-  expectNear(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
+const near = (actual: Tensor, expected: tf.Tensor, what: string, rtol = 1e-4, atol = 1e-5) => nearTf(actual, expected, what, rtol, atol);
 
 /** Runs `steps` steps of a TensorFlow.js optimizer on loss(w) from w0; returns the losses seen
  *  before each step and the final w. */

@@ -69,6 +69,11 @@ export function expectNear(actual: Tensor, expected: { shape: readonly number[];
   }
 }
 
+/** expectNear against a TensorFlow.js tensor (anything with shape and dataSync). */
+export function nearTf(actual: Tensor, expected: { shape: readonly number[]; dataSync(): ArrayLike<number> }, what: string, rtol = 1e-5, atol = 1e-6): void {
+  expectNear(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
+}
+
 /** The graph node a tensor binding holds. */
 export function nodeOf(b: { value: Value } | undefined): import('../../engine/graph').Node {
   if (!b || b.value.kind !== 'tensor') throw new Error('not a tensor binding');

@@ -2,16 +2,16 @@
 // numbers compared with TensorFlow.js computing the same model (its optimizers for the
 // training loops), or with closed forms.
 
+import type { Tensor } from '../../engine/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { quietCpuBackend } from '../support/numeric';
-import { data, example, expectNear, items, printed, py, val } from './support';
+import { data, example, nearTf, items, printed, py, val } from './support';
 
 beforeAll(quietCpuBackend);
 
 const t2 = (rows: number[][]) => tf.tensor2d(rows);
-const near = (actual: Parameters<typeof expectNear>[0], expected: tf.Tensor, what: string, rtol = 1e-4, atol = 1e-5) =>
-  expectNear(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
+const near = (actual: Tensor, expected: tf.Tensor, what: string, rtol = 1e-4, atol = 1e-5) => nearTf(actual, expected, what, rtol, atol);
 
 /** Steps of a TensorFlow.js optimizer on loss(vars): the losses before each step. */
 function train(optimizer: tf.Optimizer, vars: tf.Variable[], loss: () => tf.Scalar, steps: number): number[] {
