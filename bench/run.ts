@@ -106,7 +106,7 @@ function parseArgs(argv: readonly string[]): Options {
       case '--help':
       case '-h':
         process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile', 'explain'].join(',')}] [--no-editor] [--no-hostile] [--no-explain] [--scales=1,4,16] [--svg=FILE | --no-svg] [--peers=${PEERS.join(',')}] [--kernels=wasm|js]\n`);
-        process.exit(0);
+        return process.exit(0);
       default:
         throw new Error(`unknown option ${arg} (try --help)`);
     }

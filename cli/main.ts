@@ -113,7 +113,7 @@ function collect(p: string, files: string[], unreadable: string[], seen: Set<str
   for (const entry of entries) {
     if (entry === 'node_modules' || entry.startsWith('.')) continue;
     const full = path.join(p, entry);
-    let isDir = false;
+    let isDir: boolean;
     try {
       isDir = fs.statSync(full).isDirectory();
     } catch (e) {
@@ -197,7 +197,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'explain':
         return await explainCommand(rest);
       case 'lsp': {
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
+        // Loaded only for `lsp`, so the other commands never load the server.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const server = require('../server/main') as { startStdio(): void };
         server.startStdio();
         return -1;

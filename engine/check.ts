@@ -192,7 +192,7 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     result.compared++;
     const abs = Math.abs(analytic - numeric);
     const rel = abs / Math.max(Math.abs(numeric), 1e-300);
-    let bad = !(abs <= req.atol + req.rtol * Math.abs(numeric)) || Number.isNaN(analytic) !== Number.isNaN(numeric);
+    const bad = !(abs <= req.atol + req.rtol * Math.abs(numeric)) || Number.isNaN(analytic) !== Number.isNaN(numeric);
     if (bad) {
       const kink = straddledKink(...sides());
       if (kink) {

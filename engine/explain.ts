@@ -262,7 +262,7 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   }
 
   // fan-out
-  let fanOut: [number, number] | null = null;
+  let fanOut: [number, number] | null;
   let method: Explanation['method'] = 'structure';
   let unreached: number | null = null;
   if (deps) {

@@ -439,7 +439,7 @@ export class ProgramGenerator {
     if (this.wrong()) return this.garbage();
     switch (p.kind) {
       case 'tensor': {
-        const t = this.tensorArgument(op, p, ctx);
+        const t = this.tensorArgument(p, ctx);
         if (t.sym) {
           for (const d of t.sym.deps) ctx.deps.add(d);
           if (!ctx.first) ctx.first = t.sym;
@@ -490,7 +490,7 @@ export class ProgramGenerator {
       case 'shape':
         return this.shapeArgument(op, p, ctx);
       case 'value':
-        return this.valueArgument(op, p, ctx);
+        return this.valueArgument(p, ctx);
       default:
         return this.operand().text;
     }
@@ -504,7 +504,7 @@ export class ProgramGenerator {
     ]);
   }
 
-  private tensorArgument(op: OpDef, p: Param, ctx: CallContext): { text: string; sym: Sym | null } {
+  private tensorArgument(p: Param, ctx: CallContext): { text: string; sym: Sym | null } {
     const r = this.rng;
     const dclass = p.dtypes ?? 'any';
     const fits = (s: Sym) =>
@@ -651,7 +651,7 @@ export class ProgramGenerator {
     return this.shapeText(s.map((d) => (p.name === 'shape' && op.name === 'placeholder' && r.chance(0.2) ? null : d)));
   }
 
-  private valueArgument(op: OpDef, p: Param, ctx: CallContext): string {
+  private valueArgument(p: Param, ctx: CallContext): string {
     const r = this.rng;
     const n = p.name;
     if (['ys', 'target', 'y'].includes(n)) return this.ysArgument(ctx);
@@ -811,8 +811,8 @@ export class ProgramGenerator {
     const xs = this.xsArgument(ctx);
     const extras: string[] = [];
     if (which === 'gradients') {
-      if (r.chance(0.25)) extras.push(`grad_ys=${this.valueArgument(lookupParamOp(this.ops, 'gradients'), { name: 'grad_ys', kind: 'value' }, ctx)}`);
-      if (r.chance(0.1)) extras.push(`stop_gradients=${this.valueArgument(lookupParamOp(this.ops, 'gradients'), { name: 'stop_gradients', kind: 'value' }, ctx)}`);
+      if (r.chance(0.25)) extras.push(`grad_ys=${this.valueArgument({ name: 'grad_ys', kind: 'value' }, ctx)}`);
+      if (r.chance(0.1)) extras.push(`stop_gradients=${this.valueArgument({ name: 'stop_gradients', kind: 'value' }, ctx)}`);
       if (r.chance(0.15)) extras.push(`unconnected_gradients=${this.wrong() ? "'bad'" : r.pick(["'zero'", "'none'"])}`);
     }
     const text = `${this.opName(which)}(${[ys, xs, ...extras].join(', ')})`;
@@ -916,7 +916,7 @@ export class ProgramGenerator {
     if (r.chance(0.1)) opts.push(`eps=${this.wrong() ? r.pick(['0.', '-1e-3', 'nan', '1e39', '1e-30']) : r.pick(['1e-3', '1e-2', '1e-4'])}`);
     if (r.chance(0.1)) opts.push(`atol=${this.wrong() ? r.pick(['inf', '-1.', 'nan']) : r.pick(['1e-5', '0.', '1e-2'])}`);
     if (r.chance(0.1)) opts.push(`rtol=${this.wrong() ? r.pick(['nan', '-1.', 'inf']) : r.pick(['1e-3', '0.', '1e-2'])}`);
-    if (r.chance(0.1)) opts.push(`grad_ys=${this.valueArgument(lookupParamOp(this.ops, 'gradients'), { name: 'grad_ys', kind: 'value' }, ctx)}`);
+    if (r.chance(0.1)) opts.push(`grad_ys=${this.valueArgument({ name: 'grad_ys', kind: 'value' }, ctx)}`);
     const callee = !this.wrong() ? r.pick(['gradients', 'gradients', 'gradient']) : r.pick(['jacobian', 'foo']);
     this.emit(`check ${callee}(${[ys, xs, ...opts].join(', ')})`);
   }
@@ -1206,10 +1206,6 @@ function cumulative(g: ProgramGenerator, op: string): Made {
   const r = g.random;
   const x = g.tensorOf([r.int(1, 4), r.int(1, 3)]);
   return { text: `${g.name(op)}(${x.name}, axis=${r.pick([0, 1, -1])}${r.chance(0.3) ? ', exclusive=True' : ''}${r.chance(0.3) ? ', reverse=True' : ''})`, deps: depsOf(x) };
-}
-
-function lookupParamOp(ops: OpDef[], name: string): OpDef {
-  return ops.find((o) => o.name === name) ?? ops[0];
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -151,7 +151,7 @@ export class MemoryProbe {
   private worker: import('worker_threads').Worker | null = null;
 
   constructor(intervalMs = 10) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Worker } = require('worker_threads') as typeof import('worker_threads');
     const source = `
       const { workerData } = require('worker_threads');

@@ -60,7 +60,7 @@ export async function minimise(text: string, stillFails: Predicate, budget: Part
     if (known !== undefined) return known;
     if (tests >= limits.maxTests || Date.now() - started > limits.maxMs) throw new OutOfBudget();
     tests++;
-    let result = false;
+    let result: boolean;
     try {
       result = await stillFails(candidate);
     } catch {

@@ -12,12 +12,11 @@ import {
 } from 'vscode-languageserver';
 import type { AnalysisOptions } from '../engine/analysis';
 import type { HostOptions } from '../engine/api/worker/host';
-import { DocumentStore, type DocumentState } from './documents';
+import { DocumentStore } from './documents';
 import { toDiagnostics } from './diagnostics';
 import { LineIndex } from '../engine/syntax/lineIndex';
 import type { CheckGradientsResult, ComputeGradientsResult, ExplainResult } from '../protocol';
 import type { OffsetEdit } from '../engine/api/randomise';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { WorkspaceEdit } from 'vscode-languageserver';
 import { hover, unexplainedTarget } from './hover';
 import { codeLenses } from './lenses';

@@ -632,7 +632,6 @@ g = gradients(z, x)[0]
 // ---- reductions -------------------------------------------------------------------------
 
 const RED_X = R([3, 4], 0.3, 2);
-const RED_W = R([3]);
 conform({
   name: 'reductions over all axes, tuples of axes, negative axes, keepdims',
   ops: ['reduce_sum', 'reduce_mean', 'reduce_prod', 'reduce_logsumexp', 'gradients'],

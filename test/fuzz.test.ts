@@ -86,7 +86,7 @@ describe('the fuzzer itself', () => {
       const thrown = runInput(source, harness).failures;
       expect(thrown.map((f) => f.kind)).toContain('internal-error');
       expect(thrown.find((f) => f.kind === 'internal-error')!.stack).toContain('planted');
-      op.kernel = (inputs, _attrs, out, ctx) => ctx.alloc(out.dtype, 1); // one element short
+      op.kernel = (_inputs, _attrs, out, ctx) => ctx.alloc(out.dtype, 1); // one element short
       expect(kinds()).toContain('type-mismatch');
       op.kernel = undefined; // no value and no diagnostic
       expect(kinds()).toContain('silent-error');

@@ -165,7 +165,7 @@ function blockGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: E
     scope: 'block',
     rows: terms.length,
     cols: width,
-    ys: site.ys.map((y, k) => ({ name: ex.ys[k] ?? `y${k}`, shape: rowsApi.ysShapes[k].slice() })),
+    ys: site.ys.map((_y, k) => ({ name: ex.ys[k] ?? `y${k}`, shape: rowsApi.ysShapes[k].slice() })),
     rowIndex,
     xName: ex.x,
     xShape,

@@ -83,7 +83,7 @@ defineOps([
       { name: 'like', kind: 'tensor' },
     ],
     infer: ([x, like]) => ({ dtype: x.dtype, shape: like.shape }),
-    kernel: ([x, like], _attrs, out, ctx) => {
+    kernel: ([x, like], _attrs, _out, _ctx) => {
       if (x.data.length !== sizeOf(like.shape)) {
         throw new OpError(`cannot reshape ${x.data.length} elements to ${showShape(like.shape)}`);
       }

@@ -1167,7 +1167,7 @@ defineOps([
       for (let t = 0; t < batches; t++) for (let i = 0; i < d; i++) data[t * m * n + i * n + i] = x.data[t * d + i];
       return data;
     },
-    grad: (b, node, dy) => [b.op('matrix_diag_part', [dy]), null],
+    grad: (b, _node, dy) => [b.op('matrix_diag_part', [dy]), null],
     dependence: contraction(
       ({ inputs: [x], output }) => {
         const r = diagonalRelation(output, x?.[x.length - 1] ?? null);

@@ -630,7 +630,7 @@ export function dataFormatArg(args: BoundArgs): void {
 }
 
 /** The float tensor argument `name`, checked against its parameter's dtype class. */
-function floatArg(b: Builder, args: BoundArgs, name: string): Node {
+function floatArg(_b: Builder, args: BoundArgs, name: string): Node {
   const n = args.tensor(name);
   checkDTypeClass(args.op, args.param(name), n, args.span(name));
   return n;

@@ -11,7 +11,7 @@ import { composite, floatInput } from './compose';
 import { showShape } from '../types';
 
 /** A scalar argument (a number or a 0-d tensor) in `dtype`. */
-function scalarIn(b: Builder, args: BoundArgs, name: string, dtype: Node['type']['dtype']): Node {
+function scalarIn(_b: Builder, args: BoundArgs, name: string, dtype: Node['type']['dtype']): Node {
   const t = args.tensor(name, dtype);
   if (t.type.dtype !== dtype) throw new BuildError(`${args.op.name}(): \`${name}\` is ${t.type.dtype} but the values are ${dtype}`, args.span(name), 'dtype-mismatch');
   if (t.type.shape !== null && t.type.shape.length !== 0) throw new BuildError(`${args.op.name}(): \`${name}\` must be a scalar, got shape ${showShape(t.type.shape)}`, args.span(name), 'shape-mismatch');

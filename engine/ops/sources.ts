@@ -23,7 +23,7 @@ export function checkedSize(b: Builder, shape: readonly number[], span: Span, wh
   return n;
 }
 
-export function concreteShape(b: Builder, shape: (number | null)[] | null, span: Span, what: string): number[] {
+export function concreteShape(_b: Builder, shape: (number | null)[] | null, span: Span, what: string): number[] {
   if (shape === null || shape.some((d) => d === null || d < 0)) {
     throw new BuildError(`${what} needs a fully known shape, got ${shape === null ? 'None' : showShape(shape.map((d) => (d === -1 ? null : d)))}`, span, 'bad-shape');
   }

@@ -268,7 +268,7 @@ function extreme(rt: Runtime, args: PyValue[], kwargs: KeywordArg[], site: CallS
 
 // ---- methods of Python's own types ---------------------------------------------------------------
 
-export function builtinMethod(rt: Runtime, obj: PyValue, name: string, span: Span): PyValue | undefined {
+export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Span): PyValue | undefined {
   const interp = rt.interpreter;
   const method = (fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue) => new PyBuiltin(name, fn);
   if (typeof obj === 'string') {

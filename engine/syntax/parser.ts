@@ -401,10 +401,6 @@ class Parser {
     return i < this.end ? this.starts[i] : this.eosPos;
   }
 
-  private tEnd(i: number): number {
-    return i < this.end ? this.ends[i] : this.eosPos;
-  }
-
   private span(i: number): Span {
     return i < this.end ? { start: this.starts[i], end: this.ends[i] } : { start: this.eosPos, end: this.eosPos };
   }

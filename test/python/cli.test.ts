@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
 
 const root = path.resolve(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -92,7 +93,7 @@ describe('tgraph run - --python', () => {
 
 describe('tgraph test on scripts', () => {
   it('counts Python asserts and check comments, and fails on a failing one', () => {
-    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'tgraph-py-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-py-'));
     try {
       fs.writeFileSync(path.join(dir, 'ok.py'), 'import tensorflow as tf\nx = tf.constant([1., 2.])\ny = tf.reduce_sum(x ** 3)\n# tgraph: check gradients(y, x)\nassert 1 + 1 == 2\n');
       fs.writeFileSync(path.join(dir, 'bad.py'), 'import numpy as np\nimport tensorflow as tf\na = np.ones(3)\nassert a.sum() == 4, "the sum"\n');
@@ -121,7 +122,7 @@ describe('tgraph run on a script with a syntax error', () => {
 
 describe('tgraph test with expect-fail', () => {
   it('counts a Python assert or check marked expect-fail as passed when it fails, and failed when it passes', () => {
-    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'tgraph-py-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-py-'));
     try {
       fs.writeFileSync(
         path.join(dir, 'marked.py'),

@@ -284,7 +284,7 @@ async function main() {
   const cleanups = [];
   const workspace = makeWorkspace(tmp);
   const resultFile = path.join(tmp, 'suite-result.json');
-  let code = 2;
+  let code;
   let timer;
   const timeout = new Promise((resolve) => {
     timer = setTimeout(() => {

@@ -168,7 +168,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
   };
 
   const submodule = (path: string, extra: Record<string, () => PyValue> = {}): PyModule =>
-    new PyModule(path, (name, span) => {
+    new PyModule(path, (name) => {
       if (name in extra) return extra[name]();
       if (path.endsWith('initializers') && name in initializers) return initializers[name];
       return registryOp(path, name);
@@ -216,7 +216,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
 
   let root: PyModule;
   const compat = new PyModule('tensorflow.compat', (name) => (name === 'v1' || name === 'v2' ? root : undefined));
-  root = new PyModule('tensorflow', (name, span) => {
+  root = new PyModule('tensorflow', (name) => {
     if (name === 'compat') return compat;
     if (name in DTYPES) return new PyDType(DTYPES[name], 'tf');
     if (name in api) return api[name]();

@@ -148,10 +148,10 @@ test('a shape error typed into the file becomes a diagnostic on its line', async
   const prefix = seed.getText().endsWith('\n') ? '' : '\n';
   edit.insert(seed.uri, new vscode.Position(badLine, 0), `${prefix}bad = x + ones([5, 2])\n`);
   assert.ok(await vscode.workspace.applyEdit(edit));
-  let diagnostics = await nextPublish(seed.uri, before);
+  await nextPublish(seed.uri, before);
   // The first publish after an edit can be of an analysis that began before it: wait for
   // the one that has the error.
-  diagnostics = await waitFor('the shape diagnostic', () => {
+  const diagnostics = await waitFor('the shape diagnostic', () => {
     const d = vscode.languages.getDiagnostics(seed.uri);
     return d.length > 0 ? d : undefined;
   });
