@@ -1476,9 +1476,9 @@ function reusablePrefix(previous: Analysis, text: string, options: AnalysisOptio
 }
 
 /** What `analyze` returns. A class rather than an object literal so that the parts made on
- *  demand (references, the value cache) are getters on the prototype: getters in a literal
- *  made per analysis doubled the time of the seed benchmark (1,000 analyses of a small file),
- *  mostly in the collector. */
+ *  demand (references, the value cache) are getters on the prototype: getters defined in a
+ *  literal made per analysis cost the garbage collector more than the analysis itself
+ *  (BENCHMARKS.md, "Engine changes made for speed"). */
 class DocumentAnalysis implements Analysis {
   readonly lines: LineIndex;
   readonly graph: Graph;
@@ -1589,8 +1589,8 @@ function inLoadContext(options: AnalysisOptions, step: () => void): void {
 }
 
 /** The BuiltAnalysis of `analyzeInStages`. A class with its getter on the prototype: an
- *  object literal with a getter made the seed benchmark 2.5 times slower (it upset V8's
- *  pretenuring of everything the analysis allocates, as DocumentAnalysis's getters did). */
+ *  object literal with a getter upsets V8's pretenuring of everything the analysis
+ *  allocates, as DocumentAnalysis's getters did. */
 class StagedAnalysis implements BuiltAnalysis {
   /** The build's diagnostics are the first `builtCount` of the analyzer's. */
   private readonly builtCount: number;
@@ -1616,8 +1616,8 @@ class StagedAnalysis implements BuiltAnalysis {
     if (!this.analysis) {
       const a = this.analyzer;
       inLoadContext(this.options, () => a.evaluate());
-      // The build's diagnostics, when they were asked for and the evaluation added none (a
-      // file of 50,000 errors: sorting and capping them again is 50 ms).
+      // The build's diagnostics, when they were asked for and the evaluation added none:
+      // sorting and capping a file's tens of thousands of errors again is not free.
       const diagnostics = this.built && a.diagnostics.length === this.builtCount ? this.built : this.ordered(a.diagnostics.length);
       const made = new DocumentAnalysis(a, a.text, a.program, diagnostics, Date.now() - this.started);
       analyzers.set(made, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch });

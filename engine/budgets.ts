@@ -102,7 +102,7 @@ export function raiseHint(key: BudgetKey): string {
 }
 
 /** 1234567 → `1,234,567`: budgets are read by people. (Grouped here rather than with
- *  toLocaleString, whose first call loads locale data: 15 ms.) */
+ *  toLocaleString, whose first call loads locale data, which a cold start cannot afford.) */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return String(n);
   const rounded = Math.round(n);
