@@ -44,7 +44,6 @@ const BOOL_RESULT = new Set([
   'logical_not', 'is_nan', 'is_finite', 'is_inf', 'allclose', 'reduce_all', 'reduce_any', 'in_top_k',
 ]);
 const INT_RESULT = new Set(['argmax', 'argmin', 'shape', 'size', 'rank', 'count_nonzero', 'randint', 'range']);
-const DIFFERENTIATION = new Set(['gradients', 'gradient', 'jacobian', 'batch_jacobian', 'hessians', 'hessian']);
 /** Ops whose result is a list. */
 const LIST_RESULT = new Set(['gradients', 'hessians', 'unstack', 'split', 'moments', 'meshgrid', 'unique', 'top_k']);
 
@@ -536,7 +535,7 @@ export class ProgramGenerator {
       }
     }
     if (r.chance(0.12) && this.depth < 3) {
-      const sub = r.chance(0.5) ? this.operatorExpression() : this.call(this.pickOp((o) => !DIFFERENTIATION.has(o.name) && o.name !== 'placeholder'));
+      const sub = r.chance(0.5) ? this.operatorExpression() : this.call(this.pickOp((o) => !o.differentiates && o.name !== 'placeholder'));
       return { text: sub.text, sym: { name: '', kind: 'tensor', dtype: sub.dtype, shape: sub.shape, deps: sub.deps, source: false } };
     }
     if (r.chance(0.1)) {

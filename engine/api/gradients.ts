@@ -7,6 +7,7 @@ import type { Analysis, AnalysisOptions } from '../analysis';
 import type { CheckResult } from '../check';
 import type * as AST from '../syntax/ast';
 import { analyze, checkGradientSite } from '../analysis';
+import { lookupOp } from '../ops/registry';
 import { shortNumber } from './hover';
 import { formatTensor } from '../format/numpy';
 import { tensorToJson } from '../format/json';
@@ -19,14 +20,12 @@ import type {
   CheckGradientsResult, CheckOutcomeJson, ComputeGradientsResult, ExplainResult, GradientValueJson,
 } from './results';
 
-/** Calls that differentiate: a statement holding one gets the gradient lenses. */
-export const GRADIENT_OPS = new Set(['gradients', 'gradient', 'jacobian', 'batch_jacobian', 'hessians', 'hessian']);
-
+/** The calls of ops that differentiate: a statement holding one gets the gradient lenses. */
 export function gradientCalls(stmt: AST.Stmt): AST.CallExpr[] {
   if (stmt.kind !== 'assign' && stmt.kind !== 'destructure' && stmt.kind !== 'expr') return [];
   const calls: AST.CallExpr[] = [];
   walk(statementExprs(stmt), (e) => {
-    if (e.kind === 'call' && e.callee.kind === 'name' && GRADIENT_OPS.has(e.callee.name)) calls.push(e);
+    if (e.kind === 'call' && e.callee.kind === 'name' && lookupOp(e.callee.name)?.differentiates) calls.push(e);
   });
   return calls;
 }

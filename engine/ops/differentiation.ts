@@ -167,6 +167,7 @@ function jacobianRows(inputs: readonly Tensor[], attrs: Readonly<Record<string, 
 defineOps([
   {
     name: 'gradients',
+    differentiates: true,
     doc: 'Symbolic derivatives of sum(ys) w.r.t. each x in xs: a list with one entry per x (TensorFlow 1.x).',
     params: [
       { name: 'ys', kind: 'value' },
@@ -187,6 +188,7 @@ defineOps([
   },
   {
     name: 'gradient',
+    differentiates: true,
     doc: 'The gradient of sum(y) w.r.t. x, as a tensor (a list when x is a list), like GradientTape.gradient.',
     params: [
       { name: 'target', kind: 'value', aliases: ['y', 'ys'] },
@@ -201,6 +203,7 @@ defineOps([
   },
   {
     name: 'jacobian',
+    differentiates: true,
     doc: 'The Jacobian of y w.r.t. x: shape y.shape + x.shape.',
     params: [
       { name: 'target', kind: 'tensor', aliases: ['y'] },
@@ -210,6 +213,7 @@ defineOps([
   },
   {
     name: 'batch_jacobian',
+    differentiates: true,
     doc: 'Per-example Jacobians: shape [b] + y.shape[1:] + x.shape[1:] (rows of the batch must be independent).',
     params: [
       { name: 'target', kind: 'tensor', aliases: ['y'] },
@@ -219,6 +223,7 @@ defineOps([
   },
   {
     name: 'hessians',
+    differentiates: true,
     doc: 'The Hessian of sum(ys) w.r.t. each x in xs: a list, each of shape x.shape + x.shape.',
     params: [
       { name: 'ys', kind: 'value' },
@@ -239,6 +244,7 @@ defineOps([
   },
   {
     name: 'hessian',
+    differentiates: true,
     doc: 'The Hessian of sum(y) w.r.t. x: shape x.shape + x.shape.',
     params: [
       { name: 'y', kind: 'value', aliases: ['ys', 'target'] },

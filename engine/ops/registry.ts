@@ -106,6 +106,9 @@ export interface OpDef {
   /** Surface functions that are not one primitive node (composites, multi-output ops,
    *  differentiation) build their result here instead. */
   build?(b: Builder, args: BoundArgs): Value;
+  /** Takes derivatives of its arguments (`gradients`, `jacobian`, ...): its calls are the
+   *  gradient sites that get the gradient lenses and actions. */
+  differentiates?: boolean;
 }
 
 const registry = new Map<string, OpDef>();
