@@ -29,3 +29,5 @@ await build({ ...web, entryPoints: ['client/browser.ts'], outfile: 'dist/web/ext
 
 // The grammar's op list follows the op registry (VS Code reads the grammar as a static file).
 await (await import('../syntaxes/generate.mjs')).writeGrammar();
+// So is the op reference page (docs/ops.md).
+await (await import('./writeOpsReference.mjs')).writeOpsReference();

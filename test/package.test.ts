@@ -27,7 +27,7 @@ describe('the .vsix file list (vsce ls)', () => {
       /^syntaxes\/tgraph\.tmLanguage\.json$/,
       /^language-configuration\.json$/,
       /^icons\/tgraph\.(png|svg)$/,
-      /^docs\/(guide|LANGUAGE|engine|python)\.md$/,
+      /^docs\/(guide|LANGUAGE|engine|python|ops)\.md$/,
       /^docs\/[a-z0-9-]+\.png$/,
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
