@@ -1,5 +1,5 @@
 // Binary search over ascending numbers, shared by the suggestion index (engine/suggest.ts)
-// and the diagnostics cap (engine/analysis.ts).
+// and the diagnostics cap (engine/analysis/analyzer.ts).
 
 /** The first index of the ascending `values` whose value is at least `v`: how many are
  *  below `v`. */

@@ -1,5 +1,5 @@
 // The tgraph language server: thin wiring between the protocol and one Analysis per open
-// document (engine/analysis.ts). Each feature lives in its own file; this one declares the
+// document (engine/analysis/). Each feature lives in its own file; this one declares the
 // capabilities, reads the settings and makes sure no handler can take the server down.
 //
 // The same on every platform: what differs (how the analysis worker is made, where load()
