@@ -38,6 +38,7 @@ function showStmt(s: Stmt): string {
     case 'grad': return `${s.kind} ${s.name.name}(${s.params.map((p) => p.name).join(', ')}) = ${show(s.body)}`;
     case 'check': return `check ${show(s.call)}`;
     case 'assert': return `assert ${show(s.expr)}`;
+    case 'print': return `print ${show(s.expr)}`;
     case 'expr': return `expr ${show(s.expr)}`;
   }
 }

@@ -18,10 +18,10 @@ import { formatTensor } from '../format/numpy';
 import '../ops';
 import { type Budgets, formatCount, raiseHint, resolveBudgets } from '../budgets';
 import { firstAtLeast } from '../sorted';
-import type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult, AnalysisOptions } from './types';
+import type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult, AnalysisOptions, PrintResult } from './types';
 import { boundedMessage } from './diagnostics';
 import { nonFiniteMessage } from './numerics';
-import { CP_NODES, CP_BINDINGS, CP_REFERENCES, CP_SITES, CP_CHECKS, CP_ASSERTS, CP_LABELLED, CP_FEEDS, CP_SEEDED, CP_SEED, CP_RANDOM_OPS, CHECKPOINT_FIELDS } from './incremental';
+import { CP_NODES, CP_BINDINGS, CP_REFERENCES, CP_SITES, CP_CHECKS, CP_ASSERTS, CP_LABELLED, CP_FEEDS, CP_SEEDED, CP_SEED, CP_RANDOM_OPS, CP_PRINTS, CHECKPOINT_FIELDS } from './incremental';
 import { checkRequest } from './check';
 
 const BINARY_OPS: Record<AST.BinaryOp, string> = {
@@ -59,6 +59,8 @@ export class Analyzer {
   readonly feedSpans = new Map<Node, AST.Span>();
   readonly pendingChecks: CheckRequest[] = [];
   readonly pendingAsserts: { stmt: AST.AssertStmt; node: Node | null; expectFail: boolean }[] = [];
+  /** The values of each `print` statement, written once evaluated. */
+  readonly pendingPrints: { stmt: AST.PrintStmt; values: Value[] }[] = [];
   /** The builder expressions build with: the document's, except while a user function runs
    *  for another builder (see `buildingWith`). */
   b: Builder;
@@ -138,6 +140,7 @@ export class Analyzer {
     c[at + CP_SITES] = this.b.gradientSites.length;
     c[at + CP_CHECKS] = this.pendingChecks.length;
     c[at + CP_ASSERTS] = this.pendingAsserts.length;
+    c[at + CP_PRINTS] = this.pendingPrints.length;
     c[at + CP_LABELLED] = this.labelled.length;
     c[at + CP_FEEDS] = this.feeds.size;
     const random = this.b.random;
@@ -165,6 +168,7 @@ export class Analyzer {
     this.b.gradientSites.length = c[at + CP_SITES];
     this.pendingChecks.length = c[at + CP_CHECKS];
     this.pendingAsserts.length = c[at + CP_ASSERTS];
+    this.pendingPrints.length = c[at + CP_PRINTS];
     const kept = c[at + CP_NODES];
     for (let i = c[at + CP_LABELLED]; i < this.labelled.length; i++) {
       const n = this.labelled[i];
@@ -311,6 +315,8 @@ export class Analyzer {
     }
     for (const site of this.b.gradientSites) this.guard(site.span, () => this.noteKinks(site));
     for (const a of this.pendingAsserts) this.guard(a.stmt.span, () => this.finishAssert(a));
+    this.prints = [];
+    for (const p of this.pendingPrints) this.guard(p.stmt.span, () => this.prints.push({ span: p.stmt.span, text: p.values.map((v) => this.printed(v, p.stmt.span)).join(' ') + '\n' }));
     this.checks = this.pendingChecks.map((req) => {
       const result = runCheck(this.evaluator, req);
       this.reportCheck(result);
@@ -320,6 +326,32 @@ export class Analyzer {
 
   checks: CheckResult[] = [];
   asserts: AssertResult[] = [];
+  prints: PrintResult[] = [];
+
+  /** A value as `print` writes it: a tensor as NumPy prints it, a list item by item. */
+  private printed(v: Value, span: AST.Span): string {
+    switch (v.kind) {
+      case 'tensor': {
+        const t = this.evaluator.valueOf(v.node);
+        if (!t) throw new BuildError('this value could not be evaluated', span, 'print-not-evaluated');
+        return formatTensor(t);
+      }
+      case 'list':
+        return `[${v.items.map((item) => this.printed(item, span)).join(', ')}]`;
+      case 'none':
+        return 'None';
+      case 'string':
+        return v.value;
+      case 'dtype':
+        return `<dtype: '${v.dtype}'>`;
+      case 'function':
+        return `<function ${v.fn.name}>`;
+      case 'op':
+        return `<op ${v.op.name}>`;
+      case 'error':
+        throw new BuildError('this value has an error (see the diagnostics)', span, 'print-not-evaluated');
+    }
+  }
 
   /** Runs `fn`, turning build errors into diagnostics and anything unexpected into an
    *  internal-error diagnostic, so one statement never stops the analysis of the rest. */
@@ -394,9 +426,18 @@ export class Analyzer {
         }
         return;
       }
+      case 'print': {
+        // `print(a, b)` prints each value, separated by a space, as Python's print.
+        const e = stmt.expr;
+        const parts = e.kind === 'list' && e.bracket === '(' ? e.elements : [e];
+        this.pendingPrints.push({ stmt, values: parts.map((part) => this.expr(part, null)) });
+        return;
+      }
       case 'expr':
         this.expr(stmt.expr, null);
         return;
+      default:
+        return unhandled(stmt);
     }
   }
 
@@ -1148,4 +1189,10 @@ function numericLiteral(e: AST.ListExpr): Tensor | null {
 /** `f → g → h`, or its ends when the chain is long. */
 function callChain(names: readonly string[]): string {
   return names.length <= 6 ? names.join(' → ') : [...names.slice(0, 3), '…', ...names.slice(-2)].join(' → ');
+}
+
+/** The end of a switch over every kind of a union: a kind added to the union and not to the
+ *  switch is a type error here. */
+function unhandled(kind: never): never {
+  throw new Error(`unhandled kind ${JSON.stringify((kind as { kind?: unknown }).kind)}`);
 }

@@ -23,7 +23,8 @@ export const CP_FEEDS = 7;
 export const CP_SEEDED = 8;
 export const CP_SEED = 9;
 export const CP_RANDOM_OPS = 10;
-export const CHECKPOINT_FIELDS = 11;
+export const CP_PRINTS = 11;
+export const CHECKPOINT_FIELDS = 12;
 
 /** What an analysis shares with the analyses made from it with `options.previous`: the same
  *  `owner` and `labelEpoch` mean a gradient site of both (the same object) has the same nodes,

@@ -7,7 +7,7 @@
 // previous analysis), diagnostics.ts (the diagnostics policy), numerics.ts (the NaN/Inf
 // watch), check.ts (gradient checks), results.ts (`analyze` and what it returns).
 
-export type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult, AnalysisOptions, Analysis } from './types';
+export type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult, AnalysisOptions, Analysis, PrintResult } from './types';
 export { analyze, analyzeInStages, type BuiltAnalysis } from './results';
 export { kindOf, producedBy, forEachNode } from './analyzer';
 export { checkRequest, checkGradientSite } from './check';

@@ -12,7 +12,7 @@ import { type GradientSite } from '../ops/differentiation';
 import { type CheckResult } from '../check';
 import { getLoadContext, setLoadContext } from '../ops/npy';
 import { type Budgets, resolveBudgets } from '../budgets';
-import type { Diagnostic, Binding, AssertResult, AnalysisOptions, Analysis } from './types';
+import type { Diagnostic, Binding, AssertResult, AnalysisOptions, Analysis, PrintResult } from './types';
 import { Analyzer } from './analyzer';
 import { analyzers, reusablePrefix } from './incremental';
 import { capDiagnostics, fileSizeDiagnostic, longLines } from './diagnostics';
@@ -27,6 +27,7 @@ class DocumentAnalysis implements Analysis {
   readonly bindings: readonly Binding[];
   readonly checks: readonly CheckResult[];
   readonly asserts: readonly AssertResult[];
+  readonly prints: readonly PrintResult[];
   readonly gradientSites: readonly GradientSite[];
   readonly feeds: ReadonlyMap<Node, Tensor>;
   readonly stats: { reused: number; computed: number; milliseconds: number };
@@ -47,6 +48,7 @@ class DocumentAnalysis implements Analysis {
     this.bindings = analyzer.bindings;
     this.checks = analyzer.checks;
     this.asserts = analyzer.asserts;
+    this.prints = analyzer.prints;
     this.gradientSites = analyzer.b.gradientSites;
     this.feeds = analyzer.feeds;
     this.evaluator = analyzer.evaluator;

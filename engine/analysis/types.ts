@@ -59,6 +59,12 @@ export interface AssertResult {
 
 /** The budgets (engine/budgets.ts: maxElements, maxNestingDepth, maxDiagnostics, ...) are
  *  fields of their own; a missing or malformed one takes its default. */
+/** What one `print` statement wrote (its text ends with a newline). */
+export interface PrintResult {
+  span: AST.Span;
+  text: string;
+}
+
 export interface AnalysisOptions extends Partial<Budgets> {
   /** Defaults for `check` statements. */
   check?: { eps?: number; atol?: number; rtol?: number };
@@ -94,6 +100,8 @@ export interface Analysis {
   readonly diagnostics: readonly Diagnostic[];
   readonly checks: readonly CheckResult[];
   readonly asserts: readonly AssertResult[];
+  /** What the `print` statements (a Python script's print calls) wrote, in order. */
+  readonly prints: readonly PrintResult[];
   readonly gradientSites: readonly GradientSite[];
   /** Placeholders and their feeds. */
   readonly feeds: ReadonlyMap<Node, Tensor>;

@@ -130,8 +130,8 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     if (omitted > 0 || out.maxBytes - out.left + utf8Length(chunk) > forValues || !out.add(chunk)) omitted++;
     else first = false;
   };
-  // A Python script's output comes first, as Python writes it.
-  const printed = a.python?.prints;
+  // What the file printed comes first, as Python writes it.
+  const printed = a.prints;
   if (printed?.length) {
     for (const p of printed) if (!out.add(p.text)) break;
     if (!printed[printed.length - 1].text.endsWith('\n')) out.add('\n');
@@ -283,13 +283,17 @@ function runJsonRest(a: Analysis): object {
     };
   });
   const asserts = a.asserts.map((s) => ({ line: a.lines.positionAt(s.stmt.span.start).line + 1, passed: s.passed, expectFail: s.expectFail, message: s.message }));
-  if (!a.python) return { checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations: explanationsJson(a) };
+  const diagnostics = a.diagnostics.map((d) => diagnosticJson(a, d));
+  const prints = a.prints.map((p) => ({ line: a.lines.positionAt(p.span.start).line + 1, text: p.text }));
+  if (!a.python) {
+    // `prints` only where a .tgraph file printed: LANGUAGE.md's files have no print statement.
+    return prints.length ? { checks, asserts, diagnostics, explanations: explanationsJson(a), prints } : { checks, asserts, diagnostics, explanations: explanationsJson(a) };
+  }
   // A Python script: each gradient explained with the feeds of the run that fetched it, and
   // what the script printed.
   const python = a.python;
   const explanations = Object.assign({}, ...a.bindings.filter((b) => b.gradient && reportedInJson(a, b)).map((b) => explanationsJson(python.explainView(b))));
-  const prints = python.prints.map((p) => ({ line: a.lines.positionAt(p.span.start).line + 1, text: p.text }));
-  return { checks, asserts, diagnostics: a.diagnostics.map((d) => diagnosticJson(a, d)), explanations, prints };
+  return { checks, asserts, diagnostics, explanations, prints };
 }
 
 /** The whole `tgraph run --json` object at once (tests and tools; the CLI streams it). */

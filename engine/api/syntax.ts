@@ -29,6 +29,7 @@ export function statementExprs(stmt: AST.Stmt): AST.Expr[] {
     case 'check':
       return [stmt.call];
     case 'assert':
+    case 'print':
     case 'expr':
       return [stmt.expr];
   }

@@ -132,6 +132,7 @@ class PythonAnalysis implements Analysis {
   readonly stats: { reused: number; computed: number; milliseconds: number };
   readonly valueCache = new ValueCache();
   readonly python: PythonDetails;
+  readonly prints: Analysis['prints'];
   readonly text: string;
   private referenceList: Analysis['references'] | undefined;
 
@@ -151,6 +152,7 @@ class PythonAnalysis implements Analysis {
     const feeds = new Map<Node, Tensor>();
     for (const run of rt.runs) for (const [n, t] of run.evaluator.options.feeds) if (n.op.name === 'placeholder') feeds.set(n, t);
     this.feeds = feeds;
+    this.prints = rt.prints;
     this.stats = { reused: 0, computed: rt.runs.reduce((n, r) => n + r.evaluator.evaluations, rt.constants.evaluations), milliseconds };
     this.python = {
       module: rt.module,

@@ -191,6 +191,16 @@ export interface AssertStmt {
   expr: Expr;
 }
 
+/** `print EXPR` (usually `print(EXPR)`; `print(a, b)` prints both, separated by a space):
+ *  writes the value, as `tgraph run` shows it. An extension of LANGUAGE.md, keyword like its
+ *  statement keywords, so `print = x` still binds a name. */
+export interface PrintStmt {
+  kind: 'print';
+  span: Span;
+  keywordSpan: Span;
+  expr: Expr;
+}
+
 /** A bare expression on its own line: evaluated and shown, not bound. */
 export interface ExprStmt {
   kind: 'expr';
@@ -199,7 +209,7 @@ export interface ExprStmt {
 }
 
 export type Stmt =
-  | AssignStmt | DestructureStmt | FeedStmt | DefStmt | GradStmt | CheckStmt | AssertStmt | ExprStmt;
+  | AssignStmt | DestructureStmt | FeedStmt | DefStmt | GradStmt | CheckStmt | AssertStmt | PrintStmt | ExprStmt;
 
 export interface Comment {
   span: Span;

@@ -42,7 +42,7 @@
 //   the statement that contains one fails silently at that token. An unterminated string is
 //   reported by the lexer and keeps its value (up to the end of the line).
 //
-// Statement keywords (`feed def grad check assert`) are keywords only as the first token of a
+// Statement keywords (`feed def grad check assert`, and tgraph's `print`) are keywords only as the first token of a
 // statement, and only when the next token could follow the keyword: not `=` (`check = 3`
 // binds a name), nor `,` (`grad, h = ...` destructures), nor an operator that can only sit
 // between two operands (`check == 3`, `check.x`, `check[0]`, ...).
@@ -134,6 +134,10 @@ const CLOSER_OF: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '
 
 /** True when token i (the one after a statement keyword) lets the keyword be a keyword. */
 function keywordMayPrecede(ts: TokenStream, i: number, end: number): boolean {
+  // `print` is tgraph's, not the spec's: a keyword only before `(` or an operand, so that
+  // a file of the spec that names something `print` keeps its meaning (`print`, `print[0]`,
+  // `print - 1` are expressions).
+  if (ts.isWord(i - 1, 'print')) return i < end && (ts.kinds[i] === OP_LPAREN || (ts.kinds[i] < OP_BASE && ts.kinds[i] !== T_NEWLINE && ts.kinds[i] !== T_EOF));
   if (i >= end) return true;
   const k = ts.kinds[i];
   if (k >= OP_BASE) {
@@ -555,6 +559,7 @@ class Parser {
           return this.parseDefLike(keyword);
         case 'check':
         case 'assert':
+        case 'print':
           return this.parseCheckLike(keyword);
       }
     }
@@ -624,13 +629,13 @@ class Parser {
       : { kind: 'grad', span, keywordSpan, name, params, body };
   }
 
-  private parseCheckLike(keyword: 'check' | 'assert'): Stmt {
+  private parseCheckLike(keyword: 'check' | 'assert' | 'print'): Stmt {
     const kw = this.advance();
     let expr: Expr;
     if (this.atEnd()) {
       expr = this.fail(this.pos, keyword === 'check'
         ? "expected a gradients(...) call after 'check'"
-        : "expected an expression after 'assert'");
+        : `expected an expression after '${keyword}'`);
     } else {
       expr = this.parseValue(false);
     }
@@ -638,7 +643,7 @@ class Parser {
     const keywordSpan = this.span(kw);
     return keyword === 'check'
       ? { kind: 'check', span, keywordSpan, call: expr }
-      : { kind: 'assert', span, keywordSpan, expr };
+      : { kind: keyword, span, keywordSpan, expr };
   }
 
   /** `= VALUE` after a feed target or a parameter list. */
@@ -1105,6 +1110,7 @@ function withinDepth(stmt: Stmt, maxDepth: number, diagnostics: SyntaxDiagnostic
     case 'check':
       return { ...stmt, call: error };
     case 'assert':
+    case 'print':
       return { ...stmt, expr: error };
     case 'expr':
       return undefined;
@@ -1123,6 +1129,7 @@ function valueOf(stmt: Stmt): Expr | undefined {
     case 'check':
       return stmt.call;
     case 'assert':
+    case 'print':
     case 'expr':
       return stmt.expr;
   }
