@@ -4,6 +4,7 @@
 
 import type * as AST from '../syntax/ast';
 import { parse } from '../syntax/parser';
+import { actsOnEarlier } from '../syntax/statements';
 import { type LoadContext } from '../ops/npy';
 import { sameBudgets } from '../budgets';
 import type { AnalysisOptions, Analysis } from './types';
@@ -45,12 +46,6 @@ export const analyzers = {
     Object.defineProperty(a, ANALYZER, { value: l, enumerable: false });
   },
 };
-
-/** Statements that act on names bound earlier (a feed changes its placeholder's value and so
- *  every key downstream; a grad rule changes its function): rolling back past one is not exact. */
-function actsOnEarlier(stmt: AST.Stmt): boolean {
-  return stmt.kind === 'feed' || stmt.kind === 'grad';
-}
 
 /** `text` up to `end` with every character but newlines made a space (built line by line:
  *  a regex replace of every character costs a millisecond on a 1,000-line file). */

@@ -4,6 +4,7 @@
 
 import type { Analysis, Binding } from '../analysis';
 import * as AST from '../syntax/ast';
+import { statementExpr } from '../syntax/statements';
 
 /** A position is on a span when it is inside it or just after its last character (where the
  *  cursor sits after typing a name). */
@@ -18,21 +19,7 @@ export const children = AST.childExprs;
 
 /** The expressions a statement holds directly. */
 export function statementExprs(stmt: AST.Stmt): AST.Expr[] {
-  switch (stmt.kind) {
-    case 'assign':
-    case 'destructure':
-    case 'feed':
-      return [stmt.value];
-    case 'def':
-    case 'grad':
-      return [stmt.body];
-    case 'check':
-      return [stmt.call];
-    case 'assert':
-    case 'print':
-    case 'expr':
-      return [stmt.expr];
-  }
+  return [statementExpr(stmt)];
 }
 
 /** Visits every expression under `roots` in source order. Iterative, because a chain like

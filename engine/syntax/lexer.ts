@@ -55,7 +55,7 @@ export const OP_EQ = opCode('==');
 export const OP_NE = opCode('!=');
 
 /** Statement keywords: keywords only at the start of a statement (see the parser). */
-export const STATEMENT_KEYWORDS: ReadonlySet<string> = new Set(['feed', 'def', 'grad', 'check', 'assert', 'print']);
+export { STATEMENT_KEYWORDS } from './statements';
 
 /** Operator words: always reserved. */
 export const OPERATOR_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'not']);

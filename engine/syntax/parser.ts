@@ -57,6 +57,7 @@ import type {
   SyntaxDiagnostic,
 } from './ast';
 import { childExprs } from './ast';
+import { statementExpr, statementWithoutExpr } from './statements';
 import {
   lexStream, resolveName, TokenStream, STATEMENT_KEYWORDS, OPERATOR_WORDS, OP_TEXTS, OP_BASE,
   T_EOF, T_NEWLINE, T_NAME, T_NUMBER, T_STRING, T_INVALID,
@@ -1094,45 +1095,12 @@ function nestingMessage(maxDepth: number): string {
  *  'nesting-too-deep' diagnostic, at the operator or bracket where the innermost construct
  *  crosses the budget, and loses its value (an ErrorExpr: nothing else is reported for it). */
 function withinDepth(stmt: Stmt, maxDepth: number, diagnostics: SyntaxDiagnostic[]): Stmt | undefined {
-  const root = valueOf(stmt);
-  const tooDeep = root && firstDeeperThan(root, maxDepth);
-  if (!root || !tooDeep) return stmt;
+  const root = statementExpr(stmt);
+  const tooDeep = firstDeeperThan(root, maxDepth);
+  if (!tooDeep) return stmt;
   diagnostics.push({ span: whereDeep(tooDeep), message: nestingMessage(maxDepth), code: 'nesting-too-deep' });
   const error: ErrorExpr = { kind: 'error', span: root.span };
-  switch (stmt.kind) {
-    case 'assign':
-    case 'destructure':
-    case 'feed':
-      return { ...stmt, value: error };
-    case 'def':
-    case 'grad':
-      return { ...stmt, body: error };
-    case 'check':
-      return { ...stmt, call: error };
-    case 'assert':
-    case 'print':
-      return { ...stmt, expr: error };
-    case 'expr':
-      return undefined;
-  }
-}
-
-function valueOf(stmt: Stmt): Expr | undefined {
-  switch (stmt.kind) {
-    case 'assign':
-    case 'destructure':
-    case 'feed':
-      return stmt.value;
-    case 'def':
-    case 'grad':
-      return stmt.body;
-    case 'check':
-      return stmt.call;
-    case 'assert':
-    case 'print':
-    case 'expr':
-      return stmt.expr;
-  }
+  return statementWithoutExpr(stmt, error) ?? undefined;
 }
 
 /** The first node, in post-order (so the innermost), whose subtree is more than `limit`
