@@ -28,7 +28,7 @@ defineOps([
       dtypes: 'float',
       f: polygamma,
       // The order a has no derivative (TensorFlow: None).
-      grad: (b, a, x, node, dy) => [null, b.mul(dy, b.op('polygamma', [b.add(a, b.scalar(1, a.type.dtype)), x]))],
+      grad: (b, a, x, _node, dy) => [null, b.mul(dy, b.op('polygamma', [b.add(a, b.scalar(1, a.type.dtype)), x]))],
     }),
     dependence: elementwise({ carries: (slot) => slot === 1 }),
   },
