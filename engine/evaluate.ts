@@ -8,6 +8,7 @@ import { OpError, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
 import { keyNode } from './keys';
 import { ValueCache } from './valueCache';
+import { BufferPool } from './bufferPool';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 export interface Budget {
@@ -195,15 +196,9 @@ export class Evaluator implements KernelContext {
   }
 
   alloc(dtype: DType, size: number): TypedData {
-    const pool = this.pool;
-    if (pool) {
-      const data = pool.take(dtype, size, this.options.precision);
-      if (data) return data;
-      const fresh = allocData(dtype, size, this.options.precision);
-      pool.allocated.add(fresh.buffer);
-      return fresh;
-    }
-    return allocData(dtype, size, this.options.precision);
+    const precision = this.options.precision;
+    if (this.pool) return this.pool.take(dtype, size, precision, () => allocData(dtype, size, precision));
+    return allocData(dtype, size, precision);
   }
 
   /** Buffers of released values, during `evaluate`. */
@@ -282,6 +277,7 @@ export class Evaluator implements KernelContext {
       }
     } finally {
       this.pool = null;
+      pool.retainFree();
     }
     return targets.map((t) => this.valueOf(t));
   }
@@ -546,31 +542,6 @@ export class Evaluator implements KernelContext {
   /** For kernels that evaluate a subgraph (jacobian): `target`'s value with `feeds` set. */
   evaluateWith(target: Node, feeds: ReadonlyMap<Node, Tensor>): Tensor | undefined {
     return this.withFeeds(feeds).valueOf(target);
-  }
-}
-
-/** Released buffers by array class and length, for `Evaluator.evaluate`. Only buffers this
- *  evaluation allocated are taken back (never a feed's or a base evaluator's). */
-class BufferPool {
-  readonly allocated = new Set<ArrayBufferLike>();
-  private readonly free = new Map<string, TypedData[]>();
-
-  private static key(data: TypedData): string {
-    return `${data.constructor.name}:${data.length}`;
-  }
-
-  give(data: TypedData): void {
-    if (!this.allocated.has(data.buffer) || data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) return;
-    const key = BufferPool.key(data);
-    const list = this.free.get(key);
-    if (list) list.push(data);
-    else this.free.set(key, [data]);
-  }
-
-  take(dtype: DType, size: number, precision: Precision): TypedData | undefined {
-    const cls = dtype === 'float64' || (dtype === 'float32' && precision === 'float64') ? 'Float64Array' : dtype === 'float32' ? 'Float32Array' : dtype === 'int32' ? 'Int32Array' : 'Uint8Array';
-    const data = this.free.get(`${cls}:${size}`)?.pop();
-    return data?.fill(0);
   }
 }
 

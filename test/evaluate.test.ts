@@ -8,6 +8,7 @@ import { Evaluator } from '../engine/evaluate';
 import type { Node } from '../engine/graph';
 import type { Tensor } from '../engine/tensor';
 import { mlpSource } from '../bench/workloads';
+import { retainedBufferBytes } from '../engine/bufferPool';
 
 const BUDGET = { maxElements: 1e8, maxTotalElements: 1e10, deadline: Infinity };
 
@@ -88,5 +89,38 @@ describe('Evaluator.evaluate', () => {
     expect(Array.from(last.data)).toEqual(Array.from(fresh(a).valueOf(nodeOf(a, 'h40'))!.data));
     // 120 results of 4096 elements (and scalar constants); with reuse a handful of buffers.
     expect(allocated.size).toBeLessThanOrEqual(6);
+  });
+
+  it('keeps released buffers for the next evaluation, never one holding a value it returned', () => {
+    const lines = ['x = placeholder(float32, [None])', 'feed x = normal([4096], seed=3)', 'h0 = x'];
+    for (let i = 1; i <= 20; i++) lines.push(`h${i} = tanh(h${i - 1}) * 0.9 + 0.1`);
+    lines.push('g = gradients(reduce_sum(h20 * h20), x)[0]');
+    const a = analyze(lines.join('\n') + '\n');
+    const targets = [nodeOf(a, 'h20'), nodeOf(a, 'g')];
+    const expected = targets.map((n) => Array.from(fresh(a).valueOf(n)!.data));
+    const seen = new Set<ArrayBufferLike>();
+    const returned: Tensor[] = [];
+    for (let round = 0; round < 4; round++) {
+      const ev = fresh(a);
+      const taken = new Set<ArrayBufferLike>();
+      const alloc = ev.alloc.bind(ev);
+      ev.alloc = (dtype, n) => {
+        const data = alloc(dtype, n);
+        if (n === 4096) taken.add(data.buffer);
+        return data;
+      };
+      const got = ev.evaluate(targets) as Tensor[];
+      got.forEach((t, i) => expect(Array.from(t.data)).toEqual(expected[i]));
+      // No buffer of a value returned earlier is handed out again, and those values stand.
+      for (const t of returned) expect(taken.has(t.data.buffer)).toBe(false);
+      returned.forEach((t, i) => expect(Array.from(t.data)).toEqual(expected[i % 2]));
+      // After the first evaluation, new buffers are needed only for the two results the caller keeps.
+      const fresh4096 = [...taken].filter((b) => !seen.has(b)).length;
+      if (round > 0) expect(fresh4096).toBeLessThanOrEqual(2);
+      else expect(fresh4096).toBeGreaterThan(2);
+      for (const b of taken) seen.add(b);
+      returned.push(...got);
+    }
+    expect(retainedBufferBytes()).toBeGreaterThan(0);
   });
 });
