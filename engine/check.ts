@@ -120,12 +120,15 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     }
   }
 
-  /** Σ_k Σ_i w_k[i] y_k[i] under the given evaluator. */
+  /** Σ_k Σ_i w_k[i] y_k[i] under the given evaluator. Only the ys are kept: the
+   *  intermediate buffers go back to the pool for the next evaluation (a kink's report
+   *  computes the values it reads again). */
   const objective = (ev: Evaluator): number => {
     result.evaluations++;
     let total = 0;
-    ys.forEach((yNode, k) => {
-      const y = ev.valueOf(yNode);
+    const values = ev.evaluate(ys);
+    ys.forEach((_yNode, k) => {
+      const y = values[k];
       if (!y) throw new CheckAbort(`ys[${k}] could not be evaluated at a perturbed point`);
       const w = weights[k];
       const d = y.data;
@@ -136,15 +139,19 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     return total;
   };
 
-  const perturbed = (x: Node, x0: Tensor, direction: (i: number) => number, scale: number): Evaluator => {
-    const data = new Float64Array(x0.data.length);
-    for (let i = 0; i < data.length; i++) data[i] = x0.data[i] + scale * direction(i);
+  /** x0 + scale·u as x's feed, written into `data`. */
+  const perturbed = (x: Node, x0: Tensor, u: Float64Array, scale: number, data: Float64Array): Evaluator => {
+    const d = x0.data;
+    for (let i = 0; i < d.length; i++) data[i] = d[i] + scale * u[i];
     return ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]), undefined, onProblem);
   };
 
   const seedFeeds = new Map<Node, Tensor>();
   if (req.mode === 'fast' && req.seeds) req.seeds.forEach((s, k) => seedFeeds.set(s, weights[k] ?? onesLike(ev64.valueOf(ys[k])!)));
   const gradEvaluator = req.mode === 'fast' ? ev64.withFeeds(seedFeeds, undefined, onProblem) : ev64;
+  // Fast mode's gradients in one evaluation that keeps only them (ev64's own values stay:
+  // the perturbed evaluations reuse what x cannot reach).
+  if (req.mode === 'fast' && req.fastGrads) gradEvaluator.evaluate(req.fastGrads.filter((n): n is Node => n !== null));
 
   // Every node the ys depend on: a kink may sit where no gradient flows (floor).
   let forward: Node[] | null = null;
@@ -216,6 +223,9 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     if (bad) result.passed = false;
   };
 
+  // Fast mode's direction and perturbed points, reused from x to x (the evaluators of an x
+  // are done with before the next one).
+  let scratch = { u: new Float64Array(0), plus: new Float64Array(0), minus: new Float64Array(0) };
   try {
     const maxEvaluations = req.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
     if (req.mode === 'full') {
@@ -258,19 +268,25 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
         }
       } else {
         const rng = new Random(104729 + xi);
-        const u = new Float64Array(x0.data.length);
+        const size = x0.data.length;
+        if (scratch.u.length < size) scratch = { u: new Float64Array(size), plus: new Float64Array(size), minus: new Float64Array(size) };
+        const u = scratch.u.subarray(0, size);
         let norm = 0;
-        for (let i = 0; i < u.length; i++) {
-          u[i] = rng.normal();
-          norm += u[i] * u[i];
+        for (let i = 0; i < size; i++) {
+          const r = rng.normal();
+          u[i] = r;
+          norm += r * r;
         }
         norm = Math.sqrt(norm) || 1;
-        for (let i = 0; i < u.length; i++) u[i] /= norm;
         let analytic = 0;
-        for (let i = 0; i < u.length; i++) analytic += analyticAt(i) * u[i];
-        const direction = (j: number) => u[j];
-        const plusEv = perturbed(x, x0, direction, req.eps);
-        const minusEv = perturbed(x, x0, direction, -req.eps);
+        const gd = g ? g.data : null;
+        for (let i = 0; i < size; i++) {
+          const ui = u[i] / norm;
+          u[i] = ui;
+          if (gd) analytic += gd[i] * ui;
+        }
+        const plusEv = perturbed(x, x0, u, req.eps, scratch.plus.subarray(0, size));
+        const minusEv = perturbed(x, x0, u, -req.eps, scratch.minus.subarray(0, size));
         const numeric = (objective(plusEv) - objective(minusEv)) / (2 * req.eps);
         consider(name, x0, null, analytic, numeric, () => [plusEv, minusEv]);
       }
