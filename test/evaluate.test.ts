@@ -22,6 +22,18 @@ function fresh(a: Analysis, precision: 'float32' | 'float64' = 'float32'): Evalu
   return new Evaluator({ precision, feeds: a.feeds, budget: BUDGET });
 }
 
+/** The buffers of `size` elements the evaluator hands to kernels from now on. */
+function buffersHandedOut(ev: Evaluator, size: number): Set<ArrayBufferLike> {
+  const buffers = new Set<ArrayBufferLike>();
+  const alloc = ev.alloc.bind(ev);
+  ev.alloc = (dtype, n) => {
+    const data = alloc(dtype, n);
+    if (n === size) buffers.add(data.buffer);
+    return data;
+  };
+  return buffers;
+}
+
 const SOURCES: Record<string, [string, string[]]> = {
   mlp: [mlpSource(16, 30, 20, 5), ['loss', 'dW1', 'db1', 'dW2', 'db2']],
   elementwise: [
@@ -77,13 +89,7 @@ describe('Evaluator.evaluate', () => {
     for (let i = 1; i <= 40; i++) lines.push(`h${i} = tanh(h${i - 1}) * 0.9 + 0.1`);
     const a = analyze(lines.join('\n') + '\n');
     const ev = fresh(a);
-    const allocated = new Set<ArrayBufferLike>();
-    const alloc = ev.alloc.bind(ev);
-    ev.alloc = (dtype, n) => {
-      const data = alloc(dtype, n);
-      if (n === 4096) allocated.add(data.buffer);
-      return data;
-    };
+    const allocated = buffersHandedOut(ev, 4096);
     const [last] = ev.evaluate([nodeOf(a, 'h40')]) as Tensor[];
     expect(last.data.length).toBe(4096);
     expect(Array.from(last.data)).toEqual(Array.from(fresh(a).valueOf(nodeOf(a, 'h40'))!.data));
@@ -102,13 +108,7 @@ describe('Evaluator.evaluate', () => {
     const returned: Tensor[] = [];
     for (let round = 0; round < 4; round++) {
       const ev = fresh(a);
-      const taken = new Set<ArrayBufferLike>();
-      const alloc = ev.alloc.bind(ev);
-      ev.alloc = (dtype, n) => {
-        const data = alloc(dtype, n);
-        if (n === 4096) taken.add(data.buffer);
-        return data;
-      };
+      const taken = buffersHandedOut(ev, 4096);
       const got = ev.evaluate(targets) as Tensor[];
       got.forEach((t, i) => expect(Array.from(t.data)).toEqual(expected[i]));
       // No buffer of a value returned earlier is handed out again, and those values stand.

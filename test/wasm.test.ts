@@ -165,6 +165,20 @@ describe('float32 exp, tanh and sigmoid', () => {
       }
     });
   }
+  it('over several of the glue\'s staging blocks (8,192 elements) and a ragged last one', () => {
+    const edges = edgeValues();
+    const n = 2 * 8192 + 65;
+    const x: Tensor = { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, (_, i) => edges[(i * 7) % edges.length]) };
+    for (const op of ['exp', 'tanh', 'sigmoid']) {
+      const [wasm, reference] = both(op, [x], {});
+      for (let i = 0; i < n; i++) {
+        const a = wasm.data[i];
+        const b = reference.data[i];
+        if (!Number.isFinite(b)) expect(Object.is(a, b), `${op} at ${i}`).toBe(true);
+        else expect(Math.abs(a - b), `${op} at ${i}`).toBeLessThanOrEqual(3 * Math.max(Math.abs(b) * 2 ** -23, 2 ** -149));
+      }
+    }
+  });
   it('float64 data stays on the reference, bit for bit', () => {
     const x: Tensor = { dtype: 'float64', shape: [38], data: Float64Array.from(edgeValues().subarray(0, 38)) };
     for (const op of ['exp', 'tanh', 'sigmoid']) {
@@ -184,6 +198,11 @@ describe('float32 softmax and log_softmax along the last axis', () => {
       });
     }
   }
+  it('rows across the glue\'s staging blocks: 20 rows of 1000, 3 rows of 9000', () => {
+    for (const shape of [[20, 1000], [3, 9000]]) {
+      for (const op of ['softmax', 'log_softmax']) expectAgree(both(op, [tensor(shape, 9, 'f32')], { axis: -1 }), 2 ** -20);
+    }
+  });
   it('rows with -inf logits, and another axis (the reference computes it)', () => {
     const x: Tensor = { dtype: 'float32', shape: [2, 3], data: Float32Array.of(-Infinity, 0, 1, -Infinity, -Infinity, -Infinity) };
     const [wasm, reference] = both('softmax', [x], { axis: -1 });
