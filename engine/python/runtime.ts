@@ -13,7 +13,7 @@ import type { Budgets } from '../budgets';
 import { type AnalysisOptions, type Binding, type Diagnostic, type Related, type Severity, kindOf, producedBy } from '../analysis';
 import type * as P from './ast';
 import {
-  type CallSite, type KeywordArg, PyBuiltin, PyDict, PyFunction, PyList, PyModule, PyObject, PyTuple, type PyValue, Unknown, typeName,
+  type CallSite, type KeywordArg, PyDict, PyFunction, PyList, PyModule, PyObject, PyTuple, type PyValue, Unknown, typeName,
 } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
 import { Interpreter, LoopBudget, NotPython } from './interpreter';

@@ -116,7 +116,7 @@ class DenseLayer extends PyObject {
   }
 }
 
-function denseClass(rt: Interpreter, activations: PyModule): PyBuiltin {
+function denseClass(activations: PyModule): PyBuiltin {
   return new PyBuiltin('tf.keras.layers.Dense', (a, kw, site) => {
     const p = bindArgs('Dense', ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'input_shape', 'input_dim', 'name', 'dtype', 'trainable'], a, kw, site);
     for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
@@ -177,7 +177,7 @@ export function sequentialClass(rt: Interpreter): PyBuiltin {
 }
 
 /** `tf.keras.layers`: Dense (other layers are outside the subset, said where they are used). */
-export function kerasLayersModule(rt: Interpreter): PyModule {
+export function kerasLayersModule(): PyModule {
   const activations = activationsModule();
-  return new PyModule('tensorflow.keras.layers', (name) => (name === 'Dense' ? denseClass(rt, activations) : undefined));
+  return new PyModule('tensorflow.keras.layers', (name) => (name === 'Dense' ? denseClass(activations) : undefined));
 }

@@ -5,7 +5,7 @@
 
 import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyFunction, PyList, PyModule, PyObject, type PyValue } from '../values';
-import { OutsideSubset, pyError } from '../errors';
+import { pyError } from '../errors';
 import { CustomGradientFunction, tfFunction } from './customGradient';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -194,7 +194,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
         if (name === 'initializers') return submodule('tensorflow.keras.initializers');
         if (name === 'losses') return kerasLossesModule(interp);
         if (name === 'activations') return activationsModule();
-        if (name === 'layers') return kerasLayersModule(interp);
+        if (name === 'layers') return kerasLayersModule();
         if (name === 'Sequential') return sequentialClass(interp);
         if (name === 'optimizers') return kerasOptimizersModule(rt);
         return undefined;
@@ -209,7 +209,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
     layers: () =>
       new PyModule('tensorflow.layers', (name) => {
         if (name === 'dense') return fn('layers.dense', (a, kw, site) => dense(interp, a, kw, site));
-        if (name === 'Dense') return kerasLayersModule(interp).getAttr(interp, 'Dense', { start: 0, end: 0 });
+        if (name === 'Dense') return kerasLayersModule().getAttr(interp, 'Dense', { start: 0, end: 0 });
         return undefined;
       }),
   };
