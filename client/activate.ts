@@ -76,7 +76,9 @@ export async function activateWith(context: vscode.ExtensionContext, newClient: 
   const publishCounts = new Map<string, number>();
   let crashNotices = 0;
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: LANGUAGE_ID }],
+    // Python files too: the server analyses those that import TensorFlow (tgraph.python.enabled)
+    // and leaves the others alone.
+    documentSelector: [{ language: LANGUAGE_ID }, { language: 'python' }],
     outputChannel: output,
     synchronize: { configurationSection: 'tgraph' },
     // The settings at start, so the first analysis already uses them; and whether the

@@ -25,6 +25,7 @@ import { LineIndex } from '../engine/syntax/lineIndex';
 import { View } from './positions';
 import type { LensCheck } from './lenses';
 import type { CurrentText } from './completion';
+import type { DocumentKind } from './documentKind';
 
 /** An edit after a pause is sent at once; edits that follow each other closely (typing) on a
  *  document whose analysis is slow wait this long for a pause, at most. */
@@ -81,9 +82,13 @@ export interface DocumentState {
   waiters: { version: number; resolve: () => void; soon?: boolean }[];
   /** The version whose diagnostics are published and whose snapshot is being made. */
   describing?: number;
+  /** How the last text sent was analysed; null: the document is left alone (see documentKind.ts). */
+  kind?: DocumentKind | null;
 }
 
 export interface DocumentStoreOptions {
+  /** How a document's current text is analysed, or null to leave it alone. */
+  kindOf(document: TextDocument): DocumentKind | null;
   /** Budgets and check defaults from the settings. */
   analysisOptions(): AnalysisOptions;
   /** Where load() may read for a document (its folder, inside the workspace folders). */
@@ -222,7 +227,9 @@ export class DocumentStore {
     state.waiters = state.waiters.filter((w) => !w.soon);
     for (const w of soon) w.resolve();
     const text = doc.getText();
-    const options = this.optionsFor(uri);
+    state.kind = this.options.kindOf(doc);
+    if (state.kind === null) return this.leaveAlone(uri, state);
+    const options: PlainOptions = { ...this.optionsFor(uri), ...(state.kind === 'python' ? { language: 'python' as const } : {}) };
     if (!this.options.readLoads || options.load?.enabled === false || !/\bload\s*\(/.test(text)) {
       this.host.analyse(uri, doc.version, text, options, fresh);
       return;
@@ -240,6 +247,27 @@ export class DocumentStore {
         if (this.documents.get(uri)?.version === version && state.sentVersion === version) this.host.analyse(uri, version, text, { ...options, load: { ...options.load, preloaded: {} } }, fresh);
       },
     );
+  }
+
+  /** A document tgraph does not analyse (a Python file without TensorFlow, or Python
+   *  switched off): whatever it showed goes, and requests answer nothing at once. */
+  private leaveAlone(uri: string, state: DocumentState): void {
+    const had = state.snapshot !== undefined || state.describing !== undefined;
+    state.snapshot = undefined;
+    state.snapshotText = undefined;
+    state.viewCache = undefined;
+    state.describing = undefined;
+    this.closed.delete(uri);
+    this.host.close(uri);
+    const waiting = state.waiters;
+    state.waiters = [];
+    for (const w of waiting) w.resolve();
+    if (had) this.options.onClosed(uri);
+  }
+
+  /** Whether a document is analysed at all (false: tgraph leaves it alone). */
+  analysed(uri: string): boolean {
+    return this.states.get(uri)?.kind !== null;
   }
 
   private received(uri: string, version: number, snapshot: DocumentSnapshot, text: string): void {
@@ -302,6 +330,7 @@ export class DocumentStore {
   view(uri: string): View | undefined {
     const doc = this.documents.get(uri);
     const state = this.states.get(uri);
+    if (state?.kind === null) return undefined;
     if (doc && state && !state.snapshot) {
       const kept = this.closed.get(uri);
       if (kept && kept.text === doc.getText()) {
@@ -367,6 +396,7 @@ export class DocumentStore {
     const state = this.stateFor(uri);
     if (state.snapshot?.version === doc.version) return Promise.resolve();
     this.send(uri); // a pending debounce: now
+    if (state.kind === null) return Promise.resolve();
     const options = this.options.analysisOptions();
     const limit = (options.evaluationTimeoutMs ?? 5000) * 2 + (options.workerStopTimeoutMs ?? 2000) + FRESH_WAIT_EXTRA_MS;
     return new Promise((resolve) => {

@@ -12,12 +12,15 @@ export interface Settings extends Budgets {
   inlayHints: { shapes: boolean; values: boolean };
   /** Defaults of `check gradients(...)` statements and of the "Check gradients" lens. */
   check: { eps: number; atol: number; rtol: number };
+  /** Whether Python files that import TensorFlow are analysed (PYTHON.md). */
+  python: { enabled: boolean };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   ...DEFAULT_BUDGETS,
   inlayHints: { shapes: true, values: true },
   check: { eps: 1e-3, atol: 1e-5, rtol: 1e-3 },
+  python: { enabled: true },
 };
 
 function positiveNumber(raw: unknown, fallback: number): number {
@@ -62,6 +65,7 @@ export function parseSettings(raw: unknown): Settings {
       atol: nonNegativeNumber(get('check.atol'), d.check.atol),
       rtol: nonNegativeNumber(get('check.rtol'), d.check.rtol),
     },
+    python: { enabled: flag(get('python.enabled'), d.python.enabled) },
   };
 }
 

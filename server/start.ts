@@ -29,6 +29,7 @@ import { foldingRanges } from './folding';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings, sameSettings, type Settings } from './settings';
 import { ClientNotifications, Commands, Methods, Notifications, lineParams, type AnalysedParams } from '../protocol';
 import { WorkspaceTrust } from './trust';
+import { documentKind, isPythonDocument } from './documentKind';
 
 /** What a server needs from where it runs. */
 export interface ServerPlatform {
@@ -57,6 +58,7 @@ export function start(connection: Connection, platform: ServerPlatform): void {
   const log = (message: string) => connection.console.error(message);
 
   const store = new DocumentStore({
+    kindOf: (doc) => documentKind(doc, doc.getText(), settings.python.enabled),
     analysisOptions: () => analysisOptions(settings),
     loadContext: (uri) => platform.loadContext(uri, workspaceFolders),
     readLoads: platform.readLoads ? (uri, text, load) => platform.readLoads!(connection, uri, text, load) : undefined,
@@ -149,7 +151,7 @@ export function start(connection: Connection, platform: ServerPlatform): void {
       next = parseSettings(pushed);
     }
     if (sameSettings(next, settings)) return;
-    const budgetsChanged = JSON.stringify(analysisOptions(next)) !== JSON.stringify(analysisOptions(settings));
+    const budgetsChanged = JSON.stringify(analysisOptions(next)) !== JSON.stringify(analysisOptions(settings)) || next.python.enabled !== settings.python.enabled;
     settings = next;
     if (budgetsChanged) store.reanalyseAll();
     else refreshViews(); // only the inlay hint settings changed
@@ -197,12 +199,21 @@ export function start(connection: Connection, platform: ServerPlatform): void {
     return v ? inlayHints(v, p.range, settings.inlayHints) : [];
   }));
 
+  // Completion, signature help and rename read and write .tgraph syntax: a Python file's are
+  // the user's Python extension's.
+  const isPython = (uri: string) => {
+    const doc = store.document(uri);
+    return doc ? isPythonDocument(doc) : false;
+  };
+
   connection.onCompletion(guard('completion', [], (p) => {
+    if (isPython(p.textDocument.uri)) return [];
     const parsed = store.parsed(p.textDocument.uri, p.position);
     return parsed ? completion(parsed.current, parsed.position, view(p.textDocument.uri)?.snapshot) : [];
   }));
 
   connection.onSignatureHelp(guard('signatureHelp', null, (p) => {
+    if (isPython(p.textDocument.uri)) return null;
     const parsed = store.parsed(p.textDocument.uri, p.position);
     return parsed ? signatureHelp(parsed.current, parsed.position) : null;
   }));
@@ -219,11 +230,13 @@ export function start(connection: Connection, platform: ServerPlatform): void {
 
   // Renames produce edits: they need the analysis of exactly the current text.
   connection.onPrepareRename(guardAsync('prepareRename', null, async (p) => {
+    if (isPython(p.textDocument.uri)) return null;
     const v = await store.freshView(p.textDocument.uri);
     return v ? prepareRename(v, p.position) : null;
   }));
 
   connection.onRenameRequest(guardAsync('rename', null, async (p) => {
+    if (isPython(p.textDocument.uri)) return null;
     const v = await store.freshView(p.textDocument.uri);
     return v ? rename(v, p.position, p.newName) : null;
   }));

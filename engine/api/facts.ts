@@ -12,6 +12,7 @@ import { awaitsExplanation, bindingHover, formatCheck, opHover, shortNumber } fr
 import { RESERVED_WORDS, valueTypeLabel } from './describe';
 import { gradientCalls } from './gradients';
 import { statementExprs, walk } from './syntax';
+import { pythonFacts, pythonOutline } from './pythonFacts';
 import {
   OCC_END, OCC_FIELDS, OCC_START, TOKEN_MODIFIERS, TOKEN_TYPES,
   type DocumentSnapshot, type HintData, type LensData, type NameTarget, type SymbolData, type TokenModifier, type TokenType,
@@ -119,6 +120,21 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     const t = tokenOf(b.kind);
     add(span, bindingTarget.get(b)!, t.type, declaration && b.span.start === span.start ? ['declaration', ...t.modifiers] : t.modifiers);
   };
+
+  if (a.python) {
+    const facts = pythonFacts(a, bindingTarget, targets);
+    return {
+      version: options.version,
+      diagnostics: a.diagnostics.slice(),
+      status: statusOf(a),
+      occurrences: sortedOccurrences(facts.occurrences),
+      targets,
+      lenses: facts.lenses,
+      hints: facts.hints,
+      ...pythonOutline(),
+      explaining,
+    };
+  }
 
   const statements = a.program.statements;
   for (let si = 0; si < statements.length; si++) {

@@ -6,6 +6,7 @@
 import type { Analysis, AnalysisOptions } from '../analysis';
 import type { CheckResult } from '../check';
 import type * as AST from '../syntax/ast';
+import type { GradientSite } from '../ops/differentiation';
 import { analyze, checkGradientSite } from '../analysis';
 import { lookupOp } from '../ops/registry';
 import { shortNumber } from './hover';
@@ -16,6 +17,7 @@ import { nodeName } from './describe';
 import { explainSite } from './explanation';
 import { explainPictures } from './picture';
 import { statementOnLine, walk, statementExprs } from './syntax';
+import { pythonStatementOnLine, siteAnalysis } from './pythonFacts';
 import type {
   CheckGradientsResult, CheckOutcomeJson, ComputeGradientsResult, ExplainResult, GradientValueJson,
 } from './results';
@@ -34,16 +36,37 @@ function within(outer: AST.Span, inner: AST.Span): boolean {
   return outer.start <= inner.start && inner.end <= outer.end;
 }
 
-function statementText(a: Analysis, stmt: AST.Stmt): string {
+/** The gradient sites a statement recorded; a statement run several times (a script's loop)
+ *  shows its last run's. */
+function sitesIn(a: Analysis, span: AST.Span): GradientSite[] {
+  const last = new Map<number, GradientSite>();
+  for (const s of a.gradientSites) if (within(span, s.span)) last.set(s.span.start, s);
+  return [...last.values()].sort((x, y) => x.span.start - y.span.start);
+}
+
+function statementText(a: Analysis, stmt: GradientStatement): string {
   return a.text.slice(stmt.span.start, stmt.span.end);
 }
 
+/** A statement that differentiates: where it is, and (in a .tgraph file) its gradient calls. */
+interface GradientStatement {
+  span: AST.Span;
+  calls: AST.CallExpr[];
+}
+
 /** The gradient statement on a line, or an explanation of why there is none. */
-function gradientStatement(a: Analysis, line: number): AST.Stmt | string {
+function gradientStatement(a: Analysis, line: number): GradientStatement | string {
+  if (a.python) {
+    const span = pythonStatementOnLine(a, line);
+    if (!span) return `no statement on line ${line + 1}`;
+    if (!a.gradientSites.some((s) => within(span, s.span))) return `line ${line + 1} computes no gradients`;
+    return { span, calls: [] };
+  }
   const stmt = statementOnLine(a, line);
   if (!stmt) return `no statement on line ${line + 1}`;
-  if (gradientCalls(stmt).length === 0) return `line ${line + 1} computes no gradients`;
-  return stmt;
+  const calls = gradientCalls(stmt);
+  if (calls.length === 0) return `line ${line + 1} computes no gradients`;
+  return { span: stmt.span, calls };
 }
 
 // ---- Compute gradients ---------------------------------------------------------------------
@@ -52,12 +75,11 @@ export function computeGradients(uri: string, a: Analysis, line: number): Comput
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', gradients: [], message: stmt };
   const gradients: GradientValueJson[] = [];
-  for (const site of a.gradientSites) {
-    if (!within(stmt.span, site.span)) continue;
+  for (const site of sitesIn(a, stmt.span)) {
     site.xs.forEach((x, i) => {
       const g = site.grads[i];
       const t = g ? a.valueOf(g) : undefined;
-      const e = explainSite(a, site, i);
+      const e = explainSite(siteAnalysis(a, site), site, i);
       gradients.push({
         meaning: e.meaning,
         x: nodeName(a, x),
@@ -74,7 +96,7 @@ export function computeGradients(uri: string, a: Analysis, line: number): Comput
   // jacobian/hessian do not record a gradient site: show the values they bound.
   if (gradients.length === 0) {
     for (const b of a.bindings) {
-      if (b.stmt !== stmt || b.value.kind !== 'tensor') continue;
+      if (b.stmt.span.start !== stmt.span.start || b.value.kind !== 'tensor') continue;
       const t = a.valueOf(b.value.node);
       gradients.push({
         meaning: b.name,
@@ -99,14 +121,14 @@ export function computeGradients(uri: string, a: Analysis, line: number): Comput
 export function explainStatement(uri: string, a: Analysis, line: number): ExplainResult {
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', explanations: [], pictures: [], message: stmt };
-  const sites = a.gradientSites.filter((s) => within(stmt.span, s.span));
-  const explanations = sites.flatMap((site) => site.xs.map((_, i) => explainSite(a, site, i)));
+  const sites = sitesIn(a, stmt.span);
+  const explanations = sites.flatMap((site) => site.xs.map((_, i) => explainSite(siteAnalysis(a, site), site, i)));
   return {
     uri,
     line,
     statement: statementText(a, stmt),
     explanations,
-    pictures: explainPictures(a, sites),
+    pictures: sites.length ? explainPictures(siteAnalysis(a, sites[sites.length - 1]), sites) : [],
     message: explanations.length ? undefined : 'this statement records no gradient sum to explain (jacobian and hessian values are shown by "Compute gradients")',
   };
 }
@@ -180,7 +202,8 @@ function runCheckStatements(a: Analysis, sources: string[], options: AnalysisOpt
 export function checkGradients(uri: string, a: Analysis, line: number, settings: CheckSettings = {}, options: AnalysisOptions = {}): CheckGradientsResult {
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', passed: false, title: stmt, results: [] };
-  const calls = gradientCalls(stmt);
+  if (a.python) return { uri, line, statement: statementText(a, stmt), passed: false, title: 'check a script\'s gradients with a `# tgraph: check gradients(ys, xs)` comment', results: [] };
+  const calls = stmt.calls;
   const hasError = a.diagnostics.some((d) => d.severity === 'error' && within(stmt.span, d.span));
   const results: CheckOutcomeJson[] = calls.map((call) => ({ call: a.text.slice(call.span.start, call.span.end), check: '', passed: false, ran: false, message: '' }));
   const bySource: { index: number; source: string }[] = [];

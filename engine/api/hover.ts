@@ -36,15 +36,33 @@ export function awaitsExplanation(a: Analysis, b: Binding): boolean {
 /** The hover of a binding. `explain: false` leaves out explanations not computed yet (they
  *  can take tens of ms each) and says they are coming. */
 export function bindingHover(a: Analysis, b: Binding, explain = true): string {
-  const [typeLine, ...value] = describeValue(a, b.value);
+  // A Python value with no tensor form (a session, a dict, a name left unknown) says what it is.
+  const pythonNote = b.describe !== undefined && b.value.kind !== 'tensor' && b.value.kind !== 'list';
+  const [typeLine, ...value] = pythonNote ? [b.describe!] : describeValue(a, b.value);
   const parts: string[] = [`**${b.name}** · ${kindLabel(b)}`, typeLine];
+  if (b.describe !== undefined && !pythonNote) parts.push(`_${b.describe}_`);
   // On a gradient, the sum it stands for comes before its value: that is the point of it.
+  // A script's gradient is explained with the feeds of the run that fetched it.
   if (!explain && awaitsExplanation(a, b)) parts.push(EXPLANATION_PENDING);
-  else for (const e of explainBinding(a, b)) {
+  else for (const e of explainBinding(a.python?.explainView(b) ?? a, b)) {
     parts.push(`**${e.meaning}** — ${e.text.startsWith(e.meaning) ? e.text.slice(e.meaning.length).replace(/^[:\s]+/, '') : e.text}`);
   }
-  parts.push(...value, definedAt(a, b));
+  parts.push(...value);
+  const run = a.python ? runLines(a, b.value) : '';
+  if (run) parts.push(`value from \`sess.run\` at line ${run}`);
+  parts.push(definedAt(a, b));
   return parts.join('\n\n');
+}
+
+/** The lines of the `sess.run` calls a script's value (a tensor, or a list's tensors) is from. */
+function runLines(a: Analysis, v: Value): string {
+  const items = v.kind === 'tensor' ? [v] : v.kind === 'list' ? v.items.slice(0, MAX_LIST_ITEMS) : [];
+  const lines = new Set<number>();
+  for (const item of items) {
+    const run = item.kind === 'tensor' ? a.python?.runOf(item.node) : undefined;
+    if (run) lines.add(run.line);
+  }
+  return [...lines].join(', ');
 }
 
 function definedAt(a: Analysis, b: Binding): string {
@@ -53,7 +71,7 @@ function definedAt(a: Analysis, b: Binding): string {
   let source = a.text.slice(start, a.lines.lineEnd(line)).trim();
   if (source.length > 120) source = source.slice(0, 117) + '...';
   if (a.lines.positionAt(b.stmt.span.end).line > line) source += ' ...';
-  return `defined at line ${line + 1}:\n\`\`\`tgraph\n${source}\n\`\`\``;
+  return `defined at line ${line + 1}:\n\`\`\`${a.python ? 'python' : 'tgraph'}\n${source}\n\`\`\``;
 }
 
 function describeValue(a: Analysis, v: Value): string[] {

@@ -267,13 +267,19 @@ export class LspClient {
   /** Opens a document and returns its complete diagnostics: a long document's first analysis
    *  publishes its build's diagnostics first (server/documents.ts), the complete ones when
    *  `tgraph/analysed` says it is done. */
-  async open(uri: string, text: string): Promise<PublishDiagnosticsParams> {
-    this.versions.set(uri, 1);
-    this.diagnostics.delete(uri);
+  async open(uri: string, text: string, languageId = 'tgraph'): Promise<PublishDiagnosticsParams> {
     const before = this.analysed.length;
-    await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
+    await this.openOnly(uri, text, languageId);
     await this.until(() => this.analysed.slice(before).some((a) => a.uri === uri && a.version === 1), `the analysis of ${uri}`);
     return this.diagnosticsFor(uri, 1);
+  }
+
+  /** Opens a document without waiting for its analysis (a document the server leaves alone
+   *  has none). */
+  async openOnly(uri: string, text: string, languageId: string): Promise<void> {
+    this.versions.set(uri, 1);
+    this.diagnostics.delete(uri);
+    await this.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
   }
 
   /** Sends a change (whole text, or one range edit) without waiting; returns the version. */

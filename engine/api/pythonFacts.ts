@@ -1,0 +1,158 @@
+// What an editor shows of a Python script (Analysis.python), as the parts of a
+// DocumentSnapshot: names are the script's references (each use points at the binding version
+// live there), hints add what each `print` printed, lenses sit on the statements that
+// differentiate and on the `# tgraph: check` comments (their results). Colouring, the outline and folding are
+// the user's Python extension's: a script gives no semantic tokens, symbols or folds.
+
+import type { Analysis, Binding } from '../analysis';
+import type { GradientSite } from '../ops/differentiation';
+import type { Span } from '../syntax/ast';
+import type * as P from '../python/ast';
+import { formatTensor } from '../format/numpy';
+import { formatCheck, shortNumber } from './hover';
+import { valueTypeLabel } from './describe';
+import type { DocumentSnapshot, HintData, LensData, NameTarget } from './snapshot';
+
+/** A printed line longer than this is cut in its hint (the whole text is in `tgraph run`). */
+const MAX_PRINT_HINT = 120;
+
+/** Every statement of a script, compound ones before the statements they hold, in source
+ *  order. Iterative: nesting is bounded by the parser, not by the stack. */
+export function pythonStatements(module: P.Module): P.Stmt[] {
+  const out: P.Stmt[] = [];
+  const stack: P.Stmt[] = module.body.slice().reverse();
+  while (stack.length) {
+    const s = stack.pop()!;
+    out.push(s);
+    const inner: P.Stmt[] = 'body' in s ? [...s.body, ...('orelse' in s ? s.orelse : [])] : [];
+    for (let i = inner.length - 1; i >= 0; i--) stack.push(inner[i]);
+  }
+  return out;
+}
+
+function isCompound(s: P.Stmt): boolean {
+  return 'body' in s;
+}
+
+function within(outer: Span, inner: Span): boolean {
+  return outer.start <= inner.start && inner.end <= outer.end;
+}
+
+/** The innermost simple statement of a script holding `span`. */
+function statementHolding(statements: readonly P.Stmt[], span: Span): P.Stmt | undefined {
+  let found: P.Stmt | undefined;
+  for (const s of statements) if (!isCompound(s) && within(s.span, span)) found = s;
+  return found;
+}
+
+/** The simple statement of a script starting on a 0-based line, else the one spanning it. */
+export function pythonStatementOnLine(a: Analysis, line: number): Span | undefined {
+  if (!a.python) return undefined;
+  const simple = pythonStatements(a.python.module).filter((s) => !isCompound(s));
+  const lineOf = (offset: number) => a.lines.positionAt(offset).line;
+  const stmt = simple.find((s) => lineOf(s.span.start) === line) ?? simple.find((s) => lineOf(s.span.start) <= line && line <= lineOf(s.span.end));
+  return stmt?.span;
+}
+
+/** The analysis a gradient site is read through: in a script, the values of the run that
+ *  fetched the gradient (its feeds), else the analysis itself. */
+export function siteAnalysis(a: Analysis, site: GradientSite): Analysis {
+  if (!a.python) return a;
+  for (let i = a.bindings.length - 1; i >= 0; i--) if (a.bindings[i].gradient === site) return a.python.explainView(a.bindings[i]);
+  return a;
+}
+
+/** `x_dims = 3` needs no `→ 3`. */
+function isLiteral(b: Binding): boolean {
+  const s = b.stmt as P.Stmt;
+  if (s.kind !== 'Assign' && s.kind !== 'AugAssign') return false;
+  const v = s.value;
+  return v.kind === 'Constant' || (v.kind === 'UnaryOp' && v.operand.kind === 'Constant');
+}
+
+export interface PythonFacts {
+  occurrences: number[];
+  lenses: LensData[];
+  hints: HintData[];
+}
+
+/** Occurrences (OCC_FIELDS ints each, no semantic token), lenses and hints of a script.
+ *  `bindingTarget` has the target of every binding; check and assert targets are added to
+ *  `targets`. */
+export function pythonFacts(a: Analysis, bindingTarget: ReadonlyMap<Binding, number>, targets: NameTarget[]): PythonFacts {
+  const python = a.python!;
+  const occurrences: number[] = [];
+  const add = (span: Span, target: number) => occurrences.push(span.start, span.end, target, -1, 0);
+  for (const b of a.bindings) add(b.span, bindingTarget.get(b)!);
+  for (const r of a.references) {
+    const t = bindingTarget.get(r.binding);
+    if (t !== undefined) add(r.span, t);
+  }
+  for (const c of a.checks) {
+    const t = targets.length;
+    targets.push({ kind: 'check', name: 'check', hover: formatCheck(c), refusal: 'a check comment cannot be renamed' });
+    add(c.stmt.span, t);
+  }
+  for (const r of a.asserts) {
+    const t = targets.length;
+    targets.push({ kind: 'assert', name: 'assert', hover: `assert ${r.passed ? 'passed ✓' : 'FAILED ✗'}${r.passed ? '' : `\n\n${r.message}`}`, refusal: '`assert` is a keyword and cannot be renamed' });
+    add({ start: r.stmt.span.start, end: r.stmt.span.start + 'assert'.length }, t);
+  }
+  return { occurrences, lenses: lensesOf(a, python.module), hints: hintsOf(a) };
+}
+
+function lensesOf(a: Analysis, module: P.Module): LensData[] {
+  const lenses: LensData[] = [];
+  const statements = pythonStatements(module);
+  const seen = new Set<number>();
+  for (const site of a.gradientSites) {
+    const stmt = statementHolding(statements, site.span);
+    if (!stmt || seen.has(stmt.span.start)) continue;
+    seen.add(stmt.span.start);
+    const at = stmt.span.start;
+    // (a script's gradients are checked by `# tgraph: check gradients(...)` comments, whose
+    // results get lenses below)
+    lenses.push(
+      { offset: at, title: 'Compute gradients', command: 'computeGradients' },
+      { offset: at, title: 'Explain sum', command: 'explainSum' },
+    );
+  }
+  for (const c of a.checks) {
+    const title = c.passed ? `check passed ✓ · max err ${shortNumber(c.maxAbsError)}` : `check FAILED ✗${c.worst ? ` at ${c.worst.x}` : ''}`;
+    lenses.push({ offset: c.stmt.span.start, title, command: null });
+  }
+  return lenses.sort((x, y) => x.offset - y.offset);
+}
+
+function hintsOf(a: Analysis): HintData[] {
+  const hints: HintData[] = [];
+  for (const b of a.bindings) {
+    const v = b.value;
+    if (v.kind !== 'tensor' && v.kind !== 'list') continue;
+    hints.push({ offset: b.span.end, label: `: ${valueTypeLabel(a, v)}`, kind: 'type' });
+    if (v.kind === 'tensor' && !b.destructured && !isLiteral(b)) {
+      const t = a.valueOf(v.node);
+      if (t && t.shape.length === 0) hints.push({ offset: b.stmt.span.end, label: `→ ${formatTensor(t)}`, kind: 'value' });
+    }
+  }
+  // What each print printed, at the end of its line; a print that ran several times (in a
+  // loop) shows each output in order.
+  const printed = new Map<number, string>();
+  for (const p of a.python?.prints ?? []) {
+    const at = a.lines.lineEnd(a.lines.positionAt(p.span.end).line);
+    const before = printed.get(at);
+    if (before !== undefined && before.length > MAX_PRINT_HINT) continue;
+    const text = p.text.slice(0, MAX_PRINT_HINT * 4).replace(/\s*\n\s*/g, ' ').trim();
+    printed.set(at, before === undefined ? text : `${before} | ${text}`);
+  }
+  for (const [offset, text] of printed) {
+    const label = text.length > MAX_PRINT_HINT ? text.slice(0, MAX_PRINT_HINT - 1) + '…' : text;
+    hints.push({ offset, label: `▷ ${label}`, kind: 'value' });
+  }
+  return hints.sort((x, y) => x.offset - y.offset);
+}
+
+/** The parts of a script's snapshot that a .tgraph file fills from its syntax tree. */
+export function pythonOutline(): Pick<DocumentSnapshot, 'symbols' | 'folding'> {
+  return { symbols: [], folding: { statements: [], commentRuns: [] } };
+}
