@@ -239,6 +239,50 @@ function serverPid(): number | undefined {
   return undefined;
 }
 
+test('a Python file that imports TensorFlow: the hover on dz_dx and the "Explain sum" lens', async () => {
+  const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const script = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, 'examples', 'python', 'answer_seeded.py')));
+  assert.equal(script.languageId, 'python');
+  await vscode.window.showTextDocument(script);
+  const position = positionOf(script, 'dz_dx =').translate(0, 2);
+  const text = await waitFor('a hover on dz_dx in the script', async () => {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', script.uri, position);
+    const t = hoverText(hovers ?? []);
+    return t.includes('∂(Σz)/∂x') ? t : undefined;
+  });
+  log(`hover on dz_dx in answer_seeded.py:\n${text}`);
+  // dz/dx = 8x for NumPy's seed-0 stream, whose first row is [5, 0, 3].
+  assert.ok(text.includes('[[40.  0. 24.]'), text);
+  assert.ok(text.includes('value from `sess.run` at line 13'), text);
+  const dzLine = lineOf(script, 'dz_dx =');
+  const explain = await waitFor('the "Explain sum" lens on the script', async () => {
+    const found = await lenses(script);
+    return found.find((l) => l.range.start.line === dzLine && l.command?.title === 'Explain sum');
+  });
+  assert.equal(explain.command!.command, 'tgraph.explainSum');
+  const result = await vscode.commands.executeCommand<{ explanations: { meaning: string; fanOut: number[] }[] }>(explain.command!.command, ...(explain.command!.arguments ?? []));
+  assert.deepEqual(result.explanations.map((e) => [e.meaning, e.fanOut]), [['∂(Σz)/∂x', [2, 2]]]);
+  assert.deepEqual(vscode.languages.getDiagnostics(script.uri), []);
+});
+
+test('a Python file without TensorFlow gets nothing: no hover, lens, hint or diagnostic', async () => {
+  const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const file = path.join(folder, 'plain.py');
+  fs.writeFileSync(file, 'import numpy as np\nx = np.array([1.0, 2.0])\ny = x * 2\n');
+  const plain = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  assert.equal(plain.languageId, 'python');
+  await vscode.window.showTextDocument(plain);
+  // A request the server answers after it has seen plain.py's opening: a hover on the seed.
+  await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', seed.uri, positionOf(seed, 'dz_dx ='));
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', plain.uri, positionOf(plain, 'x =').translate(0, 0));
+  assert.equal(hoverText(hovers ?? []).includes('float'), false, hoverText(hovers ?? []));
+  assert.deepEqual((await lenses(plain)).map((l) => l.command?.title), []);
+  const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', plain.uri, new vscode.Range(0, 0, 3, 0));
+  assert.deepEqual((hints ?? []).map(hintLabel), []);
+  assert.equal(api.diagnosticsPublished(plain.uri), 0);
+  assert.deepEqual(vscode.languages.getDiagnostics(plain.uri), []);
+});
+
 test('a language server that dies is restarted, and the user is told once', async () => {
   if (!fs.existsSync('/proc/self/stat')) {
     log('no /proc here: skipping the crash test');
