@@ -16,7 +16,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'web-server',
-          include: ['test/lsp/features.test.ts', 'test/lsp/commands.test.ts', 'test/lsp/trust.test.ts', 'test/lsp/settings.test.ts', 'test/lsp/positions.test.ts', 'test/lsp/webLoad.test.ts'],
+          include: ['test/lsp/features.test.ts', 'test/lsp/commands.test.ts', 'test/lsp/trust.test.ts', 'test/lsp/settings.test.ts', 'test/lsp/positions.test.ts', 'test/lsp/webLoad.test.ts', 'test/lsp/python.test.ts'],
           env: { TGRAPH_LSP_SERVER: 'browser' },
         },
       },

@@ -279,13 +279,15 @@ function lensesOf(a: Analysis): LensData[] {
   return lenses;
 }
 
-function hintsOf(a: Analysis): HintData[] {
+/** The shape after each binding and the value of scalars (unless bound to a literal),
+ *  sorted by offset. */
+export function hintsOf(a: Analysis, literal: (b: Binding) => boolean = isLiteral): HintData[] {
   const hints: HintData[] = [];
   for (const b of a.bindings) {
     const v = b.value;
     if (v.kind !== 'tensor' && v.kind !== 'list') continue;
     hints.push({ offset: b.span.end, label: `: ${valueTypeLabel(a, v)}`, kind: 'type' });
-    if (v.kind === 'tensor' && !b.destructured && !isLiteral(b)) {
+    if (v.kind === 'tensor' && !b.destructured && !literal(b)) {
       const t = a.valueOf(v.node);
       if (t && t.shape.length === 0) hints.push({ offset: b.stmt.span.end, label: `→ ${formatTensor(t)}`, kind: 'value' });
     }

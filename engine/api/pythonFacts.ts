@@ -8,9 +8,8 @@ import type { Analysis, Binding } from '../analysis';
 import type { GradientSite } from '../ops/differentiation';
 import type { Span } from '../syntax/ast';
 import type * as P from '../python/ast';
-import { formatTensor } from '../format/numpy';
 import { formatCheck, shortNumber } from './hover';
-import { valueTypeLabel } from './describe';
+import { hintsOf as bindingHints } from './facts';
 import type { DocumentSnapshot, HintData, LensData, NameTarget } from './snapshot';
 
 /** A printed line longer than this is cut in its hint (the whole text is in `tgraph run`). */
@@ -125,16 +124,7 @@ function lensesOf(a: Analysis, module: P.Module): LensData[] {
 }
 
 function hintsOf(a: Analysis): HintData[] {
-  const hints: HintData[] = [];
-  for (const b of a.bindings) {
-    const v = b.value;
-    if (v.kind !== 'tensor' && v.kind !== 'list') continue;
-    hints.push({ offset: b.span.end, label: `: ${valueTypeLabel(a, v)}`, kind: 'type' });
-    if (v.kind === 'tensor' && !b.destructured && !isLiteral(b)) {
-      const t = a.valueOf(v.node);
-      if (t && t.shape.length === 0) hints.push({ offset: b.stmt.span.end, label: `→ ${formatTensor(t)}`, kind: 'value' });
-    }
-  }
+  const hints = bindingHints(a, isLiteral);
   // What each print printed, at the end of its line; a print that ran several times (in a
   // loop) shows each output in order.
   const printed = new Map<number, string>();

@@ -192,8 +192,29 @@ describe('a Python file tgraph leaves alone', () => {
     expect(await client.request('textDocument/hover', { textDocument: { uri: edited.uri }, position: { line: 1, character: 0 } })).toBeNull();
   });
 
+  it('drops a script\'s diagnostics when tgraph.python.enabled is turned off, and shows them again when it is turned on', async () => {
+    const text = 'import tensorflow as tf\nw = tf.matmul(tf.ones([2, 2]), tf.ones([3]))\n';
+    const toggled = tempDocument(text, 'toggled.py');
+    expect((await client.open(toggled.uri, text, 'python')).diagnostics).toHaveLength(1);
+    const latest = () => (client.diagnostics.get(toggled.uri) ?? []).at(-1)?.diagnostics.length;
+    const publications = () => (client.diagnostics.get(toggled.uri) ?? []).length;
+    try {
+      client.settings = { python: { enabled: false } };
+      await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+      await client.until(() => latest() === 0 || undefined, 'the diagnostics cleared');
+      const cleared = publications();
+      client.settings = null;
+      await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+      await client.until(() => (publications() > cleared && latest() === 1) || undefined, 'the diagnostics back');
+    } finally {
+      client.settings = null;
+    }
+  });
+
   it('gets nothing with tgraph.python.enabled off', async () => {
-    const off = await LspClient.start({ settings: { python: { enabled: false } } });
+    // As VS Code's client gives them: at start (initializationOptions), and when asked.
+    const settings = { python: { enabled: false } };
+    const off = await LspClient.start({ settings, initializationOptions: { settings } });
     try {
       const other = tempDocument(ANSWER, 'off.py');
       await off.openOnly(other.uri, ANSWER, 'python');
