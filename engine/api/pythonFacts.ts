@@ -37,11 +37,20 @@ function within(outer: Span, inner: Span): boolean {
   return outer.start <= inner.start && inner.end <= outer.end;
 }
 
-/** The innermost simple statement of a script holding `span`. */
-function statementHolding(statements: readonly P.Stmt[], span: Span): P.Stmt | undefined {
-  let found: P.Stmt | undefined;
-  for (const s of statements) if (!isCompound(s) && within(s.span, span)) found = s;
-  return found;
+/** The simple statement holding `span`, among a script's simple statements (disjoint, in
+ *  source order): a binary search. */
+function statementHolding(simple: readonly P.Stmt[], span: Span): P.Stmt | undefined {
+  let lo = 0;
+  let hi = simple.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (simple[mid].span.start <= span.start) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found >= 0 && within(simple[found].span, span) ? simple[found] : undefined;
 }
 
 /** The simple statement of a script starting on a 0-based line, else the one spanning it. */
@@ -102,10 +111,10 @@ export function pythonFacts(a: Analysis, bindingTarget: ReadonlyMap<Binding, num
 
 function lensesOf(a: Analysis, module: P.Module): LensData[] {
   const lenses: LensData[] = [];
-  const statements = pythonStatements(module);
+  const simple = pythonStatements(module).filter((s) => !isCompound(s));
   const seen = new Set<number>();
   for (const site of a.gradientSites) {
-    const stmt = statementHolding(statements, site.span);
+    const stmt = statementHolding(simple, site.span);
     if (!stmt || seen.has(stmt.span.start)) continue;
     seen.add(stmt.span.start);
     const at = stmt.span.start;
