@@ -8,7 +8,7 @@ import type { CheckComment } from './python/ast';
 import type { Node } from './graph';
 import type { Evaluator } from './evaluate';
 import type { GradientSite } from './ops/differentiation';
-import { type Tensor, isFloat, stridesOf } from './tensor';
+import { type Tensor, isFloat, unravelIndex } from './tensor';
 import { Random } from './ops/random';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
@@ -61,11 +61,6 @@ export interface CheckResult {
 }
 
 const DEFAULT_MAX_EVALUATIONS = DEFAULT_BUDGETS.maxCheckEvaluations;
-
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const strides = stridesOf(shape);
-  return shape.map((_, i) => Math.floor(flat / strides[i]) % shape[i]);
-}
 
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -203,7 +198,7 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     if (bad) {
       const kink = straddledKink(...sides());
       if (kink) {
-        const at = flat === null ? `${xName} (along a random direction)` : `${xName}[${unravel(flat, x0.shape).join(', ')}] = ${fmt(x0.data[flat])}`;
+        const at = flat === null ? `${xName} (along a random direction)` : `${xName}[${unravelIndex(flat, x0.shape).join(', ')}] = ${fmt(x0.data[flat])}`;
         const where = kink.node.label ? ` in \`${kink.node.label}\`` : '';
         result.notes.push({
           span: kink.node.span,
@@ -218,7 +213,7 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     const excess = Number.isNaN(abs) ? Infinity : abs - (req.atol + req.rtol * Math.abs(numeric));
     if (excess > worstExcess) {
       worstExcess = excess;
-      result.worst = { x: xName, index: flat === null ? [] : unravel(flat, x0.shape), analytic, numeric };
+      result.worst = { x: xName, index: flat === null ? [] : unravelIndex(flat, x0.shape), analytic, numeric };
     }
     if (bad) result.passed = false;
   };
@@ -256,7 +251,7 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
         const side = (data: Float64Array) => ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]), undefined, onProblem);
         for (let i = 0; i < x0.data.length; i++) {
           if ((i & 63) === 0 && Date.now() > main.options.budget.deadline) {
-            return fail(`the gradient check stopped at ${name}[${unravel(i, x0.shape).join(', ')}]: the evaluation time budget ran out (raise tgraph.evaluationTimeoutMs, or use mode='fast')`);
+            return fail(`the gradient check stopped at ${name}[${unravelIndex(i, x0.shape).join(', ')}]: the evaluation time budget ran out (raise tgraph.evaluationTimeoutMs, or use mode='fast')`);
           }
           plusData[i] = x0.data[i] + req.eps;
           minusData[i] = x0.data[i] - req.eps;

@@ -21,7 +21,7 @@
 import { type Analysis, type Binding, analysisLineage } from './analysis';
 import type { Node } from './graph';
 import type { GradientSite } from './ops/differentiation';
-import { isFloat, stridesOf } from './tensor';
+import { isFloat, unravelIndex } from './tensor';
 import { type BatchTag, type Cause, type GatherCount, type Label, type Origin, type ReductionRecord, type ReuseRecord, propagateLabels } from './explain/axes';
 import { relationOf } from './explain/declared';
 import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
@@ -655,11 +655,6 @@ export interface Contributions {
   gradient: number | null;
 }
 
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const strides = stridesOf(shape);
-  return shape.map((d, i) => Math.floor(flat / strides[i]) % d);
-}
-
 /** For element `flatIndex` of x number `xIndex`: the ys elements it reaches and their terms,
  *  which add up to the gradient entry. At most `maxTerms` terms (one gradient evaluation
  *  each); null when values or the gradient are not available. Throws ExplainTimeout past
@@ -692,13 +687,13 @@ export function contributions(analysis: Analysis, site: GradientSite, xIndex: nu
       if (!row) return null;
       const derivative = row[flatIndex];
       const weight = rows.weight(k, e);
-      terms.push({ ysTensor: nodeName(analysis, site.ys[k]), ysIndex: k, yIndex: unravel(e, shape), weight, derivative, partial: weight * derivative });
+      terms.push({ ysTensor: nodeName(analysis, site.ys[k]), ysIndex: k, yIndex: unravelIndex(e, shape), weight, derivative, partial: weight * derivative });
     }
   }
   const g = analysis.valueOf(grad);
   return {
     x: nodeName(analysis, x),
-    xIndex: unravel(flatIndex, xValue.shape),
+    xIndex: unravelIndex(flatIndex, xValue.shape),
     terms,
     count,
     truncated: terms.length < count,

@@ -69,6 +69,16 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
+/** The multi-index of row-major element `flat` of a tensor of `shape`. */
+export function unravelIndex(flat: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    out[i] = flat % shape[i];
+    flat = Math.floor(flat / shape[i]);
+  }
+  return out;
+}
+
 export function allocData(dtype: DType, size: number, precision: Precision = 'float32'): TypedData {
   switch (dtype) {
     case 'float32':

@@ -22,6 +22,7 @@ import { VjpRows } from '../explain/numeric';
 import { ExplainTimeout, sitePath } from '../explain/path';
 import { explainSite } from './explanation';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
+import { unravelIndex } from '../tensor';
 
 /** Most heatmap cells sent (and drawn) for one x, unless the analysis says otherwise. */
 export const PICTURE_BUDGET = DEFAULT_BUDGETS.maxPictureEntries;
@@ -66,15 +67,6 @@ export interface ExplainPicture {
   gradientName?: string;
 }
 
-function unravel(flat: number, shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  for (let i = shape.length - 1; i >= 0; i--) {
-    out[i] = flat % shape[i];
-    flat = Math.floor(flat / shape[i]);
-  }
-  return out;
-}
-
 const finite = (v: number) => (Number.isFinite(v) ? v : 0);
 
 /** `1 element`, `48 elements`. */
@@ -114,7 +106,7 @@ function fullGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Ex
   const rowIndex: JacobianGrid['rowIndex'] = [];
   j.ys.forEach((y, k) => {
     const n = y.shape.reduce((a, d) => a * d, 1);
-    for (let e = 0; e < n; e++) rowIndex.push({ y: k, index: unravel(e, y.shape) });
+    for (let e = 0; e < n; e++) rowIndex.push({ y: k, index: unravelIndex(e, y.shape) });
   });
   return {
     scope: 'full',
@@ -223,7 +215,7 @@ export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: n
       chosen = counts.indexOf(Math.max(...counts));
     }
     if (chosen < 0) chosen = busiestElement(analysis, site, xIndex, xElements, deadline);
-    picture.chosen = { flat: chosen, index: unravel(chosen, xShape) };
+    picture.chosen = { flat: chosen, index: unravelIndex(chosen, xShape) };
     if (full) {
       full.chosenCol = chosen;
       picture.jacobian = full;
