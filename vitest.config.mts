@@ -2,21 +2,21 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    exclude: ['test/vscode/**', 'node_modules/**'],
+    exclude: ['test/vscode/suite/**', 'test/vscode/out/**', 'test/vscode/node_modules/**', 'node_modules/**'],
     testTimeout: 60_000,
     pool: 'threads',
     projects: [
       // Every suite, with the WebAssembly kernels (the default where they run).
       { extends: true, test: { name: 'engine', include: ['test/**/*.test.ts'] } },
       // The LSP feature suites again against the browser build of the server (the web
-      // extension's), in a Web Worker of headless Chromium (test/lsp/browserServer.ts). Not
+      // extension's), in a Web Worker of headless Chromium (test/server/browserServer.ts). Not
       // the robustness suite: it stops and restarts the Node server's worker thread, which
       // the browser build does not have (server/browser.ts says why).
       {
         extends: true,
         test: {
           name: 'web-server',
-          include: ['test/lsp/features.test.ts', 'test/lsp/commands.test.ts', 'test/lsp/trust.test.ts', 'test/lsp/settings.test.ts', 'test/lsp/positions.test.ts', 'test/lsp/webLoad.test.ts', 'test/lsp/python.test.ts'],
+          include: ['test/server/features.test.ts', 'test/server/commands.test.ts', 'test/server/trust.test.ts', 'test/server/settings.test.ts', 'test/server/positions.test.ts', 'test/server/webLoad.test.ts', 'test/server/python.test.ts'],
           env: { TGRAPH_LSP_SERVER: 'browser' },
         },
       },
@@ -26,7 +26,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'js-kernels',
-          include: ['test/conformance.test.ts', 'test/gradcheck.test.ts', 'test/nn.test.ts', 'test/linalg.test.ts', 'test/kernels.test.ts', 'test/reduce.test.ts', 'test/autodiff.test.ts'],
+          include: ['test/engine/conformance.test.ts', 'test/engine/gradcheck.test.ts', 'test/engine/nn.test.ts', 'test/engine/linalg.test.ts', 'test/engine/kernels.test.ts', 'test/engine/reduce.test.ts', 'test/engine/autodiff.test.ts'],
           setupFiles: ['test/support/jsKernels.ts'],
         },
       },

@@ -1,4 +1,4 @@
-// The two large hostile inputs of test/hostile.test.ts (a 100,000-line chain and 100,000
+// The two large hostile inputs of test/engine/hostile.test.ts (a 100,000-line chain and 100,000
 // erroneous lines), analysed and presented as the hostile runner does, with the time of each
 // phase; for `node --cpu-prof`:
 //   npx esbuild bench/hostile-profile.ts --bundle --platform=node --outfile=/tmp/hp.js

@@ -1,4 +1,4 @@
-// The two large hostile inputs of issue 7 (test/hostile.test.ts): a chain of `lines`
+// The two large hostile inputs of issue 7 (test/engine/hostile.test.ts): a chain of `lines`
 // statements, each using the one before, with an unknown name at the end; and `lines`
 // erroneous lines (half of them syntax errors naming an unknown name, half rebinding `y`).
 // Each has a TypeScript twin of the same size and the same problems, the peer the hostile

@@ -1,5 +1,5 @@
 // Every limit on work that the user's data sizes, in one table: each is a `tgraph.*` setting
-// (package.json contributes it with the same default and description: test/budgets.test.ts
+// (package.json contributes it with the same default and description: test/server/budgets.test.ts
 // checks), an AnalysisOptions field of the same name (the server passes the settings through;
 // the CLI and the tests take the defaults), and a diagnostic that says which setting to raise.
 //

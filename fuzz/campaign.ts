@@ -1,6 +1,6 @@
 // A fuzz campaign over a range of inputs, in this process: statistics, failures grouped by
 // signature, minimisation and saving. The driver (run.ts) runs one per worker process; the
-// quick test (test/fuzz.test.ts) runs one directly.
+// quick test (test/engine/fuzz.test.ts) runs one directly.
 
 import { DEFAULT_HARNESS_OPTIONS, type Failure, type HarnessOptions, type MemoryProbe, type Outcome, runInput } from './harness';
 import { type CorpusFile, type FuzzInput, type InputKind, makeInput } from './inputs';

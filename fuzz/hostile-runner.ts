@@ -1,5 +1,5 @@
 // Runs one hostile input in a fresh process and reports, as one JSON line on stdout, what the
-// analysis answered and what it cost. test/hostile.test.ts bundles this file and spawns it
+// analysis answered and what it cost. test/engine/hostile.test.ts bundles this file and spawns it
 // per case, so that a case that hangs is killed by the clock instead of stalling the test
 // run, and so that the peak resident memory of this process belongs to the case.
 //

@@ -1,6 +1,6 @@
 // docs/ops.md, the op reference, written from the op registry: every op a file may call, its
 // arguments with their defaults, how its gradient is made, and its one-line description.
-// The build rewrites the page (scripts/build.mjs); test/opsReference.test.ts fails when the
+// The build rewrites the page (scripts/build.mjs); test/engine/opsReference.test.ts fails when the
 // committed page is stale.
 
 import '../engine/ops/index';

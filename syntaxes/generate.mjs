@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Regenerates the op-name list of syntaxes/tgraph.tmLanguage.json from the engine's op
 // registry (every non-internal op and alias). The registry holds every op the language spec
-// names (test/conformance.test.ts reads the spec's op list and checks it).
+// names (test/engine/conformance.test.ts reads the spec's op list and checks it).
 //
-// VS Code reads the grammar as a static file, so the list is committed; test/grammar.test.ts
+// VS Code reads the grammar as a static file, so the list is committed; test/vscode/grammar.test.ts
 // fails (and names this script) when an op in the registry is not highlighted.
 //
 //   node syntaxes/generate.mjs          rewrite the grammar

@@ -5,7 +5,7 @@
 // Speed: a loop shared by every op that calls `f(x)` per element cannot inline `f` (its
 // call site sees every op), which makes it several times slower than a loop written for
 // one op. Hot ops therefore pass a `UnaryLoop`/`BinaryLoop` written out for them, which
-// must compute exactly what their `f` computes (test/kernels.test.ts holds them to it).
+// must compute exactly what their `f` computes (test/engine/kernels.test.ts holds them to it).
 
 import { type Tensor, type TypedData, stridesOf } from '../tensor';
 import type { ConcreteType, KernelContext } from './registry';

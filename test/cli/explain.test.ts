@@ -11,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureServerBuilt, ROOT } from '../lsp/helpers';
+import { ensureServerBuilt, ROOT } from '../server/helpers';
 import { hasChromium, launchChromium, pictureFacts, pixelVariance, type Browser } from '../support/chromium';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureServerBuilt, ROOT } from '../lsp/helpers';
+import { ensureServerBuilt, ROOT } from '../server/helpers';
 
 const CONFIG = path.join(ROOT, 'test', 'editors', 'neovim', 'tgraph.lua');
 const PROBE = path.join(ROOT, 'test', 'editors', 'neovim', 'probe.lua');

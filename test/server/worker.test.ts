@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { LspClient, ROOT, SERVER, ensureServerBuilt, positionOf, tempDocument } from '../lsp/helpers';
+import { LspClient, ROOT, SERVER, ensureServerBuilt, positionOf, tempDocument } from '../server/helpers';
 
 beforeAll(() => ensureServerBuilt(), 120_000);
 

@@ -194,7 +194,7 @@ test('the "Explain sum" command opens a panel for a gradient', async () => {
 
 test('load() reads a .npy file in the workspace (trusted: the client tells the server so)', async () => {
   // The runner disables workspace trust, which makes every workspace trusted; the untrusted
-  // case is tested over stdio (test/lsp/trust.test.ts).
+  // case is tested over stdio (test/server/trust.test.ts).
   assert.equal(vscode.workspace.isTrusted, true);
   const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
   const dir = path.join(folder, 'loading');

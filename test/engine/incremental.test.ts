@@ -1,0 +1,259 @@
+// Incremental re-analysis (`analyze(text, { previous })`) must be indistinguishable from a full
+// analysis of the same text: same diagnostics, values, checks, asserts, references and
+// gradient explanations. Random edits (fixed seeds, so a failure reproduces) are made to every
+// example, fixture and grammar file and to a generated file; after each edit the text is
+// analysed both ways and the two are compared. Each edited analysis is the `previous` of the
+// next edit, so chains of take-overs and roll-backs are exercised, not just one.
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { analyze, type Analysis } from '../../engine/analysis';
+import type { Value } from '../../engine/builder';
+import { explainSite } from '../../engine/explain';
+import { formatTensor } from '../../engine/format/numpy';
+// The LSP bench's generated model file: long, with gradients, reductions and stacks, so edits
+// far from the start leave a long prefix to take over.
+import { generatedModelFile } from '../../bench/editor';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** Every `.tgraph` file under the given folders, sorted so the edit sequence is fixed. */
+function tgraphFiles(...folders: string[]): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      // The hostile fixtures stop at their time budget, at a point that depends on the machine.
+      if (entry.isDirectory()) {
+        if (entry.name !== 'hostile') walk(full);
+      }
+      else if (entry.name.endsWith('.tgraph')) found.push(full);
+    }
+  };
+  for (const folder of folders) walk(path.join(root, folder));
+  return found.sort();
+}
+
+/** Everything an editor shows from an analysis, as comparable strings (by section, so a
+ *  mismatch says what differs). Nodes are compared by label, op and value, not identity: the
+ *  incremental analysis keeps the previous graph's node objects. */
+function snapshot(a: Analysis): Record<string, string> {
+  const values = a.bindings.map((binding) => {
+    const nodes: string[] = [];
+    const walk = (v: Value) => {
+      if (v.kind === 'tensor') {
+        const t = a.valueOf(v.node);
+        nodes.push(`${v.node.label}:${v.node.op.name}:${t ? formatTensor(t, { threshold: 50 }) : 'none'}`);
+      } else if (v.kind === 'list') v.items.forEach(walk);
+    };
+    walk(binding.value);
+    return `${binding.name} ${binding.kind} ${binding.span.start} ${binding.gradient ? binding.gradient.path.size : '-'} ${nodes.join('|')}`;
+  });
+  const sections = {
+    diagnostics: a.diagnostics.map((d) => [d.span, d.severity, d.code, d.message, d.related]),
+    values,
+    checks: a.checks.map((c) => [c.passed, c.message, c.summary]),
+    asserts: a.asserts.map((x) => [x.passed, x.message]),
+    references: a.references.map((r) => [r.span.start, r.span.end, r.binding.name, r.binding.span.start]),
+    statements: a.program.statements.map((s) => [s.kind, s.span.start, s.span.end]),
+    comments: a.program.comments.map((c) => [c.span.start, c.span.end]),
+    graphSize: [a.graph.nodes.length, a.gradientSites.length],
+    explanations: a.gradientSites.map((site) =>
+      site.xs.map((_, i) => {
+        const e = explainSite(a, site, i);
+        return [e.text, e.fanOut, e.method, e.meaning];
+      }),
+    ),
+  };
+  return Object.fromEntries(Object.entries(sections).map(([k, v]) => [k, JSON.stringify(v)]));
+}
+
+/** The sections where two snapshots differ, abbreviated for a readable failure. */
+function differences(full: Record<string, string>, incremental: Record<string, string>): string[] {
+  return Object.keys(full)
+    .filter((k) => full[k] !== incremental[k])
+    .map((k) => `${k}:\n    full        ${full[k].slice(0, 400)}\n    incremental ${incremental[k].slice(0, 400)}`);
+}
+
+
+/** mulberry32: a small seeded generator (the same seed gives the same edits everywhere) whose
+ *  low bits are as random as its high ones (a plain LCG's low bits cycle with a short period,
+ *  so `random(4)` would repeat and some edits would never be made). */
+function randomFrom(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
+/** Typing that breaks and mends statements: digits, operators, brackets, new statements,
+ *  line continuations, and the statements that make `previous` decline (feed, grad). */
+const INSERTS = ['1', ' + 1.', '\n', 'x', ')', '\ny = 2.\n', '# expect-fail\n', '\nfeed z = 1.\n', 'a', '0', '\nassert 1 > 2\n', '.', '(', '[', ' \\\n', '\ngrad f(a, dy) = dy\n', '\ndef f(a) = a * 2.\n'];
+
+interface Tally {
+  edits: number;
+  /** Edits where the incremental analysis took over the previous graph. */
+  tookOver: number;
+  mismatches: string[];
+}
+
+/** `edits` random edits in a chain to `text`, each analysed in full and incrementally. Edits
+ *  land in the last 70% of the text (where a prefix can be taken over); a quarter are
+ *  deletions only. The chain ends by comparing with an analysis that has no cache at all. */
+function editChain(name: string, text: string, edits: number, random: (n: number) => number, tally: Tally): void {
+  let previous = analyze(text);
+  for (let step = 0; step < edits; step++) {
+    const at = Math.floor(text.length * (0.3 + (0.7 * random(1000)) / 1000));
+    const deleted = random(3) === 0 ? random(4) : 0;
+    const inserted = random(4) === 0 ? '' : INSERTS[random(INSERTS.length)];
+    const next = text.slice(0, at) + inserted + text.slice(at + deleted);
+    const full = snapshot(analyze(next, { cache: previous.valueCache }));
+    const oldGraph = previous.graph;
+    const incremental = analyze(next, { cache: previous.valueCache, previous });
+    tally.edits++;
+    if (incremental.graph === oldGraph) tally.tookOver++;
+    const diff = differences(full, snapshot(incremental));
+    if (diff.length) tally.mismatches.push(`${name} step ${step}: insert ${JSON.stringify(inserted)} at ${at}, delete ${deleted}\n  ${diff.join('\n  ')}`);
+    text = next;
+    previous = incremental;
+  }
+  const diff = differences(snapshot(analyze(text)), snapshot(previous));
+  if (diff.length) tally.mismatches.push(`${name} after ${edits} edits, against an analysis without cache\n  ${diff.join('\n  ')}`);
+}
+
+const files = tgraphFiles('examples', 'test/fixtures', 'test/grammar');
+
+describe('incremental re-analysis equals full analysis', () => {
+  it('finds the files to edit', () => {
+    expect(files.length).toBeGreaterThanOrEqual(30);
+    expect(files.some((f) => f.endsWith(path.join('examples', 'nn.tgraph')))).toBe(true);
+  });
+
+  // 4 chained edits per file, ~150 edits per seed.
+  for (const seed of [12345, 20261126, 2, 11]) {
+    it(`after random edits to every example and fixture (seed ${seed})`, () => {
+      const random = randomFrom(seed);
+      const tally: Tally = { edits: 0, tookOver: 0, mismatches: [] };
+      for (const file of files) editChain(path.relative(root, file), fs.readFileSync(file, 'utf8'), 4, random, tally);
+      expect(tally.mismatches.slice(0, 3)).toEqual([]);
+      expect(tally.edits).toBe(files.length * 4);
+      // Not a vacuous comparison: a good share of edits really took the previous graph over.
+      expect(tally.tookOver).toBeGreaterThan(tally.edits / 4);
+    });
+  }
+
+  for (const seed of [99, 4242]) {
+    it(`after random edits to a generated 120-statement file (seed ${seed})`, () => {
+      // Short chains from the clean text: once an edit leaves a diagnostic (most do) or a
+      // feed, every later edit before it declines, so one long chain would mostly decline.
+      const random = randomFrom(seed);
+      const tally: Tally = { edits: 0, tookOver: 0, mismatches: [] };
+      const text = generatedModelFile(120);
+      for (let chain = 0; chain < 6; chain++) editChain(`generated chain ${chain}`, text, 4, random, tally);
+      expect(tally.mismatches.slice(0, 3)).toEqual([]);
+      expect(tally.edits).toBe(24);
+      expect(tally.tookOver).toBeGreaterThan(tally.edits / 4);
+    });
+  }
+});
+
+// Graph identity is compared with `===` and `toBe(true/false)`: `expect(g).not.toBe(h)` would
+// make vitest deep-compare two whole graphs for its message (tens of seconds).
+describe('when previous is taken over and when it declines', () => {
+  const source = generatedModelFile(40);
+  const appended = source + 'extra = reduce_sum(n1) * 3.\n';
+
+  it('takes over the graph for an edit at the end, with the right values', () => {
+    const first = analyze(source);
+    const oldGraph = first.graph;
+    const next = analyze(appended, { cache: first.valueCache, previous: first });
+    expect(next.graph === oldGraph).toBe(true);
+    expect(next.diagnostics).toEqual([]);
+    const full = analyze(appended);
+    const extra = next.lookup('extra')!.value;
+    const expected = full.lookup('extra')!.value;
+    expect(extra.kind === 'tensor' && expected.kind === 'tensor').toBe(true);
+    if (extra.kind === 'tensor' && expected.kind === 'tensor') {
+      const value = Array.from(next.valueOf(extra.node)!.data);
+      expect(value).toHaveLength(1);
+      expect(value).toEqual(Array.from(full.valueOf(expected.node)!.data));
+    }
+  });
+
+  it('declines an edit to the first statements', () => {
+    const first = analyze(source);
+    const next = analyze(source.replace('[None, 3]', '[None, 3] '), { cache: first.valueCache, previous: first });
+    expect(next.graph === first.graph).toBe(false);
+  });
+
+  it('declines when a feed or grad rule follows the edit', () => {
+    for (const later of ['feed x = ones([2, 3])\n', 'def f(a) = a * 2.\ngrad f(a, dy) = dy\n']) {
+      const first = analyze(source);
+      const next = analyze(source + later, { cache: first.valueCache, previous: first });
+      expect(next.graph === first.graph).toBe(false);
+      expect(snapshot(next)).toEqual(snapshot(analyze(source + later)));
+    }
+  });
+
+  it('keeps only the statements before the first one that reported a diagnostic', () => {
+    // An error near the top: only the statements above it are kept, the rest are built again.
+    const broken = source.replace('w = variable(ones([3, 3]))', 'w = variable(ones([3, 3])) + undefined_name');
+    const first = analyze(broken);
+    expect(first.diagnostics.length).toBeGreaterThan(0);
+    const next = analyze(broken + 'q = 1.\n', { cache: first.valueCache, previous: first });
+    expect(snapshot(next)).toEqual(snapshot(analyze(broken + 'q = 1.\n')));
+    // An error in the last line (the line being typed): everything above it is kept, and the
+    // error is reported again, once.
+    const typing = source + 'last = n1 * undefined_name\n';
+    const before = analyze(typing);
+    const after = analyze(typing + 'q = 1.\n', { cache: before.valueCache, previous: before });
+    expect(after.graph === before.graph).toBe(true);
+    expect(after.diagnostics.map((d) => d.code)).toEqual(['unknown-name']);
+    expect(snapshot(after)).toEqual(snapshot(analyze(typing + 'q = 1.\n')));
+  });
+
+  it('keeps the statements before a parse error', () => {
+    for (const [broken, kept] of [
+      [source.replace('w = variable(ones([3, 3]))', 'w = variable(ones([3, 3])) +'), false], // near the top
+      [source + 'last = n1 *\n', true], // the line being typed
+    ] as const) {
+      const first = analyze(broken);
+      expect(first.diagnostics.map((d) => d.code)).toContain('syntax');
+      const next = analyze(broken + 'q = 1.\n', { cache: first.valueCache, previous: first });
+      if (kept) expect(next.graph === first.graph).toBe(true);
+      expect(snapshot(next)).toEqual(snapshot(analyze(broken + 'q = 1.\n')));
+    }
+  });
+
+  it('reads expect-fail comments again for the asserts and checks it keeps', () => {
+    // The assert is kept (its failure is found after the graph is built, and made anew), and
+    // the edit is in its comment: expect-fail marks it no more.
+    const text = source + 'assert 1. > 2.  # expect-fail\nafter = 1.\n';
+    const first = analyze(text);
+    expect(first.diagnostics.map((d) => [d.code, d.severity])).toEqual([['assert-failed', 'information']]);
+    const unmarked = text.replace('# expect-fail', '# expected to pass');
+    const next = analyze(unmarked, { cache: first.valueCache, previous: first });
+    expect(next.graph === first.graph).toBe(true);
+    expect(snapshot(next)).toEqual(snapshot(analyze(unmarked)));
+    expect(next.diagnostics.map((d) => d.severity)).toEqual(['error']);
+  });
+
+  it('declines when the options differ', () => {
+    const plain = analyze(source);
+    expect(analyze(appended, { cache: plain.valueCache, previous: plain, check: { atol: 1e-3 } }).graph === plain.graph).toBe(false);
+  });
+
+  it('declines a previous analysis that was already superseded', () => {
+    const first = analyze(source);
+    const second = analyze(appended, { cache: first.valueCache, previous: first });
+    expect(second.graph === first.graph).toBe(true);
+    // `first` now belongs to the past: its analyzer has moved on to `second`.
+    const third = analyze(appended + 'more = 1.\n', { cache: first.valueCache, previous: first });
+    expect(third.graph === first.graph).toBe(false);
+    expect(snapshot(third)).toEqual(snapshot(analyze(appended + 'more = 1.\n')));
+  });
+});

@@ -1,0 +1,212 @@
+// The WebAssembly kernels against the TypeScript ones (the reference): every op with a
+// WebAssembly path, in float32 and float64 data, at sizes that are not multiples of the
+// blocks (1, 7, 65, ...), with transposes, broadcast batches, strides, dilations and both
+// paddings. The kernels are called through the op records, as the evaluator calls them.
+//
+// Tolerances: float64 data is summed in float64 by both, in different orders (blocks of
+// k), so results agree to a few units in the last place of the sum of |terms|. float32 data
+// is multiplied and summed in float32 by the WebAssembly kernels (the reference sums in
+// float64 and rounds once), so they agree to about K·2^-24 of the sum of |terms|.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { lookupOp, type KernelContext } from '../../engine/ops/registry';
+import { allocData, type Precision, type Tensor, sizeOf } from '../../engine/tensor';
+import { kernelBackend, setKernelBackend } from '../../engine/wasm/runtime';
+import { Random } from '../../engine/ops/random';
+import '../../engine/ops';
+
+function context(precision: Precision): KernelContext {
+  return { precision, alloc: (dtype, n) => allocData(dtype, n, precision), evaluateWith: () => undefined, deadline: Infinity };
+}
+
+function tensor(shape: number[], seed: number, width: 'f32' | 'f64'): Tensor {
+  const rng = new Random(seed);
+  const n = sizeOf(shape);
+  const data = width === 'f32' ? new Float32Array(n) : new Float64Array(n);
+  for (let i = 0; i < n; i++) data[i] = rng.normal();
+  return { dtype: width === 'f32' ? 'float32' : 'float64', shape, data };
+}
+
+/** The op's kernel on `inputs` with each backend: [WebAssembly, reference]. */
+function both(op: string, inputs: Tensor[], attrs: Record<string, unknown>): [Tensor, Tensor] {
+  const def = lookupOp(op)!;
+  const out = def.infer!(inputs, attrs) as { dtype: Tensor['dtype']; shape: number[] };
+  const precision: Precision = inputs.some((t) => t.data instanceof Float64Array) ? 'float64' : 'float32';
+  const results: Tensor[] = [];
+  for (const backend of ['wasm', 'js'] as const) {
+    setKernelBackend(backend);
+    results.push({ dtype: out.dtype, shape: out.shape, data: def.kernel!(inputs, attrs, out, context(precision)) });
+  }
+  setKernelBackend('wasm');
+  return [results[0], results[1]];
+}
+
+/** |wasm - reference| <= tol · (1 + |reference|), elementwise, same shapes and array classes. */
+function expectAgree([wasm, reference]: [Tensor, Tensor], tol: number): void {
+  expect(wasm.shape).toEqual(reference.shape);
+  expect(wasm.data.constructor).toBe(reference.data.constructor);
+  expect(wasm.data.length).toBe(reference.data.length);
+  let worst = 0;
+  for (let i = 0; i < wasm.data.length; i++) {
+    const err = Math.abs(wasm.data[i] - reference.data[i]) / (1 + Math.abs(reference.data[i]));
+    if (!(err <= worst)) worst = err;
+  }
+  expect(worst).toBeLessThanOrEqual(tol);
+}
+
+/** Tolerance for sums of `terms` products of standard normals (|terms| sum ~ terms). */
+function tolerance(width: 'f32' | 'f64', terms: number): number {
+  return (width === 'f32' ? 2 ** -22 : 2 ** -50) * Math.max(terms, 1);
+}
+
+afterAll(() => setKernelBackend('wasm'));
+
+describe('the WebAssembly kernels run here', () => {
+  it('are in effect by default, and the switch selects the reference', () => {
+    expect(kernelBackend()).toBe('wasm');
+    setKernelBackend('js');
+    expect(kernelBackend()).toBe('js');
+    setKernelBackend('wasm');
+    expect(kernelBackend()).toBe('wasm');
+  });
+});
+
+describe.each(['f32', 'f64'] as const)('matmul, %s', (width) => {
+  const sizes: [number, number, number][] = [[1, 1, 1], [7, 7, 7], [1, 65, 1], [65, 1, 65], [5, 300, 3], [97, 257, 9], [65, 130, 33], [4, 8, 8]];
+  for (const [m, k, n] of sizes) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        it(`[${m}×${k}] @ [${k}×${n}], transpose_a=${ta}, transpose_b=${tb}`, () => {
+          const a = tensor(ta ? [k, m] : [m, k], 1, width);
+          const b = tensor(tb ? [n, k] : [k, n], 2, width);
+          expectAgree(both('matmul', [a, b], { transpose_a: ta, transpose_b: tb }), tolerance(width, k));
+        });
+      }
+    }
+  }
+  it('broadcast batches: [2, 1, 7, 65] @ [3, 65, 9] and [1, 5, 3] @ [4, 2, 3, 6]', () => {
+    expectAgree(both('matmul', [tensor([2, 1, 7, 65], 3, width), tensor([3, 65, 9], 4, width)], {}), tolerance(width, 65));
+    expectAgree(both('matmul', [tensor([1, 5, 3], 5, width), tensor([4, 2, 3, 6], 6, width)], { transpose_a: false }), tolerance(width, 3));
+    expectAgree(both('matmul', [tensor([3, 7, 5], 7, width), tensor([3, 6, 7], 8, width)], { transpose_a: true, transpose_b: true }), tolerance(width, 7));
+  });
+  it('an empty inner axis gives zeros', () => {
+    const [wasm, reference] = both('matmul', [tensor([3, 0], 1, width), tensor([0, 4], 2, width)], {});
+    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    expect(Array.from(wasm.data)).toEqual(new Array(12).fill(0));
+  });
+});
+
+describe('matmul of int32 and of mixed float arrays', () => {
+  it('int32 stays on the reference kernel, exactly', () => {
+    const a: Tensor = { dtype: 'int32', shape: [3, 5], data: Int32Array.from({ length: 15 }, (_, i) => i - 7) };
+    const b: Tensor = { dtype: 'int32', shape: [5, 2], data: Int32Array.from({ length: 10 }, (_, i) => 3 - i) };
+    const [wasm, reference] = both('matmul', [a, b], {});
+    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+  });
+  it('a float32 feed meeting float64 data during a check computes in float64', () => {
+    // A float32 tensor holds a Float64Array while a check re-evaluates in float64.
+    const computed = { ...tensor([5, 33], 2, 'f64'), dtype: 'float32' as const };
+    const feed = tensor([33, 9], 1, 'f32');
+    const [wasm, reference] = both('matmul', [computed, feed], {});
+    expect(wasm.data).toBeInstanceOf(Float64Array);
+    expectAgree([wasm, reference], tolerance('f64', 33));
+  });
+});
+
+describe.each(['f32', 'f64'] as const)('conv2d and its backprops, %s', (width) => {
+  const cases: { name: string; x: number[]; f: number[]; strides: [number, number]; dilations: [number, number]; padding: 'SAME' | 'VALID' }[] = [
+    { name: '1×1 input and filter', x: [1, 1, 1, 1], f: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
+    { name: '3×3 SAME, 7 channels in, 5 out', x: [2, 7, 9, 7], f: [3, 3, 7, 5], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
+    { name: '3×2 VALID, stride 2×1', x: [1, 8, 7, 3], f: [3, 2, 3, 4], strides: [2, 1], dilations: [1, 1], padding: 'VALID' },
+    { name: 'dilated 2×2, SAME, stride 3', x: [3, 10, 11, 2], f: [2, 3, 2, 6], strides: [3, 3], dilations: [2, 2], padding: 'SAME' },
+    { name: 'more positions than a chunk, 65 channels', x: [2, 17, 19, 65], f: [3, 3, 65, 9], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const attrs = { strides: c.strides, dilations: c.dilations, padding: c.padding };
+      const x = tensor(c.x, 1, width);
+      const f = tensor(c.f, 2, width);
+      const y = both('conv2d', [x, f], attrs);
+      const terms = c.f[0] * c.f[1] * c.f[2];
+      expectAgree(y, tolerance(width, terms));
+      const dy = tensor(y[1].shape as number[], 3, width);
+      const positions = sizeOf(y[1].shape);
+      expectAgree(both('conv2d_backprop_input', [x, f, dy], attrs), tolerance(width, c.f[0] * c.f[1] * c.f[3]));
+      expectAgree(both('conv2d_backprop_filter', [x, f, dy], attrs), tolerance(width, positions / c.f[3]));
+    });
+  }
+});
+
+/** Float32 values across exp's, tanh's and sigmoid's ranges, with their edges. */
+function edgeValues(): Float32Array {
+  const values = [0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 0.1, -0.1, 0.6249, 0.625, -0.625, 0.7, 1, -1, 5, -5, 9.5, -9.5, 20, -20, 40, -40,
+    80, 88.5, 88.72, 88.73, 100, -87, -87.4, -100, -103.9, -104, -120, 1e30, -1e30, Infinity, -Infinity, NaN];
+  const rng = new Random(11);
+  for (let i = 0; i < 4000; i++) values.push((rng.uniform() - 0.5) * 2 * 10 ** (rng.uniform() * 4 - 2));
+  return Float32Array.from(values);
+}
+
+describe('float32 exp, tanh and sigmoid', () => {
+  for (const op of ['exp', 'tanh', 'sigmoid']) {
+    it(`${op}: within 3 ulps of the float64 result rounded, NaN and infinities as the reference`, () => {
+      const x: Tensor = { dtype: 'float32', shape: [4001 + 37], data: edgeValues() };
+      expect(x.data.length).toBe(x.shape[0]);
+      const [wasm, reference] = both(op, [x], {});
+      for (let i = 0; i < x.data.length; i++) {
+        const a = wasm.data[i];
+        const b = reference.data[i];
+        if (Number.isNaN(b) || !Number.isFinite(b)) {
+          expect(Object.is(a, b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBe(true);
+          continue;
+        }
+        // ulp of float32 at b, and the smallest subnormal near 0
+        const ulp = Math.max(Math.abs(b) * 2 ** -23, 2 ** -149);
+        expect(Math.abs(a - b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBeLessThanOrEqual(3 * ulp);
+      }
+    });
+  }
+  it('over several of the glue\'s staging blocks (8,192 elements) and a ragged last one', () => {
+    const edges = edgeValues();
+    const n = 2 * 8192 + 65;
+    const x: Tensor = { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, (_, i) => edges[(i * 7) % edges.length]) };
+    for (const op of ['exp', 'tanh', 'sigmoid']) {
+      const [wasm, reference] = both(op, [x], {});
+      for (let i = 0; i < n; i++) {
+        const a = wasm.data[i];
+        const b = reference.data[i];
+        if (!Number.isFinite(b)) expect(Object.is(a, b), `${op} at ${i}`).toBe(true);
+        else expect(Math.abs(a - b), `${op} at ${i}`).toBeLessThanOrEqual(3 * Math.max(Math.abs(b) * 2 ** -23, 2 ** -149));
+      }
+    }
+  });
+  it('float64 data stays on the reference, bit for bit', () => {
+    const x: Tensor = { dtype: 'float64', shape: [38], data: Float64Array.from(edgeValues().subarray(0, 38)) };
+    for (const op of ['exp', 'tanh', 'sigmoid']) {
+      const [wasm, reference] = both(op, [x], {});
+      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    }
+  });
+});
+
+describe('float32 softmax and log_softmax along the last axis', () => {
+  for (const n of [1, 7, 65, 1000]) {
+    for (const op of ['softmax', 'log_softmax']) {
+      it(`${op} of rows of ${n}`, () => {
+        const x = tensor([3, 5, n], 7, 'f32');
+        x.data[0] = 80; // a large logit: the maximum is subtracted first
+        expectAgree(both(op, [x], { axis: -1 }), 2 ** -20);
+      });
+    }
+  }
+  it('rows across the glue\'s staging blocks: 20 rows of 1000, 3 rows of 9000', () => {
+    for (const shape of [[20, 1000], [3, 9000]]) {
+      for (const op of ['softmax', 'log_softmax']) expectAgree(both(op, [tensor(shape, 9, 'f32')], { axis: -1 }), 2 ** -20);
+    }
+  });
+  it('rows with -inf logits, and another axis (the reference computes it)', () => {
+    const x: Tensor = { dtype: 'float32', shape: [2, 3], data: Float32Array.of(-Infinity, 0, 1, -Infinity, -Infinity, -Infinity) };
+    const [wasm, reference] = both('softmax', [x], { axis: -1 });
+    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    expectAgree(both('softmax', [tensor([4, 9, 3], 8, 'f32')], { axis: 1 }), 0);
+  });
+});
