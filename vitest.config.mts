@@ -16,7 +16,15 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'web-server',
-          include: ['test/server/features.test.ts', 'test/server/commands.test.ts', 'test/server/trust.test.ts', 'test/server/settings.test.ts', 'test/server/positions.test.ts', 'test/server/webLoad.test.ts', 'test/server/python.test.ts'],
+          include: [
+            'test/server/features.test.ts',
+            'test/server/commands.test.ts',
+            'test/server/trust.test.ts',
+            'test/server/settings.test.ts',
+            'test/server/positions.test.ts',
+            'test/server/webLoad.test.ts',
+            'test/server/python.test.ts',
+          ],
           env: { TGRAPH_LSP_SERVER: 'browser' },
         },
       },
@@ -26,7 +34,15 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'js-kernels',
-          include: ['test/engine/conformance.test.ts', 'test/engine/gradcheck.test.ts', 'test/engine/nn.test.ts', 'test/engine/linalg.test.ts', 'test/engine/kernels.test.ts', 'test/engine/reduce.test.ts', 'test/engine/autodiff.test.ts'],
+          include: [
+            'test/engine/conformance.test.ts',
+            'test/engine/gradcheck.test.ts',
+            'test/engine/nn.test.ts',
+            'test/engine/linalg.test.ts',
+            'test/engine/kernels.test.ts',
+            'test/engine/reduce.test.ts',
+            'test/engine/autodiff.test.ts',
+          ],
           setupFiles: ['test/support/jsKernels.ts'],
         },
       },

@@ -10,7 +10,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import {
-  createProtocolConnection, StreamMessageReader, StreamMessageWriter, type ProtocolConnection, type PublishDiagnosticsParams,
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
 
 export const EDITOR_GOALS = { editToDiagnosticsP95Ms: 30, hoverP99Ms: 5, rssMb: 200 } as const;
@@ -124,7 +128,8 @@ export async function startServer(server: string, dir: string): Promise<ServerSe
   connection.onNotification('tgraph/analysed', (p: { uri: string; version: number }) => arrived('analysed', p));
   connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
   connection.onRequest('client/registerCapability', () => null);
-  for (const refresh of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh', 'workspace/semanticTokens/refresh']) connection.onRequest(refresh, () => null);
+  for (const refresh of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh', 'workspace/semanticTokens/refresh'])
+    connection.onRequest(refresh, () => null);
   connection.listen();
   await connection.sendRequest('initialize', {
     processId: process.pid,
@@ -186,7 +191,12 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
       const start = performance.now();
       await connection.sendNotification('textDocument/didChange', {
         textDocument: { uri, version },
-        contentChanges: [{ range: { start: { line: lastLine, character: valueAt }, end: { line: lastLine, character: valueAt + 3 } }, text: `${(i % 9) + 1}.${i % 10}` }],
+        contentChanges: [
+          {
+            range: { start: { line: lastLine, character: valueAt }, end: { line: lastLine, character: valueAt + 3 } },
+            text: `${(i % 9) + 1}.${i % 10}`,
+          },
+        ],
       });
       await arrived;
       editTimes.push(performance.now() - start);
@@ -207,13 +217,25 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
 
     const editToDiagnostics = { p50: percentile(editTimes, 50), p95: percentile(editTimes, 95), max: Math.max(...editTimes) };
     const hover = { p50: percentile(hoverTimes, 50), p99: percentile(hoverTimes, 99), max: Math.max(...hoverTimes) };
-    const slowestFirst = (times: number[]) => times.map((ms, i) => ({ i, ms })).sort((a, b) => b.ms - a.ms).slice(0, 5);
+    const slowestFirst = (times: number[]) =>
+      times
+        .map((ms, i) => ({ i, ms }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5);
     const slowest = {
       edits: slowestFirst(editTimes).map(({ i, ms }) => ({ edit: i + 1, ms })),
       hovers: slowestFirst(hoverTimes).map(({ i, ms }) => ({ line: hoverLines[i] + 1, ms })),
     };
     return {
-      statements, edits, hovers, openMs, editToDiagnostics, hover, rssMbAfterOpen, rssMbAfterEdits, slowest,
+      statements,
+      edits,
+      hovers,
+      openMs,
+      editToDiagnostics,
+      hover,
+      rssMbAfterOpen,
+      rssMbAfterEdits,
+      slowest,
       samples: o.keepSamples ? { edits: editTimes, hovers: hoverTimes.map((ms, i) => ({ line: hoverLines[i] + 1, ms })) } : undefined,
       goals: EDITOR_GOALS,
       met: {

@@ -15,7 +15,12 @@ export const SCENARIO_GOALS = { hoverP99Ms: 5, nearEndP95Ms: 30, chainFeedMs: 30
 /** The issue's deep model: each line `h_i = tanh(h_{i-1} @ w0) + 0.01 * h_{i-1}` on a 16×8
  *  feed, with a gradient every `gradientEvery` layers. */
 export function generatedChainFile(layers = 1000, gradientEvery = 50): string {
-  const lines = ['x = placeholder(float32, [None, 8])', 'feed x = uniform([16, 8], seed=1)', 'w0 = variable(uniform([8, 8], seed=2))', 'h0 = x'];
+  const lines = [
+    'x = placeholder(float32, [None, 8])',
+    'feed x = uniform([16, 8], seed=1)',
+    'w0 = variable(uniform([8, 8], seed=2))',
+    'h0 = x',
+  ];
   for (let i = 1; i <= layers; i++) {
     lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
     if (i % gradientEvery === 0) lines.push(`g${i} = gradients(reduce_sum(h${i}), w0)`);
@@ -77,21 +82,35 @@ async function hoverTimes(session: ServerSession, doc: Doc, count: number, into:
   for (let k = 0; k < count; k++) {
     const line = 3 + Math.floor(Math.random() * (doc.lines.length - 5));
     const start = performance.now();
-    asked.push(session.connection.sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: { line, character: 1 } }).then(() => {
-      into.push(performance.now() - start);
-    }));
+    asked.push(
+      session.connection
+        .sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: { line, character: 1 } })
+        .then(() => {
+          into.push(performance.now() - start);
+        }),
+    );
   }
   await Promise.all(asked);
 }
 
 /** One edit, its hovers sent at once (while it is analysed), and the time to its complete
  *  diagnostics. */
-async function editAndHover(session: ServerSession, doc: Doc, range: { start: { line: number; character: number }; end: { line: number; character: number } }, text: string, hovers: number[], wait = true): Promise<number> {
+async function editAndHover(
+  session: ServerSession,
+  doc: Doc,
+  range: { start: { line: number; character: number }; end: { line: number; character: number } },
+  text: string,
+  hovers: number[],
+  wait = true,
+): Promise<number> {
   doc.version++;
   const version = doc.version;
   const analysed = wait ? session.analysedOf(doc.uri, version) : null;
   const start = performance.now();
-  await session.connection.sendNotification('textDocument/didChange', { textDocument: { uri: doc.uri, version }, contentChanges: [{ range, text }] });
+  await session.connection.sendNotification('textDocument/didChange', {
+    textDocument: { uri: doc.uri, version },
+    contentChanges: [{ range, text }],
+  });
   const lineText = doc.lines[range.start.line];
   doc.lines[range.start.line] = lineText.slice(0, range.start.character) + text + lineText.slice(range.end.character);
   const hovered = hoverTimes(session, doc, 3, hovers);
@@ -101,7 +120,12 @@ async function editAndHover(session: ServerSession, doc: Doc, range: { start: { 
   return ms;
 }
 
-export async function measureEditorScenarios(o: { server: string; edits: number; burst: number; log?: (s: string) => void }): Promise<ScenarioReport> {
+export async function measureEditorScenarios(o: {
+  server: string;
+  edits: number;
+  burst: number;
+  log?: (s: string) => void;
+}): Promise<ScenarioReport> {
   const results: ScenarioResult[] = [];
   const rss: ScenarioReport['rssMb'] = { blocks: null, chain: null };
   const files = { blocks: generatedModelFile(1000), chain: generatedChainFile(1000, 50) };
@@ -117,7 +141,9 @@ export async function measureEditorScenarios(o: { server: string; edits: number;
         doc.version = 1;
         doc.lines = text.split('\n');
         const analysed = session.analysedOf(uri, 1);
-        await session.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
+        await session.connection.sendNotification('textDocument/didOpen', {
+          textDocument: { uri, languageId: 'tgraph', version: 1, text },
+        });
         await analysed;
       };
       await open();
@@ -127,7 +153,13 @@ export async function measureEditorScenarios(o: { server: string; edits: number;
         const hover = { p50: percentile(hovers, 50), p99: percentile(hovers, 99), max: Math.max(...hovers) };
         const measured = scenario === 'feed' ? diagnostics.p95 : diagnostics.p95;
         results.push({
-          file: name, scenario, edits: times.length, diagnostics, hovers: hovers.length, hover, diagnosticsGoalMs: goal,
+          file: name,
+          scenario,
+          edits: times.length,
+          diagnostics,
+          hovers: hovers.length,
+          hover,
+          diagnosticsGoalMs: goal,
           met: { diagnostics: goal === null ? null : measured <= goal, hover: hover.p99 <= SCENARIO_GOALS.hoverP99Ms },
         });
         o.log?.(` ${name}/${scenario}`);
@@ -137,7 +169,16 @@ export async function measureEditorScenarios(o: { server: string; edits: number;
       {
         const times: number[] = [];
         const hovers: number[] = [];
-        for (let i = 0; i < o.edits; i++) times.push(await editAndHover(session, doc, rangeOf(doc, doc.lines[lastLine].match(/\d+\.\d/)![0], lastLine), `${(i % 9) + 1}.${i % 10}`, hovers));
+        for (let i = 0; i < o.edits; i++)
+          times.push(
+            await editAndHover(
+              session,
+              doc,
+              rangeOf(doc, doc.lines[lastLine].match(/\d+\.\d/)![0], lastLine),
+              `${(i % 9) + 1}.${i % 10}`,
+              hovers,
+            ),
+          );
         record('end', times, hovers, SCENARIO_GOALS.nearEndP95Ms);
       }
       // Edits in the middle: a constant of the middle statement.
@@ -170,8 +211,12 @@ export async function measureEditorScenarios(o: { server: string; edits: number;
           await session.connection.sendNotification('textDocument/didClose', { textDocument: { uri } });
           doc.version = 1;
           doc.lines = text.split('\n');
-          await session.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
-          times.push(await editAndHover(session, doc, rangeOf(doc, doc.lines[lastLine].match(/\d+\.\d/)![0], lastLine), `${i + 2}.5`, hovers));
+          await session.connection.sendNotification('textDocument/didOpen', {
+            textDocument: { uri, languageId: 'tgraph', version: 1, text },
+          });
+          times.push(
+            await editAndHover(session, doc, rangeOf(doc, doc.lines[lastLine].match(/\d+\.\d/)![0], lastLine), `${i + 2}.5`, hovers),
+          );
           await pause(200);
         }
         record('open', times, hovers, null);
@@ -183,7 +228,14 @@ export async function measureEditorScenarios(o: { server: string; edits: number;
         let last = 0;
         for (let i = 0; i < o.burst; i++) {
           const isLast = i === o.burst - 1;
-          const t = editAndHover(session, doc, rangeOf(doc, doc.lines[lastLine].match(/\d+\.\d/)![0], lastLine), `${(i % 9) + 1}.${i % 10}`, hovers, isLast);
+          const t = editAndHover(
+            session,
+            doc,
+            rangeOf(doc, doc.lines[lastLine].match(/\d+\.\d/)![0], lastLine),
+            `${(i % 9) + 1}.${i % 10}`,
+            hovers,
+            isLast,
+          );
           if (isLast) last = await t;
           else await pause(15);
         }

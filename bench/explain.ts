@@ -69,7 +69,16 @@ function measureOne(input: string, text: string, runs: number): ExplainRow {
   }
   const explainMs = spread(wall);
   const analysisMs = spread(analysis);
-  return { input, gradients, firstMs: wall[0], explainMs, explainCpuMs: spread(cpu), analysisMs, ratio: explainMs.median / analysisMs.median, met: explainMs.median <= EXPLAIN_GOAL_MS };
+  return {
+    input,
+    gradients,
+    firstMs: wall[0],
+    explainMs,
+    explainCpuMs: spread(cpu),
+    analysisMs,
+    ratio: explainMs.median / analysisMs.median,
+    met: explainMs.median <= EXPLAIN_GOAL_MS,
+  };
 }
 
 /** The chain file (20 gradients) and the one gradient at the end of 1,000 layers. */

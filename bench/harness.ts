@@ -71,7 +71,13 @@ interface Side {
 
 /** Verifies one workload at one scale (tgraph against TF.js, then against every peer), then
  *  times every side whose results agreed, in alternation. */
-export async function measure(workload: Workload, scale: number, quick: boolean, timing: TimingOptions | null, peers: readonly Peer[] = []): Promise<Measurement> {
+export async function measure(
+  workload: Workload,
+  scale: number,
+  quick: boolean,
+  timing: TimingOptions | null,
+  peers: readonly Peer[] = [],
+): Promise<Measurement> {
   const prepared = workload.prepare(scale, quick);
   const runs: (PeerRun | null)[] = [];
   try {
@@ -97,14 +103,24 @@ export async function measure(workload: Workload, scale: number, quick: boolean,
       const run = await peer.prepare(workload, prepared, scale, quick);
       runs.push(run);
       const checked = run ? await run.verify() : [];
-      m.peers.push({ peer: peer.name, present: run !== null, verified: run !== null && checked.every((c) => c.ok), comparisons: checked, ms: null, wallMs: null, ratio: null });
+      m.peers.push({
+        peer: peer.name,
+        present: run !== null,
+        verified: run !== null && checked.every((c) => c.ok),
+        comparisons: checked,
+        ms: null,
+        wallMs: null,
+        ratio: null,
+      });
     }
     if (!verified || !timing) return m;
     const sides: Side[] = [
       { run: () => timeSync(prepared.tgraph), samples: [], total: 0 },
       { run: () => timeSync(prepared.tfjs), samples: [], total: 0 },
     ];
-    const peerSides = runs.map((run, i) => (run && m.peers[i].verified ? { run: () => run.time(), samples: [] as Sample[], total: 0 } : null));
+    const peerSides = runs.map((run, i) =>
+      run && m.peers[i].verified ? { run: () => run.time(), samples: [] as Sample[], total: 0 } : null,
+    );
     for (const s of peerSides) if (s) sides.push(s);
     // Warm-up (JIT, caches); a second round only when a round is short.
     for (let i = 0; i < timing.warmup; i++) {

@@ -118,11 +118,16 @@ export async function measureHostile(o: HostileOptions, progress: (s: string) =>
       progress('.');
     }
     const row: HostileRow = {
-      input, lines,
-      analysis: spread(analysis), analysisCpu: spread(analysisCpu),
-      editorFirst: spread(first), editorComplete: spread(complete),
+      input,
+      lines,
+      analysis: spread(analysis),
+      analysisCpu: spread(analysisCpu),
+      editorFirst: spread(first),
+      editorComplete: spread(complete),
       peer: spread(peer),
-      ratio: 0, diagnostics, peerDiagnostics,
+      ratio: 0,
+      diagnostics,
+      peerDiagnostics,
       met: { analysis: false, editorFirst: false },
     };
     row.ratio = row.analysis.median / row.peer.median;

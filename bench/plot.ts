@@ -38,7 +38,9 @@ export function plotSvg(measurements: readonly Measurement[], title: string, ext
   const y = (ms: number) => top + plotH - ((Math.log(ms) - Math.log(yMin)) / (Math.log(yMax) - Math.log(yMin))) * plotH;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="${left + plotW / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${esc(title)}</text>`);
 
@@ -58,7 +60,9 @@ export function plotSvg(measurements: readonly Measurement[], title: string, ext
   }
   out.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${left + plotW / 2}" y="${height - 22}" text-anchor="middle">work (× the issue's size; log scale)</text>`);
-  out.push(`<text transform="translate(22 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">median CPU time per repetition (log scale)</text>`);
+  out.push(
+    `<text transform="translate(22 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">median CPU time per repetition (log scale)</text>`,
+  );
 
   // A slope-1 guide in the bottom-right corner (below the data): a line parallel to it is
   // a cost linear in the work; a steeper one is super-linear.
@@ -67,7 +71,9 @@ export function plotSvg(measurements: readonly Measurement[], title: string, ext
     const s1 = scales[scales.length - 1];
     const g0 = yMin * 1.6;
     const g1 = g0 * (s1 / s0);
-    out.push(`<line x1="${x(s0)}" y1="${y(g0)}" x2="${x(s1)}" y2="${y(g1)}" stroke="#888" stroke-width="1.5" stroke-dasharray="2 4" stroke-linecap="round"/>`);
+    out.push(
+      `<line x1="${x(s0)}" y1="${y(g0)}" x2="${x(s1)}" y2="${y(g1)}" stroke="#888" stroke-width="1.5" stroke-dasharray="2 4" stroke-linecap="round"/>`,
+    );
     out.push(`<text x="${x(s1) - 8}" y="${y(g0)}" text-anchor="end" fill="#666" font-size="12">slope 1 = linear</text>`);
   }
 
@@ -77,7 +83,9 @@ export function plotSvg(measurements: readonly Measurement[], title: string, ext
     for (const engine of ['tgraph', 'tfjs'] as const) {
       const pts = rows.map((m) => [x(m.scale), y(engine === 'tgraph' ? m.tgraphMs! : m.tfjsMs!)]);
       const dash = engine === 'tfjs' ? ' stroke-dasharray="7 5"' : '';
-      out.push(`<polyline fill="none" stroke="${color}" stroke-width="2.2"${dash} points="${pts.map((p) => p.map((v) => v.toFixed(1)).join(',')).join(' ')}"/>`);
+      out.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="2.2"${dash} points="${pts.map((p) => p.map((v) => v.toFixed(1)).join(',')).join(' ')}"/>`,
+      );
       for (const [px, py] of pts) {
         out.push(
           engine === 'tgraph'
@@ -101,10 +109,14 @@ export function plotSvg(measurements: readonly Measurement[], title: string, ext
   ly += 36;
   out.push(`<text x="${lx}" y="${ly}" font-weight="bold">engine</text>`);
   ly += 28;
-  out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 28}" y2="${ly - 4}" stroke="#333" stroke-width="2.2"/><circle cx="${lx + 14}" cy="${ly - 4}" r="4" fill="#333"/>`);
+  out.push(
+    `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 28}" y2="${ly - 4}" stroke="#333" stroke-width="2.2"/><circle cx="${lx + 14}" cy="${ly - 4}" r="4" fill="#333"/>`,
+  );
   out.push(`<text x="${lx + 36}" y="${ly}">tgraph</text>`);
   ly += 24;
-  out.push(`<line x1="${lx}" y1="${ly - 4}" x2="${lx + 28}" y2="${ly - 4}" stroke="#333" stroke-width="2.2" stroke-dasharray="7 5"/><rect x="${lx + 10}" y="${ly - 8}" width="8" height="8" fill="white" stroke="#333" stroke-width="2"/>`);
+  out.push(
+    `<line x1="${lx}" y1="${ly - 4}" x2="${lx + 28}" y2="${ly - 4}" stroke="#333" stroke-width="2.2" stroke-dasharray="7 5"/><rect x="${lx + 10}" y="${ly - 8}" width="8" height="8" fill="white" stroke="#333" stroke-width="2"/>`,
+  );
   out.push(`<text x="${lx + 36}" y="${ly}">TensorFlow.js (CPU)</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';

@@ -56,7 +56,20 @@ interface Options {
 const PEERS = ['torch', 'tfjs-wasm'];
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, json: false, markdown: false, only: [], editor: true, hostile: true, explain: true, compute: true, scales: [], svg: null, peers: [], kernels: 'wasm' };
+  const o: Options = {
+    quick: false,
+    json: false,
+    markdown: false,
+    only: [],
+    editor: true,
+    hostile: true,
+    explain: true,
+    compute: true,
+    scales: [],
+    svg: null,
+    peers: [],
+    kernels: 'wasm',
+  };
   let hostileNamed = false;
   let svgSet = false;
   for (const arg of argv) {
@@ -105,7 +118,9 @@ function parseArgs(argv: readonly string[]): Options {
         break;
       case '--help':
       case '-h':
-        process.stdout.write(`usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile', 'explain'].join(',')}] [--no-editor] [--no-hostile] [--no-explain] [--scales=1,4,16] [--svg=FILE | --no-svg] [--peers=${PEERS.join(',')}] [--kernels=wasm|js]\n`);
+        process.stdout.write(
+          `usage: npm run bench -- [--quick] [--json | --markdown] [--only=${[...WORKLOADS.map((w) => w.name), 'editor', 'hostile', 'explain'].join(',')}] [--no-editor] [--no-hostile] [--no-explain] [--scales=1,4,16] [--svg=FILE | --no-svg] [--peers=${PEERS.join(',')}] [--kernels=wasm|js]\n`,
+        );
         return process.exit(0);
       default:
         throw new Error(`unknown option ${arg} (try --help)`);
@@ -202,12 +217,22 @@ function gflops(flops: number | null, ms: number | null): string {
 
 /** tgraph against each peer: CPU ms, tgraph / peer, and GFLOP/s where they apply. */
 function peerTable(ms: readonly Measurement[], peers: readonly Peer[]): string {
-  const header = ['workload', 'tgraph ms', 'GFLOP/s', ...peers.flatMap((p) => [`${p.label} ms`, 'GFLOP/s', `tgraph / ${p.label}`]), 'tgraph / TF.js'];
+  const header = [
+    'workload',
+    'tgraph ms',
+    'GFLOP/s',
+    ...peers.flatMap((p) => [`${p.label} ms`, 'GFLOP/s', `tgraph / ${p.label}`]),
+    'tgraph / TF.js',
+  ];
   const rows = ms.map((m) => [
     `${m.workload} ×${m.scale}`,
     fmt(m.tgraphMs),
     gflops(m.flops, m.tgraphMs),
-    ...m.peers.flatMap((p) => [p.present ? (p.verified ? fmt(p.ms) : 'MISMATCH') : '—', gflops(m.flops, p.ms), p.ratio === null ? '—' : p.ratio.toFixed(2)]),
+    ...m.peers.flatMap((p) => [
+      p.present ? (p.verified ? fmt(p.ms) : 'MISMATCH') : '—',
+      gflops(m.flops, p.ms),
+      p.ratio === null ? '—' : p.ratio.toFixed(2),
+    ]),
     m.ratio === null ? '—' : m.ratio.toFixed(2),
   ]);
   return render(header, rows, 1);
@@ -218,24 +243,35 @@ function goals(ms: readonly Measurement[], peers: readonly Peer[], peak: Peak | 
   const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
   const lines: string[] = [];
   const timed = ms.filter((m) => m.tgraphMs !== null);
-  for (const [name, limit] of [['torch', 2], ['tfjs-wasm', 1]] as const) {
+  for (const [name, limit] of [
+    ['torch', 2],
+    ['tfjs-wasm', 1],
+  ] as const) {
     const i = peers.findIndex((p) => p.name === name);
     if (i < 0) continue;
     const rows = timed.filter((m) => m.peers[i].ratio !== null && m.workload !== 'seed-eval');
     if (!rows.length) continue;
     const worst = rows.reduce((w, m) => (m.peers[i].ratio! > w.peers[i].ratio! ? m : w));
     const over = rows.filter((m) => m.peers[i].ratio! > limit).map((m) => `${m.workload} ×${m.scale} ${m.peers[i].ratio!.toFixed(2)}`);
-    lines.push(`every workload ≤ ${limit}× ${peers[i].label}: ${verdict(over.length === 0)} (worst ${worst.workload} ×${worst.scale} at ${worst.peers[i].ratio!.toFixed(2)}${over.length ? `; over: ${over.join(', ')}` : ''})`);
+    lines.push(
+      `every workload ≤ ${limit}× ${peers[i].label}: ${verdict(over.length === 0)} (worst ${worst.workload} ×${worst.scale} at ${worst.peers[i].ratio!.toFixed(2)}${over.length ? `; over: ${over.join(', ')}` : ''})`,
+    );
   }
-  for (const [workload, dtype, goal] of [['matmul', 'float32', 25], ['matmul-f64', 'float64', 12]] as const) {
+  for (const [workload, dtype, goal] of [
+    ['matmul', 'float32', 25],
+    ['matmul-f64', 'float64', 12],
+  ] as const) {
     const m = timed.find((x) => x.workload === workload && x.scale === 1);
     if (!m || m.flops === null) continue;
     const g = m.flops / m.tgraphMs! / 1e6;
-    lines.push(`matmul ≥ ${goal} GFLOP/s ${dtype} on the mlp's shapes: ${verdict(g >= goal)} (${g.toFixed(1)}${peak ? ` of the peak ${peak[dtype].toFixed(1)}` : ''})`);
+    lines.push(
+      `matmul ≥ ${goal} GFLOP/s ${dtype} on the mlp's shapes: ${verdict(g >= goal)} (${g.toFixed(1)}${peak ? ` of the peak ${peak[dtype].toFixed(1)}` : ''})`,
+    );
   }
   const torch = peers.findIndex((p) => p.name === 'torch');
   const seedEval = timed.find((m) => m.workload === 'seed-eval' && m.scale === 1);
-  if (torch >= 0 && seedEval?.peers[torch].ratio != null) lines.push(`seed-eval ≤ 0.5× PyTorch: ${verdict(seedEval.peers[torch].ratio! <= 0.5)} (${seedEval.peers[torch].ratio!.toFixed(2)})`);
+  if (torch >= 0 && seedEval?.peers[torch].ratio != null)
+    lines.push(`seed-eval ≤ 0.5× PyTorch: ${verdict(seedEval.peers[torch].ratio! <= 0.5)} (${seedEval.peers[torch].ratio!.toFixed(2)})`);
   if (Number.isFinite(geomean)) lines.push(`TF.js-CPU geometric mean ≤ 0.5: ${verdict(geomean <= 0.5)} (${geomean.toFixed(2)})`);
   return lines;
 }
@@ -279,9 +315,9 @@ function scenarioTable(r: ScenarioReport, load: string): string {
   const rss = Math.max(r.rssMb.blocks ?? 0, r.rssMb.chain ?? 0);
   const failed = r.results.filter((s) => s.met.diagnostics === false || !s.met.hover).map((s) => `${s.file}/${s.scenario}`);
   const rssMet = rss <= r.goals.rssMb;
-  const note = `server RSS (protocol thread + analysis worker) ${rss.toFixed(0)} MB, goal ≤ ${r.goals.rssMb} MB: ${rssMet ? 'met' : 'NOT MET'}
-` +
-    (failed.length === 0 ? `every scenario met its goals (load ${load})` : `goals not met: ${failed.join(', ')} (load ${load})`);
+  const note =
+    `server RSS (protocol thread + analysis worker) ${rss.toFixed(0)} MB, goal ≤ ${r.goals.rssMb} MB: ${rssMet ? 'met' : 'NOT MET'}
+` + (failed.length === 0 ? `every scenario met its goals (load ${load})` : `goals not met: ${failed.join(', ')} (load ${load})`);
   return `${render(['scenario', 'edits', 'edit → complete diagnostics p50 / p95', 'goal', 'hovers while it is analysed p50 / p99', 'goal'], rows, 1)}
 ${note}`;
 }
@@ -302,7 +338,15 @@ function hostileTable(rows: readonly HostileRow[]): string {
     r.ratio.toFixed(2),
     `${verdict(r.met.analysis)} / ${verdict(r.met.editorFirst)}`,
   ]);
-  const header = ['input', 'analysis ms', 'editor: first diagnostics ms', 'editor: complete ms', 'TypeScript ms', 'ratio', `< ${HOSTILE_GOAL_MS} ms`];
+  const header = [
+    'input',
+    'analysis ms',
+    'editor: first diagnostics ms',
+    'editor: complete ms',
+    'TypeScript ms',
+    'ratio',
+    `< ${HOSTILE_GOAL_MS} ms`,
+  ];
   const runs = rows[0]?.analysis.samples.length ?? 0;
   return `each a fresh process, ${runs} run${runs === 1 ? '' : 's'} of each, alternating; median [min–max] wall time; ratio: tgraph's analysis / TypeScript's check of the twin program
 ${render(header, body, 1)}`;
@@ -330,7 +374,14 @@ ${render(header, body, 1)}`;
 
 function machine() {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, node: process.version, platform: `${os.platform()} ${os.arch()}`, tfjs: tfjsVersion, memoryGB: Math.round(os.totalmem() / 2 ** 30) };
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    tfjs: tfjsVersion,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+  };
 }
 
 async function main(): Promise<number> {
@@ -356,11 +407,23 @@ async function main(): Promise<number> {
       peers.push(torch);
     } else peers.push(await tfjsWasmPeer());
   }
-  log(`tgraph (${kernelBackend() === 'wasm' ? 'WebAssembly SIMD kernels' : 'TypeScript kernels'}) vs TensorFlow.js ${info.tfjs} (CPU backend) — ${info.cpu}, ${info.cores} cores, Node ${info.node}${options.quick ? ' — quick mode' : ''}\n`);
+  log(
+    `tgraph (${kernelBackend() === 'wasm' ? 'WebAssembly SIMD kernels' : 'TypeScript kernels'}) vs TensorFlow.js ${info.tfjs} (CPU backend) — ${info.cpu}, ${info.cores} cores, Node ${info.node}${options.quick ? ' — quick mode' : ''}\n`,
+  );
   for (const peer of peers) log(`peer: ${peer.describe()}\n`);
-  if (peak) log(`this machine's single-thread peak (2048² matmul in PyTorch): ${peak.float32.toFixed(1)} GFLOP/s float32, ${peak.float64.toFixed(1)} GFLOP/s float64\n`);
-  log(`results must agree to |a - b| <= ${ATOL} + ${RTOL}·|b| before their timing counts; times are medians of CPU time per repetition (wall time alongside)\n`);
-  log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${info.cores} cores\n\n`);
+  if (peak)
+    log(
+      `this machine's single-thread peak (2048² matmul in PyTorch): ${peak.float32.toFixed(1)} GFLOP/s float32, ${peak.float64.toFixed(1)} GFLOP/s float64\n`,
+    );
+  log(
+    `results must agree to |a - b| <= ${ATOL} + ${RTOL}·|b| before their timing counts; times are medians of CPU time per repetition (wall time alongside)\n`,
+  );
+  log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${info.cores} cores\n\n`,
+  );
   const started = Date.now();
   const measurements: Measurement[] = [];
   for (const scale of options.scales) {
@@ -368,12 +431,23 @@ async function main(): Promise<number> {
       log(`  ${w.name} ×${scale} ...`);
       const m = await measure(w, scale, options.quick, timing, peers);
       measurements.push(m);
-      const others = m.peers.map((p) => (p.ms !== null ? `, ${p.peer} ${fmt(p.ms)} ms` : p.present && !p.verified ? `, ${p.peer} RESULTS DIFFER` : ''));
-      log(m.verified ? ` ${fmt(m.tgraphMs)} ms vs ${fmt(m.tfjsMs)} ms CPU (ratio ${m.ratio?.toFixed(2)}; wall ${m.wallRatio?.toFixed(2)})${others.join('')}\n` : ' RESULTS DIFFER\n');
+      const others = m.peers.map((p) =>
+        p.ms !== null ? `, ${p.peer} ${fmt(p.ms)} ms` : p.present && !p.verified ? `, ${p.peer} RESULTS DIFFER` : '',
+      );
+      log(
+        m.verified
+          ? ` ${fmt(m.tgraphMs)} ms vs ${fmt(m.tfjsMs)} ms CPU (ratio ${m.ratio?.toFixed(2)}; wall ${m.wallRatio?.toFixed(2)})${others.join('')}\n`
+          : ' RESULTS DIFFER\n',
+      );
       if (!options.json) {
-        const failed = [...(m.verified ? [] : m.comparisons.map((c) => ({ who: 'TF.js', c }))), ...m.peers.flatMap((p) => p.comparisons.map((c) => ({ who: p.peer, c })))].filter(({ c }) => !c.ok);
+        const failed = [
+          ...(m.verified ? [] : m.comparisons.map((c) => ({ who: 'TF.js', c }))),
+          ...m.peers.flatMap((p) => p.comparisons.map((c) => ({ who: p.peer, c }))),
+        ].filter(({ c }) => !c.ok);
         for (const { who, c } of failed) {
-          process.stdout.write(`      ${who}: ${c.name}: max abs error ${c.maxAbsError.toExponential(2)}, max rel error ${c.maxRelError.toExponential(2)} over ${c.elements} elements\n`);
+          process.stdout.write(
+            `      ${who}: ${c.name}: max abs error ${c.maxAbsError.toExponential(2)}, max rel error ${c.maxRelError.toExponential(2)} over ${c.elements} elements\n`,
+          );
         }
       }
     }
@@ -388,14 +462,22 @@ async function main(): Promise<number> {
   const mismatches = measurements.filter((m) => !m.verified || m.peers.some((p) => p.present && !p.verified));
   if (measurements.length) {
     log('\n' + table(measurements) + '\n');
-    if (measurements.some((m) => WORKLOADS.find((w) => w.name === m.workload)?.extra)) log('* not one of the issue\'s workloads: shown, not in the geometric mean\n');
+    if (measurements.some((m) => WORKLOADS.find((w) => w.name === m.workload)?.extra))
+      log("* not one of the issue's workloads: shown, not in the geometric mean\n");
     log('\n');
-    log(`geometric mean of tgraph / TF.js at ×${options.scales[0]}: ${geomean.toFixed(2)}${options.scales.length > 1 ? `; over every size: ${geomeanAll.toFixed(2)}` : ''}\n`);
+    log(
+      `geometric mean of tgraph / TF.js at ×${options.scales[0]}: ${geomean.toFixed(2)}${options.scales.length > 1 ? `; over every size: ${geomeanAll.toFixed(2)}` : ''}\n`,
+    );
     if (worst) log(`slowest relative to TF.js: ${worst.workload} ×${worst.scale} (${worst.ratio!.toFixed(2)})\n`);
-    if (options.scales.length > 1) log('\n' + scaleTable(measurements, options.scales) + '\n(growth: exponent k of time ∝ work^k between the smallest and largest size; 1 is linear)\n');
+    if (options.scales.length > 1)
+      log(
+        '\n' +
+          scaleTable(measurements, options.scales) +
+          '\n(growth: exponent k of time ∝ work^k between the smallest and largest size; 1 is linear)\n',
+      );
     if (peers.length) {
       log('\n' + peerTable(measurements, peers) + '\n');
-      log('ratio: tgraph\'s median CPU time over the peer\'s (below 1: tgraph is faster); GFLOP/s where the work is matmul or convolution\n');
+      log("ratio: tgraph's median CPU time over the peer's (below 1: tgraph is faster); GFLOP/s where the work is matmul or convolution\n");
       for (const peer of peers) for (const note of [...new Set(peer.notes)]) log(`${peer.label} has no ${note}\n`);
       log('\n' + goals(measurements, peers, peak, geomean).join('\n') + '\n');
     }
@@ -412,15 +494,34 @@ async function main(): Promise<number> {
     log(`\n  editor latency (language server over stdio) ...`);
     editor = await measureEditorLatency({ server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_EDITOR : FULL_EDITOR) });
     log(' done\n\n' + editorTable(editor) + '\n');
-    log(`\n  editor scenarios (two files × edit at the end, middle, feed, right after opening, typing burst; hovers while each edit is analysed) ...`);
-    scenarios = await measureEditorScenarios({ server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_SCENARIOS : FULL_SCENARIOS) });
-    log(' done\n\n' + scenarioTable(scenarios, os.loadavg().map((x) => x.toFixed(2)).join(' ')) + '\n');
+    log(
+      `\n  editor scenarios (two files × edit at the end, middle, feed, right after opening, typing burst; hovers while each edit is analysed) ...`,
+    );
+    scenarios = await measureEditorScenarios({
+      server: path.join(__dirname, 'server.js'),
+      ...(options.quick ? QUICK_SCENARIOS : FULL_SCENARIOS),
+    });
+    log(
+      ' done\n\n' +
+        scenarioTable(
+          scenarios,
+          os
+            .loadavg()
+            .map((x) => x.toFixed(2))
+            .join(' '),
+        ) +
+        '\n',
+    );
   }
   let hostile: HostileRow[] | undefined;
   if (options.hostile) {
     log(`\n  hostile inputs, cold (analysis, language server, TypeScript) `);
     hostile = await measureHostile(
-      { worker: path.join(__dirname, 'bench-hostile-worker.js'), server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_HOSTILE : FULL_HOSTILE) },
+      {
+        worker: path.join(__dirname, 'bench-hostile-worker.js'),
+        server: path.join(__dirname, 'server.js'),
+        ...(options.quick ? QUICK_HOSTILE : FULL_HOSTILE),
+      },
       log,
     );
     log(' done\n\n' + hostileTable(hostile) + '\n');
@@ -430,9 +531,20 @@ async function main(): Promise<number> {
   if (options.explain) {
     log(`\n  explaining a 1,000-layer chain's gradients ...`);
     explain = measureExplain(options.quick ? QUICK_EXPLAIN_RUNS : FULL_EXPLAIN_RUNS);
-    log(` done (load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})\n\n` + explainTable(explain) + '\n');
+    log(
+      ` done (load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})\n\n` +
+        explainTable(explain) +
+        '\n',
+    );
   }
-  const verdict = mismatches.length ? `${mismatches.length} workload(s) DIFFER from TF.js or a peer` : measurements.length ? 'every result agreed with TF.js' : 'done';
+  const verdict = mismatches.length
+    ? `${mismatches.length} workload(s) DIFFER from TF.js or a peer`
+    : measurements.length
+      ? 'every result agreed with TF.js'
+      : 'done';
   log(`\n${verdict} — ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   if (options.json) {
     const report = {
@@ -463,7 +575,7 @@ main().then(
   (e) => {
     // A bad option or workload name is the user's: its message is enough.
     const usage = e instanceof Error && /^unknown (option|workload)|^--scales/.test(e.message);
-    process.stderr.write(`bench: ${usage ? (e as Error).message : (e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`bench: ${usage ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`);
     process.exit(2);
   },
 );

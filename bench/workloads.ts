@@ -176,7 +176,12 @@ export function seedSource(copies: number): string {
   return parts.join('\n') + '\n';
 }
 
-const SEED_FEED = [[5, 3, 7], [2, 2, 5], [7, 5, 0], [3, 7, 6]];
+const SEED_FEED = [
+  [5, 3, 7],
+  [2, 2, 5],
+  [7, 5, 0],
+  [3, 7, 6],
+];
 
 /** The seed's y, z, dy_dx and dz_dx per copy, by TF.js eager execution. */
 function seedOnTf(copies: number): Float32Array[] {
@@ -211,7 +216,8 @@ const seed: Workload = {
     const outputs = () => {
       const a = tgraphOnce();
       const list: Output[] = [];
-      for (let k = 0; k < copies; k++) for (const name of names) list.push({ name: name + suffix(k), data: a.valueOf(tensorNode(a, name + suffix(k)))?.data ?? [] });
+      for (let k = 0; k < copies; k++)
+        for (const name of names) list.push({ name: name + suffix(k), data: a.valueOf(tensorNode(a, name + suffix(k)))?.data ?? [] });
       return list;
     };
     return {
@@ -260,7 +266,11 @@ const seedEval: Workload = {
     for (let k = 0; k < copies; k++) for (const n of names) targets.push(tensorNode(a, n + suffix(k)));
     return {
       size: `${copies} cop${copies === 1 ? 'y' : 'ies'} × ${repetitions} evaluations`,
-      outputs: () => evaluateFresh(a, targets, true).map((t, i) => ({ name: names[i % names.length] + suffix(Math.floor(i / names.length)), data: t.data })),
+      outputs: () =>
+        evaluateFresh(a, targets, true).map((t, i) => ({
+          name: names[i % names.length] + suffix(Math.floor(i / names.length)),
+          data: t.data,
+        })),
       torch: { inputs: {}, settings: { copies, repetitions } },
       tgraph() {
         for (let r = 0; r < repetitions; r++) evaluateFresh(a, targets, true);
@@ -473,7 +483,13 @@ const gradcheck: Workload = {
         const numeric = compare('vᵀJu (TF.js float32 differences vs our analytic)', ours, theirs.numeric);
         numeric.ok = ours.every((o, i) => Math.abs(o - theirs.numeric[i]) <= 1e-3 + 2e-2 * Math.abs(o));
         comparisons.push(numeric);
-        comparisons.push({ name: 'our check passed', elements: result.compared, maxAbsError: result.maxAbsError, maxRelError: result.maxRelError, ok: result.passed && result.compared === 4 });
+        comparisons.push({
+          name: 'our check passed',
+          elements: result.compared,
+          maxAbsError: result.maxAbsError,
+          maxRelError: result.maxRelError,
+          ok: result.passed && result.compared === 4,
+        });
         return comparisons;
       },
       dispose() {
@@ -636,7 +652,17 @@ c = a @ b
   };
 }
 
-export const WORKLOADS: readonly Workload[] = [seed, mlp, elementwise, conv, softmax, gradcheck, matmulWorkload('float32'), seedEval, matmulWorkload('float64')];
+export const WORKLOADS: readonly Workload[] = [
+  seed,
+  mlp,
+  elementwise,
+  conv,
+  softmax,
+  gradcheck,
+  matmulWorkload('float32'),
+  seedEval,
+  matmulWorkload('float64'),
+];
 
 let tfReady: Promise<void> | null = null;
 

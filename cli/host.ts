@@ -13,7 +13,10 @@ export function out(text: string): void {
 /** A worker host. `events`: the analysed documents' snapshots and the worker's stops, for
  *  the commands that print what the editor shows (run and test get their answers instead). */
 export function newHost(budgets: Parsed['budgets'], events: Partial<Pick<HostEvents, 'snapshot' | 'stopped'>> = {}): AnalysisHost {
-  const limits = { graceMs: budgets.workerStopTimeoutMs ?? DEFAULT_BUDGETS.workerStopTimeoutMs, heapMb: budgets.maxWorkerHeapMb ?? DEFAULT_BUDGETS.maxWorkerHeapMb };
+  const limits = {
+    graceMs: budgets.workerStopTimeoutMs ?? DEFAULT_BUDGETS.workerStopTimeoutMs,
+    heapMb: budgets.maxWorkerHeapMb ?? DEFAULT_BUDGETS.maxWorkerHeapMb,
+  };
   return new AnalysisHost(
     {
       snapshot: events.snapshot ?? (() => undefined),
@@ -25,4 +28,3 @@ export function newHost(budgets: Parsed['budgets'], events: Partial<Pick<HostEve
     { connect: nodeWorkerChannel, limits: () => limits },
   );
 }
-

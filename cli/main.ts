@@ -60,7 +60,15 @@ function stoppedJson(text: string, d: Diagnostic): string {
   const lines = new LineIndex(text);
   const s = lines.positionAt(d.span.start);
   const e = lines.positionAt(d.span.end);
-  const diagnostic = { line: s.line + 1, column: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1, severity: d.severity, code: d.code, message: d.message };
+  const diagnostic = {
+    line: s.line + 1,
+    column: s.character + 1,
+    endLine: e.line + 1,
+    endColumn: e.character + 1,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+  };
   return JSON.stringify({ values: {}, checks: [], asserts: [], diagnostics: [diagnostic], explanations: {} }) + '\n';
 }
 
@@ -149,7 +157,8 @@ async function test(args: string[]): Promise<number> {
         out(`${file}: ${(e as Error).message}\n`);
         continue;
       }
-      const outcome = (await host.test(text, file, optionsFor(file, budgets))) as Awaited<ReturnType<AnalysisHost['test']>> | { stopped: Diagnostic };
+      const outcome = (await host.test(text, file, optionsFor(file, budgets))) as
+        Awaited<ReturnType<AnalysisHost['test']>> | { stopped: Diagnostic };
       if ('stopped' in outcome) {
         failed++;
         out(stoppedLine(file, text, outcome.stopped) + '\n');
@@ -178,7 +187,8 @@ function failure(e: unknown): number {
   const err = e as NodeJS.ErrnoException;
   if (e instanceof UserError) process.stderr.write(`tgraph: ${e.message}\n`);
   else if (err && err.code === 'ENOENT') process.stderr.write(`tgraph: no such file: ${err.path ?? ''}\n`);
-  else if (err && (err.code === 'EACCES' || err.code === 'EISDIR' || err.code === 'ELOOP')) process.stderr.write(`tgraph: cannot read ${err.path ?? ''}: ${err.code}\n`);
+  else if (err && (err.code === 'EACCES' || err.code === 'EISDIR' || err.code === 'ELOOP'))
+    process.stderr.write(`tgraph: cannot read ${err.path ?? ''}: ${err.code}\n`);
   else process.stderr.write(`tgraph: internal error: ${(err && err.message) || String(e)}\n`);
   return 1;
 }

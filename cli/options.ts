@@ -142,4 +142,3 @@ export function optionsFor(file: string, budgets: Parsed['budgets'], python = fa
   const inCwd = dir === cwd || dir.startsWith(cwd + path.sep);
   return { ...budgets, language, load: { baseDir: dir, workspaceRoots: [inCwd ? cwd : dir], enabled: true } };
 }
-

@@ -21,8 +21,14 @@ import {
 } from 'vscode-languageclient';
 import { AnalysisStatus } from './status';
 import {
-  ClientNotifications, Methods, Notifications,
-  type AnalysedParams, type CheckGradientsResult, type ComputeGradientsResult, type ExplainResult, type RandomiseFeedResult,
+  ClientNotifications,
+  Methods,
+  Notifications,
+  type AnalysedParams,
+  type CheckGradientsResult,
+  type ComputeGradientsResult,
+  type ExplainResult,
+  type RandomiseFeedResult,
 } from '../protocol';
 import { GradientView, ExplainPanel, renderResultText } from './views';
 import { CrashPolicy } from './crashPolicy';
@@ -215,7 +221,8 @@ export async function activateWith(context: vscode.ExtensionContext, newClient: 
     vscode.commands.registerCommand('tgraph.restartServer', async () => {
       output.appendLine('[client] restarting the language server');
       crashes.reset();
-      readyPromise = languageClient.state === State.Running ? languageClient.stop().then(() => languageClient.start()) : languageClient.start();
+      readyPromise =
+        languageClient.state === State.Running ? languageClient.stop().then(() => languageClient.start()) : languageClient.start();
       await readyPromise;
     }),
     vscode.commands.registerCommand('tgraph.showOutput', () => output.show(true)),

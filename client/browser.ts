@@ -8,7 +8,12 @@
 
 import * as vscode from 'vscode';
 import {
-  BaseLanguageClient, BrowserMessageReader, BrowserMessageWriter, LanguageClient, type LanguageClientOptions, type MessageTransports,
+  BaseLanguageClient,
+  BrowserMessageReader,
+  BrowserMessageWriter,
+  LanguageClient,
+  type LanguageClientOptions,
+  type MessageTransports,
 } from 'vscode-languageclient/browser';
 import { ServerRequests, type ReadFileParams, type ReadFileResult } from '../protocol';
 import { startOn, type ServerPort } from '../server/browser';
@@ -38,7 +43,9 @@ function newClient(serverMain: vscode.Uri, options: LanguageClientOptions, outpu
   try {
     return new LanguageClient('tgraph', 'tgraph language server', options, new Worker(serverMain.toString(true)));
   } catch (error) {
-    output.appendLine(`[client] the language server cannot run in a Web Worker here (${error instanceof Error ? error.message : String(error)}); it runs in the extension host's thread`);
+    output.appendLine(
+      `[client] the language server cannot run in a Web Worker here (${error instanceof Error ? error.message : String(error)}); it runs in the extension host's thread`,
+    );
     return new InThreadLanguageClient('tgraph', 'tgraph language server', options);
   }
 }
@@ -53,7 +60,8 @@ function base64Of(bytes: Uint8Array): string {
 /** A file load() names, read through the workspace file system, or why not. */
 export async function readForLoad(params: ReadFileParams): Promise<ReadFileResult> {
   const refused = (message: string, code: string): ReadFileResult => ({ refused: message, code });
-  if (!vscode.workspace.isTrusted) return refused('this workspace is not trusted (VS Code workspace trust); trust the workspace to read .npy files', 'load-untrusted');
+  if (!vscode.workspace.isTrusted)
+    return refused('this workspace is not trusted (VS Code workspace trust); trust the workspace to read .npy files', 'load-untrusted');
   let uri: vscode.Uri;
   try {
     uri = vscode.Uri.parse(params.uri, true);
@@ -69,10 +77,12 @@ export async function readForLoad(params: ReadFileParams): Promise<ReadFileResul
     return refused(`no such file: '${name}'`, 'load-missing');
   }
   // A link could lead out of the workspace, and the web's file systems cannot say where to.
-  if (stat.type & vscode.FileType.SymbolicLink) return refused(`'${name}' is a symbolic link; load() reads regular files in the browser`, 'load-refused');
+  if (stat.type & vscode.FileType.SymbolicLink)
+    return refused(`'${name}' is a symbolic link; load() reads regular files in the browser`, 'load-refused');
   if (stat.type & vscode.FileType.Directory) return refused(`'${name}' is a directory, not a .npy file`, 'load-not-file');
   if (!(stat.type & vscode.FileType.File)) return refused(`'${name}' is not a regular file`, 'load-not-file');
-  if (stat.size > params.maxBytes) return refused(`'${name}' is ${stat.size} bytes, over the limit of ${params.maxBytes} bytes`, 'load-too-large');
+  if (stat.size > params.maxBytes)
+    return refused(`'${name}' is ${stat.size} bytes, over the limit of ${params.maxBytes} bytes`, 'load-too-large');
   try {
     const bytes = await vscode.workspace.fs.readFile(uri);
     if (bytes.length > params.maxBytes) return refused(`'${name}' is over the limit of ${params.maxBytes} bytes`, 'load-too-large');

@@ -100,7 +100,8 @@ function planRows(grid: GridJson, ex: ExplanationJson): RowPlan {
     rows.forEach(({ r, i }, pos) => {
       order.push(i);
       const prev = pos > 0 ? rows[pos - 1].r : null;
-      if (axes.length && prev && prev.index[axes[0]] === r.index[axes[0]] && axes.slice(1).some((a) => prev.index[a] !== r.index[a])) fine.push(order.length - 1);
+      if (axes.length && prev && prev.index[axes[0]] === r.index[axes[0]] && axes.slice(1).some((a) => prev.index[a] !== r.index[a]))
+        fine.push(order.length - 1);
     });
     if (axes.length) {
       const a = axes[0];
@@ -112,7 +113,20 @@ function planRows(grid: GridJson, ex: ExplanationJson): RowPlan {
         }
       }
     }
-    groups.push({ from: start, to: order.length, title: axes.length ? axisTitle(y.name, axes[0], summed.get(axes[0])!) + (axes.length > 1 ? ` × ${axes.slice(1).map((a) => `axis ${a}`).join(' × ')}` : '') : null, y: y.name });
+    groups.push({
+      from: start,
+      to: order.length,
+      title: axes.length
+        ? axisTitle(y.name, axes[0], summed.get(axes[0])!) +
+          (axes.length > 1
+            ? ` × ${axes
+                .slice(1)
+                .map((a) => `axis ${a}`)
+                .join(' × ')}`
+            : '')
+        : null,
+      y: y.name,
+    });
   });
   return { order, bands, groups, fine };
 }
@@ -127,7 +141,11 @@ export function renderHeatmap(grid: GridJson, ex: ExplanationJson): string {
   const showValues = base >= 20 && grid.rows * grid.cols <= 1200 && valueW <= 46;
   const cellW = showValues ? Math.max(base, valueW) : base;
   // The summed axis is named along its bands: rows grow so that the name fits beside them.
-  const titleChars = Math.max(0, ...plan.groups.map((g) => (g.title ?? '').length), ...plan.groups.map((g) => (g.title ? 0 : `${g.y}: nothing summed`.length)));
+  const titleChars = Math.max(
+    0,
+    ...plan.groups.map((g) => (g.title ?? '').length),
+    ...plan.groups.map((g) => (g.title ? 0 : `${g.y}: nothing summed`.length)),
+  );
   const cellH = Math.min(40, Math.max(base, Math.ceil((titleChars * CHAR_W + 12) / Math.max(1, grid.rows))));
   const rowLabelEvery = cellH >= 11 ? 1 : Math.ceil(11 / cellH);
   const colLabelEvery = cellW >= 12 ? 1 : Math.ceil(12 / cellW);
@@ -159,21 +177,29 @@ export function renderHeatmap(grid: GridJson, ex: ExplanationJson): string {
     const row = grid.rowIndex[r];
     const yName = grid.ys[row.y]?.name ?? 'y';
     const rowName = elementLabel(yName, row.index);
-    if (pos % rowLabelEvery === 0) parts.push(`<text class="row-label" x="${left - 6}" y="${y + cellH / 2 + 3.5}" text-anchor="end">${escapeHtml(rowName)}</text>`);
+    if (pos % rowLabelEvery === 0)
+      parts.push(`<text class="row-label" x="${left - 6}" y="${y + cellH / 2 + 3.5}" text-anchor="end">${escapeHtml(rowName)}</text>`);
     for (let c = 0; c < grid.cols; c++) {
       const i = r * grid.cols + c;
       const v = num(grid.values[i]);
       const x = left + c * cellW;
       const title = `<title>∂${escapeHtml(rowName)}/∂${escapeHtml(xLabel(c))} = ${escapeHtml(shortValue(v))}${grid.pattern[i] ? '' : ' (not a term: structurally zero)'}</title>`;
       if (!grid.pattern[i]) {
-        parts.push(`<rect class="cell off" data-row="${r}" data-col="${c}" x="${x + 0.5}" y="${y + 0.5}" width="${cellW - 1}" height="${cellH - 1}">${title}</rect>`);
+        parts.push(
+          `<rect class="cell off" data-row="${r}" data-col="${c}" x="${x + 0.5}" y="${y + 0.5}" width="${cellW - 1}" height="${cellH - 1}">${title}</rect>`,
+        );
         continue;
       }
       const strength = maxAbs > 0 ? Math.abs(v) / maxAbs : 0;
       const sign = v > 0 ? 'pos' : v < 0 ? 'neg' : 'zero';
       const opacity = v === 0 ? 1 : 0.22 + 0.78 * strength;
-      parts.push(`<rect class="cell on ${sign}" data-row="${r}" data-col="${c}" data-value="${v}" x="${x + 0.5}" y="${y + 0.5}" width="${cellW - 1}" height="${cellH - 1}" fill-opacity="${opacity.toFixed(3)}">${title}</rect>`);
-      if (showValues) parts.push(`<text class="cell-value${opacity > 0.62 ? ' strong' : ''}" x="${x + cellW / 2}" y="${y + cellH / 2 + 3}" text-anchor="middle">${escapeHtml(shortValue(v))}</text>`);
+      parts.push(
+        `<rect class="cell on ${sign}" data-row="${r}" data-col="${c}" data-value="${v}" x="${x + 0.5}" y="${y + 0.5}" width="${cellW - 1}" height="${cellH - 1}" fill-opacity="${opacity.toFixed(3)}">${title}</rect>`,
+      );
+      if (showValues)
+        parts.push(
+          `<text class="cell-value${opacity > 0.62 ? ' strong' : ''}" x="${x + cellW / 2}" y="${y + cellH / 2 + 3}" text-anchor="middle">${escapeHtml(shortValue(v))}</text>`,
+        );
     }
   });
   // summed axes: bands with their coordinate, separators, the axis named along the side
@@ -181,20 +207,27 @@ export function renderHeatmap(grid: GridJson, ex: ExplanationJson): string {
     const y0 = top + b.from * cellH;
     const h = (b.to - b.from) * cellH;
     parts.push(`<rect class="band" x="${titleW + 3}" y="${y0 + 1}" width="${bandW - 6}" height="${h - 2}" rx="3"/>`);
-    parts.push(`<text class="band-label" x="${titleW + bandW / 2}" y="${y0 + h / 2 + 4}" text-anchor="middle">${escapeHtml(b.label)}</text>`);
+    parts.push(
+      `<text class="band-label" x="${titleW + bandW / 2}" y="${y0 + h / 2 + 4}" text-anchor="middle">${escapeHtml(b.label)}</text>`,
+    );
     if (b.from > 0) parts.push(`<line class="group-sep" x1="${titleW}" x2="${left + grid.cols * cellW}" y1="${y0}" y2="${y0}"/>`);
   }
-  for (const p of plan.fine) parts.push(`<line class="fine-sep" x1="${left}" x2="${left + grid.cols * cellW}" y1="${top + p * cellH}" y2="${top + p * cellH}"/>`);
+  for (const p of plan.fine)
+    parts.push(`<line class="fine-sep" x1="${left}" x2="${left + grid.cols * cellW}" y1="${top + p * cellH}" y2="${top + p * cellH}"/>`);
   for (const g of plan.groups) {
     const y0 = top + g.from * cellH;
     const h = (g.to - g.from) * cellH;
     if (g.from > 0) parts.push(`<line class="y-sep" x1="0" x2="${left + grid.cols * cellW}" y1="${y0}" y2="${y0}"/>`);
     const lines = g.title ? [g.title, 'summed by Σ'] : [`${g.y}: nothing summed`];
     const tspans = lines.map((l, i) => `<tspan x="0" dy="${i === 0 ? (lines.length - 1) * -6.5 : 13}">${escapeHtml(l)}</tspan>`).join('');
-    parts.push(`<text class="${g.title ? 'axis-title' : 'axis-title none'}" transform="translate(${titleW - 10},${y0 + h / 2}) rotate(-90)" text-anchor="middle">${tspans}</text>`);
+    parts.push(
+      `<text class="${g.title ? 'axis-title' : 'axis-title none'}" transform="translate(${titleW - 10},${y0 + h / 2}) rotate(-90)" text-anchor="middle">${tspans}</text>`,
+    );
   }
   if (grid.chosenCol >= 0) {
-    parts.push(`<rect class="chosen-col" x="${left + grid.chosenCol * cellW - 1}" y="${top - 2}" width="${cellW + 2}" height="${grid.rows * cellH + 4}" rx="2"/>`);
+    parts.push(
+      `<rect class="chosen-col" x="${left + grid.chosenCol * cellW - 1}" y="${top - 2}" width="${cellW + 2}" height="${grid.rows * cellH + 4}" rx="2"/>`,
+    );
   }
   const caption = `∂ys/∂${grid.xName}: ${grid.rows} × ${grid.cols}${grid.scope === 'block' ? ' (block)' : ''}`;
   return `<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(caption)}" data-rows="${grid.rows}" data-cols="${grid.cols}">
@@ -221,7 +254,16 @@ export function renderBars(c: ContributionsJson, ex: ExplanationJson, gradientNa
   const top = 8;
   const total = terms.reduce((s, t) => s + num(t.partial), 0);
   const entryText = `${shortValue(total)} = ${elementLabel(gradientName ?? `∂/∂${c.x}`, c.xIndex)}`;
-  const valueChars = Math.max(entryText.length, ...terms.map((t) => (weighted ? `${shortValue(num(t.weight))} × ${shortValue(num(t.derivative))} = ${shortValue(num(t.partial))}` : shortValue(num(t.partial))).length));
+  const valueChars = Math.max(
+    entryText.length,
+    ...terms.map(
+      (t) =>
+        (weighted
+          ? `${shortValue(num(t.weight))} × ${shortValue(num(t.derivative))} = ${shortValue(num(t.partial))}`
+          : shortValue(num(t.partial))
+        ).length,
+    ),
+  );
   const valueW = Math.ceil(valueChars * CHAR_W * 1.05 + 16);
   const maxAbs = Math.max(Math.abs(total), ...terms.map((t) => Math.abs(num(t.partial))), 1e-300);
   const hasNeg = total < 0 || terms.some((t) => num(t.partial) < 0);
@@ -239,7 +281,9 @@ export function renderBars(c: ContributionsJson, ex: ExplanationJson, gradientNa
     const x = p >= 0 ? zeroX : zeroX - w;
     const label = elementLabel(t.ysTensor, t.yIndex);
     parts.push(`<text class="bar-label" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">${escapeHtml(label)}</text>`);
-    parts.push(`<rect class="bar ${p >= 0 ? 'pos' : 'neg'}" data-partial="${p}" x="${x}" y="${y + 3}" width="${Math.max(w, 1)}" height="${rowH - 6}" rx="2"><title>${escapeHtml(`${label}: grad_ys ${shortValue(num(t.weight))} × ∂${label}/∂${elementLabel(c.x, c.xIndex)} ${shortValue(num(t.derivative))} = ${shortValue(p)}`)}</title></rect>`);
+    parts.push(
+      `<rect class="bar ${p >= 0 ? 'pos' : 'neg'}" data-partial="${p}" x="${x}" y="${y + 3}" width="${Math.max(w, 1)}" height="${rowH - 6}" rx="2"><title>${escapeHtml(`${label}: grad_ys ${shortValue(num(t.weight))} × ∂${label}/∂${elementLabel(c.x, c.xIndex)} ${shortValue(num(t.derivative))} = ${shortValue(p)}`)}</title></rect>`,
+    );
     const text = weighted ? `${shortValue(num(t.weight))} × ${shortValue(num(t.derivative))} = ${shortValue(p)}` : shortValue(p);
     parts.push(`<text class="bar-value" x="${labelW + barW + 8}" y="${y + rowH / 2 + 4}">${escapeHtml(text)}</text>`);
   });
@@ -247,9 +291,13 @@ export function renderBars(c: ContributionsJson, ex: ExplanationJson, gradientNa
   parts.push(`<line class="total-sep" x1="${labelW - 60}" x2="${labelW + barW + valueW}" y1="${yTotal - 5}" y2="${yTotal - 5}"/>`);
   const wT = Math.abs(total) * scale;
   parts.push(`<text class="bar-label total" x="${labelW - 8}" y="${yTotal + rowH / 2 + 4}" text-anchor="end">Σ</text>`);
-  parts.push(`<rect class="bar total ${total >= 0 ? 'pos' : 'neg'}" data-total="${total}" x="${total >= 0 ? zeroX : zeroX - wT}" y="${yTotal + 2}" width="${Math.max(wT, 1)}" height="${rowH - 4}" rx="2"/>`);
+  parts.push(
+    `<rect class="bar total ${total >= 0 ? 'pos' : 'neg'}" data-total="${total}" x="${total >= 0 ? zeroX : zeroX - wT}" y="${yTotal + 2}" width="${Math.max(wT, 1)}" height="${rowH - 4}" rx="2"/>`,
+  );
   const entry = elementLabel(gradientName ?? `∂/∂${c.x}`, c.xIndex);
-  parts.push(`<text class="bar-value total" x="${labelW + barW + 8}" y="${yTotal + rowH / 2 + 4}">${escapeHtml(`${shortValue(total)} = ${entry}`)}</text>`);
+  parts.push(
+    `<text class="bar-value total" x="${labelW + barW + 8}" y="${yTotal + rowH / 2 + 4}">${escapeHtml(`${shortValue(total)} = ${entry}`)}</text>`,
+  );
   parts.push(`<line class="zero" x1="${zeroX}" x2="${zeroX}" y1="${top}" y2="${yTotal + rowH}"/>`);
   const height = yTotal + rowH + 8;
   const width = labelW + barW + valueW + 8;
@@ -264,7 +312,8 @@ const pictureHeading = (p: PictureJson) => (p.gradientName ? `${p.gradientName} 
 
 /** What to do about a batch sum, when the explanation has advice. */
 function adviceText(ex: ExplanationJson): string | null {
-  if (ex.advice === 'divide') return `Σ over the batch of ${String(ex.batchSize ?? '?')}: this is the sum of the per-example gradients; divide by ${String(ex.batchSize ?? 'the batch size')} for their mean.`;
+  if (ex.advice === 'divide')
+    return `Σ over the batch of ${String(ex.batchSize ?? '?')}: this is the sum of the per-example gradients; divide by ${String(ex.batchSize ?? 'the batch size')} for their mean.`;
   if (ex.advice === 'already-mean') return 'The batch is already averaged: the result is the mean of the per-example gradients.';
   return null;
 }
@@ -284,17 +333,24 @@ function renderPicture(p: PictureJson, n: number): string {
   out.push('<div class="panes">');
   if (p.jacobian) {
     const j = p.jacobian;
-    out.push(`<figure class="pane"><figcaption><b>Jacobian</b> ∂(${escapeHtml(ex.ys.join(', '))})/∂${escapeHtml(ex.x)}${j.scope === 'block' ? ' (block)' : ''}: one row per ${escapeHtml(ex.ys.join(' and '))} element, one column per ${escapeHtml(ex.x)} element. Each column's coloured cells are the terms that add up to that gradient entry.</figcaption>`);
+    out.push(
+      `<figure class="pane"><figcaption><b>Jacobian</b> ∂(${escapeHtml(ex.ys.join(', '))})/∂${escapeHtml(ex.x)}${j.scope === 'block' ? ' (block)' : ''}: one row per ${escapeHtml(ex.ys.join(' and '))} element, one column per ${escapeHtml(ex.x)} element. Each column's coloured cells are the terms that add up to that gradient entry.</figcaption>`,
+    );
     out.push(renderHeatmap(j, ex));
-    out.push(`<div class="legend"><span class="item"><span class="swatch pos"></span>positive</span> <span class="item"><span class="swatch neg"></span>negative</span> <span class="item"><span class="swatch off"></span>not a term (structural zero)</span> <span class="item"><span class="swatch zero"></span>a term that is 0 here</span> <span class="item"><span class="swatch chosen"></span>the element whose terms are drawn as bars</span></div>`);
+    out.push(
+      `<div class="legend"><span class="item"><span class="swatch pos"></span>positive</span> <span class="item"><span class="swatch neg"></span>negative</span> <span class="item"><span class="swatch off"></span>not a term (structural zero)</span> <span class="item"><span class="swatch zero"></span>a term that is 0 here</span> <span class="item"><span class="swatch chosen"></span>the element whose terms are drawn as bars</span></div>`,
+    );
     out.push('</figure>');
   }
   if (p.contributions) {
     const c = p.contributions;
     const entry = elementLabel(p.gradientName ?? `∂/∂${c.x}`, c.xIndex);
-    out.push(`<figure class="pane"><figcaption><b>The sum for ${escapeHtml(elementLabel(c.x, c.xIndex))}</b>: ${c.count} term${c.count === 1 ? '' : 's'}${c.terms.some((t) => t.weight !== 1) ? ' (grad_ys weight × derivative)' : ''}, whose total is ${escapeHtml(entry)}${c.gradient !== null ? ` = ${escapeHtml(shortValue(num(c.gradient)))}` : ''}.</figcaption>`);
+    out.push(
+      `<figure class="pane"><figcaption><b>The sum for ${escapeHtml(elementLabel(c.x, c.xIndex))}</b>: ${c.count} term${c.count === 1 ? '' : 's'}${c.terms.some((t) => t.weight !== 1) ? ' (grad_ys weight × derivative)' : ''}, whose total is ${escapeHtml(entry)}${c.gradient !== null ? ` = ${escapeHtml(shortValue(num(c.gradient)))}` : ''}.</figcaption>`,
+    );
     out.push(renderBars(c, ex, p.gradientName));
-    if (c.truncated) out.push(`<p class="note">Only the first ${c.terms.length} of ${c.count} terms are drawn; their total is partial.</p>`);
+    if (c.truncated)
+      out.push(`<p class="note">Only the first ${c.terms.length} of ${c.count} terms are drawn; their total is partial.</p>`);
     out.push('</figure>');
   }
   out.push('</div>');

@@ -12,7 +12,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 /** One computed gradient (`tgraph/computeGradients` gives a list): its meaning, shape,
  *  NumPy-style value and the explanation of its sum. */
 function renderGradient(g: Json): string {
-  const shape = Array.isArray(g.shape) ? `[${g.shape.join(', ')}]` : str(g.staticShape) ?? '';
+  const shape = Array.isArray(g.shape) ? `[${g.shape.join(', ')}]` : (str(g.staticShape) ?? '');
   const head = [str(g.meaning), str(g.x) ? `w.r.t. ${g.x}` : undefined, str(g.dtype) ? `${g.dtype}${shape}` : shape || undefined]
     .filter(Boolean)
     .join('  ');
@@ -89,10 +89,15 @@ export class ExplainPanel implements vscode.Disposable {
 
   show(where: string, result: unknown): vscode.WebviewPanel {
     if (!this.panel) {
-      this.panel = vscode.window.createWebviewPanel('tgraph.explain', 'tgraph: Explain sum', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
-        enableScripts: false,
-        retainContextWhenHidden: false,
-      });
+      this.panel = vscode.window.createWebviewPanel(
+        'tgraph.explain',
+        'tgraph: Explain sum',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+        {
+          enableScripts: false,
+          retainContextWhenHidden: false,
+        },
+      );
       this.panel.onDidDispose(() => (this.panel = undefined));
     }
     this.panel.title = `Explain sum — ${where}`;

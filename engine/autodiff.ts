@@ -75,7 +75,11 @@ export function buildGradients(b: Builder, req: GradientRequest): GradientResult
       if (!given) return b.onesLike(y);
       const converted = given.weak ? b.castWeak(given, y.type.dtype, req.gradYsSpans?.[k] ?? req.span) : given;
       if (converted.type.dtype !== y.type.dtype) {
-        throw new BuildError(`grad_ys[${k}] is ${converted.type.dtype} but ys[${k}] is ${y.type.dtype}`, req.gradYsSpans?.[k] ?? req.span, 'dtype-mismatch');
+        throw new BuildError(
+          `grad_ys[${k}] is ${converted.type.dtype} but ys[${k}] is ${y.type.dtype}`,
+          req.gradYsSpans?.[k] ?? req.span,
+          'dtype-mismatch',
+        );
       }
       if (!compatibleShapes(converted.type.shape, y.type.shape)) {
         throw new BuildError(

@@ -22,54 +22,127 @@ function budget<K extends string>(key: K, defaultValue: number, unit: string, de
 }
 
 export const BUDGETS = [
-  budget('maxElements', 10_000_000, 'elements',
-    'Largest number of elements one tensor may have; a node over it gets a diagnostic and the rest of the file is still analysed.'),
-  budget('maxTotalElements', 100_000_000, 'elements',
-    'Largest number of elements all tensors of one document may hold together; over it, evaluation stops with a diagnostic.'),
-  budget('evaluationTimeoutMs', 5000, 'milliseconds',
-    'Time budget, in milliseconds, for evaluating one document (gradient checks included); over it, evaluation stops with a diagnostic.'),
-  budget('maxNestingDepth', 200, 'levels',
-    'Deepest expression one statement may hold: brackets, operators (a chain `a + b + c` nests one level per operator), calls and subscripts each count a level; a deeper statement gets one diagnostic and is not analysed.'),
-  budget('maxCallDepth', 64, 'calls',
-    'Deepest nesting of calls of functions defined with `def` (a function calling itself is always an error).'),
-  budget('maxUnrolledIterations', 10_000, 'iterations',
-    'Most loop iterations (`for`, `while`, comprehensions) one Python script may run in all: loops over Python values are unrolled into the graph; past it, the loop running is stopped with a diagnostic.'),
-  budget('maxCheckEvaluations', 20_000, 'evaluations',
-    "Most evaluations of the graph one full `check gradients(...)` may make (two per element of the xs); a larger check asks for `mode='fast'`."),
-  budget('maxJacobianEntries', 100_000, 'entries',
-    'Largest Jacobian (ys elements × x elements) whose element-by-element pattern the gradient explanation computes exactly; beyond it the counts come from the axes.'),
-  budget('explainTimeoutMs', 1000, 'milliseconds',
-    'Time budget, in milliseconds, for explaining one gradient (the sum shown on hovers, lenses and in `tgraph run --json`); over it, the counts come from the axes, or only the plain meaning is given, and the explanation says so.'),
-  budget('maxPictureEntries', 4096, 'entries',
-    'Most Jacobian entries the "Explain sum" picture draws; beyond it the picture shows the block one element of x reaches.'),
-  budget('pictureTimeoutMs', 3000, 'milliseconds',
-    'Time budget, in milliseconds, for one "Explain sum" picture (its gradient evaluations included); over it, the picture shows the explanation and says why the rest is missing.'),
-  budget('maxFileBytes', 8_000_000, 'bytes',
-    'Largest file analysed, in bytes (UTF-8); a larger file gets one diagnostic and no analysis.'),
-  budget('maxDiagnostics', 1000, 'diagnostics',
-    'Most diagnostics shown for one file (errors first, then in source order); one more says how many were left out.'),
-  budget('maxTotalBytes', 800_000_000, 'bytes',
-    'Largest memory, in bytes, all tensors of one document may hold together (a float64 element counts 8, a float32 one 4); over it, evaluation stops with a diagnostic.'),
-  budget('maxGraphNodes', 2_000_000, 'nodes',
-    'Most graph nodes one document may build (every op applied, gradients and the bodies of called functions included); over it, the statement that passes it gets a diagnostic and the rest of the file is not built.'),
-  budget('maxStatements', 200_000, 'statements',
-    'Most statements a file may have; the ones past it are not analysed (one diagnostic says so).'),
-  budget('maxLineLength', 1_000_000, 'characters',
-    'Longest line analysed, in characters; a longer line gets one diagnostic and is not analysed.'),
-  budget('maxOutputBytes', 50_000_000, 'bytes',
-    'Most bytes `tgraph run` (and `run --json`) prints for one file; past it, the output ends with a marked summary of what was left out.'),
-  budget('maxWorkerHeapMb', 1024, 'megabytes',
-    "Largest heap, in MB, of the analysis worker (the server's and the CLI's); an analysis that needs more is stopped with a diagnostic on the statement that was running."),
-  budget('workerStopTimeoutMs', 2000, 'milliseconds',
-    "Time, in milliseconds, the analysis worker is given to stop once its work is out of time or outdated, before it is stopped by force (and restarted) with a diagnostic on the statement that was running."),
+  budget(
+    'maxElements',
+    10_000_000,
+    'elements',
+    'Largest number of elements one tensor may have; a node over it gets a diagnostic and the rest of the file is still analysed.',
+  ),
+  budget(
+    'maxTotalElements',
+    100_000_000,
+    'elements',
+    'Largest number of elements all tensors of one document may hold together; over it, evaluation stops with a diagnostic.',
+  ),
+  budget(
+    'evaluationTimeoutMs',
+    5000,
+    'milliseconds',
+    'Time budget, in milliseconds, for evaluating one document (gradient checks included); over it, evaluation stops with a diagnostic.',
+  ),
+  budget(
+    'maxNestingDepth',
+    200,
+    'levels',
+    'Deepest expression one statement may hold: brackets, operators (a chain `a + b + c` nests one level per operator), calls and subscripts each count a level; a deeper statement gets one diagnostic and is not analysed.',
+  ),
+  budget(
+    'maxCallDepth',
+    64,
+    'calls',
+    'Deepest nesting of calls of functions defined with `def` (a function calling itself is always an error).',
+  ),
+  budget(
+    'maxUnrolledIterations',
+    10_000,
+    'iterations',
+    'Most loop iterations (`for`, `while`, comprehensions) one Python script may run in all: loops over Python values are unrolled into the graph; past it, the loop running is stopped with a diagnostic.',
+  ),
+  budget(
+    'maxCheckEvaluations',
+    20_000,
+    'evaluations',
+    "Most evaluations of the graph one full `check gradients(...)` may make (two per element of the xs); a larger check asks for `mode='fast'`.",
+  ),
+  budget(
+    'maxJacobianEntries',
+    100_000,
+    'entries',
+    'Largest Jacobian (ys elements × x elements) whose element-by-element pattern the gradient explanation computes exactly; beyond it the counts come from the axes.',
+  ),
+  budget(
+    'explainTimeoutMs',
+    1000,
+    'milliseconds',
+    'Time budget, in milliseconds, for explaining one gradient (the sum shown on hovers, lenses and in `tgraph run --json`); over it, the counts come from the axes, or only the plain meaning is given, and the explanation says so.',
+  ),
+  budget(
+    'maxPictureEntries',
+    4096,
+    'entries',
+    'Most Jacobian entries the "Explain sum" picture draws; beyond it the picture shows the block one element of x reaches.',
+  ),
+  budget(
+    'pictureTimeoutMs',
+    3000,
+    'milliseconds',
+    'Time budget, in milliseconds, for one "Explain sum" picture (its gradient evaluations included); over it, the picture shows the explanation and says why the rest is missing.',
+  ),
+  budget('maxFileBytes', 8_000_000, 'bytes', 'Largest file analysed, in bytes (UTF-8); a larger file gets one diagnostic and no analysis.'),
+  budget(
+    'maxDiagnostics',
+    1000,
+    'diagnostics',
+    'Most diagnostics shown for one file (errors first, then in source order); one more says how many were left out.',
+  ),
+  budget(
+    'maxTotalBytes',
+    800_000_000,
+    'bytes',
+    'Largest memory, in bytes, all tensors of one document may hold together (a float64 element counts 8, a float32 one 4); over it, evaluation stops with a diagnostic.',
+  ),
+  budget(
+    'maxGraphNodes',
+    2_000_000,
+    'nodes',
+    'Most graph nodes one document may build (every op applied, gradients and the bodies of called functions included); over it, the statement that passes it gets a diagnostic and the rest of the file is not built.',
+  ),
+  budget(
+    'maxStatements',
+    200_000,
+    'statements',
+    'Most statements a file may have; the ones past it are not analysed (one diagnostic says so).',
+  ),
+  budget(
+    'maxLineLength',
+    1_000_000,
+    'characters',
+    'Longest line analysed, in characters; a longer line gets one diagnostic and is not analysed.',
+  ),
+  budget(
+    'maxOutputBytes',
+    50_000_000,
+    'bytes',
+    'Most bytes `tgraph run` (and `run --json`) prints for one file; past it, the output ends with a marked summary of what was left out.',
+  ),
+  budget(
+    'maxWorkerHeapMb',
+    1024,
+    'megabytes',
+    "Largest heap, in MB, of the analysis worker (the server's and the CLI's); an analysis that needs more is stopped with a diagnostic on the statement that was running.",
+  ),
+  budget(
+    'workerStopTimeoutMs',
+    2000,
+    'milliseconds',
+    'Time, in milliseconds, the analysis worker is given to stop once its work is out of time or outdated, before it is stopped by force (and restarted) with a diagnostic on the statement that was running.',
+  ),
 ] as const;
 
 export type BudgetKey = (typeof BUDGETS)[number]['key'];
 export type Budgets = Record<BudgetKey, number>;
 
-export const DEFAULT_BUDGETS: Readonly<Budgets> = Object.freeze(
-  Object.fromEntries(BUDGETS.map((b) => [b.key, b.default])) as Budgets,
-);
+export const DEFAULT_BUDGETS: Readonly<Budgets> = Object.freeze(Object.fromEntries(BUDGETS.map((b) => [b.key, b.default])) as Budgets);
 
 /** The value of a budget: a whole number ≥ 1, or undefined when `raw` is not one (numeric
  *  strings are accepted, as some clients send settings as text). */

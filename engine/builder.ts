@@ -107,7 +107,8 @@ const DTYPE_NAMES: ReadonlyMap<string, DType> = new Map([
 export function parseDType(name: string): DType | undefined {
   const direct = DTYPE_NAMES.get(name);
   if (direct !== undefined) return direct;
-  if (name.length > 3 && name.charCodeAt(2) === 46 /* . */ && (name.startsWith('tf') || name.startsWith('np'))) return DTYPE_NAMES.get(name.slice(3));
+  if (name.length > 3 && name.charCodeAt(2) === 46 /* . */ && (name.startsWith('tf') || name.startsWith('np')))
+    return DTYPE_NAMES.get(name.slice(3));
   return undefined;
 }
 
@@ -147,7 +148,8 @@ export class BoundArgs {
     const a = this.arg(name);
     if (a) return a.value;
     const p = this.param(name);
-    if (p.default === undefined) throw new BuildError(`${this.op.name}() is missing argument \`${name}\``, this.callSpan, 'missing-argument');
+    if (p.default === undefined)
+      throw new BuildError(`${this.op.name}() is missing argument \`${name}\``, this.callSpan, 'missing-argument');
     return defaultToValue(this.b, p.default, this.callSpan);
   }
 
@@ -314,12 +316,18 @@ export class Builder {
       this.exhausted = 'nodes';
       throw new BuildError(
         `building stopped: the graph passed ${formatCount(limits.maxNodes)} nodes here (function calls, gradients and their gradients all add nodes); the rest of the file is not analysed ${raiseHint('maxGraphNodes')}`,
-        at, 'budget-nodes');
+        at,
+        'budget-nodes',
+      );
     }
     if (count % NODES_PER_CLOCK === 0 && (limits.budget.stopped || Date.now() > limits.budget.deadline || limits.budget.cancelled?.())) {
       this.exhausted = 'time';
       limits.budget.stopped = true;
-      throw new BuildError(`building stopped here: the time budget ran out; the rest of the file is not analysed ${raiseHint('evaluationTimeoutMs')}`, at, 'budget-time');
+      throw new BuildError(
+        `building stopped here: the time budget ran out; the rest of the file is not analysed ${raiseHint('evaluationTimeoutMs')}`,
+        at,
+        'budget-time',
+      );
     }
   }
 
@@ -331,7 +339,16 @@ export class Builder {
 
   private constantNode(attrs: Attrs, type: TensorType, span: Span | undefined, weak: boolean): Node {
     this.checkLimits(this.currentSpan(span));
-    return this.graph.add(constOp(), NO_INPUTS, attrs, type, this.currentSpan(span), weak, weak ? LITERAL_ORIGIN : this.currentOrigin(), true);
+    return this.graph.add(
+      constOp(),
+      NO_INPUTS,
+      attrs,
+      type,
+      this.currentSpan(span),
+      weak,
+      weak ? LITERAL_ORIGIN : this.currentOrigin(),
+      true,
+    );
   }
 
   /** The attributes and type of scalar literals by dtype and value: every `1.` of a file
@@ -431,7 +448,11 @@ export class Builder {
           return this.constant({ dtype: dtypeHint ?? 'float32', shape: [0], data: allocData(dtypeHint ?? 'float32', 0) }, span, !dtypeHint);
         }
         const nodes = value.items.map((item) => this.toTensor(item, span));
-        const unified = this.unifyDTypes(nodes, nodes.map(() => span), dtypeHint);
+        const unified = this.unifyDTypes(
+          nodes,
+          nodes.map(() => span),
+          dtypeHint,
+        );
         if (unified.every((n) => n.weak && n.op.name === 'const')) return this.packConstants(unified, span);
         return this.apply('stack', unified, { axis: 0 }, span);
       }
@@ -456,10 +477,14 @@ export class Builder {
     const first = nodes[0].type;
     for (const n of nodes) {
       if (showShape(n.type.shape) !== showShape(first.shape)) {
-        throw new BuildError(`list elements have different shapes: ${showShape(first.shape)} and ${showShape(n.type.shape)}`, span, 'shape-mismatch');
+        throw new BuildError(
+          `list elements have different shapes: ${showShape(first.shape)} and ${showShape(n.type.shape)}`,
+          span,
+          'shape-mismatch',
+        );
       }
     }
-    const parts = nodes.map((n) => (n.attrs.value as Tensor));
+    const parts = nodes.map((n) => n.attrs.value as Tensor);
     const inner = parts[0].shape;
     const innerSize = sizeOf(inner);
     const data = allocData(first.dtype, innerSize * parts.length, 'float64');
@@ -482,10 +507,13 @@ export class Builder {
         // Elements that convert as they are go straight through; pyToDType says why not.
         const fromBool = t.dtype === 'bool';
         const fits = (v: number) =>
-          fromBool || dtype === 'bool' ? fromBool && dtype === 'bool'
-          : isFloat(dtype) ? true
-          : dtype === 'int32' ? Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
-          : Number.isSafeInteger(v);
+          fromBool || dtype === 'bool'
+            ? fromBool && dtype === 'bool'
+            : isFloat(dtype)
+              ? true
+              : dtype === 'int32'
+                ? Number.isInteger(v) && v >= -2147483648 && v <= 2147483647
+                : Number.isSafeInteger(v);
         const src = t.data;
         for (let i = 0; i < src.length; i++) {
           const v = src[i];
@@ -564,9 +592,11 @@ export class Builder {
 
   staticInt(value: Value, span: Span, what: string): number {
     const t = this.constantTensor(value, span, what);
-    if (t.shape.length !== 0) throw new BuildError(`\`${what}\` must be a single integer, got shape ${showShape(t.shape)}`, span, 'type-mismatch');
+    if (t.shape.length !== 0)
+      throw new BuildError(`\`${what}\` must be a single integer, got shape ${showShape(t.shape)}`, span, 'type-mismatch');
     const v = t.data[0];
-    if (t.dtype === 'bool' || !Number.isInteger(v)) throw new BuildError(`\`${what}\` must be an integer, got ${t.dtype === 'bool' ? (v ? 'True' : 'False') : v}`, span, 'type-mismatch');
+    if (t.dtype === 'bool' || !Number.isInteger(v))
+      throw new BuildError(`\`${what}\` must be an integer, got ${t.dtype === 'bool' ? (v ? 'True' : 'False') : v}`, span, 'type-mismatch');
     return v;
   }
 
@@ -574,13 +604,15 @@ export class Builder {
     const t = this.constantTensor(value, span, what);
     if (t.shape.length > 1) throw new BuildError(`\`${what}\` must be an integer or a list of integers`, span, 'type-mismatch');
     const out = Array.from(t.data as ArrayLike<number>);
-    if (t.dtype === 'bool' || out.some((v) => !Number.isInteger(v))) throw new BuildError(`\`${what}\` must contain integers`, span, 'type-mismatch');
+    if (t.dtype === 'bool' || out.some((v) => !Number.isInteger(v)))
+      throw new BuildError(`\`${what}\` must contain integers`, span, 'type-mismatch');
     return out;
   }
 
   staticNumber(value: Value, span: Span, what: string): number {
     const t = this.constantTensor(value, span, what);
-    if (t.shape.length !== 0) throw new BuildError(`\`${what}\` must be a single number, got shape ${showShape(t.shape)}`, span, 'type-mismatch');
+    if (t.shape.length !== 0)
+      throw new BuildError(`\`${what}\` must be a single number, got shape ${showShape(t.shape)}`, span, 'type-mismatch');
     return t.data[0];
   }
 
@@ -596,7 +628,11 @@ export class Builder {
     if (value.kind === 'string') {
       const d = parseDType(value.value);
       if (d) return d;
-      throw new BuildError(`unknown dtype '${value.value}'${didYouMean(value.value, DTYPES)}; tgraph supports ${DTYPES.join(', ')}`, span, 'unknown-dtype');
+      throw new BuildError(
+        `unknown dtype '${value.value}'${didYouMean(value.value, DTYPES)}; tgraph supports ${DTYPES.join(', ')}`,
+        span,
+        'unknown-dtype',
+      );
     }
     throw new BuildError(`\`${what}\` must be a dtype (${DTYPES.join(', ')})`, span, 'type-mismatch');
   }
@@ -651,17 +687,28 @@ export class Builder {
         if (sawKeyword) throw new BuildError('a positional argument cannot follow keyword arguments', a.span, 'syntax');
         // TensorFlow's `_sentinel` functions take the first positional argument as the
         // sentinel and refuse it: `f(logits, labels)` would otherwise swap the two silently.
-        if (op.sentinel) throw new BuildError(`Only call \`${op.name}\` with named arguments (labels=..., logits=..., ...)`, a.span, 'positional-argument');
+        if (op.sentinel)
+          throw new BuildError(
+            `Only call \`${op.name}\` with named arguments (labels=..., logits=..., ...)`,
+            a.span,
+            'positional-argument',
+          );
         if (order) {
           const k = positional++;
-          if (k >= order.length) throw new BuildError(`${op.name}() takes at most ${order.length} positional argument${order.length === 1 ? '' : 's'} in TensorFlow 1`, a.span, 'too-many-arguments');
+          if (k >= order.length)
+            throw new BuildError(
+              `${op.name}() takes at most ${order.length} positional argument${order.length === 1 ? '' : 's'} in TensorFlow 1`,
+              a.span,
+              'too-many-arguments',
+            );
           const at = order[k];
           if (at < 0) continue; // TensorFlow's `name`
           // Two TensorFlow 1 spellings of one parameter (argmax's axis and dimension): None
           // leaves the other's value.
           const held = slots[at];
           if (held && a.value.kind === 'none') continue;
-          if (held && held.value.kind !== 'none') throw new BuildError(`${op.name}() got argument \`${params[at].name}\` twice`, a.span, 'duplicate-argument');
+          if (held && held.value.kind !== 'none')
+            throw new BuildError(`${op.name}() got argument \`${params[at].name}\` twice`, a.span, 'duplicate-argument');
           slots[at] = a;
           continue;
         }
@@ -669,7 +716,11 @@ export class Builder {
         const at = positional++;
         if (at >= params.length) {
           const count = params.filter((q) => !q.keywordOnly).length;
-          throw new BuildError(`${op.name}() takes at most ${count} positional argument${count === 1 ? '' : 's'}`, a.span, 'too-many-arguments');
+          throw new BuildError(
+            `${op.name}() takes at most ${count} positional argument${count === 1 ? '' : 's'}`,
+            a.span,
+            'too-many-arguments',
+          );
         }
         slots[at] = a;
       }
@@ -848,7 +899,14 @@ export function isBinaryPrimitive(op: OpDef): boolean {
   const ps = op.params;
   if (op.build || !op.infer || ps.length !== 2) return false;
   const [pa, pb] = ps;
-  return pa.kind === 'tensor' && pb.kind === 'tensor' && pa.default === undefined && pb.default === undefined && pa.group !== undefined && pa.group === pb.group;
+  return (
+    pa.kind === 'tensor' &&
+    pb.kind === 'tensor' &&
+    pa.default === undefined &&
+    pb.default === undefined &&
+    pa.group !== undefined &&
+    pa.group === pb.group
+  );
 }
 
 /** Inputs of source nodes, and attributes of ops that take none: shared, never written. */
@@ -872,7 +930,8 @@ function requireOp(name: string): OpDef {
 function staticAttr(bound: BoundArgs, p: Param): unknown {
   const present = bound.has(p.name);
   if (!present) {
-    if (p.default === undefined) throw new BuildError(`${bound.op.name}() is missing argument \`${p.name}\``, bound.callSpan, 'missing-argument');
+    if (p.default === undefined)
+      throw new BuildError(`${bound.op.name}() is missing argument \`${p.name}\``, bound.callSpan, 'missing-argument');
     return p.default;
   }
   if (bound.isNone(p.name)) {

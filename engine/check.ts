@@ -111,7 +111,7 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
       for (let i = 0; i < data.length; i++) data[i] = rng.normal();
       weights.push({ dtype: y.dtype, shape: y.shape, data });
     } else {
-      weights.push(g ? ev64.valueOf(g) ?? null : null);
+      weights.push(g ? (ev64.valueOf(g) ?? null) : null);
     }
   }
 
@@ -198,7 +198,10 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     if (bad) {
       const kink = straddledKink(...sides());
       if (kink) {
-        const at = flat === null ? `${xName} (along a random direction)` : `${xName}[${unravelIndex(flat, x0.shape).join(', ')}] = ${fmt(x0.data[flat])}`;
+        const at =
+          flat === null
+            ? `${xName} (along a random direction)`
+            : `${xName}[${unravelIndex(flat, x0.shape).join(', ')}] = ${fmt(x0.data[flat])}`;
         const where = kink.node.label ? ` in \`${kink.node.label}\`` : '';
         result.notes.push({
           span: kink.node.span,
@@ -226,7 +229,9 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     if (req.mode === 'full') {
       const planned = xs.reduce((n, x) => n + 2 * (ev64.valueOf(x)?.data.length ?? 0), 0);
       if (planned > maxEvaluations) {
-        return fail(`a full check would take ${formatCount(planned)} evaluations, over the budget of ${formatCount(maxEvaluations)}: use mode='fast' ${raiseHint('maxCheckEvaluations')}`);
+        return fail(
+          `a full check would take ${formatCount(planned)} evaluations, over the budget of ${formatCount(maxEvaluations)}: use mode='fast' ${raiseHint('maxCheckEvaluations')}`,
+        );
       }
     }
     for (let xi = 0; xi < xs.length; xi++) {
@@ -248,10 +253,13 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
         // make a full check quadratic in the size of x).
         const plusData = Float64Array.from(x0.data as ArrayLike<number>);
         const minusData = Float64Array.from(x0.data as ArrayLike<number>);
-        const side = (data: Float64Array) => ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]), undefined, onProblem);
+        const side = (data: Float64Array) =>
+          ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]), undefined, onProblem);
         for (let i = 0; i < x0.data.length; i++) {
           if ((i & 63) === 0 && Date.now() > main.options.budget.deadline) {
-            return fail(`the gradient check stopped at ${name}[${unravelIndex(i, x0.shape).join(', ')}]: the evaluation time budget ran out (raise tgraph.evaluationTimeoutMs, or use mode='fast')`);
+            return fail(
+              `the gradient check stopped at ${name}[${unravelIndex(i, x0.shape).join(', ')}]: the evaluation time budget ran out (raise tgraph.evaluationTimeoutMs, or use mode='fast')`,
+            );
           }
           plusData[i] = x0.data[i] + req.eps;
           minusData[i] = x0.data[i] - req.eps;

@@ -3,7 +3,17 @@
 // check makes (with perturbed xs), which share every node the perturbation cannot reach.
 
 import type { Node } from './graph';
-import { type DType, type Precision, type Tensor, type TypedData, INT64_EXACT_MAX, allocData, checkInt64, shapesEqual, sizeOf } from './tensor';
+import {
+  type DType,
+  type Precision,
+  type Tensor,
+  type TypedData,
+  INT64_EXACT_MAX,
+  allocData,
+  checkInt64,
+  shapesEqual,
+  sizeOf,
+} from './tensor';
 import { OpError, isFullyKnown, showShape } from './types';
 import type { ConcreteType, KernelContext } from './ops/registry';
 import { keyNode } from './keys';
@@ -44,7 +54,10 @@ export interface EvalProblem {
 }
 
 export class EvaluationError extends Error {
-  constructor(message: string, readonly code = 'evaluation-error') {
+  constructor(
+    message: string,
+    readonly code = 'evaluation-error',
+  ) {
     super(message);
   }
 }
@@ -317,7 +330,8 @@ export class Evaluator implements KernelContext {
       }
       if (!ready) continue;
       stack.pop();
-      if (unknown) this.known.set(node, FAILED); // unknown upstream: silently unknown here
+      if (unknown)
+        this.known.set(node, FAILED); // unknown upstream: silently unknown here
       else this.compute(node, inputs);
     }
     return this.lookup(target) ?? undefined;
@@ -450,18 +464,30 @@ export class Evaluator implements KernelContext {
     }
     const size = sizeOf(out.shape);
     if (size > budget.maxElements) {
-      this.fail(node, `${op.name} would make ${size.toExponential(1)} elements, over the budget of ${formatCount(budget.maxElements)} ${raiseHint('maxElements')}`, 'budget-elements');
+      this.fail(
+        node,
+        `${op.name} would make ${size.toExponential(1)} elements, over the budget of ${formatCount(budget.maxElements)} ${raiseHint('maxElements')}`,
+        'budget-elements',
+      );
       return;
     }
     const bytes = size * BYTES_PER_ELEMENT[out.dtype];
     if (budget.maxTotalBytes !== undefined && this.totalBytes + bytes > budget.maxTotalBytes) {
       budget.stopped = true; // one diagnostic: every later node would say the same
-      this.fail(node, `evaluation stopped: the document's tensors would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`, 'budget-memory');
+      this.fail(
+        node,
+        `evaluation stopped: the document's tensors would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`,
+        'budget-memory',
+      );
       return;
     }
     if (this.totalElements + size > budget.maxTotalElements) {
       budget.stopped = true;
-      this.fail(node, `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`, 'budget-elements');
+      this.fail(
+        node,
+        `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`,
+        'budget-elements',
+      );
       return;
     }
     let data: TypedData;
@@ -489,7 +515,11 @@ export class Evaluator implements KernelContext {
       if (outside >= 0) {
         const v = data[outside];
         const shown = Number.isFinite(v) ? BigInt(v).toString() : String(v);
-        this.fail(node, `${op.name}: the int64 value ${shown} (index ${outside}) is outside ±${INT64_EXACT_MAX}: tgraph holds int64 exactly only within ±(2^53 - 1)`, 'int64-range');
+        this.fail(
+          node,
+          `${op.name}: the int64 value ${shown} (index ${outside}) is outside ±${INT64_EXACT_MAX}: tgraph holds int64 exactly only within ±(2^53 - 1)`,
+          'int64-range',
+        );
         return;
       }
     }
@@ -518,12 +548,19 @@ export class Evaluator implements KernelContext {
     // The graph's own shape when it is the same: one array per node, not two (a
     // 100,000-line file keeps every value).
     const known = node.type.shape;
-    return { dtype: t.dtype, shape: known !== null && shapesEqual(known as readonly number[], t.shape) ? (known as readonly number[]) : t.shape };
+    return {
+      dtype: t.dtype,
+      shape: known !== null && shapesEqual(known as readonly number[], t.shape) ? (known as readonly number[]) : t.shape,
+    };
   }
 
   /** Evaluates `target` with some nodes' values replaced (jacobian seeds, perturbed xs),
    *  reusing this evaluator's values for everything the replacements cannot reach. */
-  withFeeds(feeds: ReadonlyMap<Node, Tensor>, precision: Precision = this.options.precision, onProblem?: (p: EvalProblem) => void): Evaluator {
+  withFeeds(
+    feeds: ReadonlyMap<Node, Tensor>,
+    precision: Precision = this.options.precision,
+    onProblem?: (p: EvalProblem) => void,
+  ): Evaluator {
     if (precision === this.options.precision) {
       return new Evaluator({ precision, feeds, budget: this.options.budget, base: this, onProblem });
     }

@@ -22,11 +22,30 @@ import { type Analysis, type Binding, analysisLineage } from './analysis';
 import type { Node } from './graph';
 import type { GradientSite } from './ops/differentiation';
 import { isFloat, unravelIndex } from './tensor';
-import { type BatchTag, type Cause, type GatherCount, type Label, type Origin, type ReductionRecord, type ReuseRecord, propagateLabels } from './explain/axes';
+import {
+  type BatchTag,
+  type Cause,
+  type GatherCount,
+  type Label,
+  type Origin,
+  type ReductionRecord,
+  type ReuseRecord,
+  propagateLabels,
+} from './explain/axes';
 import { relationOf } from './explain/declared';
 import { DEFAULT_DEP_BUDGET, type DepResult, addCounts, axisSpans, elementDeps, reachedBy } from './explain/deps';
 import { DEFAULT_ROWS_MS, VjpRows } from './explain/numeric';
-import { ExplainTimeout, type SitePath, elementName, gradientMeaning, lineOf, nodeName, shapeOf, sitePath, sizeOfDims } from './explain/path';
+import {
+  ExplainTimeout,
+  type SitePath,
+  elementName,
+  gradientMeaning,
+  lineOf,
+  nodeName,
+  shapeOf,
+  sitePath,
+  sizeOfDims,
+} from './explain/path';
 import { type Route, type SummedAxis, composeSentence, describeAxis } from './explain/text';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
@@ -205,7 +224,12 @@ export function explanationLines(analysis: Analysis, binding: Binding): string[]
 
 // ---- the computation ------------------------------------------------------------------------
 
-function compute(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): { ex: Explanation; internals: Internals | null } {
+function compute(
+  analysis: Analysis,
+  site: GradientSite,
+  xIndex: number,
+  options: ExplainOptions,
+): { ex: Explanation; internals: Internals | null } {
   // One time budget for the whole explanation: its walks over the gradient's path are linear
   // in the path's length, and a 100,000-line chain makes a path of 100,000 nodes.
   const timeMs = options.timeMs ?? analysis.budgets?.explainTimeoutMs ?? DEFAULTS.timeMs;
@@ -250,9 +274,10 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
   const axes = propagateLabels(analysis, path, deadline);
   let deps: DepResult | null = null;
   // The budget that made the counts structural, said in the sentence when it is the setting's.
-  const overBudget = ysElements !== null && xElements !== null && ysElements * xElements > maxEntries && options.maxJacobianEntries === undefined
-    ? ` Counted from the axes: this Jacobian has ${formatCount(ysElements * xElements)} entries, more than the ${formatCount(maxEntries)} counted element by element ${raiseHint('maxJacobianEntries')}.`
-    : '';
+  const overBudget =
+    ysElements !== null && xElements !== null && ysElements * xElements > maxEntries && options.maxJacobianEntries === undefined
+      ? ` Counted from the axes: this Jacobian has ${formatCount(ysElements * xElements)} entries, more than the ${formatCount(maxEntries)} counted element by element ${raiseHint('maxJacobianEntries')}.`
+      : '';
   let countOutOfTime = '';
   if (ysElements !== null && xElements !== null && ysElements * xElements <= maxEntries) {
     deps = elementDeps(analysis, path, null, { ...DEFAULT_DEP_BUDGET, deadline });
@@ -307,7 +332,8 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     const shape = shapeOf(analysis, y);
     if (!shape) return;
     const labels = axes.labels.get(y) ?? null;
-    const spans = deps && shape.every((d) => d !== null) ? axisSpans(deps.deps.get(y)!, shape as number[], deps.W, deps.tracked.length) : null;
+    const spans =
+      deps && shape.every((d) => d !== null) ? axisSpans(deps.deps.get(y)!, shape as number[], deps.W, deps.tracked.length) : null;
     shape.forEach((_, a) => {
       summed.push(...records.axis(y, a, labels?.[a] ?? null, spans ? spans[a].max : null, null));
     });
@@ -423,7 +449,10 @@ function compute(analysis: Analysis, site: GradientSite, xIndex: number, options
     conservative: deps ? deps.conservative : [],
     guessed: [...new Set([...axes.opaque.map((n) => n.op.name), ...(deps?.undeclared ?? [])])],
     routes,
-    text: composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice, routes, unreached, xElements }) + overBudget + countOutOfTime,
+    text:
+      composeSentence({ ...sentenceBase, connected: true, fanOut, summedAxes: summed, batchSize, advice, routes, unreached, xElements }) +
+      overBudget +
+      countOutOfTime,
   };
   return { ex, internals: { path, deps } };
 }
@@ -437,7 +466,13 @@ function routesOf(analysis: Analysis, path: SitePath): Route[] {
     if (d?.kind !== 'relation') continue;
     const select = relationOf(analysis, n)?.select;
     if (!select) continue;
-    routes.push({ op: n.op.name, line: lineOf(analysis, n.span), to: select.extreme === 'max' ? 'maximum' : 'minimum', among: d.family === 'window' ? 'window' : 'group', ties: select.ties });
+    routes.push({
+      op: n.op.name,
+      line: lineOf(analysis, n.span),
+      to: select.extreme === 'max' ? 'maximum' : 'minimum',
+      among: d.family === 'window' ? 'window' : 'group',
+      ties: select.ties,
+    });
   }
   return routes;
 }
@@ -500,7 +535,8 @@ class RecordMaker {
     const length = shapeOf(analysis, tensor)?.[axis] ?? null;
     // A tensor made inside a composite op (the squares inside norm) shares the call's text
     // with the reduction that consumes it: say which op made it.
-    const inside = reduction && !tensor.label && tensor.span.start === reduction.node.span.start && tensor.span.end === reduction.node.span.end;
+    const inside =
+      reduction && !tensor.label && tensor.span.start === reduction.node.span.start && tensor.span.end === reduction.node.span.end;
     const name = inside ? `${tensor.op.name} inside ${nodeName(analysis, tensor)}` : nodeName(analysis, tensor);
     const causes = label?.causes ?? [];
     const product = causes.reduce<number | null>((n, c) => (n === null || c.size === null ? null : n * c.size), 1);
@@ -543,7 +579,8 @@ class RecordMaker {
         rec.meanBy = `${reduction.node.op.name} at line ${lineOf(analysis, reduction.node.span)}`;
         rec.meanOver = reducedCount(analysis, reduction);
       }
-      if (cause?.copiesOf && (origin === 'stack' || origin === 'concat' || origin === 'tile')) rec.copiesOf = nodeName(analysis, cause.copiesOf);
+      if (cause?.copiesOf && (origin === 'stack' || origin === 'concat' || origin === 'tile'))
+        rec.copiesOf = nodeName(analysis, cause.copiesOf);
       const from = reduction ? reduction.node : cause?.node;
       if (from) this.starts.set(rec, from);
       return rec;
@@ -573,7 +610,8 @@ function reducedCount(analysis: Analysis, r: ReductionRecord): number | null {
  *  with the index positions that pick them, and rows never picked. */
 function gatheredOf(analysis: Analysis, g: GatherCount): NonNullable<SummedAxis['gathered']> {
   const repeated: { row: number; count: number; at: number[] }[] = [];
-  for (const [row, at] of [...g.picks.entries()].sort((a, b) => a[0] - b[0])) if (at.length > 1) repeated.push({ row, count: at.length, at: at.slice(0, 8) });
+  for (const [row, at] of [...g.picks.entries()].sort((a, b) => a[0] - b[0]))
+    if (at.length > 1) repeated.push({ row, count: at.length, at: at.slice(0, 8) });
   const missing: number[] = [];
   for (let row = 0; row < g.rows && missing.length < 16; row++) if (!g.picks.has(row)) missing.push(row);
   let missingCount = 0;
@@ -603,7 +641,8 @@ class Divisions {
       if (d?.kind !== 'relation' || !d.scales || n.inputs.length !== 2) continue;
       const [a, b] = n.inputs;
       // The factor the value on the path is multiplied by: 1/v for x / v, v for x * v.
-      const other = path.reaches.has(a) && !path.reaches.has(b) ? b : d.scales === 'product' && path.reaches.has(b) && !path.reaches.has(a) ? a : null;
+      const other =
+        path.reaches.has(a) && !path.reaches.has(b) ? b : d.scales === 'product' && path.reaches.has(b) && !path.reaches.has(a) ? a : null;
       const t = other && analysis.valueOf(other);
       if (!t || t.data.length !== 1) continue;
       this.scalings.push({ node: n, factor: d.scales === 'quotient' ? 1 / t.data[0] : t.data[0] });
@@ -659,7 +698,13 @@ export interface Contributions {
  *  which add up to the gradient entry. At most `maxTerms` terms (one gradient evaluation
  *  each); null when values or the gradient are not available. Throws ExplainTimeout past
  *  `deadline` (ms since the epoch; DEFAULT_ROWS_MS from now unless given). */
-export function contributions(analysis: Analysis, site: GradientSite, xIndex: number, flatIndex: number, options: { maxTerms?: number; deadline?: number } = {}): Contributions | null {
+export function contributions(
+  analysis: Analysis,
+  site: GradientSite,
+  xIndex: number,
+  flatIndex: number,
+  options: { maxTerms?: number; deadline?: number } = {},
+): Contributions | null {
   const maxTerms = options.maxTerms ?? 256;
   const deadline = options.deadline ?? Date.now() + DEFAULT_ROWS_MS;
   const x = site.xs[xIndex];
@@ -668,7 +713,8 @@ export function contributions(analysis: Analysis, site: GradientSite, xIndex: nu
   if (!x || !grad || !xValue || flatIndex < 0 || flatIndex >= xValue.data.length) return null;
   const path = sitePath(analysis, site, xIndex);
   const deps = elementDeps(analysis, path, Int32Array.of(flatIndex), { ...DEFAULT_DEP_BUDGET, deadline });
-  if (!deps && Date.now() > deadline) throw new ExplainTimeout('finding the ys elements one element of x reaches took longer than the time allowed');
+  if (!deps && Date.now() > deadline)
+    throw new ExplainTimeout('finding the ys elements one element of x reaches took longer than the time allowed');
   if (!deps) return null;
   const rows = VjpRows.build(analysis, site, xIndex, deadline);
   if (!rows) return null;
@@ -687,7 +733,14 @@ export function contributions(analysis: Analysis, site: GradientSite, xIndex: nu
       if (!row) return null;
       const derivative = row[flatIndex];
       const weight = rows.weight(k, e);
-      terms.push({ ysTensor: nodeName(analysis, site.ys[k]), ysIndex: k, yIndex: unravelIndex(e, shape), weight, derivative, partial: weight * derivative });
+      terms.push({
+        ysTensor: nodeName(analysis, site.ys[k]),
+        ysIndex: k,
+        yIndex: unravelIndex(e, shape),
+        weight,
+        derivative,
+        partial: weight * derivative,
+      });
     }
   }
   const g = analysis.valueOf(grad);
@@ -721,7 +774,12 @@ export interface JacobianPicture {
  *  structural patterns do not overlap are evaluated together (one seed with several ones).
  *  Throws ExplainTimeout past `deadline` (ms since the epoch; DEFAULT_ROWS_MS from now
  *  unless given). */
-export function jacobianOf(analysis: Analysis, site: GradientSite, xIndex: number, options: { maxEntries?: number; maxEvaluations?: number; deadline?: number } = {}): JacobianPicture | null {
+export function jacobianOf(
+  analysis: Analysis,
+  site: GradientSite,
+  xIndex: number,
+  options: { maxEntries?: number; maxEvaluations?: number; deadline?: number } = {},
+): JacobianPicture | null {
   const maxEntries = options.maxEntries ?? DEFAULTS.maxJacobianEntries;
   const maxEvaluations = options.maxEvaluations ?? 4096;
   const hit = cached(analysis, site, xIndex, {});

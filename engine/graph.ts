@@ -7,10 +7,7 @@ import type { Attrs, OpDef } from './ops/registry';
 
 /** Why a node exists, when it is not the direct result of user code. The explainer and
  *  hovers read this. */
-export type NodeOrigin =
-  | { kind: 'user' }
-  | { kind: 'gradient'; of: Node; call: Span }
-  | { kind: 'literal' };
+export type NodeOrigin = { kind: 'user' } | { kind: 'gradient'; of: Node; call: Span } | { kind: 'literal' };
 
 /** The origin of nodes made directly by user code, and of Python literals: shared (a file
  *  has a node per operator and literal, and they all say the same). */
@@ -44,7 +41,13 @@ export interface Node {
 /** Whether an attribute value is a graph node (attributes may hold one: a gradient's
  *  forward node). */
 export function isNode(v: unknown): v is Node {
-  return typeof v === 'object' && v !== null && (v as Node).origin !== undefined && typeof (v as Node).id === 'number' && Array.isArray((v as Node).inputs);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as Node).origin !== undefined &&
+    typeof (v as Node).id === 'number' &&
+    Array.isArray((v as Node).inputs)
+  );
 }
 
 export class Graph {
@@ -52,14 +55,34 @@ export class Graph {
 
   /** Adds a node. `constant` undefined: constant when every input is (an op without a kernel
    *  passes false). Positional rather than an options object: one is made per node. */
-  add(op: OpDef, inputs: readonly Node[], attrs: Attrs, type: TensorType, span: Span, weak = false, origin: NodeOrigin = USER_ORIGIN, constant?: boolean): Node {
+  add(
+    op: OpDef,
+    inputs: readonly Node[],
+    attrs: Attrs,
+    type: TensorType,
+    span: Span,
+    weak = false,
+    origin: NodeOrigin = USER_ORIGIN,
+    constant?: boolean,
+  ): Node {
     if (constant === undefined) {
       constant = true;
       for (let i = 0; i < inputs.length; i++) if (!inputs[i].constant) constant = false;
     }
     const node: Node = {
-      id: this.nodes.length, op, inputs, attrs, type: shareType(type), span, constant, weak, origin,
-      keyed: false, keyHash1: 0, keyHash2: 0, label: undefined,
+      id: this.nodes.length,
+      op,
+      inputs,
+      attrs,
+      type: shareType(type),
+      span,
+      constant,
+      weak,
+      origin,
+      keyed: false,
+      keyHash1: 0,
+      keyHash2: 0,
+      label: undefined,
     };
     this.nodes.push(node);
     return node;

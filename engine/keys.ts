@@ -50,7 +50,19 @@ function finish(): void {
 }
 
 // Tags keep values of different kinds apart (the number 1 vs the string "1" vs true).
-const T_NULL = 1, T_INT = 2, T_FLOAT = 3, T_STRING = 4, T_TRUE = 5, T_FALSE = 6, T_ARRAY = 7, T_OBJECT = 8, T_NODE = 9, T_TENSOR = 10, T_FN = 11, T_NAME = 12, T_BIGINT = 13;
+const T_NULL = 1,
+  T_INT = 2,
+  T_FLOAT = 3,
+  T_STRING = 4,
+  T_TRUE = 5,
+  T_FALSE = 6,
+  T_ARRAY = 7,
+  T_OBJECT = 8,
+  T_NODE = 9,
+  T_TENSOR = 10,
+  T_FN = 11,
+  T_NAME = 12,
+  T_BIGINT = 13;
 
 const f64 = new Float64Array(1);
 const f64Words = new Uint32Array(f64.buffer);

@@ -331,12 +331,16 @@ export function pyToDType(v: PyNumber, dtype: DType): number {
       if (typeof v === 'boolean') throw new PyError('TypeError', `cannot convert ${pyStr(v)} to ${dtype}`);
       let i: bigint;
       if (typeof v === 'number') {
-        if (!Number.isInteger(v)) throw new PyError('TypeError', `cannot convert ${pyStr(v)} to ${dtype} (a float literal where an ${dtype} tensor is expected)`);
+        if (!Number.isInteger(v))
+          throw new PyError('TypeError', `cannot convert ${pyStr(v)} to ${dtype} (a float literal where an ${dtype} tensor is expected)`);
         i = BigInt(v);
       } else i = v;
       const [lo, hi] = dtype === 'int32' ? [INT32_MIN, INT32_MAX] : [INT64_MIN, INT64_MAX];
       if (i < lo || i > hi) {
-        throw new PyError('OverflowError', `cannot convert ${pyStr(v)} to ${dtype}: it is outside the range of ${dtype}${dtype === 'int32' ? ' (an int64 tensor holds it)' : ''}`);
+        throw new PyError(
+          'OverflowError',
+          `cannot convert ${pyStr(v)} to ${dtype}: it is outside the range of ${dtype}${dtype === 'int32' ? ' (an int64 tensor holds it)' : ''}`,
+        );
       }
       if (dtype === 'int64' && (i > BigInt(INT64_EXACT_MAX) || i < -BigInt(INT64_EXACT_MAX))) {
         throw new PyError('OverflowError', `cannot hold ${pyStr(v)} exactly: tgraph's int64 is exact only within ±(2^53 - 1)`);

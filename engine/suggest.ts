@@ -106,7 +106,7 @@ function signatureHigh(lower: string): number {
 function bitCount(v: number): number {
   v -= (v >>> 1) & 0x55555555;
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** Candidate names grouped by length (of their lower-case form), each group in insertion
@@ -121,7 +121,10 @@ export class NameIndex implements CandidateSet {
 
   /** `recent`: offer only that many candidates of a length within the limit, the last
    *  inserted (unlimited by default). */
-  constructor(names: Iterable<string> = [], private readonly recent = Infinity) {
+  constructor(
+    names: Iterable<string> = [],
+    private readonly recent = Infinity,
+  ) {
     for (const name of names) this.add(name);
   }
 
@@ -199,7 +202,8 @@ class NameList implements CandidateSet {
     const k = search.limit;
     // A lower-case form is never shorter than its name, nor more than twice as long (`İ` is
     // the only letter that grows): most names are rejected by their length alone.
-    const inWindow = (c: string) => c.length - lw <= k && lw - 2 * c.length <= k && c.length <= MAX_LENGTH && Math.abs(c.toLowerCase().length - lw) <= k;
+    const inWindow = (c: string) =>
+      c.length - lw <= k && lw - 2 * c.length <= k && c.length <= MAX_LENGTH && Math.abs(c.toLowerCase().length - lw) <= k;
     let skip = 0;
     if (this.recent !== Infinity) {
       skip = -this.recent;

@@ -25,7 +25,11 @@ export function shareType(t: TensorType): TensorType {
   const shape = t.shape;
   if (shape === null) return t;
   const dtype = t.dtype;
-  let h = Math.imul(dtype.length, 0x9e3779b1) ^ dtype.charCodeAt(dtype.length - 1) ^ (dtype.charCodeAt(dtype.length - 2) << 8) ^ (dtype.charCodeAt(0) << 16);
+  let h =
+    Math.imul(dtype.length, 0x9e3779b1) ^
+    dtype.charCodeAt(dtype.length - 1) ^
+    (dtype.charCodeAt(dtype.length - 2) << 8) ^
+    (dtype.charCodeAt(0) << 16);
   h = Math.imul(h ^ shape.length, 0x85ebca6b);
   for (let i = 0; i < shape.length; i++) h = Math.imul(h ^ (shape[i] === null ? -1 : (shape[i] as number) | 0), 0xc2b2ae35);
   const slot = (h ^ (h >>> 15)) & (SHARED_TYPES - 1);
@@ -44,7 +48,11 @@ function sameDims(a: readonly Dim[], b: readonly Dim[]): boolean {
 /** An error in an op's shape or dtype rule. `argIndex` names the input (0-based, in the
  *  op's tensor-input order) that caused it, so the diagnostic can point at that argument. */
 export class OpError extends Error {
-  constructor(message: string, readonly argIndex?: number, readonly code = 'shape-mismatch') {
+  constructor(
+    message: string,
+    readonly argIndex?: number,
+    readonly code = 'shape-mismatch',
+  ) {
     super(message);
   }
 }

@@ -140,7 +140,17 @@ export async function runCampaign(options: CampaignOptions): Promise<{ stats: St
         if (existing.examples.length < 10) existing.examples.push(index);
         continue;
       }
-      const group: FailureGroup = { signature: f.signature, kind: f.kind, message: f.message, location: f.location, stack: f.stack, count: 1, firstIndex: index, examples: [index], input: input.text };
+      const group: FailureGroup = {
+        signature: f.signature,
+        kind: f.kind,
+        message: f.message,
+        location: f.location,
+        stack: f.stack,
+        count: 1,
+        firstIndex: index,
+        examples: [index],
+        input: input.text,
+      };
       failures.set(f.signature, group);
       if (!known.has(f.signature)) {
         known.add(f.signature);

@@ -40,14 +40,48 @@ export interface GenerateOptions {
 
 const FLOAT_DTYPES: readonly DType[] = ['float32', 'float64'];
 const BOOL_RESULT = new Set([
-  'equal', 'not_equal', 'less', 'less_equal', 'greater', 'greater_equal', 'logical_and', 'logical_or', 'logical_xor',
-  'logical_not', 'is_nan', 'is_finite', 'is_inf', 'allclose', 'reduce_all', 'reduce_any', 'in_top_k',
+  'equal',
+  'not_equal',
+  'less',
+  'less_equal',
+  'greater',
+  'greater_equal',
+  'logical_and',
+  'logical_or',
+  'logical_xor',
+  'logical_not',
+  'is_nan',
+  'is_finite',
+  'is_inf',
+  'allclose',
+  'reduce_all',
+  'reduce_any',
+  'in_top_k',
 ]);
 const INT_RESULT = new Set(['argmax', 'argmin', 'shape', 'size', 'rank', 'count_nonzero', 'randint', 'range']);
 /** Ops whose result is a list. */
 const LIST_RESULT = new Set(['gradients', 'hessians', 'unstack', 'split', 'moments', 'meshgrid', 'unique', 'top_k']);
 
-const EXTREME_NUMBERS = ['1e39', '-1e39', '-0', '-0.', 'nan', 'inf', '-inf', '1e-45', '3.4028235e38', '2147483647', '2147483648', '-2147483649', '1e308', '1e309', '5e-324', '0.', '1e9', '4294967296'];
+const EXTREME_NUMBERS = [
+  '1e39',
+  '-1e39',
+  '-0',
+  '-0.',
+  'nan',
+  'inf',
+  '-inf',
+  '1e-45',
+  '3.4028235e38',
+  '2147483647',
+  '2147483648',
+  '-2147483649',
+  '1e308',
+  '1e309',
+  '5e-324',
+  '0.',
+  '1e9',
+  '4294967296',
+];
 const HUGE_SIZES = ['1000000000', '2147483648', '1e9', '100000', '65536', '4294967297', '-1', '-5', '0', '1e5', '3.5', 'nan'];
 const PREFIXES = ['', '', '', '', 'tf.', 'tf.math.', 'tf.nn.', 'tf.compat.v1.', 'np.', 'tf.linalg.'];
 
@@ -145,13 +179,15 @@ export class ProgramGenerator {
 
   private randomShape(maxRank = 3): number[] {
     const r = this.rng;
-    const rank = r.weighted([
-      [2, 0],
-      [4, 1],
-      [4, 2],
-      [2, 3],
-      [1, Math.min(4, maxRank + 1)],
-    ].filter(([, k]) => k <= maxRank + 1) as [number, number][]);
+    const rank = r.weighted(
+      [
+        [2, 0],
+        [4, 1],
+        [4, 2],
+        [2, 3],
+        [1, Math.min(4, maxRank + 1)],
+      ].filter(([, k]) => k <= maxRank + 1) as [number, number][],
+    );
     const shape: number[] = [];
     for (let i = 0; i < rank; i++) shape.push(r.chance(0.04) ? 0 : r.int(1, this.maxDim));
     return shape;
@@ -227,7 +263,8 @@ export class ProgramGenerator {
     let feedShape = shape;
     if (this.wrong()) feedShape = this.randomShape();
     const feedDType = this.wrong() ? this.randomDType() : dtype;
-    if (this.wrong() && r.chance(0.3)) this.lines.splice(this.lines.length - 1, 0, `feed ${name} = ${this.filler(feedShape, feedDType)}`); // before its placeholder
+    if (this.wrong() && r.chance(0.3))
+      this.lines.splice(this.lines.length - 1, 0, `feed ${name} = ${this.filler(feedShape, feedDType)}`); // before its placeholder
     else this.emit(`feed ${name} = ${this.filler(feedShape, feedDType)}`);
     if (this.wrong() && r.chance(0.3)) this.emit(`feed ${name} = ${this.filler(feedShape, feedDType)}`); // fed twice
     sym.shape = feedShape;
@@ -254,7 +291,9 @@ export class ProgramGenerator {
       this.add({ name, kind: 'tensor', dtype: dtype === 'float64' ? 'float32' : dtype, shape, deps: new Set(), source: false });
     } else {
       const literalDType = dtype === 'float64' ? 'float32' : dtype;
-      this.emit(`${name} = ${this.opName('constant')}(${this.filler(shape, literalDType)}${r.chance(0.4) ? `, dtype=${this.dtypeText(dtype)}` : ''})`);
+      this.emit(
+        `${name} = ${this.opName('constant')}(${this.filler(shape, literalDType)}${r.chance(0.4) ? `, dtype=${this.dtypeText(dtype)}` : ''})`,
+      );
       this.add({ name, kind: 'tensor', dtype, shape, deps: new Set(), source: false });
     }
   }
@@ -268,22 +307,51 @@ export class ProgramGenerator {
       [2, () => [`${this.opName('zeros')}(${s})`, 'float32', shape]],
       [2, () => [`${this.opName('ones')}(${s}, ${this.dtypeText('float64')})`, 'float64', shape]],
       [1, () => [`${this.opName('fill')}(${s}, ${this.number('float32')})`, 'float32', shape]],
-      [2, () => {
-        const n = r.int(0, 8);
-        return [`${this.opName('range')}(${n})`, 'int32', [n]];
-      }],
-      [1, () => {
-        const a = r.int(-3, 2);
-        const b = r.int(-3, 5);
-        const d = r.pick([1, 2, -1, 0.5]);
-        return [`${this.opName('range')}(${a}, ${b}, ${d})`, Number.isInteger(d) ? 'int32' : 'float32', null];
-      }],
+      [
+        2,
+        () => {
+          const n = r.int(0, 8);
+          return [`${this.opName('range')}(${n})`, 'int32', [n]];
+        },
+      ],
+      [
+        1,
+        () => {
+          const a = r.int(-3, 2);
+          const b = r.int(-3, 5);
+          const d = r.pick([1, 2, -1, 0.5]);
+          return [`${this.opName('range')}(${a}, ${b}, ${d})`, Number.isInteger(d) ? 'int32' : 'float32', null];
+        },
+      ],
       [1, () => [`${this.opName('range')}(${r.int(1, 4)}.)`, 'float32', null]],
-      [1, () => (this.has('linspace') ? [`linspace(${r.int(-2, 0)}., ${r.int(1, 3)}., ${r.int(1, 6)})`, 'float32', null] : [`${this.opName('zeros')}([2])`, 'float32', [2]])],
-      [1, () => (this.has('eye') ? ((n) => [`eye(${n})`, 'float32', [n, n]])(r.int(1, 4)) : [`${this.opName('ones')}([1])`, 'float32', [1]])],
+      [
+        1,
+        () =>
+          this.has('linspace')
+            ? [`linspace(${r.int(-2, 0)}., ${r.int(1, 3)}., ${r.int(1, 6)})`, 'float32', null]
+            : [`${this.opName('zeros')}([2])`, 'float32', [2]],
+      ],
+      [
+        1,
+        () => (this.has('eye') ? ((n) => [`eye(${n})`, 'float32', [n, n]])(r.int(1, 4)) : [`${this.opName('ones')}([1])`, 'float32', [1]]),
+      ],
       // Hostile sizes: the element budget must answer with a diagnostic, quickly.
-      [0.4, () => [`${this.opName(r.pick(['zeros', 'ones']))}([${r.pick(HUGE_SIZES)}${r.chance(0.5) ? `, ${r.pick(HUGE_SIZES)}` : ''}])`, 'float32', null]],
-      [0.3, () => [`${this.opName('range')}(${r.pick(['1e12', '1000000000000', '1e9', '2147483648', 'inf', 'nan', '0', '-5'])})`, 'int32', null]],
+      [
+        0.4,
+        () => [
+          `${this.opName(r.pick(['zeros', 'ones']))}([${r.pick(HUGE_SIZES)}${r.chance(0.5) ? `, ${r.pick(HUGE_SIZES)}` : ''}])`,
+          'float32',
+          null,
+        ],
+      ],
+      [
+        0.3,
+        () => [
+          `${this.opName('range')}(${r.pick(['1e12', '1000000000000', '1e9', '2147483648', 'inf', 'nan', '0', '-5'])})`,
+          'int32',
+          null,
+        ],
+      ],
     ])();
     this.emit(`${name} = ${text}`);
     this.add({ name, kind: 'tensor', dtype, shape: actual, deps: new Set(), source: false });
@@ -301,7 +369,10 @@ export class ProgramGenerator {
     const same = this.tensors((s) => s.dtype === dtype && !!s.shape && sameShape(s.shape, shape));
     if (same.length && r.chance(0.4)) return r.pick(same);
     const name = this.fresh('w');
-    const init = dtype === 'int32' ? `randint(0, 3, ${this.shapeText(shape)}, seed=${r.int(0, 9)})` : `normal(${this.shapeText(shape)}, seed=${r.int(0, 9)})`;
+    const init =
+      dtype === 'int32'
+        ? `randint(0, 3, ${this.shapeText(shape)}, seed=${r.int(0, 9)})`
+        : `normal(${this.shapeText(shape)}, seed=${r.int(0, 9)})`;
     this.emit(`${name} = ${this.opName('variable')}(${init}${dtype === 'float64' ? ', dtype=float64' : ''})`);
     return this.add({ name, kind: 'tensor', dtype, shape, deps: new Set(dtype === 'int32' ? [] : [name]), source: dtype !== 'int32' });
   }
@@ -377,7 +448,14 @@ export class ProgramGenerator {
     const recipe = RECIPES[op.name];
     if (recipe && r.chance(0.5)) {
       const made = recipe(this, op.name);
-      const sym = this.assign(made.text, { kind: made.list ? 'list' : 'tensor', dtype: made.dtype ?? 'float32', shape: made.shape ?? null, deps: made.deps, source: false, arity: made.list });
+      const sym = this.assign(made.text, {
+        kind: made.list ? 'list' : 'tensor',
+        dtype: made.dtype ?? 'float32',
+        shape: made.shape ?? null,
+        deps: made.deps,
+        source: false,
+        arity: made.list,
+      });
       if (sym.kind === 'tensor' && sym.deps.size && sym.dtype !== 'int32' && sym.dtype !== 'bool' && r.chance(0.3)) {
         this.emit(`check ${this.opName('gradients')}(${sym.name}, ${r.pick([...sym.deps])}${r.chance(0.2) ? ", mode='fast'" : ''})`);
       }
@@ -386,7 +464,14 @@ export class ProgramGenerator {
     const call = this.call(op);
     const isList = LIST_RESULT.has(op.name);
     const dtype: DType = BOOL_RESULT.has(op.name) ? 'bool' : INT_RESULT.has(op.name) ? 'int32' : call.dtype;
-    this.assign(call.text, { kind: isList ? 'list' : 'tensor', dtype, shape: call.shape, deps: call.deps, source: false, arity: isList ? 2 : undefined });
+    this.assign(call.text, {
+      kind: isList ? 'list' : 'tensor',
+      dtype,
+      shape: call.shape,
+      deps: call.deps,
+      source: false,
+      arity: isList ? 2 : undefined,
+    });
   }
 
   /** `op(args...)` for any op, arguments chosen from the parameter kinds and names. */
@@ -426,7 +511,8 @@ export class ProgramGenerator {
     let shape: number[] | null = null;
     if (unary && ctx.first?.shape) shape = ctx.first.shape;
     if (binary && ctx.first?.shape && ctx.second?.shape) shape = broadcastGuess(ctx.first.shape, ctx.second.shape);
-    if (op.name === 'transpose' && ctx.first?.shape && !args.some((a) => a.param.name === 'perm')) shape = ctx.first.shape.slice().reverse();
+    if (op.name === 'transpose' && ctx.first?.shape && !args.some((a) => a.param.name === 'perm'))
+      shape = ctx.first.shape.slice().reverse();
     const dtype = ctx.castTo ?? ctx.first?.dtype ?? 'float32';
     return { text: `${this.opName(op.name)}(${parts.join(', ')})`, dtype, shape, deps: ctx.deps };
   }
@@ -447,12 +533,20 @@ export class ProgramGenerator {
         return t.text;
       }
       case 'tensors': {
-        const n = r.weighted([[1, 0], [4, 1], [6, 2], [3, 3], [1, 5]]);
+        const n = r.weighted([
+          [1, 0],
+          [4, 1],
+          [6, 2],
+          [3, 3],
+          [1, 5],
+        ]);
         const base = this.operand((s) => s.dtype !== 'bool');
         const items: string[] = [];
         for (let i = 0; i < n; i++) {
           // Mostly the same name or names of the same shape, so that stack/concat succeed.
-          const same = this.tensors((s) => !!base.sym?.shape && !!s.shape && sameShape(s.shape, base.sym.shape) && s.dtype === base.sym.dtype);
+          const same = this.tensors(
+            (s) => !!base.sym?.shape && !!s.shape && sameShape(s.shape, base.sym.shape) && s.dtype === base.sym.dtype,
+          );
           items.push(r.chance(0.7) ? base.text : same.length ? r.pick(same).name : this.operand().text);
         }
         if (base.sym) {
@@ -498,8 +592,24 @@ export class ProgramGenerator {
   private garbage(): string {
     const r = this.rng;
     return r.pick([
-      'None', "'text'", '[]', '[[1, 2], [3]]', 'True', 'float32', '1e39', 'nan', '-1', '2147483648', '[None]', '(1, 2)',
-      'placeholder', 'gradients', this.syms.length ? r.pick(this.syms).name : 'x', '[[[[[[1]]]]]]', '""', "'∂'",
+      'None',
+      "'text'",
+      '[]',
+      '[[1, 2], [3]]',
+      'True',
+      'float32',
+      '1e39',
+      'nan',
+      '-1',
+      '2147483648',
+      '[None]',
+      '(1, 2)',
+      'placeholder',
+      'gradients',
+      this.syms.length ? r.pick(this.syms).name : 'x',
+      '[[[[[[1]]]]]]',
+      '""',
+      "'∂'",
     ]);
   }
 
@@ -507,13 +617,17 @@ export class ProgramGenerator {
     const r = this.rng;
     const dclass = p.dtypes ?? 'any';
     const fits = (s: Sym) =>
-      dclass === 'float' ? s.dtype === 'float32' || s.dtype === 'float64'
-        : dclass === 'numeric' || dclass === 'intOrFloat' ? s.dtype !== 'bool'
-          : dclass === 'int' ? s.dtype === 'int32'
-            : dclass === 'bool' ? s.dtype === 'bool'
+      dclass === 'float'
+        ? s.dtype === 'float32' || s.dtype === 'float64'
+        : dclass === 'numeric' || dclass === 'intOrFloat'
+          ? s.dtype !== 'bool'
+          : dclass === 'int'
+            ? s.dtype === 'int32'
+            : dclass === 'bool'
+              ? s.dtype === 'bool'
               : true;
     const name = p.name;
-    if (/indices|^labels$/.test(name) && dclass === 'int' || name === 'indices') {
+    if ((/indices|^labels$/.test(name) && dclass === 'int') || name === 'indices') {
       const dim = ctx.first?.shape?.[0] ?? 3;
       if (r.chance(0.5)) {
         const n = r.int(0, 4);
@@ -523,12 +637,17 @@ export class ProgramGenerator {
     }
     if (dclass === 'bool' && r.chance(0.4)) {
       const x = this.operand((s) => s.dtype !== 'bool');
-      return { text: `${x.text} ${r.pick(['>', '<', '>=', '==', '!='])} ${this.number(x.sym?.dtype === 'int32' ? 'int32' : 'float32')}`, sym: x.sym ? { ...x.sym, dtype: 'bool' } : null };
+      return {
+        text: `${x.text} ${r.pick(['>', '<', '>=', '==', '!='])} ${this.number(x.sym?.dtype === 'int32' ? 'int32' : 'float32')}`,
+        sym: x.sym ? { ...x.sym, dtype: 'bool' } : null,
+      };
     }
     // Same shape as the first tensor argument for the second one, mostly (labels/logits,
     // x/y of binary ops, where's branches).
     if (ctx.first?.shape && r.chance(0.6)) {
-      const same = this.tensors((s) => fits(s) && s.dtype === ctx.first!.dtype && !!s.shape && (sameShape(s.shape, ctx.first!.shape!) || s.shape.length === 0));
+      const same = this.tensors(
+        (s) => fits(s) && s.dtype === ctx.first!.dtype && !!s.shape && (sameShape(s.shape, ctx.first!.shape!) || s.shape.length === 0),
+      );
       if (same.length) {
         const s = r.pick(same);
         return { text: s.name, sym: s };
@@ -607,11 +726,15 @@ export class ProgramGenerator {
     const r = this.rng;
     const n = p.name;
     if (n === 'padding') return r.pick(["'SAME'", "'VALID'", "'same'", "'FULL'"]);
-    if (n === 'mode') return op.name === 'pad' ? r.pick(["'CONSTANT'", "'REFLECT'", "'SYMMETRIC'", "'constant'", "'WRAP'"]) : r.pick(["'full'", "'fast'", "'other'"]);
+    if (n === 'mode')
+      return op.name === 'pad'
+        ? r.pick(["'CONSTANT'", "'REFLECT'", "'SYMMETRIC'", "'constant'", "'WRAP'"])
+        : r.pick(["'full'", "'fast'", "'other'"]);
     if (n === 'data_format') return r.pick(["'NHWC'", "'NCHW'"]);
     if (n === 'unconnected_gradients') return r.pick(["'none'", "'zero'", "'zeros'"]);
     if (n === 'equation') return `'${this.einsumEquation(ctx)}'`;
-    if (n === 'file' || n === 'path') return r.pick(["'missing.npy'", "'../../etc/passwd'", "'/etc/passwd'", "'test/fixtures/npy/f4_2x3.npy'", "''", "'.'", "'examples'"]);
+    if (n === 'file' || n === 'path')
+      return r.pick(["'missing.npy'", "'../../etc/passwd'", "'/etc/passwd'", "'test/fixtures/npy/f4_2x3.npy'", "''", "'.'", "'examples'"]);
     if (n === 'ord') return r.pick(["'euclidean'", "'fro'", "'nuc'", '1', '2', 'inf']);
     return r.pick(["'x'", "''", "'SAME'", "'ij->ji'", "'none'", "'∂'", `'${'a'.repeat(r.int(0, 300))}'`]);
   }
@@ -620,7 +743,20 @@ export class ProgramGenerator {
     const r = this.rng;
     const rank = ctx.first?.shape?.length ?? 2;
     const letters = 'ijkl'.slice(0, Math.min(4, rank));
-    return r.pick([`${letters}->${[...letters].reverse().join('')}`, 'ij,jk->ik', 'i,i->', 'ij->', 'ii->i', `${letters}`, 'bij,bjk->bik', 'i,j->ij', '...ij->...ji', 'ij,jk', '->', 'iij']);
+    return r.pick([
+      `${letters}->${[...letters].reverse().join('')}`,
+      'ij,jk->ik',
+      'i,i->',
+      'ij->',
+      'ii->i',
+      `${letters}`,
+      'bij,bjk->bik',
+      'i,j->ij',
+      '...ij->...ji',
+      'ij,jk',
+      '->',
+      'iij',
+    ]);
   }
 
   private shapeArgument(op: OpDef, p: Param, ctx: CallContext): string {
@@ -632,11 +768,14 @@ export class ProgramGenerator {
       return r.weighted<() => string>([
         [3, () => '[-1]'],
         [2, () => `[${size}]`],
-        [2, () => {
-          const f = divisors(size);
-          const a = r.pick(f.length ? f : [1]);
-          return r.chance(0.5) ? `[${a}, -1]` : `[-1, ${a}]`;
-        }],
+        [
+          2,
+          () => {
+            const f = divisors(size);
+            const a = r.pick(f.length ? f : [1]);
+            return r.chance(0.5) ? `[${a}, -1]` : `[-1, ${a}]`;
+          },
+        ],
         [1, () => `[${size + 1}]`],
         [1, () => '[-1, -1]'],
         [1, () => this.shapeText(this.randomShape())],
@@ -666,7 +805,13 @@ export class ProgramGenerator {
     }
     if (n === 'stop_gradients') {
       const pool = this.tensors();
-      return pool.length ? `[${r.shuffle(pool.slice()).slice(0, r.int(0, 2)).map((s) => s.name).join(', ')}]` : '[]';
+      return pool.length
+        ? `[${r
+            .shuffle(pool.slice())
+            .slice(0, r.int(0, 2))
+            .map((s) => s.name)
+            .join(', ')}]`
+        : '[]';
     }
     if (n === 'num_or_size_splits') {
       const dim = ctx.first?.shape?.[0] ?? 2;
@@ -724,16 +869,29 @@ export class ProgramGenerator {
     const deps = new Set(a.sym?.deps ?? []);
     const dtype = a.sym?.dtype ?? 'float32';
     if (kind === 'unary') return { text: `-${a.text}`, dtype, shape: a.sym?.shape ?? null, deps };
-    if (kind === 'pow') return { text: `${a.text} ** ${r.pick(['2', '3', '0.5', '-1', '0', '2.', 'nan'])}`, dtype, shape: a.sym?.shape ?? null, deps };
+    if (kind === 'pow')
+      return { text: `${a.text} ** ${r.pick(['2', '3', '0.5', '-1', '0', '2.', 'nan'])}`, dtype, shape: a.sym?.shape ?? null, deps };
     if (kind === 'logic') {
       const b = this.operand((s) => s.dtype !== 'bool');
-      return { text: `${r.pick(['not ', ''])}(${a.text} > 0) ${r.pick(['and', 'or'])} (${b.text} < 1)`, dtype: 'bool', shape: null, deps: new Set() };
+      return {
+        text: `${r.pick(['not ', ''])}(${a.text} > 0) ${r.pick(['and', 'or'])} (${b.text} < 1)`,
+        dtype: 'bool',
+        shape: null,
+        deps: new Set(),
+      };
     }
-    const sameShape_ = (s: Sym) => s.dtype === dtype && !!s.shape && !!a.sym?.shape && (sameShape(s.shape, a.sym.shape) || s.shape.length <= 1);
+    const sameShape_ = (s: Sym) =>
+      s.dtype === dtype && !!s.shape && !!a.sym?.shape && (sameShape(s.shape, a.sym.shape) || s.shape.length <= 1);
     const b = r.chance(0.3) ? { text: this.number(dtype === 'int32' ? 'int32' : 'float32'), sym: null } : this.operand(sameShape_);
     for (const d of b.sym?.deps ?? []) deps.add(d);
     const shape = a.sym?.shape && (b.sym ? b.sym.shape && broadcastGuess(a.sym.shape, b.sym.shape) : a.sym.shape);
-    if (kind === 'compare') return { text: `${a.text} ${r.pick(['<', '<=', '>', '>=', '==', '!='])} ${b.text}`, dtype: 'bool', shape: shape ?? null, deps: new Set() };
+    if (kind === 'compare')
+      return {
+        text: `${a.text} ${r.pick(['<', '<=', '>', '>=', '==', '!='])} ${b.text}`,
+        dtype: 'bool',
+        shape: shape ?? null,
+        deps: new Set(),
+      };
     if (kind === 'matmul') {
       // Mostly matrices whose inner sizes agree.
       const matrices = this.tensors((s) => s.dtype !== 'bool' && !!s.shape && s.shape.length >= 2);
@@ -741,13 +899,24 @@ export class ProgramGenerator {
         const m = r.pick(matrices);
         const inner = m.shape![m.shape!.length - 1];
         const partners = this.tensors((s) => s.dtype === m.dtype && !!s.shape && s.shape.length === 2 && s.shape[0] === inner);
-        const other = partners.length ? r.pick(partners).name : r.chance(0.5) ? `transpose(${m.name})` : this.literal([inner, r.int(1, 3)], m.dtype === 'int32' ? 'int32' : 'float32');
-        return { text: `${m.name} @ ${other}`, dtype: m.dtype, shape: null, deps: new Set([...m.deps, ...(partners.length ? [] : m.deps)]) };
+        const other = partners.length
+          ? r.pick(partners).name
+          : r.chance(0.5)
+            ? `transpose(${m.name})`
+            : this.literal([inner, r.int(1, 3)], m.dtype === 'int32' ? 'int32' : 'float32');
+        return {
+          text: `${m.name} @ ${other}`,
+          dtype: m.dtype,
+          shape: null,
+          deps: new Set([...m.deps, ...(partners.length ? [] : m.deps)]),
+        };
       }
       return { text: `${a.text} @ ${b.text}`, dtype, shape: null, deps };
     }
     const op = r.pick(['+', '-', '*', '/', '//', '%', '+', '*']);
-    const text = r.chance(0.2) ? `(${a.text} ${op} ${b.text}) ${r.pick(['+', '*'])} ${this.number('float32')}` : `${a.text} ${op} ${b.text}`;
+    const text = r.chance(0.2)
+      ? `(${a.text} ${op} ${b.text}) ${r.pick(['+', '*'])} ${this.number('float32')}`
+      : `${a.text} ${op} ${b.text}`;
     return { text, dtype, shape: shape ?? null, deps };
   }
 
@@ -781,7 +950,13 @@ export class ProgramGenerator {
       ])();
     const n = Math.max(1, r.int(1, Math.max(1, rank)));
     const items = Array.from({ length: n }, (_, k) => item(k));
-    this.assign(`${a.text}[${items.join(', ')}]`, { kind: 'tensor', dtype: a.sym?.dtype ?? 'float32', shape: null, deps: a.sym?.deps ?? new Set(), source: false });
+    this.assign(`${a.text}[${items.join(', ')}]`, {
+      kind: 'tensor',
+      dtype: a.sym?.dtype ?? 'float32',
+      shape: null,
+      deps: a.sym?.deps ?? new Set(),
+      source: false,
+    });
   }
 
   private attributeStatement(): void {
@@ -791,7 +966,14 @@ export class ProgramGenerator {
     const isList = attr === 'shape';
     // `x.T` lexes as one dotted name; attribute access needs an expression on the left.
     const target = a.sym?.name && r.chance(0.8) ? `(${a.text})` : a.text;
-    this.assign(`${target}.${attr}`, { kind: isList ? 'list' : 'tensor', dtype: attr === 'T' || attr === 'T.T' ? a.sym?.dtype ?? 'float32' : 'int32', shape: null, deps: attr.startsWith('T') ? a.sym?.deps ?? new Set() : new Set(), source: false, arity: a.sym?.shape?.length ?? 1 });
+    this.assign(`${target}.${attr}`, {
+      kind: isList ? 'list' : 'tensor',
+      dtype: attr === 'T' || attr === 'T.T' ? (a.sym?.dtype ?? 'float32') : 'int32',
+      shape: null,
+      deps: attr.startsWith('T') ? (a.sym?.deps ?? new Set()) : new Set(),
+      source: false,
+      arity: a.sym?.shape?.length ?? 1,
+    });
   }
 
   private gradientStatement(): void {
@@ -819,12 +1001,20 @@ export class ProgramGenerator {
     const index = isList && r.chance(0.6) ? `[${r.chance(0.95) ? 0 : r.int(1, 3)}]` : '';
     const y = ctx.ys;
     const dtype = y?.dtype ?? 'float32';
-    const shape = which === 'gradient' || (which === 'gradients' && index) ? ctx.x?.shape ?? null : null;
-    const sym = this.assign(text + index, { kind: isList && !index ? 'list' : 'tensor', dtype, shape, deps: new Set([...(y?.deps ?? [])]), source: false, arity: 1 }, 'd');
+    const shape = which === 'gradient' || (which === 'gradients' && index) ? (ctx.x?.shape ?? null) : null;
+    const sym = this.assign(
+      text + index,
+      { kind: isList && !index ? 'list' : 'tensor', dtype, shape, deps: new Set([...(y?.deps ?? [])]), source: false, arity: 1 },
+      'd',
+    );
     // A gradient of a gradient, sometimes.
     if (r.chance(0.1) && sym.kind === 'tensor' && sym.deps.size) {
       const x = r.pick([...sym.deps]);
-      this.assign(`${this.opName('gradients')}(${sym.name}, ${x})[0]`, { kind: 'tensor', dtype, shape: null, deps: new Set([x]), source: false }, 'dd');
+      this.assign(
+        `${this.opName('gradients')}(${sym.name}, ${x})[0]`,
+        { kind: 'tensor', dtype, shape: null, deps: new Set([x]), source: false },
+        'dd',
+      );
     }
   }
 
@@ -833,7 +1023,14 @@ export class ProgramGenerator {
     const name = this.fresh('f');
     const arity = r.int(1, 3);
     const params = Array.from({ length: arity }, (_, i) => `p${i}`);
-    const unaryOps = this.ops.filter((o) => o.params.length >= 1 && o.params[0].kind === 'tensor' && (o.params[0].dtypes === 'float' || o.params[0].dtypes === 'numeric') && !o.build && o.params.slice(1).every((p) => 'default' in p));
+    const unaryOps = this.ops.filter(
+      (o) =>
+        o.params.length >= 1 &&
+        o.params[0].kind === 'tensor' &&
+        (o.params[0].dtypes === 'float' || o.params[0].dtypes === 'numeric') &&
+        !o.build &&
+        o.params.slice(1).every((p) => 'default' in p),
+    );
     const body = (): string => {
       const p = r.pick(params);
       return r.weighted<() => string>([
@@ -850,7 +1047,16 @@ export class ProgramGenerator {
     const fn = this.add({ name, kind: 'function', dtype: 'float32', shape: null, deps: new Set(), source: false, arity });
     if (r.chance(0.4)) {
       const dy = 'dy';
-      const grads = params.map((p) => r.pick([`${dy} * ${p}`, `${dy}`, `${dy} * 2.`, `${dy} * ${this.opName('cos')}(${p})`, 'None', `${this.opName('zeros_like')}(${p})`]));
+      const grads = params.map((p) =>
+        r.pick([
+          `${dy} * ${p}`,
+          `${dy}`,
+          `${dy} * 2.`,
+          `${dy} * ${this.opName('cos')}(${p})`,
+          'None',
+          `${this.opName('zeros_like')}(${p})`,
+        ]),
+      );
       const wrongArity = this.wrong();
       const list = grads.length === 1 && !wrongArity && r.chance(0.7) ? grads[0] : `[${(wrongArity ? grads.slice(1) : grads).join(', ')}]`;
       this.emit(`grad ${name}(${params.join(', ')}${this.wrong() ? '' : `, ${dy}`}) = ${list}`);
@@ -863,12 +1069,25 @@ export class ProgramGenerator {
       const n = this.wrong() ? arity + r.pick([-1, 1]) : arity;
       const texts: string[] = [];
       for (let k = 0; k < n; k++) {
-        const o = k === 0 ? first : this.operand((s) => s.dtype === first.sym?.dtype && !!s.shape && !!first.sym?.shape && (sameShape(s.shape, first.sym.shape) || s.shape.length === 0));
+        const o =
+          k === 0
+            ? first
+            : this.operand(
+                (s) =>
+                  s.dtype === first.sym?.dtype &&
+                  !!s.shape &&
+                  !!first.sym?.shape &&
+                  (sameShape(s.shape, first.sym.shape) || s.shape.length === 0),
+              );
         texts.push(o.text);
         if (o.sym) args.push(o.sym);
       }
       const deps = new Set(args.flatMap((a) => [...a.deps]));
-      const sym = this.assign(`${fn.name}(${texts.join(', ')})`, { kind: 'tensor', dtype: first.sym?.dtype ?? 'float32', shape: first.sym?.shape ?? null, deps, source: false }, 'u');
+      const sym = this.assign(
+        `${fn.name}(${texts.join(', ')})`,
+        { kind: 'tensor', dtype: first.sym?.dtype ?? 'float32', shape: first.sym?.shape ?? null, deps, source: false },
+        'u',
+      );
       if (deps.size && r.chance(0.5)) this.emit(`check ${this.opName('gradients')}(${sym.name}, ${r.pick([...deps])})`);
     }
     if (r.chance(0.15)) {
@@ -877,7 +1096,11 @@ export class ProgramGenerator {
       this.emit(`def ${g}(q) = ${name}(${Array.from({ length: arity }, () => 'q').join(', ')})`);
       this.add({ name: g, kind: 'function', dtype: 'float32', shape: null, deps: new Set(), source: false, arity: 1 });
       const x = this.operand((s) => s.dtype === 'float32');
-      this.assign(`${g}(${x.text})`, { kind: 'tensor', dtype: 'float32', shape: x.sym?.shape ?? null, deps: x.sym?.deps ?? new Set(), source: false }, 'u');
+      this.assign(
+        `${g}(${x.text})`,
+        { kind: 'tensor', dtype: 'float32', shape: x.sym?.shape ?? null, deps: x.sym?.deps ?? new Set(), source: false },
+        'u',
+      );
     }
   }
 
@@ -891,18 +1114,22 @@ export class ProgramGenerator {
     const rhs = r.weighted<() => string>([
       [3, () => `${this.opName('unstack')}(${a.text}${axis ? `, axis=${axis}` : ''})`],
       [2, () => `${this.opName('split')}(${a.text}, ${n}${axis ? `, axis=${axis}` : ''})`],
-      [2, () => {
-        const deps = [...(a.sym?.deps ?? [])];
-        const xs = deps.length && !this.wrong() ? deps : this.tensors((s) => s.source).map((s) => s.name);
-        const list = Array.from({ length: n }, () => (xs.length ? r.pick(xs) : a.text));
-        return `${this.opName('gradients')}(${a.text}, [${list.join(', ')}])`;
-      }],
+      [
+        2,
+        () => {
+          const deps = [...(a.sym?.deps ?? [])];
+          const xs = deps.length && !this.wrong() ? deps : this.tensors((s) => s.source).map((s) => s.name);
+          const list = Array.from({ length: n }, () => (xs.length ? r.pick(xs) : a.text));
+          return `${this.opName('gradients')}(${a.text}, [${list.join(', ')}])`;
+        },
+      ],
       [1, () => `[${Array.from({ length: n }, () => this.operand().text).join(', ')}]`],
     ])();
     const lhs = r.chance(0.8) ? `[${names.join(', ')}]` : names.join(', ');
     this.emit(`${lhs} = ${rhs}`);
     void dim;
-    for (const name of names) this.add({ name, kind: 'tensor', dtype: a.sym?.dtype ?? 'float32', shape: null, deps: a.sym?.deps ?? new Set(), source: false });
+    for (const name of names)
+      this.add({ name, kind: 'tensor', dtype: a.sym?.dtype ?? 'float32', shape: null, deps: a.sym?.deps ?? new Set(), source: false });
   }
 
   private checkStatement(): void {
@@ -912,7 +1139,8 @@ export class ProgramGenerator {
     const xs = this.xsArgument(ctx);
     const opts: string[] = [];
     if (r.chance(0.2)) opts.push(`mode=${this.wrong() ? "'other'" : r.pick(["'fast'", "'full'"])}`);
-    if (r.chance(0.1)) opts.push(`eps=${this.wrong() ? r.pick(['0.', '-1e-3', 'nan', '1e39', '1e-30']) : r.pick(['1e-3', '1e-2', '1e-4'])}`);
+    if (r.chance(0.1))
+      opts.push(`eps=${this.wrong() ? r.pick(['0.', '-1e-3', 'nan', '1e39', '1e-30']) : r.pick(['1e-3', '1e-2', '1e-4'])}`);
     if (r.chance(0.1)) opts.push(`atol=${this.wrong() ? r.pick(['inf', '-1.', 'nan']) : r.pick(['1e-5', '0.', '1e-2'])}`);
     if (r.chance(0.1)) opts.push(`rtol=${this.wrong() ? r.pick(['nan', '-1.', 'inf']) : r.pick(['1e-3', '0.', '1e-2'])}`);
     if (r.chance(0.1)) opts.push(`grad_ys=${this.valueArgument({ name: 'grad_ys', kind: 'value' }, ctx)}`);
@@ -926,7 +1154,11 @@ export class ProgramGenerator {
     const same = this.tensors((s) => !!s.shape && !!a.sym?.shape && sameShape(s.shape, a.sym.shape) && s.dtype === a.sym.dtype);
     const b = same.length && r.chance(0.7) ? r.pick(same).name : this.operand().text;
     const expr = r.weighted<() => string>([
-      [4, () => `${this.opName('allclose')}(${a.text}, ${b}${r.chance(0.3) ? `, rtol=${r.pick(['1e-5', '1e-3', '0.'])}, atol=${r.pick(['1e-6', '1e-2'])}` : ''})`],
+      [
+        4,
+        () =>
+          `${this.opName('allclose')}(${a.text}, ${b}${r.chance(0.3) ? `, rtol=${r.pick(['1e-5', '1e-3', '0.'])}, atol=${r.pick(['1e-6', '1e-2'])}` : ''})`,
+      ],
       [2, () => `${this.opName('reduce_all')}(${a.text} ${r.pick(['<', '<=', '>', '>=', '==', '!='])} ${b})`],
       [1, () => `${a.text} == ${b}`],
       [1, () => `${this.opName('all')}(${this.opName('is_finite')}(${a.text}))`],
@@ -1005,7 +1237,10 @@ const RECIPES: Record<string, Recipe> = {
     const dilated = r.chance(0.15);
     const strides = dilated ? '1' : r.pick(['1', '2', '[1, 2, 2, 1]', '[1, 1, 2, 1]', '[2, 1]']);
     const padding = r.pick(["'SAME'", "'VALID'"]);
-    return { text: `${g.name('conv2d')}(${x.name}, ${f.name}, strides=${strides}, padding=${padding}${dilated ? ', dilations=[1, 2, 2, 1]' : ''})`, deps: depsOf(x, f) };
+    return {
+      text: `${g.name('conv2d')}(${x.name}, ${f.name}, strides=${strides}, padding=${padding}${dilated ? ', dilations=[1, 2, 2, 1]' : ''})`,
+      deps: depsOf(x, f),
+    };
   },
   max_pool2d: (g, op) => pool(g, op),
   avg_pool2d: (g, op) => pool(g, op),
@@ -1013,18 +1248,43 @@ const RECIPES: Record<string, Recipe> = {
     const r = g.random;
     const [i, j, k, b] = [r.int(1, 3), r.int(1, 3), r.int(1, 3), r.int(1, 2)];
     const forms: [string, number[][]][] = [
-      ['ij,jk->ik', [[i, j], [j, k]]],
+      [
+        'ij,jk->ik',
+        [
+          [i, j],
+          [j, k],
+        ],
+      ],
       ['ij->ji', [[i, j]]],
       ['ij->', [[i, j]]],
       ['ij->j', [[i, j]]],
       ['i,i->', [[i], [i]]],
       ['i,j->ij', [[i], [j]]],
-      ['bij,bjk->bik', [[b, i, j], [b, j, k]]],
+      [
+        'bij,bjk->bik',
+        [
+          [b, i, j],
+          [b, j, k],
+        ],
+      ],
       ['ii->i', [[i, i]]],
       ['ii', [[i, i]]],
-      ['ij,ij->ij', [[i, j], [i, j]]],
+      [
+        'ij,ij->ij',
+        [
+          [i, j],
+          [i, j],
+        ],
+      ],
       ['ijk->kji', [[i, j, k]]],
-      ['ij,jk,kl->il', [[i, j], [j, k], [k, 2]]],
+      [
+        'ij,jk,kl->il',
+        [
+          [i, j],
+          [j, k],
+          [k, 2],
+        ],
+      ],
       ['...ij->...ji', [[b, i, j]]],
     ];
     const [eq, shapes] = r.pick(forms);
@@ -1069,7 +1329,11 @@ const RECIPES: Record<string, Recipe> = {
   sparse_softmax_cross_entropy_with_logits: (g) => {
     const [b, k] = [g.random.int(1, 3), g.random.int(2, 4)];
     const z = g.tensorOf([b, k]);
-    return { text: `${g.name('sparse_softmax_cross_entropy_with_logits')}(labels=${g.indices(b, k)}, logits=${z.name})`, shape: [b], deps: depsOf(z) };
+    return {
+      text: `${g.name('sparse_softmax_cross_entropy_with_logits')}(labels=${g.indices(b, k)}, logits=${z.name})`,
+      shape: [b],
+      deps: depsOf(z),
+    };
   },
   moments: (g) => {
     const x = g.tensorOf([g.random.int(1, 4), g.random.int(1, 3)]);
@@ -1097,7 +1361,10 @@ const RECIPES: Record<string, Recipe> = {
   },
   one_hot: (g) => {
     const k = g.random.int(1, 4);
-    return { text: `${g.name('one_hot')}(${g.indices(g.random.int(0, 4), k)}, ${k}${g.random.chance(0.3) ? ', on_value=2., off_value=-1.' : ''})`, deps: new Set() };
+    return {
+      text: `${g.name('one_hot')}(${g.indices(g.random.int(0, 4), k)}, ${k}${g.random.chance(0.3) ? ', on_value=2., off_value=-1.' : ''})`,
+      deps: new Set(),
+    };
   },
   gather: (g) => {
     const [n, m] = [g.random.int(1, 4), g.random.int(1, 3)];
@@ -1109,7 +1376,9 @@ const RECIPES: Record<string, Recipe> = {
     const [n, m] = [g.random.int(1, 4), g.random.int(1, 3)];
     const x = g.tensorOf([n, m]);
     const full = g.random.chance(0.5);
-    const idx = Array.from({ length: g.random.int(1, 3) }, () => (full ? `[${g.random.int(0, n - 1)}, ${g.random.int(0, m - 1)}]` : `[${g.random.int(0, n - 1)}]`));
+    const idx = Array.from({ length: g.random.int(1, 3) }, () =>
+      full ? `[${g.random.int(0, n - 1)}, ${g.random.int(0, m - 1)}]` : `[${g.random.int(0, n - 1)}]`,
+    );
     return { text: `${g.name('gather_nd')}(${x.name}, [${idx.join(', ')}])`, deps: depsOf(x) };
   },
   pad: (g) => {
@@ -1130,8 +1399,14 @@ const RECIPES: Record<string, Recipe> = {
     const x = g.tensorOf([n, g.random.int(1, 3)]);
     return { text: `${g.name('unstack')}(${x.name})`, deps: depsOf(x), list: n };
   },
-  linspace: (g) => ({ text: `${g.name('linspace')}(${g.random.pick(['0.', '-1.', '2.'])}, ${g.random.pick(['1.', '3.', '-2.'])}, ${g.random.int(1, 6)})`, deps: new Set() }),
-  eye: (g) => ({ text: `${g.name('eye')}(${g.random.int(1, 3)}${g.random.chance(0.4) ? `, ${g.random.int(1, 3)}` : ''}${g.random.chance(0.2) ? ', batch_shape=[2]' : ''})`, deps: new Set() }),
+  linspace: (g) => ({
+    text: `${g.name('linspace')}(${g.random.pick(['0.', '-1.', '2.'])}, ${g.random.pick(['1.', '3.', '-2.'])}, ${g.random.int(1, 6)})`,
+    deps: new Set(),
+  }),
+  eye: (g) => ({
+    text: `${g.name('eye')}(${g.random.int(1, 3)}${g.random.chance(0.4) ? `, ${g.random.int(1, 3)}` : ''}${g.random.chance(0.2) ? ', batch_shape=[2]' : ''})`,
+    deps: new Set(),
+  }),
   batch_jacobian: (g) => {
     const [b, n, m] = [g.random.int(1, 3), g.random.int(1, 3), g.random.int(1, 3)];
     const x = g.tensorOf([b, n]);
@@ -1145,11 +1420,18 @@ const RECIPES: Record<string, Recipe> = {
   },
   hessian: (g) => {
     const x = g.tensorOf([g.random.int(1, 3)]);
-    return { text: `${g.name('hessian')}(${g.name('reduce_sum')}(${x.name} ** 3 + ${g.name('sin')}(${x.name})), ${x.name})`, deps: depsOf(x) };
+    return {
+      text: `${g.name('hessian')}(${g.name('reduce_sum')}(${x.name} ** 3 + ${g.name('sin')}(${x.name})), ${x.name})`,
+      deps: depsOf(x),
+    };
   },
   hessians: (g) => {
     const x = g.tensorOf([g.random.int(1, 2), 2]);
-    return { text: `${g.name('hessians')}(${g.name('reduce_sum')}(${g.name('tanh')}(${x.name}) * ${x.name}), ${x.name})`, deps: depsOf(x), list: 1 };
+    return {
+      text: `${g.name('hessians')}(${g.name('reduce_sum')}(${g.name('tanh')}(${x.name}) * ${x.name}), ${x.name})`,
+      deps: depsOf(x),
+      list: 1,
+    };
   },
   cumsum: (g, op) => cumulative(g, op),
   cumprod: (g, op) => cumulative(g, op),
@@ -1157,13 +1439,19 @@ const RECIPES: Record<string, Recipe> = {
     const [n, m] = [g.random.int(1, 4), g.random.int(1, 4)];
     const x = g.tensorOf([n, m]);
     const [b0, b1] = [g.random.int(0, n - 1), g.random.int(0, m - 1)];
-    return { text: `${g.name('slice')}(${x.name}, [${b0}, ${b1}], [${g.random.chance(0.3) ? -1 : g.random.int(0, n - b0)}, ${g.random.int(0, m - b1)}])`, deps: depsOf(x) };
+    return {
+      text: `${g.name('slice')}(${x.name}, [${b0}, ${b1}], [${g.random.chance(0.3) ? -1 : g.random.int(0, n - b0)}, ${g.random.int(0, m - b1)}])`,
+      deps: depsOf(x),
+    };
   },
   strided_slice: (g) => {
     const [n, m] = [g.random.int(1, 4), g.random.int(1, 4)];
     const x = g.tensorOf([n, m]);
     const mask = () => g.random.int(0, 3);
-    return { text: `${g.name('strided_slice')}(${x.name}, [0, ${g.random.int(0, m - 1)}], [${n}, ${m}], [${g.random.pick([1, 2, -1])}, 1], begin_mask=${mask()}, end_mask=${mask()}, shrink_axis_mask=${g.random.pick([0, 0, 2])})`, deps: depsOf(x) };
+    return {
+      text: `${g.name('strided_slice')}(${x.name}, [0, ${g.random.int(0, m - 1)}], [${n}, ${m}], [${g.random.pick([1, 2, -1])}, 1], begin_mask=${mask()}, end_mask=${mask()}, shrink_axis_mask=${g.random.pick([0, 0, 2])})`,
+      deps: depsOf(x),
+    };
   },
   where: (g) => {
     const shape = [g.random.int(1, 4)];
@@ -1189,7 +1477,10 @@ const RECIPES: Record<string, Recipe> = {
     const lead = batched ? [b] : [];
     const a = g.tensorOf([...lead, ...(ta ? [j, i] : [i, j])]);
     const c = g.tensorOf(r.chance(0.2) && batched ? (tb ? [k, j] : [j, k]) : [...lead, ...(tb ? [k, j] : [j, k])]);
-    return { text: `${g.name('matmul')}(${a.name}, ${c.name}${ta ? ', transpose_a=True' : ''}${tb ? ', transpose_b=True' : ''})`, deps: depsOf(a, c) };
+    return {
+      text: `${g.name('matmul')}(${a.name}, ${c.name}${ta ? ', transpose_a=True' : ''}${tb ? ', transpose_b=True' : ''})`,
+      deps: depsOf(a, c),
+    };
   },
 };
 
@@ -1204,7 +1495,10 @@ function pool(g: ProgramGenerator, op: string): Made {
 function cumulative(g: ProgramGenerator, op: string): Made {
   const r = g.random;
   const x = g.tensorOf([r.int(1, 4), r.int(1, 3)]);
-  return { text: `${g.name(op)}(${x.name}, axis=${r.pick([0, 1, -1])}${r.chance(0.3) ? ', exclusive=True' : ''}${r.chance(0.3) ? ', reverse=True' : ''})`, deps: depsOf(x) };
+  return {
+    text: `${g.name(op)}(${x.name}, axis=${r.pick([0, 1, -1])}${r.chance(0.3) ? ', exclusive=True' : ''}${r.chance(0.3) ? ', reverse=True' : ''})`,
+    deps: depsOf(x),
+  };
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

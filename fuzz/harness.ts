@@ -120,7 +120,14 @@ class ErrorTap {
     Object.defineProperty(Poisoned, Symbol.hasInstance, {
       configurable: true,
       value(this: unknown, e: unknown): boolean {
-        if (tap.recent.length < 200 && e instanceof Error && !(e instanceof BuildError) && e.constructor !== Poisoned && e.name !== 'OpError') tap.recent.push(e);
+        if (
+          tap.recent.length < 200 &&
+          e instanceof Error &&
+          !(e instanceof BuildError) &&
+          e.constructor !== Poisoned &&
+          e.name !== 'OpError'
+        )
+          tap.recent.push(e);
         return plain.call(this, e);
       },
     });
@@ -233,28 +240,45 @@ export function runInput(text: string, options: HarnessOptions = DEFAULT_HARNESS
     a = analyze(text, options.analysis);
   } catch (e) {
     const err = e as Error;
-    failures.push(failure('crash', `analyze threw ${err?.name ?? typeof e}: ${err?.message ?? String(e)}`, { stack: err?.stack, same: `${err?.name}: ${err?.message}` }));
+    failures.push(
+      failure('crash', `analyze threw ${err?.name ?? typeof e}: ${err?.message ?? String(e)}`, {
+        stack: err?.stack,
+        same: `${err?.name}: ${err?.message}`,
+      }),
+    );
   }
   if (a) {
     try {
       formatRun(a, 'fuzz.tgraph');
     } catch (e) {
       const err = e as Error;
-      failures.push(failure('crash', `formatRun threw ${err?.name}: ${err?.message}`, { stack: err?.stack, same: `${err?.name}: ${err?.message}` }));
+      failures.push(
+        failure('crash', `formatRun threw ${err?.name}: ${err?.message}`, { stack: err?.stack, same: `${err?.name}: ${err?.message}` }),
+      );
     }
     let json: string | undefined;
     try {
       json = stringifyJson(runJson(a));
     } catch (e) {
       const err = e as Error;
-      failures.push(failure('crash', `runJson/stringifyJson threw ${err?.name}: ${err?.message}`, { stack: err?.stack, same: `${err?.name}: ${err?.message}` }));
+      failures.push(
+        failure('crash', `runJson/stringifyJson threw ${err?.name}: ${err?.message}`, {
+          stack: err?.stack,
+          same: `${err?.name}: ${err?.message}`,
+        }),
+      );
     }
     if (options.lsp) {
       try {
         exerciseLsp(a, new Rng(hashString(text)));
       } catch (e) {
         const err = e as Error;
-        failures.push(failure('crash', `the language server threw ${err?.name}: ${err?.message}`, { stack: err?.stack, same: `${err?.name}: ${err?.message}` }));
+        failures.push(
+          failure('crash', `the language server threw ${err?.name}: ${err?.message}`, {
+            stack: err?.stack,
+            same: `${err?.name}: ${err?.message}`,
+          }),
+        );
       }
     }
     try {
@@ -266,18 +290,43 @@ export function runInput(text: string, options: HarnessOptions = DEFAULT_HARNESS
     } catch (e) {
       // An invariant check that throws is itself a finding: reading the analysis crashed.
       const err = e as Error;
-      failures.push(failure('crash', `reading the analysis (valueOf) threw ${err?.name}: ${err?.message}`, { stack: err?.stack, same: `${err?.name}: ${err?.message}` }));
+      failures.push(
+        failure('crash', `reading the analysis (valueOf) threw ${err?.name}: ${err?.message}`, {
+          stack: err?.stack,
+          same: `${err?.name}: ${err?.message}`,
+        }),
+      );
     }
   }
   const wall = performance.now() - started;
   const cpu = process.cpuUsage(cpuStarted);
   const milliseconds = options.clock === 'cpu' ? (cpu.user + cpu.system) / 1000 : wall;
   const memoryRise = probe ? (probe.peak() - base) * 1048576 : 0;
-  if (milliseconds > options.slowMs) failures.push(failure('slow', `took ${Math.round(milliseconds)} ms of ${options.clock === 'cpu' ? 'CPU' : 'wall-clock'} time (budget ${options.slowMs} ms)`, { key: 'time' }));
+  if (milliseconds > options.slowMs)
+    failures.push(
+      failure(
+        'slow',
+        `took ${Math.round(milliseconds)} ms of ${options.clock === 'cpu' ? 'CPU' : 'wall-clock'} time (budget ${options.slowMs} ms)`,
+        { key: 'time' },
+      ),
+    );
   if (memoryRise > options.memoryBudgetBytes) {
-    failures.push(failure('memory', `resident memory rose by ${Math.round(memoryRise / 1048576)} MiB (budget ${Math.round(options.memoryBudgetBytes / 1048576)} MiB)`, { key: 'memory' }));
+    failures.push(
+      failure(
+        'memory',
+        `resident memory rose by ${Math.round(memoryRise / 1048576)} MiB (budget ${Math.round(options.memoryBudgetBytes / 1048576)} MiB)`,
+        { key: 'memory' },
+      ),
+    );
   }
-  return { failures: dedupe(failures), milliseconds, memoryRise, diagnostics: a?.diagnostics.length ?? 0, errors: a?.diagnostics.filter((d) => d.severity === 'error').length ?? 0, codes: a ? [...new Set(a.diagnostics.map((d) => d.code))] : [] };
+  return {
+    failures: dedupe(failures),
+    milliseconds,
+    memoryRise,
+    diagnostics: a?.diagnostics.length ?? 0,
+    errors: a?.diagnostics.filter((d) => d.severity === 'error').length ?? 0,
+    codes: a ? [...new Set(a.diagnostics.map((d) => d.code))] : [],
+  };
 }
 
 function dedupe(failures: Failure[]): Failure[] {
@@ -302,8 +351,12 @@ function checkJson(json: string, failures: Failure[]): void {
       return;
     }
     const size = (t.shape as number[]).reduce((p, d) => p * d, 1);
-    if (t.data.length !== size) failures.push(failure('bad-json', `${where}: ${t.data.length} data for shape [${(t.shape as number[]).join(', ')}]`, { key: 'length' }));
-    if ((t.data as unknown[]).some((x) => x === null)) failures.push(failure('bad-json', `${where}: null inside data (a non-finite number not spelled as the spec says)`, { key: 'null' }));
+    if (t.data.length !== size)
+      failures.push(
+        failure('bad-json', `${where}: ${t.data.length} data for shape [${(t.shape as number[]).join(', ')}]`, { key: 'length' }),
+      );
+    if ((t.data as unknown[]).some((x) => x === null))
+      failures.push(failure('bad-json', `${where}: null inside data (a non-finite number not spelled as the spec says)`, { key: 'null' }));
   };
   for (const [name, v] of Object.entries(o.values ?? {})) visit(v, `values.${name}`);
 }
@@ -319,10 +372,19 @@ function checkDiagnostics(a: Analysis, failures: Failure[]): void {
       // Deep nesting past the parser's own limit is the one expected `too-complex`.
       failures.push(failure('internal-error', `${d.code}: ${d.message}`, { stack, key: stack ? undefined : d.code }));
     }
-    if (bad(d)) failures.push(failure('bad-diagnostic', `diagnostic ${d.code} has span ${d.span.start}..${d.span.end} in a text of ${n}`, { key: d.code }));
-    for (const r of d.related ?? []) if (bad(r)) failures.push(failure('bad-diagnostic', `related span of ${d.code} is ${r.span.start}..${r.span.end} in a text of ${n}`, { key: d.code }));
-    if (!['error', 'warning', 'information'].includes(d.severity)) failures.push(failure('bad-diagnostic', `severity ${String(d.severity)}`, { key: d.code }));
-    if (typeof d.message !== 'string' || !d.message.trim()) failures.push(failure('bad-diagnostic', `empty message for ${d.code}`, { key: d.code }));
+    if (bad(d))
+      failures.push(
+        failure('bad-diagnostic', `diagnostic ${d.code} has span ${d.span.start}..${d.span.end} in a text of ${n}`, { key: d.code }),
+      );
+    for (const r of d.related ?? [])
+      if (bad(r))
+        failures.push(
+          failure('bad-diagnostic', `related span of ${d.code} is ${r.span.start}..${r.span.end} in a text of ${n}`, { key: d.code }),
+        );
+    if (!['error', 'warning', 'information'].includes(d.severity))
+      failures.push(failure('bad-diagnostic', `severity ${String(d.severity)}`, { key: d.code }));
+    if (typeof d.message !== 'string' || !d.message.trim())
+      failures.push(failure('bad-diagnostic', `empty message for ${d.code}`, { key: d.code }));
     if (typeof d.code !== 'string' || !d.code) failures.push(failure('bad-diagnostic', `empty code: ${d.message}`, { key: 'code' }));
   }
 }
@@ -359,7 +421,12 @@ function checkSilentErrors(a: Analysis, failures: Failure[]): void {
   for (const b of a.bindings) {
     const end = b.stmt.span.end;
     if (b.value.kind === 'error') {
-      if (!errorBefore(a.diagnostics, end)) failures.push(failure('silent-error', `\`${b.name}\` is an error value but no error diagnostic precedes it`, { key: `error-binding:${b.stmt.kind}` }));
+      if (!errorBefore(a.diagnostics, end))
+        failures.push(
+          failure('silent-error', `\`${b.name}\` is an error value but no error diagnostic precedes it`, {
+            key: `error-binding:${b.stmt.kind}`,
+          }),
+        );
       continue;
     }
     for (const node of tensorsOf(b.value)) {
@@ -369,16 +436,22 @@ function checkSilentErrors(a: Analysis, failures: Failure[]): void {
       if (errorBefore(a.diagnostics, end)) continue;
       // The op that failed silently: no value although all its inputs have one.
       const culprit = above.filter((n) => !a.valueOf(n) && n.inputs.every((i) => a.valueOf(i))).sort((x, y) => x.id - y.id)[0] ?? node;
-      failures.push(failure('silent-error', `\`${b.name}\` has no value and no error diagnostic: op \`${culprit.op.name}\` made none from its inputs`, { key: `no-value:${culprit.op.name}` }));
+      failures.push(
+        failure('silent-error', `\`${b.name}\` has no value and no error diagnostic: op \`${culprit.op.name}\` made none from its inputs`, {
+          key: `no-value:${culprit.op.name}`,
+        }),
+      );
       break;
     }
   }
   const hasError = a.diagnostics.some((d) => d.severity === 'error');
   for (const c of a.checks) {
-    if (!c.passed && !c.expectFail && !hasError) failures.push(failure('silent-error', `a check failed without an error diagnostic: ${c.message}`, { key: 'check' }));
+    if (!c.passed && !c.expectFail && !hasError)
+      failures.push(failure('silent-error', `a check failed without an error diagnostic: ${c.message}`, { key: 'check' }));
   }
   for (const s of a.asserts) {
-    if (!s.passed && !s.expectFail && !hasError) failures.push(failure('silent-error', `an assert failed without an error diagnostic: ${s.message}`, { key: 'assert' }));
+    if (!s.passed && !s.expectFail && !hasError)
+      failures.push(failure('silent-error', `an assert failed without an error diagnostic: ${s.message}`, { key: 'assert' }));
   }
 }
 
@@ -397,7 +470,9 @@ function checkTypes(a: Analysis, failures: Failure[]): void {
         const size = t.shape.reduce((p, d) => p * d, 1);
         const dataOk = t.data.length === size;
         if (!dtypeOk || !shapeOk || !dataOk) {
-          const what = !dataOk ? `${t.data.length} data for shape [${t.shape.join(', ')}]` : `value ${t.dtype}[${t.shape.join(', ')}] vs static ${n.type.dtype}${s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '<unknown>'}`;
+          const what = !dataOk
+            ? `${t.data.length} data for shape [${t.shape.join(', ')}]`
+            : `value ${t.dtype}[${t.shape.join(', ')}] vs static ${n.type.dtype}${s ? `[${s.map((d) => d ?? '?').join(', ')}]` : '<unknown>'}`;
           failures.push(failure('type-mismatch', `op \`${n.op.name}\`: ${what}`, { key: `op:${n.op.name}` }));
         }
       }
@@ -437,12 +512,20 @@ function checkNonFinite(a: Analysis, failures: Failure[]): void {
   const culprit = upstream(found.node)
     .filter((n) => {
       const t = a.valueOf(n);
-      return t && firstNonFinite(t) && n.inputs.every((i) => {
-        const v = a.valueOf(i);
-        return v && !firstNonFinite(v);
-      });
+      return (
+        t &&
+        firstNonFinite(t) &&
+        n.inputs.every((i) => {
+          const v = a.valueOf(i);
+          return v && !firstNonFinite(v);
+        })
+      );
     })
     .sort((x, y) => x.id - y.id)[0];
   const op = culprit?.op.name ?? found.node.op.name;
-  failures.push(failure('silent-nonfinite', `\`${found.name}\` holds NaN/Inf first made by op \`${op}\`, with no non-finite warning`, { key: `op:${op}` }));
+  failures.push(
+    failure('silent-nonfinite', `\`${found.name}\` holds NaN/Inf first made by op \`${op}\`, with no non-finite warning`, {
+      key: `op:${op}`,
+    }),
+  );
 }

@@ -51,7 +51,15 @@ function main(): void {
     report.presentMs = report.ms - report.analyzeMs;
     report.diagnostics = a.diagnostics.map((d) => {
       const p = a.lines.positionAt(d.span.start);
-      return { code: d.code, severity: d.severity, line: p.line + 1, column: p.character + 1, start: d.span.start, end: d.span.end, message: d.message.slice(0, 300) };
+      return {
+        code: d.code,
+        severity: d.severity,
+        line: p.line + 1,
+        column: p.character + 1,
+        start: d.span.start,
+        end: d.span.end,
+        message: d.message.slice(0, 300),
+      };
     });
     for (const b of a.bindings.slice(0, 100)) {
       const t = b.value.kind === 'tensor' ? a.valueOf(b.value.node) : undefined;

@@ -79,20 +79,27 @@ export function loadCorpus(root: string): CorpusFile[] {
 }
 
 export function corpusFingerprint(corpus: readonly CorpusFile[]): string {
-  return hashString(corpus.map((c) => c.name + '\0' + c.text).join('\0')).toString(16).padStart(8, '0');
+  return hashString(corpus.map((c) => c.name + '\0' + c.text).join('\0'))
+    .toString(16)
+    .padStart(8, '0');
 }
 
 export const QUICK_GENERATOR: GenerateOptions = { maxStatements: 10, maxDim: 4 };
 
 /** Input `index` of the run with `seed`. */
-export function makeInput(seed: number, index: number, corpus: readonly CorpusFile[], generator: GenerateOptions = QUICK_GENERATOR): FuzzInput {
+export function makeInput(
+  seed: number,
+  index: number,
+  corpus: readonly CorpusFile[],
+  generator: GenerateOptions = QUICK_GENERATOR,
+): FuzzInput {
   const rng = new Rng(mixSeed(seed, index));
   const kind = corpus.length
     ? rng.weighted<InputKind>([
-      [50, 'generated'],
-      [30, 'mutated-file'],
-      [20, 'mutated-generated'],
-    ])
+        [50, 'generated'],
+        [30, 'mutated-file'],
+        [20, 'mutated-generated'],
+      ])
     : 'generated';
   const donors = corpus.map((c) => c.text);
   if (kind === 'generated') return { index, kind, text: generateProgram(rng.fork(), generator) };

@@ -50,7 +50,11 @@ function splitLines(text: string): string[] {
   return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
-export async function minimise(text: string, stillFails: Predicate, budget: Partial<MinimiseBudget> = {}): Promise<{ text: string; tests: number }> {
+export async function minimise(
+  text: string,
+  stillFails: Predicate,
+  budget: Partial<MinimiseBudget> = {},
+): Promise<{ text: string; tests: number }> {
   const limits = { ...DEFAULT_MINIMISE_BUDGET, ...budget };
   const started = Date.now();
   let tests = 0;
@@ -92,7 +96,13 @@ export interface SavedRegression {
  * line naming the failure, unless an identical file is already there. The header is kept only
  * if the input still fails with it (`stillFails`), since comments can matter (`expect-fail`).
  */
-export async function saveRegression(dir: string, text: string, f: Failure, origin: string, stillFails?: Predicate): Promise<SavedRegression> {
+export async function saveRegression(
+  dir: string,
+  text: string,
+  f: Failure,
+  origin: string,
+  stillFails?: Predicate,
+): Promise<SavedRegression> {
   fs.mkdirSync(dir, { recursive: true });
   const header = `# fuzz regression: ${f.kind}${f.location ? ` at ${f.location}` : ''} (${origin.replace(/[\r\n]/g, ' ')})\n`;
   let content = header + text;

@@ -8,7 +8,8 @@ import type { Rng } from './rng';
 
 /** Tokens of .tgraph text, whitespace and comments included, so joining them gives the text
  *  back. Deliberately independent of the engine's lexer. */
-const TOKEN = /\r\n|\n|[ \t]+|#[^\n]*|[A-Za-z_][A-Za-z0-9_.]*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|'[^'\n]*'?|"[^"\n]*"?|\.\.\.|\*\*|\/\/|[<>=!]=|[^]/gu;
+const TOKEN =
+  /\r\n|\n|[ \t]+|#[^\n]*|[A-Za-z_][A-Za-z0-9_.]*|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|'[^'\n]*'?|"[^"\n]*"?|\.\.\.|\*\*|\/\/|[<>=!]=|[^]/gu;
 
 export function tokenize(text: string): string[] {
   return text.match(TOKEN) ?? [];
@@ -19,21 +20,121 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 const SPACE = /^(?:[ \t]+|\r\n|\n)$/;
 
 export const EXTREMES = [
-  '1e39', '-1e39', '-0', '-0.', 'nan', 'inf', '-inf', '1e9', '2147483648', '2147483647', '-2147483648', '4294967296',
-  '1e308', '1e309', '5e-324', '1e-45', '0', '0.', '-1', '1e12', '100000', '9007199254740993', '1e-300', '3.4028235e38',
+  '1e39',
+  '-1e39',
+  '-0',
+  '-0.',
+  'nan',
+  'inf',
+  '-inf',
+  '1e9',
+  '2147483648',
+  '2147483647',
+  '-2147483648',
+  '4294967296',
+  '1e308',
+  '1e309',
+  '5e-324',
+  '1e-45',
+  '0',
+  '0.',
+  '-1',
+  '1e12',
+  '100000',
+  '9007199254740993',
+  '1e-300',
+  '3.4028235e38',
 ];
 
 const INSERTABLE = [
-  '(', ')', '[', ']', '{', '}', ',', ':', '.', '...', '=', '+', '-', '*', '/', '//', '%', '@', '**', '<', '<=', '==', '!=',
-  'None', 'True', 'False', 'nan', 'inf', 'feed', 'def', 'grad', 'check', 'assert', 'and', 'or', 'not', '\\', '\n', '#',
-  'gradients', 'reduce_sum', 'x', 'y', 'float64', 'tf.', "'", '"', ' ', '\t', '0', '-1', '1e39', 'lambda', 'import',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '.',
+  '...',
+  '=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '//',
+  '%',
+  '@',
+  '**',
+  '<',
+  '<=',
+  '==',
+  '!=',
+  'None',
+  'True',
+  'False',
+  'nan',
+  'inf',
+  'feed',
+  'def',
+  'grad',
+  'check',
+  'assert',
+  'and',
+  'or',
+  'not',
+  '\\',
+  '\n',
+  '#',
+  'gradients',
+  'reduce_sum',
+  'x',
+  'y',
+  'float64',
+  'tf.',
+  "'",
+  '"',
+  ' ',
+  '\t',
+  '0',
+  '-1',
+  '1e39',
+  'lambda',
+  'import',
 ];
 
 /** Strange but valid-as-text characters: combining marks, zero-width, bidi controls, NUL,
  *  astral-plane emoji, a lone surrogate half, a BOM in the middle, a non-breaking space. */
 const UNICODE = [
-  '\u0000', '\u0007', '\u000b', '\u000c', '\r', '\u0085', '\u00a0', '\u200b', '\u200d', '\u202e', '\u2028', '\u2029', '\ufeff',
-  '\ud83d\ude00', '\ud83d', '\ude00', 'é', 'e\u0301', 'Σ', '∂', 'х', 'ｘ', '𝑥', '\uffff', '\ufffd', '\u{10ffff}', '٣', '²', '½',
+  '\u0000',
+  '\u0007',
+  '\u000b',
+  '\u000c',
+  '\r',
+  '\u0085',
+  '\u00a0',
+  '\u200b',
+  '\u200d',
+  '\u202e',
+  '\u2028',
+  '\u2029',
+  '\ufeff',
+  '\ud83d\ude00',
+  '\ud83d',
+  '\ude00',
+  'é',
+  'e\u0301',
+  'Σ',
+  '∂',
+  'х',
+  'ｘ',
+  '𝑥',
+  '\uffff',
+  '\ufffd',
+  '\u{10ffff}',
+  '٣',
+  '²',
+  '½',
 ];
 
 const MUTATIONS: readonly (readonly [number, (rng: Rng, tokens: string[], donors: readonly string[]) => void])[] = [
@@ -98,7 +199,9 @@ function replaceName(rng: Rng, tokens: string[]): void {
   const idx = tokens.map((t, i) => (NAME.test(t) ? i : -1)).filter((i) => i >= 0);
   if (!idx.length) return;
   const i = rng.pick(idx);
-  tokens[i] = rng.chance(0.7) ? tokens[rng.pick(idx)] : rng.pick(['None', 'x', 'float32', 'gradients', 'jacobian', 'hessian', 'feed', 'def', 'nan', tokens[i] + '_']);
+  tokens[i] = rng.chance(0.7)
+    ? tokens[rng.pick(idx)]
+    : rng.pick(['None', 'x', 'float32', 'gradients', 'jacobian', 'hessian', 'feed', 'def', 'nan', tokens[i] + '_']);
 }
 
 /** The index ranges of lines (each line's tokens, newline token included). */
@@ -184,7 +287,13 @@ function nestDeeply(rng: Rng, tokens: string[]): void {
   if (!idx.length) return;
   const i = rng.pick(idx);
   const depth = rng.pick([10, 100, 199, 200, 201, 300]);
-  const [open, close] = rng.pick([['(', ')'], ['[', ']'], ['-', ''], ['not ', ''], ['abs(', ')']]);
+  const [open, close] = rng.pick([
+    ['(', ')'],
+    ['[', ']'],
+    ['-', ''],
+    ['not ', ''],
+    ['abs(', ')'],
+  ]);
   tokens[i] = open.repeat(depth) + tokens[i] + close.repeat(depth);
 }
 

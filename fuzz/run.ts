@@ -102,28 +102,72 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     switch (arg) {
-      case '--count': a.count = num(++i, arg); break;
-      case '--seed': a.seed = num(++i, arg) >>> 0; break;
-      case '--start': a.start = num(++i, arg); break;
-      case '--jobs': a.jobs = num(++i, arg); break;
-      case '--out': a.out = path.resolve(argv[++i]); break;
-      case '--no-save': a.out = null; break;
-      case '--no-minimise': case '--no-minimize': a.minimise = false; break;
-      case '--hang-ms': a.hangMs = num(++i, arg); break;
-      case '--slow-ms': a.slowMs = num(++i, arg); break;
-      case '--memory-mib': a.memoryMiB = num(++i, arg); break;
-      case '--chunk': a.chunk = num(++i, arg); break;
-      case '--minimise-ms': case '--minimize-ms': a.minimiseMs = num(++i, arg); break;
-      case '--json': a.jsonOut = path.resolve(argv[++i]); break;
-      case '--quiet': a.quiet = true; break;
+      case '--count':
+        a.count = num(++i, arg);
+        break;
+      case '--seed':
+        a.seed = num(++i, arg) >>> 0;
+        break;
+      case '--start':
+        a.start = num(++i, arg);
+        break;
+      case '--jobs':
+        a.jobs = num(++i, arg);
+        break;
+      case '--out':
+        a.out = path.resolve(argv[++i]);
+        break;
+      case '--no-save':
+        a.out = null;
+        break;
+      case '--no-minimise':
+      case '--no-minimize':
+        a.minimise = false;
+        break;
+      case '--hang-ms':
+        a.hangMs = num(++i, arg);
+        break;
+      case '--slow-ms':
+        a.slowMs = num(++i, arg);
+        break;
+      case '--memory-mib':
+        a.memoryMiB = num(++i, arg);
+        break;
+      case '--chunk':
+        a.chunk = num(++i, arg);
+        break;
+      case '--minimise-ms':
+      case '--minimize-ms':
+        a.minimiseMs = num(++i, arg);
+        break;
+      case '--json':
+        a.jsonOut = path.resolve(argv[++i]);
+        break;
+      case '--quiet':
+        a.quiet = true;
+        break;
       // The bounds of issue 15 set so low that most inputs meet one: node and statement
       // counts, line length, bytes (the worker processes inherit it through the environment).
-      case '--tight-bounds': process.env.TGRAPH_FUZZ_TIGHT_BOUNDS = '1'; break;
-      case '--worker': a.mode = 'worker'; break;
-      case '--check': a.mode = 'check'; break;
-      case '--print': a.mode = 'print'; a.print = num(++i, arg); break;
-      case '--help': case '-h': process.stdout.write(HELP); process.exit(0); break;
-      default: throw new Error(`unknown option ${arg}\n${HELP}`);
+      case '--tight-bounds':
+        process.env.TGRAPH_FUZZ_TIGHT_BOUNDS = '1';
+        break;
+      case '--worker':
+        a.mode = 'worker';
+        break;
+      case '--check':
+        a.mode = 'check';
+        break;
+      case '--print':
+        a.mode = 'print';
+        a.print = num(++i, arg);
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${arg}\n${HELP}`);
     }
   }
   return a;
@@ -131,7 +175,9 @@ function parseArgs(argv: string[]): Args {
 
 function harnessOptions(a: Args): HarnessOptions {
   // CPU time: a busy machine must not turn into 'slow' failures (hangs are still wall-clock).
-  const analysis = process.env.TGRAPH_FUZZ_TIGHT_BOUNDS ? { ...DEFAULT_HARNESS_OPTIONS.analysis, ...TIGHT_BOUNDS } : DEFAULT_HARNESS_OPTIONS.analysis;
+  const analysis = process.env.TGRAPH_FUZZ_TIGHT_BOUNDS
+    ? { ...DEFAULT_HARNESS_OPTIONS.analysis, ...TIGHT_BOUNDS }
+    : DEFAULT_HARNESS_OPTIONS.analysis;
   return { ...DEFAULT_HARNESS_OPTIONS, analysis, clock: 'cpu', slowMs: a.slowMs, memoryBudgetBytes: a.memoryMiB * 1048576 };
 }
 
@@ -235,8 +281,12 @@ async function parentMain(a: Args): Promise<number> {
   const corpus = loadCorpus(a.root);
   const fingerprint = corpusFingerprint(corpus);
   const log = (s: string) => process.stdout.write(s + '\n');
-  log(`fuzz: seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, ${a.jobs} worker${a.jobs === 1 ? '' : 's'}, corpus ${corpus.length} files (fingerprint ${fingerprint})`);
-  log(`      budgets: maxElements ${DEFAULT_HARNESS_OPTIONS.analysis.maxElements}, maxTotalElements ${DEFAULT_HARNESS_OPTIONS.analysis.maxTotalElements}, evaluationTimeoutMs ${DEFAULT_HARNESS_OPTIONS.analysis.evaluationTimeoutMs}, slow > ${a.slowMs} ms CPU, hang > ${a.hangMs} ms, memory rise > ${a.memoryMiB} MiB`);
+  log(
+    `fuzz: seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, ${a.jobs} worker${a.jobs === 1 ? '' : 's'}, corpus ${corpus.length} files (fingerprint ${fingerprint})`,
+  );
+  log(
+    `      budgets: maxElements ${DEFAULT_HARNESS_OPTIONS.analysis.maxElements}, maxTotalElements ${DEFAULT_HARNESS_OPTIONS.analysis.maxTotalElements}, evaluationTimeoutMs ${DEFAULT_HARNESS_OPTIONS.analysis.evaluationTimeoutMs}, slow > ${a.slowMs} ms CPU, hang > ${a.hangMs} ms, memory rise > ${a.memoryMiB} MiB`,
+  );
   log(`      reproduce one input: npm run fuzz -- --seed ${a.seed} --start I --count 1 --jobs 0`);
 
   const stats = emptyStats();
@@ -276,7 +326,8 @@ async function parentMain(a: Args): Promise<number> {
           log(`  ... ${input.index - a.start + 1}/${a.count}`);
         }
       },
-      onNewFailure: (g) => log(`  new failure at input ${g.firstIndex}: ${g.signature}${g.saved ? ` -> ${path.relative(a.root, g.saved)}` : ''}`),
+      onNewFailure: (g) =>
+        log(`  new failure at input ${g.firstIndex}: ${g.signature}${g.saved ? ` -> ${path.relative(a.root, g.saved)}` : ''}`),
     });
     probe.stop();
     mergeStats(stats, r.stats);
@@ -318,7 +369,22 @@ async function parentMain(a: Args): Promise<number> {
   const summary = formatSummary(a, stats, groups, elapsed, fingerprint, corpus.length);
   log(summary);
   if (a.jsonOut) {
-    fs.writeFileSync(a.jsonOut, JSON.stringify({ seed: a.seed, start: a.start, count: a.count, corpusFingerprint: fingerprint, elapsedSeconds: elapsed, stats, failures: [...groups.values()] }, null, 2));
+    fs.writeFileSync(
+      a.jsonOut,
+      JSON.stringify(
+        {
+          seed: a.seed,
+          start: a.start,
+          count: a.count,
+          corpusFingerprint: fingerprint,
+          elapsedSeconds: elapsed,
+          stats,
+          failures: [...groups.values()],
+        },
+        null,
+        2,
+      ),
+    );
   }
   return groups.size ? 1 : 0;
 }
@@ -374,7 +440,11 @@ function runWorkers(
     const lost = (slot: WorkerSlot, kind: 'hang' | 'process-died', detail: string) => {
       const index = slot.current!;
       const text = makeInput(a.seed, index, corpus).text;
-      const failure: Failure = { kind, message: detail, signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : `worker exited with ${slot.child.signalCode ?? 'code N'}`}` };
+      const failure: Failure = {
+        kind,
+        message: detail,
+        signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : `worker exited with ${slot.child.signalCode ?? 'code N'}`}`,
+      };
       external.push({ failure, index });
       record({ signature: failure.signature, kind, message: failure.message, count: 1, firstIndex: index, examples: [index], input: text });
       // The inputs this worker finished in the range before this one are counted, though
@@ -389,7 +459,11 @@ function runWorkers(
     };
 
     const spawn = () => {
-      const child = fork(process.argv[1], ['--worker'], { execArgv: WORKER_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(process.argv[1], ['--worker'], {
+        execArgv: WORKER_ARGV,
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       const scratch = path.join(os.tmpdir(), `tgraph-fuzz-${process.pid}-${child.pid}.tgraph`);
       const slot: WorkerSlot = { child, current: null, since: Date.now(), range: null, minimising: false, killedForHang: false, scratch };
       slots.add(slot);
@@ -428,7 +502,9 @@ function runWorkers(
           // Counted when the range is done; recorded now in case the worker dies before that.
           record({ ...m.group, count: 0 });
           broadcast(m.group.signature);
-          log(`  new failure at input ${m.group.firstIndex}: ${m.group.signature}${m.group.saved ? ` -> ${path.relative(a.root, m.group.saved)}` : ''}`);
+          log(
+            `  new failure at input ${m.group.firstIndex}: ${m.group.signature}${m.group.saved ? ` -> ${path.relative(a.root, m.group.saved)}` : ''}`,
+          );
         } else if (m.type === 'range-done') {
           if (slot.current !== null) finished++;
           slot.current = null;
@@ -446,7 +522,9 @@ function runWorkers(
         if (slot.range && slot.current !== null && slot.minimising) {
           // The input itself finished (its failure is recorded); minimising one of its
           // failures hung or died. The text being tried is on disk: it is a failure too.
-          log(`  the worker minimising input ${slot.current} ${slot.killedForHang ? 'ran out of time' : `exited with ${signal ?? code}`}; its failure stays unminimised`);
+          log(
+            `  the worker minimising input ${slot.current} ${slot.killedForHang ? 'ran out of time' : `exited with ${signal ?? code}`}; its failure stays unminimised`,
+          );
           let trial: string | undefined;
           let trialMs = 0;
           try {
@@ -460,10 +538,24 @@ function runWorkers(
           const trialHung = slot.killedForHang && trialMs > a.hangMs;
           if (trial !== undefined && (!slot.killedForHang || trialHung)) {
             const kind = slot.killedForHang ? 'hang' : 'process-died';
-            const detail = slot.killedForHang ? `no answer within ${a.hangMs} ms (while minimising input ${slot.current})` : `worker exited with ${signal ?? `code ${code}`} (while minimising input ${slot.current})`;
-            const failure: Failure = { kind, message: detail, signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : `worker exited with ${signal ?? 'code N'}`}` };
+            const detail = slot.killedForHang
+              ? `no answer within ${a.hangMs} ms (while minimising input ${slot.current})`
+              : `worker exited with ${signal ?? `code ${code}`} (while minimising input ${slot.current})`;
+            const failure: Failure = {
+              kind,
+              message: detail,
+              signature: `${kind} | | ${kind === 'hang' ? `no answer within ${a.hangMs} ms` : `worker exited with ${signal ?? 'code N'}`}`,
+            };
             external.push({ failure, index: slot.current, text: trial });
-            record({ signature: failure.signature, kind, message: detail, count: 1, firstIndex: slot.current, examples: [slot.current], input: trial });
+            record({
+              signature: failure.signature,
+              kind,
+              message: detail,
+              count: 1,
+              firstIndex: slot.current,
+              examples: [slot.current],
+              input: trial,
+            });
           }
           const r = slot.range;
           stats.inputs += slot.current - r.start + 1;
@@ -471,7 +563,11 @@ function runWorkers(
           const rest = r.start + r.count - (slot.current + 1);
           if (rest > 0) pending.unshift({ start: slot.current + 1, count: rest });
         } else if (slot.range && slot.current !== null) {
-          lost(slot, slot.killedForHang ? 'hang' : 'process-died', slot.killedForHang ? `no answer within ${a.hangMs} ms` : `worker exited with ${signal ?? `code ${code}`}`);
+          lost(
+            slot,
+            slot.killedForHang ? 'hang' : 'process-died',
+            slot.killedForHang ? `no answer within ${a.hangMs} ms` : `worker exited with ${signal ?? `code ${code}`}`,
+          );
         } else if (slot.range) {
           // Died before its first input: the whole range goes back, but a worker that cannot
           // start at all must not be respawned forever.
@@ -509,7 +605,14 @@ function runWorkers(
   });
 }
 
-export function formatSummary(a: Pick<Args, 'seed' | 'start' | 'count' | 'root'>, stats: Stats, groups: Map<string, FailureGroup>, elapsed: number, fingerprint: string, corpusSize: number): string {
+export function formatSummary(
+  a: Pick<Args, 'seed' | 'start' | 'count' | 'root'>,
+  stats: Stats,
+  groups: Map<string, FailureGroup>,
+  elapsed: number,
+  fingerprint: string,
+  corpusSize: number,
+): string {
   const lines: string[] = [];
   const byKind = new Map<string, { distinct: number; inputs: number }>();
   for (const g of groups.values()) {
@@ -520,10 +623,16 @@ export function formatSummary(a: Pick<Args, 'seed' | 'start' | 'count' | 'root'>
   }
   const count = (kind: string) => byKind.get(kind)?.inputs ?? 0;
   lines.push('');
-  lines.push(`fuzz summary: ${stats.inputs} inputs (generated ${stats.byKind.generated}, mutated files ${stats.byKind['mutated-file']}, mutated generated ${stats.byKind['mutated-generated']}) in ${elapsed.toFixed(1)} s; seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, corpus ${corpusSize} files (${fingerprint})`);
-  lines.push(`  crashes ${count('crash')}, internal errors ${count('internal-error')}, silent errors ${count('silent-error')}, silent NaN/Inf ${count('silent-nonfinite')}, type mismatches ${count('type-mismatch')}, bad diagnostics ${count('bad-diagnostic')}, bad JSON ${count('bad-json')}`);
+  lines.push(
+    `fuzz summary: ${stats.inputs} inputs (generated ${stats.byKind.generated}, mutated files ${stats.byKind['mutated-file']}, mutated generated ${stats.byKind['mutated-generated']}) in ${elapsed.toFixed(1)} s; seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, corpus ${corpusSize} files (${fingerprint})`,
+  );
+  lines.push(
+    `  crashes ${count('crash')}, internal errors ${count('internal-error')}, silent errors ${count('silent-error')}, silent NaN/Inf ${count('silent-nonfinite')}, type mismatches ${count('type-mismatch')}, bad diagnostics ${count('bad-diagnostic')}, bad JSON ${count('bad-json')}`,
+  );
   lines.push(`  hangs ${count('hang')}, process deaths ${count('process-died')}, slow ${count('slow')}, memory ${count('memory')}`);
-  lines.push(`  clean programs (no error diagnostic) ${stats.clean} (${((100 * stats.clean) / Math.max(1, stats.inputs)).toFixed(1)}%), mean ${(stats.totalMs / Math.max(1, stats.inputs)).toFixed(1)} ms per input, slowest input ${stats.slowest.index} (${Math.round(stats.slowest.ms)} ms), largest memory rise input ${stats.largestMemoryRise.index} (${Math.round(stats.largestMemoryRise.bytes / 1048576)} MiB)`);
+  lines.push(
+    `  clean programs (no error diagnostic) ${stats.clean} (${((100 * stats.clean) / Math.max(1, stats.inputs)).toFixed(1)}%), mean ${(stats.totalMs / Math.max(1, stats.inputs)).toFixed(1)} ms per input, slowest input ${stats.slowest.index} (${Math.round(stats.slowest.ms)} ms), largest memory rise input ${stats.largestMemoryRise.index} (${Math.round(stats.largestMemoryRise.bytes / 1048576)} MiB)`,
+  );
   const codes = Object.entries(stats.codes).sort((x, y) => y[1] - x[1]);
   lines.push(`  diagnostic codes reached (${codes.length}): ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   if (groups.size) {
@@ -532,10 +641,18 @@ export function formatSummary(a: Pick<Args, 'seed' | 'start' | 'count' | 'root'>
     for (const g of sorted) {
       lines.push(`  - [${g.kind}] ${g.message.split('\n')[0].slice(0, 200)}`);
       const n = Math.max(1, g.count, g.examples.length);
-      lines.push(`      ${n} input${n === 1 ? '' : 's'} (${g.examples.slice().sort((x, y) => x - y).join(', ')}${n > g.examples.length ? ', …' : ''})${g.location ? `, at ${g.location}` : ''}${g.saved ? `, saved ${path.relative(a.root, g.saved)}` : ''}`);
+      lines.push(
+        `      ${n} input${n === 1 ? '' : 's'} (${g.examples
+          .slice()
+          .sort((x, y) => x - y)
+          .join(
+            ', ',
+          )}${n > g.examples.length ? ', …' : ''})${g.location ? `, at ${g.location}` : ''}${g.saved ? `, saved ${path.relative(a.root, g.saved)}` : ''}`,
+      );
       const show = (t: string) => JSON.stringify(t.length > 300 ? t.slice(0, 300) + '…' : t);
       if (g.minimised !== undefined) lines.push(`      minimised: ${show(g.minimised)}`);
-      for (const o of g.others ?? []) lines.push(`      input ${o.index} minimised: ${show(o.minimised)}${o.saved ? `, saved ${path.relative(a.root, o.saved)}` : ''}`);
+      for (const o of g.others ?? [])
+        lines.push(`      input ${o.index} minimised: ${show(o.minimised)}${o.saved ? `, saved ${path.relative(a.root, o.saved)}` : ''}`);
       if (g.unreproduced?.length) lines.push(`      not reproduced in a fresh process: inputs ${g.unreproduced.join(', ')}`);
     }
   } else lines.push('  no failures');

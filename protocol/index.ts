@@ -32,7 +32,11 @@ export interface LineParams {
 }
 
 export type {
-  GradientValueJson, ComputeGradientsResult, CheckOutcomeJson, CheckGradientsResult, ExplainResult,
+  GradientValueJson,
+  ComputeGradientsResult,
+  CheckOutcomeJson,
+  CheckGradientsResult,
+  ExplainResult,
 } from '../engine/api/results';
 export type { ExplainPicture, JacobianGrid } from '../engine/api/picture';
 export type { Explanation } from '../engine/explain';
@@ -46,7 +50,11 @@ type NonFinite<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] extends num
 /** One picture of an `ExplainResult`, as the client receives it. */
 export type ExplainPictureJson = Omit<ExplainPicture, 'jacobian' | 'contributions'> & {
   jacobian: NonFinite<JacobianGrid, 'values'> | null;
-  contributions: (NonFinite<Omit<Contributions, 'terms'>, 'total' | 'gradient'> & { terms: NonFinite<Contribution, 'weight' | 'derivative' | 'partial'>[] }) | null;
+  contributions:
+    | (NonFinite<Omit<Contributions, 'terms'>, 'total' | 'gradient'> & {
+        terms: NonFinite<Contribution, 'weight' | 'derivative' | 'partial'>[];
+      })
+    | null;
 };
 
 export type RandomiseFeedResult = WorkspaceEdit | null;

@@ -14,7 +14,9 @@ const OUTPUT = 'engine/wasm/kernels.generated.ts';
 const FLAGS = ['-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--initialMemory', '1'];
 
 export async function buildWasm() {
-  const files = readdirSync(SOURCES).filter((f) => f.endsWith('.ts')).sort();
+  const files = readdirSync(SOURCES)
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const hash = createHash('sha256');
   hash.update(asc.version + '\0' + FLAGS.join(' ') + '\0');
   for (const f of files) hash.update(f + '\0' + readFileSync(join(SOURCES, f)) + '\0');

@@ -25,7 +25,14 @@ for (const { optional, ...entry } of entries) {
 const web = { bundle: true, platform: 'browser', target: 'es2022', sourcemap: true, logLevel: 'warning' };
 const webAliases = { path: './server/web/path.cjs', fs: './server/web/noFs.ts' };
 await build({ ...web, entryPoints: ['server/webWorker.ts'], outfile: 'dist/web/server.js', format: 'iife', alias: webAliases });
-await build({ ...web, entryPoints: ['client/browser.ts'], outfile: 'dist/web/extension.js', format: 'cjs', external: ['vscode'], alias: webAliases });
+await build({
+  ...web,
+  entryPoints: ['client/browser.ts'],
+  outfile: 'dist/web/extension.js',
+  format: 'cjs',
+  external: ['vscode'],
+  alias: webAliases,
+});
 
 // The grammar's op list follows the op registry (VS Code reads the grammar as a static file).
 await (await import('../syntaxes/generate.mjs')).writeGrammar();

@@ -12,7 +12,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export async function runBundled(entry) {
   const out = await build({
     stdin: { contents: entry, resolveDir: root, loader: 'js' },
-    bundle: true, platform: 'node', format: 'cjs', write: false, logLevel: 'error',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'error',
   });
   const module = { exports: {} };
   const require = createRequire(path.join(root, 'package.json'));

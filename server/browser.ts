@@ -21,7 +21,10 @@ import { readLoadsThroughClient, webLoadContext } from './web/files';
 
 /** The worker's global scope (this project's TypeScript has no DOM or WebWorker library). */
 declare const self: {
-  addEventListener(type: 'error' | 'unhandledrejection', listener: (event: { error?: unknown; reason?: unknown; preventDefault(): void }) => void): void;
+  addEventListener(
+    type: 'error' | 'unhandledrejection',
+    listener: (event: { error?: unknown; reason?: unknown; preventDefault(): void }) => void,
+  ): void;
 };
 
 export const browserPlatform: ServerPlatform = {

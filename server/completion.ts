@@ -113,7 +113,9 @@ export function completion(current: CurrentText, position: Position, snapshot: D
       for (const id of boundNames(s)) bound(id.name);
     }
     if (stmt && (stmt.kind === 'def' || stmt.kind === 'grad') && offset > stmt.name.span.end) {
-      for (const p of stmt.params) if (!seen.has(p.name)) items.push({ label: p.name, kind: CompletionItemKind.Variable, detail: 'parameter', sortText: `0${p.name}` });
+      for (const p of stmt.params)
+        if (!seen.has(p.name))
+          items.push({ label: p.name, kind: CompletionItemKind.Variable, detail: 'parameter', sortText: `0${p.name}` });
     }
 
     // Statement keywords where a statement starts.
@@ -129,7 +131,9 @@ export function completion(current: CurrentText, position: Position, snapshot: D
 
 /** `axis=`, `keepdims=`... for the op being called, minus those already given. */
 function keywordArguments(op: OpDef, call: AST.CallExpr, text: string, offset: number): CompletionItem[] {
-  const given = new Set(call.args.filter((a) => a.keyword && !(a.span.start <= offset && offset <= a.span.end)).map((a) => a.keyword!.name));
+  const given = new Set(
+    call.args.filter((a) => a.keyword && !(a.span.start <= offset && offset <= a.span.end)).map((a) => a.keyword!.name),
+  );
   const positional = call.args.filter((a) => !a.keyword && a.value.kind !== 'error' && a.span.end < offset).length;
   const { keyword } = activeArgument(call, text, offset);
   if (keyword) return []; // typing a keyword argument's value

@@ -100,7 +100,13 @@ export interface DocumentStoreOptions {
   restrictLoad?(load: AnalysisOptions['load']): AnalysisOptions['load'];
   /** The diagnostics of the current text's analysis (publish them and the status), as soon
    *  as it is done: its snapshot follows. `lines` index the text they are for. */
-  onDiagnostics(uri: string, document: TextDocument, diagnostics: readonly Diagnostic[], status: DocumentSnapshot['status'], lines: LineIndex): void;
+  onDiagnostics(
+    uri: string,
+    document: TextDocument,
+    diagnostics: readonly Diagnostic[],
+    status: DocumentSnapshot['status'],
+    lines: LineIndex,
+  ): void;
   /** A new snapshot of the current text (refresh lenses, hints, tokens...). */
   onAnalysed(state: DocumentState, document: TextDocument): void;
   /** A long document's first build: its diagnostics before its evaluation. */
@@ -134,7 +140,8 @@ export class DocumentStore {
         built: (uri, version, diagnostics, text) => {
           const doc = this.documents.get(uri);
           const state = this.states.get(uri);
-          if (doc && state && doc.version === version && !state.snapshot) this.options.onBuilt?.(state, doc, diagnostics, new LineIndex(text));
+          if (doc && state && doc.version === version && !state.snapshot)
+            this.options.onBuilt?.(state, doc, diagnostics, new LineIndex(text));
         },
         stopped: (uri, version, diagnostic, text) => this.stopped(uri, version, diagnostic, text),
         log: (m) => this.options.log(m),
@@ -244,7 +251,8 @@ export class DocumentStore {
       (e) => {
         this.options.log(`reading the files of load() for ${uri} failed: ${(e as Error)?.message ?? String(e)}`);
         // Analysed all the same: each load() then says its file was not found.
-        if (this.documents.get(uri)?.version === version && state.sentVersion === version) this.host.analyse(uri, version, text, { ...options, load: { ...options.load, preloaded: {} } }, fresh);
+        if (this.documents.get(uri)?.version === version && state.sentVersion === version)
+          this.host.analyse(uri, version, text, { ...options, load: { ...options.load, preloaded: {} } }, fresh);
       },
     );
   }
@@ -358,7 +366,8 @@ export class DocumentStore {
   async explainNow(uri: string, snapshot: DocumentSnapshot, target: number, waitMs: number): Promise<void> {
     const asked = this.host.request<{ version: number; target: number; hover?: string }>(uri, 'explainTarget', target).then(
       (r) => {
-        if (r && r.hover !== undefined && r.version === snapshot.version && snapshot.targets[target]) snapshot.targets[target].hover = r.hover;
+        if (r && r.hover !== undefined && r.version === snapshot.version && snapshot.targets[target])
+          snapshot.targets[target].hover = r.hover;
       },
       () => undefined,
     );

@@ -16,7 +16,9 @@ export function inlayHints(view: View, range: Range, settings: Settings['inlayHi
     if (h.kind === 'type' ? !settings.shapes : !settings.values) continue;
     const p = view.position(h.offset);
     if (!p || !inRange(p, range)) continue;
-    hints.push(h.kind === 'type' ? { position: p, label: h.label, kind: InlayHintKind.Type } : { position: p, label: h.label, paddingLeft: true });
+    hints.push(
+      h.kind === 'type' ? { position: p, label: h.label, kind: InlayHintKind.Type } : { position: p, label: h.label, paddingLeft: true },
+    );
   }
   return hints.sort((x, y) => x.position.line - y.position.line || x.position.character - y.position.character);
 }

@@ -19,7 +19,8 @@ export function codeLenses(view: View, checks: ReadonlyMap<string, LensCheck> | 
     const p = view.position(lens.offset);
     if (!p) continue;
     let title = lens.title;
-    if (lens.statement && checks?.size) title = checks.get(view.analysedText.slice(lens.statement.start, lens.statement.end))?.title ?? title;
+    if (lens.statement && checks?.size)
+      title = checks.get(view.analysedText.slice(lens.statement.start, lens.statement.end))?.title ?? title;
     const command = lens.command ? Commands[lens.command] : '';
     lenses.push({ range: { start: p, end: p }, command: { title, command, arguments: command ? [view.uri, p.line] : undefined } });
   }

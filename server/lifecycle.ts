@@ -5,8 +5,16 @@
 // client restarts the server), never a stack trace or a server that answers nothing forever.
 
 import {
-  StreamMessageReader, StreamMessageWriter, ErrorCodes, type Message, type MessageReader, type MessageWriter,
-  type DataCallback, type Disposable, type Event, type PartialMessageInfo,
+  StreamMessageReader,
+  StreamMessageWriter,
+  ErrorCodes,
+  type Message,
+  type MessageReader,
+  type MessageWriter,
+  type DataCallback,
+  type Disposable,
+  type Event,
+  type PartialMessageInfo,
 } from 'vscode-languageserver/node';
 
 type State = 'new' | 'running' | 'shutdown';

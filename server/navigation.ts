@@ -3,13 +3,32 @@
 // parameter shadows it, so each occurrence points at its binding or parameter (also the uses
 // the analysis never reached: the body of a def never called, the arguments of a failed call).
 
-import { ResponseError, ErrorCodes, SymbolKind, type DocumentSymbol, type Location, type Position, type Range, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver';
+import {
+  ResponseError,
+  ErrorCodes,
+  SymbolKind,
+  type DocumentSymbol,
+  type Location,
+  type Position,
+  type Range,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
 import type { BindingKind } from '../engine/analysis';
 import type { Span } from '../engine/syntax/ast';
 import { lookupOp } from '../engine/ops/registry';
 import { parseDType } from '../engine/builder';
 import { RESERVED_WORDS } from '../engine/api/describe';
-import { OCC_END, OCC_FIELDS, OCC_START, OCC_TARGET, occurrenceAt, occurrencesOf, type NameTarget, type SymbolData } from '../engine/api/snapshot';
+import {
+  OCC_END,
+  OCC_FIELDS,
+  OCC_START,
+  OCC_TARGET,
+  occurrenceAt,
+  occurrencesOf,
+  type NameTarget,
+  type SymbolData,
+} from '../engine/api/snapshot';
 import type { View } from './positions';
 
 interface Target {
@@ -91,8 +110,10 @@ export function rename(view: View, position: Position, newName: string): Workspa
   if (lookupOp(newName) && !lookupOp(newName)!.internal) refuse(`\`${newName}\` is the name of an op; the new name would hide it`);
   const oldName = t.target.name;
   if (newName === oldName) return { changes: { [view.uri]: [] } };
-  if (t.target.kind === 'binding' && view.snapshot.targets.some((o) => o.kind === 'binding' && o.name === newName)) refuse(`\`${newName}\` is already bound; a name is bound once`);
-  if (t.target.kind === 'parameter' && t.target.siblings?.includes(newName)) refuse(`\`${newName}\` is already a parameter of this function`);
+  if (t.target.kind === 'binding' && view.snapshot.targets.some((o) => o.kind === 'binding' && o.name === newName))
+    refuse(`\`${newName}\` is already bound; a name is bound once`);
+  if (t.target.kind === 'parameter' && t.target.siblings?.includes(newName))
+    refuse(`\`${newName}\` is already a parameter of this function`);
   const edits: TextEdit[] = [];
   for (const s of spansOf(view, t)) {
     const range = view.range(nameSpan(view, s, oldName));

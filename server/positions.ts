@@ -23,10 +23,8 @@ export class TextShift {
     let prefix = 0;
     while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) prefix++;
     let suffix = 0;
-    while (
-      suffix < max - prefix &&
-      oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix)
-    ) suffix++;
+    while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix))
+      suffix++;
     return new TextShift(prefix, oldText.length - suffix, newText.length - suffix);
   }
 

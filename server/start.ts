@@ -7,8 +7,13 @@
 // server/main.ts on Node (stdio, IPC), server/browser.ts in a browser's Web Worker.
 
 import {
-  DidChangeConfigurationNotification, ResponseError, TextDocumentSyncKind,
-  CodeLensRefreshRequest, type ClientCapabilities, type Connection, type InitializeResult,
+  DidChangeConfigurationNotification,
+  ResponseError,
+  TextDocumentSyncKind,
+  CodeLensRefreshRequest,
+  type ClientCapabilities,
+  type Connection,
+  type InitializeResult,
 } from 'vscode-languageserver';
 import type { AnalysisOptions } from '../engine/analysis';
 import type { HostOptions } from '../engine/api/worker/host';
@@ -70,7 +75,8 @@ export function start(connection: Connection, platform: ServerPlatform): void {
     },
     onAnalysed: () => refreshViews(),
     // A long document's first build: its diagnostics now, the evaluation's when it is done.
-    onBuilt: (state, doc, diagnostics, lines) => connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, diagnostics, lines) }),
+    onBuilt: (state, doc, diagnostics, lines) =>
+      connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, diagnostics, lines) }),
     onClosed: (uri) => connection.sendDiagnostics({ uri, diagnostics: [] }),
     connect: platform.connect,
     log,
@@ -151,7 +157,9 @@ export function start(connection: Connection, platform: ServerPlatform): void {
       next = parseSettings(pushed);
     }
     if (sameSettings(next, settings)) return;
-    const budgetsChanged = JSON.stringify(analysisOptions(next)) !== JSON.stringify(analysisOptions(settings)) || next.python.enabled !== settings.python.enabled;
+    const budgetsChanged =
+      JSON.stringify(analysisOptions(next)) !== JSON.stringify(analysisOptions(settings)) ||
+      next.python.enabled !== settings.python.enabled;
     settings = next;
     if (budgetsChanged) store.reanalyseAll();
     else refreshViews(); // only the inlay hint settings changed
@@ -180,24 +188,30 @@ export function start(connection: Connection, platform: ServerPlatform): void {
   const view = (uri: string) => store.view(uri);
 
   // Never waits for an analysis: only, for a few ms, for the snapshot of one that is done.
-  connection.onHover(guardAsync('hover', null, async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    if (!v) return null;
-    // A gradient whose explanation is not computed yet: asked for first, briefly waited for.
-    const unexplained = unexplainedTarget(v, p.position);
-    if (unexplained !== undefined) await store.explainNow(p.textDocument.uri, v.snapshot, unexplained, EXPLAIN_WAIT_MS);
-    return hover(v, p.position, store.pending(p.textDocument.uri));
-  }));
+  connection.onHover(
+    guardAsync('hover', null, async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      if (!v) return null;
+      // A gradient whose explanation is not computed yet: asked for first, briefly waited for.
+      const unexplained = unexplainedTarget(v, p.position);
+      if (unexplained !== undefined) await store.explainNow(p.textDocument.uri, v.snapshot, unexplained, EXPLAIN_WAIT_MS);
+      return hover(v, p.position, store.pending(p.textDocument.uri));
+    }),
+  );
 
-  connection.onCodeLens(guardAsync('codeLens', [], async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? codeLenses(v, store.state(p.textDocument.uri)?.lensChecks) : [];
-  }));
+  connection.onCodeLens(
+    guardAsync('codeLens', [], async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? codeLenses(v, store.state(p.textDocument.uri)?.lensChecks) : [];
+    }),
+  );
 
-  connection.languages.inlayHint.on(guardAsync('inlayHint', [], async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? inlayHints(v, p.range, settings.inlayHints) : [];
-  }));
+  connection.languages.inlayHint.on(
+    guardAsync('inlayHint', [], async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? inlayHints(v, p.range, settings.inlayHints) : [];
+    }),
+  );
 
   // Completion, signature help and rename read and write .tgraph syntax: a Python file's are
   // the user's Python extension's.
@@ -206,60 +220,80 @@ export function start(connection: Connection, platform: ServerPlatform): void {
     return doc ? isPythonDocument(doc) : false;
   };
 
-  connection.onCompletion(guard('completion', [], (p) => {
-    if (isPython(p.textDocument.uri)) return [];
-    const parsed = store.parsed(p.textDocument.uri, p.position);
-    return parsed ? completion(parsed.current, parsed.position, view(p.textDocument.uri)?.snapshot) : [];
-  }));
+  connection.onCompletion(
+    guard('completion', [], (p) => {
+      if (isPython(p.textDocument.uri)) return [];
+      const parsed = store.parsed(p.textDocument.uri, p.position);
+      return parsed ? completion(parsed.current, parsed.position, view(p.textDocument.uri)?.snapshot) : [];
+    }),
+  );
 
-  connection.onSignatureHelp(guard('signatureHelp', null, (p) => {
-    if (isPython(p.textDocument.uri)) return null;
-    const parsed = store.parsed(p.textDocument.uri, p.position);
-    return parsed ? signatureHelp(parsed.current, parsed.position) : null;
-  }));
+  connection.onSignatureHelp(
+    guard('signatureHelp', null, (p) => {
+      if (isPython(p.textDocument.uri)) return null;
+      const parsed = store.parsed(p.textDocument.uri, p.position);
+      return parsed ? signatureHelp(parsed.current, parsed.position) : null;
+    }),
+  );
 
-  connection.onDefinition(guardAsync('definition', null, async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? definition(v, p.position) : null;
-  }));
+  connection.onDefinition(
+    guardAsync('definition', null, async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? definition(v, p.position) : null;
+    }),
+  );
 
-  connection.onReferences(guardAsync('references', [], async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? references(v, p.position, p.context?.includeDeclaration ?? true) : [];
-  }));
+  connection.onReferences(
+    guardAsync('references', [], async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? references(v, p.position, p.context?.includeDeclaration ?? true) : [];
+    }),
+  );
 
   // Renames produce edits: they need the analysis of exactly the current text.
-  connection.onPrepareRename(guardAsync('prepareRename', null, async (p) => {
-    if (isPython(p.textDocument.uri)) return null;
-    const v = await store.freshView(p.textDocument.uri);
-    return v ? prepareRename(v, p.position) : null;
-  }));
+  connection.onPrepareRename(
+    guardAsync('prepareRename', null, async (p) => {
+      if (isPython(p.textDocument.uri)) return null;
+      const v = await store.freshView(p.textDocument.uri);
+      return v ? prepareRename(v, p.position) : null;
+    }),
+  );
 
-  connection.onRenameRequest(guardAsync('rename', null, async (p) => {
-    if (isPython(p.textDocument.uri)) return null;
-    const v = await store.freshView(p.textDocument.uri);
-    return v ? rename(v, p.position, p.newName) : null;
-  }));
+  connection.onRenameRequest(
+    guardAsync('rename', null, async (p) => {
+      if (isPython(p.textDocument.uri)) return null;
+      const v = await store.freshView(p.textDocument.uri);
+      return v ? rename(v, p.position, p.newName) : null;
+    }),
+  );
 
-  connection.onDocumentSymbol(guardAsync('documentSymbol', [], async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? documentSymbols(v) : [];
-  }));
+  connection.onDocumentSymbol(
+    guardAsync('documentSymbol', [], async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? documentSymbols(v) : [];
+    }),
+  );
 
-  connection.languages.semanticTokens.on(guardAsync('semanticTokens', { data: [] }, async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? semanticTokens(v) : { data: [] };
-  }));
+  connection.languages.semanticTokens.on(
+    guardAsync('semanticTokens', { data: [] }, async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? semanticTokens(v) : { data: [] };
+    }),
+  );
 
-  connection.languages.semanticTokens.onRange(guardAsync('semanticTokens/range', { data: [] }, async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? semanticTokens(v, p.range.start.line, p.range.end.line) : { data: [] };
-  }));
+  connection.languages.semanticTokens.onRange(
+    guardAsync('semanticTokens/range', { data: [] }, async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? semanticTokens(v, p.range.start.line, p.range.end.line) : { data: [] };
+    }),
+  );
 
-  connection.onFoldingRanges(guardAsync('foldingRange', [], async (p) => {
-    const v = await store.viewSoon(p.textDocument.uri);
-    return v ? foldingRanges(v) : [];
-  }));
+  connection.onFoldingRanges(
+    guardAsync('foldingRange', [], async (p) => {
+      const v = await store.viewSoon(p.textDocument.uri);
+      return v ? foldingRanges(v) : [];
+    }),
+  );
 
   // ---- lens actions (custom requests, JSON for the client to show) -----------------------
 
@@ -277,9 +311,15 @@ export function start(connection: Connection, platform: ServerPlatform): void {
     return store.host.request<R>(uri, kind, line, settings.check);
   }
 
-  connection.onRequest(Methods.computeGradients, withLine<ComputeGradientsResult>(Methods.computeGradients, (uri, line) => onGraph(uri, 'computeGradients', line)));
+  connection.onRequest(
+    Methods.computeGradients,
+    withLine<ComputeGradientsResult>(Methods.computeGradients, (uri, line) => onGraph(uri, 'computeGradients', line)),
+  );
 
-  connection.onRequest(Methods.explain, withLine<ExplainResult>(Methods.explain, (uri, line) => onGraph(uri, 'explain', line)));
+  connection.onRequest(
+    Methods.explain,
+    withLine<ExplainResult>(Methods.explain, (uri, line) => onGraph(uri, 'explain', line)),
+  );
 
   /** The full check of the gradients on a line; the lens shows its outcome afterwards. */
   async function checkGradientsAt(uri: string, line: number): Promise<CheckGradientsResult | null> {
@@ -307,7 +347,10 @@ export function start(connection: Connection, platform: ServerPlatform): void {
     return { changes: { [uri]: [{ range, newText: answer.edit.newText }] } };
   }
 
-  connection.onRequest(Methods.randomiseFeedEdit, withLine(Methods.randomiseFeedEdit, (uri, line) => feedEdit(uri, line)));
+  connection.onRequest(
+    Methods.randomiseFeedEdit,
+    withLine(Methods.randomiseFeedEdit, (uri, line) => feedEdit(uri, line)),
+  );
 
   /** Applies the feed edit for the placeholder on a line through the client. */
   async function randomiseFeed(uri: string, line: number): Promise<{ applied: boolean }> {
@@ -332,13 +375,15 @@ export function start(connection: Connection, platform: ServerPlatform): void {
     [Commands.randomiseFeed]: randomiseFeed,
   };
 
-  connection.onExecuteCommand(guardAsync('executeCommand', null, async (p) => {
-    const run = Object.prototype.hasOwnProperty.call(commands, p.command) ? commands[p.command] : undefined;
-    if (!run) throw new ResponseError(-32601, `unknown command ${p.command}`);
-    const args = lineParams(p.arguments ?? []) ?? lineParams(p.arguments?.[0]);
-    if (!args) throw new ResponseError(-32602, `${p.command} takes the arguments [uri, line] or [{uri, line}]`);
-    return run(args.uri, args.line);
-  }));
+  connection.onExecuteCommand(
+    guardAsync('executeCommand', null, async (p) => {
+      const run = Object.prototype.hasOwnProperty.call(commands, p.command) ? commands[p.command] : undefined;
+      if (!run) throw new ResponseError(-32601, `unknown command ${p.command}`);
+      const args = lineParams(p.arguments ?? []) ?? lineParams(p.arguments?.[0]);
+      if (!args) throw new ResponseError(-32602, `${p.command} takes the arguments [uri, line] or [{uri, line}]`);
+      return run(args.uri, args.line);
+    }),
+  );
 
   // Nothing a user types may stop the server: log what escapes and carry on.
   platform.catchUncaught(log);

@@ -62,7 +62,8 @@ export class TorchPeer implements Peer {
     let stderr = '';
     this.child.stderr.on('data', (d) => (stderr += String(d)));
     this.child.on('exit', (code) => {
-      for (const reply of this.replies.splice(0)) reply(JSON.stringify({ error: `the PyTorch process exited (${code}): ${stderr.slice(-2000)}` }));
+      for (const reply of this.replies.splice(0))
+        reply(JSON.stringify({ error: `the PyTorch process exited (${code}): ${stderr.slice(-2000)}` }));
     });
   }
 
@@ -83,7 +84,9 @@ export class TorchPeer implements Peer {
 
   describe(): string {
     const i = this.info;
-    return i ? `PyTorch ${i.torch}, ${i.threads} thread, ${i.blas}${this.openblas ? '' : ' (run bench/setup-peers.sh for OpenBLAS)'}` : 'PyTorch';
+    return i
+      ? `PyTorch ${i.torch}, ${i.threads} thread, ${i.blas}${this.openblas ? '' : ' (run bench/setup-peers.sh for OpenBLAS)'}`
+      : 'PyTorch';
   }
 
   /** GFLOP/s of a 2048² matmul in float32 and float64: this machine's single-thread peak. */
@@ -95,7 +98,8 @@ export class TorchPeer implements Peer {
     const file = path.join(this.dir, `in_${this.files++}.bin`);
     const data = t.data;
     const dtype = data instanceof Float64Array ? 'float64' : data instanceof Int32Array ? 'int32' : 'float32';
-    const typed = data instanceof Float64Array || data instanceof Int32Array || data instanceof Float32Array ? data : Float32Array.from(data);
+    const typed =
+      data instanceof Float64Array || data instanceof Int32Array || data instanceof Float32Array ? data : Float32Array.from(data);
     writeFileSync(file, new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength));
     return { file, dtype, shape: t.shape };
   }
@@ -109,7 +113,16 @@ export class TorchPeer implements Peer {
       verify: async (): Promise<OutputComparison[]> => {
         const { files } = await this.ask<{ files: string[] }>({ cmd: 'verify' });
         const ours = prepared.outputs();
-        if (files.length !== ours.length) return [{ name: `PyTorch gave ${files.length} outputs, tgraph ${ours.length}`, elements: 0, maxAbsError: NaN, maxRelError: NaN, ok: false }];
+        if (files.length !== ours.length)
+          return [
+            {
+              name: `PyTorch gave ${files.length} outputs, tgraph ${ours.length}`,
+              elements: 0,
+              maxAbsError: NaN,
+              maxRelError: NaN,
+              ok: false,
+            },
+          ];
         return ours.map((o, i) => {
           const bytes = readFileSync(files[i]);
           const theirs = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);

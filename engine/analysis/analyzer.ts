@@ -5,7 +5,19 @@
 import type * as AST from '../syntax/ast';
 import { LineIndex } from '../syntax/lineIndex';
 import { Graph, type Node } from '../graph';
-import { Builder, BuildError, type CallArg, ERROR, NONE, Poisoned, type UserFunction, type Value, isBinaryPrimitive, parseDType, tensorValue } from '../builder';
+import {
+  Builder,
+  BuildError,
+  type CallArg,
+  ERROR,
+  NONE,
+  Poisoned,
+  type UserFunction,
+  type Value,
+  isBinaryPrimitive,
+  parseDType,
+  tensorValue,
+} from '../builder';
 import { Evaluator, type Budget } from '../evaluate';
 import { type Tensor } from '../tensor';
 import { type PyBinaryOp, type PyNumber, PyError, pyBinary, pyUnary } from '../pynumber';
@@ -21,7 +33,21 @@ import { firstAtLeast } from '../sorted';
 import type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult, AnalysisOptions, PrintResult } from './types';
 import { boundedMessage } from './diagnostics';
 import { nonFiniteMessage } from './numerics';
-import { CP_NODES, CP_BINDINGS, CP_REFERENCES, CP_SITES, CP_CHECKS, CP_ASSERTS, CP_LABELLED, CP_FEEDS, CP_SEEDED, CP_SEED, CP_RANDOM_OPS, CP_PRINTS, CHECKPOINT_FIELDS } from './incremental';
+import {
+  CP_NODES,
+  CP_BINDINGS,
+  CP_REFERENCES,
+  CP_SITES,
+  CP_CHECKS,
+  CP_ASSERTS,
+  CP_LABELLED,
+  CP_FEEDS,
+  CP_SEEDED,
+  CP_SEED,
+  CP_RANDOM_OPS,
+  CP_PRINTS,
+  CHECKPOINT_FIELDS,
+} from './incremental';
 import { checkRequest } from './check';
 
 const BINARY_OPS: Record<AST.BinaryOp, string> = {
@@ -260,7 +286,12 @@ export class Analyzer {
         return this.stopBuilding(i);
       }
       if (i >= maxStatements) {
-        this.report(stmt.span, 'error', 'budget-statements', `this file has ${formatCount(statements.length)} statements: the ${formatCount(statements.length - maxStatements)} from here on are not analysed ${raiseHint('maxStatements')}`);
+        this.report(
+          stmt.span,
+          'error',
+          'budget-statements',
+          `this file has ${formatCount(statements.length)} statements: the ${formatCount(statements.length - maxStatements)} from here on are not analysed ${raiseHint('maxStatements')}`,
+        );
         return this.stopBuilding(i);
       }
       this.exprDepth = 0;
@@ -316,7 +347,10 @@ export class Analyzer {
     for (const site of this.b.gradientSites) this.guard(site.span, () => this.noteKinks(site));
     for (const a of this.pendingAsserts) this.guard(a.stmt.span, () => this.finishAssert(a));
     this.prints = [];
-    for (const p of this.pendingPrints) this.guard(p.stmt.span, () => this.prints.push({ span: p.stmt.span, text: p.values.map((v) => this.printed(v, p.stmt.span)).join(' ') + '\n' }));
+    for (const p of this.pendingPrints)
+      this.guard(p.stmt.span, () =>
+        this.prints.push({ span: p.stmt.span, text: p.values.map((v) => this.printed(v, p.stmt.span)).join(' ') + '\n' }),
+      );
     this.checks = this.pendingChecks.map((req) => {
       const result = runCheck(this.evaluator, req);
       this.reportCheck(result);
@@ -444,9 +478,13 @@ export class Analyzer {
   private bind(target: AST.Identifier, stmt: AST.Stmt, compute: () => Value, destructured = false): void {
     const previous = this.byName.get(target.name);
     if (previous) {
-      this.report(target.span, 'error', 'double-binding', `\`${target.name}\` is already bound at line ${this.line(previous.span)}; a name is bound once`, [
-        { span: previous.span, message: `first binding of \`${target.name}\`` },
-      ]);
+      this.report(
+        target.span,
+        'error',
+        'double-binding',
+        `\`${target.name}\` is already bound at line ${this.line(previous.span)}; a name is bound once`,
+        [{ span: previous.span, message: `first binding of \`${target.name}\`` }],
+      );
       try {
         compute();
       } catch (e) {
@@ -503,9 +541,18 @@ export class Analyzer {
     let value: Value = ERROR;
     try {
       value = this.expr(stmt.value, null);
-      if (value.kind !== 'list') throw new BuildError(`cannot destructure ${describe(value)}: expected a list of ${stmt.targets.length}`, stmt.value.span, 'type-mismatch');
+      if (value.kind !== 'list')
+        throw new BuildError(
+          `cannot destructure ${describe(value)}: expected a list of ${stmt.targets.length}`,
+          stmt.value.span,
+          'type-mismatch',
+        );
       if (value.items.length !== stmt.targets.length) {
-        throw new BuildError(`cannot destructure a list of ${value.items.length} into ${stmt.targets.length} names`, stmt.value.span, 'type-mismatch');
+        throw new BuildError(
+          `cannot destructure a list of ${value.items.length} into ${stmt.targets.length} names`,
+          stmt.value.span,
+          'type-mismatch',
+        );
       }
     } finally {
       const items = value.kind === 'list' && value.items.length === stmt.targets.length ? value.items : null;
@@ -522,14 +569,18 @@ export class Analyzer {
     }
     const earlier = this.feedSpans.get(ph);
     if (earlier) {
-      throw new BuildError(`\`${stmt.target.name}\` is already fed at line ${this.line(earlier)}; one feed per placeholder`, stmt.target.span, 'double-feed', [
-        { span: earlier, message: 'first feed' },
-      ]);
+      throw new BuildError(
+        `\`${stmt.target.name}\` is already fed at line ${this.line(earlier)}; one feed per placeholder`,
+        stmt.target.span,
+        'double-feed',
+        [{ span: earlier, message: 'first feed' }],
+      );
     }
     this.feedSpans.set(ph, stmt.target.span);
     const value = this.expr(stmt.value, null);
     let node = this.b.toTensor(value, stmt.value.span, ph.type.dtype);
-    if (!node.constant) throw new BuildError('a feed must be known without other feeds (a literal or a generator)', stmt.value.span, 'not-constant');
+    if (!node.constant)
+      throw new BuildError('a feed must be known without other feeds (a literal or a generator)', stmt.value.span, 'not-constant');
     if (node.type.dtype !== ph.type.dtype) node = this.b.cast(node, ph.type.dtype);
     const t = this.evaluator.valueOf(node);
     if (!t) return;
@@ -572,14 +623,26 @@ export class Analyzer {
       source: this.text.slice(stmt.span.start, stmt.span.end),
       call(b, args, callSpan) {
         if (args.length !== stmt.params.length) {
-          throw new BuildError(`${stmt.name.name}() takes ${stmt.params.length} argument${stmt.params.length === 1 ? '' : 's'}, got ${args.length}`, callSpan, 'bad-arguments');
+          throw new BuildError(
+            `${stmt.name.name}() takes ${stmt.params.length} argument${stmt.params.length === 1 ? '' : 's'}, got ${args.length}`,
+            callSpan,
+            'bad-arguments',
+          );
         }
         if (analyzer.callStack.includes(stmt.name.name)) {
-          throw new BuildError(`\`${stmt.name.name}\` calls itself (${[...analyzer.callStack, stmt.name.name].join(' → ')}); recursive functions are not supported`, callSpan, 'recursive-def');
+          throw new BuildError(
+            `\`${stmt.name.name}\` calls itself (${[...analyzer.callStack, stmt.name.name].join(' → ')}); recursive functions are not supported`,
+            callSpan,
+            'recursive-def',
+          );
         }
         const maxCalls = analyzer.budgets.maxCallDepth;
         if (analyzer.callStack.length >= maxCalls) {
-          throw new BuildError(`function calls are nested more than ${formatCount(maxCalls)} deep (${callChain([...analyzer.callStack, stmt.name.name])}) ${raiseHint('maxCallDepth')}`, callSpan, 'too-deep');
+          throw new BuildError(
+            `function calls are nested more than ${formatCount(maxCalls)} deep (${callChain([...analyzer.callStack, stmt.name.name])}) ${raiseHint('maxCallDepth')}`,
+            callSpan,
+            'too-deep',
+          );
         }
         analyzer.callStack.push(stmt.name.name);
         analyzer.callSpans.push(callSpan);
@@ -610,7 +673,11 @@ export class Analyzer {
     const target = this.resolve(stmt.name.name, stmt.name.span, null);
     if (target.kind === 'error') return;
     if (target.kind !== 'function') {
-      throw new BuildError(`\`${stmt.name.name}\` is not a function defined with def; a grad rule needs one`, stmt.name.span, 'grad-target');
+      throw new BuildError(
+        `\`${stmt.name.name}\` is not a function defined with def; a grad rule needs one`,
+        stmt.name.span,
+        'grad-target',
+      );
     }
     const fn = target.fn;
     if (fn.customGrad) throw new BuildError(`\`${fn.name}\` already has a grad rule`, stmt.name.span, 'double-binding');
@@ -628,7 +695,11 @@ export class Analyzer {
       const result = this.buildingWith(b, () => b.within(stmt.body.span, undefined, () => this.expr(stmt.body, scope)));
       const items = inputs.length === 1 && result.kind !== 'list' ? [result] : result.kind === 'list' ? result.items : [result];
       if (items.length !== inputs.length) {
-        throw new BuildError(`grad ${fn.name} must return ${inputs.length} gradient${inputs.length === 1 ? '' : 's'} (one per input), got ${items.length}`, stmt.body.span, 'bad-grad');
+        throw new BuildError(
+          `grad ${fn.name} must return ${inputs.length} gradient${inputs.length === 1 ? '' : 's'} (one per input), got ${items.length}`,
+          stmt.body.span,
+          'bad-grad',
+        );
       }
       return items.map((v, i) => {
         if (v.kind === 'none') return null;
@@ -657,17 +728,37 @@ export class Analyzer {
     const call = stmt.call;
     const expectFail = this.expectFail(stmt);
     if (call.kind !== 'call' || call.callee.kind !== 'name' || !['gradients', 'gradient'].includes(call.callee.name)) {
-      throw new BuildError('check expects a call: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode=\'full\')', call.span, 'bad-check');
+      throw new BuildError(
+        "check expects a call: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode='full')",
+        call.span,
+        'bad-check',
+      );
     }
     const xsText = call.args[1]?.value ? this.text.slice(call.args[1].value.span.start, call.args[1].value.span.end) : '';
-    this.pendingChecks.push(checkRequest(this.b, stmt, this.args(call, null), call.span, this.options.check ?? {}, this.budgets.maxCheckEvaluations, expectFail, xsText));
+    this.pendingChecks.push(
+      checkRequest(
+        this.b,
+        stmt,
+        this.args(call, null),
+        call.span,
+        this.options.check ?? {},
+        this.budgets.maxCheckEvaluations,
+        expectFail,
+        xsText,
+      ),
+    );
   }
 
   private reportCheck(r: CheckResult): void {
     if (r.passed && r.expectFail) {
       this.report(r.stmt.span, 'error', 'unexpected-pass', `this check is marked expect-fail but passed (${r.summary})`);
     } else if (!r.passed) {
-      this.report(r.span ?? r.stmt.span, r.expectFail ? 'information' : 'error', 'check-failed', (r.expectFail ? '(expected to fail) ' : '') + r.message);
+      this.report(
+        r.span ?? r.stmt.span,
+        r.expectFail ? 'information' : 'error',
+        'check-failed',
+        (r.expectFail ? '(expected to fail) ' : '') + r.message,
+      );
     }
     for (const note of r.notes) this.report(note.span ?? r.stmt.span, 'information', note.code, note.message);
   }
@@ -676,7 +767,13 @@ export class Analyzer {
     const push = (passed: boolean, message: string) => {
       this.asserts.push({ stmt: a.stmt, passed, message, expectFail: a.expectFail });
       if (passed && a.expectFail) this.report(a.stmt.span, 'error', 'unexpected-pass', 'this assert is marked expect-fail but passed');
-      else if (!passed) this.report(a.stmt.expr.span, a.expectFail ? 'information' : 'error', 'assert-failed', (a.expectFail ? '(expected to fail) ' : '') + message);
+      else if (!passed)
+        this.report(
+          a.stmt.expr.span,
+          a.expectFail ? 'information' : 'error',
+          'assert-failed',
+          (a.expectFail ? '(expected to fail) ' : '') + message,
+        );
     };
     if (!a.node) {
       // Its expression already has a diagnostic; count the assert as failed without a second one.
@@ -684,19 +781,30 @@ export class Analyzer {
       return;
     }
     if (a.node.type.dtype !== 'bool') {
-      throw new BuildError(`assert needs a bool tensor (a comparison, allclose, all), got ${a.node.type.dtype}`, a.stmt.expr.span, 'dtype-mismatch');
+      throw new BuildError(
+        `assert needs a bool tensor (a comparison, allclose, all), got ${a.node.type.dtype}`,
+        a.stmt.expr.span,
+        'dtype-mismatch',
+      );
     }
     const v = this.evaluator.valueOf(a.node);
     if (!v) return push(false, 'assert could not be evaluated (an input is not fed or failed)');
     let ok = true;
     for (let i = 0; i < v.data.length; i++) if (!v.data[i]) ok = false;
     if (ok) return push(true, 'assert passed');
-    const detail = describeAssert(a.stmt.expr, (e) => {
-      const n = this.exprNodes.get(e);
-      const t = n && this.evaluator.valueOf(n);
-      return t ? formatTensor(t, { threshold: 20 }) : undefined;
-    }, this.text);
-    push(false, `assert failed: ${this.text.slice(a.stmt.expr.span.start, a.stmt.expr.span.end)} is ${formatTensor(v, { threshold: 20 })}${detail}`);
+    const detail = describeAssert(
+      a.stmt.expr,
+      (e) => {
+        const n = this.exprNodes.get(e);
+        const t = n && this.evaluator.valueOf(n);
+        return t ? formatTensor(t, { threshold: 20 }) : undefined;
+      },
+      this.text,
+    );
+    push(
+      false,
+      `assert failed: ${this.text.slice(a.stmt.expr.span.start, a.stmt.expr.span.end)} is ${formatTensor(v, { threshold: 20 })}${detail}`,
+    );
   }
 
   // ---- expressions ---------------------------------------------------------------------
@@ -736,7 +844,8 @@ export class Analyzer {
         // A Python number: a float is its double; an int is exact (past 2^53 it is read again
         // from its digits) and int32 when it fits, else int64, as tf.constant.
         if (!e.isInteger) return tensorValue(b.literal(e.value, 'float32', e.span));
-        if (Number.isSafeInteger(e.value)) return tensorValue(b.literal(e.value, e.value >= -2147483648 && e.value <= 2147483647 ? 'int32' : 'int64', e.span));
+        if (Number.isSafeInteger(e.value))
+          return tensorValue(b.literal(e.value, e.value >= -2147483648 && e.value <= 2147483647 ? 'int32' : 'int64', e.span));
         return tensorValue(b.pyNumber(BigInt(this.text.slice(e.span.start, e.span.end)), e.span));
       }
       case 'string':
@@ -780,10 +889,14 @@ export class Analyzer {
         return tensorValue(this.b.binary(op, left.node, e.left.span, right.node, e.right.span, e.span));
       }
     }
-    return this.operator(BINARY_OPS[e.op], [
-      { value: left, span: e.left.span },
-      { value: right, span: e.right.span },
-    ], e.span);
+    return this.operator(
+      BINARY_OPS[e.op],
+      [
+        { value: left, span: e.left.span },
+        { value: right, span: e.right.span },
+      ],
+      e.span,
+    );
   }
 
   /** A Python number computed by `compute` as a literal, or Python's exception at `span`. */
@@ -810,7 +923,11 @@ export class Analyzer {
       args.map((a) => (a.value as { node: Node }).node),
       args.map((a) => a.span),
     );
-    const result = this.b.call(op, args.map((a, i) => ({ ...a, value: tensorValue(wide[i]) })), span);
+    const result = this.b.call(
+      op,
+      args.map((a, i) => ({ ...a, value: tensorValue(wide[i]) })),
+      span,
+    );
     if (result.kind !== 'tensor') return result;
     const t = this.evaluator.valueOf(result.node);
     return tensorValue(t ? this.b.literalFrom(t, span) : result.node);
@@ -821,7 +938,11 @@ export class Analyzer {
     if (literal) {
       const size = literal.data.length;
       if (size > this.b.maxElements) {
-        throw new BuildError(`a literal of ${formatCount(size)} elements is over the ${formatCount(this.b.maxElements)}-element budget ${raiseHint('maxElements')}`, e.span, 'budget-elements');
+        throw new BuildError(
+          `a literal of ${formatCount(size)} elements is over the ${formatCount(this.b.maxElements)}-element budget ${raiseHint('maxElements')}`,
+          e.span,
+          'budget-elements',
+        );
       }
       return tensorValue(this.b.constant(literal, e.span, true));
     }
@@ -834,7 +955,8 @@ export class Analyzer {
    *  takes a few milliseconds, the table 40: two scans, then the table.) */
   private firstBinding(name: string): AST.Span | undefined {
     const statements = this.program.statements;
-    if (!this.futureBindings && ++this.futureQueries <= 8 && this.futureQueries * statements.length <= 200_000) return firstBoundIn(statements, name);
+    if (!this.futureBindings && ++this.futureQueries <= 8 && this.futureQueries * statements.length <= 200_000)
+      return firstBoundIn(statements, name);
     if (!this.futureBindings) {
       const first = new Map<string, AST.Span>();
       for (const stmt of this.program.statements) {
@@ -914,9 +1036,12 @@ export class Analyzer {
         const candidates = [publicOpNames(), this.byName.markedNames()];
         const later = this.firstBinding(e.callee.name);
         if (later && later.start > e.span.start) {
-          throw new BuildError(`\`${e.callee.name}\` is used before it is defined (at line ${this.line(later)})`, e.callee.span, 'use-before-definition', [
-            { span: later, message: `\`${e.callee.name}\` is defined here` },
-          ]);
+          throw new BuildError(
+            `\`${e.callee.name}\` is used before it is defined (at line ${this.line(later)})`,
+            e.callee.span,
+            'use-before-definition',
+            [{ span: later, message: `\`${e.callee.name}\` is defined here` }],
+          );
         }
         throw new BuildError(`unknown op \`${e.callee.text}\`${didYouMeanAmong(e.callee.name, candidates)}`, e.callee.span, 'unknown-op');
       }
@@ -929,7 +1054,11 @@ export class Analyzer {
     if (callee.kind === 'function') {
       const kw = args.find((a) => a.keyword);
       if (kw) throw new BuildError(`${callee.fn.name}() takes positional arguments only`, kw.keyword!.span, 'bad-arguments');
-      return callee.fn.call(this.b, args.map((a) => a.value), e.span);
+      return callee.fn.call(
+        this.b,
+        args.map((a) => a.value),
+        e.span,
+      );
     }
     if (callee.kind === 'dtype') {
       // `float32(x)` / `np.float32(3)`: a cast, as NumPy's scalar constructors.
@@ -958,7 +1087,12 @@ export class Analyzer {
       if (item.kind === 'ellipsis') return { kind: 'ellipsis' as const };
       if (item.kind === 'slice') {
         const part = (x: AST.Expr | undefined, what: string) => (x ? this.b.staticInt(this.expr(x, scope), x.span, what) : null);
-        return { kind: 'slice' as const, start: part(item.start, 'slice start'), stop: part(item.stop, 'slice stop'), step: part(item.step, 'slice step') };
+        return {
+          kind: 'slice' as const,
+          start: part(item.start, 'slice start'),
+          stop: part(item.stop, 'slice stop'),
+          step: part(item.step, 'slice step'),
+        };
       }
       if (item.kind === 'constant' && item.value === null) return { kind: 'newaxis' as const };
       return { kind: 'index' as const, index: this.b.staticInt(this.expr(item, scope), item.span, 'index') };
@@ -993,7 +1127,11 @@ export class Analyzer {
         return tensorValue(this.b.literal(node.type.shape.length, 'int32', span));
       }
     }
-    throw new BuildError(`${describe(target)} has no attribute \`${name}\` (tensors have .shape, .dtype, .T, .ndim)`, nameSpan, 'unknown-attribute');
+    throw new BuildError(
+      `${describe(target)} has no attribute \`${name}\` (tensors have .shape, .dtype, .T, .ndim)`,
+      nameSpan,
+      'unknown-attribute',
+    );
   }
 
   /** `x.shape` lexes as one dotted name: when its head is a bound name, read the rest as
@@ -1049,7 +1187,6 @@ export class Analyzer {
     this.reportedNaN.add(node);
     this.report(node.span, 'warning', 'non-finite', message);
   }
-
 }
 
 function describeAssert(expr: AST.Expr, show: (e: AST.Expr) => string | undefined, text: string): string {
@@ -1176,7 +1313,14 @@ function numericLiteral(e: AST.ListExpr): Tensor | null {
   if (size !== values.length) return null;
   // Ints are int32 when all fit, else int64 (as tf.constant); past 2^53 each element is read
   // exactly on its own.
-  const ints = isBool || isFloatLiteral ? null : values.every((v) => v >= -2147483648 && v <= 2147483647) ? 'int32' : values.every(Number.isSafeInteger) ? 'int64' : null;
+  const ints =
+    isBool || isFloatLiteral
+      ? null
+      : values.every((v) => v >= -2147483648 && v <= 2147483647)
+        ? 'int32'
+        : values.every(Number.isSafeInteger)
+          ? 'int64'
+          : null;
   if (!isBool && !isFloatLiteral && ints === null) return null;
   const dtype = isBool ? 'bool' : isFloatLiteral ? 'float32' : ints!;
   // Float literals keep full precision until they meet a dtype (0.1 stays 0.1 in float64).

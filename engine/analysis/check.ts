@@ -26,11 +26,16 @@ export function checkRequest(
 ): CheckRequest {
   const bound = b.bind(CHECK_SIGNATURE, args, callSpan);
   const mode = bound.string('mode');
-  if (mode !== 'full' && mode !== 'fast') throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
+  if (mode !== 'full' && mode !== 'fast')
+    throw new BuildError(`mode must be 'full' or 'fast', got '${mode}'`, bound.span('mode'), 'bad-argument');
   const opt = (name: 'eps' | 'atol' | 'rtol') => {
-    const v = bound.has(name) ? bound.float(name) : defaults[name] ?? (CHECK_DEFAULTS[name] as number);
+    const v = bound.has(name) ? bound.float(name) : (defaults[name] ?? (CHECK_DEFAULTS[name] as number));
     if (!Number.isFinite(v) || v < 0 || (name === 'eps' && v === 0)) {
-      throw new BuildError(`${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${v}`, bound.span(name), 'bad-argument');
+      throw new BuildError(
+        `${name} must be a finite number ${name === 'eps' ? '> 0' : '>= 0'}, got ${v}`,
+        bound.span(name),
+        'bad-argument',
+      );
     }
     return v;
   };
@@ -41,13 +46,33 @@ export function checkRequest(
     // A grad rule that returns the wrong shape fails this check (where expect-fail applies)
     // rather than the file.
     if (!(e instanceof BuildError) || e.code !== 'bad-grad') throw e;
-    return { stmt, failure: e.message, site: null, eps: 0, atol: 0, rtol: 0, mode, seeds: null, fastGrads: null, expectFail, xNames: [], maxEvaluations };
+    return {
+      stmt,
+      failure: e.message,
+      site: null,
+      eps: 0,
+      atol: 0,
+      rtol: 0,
+      mode,
+      seeds: null,
+      fastGrads: null,
+      expectFail,
+      xNames: [],
+      maxEvaluations,
+    };
   }
   b.gradientSites.pop(); // a check's own gradients are not a user-visible site
   const seeds = mode === 'fast' ? site.ys.map((y) => b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, callSpan)) : null;
   let fastGrads: (Node | null)[] | null = null;
   if (seeds) {
-    fastGrads = buildGradients(b, { ys: site.ys, xs: site.xs, gradYs: seeds, stopGradients: [], unconnected: 'zero', span: callSpan }).grads;
+    fastGrads = buildGradients(b, {
+      ys: site.ys,
+      xs: site.xs,
+      gradYs: seeds,
+      stopGradients: [],
+      unconnected: 'zero',
+      span: callSpan,
+    }).grads;
   }
   return {
     stmt,
@@ -103,7 +128,12 @@ export function checkGradientSite(
   const evaluator = new Evaluator({
     precision: 'float32',
     feeds: new Map(),
-    budget: { maxElements: budgets.maxElements, maxTotalElements: budgets.maxTotalElements, deadline: Date.now() + budgets.evaluationTimeoutMs, cancelled: options.cancelled },
+    budget: {
+      maxElements: budgets.maxElements,
+      maxTotalElements: budgets.maxTotalElements,
+      deadline: Date.now() + budgets.evaluationTimeoutMs,
+      cancelled: options.cancelled,
+    },
     base: made.analyzer.evaluator,
   });
   const stmt: AST.CheckStmt = { kind: 'check', span, keywordSpan: span, call: { kind: 'error', span } };

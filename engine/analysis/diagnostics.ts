@@ -35,7 +35,7 @@ const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, informat
 export function longLines(text: string, maxLineLength: number): { text: string; diagnostics: Diagnostic[] } | null {
   if (text.length <= maxLineLength) return null;
   let found: [number, number][] | null = null;
-  for (let start = 0; start <= text.length; ) {
+  for (let start = 0; start <= text.length;) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     if (end - start > maxLineLength) (found ??= []).push([start, end]);
@@ -70,10 +70,12 @@ export function boundedMessage(message: string): string {
   return `${message.slice(0, keep)} …(${formatCount(message.length - 2 * keep)} characters)… ${message.slice(-keep)}`;
 }
 
-
 /** Diagnostics in source order, capped at `max` as an analysis's are. */
 export function orderDiagnostics(diagnostics: readonly Diagnostic[], max: number): Diagnostic[] {
-  return capDiagnostics(diagnostics.slice().sort((x, y) => x.span.start - y.span.start), max);
+  return capDiagnostics(
+    diagnostics.slice().sort((x, y) => x.span.start - y.span.start),
+    max,
+  );
 }
 
 /** At most `max` diagnostics, in source order, and one more saying how many were left out.

@@ -84,7 +84,11 @@ function loadPlace(options: AnalysisOptions): Partial<LoadContext> | null {
 
 /** When `previous` can be taken over for `text`: its analyzer rolled back to before statement
  *  `k`, and the program of `text` (sharing the first `k` statements). */
-export function reusablePrefix(previous: Analysis, text: string, options: AnalysisOptions): { a: Analyzer; k: number; program: AST.Program } | null {
+export function reusablePrefix(
+  previous: Analysis,
+  text: string,
+  options: AnalysisOptions,
+): { a: Analyzer; k: number; program: AST.Program } | null {
   const made = analyzers.get(previous);
   if (!made || made.analyzer.generation !== made.generation) return null;
   const a = made.analyzer;
@@ -129,7 +133,8 @@ export function reusablePrefix(previous: Analysis, text: string, options: Analys
   const rest = parse(blanked, { maxDepth: a.budgets.maxNestingDepth, maxTreeDepth: a.budgets.maxNestingDepth });
   const first = rest.statements[0];
   const lastKept = old.statements[k - 1];
-  if (!first || first.span.start !== lastKept.span.start || first.span.end !== lastKept.span.end || first.kind !== lastKept.kind) return null;
+  if (!first || first.span.start !== lastKept.span.start || first.span.end !== lastKept.span.end || first.kind !== lastKept.kind)
+    return null;
   if (rest.diagnostics.some((d) => d.span.start <= lastKept.span.end)) return null;
   for (let i = 1; i < rest.statements.length; i++) if (actsOnEarlier(rest.statements[i])) return null;
   const program: AST.Program = {

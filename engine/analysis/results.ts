@@ -112,7 +112,9 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
   } else {
     // Over the file budget nothing is parsed: the one diagnostic is the analysis.
     const parsed = long ? long.text : text;
-    const program = oversize ? { statements: [], comments: [], diagnostics: [] } : parse(parsed, { maxDepth: budgets.maxNestingDepth, maxTreeDepth: budgets.maxNestingDepth });
+    const program = oversize
+      ? { statements: [], comments: [], diagnostics: [] }
+      : parse(parsed, { maxDepth: budgets.maxNestingDepth, maxTreeDepth: budgets.maxNestingDepth });
     a = new Analyzer(text, program, options);
     if (oversize) a.diagnostics.push(oversize);
     for (const d of long?.diagnostics ?? []) a.diagnostics.push(d);
@@ -172,6 +174,9 @@ class StagedAnalysis implements BuiltAnalysis {
 
   /** The first `count` diagnostics in source order, capped. */
   private ordered(count: number): Diagnostic[] {
-    return capDiagnostics(this.analyzer.diagnostics.slice(0, count).sort((x, y) => x.span.start - y.span.start), this.analyzer.budgets.maxDiagnostics);
+    return capDiagnostics(
+      this.analyzer.diagnostics.slice(0, count).sort((x, y) => x.span.start - y.span.start),
+      this.analyzer.budgets.maxDiagnostics,
+    );
   }
 }

@@ -80,5 +80,15 @@ export function signatureOf(name: string, paramLabels: readonly string[], doc: s
 }
 
 /** Names that the language reserves or that name built-in things: never renamed. */
-export const RESERVED_WORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'True', 'False', 'None', 'nan', 'inf', ...STATEMENT_KEYWORDS]);
+export const RESERVED_WORDS: ReadonlySet<string> = new Set([
+  'and',
+  'or',
+  'not',
+  'True',
+  'False',
+  'None',
+  'nan',
+  'inf',
+  ...STATEMENT_KEYWORDS,
+]);
 export { STATEMENT_KEYWORDS, DTYPES };

@@ -32,9 +32,10 @@ function basicExplanation(analysis: Analysis, site: GradientSite, xIndex: number
     summedAxes: [],
     batchSize: null,
     advice: null,
-    text: ysElements === null
-      ? `${meaning}: the gradient of the sum of every element of ${ys.join(' and ')} with respect to ${x}`
-      : `${meaning}: the sum of all ${ysElements} element${ysElements === 1 ? '' : 's'} of ${ys.join(' and ')}, differentiated with respect to each element of ${x}`,
+    text:
+      ysElements === null
+        ? `${meaning}: the gradient of the sum of every element of ${ys.join(' and ')} with respect to ${x}`
+        : `${meaning}: the sum of all ${ysElements} element${ysElements === 1 ? '' : 's'} of ${ys.join(' and ')}, differentiated with respect to each element of ${x}`,
     method: 'none',
     conservative: [],
     guessed: [],
@@ -55,7 +56,8 @@ export function explainBinding(analysis: Analysis, binding: Binding): Explanatio
   const site = binding.gradient;
   if (!site) return [];
   const v = binding.value;
-  const nodes = v.kind === 'tensor' ? [v.node] : v.kind === 'list' ? v.items.map((item) => (item.kind === 'tensor' ? item.node : null)) : [];
+  const nodes =
+    v.kind === 'tensor' ? [v.node] : v.kind === 'list' ? v.items.map((item) => (item.kind === 'tensor' ? item.node : null)) : [];
   const out: Explanation[] = [];
   for (const n of nodes) {
     const xIndex = n ? site.grads.indexOf(n) : -1;

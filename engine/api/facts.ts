@@ -14,8 +14,18 @@ import { gradientCalls } from './gradients';
 import { statementExprs, walk } from './syntax';
 import { pythonFacts, pythonOutline } from './pythonFacts';
 import {
-  OCC_END, OCC_FIELDS, OCC_START, TOKEN_MODIFIERS, TOKEN_TYPES,
-  type DocumentSnapshot, type HintData, type LensData, type NameTarget, type SymbolData, type TokenModifier, type TokenType,
+  OCC_END,
+  OCC_FIELDS,
+  OCC_START,
+  TOKEN_MODIFIERS,
+  TOKEN_TYPES,
+  type DocumentSnapshot,
+  type HintData,
+  type LensData,
+  type NameTarget,
+  type SymbolData,
+  type TokenModifier,
+  type TokenType,
 } from './snapshot';
 
 export interface SnapshotOptions {
@@ -148,12 +158,23 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
       if (stmt.kind === 'check') {
         const result = a.checks.find((c) => c.stmt === stmt);
         target = checkTarget = targets.length;
-        targets.push({ kind: 'check', name: 'check', hoverSpan: stmt.keywordSpan, hover: result ? formatCheck(result) : 'check: not run (the statement has an error; see the diagnostics)', refusal: keywordRefusal(word) });
+        targets.push({
+          kind: 'check',
+          name: 'check',
+          hoverSpan: stmt.keywordSpan,
+          hover: result ? formatCheck(result) : 'check: not run (the statement has an error; see the diagnostics)',
+          refusal: keywordRefusal(word),
+        });
         if (stmt.call.kind === 'call') checkCallee = stmt.call.callee;
       } else if (stmt.kind === 'assert') {
         const r = a.asserts.find((s) => s.stmt === stmt);
         target = targets.length;
-        targets.push({ kind: 'assert', name: 'assert', hover: r ? `assert ${r.passed ? 'passed ✓' : 'FAILED ✗'}${r.passed ? '' : `\n\n${r.message}`}` : 'assert: not evaluated', refusal: keywordRefusal(word) });
+        targets.push({
+          kind: 'assert',
+          name: 'assert',
+          hover: r ? `assert ${r.passed ? 'passed ✓' : 'FAILED ✗'}${r.passed ? '' : `\n\n${r.message}`}` : 'assert: not evaluated',
+          refusal: keywordRefusal(word),
+        });
       } else {
         target = namedTarget(`keyword:${word}`, () => ({ kind: 'keyword', name: word, hover: '', refusal: keywordRefusal(word) }));
       }
@@ -180,7 +201,13 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
           if (t === undefined) {
             t = targets.length;
             params.set(p.name, t);
-            targets.push({ kind: 'parameter', name: p.name, hover: `**${p.name}** · parameter of \`${stmt.name.name}\``, definition: p.span, siblings: names });
+            targets.push({
+              kind: 'parameter',
+              name: p.name,
+              hover: `**${p.name}** · parameter of \`${stmt.name.name}\``,
+              definition: p.span,
+              siblings: names,
+            });
           }
           add(p.span, t, 'parameter', ['declaration']);
         }
@@ -206,15 +233,39 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
       }
       const dtype = parseDType(e.text) ?? parseDType(e.name);
       if (dtype) {
-        add(e.span, namedTarget(`dtype:${dtype}`, () => ({ kind: 'dtype', name: dtype, hover: `\`${dtype}\` · dtype`, refusal: `\`${e.text}\` is a dtype and cannot be renamed` })), 'type', ['defaultLibrary']);
+        add(
+          e.span,
+          namedTarget(`dtype:${dtype}`, () => ({
+            kind: 'dtype',
+            name: dtype,
+            hover: `\`${dtype}\` · dtype`,
+            refusal: `\`${e.text}\` is a dtype and cannot be renamed`,
+          })),
+          'type',
+          ['defaultLibrary'],
+        );
         return;
       }
       if (op && !op.internal) {
-        add(e.span, namedTarget(`op:${e.text}`, () => ({ kind: 'op', name: e.name, hover: opHover(op), refusal: `\`${e.text}\` is a built-in op and cannot be renamed` })), 'function', ['defaultLibrary']);
+        add(
+          e.span,
+          namedTarget(`op:${e.text}`, () => ({
+            kind: 'op',
+            name: e.name,
+            hover: opHover(op),
+            refusal: `\`${e.text}\` is a built-in op and cannot be renamed`,
+          })),
+          'function',
+          ['defaultLibrary'],
+        );
         return;
       }
       if (RESERVED_WORDS.has(e.name)) {
-        add(e.span, namedTarget(`reserved:${e.text}`, () => ({ kind: 'other', name: e.name, hover: '', refusal: keywordRefusal(e.text) })), null);
+        add(
+          e.span,
+          namedTarget(`reserved:${e.text}`, () => ({ kind: 'other', name: e.name, hover: '', refusal: keywordRefusal(e.text) })),
+          null,
+        );
       }
     });
   }
@@ -246,7 +297,9 @@ export function statusOf(a: Analysis): DocumentSnapshot['status'] {
 /** Sorted by start, exact duplicates (a name reached twice) dropped. */
 function sortedOccurrences(flat: number[]): Int32Array {
   const count = flat.length / OCC_FIELDS;
-  const order = Array.from({ length: count }, (_, i) => i).sort((x, y) => flat[x * OCC_FIELDS] - flat[y * OCC_FIELDS] || flat[y * OCC_FIELDS + 1] - flat[x * OCC_FIELDS + 1]);
+  const order = Array.from({ length: count }, (_, i) => i).sort(
+    (x, y) => flat[x * OCC_FIELDS] - flat[y * OCC_FIELDS] || flat[y * OCC_FIELDS + 1] - flat[x * OCC_FIELDS + 1],
+  );
   const out = new Int32Array(flat.length);
   let n = 0;
   for (const i of order) {
@@ -274,7 +327,10 @@ function lensesOf(a: Analysis): LensData[] {
     const node = b.value.node;
     const fed = a.valueOf(node);
     const title = fed ? `fed ${node.type.dtype}${showShape(fed.shape)}` : `not fed · ${node.type.dtype}${showShape(node.type.shape)}`;
-    lenses.push({ offset: b.stmt.span.start, title, command: null }, { offset: b.stmt.span.start, title: 'Randomise feed', command: 'randomiseFeed' });
+    lenses.push(
+      { offset: b.stmt.span.start, title, command: null },
+      { offset: b.stmt.span.start, title: 'Randomise feed', command: 'randomiseFeed' },
+    );
   }
   return lenses;
 }
@@ -312,7 +368,13 @@ function symbolsOf(a: Analysis): SymbolData[] {
       const r = a.asserts.find((s) => s.stmt === stmt);
       if (r) detail = r.passed ? 'passed' : 'FAILED';
     }
-    symbols.push({ name: source.length > 60 ? source.slice(0, 57) + '...' : source, kind: stmt.kind, detail, span: stmt.span, selection: stmt.keywordSpan });
+    symbols.push({
+      name: source.length > 60 ? source.slice(0, 57) + '...' : source,
+      kind: stmt.kind,
+      detail,
+      span: stmt.span,
+      selection: stmt.keywordSpan,
+    });
   }
   return symbols.sort((x, y) => x.span.start - y.span.start);
 }

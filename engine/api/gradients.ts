@@ -18,9 +18,7 @@ import { explainSite } from './explanation';
 import { explainPictures } from './picture';
 import { statementOnLine, walk, statementExprs } from './syntax';
 import { pythonStatementOnLine, siteAnalysis } from './pythonFacts';
-import type {
-  CheckGradientsResult, CheckOutcomeJson, ComputeGradientsResult, ExplainResult, GradientValueJson,
-} from './results';
+import type { CheckGradientsResult, CheckOutcomeJson, ComputeGradientsResult, ExplainResult, GradientValueJson } from './results';
 
 /** The calls of ops that differentiate: a statement holding one gets the gradient lenses. */
 export function gradientCalls(stmt: AST.Stmt): AST.CallExpr[] {
@@ -129,7 +127,9 @@ export function explainStatement(uri: string, a: Analysis, line: number): Explai
     statement: statementText(a, stmt),
     explanations,
     pictures: sites.length ? explainPictures(siteAnalysis(a, sites[sites.length - 1]), sites) : [],
-    message: explanations.length ? undefined : 'this statement records no gradient sum to explain (jacobian and hessian values are shown by "Compute gradients")',
+    message: explanations.length
+      ? undefined
+      : 'this statement records no gradient sum to explain (jacobian and hessian values are shown by "Compute gradients")',
   };
 }
 
@@ -139,7 +139,8 @@ export function explainStatement(uri: string, a: Analysis, line: number): Explai
  *  when it is a list literal. */
 function xNamesOf(a: Analysis, call: AST.CallExpr | undefined, count: number): string[] {
   const positional = call?.args.filter((arg) => !arg.keyword) ?? [];
-  const xs = call?.args.find((arg) => arg.keyword && ['xs', 'x', 'sources', 'source'].includes(arg.keyword.name))?.value ?? positional[1]?.value;
+  const xs =
+    call?.args.find((arg) => arg.keyword && ['xs', 'x', 'sources', 'source'].includes(arg.keyword.name))?.value ?? positional[1]?.value;
   const src = (e: AST.Expr) => a.text.slice(e.span.start, e.span.end);
   if (xs?.kind === 'list' && xs.elements.length === count) return xs.elements.map(src);
   const name = xs ? src(xs) : 'x';
@@ -170,17 +171,24 @@ function checkSource(text: string, call: AST.CallExpr): string | null {
   const ys = keyword('ys', 'y', 'target') ?? positional[0];
   const xs = keyword('xs', 'x', 'sources', 'source') ?? positional[1];
   if (!ys || !xs || ys.value.kind === 'error' || xs.value.kind === 'error') return null;
-  if (op === 'hessians' || op === 'hessian') return `check gradients(gradients(${src(ys.value)}, ${src(xs.value)}), ${src(xs.value)}, mode='full')`;
+  if (op === 'hessians' || op === 'hessian')
+    return `check gradients(gradients(${src(ys.value)}, ${src(xs.value)}), ${src(xs.value)}, mode='full')`;
   return `check gradients(${src(ys.value)}, ${src(xs.value)}, mode='full')`;
 }
 
 /** Runs `check` statements after the document's own: its text with its own checks blanked
  *  (offsets kept) and the checks appended, analysed with the document's options; the values
  *  of the statements before come from the analysis's value cache, so only the checks cost. */
-function runCheckStatements(a: Analysis, sources: string[], options: AnalysisOptions, settings: CheckSettings): { checked: Analysis; at: number[] } {
+function runCheckStatements(
+  a: Analysis,
+  sources: string[],
+  options: AnalysisOptions,
+  settings: CheckSettings,
+): { checked: Analysis; at: number[] } {
   let copy = a.text;
   for (const s of a.program.statements) {
-    if (s.kind === 'check') copy = copy.slice(0, s.span.start) + copy.slice(s.span.start, s.span.end).replace(/[^\r\n]/g, ' ') + copy.slice(s.span.end);
+    if (s.kind === 'check')
+      copy = copy.slice(0, s.span.start) + copy.slice(s.span.start, s.span.end).replace(/[^\r\n]/g, ' ') + copy.slice(s.span.end);
   }
   const at: number[] = [];
   for (const source of sources) {
@@ -192,20 +200,47 @@ function runCheckStatements(a: Analysis, sources: string[], options: AnalysisOpt
   if (settings.eps !== undefined) check.eps = settings.eps;
   if (settings.atol !== undefined) check.atol = settings.atol;
   if (settings.rtol !== undefined) check.rtol = settings.rtol;
-  const checked = analyze(copy + '\n', { ...options, check, cache: a.valueCache, previous: undefined, cancelled: settings.cancelled, progress: undefined });
+  const checked = analyze(copy + '\n', {
+    ...options,
+    check,
+    cache: a.valueCache,
+    previous: undefined,
+    cancelled: settings.cancelled,
+    progress: undefined,
+  });
   return { checked, at };
 }
 
 /** Runs the full check of every gradient the statement on a line computes: a gradients call
  *  on the analysis's own graph and values, a jacobian or hessian call through a `check`
  *  statement analysed with the document's `options`. */
-export function checkGradients(uri: string, a: Analysis, line: number, settings: CheckSettings = {}, options: AnalysisOptions = {}): CheckGradientsResult {
+export function checkGradients(
+  uri: string,
+  a: Analysis,
+  line: number,
+  settings: CheckSettings = {},
+  options: AnalysisOptions = {},
+): CheckGradientsResult {
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', passed: false, title: stmt, results: [] };
-  if (a.python) return { uri, line, statement: statementText(a, stmt), passed: false, title: 'check a script\'s gradients with a `# tgraph: check gradients(ys, xs)` comment', results: [] };
+  if (a.python)
+    return {
+      uri,
+      line,
+      statement: statementText(a, stmt),
+      passed: false,
+      title: "check a script's gradients with a `# tgraph: check gradients(ys, xs)` comment",
+      results: [],
+    };
   const calls = stmt.calls;
   const hasError = a.diagnostics.some((d) => d.severity === 'error' && within(stmt.span, d.span));
-  const results: CheckOutcomeJson[] = calls.map((call) => ({ call: a.text.slice(call.span.start, call.span.end), check: '', passed: false, ran: false, message: '' }));
+  const results: CheckOutcomeJson[] = calls.map((call) => ({
+    call: a.text.slice(call.span.start, call.span.end),
+    check: '',
+    passed: false,
+    ran: false,
+    message: '',
+  }));
   const bySource: { index: number; source: string }[] = [];
   calls.forEach((call, i) => {
     const op = call.callee.kind === 'name' ? call.callee.name : '';
@@ -215,9 +250,13 @@ export function checkGradients(uri: string, a: Analysis, line: number, settings:
       else results[i].message = hasError ? 'the statement has an error (see the diagnostics)' : 'this call has no ys or xs to check';
       return;
     }
-    const site = a.gradientSites.find((s) => within(call.span, s.span) && within(s.span, call.span)) ?? a.gradientSites.find((s) => within(call.span, s.span));
+    const site =
+      a.gradientSites.find((s) => within(call.span, s.span) && within(s.span, call.span)) ??
+      a.gradientSites.find((s) => within(call.span, s.span));
     if (!site) {
-      results[i].message = hasError ? 'the statement has an error (see the diagnostics)' : `${op || 'this call'} records no gradient sum to check here`;
+      results[i].message = hasError
+        ? 'the statement has an error (see the diagnostics)'
+        : `${op || 'this call'} records no gradient sum to check here`;
       return;
     }
     const callText = results[i].call;
@@ -226,7 +265,12 @@ export function checkGradients(uri: string, a: Analysis, line: number, settings:
     results[i] = { call: callText, check, ran: true, ...checkJson(result) };
   });
   if (bySource.length > 0) {
-    const { checked, at } = runCheckStatements(a, bySource.map((c) => c.source), options, settings);
+    const { checked, at } = runCheckStatements(
+      a,
+      bySource.map((c) => c.source),
+      options,
+      settings,
+    );
     bySource.forEach(({ index, source }, k) => {
       const start = at[k];
       const end = start + source.length;
@@ -265,4 +309,3 @@ function lensTitle(results: CheckOutcomeJson[]): string {
   const at = w.index.length ? `${w.x}[${w.index.join(', ')}]` : w.x;
   return `✗ ${at}: analytic ${shortNumber(w.analytic)} vs numeric ${shortNumber(w.numeric)}`;
 }
-

@@ -44,9 +44,10 @@ export function bindingHover(a: Analysis, b: Binding, explain = true): string {
   // On a gradient, the sum it stands for comes before its value: that is the point of it.
   // A script's gradient is explained with the feeds of the run that fetched it.
   if (!explain && awaitsExplanation(a, b)) parts.push(EXPLANATION_PENDING);
-  else for (const e of explainBinding(a.python?.explainView(b) ?? a, b)) {
-    parts.push(`**${e.meaning}** — ${e.text.startsWith(e.meaning) ? e.text.slice(e.meaning.length).replace(/^[:\s]+/, '') : e.text}`);
-  }
+  else
+    for (const e of explainBinding(a.python?.explainView(b) ?? a, b)) {
+      parts.push(`**${e.meaning}** — ${e.text.startsWith(e.meaning) ? e.text.slice(e.meaning.length).replace(/^[:\s]+/, '') : e.text}`);
+    }
   parts.push(...value);
   const run = a.python ? runLines(a, b.value) : '';
   if (run) parts.push(`value from \`sess.run\` at line ${run}`);
@@ -99,8 +100,12 @@ function describeValue(a: Analysis, v: Value): string[] {
 
 function describeTensor(a: Analysis, node: Node): string[] {
   const f = tensorFacts(a, node, HOVER_THRESHOLD);
-  if (f.text === null) return [`\`${f.staticType}\` · ${f.missing === 'not fed' ? 'not fed' : 'no value: it or an input failed or is not fed (see the diagnostics)'}`];
-  const shapes = f.valueShape === null ? `\`${f.staticType}\`` : `\`${f.staticType}\` · ${f.placeholder ? 'fed' : 'value'} shape \`${f.valueShape}\``;
+  if (f.text === null)
+    return [
+      `\`${f.staticType}\` · ${f.missing === 'not fed' ? 'not fed' : 'no value: it or an input failed or is not fed (see the diagnostics)'}`,
+    ];
+  const shapes =
+    f.valueShape === null ? `\`${f.staticType}\`` : `\`${f.staticType}\` · ${f.placeholder ? 'fed' : 'value'} shape \`${f.valueShape}\``;
   const summary = f.size > HOVER_THRESHOLD ? ` (${f.size} elements, summarised)` : '';
   return [shapes + summary, '```python\n' + f.text + '\n```'];
 }
@@ -121,7 +126,9 @@ export function formatCheck(r: CheckResult): string {
   const lines = [head, `max abs error ${shortNumber(r.maxAbsError)} · max rel error ${shortNumber(r.maxRelError)}`];
   if (r.worst) {
     const at = r.worst.index.length ? `${r.worst.x}[${r.worst.index.join(', ')}]` : r.worst.x;
-    lines.push(`${r.passed ? 'largest error' : 'worst'} at \`${at}\`: analytic ${r.worst.analytic}, numeric ${r.worst.numeric}, difference ${shortNumber(Math.abs(r.worst.analytic - r.worst.numeric))}`);
+    lines.push(
+      `${r.passed ? 'largest error' : 'worst'} at \`${at}\`: analytic ${r.worst.analytic}, numeric ${r.worst.numeric}, difference ${shortNumber(Math.abs(r.worst.analytic - r.worst.numeric))}`,
+    );
   }
   if (!r.passed && r.message) lines.push(r.message);
   for (const n of r.notes) lines.push(`note: ${n.message}`);

@@ -125,7 +125,16 @@ function fullGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Ex
 
 /** The ys elements the chosen element reaches (the terms' rows) × a window of x elements
  *  around it: one gradient evaluation per row. */
-function blockGrid(analysis: Analysis, site: GradientSite, xIndex: number, ex: Explanation, c: Contributions, chosen: number, xShape: number[], deadline: number): JacobianGrid | null {
+function blockGrid(
+  analysis: Analysis,
+  site: GradientSite,
+  xIndex: number,
+  ex: Explanation,
+  c: Contributions,
+  chosen: number,
+  xShape: number[],
+  deadline: number,
+): JacobianGrid | null {
   const rowsApi = VjpRows.build(analysis, site, xIndex, deadline);
   if (!rowsApi || c.terms.length === 0) return null;
   const xElements = xShape.reduce((a, d) => a * d, 1);
@@ -178,9 +187,21 @@ export interface PictureOptions extends ExplainOptions {
  *  terms are listed (flat index); by default the first with the largest fan-out. `options`
  *  are the explanation's and the picture's time (the default budgets unless a test or tool
  *  sets them). */
-export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: number, element?: number, options: PictureOptions = {}): ExplainPicture {
+export function explainPicture(
+  analysis: Analysis,
+  site: GradientSite,
+  xIndex: number,
+  element?: number,
+  options: PictureOptions = {},
+): ExplainPicture {
   const explanation = explainSite(analysis, site, xIndex, options);
-  const picture: ExplainPicture = { explanation, jacobian: null, chosen: null, contributions: null, gradientName: gradientName(analysis, site, xIndex) };
+  const picture: ExplainPicture = {
+    explanation,
+    jacobian: null,
+    chosen: null,
+    contributions: null,
+    gradientName: gradientName(analysis, site, xIndex),
+  };
   const timeoutMs = options.pictureTimeoutMs ?? analysis.budgets?.pictureTimeoutMs ?? DEFAULT_BUDGETS.pictureTimeoutMs;
   const deadline = Date.now() + timeoutMs;
   const outOfTime = (why?: string) =>
@@ -224,12 +245,14 @@ export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: n
     if (full) return picture;
     const cells = (explanation.ysElements ?? Infinity) * xElements;
     const budget = pictureBudget(analysis);
-    picture.jacobianNote = cells > budget
-      ? `the whole Jacobian has ${Number.isFinite(cells) ? formatCount(cells) : 'too many'} entries, over the picture's ${budget} ${raiseHint('maxPictureEntries')}`
-      : fullOutOfTime
-        ? `the whole Jacobian takes more gradient evaluations than fit in the picture's time (${formatCount(timeoutMs)} ms) ${raiseHint('pictureTimeoutMs')}`
-        : `the whole Jacobian's element pattern is not at hand (${explanation.method === 'exact' ? 'an evaluation failed' : 'the explanation counted from the axes'})`;
-    if (picture.contributions) picture.jacobian = blockGrid(analysis, site, xIndex, explanation, picture.contributions, chosen, xShape, deadline);
+    picture.jacobianNote =
+      cells > budget
+        ? `the whole Jacobian has ${Number.isFinite(cells) ? formatCount(cells) : 'too many'} entries, over the picture's ${budget} ${raiseHint('maxPictureEntries')}`
+        : fullOutOfTime
+          ? `the whole Jacobian takes more gradient evaluations than fit in the picture's time (${formatCount(timeoutMs)} ms) ${raiseHint('pictureTimeoutMs')}`
+          : `the whole Jacobian's element pattern is not at hand (${explanation.method === 'exact' ? 'an evaluation failed' : 'the explanation counted from the axes'})`;
+    if (picture.contributions)
+      picture.jacobian = blockGrid(analysis, site, xIndex, explanation, picture.contributions, chosen, xShape, deadline);
     // The element walks give up quietly when time runs out; the note must not blame the data.
     if (!picture.jacobian && Date.now() > deadline) throw new ExplainTimeout('');
     picture.jacobianNote += picture.jacobian
@@ -238,7 +261,8 @@ export function explainPicture(analysis: Analysis, site: GradientSite, xIndex: n
         ? ': only the terms of one element are shown'
         : `: the terms of ${explanation.x}[${picture.chosen.index.join(', ')}] could not be computed either`;
   } catch (e) {
-    picture.jacobianNote = e instanceof ExplainTimeout ? outOfTime(e.message) : `the picture could not be computed: ${(e as Error)?.message ?? String(e)}`;
+    picture.jacobianNote =
+      e instanceof ExplainTimeout ? outOfTime(e.message) : `the picture could not be computed: ${(e as Error)?.message ?? String(e)}`;
   }
   return picture;
 }

@@ -58,7 +58,8 @@ export function pythonStatementOnLine(a: Analysis, line: number): Span | undefin
   if (!a.python) return undefined;
   const simple = pythonStatements(a.python.module).filter((s) => !isCompound(s));
   const lineOf = (offset: number) => a.lines.positionAt(offset).line;
-  const stmt = simple.find((s) => lineOf(s.span.start) === line) ?? simple.find((s) => lineOf(s.span.start) <= line && line <= lineOf(s.span.end));
+  const stmt =
+    simple.find((s) => lineOf(s.span.start) === line) ?? simple.find((s) => lineOf(s.span.start) <= line && line <= lineOf(s.span.end));
   return stmt?.span;
 }
 
@@ -103,7 +104,12 @@ export function pythonFacts(a: Analysis, bindingTarget: ReadonlyMap<Binding, num
   }
   for (const r of a.asserts) {
     const t = targets.length;
-    targets.push({ kind: 'assert', name: 'assert', hover: `assert ${r.passed ? 'passed ✓' : 'FAILED ✗'}${r.passed ? '' : `\n\n${r.message}`}`, refusal: '`assert` is a keyword and cannot be renamed' });
+    targets.push({
+      kind: 'assert',
+      name: 'assert',
+      hover: `assert ${r.passed ? 'passed ✓' : 'FAILED ✗'}${r.passed ? '' : `\n\n${r.message}`}`,
+      refusal: '`assert` is a keyword and cannot be renamed',
+    });
     add({ start: r.stmt.span.start, end: r.stmt.span.start + 'assert'.length }, t);
   }
   return { occurrences, lenses: lensesOf(a, python.module), hints: hintsOf(a) };
@@ -126,7 +132,9 @@ function lensesOf(a: Analysis, module: P.Module): LensData[] {
     );
   }
   for (const c of a.checks) {
-    const title = c.passed ? `check passed ✓ · max err ${shortNumber(c.maxAbsError)}` : `check FAILED ✗${c.worst ? ` at ${c.worst.x}` : ''}`;
+    const title = c.passed
+      ? `check passed ✓ · max err ${shortNumber(c.maxAbsError)}`
+      : `check FAILED ✗${c.worst ? ` at ${c.worst.x}` : ''}`;
     lenses.push({ offset: c.stmt.span.start, title, command: null });
   }
   return lenses.sort((x, y) => x.offset - y.offset);
@@ -141,7 +149,10 @@ function hintsOf(a: Analysis): HintData[] {
     const at = a.lines.lineEnd(a.lines.positionAt(p.span.end).line);
     const before = printed.get(at);
     if (before !== undefined && before.length > MAX_PRINT_HINT) continue;
-    const text = p.text.slice(0, MAX_PRINT_HINT * 4).replace(/\s*\n\s*/g, ' ').trim();
+    const text = p.text
+      .slice(0, MAX_PRINT_HINT * 4)
+      .replace(/\s*\n\s*/g, ' ')
+      .trim();
     printed.set(at, before === undefined ? text : `${before} | ${text}`);
   }
   for (const [offset, text] of printed) {

@@ -42,17 +42,19 @@ export function randomiseFeedEdit(a: Analysis, line: number): OffsetEdit | null 
   const node = binding.value.node;
   const fed = a.valueOf(node);
   const declared = node.type.shape;
-  const shape = declared === null
-    ? fed?.shape.slice() ?? [DEFAULT_SIZE]
-    : declared.map((d, i) => d ?? (fed && fed.shape.length === declared.length ? fed.shape[i] : DEFAULT_SIZE));
+  const shape =
+    declared === null
+      ? (fed?.shape.slice() ?? [DEFAULT_SIZE])
+      : declared.map((d, i) => d ?? (fed && fed.shape.length === declared.length ? fed.shape[i] : DEFAULT_SIZE));
   const feed = feedOf(a.program, binding.name);
   const seed = nextSeed(feed);
   const dims = `[${shape.join(', ')}]`;
-  const generator = node.type.dtype === 'bool'
-    ? `randint(0, 2, ${dims}, seed=${seed})`
-    : node.type.dtype === 'int32' || node.type.dtype === 'int64'
-      ? `randint(0, 10, ${dims}, seed=${seed})`
-      : `uniform(${dims}, seed=${seed})`;
+  const generator =
+    node.type.dtype === 'bool'
+      ? `randint(0, 2, ${dims}, seed=${seed})`
+      : node.type.dtype === 'int32' || node.type.dtype === 'int64'
+        ? `randint(0, 10, ${dims}, seed=${seed})`
+        : `uniform(${dims}, seed=${seed})`;
   const text = `feed ${binding.name} = ${generator}`;
   if (feed) return { start: feed.span.start, end: feed.span.end, newText: text };
   const at = a.lines.lineEnd(a.lines.positionAt(binding.stmt.span.end).line);

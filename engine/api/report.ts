@@ -152,16 +152,21 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
   }
   for (const c of a.checks) {
     const line = a.lines.positionAt(c.stmt.span.start).line + 1;
-    piece(`check (line ${line}): ${c.passed ? 'passed' : 'FAILED'}${c.expectFail ? ' (expected to fail)' : ''} — ${c.passed ? c.summary : c.message}`);
+    piece(
+      `check (line ${line}): ${c.passed ? 'passed' : 'FAILED'}${c.expectFail ? ' (expected to fail)' : ''} — ${c.passed ? c.summary : c.message}`,
+    );
   }
   for (const s of a.asserts) {
     const line = a.lines.positionAt(s.stmt.span.start).line + 1;
-    piece(`assert (line ${line}): ${s.passed ? 'passed' : 'FAILED'}${s.expectFail ? ' (expected to fail)' : ''}${s.passed ? '' : ' — ' + s.message}`);
+    piece(
+      `assert (line ${line}): ${s.passed ? 'passed' : 'FAILED'}${s.expectFail ? ' (expected to fail)' : ''}${s.passed ? '' : ' — ' + s.message}`,
+    );
   }
   // A Python script's statements that are not valid Python: no diagnostic (Python's own
   // tooling reports syntax), but run says they were left out.
   for (const n of a.python?.notEvaluated ?? []) {
-    if (n.reason.endsWith('is not valid Python')) piece(`not evaluated (line ${a.lines.positionAt(n.span.start).line + 1}): not valid Python, left out`);
+    if (n.reason.endsWith('is not valid Python'))
+      piece(`not evaluated (line ${a.lines.positionAt(n.span.start).line + 1}): not valid Python, left out`);
   }
   let diagnosticsLeft = diagnostics.length;
   for (const d of diagnostics) {
@@ -170,7 +175,10 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     diagnosticsLeft--;
   }
   if (omitted > 0 || diagnosticsLeft > 0) {
-    const what = diagnosticsLeft > 0 ? `${omitted > 0 ? `values, checks or asserts and ${formatCount(diagnosticsLeft)} ` : ''}diagnostics` : 'values, checks or asserts';
+    const what =
+      diagnosticsLeft > 0
+        ? `${omitted > 0 ? `values, checks or asserts and ${formatCount(diagnosticsLeft)} ` : ''}diagnostics`
+        : 'values, checks or asserts';
     out.force(`\n\n${file}:1:1: error: ${truncationNote(out.maxBytes, omitted + diagnosticsLeft, what)}\n`);
     return false;
   }
@@ -245,14 +253,19 @@ function writeJson(a: Analysis, out: BoundedOutput): boolean {
     first = false;
     // Every top-level name appears; what has no tensor value (a def, an error) is null. A
     // number takes at least 2 bytes: a value that cannot fit is not stringified at all.
-    if (estimatedJsonBytes(a, b.value) > out.left - reserve || !out.add(key + stringifyJson({ v: valueJson(a, b.value) ?? null }).slice(5, -1))) {
+    if (
+      estimatedJsonBytes(a, b.value) > out.left - reserve ||
+      !out.add(key + stringifyJson({ v: valueJson(a, b.value) ?? null }).slice(5, -1))
+    ) {
       omitted.push(b.name);
       out.force(key + 'null');
     }
   }
   out.force('}');
   if (omitted.length > 0) {
-    out.force(`,"truncated":${JSON.stringify({ maxOutputBytes: out.maxBytes, omittedValues: omitted.length, message: truncationNote(out.maxBytes, omitted.length, 'values') })}`);
+    out.force(
+      `,"truncated":${JSON.stringify({ maxOutputBytes: out.maxBytes, omittedValues: omitted.length, message: truncationNote(out.maxBytes, omitted.length, 'values') })}`,
+    );
   }
   out.force(',' + tail + '\n');
   return omitted.length === 0;
@@ -282,17 +295,27 @@ function runJsonRest(a: Analysis): object {
       message: c.message,
     };
   });
-  const asserts = a.asserts.map((s) => ({ line: a.lines.positionAt(s.stmt.span.start).line + 1, passed: s.passed, expectFail: s.expectFail, message: s.message }));
+  const asserts = a.asserts.map((s) => ({
+    line: a.lines.positionAt(s.stmt.span.start).line + 1,
+    passed: s.passed,
+    expectFail: s.expectFail,
+    message: s.message,
+  }));
   const diagnostics = a.diagnostics.map((d) => diagnosticJson(a, d));
   const prints = a.prints.map((p) => ({ line: a.lines.positionAt(p.span.start).line + 1, text: p.text }));
   if (!a.python) {
     // `prints` only where a .tgraph file printed: LANGUAGE.md's files have no print statement.
-    return prints.length ? { checks, asserts, diagnostics, explanations: explanationsJson(a), prints } : { checks, asserts, diagnostics, explanations: explanationsJson(a) };
+    return prints.length
+      ? { checks, asserts, diagnostics, explanations: explanationsJson(a), prints }
+      : { checks, asserts, diagnostics, explanations: explanationsJson(a) };
   }
   // A Python script: each gradient explained with the feeds of the run that fetched it, and
   // what the script printed.
   const python = a.python;
-  const explanations = Object.assign({}, ...a.bindings.filter((b) => b.gradient && reportedInJson(a, b)).map((b) => explanationsJson(python.explainView(b))));
+  const explanations = Object.assign(
+    {},
+    ...a.bindings.filter((b) => b.gradient && reportedInJson(a, b)).map((b) => explanationsJson(python.explainView(b))),
+  );
   return { checks, asserts, diagnostics, explanations, prints };
 }
 
@@ -310,7 +333,9 @@ export function runJson(a: Analysis): object {
 export function stringifyJson(o: object): string {
   const plain = JSON.stringify(o);
   if (!plain.includes('null') || !hasNonFinite(o)) return plain;
-  return JSON.stringify(o, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v));
+  return JSON.stringify(o, (_k, v) =>
+    typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v,
+  );
 }
 
 /** Whether a non-finite number is anywhere in `o` (walked without recursion). */
@@ -346,7 +371,13 @@ export interface TestOutcome {
 export function testOutcomes(a: Analysis, file: string): TestOutcome {
   const result: TestOutcome = { passed: 0, failed: 0, lines: [] };
   const outcomes = [
-    ...a.checks.map((c) => ({ span: c.stmt.span, passed: c.passed, expectFail: c.expectFail, message: c.message || c.summary, kind: 'check' })),
+    ...a.checks.map((c) => ({
+      span: c.stmt.span,
+      passed: c.passed,
+      expectFail: c.expectFail,
+      message: c.message || c.summary,
+      kind: 'check',
+    })),
     ...a.asserts.map((s) => ({ span: s.stmt.span, passed: s.passed, expectFail: s.expectFail, message: s.message, kind: 'assert' })),
   ];
   for (const o of outcomes) {

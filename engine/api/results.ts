@@ -63,4 +63,3 @@ export interface ExplainResult {
   pictures?: ExplainPicture[];
   message?: string;
 }
-

@@ -58,12 +58,14 @@ export function statementAt(program: AST.Program, offset: number, text?: string)
 
 /** The statements starting on a given 0-based line of the analysed text. */
 export function statementOnLine(analysis: Analysis, line: number): AST.Stmt | undefined {
-  return analysis.program.statements.find((s) => analysis.lines.positionAt(s.span.start).line === line)
-    ?? analysis.program.statements.find((s) => {
+  return (
+    analysis.program.statements.find((s) => analysis.lines.positionAt(s.span.start).line === line) ??
+    analysis.program.statements.find((s) => {
       const a = analysis.lines.positionAt(s.span.start).line;
       const b = analysis.lines.positionAt(s.span.end).line;
       return a <= line && line <= b;
-    });
+    })
+  );
 }
 
 /** The innermost name expression (`x`, `reduce_sum`, `tf.float32`) at an offset. */

@@ -30,7 +30,8 @@ import { type ReuseRecord, reuseOf } from './reuse';
 export type Origin = 'stack' | 'concat' | 'tile' | 'broadcast' | 'batch' | 'reduction' | 'ys-list' | 'reuse' | 'other';
 
 /** What made a multiplicity, finer than its origin: the declaration's pattern. */
-export type Pattern = 'elementwise' | 'reduction' | 'contraction' | 'window' | 'rowwise' | 'index-map' | 'gather' | 'scatter' | 'scan' | 'rule' | 'dense';
+export type Pattern =
+  'elementwise' | 'reduction' | 'contraction' | 'window' | 'rowwise' | 'index-map' | 'gather' | 'scatter' | 'scan' | 'rule' | 'dense';
 
 export type { ReuseRecord };
 
@@ -261,7 +262,12 @@ const corrs = new NodeReadings<Corr>();
 /** The axis correspondence of one node, from its declaration (memoised per analysis); null
  *  when its shapes do not fit the declaration or it declares none. */
 export function correspond(analysis: Analysis, node: Node): Corr | null {
-  return corrs.get(analysis, node, (n) => shapeOf(analysis, n), () => computeCorr(analysis, node));
+  return corrs.get(
+    analysis,
+    node,
+    (n) => shapeOf(analysis, n),
+    () => computeCorr(analysis, node),
+  );
 }
 
 function computeCorr(analysis: Analysis, node: Node): Corr | null {
@@ -274,7 +280,12 @@ function computeCorr(analysis: Analysis, node: Node): Corr | null {
 /** The correspondence `op`'s declaration gives a node with these attributes and shapes (null
  *  when it gives none: no declaration, or shapes it does not fit). Reads no graph: the
  *  registry's tests check that every op has one. */
-export function declaredCorrespondence(op: OpDef, attrs: Attrs, inputs: readonly (readonly Dim[] | null)[], output: readonly Dim[]): Corr | null {
+export function declaredCorrespondence(
+  op: OpDef,
+  attrs: Attrs,
+  inputs: readonly (readonly Dim[] | null)[],
+  output: readonly Dim[],
+): Corr | null {
   if (!op.dependence) return null;
   const d = resolveDependence(op.dependence, attrs);
   const ctx: DependenceContext = { attrs, inputs, output };
@@ -355,7 +366,10 @@ export function batchTags(analysis: Analysis, targets: readonly Node[], deadline
     }
     const corr = node.op.dependence ? correspond(analysis, node) : null;
     if (!corr) {
-      tags.set(node, out.map(() => null));
+      tags.set(
+        node,
+        out.map(() => null),
+      );
       continue;
     }
     const ins = node.inputs.map((i) => shapeOf(analysis, i));
@@ -522,10 +536,12 @@ function labelNode(
   const copiesOf = pathInputs.length > 0 && pathInputs.every((i) => i === pathInputs[0]) ? pathInputs[0] : null;
   const nodeTags = tags.get(node) ?? null;
   const gathers = d.kind === 'index-map' && d.gathers ? d.gathers : null;
-  const gatherAxis = gathers ? (() => {
-    const ctx = contextOf(analysis, node);
-    return ctx ? (gathers.tuples ? 0 : gathers.axis(ctx)) : -1;
-  })() : -1;
+  const gatherAxis = gathers
+    ? (() => {
+        const ctx = contextOf(analysis, node);
+        return ctx ? (gathers.tuples ? 0 : gathers.axis(ctx)) : -1;
+      })()
+    : -1;
   // Slots the correspondence maps at all: a mapped path input that lacks an axis (or is
   // broadcast along it) reaches every position along it.
   const mapped = new Set<number>(corr.mapped ?? []);
@@ -542,8 +558,21 @@ function labelNode(
       }
       // Through a window: one input position reaches a few output positions.
       const w = c.window;
-      const cause: Cause = { origin: 'other', node, size: w?.most ?? null, copiesOf: null, batch: null, pattern: 'window', role: 'positions' };
-      routes.push({ x: l.x, mult: mulDim(l.mult, w?.most ?? null), least: mulDim(l.least, w?.least ?? null), causes: w && w.most <= 1 ? l.causes : [...l.causes, cause] });
+      const cause: Cause = {
+        origin: 'other',
+        node,
+        size: w?.most ?? null,
+        copiesOf: null,
+        batch: null,
+        pattern: 'window',
+        role: 'positions',
+      };
+      routes.push({
+        x: l.x,
+        mult: mulDim(l.mult, w?.most ?? null),
+        least: mulDim(l.least, w?.least ?? null),
+        causes: w && w.most <= 1 ? l.causes : [...l.causes, cause],
+      });
     }
     const spread = !corr.created[o] && size !== 1 && slots.some((s) => mapped.has(s) && !cands.some((c) => c.slot === s));
     if (spread && !corr.follower[o]) {
@@ -556,7 +585,18 @@ function labelNode(
         x: null,
         mult: size,
         least: size,
-        causes: [{ origin: tag ? 'batch' : (how?.origin ?? 'broadcast'), node, size, copiesOf: null, batch: tag, from: owner, role: how?.role, pattern: how?.pattern }],
+        causes: [
+          {
+            origin: tag ? 'batch' : (how?.origin ?? 'broadcast'),
+            node,
+            size,
+            copiesOf: null,
+            batch: tag,
+            from: owner,
+            role: how?.role,
+            pattern: how?.pattern,
+          },
+        ],
       });
     }
     let label: Label = { x: null, mult: 1, least: 1, causes: [] };
@@ -569,7 +609,12 @@ function labelNode(
         least = corr.product[o] ? mulDim(least, l.least) : least === null || l.least === null ? null : Math.max(least, l.least);
         for (const cause of l.causes) if (!causes.some((c) => sameCause(c, cause))) causes.push(cause);
       }
-      label = { x: routes.find((l) => l.x !== null)?.x ?? null, mult: corr.follower[o] ? 1 : mult, least: corr.follower[o] ? 1 : least, causes };
+      label = {
+        x: routes.find((l) => l.x !== null)?.x ?? null,
+        mult: corr.follower[o] ? 1 : mult,
+        least: corr.follower[o] ? 1 : least,
+        causes,
+      };
     }
     const created = corr.created[o];
     if (created?.origin) {
@@ -579,7 +624,17 @@ function labelNode(
           x: label.x,
           mult: mulDim(label.mult, count),
           least: mulDim(label.least, created.least ?? count),
-          causes: [...label.causes, { origin: created.origin, node, size: count, copiesOf: created.origin === 'tile' ? node.inputs[0] : copiesOf, batch: null, pattern: created.pattern }],
+          causes: [
+            ...label.causes,
+            {
+              origin: created.origin,
+              node,
+              size: count,
+              copiesOf: created.origin === 'tile' ? node.inputs[0] : copiesOf,
+              batch: null,
+              pattern: created.pattern,
+            },
+          ],
         };
       }
     }
@@ -599,7 +654,13 @@ function labelNode(
           ...label,
           mult: mulDim(label.mult, most),
           least: mulDim(label.least, least),
-          causes: most > 1 || least < 1 ? [...label.causes, { origin: tag ? 'batch' : 'other', node, size: most, copiesOf: null, batch: tag, pattern: 'gather', gathered: count }] : label.causes,
+          causes:
+            most > 1 || least < 1
+              ? [
+                  ...label.causes,
+                  { origin: tag ? 'batch' : 'other', node, size: most, copiesOf: null, batch: tag, pattern: 'gather', gathered: count },
+                ]
+              : label.causes,
         };
       }
     }

@@ -67,8 +67,13 @@ const relations = new NodeReadings<Relation>();
 export function relationOf(analysis: Analysis, node: Node): Relation | null {
   const d = declarationOf(node);
   if (d?.kind !== 'relation') return null;
-  return relations.get(analysis, node, (n) => shapeOf(analysis, n), () => {
-    const ctx = contextOf(analysis, node);
-    return ctx ? d.relate(ctx) : null;
-  });
+  return relations.get(
+    analysis,
+    node,
+    (n) => shapeOf(analysis, n),
+    () => {
+      const ctx = contextOf(analysis, node);
+      return ctx ? d.relate(ctx) : null;
+    },
+  );
 }

@@ -130,7 +130,21 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     // the evaluator: per-axis tables or a batch of 9e15 empty matrices must not be looped over).
     const d = declarationOf(node);
     if (!d) result.undeclared.push(node.op.name);
-    const conservative = size === 0 ? null : propagate(node, d, () => contextOf(analysis, node), () => relationOf(analysis, node), inputs, from, out.shape, rows, W, budget.maxProbeWork);
+    const conservative =
+      size === 0
+        ? null
+        : propagate(
+            node,
+            d,
+            () => contextOf(analysis, node),
+            () => relationOf(analysis, node),
+            inputs,
+            from,
+            out.shape,
+            rows,
+            W,
+            budget.maxProbeWork,
+          );
     if (conservative) result.conservative.push(conservative);
     along.at[k] = rows;
     if (memo) {
@@ -200,7 +214,13 @@ function propagate(
  *  major), 1 for each element of input `slot` it depends on, 0 elsewhere; null when the
  *  declaration does not apply (no declaration, or `slot` carries no value). Reads no graph:
  *  the registry's tests compare it with measured Jacobians. */
-export function declaredPattern(op: OpDef, attrs: Attrs, inputs: readonly Tensor[], outShape: readonly number[], slot: number): Uint8Array | null {
+export function declaredPattern(
+  op: OpDef,
+  attrs: Attrs,
+  inputs: readonly Tensor[],
+  outShape: readonly number[],
+  slot: number,
+): Uint8Array | null {
   if (!op.dependence) return null;
   const d = resolveDependence(op.dependence, attrs);
   if (d.carries && !d.carries(slot, inputs.length, attrs)) return null;
@@ -221,7 +241,15 @@ export function declaredPattern(op: OpDef, attrs: Attrs, inputs: readonly Tensor
 }
 
 /** Each element of the value input lands where the forward index map read it from. */
-function orScatter(d: ScatterDependence, node: Node, inputs: readonly Tensor[], sources: readonly (Uint32Array | null)[], outShape: readonly number[], rows: Uint32Array, W: number): boolean {
+function orScatter(
+  d: ScatterDependence,
+  node: Node,
+  inputs: readonly Tensor[],
+  sources: readonly (Uint32Array | null)[],
+  outShape: readonly number[],
+  rows: Uint32Array,
+  W: number,
+): boolean {
   const src = sources[d.value];
   if (!src) return true;
   const fwd = d.forward(node.attrs);
@@ -230,7 +258,11 @@ function orScatter(d: ScatterDependence, node: Node, inputs: readonly Tensor[], 
   const valueShape = inputs[d.value].shape;
   const size = sizeOf(outShape);
   const run = (shift: number) => {
-    const main: Tensor = { dtype: 'float64', shape: outShape.slice(), data: Float64Array.from({ length: size }, (_, k) => SLOT_BASE + shift + k) };
+    const main: Tensor = {
+      dtype: 'float64',
+      shape: outShape.slice(),
+      data: Float64Array.from({ length: size }, (_, k) => SLOT_BASE + shift + k),
+    };
     const args = fwd.inputs.map((s) => (s < 0 ? main : inputs[s]));
     try {
       const data = op.kernel!(args, fwd.attrs, { dtype: 'float64', shape: valueShape }, CTX);
@@ -252,7 +284,14 @@ function orScatter(d: ScatterDependence, node: Node, inputs: readonly Tensor[], 
 }
 
 /** Element i of a scan group reads the group's elements up to i in scan order. */
-function orScan(d: ScanDependence, ctx: DependenceContext | null, src: Uint32Array | null, x: Tensor, rows: Uint32Array, W: number): boolean {
+function orScan(
+  d: ScanDependence,
+  ctx: DependenceContext | null,
+  src: Uint32Array | null,
+  x: Tensor,
+  rows: Uint32Array,
+  W: number,
+): boolean {
   if (!src) return true;
   const axes = ctx && d.axes(ctx);
   if (!ctx || !axes) return false;
@@ -285,7 +324,12 @@ const SHIFT = 2 ** 33;
 /** Runs a movement kernel on index-encoded inputs: for each output element, the input
  *  (slot, flat index) it copies, or slot -1 for a constant. Null when the op turns out not
  *  to copy (some output is neither a constant nor exactly one encoded input element). */
-function movementSources(node: Node, inputs: readonly Tensor[], slots: readonly number[], outShape: readonly number[]): { slot: Int32Array; index: Int32Array } | null {
+function movementSources(
+  node: Node,
+  inputs: readonly Tensor[],
+  slots: readonly number[],
+  outShape: readonly number[],
+): { slot: Int32Array; index: Int32Array } | null {
   if (slots.length === 0 || slots.length * SLOT_BASE > 2 ** 52) return null;
   const encoded = (shift: number) =>
     inputs.map((t, s) => {
@@ -346,7 +390,13 @@ export function addCounts(dep: Uint32Array, W: number, counts: Int32Array): void
  *  most distinct coordinates along that axis among the elements they reach. Null when the
  *  bookkeeping would exceed `maxCells` words. Kept per bit matrix (they are shared between
  *  the gradient sites of one x). */
-export function axisSpans(dep: Uint32Array, shape: readonly number[], W: number, T: number, maxCells = 8_000_000): { min: number; max: number }[] | null {
+export function axisSpans(
+  dep: Uint32Array,
+  shape: readonly number[],
+  W: number,
+  T: number,
+  maxCells = 8_000_000,
+): { min: number; max: number }[] | null {
   const hit = spansKept.get(dep);
   if (hit && hit.shape.length === shape.length && hit.shape.every((d, k) => d === shape[k])) return hit.spans;
   const n = sizeOf(shape);

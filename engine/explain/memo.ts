@@ -66,5 +66,3 @@ export function structuralKey(node: Node, shapeOf: (node: Node) => readonly Dim[
   for (const i of node.inputs) key += `<${shape(shapeOf(i))}`;
   return key;
 }
-
-

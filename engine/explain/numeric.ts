@@ -85,10 +85,19 @@ export class VjpRows {
     let grad: Node | null;
     try {
       seeds = site.ys.map((y) => b.apply('seed', [], { dtype: y.type.dtype, shape: y.type.shape }, site.span));
-      const result = buildGradients(b, { ys: site.ys, xs: [x], gradYs: seeds, stopGradients: stopsOf(site), unconnected: 'none', span: site.span, deadline });
+      const result = buildGradients(b, {
+        ys: site.ys,
+        xs: [x],
+        gradYs: seeds,
+        stopGradients: stopsOf(site),
+        unconnected: 'none',
+        span: site.span,
+        deadline,
+      });
       grad = result.grads[0];
     } catch (e) {
-      if (e instanceof BuildError && e.code === 'budget-time') throw new ExplainTimeout('rebuilding the gradient for its rows took longer than the time allowed');
+      if (e instanceof BuildError && e.code === 'budget-time')
+        throw new ExplainTimeout('rebuilding the gradient for its rows took longer than the time allowed');
       return null;
     }
     if (!grad) return null;
@@ -104,7 +113,10 @@ export class VjpRows {
     const feeds = new Map<Node, Tensor>();
     this.site.ys.forEach((y, k) => {
       const shape = this.ysShapes[k];
-      const data = allocData(y.type.dtype, shape.reduce((n, d) => n * d, 1));
+      const data = allocData(
+        y.type.dtype,
+        shape.reduce((n, d) => n * d, 1),
+      );
       feeds.set(this.seeds[k], { dtype: y.type.dtype, shape, data });
     });
     for (const { k, e } of entries) (feeds.get(this.seeds[k])!.data as Float32Array)[e] = 1;

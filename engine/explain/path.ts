@@ -24,7 +24,8 @@ export class ExplainTimeout extends Error {}
  *  `what` (a count of nodes) is more than can be followed in time; reads the clock on every
  *  256th step only. */
 export function checkTime(step: number, deadline: number, what: string, count: number): void {
-  if ((step & 255) === 0 && Date.now() > deadline) throw new ExplainTimeout(`${what} ${formatCount(count)} nodes, more than can be followed in time`);
+  if ((step & 255) === 0 && Date.now() > deadline)
+    throw new ExplainTimeout(`${what} ${formatCount(count)} nodes, more than can be followed in time`);
 }
 
 export interface SitePath {
@@ -89,7 +90,17 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number,
       inputsAt.push(at);
     }
   }
-  return { site, xIndex, x, order, carried: carriedAlong, declared: declaredAlong, inputsAt, reaches, ysReached: site.ys.map((y) => reaches.has(y)) };
+  return {
+    site,
+    xIndex,
+    x,
+    order,
+    carried: carriedAlong,
+    declared: declaredAlong,
+    inputsAt,
+    reaches,
+    ysReached: site.ys.map((y) => reaches.has(y)),
+  };
 }
 
 /** Values kept for the nodes of one path, by their position in it (no hashing but the
@@ -124,7 +135,8 @@ export class AlongPath<T> {
 function differentiatedNodes(analysis: Analysis, span: Span): Set<Node> {
   const out = new Set<Node>();
   for (const g of analysis.graph.nodes) {
-    if (g && g.origin.kind === 'gradient' && g.origin.call === span && g.op.name !== 'add_n' && g.op.name !== 'ones_like') out.add(g.origin.of);
+    if (g && g.origin.kind === 'gradient' && g.origin.call === span && g.op.name !== 'add_n' && g.op.name !== 'ones_like')
+      out.add(g.origin.of);
   }
   return out;
 }

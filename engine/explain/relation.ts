@@ -133,7 +133,14 @@ function compile(r: Relation, inputs: readonly (readonly number[] | null)[], out
       uses.add(t);
       windowed.add(p);
       windowed.add(t);
-      checks.push({ terms: [[p, a.stride], [t, a.dilation]], constant: -a.before, size: shape[k] });
+      checks.push({
+        terms: [
+          [p, a.stride],
+          [t, a.dilation],
+        ],
+        constant: -a.before,
+        size: shape[k],
+      });
     });
     for (const i of windowed) pure.delete(i);
     return { shape, coef, base, checks, uses, pure };
@@ -214,7 +221,11 @@ function compiledFor(r: Relation, inputs: readonly (readonly number[] | null)[],
 
 export function orRelation(r: Relation, a: RelationRows): boolean {
   if (!r.select && orSameAxes(r, a)) return true;
-  const c = compiledFor(r, a.values.map((t) => t.shape), a.outShape);
+  const c = compiledFor(
+    r,
+    a.values.map((t) => t.shape),
+    a.outShape,
+  );
   if (!c) return false;
   const v = new Int32Array(c.labels.length);
   const { rows, W } = a;
@@ -328,7 +339,15 @@ function sameLayout(a: TensorLayout, b: TensorLayout): boolean {
 
 /** The walk without window checks: the output and input offsets follow the odometer
  *  incrementally (each label's step adds its coefficient, its wrap takes size × it back). */
-function orWalk(c: Compiled, walk: readonly number[], t: TensorLayout, src: Uint32Array, rows: Uint32Array, W: number, budget: number): boolean {
+function orWalk(
+  c: Compiled,
+  walk: readonly number[],
+  t: TensorLayout,
+  src: Uint32Array,
+  rows: Uint32Array,
+  W: number,
+  budget: number,
+): boolean {
   let total = 1;
   for (const i of walk) total *= c.size[i];
   if (total > budget) return false;
@@ -357,7 +376,14 @@ function orWalk(c: Compiled, walk: readonly number[], t: TensorLayout, src: Uint
 }
 
 /** rows[e] |= rows[e with the `spread` labels' coordinates at 0], for every output element. */
-function copyAlong(rows: Uint32Array, W: number, shape: readonly number[], axes: readonly RelationAxis[], c: Compiled, spread: ReadonlySet<number>): void {
+function copyAlong(
+  rows: Uint32Array,
+  W: number,
+  shape: readonly number[],
+  axes: readonly RelationAxis[],
+  c: Compiled,
+  spread: ReadonlySet<number>,
+): void {
   const n = sizeOf(shape);
   const strides = stridesOf(shape);
   const zeroed = axes.map((a) => typeof a === 'string' && spread.has(c.labels.indexOf(a)));

@@ -58,7 +58,14 @@ export interface SummedAxis {
   tensors?: string[];
   /** For a gather: the rows picked more than once (with the index positions that pick them)
    *  and the rows never picked. */
-  gathered?: { params: string; indices: string; rows: number; repeated: { row: number; count: number; at: number[] }[]; missing: number[]; missingCount: number };
+  gathered?: {
+    params: string;
+    indices: string;
+    rows: number;
+    repeated: { row: number; count: number; at: number[] }[];
+    missing: number[];
+    missingCount: number;
+  };
 }
 
 /** An op on the path that routes the gradient by value (max pooling, reduce_max). */
@@ -109,7 +116,12 @@ function times(n: number): string {
 
 /** `E[0] twice (ids[0], ids[4]) and E[2] twice (ids[1], ids[2])`, at most four rows. */
 function picks(g: NonNullable<SummedAxis['gathered']>): string {
-  const shown = g.repeated.slice(0, 4).map((r) => `${g.params}[${r.row}] ${times(r.count)} (${r.at.map((i) => `${g.indices}[${i}]`).join(', ')}${r.at.length < r.count ? ', ...' : ''})`);
+  const shown = g.repeated
+    .slice(0, 4)
+    .map(
+      (r) =>
+        `${g.params}[${r.row}] ${times(r.count)} (${r.at.map((i) => `${g.indices}[${i}]`).join(', ')}${r.at.length < r.count ? ', ...' : ''})`,
+    );
   const more = g.repeated.length > 4 ? ` and ${g.repeated.length - 4} more rows` : '';
   return shown.join(' and ') + more;
 }
@@ -119,10 +131,13 @@ function gatherText(a: SummedAxis): string {
   const parts: string[] = [];
   if (g.repeated.length) {
     const most = Math.max(...g.repeated.map((r) => r.count));
-    parts.push(`it picks ${picks(g)}, so ${g.repeated.length === 1 ? 'its gradient adds' : 'their gradients add'} ${most === Math.min(...g.repeated.map((r) => r.count)) ? most : `up to ${most}`} rows`);
+    parts.push(
+      `it picks ${picks(g)}, so ${g.repeated.length === 1 ? 'its gradient adds' : 'their gradients add'} ${most === Math.min(...g.repeated.map((r) => r.count)) ? most : `up to ${most}`} rows`,
+    );
   }
   if (g.missingCount) {
-    const rows = g.missing.map((r) => `${g.params}[${r}]`).join(', ') + (g.missingCount > g.missing.length ? `, ... (${g.missingCount} rows)` : '');
+    const rows =
+      g.missing.map((r) => `${g.params}[${r}]`).join(', ') + (g.missingCount > g.missing.length ? `, ... (${g.missingCount} rows)` : '');
     parts.push(`${rows} ${g.missingCount === 1 ? 'is' : 'are'} never gathered: ${g.missingCount === 1 ? 'its' : 'their'} gradient is 0`);
   }
   return parts.join('; ');
@@ -147,10 +162,12 @@ export function describeAxis(a: SummedAxis, x = 'x'): string {
       return `${head}, broadcast by ${where(a)}`;
     default:
       if (a.gathered) return `${head}, from ${where(a)}: ${gatherText(a)}`;
-      if (a.pattern === 'scan') return `${head}, from ${where(a)}: each ${x} element reaches the elements from its own on (up to ${sizeText(a.reach)})`;
+      if (a.pattern === 'scan')
+        return `${head}, from ${where(a)}: each ${x} element reaches the elements from its own on (up to ${sizeText(a.reach)})`;
       if (a.pattern === 'rule') return `${head}, through ${where(a)}, whose grad rule decides which elements depend on which`;
       if (a.pattern === 'window' && !a.of) return `${head}, up to ${sizeText(a.reach)} overlapping windows of ${where(a)}`;
-      if (a.of) return `${head}, which is axis ${a.of.axis} of ${a.of.tensor}: ${where(a)} meets ${x} at each of its ${sizeText(a.size)} positions`;
+      if (a.of)
+        return `${head}, which is axis ${a.of.axis} of ${a.of.tensor}: ${where(a)} meets ${x} at each of its ${sizeText(a.size)} positions`;
       return `${head}${a.op ? `, through ${where(a)}` : ''}`;
   }
 }
@@ -163,10 +180,12 @@ function windowClauses(axes: readonly SummedAxis[], x: string): string[] {
   for (const a of axes) {
     const windowed = a.role === 'positions' || (a.pattern === 'window' && (a.role === 'examples' || a.batch));
     if (!windowed) continue;
-    const op = a.origin === 'reduction' ? (a.createdOp && a.createdAt !== undefined ? `${a.createdOp} at line ${a.createdAt}` : null) : where(a);
+    const op =
+      a.origin === 'reduction' ? (a.createdOp && a.createdAt !== undefined ? `${a.createdOp} at line ${a.createdAt}` : null) : where(a);
     if (!op) continue;
     const list = byOp.get(op) ?? [];
-    if (!list.some((b) => b.role === a.role && b.reach === a.reach && b.batch === a.batch && b.tensor === a.tensor && b.axis === a.axis)) list.push(a);
+    if (!list.some((b) => b.role === a.role && b.reach === a.reach && b.batch === a.batch && b.tensor === a.tensor && b.axis === a.axis))
+      list.push(a);
     byOp.set(op, list);
   }
   const out: string[] = [];
@@ -174,7 +193,8 @@ function windowClauses(axes: readonly SummedAxis[], x: string): string[] {
     const spread = list.filter((a) => a.role === 'positions' && a.of).map((a) => sizeText(a.reach));
     const read = list.filter((a) => a.role === 'positions' && !a.of).map((a) => sizeText(a.reach));
     const examples = list.find((a) => a.role === 'examples' || a.batch);
-    if (spread.length) out.push(`${op} applies ${x} at ${spread.join('×')} positions${examples ? ` of each of ${sizeText(examples.reach)} examples` : ''}`);
+    if (spread.length)
+      out.push(`${op} applies ${x} at ${spread.join('×')} positions${examples ? ` of each of ${sizeText(examples.reach)} examples` : ''}`);
     if (read.length) out.push(`each element of ${x} is in up to ${read.join('×')} windows of ${op}`);
   }
   return out;
@@ -238,9 +258,11 @@ function describeReduction(list: readonly SummedAxis[]): string {
   }
   const gathered = list.find((b) => b.gathered);
   if (gathered?.createdOp) head += `; ${gathered.createdOp} at line ${gathered.createdAt} ${gatherText(gathered).replace(/^it /, '')}`;
-  if (verb === 'takes the maximum of' || verb === 'takes the minimum of') return `${head}, so each entry takes the term of the ${verb === 'takes the maximum of' ? 'maximum' : 'minimum'} only`;
+  if (verb === 'takes the maximum of' || verb === 'takes the minimum of')
+    return `${head}, so each entry takes the term of the ${verb === 'takes the maximum of' ? 'maximum' : 'minimum'} only`;
   if (verb === 'mixes' || verb === 'combines' || verb === 'multiplies') return `${head}, so each entry adds ${terms}`;
-  if (averages && a.meanOver && n !== null && a.meanOver !== n) return `${head}, so each entry adds ${terms}, each divided by ${a.meanOver}`;
+  if (averages && a.meanOver && n !== null && a.meanOver !== n)
+    return `${head}, so each entry adds ${terms}, each divided by ${a.meanOver}`;
   return `${head}, so each entry ${averages ? `is the mean of ${terms}` : `adds ${terms}`}`;
 }
 
@@ -253,7 +275,9 @@ function routeClauses(routes: readonly Route[], x: string): string[] {
     seen.add(key);
     const of = r.among === 'window' ? 'each window' : 'each group it reduces';
     const ties = r.ties === 'all' ? ' (tied elements share it)' : r.among === 'window' ? ' (the first one, at ties)' : '';
-    out.push(`${r.op} at line ${r.line} routes the gradient to the ${r.to} of ${of}${ties}: elements of ${x} that are not one get 0 from it`);
+    out.push(
+      `${r.op} at line ${r.line} routes the gradient to the ${r.to} of ${of}${ties}: elements of ${x} that are not one get 0 from it`,
+    );
   }
   return out;
 }
@@ -278,10 +302,16 @@ export function composeSentence(p: SentenceParts): string {
   const ysName = single ? p.ys[0].name : `the ${p.ys.length} ys`;
   if (single) {
     const n = p.ys[0].size;
-    parts.push(n === null ? `${ysName} has an unknown number of elements (a placeholder is not fed)` : `${ysName} has ${plural(n, 'element')}`);
+    parts.push(
+      n === null ? `${ysName} has an unknown number of elements (a placeholder is not fed)` : `${ysName} has ${plural(n, 'element')}`,
+    );
   } else {
     const each = p.ys.map((y) => `${y.name}: ${sizeText(y.size)}`).join(', ');
-    parts.push(p.ysElements === null ? `the ${p.ys.length} ys have an unknown number of elements (${each})` : `the ${p.ys.length} ys have ${plural(p.ysElements, 'element')} together (${each})`);
+    parts.push(
+      p.ysElements === null
+        ? `the ${p.ys.length} ys have an unknown number of elements (${each})`
+        : `the ${p.ys.length} ys have ${plural(p.ysElements, 'element')} together (${each})`,
+    );
   }
   const elem = elementName(p.x, p.xRank);
   if (!p.connected) {
@@ -301,8 +331,9 @@ export function composeSentence(p: SentenceParts): string {
   else reach = `each ${elem} reaches between ${fan[0]} and ${fan[1]} of them`;
   if (atGradients.length) reach += ` (${atGradients.map((a) => describeAxis(a, p.x)).join('; ')})`;
   const most = fan ? fan[1] : product(atGradients);
-  if ((most === null || most > 1) || atGradients.length) {
-    const terms = fan && fan[0] !== fan[1] ? `a sum of ${fan[0]} to ${fan[1]} terms` : `a sum of ${most === null ? 'several' : plural(most, 'term')}`;
+  if (most === null || most > 1 || atGradients.length) {
+    const terms =
+      fan && fan[0] !== fan[1] ? `a sum of ${fan[0]} to ${fan[1]} terms` : `a sum of ${most === null ? 'several' : plural(most, 'term')}`;
     let tail = '';
     const only = atGradients.length === 1 ? atGradients[0] : null;
     if (only?.copiesOf && only.reach === most && most !== null) tail = ` — ${most} × ∂${wrap(only.copiesOf)}/∂${wrap(p.x)}`;
@@ -320,12 +351,17 @@ export function composeSentence(p: SentenceParts): string {
   parts.push(...reductionClauses(inside, p.x));
   parts.push(...reuseClauses(reuse));
   if (p.advice === 'divide') {
-    parts.push(`this is the sum of the per-example gradients, not their mean: divide by the batch size ${sizeText(p.batchSize)} for the mean`);
+    parts.push(
+      `this is the sum of the per-example gradients, not their mean: divide by the batch size ${sizeText(p.batchSize)} for the mean`,
+    );
   } else if (p.advice === 'already-mean') {
     const m = p.summedAxes.find((a) => a.batch && a.mean);
     const by = m?.meanBy ?? 'a mean';
     const over = m?.meanOver;
-    const divided = over && m?.size && over !== m.size ? `${over} (every element it averages, the batch of ${m.size} among them)` : `the batch size${m?.size ? ` ${m.size}` : ''}`;
+    const divided =
+      over && m?.size && over !== m.size
+        ? `${over} (every element it averages, the batch of ${m.size} among them)`
+        : `the batch size${m?.size ? ` ${m.size}` : ''}`;
     parts.push(`${by} already divided by ${divided}, so this is the mean of the per-example gradients: do not divide again`);
   }
   return `${p.meaning}: ${parts.join('; ')}.`;

@@ -173,9 +173,7 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
     }
   }
   // For float32 data the comparisons run in float32, as NumPy 2 does (NEP 50).
-  const expFormat =
-    maxVal !== -Infinity &&
-    (maxVal >= round(1e8) || minVal < round(1e-4) || round(maxVal / minVal) > 1000);
+  const expFormat = maxVal !== -Infinity && (maxVal >= round(1e8) || minVal < round(1e-4) || round(maxVal / minVal) > 1000);
 
   let padLeft = 0;
   let padRight = 0;

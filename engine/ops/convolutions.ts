@@ -25,8 +25,13 @@ function floatPair(b: Builder, args: BoundArgs, a: string, c: string): [Node, No
 function windowOf(args: BoundArgs): { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] } {
   dataFormatArg(args);
   const rate = args.has('rate') && !args.isNone('rate');
-  if (rate && args.has('dilations') && !args.isNone('dilations')) throw new BuildError(`${args.op.name}(): give \`dilations\` or \`rate\`, not both`, args.span('rate'), 'bad-argument');
-  return { strides: spatialPair(args, 'strides', null), padding: paddingArg(args), dilations: spatialPair(args, rate ? 'rate' : 'dilations', [1, 1]) };
+  if (rate && args.has('dilations') && !args.isNone('dilations'))
+    throw new BuildError(`${args.op.name}(): give \`dilations\` or \`rate\`, not both`, args.span('rate'), 'bad-argument');
+  return {
+    strides: spatialPair(args, 'strides', null),
+    padding: paddingArg(args),
+    dilations: spatialPair(args, rate ? 'rate' : 'dilations', [1, 1]),
+  };
 }
 
 /** Every input channel c convolved on its own with its filters f[:, :, c, :] (M of them), the
@@ -37,18 +42,31 @@ function depthwise(b: Builder, args: BoundArgs, x: Node, f: Node, filterName: st
   const xs = x.type.shape;
   const fs = f.type.shape;
   if (fs === null || fs.length !== 4 || fs[2] === null) {
-    throw new BuildError(`${args.op.name}(): \`${filterName}\` must be a 4-D filter [height, width, in_channels, channel_multiplier] with a known in_channels, got ${showShape(fs)}`, args.span(filterName), 'shape-mismatch');
+    throw new BuildError(
+      `${args.op.name}(): \`${filterName}\` must be a 4-D filter [height, width, in_channels, channel_multiplier] with a known in_channels, got ${showShape(fs)}`,
+      args.span(filterName),
+      'shape-mismatch',
+    );
   }
   if (xs !== null && xs.length === 4 && xs[3] !== null && xs[3] !== fs[2]) {
-    throw new BuildError(`${args.op.name}(): input ${showShape(xs)} has ${xs[3]} channels but \`${filterName}\` ${showShape(fs)} expects ${fs[2]} (axis 2)`, args.span(filterName), 'shape-mismatch');
+    throw new BuildError(
+      `${args.op.name}(): input ${showShape(xs)} has ${xs[3]} channels but \`${filterName}\` ${showShape(fs)} expects ${fs[2]} (axis 2)`,
+      args.span(filterName),
+      'shape-mismatch',
+    );
   }
   const channels = fs[2];
   const window = windowOf(args);
   const spans = [args.span('input'), args.span(filterName)];
   if (channels === 1) return b.apply('conv2d', [x, f], window, args.callSpan, spans);
-  const one = (c: number, axis: number) => ({ begin: [0, 0, 0, 0].map((_, k) => (k === axis ? c : 0)), size: [-1, -1, -1, -1].map((d, k) => (k === axis ? 1 : d)) });
+  const one = (c: number, axis: number) => ({
+    begin: [0, 0, 0, 0].map((_, k) => (k === axis ? c : 0)),
+    size: [-1, -1, -1, -1].map((d, k) => (k === axis ? 1 : d)),
+  });
   // The builder's node budget bounds the loop (a node per slice and per convolution).
-  const parts = Array.from({ length: channels }, (_, c) => b.apply('conv2d', [b.op('slice', [x], one(c, 3)), b.op('slice', [f], one(c, 2))], window, args.callSpan, spans));
+  const parts = Array.from({ length: channels }, (_, c) =>
+    b.apply('conv2d', [b.op('slice', [x], one(c, 3)), b.op('slice', [f], one(c, 2))], window, args.callSpan, spans),
+  );
   return b.op('concat', parts, { axis: 3, valuesCount: channels });
 }
 
@@ -78,7 +96,11 @@ defineOps([
       const window = windowOf(args);
       const shape = args.shape('output_shape');
       if (shape === null || shape.length !== 4 || shape.some((d) => d === null || d < 0)) {
-        throw new BuildError(`conv2d_transpose(): output_shape must be 4 known sizes [batch, height, width, channels], got ${shape === null ? 'None' : showShape(shape)}`, args.span('output_shape'), 'bad-shape');
+        throw new BuildError(
+          `conv2d_transpose(): output_shape must be 4 known sizes [batch, height, width, channels], got ${shape === null ? 'None' : showShape(shape)}`,
+          args.span('output_shape'),
+          'bad-shape',
+        );
       }
       const out = shape as number[];
       checkedSize(b, out, args.span('output_shape'), 'conv2d_transpose() output');
@@ -89,10 +111,18 @@ defineOps([
       } catch (e) {
         // The filters (argument 1) or the output's shape do not make a convolution.
         if (!(e instanceof OpError)) throw e;
-        throw new BuildError(`conv2d_transpose(): output_shape and filters do not make a convolution (conv2d of an output_shape tensor by the filters: ${e.message})`, args.span(e.argIndex === 1 ? 'filters' : 'output_shape'), e.code);
+        throw new BuildError(
+          `conv2d_transpose(): output_shape and filters do not make a convolution (conv2d of an output_shape tensor by the filters: ${e.message})`,
+          args.span(e.argIndex === 1 ? 'filters' : 'output_shape'),
+          e.code,
+        );
       }
       const given = x.type.shape;
-      if (expected && given && (expected.length !== given.length || expected.some((d, k) => d !== null && given[k] !== null && d !== given[k]))) {
+      if (
+        expected &&
+        given &&
+        (expected.length !== given.length || expected.some((d, k) => d !== null && given[k] !== null && d !== given[k]))
+      ) {
         throw new BuildError(
           `conv2d_transpose(): input ${showShape(given)} does not fit output_shape ${showShape(out)}: a convolution of that output with these filters, strides and padding has shape ${showShape(expected)}`,
           args.span('input'),
@@ -100,7 +130,11 @@ defineOps([
         );
       }
       const like = b.op('broadcast_to', [b.scalar(0, f.type.dtype)], { shape: out });
-      return b.apply('conv2d_backprop_input', [like, f, x], window, args.callSpan, [args.span('output_shape'), args.span('filters'), args.span('input')]);
+      return b.apply('conv2d_backprop_input', [like, f, x], window, args.callSpan, [
+        args.span('output_shape'),
+        args.span('filters'),
+        args.span('input'),
+      ]);
     },
   }),
   composite({
@@ -136,14 +170,25 @@ defineOps([
       const [, p] = floatPair(b, args, 'input', 'pointwise_filter');
       const ps = p.type.shape;
       if (ps !== null && (ps.length !== 4 || ps[0] !== 1 || ps[1] !== 1)) {
-        throw new BuildError(`separable_conv2d(): pointwise_filter must be [1, 1, in_channels · channel_multiplier, out_channels], got ${showShape(ps)}`, args.span('pointwise_filter'), 'shape-mismatch');
+        throw new BuildError(
+          `separable_conv2d(): pointwise_filter must be [1, 1, in_channels · channel_multiplier, out_channels], got ${showShape(ps)}`,
+          args.span('pointwise_filter'),
+          'shape-mismatch',
+        );
       }
       const fs = f.type.shape;
       if (ps !== null && fs !== null && fs.length === 4 && fs[2] !== null && fs[3] !== null && ps[2] !== null && ps[2] !== fs[2] * fs[3]) {
-        throw new BuildError(`separable_conv2d(): pointwise_filter ${showShape(ps)} must have ${fs[2] * fs[3]} input channels (the depthwise output's ${fs[2]}·${fs[3]}), got ${ps[2]}`, args.span('pointwise_filter'), 'shape-mismatch');
+        throw new BuildError(
+          `separable_conv2d(): pointwise_filter ${showShape(ps)} must have ${fs[2] * fs[3]} input channels (the depthwise output's ${fs[2]}·${fs[3]}), got ${ps[2]}`,
+          args.span('pointwise_filter'),
+          'shape-mismatch',
+        );
       }
       const deep = depthwise(b, args, x, f, 'depthwise_filter');
-      return b.apply('conv2d', [deep, p], { strides: [1, 1], padding: 'VALID', dilations: [1, 1] }, args.callSpan, [args.span('input'), args.span('pointwise_filter')]);
+      return b.apply('conv2d', [deep, p], { strides: [1, 1], padding: 'VALID', dilations: [1, 1] }, args.callSpan, [
+        args.span('input'),
+        args.span('pointwise_filter'),
+      ]);
     },
   }),
 ]);
@@ -152,13 +197,24 @@ defineOps([
 function rollShifts(args: BoundArgs, shape: readonly (number | null)[]): Map<number, number> {
   const shifts = args.ints('shift');
   const axes = args.ints('axis');
-  if (shifts.length !== axes.length) throw new BuildError(`roll(): shift and axis must have the same length, got ${shifts.length} and ${axes.length}`, args.span('axis'), 'bad-argument');
+  if (shifts.length !== axes.length)
+    throw new BuildError(
+      `roll(): shift and axis must have the same length, got ${shifts.length} and ${axes.length}`,
+      args.span('axis'),
+      'bad-argument',
+    );
   const total = new Map<number, number>();
   axes.forEach((a, k) => {
     const axis = a < 0 ? a + shape.length : a;
-    if (axis < 0 || axis >= shape.length) throw new BuildError(`roll(): axis ${a} is out of range for a tensor of shape ${showShape(shape)}`, args.span('axis'), 'bad-axis');
+    if (axis < 0 || axis >= shape.length)
+      throw new BuildError(`roll(): axis ${a} is out of range for a tensor of shape ${showShape(shape)}`, args.span('axis'), 'bad-axis');
     const n = shape[axis];
-    if (n === null) throw new BuildError(`roll(): the size of axis ${a} must be known, got shape ${showShape(shape)}`, args.span('axis'), 'shape-mismatch');
+    if (n === null)
+      throw new BuildError(
+        `roll(): the size of axis ${a} must be known, got shape ${showShape(shape)}`,
+        args.span('axis'),
+        'shape-mismatch',
+      );
     total.set(axis, (total.get(axis) ?? 0) + shifts[k]);
   });
   for (const [axis, s] of total) {
@@ -185,7 +241,10 @@ defineOps([
       for (const [axis, s] of rollShifts(args, shape)) {
         if (s === 0) continue;
         const n = shape[axis] as number;
-        const at = (start: number, size: number) => ({ begin: shape.map((_, k) => (k === axis ? start : 0)), size: shape.map((_, k) => (k === axis ? size : -1)) });
+        const at = (start: number, size: number) => ({
+          begin: shape.map((_, k) => (k === axis ? start : 0)),
+          size: shape.map((_, k) => (k === axis ? size : -1)),
+        });
         // The last s elements first, then the first n - s.
         x = b.op('concat', [b.op('slice', [x], at(n - s, s)), b.op('slice', [x], at(0, n - s))], { axis, valuesCount: 2 });
       }

@@ -14,8 +14,10 @@ function scalarIn(b: Builder, args: BoundArgs, name: string, dtype: DType, fallb
   if (args.isNone(name)) return fallback;
   const span = args.span(name);
   const node = b.toTensor(args.value(name), span, dtype);
-  if (node.type.dtype !== dtype) throw new BuildError(`\`${name}\` is ${node.type.dtype} but the result is ${dtype}`, span, 'dtype-mismatch');
-  if (node.type.shape === null || node.type.shape.length !== 0) throw new BuildError(`\`${name}\` must be a scalar, got shape ${showShape(node.type.shape)}`, span, 'shape-mismatch');
+  if (node.type.dtype !== dtype)
+    throw new BuildError(`\`${name}\` is ${node.type.dtype} but the result is ${dtype}`, span, 'dtype-mismatch');
+  if (node.type.shape === null || node.type.shape.length !== 0)
+    throw new BuildError(`\`${name}\` must be a scalar, got shape ${showShape(node.type.shape)}`, span, 'shape-mismatch');
   return args.float(name);
 }
 
@@ -39,7 +41,12 @@ defineOps([
     ],
     build: (b, args) => {
       const indices = args.tensor('indices', 'int32');
-      if (!isInteger(indices.type.dtype)) throw new BuildError(`one_hot() expects an int32 or int64 tensor for \`indices\`, got ${indices.type.dtype}`, args.span('indices'), 'dtype-mismatch');
+      if (!isInteger(indices.type.dtype))
+        throw new BuildError(
+          `one_hot() expects an int32 or int64 tensor for \`indices\`, got ${indices.type.dtype}`,
+          args.span('indices'),
+          'dtype-mismatch',
+        );
       // TensorFlow: dtype, else the dtype of on_value/off_value, else float32.
       const dtype = args.optionalDType('dtype') ?? dtypeOf(b, args, 'on_value') ?? dtypeOf(b, args, 'off_value') ?? 'float32';
       const on = scalarIn(b, args, 'on_value', dtype, 1);
@@ -56,7 +63,12 @@ defineOps([
       if (indices.shape === null) return { dtype, shape: null };
       const rank = indices.shape.length;
       const axis = attrs.axis as number;
-      if (axis < -1 || axis > rank) throw new ArgError(`axis ${axis} is out of range for indices of rank ${rank} (shape ${showShape(indices.shape)}): it must be in [-1, ${rank}]`, 'axis', 'bad-axis');
+      if (axis < -1 || axis > rank)
+        throw new ArgError(
+          `axis ${axis} is out of range for indices of rank ${rank} (shape ${showShape(indices.shape)}): it must be in [-1, ${rank}]`,
+          'axis',
+          'bad-axis',
+        );
       const shape: Dim[] = indices.shape.slice();
       shape.splice(axis === -1 ? rank : axis, 0, depth);
       return { dtype, shape };
@@ -96,7 +108,12 @@ defineOps([
       if (rows < 0) throw new BuildError(`eye: num_rows must be non-negative, got ${rows}`, args.span('num_rows'), 'bad-argument');
       if (cols < 0) throw new BuildError(`eye: num_columns must be non-negative, got ${cols}`, args.span('num_columns'), 'bad-argument');
       const batch = args.shape('batch_shape') ?? [];
-      if (batch.some((d) => d === null || d < 0)) throw new BuildError(`eye: batch_shape must be fully known, got ${showShape(batch.map((d) => (d === -1 ? null : d)))}`, args.span('batch_shape'), 'bad-shape');
+      if (batch.some((d) => d === null || d < 0))
+        throw new BuildError(
+          `eye: batch_shape must be fully known, got ${showShape(batch.map((d) => (d === -1 ? null : d)))}`,
+          args.span('batch_shape'),
+          'bad-shape',
+        );
       const dtype = args.dtype('dtype');
       const shape = [...(batch as number[]), rows, cols];
       const n = checkedSize(b, shape, args.callSpan, 'eye()');
@@ -124,20 +141,38 @@ defineOps([
       const ends = ['start', 'stop'].map((name) => {
         const node = args.tensor(name);
         if (node.type.shape === null || node.type.shape.length !== 0) {
-          throw new BuildError(`linspace: \`${name}\` must be a scalar, got shape ${showShape(node.type.shape)}`, args.span(name), 'shape-mismatch');
+          throw new BuildError(
+            `linspace: \`${name}\` must be a scalar, got shape ${showShape(node.type.shape)}`,
+            args.span(name),
+            'shape-mismatch',
+          );
         }
         if (!node.weak && !isFloat(node.type.dtype)) {
-          throw new BuildError(`linspace: \`${name}\` must be float32 or float64, got ${node.type.dtype}`, args.span(name), 'dtype-mismatch');
+          throw new BuildError(
+            `linspace: \`${name}\` must be float32 or float64, got ${node.type.dtype}`,
+            args.span(name),
+            'dtype-mismatch',
+          );
         }
         return node;
       });
       const strong = ends.find((n) => !n.weak);
       const dtype: DType = strong ? strong.type.dtype : 'float32';
-      if (ends.some((n) => !n.weak && n.type.dtype !== dtype)) throw new BuildError(`linspace: start is ${ends[0].type.dtype} but stop is ${ends[1].type.dtype}`, args.span('stop'), 'dtype-mismatch');
+      if (ends.some((n) => !n.weak && n.type.dtype !== dtype))
+        throw new BuildError(
+          `linspace: start is ${ends[0].type.dtype} but stop is ${ends[1].type.dtype}`,
+          args.span('stop'),
+          'dtype-mismatch',
+        );
       const num = args.int('num');
       if (num < 0) throw new BuildError(`linspace: num must be non-negative, got ${num}`, args.span('num'), 'bad-argument');
       const axis = args.int('axis');
-      if (axis !== 0 && axis !== -1) throw new BuildError(`linspace: axis ${axis} is out of range for scalar start/stop (the result has rank 1)`, args.span('axis'), 'bad-axis');
+      if (axis !== 0 && axis !== -1)
+        throw new BuildError(
+          `linspace: axis ${axis} is out of range for scalar start/stop (the result has rank 1)`,
+          args.span('axis'),
+          'bad-axis',
+        );
       checkedSize(b, [num], args.span('num'), 'linspace()');
       // As TensorFlow 2's linspace: start + i * delta in the result's dtype, and the last
       // entry is exactly stop.

@@ -166,13 +166,7 @@ export interface ChosenDependence {
 }
 
 export type Dependence =
-  | RelationDependence
-  | IndexMapDependence
-  | ScatterDependence
-  | ScanDependence
-  | UserRuleDependence
-  | DenseDependence
-  | ChosenDependence;
+  RelationDependence | IndexMapDependence | ScatterDependence | ScanDependence | UserRuleDependence | DenseDependence | ChosenDependence;
 
 /** The declaration that applies to a node with these attributes. */
 export function resolveDependence(dep: Dependence, attrs: Attrs): Exclude<Dependence, ChosenDependence> {
@@ -223,7 +217,14 @@ export function broadcastRelation(ctx: DependenceContext, carries?: Carries): Re
 
 /** Every input element lands in the output at its own position: the same labels. */
 export function elementwise(options: { carries?: Carries; scales?: RelationDependence['scales'] } = {}): RelationDependence {
-  return { kind: 'relation', family: 'elementwise', relate: (ctx) => broadcastRelation(ctx, options.carries), carries: options.carries, scales: options.scales, verb: 'combines' };
+  return {
+    kind: 'relation',
+    family: 'elementwise',
+    relate: (ctx) => broadcastRelation(ctx, options.carries),
+    carries: options.carries,
+    scales: options.scales,
+    verb: 'combines',
+  };
 }
 
 /** A reduction of input 0 over `axes` (null: every axis), keeping size-1 axes when `keepdims`. */
@@ -265,7 +266,16 @@ export function reductionOver(options: { verb?: Verb; mean?: boolean; select?: '
       if (!r || !options.select) return r;
       const input = r.inputs[0]!;
       const kept = new Set(r.output.filter((a): a is string => typeof a === 'string'));
-      return { ...r, select: { by: 0, axes: input, over: input.filter((a): a is string => typeof a === 'string' && !kept.has(a)), extreme: options.select, ties: 'all' } };
+      return {
+        ...r,
+        select: {
+          by: 0,
+          axes: input,
+          over: input.filter((a): a is string => typeof a === 'string' && !kept.has(a)),
+          extreme: options.select,
+          ties: 'all',
+        },
+      };
     },
   };
 }
@@ -277,7 +287,10 @@ export function subscripts(s: string): string[] {
 
 /** A relation with explicit subscripts per input (null: no value) and output; labels in
  *  `broadcast` spread a missing operand as NumPy broadcasting does. */
-export function contraction(relate: (ctx: DependenceContext) => Relation | null, options: { carries?: Carries; verb?: Verb } = {}): RelationDependence {
+export function contraction(
+  relate: (ctx: DependenceContext) => Relation | null,
+  options: { carries?: Carries; verb?: Verb } = {},
+): RelationDependence {
   return { kind: 'relation', family: 'contraction', relate, carries: options.carries, verb: options.verb ?? 'sums' };
 }
 
@@ -294,14 +307,22 @@ export function rowwise(axisOf: (ctx: DependenceContext) => number | null, verb:
       if (!shape || axis === null || axis < 0 || axis >= shape.length) return null;
       const labels = axisLabels(shape.length);
       const input = labels.map((l, k) => (k === axis ? 'row' : l));
-      return { inputs: [input, ...ctx.inputs.slice(1).map(() => null)], output: labels, sizes: { row: shape[axis] }, roles: { row: 'classes' } };
+      return {
+        inputs: [input, ...ctx.inputs.slice(1).map(() => null)],
+        output: labels,
+        sizes: { row: shape[axis] },
+        roles: { row: 'classes' },
+      };
     },
   };
 }
 
 /** A window op (convolution, pooling) or one of its gradients: `relate` builds the relation
  *  from the geometry its attributes give (see `windowRelation`). */
-export function window(relate: (ctx: DependenceContext) => Relation | null, options: { carries?: Carries; verb?: Verb; mean?: boolean } = {}): RelationDependence {
+export function window(
+  relate: (ctx: DependenceContext) => Relation | null,
+  options: { carries?: Carries; verb?: Verb; mean?: boolean } = {},
+): RelationDependence {
   return { kind: 'relation', family: 'window', relate, carries: options.carries, verb: options.verb ?? 'sums', mean: options.mean };
 }
 
@@ -355,7 +376,10 @@ export function windowRelation(
 }
 
 /** An index map with the declared axis flow. */
-export function indexMap(flow: IndexMapDependence['flow'], options: { carries?: Carries; gathers?: IndexMapDependence['gathers']; joins?: boolean } = {}): IndexMapDependence {
+export function indexMap(
+  flow: IndexMapDependence['flow'],
+  options: { carries?: Carries; gathers?: IndexMapDependence['gathers']; joins?: boolean } = {},
+): IndexMapDependence {
   return { kind: 'index-map', flow, carries: options.carries, gathers: options.gathers, joins: options.joins };
 }
 
@@ -474,7 +498,9 @@ export function joinFlow(ctx: DependenceContext, origin: 'stack' | 'concat'): Ax
   if (ax === null) return null;
   const n = ctx.inputs.length;
   const from = Array.from({ length: rank }, (_, o) =>
-    origin === 'stack' && o === ax ? [] : Array.from({ length: n }, (_, slot) => ({ slot, axis: origin === 'stack' && o > ax ? o - 1 : o })),
+    origin === 'stack' && o === ax
+      ? []
+      : Array.from({ length: n }, (_, slot) => ({ slot, axis: origin === 'stack' && o > ax ? o - 1 : o })),
   );
   const creates: (Creation | null)[] = new Array(rank).fill(null);
   creates[ax] = { origin, size: n, perInput: true };

@@ -35,9 +35,16 @@ function optionalList(b: Builder, args: BoundArgs, name: string): Node[] {
 
 function unconnectedMode(args: BoundArgs): 'none' | 'zero' {
   if (!args.has('unconnected_gradients')) return 'none';
-  const raw = args.string('unconnected_gradients').toLowerCase().replace(/^unconnectedgradients\./, '');
+  const raw = args
+    .string('unconnected_gradients')
+    .toLowerCase()
+    .replace(/^unconnectedgradients\./, '');
   if (raw !== 'none' && raw !== 'zero') {
-    throw new BuildError(`unconnected_gradients must be 'none' or 'zero', got '${raw}'`, args.span('unconnected_gradients'), 'bad-argument');
+    throw new BuildError(
+      `unconnected_gradients must be 'none' or 'zero', got '${raw}'`,
+      args.span('unconnected_gradients'),
+      'bad-argument',
+    );
   }
   return raw;
 }
@@ -105,7 +112,11 @@ function checkDeadline(ctx: KernelContext, row: number, rows: number): void {
 }
 
 function outOfTime(row: number, rows: number): OpError {
-  return new OpError(`stopped after ${row} of ${rows} rows: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, undefined, 'budget-time');
+  return new OpError(
+    `stopped after ${row} of ${rows} rows: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`,
+    undefined,
+    'budget-time',
+  );
 }
 
 /** A row's gradient that could not be evaluated: the deadline passed inside it, or one of
@@ -123,7 +134,14 @@ export function buildJacobian(b: Builder, y: Node, x: Node, span: Span, batched:
   const yShape = y.type.shape;
   const xShape = x.type.shape;
   const rows = yShape && yShape.every((d) => d !== null) ? sizeOf(yShape as number[]) : null;
-  if (!batched && rows !== null && rows > 0 && rows <= UNROLLED_JACOBIAN_ROWS && xShape && (xShape.every((d) => d !== null) || yShape!.length === 1)) {
+  if (
+    !batched &&
+    rows !== null &&
+    rows > 0 &&
+    rows <= UNROLLED_JACOBIAN_ROWS &&
+    xShape &&
+    (xShape.every((d) => d !== null) || yShape!.length === 1)
+  ) {
     const columns = Array.from({ length: rows }, (_, i) => {
       const oneHot = new Float64Array(rows);
       oneHot[i] = 1;
@@ -132,7 +150,9 @@ export function buildJacobian(b: Builder, y: Node, x: Node, span: Span, batched:
       return grads[0]!;
     });
     const stacked = b.apply('stack', columns, { axis: 0, valuesCount: rows }, span);
-    return yShape!.length === 1 ? stacked : b.apply('reshape', [stacked], { shape: [...(yShape as number[]), ...(xShape as number[])] }, span);
+    return yShape!.length === 1
+      ? stacked
+      : b.apply('reshape', [stacked], { shape: [...(yShape as number[]), ...(xShape as number[])] }, span);
   }
   const inner = yShape && yShape.length >= 1 && yShape.slice(1).every((d) => d !== null) ? sizeOf(yShape.slice(1) as number[]) : null;
   const xInner = xShape && xShape.length >= 1 && xShape.slice(1).every((d) => d !== null) ? (xShape.slice(1) as number[]) : null;
@@ -180,7 +200,17 @@ defineOps([
       // TensorFlow 1 only (placement): accepted by keyword.
       { name: 'colocate_gradients_with_ops', kind: 'bool', default: false, keywordOnly: true },
     ],
-    tf1Positional: ['ys', 'xs', 'grad_ys', 'name', 'colocate_gradients_with_ops', 'gate_gradients', 'aggregation_method', 'stop_gradients', 'unconnected_gradients'],
+    tf1Positional: [
+      'ys',
+      'xs',
+      'grad_ys',
+      'name',
+      'colocate_gradients_with_ops',
+      'gate_gradients',
+      'aggregation_method',
+      'stop_gradients',
+      'unconnected_gradients',
+    ],
     build: (b, args) => {
       const { site } = differentiate(b, args, 'ys', 'xs', 'grad_ys');
       return { kind: 'list', items: site.grads.map(asValue) };

@@ -8,7 +8,17 @@ import type { Node } from '../graph';
 import { DTYPES, type DType, type Tensor, isFloat, isInteger, stridesOf } from '../tensor';
 import { type TensorType, OpError, broadcastShapes } from '../types';
 import { type DTypeClass, type OpDef, defineOps } from './registry';
-import { type Binary, type BinaryLoop, type Unary, type UnaryLoop, binaryCodes, mapBinary, mapTernary, mapUnary, unaryCodes } from './kernels';
+import {
+  type Binary,
+  type BinaryLoop,
+  type Unary,
+  type UnaryLoop,
+  binaryCodes,
+  mapBinary,
+  mapTernary,
+  mapUnary,
+  unaryCodes,
+} from './kernels';
 import { erf } from './special';
 import { type WasmUnary, unaryWasm } from '../wasm/elementwise';
 import { elementwise } from './dependence';
@@ -90,7 +100,8 @@ defineOps([
     grad: (b, _x, _y, dy) => b.neg(dy),
   }),
   unary({
-    name: 'abs', kink: { what: 'abs', code: signCode },
+    name: 'abs',
+    kink: { what: 'abs', code: signCode },
     doc: 'Absolute value |x|.',
     dtypes: 'numeric',
     f: Math.abs,
@@ -100,7 +111,14 @@ defineOps([
     // TensorFlow: dy * sign(x), so the gradient at 0 is 0.
     grad: (b, x, _y, dy) => b.mul(dy, b.op('sign', [x])),
   }),
-  unary({ name: 'sign', kink: { what: 'sign', code: signCode }, doc: 'Sign of x: -1, 0 or 1.', dtypes: 'numeric', f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN), grad: (b, x) => b.zerosLike(x) }),
+  unary({
+    name: 'sign',
+    kink: { what: 'sign', code: signCode },
+    doc: 'Sign of x: -1, 0 or 1.',
+    dtypes: 'numeric',
+    f: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
+    grad: (b, x) => b.zerosLike(x),
+  }),
   unary({
     name: 'exp',
     wasm: 'exp',
@@ -121,7 +139,12 @@ defineOps([
     },
     grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [x])),
   }),
-  unary({ name: 'log1p', doc: 'log(1 + x), accurate near 0.', f: Math.log1p, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), x)])) }),
+  unary({
+    name: 'log1p',
+    doc: 'log(1 + x), accurate near 0.',
+    f: Math.log1p,
+    grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), x)])),
+  }),
   unary({
     name: 'sqrt',
     doc: 'Square root.',
@@ -175,7 +198,12 @@ defineOps([
     f: Math.acos,
     grad: (b, x, _y, dy) => b.neg(b.mul(dy, b.op('rsqrt', [b.sub(s(b, 1, x), sq(b, x))]))),
   }),
-  unary({ name: 'atan', doc: 'Inverse tangent.', f: Math.atan, grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), sq(b, x))])) }),
+  unary({
+    name: 'atan',
+    doc: 'Inverse tangent.',
+    f: Math.atan,
+    grad: (b, x, _y, dy) => b.mul(dy, b.op('reciprocal', [b.add(s(b, 1, x), sq(b, x))])),
+  }),
   unary({ name: 'sinh', doc: 'Hyperbolic sine.', f: Math.sinh, grad: (b, x, _y, dy) => b.mul(dy, b.op('cosh', [x])) }),
   unary({ name: 'cosh', doc: 'Hyperbolic cosine.', f: Math.cosh, grad: (b, x, _y, dy) => b.mul(dy, b.op('sinh', [x])) }),
   unary({
@@ -203,7 +231,8 @@ defineOps([
     grad: (b, _x, y, dy) => b.mul(dy, b.mul(y, b.sub(s(b, 1, y), y))),
   }),
   unary({
-    name: 'relu', kink: { what: 'relu', code: signCode },
+    name: 'relu',
+    kink: { what: 'relu', code: signCode },
     doc: 'Rectified linear unit max(x, 0).',
     dtypes: 'numeric',
     f: (x) => (x > 0 ? x : 0),
@@ -217,7 +246,8 @@ defineOps([
     grad: (b, x, _y, dy) => b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.zerosLike(dy)),
   }),
   unary({
-    name: 'relu6', kink: { what: 'relu6', code: (x) => (x < 0 ? -2 : x === 0 || x === 6 ? 0 : x < 6 ? 1 : 2) },
+    name: 'relu6',
+    kink: { what: 'relu6', code: (x) => (x < 0 ? -2 : x === 0 || x === 6 ? 0 : x < 6 ? 1 : 2) },
     doc: 'min(max(x, 0), 6).',
     dtypes: 'numeric',
     f: (x) => Math.min(Math.max(x, 0), 6),
@@ -294,7 +324,12 @@ defineOps([
     ],
     infer: ([x], attrs) => {
       // `dtype=None` (or a placeholder of dtype None being fed) names no dtype to cast to.
-      if (!DTYPES.includes(attrs.dtype as DType)) throw new OpError(`cast needs a dtype (${DTYPES.join(', ')}), got ${attrs.dtype === null ? 'None' : String(attrs.dtype)}`, undefined, 'dtype-mismatch');
+      if (!DTYPES.includes(attrs.dtype as DType))
+        throw new OpError(
+          `cast needs a dtype (${DTYPES.join(', ')}), got ${attrs.dtype === null ? 'None' : String(attrs.dtype)}`,
+          undefined,
+          'dtype-mismatch',
+        );
       return { dtype: attrs.dtype as DType, shape: x.shape };
     },
     kernel: ([x], attrs, out, ctx) => {
@@ -459,7 +494,14 @@ defineOps([
       grad: (b, x, y, _z, dy, needs) => [needs[0] ? b.div(dy, y) : null, needs[1] ? b.mul(dy, b.div(b.div(b.neg(x), y), y)) : null],
     }),
   },
-  binary({ name: 'floordiv', aliases: ['floor_div'], doc: 'Floor of x / y.', f: (a, b) => Math.floor(a / b), fInt: intDivide, fInt64: intDivide }),
+  binary({
+    name: 'floordiv',
+    aliases: ['floor_div'],
+    doc: 'Floor of x / y.',
+    f: (a, b) => Math.floor(a / b),
+    fInt: intDivide,
+    fInt64: intDivide,
+  }),
   binary({
     name: 'mod',
     aliases: ['floormod', 'floor_mod'],
@@ -486,7 +528,8 @@ defineOps([
     },
   }),
   binary({
-    name: 'maximum', kink: { what: 'maximum (a tie)', code: tieCode },
+    name: 'maximum',
+    kink: { what: 'maximum (a tie)', code: tieCode },
     doc: 'Elementwise maximum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a >= b || a !== a ? a : b),
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
@@ -502,7 +545,8 @@ defineOps([
     },
   }),
   binary({
-    name: 'minimum', kink: { what: 'minimum (a tie)', code: tieCode },
+    name: 'minimum',
+    kink: { what: 'minimum (a tie)', code: tieCode },
     doc: 'Elementwise minimum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a <= b || a !== a ? a : b),
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
@@ -543,27 +587,65 @@ defineOps([
       return [b.mul(x, inv), b.mul(b.neg(y), inv)];
     },
   }),
-  binary({ name: 'equal', kink: { what: 'an equality test', code: tieCode }, doc: 'x == y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a === b ? 1 : 0) }),
-  binary({ name: 'not_equal', kink: { what: 'an equality test', code: tieCode }, doc: 'x != y elementwise.', dtypes: 'any', out: bool, f: (a, b) => (a !== b ? 1 : 0) }),
-  binary({ name: 'less', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x < y elementwise.', out: bool, f: (a, b) => (a < b ? 1 : 0),
+  binary({
+    name: 'equal',
+    kink: { what: 'an equality test', code: tieCode },
+    doc: 'x == y elementwise.',
+    dtypes: 'any',
+    out: bool,
+    f: (a, b) => (a === b ? 1 : 0),
+  }),
+  binary({
+    name: 'not_equal',
+    kink: { what: 'an equality test', code: tieCode },
+    doc: 'x != y elementwise.',
+    dtypes: 'any',
+    out: bool,
+    f: (a, b) => (a !== b ? 1 : 0),
+  }),
+  binary({
+    name: 'less',
+    kink: { what: 'a comparison (a branch switch)', code: tieCode },
+    doc: 'x < y elementwise.',
+    out: bool,
+    f: (a, b) => (a < b ? 1 : 0),
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
       for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] < B[ib] ? 1 : 0;
-    } }),
-  binary({ name: 'less_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x <= y elementwise.', out: bool, f: (a, b) => (a <= b ? 1 : 0),
+    },
+  }),
+  binary({
+    name: 'less_equal',
+    kink: { what: 'a comparison (a branch switch)', code: tieCode },
+    doc: 'x <= y elementwise.',
+    out: bool,
+    f: (a, b) => (a <= b ? 1 : 0),
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
       for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] <= B[ib] ? 1 : 0;
-    } }),
-  binary({ name: 'greater', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x > y elementwise.', out: bool, f: (a, b) => (a > b ? 1 : 0),
+    },
+  }),
+  binary({
+    name: 'greater',
+    kink: { what: 'a comparison (a branch switch)', code: tieCode },
+    doc: 'x > y elementwise.',
+    out: bool,
+    f: (a, b) => (a > b ? 1 : 0),
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
       for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] > B[ib] ? 1 : 0;
-    } }),
-  binary({ name: 'greater_equal', kink: { what: 'a comparison (a branch switch)', code: tieCode }, doc: 'x >= y elementwise.', out: bool, f: (a, b) => (a >= b ? 1 : 0),
+    },
+  }),
+  binary({
+    name: 'greater_equal',
+    kink: { what: 'a comparison (a branch switch)', code: tieCode },
+    doc: 'x >= y elementwise.',
+    out: bool,
+    f: (a, b) => (a >= b ? 1 : 0),
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
       for (let j = 0; j < n; j++, ia += sa, ib += sb) D[o + j] = A[ia] >= B[ib] ? 1 : 0;
-    } }),
+    },
+  }),
   binary({ name: 'logical_and', doc: 'x AND y for bool tensors.', dtypes: 'bool', f: (a, b) => (a && b ? 1 : 0) }),
   binary({ name: 'logical_or', doc: 'x OR y for bool tensors.', dtypes: 'bool', f: (a, b) => (a || b ? 1 : 0) }),
-  binary({ name: 'logical_xor', doc: 'x XOR y for bool tensors.', dtypes: 'bool', f: (a, b) => ((a ? 1 : 0) ^ (b ? 1 : 0)) }),
+  binary({ name: 'logical_xor', doc: 'x XOR y for bool tensors.', dtypes: 'bool', f: (a, b) => (a ? 1 : 0) ^ (b ? 1 : 0) }),
   {
     name: 'where',
     aliases: ['where_v2', 'select'],
@@ -575,7 +657,12 @@ defineOps([
     ],
     build: (b, args) => {
       const hasX = !args.isNone('x');
-      if (hasX !== !args.isNone('y')) throw new BuildError('where(): x and y must both be given, or neither (then where gives the coordinates of the true entries)', args.span(hasX ? 'x' : 'y'), 'missing-argument');
+      if (hasX !== !args.isNone('y'))
+        throw new BuildError(
+          'where(): x and y must both be given, or neither (then where gives the coordinates of the true entries)',
+          args.span(hasX ? 'x' : 'y'),
+          'missing-argument',
+        );
       if (hasX) return tensorValue(b.buildPrimitive(args.op, args));
       const c = args.tensor('condition');
       checkDTypeClass(args.op, args.param('condition'), c, args.span('condition'));

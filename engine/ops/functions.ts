@@ -10,7 +10,7 @@ defineOps([
   {
     name: 'custom_gradient',
     internal: true,
-    doc: 'The result of a user function call: forwards the body\'s output.',
+    doc: "The result of a user function call: forwards the body's output.",
     params: [],
     infer: (inputs) => inputs[inputs.length - 1],
     kernel: (inputs) => inputs[inputs.length - 1].data,
@@ -27,7 +27,9 @@ defineOps([
       choose: (attrs) =>
         (attrs.fn as UserFunction | undefined)?.customGrad
           ? { kind: 'user-rule', carries: (slot, count) => slot < count - 1 }
-          : indexMap(({ inputs, output }) => positionalFlow(output.length, inputs.length - 1), { carries: (slot, count) => slot === count - 1 }),
+          : indexMap(({ inputs, output }) => positionalFlow(output.length, inputs.length - 1), {
+              carries: (slot, count) => slot === count - 1,
+            }),
     },
   },
 ]);

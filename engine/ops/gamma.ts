@@ -23,7 +23,7 @@ defineOps([
   {
     ...binary({
       name: 'polygamma',
-      doc: 'ψ⁽ᵃ⁾(x), the a-th derivative of digamma, elementwise (a a whole number in x\'s float dtype; NaN otherwise).',
+      doc: "ψ⁽ᵃ⁾(x), the a-th derivative of digamma, elementwise (a a whole number in x's float dtype; NaN otherwise).",
       params: ['a', 'x'],
       dtypes: 'float',
       f: polygamma,

@@ -84,7 +84,11 @@ function resolveSpec(spec: readonly SpecItem[], shape: readonly Dim[]): Resolved
   if (ellipses > 1) throw new OpError(`an index can hold only one ellipsis (...), got ${showSpec(spec)}`, undefined, 'bad-index');
   const consuming = spec.filter((s) => s.kind === 'index' || s.kind === 'slice').length;
   if (consuming > rank) {
-    throw new OpError(`too many indices: ${showSpec(spec)} indexes ${consuming} axes but the tensor has rank ${rank} (shape ${showShape(shape)})`, undefined, 'bad-index');
+    throw new OpError(
+      `too many indices: ${showSpec(spec)} indexes ${consuming} axes but the tensor has rank ${rank} (shape ${showShape(shape)})`,
+      undefined,
+      'bad-index',
+    );
   }
   const full: SpecItem = { kind: 'slice', start: null, stop: null, step: null };
   // Each expanded item with its position in `spec` (-1 for the ones an ellipsis stands for).
@@ -109,7 +113,11 @@ function resolveSpec(spec: readonly SpecItem[], shape: readonly Dim[]): Resolved
       if (d !== null && (s.index < -d || s.index >= d)) {
         // argIndex 1 + k names item k of the index, for a caller that passes item spans
         // after the tensor's (else the diagnostic covers the whole expression).
-        throw new OpError(`index ${s.index} is out of range for axis ${inAxis} of size ${d} (shape ${showShape(shape)})`, 1 + at, 'index-out-of-range');
+        throw new OpError(
+          `index ${s.index} is out of range for axis ${inAxis} of size ${d} (shape ${showShape(shape)})`,
+          1 + at,
+          'index-out-of-range',
+        );
       }
       fixed.push({ inAxis, index: s.index >= 0 ? s.index : d === null ? null : s.index + d });
     } else if (s.kind === 'slice') {
@@ -141,7 +149,8 @@ function stridedSliceType(x: TensorType, spec: readonly SpecItem[]): TensorType 
   // With an unknown rank, the checks that need no shape still run now.
   if (x.shape === null) {
     if (spec.filter((s) => s.kind === 'ellipsis').length > 1) resolveSpec(spec, []);
-    for (const s of spec) if (s.kind === 'slice' && s.step === 0) throw new OpError(`slice step cannot be zero (in ${showSpec(spec)})`, undefined, 'bad-index');
+    for (const s of spec)
+      if (s.kind === 'slice' && s.step === 0) throw new OpError(`slice step cannot be zero (in ${showSpec(spec)})`, undefined, 'bad-index');
     return { dtype: x.dtype, shape: null };
   }
   return { dtype: x.dtype, shape: resolveSpec(spec, x.shape).out.map((a) => a.len) };
@@ -186,7 +195,11 @@ function gatherLayout(paramsRank: number, indicesRank: number, attrs: Record<str
   let batchDims = (attrs.batch_dims as number | null) ?? 0;
   if (batchDims < 0) batchDims += indicesRank;
   if (batchDims < 0 || batchDims > indicesRank) {
-    throw new ArgError(`batch_dims ${attrs.batch_dims} is out of range for indices of rank ${indicesRank}${shapeNote}`, 'batch_dims', 'bad-axis');
+    throw new ArgError(
+      `batch_dims ${attrs.batch_dims} is out of range for indices of rank ${indicesRank}${shapeNote}`,
+      'batch_dims',
+      'bad-axis',
+    );
   }
   let axis = (attrs.axis as number | null) ?? batchDims;
   if (axis < 0) axis += paramsRank;
@@ -207,7 +220,10 @@ function gatherType(params: TensorType, indices: TensorType, attrs: Record<strin
   const batch: Dim[] = [];
   for (let k = 0; k < batchDims; k++) {
     if (p[k] !== null && ix[k] !== null && p[k] !== ix[k]) {
-      throw new OpError(`params of shape ${showShape(p)} and indices of shape ${showShape(ix)} differ on batch axis ${k} (${p[k]} vs ${ix[k]})`, 1);
+      throw new OpError(
+        `params of shape ${showShape(p)} and indices of shape ${showShape(ix)} differ on batch axis ${k} (${p[k]} vs ${ix[k]})`,
+        1,
+      );
     }
     batch.push(p[k] ?? ix[k]);
   }
@@ -238,7 +254,12 @@ function gatherBlocks(
     for (let q = 0; q < P; q++) {
       for (let i = 0; i < I; i++) {
         const v = ix[b * I + i];
-        if (!(v >= 0 && v < N)) throw new OpError(`indices[${unravel(b * I + i, indices.shape)}] = ${v} is not in [0, ${N}) (axis ${axis} of params of shape ${showShape(paramsShape)})`, 1, 'index-out-of-range');
+        if (!(v >= 0 && v < N))
+          throw new OpError(
+            `indices[${unravel(b * I + i, indices.shape)}] = ${v} is not in [0, ${N}) (axis ${axis} of params of shape ${showShape(paramsShape)})`,
+            1,
+            'index-out-of-range',
+          );
         visit(((b * P + q) * N + v) * inner, ((b * P + q) * I + i) * inner, inner);
       }
     }
@@ -256,13 +277,20 @@ function gatherNdType(params: TensorType, indices: TensorType): TensorType {
   const K = ix[ix.length - 1];
   if (K === null) return { dtype: params.dtype, shape: null };
   if (K > p.length) {
-    throw new OpError(`index tuples of length ${K} (indices shape ${showShape(ix)}) cannot index params of rank ${p.length} (shape ${showShape(p)})`, 1);
+    throw new OpError(
+      `index tuples of length ${K} (indices shape ${showShape(ix)}) cannot index params of rank ${p.length} (shape ${showShape(p)})`,
+      1,
+    );
   }
   return { dtype: params.dtype, shape: [...ix.slice(0, -1), ...p.slice(K)] };
 }
 
 /** For each index tuple: the params offset of its block, checked against params' shape. */
-function gatherNdBlocks(paramsShape: readonly number[], indices: { shape: readonly number[]; data: TypedData }, visit: (src: number, dst: number, inner: number) => void): void {
+function gatherNdBlocks(
+  paramsShape: readonly number[],
+  indices: { shape: readonly number[]; data: TypedData },
+  visit: (src: number, dst: number, inner: number) => void,
+): void {
   const K = indices.shape[indices.shape.length - 1];
   const M = sizeOf(indices.shape.slice(0, -1));
   const inner = sizeOf(paramsShape.slice(K));
@@ -274,7 +302,11 @@ function gatherNdBlocks(paramsShape: readonly number[], indices: { shape: readon
       const v = ix[m * K + k];
       if (!(v >= 0 && v < paramsShape[k])) {
         const tuple = Array.from(ix.subarray(m * K, (m + 1) * K)).join(', ');
-        throw new OpError(`indices[${unravel(m, indices.shape.slice(0, -1))}] = [${tuple}] does not index into params of shape ${showShape(paramsShape)}`, 1, 'index-out-of-range');
+        throw new OpError(
+          `indices[${unravel(m, indices.shape.slice(0, -1))}] = [${tuple}] does not index into params of shape ${showShape(paramsShape)}`,
+          1,
+          'index-out-of-range',
+        );
       }
       src += v * strides[k];
     }
@@ -293,7 +325,8 @@ function addBlock(src: TypedData, from: number, data: TypedData, to: number, n: 
 // ---- slice --------------------------------------------------------------------------------
 
 function sliceType(x: TensorType, begin: readonly number[], size: readonly number[]): TensorType {
-  if (begin.length !== size.length) throw new ArgError(`begin ${showShape(begin)} has ${begin.length} entries but size ${showShape(size)} has ${size.length}`, 'size');
+  if (begin.length !== size.length)
+    throw new ArgError(`begin ${showShape(begin)} has ${begin.length} entries but size ${showShape(size)} has ${size.length}`, 'size');
   begin.forEach((v, k) => {
     if (v < 0) throw new ArgError(`begin[${k}] = ${v} is negative (slice takes offsets from the start)`, 'begin', 'bad-index');
   });
@@ -302,7 +335,10 @@ function sliceType(x: TensorType, begin: readonly number[], size: readonly numbe
   });
   if (x.shape === null) return { dtype: x.dtype, shape: size.map((s) => (s === -1 ? null : s)) };
   if (begin.length !== x.shape.length) {
-    throw new ArgError(`begin ${showShape(begin)} has ${begin.length} entries but the input has rank ${x.shape.length} (shape ${showShape(x.shape)})`, 'begin');
+    throw new ArgError(
+      `begin ${showShape(begin)} has ${begin.length} entries but the input has rank ${x.shape.length} (shape ${showShape(x.shape)})`,
+      'begin',
+    );
   }
   return {
     dtype: x.dtype,
@@ -310,9 +346,18 @@ function sliceType(x: TensorType, begin: readonly number[], size: readonly numbe
       const b = begin[k];
       const s = size[k];
       if (d === null) return s === -1 ? null : s;
-      if (b > d) throw new ArgError(`begin[${k}] = ${b} is past the end of axis ${k} of size ${d} (input shape ${showShape(x.shape)})`, 'begin', 'index-out-of-range');
+      if (b > d)
+        throw new ArgError(
+          `begin[${k}] = ${b} is past the end of axis ${k} of size ${d} (input shape ${showShape(x.shape)})`,
+          'begin',
+          'index-out-of-range',
+        );
       if (s !== -1 && b + s > d) {
-        throw new ArgError(`slice [${b}, ${b + s}) of axis ${k} runs past its size ${d} (input shape ${showShape(x.shape)}, begin ${showShape(begin)}, size ${showShape(size)})`, 'size', 'index-out-of-range');
+        throw new ArgError(
+          `slice [${b}, ${b + s}) of axis ${k} runs past its size ${d} (input shape ${showShape(x.shape)}, begin ${showShape(begin)}, size ${showShape(size)})`,
+          'size',
+          'index-out-of-range',
+        );
       }
       return s === -1 ? d - b : s;
     }),
@@ -327,7 +372,7 @@ function sliceSpec(begin: readonly number[], size: readonly number[]): SpecItem[
 defineOps([
   {
     name: 'strided_slice',
-    doc: 'x[begin:end:strides] per axis with TensorFlow\'s masks; `x[...]` indexing (NumPy rules) makes this op.',
+    doc: "x[begin:end:strides] per axis with TensorFlow's masks; `x[...]` indexing (NumPy rules) makes this op.",
     params: [
       { name: 'input_', kind: 'tensor', aliases: ['x', 'input'] },
       { name: 'begin', kind: 'ints' },
@@ -346,9 +391,21 @@ defineOps([
       const begin = args.ints('begin');
       const end = args.ints('end');
       const strides = args.isNone('strides') ? begin.map(() => 1) : args.ints('strides');
-      if (end.length !== begin.length) throw new BuildError(`strided_slice: end has ${end.length} entries but begin has ${begin.length}`, args.span('end'), 'bad-argument');
-      if (strides.length !== begin.length) throw new BuildError(`strided_slice: strides has ${strides.length} entries but begin has ${begin.length}`, args.span('strides'), 'bad-argument');
-      const [bm, em, elm, nm, sm] = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map((m) => args.int(m));
+      if (end.length !== begin.length)
+        throw new BuildError(
+          `strided_slice: end has ${end.length} entries but begin has ${begin.length}`,
+          args.span('end'),
+          'bad-argument',
+        );
+      if (strides.length !== begin.length)
+        throw new BuildError(
+          `strided_slice: strides has ${strides.length} entries but begin has ${begin.length}`,
+          args.span('strides'),
+          'bad-argument',
+        );
+      const [bm, em, elm, nm, sm] = ['begin_mask', 'end_mask', 'ellipsis_mask', 'new_axis_mask', 'shrink_axis_mask'].map((m) =>
+        args.int(m),
+      );
       const spec: SpecItem[] = begin.map((_, i) => {
         if (bit(elm, i)) return { kind: 'ellipsis' };
         if (bit(nm, i)) return { kind: 'newaxis' };
@@ -388,7 +445,11 @@ defineOps([
       return data;
     },
     grad: (b, node, ddy) => [b.op('strided_slice', [ddy], { spec: node.attrs.spec }), null],
-    dependence: scatter({ forward: (attrs) => ({ op: 'strided_slice', attrs: { spec: attrs.spec }, inputs: [-1] }), value: 0, carries: firstOnly }),
+    dependence: scatter({
+      forward: (attrs) => ({ op: 'strided_slice', attrs: { spec: attrs.spec }, inputs: [-1] }),
+      value: 0,
+      carries: firstOnly,
+    }),
   },
   {
     name: 'slice',
@@ -407,7 +468,9 @@ defineOps([
       return gatherOffsets(x.data, sourceOffsets(out.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     // TensorFlow pads dy back to x's runtime shape; the strided-slice scatter does that.
-    grad: (b, node, dy) => [b.op('strided_slice_grad', [dy, node.inputs[0]], { spec: sliceSpec(node.attrs.begin as number[], node.attrs.size as number[]) })],
+    grad: (b, node, dy) => [
+      b.op('strided_slice_grad', [dy, node.inputs[0]], { spec: sliceSpec(node.attrs.begin as number[], node.attrs.size as number[]) }),
+    ],
     dependence: indexMap(({ output }) => positionalFlow(output.length)),
   },
   {
@@ -428,7 +491,12 @@ defineOps([
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
       const src = params.data;
       const done = workCounter(ctx);
-      gatherBlocks(params.shape, indices, gatherLayout(params.shape.length, indices.shape.length, attrs), (from, to, n) => (copyBlock(src, from, data, to, n), done(n)));
+      gatherBlocks(
+        params.shape,
+        indices,
+        gatherLayout(params.shape.length, indices.shape.length, attrs),
+        (from, to, n) => (copyBlock(src, from, data, to, n), done(n)),
+      );
       return data;
     },
     // TensorFlow's _GatherV2Grad: an unsorted segment sum of dy into zeros of params'
@@ -457,7 +525,14 @@ defineOps([
         });
         return { from, creates };
       },
-      { carries: firstOnly, gathers: { params: 0, indices: 1, axis: ({ attrs, inputs: [p, ix] }) => (p && ix ? (gatherAxes(p.length, ix.length, attrs)?.axis ?? 0) : 0) } },
+      {
+        carries: firstOnly,
+        gathers: {
+          params: 0,
+          indices: 1,
+          axis: ({ attrs, inputs: [p, ix] }) => (p && ix ? (gatherAxes(p.length, ix.length, attrs)?.axis ?? 0) : 0),
+        },
+      },
     ),
   },
   {
@@ -472,7 +547,8 @@ defineOps([
     kernel: ([dy, indices, like], attrs, out, ctx) => {
       const layout = gatherLayout(like.shape.length, indices.shape.length, attrs);
       const expected = gatherType(like, indices, attrs).shape as number[];
-      if (sizeOf(expected) !== dy.data.length) throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the gather's shape ${showShape(expected)}`);
+      if (sizeOf(expected) !== dy.data.length)
+        throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the gather's shape ${showShape(expected)}`);
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
       const g = dy.data;
       const done = workCounter(ctx);
@@ -493,7 +569,8 @@ defineOps([
     tf1Positional: ['params', 'indices', 'name', 'batch_dims'],
     build: buildBlaming,
     infer: ([params, indices], attrs) => {
-      if (((attrs.batch_dims as number | null) ?? 0) !== 0) throw new ArgError('only batch_dims=0 is supported', 'batch_dims', 'unsupported');
+      if (((attrs.batch_dims as number | null) ?? 0) !== 0)
+        throw new ArgError('only batch_dims=0 is supported', 'batch_dims', 'unsupported');
       return gatherNdType(params, indices);
     },
     kernel: ([params, indices], _attrs, out, ctx) => {
@@ -513,7 +590,9 @@ defineOps([
         const K = p.length - (output.length - lead);
         if (K < 0) return null;
         const creates: (Creation | null)[] = output.map((_, o) => (o > 0 && o < lead ? { origin: null, size: 1 } : null));
-        const from = output.map((_, o) => (o < lead ? [...(o === 0 && K > 0 ? [{ slot: 0, axis: 0 }] : []), { slot: 1, axis: o }] : [{ slot: 0, axis: K + o - lead }]));
+        const from = output.map((_, o) =>
+          o < lead ? [...(o === 0 && K > 0 ? [{ slot: 0, axis: 0 }] : []), { slot: 1, axis: o }] : [{ slot: 0, axis: K + o - lead }],
+        );
         return { from, creates };
       },
       { carries: firstOnly, gathers: { params: 0, indices: 1, axis: () => 0, tuples: true } },
@@ -530,7 +609,8 @@ defineOps([
     },
     kernel: ([dy, indices, like], _attrs, out, ctx) => {
       const expected = gatherNdType(like, indices).shape as number[];
-      if (sizeOf(expected) !== dy.data.length) throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the gather's shape ${showShape(expected)}`);
+      if (sizeOf(expected) !== dy.data.length)
+        throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the gather's shape ${showShape(expected)}`);
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
       const g = dy.data;
       const done = workCounter(ctx);
@@ -554,4 +634,3 @@ function gatherAxes(paramsRank: number, indicesRank: number, attrs: Record<strin
 function dimsDiffer(a: Dim, b: Dim): boolean {
   return a !== null && b !== null && a !== b;
 }
-

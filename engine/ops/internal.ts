@@ -21,7 +21,7 @@ defineOps([
   {
     name: 'sum_to_like',
     internal: true,
-    doc: 'Sums `x` over the axes along which `like` was broadcast, giving `like`\'s shape (unbroadcast).',
+    doc: "Sums `x` over the axes along which `like` was broadcast, giving `like`'s shape (unbroadcast).",
     params: [
       { name: 'x', kind: 'tensor' },
       { name: 'like', kind: 'tensor' },
@@ -60,11 +60,19 @@ defineOps([
       // x must broadcast TO like: never shrink an axis (a wrong-shaped gradient is an error,
       // not silently its first row).
       const s = broadcastShapes(x.shape, like.shape);
-      const grows = s && like.shape && x.shape && (s.length !== like.shape.length || x.shape.some((d, i) => {
-        const target = like.shape![i + like.shape!.length - x.shape!.length];
-        return d !== null && d !== 1 && target !== null && d !== target;
-      }));
-      if (grows) throw new OpError(`cannot broadcast ${showShape(x.shape)} to ${showShape(like.shape)} (a gradient must have its input's shape: sum over the broadcast axes)`);
+      const grows =
+        s &&
+        like.shape &&
+        x.shape &&
+        (s.length !== like.shape.length ||
+          x.shape.some((d, i) => {
+            const target = like.shape![i + like.shape!.length - x.shape!.length];
+            return d !== null && d !== 1 && target !== null && d !== target;
+          }));
+      if (grows)
+        throw new OpError(
+          `cannot broadcast ${showShape(x.shape)} to ${showShape(like.shape)} (a gradient must have its input's shape: sum over the broadcast axes)`,
+        );
       return { dtype: x.dtype, shape: like.shape };
     },
     kernel: ([x], _attrs, out, ctx) => {

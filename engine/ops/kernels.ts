@@ -18,7 +18,17 @@ export type UnaryLoop = (src: TypedData, dst: TypedData, n: number) => void;
 
 /** dst[o + j] = f(A[ia + j·sa], B[ib + j·sb]) for j < n, with f written inline. Strides are
  *  1 along a contiguous run and 0 for a broadcast operand. */
-export type BinaryLoop = (A: TypedData, ia: number, sa: number, B: TypedData, ib: number, sb: number, dst: TypedData, o: number, n: number) => void;
+export type BinaryLoop = (
+  A: TypedData,
+  ia: number,
+  sa: number,
+  B: TypedData,
+  ib: number,
+  sb: number,
+  dst: TypedData,
+  o: number,
+  n: number,
+) => void;
 
 export function mapUnary(x: Tensor, out: ConcreteType, ctx: KernelContext, f: Unary, loop?: UnaryLoop): TypedData {
   const n = x.data.length;
@@ -235,7 +245,8 @@ export function reduceAxes(
   const src = x.data;
   const n = src.length;
   if (rank === 0 || n === 0) {
-    for (let i = 0; i < outSize; i++) data[i] = finish ? finish(n === 0 ? init : combine(init, src[0]), n === 0 ? 0 : 1) : n === 0 ? init : src[0];
+    for (let i = 0; i < outSize; i++)
+      data[i] = finish ? finish(n === 0 ? init : combine(init, src[0]), n === 0 ? 0 : 1) : n === 0 ? init : src[0];
     return data;
   }
   if (combine === ADD) sumRuns(src, shape, outStrides, reduced, acc);
@@ -264,7 +275,13 @@ export function reduceAxes(
  * elementwise add into a row of accumulators), so each accumulator adds the same values in
  * the same order as an element-by-element walk would.
  */
-function sumRuns(src: TypedData, shape: readonly number[], outStrides: readonly number[], reduced: ReadonlySet<number>, acc: Float64Array): void {
+function sumRuns(
+  src: TypedData,
+  shape: readonly number[],
+  outStrides: readonly number[],
+  reduced: ReadonlySet<number>,
+  acc: Float64Array,
+): void {
   const dims: number[] = [];
   const outS: number[] = [];
   const isReduced: boolean[] = [];

@@ -20,7 +20,12 @@ function numberIn(b: Builder, args: BoundArgs, name: string, ok: (v: number) => 
   const n = b.pythonValue(v.node);
   if (n === undefined) return null;
   const x = Number(n);
-  if (!ok(x)) throw new BuildError(`dropout(): \`${name}\` must be a scalar tensor or a float in the range ${range}, got ${x}`, args.span(name), 'bad-argument');
+  if (!ok(x))
+    throw new BuildError(
+      `dropout(): \`${name}\` must be a scalar tensor or a float in the range ${range}, got ${x}`,
+      args.span(name),
+      'bad-argument',
+    );
   return x;
 }
 
@@ -32,12 +37,20 @@ function noiseSource(b: Builder, args: BoundArgs, x: Node): Node {
   const shape = x.type.shape;
   if (noise === null || shape === null) return x;
   if (noise.length !== shape.length) {
-    throw new BuildError(`dropout(): noise_shape ${showShape(noise)} must have the rank of x ${showShape(shape)}`, args.span('noise_shape'), 'shape-mismatch');
+    throw new BuildError(
+      `dropout(): noise_shape ${showShape(noise)} must have the rank of x ${showShape(shape)}`,
+      args.span('noise_shape'),
+      'shape-mismatch',
+    );
   }
   const spec: SpecItem[] = noise.map((d, k) => {
     if (d === null || d === -1 || d === shape[k]) return { kind: 'slice', start: null, stop: null, step: null };
     if (d === 1) return { kind: 'slice', start: 0, stop: 1, step: null };
-    throw new BuildError(`dropout(): noise_shape ${showShape(noise)} does not broadcast to x's shape ${showShape(shape)} (axis ${k})`, args.span('noise_shape'), 'shape-mismatch');
+    throw new BuildError(
+      `dropout(): noise_shape ${showShape(noise)} does not broadcast to x's shape ${showShape(shape)} (axis ${k})`,
+      args.span('noise_shape'),
+      'shape-mismatch',
+    );
   });
   return spec.every((s) => s.kind === 'slice' && s.start === null) ? x : b.op('strided_slice', [x], { spec });
 }
@@ -67,16 +80,30 @@ defineOps([
       const format = args.isNone('data_format') ? 'NHWC' : args.string('data_format');
       const channelsFirst = format.startsWith('NC');
       if (!channelsFirst && !(format.startsWith('N') && format.endsWith('C'))) {
-        throw new BuildError(`bias_add(): data_format must be 'N...C' or 'NC...', got '${format}'`, args.span('data_format'), 'bad-argument');
+        throw new BuildError(
+          `bias_add(): data_format must be 'N...C' or 'NC...', got '${format}'`,
+          args.span('data_format'),
+          'bad-argument',
+        );
       }
       const vs = value.type.shape;
       const bs = bias.type.shape;
-      if (bs !== null && bs.length !== 1) throw new BuildError(`bias_add(): bias must be 1-D, got shape ${showShape(bs)}`, args.span('bias'), 'shape-mismatch');
-      if (vs !== null && vs.length < 2) throw new BuildError(`bias_add(): value must have at least 2 dimensions, got shape ${showShape(vs)}`, args.span('value'), 'shape-mismatch');
+      if (bs !== null && bs.length !== 1)
+        throw new BuildError(`bias_add(): bias must be 1-D, got shape ${showShape(bs)}`, args.span('bias'), 'shape-mismatch');
+      if (vs !== null && vs.length < 2)
+        throw new BuildError(
+          `bias_add(): value must have at least 2 dimensions, got shape ${showShape(vs)}`,
+          args.span('value'),
+          'shape-mismatch',
+        );
       if (vs !== null && bs !== null) {
         const channels = channelsFirst ? vs[1] : vs[vs.length - 1];
         if (channels !== null && bs[0] !== null && channels !== bs[0]) {
-          throw new BuildError(`bias_add(): must provide as many biases as the ${channelsFirst ? 'channel' : 'last'} dimension of the input tensor: ${showShape(bs)} vs. ${showShape(vs)}`, args.span('bias'), 'shape-mismatch');
+          throw new BuildError(
+            `bias_add(): must provide as many biases as the ${channelsFirst ? 'channel' : 'last'} dimension of the input tensor: ${showShape(bs)} vs. ${showShape(vs)}`,
+            args.span('bias'),
+            'shape-mismatch',
+          );
         }
       }
       if (!channelsFirst) return b.add(value, bias);
@@ -95,7 +122,12 @@ defineOps([
       const dtype = x.type.dtype;
       const hasRate = !args.isNone('rate');
       const hasKeep = !args.isNone('keep_prob');
-      if (hasRate === hasKeep) throw new BuildError('dropout(): give exactly one of `rate` and `keep_prob`', args.callSpan, hasRate ? 'bad-argument' : 'missing-argument');
+      if (hasRate === hasKeep)
+        throw new BuildError(
+          'dropout(): give exactly one of `rate` and `keep_prob`',
+          args.callSpan,
+          hasRate ? 'bad-argument' : 'missing-argument',
+        );
       // The rate: a number (checked, and the scale computed in Python's doubles, as TensorFlow),
       // or a tensor (a placeholder fed 0.5 in training, 0 in evaluation).
       let rateNumber: number | null;
@@ -108,9 +140,18 @@ defineOps([
         rateNumber = keep === null ? null : 1 - keep;
         rate = keep === null ? b.sub(b.scalar(1, dtype), args.tensor('keep_prob', dtype)) : b.scalar(1 - keep, dtype);
       }
-      if (rate.type.dtype !== dtype) throw new BuildError(`dropout(): the rate is ${rate.type.dtype} but x is ${dtype}`, args.span(hasRate ? 'rate' : 'keep_prob'), 'dtype-mismatch');
+      if (rate.type.dtype !== dtype)
+        throw new BuildError(
+          `dropout(): the rate is ${rate.type.dtype} but x is ${dtype}`,
+          args.span(hasRate ? 'rate' : 'keep_prob'),
+          'dtype-mismatch',
+        );
       if (rate.type.shape !== null && rate.type.shape.length !== 0) {
-        throw new BuildError(`dropout(): the rate must be a scalar, got shape ${showShape(rate.type.shape)}`, args.span(hasRate ? 'rate' : 'keep_prob'), 'shape-mismatch');
+        throw new BuildError(
+          `dropout(): the rate must be a scalar, got shape ${showShape(rate.type.shape)}`,
+          args.span(hasRate ? 'rate' : 'keep_prob'),
+          'shape-mismatch',
+        );
       }
       if (rateNumber === 0) return x;
       const scaled = rateNumber !== null ? b.mul(x, b.scalar(1 / (1 - rateNumber), dtype)) : b.div(x, b.sub(b.scalar(1, dtype), rate));
@@ -121,7 +162,7 @@ defineOps([
   }),
   composite({
     name: 'conv1d',
-    doc: "1-D convolution of [batch, width, in] input with [width, in, out] filters: conv2d over a height of 1, as TensorFlow computes it (tf.nn.conv1d).",
+    doc: '1-D convolution of [batch, width, in] input with [width, in, out] filters: conv2d over a height of 1, as TensorFlow computes it (tf.nn.conv1d).',
     params: [
       { name: 'input', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['value', 'x'] },
       { name: 'filters', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['filter'] },
@@ -136,19 +177,31 @@ defineOps([
     compose: (b, args) => {
       const [x, f] = b.unifyDTypes([floatInput(args, 'input'), floatInput(args, 'filters')], [args.span('input'), args.span('filters')]);
       if (!args.isNone('data_format') && args.string('data_format').toUpperCase() !== 'NWC') {
-        throw new BuildError(`conv1d(): data_format '${args.string('data_format')}' is not supported: tgraph computes convolutions channels-last ('NWC')`, args.span('data_format'), 'bad-argument');
+        throw new BuildError(
+          `conv1d(): data_format '${args.string('data_format')}' is not supported: tgraph computes convolutions channels-last ('NWC')`,
+          args.span('data_format'),
+          'bad-argument',
+        );
       }
       const single = (name: string, fallback: number): number => {
         if (args.isNone(name)) return fallback;
         const v = args.ints(name);
         if (v.length === 1) return v[0];
         if (v.length === 3 && v[0] === 1 && v[2] === 1) return v[1];
-        throw new BuildError(`conv1d(): \`${name}\` must be an int or a list of 1 or 3 ints [1, s, 1], got ${JSON.stringify(v)}`, args.span(name), 'bad-argument');
+        throw new BuildError(
+          `conv1d(): \`${name}\` must be an int or a list of 1 or 3 ints [1, s, 1], got ${JSON.stringify(v)}`,
+          args.span(name),
+          'bad-argument',
+        );
       };
       const padding = args.string('padding').toUpperCase();
-      if (padding !== 'SAME' && padding !== 'VALID') throw new BuildError(`padding must be 'SAME' or 'VALID', got '${args.string('padding')}'`, args.span('padding'), 'bad-argument');
+      if (padding !== 'SAME' && padding !== 'VALID')
+        throw new BuildError(`padding must be 'SAME' or 'VALID', got '${args.string('padding')}'`, args.span('padding'), 'bad-argument');
       const attrs = { strides: [1, single('stride', 1)], padding, dilations: [1, single('dilations', 1)] };
-      const wide = b.apply('conv2d', [b.op('expand_dims', [x], { axis: 1 }), b.op('expand_dims', [f], { axis: 0 })], attrs, args.callSpan, [args.span('input'), args.span('filters')]);
+      const wide = b.apply('conv2d', [b.op('expand_dims', [x], { axis: 1 }), b.op('expand_dims', [f], { axis: 0 })], attrs, args.callSpan, [
+        args.span('input'),
+        args.span('filters'),
+      ]);
       return b.op('squeeze', [wide], { axis: [1] });
     },
   }),
@@ -169,17 +222,23 @@ defineOps([
       let params: Node;
       if (raw.kind === 'list') {
         if (raw.items.length !== 1) {
-          throw new BuildError(`embedding_lookup(): params sharded over ${raw.items.length} tensors is not supported; pass one tensor (concatenate the shards)`, args.span('params'), 'bad-argument');
+          throw new BuildError(
+            `embedding_lookup(): params sharded over ${raw.items.length} tensors is not supported; pass one tensor (concatenate the shards)`,
+            args.span('params'),
+            'bad-argument',
+          );
         }
         params = b.toTensor(raw.items[0], args.span('params'));
       } else params = b.toTensor(raw, args.span('params'));
       const ids = args.tensor('ids', 'int32');
-      if (!isInteger(ids.type.dtype)) throw new BuildError(`embedding_lookup(): ids must be int32 or int64, got ${ids.type.dtype}`, args.span('ids'), 'dtype-mismatch');
+      if (!isInteger(ids.type.dtype))
+        throw new BuildError(`embedding_lookup(): ids must be int32 or int64, got ${ids.type.dtype}`, args.span('ids'), 'dtype-mismatch');
       const rows = b.apply('gather', [params, ids], { axis: 0, batch_dims: 0 }, args.callSpan, [args.span('params'), args.span('ids')]);
       if (args.isNone('max_norm')) return tensorValue(rows);
       const idsRank = ids.type.shape?.length;
       const rank = rows.type.shape?.length;
-      if (idsRank === undefined || rank === undefined) throw new BuildError('embedding_lookup(): max_norm needs the ranks of ids and params', args.span('max_norm'), 'shape-mismatch');
+      if (idsRank === undefined || rank === undefined)
+        throw new BuildError('embedding_lookup(): max_norm needs the ranks of ids and params', args.span('max_norm'), 'shape-mismatch');
       const axes = Array.from({ length: rank - idsRank }, (_, k) => idsRank + k);
       return clipByNorm(b, rows, args.tensor('max_norm', rows.type.dtype), axes);
     },

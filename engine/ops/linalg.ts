@@ -17,7 +17,17 @@ import type { Span } from '../syntax/ast';
 import { type Param, defineOps, lookupOp } from './registry';
 import { broadcastStrides, deadlineCheck } from './kernels';
 import { matmulWasm } from '../wasm/linalg';
-import { type DependenceContext, type Relation, type RelationAxis, axisLabels, contraction, elementwise, firstOnly, indexMap, positionalFlow } from './dependence';
+import {
+  type DependenceContext,
+  type Relation,
+  type RelationAxis,
+  axisLabels,
+  contraction,
+  elementwise,
+  firstOnly,
+  indexMap,
+  positionalFlow,
+} from './dependence';
 
 // ---- matmul ------------------------------------------------------------------------------
 
@@ -65,7 +75,10 @@ function matmulRelation({ attrs, inputs: [a, b], output }: DependenceContext): R
   const ta = attrs.transpose_a === true;
   const tb = attrs.transpose_b === true;
   return {
-    inputs: [[...ba, ...(ta ? ['k', 'm'] : ['m', 'k'])], [...bb, ...(tb ? ['n', 'k'] : ['k', 'n'])]],
+    inputs: [
+      [...ba, ...(ta ? ['k', 'm'] : ['m', 'k'])],
+      [...bb, ...(tb ? ['n', 'k'] : ['k', 'n'])],
+    ],
     output: [...batch, 'm', 'n'],
     broadcast: batch,
   };
@@ -117,7 +130,10 @@ function outBlockAt(subs: Subs): number {
 }
 
 /** The batched diagonal of the last two axes: [batch..., i, i] ↔ [batch..., i]. */
-function diagonalRelation(matrix: readonly Dim[] | null, diagonalSize: Dim): { matrix: RelationAxis[]; diagonal: RelationAxis[]; sizes: Record<string, Dim> } | null {
+function diagonalRelation(
+  matrix: readonly Dim[] | null,
+  diagonalSize: Dim,
+): { matrix: RelationAxis[]; diagonal: RelationAxis[]; sizes: Record<string, Dim> } | null {
   if (!matrix || matrix.length < 2) return null;
   const batch = axisLabels(matrix.length - 2, 'b');
   return { matrix: [...batch, 'i', 'i'], diagonal: [...batch, 'i'], sizes: { i: diagonalSize } };
@@ -125,7 +141,12 @@ function diagonalRelation(matrix: readonly Dim[] | null, diagonalSize: Dim): { m
 
 /** Sums or broadcasts the '...' axes (from `start`, before the last `after`) of `big` against
  *  `small`'s: the labels of `big`, with `small`'s size-1 block axes as null. */
-function ellipsisRelation(big: readonly Dim[], small: readonly Dim[], start: number, after: number): { big: readonly RelationAxis[]; small: RelationAxis[] } | null {
+function ellipsisRelation(
+  big: readonly Dim[],
+  small: readonly Dim[],
+  start: number,
+  after: number,
+): { big: readonly RelationAxis[]; small: RelationAxis[] } | null {
   if (big.length < start + after || small.length < start + after) return null;
   const labels = axisLabels(big.length);
   const bb = big.length - start - after;
@@ -157,7 +178,16 @@ const noCheck = (): void => undefined;
  * and no element of C is touched inside the k loop. Every C[i, j] still sums its K products
  * in increasing k, exactly as the textbook loop does.
  */
-export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: number, K: number, N: number, accumulate = false, check: () => void = noCheck): void {
+export function gemm(
+  A: Float64Array,
+  B: Float64Array,
+  C: Float64Array,
+  M: number,
+  K: number,
+  N: number,
+  accumulate = false,
+  check: () => void = noCheck,
+): void {
   const N4 = N - (N % 4);
   const M4 = M - (M % 4);
   if (panelScratch.length < K * 4) panelScratch = new Float64Array(K * 4);
@@ -173,35 +203,100 @@ export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: numbe
       P[p + 3] = B[b + 3];
     }
     for (let i = 0; i < M4; i += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       const a0 = i * K;
       const a1 = a0 + K;
       const a2 = a1 + K;
       const a3 = a2 + K;
       for (let k = 0, p = 0; k < K; k++, p += 4) {
-        const b0 = P[p], b1 = P[p + 1], b2 = P[p + 2], b3 = P[p + 3];
-        const x0 = A[a0 + k], x1 = A[a1 + k], x2 = A[a2 + k], x3 = A[a3 + k];
-        c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
-        c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
-        c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
-        c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+        const b0 = P[p],
+          b1 = P[p + 1],
+          b2 = P[p + 2],
+          b3 = P[p + 3];
+        const x0 = A[a0 + k],
+          x1 = A[a1 + k],
+          x2 = A[a2 + k],
+          x3 = A[a3 + k];
+        c00 += x0 * b0;
+        c01 += x0 * b1;
+        c02 += x0 * b2;
+        c03 += x0 * b3;
+        c10 += x1 * b0;
+        c11 += x1 * b1;
+        c12 += x1 * b2;
+        c13 += x1 * b3;
+        c20 += x2 * b0;
+        c21 += x2 * b1;
+        c22 += x2 * b2;
+        c23 += x2 * b3;
+        c30 += x3 * b0;
+        c31 += x3 * b1;
+        c32 += x3 * b2;
+        c33 += x3 * b3;
       }
       let o = i * N + j;
       if (accumulate) {
-        C[o] += c00; C[o + 1] += c01; C[o + 2] += c02; C[o + 3] += c03; o += N;
-        C[o] += c10; C[o + 1] += c11; C[o + 2] += c12; C[o + 3] += c13; o += N;
-        C[o] += c20; C[o + 1] += c21; C[o + 2] += c22; C[o + 3] += c23; o += N;
-        C[o] += c30; C[o + 1] += c31; C[o + 2] += c32; C[o + 3] += c33;
+        C[o] += c00;
+        C[o + 1] += c01;
+        C[o + 2] += c02;
+        C[o + 3] += c03;
+        o += N;
+        C[o] += c10;
+        C[o + 1] += c11;
+        C[o + 2] += c12;
+        C[o + 3] += c13;
+        o += N;
+        C[o] += c20;
+        C[o + 1] += c21;
+        C[o + 2] += c22;
+        C[o + 3] += c23;
+        o += N;
+        C[o] += c30;
+        C[o + 1] += c31;
+        C[o + 2] += c32;
+        C[o + 3] += c33;
       } else {
-        C[o] = c00; C[o + 1] = c01; C[o + 2] = c02; C[o + 3] = c03; o += N;
-        C[o] = c10; C[o + 1] = c11; C[o + 2] = c12; C[o + 3] = c13; o += N;
-        C[o] = c20; C[o + 1] = c21; C[o + 2] = c22; C[o + 3] = c23; o += N;
-        C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
+        C[o] = c00;
+        C[o + 1] = c01;
+        C[o + 2] = c02;
+        C[o + 3] = c03;
+        o += N;
+        C[o] = c10;
+        C[o + 1] = c11;
+        C[o + 2] = c12;
+        C[o + 3] = c13;
+        o += N;
+        C[o] = c20;
+        C[o + 1] = c21;
+        C[o + 2] = c22;
+        C[o + 3] = c23;
+        o += N;
+        C[o] = c30;
+        C[o + 1] = c31;
+        C[o + 2] = c32;
+        C[o + 3] = c33;
       }
     }
     for (let i = M4; i < M; i++) {
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0;
       const a = i * K;
       for (let k = 0, p = 0; k < K; k++, p += 4) {
         const x = A[a + k];
@@ -212,9 +307,15 @@ export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: numbe
       }
       const o = i * N + j;
       if (accumulate) {
-        C[o] += c0; C[o + 1] += c1; C[o + 2] += c2; C[o + 3] += c3;
+        C[o] += c0;
+        C[o + 1] += c1;
+        C[o + 2] += c2;
+        C[o + 3] += c3;
       } else {
-        C[o] = c0; C[o + 1] = c1; C[o + 2] = c2; C[o + 3] = c3;
+        C[o] = c0;
+        C[o + 1] = c1;
+        C[o + 2] = c2;
+        C[o + 3] = c3;
       }
     }
   }
@@ -231,7 +332,15 @@ export function gemm(A: Float64Array, B: Float64Array, C: Float64Array, M: numbe
   }
 }
 
-function matmulKernel(a: Tensor, b: Tensor, ta: boolean, tb: boolean, outShape: readonly number[], data: TypedData, check: () => void): TypedData {
+function matmulKernel(
+  a: Tensor,
+  b: Tensor,
+  ta: boolean,
+  tb: boolean,
+  outShape: readonly number[],
+  data: TypedData,
+  check: () => void,
+): TypedData {
   const rank = outShape.length;
   const M = outShape[rank - 2];
   const N = outShape[rank - 1];
@@ -317,7 +426,8 @@ function parseEquation(text: string): Equation {
     output = tokenize(eq.slice(arrow + 2), 'the output');
     if (eq.slice(arrow + 2).includes(',')) throw new EquationError(`the output subscripts of '${text}' contain ','`);
     for (const c of output) {
-      if (c !== '.' && !inputs.some((s) => s.includes(c))) throw new EquationError(`output label '${c}' does not appear in any input of '${text}'`);
+      if (c !== '.' && !inputs.some((s) => s.includes(c)))
+        throw new EquationError(`output label '${c}' does not appear in any input of '${text}'`);
     }
   } else {
     const counts = new Map<string, number>();
@@ -388,7 +498,9 @@ interface Resolved {
  *  shapes (null sizes match anything) and on concrete ones. */
 function resolveEinsum(eq: Equation, shapes: readonly Shape[]): Resolved {
   if (shapes.length !== eq.inputs.length) {
-    throw new OpError(`the equation has ${eq.inputs.length} operand${eq.inputs.length === 1 ? '' : 's'} but ${shapes.length} tensor${shapes.length === 1 ? ' was' : 's were'} given`);
+    throw new OpError(
+      `the equation has ${eq.inputs.length} operand${eq.inputs.length === 1 ? '' : 's'} but ${shapes.length} tensor${shapes.length === 1 ? ' was' : 's were'} given`,
+    );
   }
   const named = new Map<string, Dim>();
   const firstSeen = new Map<string, number>();
@@ -405,7 +517,10 @@ function resolveEinsum(eq: Equation, shapes: readonly Shape[]): Resolved {
       return;
     }
     if (!hasEllipsis && shape.length !== namedCount) {
-      throw new OpError(`operand ${i} has shape ${showShape(shape)} (rank ${shape.length}) but its subscripts '${showSubs(subs)}' name ${namedCount} axes`, i);
+      throw new OpError(
+        `operand ${i} has shape ${showShape(shape)} (rank ${shape.length}) but its subscripts '${showSubs(subs)}' name ${namedCount} axes`,
+        i,
+      );
     }
     if (hasEllipsis && shape.length < namedCount) {
       throw new OpError(`operand ${i} has shape ${showShape(shape)} but its subscripts '${showSubs(subs)}' need rank >= ${namedCount}`, i);
@@ -420,7 +535,10 @@ function resolveEinsum(eq: Equation, shapes: readonly Shape[]): Resolved {
           try {
             bcast = broadcastShapes(bcast, block, i) as Dim[];
           } catch {
-            throw new OpError(`the '...' axes of operand ${i} (shape ${showShape(shape)}) do not broadcast with the other operands' ${showShape(bcast)}`, i);
+            throw new OpError(
+              `the '...' axes of operand ${i} (shape ${showShape(shape)}) do not broadcast with the other operands' ${showShape(bcast)}`,
+              i,
+            );
           }
         }
         axis += nb;
@@ -448,7 +566,9 @@ function resolveEinsum(eq: Equation, shapes: readonly Shape[]): Resolved {
 
 function einsumOutputShape(eq: Equation, r: Resolved): Shape {
   if (!eq.output.includes('.') && r.bcast !== null && r.bcast.length > 0) {
-    throw new OpError(`the operands' '...' axes ${showShape(r.bcast)} must appear in the output, but the output subscripts '${showSubs(eq.output)}' have no '...'`);
+    throw new OpError(
+      `the operands' '...' axes ${showShape(r.bcast)} must appear in the output, but the output subscripts '${showSubs(eq.output)}' have no '...'`,
+    );
   }
   const out: Dim[] = [];
   for (const c of eq.output) {
@@ -464,10 +584,20 @@ function einsumType(equation: string, inputs: readonly TensorType[]): TensorType
   const eq = nodeEquation(equation);
   if (inputs.length < 1 || inputs.length > 2) throw new OpError(`the einsum primitive takes 1 or 2 operands, got ${inputs.length}`);
   inputs.forEach((t, i) => {
-    if (t.dtype !== inputs[0].dtype) throw new OpError(`operand ${i} is ${t.dtype} but operand 0 is ${inputs[0].dtype}`, i, 'dtype-mismatch');
+    if (t.dtype !== inputs[0].dtype)
+      throw new OpError(`operand ${i} is ${t.dtype} but operand 0 is ${inputs[0].dtype}`, i, 'dtype-mismatch');
     if (t.dtype === 'bool') throw new OpError('einsum needs numeric tensors', i, 'dtype-mismatch');
   });
-  return { dtype: inputs[0].dtype, shape: einsumOutputShape(eq, resolveEinsum(eq, inputs.map((t) => t.shape))) };
+  return {
+    dtype: inputs[0].dtype,
+    shape: einsumOutputShape(
+      eq,
+      resolveEinsum(
+        eq,
+        inputs.map((t) => t.shape),
+      ),
+    ),
+  };
 }
 
 // ---- einsum: kernel ----------------------------------------------------------------------
@@ -484,11 +614,20 @@ interface Label {
 }
 
 function einsumLabels(eq: Equation, inputs: readonly Tensor[], outShape: readonly number[]): Label[] {
-  const r = resolveEinsum(eq, inputs.map((t) => t.shape));
+  const r = resolveEinsum(
+    eq,
+    inputs.map((t) => t.shape),
+  );
   const bcast = r.bcast as number[];
   const labels = new Map<string, Label>();
   const n = inputs.length;
-  const make = (size: number): Label => ({ size, strides: new Array(n).fill(0), outStride: 0, inOperand: new Array(n).fill(false), inOutput: false });
+  const make = (size: number): Label => ({
+    size,
+    strides: new Array(n).fill(0),
+    outStride: 0,
+    inOperand: new Array(n).fill(false),
+    inOutput: false,
+  });
   for (const [c, size] of r.named) labels.set(c, make(size as number));
   const bcastLabels = bcast.map((size) => make(size));
   inputs.forEach((t, i) => {
@@ -554,7 +693,14 @@ function offsets(group: readonly Label[], stride: (l: Label) => number): Float64
 }
 
 /** packed[r * cols + c] = Σ_s X[base + rowOff[r] + colOff[c] + sumOff[s]]. */
-function pack(X: ArrayLike<number>, base: number, rowOff: Float64Array, colOff: Float64Array, sumOff: Float64Array, packed: Float64Array): void {
+function pack(
+  X: ArrayLike<number>,
+  base: number,
+  rowOff: Float64Array,
+  colOff: Float64Array,
+  sumOff: Float64Array,
+  packed: Float64Array,
+): void {
   const rows = rowOff.length;
   const cols = colOff.length;
   const sums = sumOff.length;
@@ -578,7 +724,13 @@ function pack(X: ArrayLike<number>, base: number, rowOff: Float64Array, colOff: 
   }
 }
 
-function einsumKernel(equation: string, inputs: readonly Tensor[], outShape: readonly number[], data: TypedData, check: () => void): TypedData {
+function einsumKernel(
+  equation: string,
+  inputs: readonly Tensor[],
+  outShape: readonly number[],
+  data: TypedData,
+  check: () => void,
+): TypedData {
   const eq = nodeEquation(equation);
   const labels = einsumLabels(eq, inputs, outShape);
   const out = (l: Label) => l.outStride;
@@ -589,7 +741,14 @@ function einsumKernel(equation: string, inputs: readonly Tensor[], outShape: rea
     const inRow = offsets(kept, (l) => l.strides[0]);
     const outRow = offsets(kept, out);
     const packed = new Float64Array(inRow.length);
-    pack(inputs[0].data, 0, inRow, new Float64Array(1), offsets(summed, (l) => l.strides[0]), packed);
+    pack(
+      inputs[0].data,
+      0,
+      inRow,
+      new Float64Array(1),
+      offsets(summed, (l) => l.strides[0]),
+      packed,
+    );
     for (let r = 0; r < packed.length; r++) data[outRow[r]] = packed[r];
     return data;
   }
@@ -666,7 +825,8 @@ function gradReduced(b: Builder, g: Node, outSubs: Subs, inSubs: Subs, x: Node, 
   const axes = [...reducedSubs].map((c) => axisOfLabel(inSubs, c));
   // TensorFlow compares string lengths, so an ellipsis ("..." has repeated dots) also takes
   // the general path.
-  const hasRepeated = new Set(inSubs).size + new Set(outSubs).size < inSubs.length + outSubs.length || inSubs.includes('.') || outSubs.includes('.');
+  const hasRepeated =
+    new Set(inSubs).size + new Set(outSubs).size < inSubs.length + outSubs.length || inSubs.includes('.') || outSubs.includes('.');
   const without = [...inSubs].filter((c) => !reduced.has(c)).join('');
   if (!hasRepeated && without === outSubs) {
     // "abcd->ac": reshape to [a, 1, c, 1] and broadcast to the input's shape.
@@ -751,20 +911,23 @@ function ellipsisSumAxes(big: readonly number[], small: readonly number[], start
 
 function checkEllipsisCompatible(big: Shape, small: Shape, start: number, after: number): void {
   if (big === null || small === null) return;
-  if (big.length < start + after || small.length < start + after) throw new OpError(`shapes ${showShape(big)} and ${showShape(small)} have no '...' block at ${start}`);
+  if (big.length < start + after || small.length < start + after)
+    throw new OpError(`shapes ${showShape(big)} and ${showShape(small)} have no '...' block at ${start}`);
   const bb = big.slice(start, big.length - after);
   const sb = small.slice(start, small.length - after);
   if (sb.length > bb.length) throw new OpError(`'...' axes ${showShape(sb)} cannot be summed from ${showShape(bb)}`);
   const lead = bb.length - sb.length;
   sb.forEach((d, i) => {
     const e = bb[i + lead];
-    if (d !== null && e !== null && d !== 1 && d !== e) throw new OpError(`'...' axes ${showShape(sb)} do not broadcast to ${showShape(bb)}`);
+    if (d !== null && e !== null && d !== 1 && d !== e)
+      throw new OpError(`'...' axes ${showShape(sb)} do not broadcast to ${showShape(bb)}`);
   });
   // The labelled axes around the block must agree exactly.
   const outside = (s: readonly Dim[]) => [...s.slice(0, start), ...s.slice(s.length - after)];
   const ob = outside(big);
   const os = outside(small);
-  if (ob.some((d, i) => d !== null && os[i] !== null && d !== os[i])) throw new OpError(`shapes ${showShape(big)} and ${showShape(small)} differ outside their '...' axes`);
+  if (ob.some((d, i) => d !== null && os[i] !== null && d !== os[i]))
+    throw new OpError(`shapes ${showShape(big)} and ${showShape(small)} differ outside their '...' axes`);
 }
 
 // ---- diagonal ----------------------------------------------------------------------------
@@ -782,7 +945,8 @@ function diagPartType(x: TensorType): TensorType {
 /** tensordot's `axes`: an integer N (the last N axes of a with the first N of b), a pair
  *  [a_axes, b_axes] (each an int or a list), or a constant [2, k] tensor. */
 function tensordotAxes(b: Builder, value: Value, span: Span, ra: number, rb: number, sa: Shape, sb: Shape): [number[], number[]] {
-  const bad = () => new BuildError('tensordot: `axes` must be an integer N or a pair of axis lists [[a axes], [b axes]]', span, 'bad-argument');
+  const bad = () =>
+    new BuildError('tensordot: `axes` must be an integer N or a pair of axis lists [[a axes], [b axes]]', span, 'bad-argument');
   if (value.kind === 'list') {
     if (value.items.length !== 2) throw bad();
     return [b.staticInts(value.items[0], span, 'axes'), b.staticInts(value.items[1], span, 'axes')];
@@ -796,7 +960,11 @@ function tensordotAxes(b: Builder, value: Value, span: Span, ra: number, rb: num
   if (rank === 0) {
     const n = flat[0];
     if (n < 0 || n > ra || n > rb) {
-      throw new BuildError(`tensordot: axes=${n} must be between 0 and the ranks of a ${showShape(sa)} and b ${showShape(sb)}`, span, 'bad-axis');
+      throw new BuildError(
+        `tensordot: axes=${n} must be between 0 and the ranks of a ${showShape(sa)} and b ${showShape(sb)}`,
+        span,
+        'bad-axis',
+      );
     }
     return [Array.from({ length: n }, (_, i) => ra - n + i), Array.from({ length: n }, (_, i) => i)];
   }
@@ -850,16 +1018,24 @@ defineOps([
       const [x, y] = node.inputs;
       const ta = node.attrs.transpose_a === true;
       const tb = node.attrs.transpose_b === true;
-      const gx = !needs[0] ? null
-        : !ta && !tb ? mm(b, dy, y, false, true)
-        : !ta && tb ? mm(b, dy, y, false, false)
-        : ta && !tb ? mm(b, y, dy, false, true)
-        : mm(b, y, dy, true, true);
-      const gy = !needs[1] ? null
-        : !ta && !tb ? mm(b, x, dy, true, false)
-        : !ta && tb ? mm(b, dy, x, true, false)
-        : ta && !tb ? mm(b, x, dy, false, false)
-        : mm(b, dy, x, true, true);
+      const gx = !needs[0]
+        ? null
+        : !ta && !tb
+          ? mm(b, dy, y, false, true)
+          : !ta && tb
+            ? mm(b, dy, y, false, false)
+            : ta && !tb
+              ? mm(b, y, dy, false, true)
+              : mm(b, y, dy, true, true);
+      const gy = !needs[1]
+        ? null
+        : !ta && !tb
+          ? mm(b, x, dy, true, false)
+          : !ta && tb
+            ? mm(b, dy, x, true, false)
+            : ta && !tb
+              ? mm(b, x, dy, false, false)
+              : mm(b, dy, x, true, true);
       return [gx && b.sumToLike(gx, x), gy && b.sumToLike(gy, y)];
     },
     dependence: contraction(matmulRelation),
@@ -880,10 +1056,15 @@ defineOps([
       }
       const given = operandParams.map((p) => p.name).filter((name) => args.has(name));
       given.forEach((name, i) => {
-        if (name !== `x${i}`) throw new BuildError(`einsum: operands must be given in order (x${i} is missing)`, args.span(name), 'bad-arguments');
+        if (name !== `x${i}`)
+          throw new BuildError(`einsum: operands must be given in order (x${i} is missing)`, args.span(name), 'bad-arguments');
       });
       if (given.length === 1 && eq.inputs.length > 1 && args.value('x0').kind === 'list') {
-        throw new BuildError(`einsum: '${text}' has ${eq.inputs.length} operands: pass them as separate arguments, einsum('${text}', a, b), not as one list`, args.span('x0'), 'bad-arguments');
+        throw new BuildError(
+          `einsum: '${text}' has ${eq.inputs.length} operands: pass them as separate arguments, einsum('${text}', a, b), not as one list`,
+          args.span('x0'),
+          'bad-arguments',
+        );
       }
       if (given.length !== eq.inputs.length) {
         throw new BuildError(
@@ -902,7 +1083,13 @@ defineOps([
       // Check every operand against the whole equation first, so errors name the operand
       // as the user numbered it and point at it.
       try {
-        einsumOutputShape(eq, resolveEinsum(eq, nodes.map((n) => n.type.shape)));
+        einsumOutputShape(
+          eq,
+          resolveEinsum(
+            eq,
+            nodes.map((n) => n.type.shape),
+          ),
+        );
       } catch (e) {
         if (e instanceof OpError) {
           throw new BuildError(`einsum: ${e.message}`, e.argIndex !== undefined ? spans[e.argIndex] : args.callSpan, e.code);
@@ -919,13 +1106,17 @@ defineOps([
         const last = i === nodes.length - 1;
         const needed = new Set([...eq.output, ...eq.inputs.slice(i + 1).join('')]);
         const outSubs = last ? eq.output : intermediateSubs(accSubs, eq.inputs[i], needed);
-        acc = b.apply(op, [acc, nodes[i]], { equation: equationString([accSubs, eq.inputs[i]], outSubs) }, args.callSpan, [args.callSpan, spans[i]]);
+        acc = b.apply(op, [acc, nodes[i]], { equation: equationString([accSubs, eq.inputs[i]], outSubs) }, args.callSpan, [
+          args.callSpan,
+          spans[i],
+        ]);
         accSubs = outSubs;
       }
       return tensorValue(acc);
     },
     infer: (inputs, attrs) => einsumType(attrs.equation as string, inputs),
-    kernel: (inputs, attrs, out, ctx) => einsumKernel(attrs.equation as string, inputs, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
+    kernel: (inputs, attrs, out, ctx) =>
+      einsumKernel(attrs.equation as string, inputs, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: einsumGrad,
     dependence: contraction(einsumRelation),
   },
@@ -956,7 +1147,13 @@ defineOps([
       for (let off = 0; off < n; off += m) data.set(x.data as never, off);
       return data;
     },
-    grad: (b, node, dy) => [b.reduceSum(dy, (node.attrs.axes as number[]).map((_, i) => i)), null],
+    grad: (b, node, dy) => [
+      b.reduceSum(
+        dy,
+        (node.attrs.axes as number[]).map((_, i) => i),
+      ),
+      null,
+    ],
     dependence: elementwise({ carries: firstOnly }),
   },
   {
@@ -1088,7 +1285,8 @@ defineOps([
       }
       const norm = (axes: number[], rank: number, what: string) =>
         axes.map((v) => {
-          if (v < -rank || v >= rank) throw new BuildError(`tensordot: axis ${v} is out of range for ${what} of rank ${rank}`, axesSpan, 'bad-axis');
+          if (v < -rank || v >= rank)
+            throw new BuildError(`tensordot: axis ${v} is out of range for ${what} of rank ${rank}`, axesSpan, 'bad-axis');
           return v < 0 ? v + rank : v;
         });
       aAxes = norm(aAxes, ra, 'a');
@@ -1152,7 +1350,11 @@ defineOps([
     ],
     infer: ([x, like]) => {
       const expected = diagPartType({ dtype: x.dtype, shape: like.shape }).shape;
-      if (expected && x.shape && (expected.length !== x.shape.length || expected.some((d, i) => d !== null && x.shape![i] !== null && d !== x.shape![i]))) {
+      if (
+        expected &&
+        x.shape &&
+        (expected.length !== x.shape.length || expected.some((d, i) => d !== null && x.shape![i] !== null && d !== x.shape![i]))
+      ) {
         throw new OpError(`diagonal ${showShape(x.shape)} does not fit matrices ${showShape(like.shape)}`);
       }
       return { dtype: x.dtype, shape: like.shape };

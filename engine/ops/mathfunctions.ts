@@ -43,7 +43,8 @@ defineOps([
     compose: (b, args) => {
       const x = args.tensor('x');
       const scalar = args.tensor('scalar', x.type.dtype);
-      if (scalar.type.shape === null || scalar.type.shape.length !== 0) throw new BuildError('scalar_mul(): `scalar` must be a scalar', args.span('scalar'), 'shape-mismatch');
+      if (scalar.type.shape === null || scalar.type.shape.length !== 0)
+        throw new BuildError('scalar_mul(): `scalar` must be a scalar', args.span('scalar'), 'shape-mismatch');
       return b.mul(scalar, x);
     },
   }),
@@ -61,7 +62,10 @@ defineOps([
     compose: (b, args) => {
       const [a, v] = b.unifyDTypes([args.tensor('a'), args.tensor('b')], [args.span('a'), args.span('b')]);
       const column = b.op('expand_dims', [v], { axis: -1 });
-      const product = b.apply('matmul', [a, column], { transpose_a: args.bool('transpose_a'), transpose_b: false }, args.callSpan, [args.span('a'), args.span('b')]);
+      const product = b.apply('matmul', [a, column], { transpose_a: args.bool('transpose_a'), transpose_b: false }, args.callSpan, [
+        args.span('a'),
+        args.span('b'),
+      ]);
       return b.op('squeeze', [product], { axis: [-1] });
     },
   }),
@@ -86,12 +90,25 @@ defineOps([
     compose: (b, args) => {
       const predictions = args.tensor('predictions');
       const targets = args.tensor('targets', 'int32');
-      if (!isInteger(targets.type.dtype)) throw new BuildError(`in_top_k(): targets must be int32 or int64, got ${targets.type.dtype}`, args.span('targets'), 'dtype-mismatch');
+      if (!isInteger(targets.type.dtype))
+        throw new BuildError(
+          `in_top_k(): targets must be int32 or int64, got ${targets.type.dtype}`,
+          args.span('targets'),
+          'dtype-mismatch',
+        );
       const ps = predictions.type.shape;
-      if (ps !== null && ps.length !== 2) throw new BuildError(`in_top_k(): predictions must be [batch, classes], got shape ${showShape(ps)}`, args.span('predictions'), 'shape-mismatch');
+      if (ps !== null && ps.length !== 2)
+        throw new BuildError(
+          `in_top_k(): predictions must be [batch, classes], got shape ${showShape(ps)}`,
+          args.span('predictions'),
+          'shape-mismatch',
+        );
       // The target's prediction is in the top k when fewer than k classes score strictly more
       // (InTopK's count); a non-finite one never is.
-      const targetScore = b.apply('gather', [predictions, targets], { axis: 1, batch_dims: 1 }, args.callSpan, [args.span('predictions'), args.span('targets')]);
+      const targetScore = b.apply('gather', [predictions, targets], { axis: 1, batch_dims: 1 }, args.callSpan, [
+        args.span('predictions'),
+        args.span('targets'),
+      ]);
       const column = b.op('expand_dims', [targetScore], { axis: -1 });
       const above = b.reduceSum(b.cast(b.op('greater', [predictions, column]), 'int32'), [1]);
       const inTop = b.op('less', [above, b.scalar(args.int('k'), 'int32')]);
@@ -113,10 +130,16 @@ defineOps([
       let maxlen = args.optionalInt('maxlen');
       if (maxlen === null) {
         const known = lengths.constant ? b.oracle.constantValue(lengths) : undefined;
-        if (!known) throw new BuildError('sequence_mask(): without maxlen the lengths must be known without feeds (give maxlen)', args.span('lengths'), 'not-constant');
+        if (!known)
+          throw new BuildError(
+            'sequence_mask(): without maxlen the lengths must be known without feeds (give maxlen)',
+            args.span('lengths'),
+            'not-constant',
+          );
         maxlen = known.data.length === 0 ? 0 : Math.max(...Array.from(known.data as ArrayLike<number>));
       }
-      if (maxlen < 0) throw new BuildError(`sequence_mask(): maxlen must be non-negative, got ${maxlen}`, args.span('maxlen'), 'bad-argument');
+      if (maxlen < 0)
+        throw new BuildError(`sequence_mask(): maxlen must be non-negative, got ${maxlen}`, args.span('maxlen'), 'bad-argument');
       const data = allocData(lengths.type.dtype, maxlen);
       for (let j = 0; j < maxlen; j++) data[j] = j;
       const positions = b.constant({ dtype: lengths.type.dtype, shape: [maxlen], data }, args.callSpan);

@@ -16,11 +16,14 @@ import type { Dependence } from './dependence';
 
 /** The batch and the matrix size of a square-matrix input (at least 2-D, last two equal). */
 function squareType(a: TensorType, what: string, slot = 0): { batch: Dim[] | null; n: Dim } {
-  if (a.dtype !== 'float32' && a.dtype !== 'float64') throw new OpError(`${what} must be float32 or float64, got ${a.dtype}`, slot, 'dtype-mismatch');
+  if (a.dtype !== 'float32' && a.dtype !== 'float64')
+    throw new OpError(`${what} must be float32 or float64, got ${a.dtype}`, slot, 'dtype-mismatch');
   if (a.shape === null) return { batch: null, n: null };
-  if (a.shape.length < 2) throw new OpError(`${what} must be at least 2-D (a matrix or a batch of them), got shape ${showShape(a.shape)}`, slot);
+  if (a.shape.length < 2)
+    throw new OpError(`${what} must be at least 2-D (a matrix or a batch of them), got shape ${showShape(a.shape)}`, slot);
   const [r, c] = a.shape.slice(-2);
-  if (r !== null && c !== null && r !== c) throw new OpError(`${what} must be square (its last two axes equal), got shape ${showShape(a.shape)}`, slot);
+  if (r !== null && c !== null && r !== c)
+    throw new OpError(`${what} must be square (its last two axes equal), got shape ${showShape(a.shape)}`, slot);
   return { batch: a.shape.slice(0, -2), n: r ?? c };
 }
 
@@ -79,7 +82,16 @@ function luFactor(data: TypedData, offset: number, n: number, transpose: boolean
 
 /** Solves LU·x = P·b for `cols` right-hand sides (b at `offset` of `rhs`, n×cols row-major),
  *  writing x at `offset` of `out`. */
-function luSolve(lu: Float64Array, perm: Int32Array, n: number, rhs: TypedData, offset: number, cols: number, out: TypedData, col: Float64Array): void {
+function luSolve(
+  lu: Float64Array,
+  perm: Int32Array,
+  n: number,
+  rhs: TypedData,
+  offset: number,
+  cols: number,
+  out: TypedData,
+  col: Float64Array,
+): void {
   for (let c = 0; c < cols; c++) {
     for (let i = 0; i < n; i++) col[i] = rhs[offset + perm[i] * cols + c];
     for (let i = 1; i < n; i++) {
@@ -140,7 +152,7 @@ const OPS: OpDef[] = [
   {
     name: 'matrix_inverse',
     aliases: ['inv'],
-    doc: 'The inverse of each square matrix in the last two axes (its transpose\'s inverse with adjoint=True); a singular matrix is an error.',
+    doc: "The inverse of each square matrix in the last two axes (its transpose's inverse with adjoint=True); a singular matrix is an error.",
     params: [matrixParam, { name: 'adjoint', kind: 'bool', default: false }],
     infer: sameSquare,
     kernel: ([a], attrs, out, ctx) => {
@@ -210,7 +222,8 @@ const OPS: OpDef[] = [
       if (r.shape === null) return { dtype: a.dtype, shape: null };
       if (r.shape.length < 2) throw new OpError(`rhs must be at least 2-D ([..., n, k]), got shape ${showShape(r.shape)}`, 1);
       const rows = r.shape[r.shape.length - 2];
-      if (n !== null && rows !== null && rows !== n) throw new OpError(`rhs has ${rows} rows but matrix is ${n}×${n} (shapes ${showShape(a.shape)} and ${showShape(r.shape)})`, 1);
+      if (n !== null && rows !== null && rows !== n)
+        throw new OpError(`rhs has ${rows} rows but matrix is ${n}×${n} (shapes ${showShape(a.shape)} and ${showShape(r.shape)})`, 1);
       const rb = r.shape.slice(0, -2);
       if (batch !== null && (rb.length !== batch.length || rb.some((d, k) => d !== null && batch[k] !== null && d !== batch[k]))) {
         throw new OpError(`matrix and rhs must have the same batch axes, got shapes ${showShape(a.shape)} and ${showShape(r.shape)}`, 1);
@@ -256,7 +269,12 @@ const OPS: OpDef[] = [
         for (let j = 0; j < n; j++) {
           let d = a.data[at + j * n + j];
           for (let k = 0; k < j; k++) d -= L[j * n + k] * L[j * n + k];
-          if (!(d > 0)) throw new OpError(`Cholesky decomposition was not successful: the input is not symmetric positive definite${which(batch, m)}`, 0, 'not-positive-definite');
+          if (!(d > 0))
+            throw new OpError(
+              `Cholesky decomposition was not successful: the input is not symmetric positive definite${which(batch, m)}`,
+              0,
+              'not-positive-definite',
+            );
           const djj = Math.sqrt(d);
           L[j * n + j] = djj;
           for (let i = j + 1; i < n; i++) {
@@ -277,7 +295,10 @@ const OPS: OpDef[] = [
       const mask = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) mask[i * n + j] = i === j ? 0.5 : 1;
       const dtype = node.type.dtype;
-      const phi = b.mul(matmul(b, node, dy, true, false), b.constant({ dtype, shape: [n, n], data: dtype === 'float64' ? mask : Float32Array.from(mask) }));
+      const phi = b.mul(
+        matmul(b, node, dy, true, false),
+        b.constant({ dtype, shape: [n, n], data: dtype === 'float64' ? mask : Float32Array.from(mask) }),
+      );
       const lInv = b.op('matrix_inverse', [node], { adjoint: false });
       const g = matmul(b, matmul(b, lInv, phi, true, false), lInv);
       return [b.scale(b.add(g, transposeLast(b, g)), 0.5)];

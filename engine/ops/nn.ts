@@ -13,7 +13,18 @@ import { gemm } from './linalg';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../wasm/nn';
 import { softmaxWasm } from '../wasm/elementwise';
 import { BLOCK_WORK, deadlineCheck } from './kernels';
-import { type DependenceContext, type Relation, type WindowGeometry, axisIn, axisLabels, contraction, reductionOver, rowwise, window, windowRelation } from './dependence';
+import {
+  type DependenceContext,
+  type Relation,
+  type WindowGeometry,
+  axisIn,
+  axisLabels,
+  contraction,
+  reductionOver,
+  rowwise,
+  window,
+  windowRelation,
+} from './dependence';
 
 // ---- softmax family ------------------------------------------------------------------------
 
@@ -133,7 +144,9 @@ function windowed(inSize: Dim, k: Dim, stride: number, dilation: number, padding
   const eff = (k - 1) * dilation + 1;
   if (padding === 'VALID') {
     if (inSize < eff) {
-      throw new OpError(`the ${what} window (effective size ${eff}) is larger than the input (${inSize}) with padding 'VALID': the output would be empty`);
+      throw new OpError(
+        `the ${what} window (effective size ${eff}) is larger than the input (${inSize}) with padding 'VALID': the output would be empty`,
+      );
     }
     return { out: Math.floor((inSize - eff) / stride) + 1, before: 0 };
   }
@@ -188,9 +201,13 @@ export function conv2dType(x: TensorType, f: TensorType, attrs: Attrs): TensorTy
   if (x.dtype !== f.dtype) throw new OpError(`input is ${x.dtype} but filters are ${f.dtype}`, 1, 'dtype-mismatch');
   checkRank4(x, 0, 'input (NHWC: [batch, height, width, channels])');
   checkRank4(f, 1, 'filters ([height, width, in_channels, out_channels])');
-  if (x.shape === null || f.shape === null) return { dtype: x.dtype, shape: x.shape === null ? [null, null, null, f.shape?.[3] ?? null] : [x.shape[0], null, null, null] };
+  if (x.shape === null || f.shape === null)
+    return { dtype: x.dtype, shape: x.shape === null ? [null, null, null, f.shape?.[3] ?? null] : [x.shape[0], null, null, null] };
   if (x.shape[3] !== null && f.shape[2] !== null && x.shape[3] !== f.shape[2]) {
-    throw new OpError(`input ${showShape(x.shape)} has ${x.shape[3]} channels but filters ${showShape(f.shape)} expect ${f.shape[2]} (axis 2)`, 1);
+    throw new OpError(
+      `input ${showShape(x.shape)} has ${x.shape[3]} channels but filters ${showShape(f.shape)} expect ${f.shape[2]} (axis 2)`,
+      1,
+    );
   }
   const a = windowAttrs(attrs);
   const rows = windowed(x.shape[1], f.shape[0], a.strides[0], a.dilations[0], a.padding, 'row');
@@ -533,7 +550,18 @@ function windowGeometryOf(input: readonly Dim[] | null, kh: Dim, kw: Dim, attrs:
   try {
     const rows = windowed(input[1], kh, a.strides[0], dilations[0], a.padding, 'row');
     const cols = windowed(input[2], kw, a.strides[1], dilations[1], a.padding, 'column');
-    return { kh, kw, oh: rows.out, ow: cols.out, sh: a.strides[0], sw: a.strides[1], dh: dilations[0], dw: dilations[1], padTop: rows.before, padLeft: cols.before };
+    return {
+      kh,
+      kw,
+      oh: rows.out,
+      ow: cols.out,
+      sh: a.strides[0],
+      sw: a.strides[1],
+      dh: dilations[0],
+      dw: dilations[1],
+      padTop: rows.before,
+      padLeft: cols.before,
+    };
   } catch {
     return null;
   }
@@ -564,10 +592,19 @@ function poolDependence(roles: { input: number | 'output'; output: number | 'out
       const ksize = (ctx.attrs.ksize as [number, number] | undefined) ?? null;
       const g = ksize ? windowGeometryOf(input(ctx), ksize[0], ksize[1], ctx.attrs, true) : null;
       if (!g) return null;
-      const r = windowRelation(g, { input: roles.input, filter: null, output: roles.output, slots: ctx.inputs.length }, true, select === undefined ? undefined : { by: select, extreme: 'max' });
+      const r = windowRelation(
+        g,
+        { input: roles.input, filter: null, output: roles.output, slots: ctx.inputs.length },
+        true,
+        select === undefined ? undefined : { by: select, extreme: 'max' },
+      );
       return { ...r, inputs: r.inputs.map((axes, slot) => (values.includes(slot) ? axes : null)) };
     },
-    { carries: (slot) => values.includes(slot), verb: select === undefined ? 'averages' : 'takes the maximum of', mean: select === undefined },
+    {
+      carries: (slot) => values.includes(slot),
+      verb: select === undefined ? 'averages' : 'takes the maximum of',
+      mean: select === undefined,
+    },
   );
 }
 
@@ -598,7 +635,11 @@ export function spatialPair(args: BoundArgs, name: string, fallback: [number, nu
   else if (v.length === 2) pair = [v[0], v[1]];
   else if (v.length === 4) {
     if (v[0] !== 1 || v[3] !== 1) {
-      throw new BuildError(`\`${name}\` ${JSON.stringify(v)}: TensorFlow does not support ${name} in the batch and depth dimensions (the first and last entries must be 1)`, span, 'bad-argument');
+      throw new BuildError(
+        `\`${name}\` ${JSON.stringify(v)}: TensorFlow does not support ${name} in the batch and depth dimensions (the first and last entries must be 1)`,
+        span,
+        'bad-argument',
+      );
     }
     pair = [v[1], v[2]];
   } else {
@@ -637,7 +678,13 @@ function floatArg(_b: Builder, args: BoundArgs, name: string): Node {
 }
 
 function applyAt(b: Builder, op: OpDef, inputs: Node[], attrs: Attrs, args: BoundArgs, names: string[]): Node {
-  return b.apply(op, inputs, attrs, args.callSpan, names.map((n) => args.span(n)));
+  return b.apply(
+    op,
+    inputs,
+    attrs,
+    args.callSpan,
+    names.map((n) => args.span(n)),
+  );
 }
 
 const windowParams = [
@@ -783,13 +830,15 @@ defineOps([
       { name: 'axis', kind: 'axis', default: -1, aliases: ['dim'] },
     ],
     infer: ([labels, logits], attrs) => {
-      if (labels.dtype !== logits.dtype) throw new OpError(`labels are ${labels.dtype} but logits are ${logits.dtype}`, 0, 'dtype-mismatch');
+      if (labels.dtype !== logits.dtype)
+        throw new OpError(`labels are ${labels.dtype} but logits are ${logits.dtype}`, 0, 'dtype-mismatch');
       sameShapeOrThrow(labels.shape, logits.shape);
       const axis = softmaxAxisType(logits, axisOf(attrs), 1);
       if (axis === null) return { dtype: logits.dtype, shape: null };
       return { dtype: logits.dtype, shape: logits.shape!.filter((_, i) => i !== axis) };
     },
-    kernel: ([labels, logits], attrs, out, ctx) => softmaxXentKernel(labels, logits, axisOf(attrs), ctx.alloc(out.dtype, sizeOf(out.shape))),
+    kernel: ([labels, logits], attrs, out, ctx) =>
+      softmaxXentKernel(labels, logits, axisOf(attrs), ctx.alloc(out.dtype, sizeOf(out.shape))),
     // TensorFlow's _SoftmaxCrossEntropyWithLogitsGrad: dy · (softmax - labels) for logits,
     // dy · -log_softmax for labels.
     grad: (b, node, dy) => {
@@ -810,12 +859,16 @@ defineOps([
       { name: 'logits', kind: 'tensor', dtypes: 'float' },
     ],
     infer: ([labels, logits]) => {
-      if (!isInteger(labels.dtype)) throw new OpError(`labels must be int32 or int64 class indices, got ${labels.dtype}`, 0, 'dtype-mismatch');
+      if (!isInteger(labels.dtype))
+        throw new OpError(`labels must be int32 or int64 class indices, got ${labels.dtype}`, 0, 'dtype-mismatch');
       if (logits.shape !== null && logits.shape.length === 0) throw new OpError('logits must have rank >= 1, got a scalar', 1);
       if (labels.shape !== null && logits.shape !== null) {
         const lead = logits.shape.slice(0, -1);
         if (labels.shape.length !== lead.length || labels.shape.some((d, i) => d !== null && lead[i] !== null && d !== lead[i])) {
-          throw new OpError(`labels ${showShape(labels.shape)} must have the shape of logits ${showShape(logits.shape)} without its last axis, ${showShape(lead)}`, 0);
+          throw new OpError(
+            `labels ${showShape(labels.shape)} must have the shape of logits ${showShape(logits.shape)} without its last axis, ${showShape(lead)}`,
+            0,
+          );
         }
       }
       return { dtype: logits.dtype, shape: labels.shape ?? (logits.shape ? logits.shape.slice(0, -1) : null) };
@@ -827,7 +880,8 @@ defineOps([
       const X = logits.data;
       for (let r = 0; r < rows; r++) {
         const label = labels.data[r];
-        if (label < 0 || label >= n) throw new OpError(`received a label value of ${label} which is outside the valid range of [0, ${n})`, 0, 'index-out-of-range');
+        if (label < 0 || label >= n)
+          throw new OpError(`received a label value of ${label} which is outside the valid range of [0, ${n})`, 0, 'index-out-of-range');
         const base = r * n;
         let max = -Infinity;
         for (let j = 0; j < n; j++) if (X[base + j] > max) max = X[base + j];
@@ -892,7 +946,8 @@ defineOps([
       const axes = args.axes('axes');
       if (axes === null) throw new BuildError('moments needs `axes` (a list of axes)', args.span('axes'), 'bad-argument');
       const keepdims = args.bool('keepdims');
-      const reduce = (t: Node, keep: boolean) => b.apply('reduce_mean', [t], { axis: axes, keepdims: keep }, args.callSpan, [args.span('x')]);
+      const reduce = (t: Node, keep: boolean) =>
+        b.apply('reduce_mean', [t], { axis: axes, keepdims: keep }, args.callSpan, [args.span('x')]);
       const meanKept = reduce(x, true);
       const mean = keepdims ? meanKept : reduce(x, false);
       const sq = b.within(args.callSpan, undefined, () => b.op('squared_difference', [x, b.op('stop_gradient', [meanKept])]));
@@ -920,11 +975,16 @@ defineOps([
       checkDTypeClass(args.op, args.param('input'), x, spans[0]);
       checkDTypeClass(args.op, args.param('filters'), f, spans[1]);
       dataFormatArg(args);
-      const attrs = { strides: spatialPair(args, 'strides', null), padding: paddingArg(args), dilations: spatialPair(args, 'dilations', [1, 1]) };
+      const attrs = {
+        strides: spatialPair(args, 'strides', null),
+        padding: paddingArg(args),
+        dilations: spatialPair(args, 'dilations', [1, 1]),
+      };
       return tensorValue(b.apply(args.op, [x, f], attrs, args.callSpan, spans));
     },
     infer: ([x, f], attrs) => conv2dType(x, f, attrs),
-    kernel: ([x, f], attrs, out, ctx) => conv2dKernel(x, f, geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape)), ctx),
+    kernel: ([x, f], attrs, out, ctx) =>
+      conv2dKernel(x, f, geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape)), ctx),
     // TensorFlow's _Conv2DGrad: the two backprop ops.
     grad: (b, node, dy) => {
       const [x, f] = node.inputs;
@@ -935,7 +995,7 @@ defineOps([
   {
     name: 'conv2d_backprop_input',
     internal: true,
-    doc: "Gradient of conv2d with respect to its input, shaped like `input` (which only lends its shape).",
+    doc: 'Gradient of conv2d with respect to its input, shaped like `input` (which only lends its shape).',
     params: [
       { name: 'input', kind: 'tensor' },
       { name: 'filters', kind: 'tensor' },
@@ -946,7 +1006,13 @@ defineOps([
       return { dtype: f.dtype, shape: x.shape };
     },
     kernel: ([x, f, dy], attrs, out, ctx) =>
-      conv2dBackpropInputKernel(f, dy, geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape)), ctx),
+      conv2dBackpropInputKernel(
+        f,
+        dy,
+        geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)),
+        ctx.alloc(out.dtype, sizeOf(out.shape)),
+        ctx,
+      ),
     // TensorFlow's _Conv2DBackpropInputGrad.
     grad: (b, node, dd) => {
       const [, f, dy] = node.inputs;
@@ -957,7 +1023,7 @@ defineOps([
   {
     name: 'conv2d_backprop_filter',
     internal: true,
-    doc: "Gradient of conv2d with respect to its filters, shaped like `filters` (which only lends its shape).",
+    doc: 'Gradient of conv2d with respect to its filters, shaped like `filters` (which only lends its shape).',
     params: [
       { name: 'input', kind: 'tensor' },
       { name: 'filters', kind: 'tensor' },
@@ -968,7 +1034,14 @@ defineOps([
       return { dtype: x.dtype, shape: f.shape };
     },
     kernel: ([x, f, dy], attrs, out, ctx) =>
-      conv2dBackpropFilterKernel(x, dy, f.shape[3], geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)), ctx.alloc(out.dtype, sizeOf(out.shape)), ctx),
+      conv2dBackpropFilterKernel(
+        x,
+        dy,
+        f.shape[3],
+        geometry(x.shape, f.shape[0], f.shape[1], windowAttrs(attrs)),
+        ctx.alloc(out.dtype, sizeOf(out.shape)),
+        ctx,
+      ),
     // TensorFlow's _Conv2DBackpropFilterGrad.
     grad: (b, node, dd) => {
       const [x, , dy] = node.inputs;
@@ -1016,7 +1089,7 @@ defineOps([
   {
     name: 'max_pool2d_grad_grad',
     internal: true,
-    doc: 'For each max_pool2d window, the value of `grad` at the window\'s first maximum.',
+    doc: "For each max_pool2d window, the value of `grad` at the window's first maximum.",
     params: [
       { name: 'input', kind: 'tensor' },
       { name: 'grad', kind: 'tensor' },
@@ -1057,14 +1130,13 @@ defineOps([
       checkGradShape(dy, poolType(x, attrs).shape, 1);
       return { dtype: dy.dtype, shape: x.shape };
     },
-    kernel: ([x, dy], attrs, out, ctx) => avgPoolGradKernel(dy, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
+    kernel: ([x, dy], attrs, out, ctx) =>
+      avgPoolGradKernel(dy, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     // TensorFlow's _AvgPoolGradGrad: avg_pool of the incoming gradient.
     grad: (b, node, dd) => [null, b.op('avg_pool2d', [dd], node.attrs)],
     dependence: poolDependence({ input: 'output', output: 1 }, [1]),
   },
 ]);
-
-
 
 // TensorFlow 1.14 on (tf.compat.v1 in TensorFlow 2) defines the _v2 name without a sentinel,
 // labels then logits: it takes positional arguments, which the name above refuses.

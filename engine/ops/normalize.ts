@@ -13,15 +13,30 @@ import { showShape } from '../types';
 /** A scalar argument (a number or a 0-d tensor) in `dtype`. */
 function scalarIn(_b: Builder, args: BoundArgs, name: string, dtype: Node['type']['dtype']): Node {
   const t = args.tensor(name, dtype);
-  if (t.type.dtype !== dtype) throw new BuildError(`${args.op.name}(): \`${name}\` is ${t.type.dtype} but the values are ${dtype}`, args.span(name), 'dtype-mismatch');
-  if (t.type.shape !== null && t.type.shape.length !== 0) throw new BuildError(`${args.op.name}(): \`${name}\` must be a scalar, got shape ${showShape(t.type.shape)}`, args.span(name), 'shape-mismatch');
+  if (t.type.dtype !== dtype)
+    throw new BuildError(
+      `${args.op.name}(): \`${name}\` is ${t.type.dtype} but the values are ${dtype}`,
+      args.span(name),
+      'dtype-mismatch',
+    );
+  if (t.type.shape !== null && t.type.shape.length !== 0)
+    throw new BuildError(
+      `${args.op.name}(): \`${name}\` must be a scalar, got shape ${showShape(t.type.shape)}`,
+      args.span(name),
+      'shape-mismatch',
+    );
   return t;
 }
 
 /** The tensors of a `t_list` argument, None entries kept as null (gradients of unconnected xs). */
 function tensorList(b: Builder, args: BoundArgs, name: string): (Node | null)[] {
   const v = args.value(name);
-  if (v.kind !== 'list') throw new BuildError(`${args.op.name}(): \`${name}\` should be a sequence of tensors (a list), got ${v.kind === 'tensor' ? 'a tensor' : v.kind}`, args.span(name), 'type-mismatch');
+  if (v.kind !== 'list')
+    throw new BuildError(
+      `${args.op.name}(): \`${name}\` should be a sequence of tensors (a list), got ${v.kind === 'tensor' ? 'a tensor' : v.kind}`,
+      args.span(name),
+      'type-mismatch',
+    );
   return v.items.map((item) => (item.kind === 'none' ? null : b.toTensor(item, args.span(name))));
 }
 
@@ -39,7 +54,8 @@ export function clipByNorm(b: Builder, t: Node, clipNorm: Node, axes: number[] |
 /** sqrt(sum of every tensor's squares), from l2_loss as tf.linalg.global_norm. */
 function globalNorm(b: Builder, args: BoundArgs, list: (Node | null)[]): Node {
   const present = list.filter((t): t is Node => t !== null);
-  if (present.length === 0) throw new BuildError(`${args.op.name}(): \`t_list\` has no tensors (only None)`, args.span('t_list'), 'bad-argument');
+  if (present.length === 0)
+    throw new BuildError(`${args.op.name}(): \`t_list\` has no tensors (only None)`, args.span('t_list'), 'bad-argument');
   const halves = b.unifyDTypes(
     present.map((t) => b.op('l2_loss', [t])),
     present.map(() => args.span('t_list')),

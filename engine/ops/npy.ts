@@ -71,10 +71,21 @@ const SUPPORTED_TEXT = "float32 ('<f4'), float64 ('<f8'), int32 ('<i4'), int64 (
 
 /** NumPy names of the descrs people meet, for messages. */
 const NUMPY_NAMES: Record<string, string> = {
-  f2: 'float16', f4: 'float32', f8: 'float64', f16: 'float128',
-  i1: 'int8', i2: 'int16', i4: 'int32', i8: 'int64',
-  u1: 'uint8', u2: 'uint16', u4: 'uint32', u8: 'uint64',
-  b1: 'bool', c8: 'complex64', c16: 'complex128',
+  f2: 'float16',
+  f4: 'float32',
+  f8: 'float64',
+  f16: 'float128',
+  i1: 'int8',
+  i2: 'int16',
+  i4: 'int32',
+  i8: 'int64',
+  u1: 'uint8',
+  u2: 'uint16',
+  u4: 'uint32',
+  u8: 'uint64',
+  b1: 'bool',
+  c8: 'complex64',
+  c16: 'complex128',
 };
 
 /** What the file needs to be converted to, for the "supported dtypes" message. */
@@ -190,16 +201,21 @@ export function parseNpy(bytes: Uint8Array): Tensor {
     throw new NpyError(`.npy format version ${major}.${minor} is not supported (1.0, 2.0 and 3.0 are)`);
   }
   const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) throw new NpyError(`the file is truncated (its header claims ${headerLength} bytes, the file has ${bytes.length - headerStart} after the preamble)`);
+  if (dataStart > bytes.length)
+    throw new NpyError(
+      `the file is truncated (its header claims ${headerLength} bytes, the file has ${bytes.length - headerStart} after the preamble)`,
+    );
   const headerBytes = bytes.subarray(headerStart, dataStart);
   // Version 1 and 2 headers are latin-1; version 3 allows UTF-8. Only ASCII matters here.
   const header = major === 3 ? new TextDecoder('utf-8').decode(headerBytes) : latin1(headerBytes);
   const dict = parseHeaderDict(header.trim());
   const keys = Object.keys(dict).sort().join(', ');
-  if (keys !== 'descr, fortran_order, shape') throw new NpyError(`the header must have the keys descr, fortran_order and shape, it has ${keys || 'none'}`);
+  if (keys !== 'descr, fortran_order, shape')
+    throw new NpyError(`the header must have the keys descr, fortran_order and shape, it has ${keys || 'none'}`);
 
   const descr = dict.descr;
-  if (typeof descr !== 'string') throw new NpyError('structured dtypes (records with fields) are not supported; save a plain numeric array');
+  if (typeof descr !== 'string')
+    throw new NpyError('structured dtypes (records with fields) are not supported; save a plain numeric array');
   const shapeValue = dict.shape;
   if (!Array.isArray(shapeValue) || shapeValue.some((d) => typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)) {
     throw new NpyError(`the header's shape ${JSON.stringify(shapeValue)} is not a tuple of sizes`);
@@ -225,7 +241,9 @@ export function parseNpy(bytes: Uint8Array): Tensor {
   for (const d of shape) count *= d;
   const needed = count * spec.bytes;
   if (bytes.length - dataStart < needed) {
-    throw new NpyError(`the file is truncated: shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''}) of ${descr} needs ${needed} bytes of data, it has ${bytes.length - dataStart}`);
+    throw new NpyError(
+      `the file is truncated: shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''}) of ${descr} needs ${needed} bytes of data, it has ${bytes.length - dataStart}`,
+    );
   }
   return { dtype: spec.dtype, shape, data: decode(spec.dtype, view, dataStart, count) };
 }
@@ -276,7 +294,9 @@ function realRoot(root: string): string | null {
 
 /** The error of a load() the host has disabled, at `span`. */
 function disabledError(span: Span, ctx: LoadContext): BuildError {
-  const message = ctx.disabledReason ? `load() is disabled: ${ctx.disabledReason}` : 'load(): reading files is disabled here (e.g. an untrusted workspace)';
+  const message = ctx.disabledReason
+    ? `load() is disabled: ${ctx.disabledReason}`
+    : 'load(): reading files is disabled here (e.g. an untrusted workspace)';
   return new BuildError(message, span, ctx.disabledCode ?? 'load-disabled');
 }
 
@@ -286,7 +306,8 @@ export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext
     throw new BuildError(`load(): ${message}`, span, code);
   };
   if (!ctx.enabled) throw disabledError(span, ctx);
-  if (ctx.baseDir === null) refuse(`load() needs a file on disk: this document has no folder to resolve '${relative}' from (save it first)`, 'load-disabled');
+  if (ctx.baseDir === null)
+    refuse(`load() needs a file on disk: this document has no folder to resolve '${relative}' from (save it first)`, 'load-disabled');
   if (relative === '') refuse('the path is empty');
   if (relative.includes('\0')) refuse('the path contains a NUL character');
   if (path.isAbsolute(relative) || path.win32.isAbsolute(relative)) {
@@ -297,7 +318,11 @@ export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext
   const lexicalRoots = ctx.workspaceRoots.length ? ctx.workspaceRoots.map((r) => path.resolve(r)) : [path.resolve(baseDir)];
   if (ctx.preloaded) return preloadedFile(ctx.preloaded, relative, target, lexicalRoots, ctx.maxBytes, refuse);
   const roots = (ctx.workspaceRoots.length ? ctx.workspaceRoots : [baseDir]).map(realRoot).filter((r): r is string => r !== null);
-  const outside = () => refuse(`'${relative}' is outside the workspace; load() reads files inside ${roots.length === 1 ? roots[0] : 'the workspace folders'}`, 'load-outside');
+  const outside = () =>
+    refuse(
+      `'${relative}' is outside the workspace; load() reads files inside ${roots.length === 1 ? roots[0] : 'the workspace folders'}`,
+      'load-outside',
+    );
   // The lexical check first, so that a path leaving the workspace is refused before the
   // file system is asked anything about it.
   if (!lexicalRoots.some((r) => isInside(target, r)) && !roots.some((r) => isInside(target, r))) outside();
@@ -318,7 +343,10 @@ export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext
   if (stat.isDirectory()) refuse(`'${relative}' is a directory, not a .npy file`, 'load-not-file');
   if (!stat.isFile()) refuse(`'${relative}' is not a regular file`, 'load-not-file');
   if (stat.size > ctx.maxBytes) {
-    refuse(`'${relative}' is ${stat.size} bytes, over the limit of ${ctx.maxBytes} bytes (${(ctx.maxBytes / 1048576).toFixed(0)} MiB)`, 'load-too-large');
+    refuse(
+      `'${relative}' is ${stat.size} bytes, over the limit of ${ctx.maxBytes} bytes (${(ctx.maxBytes / 1048576).toFixed(0)} MiB)`,
+      'load-too-large',
+    );
   }
   try {
     const bytes = fs.readFileSync(real);
@@ -333,14 +361,26 @@ export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext
 /** load() from the files the host read: the path stays inside the roots as written (the
  *  host, which resolved links, refused what it would not read). */
 function preloadedFile(
-  files: Record<string, PreloadedFile>, relative: string, target: string, roots: readonly string[], maxBytes: number,
+  files: Record<string, PreloadedFile>,
+  relative: string,
+  target: string,
+  roots: readonly string[],
+  maxBytes: number,
   refuse: (message: string, code?: string) => never,
 ): Uint8Array {
-  if (!roots.some((r) => isInside(target, r))) refuse(`'${relative}' is outside the workspace; load() reads files inside ${roots.length === 1 ? roots[0] : 'the workspace folders'}`, 'load-outside');
+  if (!roots.some((r) => isInside(target, r)))
+    refuse(
+      `'${relative}' is outside the workspace; load() reads files inside ${roots.length === 1 ? roots[0] : 'the workspace folders'}`,
+      'load-outside',
+    );
   const file = Object.prototype.hasOwnProperty.call(files, target) ? files[target] : undefined;
   if (!file) return refuse(`no such file: '${relative}' (looked for ${target})`, 'load-missing');
   if ('refused' in file) return refuse(file.refused, file.code);
-  if (file.bytes.length > maxBytes) refuse(`'${relative}' is ${file.bytes.length} bytes, over the limit of ${maxBytes} bytes (${(maxBytes / 1048576).toFixed(0)} MiB)`, 'load-too-large');
+  if (file.bytes.length > maxBytes)
+    refuse(
+      `'${relative}' is ${file.bytes.length} bytes, over the limit of ${maxBytes} bytes (${(maxBytes / 1048576).toFixed(0)} MiB)`,
+      'load-too-large',
+    );
   return file.bytes;
 }
 

@@ -77,7 +77,8 @@ export function axisErrorsAtAxis(def: OpDef, axisParam = 'axis'): OpDef {
       try {
         return tensorValue(b.buildPrimitive(def, args));
       } catch (e) {
-        if (e instanceof BuildError && e.code === 'bad-axis' && args.has(axisParam)) throw new BuildError(e.message, args.span(axisParam), e.code);
+        if (e instanceof BuildError && e.code === 'bad-axis' && args.has(axisParam))
+          throw new BuildError(e.message, args.span(axisParam), e.code);
         throw e;
       }
     },
@@ -105,7 +106,14 @@ export function reduction(spec: {
     params: reductionParams.map((p, i) => (i === 0 && spec.dtypes ? { ...p, dtypes: spec.dtypes } : p)),
     infer: ([x], attrs) => reducedType(x, attrs, spec.outDType),
     kernel: ([x], attrs, out, ctx) =>
-      reduceAxes(x, resolveAxes((attrs.axis as number[] | null) ?? null, x.shape.length), ctx.alloc(out.dtype, sizeOf(out.shape)), spec.init, spec.combine, spec.finish),
+      reduceAxes(
+        x,
+        resolveAxes((attrs.axis as number[] | null) ?? null, x.shape.length),
+        ctx.alloc(out.dtype, sizeOf(out.shape)),
+        spec.init,
+        spec.combine,
+        spec.finish,
+      ),
     grad: spec.grad,
     dependence: reductionOver({ mean: spec.mean }),
   });
@@ -474,7 +482,10 @@ defineOps([
     name: 'reduced_count',
     internal: true,
     doc: 'How many elements a reduction over `axis` folds into each output (runtime sizes).',
-    params: [{ name: 'x', kind: 'tensor' }, { name: 'axis', kind: 'axes', default: null }],
+    params: [
+      { name: 'x', kind: 'tensor' },
+      { name: 'axis', kind: 'axes', default: null },
+    ],
     infer: ([x]) => ({ dtype: x.dtype, shape: [] }),
     kernel: ([x], attrs, out, ctx) => {
       const axes = resolveAxes((attrs.axis as number[] | null) ?? null, x.shape.length);
@@ -494,7 +505,8 @@ defineOps([
     },
     kernel: ([x], _attrs, out, ctx) => {
       const n = sizeOf(out.shape);
-      if (x.data.length !== n) throw new OpError(`cannot restore the reduced axes: ${x.data.length} values for shape [${out.shape.join(', ')}]`);
+      if (x.data.length !== n)
+        throw new OpError(`cannot restore the reduced axes: ${x.data.length} values for shape [${out.shape.join(', ')}]`);
       const data = ctx.alloc(out.dtype, n);
       data.set(x.data as never);
       return data;
@@ -565,7 +577,11 @@ defineOps([
     ],
     infer: ([x], attrs) => {
       if (attrs.dtype === 'bool' || attrs.dtype === null || attrs.dtype === undefined) {
-        throw new OpError(`dtype must be numeric (int32, int64, float32, float64), got ${attrs.dtype === 'bool' ? 'bool' : 'None'}`, undefined, 'dtype-mismatch');
+        throw new OpError(
+          `dtype must be numeric (int32, int64, float32, float64), got ${attrs.dtype === 'bool' ? 'bool' : 'None'}`,
+          undefined,
+          'dtype-mismatch',
+        );
       }
       return reducedType(x, attrs, attrs.dtype as TensorType['dtype']);
     },
@@ -684,15 +700,31 @@ function normOp(): OpDef {
       const ordText = typeof ord === 'string' ? `'${ord}'` : String(ord);
       if (isMatrix) {
         if (ord === 2) {
-          throw new BuildError("norm(): ord=2 of a matrix is its largest singular value, which needs an SVD (not available); use 'fro', 1 or inf", args.span('ord'), 'bad-argument');
+          throw new BuildError(
+            "norm(): ord=2 of a matrix is its largest singular value, which needs an SVD (not available); use 'fro', 1 or inf",
+            args.span('ord'),
+            'bad-argument',
+          );
         }
         if (ord !== 'euclidean' && ord !== 'fro' && ord !== 1 && ord !== Infinity) {
-          throw new BuildError(`norm(): a matrix norm takes ord 'euclidean', 'fro', 1, 2 or inf, got ${ordText}`, args.span('ord'), 'bad-argument');
+          throw new BuildError(
+            `norm(): a matrix norm takes ord 'euclidean', 'fro', 1, 2 or inf, got ${ordText}`,
+            args.span('ord'),
+            'bad-argument',
+          );
         }
       } else if (ord === 'fro') {
-        throw new BuildError("norm(): ord='fro' is a matrix norm: pass axis=[a, b] (the vector equivalent is 'euclidean')", args.span('ord'), 'bad-argument');
+        throw new BuildError(
+          "norm(): ord='fro' is a matrix norm: pass axis=[a, b] (the vector equivalent is 'euclidean')",
+          args.span('ord'),
+          'bad-argument',
+        );
       } else if (typeof ord === 'string' ? ord !== 'euclidean' : !(ord > 0)) {
-        throw new BuildError(`norm(): ord must be 'euclidean', 1, 2, inf or a positive number, got ${ordText}`, args.span('ord'), 'bad-argument');
+        throw new BuildError(
+          `norm(): ord must be 'euclidean', 1, 2, inf or a positive number, got ${ordText}`,
+          args.span('ord'),
+          'bad-argument',
+        );
       }
       const at = (name: string, inputs: Node[], attrs: Attrs = {}) => b.apply(name, inputs, attrs, args.callSpan, [args.span('tensor')]);
       const dtype = x.type.dtype;

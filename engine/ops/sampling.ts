@@ -63,7 +63,8 @@ function sample(b: Builder, args: BoundArgs, dtype: DType, draw: (rng: Random) =
 
 function floatDType(args: BoundArgs): DType {
   const dtype = args.dtype('dtype');
-  if (!isFloat(dtype)) throw new BuildError(`${args.op.name}(): dtype must be float32 or float64, got ${dtype}`, args.span('dtype'), 'dtype-mismatch');
+  if (!isFloat(dtype))
+    throw new BuildError(`${args.op.name}(): dtype must be float32 or float64, got ${dtype}`, args.span('dtype'), 'dtype-mismatch');
   return dtype;
 }
 
@@ -120,13 +121,25 @@ defineOps([
       const dtype = args.dtype('dtype');
       const low = args.float('minval');
       if (isInteger(dtype)) {
-        if (args.isNone('maxval')) throw new BuildError(`random_uniform(): an integer dtype needs maxval (${dtype} has no default range)`, args.callSpan, 'missing-argument');
+        if (args.isNone('maxval'))
+          throw new BuildError(
+            `random_uniform(): an integer dtype needs maxval (${dtype} has no default range)`,
+            args.callSpan,
+            'missing-argument',
+          );
         const high = args.float('maxval');
-        if (!Number.isInteger(low) || !Number.isInteger(high)) throw new BuildError(`random_uniform(): minval and maxval must be integers for ${dtype}`, args.span('minval'), 'dtype-mismatch');
-        if (!(low < high)) throw new BuildError(`random_uniform(): need minval < maxval, got ${low} >= ${high}`, args.span('maxval'), 'bad-argument');
+        if (!Number.isInteger(low) || !Number.isInteger(high))
+          throw new BuildError(`random_uniform(): minval and maxval must be integers for ${dtype}`, args.span('minval'), 'dtype-mismatch');
+        if (!(low < high))
+          throw new BuildError(`random_uniform(): need minval < maxval, got ${low} >= ${high}`, args.span('maxval'), 'bad-argument');
         return tensorValue(sample(b, args, dtype, (rng) => rng.integer(low, high)));
       }
-      if (!isFloat(dtype)) throw new BuildError(`random_uniform(): dtype must be a float or integer dtype, got ${dtype}`, args.span('dtype'), 'dtype-mismatch');
+      if (!isFloat(dtype))
+        throw new BuildError(
+          `random_uniform(): dtype must be a float or integer dtype, got ${dtype}`,
+          args.span('dtype'),
+          'dtype-mismatch',
+        );
       const high = args.isNone('maxval') ? 1 : args.float('maxval');
       return tensorValue(sample(b, args, dtype, (rng) => low + (high - low) * rng.uniform()));
     },

@@ -28,7 +28,12 @@ function checkSegmentIds(ids: Tensor, count: number, sorted: boolean): void {
   for (let i = 0; i < v.length; i++) {
     if (sorted) {
       if (v[i] < 0) throw new OpError(`segment ids must be >= 0, got segment_ids[${i}] = ${v[i]}`, 1, 'index-out-of-range');
-      if (i > 0 && v[i] < v[i - 1]) throw new OpError(`segment ids are not increasing: segment_ids[${i - 1}] = ${v[i - 1]}, segment_ids[${i}] = ${v[i]}`, 1, 'index-out-of-range');
+      if (i > 0 && v[i] < v[i - 1])
+        throw new OpError(
+          `segment ids are not increasing: segment_ids[${i - 1}] = ${v[i - 1]}, segment_ids[${i}] = ${v[i]}`,
+          1,
+          'index-out-of-range',
+        );
     } else if (v[i] >= count) {
       throw new OpError(`segment_ids[${i}] = ${v[i]} is out of range [0, ${count}) (num_segments)`, 1, 'index-out-of-range');
     }
@@ -38,10 +43,15 @@ function checkSegmentIds(ids: Tensor, count: number, sorted: boolean): void {
 function segmentType(data: TensorType, ids: TensorType, attrs: Attrs): TensorType {
   if (!isInteger(ids.dtype)) throw new OpError(`segment_ids must be int32 or int64, got ${ids.dtype}`, 1, 'dtype-mismatch');
   if (data.shape === null || ids.shape === null) return { dtype: data.dtype, shape: null };
-  if (attrs.sorted === true && ids.shape.length !== 1) throw new OpError(`segment_ids must be a vector, got shape ${showShape(ids.shape)}`, 1, 'shape-mismatch');
+  if (attrs.sorted === true && ids.shape.length !== 1)
+    throw new OpError(`segment_ids must be a vector, got shape ${showShape(ids.shape)}`, 1, 'shape-mismatch');
   const lead = data.shape.slice(0, ids.shape.length);
   if (ids.shape.length > data.shape.length || ids.shape.some((d, k) => d !== null && lead[k] !== null && d !== lead[k])) {
-    throw new OpError(`the shape of data ${showShape(data.shape)} must start with the shape of segment_ids ${showShape(ids.shape)}`, 1, 'shape-mismatch');
+    throw new OpError(
+      `the shape of data ${showShape(data.shape)} must start with the shape of segment_ids ${showShape(ids.shape)}`,
+      1,
+      'shape-mismatch',
+    );
   }
   const count = segmentCount(ids, attrs);
   if ((ids as Partial<Tensor>).data && count !== null) checkSegmentIds(ids as Tensor, count, attrs.sorted === true);
@@ -79,7 +89,9 @@ function segmentReduce(b: Builder, args: BoundArgs, sorted: boolean, op = 'unsor
 
 function reduceInto(b: Builder, args: BoundArgs, data: Node, attrs: Attrs, op = 'unsorted_segment_sum'): Node {
   const ids = args.tensor('segment_ids', 'int32');
-  return b.apply(op, [data, ids], attrs, args.callSpan, [args.span('data'), args.span('segment_ids')], (p) => args.span(p === 'num_segments' ? 'num_segments' : 'segment_ids'));
+  return b.apply(op, [data, ids], attrs, args.callSpan, [args.span('data'), args.span('segment_ids')], (p) =>
+    args.span(p === 'num_segments' ? 'num_segments' : 'segment_ids'),
+  );
 }
 
 /** The mean of the rows per segment (0 for an empty segment): the sum over the count. */
@@ -109,12 +121,26 @@ function zerosOfShape(b: Builder, shape: number[], dtype: Node['type']['dtype'])
  *  axis) no longer than the tensor's rank. */
 function scatterIndices(args: BoundArgs, shape: readonly (number | null)[] | null): Node {
   const indices = args.tensor('indices', 'int32');
-  if (!isInteger(indices.type.dtype)) throw new BuildError(`${args.op.name}(): indices must be int32 or int64, got ${indices.type.dtype}`, args.span('indices'), 'dtype-mismatch');
+  if (!isInteger(indices.type.dtype))
+    throw new BuildError(
+      `${args.op.name}(): indices must be int32 or int64, got ${indices.type.dtype}`,
+      args.span('indices'),
+      'dtype-mismatch',
+    );
   const ix = indices.type.shape;
-  if (ix !== null && ix.length === 0) throw new BuildError(`${args.op.name}(): indices must have at least one axis (its last holds the index tuples), got a scalar`, args.span('indices'), 'shape-mismatch');
+  if (ix !== null && ix.length === 0)
+    throw new BuildError(
+      `${args.op.name}(): indices must have at least one axis (its last holds the index tuples), got a scalar`,
+      args.span('indices'),
+      'shape-mismatch',
+    );
   const k = ix?.[ix.length - 1];
   if (shape !== null && typeof k === 'number' && k > shape.length) {
-    throw new BuildError(`${args.op.name}(): index tuples of length ${k} (indices shape ${showShape(ix!)}) cannot index a tensor of rank ${shape.length} (shape ${showShape(shape)})`, args.span('indices'), 'shape-mismatch');
+    throw new BuildError(
+      `${args.op.name}(): index tuples of length ${k} (indices shape ${showShape(ix!)}) cannot index a tensor of rank ${shape.length} (shape ${showShape(shape)})`,
+      args.span('indices'),
+      'shape-mismatch',
+    );
   }
   return indices;
 }
@@ -220,7 +246,11 @@ function segmentPrimitive(fold: Fold): OpDef {
     dependence:
       fold === 'sum'
         ? scatter({ forward: () => ({ op: 'gather', attrs: { axis: 0, batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly })
-        : { kind: 'dense', why: `a segment's ${fold === 'max' ? 'maximum' : 'minimum'} is the row of its segment that holds it, chosen by value`, carries: firstOnly },
+        : {
+            kind: 'dense',
+            why: `a segment's ${fold === 'max' ? 'maximum' : 'minimum'} is the row of its segment that holds it, chosen by value`,
+            carries: firstOnly,
+          },
   };
 }
 
@@ -269,10 +299,19 @@ defineOps([
     compose: (b, args) => {
       const updates = args.tensor('updates');
       const shape = args.shape('shape');
-      if (shape === null || shape.some((d) => d === null || d < 0)) throw new BuildError(`scatter_nd(): shape must be fully known, got ${shape === null ? 'None' : showShape(shape)}`, args.span('shape'), 'bad-shape');
+      if (shape === null || shape.some((d) => d === null || d < 0))
+        throw new BuildError(
+          `scatter_nd(): shape must be fully known, got ${shape === null ? 'None' : showShape(shape)}`,
+          args.span('shape'),
+          'bad-shape',
+        );
       const indices = scatterIndices(args, shape);
       const like = zerosOfShape(b, shape as number[], updates.type.dtype);
-      return b.apply('gather_nd_grad', [updates, indices, like], {}, args.callSpan, [args.span('updates'), args.span('indices'), args.span('shape')]);
+      return b.apply('gather_nd_grad', [updates, indices, like], {}, args.callSpan, [
+        args.span('updates'),
+        args.span('indices'),
+        args.span('shape'),
+      ]);
     },
   }),
   composite({
@@ -311,25 +350,40 @@ defineOps([
     compose: (b, args) => {
       const tensor = args.tensor('tensor');
       const mask = args.tensor('mask');
-      if (mask.type.dtype !== 'bool') throw new BuildError(`boolean_mask(): mask must be bool, got ${mask.type.dtype}`, args.span('mask'), 'dtype-mismatch');
+      if (mask.type.dtype !== 'bool')
+        throw new BuildError(`boolean_mask(): mask must be bool, got ${mask.type.dtype}`, args.span('mask'), 'dtype-mismatch');
       const shape = tensor.type.shape;
       const maskShape = mask.type.shape;
-      if (shape === null || maskShape === null) throw new BuildError('boolean_mask(): the ranks of tensor and mask must be known', args.span('mask'), 'shape-mismatch');
+      if (shape === null || maskShape === null)
+        throw new BuildError('boolean_mask(): the ranks of tensor and mask must be known', args.span('mask'), 'shape-mismatch');
       const k = maskShape.length;
       if (k === 0) throw new BuildError('boolean_mask(): mask cannot be a scalar', args.span('mask'), 'shape-mismatch');
       const axis = args.isNone('axis') ? 0 : args.int('axis');
       const a = axis < 0 ? axis + shape.length : axis;
       if (a < 0 || a + k > shape.length) {
-        throw new BuildError(`boolean_mask(): axis ${axis} and a mask of rank ${k} do not fit a tensor of shape ${showShape(shape)}`, args.span(args.isNone('axis') ? 'mask' : 'axis'), 'bad-axis');
+        throw new BuildError(
+          `boolean_mask(): axis ${axis} and a mask of rank ${k} do not fit a tensor of shape ${showShape(shape)}`,
+          args.span(args.isNone('axis') ? 'mask' : 'axis'),
+          'bad-axis',
+        );
       }
       const covered = shape.slice(a, a + k);
       if (covered.some((d, j) => d !== null && maskShape[j] !== null && d !== maskShape[j])) {
-        throw new BuildError(`boolean_mask(): the mask's shape ${showShape(maskShape)} must match the tensor's shape ${showShape(shape)} from axis ${a}`, args.span('mask'), 'shape-mismatch');
+        throw new BuildError(
+          `boolean_mask(): the mask's shape ${showShape(maskShape)} must match the tensor's shape ${showShape(shape)} from axis ${a}`,
+          args.span('mask'),
+          'shape-mismatch',
+        );
       }
       // As TensorFlow: the masked axes flattened into one, then the rows where the flat mask
       // is true gathered along it.
       const flatLength = covered.every((d) => d !== null) ? sizeOf(covered as number[]) : -1;
-      const flat = k === 1 ? tensor : b.op('reshape', [tensor], { shape: [...shape.slice(0, a).map((d) => d ?? -1), flatLength, ...shape.slice(a + k).map((d) => d ?? -1)] });
+      const flat =
+        k === 1
+          ? tensor
+          : b.op('reshape', [tensor], {
+              shape: [...shape.slice(0, a).map((d) => d ?? -1), flatLength, ...shape.slice(a + k).map((d) => d ?? -1)],
+            });
       const flatMask = k === 1 ? mask : b.op('reshape', [mask], { shape: [-1] });
       const where = b.op('where_indices', [flatMask]);
       const picked = b.op('squeeze', [where], { axis: [1] });

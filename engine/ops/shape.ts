@@ -35,7 +35,14 @@ export function axisArg(axis: number, shape: readonly Dim[], param: string, what
 /** Most parts one split or unstack may make (each part is a graph node). */
 const MAX_SPLIT_PARTS = 10_000;
 
-export function applyBlaming(b: Builder, args: BoundArgs, op: OpDef | string, inputs: readonly Node[], attrs: Attrs, inputSpans: readonly Span[]): Node {
+export function applyBlaming(
+  b: Builder,
+  args: BoundArgs,
+  op: OpDef | string,
+  inputs: readonly Node[],
+  attrs: Attrs,
+  inputSpans: readonly Span[],
+): Node {
   return b.apply(op, inputs, attrs, args.callSpan, inputSpans, (param) => args.span(param));
 }
 
@@ -56,7 +63,16 @@ function buildListOp(b: Builder, args: BoundArgs): Value {
   const rows = Array.from({ length: t.shape[0] }, (_, i) =>
     b.constant({ dtype: t.dtype, shape: t.shape.slice(1), data: t.data.slice(i * inner, (i + 1) * inner) }, span, true),
   );
-  return tensorValue(applyBlaming(b, args, args.op, rows, { axis: args.int('axis'), valuesCount: rows.length }, rows.map(() => span)));
+  return tensorValue(
+    applyBlaming(
+      b,
+      args,
+      args.op,
+      rows,
+      { axis: args.int('axis'), valuesCount: rows.length },
+      rows.map(() => span),
+    ),
+  );
 }
 
 // ---- gather/scatter through per-axis coordinate maps -------------------------------------
@@ -184,7 +200,10 @@ interface SplitAttrs {
 function splitSizes(d: Dim, a: { num: number | null; sizes: number[] | null }, shape: Shape, blame: (msg: string) => Error): Dim[] {
   if (a.num !== null) {
     if (d === null) return new Array<Dim>(a.num).fill(null);
-    if (d % a.num !== 0) throw blame(`axis of size ${d} (shape ${showShape(shape)}) cannot be split into ${a.num} equal parts: ${d} is not divisible by ${a.num}`);
+    if (d % a.num !== 0)
+      throw blame(
+        `axis of size ${d} (shape ${showShape(shape)}) cannot be split into ${a.num} equal parts: ${d} is not divisible by ${a.num}`,
+      );
     return new Array<Dim>(a.num).fill(d / a.num);
   }
   const sizes = a.sizes!;
@@ -192,10 +211,14 @@ function splitSizes(d: Dim, a: { num: number | null; sizes: number[] | null }, s
   const knownSum = sizes.reduce((s, v) => (v === -1 ? s : s + v), 0);
   if (d === null) return sizes.map((v) => (v === -1 ? null : v));
   if (free < 0) {
-    if (knownSum !== d) throw blame(`sizes ${showShape(sizes)} add up to ${knownSum} but the axis has size ${d} (shape ${showShape(shape)})`);
+    if (knownSum !== d)
+      throw blame(`sizes ${showShape(sizes)} add up to ${knownSum} but the axis has size ${d} (shape ${showShape(shape)})`);
     return sizes.slice();
   }
-  if (knownSum > d) throw blame(`sizes ${showShape(sizes.map((v) => (v === -1 ? null : v)))} add up to more than the axis size ${d} (shape ${showShape(shape)})`);
+  if (knownSum > d)
+    throw blame(
+      `sizes ${showShape(sizes.map((v) => (v === -1 ? null : v)))} add up to more than the axis size ${d} (shape ${showShape(shape)})`,
+    );
   return sizes.map((v) => (v === -1 ? d - knownSum : v));
 }
 
@@ -229,7 +252,10 @@ function checkPaddings(x: TensorType, paddings: number[][], mode: PadMode): void
   if (x.shape === null) return;
   const rank = x.shape.length;
   if (paddings.length !== rank) {
-    throw new ArgError(`paddings has ${paddings.length} row${paddings.length === 1 ? '' : 's'} but the tensor has rank ${rank} (shape ${showShape(x.shape)}); give one [before, after] pair per axis`, 'paddings');
+    throw new ArgError(
+      `paddings has ${paddings.length} row${paddings.length === 1 ? '' : 's'} but the tensor has rank ${rank} (shape ${showShape(x.shape)}); give one [before, after] pair per axis`,
+      'paddings',
+    );
   }
   paddings.forEach(([before, after], k) => {
     const d = x.shape![k];
@@ -253,10 +279,12 @@ function inversePermutation(perm: readonly number[]): number[] {
 
 function resolvePerm(perm: readonly number[] | null, rank: number): number[] {
   if (perm === null) return Array.from({ length: rank }, (_, i) => rank - 1 - i);
-  if (perm.length !== rank) throw new ArgError(`perm ${showShape(perm)} has ${perm.length} entries for a tensor of rank ${rank}`, 'perm', 'bad-axis');
+  if (perm.length !== rank)
+    throw new ArgError(`perm ${showShape(perm)} has ${perm.length} entries for a tensor of rank ${rank}`, 'perm', 'bad-axis');
   const seen = new Set<number>();
   const out = perm.map((p) => {
-    if (!Number.isInteger(p) || p < -rank || p >= rank) throw new ArgError(`perm entry ${p} is out of range for a tensor of rank ${rank}`, 'perm', 'bad-axis');
+    if (!Number.isInteger(p) || p < -rank || p >= rank)
+      throw new ArgError(`perm entry ${p} is out of range for a tensor of rank ${rank}`, 'perm', 'bad-axis');
     return p < 0 ? p + rank : p;
   });
   for (const p of out) {
@@ -269,13 +297,18 @@ function resolvePerm(perm: readonly number[] | null, rank: number): number[] {
 /** Static result of reshaping `from` to `to` (which may hold one -1). */
 export function reshapeShape(from: Shape, to: readonly (number | null)[]): Shape {
   const minusOnes = to.filter((d) => d === -1 || d === null).length;
-  if (minusOnes > 1) throw new ArgError(`shape ${showShape(to.map((d) => (d === -1 ? null : d)))} has more than one unknown (-1) size`, 'shape');
+  if (minusOnes > 1)
+    throw new ArgError(`shape ${showShape(to.map((d) => (d === -1 ? null : d)))} has more than one unknown (-1) size`, 'shape');
   const known = to.reduce<number>((p, d) => (d === -1 || d === null ? p : p * d), 1);
   const total = from === null || from.some((d) => d === null) ? null : sizeOf(from as number[]);
   return to.map((d) => {
     if (d !== -1 && d !== null) return d;
     if (total === null) return null;
-    if (known === 0 || total % known !== 0) throw new ArgError(`cannot reshape ${total} elements (shape ${showShape(from)}) to ${showShape(to.map((x) => (x === -1 ? null : x)))}`, 'shape');
+    if (known === 0 || total % known !== 0)
+      throw new ArgError(
+        `cannot reshape ${total} elements (shape ${showShape(from)}) to ${showShape(to.map((x) => (x === -1 ? null : x)))}`,
+        'shape',
+      );
     return total / known;
   }) as Dim[];
 }
@@ -296,7 +329,8 @@ defineOps([
       if (shape && x.shape && x.shape.every((d) => d !== null) && shape.every((d) => d !== null)) {
         const a = sizeOf(x.shape as number[]);
         const b = sizeOf(shape as number[]);
-        if (a !== b) throw new ArgError(`cannot reshape ${a} elements (shape ${showShape(x.shape)}) to ${showShape(shape)} (${b} elements)`, 'shape');
+        if (a !== b)
+          throw new ArgError(`cannot reshape ${a} elements (shape ${showShape(x.shape)}) to ${showShape(shape)} (${b} elements)`, 'shape');
       }
       return { dtype: x.dtype, shape };
     },
@@ -321,7 +355,8 @@ defineOps([
       const perm = resolvePerm((attrs.perm as number[] | null) ?? null, x.shape.length);
       return { dtype: x.dtype, shape: perm.map((p) => x.shape![p]) };
     },
-    kernel: ([x], attrs, out, ctx) => transposeData(x, resolvePerm((attrs.perm as number[] | null) ?? null, x.shape.length), ctx.alloc(out.dtype, x.data.length)),
+    kernel: ([x], attrs, out, ctx) =>
+      transposeData(x, resolvePerm((attrs.perm as number[] | null) ?? null, x.shape.length), ctx.alloc(out.dtype, x.data.length)),
     // The inverse permutation; reversing the axes (perm None) is its own inverse, so no
     // rank is needed even when it is unknown statically.
     grad: (b, node, dy) => {
@@ -367,7 +402,8 @@ defineOps([
       if (inputs.length === 0) throw new ArgError('needs at least one tensor', 'values');
       let shape: Shape = inputs[0].shape;
       inputs.forEach((t, i) => {
-        if (t.dtype !== inputs[0].dtype) throw new OpError(`element ${i} is ${t.dtype} but element 0 is ${inputs[0].dtype}`, i, 'dtype-mismatch');
+        if (t.dtype !== inputs[0].dtype)
+          throw new OpError(`element ${i} is ${t.dtype} but element 0 is ${inputs[0].dtype}`, i, 'dtype-mismatch');
         if (shape === null || t.shape === null) return;
         if (t.shape.length !== shape.length || t.shape.some((d, k) => d !== null && shape![k] !== null && d !== shape![k])) {
           throw new OpError(`element ${i} has shape ${showShape(t.shape)} but element 0 has ${showShape(inputs[0].shape)}`, i);
@@ -384,7 +420,9 @@ defineOps([
       const axis = normalizeAxis(attrs.axis as number, inputs[0].shape.length + 1, 0);
       const inner = sizeOf(inputs[0].shape.slice(axis));
       const outer = sizeOf(inputs[0].shape.slice(0, axis));
-      for (const t of inputs) if (t.data.length !== inner * outer) throw new OpError(`stacked tensors have different shapes (${showShape(t.shape)} vs ${showShape(inputs[0].shape)})`);
+      for (const t of inputs)
+        if (t.data.length !== inner * outer)
+          throw new OpError(`stacked tensors have different shapes (${showShape(t.shape)} vs ${showShape(inputs[0].shape)})`);
       const n = inputs.length;
       const data = ctx.alloc(out.dtype, inner * outer * n);
       for (let o = 0; o < outer; o++) {
@@ -407,7 +445,8 @@ defineOps([
       const axis = normalizeAxis(attrs.axis as number, x.shape.length, 0);
       const size = x.shape[axis];
       const index = attrs.index as number;
-      if (size !== null && (index < 0 || index >= size)) throw new OpError(`index ${index} is out of range for axis ${axis} of size ${size}`);
+      if (size !== null && (index < 0 || index >= size))
+        throw new OpError(`index ${index} is out of range for axis ${axis} of size ${size}`);
       return { dtype: x.dtype, shape: x.shape.filter((_, i) => i !== axis) };
     },
     kernel: ([x], attrs, out, ctx) => {
@@ -471,9 +510,20 @@ defineOps([
         throw new BuildError((e as Error).message, args.span('axis'), 'bad-axis');
       }
       const n = args.optionalInt('num') ?? x.type.shape[axis];
-      if (n !== null && (n < 0 || n > MAX_SPLIT_PARTS)) throw new BuildError(`unstack would make ${n} parts; at most ${MAX_SPLIT_PARTS} are supported`, args.span(args.has('num') ? 'num' : 'value'), 'bad-argument');
-      if (n === null) throw new BuildError(`unstack needs the size of axis ${axis} (it is unknown, ?); pass num=`, args.span('value'), 'unknown-shape');
-      return { kind: 'list', items: Array.from({ length: n }, (_, index) => tensorValue(b.apply('unstack_part', [x], { axis, index }, args.callSpan, [args.span('value')]))) };
+      if (n !== null && (n < 0 || n > MAX_SPLIT_PARTS))
+        throw new BuildError(
+          `unstack would make ${n} parts; at most ${MAX_SPLIT_PARTS} are supported`,
+          args.span(args.has('num') ? 'num' : 'value'),
+          'bad-argument',
+        );
+      if (n === null)
+        throw new BuildError(`unstack needs the size of axis ${axis} (it is unknown, ?); pass num=`, args.span('value'), 'unknown-shape');
+      return {
+        kind: 'list',
+        items: Array.from({ length: n }, (_, index) =>
+          tensorValue(b.apply('unstack_part', [x], { axis, index }, args.callSpan, [args.span('value')])),
+        ),
+      };
     },
   },
 ]);
@@ -500,7 +550,10 @@ defineOps([
       for (const a of drop) {
         const d = shape[a];
         if (d !== null && d !== 1) {
-          throw new ArgError(`cannot squeeze axis ${a} of size ${d} (input shape ${showShape(shape)}): only size-1 axes can be squeezed`, 'axis');
+          throw new ArgError(
+            `cannot squeeze axis ${a} of size ${d} (input shape ${showShape(shape)}): only size-1 axes can be squeezed`,
+            'axis',
+          );
         }
       }
       return { dtype: x.dtype, shape: shape.filter((_, k) => !drop.has(k)) };
@@ -540,7 +593,10 @@ defineOps([
           return;
         }
         if (t.shape.length !== rank) {
-          throw new OpError(`element ${i} has shape ${showShape(t.shape)} but element ${firstKnown} has shape ${showShape(ref)}: ranks differ (${t.shape.length} vs ${rank})`, i);
+          throw new OpError(
+            `element ${i} has shape ${showShape(t.shape)} but element ${firstKnown} has shape ${showShape(ref)}: ranks differ (${t.shape.length} vs ${rank})`,
+            i,
+          );
         }
         t.shape.forEach((d, k) => {
           if (k === axis) return;
@@ -582,7 +638,7 @@ defineOps([
   {
     name: 'concat_part',
     internal: true,
-    doc: 'The slice of a concat result `dy` that came from input `index` (offsets from the inputs\' runtime shapes).',
+    doc: "The slice of a concat result `dy` that came from input `index` (offsets from the inputs' runtime shapes).",
     params: [],
     infer: ([dy, ...parts], attrs) => {
       const part = parts[attrs.index as number];
@@ -625,14 +681,16 @@ defineOps([
       if (num !== null && num <= 0) throw blame(`the number of parts must be positive, got ${num}`);
       if (sizes !== null) {
         if (sizes.length === 0) throw blame('the list of sizes is empty');
-        if (sizes.filter((v) => v === -1).length > 1) throw blame(`sizes ${showShape(sizes.map((v) => (v === -1 ? null : v)))} may hold at most one -1`);
+        if (sizes.filter((v) => v === -1).length > 1)
+          throw blame(`sizes ${showShape(sizes.map((v) => (v === -1 ? null : v)))} may hold at most one -1`);
         if (sizes.some((v) => v < -1)) throw blame(`sizes must be non-negative (or one -1), got [${sizes.join(', ')}]`);
       }
       const count = num ?? sizes!.length;
       // Each part is a node: bound the count before making them.
       if (count > MAX_SPLIT_PARTS) throw blame(`split would make ${count} parts; at most ${MAX_SPLIT_PARTS} are supported`);
       const givenNum = args.optionalInt('num');
-      if (givenNum !== null && givenNum !== count) throw new BuildError(`split: num=${givenNum} but the split makes ${count} parts`, args.span('num'), 'bad-argument');
+      if (givenNum !== null && givenNum !== count)
+        throw new BuildError(`split: num=${givenNum} but the split makes ${count} parts`, args.span('num'), 'bad-argument');
       let axis = args.int('axis');
       const shape = x.type.shape;
       if (shape !== null) {
@@ -646,10 +704,15 @@ defineOps([
       const spans = [args.span('value')];
       // When the axis size is unknown statically, one `split` node checks the sizes at
       // evaluation and passes x through, so a bad split is reported once, not per part.
-      const checked = shape !== null && shape[axis] !== null ? x : b.apply('split', [x], { axis, num, sizes, index: 0 } satisfies SplitAttrs, args.callSpan, spans);
+      const checked =
+        shape !== null && shape[axis] !== null
+          ? x
+          : b.apply('split', [x], { axis, num, sizes, index: 0 } satisfies SplitAttrs, args.callSpan, spans);
       return {
         kind: 'list',
-        items: Array.from({ length: count }, (_, index) => tensorValue(b.apply('split_part', [checked], { axis, num, sizes, index } satisfies SplitAttrs, args.callSpan, spans))),
+        items: Array.from({ length: count }, (_, index) =>
+          tensorValue(b.apply('split_part', [checked], { axis, num, sizes, index } satisfies SplitAttrs, args.callSpan, spans)),
+        ),
       };
     },
     infer: ([x], attrs) => {
@@ -692,7 +755,8 @@ defineOps([
     infer: ([x, like]) => ({ dtype: x.dtype, shape: like.shape }),
     kernel: ([x, like], attrs, out, ctx) => {
       const { axis, begin, len } = splitBounds(like.shape, attrs as unknown as SplitAttrs);
-      if (x.data.length !== sizeOf(like.shape.map((d, k) => (k === axis ? len : d)))) throw new OpError(`gradient of shape ${showShape(x.shape)} does not fit split part ${attrs.index} of ${showShape(like.shape)}`);
+      if (x.data.length !== sizeOf(like.shape.map((d, k) => (k === axis ? len : d))))
+        throw new OpError(`gradient of shape ${showShape(x.shape)} does not fit split part ${attrs.index} of ${showShape(like.shape)}`);
       return placeAxis(x.data, like.shape, axis, begin, len, ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, dy) => [b.op('split_part', [dy], node.attrs), null],
@@ -713,7 +777,10 @@ defineOps([
       });
       if (x.shape === null) return { dtype: x.dtype, shape: multiples.map((m) => (m === 0 ? 0 : null)) };
       if (multiples.length !== x.shape.length) {
-        throw new ArgError(`multiples ${showShape(multiples)} has ${multiples.length} entr${multiples.length === 1 ? 'y' : 'ies'} but the input has rank ${x.shape.length} (shape ${showShape(x.shape)}); give one per axis`, 'multiples');
+        throw new ArgError(
+          `multiples ${showShape(multiples)} has ${multiples.length} entr${multiples.length === 1 ? 'y' : 'ies'} but the input has rank ${x.shape.length} (shape ${showShape(x.shape)}); give one per axis`,
+          'multiples',
+        );
       }
       return { dtype: x.dtype, shape: x.shape.map((d, k) => (multiples[k] === 0 ? 0 : d === null ? null : d * multiples[k])) };
     },
@@ -761,7 +828,11 @@ defineOps([
       return scatterAddOffsets(dy.data, sourceOffsets(dy.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, ddy) => [b.op('tile', [ddy], { multiples: node.attrs.multiples }), null],
-    dependence: scatter({ forward: (attrs) => ({ op: 'tile', attrs: { multiples: attrs.multiples }, inputs: [-1] }), value: 0, carries: firstOnly }),
+    dependence: scatter({
+      forward: (attrs) => ({ op: 'tile', attrs: { multiples: attrs.multiples }, inputs: [-1] }),
+      value: 0,
+      carries: firstOnly,
+    }),
   },
   {
     name: 'broadcast_to',
@@ -774,11 +845,19 @@ defineOps([
     infer: ([x], attrs) => {
       const target = attrs.shape as (number | null)[] | null;
       if (target === null || target.some((d) => d === null || d < 0)) {
-        throw new ArgError(`the target shape must be fully known, got ${target === null ? 'None' : showShape(target.map((d) => (d === -1 ? null : d)))}`, 'shape', 'bad-shape');
+        throw new ArgError(
+          `the target shape must be fully known, got ${target === null ? 'None' : showShape(target.map((d) => (d === -1 ? null : d)))}`,
+          'shape',
+          'bad-shape',
+        );
       }
       if (x.shape === null) return { dtype: x.dtype, shape: target };
       const lead = target.length - x.shape.length;
-      if (lead < 0) throw new OpError(`cannot broadcast shape ${showShape(x.shape)} to ${showShape(target)}: the input has more axes than the target`, 0);
+      if (lead < 0)
+        throw new OpError(
+          `cannot broadcast shape ${showShape(x.shape)} to ${showShape(target)}: the input has more axes than the target`,
+          0,
+        );
       x.shape.forEach((d, k) => {
         const t = target[lead + k];
         if (d !== null && d !== 1 && d !== t) {
@@ -805,20 +884,33 @@ defineOps([
       const x = args.tensor('tensor');
       const span = args.span('paddings');
       const node = b.toTensor(args.value('paddings'), span, 'int32');
-      if (!node.constant) throw new BuildError('`paddings` must be known without feeds (it depends on a placeholder)', span, 'not-constant');
+      if (!node.constant)
+        throw new BuildError('`paddings` must be known without feeds (it depends on a placeholder)', span, 'not-constant');
       const t = b.oracle.constantValue(node);
       if (!t) throw new BuildError('`paddings` could not be evaluated', span, 'not-constant');
       if (!isInteger(t.dtype) || t.shape.length !== 2 || t.shape[1] !== 2) {
-        throw new BuildError(`pad: paddings must be an integer list of [before, after] pairs (shape [rank, 2]), got ${t.dtype} of shape ${showShape(t.shape)}`, span, 'bad-argument');
+        throw new BuildError(
+          `pad: paddings must be an integer list of [before, after] pairs (shape [rank, 2]), got ${t.dtype} of shape ${showShape(t.shape)}`,
+          span,
+          'bad-argument',
+        );
       }
       const paddings = Array.from({ length: t.shape[0] }, (_, k) => [t.data[2 * k], t.data[2 * k + 1]]);
       const mode = args.string('mode').toUpperCase();
       if (mode !== 'CONSTANT' && mode !== 'REFLECT' && mode !== 'SYMMETRIC') {
-        throw new BuildError(`pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got '${args.string('mode')}'`, args.span('mode'), 'bad-argument');
+        throw new BuildError(
+          `pad: mode must be 'CONSTANT', 'REFLECT' or 'SYMMETRIC', got '${args.string('mode')}'`,
+          args.span('mode'),
+          'bad-argument',
+        );
       }
       const constant = args.float('constant_values');
       if (isInteger(x.type.dtype) && !Number.isInteger(constant)) {
-        throw new BuildError(`pad: constant_values ${constant} cannot be converted to ${x.type.dtype}`, args.span('constant_values'), 'dtype-mismatch');
+        throw new BuildError(
+          `pad: constant_values ${constant} cannot be converted to ${x.type.dtype}`,
+          args.span('constant_values'),
+          'dtype-mismatch',
+        );
       }
       return tensorValue(applyBlaming(b, args, 'pad', [x], { paddings, mode, constant_values: constant }, [args.span('tensor')]));
     },
@@ -833,7 +925,12 @@ defineOps([
       const paddings = attrs.paddings as number[][];
       const strides = stridesOf(x.shape);
       const maps = x.shape.map((d, k) => padMap(d, paddings[k][0], paddings[k][1], attrs.mode as PadMode, strides[k]));
-      return gatherOffsets(x.data, sourceOffsets(out.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)), attrs.constant_values as number);
+      return gatherOffsets(
+        x.data,
+        sourceOffsets(out.shape, maps),
+        ctx.alloc(out.dtype, sizeOf(out.shape)),
+        attrs.constant_values as number,
+      );
     },
     // TensorFlow: CONSTANT mode's gradient slices dy; MirrorPadGrad also folds the mirrored
     // border back onto the entries it copied. Both are the adjoint of the same gather.
@@ -848,7 +945,8 @@ defineOps([
     infer: ([dy], attrs) => {
       const paddings = attrs.paddings as number[][];
       if (dy.shape === null) return { dtype: dy.dtype, shape: paddings.map(() => null) };
-      if (dy.shape.length !== paddings.length) throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match ${paddings.length} paddings`);
+      if (dy.shape.length !== paddings.length)
+        throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match ${paddings.length} paddings`);
       return {
         dtype: dy.dtype,
         shape: dy.shape.map((d, k) => {
@@ -865,7 +963,10 @@ defineOps([
       return scatterAddOffsets(dy.data, sourceOffsets(dy.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, ddy) => [b.op('pad', [ddy], { paddings: node.attrs.paddings, mode: node.attrs.mode, constant_values: 0 })],
-    dependence: scatter({ forward: (attrs) => ({ op: 'pad', attrs: { paddings: attrs.paddings, mode: attrs.mode, constant_values: 0 }, inputs: [-1] }), value: 0 }),
+    dependence: scatter({
+      forward: (attrs) => ({ op: 'pad', attrs: { paddings: attrs.paddings, mode: attrs.mode, constant_values: 0 }, inputs: [-1] }),
+      value: 0,
+    }),
   },
   {
     name: 'reverse',
@@ -945,17 +1046,22 @@ function shapeQuery(spec: {
     build: (b, args) => {
       const x = args.tensor('input');
       const outType = spec.outType ? args.dtype('out_type') : 'int32';
-      if (!isInteger(outType)) throw new BuildError(`${spec.name}: out_type must be int32 or int64, got ${outType}`, args.span('out_type'), 'bad-argument');
+      if (!isInteger(outType))
+        throw new BuildError(`${spec.name}: out_type must be int32 or int64, got ${outType}`, args.span('out_type'), 'bad-argument');
       const known = spec.known(x.type.shape);
       if (known !== null) return tensorValue(b.apply(spec.name, [], { known, out_type: outType }, args.callSpan));
       return tensorValue(b.apply(spec.name, [x], { out_type: outType }, args.callSpan, [args.span('input')]));
     },
-    infer: (inputs, attrs) => ({ dtype: attrs.out_type as DType, shape: spec.outShape(inputs.length ? inputs[0].shape : (attrs.known as number[])) }),
+    infer: (inputs, attrs) => ({
+      dtype: attrs.out_type as DType,
+      shape: spec.outShape(inputs.length ? inputs[0].shape : (attrs.known as number[])),
+    }),
     kernel: (inputs, attrs, out, ctx) => {
       const values = spec.value(inputs.length ? inputs[0].shape : (attrs.known as number[]));
       // As TensorFlow: an int32 answer that does not fit is an error, never a wrapped number.
       const big = values.find((v) => v > 0x7fffffff);
-      if (big !== undefined) throw new OpError(`${spec.name} is ${big}, which does not fit in int32 (tgraph has no int64)`, 0, 'int32-overflow');
+      if (big !== undefined)
+        throw new OpError(`${spec.name} is ${big}, which does not fit in int32 (tgraph has no int64)`, 0, 'int32-overflow');
       const data = ctx.alloc(out.dtype, values.length);
       data.set(values);
       return data;

@@ -15,7 +15,8 @@ function sortAxis(x: TensorType, axis: number): number | null {
   if (x.shape === null) return null;
   const rank = x.shape.length;
   if (rank === 0) throw new OpError('values must have at least one axis, got a scalar', 0);
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new OpError(`axis ${axis} is out of range for a tensor of rank ${rank}`, 0, 'bad-axis');
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    throw new OpError(`axis ${axis} is out of range for a tensor of rank ${rank}`, 0, 'bad-axis');
   return axis < 0 ? axis + rank : axis;
 }
 
@@ -25,7 +26,10 @@ function takeAlongAxis(b: Builder, values: Node, indices: Node, axis: number): N
   const rank = values.type.shape!.length;
   if (axis === rank - 1) return b.op('gather', [values, indices], { axis, batch_dims: rank - 1 });
   const perm = Array.from({ length: rank }, (_, k) => (k === axis ? rank - 1 : k === rank - 1 ? axis : k));
-  const moved = b.op('gather', [b.op('transpose', [values], { perm }), b.op('transpose', [indices], { perm })], { axis: rank - 1, batch_dims: rank - 1 });
+  const moved = b.op('gather', [b.op('transpose', [values], { perm }), b.op('transpose', [indices], { perm })], {
+    axis: rank - 1,
+    batch_dims: rank - 1,
+  });
   return b.op('transpose', [moved], { perm });
 }
 
@@ -55,7 +59,8 @@ function argsortData<T extends TypedData>(x: Tensor, attrs: Attrs, data: T): T {
 
 function direction(args: BoundArgs): boolean {
   const d = args.string('direction');
-  if (d !== 'ASCENDING' && d !== 'DESCENDING') throw new BuildError(`direction must be 'ASCENDING' or 'DESCENDING', got '${d}'`, args.span('direction'), 'bad-argument');
+  if (d !== 'ASCENDING' && d !== 'DESCENDING')
+    throw new BuildError(`direction must be 'ASCENDING' or 'DESCENDING', got '${d}'`, args.span('direction'), 'bad-argument');
   return d === 'DESCENDING';
 }
 
@@ -63,7 +68,8 @@ function direction(args: BoundArgs): boolean {
 function sorted(b: Builder, args: BoundArgs, descending: boolean): { values: Node; indices: Node; axis: number } {
   const values = args.tensor('values');
   if (values.type.dtype === 'bool') throw new BuildError('values must be numeric, got bool', args.span('values'), 'dtype-mismatch');
-  if (values.type.shape === null) throw new BuildError('sorting needs the rank of the values (the shape is unknown)', args.span('values'), 'unknown-shape');
+  if (values.type.shape === null)
+    throw new BuildError('sorting needs the rank of the values (the shape is unknown)', args.span('values'), 'unknown-shape');
   let axis: number;
   try {
     axis = sortAxis(values.type, args.int('axis'))!;
@@ -105,7 +111,9 @@ defineOps([
           const position = Math.floor(i / stride) % n;
           const at = i - position * stride;
           const v = x.data[at + order[i] * stride];
-          const tied = (position > 0 && x.data[at + order[i - stride] * stride] === v) || (position < n - 1 && x.data[at + order[i + stride] * stride] === v);
+          const tied =
+            (position > 0 && x.data[at + order[i - stride] * stride] === v) ||
+            (position < n - 1 && x.data[at + order[i + stride] * stride] === v);
           codes[i] = tied ? 0 : order[i] + 1;
         }
         return codes;
@@ -132,12 +140,19 @@ defineOps([
     compose: (b, args) => {
       const input = args.tensor('input');
       const shape = input.type.shape;
-      if (shape === null || shape.length === 0) throw new BuildError(`top_k(): input must have at least one axis and a known rank, got ${showShape(shape)}`, args.span('input'), 'shape-mismatch');
+      if (shape === null || shape.length === 0)
+        throw new BuildError(
+          `top_k(): input must have at least one axis and a known rank, got ${showShape(shape)}`,
+          args.span('input'),
+          'shape-mismatch',
+        );
       const k = args.int('k');
       const last = shape[shape.length - 1];
       if (k < 0) throw new BuildError(`top_k(): k must be non-negative, got ${k}`, args.span('k'), 'bad-argument');
-      if (last !== null && last < k) throw new BuildError(`top_k(): input must have at least k columns. Had ${last}, needed ${k}`, args.span('k'), 'bad-argument');
-      if (input.type.dtype === 'bool') throw new BuildError('top_k(): input must be numeric, got bool', args.span('input'), 'dtype-mismatch');
+      if (last !== null && last < k)
+        throw new BuildError(`top_k(): input must have at least k columns. Had ${last}, needed ${k}`, args.span('k'), 'bad-argument');
+      if (input.type.dtype === 'bool')
+        throw new BuildError('top_k(): input must be numeric, got bool', args.span('input'), 'dtype-mismatch');
       const axis = shape.length - 1;
       const order = b.apply('argsort', [input], { axis, descending: true }, args.callSpan, [args.span('input')]);
       const spec: SpecItem[] = [{ kind: 'ellipsis' }, { kind: 'slice', start: 0, stop: k, step: null }];

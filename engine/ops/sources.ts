@@ -14,18 +14,27 @@ import { formatCount, raiseHint } from '../budgets';
 /** Refuses shapes whose element count is over the builder's budget before allocating. */
 export function checkedSize(b: Builder, shape: readonly number[], span: Span, what: string): number {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new BuildError(`${what}: sizes must be non-negative integers, got ${showShape(shape)}`, span, 'bad-shape');
+    if (!Number.isInteger(d) || d < 0)
+      throw new BuildError(`${what}: sizes must be non-negative integers, got ${showShape(shape)}`, span, 'bad-shape');
   }
   const n = sizeOf(shape);
   if (n > b.maxElements) {
-    throw new BuildError(`${what} of ${formatCount(n)} elements is over the ${formatCount(b.maxElements)} budget ${raiseHint('maxElements')}`, span, 'budget-elements');
+    throw new BuildError(
+      `${what} of ${formatCount(n)} elements is over the ${formatCount(b.maxElements)} budget ${raiseHint('maxElements')}`,
+      span,
+      'budget-elements',
+    );
   }
   return n;
 }
 
 export function concreteShape(_b: Builder, shape: (number | null)[] | null, span: Span, what: string): number[] {
   if (shape === null || shape.some((d) => d === null || d < 0)) {
-    throw new BuildError(`${what} needs a fully known shape, got ${shape === null ? 'None' : showShape(shape.map((d) => (d === -1 ? null : d)))}`, span, 'bad-shape');
+    throw new BuildError(
+      `${what} needs a fully known shape, got ${shape === null ? 'None' : showShape(shape.map((d) => (d === -1 ? null : d)))}`,
+      span,
+      'bad-shape',
+    );
   }
   return shape as number[];
 }
@@ -55,7 +64,10 @@ const likeParams = [
   { name: 'optimize', kind: 'bool' as const, default: true, keywordOnly: true },
 ];
 const buildLike = (b: Builder, args: BoundArgs): Value => tensorValue(b.buildPrimitive(args.op, args, ['optimize']));
-const likeType = ([x]: readonly TensorType[], attrs: Attrs): TensorType => ({ dtype: (attrs.dtype as DType | null | undefined) ?? x.dtype, shape: x.shape });
+const likeType = ([x]: readonly TensorType[], attrs: Attrs): TensorType => ({
+  dtype: (attrs.dtype as DType | null | undefined) ?? x.dtype,
+  shape: x.shape,
+});
 
 defineOps([
   {
@@ -105,7 +117,8 @@ defineOps([
     build: (b, args) => {
       const dtype = args.optionalDType('dtype') ?? undefined;
       const init = args.tensor('initial_value', dtype);
-      if (!init.constant) throw new BuildError('variable() needs an initial value known without feeds', args.span('initial_value'), 'not-constant');
+      if (!init.constant)
+        throw new BuildError('variable() needs an initial value known without feeds', args.span('initial_value'), 'not-constant');
       const cast = dtype && init.type.dtype !== dtype ? b.cast(init, dtype) : init;
       return tensorValue(b.apply('variable_value', [cast], {}, args.callSpan));
     },
@@ -144,7 +157,12 @@ defineOps([
         const n = checkedSize(b, target, args.span('shape'), 'constant()');
         if (t.data.length === 1) t = { dtype: t.dtype, shape: target, data: broadcastData(t, target, allocData(t.dtype, n)) };
         else if (t.data.length === n) t = { dtype: t.dtype, shape: target, data: t.data };
-        else throw new BuildError(`constant(): ${t.data.length} values do not fill shape ${showShape(target)}`, args.span('shape'), 'shape-mismatch');
+        else
+          throw new BuildError(
+            `constant(): ${t.data.length} values do not fill shape ${showShape(target)}`,
+            args.span('shape'),
+            'shape-mismatch',
+          );
       }
       return tensorValue(b.constant(t, args.callSpan));
     },
@@ -156,7 +174,8 @@ defineOps([
       { name: 'shape', kind: 'shape' },
       { name: 'dtype', kind: 'dtype', default: 'float32' },
     ],
-    build: (b, args) => tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'zeros()'), args.dtype('dtype'), 0, args.callSpan)),
+    build: (b, args) =>
+      tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'zeros()'), args.dtype('dtype'), 0, args.callSpan)),
   },
   {
     name: 'ones',
@@ -165,11 +184,12 @@ defineOps([
       { name: 'shape', kind: 'shape' },
       { name: 'dtype', kind: 'dtype', default: 'float32' },
     ],
-    build: (b, args) => tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'ones()'), args.dtype('dtype'), 1, args.callSpan)),
+    build: (b, args) =>
+      tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'ones()'), args.dtype('dtype'), 1, args.callSpan)),
   },
   {
     name: 'fill',
-    doc: 'A tensor of shape `dims` filled with `value` (its dtype is the value\'s).',
+    doc: "A tensor of shape `dims` filled with `value` (its dtype is the value's).",
     params: [
       { name: 'dims', kind: 'shape', aliases: ['shape'] },
       { name: 'value', kind: 'tensor' },
@@ -177,10 +197,13 @@ defineOps([
     build: (b, args) => {
       const shape = concreteShape(b, args.shape('dims'), args.span('dims'), 'fill()');
       const v = args.tensor('value');
-      if (v.type.shape !== null && v.type.shape.length !== 0) throw new BuildError('fill(): value must be a scalar', args.span('value'), 'shape-mismatch');
+      if (v.type.shape !== null && v.type.shape.length !== 0)
+        throw new BuildError('fill(): value must be a scalar', args.span('value'), 'shape-mismatch');
       checkedSize(b, shape, args.span('dims'), 'fill()');
       const zeros = filled(b, shape, v.type.dtype, 0, args.callSpan);
-      return tensorValue(b.apply('broadcast_like', [v.weak ? b.castWeak(v, v.type.dtype, args.span('value')) : v, zeros], {}, args.callSpan));
+      return tensorValue(
+        b.apply('broadcast_like', [v.weak ? b.castWeak(v, v.type.dtype, args.span('value')) : v, zeros], {}, args.callSpan),
+      );
     },
   },
   {
@@ -244,7 +267,8 @@ defineOps([
     build: (b, args) => {
       const low = args.int('low');
       const high = args.int('high');
-      if (high <= low) throw new BuildError(`randint(): high (${high}) must be greater than low (${low})`, args.span('high'), 'bad-argument');
+      if (high <= low)
+        throw new BuildError(`randint(): high (${high}) must be greater than low (${low})`, args.span('high'), 'bad-argument');
       const shape = concreteShape(b, args.shape('shape'), args.span('shape'), 'randint()');
       const rng = new Random(args.int('seed'));
       return generated(b, 'int32', shape, () => rng.integer(low, high), args.callSpan);

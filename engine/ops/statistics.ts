@@ -45,6 +45,7 @@ defineOps([
     name: 'reduce_euclidean_norm',
     doc: 'sqrt(sum(x ** 2)) across axes (tf.math.reduce_euclidean_norm).',
     params: floatParams,
-    compose: (b, args) => b.op('sqrt', [reduce(b, args, 'reduce_sum', b.op('square', [floatInput(args, 'input_tensor')]), args.bool('keepdims'))]),
+    compose: (b, args) =>
+      b.op('sqrt', [reduce(b, args, 'reduce_sum', b.op('square', [floatInput(args, 'input_tensor')]), args.bool('keepdims'))]),
   }),
 ]);

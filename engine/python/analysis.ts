@@ -10,7 +10,17 @@
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
 import type { Tensor } from '../tensor';
-import { type Analysis, type AnalysisOptions, type AssertResult, type Binding, type Diagnostic, orderDiagnostics, fileSizeDiagnostic, checkRequest, longLines } from '../analysis';
+import {
+  type Analysis,
+  type AnalysisOptions,
+  type AssertResult,
+  type Binding,
+  type Diagnostic,
+  orderDiagnostics,
+  fileSizeDiagnostic,
+  checkRequest,
+  longLines,
+} from '../analysis';
 import { formatCount, raiseHint, resolveBudgets } from '../budgets';
 import type { CheckResult } from '../check';
 import { runCheck } from '../check';
@@ -43,10 +53,20 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
   if (oversize) rt.diagnostics.push(oversize);
   for (const d of long?.diagnostics ?? []) rt.diagnostics.push(d);
   if (module.truncatedStatement) {
-    rt.report(module.truncatedStatement.span, 'error', 'budget-statements', `this script has more than ${formatCount(budgets.maxStatements)} statements: the ones from here on are not analysed ${raiseHint('maxStatements')}`);
+    rt.report(
+      module.truncatedStatement.span,
+      'error',
+      'budget-statements',
+      `this script has more than ${formatCount(budgets.maxStatements)} statements: the ones from here on are not analysed ${raiseHint('maxStatements')}`,
+    );
   }
   if (module.truncatedAt !== null) {
-    rt.report({ start: module.truncatedAt, end: module.truncatedAt }, 'information', 'budget-time', `parsing stopped here: the rest of the file is not evaluated (it took longer than the evaluation budget) (raise tgraph.evaluationTimeoutMs)`);
+    rt.report(
+      { start: module.truncatedAt, end: module.truncatedAt },
+      'information',
+      'budget-time',
+      `parsing stopped here: the rest of the file is not evaluated (it took longer than the evaluation budget) (raise tgraph.evaluationTimeoutMs)`,
+    );
   }
   try {
     rt.run();
@@ -57,7 +77,13 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
   const asserts: AssertResult[] = [...rt.asserts.values()].map((a) => {
     const expectFail = expectedToFail(rt, a.stmt.span.start);
     if (a.passed && expectFail) rt.report(a.stmt.span, 'error', 'unexpected-pass', 'this assert is marked expect-fail but passed');
-    else if (!a.passed && a.message !== 'assert could not be evaluated') rt.report(a.stmt.test.span, expectFail ? 'information' : 'error', 'assert-failed', (expectFail ? '(expected to fail) ' : '') + a.message);
+    else if (!a.passed && a.message !== 'assert could not be evaluated')
+      rt.report(
+        a.stmt.test.span,
+        expectFail ? 'information' : 'error',
+        'assert-failed',
+        (expectFail ? '(expected to fail) ' : '') + a.message,
+      );
     return { stmt: a.stmt, passed: a.passed, message: a.message, expectFail };
   });
   return new PythonAnalysis(rt, checks, asserts, orderDiagnostics(rt.diagnostics, budgets.maxDiagnostics), Date.now() - started, budgets);
@@ -72,21 +98,48 @@ function runChecks(rt: Runtime, comments: readonly P.CheckComment[], options: An
     try {
       const call = c.call;
       if (call.func.kind !== 'Name' || (call.func.id !== 'gradients' && call.func.id !== 'gradient')) {
-        throw new BuildError("a check comment reads `# tgraph: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode='full')`", call.span, 'bad-check');
+        throw new BuildError(
+          "a check comment reads `# tgraph: check gradients(ys, xs, eps=1e-3, atol=1e-5, rtol=1e-3, mode='full')`",
+          call.span,
+          'bad-check',
+        );
       }
       const interp = rt.interpreter;
-      const args: CallArg[] = call.args.map((a) => ({ value: toGraphValue(interp, interp.evaluate(a, interp.globals), a.span), span: a.span }));
+      const args: CallArg[] = call.args.map((a) => ({
+        value: toGraphValue(interp, interp.evaluate(a, interp.globals), a.span),
+        span: a.span,
+      }));
       for (const k of call.keywords) {
         if (k.name === null) continue;
-        args.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(interp, interp.evaluate(k.value, interp.globals), k.value.span), span: k.value.span });
+        args.push({
+          keyword: { name: k.name, span: k.nameSpan ?? k.span },
+          value: toGraphValue(interp, interp.evaluate(k.value, interp.globals), k.value.span),
+          span: k.value.span,
+        });
       }
       const xs = call.args[1] ?? call.keywords.find((k) => k.name === 'xs')?.value;
       const expectFail = expectedToFail(rt, c.span.start);
-      const req = checkRequest(rt.b, c, args, call.span, options.check ?? {}, rt.budgets.maxCheckEvaluations, expectFail, xs ? rt.text.slice(xs.span.start, xs.span.end) : '');
+      const req = checkRequest(
+        rt.b,
+        c,
+        args,
+        call.span,
+        options.check ?? {},
+        rt.budgets.maxCheckEvaluations,
+        expectFail,
+        xs ? rt.text.slice(xs.span.start, xs.span.end) : '',
+      );
       const run = runBefore(rt, c.span.start);
       const result = runCheck(run ? run.evaluator : rt.constants, req);
-      if (result.passed && expectFail) rt.report(c.span, 'error', 'unexpected-pass', `this check is marked expect-fail but passed (${result.summary})`);
-      else if (!result.passed) rt.report(result.span ?? c.span, expectFail ? 'information' : 'error', 'check-failed', (expectFail ? '(expected to fail) ' : '') + result.message);
+      if (result.passed && expectFail)
+        rt.report(c.span, 'error', 'unexpected-pass', `this check is marked expect-fail but passed (${result.summary})`);
+      else if (!result.passed)
+        rt.report(
+          result.span ?? c.span,
+          expectFail ? 'information' : 'error',
+          'check-failed',
+          (expectFail ? '(expected to fail) ' : '') + result.message,
+        );
       for (const note of result.notes) rt.report(note.span ?? c.span, 'information', note.code, note.message);
       out.push(result);
     } catch (e) {
@@ -103,7 +156,8 @@ const EXPECT_FAIL = /#.*\bexpect[-_ ]?fail/i;
  *  line, or alone on the line above. */
 function expectedToFail(rt: Runtime, offset: number): boolean {
   const line = rt.lines.positionAt(offset).line;
-  const text = (l: number) => (l < 0 ? '' : rt.text.slice(rt.lines.offsetAt({ line: l, character: 0 }), rt.lineEnd(rt.lines.offsetAt({ line: l, character: 0 }))));
+  const text = (l: number) =>
+    l < 0 ? '' : rt.text.slice(rt.lines.offsetAt({ line: l, character: 0 }), rt.lineEnd(rt.lines.offsetAt({ line: l, character: 0 })));
   return EXPECT_FAIL.test(text(line)) || /^\s*#.*\bexpect[-_ ]?fail/i.test(text(line - 1));
 }
 

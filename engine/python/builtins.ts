@@ -5,7 +5,17 @@
 import { PyClass, PyInstance } from './classes';
 import type { Span } from '../syntax/ast';
 import {
-  type CallSite, type KeywordArg, PyBuiltin, PyDict, PyIterator, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName,
+  type CallSite,
+  type KeywordArg,
+  PyBuiltin,
+  PyDict,
+  PyIterator,
+  PyList,
+  PyObject,
+  PyRange,
+  PyTuple,
+  type PyValue,
+  typeName,
 } from './values';
 import { OutsideSubset, pyError } from './errors';
 import { formatSpec, pyRepr, pyStr } from './format';
@@ -17,76 +27,175 @@ import { NDArray } from './numpy/ndarray';
 import { pythonScalar } from './numpy/methods';
 import { GraphTensor } from './tensorflow/tensor';
 
-const OUTSIDE = ['open', 'input', 'exec', 'eval', 'compile', '__import__', 'exit', 'quit', 'globals', 'locals', 'vars', 'breakpoint', 'help', 'setattr', 'delattr', 'super', 'object', 'property', 'staticmethod', 'classmethod', 'iter', 'next', 'memoryview', 'bytearray', 'bytes', 'complex', 'frozenset', 'callable', 'issubclass', 'dir', 'id', 'hash'];
+const OUTSIDE = [
+  'open',
+  'input',
+  'exec',
+  'eval',
+  'compile',
+  '__import__',
+  'exit',
+  'quit',
+  'globals',
+  'locals',
+  'vars',
+  'breakpoint',
+  'help',
+  'setattr',
+  'delattr',
+  'super',
+  'object',
+  'property',
+  'staticmethod',
+  'classmethod',
+  'iter',
+  'next',
+  'memoryview',
+  'bytearray',
+  'bytes',
+  'complex',
+  'frozenset',
+  'callable',
+  'issubclass',
+  'dir',
+  'id',
+  'hash',
+];
 
 export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   const interp = () => rt.interpreter;
   const m = new Map<string, PyValue>();
-  const def = (name: string, fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue, isInstance?: (v: PyValue) => boolean) =>
-    m.set(name, new PyBuiltin(name, fn, isInstance));
+  const def = (
+    name: string,
+    fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue,
+    isInstance?: (v: PyValue) => boolean,
+  ) => m.set(name, new PyBuiltin(name, fn, isInstance));
 
   def('print', (args, kwargs, site) => {
     const sep = kwargs.find((k) => k.name === 'sep')?.value;
     const end = kwargs.find((k) => k.name === 'end')?.value;
     const file = kwargs.find((k) => k.name === 'file')?.value;
-    if (file !== undefined && file !== null) throw new OutsideSubset('print(file=...) is outside tgraph\'s subset', site.span);
-    for (const k of kwargs) if (!['sep', 'end', 'file', 'flush'].includes(k.name)) throw pyError('TypeError', `'${k.name}' is an invalid keyword argument for print()`, k.nameSpan ?? k.span);
-    const text = args.map(pyStr).join(sep === undefined || sep === null ? ' ' : String(sep)) + (end === undefined || end === null ? '\n' : String(end));
+    if (file !== undefined && file !== null) throw new OutsideSubset("print(file=...) is outside tgraph's subset", site.span);
+    for (const k of kwargs)
+      if (!['sep', 'end', 'file', 'flush'].includes(k.name))
+        throw pyError('TypeError', `'${k.name}' is an invalid keyword argument for print()`, k.nameSpan ?? k.span);
+    const text =
+      args.map(pyStr).join(sep === undefined || sep === null ? ' ' : String(sep)) +
+      (end === undefined || end === null ? '\n' : String(end));
     rt.print(site.span, text);
     return null;
   });
   def('len', (args, _kw, site) => BigInt(interp().length(one(args, site, 'len'), site.argSpans[0] ?? site.span)));
-  def('range', (args, _kw, site) => {
-    const ints = args.map((a, i) => {
-      if (typeof a === 'bigint') return a;
-      if (typeof a === 'boolean') return a ? 1n : 0n;
-      if (a instanceof NDArray && a.shape.length === 0 && (a.dtype === 'int32' || a.dtype === 'int64')) return BigInt(a.data[0]);
-      throw pyError('TypeError', `'${typeName(a)}' object cannot be interpreted as an integer`, site.argSpans[i] ?? site.span);
-    });
-    if (ints.length === 0 || ints.length > 3) throw pyError('TypeError', `range expected at most 3 arguments, got ${ints.length}`, site.span);
-    const [start, stop, step] = ints.length === 1 ? [0n, ints[0], 1n] : [ints[0], ints[1], ints[2] ?? 1n];
-    if (step === 0n) throw pyError('ValueError', 'range() arg 3 must not be zero', site.argSpans[2] ?? site.span);
-    return new PyRange(start, stop, step);
-  }, (v) => v instanceof PyRange);
-  def('int', (args, _kw, site) => toInt(args[0] ?? 0n, site), (v) => typeof v === 'bigint' || typeof v === 'boolean');
-  def('float', (args, _kw, site) => toFloatValue(args[0] ?? 0, site), (v) => typeof v === 'number');
-  def('str', (args) => (args.length ? pyStr(args[0]) : ''), (v) => typeof v === 'string');
+  def(
+    'range',
+    (args, _kw, site) => {
+      const ints = args.map((a, i) => {
+        if (typeof a === 'bigint') return a;
+        if (typeof a === 'boolean') return a ? 1n : 0n;
+        if (a instanceof NDArray && a.shape.length === 0 && (a.dtype === 'int32' || a.dtype === 'int64')) return BigInt(a.data[0]);
+        throw pyError('TypeError', `'${typeName(a)}' object cannot be interpreted as an integer`, site.argSpans[i] ?? site.span);
+      });
+      if (ints.length === 0 || ints.length > 3)
+        throw pyError('TypeError', `range expected at most 3 arguments, got ${ints.length}`, site.span);
+      const [start, stop, step] = ints.length === 1 ? [0n, ints[0], 1n] : [ints[0], ints[1], ints[2] ?? 1n];
+      if (step === 0n) throw pyError('ValueError', 'range() arg 3 must not be zero', site.argSpans[2] ?? site.span);
+      return new PyRange(start, stop, step);
+    },
+    (v) => v instanceof PyRange,
+  );
+  def(
+    'int',
+    (args, _kw, site) => toInt(args[0] ?? 0n, site),
+    (v) => typeof v === 'bigint' || typeof v === 'boolean',
+  );
+  def(
+    'float',
+    (args, _kw, site) => toFloatValue(args[0] ?? 0, site),
+    (v) => typeof v === 'number',
+  );
+  def(
+    'str',
+    (args) => (args.length ? pyStr(args[0]) : ''),
+    (v) => typeof v === 'string',
+  );
   def('repr', (args) => pyRepr(args[0]));
-  def('bool', (args, _kw, site) => (args.length ? interp().truth(args[0], site.argSpans[0] ?? site.span) : false), (v) => typeof v === 'boolean');
-  def('list', (args, _kw, site) => new PyList(args.length ? interp().iterate(args[0], site.argSpans[0] ?? site.span) : []), (v) => v instanceof PyList);
-  def('tuple', (args, _kw, site) => new PyTuple(args.length ? interp().iterate(args[0], site.argSpans[0] ?? site.span) : []), (v) => v instanceof PyTuple);
-  def('set', (args, _kw, site) => {
-    const s = new PyDict(true);
-    if (args.length) for (const x of interp().iterate(args[0], site.argSpans[0] ?? site.span)) s.set(x, null);
-    return s;
-  }, (v) => v instanceof PyDict && v.isSet);
-  def('dict', (args, kwargs, site) => {
-    const d = new PyDict();
-    if (args.length) {
-      const src = args[0];
-      if (src instanceof PyDict) for (const e of src.entries.values()) d.set(e.key, e.value);
-      else {
-        for (const pair of interp().iterate(src, site.argSpans[0] ?? site.span)) {
-          const kv = interp().iterate(pair, site.argSpans[0] ?? site.span);
-          if (kv.length !== 2) throw pyError('ValueError', `dictionary update sequence element has length ${kv.length}; 2 is required`, site.argSpans[0] ?? site.span);
-          d.set(kv[0], kv[1]);
+  def(
+    'bool',
+    (args, _kw, site) => (args.length ? interp().truth(args[0], site.argSpans[0] ?? site.span) : false),
+    (v) => typeof v === 'boolean',
+  );
+  def(
+    'list',
+    (args, _kw, site) => new PyList(args.length ? interp().iterate(args[0], site.argSpans[0] ?? site.span) : []),
+    (v) => v instanceof PyList,
+  );
+  def(
+    'tuple',
+    (args, _kw, site) => new PyTuple(args.length ? interp().iterate(args[0], site.argSpans[0] ?? site.span) : []),
+    (v) => v instanceof PyTuple,
+  );
+  def(
+    'set',
+    (args, _kw, site) => {
+      const s = new PyDict(true);
+      if (args.length) for (const x of interp().iterate(args[0], site.argSpans[0] ?? site.span)) s.set(x, null);
+      return s;
+    },
+    (v) => v instanceof PyDict && v.isSet,
+  );
+  def(
+    'dict',
+    (args, kwargs, site) => {
+      const d = new PyDict();
+      if (args.length) {
+        const src = args[0];
+        if (src instanceof PyDict) for (const e of src.entries.values()) d.set(e.key, e.value);
+        else {
+          for (const pair of interp().iterate(src, site.argSpans[0] ?? site.span)) {
+            const kv = interp().iterate(pair, site.argSpans[0] ?? site.span);
+            if (kv.length !== 2)
+              throw pyError(
+                'ValueError',
+                `dictionary update sequence element has length ${kv.length}; 2 is required`,
+                site.argSpans[0] ?? site.span,
+              );
+            d.set(kv[0], kv[1]);
+          }
         }
       }
-    }
-    for (const k of kwargs) d.set(k.name, k.value);
-    return d;
-  }, (v) => v instanceof PyDict && !v.isSet);
+      for (const k of kwargs) d.set(k.name, k.value);
+      return d;
+    },
+    (v) => v instanceof PyDict && !v.isSet,
+  );
   def('zip', (args, _kw, site) => {
     const lists = args.map((a, i) => interp().iterate(a, site.argSpans[i] ?? site.span));
     const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-    return new PyIterator('zip', Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]))));
+    return new PyIterator(
+      'zip',
+      Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]))),
+    );
   });
   def('enumerate', (args, kwargs, site) => {
     const p = bindArgs('enumerate', ['iterable', 'start'], args, kwargs, site);
     const start = p.get('start', 0n) as bigint;
-    return new PyIterator('enumerate', interp().iterate(p.get('iterable'), p.span('iterable')).map((x, i) => new PyTuple([start + BigInt(i), x])));
+    return new PyIterator(
+      'enumerate',
+      interp()
+        .iterate(p.get('iterable'), p.span('iterable'))
+        .map((x, i) => new PyTuple([start + BigInt(i), x])),
+    );
   });
-  def('reversed', (args, _kw, site) => new PyIterator('reversed', interp().iterate(one(args, site, 'reversed'), site.argSpans[0] ?? site.span).reverse()));
+  def(
+    'reversed',
+    (args, _kw, site) =>
+      new PyIterator(
+        'reversed',
+        interp()
+          .iterate(one(args, site, 'reversed'), site.argSpans[0] ?? site.span)
+          .reverse(),
+      ),
+  );
   def('sorted', (args, kwargs, site) => {
     const items = interp().iterate(one(args, site, 'sorted'), site.argSpans[0] ?? site.span);
     return new PyList(sortValues(rt, items, kwargs, site));
@@ -117,7 +226,12 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     if (typeof v === 'bigint') return v;
     const x = toFloatValue(v, site);
     if (nd === undefined || nd === null) {
-      if (!Number.isFinite(x)) throw pyError(x !== x ? 'ValueError' : 'OverflowError', `cannot convert float ${x !== x ? 'NaN' : 'infinity'} to integer`, site.span);
+      if (!Number.isFinite(x))
+        throw pyError(
+          x !== x ? 'ValueError' : 'OverflowError',
+          `cannot convert float ${x !== x ? 'NaN' : 'infinity'} to integer`,
+          site.span,
+        );
       // round half to even
       const f = Math.floor(x);
       const diff = x - f;
@@ -130,17 +244,44 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     const opSite = { span: site.span, leftSpan: site.argSpans[0] ?? site.span, rightSpan: site.argSpans[1] ?? site.span };
     return new PyTuple([interp().binary('//', args[0], args[1], opSite), interp().binary('%', args[0], args[1], opSite)]);
   });
-  def('pow', (args, _kw, site) => interp().binary('**', args[0], args[1], { span: site.span, leftSpan: site.argSpans[0] ?? site.span, rightSpan: site.argSpans[1] ?? site.span }));
-  def('any', (args, _kw, site) => interp().iterate(args[0], site.argSpans[0] ?? site.span).some((x) => interp().truth(x, site.span)));
-  def('all', (args, _kw, site) => interp().iterate(args[0], site.argSpans[0] ?? site.span).every((x) => interp().truth(x, site.span)));
+  def('pow', (args, _kw, site) =>
+    interp().binary('**', args[0], args[1], {
+      span: site.span,
+      leftSpan: site.argSpans[0] ?? site.span,
+      rightSpan: site.argSpans[1] ?? site.span,
+    }),
+  );
+  def('any', (args, _kw, site) =>
+    interp()
+      .iterate(args[0], site.argSpans[0] ?? site.span)
+      .some((x) => interp().truth(x, site.span)),
+  );
+  def('all', (args, _kw, site) =>
+    interp()
+      .iterate(args[0], site.argSpans[0] ?? site.span)
+      .every((x) => interp().truth(x, site.span)),
+  );
   def('map', (args, _kw, site) => {
     const lists = args.slice(1).map((a, i) => interp().iterate(a, site.argSpans[i + 1] ?? site.span));
     const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
-    return new PyIterator('map', Array.from({ length: n }, (_, i) => interp().call(args[0], lists.map((l) => l[i]), [], site)));
+    return new PyIterator(
+      'map',
+      Array.from({ length: n }, (_, i) =>
+        interp().call(
+          args[0],
+          lists.map((l) => l[i]),
+          [],
+          site,
+        ),
+      ),
+    );
   });
   def('filter', (args, _kw, site) => {
     const items = interp().iterate(args[1], site.argSpans[1] ?? site.span);
-    return new PyIterator('filter', items.filter((x) => interp().truth(args[0] === null ? x : interp().call(args[0], [x], [], site), site.span)));
+    return new PyIterator(
+      'filter',
+      items.filter((x) => interp().truth(args[0] === null ? x : interp().call(args[0], [x], [], site), site.span)),
+    );
   });
   def('isinstance', (args, _kw, site) => {
     const [v, t] = args;
@@ -148,7 +289,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     return types.some((ty) => {
       if (ty instanceof PyBuiltin && ty.isInstance) return ty.isInstance(v);
       if (ty instanceof PyClass) return v instanceof PyInstance && v.cls === ty;
-      throw new OutsideSubset('isinstance with this type is outside tgraph\'s subset', site.argSpans[1] ?? site.span);
+      throw new OutsideSubset("isinstance with this type is outside tgraph's subset", site.argSpans[1] ?? site.span);
     });
   });
   // type(x): the builtin type where there is one (`type(x) == int`), else its name.
@@ -199,7 +340,8 @@ function toInt(v: PyValue, site: CallSite): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1n : 0n;
   if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw pyError(v !== v ? 'ValueError' : 'OverflowError', `cannot convert float ${v !== v ? 'NaN' : 'infinity'} to integer`, site.span);
+    if (!Number.isFinite(v))
+      throw pyError(v !== v ? 'ValueError' : 'OverflowError', `cannot convert float ${v !== v ? 'NaN' : 'infinity'} to integer`, site.span);
     return BigInt(Math.trunc(v));
   }
   if (typeof v === 'string') {
@@ -246,7 +388,13 @@ function keyed(rt: Runtime, items: PyValue[], kwargs: KeywordArg[], site: CallSi
 function sortValues(rt: Runtime, items: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue[] {
   const withKeys = keyed(rt, items, kwargs, site);
   const opSite = { span: site.span, leftSpan: site.span, rightSpan: site.span };
-  withKeys.sort((a, b) => (rt.interpreter.truth(rt.interpreter.compare('<', a.key, b.key, opSite), site.span) ? -1 : rt.interpreter.truth(rt.interpreter.compare('<', b.key, a.key, opSite), site.span) ? 1 : 0));
+  withKeys.sort((a, b) =>
+    rt.interpreter.truth(rt.interpreter.compare('<', a.key, b.key, opSite), site.span)
+      ? -1
+      : rt.interpreter.truth(rt.interpreter.compare('<', b.key, a.key, opSite), site.span)
+        ? 1
+        : 0,
+  );
   const reverse = kwargs.find((k) => k.name === 'reverse')?.value === true;
   const out = withKeys.map((x) => x.item);
   return reverse ? out.reverse() : out;
@@ -259,7 +407,12 @@ function extreme(rt: Runtime, args: PyValue[], kwargs: KeywordArg[], site: CallS
     if (dflt) return dflt.value;
     throw pyError('ValueError', `${op === '<' ? 'min' : 'max'}() arg is an empty sequence`, site.span);
   }
-  const withKeys = keyed(rt, items, kwargs.filter((k) => k.name !== 'default'), site);
+  const withKeys = keyed(
+    rt,
+    items,
+    kwargs.filter((k) => k.name !== 'default'),
+    site,
+  );
   const opSite = { span: site.span, leftSpan: site.span, rightSpan: site.span };
   let best = withKeys[0];
   for (const x of withKeys.slice(1)) if (rt.interpreter.truth(rt.interpreter.compare(op, x.key, best.key, opSite), site.span)) best = x;
@@ -276,12 +429,28 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
       case 'format':
         return method((args, kwargs) => strFormat(obj, args, kwargs));
       case 'join':
-        return method((args, _kw, site) => interp.iterate(args[0], site.argSpans[0] ?? site.span).map((x) => {
-          if (typeof x !== 'string') throw pyError('TypeError', `sequence item: expected str instance, ${typeName(x)} found`, site.span);
-          return x;
-        }).join(obj));
+        return method((args, _kw, site) =>
+          interp
+            .iterate(args[0], site.argSpans[0] ?? site.span)
+            .map((x) => {
+              if (typeof x !== 'string')
+                throw pyError('TypeError', `sequence item: expected str instance, ${typeName(x)} found`, site.span);
+              return x;
+            })
+            .join(obj),
+        );
       case 'split':
-        return method((args) => new PyList(args.length && args[0] !== null ? obj.split(String(args[0])) : obj.trim().split(/\s+/).filter((x) => x)));
+        return method(
+          (args) =>
+            new PyList(
+              args.length && args[0] !== null
+                ? obj.split(String(args[0]))
+                : obj
+                    .trim()
+                    .split(/\s+/)
+                    .filter((x) => x),
+            ),
+        );
       case 'strip':
       case 'lstrip':
       case 'rstrip':
@@ -299,7 +468,9 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
       case 'ljust':
       case 'rjust':
       case 'center':
-        return method((args) => formatSpec(obj, `${args[1] ?? ' '}${name === 'ljust' ? '<' : name === 'rjust' ? '>' : '^'}${Number(args[0])}`));
+        return method((args) =>
+          formatSpec(obj, `${args[1] ?? ' '}${name === 'ljust' ? '<' : name === 'rjust' ? '>' : '^'}${Number(args[0])}`),
+        );
       case 'zfill':
         return method((args) => obj.padStart(Number(args[0]), '0'));
       case 'count':
@@ -365,7 +536,8 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
   }
   if (obj instanceof PyTuple) {
     if (name === 'index') return method((args, _kw, site) => BigInt(indexOf(rt, obj.items, args[0], site)));
-    if (name === 'count') return method((args, _kw, site) => BigInt(obj.items.filter((x) => pyEquals(interp, x, args[0], opSite(site))).length));
+    if (name === 'count')
+      return method((args, _kw, site) => BigInt(obj.items.filter((x) => pyEquals(interp, x, args[0], opSite(site))).length));
     return undefined;
   }
   if (obj instanceof PyDict) {
@@ -373,9 +545,21 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
       case 'keys':
         return method(() => new PyIterator('dict_keys', obj.keys()));
       case 'values':
-        return method(() => new PyIterator('dict_values', [...obj.entries.values()].map((e) => e.value)));
+        return method(
+          () =>
+            new PyIterator(
+              'dict_values',
+              [...obj.entries.values()].map((e) => e.value),
+            ),
+        );
       case 'items':
-        return method(() => new PyIterator('dict_items', [...obj.entries.values()].map((e) => new PyTuple([e.key, e.value]))));
+        return method(
+          () =>
+            new PyIterator(
+              'dict_items',
+              [...obj.entries.values()].map((e) => new PyTuple([e.key, e.value])),
+            ),
+        );
       case 'get':
         return method((args) => obj.get(args[0]) ?? (args.length > 1 ? args[1] : null));
       case 'pop':
@@ -444,21 +628,24 @@ function indexOf(rt: Runtime, items: readonly PyValue[], v: PyValue, site: CallS
 /** `'{} {:.3f} {name}'.format(...)`. */
 function strFormat(fmt: string, args: PyValue[], kwargs: KeywordArg[]): string {
   let auto = 0;
-  return fmt.replace(/\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g, (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
-    if (m === '{{') return '{';
-    if (m === '}}') return '}';
-    const key = field ?? '';
-    const [head, ...attrs] = key.split(/(?=[.[])/);
-    let v: PyValue;
-    if (head === '') v = args[auto++];
-    else if (/^\d+$/.test(head)) v = args[Number(head)];
-    else v = kwargs.find((k) => k.name === head)?.value ?? null;
-    if (v === undefined) v = null;
-    for (const a of attrs) {
-      const idx = /^\[(\d+)\]$/.exec(a);
-      if (idx && (v instanceof PyList || v instanceof PyTuple)) v = v.items[Number(idx[1])];
-    }
-    const text = conv === 'r' ? pyRepr(v) : spec ? formatSpec(v, spec) : pyStr(v);
-    return text;
-  });
+  return fmt.replace(
+    /\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g,
+    (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
+      if (m === '{{') return '{';
+      if (m === '}}') return '}';
+      const key = field ?? '';
+      const [head, ...attrs] = key.split(/(?=[.[])/);
+      let v: PyValue;
+      if (head === '') v = args[auto++];
+      else if (/^\d+$/.test(head)) v = args[Number(head)];
+      else v = kwargs.find((k) => k.name === head)?.value ?? null;
+      if (v === undefined) v = null;
+      for (const a of attrs) {
+        const idx = /^\[(\d+)\]$/.exec(a);
+        if (idx && (v instanceof PyList || v instanceof PyTuple)) v = v.items[Number(idx[1])];
+      }
+      const text = conv === 'r' ? pyRepr(v) : spec ? formatSpec(v, spec) : pyStr(v);
+      return text;
+    },
+  );
 }

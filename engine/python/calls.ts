@@ -38,7 +38,11 @@ export function bindArguments(fn: PyFunction, args: PyValue[], kwargs: KeywordAr
   });
   if (args.length > positional.length) {
     if (!varargs) {
-      throw pyError('TypeError', `${fn.name}() takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} but ${args.length} were given`, site.argSpans[positional.length] ?? site.span);
+      throw pyError(
+        'TypeError',
+        `${fn.name}() takes ${positional.length} positional argument${positional.length === 1 ? '' : 's'} but ${args.length} were given`,
+        site.argSpans[positional.length] ?? site.span,
+      );
     }
   }
   if (varargs) bound.set(varargs.name, new PyTuple(args.slice(positional.length)));
@@ -61,8 +65,11 @@ export function bindArguments(fn: PyFunction, args: PyValue[], kwargs: KeywordAr
     else if (p.kind === 'positional' || p.kind === 'keyword') missing.push(p.name);
   }
   if (missing.length) {
-    throw pyError('TypeError', `${fn.name}() missing ${missing.length} required argument${missing.length === 1 ? '' : 's'}: ${missing.map((m) => `'${m}'`).join(' and ')}`, site.span);
+    throw pyError(
+      'TypeError',
+      `${fn.name}() missing ${missing.length} required argument${missing.length === 1 ? '' : 's'}: ${missing.map((m) => `'${m}'`).join(' and ')}`,
+      site.span,
+    );
   }
   for (const [k, v] of bound) scope.vars.set(k, v);
 }
-

@@ -93,15 +93,23 @@ function withSelf(site: CallSite): CallSite {
 
 /** `class Name(object): body`: the body runs in the class's namespace; its functions become
  *  methods (closing over the scope around the class, as Python's do). */
-export function defineClass(rt: Interpreter, s: P.ClassDef, scope: Scope, run: (body: readonly P.Stmt[], namespace: Scope) => void): PyClass {
+export function defineClass(
+  rt: Interpreter,
+  s: P.ClassDef,
+  scope: Scope,
+  run: (body: readonly P.Stmt[], namespace: Scope) => void,
+): PyClass {
   for (const base of s.bases) {
-    const value = base.kind === 'Name' ? scope.lookup(base.id) ?? rt.rt.builtin(base.id, base.span) : undefined;
+    const value = base.kind === 'Name' ? (scope.lookup(base.id) ?? rt.rt.builtin(base.id, base.span)) : undefined;
     if (value instanceof Unknown) throw new Skipped(value, base.kind === 'Name' ? base.id : s.name);
     if (!(base.kind === 'Name' && base.id === 'object')) {
-      throw new OutsideSubset(`a class inheriting from \`${rt.rt.text.slice(base.span.start, base.span.end)}\` is outside tgraph's subset (classes are namespaces, with no base but \`object\`)`, base.span);
+      throw new OutsideSubset(
+        `a class inheriting from \`${rt.rt.text.slice(base.span.start, base.span.end)}\` is outside tgraph's subset (classes are namespaces, with no base but \`object\`)`,
+        base.span,
+      );
     }
   }
-  if (s.decorators.length) throw new OutsideSubset('a decorated class is outside tgraph\'s subset', s.decorators[0].span);
+  if (s.decorators.length) throw new OutsideSubset("a decorated class is outside tgraph's subset", s.decorators[0].span);
   const namespace = new Scope(scope, false);
   run(s.body, namespace);
   const attributes = new Map<string, PyValue>();

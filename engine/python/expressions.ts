@@ -3,7 +3,19 @@
 
 import type { Span } from '../syntax/ast';
 import * as P from './ast';
-import { type KeywordArg, PyDict, PyFunction, PyIterator, PyList, PyObject, PySlice, PyTuple, type PyValue, Scope, typeName } from './values';
+import {
+  type KeywordArg,
+  PyDict,
+  PyFunction,
+  PyIterator,
+  PyList,
+  PyObject,
+  PySlice,
+  PyTuple,
+  type PyValue,
+  Scope,
+  typeName,
+} from './values';
 import { OutsideSubset, pyError } from './errors';
 import { pyRepr, pyStr, formatSpec } from './format';
 import { pythonUnary } from './operators';
@@ -174,7 +186,6 @@ function callExpr(rt: Interpreter, e: P.Call, scope: Scope): PyValue {
   return rt.call(fn, args, kwargs, { span: e.span, funcSpan: e.func.span, argSpans, argsSpan: e.argsSpan, expr: e });
 }
 
-
 /** Comprehension variables are bound by no statement of their own. */
 const COMPREHENSION_STMT: P.Stmt = { kind: 'Pass', span: { start: 0, end: 0 } };
 
@@ -183,4 +194,3 @@ export function indexSpan(e: P.Subscript): Span {
   if (items.length === 0) return e.span;
   return { start: items[0].span.start, end: items[items.length - 1].span.end };
 }
-

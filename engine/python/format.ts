@@ -75,7 +75,7 @@ export function stringRepr(s: string): string {
 
 /** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`). */
 export function formatSpec(value: PyValue, spec: string): string {
-  const v = value instanceof PyObject && value.toNumber ? value.toNumber() ?? value : value;
+  const v = value instanceof PyObject && value.toNumber ? (value.toNumber() ?? value) : value;
   const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) return pyStr(v);
   const [, fillChar, align, signFlag, , zero, widthText, grouping, precisionText, type] = m;
@@ -105,9 +105,15 @@ export function formatSpec(value: PyValue, spec: string): string {
         break;
       case 'g':
       case 'G': {
-        const p = precision === 0 ? 1 : precision ?? 6;
+        const p = precision === 0 ? 1 : (precision ?? 6);
         const exp = a === 0 ? 0 : Math.floor(Math.log10(a));
-        body = exp >= -4 && exp < p ? String(Number(a.toPrecision(p))) : a.toExponential(p - 1).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2');
+        body =
+          exp >= -4 && exp < p
+            ? String(Number(a.toPrecision(p)))
+            : a
+                .toExponential(p - 1)
+                .replace(/\.?0+e/, 'e')
+                .replace(/e([+-])(\d)$/, 'e$10$2');
         break;
       }
       case 'd':
@@ -124,7 +130,12 @@ export function formatSpec(value: PyValue, spec: string): string {
         break;
       }
       default:
-        body = typeof v === 'bigint' ? (v < 0n ? -v : v).toString() : precision !== undefined ? String(Number(a.toPrecision(Math.max(1, precision)))) : floatRepr(a);
+        body =
+          typeof v === 'bigint'
+            ? (v < 0n ? -v : v).toString()
+            : precision !== undefined
+              ? String(Number(a.toPrecision(Math.max(1, precision))))
+              : floatRepr(a);
     }
     if (grouping) {
       const [int, frac] = body.split('.');

@@ -21,12 +21,24 @@ export function basicSpec(rt: Interpreter, index: PyValue, span: Span): SpecItem
       const step = part(item.step);
       if (step === 0) throw pyError('ValueError', 'slice step cannot be zero', span);
       spec.push({ kind: 'slice', start: part(item.start), stop: part(item.stop), step });
-    } else if (typeof item === 'bigint' || (item instanceof NDArray && item.shape.length === 0 && (item.dtype === 'int32' || item.dtype === 'int64'))) {
+    } else if (
+      typeof item === 'bigint' ||
+      (item instanceof NDArray && item.shape.length === 0 && (item.dtype === 'int32' || item.dtype === 'int64'))
+    ) {
       spec.push({ kind: 'index', index: rt.rt.indexValue(item, span) });
-    } else if (typeof item === 'boolean' || item instanceof NDArray || item instanceof PyTuple || (item !== null && typeof item === 'object' && 'items' in item)) {
+    } else if (
+      typeof item === 'boolean' ||
+      item instanceof NDArray ||
+      item instanceof PyTuple ||
+      (item !== null && typeof item === 'object' && 'items' in item)
+    ) {
       return null;
     } else {
-      throw pyError('IndexError', `only integers, slices (\`:\`), ellipsis (\`...\`), numpy.newaxis (\`None\`) and integer or boolean arrays are valid indices (got ${typeName(item)})`, span);
+      throw pyError(
+        'IndexError',
+        `only integers, slices (\`:\`), ellipsis (\`...\`), numpy.newaxis (\`None\`) and integer or boolean arrays are valid indices (got ${typeName(item)})`,
+        span,
+      );
     }
   }
   return spec;

@@ -11,8 +11,23 @@ import { BuildError } from '../builder';
 import { formatCount, raiseHint } from '../budgets';
 import * as P from './ast';
 import {
-  type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple,
-  type PyValue, Scope, Unknown, typeName,
+  type CallSite,
+  type KeywordArg,
+  NOT_IMPLEMENTED,
+  type OpSite,
+  PyDict,
+  PyFunction,
+  PyIterator,
+  PyList,
+  PyModule,
+  PyObject,
+  PyRange,
+  PySlice,
+  PyTuple,
+  type PyValue,
+  Scope,
+  Unknown,
+  typeName,
 } from './values';
 import { OutsideSubset, QuietError, Skipped, pyError } from './errors';
 import { pyRepr, pyStr } from './format';
@@ -103,13 +118,19 @@ export class Interpreter {
             // `import a.b` binds `a`
             const head = alias.name.split('.')[0];
             this.rt.importModule(alias.name, alias.span);
-            this.bindName(head, { start: alias.span.start, end: alias.span.start + head.length }, this.rt.importModule(head, alias.span), scope, s);
+            this.bindName(
+              head,
+              { start: alias.span.start, end: alias.span.start + head.length },
+              this.rt.importModule(head, alias.span),
+              scope,
+              s,
+            );
           }
         }
         return undefined;
       case 'ImportFrom': {
         if (s.module === '__future__') return undefined;
-        if (s.level > 0 || s.module === null) throw new OutsideSubset('relative imports are outside tgraph\'s subset', s.span);
+        if (s.level > 0 || s.module === null) throw new OutsideSubset("relative imports are outside tgraph's subset", s.span);
         const module = this.rt.importModule(s.module, s.span);
         if (s.star) throw new OutsideSubset(`\`from ${s.module} import *\` is outside tgraph's subset (import the names you use)`, s.span);
         for (const alias of s.names) {
@@ -122,7 +143,7 @@ export class Interpreter {
         const defaults = this.defaults(s.params, scope);
         const decorators = s.decorators.map((d) => this.evaluate(d, scope));
         let fn: PyValue = new PyFunction(s.name, s.params, s.body, defaults, scope, s.nameSpan, decorators);
-        if (s.async) throw new OutsideSubset('`async def` is outside tgraph\'s subset', s.span);
+        if (s.async) throw new OutsideSubset("`async def` is outside tgraph's subset", s.span);
         for (let i = decorators.length - 1; i >= 0; i--) fn = this.rt.decorate(decorators[i], fn, s.decorators[i].span);
         this.bindName(s.name, s.nameSpan, fn, scope, s);
         return undefined;
@@ -152,7 +173,13 @@ export class Interpreter {
       case 'Continue':
         return CONTINUE;
       case 'ClassDef':
-        this.bindName(s.name, s.nameSpan, defineClass(this, s, scope, (body, namespace) => this.block(body, namespace)), scope, s);
+        this.bindName(
+          s.name,
+          s.nameSpan,
+          defineClass(this, s, scope, (body, namespace) => this.block(body, namespace)),
+          scope,
+          s,
+        );
         return undefined;
       case 'UnsupportedStmt':
         throw new OutsideSubset(`${s.what} is outside tgraph's subset`, headerSpan(s, this.rt.text));
@@ -269,7 +296,7 @@ export class Interpreter {
   }
 
   private forLoop(s: P.For, scope: Scope): Flow {
-    if (s.async) throw new OutsideSubset('`async for` is outside tgraph\'s subset', s.span);
+    if (s.async) throw new OutsideSubset("`async for` is outside tgraph's subset", s.span);
     const items = this.iterate(this.evaluate(s.iter, scope), s.iter.span);
     let broke = false;
     for (const item of items) {
@@ -312,7 +339,7 @@ export class Interpreter {
   }
 
   private withBlock(s: P.With, scope: Scope, i: number): Flow {
-    if (s.async) throw new OutsideSubset('`async with` is outside tgraph\'s subset', s.span);
+    if (s.async) throw new OutsideSubset("`async with` is outside tgraph's subset", s.span);
     if (i === s.items.length) return this.block(s.body, scope);
     const item = s.items[i];
     const manager = this.evaluate(item.context, scope);
@@ -347,7 +374,8 @@ export class Interpreter {
 
   /** The operands of a failed `assert a == b` (or of a call's first two arguments). */
   private assertDetail(test: P.Expr, scope: Scope): string {
-    const operands: P.Expr[] = test.kind === 'Compare' ? [test.left, ...test.comparators] : test.kind === 'Call' ? test.args.slice(0, 2) : [];
+    const operands: P.Expr[] =
+      test.kind === 'Compare' ? [test.left, ...test.comparators] : test.kind === 'Call' ? test.args.slice(0, 2) : [];
     const parts: string[] = [];
     for (const o of operands) {
       if (o.kind === 'Constant') continue;
@@ -381,7 +409,7 @@ export class Interpreter {
         return;
       }
     }
-    throw new OutsideSubset('this `del` is outside tgraph\'s subset', t.span);
+    throw new OutsideSubset("this `del` is outside tgraph's subset", t.span);
   }
 
   // ---- names and assignment -----------------------------------------------------------------
@@ -431,7 +459,9 @@ export class Interpreter {
       if (items.length !== targets.length) {
         throw pyError(
           'ValueError',
-          items.length > targets.length ? `too many values to unpack (expected ${targets.length})` : `not enough values to unpack (expected ${targets.length}, got ${items.length})`,
+          items.length > targets.length
+            ? `too many values to unpack (expected ${targets.length})`
+            : `not enough values to unpack (expected ${targets.length}, got ${items.length})`,
           span,
         );
       }
@@ -439,7 +469,8 @@ export class Interpreter {
       return;
     }
     const after = targets.length - star - 1;
-    if (items.length < targets.length - 1) throw pyError('ValueError', `not enough values to unpack (expected at least ${targets.length - 1}, got ${items.length})`, span);
+    if (items.length < targets.length - 1)
+      throw pyError('ValueError', `not enough values to unpack (expected at least ${targets.length - 1}, got ${items.length})`, span);
     targets.slice(0, star).forEach((t, i) => this.assign(t, items[i], scope, stmt, true));
     this.assign((targets[star] as P.Starred).value, new PyList(items.slice(star, items.length - after)), scope, stmt, true);
     targets.slice(star + 1).forEach((t, i) => this.assign(t, items[items.length - after + i], scope, stmt, true));
@@ -484,7 +515,8 @@ export class Interpreter {
 
   private contains(container: PyValue, item: PyValue, site: OpSite): boolean {
     if (typeof container === 'string') {
-      if (typeof item !== 'string') throw pyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`, site.leftSpan);
+      if (typeof item !== 'string')
+        throw pyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`, site.leftSpan);
       return container.includes(item);
     }
     if (container instanceof PyDict) return container.has(item);
@@ -568,7 +600,7 @@ export class Interpreter {
 
   setItem(obj: PyValue, index: PyValue, value: PyValue, span: Span, indexSpan: Span): void {
     if (obj instanceof PyList) {
-      if (index instanceof PySlice) throw new OutsideSubset('assigning to a list slice is outside tgraph\'s subset', indexSpan);
+      if (index instanceof PySlice) throw new OutsideSubset("assigning to a list slice is outside tgraph's subset", indexSpan);
       obj.items[this.listIndex(index, obj.items.length, indexSpan, true)] = value;
       return;
     }
@@ -650,4 +682,3 @@ function describeType(v: PyValue): string {
 function callChain(names: readonly string[]): string {
   return names.length <= 6 ? names.join(' → ') : [...names.slice(0, 3), '…', ...names.slice(-2)].join(' → ');
 }
-

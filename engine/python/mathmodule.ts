@@ -7,9 +7,25 @@ import { toFloat } from './operators';
 import type { Runtime } from './runtime';
 
 const UNARY: Record<string, (x: number) => number> = {
-  exp: Math.exp, log1p: Math.log1p, expm1: Math.expm1, sqrt: Math.sqrt, sin: Math.sin, cos: Math.cos, tan: Math.tan, asin: Math.asin, acos: Math.acos,
-  atan: Math.atan, sinh: Math.sinh, cosh: Math.cosh, tanh: Math.tanh, fabs: Math.abs, log2: Math.log2, log10: Math.log10,
-  erf: erf, degrees: (x) => (x * 180) / Math.PI, radians: (x) => (x * Math.PI) / 180,
+  exp: Math.exp,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  sqrt: Math.sqrt,
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  asin: Math.asin,
+  acos: Math.acos,
+  atan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  fabs: Math.abs,
+  log2: Math.log2,
+  log10: Math.log10,
+  erf: erf,
+  degrees: (x) => (x * 180) / Math.PI,
+  radians: (x) => (x * Math.PI) / 180,
 };
 
 /** erf(x) to double precision (Abramowitz–Stegun would be 1e-7: this is a series/continued
@@ -61,13 +77,19 @@ export function mathModule(rt: Runtime): PyModule {
         return args.length > 1 ? Math.log(x) / Math.log(number(args[1], site.argSpans[1] ?? site.span)) : Math.log(x);
       });
     }
-    if (name === 'pow') return new PyBuiltin('math.pow', (args, _kw, site) => Math.pow(number(args[0], site.span), number(args[1], site.span)));
+    if (name === 'pow')
+      return new PyBuiltin('math.pow', (args, _kw, site) => Math.pow(number(args[0], site.span), number(args[1], site.span)));
     if (name === 'floor' || name === 'ceil' || name === 'trunc') {
       return new PyBuiltin(`math.${name}`, (args, _kw, site) => {
         const v = args[0];
         if (typeof v === 'bigint') return v;
         const x = number(v, site.span);
-        if (!Number.isFinite(x)) throw pyError(x !== x ? 'ValueError' : 'OverflowError', `cannot convert float ${x !== x ? 'NaN' : 'infinity'} to integer`, site.span);
+        if (!Number.isFinite(x))
+          throw pyError(
+            x !== x ? 'ValueError' : 'OverflowError',
+            `cannot convert float ${x !== x ? 'NaN' : 'infinity'} to integer`,
+            site.span,
+          );
         return BigInt(name === 'floor' ? Math.floor(x) : name === 'ceil' ? Math.ceil(x) : Math.trunc(x));
       });
     }
@@ -80,8 +102,9 @@ export function mathModule(rt: Runtime): PyModule {
     if (name === 'factorial') {
       return new PyBuiltin('math.factorial', (args, _kw, site) => {
         const n = args[0];
-        if (typeof n !== 'bigint' || n < 0n) throw pyError('ValueError', 'factorial() only accepts non-negative integral values', site.span);
-        if (n > 5000n) throw pyError('OverflowError', 'factorial() of more than 5000 is beyond tgraph\'s bound on Python ints', site.span);
+        if (typeof n !== 'bigint' || n < 0n)
+          throw pyError('ValueError', 'factorial() only accepts non-negative integral values', site.span);
+        if (n > 5000n) throw pyError('OverflowError', "factorial() of more than 5000 is beyond tgraph's bound on Python ints", site.span);
         let r = 1n;
         for (let i = 2n; i <= n; i++) r *= i;
         return r;
@@ -89,7 +112,9 @@ export function mathModule(rt: Runtime): PyModule {
     }
     if (name === 'prod' || name === 'fsum' || name === 'hypot' || name === 'atan2' || name === 'copysign' || name === 'isclose') {
       return new PyBuiltin(`math.${name}`, (args, kw, site) => {
-        const nums = (name === 'prod' || name === 'fsum' ? rt.interpreter.iterate(args[0], site.span) : args).map((a) => number(a, site.span));
+        const nums = (name === 'prod' || name === 'fsum' ? rt.interpreter.iterate(args[0], site.span) : args).map((a) =>
+          number(a, site.span),
+        );
         switch (name) {
           case 'prod':
             return nums.reduce((a, b) => a * b, 1);
@@ -115,6 +140,7 @@ export function mathModule(rt: Runtime): PyModule {
 
 function number(v: PyValue, span: { start: number; end: number }): number {
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return toFloat(v, span);
-  if (v !== null && typeof v === 'object' && 'scalar' in v && 'data' in v && (v as { data: ArrayLike<number> }).data.length === 1) return (v as { data: ArrayLike<number> }).data[0];
+  if (v !== null && typeof v === 'object' && 'scalar' in v && 'data' in v && (v as { data: ArrayLike<number> }).data.length === 1)
+    return (v as { data: ArrayLike<number> }).data[0];
   throw pyError('TypeError', 'must be real number', span);
 }

@@ -29,14 +29,17 @@ function pyNumberOp<T>(op: () => T, span: Span, zeroSpan = span): T {
     return op();
   } catch (e) {
     if (!(e instanceof PyError)) throw e;
-    const kind = (['ZeroDivisionError', 'OverflowError', 'ValueError', 'TypeError'].includes(e.type) ? e.type : 'ValueError') as PyErrorKind;
+    const kind = (
+      ['ZeroDivisionError', 'OverflowError', 'ValueError', 'TypeError'].includes(e.type) ? e.type : 'ValueError'
+    ) as PyErrorKind;
     throw pyError(kind, e.message, kind === 'ZeroDivisionError' ? zeroSpan : span);
   }
 }
 
 function checkedShift(x: bigint, y: bigint, span: Span): bigint {
   if (y < 0n) throw pyError('ValueError', 'negative shift count', span);
-  if (BigInt(bitLength(x)) + y > BigInt(MAX_INT_BITS)) throw pyError('OverflowError', 'int too large (tgraph\'s bound on Python ints)', span);
+  if (BigInt(bitLength(x)) + y > BigInt(MAX_INT_BITS))
+    throw pyError('OverflowError', "int too large (tgraph's bound on Python ints)", span);
   return x << y;
 }
 
@@ -48,13 +51,22 @@ export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue
     if (a instanceof PyTuple && b instanceof PyTuple) return new PyTuple([...a.items, ...b.items]);
   }
   if (op === '*') {
-    const seq = typeof a === 'string' || a instanceof PyList || a instanceof PyTuple ? a : typeof b === 'string' || b instanceof PyList || b instanceof PyTuple ? b : null;
+    const seq =
+      typeof a === 'string' || a instanceof PyList || a instanceof PyTuple
+        ? a
+        : typeof b === 'string' || b instanceof PyList || b instanceof PyTuple
+          ? b
+          : null;
     const times = seq === a ? b : a;
     if (seq !== null && (typeof times === 'bigint' || typeof times === 'boolean')) {
       const n = Math.max(0, Number(asBig(times)));
       const len = typeof seq === 'string' ? seq.length : (seq as PyList).items.length;
       if (n * len > rt.rt.budgets.maxElements) {
-        throw pyError('OverflowError', `repeating a sequence of ${len} ${n} times is over the ${rt.rt.budgets.maxElements}-element budget (raise tgraph.maxElements)`, site.span);
+        throw pyError(
+          'OverflowError',
+          `repeating a sequence of ${len} ${n} times is over the ${rt.rt.budgets.maxElements}-element budget (raise tgraph.maxElements)`,
+          site.span,
+        );
       }
       if (typeof seq === 'string') return seq.repeat(n);
       const items: PyValue[] = [];
@@ -179,40 +191,44 @@ function percentFormat(format: string, args: PyValue, site: OpSite): string {
     if (k >= values.length) throw pyError('TypeError', 'not enough arguments for format string', site.span);
     return values[k++];
   };
-  const out = format.replace(/%(\([^)]*\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g, (_m, key: string | undefined, flags: string, width: string | undefined, precision: string | undefined, conv: string) => {
-    if (conv === '%') return '%';
-    let v: PyValue;
-    if (key) {
-      if (!(args instanceof PyDict)) throw pyError('TypeError', 'format requires a mapping', site.rightSpan);
-      const got = args.get(key.slice(1, -1));
-      if (got === undefined) throw pyError('KeyError', pyRepr(key.slice(1, -1)), site.rightSpan);
-      v = got;
-    } else v = next();
-    const w = width === '*' ? Number(next()) : width;
-    const p = precision === '*' ? Number(next()) : precision;
-    let spec = '';
-    if (flags.includes('-')) spec += '<';
-    if (flags.includes('+')) spec += '+';
-    else if (flags.includes(' ')) spec += ' ';
-    if (flags.includes('0') && !flags.includes('-')) spec += '0';
-    if (w !== undefined) spec += String(w);
-    if (p !== undefined) spec += '.' + p;
-    switch (conv) {
-      case 's':
-        return formatSpec(pyStr(v), spec.replace(/^</, '<'));
-      case 'r':
-      case 'a':
-        return formatSpec(pyRepr(v), spec);
-      case 'i':
-      case 'u':
-        return formatSpec(numberArg(v, site), spec + 'd');
-      case 'c':
-        return typeof v === 'string' ? v : String.fromCharCode(Number(v));
-      default:
-        return formatSpec(numberArg(v, site), spec + conv);
-    }
-  });
-  if (k < values.length && !(args instanceof PyDict)) throw pyError('TypeError', 'not all arguments converted during string formatting', site.span);
+  const out = format.replace(
+    /%(\([^)]*\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g,
+    (_m, key: string | undefined, flags: string, width: string | undefined, precision: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      let v: PyValue;
+      if (key) {
+        if (!(args instanceof PyDict)) throw pyError('TypeError', 'format requires a mapping', site.rightSpan);
+        const got = args.get(key.slice(1, -1));
+        if (got === undefined) throw pyError('KeyError', pyRepr(key.slice(1, -1)), site.rightSpan);
+        v = got;
+      } else v = next();
+      const w = width === '*' ? Number(next()) : width;
+      const p = precision === '*' ? Number(next()) : precision;
+      let spec = '';
+      if (flags.includes('-')) spec += '<';
+      if (flags.includes('+')) spec += '+';
+      else if (flags.includes(' ')) spec += ' ';
+      if (flags.includes('0') && !flags.includes('-')) spec += '0';
+      if (w !== undefined) spec += String(w);
+      if (p !== undefined) spec += '.' + p;
+      switch (conv) {
+        case 's':
+          return formatSpec(pyStr(v), spec.replace(/^</, '<'));
+        case 'r':
+        case 'a':
+          return formatSpec(pyRepr(v), spec);
+        case 'i':
+        case 'u':
+          return formatSpec(numberArg(v, site), spec + 'd');
+        case 'c':
+          return typeof v === 'string' ? v : String.fromCharCode(Number(v));
+        default:
+          return formatSpec(numberArg(v, site), spec + conv);
+      }
+    },
+  );
+  if (k < values.length && !(args instanceof PyDict))
+    throw pyError('TypeError', 'not all arguments converted during string formatting', site.span);
   return out;
 }
 
@@ -224,4 +240,3 @@ function numberArg(v: PyValue, site: OpSite): PyValue {
   }
   throw pyError('TypeError', `a real number is required, not ${typeName(v)}`, site.rightSpan);
 }
-

@@ -104,7 +104,12 @@ class Converter {
 
   private isTrailingDotFloatError(error: SyntaxNode): boolean {
     const parent = error.parent;
-    return error.from === error.to && parent !== null && parent.name === 'MemberExpression' && TRAILING_DOT_FLOAT.test(this.src(parent).trimEnd());
+    return (
+      error.from === error.to &&
+      parent !== null &&
+      parent.name === 'MemberExpression' &&
+      TRAILING_DOT_FLOAT.test(this.src(parent).trimEnd())
+    );
   }
 
   // ---- statements ---------------------------------------------------------------------------
@@ -192,7 +197,13 @@ class Converter {
         return this.ifStatement(kids, 0, depth, s);
       case 'WhileStatement': {
         const bodies = kids.filter((k) => k.name === 'Body');
-        return { kind: 'While', span: s, test: this.expr(kids[1]), body: this.block(bodies[0], depth), orelse: this.block(bodies[1] ?? null, depth) };
+        return {
+          kind: 'While',
+          span: s,
+          test: this.expr(kids[1]),
+          body: this.block(bodies[0], depth),
+          orelse: this.block(bodies[1] ?? null, depth),
+        };
       }
       case 'ForStatement': {
         const isAsync = kids[0].name === 'async';
@@ -216,7 +227,9 @@ class Converter {
         const withAt = kids.findIndex((k) => k.name === 'with');
         const items: P.WithItem[] = this.commaGroups(kids.slice(withAt + 1, bodyAt)).map((g) => {
           const asAt = g.findIndex((k) => k.name === 'as');
-          return asAt < 0 ? { context: this.exprList(g), target: null } : { context: this.exprList(g.slice(0, asAt)), target: this.exprList(g.slice(asAt + 1)) };
+          return asAt < 0
+            ? { context: this.exprList(g), target: null }
+            : { context: this.exprList(g.slice(0, asAt)), target: this.exprList(g.slice(asAt + 1)) };
         });
         return { kind: 'With', span: s, items, body: this.block(kids[bodyAt], depth), async: isAsync };
       }
@@ -239,7 +252,12 @@ class Converter {
       case 'RaiseStatement':
         return { kind: 'UnsupportedStmt', span: s, what: '`raise`', binds: [] };
       case 'ScopeStatement':
-        return { kind: 'UnsupportedStmt', span: s, what: `\`${kids[0].name}\``, binds: kids.filter((k) => k.name === 'VariableName').map((k) => this.name(k)) };
+        return {
+          kind: 'UnsupportedStmt',
+          span: s,
+          what: `\`${kids[0].name}\``,
+          binds: kids.filter((k) => k.name === 'VariableName').map((k) => this.name(k)),
+        };
       case 'MatchStatement':
         return { kind: 'UnsupportedStmt', span: s, what: '`match`', binds: this.apparentBindings(n) };
       case 'TypeDefinition':
@@ -359,23 +377,33 @@ class Converter {
     const moduleParts: string[] = [];
     for (const k of kids.slice(1, importAt)) {
       if (k.name === 'VariableName') moduleParts.push(this.src(k));
-      else if (moduleParts.length > 0) continue; // the dots between a dotted name's parts
+      else if (moduleParts.length > 0)
+        continue; // the dots between a dotted name's parts
       else if (k.name === '.') level++;
       else if (k.name === 'Ellipsis' || k.name === '...') level += 3;
     }
     const rest = kids.slice(importAt + 1).filter((k) => k.name !== '(' && k.name !== ')');
     const star = rest.length === 1 && rest[0].name === '*';
-    return { kind: 'ImportFrom', span: s, module: moduleParts.length ? moduleParts.join('.') : null, level, names: star ? [] : this.aliases(rest), star };
+    return {
+      kind: 'ImportFrom',
+      span: s,
+      module: moduleParts.length ? moduleParts.join('.') : null,
+      level,
+      names: star ? [] : this.aliases(rest),
+      star,
+    };
   }
 
   /** `a.b as c, d` → aliases. */
   private aliases(kids: SyntaxNode[]): P.Alias[] {
-    return this.commaGroups(kids).filter((g) => g.length > 0).map((g) => {
-      const asAt = g.findIndex((k) => k.name === 'as');
-      const dotted = (asAt < 0 ? g : g.slice(0, asAt)).filter((k) => k.name === 'VariableName').map((k) => this.src(k));
-      const asname = asAt >= 0 ? this.src(g[asAt + 1]) : null;
-      return { name: dotted.join('.'), asname, span: { start: g[0].from, end: g[g.length - 1].to } };
-    });
+    return this.commaGroups(kids)
+      .filter((g) => g.length > 0)
+      .map((g) => {
+        const asAt = g.findIndex((k) => k.name === 'as');
+        const dotted = (asAt < 0 ? g : g.slice(0, asAt)).filter((k) => k.name === 'VariableName').map((k) => this.src(k));
+        const asname = asAt >= 0 ? this.src(g[asAt + 1]) : null;
+        return { name: dotted.join('.'), asname, span: { start: g[0].from, end: g[g.length - 1].to } };
+      });
   }
 
   /** The names a statement appears to bind, read from its syntax without converting it (for
@@ -502,15 +530,33 @@ class Converter {
       }
       case 'TupleExpression': {
         const inner = childrenOf(n).filter((k) => k.name !== '(' && k.name !== ')');
-        return { kind: 'Tuple', span: s, elts: this.commaGroups(inner).filter((g) => g.length).map((g) => this.starredOrExpr(g)) };
+        return {
+          kind: 'Tuple',
+          span: s,
+          elts: this.commaGroups(inner)
+            .filter((g) => g.length)
+            .map((g) => this.starredOrExpr(g)),
+        };
       }
       case 'ArrayExpression': {
         const inner = childrenOf(n).filter((k) => k.name !== '[' && k.name !== ']');
-        return { kind: 'List', span: s, elts: this.commaGroups(inner).filter((g) => g.length).map((g) => this.starredOrExpr(g)) };
+        return {
+          kind: 'List',
+          span: s,
+          elts: this.commaGroups(inner)
+            .filter((g) => g.length)
+            .map((g) => this.starredOrExpr(g)),
+        };
       }
       case 'SetExpression': {
         const inner = childrenOf(n).filter((k) => k.name !== '{' && k.name !== '}');
-        return { kind: 'Set', span: s, elts: this.commaGroups(inner).filter((g) => g.length).map((g) => this.starredOrExpr(g)) };
+        return {
+          kind: 'Set',
+          span: s,
+          elts: this.commaGroups(inner)
+            .filter((g) => g.length)
+            .map((g) => this.starredOrExpr(g)),
+        };
       }
       case 'DictionaryExpression': {
         const inner = childrenOf(n).filter((k) => k.name !== '{' && k.name !== '}');
@@ -619,7 +665,13 @@ class Converter {
     }
     const first = g[0];
     const last = g[g.length - 1];
-    return { kind: 'Slice', span: first && last ? { start: first.from, end: last.to } : whole, lower: parts[0], upper: parts[1] ?? null, step: parts[2] ?? null };
+    return {
+      kind: 'Slice',
+      span: first && last ? { start: first.from, end: last.to } : whole,
+      lower: parts[0],
+      upper: parts[1] ?? null,
+      step: parts[2] ?? null,
+    };
   }
 
   private binary(n: SyntaxNode, s: P.Span): P.Expr {
@@ -638,7 +690,14 @@ class Converter {
       const l = this.expr(left);
       const r = this.expr(right);
       if (l.kind === 'Compare' && left.name === 'BinaryExpression') {
-        return { kind: 'Compare', span: s, left: l.left, ops: [...l.ops, op], opSpans: [...l.opSpans, opSpan], comparators: [...l.comparators, r] };
+        return {
+          kind: 'Compare',
+          span: s,
+          left: l.left,
+          ops: [...l.ops, op],
+          opSpans: [...l.opSpans, opSpan],
+          comparators: [...l.comparators, r],
+        };
       }
       return { kind: 'Compare', span: s, left: l, ops: [op], opSpans: [opSpan], comparators: [r] };
     }
@@ -654,7 +713,12 @@ class Converter {
       const gs = { start: g[0].from, end: g[g.length - 1].to };
       if (g[0].name === '**') keywords.push({ span: gs, name: null, nameSpan: null, value: this.expr(g[1]) });
       else if (g.length >= 3 && g[0].name === 'VariableName' && g[1].name === 'AssignOp') {
-        keywords.push({ span: gs, name: this.src(g[0]), nameSpan: span(g[0]), value: g.length === 3 ? this.expr(g[2]) : this.starredOrExpr(g.slice(2)) });
+        keywords.push({
+          span: gs,
+          name: this.src(g[0]),
+          nameSpan: span(g[0]),
+          value: g.length === 3 ? this.expr(g[2]) : this.starredOrExpr(g.slice(2)),
+        });
       } else args.push(this.starredOrExpr(g));
     }
     return { args, keywords };
@@ -743,7 +807,17 @@ class Converter {
   }
 }
 
-const COMPOUND = new Set(['IfStatement', 'WhileStatement', 'ForStatement', 'WithStatement', 'FunctionDefinition', 'ClassDefinition', 'DecoratedStatement', 'TryStatement', 'MatchStatement']);
+const COMPOUND = new Set([
+  'IfStatement',
+  'WhileStatement',
+  'ForStatement',
+  'WithStatement',
+  'FunctionDefinition',
+  'ClassDefinition',
+  'DecoratedStatement',
+  'TryStatement',
+  'MatchStatement',
+]);
 const STATEMENT_NAMES = new Set([...COMPOUND, 'AssignStatement', 'UpdateStatement', 'ImportStatement', 'StatementGroup']);
 const COMPARE_OPS = new Set(['<', '<=', '>', '>=', '==', '!=', '<>', 'in', 'not in', 'is', 'is not']);
 
@@ -758,7 +832,19 @@ export function decodeString(literal: string): string {
   return unescapeBody(rest.slice(q, rest.length - q), raw);
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+};
 
 function unescapeBody(body: string, raw: boolean): string {
   if (raw || !body.includes('\\')) return body;
@@ -847,7 +933,14 @@ function checkComments(text: string, tree: Tree, converter: Converter): P.CheckC
     let call: P.Call | null = null;
     const stmt = sub.topNode.firstChild;
     const first = stmt?.firstChild;
-    if (stmt && first && stmt.name === 'ExpressionStatement' && first.name === 'CallExpression' && !stmt.nextSibling && !own.hasError(stmt)) {
+    if (
+      stmt &&
+      first &&
+      stmt.name === 'ExpressionStatement' &&
+      first.name === 'CallExpression' &&
+      !stmt.nextSibling &&
+      !own.hasError(stmt)
+    ) {
       try {
         const e = own.expr(first);
         if (e.kind === 'Call') call = shiftSpans(e, callStart);

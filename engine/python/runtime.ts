@@ -13,7 +13,17 @@ import type { Budgets } from '../budgets';
 import { type AnalysisOptions, type Binding, type Diagnostic, type Related, type Severity, kindOf, producedBy } from '../analysis';
 import type * as P from './ast';
 import {
-  type CallSite, type KeywordArg, PyDict, PyFunction, PyList, PyModule, PyObject, PyTuple, type PyValue, Unknown, typeName,
+  type CallSite,
+  type KeywordArg,
+  PyDict,
+  PyFunction,
+  PyList,
+  PyModule,
+  PyObject,
+  PyTuple,
+  type PyValue,
+  Unknown,
+  typeName,
 } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
 import { Interpreter, LoopBudget, NotPython } from './interpreter';
@@ -140,8 +150,10 @@ export class Runtime {
       unknown = (name) => new Unknown(name, `which is bound at line ${line}, a line that is not valid Python`);
     } else {
       if (e instanceof BuildError) this.report(e.span, 'error', e.code, e.message, e.related);
-      else if (e instanceof RangeError) this.report(stmt.span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
-      else if (!(e instanceof Poisoned)) this.report(stmt.span, 'error', 'internal-error', `internal error: ${(e as Error)?.message ?? String(e)}`);
+      else if (e instanceof RangeError)
+        this.report(stmt.span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
+      else if (!(e instanceof Poisoned))
+        this.report(stmt.span, 'error', 'internal-error', `internal error: ${(e as Error)?.message ?? String(e)}`);
       unknown = (name) => new Unknown(name, `whose statement at line ${line} failed`);
     }
     for (const n of names) {
@@ -217,7 +229,9 @@ export class Runtime {
     if (v instanceof PyVariable) return tensorValue(v.node);
     if (v instanceof NDArray) {
       const t = toTensor(v);
-      return tensorValue(this.b.constant({ dtype: t.dtype, shape: t.shape, data: t.data === v.data ? t.data.slice() : t.data }, span, true));
+      return tensorValue(
+        this.b.constant({ dtype: t.dtype, shape: t.shape, data: t.data === v.data ? t.data.slice() : t.data }, span, true),
+      );
     }
     switch (typeof v) {
       case 'bigint':
@@ -232,7 +246,8 @@ export class Runtime {
         return { kind: 'string', value: v };
     }
     if (v === null) return NONE;
-    if ((v instanceof PyList || v instanceof PyTuple) && v.items.length <= 10_000) return { kind: 'list', items: v.items.map((x) => this.bindingValue(x, span)) };
+    if ((v instanceof PyList || v instanceof PyTuple) && v.items.length <= 10_000)
+      return { kind: 'list', items: v.items.map((x) => this.bindingValue(x, span)) };
     if (v instanceof PyDType) return { kind: 'dtype', dtype: graphDType(v, span) };
     if (v instanceof PyFunction) return { kind: 'function', fn: functionShim(v, this.text) };
     return ERROR;
@@ -263,7 +278,8 @@ export class Runtime {
   /** A Python int (or bool, or NumPy integer scalar) used as an index or a count. */
   indexValue(v: PyValue, span: Span): number {
     if (typeof v === 'bigint') {
-      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) throw pyError('IndexError', 'cannot fit \'int\' into an index-sized integer', span);
+      if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+        throw pyError('IndexError', "cannot fit 'int' into an index-sized integer", span);
       return Number(v);
     }
     if (typeof v === 'boolean') return v ? 1 : 0;
@@ -279,7 +295,12 @@ export class Runtime {
     if (this.assumeImports && (name === 'tf' || name === 'np')) {
       if (!this.assumedNoted) {
         this.assumedNoted = true;
-        this.report(span, 'information', 'assumed-imports', 'this script imports nothing: `tf` is taken to be `import tensorflow as tf` and `np` to be `import numpy as np`');
+        this.report(
+          span,
+          'information',
+          'assumed-imports',
+          'this script imports nothing: `tf` is taken to be `import tensorflow as tf` and `np` to be `import numpy as np`',
+        );
       }
       return this.importModule(name === 'tf' ? 'tensorflow' : 'numpy', span);
     }
@@ -294,7 +315,11 @@ export class Runtime {
     const known = this.modules.get(name);
     if (known) return known;
     const parts = name.split('.');
-    if (!KNOWN_MODULES.includes(parts[0])) throw new OutsideSubset(`\`${parts[0]}\` is not a module tgraph evaluates (it knows tensorflow, numpy and math); what it binds is unknown`, span);
+    if (!KNOWN_MODULES.includes(parts[0]))
+      throw new OutsideSubset(
+        `\`${parts[0]}\` is not a module tgraph evaluates (it knows tensorflow, numpy and math); what it binds is unknown`,
+        span,
+      );
     let module: PyModule;
     if (parts.length === 1) {
       module = parts[0] === 'tensorflow' ? tensorflowModule(this) : parts[0] === 'numpy' ? numpyModule(this) : mathModule(this);
@@ -380,11 +405,16 @@ function containsImport(s: P.Stmt): boolean {
 
 /** What a value is, for `run` and hovers, when it has no tensor form. */
 function describeValue(v: PyValue): string | undefined {
-  if (v instanceof NDArray && SAMPLED.has(v)) return 'samples of NumPy\'s stream from seed 0: the script sets no np.random.seed';
-  if (typeof v === 'bigint' && !Number.isSafeInteger(Number(v))) return `int ${v} (beyond ±(2^53 - 1), which tgraph's int64 holds exactly: no tensor form)`;
+  if (v instanceof NDArray && SAMPLED.has(v)) return "samples of NumPy's stream from seed 0: the script sets no np.random.seed";
+  if (typeof v === 'bigint' && !Number.isSafeInteger(Number(v)))
+    return `int ${v} (beyond ±(2^53 - 1), which tgraph's int64 holds exactly: no tensor form)`;
   if (v instanceof PyDict) return `${v.isSet ? 'set' : 'dict'} of ${v.entries.size}`;
   if (v instanceof PyModule) return `module ${v.name}`;
-  if (v instanceof PyObject && !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor || v instanceof PyVariable)) return v.repr();
+  if (
+    v instanceof PyObject &&
+    !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor || v instanceof PyVariable)
+  )
+    return v.repr();
   return undefined;
 }
 
@@ -399,4 +429,3 @@ function functionShim(f: PyFunction, text: string): UserFunction {
     },
   };
 }
-

@@ -15,17 +15,30 @@ export interface BoundPyArgs {
   rest: PyValue[];
 }
 
-export function args(fn: string, params: readonly string[], positional: PyValue[], keywords: KeywordArg[], site: CallSite, varargs = false): BoundPyArgs {
+export function args(
+  fn: string,
+  params: readonly string[],
+  positional: PyValue[],
+  keywords: KeywordArg[],
+  site: CallSite,
+  varargs = false,
+): BoundPyArgs {
   const values = new Map<string, { value: PyValue; span: Span }>();
   const rest: PyValue[] = [];
   positional.forEach((v, i) => {
     if (i < params.length) values.set(params[i], { value: v, span: site.argSpans[i] ?? site.span });
     else if (varargs) rest.push(v);
-    else throw pyError('TypeError', `${fn}() takes at most ${params.length} positional argument${params.length === 1 ? '' : 's'} (${positional.length} given)`, site.argSpans[i] ?? site.span);
+    else
+      throw pyError(
+        'TypeError',
+        `${fn}() takes at most ${params.length} positional argument${params.length === 1 ? '' : 's'} (${positional.length} given)`,
+        site.argSpans[i] ?? site.span,
+      );
   });
   for (const k of keywords) {
     if (k.name === 'name' && !params.includes('name')) continue;
-    if (!params.includes(k.name)) throw pyError('TypeError', `${fn}() got an unexpected keyword argument '${k.name}'`, k.nameSpan ?? k.span);
+    if (!params.includes(k.name))
+      throw pyError('TypeError', `${fn}() got an unexpected keyword argument '${k.name}'`, k.nameSpan ?? k.span);
     if (values.has(k.name)) throw pyError('TypeError', `${fn}() got multiple values for argument '${k.name}'`, k.nameSpan ?? k.span);
     values.set(k.name, { value: k.value, span: k.span });
   }

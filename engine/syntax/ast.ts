@@ -55,10 +55,7 @@ export interface UnaryExpr {
   operand: Expr;
 }
 
-export type BinaryOp =
-  | '+' | '-' | '*' | '/' | '//' | '%' | '@' | '**'
-  | '<' | '<=' | '>' | '>=' | '==' | '!='
-  | 'and' | 'or';
+export type BinaryOp = '+' | '-' | '*' | '/' | '//' | '%' | '@' | '**' | '<' | '<=' | '>' | '>=' | '==' | '!=' | 'and' | 'or';
 
 export interface BinaryExpr {
   kind: 'binary';
@@ -122,8 +119,7 @@ export interface ErrorExpr {
 }
 
 export type Expr =
-  | NameExpr | NumberExpr | StringExpr | ConstantExpr | ListExpr | UnaryExpr | BinaryExpr
-  | CallExpr | IndexExpr | AttributeExpr | ErrorExpr;
+  NameExpr | NumberExpr | StringExpr | ConstantExpr | ListExpr | UnaryExpr | BinaryExpr | CallExpr | IndexExpr | AttributeExpr | ErrorExpr;
 
 export interface Identifier {
   name: string;
@@ -208,8 +204,7 @@ export interface ExprStmt {
   expr: Expr;
 }
 
-export type Stmt =
-  | AssignStmt | DestructureStmt | FeedStmt | DefStmt | GradStmt | CheckStmt | AssertStmt | PrintStmt | ExprStmt;
+export type Stmt = AssignStmt | DestructureStmt | FeedStmt | DefStmt | GradStmt | CheckStmt | AssertStmt | PrintStmt | ExprStmt;
 
 export interface Comment {
   span: Span;

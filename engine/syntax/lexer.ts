@@ -20,8 +20,31 @@ export const T_STRING = 4;
 export const T_INVALID = 5;
 export const OP_BASE = 16;
 export const OP_TEXTS: readonly string[] = [
-  '(', ')', '[', ']', '{', '}', ',', ':', '.', '...', '=',
-  '+', '-', '*', '/', '//', '%', '@', '**', '<', '<=', '>', '>=', '==', '!=',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '.',
+  '...',
+  '=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '//',
+  '%',
+  '@',
+  '**',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '==',
+  '!=',
 ];
 /** The kind code of an operator (`opCode('**')`), or -1. */
 export function opCode(op: string): number {
@@ -305,25 +328,63 @@ export function lexStream(text: string): StreamLexResult {
     let op = -1;
     const c1 = i + 1 < n ? text.charCodeAt(i + 1) : -1;
     switch (c) {
-      case CH_LPAREN: op = OP_LPAREN; break;
-      case CH_RPAREN: op = OP_RPAREN; break;
-      case CH_LBRACKET: op = OP_LBRACKET; break;
-      case CH_RBRACKET: op = OP_RBRACKET; break;
-      case CH_LBRACE: op = OP_LBRACE; break;
-      case CH_RBRACE: op = OP_RBRACE; break;
-      case CH_COMMA: op = OP_COMMA; break;
-      case CH_COLON: op = OP_COLON; break;
-      case CH_PLUS: op = OP_PLUS; break;
-      case CH_MINUS: op = OP_MINUS; break;
-      case CH_PERCENT: op = OP_PERCENT; break;
-      case CH_AT: op = OP_AT; break;
-      case CH_STAR: op = c1 === CH_STAR ? OP_POW : OP_STAR; break;
-      case CH_SLASH: op = c1 === CH_SLASH ? OP_DSLASH : OP_SLASH; break;
-      case CH_LT: op = c1 === CH_EQ ? OP_LE : OP_LT; break;
-      case CH_GT: op = c1 === CH_EQ ? OP_GE : OP_GT; break;
-      case CH_EQ: op = c1 === CH_EQ ? OP_EQ : OP_ASSIGN; break;
-      case CH_BANG: op = c1 === CH_EQ ? OP_NE : -1; break;
-      case CH_DOT: op = c1 === CH_DOT && text.charCodeAt(i + 2) === CH_DOT ? OP_ELLIPSIS : OP_DOT; break;
+      case CH_LPAREN:
+        op = OP_LPAREN;
+        break;
+      case CH_RPAREN:
+        op = OP_RPAREN;
+        break;
+      case CH_LBRACKET:
+        op = OP_LBRACKET;
+        break;
+      case CH_RBRACKET:
+        op = OP_RBRACKET;
+        break;
+      case CH_LBRACE:
+        op = OP_LBRACE;
+        break;
+      case CH_RBRACE:
+        op = OP_RBRACE;
+        break;
+      case CH_COMMA:
+        op = OP_COMMA;
+        break;
+      case CH_COLON:
+        op = OP_COLON;
+        break;
+      case CH_PLUS:
+        op = OP_PLUS;
+        break;
+      case CH_MINUS:
+        op = OP_MINUS;
+        break;
+      case CH_PERCENT:
+        op = OP_PERCENT;
+        break;
+      case CH_AT:
+        op = OP_AT;
+        break;
+      case CH_STAR:
+        op = c1 === CH_STAR ? OP_POW : OP_STAR;
+        break;
+      case CH_SLASH:
+        op = c1 === CH_SLASH ? OP_DSLASH : OP_SLASH;
+        break;
+      case CH_LT:
+        op = c1 === CH_EQ ? OP_LE : OP_LT;
+        break;
+      case CH_GT:
+        op = c1 === CH_EQ ? OP_GE : OP_GT;
+        break;
+      case CH_EQ:
+        op = c1 === CH_EQ ? OP_EQ : OP_ASSIGN;
+        break;
+      case CH_BANG:
+        op = c1 === CH_EQ ? OP_NE : -1;
+        break;
+      case CH_DOT:
+        op = c1 === CH_DOT && text.charCodeAt(i + 2) === CH_DOT ? OP_ELLIPSIS : OP_DOT;
+        break;
     }
     if (op >= 0) {
       const len = OP_TEXTS[op - OP_BASE].length;
@@ -395,7 +456,8 @@ export function lexStream(text: string): StreamLexResult {
       while (j < n && isDigit(text.charCodeAt(j))) j++;
     }
     const e = j < n ? text.charCodeAt(j) : -1;
-    if (e === 101 || e === 69) { // e E
+    if (e === 101 || e === 69) {
+      // e E
       let k = j + 1;
       const sign = k < n ? text.charCodeAt(k) : -1;
       if (sign === CH_PLUS || sign === CH_MINUS) k++;
@@ -437,16 +499,36 @@ export function lexStream(text: string): StreamLexResult {
       let decoded: string | undefined;
       let skip = 2;
       switch (e) {
-        case CH_BACKSLASH: decoded = '\\'; break;
-        case CH_SQUOTE: decoded = "'"; break;
-        case CH_DQUOTE: decoded = '"'; break;
-        case 110 /* n */: decoded = '\n'; break;
-        case 116 /* t */: decoded = '\t'; break;
-        case 114 /* r */: decoded = '\r'; break;
-        case 48 /* 0 */: decoded = '\0'; break;
-        case CH_LF: decoded = ''; break; // an escaped line break continues the string
-        case CH_CR: decoded = ''; skip = text.charCodeAt(j + 2) === CH_LF ? 3 : 2; break;
-        default: decoded = undefined; // unknown escape: kept as written, as Python does
+        case CH_BACKSLASH:
+          decoded = '\\';
+          break;
+        case CH_SQUOTE:
+          decoded = "'";
+          break;
+        case CH_DQUOTE:
+          decoded = '"';
+          break;
+        case 110 /* n */:
+          decoded = '\n';
+          break;
+        case 116 /* t */:
+          decoded = '\t';
+          break;
+        case 114 /* r */:
+          decoded = '\r';
+          break;
+        case 48 /* 0 */:
+          decoded = '\0';
+          break;
+        case CH_LF:
+          decoded = '';
+          break; // an escaped line break continues the string
+        case CH_CR:
+          decoded = '';
+          skip = text.charCodeAt(j + 2) === CH_LF ? 3 : 2;
+          break;
+        default:
+          decoded = undefined; // unknown escape: kept as written, as Python does
       }
       if (decoded !== undefined) {
         pieces.push(text.slice(seg, j), decoded);

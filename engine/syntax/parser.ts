@@ -52,17 +52,38 @@
 // enclosing node; a dotted name after `.` (`f(x).shape.rank`) becomes nested AttributeExprs;
 // a positional argument after a keyword argument is reported but the call is kept.
 
-import type {
-  Argument, BinaryOp, ErrorExpr, Expr, Identifier, IndexItem, ListExpr, Program, Span, Stmt,
-  SyntaxDiagnostic,
-} from './ast';
+import type { Argument, BinaryOp, ErrorExpr, Expr, Identifier, IndexItem, ListExpr, Program, Span, Stmt, SyntaxDiagnostic } from './ast';
 import { childExprs } from './ast';
 import { statementExpr, statementWithoutExpr } from './statements';
 import {
-  lexStream, resolveName, TokenStream, STATEMENT_KEYWORDS, OPERATOR_WORDS, OP_TEXTS, OP_BASE,
-  T_EOF, T_NEWLINE, T_NAME, T_NUMBER, T_STRING, T_INVALID,
-  OP_LPAREN, OP_RPAREN, OP_LBRACKET, OP_RBRACKET, OP_LBRACE, OP_RBRACE, OP_COMMA, OP_COLON, OP_DOT,
-  OP_ELLIPSIS, OP_ASSIGN, OP_PLUS, OP_MINUS, OP_POW, opCode,
+  lexStream,
+  resolveName,
+  TokenStream,
+  STATEMENT_KEYWORDS,
+  OPERATOR_WORDS,
+  OP_TEXTS,
+  OP_BASE,
+  T_EOF,
+  T_NEWLINE,
+  T_NAME,
+  T_NUMBER,
+  T_STRING,
+  T_INVALID,
+  OP_LPAREN,
+  OP_RPAREN,
+  OP_LBRACKET,
+  OP_RBRACKET,
+  OP_LBRACE,
+  OP_RBRACE,
+  OP_COMMA,
+  OP_COLON,
+  OP_DOT,
+  OP_ELLIPSIS,
+  OP_ASSIGN,
+  OP_PLUS,
+  OP_MINUS,
+  OP_POW,
+  opCode,
 } from './lexer';
 import { LineIndex } from './lineIndex';
 import { DEFAULT_BUDGETS, raiseHint } from '../budgets';
@@ -138,7 +159,8 @@ function keywordMayPrecede(ts: TokenStream, i: number, end: number): boolean {
   // `print` is tgraph's, not the spec's: a keyword only before `(` or an operand, so that
   // a file of the spec that names something `print` keeps its meaning (`print`, `print[0]`,
   // `print - 1` are expressions).
-  if (ts.isWord(i - 1, 'print')) return i < end && (ts.kinds[i] === OP_LPAREN || (ts.kinds[i] < OP_BASE && ts.kinds[i] !== T_NEWLINE && ts.kinds[i] !== T_EOF));
+  if (ts.isWord(i - 1, 'print'))
+    return i < end && (ts.kinds[i] === OP_LPAREN || (ts.kinds[i] < OP_BASE && ts.kinds[i] !== T_NEWLINE && ts.kinds[i] !== T_EOF));
   if (i >= end) return true;
   const k = ts.kinds[i];
   if (k >= OP_BASE) {
@@ -311,9 +333,19 @@ const PREC_NOT = 3;
 /** Binary operator precedence by token kind (0: not a binary operator). `**` is separate. */
 const BINARY_PREC = new Uint8Array(OP_BASE + OP_TEXTS.length);
 for (const [op, prec] of [
-  ['<', 4], ['<=', 4], ['>', 4], ['>=', 4], ['==', 4], ['!=', 4],
-  ['+', 5], ['-', 5],
-  ['*', 6], ['/', 6], ['//', 6], ['%', 6], ['@', 6],
+  ['<', 4],
+  ['<=', 4],
+  ['>', 4],
+  ['>=', 4],
+  ['==', 4],
+  ['!=', 4],
+  ['+', 5],
+  ['-', 5],
+  ['*', 6],
+  ['/', 6],
+  ['//', 6],
+  ['%', 6],
+  ['@', 6],
 ] as const) {
   BINARY_PREC[opCode(op)] = prec;
 }
@@ -349,7 +381,10 @@ class Parser {
   /** Spans of parenthesised expressions, parentheses included. */
   private readonly extents = new Map<Expr, Span>();
 
-  constructor(private readonly ts: TokenStream, private readonly maxDepth: number) {
+  constructor(
+    private readonly ts: TokenStream,
+    private readonly maxDepth: number,
+  ) {
     this.text = ts.text;
     this.kinds = ts.kinds;
     this.starts = ts.starts;
@@ -383,9 +418,10 @@ class Parser {
 
     if (unclosed >= 0 && !this.nestingReported) {
       const open = OP_TEXTS[this.kinds[unclosed] - OP_BASE];
-      const where = this.kinds[end] === T_EOF
-        ? 'before the end of the file'
-        : `before the next statement (line ${this.lineIndex().positionAt(this.starts[end]).line + 1})`;
+      const where =
+        this.kinds[end] === T_EOF
+          ? 'before the end of the file'
+          : `before the next statement (line ${this.lineIndex().positionAt(this.starts[end]).line + 1})`;
       this.diagnostics.push({
         span: { start: this.starts[unclosed], end: this.ends[unclosed] },
         message: `unclosed '${open}': no matching '${CLOSER_OF[open]}' ${where}`,
@@ -483,8 +519,9 @@ class Parser {
     if (!this.failed) {
       this.failed = true;
       this.failedAt = i < this.end ? i : -1;
-      const silent = this.kind(i) === T_INVALID // the lexer has reported it
-        || (i >= this.end && this.unclosed >= 0); // the unclosed bracket explains it
+      const silent =
+        this.kind(i) === T_INVALID || // the lexer has reported it
+        (i >= this.end && this.unclosed >= 0); // the unclosed bracket explains it
       if (!silent) this.diagnostics.push({ span: { start: span.start, end: span.end }, message, code: 'syntax' });
     }
     return { kind: 'error', span };
@@ -530,7 +567,7 @@ class Parser {
   }
 
   private extent(e: Expr): Span {
-    return this.extents.size > 0 ? this.extents.get(e) ?? e.span : e.span;
+    return this.extents.size > 0 ? (this.extents.get(e) ?? e.span) : e.span;
   }
 
   /** End of a (possibly partial) construct whose last child is `last`. */
@@ -634,17 +671,16 @@ class Parser {
     const kw = this.advance();
     let expr: Expr;
     if (this.atEnd()) {
-      expr = this.fail(this.pos, keyword === 'check'
-        ? "expected a gradients(...) call after 'check'"
-        : `expected an expression after '${keyword}'`);
+      expr = this.fail(
+        this.pos,
+        keyword === 'check' ? "expected a gradients(...) call after 'check'" : `expected an expression after '${keyword}'`,
+      );
     } else {
       expr = this.parseValue(false);
     }
     const span = this.stmtSpan();
     const keywordSpan = this.span(kw);
-    return keyword === 'check'
-      ? { kind: 'check', span, keywordSpan, call: expr }
-      : { kind: keyword, span, keywordSpan, expr };
+    return keyword === 'check' ? { kind: 'check', span, keywordSpan, call: expr } : { kind: keyword, span, keywordSpan, expr };
   }
 
   /** `= VALUE` after a feed target or a parameter list. */
@@ -712,15 +748,24 @@ class Parser {
 
   private describeTarget(e: Expr): string {
     switch (e.kind) {
-      case 'name': return `the dotted name '${e.text}'`;
-      case 'number': return 'a number';
-      case 'string': return 'a string';
-      case 'constant': return `'${e.value === null ? 'None' : e.value ? 'True' : 'False'}'`;
-      case 'call': return 'a function call';
-      case 'index': return 'an indexing expression';
-      case 'attribute': return 'an attribute';
-      case 'list': return 'a nested list';
-      default: return 'an expression';
+      case 'name':
+        return `the dotted name '${e.text}'`;
+      case 'number':
+        return 'a number';
+      case 'string':
+        return 'a string';
+      case 'constant':
+        return `'${e.value === null ? 'None' : e.value ? 'True' : 'False'}'`;
+      case 'call':
+        return 'a function call';
+      case 'index':
+        return 'an indexing expression';
+      case 'attribute':
+        return 'an attribute';
+      case 'list':
+        return 'a nested list';
+      default:
+        return 'an expression';
     }
   }
 
@@ -765,7 +810,9 @@ class Parser {
       elements.push(this.parseExpr());
     }
     const list: ListExpr = {
-      kind: 'list', bracket: '(', elements,
+      kind: 'list',
+      bracket: '(',
+      elements,
       span: { start: this.extent(first).start, end: this.endAfter(elements[elements.length - 1]) },
     };
     return list;
@@ -807,7 +854,11 @@ class Parser {
       this.advance();
       const right = this.parseBinary(prec + 1);
       left = {
-        kind: 'binary', op, opSpan: this.span(opTok), left, right,
+        kind: 'binary',
+        op,
+        opSpan: this.span(opTok),
+        left,
+        right,
         span: { start: this.extent(left).start, end: this.endAfter(right) },
       };
     }
@@ -823,7 +874,10 @@ class Parser {
       const operand = this.parseUnary();
       this.leave();
       return {
-        kind: 'unary', op: k === OP_MINUS ? '-' : '+', opSpan: this.span(t), operand,
+        kind: 'unary',
+        op: k === OP_MINUS ? '-' : '+',
+        opSpan: this.span(t),
+        operand,
         span: { start: this.starts[t], end: this.endAfter(operand) },
       };
     }
@@ -840,7 +894,11 @@ class Parser {
     const exponent = this.parseUnary(); // `2**-1`; right-associative through parseUnary -> parsePower
     this.leave();
     return {
-      kind: 'binary', op: '**', opSpan: this.span(t), left: base, right: exponent,
+      kind: 'binary',
+      op: '**',
+      opSpan: this.span(t),
+      left: base,
+      right: exponent,
       span: { start: this.extent(base).start, end: this.endAfter(exponent) },
     };
   }
@@ -959,9 +1017,18 @@ class Parser {
       } else if (this.is(this.pos, OP_COMMA)) {
         this.advance();
         const elements: Expr[] = [first];
-        const close = this.parseSequence(open, OP_RPAREN, () => { elements.push(this.parseExpr()); }, (e) => elements.push(e));
+        const close = this.parseSequence(
+          open,
+          OP_RPAREN,
+          () => {
+            elements.push(this.parseExpr());
+          },
+          (e) => elements.push(e),
+        );
         result = {
-          kind: 'list', bracket: '(', elements,
+          kind: 'list',
+          bracket: '(',
+          elements,
           span: { start: this.starts[open], end: close >= 0 ? this.ends[close] : this.endAfter(elements[elements.length - 1]) },
         };
       } else if (this.is(this.pos, OP_RPAREN)) {
@@ -981,10 +1048,19 @@ class Parser {
     const open = this.advance();
     this.enter(open);
     const elements: Expr[] = [];
-    const close = this.parseSequence(open, OP_RBRACKET, () => { elements.push(this.parseExpr()); }, (e) => elements.push(e));
+    const close = this.parseSequence(
+      open,
+      OP_RBRACKET,
+      () => {
+        elements.push(this.parseExpr());
+      },
+      (e) => elements.push(e),
+    );
     this.leave();
     return {
-      kind: 'list', bracket: '[', elements,
+      kind: 'list',
+      bracket: '[',
+      elements,
       span: { start: this.starts[open], end: close >= 0 ? this.ends[close] : this.endAfter(elements[elements.length - 1]) },
     };
   }
@@ -994,29 +1070,36 @@ class Parser {
     this.enter(open);
     const args: Argument[] = [];
     let sawKeyword = false;
-    const close = this.parseSequence(open, OP_RPAREN, () => {
-      const t = this.pos;
-      if (this.isPlainNameAt(t) && this.is(this.peek2(), OP_ASSIGN)) {
-        this.advance();
-        this.advance();
+    const close = this.parseSequence(
+      open,
+      OP_RPAREN,
+      () => {
+        const t = this.pos;
+        if (this.isPlainNameAt(t) && this.is(this.peek2(), OP_ASSIGN)) {
+          this.advance();
+          this.advance();
+          const value = this.parseExpr();
+          args.push({ span: { start: this.starts[t], end: this.endAfter(value) }, keyword: this.ident(t), value });
+          sawKeyword = true;
+          return;
+        }
         const value = this.parseExpr();
-        args.push({ span: { start: this.starts[t], end: this.endAfter(value) }, keyword: this.ident(t), value });
-        sawKeyword = true;
-        return;
-      }
-      const value = this.parseExpr();
-      const span = { start: this.extent(value).start, end: this.endAfter(value) };
-      if (sawKeyword && !this.failed) {
-        // Not fatal: the call is still well formed enough to keep parsing.
-        this.diagnostics.push({ span: { ...span }, message: 'positional argument follows a keyword argument', code: 'syntax' });
-      }
-      args.push({ span, value });
-    }, (e) => args.push({ span: e.span, value: e }));
+        const span = { start: this.extent(value).start, end: this.endAfter(value) };
+        if (sawKeyword && !this.failed) {
+          // Not fatal: the call is still well formed enough to keep parsing.
+          this.diagnostics.push({ span: { ...span }, message: 'positional argument follows a keyword argument', code: 'syntax' });
+        }
+        args.push({ span, value });
+      },
+      (e) => args.push({ span: e.span, value: e }),
+    );
     this.leave();
     const lastArg = args.length > 0 ? args[args.length - 1].value : undefined;
     const end = close >= 0 ? this.ends[close] : this.endAfter(lastArg);
     return {
-      kind: 'call', callee, args,
+      kind: 'call',
+      callee,
+      args,
       argsSpan: { start: this.starts[open], end },
       span: { start: this.extent(callee).start, end },
     };
@@ -1026,7 +1109,14 @@ class Parser {
     const open = this.advance();
     this.enter(open);
     const items: IndexItem[] = [];
-    const close = this.parseSequence(open, OP_RBRACKET, () => { items.push(this.parseIndexItem()); }, (e) => items.push(e));
+    const close = this.parseSequence(
+      open,
+      OP_RBRACKET,
+      () => {
+        items.push(this.parseIndexItem());
+      },
+      (e) => items.push(e),
+    );
     this.leave();
     if (close >= 0 && items.length === 0) items.push(this.fail(close, "expected an index between '[' and ']'"));
     const last = items.length > 0 ? items[items.length - 1] : undefined;
@@ -1071,7 +1161,8 @@ class Parser {
     let offset = this.starts[t];
     for (const part of this.ts.source(t).split('.')) {
       expr = {
-        kind: 'attribute', target: expr,
+        kind: 'attribute',
+        target: expr,
         attribute: { name: part, span: { start: offset, end: offset + part.length } },
         span: { start, end: offset + part.length },
       };

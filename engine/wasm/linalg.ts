@@ -14,7 +14,15 @@ const CALL_WORK = 2 ** 24;
 
 /** `data` = a·b batched (TensorFlow 2's broadcasting tf.matmul), or null when the JS kernel
  *  must compute it. */
-export function matmulWasm(a: Tensor, b: Tensor, ta: boolean, tb: boolean, outShape: readonly number[], data: TypedData, ctx: KernelContext): TypedData | null {
+export function matmulWasm(
+  a: Tensor,
+  b: Tensor,
+  ta: boolean,
+  tb: boolean,
+  outShape: readonly number[],
+  data: TypedData,
+  ctx: KernelContext,
+): TypedData | null {
   const width = floatWidth(data, a.data, b.data);
   if (width === null) return null;
   const w = wasmKernels();
@@ -25,7 +33,12 @@ export function matmulWasm(a: Tensor, b: Tensor, ta: boolean, tb: boolean, outSh
   const K = ta ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
   const e = bytesOf(width);
   const k = w.exports;
-  const [pa, pb, pc, scratch] = w.reserve([a.data.length * e, b.data.length * e, data.length * e, width === 'f32' ? k.gemmScratchF32(N) : k.gemmScratchF64(N)]);
+  const [pa, pb, pc, scratch] = w.reserve([
+    a.data.length * e,
+    b.data.length * e,
+    data.length * e,
+    width === 'f32' ? k.gemmScratchF32(N) : k.gemmScratchF64(N),
+  ]);
   try {
     copyIn(w, width, pa, a.data);
     copyIn(w, width, pb, b.data);

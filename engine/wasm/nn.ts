@@ -29,7 +29,21 @@ interface Conv {
   step: number;
   im2col(x: number, geometry: number, p0: number, rows: number, patch: number): void;
   col2imAdd(cols: number, geometry: number, p0: number, rows: number, acc: number): void;
-  gemm(a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: number): void;
+  gemm(
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    brs: number,
+    bcs: number,
+    c: number,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    scratch: number,
+  ): void;
   scratch(n: number): number;
 }
 
@@ -66,7 +80,14 @@ export function conv2dWasm(x: TypedData, f: TypedData, O: number, g: ConvGeometr
   if (!c) return null;
   const { w, e, K, positions, step } = c;
   try {
-    const [geometry, px, pf, py, patch, scratch] = w.reserve([GEOMETRY_BYTES, x.length * e, f.length * e, data.length * e, step * K * e, c.scratch(O)]);
+    const [geometry, px, pf, py, patch, scratch] = w.reserve([
+      GEOMETRY_BYTES,
+      x.length * e,
+      f.length * e,
+      data.length * e,
+      step * K * e,
+      c.scratch(O),
+    ]);
     writeGeometry(w, geometry, g);
     copyIn(w, c.width, px, x);
     copyIn(w, c.width, pf, f);
@@ -85,12 +106,26 @@ export function conv2dWasm(x: TypedData, f: TypedData, O: number, g: ConvGeometr
 
 /** dL/dinput: each chunk's output gradients [rows × O] times the filters transposed
  *  [O × K], added back into the input positions its patch read. */
-export function conv2dBackpropInputWasm(f: TypedData, dy: TypedData, O: number, g: ConvGeometry, data: TypedData, ctx: KernelContext): TypedData | null {
+export function conv2dBackpropInputWasm(
+  f: TypedData,
+  dy: TypedData,
+  O: number,
+  g: ConvGeometry,
+  data: TypedData,
+  ctx: KernelContext,
+): TypedData | null {
   const c = begin(g, data, [f, dy]);
   if (!c) return null;
   const { w, e, K, positions, step } = c;
   try {
-    const [geometry, pf, pdy, acc, cols, scratch] = w.reserve([GEOMETRY_BYTES, f.length * e, dy.length * e, data.length * e, step * K * e, c.scratch(K)]);
+    const [geometry, pf, pdy, acc, cols, scratch] = w.reserve([
+      GEOMETRY_BYTES,
+      f.length * e,
+      dy.length * e,
+      data.length * e,
+      step * K * e,
+      c.scratch(K),
+    ]);
     writeGeometry(w, geometry, g);
     copyIn(w, c.width, pf, f);
     copyIn(w, c.width, pdy, dy);
@@ -111,12 +146,26 @@ export function conv2dBackpropInputWasm(f: TypedData, dy: TypedData, O: number, 
 
 /** dL/dfilters: the patch matrix transposed [K × rows] times the chunk's output gradients
  *  [rows × O], summed over chunks. */
-export function conv2dBackpropFilterWasm(x: TypedData, dy: TypedData, O: number, g: ConvGeometry, data: TypedData, ctx: KernelContext): TypedData | null {
+export function conv2dBackpropFilterWasm(
+  x: TypedData,
+  dy: TypedData,
+  O: number,
+  g: ConvGeometry,
+  data: TypedData,
+  ctx: KernelContext,
+): TypedData | null {
   const c = begin(g, data, [x, dy]);
   if (!c) return null;
   const { w, e, K, positions, step } = c;
   try {
-    const [geometry, px, pdy, acc, patch, scratch] = w.reserve([GEOMETRY_BYTES, x.length * e, dy.length * e, data.length * e, step * K * e, c.scratch(O)]);
+    const [geometry, px, pdy, acc, patch, scratch] = w.reserve([
+      GEOMETRY_BYTES,
+      x.length * e,
+      dy.length * e,
+      data.length * e,
+      step * K * e,
+      c.scratch(O),
+    ]);
     writeGeometry(w, geometry, g);
     copyIn(w, c.width, px, x);
     copyIn(w, c.width, pdy, dy);

@@ -39,8 +39,36 @@ export interface KernelExports {
   heapBase(): number;
   gemmScratchF32(n: number): number;
   gemmScratchF64(n: number): number;
-  gemmF32(a: Ptr, ars: number, acs: number, b: Ptr, brs: number, bcs: number, c: Ptr, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: Ptr): void;
-  gemmF64(a: Ptr, ars: number, acs: number, b: Ptr, brs: number, bcs: number, c: Ptr, ldc: number, m: number, n: number, k: number, accumulate: number, scratch: Ptr): void;
+  gemmF32(
+    a: Ptr,
+    ars: number,
+    acs: number,
+    b: Ptr,
+    brs: number,
+    bcs: number,
+    c: Ptr,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    scratch: Ptr,
+  ): void;
+  gemmF64(
+    a: Ptr,
+    ars: number,
+    acs: number,
+    b: Ptr,
+    brs: number,
+    bcs: number,
+    c: Ptr,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: number,
+    scratch: Ptr,
+  ): void;
   im2colF32(x: Ptr, geometry: Ptr, p0: number, rows: number, patch: Ptr): void;
   im2colF64(x: Ptr, geometry: Ptr, p0: number, rows: number, patch: Ptr): void;
   col2imAddF32(cols: Ptr, geometry: Ptr, p0: number, rows: number, acc: Ptr): void;
@@ -100,7 +128,13 @@ export function wasmKernels(): WasmKernels | null {
   const module = loadModule();
   if (!module) return null;
   try {
-    const instance = new wasmApi!.Instance(module, { env: { abort: () => { throw new Error('WebAssembly kernel aborted'); } } });
+    const instance = new wasmApi!.Instance(module, {
+      env: {
+        abort: () => {
+          throw new Error('WebAssembly kernel aborted');
+        },
+      },
+    });
     current = new WasmKernels(instance.exports as unknown as KernelExports);
   } catch {
     compiled = null;
@@ -189,5 +223,6 @@ export function bytesOf(width: FloatWidth): number {
 export function checkTime(ctx: KernelContext): void {
   // The evaluation's own check (its deadline, and a cancellation by a newer edit) when it has one.
   if (ctx.checkDeadline) return ctx.checkDeadline();
-  if (Date.now() > ctx.deadline) throw new EvaluationError(`evaluation stopped: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, 'budget-time');
+  if (Date.now() > ctx.deadline)
+    throw new EvaluationError(`evaluation stopped: the time budget ran out ${raiseHint('evaluationTimeoutMs')}`, 'budget-time');
 }

@@ -57,24 +57,29 @@ function bytesOf(base64: string): Uint8Array {
  *  context with them. A path the engine will refuse anyway (absolute, outside the roots) is
  *  not asked for; a file the client cannot read comes back as its refusal. */
 export async function readLoadsThroughClient(
-  connection: Connection, uri: string, text: string, load: AnalysisOptions['load'],
+  connection: Connection,
+  uri: string,
+  text: string,
+  load: AnalysisOptions['load'],
 ): Promise<AnalysisOptions['load']> {
   const doc = splitUri(uri);
   const preloaded: Record<string, PreloadedFile> = {};
   if (!doc || !load?.baseDir) return { ...load, preloaded };
   const roots = load.workspaceRoots?.length ? load.workspaceRoots : [load.baseDir];
   const maxBytes = load.maxBytes ?? 64 * 1024 * 1024;
-  await Promise.all(loadPaths(text).map(async (relative) => {
-    if (relative === '' || path.isAbsolute(relative) || path.win32.isAbsolute(relative)) return;
-    const target = path.resolve(load.baseDir!, relative);
-    if (!roots.some((r) => target === r || target.startsWith(r === '/' ? r : r + '/'))) return;
-    const params: ReadFileParams = { uri: doc.origin + target.split('/').map(encodeURIComponent).join('/'), maxBytes };
-    try {
-      const answer = await connection.sendRequest<ReadFileResult>(ServerRequests.readFile, params);
-      preloaded[target] = 'base64' in answer ? { bytes: bytesOf(answer.base64) } : { refused: answer.refused, code: answer.code };
-    } catch (e) {
-      preloaded[target] = { refused: `cannot read '${relative}': ${(e as Error)?.message ?? String(e)}`, code: 'load-missing' };
-    }
-  }));
+  await Promise.all(
+    loadPaths(text).map(async (relative) => {
+      if (relative === '' || path.isAbsolute(relative) || path.win32.isAbsolute(relative)) return;
+      const target = path.resolve(load.baseDir!, relative);
+      if (!roots.some((r) => target === r || target.startsWith(r === '/' ? r : r + '/'))) return;
+      const params: ReadFileParams = { uri: doc.origin + target.split('/').map(encodeURIComponent).join('/'), maxBytes };
+      try {
+        const answer = await connection.sendRequest<ReadFileResult>(ServerRequests.readFile, params);
+        preloaded[target] = 'base64' in answer ? { bytes: bytesOf(answer.base64) } : { refused: answer.refused, code: answer.code };
+      } catch (e) {
+        preloaded[target] = { refused: `cannot read '${relative}': ${(e as Error)?.message ?? String(e)}`, code: 'load-missing' };
+      }
+    }),
+  );
   return { ...load, preloaded };
 }

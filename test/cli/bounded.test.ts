@@ -69,12 +69,22 @@ describe('every kernel checks its deadline', () => {
     expect(r.code).toBe(1);
     const found = errors(r.stdout);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ line, message: expect.stringMatching(new RegExp(`^${op}: stopped inside the kernel: the time budget ran out \\(raise tgraph\\.evaluationTimeoutMs\\)`)) });
+    expect(found[0]).toMatchObject({
+      line,
+      message: expect.stringMatching(
+        new RegExp(`^${op}: stopped inside the kernel: the time budget ran out \\(raise tgraph\\.evaluationTimeoutMs\\)`),
+      ),
+    });
   });
 
   it('a time-out is one diagnostic, not one per node', () => {
     const dir = tmp();
-    const lines = ['x = placeholder(float32, [None, 8])', 'feed x = uniform([16, 8], seed=1)', 'w0 = variable(uniform([8, 8], seed=2))', 'h0 = x'];
+    const lines = [
+      'x = placeholder(float32, [None, 8])',
+      'feed x = uniform([16, 8], seed=1)',
+      'w0 = variable(uniform([8, 8], seed=2))',
+      'h0 = x',
+    ];
     for (let i = 1; i <= 1000; i++) lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
     const file = path.join(dir, 'chain.tgraph');
     fs.writeFileSync(file, lines.join('\n') + '\n');
@@ -101,7 +111,15 @@ describe('memory is counted in bytes', () => {
 describe('output is streamed and bounded', () => {
   it('run --json stays one valid JSON object and marks what the byte budget left out', () => {
     // (Time enough to compute every value, whatever the machine's load: the point is the bytes.)
-    const r = tgraph(['run', '--json', '--set', 'maxOutputBytes=2000000', '--set', 'evaluationTimeoutMs=120000', hostile('json-size.tgraph')]);
+    const r = tgraph([
+      'run',
+      '--json',
+      '--set',
+      'maxOutputBytes=2000000',
+      '--set',
+      'evaluationTimeoutMs=120000',
+      hostile('json-size.tgraph'),
+    ]);
     const o = JSON.parse(r.stdout);
     expect(r.stdout.length).toBeLessThan(2_000_000);
     expect(Object.keys(o.values)).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -122,7 +140,10 @@ describe('output is streamed and bounded', () => {
   });
 
   it('a reader that goes away (| head -1) ends the command quietly', () => {
-    const out = execFileSync('/bin/sh', ['-c', `"${process.execPath}" "${cli}" run "${hostile('json-size.tgraph')}" 2>&1 | head -1`], { encoding: 'utf8', timeout: HANG_GUARD_MS });
+    const out = execFileSync('/bin/sh', ['-c', `"${process.execPath}" "${cli}" run "${hostile('json-size.tgraph')}" 2>&1 | head -1`], {
+      encoding: 'utf8',
+      timeout: HANG_GUARD_MS,
+    });
     expect(out.trim().split('\n')).toHaveLength(1);
     expect(out).not.toMatch(/EPIPE|Error|at /);
   });
@@ -137,7 +158,13 @@ describe('file shape is bounded', () => {
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const r = tgraph(['run', '--set', 'maxOutputBytes=100000', '--set', 'evaluationTimeoutMs=120000', file]);
     const found = errors(r.stdout).filter((e) => /statements/.test(e.message));
-    expect(found).toEqual([{ line: 200_001, column: 1, message: expect.stringMatching(/900,000 statements: the 700,000 from here on are not analysed \(raise tgraph\.maxStatements\)/) }]);
+    expect(found).toEqual([
+      {
+        line: 200_001,
+        column: 1,
+        message: expect.stringMatching(/900,000 statements: the 700,000 from here on are not analysed \(raise tgraph\.maxStatements\)/),
+      },
+    ]);
   });
 
   it('a 7.9 MB line is not analysed, and a diagnostic never copies a megabyte string', () => {
@@ -146,7 +173,10 @@ describe('file shape is bounded', () => {
     fs.writeFileSync(file, `x = 1.\ny = placeholder('${'a'.repeat(7_900_000)}', [2])\n`);
     const r = tgraph(['run', file]);
     const found = errors(r.stdout);
-    expect(found[0]).toMatchObject({ line: 2, message: expect.stringMatching(/7,900,0\d\d characters, over the budget of 1,000,000 \(raise tgraph\.maxLineLength\)/) });
+    expect(found[0]).toMatchObject({
+      line: 2,
+      message: expect.stringMatching(/7,900,0\d\d characters, over the budget of 1,000,000 \(raise tgraph\.maxLineLength\)/),
+    });
     // With the line allowed, the unknown dtype is reported with the string cut short.
     const allowed = tgraph(['run', '--set', 'maxLineLength=10000000', file]);
     const dtype = errors(allowed.stdout).find((e) => /dtype/.test(e.message));
@@ -166,7 +196,9 @@ describe('budgets from the command line and a config file', () => {
   it('--set maxElements=... is the "raise tgraph.maxElements" of the CLI', () => {
     const { f } = file();
     const tight = tgraph(['run', '--set', 'maxElements=1000', f]);
-    expect(errors(tight.stdout)[0].message).toMatch(/over the budget of 1,000 \(raise tgraph\.maxElements\)|1,000.*raise tgraph\.maxElements/);
+    expect(errors(tight.stdout)[0].message).toMatch(
+      /over the budget of 1,000 \(raise tgraph\.maxElements\)|1,000.*raise tgraph\.maxElements/,
+    );
     expect(tgraph(['run', f]).code).toBe(0);
   });
 

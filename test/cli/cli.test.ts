@@ -18,7 +18,10 @@ beforeAll(() => {
   if (!fs.existsSync(cli)) spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root });
 });
 
-const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.tgraph')).sort();
+const examples = fs
+  .readdirSync(path.join(root, 'examples'))
+  .filter((f) => f.endsWith('.tgraph'))
+  .sort();
 
 /** Checks a `run --json` object against the spec's contract; returns the problems found. */
 function specProblems(o: any): string[] {
@@ -32,7 +35,8 @@ function specProblems(o: any): string[] {
     const size = v.shape.reduce((a: number, d: number) => a * d, 1);
     if (!Array.isArray(v.data) || v.data.length !== size) problems.push(`${where}: data length ${v.data?.length} != ${size}`);
     for (const x of v.data ?? []) {
-      const ok = v.dtype === 'bool' ? typeof x === 'boolean' : typeof x === 'number' || x === 'NaN' || x === 'Infinity' || x === '-Infinity';
+      const ok =
+        v.dtype === 'bool' ? typeof x === 'boolean' : typeof x === 'number' || x === 'NaN' || x === 'Infinity' || x === '-Infinity';
       if (!ok) {
         problems.push(`${where}: bad element ${JSON.stringify(x)}`);
         break;
@@ -104,7 +108,10 @@ describe('tgraph run: int64 and Python numbers', () => {
   it('prints and serialises int64 as NumPy and the spec do, and keeps Python numbers exact', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-cli-'));
     const file = path.join(dir, 'numbers.tgraph');
-    fs.writeFileSync(file, 'third = constant(1. / 3., dtype=float64)\nbig = constant(2 ** 40, dtype=float64)\nn = constant([2 ** 40, -3], dtype=int64)\ni = argmax([[1., 5.], [7., 2.]], axis=1)\n');
+    fs.writeFileSync(
+      file,
+      'third = constant(1. / 3., dtype=float64)\nbig = constant(2 ** 40, dtype=float64)\nn = constant([2 ** 40, -3], dtype=int64)\ni = argmax([[1., 5.], [7., 2.]], axis=1)\n',
+    );
     const o = JSON.parse(tgraph('run', '--json', file).stdout);
     expect(specProblems(o)).toEqual([]);
     expect(o.values.third).toEqual({ dtype: 'float64', shape: [], data: [0.3333333333333333] });

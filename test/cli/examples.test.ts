@@ -15,7 +15,10 @@ import type * as AST from '../../engine/syntax/ast';
 
 const root = path.resolve(__dirname, '..', '..');
 const folder = path.join(root, 'examples');
-const files = fs.readdirSync(folder).filter((f) => f.endsWith('.tgraph')).sort();
+const files = fs
+  .readdirSync(folder)
+  .filter((f) => f.endsWith('.tgraph'))
+  .sort();
 const sources = new Map(files.map((f) => [f, fs.readFileSync(path.join(folder, f), 'utf8')]));
 const analyses = new Map<string, Analysis>();
 
@@ -225,11 +228,17 @@ describe('tgraph test examples', () => {
   }, 300_000);
 
   it('passes every example, counting the expected failures as passes', () => {
-    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'tgraph.js'), 'test', 'examples'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'tgraph.js'), 'test', 'examples'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     // The Python scripts of examples/python/ are tests too (their asserts and check comments).
     const scripts = fs.readdirSync(path.join(folder, 'python')).filter((f) => f.endsWith('.py'));
     const python = scripts.map((f) => analyzePython(fs.readFileSync(path.join(folder, 'python', f), 'utf8')));
-    const total = files.reduce((n, f) => n + analysis(f).checks.length + analysis(f).asserts.length, 0) + python.reduce((n, a) => n + a.checks.length + a.asserts.length, 0);
+    const total =
+      files.reduce((n, f) => n + analysis(f).checks.length + analysis(f).asserts.length, 0) +
+      python.reduce((n, a) => n + a.checks.length + a.asserts.length, 0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toEqual([`${total} passed, 0 failed`]);
     expect(r.stderr).toBe('');

@@ -41,7 +41,7 @@ describe('tgraph hover', () => {
     expect(r.stdout).toContain('dz_dx = gradients(z, x)[0]');
   });
 
-  it('prints the DDPG gradient\'s advice, the check\'s outcome, and the LSP Hover with --json', () => {
+  it("prints the DDPG gradient's advice, the check's outcome, and the LSP Hover with --json", () => {
     const ddpg = tgraph(['hover', 'examples/ddpg_actor.tgraph:11:1']);
     expect(ddpg.stdout).toContain('divide by the batch size 4 for the mean');
     const check = tgraph(['hover', 'examples/seed.tgraph:9:1']);
@@ -55,7 +55,10 @@ describe('tgraph hover', () => {
   it('says what is wrong with a location, and when there is nothing to show', () => {
     expect(tgraph(['hover', 'examples/seed.tgraph'])).toMatchObject({ code: 1, stderr: expect.stringContaining('FILE:LINE:COL') });
     expect(tgraph(['hover', 'examples/seed.tgraph:99:1'])).toMatchObject({ code: 1, stderr: expect.stringContaining('has 11 lines') });
-    expect(tgraph(['hover', 'examples/seed.tgraph:6:40'])).toMatchObject({ code: 1, stderr: expect.stringContaining('nothing to show at') });
+    expect(tgraph(['hover', 'examples/seed.tgraph:6:40'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('nothing to show at'),
+    });
     expect(tgraph(['hover', 'examples/missing.tgraph:1:1'])).toMatchObject({ code: 1, stderr: expect.stringContaining('no such file') });
   });
 });
@@ -64,16 +67,24 @@ describe('tgraph explain', () => {
   it('prints the explanation, and the result with its picture data with --json', () => {
     const r = tgraph(['explain', 'examples/seed.tgraph', 'dz_dx']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe('∂(Σz)/∂x: z has 24 elements; each x[i,j] reaches 2 of them (axis 0 of z, size 2, from stack at line 6), so each entry is a sum of 2 terms — 2 × ∂y/∂x.');
+    expect(r.stdout.trim()).toBe(
+      '∂(Σz)/∂x: z has 24 elements; each x[i,j] reaches 2 of them (axis 0 of z, size 2, from stack at line 6), so each entry is a sum of 2 terms — 2 × ∂y/∂x.',
+    );
     const json = JSON.parse(tgraph(['explain', '--json', 'examples/seed.tgraph', 'dz_dx']).stdout);
     expect(json.pictures[0].jacobian).toMatchObject({ rows: 24, cols: 12 });
   });
 
   it('refuses a name that is not bound or not a gradient', () => {
-    expect(tgraph(['explain', 'examples/seed.tgraph', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringContaining("binds no name 'nope'") });
+    expect(tgraph(['explain', 'examples/seed.tgraph', 'nope'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining("binds no name 'nope'"),
+    });
     expect(tgraph(['explain', 'examples/seed.tgraph', 'y'])).toMatchObject({ code: 1, stderr: expect.stringContaining('seed.tgraph:5:') });
     expect(tgraph(['explain', 'examples/seed.tgraph'])).toMatchObject({ code: 1, stderr: expect.stringContaining('FILE NAME') });
-    expect(tgraph(['explain', 'examples/seed.tgraph', 'dz_dx', '--html'])).toMatchObject({ code: 1, stderr: expect.stringContaining('--html takes a value') });
+    expect(tgraph(['explain', 'examples/seed.tgraph', 'dz_dx', '--html'])).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('--html takes a value'),
+    });
   });
 });
 
@@ -109,7 +120,12 @@ describe.skipIf(!hasChromium)('the page and the SVG in headless Chromium', () =>
 
   for (const format of ['html', 'svg'] as const) {
     it(`seed dz_dx as ${format}: the 24 × 12 Jacobian, the stack band, 2 bars adding up to dz_dx[0,0] = 40`, async () => {
-      const { facts, variance } = await render('examples/seed.tgraph', 'dz_dx', format, format === 'html' ? path.join(ROOT, 'docs', 'explain-sum.png') : undefined);
+      const { facts, variance } = await render(
+        'examples/seed.tgraph',
+        'dz_dx',
+        format,
+        format === 'html' ? path.join(ROOT, 'docs', 'explain-sum.png') : undefined,
+      );
       expect(facts.parseError).toBe('');
       expect(facts).toMatchObject({ heatmaps: 1, cells: 24 * 12, terms: 24, rows: 24, cols: 12, separators: 1, bandLabels: ['0', '1'] });
       expect(facts.axisTitles).toEqual(['z axis 0 (stack) / summed by Σ']);
@@ -124,8 +140,21 @@ describe.skipIf(!hasChromium)('the page and the SVG in headless Chromium', () =>
   }
 
   it('DDPG actor_grad as html: the batch axis of 4, the advice to divide, 4 weighted terms', async () => {
-    const { facts, variance } = await render('examples/ddpg_actor.tgraph', 'actor_grad', 'html', path.join(ROOT, 'docs', 'explain-ddpg.png'));
-    expect(facts).toMatchObject({ heatmaps: 1, cells: 8 * 6, terms: 24, rows: 8, cols: 6, separators: 3, bandLabels: ['0', '1', '2', '3'] });
+    const { facts, variance } = await render(
+      'examples/ddpg_actor.tgraph',
+      'actor_grad',
+      'html',
+      path.join(ROOT, 'docs', 'explain-ddpg.png'),
+    );
+    expect(facts).toMatchObject({
+      heatmaps: 1,
+      cells: 8 * 6,
+      terms: 24,
+      rows: 8,
+      cols: 6,
+      separators: 3,
+      bandLabels: ['0', '1', '2', '3'],
+    });
     expect(facts.axisTitles).toEqual(['actions axis 0 (batch of s) / summed by Σ']);
     expect(facts.advice).toContain('divide by 4');
     expect(facts.partials).toHaveLength(4);

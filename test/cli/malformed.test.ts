@@ -39,7 +39,7 @@ interface Case {
 const CASES: Case[] = [
   {
     name: 'several syntax errors in one file: each reported, the rest analysed',
-    src: "x = variable([1.0, 2.0])\ny = x +\nz = 3 $ 4\nq = 2 ** * 3\nafter = x * 3.0\n",
+    src: 'x = variable([1.0, 2.0])\ny = x +\nz = 3 $ 4\nq = 2 ** * 3\nafter = x * 3.0\n',
     expected: [
       { code: 'syntax', line: 2, column: 8, message: ['expected an expression'] },
       { code: 'syntax', line: 3, column: 7, endLine: 3, endColumn: 8, message: ["unexpected character '$'"] },
@@ -60,7 +60,7 @@ const CASES: Case[] = [
   },
   {
     name: 'a statement missing its target, and a stray closing bracket',
-    src: "= 5\nb = 1 + 2)\nafter = 4\n",
+    src: '= 5\nb = 1 + 2)\nafter = 4\n',
     expected: [
       { code: 'syntax', line: 1, column: 1, message: [] },
       { code: 'syntax', line: 2, column: 10, message: [')'] },
@@ -94,7 +94,9 @@ const CASES: Case[] = [
   {
     name: 'an unknown op, with a did-you-mean',
     src: 'x = variable([1.0])\ny = reduce_summ(x, axis=0)\nafter = x + 1.0\n',
-    expected: [{ code: 'unknown-op', line: 2, column: 5, endLine: 2, endColumn: 16, message: ['`reduce_summ`', 'did you mean `reduce_sum`'] }],
+    expected: [
+      { code: 'unknown-op', line: 2, column: 5, endLine: 2, endColumn: 16, message: ['`reduce_summ`', 'did you mean `reduce_sum`'] },
+    ],
     after: { name: 'after', value: [2] },
   },
   {
@@ -109,13 +111,33 @@ const CASES: Case[] = [
   {
     name: 'use before definition points at both places',
     src: 'y = a * 2\na = 3\nafter = a + 1\n',
-    expected: [{ code: 'use-before-definition', line: 1, column: 5, endLine: 1, endColumn: 6, message: ['`a`', 'before it is defined', 'line 2'], related: [{ line: 2, column: 1 }] }],
+    expected: [
+      {
+        code: 'use-before-definition',
+        line: 1,
+        column: 5,
+        endLine: 1,
+        endColumn: 6,
+        message: ['`a`', 'before it is defined', 'line 2'],
+        related: [{ line: 2, column: 1 }],
+      },
+    ],
     after: { name: 'after', value: 4 },
   },
   {
     name: 'double binding points at both places',
     src: 'a = 1\nb = 2\na = 5\nafter = a + b\n',
-    expected: [{ code: 'double-binding', line: 3, column: 1, endLine: 3, endColumn: 2, message: ['`a`', 'already bound', 'line 1'], related: [{ line: 1, column: 1 }] }],
+    expected: [
+      {
+        code: 'double-binding',
+        line: 3,
+        column: 1,
+        endLine: 3,
+        endColumn: 2,
+        message: ['`a`', 'already bound', 'line 1'],
+        related: [{ line: 1, column: 1 }],
+      },
+    ],
     // the first binding stands
     after: { name: 'after', value: 3 },
   },
@@ -133,12 +155,28 @@ const CASES: Case[] = [
       { code: 'shape-mismatch', line: 4, column: 15, endLine: 4, endColumn: 28, message: ['[2, 3]', 'inner dimensions'] },
       { code: 'shape-mismatch', line: 5, column: 16, message: ['[4, 2]', '6'] },
     ],
-    after: { name: 'after', value: [[1, 1, 1], [1, 1, 1]] },
+    after: {
+      name: 'after',
+      value: [
+        [1, 1, 1],
+        [1, 1, 1],
+      ],
+    },
   },
   {
     name: 'a feed whose shape does not match the placeholder',
     src: 'x = placeholder(float32, [None, 3])\nfeed x = [[1, 2]]\nafter = 2\n',
-    expected: [{ code: 'shape-mismatch', line: 2, column: 10, endLine: 2, endColumn: 18, message: ['[1, 2]', '[?, 3]'], related: [{ line: 1, column: 5 }] }],
+    expected: [
+      {
+        code: 'shape-mismatch',
+        line: 2,
+        column: 10,
+        endLine: 2,
+        endColumn: 18,
+        message: ['[1, 2]', '[?, 3]'],
+        related: [{ line: 1, column: 5 }],
+      },
+    ],
     after: { name: 'after', value: 2 },
   },
   {
@@ -251,7 +289,13 @@ const CASES: Case[] = [
       { code: 'bad-axis', line: 2, column: 24, message: ['5', 'rank 2'] },
       { code: 'bad-shape', line: 3, column: 11, message: ['negative'] },
     ],
-    after: { name: 'after', value: [[2, 2, 2], [2, 2, 2]] },
+    after: {
+      name: 'after',
+      value: [
+        [2, 2, 2],
+        [2, 2, 2],
+      ],
+    },
   },
 ];
 
@@ -265,13 +309,20 @@ describe('malformed files: expected diagnostics, no throw, the rest still analys
       const r = run(c.src);
       const got = r.diags().filter((d) => d.severity !== 'information');
       const show = () => r.describe();
-      expect(got.map((d) => d.code), show()).toEqual(c.expected.map((e) => e.code));
+      expect(
+        got.map((d) => d.code),
+        show(),
+      ).toEqual(c.expected.map((e) => e.code));
       c.expected.forEach((e, i) => {
         const d = got[i];
         const p = r.pos(d.span);
         expect(d.severity, show()).toBe(e.severity ?? 'error');
         expect({ line: p.line, column: p.column }, `${e.code}: ${d.message}`).toEqual({ line: e.line, column: e.column });
-        if (e.endLine !== undefined) expect({ endLine: p.endLine, endColumn: p.endColumn }, `${e.code}: ${d.message}`).toEqual({ endLine: e.endLine, endColumn: e.endColumn });
+        if (e.endLine !== undefined)
+          expect({ endLine: p.endLine, endColumn: p.endColumn }, `${e.code}: ${d.message}`).toEqual({
+            endLine: e.endLine,
+            endColumn: e.endColumn,
+          });
         for (const fragment of e.message) {
           if (typeof fragment === 'string') expect(d.message).toContain(fragment);
           else expect(d.message).toMatch(fragment);
@@ -343,12 +394,17 @@ describe('malformed files through `tgraph run --json`', () => {
       const hasErrors = c.expected.some((e) => (e.severity ?? 'error') === 'error');
       expect(out.status, out.stdout.slice(0, 500)).toBe(hasErrors ? 1 : 0);
 
-      const json = JSON.parse(out.stdout) as { values: Record<string, unknown>; diagnostics: { line: number; column: number; code: string; severity: string }[] };
+      const json = JSON.parse(out.stdout) as {
+        values: Record<string, unknown>;
+        diagnostics: { line: number; column: number; code: string; severity: string }[];
+      };
       expect(validateRunJson(json)).toEqual([]);
       // the JSON diagnostics are the analysis' own, at the same 1-based positions
       const r = run(c.src);
       const want = r.diags().map((d) => ({ ...r.pos(d.span), code: d.code, severity: d.severity }));
-      expect(json.diagnostics.map((d) => ({ line: d.line, column: d.column, code: d.code, severity: d.severity }))).toEqual(want.map((w) => ({ line: w.line, column: w.column, code: w.code, severity: w.severity })));
+      expect(json.diagnostics.map((d) => ({ line: d.line, column: d.column, code: d.code, severity: d.severity }))).toEqual(
+        want.map((w) => ({ line: w.line, column: w.column, code: w.code, severity: w.severity })),
+      );
       // and the binding after the faults is there, with its value
       const after = json.values[c.after.name] as { data: unknown[] };
       expect(after).toBeDefined();
@@ -402,10 +458,18 @@ describe('every example through `tgraph run --json`', () => {
 describe('the JSON validator itself', () => {
   it('accepts the spec example and rejects malformed shapes', () => {
     const good = {
-      values: { x: { dtype: 'float32', shape: [2, 2], data: [1, 'NaN', 'Infinity', -2] }, g: [null, { dtype: 'bool', shape: [], data: [true] }] },
+      values: {
+        x: { dtype: 'float32', shape: [2, 2], data: [1, 'NaN', 'Infinity', -2] },
+        g: [null, { dtype: 'bool', shape: [], data: [true] }],
+      },
       checks: [],
       diagnostics: [{ line: 1, column: 1, endLine: 1, endColumn: 4, severity: 'error', code: 'syntax', message: 'bad' }],
-      explanations: { g: [null, { ysElements: 4, fanOut: [1, 2], summedAxes: [{ tensor: 'z', axis: 0, size: 2, origin: 'stack' }], batchSize: null, text: '...' }] },
+      explanations: {
+        g: [
+          null,
+          { ysElements: 4, fanOut: [1, 2], summedAxes: [{ tensor: 'z', axis: 0, size: 2, origin: 'stack' }], batchSize: null, text: '...' },
+        ],
+      },
     };
     expect(validateRunJson(good)).toEqual([]);
     const bad = {

@@ -46,7 +46,11 @@ function runNeovim(file: string): NeovimReport {
       XDG_STATE_HOME: path.join(home, 'state'),
     };
     const run = spawnSync('nvim', ['--headless', '-n', '-i', 'NONE', '-u', CONFIG, file, '-c', `luafile ${PROBE}`], {
-      cwd: ROOT, env, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL',
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+      killSignal: 'SIGKILL',
     });
     if (!fs.existsSync(out)) throw new Error(`Neovim wrote no report (exit ${run.status}, signal ${run.signal}): ${run.stderr}`);
     return JSON.parse(fs.readFileSync(out, 'utf8')) as NeovimReport;
@@ -56,7 +60,11 @@ function runNeovim(file: string): NeovimReport {
 }
 
 let report: NeovimReport;
-const seedLine = (prefix: string) => fs.readFileSync(path.join(ROOT, 'examples', 'seed.tgraph'), 'utf8').split('\n').findIndex((l) => l.startsWith(prefix));
+const seedLine = (prefix: string) =>
+  fs
+    .readFileSync(path.join(ROOT, 'examples', 'seed.tgraph'), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.startsWith(prefix));
 
 beforeAll(async () => {
   await ensureServerBuilt();

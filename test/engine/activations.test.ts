@@ -68,7 +68,7 @@ check gradients(v + reduce_sum(v1 * s0[0:1]) + e + reduce_sum(e1), x)
 });
 
 describe('weighted sigmoid cross-entropy and small math functions', () => {
-  it('weighted_cross_entropy_with_logits is TensorFlow\'s formula, pos_weight 1 the plain sigmoid cross-entropy', () => {
+  it("weighted_cross_entropy_with_logits is TensorFlow's formula, pos_weight 1 the plain sigmoid cross-entropy", () => {
     const a = run(`${X}
 z = [[1., 0., 0.5, 1.], [0., 1., 1., 0.]]
 w = tf.nn.weighted_cross_entropy_with_logits(labels=z, logits=x, pos_weight=3.)
@@ -77,7 +77,10 @@ s = sigmoid_cross_entropy_with_logits(labels=z, logits=x)
 check gradients(reduce_sum(w), x)
 `);
     const x = toTf(value(a, 'x'));
-    const z = tf.tensor([[1, 0, 0.5, 1], [0, 1, 1, 0]]);
+    const z = tf.tensor([
+      [1, 0, 0.5, 1],
+      [0, 1, 1, 0],
+    ]);
     const logWeight = tf.add(1, tf.mul(2, z));
     const want = tf.add(tf.mul(tf.sub(1, z), x), tf.mul(logWeight, tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))), tf.relu(tf.neg(x)))));
     expectClose(value(a, 'w'), want);
@@ -132,7 +135,10 @@ t2 = tf.math.in_top_k(targets=[2, 1, 0, 2], predictions=p, k=2)
     expect(Array.from(value(a, 't1').data)).toEqual([1, 1, 0, 1]);
     expect(Array.from(value(a, 't2').data)).toEqual([1, 1, 1, 1]);
     // Against TF.js's topk where there are no ties or NaNs.
-    const q = tf.tensor([[0.1, 0.5, 0.4], [0.9, 0.05, 0.06]]);
+    const q = tf.tensor([
+      [0.1, 0.5, 0.4],
+      [0.9, 0.05, 0.06],
+    ]);
     const top = Array.from(tf.topk(q, 1).indices.dataSync());
     const b = run('q = [[0.1, 0.5, 0.4], [0.9, 0.05, 0.06]]\nhit = in_top_k([1, 2], q, 1)');
     expect(Array.from(value(b, 'hit').data)).toEqual([1, 2].map((t, i) => (top[i] === t ? 1 : 0)));

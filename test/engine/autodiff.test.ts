@@ -39,9 +39,17 @@ z = stack([y, y])
 dy_dx = gradients(y, x)[0]
 dz_dx = gradients(z, x)[0]
 `);
-    const dy = [[20, 12, 28], [8, 8, 20], [28, 20, 0], [12, 28, 24]];
+    const dy = [
+      [20, 12, 28],
+      [8, 8, 20],
+      [28, 20, 0],
+      [12, 28, 24],
+    ];
     close(r.value('dy_dx'), dy);
-    close(r.value('dz_dx'), dy.map((row) => row.map((v) => 2 * v)));
+    close(
+      r.value('dz_dx'),
+      dy.map((row) => row.map((v) => 2 * v)),
+    );
   });
 
   it('gives None for an x that no y depends on', () => {
@@ -81,7 +89,7 @@ zero_part = g[1]
     expect(r.tensor('zero_part').dtype).toBe('float64');
   });
 
-  it("rejects an unknown unconnected_gradients value with a diagnostic", () => {
+  it('rejects an unknown unconnected_gradients value with a diagnostic', () => {
     const r = run(`
 x = variable([1.0])
 g = gradients(x * 2.0, x, unconnected_gradients='zeros')
@@ -268,8 +276,14 @@ batch = gradients(x * x, x)[0]
     // d(Σ x²)/dx = 2x.
     close(r.value('same'), [3, 5, 7]);
     close(r.value('bias'), [[5, 7, 9], 6]);
-    close(r.value('batch'), [[2, 4, 6], [8, 10, 12]]);
-    const sums = (site: number) => r.a.graph.nodes.filter((n) => n.op.name === 'sum_to_like' && n.origin.kind === 'gradient' && n.origin.call === r.a.gradientSites[site].span);
+    close(r.value('batch'), [
+      [2, 4, 6],
+      [8, 10, 12],
+    ]);
+    const sums = (site: number) =>
+      r.a.graph.nodes.filter(
+        (n) => n.op.name === 'sum_to_like' && n.origin.kind === 'gradient' && n.origin.call === r.a.gradientSites[site].span,
+      );
     // Same shapes, all known: no sum at all.
     expect(sums(0)).toEqual([]);
     // v [3] and s [] are broadcast against x's [None, 3]: each is summed back to its shape.
@@ -292,10 +306,25 @@ gw = gradients(y, w)[0]
 both = gradients(y, [x, w])
 `);
     // d(Σ (x @ w) · c)/dw = xᵀ (1 · c): column j of xᵀ's row sums times c[j].
-    close(r.value('gw'), [[10, 15], [14, 21], [18, 27]]);
-    close(r.value('both'), [[[2, 3, 5], [2, 3, 5]], [[10, 15], [14, 21], [18, 27]]]);
+    close(r.value('gw'), [
+      [10, 15],
+      [14, 21],
+      [18, 27],
+    ]);
+    close(r.value('both'), [
+      [
+        [2, 3, 5],
+        [2, 3, 5],
+      ],
+      [
+        [10, 15],
+        [14, 21],
+        [18, 27],
+      ],
+    ]);
     const made = (site: number, op: string) =>
-      r.a.graph.nodes.filter((n) => n.op.name === op && n.origin.kind === 'gradient' && n.origin.call === r.a.gradientSites[site].span).length;
+      r.a.graph.nodes.filter((n) => n.op.name === op && n.origin.kind === 'gradient' && n.origin.call === r.a.gradientSites[site].span)
+        .length;
     // For w alone: one matmul (xᵀ · dy), one product (dy · c), nothing toward c or x.
     expect(made(0, 'matmul')).toBe(1);
     expect(made(0, 'multiply')).toBe(1);
@@ -310,13 +339,16 @@ describe('the Jacobian of a y that x does not reach', () => {
   it('is zeros, made without evaluating a row (100,000 rows were seconds of one-hots)', () => {
     // Row by row, each of the 100,000 rows allocated a one-hot of 100,000 elements: 10^10
     // writes, far more than the 200 ms the evaluation is given here.
-    const r = run(`
+    const r = run(
+      `
 w = variable(2.)
 k = zeros([100000])
 j = jacobian(k, w)
 v = variable([1., 2.])
 bj = batch_jacobian(zeros([2, 50000]), reshape(v, [2, 1]))
-`, { evaluationTimeoutMs: 200 });
+`,
+      { evaluationTimeoutMs: 200 },
+    );
     expect(r.a.diagnostics).toEqual([]);
     const j = r.tensor('j');
     expect(j.shape).toEqual([100000]);
@@ -350,8 +382,15 @@ s = jacobian(reduce_sum(x * x), x)
 `);
     expect(r.tensor('j').shape).toEqual([3, 1, 4]);
     expect(r.staticShape('j')).toEqual([3, 1, 4]);
-    const m = [[1, 0, 2, 0], [0, 1, 0, 3], [1, 1, 1, 1]];
-    close(r.value('j'), m.map((row) => [row.map((v, k) => v * 2 * (k + 1))]));
+    const m = [
+      [1, 0, 2, 0],
+      [0, 1, 0, 3],
+      [1, 1, 1, 1],
+    ];
+    close(
+      r.value('j'),
+      m.map((row) => [row.map((v, k) => v * 2 * (k + 1))]),
+    );
     close(r.value('s'), [2, 4, 6, 8]);
   });
 
@@ -362,7 +401,16 @@ z = stack([x, x])
 j = jacobian(z, x)
 g = gradients(z, x)[0]
 `);
-    close(r.value('j'), [[[1, 0], [0, 1]], [[1, 0], [0, 1]]]);
+    close(r.value('j'), [
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
     close(r.value('g'), [2, 2]);
   });
 
@@ -375,7 +423,13 @@ bj = batch_jacobian(y, x)
 `);
     expect(r.tensor('bj').shape).toEqual([3, 1, 3, 2]);
     // ∂y[b, 0, i]/∂x[b, k] = 2 w[k, i], the same for every row of the batch
-    const block = [[[2, 0], [0, 2], [4, 2]]];
+    const block = [
+      [
+        [2, 0],
+        [0, 2],
+        [4, 2],
+      ],
+    ];
     close(r.value('bj'), [block, block, block]);
   });
 
@@ -400,9 +454,15 @@ h = hessian(reduce_sum(x ** 3), x)
     const hs = r.value('hs') as Plain[];
     expect(hs).toHaveLength(2);
     // ∂²/∂x² = diag(6x) · Σu², ∂²/∂u² = 2 · Σx³
-    close(hs[0], [[6 * 9, 0], [0, 12 * 9]]);
+    close(hs[0], [
+      [6 * 9, 0],
+      [0, 12 * 9],
+    ]);
     close(hs[1], [[2 * 9]]);
-    close(r.value('h'), [[6, 0], [0, 12]]);
+    close(r.value('h'), [
+      [6, 0],
+      [0, 12],
+    ]);
     expect(r.tensor('h').shape).toEqual([2, 2]);
   });
 
@@ -439,12 +499,21 @@ s2 = gradients(gradients(sigmoid(x), x)[0], x)[0]
 l2 = gradients(gradients(log(x), x)[0], x)[0]
 `);
     const xs = [0.3, 1.1];
-    close(r.value('t2'), xs.map((v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2)));
-    close(r.value('s2'), xs.map((v) => {
-      const s = 1 / (1 + Math.exp(-v));
-      return s * (1 - s) * (1 - 2 * s);
-    }));
-    close(r.value('l2'), xs.map((v) => -1 / (v * v)));
+    close(
+      r.value('t2'),
+      xs.map((v) => -2 * Math.tanh(v) * (1 - Math.tanh(v) ** 2)),
+    );
+    close(
+      r.value('s2'),
+      xs.map((v) => {
+        const s = 1 / (1 + Math.exp(-v));
+        return s * (1 - s) * (1 - 2 * s);
+      }),
+    );
+    close(
+      r.value('l2'),
+      xs.map((v) => -1 / (v * v)),
+    );
   });
 
   it('a second-order check passes (the gradient graph is differentiable)', () => {
@@ -477,7 +546,10 @@ def f(x, w) = tanh(x * w)
 x = variable([0.5, -1.0])
 g = gradients(f(x, 2.0), x)[0]
 `);
-    close(r.value('g'), [0.5, -1].map((v) => 2 * (1 - Math.tanh(2 * v) ** 2)));
+    close(
+      r.value('g'),
+      [0.5, -1].map((v) => 2 * (1 - Math.tanh(2 * v) ** 2)),
+    );
   });
 
   it('a correct rule passes the check: a numerically stable log-sum-exp', () => {
@@ -493,7 +565,10 @@ check gradients(y, x, mode='fast')
     expect(r.a.checks.map((c) => c.passed)).toEqual([true, true]);
     const e = [1, 2, 3.5].map(Math.exp);
     const total = e.reduce((a, b) => a + b, 0);
-    close(r.value('g'), e.map((v) => v / total));
+    close(
+      r.value('g'),
+      e.map((v) => v / total),
+    );
   });
 
   it('a rule for several inputs returns a list, one gradient per input (None allowed)', () => {
@@ -577,8 +652,14 @@ b = variable([1.0, 3.0])
 gmax = gradients(maximum(a, b), [a, b])
 gmin = gradients(minimum(a, b), [a, b])
 `);
-    close(r.value('gmax'), [[1, 0], [0, 1]]);
-    close(r.value('gmin'), [[1, 1], [0, 0]]);
+    close(r.value('gmax'), [
+      [1, 0],
+      [0, 1],
+    ]);
+    close(r.value('gmin'), [
+      [1, 1],
+      [0, 0],
+    ]);
   });
 
   it('reduce_max / reduce_min split the gradient equally among ties', () => {
@@ -587,8 +668,14 @@ x = variable([[4.0, 4.0, 1.0, 4.0], [0.0, 0.0, 2.0, 2.0]])
 gmax = gradients(reduce_max(x, axis=1), x)[0]
 gmin = gradients(reduce_min(x), x)[0]
 `);
-    close(r.value('gmax'), [[1 / 3, 1 / 3, 0, 1 / 3], [0, 0, 0.5, 0.5]]);
-    close(r.value('gmin'), [[0, 0, 0, 0], [0.5, 0.5, 0, 0]]);
+    close(r.value('gmax'), [
+      [1 / 3, 1 / 3, 0, 1 / 3],
+      [0, 0, 0.5, 0.5],
+    ]);
+    close(r.value('gmin'), [
+      [0, 0, 0, 0],
+      [0.5, 0.5, 0, 0],
+    ]);
   });
 
   it('pow w.r.t. the exponent uses log(x) only where x > 0', () => {
@@ -597,7 +684,10 @@ x = variable([-2.0, 0.0, 2.0])
 p = variable([3.0, 3.0, 3.0])
 g = gradients(x ** p, [x, p])
 `);
-    close(r.value('g'), [[12, 0, 12], [0, 0, 8 * Math.log(2)]]);
+    close(r.value('g'), [
+      [12, 0, 12],
+      [0, 0, 8 * Math.log(2)],
+    ]);
   });
 
   it('sigmoid_cross_entropy_with_logits at z = 0 gives sigmoid(0) - label', () => {
@@ -635,7 +725,10 @@ check gradients(relu(x), x)
     const [c] = r.a.checks;
     expect(r.errors()).toEqual([]);
     expect(c.passed).toBe(true);
-    const info = r.diags('information').map((d) => d.message).join('\n');
+    const info = r
+      .diags('information')
+      .map((d) => d.message)
+      .join('\n');
     expect(info).toMatch(/x\[1\]/);
     expect(info).toMatch(/kink/);
     expect(info).toMatch(/relu/);

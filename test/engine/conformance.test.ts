@@ -40,7 +40,12 @@ const R = (shape: number[], lo = -2, hi = 2, avoid?: number[]) => randomArray(rn
 
 // ---- the seed example and the classic graphs -------------------------------------------
 
-const SEED_X = [[5, 3, 7], [2, 2, 5], [7, 5, 0], [3, 7, 6]];
+const SEED_X = [
+  [5, 3, 7],
+  [2, 2, 5],
+  [7, 5, 0],
+  [3, 7, 6],
+];
 conform({
   name: 'seed example: dy/dx per element, dz/dx twice that (stack)',
   ops: ['placeholder', 'pow', 'multiply', 'stack', 'gradients'],
@@ -58,7 +63,12 @@ dz_dx = gradients(z, x)[0]
     const x = T(SEED_X);
     return {
       y: plain(f(x)),
-      dy_dx: [[20, 12, 28], [8, 8, 20], [28, 20, 0], [12, 28, 24]],
+      dy_dx: [
+        [20, 12, 28],
+        [8, 8, 20],
+        [28, 20, 0],
+        [12, 28, 24],
+      ],
       dz_dx: plain(tf.grad((v) => tf.stack([f(v), f(v)]))(x)),
     };
   },
@@ -85,7 +95,9 @@ per_example = gradients(tanh(s[0:1] @ w), w, grad_ys=-g[0:1])[0]
     return {
       actions: plain(f(T(DDPG_W))),
       actor_grad: (grads(f, [T(DDPG_W)], tf.neg(T(DDPG_G))) as Plain[])[0],
-      per_example: plain(tf.grad((w) => tf.tanh(tf.matMul(T(DDPG_S).slice([0, 0], [1, 3]), w)))(T(DDPG_W), tf.neg(T(DDPG_G).slice([0, 0], [1, 2])))),
+      per_example: plain(
+        tf.grad((w) => tf.tanh(tf.matMul(T(DDPG_S).slice([0, 0], [1, 3]), w)))(T(DDPG_W), tf.neg(T(DDPG_G).slice([0, 0], [1, 2]))),
+      ),
     };
   },
 });
@@ -111,7 +123,19 @@ dw_value = dw
   },
 });
 
-const MLP = { x: R([4, 3]), w1: R([3, 5], -1, 1), b1: R([5], -0.5, 0.5), w2: R([5, 3], -1, 1), b2: R([3], -0.5, 0.5), labels: [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 1]] };
+const MLP = {
+  x: R([4, 3]),
+  w1: R([3, 5], -1, 1),
+  b1: R([5], -0.5, 0.5),
+  w2: R([5, 3], -1, 1),
+  b2: R([3], -0.5, 0.5),
+  labels: [
+    [1, 0, 0],
+    [0, 0, 1],
+    [0, 1, 0],
+    [0, 0, 1],
+  ],
+};
 conform({
   name: 'MLP with softmax cross-entropy: loss and all four parameter gradients',
   ops: ['relu', 'matmul', 'add', 'softmax_cross_entropy_with_logits', 'reduce_mean', 'gradients'],
@@ -212,7 +236,10 @@ bj = batch_jacobian(y, x)
   expected: () => {
     // Rows are independent, so per-example jacobians are the diagonal blocks of the full one.
     const out: Plain[] = [];
-    for (let i = 0; i < 4; i++) out.push(tfJacobian((row) => tf.tanh(tf.matMul(row.reshape([1, 3]), T(BJ_W))).reshape([2]), T(BJ_X).slice([i, 0], [1, 3]).reshape([3])));
+    for (let i = 0; i < 4; i++)
+      out.push(
+        tfJacobian((row) => tf.tanh(tf.matMul(row.reshape([1, 3]), T(BJ_W))).reshape([2]), T(BJ_X).slice([i, 0], [1, 3]).reshape([3])),
+      );
     return { bj: out };
   },
 });
@@ -246,7 +273,16 @@ zero = gradients(y, [x, u], unconnected_gradients='zero')
 `,
   expected: () => {
     const dx = plain(tf.cos(T(UNC_X)));
-    return { none: [dx, null], zero: [dx, [[0, 0], [0, 0]]] };
+    return {
+      none: [dx, null],
+      zero: [
+        dx,
+        [
+          [0, 0],
+          [0, 0],
+        ],
+      ],
+    };
   },
 });
 
@@ -318,7 +354,25 @@ const OPS_X = R([2, 3], 0.5, 3);
 const OPS_Y = R([3], 0.5, 3);
 conform({
   name: 'operators: + - * / // % ** @ and comparisons spell the ops',
-  ops: ['add', 'subtract', 'multiply', 'divide', 'floordiv', 'mod', 'pow', 'matmul', 'less', 'greater_equal', 'equal', 'not_equal', 'less_equal', 'greater', 'logical_and', 'logical_or', 'negative'],
+  ops: [
+    'add',
+    'subtract',
+    'multiply',
+    'divide',
+    'floordiv',
+    'mod',
+    'pow',
+    'matmul',
+    'less',
+    'greater_equal',
+    'equal',
+    'not_equal',
+    'less_equal',
+    'greater',
+    'logical_and',
+    'logical_or',
+    'negative',
+  ],
   src: `
 x = variable(${lit(OPS_X)})
 y = variable(${lit(OPS_Y)})
@@ -332,7 +386,10 @@ g = gradients(e, [x, y])
 `,
   expected: () => {
     const f = (x: tf.Tensor, y: tf.Tensor) =>
-      tf.add(tf.sub(tf.add(tf.add(tf.div(tf.mul(tf.add(x, y), tf.sub(x, y)), y), tf.floorDiv(x, y)), tf.mod(x, y)), tf.pow(x, y)), tf.neg(x));
+      tf.add(
+        tf.sub(tf.add(tf.add(tf.div(tf.mul(tf.add(x, y), tf.sub(x, y)), y), tf.floorDiv(x, y)), tf.mod(x, y)), tf.pow(x, y)),
+        tf.neg(x),
+      );
     // TensorFlow registers FloorDiv with no gradient: `x // y` contributes nothing (TF.js would
     // differentiate it like a division), so the reference drops it from the gradient.
     const fGrad = (x: tf.Tensor, y: tf.Tensor) =>
@@ -557,7 +614,13 @@ z = pow(x, p)
 g = gradients(z, [x, p])
 `,
   // TensorFlow's _PowGrad: log(x) replaced by 0 where x <= 0; d/dx = p * x^(p-1).
-  expected: () => ({ z: [4, 0, 9], g: [[-4, 0, 6], [0, 0, 9 * Math.log(3)]] }),
+  expected: () => ({
+    z: [4, 0, 9],
+    g: [
+      [-4, 0, 6],
+      [0, 0, 9 * Math.log(3)],
+    ],
+  }),
 });
 
 const CMP_X = randomArray(rng, [3, 4], 0, 3, { integer: true });
@@ -578,7 +641,14 @@ ge = greater_equal(x, y)
   expected: () => {
     const x = T(CMP_X);
     const y = T(CMP_Y);
-    return { eq: plain(tf.equal(x, y)), ne: plain(tf.notEqual(x, y)), lt: plain(tf.less(x, y)), le: plain(tf.lessEqual(x, y)), gt: plain(tf.greater(x, y)), ge: plain(tf.greaterEqual(x, y)) };
+    return {
+      eq: plain(tf.equal(x, y)),
+      ne: plain(tf.notEqual(x, y)),
+      lt: plain(tf.less(x, y)),
+      le: plain(tf.lessEqual(x, y)),
+      gt: plain(tf.greater(x, y)),
+      ge: plain(tf.greaterEqual(x, y)),
+    };
   },
 });
 
@@ -594,7 +664,13 @@ n = logical_not(p)
 k = not p
 `,
   expected: () => {
-    const p = T([[true, false], [true, true]] as never, 'bool');
+    const p = T(
+      [
+        [true, false],
+        [true, true],
+      ] as never,
+      'bool',
+    );
     const q = T([false, true] as never, 'bool');
     return { a: plain(tf.logicalAnd(p, q)), o: plain(tf.logicalOr(p, q)), n: plain(tf.logicalNot(p)), k: plain(tf.logicalNot(p)) };
   },
@@ -648,7 +724,8 @@ g = gradients([all_sum, kept, neg, lse], x)[0]
   expected: () => {
     const x = T(RED_X);
     // TF.js's Prod gradient fails on negative axes: axis -2 of a rank-2 tensor is axis 0.
-    const f = (v: tf.Tensor) => tf.addN([tf.sum(v), tf.sum(tf.mean(v, [0, 1], true)), tf.sum(tf.prod(v, 0, true)), tf.sum(tf.logSumExp(v, 0))]);
+    const f = (v: tf.Tensor) =>
+      tf.addN([tf.sum(v), tf.sum(tf.mean(v, [0, 1], true)), tf.sum(tf.prod(v, 0, true)), tf.sum(tf.logSumExp(v, 0))]);
     return {
       all_sum: plain(tf.sum(x)),
       kept: plain(tf.mean(x, [0, 1], true)),
@@ -701,8 +778,14 @@ gmin = gradients(mn, x)[0]
   expected: () => ({
     mx: [3, 2],
     mn: 1,
-    gmax: [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]],
-    gmin: [[1, 0, 0], [0, 0, 0]],
+    gmax: [
+      [0, 0.5, 0.5],
+      [1 / 3, 1 / 3, 1 / 3],
+    ],
+    gmin: [
+      [1, 0, 0],
+      [0, 0, 0],
+    ],
   }),
 });
 
@@ -815,7 +898,13 @@ g = gradients([r * ${lit(SH_W24)}, t * t, td, e, s * 3.0], x)[0]
   expected: () => {
     const x = T(SH_X);
     const f = (v: tf.Tensor) =>
-      tf.addN([tf.sum(tf.mul(v.reshape([-1, 6]), T(SH_W24))), tf.sum(tf.square(tf.transpose(v, [2, 0, 1]))), tf.sum(tf.transpose(v)), tf.sum(tf.expandDims(v, 1)), tf.sum(tf.mul(tf.squeeze(tf.expandDims(v, -1), [3]), 3))]);
+      tf.addN([
+        tf.sum(tf.mul(v.reshape([-1, 6]), T(SH_W24))),
+        tf.sum(tf.square(tf.transpose(v, [2, 0, 1]))),
+        tf.sum(tf.transpose(v)),
+        tf.sum(tf.expandDims(v, 1)),
+        tf.sum(tf.mul(tf.squeeze(tf.expandDims(v, -1), [3]), 3)),
+      ]);
     return {
       r: plain(x.reshape([-1, 6])),
       t: plain(tf.transpose(x, [2, 0, 1])),
@@ -845,7 +934,12 @@ g = gradients([s * ${lit(ST_W)}, u2 * 5.0, c, c1 * c1], [a, b])
 `,
   expected: () => {
     const f = (a: tf.Tensor, b: tf.Tensor) =>
-      tf.addN([tf.sum(tf.mul(tf.stack([a, b], 1), T(ST_W))), tf.sum(tf.mul(tf.unstack(a, 1)[2], 5)), tf.sum(tf.concat([a, tf.square(b)], 0)), tf.sum(tf.square(tf.concat([a, b], -1)))]);
+      tf.addN([
+        tf.sum(tf.mul(tf.stack([a, b], 1), T(ST_W))),
+        tf.sum(tf.mul(tf.unstack(a, 1)[2], 5)),
+        tf.sum(tf.concat([a, tf.square(b)], 0)),
+        tf.sum(tf.square(tf.concat([a, b], -1))),
+      ]);
     const a = T(ST_A);
     const b = T(ST_B);
     return {
@@ -892,7 +986,8 @@ g = gradients([t * t, bt * bt], [x, b])
   expected: () => {
     const x = T(TI_X);
     const b = T(TI_B);
-    const f = (xv: tf.Tensor, bv: tf.Tensor) => tf.add(tf.sum(tf.square(tf.tile(xv, [2, 3]))), tf.sum(tf.square(tf.broadcastTo(bv, [4, 3]))));
+    const f = (xv: tf.Tensor, bv: tf.Tensor) =>
+      tf.add(tf.sum(tf.square(tf.tile(xv, [2, 3]))), tf.sum(tf.square(tf.broadcastTo(bv, [4, 3]))));
     return { t: plain(tf.tile(x, [2, 3])), bt: plain(tf.broadcastTo(b, [4, 3])), g: grads(f, [x, b]) };
   },
 });
@@ -950,8 +1045,31 @@ g = gradients([p * ${lit(PAD_W)}, r * r, r0 * 2.0], x)[0]
 `,
   expected: () => {
     const x = T(PAD_X);
-    const f = (v: tf.Tensor) => tf.addN([tf.sum(tf.mul(tf.pad(v, [[1, 0], [0, 2]]), T(PAD_W))), tf.sum(tf.square(tf.reverse(v, [1]))), tf.sum(tf.mul(tf.reverse(v, [0, 1]), 2))]);
-    return { p: plain(tf.pad(x, [[1, 0], [0, 2]])), r: plain(tf.reverse(x, [1])), r0: plain(tf.reverse(x, [0, 1])), g: plain(tf.grad(f)(x)) };
+    const f = (v: tf.Tensor) =>
+      tf.addN([
+        tf.sum(
+          tf.mul(
+            tf.pad(v, [
+              [1, 0],
+              [0, 2],
+            ]),
+            T(PAD_W),
+          ),
+        ),
+        tf.sum(tf.square(tf.reverse(v, [1]))),
+        tf.sum(tf.mul(tf.reverse(v, [0, 1]), 2)),
+      ]);
+    return {
+      p: plain(
+        tf.pad(x, [
+          [1, 0],
+          [0, 2],
+        ]),
+      ),
+      r: plain(tf.reverse(x, [1])),
+      r0: plain(tf.reverse(x, [0, 1])),
+      g: plain(tf.grad(f)(x)),
+    };
   },
 });
 
@@ -992,13 +1110,17 @@ g = gradients([d * d, e * ${lit(IX_W)}, h], x)[0]
     const h = [1, 2].map((i) => [4, 2, 0].map((j) => idx(i, j, 2)));
     // TF.js has no StridedSlice gradient: the reference is assembled by hand (the slices'
     // gradients scatter dy back into zeros).
-    const g = xs.map((plane, i) => plane.map((row, j) => row.map((v, k) => {
-      let s = 0;
-      if ((i === 0 || i === 2) && (j === 1 || j === 3)) s += 2 * v;
-      if (k === 0) s += (IX_W as number[][])[i][j];
-      if ((i === 1 || i === 2) && (j === 4 || j === 2 || j === 0) && k === 2) s += 1;
-      return s;
-    })));
+    const g = xs.map((plane, i) =>
+      plane.map((row, j) =>
+        row.map((v, k) => {
+          let s = 0;
+          if ((i === 0 || i === 2) && (j === 1 || j === 3)) s += 2 * v;
+          if (k === 0) s += (IX_W as number[][])[i][j];
+          if ((i === 1 || i === 2) && (j === 4 || j === 2 || j === 0) && k === 2) s += 1;
+          return s;
+        }),
+      ),
+    );
     return {
       a: xs[1],
       b: xs[3].map((r) => r[0]),
@@ -1052,7 +1174,8 @@ g = gradients(y, [a, b, c])
   expected: () => {
     // TF.js's BatchMatMul gradient does not unbroadcast (a TF.js bug), so the reference
     // tiles b and c explicitly: broadcasting is a tile whose gradient sums the copies.
-    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.matMul(tf.matMul(a, tf.tile(b.reshape([1, 4, 5]), [2, 1, 1])), tf.tile(c, [2, 1, 1]));
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.matMul(tf.matMul(a, tf.tile(b.reshape([1, 4, 5]), [2, 1, 1])), tf.tile(c, [2, 1, 1]));
     return { y: plain(f(T(BMM_A), T(BMM_B), T(BMM_C))), g: grads(f, [T(BMM_A), T(BMM_B), T(BMM_C)]) };
   },
 });
@@ -1190,7 +1313,12 @@ gl2 = gradients(l2, x)[0]
 
 const CE_Z = R([4, 3], -3, 3);
 const CE_L = randomArray(rng, [4, 3], 0, 1);
-const CE_P = [[0.2, 0.5, 0.3], [1, 0, 0], [0, 0.4, 0.6], [0.1, 0.1, 0.8]];
+const CE_P = [
+  [0.2, 0.5, 0.3],
+  [1, 0, 0],
+  [0, 0.4, 0.6],
+  [0.1, 0.1, 0.8],
+];
 const CE_I = [2, 0, 1, 1];
 conform({
   name: 'the three cross-entropies with logits: values and gradients w.r.t. logits',
@@ -1260,7 +1388,7 @@ const CV_F = R([3, 3, 2, 3], -1, 1);
 const CV_W1 = R([2, 2, 2, 3]);
 const CV_W2 = R([2, 5, 5, 3]);
 conform({
-  name: "conv2d NHWC: VALID stride 2 and SAME stride 1, gradients w.r.t. input and filters",
+  name: 'conv2d NHWC: VALID stride 2 and SAME stride 1, gradients w.r.t. input and filters',
   ops: ['conv2d', 'gradients'],
   src: `
 x = variable(${lit(CV_X)})
@@ -1338,14 +1466,31 @@ p = placeholder(float32, [2])
 feed p = [3, 4]
 `,
   expected: () => ({
-    c: [[1, 2], [3, 4]],
+    c: [
+      [1, 2],
+      [3, 4],
+    ],
     cs: plain(tf.fill([2, 3], 7)),
     z: plain(tf.zeros([2, 3])),
     zi: [0, 0],
     o: plain(tf.ones([3, 1])),
     f: plain(tf.fill([2, 2], 7.5)),
-    zl: plain(tf.zerosLike(T([[1, 2], [3, 4]]))),
-    ol: plain(tf.onesLike(T([[1, 2], [3, 4]]))),
+    zl: plain(
+      tf.zerosLike(
+        T([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ),
+    ol: plain(
+      tf.onesLike(
+        T([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ),
     r: plain(tf.range(2, 11, 3, 'int32')),
     r1: plain(tf.range(0, 5, 1, 'int32')),
     rf: plain(tf.range(0.5, 2, 0.5)),
@@ -1434,4 +1579,3 @@ describe('coverage', () => {
     expect(cases.length).toBeGreaterThanOrEqual(25);
   });
 });
-

@@ -42,7 +42,7 @@ check gradients(reduce_sum(d2 * d2) + reduce_sum(s1 * s1), [x, dw, pw])
     expectChecksPass(a, 1);
   });
 
-  it('conv2d_transpose matches tf.conv2dTranspose and is conv2d\'s input gradient', () => {
+  it("conv2d_transpose matches tf.conv2dTranspose and is conv2d's input gradient", () => {
     const a = run(`${inputs}
 y = variable(uniform([2, 3, 3, 3], low=-1, high=1, seed=5))
 t1 = conv2d_transpose(y, ft, [2, 5, 5, 4], strides=[1, 2, 2, 1], padding='SAME')
@@ -61,8 +61,12 @@ check gradients(reduce_sum(t1 * t1) + reduce_sum(t3 * t3), [y, ft])
   it('refuses shapes that do not fit, at the argument', () => {
     // What the fuzzer found: filters of the wrong rank, and an output_shape whose channels
     // are not the filters' (diagnostics, not internal errors).
-    expect(diagnostic(analyze('c = constant(2.)\nt = conv2d_transpose(c, c, [2, 4, 1, 3], [1, 2, 1, 1])'), 'must have rank 4').at).toBe('c');
-    expect(diagnostic(analyze(`${inputs}\nt = conv2d_transpose(x, ft, [2, 5, 5, 3], strides=1)`), 'do not make a convolution').at).toBe('ft');
+    expect(diagnostic(analyze('c = constant(2.)\nt = conv2d_transpose(c, c, [2, 4, 1, 3], [1, 2, 1, 1])'), 'must have rank 4').at).toBe(
+      'c',
+    );
+    expect(diagnostic(analyze(`${inputs}\nt = conv2d_transpose(x, ft, [2, 5, 5, 3], strides=1)`), 'do not make a convolution').at).toBe(
+      'ft',
+    );
     const bad = analyze(`${inputs}\nt = conv2d_transpose(x, ft, [2, 5, 5, 4], strides=2)`);
     expect(diagnostic(bad, 'does not fit output_shape').at).toBe('x');
     const channels = analyze(`${inputs}\nd = depthwise_conv2d(x, ft, strides=1, padding='SAME')`);

@@ -75,10 +75,16 @@ const INSTANCES: Record<string, Instance[]> = {
   broadcast_like: [{ inputs: [f(3), f(2, 3)] }, { inputs: [f(2, 1), f(2, 3)] }],
   reshape_like: [{ inputs: [f(2, 3), f(3, 2)] }],
   add_n: [{ inputs: [f(2, 3), f(2, 3), f(2, 3)] }],
-  reduce_sum: [{ inputs: [f(2, 3, 2)], attrs: { axis: [1], keepdims: false } }, { inputs: [f(2, 3)], attrs: { axis: null, keepdims: true } }],
+  reduce_sum: [
+    { inputs: [f(2, 3, 2)], attrs: { axis: [1], keepdims: false } },
+    { inputs: [f(2, 3)], attrs: { axis: null, keepdims: true } },
+  ],
   reduce_mean: [{ inputs: [f(2, 3, 2)], attrs: { axis: [0, 2], keepdims: false } }],
   reduce_prod: [{ inputs: [f(2, 3)], attrs: { axis: [1], keepdims: true } }],
-  reduce_max: [{ inputs: [f(2, 3, 2)], attrs: { axis: [1], keepdims: false } }, { inputs: [f(2, 3)], attrs: { axis: null, keepdims: false } }],
+  reduce_max: [
+    { inputs: [f(2, 3, 2)], attrs: { axis: [1], keepdims: false } },
+    { inputs: [f(2, 3)], attrs: { axis: null, keepdims: false } },
+  ],
   reduce_min: [{ inputs: [f(3, 2)], attrs: { axis: [0], keepdims: false } }],
   reduce_logsumexp: [{ inputs: [f(2, 3)], attrs: { axis: [-1], keepdims: false } }],
   keep_reduced_dims: [{ inputs: [f(2, 2), f(2, 3, 2)], attrs: { axis: [1] } }],
@@ -90,8 +96,14 @@ const INSTANCES: Record<string, Instance[]> = {
     { inputs: [f(3, 4)], attrs: { axis: 1, exclusive: false, reverse: true } },
     { inputs: [f(2, 3)], attrs: { axes: [0, 1], exclusive: true, reverse: false } },
   ],
-  reshape: [{ inputs: [f(2, 3)], attrs: { shape: [3, 2] } }, { inputs: [f(2, 3, 2)], attrs: { shape: [6, 2] } }],
-  transpose: [{ inputs: [f(2, 3, 4)], attrs: { perm: [2, 0, 1] } }, { inputs: [f(2, 3)], attrs: { perm: null } }],
+  reshape: [
+    { inputs: [f(2, 3)], attrs: { shape: [3, 2] } },
+    { inputs: [f(2, 3, 2)], attrs: { shape: [6, 2] } },
+  ],
+  transpose: [
+    { inputs: [f(2, 3, 4)], attrs: { perm: [2, 0, 1] } },
+    { inputs: [f(2, 3)], attrs: { perm: null } },
+  ],
   expand_dims: [{ inputs: [f(2, 3)], attrs: { axis: 1 } }],
   squeeze: [{ inputs: [f(2, 1, 3)], attrs: { axis: [1] } }],
   stack: [{ inputs: [f(2, 3), f(2, 3), f(2, 3)], attrs: { axis: 1 } }],
@@ -106,19 +118,68 @@ const INSTANCES: Record<string, Instance[]> = {
   tile_grad: [{ inputs: [f(4, 3), f(2, 3)], attrs: { multiples: [2, 1] } }],
   broadcast_to: [{ inputs: [f(3)], attrs: { shape: [2, 3] } }],
   pad: [
-    { inputs: [f(2, 3)], attrs: { paddings: [[1, 0], [0, 2]], mode: 'CONSTANT', constant_values: 0 } },
-    { inputs: [f(3, 3)], attrs: { paddings: [[1, 1], [2, 0]], mode: 'REFLECT', constant_values: 0 } },
+    {
+      inputs: [f(2, 3)],
+      attrs: {
+        paddings: [
+          [1, 0],
+          [0, 2],
+        ],
+        mode: 'CONSTANT',
+        constant_values: 0,
+      },
+    },
+    {
+      inputs: [f(3, 3)],
+      attrs: {
+        paddings: [
+          [1, 1],
+          [2, 0],
+        ],
+        mode: 'REFLECT',
+        constant_values: 0,
+      },
+    },
   ],
   pad_grad: [
-    { inputs: [f(3, 5)], attrs: { paddings: [[1, 0], [0, 2]], mode: 'CONSTANT' } },
-    { inputs: [f(5, 5)], attrs: { paddings: [[1, 1], [2, 0]], mode: 'SYMMETRIC' } },
+    {
+      inputs: [f(3, 5)],
+      attrs: {
+        paddings: [
+          [1, 0],
+          [0, 2],
+        ],
+        mode: 'CONSTANT',
+      },
+    },
+    {
+      inputs: [f(5, 5)],
+      attrs: {
+        paddings: [
+          [1, 1],
+          [2, 0],
+        ],
+        mode: 'SYMMETRIC',
+      },
+    },
   ],
   reverse: [{ inputs: [f(2, 3)], attrs: { axis: [1] } }],
   strided_slice: [
-    { inputs: [f(4, 3)], attrs: { spec: spec('[{"kind":"slice","start":null,"stop":null,"step":2},{"kind":"slice","start":1,"stop":null,"step":null}]') } },
-    { inputs: [f(4, 3)], attrs: { spec: spec('[{"kind":"index","index":-1},{"kind":"newaxis"},{"kind":"slice","start":null,"stop":null,"step":-1}]') } },
+    {
+      inputs: [f(4, 3)],
+      attrs: { spec: spec('[{"kind":"slice","start":null,"stop":null,"step":2},{"kind":"slice","start":1,"stop":null,"step":null}]') },
+    },
+    {
+      inputs: [f(4, 3)],
+      attrs: { spec: spec('[{"kind":"index","index":-1},{"kind":"newaxis"},{"kind":"slice","start":null,"stop":null,"step":-1}]') },
+    },
   ],
-  strided_slice_grad: [{ inputs: [f(2, 2), f(4, 3)], attrs: { spec: spec('[{"kind":"slice","start":null,"stop":null,"step":2},{"kind":"slice","start":1,"stop":null,"step":null}]') } }],
+  strided_slice_grad: [
+    {
+      inputs: [f(2, 2), f(4, 3)],
+      attrs: { spec: spec('[{"kind":"slice","start":null,"stop":null,"step":2},{"kind":"slice","start":1,"stop":null,"step":null}]') },
+    },
+  ],
   slice: [{ inputs: [f(3, 4)], attrs: { begin: [1, 0], size: [2, 3] } }],
   gather: [
     { inputs: [f(4, 3), ints([5], [0, 2, 2, 1, 0])], attrs: { axis: 0, batch_dims: 0 } },
@@ -133,7 +194,10 @@ const INSTANCES: Record<string, Instance[]> = {
     { inputs: [f(4, 2), ints([4], [0, 0, 1, 3])], attrs: { num_segments: null, sorted: true } },
   ],
   // The order a is a whole number in x's dtype: it routes, with no derivative.
-  polygamma: [{ inputs: [{ shape: [2, 3], dtype: 'float64', values: [1, 2, 0, 1, 3, 1] }, f(2, 3)], positive: true }, { inputs: [{ shape: [], dtype: 'float64', values: [1] }, f(2, 3)], positive: true }],
+  polygamma: [
+    { inputs: [{ shape: [2, 3], dtype: 'float64', values: [1, 2, 0, 1, 3, 1] }, f(2, 3)], positive: true },
+    { inputs: [{ shape: [], dtype: 'float64', values: [1] }, f(2, 3)], positive: true },
+  ],
   matmul: [
     { inputs: [f(2, 3, 4), f(4, 2)], attrs: { transpose_a: false, transpose_b: false } },
     { inputs: [f(4, 3), f(2, 4)], attrs: { transpose_a: true, transpose_b: true } },
@@ -152,10 +216,16 @@ const INSTANCES: Record<string, Instance[]> = {
   matrix_diag_part: [{ inputs: [f(2, 3, 4)] }],
   matrix_diag_embed_like: [{ inputs: [f(2, 3), f(2, 3, 4)] }],
   matrix_transpose: [{ inputs: [f(2, 3, 4)], attrs: { conjugate: false } }],
-  softmax: [{ inputs: [f(2, 4)], attrs: { axis: -1 } }, { inputs: [f(3, 2)], attrs: { axis: 0 } }],
+  softmax: [
+    { inputs: [f(2, 4)], attrs: { axis: -1 } },
+    { inputs: [f(3, 2)], attrs: { axis: 0 } },
+  ],
   log_softmax: [{ inputs: [f(2, 4)], attrs: { axis: -1 } }],
   l2_loss: [{ inputs: [f(2, 3)] }],
-  softmax_cross_entropy_with_logits: [{ inputs: [f(2, 4), f(2, 4)], attrs: { axis: -1 } }, { inputs: [f(3, 2), f(3, 2)], attrs: { axis: 0 } }],
+  softmax_cross_entropy_with_logits: [
+    { inputs: [f(2, 4), f(2, 4)], attrs: { axis: -1 } },
+    { inputs: [f(3, 2), f(3, 2)], attrs: { axis: 0 } },
+  ],
   softmax_cross_entropy_with_logits_v2: [{ inputs: [f(2, 3), f(2, 3)], attrs: { axis: -1 } }],
   sparse_softmax_cross_entropy_with_logits: [{ inputs: [ints([3], [1, 3, 0]), f(3, 4)] }],
   conv2d: [
@@ -163,13 +233,31 @@ const INSTANCES: Record<string, Instance[]> = {
     { inputs: [f(1, 5, 5, 1), f(3, 3, 1, 2)], attrs: convValid },
     { inputs: [f(1, 5, 5, 1), f(2, 2, 1, 1)], attrs: convDilated },
   ],
-  conv2d_backprop_input: [{ inputs: [f(1, 4, 4, 2), f(3, 3, 2, 2), f(1, 4, 4, 2)], attrs: conv }, { inputs: [f(1, 5, 5, 1), f(3, 3, 1, 2), f(1, 2, 2, 2)], attrs: convValid }],
-  conv2d_backprop_filter: [{ inputs: [f(1, 4, 4, 2), f(3, 3, 2, 2), f(1, 4, 4, 2)], attrs: conv }, { inputs: [f(1, 5, 5, 1), f(3, 3, 1, 2), f(1, 2, 2, 2)], attrs: convValid }],
-  max_pool2d: [{ inputs: [f(1, 4, 4, 2)], attrs: pool }, { inputs: [f(1, 3, 3, 1)], attrs: poolOverlap }],
-  max_pool2d_grad: [{ inputs: [f(1, 4, 4, 2), f(1, 2, 2, 2)], attrs: pool }, { inputs: [f(1, 3, 3, 1), f(1, 3, 3, 1)], attrs: poolOverlap }],
+  conv2d_backprop_input: [
+    { inputs: [f(1, 4, 4, 2), f(3, 3, 2, 2), f(1, 4, 4, 2)], attrs: conv },
+    { inputs: [f(1, 5, 5, 1), f(3, 3, 1, 2), f(1, 2, 2, 2)], attrs: convValid },
+  ],
+  conv2d_backprop_filter: [
+    { inputs: [f(1, 4, 4, 2), f(3, 3, 2, 2), f(1, 4, 4, 2)], attrs: conv },
+    { inputs: [f(1, 5, 5, 1), f(3, 3, 1, 2), f(1, 2, 2, 2)], attrs: convValid },
+  ],
+  max_pool2d: [
+    { inputs: [f(1, 4, 4, 2)], attrs: pool },
+    { inputs: [f(1, 3, 3, 1)], attrs: poolOverlap },
+  ],
+  max_pool2d_grad: [
+    { inputs: [f(1, 4, 4, 2), f(1, 2, 2, 2)], attrs: pool },
+    { inputs: [f(1, 3, 3, 1), f(1, 3, 3, 1)], attrs: poolOverlap },
+  ],
   max_pool2d_grad_grad: [{ inputs: [f(1, 4, 4, 2), f(1, 4, 4, 2)], attrs: pool }],
-  avg_pool2d: [{ inputs: [f(1, 4, 4, 1)], attrs: pool }, { inputs: [f(1, 3, 3, 2)], attrs: poolOverlap }],
-  avg_pool2d_grad: [{ inputs: [f(1, 4, 4, 1), f(1, 2, 2, 1)], attrs: pool }, { inputs: [f(1, 3, 3, 2), f(1, 3, 3, 2)], attrs: poolOverlap }],
+  avg_pool2d: [
+    { inputs: [f(1, 4, 4, 1)], attrs: pool },
+    { inputs: [f(1, 3, 3, 2)], attrs: poolOverlap },
+  ],
+  avg_pool2d_grad: [
+    { inputs: [f(1, 4, 4, 1), f(1, 2, 2, 1)], attrs: pool },
+    { inputs: [f(1, 3, 3, 2), f(1, 3, 3, 2)], attrs: poolOverlap },
+  ],
 };
 
 /** The instances of `op`: its own, or, for the elementwise families, from its parameters (a
@@ -182,7 +270,11 @@ function instancesOf(op: OpDef): Instance[] {
   if (d?.kind !== 'relation' || d.family !== 'elementwise' || tensors.length !== op.params.length) return [];
   const positive = POSITIVE.has(op.name);
   if (tensors.length === 1) return [{ inputs: [f(2, 3)], positive }];
-  if (tensors.length === 2) return [{ inputs: [f(2, 3), f(3)], positive }, { inputs: [f(2, 3), f(2, 3)], positive }];
+  if (tensors.length === 2)
+    return [
+      { inputs: [f(2, 3), f(3)], positive },
+      { inputs: [f(2, 3), f(2, 3)], positive },
+    ];
   return [];
 }
 
@@ -195,7 +287,12 @@ function standalone(op: OpDef): boolean {
 
 // ---- measuring ---------------------------------------------------------------------------
 
-const CTX: KernelContext = { precision: 'float64', alloc: (dtype, n) => allocData(dtype, n, 'float64'), evaluateWith: () => undefined, deadline: Infinity };
+const CTX: KernelContext = {
+  precision: 'float64',
+  alloc: (dtype, n) => allocData(dtype, n, 'float64'),
+  evaluateWith: () => undefined,
+  deadline: Infinity,
+};
 
 /** Deterministic draws: the first two put the inputs on opposite sides (slot by slot, so a
  *  comparison, a max or a relu goes each way), the others are spread. */
@@ -223,7 +320,10 @@ function draw(spec: In, slot: number, k: number, positive: boolean, seed: number
 }
 
 function outShapeOf(op: OpDef, inputs: readonly Tensor[], attrs: Attrs): number[] {
-  return op.infer!(inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })), attrs).shape as number[];
+  return op.infer!(
+    inputs.map((t) => ({ dtype: t.dtype, shape: t.shape })),
+    attrs,
+  ).shape as number[];
 }
 
 /** Per output element, which elements of input `slot` move it (central differences). */
@@ -272,7 +372,15 @@ describe('each declaration, op by op, against the measured Jacobian', () => {
         const first = inst.inputs.map((s, slot) => draw(s, slot, 0, !!inst.positive, i));
         const out = outShapeOf(op, first, attrs);
         // Both readings of the declaration exist for this node: nothing is left to guess.
-        expect(declaredCorrespondence(op, attrs, first.map((t) => t.shape), out), `${where}: axis correspondence`).not.toBeNull();
+        expect(
+          declaredCorrespondence(
+            op,
+            attrs,
+            first.map((t) => t.shape),
+            out,
+          ),
+          `${where}: axis correspondence`,
+        ).not.toBeNull();
         inst.inputs.forEach((spec, slot) => {
           if (spec.values || spec.dtype === 'bool') return;
           const unionM = new Uint8Array(sizeOf(out) * sizeOf(spec.shape));
@@ -285,11 +393,17 @@ describe('each declaration, op by op, against the measured Jacobian', () => {
             if (!D) {
               // A slot that carries no value: no derivative through it.
               carried = false;
-              expect(M.every((v) => v === 0), `${where}: slot ${slot} carries no value but moves the output`).toBe(true);
+              expect(
+                M.every((v) => v === 0),
+                `${where}: slot ${slot} carries no value but moves the output`,
+              ).toBe(true);
               continue;
             }
             for (let j = 0; j < M.length; j++) {
-              if (M[j] && !D[j]) throw new Error(`${where}, draw ${k}: output ${Math.floor(j / sizeOf(spec.shape))} moves with input ${slot}[${j % sizeOf(spec.shape)}], which the declaration does not list`);
+              if (M[j] && !D[j])
+                throw new Error(
+                  `${where}, draw ${k}: output ${Math.floor(j / sizeOf(spec.shape))} moves with input ${slot}[${j % sizeOf(spec.shape)}], which the declaration does not list`,
+                );
               unionM[j] |= M[j];
               unionD[j] |= D[j];
             }

@@ -78,7 +78,8 @@ describe('Evaluator.evaluate', () => {
         for (const n of all.slice(0, 200)) {
           const reference = fresh(a, precision).valueOf(n);
           const again = ev.valueOf(n);
-          if (reference) expect(Array.from(again!.data as ArrayLike<number>), n.op.name).toEqual(Array.from(reference.data as ArrayLike<number>));
+          if (reference)
+            expect(Array.from(again!.data as ArrayLike<number>), n.op.name).toEqual(Array.from(reference.data as ArrayLike<number>));
         }
       });
     }

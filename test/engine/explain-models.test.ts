@@ -37,7 +37,10 @@ interface Explanation {
   text: string;
 }
 
-const runs = new Map<string, { explanations: Record<string, Explanation>; checks: { passed: boolean }[]; diagnostics: { severity: string; message: string }[] }>();
+const runs = new Map<
+  string,
+  { explanations: Record<string, Explanation>; checks: { passed: boolean }[]; diagnostics: { severity: string; message: string }[] }
+>();
 
 beforeAll(() => {
   if (!fs.existsSync(cli)) spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root });
@@ -57,14 +60,21 @@ function explanation(file: string, name: string): Explanation {
   return e;
 }
 
-const facts = (e: Explanation) => e.summedAxes.map((a) => ({ tensor: a.tensor, axis: a.axis, size: a.size, reach: a.reach, origin: a.origin, batch: a.batch }));
+const facts = (e: Explanation) =>
+  e.summedAxes.map((a) => ({ tensor: a.tensor, axis: a.axis, size: a.size, reach: a.reach, origin: a.origin, batch: a.batch }));
 
 describe('every model file analyses cleanly and its gradients check', () => {
   it('no errors, every check passes', () => {
     expect(runs.size).toBeGreaterThanOrEqual(7);
     for (const [file, run] of runs) {
-      expect(run.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), file).toEqual([]);
-      expect(run.checks.every((c) => c.passed), file).toBe(true);
+      expect(
+        run.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+        file,
+      ).toEqual([]);
+      expect(
+        run.checks.every((c) => c.passed),
+        file,
+      ).toBe(true);
     }
   });
 });
@@ -79,7 +89,11 @@ describe('conv2d: a filter is applied at every position of every example', () =>
       { tensor: 'y', axis: 2, size: 5, reach: 5, origin: 'reduction', batch: false },
     ]);
     expect(e.summedAxes.every((a) => a.mean && a.summedBy === 'reduce_mean')).toBe(true);
-    expect(e.summedAxes.map((a) => a.of)).toEqual([{ tensor: 'x', axis: 0 }, { tensor: 'x', axis: 1 }, { tensor: 'x', axis: 2 }]);
+    expect(e.summedAxes.map((a) => a.of)).toEqual([
+      { tensor: 'x', axis: 0 },
+      { tensor: 'x', axis: 1 },
+      { tensor: 'x', axis: 2 },
+    ]);
     expect(e.batchSize).toBeNull();
     expect(e.advice).toBe('already-mean');
     expect(e.text).toContain('conv2d at line 5 applies f at 5×5 positions of each of 4 examples');
@@ -155,7 +169,12 @@ describe('cross-entropy losses: the bias sums over the batch', () => {
       const e = explanation('xent', name);
       expect(e.fanOut).toEqual([1, 1]);
       expect(e.summedAxes).toHaveLength(1);
-      expect(e.summedAxes[0]).toMatchObject({ ...batchMean, tensor: 'softmax_cross_entropy_with_logits(…)', mean: true, summedBy: 'reduce_mean' });
+      expect(e.summedAxes[0]).toMatchObject({
+        ...batchMean,
+        tensor: 'softmax_cross_entropy_with_logits(…)',
+        mean: true,
+        summedBy: 'reduce_mean',
+      });
       expect(e.batchSize).toBeNull();
       expect(e.advice).toBe('already-mean');
       expect(e.text).toContain('the batch axis of x');
@@ -207,7 +226,7 @@ describe('gather: embedding rows are reached as often as their index appears', (
     expect(e.text).toContain('E[3] is never gathered: its gradient is 0');
   });
 
-  it('a lookup of a batch of ids: the batch is the ids\', its size 3', () => {
+  it("a lookup of a batch of ids: the batch is the ids', its size 3", () => {
     const e = explanation('embedding', 'dE_batch');
     expect(e.fanOut).toEqual([0, 1]);
     expect(facts(e)).toEqual([{ tensor: 'tanh(h)', axis: 0, size: 3, reach: 2, origin: 'reduction', batch: true }]);
@@ -218,7 +237,7 @@ describe('gather: embedding rows are reached as often as their index appears', (
   });
 });
 
-describe('batch-matmul attention: the sequence axis is x\'s own axis', () => {
+describe("batch-matmul attention: the sequence axis is x's own axis", () => {
   it('dWv: matmul sums axis 1 of v, which is axis 1 of x (not a broadcast)', () => {
     const e = explanation('attention', 'dWv');
     const seq = e.summedAxes.find((a) => a.tensor === 'v')!;
@@ -230,7 +249,7 @@ describe('batch-matmul attention: the sequence axis is x\'s own axis', () => {
     expect(e.text).not.toMatch(/broadcast/);
   });
 
-  it('dv (no loss): the batch and att\'s query axis are summed by tf.gradients', () => {
+  it("dv (no loss): the batch and att's query axis are summed by tf.gradients", () => {
     const e = explanation('attention', 'dv');
     expect(e.fanOut).toEqual([10, 10]);
     expect(facts(e).slice(0, 2)).toEqual([
@@ -269,7 +288,9 @@ describe('layer norm', () => {
   it('with moments: gamma is shared by the 3 rows, reduce_mean already divided', () => {
     const e = explanation('layernorm', 'dgamma');
     expect(e.fanOut).toEqual([1, 1]);
-    expect(e.summedAxes.filter((a) => a.origin === 'reduction').map((a) => [a.tensor, a.axis, a.size, a.batch, a.mean])).toEqual([['y * y', 0, 3, true, true]]);
+    expect(e.summedAxes.filter((a) => a.origin === 'reduction').map((a) => [a.tensor, a.axis, a.size, a.batch, a.mean])).toEqual([
+      ['y * y', 0, 3, true, true],
+    ]);
     expect(e.advice).toBe('already-mean');
     expect(e.text).toContain('already divided by 18');
   });

@@ -42,17 +42,32 @@ const GRAPHS: { y: string; xs: string }[] = [
   { y: 'x[::2, 1:] * 3.0', xs: 'x' },
   { y: 'slice(m, [1, 0], [2, 3]) + gather(m, [0, 2], axis=0)[:, 1:]', xs: 'm' },
   { y: 'gather_nd(m, [[0, 1], [2, 3], [0, 1]])', xs: 'm' },
-  { y: 'unsorted_segment_sum(m, [1, -1, 1], 3) + segment_sum(m, [0, 0, 2]) + unsorted_segment_mean(m, [2, 2, 0], 3) + unsorted_segment_max(m, [2, 1, 0], 3) + unsorted_segment_min(m, [0, 1, 2], 3)', xs: 'm' },
-  { y: 'scatter_nd([[1]], m[1:2], [3, 4]) + tensor_scatter_nd_add(m, [[2]], m[0:1]) + tensor_scatter_nd_update(m, [[0]], m[2:3]) + reduce_sum(boolean_mask(m, [True, False, True]), axis=0)', xs: 'm' },
+  {
+    y: 'unsorted_segment_sum(m, [1, -1, 1], 3) + segment_sum(m, [0, 0, 2]) + unsorted_segment_mean(m, [2, 2, 0], 3) + unsorted_segment_max(m, [2, 1, 0], 3) + unsorted_segment_min(m, [0, 1, 2], 3)',
+    xs: 'm',
+  },
+  {
+    y: 'scatter_nd([[1]], m[1:2], [3, 4]) + tensor_scatter_nd_add(m, [[2]], m[0:1]) + tensor_scatter_nd_update(m, [[0]], m[2:3]) + reduce_sum(boolean_mask(m, [True, False, True]), axis=0)',
+    xs: 'm',
+  },
   { y: "x @ m + einsum('bi,ij->bj', x, m) + tensordot(x, m, 1)", xs: '[x, m]' },
   { y: "matrix_diag_part(m) + trace(m[:, 0:3]) + reduce_sum(matrix_transpose(m), axis=0) + einsum('ij->i', m)", xs: 'm' },
   { y: 'softmax(x @ m) * log_softmax(x @ m) + l2_loss(x)', xs: '[x, m]' },
-  { y: 'softmax_cross_entropy_with_logits(labels=onehot, logits=x) + sparse_softmax_cross_entropy_with_logits(labels=[0, 2], logits=x)', xs: 'x' },
-  { y: 'sigmoid_cross_entropy_with_logits(labels=onehot, logits=x) + softmax_cross_entropy_with_logits_v2(labels=onehot, logits=x)[:, None]', xs: 'x' },
+  {
+    y: 'softmax_cross_entropy_with_logits(labels=onehot, logits=x) + sparse_softmax_cross_entropy_with_logits(labels=[0, 2], logits=x)',
+    xs: 'x',
+  },
+  {
+    y: 'sigmoid_cross_entropy_with_logits(labels=onehot, logits=x) + softmax_cross_entropy_with_logits_v2(labels=onehot, logits=x)[:, None]',
+    xs: 'x',
+  },
   { y: "conv2d(img, k, strides=1, padding='SAME')", xs: '[img, k]' },
   { y: "max_pool2d(img, ksize=2, strides=2, padding='VALID') + avg_pool2d(img, ksize=2, strides=2, padding='VALID')", xs: 'img' },
   { y: 'moments(x, axes=[1])[1]', xs: 'x' },
-  { y: 'matrix_inverse(m[:, 0:3] + 3. * eye(3)) + det(m[:, 1:4] + 3. * eye(3)) + matrix_solve(m[:, 0:3] + 3. * eye(3), m[:, 3:4]) + cholesky(m @ matrix_transpose(m) + eye(3))', xs: 'm' },
+  {
+    y: 'matrix_inverse(m[:, 0:3] + 3. * eye(3)) + det(m[:, 1:4] + 3. * eye(3)) + matrix_solve(m[:, 0:3] + 3. * eye(3), m[:, 3:4]) + cholesky(m @ matrix_transpose(m) + eye(3))',
+    xs: 'm',
+  },
 ];
 
 function program(g: { y: string; xs: string }): string {

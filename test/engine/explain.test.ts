@@ -9,7 +9,15 @@ import * as path from 'path';
 import { analyze, type Analysis, type Binding } from '../../engine/analysis';
 import type { GradientSite } from '../../engine/ops/differentiation';
 import type { Node } from '../../engine/graph';
-import { type Explanation, contributions, explainBinding, explainSite, explanationLines, explanationsJson, jacobianOf } from '../../engine/explain';
+import {
+  type Explanation,
+  contributions,
+  explainBinding,
+  explainSite,
+  explanationLines,
+  explanationsJson,
+  jacobianOf,
+} from '../../engine/explain';
 import { hasOps } from '../support/engine';
 import { VjpRows } from '../../engine/explain/numeric';
 import { ExplainTimeout } from '../../engine/explain/path';
@@ -135,7 +143,12 @@ describe('acceptance: the DDPG actor gradient', () => {
     // w[1, 0]: row b contributes -ag[b,0] * (1 - actions[b,0]²) * s[b,1].
     const c = contributions(a, site, xIndex, 1 * 2 + 0)!;
     expect(c.count).toBe(4);
-    expect(c.terms.map((t) => t.yIndex)).toEqual([[0, 0], [1, 0], [2, 0], [3, 0]]);
+    expect(c.terms.map((t) => t.yIndex)).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
     c.terms.forEach((t, b) => {
       expect(t.weight).toBeCloseTo(-ag.data[b * 2], 6);
       const expected = -ag.data[b * 2] * (1 - act.data[b * 2] ** 2) * s.data[b * 3 + 1];
@@ -197,11 +210,35 @@ describe('acceptance: reduce_sum vs reduce_mean over the batch inside the loss',
 
 describe('one fixture per origin', () => {
   // `size` is the axis's length; `reach` how many of its positions one element of x reaches.
-  const cases: { file: string; name: string; ops?: string[]; fanOut: [number, number]; axes: ReturnType<typeof axesOf>; copiesOf?: string; reach?: number }[] = [
+  const cases: {
+    file: string;
+    name: string;
+    ops?: string[];
+    fanOut: [number, number];
+    axes: ReturnType<typeof axesOf>;
+    copiesOf?: string;
+    reach?: number;
+  }[] = [
     { file: 'seed', name: 'dz_dx', fanOut: [2, 2], axes: [{ tensor: 'z', axis: 0, size: 2, origin: 'stack' }], copiesOf: 'y' },
     { file: 'stack', name: 'g', fanOut: [3, 3], axes: [{ tensor: 'z', axis: 1, size: 3, origin: 'stack' }] },
-    { file: 'concat', name: 'g', ops: ['concat'], fanOut: [2, 2], axes: [{ tensor: 'z', axis: 1, size: 6, origin: 'concat' }], copiesOf: 'y', reach: 2 },
-    { file: 'tile', name: 'g', ops: ['tile'], fanOut: [3, 3], axes: [{ tensor: 'z', axis: 1, size: 6, origin: 'tile' }], copiesOf: 'y', reach: 3 },
+    {
+      file: 'concat',
+      name: 'g',
+      ops: ['concat'],
+      fanOut: [2, 2],
+      axes: [{ tensor: 'z', axis: 1, size: 6, origin: 'concat' }],
+      copiesOf: 'y',
+      reach: 2,
+    },
+    {
+      file: 'tile',
+      name: 'g',
+      ops: ['tile'],
+      fanOut: [3, 3],
+      axes: [{ tensor: 'z', axis: 1, size: 6, origin: 'tile' }],
+      copiesOf: 'y',
+      reach: 3,
+    },
     {
       file: 'broadcast',
       name: 'db',
@@ -289,7 +326,7 @@ describe('exact and structural methods agree', () => {
 });
 
 describe('the exact pattern against the numbers', () => {
-  it('jacobianOf equals the document\'s own jacobian(), and its pattern covers every nonzero', () => {
+  it("jacobianOf equals the document's own jacobian(), and its pattern covers every nonzero", () => {
     let compared = 0;
     for (const f of fs.readdirSync(dir)) {
       let a: Analysis;
@@ -304,7 +341,9 @@ describe('the exact pattern against the numbers', () => {
       // `J = jacobian(y, x)`: find the gradient binding with the same y and x
       const m = /jacobian\((\w+), (\w+)\)/.exec(a.text.slice(J.stmt.span.start, J.stmt.span.end))!;
       const [yNode, xNode] = [m[1], m[2]].map((n) => (binding(a, n).value as { node: Node }).node);
-      const g = a.bindings.find((b) => b.gradient && b.gradient.ys.length === 1 && b.gradient.ys[0] === yNode && b.gradient.xs.includes(xNode));
+      const g = a.bindings.find(
+        (b) => b.gradient && b.gradient.ys.length === 1 && b.gradient.ys[0] === yNode && b.gradient.xs.includes(xNode),
+      );
       expect(g, f).toBeDefined();
       const site = g!.gradient!;
       const pic = jacobianOf(a, site, site.xs.indexOf(xNode))!;
@@ -397,7 +436,9 @@ gb = gradients(reduce_mean(y), b)[0]
     const quick = withJumpingClock(() => explainSite(a, site, 0, { timeMs: 1000 }));
     expect(quick.method).toBe('none');
     expect(quick.fanOut).toBeNull();
-    expect(quick.text).toMatch(/^∂\(Σa2999\)\/∂a0.*the explanation could not be computed: the (gradient's path has [\d,]+ nodes|ys descend from [\d,]+ nodes), more than can be followed in time\)\.$/);
+    expect(quick.text).toMatch(
+      /^∂\(Σa2999\)\/∂a0.*the explanation could not be computed: the (gradient's path has [\d,]+ nodes|ys descend from [\d,]+ nodes), more than can be followed in time\)\.$/,
+    );
     // Given the time, the same path is followed.
     const full = explainSite(a, site, 0, { timeMs: 600_000 });
     expect(full.method).toBe('exact');
@@ -441,7 +482,7 @@ gz = gradients(y, u, unconnected_gradients='zero')[0]
     expect(z.text).toContain('nothing to sum');
   });
 
-  it('stop_gradients cut a route: TensorFlow\'s own example is not a reuse', () => {
+  it("stop_gradients cut a route: TensorFlow's own example is not a reuse", () => {
     const a = load(`
 a = variable(0.)
 b = 2 * a
@@ -482,7 +523,7 @@ g = gradients(f(x), x)[0]
     expect(e.fanOut).toEqual([3, 3]);
   });
 
-  it('explaining through a grad rule and a def builds in its own graph, not the document\'s', () => {
+  it("explaining through a grad rule and a def builds in its own graph, not the document's", () => {
     // The exact method differentiates again in a graph of its own; the user's rule (and the
     // def it calls) must build there too: nodes appended to the document's graph after the
     // analysis once shared ids with the explainer's and made an evaluation loop forever.
@@ -538,13 +579,27 @@ g = gradients(y, x)[0]
 });
 
 describe('the JSON contract and the CLI lines', () => {
-  it('explanations: every gradient name, with the spec\'s fields', () => {
+  it("explanations: every gradient name, with the spec's fields", () => {
     const a = load(fixture('seed'));
     const json = JSON.parse(JSON.stringify(explanationsJson(a)));
     expect(Object.keys(json).sort()).toEqual(['dy_dx', 'dz_dx']);
     const e = json.dz_dx;
     expect(e).toMatchObject({ ysElements: 24, fanOut: [2, 2], batchSize: null, method: 'exact' });
-    expect(e.summedAxes).toEqual([{ tensor: 'z', axis: 0, size: 2, reach: 2, origin: 'stack', line: 6, op: 'stack', summedBy: 'gradients', batch: false, pattern: 'index-map', copiesOf: 'y' }]);
+    expect(e.summedAxes).toEqual([
+      {
+        tensor: 'z',
+        axis: 0,
+        size: 2,
+        reach: 2,
+        origin: 'stack',
+        line: 6,
+        op: 'stack',
+        summedBy: 'gradients',
+        batch: false,
+        pattern: 'index-map',
+        copiesOf: 'y',
+      },
+    ]);
     expect(typeof e.text).toBe('string');
   });
 
@@ -559,7 +614,7 @@ describe('the JSON contract and the CLI lines', () => {
   });
 });
 
-describe('op coverage: the exact pattern is the Jacobian\'s, the structure agrees', () => {
+describe("op coverage: the exact pattern is the Jacobian's, the structure agrees", () => {
   // y as a function of x [4, 3] (a batch) and w [3, 2]; each differentiated w.r.t. both.
   const cases: { y: string; ops?: string[] }[] = [
     { y: 'tanh(x @ w)' },
@@ -645,4 +700,3 @@ g = gradients([loss, h], w)[0]
     expect(e.fanOut).toEqual([5, 5]);
   });
 });
-

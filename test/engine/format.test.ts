@@ -64,20 +64,12 @@ describe('formatTensor: NumPy str() outputs', () => {
     ['np.array([np.nan, 1e-5])', f64([2], [NaN, 1e-5]), '[   nan 1.e-05]'],
     ['np.array([0.001953125])  (exact tie, to even)', f64([1], [0.001953125]), '[0.00195312]'],
     ['np.array([0.005859375])  (exact tie, to even)', f64([1], [0.005859375]), '[0.00585938]'],
-    [
-      'np.array([2**-13, 1e-9])  (exact tie in scientific)',
-      f64([2], [2 ** -13, 1e-9]),
-      '[1.22070312e-04 1.00000000e-09]',
-    ],
+    ['np.array([2**-13, 1e-9])  (exact tie in scientific)', f64([2], [2 ** -13, 1e-9]), '[1.22070312e-04 1.00000000e-09]'],
     ['np.array([-1, 10, 100])', i32([3], [-1, 10, 100]), '[ -1  10 100]'],
     ['np.array([-100, 5])', i32([2], [-100, 5]), '[-100    5]'],
     ['np.array([True, False])', tensor('bool', [2], [true, false]), '[ True False]'],
     ['np.array([True, True])', tensor('bool', [2], [true, true]), '[ True  True]'],
-    [
-      'np.array([[True, False], [False, False]])',
-      tensor('bool', [2, 2], [true, false, false, false]),
-      '[[ True False]\n [False False]]',
-    ],
+    ['np.array([[True, False], [False, False]])', tensor('bool', [2, 2], [true, false, false, false]), '[[ True False]\n [False False]]'],
     [
       'np.arange(24).reshape(2,3,4)',
       i32([2, 3, 4], arange(24)),
@@ -86,14 +78,12 @@ describe('formatTensor: NumPy str() outputs', () => {
     [
       'np.arange(30.)',
       f64([30], arange(30)),
-      '[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n' +
-        ' 18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29.]',
+      '[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n' + ' 18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29.]',
     ],
     [
       'np.arange(30.).reshape(1, 30)',
       f64([1, 30], arange(30)),
-      '[[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n' +
-        '  18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29.]]',
+      '[[ 0.  1.  2.  3.  4.  5.  6.  7.  8.  9. 10. 11. 12. 13. 14. 15. 16. 17.\n' + '  18. 19. 20. 21. 22. 23. 24. 25. 26. 27. 28. 29.]]',
     ],
     [
       'np.arange(100)',
@@ -112,16 +102,8 @@ describe('formatTensor: NumPy str() outputs', () => {
     ],
     ['np.arange(2000)', i32([2000], arange(2000)), '[   0    1    2 ... 1997 1998 1999]'],
     ['np.arange(1001)', i32([1001], arange(1001)), '[   0    1    2 ...  998  999 1000]'],
-    [
-      'np.arange(2000.)',
-      f64([2000], arange(2000)),
-      '[0.000e+00 1.000e+00 2.000e+00 ... 1.997e+03 1.998e+03 1.999e+03]',
-    ],
-    [
-      'np.ones(2000, dtype=bool)',
-      tensor('bool', [2000], new Array(2000).fill(1)),
-      '[ True  True  True ...  True  True  True]',
-    ],
+    ['np.arange(2000.)', f64([2000], arange(2000)), '[0.000e+00 1.000e+00 2.000e+00 ... 1.997e+03 1.998e+03 1.999e+03]'],
+    ['np.ones(2000, dtype=bool)', tensor('bool', [2000], new Array(2000).fill(1)), '[ True  True  True ...  True  True  True]'],
     [
       'np.arange(2000).reshape(20, 100)',
       i32([20, 100], arange(2000)),
@@ -260,9 +242,7 @@ describe('shortestFloat32', () => {
 describe('tensorToJson', () => {
   it('writes float32 data as shortest float32 decimals and non-finite values as strings', () => {
     const t = f32([5], [0.1, NaN, Infinity, -Infinity, 1 / 3]);
-    expect(JSON.stringify(tensorToJson(t))).toBe(
-      '{"dtype":"float32","shape":[5],"data":[0.1,"NaN","Infinity","-Infinity",0.33333334]}',
-    );
+    expect(JSON.stringify(tensorToJson(t))).toBe('{"dtype":"float32","shape":[5],"data":[0.1,"NaN","Infinity","-Infinity",0.33333334]}');
   });
   it('writes float64, int32 and bool data', () => {
     expect(tensorToJson(f64([2, 2], [0.1, 1 / 3, -NaN, 1e300]))).toEqual({
@@ -298,7 +278,7 @@ describe('large tensors', () => {
 
   it('prints a 1e6-element tensor summarised', () => {
     const out = formatTensor(big);
-    expect(out.split("\n").length).toBe(13); // rows of random floats wrap
+    expect(out.split('\n').length).toBe(13); // rows of random floats wrap
     expect(out).toContain('...');
   });
 

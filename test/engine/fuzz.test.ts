@@ -110,7 +110,17 @@ let driverDir = '';
 beforeAll(async () => {
   driverDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-fuzz-'));
   driver = path.join(driverDir, 'fuzz.js');
-  await build({ absWorkingDir: root, entryPoints: ['fuzz/run.ts'], outfile: driver, bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' });
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['fuzz/run.ts'],
+    outfile: driver,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
 }, 120_000);
 
 afterAll(() => {
@@ -135,33 +145,72 @@ function runDriver(args: string[], timeoutMs: number): Promise<{ code: number | 
 describe(`quick fuzz run: ${COUNT} inputs, seed ${SEED}`, () => {
   it('finds no crash, hang, silent error or broken output', async () => {
     const summary = path.join(driverDir, 'summary.json');
-    console.log(`fuzz quick run: seed ${SEED}, ${COUNT} inputs; reproduce one input with: npm run fuzz -- --seed ${SEED} --start I --count 1 --jobs 0`);
-    const r = await runDriver(['--seed', String(SEED), '--count', String(COUNT), '--jobs', '2', '--no-save', '--minimise-ms', '15000', '--hang-ms', '15000', '--quiet', '--json', summary], 1_500_000);
+    console.log(
+      `fuzz quick run: seed ${SEED}, ${COUNT} inputs; reproduce one input with: npm run fuzz -- --seed ${SEED} --start I --count 1 --jobs 0`,
+    );
+    const r = await runDriver(
+      [
+        '--seed',
+        String(SEED),
+        '--count',
+        String(COUNT),
+        '--jobs',
+        '2',
+        '--no-save',
+        '--minimise-ms',
+        '15000',
+        '--hang-ms',
+        '15000',
+        '--quiet',
+        '--json',
+        summary,
+      ],
+      1_500_000,
+    );
     console.log(r.stdout + r.stderr);
     expect(fs.existsSync(summary), `the driver did not finish (exit ${r.code})`).toBe(true);
     const result = JSON.parse(fs.readFileSync(summary, 'utf8')) as { stats: { inputs: number }; failures: FailureGroup[] };
     expect(result.stats.inputs).toBe(COUNT);
     // Every failure, with its minimised input, in the assertion message.
-    expect(result.failures.map((g) => `[${g.kind}] ${g.message} ${g.location ?? ''} — inputs ${g.examples.join(', ')}, minimised: ${JSON.stringify(g.minimised ?? g.input)}`)).toEqual([]);
+    expect(
+      result.failures.map(
+        (g) =>
+          `[${g.kind}] ${g.message} ${g.location ?? ''} — inputs ${g.examples.join(', ')}, minimised: ${JSON.stringify(g.minimised ?? g.input)}`,
+      ),
+    ).toEqual([]);
     expect(r.code).toBe(0);
   }, 1_600_000);
 });
 
-const regressionFiles = fs.existsSync(regressionsDir) ? fs.readdirSync(regressionsDir).filter((f) => f.endsWith('.tgraph')).sort() : [];
+const regressionFiles = fs.existsSync(regressionsDir)
+  ? fs
+      .readdirSync(regressionsDir)
+      .filter((f) => f.endsWith('.tgraph'))
+      .sort()
+  : [];
 
 describe('saved fuzz regressions analyse without a failure', () => {
   it('the folder exists', () => {
     expect(fs.existsSync(regressionsDir)).toBe(true);
   });
-  it.each(regressionFiles)('%s', (file) => {
-    const text = fs.readFileSync(path.join(regressionsDir, file), 'utf8');
-    // --check: exit 0 when the input passes, 1 with its failures as JSON on stdout.
-    // The address space is capped (ulimit -v) so that a reproducer of a memory bug fails in
-    // its own process instead of taking the machine's memory from everything else.
-    const r = spawnSync('/bin/sh', ['-c', `ulimit -v ${6 * 1024 * 1024} 2>/dev/null; exec "$0" "$@"`, process.execPath, '--enable-source-maps', driver, '--check'], { cwd: root, input: text, encoding: 'utf8', timeout: REGRESSION_TIMEOUT_MS, killSignal: 'SIGKILL' });
-    expect(r.status, `no answer within ${REGRESSION_TIMEOUT_MS} ms`).not.toBeNull();
-    const failures = r.status === 1 ? (JSON.parse(r.stdout) as { kind: string; message: string }[]).map((f) => `[${f.kind}] ${f.message}`) : [];
-    expect(failures).toEqual([]);
-    expect(r.status, r.stderr).toBe(0);
-  }, REGRESSION_TIMEOUT_MS + 10_000);
+  it.each(regressionFiles)(
+    '%s',
+    (file) => {
+      const text = fs.readFileSync(path.join(regressionsDir, file), 'utf8');
+      // --check: exit 0 when the input passes, 1 with its failures as JSON on stdout.
+      // The address space is capped (ulimit -v) so that a reproducer of a memory bug fails in
+      // its own process instead of taking the machine's memory from everything else.
+      const r = spawnSync(
+        '/bin/sh',
+        ['-c', `ulimit -v ${6 * 1024 * 1024} 2>/dev/null; exec "$0" "$@"`, process.execPath, '--enable-source-maps', driver, '--check'],
+        { cwd: root, input: text, encoding: 'utf8', timeout: REGRESSION_TIMEOUT_MS, killSignal: 'SIGKILL' },
+      );
+      expect(r.status, `no answer within ${REGRESSION_TIMEOUT_MS} ms`).not.toBeNull();
+      const failures =
+        r.status === 1 ? (JSON.parse(r.stdout) as { kind: string; message: string }[]).map((f) => `[${f.kind}] ${f.message}`) : [];
+      expect(failures).toEqual([]);
+      expect(r.status, r.stderr).toBe(0);
+    },
+    REGRESSION_TIMEOUT_MS + 10_000,
+  );
 });

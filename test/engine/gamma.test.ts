@@ -18,7 +18,16 @@ describe('the gamma family', () => {
   it('lgamma: log Γ at integers and halves, reflected below 1/2, +inf at the poles', () => {
     const a = run(`l = tf.math.lgamma(constant([0.5, 1., 1.5, 10., -0.5, 0., -3., 100.], dtype=float64))`);
     const sqrtPi = Math.sqrt(Math.PI);
-    close(value(a, 'l').data, [Math.log(sqrtPi), 0, Math.log(sqrtPi / 2), Math.log(362880), Math.log(2 * sqrtPi), Infinity, Infinity, 359.1342053695754]);
+    close(value(a, 'l').data, [
+      Math.log(sqrtPi),
+      0,
+      Math.log(sqrtPi / 2),
+      Math.log(362880),
+      Math.log(2 * sqrtPi),
+      Infinity,
+      Infinity,
+      359.1342053695754,
+    ]);
   });
 
   it('digamma: -γ at 1, -γ - 2 ln 2 at 1/2, the recurrence, NaN at the poles', () => {

@@ -90,16 +90,30 @@ class Gen {
 
 type Entry = (g: Gen) => string;
 
-const unary = (op: string, o: InputOptions = {}): Entry => (g) => `${op}(${g.x(g.pick([[5], [2, 3], []]), o)})`;
-const binary = (op: string, ox: InputOptions = {}, oy: InputOptions = {}): Entry => (g) => {
-  // same shapes, a broadcast row, and a broadcast on both sides
-  const [sx, sy] = g.pick([[[4], [4]], [[2, 3], [3]], [[2, 1, 3], [4, 1]]] as number[][][]);
-  return `${op}(${g.x(sx, ox)}, ${g.x(sy, oy)})`;
-};
-const reduce = (op: string, o: InputOptions = {}): Entry => (g) => {
-  const x = g.x([2, 3, 4], o);
-  return g.pick([`${op}(${x})`, `${op}(${x}, axis=1)`, `${op}(${x}, axis=[0, -1], keepdims=True)`]);
-};
+const unary =
+  (op: string, o: InputOptions = {}): Entry =>
+  (g) =>
+    `${op}(${g.x(g.pick([[5], [2, 3], []]), o)})`;
+const binary =
+  (op: string, ox: InputOptions = {}, oy: InputOptions = {}): Entry =>
+  (g) => {
+    // same shapes, a broadcast row, and a broadcast on both sides
+    const [sx, sy] = g.pick([
+      [[4], [4]],
+      [[2, 3], [3]],
+      [
+        [2, 1, 3],
+        [4, 1],
+      ],
+    ] as number[][][]);
+    return `${op}(${g.x(sx, ox)}, ${g.x(sy, oy)})`;
+  };
+const reduce =
+  (op: string, o: InputOptions = {}): Entry =>
+  (g) => {
+    const x = g.x([2, 3, 4], o);
+    return g.pick([`${op}(${x})`, `${op}(${x}, axis=1)`, `${op}(${x}, axis=[0, -1], keepdims=True)`]);
+  };
 
 /** Every differentiable op: how to call it. */
 const DIFFERENTIABLE: Record<string, Entry> = {
@@ -156,18 +170,36 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   atan2: binary('atan2', { lo: 0.3, hi: 2 }, { lo: -2, hi: 2 }),
   // d/dy of x mod y is -floor(x / y): keep x / y away from integers (a jump of mod)
   mod: (g) => {
-    const [sx, sy] = g.pick([[[4], [4]], [[2, 3], [3]], [[2, 1, 3], [4, 1]]] as number[][][]);
+    const [sx, sy] = g.pick([
+      [[4], [4]],
+      [[2, 3], [3]],
+      [
+        [2, 1, 3],
+        [4, 1],
+      ],
+    ] as number[][][]);
     return `mod(${g.x(sx, { lo: 0.2, hi: 0.8 })} + 2.0, ${g.x(sy, { lo: 1.0, hi: 1.05 })})`;
   },
   where: (g) => {
-    const [sc, sx, sy] = g.pick([[[4], [4], [4]], [[2, 3], [2, 3], [3]], [[2, 1], [2, 3], [1, 3]]] as number[][][]);
+    const [sc, sx, sy] = g.pick([
+      [[4], [4], [4]],
+      [[2, 3], [2, 3], [3]],
+      [
+        [2, 1],
+        [2, 3],
+        [1, 3],
+      ],
+    ] as number[][][]);
     return `where(${g.bools(sc)}, ${g.x(sx)}, ${g.x(sy)})`;
   },
   // The bounds are differentiated too: TensorFlow builds clip_by_value from minimum/maximum,
   // so clipped elements pass their gradient to the bound they hit.
   clip_by_value: (g) => {
     const x = g.x(g.pick([[6], [2, 4], [3, 1, 2]]), { lo: -3, hi: 3, avoid: [-1, 1.5] });
-    return g.pick([`clip_by_value(${x}, -1.0, 1.5)`, `clip_by_value(${x}, ${g.x([], { lo: -1.02, hi: -0.98 })}, ${g.x([], { lo: 1.48, hi: 1.52 })})`]);
+    return g.pick([
+      `clip_by_value(${x}, -1.0, 1.5)`,
+      `clip_by_value(${x}, ${g.x([], { lo: -1.02, hi: -0.98 })}, ${g.x([], { lo: 1.48, hi: 1.52 })})`,
+    ]);
   },
   add_n: (g) => {
     const s = g.pick([[3], [2, 3], []]);
@@ -183,7 +215,8 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   reduce_min: reduce('reduce_min'),
   reduce_logsumexp: reduce('reduce_logsumexp'),
   cumsum: (g) => `cumsum(${g.x([3, 4])}, ${g.pick(['axis=0', 'axis=1, exclusive=True', 'axis=-1, reverse=True'])})`,
-  cumprod: (g) => `cumprod(${g.x([3, 4], { avoid: [0], margin: 0.2 })}, ${g.pick(['axis=0', 'axis=1, exclusive=True', 'axis=-1, reverse=True'])})`,
+  cumprod: (g) =>
+    `cumprod(${g.x([3, 4], { avoid: [0], margin: 0.2 })}, ${g.pick(['axis=0', 'axis=1, exclusive=True', 'axis=-1, reverse=True'])})`,
   norm: (g) => {
     const x = g.x([3, 4], { avoid: [0], margin: 0.1 });
     return g.pick([`norm(${x})`, `norm(${x}, ord=1, axis=1)`, `norm(${x}, axis=[0, 1], keepdims=True)`]);
@@ -196,16 +229,26 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   squeeze: (g) => g.pick([`squeeze(${g.x([1, 3, 1])})`, `squeeze(${g.x([2, 1, 3])}, axis=1)`, `squeeze(${g.x([1, 3, 1])}, axis=[-1])`]),
   stack: (g) => `stack([${g.x([2, 3])}, ${g.x([2, 3])}], axis=${g.pick([0, 1, -1])})`,
   unstack: (g) => `unstack(${g.x([2, 3, 2])}, axis=${g.pick([0, 1, 2])})[1]`,
-  concat: (g) => g.pick([`concat([${g.x([2, 3])}, ${g.x([1, 3])}], 0)`, `concat([${g.x([2, 3])}, ${g.x([2, 1])}, ${g.x([2, 2])}], axis=1)`, `concat([${g.x([2, 2])}, ${g.x([2, 2])}], -1)`]),
+  concat: (g) =>
+    g.pick([
+      `concat([${g.x([2, 3])}, ${g.x([1, 3])}], 0)`,
+      `concat([${g.x([2, 3])}, ${g.x([2, 1])}, ${g.x([2, 2])}], axis=1)`,
+      `concat([${g.x([2, 2])}, ${g.x([2, 2])}], -1)`,
+    ]),
   split: (g) => {
     const x = g.x([4, 6]);
     return g.pick([`split(${x}, 2)[1]`, `split(${x}, [1, 2, 3], axis=1)[2]`, `split(${x}, 3, axis=-1)[0]`]);
   },
   tile: (g) => g.pick([`tile(${g.x([2, 3])}, [2, 1])`, `tile(${g.x([2, 3])}, [1, 3])`, `tile(${g.x([3])}, [2])`]),
-  broadcast_to: (g) => g.pick([`broadcast_to(${g.x([3])}, [2, 3])`, `broadcast_to(${g.x([2, 1])}, [2, 4])`, `broadcast_to(${g.x([])}, [2, 2])`]),
+  broadcast_to: (g) =>
+    g.pick([`broadcast_to(${g.x([3])}, [2, 3])`, `broadcast_to(${g.x([2, 1])}, [2, 4])`, `broadcast_to(${g.x([])}, [2, 2])`]),
   pad: (g) => {
     const x = g.x([3, 4]);
-    return g.pick([`pad(${x}, [[1, 0], [0, 2]])`, `pad(${x}, [[1, 1], [2, 1]], mode='REFLECT')`, `pad(${x}, [[2, 1], [1, 2]], mode='SYMMETRIC')`]);
+    return g.pick([
+      `pad(${x}, [[1, 0], [0, 2]])`,
+      `pad(${x}, [[1, 1], [2, 1]], mode='REFLECT')`,
+      `pad(${x}, [[2, 1], [1, 2]], mode='SYMMETRIC')`,
+    ]);
   },
   reverse: (g) => `reverse(${g.x([3, 4])}, ${g.pick(['[0]', '[1]', '[0, 1]'])})`,
   slice: (g) => `slice(${g.x([4, 5])}, ${g.pick(['[1, 0], [2, 3]', '[0, 2], [-1, 2]', '[3, 4], [1, 1]'])})`,
@@ -215,26 +258,128 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   },
   gather: (g) => {
     const p = g.x([4, 3]);
-    return g.pick([`gather(${p}, ${g.ints([2, 0, 2, 3])})`, `gather(${p}, ${g.ints([[1, 1], [0, 2]])}, axis=1)`, `gather(${p}, ${g.ints([3, 3, 3])})`]);
+    return g.pick([
+      `gather(${p}, ${g.ints([2, 0, 2, 3])})`,
+      `gather(${p}, ${g.ints([
+        [1, 1],
+        [0, 2],
+      ])}, axis=1)`,
+      `gather(${p}, ${g.ints([3, 3, 3])})`,
+    ]);
   },
   gather_nd: (g) => {
     const p = g.x([3, 4]);
-    return g.pick([`gather_nd(${p}, ${g.ints([[0, 1], [2, 3], [0, 1]])})`, `gather_nd(${p}, ${g.ints([[2], [0]])})`, `gather_nd(${p}, ${g.ints([[[1, 1]], [[2, 0]]])})`]);
+    return g.pick([
+      `gather_nd(${p}, ${g.ints([
+        [0, 1],
+        [2, 3],
+        [0, 1],
+      ])})`,
+      `gather_nd(${p}, ${g.ints([[2], [0]])})`,
+      `gather_nd(${p}, ${g.ints([[[1, 1]], [[2, 0]]])})`,
+    ]);
   },
 
-  unsorted_segment_sum: (g) => g.pick([`unsorted_segment_sum(${g.x([4, 3])}, ${g.ints([2, 0, 2, 1])}, 3)`, `unsorted_segment_sum(${g.x([2, 3])}, ${g.ints([[1, -1, 1], [0, 0, 3]])}, 4)`, `unsorted_segment_sum(${g.x([3])}, ${g.ints([0, 0, 0])}, 1)`]),
-  segment_sum: (g) => `segment_sum(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
+  unsorted_segment_sum: (g) =>
+    g.pick([
+      `unsorted_segment_sum(${g.x([4, 3])}, ${g.ints([2, 0, 2, 1])}, 3)`,
+      `unsorted_segment_sum(${g.x([2, 3])}, ${g.ints([
+        [1, -1, 1],
+        [0, 0, 3],
+      ])}, 4)`,
+      `unsorted_segment_sum(${g.x([3])}, ${g.ints([0, 0, 0])}, 1)`,
+    ]),
+  segment_sum: (g) =>
+    `segment_sum(${g.x([4, 2])}, ${g.ints(
+      g.pick([
+        [0, 0, 1, 3],
+        [0, 1, 2, 3],
+        [2, 2, 2, 2],
+      ]),
+    )})`,
   // continuous random inputs: no ties within a segment; no empty segment (its value is the dtype's lowest)
-  unsorted_segment_max: (g) => `unsorted_segment_max(${g.x([4, 3])}, ${g.ints(g.pick([[2, 0, 2, 1], [0, 0, 0, 0], [1, -1, 0, 1]]))}, ${g.pick([3, 1, 2])})`,
-  unsorted_segment_min: (g) => `unsorted_segment_min(${g.x([4, 3])}, ${g.ints(g.pick([[2, 0, 2, 1], [0, 0, 0, 0], [1, -1, 0, 1]]))}, ${g.pick([3, 1, 2])})`,
-  segment_max: (g) => `segment_max(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
-  segment_min: (g) => `segment_min(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
-  segment_mean: (g) => `segment_mean(${g.x([4, 2])}, ${g.ints(g.pick([[0, 0, 1, 3], [0, 1, 2, 3], [2, 2, 2, 2]]))})`,
-  unsorted_segment_mean: (g) => `unsorted_segment_mean(${g.x([4, 2])}, ${g.ints(g.pick([[1, 0, 1, 1], [3, -1, 0, 3], [0, 0, 0, 0]]))}, 4)`,
-  scatter_nd: (g) => g.pick([`scatter_nd(${g.ints([[1], [3], [1]])}, ${g.x([3, 2])}, [4, 2])`, `scatter_nd(${g.ints([[0, 1], [2, 0]])}, ${g.x([2])}, [3, 2])`, `scatter_nd(${g.ints([[[1]], [[0]]])}, ${g.x([2, 1, 3])}, [2, 3])`]),
-  tensor_scatter_nd_add: (g) => `tensor_scatter_nd_add(${g.x([3, 2])}, ${g.ints(g.pick([[[2], [0]], [[1], [1]], [[0], [2]]]))}, ${g.x([2, 2])})`,
-  tensor_scatter_nd_update: (g) => `tensor_scatter_nd_update(${g.x([3, 2])}, ${g.ints(g.pick([[[2], [0]], [[1, 1]], [[0, 0], [2, 1]]]))}, ${g.x(g.pick([[2, 2], [1], [2]]))})`,
-  boolean_mask: (g) => g.pick([`boolean_mask(${g.x([3, 2])}, [True, False, True])`, `boolean_mask(${g.x([2, 3])}, [[False, True, True], [True, False, False]])`, `boolean_mask(${g.x([2, 3, 2])}, [True, False, True], axis=1)`]),
+  unsorted_segment_max: (g) =>
+    `unsorted_segment_max(${g.x([4, 3])}, ${g.ints(
+      g.pick([
+        [2, 0, 2, 1],
+        [0, 0, 0, 0],
+        [1, -1, 0, 1],
+      ]),
+    )}, ${g.pick([3, 1, 2])})`,
+  unsorted_segment_min: (g) =>
+    `unsorted_segment_min(${g.x([4, 3])}, ${g.ints(
+      g.pick([
+        [2, 0, 2, 1],
+        [0, 0, 0, 0],
+        [1, -1, 0, 1],
+      ]),
+    )}, ${g.pick([3, 1, 2])})`,
+  segment_max: (g) =>
+    `segment_max(${g.x([4, 2])}, ${g.ints(
+      g.pick([
+        [0, 0, 1, 3],
+        [0, 1, 2, 3],
+        [2, 2, 2, 2],
+      ]),
+    )})`,
+  segment_min: (g) =>
+    `segment_min(${g.x([4, 2])}, ${g.ints(
+      g.pick([
+        [0, 0, 1, 3],
+        [0, 1, 2, 3],
+        [2, 2, 2, 2],
+      ]),
+    )})`,
+  segment_mean: (g) =>
+    `segment_mean(${g.x([4, 2])}, ${g.ints(
+      g.pick([
+        [0, 0, 1, 3],
+        [0, 1, 2, 3],
+        [2, 2, 2, 2],
+      ]),
+    )})`,
+  unsorted_segment_mean: (g) =>
+    `unsorted_segment_mean(${g.x([4, 2])}, ${g.ints(
+      g.pick([
+        [1, 0, 1, 1],
+        [3, -1, 0, 3],
+        [0, 0, 0, 0],
+      ]),
+    )}, 4)`,
+  scatter_nd: (g) =>
+    g.pick([
+      `scatter_nd(${g.ints([[1], [3], [1]])}, ${g.x([3, 2])}, [4, 2])`,
+      `scatter_nd(${g.ints([
+        [0, 1],
+        [2, 0],
+      ])}, ${g.x([2])}, [3, 2])`,
+      `scatter_nd(${g.ints([[[1]], [[0]]])}, ${g.x([2, 1, 3])}, [2, 3])`,
+    ]),
+  tensor_scatter_nd_add: (g) =>
+    `tensor_scatter_nd_add(${g.x([3, 2])}, ${g.ints(
+      g.pick([
+        [[2], [0]],
+        [[1], [1]],
+        [[0], [2]],
+      ]),
+    )}, ${g.x([2, 2])})`,
+  tensor_scatter_nd_update: (g) =>
+    `tensor_scatter_nd_update(${g.x([3, 2])}, ${g.ints(
+      g.pick([
+        [[2], [0]],
+        [[1, 1]],
+        [
+          [0, 0],
+          [2, 1],
+        ],
+      ]),
+    )}, ${g.x(g.pick([[2, 2], [1], [2]]))})`,
+  boolean_mask: (g) =>
+    g.pick([
+      `boolean_mask(${g.x([3, 2])}, [True, False, True])`,
+      `boolean_mask(${g.x([2, 3])}, [[False, True, True], [True, False, False]])`,
+      `boolean_mask(${g.x([2, 3, 2])}, [True, False, True], axis=1)`,
+    ]),
 
   roll: (g) => g.pick([`roll(${g.x([3, 4])}, 1, 1)`, `roll(${g.x([3, 4])}, [-1, 5], [0, 1])`, `roll(${g.x([5])}, [2, 1], [0, -1])`]),
 
@@ -258,34 +403,88 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `tensordot(${g.x([2])}, ${g.x([3])}, axes=0)`,
     ]),
   // well-conditioned matrices: x + 3I; Cholesky factors of x·xᵀ + I (symmetric, as TensorFlow's gradient assumes)
-  matrix_inverse: (g) => g.pick([`matrix_inverse(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}))`, `matrix_inverse(${g.x([2, 2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), adjoint=True)`, `matrix_inverse(${g.x([1, 1], { lo: 1, hi: 2 })})`]),
-  matrix_determinant: (g) => g.pick([`matrix_determinant(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}))`, `matrix_determinant(${g.x([2, 2, 2])})`, `det(${g.x([4, 4], { lo: -1, hi: 1 })} + 2. * eye(4, dtype=${g.dtype}))`]),
-  matrix_solve: (g) => g.pick([`matrix_solve(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}), ${g.x([3, 2])})`, `matrix_solve(${g.x([2, 2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), ${g.x([2, 2, 1])}, adjoint=True)`, `solve(${g.x([2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), ${g.x([2, 3])})`]),
+  matrix_inverse: (g) =>
+    g.pick([
+      `matrix_inverse(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}))`,
+      `matrix_inverse(${g.x([2, 2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), adjoint=True)`,
+      `matrix_inverse(${g.x([1, 1], { lo: 1, hi: 2 })})`,
+    ]),
+  matrix_determinant: (g) =>
+    g.pick([
+      `matrix_determinant(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}))`,
+      `matrix_determinant(${g.x([2, 2, 2])})`,
+      `det(${g.x([4, 4], { lo: -1, hi: 1 })} + 2. * eye(4, dtype=${g.dtype}))`,
+    ]),
+  matrix_solve: (g) =>
+    g.pick([
+      `matrix_solve(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}), ${g.x([3, 2])})`,
+      `matrix_solve(${g.x([2, 2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), ${g.x([2, 2, 1])}, adjoint=True)`,
+      `solve(${g.x([2, 2], { lo: -1, hi: 1 })} + 3. * eye(2, dtype=${g.dtype}), ${g.x([2, 3])})`,
+    ]),
   cholesky: (g) => {
-    const x = g.x(g.pick([[3, 3], [2, 2, 2], [1, 1]]), { lo: -1, hi: 1 });
+    const x = g.x(
+      g.pick([
+        [3, 3],
+        [2, 2, 2],
+        [1, 1],
+      ]),
+      { lo: -1, hi: 1 },
+    );
     const n = g.pick([3, 2, 1]);
     return `cholesky(${x} @ matrix_transpose(${x}) + eye(${n}, dtype=${g.dtype}))`;
   },
   logdet: (g) => {
-    const x = g.x(g.pick([[3, 3], [2, 2, 2], [1, 1]]), { lo: -1, hi: 1 });
+    const x = g.x(
+      g.pick([
+        [3, 3],
+        [2, 2, 2],
+        [1, 1],
+      ]),
+      { lo: -1, hi: 1 },
+    );
     const n = g.pick([3, 2, 1]);
     return `logdet(${x} @ matrix_transpose(${x}) + eye(${n}, dtype=${g.dtype}))`;
   },
-  trace: (g) => `trace(${g.x(g.pick([[3, 3], [2, 3, 3], [4, 4]]))})`,
-  matrix_transpose: (g) => `matrix_transpose(${g.x(g.pick([[2, 3], [2, 3, 4], [1, 2]]))})`,
-  matrix_diag_part: (g) => `matrix_diag_part(${g.x(g.pick([[3, 3], [2, 3, 4], [4, 2]]))})`,
+  trace: (g) =>
+    `trace(${g.x(
+      g.pick([
+        [3, 3],
+        [2, 3, 3],
+        [4, 4],
+      ]),
+    )})`,
+  matrix_transpose: (g) =>
+    `matrix_transpose(${g.x(
+      g.pick([
+        [2, 3],
+        [2, 3, 4],
+        [1, 2],
+      ]),
+    )})`,
+  matrix_diag_part: (g) =>
+    `matrix_diag_part(${g.x(
+      g.pick([
+        [3, 3],
+        [2, 3, 4],
+        [4, 2],
+      ]),
+    )})`,
 
   // neural network
   softmax: (g) => `softmax(${g.x([3, 4])}${g.pick(['', ', axis=0', ', axis=-1'])})`,
   log_softmax: (g) => `log_softmax(${g.x([3, 4])}${g.pick(['', ', axis=0', ', axis=-1'])})`,
   l2_loss: (g) => `l2_loss(${g.x(g.pick([[3, 4], [5], []]))})`,
-  sigmoid_cross_entropy_with_logits: (g) => `sigmoid_cross_entropy_with_logits(labels=${g.x([3, 4], { lo: 0, hi: 1 })}, logits=${g.x([3, 4], { lo: -4, hi: 4 })})`,
+  sigmoid_cross_entropy_with_logits: (g) =>
+    `sigmoid_cross_entropy_with_logits(labels=${g.x([3, 4], { lo: 0, hi: 1 })}, logits=${g.x([3, 4], { lo: -4, hi: 4 })})`,
   // Only the logits are differentiated: TF 1.x's softmax_cross_entropy_with_logits stops the
   // gradient into the labels (v2 lets it flow), so the labels are held constant here.
-  softmax_cross_entropy_with_logits: (g) => `softmax_cross_entropy_with_logits(labels=${g.probabilities(3, 4)}, logits=${g.x([3, 4], { lo: -3, hi: 3 })})`,
+  softmax_cross_entropy_with_logits: (g) =>
+    `softmax_cross_entropy_with_logits(labels=${g.probabilities(3, 4)}, logits=${g.x([3, 4], { lo: -3, hi: 3 })})`,
   // The _v2 name has no sentinel: labels and logits positionally.
-  softmax_cross_entropy_with_logits_v2: (g) => `softmax_cross_entropy_with_logits_v2(${g.probabilities(3, 4)}, ${g.x([3, 4], { lo: -3, hi: 3 })})`,
-  sparse_softmax_cross_entropy_with_logits: (g) => `sparse_softmax_cross_entropy_with_logits(labels=${g.ints([2, 0, 3])}, logits=${g.x([3, 4], { lo: -3, hi: 3 })})`,
+  softmax_cross_entropy_with_logits_v2: (g) =>
+    `softmax_cross_entropy_with_logits_v2(${g.probabilities(3, 4)}, ${g.x([3, 4], { lo: -3, hi: 3 })})`,
+  sparse_softmax_cross_entropy_with_logits: (g) =>
+    `sparse_softmax_cross_entropy_with_logits(labels=${g.ints([2, 0, 3])}, logits=${g.x([3, 4], { lo: -3, hi: 3 })})`,
   moments: (g) => `moments(${g.x([4, 3])}, axes=${g.pick(['[0]', '[0, 1]', '[1]'])})[${g.pick([1, 0, 1])}]`,
   conv2d: (g) =>
     g.pick([
@@ -337,18 +536,46 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   divide_no_nan: binary('divide_no_nan', {}, { lo: 0.3, hi: 3 }),
   reciprocal_no_nan: unary('reciprocal_no_nan', { lo: 0.3, hi: 3 }),
   scalar_mul: (g) => `scalar_mul(${g.x([])}, ${g.x([2, 3])})`,
-  matvec: (g) => g.pick([`matvec(${g.x([3, 4])}, ${g.x([4])})`, `matvec(${g.x([2, 3, 4])}, ${g.x([3])}, transpose_a=True)`, `matvec(${g.x([2, 2])}, ${g.x([2])})`]),
+  matvec: (g) =>
+    g.pick([
+      `matvec(${g.x([3, 4])}, ${g.x([4])})`,
+      `matvec(${g.x([2, 3, 4])}, ${g.x([3])}, transpose_a=True)`,
+      `matvec(${g.x([2, 2])}, ${g.x([2])})`,
+    ]),
   to_float: (g) => `to_float(${g.x([2, 3])})`,
   to_double: (g) => `to_double(${g.x([2, 3])})`,
-  clip_by_norm: (g) => g.pick([`clip_by_norm(${g.x([2, 3])}, 1.)`, `clip_by_norm(${g.x([2, 3])}, 1., axes=[1])`, `clip_by_norm(${g.x([4])}, 100.)`]),
+  clip_by_norm: (g) =>
+    g.pick([`clip_by_norm(${g.x([2, 3])}, 1.)`, `clip_by_norm(${g.x([2, 3])}, 1., axes=[1])`, `clip_by_norm(${g.x([4])}, 100.)`]),
   global_norm: (g) => `global_norm([${g.x([2, 3])}, ${g.x([4])}])`,
-  clip_by_global_norm: (g) => `clip_by_global_norm([${g.x([2, 3])}, None, ${g.x([4])}], ${g.pick(['1.', '100.', '2.'])})[0][${g.pick([0, 2, 0])}]`,
+  clip_by_global_norm: (g) =>
+    `clip_by_global_norm([${g.x([2, 3])}, None, ${g.x([4])}], ${g.pick(['1.', '100.', '2.'])})[0][${g.pick([0, 2, 0])}]`,
   l2_normalize: (g) => `l2_normalize(${g.x([3, 4])}${g.pick(['', ', axis=1', ', axis=[0, 1]'])})`,
-  batch_normalization: (g) => `batch_normalization(${g.x([4, 3])}, ${g.x([3])}, ${g.x([3], { lo: 0.5, hi: 2 })}, ${g.x([3])}, ${g.x([3])}, 0.001)`,
-  bias_add: (g) => g.pick([`bias_add(${g.x([2, 3])}, ${g.x([3])})`, `bias_add(${g.x([2, 2, 3])}, ${g.x([2])}, data_format='NCW')`, `bias_add(${g.x([4, 1])}, ${g.x([1])})`]),
+  batch_normalization: (g) =>
+    `batch_normalization(${g.x([4, 3])}, ${g.x([3])}, ${g.x([3], { lo: 0.5, hi: 2 })}, ${g.x([3])}, ${g.x([3])}, 0.001)`,
+  bias_add: (g) =>
+    g.pick([
+      `bias_add(${g.x([2, 3])}, ${g.x([3])})`,
+      `bias_add(${g.x([2, 2, 3])}, ${g.x([2])}, data_format='NCW')`,
+      `bias_add(${g.x([4, 1])}, ${g.x([1])})`,
+    ]),
   dropout: (g) => `dropout(${g.x([4, 5])}, ${g.pick(['rate=0.5', 'keep_prob=0.8', 'rate=0.2'])}, seed=3)`,
-  embedding_lookup: (g) => `embedding_lookup(${g.x([4, 3])}, ${g.ints(g.pick([[2, 0, 2], [[1, 3], [3, 0]], [1]]))}${g.pick(['', ', max_norm=1.', ''])})`,
-  conv1d: (g) => g.pick([`conv1d(${g.x([1, 5, 2])}, ${g.x([3, 2, 2], { lo: -1, hi: 1 })}, 1, 'VALID')`, `conv1d(${g.x([2, 6, 1])}, ${g.x([2, 1, 3], { lo: -1, hi: 1 })}, 2, 'SAME')`, `conv1d(${g.x([1, 5, 2])}, ${g.x([2, 2, 1])}, stride=1, padding='SAME', dilations=2)`]),
+  embedding_lookup: (g) =>
+    `embedding_lookup(${g.x([4, 3])}, ${g.ints(
+      g.pick([
+        [2, 0, 2],
+        [
+          [1, 3],
+          [3, 0],
+        ],
+        [1],
+      ]),
+    )}${g.pick(['', ', max_norm=1.', ''])})`,
+  conv1d: (g) =>
+    g.pick([
+      `conv1d(${g.x([1, 5, 2])}, ${g.x([3, 2, 2], { lo: -1, hi: 1 })}, 1, 'VALID')`,
+      `conv1d(${g.x([2, 6, 1])}, ${g.x([2, 1, 3], { lo: -1, hi: 1 })}, 2, 'SAME')`,
+      `conv1d(${g.x([1, 5, 2])}, ${g.x([2, 2, 1])}, stride=1, padding='SAME', dilations=2)`,
+    ]),
   // continuous random inputs: no ties to reorder
   sort: (g) => `sort(${g.x([3, 4])}${g.pick(['', ", axis=0, direction='DESCENDING'", ''])})`,
   top_k: (g) => `top_k(${g.x([3, 5])}, ${g.pick([1, 3, 5])})[0]`,
@@ -383,23 +610,58 @@ const DIFFERENTIABLE: Record<string, Entry> = {
 /** Registered ops with no gradient to check, and why (TensorFlow registers them as not
  *  differentiable, or their outputs are not float, or they are sources). */
 const NOT_DIFFERENTIABLE: Record<string, string> = {
-  placeholder: 'source', variable: 'source', constant: 'source', zeros: 'source', ones: 'source', fill: 'source',
-  range: 'source', linspace: 'source (TensorFlow differentiates neither start nor stop in practice)', eye: 'source',
-  randint: 'generator', uniform: 'generator', normal: 'generator', load: 'reads a file',
-  zeros_like: 'TensorFlow: NotDifferentiable', ones_like: 'TensorFlow: NotDifferentiable',
+  placeholder: 'source',
+  variable: 'source',
+  constant: 'source',
+  zeros: 'source',
+  ones: 'source',
+  fill: 'source',
+  range: 'source',
+  linspace: 'source (TensorFlow differentiates neither start nor stop in practice)',
+  eye: 'source',
+  randint: 'generator',
+  uniform: 'generator',
+  normal: 'generator',
+  load: 'reads a file',
+  zeros_like: 'TensorFlow: NotDifferentiable',
+  ones_like: 'TensorFlow: NotDifferentiable',
   one_hot: 'integer indices (TensorFlow: no gradient)',
-  floor: 'TensorFlow: gradient None', ceil: 'TensorFlow: gradient None', round: 'TensorFlow: gradient None',
+  floor: 'TensorFlow: gradient None',
+  ceil: 'TensorFlow: gradient None',
+  round: 'TensorFlow: gradient None',
   floordiv: 'TensorFlow: FloorDiv has no gradient',
   stop_gradient: 'its purpose',
-  is_nan: 'bool output', is_finite: 'bool output', is_inf: 'bool output',
-  equal: 'bool output', not_equal: 'bool output', less: 'bool output', less_equal: 'bool output', greater: 'bool output', greater_equal: 'bool output',
-  logical_and: 'bool', logical_or: 'bool', logical_xor: 'bool', logical_not: 'bool',
-  reduce_all: 'bool', reduce_any: 'bool', allclose: 'bool output', count_nonzero: 'integer output',
-  argmax: 'integer output', argmin: 'integer output',
-  shape: 'integer output', size: 'integer output', rank: 'integer output',
-  random_normal: 'source (samples)', random_uniform: 'source (samples)', truncated_normal: 'source (samples)', set_seed: 'sets a seed',
-  argsort: 'integer output', in_top_k: 'bool output', sequence_mask: 'mask of integer lengths',
-  to_int32: 'integer output', to_int64: 'integer output',
+  is_nan: 'bool output',
+  is_finite: 'bool output',
+  is_inf: 'bool output',
+  equal: 'bool output',
+  not_equal: 'bool output',
+  less: 'bool output',
+  less_equal: 'bool output',
+  greater: 'bool output',
+  greater_equal: 'bool output',
+  logical_and: 'bool',
+  logical_or: 'bool',
+  logical_xor: 'bool',
+  logical_not: 'bool',
+  reduce_all: 'bool',
+  reduce_any: 'bool',
+  allclose: 'bool output',
+  count_nonzero: 'integer output',
+  argmax: 'integer output',
+  argmin: 'integer output',
+  shape: 'integer output',
+  size: 'integer output',
+  rank: 'integer output',
+  random_normal: 'source (samples)',
+  random_uniform: 'source (samples)',
+  truncated_normal: 'source (samples)',
+  set_seed: 'sets a seed',
+  argsort: 'integer output',
+  in_top_k: 'bool output',
+  sequence_mask: 'mask of integer lengths',
+  to_int32: 'integer output',
+  to_int64: 'integer output',
 };
 
 /** Verified TensorFlow-semantics bugs, marked `.fails` until fixed (then the entry must go).
@@ -476,7 +738,10 @@ describe('every differentiable op passes check gradients (full and fast)', () =>
         if ('error' in inst) throw new Error(`the instance does not build:\n${inst.error}`);
         const r = run(inst.src);
         const problems = r.diags().filter((d) => d.severity !== 'information' || d.code !== 'check-skipped');
-        expect(problems.map((d) => `${r.pos(d.span).line}: ${d.severity} ${d.code}: ${d.message}`), inst.src).toEqual([]);
+        expect(
+          problems.map((d) => `${r.pos(d.span).line}: ${d.severity} ${d.code}: ${d.message}`),
+          inst.src,
+        ).toEqual([]);
         expect(r.a.checks).toHaveLength(3);
         for (const c of r.a.checks) {
           expect(c.passed, `${c.mode}: ${c.message}\n${inst.src}`).toBe(true);
@@ -515,7 +780,11 @@ function sigmoid(x: number): number {
 
 describe('deliberately wrong gradient rules fail the check', () => {
   it('every fixture has its expectation', () => {
-    expect(readdirSync(FIXTURES).filter((f) => f.endsWith('.tgraph')).sort()).toEqual(Object.keys(WRONG).sort());
+    expect(
+      readdirSync(FIXTURES)
+        .filter((f) => f.endsWith('.tgraph'))
+        .sort(),
+    ).toEqual(Object.keys(WRONG).sort());
   });
 
   for (const [file, want] of Object.entries(WRONG)) {

@@ -24,7 +24,16 @@ let runner = '';
 beforeAll(async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-hostile-'));
   runner = path.join(dir, 'hostile-runner.js');
-  await build({ absWorkingDir: root, entryPoints: ['fuzz/hostile-runner.ts'], outfile: runner, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning' });
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['fuzz/hostile-runner.ts'],
+    outfile: runner,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
 }, 120_000);
 
 interface Measure {
@@ -40,7 +49,10 @@ interface Measure {
 const measures: Measure[] = [];
 
 afterAll(() => {
-  const rows = measures.map((m) => `  ${m.name.padEnd(42)} ${String(m.chars).padStart(9)} chars ${String(m.ms).padStart(7)} ms (analysis ${String(m.analyzeMs).padStart(6)} ms) ${String(m.riseMiB).padStart(6)} MiB peak rise ${String(m.diagnostics).padStart(7)} diagnostics  ${m.codes.slice(0, 90)}`);
+  const rows = measures.map(
+    (m) =>
+      `  ${m.name.padEnd(42)} ${String(m.chars).padStart(9)} chars ${String(m.ms).padStart(7)} ms (analysis ${String(m.analyzeMs).padStart(6)} ms) ${String(m.riseMiB).padStart(6)} MiB peak rise ${String(m.diagnostics).padStart(7)} diagnostics  ${m.codes.slice(0, 90)}`,
+  );
   console.log(`hostile inputs (analysis + CLI presentation, each in a fresh process):\n${rows.join('\n')}`);
   if (runner) fs.rmSync(path.dirname(runner), { recursive: true, force: true });
 });
@@ -71,7 +83,13 @@ function hostile(name: string, text: string, options: AnalysisOptions = {}): Rep
     analyzeMs: report ? Math.round(report.analyzeMs) : -1,
     riseMiB: report ? Math.round(report.peakRssMiB - report.baseRssMiB) : -1,
     diagnostics: report?.diagnostics.length ?? -1,
-    codes: timedOut ? `NO ANSWER within ${CASE_TIMEOUT_MS} ms` : report ? (report.thrown ? `THREW ${report.thrown.split('\n')[0]}` : [...new Set(report.diagnostics.map((d) => d.code))].join(' ')) : `process died: ${r.signal ?? r.status} ${r.stderr.slice(0, 300)}`,
+    codes: timedOut
+      ? `NO ANSWER within ${CASE_TIMEOUT_MS} ms`
+      : report
+        ? report.thrown
+          ? `THREW ${report.thrown.split('\n')[0]}`
+          : [...new Set(report.diagnostics.map((d) => d.code))].join(' ')
+        : `process died: ${r.signal ?? r.status} ${r.stderr.slice(0, 300)}`,
   });
   expect(timedOut, `${name}: no answer within ${CASE_TIMEOUT_MS} ms`).toBe(false);
   expect(report, `${name}: the process died (${r.signal ?? r.status}): ${r.stderr.slice(0, 2000)}`).toBeDefined();
@@ -173,7 +191,10 @@ describe('hostile inputs are answered with diagnostics, never an exception', () 
     expect(codes(mutual)).toContain('recursive-def');
     // A grad rule that calls its own function is not recursion (the call is one level down),
     // and a second-order gradient goes through the rule again.
-    const viaGrad = hostile('a grad rule calling its function', 'def f(x) = x * 2\ngrad f(x, dy) = f(dy)\nx = variable([1.])\ny = f(x)\ng = gradients(y, x)[0]\nh = gradients(g, x, unconnected_gradients=\'zero\')[0]\n');
+    const viaGrad = hostile(
+      'a grad rule calling its function',
+      "def f(x) = x * 2\ngrad f(x, dy) = f(dy)\nx = variable([1.])\ny = f(x)\ng = gradients(y, x)[0]\nh = gradients(g, x, unconnected_gradients='zero')[0]\n",
+    );
     expect(viaGrad.values.g).toEqual([2]);
   });
 
@@ -212,21 +233,32 @@ describe('hostile inputs are answered with diagnostics, never an exception', () 
 
   it('a huge literal and a huge feed', () => {
     const row = `[${Array.from({ length: 1000 }, (_, i) => i % 7).join(', ')}]`;
-    const a = hostile('1,000 x 1,000 literal, budget 1e5', `c = [${Array.from({ length: 1000 }, () => row).join(', ')}]\n`, { maxElements: 1e5 });
+    const a = hostile('1,000 x 1,000 literal, budget 1e5', `c = [${Array.from({ length: 1000 }, () => row).join(', ')}]\n`, {
+      maxElements: 1e5,
+    });
     expect(errors(a).length).toBeGreaterThan(0);
   });
 
   it('extreme numbers', () => {
-    const a = hostile('extreme numbers', 'a = 1e39\nb = [1e39, -0., nan, inf]\nc = zeros([2147483648])\nd = zeros([-1])\ne = zeros([1.5])\nf = range(0, 10, 0)\ng = reshape([1., 2.], [-1, -1])\n');
+    const a = hostile(
+      'extreme numbers',
+      'a = 1e39\nb = [1e39, -0., nan, inf]\nc = zeros([2147483648])\nd = zeros([-1])\ne = zeros([1.5])\nf = range(0, 10, 0)\ng = reshape([1., 2.], [-1, -1])\n',
+    );
     expect(errors(a).length).toBeGreaterThan(0);
   });
 
   it('zero-element tensors with a 2^31 axis (the element budget lets them through)', () => {
     // Slicing, reversing, tiling or padding them must not allocate per-axis index maps of
     // 2^31 entries (8 GiB).
-    const a = hostile('zeros([0, 2147483647]) sliced, reversed, tiled, padded', "k = zeros([0, 2147483647])\nt = k[:, ::2]\nu = reverse(k, [1])\nw = tile(k, [1, 1])\np = pad(k, [[0, 0], [1, 1]])\n");
+    const a = hostile(
+      'zeros([0, 2147483647]) sliced, reversed, tiled, padded',
+      'k = zeros([0, 2147483647])\nt = k[:, ::2]\nu = reverse(k, [1])\nw = tile(k, [1, 1])\np = pad(k, [[0, 0], [1, 1]])\n',
+    );
     expect(a.values.t).toEqual([]);
-    const b = hostile('normal([3.4e38, 4, 0]) and a check on it', 'a = normal([2, 1, 3, 4], seed=7)\nb = constant(normal([3.4028235e38, 4, -0], seed=8))\ncheck gradients(matmul(a, b) ** 2, [a, b])\n');
+    const b = hostile(
+      'normal([3.4e38, 4, 0]) and a check on it',
+      'a = normal([2, 1, 3, 4], seed=7)\nb = constant(normal([3.4028235e38, 4, -0], seed=8))\ncheck gradients(matmul(a, b) ** 2, [a, b])\n',
+    );
     expect(b.diagnostics.length).toBeGreaterThan(0);
   });
 

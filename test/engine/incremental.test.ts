@@ -26,8 +26,7 @@ function tgraphFiles(...folders: string[]): string[] {
       // The hostile fixtures stop at their time budget, at a point that depends on the machine.
       if (entry.isDirectory()) {
         if (entry.name !== 'hostile') walk(full);
-      }
-      else if (entry.name.endsWith('.tgraph')) found.push(full);
+      } else if (entry.name.endsWith('.tgraph')) found.push(full);
     }
   };
   for (const folder of folders) walk(path.join(root, folder));
@@ -75,7 +74,6 @@ function differences(full: Record<string, string>, incremental: Record<string, s
     .map((k) => `${k}:\n    full        ${full[k].slice(0, 400)}\n    incremental ${incremental[k].slice(0, 400)}`);
 }
 
-
 /** mulberry32: a small seeded generator (the same seed gives the same edits everywhere) whose
  *  low bits are as random as its high ones (a plain LCG's low bits cycle with a short period,
  *  so `random(4)` would repeat and some edits would never be made). */
@@ -92,7 +90,25 @@ function randomFrom(seed: number): (n: number) => number {
 
 /** Typing that breaks and mends statements: digits, operators, brackets, new statements,
  *  line continuations, and the statements that make `previous` decline (feed, grad). */
-const INSERTS = ['1', ' + 1.', '\n', 'x', ')', '\ny = 2.\n', '# expect-fail\n', '\nfeed z = 1.\n', 'a', '0', '\nassert 1 > 2\n', '.', '(', '[', ' \\\n', '\ngrad f(a, dy) = dy\n', '\ndef f(a) = a * 2.\n'];
+const INSERTS = [
+  '1',
+  ' + 1.',
+  '\n',
+  'x',
+  ')',
+  '\ny = 2.\n',
+  '# expect-fail\n',
+  '\nfeed z = 1.\n',
+  'a',
+  '0',
+  '\nassert 1 > 2\n',
+  '.',
+  '(',
+  '[',
+  ' \\\n',
+  '\ngrad f(a, dy) = dy\n',
+  '\ndef f(a) = a * 2.\n',
+];
 
 interface Tally {
   edits: number;
@@ -117,7 +133,8 @@ function editChain(name: string, text: string, edits: number, random: (n: number
     tally.edits++;
     if (incremental.graph === oldGraph) tally.tookOver++;
     const diff = differences(full, snapshot(incremental));
-    if (diff.length) tally.mismatches.push(`${name} step ${step}: insert ${JSON.stringify(inserted)} at ${at}, delete ${deleted}\n  ${diff.join('\n  ')}`);
+    if (diff.length)
+      tally.mismatches.push(`${name} step ${step}: insert ${JSON.stringify(inserted)} at ${at}, delete ${deleted}\n  ${diff.join('\n  ')}`);
     text = next;
     previous = incremental;
   }

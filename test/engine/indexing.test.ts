@@ -11,8 +11,16 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-
-type SS = [begin: number[], end: number[], strides: number[], beginMask?: number, endMask?: number, ellipsisMask?: number, newAxisMask?: number, shrinkAxisMask?: number];
+type SS = [
+  begin: number[],
+  end: number[],
+  strides: number[],
+  beginMask?: number,
+  endMask?: number,
+  ellipsisMask?: number,
+  newAxisMask?: number,
+  shrinkAxisMask?: number,
+];
 
 describe('x[...] (strided_slice) follows NumPy/TensorFlow', () => {
   // Each index expression and the tf.stridedSlice call TensorFlow's __getitem__ makes for it.
@@ -29,11 +37,22 @@ describe('x[...] (strided_slice) follows NumPy/TensorFlow', () => {
     ['x[5:1:-2]', [[5], [1], [-2]]],
     ['x[:, :, ::-2]', [[0, 0, 0], [0, 0, 0], [1, 1, -2], 7, 7]],
     ['x[2, -3:]', [[2, -3], [3, 0], [1, 1], 0, 2, 0, 0, 1]],
-    ['x[-1:-5:-1, 4:0:-3]', [[-1, 4], [-5, 0], [-1, -3]]],
+    [
+      'x[-1:-5:-1, 4:0:-3]',
+      [
+        [-1, 4],
+        [-5, 0],
+        [-1, -3],
+      ],
+    ],
   ];
 
   it('matches tf.stridedSlice on every case', () => {
-    const src = ['x = placeholder(float32, [4, 5, 3])', 'feed x = uniform([4, 5, 3], -2, 2, seed=1)', ...cases.map(([e], i) => `y${i} = ${e}`)].join('\n');
+    const src = [
+      'x = placeholder(float32, [4, 5, 3])',
+      'feed x = uniform([4, 5, 3], -2, 2, seed=1)',
+      ...cases.map(([e], i) => `y${i} = ${e}`),
+    ].join('\n');
     const a = run(src);
     const x = toTf(value(a, 'x'));
     cases.forEach(([expr, args], i) => {
@@ -192,13 +211,17 @@ check gradients(reduce_sum(sin(b) * b), x)
   });
 
   it('places the gradient back at begin', () => {
-    const a = run('x = placeholder(float32, [None, 2])\nfeed x = [[1, 2], [3, 4], [5, 6]]\ns = slice(x, [1, 0], [-1, 1])\ng = gradients(s * s, x)[0]\n');
+    const a = run(
+      'x = placeholder(float32, [None, 2])\nfeed x = [[1, 2], [3, 4], [5, 6]]\ns = slice(x, [1, 0], [-1, 1])\ng = gradients(s * s, x)[0]\n',
+    );
     expect(node(a, 's').type.shape).toEqual([null, 1]);
     expect(Array.from(value(a, 'g').data)).toEqual([0, 0, 6, 0, 10, 0]);
   });
 
   it('points bad bounds at begin or size, with the input shape', () => {
-    const a = analyze('x = placeholder(float32, [4, 3])\na = slice(x, [1, 1], [4, 1])\nb = slice(x, [0], [1])\nc = slice(x, [-1, 0], [1, 1])\n');
+    const a = analyze(
+      'x = placeholder(float32, [4, 3])\na = slice(x, [1, 1], [4, 1])\nb = slice(x, [0], [1])\nc = slice(x, [-1, 0], [1, 1])\n',
+    );
     const d = diagnostic(a, 'runs past its size 4');
     expect(d.at).toBe('[4, 1]');
     expect(d.message).toContain('[4, 3]');
@@ -222,9 +245,41 @@ check gradients(reduce_sum(sin(d)), x)
 `);
     const x = toTf(value(a, 'x'));
     expectClose(value(a, 'a'), tf.gather(x, tf.tensor1d([3, 0, 0, 2], 'int32')));
-    expectClose(value(a, 'b'), tf.gather(x, tf.tensor2d([[1, 4], [0, 0], [2, 3]], undefined, 'int32'), 1));
+    expectClose(
+      value(a, 'b'),
+      tf.gather(
+        x,
+        tf.tensor2d(
+          [
+            [1, 4],
+            [0, 0],
+            [2, 3],
+          ],
+          undefined,
+          'int32',
+        ),
+        1,
+      ),
+    );
     expectClose(value(a, 'c'), tf.gather(x, tf.scalar(2, 'int32'), 2));
-    expectClose(value(a, 'd'), tf.gather(x, tf.tensor2d([[2, 0], [1, 1], [0, 2], [1, 0]], undefined, 'int32'), 2, 1));
+    expectClose(
+      value(a, 'd'),
+      tf.gather(
+        x,
+        tf.tensor2d(
+          [
+            [2, 0],
+            [1, 1],
+            [0, 2],
+            [1, 0],
+          ],
+          undefined,
+          'int32',
+        ),
+        2,
+        1,
+      ),
+    );
     expect(node(a, 'b').type.shape).toEqual([4, 3, 2, 3]);
     expectChecksPass(a, 3);
   });
@@ -272,7 +327,9 @@ check gradients(reduce_sum(sin(g) * x), x)
   });
 
   it('reports an out-of-range index at evaluation, naming it', () => {
-    const a = analyze('x = placeholder(float32, [3, 2])\nfeed x = [[1, 2], [3, 4], [5, 6]]\ny = gather(x, [0, 3])\nz = gather(x, [[0, -1]])\n');
+    const a = analyze(
+      'x = placeholder(float32, [3, 2])\nfeed x = [[1, 2], [3, 4], [5, 6]]\ny = gather(x, [0, 3])\nz = gather(x, [[0, -1]])\n',
+    );
     expect(diagnostic(a, 'indices[1] = 3 is not in [0, 3)').at).toBe('gather(x, [0, 3])');
     expect(diagnostic(a, 'indices[0, 1] = -1 is not in [0, 3)').at).toBe('gather(x, [[0, -1]])');
   });
@@ -301,7 +358,21 @@ feed v = [[1, 2], [3, 4]]
 g = gradients(reduce_sum(gather_nd(v, [[1, 0], [1, 0], [0, 1]])), v)[0]
 `);
     const x = toTf(value(a, 'x'));
-    expectClose(value(a, 'a'), tf.gatherND(x, tf.tensor2d([[0, 1], [2, 3], [0, 1]], undefined, 'int32')));
+    expectClose(
+      value(a, 'a'),
+      tf.gatherND(
+        x,
+        tf.tensor2d(
+          [
+            [0, 1],
+            [2, 3],
+            [0, 1],
+          ],
+          undefined,
+          'int32',
+        ),
+      ),
+    );
     expectClose(value(a, 'b'), tf.gatherND(x, tf.tensor3d([[[1, 0, 1]], [[2, 2, 0]]], undefined, 'int32')));
     expectClose(value(a, 'c'), tf.gatherND(x, tf.tensor2d([[2]], undefined, 'int32')));
     expect(Array.from(value(a, 'g').data)).toEqual([0, 1, 2, 0]);
@@ -309,7 +380,9 @@ g = gradients(reduce_sum(gather_nd(v, [[1, 0], [1, 0], [0, 1]])), v)[0]
   });
 
   it('reports a tuple out of range at evaluation and too long tuples statically', () => {
-    const a = analyze('x = placeholder(float32, [2, 2])\nfeed x = [[1, 2], [3, 4]]\ny = gather_nd(x, [[0, 2]])\nz = gather_nd(x, [[0, 0, 0]])\n');
+    const a = analyze(
+      'x = placeholder(float32, [2, 2])\nfeed x = [[1, 2], [3, 4]]\ny = gather_nd(x, [[0, 2]])\nz = gather_nd(x, [[0, 0, 0]])\n',
+    );
     expect(diagnostic(a, 'indices[0] = [0, 2] does not index into params of shape [2, 2]').at).toBe('gather_nd(x, [[0, 2]])');
     const d = diagnostic(a, 'index tuples of length 3');
     expect(d.at).toBe('[[0, 0, 0]]');
@@ -330,12 +403,44 @@ f = one_hot([0, 1], 2, on_value=3)
 `);
     expectClose(value(a, 'a'), tf.oneHot(tf.tensor1d([0, 2, 5, -1, 1], 'int32'), 3, 1, 0, 'float32'));
     expect(value(a, 'a').dtype).toBe('float32');
-    expectClose(value(a, 'b'), tf.oneHot(tf.tensor2d([[1, 0], [2, 2]], undefined, 'int32'), 4, 5, -1, 'float32'));
+    expectClose(
+      value(a, 'b'),
+      tf.oneHot(
+        tf.tensor2d(
+          [
+            [1, 0],
+            [2, 2],
+          ],
+          undefined,
+          'int32',
+        ),
+        4,
+        5,
+        -1,
+        'float32',
+      ),
+    );
     expect(value(a, 'c').dtype).toBe('int32');
     expectClose(value(a, 'c'), tf.oneHot(tf.tensor1d([0, 2, 5, -1, 1], 'int32'), 3, 1, 0, 'int32'));
     // axis=0: the depth axis first (tf.oneHot in TensorFlow.js has no axis; it is a transpose)
     expectClose(value(a, 'd'), tf.transpose(tf.oneHot(tf.tensor1d([1, 3], 'int32'), 4)));
-    expectClose(value(a, 'e'), tf.transpose(tf.oneHot(tf.tensor2d([[1, 3], [0, 2]], undefined, 'int32'), 4), [0, 2, 1]));
+    expectClose(
+      value(a, 'e'),
+      tf.transpose(
+        tf.oneHot(
+          tf.tensor2d(
+            [
+              [1, 3],
+              [0, 2],
+            ],
+            undefined,
+            'int32',
+          ),
+          4,
+        ),
+        [0, 2, 1],
+      ),
+    );
     // TensorFlow takes the dtype from on_value when dtype is not given
     expect(value(a, 'f').dtype).toBe('int32');
     expect(Array.from(value(a, 'f').data)).toEqual([3, 0, 0, 3]);
@@ -377,7 +482,9 @@ gi = gradients(h, i)
   });
 
   it('linspace matches tf.linspace (float32, both ends included)', () => {
-    const a = run('a = linspace(0., 1., 5)\nb = linspace(-3, 7, 11)\nc = linspace(0.1, 0.7, 7)\nd = linspace(2., 5., 1)\ne = linspace(1., 2., 0)\nf = linspace(constant(0., float64), 1., 3)\n');
+    const a = run(
+      'a = linspace(0., 1., 5)\nb = linspace(-3, 7, 11)\nc = linspace(0.1, 0.7, 7)\nd = linspace(2., 5., 1)\ne = linspace(1., 2., 0)\nf = linspace(constant(0., float64), 1., 3)\n',
+    );
     expectClose(value(a, 'a'), tf.linspace(0, 1, 5));
     expectClose(value(a, 'b'), tf.linspace(-3, 7, 11));
     expectClose(value(a, 'c'), tf.linspace(0.1, 0.7, 7));
@@ -399,7 +506,16 @@ feed x = [1., -2., 3., -4.]
 j = tf.where(x > 0.)
 g = gather(x, j[:, 0])
 `);
-    const coords = await tf.whereAsync(tf.tensor([[true, false, true], [false, false, true]], undefined, 'bool'));
+    const coords = await tf.whereAsync(
+      tf.tensor(
+        [
+          [true, false, true],
+          [false, false, true],
+        ],
+        undefined,
+        'bool',
+      ),
+    );
     expect(value(a, 'i').dtype).toBe('int64');
     expect(value(a, 'i').shape).toEqual(coords.shape);
     expect(Array.from(value(a, 'i').data)).toEqual(Array.from(coords.dataSync()));

@@ -19,7 +19,15 @@ const arr = (t: Tensor) => Array.from(t.data as ArrayLike<number>);
 
 describe('int64: a dtype', () => {
   it('is spelled int64, tf.int64, np.int64 and "int64"', () => {
-    const a = run(["a = placeholder(int64, [2])", "b = placeholder(tf.int64, [2])", "c = placeholder(np.int64, [2])", "d = placeholder('int64', [2])", 'e = zeros([2], dtype=tf.int64)'].join('\n'));
+    const a = run(
+      [
+        'a = placeholder(int64, [2])',
+        'b = placeholder(tf.int64, [2])',
+        'c = placeholder(np.int64, [2])',
+        "d = placeholder('int64', [2])",
+        'e = zeros([2], dtype=tf.int64)',
+      ].join('\n'),
+    );
     for (const name of ['a', 'b', 'c', 'd', 'e']) expect(node(a, name).type.dtype).toBe('int64');
     expect(arr(value(a, 'e'))).toEqual([0, 0]);
   });
@@ -41,7 +49,12 @@ describe('int64: a dtype', () => {
 
 /** Sources binding `r<i>` to `op(x, y)` for each op, over int64 and over int32 inputs. */
 function binaryOps(ops: string[], xs: number[], ys: number[], dtype: 'int64' | 'int32'): string {
-  const lines = [`x = placeholder(${dtype}, [${xs.length}])`, `feed x = [${xs.join(', ')}]`, `y = placeholder(${dtype}, [${ys.length}])`, `feed y = [${ys.join(', ')}]`];
+  const lines = [
+    `x = placeholder(${dtype}, [${xs.length}])`,
+    `feed x = [${xs.join(', ')}]`,
+    `y = placeholder(${dtype}, [${ys.length}])`,
+    `feed y = [${ys.join(', ')}]`,
+  ];
   ops.forEach((op, i) => lines.push(`r${i} = ${op}(x, y)`));
   return lines.join('\n');
 }
@@ -61,7 +74,14 @@ describe('int64 arithmetic', () => {
       ['minimum', tf.minimum],
       ['squared_difference', tf.squaredDifference],
     ];
-    const a = run(binaryOps(ops.map(([n]) => n), xs, ys, 'int64'));
+    const a = run(
+      binaryOps(
+        ops.map(([n]) => n),
+        xs,
+        ys,
+        'int64',
+      ),
+    );
     const x = tf.tensor(xs, undefined, 'int32');
     const y = tf.tensor(ys, undefined, 'int32');
     ops.forEach(([name, f], i) => {
@@ -108,7 +128,9 @@ describe('int64 arithmetic', () => {
     const r = analyseLoosely('x = placeholder(int64, [1])\nfeed x = [4294967296]\ny = x * x');
     const errors = r.errors();
     expect(errors.map((d) => d.code)).toEqual(['int64-range']);
-    expect(errors[0].message).toBe('multiply: the int64 value 18446744073709551616 (index 0) is outside ±9007199254740991: tgraph holds int64 exactly only within ±(2^53 - 1)');
+    expect(errors[0].message).toBe(
+      'multiply: the int64 value 18446744073709551616 (index 0) is outside ±9007199254740991: tgraph holds int64 exactly only within ±(2^53 - 1)',
+    );
     expect(r.pos(errors[0].span)).toMatchObject({ line: 3, column: 5 });
   });
 
@@ -118,7 +140,9 @@ describe('int64 arithmetic', () => {
   });
 
   it('unary ops that take integers', () => {
-    const a = run('x = placeholder(int64, [4])\nfeed x = [-3, 0, 5, -3000000000]\nn = negative(x)\nb = abs(x)\ns = sign(x)\nq = square(x[0:3] * 1000000)\nr = relu(x)');
+    const a = run(
+      'x = placeholder(int64, [4])\nfeed x = [-3, 0, 5, -3000000000]\nn = negative(x)\nb = abs(x)\ns = sign(x)\nq = square(x[0:3] * 1000000)\nr = relu(x)',
+    );
     expect(arr(value(a, 'n'))).toEqual([3, 0, -5, 3000000000]);
     expect(arr(value(a, 'b'))).toEqual([3, 0, 5, 3000000000]);
     expect(arr(value(a, 's'))).toEqual([-1, 0, 1, -1]);
@@ -199,8 +223,17 @@ labels = constant([2, 0], dtype=int64)
 loss = sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
 check gradients(loss, logits)
 `);
-    const logits = tf.tensor([[0.5, -1, 2], [1, 0.25, -0.5]]);
-    const want = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor([2, 0], undefined, 'int32'), 3), logits, undefined, undefined, tf.Reduction.NONE);
+    const logits = tf.tensor([
+      [0.5, -1, 2],
+      [1, 0.25, -0.5],
+    ]);
+    const want = tf.losses.softmaxCrossEntropy(
+      tf.oneHot(tf.tensor([2, 0], undefined, 'int32'), 3),
+      logits,
+      undefined,
+      undefined,
+      tf.Reduction.NONE,
+    );
     const got = arr(value(a, 'loss'));
     Array.from(want.dataSync()).forEach((w, i) => expect(got[i]).toBeCloseTo(w, 5));
     expect(a.checks[0].passed).toBe(true);

@@ -20,7 +20,31 @@ const ctxOf = (precision: 'float32' | 'float64'): KernelContext => ({
   deadline: Infinity,
 });
 
-const SPECIAL = [0, -0, 1, -1, 0.5, -0.5, 2, -3, 1e-30, -1e-30, 20, -20, 88, -88, 89, -104, 1e30, -1e30, Infinity, -Infinity, NaN, 3.4e38, 0.1];
+const SPECIAL = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  2,
+  -3,
+  1e-30,
+  -1e-30,
+  20,
+  -20,
+  88,
+  -88,
+  89,
+  -104,
+  1e30,
+  -1e30,
+  Infinity,
+  -Infinity,
+  NaN,
+  3.4e38,
+  0.1,
+];
 
 function values(n: number, seed: number): number[] {
   const rng = new Random(seed);
@@ -148,16 +172,37 @@ function naiveBinary(a: Tensor, b: Tensor, outShape: number[], f: (x: number, y:
 }
 
 const SHAPES: [number[], number[]][] = [
-  [[5, 7], [5, 7]],
+  [
+    [5, 7],
+    [5, 7],
+  ],
   [[5, 7], []],
   [[], [5, 7]],
   [[5, 7], [7]],
-  [[5, 7], [5, 1]],
-  [[1, 7], [5, 1]],
-  [[2, 3, 4], [3, 1]],
-  [[2, 1, 4], [1, 3, 4]],
-  [[2, 3, 4, 5], [2, 1, 4, 1]],
-  [[3, 1, 1], [1, 1, 6]],
+  [
+    [5, 7],
+    [5, 1],
+  ],
+  [
+    [1, 7],
+    [5, 1],
+  ],
+  [
+    [2, 3, 4],
+    [3, 1],
+  ],
+  [
+    [2, 1, 4],
+    [1, 3, 4],
+  ],
+  [
+    [2, 3, 4, 5],
+    [2, 1, 4, 1],
+  ],
+  [
+    [3, 1, 1],
+    [1, 1, 6],
+  ],
   [[0, 3], [3]],
 ];
 
@@ -194,15 +239,23 @@ describe('broadcasting by rows matches a naive index walk', () => {
     const want: number[] = [];
     for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) want.push(c.data[i * 4 + k] ? x.data[j] : -1);
     expect(got).toEqual(want);
-    const full = run('where', [tensor('bool', [3], [1, 0, 1]), tensor('float32', [3], [1, 2, 3]), tensor('float32', [3], [7, 8, 9])], 'float32');
+    const full = run(
+      'where',
+      [tensor('bool', [3], [1, 0, 1]), tensor('float32', [3], [1, 2, 3]), tensor('float32', [3], [7, 8, 9])],
+      'float32',
+    );
     expect(Array.from(full)).toEqual([1, 8, 3]);
   });
 
   it('broadcast_to copies rows, fills broadcast rows and single values', () => {
     const x = tensor('float32', [3, 1], [1, 2, 3]);
-    expect(Array.from(run('broadcast_like', [x, tensor('float32', [2, 3, 2], new Array(12).fill(0))], 'float32'))).toEqual([1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3]);
+    expect(Array.from(run('broadcast_like', [x, tensor('float32', [2, 3, 2], new Array(12).fill(0))], 'float32'))).toEqual([
+      1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3,
+    ]);
     const row = tensor('float32', [3], [1, 2, 3]);
-    expect(Array.from(run('broadcast_like', [row, tensor('float32', [2, 3], new Array(6).fill(0))], 'float32'))).toEqual([1, 2, 3, 1, 2, 3]);
+    expect(Array.from(run('broadcast_like', [row, tensor('float32', [2, 3], new Array(6).fill(0))], 'float32'))).toEqual([
+      1, 2, 3, 1, 2, 3,
+    ]);
     const one = tensor('float32', [], [5]);
     expect(Array.from(run('broadcast_like', [one, tensor('float32', [2, 2], [0, 0, 0, 0])], 'float32'))).toEqual([5, 5, 5, 5]);
   });
@@ -227,10 +280,22 @@ describe('summing reductions', () => {
   const cases: [number[], number[]][] = [
     [[64, 256], [0]],
     [[64, 256], [1]],
-    [[64, 256], [0, 1]],
-    [[2, 3, 4, 5], [1, 3]],
-    [[2, 3, 4, 5], [0, 2]],
-    [[2, 3, 4, 5], [1, 2]],
+    [
+      [64, 256],
+      [0, 1],
+    ],
+    [
+      [2, 3, 4, 5],
+      [1, 3],
+    ],
+    [
+      [2, 3, 4, 5],
+      [0, 2],
+    ],
+    [
+      [2, 3, 4, 5],
+      [1, 2],
+    ],
     [[4, 1, 6], [0]],
     [[1, 1, 7], [2]],
     [[3, 4], []],
@@ -244,13 +309,26 @@ describe('summing reductions', () => {
         expect(same(got, stored('float32', precision, sums)), firstDifference(got, stored('float32', precision, sums))).toBe(true);
         const count = axes.reduce((n, a) => n * shape[a], 1);
         const mean = run('reduce_mean', [x], precision, { axis: axes, keepdims: false });
-        expect(same(mean, stored('float32', precision, sums.map((s) => s / count)))).toBe(true);
+        expect(
+          same(
+            mean,
+            stored(
+              'float32',
+              precision,
+              sums.map((s) => s / count),
+            ),
+          ),
+        ).toBe(true);
       }
     });
   }
 
   it('sum_to_like sums broadcast axes and shares the buffer when nothing is summed', () => {
-    const x = tensor('float32', [3, 4], values(12, 17).map((v) => (Number.isFinite(v) ? v : 1)));
+    const x = tensor(
+      'float32',
+      [3, 4],
+      values(12, 17).map((v) => (Number.isFinite(v) ? v : 1)),
+    );
     const like = tensor('float32', [4], [0, 0, 0, 0]);
     const summed = run('sum_to_like', [x, like], 'float32');
     expect(same(summed, stored('float32', 'float32', naiveSum(x, [0])))).toBe(true);
@@ -263,7 +341,14 @@ describe('add_n adds two at a time with the rounding of one at a time', () => {
   for (const count of [1, 2, 3, 4, 5]) {
     it(`${count} inputs`, () => {
       for (const precision of ['float32', 'float64'] as const) {
-        const inputs = Array.from({ length: count }, (_, k) => tensor('float32', [300], values(300, 100 + k).map((v) => v * 1.37), precision));
+        const inputs = Array.from({ length: count }, (_, k) =>
+          tensor(
+            'float32',
+            [300],
+            values(300, 100 + k).map((v) => v * 1.37),
+            precision,
+          ),
+        );
         inputs.push(); // keep the literal list
         const got = run('add_n', inputs, precision, { inputsCount: count });
         const want = allocData('float32', 300, precision);

@@ -21,7 +21,9 @@ function diagnosticsOf(line: string) {
   const lineStart = text.length - line.length - 1;
   return {
     a,
-    errors: a.diagnostics.filter((d) => d.severity === 'error').map((d) => ({ code: d.code, message: d.message, at: d.span.start - lineStart, to: d.span.end - lineStart })),
+    errors: a.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => ({ code: d.code, message: d.message, at: d.span.start - lineStart, to: d.span.end - lineStart })),
   };
 }
 

@@ -102,7 +102,9 @@ check gradients(reduce_sum(d * d), x)
   });
 
   it("follows TensorFlow's rules for rate and keep_prob", () => {
-    const r = runLoose('x = ones([2])\na = dropout(x, rate=1.)\nb = dropout(x, keep_prob=0.)\nc = dropout(x)\nd = dropout(x, 0.5, None, 1, 0.5)\ne = dropout([1, 2], 0.5)');
+    const r = runLoose(
+      'x = ones([2])\na = dropout(x, rate=1.)\nb = dropout(x, keep_prob=0.)\nc = dropout(x)\nd = dropout(x, 0.5, None, 1, 0.5)\ne = dropout([1, 2], 0.5)',
+    );
     expect(r.errors().map((d) => [r.pos(d.span).line, d.code])).toEqual([
       [2, 'bad-argument'],
       [3, 'bad-argument'],
@@ -125,8 +127,26 @@ c = embedding_lookup(params, [3, 2], max_norm=5.)
 g = gradients(reduce_sum(e), params)[0]
 check gradients(reduce_sum(e * e) + reduce_sum(c * c), params)
 `);
-    const p = tf.tensor([[1, 2], [3, 4], [0.5, -0.5], [6, 8]]);
-    expectClose(value(a, 'e'), tf.gather(p, tf.tensor([[0, 3], [3, 1]], undefined, 'int32')));
+    const p = tf.tensor([
+      [1, 2],
+      [3, 4],
+      [0.5, -0.5],
+      [6, 8],
+    ]);
+    expectClose(
+      value(a, 'e'),
+      tf.gather(
+        p,
+        tf.tensor(
+          [
+            [0, 3],
+            [3, 1],
+          ],
+          undefined,
+          'int32',
+        ),
+      ),
+    );
     expect(arr(a, 'one')).toEqual([0.5, -0.5]);
     expect(arr(a, 'c')).toEqual([3, 4, 0.5, -0.5]);
     expect(arr(a, 'g')).toEqual([1, 1, 1, 1, 0, 0, 2, 2]);

@@ -9,7 +9,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { analyze } from '../../engine/analysis';
 import type { Tensor } from '../../engine/tensor';
-import { arr, errorsOf, expectChecksPass, expectClose, expectCloseTf, quietCpuBackend, run, staticShape, toTf, value } from '../support/numeric';
+import {
+  arr,
+  errorsOf,
+  expectChecksPass,
+  expectClose,
+  expectCloseTf,
+  quietCpuBackend,
+  run,
+  staticShape,
+  toTf,
+  value,
+} from '../support/numeric';
 
 beforeAll(quietCpuBackend);
 
@@ -26,7 +37,8 @@ function naiveEinsum(equation: string, operands: Tensor[]): { shape: number[]; d
   const labels = [...size.keys()];
   const outShape = [...rhs].map((c) => size.get(c)!);
   const out = new Float64Array(outShape.reduce((p, d) => p * d, 1));
-  const flatIndex = (subs: string, shape: readonly number[], at: Map<string, number>) => [...subs].reduce((off, c, axis) => off * shape[axis] + at.get(c)!, 0);
+  const flatIndex = (subs: string, shape: readonly number[], at: Map<string, number>) =>
+    [...subs].reduce((off, c, axis) => off * shape[axis] + at.get(c)!, 0);
   const at = new Map<string, number>(labels.map((c) => [c, 0]));
   const total = labels.reduce((p, c) => p * size.get(c)!, 1);
   for (let step = 0; step < total; step++) {
@@ -224,22 +236,119 @@ mv = einsum('ij,j->i', a, v)
       ['ijk->', 'ijk->', [[2, 3, 4]]],
       ['ijk->kij', 'ijk->kij', [[2, 3, 4]]],
       ['i->ii', 'i->ii', [[3]]],
-      ['ab,bc->c', 'ab,bc->c', [[2, 3], [3, 4]]],
-      ['ab,cd->', 'ab,cd->', [[2, 3], [3, 4]]],
-      ['ijj,jk->ik', 'ijj,jk->ik', [[2, 3, 3], [3, 4]]],
-      ['aab,bc->ca', 'aab,bc->ca', [[3, 3, 2], [2, 4]]],
-      ['ij,jk,kl->il', 'ij,jk,kl->il', [[2, 3], [3, 4], [4, 5]]],
-      ['ij,jk,kl->', 'ij,jk,kl->', [[2, 3], [3, 4], [4, 2]]],
-      ['ab,ab,ab->a', 'ab,ab,ab->a', [[3, 2], [3, 2], [3, 2]]],
-      ['ai,bi,ci,di->abcd', 'ai,bi,ci,di->abcd', [[2, 3], [2, 3], [1, 3], [2, 3]]],
-      ['ij,ji->', 'ij,ji->', [[3, 4], [4, 3]]],
-      ['ij,jk', 'ij,jk->ik', [[2, 3], [3, 4]]],
+      [
+        'ab,bc->c',
+        'ab,bc->c',
+        [
+          [2, 3],
+          [3, 4],
+        ],
+      ],
+      [
+        'ab,cd->',
+        'ab,cd->',
+        [
+          [2, 3],
+          [3, 4],
+        ],
+      ],
+      [
+        'ijj,jk->ik',
+        'ijj,jk->ik',
+        [
+          [2, 3, 3],
+          [3, 4],
+        ],
+      ],
+      [
+        'aab,bc->ca',
+        'aab,bc->ca',
+        [
+          [3, 3, 2],
+          [2, 4],
+        ],
+      ],
+      [
+        'ij,jk,kl->il',
+        'ij,jk,kl->il',
+        [
+          [2, 3],
+          [3, 4],
+          [4, 5],
+        ],
+      ],
+      [
+        'ij,jk,kl->',
+        'ij,jk,kl->',
+        [
+          [2, 3],
+          [3, 4],
+          [4, 2],
+        ],
+      ],
+      [
+        'ab,ab,ab->a',
+        'ab,ab,ab->a',
+        [
+          [3, 2],
+          [3, 2],
+          [3, 2],
+        ],
+      ],
+      [
+        'ai,bi,ci,di->abcd',
+        'ai,bi,ci,di->abcd',
+        [
+          [2, 3],
+          [2, 3],
+          [1, 3],
+          [2, 3],
+        ],
+      ],
+      [
+        'ij,ji->',
+        'ij,ji->',
+        [
+          [3, 4],
+          [4, 3],
+        ],
+      ],
+      [
+        'ij,jk',
+        'ij,jk->ik',
+        [
+          [2, 3],
+          [3, 4],
+        ],
+      ],
       ['ba', 'ba->ab', [[2, 3]]],
       ['ii', 'ii->', [[4, 4]]],
-      ['ij,jk,kl', 'ij,jk,kl->il', [[2, 3], [3, 4], [4, 2]]],
+      [
+        'ij,jk,kl',
+        'ij,jk,kl->il',
+        [
+          [2, 3],
+          [3, 4],
+          [4, 2],
+        ],
+      ],
       ['bA', 'bA->Ab', [[2, 3]]],
-      ['aB,Bc', 'aB,Bc->ac', [[2, 3], [3, 2]]],
-      ['i j , j k -> i k', 'ij,jk->ik', [[2, 3], [3, 2]]],
+      [
+        'aB,Bc',
+        'aB,Bc->ac',
+        [
+          [2, 3],
+          [3, 2],
+        ],
+      ],
+      [
+        'i j , j k -> i k',
+        'ij,jk->ik',
+        [
+          [2, 3],
+          [3, 2],
+        ],
+      ],
     ];
     cases.forEach(([eq, explicit, shapes], k) => {
       const names = shapes.map((_, i) => `x${i}`);

@@ -63,7 +63,11 @@ dadb = det(a64) * det(b64)
 `);
     const eye = Array.from({ length: 3 }, () => [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]).flat();
     close(value(a, 'ia').data, eye, 1e-12);
-    close(value(a, 'sb').data, Array.from(value(a, 'b64').data).filter((_, k) => k % 4 < 2), 1e-12);
+    close(
+      value(a, 'sb').data,
+      Array.from(value(a, 'b64').data).filter((_, k) => k % 4 < 2),
+      1e-12,
+    );
     close(value(a, 'llt').data, Array.from(value(a, 'spd').data), 1e-12);
     const l = value(a, 'l').data;
     for (let m = 0; m < 3; m++) for (let i = 0; i < 4; i++) for (let j = i + 1; j < 4; j++) expect(l[m * 16 + i * 4 + j]).toBe(0);
@@ -93,7 +97,9 @@ check gradients(logdet(spd), x)
 describe('refusals', () => {
   it('a singular matrix, an indefinite one, and shapes that do not fit', () => {
     expect(diagnostic(analyze('i = matrix_inverse([[1., 2.], [2., 4.]])'), 'not invertible').code).toBe('not-invertible');
-    expect(diagnostic(analyze('x = solve([[[1., 2.], [2., 4.]]], [[[1.], [2.]]])'), 'not invertible').message).toContain('matrix [0] of the batch');
+    expect(diagnostic(analyze('x = solve([[[1., 2.], [2., 4.]]], [[[1.], [2.]]])'), 'not invertible').message).toContain(
+      'matrix [0] of the batch',
+    );
     expect(diagnostic(analyze('l = cholesky([[1., 2.], [2., 1.]])'), 'Cholesky').code).toBe('not-positive-definite');
     expect(diagnostic(analyze('d = det([[1., 2., 3.], [4., 5., 6.]])'), 'square').at).toBe('[[1., 2., 3.], [4., 5., 6.]]');
     expect(diagnostic(analyze('x = solve([[1., 2.], [3., 4.]], [[1.], [2.], [3.]])'), 'rows').at).toBe('[[1.], [2.], [3.]]');

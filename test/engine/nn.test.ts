@@ -30,7 +30,6 @@ function spaced(shape: number[], seed: number): string {
   return build(0);
 }
 
-
 // ---- softmax family ------------------------------------------------------------------------
 
 describe('softmax and log_softmax', () => {
@@ -231,7 +230,17 @@ gx = g[0]
     const g = a.lookup('g')!.value;
     expect(g.kind === 'list' && g.items[1].kind).toBe('none');
     const Y = toTf(value(a, 'y'));
-    const oh3 = tf.oneHot(tf.tensor2d([[0, 1, 3], [3, 2, 1]], undefined, 'int32'), 4);
+    const oh3 = tf.oneHot(
+      tf.tensor2d(
+        [
+          [0, 1, 3],
+          [3, 2, 1],
+        ],
+        undefined,
+        'int32',
+      ),
+      4,
+    );
     expectCloseTf(value(a, 'l3'), tf.losses.softmaxCrossEntropy(oh3, Y, undefined, 0, tf.Reduction.NONE), 'rank 3');
   });
 
@@ -310,9 +319,11 @@ describe('conv2d', () => {
 
   it('agrees with tf.conv2d: SAME/VALID, strides, dilations', () => {
     const src = cases
-      .map(([name, xs, ws, call], k) => `x_${name} = constant(normal([${xs.join(', ')}], seed=${100 + k}))
+      .map(
+        ([name, xs, ws, call], k) => `x_${name} = constant(normal([${xs.join(', ')}], seed=${100 + k}))
 w_${name} = constant(normal([${ws.join(', ')}], seed=${200 + k}))
-y_${name} = conv2d(x_${name}, w_${name}, ${call})`)
+y_${name} = conv2d(x_${name}, w_${name}, ${call})`,
+      )
       .join('\n');
     const a = run(src);
     for (const [name, , , , strides, padding, dilation] of cases) {
@@ -333,7 +344,10 @@ dw = gw
 `);
     const X = toTf(value(a, 'x')) as tf.Tensor4D;
     const W = toTf(value(a, 'w')) as tf.Tensor4D;
-    const [rx, rw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 2, 'same'))))([X, W]);
+    const [rx, rw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 2, 'same'))))([
+      X,
+      W,
+    ]);
     expectCloseTf(value(a, 'dx'), rx, 'd/dinput', 1e-4, 1e-4);
     expectCloseTf(value(a, 'dw'), rw, 'd/dfilters', 1e-4, 1e-4);
   });
@@ -400,7 +414,12 @@ describe('max_pool2d and avg_pool2d', () => {
   it('values agree with tf.maxPool / tf.avgPool (SAME averages only inside the input)', () => {
     const src =
       `x = constant(normal([2, 5, 7, 3], seed=41))\n` +
-      cases.map(([n, k, s, p]) => `mp_${n} = max_pool2d(x, ${lit(k)}, ${lit(s)}, '${p}')\nap_${n} = avg_pool2d(x, ksize=${lit(k)}, strides=${lit(s)}, padding='${p}')`).join('\n');
+      cases
+        .map(
+          ([n, k, s, p]) =>
+            `mp_${n} = max_pool2d(x, ${lit(k)}, ${lit(s)}, '${p}')\nap_${n} = avg_pool2d(x, ksize=${lit(k)}, strides=${lit(s)}, padding='${p}')`,
+        )
+        .join('\n');
     const a = run(src);
     const X = toTf(value(a, 'x')) as tf.Tensor4D;
     for (const [n, k, s, p] of cases) {
@@ -408,7 +427,9 @@ describe('max_pool2d and avg_pool2d', () => {
       expectCloseTf(value(a, `mp_${n}`), tf.maxPool(X, tfPair(k), tfPair(s), pad), `max_pool ${n}`);
       expectCloseTf(value(a, `ap_${n}`), tf.avgPool(X, tfPair(k), tfPair(s), pad), `avg_pool ${n}`);
     }
-    const m = run(`y = max_pool([[[[1.], [2.]], [[3.], [4.]]]], 2, 2, 'VALID')\nz = avg_pool([[[[1.], [2.]], [[3.], [4.]]]], 2, 2, 'VALID')\n`);
+    const m = run(
+      `y = max_pool([[[[1.], [2.]], [[3.], [4.]]]], 2, 2, 'VALID')\nz = avg_pool([[[[1.], [2.]], [[3.], [4.]]]], 2, 2, 'VALID')\n`,
+    );
     expect(arr(value(m, 'y'))).toEqual([4]);
     expect(arr(value(m, 'z'))).toEqual([2.5]);
   });

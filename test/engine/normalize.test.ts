@@ -26,7 +26,7 @@ function tfClipByNorm(t: tf.Tensor, clip: number, axes?: number[]): tf.Tensor {
 }
 
 describe('clip_by_norm, global_norm, clip_by_global_norm', () => {
-  it('match TensorFlow\'s formulas, with gradients', () => {
+  it("match TensorFlow's formulas, with gradients", () => {
     const a = run(`${SRC}
 c = clip_by_norm(g1, 2.)
 ca = tf.clip_by_norm(g1, 2., axes=[1])
@@ -46,7 +46,8 @@ check gradients(n + reduce_sum(clipped[0] * g1) + reduce_sum(clipped[2]), [g1, g
     const norm = Math.sqrt(tf.sum(tf.square(g1)).dataSync()[0] + tf.sum(tf.square(g2)).dataSync()[0]);
     expect(value(a, 'n').data[0]).toBeCloseTo(norm, 5);
     expect(value(a, 'norm').data[0]).toBeCloseTo(norm, 5);
-    const [c0, c1, c2] = a.lookup('clipped')!.value.kind === 'list' ? (a.lookup('clipped')!.value as { items: { kind: string }[] }).items : [];
+    const [c0, c1, c2] =
+      a.lookup('clipped')!.value.kind === 'list' ? (a.lookup('clipped')!.value as { items: { kind: string }[] }).items : [];
     expect([c0.kind, c1.kind, c2.kind]).toEqual(['tensor', 'none', 'tensor']);
     const clippedValues = listValues(run(`${SRC}\n[clipped, norm] = clip_by_global_norm([g1, g2], 3.)`), 'clipped');
     expectClose(clippedValues[0], tf.mul(g1, 3 / norm));

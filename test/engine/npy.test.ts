@@ -42,7 +42,8 @@ function npy(o: NpyOptions): Buffer {
   return out;
 }
 
-const bytesOf = (a: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const bytesOf = (a: Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array) =>
+  new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 function bigEndianF4(values: number[]): Uint8Array {
   const buf = Buffer.alloc(4 * values.length);
@@ -78,7 +79,10 @@ beforeAll(() => {
   write(path.join(docs, 'v3.npy'), npy({ descr: '<i4', shape: [1, 2], version: 3, data: bytesOf(new Int32Array([5, 6])) }));
   write(path.join(docs, 'fortran_vec.npy'), npy({ descr: '<f4', shape: [2], fortran: true, data: bytesOf(new Float32Array([1, 2])) }));
   write(path.join(docs, 'fortran.npy'), npy({ descr: '<f4', shape: [2, 2], fortran: true, data: bytesOf(new Float32Array([1, 2, 3, 4])) }));
-  write(path.join(docs, 'i8.npy'), npy({ descr: '<i8', shape: [3], data: bytesOf(new BigInt64Array([-(2n ** 53n - 1n), 7n, 2n ** 53n - 1n])) }));
+  write(
+    path.join(docs, 'i8.npy'),
+    npy({ descr: '<i8', shape: [3], data: bytesOf(new BigInt64Array([-(2n ** 53n - 1n), 7n, 2n ** 53n - 1n])) }),
+  );
   write(path.join(docs, 'i8_big.npy'), npy({ descr: '<i8', shape: [2], data: bytesOf(new BigInt64Array([1n, 2n ** 60n + 1n])) }));
   write(path.join(docs, 'u1.npy'), npy({ descr: '|u1', shape: [1], data: new Uint8Array(1) }));
   write(path.join(docs, 'i2.npy'), npy({ descr: '<i2', shape: [1], data: new Uint8Array(2) }));
@@ -244,9 +248,19 @@ describe('load(): refusals, each an error at the path argument', () => {
     ["''", 'an empty path', /the path is empty/, 'load-refused'],
     ["'bad_magic.npy'", 'a file that is not .npy', /not a \.npy file/, 'load-format'],
     ["'truncated.npy'", 'truncated data', /truncated: shape \(4,\) of <f4 needs 16 bytes of data, it has 8/, 'load-format'],
-    ["'i8_big.npy'", 'int64 beyond 2^53', /element 1 is 1152921504606846977, outside ±\(2\^53 - 1\), where tgraph holds int64 exactly/, 'load-format'],
+    [
+      "'i8_big.npy'",
+      'int64 beyond 2^53',
+      /element 1 is 1152921504606846977, outside ±\(2\^53 - 1\), where tgraph holds int64 exactly/,
+      'load-format',
+    ],
     ["'u1.npy'", 'uint8', /dtype uint8 \('\|u1'\) is not supported/, 'load-format'],
-    ["'i2.npy'", 'int16', /dtype int16 \('<i2'\) is not supported: load\(\) reads float32 \('<f4'\), float64 \('<f8'\), int32 \('<i4'\), int64 \('<i8'\) and bool \('\|b1'\); convert with arr\.astype\(np\.int64\)/, 'load-format'],
+    [
+      "'i2.npy'",
+      'int16',
+      /dtype int16 \('<i2'\) is not supported: load\(\) reads float32 \('<f4'\), float64 \('<f8'\), int32 \('<i4'\), int64 \('<i8'\) and bool \('\|b1'\); convert with arr\.astype\(np\.int64\)/,
+      'load-format',
+    ],
     ["'be.npy'", 'big-endian float32', /big-endian \('>f4'\).*little-endian.*astype\('<f4'\)/, 'load-format'],
     ["'fortran.npy'", 'Fortran order', /Fortran \(column-major\) order; load\(\) reads C order/, 'load-format'],
   ];
@@ -312,7 +326,7 @@ describe('load(): refusals, each an error at the path argument', () => {
   });
 });
 
-describe('load() from files the host read (a browser: through the editor\'s file system)', () => {
+describe("load() from files the host read (a browser: through the editor's file system)", () => {
   // Paths of a workspace that is not on this disk: nothing may be read from the file system.
   const base = { baseDir: '/web/project/graphs', workspaceRoots: ['/web/project'], maxBytes: 1024, enabled: true };
   const weights = npy({ descr: '<f4', shape: [2], data: bytesOf(new Float32Array([1.5, -2])) });
@@ -323,16 +337,32 @@ describe('load() from files the host read (a browser: through the editor\'s file
   });
 
   it('keeps every refusal of the path: absolute, outside the workspace, missing, too large, refused by the host', () => {
-    load = { ...base, preloaded: { '/web/project/big.npy': { bytes: new Uint8Array(2048) }, '/web/project/link.npy': { refused: "'link.npy' is a symbolic link", code: 'load-refused' } } };
+    load = {
+      ...base,
+      preloaded: {
+        '/web/project/big.npy': { bytes: new Uint8Array(2048) },
+        '/web/project/link.npy': { refused: "'link.npy' is a symbolic link", code: 'load-refused' },
+      },
+    };
     expect(loadError("'/web/project/data/w.npy'")[1]).toMatch(/absolute path/);
     expect(loadError("'../../elsewhere/w.npy'")[2]).toBe('load-outside');
-    expect(loadError("'w.npy'")).toEqual(["'w.npy'", "load(): no such file: 'w.npy' (looked for /web/project/graphs/w.npy)", 'load-missing']);
+    expect(loadError("'w.npy'")).toEqual([
+      "'w.npy'",
+      "load(): no such file: 'w.npy' (looked for /web/project/graphs/w.npy)",
+      'load-missing',
+    ]);
     expect(loadError("'../big.npy'")[2]).toBe('load-too-large');
     expect(loadError("'../link.npy'").slice(1)).toEqual(["load(): 'link.npy' is a symbolic link", 'load-refused']);
   });
 
   it('is still disabled where the host disables it', () => {
-    load = { ...base, enabled: false, disabledReason: 'not trusted', disabledCode: 'load-untrusted', preloaded: { '/web/project/data/w.npy': { bytes: new Uint8Array(weights) } } };
+    load = {
+      ...base,
+      enabled: false,
+      disabledReason: 'not trusted',
+      disabledCode: 'load-untrusted',
+      preloaded: { '/web/project/data/w.npy': { bytes: new Uint8Array(weights) } },
+    };
     const src = "x = load('../data/w.npy')";
     expect(analyzeHere(src).diagnostics.map((d) => d.code)).toEqual(['load-untrusted']);
   });
@@ -343,16 +373,52 @@ describe('parseNpy: malformed headers are errors, never crashes', () => {
   const cases: [string, Uint8Array, RegExp][] = [
     ['too short', new Uint8Array([0x93, 0x4e]), /not a \.npy file/],
     ['a .npz archive', Buffer.from('PK\u0003\u0004rest of a zip'), /\.npz archive/],
-    ['version 4.0', (() => { const b = npy({ descr: '<f4', shape: [2], data: f4 }); b[6] = 4; return b; })(), /version 4\.0 is not supported/],
-    ['a header longer than the file', (() => { const b = npy({ descr: '<f4', shape: [2], data: f4 }); b.writeUInt16LE(60000, 8); return b; })(), /truncated/],
-    ['missing keys', npy({ descr: '', shape: [], header: "{'descr': '<f4', 'shape': (2,), }", data: f4 }), /keys descr, fortran_order and shape/],
-    ['extra keys', npy({ descr: '', shape: [], header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1, }", data: f4 }), /keys/],
-    ['a structured dtype', npy({ descr: '', shape: [], header: "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", data: f4 }), /structured dtypes/],
-    ['a negative size', npy({ descr: '', shape: [], header: "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", data: f4 }), /not a tuple of sizes/],
+    [
+      'version 4.0',
+      (() => {
+        const b = npy({ descr: '<f4', shape: [2], data: f4 });
+        b[6] = 4;
+        return b;
+      })(),
+      /version 4\.0 is not supported/,
+    ],
+    [
+      'a header longer than the file',
+      (() => {
+        const b = npy({ descr: '<f4', shape: [2], data: f4 });
+        b.writeUInt16LE(60000, 8);
+        return b;
+      })(),
+      /truncated/,
+    ],
+    [
+      'missing keys',
+      npy({ descr: '', shape: [], header: "{'descr': '<f4', 'shape': (2,), }", data: f4 }),
+      /keys descr, fortran_order and shape/,
+    ],
+    [
+      'extra keys',
+      npy({ descr: '', shape: [], header: "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1, }", data: f4 }),
+      /keys/,
+    ],
+    [
+      'a structured dtype',
+      npy({ descr: '', shape: [], header: "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", data: f4 }),
+      /structured dtypes/,
+    ],
+    [
+      'a negative size',
+      npy({ descr: '', shape: [], header: "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,), }", data: f4 }),
+      /not a tuple of sizes/,
+    ],
     ['not a dict', npy({ descr: '', shape: [], header: "['descr']", data: f4 }), /not a dict/],
     ['an unterminated string', npy({ descr: '', shape: [], header: "{'descr: '<f4", data: f4 }), /not a valid \.npy header/],
     ['garbage', npy({ descr: '', shape: [], header: '{descr: <f4}', data: f4 }), /not a valid \.npy header/],
-    ['fortran_order not a bool', npy({ descr: '', shape: [], header: "{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", data: f4 }), /fortran_order must be True or False/],
+    [
+      'fortran_order not a bool',
+      npy({ descr: '', shape: [], header: "{'descr': '<f4', 'fortran_order': 0, 'shape': (2,), }", data: f4 }),
+      /fortran_order must be True or False/,
+    ],
     ['a unicode dtype', npy({ descr: '<U3', shape: [2], data: f4 }), /dtype '<U3' is not supported/],
   ];
   for (const [what, bytes, message] of cases) {

@@ -56,9 +56,7 @@ interface Fixture {
   correctly_rounded_log: [number, number][];
 }
 
-const fixture: Fixture = JSON.parse(
-  readFileSync(join(__dirname, '..', 'fixtures', 'numpy-random', 'streams.json'), 'utf8'),
-);
+const fixture: Fixture = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'numpy-random', 'streams.json'), 'utf8'));
 
 function decodeScalar(v: number | string | { int: string }): number | bigint {
   if (typeof v === 'object') return BigInt(v.int);
@@ -223,7 +221,19 @@ describe('NumPy random streams (fixtures from NumPy ' + fixture.numpy + ')', () 
 
   it('covers every method named in the brief, drawing and failing', () => {
     const called = new Set(fixture.cases.flatMap((c) => c.calls.filter((k) => k.result).map((k) => `${c.kind}.${k.method}`)));
-    for (const m of ['rand', 'randn', 'randint', 'random', 'random_sample', 'uniform', 'normal', 'choice', 'shuffle', 'permutation', 'standard_normal']) {
+    for (const m of [
+      'rand',
+      'randn',
+      'randint',
+      'random',
+      'random_sample',
+      'uniform',
+      'normal',
+      'choice',
+      'shuffle',
+      'permutation',
+      'standard_normal',
+    ]) {
       expect(called, m).toContain(`RandomState.${m}`);
     }
     for (const m of ['integers', 'random', 'uniform', 'normal', 'standard_normal']) expect(called, m).toContain(`default_rng.${m}`);
@@ -332,10 +342,41 @@ describe('correctly rounded log', () => {
 
 describe('NumPy random: hostile arguments', () => {
   it('fails only with NumPy errors or budget errors, and within the budget', () => {
-    const floats: unknown[] = [0, 1, -1, -0, 2.5, NaN, Infinity, -Infinity, 1e308, { shape: [2], data: [1, NaN] },
-      { shape: [0], data: [] }, { shape: [2, 2], data: [1, -2, 3, 4] }, { shape: [], data: [3] }, undefined];
-    const integers: unknown[] = [0, 1, -1, 2.5, NaN, Infinity, 2 ** 53, 2 ** 64, -(2 ** 63), 1e300, 10n ** 30n, -5n,
-      2n ** 63n, { shape: [2], data: [1, 7] }, { shape: [0], data: [] }, { shape: [2, 1], data: [0, 2n ** 40n] }, null];
+    const floats: unknown[] = [
+      0,
+      1,
+      -1,
+      -0,
+      2.5,
+      NaN,
+      Infinity,
+      -Infinity,
+      1e308,
+      { shape: [2], data: [1, NaN] },
+      { shape: [0], data: [] },
+      { shape: [2, 2], data: [1, -2, 3, 4] },
+      { shape: [], data: [3] },
+      undefined,
+    ];
+    const integers: unknown[] = [
+      0,
+      1,
+      -1,
+      2.5,
+      NaN,
+      Infinity,
+      2 ** 53,
+      2 ** 64,
+      -(2 ** 63),
+      1e300,
+      10n ** 30n,
+      -5n,
+      2n ** 63n,
+      { shape: [2], data: [1, 7] },
+      { shape: [0], data: [] },
+      { shape: [2, 1], data: [0, 2n ** 40n] },
+      null,
+    ];
     const sizes: unknown[] = [null, undefined, 0, -1, 3, [2, 3], [2, -1], [1e9, 1e9], [2.5], NaN, Infinity, [], [0, -1]];
     const dtypes = ['int64', 'int8', 'uint64', 'bool', 'uint16', 'float64', 'toString'];
     let state = 7;

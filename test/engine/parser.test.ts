@@ -3,7 +3,16 @@ import { parse } from '../../engine/syntax/parser';
 import { lex, resolveName } from '../../engine/syntax/lexer';
 import { LineIndex } from '../../engine/syntax/lineIndex';
 import type {
-  AssignStmt, BinaryExpr, CallExpr, Expr, IndexExpr, IndexItem, Program, Span, Stmt, SyntaxDiagnostic,
+  AssignStmt,
+  BinaryExpr,
+  CallExpr,
+  Expr,
+  IndexExpr,
+  IndexItem,
+  Program,
+  Span,
+  Stmt,
+  SyntaxDiagnostic,
 } from '../../engine/syntax/ast';
 
 // ---------------------------------------------------------------------------------------------
@@ -13,33 +22,54 @@ import type {
 function show(e: Expr | IndexItem | undefined): string {
   if (!e) return '_';
   switch (e.kind) {
-    case 'name': return e.text === e.name ? e.name : `${e.text}->${e.name}`;
-    case 'number': return Number.isNaN(e.value) ? 'nan' : String(e.value) + (e.isInteger ? '' : 'f');
-    case 'string': return JSON.stringify(e.value);
-    case 'constant': return String(e.value);
-    case 'list': return e.bracket + e.elements.map(show).join(' ') + (e.bracket === '[' ? ']' : ')');
-    case 'unary': return `(${e.op} ${show(e.operand)})`;
-    case 'binary': return `(${e.op} ${show(e.left)} ${show(e.right)})`;
-    case 'call': return `${show(e.callee)}{${e.args.map((a) => (a.keyword ? a.keyword.name + '=' : '') + show(a.value)).join(', ')}}`;
-    case 'index': return `${show(e.target)}[${e.items.map(show).join(', ')}]`;
-    case 'slice': return `${show(e.start)}:${show(e.stop)}:${show(e.step)}`;
-    case 'ellipsis': return '...';
-    case 'attribute': return `${show(e.target)}.${e.attribute.name}`;
-    case 'error': return 'ERR';
+    case 'name':
+      return e.text === e.name ? e.name : `${e.text}->${e.name}`;
+    case 'number':
+      return Number.isNaN(e.value) ? 'nan' : String(e.value) + (e.isInteger ? '' : 'f');
+    case 'string':
+      return JSON.stringify(e.value);
+    case 'constant':
+      return String(e.value);
+    case 'list':
+      return e.bracket + e.elements.map(show).join(' ') + (e.bracket === '[' ? ']' : ')');
+    case 'unary':
+      return `(${e.op} ${show(e.operand)})`;
+    case 'binary':
+      return `(${e.op} ${show(e.left)} ${show(e.right)})`;
+    case 'call':
+      return `${show(e.callee)}{${e.args.map((a) => (a.keyword ? a.keyword.name + '=' : '') + show(a.value)).join(', ')}}`;
+    case 'index':
+      return `${show(e.target)}[${e.items.map(show).join(', ')}]`;
+    case 'slice':
+      return `${show(e.start)}:${show(e.stop)}:${show(e.step)}`;
+    case 'ellipsis':
+      return '...';
+    case 'attribute':
+      return `${show(e.target)}.${e.attribute.name}`;
+    case 'error':
+      return 'ERR';
   }
 }
 
 function showStmt(s: Stmt): string {
   switch (s.kind) {
-    case 'assign': return `${s.target.name} = ${show(s.value)}`;
-    case 'destructure': return `[${s.targets.map((t) => t.name).join(', ')}] = ${show(s.value)}`;
-    case 'feed': return `feed ${s.target.name} = ${show(s.value)}`;
+    case 'assign':
+      return `${s.target.name} = ${show(s.value)}`;
+    case 'destructure':
+      return `[${s.targets.map((t) => t.name).join(', ')}] = ${show(s.value)}`;
+    case 'feed':
+      return `feed ${s.target.name} = ${show(s.value)}`;
     case 'def':
-    case 'grad': return `${s.kind} ${s.name.name}(${s.params.map((p) => p.name).join(', ')}) = ${show(s.body)}`;
-    case 'check': return `check ${show(s.call)}`;
-    case 'assert': return `assert ${show(s.expr)}`;
-    case 'print': return `print ${show(s.expr)}`;
-    case 'expr': return `expr ${show(s.expr)}`;
+    case 'grad':
+      return `${s.kind} ${s.name.name}(${s.params.map((p) => p.name).join(', ')}) = ${show(s.body)}`;
+    case 'check':
+      return `check ${show(s.call)}`;
+    case 'assert':
+      return `assert ${show(s.expr)}`;
+    case 'print':
+      return `print ${show(s.expr)}`;
+    case 'expr':
+      return `expr ${show(s.expr)}`;
   }
 }
 
@@ -68,10 +98,20 @@ function text(src: string, span: Span): string {
   return src.slice(span.start, span.end);
 }
 
-interface DiagView { code: string; at: string; start: number; end: number; message: string }
+interface DiagView {
+  code: string;
+  at: string;
+  start: number;
+  end: number;
+  message: string;
+}
 function diags(src: string, p: Program = parse(src)): DiagView[] {
   return p.diagnostics.map((d: SyntaxDiagnostic) => ({
-    code: d.code, at: text(src, d.span), start: d.span.start, end: d.span.end, message: d.message,
+    code: d.code,
+    at: text(src, d.span),
+    start: d.span.start,
+    end: d.span.end,
+    message: d.message,
   }));
 }
 
@@ -80,15 +120,31 @@ function containsError(e: Expr | IndexItem): boolean {
   while (stack.length > 0) {
     const x = stack.pop()!;
     switch (x.kind) {
-      case 'error': return true;
-      case 'list': stack.push(...x.elements); break;
-      case 'unary': stack.push(x.operand); break;
-      case 'binary': stack.push(x.left, x.right); break;
-      case 'call': stack.push(x.callee, ...x.args.map((a) => a.value)); break;
-      case 'index': stack.push(x.target, ...x.items); break;
-      case 'slice': for (const y of [x.start, x.stop, x.step]) if (y) stack.push(y); break;
-      case 'attribute': stack.push(x.target); break;
-      default: break;
+      case 'error':
+        return true;
+      case 'list':
+        stack.push(...x.elements);
+        break;
+      case 'unary':
+        stack.push(x.operand);
+        break;
+      case 'binary':
+        stack.push(x.left, x.right);
+        break;
+      case 'call':
+        stack.push(x.callee, ...x.args.map((a) => a.value));
+        break;
+      case 'index':
+        stack.push(x.target, ...x.items);
+        break;
+      case 'slice':
+        for (const y of [x.start, x.stop, x.step]) if (y) stack.push(y);
+        break;
+      case 'attribute':
+        stack.push(x.target);
+        break;
+      default:
+        break;
     }
   }
   return false;
@@ -96,10 +152,18 @@ function containsError(e: Expr | IndexItem): boolean {
 
 function stmtValue(s: Stmt): Expr | undefined {
   switch (s.kind) {
-    case 'assign': case 'destructure': case 'feed': return s.value;
-    case 'def': case 'grad': return s.body;
-    case 'check': return s.call;
-    case 'assert': case 'expr': return s.expr;
+    case 'assign':
+    case 'destructure':
+    case 'feed':
+      return s.value;
+    case 'def':
+    case 'grad':
+      return s.body;
+    case 'check':
+      return s.call;
+    case 'assert':
+    case 'expr':
+      return s.expr;
   }
 }
 
@@ -250,7 +314,14 @@ describe('atoms', () => {
     const list = valueOf(p);
     if (list.kind !== 'list') throw new Error('not a list');
     expect(list.elements.map((e) => (e.kind === 'number' ? [e.value, e.isInteger] : e.kind))).toEqual([
-      [3, true], [2.5, false], [0.5, false], [0.001, false], [1, false], [100000, false], [0, true], [7, true],
+      [3, true],
+      [2.5, false],
+      [0.5, false],
+      [0.001, false],
+      [1, false],
+      [100000, false],
+      [0, true],
+      [7, true],
       [250, false],
     ]);
   });
@@ -260,7 +331,18 @@ describe('atoms', () => {
     // reading covers 15), and the classic cases of decimal-to-binary rounding.
     let seed = 12345;
     const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-    const literals = ['0.1', '0.2', '0.3', '1.', '.5', '123456789012345', '12345678901234.5', '9007199254740993', '0.000000000000001', '99999999999999.9'];
+    const literals = [
+      '0.1',
+      '0.2',
+      '0.3',
+      '1.',
+      '.5',
+      '123456789012345',
+      '12345678901234.5',
+      '9007199254740993',
+      '0.000000000000001',
+      '99999999999999.9',
+    ];
     for (let i = 0; i < 3000; i++) {
       const digits = Array.from({ length: 1 + Math.floor(random() * 15) }, () => String(Math.floor(random() * 10))).join('');
       const at = Math.floor(random() * (digits.length + 1));
@@ -277,8 +359,9 @@ describe('atoms', () => {
   });
 
   it('parses nan and inf, also with prefixes, as numbers', () => {
-    expect(expr('v = [nan, inf, -inf, np.nan, np.inf, tf.inf, tf.math.nan]'))
-      .toBe('[nan Infinityf (- Infinityf) nan Infinityf Infinityf nan]');
+    expect(expr('v = [nan, inf, -inf, np.nan, np.inf, tf.inf, tf.math.nan]')).toBe(
+      '[nan Infinityf (- Infinityf) nan Infinityf Infinityf nan]',
+    );
     expect(expr('v = math.inf')).toBe('math.inf'); // an unknown prefix stays a name
   });
 
@@ -288,7 +371,16 @@ describe('atoms', () => {
     const list = valueOf(p);
     if (list.kind !== 'list') throw new Error('not a list');
     expect(list.elements.map((e) => (e.kind === 'string' ? e.value : e.kind))).toEqual([
-      'a', 'b', "it's", 'say "hi"', 'back\\slash', 'tab\there', 'nl\n', '\\q', "'", '"',
+      'a',
+      'b',
+      "it's",
+      'say "hi"',
+      'back\\slash',
+      'tab\there',
+      'nl\n',
+      '\\q',
+      "'",
+      '"',
     ]);
   });
 
@@ -304,7 +396,8 @@ describe('atoms', () => {
   });
 
   it('joins dotted names and strips the accepted prefixes', () => {
-    const src = 'v = f(tf.nn.softmax, np.float32, tf.compat.v1.placeholder, tf.float32, tf.math.exp, tf.linalg.trace, foo.bar, tf.random.normal, x)';
+    const src =
+      'v = f(tf.nn.softmax, np.float32, tf.compat.v1.placeholder, tf.float32, tf.math.exp, tf.linalg.trace, foo.bar, tf.random.normal, x)';
     const call = valueOf(parse(src)) as CallExpr;
     expect(call.args.map((a) => (a.value.kind === 'name' ? [a.value.text, a.value.name] : a.value.kind))).toEqual([
       ['tf.nn.softmax', 'softmax'],
@@ -411,7 +504,16 @@ describe('statements', () => {
       'feed x = assert',
     ]);
     expect(p.statements.map((s) => s.kind)).toEqual([
-      'assign', 'assign', 'assign', 'assign', 'assign', 'destructure', 'assign', 'expr', 'assert', 'feed',
+      'assign',
+      'assign',
+      'assign',
+      'assign',
+      'assign',
+      'destructure',
+      'assign',
+      'expr',
+      'assert',
+      'feed',
     ]);
   });
 
@@ -428,7 +530,10 @@ describe('statements', () => {
     ]);
     const s = p.statements[1];
     if (s.kind !== 'destructure') throw new Error('not a destructure');
-    expect(s.targets).toEqual([{ name: 'c', span: { start: 30, end: 31 } }, { name: 'd', span: { start: 33, end: 34 } }]);
+    expect(s.targets).toEqual([
+      { name: 'c', span: { start: 30, end: 31 } },
+      { name: 'd', span: { start: 33, end: 34 } },
+    ]);
     expect(text(src, s.span)).toBe('c, d = unstack(x)');
   });
 
@@ -455,12 +560,16 @@ describe('statements', () => {
   });
 
   it('parses feed, check with options, assert and bare expressions', () => {
-    expect(stmts([
-      'feed x = randint(0, 10, [4, 3], seed=1)',
-      "check gradients(z, x, eps=1e-3, mode='fast')",
-      'assert allclose(a, b, rtol=1e-5)',
-      'x + 1',
-    ].join('\n'))).toEqual([
+    expect(
+      stmts(
+        [
+          'feed x = randint(0, 10, [4, 3], seed=1)',
+          "check gradients(z, x, eps=1e-3, mode='fast')",
+          'assert allclose(a, b, rtol=1e-5)',
+          'x + 1',
+        ].join('\n'),
+      ),
+    ).toEqual([
       'feed x = randint{0, 10, [4 3], seed=1}',
       'check gradients{z, x, eps=0.001f, mode="fast"}',
       'assert allclose{a, b, rtol=0.00001f}',
@@ -494,7 +603,16 @@ describe('statements', () => {
   it('exposes the tokens for other tools', () => {
     const toks = lex('y = tf.nn.relu(x)**2 # c\n').tokens;
     expect(toks.map((t) => `${t.kind}:${t.text}`)).toEqual([
-      'name:y', 'op:=', 'name:tf.nn.relu', 'op:(', 'name:x', 'op:)', 'op:**', 'number:2', 'newline:', 'eof:',
+      'name:y',
+      'op:=',
+      'name:tf.nn.relu',
+      'op:(',
+      'name:x',
+      'op:)',
+      'op:**',
+      'number:2',
+      'newline:',
+      'eof:',
     ]);
     expect(toks[0].atLineStart).toBe(true);
     expect(toks[2].atLineStart).toBe(false);
@@ -734,8 +852,9 @@ describe('malformed input', () => {
     // Every statement that stands in for a broken one contains an ErrorExpr where it broke.
     for (const s of p.statements) {
       const v = stmtValue(s);
-      const brokenHere = p.diagnostics.some((d) => d.span.start >= s.span.start && d.span.end <= s.span.end
-        && d.message !== 'positional argument follows a keyword argument');
+      const brokenHere = p.diagnostics.some(
+        (d) => d.span.start >= s.span.start && d.span.end <= s.span.end && d.message !== 'positional argument follows a keyword argument',
+      );
       if (brokenHere && v && !c.keepsValue) expect(containsError(v)).toBe(true);
     }
   });
@@ -757,7 +876,7 @@ describe('malformed input', () => {
   it('resyncs only at column-0 statement starts after an unclosed bracket', () => {
     const src = [
       'a = f(1,',
-      '  b = 2',     // indented: still inside the call
+      '  b = 2', // indented: still inside the call
       '  + 3',
       'check gradients(a, x)', // a keyword line: resync here
       'c = 1',

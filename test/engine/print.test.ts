@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../engine/analysis';
 import { formatRun, runJson } from '../../engine/api/report';
 
-const errors = (src: string) => analyze(src).diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+const errors = (src: string) =>
+  analyze(src)
+    .diagnostics.filter((d) => d.severity === 'error')
+    .map((d) => d.message);
 
 describe('print', () => {
   it('writes values as NumPy prints them, several separated by a space, one line per statement', () => {
@@ -33,17 +36,17 @@ describe('print', () => {
   });
 
   it('prints a name called print, and reports what it cannot print without stopping the file', () => {
-    const a = analyze("print = constant(2.)\nprint(print)\nprint(undefined_name)\nprint(ones([2]) + ones([3]))\ny = print * 3\nprint(y)\n");
+    const a = analyze('print = constant(2.)\nprint(print)\nprint(undefined_name)\nprint(ones([2]) + ones([3]))\ny = print * 3\nprint(y)\n');
     expect(a.prints.map((p) => p.text)).toEqual(['2.0\n', '6.0\n']);
     expect(a.diagnostics.filter((d) => d.severity === 'error').map((d) => a.lines.positionAt(d.span.start).line)).toEqual([2, 3]);
   });
 
   it('survives incremental re-analysis: a print kept, edited or removed', () => {
-    const first = "x = constant([1., 2.])\ny = x * 2\nprint(y)\nz = y + 1\nprint(z)\n";
+    const first = 'x = constant([1., 2.])\ny = x * 2\nprint(y)\nz = y + 1\nprint(z)\n';
     const a = analyze(first);
     const b = analyze(first.replace('z = y + 1', 'z = y + 10'), { previous: a });
     expect(b.prints.map((p) => p.text)).toEqual(['[2. 4.]\n', '[12. 14.]\n']);
-    const c = analyze("x = constant([1., 2.])\ny = x * 2\nprint(y)\nz = y + 10\n", { previous: b });
+    const c = analyze('x = constant([1., 2.])\ny = x * 2\nprint(y)\nz = y + 10\n', { previous: b });
     expect(c.prints.map((p) => p.text)).toEqual(['[2. 4.]\n']);
   });
 });

@@ -54,7 +54,7 @@ describe("Python's operators on ints, floats and bools, as CPython computes them
     expect(wrong).toEqual([]);
   });
 
-  it('compute float powers as C does: correctly rounded (JavaScript\'s Math.pow is not)', () => {
+  it("compute float powers as C does: correctly rounded (JavaScript's Math.pow is not)", () => {
     let same = 0;
     for (const [x, y, want] of fixture.powers) {
       const got = pyBinary('**', Number(x), Number(y)) as number;
@@ -66,7 +66,11 @@ describe("Python's operators on ints, floats and bools, as CPython computes them
   });
 
   it('parse literals as Python does', () => {
-    for (const [text, want] of fixture.literals) expect(outcome(() => parsePyNumber(text)!), text).toBe(want);
+    for (const [text, want] of fixture.literals)
+      expect(
+        outcome(() => parsePyNumber(text)!),
+        text,
+      ).toBe(want);
     for (const bad of ['007', '1__0', '_1', '1_', '2j', '0x', '1e']) expect(parsePyNumber(bad), bad).toBeUndefined();
   });
 
@@ -112,7 +116,19 @@ describe('literals in a .tgraph file are Python numbers until they meet a dtype'
   });
 
   it("compute with Python's operators: floor division, modulo, powers, true division", () => {
-    const a = runClean(['a = 7 // -2', 'b = -7 % 3', 'c = 2 ** -1', 'd = 7 / 2', 'e = -7.5 // 2', 'f = 5.5 % -2', 'g = -(2 ** 31)', 'h = not 0', 'i = 3 < 2.5'].join('\n'));
+    const a = runClean(
+      [
+        'a = 7 // -2',
+        'b = -7 % 3',
+        'c = 2 ** -1',
+        'd = 7 / 2',
+        'e = -7.5 // 2',
+        'f = 5.5 % -2',
+        'g = -(2 ** 31)',
+        'h = not 0',
+        'i = 3 < 2.5',
+      ].join('\n'),
+    );
     const v = (name: string) => value(a, name);
     expect([v('a').dtype, v('a').data[0]]).toEqual(['int32', -4]);
     expect(v('b').data[0]).toBe(2);
@@ -125,7 +141,7 @@ describe('literals in a .tgraph file are Python numbers until they meet a dtype'
     expect(v('i').data[0]).toBe(0);
   });
 
-  it("a Python number adapts exactly to the tensor it meets", () => {
+  it('a Python number adapts exactly to the tensor it meets', () => {
     const a = runClean(
       [
         'x = placeholder(float64, [2])',

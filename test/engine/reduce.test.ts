@@ -50,7 +50,8 @@ function random(n: number, lo: number, hi: number, seed: number): number[] {
 }
 
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
-const literal = (data: number[], shape: number[], dtype = 'float32') => `constant([${data.join(', ')}], dtype=${dtype}, shape=[${shape.join(', ')}])`;
+const literal = (data: number[], shape: number[], dtype = 'float32') =>
+  `constant([${data.join(', ')}], dtype=${dtype}, shape=[${shape.join(', ')}])`;
 const axisText = (axis: number | number[] | null) => (axis === null ? 'None' : Array.isArray(axis) ? `[${axis.join(', ')}]` : String(axis));
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 2e-6, atol = 1e-6): void {
@@ -89,7 +90,10 @@ describe('reductions: values against TensorFlow.js', () => {
       for (const shape of SHAPES) {
         const data = random(size(shape), lo, hi, seed++);
         const cases = AXES[shape.length].flatMap((axis) => [false, true].map((keepdims) => ({ axis, keepdims })));
-        const src = [`x = ${literal(data, shape)}`, ...cases.map((c, i) => `r${i} = ${name}(x, axis=${axisText(c.axis)}, keepdims=${c.keepdims ? 'True' : 'False'})`)].join('\n');
+        const src = [
+          `x = ${literal(data, shape)}`,
+          ...cases.map((c, i) => `r${i} = ${name}(x, axis=${axisText(c.axis)}, keepdims=${c.keepdims ? 'True' : 'False'})`),
+        ].join('\n');
         const a = run(src);
         cases.forEach((c, i) => {
           const ours = value(a, `r${i}`);
@@ -230,7 +234,9 @@ describe('argmax / argmin', () => {
   });
 
   it('axis defaults to 0 (tf.argmax(input, axis=None) means axis 0); ties give the first index', () => {
-    const a = run('x = [[1., 7., 3.], [7., 2., 3.]]\nd = argmax(x)\nn = argmax(x, axis=None)\nt = argmax(x, axis=1)\nm = argmin([2, 1, 1, 5])');
+    const a = run(
+      'x = [[1., 7., 3.], [7., 2., 3.]]\nd = argmax(x)\nn = argmax(x, axis=None)\nt = argmax(x, axis=1)\nm = argmin([2, 1, 1, 5])',
+    );
     expect(arr(value(a, 'd'))).toEqual([1, 0, 0]);
     expect(arr(value(a, 'n'))).toEqual([1, 0, 0]);
     expect(arr(value(a, 't'))).toEqual([1, 0]);
@@ -263,7 +269,8 @@ describe('cumsum / cumprod', () => {
     const shape = [2, 3, 4];
     const data = random(size(shape), 0.5, 1.5, 21);
     const cases: { axis: number; exclusive: boolean; reverse: boolean }[] = [];
-    for (const axis of [0, 1, 2, -1]) for (const exclusive of [false, true]) for (const reverse of [false, true]) cases.push({ axis, exclusive, reverse });
+    for (const axis of [0, 1, 2, -1])
+      for (const exclusive of [false, true]) for (const reverse of [false, true]) cases.push({ axis, exclusive, reverse });
     const py = (b: boolean) => (b ? 'True' : 'False');
     const lines = [`x = ${literal(data, shape)}`];
     cases.forEach((c, i) => {
@@ -343,11 +350,19 @@ describe('norm', () => {
     const shape = [3, 4];
     const data = random(size(shape), -2, 2, 31);
     const cases: { ord: string; tfOrd: number | 'euclidean' | 'fro'; axis: number | null; keepdims: boolean }[] = [];
-    for (const [ord, tfOrd] of [["'euclidean'", 'euclidean'], ['2', 2], ['1', 1], ['np.inf', Infinity], ['inf', Infinity]] as const) {
+    for (const [ord, tfOrd] of [
+      ["'euclidean'", 'euclidean'],
+      ['2', 2],
+      ['1', 1],
+      ['np.inf', Infinity],
+      ['inf', Infinity],
+    ] as const) {
       for (const axis of [null, 0, 1, -1]) for (const keepdims of [false, true]) cases.push({ ord, tfOrd, axis, keepdims });
     }
     const lines = [`x = ${literal(data, shape)}`];
-    cases.forEach((c, i) => lines.push(`n${i} = norm(x, ord=${c.ord}, axis=${c.axis === null ? 'None' : c.axis}, keepdims=${c.keepdims ? 'True' : 'False'})`));
+    cases.forEach((c, i) =>
+      lines.push(`n${i} = norm(x, ord=${c.ord}, axis=${c.axis === null ? 'None' : c.axis}, keepdims=${c.keepdims ? 'True' : 'False'})`),
+    );
     lines.push('d = norm(x)');
     const a = run(lines.join('\n'));
     const x = tf.tensor(data, shape);
@@ -375,7 +390,11 @@ describe('norm', () => {
       ['inf', [-1, -2], 1, [1, 2]],
       ['1', [0, 2], 1, [0, 2]],
     ];
-    const a = run([`x = ${literal(data, shape)}`, ...cases.map(([ord, axis], i) => `m${i} = norm(x, ord=${ord}, axis=[${axis.join(', ')}])`)].join('\n'));
+    const a = run(
+      [`x = ${literal(data, shape)}`, ...cases.map(([ord, axis], i) => `m${i} = norm(x, ord=${ord}, axis=[${axis.join(', ')}])`)].join(
+        '\n',
+      ),
+    );
     const x = tf.tensor(data, shape);
     cases.forEach(([, , tfOrd, tfAxis], i) => {
       const theirs = tf.norm(x, tfOrd, tfAxis);
@@ -390,10 +409,10 @@ describe('norm', () => {
     expectClose(value(a, 'h').data, [9], 1e-6);
   });
 
-  it("refuses what tf.norm refuses, at the offending argument", () => {
+  it('refuses what tf.norm refuses, at the offending argument', () => {
     const cases: [string, string, RegExp][] = [
       ["n = norm(constant([1., 2.]), ord='fro')", "'fro'", /matrix norm/],
-      ["n = norm(constant([[1., 2.]]), ord=2, axis=[0, 1])", '2', /SVD/],
+      ['n = norm(constant([[1., 2.]]), ord=2, axis=[0, 1])', '2', /SVD/],
       ['n = norm(constant([1., 2.]), ord=-1)', '-1', /positive/],
       ["n = norm(constant([1., 2.]), ord='max')", "'max'", /ord must be/],
       ['n = norm(constant([[1., 2.]]), axis=[0, 1, 1])', '[0, 1, 1]', /pair/],
@@ -439,7 +458,14 @@ describe('static errors name the argument', () => {
     // Statically, a reduction of a tensor of unknown rank cannot tell where its reduced
     // axes go back (axis=[-1, -2] of a rank-3 tensor): the gradient finds out when fed.
     const data = random(24, 0.5, 2, 71).map((v, i) => v + i / 1024);
-    const ops = ['reduce_max(x, axis=[-1, -2])', 'reduce_prod(x, axis=[0, -1])', 'reduce_logsumexp(x, axis=[1])', 'reduce_sum(x, axis=-1)', 'reduce_min(x)', 'reduce_mean(x, axis=[2, 1])'];
+    const ops = [
+      'reduce_max(x, axis=[-1, -2])',
+      'reduce_prod(x, axis=[0, -1])',
+      'reduce_logsumexp(x, axis=[1])',
+      'reduce_sum(x, axis=-1)',
+      'reduce_min(x)',
+      'reduce_mean(x, axis=[2, 1])',
+    ];
     const lines = ['x = placeholder(float32, None)', `feed x = ${literal(data, [2, 3, 4])}`, `k = ${literal(data, [2, 3, 4])}`];
     ops.forEach((op, i) => lines.push(`u${i} = gradients(${op}, x)[0]`, `k${i} = gradients(${op.replace('(x', '(k')}, k)[0]`));
     const a = run(lines.join('\n'));
@@ -508,7 +534,8 @@ describe('gradients against float64 central differences', () => {
     const lines = [x];
     for (const op of ['cumsum', 'cumprod']) {
       for (const axis of [0, 1, -1]) {
-        for (const flags of ['', ', exclusive=True', ', reverse=True', ', exclusive=True, reverse=True']) lines.push(`check gradients(${op}(x, axis=${axis}${flags}), x)`);
+        for (const flags of ['', ', exclusive=True', ', reverse=True', ', exclusive=True, reverse=True'])
+          lines.push(`check gradients(${op}(x, axis=${axis}${flags}), x)`);
       }
     }
     expectChecksPass(lines.join('\n'), 24);
@@ -587,8 +614,20 @@ describe("gradients: TensorFlow's values at zeros and ties", () => {
     const shape = [3, 4];
     const data = random(size(shape), -2, 2, 61).map((v, i) => v + i / 4096);
     const a = run(`x = ${literal(data, shape)}\ng = gradients(reduce_max(x, axis=1), x)[0]\nh = gradients(reduce_min(x, axis=0), x)[0]`);
-    expect(arr(value(a, 'g'))).toEqual(Array.from(tf.grad((t: tf.Tensor) => tf.max(t, 1))(tf.tensor(data, shape)).dataSync()));
-    expect(arr(value(a, 'h'))).toEqual(Array.from(tf.grad((t: tf.Tensor) => tf.min(t, 0))(tf.tensor(data, shape)).dataSync()));
+    expect(arr(value(a, 'g'))).toEqual(
+      Array.from(
+        tf
+          .grad((t: tf.Tensor) => tf.max(t, 1))(tf.tensor(data, shape))
+          .dataSync(),
+      ),
+    );
+    expect(arr(value(a, 'h'))).toEqual(
+      Array.from(
+        tf
+          .grad((t: tf.Tensor) => tf.min(t, 0))(tf.tensor(data, shape))
+          .dataSync(),
+      ),
+    );
   });
 
   it('reduce_logsumexp gradient is the softmax of the group (and matches TensorFlow.js)', () => {
@@ -596,7 +635,14 @@ describe("gradients: TensorFlow's values at zeros and ties", () => {
     const a = run(`x = ${literal(data, [2, 3])}\ng = gradients(reduce_logsumexp(x, axis=1), x)[0]`);
     const z0 = Math.exp(1) + Math.exp(2) + Math.exp(3);
     expectClose(value(a, 'g').data, [Math.exp(1) / z0, Math.exp(2) / z0, Math.exp(3) / z0, 0, 0, 1], 1e-6, 1e-7);
-    expectClose(value(a, 'g').data, tf.grad((t: tf.Tensor) => tf.logSumExp(t, 1))(tf.tensor(data, [2, 3])).dataSync(), 1e-6, 1e-7);
+    expectClose(
+      value(a, 'g').data,
+      tf
+        .grad((t: tf.Tensor) => tf.logSumExp(t, 1))(tf.tensor(data, [2, 3]))
+        .dataSync(),
+      1e-6,
+      1e-7,
+    );
   });
 
   it("norm: the euclidean gradient is x / norm, NaN at 0 (TensorFlow's); ord=inf splits ties of |x|", () => {
@@ -633,7 +679,13 @@ describe("gradients: TensorFlow's values at zeros and ties", () => {
     expect(arr(value(a, 'ge'))).toEqual([2, 1, 0]);
     expect(arr(value(a, 'gr'))).toEqual([1, 2, 3]);
     expect(arr(value(a, 'gw'))).toEqual([111, 110, 100]);
-    expect(arr(value(a, 'ge'))).toEqual(Array.from(tf.grad((t: tf.Tensor) => tf.cumsum(t, 0, true))(tf.tensor([1, 2, 3])).dataSync()));
+    expect(arr(value(a, 'ge'))).toEqual(
+      Array.from(
+        tf
+          .grad((t: tf.Tensor) => tf.cumsum(t, 0, true))(tf.tensor([1, 2, 3]))
+          .dataSync(),
+      ),
+    );
   });
 
   it("cumprod gradient is TensorFlow's div_no_nan rule: exact without zeros, 0 at a zero", () => {

@@ -64,7 +64,9 @@ describe('random ops: distributions', () => {
   });
 
   it('accepts the TensorFlow 1.x and 2.x spellings', () => {
-    const a = run('a = tf.random_normal([2])\nb = tf.truncated_normal([2])\nc = tf.random_uniform([2])\ntf.set_random_seed(1)\nd = tf.compat.v1.random_normal([2])');
+    const a = run(
+      'a = tf.random_normal([2])\nb = tf.truncated_normal([2])\nc = tf.random_uniform([2])\ntf.set_random_seed(1)\nd = tf.compat.v1.random_normal([2])',
+    );
     for (const name of ['a', 'b', 'c', 'd']) expect(value(a, name).shape).toEqual([2]);
   });
 });
@@ -99,7 +101,7 @@ describe('random ops: seeds', () => {
     expect(arr(c, 'p')).not.toEqual(arr(run('set_seed(2)\np = random_uniform([3], seed=5)'), 'p'));
   });
 
-  it('an edit after set_seed re-analysed incrementally gives the full analysis\'s samples', async () => {
+  it("an edit after set_seed re-analysed incrementally gives the full analysis's samples", async () => {
     const { analyze } = await import('../../engine/analysis');
     const lines = ['set_seed(3)', 'a = random_normal([2])', 'b = a * 2.', 'c = random_normal([2])', 'd = c + 1.', 'e = random_normal([2])'];
     const before = lines.join('\n');

@@ -139,7 +139,13 @@ check gradients(reduce_sum(m2 * m2) + reduce_sum(m3 * m3), x)
     const x = toTf(value(a, 'x'));
     const ref = async (mask: boolean[] | boolean[][], axis?: number) => tf.booleanMaskAsync(x, tf.tensor(mask, undefined, 'bool'), axis);
     expectClose(value(a, 'm1'), await ref([false, true]));
-    expectClose(value(a, 'm2'), await ref([[true, false, true], [false, false, true]]));
+    expectClose(
+      value(a, 'm2'),
+      await ref([
+        [true, false, true],
+        [false, false, true],
+      ]),
+    );
     expectClose(value(a, 'm3'), await ref([true, false, true], 1));
     expect(value(a, 'm2').shape).toEqual([3, 2]);
     expectChecksPass(a, 1);

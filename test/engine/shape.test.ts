@@ -11,7 +11,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-
 describe('squeeze', () => {
   const src = `
 x = placeholder(float32, [1, 3, 1, 2])
@@ -153,7 +152,9 @@ h = hessians(reduce_sum(sin(c)), x)[0]
   });
 
   it('names the element a size came from when a later one conflicts', () => {
-    const a = analyze('x = placeholder(float32, [None, 3])\ny = placeholder(float32, [4, 3])\nz = placeholder(float32, [5, 3])\nc = concat([x, y, z], 1)\n');
+    const a = analyze(
+      'x = placeholder(float32, [None, 3])\ny = placeholder(float32, [4, 3])\nz = placeholder(float32, [5, 3])\nc = concat([x, y, z], 1)\n',
+    );
     expect(diagnostic(a, 'concat').message).toContain('element 2 has shape [5, 3] but element 1 has shape [4, 3]');
   });
 
@@ -203,7 +204,9 @@ check gradients(reduce_sum(sin(rows[0]) * rows[1]), x)
   });
 
   it('points bad splits at num_or_size_splits, with the shape', () => {
-    const a = analyze('x = placeholder(float32, [4, 6])\n[a, b] = split(x, 4, axis=1)\n[c, d] = split(x, [2, 3], axis=1)\n[e, f] = split(x, [-1, -1], 1)\n');
+    const a = analyze(
+      'x = placeholder(float32, [4, 6])\n[a, b] = split(x, 4, axis=1)\n[c, d] = split(x, [2, 3], axis=1)\n[e, f] = split(x, [-1, -1], 1)\n',
+    );
     const d1 = diagnostic(a, 'cannot be split into 4 equal parts');
     expect(d1.at).toBe('4');
     expect(d1.message).toContain('[4, 6]');
@@ -235,7 +238,9 @@ check gradients(reduce_sum(sin(b) * b), y)
   });
 
   it('sums the gradient over the tiles', () => {
-    const a = run('x = placeholder(float32, [None, 2])\nfeed x = [[1, 2], [3, 4]]\nt = tile(x, [3, 2])\ng = gradients(t, x)[0]\ngg = gradients(t * t, x)[0]\n');
+    const a = run(
+      'x = placeholder(float32, [None, 2])\nfeed x = [[1, 2], [3, 4]]\nt = tile(x, [3, 2])\ng = gradients(t, x)[0]\ngg = gradients(t * t, x)[0]\n',
+    );
     expect(staticShape(a, 't')).toEqual([null, 4]);
     expect(Array.from(value(a, 'g').data)).toEqual([6, 6, 6, 6]);
     // d/dx Σ over 6 copies of x² = 12x
@@ -303,17 +308,64 @@ check gradients(reduce_sum(sin(s) * s), x)
   it('matches tf.pad and tf.mirrorPad', () => {
     const a = run(src);
     const x = toTf(value(a, 'x'));
-    expectClose(value(a, 'c'), tf.pad(x, [[1, 2], [0, 3]]));
-    expectClose(value(a, 'v'), tf.pad(x, [[1, 0], [2, 2]], 1.5));
-    expectClose(value(a, 'r'), tf.mirrorPad(x, [[2, 1], [3, 3]], 'reflect'));
-    expectClose(value(a, 's'), tf.mirrorPad(x, [[3, 2], [1, 4]], 'symmetric'));
+    expectClose(
+      value(a, 'c'),
+      tf.pad(x, [
+        [1, 2],
+        [0, 3],
+      ]),
+    );
+    expectClose(
+      value(a, 'v'),
+      tf.pad(
+        x,
+        [
+          [1, 0],
+          [2, 2],
+        ],
+        1.5,
+      ),
+    );
+    expectClose(
+      value(a, 'r'),
+      tf.mirrorPad(
+        x,
+        [
+          [2, 1],
+          [3, 3],
+        ],
+        'reflect',
+      ),
+    );
+    expectClose(
+      value(a, 's'),
+      tf.mirrorPad(
+        x,
+        [
+          [3, 2],
+          [1, 4],
+        ],
+        'symmetric',
+      ),
+    );
     expectChecksPass(a, 3);
   });
 
   it('pads a 3-D int tensor and keeps its dtype', () => {
     const a = run('x = constant(randint(0, 9, [2, 1, 3], seed=3))\np = pad(x, [[0, 1], [1, 1], [2, 0]], constant_values=7)\n');
     expect(value(a, 'p').dtype).toBe('int32');
-    expectClose(value(a, 'p'), tf.pad(toTf(value(a, 'x')), [[0, 1], [1, 1], [2, 0]], 7));
+    expectClose(
+      value(a, 'p'),
+      tf.pad(
+        toTf(value(a, 'x')),
+        [
+          [0, 1],
+          [1, 1],
+          [2, 0],
+        ],
+        7,
+      ),
+    );
   });
 
   it('has a gradient that slices dy (CONSTANT) or folds the mirrored border back (REFLECT)', () => {
@@ -345,13 +397,15 @@ check gradients(reduce_sum(sin(g)), x)
   });
 
   it('points bad paddings at paddings, with the shape', () => {
-    const a = analyze("x = placeholder(float32, [4, 3])\np = pad(x, [[1, 1]])\nq = pad(x, [[0, 0], [3, 0]], 'REFLECT')\nr = pad(x, [[0, 0], [0, 0]], 'WRAP')\n");
+    const a = analyze(
+      "x = placeholder(float32, [4, 3])\np = pad(x, [[1, 1]])\nq = pad(x, [[0, 0], [3, 0]], 'REFLECT')\nr = pad(x, [[0, 0], [0, 0]], 'WRAP')\n",
+    );
     const d1 = diagnostic(a, 'paddings has 1 row');
     expect(d1.at).toBe('[[1, 1]]');
     expect(d1.message).toContain('[4, 3]');
     const d2 = diagnostic(a, 'REFLECT padding of axis 1');
     expect(d2.at).toBe('[[0, 0], [3, 0]]');
-    expect(diagnostic(a, "mode must be").at).toBe("'WRAP'");
+    expect(diagnostic(a, 'mode must be').at).toBe("'WRAP'");
   });
 });
 

@@ -41,15 +41,22 @@ check gradients(reduce_sum(v * v), x)
     // x has ties (1 and 1, 5 and 5): the finite differences there reorder the values, which
     // the checks report as kinks of the sort rather than as failures.
     const kinks = new Set(a.diagnostics.filter((d) => d.code === 'kink').map((d) => d.message.split(':')[0]));
-    expect([...kinks].sort()).toEqual(['x[0, 1] = 1 is a kink of sorting (a tie)', 'x[0, 3] = 1 is a kink of sorting (a tie)', 'x[2, 0] = 5 is a kink of sorting (a tie)', 'x[2, 2] = 5 is a kink of sorting (a tie)']);
+    expect([...kinks].sort()).toEqual([
+      'x[0, 1] = 1 is a kink of sorting (a tie)',
+      'x[0, 3] = 1 is a kink of sorting (a tie)',
+      'x[2, 0] = 5 is a kink of sorting (a tie)',
+      'x[2, 2] = 5 is a kink of sorting (a tie)',
+    ]);
   });
 
   it("top_k's gradient is dy at the top k and 0 elsewhere", () => {
-    const a = run('x = placeholder(float32, [5])\nfeed x = [0.5, 2., -1., 3., 1.]\n[v, i] = top_k(x, 2)\ng = gradients(reduce_sum(v * [10., 1.]), x)[0]');
+    const a = run(
+      'x = placeholder(float32, [5])\nfeed x = [0.5, 2., -1., 3., 1.]\n[v, i] = top_k(x, 2)\ng = gradients(reduce_sum(v * [10., 1.]), x)[0]',
+    );
     expect(Array.from(value(a, 'g').data)).toEqual([0, 1, 0, 10, 0]);
   });
 
-  it("refuses what TensorFlow refuses", () => {
+  it('refuses what TensorFlow refuses', () => {
     const r = runLoose("x = zeros([2, 3])\n[v, i] = top_k(x, 4)\ns = sort(x, direction='UP')\nt = argsort(x, axis=2)");
     expect(r.errors().map((d) => [r.pos(d.span).line, d.code])).toEqual([
       [2, 'bad-argument'],

@@ -39,7 +39,8 @@ const ACCEPTED_DIFFERENCES: Record<string, string> = {
   'strided_slice.var': 'the variable a sliced assignment writes to: tgraph has no sliced assignment',
   'silu.beta': 'later TensorFlow 2 releases add beta to silu; the table (swish) is from one before',
   'dropout.rate': "required in TensorFlow 2; optional here so that TensorFlow 1's keep_prob can be given instead",
-  'sigmoid_cross_entropy_with_logits.labels': "TensorFlow defaults it to None only to refuse positional arguments (its _sentinel): it is required",
+  'sigmoid_cross_entropy_with_logits.labels':
+    'TensorFlow defaults it to None only to refuse positional arguments (its _sentinel): it is required',
   'sigmoid_cross_entropy_with_logits.logits': 'as labels',
 };
 
@@ -94,7 +95,8 @@ function differences(op: OpDef, sig: Signature, tfPath: string): string[] {
       problems.push(`TensorFlow's keyword \`${arg}\` is not accepted`);
       return;
     }
-    if (arg in sig.defaults && p.default === undefined) problems.push(`\`${arg}\` is optional in TensorFlow (default ${JSON.stringify(sig.defaults[arg])}), required here`);
+    if (arg in sig.defaults && p.default === undefined)
+      problems.push(`\`${arg}\` is optional in TensorFlow (default ${JSON.stringify(sig.defaults[arg])}), required here`);
     else if (arg in sig.defaults && !sameDefault(p.default, sig.defaults[arg])) {
       problems.push(`\`${arg}\` defaults to ${JSON.stringify(p.default)} here, ${JSON.stringify(sig.defaults[arg])} in TensorFlow`);
     }
@@ -126,7 +128,8 @@ function v1Differences(op: OpDef, sig: Signature): string[] {
   // Positional arguments are refused anyway where TensorFlow has a _sentinel.
   if (op.sentinel) return problems;
   if (op.tf1Positional) {
-    if (JSON.stringify(op.tf1Positional) !== JSON.stringify(args)) problems.push(`tf1Positional is ${JSON.stringify(op.tf1Positional)}, TensorFlow 1's order ${JSON.stringify(args)}`);
+    if (JSON.stringify(op.tf1Positional) !== JSON.stringify(args))
+      problems.push(`tf1Positional is ${JSON.stringify(op.tf1Positional)}, TensorFlow 1's order ${JSON.stringify(args)}`);
     return problems;
   }
   const named = args.indexOf('name');
@@ -135,31 +138,45 @@ function v1Differences(op: OpDef, sig: Signature): string[] {
   before.forEach((arg, i) => {
     if (`${op.name}.${arg}` in ACCEPTED_V1) return;
     const at = positional[i];
-    if (at && !accepts(at, arg)) problems.push(`TensorFlow 1's argument ${i + 1} is \`${arg}\`, ours is \`${at.name}\`: declare tf1Positional`);
+    if (at && !accepts(at, arg))
+      problems.push(`TensorFlow 1's argument ${i + 1} is \`${arg}\`, ours is \`${at.name}\`: declare tf1Positional`);
   });
   const extra = positional.slice(before.length).filter((q) => !(`${op.name}.${q.name}` in ACCEPTED_V1));
-  if (named >= 0 && extra.length > 0) problems.push(`TensorFlow 1's argument ${named + 1} is \`name\`, ours is \`${extra[0].name}\`: declare tf1Positional`);
+  if (named >= 0 && extra.length > 0)
+    problems.push(`TensorFlow 1's argument ${named + 1} is \`name\`, ours is \`${extra[0].name}\`: declare tf1Positional`);
   return problems;
 }
 
 describe("TensorFlow's signatures", () => {
-  it('the table is TensorFlow 2\'s (sanity: a few signatures as TensorFlow documents them)', () => {
+  it("the table is TensorFlow 2's (sanity: a few signatures as TensorFlow documents them)", () => {
     expect(table.v2['math.reduce_sum'].args).toEqual(['input_tensor', 'axis', 'keepdims', 'name']);
     expect(table.v2['math.argmax'].defaults.output_type).toEqual({ dtype: 'int64' });
     // TensorFlow 2's, not TensorFlow 1's (nor a 2.0 preview's): rate, not keep_prob; axis after validate_indices.
     expect(table.v2['nn.dropout'].args).toEqual(['x', 'rate', 'noise_shape', 'seed', 'name']);
     expect(table.v2['gather'].args.slice(0, 4)).toEqual(['params', 'indices', 'validate_indices', 'axis']);
-    expect(Object.keys(table.sources).sort()).toEqual(['v1/tensorflow', 'v1/tensorflow.nn', 'v2/tensorflow', 'v2/tensorflow.linalg', 'v2/tensorflow.math', 'v2/tensorflow.nn', 'v2/tensorflow.random']);
-    for (const module of ['', 'math', 'nn', 'linalg', 'random']) expect(PAIRS.filter((p) => (module ? p.path.startsWith(`${module}.`) : !p.path.includes('.'))).length, module || 'top level').toBeGreaterThan(3);
+    expect(Object.keys(table.sources).sort()).toEqual([
+      'v1/tensorflow',
+      'v1/tensorflow.nn',
+      'v2/tensorflow',
+      'v2/tensorflow.linalg',
+      'v2/tensorflow.math',
+      'v2/tensorflow.nn',
+      'v2/tensorflow.random',
+    ]);
+    for (const module of ['', 'math', 'nn', 'linalg', 'random'])
+      expect(
+        PAIRS.filter((p) => (module ? p.path.startsWith(`${module}.`) : !p.path.includes('.'))).length,
+        module || 'top level',
+      ).toBeGreaterThan(3);
     expect(PAIRS.length).toBeGreaterThan(230);
   });
 
-  it('every op under every TensorFlow name takes its arguments in TensorFlow\'s order, by TensorFlow\'s keywords, with its defaults', () => {
+  it("every op under every TensorFlow name takes its arguments in TensorFlow's order, by TensorFlow's keywords, with its defaults", () => {
     const wrong = PAIRS.flatMap(({ path: p, op }) => differences(op, table.v2[p], p).map((d) => `tf.${p} (${op.name}): ${d}`));
     expect(wrong).toEqual([]);
   });
 
-  it('TensorFlow 1 scripts bind positional arguments by TensorFlow 1\'s order, and every TensorFlow 1 keyword is accepted', () => {
+  it("TensorFlow 1 scripts bind positional arguments by TensorFlow 1's order, and every TensorFlow 1 keyword is accepted", () => {
     expect(table.v1['nn.dropout'].args.slice(0, 2)).toEqual(['x', 'keep_prob']);
     expect(V1_PAIRS.length).toBeGreaterThan(150);
     const wrong = V1_PAIRS.flatMap(({ path: p, op }) => v1Differences(op, table.v1[p]).map((d) => `tf.compat.v1.${p} (${op.name}): ${d}`));
@@ -178,8 +195,10 @@ describe("TensorFlow's signatures", () => {
 
   it("Builder.bind follows TensorFlow 1's order when asked, and TensorFlow 2's otherwise", () => {
     const b = new Builder(new Graph(), { constantValue: () => undefined });
-    const args = (n: number) => Array.from({ length: n }, (_, i) => ({ value: { kind: 'none' as const }, span: { start: 10 * i, end: 10 * i + 1 } }));
-    const at = (op: string, n: number, name: string, tf1: boolean) => b.bind(lookupOp(op)!, args(n), { start: 0, end: 100 }, { tf1 }).span(name).start / 10;
+    const args = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ value: { kind: 'none' as const }, span: { start: 10 * i, end: 10 * i + 1 } }));
+    const at = (op: string, n: number, name: string, tf1: boolean) =>
+      b.bind(lookupOp(op)!, args(n), { start: 0, end: 100 }, { tf1 }).span(name).start / 10;
     expect(at('in_top_k', 3, 'predictions', true)).toBe(0);
     expect(at('in_top_k', 3, 'predictions', false)).toBe(1);
     expect(at('dropout', 2, 'keep_prob', true)).toBe(1);
@@ -188,7 +207,9 @@ describe("TensorFlow's signatures", () => {
     expect(at('argmax', 5, 'output_type', true)).toBe(4);
     expect(at('argmax', 3, 'output_type', false)).toBe(2);
     expect(at('conv2d', 6, 'data_format', true)).toBe(5);
-    expect(() => b.bind(lookupOp('in_top_k')!, args(5), { start: 0, end: 100 }, { tf1: true })).toThrow('at most 4 positional arguments in TensorFlow 1');
+    expect(() => b.bind(lookupOp('in_top_k')!, args(5), { start: 0, end: 100 }, { tf1: true })).toThrow(
+      'at most 4 positional arguments in TensorFlow 1',
+    );
     // Ops TensorFlow 1 orders as TensorFlow 2 bind the same either way.
     expect(at('reduce_sum', 3, 'keepdims', true)).toBe(2);
   });
@@ -201,10 +222,14 @@ describe("TensorFlow's signatures", () => {
 
   it('accepts name= on every op, and ignores it; axis=None of softmax is the last axis, as TensorFlow', async () => {
     const { analyze } = await import('../../engine/analysis');
-    const a = analyze("y = reduce_sum([1., 2.], name='total')\nz = add(1., 2., name='z')\ns = softmax([[1., 2.]], axis=None)\nt = softmax([[1., 2.]])");
+    const a = analyze(
+      "y = reduce_sum([1., 2.], name='total')\nz = add(1., 2., name='z')\ns = softmax([[1., 2.]], axis=None)\nt = softmax([[1., 2.]])",
+    );
     expect(a.diagnostics).toEqual([]);
-    const v = (n: string) => { const b = a.lookup(n)!.value; return b.kind === 'tensor' ? Array.from(a.valueOf(b.node)!.data) : []; };
+    const v = (n: string) => {
+      const b = a.lookup(n)!.value;
+      return b.kind === 'tensor' ? Array.from(a.valueOf(b.node)!.data) : [];
+    };
     expect(v('s')).toEqual(v('t'));
   });
-
 });

@@ -72,7 +72,16 @@ describe('the WebAssembly kernels run here', () => {
 });
 
 describe.each(['f32', 'f64'] as const)('matmul, %s', (width) => {
-  const sizes: [number, number, number][] = [[1, 1, 1], [7, 7, 7], [1, 65, 1], [65, 1, 65], [5, 300, 3], [97, 257, 9], [65, 130, 33], [4, 8, 8]];
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 7, 7],
+    [1, 65, 1],
+    [65, 1, 65],
+    [5, 300, 3],
+    [97, 257, 9],
+    [65, 130, 33],
+    [4, 8, 8],
+  ];
   for (const [m, k, n] of sizes) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
@@ -87,7 +96,10 @@ describe.each(['f32', 'f64'] as const)('matmul, %s', (width) => {
   it('broadcast batches: [2, 1, 7, 65] @ [3, 65, 9] and [1, 5, 3] @ [4, 2, 3, 6]', () => {
     expectAgree(both('matmul', [tensor([2, 1, 7, 65], 3, width), tensor([3, 65, 9], 4, width)], {}), tolerance(width, 65));
     expectAgree(both('matmul', [tensor([1, 5, 3], 5, width), tensor([4, 2, 3, 6], 6, width)], { transpose_a: false }), tolerance(width, 3));
-    expectAgree(both('matmul', [tensor([3, 7, 5], 7, width), tensor([3, 6, 7], 8, width)], { transpose_a: true, transpose_b: true }), tolerance(width, 7));
+    expectAgree(
+      both('matmul', [tensor([3, 7, 5], 7, width), tensor([3, 6, 7], 8, width)], { transpose_a: true, transpose_b: true }),
+      tolerance(width, 7),
+    );
   });
   it('an empty inner axis gives zeros', () => {
     const [wasm, reference] = both('matmul', [tensor([3, 0], 1, width), tensor([0, 4], 2, width)], {});
@@ -114,12 +126,26 @@ describe('matmul of int32 and of mixed float arrays', () => {
 });
 
 describe.each(['f32', 'f64'] as const)('conv2d and its backprops, %s', (width) => {
-  const cases: { name: string; x: number[]; f: number[]; strides: [number, number]; dilations: [number, number]; padding: 'SAME' | 'VALID' }[] = [
+  const cases: {
+    name: string;
+    x: number[];
+    f: number[];
+    strides: [number, number];
+    dilations: [number, number];
+    padding: 'SAME' | 'VALID';
+  }[] = [
     { name: '1×1 input and filter', x: [1, 1, 1, 1], f: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
     { name: '3×3 SAME, 7 channels in, 5 out', x: [2, 7, 9, 7], f: [3, 3, 7, 5], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
     { name: '3×2 VALID, stride 2×1', x: [1, 8, 7, 3], f: [3, 2, 3, 4], strides: [2, 1], dilations: [1, 1], padding: 'VALID' },
     { name: 'dilated 2×2, SAME, stride 3', x: [3, 10, 11, 2], f: [2, 3, 2, 6], strides: [3, 3], dilations: [2, 2], padding: 'SAME' },
-    { name: 'more positions than a chunk, 65 channels', x: [2, 17, 19, 65], f: [3, 3, 65, 9], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
+    {
+      name: 'more positions than a chunk, 65 channels',
+      x: [2, 17, 19, 65],
+      f: [3, 3, 65, 9],
+      strides: [1, 1],
+      dilations: [1, 1],
+      padding: 'SAME',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -139,8 +165,46 @@ describe.each(['f32', 'f64'] as const)('conv2d and its backprops, %s', (width) =
 
 /** Float32 values across exp's, tanh's and sigmoid's ranges, with their edges. */
 function edgeValues(): Float32Array {
-  const values = [0, -0, 1e-30, -1e-30, 1e-8, -1e-8, 0.1, -0.1, 0.6249, 0.625, -0.625, 0.7, 1, -1, 5, -5, 9.5, -9.5, 20, -20, 40, -40,
-    80, 88.5, 88.72, 88.73, 100, -87, -87.4, -100, -103.9, -104, -120, 1e30, -1e30, Infinity, -Infinity, NaN];
+  const values = [
+    0,
+    -0,
+    1e-30,
+    -1e-30,
+    1e-8,
+    -1e-8,
+    0.1,
+    -0.1,
+    0.6249,
+    0.625,
+    -0.625,
+    0.7,
+    1,
+    -1,
+    5,
+    -5,
+    9.5,
+    -9.5,
+    20,
+    -20,
+    40,
+    -40,
+    80,
+    88.5,
+    88.72,
+    88.73,
+    100,
+    -87,
+    -87.4,
+    -100,
+    -103.9,
+    -104,
+    -120,
+    1e30,
+    -1e30,
+    Infinity,
+    -Infinity,
+    NaN,
+  ];
   const rng = new Random(11);
   for (let i = 0; i < 4000; i++) values.push((rng.uniform() - 0.5) * 2 * 10 ** (rng.uniform() * 4 - 2));
   return Float32Array.from(values);
@@ -165,7 +229,7 @@ describe('float32 exp, tanh and sigmoid', () => {
       }
     });
   }
-  it('over several of the glue\'s staging blocks (8,192 elements) and a ragged last one', () => {
+  it("over several of the glue's staging blocks (8,192 elements) and a ragged last one", () => {
     const edges = edgeValues();
     const n = 2 * 8192 + 65;
     const x: Tensor = { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, (_, i) => edges[(i * 7) % edges.length]) };
@@ -198,8 +262,11 @@ describe('float32 softmax and log_softmax along the last axis', () => {
       });
     }
   }
-  it('rows across the glue\'s staging blocks: 20 rows of 1000, 3 rows of 9000', () => {
-    for (const shape of [[20, 1000], [3, 9000]]) {
+  it("rows across the glue's staging blocks: 20 rows of 1000, 3 rows of 9000", () => {
+    for (const shape of [
+      [20, 1000],
+      [3, 9000],
+    ]) {
       for (const op of ['softmax', 'log_softmax']) expectAgree(both(op, [tensor(shape, 9, 'f32')], { axis: -1 }), 2 ** -20);
     }
   });

@@ -63,7 +63,9 @@ describe('outside the subset', () => {
     expect(describeOf(a, 'w')).toBe("not evaluated: depends on `z`, which is outside tgraph's subset (line 9)");
     expect(describeOf(a, 'n')).toBe("not evaluated: depends on `Net`, which is outside tgraph's subset (line 14)");
     expect(describeOf(a, 'step')).toBe("not evaluated: depends on `opt`, which is outside tgraph's subset (line 18)");
-    expect(a.python!.notEvaluated.map((n) => a.lines.positionAt(n.span.start).line + 1)).toEqual([1, 3, 4, 5, 6, 7, 9, 13, 14, 16, 17, 18, 19]);
+    expect(a.python!.notEvaluated.map((n) => a.lines.positionAt(n.span.start).line + 1)).toEqual([
+      1, 3, 4, 5, 6, 7, 9, 13, 14, 16, 17, 18, 19,
+    ]);
     // What does not depend on them is evaluated.
     expect(a.lookup('k')?.value.kind).toBe('tensor');
   });
@@ -85,7 +87,7 @@ describe('outside the subset', () => {
     expect(diags(withImport, 'import numpy as np\ny = np.zeros(3)\nz = tf.constant(1.)\n')).toEqual(["error name-error 'tf'"]);
   });
 
-  it('makes a Python if on a tensor an error with TensorFlow\'s hint', () => {
+  it("makes a Python if on a tensor an error with TensorFlow's hint", () => {
     const text = 'import tensorflow as tf\nx = tf.placeholder(tf.float32)\nif x > 0:\n    y = 1\n';
     const a = analyzePython(text);
     expect(diags(a, text)).toEqual(["error type-error 'x > 0'"]);
@@ -95,9 +97,21 @@ describe('outside the subset', () => {
 
 describe('errors at their exact range', () => {
   const cases: [string, string, string][] = [
-    ['import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\ny = tf.matmul(x, tf.ones([2, 2]))\n', 'shape-mismatch', 'tf.ones([2, 2])'],
-    ['import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\nsess = tf.Session()\nv = sess.run(x * 2)\n', 'invalid-argument', 'x * 2'],
-    ['import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\nsess = tf.Session()\nv = sess.run(x, {x: [[1., 2.]]})\n', 'value-error', '[[1., 2.]]'],
+    [
+      'import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\ny = tf.matmul(x, tf.ones([2, 2]))\n',
+      'shape-mismatch',
+      'tf.ones([2, 2])',
+    ],
+    [
+      'import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\nsess = tf.Session()\nv = sess.run(x * 2)\n',
+      'invalid-argument',
+      'x * 2',
+    ],
+    [
+      'import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\nsess = tf.Session()\nv = sess.run(x, {x: [[1., 2.]]})\n',
+      'value-error',
+      '[[1., 2.]]',
+    ],
     ['import tensorflow as tf\nw = tf.Variable(tf.ones([2]))\nsess = tf.Session()\nv = sess.run(w * 2)\n', 'failed-precondition', 'w * 2'],
     ['x = 1\ny = x + "a"\n', 'type-error', 'x + "a"'],
     ['y = undefined_name + 1\n', 'name-error', 'undefined_name'],
@@ -129,7 +143,9 @@ describe('budgets', () => {
   it('maxUnrolledIterations: loops in all, the setting named; the rest of the script goes on', () => {
     const text = 'total = 0\nfor i in range(50):\n    for j in range(50):\n        total += 1\nafter = 7\n';
     const small = analyzePython(text, { maxUnrolledIterations: 100 });
-    expect(small.diagnostics.map((d) => `${d.code} ${text.slice(d.span.start, d.span.end)}`)).toEqual(['budget-iterations for j in range(50):']);
+    expect(small.diagnostics.map((d) => `${d.code} ${text.slice(d.span.start, d.span.end)}`)).toEqual([
+      'budget-iterations for j in range(50):',
+    ]);
     expect(small.diagnostics[0].message).toContain('(raise tgraph.maxUnrolledIterations)');
     expect(small.lookup('after')?.value.kind).toBe('tensor');
     const enough = analyzePython(text);

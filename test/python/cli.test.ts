@@ -26,7 +26,10 @@ function matrixAfter(out: string, label: string): number[][] {
   const at = out.indexOf(label);
   expect(at, label).toBeGreaterThanOrEqual(0);
   const rows: number[][] = [];
-  for (const line of out.slice(at + label.length).split('\n').slice(1)) {
+  for (const line of out
+    .slice(at + label.length)
+    .split('\n')
+    .slice(1)) {
     const m = /^\s*\[+([^\]]*)\]/.exec(line);
     if (!m) break;
     rows.push(m[1].trim().split(/\s+/).map(Number));
@@ -38,7 +41,11 @@ function matrixAfter(out: string, label: string): number[][] {
 describe('tgraph run on the seed scripts', () => {
   it('answer.py (unchanged): dz/dx is twice dy/dx for the sampled x, and the stack is explained', () => {
     // The seed's script, byte for byte (its SHA-256).
-    expect(createHash('sha256').update(fs.readFileSync(path.join(root, 'examples/python/answer.py'))).digest('hex')).toBe('3679a417fa8575d546fac711edd245c4cb0f8029a24d08770bfcf6b390ae6c4f');
+    expect(
+      createHash('sha256')
+        .update(fs.readFileSync(path.join(root, 'examples/python/answer.py')))
+        .digest('hex'),
+    ).toBe('3679a417fa8575d546fac711edd245c4cb0f8029a24d08770bfcf6b390ae6c4f');
     const r = tgraph(['run', 'examples/python/answer.py']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -60,7 +67,9 @@ describe('tgraph run on the seed scripts', () => {
   it('question.py (no imports) runs with one information diagnostic: the imports it assumed', () => {
     const r = tgraph(['run', '--json', 'examples/python/question.py']);
     const o = JSON.parse(r.stdout);
-    expect(o.diagnostics.map((d: { severity: string; code: string }) => `${d.severity} ${d.code}`)).toEqual(['information assumed-imports']);
+    expect(o.diagnostics.map((d: { severity: string; code: string }) => `${d.severity} ${d.code}`)).toEqual([
+      'information assumed-imports',
+    ]);
     expect(o.values.grads_val).toHaveLength(1);
     expect(o.values.grads_val[0].shape).toEqual([4, 3]);
   });
@@ -84,7 +93,10 @@ describe('tgraph run --json on a script', () => {
 
 describe('tgraph run - --python', () => {
   it('reads a pasted script from standard input', () => {
-    const r = tgraph(['run', '-', '--python'], 'import tensorflow as tf\nx = tf.constant([1., 2.])\ny = tf.reduce_sum(x * x)\nsess = tf.Session()\nprint(sess.run(y))\n');
+    const r = tgraph(
+      ['run', '-', '--python'],
+      'import tensorflow as tf\nx = tf.constant([1., 2.])\ny = tf.reduce_sum(x * x)\nsess = tf.Session()\nprint(sess.run(y))\n',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('5.0\n\n')).toBe(true);
     expect(r.stdout).toContain('y: float32[] (from sess.run at line 5)');
@@ -95,8 +107,14 @@ describe('tgraph test on scripts', () => {
   it('counts Python asserts and check comments, and fails on a failing one', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-py-'));
     try {
-      fs.writeFileSync(path.join(dir, 'ok.py'), 'import tensorflow as tf\nx = tf.constant([1., 2.])\ny = tf.reduce_sum(x ** 3)\n# tgraph: check gradients(y, x)\nassert 1 + 1 == 2\n');
-      fs.writeFileSync(path.join(dir, 'bad.py'), 'import numpy as np\nimport tensorflow as tf\na = np.ones(3)\nassert a.sum() == 4, "the sum"\n');
+      fs.writeFileSync(
+        path.join(dir, 'ok.py'),
+        'import tensorflow as tf\nx = tf.constant([1., 2.])\ny = tf.reduce_sum(x ** 3)\n# tgraph: check gradients(y, x)\nassert 1 + 1 == 2\n',
+      );
+      fs.writeFileSync(
+        path.join(dir, 'bad.py'),
+        'import numpy as np\nimport tensorflow as tf\na = np.ones(3)\nassert a.sum() == 4, "the sum"\n',
+      );
       fs.writeFileSync(path.join(dir, 'other.py'), 'print("not a TensorFlow script")\n');
       const r = tgraph(['test', dir]);
       expect(r.stdout).toContain('AssertionError: the sum: a.sum() == 4; a.sum() = 3.0');

@@ -81,10 +81,13 @@ print(v.numpy(), before.numpy(), after.numpy())
   });
 
   it('refuses an assignment of another shape, as TensorFlow does', () => {
-    const a = py(`import tensorflow as tf
+    const a = py(
+      `import tensorflow as tf
 v = tf.Variable([1.0, 2.0])
 v.assign([1.0, 2.0, 3.0])
-`, { strict: false });
+`,
+      { strict: false },
+    );
     expect(a.diagnostics.map((d) => d.message).join('\n')).toMatch(/Shape mismatch/);
   });
 });
@@ -103,7 +106,8 @@ both = tape.gradient(y, {'x': x, 'w': w})
 `);
     const X = tf.tensor1d([1, 2, 3]);
     const W = tf.tensor2d([[0.5], [0.25], [-1.0]]);
-    const f = (x: tf.Tensor, w: tf.Tensor) => tf.add(tf.sum(tf.square(x)), tf.sum(tf.tanh(tf.matMul(tf.reshape(x, [1, 3]) as tf.Tensor2D, w as tf.Tensor2D))));
+    const f = (x: tf.Tensor, w: tf.Tensor) =>
+      tf.add(tf.sum(tf.square(x)), tf.sum(tf.tanh(tf.matMul(tf.reshape(x, [1, 3]) as tf.Tensor2D, w as tf.Tensor2D))));
     const [gx, gw] = tf.grads((x, w) => f(x, w))([X, W]);
     near(val(a, 'dy_dx'), gx, 'dy/dx');
     near(val(a, 'dy_dw'), gw, 'dy/dw');
@@ -113,7 +117,8 @@ both = tape.gradient(y, {'x': x, 'w': w})
   });
 
   it('gives None for what it does not watch, zeros with UnconnectedGradients.ZERO, and refuses a second use when not persistent', () => {
-    const a = py(`import tensorflow as tf
+    const a = py(
+      `import tensorflow as tf
 x = tf.constant(3.0)
 z = tf.constant(2.0)
 with tf.GradientTape() as tape:
@@ -128,7 +133,9 @@ with tf.GradientTape() as tape3:
     y3 = x * x
 g3 = tape3.gradient(y3, x)
 again = tape3.gradient(y3, x)
-`, { strict: false });
+`,
+      { strict: false },
+    );
     expect(printed(a)).toBe('None\nNone tf.Tensor(0.0, shape=(), dtype=float32)\n');
     expect(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
       'RuntimeError: A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)',
@@ -163,7 +170,30 @@ bj = tb.batch_jacobian(yb, xb)
     near(val(a, 'd2y'), d2y, 'd2y', 1e-4, 1e-5);
     const ex = tf.exp(X).dataSync();
     near(val(a, 'weighted'), tf.tensor1d([2 * ex[0] * 1, 2 * ex[1] * 0.5, 2 * ex[2] * -2]), 'output_gradients', 1e-5, 1e-5);
-    near(val(a, 'jac'), tf.tensor2d([[2 * ex[0], 0, 0], [0, 2 * ex[1], 0], [0, 0, 2 * ex[2]]]), 'jacobian', 1e-5, 1e-5);
-    near(val(a, 'bj'), tf.tensor3d([[[6, 0], [0, 12]], [[18, 0], [0, 24]]]), 'batch_jacobian');
+    near(
+      val(a, 'jac'),
+      tf.tensor2d([
+        [2 * ex[0], 0, 0],
+        [0, 2 * ex[1], 0],
+        [0, 0, 2 * ex[2]],
+      ]),
+      'jacobian',
+      1e-5,
+      1e-5,
+    );
+    near(
+      val(a, 'bj'),
+      tf.tensor3d([
+        [
+          [6, 0],
+          [0, 12],
+        ],
+        [
+          [18, 0],
+          [0, 24],
+        ],
+      ]),
+      'batch_jacobian',
+    );
   });
 });

@@ -15,7 +15,12 @@ const near = (actual: Tensor, expected: tf.Tensor, what: string, rtol = 1e-4, at
 
 /** Runs `steps` steps of a TensorFlow.js optimizer on loss(w) from w0; returns the losses seen
  *  before each step and the final w. */
-function reference(optimizer: tf.Optimizer, w0: tf.Tensor, loss: (w: tf.Tensor) => tf.Scalar, steps: number): { losses: number[]; w: tf.Tensor } {
+function reference(
+  optimizer: tf.Optimizer,
+  w0: tf.Tensor,
+  loss: (w: tf.Tensor) => tf.Scalar,
+  steps: number,
+): { losses: number[]; w: tf.Tensor } {
   const w = tf.variable(w0.clone());
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -42,7 +47,12 @@ final = w.numpy()
 print(opt.iterations)
 `);
     const target = tf.tensor1d([3, 1]);
-    const ref = reference(tf.train.adam(0.1, 0.9, 0.999, 1e-7), tf.tensor1d([1, -2]), (w) => tf.sum(tf.mul(tf.square(tf.sub(w, target)), tf.tensor1d([1, 0.5]))) as tf.Scalar, 3);
+    const ref = reference(
+      tf.train.adam(0.1, 0.9, 0.999, 1e-7),
+      tf.tensor1d([1, -2]),
+      (w) => tf.sum(tf.mul(tf.square(tf.sub(w, target)), tf.tensor1d([1, 0.5]))) as tf.Scalar,
+      3,
+    );
     near(val(a, 'final'), ref.w, 'w after 3 Adam steps');
     expect(printed(a)).toBe('3\n');
     const got = items(a, 'losses').map((t) => data(t)[0]);
@@ -68,7 +78,11 @@ plain_final = plain.numpy()
 });
 
 describe('TF 1.x optimizers in a session', () => {
-  const X = tf.tensor2d([[1, 2], [3, 4], [-1, 0.5]]);
+  const X = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+    [-1, 0.5],
+  ]);
   const Y = tf.tensor2d([[1], [0], [2]]);
   const W0 = tf.tensor2d([[0.5], [-0.5]]);
   const mse = (w: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.matMul(X, w as tf.Tensor2D), Y))) as tf.Scalar;
@@ -88,7 +102,7 @@ with tf.Session() as sess:
     w_final = sess.run(w)
 `;
 
-  it('AdamOptimizer: each run steps the session\'s variables; the fetched loss is the one before the step', () => {
+  it("AdamOptimizer: each run steps the session's variables; the fetched loss is the one before the step", () => {
     const a = py(script('tf.train.AdamOptimizer(learning_rate=0.05)'));
     const ref = reference(tf.train.adam(0.05, 0.9, 0.999, 1e-8), W0, mse, 5);
     near(val(a, 'w_final'), ref.w, 'w after 5 Adam steps');
@@ -117,13 +131,18 @@ w2 = sess.run(w)
     expect(g.lookup('grads_and_vars')).toBeDefined();
   });
 
-  it('running a train op before the initializer is TensorFlow\'s error', () => {
-    const a = py(`import tensorflow as tf
+  it("running a train op before the initializer is TensorFlow's error", () => {
+    const a = py(
+      `import tensorflow as tf
 w = tf.Variable(1.0)
 train = tf.train.GradientDescentOptimizer(0.1).minimize(w * w)
 sess = tf.Session()
 sess.run(train)
-`, { strict: false });
-    expect(a.diagnostics.map((d) => d.message).join('\n')).toMatch(/FailedPreconditionError: Attempting to use uninitialized value Variable/);
+`,
+      { strict: false },
+    );
+    expect(a.diagnostics.map((d) => d.message).join('\n')).toMatch(
+      /FailedPreconditionError: Attempting to use uninitialized value Variable/,
+    );
   });
 });

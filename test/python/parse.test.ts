@@ -35,7 +35,11 @@ describe('parsePython', () => {
     const div = (m.body[0] as P.Assign).value as P.BinOp;
     expect([div.left, div.right].map((e) => (e as P.Constant).value)).toEqual([1, 3]);
     const list = (m.body[1] as P.Assign).value as P.List;
-    expect(list.elts.map((e) => [(e as P.Constant).value, text(src, e.span)])).toEqual([[2, '2.'], [0.001, '1.e-3'], [1, '1.']]);
+    expect(list.elts.map((e) => [(e as P.Constant).value, text(src, e.span)])).toEqual([
+      [2, '2.'],
+      [0.001, '1.e-3'],
+      [1, '1.'],
+    ]);
     expect(((m.body[3] as P.Assign).value as P.Attribute).attr).toBe('shape');
   });
 

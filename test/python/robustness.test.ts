@@ -8,13 +8,42 @@ import * as path from 'path';
 import { analyzePython } from '../../engine/python/analysis';
 import { EXAMPLES } from './support';
 
-const scripts = fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.py')).sort();
-const PIECES = ['(', ')', '[', ']', ':', ',', '.', '=', '*', '**', '\n', '    ', 'None', 'tf.', 'np.', 'x', '0', '1.', "'", '"', '#', 'lambda', 'for', 'if', '\\'];
+const scripts = fs
+  .readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.py'))
+  .sort();
+const PIECES = [
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  ',',
+  '.',
+  '=',
+  '*',
+  '**',
+  '\n',
+  '    ',
+  'None',
+  'tf.',
+  'np.',
+  'x',
+  '0',
+  '1.',
+  "'",
+  '"',
+  '#',
+  'lambda',
+  'for',
+  'if',
+  '\\',
+];
 
 /** A small deterministic generator (LCG), so failures replay. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function mutate(text: string, rnd: () => number): string {

@@ -13,7 +13,16 @@ function prints(setup: string, exprs: string[]): string[] {
 
 describe('Python values', () => {
   it('computes ints exactly, floats as doubles, and prints them as Python does', () => {
-    expect(prints('', ['1/3', '2**100', '7//2, -7//2, -7 % 3, 7.5 // 2', '1e16, 1e-5, 0.1 + 0.2, 3.0, -0.0', 'True + 1, 10 / 4, 2 ** -1, round(2.5), round(3.5)', '2**64 // 3, 10**20 / 3'])).toEqual([
+    expect(
+      prints('', [
+        '1/3',
+        '2**100',
+        '7//2, -7//2, -7 % 3, 7.5 // 2',
+        '1e16, 1e-5, 0.1 + 0.2, 3.0, -0.0',
+        'True + 1, 10 / 4, 2 ** -1, round(2.5), round(3.5)',
+        '2**64 // 3, 10**20 / 3',
+      ]),
+    ).toEqual([
       '0.3333333333333333',
       '1267650600228229401496703205376',
       '3 -4 2 3.0',
@@ -31,14 +40,17 @@ describe('Python values', () => {
 
   it('has lists, tuples, dicts, sets, comprehensions, unpacking and string formatting', () => {
     expect(
-      prints('sq = [i * i for i in range(5) if i % 2 == 0]\nd = {k: v for k, v in zip("abc", range(3))}\nfirst, *rest = [1, 2, 3]\nl = [3, 1]\nl.append(2)\nl += [0]', [
-        "[1, 'a', (2,), {'k': None}], (1, 2), {1, 2} == {2, 1}",
-        'sq, d, first, rest',
-        'sorted(l, reverse=True), list(enumerate("ab")), max([1, 5, 3]), sum(range(10))',
-        "'%.3f loss %d %s' % (1.23456, 7, 'x')",
-        "'{:>6.2f}|{}'.format(3.14159, [1])",
-        "f'{1/3:.4f} {10:03d} {\"s\"!r}'",
-      ]),
+      prints(
+        'sq = [i * i for i in range(5) if i % 2 == 0]\nd = {k: v for k, v in zip("abc", range(3))}\nfirst, *rest = [1, 2, 3]\nl = [3, 1]\nl.append(2)\nl += [0]',
+        [
+          "[1, 'a', (2,), {'k': None}], (1, 2), {1, 2} == {2, 1}",
+          'sq, d, first, rest',
+          'sorted(l, reverse=True), list(enumerate("ab")), max([1, 5, 3]), sum(range(10))',
+          "'%.3f loss %d %s' % (1.23456, 7, 'x')",
+          "'{:>6.2f}|{}'.format(3.14159, [1])",
+          'f\'{1/3:.4f} {10:03d} {"s"!r}\'',
+        ],
+      ),
     ).toEqual([
       "[1, 'a', (2,), {'k': None}] (1, 2) True",
       "[0, 4, 16] {'a': 0, 'b': 1, 'c': 2} 1 [2, 3]",
@@ -50,11 +62,17 @@ describe('Python values', () => {
   });
 
   it('calls defs with defaults, *args, keyword-only parameters and **kwargs, and lambdas', () => {
-    expect(prints('def f(a, *args, b=2, **kw):\n    return a + sum(args) + b + len(kw)\ng = lambda q, r=1: q * 2 + r', ['f(1), f(1, 2, 3, b=10, z=1), g(20)'])).toEqual(['3 17 41']);
+    expect(
+      prints('def f(a, *args, b=2, **kw):\n    return a + sum(args) + b + len(kw)\ng = lambda q, r=1: q * 2 + r', [
+        'f(1), f(1, 2, 3, b=10, z=1), g(20)',
+      ]),
+    ).toEqual(['3 17 41']);
   });
 
   it('closures see the scope they were defined in', () => {
-    expect(prints('def make(k):\n    def add(x):\n        return x + k\n    return add\nadd3 = make(3)', ['add3(4), make(10)(1)'])).toEqual(['7 11']);
+    expect(prints('def make(k):\n    def add(x):\n        return x + k\n    return add\nadd3 = make(3)', ['add3(4), make(10)(1)'])).toEqual(
+      ['7 11'],
+    );
   });
 });
 
@@ -70,7 +88,15 @@ describe('NumPy', () => {
   });
 
   it('prints arrays as NumPy does (str and repr)', () => {
-    expect(prints('b = np.array([1., 2., 3.], dtype=np.float32)\na = np.array([1, 2, 3])', ['repr(b)', 'repr(a.reshape(3, 1))', 'np.arange(6).reshape(2, 3).T', 'np.linspace(0, 1, 5)', '[np.zeros(2, dtype=np.int32)]'])).toEqual([
+    expect(
+      prints('b = np.array([1., 2., 3.], dtype=np.float32)\na = np.array([1, 2, 3])', [
+        'repr(b)',
+        'repr(a.reshape(3, 1))',
+        'np.arange(6).reshape(2, 3).T',
+        'np.linspace(0, 1, 5)',
+        '[np.zeros(2, dtype=np.int32)]',
+      ]),
+    ).toEqual([
       'array([1., 2., 3.], dtype=float32)',
       'array([[1],',
       '       [2],',
@@ -84,19 +110,26 @@ describe('NumPy', () => {
   });
 
   it('indexes, assigns in place, reduces and multiplies as NumPy', () => {
-    expect(prints('c = np.zeros((3, 3))\nc[1, :] = 5\nc[:, 2] += 1\nl = np.zeros((2, 3))\nl[np.arange(2), [2, 0]] = 1', ['c[c > 1], c.max(axis=0), np.argmax(c, axis=1)', 'l', 'np.dot(np.ones((2, 3)), np.arange(3)), np.matmul(np.eye(2), [[1, 2], [3, 4]])[1]', 'c[1], c[1, 2], c[-1, ::2]'])).toEqual([
-      '[5. 5. 6.] [5. 5. 6.] [2 2 2]',
-      '[[0. 0. 1.]',
-      ' [1. 0. 0.]]',
-      '[3. 3.] [3. 4.]',
-      '[5. 5. 6.] 6.0 [0. 1.]',
-    ]);
+    expect(
+      prints('c = np.zeros((3, 3))\nc[1, :] = 5\nc[:, 2] += 1\nl = np.zeros((2, 3))\nl[np.arange(2), [2, 0]] = 1', [
+        'c[c > 1], c.max(axis=0), np.argmax(c, axis=1)',
+        'l',
+        'np.dot(np.ones((2, 3)), np.arange(3)), np.matmul(np.eye(2), [[1, 2], [3, 4]])[1]',
+        'c[1], c[1, 2], c[-1, ::2]',
+      ]),
+    ).toEqual(['[5. 5. 6.] [5. 5. 6.] [2 2 2]', '[[0. 0. 1.]', ' [1. 0. 0.]]', '[3. 3.] [3. 4.]', '[5. 5. 6.] 6.0 [0. 1.]']);
   });
 });
 
 describe('TensorFlow 1.x', () => {
   it('prints graph tensors and their static shapes as TF 1.x does', () => {
-    expect(prints('x = tf.placeholder(tf.float32, [None, 3], name="x")\ny = 2 * x', ['x', 'y', 'x.shape, x.get_shape().as_list(), x.dtype, y.shape[1]'])).toEqual([
+    expect(
+      prints('x = tf.placeholder(tf.float32, [None, 3], name="x")\ny = 2 * x', [
+        'x',
+        'y',
+        'x.shape, x.get_shape().as_list(), x.dtype, y.shape[1]',
+      ]),
+    ).toEqual([
       'Tensor("x:0", shape=(?, 3), dtype=float32)',
       'Tensor("mul:0", shape=(?, 3), dtype=float32)',
       "(?, 3) [None, 3] <dtype: 'float32'> 3",
@@ -104,7 +137,9 @@ describe('TensorFlow 1.x', () => {
   });
 
   it('evaluates each run with its own feeds; a tensor shows its last fetched value and says from where', () => {
-    const a = py('import tensorflow as tf\nx = tf.placeholder(tf.float32, [2])\ny = x * x\nsess = tf.Session()\nfirst = sess.run(y, {x: [1., 2.]})\nsecond = sess.run(y, {x: [3., 4.]})\n');
+    const a = py(
+      'import tensorflow as tf\nx = tf.placeholder(tf.float32, [2])\ny = x * x\nsess = tf.Session()\nfirst = sess.run(y, {x: [1., 2.]})\nsecond = sess.run(y, {x: [3., 4.]})\n',
+    );
     expect(data(val(a, 'first'))).toEqual([1, 4]);
     expect(data(val(a, 'second'))).toEqual([9, 16]);
     expect(data(val(a, 'y'))).toEqual([9, 16]);
@@ -135,26 +170,39 @@ describe('TensorFlow 1.x', () => {
     const g = data(val(a, 'g_val'));
     expect(Math.max(...g.map(Math.abs))).toBeLessThanOrEqual(limit);
     expect(new Set(g).size).toBeGreaterThan(1000);
-    expect(printed(py('import tensorflow as tf\nv = tf.get_variable("a/b", [1])\nprint(v.name, tf.Variable(1.).name, tf.Variable(2.).name)\n'))).toBe('a/b:0 Variable:0 Variable_1:0\n');
+    expect(
+      printed(py('import tensorflow as tf\nv = tf.get_variable("a/b", [1])\nprint(v.name, tf.Variable(1.).name, tf.Variable(2.).name)\n')),
+    ).toBe('a/b:0 Variable:0 Variable_1:0\n');
   });
 
-  it('resolves TensorFlow\'s paths where the registry\'s names differ', () => {
-    expect(prints('x = tf.ones([2, 3, 4])', ['tf.linalg.transpose(x).shape, tf.transpose(x).shape, tf.random.normal([2]).shape, tf.random.uniform([3]).dtype'])).toEqual(["(2, 4, 3) (4, 3, 2) (2,) <dtype: 'float32'>"]);
+  it("resolves TensorFlow's paths where the registry's names differ", () => {
+    expect(
+      prints('x = tf.ones([2, 3, 4])', [
+        'tf.linalg.transpose(x).shape, tf.transpose(x).shape, tf.random.normal([2]).shape, tf.random.uniform([3]).dtype',
+      ]),
+    ).toEqual(["(2, 4, 3) (4, 3, 2) (2,) <dtype: 'float32'>"]);
   });
 
-  it('has TF 1.x\'s tf.to_float & co. as casts', () => {
-    expect(prints('x = tf.constant([[1., 2.], [4., 3.]])\nsess = tf.Session()', ['sess.run(tf.to_float(tf.argmax(x, 1))), sess.run(tf.to_int32(x)).dtype'])).toEqual(['[1. 0.] int32']);
+  it("has TF 1.x's tf.to_float & co. as casts", () => {
+    expect(
+      prints('x = tf.constant([[1., 2.], [4., 3.]])\nsess = tf.Session()', [
+        'sess.run(tf.to_float(tf.argmax(x, 1))), sess.run(tf.to_int32(x)).dtype',
+      ]),
+    ).toEqual(['[1. 0.] int32']);
   });
 
   it('returns None for operations and the structure of the fetches', () => {
-    expect(prints('a = tf.placeholder(tf.float32, [2])\nsess = tf.Session()\nout = sess.run([{"s": tf.reduce_sum(a)}, (a, tf.no_op())], {a: [1., 2.]})', ['out'])).toEqual([
-      "[{'s': 3.0}, (array([1., 2.], dtype=float32), None)]",
-    ]);
+    expect(
+      prints(
+        'a = tf.placeholder(tf.float32, [2])\nsess = tf.Session()\nout = sess.run([{"s": tf.reduce_sum(a)}, (a, tf.no_op())], {a: [1., 2.]})',
+        ['out'],
+      ),
+    ).toEqual(["[{'s': 3.0}, (array([1., 2.], dtype=float32), None)]"]);
   });
 });
 
 describe('np.random', () => {
-  it('gives NumPy\'s streams: the spec\'s example, and the same draws as the engine\'s RandomState', () => {
+  it("gives NumPy's streams: the spec's example, and the same draws as the engine's RandomState", () => {
     const a = py(
       [
         'import numpy as np',
@@ -182,7 +230,13 @@ describe('np.random', () => {
     expect(data(val(a, 'c'))).toEqual(Array.from(rs.choice(5, 4, true, [0.1, 0.2, 0.3, 0.2, 0.2]).data));
     const order = { shape: [5], data: Float64Array.from([1, 2, 3, 4, 5]) };
     rs.shuffle(order);
-    expect(printed(py(`import numpy as np\nnp.random.seed(0)\nnp.random.randint(0, 10, (4, 3)); np.random.rand(2, 2); np.random.randn(3); np.random.choice(5, 4, p=[0.1, 0.2, 0.3, 0.2, 0.2])\nl = [1, 2, 3, 4, 5]\nnp.random.shuffle(l)\nprint(l)\n`))).toBe(`[${Array.from(order.data).join(', ')}]\n`);
+    expect(
+      printed(
+        py(
+          `import numpy as np\nnp.random.seed(0)\nnp.random.randint(0, 10, (4, 3)); np.random.rand(2, 2); np.random.randn(3); np.random.choice(5, 4, p=[0.1, 0.2, 0.3, 0.2, 0.2])\nl = [1, 2, 3, 4, 5]\nnp.random.shuffle(l)\nprint(l)\n`,
+        ),
+      ),
+    ).toBe(`[${Array.from(order.data).join(', ')}]\n`);
     expect(data(val(a, 'p'))).toEqual(Array.from(rs.permutation(6).data));
     expect(a.lookup('f')?.value.kind).toBe('tensor');
     expect(data(val(a, 'f'))).toEqual([Array.from(rs.normal(1.0, 2.0).data)[0]]);
@@ -190,7 +244,7 @@ describe('np.random', () => {
     expect(data(val(a, 'g'))).toEqual(Array.from(default_rng(7).integers(0, 100, 5).data as Float64Array));
   });
 
-  it('says a value drawn without np.random.seed is a sample of seed 0\'s stream, and NumPy\'s errors', () => {
+  it("says a value drawn without np.random.seed is a sample of seed 0's stream, and NumPy's errors", () => {
     const a = py('import numpy as np\nx = np.random.rand(3)\nnp.random.seed(1)\ny = np.random.rand(3)\n');
     expect(a.lookup('x')?.describe).toContain('seed 0');
     expect(a.lookup('y')?.describe).toBeUndefined();

@@ -60,7 +60,13 @@ export function printed(a: Analysis): string {
 }
 
 /** Same shape and |a - e| <= atol + rtol |e| elementwise. */
-export function expectNear(actual: Tensor, expected: { shape: readonly number[]; data: ArrayLike<number> }, what: string, rtol = 1e-5, atol = 1e-6): void {
+export function expectNear(
+  actual: Tensor,
+  expected: { shape: readonly number[]; data: ArrayLike<number> },
+  what: string,
+  rtol = 1e-5,
+  atol = 1e-6,
+): void {
   expect([...actual.shape], `${what}: shape`).toEqual([...expected.shape]);
   const e = Array.from(expected.data);
   const got = data(actual);
@@ -70,7 +76,13 @@ export function expectNear(actual: Tensor, expected: { shape: readonly number[];
 }
 
 /** expectNear against a TensorFlow.js tensor (anything with shape and dataSync). */
-export function nearTf(actual: Tensor, expected: { shape: readonly number[]; dataSync(): ArrayLike<number> }, what: string, rtol = 1e-5, atol = 1e-6): void {
+export function nearTf(
+  actual: Tensor,
+  expected: { shape: readonly number[]; dataSync(): ArrayLike<number> },
+  what: string,
+  rtol = 1e-5,
+  atol = 1e-6,
+): void {
   expectNear(actual, { shape: expected.shape, data: expected.dataSync() }, what, rtol, atol);
 }
 

@@ -37,7 +37,8 @@ dy = tape.gradient(y, x)
   });
 
   it('a rule returning the wrong number of gradients is an error at the call', () => {
-    const a = py(`import tensorflow as tf
+    const a = py(
+      `import tensorflow as tf
 
 @tf.custom_gradient
 def f(x):
@@ -50,14 +51,26 @@ with tf.GradientTape() as tape:
     tape.watch(x)
     y = f(x)
 g = tape.gradient(y, x)
-`, { strict: false });
-    expect(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual(['the gradient function of f must return 1 gradient (one per input), got 2']);
+`,
+      { strict: false },
+    );
+    expect(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
+      'the gradient function of f must return 1 gradient (one per input), got 2',
+    ]);
   });
 });
 
 describe('Keras losses and activations', () => {
-  const T = tf.tensor2d([[0, 1], [1, 0], [1, 1]]);
-  const P = tf.tensor2d([[0.2, 0.7], [0.9, 0.3], [0.6, 0.8]]);
+  const T = tf.tensor2d([
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ]);
+  const P = tf.tensor2d([
+    [0.2, 0.7],
+    [0.9, 0.3],
+    [0.6, 0.8],
+  ]);
   const setup = `import tensorflow as tf
 y_true = tf.constant([[0., 1.], [1., 0.], [1., 1.]])
 y_pred = tf.constant([[0.2, 0.7], [0.9, 0.3], [0.6, 0.8]])
@@ -89,7 +102,11 @@ tf2_losses = tf.losses.mse(y_true, y_pred)
     const clipped = tf.clipByValue(P, eps, 1 - eps);
     const bceElems = tf.neg(tf.add(tf.mul(T, tf.log(tf.add(clipped, eps))), tf.mul(tf.sub(1, T), tf.log(tf.add(tf.sub(1, clipped), eps)))));
     near(val(a, 'bce'), tf.mean(bceElems), 'BinaryCrossentropy');
-    near(val(a, 'bce_logits'), tf.mean(tf.losses.sigmoidCrossEntropy(T, P, undefined, 0, tf.Reduction.NONE), -1), 'binary_crossentropy(from_logits)');
+    near(
+      val(a, 'bce_logits'),
+      tf.mean(tf.losses.sigmoidCrossEntropy(T, P, undefined, 0, tf.Reduction.NONE), -1),
+      'binary_crossentropy(from_logits)',
+    );
     const norm = tf.clipByValue(tf.div(P, tf.sum(P, -1, true)), eps, 1 - eps);
     near(val(a, 'cce'), tf.neg(tf.sum(tf.mul(T, tf.log(norm)), -1)), 'categorical_crossentropy');
     near(val(a, 'cce_logits'), tf.mean(tf.neg(tf.sum(tf.mul(T, tf.logSoftmax(P)), -1))), 'CategoricalCrossentropy(from_logits)');

@@ -23,7 +23,12 @@ function train(optimizer: tf.Optimizer, vars: tf.Variable[], loss: () => tf.Scal
 describe('tf2_linear_regression.py', () => {
   it('five hand-written SGD steps over a GradientTape, as TensorFlow.js', () => {
     const a = py(example('tf2_linear_regression.py'));
-    const X = t2([[1, 2], [2, 0.5], [3, -1], [0.5, 1.5]]);
+    const X = t2([
+      [1, 2],
+      [2, 0.5],
+      [3, -1],
+      [0.5, 1.5],
+    ]);
     const Y = t2([[3], [2.5], [1], [2]]);
     const W = tf.variable(t2([[0.1], [-0.1]]));
     const b = tf.variable(tf.tensor1d([0]));
@@ -35,11 +40,21 @@ describe('tf2_linear_regression.py', () => {
 });
 
 describe('tf2_keras_adam.py', () => {
-  it('four Adam steps on MeanSquaredError, as TensorFlow.js\'s Adam', () => {
+  it("four Adam steps on MeanSquaredError, as TensorFlow.js's Adam", () => {
     const a = py(example('tf2_keras_adam.py'));
-    const x = t2([[0, 1], [1, 0], [1, 1], [0, 0]]);
+    const x = t2([
+      [0, 1],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ]);
     const y = t2([[1], [1], [0], [0]]);
-    const W1 = tf.variable(t2([[0.5, -0.3, 0.2], [0.1, 0.4, -0.6]]));
+    const W1 = tf.variable(
+      t2([
+        [0.5, -0.3, 0.2],
+        [0.1, 0.4, -0.6],
+      ]),
+    );
     const b1 = tf.variable(tf.tensor1d([0, 0.1, -0.1]));
     const W2 = tf.variable(t2([[0.3], [-0.2], [0.5]]));
     const model = () => tf.sigmoid(tf.matMul(tf.relu(tf.add(tf.matMul(x, W1), b1)), W2));
@@ -54,20 +69,38 @@ describe('tf2_sgd_momentum.py', () => {
   it('six momentum steps through minimize(callable), as TensorFlow.js', () => {
     const a = py(example('tf2_sgd_momentum.py'));
     const theta = tf.variable(tf.tensor1d([3, -2]));
-    const A = t2([[2, 0.5], [0.5, 1]]);
-    train(tf.train.momentum(0.1, 0.9), [theta], () => tf.mul(0.5, tf.sum(tf.matMul(tf.reshape(theta, [1, 2]), tf.matMul(A, tf.reshape(theta, [2, 1]))))) as tf.Scalar, 6);
+    const A = t2([
+      [2, 0.5],
+      [0.5, 1],
+    ]);
+    train(
+      tf.train.momentum(0.1, 0.9),
+      [theta],
+      () => tf.mul(0.5, tf.sum(tf.matMul(tf.reshape(theta, [1, 2]), tf.matMul(A, tf.reshape(theta, [2, 1]))))) as tf.Scalar,
+      6,
+    );
     near(val(a, 'theta_final'), theta, 'theta');
   });
 });
 
 describe('tf1_adam_training.py', () => {
-  it('each sess.run of the Adam train op steps the session\'s variables, as TensorFlow.js\'s Adam', () => {
+  it("each sess.run of the Adam train op steps the session's variables, as TensorFlow.js's Adam", () => {
     const a = py(example('tf1_adam_training.py'));
-    const X = t2([[1, 0.5, -1], [0.2, -0.3, 0.8], [-1, 1, 0.1], [0.7, 0.7, 0.7]]);
+    const X = t2([
+      [1, 0.5, -1],
+      [0.2, -0.3, 0.8],
+      [-1, 1, 0.1],
+      [0.7, 0.7, 0.7],
+    ]);
     const T = t2([[1], [0], [0], [1]]);
     const W = tf.variable(tf.zeros([3, 1]));
     const b = tf.variable(tf.zeros([1]));
-    const losses = train(tf.train.adam(0.1, 0.9, 0.999, 1e-8), [W, b], () => tf.mean(tf.losses.sigmoidCrossEntropy(T, tf.add(tf.matMul(X, W), b), undefined, 0, tf.Reduction.NONE)) as tf.Scalar, 6);
+    const losses = train(
+      tf.train.adam(0.1, 0.9, 0.999, 1e-8),
+      [W, b],
+      () => tf.mean(tf.losses.sigmoidCrossEntropy(T, tf.add(tf.matMul(X, W), b), undefined, 0, tf.Reduction.NONE)) as tf.Scalar,
+      6,
+    );
     near(val(a, 'W_val'), W, 'W');
     near(val(a, 'b_val'), b, 'b');
     items(a, 'losses').forEach((l, i) => expect(data(l)[0]).toBeCloseTo(losses[i], 5));
@@ -77,9 +110,18 @@ describe('tf1_adam_training.py', () => {
 describe('tf1_momentum_training.py', () => {
   it('compute_gradients then four momentum steps, as TensorFlow.js', () => {
     const a = py(example('tf1_momentum_training.py'));
-    const X = t2([[1, 0], [0, 1], [1, 1]]);
+    const X = t2([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]);
     const Y = tf.oneHot(tf.tensor1d([0, 1, 2], 'int32'), 3);
-    const W = tf.variable(t2([[0.2, -0.1, 0], [0, 0.3, -0.2]]));
+    const W = tf.variable(
+      t2([
+        [0.2, -0.1, 0],
+        [0, 0.3, -0.2],
+      ]),
+    );
     const b = tf.variable(tf.zeros([3]));
     const loss = () => tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, W), b)) as tf.Scalar;
     const [gW, gb] = tf.grads((w, bb) => tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, w as tf.Tensor2D), bb)))([W, b]);
@@ -93,15 +135,34 @@ describe('tf1_momentum_training.py', () => {
 });
 
 describe('DDPG actor updates', () => {
-  const S = t2([[0.5, -0.2, 0.1], [1, 0.3, -0.5], [-0.4, 0.8, 0.2], [0, 0.1, 0.9]]);
-  const G = t2([[1, -0.5], [0.2, 0.3], [-1, 0], [0.5, 0.5]]);
-  const W1 = t2([[0.1, -0.2, 0.3], [0.4, 0, -0.1], [-0.3, 0.2, 0.2]]);
+  const S = t2([
+    [0.5, -0.2, 0.1],
+    [1, 0.3, -0.5],
+    [-0.4, 0.8, 0.2],
+    [0, 0.1, 0.9],
+  ]);
+  const G = t2([
+    [1, -0.5],
+    [0.2, 0.3],
+    [-1, 0],
+    [0.5, 0.5],
+  ]);
+  const W1 = t2([
+    [0.1, -0.2, 0.3],
+    [0.4, 0, -0.1],
+    [-0.3, 0.2, 0.2],
+  ]);
   const B1 = tf.tensor1d([0.05, -0.05, 0]);
-  const W2 = t2([[0.5, -0.4], [0.3, 0.2], [-0.2, 0.6]]);
+  const W2 = t2([
+    [0.5, -0.4],
+    [0.3, 0.2],
+    [-0.2, 0.6],
+  ]);
 
   it('ddpg_actor_class.py: a class as a namespace, grad_ys = -dQ/da, divided by the batch; the Adam step moves the actions', () => {
     const a = py(example('ddpg_actor_class.py'));
-    const out = (w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor) => tf.mul(2, tf.tanh(tf.matMul(tf.relu(tf.add(tf.matMul(S, w1 as tf.Tensor2D), b1)), w2 as tf.Tensor2D)));
+    const out = (w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor) =>
+      tf.mul(2, tf.tanh(tf.matMul(tf.relu(tf.add(tf.matMul(S, w1 as tf.Tensor2D), b1)), w2 as tf.Tensor2D)));
     near(val(a, 'actions'), out(W1, B1, W2), 'actions');
     const grads = tf.grads((w1, b1, w2) => tf.sum(tf.mul(out(w1, b1, w2), tf.neg(G))))([W1, B1, W2]);
     const got = items(a, 'grads');
@@ -115,7 +176,8 @@ describe('DDPG actor updates', () => {
 
   it('tf2_ddpg_actor.py: output_gradients = -dQ/da through a tape, divided by the batch', () => {
     const a = py(example('tf2_ddpg_actor.py'));
-    const out = (w1: tf.Tensor, w2: tf.Tensor) => tf.mul(2, tf.tanh(tf.matMul(tf.relu(tf.matMul(S, w1 as tf.Tensor2D)), w2 as tf.Tensor2D)));
+    const out = (w1: tf.Tensor, w2: tf.Tensor) =>
+      tf.mul(2, tf.tanh(tf.matMul(tf.relu(tf.matMul(S, w1 as tf.Tensor2D)), w2 as tf.Tensor2D)));
     const grads = tf.grads((w1, w2) => tf.sum(tf.mul(out(w1, w2), tf.neg(G))))([W1, W2]);
     const got = items(a, 'actor_gradients');
     grads.forEach((g, i) => near(got[i], tf.div(g, 4), `actor_gradients[${i}]`));
@@ -136,13 +198,23 @@ describe('custom_gradient.py and tf_function.py', () => {
 
   it('a tf.function forward and loss, differentiated as TensorFlow.js', () => {
     const a = py(example('tf_function.py'));
-    const X = t2([[1, 0, 2], [0.5, -1, 0]]);
-    const L = t2([[0, 1], [1, 0]]);
+    const X = t2([
+      [1, 0, 2],
+      [0.5, -1, 0],
+    ]);
+    const L = t2([
+      [0, 1],
+      [1, 0],
+    ]);
     const f = (w: tf.Tensor, b: tf.Tensor) => {
       const p = tf.clipByValue(tf.softmax(tf.add(tf.matMul(X, w as tf.Tensor2D), b)), 1e-7, 1 - 1e-7);
       return tf.mean(tf.neg(tf.sum(tf.mul(L, tf.log(p)), -1)));
     };
-    const W = t2([[0.2, -0.4], [0.6, 0.1], [-0.3, 0.5]]);
+    const W = t2([
+      [0.2, -0.4],
+      [0.6, 0.1],
+      [-0.3, 0.5],
+    ]);
     const B = tf.tensor1d([0.1, -0.1]);
     near(val(a, 'loss'), f(W, B), 'loss');
     const [dW, db] = tf.grads((w, b) => f(w, b))([W, B]);
@@ -154,9 +226,20 @@ describe('custom_gradient.py and tf_function.py', () => {
 describe('gradient_clipping.py', () => {
   it('clips by the global norm (and one gradient by its own) before the SGD step', () => {
     const a = py(example('gradient_clipping.py'));
-    const X = t2([[2, 1], [-1, 3], [0.5, 0.5]]);
-    const T = t2([[0, 1], [1, 0], [0.5, 0.5]]);
-    const W = t2([[1.5, -2], [0.5, 3]]);
+    const X = t2([
+      [2, 1],
+      [-1, 3],
+      [0.5, 0.5],
+    ]);
+    const T = t2([
+      [0, 1],
+      [1, 0],
+      [0.5, 0.5],
+    ]);
+    const W = t2([
+      [1.5, -2],
+      [0.5, 3],
+    ]);
     const B = tf.tensor1d([0.5, -0.5]);
     const [gW, gb] = tf.grads((w, b) => tf.sum(tf.square(tf.sub(tf.add(tf.matMul(X, w as tf.Tensor2D), b), T))))([W, B]);
     const norm = Math.sqrt(tf.sum(tf.square(gW)).dataSync()[0] + tf.sum(tf.square(gb)).dataSync()[0]);
@@ -172,10 +255,13 @@ describe('gradient_clipping.py', () => {
 });
 
 describe('conv_net_tf2.py and attention_tf2.py', () => {
-  it('a conv net\'s loss and filter, bias and dense gradients, as TensorFlow.js', () => {
+  it("a conv net's loss and filter, bias and dense gradients, as TensorFlow.js", () => {
     const a = py(example('conv_net_tf2.py'));
     const image = tf.sin(tf.range(0, 72)).reshape([2, 6, 6, 1]) as tf.Tensor4D;
-    const labels = t2([[1, 0, 0], [0, 0, 1]]);
+    const labels = t2([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     const filters = tf.mul(tf.cos(tf.range(0, 18)).reshape([3, 3, 1, 2]), 0.5) as tf.Tensor4D;
     const bias = tf.tensor1d([0.1, -0.1]);
     const dense = tf.linspace(-0.5, 0.5, 54).reshape([18, 3]);
@@ -191,7 +277,7 @@ describe('conv_net_tf2.py and attention_tf2.py', () => {
     near(val(a, 'd_dense'), dd, 'd dense');
   });
 
-  it('attention\'s gradients with respect to the queries and the key projection', () => {
+  it("attention's gradients with respect to the queries and the key projection", () => {
     const a = py(example('attention_tf2.py'));
     const base = tf.range(0, 24).reshape([2, 3, 4]);
     const q = tf.mul(tf.sin(base), 0.5);
@@ -217,7 +303,11 @@ describe('hessian_tape.py, jacobians_tape.py and keras_softmax_regression.py', (
     const x = [0.5, -1, 2];
     // y = Σ sin(x) x² + x0 x1: diagonal (2 - x²) sin x + 4x cos x, off-diagonal 1 at (0, 1)
     const d = x.map((t) => (2 - t * t) * Math.sin(t) + 4 * t * Math.cos(t));
-    const H = [[d[0], 1, 0], [1, d[1], 0], [0, 0, d[2]]];
+    const H = [
+      [d[0], 1, 0],
+      [1, d[1], 0],
+      [0, 0, d[2]],
+    ];
     near(val(a, 'hessian'), t2(H), 'Hessian');
     const v = [1, 0, -1];
     near(val(a, 'hvp'), tf.tensor1d(H.map((row) => row.reduce((s, h, j) => s + h * v[j], 0))), 'H v');
@@ -225,8 +315,15 @@ describe('hessian_tape.py, jacobians_tape.py and keras_softmax_regression.py', (
 
   it('full and batch Jacobians of tanh(x W)', () => {
     const a = py(example('jacobians_tape.py'));
-    const X = t2([[1, 2], [0.5, -1], [0, 3]]);
-    const W = t2([[0.5, -1, 0.2], [0.3, 0.8, -0.4]]);
+    const X = t2([
+      [1, 2],
+      [0.5, -1],
+      [0, 3],
+    ]);
+    const W = t2([
+      [0.5, -1, 0.2],
+      [0.3, 0.8, -0.4],
+    ]);
     const s = tf.sub(1, tf.square(tf.tanh(tf.matMul(X, W)))).arraySync() as number[][];
     const w = W.arraySync() as number[][];
     // dy[b,j]/dx[b,i] = s[b,j] W[i,j]; across examples it is 0.
@@ -236,11 +333,20 @@ describe('hessian_tape.py, jacobians_tape.py and keras_softmax_regression.py', (
     near(val(a, 'jac'), tf.tensor4d(full), 'jacobian');
   });
 
-  it('Keras cross entropy three ways agrees, and its gradients are TensorFlow.js\'s', () => {
+  it("Keras cross entropy three ways agrees, and its gradients are TensorFlow.js's", () => {
     const a = py(example('keras_softmax_regression.py'));
-    const X = t2([[1, 2, 3, 4], [0.5, -1, 2, 0], [3, 1, 0, -2]]);
+    const X = t2([
+      [1, 2, 3, 4],
+      [0.5, -1, 2, 0],
+      [3, 1, 0, -2],
+    ]);
     const Y = tf.oneHot(tf.tensor1d([0, 2, 1], 'int32'), 3);
-    const W = t2([[0.1, -0.2, 0.3], [0, 0.5, -0.1], [0.2, 0.2, 0.2], [-0.3, 0.1, 0.4]]);
+    const W = t2([
+      [0.1, -0.2, 0.3],
+      [0, 0.5, -0.1],
+      [0.2, 0.2, 0.2],
+      [-0.3, 0.1, 0.4],
+    ]);
     const B = tf.tensor1d([0.05, -0.05, 0]);
     const ce = (w: tf.Tensor, b: tf.Tensor) => tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, w as tf.Tensor2D), b));
     for (const name of ['ce_logits', 'ce_probs', 'ce_sparse']) near(val(a, name), ce(W, B), name);
@@ -251,9 +357,14 @@ describe('hessian_tape.py, jacobians_tape.py and keras_softmax_regression.py', (
 });
 
 describe('keras_sequential.py', () => {
-  it('Dense layers make their variables once, with Keras\' names; two Adam steps as TensorFlow.js', () => {
+  it("Dense layers make their variables once, with Keras' names; two Adam steps as TensorFlow.js", () => {
     const a = py(example('keras_sequential.py'));
-    const x = t2([[0, 1, 0.5], [1, 0, -0.5], [0.5, 0.5, 0.5], [-1, 0.2, 0]]);
+    const x = t2([
+      [0, 1, 0.5],
+      [1, 0, -0.5],
+      [0.5, 0.5, 0.5],
+      [-1, 0.2, 0],
+    ]);
     const y = t2([[1], [0], [1], [0]]);
     const W1 = tf.variable(tf.fill([3, 4], 0.1));
     const b1 = tf.variable(tf.zeros([4]));
@@ -263,7 +374,9 @@ describe('keras_sequential.py', () => {
     const eps = 1e-7;
     const bce = () => {
       const p = tf.clipByValue(model(), eps, 1 - eps);
-      return tf.mean(tf.neg(tf.add(tf.mul(y, tf.log(tf.add(p, eps))), tf.mul(tf.sub(1, y), tf.log(tf.add(tf.sub(1, p), eps)))))) as tf.Scalar;
+      return tf.mean(
+        tf.neg(tf.add(tf.mul(y, tf.log(tf.add(p, eps))), tf.mul(tf.sub(1, y), tf.log(tf.add(tf.sub(1, p), eps))))),
+      ) as tf.Scalar;
     };
     train(tf.train.adam(0.05, 0.9, 0.999, 1e-7), [W1, b1, W2, b2], bce, 2);
     near(val(a, 'kernel0'), W1, 'first kernel');

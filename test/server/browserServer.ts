@@ -9,7 +9,13 @@ import * as http from 'http';
 import * as path from 'path';
 import type { AddressInfo } from 'net';
 import {
-  AbstractMessageReader, AbstractMessageWriter, type DataCallback, type Disposable, type Message, type MessageReader, type MessageWriter,
+  AbstractMessageReader,
+  AbstractMessageWriter,
+  type DataCallback,
+  type Disposable,
+  type Message,
+  type MessageReader,
+  type MessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { launchChromium, type Browser, type Page } from '../support/chromium';
 
@@ -57,7 +63,9 @@ class PageWriter extends AbstractMessageWriter {
   }
 
   write(message: Message): Promise<void> {
-    this.queue = this.queue.then(() => this.page.evaluate(`window.toWorker(${JSON.stringify(message)})`)).catch((e) => this.fireError([e as Error, message, 0]));
+    this.queue = this.queue
+      .then(() => this.page.evaluate(`window.toWorker(${JSON.stringify(message)})`))
+      .catch((e) => this.fireError([e as Error, message, 0]));
     return this.queue.then(() => undefined);
   }
 

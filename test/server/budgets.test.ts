@@ -77,9 +77,18 @@ describe('the table of budgets', () => {
     expect(analyze('x = 1\n').budgets).toEqual(DEFAULT_BUDGETS);
     for (const b of BUDGETS) expect(DEFAULT_SETTINGS[b.key], b.key).toBe(b.default);
     // Malformed values fall back to the default; numeric strings are read; fractions floored.
-    const bad = { maxDiagnostics: -1, maxNestingDepth: Number.NaN, maxElements: 'many', maxCallDepth: 0, maxFileBytes: Infinity } as unknown as AnalysisOptions;
+    const bad = {
+      maxDiagnostics: -1,
+      maxNestingDepth: Number.NaN,
+      maxElements: 'many',
+      maxCallDepth: 0,
+      maxFileBytes: Infinity,
+    } as unknown as AnalysisOptions;
     expect(resolveBudgets(bad)).toEqual(DEFAULT_BUDGETS);
-    expect(resolveBudgets({ maxDiagnostics: '7' as unknown as number, maxCallDepth: 3.9 })).toMatchObject({ maxDiagnostics: 7, maxCallDepth: 3 });
+    expect(resolveBudgets({ maxDiagnostics: '7' as unknown as number, maxCallDepth: 3.9 })).toMatchObject({
+      maxDiagnostics: 7,
+      maxCallDepth: 3,
+    });
   });
 
   it('the server reads every budget from the settings and passes it to the analysis', () => {
@@ -87,7 +96,10 @@ describe('the table of budgets', () => {
     const options = analysisOptions(parseSettings(raw));
     for (const [i, b] of BUDGETS.entries()) expect(options[b.key], b.key).toBe(i + 2);
     // The flat dotted form and text values, as some clients send them.
-    expect(analysisOptions(parseSettings({ maxDiagnostics: '3', maxNestingDepth: -5 }))).toMatchObject({ maxDiagnostics: 3, maxNestingDepth: DEFAULT_BUDGETS.maxNestingDepth });
+    expect(analysisOptions(parseSettings({ maxDiagnostics: '3', maxNestingDepth: -5 }))).toMatchObject({
+      maxDiagnostics: 3,
+      maxNestingDepth: DEFAULT_BUDGETS.maxNestingDepth,
+    });
     expect(analysisOptions(DEFAULT_SETTINGS)).toMatchObject(DEFAULT_BUDGETS);
   });
 });
@@ -146,7 +158,10 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
   });
 
   it('evaluationTimeoutMs: the evaluation stops, the statements are still built', () => {
-    const heavy = 'a = ones([300, 300])\n' + Array.from({ length: 8 }, (_, i) => `m${i} = ${i ? `m${i - 1}` : 'a'} @ a / 300.\n`).join('') + 'after = 2\n';
+    const heavy =
+      'a = ones([300, 300])\n' +
+      Array.from({ length: 8 }, (_, i) => `m${i} = ${i ? `m${i - 1}` : 'a'} @ a / 300.\n`).join('') +
+      'after = 2\n';
     const { a, text } = run(heavy, { evaluationTimeoutMs: 1 });
     const over = naming(a, 'evaluationTimeoutMs');
     expect(over.length).toBeGreaterThan(0);
@@ -341,7 +356,10 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     // Only a warning hidden: the summary is a warning.
     const one = analyze(src, { maxDiagnostics: 4 }).diagnostics;
     expect(one.map((d) => d.code)).toEqual(['unknown-name', 'unknown-name', 'unknown-name', 'unknown-name', 'budget-diagnostics']);
-    expect(one[4]).toMatchObject({ severity: 'warning', message: `1 more problem not shown, the first of them here ${raiseHint('maxDiagnostics')}` });
+    expect(one[4]).toMatchObject({
+      severity: 'warning',
+      message: `1 more problem not shown, the first of them here ${raiseHint('maxDiagnostics')}`,
+    });
 
     expect(analyze(src, { maxDiagnostics: 5 }).diagnostics).toEqual(all);
   });

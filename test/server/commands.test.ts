@@ -11,7 +11,12 @@ import { LspClient, SEED, ensureServerBuilt, positionOf, tempDocument } from './
 let client: LspClient;
 const { uri } = tempDocument(SEED, 'seed.tgraph');
 const lineOf = (needle: string) => positionOf(SEED, needle).line;
-const feed = [[5, 3, 7], [2, 2, 5], [7, 5, 0], [3, 7, 6]];
+const feed = [
+  [5, 3, 7],
+  [2, 2, 5],
+  [7, 5, 0],
+  [3, 7, 6],
+];
 
 beforeAll(async () => {
   await ensureServerBuilt();
@@ -56,18 +61,31 @@ describe('workspace/executeCommand answers every lens command with data', () => 
     expect(lenses.filter((l) => l.range.start.line === line).map((l) => l.command?.title)).toContain(r.title);
   });
 
-  it('tgraph.checkGradients on jacobian and hessian statements runs a full check: the Jacobian\'s y, the Hessian\'s gradient', async () => {
-    const text = 'x = placeholder(float32, [3])\nfeed x = [0.5, -1.0, 2.0]\nJ = jacobian(tanh(x) * x, x)\nH = hessian(reduce_sum(x * x * x), x)\ncheck gradients(x * x, x)\n';
+  it("tgraph.checkGradients on jacobian and hessian statements runs a full check: the Jacobian's y, the Hessian's gradient", async () => {
+    const text =
+      'x = placeholder(float32, [3])\nfeed x = [0.5, -1.0, 2.0]\nJ = jacobian(tanh(x) * x, x)\nH = hessian(reduce_sum(x * x * x), x)\ncheck gradients(x * x, x)\n';
     const doc = tempDocument(text, 'second.tgraph');
     await client.open(doc.uri, text);
     const at = (needle: string) => positionOf(text, needle).line;
-    const run = (line: number) => client.request<CheckGradientsResult>('workspace/executeCommand', { command: 'tgraph.checkGradients', arguments: [doc.uri, line] });
+    const run = (line: number) =>
+      client.request<CheckGradientsResult>('workspace/executeCommand', { command: 'tgraph.checkGradients', arguments: [doc.uri, line] });
     const jacobian = await run(at('J ='));
     expect(jacobian.results).toHaveLength(1);
-    expect(jacobian.results[0]).toMatchObject({ ran: true, passed: true, mode: 'full', compared: 3, check: "check gradients(tanh(x) * x, x, mode='full')" });
+    expect(jacobian.results[0]).toMatchObject({
+      ran: true,
+      passed: true,
+      mode: 'full',
+      compared: 3,
+      check: "check gradients(tanh(x) * x, x, mode='full')",
+    });
     expect(jacobian.title).toMatch(/^max err .* ✓$/);
     const hessian = await run(at('H ='));
-    expect(hessian.results[0]).toMatchObject({ ran: true, passed: true, compared: 3, check: "check gradients(gradients(reduce_sum(x * x * x), x), x, mode='full')" });
+    expect(hessian.results[0]).toMatchObject({
+      ran: true,
+      passed: true,
+      compared: 3,
+      check: "check gradients(gradients(reduce_sum(x * x * x), x), x, mode='full')",
+    });
     // The second derivative's finite differences: 6x at x = 2 is 12, within the check's tolerance.
     expect(hessian.results[0].worst).not.toBeNull();
     expect(Math.abs(hessian.results[0].worst!.analytic - hessian.results[0].worst!.numeric)).toBeLessThan(0.05);
@@ -94,12 +112,22 @@ describe('workspace/executeCommand answers every lens command with data', () => 
   });
 
   it('takes {uri, line} as well, and refuses unknown commands and arguments with LSP errors', async () => {
-    const r = await client.request<ComputeGradientsResult>('workspace/executeCommand', { command: 'tgraph.computeGradients', arguments: [{ uri, line: lineOf('dy_dx =') }] });
+    const r = await client.request<ComputeGradientsResult>('workspace/executeCommand', {
+      command: 'tgraph.computeGradients',
+      arguments: [{ uri, line: lineOf('dy_dx =') }],
+    });
     expect(r.gradients[0].value).toContain('[[20. 12. 28.]');
-    await expect(client.request('workspace/executeCommand', { command: 'tgraph.nothing', arguments: [uri, 0] })).rejects.toMatchObject({ code: -32601 });
-    await expect(client.request('workspace/executeCommand', { command: 'tgraph.explainSum', arguments: ['not a line'] })).rejects.toMatchObject({ code: -32602 });
+    await expect(client.request('workspace/executeCommand', { command: 'tgraph.nothing', arguments: [uri, 0] })).rejects.toMatchObject({
+      code: -32601,
+    });
+    await expect(
+      client.request('workspace/executeCommand', { command: 'tgraph.explainSum', arguments: ['not a line'] }),
+    ).rejects.toMatchObject({ code: -32602 });
     // A line without a gradient answers a message, not an error.
-    const none = await client.request<ExplainResult>('workspace/executeCommand', { command: 'tgraph.explainSum', arguments: [uri, lineOf('x_dims')] });
+    const none = await client.request<ExplainResult>('workspace/executeCommand', {
+      command: 'tgraph.explainSum',
+      arguments: [uri, lineOf('x_dims')],
+    });
     expect(none.explanations).toEqual([]);
     expect(none.message).toBeTruthy();
   });

@@ -63,7 +63,7 @@ describe('the hover explains the sum on real models', () => {
     expect(text).toContain('E[3] is never gathered: its gradient is 0');
   });
 
-  it('attention: the sequence axis is named as x\'s axis, not a broadcast', async () => {
+  it("attention: the sequence axis is named as x's axis, not a broadcast", async () => {
     const text = await hover('attention', 'dWv');
     expect(text).toContain('axis 1 of v (size 5, axis 1 of x)');
     expect(text).not.toMatch(/broadcast/);

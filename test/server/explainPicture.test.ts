@@ -66,7 +66,10 @@ describe('the payload', () => {
     // Every element has fan-out 2: the first is chosen.
     expect(p.chosen).toEqual({ flat: 0, index: [0, 0] });
     expect(p.jacobian.chosenCol).toBe(0);
-    expect(p.contributions.terms.map((t: { yIndex: number[] }) => t.yIndex)).toEqual([[0, 0, 0], [1, 0, 0]]);
+    expect(p.contributions.terms.map((t: { yIndex: number[] }) => t.yIndex)).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+    ]);
     expect(p.contributions.total).toBeCloseTo(valueOf(seed, 'dz_dx')[0], 4);
   });
 
@@ -91,7 +94,10 @@ describe('the payload', () => {
     expect(p.jacobianNote).toMatch(/over the picture's 4096/);
     // Row 0 is y[0, 1, 15] = x² there (derivative 2x), row 1 is y[1, 1, 15] = 3x (derivative 3).
     const x = valueOf(a, 'x');
-    expect(j.rowIndex).toEqual([{ y: 0, index: [0, 1, 15] }, { y: 0, index: [1, 1, 15] }]);
+    expect(j.rowIndex).toEqual([
+      { y: 0, index: [0, 1, 15] },
+      { y: 0, index: [1, 1, 15] },
+    ]);
     expect(j.values[j.chosenCol]).toBeCloseTo(2 * x[75], 5);
     expect(j.values[j.cols + j.chosenCol]).toBeCloseTo(3, 5);
     // Elementwise: only the chosen column is a term in these rows.
@@ -165,7 +171,9 @@ describe('the markup', () => {
   const html = renderExplainHtml(seedResult, 'seed.tgraph:8');
 
   it('is self-contained: a CSP, no scripts, no external resources', () => {
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:;">`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:;">`,
+    );
     expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:/);
     expect(html).toMatch(/var\(--vscode-editor-background, #ffffff\)/);
@@ -179,7 +187,15 @@ describe('the markup', () => {
   });
 
   it('survives anything the server might send', () => {
-    for (const r of [null, undefined, 'text', 42, {}, { pictures: [{}] }, { pictures: [{ explanation: { text: '<b>', summedAxes: [] }, jacobian: null, contributions: null }] }]) {
+    for (const r of [
+      null,
+      undefined,
+      'text',
+      42,
+      {},
+      { pictures: [{}] },
+      { pictures: [{ explanation: { text: '<b>', summedAxes: [] }, jacobian: null, contributions: null }] },
+    ]) {
       const page = renderExplainHtml(r, '<where>');
       expect(page).toContain('&lt;where&gt;');
       expect(page).not.toContain('<b>');
@@ -237,7 +253,15 @@ describe.skipIf(!hasChromium)('in headless Chromium', () => {
   it('DDPG actor_grad: 8 × 6 cells, the batch axis of 4 marked, 4 bars adding up to actor_grad[0,0]', async () => {
     const { page, facts } = await open(ddpgResult, 'ddpg_actor.tgraph:10', 'ddpg');
     try {
-      expect(facts).toMatchObject({ heatmaps: 1, cells: 8 * 6, terms: 24, rows: 8, cols: 6, separators: 3, bandLabels: ['0', '1', '2', '3'] });
+      expect(facts).toMatchObject({
+        heatmaps: 1,
+        cells: 8 * 6,
+        terms: 24,
+        rows: 8,
+        cols: 6,
+        separators: 3,
+        bandLabels: ['0', '1', '2', '3'],
+      });
       expect(facts.axisTitles).toEqual(['actions axis 0 (batch of s) / summed by Σ']);
       expect(facts.advice).toContain('divide by 4');
       const entry = valueOf(ddpg, 'actor_grad')[0];

@@ -2,8 +2,18 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
-  CodeLens, CompletionItem, CompletionList, DocumentSymbol, FoldingRange, Hover, InlayHint, Location,
-  MarkupContent, SemanticTokens, SignatureHelp, WorkspaceEdit,
+  CodeLens,
+  CompletionItem,
+  CompletionList,
+  DocumentSymbol,
+  FoldingRange,
+  Hover,
+  InlayHint,
+  Location,
+  MarkupContent,
+  SemanticTokens,
+  SignatureHelp,
+  WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
 import { LspClient, SEED, applyEdits, decodeTokens, ensureServerBuilt, positionOf, tempDocument } from './helpers';
 
@@ -35,7 +45,12 @@ describe('capabilities', () => {
     expect(caps.signatureHelpProvider?.triggerCharacters).toContain('(');
     expect(caps.renameProvider).toEqual({ prepareProvider: true });
     expect(caps.semanticTokensProvider?.legend.tokenTypes).toContain('parameter');
-    expect(caps.executeCommandProvider?.commands).toEqual(['tgraph.computeGradients', 'tgraph.checkGradients', 'tgraph.explainSum', 'tgraph.randomiseFeed']);
+    expect(caps.executeCommandProvider?.commands).toEqual([
+      'tgraph.computeGradients',
+      'tgraph.checkGradients',
+      'tgraph.explainSum',
+      'tgraph.randomiseFeed',
+    ]);
   });
 });
 
@@ -52,7 +67,10 @@ describe('diagnostics', () => {
     const { uri: u } = tempDocument(SEED, 'edit.tgraph');
     await client.open(u, SEED);
     const line = positionOf(SEED, 'dy_dx =').line;
-    const version = await client.change(u, { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: 'bad = y + ones([2, 5])\n' });
+    const version = await client.change(u, {
+      range: { start: { line, character: 0 }, end: { line, character: 0 } },
+      text: 'bad = y + ones([2, 5])\n',
+    });
     const d = await client.diagnosticsFor(u, version);
     const errors = d.diagnostics.filter((x) => x.severity === 1);
     expect(errors.length).toBeGreaterThanOrEqual(1);
@@ -135,7 +153,8 @@ describe('code lenses and their actions', () => {
   it('checkGradients runs the full check, passes, and the lens shows the error afterwards', async () => {
     const refreshes = client.refreshes.length;
     const r = await client.request<{ passed: boolean; title: string; results: { maxAbsError: number; compared: number; check: string }[] }>(
-      'tgraph/checkGradients', { uri, line: lineOf('dz_dx =') },
+      'tgraph/checkGradients',
+      { uri, line: lineOf('dz_dx =') },
     );
     expect(r.passed).toBe(true);
     expect(r.results).toHaveLength(1);
@@ -152,10 +171,14 @@ describe('code lenses and their actions', () => {
   });
 
   it('checkGradients accepts the lens arguments and reports a failing custom gradient with its worst element', async () => {
-    const text = 'x = placeholder(float32, [3])\nfeed x = [1., 2., 3.]\ndef f(a) = a * a\ngrad f(a, dy) = dy * a\ng = gradients(f(x), x)[0]\n';
+    const text =
+      'x = placeholder(float32, [3])\nfeed x = [1., 2., 3.]\ndef f(a) = a * a\ngrad f(a, dy) = dy * a\ng = gradients(f(x), x)[0]\n';
     const { uri: u } = tempDocument(text);
     await client.open(u, text);
-    const r = await client.request<{ passed: boolean; title: string; results: { worst: { x: string; index: number[] } }[] }>('tgraph/checkGradients', [u, 4]);
+    const r = await client.request<{ passed: boolean; title: string; results: { worst: { x: string; index: number[] } }[] }>(
+      'tgraph/checkGradients',
+      [u, 4],
+    );
     expect(r.passed).toBe(false);
     expect(r.title).toMatch(/^✗ x\[\d\]: analytic .* vs numeric /);
     expect(r.results[0].worst.x).toBe('x');
@@ -164,7 +187,8 @@ describe('code lenses and their actions', () => {
 
   it('computeGradients returns the values', async () => {
     const r = await client.request<{ gradients: { meaning: string; value: string; shape: number[]; json: { data: number[] } }[] }>(
-      'tgraph/computeGradients', { uri, line: lineOf('dz_dx =') },
+      'tgraph/computeGradients',
+      { uri, line: lineOf('dz_dx =') },
     );
     expect(r.gradients).toHaveLength(1);
     expect(r.gradients[0].meaning).toBe('∂(Σz)/∂x');
@@ -174,9 +198,17 @@ describe('code lenses and their actions', () => {
   });
 
   it('explain returns the explanation of the sum', async () => {
-    const r = await client.request<{ explanations: { meaning: string; text: string; ysElements: number; x: string; ys: string[]; fanOut: number[]; summedAxes: { tensor: string; axis: number; size: number; origin: string }[] }[] }>(
-      'tgraph/explain', { uri, line: lineOf('dz_dx =') },
-    );
+    const r = await client.request<{
+      explanations: {
+        meaning: string;
+        text: string;
+        ysElements: number;
+        x: string;
+        ys: string[];
+        fanOut: number[];
+        summedAxes: { tensor: string; axis: number; size: number; origin: string }[];
+      }[];
+    }>('tgraph/explain', { uri, line: lineOf('dz_dx =') });
     expect(r.explanations).toHaveLength(1);
     const e = r.explanations[0];
     expect(e).toMatchObject({ meaning: '∂(Σz)/∂x', ysElements: 24, x: 'x', ys: ['z'], fanOut: [2, 2] });
@@ -208,7 +240,10 @@ describe('code lenses and their actions', () => {
     const { uri: u } = tempDocument(text);
     await client.open(u, text);
     const before = client.appliedEdits.length;
-    const result = await client.request<{ applied: boolean }>('workspace/executeCommand', { command: 'tgraph.randomiseFeed', arguments: [u, 0] });
+    const result = await client.request<{ applied: boolean }>('workspace/executeCommand', {
+      command: 'tgraph.randomiseFeed',
+      arguments: [u, 0],
+    });
     expect(result).toEqual({ applied: true });
     const edit = client.appliedEdits[before];
     const after = applyEdits(text, edit.changes![u]);
@@ -253,7 +288,7 @@ describe('inlay hints', () => {
 });
 
 describe('completion and signature help', () => {
-  const items = (r: CompletionItem[] | CompletionList | null) => (Array.isArray(r) ? r : r?.items ?? []);
+  const items = (r: CompletionItem[] | CompletionList | null) => (Array.isArray(r) ? r : (r?.items ?? []));
 
   it('offers op names with signatures, names in scope and dtypes', async () => {
     const r = items(await client.request('textDocument/completion', { textDocument: doc, position: at('y = 2 *', 4) }));
@@ -290,11 +325,20 @@ describe('completion and signature help', () => {
     const text = 'x = ones([2, 3])\ns = reduce_sum(x, keepdims=True)\n';
     const { uri: u } = tempDocument(text);
     await client.open(u, text);
-    const sig = await client.request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: u }, position: positionOf(text, 'True') });
+    const sig = await client.request<SignatureHelp>('textDocument/signatureHelp', {
+      textDocument: { uri: u },
+      position: positionOf(text, 'True'),
+    });
     expect(sig.activeParameter).toBe(2);
-    const first = await client.request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: u }, position: positionOf(text, 'x,', 1) });
+    const first = await client.request<SignatureHelp>('textDocument/signatureHelp', {
+      textDocument: { uri: u },
+      position: positionOf(text, 'x,', 1),
+    });
     expect(first.activeParameter).toBe(0);
-    const outside = await client.request<SignatureHelp | null>('textDocument/signatureHelp', { textDocument: { uri: u }, position: { line: 0, character: 1 } });
+    const outside = await client.request<SignatureHelp | null>('textDocument/signatureHelp', {
+      textDocument: { uri: u },
+      position: { line: 0, character: 1 },
+    });
     expect(outside).toBeNull();
     await client.close(u);
   });
@@ -319,7 +363,10 @@ describe('completion and signature help', () => {
     expect(sig.signatures[0].label).toBe('reduce_sum(input_tensor, axis=None, keepdims=False)');
     expect(sig.activeParameter).toBe(1);
     // Inside the call that spans two lines.
-    const inner = await client.request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: u }, position: positionOf(head, '    v1', 5) });
+    const inner = await client.request<SignatureHelp>('textDocument/signatureHelp', {
+      textDocument: { uri: u },
+      position: positionOf(head, '    v1', 5),
+    });
     expect(inner.signatures[0].label).toMatch(/^twice\(a, b\)/);
     expect(inner.activeParameter).toBe(1);
     await client.close(u);
@@ -333,7 +380,9 @@ describe('completion and signature help', () => {
     expect(r.map((i) => i.label)).toEqual(expect.arrayContaining(['check', 'feed', 'assert']));
     const v = await client.change(u, SEED + 'n = x.');
     await client.diagnosticsFor(u, v);
-    const attrs = items(await client.request('textDocument/completion', { textDocument: { uri: u }, position: { line: 11, character: 6 } }));
+    const attrs = items(
+      await client.request('textDocument/completion', { textDocument: { uri: u }, position: { line: 11, character: 6 } }),
+    );
     expect(attrs.map((i) => i.label)).toEqual(['shape', 'dtype', 'T', 'ndim']);
     await client.close(u);
   });
@@ -346,41 +395,72 @@ describe('navigation', () => {
   });
 
   it('finds every reference of x, with and without the declaration', async () => {
-    const refs = await client.request<Location[]>('textDocument/references', { textDocument: doc, position: at('x**2'), context: { includeDeclaration: true } });
+    const refs = await client.request<Location[]>('textDocument/references', {
+      textDocument: doc,
+      position: at('x**2'),
+      context: { includeDeclaration: true },
+    });
     // x = placeholder, feed x, x**2, gradients(y, x), gradients(z, x), check gradients(z, x)
     expect(refs).toHaveLength(6);
     expect(refs.map((r) => r.range.start.line)).toEqual([2, 3, 4, 6, 7, 8]);
-    const noDecl = await client.request<Location[]>('textDocument/references', { textDocument: doc, position: at('x**2'), context: { includeDeclaration: false } });
+    const noDecl = await client.request<Location[]>('textDocument/references', {
+      textDocument: doc,
+      position: at('x**2'),
+      context: { includeDeclaration: false },
+    });
     expect(noDecl).toHaveLength(5);
   });
 
   it('renames a name and all its uses; refuses keywords, ops and dtypes', async () => {
-    const prep = await client.request<{ range: unknown; placeholder: string }>('textDocument/prepareRename', { textDocument: doc, position: at('y = 2') });
+    const prep = await client.request<{ range: unknown; placeholder: string }>('textDocument/prepareRename', {
+      textDocument: doc,
+      position: at('y = 2'),
+    });
     expect(prep.placeholder).toBe('y');
-    const edit = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: doc, position: at('y = 2'), newName: 'doubled' });
+    const edit = await client.request<WorkspaceEdit>('textDocument/rename', {
+      textDocument: doc,
+      position: at('y = 2'),
+      newName: 'doubled',
+    });
     const after = applyEdits(SEED, edit.changes![uri]);
     expect(after).toContain('doubled = 2 * x**2');
     expect(after).toContain('z = stack([doubled, doubled])');
     expect(after).toContain('dy_dx = gradients(doubled, x)[0]');
-    expect(after).toContain('# twice as many z\'s'); // comments untouched
+    expect(after).toContain("# twice as many z's"); // comments untouched
     expect(edit.changes![uri]).toHaveLength(4);
 
-    await expect(client.request('textDocument/prepareRename', { textDocument: doc, position: at('stack(', 1) })).rejects.toThrow(/built-in op/);
+    await expect(client.request('textDocument/prepareRename', { textDocument: doc, position: at('stack(', 1) })).rejects.toThrow(
+      /built-in op/,
+    );
     await expect(client.request('textDocument/prepareRename', { textDocument: doc, position: at('float32', 2) })).rejects.toThrow(/dtype/);
     await expect(client.request('textDocument/prepareRename', { textDocument: doc, position: at('check', 2) })).rejects.toThrow(/keyword/);
     await expect(client.request('textDocument/prepareRename', { textDocument: doc, position: at('feed', 1) })).rejects.toThrow(/keyword/);
-    await expect(client.request('textDocument/rename', { textDocument: doc, position: at('y = 2'), newName: 'z' })).rejects.toThrow(/already bound/);
-    await expect(client.request('textDocument/rename', { textDocument: doc, position: at('y = 2'), newName: 'reduce_sum' })).rejects.toThrow(/op/);
-    await expect(client.request('textDocument/rename', { textDocument: doc, position: at('y = 2'), newName: '2y' })).rejects.toThrow(/not a valid name/);
+    await expect(client.request('textDocument/rename', { textDocument: doc, position: at('y = 2'), newName: 'z' })).rejects.toThrow(
+      /already bound/,
+    );
+    await expect(
+      client.request('textDocument/rename', { textDocument: doc, position: at('y = 2'), newName: 'reduce_sum' }),
+    ).rejects.toThrow(/op/);
+    await expect(client.request('textDocument/rename', { textDocument: doc, position: at('y = 2'), newName: '2y' })).rejects.toThrow(
+      /not a valid name/,
+    );
   });
 
   it('renames a function parameter within its def only', async () => {
     const text = 'a = 1.\ndef f(a, b) = a * b + a\nc = f(a, 2.)\n';
     const { uri: u } = tempDocument(text);
     await client.open(u, text);
-    const edit = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: u }, position: positionOf(text, 'a * b'), newName: 'p' });
+    const edit = await client.request<WorkspaceEdit>('textDocument/rename', {
+      textDocument: { uri: u },
+      position: positionOf(text, 'a * b'),
+      newName: 'p',
+    });
     expect(applyEdits(text, edit.changes![u])).toBe('a = 1.\ndef f(p, b) = p * b + p\nc = f(a, 2.)\n');
-    const global = await client.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: u }, position: { line: 0, character: 0 }, newName: 'q' });
+    const global = await client.request<WorkspaceEdit>('textDocument/rename', {
+      textDocument: { uri: u },
+      position: { line: 0, character: 0 },
+      newName: 'q',
+    });
     expect(applyEdits(text, global.changes![u])).toBe('q = 1.\ndef f(a, b) = a * b + a\nc = f(q, 2.)\n');
     await client.close(u);
   });
@@ -428,7 +508,8 @@ describe('semantic tokens and folding', () => {
   });
 
   it('folds a multi-line call and comment blocks', async () => {
-    const text = '# a comment\n# on two lines\nx = placeholder(float32, [None, 3])\nfeed x = [[1, 2, 3],\n          [4, 5, 6]]\ny = reduce_sum(\n    x,\n    axis=0,\n)\n';
+    const text =
+      '# a comment\n# on two lines\nx = placeholder(float32, [None, 3])\nfeed x = [[1, 2, 3],\n          [4, 5, 6]]\ny = reduce_sum(\n    x,\n    axis=0,\n)\n';
     const { uri: u } = tempDocument(text);
     await client.open(u, text);
     const folds = await client.request<FoldingRange[]>('textDocument/foldingRange', { textDocument: { uri: u } });

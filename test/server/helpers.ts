@@ -10,9 +10,17 @@ import * as path from 'path';
 import { fileURLToPath, pathToFileURL } from 'url';
 import { startBrowserServer, type ServerTransport } from './browserServer';
 import {
-  createProtocolConnection, StreamMessageReader, StreamMessageWriter,
-  type ProtocolConnection, type PublishDiagnosticsParams, type Position, type Range, type TextEdit,
-  type WorkspaceEdit, type ApplyWorkspaceEditParams, type InitializeResult,
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type Position,
+  type Range,
+  type TextEdit,
+  type WorkspaceEdit,
+  type ApplyWorkspaceEditParams,
+  type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -47,11 +55,22 @@ function newestSource(dir: string): number {
 export async function ensureServerBuilt(): Promise<void> {
   const sources = Math.max(...['server', 'engine', 'cli', 'client', 'protocol'].map((d) => newestSource(path.join(ROOT, d))));
   const { build } = await import('esbuild');
-  for (const [entry, out] of [['server/main.ts', SERVER], ['cli/main.ts', path.join(ROOT, 'dist', 'cli.js')]]) {
+  for (const [entry, out] of [
+    ['server/main.ts', SERVER],
+    ['cli/main.ts', path.join(ROOT, 'dist', 'cli.js')],
+  ]) {
     const built = fs.existsSync(out) ? fs.statSync(out).mtimeMs : 0;
     if (built >= sources) continue;
     const tmp = path.join(ROOT, 'dist', `.${path.basename(out)}.${process.pid}.${Math.random().toString(36).slice(2)}.js`);
-    await build({ entryPoints: [path.join(ROOT, entry)], outfile: tmp, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+    await build({
+      entryPoints: [path.join(ROOT, entry)],
+      outfile: tmp,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'error',
+    });
     fs.renameSync(tmp, out);
   }
   // The browser build, as scripts/build.mjs makes it.
@@ -60,7 +79,13 @@ export async function ensureServerBuilt(): Promise<void> {
     fs.mkdirSync(path.dirname(web), { recursive: true });
     const tmp = path.join(ROOT, 'dist', 'web', `.server.${process.pid}.${Math.random().toString(36).slice(2)}.js`);
     await build({
-      entryPoints: [path.join(ROOT, 'server', 'webWorker.ts')], outfile: tmp, bundle: true, platform: 'browser', target: 'es2022', format: 'iife', logLevel: 'error',
+      entryPoints: [path.join(ROOT, 'server', 'webWorker.ts')],
+      outfile: tmp,
+      bundle: true,
+      platform: 'browser',
+      target: 'es2022',
+      format: 'iife',
+      logLevel: 'error',
       alias: { path: path.join(ROOT, 'server', 'web', 'path.cjs'), fs: path.join(ROOT, 'server', 'web', 'noFs.ts') },
     });
     fs.renameSync(tmp, web);
@@ -102,17 +127,18 @@ function nodeServer(options: ClientOptions): ServerTransport {
     writer: new StreamMessageWriter(child.stdin),
     exitCode: () => child.exitCode,
     onOutput: (listener) => child.stderr.on('data', (d: Buffer) => listener(d.toString())),
-    end: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      const t = setTimeout(() => {
-        child.kill();
-        resolve();
-      }, 2000);
-      child.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    }),
+    end: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const t = setTimeout(() => {
+          child.kill();
+          resolve();
+        }, 2000);
+        child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      }),
   };
 }
 
@@ -131,9 +157,11 @@ function readFileForServer(p: { uri: string; maxBytes: number }): { base64: stri
   } catch {
     return { refused: `no such file: '${file}'`, code: 'load-missing' };
   }
-  if (stat.isSymbolicLink()) return { refused: `'${file}' is a symbolic link; load() reads regular files in the browser`, code: 'load-refused' };
+  if (stat.isSymbolicLink())
+    return { refused: `'${file}' is a symbolic link; load() reads regular files in the browser`, code: 'load-refused' };
   if (stat.isDirectory()) return { refused: `'${file}' is a directory, not a .npy file`, code: 'load-not-file' };
-  if (stat.size > p.maxBytes) return { refused: `'${file}' is ${stat.size} bytes, over the limit of ${p.maxBytes} bytes`, code: 'load-too-large' };
+  if (stat.size > p.maxBytes)
+    return { refused: `'${file}' is ${stat.size} bytes, over the limit of ${p.maxBytes} bytes`, code: 'load-too-large' };
   return { base64: fs.readFileSync(file).toString('base64') };
 }
 
@@ -201,8 +229,10 @@ export class LspClient {
     const init = (await connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: null,
-      workspaceFolders: options.workspaceFolderUris?.map((uri) => ({ uri, name: uri }))
-        ?? options.workspaceFolders?.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })) ?? null,
+      workspaceFolders:
+        options.workspaceFolderUris?.map((uri) => ({ uri, name: uri })) ??
+        options.workspaceFolders?.map((folder) => ({ uri: pathToFileURL(folder).href, name: path.basename(folder) })) ??
+        null,
       initializationOptions: options.initializationOptions,
       capabilities: {
         workspace: {
@@ -327,7 +357,9 @@ export function positionOf(text: string, needle: string, delta = 0, nth = 0): Po
 export function applyEdits(text: string, edits: TextEdit[]): string {
   const lines = text.split('\n');
   const offset = (p: Position) => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  const sorted = edits.map((e) => ({ start: offset(e.range.start), end: offset(e.range.end), text: e.newText })).sort((a, b) => b.start - a.start);
+  const sorted = edits
+    .map((e) => ({ start: offset(e.range.start), end: offset(e.range.end), text: e.newText }))
+    .sort((a, b) => b.start - a.start);
   let out = text;
   for (const e of sorted) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;

@@ -21,7 +21,17 @@ beforeAll(async () => {
   fs.mkdirSync(cache, { recursive: true });
   dir = fs.mkdtempSync(path.join(cache, 'tgraph-hostile-bench-'));
   worker = path.join(dir, 'bench-hostile-worker.js');
-  await build({ absWorkingDir: root, entryPoints: ['bench/hostile-worker.ts'], outfile: worker, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'warning', external: ['typescript'] });
+  await build({
+    absWorkingDir: root,
+    entryPoints: ['bench/hostile-worker.ts'],
+    outfile: worker,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'warning',
+    external: ['typescript'],
+  });
   await ensureServerBuilt();
 }, 120_000);
 

@@ -11,7 +11,12 @@ import { LspClient, ROOT, ensureServerBuilt, positionOf, tempDocument } from './
 
 // The seed's script with NumPy seeded: x is NumPy's stream for seed 0 (PYTHON.md's example).
 const ANSWER = fs.readFileSync(path.join(ROOT, 'examples', 'python', 'answer_seeded.py'), 'utf8');
-const X = [[5, 0, 3], [3, 7, 9], [3, 5, 2], [4, 7, 6]];
+const X = [
+  [5, 0, 3],
+  [3, 7, 9],
+  [3, 5, 2],
+  [4, 7, 6],
+];
 
 const OUTSIDE = `import tensorflow as tf
 class Net(tf.keras.Model):
@@ -58,7 +63,8 @@ const hoverText = (h: Hover | null) => (h ? (h.contents as MarkupContent).value 
 const hoverAt = async (uri: string, text: string, needle: string, delta = 0, nth = 0) =>
   hoverText(await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, needle, delta, nth) }));
 /** NumPy's layout of a float32 matrix of whole numbers: `[[40.  0. 24.]`. */
-const row = (values: number[]) => '[' + values.map((v) => `${v}.`.padStart(Math.max(...X.flat().map((x) => `${8 * x}.`.length)))).join(' ') + ']';
+const row = (values: number[]) =>
+  '[' + values.map((v) => `${v}.`.padStart(Math.max(...X.flat().map((x) => `${8 * x}.`.length)))).join(' ') + ']';
 
 describe('a script that imports TensorFlow', () => {
   it('has no diagnostics when it runs cleanly', async () => {
@@ -87,7 +93,8 @@ describe('a script that imports TensorFlow', () => {
 
   it('shows each print as an inline hint at the end of its line, and the shapes', async () => {
     const hints = await client.request<InlayHint[]>('textDocument/inlayHint', {
-      textDocument: { uri: answer.uri }, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } },
+      textDocument: { uri: answer.uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } },
     });
     const label = (h: InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
     const printLine = positionOf(ANSWER, "print('x.shape ='").line;
@@ -96,7 +103,9 @@ describe('a script that imports TensorFlow', () => {
     expect(printHint!.position.character).toBe(ANSWER.split('\n')[printLine].length);
     const dz = hints.find((h) => h.position.line === positionOf(ANSWER, "print('dz/dx").line && label(h).startsWith('▷'));
     expect(dz && label(dz)).toBe(`▷ dz/dx = [${X.map((r) => row(r.map((x) => 8 * x))).join(' ')}]`);
-    expect(hints.some((h) => h.position.line === positionOf(ANSWER, 'x = tf.placeholder').line && label(h) === ': float32[4, 3]')).toBe(true);
+    expect(hints.some((h) => h.position.line === positionOf(ANSWER, 'x = tf.placeholder').line && label(h) === ': float32[4, 3]')).toBe(
+      true,
+    );
   });
 
   it('puts "Explain sum" over each gradient statement, and it explains with the run\'s feeds', async () => {
@@ -106,7 +115,10 @@ describe('a script that imports TensorFlow', () => {
     expect(on(line)).toEqual(['Compute gradients', 'Explain sum']);
     expect(on(positionOf(ANSWER, 'dy_dx =').line)).toEqual(['Compute gradients', 'Explain sum']);
     expect(lenses).toHaveLength(4);
-    const r = await client.request<{ explanations: { meaning: string; ysElements: number; fanOut: number[]; text: string }[] }>('tgraph/explain', { uri: answer.uri, line });
+    const r = await client.request<{ explanations: { meaning: string; ysElements: number; fanOut: number[]; text: string }[] }>(
+      'tgraph/explain',
+      { uri: answer.uri, line },
+    );
     expect(r.explanations).toHaveLength(1);
     expect(r.explanations[0]).toMatchObject({ meaning: '∂(Σz)/∂x', ysElements: 24, fanOut: [2, 2] });
     const g = await client.request<{ gradients: { json: { data: number[] } }[] }>('tgraph/computeGradients', { uri: answer.uri, line });
@@ -116,9 +128,14 @@ describe('a script that imports TensorFlow', () => {
   it('gives no semantic tokens, completion or rename: the Python extension owns those', async () => {
     const tokens = await client.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: answer.uri } });
     expect(tokens.data).toEqual([]);
-    const completion = await client.request<unknown[]>('textDocument/completion', { textDocument: { uri: answer.uri }, position: positionOf(ANSWER, 'tf.stack', 3) });
+    const completion = await client.request<unknown[]>('textDocument/completion', {
+      textDocument: { uri: answer.uri },
+      position: positionOf(ANSWER, 'tf.stack', 3),
+    });
     expect(completion).toEqual([]);
-    expect(await client.request('textDocument/prepareRename', { textDocument: { uri: answer.uri }, position: positionOf(ANSWER, 'dz_dx =') })).toBeNull();
+    expect(
+      await client.request('textDocument/prepareRename', { textDocument: { uri: answer.uri }, position: positionOf(ANSWER, 'dz_dx =') }),
+    ).toBeNull();
   });
 });
 
@@ -130,7 +147,10 @@ describe('outside the subset', () => {
   it('has one information diagnostic for the class, the shape error, and nothing for what depends on the class', async () => {
     const d = (await client.diagnosticsFor(outside.uri, 1)).diagnostics;
     const at = (needle: string) => positionOf(OUTSIDE, needle).line;
-    expect(d.map((x) => [x.range.start.line, x.severity])).toEqual([[at('class Net'), 3], [at('bad ='), 1]]);
+    expect(d.map((x) => [x.range.start.line, x.severity])).toEqual([
+      [at('class Net'), 3],
+      [at('bad ='), 1],
+    ]);
     expect(d[0].message).toMatch(/not evaluated/);
     expect(d[1].message).toMatch(/matmul/);
     expect(d[1].range.start).toEqual(positionOf(OUTSIDE, 'tf.matmul(w, ', 'tf.matmul(w, '.length));
@@ -138,12 +158,13 @@ describe('outside the subset', () => {
 
   it('says on a skipped name what it depends on', async () => {
     const text = await hoverAt(outside.uri, OUTSIDE, 'out =');
-    expect(text).toContain('not evaluated: depends on `Net`, which is outside tgraph\'s subset (line 2)');
+    expect(text).toContain("not evaluated: depends on `Net`, which is outside tgraph's subset (line 2)");
   });
 
   it('shows a print in a loop with each of its outputs', async () => {
     const hints = await client.request<InlayHint[]>('textDocument/inlayHint', {
-      textDocument: { uri: outside.uri }, range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } },
+      textDocument: { uri: outside.uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } },
     });
     const p = hints.find((h) => h.position.line === positionOf(OUTSIDE, 'print(').line);
     expect(p?.label).toBe('▷ step 0 10.0 | step 1 10.0');
@@ -155,14 +176,24 @@ describe('names by binding version', () => {
     await client.open(rebinding.uri, REBINDING, 'python');
   }, 60_000);
 
-  it('goes from a use to the binding live at that line, and lists each version\'s own uses', async () => {
+  it("goes from a use to the binding live at that line, and lists each version's own uses", async () => {
     const first = positionOf(REBINDING, 'a = tf.constant([1.0');
     const second = positionOf(REBINDING, 'a = tf.constant([[');
-    const def1 = await client.request<Location>('textDocument/definition', { textDocument: { uri: rebinding.uri }, position: positionOf(REBINDING, 'a * 3') });
+    const def1 = await client.request<Location>('textDocument/definition', {
+      textDocument: { uri: rebinding.uri },
+      position: positionOf(REBINDING, 'a * 3'),
+    });
     expect(def1.range.start).toEqual(first);
-    const def2 = await client.request<Location>('textDocument/definition', { textDocument: { uri: rebinding.uri }, position: positionOf(REBINDING, 'a + 1') });
+    const def2 = await client.request<Location>('textDocument/definition', {
+      textDocument: { uri: rebinding.uri },
+      position: positionOf(REBINDING, 'a + 1'),
+    });
     expect(def2.range.start).toEqual(second);
-    const refs = await client.request<Location[]>('textDocument/references', { textDocument: { uri: rebinding.uri }, position: first, context: { includeDeclaration: true } });
+    const refs = await client.request<Location[]>('textDocument/references', {
+      textDocument: { uri: rebinding.uri },
+      position: first,
+      context: { includeDeclaration: true },
+    });
     expect(refs.map((r) => r.range.start)).toEqual([first, positionOf(REBINDING, 'a * 3')]);
     expect(await hoverAt(rebinding.uri, REBINDING, 'a + 1')).toContain('float32[2, 1]');
     expect(await hoverAt(rebinding.uri, REBINDING, 'a * 3')).toContain('float32[2]');
@@ -175,7 +206,12 @@ describe('a Python file tgraph leaves alone', () => {
     const doc = { textDocument: { uri: plain.uri } };
     expect(await client.request('textDocument/hover', { ...doc, position: positionOf(PLAIN, 'x =') })).toBeNull();
     expect(await client.request('textDocument/codeLens', doc)).toEqual([]);
-    expect(await client.request('textDocument/inlayHint', { ...doc, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } })).toEqual([]);
+    expect(
+      await client.request('textDocument/inlayHint', {
+        ...doc,
+        range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } },
+      }),
+    ).toEqual([]);
     // A tgraph document opened after it is analysed (so anything for plain.py was sent first).
     const after = tempDocument('a = constant(1.0)\n', 'after.tgraph');
     await client.open(after.uri, 'a = constant(1.0)\n');
@@ -188,11 +224,16 @@ describe('a Python file tgraph leaves alone', () => {
     const before = await client.open(edited.uri, text, 'python');
     expect(before.diagnostics).toHaveLength(1);
     await client.change(edited.uri, text.replace('import tensorflow as tf\n', 'import numpy as tf\n'));
-    await client.until(() => (client.diagnostics.get(edited.uri) ?? []).at(-1)?.diagnostics.length === 0 || undefined, 'the diagnostics cleared');
-    expect(await client.request('textDocument/hover', { textDocument: { uri: edited.uri }, position: { line: 1, character: 0 } })).toBeNull();
+    await client.until(
+      () => (client.diagnostics.get(edited.uri) ?? []).at(-1)?.diagnostics.length === 0 || undefined,
+      'the diagnostics cleared',
+    );
+    expect(
+      await client.request('textDocument/hover', { textDocument: { uri: edited.uri }, position: { line: 1, character: 0 } }),
+    ).toBeNull();
   });
 
-  it('drops a script\'s diagnostics when tgraph.python.enabled is turned off, and shows them again when it is turned on', async () => {
+  it("drops a script's diagnostics when tgraph.python.enabled is turned off, and shows them again when it is turned on", async () => {
     const text = 'import tensorflow as tf\nw = tf.matmul(tf.ones([2, 2]), tf.ones([3]))\n';
     const toggled = tempDocument(text, 'toggled.py');
     expect((await client.open(toggled.uri, text, 'python')).diagnostics).toHaveLength(1);
@@ -218,7 +259,9 @@ describe('a Python file tgraph leaves alone', () => {
     try {
       const other = tempDocument(ANSWER, 'off.py');
       await off.openOnly(other.uri, ANSWER, 'python');
-      expect(await off.request('textDocument/hover', { textDocument: { uri: other.uri }, position: positionOf(ANSWER, 'dz_dx =') })).toBeNull();
+      expect(
+        await off.request('textDocument/hover', { textDocument: { uri: other.uri }, position: positionOf(ANSWER, 'dz_dx =') }),
+      ).toBeNull();
       expect(await off.request('textDocument/codeLens', { textDocument: { uri: other.uri } })).toEqual([]);
       expect(off.diagnostics.get(other.uri) ?? []).toEqual([]);
     } finally {

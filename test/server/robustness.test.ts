@@ -33,14 +33,15 @@ const MALFORMED: Record<string, string> = {
   'a 20,000-term sum': 'x = 1' + ' + 1'.repeat(20000) + '\n',
   'huge zeros': 'z = zeros([100000, 100000])\nw = reduce_sum(z)\nv = ones([1e9])\n',
   'huge negative and fractional shapes': 'z = zeros([-5, 3])\nw = ones([2.5])\nr = reshape(ones([6]), [-1, -1])\n',
-  'recursion': 'def f(a) = f(a) + 1\ny = f(2.)\n',
+  recursion: 'def f(a) = f(a) + 1\ny = f(2.)\n',
   'unknown rank and unfed': 'x = placeholder(float32, None)\ny = reduce_sum(x, axis=3)\ng = gradients(y, x)\n',
-  'gradient of nothing': 'x = placeholder(int32, [2])\nfeed x = [1, 2]\ng = gradients(x * 2, x)\nh = gradients(None, x)\ncheck gradients(3, x)\n',
+  'gradient of nothing':
+    'x = placeholder(int32, [2])\nfeed x = [1, 2]\ng = gradients(x * 2, x)\nh = gradients(None, x)\ncheck gradients(3, x)\n',
   'control characters and unicode': 'x\u0000 = 1\n\u00e9 = 2\n\ud800 = 3\ny = "unterminated\n\u0007\u001b[31m\n',
   'bom, crlf and a trailing backslash': '\ufeffx = 1\r\ny = x + \\\r\n',
   'load outside the workspace': "x = placeholder(float32, [2])\nfeed x = load('../../../../etc/passwd')\n",
   'nan and inf': 'a = log(0.)\nb = sqrt(-1.)\nc = 1e309 * 0\nd = gradients(a + b, [a, b])\n',
-  'empty': '',
+  empty: '',
   'only comments': '# nothing\n   # here\n',
 };
 
@@ -135,7 +136,10 @@ describe('live analysis', () => {
     // Insert two lines at the top and ask right away: whether from the previous analysis
     // (mapped through the edit) or the new one, the hover is b's and its range is b's.
     const inserted = '# one\n# two\n';
-    const version = await client.change(uri, { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: inserted });
+    const version = await client.change(uri, {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      text: inserted,
+    });
     const h = await client.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: 3, character: 0 } });
     expect(hoverText(h)).toContain('**b** · tensor');
     expect(hoverText(h)).toContain('[4. 4.]');
@@ -144,7 +148,7 @@ describe('live analysis', () => {
     await client.close(uri);
   });
 
-  it('a long document just opened: the build\'s diagnostics first, then the evaluation\'s', async () => {
+  it("a long document just opened: the build's diagnostics first, then the evaluation's", async () => {
     // 12,000 statements: over the line count from which the build's diagnostics are always
     // published first (however fast the machine builds). The unknown name is found by the
     // build; the NaN only by evaluating.
@@ -166,7 +170,10 @@ describe('live analysis', () => {
     expect(complete).toMatchObject({ version: 1, errors: 1, warnings: 1 });
     const last = client.diagnostics.get(uri)!.at(-1)!;
     expect(last.version).toBe(1);
-    expect(last.diagnostics.map((d) => [d.code, d.range.start.line])).toEqual([['non-finite', 12_001], ['unknown-name', 12_002]]);
+    expect(last.diagnostics.map((d) => [d.code, d.range.start.line])).toEqual([
+      ['non-finite', 12_001],
+      ['unknown-name', 12_002],
+    ]);
     // A short document publishes once, complete.
     const short = tempDocument('y = log(0. - 1.)\n');
     await client.open(short.uri, 'y = log(0. - 1.)\n');

@@ -38,7 +38,10 @@ describe('settings', () => {
     const published = client.diagnostics.get(uri)!.length;
     client.settings = {}; // back to the defaults
     await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
-    await client.until(() => client.diagnostics.get(uri)!.length > published && latest(uri)!.diagnostics.length === 0, 'a re-analysis without the budget error');
+    await client.until(
+      () => client.diagnostics.get(uri)!.length > published && latest(uri)!.diagnostics.length === 0,
+      'a re-analysis without the budget error',
+    );
     expect((await hints(uri)).map((h) => h.label)).toEqual([': float32[100, 100]', ': float32[]', '→ 100.0']);
 
     // Only the hint settings change: no re-analysis is needed, the hints follow.
@@ -95,7 +98,11 @@ describe('settings', () => {
       () => (published(uri) > before && latest(uri)!.diagnostics.length === 3 ? latest(uri)!.diagnostics : undefined),
       'two diagnostics and how many more',
     );
-    expect(capped.map((d) => [d.code, d.range.start.line])).toEqual([['unknown-name', 0], ['unknown-name', 1], ['budget-diagnostics', 2]]);
+    expect(capped.map((d) => [d.code, d.range.start.line])).toEqual([
+      ['unknown-name', 0],
+      ['unknown-name', 1],
+      ['budget-diagnostics', 2],
+    ]);
     expect(capped[2].message).toMatch(/^2 more problems not shown.*\(raise tgraph\.maxDiagnostics\)$/);
 
     before = published(uri);
@@ -139,8 +146,11 @@ describe('load() in the editor', () => {
       const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
       const padded = header + ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
       const bytes = Buffer.concat([
-        Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]),
-        Buffer.from([padded.length & 255, padded.length >> 8]), Buffer.from(padded, 'latin1'),
+        Buffer.from([0x93]),
+        Buffer.from('NUMPY'),
+        Buffer.from([1, 0]),
+        Buffer.from([padded.length & 255, padded.length >> 8]),
+        Buffer.from(padded, 'latin1'),
         Buffer.from(new Float32Array([1.5, -2]).buffer),
       ]);
       fs.writeFileSync(path.join(dir, 'a.npy'), bytes);
@@ -148,7 +158,10 @@ describe('load() in the editor', () => {
       await client.open(uri, text);
       const diags = await client.until(() => client.diagnostics.get(uri)?.at(-1)?.diagnostics, 'diagnostics');
       expect(diags.map((d) => d.range.start.line)).toEqual([1]);
-      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, 'a =') });
+      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', {
+        textDocument: { uri },
+        position: positionOf(text, 'a ='),
+      });
       expect(hover.contents.value).toContain('[ 1.5 -2. ]');
     } finally {
       await client.stop();

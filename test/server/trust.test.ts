@@ -61,8 +61,13 @@ async function withClient(options: ClientOptions, body: (client: LspClient) => P
 
 function hintLabels(client: LspClient, uri: string): Promise<string[]> {
   return client
-    .request<InlayHint[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } } })
-    .then((hints) => hints.map((h) => `${h.position.line} ${typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')}`));
+    .request<InlayHint[]>('textDocument/inlayHint', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } },
+    })
+    .then((hints) =>
+      hints.map((h) => `${h.position.line} ${typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join('')}`),
+    );
 }
 
 /** The load works: no diagnostics, w has the file's shape and s the sum of its values. */
@@ -82,7 +87,9 @@ describe('load() and workspace trust (LSP over stdio)', () => {
       const [d] = diagnostics;
       expect(d.code).toBe(UNTRUSTED_LOAD_CODE);
       expect(d.severity).toBe(1); // Error
-      expect(d.message).toBe('load() is disabled: this workspace is not trusted (VS Code workspace trust); trust the workspace to read .npy files');
+      expect(d.message).toBe(
+        'load() is disabled: this workspace is not trusted (VS Code workspace trust); trust the workspace to read .npy files',
+      );
       const start = positionOf(TEXT, LOAD_CALL);
       expect(d.range).toEqual({ start, end: { line: start.line, character: start.character + LOAD_CALL.length } });
       // The statements that do not read a file have their values.
@@ -108,7 +115,14 @@ describe('load() and workspace trust (LSP over stdio)', () => {
       expect(opened.diagnostics.map((d) => d.code)).toEqual([UNTRUSTED_LOAD_CODE]);
       const published = client.diagnostics.get(uri)!.length;
       await client.connection.sendNotification('tgraph/workspaceTrust', { trusted: true });
-      const again = await client.until(() => client.diagnostics.get(uri)!.slice(published).find((p) => p.diagnostics.length === 0), 'a re-analysis without the load error');
+      const again = await client.until(
+        () =>
+          client.diagnostics
+            .get(uri)!
+            .slice(published)
+            .find((p) => p.diagnostics.length === 0),
+        'a re-analysis without the load error',
+      );
       await expectLoaded(client, uri, again);
     });
   });
@@ -124,7 +138,8 @@ describe('WorkspaceTrust', () => {
 
   it('changes only on {trusted: boolean}, and says when it changed', () => {
     const trust = new WorkspaceTrust(false);
-    for (const params of [undefined, null, {}, { trusted: 'yes' }, { trusted: 1 }, [true], { trusted: false }]) expect(trust.update(params)).toBe(false);
+    for (const params of [undefined, null, {}, { trusted: 'yes' }, { trusted: 1 }, [true], { trusted: false }])
+      expect(trust.update(params)).toBe(false);
     expect(trust.trusted).toBe(false);
     expect(trust.update({ trusted: true })).toBe(true);
     expect(trust.update({ trusted: true })).toBe(false);
@@ -134,14 +149,32 @@ describe('WorkspaceTrust', () => {
   it('disables load with the reason and code when untrusted, and leaves the context alone when trusted', () => {
     const load = { baseDir: '/w/models', workspaceRoots: ['/w'], enabled: true };
     expect(new WorkspaceTrust(true).restrict(load)).toBe(load);
-    expect(new WorkspaceTrust(false).restrict(load)).toMatchObject({ baseDir: '/w/models', workspaceRoots: ['/w'], enabled: false, disabledCode: UNTRUSTED_LOAD_CODE });
+    expect(new WorkspaceTrust(false).restrict(load)).toMatchObject({
+      baseDir: '/w/models',
+      workspaceRoots: ['/w'],
+      enabled: false,
+      disabledCode: UNTRUSTED_LOAD_CODE,
+    });
   });
 });
 
 // ---- what the shipped code can reach -------------------------------------------------------
 
 /** Node modules that reach the network, other processes or run code. */
-const FORBIDDEN = new Set(['child_process', 'cluster', 'dgram', 'dns', 'http', 'http2', 'https', 'inspector', 'net', 'tls', 'vm', 'worker_threads']);
+const FORBIDDEN = new Set([
+  'child_process',
+  'cluster',
+  'dgram',
+  'dns',
+  'http',
+  'http2',
+  'https',
+  'inspector',
+  'net',
+  'tls',
+  'vm',
+  'worker_threads',
+]);
 const bare = (specifier: string) => specifier.replace(/^node:/, '');
 
 function sourcesUnder(dir: string): string[] {
@@ -156,28 +189,49 @@ describe('what the engine and the server can reach', () => {
     const { build } = await import('esbuild');
     for (const entry of ['server/main.ts', 'cli/main.ts']) {
       const result = await build({
-        entryPoints: [path.join(ROOT, entry)], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
-        write: false, metafile: true, logLevel: 'error', absWorkingDir: ROOT,
+        entryPoints: [path.join(ROOT, entry)],
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        write: false,
+        metafile: true,
+        logLevel: 'error',
+        absWorkingDir: ROOT,
       });
       const builtinsByInput = new Map<string, string[]>();
       for (const [input, info] of Object.entries(result.metafile!.inputs)) {
         // External imports are Node's modules; a relative one is an import TypeScript
         // elides (used only as a type), which esbuild lists as external too.
-        builtinsByInput.set(input, info.imports.filter((i) => i.external && !i.path.startsWith('.')).map((i) => bare(i.path)));
+        builtinsByInput.set(
+          input,
+          info.imports.filter((i) => i.external && !i.path.startsWith('.')).map((i) => bare(i.path)),
+        );
       }
       const own = [...builtinsByInput].filter(([input]) => /^(engine|server|cli)\//.test(input));
       expect(own.length).toBeGreaterThan(20);
       for (const [input, builtins] of own) {
         // The analysis runs in a worker thread, started in one place.
-        const allowed = input.startsWith('engine/') ? ['fs', 'path'] : input === 'server/workerChannel.ts' || input === 'cli/main.ts' ? ['fs', 'path', 'url', 'worker_threads'] : ['fs', 'path', 'url'];
-        expect(builtins.filter((b) => !allowed.includes(b)), `${entry}: ${input}`).toEqual([]);
+        const allowed = input.startsWith('engine/')
+          ? ['fs', 'path']
+          : input === 'server/workerChannel.ts' || input === 'cli/main.ts'
+            ? ['fs', 'path', 'url', 'worker_threads']
+            : ['fs', 'path', 'url'];
+        expect(
+          builtins.filter((b) => !allowed.includes(b)),
+          `${entry}: ${input}`,
+        ).toEqual([]);
       }
       // The engine reads files in one place: load().
-      expect(own.filter(([input, b]) => input.startsWith('engine/') && b.includes('fs')).map(([input]) => input)).toEqual(['engine/ops/npy.ts']);
+      expect(own.filter(([input, b]) => input.startsWith('engine/') && b.includes('fs')).map(([input]) => input)).toEqual([
+        'engine/ops/npy.ts',
+      ]);
       // vscode-jsonrpc's node transport (pipes and sockets the editor may choose) and
       // vscode-languageserver's module resolution helpers, which the server never calls.
       const ANALYSIS_WORKER = new Set(['server/workerChannel.ts', 'cli/main.ts']);
-      const reaching = [...builtinsByInput].filter(([input, b]) => b.some((m) => FORBIDDEN.has(m) && !(m === 'worker_threads' && ANALYSIS_WORKER.has(input)))).map(([input]) => input);
+      const reaching = [...builtinsByInput]
+        .filter(([input, b]) => b.some((m) => FORBIDDEN.has(m) && !(m === 'worker_threads' && ANALYSIS_WORKER.has(input))))
+        .map(([input]) => input);
       expect(reaching.length).toBeGreaterThan(0);
       for (const input of reaching) expect(input, entry).toMatch(/^node_modules\/vscode-(jsonrpc|languageserver)\//);
     }
@@ -189,7 +243,10 @@ describe('what the engine and the server can reach', () => {
     for (const file of sources) {
       const text = fs.readFileSync(file, 'utf8');
       // require/import() of our own files only (the CLI loads the server lazily).
-      expect(text.match(/process\.env|\beval\s*\(|new\s+Function\s*\(|\b(require|import)\s*\(\s*(?!['"]\.)/g), path.relative(ROOT, file)).toBe(null);
+      expect(
+        text.match(/process\.env|\beval\s*\(|new\s+Function\s*\(|\b(require|import)\s*\(\s*(?!['"]\.)/g),
+        path.relative(ROOT, file),
+      ).toBe(null);
     }
   });
 });

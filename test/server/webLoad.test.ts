@@ -54,7 +54,11 @@ describe.skipIf(!isBrowser)('load() through the client, on a web workspace', () 
     const asked = client.fileReads.length;
     const text = "a = load('../../../elsewhere/w.npy')\nb = load('/project/data/w.npy')\nc = load('../data/missing.npy')\n";
     const d = await client.open(`${WORKSPACE}/graphs/refusals.tgraph`, text);
-    expect(d.diagnostics.map((x) => [x.range.start.line, x.code])).toEqual([[0, 'load-outside'], [1, 'load-refused'], [2, 'load-missing']]);
+    expect(d.diagnostics.map((x) => [x.range.start.line, x.code])).toEqual([
+      [0, 'load-outside'],
+      [1, 'load-refused'],
+      [2, 'load-missing'],
+    ]);
     expect(client.fileReads.slice(asked)).toEqual([`${WORKSPACE}/data/missing.npy`]);
   });
 });
@@ -62,7 +66,11 @@ describe.skipIf(!isBrowser)('load() through the client, on a web workspace', () 
 describe.skipIf(!isBrowser)('load() in an untrusted web workspace', () => {
   it('is an error that says why, and the client is asked for nothing', async () => {
     await ensureServerBuilt();
-    const client = await LspClient.start({ workspaceFolderUris: [WORKSPACE], initializationOptions: { workspaceTrusted: false }, files: {} });
+    const client = await LspClient.start({
+      workspaceFolderUris: [WORKSPACE],
+      initializationOptions: { workspaceTrusted: false },
+      files: {},
+    });
     try {
       const d = await client.open(DOC, "w = load('../data/w.npy')\ny = 1. + 2.\n");
       expect(d.diagnostics.map((x) => x.code)).toEqual(['load-untrusted']);

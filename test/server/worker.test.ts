@@ -33,7 +33,9 @@ describe('a document never waits for another', () => {
     const bomb = hostile('conv2d.tgraph');
     const a = tempDocument(bomb, 'a.tgraph');
     // A's analysis takes its whole time budget (5 s by default) inside one kernel.
-    void client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: a.uri, languageId: 'tgraph', version: 1, text: bomb } });
+    void client.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: a.uri, languageId: 'tgraph', version: 1, text: bomb },
+    });
     const at = positionOf(SMALL, 'y =');
     // The hover on B goes through the protocol thread only: it is a lookup.
     await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: b.uri }, position: at });
@@ -41,7 +43,9 @@ describe('a document never waits for another', () => {
     const times: number[] = [];
     for (let i = 0; i < 30; i++) {
       const started = performance.now();
-      const h = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: b.uri }, position: at })) as { contents: { value: string } } | null;
+      const h = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: b.uri }, position: at })) as {
+        contents: { value: string };
+      } | null;
       times.push(performance.now() - started);
       expect(h?.contents.value).toContain('**y**');
       await new Promise((r) => setTimeout(r, 20));
@@ -50,7 +54,9 @@ describe('a document never waits for another', () => {
     // comes with its complete diagnostics).
     expect(client.analysed.filter((n) => n.uri === a.uri)).toEqual([]);
     times.sort((x, y) => x - y);
-    console.log(`hover on B while A runs a bomb: p50 ${percentile(times, 50).toFixed(1)} ms, p90 ${percentile(times, 90).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+    console.log(
+      `hover on B while A runs a bomb: p50 ${percentile(times, 50).toFixed(1)} ms, p90 ${percentile(times, 90).toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms`,
+    );
     // The median, not the maximum: on a loaded 2-core machine the protocol thread itself
     // can be descheduled for tens of ms now and then; a hover that waited for the analysis
     // would take seconds, every one of them.
@@ -59,7 +65,9 @@ describe('a document never waits for another', () => {
     // And A gets its diagnostic when its budget runs out.
     await client.until(() => client!.analysed.find((n) => n.uri === a.uri), 'A analysed', 60_000);
     const published = client.diagnostics.get(a.uri)!.at(-1)!;
-    expect(published.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/^conv2d: stopped inside the kernel: the time budget ran out \(raise tgraph\.evaluationTimeoutMs\)/)]);
+    expect(published.diagnostics.map((d) => d.message)).toEqual([
+      expect.stringMatching(/^conv2d: stopped inside the kernel: the time budget ran out \(raise tgraph\.evaluationTimeoutMs\)/),
+    ]);
   }, 120_000);
 
   it('a worker past its heap limit is restarted; the document gets one diagnostic on the statement, the others keep working', async () => {
@@ -71,13 +79,18 @@ describe('a document never waits for another', () => {
     const published = await client.open(a.uri, bomb);
     expect(published.diagnostics).toHaveLength(1);
     const d = published.diagnostics[0];
-    expect(d.message).toMatch(/^the analysis was stopped while building this statement: it needed more than the 64 MB the analysis may use \(raise tgraph\.maxWorkerHeapMb\)/);
+    expect(d.message).toMatch(
+      /^the analysis was stopped while building this statement: it needed more than the 64 MB the analysis may use \(raise tgraph\.maxWorkerHeapMb\)/,
+    );
     expect(d.range.start.line).toBe(bomb.split('\n').findIndex((l) => l.startsWith('y = f30')));
     // The new worker answers the other document (its text is analysed again).
     await client.change(b.uri, SMALL.replace('x * x', 'x * x * 2.'));
     const again = await client.diagnosticsFor(b.uri);
     expect(again.diagnostics).toEqual([]);
-    const h = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: b.uri }, position: positionOf(SMALL, 'y =') })) as { contents: { value: string } };
+    const h = (await client.connection.sendRequest('textDocument/hover', {
+      textDocument: { uri: b.uri },
+      position: positionOf(SMALL, 'y ='),
+    })) as { contents: { value: string } };
     expect(h.contents.value).toContain('10.0');
   }, 120_000);
 });
@@ -85,20 +98,31 @@ describe('a document never waits for another', () => {
 describe('hovers while a newer text is analysed', () => {
   it('say that the values are from the previous version', async () => {
     client = await LspClient.start();
-    const lines = ['x = placeholder(float32, [None, 8])', 'feed x = uniform([16, 8], seed=1)', 'w0 = variable(uniform([8, 8], seed=2))', 'h0 = x'];
+    const lines = [
+      'x = placeholder(float32, [None, 8])',
+      'feed x = uniform([16, 8], seed=1)',
+      'w0 = variable(uniform([8, 8], seed=2))',
+      'h0 = x',
+    ];
     for (let i = 1; i <= 1000; i++) lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
     const text = lines.join('\n') + '\n';
     const doc = tempDocument(text, 'chain.tgraph');
     await client.open(doc.uri, text);
     const at = positionOf(text, 'h0 =');
-    const fresh = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: at })) as { contents: { value: string } };
+    const fresh = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: at })) as {
+      contents: { value: string };
+    };
     expect(fresh.contents.value).not.toContain('previous version');
     // An edit of the feed: everything after it is analysed again (hundreds of ms).
     await client.change(doc.uri, text.replace('seed=1', 'seed=7'));
-    const stale = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: at })) as { contents: { value: string } };
+    const stale = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: at })) as {
+      contents: { value: string };
+    };
     expect(stale.contents.value).toContain('values from the previous version of the text');
     await client.diagnosticsFor(doc.uri);
-    const after = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: at })) as { contents: { value: string } };
+    const after = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: doc.uri }, position: at })) as {
+      contents: { value: string };
+    };
     expect(after.contents.value).not.toContain('previous version');
   }, 120_000);
 });
@@ -123,14 +147,21 @@ function rawServer() {
     }
     throw new Error(`no response ${id}: ${out}\n${err}`);
   };
-  const exited = () => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code))));
+  const exited = () =>
+    new Promise<number | null>((resolve) =>
+      child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', (code) => resolve(code)),
+    );
   return { child, send, response, exited, stderr: () => err };
 }
 
 describe('the LSP lifecycle', () => {
   it('refuses requests before initialize, a second initialize, and requests after shutdown', async () => {
     const s = rawServer();
-    s.send({ id: 1, method: 'textDocument/hover', params: { textDocument: { uri: 'file:///x.tgraph' }, position: { line: 0, character: 0 } } });
+    s.send({
+      id: 1,
+      method: 'textDocument/hover',
+      params: { textDocument: { uri: 'file:///x.tgraph' }, position: { line: 0, character: 0 } },
+    });
     expect((await s.response(1)).error.code).toBe(-32002);
     s.send({ id: 2, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
     expect((await s.response(2)).result.capabilities.hoverProvider).toBe(true);
@@ -138,7 +169,11 @@ describe('the LSP lifecycle', () => {
     expect((await s.response(3)).error.code).toBe(-32600);
     s.send({ id: 4, method: 'shutdown' });
     expect((await s.response(4)).result).toBeNull();
-    s.send({ id: 5, method: 'textDocument/hover', params: { textDocument: { uri: 'file:///x.tgraph' }, position: { line: 0, character: 0 } } });
+    s.send({
+      id: 5,
+      method: 'textDocument/hover',
+      params: { textDocument: { uri: 'file:///x.tgraph' }, position: { line: 0, character: 0 } },
+    });
     expect((await s.response(5)).error.code).toBe(-32600);
     s.send({ method: 'exit' });
     expect(await s.exited()).toBe(0);

@@ -32,14 +32,37 @@ export async function launchChromium(): Promise<Browser> {
   const { chromium } = require(PLAYWRIGHT);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
 /** The "Explain sum" picture as the browser drew it: counts, texts and the bars' numbers. */
 export interface PictureFacts {
-  heatmaps: number; cells: number; terms: number; rows: number; cols: number; heatmapSize: number[]; axisTitles: string[]; separators: number;
-  bandLabels: string[]; partials: number[]; barTexts: string[]; total: number; totalText: string; advice: string; termFill: string;
+  heatmaps: number;
+  cells: number;
+  terms: number;
+  rows: number;
+  cols: number;
+  heatmapSize: number[];
+  axisTitles: string[];
+  separators: number;
+  bandLabels: string[];
+  partials: number[];
+  barTexts: string[];
+  total: number;
+  totalText: string;
+  advice: string;
+  termFill: string;
   /** Set when the browser could not parse the document (an SVG that is not well-formed). */
   parseError: string;
 }

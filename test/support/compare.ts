@@ -48,7 +48,9 @@ export function expectClose(actual: Plain, expected: Plain, what = 'value', tol:
     }
     const ok = Math.abs(x - y) <= atol + rtol * Math.abs(y);
     if (!ok) {
-      throw new Error(`${what}: element ${i} (flat) is ${x}, expected ${y} (|diff| ${Math.abs(x - y)} > ${atol} + ${rtol}·|expected|)\nactual:   ${JSON.stringify(actual)}\nexpected: ${JSON.stringify(expected)}`);
+      throw new Error(
+        `${what}: element ${i} (flat) is ${x}, expected ${y} (|diff| ${Math.abs(x - y)} > ${atol} + ${rtol}·|expected|)\nactual:   ${JSON.stringify(actual)}\nexpected: ${JSON.stringify(expected)}`,
+      );
     }
   }
 }

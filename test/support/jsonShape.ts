@@ -47,7 +47,8 @@ function checkDiagnostic(d: unknown, where: string, problems: string[]): void {
     if (!isPositiveInt(d[k])) problems.push(`${where}.${k} = ${JSON.stringify(d[k])} is not a 1-based integer`);
   }
   if (isPositiveInt(d.line) && isPositiveInt(d.endLine)) {
-    const startsAfterEnd = (d.endLine as number) < (d.line as number) || (d.endLine === d.line && (d.endColumn as number) < (d.column as number));
+    const startsAfterEnd =
+      (d.endLine as number) < (d.line as number) || (d.endLine === d.line && (d.endColumn as number) < (d.column as number));
     if (startsAfterEnd) problems.push(`${where}: the range ends before it starts`);
   }
   if (typeof d.severity !== 'string' || !SEVERITIES.has(d.severity)) problems.push(`${where}.severity = ${JSON.stringify(d.severity)}`);
@@ -66,7 +67,14 @@ function checkExplanation(e: unknown, where: string, problems: string[]): void {
   if (!Array.isArray(e.summedAxes)) problems.push(`${where}.summedAxes must be a list`);
   else {
     e.summedAxes.forEach((s, i) => {
-      if (!isObject(s) || typeof s.tensor !== 'string' || typeof s.axis !== 'number' || typeof s.size !== 'number' || typeof s.origin !== 'string' || !ORIGINS.has(s.origin)) {
+      if (
+        !isObject(s) ||
+        typeof s.tensor !== 'string' ||
+        typeof s.axis !== 'number' ||
+        typeof s.size !== 'number' ||
+        typeof s.origin !== 'string' ||
+        !ORIGINS.has(s.origin)
+      ) {
         problems.push(`${where}.summedAxes[${i}] = ${JSON.stringify(s)} is not {tensor, axis, size, origin}`);
       }
     });

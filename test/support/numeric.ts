@@ -52,7 +52,13 @@ export function toTf(t: Tensor): tf.Tensor {
 }
 
 /** Same shape and |a - e| <= atol + rtol |e| elementwise (NaN where NaN is expected). */
-export function expectClose(actual: Tensor, expected: { shape: readonly number[]; data: ArrayLike<number> }, what: string, rtol = 1e-5, atol = 1e-5): void {
+export function expectClose(
+  actual: Tensor,
+  expected: { shape: readonly number[]; data: ArrayLike<number> },
+  what: string,
+  rtol = 1e-5,
+  atol = 1e-5,
+): void {
   expect([...actual.shape], `${what}: shape`).toEqual([...expected.shape]);
   const a = arr(actual);
   const e = Array.from(expected.data);

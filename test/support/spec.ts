@@ -38,7 +38,9 @@ export function specFeedGenerators(): string[] {
   if (start < 0) throw new Error('docs/LANGUAGE.md\'s "Sources of tensors" has no feed generators paragraph');
   const end = sources.indexOf('\n\n', start + 1);
   const before = new Set(codeNames(sources.slice(0, start)));
-  return codeNames(sources.slice(start, end < 0 ? sources.length : end)).filter((name) => lookupOp(name) !== undefined && !before.has(name));
+  return codeNames(sources.slice(start, end < 0 ? sources.length : end)).filter(
+    (name) => lookupOp(name) !== undefined && !before.has(name),
+  );
 }
 
 /** What a spec name that is not an op may be: an op's argument, a statement keyword, a literal. */

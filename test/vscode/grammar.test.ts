@@ -85,7 +85,7 @@ describe('tgraph TextMate grammar', () => {
       ['**', 'keyword.operator.arithmetic.tgraph'],
       ['2', 'constant.numeric.integer.tgraph'],
     ]);
-    expect(line("dz_dx = gradients(z, x)[0] # twice dy_dx: each x reaches two elements of z")).toEqual([
+    expect(line('dz_dx = gradients(z, x)[0] # twice dy_dx: each x reaches two elements of z')).toEqual([
       ['dz_dx', 'variable.other.tgraph'],
       ['=', 'keyword.operator.assignment.tgraph'],
       ['gradients', 'support.function.op.tgraph'],
@@ -133,7 +133,11 @@ describe('tgraph TextMate grammar', () => {
       ['x2', 'variable.other.tgraph'],
     ]);
     // A slice: integers around colons, not floats.
-    expect(line('c = x[1:3, ::2]').filter(([, s]) => s.includes('numeric')).map(([t]) => t)).toEqual(['1', '3', '2']);
+    expect(
+      line('c = x[1:3, ::2]')
+        .filter(([, s]) => s.includes('numeric'))
+        .map(([t]) => t),
+    ).toEqual(['1', '3', '2']);
   });
 
   it('scopes strings, escapes and an unterminated string ends at the line end', () => {
@@ -178,9 +182,11 @@ describe('tgraph TextMate grammar', () => {
     for (const dtype of ['float32', 'float64', 'int32', 'int64', 'bool']) {
       expect(scopeOf(`c = cast(x, ${dtype})`, dtype)).toBe('support.type.dtype.tgraph');
     }
-    expect(line('r = x @ w // 2 % 3 / 4 - 1').filter(([, s]) => s === 'keyword.operator.arithmetic.tgraph').map(([t]) => t)).toEqual([
-      '@', '//', '%', '/', '-',
-    ]);
+    expect(
+      line('r = x @ w // 2 % 3 / 4 - 1')
+        .filter(([, s]) => s === 'keyword.operator.arithmetic.tgraph')
+        .map(([t]) => t),
+    ).toEqual(['@', '//', '%', '/', '-']);
   });
 
   it('scopes the tf. and np. prefixes with ops, dtypes and other names', () => {
@@ -231,7 +237,9 @@ describe('tgraph TextMate grammar', () => {
   });
 
   it('highlights every non-internal op and alias of the engine registry as an op', () => {
-    const names = allOps().filter((op) => !op.internal).flatMap((op) => [op.name, ...(op.aliases ?? [])]);
+    const names = allOps()
+      .filter((op) => !op.internal)
+      .flatMap((op) => [op.name, ...(op.aliases ?? [])]);
     expect(names.length).toBeGreaterThan(50);
     const missing = names.filter((name) => scopeOf(`y = ${name}(x)`, name) !== 'support.function.op.tgraph');
     // Fix: `node syntaxes/generate.mjs` regenerates the grammar's op list from the registry.
@@ -239,13 +247,17 @@ describe('tgraph TextMate grammar', () => {
     // ... and with a tf. prefix, as pasted TensorFlow code has them.
     expect(scopeOf('y = tf.reduce_mean(x)', 'reduce_mean')).toBe('support.function.op.tgraph');
     // Internal helper ops are not offered to users and so not highlighted.
-    const internal = allOps().filter((op) => op.internal && !names.includes(op.name)).map((op) => op.name);
+    const internal = allOps()
+      .filter((op) => op.internal && !names.includes(op.name))
+      .map((op) => op.name);
     for (const name of internal) expect(scopeOf(`y = ${name}(x)`, name)).not.toBe('support.function.op.tgraph');
   });
 
   it('matches the snapshots of the fixtures in test/grammar', async () => {
     const fixtures = path.join(root, 'test', 'grammar');
-    const files = readdirSync(fixtures).filter((f) => f.endsWith('.tgraph')).sort();
+    const files = readdirSync(fixtures)
+      .filter((f) => f.endsWith('.tgraph'))
+      .sort();
     expect(files).toEqual(['features.tgraph', 'seed.tgraph']);
     for (const file of files) {
       const lines = tokenize(readFileSync(path.join(fixtures, file), 'utf8'));
@@ -259,7 +271,11 @@ describe('language configuration', () => {
   it('comments with #, pairs brackets and quotes, indents inside brackets', () => {
     const config = JSON.parse(readFileSync(path.join(root, 'language-configuration.json'), 'utf8'));
     expect(config.comments).toEqual({ lineComment: '#' });
-    expect(config.brackets).toEqual([['(', ')'], ['[', ']'], ['{', '}']]);
+    expect(config.brackets).toEqual([
+      ['(', ')'],
+      ['[', ']'],
+      ['{', '}'],
+    ]);
     expect(config.autoClosingPairs.map((p: { open: string; close: string }) => p.open + p.close)).toEqual(['()', '[]', '{}', "''", '""']);
     const increase = new RegExp(config.indentationRules.increaseIndentPattern);
     const decrease = new RegExp(config.indentationRules.decreaseIndentPattern);

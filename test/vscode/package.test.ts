@@ -13,7 +13,11 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 function vsceList(): string[] {
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   const out = execFileSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-  return out.split('\n').map((l) => l.trim()).filter(Boolean).sort();
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 describe('the .vsix file list (vsce ls)', () => {
@@ -32,8 +36,17 @@ describe('the .vsix file list (vsce ls)', () => {
     ];
     expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
     // Nothing from sources, tests, node_modules or source maps.
-    expect(files.filter((f) => /^(test|engine|server|client|cli|scripts|node_modules|examples)\//.test(f) || /\.(ts|map)$/.test(f))).toEqual([]);
-    for (const needed of ['package.json', 'README.md', 'syntaxes/tgraph.tmLanguage.json', 'language-configuration.json', 'icons/tgraph.png', 'icons/tgraph.svg']) {
+    expect(
+      files.filter((f) => /^(test|engine|server|client|cli|scripts|node_modules|examples)\//.test(f) || /\.(ts|map)$/.test(f)),
+    ).toEqual([]);
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'syntaxes/tgraph.tmLanguage.json',
+      'language-configuration.json',
+      'icons/tgraph.png',
+      'icons/tgraph.svg',
+    ]) {
       expect(files).toContain(needed);
     }
     // The bundle is there whenever it is built (`npm test` builds before vitest runs).
@@ -52,7 +65,13 @@ describe('the extension manifest', () => {
     const [language] = manifest.contributes.languages;
     expect(language.id).toBe('tgraph');
     expect(language.extensions).toEqual(['.tgraph']);
-    for (const file of [manifest.icon, language.configuration, language.icon.light, language.icon.dark, manifest.contributes.grammars[0].path]) {
+    for (const file of [
+      manifest.icon,
+      language.configuration,
+      language.icon.light,
+      language.icon.dark,
+      manifest.contributes.grammars[0].path,
+    ]) {
       expect(existsSync(path.join(root, file)), file).toBe(true);
     }
     expect(manifest.contributes.grammars[0]).toMatchObject({ language: 'tgraph', scopeName: 'source.tgraph' });
@@ -69,11 +88,19 @@ describe('the extension manifest', () => {
     const registered = [...source.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
     const contributed = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
     expect(contributed).toEqual(registered);
-    expect(contributed).toEqual(expect.arrayContaining(['tgraph.computeGradients', 'tgraph.checkGradients', 'tgraph.explainSum', 'tgraph.randomiseFeed', 'tgraph.restartServer']));
+    expect(contributed).toEqual(
+      expect.arrayContaining([
+        'tgraph.computeGradients',
+        'tgraph.checkGradients',
+        'tgraph.explainSum',
+        'tgraph.randomiseFeed',
+        'tgraph.restartServer',
+      ]),
+    );
     for (const c of manifest.contributes.commands) expect(c.category).toBe('tgraph');
   });
 
-  it('declares every setting with the server\'s defaults', () => {
+  it("declares every setting with the server's defaults", () => {
     const props = manifest.contributes.configuration.properties;
     expect(props['tgraph.maxElements'].default).toBe(DEFAULT_SETTINGS.maxElements);
     expect(props['tgraph.maxElements'].default).toBe(10_000_000);
@@ -87,7 +114,7 @@ describe('the extension manifest', () => {
   });
 });
 
-describe('the client\'s crash policy', () => {
+describe("the client's crash policy", () => {
   it('restarts a dying server, tells the user once, and gives up on a crash loop until reset', async () => {
     const { CrashPolicy } = await import('../../client/crashPolicy');
     const policy = new CrashPolicy(5, 180_000);

@@ -72,19 +72,22 @@ function makeWorkspace(tmp) {
   if (existsSync(source)) cpSync(source, examples, { recursive: true });
   const seed = path.join(examples, 'seed.tgraph');
   if (!existsSync(seed)) {
-    writeFileSync(seed, [
-      '# The question, as a .tgraph file',
-      'x_dims = 3',
-      'x = placeholder(float32, [None, x_dims])',
-      'feed x = [[5, 3, 7], [2, 2, 5], [7, 5, 0], [3, 7, 6]]',
-      'y = 2 * x**2',
-      "z = stack([y, y])          # twice as many z's as x's",
-      'dy_dx = gradients(y, x)[0] # [[20, 12, 28], [8, 8, 20], [28, 20, 0], [12, 28, 24]]',
-      'dz_dx = gradients(z, x)[0] # twice dy_dx: each x reaches two elements of z',
-      'check gradients(z, x)',
-      'assert allclose(dz_dx, 2 * dy_dx)',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      seed,
+      [
+        '# The question, as a .tgraph file',
+        'x_dims = 3',
+        'x = placeholder(float32, [None, x_dims])',
+        'feed x = [[5, 3, 7], [2, 2, 5], [7, 5, 0], [3, 7, 6]]',
+        'y = 2 * x**2',
+        "z = stack([y, y])          # twice as many z's as x's",
+        'dy_dx = gradients(y, x)[0] # [[20, 12, 28], [8, 8, 20], [28, 20, 0], [12, 28, 24]]',
+        'dz_dx = gradients(z, x)[0] # twice dy_dx: each x reaches two elements of z',
+        'check gradients(z, x)',
+        'assert allclose(dz_dx, 2 * dy_dx)',
+        '',
+      ].join('\n'),
+    );
   }
   return workspace;
 }
@@ -164,10 +167,23 @@ async function runWithCodeServer(workspace, tmp, cleanups, resultFile) {
 
   const port = await freePort();
   const args = [
-    entry, '--config', configFile, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, workspace,
+    entry,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--ignore-last-opened',
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    workspace,
   ];
   const server = spawn(process.execPath, args, {
     env: {
@@ -202,8 +218,14 @@ async function runWithCodeServer(workspace, tmp, cleanups, resultFile) {
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     headless: true,
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
     ],
   });
   cleanups.push(() => browser.close().catch(() => undefined));
@@ -224,7 +246,10 @@ async function runWithCodeServer(workspace, tmp, cleanups, resultFile) {
     resolveExit(Number(code));
   });
   page.on('console', (message) => {
-    const text = message.text().replace(/%c/g, '').replace(/ color: [^ ;]+;?/g, '');
+    const text = message
+      .text()
+      .replace(/%c/g, '')
+      .replace(/ color: [^ ;]+;?/g, '');
     const summary = /\[tgraph-suite\] (\d+) passed, (\d+) failed(?:, (\d+) skipped)?/.exec(text);
     if (summary) suiteSummary = { passed: Number(summary[1]), failed: Number(summary[2]), skipped: Number(summary[3] ?? 0) };
     // The workbench's own chatter (and the open-source build's two vsda 404s) only with
@@ -294,9 +319,12 @@ async function main() {
   });
   try {
     const useElectron = Boolean(process.env.VSCODE_EXECUTABLE) || process.env.TGRAPH_VSCODE_DOWNLOAD === '1';
-    code = await Promise.race([useElectron ? runWithTestElectron(workspace, resultFile) : runWithCodeServer(workspace, tmp, cleanups, resultFile), timeout]);
+    code = await Promise.race([
+      useElectron ? runWithTestElectron(workspace, resultFile) : runWithCodeServer(workspace, tmp, cleanups, resultFile),
+      timeout,
+    ]);
   } catch (error) {
-    log(`harness failure: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    log(`harness failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     code = 2;
   } finally {
     clearTimeout(timer);
@@ -322,7 +350,9 @@ async function main() {
   const counts = { passed: 0, failed: 0, skipped: 0, ...suiteSummary };
   if (code !== 0 && counts.failed === 0) counts.failed = 1;
   log(`exit ${code}`);
-  process.stdout.write(`${web ? 'vscode-web' : 'vscode'}: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}\n`);
+  process.stdout.write(
+    `${web ? 'vscode-web' : 'vscode'}: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}\n`,
+  );
   return code;
 }
 

@@ -40,8 +40,7 @@ function installKey() {
 }
 
 function isInstalled() {
-  return existsSync(entryJs) && existsSync(playwrightPkg) && existsSync(marker) &&
-    readFileSync(marker, 'utf8').trim() === installKey();
+  return existsSync(entryJs) && existsSync(playwrightPkg) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === installKey();
 }
 
 /** @vscode/ripgrep 1.15.11's install downloads ripgrep from GitHub unless it finds this

@@ -12,7 +12,13 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // markdown-it ships no types; this is the little of its token API the test reads.
-interface MdToken { type: string; tag: string; content: string; children: MdToken[] | null; attrGet(name: string): string | null }
+interface MdToken {
+  type: string;
+  tag: string;
+  content: string;
+  children: MdToken[] | null;
+  attrGet(name: string): string | null;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const MarkdownIt = require('markdown-it') as new (options: { html: boolean }) => { parse(src: string, env: object): MdToken[] };
 
@@ -20,7 +26,10 @@ const root = path.resolve(__dirname, '..', '..');
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const markdown = new MarkdownIt({ html: true });
 
-interface Reference { kind: 'link' | 'image'; target: string }
+interface Reference {
+  kind: 'link' | 'image';
+  target: string;
+}
 
 /** Every link and image target of a markdown document, inline HTML included. */
 function references(source: string): { refs: Reference[]; anchors: Set<string> } {
@@ -45,7 +54,11 @@ function references(source: string): { refs: Reference[]; anchors: Set<string> }
 
 /** The anchor GitHub (and VS Code's markdown preview) gives a heading. */
 function githubSlug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }
 
 /** https://github.com/OWNER/REPO from package.json's repository, if it names one. */
@@ -53,7 +66,10 @@ function repositoryUrl(): string | null {
   const repo = manifest.repository;
   const url: string | undefined = typeof repo === 'string' ? repo : repo?.url;
   if (!url) return null;
-  return url.replace(/^git\+/, '').replace(/\.git$/, '').replace(/\/$/, '');
+  return url
+    .replace(/^git\+/, '')
+    .replace(/\.git$/, '')
+    .replace(/\/$/, '');
 }
 
 /** The file of this repository an absolute URL points at, or why it does not. */
@@ -85,7 +101,10 @@ beforeAll(async () => {
   }
   // The flags of `npm run package`, so this checks the package users get.
   const script: string = manifest.scripts.package;
-  const flags = script.slice(script.indexOf('vsce package') + 'vsce package'.length).trim().split(/\s+/);
+  const flags = script
+    .slice(script.indexOf('vsce package') + 'vsce package'.length)
+    .trim()
+    .split(/\s+/);
   workDir = mkdtempSync(path.join(os.tmpdir(), 'tgraph-vsix-'));
   const out = path.join(workDir, 'tgraph.vsix');
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
@@ -161,12 +180,16 @@ describe('the packaged README', () => {
 
 describe('the link checker', () => {
   it('finds markdown links, images, reference links and inline HTML, but not code', () => {
-    const { refs, anchors } = references([
-      '# A Title: with punctuation',
-      '[a](docs/a.md#x) ![b](img/b.png) [c][ref] <img src="c.png"> `[not](code.md)`',
-      '```', '[nor](fenced.md)', '```',
-      '[ref]: https://example.org/ref',
-    ].join('\n'));
+    const { refs, anchors } = references(
+      [
+        '# A Title: with punctuation',
+        '[a](docs/a.md#x) ![b](img/b.png) [c][ref] <img src="c.png"> `[not](code.md)`',
+        '```',
+        '[nor](fenced.md)',
+        '```',
+        '[ref]: https://example.org/ref',
+      ].join('\n'),
+    );
     expect(refs).toEqual([
       { kind: 'link', target: 'docs/a.md#x' },
       { kind: 'image', target: 'img/b.png' },

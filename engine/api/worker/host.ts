@@ -14,8 +14,24 @@ import type { DocumentSnapshot } from '../snapshot';
 import type { CheckSettings } from '../gradients';
 import type { TestOutcome } from '../report';
 import {
-  CONTROL_INTS, CTL_BUDGET, CTL_DOC, CTL_END, CTL_PHASE, CTL_SLOTS, CTL_START, CTL_STARTED, CTL_VERSION, PHASES, PHASE_SETTING, SLOT_COUNT,
-  type Channel, type FromWorker, type Phase, type PlainOptions, type RequestKind, type ToWorker,
+  CONTROL_INTS,
+  CTL_BUDGET,
+  CTL_DOC,
+  CTL_END,
+  CTL_PHASE,
+  CTL_SLOTS,
+  CTL_START,
+  CTL_STARTED,
+  CTL_VERSION,
+  PHASES,
+  PHASE_SETTING,
+  SLOT_COUNT,
+  type Channel,
+  type FromWorker,
+  type Phase,
+  type PlainOptions,
+  type RequestKind,
+  type ToWorker,
 } from './messages';
 
 export interface HostEvents {
@@ -172,7 +188,14 @@ export class AnalysisHost {
   }
 
   /** The CLI's `tgraph run`: `onChunk` receives the output as it is made. */
-  run(text: string, file: string, options: PlainOptions, json: boolean, maxOutputBytes: number, onChunk: (chunk: string) => void): Promise<{ errors: boolean; complete: boolean }> {
+  run(
+    text: string,
+    file: string,
+    options: PlainOptions,
+    json: boolean,
+    maxOutputBytes: number,
+    onChunk: (chunk: string) => void,
+  ): Promise<{ errors: boolean; complete: boolean }> {
     return this.ask(-1, (id) => ({ type: 'run', id, text, file, options, json, maxOutputBytes }), onChunk);
   }
 
@@ -262,7 +285,7 @@ export class AnalysisHost {
   /** Stops the worker, names what it was doing, and starts a new one. */
   private stop(reason: 'time' | 'memory' | 'crash', detail: string): void {
     const c = this.control;
-    const phase: Phase = c ? PHASES[c[CTL_PHASE]] ?? 'idle' : 'idle';
+    const phase: Phase = c ? (PHASES[c[CTL_PHASE]] ?? 'idle') : 'idle';
     const docId = c ? c[CTL_DOC] : -1;
     const version = c ? c[CTL_VERSION] : 0;
     const span = c ? { start: c[CTL_START], end: c[CTL_END] } : { start: 0, end: 0 };
@@ -281,14 +304,17 @@ export class AnalysisHost {
     }
     const { heapMb, graceMs } = this.options.limits();
     const setting = reason === 'memory' ? 'maxWorkerHeapMb' : PHASE_SETTING[phase];
-    const why = reason === 'memory'
-      ? `it needed more than the ${formatCount(heapMb)} MB the analysis may use`
-      : reason === 'time'
-        ? `it did not stop within ${formatCount(graceMs)} ms of its time budget or of a newer edit`
-        : `the analysis worker failed (${detail})`;
+    const why =
+      reason === 'memory'
+        ? `it needed more than the ${formatCount(heapMb)} MB the analysis may use`
+        : reason === 'time'
+          ? `it did not stop within ${formatCount(graceMs)} ms of its time budget or of a newer edit`
+          : `the analysis worker failed (${detail})`;
     const message = `the analysis was stopped while ${STOP_WORDS[phase]} this statement: ${why} (raise tgraph.${setting}${reason === 'time' ? ', or tgraph.workerStopTimeoutMs' : ''})`;
     const diagnostic: Diagnostic = { span, severity: 'error', code: reason === 'memory' ? 'budget-memory' : 'budget-time', message };
-    this.events.log(`analysis worker stopped (${reason}${detail ? `: ${detail}` : ''}) while ${STOP_WORDS[phase]} ${docId >= 0 ? this.byId.get(docId)?.uri ?? '?' : 'a file'}`);
+    this.events.log(
+      `analysis worker stopped (${reason}${detail ? `: ${detail}` : ''}) while ${STOP_WORDS[phase]} ${docId >= 0 ? (this.byId.get(docId)?.uri ?? '?') : 'a file'}`,
+    );
     // Every request in flight is lost with the worker: the CLI's own run gets the diagnostic.
     for (const [id, p] of this.pending) {
       this.pending.delete(id);

@@ -15,8 +15,20 @@ import { randomiseFeedEdit } from '../randomise';
 import { runReport, testOutcomes } from '../report';
 import { resolveBudgets } from '../../budgets';
 import {
-  CTL_BUDGET, CTL_DOC, CTL_END, CTL_PHASE, CTL_SLOTS, CTL_START, CTL_STARTED, CTL_VERSION, PHASES, SLOT_COUNT,
-  type FromWorker, type Phase, type PlainOptions, type ToWorker,
+  CTL_BUDGET,
+  CTL_DOC,
+  CTL_END,
+  CTL_PHASE,
+  CTL_SLOTS,
+  CTL_START,
+  CTL_STARTED,
+  CTL_VERSION,
+  PHASES,
+  SLOT_COUNT,
+  type FromWorker,
+  type Phase,
+  type PlainOptions,
+  type ToWorker,
 } from './messages';
 
 /** A long document's first analysis publishes its build's diagnostics before evaluating
@@ -84,7 +96,13 @@ export class AnalysisService {
         return;
       case 'analyse': {
         const state = this.state(message.doc);
-        state.wanted = { version: message.version, text: message.text, options: message.options, generation: message.generation, fresh: message.fresh === true };
+        state.wanted = {
+          version: message.version,
+          text: message.text,
+          options: message.options,
+          generation: message.generation,
+          fresh: message.fresh === true,
+        };
         state.explaining = [];
         this.lastTextAt = Date.now();
         break;
@@ -194,7 +212,11 @@ export class AnalysisService {
       if (!previous) throw e;
       // A bug in reusing must not cost the document its analysis: once more from scratch.
       this.post({ type: 'log', message: `incremental analysis failed, analysing from scratch: ${(e as Error)?.stack ?? String(e)}` });
-      analysis = analyzeInStages(wanted.text, { ...wanted.options, cancelled, progress: (phase, span) => this.progress(phase, span) }).finish();
+      analysis = analyzeInStages(wanted.text, {
+        ...wanted.options,
+        cancelled,
+        progress: (phase, span) => this.progress(phase, span),
+      }).finish();
     }
     state.analysis = analysis;
     state.version = wanted.version;
@@ -202,7 +224,13 @@ export class AnalysisService {
     if (cancelled()) return;
     // The diagnostics first (what the user waits for after an edit), the snapshot after.
     const milliseconds = Date.now() - started;
-    this.post({ type: 'diagnostics', doc, version: wanted.version, diagnostics: analysis.diagnostics.slice(), status: { ...statusOf(analysis), milliseconds } });
+    this.post({
+      type: 'diagnostics',
+      doc,
+      version: wanted.version,
+      diagnostics: analysis.diagnostics.slice(),
+      status: { ...statusOf(analysis), milliseconds },
+    });
     // Describing is linear in the statements (an 8 MB file's take seconds on a busy machine).
     this.setPhase('describing', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     try {
@@ -227,11 +255,16 @@ export class AnalysisService {
     if (request.type === 'run' || request.type === 'test') {
       const budgets = resolveBudgets(request.options);
       this.setPhase('building', -1, 0, analysisAllowance(budgets.evaluationTimeoutMs, request.text.length));
-      const analysis = analyzeInStages(request.text, { ...request.options, progress: (phase, span) => this.progress(phase, span) }).finish();
+      const analysis = analyzeInStages(request.text, {
+        ...request.options,
+        progress: (phase, span) => this.progress(phase, span),
+      }).finish();
       if (request.type === 'test') return testOutcomes(analysis, request.file);
       // Printing is bounded by maxOutputBytes; its time only guards against a bug.
       this.setPhase('printing', -1, 0, 4 * budgets.evaluationTimeoutMs + 10_000);
-      const ok = runReport(analysis, request.file, { json: request.json, maxBytes: request.maxOutputBytes }, (chunk) => this.post({ type: 'output', id: request.id, chunk }));
+      const ok = runReport(analysis, request.file, { json: request.json, maxBytes: request.maxOutputBytes }, (chunk) =>
+        this.post({ type: 'output', id: request.id, chunk }),
+      );
       return { errors: analysis.diagnostics.some((d) => d.severity === 'error'), complete: ok };
     }
     const state = this.docs.get(request.doc);
@@ -247,7 +280,12 @@ export class AnalysisService {
         return explainStatement(request.uri, a, request.line);
       case 'checkGradients':
         // A jacobian's or hessian's check is one more analysis of the text (values cached).
-        this.setPhase('checking', request.doc, state.version, budgets.evaluationTimeoutMs + analysisAllowance(budgets.evaluationTimeoutMs, a.text.length));
+        this.setPhase(
+          'checking',
+          request.doc,
+          state.version,
+          budgets.evaluationTimeoutMs + analysisAllowance(budgets.evaluationTimeoutMs, a.text.length),
+        );
         return { version: state.version, ...checkGradients(request.uri, a, request.line, request.check, state.options) };
       case 'randomiseFeed':
         return { version: state.version, edit: randomiseFeedEdit(a, request.line) };

@@ -103,7 +103,10 @@ export class BroadcastWalk {
   /** The current element's flat index in each argument. */
   readonly offsets: Int32Array;
 
-  constructor(private readonly outShape: readonly number[], argShapes: readonly (readonly number[])[]) {
+  constructor(
+    private readonly outShape: readonly number[],
+    argShapes: readonly (readonly number[])[],
+  ) {
     const rank = outShape.length;
     this.counter = new Int32Array(rank);
     this.offsets = new Int32Array(argShapes.length);
@@ -207,7 +210,10 @@ export function continuous(
 /** a − b with broadcasting (NumPy's np.subtract on float parameters), within the budget. */
 export function subtract(a: FloatParam, b: FloatParam, maxElements: number, what: string): FloatParam {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  for (const [name, value] of [['high', a], ['low', b]] as const) {
+  for (const [name, value] of [
+    ['high', a],
+    ['low', b],
+  ] as const) {
     if (typeof value !== 'number' && !isArrayArg(value)) {
       throw new NumpyError('TypeError', `${name} must be a float or an array of floats`);
     }

@@ -52,7 +52,11 @@ export class BoundedDraw {
   private readonly word: Word64 = { hi: 0, lo: 0 };
   private readonly limbs = new Float64Array(16);
 
-  constructor(private readonly bitgen: BitGenerator, private readonly bits: IntegerBits, private readonly masked: boolean) {}
+  constructor(
+    private readonly bitgen: BitGenerator,
+    private readonly bits: IntegerBits,
+    private readonly masked: boolean,
+  ) {}
 
   /** Set rng (the largest value to draw) as two 32-bit halves; for widths ≤ 32, rngHi is 0. */
   setRange(rngHi: number, rngLo: number): void {

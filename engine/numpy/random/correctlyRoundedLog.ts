@@ -63,9 +63,7 @@ function decompose(x: number): { mantissa: bigint; exponent: number } {
   const lo = u32[1 - HIGH_WORD];
   const biased = (hi >>> 20) & 0x7ff;
   const fraction = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  return biased === 0
-    ? { mantissa: fraction, exponent: -1074 }
-    : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 };
+  return biased === 0 ? { mantissa: fraction, exponent: -1074 } : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 };
 }
 
 /** log(x), correctly rounded, the slow way (fixed-point integers throughout). */
@@ -159,8 +157,7 @@ export function correctlyRoundedLog(x: number): number {
   // log1p(u) = u − u²/2 + u³ · tail(u); u² as a double-double (Dekker), the rest in doubles.
   const sqHi = uHi * uHi;
   const sqLo = uh * uh - sqHi + 2 * uh * ul + ul * ul + 2 * uHi * uLo;
-  const tail =
-    1 / 3 + uHi * (-1 / 4 + uHi * (1 / 5 + uHi * (-1 / 6 + uHi * (1 / 7 + uHi * (-1 / 8 + uHi * (1 / 9 - uHi / 10))))));
+  const tail = 1 / 3 + uHi * (-1 / 4 + uHi * (1 / 5 + uHi * (-1 / 6 + uHi * (1 / 7 + uHi * (-1 / 8 + uHi * (1 / 9 - uHi / 10))))));
   const half = -0.5 * sqHi;
   const cube = sqHi * uHi * tail;
   const small = half + cube; // |cube| < |half|: its rounding error is exactly smallLo

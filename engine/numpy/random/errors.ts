@@ -6,7 +6,10 @@ export type PythonExceptionType = 'ValueError' | 'TypeError' | 'OverflowError' |
 /** An error NumPy raises, with its Python exception type and NumPy's message (the front end
  *  shows `${pythonType}: ${message}`). */
 export class NumpyError extends Error {
-  constructor(readonly pythonType: PythonExceptionType, message: string) {
+  constructor(
+    readonly pythonType: PythonExceptionType,
+    message: string,
+  ) {
     super(message);
     this.name = 'NumpyError';
   }
@@ -14,7 +17,11 @@ export class NumpyError extends Error {
 
 /** A request for more values than the caller's budget allows; NumPy would allocate them. */
 export class RandomBudgetError extends Error {
-  constructor(readonly requested: number, readonly budget: number, what: string) {
+  constructor(
+    readonly requested: number,
+    readonly budget: number,
+    what: string,
+  ) {
     super(`${what} needs ${requested} elements, more than the budget of ${budget}`);
     this.name = 'RandomBudgetError';
   }

@@ -30,7 +30,10 @@ export class Generator {
   readonly maxElements: number;
   private readonly word: Word64 = { hi: 0, lo: 0 };
 
-  constructor(readonly bit_generator: PCG64, options: RandomOptions = {}) {
+  constructor(
+    readonly bit_generator: PCG64,
+    options: RandomOptions = {},
+  ) {
     this.maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
   }
 

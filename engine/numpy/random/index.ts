@@ -6,14 +6,7 @@ export type { ArrayArg, FloatParam, RandomArray, Size } from './arguments';
 export { NumpyError, RandomBudgetError, type PythonExceptionType } from './errors';
 export { default_rng, Generator, type FloatDType, type GeneratorSeed } from './generator';
 export type { IntegerArray, IntegerData, IntegerDType, IntegerParam } from './integers';
-export {
-  DEFAULT_MAX_ELEMENTS,
-  type FloatArray,
-  type LegacySeed,
-  type LegacyState,
-  RandomState,
-  type RandomOptions,
-} from './legacy';
+export { DEFAULT_MAX_ELEMENTS, type FloatArray, type LegacySeed, type LegacyState, RandomState, type RandomOptions } from './legacy';
 export { MT19937 } from './mt19937';
 export { PCG64, type PCG64State } from './pcg64';
 export { type Entropy, SeedSequence } from './seedSequence';

@@ -58,7 +58,10 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export function pythonInt(value: number | bigint): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value !== 'number') {
-    throw new NumpyError('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${pythonTypeName(value)}'`);
+    throw new NumpyError(
+      'TypeError',
+      `int() argument must be a string, a bytes-like object or a real number, not '${pythonTypeName(value)}'`,
+    );
   }
   if (Number.isNaN(value)) throw new NumpyError('ValueError', 'cannot convert float NaN to integer');
   if (!Number.isFinite(value)) throw new NumpyError('OverflowError', 'cannot convert float infinity to integer');
@@ -213,7 +216,13 @@ function broadcastIntegers(
   const pairCount = paramShape.reduce((a, b) => a * b, 1);
   for (let i = 0; i < pairCount; i++, pairs.advance()) {
     if (lows[pairs.offsets[0]] > highs[pairs.offsets[1]]) {
-      throw new NumpyError('ValueError', boundsMessage(closed, lows.every((l) => l === 0n)));
+      throw new NumpyError(
+        'ValueError',
+        boundsMessage(
+          closed,
+          lows.every((l) => l === 0n),
+        ),
+      );
     }
   }
   let shape = paramShape;

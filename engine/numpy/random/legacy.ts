@@ -257,15 +257,19 @@ export class RandomState {
    *  A Float32Array `p` is a float32 array to NumPy: its total may be off by float32's
    *  tolerance. */
   choice(a: number | bigint, size?: Size, replace?: boolean, p?: ArrayLike<number> | null): RandomArray<'int64'>;
-  choice<T>(a: ArrayArg<T>, size?: Size, replace?: boolean, p?: ArrayLike<number> | null): RandomArray<string, WritableValues<T> | Float64Array>;
+  choice<T>(
+    a: ArrayArg<T>,
+    size?: Size,
+    replace?: boolean,
+    p?: ArrayLike<number> | null,
+  ): RandomArray<string, WritableValues<T> | Float64Array>;
   choice<T>(
     a: number | bigint | ArrayArg<T>,
     size?: Size,
     replace = true,
     p: ArrayLike<number> | null = null,
   ): RandomArray<string, WritableValues<T> | Float64Array> {
-    const sampleCount =
-      size === null || size === undefined ? null : (typeof size === 'number' ? [size] : size).reduce((s, d) => s * d, 1);
+    const sampleCount = size === null || size === undefined ? null : (typeof size === 'number' ? [size] : size).reduce((s, d) => s * d, 1);
     const population = isArrayArg(a) && a.shape.length === 0 ? a.data[0] : a;
     let populationSize: number;
     if (!isArrayArg(population)) {

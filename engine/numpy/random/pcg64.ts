@@ -73,7 +73,14 @@ export class PCG64 implements BitGenerator {
     const s = this.state;
     const inc = this.inc;
     const col = this.columns;
-    const s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3], s4 = s[4], s5 = s[5], s6 = s[6], s7 = s[7];
+    const s0 = s[0],
+      s1 = s[1],
+      s2 = s[2],
+      s3 = s[3],
+      s4 = s[4],
+      s5 = s[5],
+      s6 = s[6],
+      s7 = s[7];
     col[0] = inc[0] + s0 * M0;
     col[1] = inc[1] + s0 * M1 + s1 * M0;
     col[2] = inc[2] + s0 * M2 + s1 * M1 + s2 * M0;
@@ -94,8 +101,8 @@ export class PCG64 implements BitGenerator {
   private next(into: Word64): void {
     this.step();
     const s = this.state;
-    const xorHi = (((s[7] * 65536 + s[6]) ^ (s[3] * 65536 + s[2])) >>> 0);
-    const xorLo = (((s[5] * 65536 + s[4]) ^ (s[1] * 65536 + s[0])) >>> 0);
+    const xorHi = ((s[7] * 65536 + s[6]) ^ (s[3] * 65536 + s[2])) >>> 0;
+    const xorLo = ((s[5] * 65536 + s[4]) ^ (s[1] * 65536 + s[0])) >>> 0;
     const rot = s[7] >>> 10;
     if (rot === 0) {
       into.hi = xorHi;

@@ -57,7 +57,10 @@ export function entropyWords(entropy: Entropy): number[] {
 export class SeedSequence {
   readonly pool = new Uint32Array(POOL_SIZE);
 
-  constructor(readonly entropy: Entropy, readonly spawnKey: readonly number[] = []) {
+  constructor(
+    readonly entropy: Entropy,
+    readonly spawnKey: readonly number[] = [],
+  ) {
     let words = entropyWords(entropy);
     const spawnWords = entropyWords(spawnKey);
     if (spawnWords.length > 0 && words.length < POOL_SIZE) {

@@ -10,7 +10,19 @@ import { PyList, PyTuple, type PyValue } from '../values';
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { toGraphValue } from '../tensorflow/tensor';
-import { ENGINE_INT64, NDArray, type NpDType, type Operand, castData, engineDType, fromTensor, isFloatNp, isIntNp, resultType, toTensor } from './ndarray';
+import {
+  ENGINE_INT64,
+  NDArray,
+  type NpDType,
+  type Operand,
+  castData,
+  engineDType,
+  fromTensor,
+  isFloatNp,
+  isIntNp,
+  resultType,
+  toTensor,
+} from './ndarray';
 import { convertToArray, pythonScalarDType } from './convert';
 
 /** Where int64 values are computed: the engine's int64, or float64 (exact to 2^53). */
@@ -49,7 +61,10 @@ export function hostCall(
   const def = lookupOp(op);
   if (!def) throw new Error(`internal: no op ${op}`);
   const t = rt.rt.compute(span, (b) => {
-    const args: CallArg[] = arrays.map((a, i) => ({ value: tensorValue(b.constant(toTensor(a, computeDType(ownDType.includes(i) ? a.dtype : inputDType)), span)), span }));
+    const args: CallArg[] = arrays.map((a, i) => ({
+      value: tensorValue(b.constant(toTensor(a, computeDType(ownDType.includes(i) ? a.dtype : inputDType)), span)),
+      span,
+    }));
     for (const [k, v] of Object.entries(keywords)) args.push({ keyword: { name: k, span }, value: toGraphValue(rt, v, span, b), span });
     return b.toTensor(b.call(def, args, span), span);
   });
@@ -59,16 +74,37 @@ export function hostCall(
 }
 
 const ARITHMETIC: Record<string, string> = {
-  '+': 'add', '-': 'subtract', '*': 'multiply', '/': 'divide', '//': 'floordiv', '%': 'mod', '**': 'pow',
-  '<': 'less', '<=': 'less_equal', '>': 'greater', '>=': 'greater_equal', '==': 'equal', '!=': 'not_equal',
-  '&': 'logical_and', '|': 'logical_or', '^': 'logical_xor',
+  '+': 'add',
+  '-': 'subtract',
+  '*': 'multiply',
+  '/': 'divide',
+  '//': 'floordiv',
+  '%': 'mod',
+  '**': 'pow',
+  '<': 'less',
+  '<=': 'less_equal',
+  '>': 'greater',
+  '>=': 'greater_equal',
+  '==': 'equal',
+  '!=': 'not_equal',
+  '&': 'logical_and',
+  '|': 'logical_or',
+  '^': 'logical_xor',
 };
 
 const COMPARISON = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 /** `a OP b` with NumPy's broadcasting and dtypes; null when an operand is not an array, a
  *  number or a list of numbers. */
-export function arrayBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue, span: Span, leftSpan: Span, rightSpan: Span): NDArray | null {
+export function arrayBinary(
+  rt: Interpreter,
+  op: string,
+  a: PyValue,
+  b: PyValue,
+  span: Span,
+  leftSpan: Span,
+  rightSpan: Span,
+): NDArray | null {
   if (op === '@') return matmul(rt, asArray(rt, a, leftSpan), asArray(rt, b, rightSpan), span);
   const opName = ARITHMETIC[op];
   if (!opName) return null;
@@ -81,12 +117,22 @@ export function arrayBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue,
   const y = asArray(rt, lb, rightSpan);
   let common = resultType([oa, ob]);
   if ((op === '&' || op === '|' || op === '^') && common !== 'bool') {
-    throw pyError('TypeError', `ufunc 'bitwise_${op === '&' ? 'and' : op === '|' ? 'or' : 'xor'}' on ${common} arrays is outside what tgraph computes (use booleans)`, span);
+    throw pyError(
+      'TypeError',
+      `ufunc 'bitwise_${op === '&' ? 'and' : op === '|' ? 'or' : 'xor'}' on ${common} arrays is outside what tgraph computes (use booleans)`,
+      span,
+    );
   }
-  if (op === '**' && isIntNp(common) && y.data.some((v) => v < 0)) throw pyError('ValueError', 'Integers to negative integer powers are not allowed.', rightSpan);
+  if (op === '**' && isIntNp(common) && y.data.some((v) => v < 0))
+    throw pyError('ValueError', 'Integers to negative integer powers are not allowed.', rightSpan);
   if (op === '/' && !isFloatNp(common)) common = 'float64';
   if ((op === '//' || op === '%') && common === 'bool') common = 'int64';
-  if (op === '-' && common === 'bool') throw pyError('TypeError', 'numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.', span);
+  if (op === '-' && common === 'bool')
+    throw pyError(
+      'TypeError',
+      'numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.',
+      span,
+    );
   if (op === '//' || op === '%') {
     const zero = y.data.some((v) => v === 0);
     if (zero && isIntNp(common)) {
@@ -107,8 +153,16 @@ function intDivisionByZero(rt: Interpreter, op: string, x: NDArray, y: NDArray, 
 
 /** np.matmul / `@`: 1-D operands are a row (left) or a column (right), dropped afterwards. */
 export function matmul(rt: Interpreter, a: NDArray, b: NDArray, span: Span): NDArray {
-  if (a.shape.length === 0 || b.shape.length === 0) throw pyError('ValueError', "matmul: Input operand does not have enough dimensions (has 0, gufunc core with signature (n?,k),(k,m?)->(n?,m?) requires 1)", span);
-  const dtype = resultType([{ dtype: a.dtype, scalar: false }, { dtype: b.dtype, scalar: false }]);
+  if (a.shape.length === 0 || b.shape.length === 0)
+    throw pyError(
+      'ValueError',
+      'matmul: Input operand does not have enough dimensions (has 0, gufunc core with signature (n?,k),(k,m?)->(n?,m?) requires 1)',
+      span,
+    );
+  const dtype = resultType([
+    { dtype: a.dtype, scalar: false },
+    { dtype: b.dtype, scalar: false },
+  ]);
   const a2 = a.shape.length === 1 ? reshaped(a, [1, a.shape[0]]) : a;
   const b2 = b.shape.length === 1 ? reshaped(b, [b.shape[0], 1]) : b;
   const r = hostCall(rt, 'matmul', [a2, b2], dtype === 'bool' ? 'int64' : dtype, dtype, span);
@@ -122,7 +176,10 @@ export function matmul(rt: Interpreter, a: NDArray, b: NDArray, span: Span): NDA
 export function dot(rt: Interpreter, a: NDArray, b: NDArray, span: Span): NDArray {
   if (a.shape.length === 0 || b.shape.length === 0) return arrayBinary(rt, '*', a, b, span, span, span)!;
   if (b.shape.length <= 2 && a.shape.length <= 2) return matmul(rt, a, b, span);
-  const dtype = resultType([{ dtype: a.dtype, scalar: false }, { dtype: b.dtype, scalar: false }]);
+  const dtype = resultType([
+    { dtype: a.dtype, scalar: false },
+    { dtype: b.dtype, scalar: false },
+  ]);
   const axes = new PyList([new PyList([BigInt(a.shape.length - 1)]), new PyList([BigInt(b.shape.length === 1 ? 0 : b.shape.length - 2)])]);
   return hostCall(rt, 'tensordot', [a, b], dtype, dtype, span, { axes });
 }

@@ -37,15 +37,16 @@ export function convertToArray(rt: Interpreter, v: PyValue, span: Span, dtype?: 
     }
     throw pyError('TypeError', 'a graph tensor has no value until a session runs it: fetch it with sess.run(...) first', span);
   }
-  if (typeof v === 'string') throw new OutsideSubset('arrays of strings are outside tgraph\'s subset', span);
-  if (v === null) throw new OutsideSubset('arrays of None (object arrays) are outside tgraph\'s subset', span);
+  if (typeof v === 'string') throw new OutsideSubset("arrays of strings are outside tgraph's subset", span);
+  if (v === null) throw new OutsideSubset("arrays of None (object arrays) are outside tgraph's subset", span);
   throw pyError('TypeError', `cannot make an array of ${typeName(v)}`, span);
 }
 
 function numberOf(v: bigint | number | boolean, span: Span): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number') return v;
-  if (v > 9223372036854775807n || v < -9223372036854775808n) throw pyError('OverflowError', 'Python int too large to convert to C long', span);
+  if (v > 9223372036854775807n || v < -9223372036854775808n)
+    throw pyError('OverflowError', 'Python int too large to convert to C long', span);
   const n = Number(v);
   if (Math.abs(n) > MAX_EXACT) throw new OutsideSubset(`the integer ${v} is beyond 2^53, the largest int64 tgraph holds exactly`, span);
   return n;
@@ -55,7 +56,7 @@ function fromNested(rt: Interpreter, v: PyList | PyTuple | PyIterator, span: Spa
   const shape: number[] = [];
   let depth0 = 0;
   // The shape: follow the first element down.
-  for (let x: PyValue = v; ; ) {
+  for (let x: PyValue = v; ;) {
     if (x instanceof PyList || x instanceof PyTuple || x instanceof PyIterator) {
       shape.push(x.items.length);
       if (x.items.length === 0) break;
@@ -68,7 +69,11 @@ function fromNested(rt: Interpreter, v: PyList | PyTuple | PyIterator, span: Spa
   }
   const size = shape.reduce((a, d) => a * d, 1);
   if (size > rt.rt.budgets.maxElements) {
-    throw new BuildError(`an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`, span, 'budget-elements');
+    throw new BuildError(
+      `an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
+      span,
+      'budget-elements',
+    );
   }
   const values = new Float64Array(size);
   let inferred: NpDType | null = null;

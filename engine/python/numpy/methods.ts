@@ -3,7 +3,18 @@
 
 import type { Span } from '../../syntax/ast';
 import type { SpecItem } from '../../ops/indexing';
-import { NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, type KeywordArg, type CallSite, typeName } from '../values';
+import {
+  NOT_IMPLEMENTED,
+  type OpSite,
+  PyBuiltin,
+  PyList,
+  PyObject,
+  PyTuple,
+  type PyValue,
+  type KeywordArg,
+  type CallSite,
+  typeName,
+} from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { basicSpec } from '../indexing';
@@ -22,7 +33,14 @@ export function ndStr(a: NDArray): string {
   return arrayStr(a);
 }
 
-export function ndBinary(rt: Interpreter, a: NDArray, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
+export function ndBinary(
+  rt: Interpreter,
+  a: NDArray,
+  op: string,
+  other: PyValue,
+  reflected: boolean,
+  site: OpSite,
+): PyValue | typeof NOT_IMPLEMENTED {
   // A graph tensor takes the operator (TensorFlow's tensors outrank arrays).
   if (other instanceof PyObject && 'node' in other) return NOT_IMPLEMENTED;
   const inplace = op.length >= 2 && op.endsWith('=') && !['<=', '>=', '==', '!='].includes(op);
@@ -34,11 +52,19 @@ export function ndBinary(rt: Interpreter, a: NDArray, op: string, other: PyValue
     // `a += b` writes into a, in a's dtype (NumPy's same_kind casting).
     if (result.dtype !== a.dtype && !(isIntNp(a.dtype) && isIntNp(result.dtype))) {
       if (!(a.dtype === 'float32' && result.dtype === 'float64')) {
-        throw pyError('TypeError', `Cannot cast ufunc '${base}' output from dtype('${result.dtype}') to dtype('${a.dtype}') with casting rule 'same_kind'`, site.span);
+        throw pyError(
+          'TypeError',
+          `Cannot cast ufunc '${base}' output from dtype('${result.dtype}') to dtype('${a.dtype}') with casting rule 'same_kind'`,
+          site.span,
+        );
       }
     }
     if (result.shape.length !== a.shape.length || result.shape.some((d, i) => d !== a.shape[i])) {
-      throw pyError('ValueError', `non-broadcastable output operand with shape (${a.shape.join(',')}) doesn't match the broadcast shape (${result.shape.join(',')})`, site.span);
+      throw pyError(
+        'ValueError',
+        `non-broadcastable output operand with shape (${a.shape.join(',')}) doesn't match the broadcast shape (${result.shape.join(',')})`,
+        site.span,
+      );
     }
     a.data.set(castData(result.data, result.dtype, a.dtype) as never);
     return a;
@@ -52,7 +78,12 @@ export function ndUnary(rt: Interpreter, a: NDArray, op: '-' | '+' | '~', span: 
     if (a.dtype !== 'bool') throw pyError('TypeError', "ufunc 'invert' on integers is outside what tgraph computes", span);
     return hostCall(rt, 'logical_not', [a], 'bool', 'bool', span, {}, a.scalar);
   }
-  if (a.dtype === 'bool') throw pyError('TypeError', 'The numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead.', span);
+  if (a.dtype === 'bool')
+    throw pyError(
+      'TypeError',
+      'The numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead.',
+      span,
+    );
   return hostCall(rt, 'negative', [a], a.dtype, a.dtype, span, {}, a.scalar);
 }
 
@@ -61,23 +92,47 @@ export function ndUnary(rt: Interpreter, a: NDArray, op: '-' | '+' | '~', span: 
 export type Reduction = 'sum' | 'mean' | 'max' | 'min' | 'prod' | 'all' | 'any' | 'argmax' | 'argmin' | 'std' | 'var' | 'cumsum';
 
 const REDUCE_OPS: Record<Reduction, string> = {
-  sum: 'reduce_sum', mean: 'reduce_mean', max: 'reduce_max', min: 'reduce_min', prod: 'reduce_prod', all: 'reduce_all', any: 'reduce_any',
-  argmax: 'argmax', argmin: 'argmin', std: 'reduce_mean', var: 'reduce_mean', cumsum: 'cumsum',
+  sum: 'reduce_sum',
+  mean: 'reduce_mean',
+  max: 'reduce_max',
+  min: 'reduce_min',
+  prod: 'reduce_prod',
+  all: 'reduce_all',
+  any: 'reduce_any',
+  argmax: 'argmax',
+  argmin: 'argmin',
+  std: 'reduce_mean',
+  var: 'reduce_mean',
+  cumsum: 'cumsum',
 };
 
 /** NumPy's reductions: `np.sum(a, axis=None, keepdims=False)` and friends. */
 export function reduce(rt: Interpreter, a: NDArray, kind: Reduction, axis: PyValue, keepdims: boolean, span: Span, ddof = 0): NDArray {
-  const axes = axis === null ? null : axis instanceof PyTuple || axis instanceof PyList ? axis.items.map((x) => rt.rt.indexValue(x, span)) : [rt.rt.indexValue(axis, span)];
-  if (axes) for (const ax of axes) if (ax < -a.shape.length || ax >= a.shape.length) throw pyError('ValueError', `axis ${ax} is out of bounds for array of dimension ${a.shape.length}`, span);
+  const axes =
+    axis === null
+      ? null
+      : axis instanceof PyTuple || axis instanceof PyList
+        ? axis.items.map((x) => rt.rt.indexValue(x, span))
+        : [rt.rt.indexValue(axis, span)];
+  if (axes)
+    for (const ax of axes)
+      if (ax < -a.shape.length || ax >= a.shape.length)
+        throw pyError('ValueError', `axis ${ax} is out of bounds for array of dimension ${a.shape.length}`, span);
   const floatOf = (d: NpDType): NpDType => (d === 'float32' || d === 'float64' ? d : 'float64');
   const wideInt = (d: NpDType): NpDType => (d === 'bool' || d === 'int32' ? 'int64' : d);
   if ((kind === 'max' || kind === 'min' || kind === 'argmax' || kind === 'argmin') && a.size === 0) {
-    throw pyError('ValueError', `zero-size array to reduction operation ${kind === 'max' ? 'maximum' : kind === 'min' ? 'minimum' : kind} which has no identity`, span);
+    throw pyError(
+      'ValueError',
+      `zero-size array to reduction operation ${kind === 'max' ? 'maximum' : kind === 'min' ? 'minimum' : kind} which has no identity`,
+      span,
+    );
   }
   if (kind === 'argmax' || kind === 'argmin') {
     if (axes && axes.length > 1) throw pyError('TypeError', "'tuple' object cannot be interpreted as an integer", span);
     const flat = axes === null ? reshaped(a, [a.size]) : a;
-    const r = hostCall(rt, REDUCE_OPS[kind], [flat], a.dtype === 'bool' ? 'int32' : a.dtype, 'int64', span, { axis: axes === null ? 0n : BigInt(axes[0]) });
+    const r = hostCall(rt, REDUCE_OPS[kind], [flat], a.dtype === 'bool' ? 'int32' : a.dtype, 'int64', span, {
+      axis: axes === null ? 0n : BigInt(axes[0]),
+    });
     return keepdims && axes !== null ? keep(r, a.shape, axes) : asScalarIfEmpty(r);
   }
   if (kind === 'cumsum') {
@@ -96,7 +151,14 @@ export function reduce(rt: Interpreter, a: NDArray, kind: Reduction, axis: PyVal
     if (kind === 'std') v = hostCall(rt, 'sqrt', [v], dtype, dtype, span, {}, v.scalar);
     return v;
   }
-  const out = kind === 'all' || kind === 'any' ? 'bool' : kind === 'mean' ? floatOf(a.dtype) : kind === 'sum' || kind === 'prod' ? wideInt(a.dtype) : a.dtype;
+  const out =
+    kind === 'all' || kind === 'any'
+      ? 'bool'
+      : kind === 'mean'
+        ? floatOf(a.dtype)
+        : kind === 'sum' || kind === 'prod'
+          ? wideInt(a.dtype)
+          : a.dtype;
   const input = kind === 'all' || kind === 'any' ? 'bool' : out;
   const r = hostCall(rt, REDUCE_OPS[kind], [a], input, out, span, { axis: axes === null ? null : new PyList(axes.map(BigInt)), keepdims });
   return asScalarIfEmpty(r);
@@ -126,13 +188,20 @@ export function reshape(rt: Interpreter, a: NDArray, shapeArgs: PyValue[], span:
   const known = dims.reduce((p, d) => (d === -1 ? p : p * d), 1);
   if (unknown >= 0) dims[unknown] = known === 0 ? 0 : a.size / known;
   if (dims.some((d) => !Number.isInteger(d) || d < 0) || dims.reduce((p, d) => p * d, 1) !== a.size) {
-    throw pyError('ValueError', `cannot reshape array of size ${a.size} into shape (${items.map((x) => String(x)).join(', ')}${items.length === 1 ? ',' : ''})`, span);
+    throw pyError(
+      'ValueError',
+      `cannot reshape array of size ${a.size} into shape (${items.map((x) => String(x)).join(', ')}${items.length === 1 ? ',' : ''})`,
+      span,
+    );
   }
   return new NDArray(a.dtype, dims, a.data);
 }
 
 export function transpose(rt: Interpreter, a: NDArray, axes: PyValue[], span: Span): NDArray {
-  const perm = axes.length === 0 || (axes.length === 1 && axes[0] === null) ? null : (axes.length === 1 && typeof axes[0] !== 'bigint' ? rt.iterate(axes[0], span) : axes).map((x) => rt.rt.indexValue(x, span));
+  const perm =
+    axes.length === 0 || (axes.length === 1 && axes[0] === null)
+      ? null
+      : (axes.length === 1 && typeof axes[0] !== 'bigint' ? rt.iterate(axes[0], span) : axes).map((x) => rt.rt.indexValue(x, span));
   if (a.shape.length < 2 && perm === null) return a;
   return hostCall(rt, 'transpose', [a], a.dtype, a.dtype, span, perm ? { perm: new PyList(perm.map(BigInt)) } : {});
 }
@@ -150,7 +219,8 @@ function toList(a: NDArray): PyValue {
     const n = a.shape[axis];
     const inner = stride / n;
     const items: PyValue[] = [];
-    for (let i = 0; i < n; i++) items.push(axis === a.shape.length - 1 ? pythonScalar(a.dtype, a.data[offset + i]) : rec(axis + 1, offset + i * inner, inner));
+    for (let i = 0; i < n; i++)
+      items.push(axis === a.shape.length - 1 ? pythonScalar(a.dtype, a.data[offset + i]) : rec(axis + 1, offset + i * inner, inner));
     return new PyList(items);
   };
   return rec(0, 0, a.size);
@@ -159,7 +229,13 @@ function toList(a: NDArray): PyValue {
 export function ndAttr(rt: Interpreter, a: NDArray, name: string, span: Span): PyValue | undefined {
   const reduction = (kind: Reduction) =>
     fn(kind, (args, kwargs, site) => {
-      const p = bindArgs(kind, kind === 'std' || kind === 'var' ? ['axis', 'dtype', 'out', 'ddof', 'keepdims'] : ['axis', 'out', 'keepdims'], args, kwargs, site);
+      const p = bindArgs(
+        kind,
+        kind === 'std' || kind === 'var' ? ['axis', 'dtype', 'out', 'ddof', 'keepdims'] : ['axis', 'out', 'keepdims'],
+        args,
+        kwargs,
+        site,
+      );
       return reduce(rt, a, kind, p.get('axis', null), p.get('keepdims', false) === true, site.span, Number(p.get('ddof', 0n)));
     });
   switch (name) {
@@ -212,7 +288,7 @@ export function ndAttr(rt: Interpreter, a: NDArray, name: string, span: Span): P
       });
     case 'round':
       return fn('round', (args, _kw, site) => {
-        if (args.length && args[0] !== 0n) throw new OutsideSubset('round(decimals=...) is outside tgraph\'s subset', site.span);
+        if (args.length && args[0] !== 0n) throw new OutsideSubset("round(decimals=...) is outside tgraph's subset", site.span);
         return isIntNp(a.dtype) ? a : hostCall(rt, 'round', [a], a.dtype, a.dtype, site.span, {}, a.scalar);
       });
     case 'fill':
@@ -259,12 +335,22 @@ export function maximum(rt: Interpreter, a: PyValue, b: PyValue, span: Span, op:
 export function dtypeArg(v: PyValue, span: Span): NpDType {
   if (v instanceof PyDType) return v.name;
   if (typeof v === 'string') {
-    const names: Record<string, NpDType> = { float32: 'float32', float64: 'float64', float: 'float64', double: 'float64', int32: 'int32', int64: 'int64', int: 'int64', bool: 'bool' };
+    const names: Record<string, NpDType> = {
+      float32: 'float32',
+      float64: 'float64',
+      float: 'float64',
+      double: 'float64',
+      int32: 'int32',
+      int64: 'int64',
+      int: 'int64',
+      bool: 'bool',
+    };
     const d = names[v];
     if (d) return d;
     throw new OutsideSubset(`the dtype '${v}' is outside tgraph's subset (float32, float64, int32, int64, bool)`, span);
   }
-  if (v instanceof PyBuiltin && (v.name === 'float' || v.name === 'int' || v.name === 'bool')) return v.name === 'float' ? 'float64' : v.name === 'int' ? 'int64' : 'bool';
+  if (v instanceof PyBuiltin && (v.name === 'float' || v.name === 'int' || v.name === 'bool'))
+    return v.name === 'float' ? 'float64' : v.name === 'int' ? 'int64' : 'bool';
   throw pyError('TypeError', `data type not understood: ${typeName(v)}`, span);
 }
 
@@ -292,10 +378,19 @@ function advancedPositions(rt: Interpreter, a: NDArray, index: PyValue, span: Sp
       return { positions, shape: [positions.length] };
     }
   }
-  if (items.length > a.shape.length) throw pyError('IndexError', `too many indices for array: array is ${a.shape.length}-dimensional, but ${items.length} were indexed`, span);
+  if (items.length > a.shape.length)
+    throw pyError(
+      'IndexError',
+      `too many indices for array: array is ${a.shape.length}-dimensional, but ${items.length} were indexed`,
+      span,
+    );
   const arrays = items.map((item) => {
     const idx = asArray(rt, item, span);
-    if (!isIntNp(idx.dtype)) throw new OutsideSubset('this kind of array indexing (slices mixed with index arrays, or boolean masks with others) is outside tgraph\'s subset', span);
+    if (!isIntNp(idx.dtype))
+      throw new OutsideSubset(
+        "this kind of array indexing (slices mixed with index arrays, or boolean masks with others) is outside tgraph's subset",
+        span,
+      );
     return idx;
   });
   // Broadcast the index arrays together.
@@ -306,7 +401,12 @@ function advancedPositions(rt: Interpreter, a: NDArray, index: PyValue, span: Sp
     for (const x of arrays) {
       const xd = x.shape[i - (rank - x.shape.length)] ?? 1;
       if (xd !== 1) {
-        if (d !== 1 && d !== xd) throw pyError('IndexError', `shape mismatch: indexing arrays could not be broadcast together with shapes ${arrays.map((y) => `(${y.shape.join(',')}${y.shape.length === 1 ? ',' : ''})`).join(' ')}`, span);
+        if (d !== 1 && d !== xd)
+          throw pyError(
+            'IndexError',
+            `shape mismatch: indexing arrays could not be broadcast together with shapes ${arrays.map((y) => `(${y.shape.join(',')}${y.shape.length === 1 ? ',' : ''})`).join(' ')}`,
+            span,
+          );
         d = xd;
       }
     }
@@ -359,10 +459,16 @@ function checkBounds(a: NDArray, spec: SpecItem[], span: Span): void {
     if (s.kind === 'ellipsis') axis += a.shape.length - explicit;
     else if (s.kind === 'newaxis') continue;
     else {
-      if (axis >= a.shape.length) throw pyError('IndexError', `too many indices for array: array is ${a.shape.length}-dimensional, but ${explicit} were indexed`, span);
+      if (axis >= a.shape.length)
+        throw pyError(
+          'IndexError',
+          `too many indices for array: array is ${a.shape.length}-dimensional, but ${explicit} were indexed`,
+          span,
+        );
       if (s.kind === 'index') {
         const n = a.shape[axis];
-        if (s.index < -n || s.index >= n) throw pyError('IndexError', `index ${s.index} is out of bounds for axis ${axis} with size ${n}`, span);
+        if (s.index < -n || s.index >= n)
+          throw pyError('IndexError', `index ${s.index} is out of bounds for axis ${axis} with size ${n}`, span);
       }
       axis++;
     }
@@ -371,9 +477,13 @@ function checkBounds(a: NDArray, spec: SpecItem[], span: Span): void {
 
 function maskPositions(a: NDArray, mask: NDArray, span: Span): number[] {
   if (mask.shape.length > a.shape.length || mask.shape.some((d, i) => d !== a.shape[i])) {
-    throw pyError('IndexError', `boolean index did not match indexed array along dimension 0; dimension is ${a.shape[0]} but corresponding boolean dimension is ${mask.shape[0]}`, span);
+    throw pyError(
+      'IndexError',
+      `boolean index did not match indexed array along dimension 0; dimension is ${a.shape[0]} but corresponding boolean dimension is ${mask.shape[0]}`,
+      span,
+    );
   }
-  if (mask.shape.length !== a.shape.length) throw new OutsideSubset('a boolean mask over some axes only is outside tgraph\'s subset', span);
+  if (mask.shape.length !== a.shape.length) throw new OutsideSubset("a boolean mask over some axes only is outside tgraph's subset", span);
   const out: number[] = [];
   for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) out.push(i);
   return out;
@@ -392,7 +502,11 @@ export function ndSetItem(rt: Interpreter, a: NDArray, index: PyValue, value: Py
   let shape: readonly number[];
   const spec = basicSpec(rt, index, indexSpan);
   if (spec) {
-    const iota = new NDArray('int32', a.shape, Int32Array.from({ length: a.size }, (_, i) => i));
+    const iota = new NDArray(
+      'int32',
+      a.shape,
+      Int32Array.from({ length: a.size }, (_, i) => i),
+    );
     const sel = slice(rt, iota, spec, span, indexSpan);
     positions = sel.data;
     shape = sel.shape;
@@ -430,4 +544,3 @@ export function ndLength(a: NDArray, span: Span): number {
   if (a.shape.length === 0) throw pyError('TypeError', 'len() of unsized object', span);
   return a.shape[0];
 }
-

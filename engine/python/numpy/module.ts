@@ -28,21 +28,62 @@ interface NpFunction {
 
 /** Float ufuncs: ints and bools become float64, float32 stays float32. */
 const FLOAT_UFUNCS: Record<string, string> = {
-  exp: 'exp', log: 'log', log1p: 'log1p', expm1: 'expm1', sqrt: 'sqrt', sin: 'sin', cos: 'cos', tan: 'tan', arcsin: 'asin', arccos: 'acos',
-  arctan: 'atan', sinh: 'sinh', cosh: 'cosh', tanh: 'tanh', reciprocal: 'reciprocal',
+  exp: 'exp',
+  log: 'log',
+  log1p: 'log1p',
+  expm1: 'expm1',
+  sqrt: 'sqrt',
+  sin: 'sin',
+  cos: 'cos',
+  tan: 'tan',
+  arcsin: 'asin',
+  arccos: 'acos',
+  arctan: 'atan',
+  sinh: 'sinh',
+  cosh: 'cosh',
+  tanh: 'tanh',
+  reciprocal: 'reciprocal',
 };
 
 /** Ufuncs that keep the dtype. */
 const SAME_UFUNCS: Record<string, string> = { abs: 'abs', absolute: 'abs', negative: 'negative', sign: 'sign', square: 'square' };
 
 const BINARY_UFUNCS: Record<string, string> = {
-  add: '+', subtract: '-', multiply: '*', divide: '/', true_divide: '/', floor_divide: '//', mod: '%', remainder: '%', power: '**',
-  equal: '==', not_equal: '!=', less: '<', less_equal: '<=', greater: '>', greater_equal: '>=', logical_and: '&', logical_or: '|', logical_xor: '^',
+  add: '+',
+  subtract: '-',
+  multiply: '*',
+  divide: '/',
+  true_divide: '/',
+  floor_divide: '//',
+  mod: '%',
+  remainder: '%',
+  power: '**',
+  equal: '==',
+  not_equal: '!=',
+  less: '<',
+  less_equal: '<=',
+  greater: '>',
+  greater_equal: '>=',
+  logical_and: '&',
+  logical_or: '|',
+  logical_xor: '^',
 };
 
 const REDUCTIONS: Record<string, Reduction> = {
-  sum: 'sum', mean: 'mean', max: 'max', amax: 'max', min: 'min', amin: 'min', prod: 'prod', all: 'all', any: 'any', argmax: 'argmax', argmin: 'argmin',
-  std: 'std', var: 'var', cumsum: 'cumsum',
+  sum: 'sum',
+  mean: 'mean',
+  max: 'max',
+  amax: 'max',
+  min: 'min',
+  amin: 'min',
+  prod: 'prod',
+  all: 'all',
+  any: 'any',
+  argmax: 'argmax',
+  argmin: 'argmin',
+  std: 'std',
+  var: 'var',
+  cumsum: 'cumsum',
 };
 
 function floatDType(d: NpDType): NpDType {
@@ -67,13 +108,20 @@ function shapeArg(rt: Interpreter, v: PyValue, span: Span): number[] {
   });
   const size = shape.reduce((a, d) => a * d, 1);
   if (size > rt.rt.budgets.maxElements) {
-    throw new BuildError(`an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`, span, 'budget-elements');
+    throw new BuildError(
+      `an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
+      span,
+      'budget-elements',
+    );
   }
   return shape;
 }
 
 function filled(dtype: NpDType, shape: number[], value: number): NDArray {
-  const data = allocNp(dtype, shape.reduce((a, d) => a * d, 1));
+  const data = allocNp(
+    dtype,
+    shape.reduce((a, d) => a * d, 1),
+  );
   if (value !== 0) data.fill(value);
   return new NDArray(dtype, shape, data);
 }
@@ -98,17 +146,32 @@ const FUNCTIONS: Record<string, NpFunction> = {
   array: {
     params: ['object', 'dtype', 'copy', 'order', 'subok', 'ndmin'],
     impl: (rt, p) => {
-      const a = convertToArray(rt, p.get('object'), p.span('object'), p.get('dtype', null) === null ? undefined : dtypeArg(p.get('dtype'), p.span('dtype')));
+      const a = convertToArray(
+        rt,
+        p.get('object'),
+        p.span('object'),
+        p.get('dtype', null) === null ? undefined : dtypeArg(p.get('dtype'), p.span('dtype')),
+      );
       return a === p.get('object') ? new NDArray(a.dtype, a.shape, a.data.slice()) : new NDArray(a.dtype, a.shape, a.data);
     },
   },
   asarray: {
     params: ['a', 'dtype', 'order'],
-    impl: (rt, p) => convertToArray(rt, p.get('a'), p.span('a'), p.get('dtype', null) === null ? undefined : dtypeArg(p.get('dtype'), p.span('dtype'))),
+    impl: (rt, p) =>
+      convertToArray(rt, p.get('a'), p.span('a'), p.get('dtype', null) === null ? undefined : dtypeArg(p.get('dtype'), p.span('dtype'))),
   },
-  zeros: { params: ['shape', 'dtype', 'order'], impl: (rt, p) => filled(dtypeOr(p, 'dtype', 'float64'), shapeArg(rt, p.get('shape'), p.span('shape')), 0) },
-  empty: { params: ['shape', 'dtype', 'order'], impl: (rt, p) => filled(dtypeOr(p, 'dtype', 'float64'), shapeArg(rt, p.get('shape'), p.span('shape')), 0) },
-  ones: { params: ['shape', 'dtype', 'order'], impl: (rt, p) => filled(dtypeOr(p, 'dtype', 'float64'), shapeArg(rt, p.get('shape'), p.span('shape')), 1) },
+  zeros: {
+    params: ['shape', 'dtype', 'order'],
+    impl: (rt, p) => filled(dtypeOr(p, 'dtype', 'float64'), shapeArg(rt, p.get('shape'), p.span('shape')), 0),
+  },
+  empty: {
+    params: ['shape', 'dtype', 'order'],
+    impl: (rt, p) => filled(dtypeOr(p, 'dtype', 'float64'), shapeArg(rt, p.get('shape'), p.span('shape')), 0),
+  },
+  ones: {
+    params: ['shape', 'dtype', 'order'],
+    impl: (rt, p) => filled(dtypeOr(p, 'dtype', 'float64'), shapeArg(rt, p.get('shape'), p.span('shape')), 1),
+  },
   full: {
     params: ['shape', 'fill_value', 'dtype', 'order'],
     impl: (rt, p) => {
@@ -116,11 +179,26 @@ const FUNCTIONS: Record<string, NpFunction> = {
       return filled(dtypeOr(p, 'dtype', v.dtype), shapeArg(rt, p.get('shape'), p.span('shape')), v.data[0]);
     },
   },
-  zeros_like: { params: ['a', 'dtype'], impl: (rt, p) => { const a = arr(rt, p, 'a'); return filled(dtypeOr(p, 'dtype', a.dtype), a.shape.slice(), 0); } },
-  ones_like: { params: ['a', 'dtype'], impl: (rt, p) => { const a = arr(rt, p, 'a'); return filled(dtypeOr(p, 'dtype', a.dtype), a.shape.slice(), 1); } },
+  zeros_like: {
+    params: ['a', 'dtype'],
+    impl: (rt, p) => {
+      const a = arr(rt, p, 'a');
+      return filled(dtypeOr(p, 'dtype', a.dtype), a.shape.slice(), 0);
+    },
+  },
+  ones_like: {
+    params: ['a', 'dtype'],
+    impl: (rt, p) => {
+      const a = arr(rt, p, 'a');
+      return filled(dtypeOr(p, 'dtype', a.dtype), a.shape.slice(), 1);
+    },
+  },
   full_like: {
     params: ['a', 'fill_value', 'dtype'],
-    impl: (rt, p) => { const a = arr(rt, p, 'a'); return filled(dtypeOr(p, 'dtype', a.dtype), a.shape.slice(), scalarValue(p.get('fill_value'), p.span('fill_value'))); },
+    impl: (rt, p) => {
+      const a = arr(rt, p, 'a');
+      return filled(dtypeOr(p, 'dtype', a.dtype), a.shape.slice(), scalarValue(p.get('fill_value'), p.span('fill_value')));
+    },
   },
   arange: {
     params: ['start', 'stop', 'step', 'dtype'],
@@ -168,7 +246,10 @@ const FUNCTIONS: Record<string, NpFunction> = {
       return a;
     },
   },
-  identity: { params: ['n', 'dtype'], impl: (rt, p, site) => FUNCTIONS.eye.impl(rt, bindArgs('eye', ['N', 'dtype'], [p.get('n'), p.get('dtype', null)], [], site), site) },
+  identity: {
+    params: ['n', 'dtype'],
+    impl: (rt, p, site) => FUNCTIONS.eye.impl(rt, bindArgs('eye', ['N', 'dtype'], [p.get('n'), p.get('dtype', null)], [], site), site),
+  },
   dot: { params: ['a', 'b'], impl: (rt, p, site) => dot(rt, arr(rt, p, 'a'), arr(rt, p, 'b'), site.span) },
   matmul: { params: ['x1', 'x2'], impl: (rt, p, site) => matmul(rt, arr(rt, p, 'x1'), arr(rt, p, 'x2'), site.span) },
   outer: {
@@ -180,16 +261,39 @@ const FUNCTIONS: Record<string, NpFunction> = {
     },
   },
   reshape: { params: ['a', 'newshape', 'order'], impl: (rt, p, site) => reshape(rt, arr(rt, p, 'a'), [p.get('newshape')], site.span) },
-  transpose: { params: ['a', 'axes'], impl: (rt, p, site) => transpose(rt, arr(rt, p, 'a'), p.has('axes') ? [p.get('axes')] : [], site.span) },
-  expand_dims: { params: ['a', 'axis'], impl: (rt, p, site) => { const a = arr(rt, p, 'a'); return hostCall(rt, 'expand_dims', [a], a.dtype, a.dtype, site.span, { axis: p.get('axis') }); } },
-  squeeze: { params: ['a', 'axis'], impl: (rt, p, site) => { const a = arr(rt, p, 'a'); return hostCall(rt, 'squeeze', [a], a.dtype, a.dtype, site.span, p.has('axis') ? { axis: p.get('axis') } : {}); } },
+  transpose: {
+    params: ['a', 'axes'],
+    impl: (rt, p, site) => transpose(rt, arr(rt, p, 'a'), p.has('axes') ? [p.get('axes')] : [], site.span),
+  },
+  expand_dims: {
+    params: ['a', 'axis'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'a');
+      return hostCall(rt, 'expand_dims', [a], a.dtype, a.dtype, site.span, { axis: p.get('axis') });
+    },
+  },
+  squeeze: {
+    params: ['a', 'axis'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'a');
+      return hostCall(rt, 'squeeze', [a], a.dtype, a.dtype, site.span, p.has('axis') ? { axis: p.get('axis') } : {});
+    },
+  },
   concatenate: {
     params: ['arrays', 'axis'],
-    impl: (rt, p, site) => { const arrays = sequenceOfArrays(rt, p, 'arrays'); const d = common(arrays); return hostCall(rt, 'concat', [], d, d, site.span, { values: new PyList(arrays.map((a) => astype(a, d))), axis: p.get('axis', 0n) }); },
+    impl: (rt, p, site) => {
+      const arrays = sequenceOfArrays(rt, p, 'arrays');
+      const d = common(arrays);
+      return hostCall(rt, 'concat', [], d, d, site.span, { values: new PyList(arrays.map((a) => astype(a, d))), axis: p.get('axis', 0n) });
+    },
   },
   stack: {
     params: ['arrays', 'axis'],
-    impl: (rt, p, site) => { const arrays = sequenceOfArrays(rt, p, 'arrays'); const d = common(arrays); return hostCall(rt, 'stack', [], d, d, site.span, { values: new PyList(arrays.map((a) => astype(a, d))), axis: p.get('axis', 0n) }); },
+    impl: (rt, p, site) => {
+      const arrays = sequenceOfArrays(rt, p, 'arrays');
+      const d = common(arrays);
+      return hostCall(rt, 'stack', [], d, d, site.span, { values: new PyList(arrays.map((a) => astype(a, d))), axis: p.get('axis', 0n) });
+    },
   },
   vstack: {
     params: ['tup'],
@@ -204,14 +308,23 @@ const FUNCTIONS: Record<string, NpFunction> = {
     impl: (rt, p, site) => {
       const arrays = sequenceOfArrays(rt, p, 'tup');
       const d = common(arrays);
-      return hostCall(rt, 'concat', [], d, d, site.span, { values: new PyList(arrays.map((a) => astype(a, d))), axis: arrays[0]?.shape.length === 1 ? 0n : 1n });
+      return hostCall(rt, 'concat', [], d, d, site.span, {
+        values: new PyList(arrays.map((a) => astype(a, d))),
+        axis: arrays[0]?.shape.length === 1 ? 0n : 1n,
+      });
     },
   },
-  tile: { params: ['A', 'reps'], impl: (rt, p, site) => { const a = arr(rt, p, 'A'); return hostCall(rt, 'tile', [a], a.dtype, a.dtype, site.span, { multiples: p.get('reps') }); } },
+  tile: {
+    params: ['A', 'reps'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'A');
+      return hostCall(rt, 'tile', [a], a.dtype, a.dtype, site.span, { multiples: p.get('reps') });
+    },
+  },
   where: {
     params: ['condition', 'x', 'y'],
     impl: (rt, p, site) => {
-      if (!p.has('x')) throw new OutsideSubset('np.where with one argument is outside tgraph\'s subset', site.span);
+      if (!p.has('x')) throw new OutsideSubset("np.where with one argument is outside tgraph's subset", site.span);
       const c = astype(arr(rt, p, 'condition'), 'bool');
       const ox = operandOf(p.get('x'))!;
       const oy = operandOf(p.get('y'))!;
@@ -219,7 +332,10 @@ const FUNCTIONS: Record<string, NpFunction> = {
       return hostCall(rt, 'where', [c, astype(arr(rt, p, 'x'), d), astype(arr(rt, p, 'y'), d)], d, d, site.span);
     },
   },
-  clip: { params: ['a', 'a_min', 'a_max'], impl: (rt, p, site) => clip(rt, arr(rt, p, 'a'), p.get('a_min', null), p.get('a_max', null), site.span) },
+  clip: {
+    params: ['a', 'a_min', 'a_max'],
+    impl: (rt, p, site) => clip(rt, arr(rt, p, 'a'), p.get('a_min', null), p.get('a_max', null), site.span),
+  },
   maximum: { params: ['x1', 'x2'], impl: (rt, p, site) => maximum(rt, p.get('x1'), p.get('x2'), site.span, 'maximum') },
   minimum: { params: ['x1', 'x2'], impl: (rt, p, site) => maximum(rt, p.get('x1'), p.get('x2'), site.span, 'minimum') },
   allclose: {
@@ -239,12 +355,36 @@ const FUNCTIONS: Record<string, NpFunction> = {
       return arrayBinary(rt, '==', a, b, site.span, site.span, site.span)!.data.every((v) => v !== 0);
     },
   },
-  isnan: { params: ['x'], impl: (rt, p, site) => { const a = arr(rt, p, 'x'); return hostCall(rt, 'is_nan', [a], floatDType(a.dtype), 'bool', site.span, {}, a.scalar); } },
-  isinf: { params: ['x'], impl: (rt, p, site) => { const a = arr(rt, p, 'x'); return hostCall(rt, 'is_inf', [a], floatDType(a.dtype), 'bool', site.span, {}, a.scalar); } },
-  isfinite: { params: ['x'], impl: (rt, p, site) => { const a = arr(rt, p, 'x'); return hostCall(rt, 'is_finite', [a], floatDType(a.dtype), 'bool', site.span, {}, a.scalar); } },
+  isnan: {
+    params: ['x'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'x');
+      return hostCall(rt, 'is_nan', [a], floatDType(a.dtype), 'bool', site.span, {}, a.scalar);
+    },
+  },
+  isinf: {
+    params: ['x'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'x');
+      return hostCall(rt, 'is_inf', [a], floatDType(a.dtype), 'bool', site.span, {}, a.scalar);
+    },
+  },
+  isfinite: {
+    params: ['x'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'x');
+      return hostCall(rt, 'is_finite', [a], floatDType(a.dtype), 'bool', site.span, {}, a.scalar);
+    },
+  },
   floor: { params: ['x'], impl: (rt, p, site) => roundLike(rt, p, site, 'floor') },
   ceil: { params: ['x'], impl: (rt, p, site) => roundLike(rt, p, site, 'ceil') },
-  round: { params: ['a', 'decimals'], impl: (rt, p, site) => { if (p.get('decimals', 0n) !== 0n) throw new OutsideSubset('np.round(decimals=...) is outside tgraph\'s subset', site.span); return roundLike(rt, bindArgs('round', ['x'], [p.get('a')], [], site), site, 'round'); } },
+  round: {
+    params: ['a', 'decimals'],
+    impl: (rt, p, site) => {
+      if (p.get('decimals', 0n) !== 0n) throw new OutsideSubset("np.round(decimals=...) is outside tgraph's subset", site.span);
+      return roundLike(rt, bindArgs('round', ['x'], [p.get('a')], [], site), site, 'round');
+    },
+  },
   einsum: {
     params: ['subscripts'],
     varargs: true,
@@ -256,16 +396,54 @@ const FUNCTIONS: Record<string, NpFunction> = {
   },
   tensordot: {
     params: ['a', 'b', 'axes'],
-    impl: (rt, p, site) => { const a = arr(rt, p, 'a'); const b = arr(rt, p, 'b'); const d = common([a, b]); return hostCall(rt, 'tensordot', [a, b], d, d, site.span, { axes: p.get('axes', 2n) }); },
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'a');
+      const b = arr(rt, p, 'b');
+      const d = common([a, b]);
+      return hostCall(rt, 'tensordot', [a, b], d, d, site.span, { axes: p.get('axes', 2n) });
+    },
   },
-  trace: { params: ['a'], impl: (rt, p, site) => { const a = arr(rt, p, 'a'); const d = a.dtype === 'int32' || a.dtype === 'bool' ? 'int64' : a.dtype; return hostCall(rt, 'trace', [a], d, d, site.span, {}, true); } },
+  trace: {
+    params: ['a'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'a');
+      const d = a.dtype === 'int32' || a.dtype === 'bool' ? 'int64' : a.dtype;
+      return hostCall(rt, 'trace', [a], d, d, site.span, {}, true);
+    },
+  },
   shape: { params: ['a'], impl: (rt, p) => new PyTuple(arr(rt, p, 'a').shape.map(BigInt)) },
   size: { params: ['a'], impl: (rt, p) => BigInt(arr(rt, p, 'a').size) },
   ndim: { params: ['a'], impl: (rt, p) => BigInt(arr(rt, p, 'a').shape.length) },
-  copy: { params: ['a'], impl: (rt, p) => { const a = arr(rt, p, 'a'); return new NDArray(a.dtype, a.shape, a.data.slice()); } },
-  ravel: { params: ['a'], impl: (rt, p) => { const a = arr(rt, p, 'a'); return new NDArray(a.dtype, [a.size], a.data); } },
-  flip: { params: ['m', 'axis'], impl: (rt, p, site) => { const a = arr(rt, p, 'm'); return hostCall(rt, 'reverse', [a], a.dtype, a.dtype, site.span, { axis: p.get('axis', new PyList(a.shape.map((_, i) => BigInt(i)))) }); } },
-  broadcast_to: { params: ['array', 'shape'], impl: (rt, p, site) => { const a = arr(rt, p, 'array'); return hostCall(rt, 'broadcast_to', [a], a.dtype, a.dtype, site.span, { shape: p.get('shape') }); } },
+  copy: {
+    params: ['a'],
+    impl: (rt, p) => {
+      const a = arr(rt, p, 'a');
+      return new NDArray(a.dtype, a.shape, a.data.slice());
+    },
+  },
+  ravel: {
+    params: ['a'],
+    impl: (rt, p) => {
+      const a = arr(rt, p, 'a');
+      return new NDArray(a.dtype, [a.size], a.data);
+    },
+  },
+  flip: {
+    params: ['m', 'axis'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'm');
+      return hostCall(rt, 'reverse', [a], a.dtype, a.dtype, site.span, {
+        axis: p.get('axis', new PyList(a.shape.map((_, i) => BigInt(i)))),
+      });
+    },
+  },
+  broadcast_to: {
+    params: ['array', 'shape'],
+    impl: (rt, p, site) => {
+      const a = arr(rt, p, 'array');
+      return hostCall(rt, 'broadcast_to', [a], a.dtype, a.dtype, site.span, { shape: p.get('shape') });
+    },
+  },
 };
 
 function roundLike(rt: Interpreter, p: BoundPyArgs, site: CallSite, op: string): NDArray {
@@ -284,7 +462,23 @@ function isclose(rt: Interpreter, p: BoundPyArgs, site: CallSite): NDArray {
   const fa = astype(a, 'float64');
   const fb = astype(b, 'float64');
   const diff = hostCall(rt, 'abs', [arrayBinary(rt, '-', fa, fb, site.span, site.span, site.span)!], 'float64', 'float64', site.span);
-  const bound = arrayBinary(rt, '+', scalarArray('float64', atol), arrayBinary(rt, '*', scalarArray('float64', rtol), hostCall(rt, 'abs', [fb], 'float64', 'float64', site.span), site.span, site.span, site.span)!, site.span, site.span, site.span)!;
+  const bound = arrayBinary(
+    rt,
+    '+',
+    scalarArray('float64', atol),
+    arrayBinary(
+      rt,
+      '*',
+      scalarArray('float64', rtol),
+      hostCall(rt, 'abs', [fb], 'float64', 'float64', site.span),
+      site.span,
+      site.span,
+      site.span,
+    )!,
+    site.span,
+    site.span,
+    site.span,
+  )!;
   const close = arrayBinary(rt, '<=', diff, bound, site.span, site.span, site.span)!;
   const both = arrayBinary(rt, '==', fa, fb, site.span, site.span, site.span)!;
   const out = new Uint8Array(close.size);
@@ -296,19 +490,40 @@ function isclose(rt: Interpreter, p: BoundPyArgs, site: CallSite): NDArray {
   return new NDArray('bool', close.shape, out, close.scalar);
 }
 
-const DTYPE_NAMES: Record<string, NpDType> = { float32: 'float32', float64: 'float64', double: 'float64', int32: 'int32', int64: 'int64', bool_: 'bool', float_: 'float64', int_: 'int64' };
+const DTYPE_NAMES: Record<string, NpDType> = {
+  float32: 'float32',
+  float64: 'float64',
+  double: 'float64',
+  int32: 'int32',
+  int64: 'int64',
+  bool_: 'bool',
+  float_: 'float64',
+  int_: 'int64',
+};
 
-const CONSTANTS: Record<string, PyValue> = { pi: Math.PI, e: Math.E, inf: Infinity, Inf: Infinity, infty: Infinity, nan: NaN, NaN: NaN, newaxis: null, euler_gamma: 0.5772156649015329 };
+const CONSTANTS: Record<string, PyValue> = {
+  pi: Math.PI,
+  e: Math.E,
+  inf: Infinity,
+  Inf: Infinity,
+  infty: Infinity,
+  nan: NaN,
+  NaN: NaN,
+  newaxis: null,
+  euler_gamma: 0.5772156649015329,
+};
 
 export function numpyModule(rt: Runtime): PyModule {
   const interp = rt.interpreter;
   const make = (name: string, f: NpFunction) =>
-    new PyBuiltin(`numpy.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => f.impl(interp, bindArgs(name, f.params, a, kw, site, f.varargs), site));
+    new PyBuiltin(`numpy.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) =>
+      f.impl(interp, bindArgs(name, f.params, a, kw, site, f.varargs), site),
+    );
   const linalg = new PyModule('numpy.linalg', (name) => {
     if (name === 'norm') {
       return new PyBuiltin('numpy.linalg.norm', (a, kw, site) => {
         const p = bindArgs('norm', ['x', 'ord', 'axis', 'keepdims'], a, kw, site);
-        if (p.get('ord', null) !== null) throw new OutsideSubset('np.linalg.norm(ord=...) is outside tgraph\'s subset', p.span('ord'));
+        if (p.get('ord', null) !== null) throw new OutsideSubset("np.linalg.norm(ord=...) is outside tgraph's subset", p.span('ord'));
         const x = astype(asArray(interp, p.get('x'), p.span('x')), 'float64');
         const sq = arrayBinary(interp, '*', x, x, site.span, site.span, site.span)!;
         const s = reduce(interp, sq, 'sum', p.get('axis', null), p.get('keepdims', false) === true, site.span);
@@ -324,14 +539,28 @@ export function numpyModule(rt: Runtime): PyModule {
     if (name in CONSTANTS) return CONSTANTS[name];
     if (name in DTYPE_NAMES) return new PyDType(DTYPE_NAMES[name], 'np');
     if (name === 'float' || name === 'int' || name === 'bool') return rt.builtin(name, { start: 0, end: 0 });
-    if (name === 'ndarray') return new PyBuiltin('numpy.ndarray', () => null, (v) => v instanceof NDArray);
+    if (name === 'ndarray')
+      return new PyBuiltin(
+        'numpy.ndarray',
+        () => null,
+        (v) => v instanceof NDArray,
+      );
     if (name in FLOAT_UFUNCS) {
       return make(name, {
         params: ['x'],
         impl: (r, p, site) => {
           const a = arr(r, p, 'x');
           const d = floatDType(a.dtype);
-          return hostCall(r, FLOAT_UFUNCS[name], [a], d, d, site.span, {}, a.scalar || !(p.get('x') instanceof NDArray) && a.shape.length === 0);
+          return hostCall(
+            r,
+            FLOAT_UFUNCS[name],
+            [a],
+            d,
+            d,
+            site.span,
+            {},
+            a.scalar || (!(p.get('x') instanceof NDArray) && a.shape.length === 0),
+          );
         },
       });
     }
@@ -358,11 +587,11 @@ export function numpyModule(rt: Runtime): PyModule {
       const kind = REDUCTIONS[name];
       return make(name, {
         params: kind === 'std' || kind === 'var' ? ['a', 'axis', 'dtype', 'out', 'ddof', 'keepdims'] : ['a', 'axis', 'out', 'keepdims'],
-        impl: (r, p, site) => reduce(r, arr(r, p, 'a'), kind, p.get('axis', null), p.get('keepdims', false) === true, site.span, Number(p.get('ddof', 0n))),
+        impl: (r, p, site) =>
+          reduce(r, arr(r, p, 'a'), kind, p.get('axis', null), p.get('keepdims', false) === true, site.span, Number(p.get('ddof', 0n))),
       });
     }
     if (name in FUNCTIONS) return make(name, FUNCTIONS[name]);
     return undefined;
   });
 }
-

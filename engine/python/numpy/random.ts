@@ -7,7 +7,14 @@ import type { Span } from '../../syntax/ast';
 import { BuildError } from '../../builder';
 import { formatCount, raiseHint } from '../../budgets';
 import {
-  type ArrayArg, type Generator, NumpyError, RANDOM_SIGNATURES, RandomBudgetError, type RandomSignature, RandomState, default_rng,
+  type ArrayArg,
+  type Generator,
+  NumpyError,
+  RANDOM_SIGNATURES,
+  RandomBudgetError,
+  type RandomSignature,
+  RandomState,
+  default_rng,
 } from '../../numpy/random';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, type PyValue, typeName } from '../values';
 import { OutsideSubset, type PyErrorKind, pyError } from '../errors';
@@ -41,8 +48,14 @@ export function numpyRandomModule(rt: Runtime): PyModule {
   if (!m) {
     const source = moduleSource(rt);
     m = new PyModule('numpy.random', (name) => {
-      if (name === 'RandomState') return new PyBuiltin('numpy.random.RandomState', (a, kw, site) => new PyRandomState(rt, newState(rt, a, kw, site)), (v) => v instanceof PyRandomState);
-      if (name === 'default_rng') return new PyBuiltin('numpy.random.default_rng', (a, kw, site) => new PyGenerator(rt, newGenerator(rt, a, kw, site)));
+      if (name === 'RandomState')
+        return new PyBuiltin(
+          'numpy.random.RandomState',
+          (a, kw, site) => new PyRandomState(rt, newState(rt, a, kw, site)),
+          (v) => v instanceof PyRandomState,
+        );
+      if (name === 'default_rng')
+        return new PyBuiltin('numpy.random.default_rng', (a, kw, site) => new PyGenerator(rt, newGenerator(rt, a, kw, site)));
       if (name === 'get_state' || name === 'set_state') return undefined;
       return legacyMethod(rt, source, name, `numpy.random.${name}`);
     });
@@ -97,7 +110,11 @@ class PyGenerator extends PyObject {
         const p = bind(this.rt, name, signature, a, kw, site);
         switch (name) {
           case 'integers':
-            return result(g.integers(p.int('low'), p.intOrNone('high'), p.size(), p.dtype('dtype') as never, p.bool('endpoint')), false, true);
+            return result(
+              g.integers(p.int('low'), p.intOrNone('high'), p.size(), p.dtype('dtype') as never, p.bool('endpoint')),
+              false,
+              true,
+            );
           case 'random':
             return result(g.random(p.size(), p.dtype('dtype') as never), false, false);
           case 'uniform':
@@ -113,11 +130,20 @@ class PyGenerator extends PyObject {
 }
 
 function newState(rt: Runtime, a: PyValue[], kw: KeywordArg[], site: CallSite): RandomState {
-  return call(rt, site, () => new RandomState(seedArg(rt, a[0] ?? kw.find((k) => k.name === 'seed')?.value ?? null, site), { maxElements: rt.budgets.maxElements }));
+  return call(
+    rt,
+    site,
+    () =>
+      new RandomState(seedArg(rt, a[0] ?? kw.find((k) => k.name === 'seed')?.value ?? null, site), { maxElements: rt.budgets.maxElements }),
+  );
 }
 
 function newGenerator(rt: Runtime, a: PyValue[], kw: KeywordArg[], site: CallSite): Generator {
-  return call(rt, site, () => default_rng(seedArg(rt, a[0] ?? kw.find((k) => k.name === 'seed')?.value ?? null, site) as never, { maxElements: rt.budgets.maxElements }));
+  return call(rt, site, () =>
+    default_rng(seedArg(rt, a[0] ?? kw.find((k) => k.name === 'seed')?.value ?? null, site) as never, {
+      maxElements: rt.budgets.maxElements,
+    }),
+  );
 }
 
 /** A seed: None, an int, or a list/array of ints, as the module takes them. */
@@ -186,7 +212,12 @@ function legacyMethod(rt: Runtime, source: RandomSource, name: string, qualified
         }
         case 'permutation': {
           const x = p.value('x');
-          return result(typeof x === 'bigint' ? s.permutation(x) : (s.permutation(arrayArg(rt, x, p.span('x')) as never) as never), true, true, sampled);
+          return result(
+            typeof x === 'bigint' ? s.permutation(x) : (s.permutation(arrayArg(rt, x, p.span('x')) as never) as never),
+            true,
+            true,
+            sampled,
+          );
         }
       }
       throw new OutsideSubset(`\`${qualified}\` is not modelled by tgraph`, site.funcSpan);
@@ -201,7 +232,12 @@ function arrayArg(rt: Runtime, v: PyValue, span: Span): ArrayArg<number> {
 
 /** A drawn value as Python sees it: an array; a scalar draw of a legacy function is a Python
  *  float or int, a Generator's integer a NumPy scalar. */
-function result(r: { dtype: string; shape: readonly number[]; data: ArrayLike<number | bigint>; scalar: boolean }, legacy: boolean, integer: boolean, sampled = false): PyValue {
+function result(
+  r: { dtype: string; shape: readonly number[]; data: ArrayLike<number | bigint>; scalar: boolean },
+  legacy: boolean,
+  integer: boolean,
+  sampled = false,
+): PyValue {
   if (!(NP_DTYPES as readonly string[]).includes(r.dtype)) throw new Error(`outside:${r.dtype}`);
   if (r.data instanceof BigInt64Array || r.data instanceof BigUint64Array) throw new Error('outside:int64 beyond 2^53');
   const dtype = r.dtype as NpDType;
@@ -210,7 +246,18 @@ function result(r: { dtype: string; shape: readonly number[]; data: ArrayLike<nu
     return dtype === 'bool' ? x !== 0 : integer || dtype === 'int64' || dtype === 'int32' ? BigInt(x) : x;
   }
   const data = r.data as Float64Array;
-  const out = new NDArray(dtype, [...r.shape], dtype === 'float32' ? Float32Array.from(data) : dtype === 'int32' ? Int32Array.from(data) : dtype === 'bool' ? Uint8Array.from(data) : data, r.scalar);
+  const out = new NDArray(
+    dtype,
+    [...r.shape],
+    dtype === 'float32'
+      ? Float32Array.from(data)
+      : dtype === 'int32'
+        ? Int32Array.from(data)
+        : dtype === 'bool'
+          ? Uint8Array.from(data)
+          : data,
+    r.scalar,
+  );
   if (sampled) SAMPLED.add(out);
   return out;
 }
@@ -222,9 +269,14 @@ function call<T>(rt: Runtime, site: CallSite, draw: () => T): T {
   } catch (e) {
     if (e instanceof NumpyError) throw pyError(e.pythonType as PyErrorKind, e.message, site.span);
     if (e instanceof RandomBudgetError) {
-      throw new BuildError(`${e.message}: over the ${formatCount(rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`, site.span, 'budget-elements');
+      throw new BuildError(
+        `${e.message}: over the ${formatCount(rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
+        site.span,
+        'budget-elements',
+      );
     }
-    if (e instanceof Error && e.message.startsWith('outside:')) throw new OutsideSubset(`random values of ${e.message.slice(8)} are outside tgraph's subset`, site.span);
+    if (e instanceof Error && e.message.startsWith('outside:'))
+      throw new OutsideSubset(`random values of ${e.message.slice(8)} are outside tgraph's subset`, site.span);
     throw e;
   }
 }
@@ -234,11 +286,17 @@ function bind(rt: Runtime, name: string, signature: RandomSignature, a: PyValue[
   const values = new Map<string, { value: PyValue; span: Span }>();
   a.forEach((v, i) => {
     const param = signature.params[i];
-    if (!param) throw pyError('TypeError', `${name}() takes at most ${signature.params.length} positional arguments (${a.length} given)`, site.argSpans[i] ?? site.span);
+    if (!param)
+      throw pyError(
+        'TypeError',
+        `${name}() takes at most ${signature.params.length} positional arguments (${a.length} given)`,
+        site.argSpans[i] ?? site.span,
+      );
     values.set(param, { value: v, span: site.argSpans[i] ?? site.span });
   });
   for (const k of kw) {
-    if (!signature.params.includes(k.name)) throw pyError('TypeError', `${name}() got an unexpected keyword argument '${k.name}'`, k.nameSpan ?? k.span);
+    if (!signature.params.includes(k.name))
+      throw pyError('TypeError', `${name}() got an unexpected keyword argument '${k.name}'`, k.nameSpan ?? k.span);
     values.set(k.name, { value: k.value, span: k.span });
   }
   const value = (param: string): PyValue => {
@@ -246,7 +304,11 @@ function bind(rt: Runtime, name: string, signature: RandomSignature, a: PyValue[
     if (v) return v.value;
     if (!(param in signature.defaults)) throw pyError('TypeError', `${name}() missing required argument '${param}'`, site.span);
     const d = signature.defaults[param];
-    return typeof d === 'number' ? (Number.isInteger(d) && param !== 'loc' && param !== 'scale' && param !== 'low' && param !== 'high' ? BigInt(d) : d) : d;
+    return typeof d === 'number'
+      ? Number.isInteger(d) && param !== 'loc' && param !== 'scale' && param !== 'low' && param !== 'high'
+        ? BigInt(d)
+        : d
+      : d;
   };
   const span = (param: string) => values.get(param)?.span ?? site.span;
   const interp = rt.interpreter;
@@ -278,9 +340,9 @@ function bind(rt: Runtime, name: string, signature: RandomSignature, a: PyValue[
       const v = value(param);
       if (v instanceof PyDType) return v.name;
       if (typeof v === 'string') return v === 'int' ? 'int64' : v === 'float' ? 'float64' : v;
-      if (v instanceof PyBuiltin && (v.name === 'int' || v.name === 'float' || v.name === 'bool')) return v.name === 'int' ? 'int64' : v.name === 'float' ? 'float64' : 'bool';
+      if (v instanceof PyBuiltin && (v.name === 'int' || v.name === 'float' || v.name === 'bool'))
+        return v.name === 'int' ? 'int64' : v.name === 'float' ? 'float64' : 'bool';
       throw pyError('TypeError', `data type not understood: ${typeName(v)}`, span(param));
     },
   };
 }
-

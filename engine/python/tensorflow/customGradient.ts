@@ -27,7 +27,9 @@ export class CustomGradientFunction extends PyObject {
   override call(rt: Interpreter, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
     const b = rt.rt.b;
     // The inputs as graph nodes: the rule gives one gradient per input.
-    const inputs: Node[] = args.map((a, i) => b.toTensor(toGraphValue(rt, a, site.argSpans[i] ?? site.span), site.argSpans[i] ?? site.span));
+    const inputs: Node[] = args.map((a, i) =>
+      b.toTensor(toGraphValue(rt, a, site.argSpans[i] ?? site.span), site.argSpans[i] ?? site.span),
+    );
     const tensors = inputs.map((n) => new GraphTensor(n, rt.rt));
     const result = rt.call(this.fn, tensors, kwargs, site);
     if (!(result instanceof PyTuple || result instanceof PyList) || result.items.length !== 2) {
@@ -56,7 +58,11 @@ function gradients(rt: Interpreter, gradFn: PyValue, inputs: Node[], dy: Node, n
   const result = rt.call(gradFn, [new GraphTensor(dy, rt.rt)], [], rt.rt.callSiteAt(span));
   const items = result instanceof PyList || result instanceof PyTuple ? [...result.items] : [result];
   if (items.length !== inputs.length) {
-    throw new BuildError(`the gradient function of ${name} must return ${inputs.length} gradient${inputs.length === 1 ? '' : 's'} (one per input), got ${items.length}`, span, 'bad-grad');
+    throw new BuildError(
+      `the gradient function of ${name} must return ${inputs.length} gradient${inputs.length === 1 ? '' : 's'} (one per input), got ${items.length}`,
+      span,
+      'bad-grad',
+    );
   }
   return items.map((g, i) => {
     if (g === null) return null;

@@ -17,7 +17,8 @@ import { type NDArray, fromTensor, npDType } from '../numpy/ndarray';
 import { arrayRepr, arrayStr } from '../numpy/print';
 import { pyError } from '../errors';
 
-const GRAPH_ONLY = /\b(?:Session|InteractiveSession|placeholder|placeholder_with_default|disable_v2_behavior|disable_eager_execution|global_variables_initializer|initialize_all_variables|variables_initializer|get_variable|variable_scope|set_random_seed|reset_default_graph|get_default_graph|GradientDescentOptimizer|MomentumOptimizer|AdamOptimizer|AdagradOptimizer|RMSPropOptimizer)\b|\btf\.gradients\s*\(|\btf\.layers\.|\bimport\s+tensorflow\.compat\.v1\b|\bfrom\s+tensorflow\.compat\s+import\s+v1\b|\bfrom\s+tensorflow\.compat\.v1\s+import\b/;
+const GRAPH_ONLY =
+  /\b(?:Session|InteractiveSession|placeholder|placeholder_with_default|disable_v2_behavior|disable_eager_execution|global_variables_initializer|initialize_all_variables|variables_initializer|get_variable|variable_scope|set_random_seed|reset_default_graph|get_default_graph|GradientDescentOptimizer|MomentumOptimizer|AdamOptimizer|AdagradOptimizer|RMSPropOptimizer)\b|\btf\.gradients\s*\(|\btf\.layers\.|\bimport\s+tensorflow\.compat\.v1\b|\bfrom\s+tensorflow\.compat\s+import\s+v1\b|\bfrom\s+tensorflow\.compat\.v1\s+import\b/;
 const ASKS_EAGER = /\benable_eager_execution\s*\(/;
 
 const modes = new WeakMap<Runtime, boolean>();
@@ -97,7 +98,8 @@ export function eagerVariableRepr(rt: Runtime, node: Node, name: string, span: S
 /** `bool(t)` of an eager tensor: NumPy's truth of its value. */
 export function eagerTruth(rt: Runtime, node: Node, span: Span): boolean {
   const t = eagerValue(rt, node, span);
-  if (t.data.length !== 1) throw pyError('ValueError', 'The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()', span);
+  if (t.data.length !== 1)
+    throw pyError('ValueError', 'The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()', span);
   return Number(t.data[0]) !== 0;
 }
 

@@ -14,8 +14,21 @@ import { eagerArray, isEager } from './eager';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
-  relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', softplus: 'softplus', softsign: 'softsign', elu: 'elu', selu: 'selu',
-  exponential: 'exp', gelu: 'gelu', swish: 'silu', silu: 'silu', log_softmax: 'log_softmax', relu6: 'relu6', linear: 'identity',
+  relu: 'relu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+  softmax: 'softmax',
+  softplus: 'softplus',
+  softsign: 'softsign',
+  elu: 'elu',
+  selu: 'selu',
+  exponential: 'exp',
+  gelu: 'gelu',
+  swish: 'silu',
+  silu: 'silu',
+  log_softmax: 'log_softmax',
+  relu6: 'relu6',
+  linear: 'identity',
 };
 
 /** `tf.keras.activations`: functions (and `get('relu')`, as Dense's `activation='relu'`). */
@@ -31,14 +44,28 @@ export function activationsModule(): PyModule {
 /** An activation given by name or as a function (None: linear). */
 export function activation(module: PyModule, v: PyValue, span: Span): PyValue {
   if (typeof v !== 'string') return v;
-  if (!(v in ACTIVATIONS)) throw pyError('ValueError', `Unknown activation function: '${v}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope.`, span);
+  if (!(v in ACTIVATIONS))
+    throw pyError(
+      'ValueError',
+      `Unknown activation function: '${v}'. Please ensure you are using a \`keras.utils.custom_object_scope\` and that this object is included in the scope.`,
+      span,
+    );
   return module.getAttr(null as never, v, span) ?? null;
 }
 
 /** Keras' initializer names (`kernel_initializer='he_normal'`). */
 const INITIALIZERS: Record<string, ConstructorParameters<typeof PyInitializer>[0]> = {
-  glorot_uniform: 'glorot_uniform', glorot_normal: 'glorot_normal', he_normal: 'he_normal', he_uniform: 'he_uniform',
-  lecun_normal: 'lecun_normal', lecun_uniform: 'lecun_uniform', zeros: 'zeros', ones: 'ones', random_normal: 'random_normal', random_uniform: 'random_uniform', truncated_normal: 'truncated_normal',
+  glorot_uniform: 'glorot_uniform',
+  glorot_normal: 'glorot_normal',
+  he_normal: 'he_normal',
+  he_uniform: 'he_uniform',
+  lecun_normal: 'lecun_normal',
+  lecun_uniform: 'lecun_uniform',
+  zeros: 'zeros',
+  ones: 'ones',
+  random_normal: 'random_normal',
+  random_uniform: 'random_uniform',
+  truncated_normal: 'truncated_normal',
 };
 
 function initializer(v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span): PyValue {
@@ -84,7 +111,13 @@ class DenseLayer extends PyObject {
         biasInitializer: this.biasInitializer,
         trainable: true,
         reuse: false,
-        spans: { inputs: p.span('inputs'), units: this.spans.units, kernelInitializer: this.spans.kernelInitializer, biasInitializer: this.spans.biasInitializer, call: site.span },
+        spans: {
+          inputs: p.span('inputs'),
+          units: this.spans.units,
+          kernelInitializer: this.spans.kernelInitializer,
+          biasInitializer: this.spans.biasInitializer,
+          call: site.span,
+        },
       });
       this.kernel = made.kernel;
       this.bias = made.bias;
@@ -108,7 +141,7 @@ class DenseLayer extends PyObject {
         return new PyList(this.variables);
       case 'get_weights':
         return new PyBuiltin('get_weights', (_a, _kw, site) => {
-          if (!isEager(rt.rt)) throw new OutsideSubset('`get_weights` in a TF 1.x graph is outside tgraph\'s subset', site.span);
+          if (!isEager(rt.rt)) throw new OutsideSubset("`get_weights` in a TF 1.x graph is outside tgraph's subset", site.span);
           return new PyList(this.variables.map((v) => eagerArray(rt.rt, v.node, span)));
         });
     }
@@ -118,7 +151,29 @@ class DenseLayer extends PyObject {
 
 function denseClass(activations: PyModule): PyBuiltin {
   return new PyBuiltin('tf.keras.layers.Dense', (a, kw, site) => {
-    const p = bindArgs('Dense', ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'input_shape', 'input_dim', 'name', 'dtype', 'trainable'], a, kw, site);
+    const p = bindArgs(
+      'Dense',
+      [
+        'units',
+        'activation',
+        'use_bias',
+        'kernel_initializer',
+        'bias_initializer',
+        'kernel_regularizer',
+        'bias_regularizer',
+        'activity_regularizer',
+        'kernel_constraint',
+        'bias_constraint',
+        'input_shape',
+        'input_dim',
+        'name',
+        'dtype',
+        'trainable',
+      ],
+      a,
+      kw,
+      site,
+    );
     for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
       if (p.get(k, null) !== null) throw new OutsideSubset(`Dense(${k}=...) is not modelled by tgraph`, p.span(k));
     }

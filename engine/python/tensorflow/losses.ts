@@ -30,7 +30,8 @@ export class Ops {
   }
   call(name: string, args: Arg[], kw: Record<string, Arg> = {}): Node {
     const callArgs: CallArg[] = args.map((a) => ({ value: this.value(a), span: this.span }));
-    for (const [k, v] of Object.entries(kw)) callArgs.push({ keyword: { name: k, span: this.span }, value: this.value(v), span: this.span });
+    for (const [k, v] of Object.entries(kw))
+      callArgs.push({ keyword: { name: k, span: this.span }, value: this.value(v), span: this.span });
     const r = this.rt.rt.b.call(lookupOp(name)!, callArgs, this.span);
     if (r.kind !== 'tensor') throw new Poisoned();
     return r.node;
@@ -97,7 +98,10 @@ const KERAS_LOSSES: Record<string, { fn: KerasLoss; options: string[]; sparse?: 
     },
     options: [],
   },
-  binary_crossentropy: { fn: (o, t, p, opt) => o.mean(bceElements(o, t, p, opt.fromLogits), opt.axis), options: ['from_logits', 'label_smoothing', 'axis'] },
+  binary_crossentropy: {
+    fn: (o, t, p, opt) => o.mean(bceElements(o, t, p, opt.fromLogits), opt.axis),
+    options: ['from_logits', 'label_smoothing', 'axis'],
+  },
   categorical_crossentropy: {
     fn: (o, t, p, opt) => {
       if (opt.fromLogits) return o.call('softmax_cross_entropy_with_logits', [], { labels: t, logits: p, axis: opt.axis });
@@ -124,19 +128,37 @@ const KERAS_LOSSES: Record<string, { fn: KerasLoss; options: string[]; sparse?: 
     options: [],
   },
   hinge: { fn: (o, t, p) => o.mean(o.call('relu', [o.call('subtract', [1, o.call('multiply', [t, p])])]), -1), options: [] },
-  squared_hinge: { fn: (o, t, p) => o.mean(o.call('square', [o.call('relu', [o.call('subtract', [1, o.call('multiply', [t, p])])])]), -1), options: [] },
+  squared_hinge: {
+    fn: (o, t, p) => o.mean(o.call('square', [o.call('relu', [o.call('subtract', [1, o.call('multiply', [t, p])])])]), -1),
+    options: [],
+  },
 };
 
 const ALIASES: Record<string, string> = {
-  mse: 'mean_squared_error', MSE: 'mean_squared_error', mae: 'mean_absolute_error', MAE: 'mean_absolute_error',
-  msle: 'mean_squared_logarithmic_error', MSLE: 'mean_squared_logarithmic_error', kld: 'kl_divergence', KLD: 'kl_divergence',
-  kullback_leibler_divergence: 'kl_divergence', logcosh: 'log_cosh',
+  mse: 'mean_squared_error',
+  MSE: 'mean_squared_error',
+  mae: 'mean_absolute_error',
+  MAE: 'mean_absolute_error',
+  msle: 'mean_squared_logarithmic_error',
+  MSLE: 'mean_squared_logarithmic_error',
+  kld: 'kl_divergence',
+  KLD: 'kl_divergence',
+  kullback_leibler_divergence: 'kl_divergence',
+  logcosh: 'log_cosh',
 };
 
 const CLASSES: Record<string, string> = {
-  MeanSquaredError: 'mean_squared_error', MeanAbsoluteError: 'mean_absolute_error', MeanSquaredLogarithmicError: 'mean_squared_logarithmic_error',
-  Huber: 'huber', LogCosh: 'log_cosh', BinaryCrossentropy: 'binary_crossentropy', CategoricalCrossentropy: 'categorical_crossentropy',
-  SparseCategoricalCrossentropy: 'sparse_categorical_crossentropy', KLDivergence: 'kl_divergence', Hinge: 'hinge', SquaredHinge: 'squared_hinge',
+  MeanSquaredError: 'mean_squared_error',
+  MeanAbsoluteError: 'mean_absolute_error',
+  MeanSquaredLogarithmicError: 'mean_squared_logarithmic_error',
+  Huber: 'huber',
+  LogCosh: 'log_cosh',
+  BinaryCrossentropy: 'binary_crossentropy',
+  CategoricalCrossentropy: 'categorical_crossentropy',
+  SparseCategoricalCrossentropy: 'sparse_categorical_crossentropy',
+  KLDivergence: 'kl_divergence',
+  Hinge: 'hinge',
+  SquaredHinge: 'squared_hinge',
 };
 
 function lossOptions(p: ReturnType<typeof bindArgs>, rt: Interpreter): LossOptions {
@@ -148,14 +170,25 @@ function lossOptions(p: ReturnType<typeof bindArgs>, rt: Interpreter): LossOptio
 }
 
 /** The per-sample losses of `name` for (y_true, y_pred). */
-function kerasLoss(rt: Interpreter, name: string, yTrue: PyValue, yPred: PyValue, spans: [Span, Span], opt: LossOptions, site: CallSite): Node {
+function kerasLoss(
+  rt: Interpreter,
+  name: string,
+  yTrue: PyValue,
+  yPred: PyValue,
+  spans: [Span, Span],
+  opt: LossOptions,
+  site: CallSite,
+): Node {
   const o = new Ops(rt, site.span);
   const def = KERAS_LOSSES[name];
   const p = o.tensor(yPred, spans[1]);
   const t = def.sparse ? o.tensor(yTrue, spans[0]) : o.tensor(yTrue, spans[0], p.type.dtype);
   const labels = def.sparse && isFloat(t.type.dtype) ? rt.rt.b.cast(t, 'int32') : t;
   // Keras squeezes a trailing axis of 1 from sparse labels (y_true of shape [batch, 1]).
-  const squeezed = def.sparse && labels.type.shape && p.type.shape && labels.type.shape.length === p.type.shape.length ? o.call('squeeze', [labels], { axis: -1 }) : labels;
+  const squeezed =
+    def.sparse && labels.type.shape && p.type.shape && labels.type.shape.length === p.type.shape.length
+      ? o.call('squeeze', [labels], { axis: -1 })
+      : labels;
   return def.fn(o, squeezed, p, opt);
 }
 
@@ -163,7 +196,10 @@ function kerasLoss(rt: Interpreter, name: string, yTrue: PyValue, yPred: PyValue
 function lossFunction(rt: Interpreter, name: string): PyBuiltin {
   return new PyBuiltin(`tf.keras.losses.${name}`, (a, kw, site) => {
     const p = bindArgs(name, ['y_true', 'y_pred', ...KERAS_LOSSES[name].options], a, kw, site);
-    return new GraphTensor(kerasLoss(rt, name, p.get('y_true'), p.get('y_pred'), [p.span('y_true'), p.span('y_pred')], lossOptions(p, rt), site), rt.rt);
+    return new GraphTensor(
+      kerasLoss(rt, name, p.get('y_true'), p.get('y_pred'), [p.span('y_true'), p.span('y_pred')], lossOptions(p, rt), site),
+      rt.rt,
+    );
   });
 }
 
@@ -204,7 +240,8 @@ function lossClass(rt: Interpreter, cls: string): PyBuiltin {
     const params = [...KERAS_LOSSES[fn].options.filter((x) => x !== 'axis' || fn.includes('crossentropy')), 'reduction', 'name'];
     const p = bindArgs(cls, fn === 'huber' ? ['delta', 'reduction', 'name'] : params, a, kw, site);
     const reduction = p.get('reduction', 'auto');
-    if (typeof reduction !== 'string' || !['auto', 'none', 'sum', 'sum_over_batch_size'].includes(reduction)) throw pyError('ValueError', `Invalid Reduction Key: ${String(reduction)}.`, p.span('reduction'));
+    if (typeof reduction !== 'string' || !['auto', 'none', 'sum', 'sum_over_batch_size'].includes(reduction))
+      throw pyError('ValueError', `Invalid Reduction Key: ${String(reduction)}.`, p.span('reduction'));
     return new KerasLossObject(fn, lossOptions(p, rt), reduction);
   });
 }
@@ -215,8 +252,14 @@ export function kerasLossesModule(rt: Interpreter, path = 'tensorflow.keras.loss
     const fn = ALIASES[name] ?? name;
     if (fn in KERAS_LOSSES) return lossFunction(rt, fn);
     if (name in CLASSES) return lossClass(rt, name);
-    if (name === 'Reduction') return new PyModule(`${path}.Reduction`, (r) => (['AUTO', 'NONE', 'SUM', 'SUM_OVER_BATCH_SIZE'].includes(r) ? r.toLowerCase() : undefined));
-    if (name === 'get') return new PyBuiltin('tf.keras.losses.get', (a, _kw, site) => (typeof a[0] === 'string' ? kerasLossesModule(rt).getAttr(rt, a[0], site.span) ?? null : a[0] ?? null));
+    if (name === 'Reduction')
+      return new PyModule(`${path}.Reduction`, (r) =>
+        ['AUTO', 'NONE', 'SUM', 'SUM_OVER_BATCH_SIZE'].includes(r) ? r.toLowerCase() : undefined,
+      );
+    if (name === 'get')
+      return new PyBuiltin('tf.keras.losses.get', (a, _kw, site) =>
+        typeof a[0] === 'string' ? (kerasLossesModule(rt).getAttr(rt, a[0], site.span) ?? null) : (a[0] ?? null),
+      );
     return undefined;
   });
 }
@@ -228,7 +271,11 @@ type V1Loss = (o: Ops, labels: Node, predictions: Node, extra: Record<string, nu
 const V1_LOSSES: Record<string, { params: [string, string]; extra: Record<string, number>; fn: V1Loss; sparse?: boolean }> = {
   mean_squared_error: { params: ['labels', 'predictions'], extra: {}, fn: (o, l, p) => o.call('squared_difference', [p, l]) },
   absolute_difference: { params: ['labels', 'predictions'], extra: {}, fn: (o, l, p) => o.call('abs', [o.call('subtract', [p, l])]) },
-  huber_loss: { params: ['labels', 'predictions'], extra: { delta: 1 }, fn: (o, l, p, e) => huberElements(o, o.call('subtract', [p, l]), e.delta) },
+  huber_loss: {
+    params: ['labels', 'predictions'],
+    extra: { delta: 1 },
+    fn: (o, l, p, e) => huberElements(o, o.call('subtract', [p, l]), e.delta),
+  },
   log_loss: {
     params: ['labels', 'predictions'],
     extra: { epsilon: 1e-7 },
@@ -238,10 +285,28 @@ const V1_LOSSES: Record<string, { params: [string, string]; extra: Record<string
       return o.call('subtract', [o.call('negative', [pos]), neg]);
     },
   },
-  hinge_loss: { params: ['labels', 'logits'], extra: {}, fn: (o, l, p) => o.call('relu', [o.call('subtract', [1, o.call('multiply', [o.call('subtract', [o.call('multiply', [2, l]), 1]), p])])]) },
-  sigmoid_cross_entropy: { params: ['multi_class_labels', 'logits'], extra: { label_smoothing: 0 }, fn: (o, l, p) => o.call('sigmoid_cross_entropy_with_logits', [], { labels: l, logits: p }) },
-  softmax_cross_entropy: { params: ['onehot_labels', 'logits'], extra: { label_smoothing: 0 }, fn: (o, l, p) => o.call('softmax_cross_entropy_with_logits', [], { labels: l, logits: p }) },
-  sparse_softmax_cross_entropy: { params: ['labels', 'logits'], extra: {}, fn: (o, l, p) => o.call('sparse_softmax_cross_entropy_with_logits', [], { labels: l, logits: p }), sparse: true },
+  hinge_loss: {
+    params: ['labels', 'logits'],
+    extra: {},
+    fn: (o, l, p) =>
+      o.call('relu', [o.call('subtract', [1, o.call('multiply', [o.call('subtract', [o.call('multiply', [2, l]), 1]), p])])]),
+  },
+  sigmoid_cross_entropy: {
+    params: ['multi_class_labels', 'logits'],
+    extra: { label_smoothing: 0 },
+    fn: (o, l, p) => o.call('sigmoid_cross_entropy_with_logits', [], { labels: l, logits: p }),
+  },
+  softmax_cross_entropy: {
+    params: ['onehot_labels', 'logits'],
+    extra: { label_smoothing: 0 },
+    fn: (o, l, p) => o.call('softmax_cross_entropy_with_logits', [], { labels: l, logits: p }),
+  },
+  sparse_softmax_cross_entropy: {
+    params: ['labels', 'logits'],
+    extra: {},
+    fn: (o, l, p) => o.call('sparse_softmax_cross_entropy_with_logits', [], { labels: l, logits: p }),
+    sparse: true,
+  },
 };
 
 /** TF 1.x `tf.losses.mean_squared_error(labels, predictions, weights=1.0, ...)`: the
@@ -262,9 +327,13 @@ function v1Loss(rt: Interpreter, name: string): PyBuiltin {
     if (reduction === 'none') return new GraphTensor(weighted, rt.rt);
     const total = o.sum(weighted);
     if (reduction === 'weighted_sum') return new GraphTensor(total, rt.rt);
-    if (reduction === 'weighted_mean') return new GraphTensor(o.call('divide', [total, o.sum(o.call('multiply', [o.call('ones_like', [losses]), weights]))]), rt.rt);
+    if (reduction === 'weighted_mean')
+      return new GraphTensor(o.call('divide', [total, o.sum(o.call('multiply', [o.call('ones_like', [losses]), weights]))]), rt.rt);
     if (reduction === 'weighted_sum_over_batch_size') return new GraphTensor(o.call('divide', [total, o.count(losses)]), rt.rt);
-    const nonzero = rt.rt.b.cast(o.call('count_nonzero', [o.call('multiply', [o.call('ones_like', [losses]), weights])]), losses.type.dtype);
+    const nonzero = rt.rt.b.cast(
+      o.call('count_nonzero', [o.call('multiply', [o.call('ones_like', [losses]), weights])]),
+      losses.type.dtype,
+    );
     return new GraphTensor(o.call('divide', [total, nonzero]), rt.rt);
   });
 }
@@ -274,7 +343,14 @@ export function v1LossesModule(rt: Interpreter): PyModule {
   return new PyModule('tensorflow.losses', (name) => {
     if (name in V1_LOSSES) return v1Loss(rt, name);
     if (name === 'Reduction') {
-      const keys: Record<string, string> = { NONE: 'none', SUM: 'weighted_sum', MEAN: 'weighted_mean', SUM_BY_NONZERO_WEIGHTS: 'weighted_sum_by_nonzero_weights', SUM_OVER_NONZERO_WEIGHTS: 'weighted_sum_by_nonzero_weights', SUM_OVER_BATCH_SIZE: 'weighted_sum_over_batch_size' };
+      const keys: Record<string, string> = {
+        NONE: 'none',
+        SUM: 'weighted_sum',
+        MEAN: 'weighted_mean',
+        SUM_BY_NONZERO_WEIGHTS: 'weighted_sum_by_nonzero_weights',
+        SUM_OVER_NONZERO_WEIGHTS: 'weighted_sum_by_nonzero_weights',
+        SUM_OVER_BATCH_SIZE: 'weighted_sum_over_batch_size',
+      };
       return new PyModule('tensorflow.losses.Reduction', (r) => keys[r]);
     }
     return undefined;

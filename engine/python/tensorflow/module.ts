@@ -11,7 +11,17 @@ import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
 import { GraphTensor, PyDType, PyOp, TensorShape, method, toGraphValue } from './tensor';
-import { PyInitializer, PyOperation, PyVariable, VariableScope, dense, getVariable, initializerFactory, makeVariable, variablesOf } from './variables';
+import {
+  PyInitializer,
+  PyOperation,
+  PyVariable,
+  VariableScope,
+  dense,
+  getVariable,
+  initializerFactory,
+  makeVariable,
+  variablesOf,
+} from './variables';
 import { PySession, defaultSession, sessionStack } from './session';
 import { PyGradientTape, UNCONNECTED } from './tape';
 import { kerasLossesModule, v1LossesModule } from './losses';
@@ -20,7 +30,14 @@ import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
 import type { NpDType } from '../numpy/ndarray';
 
-const DTYPES: Record<string, NpDType> = { float32: 'float32', float64: 'float64', double: 'float64', int32: 'int32', int64: 'int64', bool: 'bool' };
+const DTYPES: Record<string, NpDType> = {
+  float32: 'float32',
+  float64: 'float64',
+  double: 'float64',
+  int32: 'int32',
+  int64: 'int64',
+  bool: 'bool',
+};
 
 /** A `with` block that changes nothing tgraph models (name scopes, devices, graphs). */
 class NoEffectScope extends PyObject {
@@ -63,7 +80,61 @@ class Settings extends PyObject {
   }
 }
 
-const SUBMODULES = ['nn', 'math', 'linalg', 'random', 'train', 'layers', 'keras', 'initializers', 'dtypes', 'contrib', 'losses', 'errors', 'summary', 'logging', 'image', 'data', 'estimator', 'saved_model', 'metrics', 'sparse', 'signal', 'bitwise', 'debugging', 'io', 'config', 'experimental', 'distribute', 'autograph', 'strings', 'lite', 'test', 'sysconfig', 'graph_util', 'python_io', 'app', 'flags', 'gfile', 'tpu', 'user_ops', 'profiler', 'quantization', 'queue', 'resource_loader', 'spectral', 'manip', 'ragged', 'audio', 'feature_column', 'mixed_precision', 'types', 'tools', 'core', 'python'];
+const SUBMODULES = [
+  'nn',
+  'math',
+  'linalg',
+  'random',
+  'train',
+  'layers',
+  'keras',
+  'initializers',
+  'dtypes',
+  'contrib',
+  'losses',
+  'errors',
+  'summary',
+  'logging',
+  'image',
+  'data',
+  'estimator',
+  'saved_model',
+  'metrics',
+  'sparse',
+  'signal',
+  'bitwise',
+  'debugging',
+  'io',
+  'config',
+  'experimental',
+  'distribute',
+  'autograph',
+  'strings',
+  'lite',
+  'test',
+  'sysconfig',
+  'graph_util',
+  'python_io',
+  'app',
+  'flags',
+  'gfile',
+  'tpu',
+  'user_ops',
+  'profiler',
+  'quantization',
+  'queue',
+  'resource_loader',
+  'spectral',
+  'manip',
+  'ragged',
+  'audio',
+  'feature_column',
+  'mixed_precision',
+  'types',
+  'tools',
+  'core',
+  'python',
+];
 
 export function tensorflowModule(rt: Runtime): PyModule {
   const interp = rt.interpreter;
@@ -85,7 +156,13 @@ export function tensorflowModule(rt: Runtime): PyModule {
   init(['he_uniform', 'HeUniform'], 'he_uniform', ['seed']);
   init(['lecun_normal', 'LecunNormal'], 'lecun_normal', ['seed']);
   init(['lecun_uniform', 'LecunUniform'], 'lecun_uniform', ['seed']);
-  init(['variance_scaling_initializer', 'variance_scaling', 'VarianceScaling'], 'variance_scaling', ['scale', 'mode', 'distribution', 'seed', 'dtype']);
+  init(['variance_scaling_initializer', 'variance_scaling', 'VarianceScaling'], 'variance_scaling', [
+    'scale',
+    'mode',
+    'distribution',
+    'seed',
+    'dtype',
+  ]);
 
   const session = (interactive: boolean) =>
     fn(interactive ? 'InteractiveSession' : 'Session', () => {
@@ -131,12 +208,39 @@ export function tensorflowModule(rt: Runtime): PyModule {
     control_dependencies: () => fn('control_dependencies', () => new NoEffectScope('control_dependencies')),
     variable_scope: () =>
       fn('variable_scope', (a, kw, site) => {
-        const p = bindArgs('variable_scope', ['name_or_scope', 'default_name', 'values', 'initializer', 'regularizer', 'caching_device', 'partitioner', 'custom_getter', 'reuse', 'dtype', 'use_resource', 'constraint', 'auxiliary_name_scope'], a, kw, site);
+        const p = bindArgs(
+          'variable_scope',
+          [
+            'name_or_scope',
+            'default_name',
+            'values',
+            'initializer',
+            'regularizer',
+            'caching_device',
+            'partitioner',
+            'custom_getter',
+            'reuse',
+            'dtype',
+            'use_resource',
+            'constraint',
+            'auxiliary_name_scope',
+          ],
+          a,
+          kw,
+          site,
+        );
         const name = p.get('name_or_scope', null);
         const reuse = p.get('reuse', null);
-        const scopeName = typeof name === 'string' ? name : name instanceof VariableScope ? name.name : typeof p.get('default_name', null) === 'string' ? (p.get('default_name') as string) : 'scope';
+        const scopeName =
+          typeof name === 'string'
+            ? name
+            : name instanceof VariableScope
+              ? name.name
+              : typeof p.get('default_name', null) === 'string'
+                ? (p.get('default_name') as string)
+                : 'scope';
         const auto = reuse instanceof PyObject && reuse.typeName === 'AUTO_REUSE';
-        return new VariableScope(rt, auto ? 'AUTO_REUSE' === scopeName ? scopeName : scopeName : scopeName, reuse === true || auto);
+        return new VariableScope(rt, auto ? ('AUTO_REUSE' === scopeName ? scopeName : scopeName) : scopeName, reuse === true || auto);
       }),
     AUTO_REUSE: () => new NoEffectScope('AUTO_REUSE'),
     function: () => new PyBuiltin('tf.function', (a) => tfFunction(a)),
@@ -147,22 +251,48 @@ export function tensorflowModule(rt: Runtime): PyModule {
         return new CustomGradientFunction(f, rt.text.slice(f.span.start, f.span.end));
       }),
     newaxis: () => null,
-    TensorShape: () => fn('TensorShape', (a, _kw, site) => new TensorShape(a[0] === null ? null : interp.iterate(a[0], site.span).map((d) => (d === null ? null : rt.indexValue(d, site.span))))),
-    Tensor: () => new PyBuiltin('tf.Tensor', () => null, (v) => v instanceof GraphTensor),
+    TensorShape: () =>
+      fn(
+        'TensorShape',
+        (a, _kw, site) =>
+          new TensorShape(
+            a[0] === null ? null : interp.iterate(a[0], site.span).map((d) => (d === null ? null : rt.indexValue(d, site.span))),
+          ),
+      ),
+    Tensor: () =>
+      new PyBuiltin(
+        'tf.Tensor',
+        () => null,
+        (v) => v instanceof GraphTensor,
+      ),
     convert_to_tensor: () =>
       fn('convert_to_tensor', (a, kw, site) => {
         const p = bindArgs('convert_to_tensor', ['value', 'dtype', 'dtype_hint', 'preferred_dtype'], a, kw, site);
         const args = [{ value: toGraphValue(interp, p.get('value'), p.span('value')), span: p.span('value') }];
         const d = p.get('dtype', null);
-        if (d !== null) args.push({ keyword: { name: 'dtype', span: p.span('dtype') }, value: toGraphValue(interp, d, p.span('dtype')), span: p.span('dtype') } as never);
+        if (d !== null)
+          args.push({
+            keyword: { name: 'dtype', span: p.span('dtype') },
+            value: toGraphValue(interp, d, p.span('dtype')),
+            span: p.span('dtype'),
+          } as never);
         const v = args[0].value;
         if (d === null && v.kind === 'tensor' && !v.node.weak) return new GraphTensor(v.node, rt);
-        return interp.call(new PyOp(lookupOp('constant')!, 'tf.convert_to_tensor'), [p.get('value')], d === null ? [] : [{ name: 'dtype', value: d, span: p.span('dtype') }], site);
+        return interp.call(
+          new PyOp(lookupOp('constant')!, 'tf.convert_to_tensor'),
+          [p.get('value')],
+          d === null ? [] : [{ name: 'dtype', value: d, span: p.span('dtype') }],
+          site,
+        );
       }),
     GradientTape: () =>
       fn('GradientTape', (a, kw, site) => {
         const p = bindArgs('GradientTape', ['persistent', 'watch_accessed_variables'], a, kw, site);
-        return new PyGradientTape(rt, interp.truth(p.get('persistent', false), p.span('persistent')), interp.truth(p.get('watch_accessed_variables', true), p.span('watch_accessed_variables')));
+        return new PyGradientTape(
+          rt,
+          interp.truth(p.get('persistent', false), p.span('persistent')),
+          interp.truth(p.get('watch_accessed_variables', true), p.span('watch_accessed_variables')),
+        );
       }),
     UnconnectedGradients: () => new PyModule('tensorflow.UnconnectedGradients', (name) => UNCONNECTED[name]),
   };
@@ -175,18 +305,28 @@ export function tensorflowModule(rt: Runtime): PyModule {
     });
 
   // tf.random.normal is the registry's random_normal (tf.random.uniform, ... likewise).
-  const random = new PyModule('tensorflow.random', (name) => registryOp('tensorflow.random', lookupOp(`random_${name}`) ? `random_${name}` : name));
+  const random = new PyModule('tensorflow.random', (name) =>
+    registryOp('tensorflow.random', lookupOp(`random_${name}`) ? `random_${name}` : name),
+  );
   const modules: Record<string, () => PyModule> = {
     nn: () => submodule('tensorflow.nn'),
     math: () => submodule('tensorflow.math'),
     // TensorFlow's tf.linalg names where the registry's differ (tf.transpose is the full one).
-    linalg: () => submodule('tensorflow.linalg', { transpose: () => registryOp('tensorflow.linalg', 'matrix_transpose')!, diag_part: () => registryOp('tensorflow.linalg', 'matrix_diag_part')! }),
+    linalg: () =>
+      submodule('tensorflow.linalg', {
+        transpose: () => registryOp('tensorflow.linalg', 'matrix_transpose')!,
+        diag_part: () => registryOp('tensorflow.linalg', 'matrix_diag_part')!,
+      }),
     random: () => random,
     initializers: () => submodule('tensorflow.initializers'),
-    dtypes: () => submodule('tensorflow.dtypes', Object.fromEntries(Object.entries(DTYPES).map(([k, d]) => [k, () => new PyDType(d, 'tf')]))),
+    dtypes: () =>
+      submodule('tensorflow.dtypes', Object.fromEntries(Object.entries(DTYPES).map(([k, d]) => [k, () => new PyDType(d, 'tf')]))),
     contrib: () =>
       new PyModule('tensorflow.contrib', (name) => {
-        if (name === 'layers') return new PyModule('tensorflow.contrib.layers', (n) => (n === 'xavier_initializer' ? initializers.xavier_initializer : undefined));
+        if (name === 'layers')
+          return new PyModule('tensorflow.contrib.layers', (n) =>
+            n === 'xavier_initializer' ? initializers.xavier_initializer : undefined,
+          );
         return undefined;
       }),
     keras: () =>
@@ -204,7 +344,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
     // Logging changes nothing tgraph evaluates: accepted, without effect.
     logging: () =>
       new PyModule('tensorflow.logging', (name) =>
-        /^[A-Z]+$/.test(name) ? BigInt(['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].indexOf(name) * 10 + 10) : ['set_verbosity', 'info', 'warn', 'warning', 'error', 'debug', 'log'].includes(name) ? noOpFn(`logging.${name}`) : undefined,
+        /^[A-Z]+$/.test(name)
+          ? BigInt(['DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].indexOf(name) * 10 + 10)
+          : ['set_verbosity', 'info', 'warn', 'warning', 'error', 'debug', 'log'].includes(name)
+            ? noOpFn(`logging.${name}`)
+            : undefined,
       ),
     layers: () =>
       new PyModule('tensorflow.layers', (name) => {
@@ -238,5 +382,15 @@ function registryOp(module: string, name: string): PyValue | undefined {
 }
 
 /** Registry names that are not TensorFlow's (the .tgraph feed generators and checks). */
-const TGRAPH_ONLY = new Set(['randint', 'uniform', 'normal', 'load', 'allclose', 'variable', 'gradient', 'jacobian', 'batch_jacobian', 'hessian']);
-
+const TGRAPH_ONLY = new Set([
+  'randint',
+  'uniform',
+  'normal',
+  'load',
+  'allclose',
+  'variable',
+  'gradient',
+  'jacobian',
+  'batch_jacobian',
+  'hessian',
+]);

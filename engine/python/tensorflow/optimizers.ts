@@ -13,7 +13,18 @@ import type { Span } from '../../syntax/ast';
 import { tensorValue } from '../../builder';
 import { type Tensor, isFloat } from '../../tensor';
 import { lookupOp } from '../../ops/registry';
-import { type CallSite, type KeywordArg, PyBuiltin, PyIterator, PyList, PyModule, PyObject, PyTuple, type PyValue, typeName } from '../values';
+import {
+  type CallSite,
+  type KeywordArg,
+  PyBuiltin,
+  PyIterator,
+  PyList,
+  PyModule,
+  PyObject,
+  PyTuple,
+  type PyValue,
+  typeName,
+} from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -57,27 +68,59 @@ class PyOptimizer extends PyObject {
     return this.name;
   }
   override repr(): string {
-    return this.keras ? `<keras.optimizers.${this.name} object>` : `<tensorflow.python.training.${this.name.toLowerCase()}.${this.name} object>`;
+    return this.keras
+      ? `<keras.optimizers.${this.name} object>`
+      : `<tensorflow.python.training.${this.name.toLowerCase()}.${this.name} object>`;
   }
 
   override getAttr(rt: Interpreter, name: string): PyValue | undefined {
     switch (name) {
       case 'compute_gradients':
         return method('compute_gradients', (a, kw, site) => {
-          const p = bindArgs('compute_gradients', ['loss', 'var_list', 'gate_gradients', 'aggregation_method', 'colocate_gradients_with_ops', 'grad_loss'], a, kw, site);
+          const p = bindArgs(
+            'compute_gradients',
+            ['loss', 'var_list', 'gate_gradients', 'aggregation_method', 'colocate_gradients_with_ops', 'grad_loss'],
+            a,
+            kw,
+            site,
+          );
           return this.computeGradients(rt, p.get('loss'), p.get('var_list', null), p.span('loss'), site);
         });
       case 'apply_gradients':
         return method('apply_gradients', (a, kw, site) => {
-          const p = bindArgs('apply_gradients', ['grads_and_vars', 'global_step', 'name', 'skip_gradients_aggregation', 'experimental_aggregate_gradients'], a, kw, site);
+          const p = bindArgs(
+            'apply_gradients',
+            ['grads_and_vars', 'global_step', 'name', 'skip_gradients_aggregation', 'experimental_aggregate_gradients'],
+            a,
+            kw,
+            site,
+          );
           return this.applyGradients(rt, pairsOf(rt, p.get('grads_and_vars'), p.span('grads_and_vars')), p.get('global_step', null), site);
         });
       case 'minimize':
         return method('minimize', (a, kw, site) => {
-          const p = bindArgs('minimize', this.keras ? ['loss', 'var_list', 'tape'] : ['loss', 'global_step', 'var_list', 'gate_gradients', 'aggregation_method', 'colocate_gradients_with_ops', 'name', 'grad_loss'], a, kw, site);
+          const p = bindArgs(
+            'minimize',
+            this.keras
+              ? ['loss', 'var_list', 'tape']
+              : [
+                  'loss',
+                  'global_step',
+                  'var_list',
+                  'gate_gradients',
+                  'aggregation_method',
+                  'colocate_gradients_with_ops',
+                  'name',
+                  'grad_loss',
+                ],
+            a,
+            kw,
+            site,
+          );
           let loss = p.get('loss');
           if (this.keras || isEager(rt.rt)) {
-            if (loss instanceof GraphTensor && this.keras) throw pyError('ValueError', '`tape` is required when a `Tensor` loss is passed.', p.span('loss'));
+            if (loss instanceof GraphTensor && this.keras)
+              throw pyError('ValueError', '`tape` is required when a `Tensor` loss is passed.', p.span('loss'));
             if (!(loss instanceof GraphTensor)) loss = rt.call(loss, [], [], site);
           }
           const pairs = this.computeGradients(rt, loss, p.get('var_list', null), p.span('loss'), site);
@@ -104,14 +147,21 @@ class PyOptimizer extends PyObject {
 
   /** `compute_gradients(loss, var_list=None)`: a list of (gradient, variable) pairs. */
   private computeGradients(rt: Interpreter, loss: PyValue, varList: PyValue, lossSpan: Span, site: CallSite): PyList {
-    const vars = varList === null ? variablesOf(rt.rt).filter((v) => v.trainable) : rt.iterate(varList, site.span).filter((v): v is PyVariable => v instanceof PyVariable);
+    const vars =
+      varList === null
+        ? variablesOf(rt.rt).filter((v) => v.trainable)
+        : rt.iterate(varList, site.span).filter((v): v is PyVariable => v instanceof PyVariable);
     if (vars.length === 0) throw pyError('ValueError', 'No variables to optimize.', site.span);
     const grads = fromGraphValue(
       rt.rt,
-      rt.rt.b.call(lookupOp('gradients')!, [
-        { value: toGraphValue(rt, loss, lossSpan), span: lossSpan },
-        { value: { kind: 'list', items: vars.map((v) => tensorValue(v.node)) }, span: site.span },
-      ], site.span),
+      rt.rt.b.call(
+        lookupOp('gradients')!,
+        [
+          { value: toGraphValue(rt, loss, lossSpan), span: lossSpan },
+          { value: { kind: 'list', items: vars.map((v) => tensorValue(v.node)) }, span: site.span },
+        ],
+        site.span,
+      ),
     );
     const list = grads instanceof PyList ? grads.items : [grads];
     return new PyList(vars.map((v, i) => new PyTuple([list[i] ?? null, v])));
@@ -119,21 +169,37 @@ class PyOptimizer extends PyObject {
 
   private applyGradients(rt: Interpreter, pairs: [PyValue, PyVariable][], globalStep: PyValue, site: CallSite): PyValue {
     const live = pairs.filter(([g]) => g !== null) as [GraphTensor, PyVariable][];
-    if (live.length === 0) throw pyError('ValueError', `No gradients provided for any variable: (${pairs.map(([, v]) => `'${v.name}:0'`).join(', ')}).`, site.span);
-    for (const [g] of live) if (!(g instanceof GraphTensor)) throw pyError('TypeError', `a gradient must be a tensor, got ${typeName(g)}`, site.span);
+    if (live.length === 0)
+      throw pyError(
+        'ValueError',
+        `No gradients provided for any variable: (${pairs.map(([, v]) => `'${v.name}:0'`).join(', ')}).`,
+        site.span,
+      );
+    for (const [g] of live)
+      if (!(g instanceof GraphTensor)) throw pyError('TypeError', `a gradient must be a tensor, got ${typeName(g)}`, site.span);
     if (isEager(rt.rt)) {
-      this.step('eager', live.map(([g, v]) => [eagerValue(rt.rt, g.node, site.span), v, eagerValue(rt.rt, v.node, site.span)]), (v, t) => v.setValue(t, site.span));
+      this.step(
+        'eager',
+        live.map(([g, v]) => [eagerValue(rt.rt, g.node, site.span), v, eagerValue(rt.rt, v.node, site.span)]),
+        (v, t) => v.setValue(t, site.span),
+      );
       if (globalStep instanceof PyVariable) globalStep.assignEager(rt, 'assign_add', 1n, site.span, site);
       return null;
     }
     const step = globalStep instanceof PyVariable ? globalStep : null;
-    return new PyOperation(this.name, [], live.map(([g]) => g), (valueOf, session) => {
-      const inputs: [Tensor, PyVariable, Tensor][] = live.map(([g, v]) => [valueOf(g.node)!, v, session.variables.get(v)!]);
-      if (inputs.some(([g, , x]) => !g || !x)) return;
-      this.step(session, inputs, (v, t) => session.variables.set(v, t));
-      const current = step && session.variables.get(step);
-      if (step && current) session.variables.set(step, { ...current, data: current.data.map((x: number) => x + 1) as typeof current.data });
-    });
+    return new PyOperation(
+      this.name,
+      [],
+      live.map(([g]) => g),
+      (valueOf, session) => {
+        const inputs: [Tensor, PyVariable, Tensor][] = live.map(([g, v]) => [valueOf(g.node)!, v, session.variables.get(v)!]);
+        if (inputs.some(([g, , x]) => !g || !x)) return;
+        this.step(session, inputs, (v, t) => session.variables.set(v, t));
+        const current = step && session.variables.get(step);
+        if (step && current)
+          session.variables.set(step, { ...current, data: current.data.map((x: number) => x + 1) as typeof current.data });
+      },
+    );
   }
 
   /** One step of the update rule on every (gradient, variable, value). */
@@ -185,7 +251,8 @@ function pairsOf(rt: Interpreter, v: PyValue, span: Span): [PyValue, PyVariable]
   const items = v instanceof PyIterator || v instanceof PyList || v instanceof PyTuple ? v.items : rt.iterate(v, span);
   return items.map((pair) => {
     const parts = rt.iterate(pair, span);
-    if (parts.length !== 2 || !(parts[1] instanceof PyVariable)) throw pyError('TypeError', 'grads_and_vars must be (gradient, variable) pairs', span);
+    if (parts.length !== 2 || !(parts[1] instanceof PyVariable))
+      throw pyError('TypeError', 'grads_and_vars must be (gradient, variable) pairs', span);
     return [parts[0], parts[1]];
   });
 }
@@ -203,7 +270,7 @@ export function trainModule(rt: Runtime): PyModule {
   const make = (name: string, kind: Kind, params: string[], defaults: Partial<Record<string, number>>) =>
     new PyBuiltin(`tf.train.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
       const p = bindArgs(name, params, a, kw, site);
-      const get = (k: string) => (params.includes(k) ? number(p, k, defaults[k] ?? null) : defaults[k] ?? 0);
+      const get = (k: string) => (params.includes(k) ? number(p, k, defaults[k] ?? null) : (defaults[k] ?? 0));
       return new PyOptimizer(rt, kind, false, name, {
         learningRate: get('learning_rate'),
         momentum: get('momentum'),
@@ -220,7 +287,12 @@ export function trainModule(rt: Runtime): PyModule {
       case 'MomentumOptimizer':
         return make(name, 'momentum', ['learning_rate', 'momentum', 'use_locking', 'name', 'use_nesterov'], {});
       case 'AdamOptimizer':
-        return make(name, 'adam', ['learning_rate', 'beta1', 'beta2', 'epsilon', 'use_locking', 'name'], { learning_rate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+        return make(name, 'adam', ['learning_rate', 'beta1', 'beta2', 'epsilon', 'use_locking', 'name'], {
+          learning_rate: 0.001,
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-8,
+        });
     }
     return undefined;
   });
@@ -232,10 +304,28 @@ export function kerasOptimizersModule(rt: Runtime): PyModule {
     new PyBuiltin(`tf.keras.optimizers.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
       // `lr` is Keras' old spelling of learning_rate.
       const renamed = kw.map((k) => (k.name === 'lr' ? { ...k, name: 'learning_rate' } : k));
-      const p = bindArgs(name, [...params, 'name', 'clipnorm', 'clipvalue', 'global_clipnorm', 'weight_decay', 'use_ema', 'ema_momentum', 'ema_overwrite_frequency', 'jit_compile'], a, renamed, site);
+      const p = bindArgs(
+        name,
+        [
+          ...params,
+          'name',
+          'clipnorm',
+          'clipvalue',
+          'global_clipnorm',
+          'weight_decay',
+          'use_ema',
+          'ema_momentum',
+          'ema_overwrite_frequency',
+          'jit_compile',
+        ],
+        a,
+        renamed,
+        site,
+      );
       for (const unsupported of ['clipnorm', 'clipvalue', 'global_clipnorm', 'weight_decay', 'amsgrad']) {
         const v = p.get(unsupported, null);
-        if (v !== null && v !== false) throw new OutsideSubset(`${name}(${unsupported}=...) is not modelled by tgraph`, p.span(unsupported));
+        if (v !== null && v !== false)
+          throw new OutsideSubset(`${name}(${unsupported}=...) is not modelled by tgraph`, p.span(unsupported));
       }
       const get = (k: string) => number(p, k, defaults[k]);
       const momentum = kind === 'sgd' ? get('momentum') : 0;
@@ -253,7 +343,12 @@ export function kerasOptimizersModule(rt: Runtime): PyModule {
       case 'SGD':
         return make(name, 'sgd', ['learning_rate', 'momentum', 'nesterov'], { learning_rate: 0.01, momentum: 0 });
       case 'Adam':
-        return make(name, 'adam', ['learning_rate', 'beta_1', 'beta_2', 'epsilon', 'amsgrad'], { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 });
+        return make(name, 'adam', ['learning_rate', 'beta_1', 'beta_2', 'epsilon', 'amsgrad'], {
+          learning_rate: 0.001,
+          beta_1: 0.9,
+          beta_2: 0.999,
+          epsilon: 1e-7,
+        });
     }
     return undefined;
   });

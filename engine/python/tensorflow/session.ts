@@ -106,9 +106,21 @@ export function defaultSession(rt: Runtime): PySession | null {
 /** `sess.run(fetches, feed_dict=None, options=None, run_metadata=None)`. */
 export function runSession(rt: Interpreter, session: PySession, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
   const p = bindArgs('run', ['fetches', 'feed_dict', 'options', 'run_metadata'], a, kw, site);
-  const fetchesExpr = site.expr && site.expr.args.length > 0 ? site.expr.args[0] : site.expr?.keywords.find((k) => k.name === 'fetches')?.value;
-  const feedExpr = site.expr && site.expr.args.length > 1 ? site.expr.args[1] : site.expr?.keywords.find((k) => k.name === 'feed_dict')?.value;
-  return run(rt, session, p.get('fetches'), fetchesExpr ?? null, p.span('fetches'), p.get('feed_dict', null), feedExpr ?? null, p.span('feed_dict'), site.span);
+  const fetchesExpr =
+    site.expr && site.expr.args.length > 0 ? site.expr.args[0] : site.expr?.keywords.find((k) => k.name === 'fetches')?.value;
+  const feedExpr =
+    site.expr && site.expr.args.length > 1 ? site.expr.args[1] : site.expr?.keywords.find((k) => k.name === 'feed_dict')?.value;
+  return run(
+    rt,
+    session,
+    p.get('fetches'),
+    fetchesExpr ?? null,
+    p.span('fetches'),
+    p.get('feed_dict', null),
+    feedExpr ?? null,
+    p.span('feed_dict'),
+    site.span,
+  );
 }
 
 /** `t.evaluate(feed_dict=None, session=None)`. */
@@ -117,9 +129,14 @@ export function evalTensor(rt: Interpreter, t: PyValue, a: PyValue[], kw: Keywor
   const given = p.get('session', null);
   const session = given instanceof PySession ? given : defaultSession(rt.rt);
   if (!session) {
-    throw pyError('ValueError', 'Cannot evaluate tensor using `eval`: No default session is registered. Use `with sess.as_default()` or pass an explicit session to `eval` (session=sess)', site.span);
+    throw pyError(
+      'ValueError',
+      'Cannot evaluate tensor using `eval`: No default session is registered. Use `with sess.as_default()` or pass an explicit session to `eval` (session=sess)',
+      site.span,
+    );
   }
-  const feedExpr = site.expr && site.expr.args.length > 0 ? site.expr.args[0] : site.expr?.keywords.find((k) => k.name === 'feed_dict')?.value;
+  const feedExpr =
+    site.expr && site.expr.args.length > 0 ? site.expr.args[0] : site.expr?.keywords.find((k) => k.name === 'feed_dict')?.value;
   return run(rt, session, t, null, site.funcSpan, p.get('feed_dict', null), feedExpr ?? null, p.span('feed_dict'), site.span);
 }
 
@@ -150,7 +167,8 @@ function run(
   const structure = flatten(rt, fetches, fetchesExpr, fetchesSpan, leaves);
   const feeds = new Map<Node, Tensor>();
   if (feedDict !== null) {
-    if (!(feedDict instanceof PyDict)) throw pyError('TypeError', `The value of a feed_dict must be a dict, got ${typeName(feedDict)}`, feedSpan);
+    if (!(feedDict instanceof PyDict))
+      throw pyError('TypeError', `The value of a feed_dict must be a dict, got ${typeName(feedDict)}`, feedSpan);
     const keySpans = feedKeySpans(feedExpr?.kind === 'Dict' ? feedExpr : null, feedDict.entries.size);
     let i = 0;
     for (const entry of feedDict.entries.values()) {
@@ -212,7 +230,8 @@ function run(
   }
   // Updates (optimizer steps) after every fetch is computed: the fetches see the values the
   // run started with.
-  for (const op of leaves.flatMap((l) => (l.value instanceof PyOperation ? operationUpdates(l.value) : []))) op.update!((n) => record.evaluator.valueOf(n), session);
+  for (const op of leaves.flatMap((l) => (l.value instanceof PyOperation ? operationUpdates(l.value) : [])))
+    op.update!((n) => record.evaluator.valueOf(n), session);
   return structure(results);
 }
 
@@ -253,8 +272,12 @@ function flatten(rt: Interpreter, v: PyValue, expr: P.Expr | null, span: Span, l
       return d;
     };
   }
-  if (v === null) throw pyError('TypeError', 'Fetch argument None has invalid type <class \'NoneType\'>', here);
-  throw pyError('TypeError', `Fetch argument ${typeof v === 'string' ? `'${v}'` : typeName(v)} has invalid type ${typeName(v)}, must be a string or Tensor. (Can not convert a ${typeName(v)} into a Tensor or Operation.)`, here);
+  if (v === null) throw pyError('TypeError', "Fetch argument None has invalid type <class 'NoneType'>", here);
+  throw pyError(
+    'TypeError',
+    `Fetch argument ${typeof v === 'string' ? `'${v}'` : typeName(v)} has invalid type ${typeName(v)}, must be a string or Tensor. (Can not convert a ${typeName(v)} into a Tensor or Operation.)`,
+    here,
+  );
 }
 
 /** The feed_dict's key and value spans when it is written as a dict display in the call. */
@@ -267,7 +290,11 @@ function feedKeySpans(d: P.Dict | null, n: number): { key: Span; value: Span }[]
  *  its shape checked against the placeholder's. */
 function feedValue(rt: Interpreter, node: Node, value: PyValue, span: Span): Tensor {
   if (value instanceof GraphTensor || value instanceof PyVariable) {
-    throw pyError('TypeError', 'The value of a feed cannot be a tf.Tensor object. Acceptable feed values include Python scalars, strings, lists, numpy ndarrays, or TensorHandles.', span);
+    throw pyError(
+      'TypeError',
+      'The value of a feed cannot be a tf.Tensor object. Acceptable feed values include Python scalars, strings, lists, numpy ndarrays, or TensorHandles.',
+      span,
+    );
   }
   const array: NDArray = convertToArray(rt, value, span, npDType(node.type.dtype) as NpDType);
   const t = toTensor(array, node.type.dtype);
@@ -308,7 +335,12 @@ function checkNeeds(rt: Runtime, target: Node, feeds: ReadonlyMap<Node, Tensor>,
       const v = [...session.variables.keys()].find((x) => x.node === n);
       if (!v) {
         const name = variableName(rt, n);
-        throw pyError('FailedPreconditionError', `Attempting to use uninitialized value ${name} (run tf.global_variables_initializer() first)`, span, [{ span: n.span, message: 'the variable' }]);
+        throw pyError(
+          'FailedPreconditionError',
+          `Attempting to use uninitialized value ${name} (run tf.global_variables_initializer() first)`,
+          span,
+          [{ span: n.span, message: 'the variable' }],
+        );
       }
       continue;
     }

@@ -113,7 +113,11 @@ export class PyGradientTape extends PyObject {
       const out = p.get('output_gradients', null);
       if (out !== null) args.push({ value: toGraphValue(rt, out, p.span('output_gradients')), span: p.span('output_gradients') });
       else args.push({ value: { kind: 'none' }, span: site.span });
-      args.push({ keyword: { name: 'unconnected_gradients', span: p.span('unconnected_gradients') }, value: { kind: 'string', value: unconnected }, span: p.span('unconnected_gradients') });
+      args.push({
+        keyword: { name: 'unconnected_gradients', span: p.span('unconnected_gradients') },
+        value: { kind: 'string', value: unconnected },
+        span: p.span('unconnected_gradients'),
+      });
       const grads = fromGraphValue(rt.rt, rt.rt.b.call(lookupOp('gradients')!, args, site.span));
       const list = grads instanceof PyList ? grads.items : [grads];
       watched.forEach((s, i) => results.set(s, list[i] ?? null));
@@ -124,7 +128,13 @@ export class PyGradientTape extends PyObject {
   /** `tape.jacobian(target, sources, ...)` and `tape.batch_jacobian(target, source, ...)`. */
   private jacobian(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite, batched: boolean): PyValue {
     const sourceName = batched ? 'source' : 'sources';
-    const p = bindArgs(batched ? 'batch_jacobian' : 'jacobian', ['target', sourceName, 'unconnected_gradients', 'parallel_iterations', 'experimental_use_pfor'], a, kw, site);
+    const p = bindArgs(
+      batched ? 'batch_jacobian' : 'jacobian',
+      ['target', sourceName, 'unconnected_gradients', 'parallel_iterations', 'experimental_use_pfor'],
+      a,
+      kw,
+      site,
+    );
     this.use(site.span);
     const { leaves, rebuild } = structure(rt, p.get(sourceName), p.span(sourceName));
     const target = toGraphValue(rt, p.get('target'), p.span('target'));
@@ -189,7 +199,11 @@ function structure(rt: Interpreter, v: PyValue, span: Span): { leaves: Source[];
         return d;
       };
     }
-    throw pyError('ValueError', `a gradient source must be a tensor or a variable (or a list, tuple or dict of them), got ${typeName(x)}`, span);
+    throw pyError(
+      'ValueError',
+      `a gradient source must be a tensor or a variable (or a list, tuple or dict of them), got ${typeName(x)}`,
+      span,
+    );
   };
   const rebuild = walk(v);
   void rt;

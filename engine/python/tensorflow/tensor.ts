@@ -8,7 +8,16 @@ import { type Builder, type CallArg, NONE, Poisoned, type Value, tensorValue } f
 import type { DType, Tensor } from '../../tensor';
 import { type OpDef, lookupOp } from '../../ops/registry';
 import {
-  type CallSite, type KeywordArg, NOT_IMPLEMENTED, type OpSite, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, typeName,
+  type CallSite,
+  type KeywordArg,
+  NOT_IMPLEMENTED,
+  type OpSite,
+  PyBuiltin,
+  PyList,
+  PyObject,
+  PyTuple,
+  type PyValue,
+  typeName,
 } from '../values';
 import { convertToArray } from '../numpy/convert';
 import { OutsideSubset, pyError } from '../errors';
@@ -79,9 +88,28 @@ export function graphDType(d: PyDType, _span: Span): DType {
 // ---- names, as TensorFlow 1.x gives them ---------------------------------------------------------
 
 const TF_TYPE: Record<string, string> = {
-  placeholder: 'Placeholder', variable_value: 'Variable', const: 'Const', add: 'add', subtract: 'sub', multiply: 'mul', divide: 'truediv',
-  pow: 'pow', matmul: 'MatMul', stack: 'stack', reduce_sum: 'Sum', reduce_mean: 'Mean', negative: 'Neg', square: 'Square', exp: 'Exp',
-  log: 'Log', sigmoid: 'Sigmoid', tanh: 'Tanh', relu: 'Relu', softmax: 'Softmax', reshape: 'Reshape', transpose: 'transpose',
+  placeholder: 'Placeholder',
+  variable_value: 'Variable',
+  const: 'Const',
+  add: 'add',
+  subtract: 'sub',
+  multiply: 'mul',
+  divide: 'truediv',
+  pow: 'pow',
+  matmul: 'MatMul',
+  stack: 'stack',
+  reduce_sum: 'Sum',
+  reduce_mean: 'Mean',
+  negative: 'Neg',
+  square: 'Square',
+  exp: 'Exp',
+  log: 'Log',
+  sigmoid: 'Sigmoid',
+  tanh: 'Tanh',
+  relu: 'Relu',
+  softmax: 'Softmax',
+  reshape: 'Reshape',
+  transpose: 'transpose',
 };
 
 const tfNames = new WeakMap<Node, string>();
@@ -100,7 +128,7 @@ export function tfName(rt: Runtime, node: Node): string {
   for (; i < nodes.length && i <= node.id; i++) {
     const n = nodes[i];
     if (tfNames.has(n) || n.weak) continue;
-    const base = n.origin.kind === 'gradient' ? `gradients/${TF_TYPE[n.op.name] ?? n.op.name}` : TF_TYPE[n.op.name] ?? n.op.name;
+    const base = n.origin.kind === 'gradient' ? `gradients/${TF_TYPE[n.op.name] ?? n.op.name}` : (TF_TYPE[n.op.name] ?? n.op.name);
     const k = counts.get(base) ?? 0;
     counts.set(base, k + 1);
     tfNames.set(n, k === 0 ? base : `${base}_${k}`);
@@ -151,14 +179,22 @@ export class GraphTensor extends PyObject {
     return `Tensor("${tfName(this.rt, this.node)}:0", shape=${tfShape(this.node.type.shape)}, dtype=${this.node.type.dtype})`;
   }
   override binaryOp(rt: Interpreter, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
-    return tensorBinary(rt, this.node, op.endsWith('=') && op.length <= 3 && !COMPARISONS.has(op) ? op.slice(0, -1) : op, other, reflected, site);
+    return tensorBinary(
+      rt,
+      this.node,
+      op.endsWith('=') && op.length <= 3 && !COMPARISONS.has(op) ? op.slice(0, -1) : op,
+      other,
+      reflected,
+      site,
+    );
   }
   override toNumber(): bigint | number | boolean | undefined {
     return this.eager ? eagerNumber(this.rt, this.node, this.node.span) : undefined;
   }
   override length(_rt: Interpreter, span: Span): number {
     const shape = this.node.type.shape;
-    if (!shape || shape.length === 0 || shape[0] === null) throw pyError('TypeError', 'len is not well defined for a tensor of unknown or 0-d shape', span);
+    if (!shape || shape.length === 0 || shape[0] === null)
+      throw pyError('TypeError', 'len is not well defined for a tensor of unknown or 0-d shape', span);
     return shape[0];
   }
   override unaryOp(rt: Interpreter, op: '-' | '+' | '~', span: Span): PyValue {
@@ -181,24 +217,51 @@ export class GraphTensor extends PyObject {
   }
   override iterate(rt: Interpreter, span: Span): PyValue[] {
     if (this.eager) return Array.from({ length: this.length(rt, span) }, (_, i) => sliceTensor(rt, this.node, BigInt(i), span, span));
-    throw pyError('TypeError', 'Tensor objects are only iterable when eager execution is enabled. To iterate over this tensor use tf.map_fn (or tf.unstack).', span);
+    throw pyError(
+      'TypeError',
+      'Tensor objects are only iterable when eager execution is enabled. To iterate over this tensor use tf.map_fn (or tf.unstack).',
+      span,
+    );
   }
 }
 
 const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 const OPERATOR_OPS: Record<string, string> = {
-  '+': 'add', '-': 'subtract', '*': 'multiply', '/': 'divide', '//': 'floordiv', '%': 'mod', '**': 'pow', '@': 'matmul',
-  '<': 'less', '<=': 'less_equal', '>': 'greater', '>=': 'greater_equal', '&': 'logical_and', '|': 'logical_or', '^': 'logical_xor',
+  '+': 'add',
+  '-': 'subtract',
+  '*': 'multiply',
+  '/': 'divide',
+  '//': 'floordiv',
+  '%': 'mod',
+  '**': 'pow',
+  '@': 'matmul',
+  '<': 'less',
+  '<=': 'less_equal',
+  '>': 'greater',
+  '>=': 'greater_equal',
+  '&': 'logical_and',
+  '|': 'logical_or',
+  '^': 'logical_xor',
 };
 
 /** `t OP other`: the op TensorFlow's operator overload calls. `==` and `!=` are Python's
  *  identity in a TF 1.x graph. */
-export function tensorBinary(rt: Interpreter, node: Node, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
+export function tensorBinary(
+  rt: Interpreter,
+  node: Node,
+  op: string,
+  other: PyValue,
+  reflected: boolean,
+  site: OpSite,
+): PyValue | typeof NOT_IMPLEMENTED {
   // TF 2's `==` is elementwise (TensorFlow's equal, as NumPy's); TF 1.x's is Python's identity.
   if ((op === '==' || op === '!=') && isEager(rt.rt) && other !== null && typeof other !== 'string') {
     const self: CallArg = { value: tensorValue(node), span: reflected ? site.rightSpan : site.leftSpan };
-    const that: CallArg = { value: toGraphValue(rt, other, reflected ? site.leftSpan : site.rightSpan), span: reflected ? site.leftSpan : site.rightSpan };
+    const that: CallArg = {
+      value: toGraphValue(rt, other, reflected ? site.leftSpan : site.rightSpan),
+      span: reflected ? site.leftSpan : site.rightSpan,
+    };
     return callOp(rt, op === '==' ? 'equal' : 'not_equal', reflected ? [that, self] : [self, that], site.span);
   }
   if (op === '==' || op === '!=') {
@@ -208,7 +271,10 @@ export function tensorBinary(rt: Interpreter, node: Node, op: string, other: PyV
   const opName = OPERATOR_OPS[op];
   if (!opName) return NOT_IMPLEMENTED;
   const self: CallArg = { value: tensorValue(node), span: reflected ? site.rightSpan : site.leftSpan };
-  const that: CallArg = { value: toGraphValue(rt, other, reflected ? site.leftSpan : site.rightSpan), span: reflected ? site.leftSpan : site.rightSpan };
+  const that: CallArg = {
+    value: toGraphValue(rt, other, reflected ? site.leftSpan : site.rightSpan),
+    span: reflected ? site.leftSpan : site.rightSpan,
+  };
   // Python's reflected operator: `2 - t` is subtract(2, t).
   return callOp(rt, opName, reflected ? [that, self] : [self, that], site.span);
 }
@@ -241,7 +307,7 @@ function tensorAttribute(rt: Interpreter, self: PyValue, node: Node, name: strin
     case 'ndim':
       return node.type.shape === null ? null : BigInt(node.type.shape.length);
     case 'set_shape':
-      throw new OutsideSubset('`Tensor.set_shape` is outside tgraph\'s subset', span);
+      throw new OutsideSubset("`Tensor.set_shape` is outside tgraph's subset", span);
   }
   return undefined;
 }
@@ -253,7 +319,11 @@ export function method(name: string, fn: (args: PyValue[], kwargs: KeywordArg[],
 /** `t[...]`: a strided slice (integers, slices, None, ...). */
 export function sliceTensor(rt: Interpreter, node: Node, index: PyValue, span: Span, indexSpan: Span): PyValue {
   const spec = basicSpec(rt, index, indexSpan);
-  if (!spec) throw new OutsideSubset('indexing a tensor with a list or an array is outside tgraph\'s subset (use tf.gather or tf.boolean_mask)', indexSpan);
+  if (!spec)
+    throw new OutsideSubset(
+      "indexing a tensor with a list or an array is outside tgraph's subset (use tf.gather or tf.boolean_mask)",
+      indexSpan,
+    );
   return new GraphTensor(rt.rt.b.apply('strided_slice', [node], { spec }, span, [span, indexSpan]), rt.rt);
 }
 
@@ -266,7 +336,9 @@ export class TensorShape extends PyObject {
     return 'TensorShape';
   }
   override repr(): string {
-    return this.dims === null ? 'TensorShape(None)' : `TensorShape([${this.dims.map((d) => `Dimension(${d === null ? 'None' : d})`).join(', ')}])`;
+    return this.dims === null
+      ? 'TensorShape(None)'
+      : `TensorShape([${this.dims.map((d) => `Dimension(${d === null ? 'None' : d})`).join(', ')}])`;
   }
   override str(): string {
     return tfShape(this.dims);
@@ -279,13 +351,19 @@ export class TensorShape extends PyObject {
     if (name === 'as_list') return method('as_list', () => new PyList(this.known(span).map((d) => (d === null ? null : BigInt(d)))));
     if (name === 'ndims' || name === 'rank') return this.dims === null ? null : BigInt(this.dims.length);
     if (name === 'is_fully_defined') return method('is_fully_defined', () => this.dims !== null && this.dims.every((d) => d !== null));
-    if (name === 'num_elements') return method('num_elements', () => (this.dims === null || this.dims.some((d) => d === null) ? null : BigInt(this.dims.reduce<number>((a, d) => a * (d as number), 1))));
+    if (name === 'num_elements')
+      return method('num_elements', () =>
+        this.dims === null || this.dims.some((d) => d === null) ? null : BigInt(this.dims.reduce<number>((a, d) => a * (d as number), 1)),
+      );
     return undefined;
   }
   override getItem(rt: Interpreter, index: PyValue, _span: Span, indexSpan: Span): PyValue {
     const dims = this.known(indexSpan);
     const items = dims.map((d) => (d === null ? null : BigInt(d)));
-    if (index !== null && typeof index === 'object' && index.typeName === 'slice') return new TensorShape((rt.getItem(new PyList(items), index, indexSpan, indexSpan) as PyList).items.map((x) => (x === null ? null : Number(x))));
+    if (index !== null && typeof index === 'object' && index.typeName === 'slice')
+      return new TensorShape(
+        (rt.getItem(new PyList(items), index, indexSpan, indexSpan) as PyList).items.map((x) => (x === null ? null : Number(x))),
+      );
     return items[rt.listIndex(index, items.length, indexSpan, false)];
   }
   override iterate(_rt: Interpreter, span: Span): PyValue[] {
@@ -297,7 +375,14 @@ export class TensorShape extends PyObject {
   override binaryOp(rt: Interpreter, op: string, other: PyValue, _reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
     if (op !== '==' && op !== '!=') return NOT_IMPLEMENTED;
     const mine = this.dims === null ? null : new PyTuple(this.dims.map((d) => (d === null ? null : BigInt(d))));
-    const theirs = other instanceof TensorShape ? (other.dims === null ? null : new PyTuple(other.dims.map((d) => (d === null ? null : BigInt(d))))) : other instanceof PyList ? new PyTuple(other.items) : other;
+    const theirs =
+      other instanceof TensorShape
+        ? other.dims === null
+          ? null
+          : new PyTuple(other.dims.map((d) => (d === null ? null : BigInt(d))))
+        : other instanceof PyList
+          ? new PyTuple(other.items)
+          : other;
     const eq = mine !== null && theirs !== null && rt.truth(rt.compare('==', mine, theirs, site), site.span);
     return op === '==' ? eq : !eq;
   }
@@ -319,7 +404,8 @@ export function toGraphValue(rt: Interpreter, v: PyValue, span: Span, b: Builder
   }
   if (v === null) return NONE;
   if (v instanceof GraphTensor) return tensorValue(v.node);
-  if (v instanceof PyObject && 'node' in v && (v as { node?: unknown }).node && typeof (v as { node: Node }).node.id === 'number') return tensorValue((v as unknown as { node: Node }).node);
+  if (v instanceof PyObject && 'node' in v && (v as { node?: unknown }).node && typeof (v as { node: Node }).node.id === 'number')
+    return tensorValue((v as unknown as { node: Node }).node);
   if (v instanceof NDArray) return tensorValue(b.constant(toTensor(v), span, true));
   if (v instanceof PyList || v instanceof PyTuple) {
     const packed = packNumbers(v);
@@ -411,8 +497,12 @@ export class PyOp extends PyObject {
     return `<function ${this.qualified}>`;
   }
   override call(rt: Interpreter, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
-    const callArgs: CallArg[] = args.map((a, i) => ({ value: toGraphValue(rt, a, site.argSpans[i] ?? site.span), span: site.argSpans[i] ?? site.span }));
-    for (const k of kwargs) callArgs.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(rt, k.value, k.span), span: k.span });
+    const callArgs: CallArg[] = args.map((a, i) => ({
+      value: toGraphValue(rt, a, site.argSpans[i] ?? site.span),
+      span: site.argSpans[i] ?? site.span,
+    }));
+    for (const k of kwargs)
+      callArgs.push({ keyword: { name: k.name, span: k.nameSpan ?? k.span }, value: toGraphValue(rt, k.value, k.span), span: k.span });
     const result = fromGraphValue(rt.rt, rt.rt.b.call(this.op, callArgs, site.span));
     const name = kwargs.find((k) => k.name === 'name')?.value;
     if (typeof name === 'string' && result instanceof GraphTensor) nameNode(rt.rt, result.node, name);

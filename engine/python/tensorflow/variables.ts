@@ -62,14 +62,25 @@ export class PyVariable extends PyObject {
     const b = rt.rt.b;
     let next = b.toTensor(toGraphValue(rt, value, span), span, this.node.type.dtype);
     if (how !== 'assign') {
-      const sum = b.call(lookupOp(how === 'assign_add' ? 'add' : 'subtract')!, [{ value: tensorValue(this.node), span: site.funcSpan }, { value: tensorValue(next), span }], site.span);
+      const sum = b.call(
+        lookupOp(how === 'assign_add' ? 'add' : 'subtract')!,
+        [
+          { value: tensorValue(this.node), span: site.funcSpan },
+          { value: tensorValue(next), span },
+        ],
+        site.span,
+      );
       if (sum.kind !== 'tensor') throw new Poisoned();
       next = sum.node;
     }
     const t = eagerValue(rt.rt, next, span);
     const shape = this.node.type.shape ?? [];
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw pyError('ValueError', `Cannot assign value to variable ' ${this.name}:0': Shape mismatch.The variable shape ${tfShape(shape)}, and the assigned value shape ${tfShape(t.shape)} are incompatible.`, span);
+      throw pyError(
+        'ValueError',
+        `Cannot assign value to variable ' ${this.name}:0': Shape mismatch.The variable shape ${tfShape(shape)}, and the assigned value shape ${tfShape(t.shape)} are incompatible.`,
+        span,
+      );
     }
     this.setValue(t, site.span);
     return this;
@@ -83,7 +94,14 @@ export class PyVariable extends PyObject {
     this.node = node;
   }
   override binaryOp(rt: Interpreter, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
-    return tensorBinary(rt, this.node, op.endsWith('=') && !['<=', '>=', '==', '!='].includes(op) ? op.slice(0, -1) : op, other, reflected, site);
+    return tensorBinary(
+      rt,
+      this.node,
+      op.endsWith('=') && !['<=', '>=', '==', '!='].includes(op) ? op.slice(0, -1) : op,
+      other,
+      reflected,
+      site,
+    );
   }
   override unaryOp(rt: Interpreter, op: '-' | '+' | '~', span: Span): PyValue {
     return new GraphTensor(this.node, rt.rt).unaryOp(rt, op, span);
@@ -199,17 +217,46 @@ function register(rt: Runtime, node: Node, name: string, trainable: boolean): Py
 
 /** `tf.Variable(initial_value, trainable=True, name=None, dtype=None, ...)`. */
 export function makeVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
-  const p = bindArgs('Variable', ['initial_value', 'trainable', 'collections', 'validate_shape', 'caching_device', 'name', 'variable_def', 'dtype', 'expected_shape', 'import_scope', 'constraint', 'use_resource', 'synchronization', 'aggregation', 'shape'], a, kw, site);
+  const p = bindArgs(
+    'Variable',
+    [
+      'initial_value',
+      'trainable',
+      'collections',
+      'validate_shape',
+      'caching_device',
+      'name',
+      'variable_def',
+      'dtype',
+      'expected_shape',
+      'import_scope',
+      'constraint',
+      'use_resource',
+      'synchronization',
+      'aggregation',
+      'shape',
+    ],
+    a,
+    kw,
+    site,
+  );
   if (!p.has('initial_value')) throw pyError('ValueError', 'initial_value must be specified.', site.span);
   const init = p.get('initial_value');
-  if (init instanceof PyInitializer) throw pyError('ValueError', 'an initializer needs a shape: pass it to tf.get_variable, or call it with one', p.span('initial_value'));
+  if (init instanceof PyInitializer)
+    throw pyError('ValueError', 'an initializer needs a shape: pass it to tf.get_variable, or call it with one', p.span('initial_value'));
   const dtype = p.has('dtype') && p.get('dtype') !== null ? p.get('dtype') : null;
   const eager = isEager(rt.rt);
   let initValue = toGraphValue(rt, init, p.span('initial_value'));
   // An eager initial value is a value, whatever computed it.
-  if (eager && initValue.kind === 'tensor' && !initValue.node.constant) initValue = tensorValue(rt.rt.b.constant(eagerValue(rt.rt, initValue.node, p.span('initial_value')), p.span('initial_value')));
+  if (eager && initValue.kind === 'tensor' && !initValue.node.constant)
+    initValue = tensorValue(rt.rt.b.constant(eagerValue(rt.rt, initValue.node, p.span('initial_value')), p.span('initial_value')));
   const args = [{ value: initValue, span: p.span('initial_value') }];
-  if (dtype !== null) args.push({ keyword: { name: 'dtype', span: p.span('dtype') }, value: toGraphValue(rt, dtype, p.span('dtype')), span: p.span('dtype') } as never);
+  if (dtype !== null)
+    args.push({
+      keyword: { name: 'dtype', span: p.span('dtype') },
+      value: toGraphValue(rt, dtype, p.span('dtype')),
+      span: p.span('dtype'),
+    } as never);
   const made = rt.rt.b.call(lookupOp('variable')!, args, site.span);
   if (made.kind !== 'tensor') throw pyError('TypeError', 'a variable needs a tensor value', site.span);
   const s = variableState(rt.rt);
@@ -222,7 +269,29 @@ export function makeVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], si
 
 /** `tf.get_variable(name, shape=None, dtype=None, initializer=None, ...)`. */
 export function getVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
-  const p = bindArgs('get_variable', ['name', 'shape', 'dtype', 'initializer', 'regularizer', 'trainable', 'collections', 'caching_device', 'partitioner', 'validate_shape', 'use_resource', 'custom_getter', 'constraint', 'synchronization', 'aggregation'], a, kw, site);
+  const p = bindArgs(
+    'get_variable',
+    [
+      'name',
+      'shape',
+      'dtype',
+      'initializer',
+      'regularizer',
+      'trainable',
+      'collections',
+      'caching_device',
+      'partitioner',
+      'validate_shape',
+      'use_resource',
+      'custom_getter',
+      'constraint',
+      'synchronization',
+      'aggregation',
+    ],
+    a,
+    kw,
+    site,
+  );
   const base = p.get('name');
   if (typeof base !== 'string') throw pyError('TypeError', 'get_variable() needs a name (a string)', p.span('name'));
   const dtypeValue = p.get('dtype', null);
@@ -240,7 +309,13 @@ export function getVariable(rt: Interpreter, a: PyValue[], kw: KeywordArg[], sit
 export function scopedVariable(
   rt: Interpreter,
   name: string,
-  o: { shape: PyValue; dtype: DType; initializer: PyValue; trainable: boolean; spans: { name: Span; shape: Span; initializer: Span; call: Span } },
+  o: {
+    shape: PyValue;
+    dtype: DType;
+    initializer: PyValue;
+    trainable: boolean;
+    spans: { name: Span; shape: Span; initializer: Span; call: Span };
+  },
 ): PyVariable {
   const s = variableState(rt.rt);
   const fullName = [...s.scopes.map((x) => x.name), name].join('/');
@@ -248,21 +323,31 @@ export function scopedVariable(
   const existing = s.byName.get(fullName);
   if (existing) {
     if (reuse) return existing;
-    throw pyError('ValueError', `Variable ${fullName} already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?`, o.spans.name);
+    throw pyError(
+      'ValueError',
+      `Variable ${fullName} already exists, disallowed. Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?`,
+      o.spans.name,
+    );
   }
   if (reuse && !s.scopes.some((x) => x.reuse && x.name === 'AUTO_REUSE')) {
-    throw pyError('ValueError', `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`, o.spans.name);
+    throw pyError(
+      'ValueError',
+      `Variable ${fullName} does not exist, or was not created with tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?`,
+      o.spans.name,
+    );
   }
   let initNode: Node;
   if (o.initializer === null || o.initializer instanceof PyInitializer) {
     const shape = staticShape(rt, o.shape, o.spans.shape);
-    if (!shape) throw pyError('ValueError', `Shape of a new variable (${fullName}) must be fully defined, but instead was <unknown>.`, o.spans.shape);
+    if (!shape)
+      throw pyError('ValueError', `Shape of a new variable (${fullName}) must be fully defined, but instead was <unknown>.`, o.spans.shape);
     const init = o.initializer ?? new PyInitializer('glorot_uniform', {});
     initNode = init.build(rt.rt, shape, o.dtype, o.spans.call);
   } else {
     const v = toGraphValue(rt, o.initializer, o.spans.initializer);
     initNode = rt.rt.b.toTensor(v, o.spans.initializer, o.dtype);
-    if (!initNode.constant) throw new BuildError('get_variable() needs an initializer known without feeds', o.spans.initializer, 'not-constant');
+    if (!initNode.constant)
+      throw new BuildError('get_variable() needs an initializer known without feeds', o.spans.initializer, 'not-constant');
   }
   if (initNode.type.dtype !== o.dtype) initNode = rt.rt.b.cast(initNode, o.dtype);
   const node = rt.rt.b.apply('variable_value', [initNode], {}, o.spans.call);
@@ -273,7 +358,28 @@ export function scopedVariable(
  *  uniform unless given) and a bias (zeros) made as get_variable makes them, under the
  *  scope `dense`, `dense_1`, ... (or `name`). */
 export function dense(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
-  const p = bindArgs('dense', ['inputs', 'units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'trainable', 'name', 'reuse'], a, kw, site);
+  const p = bindArgs(
+    'dense',
+    [
+      'inputs',
+      'units',
+      'activation',
+      'use_bias',
+      'kernel_initializer',
+      'bias_initializer',
+      'kernel_regularizer',
+      'bias_regularizer',
+      'activity_regularizer',
+      'kernel_constraint',
+      'bias_constraint',
+      'trainable',
+      'name',
+      'reuse',
+    ],
+    a,
+    kw,
+    site,
+  );
   const x = rt.rt.b.toTensor(toGraphValue(rt, p.get('inputs'), p.span('inputs')), p.span('inputs'));
   const given = p.get('name', null);
   const { kernel, bias } = denseVariables(rt, x, p.get('units'), {
@@ -283,7 +389,13 @@ export function dense(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: Cal
     biasInitializer: p.get('bias_initializer', null),
     trainable: p.get('trainable', true) !== false,
     reuse: p.get('reuse', false) === true,
-    spans: { inputs: p.span('inputs'), units: p.span('units'), kernelInitializer: p.span('kernel_initializer'), biasInitializer: p.span('bias_initializer'), call: site.span },
+    spans: {
+      inputs: p.span('inputs'),
+      units: p.span('units'),
+      kernelInitializer: p.span('kernel_initializer'),
+      biasInitializer: p.span('bias_initializer'),
+      call: site.span,
+    },
   });
   return denseApply(rt, x, kernel, bias, p.get('activation', null), site);
 }
@@ -294,20 +406,41 @@ export function denseVariables(
   rt: Interpreter,
   x: Node,
   unitsValue: PyValue,
-  o: { name: string | null; useBias: boolean; kernelInitializer: PyValue; biasInitializer: PyValue; trainable: boolean; reuse: boolean; spans: { inputs: Span; units: Span; kernelInitializer: Span; biasInitializer: Span; call: Span } },
+  o: {
+    name: string | null;
+    useBias: boolean;
+    kernelInitializer: PyValue;
+    biasInitializer: PyValue;
+    trainable: boolean;
+    reuse: boolean;
+    spans: { inputs: Span; units: Span; kernelInitializer: Span; biasInitializer: Span; call: Span };
+  },
 ): { kernel: PyVariable; bias: PyVariable | null } {
   const shape = x.type.shape;
   const last = shape && shape.length ? shape[shape.length - 1] : null;
-  if (last === null) throw pyError('ValueError', 'The last dimension of the inputs to `Dense` should be defined. Found `None`.', o.spans.inputs);
+  if (last === null)
+    throw pyError('ValueError', 'The last dimension of the inputs to `Dense` should be defined. Found `None`.', o.spans.inputs);
   const units = rt.rt.indexValue(unitsValue, o.spans.units);
   const s = variableState(rt.rt);
   const scope = o.name ?? uniqueLayerName(s, 'dense');
   const spans = { name: o.spans.call, shape: o.spans.call, initializer: o.spans.kernelInitializer, call: o.spans.call };
   s.scopes.push({ name: scope, reuse: o.reuse || s.scopes.some((x) => x.reuse) });
   try {
-    const kernel = scopedVariable(rt, 'kernel', { shape: new PyList([BigInt(last), BigInt(units)]), dtype: x.type.dtype, initializer: o.kernelInitializer, trainable: o.trainable, spans });
+    const kernel = scopedVariable(rt, 'kernel', {
+      shape: new PyList([BigInt(last), BigInt(units)]),
+      dtype: x.type.dtype,
+      initializer: o.kernelInitializer,
+      trainable: o.trainable,
+      spans,
+    });
     const bias = o.useBias
-      ? scopedVariable(rt, 'bias', { shape: new PyList([BigInt(units)]), dtype: x.type.dtype, initializer: o.biasInitializer ?? new PyInitializer('zeros', {}), trainable: o.trainable, spans: { ...spans, initializer: o.spans.biasInitializer } })
+      ? scopedVariable(rt, 'bias', {
+          shape: new PyList([BigInt(units)]),
+          dtype: x.type.dtype,
+          initializer: o.biasInitializer ?? new PyInitializer('zeros', {}),
+          trainable: o.trainable,
+          spans: { ...spans, initializer: o.spans.biasInitializer },
+        })
       : null;
     return { kernel, bias };
   } finally {
@@ -316,12 +449,33 @@ export function denseVariables(
 }
 
 /** activation(x · kernel + bias), over the last axis of x. */
-export function denseApply(rt: Interpreter, x: Node, kernel: PyVariable, bias: PyVariable | null, activation: PyValue, site: CallSite): PyValue {
+export function denseApply(
+  rt: Interpreter,
+  x: Node,
+  kernel: PyVariable,
+  bias: PyVariable | null,
+  activation: PyValue,
+  site: CallSite,
+): PyValue {
   const b = rt.rt.b;
   const shape = x.type.shape!;
-  let y = shape.length === 2
-    ? b.apply('matmul', [x, kernel.node], { transpose_a: false, transpose_b: false }, site.span)
-    : (b.call(lookupOp('tensordot')!, [{ value: tensorValue(x), span: site.span }, { value: tensorValue(kernel.node), span: site.span }, { value: toGraphValue(rt, new PyList([new PyList([BigInt(shape.length - 1)]), new PyList([0n])]), site.span), span: site.span }], site.span) as { node: Node }).node;
+  let y =
+    shape.length === 2
+      ? b.apply('matmul', [x, kernel.node], { transpose_a: false, transpose_b: false }, site.span)
+      : (
+          b.call(
+            lookupOp('tensordot')!,
+            [
+              { value: tensorValue(x), span: site.span },
+              { value: tensorValue(kernel.node), span: site.span },
+              {
+                value: toGraphValue(rt, new PyList([new PyList([BigInt(shape.length - 1)]), new PyList([0n])]), site.span),
+                span: site.span,
+              },
+            ],
+            site.span,
+          ) as { node: Node }
+        ).node;
   if (bias) y = b.apply('add', [y, bias.node], {}, site.span);
   const out = new GraphTensor(y, rt.rt);
   return activation === null ? out : rt.call(activation, [out], [], site);
@@ -382,15 +536,36 @@ export class VariableScope extends PyObject {
 // ---- initializers -------------------------------------------------------------------------------
 
 type InitKind =
-  | 'zeros' | 'ones' | 'constant' | 'random_normal' | 'truncated_normal' | 'random_uniform' | 'glorot_uniform' | 'glorot_normal'
-  | 'he_normal' | 'he_uniform' | 'lecun_normal' | 'lecun_uniform' | 'variance_scaling';
+  | 'zeros'
+  | 'ones'
+  | 'constant'
+  | 'random_normal'
+  | 'truncated_normal'
+  | 'random_uniform'
+  | 'glorot_uniform'
+  | 'glorot_normal'
+  | 'he_normal'
+  | 'he_uniform'
+  | 'lecun_normal'
+  | 'lecun_uniform'
+  | 'variance_scaling';
 
 /** An initializer object (`tf.zeros_initializer()`, `tf.glorot_uniform_initializer()`, ...):
  *  called with a shape, or given to get_variable. */
 export class PyInitializer extends PyObject {
   constructor(
     readonly kind: InitKind,
-    readonly options: { value?: PyValue; mean?: number; stddev?: number; minval?: number; maxval?: number; seed?: number | null; scale?: number; mode?: string; distribution?: string },
+    readonly options: {
+      value?: PyValue;
+      mean?: number;
+      stddev?: number;
+      minval?: number;
+      maxval?: number;
+      seed?: number | null;
+      scale?: number;
+      mode?: string;
+      distribution?: string;
+    },
   ) {
     super();
   }
@@ -488,7 +663,8 @@ export function initializerFactory(rt: Interpreter, kind: InitKind, params: stri
       if (typeof v === 'bigint') return Number(v);
       throw pyError('TypeError', `${name} must be a number`, p.span(name));
     };
-    const str = (name: string): string | undefined => (p.has(name) && typeof p.get(name) === 'string' ? (p.get(name) as string) : undefined);
+    const str = (name: string): string | undefined =>
+      p.has(name) && typeof p.get(name) === 'string' ? (p.get(name) as string) : undefined;
     void rt;
     return new PyInitializer(kind, {
       value: p.has('value') ? p.get('value') : undefined,
@@ -503,4 +679,3 @@ export function initializerFactory(rt: Interpreter, kind: InitKind, params: stri
     });
   };
 }
-

@@ -70,7 +70,10 @@ export function lineOf(document: vscode.TextDocument, startsWith: string): numbe
 
 /** Runs the registered tests in order, one line each, then the closing counts; `stop()` says
  *  when a failure leaves nothing for the later tests to work on. Rejects when any failed. */
-export async function runTests(options: { stop(): boolean; done?(counts: { passed: number; failed: number; skipped: number }): void | Promise<void> }): Promise<void> {
+export async function runTests(options: {
+  stop(): boolean;
+  done?(counts: { passed: number; failed: number; skipped: number }): void | Promise<void>;
+}): Promise<void> {
   let passed = 0;
   let failed = 0;
   const started = Date.now();
@@ -82,7 +85,9 @@ export async function runTests(options: { stop(): boolean; done?(counts: { passe
       log(`✓ ${t.name} (${Date.now() - t0} ms)`);
     } catch (error) {
       failed++;
-      log(`✗ ${t.name} (${Date.now() - t0} ms)\n    ${error instanceof Error ? (error.stack ?? error.message).replace(/\n/g, '\n    ') : String(error)}`);
+      log(
+        `✗ ${t.name} (${Date.now() - t0} ms)\n    ${error instanceof Error ? (error.stack ?? error.message).replace(/\n/g, '\n    ') : String(error)}`,
+      );
       if (options.stop()) break;
     }
   }

@@ -51,14 +51,23 @@ test('the extension activates on a .tgraph file and starts its language server',
   await api.ready();
   assert.equal(api.client.isRunning(), true);
   const commands = await vscode.commands.getCommands(true);
-  for (const c of ['tgraph.computeGradients', 'tgraph.checkGradients', 'tgraph.explainSum', 'tgraph.randomiseFeed', 'tgraph.restartServer']) {
+  for (const c of [
+    'tgraph.computeGradients',
+    'tgraph.checkGradients',
+    'tgraph.explainSum',
+    'tgraph.randomiseFeed',
+    'tgraph.restartServer',
+  ]) {
     assert.ok(commands.includes(c), `command ${c} is registered`);
   }
 });
 
 test('the seed has no diagnostics and the status bar says 0 errors', async () => {
   const diagnostics = await nextPublish(seed.uri, 0);
-  assert.deepEqual(diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`), []);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`),
+    [],
+  );
   // The status bar: the server's last analysis time and the error count.
   await waitFor('the status bar', () => (/tgraph [\d.]+ ms .*0 errors/.test(api.statusText()) ? true : undefined));
   log(`status bar: ${api.statusText()}`);
@@ -87,12 +96,24 @@ test('code lenses: "Compute gradients" and "Check gradients" above gradient stat
   log(`lenses:\n  ${titles.join('\n  ')}`);
   const onLine = (line: number) => all.filter((l) => l.range.start.line === line).map((l) => l.command?.title ?? '');
   const dzLine = lineOf(seed, 'dz_dx =');
-  assert.ok(onLine(dzLine).some((t) => t.includes('Compute gradients')), titles.join('\n'));
-  assert.ok(onLine(dzLine).some((t) => t.includes('Check gradients')), titles.join('\n'));
+  assert.ok(
+    onLine(dzLine).some((t) => t.includes('Compute gradients')),
+    titles.join('\n'),
+  );
+  assert.ok(
+    onLine(dzLine).some((t) => t.includes('Check gradients')),
+    titles.join('\n'),
+  );
   const placeholderLine = lineOf(seed, 'x = placeholder');
-  assert.ok(onLine(placeholderLine).some((t) => t.includes('Randomise feed')), titles.join('\n'));
+  assert.ok(
+    onLine(placeholderLine).some((t) => t.includes('Randomise feed')),
+    titles.join('\n'),
+  );
   // The placeholder's lens shows its fed shape.
-  assert.ok(onLine(placeholderLine).some((t) => t.includes('[4, 3]')), titles.join('\n'));
+  assert.ok(
+    onLine(placeholderLine).some((t) => t.includes('[4, 3]')),
+    titles.join('\n'),
+  );
 });
 
 test('the "Check gradients" lens reports a pass, and its title shows it afterwards', async () => {
@@ -105,7 +126,8 @@ test('the "Check gradients" lens reports a pass, and its title shows it afterwar
   assert.ok(result && typeof result === 'object', 'the command returns the server result');
   assert.equal((result as { passed?: unknown }).passed, true, JSON.stringify(result));
   const title = await waitFor('the lens title to show the result', async () => {
-    const t = (await lenses(seed)).find((l) => l.range.start.line === dzLine && l.command?.command === 'tgraph.checkGradients')?.command?.title;
+    const t = (await lenses(seed)).find((l) => l.range.start.line === dzLine && l.command?.command === 'tgraph.checkGradients')?.command
+      ?.title;
     return t && t.includes('✓') ? t : undefined;
   });
   assert.match(title, /max err .*✓/);
@@ -117,9 +139,7 @@ test('the "Compute gradients" lens shows the values in a read-only side view', a
   assert.ok(lens?.command, 'a Compute gradients lens on the dz_dx line');
   const result = await vscode.commands.executeCommand<unknown>(lens.command.command, ...(lens.command.arguments ?? []));
   assert.ok(result, 'the command returns the server result');
-  const view = await waitFor('the gradients view', () =>
-    vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'tgraph-gradients'),
-  );
+  const view = await waitFor('the gradients view', () => vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'tgraph-gradients'));
   const text = view.getText();
   log(`gradients view:\n${text}`);
   assert.ok(text.includes('40'), text);
@@ -135,7 +155,11 @@ test('inlay hints give float32[4, 3]-style shapes after the bindings', async () 
   });
   const labels = hints.map((h) => `${h.position.line + 1}: ${hintLabel(h)}`);
   log(`inlay hints:\n  ${labels.join('\n  ')}`);
-  const onLine = (startsWith: string) => hints.filter((h) => h.position.line === lineOf(seed, startsWith)).map(hintLabel).join(' ');
+  const onLine = (startsWith: string) =>
+    hints
+      .filter((h) => h.position.line === lineOf(seed, startsWith))
+      .map(hintLabel)
+      .join(' ');
   assert.match(onLine('dz_dx ='), /float32\[4, 3\]/);
   assert.match(onLine('z ='), /float32\[2, 4, 3\]/);
   assert.match(onLine('x ='), /float32\[4, 3\]/);
@@ -181,7 +205,10 @@ test('the "Randomise feed" lens rewrites the feed line with a seeded uniform of 
   assert.match(feedLine, /^feed x = uniform\(\[4, 3\].*seed=\d+/);
   const diagnostics = await nextPublish(seed.uri, before);
   // dy_dx and dz_dx still agree (the assert holds for any x), so no diagnostics.
-  assert.deepEqual(diagnostics.map((d) => d.message), []);
+  assert.deepEqual(
+    diagnostics.map((d) => d.message),
+    [],
+  );
   await setText(seed, seedText);
 });
 
@@ -212,9 +239,16 @@ test('load() reads a .npy file in the workspace (trusted: the client tells the s
   fs.writeFileSync(file, "w = load('weights.npy')\ns = reduce_sum(w)\n");
   const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const diagnostics = await nextPublish(document.uri, 0);
-  assert.deepEqual(diagnostics.map((d) => `${d.code}: ${d.message}`), []);
+  assert.deepEqual(
+    diagnostics.map((d) => `${d.code}: ${d.message}`),
+    [],
+  );
   const text = await waitFor('a hover with the loaded values', async () => {
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, positionOf(document, 'w ='));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      document.uri,
+      positionOf(document, 'w ='),
+    );
     const t = hoverText(hovers ?? []);
     return t.includes('1.5') ? t : undefined;
   });
@@ -260,8 +294,14 @@ test('a Python file that imports TensorFlow: the hover on dz_dx and the "Explain
     return found.find((l) => l.range.start.line === dzLine && l.command?.title === 'Explain sum');
   });
   assert.equal(explain.command!.command, 'tgraph.explainSum');
-  const result = await vscode.commands.executeCommand<{ explanations: { meaning: string; fanOut: number[] }[] }>(explain.command!.command, ...(explain.command!.arguments ?? []));
-  assert.deepEqual(result.explanations.map((e) => [e.meaning, e.fanOut]), [['∂(Σz)/∂x', [2, 2]]]);
+  const result = await vscode.commands.executeCommand<{ explanations: { meaning: string; fanOut: number[] }[] }>(
+    explain.command!.command,
+    ...(explain.command!.arguments ?? []),
+  );
+  assert.deepEqual(
+    result.explanations.map((e) => [e.meaning, e.fanOut]),
+    [['∂(Σz)/∂x', [2, 2]]],
+  );
   assert.deepEqual(vscode.languages.getDiagnostics(script.uri), []);
 });
 
@@ -274,10 +314,21 @@ test('a Python file without TensorFlow gets nothing: no hover, lens, hint or dia
   await vscode.window.showTextDocument(plain);
   // A request the server answers after it has seen plain.py's opening: a hover on the seed.
   await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', seed.uri, positionOf(seed, 'dz_dx ='));
-  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', plain.uri, positionOf(plain, 'x =').translate(0, 0));
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+    'vscode.executeHoverProvider',
+    plain.uri,
+    positionOf(plain, 'x =').translate(0, 0),
+  );
   assert.equal(hoverText(hovers ?? []).includes('float'), false, hoverText(hovers ?? []));
-  assert.deepEqual((await lenses(plain)).map((l) => l.command?.title), []);
-  const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', plain.uri, new vscode.Range(0, 0, 3, 0));
+  assert.deepEqual(
+    (await lenses(plain)).map((l) => l.command?.title),
+    [],
+  );
+  const hints = await vscode.commands.executeCommand<vscode.InlayHint[]>(
+    'vscode.executeInlayHintProvider',
+    plain.uri,
+    new vscode.Range(0, 0, 3, 0),
+  );
   assert.deepEqual((hints ?? []).map(hintLabel), []);
   assert.equal(api.diagnosticsPublished(plain.uri), 0);
   assert.deepEqual(vscode.languages.getDiagnostics(plain.uri), []);

@@ -38,7 +38,11 @@ test('the seed has no diagnostics; the hover on dz_dx shows the sum over stack a
   const diagnostics = await diagnosticsOf(seed.uri);
   check(diagnostics.length === 0, `no diagnostics, got ${diagnostics.map((d) => d.message).join('; ')}`);
   const text = await waitFor('the hover on dz_dx', async () => {
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', seed.uri, positionOf(seed, 'dz_dx =').translate(0, 2));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      seed.uri,
+      positionOf(seed, 'dz_dx =').translate(0, 2),
+    );
     const t = hoverText(hovers ?? []);
     return t.includes('[[40. 24. 56.]') ? t : undefined;
   });
@@ -49,11 +53,22 @@ test('the gradient lenses, and the commands behind them answer their data', asyn
   const line = lineOf(seed, 'dz_dx =');
   const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', seed.uri, 100);
   const titles = lenses.filter((l) => l.range.start.line === line).map((l) => l.command?.title);
-  check(JSON.stringify(titles) === JSON.stringify(['Compute gradients', 'Check gradients', 'Explain sum']), `lenses: ${JSON.stringify(titles)}`);
-  const explained = await vscode.commands.executeCommand<{ pictures?: { jacobian: { rows: number; cols: number } | null }[] }>('tgraph.explainSum', seed.uri.toString(), line);
+  check(
+    JSON.stringify(titles) === JSON.stringify(['Compute gradients', 'Check gradients', 'Explain sum']),
+    `lenses: ${JSON.stringify(titles)}`,
+  );
+  const explained = await vscode.commands.executeCommand<{ pictures?: { jacobian: { rows: number; cols: number } | null }[] }>(
+    'tgraph.explainSum',
+    seed.uri.toString(),
+    line,
+  );
   const jacobian = explained?.pictures?.[0]?.jacobian;
   check(jacobian && jacobian.rows === 24 && jacobian.cols === 12, `the picture's Jacobian: ${JSON.stringify(jacobian)}`);
-  const checked = await vscode.commands.executeCommand<{ passed: boolean; title: string }>('tgraph.checkGradients', seed.uri.toString(), line);
+  const checked = await vscode.commands.executeCommand<{ passed: boolean; title: string }>(
+    'tgraph.checkGradients',
+    seed.uri.toString(),
+    line,
+  );
   check(checked?.passed === true, `the check: ${JSON.stringify(checked)}`);
   log(`check: ${checked.title}`);
 });
@@ -75,7 +90,11 @@ test('load() reads a .npy file through the workspace file system', async () => {
   const diagnostics = await diagnosticsOf(document.uri);
   check(diagnostics.length === 0, `no diagnostics, got ${diagnostics.map((d) => `${d.code}: ${d.message}`).join('; ')}`);
   const text = await waitFor('a hover with the loaded values', async () => {
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, positionOf(document, 'w ='));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      document.uri,
+      positionOf(document, 'w ='),
+    );
     const t = hoverText(hovers ?? []);
     return t.includes('1.5') ? t : undefined;
   });
