@@ -27,7 +27,7 @@ import type { Node } from '../graph';
 import type { UserFunction } from '../builder';
 import { type Tensor, type TypedData, allocData, sizeOf } from '../tensor';
 import { type KernelContext, lookupOp } from '../ops/registry';
-import { groupIndex } from '../ops/reduce';
+import { groupIndex } from '../ops/reduce/reduction';
 import { type DependenceContext, type Relation, type ScanDependence, type ScatterDependence, resolveDependence } from '../ops/dependence';
 import type { Attrs, OpDef } from '../ops/registry';
 import { AlongPath, type SitePath } from './path';

@@ -9,7 +9,7 @@ import type { Node } from '../graph';
 import { type TensorType, OpError, showShape } from '../types';
 import { defineOps } from './registry';
 import { composite } from './compose';
-import { conv2dType, dataFormatArg, paddingArg, spatialPair } from './nn';
+import { conv2dType, dataFormatArg, paddingArg, spatialPair } from './nn/windows';
 import { checkedSize } from './sources';
 
 function floatPair(b: Builder, args: BoundArgs, a: string, c: string): [Node, Node] {

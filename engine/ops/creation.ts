@@ -6,7 +6,7 @@ import { type DType, allocData, coerceNumber, isFloat, isInteger, sizeOf } from 
 import { type Dim, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError, tensorValue } from '../builder';
 import { defineOps } from './registry';
-import { ArgError, applyBlaming } from './shape';
+import { ArgError, applyBlaming } from './shape/arguments';
 import { checkedSize } from './sources';
 
 /** A static scalar argument converted to `dtype`: literals adapt, tensors must match. */

@@ -3,7 +3,8 @@
 // are polygammas of higher order. The special functions are in special.ts.
 
 import { defineOps } from './registry';
-import { binary, unary } from './elementwise';
+import { binary } from './elementwise/binary';
+import { unary } from './elementwise/unary';
 import { elementwise } from './dependence';
 import { digamma, lgamma, polygamma } from './special';
 

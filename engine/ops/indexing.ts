@@ -10,7 +10,8 @@ import { type Dim, type TensorType, OpError, showShape } from '../types';
 import { BuildError, tensorValue } from '../builder';
 import { defineOps } from './registry';
 import { workCounter } from './kernels';
-import { type AxisMap, ArgError, buildBlaming, gatherOffsets, rangeMap, sourceOffsets } from './shape';
+import { ArgError, buildBlaming } from './shape/arguments';
+import { type AxisMap, gatherOffsets, rangeMap, sourceOffsets } from './shape/offsets';
 import { type AxisFlow, type Creation, type DependenceContext, firstOnly, indexMap, positionalFlow, scatter } from './dependence';
 
 // ---- strided slices ----------------------------------------------------------------------

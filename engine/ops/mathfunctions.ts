@@ -7,7 +7,7 @@ import { type DType, allocData, isInteger } from '../tensor';
 import { showShape } from '../types';
 import { type OpDef, defineOps } from './registry';
 import { composite } from './compose';
-import { divNoNaN } from './reduce';
+import { divNoNaN } from './reduce/folds';
 
 /** TensorFlow 1's tf.to_<dtype>(x): cast(x, dtype). */
 function castTo(name: string, dtype: DType): OpDef {

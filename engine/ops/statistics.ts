@@ -6,7 +6,7 @@ import { BuildError } from '../builder';
 import type { Node } from '../graph';
 import { defineOps } from './registry';
 import { composite, floatInput } from './compose';
-import { reductionParams } from './reduce';
+import { reductionParams } from './reduce/reduction';
 import type { BoundArgs, Builder } from '../builder';
 
 const floatParams = reductionParams.map((p, i) => (i === 0 ? { ...p, dtypes: 'float' as const } : p));

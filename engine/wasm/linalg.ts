@@ -1,4 +1,4 @@
-// The WebAssembly path of matmul (engine/ops/linalg.ts): every batch's product by the
+// The WebAssembly path of matmul (engine/ops/linalg/matmul.ts): every batch's product by the
 // module's packed SIMD gemm, transposes read through strides.
 
 import { sizeOf, type Tensor, type TypedData } from '../tensor';

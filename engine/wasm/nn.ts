@@ -1,14 +1,14 @@
-// The WebAssembly path of conv2d and its two backprops (engine/ops/nn.ts): the patch matrix
+// The WebAssembly path of conv2d and its two backprops (engine/ops/nn/convolution.ts): the patch matrix
 // (im2col) of a chunk of output positions times the filters, by the module's gemm, with
 // the time checked between chunks. The whole input, filters and result stay in the
 // module's memory for the call; chunks bound the patch matrix.
 
 import type { TypedData } from '../tensor';
 import type { KernelContext } from '../ops/registry';
-import type { Geometry } from '../ops/nn';
+import type { Geometry } from '../ops/nn/windows';
 import { type FloatWidth, type WasmKernels, bytesOf, checkTime, copyIn, copyOut, floatWidth, wasmKernels } from './runtime';
 
-/** The window geometry engine/ops/nn.ts computes (TensorFlow's output sizes and padding). */
+/** The window geometry engine/ops/nn/windows.ts computes (TensorFlow's output sizes and padding). */
 type ConvGeometry = Geometry;
 
 const GEOMETRY_BYTES = 14 * 4;

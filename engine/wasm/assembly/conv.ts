@@ -2,7 +2,7 @@
 // backprops as matrix products (engine/wasm/nn.ts drives them with the gemm).
 //
 // Geometry is read from 14 i32 at `g`: N, H, W, C, KH, KW, OH, OW, padTop, padLeft, sh, sw,
-// dh, dw (TensorFlow's output sizes and SAME padding, computed by engine/ops/nn.ts). Row
+// dh, dw (TensorFlow's output sizes and SAME padding, computed by engine/ops/nn/windows.ts). Row
 // r of the patch matrix is output position p = p0 + r = (n·OH + oh)·OW + ow; its column
 // (kh·KW + kw)·C + c is the input under that filter tap, 0 in the padding.
 

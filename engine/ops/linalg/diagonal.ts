@@ -1,0 +1,140 @@
+// The last two axes as a batch of matrices: `matrix_diag_part`, `trace`, `matrix_transpose`.
+
+import { type Value, checkDTypeClass, tensorValue } from '../../builder';
+import { sizeOf } from '../../tensor';
+import { type Dim, type TensorType, OpError, showShape } from '../../types';
+import { type RelationAxis, axisLabels, contraction, firstOnly, indexMap, positionalFlow } from '../dependence';
+import { defineOps, lookupOp } from '../registry';
+
+/** The batched diagonal of the last two axes: [batch..., i, i] ↔ [batch..., i]. */
+function diagonalRelation(
+  matrix: readonly Dim[] | null,
+  diagonalSize: Dim,
+): { matrix: RelationAxis[]; diagonal: RelationAxis[]; sizes: Record<string, Dim> } | null {
+  if (!matrix || matrix.length < 2) return null;
+  const batch = axisLabels(matrix.length - 2, 'b');
+  return { matrix: [...batch, 'i', 'i'], diagonal: [...batch, 'i'], sizes: { i: diagonalSize } };
+}
+
+// ---- diagonal ----------------------------------------------------------------------------
+
+function diagPartType(x: TensorType): TensorType {
+  if (x.shape === null) return { dtype: x.dtype, shape: null };
+  if (x.shape.length < 2) throw new OpError(`needs a tensor of rank >= 2 (a batch of matrices), got shape ${showShape(x.shape)}`, 0);
+  const m = x.shape[x.shape.length - 2];
+  const n = x.shape[x.shape.length - 1];
+  return { dtype: x.dtype, shape: [...x.shape.slice(0, -2), m === null || n === null ? null : Math.min(m, n)] };
+}
+
+defineOps([
+  {
+    name: 'matrix_diag_part',
+    doc: 'The main diagonal of the last two axes (batched; min(rows, columns) entries).',
+    params: [{ name: 'input', kind: 'tensor', dtypes: 'numeric', aliases: ['x', 'a'] }],
+    infer: ([x]) => diagPartType(x),
+    kernel: ([x], _attrs, out, ctx) => {
+      const r = x.shape.length;
+      const m = x.shape[r - 2];
+      const n = x.shape[r - 1];
+      const d = Math.min(m, n);
+      const batches = sizeOf(x.shape.slice(0, -2));
+      const data = ctx.alloc(out.dtype, batches * d);
+      for (let t = 0; t < batches; t++) for (let i = 0; i < d; i++) data[t * d + i] = x.data[t * m * n + i * n + i];
+      return data;
+    },
+    // TensorFlow: matrix_set_diag(zeros_like(x), grad).
+    grad: (b, node, dy) => [b.op('matrix_diag_embed_like', [dy, node.inputs[0]])],
+    dependence: contraction(({ inputs: [x], output }) => {
+      const r = diagonalRelation(x, output[output.length - 1] ?? null);
+      return r && { inputs: [r.matrix], output: r.diagonal, sizes: r.sizes };
+    }),
+  },
+  {
+    name: 'matrix_diag_embed_like',
+    internal: true,
+    doc: 'Zeros shaped like `like` (a batch of matrices) with `x` on the main diagonal.',
+    params: [
+      { name: 'x', kind: 'tensor' },
+      { name: 'like', kind: 'tensor' },
+    ],
+    infer: ([x, like]) => {
+      const expected = diagPartType({ dtype: x.dtype, shape: like.shape }).shape;
+      if (
+        expected &&
+        x.shape &&
+        (expected.length !== x.shape.length || expected.some((d, i) => d !== null && x.shape![i] !== null && d !== x.shape![i]))
+      ) {
+        throw new OpError(`diagonal ${showShape(x.shape)} does not fit matrices ${showShape(like.shape)}`);
+      }
+      return { dtype: x.dtype, shape: like.shape };
+    },
+    kernel: ([x, like], _attrs, out, ctx) => {
+      const r = like.shape.length;
+      const m = like.shape[r - 2];
+      const n = like.shape[r - 1];
+      const d = Math.min(m, n);
+      const batches = sizeOf(like.shape.slice(0, -2));
+      const data = ctx.alloc(out.dtype, batches * m * n);
+      for (let t = 0; t < batches; t++) for (let i = 0; i < d; i++) data[t * m * n + i * n + i] = x.data[t * d + i];
+      return data;
+    },
+    grad: (b, _node, dy) => [b.op('matrix_diag_part', [dy]), null],
+    dependence: contraction(
+      ({ inputs: [x], output }) => {
+        const r = diagonalRelation(output, x?.[x.length - 1] ?? null);
+        return r && { inputs: [r.diagonal, null], output: r.matrix, sizes: r.sizes };
+      },
+      { carries: firstOnly },
+    ),
+  },
+  {
+    name: 'trace',
+    doc: 'Sum of the main diagonal of the last two axes (batched), as tf.linalg.trace.',
+    params: [{ name: 'x', kind: 'tensor', dtypes: 'numeric', aliases: ['input', 'a'] }],
+    // TensorFlow: reduce_sum(matrix_diag_part(x), axis=-1).
+    build: (b, args): Value => {
+      const x = args.tensor('x');
+      const op = lookupOp('trace')!;
+      checkDTypeClass(op, op.params[0], x, args.span('x'));
+      const diag = b.apply('matrix_diag_part', [x], {}, args.callSpan, [args.span('x')]);
+      return tensorValue(b.apply('reduce_sum', [diag], { axis: [-1], keepdims: false }, args.callSpan));
+    },
+  },
+  {
+    name: 'matrix_transpose',
+    doc: 'Swaps the last two axes (transposes each matrix of a batch).',
+    params: [
+      { name: 'a', kind: 'tensor', aliases: ['x', 'input'] },
+      { name: 'conjugate', kind: 'bool', default: false },
+    ],
+    tf1Positional: ['a', 'name', 'conjugate'],
+    infer: ([x]) => {
+      if (x.shape === null) return { dtype: x.dtype, shape: null };
+      if (x.shape.length < 2) throw new OpError(`needs a tensor of rank >= 2, got shape ${showShape(x.shape)}`, 0);
+      const s = x.shape.slice();
+      const r = s.length;
+      [s[r - 2], s[r - 1]] = [s[r - 1], s[r - 2]];
+      return { dtype: x.dtype, shape: s };
+    },
+    kernel: ([x], _attrs, out, ctx) => {
+      const r = x.shape.length;
+      const m = x.shape[r - 2];
+      const n = x.shape[r - 1];
+      const batches = sizeOf(x.shape.slice(0, -2));
+      const data = ctx.alloc(out.dtype, x.data.length);
+      const X = x.data;
+      for (let t = 0; t < batches; t++) {
+        const base = t * m * n;
+        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) data[base + j * m + i] = X[base + i * n + j];
+      }
+      return data;
+    },
+    grad: (b, node, dy) => [b.op('matrix_transpose', [dy], node.attrs)],
+    dependence: indexMap(({ output }) => {
+      const r = output.length;
+      if (r < 2) return null;
+      const flow = positionalFlow(r);
+      return { from: flow.from.map((f, k) => (k === r - 2 ? [{ slot: 0, axis: r - 1 }] : k === r - 1 ? [{ slot: 0, axis: r - 2 }] : f)) };
+    }),
+  },
+]);

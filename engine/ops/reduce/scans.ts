@@ -1,0 +1,143 @@
+// The scans (`cumsum`, `cumprod`) and `argmax`/`argmin` along one axis.
+
+import { type DType, type Tensor, type TypedData, isInteger, sizeOf, stridesOf } from '../../tensor';
+import { OpError } from '../../types';
+import { resolveAxes } from '../kernels';
+import { type Attrs, type ConcreteType, type KernelContext, type OpDef, defineOps } from '../registry';
+import { divNoNaN } from './folds';
+import { axisErrorsAtAxis, checkAxes, groupIndex } from './reduction';
+
+/** Axes a scan (`cumsum`/`cumprod`) runs along: the public ops take one `axis`; the
+ *  gradient of reduce_prod scans the flattened group of its reduced axes (`axes`, null
+ *  meaning all), as TensorFlow's _ProdGrad does after its transpose and reshape. */
+function scanAxes(attrs: Attrs, rank: number): number[] {
+  if (attrs.axes !== undefined) {
+    const axes = attrs.axes as number[] | null;
+    if (axes) checkAxes(axes, rank);
+    return resolveAxes(axes, rank);
+  }
+  if (attrs.axis === null || attrs.axis === undefined) throw new OpError('axis must be an integer, not None', 0, 'bad-axis');
+  return checkAxes([attrs.axis as number], rank);
+}
+
+function scanKernel(isProd: boolean, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData {
+  const src = x.data;
+  const n = src.length;
+  const data = ctx.alloc(out.dtype, n);
+  const axes = scanAxes(attrs, x.shape.length);
+  const groups = sizeOf(x.shape.filter((_, i) => !axes.includes(i)));
+  const group = groupIndex(x.shape, axes);
+  const exclusive = attrs.exclusive === true;
+  const reverse = attrs.reverse === true;
+  // int32 sums and products wrap around as TensorFlow's do; int64 ones are exact below 2^53.
+  const isInt = x.dtype === 'int32';
+  const acc = isInt ? new Int32Array(groups) : new Float64Array(groups);
+  if (isProd) acc.fill(1);
+  const start = reverse ? n - 1 : 0;
+  const step = reverse ? -1 : 1;
+  for (let k = 0, i = start; k < n; k++, i += step) {
+    const g = group[i];
+    const before = acc[g];
+    const after = isProd ? (isInt ? Math.imul(before, src[i]) : before * src[i]) : isInt ? (before + src[i]) | 0 : before + src[i];
+    acc[g] = after;
+    data[i] = exclusive ? before : after;
+  }
+  return data;
+}
+
+function argKernel(isMax: boolean, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData {
+  const axis = checkAxes([attrs.axis as number], x.shape.length)[0];
+  const data = ctx.alloc(out.dtype, sizeOf(out.shape));
+  const m = data.length;
+  const size = x.shape[axis];
+  if (size === 0 && m > 0) throw new OpError(`${isMax ? 'argmax' : 'argmin'} of an empty axis (axis ${axis} has size 0)`, 0);
+  const stride = stridesOf(x.shape)[axis];
+  const group = groupIndex(x.shape, [axis]);
+  const best = new Float64Array(m);
+  const seen = new Uint8Array(m);
+  const src = x.data;
+  // Each group is visited in increasing position along the axis: a strict comparison keeps
+  // the first index at ties, and a NaN is kept only when it comes first (Eigen's ArgMax,
+  // which TensorFlow uses, and TensorFlow.js agree).
+  for (let i = 0; i < src.length; i++) {
+    const g = group[i];
+    const v = src[i];
+    if (!seen[g]) {
+      seen[g] = 1;
+      best[g] = v;
+      data[g] = Math.floor(i / stride) % size;
+    } else if (isMax ? v > best[g] : v < best[g]) {
+      best[g] = v;
+      data[g] = Math.floor(i / stride) % size;
+    }
+  }
+  return data;
+}
+function scanOp(isProd: boolean): OpDef {
+  const name = isProd ? 'cumprod' : 'cumsum';
+  return axisErrorsAtAxis({
+    name,
+    doc: isProd
+      ? "Cumulative product along `axis` (exclusive: leave each element out; reverse: from the end); its gradient is TensorFlow's, 0 at a zero input."
+      : 'Cumulative sum along `axis` (exclusive: leave each element out; reverse: from the end).',
+    params: [
+      { name: 'x', kind: 'tensor', dtypes: 'numeric', aliases: ['input', 'a'] },
+      { name: 'axis', kind: 'axis', default: 0 },
+      { name: 'exclusive', kind: 'bool', default: false },
+      { name: 'reverse', kind: 'bool', default: false },
+    ],
+    infer: ([x], attrs) => {
+      if (x.shape !== null) scanAxes(attrs, x.shape.length);
+      return x;
+    },
+    kernel: ([x], attrs, out, ctx) => scanKernel(isProd, x, attrs, out, ctx),
+    grad: isProd
+      ? // TensorFlow's _CumprodGrad: div_no_nan(cumsum(cumprod(x) * dy, reversed), x). Exact
+        // where x has no zeros (and 0 at a zero, as TensorFlow).
+        (b, node, dy) => {
+          const x = node.inputs[0];
+          const out = b.op('cumsum', [b.mul(node, dy)], { ...node.attrs, reverse: node.attrs.reverse !== true });
+          return [divNoNaN(b, out, x)];
+        }
+      : // TensorFlow's _CumsumGrad: the cumsum of dy in the other direction.
+        (b, node, dy) => [b.op('cumsum', [dy], { ...node.attrs, reverse: node.attrs.reverse !== true })],
+    dependence: {
+      kind: 'scan',
+      // reduce_prod's gradient scans the flattened group of its reduced axes (`axes`).
+      axes: ({ attrs, inputs: [x] }) => {
+        if (!x) return null;
+        try {
+          return scanAxes(attrs, x.length);
+        } catch {
+          return null;
+        }
+      },
+      reverse: (attrs) => attrs.reverse === true,
+      exclusive: (attrs) => attrs.exclusive === true,
+    },
+  });
+}
+
+function argOp(isMax: boolean): OpDef {
+  return axisErrorsAtAxis({
+    name: isMax ? 'argmax' : 'argmin',
+    aliases: isMax ? ['arg_max'] : ['arg_min'],
+    doc: `Index of the ${isMax ? 'largest' : 'smallest'} value along \`axis\` (default 0; the first at ties), as int64 (or \`output_type\` int32).`,
+    params: [
+      { name: 'input', kind: 'tensor', dtypes: 'numeric', aliases: ['x', 'a'] },
+      { name: 'axis', kind: 'axis', default: null, aliases: ['dimension'] },
+      { name: 'output_type', kind: 'dtype', default: 'int64' },
+    ],
+    tf1Positional: ['input', 'axis', 'name', 'dimension', 'output_type'],
+    infer: ([x], attrs) => {
+      const dtype = attrs.output_type as DType;
+      if (!isInteger(dtype)) throw new OpError(`output_type must be int32 or int64, got ${String(dtype)}`, undefined, 'dtype-mismatch');
+      if (x.shape === null) return { dtype, shape: null };
+      const axis = checkAxes([(attrs.axis as number | null) ?? 0], x.shape.length)[0];
+      return { dtype, shape: x.shape.filter((_, i) => i !== axis) };
+    },
+    kernel: ([x], attrs, out, ctx) => argKernel(isMax, x, { axis: (attrs.axis as number | null) ?? 0 }, out, ctx),
+    // No gradient: the output is an integer index (TensorFlow registers none).
+  });
+}
+defineOps([argOp(true), argOp(false), scanOp(false), scanOp(true)]);
