@@ -22,12 +22,14 @@ import {
 import { AnalysisStatus } from './status';
 import {
   ClientNotifications,
+  Commands,
   Methods,
   Notifications,
   type AnalysedParams,
   type CheckGradientsResult,
   type ComputeGradientsResult,
   type ExplainResult,
+  type OpenAsGraphResult,
   type RandomiseFeedResult,
 } from '../protocol';
 import { GradientView, ExplainPanel, renderResultText } from './views';
@@ -43,14 +45,7 @@ export const Requests = Methods;
  *  through workspace/executeCommand (for editors without this client); vscode-languageclient
  *  would then register the same command ids and fail to start ("command already exists"),
  *  so those are left out of its registration. */
-const CLIENT_COMMANDS: ReadonlySet<string> = new Set([
-  'tgraph.computeGradients',
-  'tgraph.checkGradients',
-  'tgraph.explainSum',
-  'tgraph.randomiseFeed',
-  'tgraph.restartServer',
-  'tgraph.showOutput',
-]);
+const CLIENT_COMMANDS: ReadonlySet<string> = new Set([...Object.values(Commands), 'tgraph.restartServer', 'tgraph.showOutput']);
 
 /** What activate() returns: the tests reach the client through it. */
 export interface TgraphApi {
@@ -216,6 +211,37 @@ export async function activateWith(context: vscode.ExtensionContext, newClient: 
       } catch (error) {
         reportFailure('Randomise feed', error);
         return false;
+      }
+    }),
+    // The selection (or the whole file) of a Python script or a .tgraph file, as a new
+    // .tgraph document of the graph it built.
+    vscode.commands.registerCommand('tgraph.openAsGraph', async (uriArg?: unknown, lineArg?: unknown, endLineArg?: unknown) => {
+      try {
+        const editor = vscode.window.activeTextEditor;
+        const uri = uriArg instanceof vscode.Uri ? uriArg : typeof uriArg === 'string' ? vscode.Uri.parse(uriArg) : editor?.document.uri;
+        if (!uri) throw new Error('open a Python script or a .tgraph file first');
+        const own = editor && editor.document.uri.toString() === uri.toString() ? editor : undefined;
+        const whole = !own || own.selection.isEmpty;
+        const line = typeof lineArg === 'number' ? lineArg : whole ? 0 : own.selection.start.line;
+        const endLine =
+          typeof endLineArg === 'number' ? endLineArg : whole ? Math.max(0, (own?.document.lineCount ?? 1) - 1) : own.selection.end.line;
+        await readyPromise;
+        const result = await languageClient.sendRequest<OpenAsGraphResult | null>(Methods.openAsGraph, {
+          uri: uri.toString(),
+          line,
+          endLine,
+        });
+        if (!result) {
+          void vscode.window.showInformationMessage(
+            'tgraph: this file is not analysed (a Python script needs a TensorFlow import and tgraph.python.enabled)',
+          );
+          return null;
+        }
+        const document = await vscode.workspace.openTextDocument({ language: LANGUAGE_ID, content: result.text });
+        await vscode.window.showTextDocument(document, { preview: false });
+        return result;
+      } catch (error) {
+        return reportFailure('Open as graph', error);
       }
     }),
     vscode.commands.registerCommand('tgraph.restartServer', async () => {

@@ -11,6 +11,9 @@ export const Methods = {
   checkGradients: 'tgraph/checkGradients',
   explain: 'tgraph/explain',
   randomiseFeedEdit: 'tgraph/randomiseFeedEdit',
+  /** The graph the document's statements on lines `line`..`endLine` built, as a .tgraph
+   *  document (OpenAsGraphParams → OpenAsGraphResult): "tgraph: Open as graph". */
+  openAsGraph: 'tgraph/openAsGraph',
 } as const;
 
 /** Commands the lenses carry, each with the arguments `[uri, line]`. The server executes
@@ -23,7 +26,27 @@ export const Commands = {
   checkGradients: 'tgraph.checkGradients',
   explainSum: 'tgraph.explainSum',
   randomiseFeed: 'tgraph.randomiseFeed',
+  /** Arguments `[uri, line, endLine]`; answers the OpenAsGraphResult (the VS Code client
+   *  opens its text as a new .tgraph document). */
+  openAsGraph: 'tgraph.openAsGraph',
 } as const;
+
+export interface OpenAsGraphParams {
+  uri: string;
+  /** 0-based first and last lines of the selection (the statements that meet them). */
+  line: number;
+  endLine: number;
+}
+
+export type { GraphDocument as OpenAsGraphResult } from '../engine/export/graph';
+
+/** Accepts `{uri, line, endLine}` or `[uri, line, endLine]`; no endLine means the one line. */
+export function rangeParams(raw: unknown): OpenAsGraphParams | null {
+  const p = lineParams(raw);
+  if (!p) return null;
+  const end = Array.isArray(raw) ? raw[2] : (raw as Record<string, unknown>).endLine;
+  return { ...p, endLine: typeof end === 'number' && end >= p.line ? end : p.line };
+}
 
 export interface LineParams {
   uri: string;

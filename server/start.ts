@@ -20,7 +20,7 @@ import type { HostOptions } from '../engine/api/worker/host';
 import { DocumentStore } from './documents';
 import { toDiagnostics } from './diagnostics';
 import { LineIndex } from '../engine/syntax/lineIndex';
-import type { CheckGradientsResult, ComputeGradientsResult, ExplainResult } from '../protocol';
+import type { CheckGradientsResult, ComputeGradientsResult, ExplainResult, OpenAsGraphResult } from '../protocol';
 import type { OffsetEdit } from '../engine/api/randomise';
 import type { WorkspaceEdit } from 'vscode-languageserver';
 import { hover, unexplainedTarget } from './hover';
@@ -32,7 +32,7 @@ import { definition, documentSymbols, prepareRename, references, rename } from '
 import { legend, semanticTokens } from './semanticTokens';
 import { foldingRanges } from './folding';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings, sameSettings, type Settings } from './settings';
-import { ClientNotifications, Commands, Methods, Notifications, lineParams, type AnalysedParams } from '../protocol';
+import { ClientNotifications, Commands, Methods, Notifications, lineParams, rangeParams, type AnalysedParams } from '../protocol';
 import { WorkspaceTrust } from './trust';
 import { documentKind, isPythonDocument } from './documentKind';
 
@@ -336,6 +336,22 @@ export function start(connection: Connection, platform: ServerPlatform): void {
 
   connection.onRequest(Methods.checkGradients, withLine<CheckGradientsResult>(Methods.checkGradients, checkGradientsAt));
 
+  /** The graph of the statements on lines `line`..`endLine`, as a .tgraph document. */
+  async function openAsGraphAt(uri: string, line: number, endLine: number): Promise<OpenAsGraphResult | null> {
+    if (!store.document(uri)) return null;
+    await store.settled(uri);
+    return store.host.request<OpenAsGraphResult | null>(uri, 'openAsGraph', line, undefined, endLine);
+  }
+
+  connection.onRequest(
+    Methods.openAsGraph,
+    guardAsync(Methods.openAsGraph, null, (raw: unknown) => {
+      const p = rangeParams(raw);
+      if (!p) throw new ResponseError(-32602, `${Methods.openAsGraph} takes {uri, line, endLine} or [uri, line, endLine]`);
+      return openAsGraphAt(p.uri, p.line, p.endLine);
+    }),
+  );
+
   /** The feed edit for the placeholder on a line, as LSP (the worker answers offsets into
    *  the text of the version it analysed). */
   async function feedEdit(uri: string, line: number): Promise<WorkspaceEdit | null> {
@@ -377,6 +393,11 @@ export function start(connection: Connection, platform: ServerPlatform): void {
 
   connection.onExecuteCommand(
     guardAsync('executeCommand', null, async (p) => {
+      if (p.command === Commands.openAsGraph) {
+        const range = rangeParams(p.arguments ?? []) ?? rangeParams(p.arguments?.[0]);
+        if (!range) throw new ResponseError(-32602, `${p.command} takes the arguments [uri, line, endLine] or [{uri, line, endLine}]`);
+        return openAsGraphAt(range.uri, range.line, range.endLine);
+      }
       const run = Object.prototype.hasOwnProperty.call(commands, p.command) ? commands[p.command] : undefined;
       if (!run) throw new ResponseError(-32601, `unknown command ${p.command}`);
       const args = lineParams(p.arguments ?? []) ?? lineParams(p.arguments?.[0]);

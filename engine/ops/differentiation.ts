@@ -129,7 +129,22 @@ function rowFailed(ctx: KernelContext, row: number, rows: number): OpError {
 /** J[i..., j...] = ∂y[i...]/∂x[j...]. Small ones: a stack of one gradient per element of y
  *  (ordinary nodes: a Jacobian can be differentiated again); larger ones: one gradient graph
  *  with a seed as grad_ys, evaluated once per element. */
+/** The Jacobians built, by their result node: the call that made them, whatever graph
+ *  computes them (unrolled rows, or one row-by-row node), so that "Open as graph" writes
+ *  `jacobian(y, x)` again. Weak: it lives as long as the graph. */
+const jacobianCalls = new WeakMap<Node, { batched: boolean; y: Node; x: Node }>();
+
+export function jacobianCallOf(node: Node): { batched: boolean; y: Node; x: Node } | undefined {
+  return jacobianCalls.get(node);
+}
+
 export function buildJacobian(b: Builder, y: Node, x: Node, span: Span, batched: boolean): Node | null {
+  const result = buildJacobianGraph(b, y, x, span, batched);
+  if (result) jacobianCalls.set(result, { batched, y, x });
+  return result;
+}
+
+function buildJacobianGraph(b: Builder, y: Node, x: Node, span: Span, batched: boolean): Node | null {
   if (!isFloat(y.type.dtype) || !isFloat(x.type.dtype)) return null;
   const yShape = y.type.shape;
   const xShape = x.type.shape;

@@ -365,6 +365,23 @@ function sliceType(x: TensorType, begin: readonly number[], size: readonly numbe
   };
 }
 
+/** One item of a spec as indexing writes it: `1`, `1:3`, `::2`, `None`, `...`. */
+function specSource(item: SpecItem): string {
+  switch (item.kind) {
+    case 'index':
+      return String(item.index);
+    case 'newaxis':
+      return 'None';
+    case 'ellipsis':
+      return '...';
+    case 'slice': {
+      const bound = (v: number | null) => (v === null ? '' : String(v));
+      const range = `${bound(item.start)}:${bound(item.stop)}`;
+      return item.step === null || item.step === 1 ? range : `${range}:${item.step}`;
+    }
+  }
+}
+
 /** slice(begin, size) as the equivalent strided-slice spec (once validated, they agree). */
 function sliceSpec(begin: readonly number[], size: readonly number[]): SpecItem[] {
   return begin.map((b, k) => ({ kind: 'slice', start: b, stop: size[k] === -1 ? null : b + size[k], step: 1 }));
@@ -415,6 +432,7 @@ defineOps([
       });
       return tensorValue(b.apply('strided_slice', [x], { spec }, args.callSpan, [args.span('input_')]));
     },
+    spell: (attrs, [x]) => `${x}[${(attrs.spec as SpecItem[]).map(specSource).join(', ')}]`,
     infer: ([x], attrs) => stridedSliceType(x, attrs.spec as SpecItem[]),
     kernel: ([x], attrs, out, ctx) => {
       const { offsets } = strideOffsets(attrs.spec as SpecItem[], x.shape);

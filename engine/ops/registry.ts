@@ -103,6 +103,10 @@ export interface OpDef {
     what: string;
     codes(inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType): Int32Array;
   };
+  /** The call that makes this node again from its inputs' source (`x[1:, None]` for a
+   *  strided slice), where the attributes are not the parameters of a call: "Open as graph"
+   *  writes every other op as its parameters in order (engine/export/graph.ts). */
+  spell?(attrs: Attrs, inputs: readonly string[]): string | null;
   /** Surface functions that are not one primitive node (composites, multi-output ops,
    *  differentiation) build their result here instead. */
   build?(b: Builder, args: BoundArgs): Value;

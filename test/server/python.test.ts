@@ -125,6 +125,32 @@ describe('a script that imports TensorFlow', () => {
     expect(g.gradients[0].json.data).toEqual(X.flat().map((x) => 8 * x));
   });
 
+  it('"Open as graph": the selected statements as a .tgraph document, with the feeds of the run', async () => {
+    const first = positionOf(ANSWER, 'z = tf.stack').line;
+    const last = positionOf(ANSWER, 'dz_dx =').line;
+    const r = await client.request<{ text: string; computed: number; valuesOnly: number }>('tgraph/openAsGraph', {
+      uri: answer.uri,
+      line: first,
+      endLine: last,
+    });
+    const statements = r.text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(statements).toEqual([
+      'x = placeholder(float32, [None, 3])',
+      `feed x = [${X.map((xs) => `[${xs.map((v) => `${v}.0`).join(', ')}]`).join(', ')}]  # as fed by the run at line 13`,
+      'y = multiply(2.0, pow(x, 2.0))',
+      'z = stack([y, y], axis=0)',
+      'dy_dx = gradients(y, x)',
+      'dz_dx = gradients(z, x)',
+    ]);
+    expect(r.valuesOnly).toBe(0);
+    // Any LSP client: the command with [uri, line, endLine] answers the same.
+    const viaCommand = await client.request<{ text: string }>('workspace/executeCommand', {
+      command: 'tgraph.openAsGraph',
+      arguments: [answer.uri, first, last],
+    });
+    expect(viaCommand.text).toBe(r.text);
+  });
+
   it('gives no semantic tokens, completion or rename: the Python extension owns those', async () => {
     const tokens = await client.request<SemanticTokens>('textDocument/semanticTokens/full', { textDocument: { uri: answer.uri } });
     expect(tokens.data).toEqual([]);

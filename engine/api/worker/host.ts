@@ -182,9 +182,9 @@ export class AnalysisHost {
   // ---- requests ----------------------------------------------------------------------------
 
   /** A lens request on the latest analysis of a document. */
-  request<R>(uri: string, kind: RequestKind, line: number, check?: CheckSettings): Promise<R> {
+  request<R>(uri: string, kind: RequestKind, line: number, check?: CheckSettings, endLine?: number): Promise<R> {
     const e = this.entry(uri);
-    return this.ask<R>(e.id, (id) => ({ type: 'request', id, doc: e.id, uri, kind, line, check }));
+    return this.ask<R>(e.id, (id) => ({ type: 'request', id, doc: e.id, uri, kind, line, endLine, check }));
   }
 
   /** The CLI's `tgraph run`: `onChunk` receives the output as it is made. */

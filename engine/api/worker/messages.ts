@@ -11,7 +11,7 @@ import type { CheckSettings } from '../gradients';
  *  callbacks: the worker keeps those itself). */
 export type PlainOptions = Omit<AnalysisOptions, 'cache' | 'previous' | 'cancelled' | 'progress'>;
 
-export type RequestKind = 'computeGradients' | 'explain' | 'checkGradients' | 'randomiseFeed' | 'explainTarget';
+export type RequestKind = 'computeGradients' | 'explain' | 'checkGradients' | 'randomiseFeed' | 'explainTarget' | 'openAsGraph';
 
 export type ToWorker =
   /** `epoch`: the host's Date.now() that CTL_STARTED counts from. */
@@ -29,7 +29,7 @@ export type ToWorker =
     }
   | { type: 'close'; doc: number }
   /** `line`: the statement's line; for `explainTarget`, the snapshot's target index. */
-  | { type: 'request'; id: number; doc: number; uri: string; kind: RequestKind; line: number; check?: CheckSettings }
+  | { type: 'request'; id: number; doc: number; uri: string; kind: RequestKind; line: number; endLine?: number; check?: CheckSettings }
   /** The CLI: analyse a file and stream what `tgraph run` prints (or its `--json`). */
   | { type: 'run'; id: number; text: string; file: string; options: PlainOptions; json: boolean; maxOutputBytes: number }
   /** The CLI: analyse a file for `tgraph test` and answer its outcomes. */

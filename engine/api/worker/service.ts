@@ -12,6 +12,7 @@ import { analyzeInStages, type Analysis } from '../../analysis';
 import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
 import { randomiseFeedEdit } from '../randomise';
+import { openAsGraph } from '../openAsGraph';
 import { runReport, testOutcomes } from '../report';
 import { resolveBudgets } from '../../budgets';
 import {
@@ -289,6 +290,15 @@ export class AnalysisService {
         return { version: state.version, ...checkGradients(request.uri, a, request.line, request.check, state.options) };
       case 'randomiseFeed':
         return { version: state.version, edit: randomiseFeedEdit(a, request.line) };
+      case 'openAsGraph':
+        // The document is analysed again, once or three times, to check what it says.
+        this.setPhase(
+          'describing',
+          request.doc,
+          state.version,
+          3 * (budgets.evaluationTimeoutMs + analysisAllowance(budgets.evaluationTimeoutMs, a.text.length)),
+        );
+        return openAsGraph(request.uri, a, request.line, request.endLine ?? request.line);
       case 'explainTarget': {
         // A hover waits for this one: it goes before the others.
         this.setPhase('explaining', request.doc, state.version, budgets.explainTimeoutMs);

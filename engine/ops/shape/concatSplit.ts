@@ -109,6 +109,7 @@ defineOps([
     internal: true,
     doc: 'Entry `index` along `axis` (that axis removed).',
     params: [],
+    spell: (attrs, [x]) => `unstack(${x}, axis=${attrs.axis as number})[${attrs.index as number}]`,
     infer: ([x], attrs) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
       const axis = normalizeAxis(attrs.axis as number, x.shape.length, 0);
@@ -304,6 +305,8 @@ defineOps([
       { name: 'axis', kind: 'axis', default: 0 },
       { name: 'num', kind: 'int', default: null },
     ],
+    // Its node only checks the sizes and passes x on: the parts spell the split.
+    spell: (_attrs, [x]) => x,
     build: (b, args): Value => {
       const x = args.tensor('value');
       const splitsNode = b.toTensor(args.value('num_or_size_splits'), args.span('num_or_size_splits'));
@@ -364,6 +367,10 @@ defineOps([
     internal: true,
     doc: 'Part `index` of a split of `x` along `axis`.',
     params: [],
+    spell: (attrs, [x]) => {
+      const a = attrs as unknown as SplitAttrs;
+      return `split(${x}, ${a.sizes ? `[${a.sizes.join(', ')}]` : a.num}, axis=${a.axis})[${a.index}]`;
+    },
     infer: ([x], attrs) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
       const a = attrs as unknown as SplitAttrs;

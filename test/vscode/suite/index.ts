@@ -305,6 +305,30 @@ test('a Python file that imports TensorFlow: the hover on dz_dx and the "Explain
   assert.deepEqual(vscode.languages.getDiagnostics(script.uri), []);
 });
 
+test('"tgraph: Open as graph" turns a selection of the script into a .tgraph document that explains the same sum', async () => {
+  const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+  const script = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(folder, 'examples', 'python', 'answer_seeded.py')));
+  const editor = await vscode.window.showTextDocument(script);
+  editor.selection = new vscode.Selection(lineOf(script, 'z = tf.stack'), 0, lineOf(script, 'dz_dx ='), 0);
+  const result = await vscode.commands.executeCommand<{ text: string } | null>('tgraph.openAsGraph');
+  assert.ok(result, 'no graph came back');
+  const graph = vscode.window.activeTextEditor!.document;
+  assert.equal(graph.languageId, 'tgraph');
+  assert.equal(graph.getText(), result.text);
+  assert.ok(graph.getText().includes('dz_dx = gradients(z, x)'), graph.getText());
+  // The new document is analysed like any .tgraph file: its gradient explains the same sum.
+  const text = await waitFor('a hover on dz_dx in the graph', async () => {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      graph.uri,
+      positionOf(graph, 'dz_dx ='),
+    );
+    const t = hoverText(hovers ?? []);
+    return t.includes('∂(Σz)/∂x') ? t : undefined;
+  });
+  assert.ok(text.includes('reaches 2 of them'), text);
+});
+
 test('a Python file without TensorFlow gets nothing: no hover, lens, hint or diagnostic', async () => {
   const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
   const file = path.join(folder, 'plain.py');
