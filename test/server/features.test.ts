@@ -50,6 +50,7 @@ describe('capabilities', () => {
       'tgraph.checkGradients',
       'tgraph.explainSum',
       'tgraph.randomiseFeed',
+      'tgraph.openAsGraph',
     ]);
   });
 });
