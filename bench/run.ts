@@ -31,6 +31,7 @@ import { type Peak, TorchPeer, findTorchPython } from './peers/torch';
 import { tfjsWasmPeer } from './peers/tfjsWasm';
 import { kernelBackend, setKernelBackend } from '../engine/wasm/runtime';
 import { EXPLAIN_GOAL_MS, type ExplainRow, measureExplain } from './explain';
+import { type EngineEditRow, engineChainTable, measureEngineChain } from './engineChain';
 
 interface Options {
   quick: boolean;
@@ -490,7 +491,21 @@ async function main(): Promise<number> {
   }
   let editor: EditorLatency | undefined;
   let scenarios: ScenarioReport | undefined;
+  let engineEdits: EngineEditRow[] | undefined;
   if (options.editor) {
+    log(`\n  the engine re-analysing deep models after an edit (in process) ...`);
+    engineEdits = measureEngineChain(options.quick ? 2 : 5);
+    log(
+      ' done\n\n' +
+        engineChainTable(
+          engineEdits,
+          os
+            .loadavg()
+            .map((x) => x.toFixed(2))
+            .join(' '),
+        ) +
+        '\n',
+    );
     log(`\n  editor latency (language server over stdio) ...`);
     editor = await measureEditorLatency({ server: path.join(__dirname, 'server.js'), ...(options.quick ? QUICK_EDITOR : FULL_EDITOR) });
     log(' done\n\n' + editorTable(editor) + '\n');
@@ -561,6 +576,7 @@ async function main(): Promise<number> {
       geometricMeanRatioAllSizes: options.scales.length > 1 ? geomeanAll : undefined,
       allVerified: mismatches.length === 0,
       editor,
+      engineEdits,
       scenarios,
       hostile,
       explain,

@@ -81,6 +81,12 @@ export interface EvaluatorOptions {
    *  evaluated; the rest are keyed when `keyed` is first read (a one-shot analysis never
    *  reads it, and keying is a fifth of evaluating a 100,000-line file). */
   keyValues?: boolean;
+  /** The evaluator of the analysis this one takes the graph over from (engine/analysis/
+   *  incremental.ts): its values of the nodes before `below` (the kept statements' nodes,
+   *  the same objects with the same inputs and feeds) are this evaluator's without keying or
+   *  looking them up, so an edit costs what it changed, not the size of the kept graph. It
+   *  must not be used afterwards. */
+  takeOver?: { from: Evaluator; below: number };
 }
 
 /** Elements (static sizes, all nodes to compute) below which `evaluate` keeps every value. */
@@ -107,13 +113,40 @@ const CLOCK_ELEMENTS = 1 << 16;
  *  recompute them in turn, forever (it happened when the explainer's user gradient rules
  *  built into the document's graph). */
 class NodeTable<V> {
-  private readonly nodes: (Node | undefined)[] = [];
-  private readonly entries: (V | undefined)[] = [];
   private sharedIds: Map<Node, V> | undefined;
+
+  constructor(
+    private readonly nodes: (Node | undefined)[] = [],
+    private readonly entries: (V | undefined)[] = [],
+  ) {}
+
+  /** The entry held by id, and its node. */
+  entryAt(id: number): V | undefined {
+    return this.entries[id];
+  }
+  nodeAt(id: number): Node | undefined {
+    return this.nodes[id];
+  }
+
+  /** This table's entries of nodes before id `below` (their arrays, not a copy: this table
+   *  must not be used afterwards). */
+  prefix(below: number): NodeTable<V> {
+    const table = new NodeTable<V>(this.nodes, this.entries);
+    if (this.nodes.length > below) {
+      this.nodes.length = below;
+      this.entries.length = below;
+    }
+    return table;
+  }
 
   get(node: Node): V | undefined {
     if (this.nodes[node.id] === node) return this.entries[node.id];
     return this.sharedIds?.get(node);
+  }
+
+  /** Whether the node's entry is in the table by its id (not another graph's node's). */
+  holds(node: Node): boolean {
+    return this.nodes[node.id] === node;
   }
 
   /** Forgets the node's entry (a value released by `Evaluator.evaluate`). */
@@ -125,6 +158,12 @@ class NodeTable<V> {
   }
 
   set(node: Node, value: V): void {
+    // Filled up to the id first: an element written far past the end turns the arrays into
+    // dictionaries, whose every access costs a hash lookup.
+    for (let i = this.nodes.length; i < node.id; i++) {
+      this.nodes.push(undefined);
+      this.entries.push(undefined);
+    }
     const held = this.nodes[node.id];
     if (held === undefined || held === node) {
       this.nodes[node.id] = node;
@@ -138,9 +177,13 @@ class NodeTable<V> {
 export class Evaluator implements KernelContext {
   /** Every node this evaluator knows: computed values, feeds and base values it has read,
    *  and FAILED. One table, so that finding a node's state is one lookup. */
-  private readonly known = new NodeTable<Tensor | typeof FAILED>();
+  private readonly known: NodeTable<Tensor | typeof FAILED>;
   /** Nodes computed here (not fed, not read from the base), in order. */
   private readonly computed: Node[] = [];
+  /** The entries of nodes before this id were taken over (`takeOver`); those read since are
+   *  marked in `readSinceTakeOver`. */
+  private takenOverBelow = 0;
+  private readSinceTakeOver: Uint8Array | undefined;
   private readonly affectedMemo = new Map<Node, boolean>();
   private totalElements = 0;
   private totalBytes = 0;
@@ -162,6 +205,14 @@ export class Evaluator implements KernelContext {
     if (this.keyedValues === undefined) {
       const table = new ValueCache();
       if (this.options.keyValues || this.options.cache) {
+        // The values taken over, then those computed here.
+        for (let id = 0; id < this.takenOverBelow; id++) {
+          const v = this.known.entryAt(id);
+          if (v === undefined || v === FAILED) continue;
+          const n = this.known.nodeAt(id)!;
+          keyNode(n, this.options.feeds);
+          table.set(n.keyHash1, n.keyHash2, v);
+        }
         for (const n of this.computed) {
           const v = this.known.get(n);
           if (!v) continue;
@@ -174,7 +225,26 @@ export class Evaluator implements KernelContext {
     return this.keyedValues;
   }
 
-  constructor(readonly options: EvaluatorOptions) {}
+  readonly options: EvaluatorOptions;
+
+  constructor(options: EvaluatorOptions) {
+    const takeOver = options.takeOver;
+    if (takeOver === undefined) {
+      this.options = options;
+      this.known = new NodeTable();
+      return;
+    }
+    // (Not kept: a chain of evaluators, each holding the one before, would never be freed.)
+    this.options = { ...options, takeOver: undefined };
+    const { from, below } = takeOver;
+    this.known = from.known.prefix(below);
+    this.takenOverBelow = below;
+    this.readSinceTakeOver = new Uint8Array(below);
+    // The keyed values go on in the same table (a key's value is the same in both), unless
+    // it holds many values of nodes that are gone: then it is made again when asked for.
+    const keyed = from.keyedValues;
+    if (keyed !== undefined && keyed.size <= 2 * below + 1024) this.keyedValues = keyed;
+  }
 
   /** The values computed by this evaluator (not feeds or values read from its base). */
   get values(): ReadonlyMap<Node, Tensor> {
@@ -352,10 +422,27 @@ export class Evaluator implements KernelContext {
     return unknown ? undefined : inputs;
   }
 
+  /** The node's value when it is known, without computing anything. */
+  peek(node: Node): Tensor | undefined {
+    const v = this.known.get(node);
+    return v === undefined || v === FAILED ? undefined : v;
+  }
+
   /** null: not computed yet; undefined: computed, no value. */
   private lookup(node: Node): Tensor | undefined | null {
     const v = this.known.get(node);
-    if (v !== undefined) return v === FAILED ? undefined : v;
+    if (v !== undefined) {
+      if (node.id < this.takenOverBelow && this.readSinceTakeOver![node.id] === 0 && this.known.holds(node)) {
+        this.readSinceTakeOver![node.id] = 1;
+        // A failure is not taken over: it is reported again by computing the node (and one
+        // of the time budget may not happen again).
+        if (v === FAILED) this.known.delete(node);
+        else {
+          this.reused++;
+          return v;
+        }
+      } else return v === FAILED ? undefined : v;
+    }
     const feed = this.options.feeds.get(node);
     if (feed) {
       this.known.set(node, feed);

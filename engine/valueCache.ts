@@ -20,6 +20,11 @@ export class ValueCache {
   private values: (Tensor | undefined)[] = [];
   private count = 0;
 
+  /** How many keys have a value. */
+  get size(): number {
+    return this.count;
+  }
+
   get(h1: number, h2: number): Tensor | undefined {
     if (this.count === 0) return undefined;
     const mask = this.values.length - 1;

@@ -18,7 +18,7 @@ import {
   parseDType,
   tensorValue,
 } from '../builder';
-import { Evaluator, type Budget } from '../evaluate';
+import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
 import { type Tensor } from '../tensor';
 import { type PyBinaryOp, type PyNumber, PyError, pyBinary, pyUnary } from '../pynumber';
 import { showShape } from '../types';
@@ -101,6 +101,8 @@ export class Analyzer {
   /** How deep `expr` is, through the bodies of the functions called. */
   private exprDepth = 0;
   private reportedNaN = new Set<Node>();
+  /** The nodes warned of while the graph was built and evaluated (not by later reads). */
+  private nanWhenEvaluated: Node[] = [];
   /** The state before each statement (see `Checkpoint`), for reusing a prefix next time. */
   checkpoints: Int32Array = new Int32Array(0);
   /** Nodes labelled by each binding, in order (a later binding may label an earlier node). */
@@ -132,8 +134,9 @@ export class Analyzer {
     this.startEvaluator();
   }
 
-  /** A new evaluator (fresh budget) that reuses values by key from `options.cache`. */
-  private startEvaluator(): void {
+  /** A new evaluator (fresh budget) that reuses values by key from `options.cache`, and
+   *  `takeOver`'s values of the kept nodes (see `rollBack`). */
+  private startEvaluator(takeOver?: EvaluatorOptions['takeOver']): void {
     const options = this.options;
     const budgets = this.budgets;
     const budget: Budget = {
@@ -153,6 +156,7 @@ export class Analyzer {
       onValue: (node, value, inputs) => this.watchNonFinite(node, value, inputs),
       cache: options.cache,
       keyValues: true,
+      takeOver,
     });
     this.b.maxElements = budget.maxElements;
   }
@@ -212,7 +216,13 @@ export class Analyzer {
     }
     this.diagnostics.length = 0;
     this.firstReportingStatement = Infinity; // (only statements that reported nothing are kept)
+    // The kept nodes' values are taken over as they are, and their NaN warnings said again
+    // (a full analysis evaluates the kept nodes the previous one did), unless the warnings'
+    // cap was reached (which ones are said then depends on what is evaluated first).
+    const takeOver = this.nanWhenEvaluated.length < MAX_NAN_WARNINGS ? { from: this.evaluator, below: kept } : undefined;
+    const warnedBefore = this.nanWhenEvaluated;
     this.reportedNaN = new Set();
+    this.nanWhenEvaluated = [];
     this.notedKinks = new Set();
     this.checks = [];
     this.asserts = [];
@@ -221,7 +231,9 @@ export class Analyzer {
     this.options = options;
     this.budgets = resolveBudgets(options);
     this.lines = new LineIndex(text);
-    this.startEvaluator();
+    this.startEvaluator(takeOver);
+    if (takeOver)
+      for (const node of warnedBefore) if (node.id < kept && this.graph.nodes[node.id] === node) this.reportNonFiniteAgain(node);
   }
 
   report(span: AST.Span, severity: Severity, code: string, message: string, related?: Related[]): void {
@@ -356,6 +368,7 @@ export class Analyzer {
       this.reportCheck(result);
       return result;
     });
+    this.nanWhenEvaluated = [...this.reportedNaN];
   }
 
   checks: CheckResult[] = [];
@@ -1181,13 +1194,24 @@ export class Analyzer {
 
   /** Warns at the first node that turns finite inputs into NaN or Inf. */
   private watchNonFinite(node: Node, value: Tensor, inputs: readonly Tensor[]): void {
-    if (this.reportedNaN.size >= 20) return;
+    if (this.reportedNaN.size >= MAX_NAN_WARNINGS) return;
     const message = nonFiniteMessage(node, value, inputs);
     if (message === null) return;
     this.reportedNaN.add(node);
     this.report(node.span, 'warning', 'non-finite', message);
   }
+
+  /** The warning of a value taken over from the previous analysis (its label may have
+   *  changed since). */
+  private reportNonFiniteAgain(node: Node): void {
+    const value = this.evaluator.peek(node);
+    const inputs = node.inputs.map((i) => this.evaluator.peek(i));
+    if (value && inputs.every((t) => t !== undefined)) this.watchNonFinite(node, value, inputs as Tensor[]);
+  }
 }
+
+/** NaN/Inf warnings per analysis: the first ones are where to look. */
+const MAX_NAN_WARNINGS = 20;
 
 function describeAssert(expr: AST.Expr, show: (e: AST.Expr) => string | undefined, text: string): string {
   const operands: AST.Expr[] = [];

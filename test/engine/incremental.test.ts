@@ -14,6 +14,10 @@ import { formatTensor } from '../../engine/format/numpy';
 // The LSP bench's generated model file: long, with gradients, reductions and stacks, so edits
 // far from the start leave a long prefix to take over.
 import { generatedModelFile } from '../../bench/editor';
+// Deep models: the editor scenarios' chain (a gradient every few layers, each walking the whole
+// chain back) and residual convolution/attention blocks.
+import { generatedChainFile } from '../../bench/editorScenarios';
+import { generatedDeepMixedFile } from '../../bench/engineChain';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -176,6 +180,65 @@ describe('incremental re-analysis equals full analysis', () => {
       expect(tally.tookOver).toBeGreaterThan(tally.edits / 4);
     });
   }
+});
+
+describe('incremental re-analysis of deep models equals full analysis', () => {
+  const deep: [string, string][] = [
+    ['chain of 120 layers', generatedChainFile(120, 20)],
+    ['convolution/attention of 40 layers', generatedDeepMixedFile(40, 10)],
+  ];
+  for (const [name, text] of deep) {
+    it(`after random edits to a ${name}`, () => {
+      const random = randomFrom(7);
+      const tally: Tally = { edits: 0, tookOver: 0, mismatches: [] };
+      for (let chain = 0; chain < 3; chain++) editChain(`${name}, chain ${chain}`, text, 3, random, tally);
+      expect(tally.mismatches.slice(0, 3)).toEqual([]);
+      expect(tally.tookOver).toBeGreaterThan(tally.edits / 4);
+    });
+  }
+
+  it('runs no kernel of the kept statements for an edit at the end', () => {
+    const text = generatedChainFile(200, 50);
+    const first = analyze(text);
+    expect(first.diagnostics).toEqual([]);
+    // 200 layers and 4 gradients of up to 200 layers back: thousands of kernels.
+    expect(first.stats.computed).toBeGreaterThan(5000);
+    const edited = text.replace('h200 * 1.5', 'h200 * 2.5');
+    const next = analyze(edited, { previous: first, cache: first.valueCache });
+    expect(next.graph === first.graph).toBe(true);
+    // The last statement's multiply and reduce_sum (its new literal is a source).
+    expect(next.stats.computed).toBeLessThanOrEqual(3);
+    // What is read of the kept values is the bindings' (not every node of the kept graph).
+    expect(next.stats.reused).toBeLessThanOrEqual(next.bindings.length + 3);
+    expect(snapshot(next)).toEqual(snapshot(analyze(edited)));
+    // And again from that analysis: a chain of take-overs.
+    const again = edited.replace('h200 * 2.5', 'h200 * 3.5');
+    const third = analyze(again, { previous: next, cache: next.valueCache });
+    expect(third.stats.computed).toBeLessThanOrEqual(3);
+    expect(snapshot(third)).toEqual(snapshot(analyze(again)));
+  });
+
+  it('says the NaN warnings of the kept statements again, intermediate values included', () => {
+    // The Inf is made inside an expression (no binding names it) and inside a gradient.
+    const text = [
+      'x = placeholder(float32, [2])',
+      'feed x = [1., 800.]',
+      'y = reduce_sum(exp(x) * 0.)',
+      'g = gradients(reduce_sum(exp(x * 2.)), x)',
+      'z = y + 1.',
+      'last = z * 1.5',
+    ].join('\n');
+    const first = analyze(text);
+    expect(first.diagnostics.filter((d) => d.code === 'non-finite').length).toBeGreaterThanOrEqual(2);
+    let previous = first;
+    for (const factor of ['2.5', '3.5']) {
+      const edited = text.replace('z * 1.5', `z * ${factor}`);
+      const next = analyze(edited, { previous, cache: previous.valueCache });
+      expect(next.graph === first.graph).toBe(true);
+      expect(snapshot(next)).toEqual(snapshot(analyze(edited)));
+      previous = next;
+    }
+  });
 });
 
 // Graph identity is compared with `===` and `toBe(true/false)`: `expect(g).not.toBe(h)` would
