@@ -203,8 +203,9 @@ export class Evaluator implements KernelContext {
    *  kept up to date. */
   get keyed(): ValueCache {
     if (this.keyedValues === undefined) {
-      const table = new ValueCache();
-      if (this.options.keyValues || this.options.cache) {
+      const keying = this.options.keyValues || this.options.cache;
+      const table = new ValueCache(keying ? this.takenOverBelow + this.computed.length : 0);
+      if (keying) {
         // The values taken over, then those computed here.
         for (let id = 0; id < this.takenOverBelow; id++) {
           const v = this.known.entryAt(id);

@@ -20,6 +20,12 @@ export class ValueCache {
   private values: (Tensor | undefined)[] = [];
   private count = 0;
 
+  /** `expected`: how many values it will hold, when known (growing to 100,000 values one
+   *  doubling at a time places each value several times). */
+  constructor(expected = 0) {
+    if (expected > 0) this.resize(Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(expected * 2 + 1))));
+  }
+
   /** How many keys have a value. */
   get size(): number {
     return this.count;
@@ -59,8 +65,11 @@ export class ValueCache {
   }
 
   private grow(): void {
+    this.resize(Math.max(MIN_CAPACITY, this.values.length * 2));
+  }
+
+  private resize(capacity: number): void {
     const { lane1, lane2, values } = this;
-    const capacity = Math.max(MIN_CAPACITY, values.length * 2);
     this.lane1 = new Array<number>(capacity).fill(0);
     this.lane2 = new Array<number>(capacity).fill(0);
     this.values = new Array<Tensor | undefined>(capacity).fill(undefined);
