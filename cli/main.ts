@@ -13,12 +13,10 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { isMainThread } from 'worker_threads';
 import { DEFAULT_BUDGETS } from '../engine/budgets';
 import type { Diagnostic } from '../engine/analysis';
 import type { AnalysisHost } from '../engine/api/worker/host';
 import { LineIndex } from '../engine/syntax/lineIndex';
-import { isAnalysisWorker } from '../server/workerChannel';
 import { newHost, out } from './host';
 import { explainCommand, hoverCommand } from './inspect';
 import { UserError, checksPython, optionsFor, parseArgs, readSource } from './options';
@@ -236,6 +234,6 @@ export function finish(code: number): void {
   process.exitCode = code;
 }
 
-if (require.main === module && isMainThread && !isAnalysisWorker) {
+if (require.main === module) {
   void main(process.argv.slice(2)).then(finish);
 }

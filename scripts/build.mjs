@@ -2,14 +2,14 @@
 import { build } from 'esbuild';
 import { existsSync } from 'fs';
 import { buildWasm } from './build-wasm.mjs';
+import { NODE_BUNDLE, NODE_BUNDLES } from './nodeBundles.mjs';
 
 // The WebAssembly kernels first: the bundles embed them (engine/wasm/kernels.generated.ts).
 await buildWasm();
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+const common = { ...NODE_BUNDLE, sourcemap: true, logLevel: 'warning' };
 const entries = [
-  { entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js' },
-  { entryPoints: ['server/main.ts'], outfile: 'dist/server.js', optional: true },
+  ...NODE_BUNDLES.map(({ entry, file, plugins }) => ({ entryPoints: [entry], outfile: `dist/${file}`, plugins })),
   { entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'], optional: true },
   { entryPoints: ['fuzz/run.ts'], outfile: 'dist/fuzz.js', optional: true },
 ];

@@ -2,9 +2,9 @@
 // markdown), never an evaluation. While a newer version of the text is being analysed the
 // hover says its values are from the previous version.
 
-import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { OCC_END, OCC_FIELDS, OCC_START, OCC_TARGET, occurrenceAt } from '../engine/api/snapshot';
-import { EXPLANATION_PENDING } from '../engine/api/hover';
+// Types only: the CLI's `hover` command uses this file without loading the LSP library.
+import type { Hover, Position } from 'vscode-languageserver';
+import { EXPLANATION_PENDING, OCC_END, OCC_FIELDS, OCC_START, OCC_TARGET, occurrenceAt } from '../engine/api/snapshot';
 import type { View } from './positions';
 
 export const STALE_NOTE = '_(values from the previous version of the text: the current one is being analysed)_';
@@ -31,7 +31,7 @@ export function hover(view: View, position: Position, pending: boolean): Hover |
   const span = target.hoverSpan ?? { start: occurrences[at + OCC_START], end: occurrences[at + OCC_END] };
   const stale = pending && (target.kind === 'binding' || target.kind === 'check' || target.kind === 'assert');
   return {
-    contents: { kind: MarkupKind.Markdown, value: stale ? `${target.hover}\n\n${STALE_NOTE}` : target.hover },
+    contents: { kind: 'markdown', value: stale ? `${target.hover}\n\n${STALE_NOTE}` : target.hover },
     range: view.range(span) ?? undefined,
   };
 }

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { fileURLToPath } from 'url';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import type { AnalysisOptions } from '../engine/analysis';
-import { nodeWorkerChannel, isAnalysisWorker } from './workerChannel';
+import { nodeWorkerChannel } from './workerChannel';
 import { stdioTransport } from './lifecycle';
 import { start, type ServerPlatform } from './start';
 
@@ -46,7 +46,7 @@ export function startStdio(): void {
 // As the main module (the VS Code client starts this bundle; transport from argv). Deferred
 // to the end of the current synchronous run because this file is also bundled into the CLI,
 // where `require.main === module` holds too and `tgraph lsp --stdio` calls startStdio itself.
-if (require.main === module && !isAnalysisWorker) {
+if (require.main === module) {
   process.nextTick(() => {
     if (started) return;
     if (process.argv.includes('--stdio')) return startStdio();

@@ -15,6 +15,9 @@ import {
   type Connection,
   type InitializeResult,
 } from 'vscode-languageserver';
+// Completion, signature help and rename read the op records (signatures and docs): the one
+// part of the engine the protocol thread loads; the analysis is the worker's.
+import '../engine/ops';
 import type { AnalysisOptions } from '../engine/analysis';
 import type { HostOptions } from '../engine/api/worker/host';
 import { DocumentStore } from './documents';

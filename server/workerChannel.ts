@@ -1,23 +1,20 @@
-// The analysis worker on Node: a `worker_threads` Worker running this same bundle (the
-// server's or the CLI's), with a heap limit (`tgraph.maxWorkerHeapMb`). A browser build would
-// implement the same Channel over a Web Worker.
+// The analysis worker on Node: a `worker_threads` Worker running the engine's own bundle
+// (dist/analysisWorker.js, beside the server's and the CLI's), with a heap limit
+// (`tgraph.maxWorkerHeapMb`). The browser build implements the same Channel over a Web Worker.
 
 import * as path from 'path';
-import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
-import { AnalysisService } from '../engine/api/worker/service';
+import { Worker } from 'worker_threads';
 import type { Channel, FromWorker, ToWorker } from '../engine/api/worker/messages';
 
-const WORKER_FLAG = 'tgraphAnalysisWorker';
-
-/** This bundle's file: the worker runs it again. Under a test runner that loads the sources
- *  (no bundle), the built server bundle. */
-function bundleFile(): string {
-  return __filename.endsWith('.js') ? __filename : path.resolve(__dirname, '..', 'dist', 'server.js');
+/** The worker's bundle, beside this one in dist/. Under a test runner that loads the sources
+ *  (no bundle), the built one in the repository's dist/. */
+function workerBundle(): string {
+  const dist = __filename.endsWith('.js') ? __dirname : path.resolve(__dirname, '..', 'dist');
+  return path.join(dist, 'analysisWorker.js');
 }
 
 export function nodeWorkerChannel(heapMb: number): Channel {
-  const worker = new Worker(bundleFile(), {
-    workerData: { [WORKER_FLAG]: true },
+  const worker = new Worker(workerBundle(), {
     resourceLimits: { maxOldGenerationSizeMb: heapMb },
     stdout: false,
     stderr: false,
@@ -47,15 +44,3 @@ export function nodeWorkerChannel(heapMb: number): Channel {
     },
   };
 }
-
-/** True in the analysis worker's thread. */
-export const isAnalysisWorker = !isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_FLAG] === true;
-
-/** The worker's side: serve the host's messages. */
-export function serveAnalysisWorker(): void {
-  const port = parentPort!;
-  const service = new AnalysisService((m) => port.postMessage(m));
-  port.on('message', (m: ToWorker) => service.handle(m));
-}
-
-if (isAnalysisWorker) serveAnalysisWorker();

@@ -11,6 +11,7 @@ import { tensorFacts } from './values';
 import { opSignature, valueTypeLabel } from './describe';
 import { explainBinding } from './explanation';
 import { isExplained } from '../explain';
+import { EXPLANATION_PENDING } from './snapshot';
 
 /** Values past this many elements are summarised (NumPy's `...`); hovers stay readable. */
 const HOVER_THRESHOLD = 100;
@@ -109,9 +110,6 @@ function describeTensor(a: Analysis, node: Node): string[] {
   const summary = f.size > HOVER_THRESHOLD ? ` (${f.size} elements, summarised)` : '';
   return [shapes + summary, '```python\n' + f.text + '\n```'];
 }
-
-/** Shown while a gradient's explanation is computed (it replaces this when it is done). */
-export const EXPLANATION_PENDING = '_the sum behind this gradient is being worked out…_';
 
 export function shortNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);

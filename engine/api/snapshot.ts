@@ -12,6 +12,10 @@ import type { Diagnostic } from '../analysis';
 import type { BindingKind } from '../analysis';
 import type { Span } from '../syntax/ast';
 
+/** Shown in a gradient's hover while its explanation is computed (it replaces this when it
+ *  is done). Here, with the plain data, so the protocol thread reads it without the engine. */
+export const EXPLANATION_PENDING = '_the sum behind this gradient is being worked out…_';
+
 export type TargetKind = 'binding' | 'parameter' | 'op' | 'dtype' | 'keyword' | 'check' | 'assert' | 'other';
 
 export interface NameTarget {

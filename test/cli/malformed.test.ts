@@ -352,21 +352,22 @@ let work: string;
 let launcher: string;
 
 beforeAll(async () => {
-  // A private bundle of the CLI (not dist/, which other suites may be rebuilding), next to a
+  // Private bundles of the CLI and its worker (not dist/, which other suites may be rebuilding), next to a
   // copy of the real launcher so that bin/tgraph.js's own code path is what runs.
   work = mkdtempSync(join(tmpdir(), 'tgraph-malformed-'));
   mkdirSync(join(work, 'bin'));
   mkdirSync(join(work, 'dist'));
   mkdirSync(join(work, 'files'));
-  await build({
-    entryPoints: [join(__dirname, '..', '..', 'cli', 'main.ts')],
-    outfile: join(work, 'dist', 'cli.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    logLevel: 'silent',
-  });
+  const { NODE_BUNDLE, NODE_BUNDLES } = await import('../../scripts/nodeBundles.mjs');
+  for (const { entry, file, plugins } of NODE_BUNDLES) {
+    await build({
+      ...NODE_BUNDLE,
+      entryPoints: [join(__dirname, '..', '..', entry)],
+      outfile: join(work, 'dist', file),
+      plugins,
+      logLevel: 'silent',
+    });
+  }
   launcher = join(work, 'bin', 'tgraph.js');
   copyFileSync(join(__dirname, '..', '..', 'bin', 'tgraph.js'), launcher);
 }, 120_000);

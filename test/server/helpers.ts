@@ -48,29 +48,20 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** Builds dist/server.js and dist/cli.js (which bundles the server too) when missing or
- *  older than their sources (`npm test` builds first; this covers running one test file).
- *  Built to a temporary name and renamed, so test files starting in parallel never see a
- *  half-written bundle. */
+/** Builds the Node bundles (dist/server.js, dist/cli.js and the analysis worker both start)
+ *  when missing or older than their sources (`npm test` builds first; this covers running one
+ *  test file). Built to a temporary name and renamed, so test files starting in parallel never
+ *  see a half-written bundle. */
 export async function ensureServerBuilt(): Promise<void> {
   const sources = Math.max(...['server', 'engine', 'cli', 'client', 'protocol'].map((d) => newestSource(path.join(ROOT, d))));
   const { build } = await import('esbuild');
-  for (const [entry, out] of [
-    ['server/main.ts', SERVER],
-    ['cli/main.ts', path.join(ROOT, 'dist', 'cli.js')],
-  ]) {
+  const { NODE_BUNDLE, NODE_BUNDLES } = await import('../../scripts/nodeBundles.mjs');
+  for (const { entry, file, plugins } of NODE_BUNDLES) {
+    const out = path.join(ROOT, 'dist', file);
     const built = fs.existsSync(out) ? fs.statSync(out).mtimeMs : 0;
     if (built >= sources) continue;
     const tmp = path.join(ROOT, 'dist', `.${path.basename(out)}.${process.pid}.${Math.random().toString(36).slice(2)}.js`);
-    await build({
-      entryPoints: [path.join(ROOT, entry)],
-      outfile: tmp,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      logLevel: 'error',
-    });
+    await build({ ...NODE_BUNDLE, entryPoints: [path.join(ROOT, entry)], outfile: tmp, plugins, logLevel: 'error' });
     fs.renameSync(tmp, out);
   }
   // The browser build, as scripts/build.mjs makes it.

@@ -28,6 +28,8 @@ describe('the .vsix file list (vsce ls)', () => {
       /^README\.md$/,
       /^LICENSE(\.md|\.txt)?$/,
       /^dist\/(web\/)?(extension|server)\.js$/,
+      // The language server's analysis worker (dist/server.js starts it).
+      /^dist\/analysisWorker\.js$/,
       /^syntaxes\/tgraph\.tmLanguage\.json$/,
       /^language-configuration\.json$/,
       /^icons\/tgraph\.(png|svg)$/,
@@ -50,7 +52,7 @@ describe('the .vsix file list (vsce ls)', () => {
       expect(files).toContain(needed);
     }
     // The bundle is there whenever it is built (`npm test` builds before vitest runs).
-    for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/web/extension.js', 'dist/web/server.js']) {
+    for (const bundle of ['dist/extension.js', 'dist/server.js', 'dist/analysisWorker.js', 'dist/web/extension.js', 'dist/web/server.js']) {
       if (existsSync(path.join(root, bundle))) expect(files).toContain(bundle);
     }
   });

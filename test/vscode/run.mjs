@@ -299,7 +299,7 @@ function killGroup(child) {
 }
 
 async function main() {
-  const bundles = web ? ['dist/web/extension.js', 'dist/web/server.js'] : ['dist/extension.js', 'dist/server.js'];
+  const bundles = web ? ['dist/web/extension.js', 'dist/web/server.js'] : ['dist/extension.js', 'dist/server.js', 'dist/analysisWorker.js'];
   if (bundles.some((b) => !existsSync(path.join(repoRoot, b)))) {
     process.stderr.write(`${bundles.join(' or ')} is missing: run \`npm run build\` first (npm run test:vscode does)\n`);
     return 2;

@@ -1,0 +1,13 @@
+// The entry point of dist/analysisWorker.js: the analysis worker on Node. A bundle of its own
+// holding the engine and nothing of the server or the CLI, so the protocol thread (or the
+// CLI's main thread) and the worker each load only the code they run.
+
+import { parentPort } from 'worker_threads';
+import { AnalysisService } from '../engine/api/worker/service';
+import type { ToWorker } from '../engine/api/worker/messages';
+
+const port = parentPort;
+if (port) {
+  const service = new AnalysisService((m) => port.postMessage(m));
+  port.on('message', (m: ToWorker) => service.handle(m));
+}
