@@ -102,6 +102,11 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
   const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
   const long = oversize ? null : longLines(text, budgets.maxLineLength);
   const reuse = options.previous && !oversize && !long ? reusablePrefix(options.previous, text, options) : null;
+  // The analyzer keeps its options: without `previous`, or every analysis made from scratch
+  // after an edit (a feed's) would hold the one before it, and an editor's worker every
+  // version of the document since it was opened.
+  const { previous: _previous, ...own } = options;
+  options = own;
   let a: Analyzer;
   let from = 0;
   if (reuse) {
