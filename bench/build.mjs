@@ -9,6 +9,7 @@ for (const [entry, outfile] of [
   ['bench/run.ts', 'dist/bench.js'],
   ['bench/profile.ts', 'dist/bench-profile.js'],
   ['bench/hostile-worker.ts', 'dist/bench-hostile-worker.js'],
+  ['bench/serverProbe.ts', 'dist/bench-server-probe.js'],
 ]) {
   await build({
     entryPoints: [entry],

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import type { ProbeLine } from './serverProbe';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -101,11 +102,18 @@ export interface ServerSession {
   diagnosticsOf(uri: string, version: number): Promise<void>;
   /** Resolves when the analysis of `version` of `uri` is complete (`tgraph/analysed`). */
   analysedOf(uri: string, version: number): Promise<void>;
+  /** What the probe wrote so far (empty without one). */
+  probeLines(): ProbeLine[];
   stop(): Promise<void>;
 }
 
-export async function startServer(server: string, dir: string): Promise<ServerSession> {
-  const child = spawn(process.execPath, [server, '--stdio'], { stdio: 'pipe' });
+/** `probe`: dist/bench-server-probe.js, loaded into the server's threads (bench/serverProbe.ts). */
+export async function startServer(server: string, dir: string, probe?: string): Promise<ServerSession> {
+  const probeFile = probe ? path.join(dir, '.probe.jsonl') : undefined;
+  const child = spawn(process.execPath, probe ? ['--require', probe, server, '--stdio'] : [server, '--stdio'], {
+    stdio: 'pipe',
+    env: probeFile ? { ...process.env, TGRAPH_BENCH_PROBE: probeFile } : process.env,
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
@@ -146,6 +154,19 @@ export async function startServer(server: string, dir: string): Promise<ServerSe
     pid: child.pid,
     diagnosticsOf: (uri, version) => waitFor('diagnostics', uri, version),
     analysedOf: (uri, version) => waitFor('analysed', uri, version),
+    probeLines: () => {
+      if (!probeFile || !fs.existsSync(probeFile)) return [];
+      return fs
+        .readFileSync(probeFile, 'utf8')
+        .split('\n')
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as ProbeLine]; // (the last line may be half written)
+          } catch {
+            return [];
+          }
+        });
+    },
     async stop() {
       await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       await connection.sendNotification('exit').catch(() => undefined);

@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { generatedModelFile, percentile, startServer, type ServerSession } from './editor';
+import type { ProbeLine } from './serverProbe';
 
 export const SCENARIO_GOALS = { hoverP99Ms: 5, nearEndP95Ms: 30, chainFeedMs: 300, rssMb: 200 } as const;
 
@@ -43,12 +44,33 @@ export interface ScenarioResult {
   /** The goal on the diagnostics, where the issue sets one. */
   diagnosticsGoalMs: number | null;
   met: { diagnostics: boolean | null; hover: boolean };
+  /** The longest event-loop delay of the server's protocol thread during the scenario (the
+   *  longest task that ran there), ms; null without the probe. */
+  protocolDelayMaxMs: number | null;
+}
+
+/** Memory of the server once a file's scenarios are done: the process, and each thread's
+ *  V8 heap (used / reserved) and the buffers outside it. */
+export interface ServerMemory {
+  rssMb: number;
+  protocol: { heapUsedMb: number; heapTotalMb: number; externalMb: number } | null;
+  worker: { heapUsedMb: number; heapTotalMb: number; externalMb: number } | null;
 }
 
 export interface ScenarioReport {
   results: ScenarioResult[];
   rssMb: { blocks: number | null; chain: number | null };
+  memory: { blocks: ServerMemory | null; chain: ServerMemory | null };
   goals: typeof SCENARIO_GOALS;
+}
+
+function memoryOf(lines: readonly ProbeLine[], rssMb: number | null): ServerMemory | null {
+  if (rssMb === null) return null;
+  const last = (thread: ProbeLine['thread']) => {
+    const line = lines.filter((l) => l.thread === thread).at(-1);
+    return line ? { heapUsedMb: line.heapUsedMb, heapTotalMb: line.heapTotalMb, externalMb: line.externalMb } : null;
+  };
+  return { rssMb, protocol: last('protocol'), worker: last('worker') };
 }
 
 function rssMb(pid: number | undefined): number | null {
@@ -124,17 +146,20 @@ export async function measureEditorScenarios(o: {
   server: string;
   edits: number;
   burst: number;
+  /** dist/bench-server-probe.js: the protocol thread's delays and each thread's heap. */
+  probe?: string;
   log?: (s: string) => void;
 }): Promise<ScenarioReport> {
   const results: ScenarioResult[] = [];
   const rss: ScenarioReport['rssMb'] = { blocks: null, chain: null };
+  const memory: ScenarioReport['memory'] = { blocks: null, chain: null };
   const files = { blocks: generatedModelFile(1000), chain: generatedChainFile(1000, 50) };
   for (const [name, text] of Object.entries(files) as ['blocks' | 'chain', string][]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-scenarios-'));
     const file = path.join(dir, `${name}.tgraph`);
     fs.writeFileSync(file, text);
     const uri = pathToFileURL(file).href;
-    const session = await startServer(o.server, dir);
+    const session = await startServer(o.server, dir, o.probe);
     try {
       const doc: Doc = { uri, text, version: 1, lines: text.split('\n') };
       const open = async () => {
@@ -148,7 +173,14 @@ export async function measureEditorScenarios(o: {
       };
       await open();
       await pause(500);
+      let scenarioStart = Date.now();
       const record = (scenario: ScenarioName, times: number[], hovers: number[], goal: number | null) => {
+        // The probe writes every 100 ms: wait for the line that covers the scenario's end.
+        const end = Date.now();
+        const delays = session
+          .probeLines()
+          .filter((l) => l.thread === 'protocol' && l.t > scenarioStart && l.t <= end + 100)
+          .map((l) => l.delayMaxMs ?? 0);
         const diagnostics = { p50: percentile(times, 50), p95: percentile(times, 95), max: Math.max(...times) };
         const hover = { p50: percentile(hovers, 50), p99: percentile(hovers, 99), max: Math.max(...hovers) };
         const measured = scenario === 'feed' ? diagnostics.p95 : diagnostics.p95;
@@ -161,8 +193,10 @@ export async function measureEditorScenarios(o: {
           hover,
           diagnosticsGoalMs: goal,
           met: { diagnostics: goal === null ? null : measured <= goal, hover: hover.p99 <= SCENARIO_GOALS.hoverP99Ms },
+          protocolDelayMaxMs: delays.length ? Math.max(...delays) : null,
         });
         o.log?.(` ${name}/${scenario}`);
+        scenarioStart = Date.now();
       };
       const lastLine = doc.lines.length - 2;
       // Edits at the end: the number in the last line.
@@ -242,11 +276,13 @@ export async function measureEditorScenarios(o: {
         await pause(200);
         record('burst', [last], hovers, SCENARIO_GOALS.nearEndP95Ms);
       }
+      await pause(150);
       rss[name] = rssMb(session.pid);
+      memory[name] = memoryOf(session.probeLines(), rss[name]);
     } finally {
       await session.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  return { results, rssMb: rss, goals: SCENARIO_GOALS };
+  return { results, rssMb: rss, memory, goals: SCENARIO_GOALS };
 }

@@ -312,14 +312,32 @@ function scenarioTable(r: ScenarioReport, load: string): string {
     s.diagnosticsGoalMs === null ? '' : `≤ ${s.diagnosticsGoalMs} ms ${verdict(s.met.diagnostics)}`,
     `${ms(s.hover.p50)} / ${ms(s.hover.p99)} (${s.hovers})`,
     `≤ ${r.goals.hoverP99Ms} ms ${verdict(s.met.hover)}`,
+    s.protocolDelayMaxMs === null ? '' : ms(s.protocolDelayMaxMs),
   ]);
   const rss = Math.max(r.rssMb.blocks ?? 0, r.rssMb.chain ?? 0);
   const failed = r.results.filter((s) => s.met.diagnostics === false || !s.met.hover).map((s) => `${s.file}/${s.scenario}`);
   const rssMet = rss <= r.goals.rssMb;
+  const heap = (h: { heapUsedMb: number; heapTotalMb: number; externalMb: number } | null) =>
+    h ? `heap ${h.heapUsedMb.toFixed(0)} / ${h.heapTotalMb.toFixed(0)} MB + buffers ${h.externalMb.toFixed(0)} MB` : 'n/a';
+  const memory = (['blocks', 'chain'] as const)
+    .map((f) => {
+      const m = r.memory[f];
+      return m ? `  ${f}: RSS ${m.rssMb.toFixed(0)} MB; protocol thread ${heap(m.protocol)}; analysis worker ${heap(m.worker)}\n` : '';
+    })
+    .join('');
   const note =
     `server RSS (protocol thread + analysis worker) ${rss.toFixed(0)} MB, goal ≤ ${r.goals.rssMb} MB: ${rssMet ? 'met' : 'NOT MET'}
-` + (failed.length === 0 ? `every scenario met its goals (load ${load})` : `goals not met: ${failed.join(', ')} (load ${load})`);
-  return `${render(['scenario', 'edits', 'edit → complete diagnostics p50 / p95', 'goal', 'hovers while it is analysed p50 / p99', 'goal'], rows, 1)}
+${memory}` + (failed.length === 0 ? `every scenario met its goals (load ${load})` : `goals not met: ${failed.join(', ')} (load ${load})`);
+  const header = [
+    'scenario',
+    'edits',
+    'edit → complete diagnostics p50 / p95',
+    'goal',
+    'hovers while it is analysed p50 / p99',
+    'goal',
+    'protocol thread: longest task',
+  ];
+  return `${render(header, rows, 1)}
 ${note}`;
 }
 
@@ -514,6 +532,7 @@ async function main(): Promise<number> {
     );
     scenarios = await measureEditorScenarios({
       server: path.join(__dirname, 'server.js'),
+      probe: path.join(__dirname, 'bench-server-probe.js'),
       ...(options.quick ? QUICK_SCENARIOS : FULL_SCENARIOS),
     });
     log(

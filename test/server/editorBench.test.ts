@@ -3,8 +3,14 @@
 // diagnostics of that edit's version and every hover, and its memory is read. Timings are
 // the benchmark's to print, never asserted here.
 
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { generatedModelFile, measureEditorLatency, percentile } from '../../bench/editor';
+import { generatedModelFile, measureEditorLatency, percentile, startServer } from '../../bench/editor';
+import { NODE_BUNDLE } from '../../scripts/nodeBundles.mjs';
 import { SERVER, ensureServerBuilt } from './helpers';
 
 describe('editor latency benchmark (bench/editor.ts)', () => {
@@ -32,5 +38,45 @@ describe('editor latency benchmark (bench/editor.ts)', () => {
     expect(r.editToDiagnostics.p95).toBeGreaterThanOrEqual(r.editToDiagnostics.p50);
     expect(r.slowest.hovers[0].line).toBeGreaterThanOrEqual(4);
     if (process.platform === 'linux') expect(r.rssMbAfterOpen).toBeGreaterThan(10);
+  }, 120_000);
+});
+
+describe('the server probe of the editor scenarios (bench/serverProbe.ts)', () => {
+  it("reports the protocol thread's event-loop delay and both threads' heaps", async () => {
+    await ensureServerBuilt();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-probe-'));
+    const probe = path.join(dir, 'probe.js');
+    await build({
+      ...NODE_BUNDLE,
+      entryPoints: [path.join(__dirname, '..', '..', 'bench', 'serverProbe.ts')],
+      outfile: probe,
+      logLevel: 'error',
+    });
+    const session = await startServer(SERVER, dir, probe);
+    try {
+      const file = path.join(dir, 'a.tgraph');
+      const text = generatedModelFile(100);
+      fs.writeFileSync(file, text);
+      const uri = pathToFileURL(file).href;
+      const analysed = session.analysedOf(uri, 1);
+      await session.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
+      await analysed;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const lines = session.probeLines();
+      const protocol = lines.filter((l) => l.thread === 'protocol');
+      const worker = lines.filter((l) => l.thread === 'worker');
+      expect(protocol.length).toBeGreaterThan(0);
+      expect(worker.length).toBeGreaterThan(0);
+      for (const l of protocol) expect(l.delayMaxMs).toBeGreaterThanOrEqual(0);
+      for (const l of worker) expect(l.delayMaxMs).toBeUndefined();
+      for (const l of lines) {
+        expect(l.heapUsedMb).toBeGreaterThan(1);
+        expect(l.heapTotalMb).toBeGreaterThanOrEqual(l.heapUsedMb);
+        expect(l.rssMb).toBeGreaterThan(l.heapUsedMb);
+      }
+    } finally {
+      await session.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
