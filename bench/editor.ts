@@ -99,9 +99,10 @@ export interface ServerSession {
   connection: ProtocolConnection;
   pid: number | undefined;
   /** Resolves when the diagnostics of `version` of `uri` are published. */
-  diagnosticsOf(uri: string, version: number): Promise<void>;
-  /** Resolves when the analysis of `version` of `uri` is complete (`tgraph/analysed`). */
-  analysedOf(uri: string, version: number): Promise<void>;
+  diagnosticsOf(uri: string, version: number): Promise<unknown>;
+  /** Resolves when the analysis of `version` of `uri` is complete (`tgraph/analysed`), with
+   *  the time the worker's analysis took (the rest of the wait is around it). */
+  analysedOf(uri: string, version: number): Promise<number>;
   /** What the probe wrote so far (empty without one). */
   probeLines(): ProbeLine[];
   stop(): Promise<void>;
@@ -118,22 +119,22 @@ export async function startServer(server: string, dir: string, probe?: string): 
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   // Waiters by notification, uri and version: each waits for its own version.
-  const waiters = new Map<string, () => void>();
-  const arrived = (kind: string, p: { uri: string; version?: number | null }) => {
+  const waiters = new Map<string, (milliseconds: number) => void>();
+  const arrived = (kind: string, p: { uri: string; version?: number | null; milliseconds?: number }) => {
     const key = `${kind} ${p.uri} ${p.version}`;
-    waiters.get(key)?.();
+    waiters.get(key)?.(p.milliseconds ?? 0);
     waiters.delete(key);
   };
   const waitFor = (kind: string, uri: string, version: number) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no ${kind} for version ${version} within 60 s\n${stderr}`)), 60_000);
-      waiters.set(`${kind} ${uri} ${version}`, () => {
+      waiters.set(`${kind} ${uri} ${version}`, (milliseconds) => {
         clearTimeout(timer);
-        resolve();
+        resolve(milliseconds);
       });
     });
   connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => arrived('diagnostics', p));
-  connection.onNotification('tgraph/analysed', (p: { uri: string; version: number }) => arrived('analysed', p));
+  connection.onNotification('tgraph/analysed', (p: { uri: string; version: number; milliseconds: number }) => arrived('analysed', p));
   connection.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => null));
   connection.onRequest('client/registerCapability', () => null);
   for (const refresh of ['workspace/inlayHint/refresh', 'workspace/codeLens/refresh', 'workspace/semanticTokens/refresh'])
