@@ -1,9 +1,10 @@
 // Loaded into the language server by the editor benchmark (`node --require
 // dist/bench-server-probe.js dist/server.js`; worker threads inherit the option, so the
 // analysis worker loads it too). Every 100 ms each thread appends one JSON line to the file
-// named by TGRAPH_BENCH_PROBE: its V8 heap, the process's RSS, and on the protocol thread the
-// longest event-loop delay since the previous line (the longest task that ran there). The
-// shipped server knows nothing of it.
+// named by TGRAPH_BENCH_PROBE: its V8 heap and buffers, and on the protocol thread the longest
+// event-loop delay since the previous line (the longest task that ran there). The process's
+// RSS is the bench's to read (/proc): reading it here costs the protocol thread more than the
+// rest of the probe. The shipped server knows nothing of it.
 
 import * as fs from 'fs';
 import * as v8 from 'v8';
@@ -18,7 +19,6 @@ export interface ProbeLine {
   heapTotalMb: number;
   /** Memory outside the V8 heap held by this thread's objects (typed arrays' buffers). */
   externalMb: number;
-  rssMb: number;
   /** Protocol thread only: the longest event-loop delay since the previous line. */
   delayMaxMs?: number;
 }
@@ -36,7 +36,6 @@ if (file) {
       heapUsedMb: mb(heap.used_heap_size),
       heapTotalMb: mb(heap.total_heap_size),
       externalMb: mb(heap.external_memory),
-      rssMb: mb(process.memoryUsage.rss()),
       delayMaxMs: delay ? delay.max / 1e6 : undefined,
     };
     delay?.reset();
