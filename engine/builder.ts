@@ -7,7 +7,7 @@ import type { Span } from './syntax/ast';
 import { Graph, LITERAL_ORIGIN, Node, type NodeOrigin } from './graph';
 import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, isInteger, shapesEqual, sizeOf } from './tensor';
 import { ArgError, OpError, type TensorType, isFullyKnown, showShape } from './types';
-import { lookupOp, type Attrs, type OpDef, type Param } from './ops/registry';
+import { lookupOp, type Attrs, type OpDef, type Param, constantOf } from './ops/registry';
 import { didYouMean } from './suggest';
 import { type PyNumber, PyError, pyDefaultDType, pyToDType } from './pynumber';
 import { formatCount, raiseHint } from './budgets';
@@ -373,7 +373,7 @@ export class Builder {
    *  for int32/int64, a float for float32/float64 (its double), a bool. */
   pythonValue(node: Node): PyNumber | undefined {
     if (!node.weak) return undefined;
-    const t = node.attrs.value as Tensor | undefined;
+    const t = constantOf(node)?.value;
     if (!t || t.shape.length !== 0) return undefined;
     const v = t.data[0];
     switch (t.dtype) {
@@ -381,7 +381,7 @@ export class Builder {
         return v !== 0;
       case 'int32':
       case 'int64':
-        return (node.attrs.exact as bigint | undefined) ?? BigInt(v);
+        return constantOf(node)?.exact ?? BigInt(v);
       default:
         return v;
     }
@@ -411,7 +411,7 @@ export class Builder {
   }
 
   private strongLiteral(node: Node, dtype: DType, span: Span): Node {
-    const t = node.attrs.value as Tensor | undefined;
+    const t = constantOf(node)?.value;
     if (!node.weak || !t) return node;
     if (t.dtype !== dtype) return this.castWeak(node, dtype, span);
     return this.constant(t, node.span, false);
@@ -484,7 +484,7 @@ export class Builder {
         );
       }
     }
-    const parts = nodes.map((n) => n.attrs.value as Tensor);
+    const parts = nodes.map(constantTensor);
     const inner = parts[0].shape;
     const innerSize = sizeOf(inner);
     const data = allocData(first.dtype, innerSize * parts.length, 'float64');
@@ -495,7 +495,7 @@ export class Builder {
   /** Casts a weak literal to `dtype`, refusing lossy conversions as TensorFlow does. A Python
    *  number converts from its exact value (`pythonValue`). */
   castWeak(node: Node, dtype: DType, span: Span): Node {
-    const t = node.attrs.value as Tensor | undefined;
+    const t = constantOf(node)?.value;
     if (!t) return node;
     // (An int past 2^53 converts from its digits even to its own dtype: int64 refuses it.)
     if (t.dtype === dtype && node.attrs.exact === undefined) return node;
@@ -576,7 +576,7 @@ export class Builder {
 
   private weakRetype(node: Node, dtype: DType, span: Span): Node {
     const strong = this.castWeak(node, dtype, span);
-    return this.constant(strong.attrs.value as Tensor, node.span, true);
+    return this.constant(constantTensor(strong), node.span, true);
   }
 
   // ---- static (attribute) values -------------------------------------------------------
@@ -919,6 +919,13 @@ const MAX_SHARED_LITERALS = 4096;
 let constDef: OpDef | undefined;
 function constOp(): OpDef {
   return (constDef ??= requireOp('const'));
+}
+
+/** The tensor of a node the caller knows is a constant (a weak literal). */
+function constantTensor(node: Node): Tensor {
+  const c = constantOf(node);
+  if (!c) throw new Error(`internal: ${node.op.name} is not a constant`);
+  return c.value;
 }
 
 function requireOp(name: string): OpDef {

@@ -9,6 +9,7 @@
 
 import { type Node, isNode } from './graph';
 import type { Tensor } from './tensor';
+import { constantOf } from './ops/registry';
 
 // The running hash: module-level so that mixing allocates nothing.
 let H1 = 0;
@@ -268,7 +269,7 @@ function computeKey(n: Node, feeds: ReadonlyMap<Node, Tensor>): void {
   n.keyHash2 = H2;
   n.keyed = true;
   // Only a small one is remembered (a module variable holds it past its analysis).
-  if (isConst && ((n.attrs as { value?: Tensor }).value?.data.length ?? 0) <= 16) {
+  if (isConst && (constantOf(n)?.value.data.length ?? 0) <= 16) {
     lastConstAttrs = n.attrs;
     lastConstHash1 = H1;
     lastConstHash2 = H2;

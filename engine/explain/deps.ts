@@ -24,9 +24,8 @@
 
 import type { Analysis } from '../analysis';
 import type { Node } from '../graph';
-import type { UserFunction } from '../builder';
 import { type Tensor, type TypedData, allocData, sizeOf } from '../tensor';
-import { type KernelContext, lookupOp } from '../ops/registry';
+import { attrsOf, type KernelContext, lookupOp } from '../ops/registry';
 import { groupIndex } from '../ops/reduce/reduction';
 import { type DependenceContext, type Relation, type ScanDependence, type ScatterDependence, resolveDependence } from '../ops/dependence';
 import type { Attrs, OpDef } from '../ops/registry';
@@ -34,6 +33,7 @@ import { AlongPath, type SitePath } from './path';
 import { type Declared, contextOf, declarationOf, relationOf } from './declared';
 import { orRelation } from './relation';
 import { KeptPerX } from './memo';
+import { customGradient } from '../ops/functions';
 
 export interface DepBudget {
   /** Most 32-bit words all bit matrices may hold together. */
@@ -204,7 +204,7 @@ function propagate(
       return orScan(d, context(), sources[0], inputs[0], rows, W) ? null : dense(name);
     case 'user-rule':
       // A grad rule replaces the body: its pattern is whatever the rule computes.
-      return dense(`${(node.attrs.fn as UserFunction | undefined)?.name ?? name} (grad rule)`);
+      return dense(`${attrsOf(node, customGradient)?.fn.name ?? name} (grad rule)`);
     case 'dense':
       return dense(`${name} (${d.why})`);
   }

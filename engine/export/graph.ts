@@ -15,10 +15,11 @@ import { analyze } from '../analysis';
 import type { Node } from '../graph';
 import { isNode } from '../graph';
 import { type GradientSite, jacobianCallOf } from '../ops/differentiation';
-import { lookupOp } from '../ops/registry';
+import { attrsOf, lookupOp } from '../ops/registry';
 import type { Tensor } from '../tensor';
 import type { Span } from '../syntax/ast';
 import { attributeLiteral, constantExpression, tensorLiteral } from './literal';
+import { placeholderOp } from '../ops/sources';
 
 export interface GraphDocument {
   /** The .tgraph text. */
@@ -252,7 +253,7 @@ function write(analysis: Analysis, options: ExportOptions, forcedValues: Readonl
     if (name === undefined) continue;
     switch (form.kind) {
       case 'placeholder': {
-        const shape = (node.attrs.shape as readonly (number | null)[] | null) ?? null;
+        const shape = attrsOf(node, placeholderOp)?.shape ?? null;
         emit(`${name} = placeholder(${node.type.dtype}, ${shape === null ? 'None' : attributeLiteral(shape)})`);
         const fed = analysis.valueOf(node);
         // A feed is converted to its placeholder's dtype: the bare literal says it all.

@@ -5,7 +5,7 @@
 import { type DType, allocData, coerceNumber, isFloat, isInteger, sizeOf } from '../tensor';
 import { type Dim, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError, tensorValue } from '../builder';
-import { defineOps } from './registry';
+import { defineOps, op } from './registry';
 import { ArgError, applyBlaming } from './shape/arguments';
 import { checkedSize } from './sources';
 
@@ -28,7 +28,7 @@ function dtypeOf(b: Builder, args: BoundArgs, name: string): DType | null {
 }
 
 defineOps([
-  {
+  op<{ dtype: DType; depth: number; axis: number; on_value: number; off_value: number }>({
     name: 'one_hot',
     doc: 'A one-hot encoding of integer `indices` with `depth` entries along a new `axis` (out-of-range indices give all off_value).',
     params: [
@@ -58,11 +58,11 @@ defineOps([
     },
     infer: ([indices], attrs) => {
       if (!isInteger(indices.dtype)) throw new OpError(`indices must be int32 or int64, got ${indices.dtype}`, 0, 'dtype-mismatch');
-      const dtype = attrs.dtype as DType;
-      const depth = attrs.depth as number;
+      const dtype = attrs.dtype;
+      const depth = attrs.depth;
       if (indices.shape === null) return { dtype, shape: null };
       const rank = indices.shape.length;
-      const axis = attrs.axis as number;
+      const axis = attrs.axis;
       if (axis < -1 || axis > rank)
         throw new ArgError(
           `axis ${axis} is out of range for indices of rank ${rank} (shape ${showShape(indices.shape)}): it must be in [-1, ${rank}]`,
@@ -74,14 +74,14 @@ defineOps([
       return { dtype, shape };
     },
     kernel: ([indices], attrs, out, ctx) => {
-      const depth = attrs.depth as number;
+      const depth = attrs.depth;
       const rank = indices.shape.length;
-      const axis = (attrs.axis as number) === -1 ? rank : (attrs.axis as number);
+      const axis = attrs.axis === -1 ? rank : attrs.axis;
       const outer = sizeOf(indices.shape.slice(0, axis));
       const inner = sizeOf(indices.shape.slice(axis));
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
-      const off = attrs.off_value as number;
-      const on = attrs.on_value as number;
+      const off = attrs.off_value;
+      const on = attrs.on_value;
       if (off !== 0) data.fill(off);
       const ix = indices.data;
       for (let o = 0; o < outer; o++) {
@@ -92,7 +92,7 @@ defineOps([
       }
       return data;
     },
-  },
+  }),
   {
     name: 'eye',
     doc: 'The identity matrix num_rows × num_columns (square by default), optionally repeated over batch_shape.',

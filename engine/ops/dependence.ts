@@ -17,10 +17,10 @@
 import type { Dim } from '../types';
 import type { Attrs } from './registry';
 
-/** What a declaration sees of one node: its attributes and its shapes, concrete once the
- *  node is evaluated, else static (null sizes are unknown). */
-export interface DependenceContext {
-  readonly attrs: Attrs;
+/** What a declaration sees of one node: its attributes (typed as its op declares them) and
+ *  its shapes, concrete once the node is evaluated, else static (null sizes are unknown). */
+export interface DependenceContext<A = Attrs> {
+  readonly attrs: A;
   readonly inputs: readonly (readonly Dim[] | null)[];
   readonly output: readonly Dim[];
 }
@@ -89,19 +89,21 @@ export interface Creation {
 
 /** Which inputs carry a value into the output (the others only lend a shape, or are integer
  *  indices that route but have no derivative). */
-export type Carries = (slot: number, inputCount: number, attrs: Attrs) => boolean;
+export type Carries<A = Attrs> = (slot: number, inputCount: number, attrs: A) => boolean;
 
-interface Common {
+// The callbacks below are declared as methods: a declaration written for one op's
+// attributes then stands where any op's is expected (OpDef<A> is an OpDef).
+interface Common<A> {
   /** Default: every input carries a value. */
-  readonly carries?: Carries;
+  carries?(slot: number, inputCount: number, attrs: A): boolean;
 }
 
 /** Every output element reads input elements through labels (see Relation). */
-export interface RelationDependence extends Common {
+export interface RelationDependence<A = Attrs> extends Common<A> {
   readonly kind: 'relation';
   /** The family, for the sentences and the registry's tests. */
   readonly family: 'elementwise' | 'reduction' | 'contraction' | 'window' | 'rowwise';
-  readonly relate: (ctx: DependenceContext) => Relation | null;
+  relate(ctx: DependenceContext<A>): Relation | null;
   readonly verb?: Verb;
   /** A reduction that divides by the count it folds (reduce_mean, avg pooling). */
   readonly mean?: boolean;
@@ -113,16 +115,16 @@ export interface RelationDependence extends Common {
 /** Every output element is a copy of one input element (or a constant): reshapes, slices,
  *  stacks, gathers. The element-level pattern comes from running the kernel on inputs that
  *  hold their own element indices; the axis flow is declared. */
-export interface IndexMapDependence extends Common {
+export interface IndexMapDependence<A = Attrs> extends Common<A> {
   readonly kind: 'index-map';
-  readonly flow: (ctx: DependenceContext) => AxisFlow | null;
+  flow(ctx: DependenceContext<A>): AxisFlow | null;
   /** Places its inputs side by side (stack, concat): several uses of one tensor by it land
    *  at different positions, along the axis it makes, rather than adding up. */
   readonly joins?: boolean;
   /** A gather: which rows of `params` (along `axis`) the `indices` pick, for the sentences
    *  (a row gathered twice adds two rows to its gradient; a row never gathered gets 0).
    *  `tuples`: gather_nd's index tuples (the last axis of indices). */
-  readonly gathers?: { params: number; indices: number; axis: (ctx: DependenceContext) => number; tuples?: boolean };
+  readonly gathers?: { params: number; indices: number; axis(ctx: DependenceContext<A>): number; tuples?: boolean };
 }
 
 /** The adjoint of an index map: every element of the value input (slot `value`) is added
@@ -131,42 +133,48 @@ export interface IndexMapDependence extends Common {
  *  op, attributes, and for each of its inputs the slot of this op that provides it, -1 for
  *  its main input, which has this op's output shape (the value input has the forward
  *  output's shape). */
-export interface ScatterDependence extends Common {
+export interface ScatterDependence<A = Attrs> extends Common<A> {
   readonly kind: 'scatter';
-  readonly forward: (attrs: Attrs) => { op: string; attrs: Attrs; inputs: readonly number[] };
+  forward(attrs: A): { op: string; attrs: Attrs; inputs: readonly number[] };
   readonly value: number;
 }
 
 /** A scan (cumsum, cumprod) along some axes, taken together in row-major order: output
  *  element i reads the inputs up to i (from the end when `reverse`; without i itself when
  *  `exclusive`). */
-export interface ScanDependence extends Common {
+export interface ScanDependence<A = Attrs> extends Common<A> {
   readonly kind: 'scan';
-  readonly axes: (ctx: DependenceContext) => number[] | null;
-  readonly reverse: (attrs: Attrs) => boolean;
-  readonly exclusive: (attrs: Attrs) => boolean;
+  axes(ctx: DependenceContext<A>): number[] | null;
+  reverse(attrs: A): boolean;
+  exclusive(attrs: A): boolean;
 }
 
 /** A user function's `grad` rule replaces the derivative: the rule decides which inputs each
  *  output element depends on, so every one may depend on every input element. */
-export interface UserRuleDependence extends Common {
+export interface UserRuleDependence<A = Attrs> extends Common<A> {
   readonly kind: 'user-rule';
 }
 
 /** Every output element may depend on every input element, for a reason the sentence gives. */
-export interface DenseDependence extends Common {
+export interface DenseDependence<A = Attrs> extends Common<A> {
   readonly kind: 'dense';
   readonly why: string;
 }
 
 /** The pattern depends on the attributes (a user function's call: its body, or its rule). */
-export interface ChosenDependence {
+export interface ChosenDependence<A = Attrs> {
   readonly kind: 'chosen';
-  readonly choose: (attrs: Attrs) => Dependence;
+  choose(attrs: A): Dependence;
 }
 
-export type Dependence =
-  RelationDependence | IndexMapDependence | ScatterDependence | ScanDependence | UserRuleDependence | DenseDependence | ChosenDependence;
+export type Dependence<A = Attrs> =
+  | RelationDependence<A>
+  | IndexMapDependence<A>
+  | ScatterDependence<A>
+  | ScanDependence<A>
+  | UserRuleDependence<A>
+  | DenseDependence<A>
+  | ChosenDependence<A>;
 
 /** The declaration that applies to a node with these attributes. */
 export function resolveDependence(dep: Dependence, attrs: Attrs): Exclude<Dependence, ChosenDependence> {
@@ -184,7 +192,7 @@ export function carriesValue(dep: Dependence, slot: number, inputCount: number, 
 // ---- helpers for the op files ---------------------------------------------------------------
 
 /** Only input 0 carries a value: the others lend their shape (`*_like`) or route (indices). */
-export const firstOnly: Carries = (slot) => slot === 0;
+export const firstOnly = (slot: number): boolean => slot === 0;
 
 const labelLists = new Map<string, readonly string[]>();
 
@@ -201,7 +209,7 @@ export function axisLabels(rank: number, prefix = 'a'): readonly string[] {
 
 /** NumPy broadcasting of every input (right-aligned; a size-1 axis against a longer one is
  *  broadcast), the relation of elementwise ops. */
-export function broadcastRelation(ctx: DependenceContext, carries?: Carries): Relation | null {
+export function broadcastRelation<A>(ctx: DependenceContext<A>, carries?: Carries<A>): Relation | null {
   const out = ctx.output;
   const labels = axisLabels(out.length);
   const inputs = ctx.inputs.map((shape, slot) => {
@@ -216,7 +224,9 @@ export function broadcastRelation(ctx: DependenceContext, carries?: Carries): Re
 }
 
 /** Every input element lands in the output at its own position: the same labels. */
-export function elementwise(options: { carries?: Carries; scales?: RelationDependence['scales'] } = {}): RelationDependence {
+export function elementwise<A = Attrs>(
+  options: { carries?: Carries<A>; scales?: RelationDependence['scales'] } = {},
+): RelationDependence<A> {
   return {
     kind: 'relation',
     family: 'elementwise',
@@ -228,7 +238,7 @@ export function elementwise(options: { carries?: Carries; scales?: RelationDepen
 }
 
 /** A reduction of input 0 over `axes` (null: every axis), keeping size-1 axes when `keepdims`. */
-export function reductionRelation(ctx: DependenceContext, axes: readonly number[] | null, keepdims: boolean): Relation | null {
+export function reductionRelation(ctx: DependenceContext<unknown>, axes: readonly number[] | null, keepdims: boolean): Relation | null {
   const shape = ctx.inputs[0];
   if (!shape) return null;
   const rank = shape.length;
@@ -247,14 +257,19 @@ export function reductionRelation(ctx: DependenceContext, axes: readonly number[
   return { inputs: [labels, ...ctx.inputs.slice(1).map(() => null)], output };
 }
 
+/** The attributes every reduction has: its axes (one, a list, or null: all) and keepdims. */
+export type ReductionAttrs = { readonly axis?: readonly number[] | number | null; readonly keepdims?: boolean };
+
 /** The attrs of a reduction (`axis`, `keepdims`) as a list of axes. */
-export function attrAxes(attrs: Attrs): number[] | null {
-  const raw = attrs.axis as number[] | number | null | undefined;
-  return raw === undefined || raw === null ? null : Array.isArray(raw) ? raw : [raw];
+export function attrAxes(attrs: ReductionAttrs): readonly number[] | null {
+  const raw = attrs.axis;
+  return raw === undefined || raw === null ? null : typeof raw === 'number' ? [raw] : raw;
 }
 
 /** A reduction over `attrs.axis`: a sum, a mean, or a value-routed max/min. */
-export function reductionOver(options: { verb?: Verb; mean?: boolean; select?: 'max' | 'min' } = {}): RelationDependence {
+export function reductionOver<A extends ReductionAttrs>(
+  options: { verb?: Verb; mean?: boolean; select?: 'max' | 'min' } = {},
+): RelationDependence<A> {
   return {
     kind: 'relation',
     family: 'reduction',
@@ -287,15 +302,15 @@ export function subscripts(s: string): string[] {
 
 /** A relation with explicit subscripts per input (null: no value) and output; labels in
  *  `broadcast` spread a missing operand as NumPy broadcasting does. */
-export function contraction(
-  relate: (ctx: DependenceContext) => Relation | null,
-  options: { carries?: Carries; verb?: Verb } = {},
-): RelationDependence {
+export function contraction<A = Attrs>(
+  relate: (ctx: DependenceContext<A>) => Relation | null,
+  options: { carries?: Carries<A>; verb?: Verb } = {},
+): RelationDependence<A> {
   return { kind: 'relation', family: 'contraction', relate, carries: options.carries, verb: options.verb ?? 'sums' };
 }
 
 /** A row-wise op along `axis` (softmax): every output element of a row reads the whole row. */
-export function rowwise(axisOf: (ctx: DependenceContext) => number | null, verb: Verb = 'mixes'): RelationDependence {
+export function rowwise<A = Attrs>(axisOf: (ctx: DependenceContext<A>) => number | null, verb: Verb = 'mixes'): RelationDependence<A> {
   return {
     kind: 'relation',
     family: 'rowwise',
@@ -319,10 +334,10 @@ export function rowwise(axisOf: (ctx: DependenceContext) => number | null, verb:
 
 /** A window op (convolution, pooling) or one of its gradients: `relate` builds the relation
  *  from the geometry its attributes give (see `windowRelation`). */
-export function window(
-  relate: (ctx: DependenceContext) => Relation | null,
-  options: { carries?: Carries; verb?: Verb; mean?: boolean } = {},
-): RelationDependence {
+export function window<A = Attrs>(
+  relate: (ctx: DependenceContext<A>) => Relation | null,
+  options: { carries?: Carries<A>; verb?: Verb; mean?: boolean } = {},
+): RelationDependence<A> {
   return { kind: 'relation', family: 'window', relate, carries: options.carries, verb: options.verb ?? 'sums', mean: options.mean };
 }
 
@@ -376,14 +391,14 @@ export function windowRelation(
 }
 
 /** An index map with the declared axis flow. */
-export function indexMap(
-  flow: IndexMapDependence['flow'],
-  options: { carries?: Carries; gathers?: IndexMapDependence['gathers']; joins?: boolean } = {},
-): IndexMapDependence {
+export function indexMap<A = Attrs>(
+  flow: (ctx: DependenceContext<A>) => AxisFlow | null,
+  options: { carries?: Carries<A>; gathers?: IndexMapDependence<A>['gathers']; joins?: boolean } = {},
+): IndexMapDependence<A> {
   return { kind: 'index-map', flow, carries: options.carries, gathers: options.gathers, joins: options.joins };
 }
 
-export function scatter(spec: Omit<ScatterDependence, 'kind'>): ScatterDependence {
+export function scatter<A = Attrs>(spec: Omit<ScatterDependence<A>, 'kind'>): ScatterDependence<A> {
   return { kind: 'scatter', ...spec };
 }
 
@@ -442,7 +457,7 @@ export function reshapeGroups(a: readonly Dim[], b: readonly Dim[]): { ins: numb
 
 /** A reshape of input 0 to the output's shape: each output axis follows the input axes of
  *  its group. */
-export function reshapeFlow(ctx: DependenceContext): AxisFlow | null {
+export function reshapeFlow(ctx: DependenceContext<unknown>): AxisFlow | null {
   const input = ctx.inputs[0];
   if (!input) return null;
   const groups = reshapeGroups(input, ctx.output);
@@ -492,7 +507,7 @@ export function axisIn(axis: unknown, rank: number): number | null {
 }
 
 /** Every input placed along a new (stack) or existing (concat) axis `axis` of the output. */
-export function joinFlow(ctx: DependenceContext, origin: 'stack' | 'concat'): AxisFlow | null {
+export function joinFlow(ctx: DependenceContext<{ readonly axis?: number }>, origin: 'stack' | 'concat'): AxisFlow | null {
   const rank = ctx.output.length;
   const ax = axisIn(ctx.attrs.axis ?? 0, rank);
   if (ax === null) return null;

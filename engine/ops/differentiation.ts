@@ -9,7 +9,7 @@ import type { Node } from '../graph';
 import { buildGradients } from '../autodiff';
 import { type Tensor, isFloat, sizeOf } from '../tensor';
 import { type Shape, OpError } from '../types';
-import { defineOps, type KernelContext } from './registry';
+import { defineOps, op, type KernelContext } from './registry';
 import { raiseHint } from '../budgets';
 
 /** A record of one differentiation, for hovers and the explainer. */
@@ -191,12 +191,15 @@ function buildJacobianGraph(b: Builder, y: Node, x: Node, span: Span, batched: b
   return b.apply(batched ? 'batch_jacobian_eval' : 'jacobian_eval', [y, x], { grad: grads[0], seed, connected: path.has(y) }, span);
 }
 
-function jacobianRows(inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, batched: boolean) {
+/** jacobian_eval's: the gradient of y's seeded row, and the seed node set per row. */
+type JacobianAttrs = { grad: Node; seed: Node; connected: boolean };
+
+function jacobianRows(inputs: readonly Tensor[], attrs: JacobianAttrs, batched: boolean) {
   const [y, x] = inputs;
   const batch = batched ? y.shape[0] : 1;
   const rows = batched ? sizeOf(y.shape.slice(1)) : sizeOf(y.shape);
   const cols = batched ? sizeOf(x.shape.slice(1)) : sizeOf(x.shape);
-  return { y, x, batch, rows, cols, grad: attrs.grad as Node, seed: attrs.seed as Node };
+  return { y, x, batch, rows, cols, grad: attrs.grad, seed: attrs.seed };
 }
 
 defineOps([
@@ -301,7 +304,7 @@ defineOps([
       return asValue(g && buildJacobian(b, g, site.xs[0], args.callSpan, false));
     },
   },
-  {
+  op<JacobianAttrs>({
     name: 'jacobian_eval',
     internal: true,
     doc: 'Evaluates a Jacobian row by row.',
@@ -323,8 +326,8 @@ defineOps([
       }
       return data;
     },
-  },
-  {
+  }),
+  op<JacobianAttrs>({
     name: 'batch_jacobian_eval',
     internal: true,
     doc: 'Evaluates per-example Jacobians.',
@@ -355,5 +358,5 @@ defineOps([
       }
       return data;
     },
-  },
+  }),
 ]);

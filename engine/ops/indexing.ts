@@ -8,7 +8,7 @@
 import { type TypedData, isInteger, sizeOf, stridesOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
 import { BuildError, tensorValue } from '../builder';
-import { defineOps } from './registry';
+import { defineOps, op } from './registry';
 import { workCounter } from './kernels';
 import { ArgError, buildBlaming } from './shape/arguments';
 import { type AxisMap, gatherOffsets, rangeMap, sourceOffsets } from './shape/offsets';
@@ -157,9 +157,15 @@ function stridedSliceType(x: TensorType, spec: readonly SpecItem[]): TensorType 
   return { dtype: x.dtype, shape: resolveSpec(spec, x.shape).out.map((a) => a.len) };
 }
 
+/** strided_slice's and its gradient's: the index expression, item by item. */
+type StridedSliceAttrs = { spec: SpecItem[] };
+
+/** gather's and gather_nd's (gather_nd has no axis). */
+type GatherAttrs = { axis?: number | null; batch_dims?: number | null };
+
 /** Which input axis each output axis of a strided slice reads (a new axis reads none). */
-function stridedSliceFlow({ attrs, inputs: [x], output }: DependenceContext): AxisFlow | null {
-  const spec = attrs.spec as SpecItem[] | undefined;
+function stridedSliceFlow({ attrs, inputs: [x], output }: DependenceContext<StridedSliceAttrs>): AxisFlow | null {
+  const spec = attrs.spec;
   if (!x || !Array.isArray(spec)) return null;
   const consumed = spec.filter((s) => s.kind === 'index' || s.kind === 'slice').length;
   const from: { slot: number; axis: number }[][] = [];
@@ -192,8 +198,8 @@ interface GatherLayout {
 }
 
 /** Normalises gather's axis and batch_dims against the ranks (blaming those arguments). */
-function gatherLayout(paramsRank: number, indicesRank: number, attrs: Record<string, unknown>, shapeNote = ''): GatherLayout {
-  let batchDims = (attrs.batch_dims as number | null) ?? 0;
+function gatherLayout(paramsRank: number, indicesRank: number, attrs: GatherAttrs, shapeNote = ''): GatherLayout {
+  let batchDims = attrs.batch_dims ?? 0;
   if (batchDims < 0) batchDims += indicesRank;
   if (batchDims < 0 || batchDims > indicesRank) {
     throw new ArgError(
@@ -202,7 +208,7 @@ function gatherLayout(paramsRank: number, indicesRank: number, attrs: Record<str
       'bad-axis',
     );
   }
-  let axis = (attrs.axis as number | null) ?? batchDims;
+  let axis = attrs.axis ?? batchDims;
   if (axis < 0) axis += paramsRank;
   if (axis < 0 || axis >= paramsRank) {
     throw new ArgError(`axis ${attrs.axis} is out of range for params of rank ${paramsRank}${shapeNote}`, 'axis', 'bad-axis');
@@ -211,7 +217,7 @@ function gatherLayout(paramsRank: number, indicesRank: number, attrs: Record<str
   return { axis, batchDims };
 }
 
-function gatherType(params: TensorType, indices: TensorType, attrs: Record<string, unknown>): TensorType {
+function gatherType(params: TensorType, indices: TensorType, attrs: GatherAttrs): TensorType {
   if (!isInteger(indices.dtype)) throw new OpError(`indices must be int32 or int64, got ${indices.dtype}`, 1, 'dtype-mismatch');
   const p = params.shape;
   const ix = indices.shape;
@@ -388,7 +394,7 @@ function sliceSpec(begin: readonly number[], size: readonly number[]): SpecItem[
 }
 
 defineOps([
-  {
+  op<StridedSliceAttrs>({
     name: 'strided_slice',
     doc: "x[begin:end:strides] per axis with TensorFlow's masks; `x[...]` indexing (NumPy rules) makes this op.",
     params: [
@@ -432,23 +438,23 @@ defineOps([
       });
       return tensorValue(b.apply('strided_slice', [x], { spec }, args.callSpan, [args.span('input_')]));
     },
-    spell: (attrs, [x]) => `${x}[${(attrs.spec as SpecItem[]).map(specSource).join(', ')}]`,
-    infer: ([x], attrs) => stridedSliceType(x, attrs.spec as SpecItem[]),
+    spell: (attrs, [x]) => `${x}[${attrs.spec.map(specSource).join(', ')}]`,
+    infer: ([x], attrs) => stridedSliceType(x, attrs.spec),
     kernel: ([x], attrs, out, ctx) => {
-      const { offsets } = strideOffsets(attrs.spec as SpecItem[], x.shape);
+      const { offsets } = strideOffsets(attrs.spec, x.shape);
       return gatherOffsets(x.data, offsets, ctx.alloc(out.dtype, offsets.length));
     },
     // TensorFlow's StridedSliceGrad: dy scattered into zeros of x's runtime shape.
     grad: (b, node, dy) => [b.op('strided_slice_grad', [dy, node.inputs[0]], { spec: node.attrs.spec })],
     dependence: indexMap(stridedSliceFlow),
-  },
-  {
+  }),
+  op<StridedSliceAttrs>({
     name: 'strided_slice_grad',
     internal: true,
     doc: 'Zeros shaped like `like` with `dy` written where the strided slice `spec` reads.',
     params: [],
     infer: ([dy, like], attrs) => {
-      const sliced = stridedSliceType(like, attrs.spec as SpecItem[]);
+      const sliced = stridedSliceType(like, attrs.spec);
       if (sliced.shape !== null && dy.shape !== null) {
         const bad = sliced.shape.length !== dy.shape.length || sliced.shape.some((d, k) => dimsDiffer(d, dy.shape![k]));
         if (bad) throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the slice's shape ${showShape(sliced.shape)}`);
@@ -456,7 +462,7 @@ defineOps([
       return { dtype: dy.dtype, shape: like.shape };
     },
     kernel: ([dy, like], attrs, out, ctx) => {
-      const { offsets } = strideOffsets(attrs.spec as SpecItem[], like.shape);
+      const { offsets } = strideOffsets(attrs.spec, like.shape);
       const data = ctx.alloc(out.dtype, sizeOf(like.shape));
       const g = dy.data;
       // A strided slice reads each element at most once: plain writes suffice.
@@ -469,8 +475,8 @@ defineOps([
       value: 0,
       carries: firstOnly,
     }),
-  },
-  {
+  }),
+  op<{ begin: number[]; size: number[] }>({
     name: 'slice',
     doc: 'The block of `size` entries from `begin` (size -1: to the end of that axis).',
     params: [
@@ -479,20 +485,18 @@ defineOps([
       { name: 'size', kind: 'ints' },
     ],
     build: buildBlaming,
-    infer: ([x], attrs) => sliceType(x, attrs.begin as number[], attrs.size as number[]),
+    infer: ([x], attrs) => sliceType(x, attrs.begin, attrs.size),
     kernel: ([x], attrs, out, ctx) => {
-      const begin = attrs.begin as number[];
+      const begin = attrs.begin;
       const strides = stridesOf(x.shape);
       const maps = out.shape.map((n, k) => rangeMap(n, begin[k], 1, strides[k]));
       return gatherOffsets(x.data, sourceOffsets(out.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     // TensorFlow pads dy back to x's runtime shape; the strided-slice scatter does that.
-    grad: (b, node, dy) => [
-      b.op('strided_slice_grad', [dy, node.inputs[0]], { spec: sliceSpec(node.attrs.begin as number[], node.attrs.size as number[]) }),
-    ],
+    grad: (b, node, dy) => [b.op('strided_slice_grad', [dy, node.inputs[0]], { spec: sliceSpec(node.attrs.begin, node.attrs.size) })],
     dependence: indexMap(({ output }) => positionalFlow(output.length)),
-  },
-  {
+  }),
+  op<GatherAttrs>({
     name: 'gather',
     doc: 'Entries of `params` along `axis` at `indices` (int32 or int64, any shape): shape params[:axis] + indices + params[axis+1:].',
     params: [
@@ -553,8 +557,8 @@ defineOps([
         },
       },
     ),
-  },
-  {
+  }),
+  op<GatherAttrs>({
     name: 'gather_grad',
     internal: true,
     doc: 'Zeros shaped like `like`, with each block of `dy` added at the entry `indices` names (repeats accumulate).',
@@ -576,8 +580,8 @@ defineOps([
     },
     grad: (b, node, ddy) => [b.op('gather', [ddy, node.inputs[1]], node.attrs), null, null],
     dependence: scatter({ forward: (attrs) => ({ op: 'gather', attrs, inputs: [-1, 1] }), value: 0, carries: firstOnly }),
-  },
-  {
+  }),
+  op<GatherAttrs>({
     name: 'gather_nd',
     doc: 'Entries of `params` at the index tuples in the last axis of `indices`: shape indices[:-1] + params[K:].',
     params: [
@@ -588,8 +592,7 @@ defineOps([
     tf1Positional: ['params', 'indices', 'name', 'batch_dims'],
     build: buildBlaming,
     infer: ([params, indices], attrs) => {
-      if (((attrs.batch_dims as number | null) ?? 0) !== 0)
-        throw new ArgError('only batch_dims=0 is supported', 'batch_dims', 'unsupported');
+      if ((attrs.batch_dims ?? 0) !== 0) throw new ArgError('only batch_dims=0 is supported', 'batch_dims', 'unsupported');
       return gatherNdType(params, indices);
     },
     kernel: ([params, indices], _attrs, out, ctx) => {
@@ -616,8 +619,8 @@ defineOps([
       },
       { carries: firstOnly, gathers: { params: 0, indices: 1, axis: () => 0, tuples: true } },
     ),
-  },
-  {
+  }),
+  op<GatherAttrs>({
     name: 'gather_nd_grad',
     internal: true,
     doc: 'Zeros shaped like `like`, with each block of `dy` added at its index tuple (repeats accumulate).',
@@ -638,11 +641,11 @@ defineOps([
     },
     grad: (b, node, ddy) => [b.op('gather_nd', [ddy, node.inputs[1]], { batch_dims: 0 }), null, null],
     dependence: scatter({ forward: () => ({ op: 'gather_nd', attrs: { batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly }),
-  },
+  }),
 ]);
 
 /** gather's axis and batch_dims normalised, or null when they are out of range. */
-function gatherAxes(paramsRank: number, indicesRank: number, attrs: Record<string, unknown>): GatherLayout | null {
+function gatherAxes(paramsRank: number, indicesRank: number, attrs: GatherAttrs): GatherLayout | null {
   try {
     return gatherLayout(paramsRank, indicesRank, attrs);
   } catch {

@@ -45,6 +45,12 @@ export interface Param {
 
 export type Attrs = Readonly<Record<string, unknown>>;
 
+/** The attributes of an op along one static axis (stack, concat, sort, ...). */
+export type AxisAttrs = { readonly axis: number };
+
+/** A node of an op whose attributes have type `A`: what that op's gradient receives. */
+export type NodeOf<A> = Node & { readonly attrs: A };
+
 export interface ConcreteType {
   readonly dtype: DType;
   readonly shape: readonly number[];
@@ -64,7 +70,10 @@ export interface KernelContext {
   checkDeadline?(): void;
 }
 
-export interface OpDef {
+/** One op. `A` is the type of its attributes (its static parameters and whatever its
+ *  builder and gradients pass): its rule, kernel, gradient, dependence and kink receive them
+ *  typed. A record declares it once, as `op<{ axis: number }>({ ... })`. */
+export interface OpDef<A = Attrs> {
   name: string;
   aliases?: readonly string[];
   /** One line: shown in hovers, completion and signature help. */
@@ -84,35 +93,60 @@ export interface OpDef {
 
   /** Static shape and dtype rule. Runs on static shapes at build time and on concrete
    *  shapes at evaluation time. Throws OpError naming the offending input. */
-  infer?(inputs: readonly TensorType[], attrs: Attrs): TensorType;
+  infer?(inputs: readonly TensorType[], attrs: A): TensorType;
   /** Computes the output data; `out` is the rule's result on the concrete input shapes. */
-  kernel?(inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData;
+  kernel?(inputs: readonly Tensor[], attrs: A, out: ConcreteType, ctx: KernelContext): TypedData;
   /** One gradient per input (null where none flows), built from other ops. `needs[i]` says
    *  whether input i's gradient is wanted (it reaches an x): a rule may leave the others out
    *  (null) rather than build nodes nobody reads; it may also build them. */
-  grad?(b: Builder, node: Node, dy: Node, needs: readonly boolean[]): readonly (Node | null)[];
+  grad?(b: Builder, node: NodeOf<A>, dy: Node, needs: readonly boolean[]): readonly (Node | null)[];
   /** How each output element depends on the inputs (engine/ops/dependence.ts): what the
    *  explainer reads to say which elements of the inputs reach which elements of the output,
    *  and how often. Every primitive with a gradient declares one. */
-  dependence?: Dependence;
+  dependence?: Dependence<A>;
   /** Where the op is not differentiable (relu at 0, ties of maximum, floor at integers):
    *  `codes` gives each output element a discrete branch, 0 exactly at a kink. A gradient
    *  check whose finite difference changes a branch reports a kink instead of a failure;
    *  the analysis notes gradients taken exactly at one. */
   kink?: {
     what: string;
-    codes(inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType): Int32Array;
+    codes(inputs: readonly Tensor[], attrs: A, out: ConcreteType): Int32Array;
   };
   /** The call that makes this node again from its inputs' source (`x[1:, None]` for a
    *  strided slice), where the attributes are not the parameters of a call: "Open as graph"
    *  writes every other op as its parameters in order (engine/export/graph.ts). */
-  spell?(attrs: Attrs, inputs: readonly string[]): string | null;
+  spell?(attrs: A, inputs: readonly string[]): string | null;
   /** Surface functions that are not one primitive node (composites, multi-output ops,
    *  differentiation) build their result here instead. */
   build?(b: Builder, args: BoundArgs): Value;
   /** Takes derivatives of its arguments (`gradients`, `jacobian`, ...): its calls are the
    *  gradient sites that get the gradient lenses and actions. */
   differentiates?: boolean;
+}
+
+/** An op record with its attribute type: `op<{ axis: number }>({ name: ..., infer: ([x],
+ *  attrs) => ... })`. The type is checked where attributes are read; the values come from
+ *  the op's static parameters (Builder.bind) and from the builders and gradients that apply
+ *  the op by name. */
+export function op<A>(def: OpDef<A>): OpDef<A> {
+  return def;
+}
+
+/** The attributes of `node` typed as `def` declares them, when `def` is its op. */
+export function attrsOf<A>(node: Node, def: OpDef<A>): A | undefined {
+  return node.op === def ? (node as NodeOf<A>).attrs : undefined;
+}
+
+/** A `const` node's attributes: its tensor, and for an int literal past 2^53 the int itself
+ *  (the double is not it). */
+export type ConstAttrs = { readonly value: Tensor; readonly exact?: bigint };
+
+let constDef: OpDef<ConstAttrs> | undefined;
+
+/** The attributes of `node` when it is a constant (undefined for any other node). */
+export function constantOf(node: Node): ConstAttrs | undefined {
+  constDef ??= lookupOp('const');
+  return constDef && attrsOf(node, constDef);
 }
 
 const registry = new Map<string, OpDef>();

@@ -17,7 +17,7 @@
 import { type DType, allocData, isFloat, isInteger } from '../tensor';
 import { type Builder, BuildError, NONE, type BoundArgs, tensorValue } from '../builder';
 import type { Node } from '../graph';
-import { defineOps, type Param } from './registry';
+import { defineOps, op, type Param } from './registry';
 import { Random } from './random';
 import { checkedSize, concreteShape } from './sources';
 
@@ -144,19 +144,19 @@ defineOps([
       return tensorValue(sample(b, args, dtype, (rng) => low + (high - low) * rng.uniform()));
     },
   },
-  {
+  op<{ seed: number }>({
     name: 'uniform_noise',
     internal: true,
     doc: "Uniform samples in [0, 1) of the input's shape and dtype, from the stream `seed` (dropout's mask, whose shape may be known only when fed).",
     params: [],
     infer: ([x]) => x,
     kernel: ([x], attrs, out, ctx) => {
-      const rng = new Random(attrs.seed as number);
+      const rng = new Random(attrs.seed);
       const data = ctx.alloc(out.dtype, x.data.length);
       for (let i = 0; i < data.length; i++) data[i] = rng.uniform();
       return data;
     },
-  },
+  }),
   {
     name: 'set_seed',
     aliases: ['set_random_seed'],

@@ -8,14 +8,17 @@ import { type DType, type Tensor, isInteger, sizeOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError } from '../builder';
 import type { Node } from '../graph';
-import { type Attrs, type OpDef, type Param, defineOps } from './registry';
+import { type Attrs, type NodeOf, type OpDef, type Param, defineOps } from './registry';
 import { workCounter } from './kernels';
 import { composite } from './compose';
 import { firstOnly, scatter } from './dependence';
 
 /** The segment count: given, or (sorted segments) the last id + 1 once the ids are known. */
-function segmentCount(ids: TensorType, attrs: Attrs): Dim {
-  const given = attrs.num_segments as number | null;
+/** The segment ops' primitive's: the count (null: from sorted ids) and whether ids are sorted. */
+type SegmentAttrs = { num_segments: number | null; sorted?: boolean };
+
+function segmentCount(ids: TensorType, attrs: SegmentAttrs): Dim {
+  const given = attrs.num_segments;
   if (given !== null) return given;
   const data = (ids as Partial<Tensor>).data;
   if (!data) return null;
@@ -40,7 +43,7 @@ function checkSegmentIds(ids: Tensor, count: number, sorted: boolean): void {
   }
 }
 
-function segmentType(data: TensorType, ids: TensorType, attrs: Attrs): TensorType {
+function segmentType(data: TensorType, ids: TensorType, attrs: SegmentAttrs): TensorType {
   if (!isInteger(ids.dtype)) throw new OpError(`segment_ids must be int32 or int64, got ${ids.dtype}`, 1, 'dtype-mismatch');
   if (data.shape === null || ids.shape === null) return { dtype: data.dtype, shape: null };
   if (attrs.sorted === true && ids.shape.length !== 1)
@@ -216,7 +219,7 @@ function segmentKernel(fold: Fold): NonNullable<OpDef['kernel']> {
 
 /** TensorFlow's _SegmentMinOrMaxGrad: each segment's gradient goes to the rows equal to its
  *  extreme, shared among ties. */
-function extremeGrad(b: Builder, node: Node, dy: Node): Node {
+function extremeGrad(b: Builder, node: NodeOf<SegmentAttrs>, dy: Node): Node {
   const [data, ids] = node.inputs;
   const sorted = node.attrs.sorted === true;
   const chosen = b.op('equal', [data, gatherDropNegatives(b, node, ids, sorted)]);
@@ -225,7 +228,7 @@ function extremeGrad(b: Builder, node: Node, dy: Node): Node {
   return b.where(chosen, shared, b.zerosLike(shared));
 }
 
-function segmentPrimitive(fold: Fold): OpDef {
+function segmentPrimitive(fold: Fold): OpDef<SegmentAttrs> {
   const name = `unsorted_segment_${fold}`;
   const what = fold === 'sum' ? 'Sums' : fold === 'max' ? 'The maximum of' : 'The minimum of';
   return {

@@ -7,7 +7,7 @@ import { type BoundArgs, type Builder, BuildError, tensorValue } from '../builde
 import type { Node } from '../graph';
 import { type TensorType, OpError, showShape } from '../types';
 import { type Tensor, type TypedData, sizeOf, stridesOf } from '../tensor';
-import { type Attrs, defineOps } from './registry';
+import { defineOps, op } from './registry';
 import { composite } from './compose';
 import type { SpecItem } from './indexing';
 
@@ -35,8 +35,10 @@ function takeAlongAxis(b: Builder, values: Node, indices: Node, axis: number): N
 
 /** The permutation that sorts each row of `x` along attrs.axis (stable: ties keep their
  *  order), written into `data` at the row's positions. */
-function argsortData<T extends TypedData>(x: Tensor, attrs: Attrs, data: T): T {
-  const axis = sortAxis(x, attrs.axis as number)!;
+type SortAttrs = { axis: number; descending?: boolean };
+
+function argsortData<T extends TypedData>(x: Tensor, attrs: SortAttrs, data: T): T {
+  const axis = sortAxis(x, attrs.axis)!;
   const descending = attrs.descending === true;
   const n = x.shape[axis];
   const stride = stridesOf(x.shape)[axis];
@@ -88,13 +90,13 @@ const sortParams = [
 ];
 
 defineOps([
-  {
+  op<SortAttrs>({
     name: 'argsort',
     doc: 'The int32 indices that sort `values` along `axis` (ties keep their order, as TensorFlow).',
     params: [...sortParams, { name: 'stable', kind: 'bool', default: false, doc: 'Accepted: the sort is always stable.' }],
     build: (b, args) => tensorValue(sorted(b, args, direction(args)).indices),
     infer: ([x], attrs) => {
-      sortAxis(x, attrs.axis as number);
+      sortAxis(x, attrs.axis);
       return { dtype: 'int32', shape: x.shape };
     },
     kernel: ([x], attrs, out, ctx) => argsortData(x, attrs, ctx.alloc(out.dtype, x.data.length)),
@@ -104,7 +106,7 @@ defineOps([
       codes: ([x], attrs) => {
         const order = argsortData(x, attrs, new Int32Array(x.data.length));
         const codes = new Int32Array(order.length);
-        const axis = sortAxis(x, attrs.axis as number)!;
+        const axis = sortAxis(x, attrs.axis)!;
         const stride = stridesOf(x.shape)[axis];
         const n = x.shape[axis];
         for (let i = 0; i < codes.length; i++) {
@@ -119,7 +121,7 @@ defineOps([
         return codes;
       },
     },
-  },
+  }),
   composite({
     name: 'sort',
     doc: 'The values sorted along `axis` (ascending by default); the gradient goes back to where each value came from.',

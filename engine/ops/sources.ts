@@ -6,7 +6,7 @@ import { type Shape, type TensorType, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError, Poisoned, type Value, tensorValue } from '../builder';
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
-import { type Attrs, defineOps } from './registry';
+import { type ConstAttrs, defineOps, op } from './registry';
 import { broadcastData } from './kernels';
 import { Random } from './random';
 import { formatCount, raiseHint } from '../budgets';
@@ -54,6 +54,9 @@ function generated(b: Builder, dtype: DType, shape: number[], values: (i: number
   return tensorValue(b.constant({ dtype, shape, data }, span, true));
 }
 
+/** A node whose value is given while evaluating (a feed, a jacobian seed). */
+type SourceAttrs = { dtype: DType; shape: Shape };
+
 const RANGE_DTYPES: readonly DType[] = ['int32', 'int64', 'float32', 'float64'];
 
 // TensorFlow's dtype: the result's, the input's when None.
@@ -64,23 +67,36 @@ const likeParams = [
   { name: 'optimize', kind: 'bool' as const, default: true, keywordOnly: true },
 ];
 const buildLike = (b: Builder, args: BoundArgs): Value => tensorValue(b.buildPrimitive(args.op, args, ['optimize']));
-const likeType = ([x]: readonly TensorType[], attrs: Attrs): TensorType => ({
-  dtype: (attrs.dtype as DType | null | undefined) ?? x.dtype,
+type LikeAttrs = { dtype?: DType | null };
+const likeType = ([x]: readonly TensorType[], attrs: LikeAttrs): TensorType => ({
+  dtype: attrs.dtype ?? x.dtype,
   shape: x.shape,
 });
 
+/** An input of the graph; "Open as graph" reads its shape. */
+export const placeholderOp = op<SourceAttrs>({
+  name: 'placeholder',
+  doc: 'An input of the graph; its sample value comes from a `feed` statement.',
+  params: [
+    { name: 'dtype', kind: 'dtype' },
+    { name: 'shape', kind: 'shape', default: null },
+  ],
+  infer: (_inputs, attrs) => ({ dtype: attrs.dtype, shape: attrs.shape }),
+  // No kernel: a placeholder's value is its feed.
+});
+
 defineOps([
-  {
+  op<ConstAttrs>({
     name: 'const',
     internal: true,
     doc: 'A constant tensor.',
     params: [],
     infer: (_inputs, attrs) => {
-      const t = attrs.value as Tensor;
+      const t = attrs.value;
       return { dtype: t.dtype, shape: t.shape };
     },
     kernel: (_inputs, attrs, out, ctx) => {
-      const t = attrs.value as Tensor;
+      const t = attrs.value;
       // Weak float literals hold doubles: round them where the document computes in float32.
       const wanted = ctx.alloc(out.dtype, 0).constructor;
       if (t.data.constructor === wanted) return t.data;
@@ -88,24 +104,15 @@ defineOps([
       data.set(t.data as never);
       return data;
     },
-  },
-  {
-    name: 'placeholder',
-    doc: 'An input of the graph; its sample value comes from a `feed` statement.',
-    params: [
-      { name: 'dtype', kind: 'dtype' },
-      { name: 'shape', kind: 'shape', default: null },
-    ],
-    infer: (_inputs, attrs) => ({ dtype: attrs.dtype as DType, shape: attrs.shape as Shape }),
-    // No kernel: a placeholder's value is its feed.
-  },
-  {
+  }),
+  placeholderOp,
+  op<SourceAttrs>({
     name: 'seed',
     internal: true,
     doc: 'A value set while evaluating (jacobian rows, gradient-check directions).',
     params: [],
-    infer: (_inputs, attrs) => ({ dtype: attrs.dtype as DType, shape: attrs.shape as Shape }),
-  },
+    infer: (_inputs, attrs) => ({ dtype: attrs.dtype, shape: attrs.shape }),
+  }),
   {
     name: 'variable',
     aliases: ['Variable'],
@@ -206,22 +213,22 @@ defineOps([
       );
     },
   },
-  {
+  op<LikeAttrs>({
     name: 'zeros_like',
     doc: 'Zeros with the shape and dtype of the input.',
     params: likeParams,
     build: buildLike,
     infer: likeType,
     kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length),
-  },
-  {
+  }),
+  op<LikeAttrs>({
     name: 'ones_like',
     doc: 'Ones with the shape and dtype of the input.',
     params: likeParams,
     build: buildLike,
     infer: likeType,
     kernel: ([x], _attrs, out, ctx) => ctx.alloc(out.dtype, x.data.length).fill(1),
-  },
+  }),
   {
     name: 'range',
     doc: 'Numbers from start (inclusive) to limit (exclusive) by delta; range(n) is 0..n-1.',

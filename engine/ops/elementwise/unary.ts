@@ -9,7 +9,7 @@ import { OpError } from '../../types';
 import { type WasmUnary, unaryWasm } from '../../wasm/elementwise';
 import { elementwise } from '../dependence';
 import { type Unary, type UnaryLoop, mapUnary, unaryCodes } from '../kernels';
-import { type DTypeClass, type OpDef, defineOps } from '../registry';
+import { type DTypeClass, type OpDef, defineOps, op } from '../registry';
 import { erf } from '../special';
 
 type UnaryGrad = (b: Builder, x: Node, y: Node, dy: Node) => Node | null;
@@ -243,7 +243,7 @@ defineOps([
     grad: (b, x, _y, dy) =>
       b.where(b.op('logical_and', [b.op('greater', [x, s(b, 0, x)]), b.op('less', [x, s(b, 6, x)])]), dy, b.zerosLike(dy)),
   }),
-  {
+  op<{ alpha: number }>({
     name: 'leaky_relu',
     kink: { what: 'leaky_relu', codes: unaryCodes(signCode) },
     doc: 'x where x > 0, alpha * x elsewhere.',
@@ -253,15 +253,15 @@ defineOps([
     ],
     infer: ([x]) => x,
     kernel: ([x], attrs, out, ctx) => {
-      const alpha = attrs.alpha as number;
+      const alpha = attrs.alpha;
       return mapUnary(x, out, ctx, (v) => (v > 0 ? v : alpha * v));
     },
     grad: (b, node, dy) => {
       const x = node.inputs[0];
-      return [b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.scale(dy, node.attrs.alpha as number))];
+      return [b.where(b.op('greater', [x, s(b, 0, x)]), dy, b.scale(dy, node.attrs.alpha))];
     },
     dependence: elementwise(),
-  },
+  }),
   unary({
     name: 'elu',
     doc: 'Exponential linear unit: x where x > 0, e^x - 1 elsewhere.',
@@ -304,7 +304,7 @@ defineOps([
   unary({ name: 'is_finite', doc: 'True where x is neither infinite nor NaN.', out: 'bool', f: (x) => (Number.isFinite(x) ? 1 : 0) }),
   unary({ name: 'is_inf', doc: 'True where x is +inf or -inf.', out: 'bool', f: (x) => (x === Infinity || x === -Infinity ? 1 : 0) }),
   unary({ name: 'logical_not', doc: 'Elementwise NOT of a bool tensor.', dtypes: 'bool', f: (x) => (x ? 0 : 1) }),
-  {
+  op<{ dtype: DType }>({
     name: 'cast',
     doc: 'Converts x to another dtype (floats truncate toward zero when cast to an integer dtype).',
     params: [
@@ -313,16 +313,16 @@ defineOps([
     ],
     infer: ([x], attrs) => {
       // `dtype=None` (or a placeholder of dtype None being fed) names no dtype to cast to.
-      if (!DTYPES.includes(attrs.dtype as DType))
+      if (!DTYPES.includes(attrs.dtype))
         throw new OpError(
           `cast needs a dtype (${DTYPES.join(', ')}), got ${attrs.dtype === null ? 'None' : String(attrs.dtype)}`,
           undefined,
           'dtype-mismatch',
         );
-      return { dtype: attrs.dtype as DType, shape: x.shape };
+      return { dtype: attrs.dtype, shape: x.shape };
     },
     kernel: ([x], attrs, out, ctx) => {
-      const to = attrs.dtype as DType;
+      const to = attrs.dtype;
       // NaN becomes the most negative integer, as TensorFlow's cast does on x86.
       if (to === 'int32') return mapUnary(x, out, ctx, (v) => (v !== v ? -2147483648 : Math.trunc(v)));
       if (to === 'int64') return mapUnary(x, out, ctx, (v) => (v !== v ? -(2 ** 63) : Math.trunc(v)));
@@ -337,5 +337,5 @@ defineOps([
       return [isFloat(x.type.dtype) && isFloat(node.type.dtype) ? b.cast(dy, x.type.dtype) : null];
     },
     dependence: elementwise(),
-  },
+  }),
 ]);

@@ -11,7 +11,7 @@ import { sizeOf, stridesOf } from '../../tensor';
 import { type Dim, type Shape, OpError, isFullyKnown, showShape } from '../../types';
 import { type DependenceContext, type Relation, type RelationAxis, axisLabels, contraction, elementwise, firstOnly } from '../dependence';
 import { deadlineCheck } from '../kernels';
-import { type Param, defineOps, lookupOp } from '../registry';
+import { type NodeOf, type Param, defineOps, lookupOp, op } from '../registry';
 import {
   type Equation,
   type Subs,
@@ -27,10 +27,16 @@ import {
 
 /** An einsum node's labels: letters as they are, the '...' axes as broadcasting labels
  *  aligned from the right (size 1 against a longer size: broadcast). */
-function einsumRelation({ attrs, inputs, output }: DependenceContext): Relation | null {
+/** An einsum node's: its explicit equation (`ij,jk->ik`). */
+type EinsumAttrs = { equation: string };
+
+/** Where the '...' axes start in subscripts, and how many axes follow them. */
+type EllipsisAttrs = { start: number; after: number };
+
+function einsumRelation({ attrs, inputs, output }: DependenceContext<EinsumAttrs>): Relation | null {
   let eq: Equation;
   try {
-    eq = nodeEquation(attrs.equation as string);
+    eq = nodeEquation(attrs.equation);
   } catch {
     return null;
   }
@@ -154,8 +160,8 @@ function staticBlock(shape: Shape, [start, after]: [number, number]): Dim[] | nu
   return shape.slice(start, shape.length - after);
 }
 
-function einsumGrad(b: Builder, node: Node, dy: Node): (Node | null)[] {
-  const eq = nodeEquation(node.attrs.equation as string);
+function einsumGrad(b: Builder, node: NodeOf<EinsumAttrs>, dy: Node): (Node | null)[] {
+  const eq = nodeEquation(node.attrs.equation);
   const out = eq.output;
   if (node.inputs.length === 1) {
     const [x] = node.inputs;
@@ -277,7 +283,7 @@ function intermediateSubs(a: Subs, b: Subs, needed: Set<string>): Subs {
 }
 
 defineOps([
-  {
+  op<EinsumAttrs>({
     name: 'einsum',
     doc: "Einstein summation: einsum('ij,jk->ik', a, b). Repeated labels take diagonals, '...' broadcasts, no '->' gives NumPy's implicit output (up to 8 operands).",
     params: [{ name: 'equation', kind: 'string' }, ...operandParams],
@@ -351,13 +357,13 @@ defineOps([
       }
       return tensorValue(acc);
     },
-    infer: (inputs, attrs) => einsumType(attrs.equation as string, inputs),
+    infer: (inputs, attrs) => einsumType(attrs.equation, inputs),
     kernel: (inputs, attrs, out, ctx) =>
-      einsumKernel(attrs.equation as string, inputs, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
+      einsumKernel(attrs.equation, inputs, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: einsumGrad,
     dependence: contraction(einsumRelation),
-  },
-  {
+  }),
+  op<{ axes: number[] }>({
     name: 'broadcast_prepend_dims',
     internal: true,
     doc: "Broadcasts `x` over new leading axes whose sizes are those of `like`'s `axes` (einsum gradients).",
@@ -367,7 +373,7 @@ defineOps([
       { name: 'axes', kind: 'ints' },
     ],
     infer: ([x, like], attrs) => {
-      const axes = attrs.axes as number[];
+      const axes = attrs.axes;
       if (x.shape === null) return { dtype: x.dtype, shape: null };
       const lead = axes.map((a) => {
         if (like.shape === null) return null;
@@ -387,13 +393,13 @@ defineOps([
     grad: (b, node, dy) => [
       b.reduceSum(
         dy,
-        (node.attrs.axes as number[]).map((_, i) => i),
+        node.attrs.axes.map((_, i) => i),
       ),
       null,
     ],
     dependence: elementwise({ carries: firstOnly }),
-  },
-  {
+  }),
+  op<EllipsisAttrs>({
     name: 'sum_ellipsis_to_like',
     internal: true,
     doc: "Sums `x`'s '...' axes (after `start`, before the last `after`) back to those of `like`, which broadcast (einsum gradients).",
@@ -404,12 +410,12 @@ defineOps([
       { name: 'after', kind: 'int' },
     ],
     infer: ([x, like], attrs) => {
-      checkEllipsisCompatible(x.shape, like.shape, attrs.start as number, attrs.after as number);
+      checkEllipsisCompatible(x.shape, like.shape, attrs.start, attrs.after);
       return { dtype: x.dtype, shape: like.shape };
     },
     kernel: ([x, like], attrs, out, ctx) => {
-      const start = attrs.start as number;
-      const after = attrs.after as number;
+      const start = attrs.start;
+      const after = attrs.after;
       const data = ctx.alloc(out.dtype, sizeOf(like.shape));
       const axes = ellipsisSumAxes(x.shape, like.shape, start, after);
       const summed = new Set(axes);
@@ -442,13 +448,13 @@ defineOps([
     grad: (b, node, dy) => [b.op('broadcast_ellipsis_to_like', [dy, node.inputs[0]], node.attrs), null],
     dependence: contraction(
       ({ attrs, inputs: [x], output }) => {
-        const r = x && ellipsisRelation(x, output, attrs.start as number, attrs.after as number);
+        const r = x && ellipsisRelation(x, output, attrs.start, attrs.after);
         return r ? { inputs: [r.big, null], output: r.small } : null;
       },
       { carries: firstOnly },
     ),
-  },
-  {
+  }),
+  op<EllipsisAttrs>({
     name: 'broadcast_ellipsis_to_like',
     internal: true,
     doc: "Broadcasts `x`'s '...' axes to those of `like` (the transpose of sum_ellipsis_to_like).",
@@ -459,12 +465,12 @@ defineOps([
       { name: 'after', kind: 'int' },
     ],
     infer: ([x, like], attrs) => {
-      checkEllipsisCompatible(like.shape, x.shape, attrs.start as number, attrs.after as number);
+      checkEllipsisCompatible(like.shape, x.shape, attrs.start, attrs.after);
       return { dtype: x.dtype, shape: like.shape };
     },
     kernel: ([x, like], attrs, out, ctx) => {
-      const start = attrs.start as number;
-      const after = attrs.after as number;
+      const start = attrs.start;
+      const after = attrs.after;
       const rank = like.shape.length;
       const data = ctx.alloc(out.dtype, sizeOf(like.shape));
       const summed = new Set(ellipsisSumAxes(like.shape, x.shape, start, after));
@@ -489,12 +495,12 @@ defineOps([
     grad: (b, node, dy) => [b.op('sum_ellipsis_to_like', [dy, node.inputs[0]], node.attrs), null],
     dependence: contraction(
       ({ attrs, inputs: [x], output }) => {
-        const r = x && ellipsisRelation(output, x, attrs.start as number, attrs.after as number);
+        const r = x && ellipsisRelation(output, x, attrs.start, attrs.after);
         return r ? { inputs: [r.small, null], output: r.big, broadcast: r.big.filter((l): l is string => typeof l === 'string') } : null;
       },
       { carries: firstOnly },
     ),
-  },
+  }),
   {
     name: 'tensordot',
     doc: 'Sums products over axes: axes=N contracts the last N axes of a with the first N of b; axes=[[a axes], [b axes]] pairs them.',

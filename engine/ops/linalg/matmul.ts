@@ -8,7 +8,7 @@ import { type Dim, type Shape, type TensorType, OpError, broadcastShapes, showSh
 import { matmulWasm } from '../../wasm/linalg';
 import { type DependenceContext, type Relation, axisLabels, contraction } from '../dependence';
 import { broadcastStrides, deadlineCheck } from '../kernels';
-import { defineOps } from '../registry';
+import { defineOps, op } from '../registry';
 
 // ---- matmul ------------------------------------------------------------------------------
 
@@ -42,7 +42,9 @@ function matmulType(a: TensorType, b: TensorType, ta: boolean, tb: boolean): Ten
 
 /** matmul's labels: a [batch..., m, k], b [batch..., k, n] (swapped when transposed) give
  *  [batch..., m, n]; the batch axes broadcast, k is summed. */
-function matmulRelation({ attrs, inputs: [a, b], output }: DependenceContext): Relation | null {
+type MatmulAttrs = { transpose_a?: boolean; transpose_b?: boolean };
+
+function matmulRelation({ attrs, inputs: [a, b], output }: DependenceContext<MatmulAttrs>): Relation | null {
   if (!a || !b || a.length < 2 || b.length < 2 || output.length < 2) return null;
   const batch = axisLabels(output.length - 2, 'b');
   const batchOf = (shape: readonly Dim[]) => {
@@ -302,7 +304,7 @@ function loadMatrix(src: TypedData, offset: number, rows: number, cols: number, 
   }
 }
 defineOps([
-  {
+  op<MatmulAttrs>({
     name: 'matmul',
     doc: 'Matrix product of the last two axes, batched over the leading ones, which broadcast (`a @ b`).',
     params: [
@@ -349,5 +351,5 @@ defineOps([
       return [gx && b.sumToLike(gx, x), gy && b.sumToLike(gy, y)];
     },
     dependence: contraction(matmulRelation),
-  },
+  }),
 ]);

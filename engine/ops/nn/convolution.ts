@@ -6,9 +6,10 @@ import { type Tensor, type TypedData, sizeOf } from '../../tensor';
 import { conv2dBackpropFilterWasm, conv2dBackpropInputWasm, conv2dWasm } from '../../wasm/nn';
 import { deadlineCheck } from '../kernels';
 import { gemm } from '../linalg/matmul';
-import { type KernelContext, defineOps } from '../registry';
+import { type KernelContext, defineOps, op } from '../registry';
 import {
   type Geometry,
+  type WindowOpAttrs,
   checkGradShape,
   conv2dType,
   convDependence,
@@ -166,7 +167,7 @@ function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, O: number, g: Geometr
 }
 
 defineOps([
-  {
+  op<WindowOpAttrs>({
     name: 'conv2d',
     doc: "2-D convolution (cross-correlation) of NHWC input with [height, width, in, out] filters; strides, 'SAME'/'VALID' padding, dilations.",
     params: [
@@ -202,8 +203,8 @@ defineOps([
       return [b.op('conv2d_backprop_input', [x, f, dy], node.attrs), b.op('conv2d_backprop_filter', [x, f, dy], node.attrs)];
     },
     dependence: convDependence({ input: 0, filter: 1, output: 'output' }),
-  },
-  {
+  }),
+  op<WindowOpAttrs>({
     name: 'conv2d_backprop_input',
     internal: true,
     doc: 'Gradient of conv2d with respect to its input, shaped like `input` (which only lends its shape).',
@@ -230,8 +231,8 @@ defineOps([
       return [null, b.op('conv2d_backprop_filter', [dd, f, dy], node.attrs), b.op('conv2d', [dd, f], node.attrs)];
     },
     dependence: convDependence({ input: 'output', filter: 1, output: 2 }),
-  },
-  {
+  }),
+  op<WindowOpAttrs>({
     name: 'conv2d_backprop_filter',
     internal: true,
     doc: 'Gradient of conv2d with respect to its filters, shaped like `filters` (which only lends its shape).',
@@ -259,5 +260,5 @@ defineOps([
       return [b.op('conv2d_backprop_input', [x, dd, dy], node.attrs), null, b.op('conv2d', [x, dd], node.attrs)];
     },
     dependence: convDependence({ input: 0, filter: 'output', output: 2 }),
-  },
+  }),
 ]);

@@ -7,8 +7,8 @@ import type { Node } from '../../graph';
 import { type Tensor, type TypedData, isInteger, sizeOf } from '../../tensor';
 import { type Shape, OpError, normalizeAxis, showShape } from '../../types';
 import { type DependenceContext, type Relation, axisLabels, contraction, reductionOver } from '../dependence';
-import { defineOps, lookupOp } from '../registry';
-import { aroundAxis, axisOf, softmaxAxisType } from './softmax';
+import { defineOps, lookupOp, op } from '../registry';
+import { aroundAxis, axisOf, softmaxAxisType, type SoftmaxAttrs } from './softmax';
 
 function softmaxXentKernel(labels: Tensor, logits: Tensor, axis: number, data: TypedData): TypedData {
   const ax = normalizeAxis(axis, logits.shape.length);
@@ -42,7 +42,7 @@ function sameShapeOrThrow(labels: Shape, logits: Shape, what = 'logits and label
 }
 
 /** softmax_cross_entropy_with_logits: labels and logits summed over the class axis. */
-function softmaxXentRelation({ attrs, inputs: [labels], output }: DependenceContext): Relation | null {
+function softmaxXentRelation({ attrs, inputs: [labels], output }: DependenceContext<SoftmaxAttrs>): Relation | null {
   if (!labels) return null;
   const rank = labels.length;
   const axis = axisOf(attrs);
@@ -125,7 +125,7 @@ defineOps([
       });
     },
   },
-  {
+  op<SoftmaxAttrs>({
     name: 'softmax_cross_entropy_with_logits',
     sentinel: true,
     doc: 'Cross entropy between the distributions `labels` and softmax(logits) along `axis`, one value per row (TensorFlow 2: the gradient reaches labels too).',
@@ -154,7 +154,7 @@ defineOps([
       return [b.mul(g, b.neg(b.op('log_softmax', [logits], { axis }))), b.mul(g, backprop)];
     },
     dependence: contraction(softmaxXentRelation),
-  },
+  }),
   {
     name: 'sparse_softmax_cross_entropy_with_logits',
     sentinel: true,

@@ -4,9 +4,10 @@
 import { type BoundArgs, type Builder, type Value, tensorValue } from '../../builder';
 import { type Tensor, type TypedData, sizeOf } from '../../tensor';
 import { BLOCK_WORK, deadlineCheck } from '../kernels';
-import { type Attrs, defineOps } from '../registry';
+import { defineOps, op } from '../registry';
 import {
   type Geometry,
+  type WindowOpAttrs,
   applyAt,
   checkGradShape,
   dataFormatArg,
@@ -186,13 +187,13 @@ function buildPool(b: Builder, args: BoundArgs): Value {
   return tensorValue(applyAt(b, args.op, [x], attrs, args, ['input']));
 }
 
-function poolGeometry(x: Tensor, attrs: Attrs): Geometry {
+function poolGeometry(x: Tensor, attrs: WindowOpAttrs): Geometry {
   const a = windowAttrs(attrs);
   return geometry(x.shape, a.ksize![0], a.ksize![1], { ...a, dilations: [1, 1] });
 }
 
 defineOps([
-  {
+  op<WindowOpAttrs>({
     name: 'max_pool2d',
     aliases: ['max_pool'],
     doc: "Maximum over ksize windows of NHWC input (strides, 'SAME'/'VALID'); the gradient goes to the first maximum of each window.",
@@ -202,8 +203,8 @@ defineOps([
     kernel: ([x], attrs, out, ctx) => maxPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: (b, node, dy) => [b.op('max_pool2d_grad', [node.inputs[0], dy], node.attrs)],
     dependence: poolDependence({ input: 0, output: 'output' }, [0], 0),
-  },
-  {
+  }),
+  op<WindowOpAttrs>({
     name: 'max_pool2d_grad',
     internal: true,
     doc: "Gradient of max_pool2d: each window's upstream gradient added at its first maximum.",
@@ -228,8 +229,8 @@ defineOps([
     grad: (b, node, dd) => [b.zerosLike(node.inputs[0]), b.op('max_pool2d_grad_grad', [node.inputs[0], dd], node.attrs)],
     // The input only routes (its derivative is zero, as TensorFlow's); the gradient is the value.
     dependence: poolDependence({ input: 'output', output: 1 }, [1], 0),
-  },
-  {
+  }),
+  op<WindowOpAttrs>({
     name: 'max_pool2d_grad_grad',
     internal: true,
     doc: "For each max_pool2d window, the value of `grad` at the window's first maximum.",
@@ -249,8 +250,8 @@ defineOps([
     },
     grad: (b, node, dd) => [b.zerosLike(node.inputs[0]), b.op('max_pool2d_grad', [node.inputs[0], dd], node.attrs)],
     dependence: poolDependence({ input: 1, output: 'output' }, [1], 0),
-  },
-  {
+  }),
+  op<WindowOpAttrs>({
     name: 'avg_pool2d',
     aliases: ['avg_pool'],
     doc: "Mean over ksize windows of NHWC input (strides, 'SAME'/'VALID'); with SAME, windows average only the elements inside the input.",
@@ -260,8 +261,8 @@ defineOps([
     kernel: ([x], attrs, out, ctx) => avgPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: (b, node, dy) => [b.op('avg_pool2d_grad', [node.inputs[0], dy], node.attrs)],
     dependence: poolDependence({ input: 0, output: 'output' }, [0]),
-  },
-  {
+  }),
+  op<WindowOpAttrs>({
     name: 'avg_pool2d_grad',
     internal: true,
     doc: "Gradient of avg_pool2d, shaped like `input` (which only lends its shape): each window's gradient shared among its elements.",
@@ -278,5 +279,5 @@ defineOps([
     // TensorFlow's _AvgPoolGradGrad: avg_pool of the incoming gradient.
     grad: (b, node, dd) => [null, b.op('avg_pool2d', [dd], node.attrs)],
     dependence: poolDependence({ input: 'output', output: 1 }, [1]),
-  },
+  }),
 ]);

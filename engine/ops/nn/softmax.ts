@@ -7,7 +7,7 @@ import { type Tensor, type TypedData, sizeOf } from '../../tensor';
 import { type TensorType, OpError, normalizeAxis } from '../../types';
 import { softmaxWasm } from '../../wasm/elementwise';
 import { axisIn, rowwise } from '../dependence';
-import { type Attrs, type KernelContext, defineOps } from '../registry';
+import { type KernelContext, defineOps, op } from '../registry';
 
 // ---- softmax family ------------------------------------------------------------------------
 
@@ -55,9 +55,12 @@ function softmaxKernel(x: Tensor, axis: number, data: TypedData, log: boolean, c
   return data;
 }
 
+/** softmax's, log_softmax's and the softmax cross entropy's. */
+export type SoftmaxAttrs = { axis?: number | null };
+
 /** The softmax axis; `axis=None` means the last axis, as TensorFlow. */
-export function axisOf(attrs: Attrs): number {
-  return (attrs.axis as number | null | undefined) ?? -1;
+export function axisOf(attrs: SoftmaxAttrs): number {
+  return attrs.axis ?? -1;
 }
 
 function sumKeep(b: Builder, x: Node, axis: number): Node {
@@ -66,7 +69,7 @@ function sumKeep(b: Builder, x: Node, axis: number): Node {
 
 /** Cross entropy of each row: Σ labels · (logsumexp(x) - x), stably. */
 defineOps([
-  {
+  op<SoftmaxAttrs>({
     name: 'softmax',
     doc: 'exp(x) / sum(exp(x)) along `axis` (computed stably, as tf.nn.softmax).',
     params: [
@@ -84,8 +87,8 @@ defineOps([
       return [b.mul(b.sub(dy, sumKeep(b, b.mul(dy, node), axis)), node)];
     },
     dependence: rowwise(({ attrs, inputs: [x] }) => (x ? axisIn(axisOf(attrs), x.length) : null), 'mixes'),
-  },
-  {
+  }),
+  op<SoftmaxAttrs>({
     name: 'log_softmax',
     doc: 'x - log(sum(exp(x))) along `axis` (computed stably, as tf.nn.log_softmax).',
     params: [
@@ -103,5 +106,5 @@ defineOps([
       return [b.sub(dy, b.mul(sumKeep(b, dy, axis), b.op('exp', [node])))];
     },
     dependence: rowwise(({ attrs, inputs: [x] }) => (x ? axisIn(axisOf(attrs), x.length) : null), 'mixes'),
-  },
+  }),
 ]);

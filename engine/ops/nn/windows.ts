@@ -12,20 +12,29 @@ import { type Attrs, type OpDef } from '../registry';
 
 type Padding = 'SAME' | 'VALID';
 
-interface WindowAttrs {
+/** The attributes of conv2d, pooling and their gradients. */
+export type WindowOpAttrs = {
   /** [rows, cols] of the pooling window (pooling only; conv takes it from the filter). */
+  ksize?: [number, number];
+  strides?: [number, number];
+  /** conv2d only. */
+  dilations?: [number, number];
+  padding: Padding;
+};
+
+interface WindowAttrs {
   ksize?: [number, number];
   strides: [number, number];
   dilations: [number, number];
   padding: Padding;
 }
 
-export function windowAttrs(attrs: Attrs): WindowAttrs {
+export function windowAttrs(attrs: WindowOpAttrs): WindowAttrs {
   return {
-    ksize: attrs.ksize as [number, number] | undefined,
-    strides: (attrs.strides as [number, number]) ?? [1, 1],
-    dilations: (attrs.dilations as [number, number]) ?? [1, 1],
-    padding: attrs.padding as Padding,
+    ksize: attrs.ksize,
+    strides: attrs.strides ?? [1, 1],
+    dilations: attrs.dilations ?? [1, 1],
+    padding: attrs.padding,
   };
 }
 
@@ -92,7 +101,7 @@ function checkRank4(t: TensorType, argIndex: number, what: string): void {
   if (t.shape !== null && t.shape.length !== 4) throw new OpError(`${what} must have rank 4, got shape ${showShape(t.shape)}`, argIndex);
 }
 
-export function conv2dType(x: TensorType, f: TensorType, attrs: Attrs): TensorType {
+export function conv2dType(x: TensorType, f: TensorType, attrs: WindowOpAttrs): TensorType {
   if (x.dtype !== f.dtype) throw new OpError(`input is ${x.dtype} but filters are ${f.dtype}`, 1, 'dtype-mismatch');
   checkRank4(x, 0, 'input (NHWC: [batch, height, width, channels])');
   checkRank4(f, 1, 'filters ([height, width, in_channels, out_channels])');
@@ -110,7 +119,7 @@ export function conv2dType(x: TensorType, f: TensorType, attrs: Attrs): TensorTy
   return { dtype: x.dtype, shape: [x.shape[0], rows.out, cols.out, f.shape[3]] };
 }
 
-export function poolType(x: TensorType, attrs: Attrs): TensorType {
+export function poolType(x: TensorType, attrs: WindowOpAttrs): TensorType {
   checkRank4(x, 0, 'input (NHWC: [batch, height, width, channels])');
   if (x.shape === null) return { dtype: x.dtype, shape: [null, null, null, null] };
   const a = windowAttrs(attrs);
@@ -132,7 +141,7 @@ export function checkGradShape(dy: TensorType, expected: Shape, argIndex: number
 
 /** The window geometry of a node whose NHWC input has `input`'s shape, with `kh` × `kw` taps
  *  (static sizes may be unknown); null when the attributes do not make a window. */
-function windowGeometryOf(input: readonly Dim[] | null, kh: Dim, kw: Dim, attrs: Attrs, pooling: boolean): WindowGeometry | null {
+function windowGeometryOf(input: readonly Dim[] | null, kh: Dim, kw: Dim, attrs: WindowOpAttrs, pooling: boolean): WindowGeometry | null {
   if (!input || input.length !== 4) return null;
   const a = windowAttrs(attrs);
   if (!a.strides || !a.padding) return null;
@@ -161,8 +170,8 @@ function windowGeometryOf(input: readonly Dim[] | null, kh: Dim, kw: Dim, attrs:
  *  y [n, oh, ow, o], placed by `roles` (which slot holds which; the op's output is one of
  *  them); `shape` is the slot or output that has x's shape, `filter` the one with f's. */
 export function convDependence(roles: { input: number | 'output'; filter: number | 'output'; output: number | 'output' }) {
-  const shapeOf = (ctx: DependenceContext, at: number | 'output') => (at === 'output' ? ctx.output : ctx.inputs[at]);
-  return window(
+  const shapeOf = (ctx: DependenceContext<WindowOpAttrs>, at: number | 'output') => (at === 'output' ? ctx.output : ctx.inputs[at]);
+  return window<WindowOpAttrs>(
     (ctx): Relation | null => {
       const f = shapeOf(ctx, roles.filter);
       const g = f && f.length === 4 ? windowGeometryOf(shapeOf(ctx, roles.input), f[0], f[1], ctx.attrs, false) : null;
@@ -176,10 +185,10 @@ export function convDependence(roles: { input: number | 'output'; filter: number
 /** Pooling and its gradients: x [n, h, w, c] and y [n, oh, ow, c], placed by `roles`; max
  *  pooling routes through the first maximum of each window of slot `select` (x). */
 export function poolDependence(roles: { input: number | 'output'; output: number | 'output' }, values: readonly number[], select?: number) {
-  const input = (ctx: DependenceContext) => (roles.input === 'output' ? ctx.output : ctx.inputs[roles.input]);
-  return window(
+  const input = (ctx: DependenceContext<WindowOpAttrs>) => (roles.input === 'output' ? ctx.output : ctx.inputs[roles.input]);
+  return window<WindowOpAttrs>(
     (ctx): Relation | null => {
-      const ksize = (ctx.attrs.ksize as [number, number] | undefined) ?? null;
+      const ksize = ctx.attrs.ksize ?? null;
       const g = ksize ? windowGeometryOf(input(ctx), ksize[0], ksize[1], ctx.attrs, true) : null;
       if (!g) return null;
       const r = windowRelation(

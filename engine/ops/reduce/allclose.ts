@@ -2,7 +2,7 @@
 
 import { sizeOf, stridesOf } from '../../tensor';
 import { broadcastShapes } from '../../types';
-import { defineOps } from '../registry';
+import { defineOps, op } from '../registry';
 
 /** numpy.isclose for one pair: equal values (equal infinities included) are close; NaN is
  *  close to nothing unless `equalNaN`; else |a - b| <= atol + rtol * |b|. */
@@ -13,7 +13,7 @@ function isClose(a: number, b: number, rtol: number, atol: number, equalNaN: boo
   return Math.abs(a - b) <= atol + rtol * Math.abs(b);
 }
 defineOps([
-  {
+  op<{ rtol: number; atol: number; equal_nan: boolean }>({
     name: 'allclose',
     doc: 'True when every |a - b| <= atol + rtol * |b| (NumPy; broadcasting; NaN is never close unless equal_nan).',
     params: [
@@ -31,8 +31,8 @@ defineOps([
     kernel: ([a, b], attrs, out, ctx) => {
       const data = ctx.alloc(out.dtype, 1);
       const shape = broadcastShapes(a.shape, b.shape, 1) as number[];
-      const rtol = attrs.rtol as number;
-      const atol = attrs.atol as number;
+      const rtol = attrs.rtol;
+      const atol = attrs.atol;
       const equalNaN = attrs.equal_nan === true;
       const A = a.data;
       const B = b.data;
@@ -76,5 +76,5 @@ defineOps([
       }
       return data;
     },
-  },
+  }),
 ]);

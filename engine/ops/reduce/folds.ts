@@ -5,15 +5,15 @@
 
 import { type Builder } from '../../builder';
 import type { Node } from '../../graph';
-import { type Tensor, type TypedData, sizeOf } from '../../tensor';
-import { type TensorType, OpError } from '../../types';
+import { type DType, type Tensor, type TypedData, sizeOf } from '../../tensor';
+import { OpError } from '../../types';
 import { type Dependence, reductionOver } from '../dependence';
 import { resolveAxes } from '../kernels';
-import { type Attrs, type ConcreteType, type KernelContext, type OpDef, defineOps } from '../registry';
-import { axisErrorsAtAxis, groupIndex, keepDims, reducedType, reductionParams, spreadBack } from './reduction';
+import { type ConcreteType, type KernelContext, type NodeOf, type OpDef, defineOps } from '../registry';
+import { axisErrorsAtAxis, groupIndex, keepDims, reducedType, reductionParams, spreadBack, type ReduceAttrs } from './reduction';
 
-function axesOf(attrs: Attrs, rank: number): number[] {
-  return resolveAxes((attrs.axis as number[] | null) ?? null, rank);
+function axesOf(attrs: ReduceAttrs, rank: number): number[] {
+  return resolveAxes(attrs.axis ?? null, rank);
 }
 
 type Fold = 'prod' | 'max' | 'min' | 'all' | 'any' | 'count_nonzero' | 'logsumexp';
@@ -26,7 +26,7 @@ const INT_EXTREMES: Partial<Record<string, [number, number]>> = {
 };
 
 /** The folding kernels of the reductions below: one tight loop per kind. */
-function fold(kind: Fold, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData {
+function fold(kind: Fold, x: Tensor, attrs: ReduceAttrs, out: ConcreteType, ctx: KernelContext): TypedData {
   const data = ctx.alloc(out.dtype, sizeOf(out.shape));
   const m = data.length;
   const src = x.data;
@@ -106,7 +106,7 @@ function fold(kind: Fold, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: Kerne
 /** Branch codes of reduce_max/reduce_min for gradient checks (OpDef.kink): per output,
  *  1 + the flat index of the element that wins, or 0 where several tie. */
 function extremeCodes(isMax: boolean) {
-  return (inputs: readonly Tensor[], attrs: Attrs, out: ConcreteType): Int32Array => {
+  return (inputs: readonly Tensor[], attrs: ReduceAttrs, out: ConcreteType): Int32Array => {
     const x = inputs[0];
     const codes = new Int32Array(sizeOf(out.shape));
     const best = new Float64Array(codes.length);
@@ -137,10 +137,10 @@ function folding(spec: {
   doc: string;
   kind: Fold;
   dtypes: 'numeric' | 'bool' | 'float' | 'any';
-  grad?: OpDef['grad'];
-  kink?: OpDef['kink'];
-  dependence?: Dependence;
-}): OpDef {
+  grad?: OpDef<ReduceAttrs>['grad'];
+  kink?: OpDef<ReduceAttrs>['kink'];
+  dependence?: Dependence<ReduceAttrs>;
+}): OpDef<ReduceAttrs> {
   return axisErrorsAtAxis({
     name: spec.name,
     aliases: spec.aliases,
@@ -156,7 +156,7 @@ function folding(spec: {
 
 /** TensorFlow's _MinOrMaxGrad: the upstream gradient is split equally among the elements
  *  equal to the result (TensorFlow.js instead gives each tied element all of it). */
-function minOrMaxGrad(b: Builder, node: Node, dy: Node): Node[] {
+function minOrMaxGrad(b: Builder, node: NodeOf<ReduceAttrs>, dy: Node): Node[] {
   const x = node.inputs[0];
   const yKept = keepDims(b, node, node);
   const indicators = b.cast(b.op('equal', [yKept, x]), x.type.dtype);
@@ -184,7 +184,7 @@ defineOps([
     // the product of the others and every other gradient is 0.
     grad: (b, node, dy) => {
       const x = node.inputs[0];
-      const axes = (node.attrs.axis as number[] | null) ?? null;
+      const axes = node.attrs.axis ?? null;
       const left = b.op('cumprod', [x], { axes, exclusive: true, reverse: false });
       const right = b.op('cumprod', [x], { axes, exclusive: true, reverse: true });
       return [b.mul(spreadBack(b, node, dy), b.mul(left, right))];
@@ -225,7 +225,7 @@ defineOps([
   }),
   folding({ name: 'reduce_all', aliases: ['all'], doc: 'Logical AND across axes (True for an empty group).', kind: 'all', dtypes: 'bool' }),
   folding({ name: 'reduce_any', aliases: ['any'], doc: 'Logical OR across axes (False for an empty group).', kind: 'any', dtypes: 'bool' }),
-  axisErrorsAtAxis({
+  axisErrorsAtAxis<ReduceAttrs & { dtype: DType | null }>({
     name: 'count_nonzero',
     doc: 'Number of non-zero (or True) elements across axes, as `dtype` (int64 by default).',
     params: [
@@ -241,7 +241,7 @@ defineOps([
           'dtype-mismatch',
         );
       }
-      return reducedType(x, attrs, attrs.dtype as TensorType['dtype']);
+      return reducedType(x, attrs, attrs.dtype);
     },
     kernel: ([x], attrs, out, ctx) => fold('count_nonzero', x, attrs, out, ctx),
   }),

@@ -9,7 +9,7 @@ import { sizeOf } from '../../tensor';
 import { type TensorType, OpError } from '../../types';
 import { firstOnly, indexMap, reductionOver, reshapeFlow } from '../dependence';
 import { ADD, reduceAxes, resolveAxes } from '../kernels';
-import { type Attrs, type OpDef, defineOps } from '../registry';
+import { type Attrs, type NodeOf, type OpDef, defineOps, op } from '../registry';
 
 /** Validates `axes` against `rank` as TensorFlow does: each in [-rank, rank), no axis named
  *  twice. Errors carry the code `bad-axis`, which `axisErrorsAtAxis` moves to the axis
@@ -28,11 +28,15 @@ export function checkAxes(axes: readonly number[], rank: number, what = 'axis'):
   });
 }
 
+/** A reduction's attributes: the axes (null: all) and whether to keep them as size 1
+ *  (the gradients' own reductions leave it out). */
+export type ReduceAttrs = { axis: number[] | null; keepdims?: boolean };
+
 /** Output type of reducing `x` over `attrs.axis` (keepdims as `attrs.keepdims`). */
-export function reducedType(x: TensorType, attrs: Attrs, dtype = x.dtype): TensorType {
+export function reducedType(x: TensorType, attrs: ReduceAttrs, dtype = x.dtype): TensorType {
   if (x.shape === null) return { dtype, shape: null };
   const rank = x.shape.length;
-  const axes = attrs.axis === null || attrs.axis === undefined ? null : (attrs.axis as number[]);
+  const axes = attrs.axis ?? null;
   if (axes) checkAxes(axes, rank);
   const reduced = new Set(resolveAxes(axes, rank));
   const keep = attrs.keepdims === true;
@@ -40,13 +44,13 @@ export function reducedType(x: TensorType, attrs: Attrs, dtype = x.dtype): Tenso
   return { dtype, shape };
 }
 
-export function reducedAxes(node: Node): number[] {
+export function reducedAxes(node: NodeOf<ReduceAttrs>): number[] {
   const rank = node.inputs[0].type.shape?.length ?? 0;
-  return resolveAxes((node.attrs.axis as number[] | null) ?? null, rank);
+  return resolveAxes(node.attrs.axis ?? null, rank);
 }
 
 /** dy of a reduction, with the reduced axes restored as size-1 axes. */
-export function keepDims(b: Builder, node: Node, dy: Node): Node {
+export function keepDims(b: Builder, node: NodeOf<ReduceAttrs>, dy: Node): Node {
   if (node.attrs.keepdims) return dy;
   // Unknown rank (a placeholder of shape None): which axes were reduced is known only at
   // run time.
@@ -57,7 +61,7 @@ export function keepDims(b: Builder, node: Node, dy: Node): Node {
 }
 
 /** dy of a reduction broadcast back to the input's shape. */
-export function spreadBack(b: Builder, node: Node, dy: Node): Node {
+export function spreadBack(b: Builder, node: NodeOf<ReduceAttrs>, dy: Node): Node {
   return b.broadcastLike(keepDims(b, node, dy), node.inputs[0]);
 }
 
@@ -69,7 +73,7 @@ export const reductionParams = [
 
 /** Gives a primitive op a surface `build` that reports axis errors (code `bad-axis`) at the
  *  `axis` argument instead of at the input tensor. The node made is the same primitive. */
-export function axisErrorsAtAxis(def: OpDef, axisParam = 'axis'): OpDef {
+export function axisErrorsAtAxis<A extends Attrs>(def: OpDef<A>, axisParam = 'axis'): OpDef<A> {
   return {
     ...def,
     build: (b, args) => {
@@ -92,12 +96,12 @@ export function reduction(spec: {
   init: number;
   combine: (acc: number, v: number) => number;
   finish?: (acc: number, count: number) => number;
-  grad?: OpDef['grad'];
+  grad?: OpDef<ReduceAttrs>['grad'];
   dtypes?: 'numeric' | 'bool' | 'float';
   outDType?: TensorType['dtype'];
   /** The sum divided by the count (reduce_mean). */
   mean?: boolean;
-}): OpDef {
+}): OpDef<ReduceAttrs> {
   return axisErrorsAtAxis({
     name: spec.name,
     aliases: spec.aliases,
@@ -107,7 +111,7 @@ export function reduction(spec: {
     kernel: ([x], attrs, out, ctx) =>
       reduceAxes(
         x,
-        resolveAxes((attrs.axis as number[] | null) ?? null, x.shape.length),
+        resolveAxes(attrs.axis ?? null, x.shape.length),
         ctx.alloc(out.dtype, sizeOf(out.shape)),
         spec.init,
         spec.combine,
@@ -170,7 +174,7 @@ defineOps([
     mean: true,
     grad: (b, node, dy) => [b.div(spreadBack(b, node, dy), b.op('reduced_count', [node.inputs[0]], { axis: node.attrs.axis ?? null }))],
   }),
-  {
+  op<{ axis: number[] | null }>({
     name: 'reduced_count',
     internal: true,
     doc: 'How many elements a reduction over `axis` folds into each output (runtime sizes).',
@@ -180,13 +184,13 @@ defineOps([
     ],
     infer: ([x]) => ({ dtype: x.dtype, shape: [] }),
     kernel: ([x], attrs, out, ctx) => {
-      const axes = resolveAxes((attrs.axis as number[] | null) ?? null, x.shape.length);
+      const axes = resolveAxes(attrs.axis ?? null, x.shape.length);
       const data = ctx.alloc(out.dtype, 1);
       data[0] = axes.reduce((n, a) => n * x.shape[a], 1);
       return data;
     },
-  },
-  {
+  }),
+  op<{ axis: number[] | null }>({
     name: 'keep_reduced_dims',
     internal: true,
     doc: 'Reshapes the result of a reduction of `like` over `axis` to keep the reduced axes as size 1.',
@@ -205,5 +209,5 @@ defineOps([
     },
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0]), null],
     dependence: indexMap(reshapeFlow, { carries: firstOnly }),
-  },
+  }),
 ]);

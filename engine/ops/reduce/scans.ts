@@ -3,24 +3,27 @@
 import { type DType, type Tensor, type TypedData, isInteger, sizeOf, stridesOf } from '../../tensor';
 import { OpError } from '../../types';
 import { resolveAxes } from '../kernels';
-import { type Attrs, type ConcreteType, type KernelContext, type OpDef, defineOps } from '../registry';
+import { type AxisAttrs, type ConcreteType, type KernelContext, type OpDef, defineOps } from '../registry';
 import { divNoNaN } from './folds';
 import { axisErrorsAtAxis, checkAxes, groupIndex } from './reduction';
 
 /** Axes a scan (`cumsum`/`cumprod`) runs along: the public ops take one `axis`; the
  *  gradient of reduce_prod scans the flattened group of its reduced axes (`axes`, null
  *  meaning all), as TensorFlow's _ProdGrad does after its transpose and reshape. */
-function scanAxes(attrs: Attrs, rank: number): number[] {
+/** cumsum's and cumprod's (`axes` only on reduce_prod's gradient's). */
+type ScanAttrs = { axis?: number | null; axes?: number[] | null; exclusive?: boolean; reverse?: boolean };
+
+function scanAxes(attrs: ScanAttrs, rank: number): number[] {
   if (attrs.axes !== undefined) {
-    const axes = attrs.axes as number[] | null;
+    const axes = attrs.axes;
     if (axes) checkAxes(axes, rank);
     return resolveAxes(axes, rank);
   }
   if (attrs.axis === null || attrs.axis === undefined) throw new OpError('axis must be an integer, not None', 0, 'bad-axis');
-  return checkAxes([attrs.axis as number], rank);
+  return checkAxes([attrs.axis], rank);
 }
 
-function scanKernel(isProd: boolean, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData {
+function scanKernel(isProd: boolean, x: Tensor, attrs: ScanAttrs, out: ConcreteType, ctx: KernelContext): TypedData {
   const src = x.data;
   const n = src.length;
   const data = ctx.alloc(out.dtype, n);
@@ -45,8 +48,8 @@ function scanKernel(isProd: boolean, x: Tensor, attrs: Attrs, out: ConcreteType,
   return data;
 }
 
-function argKernel(isMax: boolean, x: Tensor, attrs: Attrs, out: ConcreteType, ctx: KernelContext): TypedData {
-  const axis = checkAxes([attrs.axis as number], x.shape.length)[0];
+function argKernel(isMax: boolean, x: Tensor, attrs: AxisAttrs, out: ConcreteType, ctx: KernelContext): TypedData {
+  const axis = checkAxes([attrs.axis], x.shape.length)[0];
   const data = ctx.alloc(out.dtype, sizeOf(out.shape));
   const m = data.length;
   const size = x.shape[axis];
@@ -73,7 +76,7 @@ function argKernel(isMax: boolean, x: Tensor, attrs: Attrs, out: ConcreteType, c
   }
   return data;
 }
-function scanOp(isProd: boolean): OpDef {
+function scanOp(isProd: boolean): OpDef<ScanAttrs> {
   const name = isProd ? 'cumprod' : 'cumsum';
   return axisErrorsAtAxis({
     name,
@@ -118,7 +121,7 @@ function scanOp(isProd: boolean): OpDef {
   });
 }
 
-function argOp(isMax: boolean): OpDef {
+function argOp(isMax: boolean): OpDef<{ axis: number | null; output_type: DType }> {
   return axisErrorsAtAxis({
     name: isMax ? 'argmax' : 'argmin',
     aliases: isMax ? ['arg_max'] : ['arg_min'],
@@ -130,13 +133,13 @@ function argOp(isMax: boolean): OpDef {
     ],
     tf1Positional: ['input', 'axis', 'name', 'dimension', 'output_type'],
     infer: ([x], attrs) => {
-      const dtype = attrs.output_type as DType;
+      const dtype = attrs.output_type;
       if (!isInteger(dtype)) throw new OpError(`output_type must be int32 or int64, got ${String(dtype)}`, undefined, 'dtype-mismatch');
       if (x.shape === null) return { dtype, shape: null };
-      const axis = checkAxes([(attrs.axis as number | null) ?? 0], x.shape.length)[0];
+      const axis = checkAxes([attrs.axis ?? 0], x.shape.length)[0];
       return { dtype, shape: x.shape.filter((_, i) => i !== axis) };
     },
-    kernel: ([x], attrs, out, ctx) => argKernel(isMax, x, { axis: (attrs.axis as number | null) ?? 0 }, out, ctx),
+    kernel: ([x], attrs, out, ctx) => argKernel(isMax, x, { axis: attrs.axis ?? 0 }, out, ctx),
     // No gradient: the output is an integer index (TensorFlow registers none).
   });
 }

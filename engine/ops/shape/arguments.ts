@@ -3,9 +3,9 @@
 import { type BoundArgs, type Builder, type Value, tensorValue } from '../../builder';
 import type { Node } from '../../graph';
 import type { Span } from '../../syntax/ast';
-import { type Tensor, sizeOf } from '../../tensor';
+import { sizeOf } from '../../tensor';
 import { type Dim, ArgError, showShape } from '../../types';
-import { type Attrs, type OpDef } from '../registry';
+import { type Attrs, type OpDef, constantOf } from '../registry';
 
 // ---- blaming static arguments ------------------------------------------------------------
 
@@ -44,8 +44,8 @@ export function buildBlaming(b: Builder, args: BoundArgs, ignored: readonly stri
  *  arrives as one literal tensor, but TensorFlow sees a list of its rows. */
 export function buildListOp(b: Builder, args: BoundArgs): Value {
   const v = args.value('values');
-  if (v.kind !== 'tensor' || !v.node.weak || v.node.op.name !== 'const' || v.node.type.shape?.length === 0) return buildBlaming(b, args);
-  const t = v.node.attrs.value as Tensor;
+  const t = v.kind === 'tensor' && v.node.weak ? constantOf(v.node)?.value : undefined;
+  if (!t || t.shape.length === 0) return buildBlaming(b, args);
   const inner = sizeOf(t.shape.slice(1));
   const span = args.span('values');
   const rows = Array.from({ length: t.shape[0] }, (_, i) =>

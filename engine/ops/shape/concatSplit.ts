@@ -7,19 +7,22 @@ import { type Value, BuildError, tensorValue } from '../../builder';
 import { sizeOf, stridesOf } from '../../tensor';
 import { type Dim, type Shape, ArgError, OpError, normalizeAxis, showShape } from '../../types';
 import { axisIn, firstOnly, indexMap, joinFlow, positionalFlow, scatter } from '../dependence';
-import { defineOps } from '../registry';
+import { type AxisAttrs, defineOps, op } from '../registry';
 import { MAX_SPLIT_PARTS, axisArg, buildListOp } from './arguments';
 import { dimsConflict, mergeDim, placeAxis, sliceAxis } from './offsets';
 
 // ---- concat / split helpers ---------------------------------------------------------------
 
-interface SplitAttrs {
+/** An axis and one part along it (unstack_part, concat_part). */
+type PartAttrs = { axis: number; index: number };
+
+type SplitAttrs = {
   axis: number;
   /** `num` equal parts, or explicit `sizes` (one may be -1). */
   num: number | null;
   sizes: number[] | null;
   index: number;
-}
+};
 
 /** Resolves the sizes of every part of a split of an axis of size `d` (null when unknown).
  *  Throws the errors TensorFlow raises for bad splits. */
@@ -58,7 +61,7 @@ function splitBounds(shape: readonly number[], attrs: SplitAttrs): { axis: numbe
 }
 
 defineOps([
-  {
+  op<AxisAttrs>({
     name: 'stack',
     aliases: ['pack'],
     doc: 'Stacks tensors of one shape along a new axis.',
@@ -80,13 +83,13 @@ defineOps([
         shape = shape.map((d, k) => d ?? t.shape![k]);
       });
       if (shape === null) return { dtype: inputs[0].dtype, shape: null };
-      const axis = axisArg(attrs.axis as number, [...shape, 1], 'axis');
+      const axis = axisArg(attrs.axis, [...shape, 1], 'axis');
       const out = shape.slice();
       out.splice(axis, 0, inputs.length);
       return { dtype: inputs[0].dtype, shape: out };
     },
     kernel: (inputs, attrs, out, ctx) => {
-      const axis = normalizeAxis(attrs.axis as number, inputs[0].shape.length + 1, 0);
+      const axis = normalizeAxis(attrs.axis, inputs[0].shape.length + 1, 0);
       const inner = sizeOf(inputs[0].shape.slice(axis));
       const outer = sizeOf(inputs[0].shape.slice(0, axis));
       for (const t of inputs)
@@ -103,25 +106,25 @@ defineOps([
     },
     grad: (b, node, dy) => node.inputs.map((_, index) => b.op('unstack_part', [dy], { axis: node.attrs.axis, index })),
     dependence: indexMap((ctx) => joinFlow(ctx, 'stack'), { joins: true }),
-  },
-  {
+  }),
+  op<PartAttrs>({
     name: 'unstack_part',
     internal: true,
     doc: 'Entry `index` along `axis` (that axis removed).',
     params: [],
-    spell: (attrs, [x]) => `unstack(${x}, axis=${attrs.axis as number})[${attrs.index as number}]`,
+    spell: (attrs, [x]) => `unstack(${x}, axis=${attrs.axis})[${attrs.index}]`,
     infer: ([x], attrs) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
-      const axis = normalizeAxis(attrs.axis as number, x.shape.length, 0);
+      const axis = normalizeAxis(attrs.axis, x.shape.length, 0);
       const size = x.shape[axis];
-      const index = attrs.index as number;
+      const index = attrs.index;
       if (size !== null && (index < 0 || index >= size))
         throw new OpError(`index ${index} is out of range for axis ${axis} of size ${size}`);
       return { dtype: x.dtype, shape: x.shape.filter((_, i) => i !== axis) };
     },
     kernel: ([x], attrs, out, ctx) => {
-      const axis = normalizeAxis(attrs.axis as number, x.shape.length, 0);
-      const index = attrs.index as number;
+      const axis = normalizeAxis(attrs.axis, x.shape.length, 0);
+      const index = attrs.index;
       const strides = stridesOf(x.shape);
       const inner = strides[axis];
       const outer = sizeOf(x.shape.slice(0, axis));
@@ -138,16 +141,16 @@ defineOps([
       if (ax === null || ax === undefined) return null;
       return { from: output.map((_, o) => [{ slot: 0, axis: o < ax ? o : o + 1 }]) };
     }),
-  },
-  {
+  }),
+  op<PartAttrs>({
     name: 'place_part',
     internal: true,
     doc: 'Zeros shaped like `like`, with `x` at entry `index` along `axis`.',
     params: [],
     infer: ([x, like]) => ({ dtype: x.dtype, shape: like.shape }),
     kernel: ([x, like], attrs, out, ctx) => {
-      const axis = normalizeAxis(attrs.axis as number, like.shape.length, 0);
-      const index = attrs.index as number;
+      const axis = normalizeAxis(attrs.axis, like.shape.length, 0);
+      const index = attrs.index;
       const inner = stridesOf(like.shape)[axis];
       const outer = sizeOf(like.shape.slice(0, axis));
       const data = ctx.alloc(out.dtype, sizeOf(like.shape));
@@ -159,7 +162,7 @@ defineOps([
     },
     grad: (b, node, dy) => [b.op('unstack_part', [dy], node.attrs), null],
     dependence: scatter({ forward: (attrs) => ({ op: 'unstack_part', attrs, inputs: [-1] }), value: 0, carries: firstOnly }),
-  },
+  }),
   {
     name: 'unstack',
     aliases: ['unpack'],
@@ -196,7 +199,7 @@ defineOps([
       };
     },
   },
-  {
+  op<AxisAttrs>({
     name: 'concat',
     aliases: ['concatenate'],
     doc: 'Joins tensors along an existing axis; the other sizes must agree.',
@@ -216,7 +219,7 @@ defineOps([
       const ref = inputs[firstKnown].shape!;
       const rank = ref.length;
       if (rank === 0) throw new OpError('cannot concatenate scalars (use stack)', firstKnown);
-      const axis = axisArg(attrs.axis as number, ref, 'axis');
+      const axis = axisArg(attrs.axis, ref, 'axis');
       const out: Dim[] = ref.slice();
       // Which element each known size came from, to name both sides of a conflict.
       const from: number[] = ref.map(() => firstKnown);
@@ -250,7 +253,7 @@ defineOps([
       return { dtype, shape: out };
     },
     kernel: (inputs, attrs, out, ctx) => {
-      const axis = normalizeAxis(attrs.axis as number, out.shape.length, 0);
+      const axis = normalizeAxis(attrs.axis, out.shape.length, 0);
       const inner = sizeOf(out.shape.slice(axis + 1));
       const outer = sizeOf(out.shape.slice(0, axis));
       const data = ctx.alloc(out.dtype, sizeOf(out.shape));
@@ -268,21 +271,21 @@ defineOps([
     // inputs' runtime shapes.
     grad: (b, node, dy) => node.inputs.map((_, index) => b.op('concat_part', [dy, ...node.inputs], { axis: node.attrs.axis, index })),
     dependence: indexMap((ctx) => joinFlow(ctx, 'concat'), { joins: true }),
-  },
-  {
+  }),
+  op<PartAttrs>({
     name: 'concat_part',
     internal: true,
     doc: "The slice of a concat result `dy` that came from input `index` (offsets from the inputs' runtime shapes).",
     params: [],
     infer: ([dy, ...parts], attrs) => {
-      const part = parts[attrs.index as number];
+      const part = parts[attrs.index];
       if (part.shape === null || dy.shape === null) return { dtype: dy.dtype, shape: part.shape };
-      const axis = normalizeAxis(attrs.axis as number, dy.shape.length, 0);
+      const axis = normalizeAxis(attrs.axis, dy.shape.length, 0);
       return { dtype: dy.dtype, shape: part.shape.map((d, k) => (k === axis ? d : mergeDim(d, dy.shape![k]))) };
     },
     kernel: ([dy, ...parts], attrs, out, ctx) => {
-      const axis = normalizeAxis(attrs.axis as number, dy.shape.length, 0);
-      const index = attrs.index as number;
+      const axis = normalizeAxis(attrs.axis, dy.shape.length, 0);
+      const index = attrs.index;
       let begin = 0;
       for (let i = 0; i < index; i++) begin += parts[i].shape[axis];
       return sliceAxis(dy.data, dy.shape, axis, begin, parts[index].shape[axis], ctx.alloc(out.dtype, sizeOf(out.shape)));
@@ -290,13 +293,13 @@ defineOps([
     // Its adjoint puts the slice back between zeros: a concat.
     grad: (b, node, ddy) => {
       const parts = node.inputs.slice(1);
-      const index = node.attrs.index as number;
+      const index = node.attrs.index;
       const pieces = parts.map((p, j) => (j === index ? ddy : b.zerosLike(p)));
       return [b.op('concat', pieces, { axis: node.attrs.axis }), ...parts.map(() => null)];
     },
     dependence: indexMap(({ output }) => positionalFlow(output.length), { carries: firstOnly }),
-  },
-  {
+  }),
+  op<SplitAttrs>({
     name: 'split',
     doc: 'Splits a tensor along `axis` into `num_or_size_splits` equal parts, or parts of the given sizes (one may be -1).',
     params: [
@@ -353,7 +356,7 @@ defineOps([
     },
     infer: ([x], attrs) => {
       if (x.shape !== null) {
-        const a = attrs as unknown as SplitAttrs;
+        const a = attrs;
         splitSizes(x.shape[normalizeAxis(a.axis, x.shape.length, 0)], a, x.shape, (m) => new OpError(m, 0));
       }
       return x;
@@ -361,45 +364,45 @@ defineOps([
     kernel: ([x]) => x.data,
     grad: (_b, _node, dy) => [dy],
     dependence: indexMap(({ output }) => positionalFlow(output.length)),
-  },
-  {
+  }),
+  op<SplitAttrs>({
     name: 'split_part',
     internal: true,
     doc: 'Part `index` of a split of `x` along `axis`.',
     params: [],
     spell: (attrs, [x]) => {
-      const a = attrs as unknown as SplitAttrs;
+      const a = attrs;
       return `split(${x}, ${a.sizes ? `[${a.sizes.join(', ')}]` : a.num}, axis=${a.axis})[${a.index}]`;
     },
     infer: ([x], attrs) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
-      const a = attrs as unknown as SplitAttrs;
+      const a = attrs;
       const axis = normalizeAxis(a.axis, x.shape.length, 0);
       const sizes = splitSizes(x.shape[axis], a, x.shape, (m) => new OpError(m, 0));
       return { dtype: x.dtype, shape: x.shape.map((d, k) => (k === axis ? sizes[a.index] : d)) };
     },
     kernel: ([x], attrs, out, ctx) => {
-      const { axis, begin, len } = splitBounds(x.shape, attrs as unknown as SplitAttrs);
+      const { axis, begin, len } = splitBounds(x.shape, attrs);
       return sliceAxis(x.data, x.shape, axis, begin, len, ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     // TensorFlow's _SplitGrad concatenates the parts' gradients; per part, that is the
     // part's gradient placed at its offset among zeros.
     grad: (b, node, dy) => [b.op('split_place', [dy, node.inputs[0]], node.attrs)],
     dependence: indexMap(({ output }) => positionalFlow(output.length)),
-  },
-  {
+  }),
+  op<SplitAttrs>({
     name: 'split_place',
     internal: true,
     doc: 'Zeros shaped like `like`, with `x` at the place of split part `index`.',
     params: [],
     infer: ([x, like]) => ({ dtype: x.dtype, shape: like.shape }),
     kernel: ([x, like], attrs, out, ctx) => {
-      const { axis, begin, len } = splitBounds(like.shape, attrs as unknown as SplitAttrs);
+      const { axis, begin, len } = splitBounds(like.shape, attrs);
       if (x.data.length !== sizeOf(like.shape.map((d, k) => (k === axis ? len : d))))
         throw new OpError(`gradient of shape ${showShape(x.shape)} does not fit split part ${attrs.index} of ${showShape(like.shape)}`);
       return placeAxis(x.data, like.shape, axis, begin, len, ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, dy) => [b.op('split_part', [dy], node.attrs), null],
     dependence: scatter({ forward: (attrs) => ({ op: 'split_part', attrs, inputs: [-1] }), value: 0, carries: firstOnly }),
-  },
+  }),
 ]);

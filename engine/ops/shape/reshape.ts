@@ -7,7 +7,7 @@ import { type DType, isInteger, sizeOf } from '../../tensor';
 import { type Dim, type Shape, ArgError, OpError, isFullyKnown, showShape } from '../../types';
 import { axisIn, indexMap, reshapeFlow } from '../dependence';
 import { transposeData } from '../kernels';
-import { type OpDef, defineOps } from '../registry';
+import { type AxisAttrs, type OpDef, defineOps, op } from '../registry';
 import { axisArg, buildBlaming } from './arguments';
 
 function inversePermutation(perm: readonly number[]): number[] {
@@ -53,7 +53,7 @@ export function reshapeShape(from: Shape, to: readonly (number | null)[]): Shape
 }
 
 defineOps([
-  {
+  op<{ shape: (number | null)[] | null }>({
     name: 'reshape',
     doc: 'Gives a tensor a new shape with the same elements (one size may be -1).',
     params: [
@@ -62,7 +62,7 @@ defineOps([
     ],
     build: buildBlaming,
     infer: ([x], attrs) => {
-      const to = attrs.shape as (number | null)[] | null;
+      const to = attrs.shape;
       if (to === null) throw new ArgError('reshape needs a shape', 'shape');
       const shape = reshapeShape(x.shape, to);
       if (shape && x.shape && x.shape.every((d) => d !== null) && shape.every((d) => d !== null)) {
@@ -76,8 +76,8 @@ defineOps([
     kernel: ([x]) => x.data,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
     dependence: indexMap(reshapeFlow),
-  },
-  {
+  }),
+  op<{ perm?: number[] | null; conjugate?: boolean }>({
     name: 'transpose',
     doc: 'Permutes the axes (reverses them when perm is None).',
     params: [
@@ -89,27 +89,27 @@ defineOps([
     tf1Positional: ['a', 'perm', 'name', 'conjugate'],
     build: (b, args) => buildBlaming(b, args, ['conjugate']),
     infer: ([x], attrs) => {
-      const given = (attrs.perm as number[] | null) ?? null;
+      const given = attrs.perm ?? null;
       if (x.shape === null) return { dtype: x.dtype, shape: given === null ? null : given.map(() => null) };
-      const perm = resolvePerm((attrs.perm as number[] | null) ?? null, x.shape.length);
+      const perm = resolvePerm(attrs.perm ?? null, x.shape.length);
       return { dtype: x.dtype, shape: perm.map((p) => x.shape![p]) };
     },
     kernel: ([x], attrs, out, ctx) =>
-      transposeData(x, resolvePerm((attrs.perm as number[] | null) ?? null, x.shape.length), ctx.alloc(out.dtype, x.data.length)),
+      transposeData(x, resolvePerm(attrs.perm ?? null, x.shape.length), ctx.alloc(out.dtype, x.data.length)),
     // The inverse permutation; reversing the axes (perm None) is its own inverse, so no
     // rank is needed even when it is unknown statically.
     grad: (b, node, dy) => {
-      const given = (node.attrs.perm as number[] | null) ?? null;
+      const given = node.attrs.perm ?? null;
       return [b.op('transpose', [dy], { perm: given === null ? null : inversePermutation(resolvePerm(given, given.length)) })];
     },
     dependence: indexMap(({ attrs, output }) => {
       const rank = output.length;
-      const perm = (attrs.perm as number[] | null | undefined) ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
+      const perm = attrs.perm ?? Array.from({ length: rank }, (_, k) => rank - 1 - k);
       if (perm.length !== rank || perm.some((p) => axisIn(p, rank) === null)) return null;
       return { from: perm.map((p) => [{ slot: 0, axis: axisIn(p, rank)! }]) };
     }),
-  },
-  {
+  }),
+  op<AxisAttrs>({
     name: 'expand_dims',
     doc: 'Inserts a size-1 axis at `axis`.',
     params: [
@@ -119,7 +119,7 @@ defineOps([
     build: buildBlaming,
     infer: ([x], attrs) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
-      const axis = axisArg(attrs.axis as number, [...x.shape, 1], 'axis');
+      const axis = axisArg(attrs.axis, [...x.shape, 1], 'axis');
       const shape = x.shape.slice();
       shape.splice(axis, 0, 1);
       return { dtype: x.dtype, shape };
@@ -127,8 +127,8 @@ defineOps([
     kernel: ([x]) => x.data,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
     dependence: indexMap(reshapeFlow),
-  },
-  {
+  }),
+  op<{ axis: number[] | null }>({
     name: 'squeeze',
     doc: 'Removes size-1 axes: all of them, or those listed in `axis` (which must have size 1).',
     params: [
@@ -139,7 +139,7 @@ defineOps([
     infer: ([x], attrs) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
       const shape = x.shape;
-      const axes = (attrs.axis as number[] | null) ?? null;
+      const axes = attrs.axis ?? null;
       if (axes === null) {
         // As TensorFlow: an unknown size might be 1, so the result's rank is unknown.
         if (shape.some((d) => d === null)) return { dtype: x.dtype, shape: null };
@@ -160,7 +160,7 @@ defineOps([
     kernel: ([x]) => x.data,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
     dependence: indexMap(reshapeFlow),
-  },
+  }),
   shapeQuery({
     name: 'shape',
     doc: "The input's shape as an int32 (or `out_type` int64) vector, known without feeds when the static shape is fully known.",
@@ -187,6 +187,9 @@ defineOps([
   }),
 ]);
 
+/** `known`: the answer, on a node without inputs (the static shape determined it). */
+type ShapeQueryAttrs = { out_type: DType; known?: number[] };
+
 /** shape/size/rank: a regular node reading its input's runtime shape, or, when the static
  *  shape already determines the answer, a node without inputs holding that shape, so the
  *  value is known without feeds (`reshape(y, shape(x))` works with an unfed x). */
@@ -198,7 +201,7 @@ function shapeQuery(spec: {
   known: (s: Shape) => number[] | null;
   outShape: (s: Shape) => Dim[];
   value: (s: readonly number[]) => number[];
-}): OpDef {
+}): OpDef<ShapeQueryAttrs> {
   return {
     name: spec.name,
     doc: spec.doc,
@@ -218,11 +221,11 @@ function shapeQuery(spec: {
       return tensorValue(b.apply(spec.name, [x], { out_type: outType }, args.callSpan, [args.span('input')]));
     },
     infer: (inputs, attrs) => ({
-      dtype: attrs.out_type as DType,
-      shape: spec.outShape(inputs.length ? inputs[0].shape : (attrs.known as number[])),
+      dtype: attrs.out_type,
+      shape: spec.outShape(inputs.length ? inputs[0].shape : (attrs.known ?? null)),
     }),
     kernel: (inputs, attrs, out, ctx) => {
-      const values = spec.value(inputs.length ? inputs[0].shape : (attrs.known as number[]));
+      const values = spec.value(inputs.length ? inputs[0].shape : (attrs.known ?? []));
       // As TensorFlow: an int32 answer that does not fit is an error, never a wrapped number.
       const big = values.find((v) => v > 0x7fffffff);
       if (big !== undefined)

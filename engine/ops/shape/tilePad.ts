@@ -6,13 +6,18 @@ import { isInteger, sizeOf, stridesOf } from '../../tensor';
 import { type TensorType, ArgError, OpError, normalizeAxis, showShape } from '../../types';
 import { type Creation, elementwise, firstOnly, indexMap, positionalFlow, scatter } from '../dependence';
 import { broadcastData } from '../kernels';
-import { defineOps } from '../registry';
+import { defineOps, op } from '../registry';
 import { applyBlaming, axisArg, buildBlaming } from './arguments';
 import { type AxisMap, gatherOffsets, rangeMap, scatterAddOffsets, sourceOffsets } from './offsets';
 
 // ---- pad helpers --------------------------------------------------------------------------
 
 type PadMode = 'CONSTANT' | 'REFLECT' | 'SYMMETRIC';
+
+/** pad's and pad_grad's: [before, after] per axis (pad_grad has no constant). */
+type PadAttrs = { paddings: number[][]; mode: PadMode; constant_values?: number };
+
+type TileAttrs = { multiples: number[] };
 
 /** Where output coordinate i of a padded axis reads from (-1: the constant). */
 function padMap(d: number, before: number, after: number, mode: PadMode, stride: number): AxisMap {
@@ -51,7 +56,7 @@ function checkPaddings(x: TensorType, paddings: number[][], mode: PadMode): void
 }
 
 defineOps([
-  {
+  op<TileAttrs>({
     name: 'tile',
     doc: 'Repeats the tensor `multiples[k]` times along each axis k.',
     params: [
@@ -60,7 +65,7 @@ defineOps([
     ],
     build: buildBlaming,
     infer: ([x], attrs) => {
-      const multiples = attrs.multiples as number[];
+      const multiples = attrs.multiples;
       multiples.forEach((m) => {
         if (m < 0) throw new ArgError(`multiples must be non-negative, got ${showShape(multiples)}`, 'multiples');
       });
@@ -87,19 +92,19 @@ defineOps([
     // reduce the m axes); here one op reads x's runtime shape and sums directly.
     grad: (b, node, dy) => [b.op('tile_grad', [dy, node.inputs[0]], { multiples: node.attrs.multiples })],
     dependence: indexMap(({ attrs, output }) => {
-      const multiples = (attrs.multiples as number[] | undefined) ?? [];
+      const multiples = attrs.multiples ?? [];
       const creates: (Creation | null)[] = output.map((_, o) => (multiples[o] > 1 ? { origin: 'tile', size: multiples[o] } : null));
       return { ...positionalFlow(output.length), creates };
     }),
-  },
-  {
+  }),
+  op<TileAttrs>({
     name: 'tile_grad',
     internal: true,
     doc: 'Sums a tiled gradient `dy` over its tiles, back to the shape of `like`.',
     params: [],
     infer: ([dy, like]) => ({ dtype: dy.dtype, shape: like.shape }),
     kernel: ([dy, like], attrs, out, ctx) => {
-      const multiples = attrs.multiples as number[];
+      const multiples = attrs.multiples;
       const expected = like.shape.map((d, k) => d * multiples[k]);
       if (expected.length !== dy.shape.length || expected.some((d, k) => d !== dy.shape[k])) {
         throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the tiled shape ${showShape(expected)}`);
@@ -122,8 +127,8 @@ defineOps([
       value: 0,
       carries: firstOnly,
     }),
-  },
-  {
+  }),
+  op<{ shape: (number | null)[] | null }>({
     name: 'broadcast_to',
     doc: 'Broadcasts the tensor to `shape` (NumPy rules: sizes 1 stretch, leading axes are added).',
     params: [
@@ -132,7 +137,7 @@ defineOps([
     ],
     build: buildBlaming,
     infer: ([x], attrs) => {
-      const target = attrs.shape as (number | null)[] | null;
+      const target = attrs.shape;
       if (target === null || target.some((d) => d === null || d < 0)) {
         throw new ArgError(
           `the target shape must be fully known, got ${target === null ? 'None' : showShape(target.map((d) => (d === -1 ? null : d)))}`,
@@ -158,8 +163,8 @@ defineOps([
     kernel: ([x], _attrs, out, ctx) => broadcastData(x, out.shape, ctx.alloc(out.dtype, sizeOf(out.shape))),
     grad: (b, node, dy) => [b.sumToLike(dy, node.inputs[0])],
     dependence: elementwise(),
-  },
-  {
+  }),
+  op<PadAttrs>({
     name: 'pad',
     doc: "Pads with `constant_values` (mode 'CONSTANT') or mirrors the edges ('REFLECT', 'SYMMETRIC'); paddings is [[before, after], ...].",
     params: [
@@ -204,35 +209,30 @@ defineOps([
       return tensorValue(applyBlaming(b, args, 'pad', [x], { paddings, mode, constant_values: constant }, [args.span('tensor')]));
     },
     infer: ([x], attrs) => {
-      const paddings = attrs.paddings as number[][];
-      const mode = attrs.mode as PadMode;
+      const paddings = attrs.paddings;
+      const mode = attrs.mode;
       checkPaddings(x, paddings, mode);
       if (x.shape === null) return { dtype: x.dtype, shape: paddings.map(() => null) };
       return { dtype: x.dtype, shape: x.shape.map((d, k) => (d === null ? null : d + paddings[k][0] + paddings[k][1])) };
     },
     kernel: ([x], attrs, out, ctx) => {
-      const paddings = attrs.paddings as number[][];
+      const paddings = attrs.paddings;
       const strides = stridesOf(x.shape);
-      const maps = x.shape.map((d, k) => padMap(d, paddings[k][0], paddings[k][1], attrs.mode as PadMode, strides[k]));
-      return gatherOffsets(
-        x.data,
-        sourceOffsets(out.shape, maps),
-        ctx.alloc(out.dtype, sizeOf(out.shape)),
-        attrs.constant_values as number,
-      );
+      const maps = x.shape.map((d, k) => padMap(d, paddings[k][0], paddings[k][1], attrs.mode, strides[k]));
+      return gatherOffsets(x.data, sourceOffsets(out.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)), attrs.constant_values);
     },
     // TensorFlow: CONSTANT mode's gradient slices dy; MirrorPadGrad also folds the mirrored
     // border back onto the entries it copied. Both are the adjoint of the same gather.
     grad: (b, node, dy) => [b.op('pad_grad', [dy], { paddings: node.attrs.paddings, mode: node.attrs.mode })],
     dependence: indexMap(({ output }) => positionalFlow(output.length)),
-  },
-  {
+  }),
+  op<PadAttrs>({
     name: 'pad_grad',
     internal: true,
     doc: 'The adjoint of pad: the interior of `dy`, plus the mirrored borders for REFLECT/SYMMETRIC.',
     params: [],
     infer: ([dy], attrs) => {
-      const paddings = attrs.paddings as number[][];
+      const paddings = attrs.paddings;
       if (dy.shape === null) return { dtype: dy.dtype, shape: paddings.map(() => null) };
       if (dy.shape.length !== paddings.length)
         throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match ${paddings.length} paddings`);
@@ -246,9 +246,9 @@ defineOps([
       };
     },
     kernel: ([dy], attrs, out, ctx) => {
-      const paddings = attrs.paddings as number[][];
+      const paddings = attrs.paddings;
       const strides = stridesOf(out.shape);
-      const maps = out.shape.map((d, k) => padMap(d, paddings[k][0], paddings[k][1], attrs.mode as PadMode, strides[k]));
+      const maps = out.shape.map((d, k) => padMap(d, paddings[k][0], paddings[k][1], attrs.mode, strides[k]));
       return scatterAddOffsets(dy.data, sourceOffsets(dy.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, ddy) => [b.op('pad', [ddy], { paddings: node.attrs.paddings, mode: node.attrs.mode, constant_values: 0 })],
@@ -256,8 +256,8 @@ defineOps([
       forward: (attrs) => ({ op: 'pad', attrs: { paddings: attrs.paddings, mode: attrs.mode, constant_values: 0 }, inputs: [-1] }),
       value: 0,
     }),
-  },
-  {
+  }),
+  op<{ axis: number[] }>({
     name: 'reverse',
     aliases: ['reverse_v2'],
     doc: 'Reverses the order of entries along each axis in the list `axis`.',
@@ -269,7 +269,7 @@ defineOps([
     infer: ([x], attrs) => {
       if (x.shape === null) return { dtype: x.dtype, shape: null };
       const seen = new Set<number>();
-      for (const a of attrs.axis as number[]) {
+      for (const a of attrs.axis) {
         const k = axisArg(a, x.shape, 'axis');
         if (seen.has(k)) throw new ArgError(`axis ${k} is listed more than once`, 'axis', 'bad-axis');
         seen.add(k);
@@ -277,12 +277,12 @@ defineOps([
       return x;
     },
     kernel: ([x], attrs, out, ctx) => {
-      const reversed = new Set((attrs.axis as number[]).map((a) => normalizeAxis(a, x.shape.length)));
+      const reversed = new Set(attrs.axis.map((a) => normalizeAxis(a, x.shape.length)));
       const strides = stridesOf(x.shape);
       const maps = x.shape.map((d, k) => (reversed.has(k) ? rangeMap(d, d - 1, -1, strides[k]) : rangeMap(d, 0, 1, strides[k])));
       return gatherOffsets(x.data, sourceOffsets(x.shape, maps), ctx.alloc(out.dtype, x.data.length));
     },
     grad: (b, node, dy) => [b.op('reverse', [dy], { axis: node.attrs.axis })],
     dependence: indexMap(({ output }) => positionalFlow(output.length)),
-  },
+  }),
 ]);
