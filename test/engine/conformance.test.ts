@@ -562,6 +562,8 @@ const BINARY: BinarySpec[] = [
   // the reference differentiates square(x - y), which is TensorFlow's gradient.
   { op: 'squared_difference', tf: tf.squaredDifference, tfGrad: (x, y) => tf.square(tf.sub(x, y)) },
   { op: 'atan2', tf: tf.atan2, x: [0.3, 2], y: [-2, 2] },
+  // x != 0 here (random), where xlogy is x * log(y) and its gradient TF.js's of that product.
+  { op: 'xlogy', tf: (x, y) => tf.mul(x, tf.log(y)), y: [0.3, 2] },
   // TensorFlow: FloorDiv has no gradient (None); TF.js differentiates it like a division.
   { op: 'floordiv', tf: tf.floorDiv, tfGrad: 'none', x: [-5, 5], y: [0.5, 2] },
   { op: 'mod', tf: tf.mod, x: [-5, 5], y: [0.7, 2] },
@@ -587,6 +589,26 @@ g = gradients(z, [x, y], grad_ys=w)
     }),
   });
 }
+
+// TensorFlow's xlogy is 0 where x is 0, even where y is 0 (where x * log(y) is NaN), and so
+// are both partial derivatives there (_XLogyGrad: xlogy(x != 0, y) and xdivy(x, y)).
+conform({
+  name: 'xlogy is 0 where x is 0, with zero gradients there',
+  ops: ['xlogy', 'gradients'],
+  src: `
+x = variable([0.0, 0.0, 2.0, -1.5])
+y = variable([0.0, 3.0, 0.5, 4.0])
+z = xlogy(x, y)
+g = gradients(z, [x, y])
+`,
+  expected: () => ({
+    z: [0, 0, 2 * Math.log(0.5), -1.5 * Math.log(4)],
+    g: [
+      [0, 0, Math.log(0.5), Math.log(4)],
+      [0, 0, 2 / 0.5, -1.5 / 4],
+    ],
+  }),
+});
 
 conform({
   name: 'maximum/minimum ties send the gradient to the first argument',

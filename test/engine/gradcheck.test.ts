@@ -168,6 +168,7 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   minimum: binary('minimum', { lo: 0.1, hi: 2 }, { lo: -2, hi: 0 }),
   squared_difference: binary('squared_difference'),
   atan2: binary('atan2', { lo: 0.3, hi: 2 }, { lo: -2, hi: 2 }),
+  xlogy: binary('xlogy', { lo: -2, hi: 2 }, { lo: 0.3, hi: 2 }),
   // d/dy of x mod y is -floor(x / y): keep x / y away from integers (a jump of mod)
   mod: (g) => {
     const [sx, sy] = g.pick([

@@ -247,6 +247,22 @@ defineOps([
     },
   }),
   binary({
+    name: 'xlogy',
+    doc: 'x * log(y), and 0 where x is 0 (even where y is 0), as tf.math.xlogy: the entropy terms p log p and p log q.',
+    dtypes: 'float',
+    // At x = 0 the gradient is TensorFlow's 0, not the log(y) of x * log(y) on either side.
+    kink: { what: 'x = 0 (where xlogy is defined as 0)', code: (a) => (a === 0 ? 0 : a > 0 ? 1 : -1) },
+    f: (a, b) => (a === 0 ? 0 : a * Math.log(b)),
+    // TensorFlow's _XLogyGrad: xlogy(x != 0, y) for x and xdivy(x, y) for y, both 0 where x
+    // is 0. The division reads 1 there instead of y, so no branch is infinite at y = 0.
+    grad: (b, x, y, _z, dy, needs) => {
+      const xIsZero = b.op('equal', [x, s(b, 0, x)]);
+      const gx = needs[0] ? b.mul(dy, b.op('xlogy', [b.cast(b.op('not_equal', [x, s(b, 0, x)]), x.type.dtype), y])) : null;
+      const gy = needs[1] ? b.mul(dy, b.where(xIsZero, b.zerosLike(x), b.div(x, b.where(xIsZero, b.onesLike(y), y)))) : null;
+      return [gx, gy];
+    },
+  }),
+  binary({
     name: 'equal',
     kink: { what: 'an equality test', code: tieCode },
     doc: 'x == y elementwise.',
