@@ -4,7 +4,7 @@
 
 import type { ErrorExpr, Expr, Stmt } from './ast';
 
-type StmtOf<K extends Stmt['kind']> = Extract<Stmt, { kind: K }>;
+export type StmtOf<K extends Stmt['kind']> = Extract<Stmt, { kind: K }>;
 
 interface StatementSyntax<K extends Stmt['kind']> {
   /** The keyword that starts it (a keyword only at the start of a statement: the parser). */
