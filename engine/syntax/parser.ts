@@ -54,7 +54,7 @@
 
 import type { Argument, BinaryOp, ErrorExpr, Expr, Identifier, IndexItem, ListExpr, Program, Span, Stmt, SyntaxDiagnostic } from './ast';
 import { childExprs } from './ast';
-import { statementExpr, statementWithoutExpr } from './statements';
+import { STATEMENT_BY_KEYWORD, type StatementForm, statementExpr, statementWithoutExpr } from './statements';
 import {
   lexStream,
   resolveName,
@@ -156,10 +156,8 @@ const CLOSER_OF: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '
 
 /** True when token i (the one after a statement keyword) lets the keyword be a keyword. */
 function keywordMayPrecede(ts: TokenStream, i: number, end: number): boolean {
-  // `print` is tgraph's, not the spec's: a keyword only before `(` or an operand, so that
-  // a file of the spec that names something `print` keeps its meaning (`print`, `print[0]`,
-  // `print - 1` are expressions).
-  if (ts.isWord(i - 1, 'print'))
+  // (`print`, `print[0]`, `print - 1` are expressions: see `operandOnly`)
+  if (isOperandOnlyKeyword(ts, i - 1))
     return i < end && (ts.kinds[i] === OP_LPAREN || (ts.kinds[i] < OP_BASE && ts.kinds[i] !== T_NEWLINE && ts.kinds[i] !== T_EOF));
   if (i >= end) return true;
   const k = ts.kinds[i];
@@ -191,6 +189,12 @@ function isStatementKeyword(ts: TokenStream, i: number): boolean {
 }
 
 const KEYWORD_LIST: readonly string[] = [...STATEMENT_KEYWORDS];
+const OPERAND_ONLY_KEYWORDS: readonly string[] = [...STATEMENT_BY_KEYWORD].filter(([, s]) => s.operandOnly).map(([k]) => k);
+
+function isOperandOnlyKeyword(ts: TokenStream, i: number): boolean {
+  for (const keyword of OPERAND_ONLY_KEYWORDS) if (ts.isWord(i, keyword)) return true;
+  return false;
+}
 
 /** A column-0 line start that looks like the start of a statement (for unclosed-bracket resync). */
 function looksLikeStatementStart(ts: TokenStream, i: number): boolean {
@@ -589,39 +593,39 @@ class Parser {
     const first = this.pos;
     if (isStatementKeyword(this.ts, first) && keywordMayPrecede(this.ts, this.peek2(), this.end)) {
       const keyword = this.ts.source(first);
-      switch (keyword) {
-        case 'feed':
-          return this.parseFeed();
-        case 'def':
-        case 'grad':
-          return this.parseDefLike(keyword);
-        case 'check':
-        case 'assert':
-        case 'print':
-          return this.parseCheckLike(keyword);
+      const form = STATEMENT_BY_KEYWORD.get(keyword)?.form;
+      if (form) {
+        switch (form.kind) {
+          case 'name-value':
+            return this.parseNameValue(keyword, form);
+          case 'function':
+            return this.parseFunctionLike(keyword, form);
+          case 'expression':
+            return this.parseKeywordExpression(keyword, form);
+        }
       }
     }
     return this.parseAssignOrExpr();
   }
 
-  private parseFeed(): Stmt | undefined {
+  private parseNameValue(keyword: string, form: Extract<StatementForm<Stmt>, { kind: 'name-value' }>): Stmt | undefined {
     const kw = this.advance();
     const nameTok = this.pos;
     if (!this.isPlainNameAt(nameTok)) {
-      this.fail(nameTok, `expected the name of a placeholder after 'feed', found ${this.describe(nameTok)}`);
+      this.fail(nameTok, `expected the name of a placeholder after '${keyword}', found ${this.describe(nameTok)}`);
       return undefined;
     }
     this.advance();
     const target = this.ident(nameTok);
-    const value = this.parseAssignedValue(`'feed ${target.name}'`);
-    return { kind: 'feed', span: this.stmtSpan(), keywordSpan: this.span(kw), target, value };
+    const value = this.parseAssignedValue(`'${keyword} ${target.name}'`);
+    return form.make(this.stmtSpan(), this.span(kw), target, value);
   }
 
   private isPlainNameAt(i: number): boolean {
     return i < this.end && isPlainName(this.ts, i);
   }
 
-  private parseDefLike(keyword: 'def' | 'grad'): Stmt | undefined {
+  private parseFunctionLike(keyword: string, form: Extract<StatementForm<Stmt>, { kind: 'function' }>): Stmt | undefined {
     const kw = this.advance();
     const nameTok = this.pos;
     if (!this.isPlainNameAt(nameTok)) {
@@ -662,25 +666,13 @@ class Parser {
     }
     const span = this.stmtSpan();
     const keywordSpan = this.span(kw);
-    return keyword === 'def'
-      ? { kind: 'def', span, keywordSpan, name, params, body }
-      : { kind: 'grad', span, keywordSpan, name, params, body };
+    return form.make(span, keywordSpan, name, params, body);
   }
 
-  private parseCheckLike(keyword: 'check' | 'assert' | 'print'): Stmt {
+  private parseKeywordExpression(keyword: string, form: Extract<StatementForm<Stmt>, { kind: 'expression' }>): Stmt {
     const kw = this.advance();
-    let expr: Expr;
-    if (this.atEnd()) {
-      expr = this.fail(
-        this.pos,
-        keyword === 'check' ? "expected a gradients(...) call after 'check'" : `expected an expression after '${keyword}'`,
-      );
-    } else {
-      expr = this.parseValue(false);
-    }
-    const span = this.stmtSpan();
-    const keywordSpan = this.span(kw);
-    return keyword === 'check' ? { kind: 'check', span, keywordSpan, call: expr } : { kind: keyword, span, keywordSpan, expr };
+    const expr = this.atEnd() ? this.fail(this.pos, form.missing ?? `expected an expression after '${keyword}'`) : this.parseValue(false);
+    return form.make(this.stmtSpan(), this.span(kw), expr);
   }
 
   /** `= VALUE` after a feed target or a parameter list. */
