@@ -6,6 +6,7 @@
 import type { Span } from './syntax/ast';
 import type { Node } from './graph';
 import { type Builder, BuildError } from './builder';
+import type { BuildContext } from './buildContext';
 import { isFloat } from './tensor';
 import { showShape } from './types';
 
@@ -31,6 +32,21 @@ export interface GradientResult {
   grads: (Node | null)[];
   /** Every node the gradient flowed through (the explainer follows these). */
   path: ReadonlySet<Node>;
+}
+
+/** A record of one differentiation of a document, for hovers, checks and the explainer:
+ *  everything the gradient was built with (the request and the builder's context) and what
+ *  it built, so that whoever rebuilds it (the explainer's rows) builds the same gradient. */
+export interface GradientSite extends GradientResult {
+  /** The `gradients(...)` call. */
+  span: Span;
+  ys: Node[];
+  xs: Node[];
+  gradYs: (Node | null)[];
+  stopGradients: readonly Node[];
+  unconnected: 'none' | 'zero';
+  /** What user functions on the path (a def body, a grad rule) build with when called again. */
+  context: BuildContext;
 }
 
 /** Whether gradient can flow through `node` into its inputs. */

@@ -3,6 +3,7 @@
 // The analysis uses it for user code and autodiff uses it for gradients, so both make the
 // same kind of node.
 
+import { type BuildContext, DEFAULT_BUILD_CONTEXT } from './buildContext';
 import type { Span } from './syntax/ast';
 import { Graph, LITERAL_ORIGIN, Node, type NodeOrigin } from './graph';
 import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, isInteger, shapesEqual, sizeOf } from './tensor';
@@ -11,7 +12,7 @@ import { lookupOp, type Attrs, type OpDef, type Param, constantOf } from './ops/
 import { didYouMean } from './suggest';
 import { type PyNumber, PyError, pyDefaultDType, pyToDType } from './pynumber';
 import { formatCount, raiseHint } from './budgets';
-import type { GradientSite } from './ops/differentiation';
+import type { GradientSite } from './autodiff';
 
 export interface UserFunction {
   name: string;
@@ -244,6 +245,9 @@ export class Builder {
   constructor(
     readonly graph: Graph,
     readonly oracle: ConstantOracle,
+    /** The analysis's settings that ops read while building (where load() reads from); an
+     *  incremental analysis sets its new options' here. */
+    public context: BuildContext = DEFAULT_BUILD_CONTEXT,
   ) {}
 
   // ---- context -------------------------------------------------------------------------

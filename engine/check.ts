@@ -7,7 +7,7 @@ import type * as AST from './syntax/ast';
 import type { CheckComment } from './python/ast';
 import type { Node } from './graph';
 import type { Evaluator } from './evaluate';
-import type { GradientSite } from './ops/differentiation';
+import type { GradientSite } from './autodiff';
 import { type Tensor, isFloat, unravelIndex } from './tensor';
 import { Random } from './ops/random';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';

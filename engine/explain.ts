@@ -20,7 +20,7 @@
 
 import { type Analysis, type Binding, analysisLineage } from './analysis';
 import type { Node } from './graph';
-import type { GradientSite } from './ops/differentiation';
+import type { GradientSite } from './autodiff';
 import { isFloat, unravelIndex } from './tensor';
 import {
   type BatchTag,
@@ -254,7 +254,7 @@ function compute(
     x: base.x,
     xRank: xShape?.length ?? 0,
   };
-  const path = x && site.grads[xIndex] && isFloat(x.type.dtype) ? sitePath(analysis, site, xIndex, deadline) : null;
+  const path = x && site.grads[xIndex] && isFloat(x.type.dtype) ? sitePath(site, xIndex, deadline) : null;
   if (!x || !path || !path.ysReached.some(Boolean)) {
     const ex: Explanation = {
       ...base,
@@ -711,7 +711,7 @@ export function contributions(
   const grad = site.grads[xIndex];
   const xValue = x && analysis.valueOf(x);
   if (!x || !grad || !xValue || flatIndex < 0 || flatIndex >= xValue.data.length) return null;
-  const path = sitePath(analysis, site, xIndex);
+  const path = sitePath(site, xIndex);
   const deps = elementDeps(analysis, path, Int32Array.of(flatIndex), { ...DEFAULT_DEP_BUDGET, deadline });
   if (!deps && Date.now() > deadline)
     throw new ExplainTimeout('finding the ys elements one element of x reaches took longer than the time allowed');

@@ -8,9 +8,10 @@ import type * as AST from '../syntax/ast';
 import { LineIndex } from '../syntax/lineIndex';
 import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, Poisoned, type Value } from '../builder';
+import { buildContext } from '../buildContext';
 import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
 import { type Tensor } from '../tensor';
-import { type GradientSite } from '../ops/differentiation';
+import { type GradientSite } from '../autodiff';
 import { IndexedNameMap } from '../suggest';
 import { runCheck, type CheckResult, type CheckRequest } from '../check';
 import '../ops';
@@ -113,7 +114,7 @@ export class Analyzer {
   ) {
     this.budgets = resolveBudgets(options);
     this.lines = new LineIndex(text);
-    this.b = new Builder(this.graph, { constantValue: (n) => this.evaluator.valueOf(n) });
+    this.b = new Builder(this.graph, { constantValue: (n) => this.evaluator.valueOf(n) }, buildContext(options.load));
     this.startEvaluator();
   }
 
@@ -212,6 +213,7 @@ export class Analyzer {
     this.text = text;
     this.program = program;
     this.options = options;
+    this.b.context = buildContext(options.load);
     this.budgets = resolveBudgets(options);
     this.lines = new LineIndex(text);
     this.startEvaluator(takeOver);

@@ -5,7 +5,7 @@
 import type * as AST from '../syntax/ast';
 import { parse } from '../syntax/parser';
 import { actsOnEarlier } from '../syntax/statements';
-import { type LoadContext } from '../ops/npy';
+import { type LoadContext } from '../buildContext';
 import { sameBudgets } from '../budgets';
 import type { AnalysisOptions, Analysis } from './types';
 import type { Analyzer } from './analyzer';

@@ -8,9 +8,8 @@ import { Graph, type Node } from '../graph';
 import { Evaluator } from '../evaluate';
 import { ValueCache } from '../valueCache';
 import { type Tensor } from '../tensor';
-import { type GradientSite } from '../ops/differentiation';
+import { type GradientSite } from '../autodiff';
 import { type CheckResult } from '../check';
-import { getLoadContext, setLoadContext } from '../ops/npy';
 import { type Budgets, resolveBudgets } from '../budgets';
 import type { Diagnostic, Binding, AssertResult, AnalysisOptions, Analysis, PrintResult } from './types';
 import { Analyzer } from './analyzer';
@@ -124,19 +123,8 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
     if (oversize) a.diagnostics.push(oversize);
     for (const d of long?.diagnostics ?? []) a.diagnostics.push(d);
   }
-  inLoadContext(options, () => a.build(from));
-  return new StagedAnalysis(a, options, started);
-}
-
-/** load() reads its context while the graph is built: set for one step of one analysis. */
-function inLoadContext(options: AnalysisOptions, step: () => void): void {
-  const previousLoad = getLoadContext();
-  setLoadContext(options.load ?? {});
-  try {
-    step();
-  } finally {
-    setLoadContext(previousLoad);
-  }
+  a.build(from);
+  return new StagedAnalysis(a, started);
 }
 
 /** The BuiltAnalysis of `analyzeInStages`. A class with its getter on the prototype: an
@@ -151,7 +139,6 @@ class StagedAnalysis implements BuiltAnalysis {
 
   constructor(
     private readonly analyzer: Analyzer,
-    private readonly options: AnalysisOptions,
     private readonly started: number,
   ) {
     this.builtCount = analyzer.diagnostics.length;
@@ -166,7 +153,7 @@ class StagedAnalysis implements BuiltAnalysis {
   finish(): Analysis {
     if (!this.analysis) {
       const a = this.analyzer;
-      inLoadContext(this.options, () => a.evaluate());
+      a.evaluate();
       // The build's diagnostics, when they were asked for and the evaluation added none:
       // sorting and capping a file's tens of thousands of errors again is not free.
       const diagnostics = this.built && a.diagnostics.length === this.builtCount ? this.built : this.ordered(a.diagnostics.length);

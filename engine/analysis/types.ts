@@ -9,9 +9,9 @@ import { Graph, type Node } from '../graph';
 import { type Value } from '../builder';
 import { ValueCache } from '../valueCache';
 import { type Tensor } from '../tensor';
-import { type GradientSite } from '../ops/differentiation';
+import { type GradientSite } from '../autodiff';
 import { type CheckResult } from '../check';
-import { type LoadContext } from '../ops/npy';
+import { type LoadContext } from '../buildContext';
 import { type Budgets } from '../budgets';
 
 export type Severity = 'error' | 'warning' | 'information';

@@ -4,7 +4,7 @@
 // alone tells: the meaning ∂(Σys)/∂x and how many elements were summed.
 
 import type { Analysis, Binding } from '../analysis';
-import type { GradientSite } from '../ops/differentiation';
+import type { GradientSite } from '../autodiff';
 import { explainSite as engineExplainSite, type ExplainOptions, type Explanation } from '../explain';
 import { sizeOf } from '../tensor';
 import { gradientMeaning, nodeName } from './describe';

@@ -6,7 +6,7 @@
 import type { Analysis, AnalysisOptions } from '../analysis';
 import type { CheckResult } from '../check';
 import type * as AST from '../syntax/ast';
-import type { GradientSite } from '../ops/differentiation';
+import type { GradientSite } from '../autodiff';
 import { analyze, checkGradientSite } from '../analysis';
 import { lookupOp } from '../ops/registry';
 import { shortNumber } from './hover';

@@ -15,7 +15,7 @@
 // keeps the explanation and says the time ran out.
 
 import type { Analysis } from '../analysis';
-import type { GradientSite } from '../ops/differentiation';
+import type { GradientSite } from '../autodiff';
 import { contributions, jacobianOf, type Contributions, type ExplainOptions, type Explanation } from '../explain';
 import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../explain/deps';
 import { VjpRows } from '../explain/numeric';
@@ -86,7 +86,7 @@ function gradientName(analysis: Analysis, site: GradientSite, xIndex: number): s
  *  (at most the picture's budget of them) when no full Jacobian pattern is at hand. */
 function busiestElement(analysis: Analysis, site: GradientSite, xIndex: number, xElements: number, deadline: number): number {
   const n = Math.min(xElements, pictureBudget(analysis));
-  const path = sitePath(analysis, site, xIndex);
+  const path = sitePath(site, xIndex);
   const tracked = Int32Array.from({ length: n }, (_, i) => i);
   const deps = elementDeps(analysis, path, tracked, { ...DEFAULT_DEP_BUDGET, deadline });
   if (!deps) return 0;
@@ -141,7 +141,7 @@ function blockGrid(
   const width = Math.min(xElements, MAX_BLOCK_COLS);
   const first = Math.max(0, Math.min(chosen - Math.floor(width / 2), xElements - width));
   const colFlat = Array.from({ length: width }, (_, i) => first + i);
-  const path = sitePath(analysis, site, xIndex);
+  const path = sitePath(site, xIndex);
   const deps = elementDeps(analysis, path, Int32Array.from(colFlat), { ...DEFAULT_DEP_BUDGET, deadline });
   const terms = c.terms.slice(0, MAX_BLOCK_ROWS);
   const values: number[] = [];

@@ -5,7 +5,7 @@
 // the user's Python extension's: a script gives no semantic tokens, symbols or folds.
 
 import type { Analysis, Binding } from '../analysis';
-import type { GradientSite } from '../ops/differentiation';
+import type { GradientSite } from '../autodiff';
 import type { Span } from '../syntax/ast';
 import type * as P from '../python/ast';
 import { formatCheck, shortNumber } from './hover';

@@ -9,8 +9,8 @@ import { Graph, type Node } from '../graph';
 import { Builder } from '../builder';
 import { buildGradients } from '../autodiff';
 import { Evaluator } from '../evaluate';
-import type { GradientSite } from '../ops/differentiation';
-import { type Tensor, allocData, isFloat } from '../tensor';
+import type { GradientSite } from '../autodiff';
+import { type Tensor, allocData } from '../tensor';
 import { BuildError } from '../builder';
 import { ExplainTimeout } from './path';
 
@@ -34,22 +34,6 @@ class DocumentValues extends Map<Node, Tensor> {
   override has(node: Node): boolean {
     return this.get(node) !== undefined;
   }
-}
-
-/** Nodes the site's gradient did not flow through although it could have: its
- *  stop_gradients (not recorded in the site, recovered from its path). */
-function stopsOf(site: GradientSite): Node[] {
-  const stops: Node[] = [];
-  const seen = new Set<Node>();
-  const stack = [...site.ys];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    if (!site.path.has(n) && n.op.grad && isFloat(n.type.dtype) && n.inputs.some((i) => site.path.has(i))) stops.push(n);
-    for (const i of n.inputs) if (!seen.has(i)) stack.push(i);
-  }
-  return stops;
 }
 
 export class VjpRows {
@@ -80,7 +64,7 @@ export class VjpRows {
     const graph = new Graph();
     // New nodes get ids after the document's, so ids stay unique and topological.
     graph.nodes.length = analysis.graph.nodes.length;
-    const b = new Builder(graph, { constantValue: (n) => analysis.valueOf(n) });
+    const b = new Builder(graph, { constantValue: (n) => analysis.valueOf(n) }, site.context);
     let seeds: Node[];
     let grad: Node | null;
     try {
@@ -89,7 +73,8 @@ export class VjpRows {
         ys: site.ys,
         xs: [x],
         gradYs: seeds,
-        stopGradients: stopsOf(site),
+        stopGradients: site.stopGradients,
+        // (an x the call filled with zeros has no sum to explain)
         unconnected: 'none',
         span: site.span,
         deadline,

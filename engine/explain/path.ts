@@ -4,7 +4,7 @@
 
 import type { Analysis } from '../analysis';
 import type { Node } from '../graph';
-import type { GradientSite } from '../ops/differentiation';
+import type { GradientSite } from '../autodiff';
 import type { Span } from '../syntax/ast';
 import { isFloat } from '../tensor';
 import type { Dim } from '../types';
@@ -48,9 +48,8 @@ export interface SitePath {
 }
 
 /** Every node of the site's gradient path that depends on x through value-carrying edges.
- *  Another x of the same call that was listed in stop_gradients stops x's influence; it is
- *  recognised by the absence of gradient nodes built from its own rule. */
-export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number, deadline = Infinity): SitePath {
+ *  Another x of the same call that was listed in stop_gradients stops x's influence. */
+export function sitePath(site: GradientSite, xIndex: number, deadline = Infinity): SitePath {
   const x = site.xs[xIndex];
   let sorted = sortedPaths.get(site);
   if (!sorted) sortedPaths.set(site, (sorted = [...site.path].sort((a, b) => a.id - b.id)));
@@ -59,14 +58,8 @@ export function sitePath(analysis: Analysis, site: GradientSite, xIndex: number,
   const carriedAlong: (readonly boolean[])[] = [[]];
   const declaredAlong: (Declared | null)[] = [declarationOf(x)];
   const inputsAt: Int32Array[] = [new Int32Array(0)];
-  const otherXs = new Set(site.xs.filter((n) => n !== x));
-  let differentiated: Set<Node> | null = null;
-  const passes = (n: Node): boolean => {
-    if (!n.op.grad || !isFloat(n.type.dtype)) return false;
-    if (!otherXs.has(n)) return true;
-    differentiated ??= differentiatedNodes(analysis, site.span);
-    return differentiated.has(n);
-  };
+  const stops = site.stopGradients.length > 0 ? new Set(site.stopGradients) : null;
+  const passes = (n: Node): boolean => n.op.grad !== undefined && isFloat(n.type.dtype) && !stops?.has(n);
   for (let k = 0; k < sorted.length; k++) {
     const n = sorted[k];
     checkTime(k, deadline, "the gradient's path has", sorted.length);
@@ -129,16 +122,6 @@ export class AlongPath<T> {
     for (let s = 0; s < at.length; s++) if (from[s] !== (at[s] >= 0 ? this.at[at[s]] : undefined)) return false;
     return true;
   }
-}
-
-/** Nodes whose gradient rule ran for the call at `span` (bounded by the graph's size). */
-function differentiatedNodes(analysis: Analysis, span: Span): Set<Node> {
-  const out = new Set<Node>();
-  for (const g of analysis.graph.nodes) {
-    if (g && g.origin.kind === 'gradient' && g.origin.call === span && g.op.name !== 'add_n' && g.op.name !== 'ones_like')
-      out.add(g.origin.of);
-  }
-  return out;
 }
 
 /** The concrete shape of a node (its value's), else its static shape (null sizes unknown);

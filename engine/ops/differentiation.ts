@@ -6,21 +6,11 @@
 import { type Builder, type BoundArgs, BuildError, NONE, type Value, tensorValue } from '../builder';
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
-import { buildGradients } from '../autodiff';
+import { type GradientSite, buildGradients } from '../autodiff';
 import { type Tensor, isFloat, sizeOf } from '../tensor';
 import { type Shape, OpError } from '../types';
 import { defineOps, op, type KernelContext } from './registry';
 import { raiseHint } from '../budgets';
-
-/** A record of one differentiation, for hovers and the explainer. */
-export interface GradientSite {
-  span: Span;
-  ys: Node[];
-  xs: Node[];
-  gradYs: (Node | null)[];
-  grads: (Node | null)[];
-  path: ReadonlySet<Node>;
-}
 
 /** Accepts a tensor or a (possibly nested) list of tensors; `None` entries are refused. */
 function tensorList(b: Builder, value: Value, span: Span, what: string): Node[] {
@@ -81,7 +71,17 @@ export function differentiate(
     span: args.callSpan,
     gradYsSpans: ys.map(() => (gradYsName ? args.span(gradYsName) : args.callSpan)),
   });
-  const site: GradientSite = { span: args.callSpan, ys, xs, gradYs, grads: result.grads, path: result.path };
+  const site: GradientSite = {
+    span: args.callSpan,
+    ys,
+    xs,
+    gradYs,
+    stopGradients,
+    unconnected,
+    context: b.context,
+    grads: result.grads,
+    path: result.path,
+  };
   b.gradientSites.push(site);
   return { site, xsWasList: xsValue.kind === 'list' };
 }

@@ -2,57 +2,21 @@
 // 2.0 and 3.0; little-endian float32, float64, int32, int64 and bool; C order).
 //
 // Reading files from a document is a door out of the sandbox, so it is shut unless the
-// host opens it: `setLoadContext` says which folder relative paths start from (the
-// document's), which workspace roots they must stay inside (after resolving symlinks), how
-// large a file may be, and whether loading is enabled at all. The CLI and the language
-// server set it before analysing a document.
+// host opens it: the builder's context (../buildContext.ts, from the analysis's options)
+// says which folder relative paths start from (the document's), which workspace roots they
+// must stay inside (after resolving symlinks), how large a file may be, and whether loading
+// is enabled at all.
 
 import * as fs from 'fs';
 import * as path from 'path';
 import { type DType, type Tensor, INT64_EXACT_MAX, allocData } from '../tensor';
 import { BuildError, tensorValue } from '../builder';
+import type { LoadContext, PreloadedFile } from '../buildContext';
 import type { Span } from '../syntax/ast';
 import { defineOps } from './registry';
 import { checkedSize } from './sources';
 
-export interface LoadContext {
-  /** The analysed document's folder; null when the document is not a file on disk. */
-  baseDir: string | null;
-  /** Paths must resolve inside one of these (after symlinks). Empty: baseDir is the root. */
-  workspaceRoots: string[];
-  /** Largest file load() reads, in bytes. */
-  maxBytes: number;
-  /** False where reading files is not allowed (e.g. an untrusted workspace). */
-  enabled: boolean;
-  /** Why loading is disabled, from the host (the engine does not know about editors or
-   *  trust): the diagnostic reads "load() is disabled: <reason>". */
-  disabledReason?: string;
-  /** The diagnostic code for a disabled load(); 'load-disabled' when the host gives none. */
-  disabledCode?: string;
-  /** Files the host read for this analysis, by resolved path: where there is no file system
-   *  to read (a browser), the host reads them through the editor's and hands them over.
-   *  When set, load() reads only from here, after the same checks of the path. */
-  preloaded?: Record<string, PreloadedFile>;
-}
-
-/** A file the host read for load(), or why it could not: the diagnostic's message (after
- *  "load(): ") and code. */
-export type PreloadedFile = { bytes: Uint8Array } | { refused: string; code: string };
-
-export const DEFAULT_MAX_LOAD_BYTES = 64 * 1024 * 1024;
-
-const DEFAULT_CONTEXT: LoadContext = { baseDir: null, workspaceRoots: [], maxBytes: DEFAULT_MAX_LOAD_BYTES, enabled: true };
-
-let context: LoadContext = { ...DEFAULT_CONTEXT };
-
-/** Sets where load() reads from; omitted fields keep their defaults. */
-export function setLoadContext(next: Partial<LoadContext>): void {
-  context = { ...DEFAULT_CONTEXT, ...next, workspaceRoots: [...(next.workspaceRoots ?? [])] };
-}
-
-export function getLoadContext(): Readonly<LoadContext> {
-  return context;
-}
+export { DEFAULT_MAX_LOAD_BYTES, type LoadContext, type PreloadedFile } from '../buildContext';
 
 // ---- the .npy format -------------------------------------------------------------------
 
@@ -293,7 +257,7 @@ function realRoot(root: string): string | null {
 }
 
 /** The error of a load() the host has disabled, at `span`. */
-function disabledError(span: Span, ctx: LoadContext): BuildError {
+function disabledError(span: Span, ctx: Readonly<LoadContext>): BuildError {
   const message = ctx.disabledReason
     ? `load() is disabled: ${ctx.disabledReason}`
     : 'load(): reading files is disabled here (e.g. an untrusted workspace)';
@@ -301,7 +265,7 @@ function disabledError(span: Span, ctx: LoadContext): BuildError {
 }
 
 /** The bytes of the file `relative` names, or a BuildError at `span` saying why not. */
-export function readWorkspaceFile(relative: string, span: Span, ctx: LoadContext = context): Uint8Array {
+export function readWorkspaceFile(relative: string, span: Span, ctx: Readonly<LoadContext>): Uint8Array {
   const refuse = (message: string, code = 'load-refused'): never => {
     throw new BuildError(`load(): ${message}`, span, code);
   };
@@ -396,8 +360,9 @@ defineOps([
       const file = args.string('file');
       const span = args.span('file');
       // Disabled is about the call, not its path: the whole call is marked.
-      if (!context.enabled) throw disabledError(args.callSpan, context);
-      const bytes = readWorkspaceFile(file, span);
+      const load = b.context.load;
+      if (!load.enabled) throw disabledError(args.callSpan, load);
+      const bytes = readWorkspaceFile(file, span, load);
       let tensor: Tensor;
       try {
         tensor = parseNpy(bytes);

@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze, type Analysis, type Binding } from '../../engine/analysis';
-import type { GradientSite } from '../../engine/ops/differentiation';
+import type { GradientSite } from '../../engine/autodiff';
 import type { Node } from '../../engine/graph';
 import {
   type Explanation,

@@ -10,7 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { analyze, type Analysis, type AnalysisOptions } from '../../engine/analysis';
 import type { Tensor } from '../../engine/tensor';
-import { type LoadContext, getLoadContext, parseNpy } from '../../engine/ops/npy';
+import { type LoadContext, parseNpy } from '../../engine/ops/npy';
+import { jacobianOf } from '../../engine/explain';
 
 // ---- a tiny .npy writer (NumPy's layout: magic, version, header length, dict, padding) ----
 
@@ -304,8 +305,7 @@ describe('load(): refusals, each an error at the path argument', () => {
   });
 
   it('no document folder (an unsaved document): load() needs a file on disk', () => {
-    // analyze() without a `load` option resets the context to its default.
-    expect(getLoadContext().baseDir).toBe(null);
+    // analyze() without a `load` option has the default context.
     expect(load).toBe(undefined);
     const [at, msg, code] = loadError("'f4.npy'");
     expect(at).toBe("'f4.npy'");
@@ -494,5 +494,55 @@ describe('files written by NumPy (test/fixtures/npy, see make_fixtures.py)', () 
       ["'archive.npz'", /\.npz archive/],
     ];
     for (const [literal, message] of cases) expect(loadError(literal)[1], literal).toMatch(message);
+  });
+});
+
+// Where load() reads from is the analysis's own (the builder's context), not the process's:
+// a language server analyses many documents, from different folders and trust, in one process.
+describe('each analysis reads through its own load context', () => {
+  let other: string; // a second workspace, whose f4.npy holds other numbers
+
+  beforeAll(() => {
+    other = path.join(tmp, 'other-workspace');
+    write(path.join(other, 'f4.npy'), npy({ descr: '<f4', shape: [2], data: bytesOf(new Float32Array([42, 43])) }));
+  });
+
+  it('an analysis started while another is building reads its own folder, and leaves the first its own', () => {
+    useWorkspace();
+    let inner: Analysis | undefined;
+    let disabled: Analysis | undefined;
+    const outer = analyzeHere("first = 1.\nx = load('f4.npy')\n", {
+      progress: (phase) => {
+        if (phase !== 'building' || inner) return;
+        inner = analyze("y = load('f4.npy')\n", { load: { baseDir: other, workspaceRoots: [other] } });
+        disabled = analyze("z = load('f4.npy')\n", { load: { baseDir: docs, workspaceRoots: [root], enabled: false } });
+      },
+    });
+    expect(outer.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(arr(value(outer, 'x'))).toEqual(Array.from(new Float32Array([1.5, -2, 3.25, 0.1, 1e-30, 65504])));
+    expect(arr(value(inner!, 'y'))).toEqual([42, 43]);
+    expect(disabled!.diagnostics.map((d) => d.code)).toEqual(['load-disabled']);
+  });
+
+  it("the explainer rebuilds a gradient whose grad rule loads with the document's context", () => {
+    useWorkspace();
+    const a = analyzeHere(
+      [
+        'def f(v) = v * 2.',
+        "grad f(v, dy) = dy * load('v2.npy')",
+        'p = placeholder(float32, [2])',
+        'feed p = [1., 2.]',
+        'y = f(p)',
+        'g = gradients(y, p)',
+        '',
+      ].join('\n'),
+    );
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const site = a.gradientSites[a.gradientSites.length - 1];
+    expect(site.context.load.baseDir).toBe(docs);
+    const picture = jacobianOf(a, site, 0);
+    expect(picture).not.toBeNull();
+    // The rule says ∂y/∂p = diag([7, 8]) (v2.npy), whatever f computes.
+    expect(Array.from(picture!.values)).toEqual([7, 0, 0, 8]);
   });
 });
