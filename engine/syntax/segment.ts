@@ -65,13 +65,15 @@ export function isPlainName(ts: TokenStream, i: number): boolean {
 export function isStatementKeyword(ts: TokenStream, i: number): boolean {
   if (ts.kinds[i] !== T_NAME) return false;
   const len = ts.ends[i] - ts.starts[i];
-  if (len < 3 || len > 6) return false;
+  if (len < KEYWORD_MIN_LENGTH || len > KEYWORD_MAX_LENGTH) return false;
   // Compared in place rather than sliced out: nearly every statement starts with a name.
   for (const keyword of KEYWORD_LIST) if (ts.isWord(i, keyword)) return true;
   return false;
 }
 
 const KEYWORD_LIST: readonly string[] = [...STATEMENT_KEYWORDS];
+const KEYWORD_MIN_LENGTH = Math.min(...KEYWORD_LIST.map((k) => k.length));
+const KEYWORD_MAX_LENGTH = Math.max(...KEYWORD_LIST.map((k) => k.length));
 const OPERAND_ONLY_KEYWORDS: readonly string[] = [...STATEMENT_BY_KEYWORD].filter(([, s]) => s.operandOnly).map(([k]) => k);
 
 function isOperandOnlyKeyword(ts: TokenStream, i: number): boolean {
