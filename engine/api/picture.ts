@@ -16,7 +16,8 @@
 
 import type { Analysis } from '../analysis';
 import type { GradientSite } from '../autodiff';
-import { contributions, jacobianOf, type Contributions, type ExplainOptions, type Explanation } from '../explain';
+import { type ExplainOptions, type Explanation } from '../explain';
+import { contributions, jacobianOf, type Contributions } from '../explain/elements';
 import { DEFAULT_DEP_BUDGET, addCounts, elementDeps } from '../explain/deps';
 import { VjpRows } from '../explain/numeric';
 import { ExplainTimeout, sitePath } from '../explain/path';

@@ -9,15 +9,8 @@ import * as path from 'path';
 import { analyze, type Analysis, type Binding } from '../../engine/analysis';
 import type { GradientSite } from '../../engine/autodiff';
 import type { Node } from '../../engine/graph';
-import {
-  type Explanation,
-  contributions,
-  explainBinding,
-  explainSite,
-  explanationLines,
-  explanationsJson,
-  jacobianOf,
-} from '../../engine/explain';
+import { type Explanation, explainBinding, explainSite, explanationLines, explanationsJson } from '../../engine/explain';
+import { contributions, jacobianOf } from '../../engine/explain/elements';
 import { hasOps } from '../support/engine';
 import { VjpRows } from '../../engine/explain/numeric';
 import { ExplainTimeout } from '../../engine/explain/path';

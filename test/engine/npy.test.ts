@@ -11,7 +11,7 @@ import * as path from 'path';
 import { analyze, type Analysis, type AnalysisOptions } from '../../engine/analysis';
 import type { Tensor } from '../../engine/tensor';
 import { type LoadContext, parseNpy } from '../../engine/ops/npy';
-import { jacobianOf } from '../../engine/explain';
+import { jacobianOf } from '../../engine/explain/elements';
 
 // ---- a tiny .npy writer (NumPy's layout: magic, version, header length, dict, padding) ----
 
