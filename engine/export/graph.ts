@@ -153,8 +153,8 @@ function write(analysis: Analysis, options: ExportOptions, forcedValues: Readonl
     if (form.kind === 'call') return node.inputs;
     if (form.kind === 'jacobian') return [form.y, form.x];
     if (form.kind !== 'gradient') return [];
-    const { ys, xs, gradYs } = form.site;
-    return [...ys, ...xs, ...gradYs.filter((g): g is Node => g !== null)];
+    const { ys, xs, gradYs, stopGradients } = form.site;
+    return [...ys, ...xs, ...gradYs.filter((g): g is Node => g !== null), ...stopGradients];
   }
 
   // Names for the rest: a node used more than once, or too deep to inline, gets one.
@@ -229,8 +229,12 @@ function write(analysis: Analysis, options: ExportOptions, forcedValues: Readonl
   function siteCall(site: GradientSite): string {
     const list = (nodes: readonly (Node | null)[]) =>
       nodes.length === 1 ? (nodes[0] ? expression(nodes[0]) : 'None') : `[${nodes.map((n) => (n ? expression(n) : 'None')).join(', ')}]`;
-    const gradYs = site.gradYs.some((g) => g !== null) ? `, grad_ys=${list(site.gradYs)}` : '';
-    return `gradients(${list(site.ys)}, ${list(site.xs)}${gradYs})`;
+    const options = [
+      site.gradYs.some((g) => g !== null) ? `grad_ys=${list(site.gradYs)}` : '',
+      site.stopGradients.length > 0 ? `stop_gradients=${list(site.stopGradients)}` : '',
+      site.unconnected === 'zero' ? "unconnected_gradients='zero'" : '',
+    ].filter((o) => o !== '');
+    return `gradients(${[list(site.ys), list(site.xs), ...options].join(', ')})`;
   }
   function valueStatement(node: Node, name: string, why: string): void {
     const value = analysis.valueOf(node);

@@ -117,6 +117,23 @@ describe('Open as graph', () => {
     expect(values(graph, g.value)).toEqual(values(script, want.value));
   });
 
+  it("keeps a gradient call's stop_gradients and unconnected_gradients (TensorFlow's own example: [1, 1], not [3, 1])", () => {
+    const source = analyse(
+      "a = constant(0.)\nb = 2 * a\ng = gradients(a + b, [a, b], stop_gradients=[a, b])\nu = gradients(a, [a, constant(1.)], unconnected_gradients='zero')\n",
+      'tgraph',
+    );
+    const doc = exportGraph(source);
+    expect(doc.text).toContain('g = gradients(add(a, b), [a, b], stop_gradients=[a, b])');
+    expect(doc.text).toContain("unconnected_gradients='zero'");
+    expect(doc.valuesOnly).toBe(0);
+    const graph = analyse(doc.text, 'tgraph');
+    const g = graph.lookup('g')!.value;
+    expect(g.kind === 'list' && g.items.map((v) => (v.kind === 'tensor' ? Array.from(graph.valueOf(v.node)!.data) : null))).toEqual([
+      [1],
+      [1],
+    ]);
+  });
+
   it('writes what it cannot spell as its value, and says so', () => {
     const script = analyse(read('examples', 'python', 'custom_gradient.py'));
     const doc = exportGraph(script);
