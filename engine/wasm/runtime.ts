@@ -75,6 +75,8 @@ export interface KernelExports {
   col2imAddF64(cols: Ptr, geometry: Ptr, p0: number, rows: number, acc: Ptr): void;
   unaryF32(fn: number, src: Ptr, dst: Ptr, n: number): void;
   softmaxRowsF32(src: Ptr, dst: Ptr, rows: number, n: number, log: number): void;
+  binaryF32(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
+  binaryF64(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
 }
 
 export type KernelBackend = 'wasm' | 'js';

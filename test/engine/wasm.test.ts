@@ -9,9 +9,10 @@
 // float64 and rounds once), so they agree to about K·2^-24 of the sum of |terms|.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { lookupOp, type KernelContext } from '../../engine/ops/registry';
+import { type ConcreteType, lookupOp, type KernelContext } from '../../engine/ops/registry';
 import { allocData, type Precision, type Tensor, sizeOf } from '../../engine/tensor';
 import { kernelBackend, setKernelBackend } from '../../engine/wasm/runtime';
+import { binaryWasm } from '../../engine/wasm/binary';
 import { Random } from '../../engine/ops/random';
 import '../../engine/ops';
 
@@ -275,5 +276,68 @@ describe('float32 softmax and log_softmax along the last axis', () => {
     const [wasm, reference] = both('softmax', [x], { axis: -1 });
     expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
     expectAgree(both('softmax', [tensor([4, 9, 3], 8, 'f32')], { axis: 1 }), 0);
+  });
+});
+
+/** Standard normals with the values maximum/minimum and division treat specially spread in. */
+function binaryOperand(shape: number[], seed: number, width: 'f32' | 'f64'): Tensor {
+  const t = tensor(shape, seed, width);
+  const specials = [NaN, 0, -0, Infinity, -Infinity, 1, -1];
+  for (let i = seed % 5; i < t.data.length; i += 11) t.data[i] = specials[(i + seed) % specials.length];
+  return t;
+}
+
+describe.each(['f32', 'f64'] as const)('broadcasting arithmetic, %s', (width) => {
+  const ops = ['add', 'subtract', 'multiply', 'divide', 'maximum', 'minimum'] as const;
+  // [x's shape, y's shape, whether the module computes it (the axes coalesce to two)]
+  const cases: [number[], number[], boolean][] = [
+    [[7], [7], false],
+    [[65], [65], true],
+    [[65], [], true],
+    [[], [300], true],
+    [[2 * 8192 + 65], [2 * 8192 + 65], true],
+    [[20, 1000], [1000], true],
+    [[20, 1000], [20, 1], true],
+    [[1, 1000], [20, 1000], true],
+    [[65, 1], [1, 7], true],
+    [[3, 9000], [3, 1], true],
+    [[3, 9000], [9000], true],
+    [[9000, 3], [1, 3], true],
+    [[4, 5, 7], [4, 1, 7], false],
+    [[2, 3, 65], [65], true],
+  ];
+  for (const [xs, ys, onModule] of cases) {
+    it(`[${xs}] with [${ys}]: bit for bit as the reference${onModule ? '' : ' (which computes it)'}`, () => {
+      const x = binaryOperand(xs, 3, width);
+      const y = binaryOperand(ys, 4, width);
+      for (const op of ops) {
+        const def = lookupOp(op)!;
+        const out = def.infer!([x, y], {}) as ConcreteType;
+        const ctx = context(width === 'f32' ? 'float32' : 'float64');
+        expect(binaryWasm(op, x, y, out, ctx) !== null, op).toBe(onModule);
+        const [wasm, reference] = both(op, [x, y], {});
+        expect(wasm.data.constructor).toBe(reference.data.constructor);
+        expect(Array.from(wasm.data), op).toEqual(Array.from(reference.data));
+      }
+    });
+  }
+});
+
+describe('broadcasting arithmetic of other data', () => {
+  it('float32 operands in a float64 evaluation compute in float64', () => {
+    const x = binaryOperand([20, 65], 5, 'f32');
+    const y = binaryOperand([65], 6, 'f32');
+    const out = lookupOp('divide')!.infer!([x, y], {}) as ConcreteType;
+    const data = lookupOp('divide')!.kernel!([x, y], {}, out, context('float64'));
+    expect(data).toBeInstanceOf(Float64Array);
+    for (let i = 0; i < data.length; i++) expect(Object.is(data[i], x.data[i] / y.data[i % 65])).toBe(true);
+  });
+  it('int32 operands stay on the reference (true division gives float64)', () => {
+    const x: Tensor = { dtype: 'int32', shape: [100], data: Int32Array.from({ length: 100 }, (_, i) => i - 50) };
+    const y: Tensor = { dtype: 'int32', shape: [100], data: Int32Array.from({ length: 100 }, (_, i) => (i % 7) - 3) };
+    for (const op of ['add', 'multiply', 'divide', 'maximum']) {
+      const [wasm, reference] = both(op, [x, y], {});
+      expect(Array.from(wasm.data), op).toEqual(Array.from(reference.data));
+    }
   });
 });

@@ -9,6 +9,7 @@ import { elementwise } from '../dependence';
 import { type Binary, type BinaryLoop, binaryCodes, mapBinary, mapTernary } from '../kernels';
 import { type DTypeClass, type OpDef, defineOps } from '../registry';
 import { s, sq } from './unary';
+import { type WasmBinary, binaryWasm } from '../../wasm/binary';
 
 // ---- binary ----------------------------------------------------------------------------
 
@@ -27,6 +28,8 @@ interface BinarySpec {
   fInt64?: Binary;
   /** `f` written out as a strided loop, for speed (kernels.ts); must compute exactly `f`. */
   loop?: BinaryLoop;
+  /** The WebAssembly module's version of `f` on float data (engine/wasm/binary.ts). */
+  wasm?: WasmBinary;
   dtypes?: DTypeClass;
   /** Output dtype (bool for comparisons). */
   out?: (inputDType: DType) => DType;
@@ -59,6 +62,8 @@ export function binary(spec: BinarySpec): OpDef {
     infer: ([x, y]) => binaryType(x, y, spec.out),
     kernel: ([x, y], _attrs, out, ctx) => {
       const fInt = x.dtype === 'int32' ? spec.fInt : x.dtype === 'int64' ? spec.fInt64 : undefined;
+      const wasm = !fInt && spec.wasm && binaryWasm(spec.wasm, x, y, out, ctx);
+      if (wasm) return wasm;
       return fInt ? mapBinary(x, y, out, ctx, fInt) : mapBinary(x, y, out, ctx, spec.f, spec.loop);
     },
     grad: grad
@@ -105,6 +110,7 @@ const bool = () => 'bool' as DType;
 defineOps([
   binary({
     name: 'add',
+    wasm: 'add',
     doc: 'x + y, broadcasting.',
     f: (a, b) => a + b,
     loop: (A, ia, sa, B, ib, sb, D, o, n) => {
@@ -115,6 +121,7 @@ defineOps([
   }),
   binary({
     name: 'subtract',
+    wasm: 'subtract',
     aliases: ['sub'],
     doc: 'x - y, broadcasting.',
     f: (a, b) => a - b,
@@ -126,6 +133,7 @@ defineOps([
   }),
   binary({
     name: 'multiply',
+    wasm: 'multiply',
     aliases: ['mul'],
     doc: 'x * y, broadcasting.',
     scales: 'product',
@@ -141,6 +149,7 @@ defineOps([
     // Integer true division gives float64, as Python TensorFlow's `/`.
     ...binary({
       name: 'divide',
+      wasm: 'divide',
       aliases: ['truediv', 'div', 'realdiv'],
       doc: 'x / y (true division; integer operands give float64).',
       scales: 'quotient',
@@ -188,6 +197,7 @@ defineOps([
   }),
   binary({
     name: 'maximum',
+    wasm: 'maximum',
     kink: { what: 'maximum (a tie)', code: tieCode },
     doc: 'Elementwise maximum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a >= b || a !== a ? a : b),
@@ -205,6 +215,7 @@ defineOps([
   }),
   binary({
     name: 'minimum',
+    wasm: 'minimum',
     kink: { what: 'minimum (a tie)', code: tieCode },
     doc: 'Elementwise minimum; at ties the gradient goes to x (TensorFlow).',
     f: (a, b) => (a <= b || a !== a ? a : b),

@@ -3,6 +3,7 @@
 export * from './gemm';
 export * from './conv';
 export * from './elementwise';
+export * from './binary';
 
 /** Where the module's static data (Math.log's tables) ends: the JS glue lays out its
  *  buffers above it. */

@@ -1,0 +1,131 @@
+// The WebAssembly path of the broadcasting arithmetic ops (add, subtract, multiply, divide,
+// maximum, minimum) on float data. A broadcast whose axes coalesce into at most a
+// rows × cols block (same shapes, a scalar, a row vector, a column vector, an outer
+// product) is computed by the module in staging blocks that stay in cache; other strides,
+// and integer data, stay on the reference loops.
+
+import { sizeOf, type Tensor, type TypedData } from '../tensor';
+import type { ConcreteType, KernelContext } from '../ops/registry';
+import { broadcastStrides } from '../ops/kernels';
+import { type FloatWidth, type WasmKernels, bytesOf, checkTime, copyIn, copyOut, floatWidth, wasmKernels } from './runtime';
+
+/** The module's operations (engine/wasm/assembly/binary.ts), by their codes. */
+export const WASM_BINARY = { add: 0, subtract: 1, multiply: 2, divide: 3, maximum: 4, minimum: 5 } as const;
+export type WasmBinary = keyof typeof WASM_BINARY;
+
+/** How an operand's values sit against the rows × cols block (the module's codes). */
+const enum Mode {
+  /** rows × cols values, row-major. */
+  Full = 0,
+  /** cols values, the same for every row. */
+  Row = 1,
+  /** rows values, one per row. */
+  Column = 2,
+  /** one value. */
+  Scalar = 3,
+}
+
+/** Outputs per staging block: the operands' and the result's blocks stay in cache. */
+const BLOCK = 1 << 13;
+/** Below this many outputs the reference loop is as fast as a call into the module. */
+const MIN_SIZE = 64;
+/** Outputs between checks of the time. */
+const CHECK_EVERY = 1 << 20;
+
+/** The broadcast of `a` and `b` to `outShape` as a rows × cols block and each operand's
+ *  mode, or null when its axes do not coalesce to two. */
+function asBlock(
+  a: readonly number[],
+  b: readonly number[],
+  outShape: readonly number[],
+): { rows: number; cols: number; modes: [Mode, Mode] } | null {
+  const sa0 = broadcastStrides(a, outShape);
+  const sb0 = broadcastStrides(b, outShape);
+  // Coalesced from the innermost axis outwards, size-1 axes dropped (as the reference walks).
+  const dims: number[] = [];
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let k = outShape.length - 1; k >= 0; k--) {
+    const d = outShape[k];
+    if (d === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && sa0[k] === sa[last] * dims[last] && sb0[k] === sb[last] * dims[last]) dims[last] *= d;
+    else {
+      if (dims.length === 2) return null;
+      dims.push(d);
+      sa.push(sa0[k]);
+      sb.push(sb0[k]);
+    }
+  }
+  const cols = dims[0] ?? 1;
+  const rows = dims[1] ?? 1;
+  const modeOf = (s: number[]): Mode | null => {
+    const inner = s[0] ?? 0;
+    const outer = s[1] ?? 0;
+    if (inner === 1) return outer === cols ? Mode.Full : outer === 0 ? Mode.Row : null;
+    if (inner === 0) return outer === 1 ? Mode.Column : outer === 0 ? Mode.Scalar : null;
+    return null;
+  };
+  const ma = modeOf(sa);
+  const mb = modeOf(sb);
+  return ma === null || mb === null ? null : { rows, cols, modes: [ma, mb] };
+}
+
+/** op(x, y) broadcast by the module, or null when the reference kernel must compute it. */
+export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteType, ctx: KernelContext): TypedData | null {
+  // Integer operands (of a true division) stay on the reference.
+  if ((out.dtype !== 'float32' && out.dtype !== 'float64') || x.dtype !== out.dtype || y.dtype !== out.dtype) return null;
+  const size = sizeOf(out.shape);
+  if (size < MIN_SIZE) return null;
+  const block = asBlock(x.shape, y.shape, out.shape);
+  if (!block) return null;
+  const w = wasmKernels();
+  if (!w) return null;
+  const data = ctx.alloc(out.dtype, size);
+  const width = floatWidth(data, x.data, y.data);
+  if (width === null) return null;
+  const { rows, cols, modes } = block;
+  // A block is whole rows, or a slice of one row when a row is longer than a block.
+  const chunk = Math.min(cols, BLOCK);
+  const rowsPerBlock = cols >= BLOCK ? 1 : Math.min(rows, Math.floor(BLOCK / cols));
+  const e = bytesOf(width);
+  const stagedLength = (mode: Mode): number =>
+    mode === Mode.Full ? rowsPerBlock * chunk : mode === Mode.Row ? chunk : mode === Mode.Column ? rowsPerBlock : 1;
+  const [pa, pb, pd] = w.reserve([stagedLength(modes[0]) * e, stagedLength(modes[1]) * e, rowsPerBlock * chunk * e]);
+  const operands: [Tensor, number, Mode][] = [
+    [x, pa, modes[0]],
+    [y, pb, modes[1]],
+  ];
+  const kernel = width === 'f32' ? w.exports.binaryF32 : w.exports.binaryF64;
+  try {
+    // A row vector and a scalar are the same in every block unless rows are sliced.
+    for (const [t, at, mode] of operands)
+      if (mode === Mode.Scalar || (mode === Mode.Row && chunk === cols)) stage(w, width, at, t.data, 0, stagedLength(mode));
+    let done = 0;
+    for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+      const count = Math.min(rowsPerBlock, rows - r0);
+      for (let c0 = 0; c0 < cols; c0 += chunk) {
+        const length = Math.min(chunk, cols - c0);
+        if ((done += count * length) >= CHECK_EVERY) {
+          checkTime(ctx);
+          done = 0;
+        }
+        for (const [t, at, mode] of operands) {
+          if (mode === Mode.Full) stage(w, width, at, t.data, r0 * cols + c0, (count - 1) * cols + length);
+          else if (mode === Mode.Row && chunk < cols) stage(w, width, at, t.data, c0, length);
+          else if (mode === Mode.Column) stage(w, width, at, t.data, r0, count);
+        }
+        kernel(WASM_BINARY[op], pa, modes[0], pb, modes[1], pd, count, length);
+        copyOut(w, width, pd, data, r0 * cols + c0, count * length);
+      }
+    }
+    return data;
+  } finally {
+    w.release();
+  }
+}
+
+/** Copies `length` values of `src` from `from` into the module's memory at `at`. */
+function stage(w: WasmKernels, width: FloatWidth, at: number, src: TypedData, from: number, length: number): void {
+  copyIn(w, width, at, length === src.length ? src : src.subarray(from, from + length));
+}
