@@ -8,6 +8,7 @@
 
 import { type TensorType, OpError, broadcastShapes, showShape } from '../types';
 import { sizeOf } from '../tensor';
+import { addNWasm } from '../wasm/elementwise';
 import { defineOps } from './registry';
 import { ADD, broadcastData, reduceAxes } from './kernels';
 import { broadcastAxes } from '../types';
@@ -126,6 +127,7 @@ defineOps([
       for (const t of inputs) {
         if (t.data.length !== n) throw new OpError(`add_n: shapes ${showShape(t.shape)} and ${showShape(out.shape)} differ`);
       }
+      if (addNWasm(inputs, data, ctx)) return data;
       let k = 0;
       if (data instanceof Float32Array) {
         for (; k + 1 < inputs.length; k += 2) {

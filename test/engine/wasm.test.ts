@@ -13,6 +13,7 @@ import { type ConcreteType, lookupOp, type KernelContext } from '../../engine/op
 import { allocData, type Precision, type Tensor, sizeOf } from '../../engine/tensor';
 import { kernelBackend, setKernelBackend } from '../../engine/wasm/runtime';
 import { binaryWasm } from '../../engine/wasm/binary';
+import { unaryWasm } from '../../engine/wasm/elementwise';
 import { Random } from '../../engine/ops/random';
 import '../../engine/ops';
 
@@ -339,5 +340,41 @@ describe('broadcasting arithmetic of other data', () => {
       const [wasm, reference] = both(op, [x, y], {});
       expect(Array.from(wasm.data), op).toEqual(Array.from(reference.data));
     }
+  });
+});
+
+describe.each(['f32', 'f64'] as const)('single-operation unary ops and add_n, %s', (width) => {
+  const ops = ['negative', 'abs', 'square', 'sqrt', 'reciprocal', 'relu'] as const;
+  for (const n of [7, 65, 1001, 2 * 8192 + 65]) {
+    it(`${ops.join(', ')} of ${n} values: bit for bit as the reference${n < 64 ? ' (which computes it)' : ''}`, () => {
+      const x = binaryOperand([n], 2, width);
+      for (const op of ops) {
+        const out = lookupOp(op)!.infer!([x], {}) as ConcreteType;
+        expect(unaryWasm(op, x, out, context(width === 'f32' ? 'float32' : 'float64')) !== null, op).toBe(n >= 64);
+        const [wasm, reference] = both(op, [x], {});
+        expect(Array.from(wasm.data), op).toEqual(Array.from(reference.data));
+      }
+    });
+    it(`add_n of 1, 2, 3 and 7 tensors of ${n} values: each partial sum rounded, bit for bit`, () => {
+      for (const count of [1, 2, 3, 7]) {
+        const inputs = Array.from({ length: count }, (_, k) => binaryOperand([n], 10 + k, width));
+        const [wasm, reference] = both('add_n', inputs, {});
+        expect(Array.from(wasm.data), `${count} inputs`).toEqual(Array.from(reference.data));
+      }
+    });
+  }
+  it('-0 and NaN through relu and add_n as the reference', () => {
+    const x: Tensor = {
+      dtype: width === 'f32' ? 'float32' : 'float64',
+      shape: [64],
+      data: new (width === 'f32' ? Float32Array : Float64Array)(64),
+    };
+    x.data.fill(-0);
+    x.data[3] = NaN;
+    const [relu, reluReference] = both('relu', [x], {});
+    expect(Array.from(relu.data)).toEqual(Array.from(reluReference.data));
+    const [sum, sumReference] = both('add_n', [x, x], {});
+    expect(Array.from(sum.data)).toEqual(Array.from(sumReference.data));
+    expect(Object.is(sum.data[0], 0)).toBe(true);
   });
 });

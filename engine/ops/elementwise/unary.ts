@@ -25,7 +25,7 @@ interface UnarySpec {
   fInt64?: Unary;
   /** `f` written out as a loop, for speed (kernels.ts); must compute exactly `f`. */
   loop?: UnaryLoop;
-  /** The WebAssembly module's float32 version of `f` (engine/wasm/elementwise.ts). */
+  /** The WebAssembly module's version of `f` (engine/wasm/elementwise.ts says for which data). */
   wasm?: WasmUnary;
   dtypes?: DTypeClass;
   out?: DType;
@@ -79,6 +79,7 @@ const SELU_ALPHA = 1.6732632423543772;
 defineOps([
   unary({
     name: 'negative',
+    wasm: 'negative',
     aliases: ['neg'],
     doc: 'Numerical negative, -x.',
     dtypes: 'numeric',
@@ -90,6 +91,7 @@ defineOps([
   }),
   unary({
     name: 'abs',
+    wasm: 'abs',
     kink: { what: 'abs', code: signCode },
     doc: 'Absolute value |x|.',
     dtypes: 'numeric',
@@ -136,6 +138,7 @@ defineOps([
   }),
   unary({
     name: 'sqrt',
+    wasm: 'sqrt',
     doc: 'Square root.',
     f: Math.sqrt,
     loop: (src, dst, n) => {
@@ -151,6 +154,7 @@ defineOps([
   }),
   unary({
     name: 'square',
+    wasm: 'square',
     doc: 'x * x.',
     dtypes: 'numeric',
     f: (x) => x * x,
@@ -165,6 +169,7 @@ defineOps([
   }),
   unary({
     name: 'reciprocal',
+    wasm: 'reciprocal',
     doc: '1 / x.',
     f: (x) => 1 / x,
     loop: (src, dst, n) => {
@@ -221,6 +226,7 @@ defineOps([
   }),
   unary({
     name: 'relu',
+    wasm: 'relu',
     kink: { what: 'relu', code: signCode },
     doc: 'Rectified linear unit max(x, 0).',
     dtypes: 'numeric',

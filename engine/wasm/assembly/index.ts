@@ -4,6 +4,7 @@ export * from './gemm';
 export * from './conv';
 export * from './elementwise';
 export * from './binary';
+export * from './exact';
 
 /** Where the module's static data (Math.log's tables) ends: the JS glue lays out its
  *  buffers above it. */
