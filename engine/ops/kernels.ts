@@ -9,6 +9,7 @@
 
 import { type Tensor, type TypedData, stridesOf } from '../tensor';
 import type { ConcreteType, KernelContext } from './registry';
+import { sumWasm } from '../wasm/reduce';
 
 export type Unary = (x: number) => number;
 export type Binary = (a: number, b: number) => number;
@@ -269,19 +270,10 @@ export function reduceAxes(
   return data;
 }
 
-/**
- * acc[out(i)] += src[i] for every i in row-major order, walking runs of adjacent axes that
- * are all reduced or all kept: the innermost run is one tight loop (a running sum, or an
- * elementwise add into a row of accumulators), so each accumulator adds the same values in
- * the same order as an element-by-element walk would.
- */
-function sumRuns(
-  src: TypedData,
-  shape: readonly number[],
-  outStrides: readonly number[],
-  reduced: ReadonlySet<number>,
-  acc: Float64Array,
-): void {
+/** The axes of a reduction coalesced where adjacent axes are all reduced or all kept and
+ *  contiguous in the output, innermost first, size-1 axes dropped: their sizes, output
+ *  strides and whether each is reduced. */
+function coalesceReduction(shape: readonly number[], outStrides: readonly number[], reduced: ReadonlySet<number>) {
   const dims: number[] = [];
   const outS: number[] = [];
   const isReduced: boolean[] = [];
@@ -297,6 +289,24 @@ function sumRuns(
       isReduced.push(r);
     }
   }
+  return { dims, outS, isReduced };
+}
+
+/**
+ * acc[out(i)] += src[i] for every i in row-major order, walking runs of adjacent axes that
+ * are all reduced or all kept: the innermost run is one tight loop (a running sum, or an
+ * elementwise add into a row of accumulators), so each accumulator adds the same values in
+ * the same order as an element-by-element walk would.
+ */
+function sumRuns(
+  src: TypedData,
+  shape: readonly number[],
+  outStrides: readonly number[],
+  reduced: ReadonlySet<number>,
+  acc: Float64Array,
+): void {
+  const { dims, outS, isReduced } = coalesceReduction(shape, outStrides, reduced);
+  if (sumWasm(src, dims, isReduced, outS, acc)) return;
   const n = src.length;
   if (dims.length === 0) {
     acc[0] += src[0];

@@ -79,6 +79,10 @@ export interface KernelExports {
   mapF64(fn: number, src: Ptr, dst: Ptr, n: number): void;
   addNF32(src: Ptr, stride: number, count: number, dst: Ptr, n: number): void;
   addNF64(src: Ptr, stride: number, count: number, dst: Ptr, n: number): void;
+  sumRowsF32(src: Ptr, rows: number, cols: number, dst: Ptr): void;
+  sumRowsF64(src: Ptr, rows: number, cols: number, dst: Ptr): void;
+  sumColumnsF32(src: Ptr, rows: number, cols: number, dst: Ptr): void;
+  sumColumnsF64(src: Ptr, rows: number, cols: number, dst: Ptr): void;
   binaryF32(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
   binaryF64(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
 }

@@ -14,6 +14,7 @@ import { allocData, type Precision, type Tensor, sizeOf } from '../../engine/ten
 import { kernelBackend, setKernelBackend } from '../../engine/wasm/runtime';
 import { binaryWasm } from '../../engine/wasm/binary';
 import { unaryWasm } from '../../engine/wasm/elementwise';
+import { sumWasm } from '../../engine/wasm/reduce';
 import { Random } from '../../engine/ops/random';
 import '../../engine/ops';
 
@@ -376,5 +377,48 @@ describe.each(['f32', 'f64'] as const)('single-operation unary ops and add_n, %s
     const [sum, sumReference] = both('add_n', [x, x], {});
     expect(Array.from(sum.data)).toEqual(Array.from(sumReference.data));
     expect(Object.is(sum.data[0], 0)).toBe(true);
+  });
+});
+
+describe.each(['f32', 'f64'] as const)('sums along axes, %s', (width) => {
+  // [shape, axes, whether the module sums it]
+  const cases: [number[], number[] | null, boolean][] = [
+    [[7, 9], [1], false],
+    [[1000], null, true],
+    [[20000], [0], true],
+    [[65, 7], [1], true],
+    [[65, 7], [0], true],
+    [[3, 9000], [1], true],
+    [[3, 9000], [0], true],
+    [[9000, 3], [0], true],
+    [[9000, 3], [1], true],
+    [[511, 1000], [-1], true],
+    [[64, 1, 256], [0, 1], true],
+    [[2, 65, 7], [1], false],
+    [[4, 65, 7], null, true],
+  ];
+  for (const [shape, axis, onModule] of cases) {
+    it(`reduce_sum and reduce_mean of [${shape}] over ${axis ? `[${axis}]` : 'every axis'}, bit for bit${onModule ? '' : ' (the reference sums it)'}`, () => {
+      const x = tensor(shape, 12, width);
+      for (const op of ['reduce_sum', 'reduce_mean']) {
+        for (const keepdims of [false, true]) {
+          const [wasm, reference] = both(op, [x], { axis, keepdims });
+          expect(Array.from(wasm.data), op).toEqual(Array.from(reference.data));
+        }
+      }
+    });
+  }
+  it('the module is the one summing rows and columns, in the reference order', () => {
+    const x = tensor([65, 7], 1, width);
+    for (const [axis, dims, reduced, outStrides] of [
+      [1, [7, 65], [true, false], [0, 1]],
+      [0, [7, 65], [false, true], [1, 0]],
+    ] as const) {
+      const acc = new Float64Array(axis === 1 ? 65 : 7);
+      expect(sumWasm(x.data, dims, reduced, outStrides, acc)).toBe(true);
+      const [, reference] = both('reduce_sum', [x], { axis: [axis], keepdims: false });
+      expect(Array.from(width === 'f32' ? Float32Array.from(acc) : acc)).toEqual(Array.from(reference.data));
+    }
+    expect(sumWasm(Int32Array.from({ length: 300 }), [300], [true], [0], new Float64Array(1))).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ export * from './conv';
 export * from './elementwise';
 export * from './binary';
 export * from './exact';
+export * from './reduce';
 
 /** Where the module's static data (Math.log's tables) ends: the JS glue lays out its
  *  buffers above it. */
