@@ -1,16 +1,31 @@
 // The WebAssembly path of the broadcasting arithmetic ops (add, subtract, multiply, divide,
-// maximum, minimum) on float data. A broadcast whose axes coalesce into at most a
+// maximum, minimum) and comparisons (into bool) on float data, and of `where`. A broadcast whose axes coalesce into at most a
 // rows × cols block (same shapes, a scalar, a row vector, a column vector, an outer
 // product) is computed by the module in staging blocks that stay in cache; other strides,
 // and integer data, stay on the reference loops.
 
-import { sizeOf, type Tensor, type TypedData } from '../tensor';
+import { isFloat, sizeOf, type Tensor, type TypedData } from '../tensor';
 import type { ConcreteType, KernelContext } from '../ops/registry';
 import { broadcastStrides } from '../ops/kernels';
 import { type FloatWidth, type WasmKernels, bytesOf, checkTime, copyIn, copyOut, floatWidth, wasmKernels } from './runtime';
 
 /** The module's operations (engine/wasm/assembly/binary.ts), by their codes. */
-export const WASM_BINARY = { add: 0, subtract: 1, multiply: 2, divide: 3, maximum: 4, minimum: 5 } as const;
+export const WASM_BINARY = {
+  add: 0,
+  subtract: 1,
+  multiply: 2,
+  divide: 3,
+  maximum: 4,
+  minimum: 5,
+  greater: 6,
+  greater_equal: 7,
+  less: 8,
+  less_equal: 9,
+  equal: 10,
+  not_equal: 11,
+} as const;
+/** The first comparison's code (engine/wasm/assembly/select.ts): its result is bool bytes. */
+const FIRST_COMPARISON = WASM_BINARY.greater;
 export type WasmBinary = keyof typeof WASM_BINARY;
 
 /** How an operand's values sit against the rows × cols block (the module's codes). */
@@ -73,8 +88,10 @@ function asBlock(
 
 /** op(x, y) broadcast by the module, or null when the reference kernel must compute it. */
 export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteType, ctx: KernelContext): TypedData | null {
-  // Integer operands (of a true division) stay on the reference.
-  if ((out.dtype !== 'float32' && out.dtype !== 'float64') || x.dtype !== out.dtype || y.dtype !== out.dtype) return null;
+  const code = WASM_BINARY[op];
+  const comparison = code >= FIRST_COMPARISON;
+  // Integer operands (and a true division's float64 result of them) stay on the reference.
+  if (!isFloat(x.dtype) || y.dtype !== x.dtype || (!comparison && out.dtype !== x.dtype)) return null;
   const size = sizeOf(out.shape);
   if (size < MIN_SIZE) return null;
   const block = asBlock(x.shape, y.shape, out.shape);
@@ -82,7 +99,13 @@ export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteTy
   const w = wasmKernels();
   if (!w) return null;
   const data = ctx.alloc(out.dtype, size);
-  const width = floatWidth(data, x.data, y.data);
+  // A comparison reads float32 operands as float32 (float64 ones, or a float32 tensor's
+  // float64 data in a check, as float64: the outcome is the same).
+  const width = comparison
+    ? x.data instanceof Float32Array && y.data instanceof Float32Array
+      ? 'f32'
+      : 'f64'
+    : floatWidth(data, x.data, y.data);
   if (width === null) return null;
   const { rows, cols, modes } = block;
   // A block is whole rows, or a slice of one row when a row is longer than a block.
@@ -91,12 +114,13 @@ export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteTy
   const e = bytesOf(width);
   const stagedLength = (mode: Mode): number =>
     mode === Mode.Full ? rowsPerBlock * chunk : mode === Mode.Row ? chunk : mode === Mode.Column ? rowsPerBlock : 1;
-  const [pa, pb, pd] = w.reserve([stagedLength(modes[0]) * e, stagedLength(modes[1]) * e, rowsPerBlock * chunk * e]);
+  const [pa, pb, pd] = w.reserve([stagedLength(modes[0]) * e, stagedLength(modes[1]) * e, rowsPerBlock * chunk * (comparison ? 1 : e)]);
   const operands: [Tensor, number, Mode][] = [
     [x, pa, modes[0]],
     [y, pb, modes[1]],
   ];
-  const kernel = width === 'f32' ? w.exports.binaryF32 : w.exports.binaryF64;
+  const k = w.exports;
+  const kernel = comparison ? (width === 'f32' ? k.compareF32 : k.compareF64) : width === 'f32' ? k.binaryF32 : k.binaryF64;
   try {
     // A row vector and a scalar are the same in every block unless rows are sliced.
     for (const [t, at, mode] of operands)
@@ -115,8 +139,9 @@ export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteTy
           else if (mode === Mode.Row && chunk < cols) stage(w, width, at, t.data, c0, length);
           else if (mode === Mode.Column) stage(w, width, at, t.data, r0, count);
         }
-        kernel(WASM_BINARY[op], pa, modes[0], pb, modes[1], pd, count, length);
-        copyOut(w, width, pd, data, r0 * cols + c0, count * length);
+        kernel(code, pa, modes[0], pb, modes[1], pd, count, length);
+        if (comparison) data.set(w.u8(pd, count * length), r0 * cols + c0);
+        else copyOut(w, width, pd, data, r0 * cols + c0, count * length);
       }
     }
     return data;
@@ -128,4 +153,34 @@ export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteTy
 /** Copies `length` values of `src` from `from` into the module's memory at `at`. */
 function stage(w: WasmKernels, width: FloatWidth, at: number, src: TypedData, from: number, length: number): void {
   copyIn(w, width, at, length === src.length ? src : src.subarray(from, from + length));
+}
+
+/** where(cond, x, y) of same-shape float tensors by the module, or null for the reference. */
+export function whereWasm(cond: Tensor, x: Tensor, y: Tensor, out: ConcreteType, ctx: KernelContext): TypedData | null {
+  const size = sizeOf(out.shape);
+  if (size < MIN_SIZE || !isFloat(out.dtype) || !(cond.data instanceof Uint8Array)) return null;
+  if (cond.data.length !== size || x.data.length !== size || y.data.length !== size) return null;
+  const w = wasmKernels();
+  if (!w) return null;
+  const data = ctx.alloc(out.dtype, size);
+  const width = floatWidth(data, x.data, y.data);
+  if (width === null) return null;
+  const e = bytesOf(width);
+  const block = Math.min(size, BLOCK);
+  const [pc, px, py] = w.reserve([block, block * e, block * e]);
+  const kernel = width === 'f32' ? w.exports.selectF32 : w.exports.selectF64;
+  try {
+    for (let i0 = 0; i0 < size; i0 += block) {
+      if (i0 > 0 && i0 % CHECK_EVERY < block) checkTime(ctx);
+      const count = Math.min(block, size - i0);
+      w.u8(pc, count).set(cond.data.subarray(i0, i0 + count));
+      stage(w, width, px, x.data, i0, count);
+      stage(w, width, py, y.data, i0, count);
+      kernel(pc, px, py, px, count);
+      copyOut(w, width, px, data, i0, count);
+    }
+    return data;
+  } finally {
+    w.release();
+  }
 }

@@ -83,6 +83,10 @@ export interface KernelExports {
   sumRowsF64(src: Ptr, rows: number, cols: number, dst: Ptr): void;
   sumColumnsF32(src: Ptr, rows: number, cols: number, dst: Ptr): void;
   sumColumnsF64(src: Ptr, rows: number, cols: number, dst: Ptr): void;
+  compareF32(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
+  compareF64(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
+  selectF32(cond: Ptr, x: Ptr, y: Ptr, d: Ptr, n: number): void;
+  selectF64(cond: Ptr, x: Ptr, y: Ptr, d: Ptr, n: number): void;
   binaryF32(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
   binaryF64(op: number, a: Ptr, aMode: number, b: Ptr, bMode: number, d: Ptr, rows: number, cols: number): void;
 }
@@ -184,6 +188,10 @@ export class WasmKernels {
 
   f64(address: Ptr, length: number): Float64Array {
     return new Float64Array(this.exports.memory.buffer, address, length);
+  }
+
+  u8(address: Ptr, length: number): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer, address, length);
   }
 
   i32(address: Ptr, length: number): Int32Array {

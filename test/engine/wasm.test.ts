@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type ConcreteType, lookupOp, type KernelContext } from '../../engine/ops/registry';
 import { allocData, type Precision, type Tensor, sizeOf } from '../../engine/tensor';
 import { kernelBackend, setKernelBackend } from '../../engine/wasm/runtime';
-import { binaryWasm } from '../../engine/wasm/binary';
+import { binaryWasm, whereWasm } from '../../engine/wasm/binary';
 import { unaryWasm } from '../../engine/wasm/elementwise';
 import { sumWasm } from '../../engine/wasm/reduce';
 import { Random } from '../../engine/ops/random';
@@ -289,8 +289,21 @@ function binaryOperand(shape: number[], seed: number, width: 'f32' | 'f64'): Ten
   return t;
 }
 
-describe.each(['f32', 'f64'] as const)('broadcasting arithmetic, %s', (width) => {
-  const ops = ['add', 'subtract', 'multiply', 'divide', 'maximum', 'minimum'] as const;
+describe.each(['f32', 'f64'] as const)('broadcasting arithmetic and comparisons, %s', (width) => {
+  const ops = [
+    'add',
+    'subtract',
+    'multiply',
+    'divide',
+    'maximum',
+    'minimum',
+    'greater',
+    'greater_equal',
+    'less',
+    'less_equal',
+    'equal',
+    'not_equal',
+  ] as const;
   // [x's shape, y's shape, whether the module computes it (the axes coalesce to two)]
   const cases: [number[], number[], boolean][] = [
     [[7], [7], false],
@@ -420,5 +433,25 @@ describe.each(['f32', 'f64'] as const)('sums along axes, %s', (width) => {
       expect(Array.from(width === 'f32' ? Float32Array.from(acc) : acc)).toEqual(Array.from(reference.data));
     }
     expect(sumWasm(Int32Array.from({ length: 300 }), [300], [true], [0], new Float64Array(1))).toBe(false);
+  });
+});
+
+describe.each(['f32', 'f64'] as const)('where, %s', (width) => {
+  for (const n of [7, 65, 1001, 2 * 8192 + 65]) {
+    it(`of ${n} values: bit for bit as the reference${n < 64 ? ' (which computes it)' : ''}`, () => {
+      const x = binaryOperand([n], 20, width);
+      const y = binaryOperand([n], 21, width);
+      const cond: Tensor = { dtype: 'bool', shape: [n], data: Uint8Array.from({ length: n }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0)) };
+      const out = lookupOp('where')!.infer!([cond, x, y], {}) as ConcreteType;
+      expect(whereWasm(cond, x, y, out, context(width === 'f32' ? 'float32' : 'float64')) !== null).toBe(n >= 64);
+      const [wasm, reference] = both('where', [cond, x, y], {});
+      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    });
+  }
+  it('a broadcast condition stays on the reference', () => {
+    const x = binaryOperand([20, 65], 22, width);
+    const cond: Tensor = { dtype: 'bool', shape: [65], data: Uint8Array.from({ length: 65 }, (_, i) => i % 2) };
+    const [wasm, reference] = both('where', [cond, x, x], {});
+    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
   });
 });

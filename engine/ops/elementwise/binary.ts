@@ -9,7 +9,7 @@ import { elementwise } from '../dependence';
 import { type Binary, type BinaryLoop, binaryCodes, mapBinary, mapTernary } from '../kernels';
 import { type DTypeClass, type OpDef, defineOps } from '../registry';
 import { s, sq } from './unary';
-import { type WasmBinary, binaryWasm } from '../../wasm/binary';
+import { type WasmBinary, binaryWasm, whereWasm } from '../../wasm/binary';
 
 // ---- binary ----------------------------------------------------------------------------
 
@@ -275,6 +275,7 @@ defineOps([
   }),
   binary({
     name: 'equal',
+    wasm: 'equal',
     kink: { what: 'an equality test', code: tieCode },
     doc: 'x == y elementwise.',
     dtypes: 'any',
@@ -283,6 +284,7 @@ defineOps([
   }),
   binary({
     name: 'not_equal',
+    wasm: 'not_equal',
     kink: { what: 'an equality test', code: tieCode },
     doc: 'x != y elementwise.',
     dtypes: 'any',
@@ -291,6 +293,7 @@ defineOps([
   }),
   binary({
     name: 'less',
+    wasm: 'less',
     kink: { what: 'a comparison (a branch switch)', code: tieCode },
     doc: 'x < y elementwise.',
     out: bool,
@@ -301,6 +304,7 @@ defineOps([
   }),
   binary({
     name: 'less_equal',
+    wasm: 'less_equal',
     kink: { what: 'a comparison (a branch switch)', code: tieCode },
     doc: 'x <= y elementwise.',
     out: bool,
@@ -311,6 +315,7 @@ defineOps([
   }),
   binary({
     name: 'greater',
+    wasm: 'greater',
     kink: { what: 'a comparison (a branch switch)', code: tieCode },
     doc: 'x > y elementwise.',
     out: bool,
@@ -321,6 +326,7 @@ defineOps([
   }),
   binary({
     name: 'greater_equal',
+    wasm: 'greater_equal',
     kink: { what: 'a comparison (a branch switch)', code: tieCode },
     doc: 'x >= y elementwise.',
     out: bool,
@@ -359,7 +365,7 @@ defineOps([
       if (x.dtype !== y.dtype) throw new OpError(`x is ${x.dtype} but y is ${y.dtype}`, 2, 'dtype-mismatch');
       return { dtype: x.dtype, shape: broadcastShapes(broadcastShapes(c.shape, x.shape, 1), y.shape, 2) };
     },
-    kernel: ([c, x, y], _attrs, out, ctx) => mapTernary(c, x, y, out, ctx, (cv, xv, yv) => (cv ? xv : yv)),
+    kernel: ([c, x, y], _attrs, out, ctx) => whereWasm(c, x, y, out, ctx) ?? mapTernary(c, x, y, out, ctx, (cv, xv, yv) => (cv ? xv : yv)),
     grad: (b, node, dy) => {
       const [c, x, y] = node.inputs;
       const zeros = b.zerosLike(dy);

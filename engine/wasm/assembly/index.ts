@@ -6,6 +6,7 @@ export * from './elementwise';
 export * from './binary';
 export * from './exact';
 export * from './reduce';
+export * from './select';
 
 /** Where the module's static data (Math.log's tables) ends: the JS glue lays out its
  *  buffers above it. */
