@@ -52,18 +52,12 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   return result;
 }
 
-/** The broadcast of two operands as a walk over rows: the axes are coalesced where both
- *  operands are contiguous (or both broadcast) across them, the last coalesced axis is the
- *  row, and `row(ia, sa, ib, sb, o, n)` is called once per row. */
-function walkRows(
-  outShape: readonly number[],
-  aShape: readonly number[],
-  bShape: readonly number[],
-  row: (ia: number, sa: number, ib: number, sb: number, o: number, n: number) => void,
-): void {
+/** The broadcast of two operands to `outShape` with its axes coalesced where both operands
+ *  are contiguous (or both broadcast) across them, innermost first, size-1 axes dropped:
+ *  the sizes and each operand's strides along them. */
+export function coalesceBroadcast(outShape: readonly number[], aShape: readonly number[], bShape: readonly number[]) {
   const sa0 = broadcastStrides(aShape, outShape);
   const sb0 = broadcastStrides(bShape, outShape);
-  // Coalesce from the innermost axis outwards; size-1 axes disappear.
   const dims: number[] = [];
   const sa: number[] = [];
   const sb: number[] = [];
@@ -79,6 +73,18 @@ function walkRows(
       sb.push(sb0[k]);
     }
   }
+  return { dims, sa, sb };
+}
+
+/** The broadcast of two operands as a walk over rows: the last coalesced axis is the row,
+ *  and `row(ia, sa, ib, sb, o, n)` is called once per row. */
+function walkRows(
+  outShape: readonly number[],
+  aShape: readonly number[],
+  bShape: readonly number[],
+  row: (ia: number, sa: number, ib: number, sb: number, o: number, n: number) => void,
+): void {
+  const { dims, sa, sb } = coalesceBroadcast(outShape, aShape, bShape);
   let total = 1;
   for (const d of outShape) total *= d;
   if (total === 0) return;

@@ -6,7 +6,7 @@
 
 import { isFloat, sizeOf, type Tensor, type TypedData } from '../tensor';
 import type { ConcreteType, KernelContext } from '../ops/registry';
-import { broadcastStrides } from '../ops/kernels';
+import { coalesceBroadcast } from '../ops/kernels';
 import { type FloatWidth, type WasmKernels, bytesOf, checkTime, copyIn, copyOut, floatWidth, wasmKernels } from './runtime';
 
 /** The module's operations (engine/wasm/assembly/binary.ts), by their codes. */
@@ -54,24 +54,8 @@ function asBlock(
   b: readonly number[],
   outShape: readonly number[],
 ): { rows: number; cols: number; modes: [Mode, Mode] } | null {
-  const sa0 = broadcastStrides(a, outShape);
-  const sb0 = broadcastStrides(b, outShape);
-  // Coalesced from the innermost axis outwards, size-1 axes dropped (as the reference walks).
-  const dims: number[] = [];
-  const sa: number[] = [];
-  const sb: number[] = [];
-  for (let k = outShape.length - 1; k >= 0; k--) {
-    const d = outShape[k];
-    if (d === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && sa0[k] === sa[last] * dims[last] && sb0[k] === sb[last] * dims[last]) dims[last] *= d;
-    else {
-      if (dims.length === 2) return null;
-      dims.push(d);
-      sa.push(sa0[k]);
-      sb.push(sb0[k]);
-    }
-  }
+  const { dims, sa, sb } = coalesceBroadcast(outShape, a, b);
+  if (dims.length > 2) return null;
   const cols = dims[0] ?? 1;
   const rows = dims[1] ?? 1;
   const modeOf = (s: number[]): Mode | null => {

@@ -1,9 +1,11 @@
 // Broadcasting binary arithmetic (add, subtract, multiply, divide, maximum, minimum) over
 // f32x4 and f64x2, for the shapes a broadcast takes once its axes are coalesced
 // (engine/wasm/binary.ts): a block of `rows` × `cols` outputs, each operand laid out as
-// one of the modes below. Each output element is one IEEE operation on the two operands in
+// one of the modes of modes.ts. Each output element is one IEEE operation on the two operands in
 // the data's own width, which is what the reference computes (a float64 result rounded once
 // to float32 is the float32 result for these operations), so the two agree bit for bit.
+
+import { alongRow, rowStart } from './modes';
 
 // Operation codes (engine/wasm/binary.ts names them).
 const ADD = 0;
@@ -12,16 +14,6 @@ const MUL = 2;
 const DIV = 3;
 const MAX = 4;
 const MIN = 5;
-
-// Operand modes: how an operand's values sit against the rows × cols block.
-/** rows × cols values, row-major. */
-const FULL = 0;
-/** cols values, the same for every row. */
-const ROW = 1;
-/** rows values, one for the whole of each row. */
-const COLUMN = 2;
-/** One value for the whole block. */
-const SCALAR = 3;
 
 // maximum/minimum as the reference: x where x wins or ties, or where x is NaN; else y
 // (so a NaN on either side is the result, and a tie of -0 and +0 keeps x).
@@ -45,15 +37,6 @@ function op2(op: i32, a: v128, b: v128): v128 {
   if (op == DIV) return f64x2.div(a, b);
   if (op == MAX) return v128.bitselect(a, b, v128.or(f64x2.ge(a, b), f64x2.ne(a, a)));
   return v128.bitselect(a, b, v128.or(f64x2.le(a, b), f64x2.ne(a, a)));
-}
-
-/** Where row r's values of an operand start (bytes), and whether they advance along the row. */
-// @ts-ignore: decorator
-@inline
-function rowStart(base: usize, mode: i32, r: i32, cols: i32, shift: i32): usize {
-  if (mode == FULL) return base + (<usize>(r * cols) << shift);
-  if (mode == COLUMN) return base + (<usize>r << shift);
-  return base;
 }
 
 // The row loops, one per pair of operand kinds (a vector along the row, or one value
@@ -130,8 +113,8 @@ function rowF64(op: i32, a: usize, aVector: bool, b: usize, bVector: bool, d: us
 // @ts-ignore: decorator
 @inline
 function blockF32(op: i32, a: usize, aMode: i32, b: usize, bMode: i32, d: usize, rows: i32, cols: i32): void {
-  const aVector = aMode == FULL || aMode == ROW;
-  const bVector = bMode == FULL || bMode == ROW;
+  const aVector = alongRow(aMode);
+  const bVector = alongRow(bMode);
   for (let r = 0; r < rows; r++) {
     rowF32(op, rowStart(a, aMode, r, cols, 2), aVector, rowStart(b, bMode, r, cols, 2), bVector, d + (<usize>(r * cols) << 2), cols);
   }
@@ -140,8 +123,8 @@ function blockF32(op: i32, a: usize, aMode: i32, b: usize, bMode: i32, d: usize,
 // @ts-ignore: decorator
 @inline
 function blockF64(op: i32, a: usize, aMode: i32, b: usize, bMode: i32, d: usize, rows: i32, cols: i32): void {
-  const aVector = aMode == FULL || aMode == ROW;
-  const bVector = bMode == FULL || bMode == ROW;
+  const aVector = alongRow(aMode);
+  const bVector = alongRow(bMode);
   for (let r = 0; r < rows; r++) {
     rowF64(op, rowStart(a, aMode, r, cols, 3), aVector, rowStart(b, bMode, r, cols, 3), bVector, d + (<usize>(r * cols) << 3), cols);
   }

@@ -3,6 +3,8 @@
 // float tensors by bool bytes. IEEE comparisons as the reference's (NaN compares false, and
 // unequal), so both agree bit for bit.
 
+import { alongRow, rowStart } from './modes';
+
 // Comparison codes (engine/wasm/binary.ts names them), after the arithmetic ones.
 const GREATER = 6;
 const GREATER_EQUAL = 7;
@@ -10,10 +12,6 @@ const LESS = 8;
 const LESS_EQUAL = 9;
 const EQUAL = 10;
 const NOT_EQUAL = 11;
-
-const FULL = 0;
-const ROW = 1;
-const COLUMN = 2;
 
 // @ts-ignore: decorator
 @inline
@@ -47,17 +45,9 @@ function bytes4(m: v128): v128 {
 
 // @ts-ignore: decorator
 @inline
-function rowStart(base: usize, mode: i32, r: i32, cols: i32, shift: i32): usize {
-  if (mode == FULL) return base + (<usize>(r * cols) << shift);
-  if (mode == COLUMN) return base + (<usize>r << shift);
-  return base;
-}
-
-// @ts-ignore: decorator
-@inline
 function compareBlockF32(op: i32, a: usize, aMode: i32, b: usize, bMode: i32, d: usize, rows: i32, cols: i32): void {
-  const aStep: usize = aMode == FULL || aMode == ROW ? 4 : 0;
-  const bStep: usize = bMode == FULL || bMode == ROW ? 4 : 0;
+  const aStep: usize = alongRow(aMode) ? 4 : 0;
+  const bStep: usize = alongRow(bMode) ? 4 : 0;
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {
     let pa = rowStart(a, aMode, r, cols, 2);
@@ -83,8 +73,8 @@ function compareBlockF32(op: i32, a: usize, aMode: i32, b: usize, bMode: i32, d:
 // @ts-ignore: decorator
 @inline
 function compareBlockF64(op: i32, a: usize, aMode: i32, b: usize, bMode: i32, d: usize, rows: i32, cols: i32): void {
-  const aStep: usize = aMode == FULL || aMode == ROW ? 8 : 0;
-  const bStep: usize = bMode == FULL || bMode == ROW ? 8 : 0;
+  const aStep: usize = alongRow(aMode) ? 8 : 0;
+  const bStep: usize = alongRow(bMode) ? 8 : 0;
   for (let r = 0; r < rows; r++) {
     let pa = rowStart(a, aMode, r, cols, 3);
     let pb = rowStart(b, bMode, r, cols, 3);
