@@ -1,0 +1,284 @@
+// Well-formed calls of the ops whose arguments must agree with each other (conv2d, einsum,
+// ...): the generator uses one of these for such an op instead of drawing its arguments.
+
+import type { ProgramGenerator } from './generate';
+import { type Made, type Sym } from './generatorBase';
+
+export type Recipe = (g: ProgramGenerator, op: string) => Made;
+
+export const depsOf = (...syms: Sym[]) => new Set(syms.flatMap((s) => [...s.deps]));
+
+/** Well-formed calls of ops whose arguments must agree with each other. */
+export const RECIPES: Record<string, Recipe> = {
+  conv2d: (g) => {
+    const r = g.random;
+    const [b, h, w, c, o] = [r.int(1, 2), r.int(2, 5), r.int(2, 5), r.int(1, 3), r.int(1, 3)];
+    const [fh, fw] = [r.int(1, Math.min(3, h)), r.int(1, Math.min(3, w))];
+    const x = g.tensorOf([b, h, w, c]);
+    const f = g.tensorOf([fh, fw, c, o]);
+    const dilated = r.chance(0.15);
+    const strides = dilated ? '1' : r.pick(['1', '2', '[1, 2, 2, 1]', '[1, 1, 2, 1]', '[2, 1]']);
+    const padding = r.pick(["'SAME'", "'VALID'"]);
+    return {
+      text: `${g.name('conv2d')}(${x.name}, ${f.name}, strides=${strides}, padding=${padding}${dilated ? ', dilations=[1, 2, 2, 1]' : ''})`,
+      deps: depsOf(x, f),
+    };
+  },
+  max_pool2d: (g, op) => pool(g, op),
+  avg_pool2d: (g, op) => pool(g, op),
+  einsum: (g) => {
+    const r = g.random;
+    const [i, j, k, b] = [r.int(1, 3), r.int(1, 3), r.int(1, 3), r.int(1, 2)];
+    const forms: [string, number[][]][] = [
+      [
+        'ij,jk->ik',
+        [
+          [i, j],
+          [j, k],
+        ],
+      ],
+      ['ij->ji', [[i, j]]],
+      ['ij->', [[i, j]]],
+      ['ij->j', [[i, j]]],
+      ['i,i->', [[i], [i]]],
+      ['i,j->ij', [[i], [j]]],
+      [
+        'bij,bjk->bik',
+        [
+          [b, i, j],
+          [b, j, k],
+        ],
+      ],
+      ['ii->i', [[i, i]]],
+      ['ii', [[i, i]]],
+      [
+        'ij,ij->ij',
+        [
+          [i, j],
+          [i, j],
+        ],
+      ],
+      ['ijk->kji', [[i, j, k]]],
+      [
+        'ij,jk,kl->il',
+        [
+          [i, j],
+          [j, k],
+          [k, 2],
+        ],
+      ],
+      ['...ij->...ji', [[b, i, j]]],
+    ];
+    const [eq, shapes] = r.pick(forms);
+    const xs = shapes.map((sh) => g.tensorOf(sh));
+    return { text: `${g.name('einsum')}('${eq}', ${xs.map((x) => x.name).join(', ')})`, deps: depsOf(...xs) };
+  },
+  tensordot: (g) => {
+    const r = g.random;
+    const [i, j, k] = [r.int(1, 3), r.int(1, 3), r.int(1, 3)];
+    const [sa, sb, axes] = r.pick<[number[], number[], string]>([
+      [[i, j], [j, k], '1'],
+      [[i, j], [j, k], '[[1], [0]]'],
+      [[i, j], [k], '0'],
+      [[i, j], [i, j], '2'],
+      [[i, j, k], [k, j], '[[1, 2], [1, 0]]'],
+    ]);
+    const a = g.tensorOf(sa);
+    const b = g.tensorOf(sb);
+    return { text: `${g.name('tensordot')}(${a.name}, ${b.name}, ${axes})`, deps: depsOf(a, b) };
+  },
+  trace: (g) => {
+    const n = g.random.int(1, 4);
+    const x = g.tensorOf(g.random.chance(0.7) ? [n, n] : [2, n, n]);
+    return { text: `${g.name('trace')}(${x.name})`, deps: depsOf(x) };
+  },
+  matrix_diag_part: (g) => {
+    const x = g.tensorOf([g.random.int(1, 3), g.random.int(1, 3)]);
+    return { text: `${g.name('matrix_diag_part')}(${x.name})`, deps: depsOf(x) };
+  },
+  sigmoid_cross_entropy_with_logits: (g) => {
+    const shape = [g.random.int(1, 3), g.random.int(1, 3)];
+    const z = g.tensorOf(shape);
+    const labels = `uniform(${g.shapeOf(shape)}, seed=${g.random.int(0, 9)})`;
+    return { text: `${g.name('sigmoid_cross_entropy_with_logits')}(labels=constant(${labels}), logits=${z.name})`, shape, deps: depsOf(z) };
+  },
+  softmax_cross_entropy_with_logits: (g) => {
+    const [b, k] = [g.random.int(1, 3), g.random.int(2, 4)];
+    const z = g.tensorOf([b, k]);
+    const labels = `one_hot(${g.indices(b, k)}, ${k})`;
+    return { text: `${g.name('softmax_cross_entropy_with_logits')}(labels=${labels}, logits=${z.name})`, shape: [b], deps: depsOf(z) };
+  },
+  sparse_softmax_cross_entropy_with_logits: (g) => {
+    const [b, k] = [g.random.int(1, 3), g.random.int(2, 4)];
+    const z = g.tensorOf([b, k]);
+    return {
+      text: `${g.name('sparse_softmax_cross_entropy_with_logits')}(labels=${g.indices(b, k)}, logits=${z.name})`,
+      shape: [b],
+      deps: depsOf(z),
+    };
+  },
+  moments: (g) => {
+    const x = g.tensorOf([g.random.int(1, 4), g.random.int(1, 3)]);
+    return { text: `${g.name('moments')}(${x.name}, axes=${g.random.pick(['[0]', '[1]', '[0, 1]', '0'])})`, deps: depsOf(x), list: 2 };
+  },
+  norm: (g) => {
+    const r = g.random;
+    const x = g.tensorOf([r.int(1, 3), r.int(1, 3)]);
+    const [ord, axis] = r.pick<[string, string]>([
+      ["'euclidean'", 'None'],
+      ['2', '0'],
+      ['1', '1'],
+      ['inf', '-1'],
+      ["'fro'", '[0, 1]'],
+      ['1', '[0, 1]'],
+      ['inf', '[-2, -1]'],
+    ]);
+    return { text: `${g.name('norm')}(${x.name}, ord=${ord}, axis=${axis})`, deps: depsOf(x) };
+  },
+  clip_by_value: (g) => {
+    const x = g.tensorOf([g.random.int(1, 4)]);
+    const lo = g.random.pick(['-0.5', '0.', '-1.']);
+    const hi = g.random.pick(['0.5', '1.', '2.']);
+    return { text: `${g.name('clip_by_value')}(${x.name}, ${lo}, ${hi})`, deps: depsOf(x) };
+  },
+  one_hot: (g) => {
+    const k = g.random.int(1, 4);
+    return {
+      text: `${g.name('one_hot')}(${g.indices(g.random.int(0, 4), k)}, ${k}${g.random.chance(0.3) ? ', on_value=2., off_value=-1.' : ''})`,
+      deps: new Set(),
+    };
+  },
+  gather: (g) => {
+    const [n, m] = [g.random.int(1, 4), g.random.int(1, 3)];
+    const x = g.tensorOf([n, m]);
+    const axis = g.random.int(0, 1);
+    return { text: `${g.name('gather')}(${x.name}, ${g.indices(g.random.int(1, 4), axis ? m : n)}, axis=${axis})`, deps: depsOf(x) };
+  },
+  gather_nd: (g) => {
+    const [n, m] = [g.random.int(1, 4), g.random.int(1, 3)];
+    const x = g.tensorOf([n, m]);
+    const full = g.random.chance(0.5);
+    const idx = Array.from({ length: g.random.int(1, 3) }, () =>
+      full ? `[${g.random.int(0, n - 1)}, ${g.random.int(0, m - 1)}]` : `[${g.random.int(0, n - 1)}]`,
+    );
+    return { text: `${g.name('gather_nd')}(${x.name}, [${idx.join(', ')}])`, deps: depsOf(x) };
+  },
+  pad: (g) => {
+    const shape = [g.random.int(2, 4), g.random.int(2, 4)];
+    const x = g.tensorOf(shape);
+    const mode = g.random.pick(["'CONSTANT'", "'REFLECT'", "'SYMMETRIC'"]);
+    const p = () => g.random.int(0, 1);
+    return { text: `${g.name('pad')}(${x.name}, [[${p()}, ${p()}], [${p()}, ${p()}]], mode=${mode})`, deps: depsOf(x) };
+  },
+  split: (g) => {
+    const n = g.random.int(1, 3);
+    const x = g.tensorOf([n * 2, g.random.int(1, 3)]);
+    const how = g.random.chance(0.5) ? String(n) : `[${n}, ${n}]`;
+    return { text: `${g.name('split')}(${x.name}, ${how})`, deps: depsOf(x), list: g.random.chance(0.5) ? n : 2 };
+  },
+  unstack: (g) => {
+    const n = g.random.int(1, 3);
+    const x = g.tensorOf([n, g.random.int(1, 3)]);
+    return { text: `${g.name('unstack')}(${x.name})`, deps: depsOf(x), list: n };
+  },
+  linspace: (g) => ({
+    text: `${g.name('linspace')}(${g.random.pick(['0.', '-1.', '2.'])}, ${g.random.pick(['1.', '3.', '-2.'])}, ${g.random.int(1, 6)})`,
+    deps: new Set(),
+  }),
+  eye: (g) => ({
+    text: `${g.name('eye')}(${g.random.int(1, 3)}${g.random.chance(0.4) ? `, ${g.random.int(1, 3)}` : ''}${g.random.chance(0.2) ? ', batch_shape=[2]' : ''})`,
+    deps: new Set(),
+  }),
+  batch_jacobian: (g) => {
+    const [b, n, m] = [g.random.int(1, 3), g.random.int(1, 3), g.random.int(1, 3)];
+    const x = g.tensorOf([b, n]);
+    const w = g.tensorOf([n, m]);
+    return { text: `${g.name('batch_jacobian')}(${g.name('tanh')}(${x.name} @ ${w.name}), ${x.name})`, deps: depsOf(x, w) };
+  },
+  jacobian: (g) => {
+    const x = g.tensorOf([g.random.int(1, 3)]);
+    const f = g.random.pick(['sin', 'exp', 'square', 'tanh', 'softplus']);
+    return { text: `${g.name('jacobian')}(${g.name(f)}(${x.name}) * ${x.name}, ${x.name})`, deps: depsOf(x) };
+  },
+  hessian: (g) => {
+    const x = g.tensorOf([g.random.int(1, 3)]);
+    return {
+      text: `${g.name('hessian')}(${g.name('reduce_sum')}(${x.name} ** 3 + ${g.name('sin')}(${x.name})), ${x.name})`,
+      deps: depsOf(x),
+    };
+  },
+  hessians: (g) => {
+    const x = g.tensorOf([g.random.int(1, 2), 2]);
+    return {
+      text: `${g.name('hessians')}(${g.name('reduce_sum')}(${g.name('tanh')}(${x.name}) * ${x.name}), ${x.name})`,
+      deps: depsOf(x),
+      list: 1,
+    };
+  },
+  cumsum: (g, op) => cumulative(g, op),
+  cumprod: (g, op) => cumulative(g, op),
+  slice: (g) => {
+    const [n, m] = [g.random.int(1, 4), g.random.int(1, 4)];
+    const x = g.tensorOf([n, m]);
+    const [b0, b1] = [g.random.int(0, n - 1), g.random.int(0, m - 1)];
+    return {
+      text: `${g.name('slice')}(${x.name}, [${b0}, ${b1}], [${g.random.chance(0.3) ? -1 : g.random.int(0, n - b0)}, ${g.random.int(0, m - b1)}])`,
+      deps: depsOf(x),
+    };
+  },
+  strided_slice: (g) => {
+    const [n, m] = [g.random.int(1, 4), g.random.int(1, 4)];
+    const x = g.tensorOf([n, m]);
+    const mask = () => g.random.int(0, 3);
+    return {
+      text: `${g.name('strided_slice')}(${x.name}, [0, ${g.random.int(0, m - 1)}], [${n}, ${m}], [${g.random.pick([1, 2, -1])}, 1], begin_mask=${mask()}, end_mask=${mask()}, shrink_axis_mask=${g.random.pick([0, 0, 2])})`,
+      deps: depsOf(x),
+    };
+  },
+  where: (g) => {
+    const shape = [g.random.int(1, 4)];
+    const x = g.tensorOf(shape);
+    const y = g.tensorOf(shape);
+    return { text: `${g.name('where')}(${x.name} > ${y.name}, ${x.name}, ${y.name})`, shape, deps: depsOf(x, y) };
+  },
+  softmax: (g, op) => {
+    const x = g.tensorOf([g.random.int(1, 3), g.random.int(1, 4)]);
+    return { text: `${g.name(op)}(${x.name}${g.random.chance(0.4) ? `, axis=${g.random.pick([0, 1, -1])}` : ''})`, deps: depsOf(x) };
+  },
+  log_softmax: (g, op) => RECIPES.softmax(g, op),
+  reduce_logsumexp: (g) => {
+    const x = g.tensorOf([g.random.int(1, 3), g.random.int(1, 4)]);
+    return { text: `${g.name('reduce_logsumexp')}(${x.name}, axis=${g.random.pick(['None', '0', '1', '[0, 1]'])})`, deps: depsOf(x) };
+  },
+  matmul: (g) => {
+    const r = g.random;
+    const [b, i, j, k] = [r.int(1, 2), r.int(1, 3), r.int(1, 3), r.int(1, 3)];
+    const ta = r.chance(0.3);
+    const tb = r.chance(0.3);
+    const batched = r.chance(0.3);
+    const lead = batched ? [b] : [];
+    const a = g.tensorOf([...lead, ...(ta ? [j, i] : [i, j])]);
+    const c = g.tensorOf(r.chance(0.2) && batched ? (tb ? [k, j] : [j, k]) : [...lead, ...(tb ? [k, j] : [j, k])]);
+    return {
+      text: `${g.name('matmul')}(${a.name}, ${c.name}${ta ? ', transpose_a=True' : ''}${tb ? ', transpose_b=True' : ''})`,
+      deps: depsOf(a, c),
+    };
+  },
+};
+
+function pool(g: ProgramGenerator, op: string): Made {
+  const r = g.random;
+  const x = g.tensorOf([r.int(1, 2), r.int(2, 5), r.int(2, 5), r.int(1, 2)]);
+  const k = r.pick(['1', '2', '3', '[1, 2, 2, 1]', '[2, 2]']);
+  const s = r.pick(['1', '2', '[1, 2, 2, 1]', '[1, 1]']);
+  return { text: `${g.name(op)}(${x.name}, ksize=${k}, strides=${s}, padding=${r.pick(["'SAME'", "'VALID'"])})`, deps: depsOf(x) };
+}
+
+function cumulative(g: ProgramGenerator, op: string): Made {
+  const r = g.random;
+  const x = g.tensorOf([r.int(1, 4), r.int(1, 3)]);
+  return {
+    text: `${g.name(op)}(${x.name}, axis=${r.pick([0, 1, -1])}${r.chance(0.3) ? ', exclusive=True' : ''}${r.chance(0.3) ? ', reverse=True' : ''})`,
+    deps: depsOf(x),
+  };
+}
