@@ -92,7 +92,7 @@ function write(analysis: Analysis, options: ExportOptions, forcedValues: Readonl
   const roots: Node[] = [];
   const siteNames = new Map<GradientSite, string>();
   for (const binding of analysis.bindings) {
-    if (options.selection && !meets(bindingSpan(binding), options.selection)) continue;
+    if (options.selection && !meets(binding.stmt.span, options.selection)) continue;
     nameValue(binding, binding.value, binding.name);
   }
   function nameValue(binding: Binding, value: Binding['value'], name: string): void {
@@ -362,7 +362,7 @@ export function spell(node: Node, inputs: readonly string[]): string | null {
 /** Analyses the document and returns the named nodes whose statements do not give the
  *  script's value, with the reason. */
 function verify(analysis: Analysis, written: Written): Map<Node, string> {
-  const check = analyze(written.document.text, { ...budgetsOf(analysis), language: 'tgraph' });
+  const check = analyze(written.document.text, { ...analysis.budgets, language: 'tgraph' });
   const wrong = new Map<Node, string>();
   const errorLines = new Set<number>();
   for (const d of check.diagnostics) if (d.severity === 'error') errorLines.add(check.lines.positionAt(d.span.start).line);
@@ -381,10 +381,6 @@ function verify(analysis: Analysis, written: Written): Map<Node, string> {
     else if (errorLines.has(line)) wrong.set(node, 'the call failed in .tgraph');
   }
   return wrong;
-}
-
-function budgetsOf(analysis: Analysis): Record<string, unknown> {
-  return { ...analysis.budgets };
 }
 
 /** Whether a bare literal of `value` reads back in its dtype: .tgraph's literals are int32
@@ -410,10 +406,6 @@ function sameValue(a: Tensor, b: Tensor | undefined): boolean {
 function fedNote(analysis: Analysis, node: Node): string {
   const run = analysis.python?.runOf(node);
   return run ? `  # as fed by the run at line ${run.line}` : '';
-}
-
-function bindingSpan(binding: Binding): Span {
-  return binding.stmt.span;
 }
 
 function meets(a: Span, b: Span): boolean {
