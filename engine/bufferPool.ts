@@ -88,13 +88,14 @@ export class BufferPool {
   private readonly owned = new Set<ArrayBufferLike>();
   private readonly free = new FreeLists();
 
-  /** A zeroed buffer for a value of `dtype` and `size` elements: a released one when there is. */
-  take(dtype: DType, size: number, precision: Precision, allocate: () => TypedData): TypedData {
+  /** A buffer for a value of `dtype` and `size` elements: a released one when there is,
+   *  zeroed unless the kernel will overwrite every element (`overwritten`). */
+  take(dtype: DType, size: number, precision: Precision, allocate: () => TypedData, overwritten = false): TypedData {
     const key = `${arrayClassOf(dtype, precision)}:${size}`;
     const reused = this.free.take(key) ?? takeRetained(key);
     if (reused) {
       this.owned.add(reused.buffer);
-      return reused.fill(0);
+      return overwritten ? reused : reused.fill(0);
     }
     const data = allocate();
     this.owned.add(data.buffer);

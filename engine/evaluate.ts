@@ -279,9 +279,9 @@ export class Evaluator implements KernelContext {
     return this.options.precision;
   }
 
-  alloc(dtype: DType, size: number): TypedData {
+  alloc(dtype: DType, size: number, overwritten = false): TypedData {
     const precision = this.options.precision;
-    if (this.pool) return this.pool.take(dtype, size, precision, () => allocData(dtype, size, precision));
+    if (this.pool) return this.pool.take(dtype, size, precision, () => allocData(dtype, size, precision), overwritten);
     return allocData(dtype, size, precision);
   }
 

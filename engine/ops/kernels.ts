@@ -33,7 +33,7 @@ export type BinaryLoop = (
 
 export function mapUnary(x: Tensor, out: ConcreteType, ctx: KernelContext, f: Unary, loop?: UnaryLoop): TypedData {
   const n = x.data.length;
-  const data = ctx.alloc(out.dtype, n);
+  const data = ctx.alloc(out.dtype, n, true);
   const src = x.data;
   if (loop) {
     loop(src, data, n);
@@ -114,7 +114,7 @@ function walkRows(
 
 export function mapBinary(a: Tensor, b: Tensor, out: ConcreteType, ctx: KernelContext, f: Binary, loop?: BinaryLoop): TypedData {
   const size = out.shape.reduce((p, d) => p * d, 1);
-  const data = ctx.alloc(out.dtype, size);
+  const data = ctx.alloc(out.dtype, size, true);
   const A = a.data;
   const B = b.data;
   if (loop) {
@@ -153,7 +153,7 @@ export function mapTernary(
   f: (a: number, b: number, c: number) => number,
 ): TypedData {
   const size = out.shape.reduce((p, d) => p * d, 1);
-  const data = ctx.alloc(out.dtype, size);
+  const data = ctx.alloc(out.dtype, size, true);
   const A = a.data;
   const B = b.data;
   const C = c.data;

@@ -58,7 +58,9 @@ export interface ConcreteType {
 
 export interface KernelContext {
   readonly precision: Precision;
-  alloc(dtype: DType, size: number): TypedData;
+  /** A buffer for a result: zeroed, unless `overwritten` says the kernel writes every element
+   *  (a reused buffer then keeps its old contents instead of being cleared first). */
+  alloc(dtype: DType, size: number, overwritten?: boolean): TypedData;
   /** Evaluates a subgraph with some nodes set (jacobian seeds). */
   evaluateWith(target: Node, feeds: ReadonlyMap<Node, Tensor>): Tensor | undefined;
   /** When evaluation must stop (ms since epoch, `tgraph.evaluationTimeoutMs`): a kernel that

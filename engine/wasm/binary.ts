@@ -82,7 +82,7 @@ export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteTy
   if (!block) return null;
   const w = wasmKernels();
   if (!w) return null;
-  const data = ctx.alloc(out.dtype, size);
+  const data = ctx.alloc(out.dtype, size, true);
   // A comparison reads float32 operands as float32 (float64 ones, or a float32 tensor's
   // float64 data in a check, as float64: the outcome is the same).
   const width = comparison
@@ -146,7 +146,7 @@ export function whereWasm(cond: Tensor, x: Tensor, y: Tensor, out: ConcreteType,
   if (cond.data.length !== size || x.data.length !== size || y.data.length !== size) return null;
   const w = wasmKernels();
   if (!w) return null;
-  const data = ctx.alloc(out.dtype, size);
+  const data = ctx.alloc(out.dtype, size, true);
   const width = floatWidth(data, x.data, y.data);
   if (width === null) return null;
   const e = bytesOf(width);

@@ -40,7 +40,7 @@ export function unaryWasm(fn: WasmUnary, x: Tensor, out: ConcreteType, ctx: Kern
   if (FLOAT32_ONLY.has(fn) && (!(x.data instanceof Float32Array) || out.dtype !== 'float32' || ctx.precision !== 'float32')) return null;
   const w = wasmKernels();
   if (!w) return null;
-  const data = ctx.alloc(out.dtype, n);
+  const data = ctx.alloc(out.dtype, n, true);
   const width = floatWidth(data, x.data);
   if (width === null) return null;
   const code = WASM_UNARY[fn];

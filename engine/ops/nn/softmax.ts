@@ -80,7 +80,7 @@ defineOps([
       softmaxAxisType(x, axisOf(attrs));
       return x;
     },
-    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length), false, ctx),
+    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length, true), false, ctx),
     // TensorFlow's _SoftmaxGrad: (dy - sum(dy * y, axis, keepdims)) * y.
     grad: (b, node, dy) => {
       const axis = axisOf(node.attrs);
@@ -99,7 +99,7 @@ defineOps([
       softmaxAxisType(x, axisOf(attrs));
       return x;
     },
-    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length), true, ctx),
+    kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length, true), true, ctx),
     // TensorFlow's _LogSoftmaxGrad: dy - sum(dy, axis, keepdims) * exp(y).
     grad: (b, node, dy) => {
       const axis = axisOf(node.attrs);
