@@ -2,7 +2,8 @@
 // Math.exp or Math.tanh per element (exp, tanh, sigmoid: the module's float32 polynomials,
 // so float64 data stays on the reference), the ones that are a single IEEE operation
 // (negative, abs, square, sqrt, reciprocal, relu: both widths, bit for bit as the
-// reference), add_n, and softmax / log_softmax along a contiguous last axis.
+// reference), add_n, and softmax / log_softmax and their gradients along a contiguous last
+// axis.
 
 import type { Tensor, TypedData } from '../tensor';
 import type { ConcreteType, KernelContext } from '../ops/registry';
@@ -112,6 +113,42 @@ export function softmaxWasm(x: Tensor, inner: number, data: TypedData, log: bool
       w.f32(buffer, count).set(x.data.subarray(at, at + count));
       w.exports.softmaxRowsF32(buffer, buffer, count / n, n, log ? 1 : 0);
       data.set(w.f32(buffer, count), at);
+    }
+    return data;
+  } finally {
+    w.release();
+  }
+}
+
+/** softmax's (or log_softmax's) gradient from its output y and the incoming dy, along a
+ *  contiguous last axis, or null for the reference. log_softmax's takes exp of y: float32 only. */
+export function softmaxGradWasm(y: Tensor, dy: Tensor, inner: number, data: TypedData, log: boolean, ctx: KernelContext): TypedData | null {
+  if (inner !== 1 || data.length < MIN_SIZE || y.shape.length === 0) return null;
+  const width = floatWidth(data, y.data, dy.data);
+  if (width === null || (log && width === 'f64')) return null;
+  const w = wasmKernels();
+  if (!w) return null;
+  const n = y.shape[y.shape.length - 1];
+  const rows = data.length / n;
+  const e = bytesOf(width);
+  const rowsPerBlock = Math.max(1, Math.min(rows, Math.floor(BLOCK / n)));
+  const rowsPerCheck = Math.max(1, Math.floor(CHECK_EVERY / n));
+  let checked = 0;
+  const [py, pdy] = w.reserve([rowsPerBlock * n * e, rowsPerBlock * n * e]);
+  const k = w.exports;
+  try {
+    for (let r0 = 0; r0 < rows; r0 += rowsPerBlock) {
+      if (r0 - checked >= rowsPerCheck) {
+        checkTime(ctx);
+        checked = r0;
+      }
+      const count = Math.min(rowsPerBlock, rows - r0);
+      const at = r0 * n;
+      copyIn(w, width, py, y.data.subarray(at, at + count * n));
+      copyIn(w, width, pdy, dy.data.subarray(at, at + count * n));
+      if (width === 'f32') k.softmaxGradRowsF32(py, pdy, pdy, count, n, log ? 1 : 0);
+      else k.softmaxGradRowsF64(py, pdy, pdy, count, n);
+      copyOut(w, width, pdy, data, at, count * n);
     }
     return data;
   } finally {

@@ -75,6 +75,8 @@ export interface KernelExports {
   col2imAddF64(cols: Ptr, geometry: Ptr, p0: number, rows: number, acc: Ptr): void;
   unaryF32(fn: number, src: Ptr, dst: Ptr, n: number): void;
   softmaxRowsF32(src: Ptr, dst: Ptr, rows: number, n: number, log: number): void;
+  softmaxGradRowsF32(y: Ptr, dy: Ptr, dst: Ptr, rows: number, n: number, log: number): void;
+  softmaxGradRowsF64(y: Ptr, dy: Ptr, dst: Ptr, rows: number, n: number): void;
   mapF32(fn: number, src: Ptr, dst: Ptr, n: number): void;
   mapF64(fn: number, src: Ptr, dst: Ptr, n: number): void;
   addNF32(src: Ptr, stride: number, count: number, dst: Ptr, n: number): void;

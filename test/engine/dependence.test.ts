@@ -221,6 +221,11 @@ const INSTANCES: Record<string, Instance[]> = {
     { inputs: [f(3, 2)], attrs: { axis: 0 } },
   ],
   log_softmax: [{ inputs: [f(2, 4)], attrs: { axis: -1 } }],
+  softmax_grad: [
+    { inputs: [f(2, 4), f(2, 4)], attrs: { axis: -1 } },
+    { inputs: [f(3, 2), f(3, 2)], attrs: { axis: 0 } },
+  ],
+  log_softmax_grad: [{ inputs: [f(2, 4), f(2, 4)], attrs: { axis: -1 } }],
   l2_loss: [{ inputs: [f(2, 3)] }],
   softmax_cross_entropy_with_logits: [
     { inputs: [f(2, 4), f(2, 4)], attrs: { axis: -1 } },

@@ -755,6 +755,27 @@ describe('every differentiable op passes check gradients (full and fast)', () =>
   }
 });
 
+// ---- gradients of the one-op softmax gradients -----------------------------------------------
+
+describe("softmax's and log_softmax's gradient ops differentiate again", () => {
+  for (const op of ['softmax', 'log_softmax'])
+    for (const axis of [-1, 0])
+      for (const dtype of ['float64', 'float32'])
+        it(`${op}, axis ${axis}, ${dtype}: through y and through the incoming gradient`, () => {
+          const r = run(`
+x = variable(uniform([3, 5], low=-2, high=2, seed=1), dtype=${dtype})
+w = variable(uniform([3, 5], low=-1, high=1, seed=2), dtype=${dtype})
+g = gradients(${op}(x, axis=${axis}), x, grad_ys=w)[0]
+y = g * g + sin(g)
+check gradients(y, [x, w])
+`);
+          expect(r.errors(), r.describe()).toEqual([]);
+          const [c] = r.a.checks;
+          expect(c.passed, c.message).toBe(true);
+          expect(c.compared).toBe(30);
+        });
+});
+
 // ---- deliberately wrong gradients fail -----------------------------------------------------
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'wrong-grads');

@@ -288,6 +288,40 @@ describe('float32 softmax and log_softmax along the last axis', () => {
   });
 });
 
+describe.each(['f32', 'f64'] as const)("softmax's and log_softmax's gradients along the last axis, %s", (width) => {
+  /** The op's output y (a softmax, or a log_softmax) and an incoming gradient of [rows, n]. */
+  function operands(shape: number[], log: boolean, seed: number): Tensor[] {
+    const x = tensor(shape, seed, width);
+    const y = both(log ? 'log_softmax' : 'softmax', [x], { axis: -1 })[1];
+    return [y, tensor(shape, seed + 1, width)];
+  }
+  for (const shape of [
+    [3, 1],
+    [5, 7],
+    [3, 5, 65],
+    [4, 1000],
+    [20, 1000],
+    [3, 9000],
+  ]) {
+    it(`softmax_grad of [${shape}]: bit for bit as the reference${sizeOf(shape) < 64 ? ' (which computes it)' : ''}`, () => {
+      const [wasm, reference] = both('softmax_grad', operands(shape, false, 3), { axis: -1 });
+      expectAgree([wasm, reference], 0);
+      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    });
+    it(`log_softmax_grad of [${shape}]: ${width === 'f32' ? "within the module's exp of the reference" : 'the reference computes it, bit for bit'}`, () => {
+      const [wasm, reference] = both('log_softmax_grad', operands(shape, true, 5), { axis: -1 });
+      // dy - s·exp(y): exp within 3 ulps, times a row sum of up to ~n standard normals.
+      const n = shape[shape.length - 1];
+      expectAgree([wasm, reference], width === 'f32' ? 2 ** -21 * Math.sqrt(n) : 0);
+    });
+  }
+  it('another axis (the reference computes it), and the module on the last one agree', () => {
+    const x = tensor([4, 9, 3], 8, width);
+    const y = both('softmax', [x], { axis: 1 })[1];
+    expectAgree(both('softmax_grad', [y, tensor([4, 9, 3], 9, width)], { axis: 1 }), 0);
+  });
+});
+
 /** Standard normals with the values maximum/minimum and division treat specially spread in. */
 function binaryOperand(shape: number[], seed: number, width: 'f32' | 'f64'): Tensor {
   const t = tensor(shape, seed, width);

@@ -1,12 +1,13 @@
-// `softmax` and `log_softmax` along an axis. Their gradients follow TensorFlow's nn_grad.py:
-// softmax's uses its output.
+// `softmax` and `log_softmax` along an axis. Their gradients follow TensorFlow's nn_grad.py
+// and use the op's output; each is one op (`softmax_grad`, `log_softmax_grad`) whose kernel
+// takes a row's sum and its result in one pass per row, rounding as the ops it stands for.
 
 import { type Builder } from '../../builder';
 import type { Node } from '../../graph';
 import { type Tensor, type TypedData, sizeOf } from '../../tensor';
-import { type TensorType, OpError, normalizeAxis } from '../../types';
-import { softmaxWasm } from '../../wasm/elementwise';
-import { axisIn, rowwise } from '../dependence';
+import { type TensorType, OpError, normalizeAxis, showShape } from '../../types';
+import { softmaxGradWasm, softmaxWasm } from '../../wasm/elementwise';
+import { type DependenceContext, type RelationDependence, axisIn, axisLabels, rowwise } from '../dependence';
 import { type KernelContext, defineOps, op } from '../registry';
 
 // ---- softmax family ------------------------------------------------------------------------
@@ -55,6 +56,75 @@ function softmaxKernel(x: Tensor, axis: number, data: TypedData, log: boolean, c
   return data;
 }
 
+/**
+ * The gradient of softmax (`log` false: (dy - Σ dy·y) · y) or of log_softmax (dy - Σ dy ·
+ * exp(y)) along `axis`, from the op's output y. Each row's sum is taken in float64 in four
+ * partial sums (element j into sum j mod 4), added as (s0 + s2) + (s1 + s3), then the last
+ * n mod 4 elements in order, and rounded to the data's width; products and the result are
+ * rounded to it too, as the mul, reduce_sum and sub they stand for would round them.
+ */
+function softmaxGradKernel(y: Tensor, dy: Tensor, axis: number, data: TypedData, log: boolean, ctx: KernelContext): TypedData {
+  if (y.shape.length !== dy.shape.length || y.shape.some((d, k) => d !== dy.shape[k]))
+    throw new OpError(`the gradient has shape ${showShape(dy.shape)}, the output ${showShape(y.shape)}`, 1);
+  const ax = normalizeAxis(axis, y.shape.length);
+  const { outer, n, inner } = aroundAxis(y.shape, ax);
+  const fast = softmaxGradWasm(y, dy, inner, data, log, ctx);
+  if (fast) return fast;
+  const Y = y.data;
+  const DY = dy.data;
+  const round = data instanceof Float32Array ? Math.fround : (v: number) => v;
+  const n4 = n - (n % 4);
+  const partial = [0, 0, 0, 0];
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      partial.fill(0);
+      let j = 0;
+      for (; j < n4; j++) partial[j % 4] += log ? DY[base + j * inner] : round(DY[base + j * inner] * Y[base + j * inner]);
+      let s = partial[0] + partial[2] + (partial[1] + partial[3]);
+      for (; j < n; j++) s += log ? DY[base + j * inner] : round(DY[base + j * inner] * Y[base + j * inner]);
+      s = round(s);
+      for (j = 0; j < n; j++) {
+        const p = base + j * inner;
+        data[p] = log ? DY[p] - round(s * round(Math.exp(Y[p]))) : round(DY[p] - s) * Y[p];
+      }
+    }
+  }
+  return data;
+}
+
+/** The gradient ops' inputs y and dy: the same shape, and the softmax's axis in range. */
+function softmaxGradType([y, dy]: readonly TensorType[], attrs: SoftmaxAttrs): TensorType {
+  softmaxAxisType(y, axisOf(attrs));
+  const differ = (a: number | null, b: number | null) => a !== null && b !== null && a !== b;
+  if (y.shape !== null && dy.shape !== null && (y.shape.length !== dy.shape.length || y.shape.some((d, k) => differ(d, dy.shape![k]))))
+    throw new OpError(`the gradient has shape ${showShape(dy.shape)}, the output ${showShape(y.shape)}`, 1);
+  return y;
+}
+
+/** Each output element reads the row through `axis` of the slots in `mixing`, and the same
+ *  element of the others. */
+function rowsOf(mixing: readonly number[]): RelationDependence<SoftmaxAttrs> {
+  return {
+    kind: 'relation',
+    family: 'rowwise',
+    verb: 'mixes',
+    relate: ({ attrs, inputs }: DependenceContext<SoftmaxAttrs>) => {
+      const shape = inputs[0];
+      const axis = shape ? axisIn(axisOf(attrs), shape.length) : null;
+      if (!shape || axis === null || axis < 0 || axis >= shape.length) return null;
+      const labels = axisLabels(shape.length);
+      const row = labels.map((l, k) => (k === axis ? 'row' : l));
+      return {
+        inputs: inputs.map((_, slot) => (mixing.includes(slot) ? row : labels)),
+        output: labels,
+        sizes: { row: shape[axis] },
+        roles: { row: 'classes' },
+      };
+    },
+  };
+}
+
 /** softmax's, log_softmax's and the softmax cross entropy's. */
 export type SoftmaxAttrs = { axis?: number | null };
 
@@ -82,10 +152,7 @@ defineOps([
     },
     kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length, true), false, ctx),
     // TensorFlow's _SoftmaxGrad: (dy - sum(dy * y, axis, keepdims)) * y.
-    grad: (b, node, dy) => {
-      const axis = axisOf(node.attrs);
-      return [b.mul(b.sub(dy, sumKeep(b, b.mul(dy, node), axis)), node)];
-    },
+    grad: (b, node, dy) => [b.op('softmax_grad', [node, dy], { axis: axisOf(node.attrs) })],
     dependence: rowwise(({ attrs, inputs: [x] }) => (x ? axisIn(axisOf(attrs), x.length) : null), 'mixes'),
   }),
   op<SoftmaxAttrs>({
@@ -101,10 +168,50 @@ defineOps([
     },
     kernel: ([x], attrs, out, ctx) => softmaxKernel(x, axisOf(attrs), ctx.alloc(out.dtype, x.data.length, true), true, ctx),
     // TensorFlow's _LogSoftmaxGrad: dy - sum(dy, axis, keepdims) * exp(y).
-    grad: (b, node, dy) => {
-      const axis = axisOf(node.attrs);
-      return [b.sub(dy, b.mul(sumKeep(b, dy, axis), b.op('exp', [node])))];
-    },
+    grad: (b, node, dy) => [b.op('log_softmax_grad', [node, dy], { axis: axisOf(node.attrs) })],
     dependence: rowwise(({ attrs, inputs: [x] }) => (x ? axisIn(axisOf(attrs), x.length) : null), 'mixes'),
+  }),
+  op<SoftmaxAttrs>({
+    name: 'softmax_grad',
+    internal: true,
+    doc: "softmax's gradient from its output y and the incoming dy: (dy - sum(dy * y, axis, keepdims)) * y.",
+    params: [
+      { name: 'y', kind: 'tensor' },
+      { name: 'dy', kind: 'tensor' },
+      { name: 'axis', kind: 'axis', default: -1 },
+    ],
+    infer: softmaxGradType,
+    kernel: ([y, dy], attrs, out, ctx) => softmaxGradKernel(y, dy, axisOf(attrs), ctx.alloc(out.dtype, y.data.length, true), false, ctx),
+    // With s = sum(dy * y) and g the incoming gradient: d/d(dy) is this op of (y, g); d/dy
+    // is g * (dy - s) - dy * sum(g * y).
+    grad: (b, node, g) => {
+      const [y, dy] = node.inputs;
+      const axis = axisOf(node.attrs);
+      const s = sumKeep(b, b.mul(dy, y), axis);
+      return [b.sub(b.mul(g, b.sub(dy, s)), b.mul(dy, sumKeep(b, b.mul(g, y), axis))), b.op('softmax_grad', [y, g], { axis })];
+    },
+    dependence: rowsOf([0, 1]),
+  }),
+  op<SoftmaxAttrs>({
+    name: 'log_softmax_grad',
+    internal: true,
+    doc: "log_softmax's gradient from its output y and the incoming dy: dy - sum(dy, axis, keepdims) * exp(y).",
+    params: [
+      { name: 'y', kind: 'tensor' },
+      { name: 'dy', kind: 'tensor' },
+      { name: 'axis', kind: 'axis', default: -1 },
+    ],
+    infer: softmaxGradType,
+    kernel: ([y, dy], attrs, out, ctx) => softmaxGradKernel(y, dy, axisOf(attrs), ctx.alloc(out.dtype, y.data.length, true), true, ctx),
+    // With g the incoming gradient: d/dy is -g * sum(dy) * exp(y); d/d(dy) is
+    // g - sum(g * exp(y)).
+    grad: (b, node, g) => {
+      const [y, dy] = node.inputs;
+      const axis = axisOf(node.attrs);
+      const e = b.op('exp', [y]);
+      return [b.neg(b.mul(g, b.mul(sumKeep(b, dy, axis), e))), b.sub(g, sumKeep(b, b.mul(g, e), axis))];
+    },
+    // y meets only its own element (through exp); dy's whole row is summed.
+    dependence: rowsOf([1]),
   }),
 ]);
