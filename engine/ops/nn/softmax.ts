@@ -102,6 +102,16 @@ function softmaxGradType([y, dy]: readonly TensorType[], attrs: SoftmaxAttrs): T
   return y;
 }
 
+/** The gradient ops' parameters (the op's output y, the incoming dy, the axis) and type. */
+const gradOpSignature = {
+  params: [
+    { name: 'y', kind: 'tensor' },
+    { name: 'dy', kind: 'tensor' },
+    { name: 'axis', kind: 'axis', default: -1 },
+  ],
+  infer: softmaxGradType,
+} as const;
+
 /** Each output element reads the row through `axis` of the slots in `mixing`, and the same
  *  element of the others. */
 function rowsOf(mixing: readonly number[]): RelationDependence<SoftmaxAttrs> {
@@ -175,12 +185,7 @@ defineOps([
     name: 'softmax_grad',
     internal: true,
     doc: "softmax's gradient from its output y and the incoming dy: (dy - sum(dy * y, axis, keepdims)) * y.",
-    params: [
-      { name: 'y', kind: 'tensor' },
-      { name: 'dy', kind: 'tensor' },
-      { name: 'axis', kind: 'axis', default: -1 },
-    ],
-    infer: softmaxGradType,
+    ...gradOpSignature,
     kernel: ([y, dy], attrs, out, ctx) => softmaxGradKernel(y, dy, axisOf(attrs), ctx.alloc(out.dtype, y.data.length, true), false, ctx),
     // With s = sum(dy * y) and g the incoming gradient: d/d(dy) is this op of (y, g); d/dy
     // is g * (dy - s) - dy * sum(g * y).
@@ -196,12 +201,7 @@ defineOps([
     name: 'log_softmax_grad',
     internal: true,
     doc: "log_softmax's gradient from its output y and the incoming dy: dy - sum(dy, axis, keepdims) * exp(y).",
-    params: [
-      { name: 'y', kind: 'tensor' },
-      { name: 'dy', kind: 'tensor' },
-      { name: 'axis', kind: 'axis', default: -1 },
-    ],
-    infer: softmaxGradType,
+    ...gradOpSignature,
     kernel: ([y, dy], attrs, out, ctx) => softmaxGradKernel(y, dy, axisOf(attrs), ctx.alloc(out.dtype, y.data.length, true), true, ctx),
     // With g the incoming gradient: d/dy is -g * sum(dy) * exp(y); d/d(dy) is
     // g - sum(g * exp(y)).
