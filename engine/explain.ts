@@ -47,6 +47,7 @@ import {
 } from './explain/path';
 import { type Route, type SummedAxis, composeSentence, describeAxis } from './explain/text';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
+import { largest } from './extremes';
 
 export type { SummedAxis, Origin, Route };
 export { describeAxis, elementName };
@@ -435,7 +436,7 @@ function compute(
   let batchSize: number | null = open.length ? 1 : null;
   for (const [key, places] of perTag) {
     const sizes = [...places.values()];
-    batchSize = mul(batchSize, fed.get(key) ?? (sizes.includes(null) ? null : Math.max(...(sizes as number[]))));
+    batchSize = mul(batchSize, fed.get(key) ?? (sizes.includes(null) ? null : largest(sizes as number[])));
   }
   const advice: Explanation['advice'] = open.length ? 'divide' : batchAxes.length ? 'already-mean' : null;
 

@@ -19,6 +19,7 @@ import { explainPictures } from './picture';
 import { statementOnLine, walk, statementExprs } from './syntax';
 import { pythonStatementOnLine, siteAnalysis } from './pythonFacts';
 import type { CheckGradientsResult, CheckOutcomeJson, ComputeGradientsResult, ExplainResult, GradientValueJson } from './results';
+import { largest } from '../extremes';
 
 /** The calls of ops that differentiate: a statement holding one gets the gradient lenses. */
 export function gradientCalls(stmt: AST.Stmt): AST.CallExpr[] {
@@ -303,7 +304,7 @@ function checkJson(r: CheckResult): Omit<CheckOutcomeJson, 'call' | 'check' | 'r
 /** `max err 3.1e-9 ✓`, or the worst element of the first failing check. */
 function lensTitle(results: CheckOutcomeJson[]): string {
   const failed = results.find((r) => !r.passed);
-  if (!failed) return `max err ${shortNumber(Math.max(0, ...results.map((r) => r.maxAbsError ?? 0)))} ✓`;
+  if (!failed) return `max err ${shortNumber(Math.max(0, largest(results.map((r) => r.maxAbsError ?? 0))))} ✓`;
   if (!failed.ran || !failed.worst) return `✗ ${failed.message}`;
   const w = failed.worst;
   const at = w.index.length ? `${w.x}[${w.index.join(', ')}]` : w.x;

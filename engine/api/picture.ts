@@ -24,6 +24,7 @@ import { ExplainTimeout, sitePath } from '../explain/path';
 import { explainSite } from './explanation';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
 import { unravelIndex } from '../tensor';
+import { largest } from '../extremes';
 
 /** Most heatmap cells sent (and drawn) for one x, unless the analysis says otherwise. */
 export const PICTURE_BUDGET = DEFAULT_BUDGETS.maxPictureEntries;
@@ -234,7 +235,7 @@ export function explainPicture(
       // The first column with the most structural terms.
       const counts = new Array<number>(full.cols).fill(0);
       for (let r = 0; r < full.rows; r++) for (let c = 0; c < full.cols; c++) counts[c] += full.pattern[r * full.cols + c];
-      chosen = counts.indexOf(Math.max(...counts));
+      chosen = counts.indexOf(largest(counts));
     }
     if (chosen < 0) chosen = busiestElement(analysis, site, xIndex, xElements, deadline);
     picture.chosen = { flat: chosen, index: unravelIndex(chosen, xShape) };

@@ -6,6 +6,7 @@
 import type { Origin, Pattern } from './axes';
 import type { LabelRole, Verb } from '../ops/dependence';
 import { elementName } from './path';
+import { largest, smallest } from '../extremes';
 
 /** One summed axis, as the explanation reports it (the spec's `summedAxes` entries). */
 export interface SummedAxis {
@@ -130,9 +131,9 @@ function gatherText(a: SummedAxis): string {
   const g = a.gathered!;
   const parts: string[] = [];
   if (g.repeated.length) {
-    const most = Math.max(...g.repeated.map((r) => r.count));
+    const most = largest(g.repeated.map((r) => r.count));
     parts.push(
-      `it picks ${picks(g)}, so ${g.repeated.length === 1 ? 'its gradient adds' : 'their gradients add'} ${most === Math.min(...g.repeated.map((r) => r.count)) ? most : `up to ${most}`} rows`,
+      `it picks ${picks(g)}, so ${g.repeated.length === 1 ? 'its gradient adds' : 'their gradients add'} ${most === smallest(g.repeated.map((r) => r.count)) ? most : `up to ${most}`} rows`,
     );
   }
   if (g.missingCount) {
@@ -219,7 +220,7 @@ function reductionClauses(inside: readonly SummedAxis[], x: string): string[] {
     const a = list[0];
     if (!a.count || a.count < 2) return describeReduction(list);
     const lines = a.lines ?? [];
-    const span = lines.length ? ` (lines ${Math.min(...lines)}–${Math.max(...lines)})` : '';
+    const span = lines.length ? ` (lines ${smallest(lines)}–${largest(lines)})` : '';
     return `inside, ${a.count} ${a.summedBy} ops${span} each ${plainVerb(a.verb ?? 'sums')} an axis of size ${sizeText(a.size)} that ${x} reaches at ${sizeText(a.reach)} positions (the chain rule through hidden units), so each adds ${sizeText(a.reach)} terms`;
   });
 }
@@ -286,7 +287,7 @@ function reuseClauses(reuse: readonly SummedAxis[]): string[] {
   return reuse.map((a) => {
     if (a.count && a.count > 1) {
       const lines = a.lines ?? [];
-      const span = lines.length ? `; lines ${Math.min(...lines)}–${Math.max(...lines)}` : '';
+      const span = lines.length ? `; lines ${smallest(lines)}–${largest(lines)}` : '';
       return `${a.count} tensors on the way (${(a.tensors ?? [a.tensor]).join(', ')}, ...${span}) are each used ${plural(a.size ?? 0, 'time')}, so each of their entries adds one contribution per use`;
     }
     const distinct = [...new Set(a.lines ?? [])];

@@ -186,8 +186,10 @@ defineOps([
       const single = (name: string, fallback: number): number => {
         if (args.isNone(name)) return fallback;
         const v = args.ints(name);
-        if (v.length === 1) return v[0];
-        if (v.length === 3 && v[0] === 1 && v[2] === 1) return v[1];
+        const along = v.length === 1 ? v[0] : v.length === 3 && v[0] === 1 && v[2] === 1 ? v[1] : null;
+        if (along !== null && along < 1)
+          throw new BuildError(`conv1d(): \`${name}\` must be positive, got ${JSON.stringify(v)}`, args.span(name), 'bad-argument');
+        if (along !== null) return along;
         throw new BuildError(
           `conv1d(): \`${name}\` must be an int or a list of 1 or 3 ints [1, s, 1], got ${JSON.stringify(v)}`,
           args.span(name),

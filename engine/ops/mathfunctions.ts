@@ -8,6 +8,8 @@ import { showShape } from '../types';
 import { type OpDef, defineOps } from './registry';
 import { composite } from './compose';
 import { divNoNaN } from './reduce/folds';
+import { largest } from '../extremes';
+import { checkedSize } from './sources';
 
 /** TensorFlow 1's tf.to_<dtype>(x): cast(x, dtype). */
 function castTo(name: string, dtype: DType): OpDef {
@@ -136,10 +138,11 @@ defineOps([
             args.span('lengths'),
             'not-constant',
           );
-        maxlen = known.data.length === 0 ? 0 : Math.max(...Array.from(known.data as ArrayLike<number>));
+        maxlen = known.data.length === 0 ? 0 : largest(known.data as ArrayLike<number>);
       }
       if (maxlen < 0)
         throw new BuildError(`sequence_mask(): maxlen must be non-negative, got ${maxlen}`, args.span('maxlen'), 'bad-argument');
+      checkedSize(b, [maxlen], args.isNone('maxlen') ? args.span('lengths') : args.span('maxlen'), 'sequence_mask()');
       const data = allocData(lengths.type.dtype, maxlen);
       for (let j = 0; j < maxlen; j++) data[j] = j;
       const positions = b.constant({ dtype: lengths.type.dtype, shape: [maxlen], data }, args.callSpan);

@@ -26,6 +26,7 @@ import type { Runtime } from './runtime';
 import { NDArray } from './numpy/ndarray';
 import { pythonScalar } from './numpy/methods';
 import { GraphTensor } from './tensorflow/tensor';
+import { smallest } from '../extremes';
 
 const OUTSIDE = [
   'open',
@@ -170,7 +171,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   );
   def('zip', (args, _kw, site) => {
     const lists = args.map((a, i) => interp().iterate(a, site.argSpans[i] ?? site.span));
-    const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
+    const n = lists.length ? smallest(lists.map((l) => l.length)) : 0;
     return new PyIterator(
       'zip',
       Array.from({ length: n }, (_, i) => new PyTuple(lists.map((l) => l[i]))),
@@ -263,7 +264,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   );
   def('map', (args, _kw, site) => {
     const lists = args.slice(1).map((a, i) => interp().iterate(a, site.argSpans[i + 1] ?? site.span));
-    const n = lists.length ? Math.min(...lists.map((l) => l.length)) : 0;
+    const n = lists.length ? smallest(lists.map((l) => l.length)) : 0;
     return new PyIterator(
       'map',
       Array.from({ length: n }, (_, i) =>

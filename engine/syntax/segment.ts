@@ -23,6 +23,7 @@ import {
 } from './lexer';
 
 import { STATEMENT_BY_KEYWORD } from './statements';
+import { largest, smallest } from '../extremes';
 
 // ---------------------------------------------------------------------------------------------
 // Token classes
@@ -72,8 +73,8 @@ export function isStatementKeyword(ts: TokenStream, i: number): boolean {
 }
 
 const KEYWORD_LIST: readonly string[] = [...STATEMENT_KEYWORDS];
-const KEYWORD_MIN_LENGTH = Math.min(...KEYWORD_LIST.map((k) => k.length));
-const KEYWORD_MAX_LENGTH = Math.max(...KEYWORD_LIST.map((k) => k.length));
+const KEYWORD_MIN_LENGTH = smallest(KEYWORD_LIST.map((k) => k.length));
+const KEYWORD_MAX_LENGTH = largest(KEYWORD_LIST.map((k) => k.length));
 const OPERAND_ONLY_KEYWORDS: readonly string[] = [...STATEMENT_BY_KEYWORD].filter(([, s]) => s.operandOnly).map(([k]) => k);
 
 function isOperandOnlyKeyword(ts: TokenStream, i: number): boolean {

@@ -158,4 +158,13 @@ r = reciprocal_no_nan([2., 0., -4.])
     const r = runLoose('n = placeholder(int32, [2])\nm = sequence_mask(n)');
     expect(r.errors().map((d) => d.code)).toEqual(['not-constant']);
   });
+
+  it('sequence_mask: a maxlen over the element budget is a diagnostic, and long lengths have a largest one', () => {
+    const over = runLoose('m = sequence_mask([1, 3], maxlen=1e9)');
+    expect(over.errors().map((d) => [d.code, d.span.start])).toEqual([['budget-elements', 'm = sequence_mask([1, 3], maxlen='.length]]);
+    // A million lengths: the default maxlen is their largest, found without spreading them
+    // into one call's arguments (past ~120,000 that overflows the stack: an internal error).
+    const long = runLoose('m = sequence_mask(range(1000000))');
+    expect(long.errors().map((d) => d.code)).toEqual(['budget-elements']);
+  });
 });

@@ -3,6 +3,7 @@
 // when they do not (NumPy 1.24's wording; the checks themselves are the same from 1.17 on).
 
 import { NumpyError, RandomBudgetError } from './errors';
+import { largest } from '../../extremes';
 
 /** NumPy's `size`: None (one value, returned as a scalar), an int, or a tuple of ints. */
 export type Size = number | readonly number[] | null | undefined;
@@ -72,7 +73,7 @@ export function shapeOf(value: number | bigint | ArrayArg<unknown>): readonly nu
 /** The broadcast of several shapes, or NumPy's "shape mismatch" error naming the first pair
  *  of arguments (in order) that disagree, as np.broadcast reports it. */
 export function broadcastShapes(shapes: readonly (readonly number[])[]): number[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const rank = Math.max(0, largest(shapes.map((s) => s.length)));
   const out = new Array<number>(rank).fill(1);
   for (let axis = 0; axis < rank; axis++) {
     let source = -1;

@@ -24,6 +24,7 @@ import {
   parseEquation,
   resolveEinsum,
 } from './einsumEquation';
+import { largest } from '../../extremes';
 
 /** An einsum node's labels: letters as they are, the '...' axes as broadcasting labels
  *  aligned from the right (size 1 against a longer size: broadcast). */
@@ -44,7 +45,7 @@ function einsumRelation({ attrs, inputs, output }: DependenceContext<EinsumAttrs
   const namedIn = (subs: Subs) => subs.length - (subs.includes('.') ? 1 : 0);
   const blocks = inputs.map((shape, i) => (shape ? shape.length - namedIn(eq.inputs[i]) : -1));
   if (blocks.some((n) => n < 0)) return null;
-  const width = Math.max(0, ...blocks);
+  const width = Math.max(0, largest(blocks));
   const dots = axisLabels(width, '.');
   const outBlock = output.length - namedIn(eq.output);
   const expand = (subs: Subs, shape: readonly Dim[] | null, block: number): RelationAxis[] => {

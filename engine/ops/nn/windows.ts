@@ -44,6 +44,10 @@ export function windowAttrs(attrs: WindowOpAttrs): WindowAttrs {
  * outputs and pads the total shortfall with the smaller half before (pad_top = floor(total/2)).
  */
 function windowed(inSize: Dim, k: Dim, stride: number, dilation: number, padding: Padding, what: string): { out: Dim; before: number } {
+  // Checked here, in the shape rule, and not only where a call's arguments are read: composite
+  // ops (conv1d, depthwise and transposed convolutions) hand their attributes straight over.
+  if (!Number.isInteger(stride) || stride < 1) throw new OpError(`the ${what} stride must be a positive integer, got ${stride}`);
+  if (!Number.isInteger(dilation) || dilation < 1) throw new OpError(`the ${what} dilation must be a positive integer, got ${dilation}`);
   if (inSize === null || k === null) return { out: null, before: 0 };
   const eff = (k - 1) * dilation + 1;
   if (padding === 'VALID') {

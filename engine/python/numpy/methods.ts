@@ -24,6 +24,7 @@ import { NDArray, type NpDType, allocNp, astype, castData, isIntNp, resultType, 
 import { arrayBinary, asArray, computeDType, dot, hostCall, reshaped } from './compute';
 import { convertToArray } from './convert';
 import { arrayRepr, arrayStr } from './print';
+import { largest } from '../../extremes';
 
 export function ndRepr(a: NDArray): string {
   return arrayRepr(a);
@@ -394,7 +395,7 @@ function advancedPositions(rt: Interpreter, a: NDArray, index: PyValue, span: Sp
     return idx;
   });
   // Broadcast the index arrays together.
-  const rank = Math.max(...arrays.map((x) => x.shape.length));
+  const rank = largest(arrays.map((x) => x.shape.length));
   const bshape: number[] = [];
   for (let i = 0; i < rank; i++) {
     let d = 1;

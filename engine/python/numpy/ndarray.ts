@@ -10,6 +10,7 @@ import { DTYPES, type DType, type Tensor, type TypedData, allocData, sizeOf } fr
 import { NOT_IMPLEMENTED, type OpSite, PyObject, type PyValue } from '../values';
 import type { Interpreter } from '../interpreter';
 import { ndAttr, ndBinary, ndGetItem, ndIterate, ndLength, ndRepr, ndSetItem, ndStr, ndTruth, ndUnary } from './methods';
+import { largest } from '../../extremes';
 
 export type NpDType = 'bool' | 'int32' | 'int64' | 'float32' | 'float64';
 
@@ -130,8 +131,8 @@ export function resultType(operands: readonly Operand[]): NpDType {
   const scalars = operands.filter((o) => o.scalar);
   const all = (list: readonly Operand[]) => list.map((o) => o.dtype).reduce(promoteTypes);
   if (arrays.length === 0) return all(operands);
-  const arrayCat = Math.max(...arrays.map((o) => category(o.dtype)));
-  const scalarCat = scalars.length ? Math.max(...scalars.map((o) => category(o.dtype))) : -1;
+  const arrayCat = largest(arrays.map((o) => category(o.dtype)));
+  const scalarCat = scalars.length ? largest(scalars.map((o) => category(o.dtype))) : -1;
   if (scalarCat > arrayCat) return all(operands);
   let out = all(arrays);
   if (out === 'int32' && scalars.some((s) => s.value !== undefined && (s.value > 2147483647 || s.value < -2147483648))) out = 'int64';
