@@ -282,8 +282,14 @@ export class Evaluator implements KernelContext {
   alloc(dtype: DType, size: number, overwritten = false): TypedData {
     const precision = this.options.precision;
     if (this.pool) return this.pool.take(dtype, size, precision, () => allocData(dtype, size, precision), overwritten);
+    if (this.carving && size <= SLAB_MAX_ELEMENTS) return this.slabs.carve(dtype, size, precision);
     return allocData(dtype, size, precision);
   }
+
+  /** Small results of the document's nodes that depend on a feed are carved from shared
+   *  slabs (see Slabs); set around their kernels only. */
+  private carving = false;
+  private readonly slabs = new Slabs();
 
   /** Buffers of released values, during `evaluate`. */
   private pool: BufferPool | null = null;
@@ -582,8 +588,10 @@ export class Evaluator implements KernelContext {
     try {
       // An empty result needs no work (and a kernel's per-axis tables could still be huge:
       // zeros([0, 2**31]) has an axis of 2^31 entries).
+      this.carving = this.options.keyValues === true && !node.constant;
       data = size === 0 ? this.alloc(out.dtype, 0) : op.kernel(inputs, node.attrs, out, this);
     } catch (e) {
+      this.carving = false;
       if (e instanceof EvaluationError && e.code === 'budget-time') {
         budget.stopped = true;
         this.fail(node, `${op.name}: ${e.message}`, e.code);
@@ -598,6 +606,7 @@ export class Evaluator implements KernelContext {
       this.known.set(node, FAILED);
       throw e;
     }
+    this.carving = false;
     if (out.dtype === 'int64') {
       const outside = checkInt64(data);
       if (outside >= 0) {
@@ -667,6 +676,33 @@ export class Evaluator implements KernelContext {
   /** For kernels that evaluate a subgraph (jacobian): `target`'s value with `feeds` set. */
   evaluateWith(target: Node, feeds: ReadonlyMap<Node, Tensor>): Tensor | undefined {
     return this.withFeeds(feeds).valueOf(target);
+  }
+}
+
+/** Elements up to which a result may be carved from a slab, and a slab's bytes. */
+const SLAB_MAX_ELEMENTS = 512;
+const SLAB_BYTES = 1 << 16;
+
+/** Bump allocation of small typed arrays as views of shared buffers. A deep model of small
+ *  tensors makes a hundred thousand values an analysis, and a typed array with a buffer of
+ *  its own costs several times its kernel (a backing store allocated, tracked and swept, and
+ *  the external memory it counts bringing collections forward). A slab lives while any view
+ *  of it does: only values that die with their analysis are carved (those of nodes that
+ *  depend on a feed; constants are what the next analysis reuses). */
+class Slabs {
+  private readonly open = new Map<string, { slab: TypedData; used: number }>();
+
+  carve(dtype: DType, size: number, precision: Precision): TypedData {
+    const wide = dtype === 'float64' || dtype === 'int64' || (dtype === 'float32' && precision === 'float64');
+    const kind = wide ? 'float64' : dtype;
+    let at = this.open.get(kind);
+    if (at === undefined || at.used + size > at.slab.length) {
+      at = { slab: allocData(kind, SLAB_BYTES / (wide ? 8 : kind === 'bool' ? 1 : 4), precision), used: 0 };
+      this.open.set(kind, at);
+    }
+    const start = at.used;
+    at.used += size;
+    return at.slab.subarray(start, start + size);
   }
 }
 
