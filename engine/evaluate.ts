@@ -203,9 +203,8 @@ export class Evaluator implements KernelContext {
    *  kept up to date. */
   get keyed(): ValueCache {
     if (this.keyedValues === undefined) {
-      const keying = this.options.keyValues || this.options.cache;
-      const table = new ValueCache(keying ? this.takenOverBelow + this.computed.length : 0);
-      if (keying) {
+      const table = new ValueCache(this.keying ? this.takenOverBelow + this.computed.length : 0);
+      if (this.keying) {
         // The values taken over, then those computed here.
         for (let id = 0; id < this.takenOverBelow; id++) {
           const v = this.known.entryAt(id);
@@ -227,8 +226,22 @@ export class Evaluator implements KernelContext {
   }
 
   readonly options: EvaluatorOptions;
+  /** `options.cache` until `releaseCache`. */
+  private cache: ValueCache | undefined;
+
+  /** Forgets `options.cache` (the previous analysis's values): once the document is
+   *  evaluated, the few nodes evaluated later (a hover's, an explanation's) do not justify
+   *  keeping every value of the version before alive beside this one's. */
+  releaseCache(): void {
+    this.cache = undefined;
+  }
+  /** Whether `keyed` holds the values (`keyValues`, or a cache was given). */
+  private readonly keying: boolean;
 
   constructor(options: EvaluatorOptions) {
+    this.cache = options.cache;
+    this.keying = options.keyValues === true || options.cache !== undefined;
+    options = { ...options, cache: undefined };
     const takeOver = options.takeOver;
     if (takeOver === undefined) {
       this.options = options;
@@ -304,7 +317,7 @@ export class Evaluator implements KernelContext {
    * until that value is released too; feeds and base values are never reused.
    */
   evaluate(targets: readonly Node[]): (Tensor | undefined)[] {
-    const pooling = this.options.cache === undefined && !this.options.keyValues && this.pool === null;
+    const pooling = !this.keying && this.pool === null;
     if (!pooling) return targets.map((t) => this.valueOf(t));
     // The nodes to compute, in post-order, and how many of them read each node.
     const order: Node[] = [];
@@ -506,7 +519,7 @@ export class Evaluator implements KernelContext {
       this.known.set(node, FAILED);
       return;
     }
-    const cache = this.options.cache;
+    const cache = this.cache;
     const isSource = node.inputs.length === 0;
     const keyed = cache !== undefined || (isSource && this.options.keyValues === true);
     if (keyed) {

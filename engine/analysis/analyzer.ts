@@ -354,6 +354,10 @@ export class Analyzer {
       return result;
     });
     this.nanWhenEvaluated = [...this.reportedNaN];
+    // The previous version's values were for this evaluation: keeping them would keep two
+    // versions' values alive until the next edit.
+    this.evaluator.releaseCache();
+    if (this.options.cache) this.options = { ...this.options, cache: undefined };
   }
 
   checks: CheckResult[] = [];

@@ -43,3 +43,22 @@ describe('an analysis does not keep the ones before its previous one', () => {
     expect(await firstCollected([text(1, 1.5), text(1, 2.5), text(1, 3.5), text(1, 4.5)])).toBe(true);
   });
 });
+
+describe('an analysis does not keep the values of the one it was made from', () => {
+  it('after an edit of the feed, the previous value of what depends on the feed is collectable', async () => {
+    /** The analysis after a feed edit, and a reference to its previous analysis's value of h2. */
+    const edited = (): { next: Analysis; old: WeakRef<object> } => {
+      const previous = analyze(text(1, 1.5));
+      const h2 = previous.lookup('h2')!;
+      if (h2.value.kind !== 'tensor') throw new Error('h2');
+      const old = new WeakRef(previous.valueOf(h2.value.node)!);
+      return { next: analyze(text(3, 1.5), { previous, cache: previous.valueCache }), old };
+    };
+    const { next, old } = edited();
+    expect(next.diagnostics).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collect();
+    expect(old.deref()).toBeUndefined();
+    expect(next.lookup('h2')).toBeDefined();
+  });
+});
