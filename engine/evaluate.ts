@@ -317,8 +317,22 @@ export class Evaluator implements KernelContext {
    * until that value is released too; feeds and base values are never reused.
    */
   evaluate(targets: readonly Node[]): (Tensor | undefined)[] {
+    return this.evaluateThen(targets, (values) => values, false);
+  }
+
+  /**
+   * `read` of the targets' values, evaluated as `evaluate` does; then the targets' values are
+   * released too, their buffers reused by the next evaluations (a check's objective and
+   * gradients, evaluated again at every x, would otherwise take fresh pages each time). The
+   * values must not be read once `read` has returned.
+   */
+  evaluateAndRelease<T>(targets: readonly Node[], read: (values: (Tensor | undefined)[]) => T): T {
+    return this.evaluateThen(targets, read, true);
+  }
+
+  private evaluateThen<T>(targets: readonly Node[], read: (values: (Tensor | undefined)[]) => T, releaseTargets: boolean): T {
     const pooling = !this.keying && this.pool === null;
-    if (!pooling) return targets.map((t) => this.valueOf(t));
+    if (!pooling) return read(targets.map((t) => this.valueOf(t)));
     // The nodes to compute, in post-order, and how many of them read each node.
     const order: Node[] = [];
     const uses = new Map<Node, number>();
@@ -350,12 +364,21 @@ export class Evaluator implements KernelContext {
       for (const input of node.inputs) uses.set(input, (uses.get(input) ?? 0) + 1);
     }
     // Small graphs: the bookkeeping would cost more than the allocations it saves.
-    if (work < POOL_MIN_ELEMENTS) return targets.map((t) => this.valueOf(t));
+    if (work < POOL_MIN_ELEMENTS) return read(targets.map((t) => this.valueOf(t)));
     const keep = new Set(targets);
     const pool = new BufferPool();
     /** Live values computed here, by buffer: a buffer is reused only when none holds it. */
     const holders = new Map<ArrayBufferLike, number>();
     const holding = new Set<Node>();
+    const release = (node: Node) => {
+      const v = this.known.get(node) as Tensor;
+      holding.delete(node);
+      this.known.delete(node);
+      const buffer = v.data.buffer;
+      const held = holders.get(buffer)! - 1;
+      holders.set(buffer, held);
+      if (held === 0) pool.give(v.data);
+    };
     this.pool = pool;
     try {
       for (const node of order) {
@@ -369,20 +392,16 @@ export class Evaluator implements KernelContext {
           const left = uses.get(input)! - 1;
           uses.set(input, left);
           if (left > 0 || keep.has(input) || !holding.has(input)) continue;
-          const v = this.known.get(input) as Tensor;
-          holding.delete(input);
-          this.known.delete(input);
-          const buffer = v.data.buffer;
-          const held = holders.get(buffer)! - 1;
-          holders.set(buffer, held);
-          if (held === 0) pool.give(v.data);
+          release(input);
         }
       }
+      const result = read(targets.map((t) => this.valueOf(t)));
+      if (releaseTargets) for (const target of keep) if (holding.has(target)) release(target);
+      return result;
     } finally {
       this.pool = null;
       pool.retainFree();
     }
-    return targets.map((t) => this.valueOf(t));
   }
 
   /** The node's value, evaluating its inputs as needed; undefined when it cannot be known

@@ -124,6 +124,32 @@ describe('Evaluator.evaluate', () => {
     }
     expect(retainedBufferBytes()).toBeGreaterThan(0);
   });
+
+  it('evaluateAndRelease: the targets read, then released too, so repeated evaluations take no new buffers', () => {
+    const lines = ['x = placeholder(float32, [None])', 'feed x = normal([4096], seed=3)', 'h0 = x'];
+    for (let i = 1; i <= 20; i++) lines.push(`h${i} = tanh(h${i - 1}) * 0.9 + 0.1`);
+    lines.push('g = gradients(reduce_sum(h20 * h20), x)[0]');
+    const a = analyze(lines.join('\n') + '\n');
+    const targets = [nodeOf(a, 'h20'), nodeOf(a, 'g'), nodeOf(a, 'x')];
+    const expected = targets.map((n) => Array.from(fresh(a).valueOf(n)!.data));
+    const seen = new Set<ArrayBufferLike>();
+    for (let round = 0; round < 4; round++) {
+      const ev = fresh(a);
+      const taken = buffersHandedOut(ev, 4096);
+      const sums = ev.evaluateAndRelease(targets, (values) => values.map((t) => Array.from(t!.data)));
+      expect(sums).toEqual(expected);
+      // After the first round every buffer of 4096 elements is one released before.
+      const fresh4096 = [...taken].filter((b) => !seen.has(b)).length;
+      if (round > 0) expect(fresh4096).toBe(0);
+      for (const b of taken) seen.add(b);
+      // Released: read again, a target is computed again (the feed is not released).
+      const before = ev.evaluations;
+      expect(Array.from(ev.valueOf(targets[0])!.data)).toEqual(expected[0]);
+      expect(ev.evaluations).toBeGreaterThan(before);
+      expect(ev.valueOf(targets[2])!.data).toBe(a.feeds.get(targets[2])!.data);
+    }
+    expect(Array.from(a.feeds.get(targets[2])!.data)).toEqual(expected[2]);
+  });
 });
 
 describe("the document evaluator's slabs", () => {
