@@ -9,7 +9,8 @@ import type { Node } from './graph';
 import type { Evaluator } from './evaluate';
 import type { GradientSite } from './autodiff';
 import { type Tensor, isFloat, unravelIndex } from './tensor';
-import { Random } from './ops/random';
+import { checkDirection, checkWeights } from './checkDirections';
+import { BufferPool } from './bufferPool';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 /** A check's statement: `check gradients(...)` in a .tgraph file, or a Python script's
@@ -106,47 +107,57 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     if (!y) return fail(`check could not run: ys[${k}] has no value (a placeholder is not fed, or an error upstream)${problem}`);
     const g = site.gradYs[k];
     if (req.mode === 'fast' && !g) {
-      const rng = new Random(7919 + k);
-      const data = new Float64Array(y.data.length);
-      for (let i = 0; i < data.length; i++) data[i] = rng.normal();
-      weights.push({ dtype: y.dtype, shape: y.shape, data });
+      weights.push({ dtype: y.dtype, shape: y.shape, data: checkWeights(k, y.data.length) });
     } else {
       weights.push(g ? (ev64.valueOf(g) ?? null) : null);
     }
   }
 
-  /** Σ_k Σ_i w_k[i] y_k[i] under the given evaluator. Only the ys are kept: the
-   *  intermediate buffers go back to the pool for the next evaluation (a kink's report
-   *  computes the values it reads again). */
+  /** Σ_k Σ_i w_k[i] y_k[i] under the given evaluator. No value is kept: the buffers go back
+   *  to the pool for the next evaluation (a kink's report computes the values it reads
+   *  again). */
   const objective = (ev: Evaluator): number => {
     result.evaluations++;
-    let total = 0;
-    const values = ev.evaluate(ys);
-    ys.forEach((_yNode, k) => {
-      const y = values[k];
-      if (!y) throw new CheckAbort(`ys[${k}] could not be evaluated at a perturbed point`);
-      const w = weights[k];
-      const d = y.data;
-      if (!isFloat(y.dtype)) return;
-      if (w) for (let i = 0; i < d.length; i++) total += w.data[i] * d[i];
-      else for (let i = 0; i < d.length; i++) total += d[i];
+    return ev.evaluateAndRelease(ys, (values) => {
+      let total = 0;
+      ys.forEach((_yNode, k) => {
+        const y = values[k];
+        if (!y) throw new CheckAbort(`ys[${k}] could not be evaluated at a perturbed point`);
+        const w = weights[k];
+        const d = y.data;
+        if (!isFloat(y.dtype)) return;
+        if (w) for (let i = 0; i < d.length; i++) total += w.data[i] * d[i];
+        else for (let i = 0; i < d.length; i++) total += d[i];
+      });
+      return total;
     });
-    return total;
   };
 
   /** x0 + scale·u as x's feed, written into `data`. */
   const perturbed = (x: Node, x0: Tensor, u: Float64Array, scale: number, data: Float64Array): Evaluator => {
-    const d = x0.data;
-    for (let i = 0; i < d.length; i++) data[i] = d[i] + scale * u[i];
+    addScaled(x0.data, scale, u, data);
     return ev64.withFeeds(new Map([[x, { dtype: x0.dtype, shape: x0.shape, data }]]), undefined, onProblem);
   };
 
   const seedFeeds = new Map<Node, Tensor>();
   if (req.mode === 'fast' && req.seeds) req.seeds.forEach((s, k) => seedFeeds.set(s, weights[k] ?? onesLike(ev64.valueOf(ys[k])!)));
   const gradEvaluator = req.mode === 'fast' ? ev64.withFeeds(seedFeeds, undefined, onProblem) : ev64;
-  // Fast mode's gradients in one evaluation that keeps only them (ev64's own values stay:
-  // the perturbed evaluations reuse what x cannot reach).
-  if (req.mode === 'fast' && req.fastGrads) gradEvaluator.evaluate(req.fastGrads.filter((n): n is Node => n !== null));
+  // Fast mode's analytic vᵀJu of each x (undefined: its gradient has no value), from one
+  // evaluation of the gradients that keeps none of them (ev64's own values stay: the
+  // perturbed evaluations reuse what x cannot reach).
+  const fastAnalytic: (number | undefined)[] = [];
+  const fastGrads = req.mode === 'fast' ? req.fastGrads : null;
+  if (fastGrads) {
+    const nodes = fastGrads.filter((n): n is Node => n !== null);
+    const position = new Map(nodes.map((n, i) => [n, i]));
+    gradEvaluator.evaluateAndRelease(nodes, (values) =>
+      fastGrads.forEach((n, xi) => {
+        const g = n && values[position.get(n)!];
+        const size = ev64.valueOf(xs[xi])?.data.length;
+        if (g && size !== undefined && isFloat(xs[xi].type.dtype)) fastAnalytic[xi] = dot(g.data, checkDirection(xi, size));
+      }),
+    );
+  }
 
   // Every node the ys depend on: a kink may sit where no gradient flows (floor).
   let forward: Node[] | null = null;
@@ -221,9 +232,13 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
     if (bad) result.passed = false;
   };
 
-  // Fast mode's direction and perturbed points, reused from x to x (the evaluators of an x
-  // are done with before the next one).
-  let scratch = { u: new Float64Array(0), plus: new Float64Array(0), minus: new Float64Array(0) };
+  // Fast mode's perturbed point: one buffer, written for x0 + eps·u, evaluated, then
+  // written for x0 - eps·u (the objective keeps no value of the first side; a side reported
+  // as a kink is made again in buffers of its own). Taken from the buffers evaluations
+  // release and given back to them: an x of a million elements would otherwise be fresh
+  // pages every check.
+  const buffers = new BufferPool();
+  let scratch: Float64Array = new Float64Array(0);
   try {
     const maxEvaluations = req.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
     if (req.mode === 'full') {
@@ -243,12 +258,14 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
       }
       const x0 = ev64.valueOf(x);
       if (!x0) return fail(`check could not run: ${name} has no value (a placeholder is not fed, or an error upstream)`);
-      const gradNode = req.mode === 'fast' ? req.fastGrads![xi] : site.grads[xi];
-      const g = gradNode ? gradEvaluator.valueOf(gradNode) : null;
-      if (gradNode && !g) return fail(`check could not run: the gradient for ${name} could not be evaluated${problem}`);
+      const gradNode = fastGrads ? fastGrads[xi] : site.grads[xi];
+      const g = gradNode && !fastGrads ? ev64.valueOf(gradNode) : null;
+      if (gradNode && (fastGrads ? fastAnalytic[xi] === undefined : !g)) {
+        return fail(`check could not run: the gradient for ${name} could not be evaluated${problem}`);
+      }
       result.evaluations++;
-      const analyticAt = (i: number) => (g ? g.data[i] : 0);
       if (req.mode === 'full') {
+        const analyticAt = (i: number) => (g ? g.data[i] : 0);
         // One copy of x per side, nudged one element at a time (a copy per element would
         // make a full check quadratic in the size of x).
         const plusData = Float64Array.from(x0.data as ArrayLike<number>);
@@ -270,33 +287,28 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
           plusData[i] = minusData[i] = x0.data[i];
         }
       } else {
-        const rng = new Random(104729 + xi);
         const size = x0.data.length;
-        if (scratch.u.length < size) scratch = { u: new Float64Array(size), plus: new Float64Array(size), minus: new Float64Array(size) };
-        const u = scratch.u.subarray(0, size);
-        let norm = 0;
-        for (let i = 0; i < size; i++) {
-          const r = rng.normal();
-          u[i] = r;
-          norm += r * r;
+        const u = checkDirection(xi, size);
+        const analytic = fastAnalytic[xi] ?? 0;
+        if (scratch.length !== size) {
+          if (scratch.length) buffers.give(scratch);
+          scratch = buffers.take('float64', size, 'float64', () => new Float64Array(size)) as Float64Array;
         }
-        norm = Math.sqrt(norm) || 1;
-        let analytic = 0;
-        const gd = g ? g.data : null;
-        for (let i = 0; i < size; i++) {
-          const ui = u[i] / norm;
-          u[i] = ui;
-          if (gd) analytic += gd[i] * ui;
-        }
-        const plusEv = perturbed(x, x0, u, req.eps, scratch.plus.subarray(0, size));
-        const minusEv = perturbed(x, x0, u, -req.eps, scratch.minus.subarray(0, size));
-        const numeric = (objective(plusEv) - objective(minusEv)) / (2 * req.eps);
-        consider(name, x0, null, analytic, numeric, () => [plusEv, minusEv]);
+        const plus = objective(perturbed(x, x0, u, req.eps, scratch));
+        const minus = objective(perturbed(x, x0, u, -req.eps, scratch));
+        const numeric = (plus - minus) / (2 * req.eps);
+        consider(name, x0, null, analytic, numeric, () => [
+          perturbed(x, x0, u, req.eps, new Float64Array(size)),
+          perturbed(x, x0, u, -req.eps, new Float64Array(size)),
+        ]);
       }
     }
   } catch (e) {
     if (e instanceof CheckAbort) return fail(`check could not run: ${e.message}`);
     throw e;
+  } finally {
+    if (scratch.length) buffers.give(scratch);
+    buffers.retainFree();
   }
 
   const w = result.worst;
@@ -313,6 +325,18 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
 }
 
 class CheckAbort extends Error {}
+
+/** Σ a[i]·b[i], in element order. */
+function dot(a: ArrayLike<number>, b: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < b.length; i++) total += a[i] * b[i];
+  return total;
+}
+
+/** out = x + scale·u, element by element. */
+function addScaled(x: ArrayLike<number>, scale: number, u: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = x[i] + scale * u[i];
+}
 
 function onesLike(t: Tensor): Tensor {
   return { dtype: t.dtype, shape: t.shape, data: new Float64Array(t.data.length).fill(1) };

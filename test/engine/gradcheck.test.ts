@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 import { allOps, lookupOp } from '../../engine/ops/registry';
+import { Random } from '../../engine/ops/random';
+import { checkDirection, checkWeights, drawn } from '../../engine/checkDirections';
 import { lit, randomArray, Rng, run, type Nested } from '../support/engine';
 
 // ---- how to call each op ----------------------------------------------------------------
@@ -907,5 +909,82 @@ check gradients(sin(x), x)
     expect(c.passed).toBe(false);
     expect(c.message).toMatch(/mode='fast'/);
     expect(c.evaluations).toBeLessThanOrEqual(2);
+  });
+});
+
+// ---- fast mode's random numbers ------------------------------------------------------------
+
+/** The documented draws written out with one `normal()` per element, as engine/check.ts drew
+ *  them before they were drawn in one loop and kept between checks. */
+function documentedDirection(seed: number, size: number): Float64Array {
+  const rng = new Random(seed);
+  const u = new Float64Array(size);
+  let norm = 0;
+  for (let i = 0; i < size; i++) {
+    const r = rng.normal();
+    u[i] = r;
+    norm += r * r;
+  }
+  norm = Math.sqrt(norm) || 1;
+  for (let i = 0; i < size; i++) u[i] = u[i] / norm;
+  return u;
+}
+
+/** Whether two arrays hold the same doubles, bit for bit. */
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  const x = new Uint32Array(a.buffer, a.byteOffset, 2 * a.length);
+  const y = new Uint32Array(b.buffer, b.byteOffset, 2 * b.length);
+  return x.every((w, i) => w === y[i]);
+}
+
+describe("fast mode's directions and weights", () => {
+  it('Random.normals gives the numbers of normal() called one after the other, and leaves the same state', () => {
+    for (const seed of [0, 1, 7919, 104729, 2 ** 32 - 1, 2 ** 31]) {
+      for (const size of [0, 1, 2, 7, 65, 1000]) {
+        const one = new Random(seed);
+        const expected = Float64Array.from({ length: size }, () => one.normal());
+        const many = new Random(seed);
+        const got = new Float64Array(size);
+        many.normals(got);
+        expect(sameBits(got, expected), `seed ${seed}, size ${size}`).toBe(true);
+        expect(many.next()).toBe(one.next());
+      }
+    }
+  });
+
+  it('the directions and weights are the documented ones, bit for bit, drawn or kept', () => {
+    // The mlp's W1 (784 × 256) among odd sizes; each asked twice (the second time kept).
+    for (const size of [1, 7, 65, 1000, 784 * 256]) {
+      for (const i of [0, 1, 3]) {
+        for (let round = 0; round < 2; round++) {
+          expect(sameBits(checkDirection(i, size), documentedDirection(104729 + i, size)), `u of xs[${i}], ${size}`).toBe(true);
+          const v = new Random(7919 + i);
+          const weights = Float64Array.from({ length: size }, () => v.normal());
+          expect(sameBits(checkWeights(i, size), weights), `v of ys[${i}], ${size}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('a check run again (the next analysis of the document) draws no random numbers', () => {
+    const source = `
+W = variable(normal([300, 200], seed=1))
+b = variable(normal([200], seed=2))
+x = constant(normal([8, 300], seed=3))
+y = tanh(x @ W + b)
+check gradients(y, [W, b], mode='fast')
+check gradients([reduce_sum(y * y), y], [W, b], mode='fast')
+`;
+    const before = drawn.normals;
+    const first = run(source);
+    const drawnFirst = drawn.normals - before;
+    const second = run(source);
+    expect(first.a.checks.map((c) => c.passed)).toEqual([true, true]);
+    expect(second.a.checks.map((c) => c.message)).toEqual(first.a.checks.map((c) => c.message));
+    // At most one draw of each: u of W and b, v of y, then the second check's v of its
+    // scalar and of y as its second y (its directions are the first check's).
+    expect(drawnFirst).toBeLessThanOrEqual(300 * 200 + 200 + 8 * 200 + 1 + 8 * 200);
+    expect(drawn.normals - before - drawnFirst).toBe(0);
   });
 });
