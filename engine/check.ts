@@ -292,7 +292,7 @@ export function runCheck(main: Evaluator, req: CheckRequest): CheckResult {
         const analytic = fastAnalytic[xi] ?? 0;
         if (scratch.length !== size) {
           if (scratch.length) buffers.give(scratch);
-          scratch = buffers.take('float64', size, 'float64', () => new Float64Array(size)) as Float64Array;
+          scratch = buffers.take('float64', size, 'float64', () => new Float64Array(size), true) as Float64Array;
         }
         const plus = objective(perturbed(x, x0, u, req.eps, scratch));
         const minus = objective(perturbed(x, x0, u, -req.eps, scratch));
