@@ -8,6 +8,6 @@ import type { ToWorker } from '../engine/api/worker/messages';
 
 const port = parentPort;
 if (port) {
-  const service = new AnalysisService((m) => port.postMessage(m));
+  const service = new AnalysisService((m, transfer) => port.postMessage(m, transfer));
   port.on('message', (m: ToWorker) => service.handle(m));
 }

@@ -11,6 +11,7 @@
 import type { Diagnostic } from '../../analysis';
 import { DEFAULT_BUDGETS, formatCount } from '../../budgets';
 import type { DocumentSnapshot } from '../snapshot';
+import { applySnapshotDelta } from '../snapshotDelta';
 import type { CheckSettings } from '../gradients';
 import type { TestOutcome } from '../report';
 import {
@@ -62,12 +63,17 @@ interface DocEntry {
   latest?: { version: number; text: string; options: PlainOptions };
   /** This version stopped the worker: it is not sent again (its next edit is). */
   stoppedVersion?: number;
+  /** The last snapshot the worker sent, with the explanations since: its next one comes as
+   *  a delta against this. */
+  base?: DocumentSnapshot;
 }
 
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   onChunk?(chunk: string): void;
+  /** Sees the result before it resolves (in the order of the worker's messages). */
+  onResult?(result: unknown): void;
   doc: number;
 }
 
@@ -114,6 +120,8 @@ export class AnalysisHost {
 
   private start(): void {
     this.heapMb = this.options.limits().heapMb;
+    // A new worker has sent nothing: its first snapshot of each document comes whole.
+    for (const e of this.docs.values()) e.base = undefined;
     this.channel = this.options.connect(this.heapMb);
     this.channel.onMessage((m) => this.received(m));
     this.channel.onExit((reason, detail) => this.exited(reason, detail));
@@ -184,7 +192,20 @@ export class AnalysisHost {
   /** A lens request on the latest analysis of a document. */
   request<R>(uri: string, kind: RequestKind, line: number, check?: CheckSettings, endLine?: number): Promise<R> {
     const e = this.entry(uri);
-    return this.ask<R>(e.id, (id) => ({ type: 'request', id, doc: e.id, uri, kind, line, endLine, check }));
+    // An explanation answered to a hover is the worker's too: it diffs the next snapshot
+    // against the one holding it.
+    const onResult =
+      kind === 'explainTarget'
+        ? (r: unknown) => {
+            const answer = r as { version: number; target: number; hover?: string } | null;
+            if (answer?.hover !== undefined) this.explained(e, answer.version, answer.target, answer.hover);
+          }
+        : undefined;
+    return this.ask<R>(e.id, (id) => ({ type: 'request', id, doc: e.id, uri, kind, line, endLine, check }), undefined, onResult);
+  }
+
+  private explained(e: DocEntry, version: number, target: number, hover: string): void {
+    if (e.base?.version === version && e.base.targets[target]) e.base.targets[target] = { ...e.base.targets[target], hover };
   }
 
   /** The CLI's `tgraph run`: `onChunk` receives the output as it is made. */
@@ -204,10 +225,15 @@ export class AnalysisHost {
   }
 
   /** A request that jumps the queue of waiting requests (a hover waits for it). */
-  private ask<R>(doc: number, build: (id: number) => ToWorker, onChunk?: (chunk: string) => void): Promise<R> {
+  private ask<R>(
+    doc: number,
+    build: (id: number) => ToWorker,
+    onChunk?: (chunk: string) => void,
+    onResult?: (result: unknown) => void,
+  ): Promise<R> {
     const id = this.nextRequest++;
     return new Promise<R>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onChunk, doc });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onChunk, onResult, doc });
       this.post(build(id));
     });
   }
@@ -234,15 +260,30 @@ export class AnalysisHost {
         if (!p) return;
         this.pending.delete(m.id);
         if (m.error !== undefined) p.reject(new Error(m.error));
-        else p.resolve(m.result);
+        else {
+          p.onResult?.(m.result);
+          p.resolve(m.result);
+        }
         return;
       }
     }
     const e = this.byId.get(m.doc);
     if (!e) return; // closed meanwhile
+    // Every snapshot is taken in, even one too old to show: the next delta builds on it.
+    let snapshot: DocumentSnapshot | undefined;
+    if (m.type === 'snapshot') snapshot = e.base = m.snapshot;
+    else if (m.type === 'snapshotDelta') {
+      if (e.base?.version !== m.delta.base) {
+        this.events.log(`a snapshot delta for ${e.uri} came without its base (${m.delta.base}): analysing it again`);
+        e.base = undefined;
+        this.send(e, true);
+        return;
+      }
+      snapshot = e.base = applySnapshotDelta(e.base, m.delta);
+    } else if (m.type === 'explained') this.explained(e, m.version, m.target, m.hover);
     const text = e.texts.get(m.version);
     if (text === undefined) return;
-    if (m.type === 'snapshot') this.events.snapshot(e.uri, m.version, m.snapshot, text);
+    if (snapshot) this.events.snapshot(e.uri, m.version, snapshot, text);
     else if (m.type === 'diagnostics') this.events.diagnostics?.(e.uri, m.version, m.diagnostics, m.status, text);
     else if (m.type === 'explained') this.events.explained?.(e.uri, m.version, m.target, m.hover);
     else if (m.type === 'built') this.events.built?.(e.uri, m.version, m.diagnostics, text);

@@ -13,6 +13,8 @@ import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
 import { randomiseFeedEdit } from '../randomise';
 import { openAsGraph } from '../openAsGraph';
+import { deltaTransfers, snapshotDelta } from '../snapshotDelta';
+import type { DocumentSnapshot } from '../snapshot';
 import { runReport, testOutcomes } from '../report';
 import { resolveBudgets } from '../../budgets';
 import {
@@ -66,6 +68,9 @@ interface DocState {
   options?: PlainOptions;
   /** Targets of the published snapshot still to explain. */
   explaining: number[];
+  /** The last snapshot sent (with the explanations sent since) and its text: the next one
+   *  goes as a delta against it, which the host applies to its copy. */
+  sent?: { snapshot: DocumentSnapshot; text: string };
 }
 
 type Request = Extract<ToWorker, { type: 'request' | 'run' | 'test' }>;
@@ -80,7 +85,8 @@ export class AnalysisService {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    private readonly post: (message: FromWorker) => void,
+    /** `transfer`: buffers handed over with the message (not copied; gone on this side). */
+    private readonly post: (message: FromWorker, transfer?: ArrayBuffer[]) => void,
     private control: Int32Array | null = null,
     /** How to run the next turn (a macrotask, so messages are read between turns). */
     private readonly later: (turn: () => void) => void = (turn) => setTimeout(turn, 0),
@@ -166,7 +172,10 @@ export class AnalysisService {
         if (target !== undefined && state.analysis && state.version !== undefined) {
           this.setPhase('explaining', doc, state.version, state.analysis.budgets.explainTimeoutMs);
           const hover = explainedHover(state.analysis, target);
-          if (hover !== undefined) this.post({ type: 'explained', doc, version: state.version, target, hover });
+          if (hover !== undefined) {
+            this.explained(state, state.version, target, hover);
+            this.post({ type: 'explained', doc, version: state.version, target, hover });
+          }
           return true;
         }
       }
@@ -191,6 +200,7 @@ export class AnalysisService {
     const budgets = resolveBudgets(wanted.options);
     this.setPhase('building', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     const previous = wanted.fresh ? undefined : state.analysis;
+    if (wanted.fresh) state.sent = undefined;
     // The previous analysis is taken over (its graph becomes the new one's): forget it now,
     // so that a failure below cannot leave a half-taken-over analysis to reuse.
     state.analysis = undefined;
@@ -238,10 +248,30 @@ export class AnalysisService {
       const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled });
       snapshot.status.milliseconds = milliseconds;
       state.explaining = snapshot.explaining.slice();
-      this.post({ type: 'snapshot', doc, version: wanted.version, snapshot });
+      this.send(doc, state, snapshot, wanted.text);
     } catch (e) {
       if (!(e instanceof Cancelled)) throw e;
     }
+  }
+
+  /** A snapshot as a delta against the last one sent, or whole for the first; its table of
+   *  occurrences (a copy: this side keeps its own to diff against) is handed over. */
+  private send(doc: number, state: DocState, snapshot: DocumentSnapshot, text: string): void {
+    const sent = state.sent;
+    state.sent = { snapshot, text };
+    if (sent) {
+      const delta = snapshotDelta(sent.snapshot, sent.text, snapshot, text);
+      this.post({ type: 'snapshotDelta', doc, version: snapshot.version, delta }, deltaTransfers(delta));
+      return;
+    }
+    const occurrences = snapshot.occurrences.slice();
+    this.post({ type: 'snapshot', doc, version: snapshot.version, snapshot: { ...snapshot, occurrences } }, [occurrences.buffer]);
+  }
+
+  /** An explanation sent to the host: its copy of the snapshot has it, so ours too. */
+  private explained(state: DocState, version: number, target: number, hover: string): void {
+    const sent = state.sent?.snapshot;
+    if (sent?.version === version && sent.targets[target]) sent.targets[target] = { ...sent.targets[target], hover };
   }
 
   private answer(request: Request): void {
@@ -303,7 +333,9 @@ export class AnalysisService {
         // A hover waits for this one: it goes before the others.
         this.setPhase('explaining', request.doc, state.version, budgets.explainTimeoutMs);
         state.explaining = state.explaining.filter((t) => t !== request.line);
-        return { version: state.version, target: request.line, hover: explainedHover(a, request.line) };
+        const hover = explainedHover(a, request.line);
+        if (hover !== undefined) this.explained(state, state.version, request.line, hover);
+        return { version: state.version, target: request.line, hover };
       }
     }
   }

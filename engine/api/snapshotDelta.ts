@@ -1,0 +1,259 @@
+// What changed between two snapshots of one document, so that an edit sends only that across
+// the worker's boundary (a 1,000-layer file's snapshot is megabytes of hover markdown; an edit
+// at its end changes a few statements' worth).
+//
+// Every list of a snapshot is sorted by offset (or, for targets, by binding then first use),
+// and an edit changes one region of the text: each list is sent as a splice — how many items
+// at its head and tail are kept, and the new ones between. Kept items are read through a
+// `Remap`: offsets after the edited region move by the length the edit added, and target
+// indices after the kept head move by the number of targets added. The worker keeps an item
+// only when remapping the old one gives exactly the new one, so applying a delta to the
+// snapshot it was made from gives the new snapshot exactly, whatever the edit was.
+
+import type { Span } from '../syntax/ast';
+import {
+  OCC_END,
+  OCC_FIELDS,
+  OCC_START,
+  OCC_TARGET,
+  type DocumentSnapshot,
+  type HintData,
+  type LensData,
+  type NameTarget,
+  type SymbolData,
+} from './snapshot';
+
+/** Offsets at or after `from` (in the old text) move by `by`. */
+export interface TextShift {
+  from: number;
+  by: number;
+}
+
+/** A list's new value: `head` items kept from its start, `tail` from its end (remapped), and
+ *  `middle` between them. */
+export interface Splice<T> {
+  head: number;
+  tail: number;
+  middle: T[];
+}
+
+export interface OccurrenceSplice {
+  head: number;
+  tail: number;
+  middle: Int32Array;
+}
+
+export interface SnapshotDelta {
+  /** The version of the snapshot this applies to. */
+  base: number;
+  version: number;
+  shift: TextShift;
+  diagnostics: DocumentSnapshot['diagnostics'];
+  failure?: DocumentSnapshot['failure'];
+  status: DocumentSnapshot['status'];
+  explaining: number[];
+  targets: Splice<NameTarget>;
+  occurrences: OccurrenceSplice;
+  lenses: Splice<LensData>;
+  hints: Splice<HintData>;
+  symbols: Splice<SymbolData>;
+  statementFolds: Splice<Span>;
+  commentFolds: Splice<Span>;
+}
+
+/** The shift of an edit from `before` to `after`: their common prefix and suffix are kept. */
+export function textShift(before: string, after: string): TextShift {
+  const limit = Math.min(before.length, after.length);
+  let prefix = 0;
+  while (prefix < limit && before.charCodeAt(prefix) === after.charCodeAt(prefix)) prefix++;
+  let suffix = 0;
+  while (suffix < limit - prefix && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  return { from: before.length - suffix, by: after.length - before.length };
+}
+
+/** How a kept item of the old snapshot reads in the new one. */
+class Remap {
+  constructor(
+    private readonly shift: TextShift,
+    /** Targets kept at the head; targets past `oldTargets - targetTail` move by `targetsBy`. */
+    private readonly targetHead = 0,
+    private readonly targetTailFrom = Infinity,
+    private readonly targetsBy = 0,
+  ) {}
+
+  get identity(): boolean {
+    return this.shift.by === 0 && this.targetsBy === 0;
+  }
+
+  offset(x: number): number {
+    return x >= this.shift.from ? x + this.shift.by : x;
+  }
+
+  span(s: Span): Span {
+    const start = this.offset(s.start);
+    const end = this.offset(s.end);
+    return start === s.start && end === s.end ? s : { start, end };
+  }
+
+  /** -1: a target that is not kept (an occurrence pointing at it is not kept either). */
+  target(t: number): number {
+    if (t < this.targetHead) return t;
+    if (t >= this.targetTailFrom) return t + this.targetsBy;
+    return -1;
+  }
+
+  nameTarget(t: NameTarget): NameTarget {
+    if (this.shift.by === 0 || (!t.definition && !t.hoverSpan)) return t;
+    const out = { ...t };
+    if (t.definition) out.definition = this.span(t.definition);
+    if (t.hoverSpan) out.hoverSpan = this.span(t.hoverSpan);
+    return out;
+  }
+
+  lens(l: LensData): LensData {
+    if (this.shift.by === 0) return l;
+    const out = { ...l, offset: this.offset(l.offset) };
+    if (l.statement) out.statement = this.span(l.statement);
+    return out;
+  }
+
+  hint(h: HintData): HintData {
+    return this.shift.by === 0 ? h : { ...h, offset: this.offset(h.offset) };
+  }
+
+  symbol(s: SymbolData): SymbolData {
+    return this.shift.by === 0 ? s : { ...s, span: this.span(s.span), selection: this.span(s.selection) };
+  }
+}
+
+/** Plain data equal (what a structured clone would keep). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) if (!same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+function splice<T>(before: readonly T[], after: readonly T[], remap: (item: T) => T): Splice<T> {
+  const limit = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < limit && same(remap(before[head]), after[head])) head++;
+  let tail = 0;
+  while (tail < limit - head && same(remap(before[before.length - 1 - tail]), after[after.length - 1 - tail])) tail++;
+  return { head, tail, middle: after.slice(head, after.length - tail) };
+}
+
+function applySplice<T>(before: readonly T[], s: Splice<T>, remap: (item: T) => T): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < s.head; i++) out.push(remap(before[i]));
+  for (const item of s.middle) out.push(item);
+  for (let i = before.length - s.tail; i < before.length; i++) out.push(remap(before[i]));
+  return out;
+}
+
+function sameOccurrence(before: Int32Array, i: number, after: Int32Array, j: number, remap: Remap): boolean {
+  const a = i * OCC_FIELDS;
+  const b = j * OCC_FIELDS;
+  for (let f = 0; f < OCC_FIELDS; f++) {
+    const old = before[a + f];
+    const mapped = f === OCC_START || f === OCC_END ? remap.offset(old) : f === OCC_TARGET ? remap.target(old) : old;
+    if (mapped !== after[b + f]) return false;
+  }
+  return true;
+}
+
+function spliceOccurrences(before: Int32Array, after: Int32Array, remap: Remap): OccurrenceSplice {
+  const oldCount = before.length / OCC_FIELDS;
+  const newCount = after.length / OCC_FIELDS;
+  const limit = Math.min(oldCount, newCount);
+  let head = 0;
+  while (head < limit && sameOccurrence(before, head, after, head, remap)) head++;
+  let tail = 0;
+  while (tail < limit - head && sameOccurrence(before, oldCount - 1 - tail, after, newCount - 1 - tail, remap)) tail++;
+  return { head, tail, middle: after.slice(head * OCC_FIELDS, (newCount - tail) * OCC_FIELDS) };
+}
+
+function applyOccurrences(before: Int32Array, s: OccurrenceSplice, remap: Remap): Int32Array {
+  const oldCount = before.length / OCC_FIELDS;
+  const out = new Int32Array((s.head + s.tail) * OCC_FIELDS + s.middle.length);
+  const copy = (from: number, count: number, to: number) => {
+    for (let i = 0; i < count; i++) {
+      const a = (from + i) * OCC_FIELDS;
+      const b = (to + i) * OCC_FIELDS;
+      for (let f = 0; f < OCC_FIELDS; f++) out[b + f] = before[a + f];
+      out[b + OCC_START] = remap.offset(before[a + OCC_START]);
+      out[b + OCC_END] = remap.offset(before[a + OCC_END]);
+      out[b + OCC_TARGET] = remap.target(before[a + OCC_TARGET]);
+    }
+  };
+  copy(0, s.head, 0);
+  out.set(s.middle, s.head * OCC_FIELDS);
+  copy(oldCount - s.tail, s.tail, s.head + s.middle.length / OCC_FIELDS);
+  return out;
+}
+
+function targetRemap(shift: TextShift, oldTargets: number, targets: Splice<NameTarget>): Remap {
+  const newTargets = targets.head + targets.middle.length + targets.tail;
+  return new Remap(shift, targets.head, oldTargets - targets.tail, newTargets - oldTargets);
+}
+
+/** The delta that turns `before` (a snapshot of `beforeText`) into `after` (of `afterText`). */
+export function snapshotDelta(before: DocumentSnapshot, beforeText: string, after: DocumentSnapshot, afterText: string): SnapshotDelta {
+  const shift = textShift(beforeText, afterText);
+  const offsets = new Remap(shift);
+  const targets = splice(before.targets, after.targets, (t) => offsets.nameTarget(t));
+  const remap = targetRemap(shift, before.targets.length, targets);
+  return {
+    base: before.version,
+    version: after.version,
+    shift,
+    diagnostics: after.diagnostics,
+    failure: after.failure,
+    status: after.status,
+    explaining: after.explaining,
+    targets,
+    occurrences: spliceOccurrences(before.occurrences, after.occurrences, remap),
+    lenses: splice(before.lenses, after.lenses, (l) => offsets.lens(l)),
+    hints: splice(before.hints, after.hints, (h) => offsets.hint(h)),
+    symbols: splice(before.symbols, after.symbols, (s) => offsets.symbol(s)),
+    statementFolds: splice(before.folding.statements, after.folding.statements, (s) => offsets.span(s)),
+    commentFolds: splice(before.folding.commentRuns, after.folding.commentRuns, (s) => offsets.span(s)),
+  };
+}
+
+/** The snapshot `delta` describes, from the one it was made against (left as it was). */
+export function applySnapshotDelta(before: DocumentSnapshot, delta: SnapshotDelta): DocumentSnapshot {
+  const offsets = new Remap(delta.shift);
+  const remap = targetRemap(delta.shift, before.targets.length, delta.targets);
+  const snapshot: DocumentSnapshot = {
+    version: delta.version,
+    diagnostics: delta.diagnostics,
+    status: delta.status,
+    occurrences: applyOccurrences(before.occurrences, delta.occurrences, remap),
+    targets: applySplice(before.targets, delta.targets, (t) => offsets.nameTarget(t)),
+    lenses: applySplice(before.lenses, delta.lenses, (l) => offsets.lens(l)),
+    hints: applySplice(before.hints, delta.hints, (h) => offsets.hint(h)),
+    symbols: applySplice(before.symbols, delta.symbols, (s) => offsets.symbol(s)),
+    folding: {
+      statements: applySplice(before.folding.statements, delta.statementFolds, (s) => offsets.span(s)),
+      commentRuns: applySplice(before.folding.commentRuns, delta.commentFolds, (s) => offsets.span(s)),
+    },
+    explaining: delta.explaining,
+  };
+  if (delta.failure) snapshot.failure = delta.failure;
+  return snapshot;
+}
+
+/** The buffers a delta can hand over instead of copying (the sender no longer needs them). */
+export function deltaTransfers(delta: SnapshotDelta): ArrayBuffer[] {
+  return delta.occurrences.middle.byteLength > 0 ? [delta.occurrences.middle.buffer as ArrayBuffer] : [];
+}

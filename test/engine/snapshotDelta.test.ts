@@ -1,0 +1,184 @@
+// Snapshots sent as deltas (engine/api/snapshotDelta.ts): after random edit sequences on the
+// example files and the 1,000-layer chain file, the snapshot the host rebuilt from the
+// worker's deltas equals the one made from scratch for the same text (a fresh analysis, no
+// delta), field by field. The worker's messages go through a structured clone with their
+// buffers transferred, as between threads; explanations asked for by hovers on the way must
+// be carried over too.
+
+import { describe, expect, it } from 'vitest';
+import * as fs from 'fs';
+import * as path from 'path';
+import { analyzeInStages } from '../../engine/analysis';
+import { explainedHover, snapshotOf } from '../../engine/api/facts';
+import { EXPLANATION_PENDING, type DocumentSnapshot } from '../../engine/api/snapshot';
+import { applySnapshotDelta, snapshotDelta, textShift } from '../../engine/api/snapshotDelta';
+import { AnalysisHost } from '../../engine/api/worker/host';
+import { AnalysisService } from '../../engine/api/worker/service';
+import type { Channel, FromWorker, ToWorker } from '../../engine/api/worker/messages';
+import { generatedChainFile } from '../../bench/editorScenarios';
+import { Rng } from '../support/engine';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** What the service last sent of its one document, whole (its own copy, which deltas are
+ *  made against): read from outside, for the comparison only. */
+type Sent = () => DocumentSnapshot | undefined;
+
+/** The service behind a structured clone, buffers transferred: what a worker thread sees. */
+function clonedChannel(counts: { whole: number; deltas: number }, expose: (sent: Sent) => void): Channel {
+  const listeners: ((m: FromWorker) => void)[] = [];
+  let closed = false;
+  const service: AnalysisService = new AnalysisService((m, transfer) => {
+    if (m.type === 'snapshot') counts.whole++;
+    if (m.type === 'snapshotDelta') counts.deltas++;
+    const copy = structuredClone(m, { transfer });
+    if (!closed) setTimeout(() => listeners.forEach((l) => l(copy)), 0);
+  });
+  expose(() => {
+    const docs = (service as unknown as { docs: Map<number, { sent?: { snapshot: DocumentSnapshot } }> }).docs;
+    return [...docs.values()][0]?.sent?.snapshot;
+  });
+  return {
+    post: (m: ToWorker) => {
+      const copy = structuredClone(m);
+      if (!closed) setTimeout(() => service.handle(copy), 0);
+    },
+    onMessage: (l) => listeners.push(l),
+    onExit: () => undefined,
+    terminate: () => {
+      closed = true;
+    },
+  };
+}
+
+class Session {
+  sent: Sent = () => undefined;
+  readonly counts = { whole: 0, deltas: 0 };
+  private waiting: { version: number; resolve: (s: DocumentSnapshot) => void } | undefined;
+  readonly host = new AnalysisHost(
+    {
+      snapshot: (_uri, version, snapshot) => {
+        if (this.waiting && this.waiting.version === version) this.waiting.resolve(snapshot);
+      },
+      stopped: () => undefined,
+      log: (m) => {
+        throw new Error(`unexpected log: ${m}`);
+      },
+    },
+    { connect: () => clonedChannel(this.counts, (sent) => (this.sent = sent)), limits: () => ({ graceMs: 60_000, heapMb: 4096 }) },
+  );
+
+  analyse(version: number, text: string): Promise<DocumentSnapshot> {
+    return new Promise((resolve) => {
+      this.waiting = { version, resolve };
+      this.host.analyse('file:///doc.tgraph', version, text, {});
+    });
+  }
+}
+
+/** Whole-file edits that keep most of the text, and break and mend statements on the way. */
+const INSERTS = ['1', ' + 1.', '\n', ')', '\ny = 2.\n', '# a comment\n', '\n# two\n# comment lines\n', 'a', '(', '\nassert 1 > 2\n'];
+
+function randomEdit(text: string, rng: Rng, tailOnly: boolean): string {
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text[i] === '\n') lineStarts.push(i + 1);
+  const from = tailOnly ? Math.floor(lineStarts.length * 0.9) : 0;
+  const line = from + Math.floor(rng.next() * (lineStarts.length - from));
+  const start = lineStarts[line];
+  const end = line + 1 < lineStarts.length ? lineStarts[line + 1] : text.length;
+  const lineText = text.slice(start, end);
+  switch (Math.floor(rng.next() * 4)) {
+    case 0: {
+      // Another number where there is one (values change, offsets may move).
+      const m = /\d+(\.\d*)?/.exec(lineText);
+      if (m) return text.slice(0, start + m.index) + String(Math.floor(rng.next() * 300) / 10) + text.slice(start + m.index + m[0].length);
+      return text.slice(0, start) + '# ' + text.slice(start);
+    }
+    case 1:
+      // A line gone: later bindings may lose their input.
+      return text.slice(0, start) + text.slice(end);
+    default: {
+      const at = start + Math.floor(rng.next() * (lineText.length + 1));
+      return text.slice(0, at) + INSERTS[Math.floor(rng.next() * INSERTS.length)] + text.slice(at);
+    }
+  }
+}
+
+/** The snapshot of `text` made from scratch; its explained hovers where `actual` has them
+ *  (an explanation asked for on an earlier version stays with an unchanged binding). */
+function fromScratch(text: string, version: number, actual: DocumentSnapshot): DocumentSnapshot {
+  const analysis = analyzeInStages(text, {}).finish();
+  const expected = snapshotOf(analysis, { version, explain: false });
+  expected.targets.forEach((t, i) => {
+    const got = actual.targets[i];
+    if (got && got.hover !== t.hover && t.hover.includes(EXPLANATION_PENDING) && !got.hover.includes(EXPLANATION_PENDING))
+      expected.targets[i] = { ...t, hover: explainedHover(analysis, i)! };
+  });
+  return expected;
+}
+
+function comparable(s: DocumentSnapshot): DocumentSnapshot {
+  return { ...s, status: { ...s.status, milliseconds: 0 }, explaining: [] };
+}
+
+async function editSequence(text: string, edits: number, seed: number, tailOnly: boolean, explainEvery: number): Promise<Session> {
+  const rng = new Rng(seed);
+  const session = new Session();
+  let version = 1;
+  let snapshot = await session.analyse(version, text);
+  expect(comparable(snapshot)).toEqual(comparable(fromScratch(text, version, snapshot)));
+  for (let step = 0; step < edits; step++) {
+    text = randomEdit(text, rng, tailOnly);
+    snapshot = await session.analyse(++version, text);
+    if (explainEvery > 0 && step % explainEvery === 0 && snapshot.explaining.length > 0) {
+      const target = snapshot.explaining[Math.floor(rng.next() * snapshot.explaining.length)];
+      await session.host.request('file:///doc.tgraph', 'explainTarget', target);
+    }
+    // The worker's own snapshot of this version, explanations included, exactly...
+    expect(comparable(snapshot), `step ${step}`).toEqual(comparable(session.sent()!));
+    // ...and a fresh analysis's (its gradients explained where the worker's are).
+    expect(comparable(snapshot), `step ${step}`).toEqual(comparable(fromScratch(text, version, snapshot)));
+  }
+  session.host.dispose();
+  return session;
+}
+
+describe('snapshot deltas', () => {
+  const examples = fs
+    .readdirSync(path.join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.tgraph'))
+    .sort();
+
+  it.each(examples)('rebuild the snapshot made from scratch after random edits of %s', async (file) => {
+    const text = fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8');
+    const session = await editSequence(text, 12, file.length * 7919, false, 3);
+    expect(session.counts.whole).toBe(1);
+    expect(session.counts.deltas).toBe(12);
+  });
+
+  it('rebuild the chain file snapshot after edits near its end, and are small there', async () => {
+    const session = await editSequence(generatedChainFile(), 4, 15, true, 2);
+    expect(session.counts.deltas).toBe(4);
+  }, 180_000);
+
+  it('carry only what changed: an end edit of the chain file sends a few targets, not a thousand', () => {
+    const text = generatedChainFile();
+    const edited = text.replace(/loss = reduce_sum\((h\d+) \* 1\.5\)/, 'loss = reduce_sum($1 * 2.5)');
+    const before = snapshotOf(analyzeInStages(text, {}).finish(), { version: 1, explain: false });
+    const previous = analyzeInStages(text, {}).finish();
+    const after = snapshotOf(analyzeInStages(edited, { previous, cache: previous.valueCache }).finish(), { version: 2, explain: false });
+    const delta = snapshotDelta(before, text, after, edited);
+    expect(before.targets.length).toBeGreaterThan(1000);
+    expect(delta.targets.middle.map((t) => t.name)).toEqual(['loss']);
+    expect(delta.hints.middle.length).toBeLessThanOrEqual(2);
+    expect(delta.occurrences.middle.length).toBeLessThanOrEqual(5 * 4);
+    expect(comparable(applySnapshotDelta(before, delta))).toEqual(comparable(after));
+  }, 120_000);
+
+  it('shift offsets after the edited region only', () => {
+    expect(textShift('a = 1\nb = 2\n', 'a = 1\nb = 22\n')).toEqual({ from: 11, by: 1 });
+    expect(textShift('abc', 'abc')).toEqual({ from: 3, by: 0 });
+    expect(textShift('aa', 'aaa')).toEqual({ from: 2, by: 1 });
+    expect(textShift('xaa', 'aa')).toEqual({ from: 1, by: -1 });
+  });
+});
