@@ -55,7 +55,11 @@ function windowStart(text: string, lines: LineIndex, line: number): number {
   }
   return first;
 }
-/** How long a request waits for the snapshot of a text whose diagnostics are published. */
+/** How long an analysis's diagnostics wait for its snapshot, so that both are published
+ *  together: a client that sees the diagnostics of a version and hovers sees its values. */
+const DIAGNOSTICS_HOLD_MS = 200;
+/** How long a request waits for the snapshot of a text whose diagnostics are published (one
+ *  slower than DIAGNOSTICS_HOLD_MS to make). */
 const SNAPSHOT_WAIT_MS = 1000;
 /** Closed documents whose snapshot is kept. */
 const CLOSED_SNAPSHOTS = 8;
@@ -82,6 +86,14 @@ export interface DocumentState {
   waiters: { version: number; resolve: () => void; soon?: boolean }[];
   /** The version whose diagnostics are published and whose snapshot is being made. */
   describing?: number;
+  /** Diagnostics waiting (at most DIAGNOSTICS_HOLD_MS) for the snapshot of their version. */
+  held?: {
+    version: number;
+    diagnostics: Diagnostic[];
+    status: DocumentSnapshot['status'];
+    text: string;
+    timer: ReturnType<typeof setTimeout>;
+  };
   /** How the last text sent was analysed; null: the document is left alone (see documentKind.ts). */
   kind?: DocumentKind | null;
 }
@@ -130,8 +142,9 @@ export class DocumentStore {
         diagnostics: (uri, version, diagnostics, status, text) => {
           const doc = this.documents.get(uri);
           if (!doc || doc.version !== version) return;
-          this.stateFor(uri).describing = version;
-          this.options.onDiagnostics(uri, doc, diagnostics, status, this.linesOf(uri, doc, text));
+          const state = this.stateFor(uri);
+          this.dropHeld(state);
+          state.held = { version, diagnostics, status, text, timer: setTimeout(() => this.publishHeld(uri), DIAGNOSTICS_HOLD_MS) };
         },
         explained: (uri, version, target, hover) => {
           const s = this.states.get(uri)?.snapshot;
@@ -159,6 +172,7 @@ export class DocumentStore {
       const state = this.states.get(document.uri);
       if (state?.snapshot && state.snapshotText !== undefined) this.remember(document.uri, state.snapshot, state.snapshotText);
       if (state?.timer) clearTimeout(state.timer);
+      if (state) this.dropHeld(state);
       for (const w of state?.waiters ?? []) w.resolve();
       this.states.delete(document.uri);
       this.host.close(document.uri);
@@ -228,8 +242,9 @@ export class DocumentStore {
     state.reuseValues = true;
     state.sentVersion = doc.version;
     // The snapshot being made is outdated (the worker drops it): requests waiting for it
-    // answer from the latest one now.
+    // answer from the latest one now, and its diagnostics are not published.
     state.describing = undefined;
+    this.dropHeld(state);
     const soon = state.waiters.filter((w) => w.soon);
     state.waiters = state.waiters.filter((w) => !w.soon);
     for (const w of soon) w.resolve();
@@ -265,6 +280,7 @@ export class DocumentStore {
     state.snapshotText = undefined;
     state.viewCache = undefined;
     state.describing = undefined;
+    this.dropHeld(state);
     this.closed.delete(uri);
     this.host.close(uri);
     const waiting = state.waiters;
@@ -289,6 +305,7 @@ export class DocumentStore {
     this.host.published(uri, version);
     this.wake(state, version);
     if (doc.version !== version) return; // a newer text is being analysed: publish that one
+    if (state.held?.version === version) this.publishHeld(uri);
     try {
       this.options.onAnalysed(state, doc);
     } catch (e) {
@@ -302,6 +319,7 @@ export class DocumentStore {
     const state = this.states.get(uri);
     const doc = this.documents.get(uri);
     if (!state || !doc) return;
+    this.dropHeld(state);
     // The previous snapshot's offsets are into its own text: it stays only when that is
     // this text (a request that stopped the worker on an analysed version).
     const base = state.snapshot && state.snapshotText === text ? state.snapshot : emptySnapshot(version);
@@ -311,6 +329,24 @@ export class DocumentStore {
     if (doc.version !== version) return;
     this.options.onDiagnostics(uri, doc, [diagnostic], state.snapshot.status, this.linesOf(uri, doc, text));
     this.options.onAnalysed(state, doc);
+  }
+
+  /** Publishes the diagnostics held for their snapshot: it has landed, or is slow to (then
+   *  requests wait a little for it, see viewSoon). */
+  private publishHeld(uri: string): void {
+    const state = this.states.get(uri);
+    const doc = this.documents.get(uri);
+    const held = state?.held;
+    if (!state || !held) return;
+    this.dropHeld(state);
+    if (!doc || doc.version !== held.version) return;
+    if (state.snapshot?.version !== held.version) state.describing = held.version;
+    this.options.onDiagnostics(uri, doc, held.diagnostics, held.status, this.linesOf(uri, doc, held.text));
+  }
+
+  private dropHeld(state: DocumentState): void {
+    if (state.held) clearTimeout(state.held.timer);
+    state.held = undefined;
   }
 
   /** Line index of `text`: the current text's (cached) when it is the current text. */
