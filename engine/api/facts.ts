@@ -43,10 +43,18 @@ export class Cancelled extends Error {
   }
 }
 
-/** Hovers of unchanged bindings are kept between analyses: an incremental analysis keeps the
- *  Binding objects of the statements before an edit, and a node's key (op, attributes, the
- *  keys of its inputs, the content of feeds) says whether its value is the same. */
-const hoverCache = new WeakMap<Binding, { key1: number; key2: number; hasValue: boolean; hover: string }>();
+/** What a binding shows: its hover, its detail (outline, completion) and its inlay hints. */
+interface BindingDescription {
+  hover: string;
+  detail: string;
+  hints: HintData[];
+}
+
+/** Descriptions of unchanged bindings are kept between analyses: an incremental analysis keeps
+ *  the Binding objects of the statements before an edit, and a node's key (op, attributes, the
+ *  keys of its inputs, the content of feeds) says whether its value is the same. An edit at
+ *  the end of a long file so describes only the statements after the kept ones. */
+const descriptionCache = new WeakMap<Binding, BindingDescription & { key1: number; key2: number; hasValue: boolean }>();
 
 function tokenOf(kind: Binding['kind']): { type: TokenType; modifiers: TokenModifier[] } {
   switch (kind) {
@@ -76,16 +84,29 @@ function isLiteral(b: Binding): boolean {
   return v.kind === 'number' || (v.kind === 'unary' && v.operand.kind === 'number');
 }
 
-/** The hover of one binding (cached while its value is the same object). */
-export function hoverOf(a: Analysis, b: Binding, explain: boolean): string {
+/** The description of one binding (cached while its value is the same). */
+function describeBinding(a: Analysis, b: Binding, explain: boolean): BindingDescription {
   const node = b.value.kind === 'tensor' && !b.gradient ? b.value.node : undefined;
-  if (!node || !node.keyed) return bindingHover(a, b, explain);
+  if (!node || !node.keyed) return freshDescription(a, b, explain);
   const hasValue = a.valueOf(node) !== undefined;
-  const cached = hoverCache.get(b);
-  if (cached && cached.key1 === node.keyHash1 && cached.key2 === node.keyHash2 && cached.hasValue === hasValue) return cached.hover;
-  const hover = bindingHover(a, b, explain);
-  hoverCache.set(b, { key1: node.keyHash1, key2: node.keyHash2, hasValue, hover });
-  return hover;
+  const cached = descriptionCache.get(b);
+  if (cached && cached.key1 === node.keyHash1 && cached.key2 === node.keyHash2 && cached.hasValue === hasValue) return cached;
+  const description = freshDescription(a, b, explain);
+  descriptionCache.set(b, { key1: node.keyHash1, key2: node.keyHash2, hasValue, ...description });
+  return description;
+}
+
+function freshDescription(a: Analysis, b: Binding, explain: boolean): BindingDescription {
+  return {
+    hover: bindingHover(a, b, explain),
+    detail: b.kind === 'function' ? valueTypeLabel(a, b.value) : `${b.kind} ${valueTypeLabel(a, b.value)}`,
+    hints: bindingHints(a, b, isLiteral),
+  };
+}
+
+/** The hover of one binding (cached while its value is the same). */
+export function hoverOf(a: Analysis, b: Binding, explain: boolean): string {
+  return describeBinding(a, b, explain).hover;
 }
 
 export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnapshot {
@@ -97,17 +118,20 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
 
   // One target per binding, in binding order.
   const bindingTarget = new Map<Binding, number>();
+  const hints: HintData[] = [];
   a.bindings.forEach((b, i) => {
     if ((i & 255) === 255 && cancelled()) throw new Cancelled();
     bindingTarget.set(b, targets.length);
     if (!explain && awaitsExplanation(a, b)) explaining.push(targets.length);
+    const described = describeBinding(a, b, explain);
+    for (const h of described.hints) hints.push(h);
     targets.push({
       kind: 'binding',
       name: b.name,
-      hover: hoverOf(a, b, explain),
+      hover: described.hover,
       definition: b.span,
       bindingKind: b.kind,
-      detail: b.kind === 'function' ? valueTypeLabel(a, b.value) : `${b.kind} ${valueTypeLabel(a, b.value)}`,
+      detail: described.detail,
       params: b.value.kind === 'function' ? b.value.fn.params.slice() : undefined,
     });
   });
@@ -277,8 +301,8 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     occurrences: sortedOccurrences(occ),
     targets,
     lenses: lensesOf(a),
-    hints: hintsOf(a),
-    symbols: symbolsOf(a),
+    hints: hints.sort((x, y) => x.offset - y.offset),
+    symbols: symbolsOf(a, targets, bindingTarget),
     folding: foldsOf(a),
     explaining,
   };
@@ -339,22 +363,25 @@ function lensesOf(a: Analysis): LensData[] {
  *  sorted by offset. */
 export function hintsOf(a: Analysis, literal: (b: Binding) => boolean = isLiteral): HintData[] {
   const hints: HintData[] = [];
-  for (const b of a.bindings) {
-    const v = b.value;
-    if (v.kind !== 'tensor' && v.kind !== 'list') continue;
-    hints.push({ offset: b.span.end, label: `: ${valueTypeLabel(a, v)}`, kind: 'type' });
-    if (v.kind === 'tensor' && !b.destructured && !literal(b)) {
-      const t = a.valueOf(v.node);
-      if (t && t.shape.length === 0) hints.push({ offset: b.stmt.span.end, label: `→ ${formatTensor(t)}`, kind: 'value' });
-    }
-  }
+  for (const b of a.bindings) hints.push(...bindingHints(a, b, literal));
   return hints.sort((x, y) => x.offset - y.offset);
 }
 
-function symbolsOf(a: Analysis): SymbolData[] {
+function bindingHints(a: Analysis, b: Binding, literal: (b: Binding) => boolean): HintData[] {
+  const v = b.value;
+  if (v.kind !== 'tensor' && v.kind !== 'list') return [];
+  const hints: HintData[] = [{ offset: b.span.end, label: `: ${valueTypeLabel(a, v)}`, kind: 'type' }];
+  if (v.kind === 'tensor' && !b.destructured && !literal(b)) {
+    const t = a.valueOf(v.node);
+    if (t && t.shape.length === 0) hints.push({ offset: b.stmt.span.end, label: `→ ${formatTensor(t)}`, kind: 'value' });
+  }
+  return hints;
+}
+
+function symbolsOf(a: Analysis, targets: readonly NameTarget[], bindingTarget: ReadonlyMap<Binding, number>): SymbolData[] {
   const symbols: SymbolData[] = [];
   for (const b of a.bindings) {
-    const detail = b.kind === 'function' ? valueTypeLabel(a, b.value) : `${b.kind} ${valueTypeLabel(a, b.value)}`;
+    const detail = targets[bindingTarget.get(b)!].detail!;
     symbols.push({ name: b.name, kind: b.kind, detail, span: b.stmt.span, selection: b.span });
   }
   for (const stmt of a.program.statements) {
