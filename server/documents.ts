@@ -3,7 +3,8 @@
 // The analysis runs in a worker (engine/api/worker): this thread only routes messages. Each
 // edit sends the new text to the worker (which cancels the work in progress on the older
 // one); each finished analysis comes back as a plain `DocumentSnapshot` (hovers, lenses,
-// hints, tokens, symbols, diagnostics). Hovers, lenses, hints, tokens and navigation answer
+// hints, tokens, symbols, diagnostics), after the first as a delta the host applies, and its
+// diagnostics are published with it. Hovers, lenses, hints, tokens and navigation answer
 // from the latest snapshot at once, through a `View` that maps its offsets to the current
 // text (see positions.ts); nothing here waits for an analysis, except what produces edits
 // or runs on the graph (rename, the lens requests), which waits for the snapshot of the
@@ -55,12 +56,15 @@ function windowStart(text: string, lines: LineIndex, line: number): number {
   }
   return first;
 }
-/** How long an analysis's diagnostics wait for its snapshot, so that both are published
- *  together: a client that sees the diagnostics of a version and hovers sees its values. */
-const DIAGNOSTICS_HOLD_MS = 200;
-/** How long a request waits for the snapshot of a text whose diagnostics are published (one
- *  slower than DIAGNOSTICS_HOLD_MS to make). */
-const SNAPSHOT_WAIT_MS = 1000;
+/** An analysis's diagnostics wait for its snapshot (a delta, made and applied in a few ms
+ *  after an edit), so that both are published together: a client that sees the diagnostics
+ *  of a version and hovers sees its values, and no request waits for a snapshot. Past this
+ *  (a snapshot that failed, or a huge file's first one) the diagnostics go alone. */
+const DIAGNOSTICS_HOLD_MS = 2000;
+/** A hover on a document whose analysis is done but whose snapshot is being made waits for
+ *  it at most this long, and only when the previous snapshot took no longer to land; else
+ *  it answers from the previous snapshot, marked as such. */
+const SNAPSHOT_SOON_MS = 4;
 /** Closed documents whose snapshot is kept. */
 const CLOSED_SNAPSHOTS = 8;
 
@@ -82,12 +86,14 @@ export interface DocumentState {
   linesCache?: { version: number; lines: LineIndex };
   parseCache?: { version: number; program: Program };
   viewCache?: { snapshot: DocumentSnapshot; version: number; view: View };
+  /** How long the last snapshot took to land after its diagnostics, ms. */
+  snapshotLagMs?: number;
   /** Waiting for the snapshot of a version. */
   waiters: { version: number; resolve: () => void; soon?: boolean }[];
-  /** The version whose diagnostics are published and whose snapshot is being made. */
-  describing?: number;
   /** Diagnostics waiting (at most DIAGNOSTICS_HOLD_MS) for the snapshot of their version. */
   held?: {
+    /** When they arrived (performance.now()). */
+    at: number;
     version: number;
     diagnostics: Diagnostic[];
     status: DocumentSnapshot['status'];
@@ -144,7 +150,8 @@ export class DocumentStore {
           if (!doc || doc.version !== version) return;
           const state = this.stateFor(uri);
           this.dropHeld(state);
-          state.held = { version, diagnostics, status, text, timer: setTimeout(() => this.publishHeld(uri), DIAGNOSTICS_HOLD_MS) };
+          const timer = setTimeout(() => this.publishHeld(uri), DIAGNOSTICS_HOLD_MS);
+          state.held = { at: performance.now(), version, diagnostics, status, text, timer };
         },
         explained: (uri, version, target, hover) => {
           const s = this.states.get(uri)?.snapshot;
@@ -243,7 +250,6 @@ export class DocumentStore {
     state.sentVersion = doc.version;
     // The snapshot being made is outdated (the worker drops it): requests waiting for it
     // answer from the latest one now, and its diagnostics are not published.
-    state.describing = undefined;
     this.dropHeld(state);
     const soon = state.waiters.filter((w) => w.soon);
     state.waiters = state.waiters.filter((w) => !w.soon);
@@ -275,11 +281,10 @@ export class DocumentStore {
   /** A document tgraph does not analyse (a Python file without TensorFlow, or Python
    *  switched off): whatever it showed goes, and requests answer nothing at once. */
   private leaveAlone(uri: string, state: DocumentState): void {
-    const had = state.snapshot !== undefined || state.describing !== undefined;
+    const had = state.snapshot !== undefined || state.held !== undefined;
     state.snapshot = undefined;
     state.snapshotText = undefined;
     state.viewCache = undefined;
-    state.describing = undefined;
     this.dropHeld(state);
     this.closed.delete(uri);
     this.host.close(uri);
@@ -301,11 +306,13 @@ export class DocumentStore {
     if (state.snapshot && state.snapshot.version > version) return;
     state.snapshot = snapshot;
     state.snapshotText = text;
-    if (state.describing !== undefined && version >= state.describing) state.describing = undefined;
     this.host.published(uri, version);
     this.wake(state, version);
     if (doc.version !== version) return; // a newer text is being analysed: publish that one
-    if (state.held?.version === version) this.publishHeld(uri);
+    if (state.held?.version === version) {
+      state.snapshotLagMs = performance.now() - state.held.at;
+      this.publishHeld(uri);
+    }
     try {
       this.options.onAnalysed(state, doc);
     } catch (e) {
@@ -331,8 +338,7 @@ export class DocumentStore {
     this.options.onAnalysed(state, doc);
   }
 
-  /** Publishes the diagnostics held for their snapshot: it has landed, or is slow to (then
-   *  requests wait a little for it, see viewSoon). */
+  /** Publishes the diagnostics held for their snapshot: it has landed, or failed to. */
   private publishHeld(uri: string): void {
     const state = this.states.get(uri);
     const doc = this.documents.get(uri);
@@ -340,7 +346,6 @@ export class DocumentStore {
     if (!state || !held) return;
     this.dropHeld(state);
     if (!doc || doc.version !== held.version) return;
-    if (state.snapshot?.version !== held.version) state.describing = held.version;
     this.options.onDiagnostics(uri, doc, held.diagnostics, held.status, this.linesOf(uri, doc, held.text));
   }
 
@@ -410,19 +415,20 @@ export class DocumentStore {
     await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, waitMs))]);
   }
 
-  /** The latest snapshot; when a newer one is being made (its diagnostics are out), after
-   *  waiting for it a little: it lands within milliseconds. Before a document's first
-   *  snapshot, after waiting for that. */
+  /** The latest snapshot; when the current text's analysis is done and its snapshot is being
+   *  made, after waiting for it while it can land within SNAPSHOT_SOON_MS. Before a
+   *  document's first snapshot, after waiting for that. */
   async viewSoon(uri: string): Promise<View | undefined> {
     const doc = this.documents.get(uri);
     const state = this.states.get(uri);
     if (doc && state && !state.snapshot && !this.closed.has(uri)) {
       // A document's first analysis: there is nothing else to answer from.
       await this.settled(uri);
-    } else if (doc && state && state.describing !== undefined) {
+    } else if (doc && state?.held?.version === doc.version && (state.snapshotLagMs ?? Infinity) <= SNAPSHOT_SOON_MS) {
+      const version = state.held.version;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, SNAPSHOT_WAIT_MS);
-        state.waiters.push({ version: state.describing!, soon: true, resolve: () => (clearTimeout(timer), resolve()) });
+        const timer = setTimeout(resolve, SNAPSHOT_SOON_MS);
+        state.waiters.push({ version, soon: true, resolve: () => (clearTimeout(timer), resolve()) });
       });
     }
     return this.view(uri);

@@ -125,6 +125,39 @@ describe('hovers while a newer text is analysed', () => {
     };
     expect(after.contents.value).not.toContain('previous version');
   }, 120_000);
+
+  it('show the new values once the diagnostics of an edit are out (the snapshot comes as a delta, with them)', async () => {
+    client = await LspClient.start();
+    const lines = [
+      'x = placeholder(float32, [None, 8])',
+      'feed x = uniform([16, 8], seed=1)',
+      'w0 = variable(uniform([8, 8], seed=2))',
+      'h0 = x',
+    ];
+    for (let i = 1; i <= 300; i++) lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
+    lines.push('g = gradients(reduce_sum(h300), w0)');
+    const base = lines.join('\n') + '\n';
+    const withScale = (k: string) => `${base}loss = reduce_sum(h300 * ${k})\n`;
+    const doc = tempDocument(withScale('1.5'), 'chainEnd.tgraph');
+    await client.open(doc.uri, withScale('1.5'));
+    const lossValue = async (text: string) => {
+      const h = (await client!.connection.sendRequest('textDocument/hover', {
+        textDocument: { uri: doc.uri },
+        position: positionOf(text, 'loss ='),
+      })) as { contents: { value: string } };
+      expect(h.contents.value).not.toContain('previous version');
+      return Number(/```python\n([^\n]+)\n```/.exec(h.contents.value)![1]);
+    };
+    const first = await lossValue(withScale('1.5'));
+    expect(Number.isFinite(first) && first !== 0).toBe(true);
+    for (const k of ['2.5', '-4', '0.25']) {
+      const text = withScale(k);
+      await client.change(doc.uri, text);
+      await client.diagnosticsFor(doc.uri);
+      // reduce_sum(h300 * k) is k times reduce_sum(h300): the values of this very edit.
+      expect((await lossValue(text)) / first).toBeCloseTo(Number(k) / 1.5, 4);
+    }
+  }, 120_000);
 });
 
 /** A raw stdio session: frames messages by hand, to send what a real client would not. */
