@@ -95,17 +95,22 @@ describe('a document never waits for another', () => {
   }, 120_000);
 });
 
+/** The issue's deep model: `layers` lines `h_i = tanh(h_{i-1} @ w0) + 0.01 * h_{i-1}` on a 16×8 feed. */
+function chain(layers: number): string {
+  const lines = [
+    'x = placeholder(float32, [None, 8])',
+    'feed x = uniform([16, 8], seed=1)',
+    'w0 = variable(uniform([8, 8], seed=2))',
+    'h0 = x',
+  ];
+  for (let i = 1; i <= layers; i++) lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
+  return lines.join('\n') + '\n';
+}
+
 describe('hovers while a newer text is analysed', () => {
   it('say that the values are from the previous version', async () => {
     client = await LspClient.start();
-    const lines = [
-      'x = placeholder(float32, [None, 8])',
-      'feed x = uniform([16, 8], seed=1)',
-      'w0 = variable(uniform([8, 8], seed=2))',
-      'h0 = x',
-    ];
-    for (let i = 1; i <= 1000; i++) lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
-    const text = lines.join('\n') + '\n';
+    const text = chain(1000);
     const doc = tempDocument(text, 'chain.tgraph');
     await client.open(doc.uri, text);
     const at = positionOf(text, 'h0 =');
@@ -128,15 +133,7 @@ describe('hovers while a newer text is analysed', () => {
 
   it('show the new values once the diagnostics of an edit are out (the snapshot comes as a delta, with them)', async () => {
     client = await LspClient.start();
-    const lines = [
-      'x = placeholder(float32, [None, 8])',
-      'feed x = uniform([16, 8], seed=1)',
-      'w0 = variable(uniform([8, 8], seed=2))',
-      'h0 = x',
-    ];
-    for (let i = 1; i <= 300; i++) lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
-    lines.push('g = gradients(reduce_sum(h300), w0)');
-    const base = lines.join('\n') + '\n';
+    const base = chain(300) + 'g = gradients(reduce_sum(h300), w0)\n';
     const withScale = (k: string) => `${base}loss = reduce_sum(h300 * ${k})\n`;
     const doc = tempDocument(withScale('1.5'), 'chainEnd.tgraph');
     await client.open(doc.uri, withScale('1.5'));
