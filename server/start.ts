@@ -195,10 +195,13 @@ export function start(connection: Connection, platform: ServerPlatform): void {
     guardAsync('hover', null, async (p) => {
       const v = await store.viewSoon(p.textDocument.uri);
       if (!v) return null;
-      // A gradient whose explanation is not computed yet: asked for first, briefly waited for.
-      const unexplained = unexplainedTarget(v, p.position);
+      // A gradient whose explanation is not computed yet: asked for first, briefly waited for
+      // — unless a newer text of the document is being analysed: the worker is busy with it,
+      // and the explanation would be of the previous version. The hover says it is coming.
+      const pending = store.pending(p.textDocument.uri);
+      const unexplained = pending ? undefined : unexplainedTarget(v, p.position);
       if (unexplained !== undefined) await store.explainNow(p.textDocument.uri, v.snapshot, unexplained, EXPLAIN_WAIT_MS);
-      return hover(v, p.position, store.pending(p.textDocument.uri));
+      return hover(v, p.position, pending);
     }),
   );
 
