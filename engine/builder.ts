@@ -25,7 +25,7 @@ export { BoundArgs, checkDTypeClass } from './arguments';
 export interface BuildLimits {
   maxNodes: number;
   /** The evaluation's budget: building shares its deadline and cancellation. */
-  budget: { deadline: number; cancelled?: () => boolean; stopped?: boolean };
+  budget: { deadline: number; cancelled?: () => boolean; stopped?: boolean; memoryStopAt?: number };
 }
 
 /** Nodes made between two looks at the clock. */
@@ -43,7 +43,7 @@ export class Builder {
   readonly random = { globalSeed: null as number | null, ops: 0 };
   limits: BuildLimits | null = null;
   /** Set once a limit stopped building: the analysis builds no further statement. */
-  exhausted: 'nodes' | 'time' | null = null;
+  exhausted: 'nodes' | 'time' | 'memory' | null = null;
   /** Span given to nodes made without a source position of their own (gradient nodes). */
   private spanStack: Span[] = [];
   private originStack: NodeOrigin[] = [];
@@ -129,6 +129,12 @@ export class Builder {
         at,
         'budget-nodes',
       );
+    }
+    if (limits.budget.memoryStopAt !== undefined) {
+      // A value folded while building passed the document's memory: that node said so, and
+      // no later statement could be evaluated.
+      this.exhausted = 'memory';
+      throw new Poisoned();
     }
     if (count % NODES_PER_CLOCK === 0 && (limits.budget.stopped || Date.now() > limits.budget.deadline || limits.budget.cancelled?.())) {
       this.exhausted = 'time';

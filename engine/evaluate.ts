@@ -35,6 +35,9 @@ export interface Budget {
   /** Set once the time ran out (or the work was cancelled): every evaluator sharing the
    *  budget stops, and only the node that found it out reports it. */
   stopped?: boolean;
+  /** Where the document's memory (maxTotalBytes / maxTotalElements) stopped it: the text
+   *  offset of the node that would have passed it. Unset when the time stopped it. */
+  memoryStopAt?: number;
 }
 
 /** The message of an evaluation stopped by its time budget. */
@@ -600,6 +603,7 @@ export class Evaluator implements KernelContext {
     const bytes = size * BYTES_PER_ELEMENT[out.dtype];
     if (budget.maxTotalBytes !== undefined && this.totalBytes + bytes > budget.maxTotalBytes) {
       budget.stopped = true; // one diagnostic: every later node would say the same
+      budget.memoryStopAt = node.span.start;
       this.fail(
         node,
         `evaluation stopped: the document's tensors would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`,
@@ -609,6 +613,7 @@ export class Evaluator implements KernelContext {
     }
     if (this.totalElements + size > budget.maxTotalElements) {
       budget.stopped = true;
+      budget.memoryStopAt = node.span.start;
       this.fail(
         node,
         `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`,

@@ -327,6 +327,10 @@ export class Analyzer {
     // Building had the time budget; evaluating gets its own (what the setting has always
     // bounded), unless building ran out of it.
     const budget = this.evaluator.options.budget;
+    // A value folded while building (a constant's argument) may have passed the document's
+    // memory: building stopped there, but the statements before it still get their values.
+    const memoryStopAt = budget.stopped ? budget.memoryStopAt : undefined;
+    if (memoryStopAt !== undefined) budget.stopped = false;
     if (!budget.stopped) budget.deadline = Date.now() + this.budgets.evaluationTimeoutMs;
     const evaluate = (n: Node) => this.evaluator.valueOf(n);
     // (indexed: this loop is entered once and runs optimised only from the middle, where a
@@ -334,6 +338,7 @@ export class Analyzer {
     const progress = this.options.progress;
     for (let i = 0; i < this.bindings.length; i++) {
       const binding = this.bindings[i];
+      if (memoryStopAt !== undefined && binding.stmt.span.end > memoryStopAt) budget.stopped = true;
       progress?.('evaluating', binding.stmt.span);
       try {
         forEachNode(binding.value, evaluate);

@@ -181,3 +181,30 @@ describe("the document evaluator's slabs", () => {
     expect(carved).toBeGreaterThan(500);
   });
 });
+
+describe("the document's memory passed by a value folded while building", () => {
+  // normal([100000]) is 400,000 bytes, folded into `c` while the file is built: the budget
+  // stops building there, with one diagnostic, and the statements before it keep their values.
+  const source = `w = uniform([1], high=2.)
+c = constant(normal([100000], seed=4))
+${Array.from({ length: 300 }, (_, i) => `z${i} = w * ${i}.`).join('\n')}
+`;
+
+  it('reports it once, as memory, and evaluates the statements before it', () => {
+    const a = analyze(source, { maxTotalBytes: 200_000 });
+    const errors = a.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors.map((d) => [d.code, a.lines.positionAt(d.span.start).line])).toEqual([['budget-memory', 1]]);
+    const w = a.lookup('w')!;
+    expect(w.value.kind === 'tensor' && a.valueOf(w.value.node)?.shape).toEqual([1]);
+    // Building stopped in the statement after it: nothing later is bound.
+    expect(a.lookup('z0')?.value.kind).toBe('error');
+    expect(a.lookup('z1')).toBeUndefined();
+  });
+
+  it('leaves the file as it was within the budget', () => {
+    const a = analyze(source, { maxTotalBytes: 10_000_000 });
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const z = a.lookup('z299')!;
+    expect(z.value.kind === 'tensor' && a.valueOf(z.value.node)?.shape).toEqual([1]);
+  });
+});
