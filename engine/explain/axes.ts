@@ -149,18 +149,20 @@ function labelsOfAxis(a: RelationAxis): string[] {
 
 /** Along a window axis, how many output positions one input position reaches (least, most
  *  over the input positions), by counting: (positions × taps) is small. */
-function windowReach(w: WindowAxis, inSize: Dim, positions: Dim, taps: Dim): { least: number; most: number } | null {
+export function windowReach(w: WindowAxis, inSize: Dim, positions: Dim, taps: Dim): { least: number; most: number } | null {
   if (inSize === null || positions === null || taps === null || positions * taps > 1_000_000) return null;
-  const hits = new Int32Array(inSize);
+  // Counted only where a window reaches: the axis itself may be far longer than the windows
+  // cover (a stride of 1e9 over 2^31 positions of a placeholder not yet fed).
+  const hits = new Map<number, number>();
   for (let p = 0; p < positions; p++) {
     for (let t = 0; t < taps; t++) {
       const i = p * w.stride + t * w.dilation - w.before;
-      if (i >= 0 && i < inSize) hits[i]++;
+      if (i >= 0 && i < inSize) hits.set(i, (hits.get(i) ?? 0) + 1);
     }
   }
-  let least = Infinity;
+  let least = hits.size < inSize ? 0 : Infinity;
   let most = 0;
-  for (const h of hits) {
+  for (const h of hits.values()) {
     least = Math.min(least, h);
     most = Math.max(most, h);
   }

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../engine/analysis';
 import { explainSite } from '../../engine/explain';
+import { windowReach } from '../../engine/explain/axes';
 import { allOps } from '../../engine/ops/registry';
 
 const PRELUDE = `
@@ -105,5 +106,24 @@ describe('one graph per public differentiable op, explained without guessing', (
       .map((op) => op.name)
       .filter((name) => !seen.has(name));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('how far a window reaches along an axis', () => {
+  const axis = (stride: number, dilation = 1, before = 0) => ({ position: 'p', tap: 't', stride, dilation, before });
+
+  it('counts the output positions each input position reaches', () => {
+    // 3-wide windows, stride 1, over 5 positions (VALID: 3 outputs): the ends 1, the middle 3.
+    expect(windowReach(axis(1), 5, 3, 3)).toEqual({ least: 1, most: 3 });
+    // Stride 2, 2-wide windows, 4 positions: every position once.
+    expect(windowReach(axis(2), 4, 2, 2)).toEqual({ least: 1, most: 1 });
+    // Stride 3 leaves positions no window reaches.
+    expect(windowReach(axis(3), 7, 2, 2)).toEqual({ least: 0, most: 1 });
+  });
+
+  it('counts only where the windows are, however long the axis', () => {
+    // A placeholder's 2^31 positions, windows 1e9 apart: three windows of two taps (this used
+    // to count on an array as long as the axis).
+    expect(windowReach(axis(1e9), 2 ** 31, 3, 2)).toEqual({ least: 0, most: 1 });
   });
 });
