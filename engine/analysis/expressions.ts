@@ -12,25 +12,9 @@ import { didYouMeanAmong, publicNames, publicOpNames } from '../suggest';
 import { formatCount, raiseHint } from '../budgets';
 import type { Related } from './types';
 import type { Analyzer } from './analyzer';
+import { ELEMENTWISE_OPERATOR_OPS } from '../ops/operators';
 
-const BINARY_OPS: Record<AST.BinaryOp, string> = {
-  '+': 'add',
-  '-': 'subtract',
-  '*': 'multiply',
-  '/': 'divide',
-  '//': 'floordiv',
-  '%': 'mod',
-  '@': 'matmul',
-  '**': 'pow',
-  '<': 'less',
-  '<=': 'less_equal',
-  '>': 'greater',
-  '>=': 'greater_equal',
-  '==': 'equal',
-  '!=': 'not_equal',
-  and: 'logical_and',
-  or: 'logical_or',
-};
+const BINARY_OPS: Record<AST.BinaryOp, string> = { ...ELEMENTWISE_OPERATOR_OPS, '@': 'matmul', and: 'logical_and', or: 'logical_or' };
 
 export function lowerExpr(analyzer: Analyzer, e: AST.Expr, scope: Map<string, Value> | null): Value {
   // The parser bounds the depth of one statement; a call of a def adds the depth of its

@@ -24,6 +24,7 @@ import {
   toTensor,
 } from './ndarray';
 import { convertToArray, pythonScalarDType } from './convert';
+import { COMPARISON_OPERATORS, ELEMENTWISE_OPERATOR_OPS, PYTHON_LOGICAL_OPS } from '../../ops/operators';
 
 /** Where int64 values are computed: the engine's int64, or float64 (exact to 2^53). */
 export function computeDType(d: NpDType): DType {
@@ -73,26 +74,9 @@ export function hostCall(
   return out;
 }
 
-const ARITHMETIC: Record<string, string> = {
-  '+': 'add',
-  '-': 'subtract',
-  '*': 'multiply',
-  '/': 'divide',
-  '//': 'floordiv',
-  '%': 'mod',
-  '**': 'pow',
-  '<': 'less',
-  '<=': 'less_equal',
-  '>': 'greater',
-  '>=': 'greater_equal',
-  '==': 'equal',
-  '!=': 'not_equal',
-  '&': 'logical_and',
-  '|': 'logical_or',
-  '^': 'logical_xor',
-};
+const ARITHMETIC: Record<string, string> = { ...ELEMENTWISE_OPERATOR_OPS, ...PYTHON_LOGICAL_OPS };
 
-const COMPARISON = new Set(['<', '<=', '>', '>=', '==', '!=']);
+const COMPARISON = COMPARISON_OPERATORS;
 
 /** `a OP b` with NumPy's broadcasting and dtypes; null when an operand is not an array, a
  *  number or a list of numbers. */

@@ -26,6 +26,7 @@ import { basicSpec } from '../indexing';
 import { NDArray, type NpDType, engineDType, scalarArray, toTensor } from '../numpy/ndarray';
 import { eagerArray, eagerNumber, eagerRepr, eagerStr, eagerTruth, isEager } from './eager';
 import type { Runtime } from '../runtime';
+import { COMPARISON_OPERATORS, ELEMENTWISE_OPERATOR_OPS, PYTHON_LOGICAL_OPS } from '../../ops/operators';
 
 // ---- dtypes -----------------------------------------------------------------------------------
 
@@ -225,25 +226,9 @@ export class GraphTensor extends PyObject {
   }
 }
 
-const COMPARISONS = new Set(['<', '<=', '>', '>=', '==', '!=']);
+const COMPARISONS = COMPARISON_OPERATORS;
 
-const OPERATOR_OPS: Record<string, string> = {
-  '+': 'add',
-  '-': 'subtract',
-  '*': 'multiply',
-  '/': 'divide',
-  '//': 'floordiv',
-  '%': 'mod',
-  '**': 'pow',
-  '@': 'matmul',
-  '<': 'less',
-  '<=': 'less_equal',
-  '>': 'greater',
-  '>=': 'greater_equal',
-  '&': 'logical_and',
-  '|': 'logical_or',
-  '^': 'logical_xor',
-};
+const OPERATOR_OPS: Record<string, string> = { ...ELEMENTWISE_OPERATOR_OPS, '@': 'matmul', ...PYTHON_LOGICAL_OPS };
 
 /** `t OP other`: the op TensorFlow's operator overload calls. `==` and `!=` are Python's
  *  identity in a TF 1.x graph. */
