@@ -1014,6 +1014,31 @@ g = gradients([t * t, bt * bt], [x, b])
   },
 });
 
+const RP_X = R([2, 3]);
+const RP_W = R([2, 5]);
+conform({
+  name: 'repeat: one count, a count per element, flattened; gradients sum the copies',
+  ops: ['repeat', 'gradients', 'multiply'],
+  src: `
+x = variable(${lit(RP_X)})
+w = constant(${lit(RP_W)})
+rows = repeat(x, 2, axis=0)
+cols = repeat(x, [2, 0, 3], axis=-1)
+flat = repeat(x, 2)
+g = gradients([rows * rows, cols * w, flat], x)[0]
+`,
+  expected: () => {
+    const x = T(RP_X);
+    const w = T(RP_W);
+    // TF.js has no repeat: the same gathers, written out.
+    const rows = (v: tf.Tensor) => tf.gather(v, [0, 0, 1, 1], 0);
+    const cols = (v: tf.Tensor) => tf.gather(v, [0, 0, 2, 2, 2], 1);
+    const flat = (v: tf.Tensor) => tf.gather(tf.reshape(v, [-1]), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    const f = (v: tf.Tensor) => tf.add(tf.add(tf.sum(tf.square(rows(v))), tf.sum(tf.mul(cols(v), w))), tf.sum(flat(v)));
+    return { rows: plain(rows(x)), cols: plain(cols(x)), flat: plain(flat(x)), g: plain(tf.grad(f)(x)) };
+  },
+});
+
 const SL_X = R([4, 5]);
 conform({
   name: 'slice(x, begin, size) with -1, and its gradient (zeros outside)',
@@ -1294,6 +1319,61 @@ g = gradients([t * 2.0, m * m], s)[0]
     const eye = tf.eye(3).reshape([1, 3, 3]);
     const f = (v: tf.Tensor) => tf.add(tf.sum(tf.mul(tf.sum(tf.mul(v, eye), [1, 2]), 2)), tf.sum(tf.square(tf.transpose(v, [0, 2, 1]))));
     return { t: plain(tf.sum(tf.mul(s, eye), [1, 2])), m: plain(tf.transpose(s, [0, 2, 1])), g: plain(tf.grad(f)(s)) };
+  },
+});
+
+const BAND_M = R([2, 3, 4]);
+const BAND_D = R([2, 3]);
+const BAND_W = R([2, 3, 4]);
+conform({
+  name: 'matrix_band_part (lower, upper, a band), matrix_diag and matrix_set_diag with weighted gradients',
+  ops: ['matrix_band_part', 'matrix_diag', 'matrix_set_diag', 'gradients', 'multiply'],
+  src: `
+m = variable(${lit(BAND_M)})
+d = variable(${lit(BAND_D)})
+w = constant(${lit(BAND_W)})
+lower = matrix_band_part(m, -1, 0)
+upper = matrix_band_part(m, 0, -1)
+band = matrix_band_part(m, 1, 2)
+square = matrix_diag(d)
+replaced = matrix_set_diag(m, d)
+[gm, gd] = gradients([lower * w, band * w * w, replaced * w], [m, d])
+gsq = gradients(square * square, d)[0]
+`,
+  expected: () => {
+    const m = T(BAND_M);
+    const d = T(BAND_D);
+    const w = T(BAND_W);
+    // set_diag as TF.js lacks it, and its diag has no gradient: diagonals embedded as
+    // v[..., None] * eye, the matrix masked off its diagonal.
+    const offDiagonal = tf.sub(1, tf.eye(3, 4).reshape([1, 3, 4]));
+    const squares = (v: tf.Tensor) => tf.mul(tf.expandDims(v, 2), tf.eye(3).reshape([1, 3, 3]));
+    const setDiag = (a: tf.Tensor, v: tf.Tensor) =>
+      tf.add(
+        tf.mul(a, offDiagonal),
+        tf.pad(squares(v), [
+          [0, 0],
+          [0, 0],
+          [0, 1],
+        ]),
+      );
+    const f = (a: tf.Tensor, v: tf.Tensor) =>
+      tf.sum(
+        tf.add(
+          tf.add(tf.mul(tf.linalg.bandPart(a, -1, 0), w), tf.mul(tf.mul(tf.linalg.bandPart(a, 1, 2), w), w)),
+          tf.mul(setDiag(a, v), w),
+        ),
+      );
+    return {
+      lower: plain(tf.linalg.bandPart(m, -1, 0)),
+      upper: plain(tf.linalg.bandPart(m, 0, -1)),
+      band: plain(tf.linalg.bandPart(m, 1, 2)),
+      square: plain(squares(d)),
+      replaced: plain(setDiag(m, d)),
+      gm: plain(tf.grads(f)([m, d])[0]),
+      gd: plain(tf.grads(f)([m, d])[1]),
+      gsq: plain(tf.grad((v: tf.Tensor) => tf.sum(tf.square(squares(v))))(d)),
+    };
   },
 });
 

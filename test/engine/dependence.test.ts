@@ -215,6 +215,12 @@ const INSTANCES: Record<string, Instance[]> = {
   broadcast_ellipsis_to_like: [{ inputs: [f(3, 4), f(2, 3, 4)], attrs: { start: 0, after: 2 } }],
   matrix_diag_part: [{ inputs: [f(2, 3, 4)] }],
   matrix_diag_embed_like: [{ inputs: [f(2, 3), f(2, 3, 4)] }],
+  matrix_diag: [{ inputs: [f(2, 3)] }],
+  matrix_set_diag: [{ inputs: [f(2, 3, 4), f(2, 3)] }],
+  matrix_band_part: [
+    { inputs: [f(2, 3, 4)], attrs: { num_lower: -1, num_upper: 0 } },
+    { inputs: [f(4, 3)], attrs: { num_lower: 1, num_upper: 1 } },
+  ],
   matrix_transpose: [{ inputs: [f(2, 3, 4)], attrs: { conjugate: false } }],
   softmax: [
     { inputs: [f(2, 4)], attrs: { axis: -1 } },

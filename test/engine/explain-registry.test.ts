@@ -53,6 +53,10 @@ const GRAPHS: { y: string; xs: string }[] = [
   },
   { y: "x @ m + einsum('bi,ij->bj', x, m) + tensordot(x, m, 1)", xs: '[x, m]' },
   { y: "matrix_diag_part(m) + trace(m[:, 0:3]) + reduce_sum(matrix_transpose(m), axis=0) + einsum('ij->i', m)", xs: 'm' },
+  {
+    y: 'matrix_band_part(m, -1, 0) + matrix_set_diag(m, v) + matrix_diag(v)[:, 0:1] + reduce_sum(repeat(m, [1, 0, 2], axis=0), axis=0)',
+    xs: '[m, v]',
+  },
   { y: 'softmax(x @ m) * log_softmax(x @ m) + l2_loss(x)', xs: '[x, m]' },
   {
     y: 'softmax_cross_entropy_with_logits(labels=onehot, logits=x) + sparse_softmax_cross_entropy_with_logits(labels=[0, 2], logits=x)',

@@ -243,6 +243,8 @@ const DIFFERENTIABLE: Record<string, Entry> = {
     return g.pick([`split(${x}, 2)[1]`, `split(${x}, [1, 2, 3], axis=1)[2]`, `split(${x}, 3, axis=-1)[0]`]);
   },
   tile: (g) => g.pick([`tile(${g.x([2, 3])}, [2, 1])`, `tile(${g.x([2, 3])}, [1, 3])`, `tile(${g.x([3])}, [2])`]),
+  repeat: (g) =>
+    g.pick([`repeat(${g.x([2, 3])}, 2, axis=0)`, `repeat(${g.x([2, 3])}, [1, 0, 3], axis=1)`, `repeat(${g.x([3])}, [2, 1, 1])`]),
   broadcast_to: (g) =>
     g.pick([`broadcast_to(${g.x([3])}, [2, 3])`, `broadcast_to(${g.x([2, 1])}, [2, 4])`, `broadcast_to(${g.x([])}, [2, 2])`]),
   pad: (g) => {
@@ -472,6 +474,27 @@ const DIFFERENTIABLE: Record<string, Entry> = {
         [4, 2],
       ]),
     )})`,
+
+  matrix_diag: (g) => `matrix_diag(${g.x(g.pick([[3], [2, 3], [1]]))})`,
+  matrix_set_diag: (g) => {
+    const [shape, diagonal] = g.pick([
+      [[3, 3], [3]],
+      [
+        [2, 3, 4],
+        [2, 3],
+      ],
+      [[4, 2], [2]],
+    ] as [number[], number[]][]);
+    return `matrix_set_diag(${g.x(shape)}, ${g.x(diagonal)})`;
+  },
+  matrix_band_part: (g) =>
+    `matrix_band_part(${g.x(
+      g.pick([
+        [3, 3],
+        [2, 3, 4],
+        [4, 2],
+      ]),
+    )}, ${g.pick(['-1, 0', '0, -1', '1, 0', '0, 2', '-1, -1', '0, 0'])})`,
 
   // neural network
   softmax: (g) => `softmax(${g.x([3, 4])}${g.pick(['', ', axis=0', ', axis=-1'])})`,

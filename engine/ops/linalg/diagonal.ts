@@ -1,9 +1,12 @@
-// The last two axes as a batch of matrices: `matrix_diag_part`, `trace`, `matrix_transpose`.
+// The last two axes as a batch of matrices: `matrix_diag_part`, `matrix_diag`, `matrix_set_diag`,
+// `matrix_band_part`, `trace`, `matrix_transpose`.
 
 import { type Value, checkDTypeClass, tensorValue } from '../../builder';
 import { sizeOf } from '../../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../../types';
 import { type RelationAxis, axisLabels, contraction, firstOnly, indexMap, positionalFlow } from '../dependence';
+
+type BandAttrs = { readonly num_lower: number; readonly num_upper: number };
 import { defineOps, lookupOp } from '../registry';
 
 /** The batched diagonal of the last two axes: [batch..., i, i] ↔ [batch..., i]. */
@@ -86,6 +89,112 @@ defineOps([
       },
       { carries: firstOnly },
     ),
+  },
+  {
+    name: 'matrix_diag',
+    doc: 'Square matrices with `diagonal` on their main diagonal and zeros elsewhere: [..., n] → [..., n, n] (tf.linalg.diag).',
+    params: [{ name: 'diagonal', kind: 'tensor', aliases: ['x', 'input'] }],
+    infer: ([d]) => {
+      if (d.shape === null) return { dtype: d.dtype, shape: null };
+      if (d.shape.length < 1) throw new OpError(`needs a tensor of rank >= 1 (a batch of diagonals), got shape ${showShape(d.shape)}`, 0);
+      const n = d.shape[d.shape.length - 1];
+      return { dtype: d.dtype, shape: [...d.shape, n] };
+    },
+    kernel: ([d], _attrs, out, ctx) => {
+      const n = d.shape[d.shape.length - 1];
+      const batches = sizeOf(d.shape.slice(0, -1));
+      const data = ctx.alloc(out.dtype, batches * n * n);
+      for (let t = 0; t < batches; t++) for (let i = 0; i < n; i++) data[t * n * n + i * n + i] = d.data[t * n + i];
+      return data;
+    },
+    // TensorFlow: matrix_diag_part(grad).
+    grad: (b, _node, dy) => [b.op('matrix_diag_part', [dy])],
+    dependence: contraction(({ inputs: [d], output }) => {
+      const r = diagonalRelation(output, d?.[d.length - 1] ?? null);
+      return r && { inputs: [r.diagonal], output: r.matrix, sizes: r.sizes };
+    }),
+  },
+  {
+    name: 'matrix_set_diag',
+    doc: '`input` with its main diagonal (of the last two axes, batched) replaced by `diagonal` (tf.linalg.set_diag).',
+    params: [
+      { name: 'input', kind: 'tensor', group: 'T', aliases: ['x'] },
+      { name: 'diagonal', kind: 'tensor', group: 'T' },
+    ],
+    infer: ([x, d]) => {
+      const expected = diagPartType(x).shape;
+      if (
+        expected &&
+        d.shape &&
+        (expected.length !== d.shape.length || expected.some((n, i) => n !== null && d.shape![i] !== null && n !== d.shape![i]))
+      ) {
+        throw new OpError(
+          `diagonal of shape ${showShape(d.shape)} does not fit matrices of shape ${showShape(x.shape)} (it needs ${showShape(expected)})`,
+          1,
+        );
+      }
+      if (x.dtype !== d.dtype) throw new OpError(`diagonal is ${d.dtype} but input is ${x.dtype}`, 1);
+      return { dtype: x.dtype, shape: x.shape };
+    },
+    kernel: ([x, d], _attrs, out, ctx) => {
+      const r = x.shape.length;
+      const m = x.shape[r - 2];
+      const n = x.shape[r - 1];
+      const k = Math.min(m, n);
+      const batches = sizeOf(x.shape.slice(0, -2));
+      const data = ctx.alloc(out.dtype, x.data.length, true);
+      data.set(x.data as never);
+      for (let t = 0; t < batches; t++) for (let i = 0; i < k; i++) data[t * m * n + i * n + i] = d.data[t * k + i];
+      return data;
+    },
+    // TensorFlow's _MatrixSetDiagGrad: the input's gradient is dy with a zero diagonal, the
+    // diagonal's is dy's diagonal.
+    grad: (b, _node, dy) => {
+      const onDiagonal = b.op('matrix_diag_part', [dy]);
+      return [b.op('matrix_set_diag', [dy, b.zerosLike(onDiagonal)]), onDiagonal];
+    },
+    dependence: indexMap(({ output }) => {
+      const r = output.length;
+      if (r < 2) return null;
+      const flow = positionalFlow(r);
+      const last = [...flow.from[r - 1], { slot: 1, axis: r - 2 }];
+      return { from: flow.from.map((f, k) => (k === r - 1 ? last : k < r - 2 ? [...f, { slot: 1, axis: k }] : f)) };
+    }),
+  },
+  {
+    name: 'matrix_band_part',
+    doc: 'Keeps a band of each matrix (the last two axes): `num_lower` diagonals below the main one and `num_upper` above (-1: all of them), zeros elsewhere; band_part(x, -1, 0) is the lower triangle (tf.linalg.band_part).',
+    params: [
+      { name: 'input', kind: 'tensor', aliases: ['x'] },
+      { name: 'num_lower', kind: 'int' },
+      { name: 'num_upper', kind: 'int' },
+    ],
+    infer: ([x]) => {
+      if (x.shape !== null && x.shape.length < 2)
+        throw new OpError(`needs a tensor of rank >= 2 (a batch of matrices), got shape ${showShape(x.shape)}`, 0);
+      return x;
+    },
+    kernel: ([x], attrs: BandAttrs, out, ctx) => {
+      const r = x.shape.length;
+      const m = x.shape[r - 2];
+      const n = x.shape[r - 1];
+      const batches = sizeOf(x.shape.slice(0, -2));
+      const data = ctx.alloc(out.dtype, x.data.length);
+      const { num_lower: lower, num_upper: upper } = attrs;
+      for (let t = 0; t < batches; t++) {
+        for (let i = 0; i < m; i++) {
+          // Columns i - lower .. i + upper of row i (all of them on a side given as negative).
+          const from = lower < 0 ? 0 : Math.max(0, i - lower);
+          const to = upper < 0 ? n : Math.min(n, i + upper + 1);
+          const row = t * m * n + i * n;
+          for (let j = from; j < to; j++) data[row + j] = x.data[row + j];
+        }
+      }
+      return data;
+    },
+    // TensorFlow's _MatrixBandPartGrad: the same band of dy.
+    grad: (b, node, dy) => [b.op('matrix_band_part', [dy], node.attrs)],
+    dependence: indexMap(({ output }) => positionalFlow(output.length)),
   },
   {
     name: 'trace',

@@ -6,7 +6,9 @@ import { isInteger, sizeOf, stridesOf } from '../../tensor';
 import { type TensorType, ArgError, OpError, normalizeAxis, showShape } from '../../types';
 import { type Creation, elementwise, firstOnly, indexMap, positionalFlow, scatter } from '../dependence';
 import { broadcastData } from '../kernels';
+import { composite } from '../compose';
 import { defineOps, op } from '../registry';
+import { checkedSize } from '../sources';
 import { applyBlaming, axisArg, buildBlaming } from './arguments';
 import { type AxisMap, gatherOffsets, rangeMap, scatterAddOffsets, sourceOffsets } from './offsets';
 
@@ -284,5 +286,61 @@ defineOps([
     },
     grad: (b, node, dy) => [b.op('reverse', [dy], { axis: node.attrs.axis })],
     dependence: indexMap(({ output }) => positionalFlow(output.length)),
+  }),
+]);
+
+// ---- repeat -------------------------------------------------------------------------------
+
+defineOps([
+  composite({
+    name: 'repeat',
+    doc: 'Repeats each element along `axis` (None: of the flattened tensor) `repeats` times, or `repeats[i]` times for element i (tf.repeat, np.repeat): a gather of each index as many times.',
+    params: [
+      { name: 'input', kind: 'tensor', aliases: ['x'] },
+      { name: 'repeats', kind: 'ints' },
+      { name: 'axis', kind: 'int', default: null },
+    ],
+    compose: (b, args) => {
+      let x = args.tensor('input');
+      let axis = args.optionalInt('axis');
+      if (axis === null) {
+        x = b.op('reshape', [x], { shape: [-1] });
+        axis = 0;
+      }
+      const shape = x.type.shape;
+      if (shape === null) throw new BuildError('repeat(): the rank of input must be known', args.span('input'), 'shape-mismatch');
+      if (axis < -shape.length || axis >= shape.length)
+        throw new BuildError(
+          `repeat(): axis ${axis} is out of range for a tensor of rank ${shape.length} (shape ${showShape(shape)})`,
+          args.span('axis'),
+          'bad-axis',
+        );
+      if (axis < 0) axis += shape.length;
+      const n = shape[axis];
+      if (n === null)
+        throw new BuildError(
+          `repeat(): the size of axis ${axis} must be known (shape ${showShape(shape)})`,
+          args.span('input'),
+          'shape-mismatch',
+        );
+      const given = args.ints('repeats');
+      if (given.length !== 1 && given.length !== n)
+        throw new BuildError(
+          `repeat(): repeats has ${given.length} entries but axis ${axis} has ${n} elements: give one, or one per element`,
+          args.span('repeats'),
+          'shape-mismatch',
+        );
+      if (given.some((r) => r < 0))
+        throw new BuildError(`repeat(): repeats must be non-negative, got ${showShape(given)}`, args.span('repeats'), 'bad-argument');
+      const times = (i: number) => (given.length === 1 ? given[0] : given[i]);
+      let total = 0;
+      for (let i = 0; i < n; i++) total += times(i);
+      checkedSize(b, [total], args.span('repeats'), 'repeat() indices');
+      const indices = new Int32Array(total);
+      let at = 0;
+      for (let i = 0; i < n; i++) for (let r = times(i); r > 0; r--) indices[at++] = i;
+      const picked = b.constant({ dtype: 'int32', shape: [total], data: indices });
+      return b.op('gather', [x, picked], { axis, batch_dims: 0 });
+    },
   }),
 ]);

@@ -316,6 +316,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
       submodule('tensorflow.linalg', {
         transpose: () => registryOp('tensorflow.linalg', 'matrix_transpose')!,
         diag_part: () => registryOp('tensorflow.linalg', 'matrix_diag_part')!,
+        diag: () => registryOp('tensorflow.linalg', 'matrix_diag')!,
+        set_diag: () => registryOp('tensorflow.linalg', 'matrix_set_diag')!,
+        band_part: () => registryOp('tensorflow.linalg', 'matrix_band_part')!,
+        // Real tensors only: the conjugate transpose is the transpose.
+        adjoint: () => registryOp('tensorflow.linalg', 'matrix_transpose')!,
       }),
     random: () => random,
     initializers: () => submodule('tensorflow.initializers'),
