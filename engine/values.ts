@@ -22,7 +22,8 @@ export interface UserFunction {
 
 export type Value =
   | { kind: 'tensor'; node: Node }
-  | { kind: 'list'; items: Value[] }
+  /** `fields`: a Python front end shows it as a named tuple (top_k's TopKV2(values, indices)). */
+  | { kind: 'list'; items: Value[]; fields?: NamedFields }
   | { kind: 'none' }
   | { kind: 'string'; value: string }
   | { kind: 'dtype'; dtype: DType }
@@ -30,6 +31,12 @@ export type Value =
   | { kind: 'op'; op: OpDef }
   /** Stands for a value whose computation already failed and was reported. */
   | { kind: 'error' };
+
+/** The type and field names of a result TensorFlow returns as a collections.namedtuple. */
+export interface NamedFields {
+  readonly type: string;
+  readonly names: readonly string[];
+}
 
 export const NONE: Value = { kind: 'none' };
 export const ERROR: Value = { kind: 'error' };

@@ -159,7 +159,11 @@ defineOps([
       const order = b.apply('argsort', [input], { axis, descending: true }, args.callSpan, [args.span('input')]);
       const spec: SpecItem[] = [{ kind: 'ellipsis' }, { kind: 'slice', start: 0, stop: k, step: null }];
       const indices = b.op('strided_slice', [order], { spec });
-      return { kind: 'list', items: [tensorValue(takeAlongAxis(b, input, indices, axis)), tensorValue(indices)] };
+      return {
+        kind: 'list',
+        items: [tensorValue(takeAlongAxis(b, input, indices, axis)), tensorValue(indices)],
+        fields: { type: 'TopKV2', names: ['values', 'indices'] },
+      };
     },
   }),
 ]);

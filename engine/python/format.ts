@@ -2,7 +2,19 @@
 // prints them: numpy/print.ts).
 
 import { pyStr as pyNumberStr } from '../pynumber';
-import { type PyValue, PyDict, PyFunction, PyIterator, PyList, PyModule, PyObject, PyRange, PySlice, PyTuple } from './values';
+import {
+  type PyValue,
+  PyDict,
+  PyFunction,
+  PyIterator,
+  PyList,
+  PyModule,
+  PyNamedTuple,
+  PyObject,
+  PyRange,
+  PySlice,
+  PyTuple,
+} from './values';
 
 /** Bounds the text made for one value: a list of a million floats prints its start. */
 const MAX_ITEMS = 10_000;
@@ -26,6 +38,7 @@ export function pyRepr(v: PyValue): string {
   }
   if (v === null) return 'None';
   if (v instanceof PyList) return '[' + items(v.items) + ']';
+  if (v instanceof PyNamedTuple) return `${v.type}(${v.names.map((n, i) => `${n}=${pyRepr(v.items[i])}`).join(', ')})`;
   if (v instanceof PyTuple) return '(' + items(v.items) + (v.items.length === 1 ? ',' : '') + ')';
   if (v instanceof PyDict) {
     if (v.isSet) return v.entries.size === 0 ? 'set()' : '{' + items(v.keys()) + '}';

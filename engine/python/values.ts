@@ -69,6 +69,25 @@ export class PyTuple extends PyObject {
   }
 }
 
+/** A collections.namedtuple TensorFlow returns (`tf.math.top_k`'s TopKV2): a tuple whose
+ *  items are also attributes. */
+export class PyNamedTuple extends PyTuple {
+  constructor(
+    readonly type: string,
+    readonly names: readonly string[],
+    items: readonly PyValue[],
+  ) {
+    super(items);
+  }
+  override get typeName(): string {
+    return this.type;
+  }
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    const at = this.names.indexOf(name);
+    return at >= 0 ? this.items[at] : undefined;
+  }
+}
+
 /** dict and set: entries by a hash key (equal Python keys, equal strings). */
 export class PyDict extends PyObject {
   readonly entries = new Map<string, { key: PyValue; value: PyValue }>();

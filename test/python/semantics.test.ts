@@ -109,6 +109,36 @@ describe('NumPy', () => {
     ]);
   });
 
+  it("gives top_k's result as TensorFlow's named tuple: by field, by index, unpacked", () => {
+    expect(
+      prints('x = tf.constant([[1., 5., 3.], [4., 2., 6.]])\nr = tf.math.top_k(x, 2)\nv, i = tf.nn.top_k(x, k=1)', [
+        'r.values.numpy(), r.indices.numpy()[1], r[1].numpy()[0], len(r)',
+        'v.numpy()[:, 0], i.numpy()[:, 0]',
+      ]),
+    ).toEqual(['[[5. 3.]', ' [6. 4.]] [2 0] [1 2] 2', '[5. 6.] [1 2]']);
+  });
+
+  it('takes triangles of matrices as np.tril and np.triu (the last two axes, diagonal k)', () => {
+    expect(
+      prints('a = np.arange(12, dtype=np.float32).reshape(3, 4) + 1', [
+        'np.tril(a)',
+        'np.triu(a, 1)',
+        'np.tril(a, -1).sum(), np.triu(a, -2)[2], repr(np.triu([1, 2, 3])), np.tril(np.ones([2, 2, 2]), -1)[1]',
+      ]),
+    ).toEqual([
+      '[[ 1.  0.  0.  0.]',
+      ' [ 5.  6.  0.  0.]',
+      ' [ 9. 10. 11.  0.]]',
+      '[[ 0.  2.  3.  4.]',
+      ' [ 0.  0.  7.  8.]',
+      ' [ 0.  0.  0. 12.]]',
+      '24.0 [ 9. 10. 11. 12.] array([[1, 2, 3],',
+      '       [0, 2, 3],',
+      '       [0, 0, 3]]) [[0. 0.]',
+      ' [1. 0.]]',
+    ]);
+  });
+
   it('indexes, assigns in place, reduces and multiplies as NumPy', () => {
     expect(
       prints('c = np.zeros((3, 3))\nc[1, :] = 5\nc[:, 2] += 1\nl = np.zeros((2, 3))\nl[np.arange(2), [2, 0]] = 1', [

@@ -117,6 +117,30 @@ function shapeArg(rt: Interpreter, v: PyValue, span: Span): number[] {
   return shape;
 }
 
+/** np.tril / np.triu: the matrices of the last two axes with the elements above diagonal `k`
+ *  (tril) or below it (triu) set to zero; a vector stands for the square matrix of its rows. */
+function triangle(rt: Interpreter, p: BoundPyArgs, keep: 'lower' | 'upper'): NDArray {
+  const m = arr(rt, p, 'm');
+  const k = rt.rt.indexValue(p.get('k', 0n), p.span('k'));
+  const shape = m.shape.length === 1 ? [m.shape[0], m.shape[0]] : m.shape.slice();
+  if (shape.length < 2) throw pyError('ValueError', `input must be at least 1-d, got a ${m.shape.length}-d array`, p.span('m'));
+  const rows = shape[shape.length - 2];
+  const cols = shape[shape.length - 1];
+  const out = filled(m.dtype, shapeArg(rt, new PyList(shape.map(BigInt)), p.span('m')), 0);
+  const batches = out.data.length / Math.max(1, rows * cols);
+  for (let t = 0; t < batches; t++) {
+    for (let i = 0; i < rows; i++) {
+      // tril keeps columns j <= i + k; triu keeps j >= i + k.
+      const from = keep === 'lower' ? 0 : Math.max(0, i + k);
+      const to = keep === 'lower' ? Math.min(cols, i + k + 1) : cols;
+      const row = t * rows * cols + i * cols;
+      const source = m.shape.length === 1 ? -i * cols : 0;
+      for (let j = from; j < to; j++) out.data[row + j] = m.data[row + source + j];
+    }
+  }
+  return out;
+}
+
 function filled(dtype: NpDType, shape: number[], value: number): NDArray {
   const data = allocNp(
     dtype,
@@ -250,6 +274,8 @@ const FUNCTIONS: Record<string, NpFunction> = {
     params: ['n', 'dtype'],
     impl: (rt, p, site) => FUNCTIONS.eye.impl(rt, bindArgs('eye', ['N', 'dtype'], [p.get('n'), p.get('dtype', null)], [], site), site),
   },
+  tril: { params: ['m', 'k'], impl: (rt, p) => triangle(rt, p, 'lower') },
+  triu: { params: ['m', 'k'], impl: (rt, p) => triangle(rt, p, 'upper') },
   dot: { params: ['a', 'b'], impl: (rt, p, site) => dot(rt, arr(rt, p, 'a'), arr(rt, p, 'b'), site.span) },
   matmul: { params: ['x1', 'x2'], impl: (rt, p, site) => matmul(rt, arr(rt, p, 'x1'), arr(rt, p, 'x2'), site.span) },
   outer: {

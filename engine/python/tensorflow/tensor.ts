@@ -14,6 +14,7 @@ import {
   type OpSite,
   PyBuiltin,
   PyList,
+  PyNamedTuple,
   PyObject,
   PyTuple,
   type PyValue,
@@ -450,6 +451,12 @@ export function fromGraphValue(rt: Runtime, v: Value): PyValue {
     case 'tensor':
       return new GraphTensor(v.node, rt);
     case 'list':
+      if (v.fields)
+        return new PyNamedTuple(
+          v.fields.type,
+          v.fields.names,
+          v.items.map((x) => fromGraphValue(rt, x)),
+        );
       return new PyList(v.items.map((x) => fromGraphValue(rt, x)));
     case 'none':
       return null;
