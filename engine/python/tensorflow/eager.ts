@@ -48,7 +48,7 @@ export function eagerValue(rt: Runtime, node: Node, span: Span): Tensor {
   return t;
 }
 
-function needsFeed(node: Node): boolean {
+export function needsFeed(node: Node): boolean {
   const seen = new Set<Node>();
   const stack = [node];
   while (stack.length) {

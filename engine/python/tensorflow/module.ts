@@ -28,6 +28,7 @@ import { kerasLossesModule, v1LossesModule } from './losses';
 import { activationsModule, kerasLayersModule, sequentialClass } from './layers';
 import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
+import { controlFlowFunctions } from './controlFlow';
 import type { NpDType } from '../numpy/ndarray';
 
 const DTYPES: Record<string, NpDType> = {
@@ -172,6 +173,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
     });
 
   const api: Record<string, () => PyValue> = {
+    ...controlFlowFunctions(rt),
     Session: () => session(false),
     InteractiveSession: () => session(true),
     get_default_session: () => noOpFn('get_default_session', () => defaultSession(rt)),
