@@ -122,9 +122,14 @@ g = tf.gradients([rows, cums, left, right], w)[0]
     const a = py(
       `import tensorflow as tf
 k = tf.while_loop(lambda k: k < 10 ** 9, lambda k: k + 1, [0])
+m = tf.constant(2.) * 3.
 `,
-      { strict: false, budgets: { maxUnrolledIterations: 50 } },
+      { strict: false, maxUnrolledIterations: 50 },
     );
-    expect(a.diagnostics.map((d) => d.code)).toEqual(['budget-iterations']);
+    expect(a.diagnostics.map((d) => `${d.code}: ${d.message}`)).toEqual([
+      'budget-iterations: loops ran more than 50 iterations in all: this one was stopped (raise tgraph.maxUnrolledIterations)',
+    ]);
+    // The rest of the script still runs.
+    near(val(a, 'm'), tf.scalar(6), 'the next statement');
   });
 });

@@ -148,3 +148,55 @@ with tf.Session() as sess:
     expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 });
+
+describe('Keras layers without weights', () => {
+  it('pooling, flatten, merging and activation layers, and a gradient through them', () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+img = tf.constant(np.sin(np.arange(2 * 4 * 4 * 3, dtype=np.float32)).reshape(2, 4, 4, 3))
+layers = tf.keras.layers
+maxed = layers.MaxPooling2D()(img)
+avg = layers.AveragePooling2D(pool_size=(2, 1), strides=1, padding='same')(img)
+glob = layers.GlobalAveragePooling2D()(img)
+flat = layers.Flatten()(maxed)
+both = layers.Concatenate()([glob, layers.GlobalMaxPooling2D()(img)])
+mean = layers.Average()([glob, glob * 3.])
+leaky = layers.LeakyReLU()(flat)
+probs = layers.Softmax()(leaky)
+same = layers.Dropout(0.5)(glob)
+with tf.GradientTape() as tape:
+    tape.watch(img)
+    y = tf.reduce_sum(layers.Add()([layers.Flatten()(avg), layers.Flatten()(img)]) ** 2) + tf.reduce_sum(probs * probs)
+g = tape.gradient(y, img)
+`);
+    const img = tf.sin(tf.range(0, 2 * 4 * 4 * 3)).reshape([2, 4, 4, 3]) as tf.Tensor4D;
+    const maxed = (v: tf.Tensor4D) => tf.maxPool(v, 2, 2, 'valid');
+    // TF.js's gradient of a 'same' avgPool counts the padding; the same pooling written out:
+    // rows h and h + 1 averaged, the last row alone.
+    const avg = (v: tf.Tensor4D) =>
+      tf.concat(
+        [
+          tf.div(tf.add(tf.slice(v, [0, 0, 0, 0], [2, 3, 4, 3]), tf.slice(v, [0, 1, 0, 0], [2, 3, 4, 3])), 2),
+          tf.slice(v, [0, 3, 0, 0], [2, 1, 4, 3]),
+        ],
+        1,
+      );
+    const glob = tf.mean(img, [1, 2]);
+    // Keras' LeakyReLU slope is 0.3 by default.
+    const probs = (v: tf.Tensor4D) => tf.softmax(tf.leakyRelu(tf.reshape(maxed(v), [2, -1]), 0.3));
+    near(val(a, 'maxed'), maxed(img), 'MaxPooling2D');
+    near(val(a, 'avg'), avg(img), "AveragePooling2D 'same', strides 1");
+    near(val(a, 'avg'), tf.avgPool(img, [2, 1], 1, 'same'), "AveragePooling2D 'same', as TF.js's avgPool");
+    near(val(a, 'glob'), glob, 'GlobalAveragePooling2D');
+    near(val(a, 'both'), tf.concat([glob, tf.max(img, [1, 2])], -1), 'Concatenate of the global poolings');
+    near(val(a, 'mean'), tf.mul(glob, 2), 'Average');
+    near(val(a, 'probs'), probs(img), 'Flatten, LeakyReLU, Softmax');
+    near(val(a, 'same'), glob, 'Dropout is the identity outside training');
+    const f = (v: tf.Tensor) => {
+      const x = v as tf.Tensor4D;
+      const p = probs(x);
+      return tf.add(tf.sum(tf.square(tf.add(tf.reshape(avg(x), [2, -1]), tf.reshape(x, [2, -1])))), tf.sum(tf.mul(p, p)));
+    };
+    near(val(a, 'g'), tf.grad(f)(img), 'gradient');
+  });
+});

@@ -1,6 +1,7 @@
 // Keras layers as callable objects: `tf.keras.layers.Dense(units, activation=...)` makes its
 // kernel and bias (seeded, as get_variable does) on its first call and reuses them after;
-// `tf.keras.Sequential([...])` calls its layers in turn. And Keras' activations by name.
+// `tf.keras.Sequential([...])` calls its layers in turn (statelessLayers.ts: the layers without
+// weights). And Keras' activations by name.
 
 import type { Span } from '../../syntax/ast';
 import { lookupOp } from '../../ops/registry';
@@ -11,6 +12,7 @@ import { args as bindArgs } from '../signature';
 import { PyOp, toGraphValue } from './tensor';
 import { PyInitializer, type PyVariable, denseApply, denseVariables } from './variables';
 import { eagerArray, isEager } from './eager';
+import { statelessLayers } from './statelessLayers';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
@@ -231,8 +233,13 @@ export function sequentialClass(rt: Interpreter): PyBuiltin {
   });
 }
 
-/** `tf.keras.layers`: Dense (other layers are outside the subset, said where they are used). */
+/** `tf.keras.layers`: Dense and the layers without weights (other layers are outside the
+ *  subset, said where they are used). */
 export function kerasLayersModule(): PyModule {
   const activations = activationsModule();
-  return new PyModule('tensorflow.keras.layers', (name) => (name === 'Dense' ? denseClass(activations) : undefined));
+  const stateless = statelessLayers((_rt, v, span) => activation(activations, v, span));
+  return new PyModule('tensorflow.keras.layers', (name) => {
+    if (name === 'Dense') return denseClass(activations);
+    return Object.hasOwn(stateless, name) ? stateless[name]() : undefined;
+  });
 }

@@ -1,0 +1,249 @@
+// Keras layers without weights, as callable objects built from registry ops: Flatten, Reshape,
+// Activation and the activation layers, Dropout (the identity outside training), the 2-D
+// pooling layers and their global forms, and the merging layers (Add, Multiply, Subtract,
+// Average, Maximum, Minimum, Concatenate). The constructor's arguments are kept as given and
+// read when the layer is called, where their errors point.
+
+import type { Span } from '../../syntax/ast';
+import type { CallArg } from '../../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import { type BoundPyArgs, args as bindArgs } from '../signature';
+import { callOp, toGraphValue } from './tensor';
+
+/** What a layer does to its inputs when called. */
+type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite) => PyValue;
+
+class StatelessLayer extends PyObject {
+  constructor(
+    readonly kind: string,
+    readonly apply: Apply,
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return this.kind;
+  }
+  override repr(): string {
+    return `<keras.layers.${this.kind} object>`;
+  }
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    const p = bindArgs(this.kind, ['inputs', 'training', 'mask'], a, kw, site);
+    if (this.kind === 'Dropout' && p.get('training', null) !== null && rt.truth(p.get('training'), p.span('training')))
+      throw new OutsideSubset(
+        'Dropout(training=True) drops at random: not modelled by tgraph (without training it is the identity)',
+        site.span,
+      );
+    return this.apply(rt, p.get('inputs'), p.span('inputs'), site);
+  }
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'trainable_variables' || name === 'trainable_weights' || name === 'variables' || name === 'weights') return new PyList([]);
+    return undefined;
+  }
+}
+
+function positional(rt: Interpreter, v: PyValue, span: Span): CallArg {
+  return { value: toGraphValue(rt, v, span), span };
+}
+
+function keyword(rt: Interpreter, name: string, v: PyValue, span: Span): CallArg {
+  return { value: toGraphValue(rt, v, span), span, keyword: { name, span } };
+}
+
+/** An int or a pair of ints, as Keras' pool_size and strides. */
+function pair(rt: Interpreter, v: PyValue, span: Span): bigint[] {
+  if (typeof v === 'bigint') return [v, v];
+  const items = rt.iterate(v, span);
+  if (items.length !== 2) throw pyError('ValueError', `expected an int or a tuple of 2 ints, got ${items.length} values`, span);
+  return items.map((x) => BigInt(rt.rt.indexValue(x, span)));
+}
+
+function channelsLastOnly(p: BoundPyArgs, layer: string): void {
+  const format = p.get('data_format', null);
+  if (format !== null && format !== 'channels_last')
+    throw new OutsideSubset(
+      `${layer}(data_format=${JSON.stringify(format)}) is not modelled by tgraph (channels_last only)`,
+      p.span('data_format'),
+    );
+}
+
+/** A layer class: binds the constructor's arguments, and makes the layer. */
+function layerClass(layer: string, params: string[], make: (p: BoundPyArgs) => Apply, check?: (p: BoundPyArgs) => void): PyBuiltin {
+  return new PyBuiltin(`tf.keras.layers.${layer}`, (a, kw, site) => {
+    const p = bindArgs(layer, [...params, 'name', 'dtype', 'input_shape'], a, kw, site);
+    check?.(p);
+    return new StatelessLayer(layer, make(p));
+  });
+}
+
+function pooling(layer: string, op: 'max_pool2d' | 'avg_pool2d'): PyBuiltin {
+  return layerClass(
+    layer,
+    ['pool_size', 'strides', 'padding', 'data_format'],
+    (p) => (rt, x, xSpan, site) => {
+      const size = pair(rt, p.get('pool_size', 2n), p.span('pool_size'));
+      const strides = p.get('strides', null) === null ? size : pair(rt, p.get('strides'), p.span('strides'));
+      const padding = p.get('padding', 'valid');
+      if (typeof padding !== 'string') throw pyError('TypeError', 'padding must be a string', p.span('padding'));
+      return callOp(
+        rt,
+        op,
+        [
+          positional(rt, x, xSpan),
+          keyword(rt, 'ksize', new PyList([1n, ...size, 1n]), p.span('pool_size')),
+          keyword(rt, 'strides', new PyList([1n, ...strides, 1n]), p.span('strides')),
+          keyword(rt, 'padding', padding.toUpperCase(), p.span('padding')),
+        ],
+        site.span,
+      );
+    },
+    (p) => channelsLastOnly(p, layer),
+  );
+}
+
+function globalPooling(layer: string, op: 'reduce_mean' | 'reduce_max'): PyBuiltin {
+  return layerClass(
+    layer,
+    ['data_format', 'keepdims'],
+    (p) => (rt, x, xSpan, site) =>
+      callOp(
+        rt,
+        op,
+        [
+          positional(rt, x, xSpan),
+          keyword(rt, 'axis', new PyList([1n, 2n]), site.span),
+          keyword(rt, 'keepdims', p.get('keepdims', false), p.span('keepdims')),
+        ],
+        site.span,
+      ),
+    (p) => channelsLastOnly(p, layer),
+  );
+}
+
+/** A merging layer, called on a list of at least two tensors. */
+function merging(
+  layer: string,
+  params: string[],
+  combine: (rt: Interpreter, p: BoundPyArgs, items: CallArg[], site: CallSite) => PyValue,
+): PyBuiltin {
+  return layerClass(layer, params, (p) => (rt, inputs, span, site) => {
+    const items = rt.iterate(inputs, span);
+    if (items.length < 2)
+      throw pyError(
+        'ValueError',
+        `A \`${layer}\` layer should be called on a list of at least 2 inputs. Received: input_shape=${items.length} input(s)`,
+        span,
+      );
+    return combine(
+      rt,
+      p,
+      items.map((x) => positional(rt, x, span)),
+      site,
+    );
+  });
+}
+
+/** Folds the inputs pairwise with a binary op (Keras' _merge_function). */
+function pairwise(op: string): (rt: Interpreter, p: BoundPyArgs, items: CallArg[], site: CallSite) => PyValue {
+  return (rt, _p, items, site) => {
+    let acc = items[0];
+    for (const next of items.slice(1)) acc = positional(rt, callOp(rt, op, [acc, next], site.span), site.span);
+    return callOp(rt, 'identity', [acc], site.span);
+  };
+}
+
+/** `activation(x)` for a layer that applies one op with fixed keyword arguments. */
+function activationLayer(layer: string, op: string, params: { name: string; keyword: string; fallback: PyValue }[] = []): PyBuiltin {
+  return layerClass(
+    layer,
+    params.map((q) => q.name),
+    (p) => (rt, x, xSpan, site) =>
+      callOp(
+        rt,
+        op,
+        [positional(rt, x, xSpan), ...params.map((q) => keyword(rt, q.keyword, p.get(q.name, q.fallback), p.span(q.name)))],
+        site.span,
+      ),
+  );
+}
+
+/** The weightless layers of `tf.keras.layers`, by class name. */
+export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: Span) => PyValue): Record<string, () => PyBuiltin> {
+  return {
+    Flatten: () =>
+      layerClass(
+        'Flatten',
+        ['data_format'],
+        () => (rt, x, xSpan, site) => {
+          const node = rt.rt.b.toTensor(toGraphValue(rt, x, xSpan), xSpan);
+          const shape = node.type.shape;
+          if (shape === null || shape.length === 0 || shape.slice(1).some((d) => d === null))
+            throw pyError('ValueError', 'Flatten needs the static shape of every axis but the first', xSpan);
+          const rest = shape.slice(1).reduce<number>((n, d) => n * (d as number), 1);
+          return callOp(rt, 'reshape', [positional(rt, x, xSpan), positional(rt, new PyList([-1n, BigInt(rest)]), site.span)], site.span);
+        },
+        (p) => channelsLastOnly(p, 'Flatten'),
+      ),
+    Reshape: () =>
+      layerClass('Reshape', ['target_shape'], (p) => (rt, x, xSpan, site) => {
+        const target = rt.iterate(p.get('target_shape'), p.span('target_shape'));
+        return callOp(
+          rt,
+          'reshape',
+          [positional(rt, x, xSpan), positional(rt, new PyList([-1n, ...target]), p.span('target_shape'))],
+          site.span,
+        );
+      }),
+    Activation: () =>
+      layerClass('Activation', ['activation'], (p) => (rt, x, _xSpan, site) => {
+        const f = activation(rt, p.get('activation'), p.span('activation'));
+        return f === null ? x : rt.call(f, [x], [], site);
+      }),
+    ReLU: () => activationLayer('ReLU', 'relu'),
+    Softmax: () => activationLayer('Softmax', 'softmax', [{ name: 'axis', keyword: 'axis', fallback: -1n }]),
+    // Keras' LeakyReLU slope defaults to 0.3 (tf.nn.leaky_relu's to 0.2).
+    LeakyReLU: () => activationLayer('LeakyReLU', 'leaky_relu', [{ name: 'alpha', keyword: 'alpha', fallback: 0.3 }]),
+    ELU: () => activationLayer('ELU', 'elu'),
+    Dropout: () =>
+      layerClass(
+        'Dropout',
+        ['rate', 'noise_shape', 'seed'],
+        () => (rt, x, xSpan, site) => callOp(rt, 'identity', [positional(rt, x, xSpan)], site.span),
+      ),
+    MaxPooling2D: () => pooling('MaxPooling2D', 'max_pool2d'),
+    MaxPool2D: () => pooling('MaxPool2D', 'max_pool2d'),
+    AveragePooling2D: () => pooling('AveragePooling2D', 'avg_pool2d'),
+    AvgPool2D: () => pooling('AvgPool2D', 'avg_pool2d'),
+    GlobalAveragePooling2D: () => globalPooling('GlobalAveragePooling2D', 'reduce_mean'),
+    GlobalAvgPool2D: () => globalPooling('GlobalAvgPool2D', 'reduce_mean'),
+    GlobalMaxPooling2D: () => globalPooling('GlobalMaxPooling2D', 'reduce_max'),
+    GlobalMaxPool2D: () => globalPooling('GlobalMaxPool2D', 'reduce_max'),
+    Add: () => merging('Add', [], pairwise('add')),
+    Multiply: () => merging('Multiply', [], pairwise('multiply')),
+    Maximum: () => merging('Maximum', [], pairwise('maximum')),
+    Minimum: () => merging('Minimum', [], pairwise('minimum')),
+    Subtract: () =>
+      merging('Subtract', [], (rt, _p, items, site) => {
+        if (items.length !== 2) throw pyError('ValueError', 'A `Subtract` layer should be called on exactly 2 inputs', site.span);
+        return callOp(rt, 'subtract', items, site.span);
+      }),
+    Average: () =>
+      merging('Average', [], (rt, p, items, site) => {
+        const sum = pairwise('add')(rt, p, items, site);
+        return callOp(rt, 'divide', [positional(rt, sum, site.span), positional(rt, items.length * 1.0, site.span)], site.span);
+      }),
+    Concatenate: () =>
+      merging('Concatenate', ['axis'], (rt, p, items, site) =>
+        callOp(
+          rt,
+          'concat',
+          [
+            { value: { kind: 'list', items: items.map((i) => i.value) }, span: site.span },
+            keyword(rt, 'axis', p.get('axis', -1n), p.span('axis')),
+          ],
+          site.span,
+        ),
+      ),
+  };
+}
