@@ -6,7 +6,7 @@ import type { Tensor } from '../../engine/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { quietCpuBackend } from '../support/numeric';
-import { nearTf, py, val } from './support';
+import { nearTf, printed, py, val } from './support';
 
 beforeAll(quietCpuBackend);
 
@@ -198,5 +198,54 @@ g = tape.gradient(y, img)
       return tf.add(tf.sum(tf.square(tf.add(tf.reshape(avg(x), [2, -1]), tf.reshape(x, [2, -1])))), tf.sum(tf.mul(p, p)));
     };
     near(val(a, 'g'), tf.grad(f)(img), 'gradient');
+  });
+});
+
+describe('Keras layers with weights', () => {
+  it("Conv2D, Embedding and LayerNormalization: Keras' weight names, values and gradients", () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+ids = tf.constant([[1, 3, 3], [0, 2, 4]])
+img = tf.constant(np.sin(np.arange(2 * 6 * 6 * 2, dtype=np.float32)).reshape(2, 6, 6, 2))
+emb = tf.keras.layers.Embedding(5, 4, embeddings_initializer=tf.keras.initializers.Constant(np.cos(np.arange(20, dtype=np.float32)).reshape(5, 4)))
+conv = tf.keras.layers.Conv2D(3, 3, strides=2, padding='same', activation='relu', kernel_initializer=tf.keras.initializers.Constant(np.sin(np.arange(54, dtype=np.float32) * 0.3).reshape(3, 3, 2, 3)), bias_initializer=tf.keras.initializers.Constant([0.1, -0.2, 0.3]))
+norm = tf.keras.layers.LayerNormalization()
+with tf.GradientTape() as tape:
+    e = emb(ids)
+    h = norm(e)
+    c = conv(img)
+    loss = tf.reduce_sum(h ** 3) + tf.reduce_sum(c ** 2)
+dE, dK, dB, dgamma, dbeta = tape.gradient(loss, emb.trainable_variables + conv.trainable_variables + norm.trainable_variables)
+names = ' '.join(v.name for v in conv.weights + emb.weights + norm.weights)
+print(names)
+`);
+    expect(printed(a).trim()).toBe(
+      'conv2d/kernel:0 conv2d/bias:0 embedding/embeddings:0 layer_normalization/gamma:0 layer_normalization/beta:0',
+    );
+    const ids = tf.tensor2d(
+      [
+        [1, 3, 3],
+        [0, 2, 4],
+      ],
+      undefined,
+      'int32',
+    );
+    const img = tf.sin(tf.range(0, 2 * 6 * 6 * 2)).reshape([2, 6, 6, 2]) as tf.Tensor4D;
+    const E = tf.cos(tf.range(0, 20)).reshape([5, 4]);
+    const K = tf.sin(tf.mul(tf.range(0, 54), 0.3)).reshape([3, 3, 2, 3]) as tf.Tensor4D;
+    const B = tf.tensor1d([0.1, -0.2, 0.3]);
+    const gamma = tf.ones([4]);
+    const beta = tf.zeros([4]);
+    const normed = (e: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(e, -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(e, mean), tf.sqrt(tf.add(variance, 1e-3))), g), b);
+    };
+    const conv = (k: tf.Tensor, b: tf.Tensor) => tf.relu(tf.add(tf.conv2d(img, k as tf.Tensor4D, 2, 'same'), b));
+    const loss = (e: tf.Tensor, k: tf.Tensor, b: tf.Tensor, g: tf.Tensor, bt: tf.Tensor) =>
+      tf.add(tf.sum(tf.pow(normed(tf.gather(e, ids), g, bt), 3)), tf.sum(tf.square(conv(k, b))));
+    near(val(a, 'h'), normed(tf.gather(E, ids), gamma, beta), 'LayerNormalization of the embeddings', 1e-4, 1e-5);
+    near(val(a, 'c'), conv(K, B), "Conv2D 'same', strides 2, relu");
+    const grads = tf.grads(loss)([E, K, B, gamma, beta]);
+    ['dE', 'dK', 'dB', 'dgamma', 'dbeta'].forEach((name, i) => near(val(a, name), grads[i], name, 1e-4, 1e-4));
   });
 });

@@ -13,6 +13,7 @@ import { PyOp, toGraphValue } from './tensor';
 import { PyInitializer, type PyVariable, denseApply, denseVariables } from './variables';
 import { eagerArray, isEager } from './eager';
 import { statelessLayers } from './statelessLayers';
+import { weightedLayers } from './weightedLayers';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
@@ -237,9 +238,10 @@ export function sequentialClass(rt: Interpreter): PyBuiltin {
  *  subset, said where they are used). */
 export function kerasLayersModule(): PyModule {
   const activations = activationsModule();
-  const stateless = statelessLayers((_rt, v, span) => activation(activations, v, span));
+  const activationOf = (_rt: Interpreter, v: PyValue, span: Span) => activation(activations, v, span);
+  const classes = { ...statelessLayers(activationOf), ...weightedLayers(initializer, activationOf) };
   return new PyModule('tensorflow.keras.layers', (name) => {
     if (name === 'Dense') return denseClass(activations);
-    return Object.hasOwn(stateless, name) ? stateless[name]() : undefined;
+    return Object.hasOwn(classes, name) ? classes[name]() : undefined;
   });
 }

@@ -421,28 +421,57 @@ export function denseVariables(
   if (last === null)
     throw pyError('ValueError', 'The last dimension of the inputs to `Dense` should be defined. Found `None`.', o.spans.inputs);
   const units = rt.rt.indexValue(unitsValue, o.spans.units);
+  const [kernel, bias] = layerVariables(rt, {
+    layer: 'dense',
+    name: o.name,
+    dtype: x.type.dtype,
+    trainable: o.trainable,
+    reuse: o.reuse,
+    call: o.spans.call,
+    weights: [
+      { name: 'kernel', shape: [last, units], initializer: o.kernelInitializer, span: o.spans.kernelInitializer },
+      ...(o.useBias
+        ? [
+            {
+              name: 'bias',
+              shape: [units],
+              initializer: o.biasInitializer ?? new PyInitializer('zeros', {}),
+              span: o.spans.biasInitializer,
+            },
+          ]
+        : []),
+    ],
+  });
+  return { kernel, bias: bias ?? null };
+}
+
+/** A layer's weights, made in its own variable scope (`dense`, `conv2d_1`: Keras' unique
+ *  layer names, or the `name` given), as tf.get_variable makes them. */
+export function layerVariables(
+  rt: Interpreter,
+  o: {
+    layer: string;
+    name: string | null;
+    dtype: DType;
+    trainable: boolean;
+    reuse: boolean;
+    call: Span;
+    weights: { name: string; shape: number[]; initializer: PyValue; span: Span }[];
+  },
+): PyVariable[] {
   const s = variableState(rt.rt);
-  const scope = o.name ?? uniqueLayerName(s, 'dense');
-  const spans = { name: o.spans.call, shape: o.spans.call, initializer: o.spans.kernelInitializer, call: o.spans.call };
+  const scope = o.name ?? uniqueLayerName(s, o.layer);
   s.scopes.push({ name: scope, reuse: o.reuse || s.scopes.some((x) => x.reuse) });
   try {
-    const kernel = scopedVariable(rt, 'kernel', {
-      shape: new PyList([BigInt(last), BigInt(units)]),
-      dtype: x.type.dtype,
-      initializer: o.kernelInitializer,
-      trainable: o.trainable,
-      spans,
-    });
-    const bias = o.useBias
-      ? scopedVariable(rt, 'bias', {
-          shape: new PyList([BigInt(units)]),
-          dtype: x.type.dtype,
-          initializer: o.biasInitializer ?? new PyInitializer('zeros', {}),
-          trainable: o.trainable,
-          spans: { ...spans, initializer: o.spans.biasInitializer },
-        })
-      : null;
-    return { kernel, bias };
+    return o.weights.map((w) =>
+      scopedVariable(rt, w.name, {
+        shape: new PyList(w.shape.map(BigInt)),
+        dtype: o.dtype,
+        initializer: w.initializer,
+        trainable: o.trainable,
+        spans: { name: o.call, shape: o.call, initializer: w.span, call: o.call },
+      }),
+    );
   } finally {
     s.scopes.pop();
   }

@@ -1,0 +1,309 @@
+// Keras layers with weights besides Dense: Conv2D, Embedding and LayerNormalization. As Dense,
+// each makes its weights on its first call (when the input's shape is known), in its own
+// variable scope with Keras' names and default initializers, and reuses them after.
+
+import type { Span } from '../../syntax/ast';
+import type { Node } from '../../graph';
+import type { CallArg } from '../../values';
+import { lookupOp } from '../../ops/registry';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import { type BoundPyArgs, args as bindArgs } from '../signature';
+import { GraphTensor, callOp, toGraphValue } from './tensor';
+import { PyInitializer, type PyVariable, layerVariables } from './variables';
+import { eagerArray, isEager } from './eager';
+
+type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
+type Activation = (rt: Interpreter, v: PyValue, span: Span) => PyValue;
+
+/** What a layer kind declares: its weights (given the input's static shape) and its call. */
+interface LayerKind {
+  readonly name: string;
+  /** The scope's base name (Keras' snake_case of the class). */
+  readonly scope: string;
+  weights(
+    rt: Interpreter,
+    input: Node,
+    p: BoundPyArgs,
+    site: CallSite,
+  ): { name: string; shape: number[]; initializer: PyValue; span: Span }[];
+  apply(rt: Interpreter, input: Node, weights: Map<string, PyVariable>, p: BoundPyArgs, site: CallSite): PyValue;
+}
+
+class WeightedLayer extends PyObject {
+  weights: Map<string, PyVariable> | null = null;
+  constructor(
+    readonly kind: LayerKind,
+    readonly p: BoundPyArgs,
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return this.kind.name;
+  }
+  override repr(): string {
+    return `<keras.layers.${this.kind.name} object>`;
+  }
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    const call = bindArgs(this.kind.name, ['inputs', 'training', 'mask'], a, kw, site);
+    const x = rt.rt.b.toTensor(toGraphValue(rt, call.get('inputs'), call.span('inputs')), call.span('inputs'));
+    if (!this.weights) {
+      const name = this.p.get('name', null);
+      const specs = this.kind.weights(rt, x, this.p, { ...site, span: call.span('inputs') });
+      const made = layerVariables(rt, {
+        layer: this.kind.scope,
+        name: typeof name === 'string' ? name : null,
+        dtype: this.kind.name === 'Embedding' ? 'float32' : x.type.dtype,
+        trainable: this.p.get('trainable', true) !== false,
+        reuse: false,
+        call: site.span,
+        weights: specs,
+      });
+      this.weights = new Map(specs.map((w, i) => [w.name, made[i]]));
+    }
+    return this.kind.apply(rt, x, this.weights, this.p, site);
+  }
+  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+    const all = this.weights ? [...this.weights.values()] : [];
+    switch (name) {
+      case 'built':
+        return this.weights !== null;
+      case 'trainable_variables':
+      case 'trainable_weights':
+      case 'variables':
+      case 'weights':
+        return new PyList(all);
+      case 'get_weights':
+        return new PyBuiltin('get_weights', (_a, _kw, site) => {
+          if (!isEager(rt.rt)) throw new OutsideSubset("`get_weights` in a TF 1.x graph is outside tgraph's subset", site.span);
+          return new PyList(all.map((v) => eagerArray(rt.rt, v.node, span)));
+        });
+    }
+    return this.weights?.get(name);
+  }
+}
+
+function positional(rt: Interpreter, v: PyValue | Node, span: Span): CallArg {
+  if (v !== null && typeof v === 'object' && 'op' in v && 'inputs' in v) return { value: { kind: 'tensor', node: v as Node }, span };
+  return { value: toGraphValue(rt, v as PyValue, span), span };
+}
+
+function keyword(rt: Interpreter, name: string, v: PyValue, span: Span): CallArg {
+  return { value: toGraphValue(rt, v, span), span, keyword: { name, span } };
+}
+
+/** An int or a pair of ints (kernel_size, strides, dilation_rate). */
+function pair(rt: Interpreter, v: PyValue, span: Span): number[] {
+  if (typeof v === 'bigint') return [rt.rt.indexValue(v, span), rt.rt.indexValue(v, span)];
+  const items = rt.iterate(v, span);
+  if (items.length !== 2) throw pyError('ValueError', `expected an int or a tuple of 2 ints, got ${items.length} values`, span);
+  return items.map((x) => rt.rt.indexValue(x, span));
+}
+
+function lastAxis(input: Node, layer: string, span: Span): number {
+  const shape = input.type.shape;
+  const last = shape && shape.length ? shape[shape.length - 1] : null;
+  if (last === null)
+    throw pyError('ValueError', `The last dimension of the inputs to \`${layer}\` should be defined. Found \`None\`.`, span);
+  return last;
+}
+
+function withActivation(rt: Interpreter, y: PyValue, activation: PyValue, site: CallSite): PyValue {
+  return activation === null ? y : rt.call(activation, [y], [], site);
+}
+
+function conv2d(init: MakeInitializer, activation: Activation): LayerKind {
+  return {
+    name: 'Conv2D',
+    scope: 'conv2d',
+    weights: (rt, x, p, site) => {
+      const shape = x.type.shape;
+      if (shape !== null && shape.length !== 4)
+        throw pyError(
+          'ValueError',
+          `Input 0 of layer "conv2d" is incompatible with the layer: expected ndim=4, found ndim=${shape.length}`,
+          site.span,
+        );
+      const [kh, kw] = pair(rt, p.get('kernel_size'), p.span('kernel_size'));
+      const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
+      return [
+        {
+          name: 'kernel',
+          shape: [kh, kw, lastAxis(x, 'Conv2D', site.span), filters],
+          initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
+          span: p.span('kernel_initializer'),
+        },
+        ...(p.get('use_bias', true) !== false
+          ? [
+              {
+                name: 'bias',
+                shape: [filters],
+                initializer: init(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer')),
+                span: p.span('bias_initializer'),
+              },
+            ]
+          : []),
+      ];
+    },
+    apply: (rt, x, w, p, site) => {
+      const strides = pair(rt, p.get('strides', 1n), p.span('strides'));
+      const dilations = pair(rt, p.get('dilation_rate', 1n), p.span('dilation_rate'));
+      const padding = p.get('padding', 'valid');
+      if (typeof padding !== 'string') throw pyError('TypeError', 'padding must be a string', p.span('padding'));
+      let y = callOp(
+        rt,
+        'conv2d',
+        [
+          positional(rt, x, site.span),
+          positional(rt, w.get('kernel')!.node, site.span),
+          keyword(rt, 'strides', new PyList([1n, ...strides.map(BigInt), 1n]), p.span('strides')),
+          keyword(rt, 'padding', padding.toUpperCase(), p.span('padding')),
+          keyword(rt, 'dilations', new PyList([1n, ...dilations.map(BigInt), 1n]), p.span('dilation_rate')),
+        ],
+        site.span,
+      );
+      const bias = w.get('bias');
+      if (bias) y = callOp(rt, 'bias_add', [positional(rt, y, site.span), positional(rt, bias.node, site.span)], site.span);
+      return withActivation(rt, y, activation(rt, p.get('activation', null), p.span('activation')), site);
+    },
+  };
+}
+
+function embedding(init: MakeInitializer): LayerKind {
+  return {
+    name: 'Embedding',
+    scope: 'embedding',
+    weights: (rt, _x, p) => [
+      {
+        name: 'embeddings',
+        shape: [rt.rt.indexValue(p.get('input_dim'), p.span('input_dim')), rt.rt.indexValue(p.get('output_dim'), p.span('output_dim'))],
+        // Keras' 'uniform' is RandomUniform(-0.05, 0.05).
+        initializer:
+          p.get('embeddings_initializer', null) === null
+            ? new PyInitializer('random_uniform', {})
+            : init(p.get('embeddings_initializer'), 'random_uniform', p.span('embeddings_initializer')),
+        span: p.span('embeddings_initializer'),
+      },
+    ],
+    apply: (rt, x, w, _p, site) => {
+      // Keras casts float ids to int32 before the lookup.
+      const ids = x.type.dtype === 'int32' || x.type.dtype === 'int64' ? x : rt.rt.b.cast(x, 'int32');
+      return callOp(rt, 'gather', [positional(rt, w.get('embeddings')!.node, site.span), positional(rt, ids, site.span)], site.span);
+    },
+  };
+}
+
+function layerNormalization(init: MakeInitializer): LayerKind {
+  return {
+    name: 'LayerNormalization',
+    scope: 'layer_normalization',
+    weights: (_rt, x, p, site) => {
+      const axis = p.get('axis', -1n);
+      if (axis !== -1n && !(typeof axis === 'bigint' && x.type.shape && Number(axis) === x.type.shape.length - 1))
+        throw new OutsideSubset('LayerNormalization over an axis other than the last is not modelled by tgraph', p.span('axis'));
+      const n = lastAxis(x, 'LayerNormalization', site.span);
+      return [
+        ...(p.get('scale', true) !== false
+          ? [
+              {
+                name: 'gamma',
+                shape: [n],
+                initializer: init(p.get('gamma_initializer', null), 'ones', p.span('gamma_initializer')),
+                span: p.span('gamma_initializer'),
+              },
+            ]
+          : []),
+        ...(p.get('center', true) !== false
+          ? [
+              {
+                name: 'beta',
+                shape: [n],
+                initializer: init(p.get('beta_initializer', null), 'zeros', p.span('beta_initializer')),
+                span: p.span('beta_initializer'),
+              },
+            ]
+          : []),
+      ];
+    },
+    apply: (rt, x, w, p, site) => {
+      const b = rt.rt.b;
+      const span = site.span;
+      const rank = x.type.shape!.length;
+      const eps = p.get('epsilon', 0.001);
+      const moments = b.call(
+        lookupOp('moments')!,
+        [positional(rt, x, span), keyword(rt, 'axes', new PyList([BigInt(rank - 1)]), span), keyword(rt, 'keepdims', true, span)],
+        span,
+      );
+      if (moments.kind !== 'list') throw pyError('TypeError', 'moments did not give (mean, variance)', span);
+      const [mean, variance] = moments.items;
+      // Keras: tf.nn.batch_normalization(x, mean, variance, beta, gamma, epsilon).
+      const args: CallArg[] = [
+        positional(rt, x, span),
+        { value: mean, span },
+        { value: variance, span },
+        keyword(rt, 'offset', w.get('beta') ? new GraphTensor(w.get('beta')!.node, rt.rt) : null, span),
+        keyword(rt, 'scale', w.get('gamma') ? new GraphTensor(w.get('gamma')!.node, rt.rt) : null, span),
+        keyword(rt, 'variance_epsilon', eps, p.span('epsilon')),
+      ];
+      return callOp(rt, 'batch_normalization', args, span);
+    },
+  };
+}
+
+/** `tf.keras.layers.<Class>` for the weighted layers, given the module's initializer and
+ *  activation readers. */
+export function weightedLayers(init: MakeInitializer, activation: Activation): Record<string, () => PyBuiltin> {
+  const kinds: { kind: LayerKind; params: string[] }[] = [
+    {
+      kind: conv2d(init, activation),
+      params: [
+        'filters',
+        'kernel_size',
+        'strides',
+        'padding',
+        'data_format',
+        'dilation_rate',
+        'groups',
+        'activation',
+        'use_bias',
+        'kernel_initializer',
+        'bias_initializer',
+      ],
+    },
+    {
+      kind: embedding(init),
+      params: [
+        'input_dim',
+        'output_dim',
+        'embeddings_initializer',
+        'embeddings_regularizer',
+        'activity_regularizer',
+        'embeddings_constraint',
+        'mask_zero',
+        'input_length',
+      ],
+    },
+    { kind: layerNormalization(init), params: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer'] },
+  ];
+  return Object.fromEntries(
+    kinds.map(({ kind, params }) => [
+      kind.name,
+      () =>
+        new PyBuiltin(`tf.keras.layers.${kind.name}`, (a, kw, site) => {
+          const p = bindArgs(kind.name, [...params, 'name', 'dtype', 'trainable', 'input_shape'], a, kw, site);
+          const format = p.get('data_format', null);
+          if (format !== null && format !== 'channels_last')
+            throw new OutsideSubset(
+              `${kind.name}(data_format=${JSON.stringify(format)}) is not modelled by tgraph (channels_last only)`,
+              p.span('data_format'),
+            );
+          if (p.get('groups', 1n) !== 1n) throw new OutsideSubset('Conv2D(groups=...) is not modelled by tgraph', p.span('groups'));
+          if (p.get('mask_zero', false) === true)
+            throw new OutsideSubset('Embedding(mask_zero=True) is not modelled by tgraph', p.span('mask_zero'));
+          return new WeightedLayer(kind, p);
+        }),
+    ]),
+  );
+}
