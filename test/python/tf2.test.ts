@@ -249,3 +249,26 @@ print(names)
     ['dE', 'dK', 'dB', 'dgamma', 'dbeta'].forEach((name, i) => near(val(a, name), grads[i], name, 1e-4, 1e-4));
   });
 });
+
+describe("TF 1.x's functional layers", () => {
+  it('tf.layers.conv2d, max_pooling2d, flatten and dropout make and call the Keras layer, with its weights', () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+x = tf.placeholder(tf.float32, [None, 8, 8, 1])
+h = tf.layers.conv2d(x, 4, 3, padding='same', activation=tf.nn.relu, kernel_initializer=tf.constant_initializer(0.1))
+p = tf.layers.max_pooling2d(h, 2, 2)
+f = tf.layers.flatten(p)
+d = tf.layers.dropout(f, rate=0.3)
+y = tf.layers.dense(d, 2, kernel_initializer=tf.constant_initializer(0.05))
+names = ' '.join(v.name for v in tf.trainable_variables())
+print(names)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+out = sess.run(y, {x: np.ones([2, 8, 8, 1])})
+`);
+    expect(printed(a).trim()).toBe('conv2d/kernel:0 conv2d/bias:0 dense/kernel:0 dense/bias:0');
+    const conv = tf.relu(tf.conv2d(tf.ones([2, 8, 8, 1]) as tf.Tensor4D, tf.fill([3, 3, 1, 4], 0.1) as tf.Tensor4D, 1, 'same'));
+    const flat = tf.reshape(tf.maxPool(conv as tf.Tensor4D, 2, 2, 'valid'), [2, -1]);
+    near(val(a, 'out'), tf.matMul(flat, tf.fill([64, 2], 0.05)), 'conv, pool, flatten, dropout (identity), dense');
+  });
+});

@@ -137,6 +137,15 @@ const SUBMODULES = [
   'python',
 ];
 
+/** TF 1.x's functional layers and the layer class each one makes and calls. */
+const FUNCTIONAL_LAYERS: Record<string, string> = {
+  conv2d: 'Conv2D',
+  max_pooling2d: 'MaxPooling2D',
+  average_pooling2d: 'AveragePooling2D',
+  flatten: 'Flatten',
+  dropout: 'Dropout',
+};
+
 export function tensorflowModule(rt: Runtime): PyModule {
   const interp = rt.interpreter;
   const fn = (name: string, body: (a: PyValue[], kw: KeywordArg[], site: CallSite) => PyValue) => new PyBuiltin(`tf.${name}`, body);
@@ -360,8 +369,18 @@ export function tensorflowModule(rt: Runtime): PyModule {
     layers: () =>
       new PyModule('tensorflow.layers', (name) => {
         if (name === 'dense') return fn('layers.dense', (a, kw, site) => dense(interp, a, kw, site));
-        if (name === 'Dense') return kerasLayersModule().getAttr(interp, 'Dense', { start: 0, end: 0 });
-        return undefined;
+        if (Object.hasOwn(FUNCTIONAL_LAYERS, name)) {
+          // tf.layers.conv2d(inputs, ...) is tf.layers.Conv2D(...)(inputs) (the same class as Keras').
+          const layerClass = kerasLayersModule().getAttr(interp, FUNCTIONAL_LAYERS[name], { start: 0, end: 0 })!;
+          return fn(`layers.${name}`, (a, kw, site) => {
+            const inputs = a.length > 0 ? a[0] : (kw.find((k) => k.name === 'inputs')?.value ?? null);
+            const training = kw.find((k) => k.name === 'training');
+            const config = kw.filter((k) => k.name !== 'inputs' && k.name !== 'training');
+            const layer = interp.call(layerClass, a.slice(1), config, site);
+            return interp.call(layer, [inputs], training ? [training] : [], site);
+          });
+        }
+        return kerasLayersModule().getAttr(interp, name, { start: 0, end: 0 });
       }),
   };
 
