@@ -272,3 +272,34 @@ out = sess.run(y, {x: np.ones([2, 8, 8, 1])})
     near(val(a, 'out'), tf.matMul(flat, tf.fill([64, 2], 0.05)), 'conv, pool, flatten, dropout (identity), dense');
   });
 });
+
+describe('Keras BatchNormalization', () => {
+  it("in training, the batch's moments over every axis but the last; otherwise the moving statistics", () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+x = tf.constant(np.cos(np.arange(2 * 3 * 3 * 4, dtype=np.float32)).reshape(2, 3, 3, 4))
+bn = tf.keras.layers.BatchNormalization(gamma_initializer=tf.keras.initializers.Constant([1., 2., 0.5, -1.]))
+with tf.GradientTape() as tape:
+    tape.watch(x)
+    y = bn(x, training=True)
+    loss = tf.reduce_sum(y ** 3)
+dx, dgamma, dbeta = tape.gradient(loss, [x] + bn.trainable_variables)
+inference = bn(x)
+counts = (len(bn.trainable_variables), len(bn.non_trainable_variables), len(bn.weights))
+print(counts)
+`);
+    expect(printed(a).trim()).toBe('(2, 2, 4)');
+    const x = tf.cos(tf.range(0, 72)).reshape([2, 3, 3, 4]);
+    const gamma = tf.tensor1d([1, 2, 0.5, -1]);
+    const beta = tf.zeros([4]);
+    const train = (v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(v, [0, 1, 2], true);
+      // Written out: TF.js's batchNorm has no gradient for a kept-dims mean.
+      return tf.add(tf.mul(tf.div(tf.sub(v, mean), tf.sqrt(tf.add(variance, 1e-3))), g), b);
+    };
+    near(val(a, 'y'), train(x, gamma, beta), 'training: batch moments', 1e-4, 1e-5);
+    near(val(a, 'inference'), tf.batchNorm(x, tf.zeros([4]), tf.ones([4]), beta, gamma, 1e-3), 'inference: moving statistics');
+    const grads = tf.grads((v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.pow(train(v, g, b), 3)))([x, gamma, beta]);
+    ['dx', 'dgamma', 'dbeta'].forEach((name, i) => near(val(a, name), grads[i], name, 1e-4, 1e-4));
+  });
+});

@@ -456,7 +456,8 @@ export function layerVariables(
     trainable: boolean;
     reuse: boolean;
     call: Span;
-    weights: { name: string; shape: number[]; initializer: PyValue; span: Span }[];
+    /** `trainable: false`: a layer's statistics (BatchNormalization's moving mean). */
+    weights: { name: string; shape: number[]; initializer: PyValue; span: Span; trainable?: boolean }[];
   },
 ): PyVariable[] {
   const s = variableState(rt.rt);
@@ -468,7 +469,7 @@ export function layerVariables(
         shape: new PyList(w.shape.map(BigInt)),
         dtype: o.dtype,
         initializer: w.initializer,
-        trainable: o.trainable,
+        trainable: o.trainable && w.trainable !== false,
         spans: { name: o.call, shape: o.call, initializer: w.span, call: o.call },
       }),
     );

@@ -1,10 +1,11 @@
-// Keras layers with weights besides Dense: Conv2D, Embedding and LayerNormalization. As Dense,
-// each makes its weights on its first call (when the input's shape is known), in its own
-// variable scope with Keras' names and default initializers, and reuses them after.
+// Keras layers with weights besides Dense: Conv2D, Embedding, LayerNormalization and
+// BatchNormalization. As Dense, each makes its weights on its first call (when the input's
+// shape is known), in its own variable scope with Keras' names and default initializers,
+// and reuses them after.
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
-import type { CallArg } from '../../values';
+import type { CallArg, Value } from '../../values';
 import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
@@ -28,7 +29,7 @@ interface LayerKind {
     p: BoundPyArgs,
     site: CallSite,
   ): { name: string; shape: number[]; initializer: PyValue; span: Span }[];
-  apply(rt: Interpreter, input: Node, weights: Map<string, PyVariable>, p: BoundPyArgs, site: CallSite): PyValue;
+  apply(rt: Interpreter, input: Node, weights: Map<string, PyVariable>, p: BoundPyArgs, site: CallSite, training: boolean): PyValue;
 }
 
 class WeightedLayer extends PyObject {
@@ -62,7 +63,8 @@ class WeightedLayer extends PyObject {
       });
       this.weights = new Map(specs.map((w, i) => [w.name, made[i]]));
     }
-    return this.kind.apply(rt, x, this.weights, this.p, site);
+    const training = call.get('training', null);
+    return this.kind.apply(rt, x, this.weights, this.p, site, training !== null && rt.truth(training, call.span('training')));
   }
   override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
     const all = this.weights ? [...this.weights.values()] : [];
@@ -71,6 +73,10 @@ class WeightedLayer extends PyObject {
         return this.weights !== null;
       case 'trainable_variables':
       case 'trainable_weights':
+        return new PyList(all.filter((v) => v.trainable));
+      case 'non_trainable_variables':
+      case 'non_trainable_weights':
+        return new PyList(all.filter((v) => !v.trainable));
       case 'variables':
       case 'weights':
         return new PyList(all);
@@ -227,27 +233,86 @@ function layerNormalization(init: MakeInitializer): LayerKind {
       ];
     },
     apply: (rt, x, w, p, site) => {
-      const b = rt.rt.b;
-      const span = site.span;
-      const rank = x.type.shape!.length;
-      const eps = p.get('epsilon', 0.001);
-      const moments = b.call(
-        lookupOp('moments')!,
-        [positional(rt, x, span), keyword(rt, 'axes', new PyList([BigInt(rank - 1)]), span), keyword(rt, 'keepdims', true, span)],
-        span,
-      );
-      if (moments.kind !== 'list') throw pyError('TypeError', 'moments did not give (mean, variance)', span);
-      const [mean, variance] = moments.items;
-      // Keras: tf.nn.batch_normalization(x, mean, variance, beta, gamma, epsilon).
-      const args: CallArg[] = [
-        positional(rt, x, span),
-        { value: mean, span },
-        { value: variance, span },
-        keyword(rt, 'offset', w.get('beta') ? new GraphTensor(w.get('beta')!.node, rt.rt) : null, span),
-        keyword(rt, 'scale', w.get('gamma') ? new GraphTensor(w.get('gamma')!.node, rt.rt) : null, span),
-        keyword(rt, 'variance_epsilon', eps, p.span('epsilon')),
+      const [mean, variance] = momentsOver(rt, x, [x.type.shape!.length - 1], site.span);
+      return normalize(rt, x, mean, variance, w, p.get('epsilon', 0.001), p.span('epsilon'), site.span);
+    },
+  };
+}
+
+/** tf.nn.moments of x over `axes`, kept as size-1 axes: [mean, variance]. */
+function momentsOver(rt: Interpreter, x: Node, axes: number[], span: Span): Value[] {
+  const moments = rt.rt.b.call(
+    lookupOp('moments')!,
+    [positional(rt, x, span), keyword(rt, 'axes', new PyList(axes.map(BigInt)), span), keyword(rt, 'keepdims', true, span)],
+    span,
+  );
+  if (moments.kind !== 'list') throw pyError('TypeError', 'moments did not give (mean, variance)', span);
+  return moments.items;
+}
+
+/** Keras' normalization: tf.nn.batch_normalization(x, mean, variance, beta, gamma, epsilon). */
+function normalize(
+  rt: Interpreter,
+  x: Node,
+  mean: Value,
+  variance: Value,
+  w: Map<string, PyVariable>,
+  epsilon: PyValue,
+  epsilonSpan: Span,
+  span: Span,
+): PyValue {
+  const weight = (name: string) => (w.get(name) ? new GraphTensor(w.get(name)!.node, rt.rt) : null);
+  return callOp(
+    rt,
+    'batch_normalization',
+    [
+      positional(rt, x, span),
+      { value: mean, span },
+      { value: variance, span },
+      keyword(rt, 'offset', weight('beta'), span),
+      keyword(rt, 'scale', weight('gamma'), span),
+      keyword(rt, 'variance_epsilon', epsilon, epsilonSpan),
+    ],
+    span,
+  );
+}
+
+/** BatchNormalization over the last axis: in training, the batch's moments over every other
+ *  axis; otherwise the moving statistics (never updated here: tgraph evaluates one step). */
+function batchNormalization(init: MakeInitializer): LayerKind {
+  return {
+    name: 'BatchNormalization',
+    scope: 'batch_normalization',
+    weights: (_rt, x, p, site) => {
+      const axis = p.get('axis', -1n);
+      if (axis !== -1n && !(typeof axis === 'bigint' && x.type.shape && Number(axis) === x.type.shape.length - 1))
+        throw new OutsideSubset('BatchNormalization over an axis other than the last is not modelled by tgraph', p.span('axis'));
+      const n = lastAxis(x, 'BatchNormalization', site.span);
+      const weight = (name: string, param: string, fallback: 'ones' | 'zeros', trainable = true) => ({
+        name,
+        shape: [n],
+        initializer: init(p.get(param, null), fallback, p.span(param)),
+        span: p.span(param),
+        trainable,
+      });
+      return [
+        ...(p.get('scale', true) !== false ? [weight('gamma', 'gamma_initializer', 'ones')] : []),
+        ...(p.get('center', true) !== false ? [weight('beta', 'beta_initializer', 'zeros')] : []),
+        weight('moving_mean', 'moving_mean_initializer', 'zeros', false),
+        weight('moving_variance', 'moving_variance_initializer', 'ones', false),
       ];
-      return callOp(rt, 'batch_normalization', args, span);
+    },
+    apply: (rt, x, w, p, site, training) => {
+      const rank = x.type.shape!.length;
+      const [mean, variance] = training
+        ? momentsOver(
+            rt,
+            x,
+            Array.from({ length: rank - 1 }, (_, k) => k),
+            site.span,
+          )
+        : [w.get('moving_mean')!, w.get('moving_variance')!].map((v): Value => ({ kind: 'tensor', node: v.node }));
+      return normalize(rt, x, mean, variance, w, p.get('epsilon', 0.001), p.span('epsilon'), site.span);
     },
   };
 }
@@ -286,6 +351,20 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
       ],
     },
     { kind: layerNormalization(init), params: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer'] },
+    {
+      kind: batchNormalization(init),
+      params: [
+        'axis',
+        'momentum',
+        'epsilon',
+        'center',
+        'scale',
+        'beta_initializer',
+        'gamma_initializer',
+        'moving_mean_initializer',
+        'moving_variance_initializer',
+      ],
+    },
   ];
   return Object.fromEntries(
     kinds.map(({ kind, params }) => [
