@@ -155,7 +155,7 @@ export class DocumentStore {
         },
         explained: (uri, version, target, hover) => {
           const s = this.states.get(uri)?.snapshot;
-          if (s && s.version === version && s.targets[target]) s.targets[target].hover = hover;
+          if (s && s.version === version && s.targets[target]) s.targets[target] = { ...s.targets[target], hover };
         },
         built: (uri, version, diagnostics, text) => {
           const doc = this.documents.get(uri);
@@ -408,7 +408,7 @@ export class DocumentStore {
     const asked = this.host.request<{ version: number; target: number; hover?: string }>(uri, 'explainTarget', target).then(
       (r) => {
         if (r && r.hover !== undefined && r.version === snapshot.version && snapshot.targets[target])
-          snapshot.targets[target].hover = r.hover;
+          snapshot.targets[target] = { ...snapshot.targets[target], hover: r.hover };
       },
       () => undefined,
     );

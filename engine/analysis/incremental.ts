@@ -35,11 +35,21 @@ export function analysisLineage(analysis: Analysis): { owner: object; labelEpoch
   return made && { owner: made.analyzer, labelEpoch: made.labelEpoch };
 }
 
+/** How an analysis was made from the previous one of its lineage: the analyzer, which of its
+ *  analyses this is (the previous one is `generation - 1`), and how many of its first
+ *  statements it took over (the same statement objects, bindings, nodes and values; 0: built
+ *  from scratch). What is derived from those statements alone (an editor's facts) can be
+ *  taken over too. */
+export function analysisReuse(analysis: Analysis): { owner: object; generation: number; keptStatements: number } | undefined {
+  const made = analyzers.get(analysis);
+  return made && { owner: made.analyzer, generation: made.generation, keptStatements: made.keptStatements };
+}
+
 /** The analyzer behind each analysis and which of its analyses it is, for `options.previous`:
  *  a hidden property rather than a WeakMap, whose ephemeron bookkeeping cost a third of a
  *  small analysis in garbage collection. */
 const ANALYZER = Symbol('tgraph.analyzer');
-type Lineage = { analyzer: Analyzer; generation: number; labelEpoch: number };
+type Lineage = { analyzer: Analyzer; generation: number; labelEpoch: number; keptStatements: number };
 export const analyzers = {
   get: (a: Analysis): Lineage | undefined => (a as unknown as { [ANALYZER]?: Lineage })[ANALYZER],
   set: (a: Analysis, l: Lineage): void => {

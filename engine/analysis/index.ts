@@ -12,5 +12,5 @@ export { analyze, analyzeInStages, type BuiltAnalysis } from './results';
 export { kindOf, producedBy, forEachNode } from './analyzer';
 export { checkRequest, checkGradientSite } from './check';
 export { nonFiniteMessage } from './numerics';
-export { analysisLineage } from './incremental';
+export { analysisLineage, analysisReuse } from './incremental';
 export { fileSizeDiagnostic, longLines, orderDiagnostics } from './diagnostics';

@@ -124,7 +124,7 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
     for (const d of long?.diagnostics ?? []) a.diagnostics.push(d);
   }
   a.build(from);
-  return new StagedAnalysis(a, started);
+  return new StagedAnalysis(a, started, from);
 }
 
 /** The BuiltAnalysis of `analyzeInStages`. A class with its getter on the prototype: an
@@ -140,6 +140,8 @@ class StagedAnalysis implements BuiltAnalysis {
   constructor(
     private readonly analyzer: Analyzer,
     private readonly started: number,
+    /** Statements taken over from the previous analysis. */
+    private readonly keptStatements: number,
   ) {
     this.builtCount = analyzer.diagnostics.length;
     this.lines = analyzer.lines;
@@ -158,7 +160,7 @@ class StagedAnalysis implements BuiltAnalysis {
       // sorting and capping a file's tens of thousands of errors again is not free.
       const diagnostics = this.built && a.diagnostics.length === this.builtCount ? this.built : this.ordered(a.diagnostics.length);
       const made = new DocumentAnalysis(a, a.text, a.program, diagnostics, Date.now() - this.started);
-      analyzers.set(made, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch });
+      analyzers.set(made, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch, keptStatements: this.keptStatements });
       this.analysis = made;
     }
     return this.analysis;

@@ -2,7 +2,7 @@
 // what it stands for, hovers, lenses, inlay hints, the outline and the folds. Runs where the
 // analysis is (the worker); what it returns is plain data.
 
-import type { Analysis, Binding } from '../analysis';
+import { analysisReuse, type Analysis, type Binding } from '../analysis';
 import type * as AST from '../syntax/ast';
 import { lookupOp } from '../ops/registry';
 import { parseDType } from '../builder';
@@ -17,6 +17,7 @@ import {
   OCC_END,
   OCC_FIELDS,
   OCC_START,
+  OCC_TARGET,
   TOKEN_MODIFIERS,
   TOKEN_TYPES,
   type DocumentSnapshot,
@@ -34,6 +35,9 @@ export interface SnapshotOptions {
   explain?: boolean;
   /** Checked every few hundred items: true stops the work (throws `Cancelled`). */
   cancelled?: () => boolean;
+  /** The snapshot made of the analysis this one took over: the statements kept from it are
+   *  not described again. */
+  previous?: DocumentSnapshot;
 }
 
 /** Thrown when `SnapshotOptions.cancelled` says so: a newer version waits. */
@@ -50,11 +54,17 @@ interface BindingDescription {
   hints: HintData[];
 }
 
-/** Descriptions of unchanged bindings are kept between analyses: an incremental analysis keeps
- *  the Binding objects of the statements before an edit, and a node's key (op, attributes, the
- *  keys of its inputs, the content of feeds) says whether its value is the same. An edit at
- *  the end of a long file so describes only the statements after the kept ones. */
-const descriptionCache = new WeakMap<Binding, BindingDescription & { key1: number; key2: number; hasValue: boolean }>();
+/** A binding's description and its snapshot target, kept while what they are made of is the
+ *  same (`descriptionKey`): an incremental analysis keeps the Binding objects of the
+ *  statements before an edit, and a node's key (op, attributes, the keys of its inputs, the
+ *  content of feeds) says whether its value is the same. An edit at the end of a long file so
+ *  describes only the statements after the kept ones, and the kept targets are the same
+ *  objects from one snapshot to the next (a delta compares them at a glance). */
+interface KeptDescription extends BindingDescription {
+  key: number[];
+  target?: NameTarget;
+}
+const descriptionCache = new WeakMap<Binding, KeptDescription>();
 
 function tokenOf(kind: Binding['kind']): { type: TokenType; modifiers: TokenModifier[] } {
   switch (kind) {
@@ -84,16 +94,53 @@ function isLiteral(b: Binding): boolean {
   return v.kind === 'number' || (v.kind === 'unary' && v.operand.kind === 'number');
 }
 
-/** The description of one binding (cached while its value is the same). */
+/** What a binding's description depends on besides the binding itself: whether it is a
+ *  gradient with its explanation in, then the key of each tensor it holds and whether that
+ *  has a value. Null: it cannot be told (a function, an error, a node without a key). */
+function descriptionKey(a: Analysis, b: Binding, explain: boolean): number[] | null {
+  const v = b.value;
+  const items = v.kind === 'tensor' ? [v] : v.kind === 'list' ? v.items : null;
+  if (!items) return null;
+  const key = [b.gradient ? (explain || !awaitsExplanation(a, b) ? 1 : 0) : 2];
+  for (const item of items) {
+    if (item.kind !== 'tensor' || !item.node.keyed) return null;
+    key.push(item.node.keyHash1, item.node.keyHash2, a.valueOf(item.node) !== undefined ? 1 : 0);
+  }
+  return key;
+}
+
+function sameKey(x: readonly number[], y: readonly number[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** The description of one binding (kept while what it is made of is the same). */
 function describeBinding(a: Analysis, b: Binding, explain: boolean): BindingDescription {
-  const node = b.value.kind === 'tensor' && !b.gradient ? b.value.node : undefined;
-  if (!node || !node.keyed) return freshDescription(a, b, explain);
-  const hasValue = a.valueOf(node) !== undefined;
+  const key = descriptionKey(a, b, explain);
+  if (!key) return freshDescription(a, b, explain);
   const cached = descriptionCache.get(b);
-  if (cached && cached.key1 === node.keyHash1 && cached.key2 === node.keyHash2 && cached.hasValue === hasValue) return cached;
-  const description = freshDescription(a, b, explain);
-  descriptionCache.set(b, { key1: node.keyHash1, key2: node.keyHash2, hasValue, ...description });
+  if (cached && sameKey(cached.key, key)) return cached;
+  const description: KeptDescription = { key, ...freshDescription(a, b, explain) };
+  descriptionCache.set(b, description);
   return description;
+}
+
+/** A binding's target in a snapshot (the same object while its description is). */
+function bindingTarget(b: Binding, described: BindingDescription): NameTarget {
+  const kept = described as Partial<KeptDescription>;
+  if (kept.target) return kept.target;
+  const target: NameTarget = {
+    kind: 'binding',
+    name: b.name,
+    hover: described.hover,
+    definition: b.span,
+    bindingKind: b.kind,
+    detail: described.detail,
+    params: b.value.kind === 'function' ? b.value.fn.params.slice() : undefined,
+  };
+  if (kept.key) kept.target = target;
+  return target;
 }
 
 function freshDescription(a: Analysis, b: Binding, explain: boolean): BindingDescription {
@@ -109,54 +156,109 @@ export function hoverOf(a: Analysis, b: Binding, explain: boolean): string {
   return describeBinding(a, b, explain).hover;
 }
 
+/** What the worker keeps of a snapshot it made, to make the next one from the statements the
+ *  next analysis took over (`analysisReuse`): which analysis it describes, and how its
+ *  targets and name lookups fall per statement. */
+interface Layout {
+  /** Whether explanations were computed (`SnapshotOptions.explain`). */
+  explain: boolean;
+  owner: object;
+  generation: number;
+  /** Binding targets (they come first). */
+  bindings: number;
+  /** Other targets (parameters, checks, keywords, ops...) made before each statement
+   *  (statements + 1 entries). */
+  madeBefore: Int32Array;
+  /** The key of each of those targets that later statements share (`op:tanh`), else ''. */
+  sharedKeys: string[];
+  /** Every name looked up, with the offset of its first lookup: a binding added after the
+   *  kept statements must not be one of their names (a lookup finds the binding of a name
+   *  wherever it is, so a kept occurrence would stand for it). */
+  names: Map<string, number>;
+}
+const layouts = new WeakMap<DocumentSnapshot, Layout>();
+
+/** What `previous` (made from the analysis `a` took over) gives for the statements `a`
+ *  kept: their bindings' targets (the first `bindings`), their occurrences (target indices
+ *  read in `a`'s numbering) and inlay hints, and the other targets they made. Null when it
+ *  gives nothing exact. */
+function keptPrefix(
+  a: Analysis,
+  previous: DocumentSnapshot,
+  explain: boolean,
+): { statements: number; bindings: number; occurrences: Int32Array; hints: HintData[]; layout: Layout; cut: number } | null {
+  const layout = layouts.get(previous);
+  const reuse = analysisReuse(a);
+  if (!layout || layout.explain !== explain || !reuse || reuse.owner !== layout.owner || reuse.generation !== layout.generation + 1)
+    return null;
+  const k = reuse.keptStatements;
+  const statements = a.program.statements;
+  if (k < 1 || k > statements.length || k >= layout.madeBefore.length) return null;
+  // The kept statements end at `cut`; every later occurrence and hint is after it.
+  const cut = statements[k - 1].span.end;
+  let bindings = a.bindings.length;
+  while (bindings > 0 && a.bindings[bindings - 1].stmt.span.start >= cut) bindings--;
+  if (bindings > layout.bindings) return null;
+  for (let i = bindings; i < a.bindings.length; i++) {
+    const first = layout.names.get(a.bindings[i].name);
+    if (first !== undefined && first < cut) return null;
+  }
+  const occ = previous.occurrences;
+  const occurrences = occ.slice(0, countBefore(occ.length / OCC_FIELDS, (i) => occ[i * OCC_FIELDS + OCC_START] < cut) * OCC_FIELDS);
+  const shift = a.bindings.length - layout.bindings;
+  for (let at = OCC_TARGET; at < occurrences.length; at += OCC_FIELDS) {
+    const t = occurrences[at];
+    if (t >= layout.bindings) occurrences[at] = t + shift;
+    else if (t >= bindings) return null; // a binding the edit removed
+  }
+  const hints = previous.hints.slice(
+    0,
+    countBefore(previous.hints.length, (i) => previous.hints[i].offset <= cut),
+  );
+  return { statements: k, bindings, occurrences, hints, layout, cut };
+}
+
+/** How many items at the start of a sorted list pass `before` (binary search). */
+function countBefore(count: number, before: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnapshot {
   const explain = options.explain ?? true;
   const cancelled = options.cancelled ?? (() => false);
   const targets: NameTarget[] = [];
-  const occ: number[] = [];
   const explaining: number[] = [];
 
+  // The statements the analysis kept from the one `previous` describes are taken as they
+  // were described there (with the explanations that came since): only the later ones are.
+  const kept = options.previous && !a.python ? keptPrefix(a, options.previous, explain) : null;
+  const keptTargets = kept ? options.previous!.targets : [];
+
   // One target per binding, in binding order.
-  const bindingTarget = new Map<Binding, number>();
+  const targetOf = new Map<Binding, number>();
   const hints: HintData[] = [];
   a.bindings.forEach((b, i) => {
     if ((i & 255) === 255 && cancelled()) throw new Cancelled();
-    bindingTarget.set(b, targets.length);
-    if (!explain && awaitsExplanation(a, b)) explaining.push(targets.length);
+    targetOf.set(b, targets.length);
+    if (!explain && b.gradient && awaitsExplanation(a, b)) explaining.push(targets.length);
+    if (kept && i < kept.bindings) {
+      targets.push(keptTargets[i]);
+      return;
+    }
     const described = describeBinding(a, b, explain);
     for (const h of described.hints) hints.push(h);
-    targets.push({
-      kind: 'binding',
-      name: b.name,
-      hover: described.hover,
-      definition: b.span,
-      bindingKind: b.kind,
-      detail: described.detail,
-      params: b.value.kind === 'function' ? b.value.fn.params.slice() : undefined,
-    });
+    targets.push(bindingTarget(b, described));
   });
-  const named = new Map<string, number>();
-  const namedTarget = (key: string, make: () => NameTarget): number => {
-    let t = named.get(key);
-    if (t === undefined) {
-      t = targets.length;
-      targets.push(make());
-      named.set(key, t);
-    }
-    return t;
-  };
-  const add = (span: AST.Span, target: number, token: TokenType | null, modifiers: readonly TokenModifier[] = []) => {
-    occ.push(span.start, span.end, target, token === null ? -1 : TOKEN_TYPES.indexOf(token), modifierBits(modifiers));
-  };
-  const bindingOccurrence = (span: AST.Span, name: string, declaration: boolean) => {
-    const b = a.lookup(name);
-    if (!b) return;
-    const t = tokenOf(b.kind);
-    add(span, bindingTarget.get(b)!, t.type, declaration && b.span.start === span.start ? ['declaration', ...t.modifiers] : t.modifiers);
-  };
 
   if (a.python) {
-    const facts = pythonFacts(a, bindingTarget, targets);
+    const facts = pythonFacts(a, targetOf, targets);
     return {
       version: options.version,
       diagnostics: a.diagnostics.slice(),
@@ -171,8 +273,54 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
   }
 
   const statements = a.program.statements;
-  for (let si = 0; si < statements.length; si++) {
+  const reuse = analysisReuse(a);
+  const layout: Layout = {
+    explain,
+    owner: reuse?.owner ?? a,
+    generation: reuse?.generation ?? 0,
+    bindings: a.bindings.length,
+    madeBefore: new Int32Array(statements.length + 1),
+    sharedKeys: [],
+    names: new Map(),
+  };
+  const shared = new Map<string, number>();
+  const newTarget = (t: NameTarget, key = ''): number => {
+    targets.push(t);
+    layout.sharedKeys.push(key);
+    if (key) shared.set(key, targets.length - 1);
+    return targets.length - 1;
+  };
+  let from = 0;
+  let keptOccurrences: Int32Array | undefined;
+  let keptHints: HintData[] = [];
+  if (kept) {
+    from = kept.statements;
+    keptOccurrences = kept.occurrences;
+    keptHints = kept.hints;
+    const made = kept.layout.madeBefore[from];
+    for (let j = 0; j < made; j++) newTarget(keptTargets[kept.layout.bindings + j], kept.layout.sharedKeys[j]);
+    layout.madeBefore.set(kept.layout.madeBefore.subarray(0, from + 1));
+    for (const [name, at] of kept.layout.names) if (at < kept.cut) layout.names.set(name, at);
+  }
+  const namedTarget = (key: string, make: () => NameTarget): number => shared.get(key) ?? newTarget(make(), key);
+  const occ: number[] = [];
+  const add = (span: AST.Span, target: number, token: TokenType | null, modifiers: readonly TokenModifier[] = []) => {
+    occ.push(span.start, span.end, target, token === null ? -1 : TOKEN_TYPES.indexOf(token), modifierBits(modifiers));
+  };
+  const lookup = (name: string, at: number): Binding | undefined => {
+    if (!layout.names.has(name)) layout.names.set(name, at);
+    return a.lookup(name);
+  };
+  const bindingOccurrence = (span: AST.Span, name: string, declaration: boolean) => {
+    const b = lookup(name, span.start);
+    if (!b) return;
+    const t = tokenOf(b.kind);
+    add(span, targetOf.get(b)!, t.type, declaration && b.span.start === span.start ? ['declaration', ...t.modifiers] : t.modifiers);
+  };
+
+  for (let si = from; si < statements.length; si++) {
     if ((si & 255) === 255 && cancelled()) throw new Cancelled();
+    layout.madeBefore[si] = targets.length - layout.bindings;
     const stmt = statements[si];
     let checkCallee: AST.Expr | undefined;
     let checkTarget = -1;
@@ -181,8 +329,7 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
       let target: number;
       if (stmt.kind === 'check') {
         const result = a.checks.find((c) => c.stmt === stmt);
-        target = checkTarget = targets.length;
-        targets.push({
+        target = checkTarget = newTarget({
           kind: 'check',
           name: 'check',
           hoverSpan: stmt.keywordSpan,
@@ -192,8 +339,7 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
         if (stmt.call.kind === 'call') checkCallee = stmt.call.callee;
       } else if (stmt.kind === 'assert') {
         const r = a.asserts.find((s) => s.stmt === stmt);
-        target = targets.length;
-        targets.push({
+        target = newTarget({
           kind: 'assert',
           name: 'assert',
           hover: r ? `assert ${r.passed ? 'passed ✓' : 'FAILED ✗'}${r.passed ? '' : `\n\n${r.message}`}` : 'assert: not evaluated',
@@ -223,15 +369,14 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
         for (const p of stmt.params) {
           let t = params.get(p.name);
           if (t === undefined) {
-            t = targets.length;
-            params.set(p.name, t);
-            targets.push({
+            t = newTarget({
               kind: 'parameter',
               name: p.name,
               hover: `**${p.name}** · parameter of \`${stmt.name.name}\``,
               definition: p.span,
               siblings: names,
             });
+            params.set(p.name, t);
           }
           add(p.span, t, 'parameter', ['declaration']);
         }
@@ -251,7 +396,7 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
         add(e.span, checkTarget, op && !op.internal ? 'function' : null, op ? ['defaultLibrary'] : []);
         return;
       }
-      if (a.lookup(e.name)) {
+      if (lookup(e.name, e.span.start)) {
         bindingOccurrence(e.span, e.name, false);
         return;
       }
@@ -293,19 +438,22 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
       }
     });
   }
+  layout.madeBefore[statements.length] = targets.length - layout.bindings;
 
-  return {
+  const snapshot: DocumentSnapshot = {
     version: options.version,
     diagnostics: a.diagnostics.slice(),
     status: statusOf(a),
-    occurrences: sortedOccurrences(occ),
+    occurrences: sortedOccurrences(occ, keptOccurrences),
     targets,
     lenses: lensesOf(a),
-    hints: hints.sort((x, y) => x.offset - y.offset),
-    symbols: symbolsOf(a, targets, bindingTarget),
+    hints: keptHints.concat(hints.sort((x, y) => x.offset - y.offset)),
+    symbols: symbolsOf(a, targets, targetOf),
     folding: foldsOf(a),
     explaining,
   };
+  layouts.set(snapshot, layout);
+  return snapshot;
 }
 
 function keywordRefusal(word: string): string {
@@ -318,27 +466,36 @@ export function statusOf(a: Analysis): DocumentSnapshot['status'] {
   return { milliseconds: a.stats.milliseconds, errors: counts.error, warnings: counts.warning, information: counts.information };
 }
 
-/** Sorted by start, exact duplicates (a name reached twice) dropped. */
-function sortedOccurrences(flat: number[]): Int32Array {
+/** Sorted by start, exact duplicates (a name reached twice) dropped; after `head` (already
+ *  so, and ending before the first of `flat`). */
+function sortedOccurrences(flat: number[], head: Int32Array = new Int32Array(0)): Int32Array {
   const count = flat.length / OCC_FIELDS;
   const order = Array.from({ length: count }, (_, i) => i).sort(
     (x, y) => flat[x * OCC_FIELDS] - flat[y * OCC_FIELDS] || flat[y * OCC_FIELDS + 1] - flat[x * OCC_FIELDS + 1],
   );
-  const out = new Int32Array(flat.length);
-  let n = 0;
+  const out = new Int32Array(head.length + flat.length);
+  out.set(head);
+  let n = head.length / OCC_FIELDS;
+  const first = n;
   for (const i of order) {
     const at = i * OCC_FIELDS;
-    if (n > 0 && out[(n - 1) * OCC_FIELDS + OCC_START] === flat[at] && out[(n - 1) * OCC_FIELDS + OCC_END] === flat[at + 1]) continue;
+    if (n > first && out[(n - 1) * OCC_FIELDS + OCC_START] === flat[at] && out[(n - 1) * OCC_FIELDS + OCC_END] === flat[at + 1]) continue;
     for (let f = 0; f < OCC_FIELDS; f++) out[n * OCC_FIELDS + f] = flat[at + f];
     n++;
   }
-  return out.slice(0, n * OCC_FIELDS);
+  return n * OCC_FIELDS === out.length ? out : out.slice(0, n * OCC_FIELDS);
 }
+
+/** Whether a statement calls for gradients, by statement (the statements an incremental
+ *  analysis keeps are the same objects: their syntax is not walked again). */
+const computesGradients = new WeakMap<AST.Stmt, boolean>();
 
 function lensesOf(a: Analysis): LensData[] {
   const lenses: LensData[] = [];
   for (const stmt of a.program.statements) {
-    if (gradientCalls(stmt).length === 0) continue;
+    let gradients = computesGradients.get(stmt);
+    if (gradients === undefined) computesGradients.set(stmt, (gradients = gradientCalls(stmt).length > 0));
+    if (!gradients) continue;
     const at = stmt.span.start;
     lenses.push(
       { offset: at, title: 'Compute gradients', command: 'computeGradients' },

@@ -175,6 +175,40 @@ describe('snapshot deltas', () => {
     expect(comparable(applySnapshotDelta(before, delta))).toEqual(comparable(after));
   }, 120_000);
 
+  // The worker makes each snapshot from the previous one for the statements its analysis
+  // kept (facts.ts, `previous`): whatever the edit, that must be the snapshot made from
+  // scratch. Taking a kept statement's description over shows in its targets being the very
+  // objects of the previous snapshot (a snapshot made from scratch makes its own).
+  async function keptSequence(text: string, edits: number, seed: number, tailOnly: boolean): Promise<number> {
+    const rng = new Rng(seed);
+    let analysis = analyzeInStages(text, {}).finish();
+    let snapshot = snapshotOf(analysis, { version: 1, explain: false });
+    let taken = 0;
+    for (let step = 0; step < edits; step++) {
+      text = step % 5 === 4 ? text + 'tanh = 2.\n' : randomEdit(text, rng, tailOnly);
+      const next = analyzeInStages(text, { previous: analysis, cache: analysis.valueCache }).finish();
+      const made = snapshotOf(next, { version: step + 2, explain: false, previous: snapshot });
+      const expected = snapshotOf(analyzeInStages(text, {}).finish(), { version: step + 2, explain: false });
+      expect(comparable(made), `step ${step}`).toEqual(comparable(expected));
+      const shared = made.targets.findIndex((t) => t.kind === 'op' || t.kind === 'keyword');
+      if (shared >= 0 && snapshot.targets.includes(made.targets[shared])) taken++;
+      analysis = next;
+      snapshot = made;
+    }
+    return taken;
+  }
+
+  it.each(examples)('make from the kept statements the snapshot made from scratch, after random edits of %s', async (file) => {
+    const text = fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8');
+    await keptSequence(text, 15, file.length * 104729, file.length % 2 === 0);
+  });
+
+  it('make the chain file snapshot from its kept statements after edits near its end', async () => {
+    const taken = await keptSequence(generatedChainFile(), 10, 17, true);
+    // Most end edits keep the statements before them (a binding of an op's name does not).
+    expect(taken).toBeGreaterThanOrEqual(4);
+  }, 180_000);
+
   it('shift offsets after the edited region only', () => {
     expect(textShift('a = 1\nb = 2\n', 'a = 1\nb = 22\n')).toEqual({ from: 11, by: 1 });
     expect(textShift('abc', 'abc')).toEqual({ from: 3, by: 0 });

@@ -200,6 +200,7 @@ export class AnalysisService {
     const budgets = resolveBudgets(wanted.options);
     this.setPhase('building', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     const previous = wanted.fresh ? undefined : state.analysis;
+    const previousVersion = state.version;
     if (wanted.fresh) state.sent = undefined;
     // The previous analysis is taken over (its graph becomes the new one's): forget it now,
     // so that a failure below cannot leave a half-taken-over analysis to reuse.
@@ -245,7 +246,10 @@ export class AnalysisService {
     // Describing is linear in the statements (an 8 MB file's take seconds on a busy machine).
     this.setPhase('describing', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     try {
-      const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled });
+      // The statements kept from the previous analysis are described as the last snapshot
+      // sent did (it was made of that analysis when its version is the one taken over).
+      const sent = previous && state.sent && state.sent.snapshot.version === previousVersion ? state.sent.snapshot : undefined;
+      const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled, previous: sent });
       snapshot.status.milliseconds = milliseconds;
       state.explaining = snapshot.explaining.slice();
       this.send(doc, state, snapshot, wanted.text);
