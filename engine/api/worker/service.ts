@@ -66,6 +66,8 @@ interface DocState {
   version?: number;
   /** The options it was made with (a check lens analyses with them again). */
   options?: PlainOptions;
+  /** The analysis whose table of values by key is made (`Analysis.valueCache`). */
+  keyed?: Analysis;
   /** Targets of the published snapshot still to explain. */
   explaining: number[];
   /** The last snapshot sent (with the explanations sent since) and its text: the next one
@@ -157,6 +159,17 @@ export class AnalysisService {
       const request = this.requests.shift();
       if (request) {
         this.answer(request);
+        return true;
+      }
+      for (const [doc, state] of this.docs) {
+        const analysis = state.analysis;
+        if (!analysis || state.keyed === analysis || state.version === undefined) continue;
+        // The next analysis of the document reads this one's values by key (`cache`): the
+        // table is made on first use, by keying every node (half a second for a deep model),
+        // so now, while nothing waits, rather than in the time of the next edit.
+        state.keyed = analysis;
+        this.setPhase('describing', doc, state.version, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
+        void analysis.valueCache;
         return true;
       }
       const idleFor = Date.now() - this.lastTextAt;
