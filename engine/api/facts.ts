@@ -486,22 +486,28 @@ function sortedOccurrences(flat: number[], head: Int32Array = new Int32Array(0))
   return n * OCC_FIELDS === out.length ? out : out.slice(0, n * OCC_FIELDS);
 }
 
-/** Whether a statement calls for gradients, by statement (the statements an incremental
- *  analysis keeps are the same objects: their syntax is not walked again). */
-const computesGradients = new WeakMap<AST.Stmt, boolean>();
+/** The gradient lenses of a statement, by statement: the statements an incremental analysis
+ *  keeps are the same objects (at the same offsets), so their syntax is not walked again and
+ *  their lenses are the objects of the previous snapshot (a delta compares them at a glance). */
+const gradientLenses = new WeakMap<AST.Stmt, LensData[]>();
 
 function lensesOf(a: Analysis): LensData[] {
   const lenses: LensData[] = [];
   for (const stmt of a.program.statements) {
-    let gradients = computesGradients.get(stmt);
-    if (gradients === undefined) computesGradients.set(stmt, (gradients = gradientCalls(stmt).length > 0));
-    if (!gradients) continue;
-    const at = stmt.span.start;
-    lenses.push(
-      { offset: at, title: 'Compute gradients', command: 'computeGradients' },
-      { offset: at, title: 'Check gradients', command: 'checkGradients', statement: stmt.span },
-      { offset: at, title: 'Explain sum', command: 'explainSum' },
-    );
+    let own = gradientLenses.get(stmt);
+    if (own === undefined) {
+      const at = stmt.span.start;
+      own =
+        gradientCalls(stmt).length === 0
+          ? []
+          : [
+              { offset: at, title: 'Compute gradients', command: 'computeGradients' },
+              { offset: at, title: 'Check gradients', command: 'checkGradients', statement: stmt.span },
+              { offset: at, title: 'Explain sum', command: 'explainSum' },
+            ];
+      gradientLenses.set(stmt, own);
+    }
+    for (const lens of own) lenses.push(lens);
   }
   for (const b of a.bindings) {
     if (b.kind !== 'placeholder' || b.value.kind !== 'tensor') continue;
@@ -535,11 +541,17 @@ function bindingHints(a: Analysis, b: Binding, literal: (b: Binding) => boolean)
   return hints;
 }
 
+/** A binding's outline entry, the same object while its detail is (as its target). */
+const bindingSymbols = new WeakMap<Binding, SymbolData>();
+
 function symbolsOf(a: Analysis, targets: readonly NameTarget[], bindingTarget: ReadonlyMap<Binding, number>): SymbolData[] {
   const symbols: SymbolData[] = [];
   for (const b of a.bindings) {
     const detail = targets[bindingTarget.get(b)!].detail!;
-    symbols.push({ name: b.name, kind: b.kind, detail, span: b.stmt.span, selection: b.span });
+    let symbol = bindingSymbols.get(b);
+    if (symbol?.detail !== detail)
+      bindingSymbols.set(b, (symbol = { name: b.name, kind: b.kind, detail, span: b.stmt.span, selection: b.span }));
+    symbols.push(symbol);
   }
   for (const stmt of a.program.statements) {
     if (stmt.kind !== 'check' && stmt.kind !== 'assert') continue;
