@@ -161,14 +161,15 @@ export class AnalysisService {
         this.answer(request);
         return true;
       }
-      for (const [doc, state] of this.docs) {
+      for (const state of this.docs.values()) {
         const analysis = state.analysis;
         if (!analysis || state.keyed === analysis || state.version === undefined) continue;
         // The next analysis of the document reads this one's values by key (`cache`): the
         // table is made on first use, by keying every node (half a second for a deep model),
         // so now, while nothing waits, rather than in the time of the next edit.
         state.keyed = analysis;
-        this.setPhase('describing', doc, state.version, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
+        // (Not the document's own phase: a newer text does not ask this to stop, it waits.)
+        this.setPhase('describing', -1, 0, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
         void analysis.valueCache;
         return true;
       }
