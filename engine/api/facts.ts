@@ -396,7 +396,10 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
         add(e.span, checkTarget, op && !op.internal ? 'function' : null, op ? ['defaultLibrary'] : []);
         return;
       }
-      if (lookup(e.name, e.span.start)) {
+      const bound = lookup(e.name, e.span.start);
+      // A name bound later in the file that an op also has is the op until then (a name is
+      // bound before it is used): `tanh(x)` above `tanh = 2.` calls the op.
+      if (bound && !(op && !op.internal && bound.span.start > e.span.start)) {
         bindingOccurrence(e.span, e.name, false);
         return;
       }

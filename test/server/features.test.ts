@@ -128,6 +128,27 @@ describe('hover', () => {
     expect(g).toMatch(/sum\(ys\)/);
   });
 
+  it('shows the op, not a later binding of the same name, on a call above that binding', async () => {
+    const text = 'x = constant([1., 2.])\ny = tanh(x)\ntanh = 2.\nz = tanh * y\n';
+    const other = tempDocument(text, 'shadowed-op.tgraph');
+    await client.open(other.uri, text);
+    const pos = (needle: string, delta = 0) => positionOf(text, needle, delta);
+    const call = hoverText(
+      await client.request<Hover>('textDocument/hover', { textDocument: { uri: other.uri }, position: pos('tanh(x)', 1) }),
+    );
+    expect(call).toContain('tanh(x)');
+    expect(call).not.toContain('**tanh** ·');
+    const use = hoverText(
+      await client.request<Hover>('textDocument/hover', { textDocument: { uri: other.uri }, position: pos('tanh * y', 1) }),
+    );
+    expect(use).toContain('**tanh** ·');
+    const definition = await client.request<Location[] | Location | null>('textDocument/definition', {
+      textDocument: { uri: other.uri },
+      position: pos('tanh(x)', 1),
+    });
+    expect(definition === null || (Array.isArray(definition) && definition.length === 0)).toBe(true);
+  });
+
   it('shows a check result', async () => {
     const text = hoverText(await client.request<Hover>('textDocument/hover', { textDocument: doc, position: at('check', 1) }));
     expect(text).toContain('check passed ✓');
