@@ -120,7 +120,7 @@ export function buildGradients(b: Builder, req: GradientRequest): GradientResult
     if (xsSet.has(n)) finalGrad.set(n, total);
     if (!passesGradient(n, stops)) continue;
     const needs = n.inputs.map((input) => reachesX.has(input));
-    const inputGrads = b.within(req.span, origin, () => n.op.grad!(b, n, total, needs));
+    const inputGrads = b.within(req.span, origin, () => b.sharingForwardOnly(() => n.op.grad!(b, n, total, needs)));
     n.inputs.forEach((input, i) => {
       const g = inputGrads[i];
       if (g && reachesX.has(input)) contribute(input, g);

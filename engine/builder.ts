@@ -42,6 +42,12 @@ export class Builder {
    *  analysis keeps both in its checkpoints. */
   readonly random = { globalSeed: null as number | null, ops: 0 };
   limits: BuildLimits | null = null;
+  /** While above zero, nodes built as functions of forward nodes alone are shared (see
+   *  `sharingForwardOnly`). */
+  private sharingDepth = 0;
+  /** The shared nodes by content (op, attributes, input ids), and the set of them. */
+  private readonly forwardOnlyByKey = new Map<string, Node>();
+  private readonly forwardOnly = new Set<Node>();
   /** Set once a limit stopped building: the analysis builds no further statement. */
   exhausted: 'nodes' | 'time' | 'memory' | null = null;
   /** Span given to nodes made without a source position of their own (gradient nodes). */
@@ -96,6 +102,11 @@ export class Builder {
   ): Node {
     const op = typeof opOrName === 'string' ? requireOp(opOrName) : opOrName;
     if (!op.infer) throw new Error(`op ${op.name} is not a primitive`);
+    const key = this.sharingDepth > 0 ? this.forwardOnlyKey(op, inputs, attrs) : null;
+    if (key !== null) {
+      const shared = this.sharedNode(key);
+      if (shared) return shared;
+    }
     const at = this.currentSpan(span);
     let type: TensorType;
     try {
@@ -112,7 +123,69 @@ export class Builder {
     }
     this.checkLimits(at);
     // An op without a kernel (placeholder, seed) takes its value from outside: never constant.
-    return this.graph.add(op, inputs, attrs, type, at, false, this.currentOrigin(), op.kernel ? undefined : false);
+    const node = this.graph.add(op, inputs, attrs, type, at, false, this.currentOrigin(), op.kernel ? undefined : false);
+    if (key !== null) this.share(key, node);
+    return node;
+  }
+
+  // ---- nodes shared between gradients ----------------------------------------------------
+
+  /** Runs a gradient rule with the nodes it builds from forward nodes alone shared: every
+   *  gradient through a layer needs its 1 − tanh² or its constants, and twenty gradients of
+   *  a deep chain built them twenty times, as nodes and as kernels. Such a node is a pure
+   *  function of the forward graph, so sharing it changes no value (the same kernel on the
+   *  same inputs); the nodes that carry the incoming gradient are never shared, so a
+   *  gradient's result stays its own node. */
+  sharingForwardOnly<T>(fn: () => T): T {
+    this.sharingDepth++;
+    try {
+      return fn();
+    } finally {
+      this.sharingDepth--;
+    }
+  }
+
+  /** The content key of a node `op(inputs, attrs)` when it may be shared: every input a
+   *  forward node or a shared one, every attribute a plain value. Null otherwise. */
+  private forwardOnlyKey(op: OpDef, inputs: readonly Node[], attrs: Attrs): string | null {
+    let key = op.name;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      if (input.origin.kind === 'gradient' && !this.forwardOnly.has(input)) return null;
+      key += ',' + input.id;
+    }
+    for (const name in attrs) {
+      const text = plainAttrText(attrs[name]);
+      if (text === null) return null;
+      key += ';' + name + '=' + text;
+    }
+    return key;
+  }
+
+  /** The node shared under `key`, unless it left the graph (an incremental analysis rolled
+   *  it back) or a binding named it (it has an identity of its own then). */
+  private sharedNode(key: string): Node | undefined {
+    const node = this.forwardOnlyByKey.get(key);
+    if (node === undefined) return undefined;
+    if (this.graph.nodes[node.id] === node && node.label === undefined) return node;
+    this.forwardOnlyByKey.delete(key);
+    this.forwardOnly.delete(node);
+    return undefined;
+  }
+
+  private share(key: string, node: Node): void {
+    this.forwardOnlyByKey.set(key, node);
+    this.forwardOnly.add(node);
+  }
+
+  /** Forgets the shared nodes from id `first` on: an incremental analysis rolled them back. */
+  forgetNodesFrom(first: number): void {
+    for (const [key, node] of this.forwardOnlyByKey) {
+      if (node.id >= first) {
+        this.forwardOnlyByKey.delete(key);
+        this.forwardOnly.delete(node);
+      }
+    }
   }
 
   /** Before each node: a graph past `maxNodes`, or building past the deadline, stops with
@@ -248,7 +321,14 @@ export class Builder {
   scalar(value: number, dtype: DType, span?: Span): Node {
     const data = allocData(dtype, 1);
     data[0] = coerceNumber(dtype, value);
-    return this.constant({ dtype, shape: [], data }, span);
+    if (this.sharingDepth === 0) return this.constant({ dtype, shape: [], data }, span);
+    // A gradient rule's constant (the 1 of 1 − tanh²) is shared as the nodes built on it are.
+    const key = `const;${dtype}=${plainAttrText(data[0])}`;
+    const shared = this.sharedNode(key);
+    if (shared) return shared;
+    const node = this.constant({ dtype, shape: [], data }, span);
+    this.share(key, node);
+    return node;
   }
 
   // ---- conversions ---------------------------------------------------------------------
@@ -651,6 +731,37 @@ export function isBinaryPrimitive(op: OpDef): boolean {
     pa.group !== undefined &&
     pa.group === pb.group
   );
+}
+
+/** An attribute value as text for a content key, when it is a plain value (a number, bool,
+ *  string, null, or a list of them); null for anything else (a tensor, a node, a function),
+ *  which keeps its node from being shared. */
+function plainAttrText(v: unknown): string | null {
+  switch (typeof v) {
+    case 'number':
+      return Object.is(v, -0) ? '-0' : String(v);
+    case 'bigint':
+      return v + 'n';
+    case 'boolean':
+    case 'undefined':
+      return String(v);
+    case 'string':
+      return JSON.stringify(v);
+    case 'object': {
+      if (v === null) return 'null';
+      if (!Array.isArray(v)) return null;
+      let text = '[';
+      for (const item of v) {
+        if (Array.isArray(item)) return null;
+        const part = plainAttrText(item);
+        if (part === null) return null;
+        text += part + ',';
+      }
+      return text + ']';
+    }
+    default:
+      return null;
+  }
 }
 
 /** Inputs of source nodes, and attributes of ops that take none: shared, never written. */

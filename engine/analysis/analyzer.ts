@@ -170,6 +170,7 @@ export class Analyzer {
     const c = this.checkpoints;
     const at = k * CHECKPOINT_FIELDS;
     this.graph.nodes.length = c[at + CP_NODES];
+    this.b.forgetNodesFrom(c[at + CP_NODES]);
     this.b.random.globalSeed = c[at + CP_SEEDED] ? c[at + CP_SEED] : null;
     this.b.random.ops = c[at + CP_RANDOM_OPS];
     for (let i = c[at + CP_BINDINGS]; i < this.bindings.length; i++) {

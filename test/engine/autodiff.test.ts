@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { run, type Plain } from '../support/engine';
 import { expectClose } from '../support/compare';
+import { analyze, type Analysis } from '../../engine/analysis';
+import { explainSite } from '../../engine/explain';
 
 /** Runs a source that must analyse without errors. */
 function ok(src: string) {
@@ -732,5 +734,72 @@ check gradients(relu(x), x)
     expect(info).toMatch(/x\[1\]/);
     expect(info).toMatch(/kink/);
     expect(info).toMatch(/relu/);
+  });
+});
+
+describe('nodes shared between gradients', () => {
+  // The bench's chain: h_i = tanh(h_{i-1} @ w0) + 0.01 h_{i-1}, a gradient every `every` layers.
+  const chain = (layers: number, every: number, only?: number) => {
+    const lines = [
+      'x = placeholder(float32, [None, 4])',
+      'feed x = uniform([3, 4], seed=1)',
+      'w0 = variable(uniform([4, 4], seed=2))',
+      'h0 = x',
+    ];
+    for (let i = 1; i <= layers; i++) {
+      lines.push(`h${i} = tanh(h${i - 1} @ w0) + 0.01 * h${i - 1}`);
+      // A gradient left out is a comment of its own line, so every line keeps its number.
+      if (i % every === 0) lines.push(only === undefined || only === i ? `g${i} = gradients(reduce_sum(h${i}), w0)` : `# g${i} left out`);
+    }
+    return lines.join('\n') + '\n';
+  };
+  const bits = (a: Analysis, name: string) => {
+    const b = a.bindings.find((x) => x.name === name)!;
+    const node = b.value.kind === 'list' && b.value.items[0].kind === 'tensor' ? b.value.items[0].node : null;
+    return Array.from(new Uint32Array(Float32Array.from(a.valueOf(node!)!.data).buffer));
+  };
+
+  it('each gradient of a chain equals, bit for bit and in its explanation, the same gradient taken alone', () => {
+    const all = analyze(chain(24, 6));
+    expect(all.diagnostics).toEqual([]);
+    for (const k of [6, 12, 18, 24]) {
+      const alone = analyze(chain(24, 6, k));
+      expect(bits(all, `g${k}`), `g${k}`).toEqual(bits(alone, `g${k}`));
+      const site = (a: Analysis) => a.gradientSites.find((s) => a.bindings.find((b) => b.name === `g${k}`)!.gradient === s)!;
+      const explained = (a: Analysis) => {
+        const e = explainSite(a, site(a), 0);
+        return [e.text, e.fanOut, e.method, e.meaning];
+      };
+      expect(explained(all)).toEqual(explained(alone));
+    }
+  });
+
+  it("builds a layer's 1 − tanh² once for all the gradients through it, not once per gradient", () => {
+    const count = (a: Analysis, op: string) => a.graph.nodes.filter((n) => n.op.name === op).length;
+    const all = analyze(chain(24, 6));
+    // Four gradients through 24, 18, 12 and 6 layers: one square per layer, where each
+    // gradient made its own (60) before.
+    expect(count(all, 'square')).toBe(24);
+    // The nodes that carry the incoming gradient stay each gradient's own: per gradient of k
+    // layers, k of dy·(1 − tanh²) and k − 1 of dy·0.01 (none into h0 = x, which does not
+    // reach w0), beside the forward graph's 24.
+    expect(count(all, 'multiply')).toBe(24 + [24, 18, 12, 6].reduce((sum, k) => sum + 2 * k - 1, 0));
+  });
+
+  it('never shares a node a binding named: two equal gradients stay two values', () => {
+    const r = ok(`
+x = variable([1.5, -2.5])
+g1 = gradients(sign(x), x)
+g2 = gradients(sign(x), x)
+`);
+    close(r.value('g1'), [[0, 0]]);
+    close(r.value('g2'), [[0, 0]]);
+    const a = r.a;
+    const node = (name: string) => {
+      const v = a.bindings.find((b) => b.name === name)!.value;
+      return v.kind === 'list' && v.items[0].kind === 'tensor' ? v.items[0].node : null;
+    };
+    expect(node('g1')).not.toBe(node('g2'));
+    expect(node('g2')!.label).toBe('g2');
   });
 });
