@@ -89,7 +89,7 @@ export interface EvaluatorOptions {
    *  the same objects with the same inputs and feeds) are this evaluator's without keying or
    *  looking them up, so an edit costs what it changed, not the size of the kept graph. It
    *  must not be used afterwards. */
-  takeOver?: { from: Evaluator; below: number };
+  takeOver?: { from: Evaluator; below: number; except?: readonly Node[] };
 }
 
 /** Elements (static sizes, all nodes to compute) below which `evaluate` keeps every value. */
@@ -253,8 +253,10 @@ export class Evaluator implements KernelContext {
     }
     // (Not kept: a chain of evaluators, each holding the one before, would never be freed.)
     this.options = { ...options, takeOver: undefined };
-    const { from, below } = takeOver;
+    const { from, below, except } = takeOver;
     this.known = from.known.prefix(below);
+    // Nodes whose inputs changed under them (what depends on an edited feed): computed again.
+    if (except) for (const node of except) this.known.delete(node);
     this.takenOverBelow = below;
     this.readSinceTakeOver = new Uint8Array(below);
     // The keyed values go on in the same table (a key's value is the same in both), unless

@@ -10,7 +10,8 @@ import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, Poisoned, type Value } from '../builder';
 import { buildContext } from '../buildContext';
 import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
-import { type Tensor } from '../tensor';
+import { type Tensor, shapesEqual } from '../tensor';
+import { isNode } from '../graph';
 import { type GradientSite } from '../autodiff';
 import { IndexedNameMap } from '../suggest';
 import { runCheck, type CheckResult, type CheckRequest } from '../check';
@@ -34,6 +35,8 @@ import {
   CP_RANDOM_OPS,
   CP_PRINTS,
   CHECKPOINT_FIELDS,
+  type FeedEdit,
+  shiftSpans,
 } from './incremental';
 import { lowerStatement } from './lower';
 import { finishAssert } from './lower/assert';
@@ -199,12 +202,20 @@ export class Analyzer {
         this.exprNodes.delete(e);
       }
     }
+    this.feedNodesFrom = null;
+    this.startVersion(text, program, options, kept);
+  }
+
+  /** Makes this analyzer the analyzer of `text`/`program`, keeping the values of the nodes
+   *  before `kept` but those in `recomputed`. */
+  private startVersion(text: string, program: AST.Program, options: AnalysisOptions, kept: number, recomputed: readonly Node[] = []): void {
     this.diagnostics.length = 0;
     this.firstReportingStatement = Infinity; // (only statements that reported nothing are kept)
     // The kept nodes' values are taken over as they are, and their NaN warnings said again
     // (a full analysis evaluates the kept nodes the previous one did), unless the warnings'
     // cap was reached (which ones are said then depends on what is evaluated first).
-    const takeOver = this.nanWhenEvaluated.length < MAX_NAN_WARNINGS ? { from: this.evaluator, below: kept } : undefined;
+    const takeOver =
+      this.nanWhenEvaluated.length < MAX_NAN_WARNINGS ? { from: this.evaluator, below: kept, except: recomputed } : undefined;
     const warnedBefore = this.nanWhenEvaluated;
     this.reportedNaN = new Set();
     this.nanWhenEvaluated = [];
@@ -219,7 +230,97 @@ export class Analyzer {
     this.lines = new LineIndex(text);
     this.startEvaluator(takeOver);
     if (takeOver)
-      for (const node of warnedBefore) if (node.id < kept && this.graph.nodes[node.id] === node) this.reportNonFiniteAgain(node);
+      for (const node of warnedBefore)
+        if (node.id < kept && this.graph.nodes[node.id] === node && this.evaluator.peek(node)) this.reportNonFiniteAgain(node);
+  }
+
+  /** Where the nodes of feeds built again by `refeed` start, after every statement's (null:
+   *  none). Nothing reads them once the feed's value is in `feeds`: the next refeed drops
+   *  them, and the nodes of the feeds' first values stay, unused. */
+  private feedNodesFrom: number | null = null;
+
+  /** Takes `edit` (a text that differs from this analyzer's only inside one feed's value,
+   *  see `feedOnlyEdit`) without building the graph again: the feed's value is built again,
+   *  the positions after it move, and only what depends on the placeholder is evaluated
+   *  again. False when the feed cannot be taken this way (its shape changed, it reported
+   *  something, it made other random ops or references than before): this analyzer is then
+   *  not usable, and the text is analysed from scratch. */
+  refeed(edit: FeedEdit, text: string, options: AnalysisOptions): boolean {
+    const { index, stmt } = edit;
+    const old = this.program.statements[index] as AST.FeedStmt;
+    let placeholder: Node | undefined;
+    for (const [ph, span] of this.feedSpans) if (span === old.target.span) placeholder = ph;
+    const before = placeholder && this.feeds.get(placeholder);
+    if (!placeholder || !before) return false;
+    if (this.feedNodesFrom !== null) this.graph.nodes.length = this.feedNodesFrom;
+    const nodesEnd = this.graph.nodes.length;
+    // What depends on the placeholder, through inputs or node-valued attributes (nodes come
+    // after their inputs, so one pass in id order finds them all).
+    const dependent = new Uint8Array(nodesEnd);
+    const recomputed: Node[] = [placeholder];
+    dependent[placeholder.id] = 1;
+    for (let id = placeholder.id + 1; id < nodesEnd; id++) {
+      const node = this.graph.nodes[id];
+      let depends = false;
+      for (let i = 0; i < node.inputs.length && !depends; i++) depends = dependent[node.inputs[i].id] === 1;
+      if (!depends) for (const key in node.attrs) if (attrDependsOn(node.attrs[key], dependent)) depends = true;
+      if (depends) {
+        dependent[id] = 1;
+        recomputed.push(node);
+      }
+    }
+    const c = this.checkpoints;
+    const at = index * CHECKPOINT_FIELDS;
+    const next = at + CHECKPOINT_FIELDS;
+    shiftSpans(this, index, edit.at, edit.delta, nodesEnd);
+    const statements = this.program.statements.slice();
+    statements[index] = stmt;
+    const nextStart = index + 1 < statements.length ? statements[index + 1].span.start : text.length;
+    const comments = [
+      ...this.program.comments.filter((cm) => cm.span.end <= stmt.span.start),
+      ...edit.comments,
+      ...this.program.comments.filter((cm) => cm.span.start >= nextStart),
+    ];
+    this.labelEpoch++; // explanations name lines and positions, which may have moved
+    this.feedNodesFrom = nodesEnd;
+    this.startVersion(text, { statements, comments, diagnostics: [] }, options, nodesEnd, recomputed);
+    // The feed built again as statement `index` was: the random ops' state before it, its
+    // references in its own place.
+    const random = this.b.random;
+    const after = { globalSeed: random.globalSeed, ops: random.ops };
+    random.globalSeed = c[at + CP_SEEDED] ? c[at + CP_SEED] : null;
+    random.ops = c[at + CP_RANDOM_OPS];
+    const references = this.referenceSpans.length;
+    const sites = this.b.gradientSites.length;
+    this.feedSpans.delete(placeholder);
+    this.statementFirstNode = nodesEnd;
+    try {
+      lowerStatement(this, stmt);
+    } catch {
+      return false;
+    }
+    const made = this.referenceSpans.length - references;
+    const sameState =
+      this.diagnostics.length === 0 &&
+      !this.b.exhausted &&
+      this.b.gradientSites.length === sites &&
+      made === c[next + CP_REFERENCES] - c[at + CP_REFERENCES] &&
+      (random.globalSeed === null ? 0 : 1) === c[next + CP_SEEDED] &&
+      (random.globalSeed ?? 0) === c[next + CP_SEED] &&
+      random.ops === c[next + CP_RANDOM_OPS];
+    const fed = this.feeds.get(placeholder);
+    if (!sameState || !fed || !shapesEqual(fed.shape, before.shape)) return false;
+    for (let i = 0; i < made; i++) {
+      this.referenceSpans[c[at + CP_REFERENCES] + i] = this.referenceSpans[references + i];
+      this.referenceBindings[c[at + CP_REFERENCES] + i] = this.referenceBindings[references + i];
+    }
+    this.referenceSpans.length = references;
+    this.referenceBindings.length = references;
+    random.globalSeed = after.globalSeed;
+    random.ops = after.ops;
+    // Keys fold the feeds' values: those of the placeholder's dependents are made again.
+    for (const node of recomputed) node.keyed = false;
+    return true;
   }
 
   report(span: AST.Span, severity: Severity, code: string, message: string, related?: Related[]): void {
@@ -543,6 +644,12 @@ export class Analyzer {
     const inputs = node.inputs.map((i) => this.evaluator.peek(i));
     if (value && inputs.every((t) => t !== undefined)) this.watchNonFinite(node, value, inputs as Tensor[]);
   }
+}
+
+/** Whether an attribute holds a node marked in `dependent` (directly or in a list). */
+function attrDependsOn(v: unknown, dependent: Uint8Array): boolean {
+  if (Array.isArray(v)) return v.some((item) => attrDependsOn(item, dependent));
+  return isNode(v) && dependent[v.id] === 1;
 }
 
 /** NaN/Inf warnings per analysis: the first ones are where to look. */

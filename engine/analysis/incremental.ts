@@ -154,3 +154,102 @@ export function reusablePrefix(
   };
   return { a, k, program };
 }
+
+/** A previous analysis whose text differs from `text` only inside the value of one `feed`
+ *  statement: its analyzer, which statement, and that statement parsed again from `text`,
+ *  with what it takes to place the rest (`at`: where the old text's unchanged tail starts,
+ *  `delta`: how far it moved). The graph depends on a feed's value through the evaluation
+ *  alone (the placeholder's static shape is declared), so `Analyzer.refeed` keeps it. */
+export interface FeedEdit {
+  a: Analyzer;
+  index: number;
+  stmt: AST.FeedStmt;
+  comments: AST.Comment[];
+  at: number;
+  delta: number;
+}
+
+export function feedOnlyEdit(previous: Analysis, text: string, options: AnalysisOptions): FeedEdit | null {
+  const made = analyzers.get(previous);
+  if (!made || made.analyzer.generation !== made.generation) return null;
+  const a = made.analyzer;
+  const old = a.program;
+  // Only a fully built analysis that reported nothing while building: its diagnostics are
+  // then all made again by the evaluation.
+  if (a.firstReportingStatement !== Infinity || old.diagnostics.length > 0 || a.b.exhausted) return null;
+  if (a.checkpoints.length < (old.statements.length + 1) * CHECKPOINT_FIELDS) return null;
+  if (!sameSettings(a.options, options) || /\bload\s*\(/.test(text)) return null;
+  const oldText = a.text;
+  const limit = Math.min(text.length, oldText.length);
+  let p = 0;
+  while (p < limit && text.charCodeAt(p) === oldText.charCodeAt(p)) p++;
+  let q = 0;
+  while (q < limit - p && text.charCodeAt(text.length - 1 - q) === oldText.charCodeAt(oldText.length - 1 - q)) q++;
+  const at = oldText.length - q;
+  if (p === text.length && at === p) return null; // the same text
+  const statements = old.statements;
+  // The statement whose value holds the edit (statements are in source order).
+  let lo = 0;
+  let hi = statements.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (statements[mid].span.start <= p) lo = mid;
+    else hi = mid - 1;
+  }
+  const index = lo;
+  const stmt = statements[index];
+  if (!stmt || stmt.kind !== 'feed' || p < stmt.value.span.start || at > stmt.value.span.end) return null;
+  const delta = text.length - oldText.length;
+  // The statement parsed again, with the text up to the next statement (its comments), at
+  // its own offsets: it must stay one feed of the same name, ending where the old one did.
+  const nextStart = index + 1 < statements.length ? statements[index + 1].span.start : oldText.length;
+  const piece = blankedOut(text, stmt.span.start) + text.slice(stmt.span.start, nextStart + delta);
+  const parsed = parse(piece, { maxDepth: a.budgets.maxNestingDepth, maxTreeDepth: a.budgets.maxNestingDepth });
+  const fed = parsed.statements[0];
+  if (parsed.diagnostics.length > 0 || parsed.statements.length !== 1 || fed.kind !== 'feed') return null;
+  if (fed.target.name !== stmt.target.name || fed.span.start !== stmt.span.start || fed.span.end !== stmt.span.end + delta) return null;
+  return { a, index, stmt: fed, comments: parsed.comments, at, delta };
+}
+
+/** Moves every position at or after `at` by `delta`: the spans of statements after an edited
+ *  feed, and of what they made (nodes, bindings, references, gradient sites), which share
+ *  their span objects with the tree or have their own. Each object is moved once. */
+export function shiftSpans(a: Analyzer, after: number, at: number, delta: number, nodesEnd: number): void {
+  if (delta === 0) return;
+  const spans = new Set<{ start: number; end: number }>();
+  const seen = new Set<object>();
+  const walk = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (const item of v) walk(item);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.start === 'number' && typeof o.end === 'number' && Object.keys(o).length === 2) {
+      spans.add(o as { start: number; end: number });
+      return;
+    }
+    for (const key in o) walk(o[key]);
+  };
+  const statements = a.program.statements;
+  for (let i = after + 1; i < statements.length; i++) walk(statements[i]);
+  for (const c of a.program.comments) walk(c.span);
+  const cp = (after + 1) * CHECKPOINT_FIELDS;
+  const c = a.checkpoints;
+  const nodes = a.graph.nodes;
+  for (let id = c[cp + CP_NODES]; id < nodesEnd; id++) {
+    walk(nodes[id].span);
+    const origin = nodes[id].origin;
+    if (origin.kind === 'gradient') walk(origin.call);
+  }
+  for (let i = c[cp + CP_BINDINGS]; i < a.bindings.length; i++) walk(a.bindings[i].span);
+  for (let i = c[cp + CP_REFERENCES]; i < a.referenceSpans.length; i++) walk(a.referenceSpans[i]);
+  for (let i = c[cp + CP_SITES]; i < a.b.gradientSites.length; i++) walk(a.b.gradientSites[i].span);
+  for (const span of a.feedSpans.values()) walk(span);
+  for (const span of spans) {
+    if (span.start < at) continue;
+    span.start += delta;
+    span.end += delta;
+  }
+}

@@ -13,7 +13,7 @@ import { type CheckResult } from '../check';
 import { type Budgets, resolveBudgets } from '../budgets';
 import type { Diagnostic, Binding, AssertResult, AnalysisOptions, Analysis, PrintResult } from './types';
 import { Analyzer } from './analyzer';
-import { analyzers, reusablePrefix } from './incremental';
+import { analyzers, feedOnlyEdit, reusablePrefix } from './incremental';
 import { capDiagnostics, fileSizeDiagnostic, longLines } from './diagnostics';
 
 /** What `analyze` returns. A class rather than an object literal so that the parts made on
@@ -100,7 +100,9 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
   const budgets = resolveBudgets(options);
   const oversize = fileSizeDiagnostic(text, budgets.maxFileBytes);
   const long = oversize ? null : longLines(text, budgets.maxLineLength);
-  const reuse = options.previous && !oversize && !long ? reusablePrefix(options.previous, text, options) : null;
+  const reusable = options.previous && !oversize && !long;
+  const feedEdit = reusable ? feedOnlyEdit(options.previous!, text, options) : null;
+  const reuse = reusable && !feedEdit ? reusablePrefix(options.previous!, text, options) : null;
   // The analyzer keeps its options: without `previous`, or every analysis made from scratch
   // after an edit (a feed's) would hold the one before it, and an editor's worker every
   // version of the document since it was opened.
@@ -108,23 +110,41 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
   options = own;
   let a: Analyzer;
   let from = 0;
-  if (reuse) {
+  if (feedEdit) {
+    a = feedEdit.a;
+    a.generation++;
+    // Only the feed is built again: the rest of the graph stays, and `build` finishes it.
+    if (a.refeed(feedEdit, text, options)) {
+      a.build(a.program.statements.length);
+      return new StagedAnalysis(a, started);
+    }
+    a = analyzerFromScratch(text, options, budgets, oversize, long);
+  } else if (reuse) {
     a = reuse.a;
     a.generation++; // the previous analysis is no longer this analyzer's, even if this one fails
     a.rollBack(reuse.k, text, reuse.program, options);
     from = reuse.k;
-  } else {
-    // Over the file budget nothing is parsed: the one diagnostic is the analysis.
-    const parsed = long ? long.text : text;
-    const program = oversize
-      ? { statements: [], comments: [], diagnostics: [] }
-      : parse(parsed, { maxDepth: budgets.maxNestingDepth, maxTreeDepth: budgets.maxNestingDepth });
-    a = new Analyzer(text, program, options);
-    if (oversize) a.diagnostics.push(oversize);
-    for (const d of long?.diagnostics ?? []) a.diagnostics.push(d);
-  }
+  } else a = analyzerFromScratch(text, options, budgets, oversize, long);
   a.build(from);
   return new StagedAnalysis(a, started, from);
+}
+
+function analyzerFromScratch(
+  text: string,
+  options: AnalysisOptions,
+  budgets: Budgets,
+  oversize: Diagnostic | null,
+  long: ReturnType<typeof longLines>,
+): Analyzer {
+  // Over the file budget nothing is parsed: the one diagnostic is the analysis.
+  const parsed = long ? long.text : text;
+  const program = oversize
+    ? { statements: [], comments: [], diagnostics: [] }
+    : parse(parsed, { maxDepth: budgets.maxNestingDepth, maxTreeDepth: budgets.maxNestingDepth });
+  const a = new Analyzer(text, program, options);
+  if (oversize) a.diagnostics.push(oversize);
+  for (const d of long?.diagnostics ?? []) a.diagnostics.push(d);
+  return a;
 }
 
 /** The BuiltAnalysis of `analyzeInStages`. A class with its getter on the prototype: an
