@@ -260,9 +260,10 @@ export class Evaluator implements KernelContext {
     this.takenOverBelow = below;
     this.readSinceTakeOver = new Uint8Array(below);
     // The keyed values go on in the same table (a key's value is the same in both), unless
-    // it holds many values of nodes that are gone: then it is made again when asked for.
+    // it holds many values of nodes that are gone, or the values `except` replaces (they
+    // would stay alive under their old keys): then it is made again when asked for.
     const keyed = from.keyedValues;
-    if (keyed !== undefined && keyed.size <= 2 * below + 1024) this.keyedValues = keyed;
+    if (keyed !== undefined && keyed.size <= 2 * below + 1024 && !except?.length) this.keyedValues = keyed;
   }
 
   /** The values computed by this evaluator (not feeds or values read from its base). */

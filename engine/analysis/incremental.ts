@@ -200,6 +200,9 @@ export function feedOnlyEdit(previous: Analysis, text: string, options: Analysis
   const stmt = statements[index];
   if (!stmt || stmt.kind !== 'feed' || p < stmt.value.span.start || at > stmt.value.span.end) return null;
   const delta = text.length - oldText.length;
+  // Lines stay where they are: what is cached per binding while its value is the same (a
+  // hover's "defined at line") names them.
+  if (newlines(oldText, p, at) !== newlines(text, p, at + delta)) return null;
   // The statement parsed again, with the text up to the next statement (its comments), at
   // its own offsets: it must stay one feed of the same name, ending where the old one did.
   const nextStart = index + 1 < statements.length ? statements[index + 1].span.start : oldText.length;
@@ -209,6 +212,12 @@ export function feedOnlyEdit(previous: Analysis, text: string, options: Analysis
   if (parsed.diagnostics.length > 0 || parsed.statements.length !== 1 || fed.kind !== 'feed') return null;
   if (fed.target.name !== stmt.target.name || fed.span.start !== stmt.span.start || fed.span.end !== stmt.span.end + delta) return null;
   return { a, index, stmt: fed, comments: parsed.comments, at, delta };
+}
+
+function newlines(text: string, from: number, to: number): number {
+  let count = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) count++;
+  return count;
 }
 
 /** Moves every position at or after `at` by `delta`: the spans of statements after an edited

@@ -1,6 +1,6 @@
 // What an analysis keeps alive: an editor's worker holds the latest analysis of each open
 // document and hands it to the next as `previous`. Whether the next one takes it over (an edit
-// near the end) or starts from scratch (an edit of the feed), the analyses before the previous
+// near the end, or a feed's value) or starts from scratch, the analyses before the previous
 // one must be collectable, or the worker's heap grows by a whole analysis per edit.
 import { setFlagsFromString } from 'v8';
 import { runInNewContext } from 'vm';
@@ -35,7 +35,7 @@ async function firstCollected(edits: readonly string[]): Promise<boolean> {
 }
 
 describe('an analysis does not keep the ones before its previous one', () => {
-  it('after edits of the feed (each analysed from scratch)', async () => {
+  it('after edits of the feed (each keeping the graph)', async () => {
     expect(await firstCollected([text(1, 1.5), text(3, 1.5), text(4, 1.5), text(5, 1.5)])).toBe(true);
   });
 

@@ -441,6 +441,10 @@ describe('an edit of a feed value keeps the graph and equals a full analysis', (
     const [mine, theirs] = [snapshot(edited), snapshot(full)];
     looseFeedNodes(text, text.replace('seed=1)', 'seed=123)'), theirs, mine);
     expect(mine).toEqual(theirs);
+    // A value that moves the lines after it (a hover says "defined at line"): built anew.
+    const spread = text.replace('uniform([16, 8], seed=1)', 'uniform([16, 8],\n  seed=1)');
+    const moved = analyze(spread, { cache: edited.valueCache, previous: analyze(text) });
+    expect(snapshot(moved)).toEqual(snapshot(analyze(spread)));
     previous = edited;
     void previous.valueCache;
     const reshaped = analyze(text.replace('[16, 8], seed=1)', '[5, 8], seed=1)'), { cache: previous.valueCache, previous });
