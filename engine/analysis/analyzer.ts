@@ -12,6 +12,7 @@ import { buildContext } from '../buildContext';
 import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
 import { type Tensor, shapesEqual } from '../tensor';
 import { isNode } from '../graph';
+import type { Attrs } from '../ops/registry';
 import { type GradientSite } from '../autodiff';
 import { IndexedNameMap } from '../suggest';
 import { runCheck, type CheckResult, type CheckRequest } from '../check';
@@ -254,21 +255,7 @@ export class Analyzer {
     if (!placeholder || !before) return false;
     if (this.feedNodesFrom !== null) this.graph.nodes.length = this.feedNodesFrom;
     const nodesEnd = this.graph.nodes.length;
-    // What depends on the placeholder, through inputs or node-valued attributes (nodes come
-    // after their inputs, so one pass in id order finds them all).
-    const dependent = new Uint8Array(nodesEnd);
-    const recomputed: Node[] = [placeholder];
-    dependent[placeholder.id] = 1;
-    for (let id = placeholder.id + 1; id < nodesEnd; id++) {
-      const node = this.graph.nodes[id];
-      let depends = false;
-      for (let i = 0; i < node.inputs.length && !depends; i++) depends = dependent[node.inputs[i].id] === 1;
-      if (!depends) for (const key in node.attrs) if (attrDependsOn(node.attrs[key], dependent)) depends = true;
-      if (depends) {
-        dependent[id] = 1;
-        recomputed.push(node);
-      }
-    }
+    const recomputed = dependentsOf(this.graph.nodes, placeholder, nodesEnd);
     const c = this.checkpoints;
     const at = index * CHECKPOINT_FIELDS;
     const next = at + CHECKPOINT_FIELDS;
@@ -646,8 +633,44 @@ export class Analyzer {
   }
 }
 
+/** `source` and the nodes before `end` that depend on it, through inputs or node-valued
+ *  attributes, in id order (nodes come after their inputs: one pass finds them all). */
+function dependentsOf(nodes: readonly Node[], source: Node, end: number): Node[] {
+  const dependent = new Uint8Array(end);
+  const found: Node[] = [source];
+  dependent[source.id] = 1;
+  let clearAttrs: object | undefined;
+  for (let id = source.id + 1; id < end; id++) {
+    const node = nodes[id];
+    const inputs = node.inputs;
+    let depends = false;
+    for (let i = 0; i < inputs.length; i++) {
+      if (dependent[inputs[i].id] === 1) {
+        depends = true;
+        break;
+      }
+    }
+    // (Attributes shared by consecutive nodes, every literal's, are looked at once.)
+    if (!depends && node.attrs !== clearAttrs) {
+      depends = attrsDependOn(node.attrs, dependent);
+      if (!depends) clearAttrs = node.attrs;
+    }
+    if (depends) {
+      dependent[id] = 1;
+      found.push(node);
+    }
+  }
+  return found;
+}
+
+function attrsDependOn(attrs: Attrs, dependent: Uint8Array): boolean {
+  for (const key in attrs) if (attrDependsOn(attrs[key], dependent)) return true;
+  return false;
+}
+
 /** Whether an attribute holds a node marked in `dependent` (directly or in a list). */
 function attrDependsOn(v: unknown, dependent: Uint8Array): boolean {
+  if (typeof v !== 'object' || v === null) return false;
   if (Array.isArray(v)) return v.some((item) => attrDependsOn(item, dependent));
   return isNode(v) && dependent[v.id] === 1;
 }
