@@ -116,7 +116,9 @@ export function analyzeInStages(text: string, options: AnalysisOptions = {}): Bu
     // Only the feed is built again: the rest of the graph stays, and `build` finishes it.
     if (a.refeed(feedEdit, text, options)) {
       a.build(a.program.statements.length);
-      return new StagedAnalysis(a, started);
+      // Nothing is taken over as it was: the placeholder's statement (before the feed)
+      // shows the new values, and everything after the feed has moved or changed value.
+      return new StagedAnalysis(a, started, 0);
     }
     a = analyzerFromScratch(text, options, budgets, oversize, long);
   } else if (reuse) {
