@@ -13,19 +13,31 @@ import type { DType, Precision, TypedData } from './tensor';
 
 const RETAIN_BYTES = 128 * 2 ** 20;
 
-/** The typed-array class a value of `dtype` is held in under `precision`. */
-function arrayClassOf(dtype: DType, precision: Precision): string {
-  if (dtype === 'float64' || dtype === 'int64' || (dtype === 'float32' && precision === 'float64')) return 'Float64Array';
-  return dtype === 'float32' ? 'Float32Array' : dtype === 'int32' ? 'Int32Array' : 'Uint8Array';
+/** The typed-array class a value of `dtype` is held in under `precision`, as a number. */
+function arrayClassOf(dtype: DType, precision: Precision): number {
+  if (dtype === 'float64' || dtype === 'int64' || (dtype === 'float32' && precision === 'float64')) return FLOAT64;
+  return dtype === 'float32' ? FLOAT32 : dtype === 'int32' ? INT32 : UINT8;
+}
+const FLOAT32 = 0;
+const FLOAT64 = 1;
+const INT32 = 2;
+const UINT8 = 3;
+
+/** Free lists are keyed by class and length in one number: not a string made per take (the
+ *  document's evaluation takes one buffer per node). */
+function keyFor(arrayClass: number, length: number): number {
+  return length * 4 + arrayClass;
 }
 
-function keyOf(data: TypedData): string {
-  return `${data.constructor.name}:${data.length}`;
+function keyOf(data: TypedData): number {
+  const arrayClass =
+    data instanceof Float32Array ? FLOAT32 : data instanceof Float64Array ? FLOAT64 : data instanceof Int32Array ? INT32 : UINT8;
+  return keyFor(arrayClass, data.length);
 }
 
 /** Free buffers by array class and length. */
 class FreeLists {
-  private readonly lists = new Map<string, TypedData[]>();
+  private readonly lists = new Map<number, TypedData[]>();
 
   add(data: TypedData): void {
     const key = keyOf(data);
@@ -34,7 +46,7 @@ class FreeLists {
     else this.lists.set(key, [data]);
   }
 
-  take(key: string): TypedData | undefined {
+  take(key: number): TypedData | undefined {
     return this.lists.get(key)?.pop();
   }
 
@@ -68,7 +80,7 @@ function retain(data: TypedData): void {
   retainedBytes += data.byteLength;
 }
 
-function takeRetained(key: string): TypedData | undefined {
+function takeRetained(key: number): TypedData | undefined {
   const data = retained.take(key);
   if (data) {
     retainedOrder.delete(data);
@@ -91,7 +103,7 @@ export class BufferPool {
   /** A buffer for a value of `dtype` and `size` elements: a released one when there is,
    *  zeroed unless the kernel will overwrite every element (`overwritten`). */
   take(dtype: DType, size: number, precision: Precision, allocate: () => TypedData, overwritten = false): TypedData {
-    const key = `${arrayClassOf(dtype, precision)}:${size}`;
+    const key = keyFor(arrayClassOf(dtype, precision), size);
     const reused = this.free.take(key) ?? takeRetained(key);
     if (reused) {
       this.owned.add(reused.buffer);

@@ -95,6 +95,9 @@ export interface EvaluatorOptions {
 /** Elements (static sizes, all nodes to compute) below which `evaluate` keeps every value. */
 const POOL_MIN_ELEMENTS = 1 << 16;
 
+/** Nodes to evaluate below which `releaseWhileEvaluating` keeps every value. */
+const RELEASE_MIN_NODES = 4096;
+
 /** What one element of each dtype takes (int64 is held in a float64). */
 const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1 };
 
@@ -206,7 +209,13 @@ export class Evaluator implements KernelContext {
    *  kept up to date. */
   get keyed(): ValueCache {
     if (this.keyedValues === undefined) {
-      const table = new ValueCache(this.keying ? this.takenOverBelow + this.computed.length : 0);
+      // (sized by the values still held: the released ones are not in it)
+      let held = 0;
+      if (this.keying) {
+        for (let id = 0; id < this.takenOverBelow; id++) if (this.known.entryAt(id)) held++;
+        for (const n of this.computed) if (this.known.get(n)) held++;
+      }
+      const table = new ValueCache(held);
       if (this.keying) {
         // The values taken over, then those computed here.
         for (let id = 0; id < this.takenOverBelow; id++) {
@@ -310,8 +319,80 @@ export class Evaluator implements KernelContext {
   private carving = false;
   private readonly slabs = new Slabs();
 
-  /** Buffers of released values, during `evaluate`. */
+  /** Buffers of released values, during `evaluate` and `releaseWhileEvaluating`. */
   private pool: BufferPool | null = null;
+
+  /** While the document is evaluated (`releaseWhileEvaluating`): how many nodes of the
+   *  graph still to run read each node (by id), the graph, which values outlive the
+   *  evaluation, and how many live values computed here hold each buffer. */
+  private releasing: {
+    readonly uses: Int32Array;
+    readonly graph: readonly Node[];
+    readonly keep: (node: Node) => boolean;
+    readonly holders: Map<ArrayBufferLike, number>;
+  } | null = null;
+
+  /**
+   * From now until `stopReleasing`, the value of a node computed here that `keep` refuses is
+   * released once every node of `graph` that reads it has run, and its buffer is reused by
+   * the next results of its size. A document keeps the values its hovers, explanations and
+   * next edit read (its bindings'); a hundred thousand intermediate values of a deep model's
+   * gradients would otherwise stay for as long as the analysis, each in fresh memory. A
+   * released value is computed again if it is asked for later. Only nodes from `from` on are
+   * counted: those before were taken over, and a value is released only by readers that run.
+   */
+  releaseWhileEvaluating(graph: readonly Node[], keep: (node: Node) => boolean, from = this.takenOverBelow): void {
+    // (a few new nodes, an edit near the end: counting costs more than their memory)
+    if (this.pool !== null || graph.length - from < RELEASE_MIN_NODES) return;
+    const uses = new Int32Array(graph.length);
+    for (let id = from; id < graph.length; id++) {
+      const inputs = graph[id].inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i];
+        if (input.id < uses.length && graph[input.id] === input) uses[input.id]++;
+      }
+    }
+    this.pool = new BufferPool();
+    this.releasing = { uses, graph, keep, holders: new Map() };
+  }
+
+  /** Ends `releaseWhileEvaluating`: the values known now stay; free buffers are kept for
+   *  the next evaluations. */
+  stopReleasing(): void {
+    if (this.releasing === null) return;
+    this.releasing = null;
+    this.pool!.retainFree();
+    this.pool = null;
+  }
+
+  /** Whether `value` of `node`, computed here, may be released once its readers have run. */
+  private releasable(node: Node): boolean {
+    const r = this.releasing!;
+    return node.inputs.length > 0 && r.uses[node.id] > 0 && r.graph[node.id] === node && !r.keep(node);
+  }
+
+  /** `node` ran: its inputs' values that no later node reads are released. */
+  private ran(node: Node): void {
+    const r = this.releasing!;
+    const inputs = node.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i];
+      const id = input.id;
+      if (id >= r.uses.length || r.graph[id] !== input || r.uses[id] === 0 || --r.uses[id] > 0) continue;
+      if (!this.known.holds(input) || input.inputs.length === 0 || r.keep(input)) continue;
+      const value = this.known.entryAt(id);
+      this.known.delete(input);
+      if (value === undefined || value === FAILED) continue;
+      const buffer = value.data.buffer;
+      const held = r.holders.get(buffer);
+      if (held === undefined) continue; // not computed in this phase
+      if (held > 1) r.holders.set(buffer, held - 1);
+      else {
+        r.holders.delete(buffer);
+        this.pool!.give(value.data);
+      }
+    }
+  }
 
   /**
    * The values of `targets`, computing only what they need and keeping only them: every
@@ -420,7 +501,9 @@ export class Evaluator implements KernelContext {
     if (direct !== null) {
       if (direct === undefined) this.known.set(target, FAILED);
       else this.compute(target, direct);
-      return this.lookup(target) ?? undefined;
+      const value = this.lookup(target) ?? undefined;
+      if (this.releasing !== null) this.ran(target);
+      return value;
     }
     // Iterative post-order so deep graphs cannot overflow the stack.
     const stack: Node[] = [target];
@@ -448,6 +531,12 @@ export class Evaluator implements KernelContext {
       if (unknown)
         this.known.set(node, FAILED); // unknown upstream: silently unknown here
       else this.compute(node, inputs);
+      if (this.releasing !== null && node !== target) this.ran(node);
+    }
+    if (this.releasing !== null) {
+      const value = this.lookup(target) ?? undefined;
+      this.ran(target);
+      return value;
     }
     return this.lookup(target) ?? undefined;
   }
@@ -669,6 +758,15 @@ export class Evaluator implements KernelContext {
     this.known.set(node, value);
     this.computed.push(node);
     if (keyed && isSource) this.sourceValues.set(node.keyHash1, node.keyHash2, value);
+    const releasing = this.releasing;
+    if (releasing !== null) {
+      releasing.holders.set(data.buffer, (releasing.holders.get(data.buffer) ?? 0) + 1);
+      // (a released value's buffer holds another value next: the table would lie)
+      if (this.releasable(node)) {
+        this.options.onValue?.(node, value, inputs);
+        return;
+      }
+    }
     if (this.keyedValues !== undefined) {
       keyNode(node, this.options.feeds);
       this.keyedValues.set(node.keyHash1, node.keyHash2, value);

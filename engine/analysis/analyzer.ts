@@ -425,15 +425,22 @@ export class Analyzer {
     // (indexed: this loop is entered once and runs optimised only from the middle, where a
     // `for of` makes an iterator result per binding)
     const progress = this.options.progress;
-    for (let i = 0; i < this.bindings.length; i++) {
-      const binding = this.bindings[i];
-      if (memoryStopAt !== undefined && binding.stmt.span.end > memoryStopAt) budget.stopped = true;
-      progress?.('evaluating', binding.stmt.span);
-      try {
-        forEachNode(binding.value, evaluate);
-      } catch (e) {
-        this.failed(e, binding.span);
+    // Only the bindings' values outlive the evaluation (what hovers, explanations and the
+    // next edit read); any other is computed again if asked for.
+    this.evaluator.releaseWhileEvaluating(this.graph.nodes, (n) => n.label !== undefined);
+    try {
+      for (let i = 0; i < this.bindings.length; i++) {
+        const binding = this.bindings[i];
+        if (memoryStopAt !== undefined && binding.stmt.span.end > memoryStopAt) budget.stopped = true;
+        progress?.('evaluating', binding.stmt.span);
+        try {
+          forEachNode(binding.value, evaluate);
+        } catch (e) {
+          this.failed(e, binding.span);
+        }
       }
+    } finally {
+      this.evaluator.stopReleasing();
     }
     for (const site of this.b.gradientSites) this.guard(site.span, () => this.noteKinks(site));
     for (const a of this.pendingAsserts) this.guard(a.stmt.span, () => finishAssert(this, a));
@@ -627,8 +634,9 @@ export class Analyzer {
   /** The warning of a value taken over from the previous analysis (its label may have
    *  changed since). */
   private reportNonFiniteAgain(node: Node): void {
+    // (an input's value may have been released: computed again)
     const value = this.evaluator.peek(node);
-    const inputs = node.inputs.map((i) => this.evaluator.peek(i));
+    const inputs = value ? node.inputs.map((i) => this.evaluator.valueOf(i)) : [];
     if (value && inputs.every((t) => t !== undefined)) this.watchNonFinite(node, value, inputs as Tensor[]);
   }
 }
