@@ -368,7 +368,8 @@ export class Evaluator implements KernelContext {
   /** Whether `value` of `node`, computed here, may be released once its readers have run. */
   private releasable(node: Node): boolean {
     const r = this.releasing!;
-    return node.inputs.length > 0 && r.uses[node.id] > 0 && r.graph[node.id] === node && !r.keep(node);
+    // (constants are kept: what the next analysis reuses, whatever the edit)
+    return node.inputs.length > 0 && !node.constant && r.uses[node.id] > 0 && r.graph[node.id] === node && !r.keep(node);
   }
 
   /** `node` ran: its inputs' values that no later node reads are released. */
@@ -379,7 +380,7 @@ export class Evaluator implements KernelContext {
       const input = inputs[i];
       const id = input.id;
       if (id >= r.uses.length || r.graph[id] !== input || r.uses[id] === 0 || --r.uses[id] > 0) continue;
-      if (!this.known.holds(input) || input.inputs.length === 0 || r.keep(input)) continue;
+      if (!this.known.holds(input) || input.inputs.length === 0 || input.constant || r.keep(input)) continue;
       const value = this.known.entryAt(id);
       this.known.delete(input);
       if (value === undefined || value === FAILED) continue;

@@ -76,6 +76,19 @@ describe('the document evaluation releases the values nobody reads', () => {
     for (const n of intermediates.filter((_, i) => i % 997 === 0)) expect(bits(a.valueOf(n))).toEqual(bits(reference.valueOf(n)));
   });
 
+  it('keeps the values that depend on no feed: the next analysis reuses them whatever the edit', () => {
+    // (each layer's `w0 * 0.5` depends on no feed)
+    const a = analyze(generatedChainFile(300, 50).replace(/@ w0\)/g, '@ (w0 * 0.5))'));
+    expect(a.diagnostics).toEqual([]);
+    const evaluator = (a as unknown as { evaluator: Evaluator }).evaluator;
+    const intermediates = a.graph.nodes.filter((n) => n.label === undefined && n.inputs.length > 0);
+    expect(intermediates.length).toBeGreaterThan(4096);
+    const constants = intermediates.filter((n) => n.constant);
+    expect(constants.length).toBeGreaterThanOrEqual(300);
+    expect(constants.filter((n) => evaluator.peek(n) === undefined)).toEqual([]);
+    expect(intermediates.filter((n) => evaluator.peek(n) !== undefined).length).toBeLessThan(intermediates.length / 4);
+  });
+
   it('gives the same values through buffers held by two values (reshapes, transposes, indexing)', () => {
     const a = analyze(aliasing(1));
     expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
