@@ -117,21 +117,36 @@ function feedOf(a: Analysis, name: string): Tensor {
   return t;
 }
 
+function freshEvaluator(a: Analysis): Evaluator {
+  return new Evaluator({
+    precision: 'float32',
+    feeds: a.feeds,
+    budget: { maxElements: BIG_BUDGET.maxElements, maxTotalElements: BIG_BUDGET.maxTotalElements, deadline: Infinity },
+  });
+}
+
 /** Evaluates `targets` with a fresh evaluator over the analysis' feeds (nothing reused from
  *  earlier runs; intermediate buffers reused by liveness within the run, as a graph runtime
  *  keeps only what its outputs need), or keeping every value as the document's evaluator
  *  does (`seed-eval`, the editor's per-node cost). */
 function evaluateFresh(a: Analysis, targets: readonly Node[], keepEveryValue = false): Tensor[] {
-  const ev = new Evaluator({
-    precision: 'float32',
-    feeds: a.feeds,
-    budget: { maxElements: BIG_BUDGET.maxElements, maxTotalElements: BIG_BUDGET.maxTotalElements, deadline: Infinity },
-  });
+  const ev = freshEvaluator(a);
   const values = keepEveryValue ? targets.map((t) => ev.valueOf(t)) : ev.evaluate(targets);
   return targets.map((n, i) => {
     const v = values[i];
     if (!v) throw new Error(`node ${n.op.name} could not be evaluated`);
     return v;
+  });
+}
+
+/** As `evaluateFresh`, for a caller that drops the results: they are handed back
+ *  (`Evaluator.evaluateAndRelease`), so the next evaluation reuses their buffers, as the
+ *  peers' allocators reuse the memory of the tensors their callers drop. */
+function evaluateDropped(a: Analysis, targets: readonly Node[]): void {
+  const ev = freshEvaluator(a);
+  ev.evaluateAndRelease(targets, (values) => {
+    const missing = values.findIndex((v) => !v);
+    if (missing >= 0) throw new Error(`node ${targets[missing].op.name} could not be evaluated`);
   });
 }
 
@@ -362,7 +377,7 @@ const mlp: Workload = {
       flops: mlpFlops(s),
       outputs: () => evaluateFresh(a, targets).map((t, i) => ({ name: names[i], data: t.data })),
       torch: { inputs: mlpInputs(a) },
-      tgraph: () => void evaluateFresh(a, targets),
+      tgraph: () => evaluateDropped(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
         const ours = evaluateFresh(a, targets);
@@ -523,7 +538,7 @@ dy_dx = gradients(y, x)[0]
       size: `${n.toLocaleString('en-US')} elements`,
       outputs: () => namedOutputs(['y', 'dy_dx'], evaluateFresh(a, targets)),
       torch: { inputs: { x: feedOf(a, 'x') } },
-      tgraph: () => void evaluateFresh(a, targets),
+      tgraph: () => evaluateDropped(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
         const ours = evaluateFresh(a, targets);
@@ -565,7 +580,7 @@ y = conv2d(x, f, strides=[1, 1, 1, 1], padding='SAME')
       flops: 3 * 2 * batch * side * side * 9 * channels * channels,
       outputs: () => namedOutputs(['y', 'dx', 'df'], evaluateFresh(a, targets)),
       torch: { inputs: { x: feedOf(a, 'x'), f: feedOf(a, 'f') } },
-      tgraph: () => void evaluateFresh(a, targets),
+      tgraph: () => evaluateDropped(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
         const ours = evaluateFresh(a, targets);
@@ -604,7 +619,7 @@ dx = gradients(y, x, grad_ys=w)[0]
       size: `[${rows}, ${cols}]`,
       outputs: () => namedOutputs(['y', 'dx'], evaluateFresh(a, targets)),
       torch: { inputs: { x: feedOf(a, 'x'), w: feedOf(a, 'w') } },
-      tgraph: () => void evaluateFresh(a, targets),
+      tgraph: () => evaluateDropped(a, targets),
       tfjs: () => void tfOnce(),
       verify() {
         const ours = evaluateFresh(a, targets);
@@ -643,7 +658,7 @@ c = a @ b
         flops: 2 * m * k * n,
         outputs: () => namedOutputs(['c'], evaluateFresh(a, targets)),
         torch: { inputs: { a: feedOf(a, 'a'), b: feedOf(a, 'b') } },
-        tgraph: () => void evaluateFresh(a, targets),
+        tgraph: () => evaluateDropped(a, targets),
         tfjs: () => void tfOnce(),
         verify: () => [compare('c', evaluateFresh(a, targets)[0].data, tfOnce()[0])],
         dispose: () => tf.dispose([ta, tb]),
