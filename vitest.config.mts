@@ -5,6 +5,7 @@ export default defineConfig({
     exclude: ['test/vscode/suite/**', 'test/vscode/out/**', 'test/vscode/node_modules/**', 'node_modules/**'],
     testTimeout: 60_000,
     pool: 'threads',
+    setupFiles: ['test/support/relaxedSimd.ts'],
     projects: [
       // Every suite, with the WebAssembly kernels (the default where they run).
       { extends: true, test: { name: 'engine', include: ['test/**/*.test.ts'] } },

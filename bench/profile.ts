@@ -1,6 +1,9 @@
 // Runs one workload's tgraph side (or TF.js side) in a loop, for `node --cpu-prof`:
 //   node bench/build.mjs && node --cpu-prof dist/bench-profile.js seed [tgraph|tfjs] [seconds] [scale]
 import { WORKLOADS, initTfjs } from './workloads';
+import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
+
+enableRelaxedSimd();
 
 async function main(): Promise<void> {
   const [name = 'seed', side = 'tgraph', seconds = '5', scale = '1'] = process.argv.slice(2);

@@ -29,9 +29,12 @@ import { HOSTILE_GOAL_MS, type HostileRow, type Spread, measureHostile } from '.
 import type { Peer } from './peers/index';
 import { type Peak, TorchPeer, findTorchPython } from './peers/torch';
 import { tfjsWasmPeer } from './peers/tfjsWasm';
-import { kernelBackend, setKernelBackend } from '../engine/wasm/runtime';
+import { kernelBackend, kernelVariant, setKernelBackend } from '../engine/wasm/runtime';
 import { EXPLAIN_GOAL_MS, type ExplainRow, measureExplain } from './explain';
 import { type EngineEditRow, engineChainTable, measureEngineChain } from './engineChain';
+import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
+
+enableRelaxedSimd();
 
 interface Options {
   quick: boolean;
@@ -429,7 +432,7 @@ async function main(): Promise<number> {
     } else peers.push(await tfjsWasmPeer());
   }
   log(
-    `tgraph (${kernelBackend() === 'wasm' ? 'WebAssembly SIMD kernels' : 'TypeScript kernels'}) vs TensorFlow.js ${info.tfjs} (CPU backend) — ${info.cpu}, ${info.cores} cores, Node ${info.node}${options.quick ? ' — quick mode' : ''}\n`,
+    `tgraph (${kernelVariant() === 'relaxed-simd' ? 'WebAssembly relaxed-SIMD kernels' : kernelBackend() === 'wasm' ? 'WebAssembly SIMD kernels' : 'TypeScript kernels'}) vs TensorFlow.js ${info.tfjs} (CPU backend) — ${info.cpu}, ${info.cores} cores, Node ${info.node}${options.quick ? ' — quick mode' : ''}\n`,
   );
   for (const peer of peers) log(`peer: ${peer.describe()}\n`);
   if (peak)
@@ -587,6 +590,7 @@ async function main(): Promise<number> {
       date: new Date().toISOString(),
       machine: info,
       kernels: kernelBackend(),
+      kernelVariant: kernelVariant(),
       peers: peers.map((p) => ({ name: p.name, what: p.describe() })),
       peakGflops: peak,
       quick: options.quick,

@@ -20,6 +20,9 @@ import { LineIndex } from '../engine/syntax/lineIndex';
 import { newHost, out } from './host';
 import { explainCommand, hoverCommand } from './inspect';
 import { UserError, checksPython, optionsFor, parseArgs, readSource } from './options';
+import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
+
+enableRelaxedSimd();
 
 const USAGE = `usage:
   tgraph run [OPTIONS] FILE          evaluate a .tgraph file (or a Python script, FILE.py) and print

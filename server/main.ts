@@ -10,6 +10,9 @@ import type { AnalysisOptions } from '../engine/analysis';
 import { nodeWorkerChannel } from './workerChannel';
 import { stdioTransport } from './lifecycle';
 import { start, type ServerPlatform } from './start';
+import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
+
+enableRelaxedSimd();
 
 let started = false;
 

@@ -7,13 +7,17 @@
 // WebAssembly, or no 128-bit SIMD), when the JS kernels were chosen (`setKernelBackend`),
 // or for data it does not cover (integer dtypes), and the op's kernel then runs its own loop.
 //
+// Two builds of the module: with relaxed SIMD (the gemm's fused multiply-add) where the
+// runtime validates it (browsers since 2023, Node 22; Node 20 once the flag is set, see
+// nodeFeatures.ts), else plain 128-bit SIMD.
+//
 // Memory: the kernels allocate nothing. A call copies its operands into the module's memory
 // (a memcpy per operand), lays out its scratch after them and copies the result out; the
 // same memory serves every call, growing to the largest call's need. An instance whose
 // memory grew past RETAIN_BYTES is dropped after its call (WebAssembly memory cannot
 // shrink), so one huge evaluation does not pin its memory for the life of a language server.
 
-import { KERNELS_WASM_BASE64 } from './kernels.generated';
+import { KERNELS_RELAXED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated';
 import type { TypedData } from '../tensor';
 import type { KernelContext } from '../ops/registry';
 import { EvaluationError } from '../evaluate';
@@ -94,13 +98,16 @@ export interface KernelExports {
 }
 
 export type KernelBackend = 'wasm' | 'js';
+/** Which build of the module runs: with relaxed SIMD or plain 128-bit SIMD. */
+export type KernelVariant = 'relaxed-simd' | 'simd';
 
 const PAGE = 65536;
 const RETAIN_BYTES = 64 * 2 ** 20;
 
 let chosen: KernelBackend = 'wasm';
+let relaxedAllowed = true;
 /** undefined: not tried yet; null: this runtime cannot run the module. */
-let compiled: object | null | undefined;
+let compiled: { module: object; variant: KernelVariant } | null | undefined;
 let current: WasmKernels | null = null;
 
 /** Chooses the kernels (tests run both; the bench measures both). The JS kernels are the
@@ -114,6 +121,19 @@ export function kernelBackend(): KernelBackend {
   return chosen === 'wasm' && loadModule() !== null ? 'wasm' : 'js';
 }
 
+/** Allows or forbids the relaxed-SIMD build (tests compare both builds with the reference). */
+export function allowRelaxedSimd(allowed: boolean): void {
+  if (allowed === relaxedAllowed) return;
+  relaxedAllowed = allowed;
+  compiled = undefined;
+  current = null;
+}
+
+/** The build of the module in effect, or null when the JS kernels run. */
+export function kernelVariant(): KernelVariant | null {
+  return kernelBackend() === 'wasm' ? compiled!.variant : null;
+}
+
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -121,30 +141,44 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-function loadModule(): object | null {
-  if (compiled !== undefined) return compiled;
-  let module: object | null = null;
+let relaxedBytes: Uint8Array | undefined;
+
+/** Whether this runtime validates the relaxed-SIMD build (asked again each time: a Node
+ *  entry may enable the feature before the first kernel runs). */
+export function relaxedSimdValidates(): boolean {
   try {
-    if (wasmApi) {
+    relaxedBytes ??= decodeBase64(KERNELS_RELAXED_WASM_BASE64);
+    return wasmApi !== undefined && wasmApi.validate(relaxedBytes);
+  } catch {
+    return false;
+  }
+}
+
+function loadModule(): { module: object; variant: KernelVariant } | null {
+  if (compiled !== undefined) return compiled;
+  let loaded: { module: object; variant: KernelVariant } | null = null;
+  try {
+    if (relaxedAllowed && relaxedSimdValidates()) loaded = { module: new wasmApi!.Module(relaxedBytes!), variant: 'relaxed-simd' };
+    else if (wasmApi) {
       const bytes = decodeBase64(KERNELS_WASM_BASE64);
       // validate() is false where 128-bit SIMD is missing: the JS kernels run then.
-      if (wasmApi.validate(bytes)) module = new wasmApi.Module(bytes);
+      if (wasmApi.validate(bytes)) loaded = { module: new wasmApi.Module(bytes), variant: 'simd' };
     }
   } catch {
-    module = null;
+    loaded = null;
   }
-  compiled = module;
-  return module;
+  compiled = loaded;
+  return loaded;
 }
 
 /** The kernels for one call, or null when the JS kernel must run. */
 export function wasmKernels(): WasmKernels | null {
   if (chosen !== 'wasm') return null;
   if (current) return current;
-  const module = loadModule();
-  if (!module) return null;
+  const loaded = loadModule();
+  if (!loaded) return null;
   try {
-    const instance = new wasmApi!.Instance(module, {
+    const instance = new wasmApi!.Instance(loaded.module, {
       env: {
         abort: () => {
           throw new Error('WebAssembly kernel aborted');

@@ -8,10 +8,11 @@
 // is multiplied and summed in float32 by the WebAssembly kernels (the reference sums in
 // float64 and rounds once), so they agree to about K·2^-24 of the sum of |terms|.
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConcreteType, lookupOp, type KernelContext } from '../../engine/ops/registry';
 import { allocData, type Precision, type Tensor, sizeOf } from '../../engine/tensor';
-import { kernelBackend, setKernelBackend } from '../../engine/wasm/runtime';
+import { allowRelaxedSimd, kernelBackend, kernelVariant, setKernelBackend } from '../../engine/wasm/runtime';
+import { enableRelaxedSimd } from '../../engine/wasm/nodeFeatures';
 import { binaryWasm, whereWasm } from '../../engine/wasm/binary';
 import { unaryWasm } from '../../engine/wasm/elementwise';
 import { sumWasm } from '../../engine/wasm/reduce';
@@ -62,6 +63,9 @@ function tolerance(width: 'f32' | 'f64', terms: number): number {
   return (width === 'f32' ? 2 ** -22 : 2 ** -50) * Math.max(terms, 1);
 }
 
+// As the CLI and the language server do: Node 20 runs the relaxed-SIMD build once it is enabled.
+enableRelaxedSimd();
+
 afterAll(() => setKernelBackend('wasm'));
 
 describe('the WebAssembly kernels run here', () => {
@@ -74,96 +78,110 @@ describe('the WebAssembly kernels run here', () => {
   });
 });
 
-describe.each(['f32', 'f64'] as const)('matmul, %s', (width) => {
-  const sizes: [number, number, number][] = [
-    [1, 1, 1],
-    [7, 7, 7],
-    [1, 65, 1],
-    [65, 1, 65],
-    [5, 300, 3],
-    [97, 257, 9],
-    [65, 130, 33],
-    [4, 8, 8],
-  ];
-  for (const [m, k, n] of sizes) {
-    for (const ta of [false, true]) {
-      for (const tb of [false, true]) {
-        it(`[${m}×${k}] @ [${k}×${n}], transpose_a=${ta}, transpose_b=${tb}`, () => {
-          const a = tensor(ta ? [k, m] : [m, k], 1, width);
-          const b = tensor(tb ? [n, k] : [k, n], 2, width);
-          expectAgree(both('matmul', [a, b], { transpose_a: ta, transpose_b: tb }), tolerance(width, k));
-        });
+// The products run in both builds of the module: with relaxed SIMD (fused multiply-adds,
+// rounded once) and plain SIMD (a multiply, then an add).
+describe.each(['relaxed-simd', 'simd'] as const)('the %s build', (variant) => {
+  beforeAll(() => allowRelaxedSimd(variant === 'relaxed-simd'));
+  afterAll(() => allowRelaxedSimd(true));
+
+  it('is the build in effect', () => {
+    expect(kernelVariant()).toBe(variant);
+  });
+
+  describe.each(['f32', 'f64'] as const)('matmul, %s', (width) => {
+    const sizes: [number, number, number][] = [
+      [1, 1, 1],
+      [7, 7, 7],
+      [1, 65, 1],
+      [65, 1, 65],
+      [5, 300, 3],
+      [97, 257, 9],
+      [65, 130, 33],
+      [4, 8, 8],
+    ];
+    for (const [m, k, n] of sizes) {
+      for (const ta of [false, true]) {
+        for (const tb of [false, true]) {
+          it(`[${m}×${k}] @ [${k}×${n}], transpose_a=${ta}, transpose_b=${tb}`, () => {
+            const a = tensor(ta ? [k, m] : [m, k], 1, width);
+            const b = tensor(tb ? [n, k] : [k, n], 2, width);
+            expectAgree(both('matmul', [a, b], { transpose_a: ta, transpose_b: tb }), tolerance(width, k));
+          });
+        }
       }
     }
-  }
-  it('broadcast batches: [2, 1, 7, 65] @ [3, 65, 9] and [1, 5, 3] @ [4, 2, 3, 6]', () => {
-    expectAgree(both('matmul', [tensor([2, 1, 7, 65], 3, width), tensor([3, 65, 9], 4, width)], {}), tolerance(width, 65));
-    expectAgree(both('matmul', [tensor([1, 5, 3], 5, width), tensor([4, 2, 3, 6], 6, width)], { transpose_a: false }), tolerance(width, 3));
-    expectAgree(
-      both('matmul', [tensor([3, 7, 5], 7, width), tensor([3, 6, 7], 8, width)], { transpose_a: true, transpose_b: true }),
-      tolerance(width, 7),
-    );
-  });
-  it('an empty inner axis gives zeros', () => {
-    const [wasm, reference] = both('matmul', [tensor([3, 0], 1, width), tensor([0, 4], 2, width)], {});
-    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
-    expect(Array.from(wasm.data)).toEqual(new Array(12).fill(0));
-  });
-});
-
-describe('matmul of int32 and of mixed float arrays', () => {
-  it('int32 stays on the reference kernel, exactly', () => {
-    const a: Tensor = { dtype: 'int32', shape: [3, 5], data: Int32Array.from({ length: 15 }, (_, i) => i - 7) };
-    const b: Tensor = { dtype: 'int32', shape: [5, 2], data: Int32Array.from({ length: 10 }, (_, i) => 3 - i) };
-    const [wasm, reference] = both('matmul', [a, b], {});
-    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
-  });
-  it('a float32 feed meeting float64 data during a check computes in float64', () => {
-    // A float32 tensor holds a Float64Array while a check re-evaluates in float64.
-    const computed = { ...tensor([5, 33], 2, 'f64'), dtype: 'float32' as const };
-    const feed = tensor([33, 9], 1, 'f32');
-    const [wasm, reference] = both('matmul', [computed, feed], {});
-    expect(wasm.data).toBeInstanceOf(Float64Array);
-    expectAgree([wasm, reference], tolerance('f64', 33));
-  });
-});
-
-describe.each(['f32', 'f64'] as const)('conv2d and its backprops, %s', (width) => {
-  const cases: {
-    name: string;
-    x: number[];
-    f: number[];
-    strides: [number, number];
-    dilations: [number, number];
-    padding: 'SAME' | 'VALID';
-  }[] = [
-    { name: '1×1 input and filter', x: [1, 1, 1, 1], f: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
-    { name: '3×3 SAME, 7 channels in, 5 out', x: [2, 7, 9, 7], f: [3, 3, 7, 5], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
-    { name: '3×2 VALID, stride 2×1', x: [1, 8, 7, 3], f: [3, 2, 3, 4], strides: [2, 1], dilations: [1, 1], padding: 'VALID' },
-    { name: 'dilated 2×2, SAME, stride 3', x: [3, 10, 11, 2], f: [2, 3, 2, 6], strides: [3, 3], dilations: [2, 2], padding: 'SAME' },
-    {
-      name: 'more positions than a chunk, 65 channels',
-      x: [2, 17, 19, 65],
-      f: [3, 3, 65, 9],
-      strides: [1, 1],
-      dilations: [1, 1],
-      padding: 'SAME',
-    },
-  ];
-  for (const c of cases) {
-    it(c.name, () => {
-      const attrs = { strides: c.strides, dilations: c.dilations, padding: c.padding };
-      const x = tensor(c.x, 1, width);
-      const f = tensor(c.f, 2, width);
-      const y = both('conv2d', [x, f], attrs);
-      const terms = c.f[0] * c.f[1] * c.f[2];
-      expectAgree(y, tolerance(width, terms));
-      const dy = tensor(y[1].shape as number[], 3, width);
-      const positions = sizeOf(y[1].shape);
-      expectAgree(both('conv2d_backprop_input', [x, f, dy], attrs), tolerance(width, c.f[0] * c.f[1] * c.f[3]));
-      expectAgree(both('conv2d_backprop_filter', [x, f, dy], attrs), tolerance(width, positions / c.f[3]));
+    it('broadcast batches: [2, 1, 7, 65] @ [3, 65, 9] and [1, 5, 3] @ [4, 2, 3, 6]', () => {
+      expectAgree(both('matmul', [tensor([2, 1, 7, 65], 3, width), tensor([3, 65, 9], 4, width)], {}), tolerance(width, 65));
+      expectAgree(
+        both('matmul', [tensor([1, 5, 3], 5, width), tensor([4, 2, 3, 6], 6, width)], { transpose_a: false }),
+        tolerance(width, 3),
+      );
+      expectAgree(
+        both('matmul', [tensor([3, 7, 5], 7, width), tensor([3, 6, 7], 8, width)], { transpose_a: true, transpose_b: true }),
+        tolerance(width, 7),
+      );
     });
-  }
+    it('an empty inner axis gives zeros', () => {
+      const [wasm, reference] = both('matmul', [tensor([3, 0], 1, width), tensor([0, 4], 2, width)], {});
+      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+      expect(Array.from(wasm.data)).toEqual(new Array(12).fill(0));
+    });
+  });
+
+  describe('matmul of int32 and of mixed float arrays', () => {
+    it('int32 stays on the reference kernel, exactly', () => {
+      const a: Tensor = { dtype: 'int32', shape: [3, 5], data: Int32Array.from({ length: 15 }, (_, i) => i - 7) };
+      const b: Tensor = { dtype: 'int32', shape: [5, 2], data: Int32Array.from({ length: 10 }, (_, i) => 3 - i) };
+      const [wasm, reference] = both('matmul', [a, b], {});
+      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    });
+    it('a float32 feed meeting float64 data during a check computes in float64', () => {
+      // A float32 tensor holds a Float64Array while a check re-evaluates in float64.
+      const computed = { ...tensor([5, 33], 2, 'f64'), dtype: 'float32' as const };
+      const feed = tensor([33, 9], 1, 'f32');
+      const [wasm, reference] = both('matmul', [computed, feed], {});
+      expect(wasm.data).toBeInstanceOf(Float64Array);
+      expectAgree([wasm, reference], tolerance('f64', 33));
+    });
+  });
+
+  describe.each(['f32', 'f64'] as const)('conv2d and its backprops, %s', (width) => {
+    const cases: {
+      name: string;
+      x: number[];
+      f: number[];
+      strides: [number, number];
+      dilations: [number, number];
+      padding: 'SAME' | 'VALID';
+    }[] = [
+      { name: '1×1 input and filter', x: [1, 1, 1, 1], f: [1, 1, 1, 1], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
+      { name: '3×3 SAME, 7 channels in, 5 out', x: [2, 7, 9, 7], f: [3, 3, 7, 5], strides: [1, 1], dilations: [1, 1], padding: 'SAME' },
+      { name: '3×2 VALID, stride 2×1', x: [1, 8, 7, 3], f: [3, 2, 3, 4], strides: [2, 1], dilations: [1, 1], padding: 'VALID' },
+      { name: 'dilated 2×2, SAME, stride 3', x: [3, 10, 11, 2], f: [2, 3, 2, 6], strides: [3, 3], dilations: [2, 2], padding: 'SAME' },
+      {
+        name: 'more positions than a chunk, 65 channels',
+        x: [2, 17, 19, 65],
+        f: [3, 3, 65, 9],
+        strides: [1, 1],
+        dilations: [1, 1],
+        padding: 'SAME',
+      },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        const attrs = { strides: c.strides, dilations: c.dilations, padding: c.padding };
+        const x = tensor(c.x, 1, width);
+        const f = tensor(c.f, 2, width);
+        const y = both('conv2d', [x, f], attrs);
+        const terms = c.f[0] * c.f[1] * c.f[2];
+        expectAgree(y, tolerance(width, terms));
+        const dy = tensor(y[1].shape as number[], 3, width);
+        const positions = sizeOf(y[1].shape);
+        expectAgree(both('conv2d_backprop_input', [x, f, dy], attrs), tolerance(width, c.f[0] * c.f[1] * c.f[3]));
+        expectAgree(both('conv2d_backprop_filter', [x, f, dy], attrs), tolerance(width, positions / c.f[3]));
+      });
+    }
+  });
 });
 
 /** Float32 values across exp's, tanh's and sigmoid's ranges, with their edges. */

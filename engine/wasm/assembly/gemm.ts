@@ -99,6 +99,16 @@ function packB<T>(b: usize, brs: i32, bcs: i32, n: i32, p0: i32, kc: i32, dst: u
   }
 }
 
+/** acc + a·b per lane. The module is built twice (scripts/build-wasm.mjs): with relaxed
+ *  SIMD this is one fused multiply-add where the processor has one (rounded once: a sum's
+ *  low bits differ from the other build's), else a multiply then an add (rounded twice). */
+// @ts-ignore: decorator
+@inline
+function madd<T>(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, acc);
+  return v128.add<T>(acc, v128.mul<T>(a, b));
+}
+
 /** The MR×NR tile at c (row stride ldc bytes) = (its old value if `add`, else 0) + the
  *  kc-step product of the packed panels pa and pb. */
 // @ts-ignore: decorator
@@ -113,17 +123,17 @@ function tile<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, add: bool)
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load_splat<T>(pa);
-    c00 = v128.add<T>(c00, v128.mul<T>(a, b0));
-    c01 = v128.add<T>(c01, v128.mul<T>(a, b1));
+    c00 = madd<T>(a, b0, c00);
+    c01 = madd<T>(a, b1, c01);
     a = v128.load_splat<T>(pa + e);
-    c10 = v128.add<T>(c10, v128.mul<T>(a, b0));
-    c11 = v128.add<T>(c11, v128.mul<T>(a, b1));
+    c10 = madd<T>(a, b0, c10);
+    c11 = madd<T>(a, b1, c11);
     a = v128.load_splat<T>(pa + 2 * e);
-    c20 = v128.add<T>(c20, v128.mul<T>(a, b0));
-    c21 = v128.add<T>(c21, v128.mul<T>(a, b1));
+    c20 = madd<T>(a, b0, c20);
+    c21 = madd<T>(a, b1, c21);
     a = v128.load_splat<T>(pa + 3 * e);
-    c30 = v128.add<T>(c30, v128.mul<T>(a, b0));
-    c31 = v128.add<T>(c31, v128.mul<T>(a, b1));
+    c30 = madd<T>(a, b0, c30);
+    c31 = madd<T>(a, b1, c31);
     pa += <usize>MR * e;
     pb += 32;
   }
