@@ -80,14 +80,21 @@ describe('the WebAssembly kernels run here', () => {
 
 // The products run in both builds of the module: with relaxed SIMD (fused multiply-adds,
 // rounded once) and plain SIMD (a multiply, then an add).
-describe.each(['relaxed-simd', 'simd'] as const)('the %s build', (variant) => {
-  beforeAll(() => allowRelaxedSimd(variant === 'relaxed-simd'));
-  afterAll(() => allowRelaxedSimd(true));
+/** `body`'s suites in each build of the module. */
+function inEachBuild(body: () => void): void {
+  describe.each(['relaxed-simd', 'simd'] as const)('the %s build', (variant) => {
+    beforeAll(() => allowRelaxedSimd(variant === 'relaxed-simd'));
+    afterAll(() => allowRelaxedSimd(true));
 
-  it('is the build in effect', () => {
-    expect(kernelVariant()).toBe(variant);
+    it('is the build in effect', () => {
+      expect(kernelVariant()).toBe(variant);
+    });
+
+    body();
   });
+}
 
+inEachBuild(() => {
   describe.each(['f32', 'f64'] as const)('matmul, %s', (width) => {
     const sizes: [number, number, number][] = [
       [1, 1, 1],
@@ -238,105 +245,108 @@ function edgeValues(): Float32Array {
   return Float32Array.from(values);
 }
 
-describe('float32 exp, tanh and sigmoid', () => {
-  for (const op of ['exp', 'tanh', 'sigmoid']) {
-    it(`${op}: within 3 ulps of the float64 result rounded, NaN and infinities as the reference`, () => {
-      const x: Tensor = { dtype: 'float32', shape: [4001 + 43], data: edgeValues() };
-      expect(x.data.length).toBe(x.shape[0]);
-      const [wasm, reference] = both(op, [x], {});
-      for (let i = 0; i < x.data.length; i++) {
-        const a = wasm.data[i];
-        const b = reference.data[i];
-        if (Number.isNaN(b) || !Number.isFinite(b)) {
-          expect(Object.is(a, b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBe(true);
-          continue;
+// exp, tanh and sigmoid's polynomials are multiply-adds too.
+inEachBuild(() => {
+  describe('float32 exp, tanh and sigmoid', () => {
+    for (const op of ['exp', 'tanh', 'sigmoid']) {
+      it(`${op}: within 3 ulps of the float64 result rounded, NaN and infinities as the reference`, () => {
+        const x: Tensor = { dtype: 'float32', shape: [4001 + 43], data: edgeValues() };
+        expect(x.data.length).toBe(x.shape[0]);
+        const [wasm, reference] = both(op, [x], {});
+        for (let i = 0; i < x.data.length; i++) {
+          const a = wasm.data[i];
+          const b = reference.data[i];
+          if (Number.isNaN(b) || !Number.isFinite(b)) {
+            expect(Object.is(a, b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBe(true);
+            continue;
+          }
+          // ulp of float32 at b, and the smallest subnormal near 0
+          const ulp = Math.max(Math.abs(b) * 2 ** -23, 2 ** -149);
+          expect(Math.abs(a - b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBeLessThanOrEqual(3 * ulp);
         }
-        // ulp of float32 at b, and the smallest subnormal near 0
-        const ulp = Math.max(Math.abs(b) * 2 ** -23, 2 ** -149);
-        expect(Math.abs(a - b), `${op}(${x.data[i]}) = ${a}, reference ${b}`).toBeLessThanOrEqual(3 * ulp);
-      }
-    });
-  }
-  it("over several of the glue's staging blocks (8,192 elements) and a ragged last one", () => {
-    const edges = edgeValues();
-    const n = 2 * 8192 + 65;
-    const x: Tensor = { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, (_, i) => edges[(i * 7) % edges.length]) };
-    for (const op of ['exp', 'tanh', 'sigmoid']) {
-      const [wasm, reference] = both(op, [x], {});
-      for (let i = 0; i < n; i++) {
-        const a = wasm.data[i];
-        const b = reference.data[i];
-        if (!Number.isFinite(b)) expect(Object.is(a, b), `${op} at ${i}`).toBe(true);
-        else expect(Math.abs(a - b), `${op} at ${i}`).toBeLessThanOrEqual(3 * Math.max(Math.abs(b) * 2 ** -23, 2 ** -149));
-      }
-    }
-  });
-  it('float64 data stays on the reference, bit for bit', () => {
-    const x: Tensor = { dtype: 'float64', shape: [38], data: Float64Array.from(edgeValues().subarray(0, 38)) };
-    for (const op of ['exp', 'tanh', 'sigmoid']) {
-      const [wasm, reference] = both(op, [x], {});
-      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
-    }
-  });
-});
-
-describe('float32 softmax and log_softmax along the last axis', () => {
-  for (const n of [1, 7, 65, 1000]) {
-    for (const op of ['softmax', 'log_softmax']) {
-      it(`${op} of rows of ${n}`, () => {
-        const x = tensor([3, 5, n], 7, 'f32');
-        x.data[0] = 80; // a large logit: the maximum is subtracted first
-        expectAgree(both(op, [x], { axis: -1 }), 2 ** -20);
       });
     }
-  }
-  it("rows across the glue's staging blocks: 20 rows of 1000, 3 rows of 9000", () => {
+    it("over several of the glue's staging blocks (8,192 elements) and a ragged last one", () => {
+      const edges = edgeValues();
+      const n = 2 * 8192 + 65;
+      const x: Tensor = { dtype: 'float32', shape: [n], data: Float32Array.from({ length: n }, (_, i) => edges[(i * 7) % edges.length]) };
+      for (const op of ['exp', 'tanh', 'sigmoid']) {
+        const [wasm, reference] = both(op, [x], {});
+        for (let i = 0; i < n; i++) {
+          const a = wasm.data[i];
+          const b = reference.data[i];
+          if (!Number.isFinite(b)) expect(Object.is(a, b), `${op} at ${i}`).toBe(true);
+          else expect(Math.abs(a - b), `${op} at ${i}`).toBeLessThanOrEqual(3 * Math.max(Math.abs(b) * 2 ** -23, 2 ** -149));
+        }
+      }
+    });
+    it('float64 data stays on the reference, bit for bit', () => {
+      const x: Tensor = { dtype: 'float64', shape: [38], data: Float64Array.from(edgeValues().subarray(0, 38)) };
+      for (const op of ['exp', 'tanh', 'sigmoid']) {
+        const [wasm, reference] = both(op, [x], {});
+        expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+      }
+    });
+  });
+
+  describe('float32 softmax and log_softmax along the last axis', () => {
+    for (const n of [1, 7, 65, 1000]) {
+      for (const op of ['softmax', 'log_softmax']) {
+        it(`${op} of rows of ${n}`, () => {
+          const x = tensor([3, 5, n], 7, 'f32');
+          x.data[0] = 80; // a large logit: the maximum is subtracted first
+          expectAgree(both(op, [x], { axis: -1 }), 2 ** -20);
+        });
+      }
+    }
+    it("rows across the glue's staging blocks: 20 rows of 1000, 3 rows of 9000", () => {
+      for (const shape of [
+        [20, 1000],
+        [3, 9000],
+      ]) {
+        for (const op of ['softmax', 'log_softmax']) expectAgree(both(op, [tensor(shape, 9, 'f32')], { axis: -1 }), 2 ** -20);
+      }
+    });
+    it('rows with -inf logits, and another axis (the reference computes it)', () => {
+      const x: Tensor = { dtype: 'float32', shape: [2, 3], data: Float32Array.of(-Infinity, 0, 1, -Infinity, -Infinity, -Infinity) };
+      const [wasm, reference] = both('softmax', [x], { axis: -1 });
+      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+      expectAgree(both('softmax', [tensor([4, 9, 3], 8, 'f32')], { axis: 1 }), 0);
+    });
+  });
+
+  describe.each(['f32', 'f64'] as const)("softmax's and log_softmax's gradients along the last axis, %s", (width) => {
+    /** The op's output y (a softmax, or a log_softmax) and an incoming gradient of [rows, n]. */
+    function operands(shape: number[], log: boolean, seed: number): Tensor[] {
+      const x = tensor(shape, seed, width);
+      const y = both(log ? 'log_softmax' : 'softmax', [x], { axis: -1 })[1];
+      return [y, tensor(shape, seed + 1, width)];
+    }
     for (const shape of [
+      [3, 1],
+      [5, 7],
+      [3, 5, 65],
+      [4, 1000],
       [20, 1000],
       [3, 9000],
     ]) {
-      for (const op of ['softmax', 'log_softmax']) expectAgree(both(op, [tensor(shape, 9, 'f32')], { axis: -1 }), 2 ** -20);
+      it(`softmax_grad of [${shape}]: bit for bit as the reference${sizeOf(shape) < 64 ? ' (which computes it)' : ''}`, () => {
+        const [wasm, reference] = both('softmax_grad', operands(shape, false, 3), { axis: -1 });
+        expectAgree([wasm, reference], 0);
+        expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+      });
+      it(`log_softmax_grad of [${shape}]: ${width === 'f32' ? "within the module's exp of the reference" : 'the reference computes it, bit for bit'}`, () => {
+        const [wasm, reference] = both('log_softmax_grad', operands(shape, true, 5), { axis: -1 });
+        // dy - s·exp(y): exp within 3 ulps, times a row sum of up to ~n standard normals.
+        const n = shape[shape.length - 1];
+        expectAgree([wasm, reference], width === 'f32' ? 2 ** -21 * Math.sqrt(n) : 0);
+      });
     }
-  });
-  it('rows with -inf logits, and another axis (the reference computes it)', () => {
-    const x: Tensor = { dtype: 'float32', shape: [2, 3], data: Float32Array.of(-Infinity, 0, 1, -Infinity, -Infinity, -Infinity) };
-    const [wasm, reference] = both('softmax', [x], { axis: -1 });
-    expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
-    expectAgree(both('softmax', [tensor([4, 9, 3], 8, 'f32')], { axis: 1 }), 0);
-  });
-});
-
-describe.each(['f32', 'f64'] as const)("softmax's and log_softmax's gradients along the last axis, %s", (width) => {
-  /** The op's output y (a softmax, or a log_softmax) and an incoming gradient of [rows, n]. */
-  function operands(shape: number[], log: boolean, seed: number): Tensor[] {
-    const x = tensor(shape, seed, width);
-    const y = both(log ? 'log_softmax' : 'softmax', [x], { axis: -1 })[1];
-    return [y, tensor(shape, seed + 1, width)];
-  }
-  for (const shape of [
-    [3, 1],
-    [5, 7],
-    [3, 5, 65],
-    [4, 1000],
-    [20, 1000],
-    [3, 9000],
-  ]) {
-    it(`softmax_grad of [${shape}]: bit for bit as the reference${sizeOf(shape) < 64 ? ' (which computes it)' : ''}`, () => {
-      const [wasm, reference] = both('softmax_grad', operands(shape, false, 3), { axis: -1 });
-      expectAgree([wasm, reference], 0);
-      expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+    it('another axis (the reference computes it), and the module on the last one agree', () => {
+      const x = tensor([4, 9, 3], 8, width);
+      const y = both('softmax', [x], { axis: 1 })[1];
+      expectAgree(both('softmax_grad', [y, tensor([4, 9, 3], 9, width)], { axis: 1 }), 0);
     });
-    it(`log_softmax_grad of [${shape}]: ${width === 'f32' ? "within the module's exp of the reference" : 'the reference computes it, bit for bit'}`, () => {
-      const [wasm, reference] = both('log_softmax_grad', operands(shape, true, 5), { axis: -1 });
-      // dy - s·exp(y): exp within 3 ulps, times a row sum of up to ~n standard normals.
-      const n = shape[shape.length - 1];
-      expectAgree([wasm, reference], width === 'f32' ? 2 ** -21 * Math.sqrt(n) : 0);
-    });
-  }
-  it('another axis (the reference computes it), and the module on the last one agree', () => {
-    const x = tensor([4, 9, 3], 8, width);
-    const y = both('softmax', [x], { axis: 1 })[1];
-    expectAgree(both('softmax_grad', [y, tensor([4, 9, 3], 9, width)], { axis: 1 }), 0);
   });
 });
 

@@ -7,6 +7,8 @@
 // the float64 Math.exp once: the two differ by at most a couple of ulps (TensorFlow's own
 // float32 exp is such a polynomial too).
 
+import { madd } from './madd';
+
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
@@ -47,16 +49,16 @@ function expAnywhere4(x: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function expReduced4(x: v128, fn: v128): v128 {
-  let r = f32x4.sub(x, f32x4.mul(fn, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(fn, f32x4.splat(LN2_LO)));
+  let r = madd<f32>(fn, f32x4.splat(-LN2_HI), x);
+  r = madd<f32>(fn, f32x4.splat(-LN2_LO), r);
   const r2 = f32x4.mul(r, r);
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
+  p = madd<f32>(p, r, f32x4.splat(1.3981999507e-3));
+  p = madd<f32>(p, r, f32x4.splat(8.3334519073e-3));
+  p = madd<f32>(p, r, f32x4.splat(4.1665795894e-2));
+  p = madd<f32>(p, r, f32x4.splat(1.6666665459e-1));
+  p = madd<f32>(p, r, f32x4.splat(5.0000001201e-1));
+  return f32x4.add(madd<f32>(p, r2, r), f32x4.splat(1));
 }
 
 /** e^x for four floats, as expAnywhere4. When every lane's result is a normal float (the
@@ -80,11 +82,11 @@ function tanh4(x: v128): v128 {
   const ax = f32x4.abs(x);
   const z = f32x4.mul(x, x);
   let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), ax), ax);
+  p = madd<f32>(p, z, f32x4.splat(2.06390887954e-2));
+  p = madd<f32>(p, z, f32x4.splat(-5.37397155531e-2));
+  p = madd<f32>(p, z, f32x4.splat(1.33314422036e-1));
+  p = madd<f32>(p, z, f32x4.splat(-3.33332819422e-1));
+  const small = madd<f32>(f32x4.mul(p, z), ax, ax);
   const e = exp4(f32x4.add(ax, ax));
   const large = f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(e, f32x4.splat(1))));
   // |tanh x| from either branch, with x's sign bit (so tanh(-0) is -0).
@@ -92,13 +94,14 @@ function tanh4(x: v128): v128 {
   return v128.or(magnitude, v128.and(x, i32x4.splat(0x80000000)));
 }
 
-/** sigmoid with one exp of -|x| (never overflows), as the reference computes it. */
+/** sigmoid with one exp of -|x| (never overflows), as the reference computes it: 1/(1 + e)
+ *  for x >= 0, e/(1 + e) below, the numerator chosen before the one division. */
 // @ts-ignore: decorator
 @inline
 function sigmoid4(x: v128): v128 {
   const e = exp4(f32x4.neg(f32x4.abs(x)));
-  const d = f32x4.add(f32x4.splat(1), e);
-  return v128.bitselect(f32x4.div(f32x4.splat(1), d), f32x4.div(e, d), f32x4.ge(x, f32x4.splat(0)));
+  const numerator = v128.bitselect(f32x4.splat(1), e, f32x4.ge(x, f32x4.splat(0)));
+  return f32x4.div(numerator, f32x4.add(f32x4.splat(1), e));
 }
 
 // Function codes of unaryF32 (engine/wasm/elementwise.ts names them).

@@ -13,6 +13,8 @@
 // blocks are added to C in increasing k. float32 operands are multiplied and summed in
 // float32 (as TensorFlow's and PyTorch's CPU kernels do), float64 in float64.
 
+import { madd } from './madd';
+
 const KC: i32 = 256;
 const MC: i32 = 96;
 const MR: i32 = 4;
@@ -97,16 +99,6 @@ function packB<T>(b: usize, brs: i32, bcs: i32, n: i32, p0: i32, kc: i32, dst: u
       d += panelRow;
     }
   }
-}
-
-/** acc + a·b per lane. The module is built twice (scripts/build-wasm.mjs): with relaxed
- *  SIMD this is one fused multiply-add where the processor has one (rounded once: a sum's
- *  low bits differ from the other build's), else a multiply then an add (rounded twice). */
-// @ts-ignore: decorator
-@inline
-function madd<T>(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, acc);
-  return v128.add<T>(acc, v128.mul<T>(a, b));
 }
 
 /** The MR×NR tile at c (row stride ldc bytes) = (its old value if `add`, else 0) + the
