@@ -1,0 +1,37 @@
+// Real models written as users write them — a TF 1.x conv net, a TF 2 transformer block under
+// a GradientTape, a model of Keras layers — against PyTorch: the loss and every gradient the
+// script asks for, computed in float64 from the same float32 inputs
+// (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json).
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { describe, expect, it } from 'vitest';
+import { items, py } from './support';
+
+const DIR = path.join(__dirname, '..', 'fixtures', 'torch-models');
+
+/** float32 arithmetic against float64: each element within atol + rtol·|reference|, where
+ *  the scale is the largest magnitude of that gradient. */
+function expectClose(actual: ArrayLike<number>, expected: readonly number[], what: string): void {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let scale = 0;
+  for (const x of expected) scale = Math.max(scale, Math.abs(x));
+  for (let i = 0; i < expected.length; i++) {
+    const error = Math.abs(actual[i] - expected[i]);
+    if (!(error <= 1e-5 * scale + 1e-8)) throw new Error(`${what}[${i}]: ${actual[i]} vs PyTorch's ${expected[i]} (largest ${scale})`);
+  }
+}
+
+describe('real models against PyTorch (float64)', () => {
+  for (const model of ['convnet_tf1', 'transformer_tf2', 'keras_layers_tf2']) {
+    it(`${model}: the loss and every gradient`, () => {
+      const reference = JSON.parse(fs.readFileSync(path.join(DIR, `${model}.json`), 'utf8')) as { loss: number; grads: number[][] };
+      const a = py(fs.readFileSync(path.join(DIR, `${model}.py`), 'utf8'));
+      expect(a.diagnostics.filter((d) => d.severity !== 'hint').map((d) => d.message)).toEqual([]);
+      const [loss, ...grads] = items(a, 'out');
+      expectClose(loss.data, [reference.loss], 'loss');
+      expect(grads.length).toBe(reference.grads.length);
+      grads.forEach((g, i) => expectClose(g.data, reference.grads[i], `gradient ${i}`));
+    });
+  }
+});
