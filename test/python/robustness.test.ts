@@ -81,3 +81,17 @@ describe('mutated scripts', () => {
     });
   }
 });
+
+describe('errors of values nothing printed', () => {
+  it("an eager tensor's kernel error is a diagnostic at its statement, as in a .tgraph file", () => {
+    const text = `import tensorflow as tf
+emb = tf.keras.layers.Embedding(2, 3, embeddings_initializer="ones")
+y = emb(tf.constant([5]))
+w = tf.gather(tf.ones([2, 3]), [1])
+`;
+    const a = analyzePython(text);
+    expect(a.diagnostics.map((d) => `${text.slice(d.span.start, d.span.end)}: ${d.severity} ${d.message}`)).toEqual([
+      'emb(tf.constant([5])): error gather: indices[0] = 5 is not in [0, 2) (axis 0 of params of shape [2, 3])',
+    ]);
+  });
+});
