@@ -6,7 +6,7 @@
 
 import type { Span } from '../../syntax/ast';
 import type { CallArg } from '../../values';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, type PyValue } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, typeName } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
@@ -128,7 +128,13 @@ function merging(
   combine: (rt: Interpreter, p: BoundPyArgs, items: CallArg[], site: CallSite) => PyValue,
 ): PyBuiltin {
   return layerClass(layer, params, (p) => (rt, inputs, span, site) => {
-    const items = rt.iterate(inputs, span);
+    if (!(inputs instanceof PyList || inputs instanceof PyTuple))
+      throw pyError(
+        'ValueError',
+        `A merge layer should be called on a list of inputs. Received: inputs=${typeName(inputs)} (not a list of tensors)`,
+        span,
+      );
+    const items = inputs.items;
     if (items.length < 2)
       throw pyError(
         'ValueError',
