@@ -11,6 +11,7 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { callOp, toGraphValue } from './tensor';
+import { channelsLastOnly, intPair, keyword, positional } from './layerArgs';
 
 /** What a layer does to its inputs when called. */
 type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite) => PyValue;
@@ -43,31 +44,6 @@ class StatelessLayer extends PyObject {
   }
 }
 
-function positional(rt: Interpreter, v: PyValue, span: Span): CallArg {
-  return { value: toGraphValue(rt, v, span), span };
-}
-
-function keyword(rt: Interpreter, name: string, v: PyValue, span: Span): CallArg {
-  return { value: toGraphValue(rt, v, span), span, keyword: { name, span } };
-}
-
-/** An int or a pair of ints, as Keras' pool_size and strides. */
-function pair(rt: Interpreter, v: PyValue, span: Span): bigint[] {
-  if (typeof v === 'bigint') return [v, v];
-  const items = rt.iterate(v, span);
-  if (items.length !== 2) throw pyError('ValueError', `expected an int or a tuple of 2 ints, got ${items.length} values`, span);
-  return items.map((x) => BigInt(rt.rt.indexValue(x, span)));
-}
-
-function channelsLastOnly(p: BoundPyArgs, layer: string): void {
-  const format = p.get('data_format', null);
-  if (format !== null && format !== 'channels_last')
-    throw new OutsideSubset(
-      `${layer}(data_format=${JSON.stringify(format)}) is not modelled by tgraph (channels_last only)`,
-      p.span('data_format'),
-    );
-}
-
 /** A layer class: binds the constructor's arguments, and makes the layer. */
 function layerClass(layer: string, params: string[], make: (p: BoundPyArgs) => Apply, check?: (p: BoundPyArgs) => void): PyBuiltin {
   return new PyBuiltin(`tf.keras.layers.${layer}`, (a, kw, site) => {
@@ -82,8 +58,8 @@ function pooling(layer: string, op: 'max_pool2d' | 'avg_pool2d'): PyBuiltin {
     layer,
     ['pool_size', 'strides', 'padding', 'data_format'],
     (p) => (rt, x, xSpan, site) => {
-      const size = pair(rt, p.get('pool_size', 2n), p.span('pool_size'));
-      const strides = p.get('strides', null) === null ? size : pair(rt, p.get('strides'), p.span('strides'));
+      const size = intPair(rt, p.get('pool_size', 2n), p.span('pool_size')).map(BigInt);
+      const strides = p.get('strides', null) === null ? size : intPair(rt, p.get('strides'), p.span('strides')).map(BigInt);
       const padding = p.get('padding', 'valid');
       if (typeof padding !== 'string') throw pyError('TypeError', 'padding must be a string', p.span('padding'));
       return callOp(

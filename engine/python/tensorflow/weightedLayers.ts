@@ -5,13 +5,14 @@
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
-import type { CallArg, Value } from '../../values';
+import type { Value } from '../../values';
 import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { GraphTensor, callOp, toGraphValue } from './tensor';
+import { channelsLastOnly, intPair, keyword, nodeArg, positional } from './layerArgs';
 import { PyInitializer, type PyVariable, layerVariables } from './variables';
 import { eagerArray, isEager } from './eager';
 
@@ -90,23 +91,6 @@ class WeightedLayer extends PyObject {
   }
 }
 
-function positional(rt: Interpreter, v: PyValue | Node, span: Span): CallArg {
-  if (v !== null && typeof v === 'object' && 'op' in v && 'inputs' in v) return { value: { kind: 'tensor', node: v as Node }, span };
-  return { value: toGraphValue(rt, v as PyValue, span), span };
-}
-
-function keyword(rt: Interpreter, name: string, v: PyValue, span: Span): CallArg {
-  return { value: toGraphValue(rt, v, span), span, keyword: { name, span } };
-}
-
-/** An int or a pair of ints (kernel_size, strides, dilation_rate). */
-function pair(rt: Interpreter, v: PyValue, span: Span): number[] {
-  if (typeof v === 'bigint') return [rt.rt.indexValue(v, span), rt.rt.indexValue(v, span)];
-  const items = rt.iterate(v, span);
-  if (items.length !== 2) throw pyError('ValueError', `expected an int or a tuple of 2 ints, got ${items.length} values`, span);
-  return items.map((x) => rt.rt.indexValue(x, span));
-}
-
 function lastAxis(input: Node, layer: string, span: Span): number {
   const shape = input.type.shape;
   const last = shape && shape.length ? shape[shape.length - 1] : null;
@@ -131,7 +115,7 @@ function conv2d(init: MakeInitializer, activation: Activation): LayerKind {
           `Input 0 of layer "conv2d" is incompatible with the layer: expected ndim=4, found ndim=${shape.length}`,
           site.span,
         );
-      const [kh, kw] = pair(rt, p.get('kernel_size'), p.span('kernel_size'));
+      const [kh, kw] = intPair(rt, p.get('kernel_size'), p.span('kernel_size'));
       const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
       return [
         {
@@ -153,16 +137,16 @@ function conv2d(init: MakeInitializer, activation: Activation): LayerKind {
       ];
     },
     apply: (rt, x, w, p, site) => {
-      const strides = pair(rt, p.get('strides', 1n), p.span('strides'));
-      const dilations = pair(rt, p.get('dilation_rate', 1n), p.span('dilation_rate'));
+      const strides = intPair(rt, p.get('strides', 1n), p.span('strides'));
+      const dilations = intPair(rt, p.get('dilation_rate', 1n), p.span('dilation_rate'));
       const padding = p.get('padding', 'valid');
       if (typeof padding !== 'string') throw pyError('TypeError', 'padding must be a string', p.span('padding'));
       let y = callOp(
         rt,
         'conv2d',
         [
-          positional(rt, x, site.span),
-          positional(rt, w.get('kernel')!.node, site.span),
+          nodeArg(x, site.span),
+          nodeArg(w.get('kernel')!.node, site.span),
           keyword(rt, 'strides', new PyList([1n, ...strides.map(BigInt), 1n]), p.span('strides')),
           keyword(rt, 'padding', padding.toUpperCase(), p.span('padding')),
           keyword(rt, 'dilations', new PyList([1n, ...dilations.map(BigInt), 1n]), p.span('dilation_rate')),
@@ -170,7 +154,7 @@ function conv2d(init: MakeInitializer, activation: Activation): LayerKind {
         site.span,
       );
       const bias = w.get('bias');
-      if (bias) y = callOp(rt, 'bias_add', [positional(rt, y, site.span), positional(rt, bias.node, site.span)], site.span);
+      if (bias) y = callOp(rt, 'bias_add', [positional(rt, y, site.span), nodeArg(bias.node, site.span)], site.span);
       return withActivation(rt, y, activation(rt, p.get('activation', null), p.span('activation')), site);
     },
   };
@@ -195,7 +179,7 @@ function embedding(init: MakeInitializer): LayerKind {
     apply: (rt, x, w, _p, site) => {
       // Keras casts float ids to int32 before the lookup.
       const ids = x.type.dtype === 'int32' || x.type.dtype === 'int64' ? x : rt.rt.b.cast(x, 'int32');
-      return callOp(rt, 'gather', [positional(rt, w.get('embeddings')!.node, site.span), positional(rt, ids, site.span)], site.span);
+      return callOp(rt, 'gather', [nodeArg(w.get('embeddings')!.node, site.span), nodeArg(ids, site.span)], site.span);
     },
   };
 }
@@ -243,7 +227,7 @@ function layerNormalization(init: MakeInitializer): LayerKind {
 function momentsOver(rt: Interpreter, x: Node, axes: number[], span: Span): Value[] {
   const moments = rt.rt.b.call(
     lookupOp('moments')!,
-    [positional(rt, x, span), keyword(rt, 'axes', new PyList(axes.map(BigInt)), span), keyword(rt, 'keepdims', true, span)],
+    [nodeArg(x, span), keyword(rt, 'axes', new PyList(axes.map(BigInt)), span), keyword(rt, 'keepdims', true, span)],
     span,
   );
   if (moments.kind !== 'list') throw pyError('TypeError', 'moments did not give (mean, variance)', span);
@@ -266,7 +250,7 @@ function normalize(
     rt,
     'batch_normalization',
     [
-      positional(rt, x, span),
+      nodeArg(x, span),
       { value: mean, span },
       { value: variance, span },
       keyword(rt, 'offset', weight('beta'), span),
@@ -372,12 +356,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
       () =>
         new PyBuiltin(`tf.keras.layers.${kind.name}`, (a, kw, site) => {
           const p = bindArgs(kind.name, [...params, 'name', 'dtype', 'trainable', 'input_shape'], a, kw, site);
-          const format = p.get('data_format', null);
-          if (format !== null && format !== 'channels_last')
-            throw new OutsideSubset(
-              `${kind.name}(data_format=${JSON.stringify(format)}) is not modelled by tgraph (channels_last only)`,
-              p.span('data_format'),
-            );
+          channelsLastOnly(p, kind.name);
           if (p.get('groups', 1n) !== 1n) throw new OutsideSubset('Conv2D(groups=...) is not modelled by tgraph', p.span('groups'));
           if (p.get('mask_zero', false) === true)
             throw new OutsideSubset('Embedding(mask_zero=True) is not modelled by tgraph', p.span('mask_zero'));

@@ -1,0 +1,40 @@
+// The arguments Keras layers pass to registry ops, and the constructor arguments they read the
+// same way (statelessLayers.ts, weightedLayers.ts).
+
+import type { Span } from '../../syntax/ast';
+import type { Node } from '../../graph';
+import type { CallArg } from '../../values';
+import type { PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import type { BoundPyArgs } from '../signature';
+import { toGraphValue } from './tensor';
+
+export function positional(rt: Interpreter, v: PyValue, span: Span): CallArg {
+  return { value: toGraphValue(rt, v, span), span };
+}
+
+export function nodeArg(node: Node, span: Span): CallArg {
+  return { value: { kind: 'tensor', node }, span };
+}
+
+export function keyword(rt: Interpreter, name: string, v: PyValue, span: Span): CallArg {
+  return { value: toGraphValue(rt, v, span), span, keyword: { name, span } };
+}
+
+/** An int or a pair of ints, as Keras' kernel_size, pool_size, strides and dilation_rate. */
+export function intPair(rt: Interpreter, v: PyValue, span: Span): number[] {
+  if (typeof v === 'bigint') return [rt.rt.indexValue(v, span), rt.rt.indexValue(v, span)];
+  const items = rt.iterate(v, span);
+  if (items.length !== 2) throw pyError('ValueError', `expected an int or a tuple of 2 ints, got ${items.length} values`, span);
+  return items.map((x) => rt.rt.indexValue(x, span));
+}
+
+export function channelsLastOnly(p: BoundPyArgs, layer: string): void {
+  const format = p.get('data_format', null);
+  if (format !== null && format !== 'channels_last')
+    throw new OutsideSubset(
+      `${layer}(data_format=${JSON.stringify(format)}) is not modelled by tgraph (channels_last only)`,
+      p.span('data_format'),
+    );
+}
