@@ -2,7 +2,7 @@
 // `matrix_band_part`, `trace`, `matrix_transpose`.
 
 import { type Value, checkDTypeClass, tensorValue } from '../../builder';
-import { sizeOf } from '../../tensor';
+import { type TypedData, sizeOf } from '../../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../../types';
 import { type RelationAxis, axisLabels, contraction, firstOnly, indexMap, positionalFlow } from '../dependence';
 
@@ -27,6 +27,28 @@ function diagPartType(x: TensorType): TensorType {
   const m = x.shape[x.shape.length - 2];
   const n = x.shape[x.shape.length - 1];
   return { dtype: x.dtype, shape: [...x.shape.slice(0, -2), m === null || n === null ? null : Math.min(m, n)] };
+}
+
+/** Refuses a diagonal whose static shape is not the diagonal of `matrices` (argument `arg`). */
+function checkDiagonalFits(diagonal: TensorType, matrices: TensorType, arg: number): void {
+  const expected = diagPartType(matrices).shape;
+  const given = diagonal.shape;
+  if (expected && given && (expected.length !== given.length || expected.some((n, i) => n !== null && given[i] !== null && n !== given[i])))
+    throw new OpError(
+      `diagonal of shape ${showShape(given)} does not fit matrices of shape ${showShape(matrices.shape)} (it needs ${showShape(expected)})`,
+      arg,
+    );
+}
+
+/** Writes each batch's `diagonal` on the main diagonal of `data`, a batch of matrices of `shape`. */
+function writeDiagonal(data: TypedData, shape: readonly number[], diagonal: TypedData): TypedData {
+  const r = shape.length;
+  const m = shape[r - 2];
+  const n = shape[r - 1];
+  const d = Math.min(m, n);
+  const batches = sizeOf(shape.slice(0, -2));
+  for (let t = 0; t < batches; t++) for (let i = 0; i < d; i++) data[t * m * n + i * n + i] = diagonal[t * d + i];
+  return data;
 }
 
 defineOps([
@@ -61,26 +83,10 @@ defineOps([
       { name: 'like', kind: 'tensor' },
     ],
     infer: ([x, like]) => {
-      const expected = diagPartType({ dtype: x.dtype, shape: like.shape }).shape;
-      if (
-        expected &&
-        x.shape &&
-        (expected.length !== x.shape.length || expected.some((d, i) => d !== null && x.shape![i] !== null && d !== x.shape![i]))
-      ) {
-        throw new OpError(`diagonal ${showShape(x.shape)} does not fit matrices ${showShape(like.shape)}`);
-      }
+      checkDiagonalFits(x, like, 0);
       return { dtype: x.dtype, shape: like.shape };
     },
-    kernel: ([x, like], _attrs, out, ctx) => {
-      const r = like.shape.length;
-      const m = like.shape[r - 2];
-      const n = like.shape[r - 1];
-      const d = Math.min(m, n);
-      const batches = sizeOf(like.shape.slice(0, -2));
-      const data = ctx.alloc(out.dtype, batches * m * n);
-      for (let t = 0; t < batches; t++) for (let i = 0; i < d; i++) data[t * m * n + i * n + i] = x.data[t * d + i];
-      return data;
-    },
+    kernel: ([x, like], _attrs, out, ctx) => writeDiagonal(ctx.alloc(out.dtype, sizeOf(like.shape)), like.shape, x.data),
     grad: (b, _node, dy) => [b.op('matrix_diag_part', [dy]), null],
     dependence: contraction(
       ({ inputs: [x], output }) => {
@@ -100,13 +106,7 @@ defineOps([
       const n = d.shape[d.shape.length - 1];
       return { dtype: d.dtype, shape: [...d.shape, n] };
     },
-    kernel: ([d], _attrs, out, ctx) => {
-      const n = d.shape[d.shape.length - 1];
-      const batches = sizeOf(d.shape.slice(0, -1));
-      const data = ctx.alloc(out.dtype, batches * n * n);
-      for (let t = 0; t < batches; t++) for (let i = 0; i < n; i++) data[t * n * n + i * n + i] = d.data[t * n + i];
-      return data;
-    },
+    kernel: ([d], _attrs, out, ctx) => writeDiagonal(ctx.alloc(out.dtype, sizeOf(out.shape)), out.shape, d.data),
     // TensorFlow: matrix_diag_part(grad).
     grad: (b, _node, dy) => [b.op('matrix_diag_part', [dy])],
     dependence: contraction(({ inputs: [d], output }) => {
@@ -122,30 +122,14 @@ defineOps([
       { name: 'diagonal', kind: 'tensor', group: 'T' },
     ],
     infer: ([x, d]) => {
-      const expected = diagPartType(x).shape;
-      if (
-        expected &&
-        d.shape &&
-        (expected.length !== d.shape.length || expected.some((n, i) => n !== null && d.shape![i] !== null && n !== d.shape![i]))
-      ) {
-        throw new OpError(
-          `diagonal of shape ${showShape(d.shape)} does not fit matrices of shape ${showShape(x.shape)} (it needs ${showShape(expected)})`,
-          1,
-        );
-      }
+      checkDiagonalFits(d, x, 1);
       if (x.dtype !== d.dtype) throw new OpError(`diagonal is ${d.dtype} but input is ${x.dtype}`, 1);
       return { dtype: x.dtype, shape: x.shape };
     },
     kernel: ([x, d], _attrs, out, ctx) => {
-      const r = x.shape.length;
-      const m = x.shape[r - 2];
-      const n = x.shape[r - 1];
-      const k = Math.min(m, n);
-      const batches = sizeOf(x.shape.slice(0, -2));
       const data = ctx.alloc(out.dtype, x.data.length, true);
       data.set(x.data as never);
-      for (let t = 0; t < batches; t++) for (let i = 0; i < k; i++) data[t * m * n + i * n + i] = d.data[t * k + i];
-      return data;
+      return writeDiagonal(data, x.shape, d.data);
     },
     // TensorFlow's _MatrixSetDiagGrad: the input's gradient is dy with a zero diagonal, the
     // diagonal's is dy's diagonal.
