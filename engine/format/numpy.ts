@@ -215,7 +215,10 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
     const ax = Math.abs(x);
     const sign = isNegative(x) ? '-' : '';
     if (expFormat) {
-      const d = scientificDec(ax, f32, fracDigits);
+      // min_digits=precision: a value whose shortest digits are fewer than the column's gets
+      // more digits of its exact value (rounded), not zeros.
+      let d = scientificDec(ax, f32, fracDigits);
+      if (d !== ZERO_DEC && d.digits.length - 1 < fracDigits) d = roundExact(ax, (n) => ax.toExponential(n), fracDigits);
       const head = (sign + d.digits[0]).padStart(padLeft);
       return head + '.' + d.digits.slice(1).padEnd(fracDigits, '0') + exponentOf(d, expSize);
     }

@@ -51,7 +51,10 @@ export type PyErrorKind =
   | 'UnboundLocalError'
   | 'RecursionError'
   | 'InvalidArgumentError'
-  | 'FailedPreconditionError';
+  | 'FailedPreconditionError'
+  // NumPy's: both are ValueErrors to an `except ValueError`.
+  | 'AxisError'
+  | 'LinAlgError';
 
 const CODES: Record<PyErrorKind, string> = {
   TypeError: 'type-error',
@@ -67,6 +70,8 @@ const CODES: Record<PyErrorKind, string> = {
   RecursionError: 'recursion',
   InvalidArgumentError: 'invalid-argument',
   FailedPreconditionError: 'failed-precondition',
+  AxisError: 'value-error',
+  LinAlgError: 'value-error',
 };
 
 /** The error Python (or TensorFlow) would raise, as a diagnostic: "TypeError: ...". */

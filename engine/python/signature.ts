@@ -22,6 +22,8 @@ export function args(
   keywords: KeywordArg[],
   site: CallSite,
   varargs = false,
+  /** Parameters only a keyword fills (after `*args` in the Python signature). */
+  keywordOnly: readonly string[] = [],
 ): BoundPyArgs {
   const values = new Map<string, { value: PyValue; span: Span }>();
   const rest: PyValue[] = [];
@@ -37,7 +39,7 @@ export function args(
   });
   for (const k of keywords) {
     if (k.name === 'name' && !params.includes('name')) continue;
-    if (!params.includes(k.name))
+    if (!params.includes(k.name) && !keywordOnly.includes(k.name))
       throw pyError('TypeError', `${fn}() got an unexpected keyword argument '${k.name}'`, k.nameSpan ?? k.span);
     if (values.has(k.name)) throw pyError('TypeError', `${fn}() got multiple values for argument '${k.name}'`, k.nameSpan ?? k.span);
     values.set(k.name, { value: k.value, span: k.span });

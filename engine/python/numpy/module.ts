@@ -3,9 +3,6 @@
 // and computed with the engine's kernels. A name not here is outside the subset (one
 // information diagnostic where it is used).
 
-import type { Span } from '../../syntax/ast';
-import { formatCount, raiseHint } from '../../budgets';
-import { BuildError } from '../../builder';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyTuple, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
@@ -17,14 +14,10 @@ import { arrayBinary, asArray, dot, hostCall, matmul, operandOf } from './comput
 import { convertToArray } from './convert';
 import { type Reduction, clip, dtypeArg, maximum, reduce, reshape, transpose } from './methods';
 import { numpyRandomModule } from './random';
-
-type Impl = (rt: Interpreter, p: BoundPyArgs, site: CallSite) => PyValue;
-
-interface NpFunction {
-  params: string[];
-  impl: Impl;
-  varargs?: boolean;
-}
+import { type NpFunction, arr, common, dtypeOr, filled, floatDType, scalarValue, sequenceOfArrays, shapeArg } from './functionSupport';
+import { ARRANGEMENT_FUNCTIONS } from './arrangement';
+import { ORDER_FUNCTIONS } from './ordering';
+import { linalgModule } from './linalg';
 
 /** Float ufuncs: ints and bools become float64, float32 stays float32. */
 const FLOAT_UFUNCS: Record<string, string> = {
@@ -43,6 +36,24 @@ const FLOAT_UFUNCS: Record<string, string> = {
   cosh: 'cosh',
   tanh: 'tanh',
   reciprocal: 'reciprocal',
+};
+
+/** Float ufuncs the engine has no op for, computed here in float64 and rounded to the
+ *  result's dtype (NumPy computes float32 in float32: the results agree but for rare last
+ *  bits). */
+const HOST_FLOAT_UFUNCS: Record<string, (x: number) => number> = {
+  log2: Math.log2,
+  log10: Math.log10,
+  exp2: (x) => 2 ** x,
+  cbrt: Math.cbrt,
+  trunc: Math.trunc,
+  fix: Math.trunc,
+  fabs: Math.abs,
+  // NumPy multiplies by the constant pi/180 (180/pi), as here.
+  deg2rad: (x) => x * (Math.PI / 180),
+  radians: (x) => x * (Math.PI / 180),
+  rad2deg: (x) => x * (180 / Math.PI),
+  degrees: (x) => x * (180 / Math.PI),
 };
 
 /** Ufuncs that keep the dtype. */
@@ -69,6 +80,9 @@ const BINARY_UFUNCS: Record<string, string> = {
   logical_xor: '^',
 };
 
+/** Binary float ufuncs with an engine op: ints and bools become float64. */
+const BINARY_FLOAT_UFUNCS: Record<string, string> = { arctan2: 'atan2' };
+
 const REDUCTIONS: Record<string, Reduction> = {
   sum: 'sum',
   mean: 'mean',
@@ -85,37 +99,6 @@ const REDUCTIONS: Record<string, Reduction> = {
   var: 'var',
   cumsum: 'cumsum',
 };
-
-function floatDType(d: NpDType): NpDType {
-  return isFloatNp(d) ? d : 'float64';
-}
-
-function arr(rt: Interpreter, p: BoundPyArgs, name: string): NDArray {
-  return asArray(rt, p.get(name), p.span(name));
-}
-
-function dtypeOr(p: BoundPyArgs, name: string, fallback: NpDType): NpDType {
-  const v = p.get(name, null);
-  return v === null ? fallback : dtypeArg(v, p.span(name));
-}
-
-function shapeArg(rt: Interpreter, v: PyValue, span: Span): number[] {
-  const dims = typeof v === 'bigint' ? [v] : rt.iterate(v, span);
-  const shape = dims.map((d) => {
-    const n = rt.rt.indexValue(d, span);
-    if (n < 0) throw pyError('ValueError', 'negative dimensions are not allowed', span);
-    return n;
-  });
-  const size = shape.reduce((a, d) => a * d, 1);
-  if (size > rt.rt.budgets.maxElements) {
-    throw new BuildError(
-      `an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
-      span,
-      'budget-elements',
-    );
-  }
-  return shape;
-}
 
 /** np.tril / np.triu: the matrices of the last two axes with the elements above diagonal `k`
  *  (tril) or below it (triu) set to zero; a vector stands for the square matrix of its rows. */
@@ -139,31 +122,6 @@ function triangle(rt: Interpreter, p: BoundPyArgs, keep: 'lower' | 'upper'): NDA
     }
   }
   return out;
-}
-
-function filled(dtype: NpDType, shape: number[], value: number): NDArray {
-  const data = allocNp(
-    dtype,
-    shape.reduce((a, d) => a * d, 1),
-  );
-  if (value !== 0) data.fill(value);
-  return new NDArray(dtype, shape, data);
-}
-
-function scalarValue(v: PyValue, span: Span): number {
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (v instanceof NDArray && v.size === 1) return v.data[0];
-  throw pyError('TypeError', 'a number is required', span);
-}
-
-function sequenceOfArrays(rt: Interpreter, p: BoundPyArgs, name: string): NDArray[] {
-  return rt.iterate(p.get(name), p.span(name)).map((x) => asArray(rt, x, p.span(name)));
-}
-
-function common(arrays: NDArray[]): NpDType {
-  return resultType(arrays.map((a) => ({ dtype: a.dtype, scalar: false })));
 }
 
 const FUNCTIONS: Record<string, NpFunction> = {
@@ -417,7 +375,9 @@ const FUNCTIONS: Record<string, NpFunction> = {
     impl: (rt, p, site) => {
       const arrays = p.rest.map((x) => asArray(rt, x, site.span));
       const d = common(arrays);
-      return hostCall(rt, 'einsum', arrays, d, d, site.span, { equation: p.get('subscripts') });
+      // The equation is the op's first parameter: the operands go by keyword after it.
+      const operands = Object.fromEntries(arrays.map((a, i) => [`x${i}`, astype(a, d)]));
+      return hostCall(rt, 'einsum', [], d, d, site.span, { equation: p.get('subscripts'), ...operands });
     },
   },
   tensordot: {
@@ -543,22 +503,9 @@ export function numpyModule(rt: Runtime): PyModule {
   const interp = rt.interpreter;
   const make = (name: string, f: NpFunction) =>
     new PyBuiltin(`numpy.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) =>
-      f.impl(interp, bindArgs(name, f.params, a, kw, site, f.varargs), site),
+      f.impl(interp, bindArgs(name, f.params, a, kw, site, f.varargs, f.keywordOnly), site),
     );
-  const linalg = new PyModule('numpy.linalg', (name) => {
-    if (name === 'norm') {
-      return new PyBuiltin('numpy.linalg.norm', (a, kw, site) => {
-        const p = bindArgs('norm', ['x', 'ord', 'axis', 'keepdims'], a, kw, site);
-        if (p.get('ord', null) !== null) throw new OutsideSubset("np.linalg.norm(ord=...) is outside tgraph's subset", p.span('ord'));
-        const x = astype(asArray(interp, p.get('x'), p.span('x')), 'float64');
-        const sq = arrayBinary(interp, '*', x, x, site.span, site.span, site.span)!;
-        const s = reduce(interp, sq, 'sum', p.get('axis', null), p.get('keepdims', false) === true, site.span);
-        return hostCall(interp, 'sqrt', [s], 'float64', 'float64', site.span, {}, s.scalar);
-      });
-    }
-    if (name === 'inv' || name === 'det' || name === 'solve' || name === 'svd' || name === 'eig') return undefined;
-    return undefined;
-  });
+  const linalg = linalgModule(interp);
   return new PyModule('numpy', (name) => {
     if (name === 'random') return numpyRandomModule(rt);
     if (name === 'linalg') return linalg;
@@ -590,6 +537,28 @@ export function numpyModule(rt: Runtime): PyModule {
         },
       });
     }
+    if (name in HOST_FLOAT_UFUNCS) {
+      const f = HOST_FLOAT_UFUNCS[name];
+      return make(name, {
+        params: ['x'],
+        impl: (r, p) => {
+          const a = arr(r, p, 'x');
+          const out = astype(a, floatDType(a.dtype));
+          return new NDArray(out.dtype, out.shape, out.data.map(f), a.scalar || (!(p.get('x') instanceof NDArray) && a.shape.length === 0));
+        },
+      });
+    }
+    if (name in BINARY_FLOAT_UFUNCS) {
+      return make(name, {
+        params: ['x1', 'x2'],
+        impl: (r, p, site) => {
+          const x = arr(r, p, 'x1');
+          const y = arr(r, p, 'x2');
+          const d = floatDType(resultType([operandOf(p.get('x1'))!, operandOf(p.get('x2'))!]));
+          return hostCall(r, BINARY_FLOAT_UFUNCS[name], [x, y], d, d, site.span, {}, x.shape.length === 0 && y.shape.length === 0);
+        },
+      });
+    }
     if (name in SAME_UFUNCS) {
       return make(name, {
         params: ['x'],
@@ -618,6 +587,8 @@ export function numpyModule(rt: Runtime): PyModule {
       });
     }
     if (name in FUNCTIONS) return make(name, FUNCTIONS[name]);
+    if (name in ARRANGEMENT_FUNCTIONS) return make(name, ARRANGEMENT_FUNCTIONS[name]);
+    if (name in ORDER_FUNCTIONS) return make(name, ORDER_FUNCTIONS[name]);
     return undefined;
   });
 }
