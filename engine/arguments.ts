@@ -4,7 +4,8 @@
 
 import type { Span } from './syntax/ast';
 import type { Node } from './graph';
-import { type DType, isFloat, isInteger } from './tensor';
+import { type DType, isFloat, isInteger, sizeOf } from './tensor';
+import { constantOf } from './ops/registry';
 import type { OpDef, Param } from './ops/registry';
 import { didYouMean } from './suggest';
 import type { Builder } from './builder';
@@ -59,10 +60,12 @@ export class BoundArgs {
     return this.b.toTensor(this.value(name), this.span(name), dtypeHint);
   }
 
+  /** A list parameter's tensors. A literal list of numbers (`add_n([1., 2.])`) arrives as
+   *  one constant: its rows are the list's items, as TensorFlow converts them one by one. */
   tensors(name: string): Node[] {
     const v = this.value(name);
     if (v.kind === 'error') throw new Poisoned();
-    if (v.kind !== 'list') return [this.b.toTensor(v, this.span(name))];
+    if (v.kind !== 'list') return literalRows(this.b, v, this.span(name)) ?? [this.b.toTensor(v, this.span(name))];
     return v.items.map((item) => this.b.toTensor(item, this.span(name)));
   }
 
@@ -120,6 +123,8 @@ export function bindArguments(b: Builder, op: OpDef, args: readonly CallArg[], c
   const order = options.tf1 && op.tf1Positional ? tf1Order(op) : undefined;
   let positional = 0;
   let sawKeyword = false;
+  // A variadic parameter (Python's *args) takes every positional argument from its place on.
+  const variadic: CallArg[] = [];
   for (const a of args) {
     if (a.keyword) {
       sawKeyword = true;
@@ -158,6 +163,10 @@ export function bindArguments(b: Builder, op: OpDef, args: readonly CallArg[], c
         continue;
       }
       while (positional < params.length && params[positional].keywordOnly) positional++;
+      if (params[positional]?.variadic) {
+        variadic.push(a);
+        continue;
+      }
       const at = positional++;
       if (at >= params.length) {
         const count = params.filter((q) => !q.keywordOnly).length;
@@ -169,6 +178,12 @@ export function bindArguments(b: Builder, op: OpDef, args: readonly CallArg[], c
       }
       slots[at] = a;
     }
+  }
+  if (variadic.length > 0) {
+    const at = params.findIndex((q) => q.variadic);
+    if (slots[at]) throw new BuildError(`${op.name}() got argument \`${params[at].name}\` twice`, slots[at]!.span, 'duplicate-argument');
+    const span = { start: variadic[0].span.start, end: variadic[variadic.length - 1].span.end };
+    slots[at] = { value: { kind: 'list', items: variadic.map((a) => a.value) }, span };
   }
   for (let i = 0; i < params.length; i++) {
     const a = slots[i];
@@ -249,4 +264,15 @@ export function checkDTypeClass(op: OpDef, p: Param, node: Node, span: Span): vo
       'dtype-mismatch',
     );
   }
+}
+
+/** The rows of a literal (a weak constant of rank >= 1) as weak constants of their own, or
+ *  undefined when the value is not one. */
+export function literalRows(b: Builder, v: Value, span: Span): Node[] | undefined {
+  const t = v.kind === 'tensor' && v.node.weak ? constantOf(v.node)?.value : undefined;
+  if (!t || t.shape.length === 0) return undefined;
+  const inner = sizeOf(t.shape.slice(1));
+  return Array.from({ length: t.shape[0] }, (_, i) =>
+    b.constant({ dtype: t.dtype, shape: t.shape.slice(1), data: t.data.slice(i * inner, (i + 1) * inner) }, span, true),
+  );
 }

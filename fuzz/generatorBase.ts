@@ -51,9 +51,32 @@ export const BOOL_RESULT = new Set([
   'reduce_any',
   'in_top_k',
 ]);
-export const INT_RESULT = new Set(['argmax', 'argmin', 'shape', 'size', 'rank', 'count_nonzero', 'randint', 'range']);
+export const INT_RESULT = new Set([
+  'argmax',
+  'argmin',
+  'shape',
+  'size',
+  'rank',
+  'count_nonzero',
+  'randint',
+  'range',
+  'bincount',
+  'confusion_matrix',
+  'invert_permutation',
+]);
 /** Ops whose result is a list. */
-export const LIST_RESULT = new Set(['gradients', 'hessians', 'unstack', 'split', 'moments', 'meshgrid', 'unique', 'top_k']);
+export const LIST_RESULT = new Set([
+  'gradients',
+  'hessians',
+  'unstack',
+  'split',
+  'moments',
+  'meshgrid',
+  'unique',
+  'unique_with_counts',
+  'top_k',
+  'slogdet',
+]);
 
 export const EXTREME_NUMBERS = [
   '1e39',

@@ -15,6 +15,15 @@ defineOps([
     compose: (b, args) => b.neg(b.op('softplus', [b.neg(floatInput(args, 'x'))])),
   }),
   composite({
+    name: 'crelu',
+    doc: 'Concatenated ReLU: concat([relu(x), relu(-x)], axis), which doubles the size of that axis (tf.nn.crelu).',
+    params: [features, { name: 'axis', kind: 'axis', default: -1 }],
+    compose: (b, args) => {
+      const x = floatInput(args, 'features');
+      return b.op('concat', [b.op('relu', [x]), b.op('relu', [b.neg(x)])], { axis: args.int('axis') });
+    },
+  }),
+  composite({
     name: 'silu',
     aliases: ['swish'],
     doc: 'x * sigmoid(beta * x), the SiLU / swish activation (tf.nn.silu).',

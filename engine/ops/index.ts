@@ -34,3 +34,4 @@ import './segments';
 import './convolutions';
 import './matrices';
 import './gamma';
+import './counting';

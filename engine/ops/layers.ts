@@ -66,6 +66,62 @@ const dropoutParams: readonly Param[] = [
 /** TensorFlow 1's dropout(x, keep_prob, noise_shape, seed, name, rate). */
 const dropoutTf1 = ['x', 'keep_prob', 'noise_shape', 'seed', 'name', 'rate'];
 
+/** The 1-D ops compute channels-last ('NWC') only. */
+function channelsLastOnly(args: BoundArgs): void {
+  if (!args.isNone('data_format') && args.string('data_format').toUpperCase() !== 'NWC') {
+    throw new BuildError(
+      `${args.op.name}(): data_format '${args.string('data_format')}' is not supported: tgraph computes channels-last ('NWC')`,
+      args.span('data_format'),
+      'bad-argument',
+    );
+  }
+}
+
+/** A 1-D op's window size, stride or dilation: an int, [s] or [1, s, 1]. */
+function alongWidth(args: BoundArgs, name: string, fallback: number): number {
+  if (args.isNone(name)) return fallback;
+  const v = args.ints(name);
+  const along = v.length === 1 ? v[0] : v.length === 3 && v[0] === 1 && v[2] === 1 ? v[1] : null;
+  if (along !== null && along < 1)
+    throw new BuildError(`${args.op.name}(): \`${name}\` must be positive, got ${JSON.stringify(v)}`, args.span(name), 'bad-argument');
+  if (along !== null) return along;
+  throw new BuildError(
+    `${args.op.name}(): \`${name}\` must be an int or a list of 1 or 3 ints [1, s, 1], got ${JSON.stringify(v)}`,
+    args.span(name),
+    'bad-argument',
+  );
+}
+
+function paddingOf(args: BoundArgs): string {
+  const padding = args.string('padding').toUpperCase();
+  if (padding !== 'SAME' && padding !== 'VALID')
+    throw new BuildError(`padding must be 'SAME' or 'VALID', got '${args.string('padding')}'`, args.span('padding'), 'bad-argument');
+  return padding;
+}
+
+/** max_pool1d / avg_pool1d: the 2-D pooling over a height of 1, as TensorFlow computes them. */
+function pool1d(name: 'max_pool1d' | 'avg_pool1d', pool2d: 'max_pool2d' | 'avg_pool2d') {
+  return composite({
+    name,
+    doc: `${pool2d === 'max_pool2d' ? 'Maximum' : 'Mean'} over windows of [batch, width, channels] input: ${pool2d} over a height of 1 (tf.nn.${name}).`,
+    params: [
+      { name: 'input', kind: 'tensor', dtypes: 'float', aliases: ['value', 'x'] },
+      { name: 'ksize', kind: 'ints' },
+      { name: 'strides', kind: 'ints' },
+      { name: 'padding', kind: 'string' },
+      { name: 'data_format', kind: 'string', default: 'NWC' },
+    ],
+    compose: (b, args) => {
+      channelsLastOnly(args);
+      const attrs = { ksize: [1, alongWidth(args, 'ksize', 1)], strides: [1, alongWidth(args, 'strides', 1)], padding: paddingOf(args) };
+      const wide = b.apply(pool2d, [b.op('expand_dims', [floatInput(args, 'input')], { axis: 1 })], attrs, args.callSpan, [
+        args.span('input'),
+      ]);
+      return b.op('squeeze', [wide], { axis: [1] });
+    },
+  });
+}
+
 defineOps([
   composite({
     name: 'bias_add',
@@ -160,6 +216,8 @@ defineOps([
       return b.where(keepMask, scaled, b.zerosLike(scaled));
     },
   }),
+  pool1d('max_pool1d', 'max_pool2d'),
+  pool1d('avg_pool1d', 'avg_pool2d'),
   composite({
     name: 'conv1d',
     doc: '1-D convolution of [batch, width, in] input with [width, in, out] filters: conv2d over a height of 1, as TensorFlow computes it (tf.nn.conv1d).',
@@ -176,29 +234,9 @@ defineOps([
     tf1Positional: ['value', 'filters', 'stride', 'padding', 'use_cudnn_on_gpu', 'data_format', 'name'],
     compose: (b, args) => {
       const [x, f] = b.unifyDTypes([floatInput(args, 'input'), floatInput(args, 'filters')], [args.span('input'), args.span('filters')]);
-      if (!args.isNone('data_format') && args.string('data_format').toUpperCase() !== 'NWC') {
-        throw new BuildError(
-          `conv1d(): data_format '${args.string('data_format')}' is not supported: tgraph computes convolutions channels-last ('NWC')`,
-          args.span('data_format'),
-          'bad-argument',
-        );
-      }
-      const single = (name: string, fallback: number): number => {
-        if (args.isNone(name)) return fallback;
-        const v = args.ints(name);
-        const along = v.length === 1 ? v[0] : v.length === 3 && v[0] === 1 && v[2] === 1 ? v[1] : null;
-        if (along !== null && along < 1)
-          throw new BuildError(`conv1d(): \`${name}\` must be positive, got ${JSON.stringify(v)}`, args.span(name), 'bad-argument');
-        if (along !== null) return along;
-        throw new BuildError(
-          `conv1d(): \`${name}\` must be an int or a list of 1 or 3 ints [1, s, 1], got ${JSON.stringify(v)}`,
-          args.span(name),
-          'bad-argument',
-        );
-      };
-      const padding = args.string('padding').toUpperCase();
-      if (padding !== 'SAME' && padding !== 'VALID')
-        throw new BuildError(`padding must be 'SAME' or 'VALID', got '${args.string('padding')}'`, args.span('padding'), 'bad-argument');
+      channelsLastOnly(args);
+      const single = (name: string, fallback: number) => alongWidth(args, name, fallback);
+      const padding = paddingOf(args);
       const attrs = { strides: [1, single('stride', 1)], padding, dilations: [1, single('dilations', 1)] };
       const wide = b.apply('conv2d', [b.op('expand_dims', [x], { axis: 1 }), b.op('expand_dims', [f], { axis: 0 })], attrs, args.callSpan, [
         args.span('input'),

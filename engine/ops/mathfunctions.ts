@@ -1,11 +1,13 @@
 // Functions of tf.math, tf.linalg and tf that TensorFlow 1.x and 2.x snippets call and that
 // are other ops in disguise: divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, in_top_k,
-// sequence_mask, and TensorFlow 1's casts (to_float, to_double, to_int32, to_int64).
+// sequence_mask, polyval, and TensorFlow 1's casts (to_float, to_double, to_int32, to_int64);
+// and check_numerics, the identity that stops an evaluation at a NaN or an infinity.
 
 import { BuildError, checkDTypeClass } from '../builder';
 import { type DType, allocData, isInteger } from '../tensor';
-import { showShape } from '../types';
-import { type OpDef, defineOps } from './registry';
+import { OpError, showShape } from '../types';
+import { type OpDef, defineOps, op } from './registry';
+import { elementwise } from './dependence';
 import { composite } from './compose';
 import { divNoNaN } from './reduce/folds';
 import { largest } from '../extremes';
@@ -149,6 +151,55 @@ defineOps([
       const mask = b.op('less', [positions, b.op('expand_dims', [lengths], { axis: -1 })]);
       return b.cast(mask, args.dtype('dtype'));
     },
+  }),
+  composite({
+    name: 'polyval',
+    doc: "The polynomial coeffs[0]·x^(n-1) + ... + coeffs[n-1] at x, by Horner's rule (tf.math.polyval); no coefficients give zeros.",
+    params: [
+      { name: 'coeffs', kind: 'tensors', group: 'T' },
+      { name: 'x', kind: 'tensor', group: 'T' },
+    ],
+    compose: (b, args) => {
+      const x = args.tensor('x');
+      const coeffs = args.tensors('coeffs');
+      if (coeffs.length === 0) return b.zerosLike(x);
+      let p = coeffs[0];
+      for (const c of coeffs.slice(1)) p = b.add(c, b.mul(p, x));
+      return p;
+    },
+  }),
+  op<{ message: string }>({
+    name: 'check_numerics',
+    doc: 'The tensor unchanged, but an error naming `message` where it has a NaN or an infinity (tf.debugging.check_numerics); its gradient is checked the same way.',
+    params: [
+      { name: 'tensor', kind: 'tensor', dtypes: 'float', aliases: ['x'] },
+      { name: 'message', kind: 'string' },
+    ],
+    infer: ([x]) => x,
+    kernel: ([x], attrs, out, ctx) => {
+      let nan = false;
+      let inf = false;
+      for (let i = 0; i < x.data.length; i++) {
+        const v = x.data[i];
+        if (v !== v) nan = true;
+        else if (v === Infinity || v === -Infinity) inf = true;
+      }
+      if (nan || inf)
+        throw new OpError(
+          `${attrs.message} : Tensor had ${nan && inf ? 'NaN and Inf' : nan ? 'NaN' : 'Inf'} values`,
+          0,
+          'invalid-argument',
+        );
+      const data = ctx.alloc(out.dtype, x.data.length, true);
+      data.set(x.data);
+      return data;
+    },
+    grad: (b, node, dy) => [
+      b.op('check_numerics', [dy], {
+        message: `Not a number (NaN) or infinity (Inf) values detected in gradient. ${node.attrs.message}`,
+      }),
+    ],
+    dependence: elementwise(),
   }),
   castTo('to_float', 'float32'),
   castTo('to_double', 'float64'),

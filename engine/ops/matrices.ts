@@ -7,7 +7,7 @@
 
 import { type TypedData, sizeOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
-import { type Builder, BuildError, checkDTypeClass } from '../builder';
+import { type Builder, BuildError, checkDTypeClass, tensorValue } from '../builder';
 import type { Node } from '../graph';
 import { type KernelContext, type OpDef, defineOps } from './registry';
 import { deadlineCheck } from './kernels';
@@ -305,6 +305,68 @@ const OPS: OpDef[] = [
     },
     dependence: wholeMatrix('each entry of a Cholesky factor depends on the entries of its matrix up to its row'),
   },
+  composite({
+    name: 'slogdet',
+    doc: '(sign, log|det|) of each square matrix: the sign of its determinant and the log of its absolute value (tf.linalg.slogdet).',
+    params: [matrixParam],
+    compose: (b, args) => {
+      const det = b.apply('matrix_determinant', [args.tensor('input')], {}, args.callSpan, [args.span('input')]);
+      return { kind: 'list', items: [tensorValue(b.op('sign', [det])), tensorValue(b.op('log', [b.op('abs', [det])]))] };
+    },
+  }),
+  composite({
+    name: 'triangular_solve',
+    doc: 'Solves matrix @ x = rhs for a lower (or upper) triangular matrix, reading only that triangle; adjoint solves with its transpose (tf.linalg.triangular_solve).',
+    params: [
+      { name: 'matrix', kind: 'tensor', group: 'T', dtypes: 'float' },
+      { name: 'rhs', kind: 'tensor', group: 'T', dtypes: 'float' },
+      { name: 'lower', kind: 'bool', default: true },
+      { name: 'adjoint', kind: 'bool', default: false },
+    ],
+    compose: (b, args) => {
+      const [m, rhs] = b.unifyDTypes([args.tensor('matrix'), args.tensor('rhs')], [args.span('matrix'), args.span('rhs')]);
+      // The other triangle is not read: its gradient is zero, as TensorFlow's band part.
+      const triangle = b.op(
+        'matrix_band_part',
+        [m],
+        args.bool('lower') ? { num_lower: -1, num_upper: 0 } : { num_lower: 0, num_upper: -1 },
+      );
+      return b.apply('matrix_solve', [triangle, rhs], { adjoint: args.bool('adjoint') }, args.callSpan, [
+        args.span('matrix'),
+        args.span('rhs'),
+      ]);
+    },
+  }),
+  composite({
+    name: 'cross',
+    doc: 'The cross product of 3-vectors along the last axis, broadcasting the others (tf.linalg.cross).',
+    params: [
+      { name: 'a', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+      { name: 'b', kind: 'tensor', group: 'T', dtypes: 'numeric' },
+    ],
+    compose: (b, args) => {
+      const [u, v] = b.unifyDTypes([args.tensor('a'), args.tensor('b')], [args.span('a'), args.span('b')]);
+      for (const [t, name] of [
+        [u, 'a'],
+        [v, 'b'],
+      ] as const) {
+        const shape = t.type.shape;
+        if (shape === null || shape.length === 0 || (shape[shape.length - 1] !== null && shape[shape.length - 1] !== 3))
+          throw new BuildError(
+            `cross(): the last axis of \`${name}\` must have size 3, got shape ${showShape(shape)}`,
+            args.span(name),
+            'shape-mismatch',
+          );
+      }
+      // u × v = u.yzx · v.zxy − u.zxy · v.yzx, the rotations gathered along the last axis.
+      const rotated = (t: Node, order: number[]) =>
+        b.op('gather', [t, b.constant({ dtype: 'int32', shape: [3], data: Int32Array.from(order) })], {
+          axis: t.type.shape!.length - 1,
+          batch_dims: 0,
+        });
+      return b.sub(b.mul(rotated(u, [1, 2, 0]), rotated(v, [2, 0, 1])), b.mul(rotated(u, [2, 0, 1]), rotated(v, [1, 2, 0])));
+    },
+  }),
   composite({
     name: 'logdet',
     doc: 'log(det(input)) of each Hermitian positive definite matrix, from its Cholesky factor: 2·Σ log diag(L).',

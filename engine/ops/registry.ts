@@ -40,6 +40,9 @@ export interface Param {
   /** Tensor parameters with the same group share one dtype (TensorFlow's type attr `T`);
    *  Python literals among them take that dtype. */
   group?: string;
+  /** A 'tensors' parameter that takes the call's remaining positional arguments, as a
+   *  Python `*args` (tf.meshgrid(x, y)); a list given by keyword works too. */
+  variadic?: boolean;
   doc?: string;
 }
 

@@ -70,6 +70,7 @@ const poolOverlap = { ksize: [2, 2], strides: [1, 1], padding: 'SAME' };
 const INSTANCES: Record<string, Instance[]> = {
   leaky_relu: [{ inputs: [f(2, 3)], attrs: { alpha: 0.2 } }],
   cast: [{ inputs: [f(2, 3)], attrs: { dtype: 'float64' } }],
+  check_numerics: [{ inputs: [f(2, 3)], attrs: { message: 'checked' } }],
   where: [{ inputs: [{ shape: [2, 3], dtype: 'bool' }, f(2, 3), f(3)] }],
   sum_to_like: [{ inputs: [f(2, 3), f(3)] }, { inputs: [f(2, 3), f(2, 1)] }],
   broadcast_like: [{ inputs: [f(3), f(2, 3)] }, { inputs: [f(2, 1), f(2, 3)] }],

@@ -27,7 +27,10 @@ const GRAPHS: { y: string; xs: string }[] = [
   { y: 'relu(x) + relu6(x) + abs(x) + sign(x) + negative(x) + exp(x) + expm1(x) + log(x) + log1p(x)', xs: 'x' },
   { y: 'sqrt(x) + rsqrt(x) + square(x) + reciprocal(x) + sin(x) + cos(x) + tan(x) + asin(x) + acos(x)', xs: 'x' },
   { y: 'lgamma(x) + digamma(x) + polygamma(2., x)', xs: 'x' },
-  { y: 'atan(x) + sinh(x) + cosh(x) + tanh(x) + sigmoid(x) + identity(x) + cast(cast(x, float64), float32)', xs: 'x' },
+  {
+    y: "atan(x) + sinh(x) + cosh(x) + tanh(x) + sigmoid(x) + identity(x) + cast(cast(x, float64), float32) + check_numerics(x, 'x')",
+    xs: 'x',
+  },
   { y: 'add(x, v) + subtract(x, v) + multiply(x, v) + divide(x, v) + mod(x, v) + pow(x, v)', xs: '[x, v]' },
   { y: 'maximum(x, v) + minimum(x, v) + squared_difference(x, v) + atan2(x, v) + xlogy(x, v)', xs: '[x, v]' },
   { y: 'where(x > 0.5, x, v * 2.0) + add_n([x, x * 2.0]) + clip_by_value(x, 0.3, 0.8)', xs: '[x, v]' },

@@ -568,6 +568,19 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `matvec(${g.x([2, 3, 4])}, ${g.x([3])}, transpose_a=True)`,
       `matvec(${g.x([2, 2])}, ${g.x([2])})`,
     ]),
+  crelu: (g) => g.pick([`crelu(${g.x([2, 3], { avoid: [0] })})`, `crelu(${g.x([2, 3], { avoid: [0] })}, axis=0)`]),
+  polyval: (g) => `polyval([${g.x([2, 3])}, ${g.x([3])}, ${g.x([])}], ${g.x([2, 3])})`,
+  check_numerics: (g) => `check_numerics(${g.x([2, 3])}, 'checked')`,
+  cross: (g) => g.pick([`cross(${g.x([3])}, ${g.x([3])})`, `cross(${g.x([2, 3])}, ${g.x([2, 3])})`]),
+  triangular_solve: (g) =>
+    g.pick([
+      `triangular_solve(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}), ${g.x([3, 2])})`,
+      `triangular_solve(${g.x([3, 3], { lo: -1, hi: 1 })} + 3. * eye(3, dtype=${g.dtype}), ${g.x([3, 1])}, lower=False, adjoint=True)`,
+    ]),
+  slogdet: (g) => `slogdet(${g.x([3, 3], { lo: -1, hi: 1 })} - 3. * eye(3, dtype=${g.dtype}))[1]`,
+  meshgrid: (g) => g.pick([`meshgrid(${g.x([3])}, ${g.x([2])})[0]`, `meshgrid(${g.x([3])}, ${g.x([2])}, indexing='ij')[1]`]),
+  max_pool1d: (g) => `max_pool1d(${g.x([1, 6, 2])}, 2, 2, 'VALID')`,
+  avg_pool1d: (g) => `avg_pool1d(${g.x([1, 5, 2])}, 2, 1, 'SAME')`,
   to_float: (g) => `to_float(${g.x([2, 3])})`,
   to_double: (g) => `to_double(${g.x([2, 3])})`,
   clip_by_norm: (g) =>
@@ -686,6 +699,11 @@ const NOT_DIFFERENTIABLE: Record<string, string> = {
   argsort: 'integer output',
   in_top_k: 'bool output',
   sequence_mask: 'mask of integer lengths',
+  unique: 'picks values; integer indices',
+  unique_with_counts: 'picks values; integer indices and counts',
+  bincount: 'integer counts',
+  confusion_matrix: 'integer counts',
+  invert_permutation: 'integer output',
   to_int32: 'integer output',
   to_int64: 'integer output',
 };

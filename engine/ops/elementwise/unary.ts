@@ -303,8 +303,22 @@ defineOps([
   // TensorFlow registers floor, ceil and round with no gradient (None).
   unary({ name: 'floor', kink: { what: 'floor', code: integerCode }, doc: 'Largest integer not greater than x.', f: Math.floor }),
   unary({ name: 'ceil', kink: { what: 'ceil', code: integerCode }, doc: 'Smallest integer not less than x.', f: Math.ceil }),
-  unary({ name: 'round', kink: { what: 'round', code: halfCode }, doc: 'Rounds half to even, as TensorFlow.', f: roundHalfEven }),
-  unary({ name: 'identity', doc: 'Returns x unchanged.', dtypes: 'any', f: (x) => x, grad: (_b, _x, _y, dy) => dy }),
+  unary({
+    name: 'round',
+    aliases: ['rint'],
+    kink: { what: 'round', code: halfCode },
+    doc: 'Rounds half to even, as TensorFlow.',
+    f: roundHalfEven,
+  }),
+  // tf.math.real and tf.math.conj of a real tensor are the tensor itself.
+  unary({
+    name: 'identity',
+    aliases: ['real', 'conj'],
+    doc: 'Returns x unchanged.',
+    dtypes: 'any',
+    f: (x) => x,
+    grad: (_b, _x, _y, dy) => dy,
+  }),
   unary({ name: 'stop_gradient', doc: 'Returns x; no gradient flows through it.', dtypes: 'any', f: (x) => x }),
   unary({ name: 'is_nan', doc: 'True where x is NaN.', out: 'bool', f: (x) => (x !== x ? 1 : 0) }),
   unary({ name: 'is_finite', doc: 'True where x is neither infinite nor NaN.', out: 'bool', f: (x) => (Number.isFinite(x) ? 1 : 0) }),

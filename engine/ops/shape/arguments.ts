@@ -1,11 +1,11 @@
 // Static arguments of the shape ops, and errors that blame the argument at fault.
 
 import { type BoundArgs, type Builder, type Value, tensorValue } from '../../builder';
+import { literalRows } from '../../arguments';
 import type { Node } from '../../graph';
 import type { Span } from '../../syntax/ast';
-import { sizeOf } from '../../tensor';
 import { type Dim, ArgError, showShape } from '../../types';
-import { type Attrs, type OpDef, constantOf } from '../registry';
+import type { Attrs, OpDef } from '../registry';
 
 // ---- blaming static arguments ------------------------------------------------------------
 
@@ -43,14 +43,9 @@ export function buildBlaming(b: Builder, args: BoundArgs, ignored: readonly stri
 /** The build of stack/concat. A nested list of numbers (`concat([[1, 2], [3, 4]], 0)`)
  *  arrives as one literal tensor, but TensorFlow sees a list of its rows. */
 export function buildListOp(b: Builder, args: BoundArgs): Value {
-  const v = args.value('values');
-  const t = v.kind === 'tensor' && v.node.weak ? constantOf(v.node)?.value : undefined;
-  if (!t || t.shape.length === 0) return buildBlaming(b, args);
-  const inner = sizeOf(t.shape.slice(1));
   const span = args.span('values');
-  const rows = Array.from({ length: t.shape[0] }, (_, i) =>
-    b.constant({ dtype: t.dtype, shape: t.shape.slice(1), data: t.data.slice(i * inner, (i + 1) * inner) }, span, true),
-  );
+  const rows = literalRows(b, args.value('values'), span);
+  if (!rows) return buildBlaming(b, args);
   return tensorValue(
     applyBlaming(
       b,

@@ -166,6 +166,35 @@ defineOps([
     grad: (b, node, dy) => [b.sumToLike(dy, node.inputs[0])],
     dependence: elementwise(),
   }),
+  composite({
+    name: 'meshgrid',
+    doc: "Coordinate grids from N vectors: output k repeats vector k along its own axis; indexing='xy' (the default) swaps the first two axes, as for plotting, 'ij' keeps them (tf.meshgrid).",
+    params: [
+      { name: 'args', kind: 'tensors', group: 'T', variadic: true },
+      { name: 'indexing', kind: 'string', default: 'xy', keywordOnly: true },
+    ],
+    compose: (b, args) => {
+      const vectors = args.tensors('args');
+      const indexing = args.string('indexing');
+      if (indexing !== 'xy' && indexing !== 'ij')
+        throw new BuildError(`meshgrid(): indexing must be 'xy' or 'ij', got '${indexing}'`, args.span('indexing'), 'bad-argument');
+      const sizes = vectors.map((v) => {
+        const n = v.type.shape === null ? null : v.type.shape.reduce<number | null>((a, d) => (a === null || d === null ? null : a * d), 1);
+        if (n === null) throw new BuildError('meshgrid(): the sizes of the inputs must be known', args.span('args'), 'unknown-shape');
+        return n;
+      });
+      const swap = indexing === 'xy' && vectors.length > 1;
+      const axisOf = (k: number) => (swap && k < 2 ? 1 - k : k);
+      const shape = vectors.map((_, ax) => sizes[vectors.findIndex((__, k) => axisOf(k) === ax)]);
+      // As TensorFlow: each input flattened onto its own axis, then broadcast (its gradient
+      // sums over the others).
+      const items = vectors.map((v, k) => {
+        const along = shape.map((_, ax) => (ax === axisOf(k) ? -1 : 1));
+        return tensorValue(b.op('broadcast_to', [b.op('reshape', [v], { shape: along })], { shape }));
+      });
+      return { kind: 'list', items };
+    },
+  }),
   op<PadAttrs>({
     name: 'pad',
     doc: "Pads with `constant_values` (mode 'CONSTANT') or mirrors the edges ('REFLECT', 'SYMMETRIC'); paddings is [[before, after], ...].",

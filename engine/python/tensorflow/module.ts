@@ -322,6 +322,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
   const modules: Record<string, () => PyModule> = {
     nn: () => submodule('tensorflow.nn'),
     math: () => submodule('tensorflow.math'),
+    debugging: () => submodule('tensorflow.debugging'),
     // TensorFlow's tf.linalg names where the registry's differ (tf.transpose is the full one).
     linalg: () =>
       submodule('tensorflow.linalg', {

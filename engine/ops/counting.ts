@@ -1,0 +1,216 @@
+// Ops that count or enumerate the values of a tensor, so their result's length is known
+// only from the data: tf.unique (and unique_with_counts), tf.math.bincount,
+// tf.math.confusion_matrix, tf.math.invert_permutation. None has a gradient, as in
+// TensorFlow (their outputs are indices and counts; unique's values are picked, not computed).
+
+import { type BoundArgs, type Builder, type Value, BuildError, tensorValue } from '../builder';
+import type { Node } from '../graph';
+import { type DType, type Tensor, isInteger } from '../tensor';
+import { type TensorType, OpError, showShape } from '../types';
+import { defineOps, op } from './registry';
+import { composite } from './compose';
+
+type UniquePart = 'values' | 'index' | 'counts';
+type UniqueAttrs = { part: UniquePart; out_idx: DType };
+
+/** Distinct values in order of first appearance: for each element, the number of its
+ *  value; and per value, its first element and its count. Values compare with ==, as
+ *  TensorFlow's hash map does: -0 is 0, and every NaN is a value of its own. */
+function enumerateValues(x: Tensor): { index: Int32Array; first: number[]; counts: number[] } {
+  const seen = new Map<number, number>();
+  const index = new Int32Array(x.data.length);
+  const first: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < x.data.length; i++) {
+    const v = x.data[i] === 0 ? 0 : x.data[i];
+    let k = v === v ? seen.get(v) : undefined;
+    if (k === undefined) {
+      k = first.length;
+      if (v === v) seen.set(v, k);
+      first.push(i);
+      counts.push(0);
+    }
+    counts[k]++;
+    index[i] = k;
+  }
+  return { index, first, counts };
+}
+
+function vectorArg(x: TensorType, what: string): void {
+  if (x.shape !== null && x.shape.length !== 1) throw new OpError(`${what}: x must be a vector, got shape ${showShape(x.shape)}`, 0);
+}
+
+function outIdx(args: BoundArgs): DType {
+  const d = args.dtype('out_idx');
+  if (d !== 'int32' && d !== 'int64')
+    throw new BuildError(`out_idx must be int32 or int64, got ${d}`, args.span('out_idx'), 'dtype-mismatch');
+  return d;
+}
+
+/** unique / unique_with_counts: the named tuple TensorFlow returns. */
+function uniqueTuple(b: Builder, args: BoundArgs, withCounts: boolean): Value {
+  const x = args.tensor('x');
+  const out_idx = outIdx(args);
+  const part = (p: UniquePart): Node => b.apply('unique_part', [x], { part: p, out_idx }, args.callSpan, [args.span('x')]);
+  const parts: UniquePart[] = withCounts ? ['values', 'index', 'counts'] : ['values', 'index'];
+  return {
+    kind: 'list',
+    items: parts.map((p) => tensorValue(part(p))),
+    fields: { type: withCounts ? 'UniqueWithCounts' : 'Unique', names: withCounts ? ['y', 'idx', 'count'] : ['y', 'idx'] },
+  };
+}
+
+const uniqueParams = [
+  { name: 'x', kind: 'tensor' as const },
+  { name: 'out_idx', kind: 'dtype' as const, default: 'int32' },
+];
+
+defineOps([
+  op<UniqueAttrs>({
+    name: 'unique_part',
+    internal: true,
+    doc: "One part of tf.unique of a vector: the distinct values in order of first appearance ('values'), each element's position among them ('index'), or how often each occurs ('counts').",
+    params: [{ name: 'x', kind: 'tensor' }],
+    // The number of distinct values is known only from the data: at evaluation the rule is
+    // given the value and counts them.
+    infer: ([x], attrs) => {
+      vectorArg(x, 'unique');
+      if (attrs.part === 'index') return { dtype: attrs.out_idx, shape: x.shape };
+      const data = (x as Partial<Tensor>).data;
+      const n = data ? enumerateValues(x as Tensor).first.length : null;
+      return { dtype: attrs.part === 'values' ? x.dtype : attrs.out_idx, shape: [n] };
+    },
+    kernel: ([x], attrs, out, ctx) => {
+      const { index, first, counts } = enumerateValues(x);
+      if (attrs.part === 'index') {
+        const data = ctx.alloc(out.dtype, index.length, true);
+        data.set(index);
+        return data;
+      }
+      const data = ctx.alloc(out.dtype, first.length, true);
+      for (let k = 0; k < first.length; k++) data[k] = attrs.part === 'values' ? x.data[first[k]] : counts[k];
+      return data;
+    },
+  }),
+  composite({
+    name: 'unique',
+    doc: "The distinct values of a vector in order of first appearance, and each element's index into them: (y, idx), as tf.unique (no gradient).",
+    params: uniqueParams,
+    compose: (b, args) => uniqueTuple(b, args, false),
+  }),
+  composite({
+    name: 'unique_with_counts',
+    doc: 'tf.unique with how often each distinct value occurs: (y, idx, count).',
+    params: uniqueParams,
+    compose: (b, args) => uniqueTuple(b, args, true),
+  }),
+  op<{ minlength: number | null; maxlength: number | null; dtype: DType }>({
+    name: 'bincount',
+    doc: 'How often each value 0, 1, ... occurs in a tensor of non-negative ints (summing `weights` instead of counting, if given), length max(arr) + 1, at least minlength, at most maxlength (tf.math.bincount).',
+    params: [
+      { name: 'arr', kind: 'tensor', dtypes: 'int' },
+      { name: 'weights', kind: 'tensor', default: null, dtypes: 'intOrFloat' },
+      { name: 'minlength', kind: 'int', default: null },
+      { name: 'maxlength', kind: 'int', default: null },
+      { name: 'dtype', kind: 'dtype', default: 'int32' },
+    ],
+    infer: ([arr, weights], attrs) => {
+      if (weights && arr.shape && weights.shape && showShape(arr.shape) !== showShape(weights.shape))
+        throw new OpError(`bincount: weights must have the shape of arr ${showShape(arr.shape)}, got ${showShape(weights.shape)}`, 1);
+      const data = (arr as Partial<Tensor>).data;
+      let n: number | null = null;
+      if (data) {
+        let top = -1;
+        for (let i = 0; i < data.length; i++) {
+          if (data[i] < 0) throw new OpError(`bincount: arr must be non-negative, got ${data[i]} at ${i}`, 0, 'index-out-of-range');
+          if (data[i] > top) top = data[i];
+        }
+        n = Math.max(top + 1, attrs.minlength ?? 0);
+        if (attrs.maxlength !== null) n = Math.min(n, attrs.maxlength);
+      }
+      return { dtype: weights ? weights.dtype : attrs.dtype, shape: [n] };
+    },
+    kernel: ([arr, weights], _attrs, out, ctx) => {
+      const n = out.shape[0];
+      const data = ctx.alloc(out.dtype, n);
+      for (let i = 0; i < arr.data.length; i++) if (arr.data[i] < n) data[arr.data[i]] += weights ? weights.data[i] : 1;
+      return data;
+    },
+  }),
+  op<{ num_classes: number | null; dtype: DType }>({
+    name: 'confusion_matrix',
+    doc: 'Counts of (label, prediction) pairs: entry [i, j] is how many examples of class i were predicted as j, num_classes from the data when not given (tf.math.confusion_matrix; `weights` sum instead of counting).',
+    params: [
+      { name: 'labels', kind: 'tensor', dtypes: 'int' },
+      { name: 'predictions', kind: 'tensor', dtypes: 'int' },
+      { name: 'num_classes', kind: 'int', default: null },
+      { name: 'weights', kind: 'tensor', default: null },
+      { name: 'dtype', kind: 'dtype', default: 'int32' },
+    ],
+    infer: ([labels, predictions, weights], attrs) => {
+      for (const [t, what] of [
+        [labels, 'labels'],
+        [predictions, 'predictions'],
+      ] as const)
+        if (t.shape !== null && t.shape.length !== 1)
+          throw new OpError(`confusion_matrix: ${what} must be a vector, got shape ${showShape(t.shape)}`, what === 'labels' ? 0 : 1);
+      if (labels.shape?.[0] != null && predictions.shape?.[0] != null && labels.shape[0] !== predictions.shape[0])
+        throw new OpError(
+          `confusion_matrix: labels and predictions must have the same length, got ${labels.shape[0]} and ${predictions.shape[0]}`,
+          1,
+        );
+      let n = attrs.num_classes;
+      const l = (labels as Partial<Tensor>).data;
+      const p = (predictions as Partial<Tensor>).data;
+      if (n === null && l && p) {
+        n = 0;
+        for (const v of [...l, ...p]) n = Math.max(n, v + 1);
+      }
+      return { dtype: weights ? weights.dtype : attrs.dtype, shape: [n, n] };
+    },
+    kernel: ([labels, predictions, weights], _attrs, out, ctx) => {
+      const n = out.shape[0];
+      const data = ctx.alloc(out.dtype, n * n);
+      for (let i = 0; i < labels.data.length; i++) {
+        const [l, p] = [labels.data[i], predictions.data[i]];
+        if (l < 0 || p < 0)
+          throw new OpError(
+            `confusion_matrix: labels and predictions must be non-negative, got ${l < 0 ? `labels[${i}] = ${l}` : `predictions[${i}] = ${p}`}`,
+            l < 0 ? 0 : 1,
+            'index-out-of-range',
+          );
+        if (l >= n || p >= n)
+          throw new OpError(
+            `confusion_matrix: labels and predictions must be < num_classes ${n}, got ${l >= n ? `labels[${i}] = ${l}` : `predictions[${i}] = ${p}`}`,
+            l >= n ? 0 : 1,
+            'index-out-of-range',
+          );
+        data[l * n + p] += weights ? weights.data[i] : 1;
+      }
+      return data;
+    },
+  }),
+  op({
+    name: 'invert_permutation',
+    doc: 'The inverse of a permutation vector of 0..n-1: y[x[i]] = i (tf.math.invert_permutation).',
+    params: [{ name: 'x', kind: 'tensor', dtypes: 'int' }],
+    infer: ([x]) => {
+      vectorArg(x, 'invert_permutation');
+      if (!isInteger(x.dtype)) throw new OpError(`invert_permutation: x must be int32 or int64, got ${x.dtype}`, 0, 'dtype-mismatch');
+      return x;
+    },
+    kernel: ([x], _attrs, out, ctx) => {
+      const n = x.data.length;
+      const data = ctx.alloc(out.dtype, n);
+      const filled = new Uint8Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = x.data[i];
+        if (v < 0 || v >= n) throw new OpError(`invert_permutation: ${v} is not between 0 and ${n}`, 0, 'index-out-of-range');
+        if (filled[v]) throw new OpError(`invert_permutation: ${v} is duplicated in the input`, 0, 'bad-argument');
+        filled[v] = 1;
+        data[v] = i;
+      }
+      return data;
+    },
+  }),
+]);
