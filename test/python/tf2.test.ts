@@ -6,7 +6,7 @@ import type { Tensor } from '../../engine/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { quietCpuBackend } from '../support/numeric';
-import { nearTf, printed, py, val } from './support';
+import { data, nearTf, printed, py, val } from './support';
 
 beforeAll(quietCpuBackend);
 
@@ -301,5 +301,30 @@ print(counts)
     near(val(a, 'inference'), tf.batchNorm(x, tf.zeros([4]), tf.ones([4]), beta, gamma, 1e-3), 'inference: moving statistics');
     const grads = tf.grads((v: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.pow(train(v, g, b), 3)))([x, gamma, beta]);
     ['dx', 'dgamma', 'dbeta'].forEach((name, i) => near(val(a, name), grads[i], name, 1e-4, 1e-4));
+  });
+});
+
+describe('Keras model methods', () => {
+  it('predict is the model called on the inputs, as NumPy; fit/compile/summary are one information each, not errors', () => {
+    const src = `import tensorflow as tf
+import numpy as np
+model = tf.keras.Sequential([tf.keras.layers.Dense(2, kernel_initializer='ones', bias_initializer='zeros')])
+x = np.array([[1., 2.], [3., -1.]], dtype=np.float32)
+p = model.predict(x)
+q = model(x).numpy()
+model.compile(optimizer='sgd', loss='mse')
+model.fit(x, p, epochs=2)
+model.summary()
+after = p.shape
+`;
+    const a = py(src);
+    expect(data(val(a, 'p'))).toEqual([3, 3, 2, 2]);
+    expect(data(val(a, 'q'))).toEqual([3, 3, 2, 2]);
+    const infos = a.diagnostics.filter((d) => d.severity === 'information').map((d) => d.message);
+    expect(infos).toEqual([
+      expect.stringContaining('Sequential.compile'),
+      expect.stringContaining('Sequential.fit'),
+      expect.stringContaining('Sequential.summary'),
+    ]);
   });
 });

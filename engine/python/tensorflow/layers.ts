@@ -193,6 +193,23 @@ function denseClass(activations: PyModule): PyBuiltin {
   });
 }
 
+/** Keras model methods that train, save or describe (their effect is outside what tgraph
+ *  evaluates: one information diagnostic where they are called, not an AttributeError). */
+const OUTSIDE_MODEL_METHODS = new Set([
+  'compile',
+  'fit',
+  'fit_generator',
+  'evaluate',
+  'train_on_batch',
+  'test_on_batch',
+  'summary',
+  'save',
+  'save_weights',
+  'load_weights',
+  'to_json',
+  'get_config',
+]);
+
 /** `tf.keras.Sequential(layers)`: calls its layers in turn. */
 class Sequential extends PyObject {
   constructor(readonly layers: PyValue[]) {
@@ -221,7 +238,18 @@ class Sequential extends PyObject {
       case 'variables':
       case 'weights':
         return new PyList(this.layers.flatMap((l) => (l instanceof PyObject ? rt.iterate(rt.getAttr(l, name, span), span) : [])));
+      // The model called on the inputs, as NumPy (Keras batches; the values are the same).
+      case 'predict':
+      case 'predict_on_batch':
+        return new PyBuiltin(name, (a, kw, site) => {
+          const p = bindArgs(name, ['x', 'batch_size', 'verbose', 'steps', 'callbacks'], a, kw, site);
+          return rt.call(rt.getAttr(this.call(rt, [p.get('x')], [], site), 'numpy', site.span), [], [], site);
+        });
     }
+    if (OUTSIDE_MODEL_METHODS.has(name))
+      return new PyBuiltin(name, (_a, _kw, site) => {
+        throw new OutsideSubset(`\`Sequential.${name}\` is not modelled by tgraph (training loops and I/O are Keras' own)`, site.span);
+      });
     return undefined;
   }
 }
