@@ -13,8 +13,9 @@ import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { callOp, toGraphValue } from './tensor';
 import { channelsLastOnly, intPair, keyword, positional } from './layerArgs';
 
-/** What a layer does to its inputs when called. */
-type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite) => PyValue;
+/** What a layer does to its inputs when called (`training`: the call's flag, false unless
+ *  given true; only Dropout reads it). */
+type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite, training: boolean) => PyValue;
 
 class StatelessLayer extends PyObject {
   constructor(
@@ -31,12 +32,8 @@ class StatelessLayer extends PyObject {
   }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
     const p = bindArgs(this.kind, ['inputs', 'training', 'mask'], a, kw, site);
-    if (this.kind === 'Dropout' && p.get('training', null) !== null && rt.truth(p.get('training'), p.span('training')))
-      throw new OutsideSubset(
-        'Dropout(training=True) drops at random: not modelled by tgraph (without training it is the identity)',
-        site.span,
-      );
-    return this.apply(rt, p.get('inputs'), p.span('inputs'), site);
+    const training = p.get('training', null) !== null && rt.truth(p.get('training'), p.span('training'));
+    return this.apply(rt, p.get('inputs'), p.span('inputs'), site, training);
   }
   override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
     if (name === 'trainable_variables' || name === 'trainable_weights' || name === 'variables' || name === 'weights') return new PyList([]);
@@ -188,11 +185,14 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
     LeakyReLU: () => activationLayer('LeakyReLU', 'leaky_relu', [{ name: 'alpha', keyword: 'alpha', fallback: 0.3 }]),
     ELU: () => activationLayer('ELU', 'elu'),
     Dropout: () =>
-      layerClass(
-        'Dropout',
-        ['rate', 'noise_shape', 'seed'],
-        () => (rt, x, xSpan, site) => callOp(rt, 'identity', [positional(rt, x, xSpan)], site.span),
-      ),
+      layerClass('Dropout', ['rate', 'noise_shape', 'seed'], () => (rt, x, xSpan, site, training) => {
+        if (training)
+          throw new OutsideSubset(
+            'Dropout(training=True) drops at random: not modelled by tgraph (without training it is the identity)',
+            site.span,
+          );
+        return callOp(rt, 'identity', [positional(rt, x, xSpan)], site.span);
+      }),
     MaxPooling2D: () => pooling('MaxPooling2D', 'max_pool2d'),
     MaxPool2D: () => pooling('MaxPool2D', 'max_pool2d'),
     AveragePooling2D: () => pooling('AveragePooling2D', 'avg_pool2d'),
