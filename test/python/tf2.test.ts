@@ -328,3 +328,20 @@ after = p.shape
     ]);
   });
 });
+
+describe('Keras Dropout', () => {
+  it('is the identity outside training, and one information diagnostic when called with training=True', () => {
+    const src = `import tensorflow as tf
+d = tf.keras.layers.Dropout(0.5)
+x = tf.constant([[1., 2.], [3., 4.]])
+y = d(x)
+z = d(x, training=False)
+w = d(x, training=True)
+`;
+    const a = py(src);
+    expect(data(val(a, 'y'))).toEqual([1, 2, 3, 4]);
+    expect(data(val(a, 'z'))).toEqual([1, 2, 3, 4]);
+    const infos = a.diagnostics.filter((d) => d.severity === 'information').map((d) => d.message);
+    expect(infos).toEqual([expect.stringContaining('Dropout(training=True) drops at random')]);
+  });
+});
