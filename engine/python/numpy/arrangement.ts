@@ -4,6 +4,7 @@
 // in NumPy's own dtypes and with NumPy's errors.
 
 import type { Span } from '../../syntax/ast';
+import { sizeOf, stridesOf } from '../../tensor';
 import { PyList, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
@@ -11,10 +12,6 @@ import type { BoundPyArgs } from '../signature';
 import { NDArray, allocNp, castData } from './ndarray';
 import { asArray, hostCall } from './compute';
 import { type NpFunction, arr, common, dtypeOr, filled, scalarValue, sequenceOfArrays, shapeArg } from './functionSupport';
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, d) => a * d, 1);
-}
 
 /** An axis argument in [-rank, rank), as NumPy's AxisError words it. */
 export function axisOf(rt: Interpreter, v: PyValue, rank: number, span: Span): number {
@@ -38,16 +35,6 @@ function gathered(a: NDArray, shape: number[], source: (coords: number[]) => num
     }
   }
   return new NDArray(a.dtype, shape, out);
-}
-
-function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = s;
-    s *= shape[d];
-  }
-  return strides;
 }
 
 /** The elements of `a` whose index along `axis` is in [start, stop). */

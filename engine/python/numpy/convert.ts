@@ -67,14 +67,7 @@ function fromNested(rt: Interpreter, v: PyList | PyTuple | PyIterator, span: Spa
     }
     if (++depth0 > 64) throw new BuildError('a nested list more than 64 levels deep', span, 'nesting-too-deep');
   }
-  const size = shape.reduce((a, d) => a * d, 1);
-  if (size > rt.rt.budgets.maxElements) {
-    throw new BuildError(
-      `an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
-      span,
-      'budget-elements',
-    );
-  }
+  const size = checkArraySize(rt, shape, span);
   const values = new Float64Array(size);
   let inferred: NpDType | null = null;
   let k = 0;
@@ -113,4 +106,17 @@ function fromNested(rt: Interpreter, v: PyList | PyTuple | PyIterator, span: Spa
   const target = dtype ?? from;
   const data = castData(castData(values, 'float64', from), from, target);
   return new NDArray(target, shape, data);
+}
+
+/** The element count of an array of `shape`, or the budget's error when it is over it. */
+export function checkArraySize(rt: Interpreter, shape: readonly number[], span: Span): number {
+  const size = shape.reduce((a, d) => a * d, 1);
+  if (size > rt.rt.budgets.maxElements) {
+    throw new BuildError(
+      `an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
+      span,
+      'budget-elements',
+    );
+  }
+  return size;
 }

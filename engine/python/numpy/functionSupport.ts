@@ -2,14 +2,13 @@
 // parameters and its implementation) and the argument readers every group of them uses.
 
 import type { Span } from '../../syntax/ast';
-import { formatCount, raiseHint } from '../../budgets';
-import { BuildError } from '../../builder';
 import type { CallSite, PyValue } from '../values';
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
 import { NDArray, type NpDType, allocNp, isFloatNp, resultType } from './ndarray';
 import { asArray } from './compute';
+import { checkArraySize } from './convert';
 import { dtypeArg } from './methods';
 
 export type Impl = (rt: Interpreter, p: BoundPyArgs, site: CallSite) => PyValue;
@@ -42,14 +41,7 @@ export function shapeArg(rt: Interpreter, v: PyValue, span: Span): number[] {
     if (n < 0) throw pyError('ValueError', 'negative dimensions are not allowed', span);
     return n;
   });
-  const size = shape.reduce((a, d) => a * d, 1);
-  if (size > rt.rt.budgets.maxElements) {
-    throw new BuildError(
-      `an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
-      span,
-      'budget-elements',
-    );
-  }
+  checkArraySize(rt, shape, span);
   return shape;
 }
 
