@@ -290,7 +290,7 @@ inEachBuild(() => {
   });
 
   describe('float32 softmax and log_softmax along the last axis', () => {
-    for (const n of [1, 7, 65, 1000]) {
+    for (const n of [1, 7, 13, 65, 1000]) {
       for (const op of ['softmax', 'log_softmax']) {
         it(`${op} of rows of ${n}`, () => {
           const x = tensor([3, 5, n], 7, 'f32');
@@ -305,6 +305,17 @@ inEachBuild(() => {
         [3, 9000],
       ]) {
         for (const op of ['softmax', 'log_softmax']) expectAgree(both(op, [tensor(shape, 9, 'f32')], { axis: -1 }), 2 ** -20);
+      }
+    });
+    it("a NaN or +inf anywhere in a row (each of the maximum's vector chains, its tail) as the reference", () => {
+      const n = 13;
+      for (const special of [NaN, Infinity]) {
+        for (const op of ['softmax', 'log_softmax']) {
+          const x = tensor([n, n], 4, 'f32');
+          for (let r = 0; r < n; r++) x.data[r * n + r] = special;
+          const [wasm, reference] = both(op, [x], { axis: -1 });
+          expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+        }
       }
     });
     it('rows with -inf logits, and another axis (the reference computes it)', () => {

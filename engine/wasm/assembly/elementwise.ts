@@ -135,12 +135,21 @@ export function unaryF32(fn: i32, src: usize, dst: usize, n: i32): void {
  */
 export function softmaxRowsF32(src: usize, dst: usize, rows: i32, n: i32, log: bool): void {
   const n4 = n & ~3;
+  const n8 = n & ~7;
   for (let r = 0; r < rows; r++) {
     const s = src + (<usize>(r * n) << 2);
     const d = dst + (<usize>(r * n) << 2);
+    // pmax (one instruction; a NaN in the row is skipped here but still makes its sum, and
+    // so the whole row, NaN) in two chains: wasm's max is a long dependent sequence on x86.
     let mx = f32x4.splat(-Infinity);
+    let mx1 = mx;
     let j = 0;
-    for (; j < n4; j += 4) mx = f32x4.max(mx, v128.load(s + (<usize>j << 2)));
+    for (; j < n8; j += 8) {
+      mx = f32x4.pmax(mx, v128.load(s + (<usize>j << 2)));
+      mx1 = f32x4.pmax(mx1, v128.load(s + (<usize>j << 2), 16));
+    }
+    for (; j < n4; j += 4) mx = f32x4.pmax(mx, v128.load(s + (<usize>j << 2)));
+    mx = f32x4.pmax(mx, mx1);
     let m = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
     for (; j < n; j++) m = max(m, load<f32>(s + (<usize>j << 2)));
     const mv = f32x4.splat(m);
