@@ -69,6 +69,32 @@ interface Side {
   total: number;
 }
 
+/** Runs every workload once on every side, results compared, before any is timed. CPU time
+ *  is the whole process's: without this, the first workload's samples carry one-time costs
+ *  that belong to all of them (the JIT compiling the engine's and TF.js's code paths, V8
+ *  compiling the peers' WebAssembly on background threads). */
+export async function warmUp(workloads: readonly Workload[], scale: number, quick: boolean, peers: readonly Peer[] = []): Promise<void> {
+  for (const workload of workloads) {
+    const prepared = workload.prepare(scale, quick);
+    try {
+      if (!prepared.verify().every((c) => c.ok)) continue;
+      prepared.tgraph();
+      prepared.tfjs();
+      for (const peer of peers) {
+        const run = await peer.prepare(workload, prepared, scale, quick);
+        if (!run) continue;
+        try {
+          if ((await run.verify()).every((c) => c.ok)) await run.time();
+        } finally {
+          await run.dispose();
+        }
+      }
+    } finally {
+      prepared.dispose();
+    }
+  }
+}
+
 /** Verifies one workload at one scale (tgraph against TF.js, then against every peer), then
  *  times every side whose results agreed, in alternation. */
 export async function measure(

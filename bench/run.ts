@@ -20,7 +20,7 @@ import { writeFileSync, mkdirSync } from 'fs';
 import * as path from 'path';
 import { dirname } from 'path';
 import * as os from 'os';
-import { FULL_TIMING, QUICK_TIMING, type Measurement, geometricMean, measure, selectWorkloads } from './harness';
+import { FULL_TIMING, QUICK_TIMING, type Measurement, geometricMean, measure, selectWorkloads, warmUp } from './harness';
 import { ATOL, RTOL, WORKLOADS, initTfjs, tfjsVersion } from './workloads';
 import { plotSvg } from './plot';
 import { type EditorLatency, measureEditorLatency } from './editor';
@@ -450,6 +450,11 @@ async function main(): Promise<number> {
   );
   const started = Date.now();
   const measurements: Measurement[] = [];
+  if (!options.quick && workloads.length > 1) {
+    log(`  warming every workload up on every side ...`);
+    await warmUp(workloads, options.scales[0], options.quick, peers);
+    log(' done\n');
+  }
   for (const scale of options.scales) {
     for (const w of workloads) {
       log(`  ${w.name} ×${scale} ...`);
