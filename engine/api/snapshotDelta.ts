@@ -252,8 +252,3 @@ export function applySnapshotDelta(before: DocumentSnapshot, delta: SnapshotDelt
   if (delta.failure) snapshot.failure = delta.failure;
   return snapshot;
 }
-
-/** The buffers a delta can hand over instead of copying (the sender no longer needs them). */
-export function deltaTransfers(delta: SnapshotDelta): ArrayBuffer[] {
-  return delta.occurrences.middle.byteLength > 0 ? [delta.occurrences.middle.buffer as ArrayBuffer] : [];
-}

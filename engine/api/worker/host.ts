@@ -12,6 +12,7 @@ import type { Diagnostic } from '../../analysis';
 import { DEFAULT_BUDGETS, formatCount } from '../../budgets';
 import type { DocumentSnapshot } from '../snapshot';
 import { applySnapshotDelta } from '../snapshotDelta';
+import { deltaFromWire, snapshotFromWire } from '../snapshotWire';
 import type { CheckSettings } from '../gradients';
 import type { TestOutcome } from '../report';
 import {
@@ -271,7 +272,7 @@ export class AnalysisHost {
     if (!e) return; // closed meanwhile
     // Every snapshot is taken in, even one too old to show: the next delta builds on it.
     let snapshot: DocumentSnapshot | undefined;
-    if (m.type === 'snapshot') snapshot = e.base = m.snapshot;
+    if (m.type === 'snapshot') snapshot = e.base = snapshotFromWire(m.snapshot);
     else if (m.type === 'snapshotDelta') {
       if (e.base?.version !== m.delta.base) {
         this.events.log(`a snapshot delta for ${e.uri} came without its base (${m.delta.base}): analysing it again`);
@@ -279,7 +280,7 @@ export class AnalysisHost {
         this.send(e, true);
         return;
       }
-      snapshot = e.base = applySnapshotDelta(e.base, m.delta);
+      snapshot = e.base = applySnapshotDelta(e.base, deltaFromWire(m.delta));
     } else if (m.type === 'explained') this.explained(e, m.version, m.target, m.hover);
     const text = e.texts.get(m.version);
     if (text === undefined) return;

@@ -5,7 +5,7 @@
 
 import type { AnalysisOptions, Diagnostic } from '../../analysis';
 import type { DocumentSnapshot } from '../snapshot';
-import type { SnapshotDelta } from '../snapshotDelta';
+import type { WireDelta, WireSnapshot } from '../snapshotWire';
 import type { CheckSettings } from '../gradients';
 
 /** Analysis options that can cross the boundary (no cache, no previous analysis, no
@@ -43,10 +43,10 @@ export type FromWorker =
   | { type: 'built'; doc: number; version: number; diagnostics: Diagnostic[] }
   /** An analysis's diagnostics, as soon as it is done (its snapshot follows). */
   | { type: 'diagnostics'; doc: number; version: number; diagnostics: Diagnostic[]; status: DocumentSnapshot['status'] }
-  /** A document's first snapshot (or one after a fresh start), whole. */
-  | { type: 'snapshot'; doc: number; version: number; snapshot: DocumentSnapshot }
+  /** A document's first snapshot (or one after a fresh start), whole (packed: snapshotWire.ts). */
+  | { type: 'snapshot'; doc: number; version: number; snapshot: WireSnapshot }
   /** The next snapshot, as what changed since the previous one this document was sent. */
-  | { type: 'snapshotDelta'; doc: number; version: number; delta: SnapshotDelta }
+  | { type: 'snapshotDelta'; doc: number; version: number; delta: WireDelta }
   /** The hover of a target of the latest snapshot, its explanation computed. */
   | { type: 'explained'; doc: number; version: number; target: number; hover: string }
   | { type: 'response'; id: number; result?: unknown; error?: string }

@@ -13,7 +13,8 @@ import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
 import { randomiseFeedEdit } from '../randomise';
 import { openAsGraph } from '../openAsGraph';
-import { deltaTransfers, snapshotDelta } from '../snapshotDelta';
+import { snapshotDelta } from '../snapshotDelta';
+import { deltaToWire, snapshotToWire } from '../snapshotWire';
 import type { DocumentSnapshot } from '../snapshot';
 import { runReport, testOutcomes } from '../report';
 import { resolveBudgets } from '../../budgets';
@@ -272,18 +273,18 @@ export class AnalysisService {
     }
   }
 
-  /** A snapshot as a delta against the last one sent, or whole for the first; its table of
-   *  occurrences (a copy: this side keeps its own to diff against) is handed over. */
+  /** A snapshot as a delta against the last one sent, or whole for the first, packed
+   *  (snapshotWire.ts). */
   private send(doc: number, state: DocState, snapshot: DocumentSnapshot, text: string): void {
     const sent = state.sent;
     state.sent = { snapshot, text };
     if (sent) {
-      const delta = snapshotDelta(sent.snapshot, sent.text, snapshot, text);
-      this.post({ type: 'snapshotDelta', doc, version: snapshot.version, delta }, deltaTransfers(delta));
+      const { wire, transfer } = deltaToWire(snapshotDelta(sent.snapshot, sent.text, snapshot, text));
+      this.post({ type: 'snapshotDelta', doc, version: snapshot.version, delta: wire }, transfer);
       return;
     }
-    const occurrences = snapshot.occurrences.slice();
-    this.post({ type: 'snapshot', doc, version: snapshot.version, snapshot: { ...snapshot, occurrences } }, [occurrences.buffer]);
+    const { wire, transfer } = snapshotToWire(snapshot);
+    this.post({ type: 'snapshot', doc, version: snapshot.version, snapshot: wire }, transfer);
   }
 
   /** An explanation sent to the host: its copy of the snapshot has it, so ours too. */
