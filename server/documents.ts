@@ -28,8 +28,9 @@ import type { LensCheck } from './lenses';
 import type { CurrentText } from './completion';
 import type { DocumentKind } from './documentKind';
 
-/** An edit after a pause is sent at once; edits that follow each other closely (typing) on a
- *  document whose analysis is slow wait this long for a pause, at most. */
+/** An edit is sent at once when the worker is done with the previous text; edits that follow
+ *  each other closely (typing) while a slow analysis of an earlier one still runs wait this
+ *  long for a pause, at most. */
 const TYPING_DEBOUNCE_MS = 50;
 /** An analysis this fast is sent for every keystroke. */
 const FAST_ANALYSIS_MS = 20;
@@ -228,7 +229,10 @@ export class DocumentStore {
     const typing = state.lastChangeAt !== undefined && now - state.lastChangeAt < TYPING_DEBOUNCE_MS;
     state.lastChangeAt = now;
     const slow = (state.snapshot?.status.milliseconds ?? 0) >= FAST_ANALYSIS_MS;
-    const wait = delay ?? (typing && slow ? TYPING_DEBOUNCE_MS : 0);
+    // An edit made after the previous one was published (the user looked at its diagnostics
+    // and typed again) waits for nothing: the worker is idle.
+    const busy = state.sentVersion !== undefined && state.snapshot?.version !== state.sentVersion;
+    const wait = delay ?? (typing && slow && busy ? TYPING_DEBOUNCE_MS : 0);
     if (wait === 0) return this.send(uri);
     state.timer = setTimeout(() => {
       state.timer = undefined;
