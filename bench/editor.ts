@@ -105,6 +105,10 @@ export interface ServerSession {
   analysedOf(uri: string, version: number): Promise<number>;
   /** What the probe wrote so far (empty without one). */
   probeLines(): ProbeLine[];
+  /** CPU time the server's protocol thread (the process's main thread) has used so far, ms
+   *  (in steps of the kernel's clock tick; null where /proc is not available). Counted by the
+   *  kernel, so unlike latencies it does not grow when other processes load the machine. */
+  protocolCpuMs(): number | null;
   stop(): Promise<void>;
 }
 
@@ -168,6 +172,7 @@ export async function startServer(server: string, dir: string, probe?: string): 
           }
         });
     },
+    protocolCpuMs: () => threadCpuMs(child.pid, child.pid),
     async stop() {
       await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       await connection.sendNotification('exit').catch(() => undefined);
@@ -176,6 +181,21 @@ export async function startServer(server: string, dir: string, probe?: string): 
     },
   };
 }
+
+/** User + system CPU time of one thread of a process, ms (from /proc/PID/task/TID/stat). */
+function threadCpuMs(pid: number | undefined, tid: number | undefined): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), counted from field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * CLOCK_TICK_MS : null;
+  } catch {
+    return null;
+  }
+}
+/** The kernel's clock tick (USER_HZ), 100 per second on Linux. */
+const CLOCK_TICK_MS = 10;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -50,6 +50,8 @@ export interface ScenarioResult {
   /** The longest event-loop delay of the server's protocol thread during the scenario (the
    *  longest task that ran there), ms; null without the probe. */
   protocolDelayMaxMs: number | null;
+  /** CPU time the protocol thread used during the scenario, ms (null without /proc). */
+  protocolCpuMs: number | null;
 }
 
 /** Memory of the server once a file's scenarios are done: the process, and each thread's
@@ -178,10 +180,12 @@ export async function measureEditorScenarios(o: {
       await open();
       await pause(500);
       let scenarioStart = Date.now();
+      let cpuAtStart = session.protocolCpuMs();
       let analysisTimes: number[] = [];
       const record = (scenario: ScenarioName, times: number[], hovers: number[], goal: number | null) => {
         // The probe writes every 100 ms: wait for the line that covers the scenario's end.
         const end = Date.now();
+        const cpuAtEnd = session.protocolCpuMs();
         const delays = session
           .probeLines()
           .filter((l) => l.thread === 'protocol' && l.t > scenarioStart && l.t <= end + 100)
@@ -200,9 +204,11 @@ export async function measureEditorScenarios(o: {
           diagnosticsGoalMs: goal,
           met: { diagnostics: goal === null ? null : measured <= goal, hover: hover.p99 <= SCENARIO_GOALS.hoverP99Ms },
           protocolDelayMaxMs: delays.length ? Math.max(...delays) : null,
+          protocolCpuMs: cpuAtEnd === null || cpuAtStart === null ? null : cpuAtEnd - cpuAtStart,
         });
         o.log?.(` ${name}/${scenario}`);
         scenarioStart = Date.now();
+        cpuAtStart = session.protocolCpuMs();
         analysisTimes = [];
       };
       const lastLine = doc.lines.length - 2;

@@ -317,6 +317,7 @@ function scenarioTable(r: ScenarioReport, load: string): string {
     `${ms(s.hover.p50)} / ${ms(s.hover.p99)} (${s.hovers})`,
     `≤ ${r.goals.hoverP99Ms} ms ${verdict(s.met.hover)}`,
     s.protocolDelayMaxMs === null ? '' : ms(s.protocolDelayMaxMs),
+    s.protocolCpuMs === null ? '' : ms(s.protocolCpuMs),
   ]);
   const rss = Math.max(r.rssMb.blocks ?? 0, r.rssMb.chain ?? 0);
   const failed = r.results.filter((s) => s.met.diagnostics === false || !s.met.hover).map((s) => `${s.file}/${s.scenario}`);
@@ -341,6 +342,7 @@ ${memory}` + (failed.length === 0 ? `every scenario met its goals (load ${load})
     'hovers while it is analysed p50 / p99',
     'goal',
     'protocol thread: longest task',
+    'protocol thread: CPU',
   ];
   return `${render(header, rows, 1)}
 ${note}`;
