@@ -9,6 +9,7 @@ import type { Position, Range } from 'vscode-languageserver';
 import type { Span } from '../engine/syntax/ast';
 import type { DocumentSnapshot } from '../engine/api/snapshot';
 import { LineIndex } from '../engine/syntax/lineIndex';
+import { commonEnds } from '../engine/api/snapshotDelta';
 
 /** The edited region between two texts: common prefix and suffix. */
 export class TextShift {
@@ -19,12 +20,7 @@ export class TextShift {
   ) {}
 
   static between(oldText: string, newText: string): TextShift {
-    const max = Math.min(oldText.length, newText.length);
-    let prefix = 0;
-    while (prefix < max && oldText.charCodeAt(prefix) === newText.charCodeAt(prefix)) prefix++;
-    let suffix = 0;
-    while (suffix < max - prefix && oldText.charCodeAt(oldText.length - 1 - suffix) === newText.charCodeAt(newText.length - 1 - suffix))
-      suffix++;
+    const { prefix, suffix } = commonEnds(oldText, newText);
     return new TextShift(prefix, oldText.length - suffix, newText.length - suffix);
   }
 
