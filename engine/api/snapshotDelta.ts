@@ -208,14 +208,15 @@ function spliceOccurrences(before: Int32Array, after: Int32Array, remap: Remap):
 function applyOccurrences(before: Int32Array, s: OccurrenceSplice, remap: Remap): Int32Array {
   const oldCount = before.length / OCC_FIELDS;
   const out = new Int32Array((s.head + s.tail) * OCC_FIELDS + s.middle.length);
+  // Kept rows are copied as a block; only their offsets and targets move (nothing, when the
+  // edit kept the length and the targets).
   const copy = (from: number, count: number, to: number) => {
-    for (let i = 0; i < count; i++) {
-      const a = (from + i) * OCC_FIELDS;
-      const b = (to + i) * OCC_FIELDS;
-      for (let f = 0; f < OCC_FIELDS; f++) out[b + f] = before[a + f];
-      out[b + OCC_START] = remap.offset(before[a + OCC_START]);
-      out[b + OCC_END] = remap.offset(before[a + OCC_END]);
-      out[b + OCC_TARGET] = remap.target(before[a + OCC_TARGET]);
+    out.set(before.subarray(from * OCC_FIELDS, (from + count) * OCC_FIELDS), to * OCC_FIELDS);
+    if (remap.identity) return;
+    for (let b = to * OCC_FIELDS, end = (to + count) * OCC_FIELDS; b < end; b += OCC_FIELDS) {
+      out[b + OCC_START] = remap.offset(out[b + OCC_START]);
+      out[b + OCC_END] = remap.offset(out[b + OCC_END]);
+      out[b + OCC_TARGET] = remap.target(out[b + OCC_TARGET]);
     }
   };
   copy(0, s.head, 0);
