@@ -6,7 +6,7 @@
 import { type BoundArgs, type Builder, type Value, BuildError, tensorValue } from '../builder';
 import type { Node } from '../graph';
 import { type DType, type Tensor, isInteger } from '../tensor';
-import { type TensorType, OpError, showShape } from '../types';
+import { type TensorType, ArgError, OpError, showShape } from '../types';
 import { defineOps, op } from './registry';
 import { composite } from './compose';
 
@@ -104,17 +104,21 @@ defineOps([
     params: uniqueParams,
     compose: (b, args) => uniqueTuple(b, args, true),
   }),
-  op<{ minlength: number | null; maxlength: number | null; dtype: DType }>({
+  op<{ minlength: number | null; maxlength: number | null; dtype: DType; axis: number | null; binary_output: boolean }>({
     name: 'bincount',
-    doc: 'How often each value 0, 1, ... occurs in a tensor of non-negative ints (summing `weights` instead of counting, if given), length max(arr) + 1, at least minlength, at most maxlength (tf.math.bincount).',
+    doc: 'How often each value 0, 1, ... occurs in a tensor of non-negative ints (summing `weights` instead of counting, if given; 1 for present with binary_output), length max(arr) + 1, at least minlength, at most maxlength (tf.math.bincount, axis=None).',
     params: [
       { name: 'arr', kind: 'tensor', dtypes: 'int' },
       { name: 'weights', kind: 'tensor', default: null, dtypes: 'intOrFloat' },
       { name: 'minlength', kind: 'int', default: null },
       { name: 'maxlength', kind: 'int', default: null },
       { name: 'dtype', kind: 'dtype', default: 'int32' },
+      { name: 'axis', kind: 'int', default: null },
+      { name: 'binary_output', kind: 'bool', default: false },
     ],
     infer: ([arr, weights], attrs) => {
+      if (attrs.axis !== null)
+        throw new ArgError('bincount: only axis=None (counting over the whole tensor) is supported', 'axis', 'bad-argument');
       if (weights && arr.shape && weights.shape && showShape(arr.shape) !== showShape(weights.shape))
         throw new OpError(`bincount: weights must have the shape of arr ${showShape(arr.shape)}, got ${showShape(weights.shape)}`, 1);
       const data = (arr as Partial<Tensor>).data;
@@ -130,10 +134,14 @@ defineOps([
       }
       return { dtype: weights ? weights.dtype : attrs.dtype, shape: [n] };
     },
-    kernel: ([arr, weights], _attrs, out, ctx) => {
+    kernel: ([arr, weights], attrs, out, ctx) => {
       const n = out.shape[0];
       const data = ctx.alloc(out.dtype, n);
-      for (let i = 0; i < arr.data.length; i++) if (arr.data[i] < n) data[arr.data[i]] += weights ? weights.data[i] : 1;
+      for (let i = 0; i < arr.data.length; i++) {
+        if (arr.data[i] >= n) continue;
+        if (attrs.binary_output) data[arr.data[i]] = 1;
+        else data[arr.data[i]] += weights ? weights.data[i] : 1;
+      }
       return data;
     },
   }),

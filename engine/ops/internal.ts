@@ -103,7 +103,6 @@ defineOps([
   },
   {
     name: 'add_n',
-    aliases: ['accumulate_n'],
     doc: 'Adds all input tensors elementwise (they must have the same shape).',
     params: [{ name: 'inputs', kind: 'tensors', group: 'T', dtypes: 'numeric' }],
     infer: (inputs) => {

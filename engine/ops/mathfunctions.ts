@@ -153,6 +153,16 @@ defineOps([
     },
   }),
   composite({
+    name: 'accumulate_n',
+    doc: "add_n under TensorFlow 1's other name (tf.math.accumulate_n); `shape` and `tensor_dtype` only restate the inputs'.",
+    params: [
+      { name: 'inputs', kind: 'tensors', group: 'T', dtypes: 'numeric' },
+      { name: 'shape', kind: 'shape', default: null },
+      { name: 'tensor_dtype', kind: 'dtype', default: null },
+    ],
+    compose: (b, args) => b.apply('add_n', args.tensors('inputs'), {}, args.callSpan, [args.span('inputs')]),
+  }),
+  composite({
     name: 'polyval',
     doc: "The polynomial coeffs[0]·x^(n-1) + ... + coeffs[n-1] at x, by Horner's rule (tf.math.polyval); no coefficients give zeros.",
     params: [

@@ -569,6 +569,7 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `matvec(${g.x([2, 2])}, ${g.x([2])})`,
     ]),
   crelu: (g) => g.pick([`crelu(${g.x([2, 3], { avoid: [0] })})`, `crelu(${g.x([2, 3], { avoid: [0] })}, axis=0)`]),
+  accumulate_n: (g) => `accumulate_n([${g.x([2, 3])}, ${g.x([2, 3])}])`,
   polyval: (g) => `polyval([${g.x([2, 3])}, ${g.x([3])}, ${g.x([])}], ${g.x([2, 3])})`,
   check_numerics: (g) => `check_numerics(${g.x([2, 3])}, 'checked')`,
   cross: (g) => g.pick([`cross(${g.x([3])}, ${g.x([3])})`, `cross(${g.x([2, 3])}, ${g.x([2, 3])})`]),

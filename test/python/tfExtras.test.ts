@@ -43,13 +43,14 @@ describe('counting and enumerating', () => {
     const w = [0.5, 1, 2, 0.25, 3, 1];
     const a = py(
       script(
-        `arr = tf.constant(${JSON.stringify(arr)})\nc = tf.math.bincount(arr)\nlong = tf.math.bincount(arr, minlength=9)\nshort = tf.math.bincount(arr, maxlength=3)\nweighted = tf.math.bincount(arr, weights=tf.constant(${JSON.stringify(w)}))`,
+        `arr = tf.constant(${JSON.stringify(arr)})\nc = tf.math.bincount(arr)\nlong = tf.math.bincount(arr, minlength=9)\nshort = tf.math.bincount(arr, maxlength=3)\nweighted = tf.math.bincount(arr, weights=tf.constant(${JSON.stringify(w)}))\npresent = tf.math.bincount(arr, binary_output=True)`,
       ),
     );
     const counts = tf.bincount(tf.tensor1d(arr, 'int32'), tf.tensor1d([], 'float32'), 6);
     near(val(a, 'c'), counts, 'counts');
     near(val(a, 'long'), tf.bincount(tf.tensor1d(arr, 'int32'), tf.tensor1d([], 'float32'), 9), 'minlength');
     expect(data(val(a, 'short'))).toEqual([1, 1, 3]);
+    expect(data(val(a, 'present'))).toEqual([1, 1, 1, 0, 0, 1]);
     near(val(a, 'weighted'), tf.bincount(tf.tensor1d(arr, 'int32'), tf.tensor1d(w), 6), 'weights');
   });
 
