@@ -218,8 +218,10 @@ export class AnalysisService {
     const previousVersion = state.version;
     if (wanted.fresh) state.sent = undefined;
     // The previous analysis is taken over (its graph becomes the new one's): forget it now,
-    // so that a failure below cannot leave a half-taken-over analysis to reuse.
+    // so that a failure below cannot leave a half-taken-over analysis to reuse, nor keep it
+    // alive beside the new one (`keyed` too: only the identity of the analysis is read there).
     state.analysis = undefined;
+    state.keyed = undefined;
     const started = Date.now();
     let analysis: Analysis;
     try {
