@@ -190,6 +190,16 @@ export class Evaluator implements KernelContext {
    *  marked in `readSinceTakeOver`. */
   private takenOverBelow = 0;
   private readSinceTakeOver: Uint8Array | undefined;
+  /** The taken-over nodes computed again (`takeOver.except`: a feed edit's dependents), and
+   *  a mark by id for each. Their keys all changed with the feed's value, so the previous
+   *  analysis's table is not searched for them (it cannot hold them); their values are
+   *  released by liveness as a whole evaluation's are. */
+  private recomputed: readonly Node[] = [];
+  private recomputedMark: Uint8Array | undefined;
+  /** The type of each node's value, as its evaluation found it (the shape rule run on the
+   *  inputs' values). Taken over with the graph, for a feed edit: the feed's shape is the
+   *  same, so every node's inputs have the shapes they had, and no shape rule runs again. */
+  private readonly valueTypes: NodeTable<ConcreteType>;
   private readonly affectedMemo = new Map<Node, boolean>();
   private totalElements = 0;
   private totalBytes = 0;
@@ -258,14 +268,23 @@ export class Evaluator implements KernelContext {
     if (takeOver === undefined) {
       this.options = options;
       this.known = new NodeTable();
+      this.valueTypes = new NodeTable();
       return;
     }
     // (Not kept: a chain of evaluators, each holding the one before, would never be freed.)
     this.options = { ...options, takeOver: undefined };
     const { from, below, except } = takeOver;
     this.known = from.known.prefix(below);
+    this.valueTypes = from.valueTypes.prefix(below);
     // Nodes whose inputs changed under them (what depends on an edited feed): computed again.
-    if (except) for (const node of except) this.known.delete(node);
+    if (except?.length) {
+      this.recomputed = except;
+      this.recomputedMark = new Uint8Array(below);
+      for (const node of except) {
+        this.known.delete(node);
+        if (node.id < below) this.recomputedMark[node.id] = 1;
+      }
+    }
     this.takenOverBelow = below;
     this.readSinceTakeOver = new Uint8Array(below);
     // The keyed values go on in the same table (a key's value is the same in both), unless
@@ -343,13 +362,24 @@ export class Evaluator implements KernelContext {
    */
   releaseWhileEvaluating(graph: readonly Node[], keep: (node: Node) => boolean, from = this.takenOverBelow): void {
     // (a few new nodes, an edit near the end: counting costs more than their memory)
-    if (this.pool !== null || graph.length - from < RELEASE_MIN_NODES) return;
+    const recomputed = this.recomputed;
+    if (this.pool !== null || graph.length - from + recomputed.length < RELEASE_MIN_NODES) return;
     const uses = new Int32Array(graph.length);
     for (let id = from; id < graph.length; id++) {
       const inputs = graph[id].inputs;
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i];
         if (input.id < uses.length && graph[input.id] === input) uses[input.id]++;
+      }
+    }
+    // The taken-over nodes computed again read one another: those reads count too (a read
+    // of a node that is not computed again releases nothing: it is held for the next edit).
+    const mark = this.recomputedMark;
+    for (let r = 0; r < recomputed.length; r++) {
+      const inputs = recomputed[r].inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i];
+        if (input.id < from && mark![input.id] === 1 && graph[input.id] === input) uses[input.id]++;
       }
     }
     this.pool = new BufferPool();
@@ -634,8 +664,8 @@ export class Evaluator implements KernelContext {
       this.known.set(node, FAILED);
       return;
     }
-    const cache = this.cache;
     const isSource = node.inputs.length === 0;
+    const cache = this.recomputedMark !== undefined && this.recomputedMark[node.id] === 1 ? undefined : this.cache;
     const keyed = cache !== undefined || (isSource && this.options.keyValues === true);
     if (keyed) {
       keyNode(node, this.options.feeds);
@@ -671,18 +701,21 @@ export class Evaluator implements KernelContext {
         return;
       }
     }
-    let out: ConcreteType;
-    try {
-      // The graph's type is the value's when it and every input's are fully known: shape
-      // rules read dtypes and shapes only, and those are the graph's then.
-      if (fullyKnownWithInputs(node)) out = node.type as ConcreteType;
-      else out = this.concreteType(node, inputs);
-    } catch (e) {
-      if (e instanceof OpError) {
-        this.fail(node, `${op.name}: ${e.message}`, e.code);
-        return;
+    let out = this.valueTypes.get(node);
+    if (out === undefined) {
+      try {
+        // The graph's type is the value's when it and every input's are fully known: shape
+        // rules read dtypes and shapes only, and those are the graph's then.
+        if (fullyKnownWithInputs(node)) out = node.type as ConcreteType;
+        else out = this.concreteType(node, inputs);
+      } catch (e) {
+        if (e instanceof OpError) {
+          this.fail(node, `${op.name}: ${e.message}`, e.code);
+          return;
+        }
+        throw e;
       }
-      throw e;
+      if (this.options.keyValues === true) this.valueTypes.set(node, out);
     }
     const size = sizeOf(out.shape);
     if (size > budget.maxElements) {

@@ -6,6 +6,9 @@ import { type Tensor, isFloat } from '../tensor';
 /** The warning for a node that made NaN or Inf out of finite inputs, or null. */
 export function nonFiniteMessage(node: Node, value: Tensor, inputs: readonly Tensor[]): string | null {
   if (!isFloat(value.dtype)) return null;
+  // A value that is one of its inputs (a reshape, an unbroadcast that summed nothing) made
+  // nothing new: its NaN, if any, is that input's.
+  for (let i = 0; i < inputs.length; i++) if (inputs[i].data === value.data && isFloat(inputs[i].dtype)) return null;
   const bad = firstNonFinite(value);
   if (bad === null) return null;
   if (inputs.some((t) => isFloat(t.dtype) && firstNonFinite(t) !== null)) return null;
