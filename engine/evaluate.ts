@@ -19,6 +19,7 @@ import type { ConcreteType, KernelContext } from './ops/registry';
 import { keyNode } from './keys';
 import { ValueCache } from './valueCache';
 import { BufferPool } from './bufferPool';
+import { type EvaluationPlan, planEvaluation } from './plan';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 export interface Budget {
@@ -207,6 +208,8 @@ export class Evaluator implements KernelContext {
   private elementsSinceClock = 0;
   /** Number of node evaluations performed (tests count these for gradient checks). */
   evaluations = 0;
+  /** Nodes computed by a plan's steps (`runPlanGroup`), of `evaluations`' or failed. */
+  plannedSteps = 0;
   /** Cache hits (values reused from the previous analysis). */
   reused = 0;
   /** Values of the source nodes computed here (constants, feeds' literals) by key: every
@@ -276,17 +279,21 @@ export class Evaluator implements KernelContext {
     const { from, below, except } = takeOver;
     this.known = from.known.prefix(below);
     this.valueTypes = from.valueTypes.prefix(below);
+    this.takenOverBelow = below;
+    this.readSinceTakeOver = new Uint8Array(below);
     // Nodes whose inputs changed under them (what depends on an edited feed): computed again.
     if (except?.length) {
       this.recomputed = except;
       this.recomputedMark = new Uint8Array(below);
       for (const node of except) {
         this.known.delete(node);
-        if (node.id < below) this.recomputedMark[node.id] = 1;
+        if (node.id < below) {
+          this.recomputedMark[node.id] = 1;
+          // (what it reports is new: a failure here is not one taken over, to report again)
+          this.readSinceTakeOver[node.id] = 1;
+        }
       }
     }
-    this.takenOverBelow = below;
-    this.readSinceTakeOver = new Uint8Array(below);
     // The keyed values go on in the same table (a key's value is the same in both), unless
     // it holds many values of nodes that are gone, or the values `except` replaces (they
     // would stay alive under their old keys): then it is made again when asked for.
@@ -520,6 +527,79 @@ export class Evaluator implements KernelContext {
       this.pool = null;
       pool.retainFree();
     }
+  }
+
+  /** Whether `node` is computed again here (a taken-over node whose inputs changed), rather
+   *  than taken over or fed. */
+  private isRecomputed = (node: Node): boolean =>
+    this.recomputedMark !== undefined &&
+    node.id < this.takenOverBelow &&
+    this.recomputedMark[node.id] === 1 &&
+    !this.options.feeds.has(node);
+
+  /** The plan of computing again what `groups` (the bindings' nodes, in order) need of the
+   *  taken-over nodes computed again (a feed edit's dependents), or null when there are none
+   *  (or more than `maxSteps`). It holds for every later evaluator that takes this graph
+   *  over with the same nodes computed again. */
+  planRecomputation(groups: readonly (readonly Node[])[], maxSteps = Infinity): EvaluationPlan | null {
+    if (this.recomputed.length === 0) return null;
+    return planEvaluation(groups, this.isRecomputed, maxSteps);
+  }
+
+  /** The plan's externals read (taken over), or false when one has no value: the plan cannot
+   *  run (what it reads must be computed node by node). */
+  private planValues: { plan: EvaluationPlan; externals: Tensor[]; values: (Tensor | undefined)[] } | null = null;
+
+  /** Makes `plan` the one `runPlanGroup` runs: true when every value it reads is there. */
+  startPlan(plan: EvaluationPlan): boolean {
+    this.planValues = null;
+    const externals = new Array<Tensor>(plan.externals.length);
+    for (let e = 0; e < plan.externals.length; e++) {
+      const node = plan.externals[e];
+      if (this.isRecomputed(node)) return false;
+      const v = this.lookup(node);
+      if (!v) return false;
+      externals[e] = v;
+    }
+    this.planValues = { plan, externals, values: new Array(plan.steps.length) };
+    return true;
+  }
+
+  /** Computes the steps of the started plan's group `group`, as `valueOf` of the group's
+   *  nodes would (the same order, reports, budgets and releases), without walking the graph. */
+  runPlanGroup(group: number): void {
+    const started = this.planValues;
+    if (started === null) return;
+    const { plan, externals, values } = started;
+    const { steps, inputs, inputsAt } = plan;
+    const end = plan.groupStarts[group + 1];
+    for (let k = plan.groupStarts[group]; k < end; k++) {
+      const node = steps[k];
+      if (this.known.get(node) !== undefined) {
+        values[k] = this.peek(node); // (asked for in between, by a kernel's subgraph)
+        continue;
+      }
+      const from = inputsAt[k];
+      const args = new Array<Tensor>(inputsAt[k + 1] - from);
+      let unknown = false;
+      for (let i = 0; i < args.length; i++) {
+        const at = inputs[from + i];
+        // (a step's value is released only after its last reader, so it is still here)
+        const v = at >= 0 ? values[at] : externals[-1 - at];
+        if (v === undefined) unknown = true;
+        else args[i] = v;
+      }
+      this.plannedSteps++;
+      if (unknown) this.known.set(node, FAILED);
+      else this.compute(node, args);
+      values[k] = this.peek(node);
+      if (this.releasing !== null) this.ran(node);
+    }
+  }
+
+  /** Ends the started plan (its values are the evaluator's own from now on). */
+  endPlan(): void {
+    this.planValues = null;
   }
 
   /** The node's value, evaluating its inputs as needed; undefined when it cannot be known

@@ -10,6 +10,7 @@ import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, Poisoned, type Value } from '../builder';
 import { buildContext } from '../buildContext';
 import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
+import type { EvaluationPlan } from '../plan';
 import { type Tensor, shapesEqual } from '../tensor';
 import { isNode } from '../graph';
 import type { Attrs } from '../ops/registry';
@@ -204,6 +205,8 @@ export class Analyzer {
       }
     }
     this.feedNodesFrom = null;
+    this.refed = null;
+    this.feedPlan = null;
     this.startVersion(text, program, options, kept);
   }
 
@@ -239,6 +242,11 @@ export class Analyzer {
    *  none). Nothing reads them once the feed's value is in `feeds`: the next refeed drops
    *  them, and the nodes of the feeds' first values stay, unused. */
   private feedNodesFrom: number | null = null;
+  /** The placeholder whose feed this version took (`refeed`), and the plan of evaluating
+   *  again what depends on it, made by the first such edit: it holds while the graph and the
+   *  bindings are kept. */
+  private refed: Node | null = null;
+  private feedPlan: { placeholder: Node; bindings: number; nodes: number; plan: EvaluationPlan | null } | null = null;
 
   /** Takes `edit` (a text that differs from this analyzer's only inside one feed's value,
    *  see `feedOnlyEdit`) without building the graph again: the feed's value is built again,
@@ -270,6 +278,7 @@ export class Analyzer {
     ];
     this.labelEpoch++; // explanations name lines and positions, which may have moved
     this.feedNodesFrom = nodesEnd;
+    this.refed = placeholder;
     this.startVersion(text, { statements, comments, diagnostics: [] }, options, nodesEnd, recomputed);
     // The feed built again as statement `index` was: the random ops' state before it, its
     // references in its own place.
@@ -428,18 +437,21 @@ export class Analyzer {
     // Only the bindings' values outlive the evaluation (what hovers, explanations and the
     // next edit read); any other is computed again if asked for.
     this.evaluator.releaseWhileEvaluating(this.graph.nodes, (n) => n.label !== undefined);
+    const planned = this.startFeedPlan();
     try {
       for (let i = 0; i < this.bindings.length; i++) {
         const binding = this.bindings[i];
         if (memoryStopAt !== undefined && binding.stmt.span.end > memoryStopAt) budget.stopped = true;
         progress?.('evaluating', binding.stmt.span);
         try {
+          if (planned) this.evaluator.runPlanGroup(i);
           forEachNode(binding.value, evaluate);
         } catch (e) {
           this.failed(e, binding.span);
         }
       }
     } finally {
+      this.evaluator.endPlan();
       this.evaluator.stopReleasing();
     }
     for (const site of this.b.gradientSites) this.guard(site.span, () => this.noteKinks(site));
@@ -459,6 +471,29 @@ export class Analyzer {
     // versions' values alive until the next edit.
     this.evaluator.releaseCache();
     if (this.options.cache) this.options = { ...this.options, cache: undefined };
+  }
+
+  /** After a feed edit (`refeed`): starts the evaluator on the plan of computing again what
+   *  depends on the feed (made now if this graph has none for that placeholder yet). */
+  private startFeedPlan(): boolean {
+    const placeholder = this.refed;
+    if (placeholder === null) return false;
+    let made = this.feedPlan;
+    if (made === null || made.placeholder !== placeholder || made.bindings !== this.bindings.length || made.nodes !== this.feedNodesFrom) {
+      const groups = this.bindings.map((binding) => {
+        const nodes: Node[] = [];
+        forEachNode(binding.value, (n) => nodes.push(n));
+        return nodes;
+      });
+      made = {
+        placeholder,
+        bindings: this.bindings.length,
+        nodes: this.feedNodesFrom ?? -1,
+        plan: this.evaluator.planRecomputation(groups),
+      };
+      this.feedPlan = made;
+    }
+    return made.plan !== null && this.evaluator.startPlan(made.plan);
   }
 
   checks: CheckResult[] = [];

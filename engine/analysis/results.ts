@@ -29,7 +29,7 @@ class DocumentAnalysis implements Analysis {
   readonly prints: readonly PrintResult[];
   readonly gradientSites: readonly GradientSite[];
   readonly feeds: ReadonlyMap<Node, Tensor>;
-  readonly stats: { reused: number; computed: number; milliseconds: number };
+  readonly stats: { reused: number; computed: number; planned: number; milliseconds: number };
   readonly budgets: Readonly<Budgets>;
   private readonly evaluator: Evaluator;
   private readonly referenceCount: number;
@@ -52,7 +52,12 @@ class DocumentAnalysis implements Analysis {
     this.feeds = analyzer.feeds;
     this.evaluator = analyzer.evaluator;
     this.referenceCount = analyzer.referenceSpans.length;
-    this.stats = { reused: this.evaluator.reused, computed: this.evaluator.evaluations, milliseconds };
+    this.stats = {
+      reused: this.evaluator.reused,
+      computed: this.evaluator.evaluations,
+      planned: this.evaluator.plannedSteps,
+      milliseconds,
+    };
     this.budgets = analyzer.budgets;
   }
 

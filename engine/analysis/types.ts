@@ -112,7 +112,8 @@ export interface Analysis {
   /** Values by node key, to pass as `cache` to the next analysis of this document. */
   readonly valueCache: ValueCache;
   /** How many node values were reused from `options.cache` and how many computed. */
-  readonly stats: { reused: number; computed: number; milliseconds: number };
+  /** `planned`: of the values computed, those a feed edit's prepared plan computed (engine/plan.ts). */
+  readonly stats: { reused: number; computed: number; planned?: number; milliseconds: number };
   /** The budgets this analysis ran under (options with defaults filled in): the explainer
    *  and the editor's pictures read theirs here. */
   readonly budgets: Readonly<Budgets>;

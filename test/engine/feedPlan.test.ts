@@ -1,0 +1,127 @@
+// A feed edit that keeps the graph evaluates the feed's dependents through a prepared plan
+// (engine/plan.ts). Whatever the plan does, the analysis must be the one made from scratch,
+// bit for bit: every binding's value, the gradients, checks and diagnostics, NaN/Inf
+// warnings appearing and going, kernel errors appearing and going. And its budgets hold: a
+// feed edit that runs out of time or is cancelled still says so.
+import { describe, expect, it } from 'vitest';
+import { analyze, type Analysis } from '../../engine/analysis';
+import type { Node } from '../../engine/graph';
+import type { Tensor } from '../../engine/tensor';
+import { generatedChainFile } from '../../bench/editorScenarios';
+
+function bits(t: Tensor | undefined): string {
+  return t
+    ? `${t.dtype}[${t.shape.join(',')}]:${Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex')}`
+    : 'none';
+}
+
+/** What an editor reads of an analysis, with every binding's value as its bytes. */
+function comparable(a: Analysis): Record<string, unknown> {
+  const values: string[] = [];
+  for (const b of a.bindings) {
+    const visit = (v: { kind: string; node?: Node; items?: unknown[] }) => {
+      if (v.kind === 'tensor') values.push(`${b.name}:${v.node!.op.name}:${bits(a.valueOf(v.node!))}`);
+      else if (v.kind === 'list') for (const item of v.items!) visit(item as typeof v);
+    };
+    visit(b.value);
+  }
+  return {
+    diagnostics: a.diagnostics.map((d) => [d.span.start, d.span.end, d.severity, d.code, d.message]),
+    values,
+    checks: a.checks.map((c) => [c.passed, c.message, c.summary]),
+    asserts: a.asserts.map((x) => [x.passed, x.message]),
+  };
+}
+
+/** Each feed value in turn, as an edit of the previous analysis, against a full analysis. */
+function feedEditsMatch(template: (feed: string) => string, feeds: readonly string[]): number {
+  let previous = analyze(template(feeds[0]));
+  void previous.valueCache;
+  let planned = 0;
+  for (const feed of feeds.slice(1)) {
+    const text = template(feed);
+    const graph = previous.graph;
+    const edited = analyze(text, { previous, cache: previous.valueCache });
+    expect(edited.graph, feed).toBe(graph);
+    planned += edited.stats.planned ?? 0;
+    expect(comparable(edited), feed).toEqual(comparable(analyze(text)));
+    previous = edited;
+    void previous.valueCache;
+  }
+  return planned;
+}
+
+describe('a feed edit evaluated through its plan equals a full analysis', () => {
+  it('on a 200-layer chain with gradients, NaN and Inf appearing and going', () => {
+    const chain = generatedChainFile(200, 50);
+    const template = (feed: string) => chain.replace('feed x = uniform([16, 8], seed=1)', `feed x = ${feed}`);
+    const planned = feedEditsMatch(template, [
+      'uniform([16, 8], seed=1)',
+      'uniform([16, 8], seed=2)',
+      'uniform([16, 8], seed=3) * 3e38',
+      'uniform([16, 8], seed=4)',
+      '-uniform([16, 8], seed=5)',
+      'uniform([16, 8], seed=5) * 0. + 1e38 * 1e38',
+      'uniform([16, 8], seed=6)',
+    ]);
+    // Every edit ran the plan, and the plan computed the chain and its gradients.
+    expect(planned).toBeGreaterThan(6 * 5000);
+  });
+
+  it('with views and aliases between the layers (reshape, transpose, indexing)', () => {
+    const template = (feed: string) =>
+      [
+        'x = placeholder(float32, [None, 8])',
+        `feed x = ${feed}`,
+        'w = variable(uniform([8, 8], seed=2) - 0.5)',
+        'h0 = x',
+        ...Array.from({ length: 60 }, (_, i) =>
+          i % 3 === 0
+            ? `h${i + 1} = reshape(tanh(h${i} @ w), [-1, 8]) + 0.01 * reshape(h${i}, [-1, 8])`
+            : i % 3 === 1
+              ? `h${i + 1} = transpose(transpose(sigmoid(h${i} @ w))) * 1.5 - h${i} * 0.25`
+              : `h${i + 1} = expand_dims(relu(h${i} @ w), 0)[0] + square(h${i}) * 0.1`,
+        ),
+        ...Array.from({ length: 3 }, (_, k) => `g${k} = gradients(reduce_sum(h${20 * (k + 1)}), w)`),
+        'loss = reduce_sum(h60)',
+      ].join('\n') + '\n';
+    const planned = feedEditsMatch(template, ['uniform([6, 8], seed=1)', 'uniform([6, 8], seed=7)', 'uniform([6, 8], seed=8) * 2.']);
+    expect(planned).toBeGreaterThan(1000);
+  });
+
+  it('a kernel error of a dependent appears and goes (said once, at its node)', () => {
+    const template = (feed: string) =>
+      [
+        'i = placeholder(int32, [2])',
+        `feed i = ${feed}`,
+        't = constant([1., 2., 3.])',
+        'y = gather(t, i)',
+        'z = y * 2.',
+        'k = reduce_sum(t * 3.)',
+      ].join('\n') + '\n';
+    feedEditsMatch(template, ['[0, 1]', '[0, 5]', '[2, 1]', '[7, 7]', '[1, 1]']);
+    const failing = analyze(template('[0, 5]'), { previous: analyze(template('[0, 1]')) });
+    expect(failing.diagnostics.filter((d) => d.severity === 'error')).toHaveLength(1);
+  });
+});
+
+describe('the time budget of a feed edit evaluated through its plan', () => {
+  const chain = generatedChainFile(100, 50);
+  const edited = chain.replace('seed=1)', 'seed=9)');
+
+  it('a cancelled evaluation (a newer text waiting) stops with one diagnostic', () => {
+    const previous = analyze(chain);
+    let asked = 0;
+    // Cancelled after the evaluation has asked a few times (every few nodes): in the middle.
+    const a = analyze(edited, { previous, cache: previous.valueCache, cancelled: () => ++asked > 40 });
+    expect(a.graph).toBe(previous.graph);
+    expect(a.stats.planned).toBeGreaterThan(0);
+    const stops = a.diagnostics.filter((d) => d.code === 'budget-time');
+    expect(stops).toHaveLength(1);
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toHaveLength(1);
+    // The values before the stop are there, those after it are not.
+    const valueOf = (name: string) => a.valueOf((a.lookup(name)!.value as { node: Node }).node);
+    expect(valueOf('h1')).toBeDefined();
+    expect(valueOf('loss')).toBeUndefined();
+  });
+});
