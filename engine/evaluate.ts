@@ -102,6 +102,9 @@ const RELEASE_MIN_NODES = 4096;
 /** What one element of each dtype takes (int64 is held in a float64). */
 const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, int64: 8, bool: 1 };
 
+/** Holds of a buffer that are never given up (a view of it lives on). */
+const PINNED = 2 ** 30;
+
 /** Marks a node whose value cannot be known (an error reported, or unknown upstream). */
 const FAILED = 0;
 
@@ -335,7 +338,7 @@ export class Evaluator implements KernelContext {
 
   alloc(dtype: DType, size: number, overwritten = false): TypedData {
     const precision = this.options.precision;
-    if (this.pool) return this.pool.take(dtype, size, precision, () => allocData(dtype, size, precision), overwritten);
+    if (this.pool) return (this.lastTaken = this.pool.take(dtype, size, precision, () => allocData(dtype, size, precision), overwritten));
     if (this.carving && size <= SLAB_MAX_ELEMENTS) return this.slabs.carve(dtype, size, precision);
     return allocData(dtype, size, precision);
   }
@@ -350,13 +353,19 @@ export class Evaluator implements KernelContext {
 
   /** While the document is evaluated (`releaseWhileEvaluating`): how many nodes of the
    *  graph still to run read each node (by id), the graph, which values outlive the
-   *  evaluation, and how many live values computed here hold each buffer. */
+   *  evaluation, and which buffer each value computed here holds (by node id, an index
+   *  into `buffers`, -1 for none it may give back) and how many live values hold each.
+   *  Indices rather than a map by buffer: the map's lookups were a tenth of a feed edit. */
   private releasing: {
     readonly uses: Int32Array;
     readonly graph: readonly Node[];
     readonly keep: (node: Node) => boolean;
-    readonly holders: Map<ArrayBufferLike, number>;
+    readonly bufferOf: Int32Array;
+    readonly buffers: TypedData[];
+    readonly holders: number[];
   } | null = null;
+  /** The last buffer the pool gave a kernel: a result that is it is the node's own. */
+  private lastTaken: TypedData | null = null;
 
   /**
    * From now until `stopReleasing`, the value of a node computed here that `keep` refuses is
@@ -390,7 +399,7 @@ export class Evaluator implements KernelContext {
       }
     }
     this.pool = new BufferPool();
-    this.releasing = { uses, graph, keep, holders: new Map() };
+    this.releasing = { uses, graph, keep, bufferOf: new Int32Array(graph.length).fill(-1), buffers: [], holders: [] };
   }
 
   /** Ends `releaseWhileEvaluating`: the values known now stay; free buffers are kept for
@@ -421,15 +430,51 @@ export class Evaluator implements KernelContext {
       const value = this.known.entryAt(id);
       this.known.delete(input);
       if (value === undefined || value === FAILED) continue;
-      const buffer = value.data.buffer;
-      const held = r.holders.get(buffer);
-      if (held === undefined) continue; // not computed in this phase
-      if (held > 1) r.holders.set(buffer, held - 1);
-      else {
-        r.holders.delete(buffer);
-        this.pool!.give(value.data);
-      }
+      const b = r.bufferOf[id];
+      r.bufferOf[id] = -1;
+      if (b < 0 || r.buffers[b] !== value.data) continue; // not computed in this phase
+      if (--r.holders[b] === 0) this.pool!.give(value.data);
     }
+  }
+
+  /** Records which buffer `node`'s new value holds: the one the pool just gave its kernel,
+   *  an input's (a reshape, an unbroadcast that summed nothing), or another (a view of an
+   *  input's buffer: the buffers of its inputs are then never reused). */
+  private holdBuffer(node: Node, inputs: readonly Tensor[], data: TypedData): void {
+    const r = this.releasing!;
+    const id = node.id;
+    const own = id < r.bufferOf.length && r.graph[id] === node;
+    if (data === this.lastTaken) {
+      if (own) {
+        r.bufferOf[id] = r.buffers.length;
+        r.buffers.push(data);
+        r.holders.push(1);
+      }
+      return;
+    }
+    let shared = false;
+    for (let i = 0; i < inputs.length; i++) {
+      const b = this.bufferHeldBy(node.inputs[i], inputs[i].data);
+      if (inputs[i].data === data) {
+        if (own) r.bufferOf[id] = b;
+        if (b >= 0) r.holders[b] += own ? 1 : PINNED;
+        return;
+      }
+      if (b >= 0) shared = true;
+    }
+    if (own) r.bufferOf[id] = -1;
+    if (shared)
+      for (let i = 0; i < inputs.length; i++) {
+        const b = this.bufferHeldBy(node.inputs[i], inputs[i].data);
+        if (b >= 0) r.holders[b] += PINNED;
+      }
+  }
+
+  /** The index of the buffer `node`'s value (`data`) holds, when it was computed here. */
+  private bufferHeldBy(node: Node, data: TypedData): number {
+    const r = this.releasing!;
+    const b = node.id < r.bufferOf.length && r.graph[node.id] === node ? r.bufferOf[node.id] : -1;
+    return b >= 0 && r.buffers[b] === data ? b : -1;
   }
 
   /**
@@ -832,6 +877,7 @@ export class Evaluator implements KernelContext {
       // An empty result needs no work (and a kernel's per-axis tables could still be huge:
       // zeros([0, 2**31]) has an axis of 2^31 entries).
       this.carving = this.options.keyValues === true && !node.constant;
+      this.lastTaken = null;
       data = size === 0 ? this.alloc(out.dtype, 0) : op.kernel(inputs, node.attrs, out, this);
     } catch (e) {
       this.carving = false;
@@ -874,7 +920,7 @@ export class Evaluator implements KernelContext {
     if (keyed && isSource) this.sourceValues.set(node.keyHash1, node.keyHash2, value);
     const releasing = this.releasing;
     if (releasing !== null) {
-      releasing.holders.set(data.buffer, (releasing.holders.get(data.buffer) ?? 0) + 1);
+      this.holdBuffer(node, inputs, data);
       // (a released value's buffer holds another value next: the table would lie)
       if (this.releasable(node)) {
         this.options.onValue?.(node, value, inputs);
