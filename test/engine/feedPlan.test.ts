@@ -8,6 +8,7 @@ import { analyze, type Analysis } from '../../engine/analysis';
 import type { Node } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { generatedChainFile } from '../../bench/editorScenarios';
+import { aliasingChainFile } from '../support/aliasingChain';
 
 function bits(t: Tensor | undefined): string {
   return t
@@ -69,22 +70,7 @@ describe('a feed edit evaluated through its plan equals a full analysis', () => 
   });
 
   it('with views and aliases between the layers (reshape, transpose, indexing)', () => {
-    const template = (feed: string) =>
-      [
-        'x = placeholder(float32, [None, 8])',
-        `feed x = ${feed}`,
-        'w = variable(uniform([8, 8], seed=2) - 0.5)',
-        'h0 = x',
-        ...Array.from({ length: 60 }, (_, i) =>
-          i % 3 === 0
-            ? `h${i + 1} = reshape(tanh(h${i} @ w), [-1, 8]) + 0.01 * reshape(h${i}, [-1, 8])`
-            : i % 3 === 1
-              ? `h${i + 1} = transpose(transpose(sigmoid(h${i} @ w))) * 1.5 - h${i} * 0.25`
-              : `h${i + 1} = expand_dims(relu(h${i} @ w), 0)[0] + square(h${i}) * 0.1`,
-        ),
-        ...Array.from({ length: 3 }, (_, k) => `g${k} = gradients(reduce_sum(h${20 * (k + 1)}), w)`),
-        'loss = reduce_sum(h60)',
-      ].join('\n') + '\n';
+    const template = (feed: string) => aliasingChainFile(feed, 60);
     const planned = feedEditsMatch(template, ['uniform([6, 8], seed=1)', 'uniform([6, 8], seed=7)', 'uniform([6, 8], seed=8) * 2.']);
     expect(planned).toBeGreaterThan(1000);
   });

@@ -9,6 +9,7 @@ import { Evaluator, DEFAULT_BUDGET } from '../../engine/evaluate';
 import type { Node } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { generatedChainFile } from '../../bench/editorScenarios';
+import { aliasingChainFile } from '../support/aliasingChain';
 
 /** A fresh evaluator of the analysis's graph with its feeds, which releases nothing. */
 function keepingEverything(a: Analysis): Evaluator {
@@ -41,24 +42,7 @@ function expectBindingsAsKeptEvaluation(a: Analysis): void {
   }
 }
 
-// Reshapes and transposes (whose kernels may hand back their input's buffer) between the
-// layers, so that a buffer held by two values is exercised.
-const aliasing = (seed: number) =>
-  [
-    'x = placeholder(float32, [None, 8])',
-    `feed x = uniform([6, 8], seed=${seed})`,
-    'w = variable(uniform([8, 8], seed=2) - 0.5)',
-    'h0 = x',
-    ...Array.from({ length: 120 }, (_, i) =>
-      i % 3 === 0
-        ? `h${i + 1} = reshape(tanh(h${i} @ w), [-1, 8]) + 0.01 * reshape(h${i}, [-1, 8])`
-        : i % 3 === 1
-          ? `h${i + 1} = transpose(transpose(sigmoid(h${i} @ w))) * 1.5 - h${i} * 0.25`
-          : `h${i + 1} = expand_dims(relu(h${i} @ w), 0)[0] + square(h${i}) * 0.1`,
-    ),
-    ...Array.from({ length: 6 }, (_, k) => `g${k} = gradients(reduce_sum(h${20 * (k + 1)}), w)`),
-    'loss = reduce_sum(h120)',
-  ].join('\n') + '\n';
+const aliasing = (seed: number) => aliasingChainFile(`uniform([6, 8], seed=${seed})`);
 
 describe('the document evaluation releases the values nobody reads', () => {
   it('keeps the bindings of a 300-layer chain as an evaluation that keeps everything, and few other values', () => {
