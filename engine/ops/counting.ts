@@ -36,8 +36,8 @@ function enumerateValues(x: Tensor): { index: Int32Array; first: number[]; count
   return { index, first, counts };
 }
 
-function vectorArg(x: TensorType, what: string): void {
-  if (x.shape !== null && x.shape.length !== 1) throw new OpError(`${what}: x must be a vector, got shape ${showShape(x.shape)}`, 0);
+function vectorArg(x: TensorType): void {
+  if (x.shape !== null && x.shape.length !== 1) throw new OpError(`x must be a vector, got shape ${showShape(x.shape)}`, 0);
 }
 
 function outIdx(args: BoundArgs): DType {
@@ -74,7 +74,7 @@ defineOps([
     // The number of distinct values is known only from the data: at evaluation the rule is
     // given the value and counts them.
     infer: ([x], attrs) => {
-      vectorArg(x, 'unique');
+      vectorArg(x);
       if (attrs.part === 'index') return { dtype: attrs.out_idx, shape: x.shape };
       const data = (x as Partial<Tensor>).data;
       const n = data ? enumerateValues(x as Tensor).first.length : null;
@@ -117,16 +117,19 @@ defineOps([
       { name: 'binary_output', kind: 'bool', default: false },
     ],
     infer: ([arr, weights], attrs) => {
-      if (attrs.axis !== null)
-        throw new ArgError('bincount: only axis=None (counting over the whole tensor) is supported', 'axis', 'bad-argument');
+      if (attrs.axis !== null) throw new ArgError('only axis=None (counting over the whole tensor) is supported', 'axis', 'bad-argument');
+      for (const name of ['minlength', 'maxlength'] as const) {
+        const v = attrs[name];
+        if (v !== null && v < 0) throw new ArgError(`${name} must be non-negative, got ${v}`, name, 'bad-argument');
+      }
       if (weights && arr.shape && weights.shape && showShape(arr.shape) !== showShape(weights.shape))
-        throw new OpError(`bincount: weights must have the shape of arr ${showShape(arr.shape)}, got ${showShape(weights.shape)}`, 1);
+        throw new OpError(`weights must have the shape of arr ${showShape(arr.shape)}, got ${showShape(weights.shape)}`, 1);
       const data = (arr as Partial<Tensor>).data;
       let n: number | null = null;
       if (data) {
         let top = -1;
         for (let i = 0; i < data.length; i++) {
-          if (data[i] < 0) throw new OpError(`bincount: arr must be non-negative, got ${data[i]} at ${i}`, 0, 'index-out-of-range');
+          if (data[i] < 0) throw new OpError(`arr must be non-negative, got ${data[i]} at ${i}`, 0, 'index-out-of-range');
           if (data[i] > top) top = data[i];
         }
         n = Math.max(top + 1, attrs.minlength ?? 0);
@@ -156,17 +159,16 @@ defineOps([
       { name: 'dtype', kind: 'dtype', default: 'int32' },
     ],
     infer: ([labels, predictions, weights], attrs) => {
+      if (attrs.num_classes !== null && attrs.num_classes < 0)
+        throw new ArgError(`num_classes must be non-negative, got ${attrs.num_classes}`, 'num_classes', 'bad-argument');
       for (const [t, what] of [
         [labels, 'labels'],
         [predictions, 'predictions'],
       ] as const)
         if (t.shape !== null && t.shape.length !== 1)
-          throw new OpError(`confusion_matrix: ${what} must be a vector, got shape ${showShape(t.shape)}`, what === 'labels' ? 0 : 1);
+          throw new OpError(`${what} must be a vector, got shape ${showShape(t.shape)}`, what === 'labels' ? 0 : 1);
       if (labels.shape?.[0] != null && predictions.shape?.[0] != null && labels.shape[0] !== predictions.shape[0])
-        throw new OpError(
-          `confusion_matrix: labels and predictions must have the same length, got ${labels.shape[0]} and ${predictions.shape[0]}`,
-          1,
-        );
+        throw new OpError(`labels and predictions must have the same length, got ${labels.shape[0]} and ${predictions.shape[0]}`, 1);
       let n = attrs.num_classes;
       const l = (labels as Partial<Tensor>).data;
       const p = (predictions as Partial<Tensor>).data;
@@ -183,13 +185,13 @@ defineOps([
         const [l, p] = [labels.data[i], predictions.data[i]];
         if (l < 0 || p < 0)
           throw new OpError(
-            `confusion_matrix: labels and predictions must be non-negative, got ${l < 0 ? `labels[${i}] = ${l}` : `predictions[${i}] = ${p}`}`,
+            `labels and predictions must be non-negative, got ${l < 0 ? `labels[${i}] = ${l}` : `predictions[${i}] = ${p}`}`,
             l < 0 ? 0 : 1,
             'index-out-of-range',
           );
         if (l >= n || p >= n)
           throw new OpError(
-            `confusion_matrix: labels and predictions must be < num_classes ${n}, got ${l >= n ? `labels[${i}] = ${l}` : `predictions[${i}] = ${p}`}`,
+            `labels and predictions must be < num_classes ${n}, got ${l >= n ? `labels[${i}] = ${l}` : `predictions[${i}] = ${p}`}`,
             l >= n ? 0 : 1,
             'index-out-of-range',
           );
@@ -203,8 +205,8 @@ defineOps([
     doc: 'The inverse of a permutation vector of 0..n-1: y[x[i]] = i (tf.math.invert_permutation).',
     params: [{ name: 'x', kind: 'tensor', dtypes: 'int' }],
     infer: ([x]) => {
-      vectorArg(x, 'invert_permutation');
-      if (!isInteger(x.dtype)) throw new OpError(`invert_permutation: x must be int32 or int64, got ${x.dtype}`, 0, 'dtype-mismatch');
+      vectorArg(x);
+      if (!isInteger(x.dtype)) throw new OpError(`x must be int32 or int64, got ${x.dtype}`, 0, 'dtype-mismatch');
       return x;
     },
     kernel: ([x], _attrs, out, ctx) => {
@@ -213,8 +215,8 @@ defineOps([
       const filled = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         const v = x.data[i];
-        if (v < 0 || v >= n) throw new OpError(`invert_permutation: ${v} is not between 0 and ${n}`, 0, 'index-out-of-range');
-        if (filled[v]) throw new OpError(`invert_permutation: ${v} is duplicated in the input`, 0, 'bad-argument');
+        if (v < 0 || v >= n) throw new OpError(`${v} is not between 0 and ${n}`, 0, 'index-out-of-range');
+        if (filled[v]) throw new OpError(`${v} is duplicated in the input`, 0, 'bad-argument');
         filled[v] = 1;
         data[v] = i;
       }
