@@ -538,7 +538,8 @@ defineOps([
       if (new Set(aAxes).size !== aAxes.length || new Set(bAxes).size !== bAxes.length) {
         throw new BuildError('tensordot: an axis is listed twice', axesSpan, 'bad-axis');
       }
-      if (ra + rbk - aAxes.length > 52) throw new BuildError('tensordot: more than 52 distinct axes', args.callSpan, 'too-complex');
+      if (ra + rbk - aAxes.length > 52)
+        throw new BuildError('tensordot: more than 52 distinct axes is not supported', args.callSpan, 'unsupported');
       const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
       const aSubs = letters.slice(0, ra).split('');
       let next = ra;
