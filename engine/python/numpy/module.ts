@@ -56,6 +56,11 @@ const HOST_FLOAT_UFUNCS: Record<string, (x: number) => number> = {
   degrees: (x) => x * (180 / Math.PI),
 };
 
+/** Whether a float ufunc's result is a NumPy scalar: its argument was one, or a Python number. */
+function scalarResult(a: NDArray, given: PyValue): boolean {
+  return a.scalar || (!(given instanceof NDArray) && a.shape.length === 0);
+}
+
 /** Ufuncs that keep the dtype. */
 const SAME_UFUNCS: Record<string, string> = { abs: 'abs', absolute: 'abs', negative: 'negative', sign: 'sign', square: 'square' };
 
@@ -524,16 +529,7 @@ export function numpyModule(rt: Runtime): PyModule {
         impl: (r, p, site) => {
           const a = arr(r, p, 'x');
           const d = floatDType(a.dtype);
-          return hostCall(
-            r,
-            FLOAT_UFUNCS[name],
-            [a],
-            d,
-            d,
-            site.span,
-            {},
-            a.scalar || (!(p.get('x') instanceof NDArray) && a.shape.length === 0),
-          );
+          return hostCall(r, FLOAT_UFUNCS[name], [a], d, d, site.span, {}, scalarResult(a, p.get('x')));
         },
       });
     }
@@ -544,7 +540,7 @@ export function numpyModule(rt: Runtime): PyModule {
         impl: (r, p) => {
           const a = arr(r, p, 'x');
           const out = astype(a, floatDType(a.dtype));
-          return new NDArray(out.dtype, out.shape, out.data.map(f), a.scalar || (!(p.get('x') instanceof NDArray) && a.shape.length === 0));
+          return new NDArray(out.dtype, out.shape, out.data.map(f), scalarResult(a, p.get('x')));
         },
       });
     }
