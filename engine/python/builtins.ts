@@ -293,8 +293,34 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
       throw new OutsideSubset("isinstance with this type is outside tgraph's subset", site.argSpans[1] ?? site.span);
     });
   });
-  // type(x): the builtin type where there is one (`type(x) == int`), else its name.
-  def('type', (args) => m.get(typeName(args[0])) ?? typeName(args[0]));
+  // type(x): a type object as Python's (`type(x) == np.ndarray`, `type(x).__name__`,
+  // `print(type(x))`); library types by the qualified names TensorFlow 2 and NumPy give them.
+  const classes = new Map<string, PyBuiltin>();
+  const classNamed = (qualified: string): PyBuiltin => {
+    let c = classes.get(qualified);
+    if (!c) {
+      c = new PyBuiltin(
+        qualified,
+        (_args, _kw, site) => {
+          throw new OutsideSubset(`calling ${qualified} is outside tgraph's subset`, site.span);
+        },
+        (v) => qualifiedClassName(v) === qualified,
+      );
+      classes.set(qualified, c);
+    }
+    return c;
+  };
+  def('type', (args, _kw, site) => {
+    const v = one(args, site, 'type');
+    const builtin = m.get(typeName(v));
+    if (builtin instanceof PyBuiltin && builtin.isInstance) return builtin;
+    if (v instanceof PyInstance) return v.cls;
+    if (v instanceof NDArray) {
+      const numpy = rt.importModule('numpy', site.span);
+      return interp().getAttr(numpy, v.scalar ? (v.dtype === 'bool' ? 'bool_' : v.dtype) : 'ndarray', site.span);
+    }
+    return classNamed(qualifiedClassName(v));
+  });
   def('format', (args) => formatSpec(args[0], args.length > 1 ? String(args[1]) : ''));
   def('getattr', (args, _kw, site) => {
     if (typeof args[1] !== 'string') throw pyError('TypeError', 'attribute name must be string', site.span);
@@ -650,3 +676,15 @@ function strFormat(fmt: string, args: PyValue[], kwargs: KeywordArg[]): string {
     },
   );
 }
+
+/** The class a value has in TensorFlow 2 / Python, by its qualified name. */
+function qualifiedClassName(v: PyValue): string {
+  if (v instanceof GraphTensor) return v.eager ? 'tensorflow.python.framework.ops.EagerTensor' : 'tensorflow.python.framework.ops.Tensor';
+  const name = typeName(v);
+  return LIBRARY_CLASSES[name] ?? name;
+}
+
+const LIBRARY_CLASSES: Record<string, string> = {
+  Variable: 'tensorflow.python.ops.resource_variable_ops.ResourceVariable',
+  TensorShape: 'tensorflow.python.framework.tensor_shape.TensorShape',
+};

@@ -4,7 +4,7 @@
 // Python.
 
 import type { Span } from '../syntax/ast';
-import { type OpSite, PyDict, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName } from './values';
+import { type OpSite, PyBuiltin, PyDict, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName } from './values';
 import { type PyErrorKind, pyError } from './errors';
 import { formatSpec, pyRepr, pyStr } from './format';
 import { MAX_INT_BITS, type PyBinaryOp, PyError, bitLength, pyBinary, pyFloat, pyUnary } from '../pynumber';
@@ -144,6 +144,8 @@ export function pyEquals(rt: Interpreter, a: PyValue, b: PyValue, site: OpSite):
     return true;
   }
   if (a instanceof PyRange && b instanceof PyRange) return a.start === b.start && a.stop === b.stop && a.step === b.step;
+  // Two lookups of one type (`type(x) == float`, through `np.float` or the builtins) are one type.
+  if (a instanceof PyBuiltin && b instanceof PyBuiltin && a.isInstance && b.isInstance) return a.name === b.name;
   return a === b;
 }
 

@@ -259,6 +259,12 @@ export class PyBuiltin extends PyObject {
   override repr(): string {
     return this.isInstance ? `<class '${this.name}'>` : `<built-in function ${this.name}>`;
   }
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    const dot = this.name.lastIndexOf('.');
+    if (name === '__name__' || name === '__qualname__') return this.name.slice(dot + 1);
+    if (name === '__module__') return dot < 0 ? 'builtins' : this.name.slice(0, dot);
+    return undefined;
+  }
   override call(_rt: Interpreter, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
     return this.fn(args, kwargs, site);
   }

@@ -32,6 +32,28 @@ describe('Python values', () => {
     ]);
   });
 
+  it('gives type(x) as a type object, named and compared as in Python and TensorFlow 2', () => {
+    expect(
+      prints('class Net(object):\n    pass\nx = tf.constant([1.0])\na = np.array([1, 2])\nv = tf.Variable(1.0)', [
+        'type(1), type(1.5), type("s"), type([1]), type(None)',
+        'type(x)',
+        'type(a), type(a[0]), type(np.float32(1.0)), type(a > 1)',
+        'type(1).__name__, type(x).__name__, type(a).__name__, type(Net()).__name__, len.__name__',
+        'type(a) == np.ndarray, type(a) is np.ndarray, type(1.5) == float, type(x) == type(a), isinstance(x, type(x))',
+        'type(v)',
+        'type(Net())',
+      ]),
+    ).toEqual([
+      "<class 'int'> <class 'float'> <class 'str'> <class 'list'> <class 'NoneType'>",
+      "<class 'tensorflow.python.framework.ops.EagerTensor'>",
+      "<class 'numpy.ndarray'> <class 'numpy.int64'> <class 'numpy.float32'> <class 'numpy.ndarray'>",
+      'int EagerTensor ndarray Net len',
+      'True True True False True',
+      "<class 'tensorflow.python.ops.resource_variable_ops.ResourceVariable'>",
+      "<class '__main__.Net'>",
+    ]);
+  });
+
   it('keeps Python numbers exact until they meet a dtype', () => {
     const a = py('import tensorflow as tf\nthird = tf.constant(1. / 3., dtype=tf.float64)\nbig = tf.constant(2 ** 40, dtype=tf.float64)\n');
     expect(data(val(a, 'third'))).toEqual([1 / 3]);
