@@ -210,6 +210,10 @@ defineOps([
         );
       }
       if (rateNumber === 0) return x;
+      // A rate of unknown rank (`keep_prob = tf.placeholder(tf.float32)`, TensorFlow 1's tutorials)
+      // is a scalar at run time; TensorFlow gives the result x's static shape, so later layers
+      // still see the feature count.
+      if (rate.type.shape === null) rate = b.op('reshape', [rate], { shape: [] });
       const scaled = rateNumber !== null ? b.mul(x, b.scalar(1 / (1 - rateNumber), dtype)) : b.div(x, b.sub(b.scalar(1, dtype), rate));
       const noise = b.op('uniform_noise', [noiseSource(b, args, x)], { seed: nextStreamSeed(b, args.optionalInt('seed')) });
       const keepMask = b.op('greater_equal', [noise, rate]);

@@ -6,7 +6,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { expectChecksPass, expectClose, run, toTf, value } from '../support/ops';
+import { expectChecksPass, expectClose, run, staticShape, toTf, value } from '../support/ops';
 import { run as runLoose } from '../support/engine';
 
 beforeAll(async () => {
@@ -80,6 +80,9 @@ check gradients(reduce_sum(h * h), x)
 `);
     expect(arr(a, 'h')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(arr(a, 'same')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // The placeholder has no shape; the result keeps x's (TensorFlow sets it), so a dense
+    // layer after it still knows its input size.
+    expect(staticShape(a, 'h')).toEqual([null, 4]);
     expectChecksPass(a, 1);
   });
 
