@@ -38,7 +38,7 @@ export function awaitsExplanation(a: Analysis, b: Binding): boolean {
  *  can take tens of ms each) and says they are coming. */
 export function bindingHover(a: Analysis, b: Binding, explain = true): string {
   // A Python value with no tensor form (a session, a dict, a name left unknown) says what it is.
-  const pythonNote = b.describe !== undefined && b.value.kind !== 'tensor' && b.value.kind !== 'list';
+  const pythonNote = b.describe !== undefined && b.value.kind !== 'tensor';
   const [typeLine, ...value] = pythonNote ? [b.describe!] : describeValue(a, b.value);
   const parts: string[] = [`**${b.name}** · ${kindLabel(b)}`, typeLine];
   if (b.describe !== undefined && !pythonNote) parts.push(`_${b.describe}_`);

@@ -24,7 +24,7 @@ function describeTensor(a: Analysis, label: string, node: Node): string[] {
 function describeValue(a: Analysis, label: string, v: Value, describe?: string): string[] {
   // A Python value with no tensor form says what it is (a session, a dict, why a name has no
   // value); on a tensor it is a note under the header.
-  if (describe !== undefined && v.kind !== 'tensor' && v.kind !== 'list') return [`${label}: ${describe}`];
+  if (describe !== undefined && v.kind !== 'tensor') return [`${label}: ${describe}`];
   if (describe !== undefined && v.kind === 'tensor') {
     const lines = describeTensor(a, label, v.node);
     return [lines[0], `  (${describe})`, ...lines.slice(1)];

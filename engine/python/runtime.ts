@@ -26,6 +26,7 @@ import {
   typeName,
 } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
+import { pyRepr } from './format';
 import { Interpreter, LoopBudget, NotPython } from './interpreter';
 import { NDArray, toTensor } from './numpy/ndarray';
 import { GraphTensor, PyDType, graphDType } from './tensorflow/tensor';
@@ -410,12 +411,27 @@ function describeValue(v: PyValue): string | undefined {
     return `int ${v} (beyond ±(2^53 - 1), which tgraph's int64 holds exactly: no tensor form)`;
   if (v instanceof PyDict) return `${v.isSet ? 'set' : 'dict'} of ${v.entries.size}`;
   if (v instanceof PyModule) return `module ${v.name}`;
-  if (
+  if (withoutTensorForm(v)) return (v as PyObject).repr();
+  // A list holding such an object (`tf.get_collection(tf.GraphKeys.UPDATE_OPS)`) is shown as
+  // Python shows it, not item by item.
+  if ((v instanceof PyList || v instanceof PyTuple) && v.items.some(holdsWithoutTensorForm)) {
+    const repr = pyRepr(v);
+    return repr.length > MAX_DESCRIBED ? `${repr.slice(0, MAX_DESCRIBED)}…` : repr;
+  }
+  return undefined;
+}
+
+const MAX_DESCRIBED = 300;
+
+function withoutTensorForm(v: PyValue): boolean {
+  return (
     v instanceof PyObject &&
     !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor || v instanceof PyVariable)
-  )
-    return v.repr();
-  return undefined;
+  );
+}
+
+function holdsWithoutTensorForm(v: PyValue): boolean {
+  return withoutTensorForm(v) || ((v instanceof PyList || v instanceof PyTuple) && v.items.some(holdsWithoutTensorForm));
 }
 
 function functionShim(f: PyFunction, text: string): UserFunction {

@@ -146,3 +146,69 @@ sess.run(train)
     );
   });
 });
+
+describe('TF 1.x training flags, update ops and tensor learning rates', () => {
+  // A dense layer, batch normalization and dropout switched by a fed `is_training`, the moving
+  // averages run through tf.GraphKeys.UPDATE_OPS under tf.control_dependencies, and a fed rate.
+  const src = `import tensorflow.compat.v1 as tf
+import numpy as np
+tf.disable_v2_behavior()
+x = tf.placeholder(tf.float32, [None, 3])
+is_training = tf.placeholder(tf.bool)
+lr = tf.placeholder(tf.float32, shape=[])
+h = tf.layers.dense(x, 2, kernel_initializer=tf.constant_initializer([[1., -1.], [0.5, 2.], [-1., 0.25]]))
+hn = tf.layers.batch_normalization(h, training=is_training)
+out = tf.layers.dropout(hn, rate=0.5, training=is_training)
+loss = tf.reduce_sum(hn * hn * tf.constant([1., 3.]))
+update_ops = tf.get_collection(tf.GraphKeys.UPDATE_OPS)
+with tf.control_dependencies(update_ops):
+    train = tf.train.GradientDescentOptimizer(lr).minimize(loss)
+named = {v.name: v for v in tf.global_variables()}
+gamma = named['batch_normalization/gamma:0']
+moving_mean = named['batch_normalization/moving_mean:0']
+moving_variance = named['batch_normalization/moving_variance:0']
+xv = np.array([[1., 2., 3.], [0., -1., 4.], [2., 2., -2.]], dtype=np.float32)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    h0, out0 = sess.run([h, out], {x: xv, is_training: False})
+    g0, mm0 = sess.run([tf.gradients(loss, gamma)[0], moving_mean], {x: xv, is_training: True})
+    sess.run(train, {x: xv, is_training: True, lr: 0.25})
+    gamma1, mm1, mv1 = sess.run([gamma, moving_mean, moving_variance])
+    sess.run(train, {x: xv, is_training: False, lr: 0.25})
+    mm2 = sess.run(moving_mean)
+`;
+
+  it('builds both branches of a fed flag, with the static shapes TensorFlow gives', () => {
+    const a = py(src);
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const h0 = data(val(a, 'h0'));
+    // Not training: the moving statistics (mean 0, variance 1) and no dropout.
+    const eps = 1e-3;
+    data(val(a, 'out0')).forEach((v, i) => expect(v).toBeCloseTo(h0[i] / Math.sqrt(1 + eps), 5));
+    expect(printed(a)).toBe('');
+  });
+
+  it('runs the moving averages with the step, not when the flag is false, and reads the rate when run', () => {
+    const a = py(src);
+    const h0 = data(val(a, 'h0'));
+    const column = (k: number) => [0, 1, 2].map((r) => h0[r * 2 + k]);
+    const mean = [0, 1].map((k) => column(k).reduce((s, v) => s + v, 0) / 3);
+    const variance = [0, 1].map((k) => column(k).reduce((s, v) => s + (v - mean[k]) ** 2, 0) / 3);
+    const f = Math.fround;
+    // Keras' assign_moving_average in float32: moving − (moving − batch)·(1 − 0.99); rank 2
+    // is not the fused kernel's: the biased variance.
+    const decay = f(1 - 0.99);
+    const mm1 = data(val(a, 'mm1'));
+    const mv1 = data(val(a, 'mv1'));
+    [0, 1].forEach((k) => {
+      expect(mm1[k]).toBeCloseTo(f(0 - f(f(0 - mean[k]) * decay)), 6);
+      expect(mv1[k]).toBeCloseTo(f(1 - f(f(1 - variance[k]) * decay)), 6);
+    });
+    expect(data(val(a, 'mm0'))).toEqual([0, 0]);
+    // A step with is_training False leaves them.
+    expect(data(val(a, 'mm2'))).toEqual(mm1);
+    // The step used the fed rate: gamma1 = 1 − 0.25·dloss/dgamma.
+    const g0 = data(val(a, 'g0'));
+    data(val(a, 'gamma1')).forEach((v, k) => expect(v).toBeCloseTo(1 - 0.25 * g0[k], 5));
+  });
+});

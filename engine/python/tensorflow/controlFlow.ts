@@ -30,6 +30,48 @@ function knownTruth(rt: Interpreter, pred: PyValue, span: Span): boolean | null 
   return eagerTruth(rt.rt, pred.node, span);
 }
 
+/** `whenTrue()` or `whenFalse()` as `pred` says: the one branch when its value is known
+ *  (a Python bool, a tensor that needs no feed), else both, each output a `where` of the two
+ *  (tf.cond's, and a layer's `training` flag fed at run time). */
+export function branchOn(
+  rt: Interpreter,
+  pred: PyValue,
+  predSpan: Span,
+  site: CallSite,
+  whenTrue: () => PyValue,
+  whenFalse: () => PyValue,
+): PyValue {
+  const known = knownTruth(rt, pred, predSpan);
+  if (known !== null) return known ? whenTrue() : whenFalse();
+  const trueItems = flatten(whenTrue());
+  const falseItems = flatten(whenFalse());
+  if (trueItems.items.length !== falseItems.items.length)
+    throw pyError(
+      'ValueError',
+      `true_fn and false_fn must return the same number of outputs (${trueItems.items.length} vs ${falseItems.items.length})`,
+      site.span,
+    );
+  // TensorFlow's predicate is a scalar, and the outputs have the branches' shapes: a
+  // predicate of unknown rank (`tf.placeholder(tf.bool)`) is read as the scalar it must be.
+  let condition = toGraphValue(rt, pred, predSpan);
+  if (condition.kind === 'tensor' && condition.node.type.shape === null)
+    condition = { kind: 'tensor', node: rt.rt.b.op('reshape', [condition.node], { shape: [] }) };
+  return trueItems.rebuild(
+    trueItems.items.map((t, k) =>
+      callOp(
+        rt,
+        'where',
+        [
+          { value: condition, span: predSpan },
+          { value: toGraphValue(rt, t, site.span), span: site.span },
+          { value: toGraphValue(rt, falseItems.items[k], site.span), span: site.span },
+        ],
+        site.span,
+      ),
+    ),
+  );
+}
+
 /** The items of a (possibly nested) structure of tensors: a tensor alone, or a tuple/list. */
 function flatten(v: PyValue): { items: PyValue[]; rebuild: (items: PyValue[]) => PyValue } {
   if (v instanceof PyTuple) return { items: v.items.slice(), rebuild: (items) => new PyTuple(items) };
@@ -78,31 +120,13 @@ export function controlFlowFunctions(rt: Runtime): Record<string, () => PyValue>
     const trueFn = p.has('true_fn') ? p.get('true_fn') : p.get('fn1', null);
     const falseFn = p.has('false_fn') ? p.get('false_fn') : p.get('fn2', null);
     if (trueFn === null || falseFn === null) throw pyError('TypeError', 'cond(): true_fn and false_fn are required', site.span);
-    const pred = p.get('pred');
-    const known = knownTruth(interp, pred, p.span('pred'));
-    if (known !== null) return call(interp, known ? trueFn : falseFn, [], site);
-    const whenTrue = flatten(call(interp, trueFn, [], site));
-    const whenFalse = flatten(call(interp, falseFn, [], site));
-    if (whenTrue.items.length !== whenFalse.items.length)
-      throw pyError(
-        'ValueError',
-        `true_fn and false_fn must return the same number of outputs (${whenTrue.items.length} vs ${whenFalse.items.length})`,
-        site.span,
-      );
-    const condition = toGraphValue(interp, pred, p.span('pred'));
-    return whenTrue.rebuild(
-      whenTrue.items.map((t, k) =>
-        callOp(
-          interp,
-          'where',
-          [
-            { value: condition, span: p.span('pred') },
-            { value: toGraphValue(interp, t, site.span), span: site.span },
-            { value: toGraphValue(interp, whenFalse.items[k], site.span), span: site.span },
-          ],
-          site.span,
-        ),
-      ),
+    return branchOn(
+      interp,
+      p.get('pred'),
+      p.span('pred'),
+      site,
+      () => call(interp, trueFn, [], site),
+      () => call(interp, falseFn, [], site),
     );
   });
 

@@ -3,6 +3,7 @@
 // of the registry under TensorFlow's prefixed names (`tf.nn.conv2d`, `tf.math.exp`, as
 // LANGUAGE.md resolves them). Anything else is outside the subset, said where it is used.
 
+import { ControlDependencies, getCollection, graphKeysModule } from './collections';
 import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyFunction, PyList, PyModule, PyObject, type PyValue } from '../values';
 import { pyError } from '../errors';
@@ -140,6 +141,7 @@ const SUBMODULES = [
 /** TF 1.x's functional layers and the layer class each one makes and calls. */
 const FUNCTIONAL_LAYERS: Record<string, string> = {
   conv2d: 'Conv2D',
+  batch_normalization: 'BatchNormalization',
   max_pooling2d: 'MaxPooling2D',
   average_pooling2d: 'AveragePooling2D',
   flatten: 'Flatten',
@@ -216,7 +218,18 @@ export function tensorflowModule(rt: Runtime): PyModule {
     get_default_graph: () => noOpFn('get_default_graph', () => new NoEffectScope('Graph')),
     name_scope: () => fn('name_scope', () => new NoEffectScope('name_scope')),
     device: () => fn('device', () => new NoEffectScope('device')),
-    control_dependencies: () => fn('control_dependencies', () => new NoEffectScope('control_dependencies')),
+    control_dependencies: () =>
+      fn('control_dependencies', (a, kw, site) => {
+        const p = bindArgs('control_dependencies', ['control_inputs'], a, kw, site);
+        const inputs = p.get('control_inputs');
+        return new ControlDependencies(rt, inputs === null ? [] : interp.iterate(inputs, p.span('control_inputs')));
+      }),
+    get_collection: () =>
+      fn('get_collection', (a, kw, site) => {
+        const p = bindArgs('get_collection', ['key', 'scope'], a, kw, site);
+        return getCollection(rt, p.get('key'), p.get('scope', null), p.span('key'));
+      }),
+    GraphKeys: () => graphKeysModule(),
     variable_scope: () =>
       fn('variable_scope', (a, kw, site) => {
         const p = bindArgs(

@@ -9,6 +9,7 @@
 // ApplyAdam): Adam's step is lr·√(1-β2^t)/(1-β1^t) · m / (√v + ε) in both, with ε = 1e-8 in
 // TF 1.x and 1e-7 in Keras.
 
+import { controlInputs } from './collections';
 import type { Span } from '../../syntax/ast';
 import { tensorValue } from '../../builder';
 import { type Tensor, isFloat } from '../../tensor';
@@ -31,13 +32,16 @@ import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
 import { GraphTensor, fromGraphValue, method, toGraphValue } from './tensor';
 import { PyOperation, PyVariable, variablesOf } from './variables';
-import { eagerValue, isEager } from './eager';
+import { eagerNumber, eagerValue, isEager, needsFeed } from './eager';
 import type { PySession } from './session';
 
 type Kind = 'sgd' | 'momentum' | 'adam';
 
 interface Hyper {
   learningRate: number;
+  /** A TF 1.x rate given as a tensor that needs feeds (a placeholder, a decay of the global
+   *  step): read in each session run that steps. */
+  learningRateTensor?: GraphTensor;
   momentum: number;
   nesterov: boolean;
   beta1: number;
@@ -128,7 +132,7 @@ class PyOptimizer extends PyObject {
         });
       case 'learning_rate':
       case 'lr':
-        return this.hyper.learningRate;
+        return this.hyper.learningRateTensor ?? this.hyper.learningRate;
       case 'iterations':
         return BigInt(this.states.get('eager')?.steps ?? 0);
       case 'get_name':
@@ -190,11 +194,14 @@ class PyOptimizer extends PyObject {
     return new PyOperation(
       this.name,
       [],
-      live.map(([g]) => g),
+      // A step made inside `tf.control_dependencies(update_ops)` runs those updates too.
+      [...live.map(([g]) => g), ...(this.hyper.learningRateTensor ? [this.hyper.learningRateTensor] : []), ...controlInputs(rt.rt)],
       (valueOf, session) => {
         const inputs: [Tensor, PyVariable, Tensor][] = live.map(([g, v]) => [valueOf(g.node)!, v, session.variables.get(v)!]);
         if (inputs.some(([g, , x]) => !g || !x)) return;
-        this.step(session, inputs, (v, t) => session.variables.set(v, t));
+        const rate = this.hyper.learningRateTensor ? valueOf(this.hyper.learningRateTensor.node) : undefined;
+        if (this.hyper.learningRateTensor && !rate) return;
+        this.step(session, inputs, (v, t) => session.variables.set(v, t), rate ? Number(rate.data[0]) : undefined);
         const current = step && session.variables.get(step);
         if (step && current)
           session.variables.set(step, { ...current, data: current.data.map((x: number) => x + 1) as typeof current.data });
@@ -203,12 +210,17 @@ class PyOptimizer extends PyObject {
   }
 
   /** One step of the update rule on every (gradient, variable, value). */
-  private step(key: PySession | 'eager', items: [Tensor, PyVariable, Tensor][], write: (v: PyVariable, t: Tensor) => void): void {
+  private step(
+    key: PySession | 'eager',
+    items: [Tensor, PyVariable, Tensor][],
+    write: (v: PyVariable, t: Tensor) => void,
+    learningRate = this.hyper.learningRate,
+  ): void {
     let state = this.states.get(key);
     if (!state) this.states.set(key, (state = { steps: 0, slots: new Map() }));
     state.steps++;
     const t = state.steps;
-    const h = this.hyper;
+    const h = { ...this.hyper, learningRate };
     for (const [grad, v, value] of items) {
       if (!isFloat(value.dtype)) throw pyError('TypeError', `cannot optimize variable ${v.name} of dtype ${value.dtype}`, v.node.span);
       const n = value.data.length;
@@ -271,8 +283,16 @@ export function trainModule(rt: Runtime): PyModule {
     new PyBuiltin(`tf.train.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
       const p = bindArgs(name, params, a, kw, site);
       const get = (k: string) => (params.includes(k) ? number(p, k, defaults[k] ?? null) : (defaults[k] ?? 0));
+      // TF 1.x takes a tensor rate (a placeholder, tf.train.exponential_decay's): read when run.
+      const rate = p.get('learning_rate', defaults.learning_rate ?? null);
+      const rateTensor = rate instanceof GraphTensor && needsFeed(rate.node) ? rate : undefined;
       return new PyOptimizer(rt, kind, false, name, {
-        learningRate: get('learning_rate'),
+        learningRate: rateTensor
+          ? NaN
+          : rate instanceof GraphTensor
+            ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
+            : get('learning_rate'),
+        learningRateTensor: rateTensor,
         momentum: get('momentum'),
         nesterov: rt.interpreter.truth(p.get('use_nesterov', false), p.span('use_nesterov')),
         beta1: get('beta1'),

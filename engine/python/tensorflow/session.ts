@@ -230,7 +230,8 @@ function run(
   }
   // Updates (optimizer steps) after every fetch is computed: the fetches see the values the
   // run started with.
-  for (const op of leaves.flatMap((l) => (l.value instanceof PyOperation ? operationUpdates(l.value) : [])))
+  // Each once, however many fetches reach it (a train op and the update ops it depends on).
+  for (const op of new Set(leaves.flatMap((l) => (l.value instanceof PyOperation ? operationUpdates(l.value) : []))))
     op.update!((n) => record.evaluator.valueOf(n), session);
   return structure(results);
 }

@@ -7,20 +7,24 @@
 import type { Span } from '../../syntax/ast';
 import type { CallArg } from '../../values';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, typeName } from '../values';
-import { OutsideSubset, pyError } from '../errors';
+import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { callOp, toGraphValue } from './tensor';
 import { channelsLastOnly, intPair, keyword, positional } from './layerArgs';
+import { branchOn } from './controlFlow';
 
-/** What a layer does to its inputs when called (`training`: the call's flag, false unless
- *  given true; only Dropout reads it). */
+/** What a layer does to its inputs when called (`training`: which branch is built; only
+ *  Dropout reads it). */
 type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite, training: boolean) => PyValue;
 
 class StatelessLayer extends PyObject {
   constructor(
     readonly kind: string,
     readonly apply: Apply,
+    /** Whether `training` changes what it computes (Dropout): a flag fed at run time then
+     *  builds both. */
+    readonly readsTraining: boolean,
   ) {
     super();
   }
@@ -32,8 +36,17 @@ class StatelessLayer extends PyObject {
   }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
     const p = bindArgs(this.kind, ['inputs', 'training', 'mask'], a, kw, site);
-    const training = p.get('training', null) !== null && rt.truth(p.get('training'), p.span('training'));
-    return this.apply(rt, p.get('inputs'), p.span('inputs'), site, training);
+    const flag = p.get('training', null);
+    const apply = (training: boolean) => this.apply(rt, p.get('inputs'), p.span('inputs'), site, training);
+    if (flag === null || !this.readsTraining) return apply(false);
+    return branchOn(
+      rt,
+      flag,
+      p.span('training'),
+      site,
+      () => apply(true),
+      () => apply(false),
+    );
   }
   override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
     if (name === 'trainable_variables' || name === 'trainable_weights' || name === 'variables' || name === 'weights') return new PyList([]);
@@ -42,11 +55,17 @@ class StatelessLayer extends PyObject {
 }
 
 /** A layer class: binds the constructor's arguments, and makes the layer. */
-function layerClass(layer: string, params: string[], make: (p: BoundPyArgs) => Apply, check?: (p: BoundPyArgs) => void): PyBuiltin {
+function layerClass(
+  layer: string,
+  params: string[],
+  make: (p: BoundPyArgs) => Apply,
+  check?: (p: BoundPyArgs) => void,
+  readsTraining = false,
+): PyBuiltin {
   return new PyBuiltin(`tf.keras.layers.${layer}`, (a, kw, site) => {
     const p = bindArgs(layer, [...params, 'name', 'dtype', 'input_shape'], a, kw, site);
     check?.(p);
-    return new StatelessLayer(layer, make(p));
+    return new StatelessLayer(layer, make(p), readsTraining);
   });
 }
 
@@ -185,14 +204,27 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
     LeakyReLU: () => activationLayer('LeakyReLU', 'leaky_relu', [{ name: 'alpha', keyword: 'alpha', fallback: 0.3 }]),
     ELU: () => activationLayer('ELU', 'elu'),
     Dropout: () =>
-      layerClass('Dropout', ['rate', 'noise_shape', 'seed'], () => (rt, x, xSpan, site, training) => {
-        if (training)
-          throw new OutsideSubset(
-            'Dropout(training=True) drops at random: not modelled by tgraph (without training it is the identity)',
+      layerClass(
+        'Dropout',
+        ['rate', 'noise_shape', 'seed'],
+        // In training, tf.nn.dropout's rule (a seeded mask: not TensorFlow's random stream).
+        (p) => (rt, x, xSpan, site, training) => {
+          if (!training) return callOp(rt, 'identity', [positional(rt, x, xSpan)], site.span);
+          return callOp(
+            rt,
+            'dropout',
+            [
+              positional(rt, x, xSpan),
+              keyword(rt, 'rate', p.get('rate'), p.span('rate')),
+              keyword(rt, 'noise_shape', p.get('noise_shape', null), p.span('noise_shape')),
+              keyword(rt, 'seed', p.get('seed', null), p.span('seed')),
+            ],
             site.span,
           );
-        return callOp(rt, 'identity', [positional(rt, x, xSpan)], site.span);
-      }),
+        },
+        undefined,
+        true,
+      ),
     MaxPooling2D: () => pooling('MaxPooling2D', 'max_pool2d'),
     MaxPool2D: () => pooling('MaxPool2D', 'max_pool2d'),
     AveragePooling2D: () => pooling('AveragePooling2D', 'avg_pool2d'),

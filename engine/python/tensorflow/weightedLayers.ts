@@ -13,8 +13,11 @@ import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { GraphTensor, callOp, toGraphValue } from './tensor';
 import { channelsLastOnly, intPair, keyword, nodeArg, positional } from './layerArgs';
-import { PyInitializer, type PyVariable, layerVariables } from './variables';
-import { eagerArray, isEager } from './eager';
+import { PyInitializer, PyOperation, type PyVariable, layerVariables } from './variables';
+import { eagerArray, eagerValue, isEager, needsFeed } from './eager';
+import { branchOn } from './controlFlow';
+import { addUpdateOp } from './collections';
+import { makeTensor, type Tensor } from '../../tensor';
 
 type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
 type Activation = (rt: Interpreter, v: PyValue, span: Span) => PyValue;
@@ -30,7 +33,17 @@ interface LayerKind {
     p: BoundPyArgs,
     site: CallSite,
   ): { name: string; shape: number[]; initializer: PyValue; span: Span }[];
-  apply(rt: Interpreter, input: Node, weights: Map<string, PyVariable>, p: BoundPyArgs, site: CallSite, training: boolean): PyValue;
+  /** `training`: the branch built; `flag`: the call's `training` argument (a tensor fed at run
+   *  time when both branches are built). */
+  apply(
+    rt: Interpreter,
+    input: Node,
+    weights: Map<string, PyVariable>,
+    p: BoundPyArgs,
+    site: CallSite,
+    training: boolean,
+    flag: PyValue,
+  ): PyValue;
 }
 
 class WeightedLayer extends PyObject {
@@ -64,8 +77,19 @@ class WeightedLayer extends PyObject {
       });
       this.weights = new Map(specs.map((w, i) => [w.name, made[i]]));
     }
-    const training = call.get('training', null);
-    return this.kind.apply(rt, x, this.weights, this.p, site, training !== null && rt.truth(training, call.span('training')));
+    const weights = this.weights;
+    const flag = call.get('training', null);
+    const apply = (training: boolean) => this.kind.apply(rt, x, weights, this.p, site, training, flag);
+    return flag === null
+      ? apply(false)
+      : branchOn(
+          rt,
+          flag,
+          call.span('training'),
+          site,
+          () => apply(true),
+          () => apply(false),
+        );
   }
   override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
     const all = this.weights ? [...this.weights.values()] : [];
@@ -261,8 +285,73 @@ function normalize(
   );
 }
 
+/** Keras' moving averages after a training call: moving − (moving − batch)·(1 − momentum). At
+ *  once in eager execution; in a graph, an op in tf.GraphKeys.UPDATE_OPS (what the session runs
+ *  when a fetch depends on it), which changes nothing when a fed `training` flag is false.
+ *  On 4-D input Keras computes with the fused kernel (unless `fused=False`), whose batch
+ *  variance it averages with Bessel's correction (n / (n − 1)); on other ranks the biased one. */
+function updateMovingStatistics(
+  rt: Interpreter,
+  x: Node,
+  w: Map<string, PyVariable>,
+  batch: Value[],
+  momentum: number,
+  fused: boolean,
+  flag: PyValue,
+  span: Span,
+): void {
+  const moving = [w.get('moving_mean')!, w.get('moving_variance')!];
+  const nodes = batch.map((v) => {
+    if (v.kind !== 'tensor') throw pyError('TypeError', 'moments did not give tensors', span);
+    return v.node;
+  });
+  const averaged = (statistic: number, batchValue: Tensor, movingValue: Tensor, inputShape: readonly number[]) => {
+    const channels = movingValue.data.length;
+    const count = inputShape.reduce((a, d) => a * d, 1) / Math.max(channels, 1);
+    const correction = statistic === 1 && fused && count > 1 ? count / (count - 1) : 1;
+    return movingAverage(movingValue, batchValue, momentum, correction);
+  };
+  if (isEager(rt.rt)) {
+    const inputShape = eagerValue(rt.rt, x, span).shape;
+    const updated = moving.map((v, i) => averaged(i, eagerValue(rt.rt, nodes[i], span), eagerValue(rt.rt, v.node, span), inputShape));
+    moving.forEach((v, i) => v.setValue(updated[i], span));
+    return;
+  }
+  const when = flag instanceof GraphTensor && needsFeed(flag.node) ? flag.node : null;
+  const scope = moving[0].name.slice(0, moving[0].name.lastIndexOf('/') + 1);
+  addUpdateOp(
+    rt.rt,
+    new PyOperation(`${scope}AssignMovingAvg`, [], [], (valueOf, session) => {
+      if (when && !valueOf(when)?.data[0]) return;
+      const input = valueOf(x);
+      const values = moving.map((v, i) => {
+        const b = valueOf(nodes[i]);
+        const m = session.variables.get(v);
+        return input && b && m ? averaged(i, b, m, input.shape) : null;
+      });
+      moving.forEach((v, i) => {
+        const t = values[i];
+        if (t) session.variables.set(v, t);
+      });
+    }),
+  );
+}
+
+/** moving − (moving − batch·correction)·(1 − momentum), rounded as the variable's dtype is. */
+function movingAverage(moving: Tensor, batch: Tensor, momentum: number, correction: number): Tensor {
+  const round = moving.dtype === 'float32' ? Math.fround : (v: number) => v;
+  const decay = round(1 - momentum);
+  const scale = round(correction);
+  const data = moving.data.slice() as Float32Array | Float64Array;
+  for (let i = 0; i < data.length; i++) {
+    const b = correction === 1 ? Number(batch.data[i]) : round(Number(batch.data[i]) * scale);
+    data[i] = round(data[i] - round(round(data[i] - b) * decay));
+  }
+  return makeTensor(moving.dtype, moving.shape, data);
+}
+
 /** BatchNormalization over the last axis: in training, the batch's moments over every other
- *  axis; otherwise the moving statistics (never updated here: tgraph evaluates one step). */
+ *  axis, and the moving statistics updated; otherwise the moving statistics. */
 function batchNormalization(init: MakeInitializer): LayerKind {
   return {
     name: 'BatchNormalization',
@@ -271,6 +360,8 @@ function batchNormalization(init: MakeInitializer): LayerKind {
       const axis = p.get('axis', -1n);
       if (axis !== -1n && !(typeof axis === 'bigint' && x.type.shape && Number(axis) === x.type.shape.length - 1))
         throw new OutsideSubset('BatchNormalization over an axis other than the last is not modelled by tgraph', p.span('axis'));
+      if (p.get('renorm', false) === true)
+        throw new OutsideSubset('BatchNormalization with renorm is not modelled by tgraph', p.span('renorm'));
       const n = lastAxis(x, 'BatchNormalization', site.span);
       const weight = (name: string, param: string, fallback: 'ones' | 'zeros', trainable = true) => ({
         name,
@@ -286,16 +377,23 @@ function batchNormalization(init: MakeInitializer): LayerKind {
         weight('moving_variance', 'moving_variance_initializer', 'ones', false),
       ];
     },
-    apply: (rt, x, w, p, site, training) => {
+    apply: (rt, x, w, p, site, training, flag) => {
       const rank = x.type.shape!.length;
-      const [mean, variance] = training
-        ? momentsOver(
-            rt,
-            x,
-            Array.from({ length: rank - 1 }, (_, k) => k),
-            site.span,
-          )
-        : [w.get('moving_mean')!, w.get('moving_variance')!].map((v): Value => ({ kind: 'tensor', node: v.node }));
+      if (!training) {
+        const [mean, variance] = [w.get('moving_mean')!, w.get('moving_variance')!].map((v): Value => ({ kind: 'tensor', node: v.node }));
+        return normalize(rt, x, mean, variance, w, p.get('epsilon', 0.001), p.span('epsilon'), site.span);
+      }
+      const [mean, variance] = momentsOver(
+        rt,
+        x,
+        Array.from({ length: rank - 1 }, (_, k) => k),
+        site.span,
+      );
+      const momentum = p.get('momentum', 0.99);
+      if (typeof momentum !== 'number' && typeof momentum !== 'bigint')
+        throw new OutsideSubset('BatchNormalization with a momentum that is not a number is not modelled by tgraph', p.span('momentum'));
+      const fused = rank === 4 && p.get('fused', null) !== false;
+      updateMovingStatistics(rt, x, w, [mean, variance], Number(momentum), fused, flag, site.span);
       return normalize(rt, x, mean, variance, w, p.get('epsilon', 0.001), p.span('epsilon'), site.span);
     },
   };
@@ -347,6 +445,14 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
         'gamma_initializer',
         'moving_mean_initializer',
         'moving_variance_initializer',
+        'beta_regularizer',
+        'gamma_regularizer',
+        'beta_constraint',
+        'gamma_constraint',
+        'renorm',
+        'renorm_clipping',
+        'renorm_momentum',
+        'fused',
       ],
     },
   ];
