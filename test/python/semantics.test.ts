@@ -54,6 +54,16 @@ describe('Python values', () => {
     ]);
   });
 
+  it("writes a TensorShape's repr as the TensorFlow of the script does (TF 2 eager, TF 1 graph)", () => {
+    expect(prints('x = tf.ones([2, 3])', ['[x.shape]', 'x.shape', 'repr(tf.TensorShape([None, 4]))'])).toEqual([
+      '[TensorShape([2, 3])]',
+      '(2, 3)',
+      'TensorShape([None, 4])',
+    ]);
+    const graph = py('import tensorflow as tf\nx = tf.placeholder(tf.float32, [None, 3])\nprint([x.shape], x.shape)\n');
+    expect(printed(graph)).toBe('[TensorShape([Dimension(None), Dimension(3)])] (?, 3)\n');
+  });
+
   it('keeps Python numbers exact until they meet a dtype', () => {
     const a = py('import tensorflow as tf\nthird = tf.constant(1. / 3., dtype=tf.float64)\nbig = tf.constant(2 ** 40, dtype=tf.float64)\n');
     expect(data(val(a, 'third'))).toEqual([1 / 3]);

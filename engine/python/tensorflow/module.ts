@@ -281,6 +281,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
         (a, _kw, site) =>
           new TensorShape(
             a[0] === null ? null : interp.iterate(a[0], site.span).map((d) => (d === null ? null : rt.indexValue(d, site.span))),
+            !isEager(rt),
           ),
       ),
     Tensor: () =>

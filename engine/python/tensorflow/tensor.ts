@@ -274,7 +274,7 @@ export function callOp(rt: Interpreter, name: string, args: CallArg[], span: Spa
 function tensorAttribute(rt: Interpreter, self: PyValue, node: Node, name: string, span: Span): PyValue | undefined {
   switch (name) {
     case 'shape':
-      return new TensorShape(node.type.shape);
+      return new TensorShape(node.type.shape, !isEager(rt.rt));
     case 'dtype':
       return new PyDType(node.type.dtype as NpDType, 'tf');
     case 'name':
@@ -285,7 +285,7 @@ function tensorAttribute(rt: Interpreter, self: PyValue, node: Node, name: strin
     case 'consumers':
       throw new OutsideSubset(`\`Tensor.${name}\` is not modelled by tgraph`, span);
     case 'get_shape':
-      return method(`get_shape`, () => new TensorShape(node.type.shape));
+      return method(`get_shape`, () => new TensorShape(node.type.shape, !isEager(rt.rt)));
     case 'eval':
       return method('eval', (args, kwargs, site) => rt.rt.evalTensor(self, args, kwargs, site));
     case 'numpy':
@@ -313,9 +313,14 @@ export function sliceTensor(rt: Interpreter, node: Node, index: PyValue, span: S
   return new GraphTensor(rt.rt.b.apply('strided_slice', [node], { spec }, span, [span, indexSpan]), rt.rt);
 }
 
-/** `t.shape` / `t.get_shape()` (TF 1.x: a TensorShape whose unknown sizes are None). */
+/** `t.shape` / `t.get_shape()`: a TensorShape whose unknown sizes are None. */
 export class TensorShape extends PyObject {
-  constructor(readonly dims: readonly (number | null)[] | null) {
+  constructor(
+    readonly dims: readonly (number | null)[] | null,
+    /** TensorFlow 1's repr (`TensorShape([Dimension(8)])`), in graph-mode scripts; TensorFlow
+     *  2's is `TensorShape([8])`. */
+    readonly v1: boolean,
+  ) {
     super();
   }
   get typeName(): string {
@@ -324,7 +329,7 @@ export class TensorShape extends PyObject {
   override repr(): string {
     return this.dims === null
       ? 'TensorShape(None)'
-      : `TensorShape([${this.dims.map((d) => `Dimension(${d === null ? 'None' : d})`).join(', ')}])`;
+      : `TensorShape([${this.dims.map((d) => (this.v1 ? `Dimension(${d === null ? 'None' : d})` : d === null ? 'None' : `${d}`)).join(', ')}])`;
   }
   override str(): string {
     return tfShape(this.dims);
@@ -349,6 +354,7 @@ export class TensorShape extends PyObject {
     if (index !== null && typeof index === 'object' && index.typeName === 'slice')
       return new TensorShape(
         (rt.getItem(new PyList(items), index, indexSpan, indexSpan) as PyList).items.map((x) => (x === null ? null : Number(x))),
+        this.v1,
       );
     return items[rt.listIndex(index, items.length, indexSpan, false)];
   }

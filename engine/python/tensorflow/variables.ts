@@ -117,9 +117,9 @@ export class PyVariable extends PyObject {
       case 'name':
         return this.name + ':0';
       case 'shape':
-        return new TensorShape(this.node.type.shape);
+        return new TensorShape(this.node.type.shape, !isEager(rt.rt));
       case 'get_shape':
-        return method('get_shape', () => new TensorShape(this.node.type.shape));
+        return method('get_shape', () => new TensorShape(this.node.type.shape, !isEager(rt.rt)));
       case 'dtype':
         return new PyDType(this.node.type.dtype as NpDType, 'tf');
       case 'initializer':
