@@ -353,7 +353,7 @@ export class Runtime {
   compute(span: Span, build: (b: Builder) => Node): Tensor {
     const graph = new Graph();
     let evaluator: Evaluator | undefined;
-    let problem: string | null = null;
+    const first: { problem?: { message: string; code: string } } = {};
     const b = new Builder(graph, { constantValue: (n) => evaluator!.valueOf(n) });
     b.maxElements = this.budgets.maxElements;
     evaluator = new Evaluator({
@@ -361,12 +361,14 @@ export class Runtime {
       feeds: new Map(),
       budget: this.budget,
       onProblem: (p) => {
-        problem ??= p.message;
+        first.problem ??= p;
       },
     });
     const node = b.within(span, undefined, () => build(b));
     const t = evaluator.valueOf(node);
-    if (!t) throw new BuildError(problem ?? 'this value could not be computed', span, 'evaluation-error');
+    // The kernel's own code goes with its message (a singular matrix is NumPy's LinAlgError).
+    if (!t)
+      throw new BuildError(first.problem?.message ?? 'this value could not be computed', span, first.problem?.code ?? 'evaluation-error');
     return t;
   }
 

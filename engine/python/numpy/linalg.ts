@@ -11,6 +11,7 @@ import { args as bindArgs } from '../signature';
 import { NDArray, astype } from './ndarray';
 import { arrayBinary, asArray, hostCall } from './compute';
 import { reduce } from './methods';
+import { BuildError } from '../../builder';
 
 /** The array as float64 square matrices in its last two axes, or NumPy's LinAlgError. */
 function squareMatrices(rt: Interpreter, v: Parameters<typeof asArray>[1], span: Span): NDArray {
@@ -27,8 +28,14 @@ function determinant(rt: Interpreter, a: NDArray, span: Span): NDArray {
   return hostCall(rt, 'matrix_determinant', [a], 'float64', 'float64', span, {}, a.shape.length === 2);
 }
 
-function refuseSingular(rt: Interpreter, a: NDArray, span: Span): void {
-  if (determinant(rt, a, span).data.some((d) => d === 0)) throw pyError('LinAlgError', 'Singular matrix', span);
+/** An op of the factorisation, whose exact zero pivot is NumPy's LinAlgError. */
+function factorised(rt: Interpreter, op: 'matrix_inverse' | 'matrix_solve', arrays: NDArray[], span: Span): NDArray {
+  try {
+    return hostCall(rt, op, arrays, 'float64', 'float64', span);
+  } catch (e) {
+    if (e instanceof BuildError && e.code === 'not-invertible') throw pyError('LinAlgError', 'Singular matrix', span);
+    throw e;
+  }
 }
 
 export function linalgModule(interp: Interpreter): PyModule {
@@ -47,8 +54,7 @@ export function linalgModule(interp: Interpreter): PyModule {
     inv: () =>
       fn('inv', ['a'], (p) => {
         const a = squareMatrices(interp, p.get('a'), p.span('a'));
-        refuseSingular(interp, a, p.span('a'));
-        return hostCall(interp, 'matrix_inverse', [a], 'float64', 'float64', p.span('a'));
+        return factorised(interp, 'matrix_inverse', [a], p.span('a'));
       }),
     solve: () =>
       fn('solve', ['a', 'b'], (p, span) => {
@@ -64,8 +70,7 @@ export function linalgModule(interp: Interpreter): PyModule {
             `solve: Input operand 1 has a mismatch in its core dimension 0 (size ${b.shape[b.shape.length - 2]} is different from ${n})`,
             p.span('b'),
           );
-        refuseSingular(interp, a, p.span('a'));
-        const x = hostCall(interp, 'matrix_solve', [a, b], 'float64', 'float64', span);
+        const x = factorised(interp, 'matrix_solve', [a, b], span);
         return vector ? new NDArray('float64', [n], x.data) : x;
       }),
   };
