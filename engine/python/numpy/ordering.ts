@@ -132,10 +132,12 @@ function quantiles(rt: Interpreter, p: BoundPyArgs, span: Span, qs: NDArray | nu
       scale === 100 ? 'Percentiles must be in the range [0, 100]' : 'Quantiles must be in the range [0, 1]',
       p.span('q'),
     );
-  if (a.shape[axis] === 0) throw pyError('IndexError', 'index -1 is out of bounds for axis 0 with size 0', span);
+  // An empty lane has no order statistic: NumPy's median is NaN there, its quantiles fail.
+  if (a.shape[axis] === 0 && qs !== null) throw pyError('IndexError', 'index -1 is out of bounds for axis 0 with size 0', span);
   const laneShape = a.shape.filter((_, d) => d !== axis);
   const lanes = laneShape.reduce((x, d) => x * d, 1);
   const out = new Float64Array(fractions.length * lanes);
+  if (a.shape[axis] === 0) out.fill(NaN);
   let lane = 0;
   const round = dtype === 'float32' ? Math.fround : (x: number) => x;
   forEachLane(a.shape, axis, (offsets) => {
@@ -156,13 +158,6 @@ function quantiles(rt: Interpreter, p: BoundPyArgs, span: Span, qs: NDArray | nu
   return leading.length === 0 && shape.length === 0 ? new NDArray(dtype, [], result.data, true) : result;
 }
 
-function median(rt: Interpreter, p: BoundPyArgs, span: Span): NDArray {
-  // The middle element, or the mean of the two middle ones, computed in the array's float dtype.
-  const { a } = alongAxis(rt, p, 'a', 'axis', null);
-  if (a.size === 0) return new NDArray(floatDType(a.dtype), [], Float64Array.of(NaN), true);
-  return quantiles(rt, p, span, null, 1);
-}
-
 function nonzeroCoordinates(a: NDArray): number[][] {
   const coords: number[][] = [];
   const strides = a.shape.map((_, d) => a.shape.slice(d + 1).reduce((x, y) => x * y, 1));
@@ -180,7 +175,8 @@ export const ORDER_FUNCTIONS: Record<string, NpFunction> = {
   sort: { params: ['a', 'axis', 'kind', 'order'], impl: (rt, p) => sort(rt, p) },
   argsort: { params: ['a', 'axis', 'kind', 'order'], impl: (rt, p) => argsort(rt, p) },
   unique: { params: ['ar', 'return_index', 'return_inverse', 'return_counts', 'axis', 'equal_nan'], impl: (rt, p) => unique(rt, p) },
-  median: { params: ['a', 'axis', 'out', 'overwrite_input', 'keepdims'], impl: (rt, p, site) => median(rt, p, site.span) },
+  // The middle element, or the mean of the two middle ones, in the array's float dtype.
+  median: { params: ['a', 'axis', 'out', 'overwrite_input', 'keepdims'], impl: (rt, p, site) => quantiles(rt, p, site.span, null, 1) },
   percentile: {
     params: ['a', 'q', 'axis', 'out', 'overwrite_input', 'method', 'keepdims'],
     impl: (rt, p, site) => quantiles(rt, p, site.span, asArray(rt, p.get('q'), p.span('q')), 100),
