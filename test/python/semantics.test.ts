@@ -64,6 +64,30 @@ describe('Python values', () => {
     expect(printed(graph)).toBe('[TensorShape([Dimension(None), Dimension(3)])] (?, 3)\n');
   });
 
+  it("runs a TF 1.x Variable.assign when a session runs it (DDPG's soft target update), with the run's values", () => {
+    const a = py(`import tensorflow as tf
+v = tf.Variable([1., 2.])
+target = tf.Variable([10., 20.])
+x = tf.placeholder(tf.float32, [2])
+tau = 0.5
+soft_update = target.assign(tf.multiply(v, tau) + tf.multiply(target, 1. - tau))
+step = tf.assign_add(v, x)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    fetched = sess.run(soft_update)
+    sess.run(step, {x: [1., 1.]})
+    sess.run([soft_update])
+    v1, target1 = sess.run([v, target])
+`);
+    expect(a.diagnostics).toEqual([]);
+    // Fetched, an assignment is the assigned value.
+    expect(data(val(a, 'fetched'))).toEqual([5.5, 11]);
+    expect(data(val(a, 'v1'))).toEqual([2, 3]);
+    expect(data(val(a, 'target1'))).toEqual([3.75, 7]);
+    const bad = py('import tensorflow as tf\nv = tf.Variable([1., 2.])\nop = v.assign([1., 2., 3.])\n', { strict: false });
+    expect(bad.diagnostics.map((d) => d.message)).toEqual([expect.stringContaining('Shape mismatch')]);
+  });
+
   it('keeps Python numbers exact until they meet a dtype', () => {
     const a = py('import tensorflow as tf\nthird = tf.constant(1. / 3., dtype=tf.float64)\nbig = tf.constant(2 ** 40, dtype=tf.float64)\n');
     expect(data(val(a, 'third'))).toEqual([1 / 3]);

@@ -5,7 +5,7 @@
 
 import { ControlDependencies, getCollection, graphKeysModule } from './collections';
 import { lookupOp } from '../../ops/registry';
-import { type CallSite, type KeywordArg, PyBuiltin, PyFunction, PyList, PyModule, PyObject, type PyValue } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyFunction, PyList, PyModule, PyObject, type PyValue, typeName } from '../values';
 import { pyError } from '../errors';
 import { CustomGradientFunction, tfFunction } from './customGradient';
 import type { Interpreter } from '../interpreter';
@@ -224,6 +224,23 @@ export function tensorflowModule(rt: Runtime): PyModule {
         const inputs = p.get('control_inputs');
         return new ControlDependencies(rt, inputs === null ? [] : interp.iterate(inputs, p.span('control_inputs')));
       }),
+    // TF 1.x's functional spellings of Variable.assign / assign_add / assign_sub.
+    ...Object.fromEntries(
+      (['assign', 'assign_add', 'assign_sub'] as const).map((how) => [
+        how,
+        () =>
+          fn(how, (a, kw, site) => {
+            const p = bindArgs(how, ['ref', how === 'assign' ? 'value' : 'delta', 'validate_shape', 'use_locking', 'name'], a, kw, site);
+            const ref = p.get('ref');
+            if (!(ref instanceof PyVariable))
+              throw pyError('TypeError', `${how}(): ref must be a variable, got ${typeName(ref)}`, p.span('ref'));
+            const key = how === 'assign' ? 'value' : 'delta';
+            return isEager(rt)
+              ? ref.assignEager(interp, how, p.get(key), p.span(key), site)
+              : ref.assignInGraph(interp, how, p.get(key), p.span(key), site);
+          }),
+      ]),
+    ),
     get_collection: () =>
       fn('get_collection', (a, kw, site) => {
         const p = bindArgs('get_collection', ['key', 'scope'], a, kw, site);

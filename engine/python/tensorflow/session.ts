@@ -215,7 +215,8 @@ function run(
   const results: PyValue[] = leaves.map((leaf) => {
     if (leaf.value instanceof PyOperation) {
       for (const r of leaf.value.runs) if (r instanceof GraphTensor) record.evaluator.valueOf(r.node);
-      return null;
+      const result = leaf.value.result && record.evaluator.valueOf(leaf.value.result.node);
+      return result ? fromTensor(result, npDType(result.dtype)) : null;
     }
     const node = leaf.value.node;
     const t = record.evaluator.valueOf(node);

@@ -25,6 +25,8 @@ import { GraphTensor, PyDType, TensorShape, graphDType, method, sliceTensor, ten
 import { NDArray, type NpDType } from '../numpy/ndarray';
 import { args as bindArgs } from '../signature';
 
+type Assignment = 'assign' | 'assign_add' | 'assign_sub';
+
 export class PyVariable extends PyObject {
   constructor(
     /** Its value's node; an eager variable's is replaced at each assignment. */
@@ -58,32 +60,58 @@ export class PyVariable extends PyObject {
 
   /** `v.assign(value)`, `v.assign_add(delta)`, `v.assign_sub(delta)` in eager execution: the
    *  new value becomes a new node (what was computed from the old one keeps its value). */
-  assignEager(rt: Interpreter, how: 'assign' | 'assign_add' | 'assign_sub', value: PyValue, span: Span, site: CallSite): PyVariable {
-    const b = rt.rt.b;
-    let next = b.toTensor(toGraphValue(rt, value, span), span, this.node.type.dtype);
-    if (how !== 'assign') {
-      const sum = b.call(
-        lookupOp(how === 'assign_add' ? 'add' : 'subtract')!,
-        [
-          { value: tensorValue(this.node), span: site.funcSpan },
-          { value: tensorValue(next), span },
-        ],
-        site.span,
-      );
-      if (sum.kind !== 'tensor') throw new Poisoned();
-      next = sum.node;
-    }
+  assignEager(rt: Interpreter, how: Assignment, value: PyValue, span: Span, site: CallSite): PyVariable {
+    const next = this.assigned(rt, how, value, span, site);
     const t = eagerValue(rt.rt, next, span);
+    this.checkAssignedShape(t.shape, span);
+    this.setValue(t, site.span);
+    return this;
+  }
+
+  /** The same in a TF 1.x graph: an op that gives the variable its new value, computed from the
+   *  values of the session run that runs it (fetched, it is that value, as TensorFlow's). */
+  assignInGraph(rt: Interpreter, how: Assignment, value: PyValue, span: Span, site: CallSite): PyOperation {
+    const next = this.assigned(rt, how, value, span, site);
+    if (next.type.shape !== null && next.type.shape.every((d) => d !== null)) this.checkAssignedShape(next.type.shape as number[], span);
+    const result = new GraphTensor(next, rt.rt);
+    return new PyOperation(
+      `${this.name}/${how === 'assign' ? 'Assign' : how === 'assign_add' ? 'AssignAdd' : 'AssignSub'}`,
+      [],
+      [result],
+      (valueOf, session) => {
+        const t = valueOf(next);
+        if (t) session.variables.set(this, t);
+      },
+      result,
+    );
+  }
+
+  /** The value an assignment gives: the value itself, or the variable's plus or minus it. */
+  private assigned(rt: Interpreter, how: Assignment, value: PyValue, span: Span, site: CallSite): Node {
+    const b = rt.rt.b;
+    const next = b.toTensor(toGraphValue(rt, value, span), span, this.node.type.dtype);
+    if (how === 'assign') return next;
+    const sum = b.call(
+      lookupOp(how === 'assign_add' ? 'add' : 'subtract')!,
+      [
+        { value: tensorValue(this.node), span: site.funcSpan },
+        { value: tensorValue(next), span },
+      ],
+      site.span,
+    );
+    if (sum.kind !== 'tensor') throw new Poisoned();
+    return sum.node;
+  }
+
+  private checkAssignedShape(assigned: readonly number[], span: Span): void {
     const shape = this.node.type.shape ?? [];
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    if (assigned.length !== shape.length || assigned.some((d, i) => d !== shape[i])) {
       throw pyError(
         'ValueError',
-        `Cannot assign value to variable ' ${this.name}:0': Shape mismatch.The variable shape ${tfShape(shape)}, and the assigned value shape ${tfShape(t.shape)} are incompatible.`,
+        `Cannot assign value to variable ' ${this.name}:0': Shape mismatch.The variable shape ${tfShape(shape)}, and the assigned value shape ${tfShape(assigned)} are incompatible.`,
         span,
       );
     }
-    this.setValue(t, site.span);
-    return this;
   }
 
   /** Gives an eager variable a new value (an optimizer's step, an assignment). */
@@ -141,14 +169,13 @@ export class PyVariable extends PyObject {
       case 'assign':
       case 'assign_add':
       case 'assign_sub':
-        if (isEager(rt.rt)) {
-          return method(name, (a, kw, site) => {
-            const p = bindArgs(name, [name === 'assign' ? 'value' : 'delta', 'use_locking', 'name', 'read_value'], a, kw, site);
-            const key = name === 'assign' ? 'value' : 'delta';
-            return this.assignEager(rt, name, p.get(key), p.span(key), site);
-          });
-        }
-        throw new OutsideSubset(`\`Variable.${name}\` in a TF 1.x graph is not evaluated yet`, span);
+        return method(name, (a, kw, site) => {
+          const p = bindArgs(name, [name === 'assign' ? 'value' : 'delta', 'use_locking', 'name', 'read_value'], a, kw, site);
+          const key = name === 'assign' ? 'value' : 'delta';
+          return isEager(rt.rt)
+            ? this.assignEager(rt, name, p.get(key), p.span(key), site)
+            : this.assignInGraph(rt, name, p.get(key), p.span(key), site);
+        });
       case 'load':
         throw new OutsideSubset(`\`Variable.${name}\` is not evaluated yet`, span);
     }
@@ -167,6 +194,8 @@ export class PyOperation extends PyObject {
     readonly runs: readonly PyValue[] = [],
     /** What running it changes in the session (an optimizer's step), given the run's values. */
     readonly update?: (valueOf: (node: Node) => Tensor | undefined, session: PySession) => void,
+    /** What fetching it gives (an assignment's new value); None otherwise. */
+    readonly result?: GraphTensor,
   ) {
     super();
   }
