@@ -8,9 +8,21 @@
 // Lossless for what snapshots hold: objects whose values are strings, numbers, booleans,
 // null, spans (`{ start, end }`, offsets ≥ 0) or anything else structured-clonable (kept
 // as is in its column). A key whose value is undefined is absent, as a clone would have it.
+//
+// A column of long texts (a snapshot's hovers: half a megabyte of markdown on a deep model,
+// all of it new after a feed edit) crosses as UTF-8 bytes, handed over, and is decoded
+// only where it is read: the receiver's objects hold the text as an accessor over the bytes,
+// so an arrival allocates no strings on the receiving thread's heap (they were its largest
+// allocation, and the garbage its collector paused for). The accessor reads like the value;
+// assigning the key replaces it with a plain value.
 
-/** One key's values: spans as [start, end] pairs (start -1: absent), else as they are. */
-type Column = { key: string; spans: Int32Array } | { key: string; values: unknown[] };
+/** One key's values: spans as [start, end] pairs (start -1: absent); long texts as UTF-8
+ *  bytes with [start, end] byte offsets per item (start -1: absent); else as they are. */
+type Column =
+  { key: string; spans: Int32Array } | { key: string; text: Uint8Array; bounds: Int32Array } | { key: string; values: unknown[] };
+
+/** A column of strings totalling at least this many characters crosses as bytes. */
+const TEXT_COLUMN_MIN_CHARS = 16 * 1024;
 
 export interface PackedList {
   length: number;
@@ -61,9 +73,105 @@ export function packList<T extends object>(items: readonly T[]): PackedList {
       });
       return { key, spans: pairs };
     }
-    return { key, values: items.map((item) => (item as Record<string, unknown>)[key]) };
+    const values = items.map((item) => (item as Record<string, unknown>)[key]);
+    return textColumn(key, values) ?? { key, values };
   });
   return { length: items.length, columns };
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** `values` as UTF-8 bytes, when they are all strings (or absent) and long. */
+function textColumn(key: string, values: readonly unknown[]): Column | undefined {
+  let chars = 0;
+  for (const v of values) {
+    if (v === undefined) continue;
+    if (typeof v !== 'string') return undefined;
+    chars += v.length;
+  }
+  if (chars < TEXT_COLUMN_MIN_CHARS) return undefined;
+  // (a UTF-16 code unit is at most 3 bytes of UTF-8)
+  const bytes = new Uint8Array(chars * 3);
+  const bounds = new Int32Array(values.length * 2).fill(-1);
+  let at = 0;
+  values.forEach((v, i) => {
+    if (v === undefined) return;
+    bounds[2 * i] = at;
+    at += encoder.encodeInto(v as string, bytes.subarray(at)).written;
+    bounds[2 * i + 1] = at;
+  });
+  return { key, text: bytes.slice(0, at), bounds };
+}
+
+/** Where a lazily decoded text is: its column's bytes and its offsets there. */
+interface TextAt {
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+}
+
+/** Per key, the hidden property holding an object's `TextAt`, and the accessor over it
+ *  (one per key, shared by every object: their hidden classes stay shared too). */
+const textAccessors = new Map<string, { at: symbol; descriptor: PropertyDescriptor }>();
+
+function textAccessor(key: string): { at: symbol; descriptor: PropertyDescriptor } {
+  let accessor = textAccessors.get(key);
+  if (!accessor) {
+    const at = Symbol(`${key} bytes`);
+    accessor = {
+      at,
+      descriptor: {
+        enumerable: true,
+        configurable: true,
+        get(this: Record<symbol, TextAt>) {
+          const t = this[at];
+          return decoder.decode(t.bytes.subarray(t.start, t.end));
+        },
+        set(this: object, value: unknown) {
+          Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+        },
+      },
+    };
+    textAccessors.set(key, accessor);
+  }
+  return accessor;
+}
+
+/** A copy of an object with its lazily decoded texts still lazy (a spread would decode them). */
+export function copyWithTexts<T extends object>(item: T): T {
+  for (const { at } of textAccessors.values())
+    if (at in item) return Object.defineProperties({}, Object.getOwnPropertyDescriptors(item)) as T;
+  return { ...item };
+}
+
+/** Rewrites the texts that `items` still read from the bytes of earlier lists (kept items of
+ *  a delta) into one buffer of their own, once those buffers hold more than twice what the
+ *  items read: kept items would otherwise hold every earlier arrival's bytes alive. */
+export function compactTexts(items: readonly object[]): void {
+  for (const { at } of textAccessors.values()) {
+    const buffers = new Set<Uint8Array>();
+    let used = 0;
+    for (const item of items) {
+      const t = (item as Record<symbol, TextAt | undefined>)[at];
+      if (!t) continue;
+      buffers.add(t.bytes);
+      used += t.end - t.start;
+    }
+    let held = 0;
+    for (const b of buffers) held += b.byteLength;
+    if (buffers.size <= 1 || held <= 2 * used) continue;
+    const bytes = new Uint8Array(used);
+    let to = 0;
+    for (const item of items) {
+      const t = (item as Record<symbol, TextAt | undefined>)[at];
+      if (!t) continue;
+      bytes.set(t.bytes.subarray(t.start, t.end), to);
+      // Every holder of this item (an older snapshot too) reads the same text from the copy.
+      (item as Record<symbol, TextAt>)[at] = { bytes, start: to, end: to + t.end - t.start };
+      to += t.end - t.start;
+    }
+  }
 }
 
 export function unpackList<T>(packed: PackedList): T[] {
@@ -74,6 +182,14 @@ export function unpackList<T>(packed: PackedList): T[] {
     if ('spans' in column) {
       const pairs = column.spans;
       for (let i = 0; i < packed.length; i++) if (pairs[2 * i] >= 0) out[i][key] = { start: pairs[2 * i], end: pairs[2 * i + 1] };
+    } else if ('text' in column) {
+      const { at, descriptor } = textAccessor(key);
+      const { text: bytes, bounds } = column;
+      for (let i = 0; i < packed.length; i++) {
+        if (bounds[2 * i] < 0) continue;
+        Object.defineProperty(out[i], key, descriptor);
+        Object.defineProperty(out[i], at, { value: { bytes, start: bounds[2 * i], end: bounds[2 * i + 1] }, writable: true });
+      }
     } else {
       const values = column.values;
       for (let i = 0; i < packed.length; i++) if (values[i] !== undefined) out[i][key] = values[i];
@@ -84,6 +200,9 @@ export function unpackList<T>(packed: PackedList): T[] {
 
 /** The buffers of a packed list, to hand over with the message that carries it. */
 export function packedTransfers(packed: PackedList, into: ArrayBuffer[] = []): ArrayBuffer[] {
-  for (const c of packed.columns) if ('spans' in c && c.spans.byteLength > 0) into.push(c.spans.buffer as ArrayBuffer);
+  for (const c of packed.columns) {
+    if ('spans' in c && c.spans.byteLength > 0) into.push(c.spans.buffer as ArrayBuffer);
+    if ('text' in c) for (const b of [c.text, c.bounds]) if (b.byteLength > 0) into.push(b.buffer as ArrayBuffer);
+  }
   return into;
 }

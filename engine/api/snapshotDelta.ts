@@ -11,6 +11,7 @@
 // snapshot it was made from gives the new snapshot exactly, whatever the edit was.
 
 import type { Span } from '../syntax/ast';
+import { copyWithTexts } from './packedList';
 import {
   OCC_END,
   OCC_FIELDS,
@@ -125,27 +126,47 @@ class Remap {
     return -1;
   }
 
+  // A kept item whose offsets do not move is the old object itself: an edit near the end of
+  // a long file moves few of them, and every copy would be garbage for the receiving thread.
   nameTarget(t: NameTarget): NameTarget {
     if (this.shift.by === 0 || (!t.definition && !t.hoverSpan)) return t;
-    const out = { ...t };
-    if (t.definition) out.definition = this.span(t.definition);
-    if (t.hoverSpan) out.hoverSpan = this.span(t.hoverSpan);
+    const definition = t.definition && this.span(t.definition);
+    const hoverSpan = t.hoverSpan && this.span(t.hoverSpan);
+    if (definition === t.definition && hoverSpan === t.hoverSpan) return t;
+    const out = copyWithTexts(t);
+    if (definition) out.definition = definition;
+    if (hoverSpan) out.hoverSpan = hoverSpan;
     return out;
   }
 
   lens(l: LensData): LensData {
     if (this.shift.by === 0) return l;
-    const out = { ...l, offset: this.offset(l.offset) };
-    if (l.statement) out.statement = this.span(l.statement);
+    const offset = this.offset(l.offset);
+    const statement = l.statement && this.span(l.statement);
+    if (offset === l.offset && statement === l.statement) return l;
+    const out = copyWithTexts(l);
+    out.offset = offset;
+    if (statement) out.statement = statement;
     return out;
   }
 
   hint(h: HintData): HintData {
-    return this.shift.by === 0 ? h : { ...h, offset: this.offset(h.offset) };
+    const offset = this.offset(h.offset);
+    if (offset === h.offset) return h;
+    const out = copyWithTexts(h);
+    out.offset = offset;
+    return out;
   }
 
   symbol(s: SymbolData): SymbolData {
-    return this.shift.by === 0 ? s : { ...s, span: this.span(s.span), selection: this.span(s.selection) };
+    if (this.shift.by === 0) return s;
+    const span = this.span(s.span);
+    const selection = this.span(s.selection);
+    if (span === s.span && selection === s.selection) return s;
+    const out = copyWithTexts(s);
+    out.span = span;
+    out.selection = selection;
+    return out;
   }
 }
 

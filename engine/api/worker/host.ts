@@ -13,6 +13,7 @@ import { DEFAULT_BUDGETS, formatCount } from '../../budgets';
 import type { DocumentSnapshot } from '../snapshot';
 import { applySnapshotDelta } from '../snapshotDelta';
 import { deltaFromWire, snapshotFromWire } from '../snapshotWire';
+import { compactTexts } from '../packedList';
 import type { CheckSettings } from '../gradients';
 import type { TestOutcome } from '../report';
 import {
@@ -281,6 +282,7 @@ export class AnalysisHost {
         return;
       }
       snapshot = e.base = applySnapshotDelta(e.base, deltaFromWire(m.delta));
+      for (const list of [snapshot.targets, snapshot.hints, snapshot.symbols, snapshot.lenses]) compactTexts(list);
     } else if (m.type === 'explained') this.explained(e, m.version, m.target, m.hover);
     const text = e.texts.get(m.version);
     if (text === undefined) return;
