@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { ProbeLine } from './serverProbe';
+import { SERVER_ENVIRONMENT } from '../protocol/serverEnvironment';
 import {
   createProtocolConnection,
   StreamMessageReader,
@@ -117,7 +118,8 @@ export async function startServer(server: string, dir: string, probe?: string): 
   const probeFile = probe ? path.join(dir, '.probe.jsonl') : undefined;
   const child = spawn(process.execPath, probe ? ['--require', probe, server, '--stdio'] : [server, '--stdio'], {
     stdio: 'pipe',
-    env: probeFile ? { ...process.env, TGRAPH_BENCH_PROBE: probeFile } : process.env,
+    // As the VS Code client starts it.
+    env: { ...process.env, ...SERVER_ENVIRONMENT, ...(probeFile ? { TGRAPH_BENCH_PROBE: probeFile } : {}) },
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -4,14 +4,20 @@
 import type * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type ServerOptions } from 'vscode-languageclient/node';
 import { activateWith, type TgraphApi } from './activate';
+import { SERVER_ENVIRONMENT } from '../protocol/serverEnvironment';
 
 export { deactivate, type TgraphApi } from './activate';
 
 export function activate(context: vscode.ExtensionContext): Promise<TgraphApi> {
   const serverModule = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+    // (the client adds its own environment to these)
+    run: { module: serverModule, transport: TransportKind.ipc, options: { env: SERVER_ENVIRONMENT } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ['--nolazy', '--inspect=6009'], env: SERVER_ENVIRONMENT },
+    },
   };
   return activateWith(context, (options) => new LanguageClient('tgraph', 'tgraph language server', serverOptions, options));
 }
