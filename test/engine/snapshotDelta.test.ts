@@ -179,6 +179,22 @@ describe('snapshot deltas', () => {
     expect(comparable(applySnapshotDelta(before, delta))).toEqual(comparable(after));
   }, 120_000);
 
+  it('keep as the very same objects the kept items an edit does not move', () => {
+    // The receiving thread allocates only for what moved: here, nothing before the edit.
+    const text = generatedChainFile(100, 20);
+    const edited = text.replace(/loss = reduce_sum\((h\d+) \* 1\.5\)/, 'loss = reduce_sum($1 * 12.5)');
+    const before = snapshotOf(analyzeInStages(text, {}).finish(), { version: 1, explain: false });
+    const after = snapshotOf(analyzeInStages(edited, {}).finish(), { version: 2, explain: false });
+    const applied = applySnapshotDelta(before, snapshotDelta(before, text, after, edited));
+    expect(comparable(applied)).toEqual(comparable(after));
+    const editAt = text.indexOf('loss = ');
+    const unmoved = before.targets.filter((t) => t.definition && t.definition.end < editAt);
+    expect(unmoved.length).toBeGreaterThan(100);
+    for (const t of unmoved) expect(applied.targets).toContain(t);
+    for (const list of ['hints', 'symbols'] as const)
+      expect(applied[list].filter((item) => (before[list] as object[]).includes(item)).length).toBeGreaterThan(100);
+  });
+
   // The worker makes each snapshot from the previous one for the statements its analysis
   // kept (facts.ts, `previous`): whatever the edit, that must be the snapshot made from
   // scratch. Taking a kept statement's description over shows in its targets being the very
