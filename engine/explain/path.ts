@@ -39,8 +39,12 @@ export interface SitePath {
   /** Per node of `order`: its declaration (null for an op that declares none). */
   declared: (Declared | null)[];
   /** Per node of `order`, per input slot: the position in `order` of that input when it
-   *  carries a value and is on the path, else -1. */
-  inputsAt: Int32Array[];
+   *  carries a value and is on the path, else -1 — node k's slots are
+   *  `inputPositions[inputsFrom[k] + slot]`, up to `inputsFrom[k + 1]`. (One array for the
+   *  whole path: a deep model's path has tens of thousands of nodes, kept with the
+   *  explanation.) */
+  inputPositions: Int32Array;
+  inputsFrom: Int32Array;
   /** Membership of `order`, with each node's position in it. */
   reaches: ReadonlyMap<Node, number>;
   /** Per y: whether x reaches it. */
@@ -57,7 +61,9 @@ export function sitePath(site: GradientSite, xIndex: number, deadline = Infinity
   const order: Node[] = [x];
   const carriedAlong: (readonly boolean[])[] = [[]];
   const declaredAlong: (Declared | null)[] = [declarationOf(x)];
-  const inputsAt: Int32Array[] = [new Int32Array(0)];
+  const inputPositions: number[] = [];
+  const inputsFrom: number[] = [0, 0];
+  const at: number[] = [];
   const stops = site.stopGradients.length > 0 ? new Set(site.stopGradients) : null;
   const passes = (n: Node): boolean => n.op.grad !== undefined && isFloat(n.type.dtype) && !stops?.has(n);
   for (let k = 0; k < sorted.length; k++) {
@@ -67,20 +73,19 @@ export function sitePath(site: GradientSite, xIndex: number, deadline = Infinity
     let fed = false;
     const facts = factsFor(n);
     const c = facts.carried;
-    const at = new Int32Array(n.inputs.length).fill(-1);
+    at.length = 0;
     for (let i = 0; i < n.inputs.length; i++) {
       const pos = c[i] ? reaches.get(n.inputs[i]) : undefined;
-      if (pos !== undefined) {
-        at[i] = pos;
-        fed = true;
-      }
+      at.push(pos ?? -1);
+      if (pos !== undefined) fed = true;
     }
     if (fed && passes(n)) {
       reaches.set(n, order.length);
       order.push(n);
       carriedAlong.push(c);
       declaredAlong.push(facts.declared);
-      inputsAt.push(at);
+      for (const pos of at) inputPositions.push(pos);
+      inputsFrom.push(inputPositions.length);
     }
   }
   return {
@@ -90,7 +95,8 @@ export function sitePath(site: GradientSite, xIndex: number, deadline = Infinity
     order,
     carried: carriedAlong,
     declared: declaredAlong,
-    inputsAt,
+    inputPositions: Int32Array.from(inputPositions),
+    inputsFrom: Int32Array.from(inputsFrom),
     reaches,
     ysReached: site.ys.map((y) => reaches.has(y)),
   };
@@ -110,16 +116,24 @@ export class AlongPath<T> {
   /** What node `k`'s inputs bring, per slot (undefined for slots off the path or lending a
    *  shape). */
   inputsOf(k: number): (T | undefined)[] {
-    const at = this.path.inputsAt[k];
-    const out = new Array<T | undefined>(at.length);
-    for (let s = 0; s < at.length; s++) out[s] = at[s] >= 0 ? this.at[at[s]] : undefined;
+    const { inputPositions: positions, inputsFrom } = this.path;
+    const first = inputsFrom[k];
+    const out = new Array<T | undefined>(inputsFrom[k + 1] - first);
+    for (let s = 0; s < out.length; s++) {
+      const at = positions[first + s];
+      out[s] = at >= 0 ? this.at[at] : undefined;
+    }
     return out;
   }
   /** Whether node `k`'s inputs bring exactly `from`. */
   same(k: number, from: readonly (T | undefined)[]): boolean {
-    const at = this.path.inputsAt[k];
-    if (from.length !== at.length) return false;
-    for (let s = 0; s < at.length; s++) if (from[s] !== (at[s] >= 0 ? this.at[at[s]] : undefined)) return false;
+    const { inputPositions: positions, inputsFrom } = this.path;
+    const first = inputsFrom[k];
+    if (from.length !== inputsFrom[k + 1] - first) return false;
+    for (let s = 0; s < from.length; s++) {
+      const at = positions[first + s];
+      if (from[s] !== (at >= 0 ? this.at[at] : undefined)) return false;
+    }
     return true;
   }
 }

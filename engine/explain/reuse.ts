@@ -43,9 +43,9 @@ export function reuseOf(path: SitePath, deadline = Infinity): ReuseRecord[] {
     const c = order[k];
     checkTime(k, deadline, "the gradient's path has", order.length);
     const inputs = c.inputs;
-    const positions = path.inputsAt[k];
-    for (let s = 0; s < positions.length; s++) {
-      const at = positions[s];
+    const slot0 = path.inputsFrom[k];
+    for (let s = 0; s < path.inputsFrom[k + 1] - slot0; s++) {
+      const at = path.inputPositions[slot0 + s];
       if (at < 0) continue;
       const i = inputs[s];
       if (sameSpan(i, c)) internal.add(i);
@@ -135,10 +135,11 @@ function meetings(
   for (let k = 0; k < path.order.length; k++) {
     checkTime(k, deadline, "the gradient's path has", path.order.length);
     const own = ownAt[k];
-    const positions = path.inputsAt[k];
+    const first = path.inputsFrom[k];
     inputs.length = 0;
-    for (let s = 0; s < positions.length; s++) {
-      const ids = positions[s] >= 0 ? sets[positions[s]] : undefined;
+    for (let s = first; s < path.inputsFrom[k + 1]; s++) {
+      const at = path.inputPositions[s];
+      const ids = at >= 0 ? sets[at] : undefined;
       if (ids && !inputs.includes(ids)) inputs.push(ids);
     }
     if (inputs.length === 0 && !own) continue;
