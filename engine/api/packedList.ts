@@ -21,8 +21,11 @@
 type Column =
   { key: string; spans: Int32Array } | { key: string; text: Uint8Array; bounds: Int32Array } | { key: string; values: unknown[] };
 
-/** A column of strings totalling at least this many characters crosses as bytes. */
+/** A column of strings totalling at least this many characters, and this many on average,
+ *  crosses as bytes: short texts (names, types, inlay hints) cost more as lazy ones (an
+ *  accessor and its offsets per object) than as strings. */
 const TEXT_COLUMN_MIN_CHARS = 16 * 1024;
+const TEXT_COLUMN_MIN_AVERAGE = 64;
 
 export interface PackedList {
   length: number;
@@ -85,12 +88,14 @@ const decoder = new TextDecoder();
 /** `values` as UTF-8 bytes, when they are all strings (or absent) and long. */
 function textColumn(key: string, values: readonly unknown[]): Column | undefined {
   let chars = 0;
+  let count = 0;
   for (const v of values) {
     if (v === undefined) continue;
     if (typeof v !== 'string') return undefined;
     chars += v.length;
+    count++;
   }
-  if (chars < TEXT_COLUMN_MIN_CHARS) return undefined;
+  if (chars < TEXT_COLUMN_MIN_CHARS || chars < TEXT_COLUMN_MIN_AVERAGE * count) return undefined;
   // (a UTF-16 code unit is at most 3 bytes of UTF-8)
   const bytes = new Uint8Array(chars * 3);
   const bounds = new Int32Array(values.length * 2).fill(-1);

@@ -68,7 +68,11 @@ interface DocEntry {
   /** The last snapshot the worker sent, with the explanations since: its next one comes as
    *  a delta against this. */
   base?: DocumentSnapshot;
+  /** Deltas applied to `base` (see COMPACT_EVERY_DELTAS). */
+  deltas: number;
 }
+
+const COMPACT_EVERY_DELTAS = 8;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -136,7 +140,7 @@ export class AnalysisHost {
     let e = this.docs.get(uri);
     if (!e) {
       const id = this.freeIds.pop() ?? this.nextId++;
-      e = { uri, id, texts: new Map() };
+      e = { uri, id, texts: new Map(), deltas: 0 };
       this.docs.set(uri, e);
       this.byId.set(id, e);
     }
@@ -282,7 +286,10 @@ export class AnalysisHost {
         return;
       }
       snapshot = e.base = applySnapshotDelta(e.base, deltaFromWire(m.delta));
-      for (const list of [snapshot.targets, snapshot.hints, snapshot.symbols, snapshot.lenses]) compactTexts(list);
+      // Every few deltas (a look at every item of every list): what earlier arrivals' bytes
+      // the kept items hold stays within that many arrivals.
+      if (++e.deltas % COMPACT_EVERY_DELTAS === 0)
+        for (const list of [snapshot.targets, snapshot.hints, snapshot.symbols, snapshot.lenses]) compactTexts(list);
     } else if (m.type === 'explained') this.explained(e, m.version, m.target, m.hover);
     const text = e.texts.get(m.version);
     if (text === undefined) return;
