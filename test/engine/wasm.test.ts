@@ -105,6 +105,8 @@ inEachBuild(() => {
       [97, 257, 9],
       [65, 130, 33],
       [4, 8, 8],
+      // Whole squares of vectors transposed while packing, and the steps past the last square.
+      [13, 67, 19],
     ];
     for (const [m, k, n] of sizes) {
       for (const ta of [false, true]) {

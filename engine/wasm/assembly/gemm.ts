@@ -40,16 +40,87 @@ function scratchBytes<T>(n: i32): i32 {
   return (MC * KC + KC * roundUp(n, nr<T>()) + MR * nr<T>()) * <i32>sizeof<T>();
 }
 
+/** Lanes of a vector: how many lines one transpose interleaves. */
+// @ts-ignore: decorator
+@inline
+function lanes<T>(): i32 {
+  return <i32>(16 / sizeof<T>());
+}
+
+/** Interleaves `lanes<T>()` lines of kc values (the first at `src`, the next `srcStride`
+ *  bytes on): step k's vector, line by line, goes to dst + k·dstStride. Panels read rows of
+ *  A and transposed columns of B so, a whole square of vectors at a time. */
+function interleave<T>(src: usize, srcStride: usize, kc: i32, dst: usize, dstStride: usize): void {
+  const e = <usize>sizeof<T>();
+  const L = lanes<T>();
+  const full = kc - (kc % L);
+  let s = src;
+  let d = dst;
+  if (sizeof<T>() == 4) {
+    for (let k = 0; k < full; k += 4) {
+      const x0 = v128.load(s);
+      const x1 = v128.load(s + srcStride);
+      const x2 = v128.load(s + 2 * srcStride);
+      const x3 = v128.load(s + 3 * srcStride);
+      const lo01 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+      const lo23 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+      const hi01 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+      const hi23 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+      v128.store(d, i64x2.shuffle(lo01, lo23, 0, 2));
+      v128.store(d + dstStride, i64x2.shuffle(lo01, lo23, 1, 3));
+      v128.store(d + 2 * dstStride, i64x2.shuffle(hi01, hi23, 0, 2));
+      v128.store(d + 3 * dstStride, i64x2.shuffle(hi01, hi23, 1, 3));
+      s += 16;
+      d += 4 * dstStride;
+    }
+  } else {
+    for (let k = 0; k < full; k += 2) {
+      const x0 = v128.load(s);
+      const x1 = v128.load(s + srcStride);
+      v128.store(d, i64x2.shuffle(x0, x1, 0, 2));
+      v128.store(d + dstStride, i64x2.shuffle(x0, x1, 1, 3));
+      s += 16;
+      d += 2 * dstStride;
+    }
+  }
+  for (let k = full; k < kc; k++) {
+    for (let line = 0; line < L; line++) store<T>(d + <usize>line * e, load<T>(s + <usize>line * srcStride));
+    s += e;
+    d += dstStride;
+  }
+}
+
 /** Rows [i0, i0 + mc) × steps [p0, p0 + kc) of A into panels of MR rows, zero past m. */
 function packA<T>(a: usize, ars: i32, acs: i32, m: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  const e = <usize>sizeof<T>();
+  const dStep = <usize>MR * e;
   for (let ip = 0; ip < mc; ip += MR) {
+    const panel = at<T>(dst, ip * kc);
+    const first = i0 + ip;
+    if (first + MR <= m && (acs == 1 || ars == 1)) {
+      let s = at<T>(a, first * ars + p0 * acs);
+      if (acs == 1) {
+        // Rows along memory: each step's MR values are a column of a square transposed.
+        for (let r = 0; r < MR; r += lanes<T>()) interleave<T>(s + <usize>(r * ars) * e, <usize>ars * e, kc, panel + <usize>r * e, dStep);
+      } else {
+        // A transposed: each step's MR values are contiguous.
+        const step = <usize>acs * e;
+        let d = panel;
+        for (let k = 0; k < kc; k++) {
+          v128.store(d, v128.load(s));
+          if (sizeof<T>() == 8) v128.store(d, v128.load(s, 16), 16);
+          s += step;
+          d += dStep;
+        }
+      }
+      continue;
+    }
     for (let r = 0; r < MR; r++) {
-      const i = i0 + ip + r;
-      let d = at<T>(dst, ip * kc + r);
-      const dStep = <usize>MR * sizeof<T>();
+      const i = first + r;
+      let d = panel + <usize>r * e;
       if (i < m) {
         let s = at<T>(a, i * ars + p0 * acs);
-        const step = <usize>acs * sizeof<T>();
+        const step = <usize>acs * e;
         for (let k = 0; k < kc; k++) {
           store<T>(d, load<T>(s));
           s += step;
@@ -81,6 +152,12 @@ function packB<T>(b: usize, brs: i32, bcs: i32, n: i32, p0: i32, kc: i32, dst: u
         s += step;
         d += panelRow;
       }
+    } else if (brs == 1) {
+      // B transposed: its columns lie along memory, a square of vectors is transposed at a time.
+      for (let c = 0; c < NR; c += lanes<T>()) {
+        interleave<T>(at<T>(b, p0 + (j0 + c) * bcs), <usize>bcs * sizeof<T>(), kc, at<T>(d, c), panelRow);
+      }
+      d += <usize>kc * panelRow;
     } else {
       for (let k = 0; k < kc; k++) {
         const s = at<T>(b, (p0 + k) * brs + j0 * bcs);
