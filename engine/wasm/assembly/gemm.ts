@@ -142,7 +142,29 @@ function packB<T>(b: usize, brs: i32, bcs: i32, n: i32, p0: i32, kc: i32, dst: u
   const full = n - (n % NR);
   const panelRow = <usize>NR * sizeof<T>();
   let d = dst;
-  for (let j0 = 0; j0 < full; j0 += NR) {
+  let j0 = 0;
+  if (bcs == 1) {
+    // Two panels per pass: each row's 64 bytes are one cache line read once (a panel alone
+    // uses half of each line, and rows n apart share few cache sets: the other half would
+    // be evicted before the next panel reads it).
+    const panelBytes = <usize>kc * panelRow;
+    const step = <usize>brs * sizeof<T>();
+    for (; j0 + 2 * NR <= full; j0 += 2 * NR) {
+      let s = at<T>(b, p0 * brs + j0);
+      let d2 = d + panelBytes;
+      for (let k = 0; k < kc; k++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        v128.store(d2, v128.load(s, 32));
+        v128.store(d2, v128.load(s, 48), 16);
+        s += step;
+        d += panelRow;
+        d2 += panelRow;
+      }
+      d += panelBytes;
+    }
+  }
+  for (; j0 < full; j0 += NR) {
     if (bcs == 1) {
       let s = at<T>(b, p0 * brs + j0);
       const step = <usize>brs * sizeof<T>();
