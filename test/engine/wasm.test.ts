@@ -105,8 +105,9 @@ inEachBuild(() => {
       [97, 257, 9],
       [65, 130, 33],
       [4, 8, 8],
-      // Whole squares of vectors transposed while packing, and the steps past the last square.
-      [13, 67, 19],
+      // Packing: whole squares of vectors transposed and the steps past the last square;
+      // float32's three full panels of B packed as a pair and one alone.
+      [13, 67, 27],
     ];
     for (const [m, k, n] of sizes) {
       for (const ta of [false, true]) {
