@@ -6,6 +6,8 @@
 // columns (k-major: each step of k is NR contiguous values), blocks of MC rows of A into
 // panels of MR rows, and a micro-kernel keeps an MR×NR tile of C in eight registers while it
 // walks k. Edges are packed with zeros, computed into a scratch tile and copied back.
+// Packing is the transpose: a panel gathers values that lie across memory (rows of A, a
+// transposed B's columns) by loading whole vectors along memory and shuffling them.
 // One generic body serves both widths: T is f32 (NR = 8, two f32x4 per row) or f64 (NR = 4,
 // two f64x2 per row).
 //
