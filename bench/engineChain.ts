@@ -83,6 +83,27 @@ function editsOf(text: string): Record<'end' | 'middle' | 'feed', (n: number) =>
   };
 }
 
+/** Edits of one kind of the chain file for `seconds`, each taking the previous analysis over
+ *  (for a profiler: bench/profile.ts), and the CPU time of each one's evaluation. */
+export function profileChainEdits(scenario: 'end' | 'middle' | 'feed', seconds: number): { edits: number; evaluateMs: number[] } {
+  const text = generatedChainFile(1000, 50);
+  const edit = editsOf(text)[scenario];
+  let previous = timed(text).analysis;
+  void previous.valueCache;
+  const started = performance.now();
+  const evaluateMs: number[] = [];
+  // (CPU time of the evaluation: on a loaded machine the wall clock counts the other processes)
+  while (performance.now() - started < seconds * 1000) {
+    const built = analyzeInStages(edit(evaluateMs.length), { previous, cache: previous.valueCache });
+    const cpu = process.cpuUsage();
+    previous = built.finish();
+    const used = process.cpuUsage(cpu);
+    evaluateMs.push((used.user + used.system) / 1000);
+    void previous.valueCache;
+  }
+  return { edits: evaluateMs.length, evaluateMs };
+}
+
 export function measureEngineChain(runs: number): EngineEditRow[] {
   const files: [string, string][] = [
     ['chain 1000 layers', generatedChainFile(1000, 50)],

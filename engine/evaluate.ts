@@ -588,7 +588,7 @@ export class Evaluator implements KernelContext {
    *  over with the same nodes computed again. */
   planRecomputation(groups: readonly (readonly Node[])[], maxSteps = Infinity): EvaluationPlan | null {
     if (this.recomputed.length === 0) return null;
-    return planEvaluation(groups, this.isRecomputed, maxSteps);
+    return planEvaluation(groups, this.isRecomputed, maxSteps, (node) => this.valueTypes.get(node) ?? this.peek(node));
   }
 
   /** The plan's externals read (taken over), or false when one has no value: the plan cannot
@@ -636,6 +636,7 @@ export class Evaluator implements KernelContext {
       }
       this.plannedSteps++;
       if (unknown) this.known.set(node, FAILED);
+      else if (plan.views[k] >= 0) this.view(node, args, plan.views[k], plan.types[k]!);
       else this.compute(node, args);
       values[k] = this.peek(node);
       if (this.releasing !== null) this.ran(node);
@@ -852,26 +853,7 @@ export class Evaluator implements KernelContext {
       return;
     }
     const bytes = size * BYTES_PER_ELEMENT[out.dtype];
-    if (budget.maxTotalBytes !== undefined && this.totalBytes + bytes > budget.maxTotalBytes) {
-      budget.stopped = true; // one diagnostic: every later node would say the same
-      budget.memoryStopAt = node.span.start;
-      this.fail(
-        node,
-        `evaluation stopped: the document's tensors would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`,
-        'budget-memory',
-      );
-      return;
-    }
-    if (this.totalElements + size > budget.maxTotalElements) {
-      budget.stopped = true;
-      budget.memoryStopAt = node.span.start;
-      this.fail(
-        node,
-        `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`,
-        'budget-elements',
-      );
-      return;
-    }
+    if (!this.withinMemory(node, size, bytes)) return;
     let data: TypedData;
     try {
       // An empty result needs no work (and a kernel's per-axis tables could still be huge:
@@ -915,12 +897,17 @@ export class Evaluator implements KernelContext {
     this.elementsSinceClock += size;
     for (let i = 0; i < inputs.length; i++) this.elementsSinceClock += inputs[i].data.length;
     const value: Tensor = { dtype: out.dtype, shape: out.shape, data };
+    if (keyed && isSource) this.sourceValues.set(node.keyHash1, node.keyHash2, value);
+    this.store(node, value, inputs);
+  }
+
+  /** Makes `value` the one computed here for `node`. */
+  private store(node: Node, value: Tensor, inputs: readonly Tensor[]): void {
     this.known.set(node, value);
     this.computed.push(node);
-    if (keyed && isSource) this.sourceValues.set(node.keyHash1, node.keyHash2, value);
     const releasing = this.releasing;
     if (releasing !== null) {
-      this.holdBuffer(node, inputs, data);
+      this.holdBuffer(node, inputs, value.data);
       // (a released value's buffer holds another value next: the table would lie)
       if (this.releasable(node)) {
         this.options.onValue?.(node, value, inputs);
@@ -932,6 +919,53 @@ export class Evaluator implements KernelContext {
       this.keyedValues.set(node.keyHash1, node.keyHash2, value);
     }
     this.options.onValue?.(node, value, inputs);
+  }
+
+  /** Whether a value of `size` elements and `bytes` bytes keeps the document's tensors within
+   *  their budgets; if not, the evaluation stops with one diagnostic at `node`. */
+  private withinMemory(node: Node, size: number, bytes: number): boolean {
+    const budget = this.options.budget;
+    if (budget.maxTotalBytes !== undefined && this.totalBytes + bytes > budget.maxTotalBytes) {
+      budget.stopped = true; // one diagnostic: every later node would say the same
+      budget.memoryStopAt = node.span.start;
+      this.fail(
+        node,
+        `evaluation stopped: the document's tensors would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`,
+        'budget-memory',
+      );
+      return false;
+    }
+    if (this.totalElements + size > budget.maxTotalElements) {
+      budget.stopped = true;
+      budget.memoryStopAt = node.span.start;
+      this.fail(
+        node,
+        `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`,
+        'budget-elements',
+      );
+      return false;
+    }
+    return true;
+  }
+
+  /** A plan's step whose value is its input `of`'s data (its op's `viewOf`): what `compute`
+   *  does without the kernel, the clock and the shape rule. It is counted in the document's
+   *  memory as `compute` counts it, so the budgets stop both at the same node. */
+  private view(node: Node, inputs: Tensor[], of: number, out: ConcreteType): void {
+    const budget = this.options.budget;
+    if (budget.stopped) {
+      this.known.set(node, FAILED);
+      return;
+    }
+    const data = inputs[of].data;
+    const size = data.length;
+    const bytes = size * BYTES_PER_ELEMENT[out.dtype];
+    if (!this.withinMemory(node, size, bytes)) return;
+    this.evaluations++;
+    this.totalElements += size;
+    this.totalBytes += bytes;
+    this.lastTaken = null; // (the input's buffer may be the one the pool gave last)
+    this.store(node, { dtype: out.dtype, shape: out.shape, data }, inputs);
   }
 
   /** The value's type from the shape rule and the inputs' values (a graph type with an

@@ -3,9 +3,12 @@
 // same order every time: the plan holds that order and where each step's inputs are (an
 // earlier step's value, or a value held outside the plan), so the evaluation does not walk
 // the graph or look values up by node, and the evaluator's per-node work (budgets, shape,
-// kernel, liveness) is all that is left.
+// kernel, liveness) is all that is left. A step whose value is a view of an input's data
+// (an unbroadcast that sums nothing, a reshape: the op's record says so from the types) is
+// marked, and made without its kernel.
 
 import type { Node } from './graph';
+import type { ConcreteType } from './ops/registry';
 
 export interface EvaluationPlan {
   /** The nodes to compute, in the order the node-by-node evaluation computes them. */
@@ -19,6 +22,11 @@ export interface EvaluationPlan {
   readonly inputsAt: Int32Array;
   /** What the steps read that they do not compute: values held by the evaluator, feeds. */
   readonly externals: readonly Node[];
+  /** Step k's value is its input views[k]'s data (>= 0), or is computed by its kernel (-1). */
+  readonly views: Int32Array;
+  /** Step k's value's type, as the evaluation that made the plan found it (undefined when
+   *  it had none: such a step runs its shape rule). */
+  readonly types: readonly (ConcreteType | undefined)[];
 }
 
 /**
@@ -26,13 +34,15 @@ export interface EvaluationPlan {
  * `recomputed` holds have no value and every other node has one. The order is the one
  * `Evaluator.valueOf` follows for each target in turn (its stack walk: the inputs not known
  * yet pushed in order, the last one computed first), so that what a step reports (errors,
- * NaN warnings, the node that runs out of time) comes in the same order. Null when a walk
+ * NaN warnings, the node that runs out of time) comes in the same order. `typeOf` gives a
+ * node's value type (the inputs keep their shapes while the plan holds). Null when a walk
  * would pass `maxSteps` nodes.
  */
 export function planEvaluation(
   groups: readonly (readonly Node[])[],
   recomputed: (node: Node) => boolean,
   maxSteps: number,
+  typeOf: (node: Node) => ConcreteType | undefined,
 ): EvaluationPlan | null {
   const steps: Node[] = [];
   const stepOf = new Map<Node, number>();
@@ -90,5 +100,14 @@ export function planEvaluation(
     }
   }
   inputsAt[steps.length] = inputs.length;
-  return { steps, groupStarts, inputs: Int32Array.from(inputs), inputsAt, externals };
+  const types = steps.map(typeOf);
+  const views = new Int32Array(steps.length).fill(-1);
+  for (let k = 0; k < steps.length; k++) {
+    const node = steps[k];
+    const out = types[k];
+    if (!node.op.viewOf || out === undefined) continue;
+    const inputTypes = node.inputs.map(typeOf);
+    if (inputTypes.every((t) => t !== undefined)) views[k] = node.op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
+  }
+  return { steps, groupStarts, inputs: Int32Array.from(inputs), inputsAt, externals, views, types };
 }

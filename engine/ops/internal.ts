@@ -9,7 +9,7 @@
 import { type TensorType, OpError, broadcastShapes, showShape } from '../types';
 import { sizeOf } from '../tensor';
 import { addNWasm } from '../wasm/elementwise';
-import { defineOps } from './registry';
+import { defineOps, firstWhenSameSize } from './registry';
 import { ADD, broadcastData, reduceAxes } from './kernels';
 import { broadcastAxes } from '../types';
 import { axisLabels, contraction, elementwise, firstOnly, indexMap, reshapeFlow } from './dependence';
@@ -37,6 +37,7 @@ defineOps([
       const axes = broadcastAxes(like.shape, x.shape);
       return reduceAxes(x, axes, ctx.alloc(out.dtype, size), 0, ADD);
     },
+    viewOf: firstWhenSameSize,
     grad: (b, node, dy) => [b.broadcastLike(dy, node.inputs[0]), null],
     // A reduction over the axes `like` lacks or has as size 1.
     dependence: contraction(
@@ -80,6 +81,7 @@ defineOps([
       const size = sizeOf(out.shape);
       return x.data.length === size ? x.data : broadcastData(x, out.shape, ctx.alloc(out.dtype, size));
     },
+    viewOf: firstWhenSameSize,
     grad: (b, node, dy) => [b.sumToLike(dy, node.inputs[0]), null],
     dependence: elementwise({ carries: firstOnly }),
   },
@@ -98,6 +100,7 @@ defineOps([
       }
       return x.data;
     },
+    viewOf: firstWhenSameSize,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0]), null],
     dependence: indexMap(reshapeFlow, { carries: firstOnly }),
   },

@@ -3,7 +3,7 @@
 // rule, kernel and gradient, side by side. Gradients are written with other ops through
 // the Builder, so they are graph nodes like any other (grad of grad comes free).
 
-import type { DType, Precision, Tensor, TypedData } from '../tensor';
+import { type DType, type Precision, type Tensor, type TypedData, sizeOf } from '../tensor';
 import type { Shape, TensorType } from '../types';
 import type { Node } from '../graph';
 import type { Builder, BoundArgs, Value } from '../builder';
@@ -101,6 +101,10 @@ export interface OpDef<A = Attrs> {
   infer?(inputs: readonly TensorType[], attrs: A): TensorType;
   /** Computes the output data; `out` is the rule's result on the concrete input shapes. */
   kernel?(inputs: readonly Tensor[], attrs: A, out: ConcreteType, ctx: KernelContext): TypedData;
+  /** The input whose data the value is, decided by the types alone (a reshape; an
+   *  unbroadcast that sums nothing), or -1. The kernel then returns that input's data; a
+   *  prepared evaluation (engine/plan.ts) makes such a value without running it. */
+  viewOf?(inputs: readonly ConcreteType[], attrs: A, out: ConcreteType): number;
   /** One gradient per input (null where none flows), built from other ops. `needs[i]` says
    *  whether input i's gradient is wanted (it reaches an x): a rule may leave the others out
    *  (null) rather than build nodes nobody reads; it may also build them. */
@@ -180,6 +184,12 @@ export function allOps(): readonly OpDef[] {
 
 export function allOpNames(): string[] {
   return [...registry.keys()];
+}
+
+/** `viewOf` of an op whose value is its first input's data whenever it has as many elements
+ *  (a reshape, an unbroadcast that sums nothing). */
+export function firstWhenSameSize(inputs: readonly ConcreteType[], _attrs: unknown, out: ConcreteType): number {
+  return sizeOf(inputs[0].shape) === sizeOf(out.shape) ? 0 : -1;
 }
 
 /** The rule of an op whose output has the type of its first input. */

@@ -4,7 +4,7 @@
 // warnings appearing and going, kernel errors appearing and going. And its budgets hold: a
 // feed edit that runs out of time or is cancelled still says so.
 import { describe, expect, it } from 'vitest';
-import { analyze, type Analysis } from '../../engine/analysis';
+import { analyze, type Analysis, type AnalysisOptions } from '../../engine/analysis';
 import type { Node } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { generatedChainFile } from '../../bench/editorScenarios';
@@ -35,17 +35,17 @@ function comparable(a: Analysis): Record<string, unknown> {
 }
 
 /** Each feed value in turn, as an edit of the previous analysis, against a full analysis. */
-function feedEditsMatch(template: (feed: string) => string, feeds: readonly string[]): number {
-  let previous = analyze(template(feeds[0]));
+function feedEditsMatch(template: (feed: string) => string, feeds: readonly string[], options: AnalysisOptions = {}): number {
+  let previous = analyze(template(feeds[0]), options);
   void previous.valueCache;
   let planned = 0;
   for (const feed of feeds.slice(1)) {
     const text = template(feed);
     const graph = previous.graph;
-    const edited = analyze(text, { previous, cache: previous.valueCache });
+    const edited = analyze(text, { ...options, previous, cache: previous.valueCache });
     expect(edited.graph, feed).toBe(graph);
     planned += edited.stats.planned ?? 0;
-    expect(comparable(edited), feed).toEqual(comparable(analyze(text)));
+    expect(comparable(edited), feed).toEqual(comparable(analyze(text, options)));
     previous = edited;
     void previous.valueCache;
   }

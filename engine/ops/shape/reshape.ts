@@ -74,6 +74,7 @@ defineOps([
       return { dtype: x.dtype, shape };
     },
     kernel: ([x]) => x.data,
+    viewOf: () => 0,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
     dependence: indexMap(reshapeFlow),
   }),
@@ -125,6 +126,7 @@ defineOps([
       return { dtype: x.dtype, shape };
     },
     kernel: ([x]) => x.data,
+    viewOf: () => 0,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
     dependence: indexMap(reshapeFlow),
   }),
@@ -158,6 +160,7 @@ defineOps([
       return { dtype: x.dtype, shape: shape.filter((_, k) => !drop.has(k)) };
     },
     kernel: ([x]) => x.data,
+    viewOf: () => 0,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
     dependence: indexMap(reshapeFlow),
   }),
