@@ -44,6 +44,9 @@ const enum Mode {
 const BLOCK = 1 << 13;
 /** Below this many outputs the reference loop is as fast as a call into the module. */
 const MIN_SIZE = 64;
+/** The arithmetic's threshold: below it, working out the broadcast and staging both operands
+ *  costs more than the reference's loop (a deep model's small tensors, one op after another). */
+const BINARY_MIN_SIZE = 256;
 /** Outputs between checks of the time. */
 const CHECK_EVERY = 1 << 20;
 
@@ -77,7 +80,7 @@ export function binaryWasm(op: WasmBinary, x: Tensor, y: Tensor, out: ConcreteTy
   // Integer operands (and a true division's float64 result of them) stay on the reference.
   if (!isFloat(x.dtype) || y.dtype !== x.dtype || (!comparison && out.dtype !== x.dtype)) return null;
   const size = sizeOf(out.shape);
-  if (size < MIN_SIZE) return null;
+  if (size < BINARY_MIN_SIZE) return null;
   const block = asBlock(x.shape, y.shape, out.shape);
   if (!block) return null;
   const w = wasmKernels();

@@ -33,6 +33,9 @@ const BLOCK = 1 << 13;
 const CHECK_EVERY = 1 << 20;
 /** Below this many elements the reference loop is as fast as a call into the module. */
 const MIN_SIZE = 64;
+/** add_n below this many elements: the reference's two-at-a-time loop costs less than
+ *  staging every operand in the module. */
+const ADD_N_MIN_SIZE = 256;
 
 /** f(x) by the module, or null when the reference kernel must compute it. */
 export function unaryWasm(fn: WasmUnary, x: Tensor, out: ConcreteType, ctx: KernelContext): TypedData | null {
@@ -66,7 +69,7 @@ export function unaryWasm(fn: WasmUnary, x: Tensor, out: ConcreteType, ctx: Kern
  *  TensorFlow's AddN), by the module; null when the reference kernel must compute it. */
 export function addNWasm(inputs: readonly Tensor[], data: TypedData, ctx: KernelContext): TypedData | null {
   const n = data.length;
-  if (n < MIN_SIZE || inputs.length > 64) return null;
+  if (n < ADD_N_MIN_SIZE || inputs.length > 64) return null;
   const width = floatWidth(data, ...inputs.map((t) => t.data));
   if (width === null || inputs.some((t) => t.dtype !== 'float32' && t.dtype !== 'float64')) return null;
   const w = wasmKernels();
