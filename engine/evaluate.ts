@@ -925,27 +925,28 @@ export class Evaluator implements KernelContext {
    *  their budgets; if not, the evaluation stops with one diagnostic at `node`. */
   private withinMemory(node: Node, size: number, bytes: number): boolean {
     const budget = this.options.budget;
-    if (budget.maxTotalBytes !== undefined && this.totalBytes + bytes > budget.maxTotalBytes) {
-      budget.stopped = true; // one diagnostic: every later node would say the same
-      budget.memoryStopAt = node.span.start;
-      this.fail(
+    if (budget.maxTotalBytes !== undefined && this.totalBytes + bytes > budget.maxTotalBytes)
+      return this.outOfMemory(
         node,
-        `evaluation stopped: the document's tensors would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`,
+        `would take more than ${formatCount(budget.maxTotalBytes)} bytes in all ${raiseHint('maxTotalBytes')}`,
         'budget-memory',
       );
-      return false;
-    }
-    if (this.totalElements + size > budget.maxTotalElements) {
-      budget.stopped = true;
-      budget.memoryStopAt = node.span.start;
-      this.fail(
+    if (this.totalElements + size > budget.maxTotalElements)
+      return this.outOfMemory(
         node,
-        `evaluation stopped: the document's tensors exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`,
+        `exceed ${formatCount(budget.maxTotalElements)} elements in all ${raiseHint('maxTotalElements')}`,
         'budget-elements',
       );
-      return false;
-    }
     return true;
+  }
+
+  /** Stops the evaluation at `node`, whose value would pass the document's memory. */
+  private outOfMemory(node: Node, what: string, code: string): false {
+    const budget = this.options.budget;
+    budget.stopped = true; // one diagnostic: every later node would say the same
+    budget.memoryStopAt = node.span.start;
+    this.fail(node, `evaluation stopped: the document's tensors ${what}`, code);
+    return false;
   }
 
   /** A plan's step whose value is its input `of`'s data (its op's `viewOf`): what `compute`
