@@ -376,11 +376,12 @@ export class Evaluator implements KernelContext {
    * released value is computed again if it is asked for later. Only nodes from `from` on are
    * counted: those before were taken over, and a value is released only by readers that run.
    */
-  releaseWhileEvaluating(graph: readonly Node[], keep: (node: Node) => boolean, from = this.takenOverBelow): void {
+  releaseWhileEvaluating(graph: readonly Node[], keep: (node: Node) => boolean, from = this.takenOverBelow, plan?: EvaluationPlan): void {
     // (a few new nodes, an edit near the end: counting costs more than their memory)
     const recomputed = this.recomputed;
     if (this.pool !== null || graph.length - from + recomputed.length < RELEASE_MIN_NODES) return;
     const uses = new Int32Array(graph.length);
+    uses.set(this.recomputedReads(graph, from, plan));
     for (let id = from; id < graph.length; id++) {
       const inputs = graph[id].inputs;
       for (let i = 0; i < inputs.length; i++) {
@@ -388,18 +389,29 @@ export class Evaluator implements KernelContext {
         if (input.id < uses.length && graph[input.id] === input) uses[input.id]++;
       }
     }
-    // The taken-over nodes computed again read one another: those reads count too (a read
-    // of a node that is not computed again releases nothing: it is held for the next edit).
+    this.pool = new BufferPool();
+    this.releasing = { uses, graph, keep, bufferOf: new Int32Array(graph.length).fill(-1), buffers: [], holders: [] };
+  }
+
+  /** How many times the taken-over nodes computed again read each node before `from`: those
+   *  reads count in the liveness too (a read of a node not computed again releases nothing: it
+   *  is held for the next edit). The same for every evaluation of `plan` (its nodes computed
+   *  again are the same), so counted once for it. */
+  private recomputedReads(graph: readonly Node[], from: number, plan: EvaluationPlan | undefined): Int32Array {
+    const counted = plan && readsByPlan.get(plan);
+    if (counted !== undefined && counted.length === from) return counted;
+    const reads = new Int32Array(from);
+    const recomputed = this.recomputed;
     const mark = this.recomputedMark;
     for (let r = 0; r < recomputed.length; r++) {
       const inputs = recomputed[r].inputs;
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i];
-        if (input.id < from && mark![input.id] === 1 && graph[input.id] === input) uses[input.id]++;
+        if (input.id < from && mark![input.id] === 1 && graph[input.id] === input) reads[input.id]++;
       }
     }
-    this.pool = new BufferPool();
-    this.releasing = { uses, graph, keep, bufferOf: new Int32Array(graph.length).fill(-1), buffers: [], holders: [] };
+    if (plan) readsByPlan.set(plan, reads);
+    return reads;
   }
 
   /** Ends `releaseWhileEvaluating`: the values known now stay; free buffers are kept for
@@ -1011,6 +1023,9 @@ export class Evaluator implements KernelContext {
     return this.withFeeds(feeds).valueOf(target);
   }
 }
+
+/** `Evaluator.recomputedReads` of each plan, counted by its first evaluation. */
+const readsByPlan = new WeakMap<EvaluationPlan, Int32Array>();
 
 /** Elements up to which a result may be carved from a slab, and a slab's bytes. */
 const SLAB_MAX_ELEMENTS = 512;

@@ -436,8 +436,9 @@ export class Analyzer {
     const progress = this.options.progress;
     // Only the bindings' values outlive the evaluation (what hovers, explanations and the
     // next edit read); any other is computed again if asked for.
-    this.evaluator.releaseWhileEvaluating(this.graph.nodes, (n) => n.label !== undefined);
-    const planned = this.startFeedPlan();
+    const plan = this.feedPlanOf();
+    this.evaluator.releaseWhileEvaluating(this.graph.nodes, (n) => n.label !== undefined, undefined, plan ?? undefined);
+    const planned = plan !== null && this.evaluator.startPlan(plan);
     try {
       for (let i = 0; i < this.bindings.length; i++) {
         const binding = this.bindings[i];
@@ -473,11 +474,11 @@ export class Analyzer {
     if (this.options.cache) this.options = { ...this.options, cache: undefined };
   }
 
-  /** After a feed edit (`refeed`): starts the evaluator on the plan of computing again what
-   *  depends on the feed (made now if this graph has none for that placeholder yet). */
-  private startFeedPlan(): boolean {
+  /** After a feed edit (`refeed`): the plan of computing again what depends on the feed (made
+   *  now if this graph has none for that placeholder yet), or null. */
+  private feedPlanOf(): EvaluationPlan | null {
     const placeholder = this.refed;
-    if (placeholder === null) return false;
+    if (placeholder === null) return null;
     let made = this.feedPlan;
     if (made === null || made.placeholder !== placeholder || made.bindings !== this.bindings.length || made.nodes !== this.feedNodesFrom) {
       const groups = this.bindings.map((binding) => {
@@ -493,7 +494,7 @@ export class Analyzer {
       };
       this.feedPlan = made;
     }
-    return made.plan !== null && this.evaluator.startPlan(made.plan);
+    return made.plan;
   }
 
   checks: CheckResult[] = [];
