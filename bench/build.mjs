@@ -10,6 +10,7 @@ for (const [entry, outfile] of [
   ['bench/profile.ts', 'dist/bench-profile.js'],
   ['bench/hostile-worker.ts', 'dist/bench-hostile-worker.js'],
   ['bench/serverProbe.ts', 'dist/bench-server-probe.js'],
+  ['bench/turnWaits.ts', 'dist/bench-turn-waits.js'],
 ]) {
   await build({
     entryPoints: [entry],

@@ -44,6 +44,11 @@ const EARLY_DIAGNOSTICS_LINES = 10_000;
  *  while the user types, the worker is for the edits. */
 const EXPLAIN_AFTER_IDLE_MS = 150;
 
+/** TGRAPH_WORKER_TURNS=1 (where there is an environment): every turn of 1 ms or more, and
+ *  every text's arrival, is logged with wall-clock times, to see what an edit waited for. */
+const LOG_TURNS = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TGRAPH_WORKER_TURNS === '1';
+const wallClock = () => performance.timeOrigin + performance.now();
+
 /** The time an analysis is given before the host stops the worker: the time budget of
  *  building and evaluating, plus parsing and describing, which the file's size bounds (an
  *  8 MB file takes seconds on a quiet machine, tens of seconds on a busy one). */
@@ -115,6 +120,8 @@ export class AnalysisService {
         };
         state.explaining = [];
         this.lastTextAt = Date.now();
+        if (LOG_TURNS)
+          this.post({ type: 'log', message: `turns: text ${message.doc} ${message.version} arrived ${wallClock().toFixed(1)}` });
         break;
       }
       case 'close':
@@ -146,19 +153,26 @@ export class AnalysisService {
     });
   }
 
+  /** What the running turn does (for LOG_TURNS). */
+  private turnKind = '';
+
   /** One piece of work; true when more is waiting. */
   private turn(): boolean {
+    const started = LOG_TURNS ? wallClock() : 0;
+    this.turnKind = 'none';
     try {
       for (const [doc, state] of this.docs) {
         if (state.wanted) {
           const wanted = state.wanted;
           state.wanted = undefined;
+          this.turnKind = 'analysis';
           this.analyse(doc, state, wanted);
           return true;
         }
       }
       const request = this.requests.shift();
       if (request) {
+        this.turnKind = `request:${request.type === 'request' ? request.kind : request.type}`;
         this.answer(request);
         return true;
       }
@@ -169,6 +183,7 @@ export class AnalysisService {
         // table is made on first use, by keying every node (half a second for a deep model),
         // so now, while nothing waits, rather than in the time of the next edit.
         state.keyed = analysis;
+        this.turnKind = 'value-table';
         // (Not the document's own phase: a newer text does not ask this to stop, it waits.)
         this.setPhase('describing', -1, 0, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
         void analysis.valueCache;
@@ -186,6 +201,7 @@ export class AnalysisService {
         const target = state.explaining.shift();
         if (target !== undefined && state.analysis && state.version !== undefined) {
           this.setPhase('explaining', doc, state.version, state.analysis.budgets.explainTimeoutMs);
+          this.turnKind = 'explanation';
           const hover = explainedHover(state.analysis, target);
           if (hover !== undefined) {
             this.explained(state, state.version, target, hover);
@@ -200,6 +216,10 @@ export class AnalysisService {
       return true;
     } finally {
       this.setPhase('idle');
+      if (LOG_TURNS) {
+        const ended = wallClock();
+        if (ended - started >= 1) this.post({ type: 'log', message: `turns: ${this.turnKind} ${started.toFixed(1)} ${ended.toFixed(1)}` });
+      }
     }
   }
 
