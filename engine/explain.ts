@@ -46,6 +46,7 @@ import {
   sizeOfDims,
 } from './explain/path';
 import { type Route, type SummedAxis, composeSentence, describeAxis } from './explain/text';
+import { ExplainInterrupted } from './explain/interrupt';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 import { largest } from './extremes';
 
@@ -150,6 +151,8 @@ function guarded(analysis: Analysis, site: GradientSite, xIndex: number, options
   try {
     return compute(analysis, site, xIndex, options);
   } catch (e) {
+    // Interrupted is not failed: the explanation is made again, whole, later.
+    if (e instanceof ExplainInterrupted) throw e;
     const x = site.xs[xIndex];
     const meaning = gradientMeaning(analysis, site, xIndex);
     const ex: Explanation = {

@@ -6,6 +6,7 @@
 import type { Analysis, Binding } from '../analysis';
 import type { GradientSite } from '../autodiff';
 import { explainSite as engineExplainSite, type ExplainOptions, type Explanation } from '../explain';
+import { ExplainInterrupted } from '../explain/interrupt';
 import { sizeOf } from '../tensor';
 import { gradientMeaning, nodeName } from './describe';
 
@@ -46,7 +47,8 @@ function basicExplanation(analysis: Analysis, site: GradientSite, xIndex: number
 export function explainSite(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions = {}): Explanation {
   try {
     return engineExplainSite(analysis, site, xIndex, options);
-  } catch {
+  } catch (e) {
+    if (e instanceof ExplainInterrupted) throw e;
     return basicExplanation(analysis, site, xIndex);
   }
 }

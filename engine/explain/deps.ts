@@ -33,6 +33,7 @@ import { AlongPath, type SitePath } from './path';
 import { type Declared, contextOf, declarationOf, relationOf } from './declared';
 import { orRelation } from './relation';
 import { KeptPerX } from './memo';
+import { checkInterrupt } from './interrupt';
 import { customGradient } from '../ops/functions';
 
 export interface DepBudget {
@@ -106,7 +107,10 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
   const result: DepResult = { tracked: track, W, deps: along, conservative: [], undeclared: [] };
   for (let k = 1; k < path.order.length; k++) {
     const node = path.order[k];
-    if ((k & 63) === 0 && Date.now() > budget.deadline) return null;
+    if ((k & 63) === 0) {
+      checkInterrupt();
+      if (Date.now() > budget.deadline) return null;
+    }
     const hit = memo?.get(node);
     if (hit && along.same(k, hit.from)) {
       along.at[k] = hit.rows;

@@ -6,6 +6,7 @@
 import type { Analysis } from '../analysis';
 import type { Node } from '../graph';
 import type { Dim } from '../types';
+import { ExplainInterrupted } from './interrupt';
 
 /** A reading of a node (its relation, its axis correspondence), memoised per analysis and
  *  shared by structural key. `read` may throw: the reading is then null. */
@@ -23,7 +24,9 @@ export class NodeReadings<T> {
       if (r === undefined) {
         try {
           r = read();
-        } catch {
+        } catch (e) {
+          // (an interrupted reading is no reading: it is made again next time)
+          if (e instanceof ExplainInterrupted) throw e;
           r = null;
         }
         if (key !== null) {

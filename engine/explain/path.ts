@@ -10,6 +10,7 @@ import { isFloat } from '../tensor';
 import type { Dim } from '../types';
 import { formatCount } from '../budgets';
 import { type Declared, carries, declarationOf, factsFor } from './declared';
+import { checkInterrupt } from './interrupt';
 
 /** A gradient site's path in creation order, sorted once. */
 const sortedPaths = new WeakMap<GradientSite, Node[]>();
@@ -22,10 +23,11 @@ export class ExplainTimeout extends Error {}
 
 /** Throws ExplainTimeout once `deadline` (ms since the epoch) has passed, saying that
  *  `what` (a count of nodes) is more than can be followed in time; reads the clock on every
- *  256th step only. */
+ *  256th step only, and there sees whether a newer text interrupts the explanation. */
 export function checkTime(step: number, deadline: number, what: string, count: number): void {
-  if ((step & 255) === 0 && Date.now() > deadline)
-    throw new ExplainTimeout(`${what} ${formatCount(count)} nodes, more than can be followed in time`);
+  if ((step & 255) !== 0) return;
+  checkInterrupt();
+  if (Date.now() > deadline) throw new ExplainTimeout(`${what} ${formatCount(count)} nodes, more than can be followed in time`);
 }
 
 export interface SitePath {

@@ -10,6 +10,7 @@
 
 import { analyzeInStages, type Analysis } from '../../analysis';
 import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
+import { ExplainInterrupted, interruptible } from '../../explain/interrupt';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
 import { randomiseFeedEdit } from '../randomise';
 import { openAsGraph } from '../openAsGraph';
@@ -70,6 +71,8 @@ interface DocState {
   /** The latest analysis made (published unless it was cancelled). */
   analysis?: Analysis;
   version?: number;
+  /** The generation of its text (a newer one in the shared memory: a newer text is coming). */
+  generation?: number;
   /** The options it was made with (a check lens analyses with them again). */
   options?: PlainOptions;
   /** The analysis whose table of values by key is made (`Analysis.valueCache`). */
@@ -91,6 +94,8 @@ export class AnalysisService {
   /** When the last text arrived (Date.now()). */
   private lastTextAt = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Explanations a newer text interrupted (each is made again later): what tests count. */
+  interruptedExplanations = 0;
 
   constructor(
     /** `transfer`: buffers handed over with the message (not copied; gone on this side). */
@@ -202,7 +207,7 @@ export class AnalysisService {
         if (target !== undefined && state.analysis && state.version !== undefined) {
           this.setPhase('explaining', doc, state.version, state.analysis.budgets.explainTimeoutMs);
           this.turnKind = 'explanation';
-          const hover = explainedHover(state.analysis, target);
+          const hover = this.explainedHover(state, target);
           if (hover !== undefined) {
             this.explained(state, state.version, target, hover);
             this.post({ type: 'explained', doc, version: state.version, target, hover });
@@ -227,6 +232,37 @@ export class AnalysisService {
     const control = this.control;
     if (!control || doc < 0 || doc >= SLOT_COUNT) return () => false;
     return () => Atomics.load(control, CTL_SLOTS + doc) !== generation;
+  }
+
+  /** Whether a newer text than the one analysed has been sent for any document. */
+  private newerText(): () => boolean {
+    const control = this.control;
+    if (!control) return () => false;
+    const slots: number[] = [];
+    const generations: number[] = [];
+    for (const [doc, state] of this.docs) {
+      if (doc < 0 || doc >= SLOT_COUNT || state.generation === undefined) continue;
+      slots.push(CTL_SLOTS + doc);
+      generations.push(state.generation);
+    }
+    return () => {
+      for (let i = 0; i < slots.length; i++) if (Atomics.load(control, slots[i]) !== generations[i]) return true;
+      return false;
+    };
+  }
+
+  /** The hover of a target with its explanation, or undefined when there is none or a newer
+   *  text interrupted it: then the target waits to be explained again (the next snapshot
+   *  lists it again too, as it is not explained). */
+  private explainedHover(state: DocState, target: number): string | undefined {
+    try {
+      return interruptible(this.newerText(), () => explainedHover(state.analysis!, target));
+    } catch (e) {
+      if (!(e instanceof ExplainInterrupted)) throw e;
+      this.interruptedExplanations++;
+      if (!state.explaining.includes(target)) state.explaining.unshift(target);
+      return undefined;
+    }
   }
 
   private analyse(doc: number, state: DocState, wanted: Wanted): void {
@@ -269,6 +305,7 @@ export class AnalysisService {
     }
     state.analysis = analysis;
     state.version = wanted.version;
+    state.generation = wanted.generation;
     state.options = wanted.options;
     if (cancelled()) return;
     // The diagnostics first (what the user waits for after an edit), the snapshot after.
@@ -374,7 +411,7 @@ export class AnalysisService {
         // A hover waits for this one: it goes before the others.
         this.setPhase('explaining', request.doc, state.version, budgets.explainTimeoutMs);
         state.explaining = state.explaining.filter((t) => t !== request.line);
-        const hover = explainedHover(a, request.line);
+        const hover = this.explainedHover(state, request.line);
         if (hover !== undefined) this.explained(state, state.version, request.line, hover);
         return { version: state.version, target: request.line, hover };
       }
