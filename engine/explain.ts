@@ -46,7 +46,7 @@ import {
   sizeOfDims,
 } from './explain/path';
 import { type Route, type SummedAxis, composeSentence, describeAxis } from './explain/text';
-import { ExplainInterrupted } from './explain/interrupt';
+import { ExplainInterrupted, checkInterrupt } from './explain/interrupt';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 import { largest } from './extremes';
 
@@ -290,6 +290,9 @@ function compute(
       countOutOfTime = ` Counted from the axes: counting element by element took longer than the explanation's ${formatCount(timeMs)} ms ${raiseHint('explainTimeoutMs')}.`;
     }
   }
+
+  // (what follows is linear in the path too, without a check of its own)
+  checkInterrupt();
 
   // fan-out
   let fanOut: [number, number] | null;

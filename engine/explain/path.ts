@@ -23,9 +23,9 @@ export class ExplainTimeout extends Error {}
 
 /** Throws ExplainTimeout once `deadline` (ms since the epoch) has passed, saying that
  *  `what` (a count of nodes) is more than can be followed in time; reads the clock on every
- *  256th step only, and there sees whether a newer text interrupts the explanation. */
+ *  64th step only, and there sees whether a newer text interrupts the explanation. */
 export function checkTime(step: number, deadline: number, what: string, count: number): void {
-  if ((step & 255) !== 0) return;
+  if ((step & 63) !== 0) return;
   checkInterrupt();
   if (Date.now() > deadline) throw new ExplainTimeout(`${what} ${formatCount(count)} nodes, more than can be followed in time`);
 }
