@@ -96,6 +96,9 @@ export interface EvaluatorOptions {
 /** Elements (static sizes, all nodes to compute) below which `evaluate` keeps every value. */
 const POOL_MIN_ELEMENTS = 1 << 16;
 
+/** Nodes keyed by `prepareKeyed` between two questions whether to stop. */
+const KEYED_SLICE = 256;
+
 /** Nodes to evaluate below which `releaseWhileEvaluating` keeps every value. */
 const RELEASE_MIN_NODES = 4096;
 
@@ -219,38 +222,52 @@ export class Evaluator implements KernelContext {
    *  `1.` of a file shares one value. */
   private readonly sourceValues = new ValueCache();
   private keyedValues: ValueCache | undefined;
+  /** `keyed` being made a slice at a time (`prepareKeyed`): the table so far, and the next
+   *  position of the walk (the taken-over ids, then the computed nodes). */
+  private keyedSoFar: { table: ValueCache; next: number } | undefined;
 
   /** Values by node key, with `keyValues` or a `cache` (empty otherwise): made when first
    *  asked for (the next analysis of the document asks; a one-shot analysis never does), then
    *  kept up to date. */
   get keyed(): ValueCache {
-    if (this.keyedValues === undefined) {
-      // (sized by the values still held: the released ones are not in it)
-      let held = 0;
-      if (this.keying) {
-        for (let id = 0; id < this.takenOverBelow; id++) if (this.known.entryAt(id)) held++;
-        for (const n of this.computed) if (this.known.get(n)) held++;
+    this.prepareKeyed(() => false);
+    return this.keyedValues!;
+  }
+
+  /** Makes `keyed` on, until `stop` (asked every KEYED_SLICE nodes) says to leave it for
+   *  later: true once it is made. Every node the walk passes is keyed, in evaluation order, so
+   *  that no one node's key costs a walk over its whole ancestry (a deep model's last value
+   *  would key 100,000 nodes at once). */
+  prepareKeyed(stop: () => boolean): boolean {
+    if (this.keyedValues !== undefined) return true;
+    // (sized as the previous analysis's: counting the values still held first would be a
+    // walk over every node that no slice bounds)
+    this.keyedSoFar ??= { table: new ValueCache(this.keyedSizeHint), next: this.keying ? 0 : Infinity };
+    const soFar = this.keyedSoFar;
+    const { table } = soFar;
+    // The values taken over, then those computed here (nodes computed meanwhile included).
+    for (let k = soFar.next; k < this.takenOverBelow + this.computed.length; k++) {
+      if (k % KEYED_SLICE === 0 && k > soFar.next && stop()) {
+        soFar.next = k;
+        return false;
       }
-      const table = new ValueCache(held);
-      if (this.keying) {
-        // The values taken over, then those computed here.
-        for (let id = 0; id < this.takenOverBelow; id++) {
-          const v = this.known.entryAt(id);
-          if (v === undefined || v === FAILED) continue;
-          const n = this.known.nodeAt(id)!;
-          keyNode(n, this.options.feeds);
-          table.set(n.keyHash1, n.keyHash2, v);
-        }
-        for (const n of this.computed) {
-          const v = this.known.get(n);
-          if (!v) continue;
-          keyNode(n, this.options.feeds);
-          table.set(n.keyHash1, n.keyHash2, v);
-        }
-      }
-      this.keyedValues = table;
+      const taken = k < this.takenOverBelow;
+      const n = taken ? this.known.nodeAt(k) : this.computed[k - this.takenOverBelow];
+      if (n === undefined) continue;
+      keyNode(n, this.options.feeds);
+      const v = taken ? this.known.entryAt(k) : this.known.get(n);
+      if (v !== undefined && v !== FAILED) table.set(n.keyHash1, n.keyHash2, v);
     }
-    return this.keyedValues;
+    this.keyedValues = table;
+    this.keyedSoFar = undefined;
+    return true;
+  }
+
+  /** The values by key known so far: `keyed` when it is made, else what `prepareKeyed` has
+   *  made of it (fewer values, none wrong). */
+  get keyedSoFarTable(): ValueCache {
+    if (this.keyedValues === undefined && this.keyedSoFar === undefined) this.prepareKeyed(() => true);
+    return this.keyedValues ?? this.keyedSoFar!.table;
   }
 
   readonly options: EvaluatorOptions;
@@ -265,9 +282,12 @@ export class Evaluator implements KernelContext {
   }
   /** Whether `keyed` holds the values (`keyValues`, or a cache was given). */
   private readonly keying: boolean;
+  /** How many values `keyed` will likely hold: as many as `options.cache`. */
+  private readonly keyedSizeHint: number;
 
   constructor(options: EvaluatorOptions) {
     this.cache = options.cache;
+    this.keyedSizeHint = options.cache?.size ?? 0;
     this.keying = options.keyValues === true || options.cache !== undefined;
     options = { ...options, cache: undefined };
     const takeOver = options.takeOver;

@@ -70,6 +70,14 @@ class DocumentAnalysis implements Analysis {
     return this.evaluator.keyed;
   }
 
+  prepareValueCache(stop: () => boolean): boolean {
+    return this.evaluator.prepareKeyed(stop);
+  }
+
+  get valueCacheSoFar(): ValueCache {
+    return this.evaluator.keyedSoFarTable;
+  }
+
   // Own functions, not methods: callers may pass them around.
   readonly valueOf = (n: Node): Tensor | undefined => this.analyzer.evaluator.valueOf(n);
   readonly lookup = (name: string): Binding | undefined => this.analyzer.byName.get(name);

@@ -111,6 +111,13 @@ export interface Analysis {
   lookup(name: string): Binding | undefined;
   /** Values by node key, to pass as `cache` to the next analysis of this document. */
   readonly valueCache: ValueCache;
+  /** Makes `valueCache` a slice at a time (keying every node of a deep model is tens to
+   *  hundreds of ms): goes on until `stop` says to leave it, true once it is made. Absent:
+   *  `valueCache` is made at once. */
+  prepareValueCache?(stop: () => boolean): boolean;
+  /** `valueCache` as far as `prepareValueCache` made it (fewer values, none wrong): for an
+   *  edit that comes before it is done, which would otherwise wait for the rest. */
+  readonly valueCacheSoFar?: ValueCache;
   /** How many node values were reused from `options.cache` and how many computed. */
   /** `planned`: of the values computed, those a feed edit's prepared plan computed (engine/plan.ts). */
   readonly stats: { reused: number; computed: number; planned?: number; milliseconds: number };

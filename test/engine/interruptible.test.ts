@@ -1,14 +1,16 @@
 // The worker's work between edits can be left for a newer text: an explanation stops at its
 // next check (ExplainInterrupted, through every catch-all, nothing partial kept) and is made
-// again whole.
+// again whole; the table of values by key is made in slices, and an edit arriving before it
+// is done is analysed with the part made.
 
 import { describe, expect, it } from 'vitest';
-import { analyze, type Analysis, type AnalysisOptions } from '../../engine/analysis';
+import { analyze, analyzeInStages, type Analysis, type AnalysisOptions } from '../../engine/analysis';
 import { explainedHover } from '../../engine/api/facts';
 import { explanationsJson, isExplained } from '../../engine/explain';
 import { ExplainInterrupted, interruptible } from '../../engine/explain/interrupt';
 import { generatedChainFile } from '../../bench/editorScenarios';
 import { generatedModelFile } from '../../bench/editor';
+import type { Node } from '../../engine/graph';
 
 /** Without a clock, so that a loaded machine explains as much as a quiet one. */
 const OPTIONS: AnalysisOptions = { explainTimeoutMs: 3_600_000, evaluationTimeoutMs: 3_600_000 };
@@ -80,5 +82,71 @@ describe('an explanation interrupted by a newer text', () => {
       () => explainedHover(a, target),
     );
     expect(once).toBe(explainedHover(analyze(text, OPTIONS), target));
+  });
+});
+
+describe('the table of values by key made in slices', () => {
+  const files = { chain: generatedChainFile(300, 50), blocks: generatedModelFile(400) };
+
+  for (const [name, text] of Object.entries(files)) {
+    it(`equals the one made at once (${name})`, () => {
+      const atOnce = analyze(text, OPTIONS);
+      const whole = atOnce.valueCache;
+      const sliced = analyze(text, OPTIONS);
+      let slices = 0;
+      while (!sliced.prepareValueCache!(() => true)) slices++;
+      expect(slices).toBeGreaterThan(5);
+      const table = sliced.valueCache;
+      expect(table.size).toBe(whole.size);
+      expect(table.size).toBeGreaterThan(0);
+      // Keys are content keys: a node of one analysis finds its twin's value in the other's table.
+      const found = new Set<unknown>();
+      atOnce.graph.nodes.forEach((n, i) => {
+        const twin = sliced.graph.nodes[i];
+        expect(twin.op.name).toBe(n.op.name);
+        if (!n.keyed) return;
+        const mine = whole.get(n.keyHash1, n.keyHash2);
+        expect([twin.keyHash1, twin.keyHash2]).toEqual([n.keyHash1, n.keyHash2]);
+        const theirs = table.get(twin.keyHash1, twin.keyHash2);
+        expect(theirs === undefined).toBe(mine === undefined);
+        if (mine && theirs) {
+          expect(theirs.shape).toEqual(mine.shape);
+          expect(Array.from(theirs.data)).toEqual(Array.from(mine.data));
+          found.add(mine);
+        }
+      });
+      expect(found.size).toBe(whole.size);
+    });
+  }
+
+  it('half made, serves an edit at the end as a whole one does (fewer values reused, none wrong)', () => {
+    const text = generatedChainFile(300, 50);
+    const lines = text.split('\n');
+    const last = lines.length - 2;
+    lines[last] = lines[last].replace(/\d+\.\d/, '2.5');
+    const editedText = lines.join('\n');
+    const fresh = analyze(editedText, OPTIONS);
+
+    const previous = analyze(text, OPTIONS);
+    let slices = 0;
+    while (slices < 20 && !previous.prepareValueCache!(() => true)) slices++;
+    expect(slices).toBe(20);
+    const partial = previous.valueCacheSoFar!;
+    const edited = analyzeInStages(editedText, { ...OPTIONS, previous, cache: partial }).finish();
+    expect(edited.diagnostics).toEqual(fresh.diagnostics);
+    for (const b of fresh.bindings) {
+      const mine = edited.lookup(b.name)!;
+      if (b.value.kind !== 'tensor' || mine.value.kind !== 'tensor') continue;
+      expect(Array.from(edited.valueOf(mine.value.node)!.data)).toEqual(Array.from(fresh.valueOf(b.value.node)!.data));
+    }
+    // Its own table is then made (in slices) and serves the next edit as well.
+    while (!edited.prepareValueCache!(() => true));
+    lines[last] = lines[last].replace(/\d+\.\d/, '3.5');
+    const again = analyzeInStages(lines.join('\n'), { ...OPTIONS, previous: edited, cache: edited.valueCache }).finish();
+    const freshAgain = analyze(lines.join('\n'), OPTIONS);
+    expect(again.diagnostics).toEqual(freshAgain.diagnostics);
+    expect(Array.from(again.valueOf((again.lookup('loss')!.value as { node: Node }).node)!.data)).toEqual(
+      Array.from(freshAgain.valueOf((freshAgain.lookup('loss')!.value as { node: Node }).node)!.data),
+    );
   });
 });

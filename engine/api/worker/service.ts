@@ -44,6 +44,9 @@ const EARLY_DIAGNOSTICS_LINES = 10_000;
 /** Explanations are computed ahead of hovers only once no text has arrived for this long:
  *  while the user types, the worker is for the edits. */
 const EXPLAIN_AFTER_IDLE_MS = 150;
+/** The table of values by key is made in slices of about this long, between which the
+ *  worker reads its messages (a newer text is not kept waiting for the rest). */
+const VALUE_TABLE_SLICE_MS = 4;
 
 /** TGRAPH_WORKER_TURNS=1 (where there is an environment): every turn of 1 ms or more, and
  *  every text's arrival, is logged with wall-clock times, to see what an edit waited for. */
@@ -94,8 +97,10 @@ export class AnalysisService {
   /** When the last text arrived (Date.now()). */
   private lastTextAt = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Explanations a newer text interrupted (each is made again later): what tests count. */
+  /** Explanations a newer text interrupted (each is made again later), and slices the table
+   *  of values by key was left after: what tests count. */
   interruptedExplanations = 0;
+  valueTableSlices = 0;
 
   constructor(
     /** `transfer`: buffers handed over with the message (not copied; gone on this side). */
@@ -185,13 +190,16 @@ export class AnalysisService {
         const analysis = state.analysis;
         if (!analysis || state.keyed === analysis || state.version === undefined) continue;
         // The next analysis of the document reads this one's values by key (`cache`): the
-        // table is made on first use, by keying every node (half a second for a deep model),
-        // so now, while nothing waits, rather than in the time of the next edit.
-        state.keyed = analysis;
+        // table is made on first use, by keying every node (up to hundreds of ms for a deep
+        // model), so now, while nothing waits, rather than in the time of the next edit; in
+        // slices, so that an edit arriving meanwhile is read after the slice, and analysed
+        // with the table as far as it is made.
         this.turnKind = 'value-table';
-        // (Not the document's own phase: a newer text does not ask this to stop, it waits.)
         this.setPhase('describing', -1, 0, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
-        void analysis.valueCache;
+        const until = Date.now() + VALUE_TABLE_SLICE_MS;
+        if (analysis.prepareValueCache ? analysis.prepareValueCache(() => Date.now() >= until) : analysis.valueCache)
+          state.keyed = analysis;
+        else this.valueTableSlices++;
         return true;
       }
       const idleFor = Date.now() - this.lastTextAt;
@@ -283,7 +291,8 @@ export class AnalysisService {
     try {
       const built = analyzeInStages(wanted.text, {
         ...wanted.options,
-        cache: previous?.valueCache,
+        // (as far as it is made: the rest would be made in this edit's time)
+        cache: previous ? (previous.valueCacheSoFar ?? previous.valueCache) : undefined,
         previous,
         cancelled,
         progress: (phase, span) => this.progress(phase, span),
