@@ -99,6 +99,14 @@ const POOL_MIN_ELEMENTS = 1 << 16;
 /** Nodes keyed by `prepareKeyed` between two questions whether to stop. */
 const KEYED_SLICE = 256;
 
+/** An unfinished walk of `Evaluator.prepareKeyed`, of the evaluator taken over. */
+interface EarlierKeying {
+  known: NodeTable<Tensor | typeof FAILED>;
+  computed: readonly Node[];
+  takenOverBelow: number;
+  next: number;
+}
+
 /** Nodes to evaluate below which `releaseWhileEvaluating` keeps every value. */
 const RELEASE_MIN_NODES = 4096;
 
@@ -223,8 +231,10 @@ export class Evaluator implements KernelContext {
   private readonly sourceValues = new ValueCache();
   private keyedValues: ValueCache | undefined;
   /** `keyed` being made a slice at a time (`prepareKeyed`): the table so far, and the next
-   *  position of the walk (the taken-over ids, then the computed nodes). */
-  private keyedSoFar: { table: ValueCache; next: number } | undefined;
+   *  position of the walk (the taken-over ids, then the computed nodes). `earlier`: the walk
+   *  of the evaluator this one took over, left unfinished, to finish first (on the nodes
+   *  taken over); this one's own walk then starts after the taken-over ids. */
+  private keyedSoFar: { table: ValueCache; next: number; earlier?: EarlierKeying } | undefined;
 
   /** Values by node key, with `keyValues` or a `cache` (empty otherwise): made when first
    *  asked for (the next analysis of the document asks; a one-shot analysis never does), then
@@ -244,7 +254,21 @@ export class Evaluator implements KernelContext {
     // walk over every node that no slice bounds)
     this.keyedSoFar ??= { table: new ValueCache(this.keyedSizeHint), next: this.keying ? 0 : Infinity };
     const soFar = this.keyedSoFar;
-    const { table } = soFar;
+    const { table, earlier } = soFar;
+    if (earlier !== undefined) {
+      for (let k = earlier.next; k < earlier.takenOverBelow + earlier.computed.length; k++) {
+        if (k % KEYED_SLICE === 0 && k > earlier.next && stop()) {
+          earlier.next = k;
+          return false;
+        }
+        const n = k < earlier.takenOverBelow ? earlier.known.nodeAt(k) : earlier.computed[k - earlier.takenOverBelow];
+        if (n === undefined || n.id >= this.takenOverBelow) continue;
+        keyNode(n, this.options.feeds);
+        const v = this.known.get(n);
+        if (v !== undefined && v !== FAILED) table.set(n.keyHash1, n.keyHash2, v);
+      }
+      soFar.earlier = undefined;
+    }
     // The values taken over, then those computed here (nodes computed meanwhile included).
     for (let k = soFar.next; k < this.takenOverBelow + this.computed.length; k++) {
       if (k % KEYED_SLICE === 0 && k > soFar.next && stop()) {
@@ -322,6 +346,15 @@ export class Evaluator implements KernelContext {
     // would stay alive under their old keys): then it is made again when asked for.
     const keyed = from.keyedValues;
     if (keyed !== undefined && keyed.size <= 2 * below + 1024 && !except?.length) this.keyedValues = keyed;
+    // So does a table still being made (an edit came before it was done): its walk goes on
+    // where it was, over the nodes taken over, rather than from the start.
+    const soFar = from.keyedSoFar;
+    if (keyed === undefined && soFar !== undefined && soFar.earlier === undefined && this.keying && from.keying && !except?.length) {
+      if (soFar.table.size <= 2 * below + 1024) {
+        const earlier = { known: from.known, computed: from.computed, takenOverBelow: from.takenOverBelow, next: soFar.next };
+        this.keyedSoFar = { table: soFar.table, next: below, earlier };
+      }
+    }
   }
 
   /** The values computed by this evaluator (not feeds or values read from its base). */
