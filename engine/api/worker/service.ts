@@ -78,6 +78,8 @@ interface DocState {
   generation?: number;
   /** The options it was made with (a check lens analyses with them again). */
   options?: PlainOptions;
+  /** The analysis whose table of values by key is being made in slices (left unfinished). */
+  slicing?: Analysis;
   /** The analysis whose table of values by key is made (`Analysis.valueCache`). */
   keyed?: Analysis;
   /** Targets of the published snapshot still to explain. */
@@ -199,7 +201,10 @@ export class AnalysisService {
         const until = Date.now() + VALUE_TABLE_SLICE_MS;
         if (analysis.prepareValueCache ? analysis.prepareValueCache(() => Date.now() >= until) : analysis.valueCache)
           state.keyed = analysis;
-        else this.valueTableSlices++;
+        else {
+          state.slicing = analysis;
+          this.valueTableSlices++;
+        }
         return true;
       }
       const idleFor = Date.now() - this.lastTextAt;
@@ -279,6 +284,11 @@ export class AnalysisService {
     const budgets = resolveBudgets(wanted.options);
     this.setPhase('building', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     const previous = wanted.fresh ? undefined : state.analysis;
+    // A table being made in slices is taken as far as it is (the rest would be made in this
+    // edit's time); one not begun (the previous analysis was cancelled, or just made) is made
+    // now: without it, every value the previous analysis computed would be computed again.
+    const cache = previous && state.slicing === previous ? (previous.valueCacheSoFar ?? previous.valueCache) : previous?.valueCache;
+    state.slicing = undefined;
     const previousVersion = state.version;
     if (wanted.fresh) state.sent = undefined;
     // The previous analysis is taken over (its graph becomes the new one's): forget it now,
@@ -291,8 +301,7 @@ export class AnalysisService {
     try {
       const built = analyzeInStages(wanted.text, {
         ...wanted.options,
-        // (as far as it is made: the rest would be made in this edit's time)
-        cache: previous ? (previous.valueCacheSoFar ?? previous.valueCache) : undefined,
+        cache,
         previous,
         cancelled,
         progress: (phase, span) => this.progress(phase, span),
