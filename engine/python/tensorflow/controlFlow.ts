@@ -72,6 +72,26 @@ export function branchOn(
   );
 }
 
+/** A layer's call by its `training` argument: inference when it is not given, else as
+ *  `branchOn` picks (both branches when it is fed at run time). */
+export function byTrainingFlag(
+  rt: Interpreter,
+  flag: PyValue,
+  flagSpan: Span,
+  site: CallSite,
+  apply: (training: boolean) => PyValue,
+): PyValue {
+  if (flag === null) return apply(false);
+  return branchOn(
+    rt,
+    flag,
+    flagSpan,
+    site,
+    () => apply(true),
+    () => apply(false),
+  );
+}
+
 /** The items of a (possibly nested) structure of tensors: a tensor alone, or a tuple/list. */
 function flatten(v: PyValue): { items: PyValue[]; rebuild: (items: PyValue[]) => PyValue } {
   if (v instanceof PyTuple) return { items: v.items.slice(), rebuild: (items) => new PyTuple(items) };

@@ -12,7 +12,7 @@ import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { callOp, toGraphValue } from './tensor';
 import { channelsLastOnly, intPair, keyword, positional } from './layerArgs';
-import { branchOn } from './controlFlow';
+import { byTrainingFlag } from './controlFlow';
 
 /** What a layer does to its inputs when called (`training`: which branch is built; only
  *  Dropout reads it). */
@@ -38,15 +38,7 @@ class StatelessLayer extends PyObject {
     const p = bindArgs(this.kind, ['inputs', 'training', 'mask'], a, kw, site);
     const flag = p.get('training', null);
     const apply = (training: boolean) => this.apply(rt, p.get('inputs'), p.span('inputs'), site, training);
-    if (flag === null || !this.readsTraining) return apply(false);
-    return branchOn(
-      rt,
-      flag,
-      p.span('training'),
-      site,
-      () => apply(true),
-      () => apply(false),
-    );
+    return byTrainingFlag(rt, this.readsTraining ? flag : null, p.span('training'), site, apply);
   }
   override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
     if (name === 'trainable_variables' || name === 'trainable_weights' || name === 'variables' || name === 'weights') return new PyList([]);

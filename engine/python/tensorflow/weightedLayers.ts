@@ -15,7 +15,7 @@ import { GraphTensor, callOp, toGraphValue } from './tensor';
 import { channelsLastOnly, intPair, keyword, nodeArg, positional } from './layerArgs';
 import { PyInitializer, PyOperation, type PyVariable, layerVariables } from './variables';
 import { eagerArray, eagerValue, isEager, needsFeed } from './eager';
-import { branchOn } from './controlFlow';
+import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
 import { makeTensor, type Tensor } from '../../tensor';
 
@@ -80,16 +80,7 @@ class WeightedLayer extends PyObject {
     const weights = this.weights;
     const flag = call.get('training', null);
     const apply = (training: boolean) => this.kind.apply(rt, x, weights, this.p, site, training, flag);
-    return flag === null
-      ? apply(false)
-      : branchOn(
-          rt,
-          flag,
-          call.span('training'),
-          site,
-          () => apply(true),
-          () => apply(false),
-        );
+    return byTrainingFlag(rt, flag, call.span('training'), site, apply);
   }
   override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
     const all = this.weights ? [...this.weights.values()] : [];
