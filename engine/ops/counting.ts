@@ -65,6 +65,14 @@ const uniqueParams = [
   { name: 'out_idx', kind: 'dtype' as const, default: 'int32' },
 ];
 
+/** The counts' dtype without weights: `dtype=None` given explicitly is refused, as TensorFlow
+ *  refuses it (the default is int32). */
+function countDType(dtype: DType | null): DType {
+  if (dtype === null)
+    throw new OpError('dtype must be a numeric dtype (int32, int64, float32, float64), got None', undefined, 'dtype-mismatch');
+  return dtype;
+}
+
 defineOps([
   op<UniqueAttrs>({
     name: 'unique_part',
@@ -135,7 +143,7 @@ defineOps([
         n = Math.max(top + 1, attrs.minlength ?? 0);
         if (attrs.maxlength !== null) n = Math.min(n, attrs.maxlength);
       }
-      return { dtype: weights ? weights.dtype : attrs.dtype, shape: [n] };
+      return { dtype: weights ? weights.dtype : countDType(attrs.dtype), shape: [n] };
     },
     kernel: ([arr, weights], attrs, out, ctx) => {
       const n = out.shape[0];
@@ -176,7 +184,7 @@ defineOps([
         n = 0;
         for (const v of [...l, ...p]) n = Math.max(n, v + 1);
       }
-      return { dtype: weights ? weights.dtype : attrs.dtype, shape: [n, n] };
+      return { dtype: weights ? weights.dtype : countDType(attrs.dtype), shape: [n, n] };
     },
     kernel: ([labels, predictions, weights], _attrs, out, ctx) => {
       const n = out.shape[0];
