@@ -739,7 +739,33 @@ export function producedBy(v: Value, site: GradientSite): boolean {
   return false;
 }
 
+/** Calls `f` on every tensor in `v`, in order. Lists share items (`x2 = [x1, x1]`, repeated,
+ *  makes a DAG whose tree has 2^n leaves): each distinct list is walked once, without
+ *  recursion. */
 export function forEachNode(v: Value, f: (n: Node) => void): void {
-  if (v.kind === 'tensor') f(v.node);
-  else if (v.kind === 'list') for (const item of v.items) forEachNode(item, f);
+  if (v.kind === 'tensor') {
+    f(v.node);
+    return;
+  }
+  if (v.kind !== 'list') return;
+  type List = Extract<Value, { kind: 'list' }>;
+  const seen = new Set<Value>([v]);
+  const lists: List[] = [v];
+  const next: number[] = [0];
+  while (lists.length > 0) {
+    const top = lists.length - 1;
+    const list = lists[top];
+    if (next[top] === list.items.length) {
+      lists.pop();
+      next.pop();
+      continue;
+    }
+    const item = list.items[next[top]++];
+    if (item.kind === 'tensor') f(item.node);
+    else if (item.kind === 'list' && !seen.has(item)) {
+      seen.add(item);
+      lists.push(item);
+      next.push(0);
+    }
+  }
 }
