@@ -67,6 +67,9 @@ export abstract class CallGenerator extends GeneratorBase {
     const r = this.rng;
     const rank = ctx.first?.shape?.length ?? r.int(0, 3);
     if (this.wrong()) return this.garbage();
+    // An explicit None where the parameter has a default: TensorFlow takes it as the default
+    // for most parameters and refuses it for some; either way never an internal error.
+    if (p.default !== undefined && p.kind !== 'tensor' && p.kind !== 'tensors' && r.chance(0.04)) return 'None';
     switch (p.kind) {
       case 'tensor': {
         const t = this.tensorArgument(p, ctx);
