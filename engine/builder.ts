@@ -13,7 +13,7 @@ import { didYouMean } from './suggest';
 import { type PyNumber, PyError, pyDefaultDType, pyToDType } from './pynumber';
 import { formatCount, raiseHint } from './budgets';
 import type { GradientSite } from './autodiff';
-import { BuildError, type CallArg, type ConstantOracle, Poisoned, type Value, parseDType, tensorValue } from './values';
+import { BuildError, type CallArg, type ConstantOracle, Poisoned, type Value, flatCount, parseDType, tensorValue } from './values';
 import { BoundArgs, bindArguments, checkDTypeClass, staticAttr } from './arguments';
 
 // The values and argument binding the builder works with, for the ops and the front ends.
@@ -333,6 +333,18 @@ export class Builder {
 
   // ---- conversions ---------------------------------------------------------------------
 
+  /** Refuses a list that flattens to more items than a tensor may have elements (a list
+   *  that holds the same list twice, nested 30 times, is a billion items in ten lines). */
+  checkFlatCount(value: Value, span: Span): void {
+    const n = flatCount(value, this.maxElements);
+    if (n > this.maxElements)
+      throw new BuildError(
+        `this list flattens to more than ${formatCount(this.maxElements)} items (counting the items of its nested lists), over the element budget ${raiseHint('maxElements')}`,
+        span,
+        'budget-elements',
+      );
+  }
+
   /** Converts a language value to a tensor node: lists are packed (as `tf.stack` does
    *  for `tf.convert_to_tensor`), weak literals are cast to `dtypeHint`. */
   toTensor(value: Value, span: Span, dtypeHint?: DType): Node {
@@ -343,6 +355,7 @@ export class Builder {
         if (value.items.length === 0) {
           return this.constant({ dtype: dtypeHint ?? 'float32', shape: [0], data: allocData(dtypeHint ?? 'float32', 0) }, span, !dtypeHint);
         }
+        this.checkFlatCount(value, span);
         const nodes = value.items.map((item) => this.toTensor(item, span));
         const unified = this.unifyDTypes(
           nodes,

@@ -38,6 +38,26 @@ export interface NamedFields {
   readonly names: readonly string[];
 }
 
+/** How many items `v` flattens to (a list the sum of its items', anything else one). Lists
+ *  share lists (`x2 = [x1, x1]`), so the flat count can be exponential in the text: each
+ *  distinct list is counted once, and counting stops once past `limit`. */
+export function flatCount(v: Value, limit: number): number {
+  const counted = new Map<Value, number>();
+  const count = (x: Value): number => {
+    if (x.kind !== 'list') return 1;
+    const known = counted.get(x);
+    if (known !== undefined) return known;
+    let n = 0;
+    for (const item of x.items) {
+      n += count(item);
+      if (n > limit) break;
+    }
+    counted.set(x, n);
+    return n;
+  };
+  return count(v);
+}
+
 export const NONE: Value = { kind: 'none' };
 export const ERROR: Value = { kind: 'error' };
 

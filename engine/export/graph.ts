@@ -91,6 +91,7 @@ function write(analysis: Analysis, options: ExportOptions, forcedValues: Readonl
   const named = new Map<Node, string>();
   const roots: Node[] = [];
   const siteNames = new Map<GradientSite, string>();
+  const namedLists = new Set<Binding['value']>();
   for (const binding of analysis.bindings) {
     if (options.selection && !meets(binding.stmt.span, options.selection)) continue;
     nameValue(binding, binding.value, binding.name);
@@ -100,6 +101,9 @@ function write(analysis: Analysis, options: ExportOptions, forcedValues: Readonl
       if (!named.has(value.node)) named.set(value.node, names.take(name));
       roots.push(value.node);
     } else if (value.kind === 'list') {
+      // A list held twice (`x2 = [x1, x1]`) is named once: its tree can be exponential.
+      if (namedLists.has(value)) return;
+      namedLists.add(value);
       if (binding.gradient && value === binding.value && !siteNames.has(binding.gradient))
         siteNames.set(binding.gradient, names.take(name));
       value.items.forEach((item, i) => {

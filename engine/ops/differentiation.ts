@@ -14,7 +14,12 @@ import { raiseHint } from '../budgets';
 
 /** Accepts a tensor or a (possibly nested) list of tensors; `None` entries are refused. */
 function tensorList(b: Builder, value: Value, span: Span, what: string): Node[] {
-  if (value.kind === 'list') return value.items.flatMap((v) => tensorList(b, v, span, what));
+  b.checkFlatCount(value, span);
+  return flatTensors(b, value, span, what);
+}
+
+function flatTensors(b: Builder, value: Value, span: Span, what: string): Node[] {
+  if (value.kind === 'list') return value.items.flatMap((v) => flatTensors(b, v, span, what));
   if (value.kind === 'none') throw new BuildError(`${what} contains None`, span, 'type-mismatch');
   return [b.toTensor(value, span)];
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, forEachNode } from '../../engine/analysis';
 import type { Node } from '../../engine/graph';
+import { exportGraph } from '../../engine/export/graph';
 
 function sharedLists(levels: number, extra = ''): string {
   const lines = ['x0 = constant(1.5)'];
@@ -35,5 +36,27 @@ describe('lists that share lists', () => {
     const value = (name: string) => a.valueOf((a.bindings.find((b) => b.name === name)!.value as { node: Node }).node)!;
     expect(value('y').shape).toEqual([2, 2, 2]);
     expect(value('z').data[0]).toBe(12);
+  });
+});
+
+describe('lists that flatten past the element budget', () => {
+  const cases = ['y = stack(x30)', 'print(x30)', 'g = gradients(x30, x0)', 'check gradients(x30, x0)', 'z = x30 + 1.'];
+  for (const statement of cases) {
+    it(`\`${statement}\` is refused at the list, and the next statement is analysed`, () => {
+      const text = sharedLists(30, `${statement}\nafter = constant(2.)\n`);
+      const a = analyze(text);
+      const errors = a.diagnostics.filter((d) => d.severity === 'error');
+      expect(errors.map((d) => d.code)).toEqual(['budget-elements']);
+      expect(errors[0].message).toContain('flattens to more than 10,000,000 items');
+      const line = text.split('\n').indexOf(statement);
+      expect(a.lines.positionAt(errors[0].span.start).line).toBe(line);
+      const after = a.bindings.find((b) => b.name === 'after')!;
+      expect(a.valueOf((after.value as { node: Node }).node)!.data[0]).toBe(2);
+    });
+  }
+
+  it('open as graph names a shared list once', () => {
+    const doc = exportGraph(analyze(sharedLists(40)));
+    expect(JSON.stringify(doc).length).toBeLessThan(100_000);
   });
 });

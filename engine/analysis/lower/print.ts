@@ -15,6 +15,11 @@ export function lowerPrint(analyzer: Analyzer, stmt: AST.PrintStmt): void {
 
 /** A value as `print` writes it: a tensor as NumPy prints it, a list item by item. */
 export function printedValue(analyzer: Analyzer, v: Value, span: AST.Span): string {
+  if (v.kind === 'list') analyzer.b.checkFlatCount(v, span);
+  return printed(analyzer, v, span);
+}
+
+function printed(analyzer: Analyzer, v: Value, span: AST.Span): string {
   switch (v.kind) {
     case 'tensor': {
       const t = analyzer.evaluator.valueOf(v.node);
@@ -22,7 +27,7 @@ export function printedValue(analyzer: Analyzer, v: Value, span: AST.Span): stri
       return formatTensor(t);
     }
     case 'list':
-      return `[${v.items.map((item) => printedValue(analyzer, item, span)).join(', ')}]`;
+      return `[${v.items.map((item) => printed(analyzer, item, span)).join(', ')}]`;
     case 'none':
       return 'None';
     case 'string':
