@@ -184,15 +184,17 @@ function run(
   for (const [v, t] of session.variables) if (!feeds.has(v.node)) feeds.set(v.node, t);
   const initialising = leaves.flatMap((l) => (l.value instanceof PyOperation ? operationVariables(l.value) : []));
   // What each fetch needs: an unfed placeholder or an uninitialised variable is TensorFlow's
-  // error, at the fetch.
+  // error, at the fetch. (A node one fetch needed and passed is passed for all: a deep
+  // model's 1,000 gradient fetches share most of their graph.)
+  const needs = new FetchNeeds(doc, feeds, session);
   for (const leaf of leaves) {
     if (leaf.value instanceof PyOperation) {
-      for (const r of leaf.value.runs) if (r instanceof GraphTensor) checkNeeds(doc, r.node, feeds, session, leaf.span);
+      for (const r of leaf.value.runs) if (r instanceof GraphTensor) needs.check(r.node, leaf.span);
       continue;
     }
-    checkNeeds(doc, leaf.value.node, feeds, session, leaf.span);
+    needs.check(leaf.value.node, leaf.span);
   }
-  for (const v of initialising) checkNeeds(doc, v.init, feeds, session, fetchesSpan);
+  for (const v of initialising) needs.check(v.init, fetchesSpan);
   const record: SessionRun = {
     span,
     line: doc.lineOf(span),
@@ -316,26 +318,36 @@ function feedValue(rt: Interpreter, node: Node, value: PyValue, span: Span): Ten
 }
 
 /** TensorFlow's errors for a fetch that needs an unfed placeholder or an uninitialised
- *  variable (a walk over what the fetch depends on, stopping at what is fed). */
-function checkNeeds(rt: Runtime, target: Node, feeds: ReadonlyMap<Node, Tensor>, session: PySession, span: Span): void {
-  const seen = new Set<Node>();
-  const stack = [target];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n) || feeds.has(n)) continue;
-    seen.add(n);
-    if (n.op.name === 'placeholder') {
-      const shape = n.type.shape === null ? '<unknown>' : `[${n.type.shape.map((d) => (d === null ? '?' : d)).join(',')}]`;
-      throw pyError(
-        'InvalidArgumentError',
-        `You must feed a value for placeholder tensor '${tfName(rt, n)}' with dtype ${n.type.dtype === 'float32' ? 'float' : n.type.dtype === 'float64' ? 'double' : n.type.dtype} and shape ${shape}`,
-        span,
-        [{ span: n.span, message: 'the placeholder' }],
-      );
-    }
-    if (n.op.name === 'variable_value') {
-      const v = [...session.variables.keys()].find((x) => x.node === n);
-      if (!v) {
+ *  variable: a walk over what the fetches of one run depend on, stopping at what is fed and
+ *  at what an earlier fetch of the run already passed. */
+class FetchNeeds {
+  private readonly passed = new Set<Node>();
+  private readonly initialised: Set<Node>;
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly feeds: ReadonlyMap<Node, Tensor>,
+    session: PySession,
+  ) {
+    this.initialised = new Set([...session.variables.keys()].map((v) => v.node));
+  }
+
+  check(target: Node, span: Span): void {
+    const { rt, feeds, passed } = this;
+    const stack = [target];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (passed.has(n) || feeds.has(n)) continue;
+      if (n.op.name === 'placeholder') {
+        const shape = n.type.shape === null ? '<unknown>' : `[${n.type.shape.map((d) => (d === null ? '?' : d)).join(',')}]`;
+        throw pyError(
+          'InvalidArgumentError',
+          `You must feed a value for placeholder tensor '${tfName(rt, n)}' with dtype ${n.type.dtype === 'float32' ? 'float' : n.type.dtype === 'float64' ? 'double' : n.type.dtype} and shape ${shape}`,
+          span,
+          [{ span: n.span, message: 'the placeholder' }],
+        );
+      }
+      if (n.op.name === 'variable_value' && !this.initialised.has(n)) {
         const name = variableName(rt, n);
         throw pyError(
           'FailedPreconditionError',
@@ -344,11 +356,12 @@ function checkNeeds(rt: Runtime, target: Node, feeds: ReadonlyMap<Node, Tensor>,
           [{ span: n.span, message: 'the variable' }],
         );
       }
-      continue;
+      passed.add(n);
+      if (n.op.name === 'variable_value') continue;
+      for (const i of n.inputs) stack.push(i);
     }
-    for (const i of n.inputs) stack.push(i);
+    if (passed.size > rt.graph.nodes.length) throw new BuildError('internal: the walk of a fetch did not end', span, 'internal-error');
   }
-  if (seen.size > rt.graph.nodes.length) throw new BuildError('internal: the walk of a fetch did not end', span, 'internal-error');
 }
 
 function variableName(rt: Runtime, n: Node): string {

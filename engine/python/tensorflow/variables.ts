@@ -220,6 +220,9 @@ export function variablesOf(rt: Runtime): PyVariable[] {
 interface VariableState {
   all: PyVariable[];
   byName: Map<string, PyVariable>;
+  /** Every proper prefix of the names in `byName` ('d0' and 'd0/bn' of 'd0/bn/gamma'): the
+   *  scopes and layer names taken. */
+  prefixes: Set<string>;
   /** `tf.variable_scope` prefixes, innermost last, and whether each reuses. */
   scopes: { name: string; reuse: boolean }[];
 }
@@ -227,7 +230,7 @@ interface VariableState {
 const states = new WeakMap<Runtime, VariableState>();
 function variableState(rt: Runtime): VariableState {
   let s = states.get(rt);
-  if (!s) states.set(rt, (s = { all: [], byName: new Map(), scopes: [] }));
+  if (!s) states.set(rt, (s = { all: [], byName: new Map(), prefixes: new Set(), scopes: [] }));
   return s;
 }
 
@@ -241,6 +244,7 @@ function register(rt: Runtime, node: Node, name: string, trainable: boolean): Py
   const v = new PyVariable(node, name, trainable, rt);
   s.all.push(v);
   s.byName.set(name, v);
+  for (let at = name.indexOf('/'); at >= 0; at = name.indexOf('/', at + 1)) s.prefixes.add(name.slice(0, at));
   return v;
 }
 
@@ -542,7 +546,7 @@ export function denseApply(
 
 function uniqueLayerName(s: VariableState, base: string): string {
   const prefix = [...s.scopes.map((x) => x.name)].join('/');
-  const taken = (n: string) => [...s.byName.keys()].some((k) => k.startsWith((prefix ? prefix + '/' : '') + n + '/'));
+  const taken = (n: string) => s.prefixes.has((prefix ? prefix + '/' : '') + n);
   if (!taken(base)) return base;
   for (let i = 1; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
 }
