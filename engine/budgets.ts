@@ -77,6 +77,12 @@ export const BUDGETS = [
     'Time budget, in milliseconds, for explaining one gradient (the sum shown on hovers, lenses and in `tgraph run --json`); over it, the counts come from the axes, or only the plain meaning is given, and the explanation says so.',
   ),
   budget(
+    'explainRunTimeoutMs',
+    5000,
+    'milliseconds',
+    'Time budget, in milliseconds, for all the explanations `tgraph run` (and `run --json`) prints for one file; past it, the remaining gradients get only their plain meaning, and say so.',
+  ),
+  budget(
     'maxPictureEntries',
     4096,
     'entries',

@@ -153,25 +153,66 @@ function guarded(analysis: Analysis, site: GradientSite, xIndex: number, options
   } catch (e) {
     // Interrupted is not failed: the explanation is made again, whole, later.
     if (e instanceof ExplainInterrupted) throw e;
-    const x = site.xs[xIndex];
-    const meaning = gradientMeaning(analysis, site, xIndex);
-    const ex: Explanation = {
-      x: x ? nodeName(analysis, x) : 'x',
-      ys: site.ys.map((y) => nodeName(analysis, y)),
-      meaning,
-      ysElements: null,
-      xElements: null,
-      fanOut: null,
-      summedAxes: [],
-      batchSize: null,
-      advice: null,
-      text: `${meaning}: the gradient of the sum of every element of the ys (the explanation could not be computed: ${(e as Error)?.message ?? String(e)}${e instanceof ExplainTimeout && options.timeMs === undefined ? ` ${raiseHint('explainTimeoutMs')}` : ''}).`,
-      method: 'none',
-      conservative: [],
-      guessed: [],
-      routes: [],
-    };
-    return { ex, internals: null };
+    const why = `the explanation could not be computed: ${(e as Error)?.message ?? String(e)}${e instanceof ExplainTimeout && options.timeMs === undefined ? ` ${raiseHint('explainTimeoutMs')}` : ''}`;
+    return { ex: plainExplanation(analysis, site, xIndex, why), internals: null };
+  }
+}
+
+/** The plain meaning of a gradient, and why it is all that is said. */
+function plainExplanation(analysis: Analysis, site: GradientSite, xIndex: number, why: string): Explanation {
+  const x = site.xs[xIndex];
+  const meaning = gradientMeaning(analysis, site, xIndex);
+  return {
+    x: x ? nodeName(analysis, x) : 'x',
+    ys: site.ys.map((y) => nodeName(analysis, y)),
+    meaning,
+    ysElements: null,
+    xElements: null,
+    fanOut: null,
+    summedAxes: [],
+    batchSize: null,
+    advice: null,
+    text: `${meaning}: the gradient of the sum of every element of the ys (${why}).`,
+    method: 'none',
+    conservative: [],
+    guessed: [],
+    routes: [],
+  };
+}
+
+/**
+ * The time `tgraph run` gives all its explanations (`tgraph.explainRunTimeoutMs`). A deep model
+ * has a gradient per weight, each explained along its own path through the layers above it:
+ * a 300-layer net's 1,200 weights would take minutes. Each explanation keeps its own budget
+ * (`explainTimeoutMs`) within what is left; once nothing is left, the rest get their plain
+ * meaning and say which setting to raise.
+ */
+export class RunExplanationBudget {
+  private readonly deadline: number;
+  /** How many gradients were left with their plain meaning. */
+  skipped = 0;
+
+  constructor(readonly ms: number) {
+    this.deadline = Date.now() + ms;
+  }
+
+  static of(analysis: Analysis): RunExplanationBudget {
+    return new RunExplanationBudget(analysis.budgets?.explainRunTimeoutMs ?? DEFAULT_BUDGETS.explainRunTimeoutMs);
+  }
+
+  explain(analysis: Analysis, site: GradientSite, xIndex: number): Explanation {
+    const left = this.deadline - Date.now();
+    const each = analysis.budgets?.explainTimeoutMs ?? DEFAULTS.timeMs;
+    // (an explanation made already, by an earlier binding of the same gradient, is free)
+    if (left >= each || isExplained(analysis, site, xIndex)) return explainSite(analysis, site, xIndex);
+    if (left > 0) return explainSite(analysis, site, xIndex, { timeMs: left });
+    this.skipped++;
+    return plainExplanation(
+      analysis,
+      site,
+      xIndex,
+      `not explained: \`tgraph run\` spent its ${formatCount(this.ms)} ms for explanations on the gradients before this one ${raiseHint('explainRunTimeoutMs')}`,
+    );
   }
 }
 
@@ -182,12 +223,17 @@ export function explainSite(analysis: Analysis, site: GradientSite, xIndex: numb
 
 /** The explanations of a binding: one for a gradient tensor, a list (null for None
  *  entries) for a list of gradients, null for a binding that is not a gradient. */
-export function explainBinding(analysis: Analysis, binding: Binding): Explanation | (Explanation | null)[] | null {
+export function explainBinding(
+  analysis: Analysis,
+  binding: Binding,
+  run?: RunExplanationBudget,
+): Explanation | (Explanation | null)[] | null {
   const site = binding.gradient;
   if (!site) return null;
   const one = (node: Node): Explanation | null => {
     const i = site.grads.indexOf(node);
-    return i >= 0 ? explainSite(analysis, site, i) : null;
+    if (i < 0) return null;
+    return run ? run.explain(analysis, site, i) : explainSite(analysis, site, i);
   };
   const v = binding.value;
   if (v.kind === 'tensor') return one(v.node);
@@ -197,11 +243,14 @@ export function explainBinding(analysis: Analysis, binding: Binding): Explanatio
 
 /** The `explanations` object of `tgraph run --json`: every name bound to a gradient result
  *  (destructured names included), one EXPLANATION per x when the value is a list. */
-export function explanationsJson(analysis: Analysis): Record<string, ExplanationJson | (ExplanationJson | null)[]> {
+export function explanationsJson(
+  analysis: Analysis,
+  run?: RunExplanationBudget,
+): Record<string, ExplanationJson | (ExplanationJson | null)[]> {
   const out: Record<string, ExplanationJson | (ExplanationJson | null)[]> = {};
   for (const b of analysis.bindings) {
     if (b.kind !== 'gradient' || !b.gradient) continue;
-    const ex = explainBinding(analysis, b);
+    const ex = explainBinding(analysis, b, run);
     if (ex === null) continue;
     out[b.name] = Array.isArray(ex) ? ex.map((e) => (e ? toJson(e) : null)) : toJson(ex);
   }
@@ -220,8 +269,8 @@ function toJson(e: Explanation): ExplanationJson {
 
 /** The sentences for `tgraph run`: one per x of a gradient binding (prefixed with the entry
  *  for lists), empty for other bindings. */
-export function explanationLines(analysis: Analysis, binding: Binding): string[] {
-  const ex = explainBinding(analysis, binding);
+export function explanationLines(analysis: Analysis, binding: Binding, run?: RunExplanationBudget): string[] {
+  const ex = explainBinding(analysis, binding, run);
   if (ex === null) return [];
   if (!Array.isArray(ex)) return [ex.text];
   return ex.flatMap((e, i) => (e ? [`[${i}] ${e.text}`] : []));

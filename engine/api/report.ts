@@ -9,7 +9,7 @@ import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
 import { sizeOf } from '../tensor';
 import type { Value } from '../builder';
 import type { Node } from '../graph';
-import { explanationLines, explanationsJson } from '../explain';
+import { RunExplanationBudget, explanationLines, explanationsJson } from '../explain';
 import { type TensorJson, tensorToJson } from '../format/json';
 import { tensorFacts } from './values';
 
@@ -137,6 +137,7 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     if (!printed[printed.length - 1].text.endsWith('\n')) out.add('\n');
     out.add('\n');
   }
+  const explaining = RunExplanationBudget.of(a);
   for (const b of a.bindings) {
     if (omitted > 0) {
       omitted++;
@@ -146,7 +147,7 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     const lines = describeValue(a, b.name, b.value, b.describe);
     lines[0] += `    (line ${line})`;
     // (a Python script's gradient is explained with the feeds of the run that fetched it)
-    const explained = explanationLines(a.python?.explainView(b) ?? a, b);
+    const explained = explanationLines(a.python?.explainView(b) ?? a, b, explaining);
     if (explained.length) lines.splice(1, 0, ...explained.map((t) => `  ${t}`));
     piece(lines.join('\n'));
   }
@@ -281,6 +282,7 @@ function reportedInJson(a: Analysis, b: Binding): boolean {
 
 /** Everything of the JSON object but the values. */
 function runJsonRest(a: Analysis): object {
+  const explaining = RunExplanationBudget.of(a);
   const checks = a.checks.map((c) => {
     const s = a.lines.positionAt(c.stmt.span.start);
     return {
@@ -306,15 +308,15 @@ function runJsonRest(a: Analysis): object {
   if (!a.python) {
     // `prints` only where a .tgraph file printed: LANGUAGE.md's files have no print statement.
     return prints.length
-      ? { checks, asserts, diagnostics, explanations: explanationsJson(a), prints }
-      : { checks, asserts, diagnostics, explanations: explanationsJson(a) };
+      ? { checks, asserts, diagnostics, explanations: explanationsJson(a, explaining), prints }
+      : { checks, asserts, diagnostics, explanations: explanationsJson(a, explaining) };
   }
   // A Python script: each gradient explained with the feeds of the run that fetched it, and
   // what the script printed.
   const python = a.python;
   const explanations = Object.assign(
     {},
-    ...a.bindings.filter((b) => b.gradient && reportedInJson(a, b)).map((b) => explanationsJson(python.explainView(b))),
+    ...a.bindings.filter((b) => b.gradient && reportedInJson(a, b)).map((b) => explanationsJson(python.explainView(b), explaining)),
   );
   return { checks, asserts, diagnostics, explanations, prints };
 }

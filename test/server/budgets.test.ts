@@ -10,6 +10,7 @@ import { type Analysis, type AnalysisOptions, type Diagnostic, analyze } from '.
 import { BUDGETS, type BudgetKey, DEFAULT_BUDGETS, formatCount, raiseHint, resolveBudgets } from '../../engine/budgets';
 import { explainSite } from '../../engine/explain';
 import { explainPicture } from '../../engine/api/picture';
+import { runReport } from '../../engine/api/report';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings } from '../../server/settings';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -283,6 +284,35 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     const followed = explainSite(under, under.lookup('g')!.gradient!, 0);
     expect(followed.method).not.toBe('none');
     expect(followed.text).not.toContain('tgraph.');
+  });
+
+  it('explainRunTimeoutMs: tgraph run explains gradients until its time is spent, then gives the plain meaning and the setting', () => {
+    const src = 'x = variable(ones([4, 3]))\nw = variable(ones([3, 2]))\ny = x @ w\ng = gradients(y, [x, w])\nh = gradients(y * y, x)[0]\n';
+    const report = (a: Analysis) => {
+      let text = '';
+      runReport(a, 'f.tgraph', { json: false, maxBytes: 1e7 }, (chunk) => (text += chunk));
+      return text;
+    };
+    // Within the budget every gradient is explained.
+    const under = report(analyze(src));
+    expect(under).not.toContain('not explained');
+    expect(under).toContain('[0] ∂(Σy)/∂x: y has 8 elements; each x[i,j] reaches 2 of them');
+    // A clock that moves an hour at each reading spends the run's budget before the first.
+    const over = analyze(src, { explainRunTimeoutMs: 1000 });
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
+    let text: string;
+    try {
+      text = report(over);
+    } finally {
+      clock.mockRestore();
+    }
+    const skipped = text.split('\n').filter((l) => l.includes('not explained'));
+    expect(skipped).toHaveLength(3);
+    for (const line of skipped) {
+      expect(line).toContain('spent its 1,000 ms for explanations');
+      expect(line).toContain(raiseHint('explainRunTimeoutMs'));
+    }
   });
 
   it('maxPictureEntries: the "Explain sum" picture draws a block and says which setting', () => {
