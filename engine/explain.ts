@@ -181,40 +181,63 @@ function plainExplanation(analysis: Analysis, site: GradientSite, xIndex: number
 }
 
 /**
- * The time `tgraph run` gives all its explanations (`tgraph.explainRunTimeoutMs`). A deep model
- * has a gradient per weight, each explained along its own path through the layers above it:
- * a 300-layer net's 1,200 weights would take minutes. Each explanation keeps its own budget
- * (`explainTimeoutMs`) within what is left; once nothing is left, the rest get their plain
+ * One time budget shared by the explanations of many gradients. A deep model has a gradient
+ * per weight, each explained along its own path through the layers above it: a 300-layer net's
+ * 1,200 weights take minutes one by one. Once the budget is spent, the rest get their plain
  * meaning and say which setting to raise.
+ *
+ * - `forRun`: what `tgraph run` prints (`tgraph.explainRunTimeoutMs`); the last explanation
+ *   is cut to the time left.
+ * - `forRequest`: a hover's or a command's explanations of one statement
+ *   (`tgraph.explainTimeoutMs`). Each is memoised whole (a later hover is a lookup): the last
+ *   one started may take its own full budget, so the request takes at most twice
+ *   `explainTimeoutMs` (`REQUEST_EXPLANATIONS`).
  */
-export class RunExplanationBudget {
+export class SharedExplanationTime {
   private readonly deadline: number;
   /** How many gradients were left with their plain meaning. */
   skipped = 0;
 
-  constructor(readonly ms: number) {
+  private constructor(
+    readonly ms: number,
+    private readonly cutLast: boolean,
+    private readonly why: string,
+  ) {
     this.deadline = Date.now() + ms;
   }
 
-  static of(analysis: Analysis): RunExplanationBudget {
-    return new RunExplanationBudget(analysis.budgets?.explainRunTimeoutMs ?? DEFAULT_BUDGETS.explainRunTimeoutMs);
+  static forRun(analysis: Analysis): SharedExplanationTime {
+    const ms = analysis.budgets?.explainRunTimeoutMs ?? DEFAULT_BUDGETS.explainRunTimeoutMs;
+    return new SharedExplanationTime(
+      ms,
+      true,
+      `not explained: \`tgraph run\` spent its ${formatCount(ms)} ms for explanations on the gradients before this one ${raiseHint('explainRunTimeoutMs')}`,
+    );
+  }
+
+  static forRequest(analysis: Analysis): SharedExplanationTime {
+    const ms = analysis.budgets?.explainTimeoutMs ?? DEFAULTS.timeMs;
+    return new SharedExplanationTime(
+      ms,
+      false,
+      `not explained yet: the ${formatCount(ms)} ms for explaining these gradients went to the ones before this one ${raiseHint('explainTimeoutMs')}`,
+    );
   }
 
   explain(analysis: Analysis, site: GradientSite, xIndex: number): Explanation {
     const left = this.deadline - Date.now();
     const each = analysis.budgets?.explainTimeoutMs ?? DEFAULTS.timeMs;
     // (an explanation made already, by an earlier binding of the same gradient, is free)
-    if (left >= each || isExplained(analysis, site, xIndex)) return explainSite(analysis, site, xIndex);
+    if (isExplained(analysis, site, xIndex) || (left > 0 && (left >= each || !this.cutLast))) return explainSite(analysis, site, xIndex);
     if (left > 0) return explainSite(analysis, site, xIndex, { timeMs: left });
     this.skipped++;
-    return plainExplanation(
-      analysis,
-      site,
-      xIndex,
-      `not explained: \`tgraph run\` spent its ${formatCount(this.ms)} ms for explanations on the gradients before this one ${raiseHint('explainRunTimeoutMs')}`,
-    );
+    return plainExplanation(analysis, site, xIndex, this.why);
   }
 }
+
+/** A request that explains several gradients (a hover, "Compute gradients", "Explain sum")
+ *  takes at most this many times `explainTimeoutMs` (see SharedExplanationTime). */
+export const REQUEST_EXPLANATIONS = 2;
 
 /** The explanation of x number `xIndex` of a gradient site (memoised per analysis). */
 export function explainSite(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions = {}): Explanation {
@@ -226,7 +249,7 @@ export function explainSite(analysis: Analysis, site: GradientSite, xIndex: numb
 export function explainBinding(
   analysis: Analysis,
   binding: Binding,
-  run?: RunExplanationBudget,
+  run?: SharedExplanationTime,
 ): Explanation | (Explanation | null)[] | null {
   const site = binding.gradient;
   if (!site) return null;
@@ -245,7 +268,7 @@ export function explainBinding(
  *  (destructured names included), one EXPLANATION per x when the value is a list. */
 export function explanationsJson(
   analysis: Analysis,
-  run?: RunExplanationBudget,
+  run?: SharedExplanationTime,
 ): Record<string, ExplanationJson | (ExplanationJson | null)[]> {
   const out: Record<string, ExplanationJson | (ExplanationJson | null)[]> = {};
   for (const b of analysis.bindings) {
@@ -269,7 +292,7 @@ function toJson(e: Explanation): ExplanationJson {
 
 /** The sentences for `tgraph run`: one per x of a gradient binding (prefixed with the entry
  *  for lists), empty for other bindings. */
-export function explanationLines(analysis: Analysis, binding: Binding, run?: RunExplanationBudget): string[] {
+export function explanationLines(analysis: Analysis, binding: Binding, run?: SharedExplanationTime): string[] {
   const ex = explainBinding(analysis, binding, run);
   if (ex === null) return [];
   if (!Array.isArray(ex)) return [ex.text];

@@ -5,7 +5,7 @@
 
 import type { Analysis, Binding } from '../analysis';
 import type { GradientSite } from '../autodiff';
-import { explainSite as engineExplainSite, type ExplainOptions, type Explanation } from '../explain';
+import { explainSite as engineExplainSite, type ExplainOptions, type Explanation, SharedExplanationTime } from '../explain';
 import { ExplainInterrupted } from '../explain/interrupt';
 import { sizeOf } from '../tensor';
 import { gradientMeaning, nodeName } from './describe';
@@ -44,26 +44,43 @@ function basicExplanation(analysis: Analysis, site: GradientSite, xIndex: number
   };
 }
 
-export function explainSite(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions = {}): Explanation {
+export function explainSite(
+  analysis: Analysis,
+  site: GradientSite,
+  xIndex: number,
+  options: ExplainOptions = {},
+  shared?: SharedExplanationTime,
+): Explanation {
   try {
-    return engineExplainSite(analysis, site, xIndex, options);
+    return shared ? shared.explain(analysis, site, xIndex) : engineExplainSite(analysis, site, xIndex, options);
   } catch (e) {
     if (e instanceof ExplainInterrupted) throw e;
     return basicExplanation(analysis, site, xIndex);
   }
 }
 
-/** The explanations of a gradient binding: one per x its value holds (None entries skipped). */
-export function explainBinding(analysis: Analysis, binding: Binding): Explanation[] {
+/** The xs of a gradient binding's site, one per gradient its value holds (None entries
+ *  skipped). */
+export function bindingXs(binding: Binding): number[] {
   const site = binding.gradient;
   if (!site) return [];
   const v = binding.value;
   const nodes =
     v.kind === 'tensor' ? [v.node] : v.kind === 'list' ? v.items.map((item) => (item.kind === 'tensor' ? item.node : null)) : [];
-  const out: Explanation[] = [];
+  const out: number[] = [];
   for (const n of nodes) {
     const xIndex = n ? site.grads.indexOf(n) : -1;
-    if (xIndex >= 0) out.push(explainSite(analysis, site, xIndex));
+    if (xIndex >= 0) out.push(xIndex);
   }
   return out;
+}
+
+/** The explanations of the first `max` gradients of a binding, sharing one request's time. */
+export function explainBinding(analysis: Analysis, binding: Binding, max = Infinity): Explanation[] {
+  const site = binding.gradient;
+  if (!site) return [];
+  const shared = SharedExplanationTime.forRequest(analysis);
+  return bindingXs(binding)
+    .slice(0, max)
+    .map((xIndex) => explainSite(analysis, site, xIndex, {}, shared));
 }

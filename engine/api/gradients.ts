@@ -15,6 +15,7 @@ import { tensorToJson } from '../format/json';
 import { showShape } from '../types';
 import { nodeName } from './describe';
 import { explainSite } from './explanation';
+import { SharedExplanationTime } from '../explain';
 import { explainPictures } from './picture';
 import { statementOnLine, walk, statementExprs } from './syntax';
 import { pythonStatementOnLine, siteAnalysis } from './pythonFacts';
@@ -74,11 +75,12 @@ export function computeGradients(uri: string, a: Analysis, line: number): Comput
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', gradients: [], message: stmt };
   const gradients: GradientValueJson[] = [];
+  const shared = SharedExplanationTime.forRequest(a);
   for (const site of sitesIn(a, stmt.span)) {
     site.xs.forEach((x, i) => {
       const g = site.grads[i];
       const t = g ? a.valueOf(g) : undefined;
-      const e = explainSite(siteAnalysis(a, site), site, i);
+      const e = explainSite(siteAnalysis(a, site), site, i, {}, shared);
       gradients.push({
         meaning: e.meaning,
         x: nodeName(a, x),
@@ -121,7 +123,8 @@ export function explainStatement(uri: string, a: Analysis, line: number): Explai
   const stmt = gradientStatement(a, line);
   if (typeof stmt === 'string') return { uri, line, statement: '', explanations: [], pictures: [], message: stmt };
   const sites = sitesIn(a, stmt.span);
-  const explanations = sites.flatMap((site) => site.xs.map((_, i) => explainSite(siteAnalysis(a, site), site, i)));
+  const shared = SharedExplanationTime.forRequest(a);
+  const explanations = sites.flatMap((site) => site.xs.map((_, i) => explainSite(siteAnalysis(a, site), site, i, {}, shared)));
   return {
     uri,
     line,

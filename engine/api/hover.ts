@@ -9,7 +9,7 @@ import type { OpDef } from '../ops/registry';
 import type { CheckResult } from '../check';
 import { tensorFacts } from './values';
 import { opSignature, valueTypeLabel } from './describe';
-import { explainBinding } from './explanation';
+import { bindingXs, explainBinding } from './explanation';
 import { isExplained } from '../explain';
 import { EXPLANATION_PENDING } from './snapshot';
 
@@ -28,10 +28,15 @@ function kindLabel(b: Binding): string {
   return b.kind;
 }
 
-/** Whether the hover of a gradient binding still waits for an explanation to be computed. */
+/** Whether the hover of a gradient binding still waits for an explanation to be computed
+ *  (of the gradients it shows). */
 export function awaitsExplanation(a: Analysis, b: Binding): boolean {
   const site = b.gradient;
-  return site !== undefined && site.xs.some((_, x) => !isExplained(a, site, x));
+  if (site === undefined) return false;
+  const view = a.python?.explainView(b) ?? a;
+  return bindingXs(b)
+    .slice(0, MAX_LIST_ITEMS)
+    .some((x) => !isExplained(view, site, x));
 }
 
 /** The hover of a binding. `explain: false` leaves out explanations not computed yet (they
@@ -45,10 +50,14 @@ export function bindingHover(a: Analysis, b: Binding, explain = true): string {
   // On a gradient, the sum it stands for comes before its value: that is the point of it.
   // A script's gradient is explained with the feeds of the run that fetched it.
   if (!explain && awaitsExplanation(a, b)) parts.push(EXPLANATION_PENDING);
-  else
-    for (const e of explainBinding(a.python?.explainView(b) ?? a, b)) {
+  else {
+    // A list of gradients (one per weight of a deep model) shows its first few, as its values.
+    for (const e of explainBinding(a.python?.explainView(b) ?? a, b, MAX_LIST_ITEMS)) {
       parts.push(`**${e.meaning}** — ${e.text.startsWith(e.meaning) ? e.text.slice(e.meaning.length).replace(/^[:\s]+/, '') : e.text}`);
     }
+    const more = bindingXs(b).length - MAX_LIST_ITEMS;
+    if (more > 0) parts.push(`_… and ${more} more gradient${more === 1 ? '' : 's'}: \`tgraph run\` and "Explain sum" explain them all_`);
+  }
   parts.push(...value);
   const run = a.python ? runLines(a, b.value) : '';
   if (run) parts.push(`value from \`sess.run\` at line ${run}`);

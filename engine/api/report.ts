@@ -9,7 +9,7 @@ import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
 import { sizeOf } from '../tensor';
 import type { Value } from '../builder';
 import type { Node } from '../graph';
-import { RunExplanationBudget, explanationLines, explanationsJson } from '../explain';
+import { SharedExplanationTime, explanationLines, explanationsJson } from '../explain';
 import { type TensorJson, tensorToJson } from '../format/json';
 import { tensorFacts } from './values';
 
@@ -137,7 +137,7 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     if (!printed[printed.length - 1].text.endsWith('\n')) out.add('\n');
     out.add('\n');
   }
-  const explaining = RunExplanationBudget.of(a);
+  const explaining = SharedExplanationTime.forRun(a);
   for (const b of a.bindings) {
     if (omitted > 0) {
       omitted++;
@@ -282,7 +282,7 @@ function reportedInJson(a: Analysis, b: Binding): boolean {
 
 /** Everything of the JSON object but the values. */
 function runJsonRest(a: Analysis): object {
-  const explaining = RunExplanationBudget.of(a);
+  const explaining = SharedExplanationTime.forRun(a);
   const checks = a.checks.map((c) => {
     const s = a.lines.positionAt(c.stmt.span.start);
     return {

@@ -248,6 +248,16 @@ class PythonAnalysis implements Analysis {
 
   /** See PythonDetails.explainView. */
   private explainView(binding: Binding): Analysis {
+    // One view per binding: explanations are memoised per analysis object, so a fresh view
+    // per call would explain a script's gradient again at every hover.
+    let view = this.views.get(binding);
+    if (!view) this.views.set(binding, (view = this.makeExplainView(binding)));
+    return view;
+  }
+
+  private readonly views = new WeakMap<Binding, Analysis>();
+
+  private makeExplainView(binding: Binding): Analysis {
     const site = binding.gradient;
     let run: SessionRun | undefined;
     if (site) for (const g of site.grads) if (g) run = latest(run, this.rt.lastFetch.get(g));

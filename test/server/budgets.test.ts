@@ -11,6 +11,7 @@ import { BUDGETS, type BudgetKey, DEFAULT_BUDGETS, formatCount, raiseHint, resol
 import { explainSite } from '../../engine/explain';
 import { explainPicture } from '../../engine/api/picture';
 import { runReport } from '../../engine/api/report';
+import { bindingHover } from '../../engine/api/hover';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings } from '../../server/settings';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -313,6 +314,34 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
       expect(line).toContain('spent its 1,000 ms for explanations');
       expect(line).toContain(raiseHint('explainRunTimeoutMs'));
     }
+  });
+
+  it('explainTimeoutMs also bounds a hover of many gradients: the first six, sharing one budget', () => {
+    const lines = ['x = placeholder(float32, [None, 3])', 'feed x = ones([2, 3])', 'h0 = x'];
+    const weights: string[] = [];
+    for (let i = 1; i <= 10; i++) {
+      lines.push(`w${i} = variable(ones([3, 3]) * 0.1)`, `h${i} = tanh(h${i - 1} @ w${i})`);
+      weights.push(`w${i}`);
+    }
+    lines.push(`g = gradients(reduce_sum(h10), [${weights.join(', ')}])`);
+    const src = lines.join('\n') + '\n';
+    const hoverOfG = (a: Analysis) => bindingHover(a, a.lookup('g')!);
+    const within = hoverOfG(analyze(src));
+    expect(within.split('**∂(Σ(reduce_sum(h10)))/∂w').length - 1).toBe(6);
+    expect(within).toContain('… and 4 more gradients');
+    expect(within).not.toContain('not explained');
+    // A clock that moves an hour at each reading spends the budget before the first.
+    const over = analyze(src);
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
+    let text: string;
+    try {
+      text = hoverOfG(over);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(text.split('\n').filter((l) => l.includes('not explained yet'))).toHaveLength(6);
+    expect(text).toContain(raiseHint('explainTimeoutMs'));
   });
 
   it('maxPictureEntries: the "Explain sum" picture draws a block and says which setting', () => {

@@ -11,6 +11,7 @@
 import { analyzeInStages, type Analysis } from '../../analysis';
 import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
 import { ExplainInterrupted, interruptible } from '../../explain/interrupt';
+import { REQUEST_EXPLANATIONS } from '../../explain';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
 import { randomiseFeedEdit } from '../randomise';
 import { openAsGraph } from '../openAsGraph';
@@ -218,7 +219,7 @@ export class AnalysisService {
       for (const [doc, state] of this.docs) {
         const target = state.explaining.shift();
         if (target !== undefined && state.analysis && state.version !== undefined) {
-          this.setPhase('explaining', doc, state.version, state.analysis.budgets.explainTimeoutMs);
+          this.setPhase('explaining', doc, state.version, REQUEST_EXPLANATIONS * state.analysis.budgets.explainTimeoutMs);
           this.turnKind = 'explanation';
           const hover = this.explainedHover(state, target);
           if (hover !== undefined) {
@@ -400,10 +401,10 @@ export class AnalysisService {
     const budgets = a.budgets;
     switch (request.kind) {
       case 'computeGradients':
-        this.setPhase('explaining', request.doc, state.version, budgets.explainTimeoutMs);
+        this.setPhase('explaining', request.doc, state.version, REQUEST_EXPLANATIONS * budgets.explainTimeoutMs);
         return computeGradients(request.uri, a, request.line);
       case 'explain':
-        this.setPhase('drawing', request.doc, state.version, budgets.pictureTimeoutMs + budgets.explainTimeoutMs);
+        this.setPhase('drawing', request.doc, state.version, budgets.pictureTimeoutMs + REQUEST_EXPLANATIONS * budgets.explainTimeoutMs);
         return explainStatement(request.uri, a, request.line);
       case 'checkGradients':
         // A jacobian's or hessian's check is one more analysis of the text (values cached).
@@ -427,7 +428,7 @@ export class AnalysisService {
         return openAsGraph(request.uri, a, request.line, request.endLine ?? request.line);
       case 'explainTarget': {
         // A hover waits for this one: it goes before the others.
-        this.setPhase('explaining', request.doc, state.version, budgets.explainTimeoutMs);
+        this.setPhase('explaining', request.doc, state.version, REQUEST_EXPLANATIONS * budgets.explainTimeoutMs);
         state.explaining = state.explaining.filter((t) => t !== request.line);
         const hover = this.explainedHover(state, request.line);
         if (hover !== undefined) this.explained(state, state.version, request.line, hover);
