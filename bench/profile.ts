@@ -3,9 +3,13 @@
 // or one kind of edit of the bench's 1,000-layer chain file, analysed in process as an editor's
 // edits are (each takes the previous analysis over):
 //   node --cpu-prof dist/bench-profile.js chain-feed|chain-middle|chain-end [seconds]
+// or the analysis worker's turn for an edit near the end (bench/workerEdits.ts):
+//   TGRAPH_WORKER_TURNS=1 node --cpu-prof dist/bench-profile.js worker-end-chain|worker-end-blocks [edits]
+import * as fs from 'fs';
 import { WORKLOADS, initTfjs } from './workloads';
 import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
 import { profileChainEdits } from './engineChain';
+import { profileWorkerEndEdits } from './workerEdits';
 
 enableRelaxedSimd();
 
@@ -19,6 +23,22 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${name}: ${edits} edits, evaluation median ${median.toFixed(1)} ms CPU (the first edit's ${evaluateMs[0].toFixed(1)})\n`,
     );
+    return;
+  }
+  const workerEdit = /^worker-end-(chain|blocks)$/.exec(name);
+  if (workerEdit) {
+    const r = profileWorkerEndEdits(workerEdit[1] as 'chain' | 'blocks', Number(side) || 200);
+    if (process.env.TGRAPH_PROFILE_WINDOWS) fs.writeFileSync(process.env.TGRAPH_PROFILE_WINDOWS, JSON.stringify(r.windows));
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const p95 = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
+    const rest = (xs: number[]) => xs.slice(1);
+    process.stdout.write(
+      `${name}: ${r.edits} edits; turn CPU p50 ${median(rest(r.cpuMs)).toFixed(2)} p95 ${p95(rest(r.cpuMs)).toFixed(2)} ms, wall p50 ${median(rest(r.wallMs)).toFixed(2)} p95 ${p95(rest(r.wallMs)).toFixed(2)} ms (the first edit's ${r.wallMs[0].toFixed(1)}); heap growth p50 ${median(rest(r.allocatedMb)).toFixed(2)} MB\n`,
+    );
+    for (const stage of Object.keys(r.stages[0] ?? {})) {
+      const xs = rest(r.stages.map((s) => s[stage]));
+      process.stdout.write(`  ${stage.padEnd(18)} p50 ${median(xs).toFixed(2)} p95 ${p95(xs).toFixed(2)} ms\n`);
+    }
     return;
   }
   const w = WORKLOADS.find((x) => x.name === name);

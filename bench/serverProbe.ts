@@ -14,8 +14,8 @@
 
 import * as fs from 'fs';
 import * as v8 from 'v8';
-import { monitorEventLoopDelay } from 'perf_hooks';
-import { isMainThread } from 'worker_threads';
+import { monitorEventLoopDelay, PerformanceObserver } from 'perf_hooks';
+import { isMainThread, Worker } from 'worker_threads';
 import { runInNewContext } from 'vm';
 
 /** One line of the probe's file. */
@@ -76,4 +76,76 @@ if (file) {
     fs.appendFileSync(file, JSON.stringify(line) + '\n');
   }, 100);
   timer.unref();
+}
+
+/** One event of the edit timeline (TGRAPH_BENCH_TIMELINE names the file): wall-clock ms.
+ *  `stdin`: bytes of a didChange arrived on the protocol thread; `post`: the protocol thread
+ *  posted a message to the worker; `recv`: it ran the handler of a message from the worker
+ *  (`end`: when that returned); `out`: it wrote a notification to stdout; `gc`: a garbage
+ *  collection of either thread (`end`: when it ended). */
+export interface TimelineEvent {
+  thread: 'protocol' | 'worker';
+  kind: 'stdin' | 'post' | 'recv' | 'out' | 'gc';
+  t: number;
+  end?: number;
+  /** The message's type, the notification's method, or the collection's kind. */
+  what?: string;
+  version?: number;
+}
+
+const timelineFile = process.env.TGRAPH_BENCH_TIMELINE;
+if (timelineFile) {
+  const thread: TimelineEvent['thread'] = isMainThread ? 'protocol' : 'worker';
+  const wallClock = () => performance.timeOrigin + performance.now();
+  const events: TimelineEvent[] = [];
+  const flush = () => {
+    if (events.length === 0) return;
+    fs.appendFileSync(timelineFile, events.map((e) => JSON.stringify(e) + '\n').join(''));
+    events.length = 0;
+  };
+  setInterval(flush, 250).unref();
+  process.on('exit', flush);
+  const gcKinds: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      const t = performance.timeOrigin + e.startTime;
+      events.push({ thread, kind: 'gc', t, end: t + e.duration, what: gcKinds[kind] ?? String(kind) });
+    }
+  }).observe({ entryTypes: ['gc'] });
+  if (isMainThread) {
+    const versionIn = (s: string) => Number(/"version":(\d+)/.exec(s)?.[1] ?? NaN);
+    const stdin = process.stdin;
+    const emit = stdin.emit;
+    stdin.emit = function (this: typeof stdin, event: string | symbol, ...args: unknown[]) {
+      if (event === 'data') {
+        const text = String(args[0]);
+        if (text.includes('"textDocument/didChange"')) events.push({ thread, kind: 'stdin', t: wallClock(), version: versionIn(text) });
+      }
+      return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
+    } as typeof stdin.emit;
+    const write = process.stdout.write;
+    process.stdout.write = function (this: typeof process.stdout, chunk: unknown, ...rest: unknown[]) {
+      const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+      const method = /"method":"(tgraph\/analysed|textDocument\/publishDiagnostics)"/.exec(text)?.[1];
+      if (method) events.push({ thread, kind: 'out', t: wallClock(), what: method, version: versionIn(text) });
+      return write.apply(this, [chunk, ...rest] as Parameters<typeof write>);
+    } as typeof process.stdout.write;
+    const proto = Worker.prototype;
+    const postMessage = proto.postMessage;
+    proto.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
+      const m = message as { type?: string; version?: number };
+      if (m?.type === 'analyse') events.push({ thread, kind: 'post', t: wallClock(), what: m.type, version: m.version });
+      return postMessage.apply(this, [message, ...rest] as Parameters<typeof postMessage>);
+    };
+    const workerEmit = proto.emit;
+    proto.emit = function (this: Worker, event: string | symbol, ...args: unknown[]) {
+      const m = args[0] as { type?: string; version?: number } | undefined;
+      const watched = event === 'message' && (m?.type === 'diagnostics' || m?.type === 'snapshotDelta' || m?.type === 'snapshot');
+      const t = watched ? wallClock() : 0;
+      const result = workerEmit.apply(this, [event, ...args] as Parameters<typeof workerEmit>);
+      if (watched) events.push({ thread, kind: 'recv', t, end: wallClock(), what: m!.type, version: m!.version });
+      return result;
+    } as typeof proto.emit;
+  }
 }

@@ -8,7 +8,7 @@
 // newer generation of the document in the shared memory cancels the work at the next
 // statement or kernel block. No Node-only import: a browser Web Worker runs this too.
 
-import { analyzeInStages, type Analysis } from '../../analysis';
+import { analysisReuse, analyzeInStages, type Analysis } from '../../analysis';
 import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
 import { ExplainInterrupted, interruptible } from '../../explain/interrupt';
 import { REQUEST_EXPLANATIONS } from '../../explain';
@@ -17,7 +17,7 @@ import { randomiseFeedEdit } from '../randomise';
 import { openAsGraph } from '../openAsGraph';
 import { snapshotDelta } from '../snapshotDelta';
 import { deltaToWire, snapshotToWire } from '../snapshotWire';
-import type { DocumentSnapshot } from '../snapshot';
+import { OCC_FIELDS, type DocumentSnapshot } from '../snapshot';
 import { runReport, testOutcomes } from '../report';
 import { resolveBudgets } from '../../budgets';
 import {
@@ -50,9 +50,14 @@ const EXPLAIN_AFTER_IDLE_MS = 150;
 const VALUE_TABLE_SLICE_MS = 4;
 
 /** TGRAPH_WORKER_TURNS=1 (where there is an environment): every turn of 1 ms or more, and
- *  every text's arrival, is logged with wall-clock times, to see what an edit waited for. */
+ *  every text's arrival, is logged with wall-clock times, to see what an edit waited for;
+ *  and each analysis's stages (`stages: {...}`, see StageMarks), to see where its time went. */
 const LOG_TURNS = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TGRAPH_WORKER_TURNS === '1';
 const wallClock = () => performance.timeOrigin + performance.now();
+
+/** An analysis's stages, as wall-clock times (ms) and what they worked on, logged as one
+ *  line after its snapshot is posted (so that logging delays nothing of the edit). */
+type StageMarks = Record<string, number | string | boolean>;
 
 /** The time an analysis is given before the host stops the worker: the time budget of
  *  building and evaluating, plus parsing and describing, which the file's size bounds (an
@@ -67,6 +72,8 @@ interface Wanted {
   options: PlainOptions;
   generation: number;
   fresh: boolean;
+  /** When the worker read the text (with LOG_TURNS). */
+  arrivedAt?: number;
 }
 
 interface DocState {
@@ -130,6 +137,7 @@ export class AnalysisService {
           options: message.options,
           generation: message.generation,
           fresh: message.fresh === true,
+          arrivedAt: LOG_TURNS ? wallClock() : undefined,
         };
         state.explaining = [];
         this.lastTextAt = Date.now();
@@ -282,13 +290,19 @@ export class AnalysisService {
   private analyse(doc: number, state: DocState, wanted: Wanted): void {
     const cancelled = this.cancelledFor(doc, wanted.generation);
     if (cancelled()) return; // a newer text is on its way
+    const marks: StageMarks | undefined = LOG_TURNS
+      ? { doc, version: wanted.version, arrived: wanted.arrivedAt ?? 0, start: wallClock() }
+      : undefined;
     const budgets = resolveBudgets(wanted.options);
     this.setPhase('building', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     const previous = wanted.fresh ? undefined : state.analysis;
     // A table being made in slices is taken as far as it is (the rest would be made in this
     // edit's time); one not begun (the previous analysis was cancelled, or just made) is made
     // now: without it, every value the previous analysis computed would be computed again.
-    const cache = previous && state.slicing === previous ? (previous.valueCacheSoFar ?? previous.valueCache) : previous?.valueCache;
+    const tableSoFar = previous !== undefined && state.slicing === previous;
+    if (marks) marks.table = !previous ? 'none' : tableSoFar ? 'so far' : state.keyed === previous ? 'made' : 'made now';
+    const cache = tableSoFar ? (previous.valueCacheSoFar ?? previous.valueCache) : previous?.valueCache;
+    if (marks) marks.tableMade = wallClock();
     state.slicing = undefined;
     const previousVersion = state.version;
     if (wanted.fresh) state.sent = undefined;
@@ -307,6 +321,7 @@ export class AnalysisService {
         cancelled,
         progress: (phase, span) => this.progress(phase, span),
       });
+      if (marks) marks.built = wallClock();
       const long = Date.now() - started >= EARLY_DIAGNOSTICS_MS || built.lines.lineCount >= EARLY_DIAGNOSTICS_LINES;
       if (!previous && long && !cancelled()) {
         this.post({ type: 'built', doc, version: wanted.version, diagnostics: built.builtDiagnostics.slice() });
@@ -326,6 +341,18 @@ export class AnalysisService {
     state.version = wanted.version;
     state.generation = wanted.generation;
     state.options = wanted.options;
+    if (marks) {
+      marks.evaluated = wallClock();
+      const reuse = analysisReuse(analysis);
+      Object.assign(marks, {
+        keptStatements: reuse?.keptStatements ?? 0,
+        statements: analysis.program.statements.length,
+        nodes: analysis.graph.nodes.length,
+        reused: analysis.stats.reused,
+        computed: analysis.stats.computed,
+        planned: analysis.stats.planned,
+      });
+    }
     if (cancelled()) return;
     // The diagnostics first (what the user waits for after an edit), the snapshot after.
     const milliseconds = Date.now() - started;
@@ -336,6 +363,7 @@ export class AnalysisService {
       diagnostics: analysis.diagnostics.slice(),
       status: { ...statusOf(analysis), milliseconds },
     });
+    if (marks) marks.diagnosticsPosted = wallClock();
     // Describing is linear in the statements (an 8 MB file's take seconds on a busy machine).
     this.setPhase('describing', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     try {
@@ -344,25 +372,39 @@ export class AnalysisService {
       const sent = previous && state.sent && state.sent.snapshot.version === previousVersion ? state.sent.snapshot : undefined;
       const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled, previous: sent });
       snapshot.status.milliseconds = milliseconds;
+      if (marks) marks.described = wallClock();
       state.explaining = snapshot.explaining.slice();
-      this.send(doc, state, snapshot, wanted.text);
+      this.send(doc, state, snapshot, wanted.text, marks);
     } catch (e) {
       if (!(e instanceof Cancelled)) throw e;
     }
+    if (marks) this.post({ type: 'log', message: `stages: ${JSON.stringify(marks)}` });
   }
 
   /** A snapshot as a delta against the last one sent, or whole for the first, packed
    *  (snapshotWire.ts). */
-  private send(doc: number, state: DocState, snapshot: DocumentSnapshot, text: string): void {
+  private send(doc: number, state: DocState, snapshot: DocumentSnapshot, text: string, marks?: StageMarks): void {
     const sent = state.sent;
     state.sent = { snapshot, text };
     if (sent) {
-      const { wire, transfer } = deltaToWire(snapshotDelta(sent.snapshot, sent.text, snapshot, text));
+      const delta = snapshotDelta(sent.snapshot, sent.text, snapshot, text);
+      if (marks) {
+        marks.delta = wallClock();
+        marks.deltaItems =
+          delta.targets.middle.length + delta.lenses.middle.length + delta.hints.middle.length + delta.symbols.middle.length;
+        marks.deltaTargets = delta.targets.middle.length;
+        marks.deltaOccurrences = delta.occurrences.middle.length / OCC_FIELDS;
+      }
+      const { wire, transfer } = deltaToWire(delta);
+      if (marks) marks.wire = wallClock();
       this.post({ type: 'snapshotDelta', doc, version: snapshot.version, delta: wire }, transfer);
+      if (marks) marks.posted = wallClock();
       return;
     }
     const { wire, transfer } = snapshotToWire(snapshot);
+    if (marks) marks.wire = wallClock();
     this.post({ type: 'snapshot', doc, version: snapshot.version, snapshot: wire }, transfer);
+    if (marks) marks.posted = wallClock();
   }
 
   /** An explanation sent to the host: its copy of the snapshot has it, so ours too. */
