@@ -4,6 +4,7 @@
 
 import type * as AST from '../syntax/ast';
 import { parse } from '../syntax/parser';
+import { commonEnds } from '../syntax/commonEnds';
 import { actsOnEarlier } from '../syntax/statements';
 import { type LoadContext } from '../buildContext';
 import { sameBudgets } from '../budgets';
@@ -57,23 +58,6 @@ export const analyzers = {
   },
 };
 
-/** `text` up to `end` with every character but newlines made a space (built line by line:
- *  a regex replace of every character costs a millisecond on a 1,000-line file). */
-function blankedOut(text: string, end: number): string {
-  const parts: string[] = [];
-  let i = 0;
-  for (;;) {
-    const j = text.indexOf('\n', i);
-    if (j < 0 || j >= end) {
-      parts.push(' '.repeat(end - i));
-      break;
-    }
-    parts.push(' '.repeat(j - i), '\n');
-    i = j + 1;
-  }
-  return parts.join('');
-}
-
 /** Whether the kept statements would be built the same way under `next` (budgets, check
  *  defaults, where load() may read). */
 function sameSettings(prev: AnalysisOptions, next: AnalysisOptions): boolean {
@@ -104,17 +88,8 @@ export function reusablePrefix(
   const a = made.analyzer;
   const old = a.program;
   const oldText = a.text;
-  // Where the texts first differ: halves compared natively, then characters.
-  const limit = Math.min(text.length, oldText.length);
-  let lo = 0;
-  let hi = limit;
-  while (hi - lo > 64) {
-    const mid = (lo + hi) >>> 1;
-    if (text.slice(lo, mid) === oldText.slice(lo, mid)) lo = mid;
-    else hi = mid;
-  }
-  let p = lo;
-  while (p < limit && text.charCodeAt(p) === oldText.charCodeAt(p)) p++;
+  // Where the texts first differ.
+  const p = commonEnds(oldText, text).prefix;
   // Statements ending before the first difference (and not right at it: an edit may extend
   // the statement it touches) are kept; the last of them is parsed again to make sure the
   // edit did not extend it (a def's body, a continuation line).
@@ -137,10 +112,9 @@ export function reusablePrefix(
   // load() reads a file when its statement is built: the file may have changed since.
   if (/\bload\s*\(/.test(text.slice(0, resumeAt))) return null;
   for (let i = k; i < old.statements.length; i++) if (actsOnEarlier(old.statements[i])) return null;
-  // Parse the text from the last kept statement on, with what comes before blanked out (same
-  // offsets, so spans need no shifting; newlines kept so lines stay where they are).
-  const blanked = blankedOut(text, resumeAt) + text.slice(resumeAt);
-  const rest = parse(blanked, { maxDepth: a.budgets.maxNestingDepth, maxTreeDepth: a.budgets.maxNestingDepth });
+  // Parse the text from the last kept statement on, at its own offsets (spans need no
+  // shifting), without reading what comes before.
+  const rest = parse(text, { maxDepth: a.budgets.maxNestingDepth, maxTreeDepth: a.budgets.maxNestingDepth, from: resumeAt });
   const first = rest.statements[0];
   const lastKept = old.statements[k - 1];
   if (!first || first.span.start !== lastKept.span.start || first.span.end !== lastKept.span.end || first.kind !== lastKept.kind)
@@ -180,11 +154,7 @@ export function feedOnlyEdit(previous: Analysis, text: string, options: Analysis
   if (a.checkpoints.length < (old.statements.length + 1) * CHECKPOINT_FIELDS) return null;
   if (!sameSettings(a.options, options) || /\bload\s*\(/.test(text)) return null;
   const oldText = a.text;
-  const limit = Math.min(text.length, oldText.length);
-  let p = 0;
-  while (p < limit && text.charCodeAt(p) === oldText.charCodeAt(p)) p++;
-  let q = 0;
-  while (q < limit - p && text.charCodeAt(text.length - 1 - q) === oldText.charCodeAt(oldText.length - 1 - q)) q++;
+  const { prefix: p, suffix: q } = commonEnds(oldText, text);
   const at = oldText.length - q;
   if (p === text.length && at === p) return null; // the same text
   const statements = old.statements;
@@ -206,8 +176,8 @@ export function feedOnlyEdit(previous: Analysis, text: string, options: Analysis
   // The statement parsed again, with the text up to the next statement (its comments), at
   // its own offsets: it must stay one feed of the same name, ending where the old one did.
   const nextStart = index + 1 < statements.length ? statements[index + 1].span.start : oldText.length;
-  const piece = blankedOut(text, stmt.span.start) + text.slice(stmt.span.start, nextStart + delta);
-  const parsed = parse(piece, { maxDepth: a.budgets.maxNestingDepth, maxTreeDepth: a.budgets.maxNestingDepth });
+  const piece = text.slice(0, nextStart + delta);
+  const parsed = parse(piece, { maxDepth: a.budgets.maxNestingDepth, maxTreeDepth: a.budgets.maxNestingDepth, from: stmt.span.start });
   const fed = parsed.statements[0];
   if (parsed.diagnostics.length > 0 || parsed.statements.length !== 1 || fed.kind !== 'feed') return null;
   if (fed.target.name !== stmt.target.name || fed.span.start !== stmt.span.start || fed.span.end !== stmt.span.end + delta) return null;

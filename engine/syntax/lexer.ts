@@ -115,9 +115,14 @@ export class TokenStream {
   /** Decoded values of string tokens, by token index. */
   readonly strings = new Map<number, string>();
 
-  constructor(readonly text: string) {
+  /** `from`: where lexing starts (the characters before it are not read). */
+  constructor(
+    readonly text: string,
+    from = 0,
+  ) {
     // Typical code has about one token per 3 characters; the arrays grow when needed.
-    const capacity = Math.max(16, Math.min(text.length + 2, Math.floor(text.length / 3) + 16));
+    const length = text.length - from;
+    const capacity = Math.max(16, Math.min(length + 2, Math.floor(length / 3) + 16));
     this.kinds = new Uint8Array(capacity);
     this.starts = new Int32Array(capacity);
     this.ends = new Int32Array(capacity);
@@ -268,14 +273,20 @@ function describeChar(ch: string): string {
   return `'${ch}'`;
 }
 
-export function lexStream(text: string): StreamLexResult {
+/** The tokens of `text`, or of its end from offset `from` on, lexed as if every character
+ *  before `from` but the newlines were a space: the same tokens, at the same offsets, as the
+ *  text with its beginning so blanked out gives after its newlines, without reading that
+ *  beginning (an edit near the end of a long file parses only what follows the statements
+ *  it keeps). */
+export function lexStream(text: string, from = 0): StreamLexResult {
   const n = text.length;
-  const stream = new TokenStream(text);
+  const stream = new TokenStream(text, from);
   const comments: Comment[] = [];
   const diagnostics: SyntaxDiagnostic[] = [];
 
-  let i = n > 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  let lineStart = i;
+  let i = from > 0 ? from : n > 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  // (a blanked beginning keeps only its newlines: the line holding `from` starts after the last)
+  let lineStart = from > 0 ? text.lastIndexOf('\n', from - 1) + 1 : i;
   let firstOnLine = true;
 
   const push = (kind: number, start: number, end: number): number => {

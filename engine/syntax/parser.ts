@@ -69,6 +69,9 @@ export interface ParseOptions {
    *  statement gets one 'nesting-too-deep' diagnostic and no value. The analysis sets it
    *  (to `tgraph.maxNestingDepth`): its walks of the tree are recursive. */
   maxTreeDepth?: number;
+  /** Parse only the text from this offset on, at its own offsets, as if every character
+   *  before it but the newlines were a space (what an incremental analysis parses again). */
+  from?: number;
 }
 
 export const DEFAULT_MAX_DEPTH = DEFAULT_BUDGETS.maxNestingDepth;
@@ -76,7 +79,7 @@ export const DEFAULT_MAX_DEPTH = DEFAULT_BUDGETS.maxNestingDepth;
 export function parse(text: string, options: ParseOptions = {}): Program {
   const maxDepth = Math.max(1, Math.floor(options.maxDepth ?? DEFAULT_MAX_DEPTH));
   const maxTreeDepth = options.maxTreeDepth === undefined ? Infinity : Math.max(1, Math.floor(options.maxTreeDepth));
-  const lexed = lexStream(text);
+  const lexed = lexStream(text, Math.max(0, Math.min(text.length, Math.floor(options.from ?? 0))));
   const ts = lexed.stream;
   const segmenter = new Segmenter(ts);
   const parser = new Parser(ts, maxDepth);
