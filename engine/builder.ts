@@ -48,6 +48,10 @@ export class Builder {
   /** The shared nodes by content (op, attributes, input ids), and the set of them. */
   private readonly forwardOnlyByKey = new Map<string, Node>();
   private readonly forwardOnly = new Set<Node>();
+  /** The keys shared, with their nodes, in the order they were built (by id: nodes are
+   *  added at the graph's end), so that a rollback forgets the last ones without a look at
+   *  the others. */
+  private readonly sharedInOrder: { key: string; node: Node }[] = [];
   /** Set once a limit stopped building: the analysis builds no further statement. */
   exhausted: 'nodes' | 'time' | 'memory' | null = null;
   /** Span given to nodes made without a source position of their own (gradient nodes). */
@@ -176,15 +180,17 @@ export class Builder {
   private share(key: string, node: Node): void {
     this.forwardOnlyByKey.set(key, node);
     this.forwardOnly.add(node);
+    this.sharedInOrder.push({ key, node });
   }
 
-  /** Forgets the shared nodes from id `first` on: an incremental analysis rolled them back. */
+  /** Forgets the shared nodes from id `first` on: an incremental analysis rolled them back.
+   *  (One left behind would never be shared: `sharedNode` checks it is in the graph.) */
   forgetNodesFrom(first: number): void {
-    for (const [key, node] of this.forwardOnlyByKey) {
-      if (node.id >= first) {
-        this.forwardOnlyByKey.delete(key);
-        this.forwardOnly.delete(node);
-      }
+    const shared = this.sharedInOrder;
+    while (shared.length > 0 && shared[shared.length - 1].node.id >= first) {
+      const { key, node } = shared.pop()!;
+      if (this.forwardOnlyByKey.get(key) === node) this.forwardOnlyByKey.delete(key);
+      this.forwardOnly.delete(node);
     }
   }
 
