@@ -637,9 +637,9 @@ export class Analyzer {
 
   /** Information where a gradient is taken exactly at a non-differentiable point. */
   private noteKinks(site: GradientSite): void {
-    for (const node of site.path) {
-      const kink = node.op.kink;
-      if (!kink || this.notedKinks.has(node) || this.notedKinks.size >= 20) continue;
+    for (const node of kinkNodesOf(site)) {
+      const kink = node.op.kink!;
+      if (this.notedKinks.has(node) || this.notedKinks.size >= 20) continue;
       const out = this.evaluator.valueOf(node);
       const inputs = node.inputs.map((i) => this.evaluator.valueOf(i));
       if (!out || inputs.some((t) => !t)) continue;
@@ -675,6 +675,21 @@ export class Analyzer {
     const inputs = value ? node.inputs.map((i) => this.evaluator.valueOf(i)) : [];
     if (value && inputs.every((t) => t !== undefined)) this.watchNonFinite(node, value, inputs as Tensor[]);
   }
+}
+
+/** The nodes of a gradient's path whose op has a kink, in path order: found once per site (a
+ *  site kept by an incremental analysis is the same object, with the same path), so that
+ *  each analysis looks at those nodes' values, not again at every node of every path (a deep
+ *  model's twenty gradients' paths hold a hundred thousand nodes, few or none with a kink). */
+const kinkNodes = new WeakMap<GradientSite, Node[]>();
+function kinkNodesOf(site: GradientSite): readonly Node[] {
+  let nodes = kinkNodes.get(site);
+  if (nodes === undefined) {
+    nodes = [];
+    for (const node of site.path) if (node.op.kink) nodes.push(node);
+    kinkNodes.set(site, nodes);
+  }
+  return nodes;
 }
 
 /** `source` and the nodes before `end` that depend on it, through inputs or node-valued
