@@ -86,15 +86,15 @@ export interface PythonFacts {
 }
 
 /** Occurrences (OCC_FIELDS ints each, no semantic token), lenses and hints of a script.
- *  `bindingTarget` has the target of every binding; check and assert targets are added to
- *  `targets`. */
-export function pythonFacts(a: Analysis, bindingTarget: ReadonlyMap<Binding, number>, targets: NameTarget[]): PythonFacts {
+ *  `bindingTarget` gives the target of every binding of the script (undefined for another
+ *  binding); check and assert targets are added to `targets`. */
+export function pythonFacts(a: Analysis, bindingTarget: (b: Binding) => number | undefined, targets: NameTarget[]): PythonFacts {
   const python = a.python!;
   const occurrences: number[] = [];
   const add = (span: Span, target: number) => occurrences.push(span.start, span.end, target, -1, 0);
-  for (const b of a.bindings) add(b.span, bindingTarget.get(b)!);
+  for (const b of a.bindings) add(b.span, bindingTarget(b)!);
   for (const r of a.references) {
-    const t = bindingTarget.get(r.binding);
+    const t = bindingTarget(r.binding);
     if (t !== undefined) add(r.span, t);
   }
   for (const c of a.checks) {
