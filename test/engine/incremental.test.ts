@@ -18,24 +18,9 @@ import { generatedModelFile } from '../../bench/editor';
 // chain back) and residual convolution/attention blocks.
 import { generatedChainFile } from '../../bench/editorScenarios';
 import { generatedDeepMixedFile } from '../../bench/engineChain';
+import { tgraphFiles } from '../support/tgraphFiles';
 
 const root = path.resolve(__dirname, '..', '..');
-
-/** Every `.tgraph` file under the given folders, sorted so the edit sequence is fixed. */
-function tgraphFiles(...folders: string[]): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      // The hostile fixtures stop at their time budget, at a point that depends on the machine.
-      if (entry.isDirectory()) {
-        if (entry.name !== 'hostile') walk(full);
-      } else if (entry.name.endsWith('.tgraph')) found.push(full);
-    }
-  };
-  for (const folder of folders) walk(path.join(root, folder));
-  return found.sort();
-}
 
 /** Everything an editor shows from an analysis, as comparable strings (by section, so a
  *  mismatch says what differs). Nodes are compared by label, op and value, not identity: the

@@ -4,26 +4,11 @@
 // out (every character but the newlines made a space) gives, and lex nothing before `from`.
 
 import * as fs from 'fs';
-import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../engine/syntax/parser';
 import { lexStream } from '../../engine/syntax/lexer';
 import { generatedChainFile } from '../../bench/editorScenarios';
-
-const root = path.resolve(__dirname, '..', '..');
-
-function tgraphFiles(...folders: string[]): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.tgraph')) found.push(full);
-    }
-  };
-  for (const folder of folders) walk(path.join(root, folder));
-  return found.sort();
-}
+import { tgraphFiles } from '../support/tgraphFiles';
 
 function blankedOut(text: string, end: number): string {
   return text.slice(0, end).replace(/[^\n]/g, ' ') + text.slice(end);
