@@ -20,6 +20,7 @@ import { keyNode } from './keys';
 import { ValueCache } from './valueCache';
 import { BufferPool } from './bufferPool';
 import { type EvaluationPlan, planEvaluation } from './plan';
+import { KEPT, type SlotLayout, layoutSlots } from './planSlots';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
 export interface Budget {
@@ -390,11 +391,19 @@ export class Evaluator implements KernelContext {
   }
 
   alloc(dtype: DType, size: number, overwritten = false): TypedData {
+    const slot = this.slot;
+    if (slot !== null && slot.dtype === dtype && slot.data.length === size) {
+      this.slot = null;
+      return overwritten ? slot.data : slot.data.fill(0);
+    }
     const precision = this.options.precision;
     if (this.pool) return (this.lastTaken = this.pool.take(dtype, size, precision, () => allocData(dtype, size, precision), overwritten));
     if (this.carving && size <= SLAB_MAX_ELEMENTS) return this.slabs.carve(dtype, size, precision);
     return allocData(dtype, size, precision);
   }
+
+  /** The plan's slot for the result of the kernel running (`produce`), until it takes it. */
+  private slot: Tensor | null = null;
 
   /** Small results of the document's nodes that depend on a feed are carved from shared
    *  slabs (see Slabs); set around their kernels only. */
@@ -656,11 +665,18 @@ export class Evaluator implements KernelContext {
     return planEvaluation(groups, this.isRecomputed, maxSteps, (node) => this.valueTypes.get(node) ?? this.peek(node));
   }
 
-  /** The plan's externals read (taken over), or false when one has no value: the plan cannot
-   *  run (what it reads must be computed node by node). */
-  private planValues: { plan: EvaluationPlan; externals: Tensor[]; values: (Tensor | undefined)[] } | null = null;
+  /** The started plan: its externals' values, its steps' values this run, and its slots
+   *  (null: the plan runs node by node). `slotFailed`: a step that dies in the plan failed. */
+  private planValues: {
+    plan: EvaluationPlan;
+    externals: Tensor[];
+    values: (Tensor | undefined)[];
+    layout: SlotLayout | null;
+    slotFailed: boolean;
+  } | null = null;
 
-  /** Makes `plan` the one `runPlanGroup` runs: true when every value it reads is there. */
+  /** Makes `plan` the one `runPlanGroup` runs: true when every value it reads is there (else
+   *  what it reads must be computed node by node). */
   startPlan(plan: EvaluationPlan): boolean {
     this.planValues = null;
     const externals = new Array<Tensor>(plan.externals.length);
@@ -671,15 +687,34 @@ export class Evaluator implements KernelContext {
       if (!v) return false;
       externals[e] = v;
     }
-    this.planValues = { plan, externals, values: new Array(plan.steps.length) };
+    this.planValues = { plan, externals, values: new Array(plan.steps.length), layout: this.slotsOf(plan), slotFailed: false };
     return true;
   }
 
+  /** The plan's slots, laid out by its first run that releases values (and kept with it: the
+   *  same nodes are computed again, read by the same nodes, while the plan holds). */
+  private slotsOf(plan: EvaluationPlan): SlotLayout | null {
+    const r = this.releasing;
+    if (r === null) return null;
+    let layout = slotsByPlan.get(plan);
+    if (layout === undefined || (layout !== null && layout.precision !== this.options.precision)) {
+      // A value may die in the plan when it would be released and every reader is a step.
+      const mayDie = (node: Node, reads: number) => this.releasable(node) && r.uses[node.id] === reads;
+      layout = layoutSlots(plan, mayDie, this.options.precision);
+      slotsByPlan.set(plan, layout);
+    }
+    return layout;
+  }
+
   /** Computes the steps of the started plan's group `group`, as `valueOf` of the group's
-   *  nodes would (the same order, reports, budgets and releases), without walking the graph. */
+   *  nodes would (the same order, reports and budgets), without walking the graph. */
   runPlanGroup(group: number): void {
     const started = this.planValues;
     if (started === null) return;
+    if (started.layout !== null) {
+      this.runSlots(group, started, started.layout);
+      return;
+    }
     const { plan, externals, values } = started;
     const { steps, inputs, inputsAt } = plan;
     const end = plan.groupStarts[group + 1];
@@ -708,9 +743,73 @@ export class Evaluator implements KernelContext {
     }
   }
 
-  /** Ends the started plan (its values are the evaluator's own from now on). */
+  /** `runPlanGroup` on the plan's slots: a step that dies in the plan writes its slot (or is a
+   *  view over its input's data) and is not recorded anywhere else; the kept ones are computed
+   *  and stored as any node is. The values, reports and budgets are those of the node-by-node
+   *  run; the slots' values are not known to the evaluator afterwards (as released ones). */
+  private runSlots(group: number, started: NonNullable<Evaluator['planValues']>, layout: SlotLayout): void {
+    const { plan, externals, values } = started;
+    const { steps, inputs, inputsAt, views, types } = plan;
+    const { kinds, tensors, args: argsOf, readsSlot } = layout;
+    const onValue = this.options.onValue;
+    const end = plan.groupStarts[group + 1];
+    for (let k = plan.groupStarts[group]; k < end; k++) {
+      const node = steps[k];
+      if (this.known.get(node) !== undefined) {
+        values[k] = this.peek(node); // (asked for in between, by a kernel's subgraph)
+        continue;
+      }
+      const from = inputsAt[k];
+      const args = argsOf[k];
+      let unknown = false;
+      for (let i = 0; i < args.length; i++) {
+        const at = inputs[from + i];
+        const v = at >= 0 ? values[at] : externals[-1 - at];
+        if (v === undefined) unknown = true;
+        else args[i] = v;
+      }
+      this.plannedSteps++;
+      const kind = kinds[k];
+      let value: Tensor | undefined;
+      if (unknown) this.known.set(node, FAILED);
+      else if (kind === KEPT) {
+        if (views[k] >= 0) this.view(node, args, views[k], types[k]!);
+        else this.compute(node, args);
+        value = this.peek(node);
+        if (value !== undefined && readsSlot[k] === 1) value = this.unaliased(node, value, args);
+      } else {
+        value =
+          views[k] >= 0 ? this.viewValue(node, args, views[k], types[k]!, tensors[k]) : this.produce(node, args, types[k], tensors[k]);
+        if (value !== undefined) onValue?.(node, value, args);
+      }
+      if (value === undefined && kind !== KEPT) started.slotFailed = true;
+      values[k] = value;
+    }
+  }
+
+  /** A kept value whose kernel returned a slot's data (an input's, not declared a view):
+   *  copied out, since the slot holds other values next. */
+  private unaliased(node: Node, value: Tensor, args: readonly Tensor[]): Tensor {
+    for (let i = 0; i < args.length; i++)
+      if (args[i].data.buffer === value.data.buffer) {
+        const copy = { dtype: value.dtype, shape: value.shape, data: value.data.slice() };
+        this.known.set(node, copy);
+        if (this.keyedValues !== undefined) this.keyedValues.set(node.keyHash1, node.keyHash2, copy);
+        return copy;
+      }
+    return value;
+  }
+
+  /** Ends the started plan (its values are the evaluator's own from now on). The failures of
+   *  steps that died in it are forgotten, as released values are (a later read computes and
+   *  reports them again, as after a node-by-node run). */
   endPlan(): void {
+    const started = this.planValues;
     this.planValues = null;
+    if (started === null || !started.slotFailed) return;
+    const { plan, layout } = started;
+    for (let k = 0; k < plan.steps.length; k++)
+      if (layout!.kinds[k] !== KEPT && this.known.holds(plan.steps[k])) this.known.delete(plan.steps[k]);
   }
 
   /** The node's value, evaluating its inputs as needed; undefined when it cannot be known
@@ -878,6 +977,19 @@ export class Evaluator implements KernelContext {
         return;
       }
     }
+    const value = this.produce(node, inputs, this.valueTypes.get(node), undefined);
+    if (value === undefined) return;
+    if (keyed && isSource) this.sourceValues.set(node.keyHash1, node.keyHash2, value);
+    this.store(node, value, inputs);
+  }
+
+  /** Runs `node`'s kernel within the budgets (the clock, the largest tensor, the document's
+   *  memory) and counts it: its value, or undefined when it failed (reported, and FAILED
+   *  known). `out` is the value's type when known, else the shape rule finds it. With `into`
+   *  (a plan's slot, engine/planSlots.ts), the kernel's first result buffer of that type is
+   *  the slot, and the value is `into` itself. */
+  private produce(node: Node, inputs: Tensor[], out: ConcreteType | undefined, into: Tensor | undefined): Tensor | undefined {
+    const op = node.op;
     const budget = this.options.budget;
     if (budget.stopped) {
       this.known.set(node, FAILED); // said once, by the node that ran out of time
@@ -889,10 +1001,9 @@ export class Evaluator implements KernelContext {
       if (this.outOfTime()) {
         budget.stopped = true;
         this.fail(node, TIME_RAN_OUT, 'budget-time');
-        return;
+        return undefined;
       }
     }
-    let out = this.valueTypes.get(node);
     if (out === undefined) {
       try {
         // The graph's type is the value's when it and every input's are fully known: shape
@@ -902,7 +1013,7 @@ export class Evaluator implements KernelContext {
       } catch (e) {
         if (e instanceof OpError) {
           this.fail(node, `${op.name}: ${e.message}`, e.code);
-          return;
+          return undefined;
         }
         throw e;
       }
@@ -918,24 +1029,28 @@ export class Evaluator implements KernelContext {
       return;
     }
     const bytes = size * BYTES_PER_ELEMENT[out.dtype];
-    if (!this.withinMemory(node, size, bytes)) return;
+    if (!this.withinMemory(node, size, bytes)) return undefined;
     let data: TypedData;
+    // (a kernel's subgraph (jacobian) computes its nodes inside it: the slot is for its own result)
+    const outerSlot = this.slot;
     try {
       // An empty result needs no work (and a kernel's per-axis tables could still be huge:
       // zeros([0, 2**31]) has an axis of 2^31 entries).
       this.carving = this.options.keyValues === true && !node.constant;
       this.lastTaken = null;
-      data = size === 0 ? this.alloc(out.dtype, 0) : op.kernel(inputs, node.attrs, out, this);
+      this.slot = into ?? null;
+      data = size === 0 ? this.alloc(out.dtype, 0) : op.kernel!(inputs, node.attrs, out, this);
     } catch (e) {
       this.carving = false;
+      this.slot = outerSlot;
       if (e instanceof EvaluationError && e.code === 'budget-time') {
         budget.stopped = true;
         this.fail(node, `${op.name}: ${e.message}`, e.code);
-        return;
+        return undefined;
       }
       if (e instanceof OpError || e instanceof EvaluationError) {
         this.fail(node, `${op.name}: ${e.message}`, (e as OpError).code ?? 'evaluation-error');
-        return;
+        return undefined;
       }
       // An engine bug (or an allocation failure): the analysis reports it once; later reads
       // of this node must not run the kernel again and throw out of a hover or the CLI.
@@ -943,6 +1058,8 @@ export class Evaluator implements KernelContext {
       throw e;
     }
     this.carving = false;
+    this.slot = outerSlot;
+    if (into !== undefined && data !== into.data) into.data.set(data); // (a kernel that made its own)
     if (out.dtype === 'int64') {
       const outside = checkInt64(data);
       if (outside >= 0) {
@@ -953,7 +1070,7 @@ export class Evaluator implements KernelContext {
           `${op.name}: the int64 value ${shown} (index ${outside}) is outside ±${INT64_EXACT_MAX}: tgraph holds int64 exactly only within ±(2^53 - 1)`,
           'int64-range',
         );
-        return;
+        return undefined;
       }
     }
     this.evaluations++;
@@ -961,9 +1078,7 @@ export class Evaluator implements KernelContext {
     this.totalBytes += bytes;
     this.elementsSinceClock += size;
     for (let i = 0; i < inputs.length; i++) this.elementsSinceClock += inputs[i].data.length;
-    const value: Tensor = { dtype: out.dtype, shape: out.shape, data };
-    if (keyed && isSource) this.sourceValues.set(node.keyHash1, node.keyHash2, value);
-    this.store(node, value, inputs);
+    return into ?? { dtype: out.dtype, shape: out.shape, data };
   }
 
   /** Makes `value` the one computed here for `node`. */
@@ -1015,23 +1130,30 @@ export class Evaluator implements KernelContext {
   }
 
   /** A plan's step whose value is its input `of`'s data (its op's `viewOf`): what `compute`
-   *  does without the kernel, the clock and the shape rule. It is counted in the document's
-   *  memory as `compute` counts it, so the budgets stop both at the same node. */
+   *  does without the kernel, the clock and the shape rule. */
   private view(node: Node, inputs: Tensor[], of: number, out: ConcreteType): void {
-    const budget = this.options.budget;
-    if (budget.stopped) {
+    const value = this.viewValue(node, inputs, of, out, undefined);
+    if (value === undefined) return;
+    this.lastTaken = null; // (the input's buffer may be the one the pool gave last)
+    this.store(node, value, inputs);
+  }
+
+  /** A view step's value (`into`, when the plan made it once), or undefined when the budgets
+   *  stopped it. It is counted in the document's memory as `produce` counts a value, so the
+   *  budgets stop both at the same node. */
+  private viewValue(node: Node, inputs: Tensor[], of: number, out: ConcreteType, into: Tensor | undefined): Tensor | undefined {
+    if (this.options.budget.stopped) {
       this.known.set(node, FAILED);
-      return;
+      return undefined;
     }
     const data = inputs[of].data;
     const size = data.length;
     const bytes = size * BYTES_PER_ELEMENT[out.dtype];
-    if (!this.withinMemory(node, size, bytes)) return;
+    if (!this.withinMemory(node, size, bytes)) return undefined;
     this.evaluations++;
     this.totalElements += size;
     this.totalBytes += bytes;
-    this.lastTaken = null; // (the input's buffer may be the one the pool gave last)
-    this.store(node, { dtype: out.dtype, shape: out.shape, data }, inputs);
+    return into !== undefined && into.data === data ? into : { dtype: out.dtype, shape: out.shape, data };
   }
 
   /** The value's type from the shape rule and the inputs' values (a graph type with an
@@ -1079,6 +1201,9 @@ export class Evaluator implements KernelContext {
 
 /** `Evaluator.recomputedReads` of each plan, counted by its first evaluation. */
 const readsByPlan = new WeakMap<EvaluationPlan, Int32Array>();
+
+/** The slots of each plan (engine/planSlots.ts), laid out by its first evaluation. */
+const slotsByPlan = new WeakMap<EvaluationPlan, SlotLayout | null>();
 
 /** Elements up to which a result may be carved from a slab, and a slab's bytes. */
 const SLAB_MAX_ELEMENTS = 512;
