@@ -225,6 +225,8 @@ export class Evaluator implements KernelContext {
   evaluations = 0;
   /** Nodes computed by a plan's steps (`runPlanGroup`), of `evaluations`' or failed. */
   plannedSteps = 0;
+  /** Of `plannedSteps`, those whose value died in the plan, in its slots (engine/planSlots.ts). */
+  slottedSteps = 0;
   /** Cache hits (values reused from the previous analysis). */
   reused = 0;
   /** Values of the source nodes computed here (constants, feeds' literals) by key: every
@@ -778,6 +780,7 @@ export class Evaluator implements KernelContext {
         value = this.peek(node);
         if (value !== undefined && readsSlot[k] === 1) value = this.unaliased(node, value, args);
       } else {
+        this.slottedSteps++;
         value =
           views[k] >= 0 ? this.viewValue(node, args, views[k], types[k]!, tensors[k]) : this.produce(node, args, types[k], tensors[k]);
         if (value !== undefined) onValue?.(node, value, args);

@@ -119,8 +119,9 @@ export interface Analysis {
    *  edit that comes before it is done, which would otherwise wait for the rest. */
   readonly valueCacheSoFar?: ValueCache;
   /** How many node values were reused from `options.cache` and how many computed. */
-  /** `planned`: of the values computed, those a feed edit's prepared plan computed (engine/plan.ts). */
-  readonly stats: { reused: number; computed: number; planned?: number; milliseconds: number };
+  /** `planned`: of the values computed, those a feed edit's prepared plan computed (engine/plan.ts);
+   *  `slotted`: of those, the ones it wrote into its buffer slots (engine/planSlots.ts). */
+  readonly stats: { reused: number; computed: number; planned?: number; slotted?: number; milliseconds: number };
   /** The budgets this analysis ran under (options with defaults filled in): the explainer
    *  and the editor's pictures read theirs here. */
   readonly budgets: Readonly<Budgets>;
