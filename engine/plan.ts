@@ -45,55 +45,55 @@ export function planEvaluation(
   typeOf: (node: Node) => ConcreteType | undefined,
 ): EvaluationPlan | null {
   const steps: Node[] = [];
-  const stepOf = new Map<Node, number>();
+  const stepOf = new NodeIndex();
   const groupStarts = new Int32Array(groups.length + 1);
-  const known = (node: Node) => stepOf.has(node) || !recomputed(node);
-  const place = (node: Node) => {
-    stepOf.set(node, steps.length);
-    steps.push(node);
-  };
   for (let g = 0; g < groups.length; g++) {
     groupStarts[g] = steps.length;
     for (const target of groups[g]) {
-      if (known(target)) continue;
+      if (stepOf.get(target, steps) >= 0 || !recomputed(target)) continue;
       const stack: Node[] = [target];
       while (stack.length) {
         const node = stack[stack.length - 1];
-        if (known(node)) {
+        if (stepOf.get(node, steps) >= 0) {
           stack.pop();
           continue;
         }
         let ready = true;
-        for (const input of node.inputs) {
-          if (!known(input)) {
+        const nodeInputs = node.inputs;
+        for (let i = 0; i < nodeInputs.length; i++) {
+          const input = nodeInputs[i];
+          if (stepOf.get(input, steps) < 0 && recomputed(input)) {
             stack.push(input);
             ready = false;
           }
         }
         if (!ready) continue;
         stack.pop();
-        place(node);
+        stepOf.set(node, steps.length, steps);
+        steps.push(node);
         if (steps.length > maxSteps) return null;
       }
     }
   }
   groupStarts[groups.length] = steps.length;
   const externals: Node[] = [];
-  const externalOf = new Map<Node, number>();
+  const externalOf = new NodeIndex();
   const inputsAt = new Int32Array(steps.length + 1);
   const inputs: number[] = [];
   for (let k = 0; k < steps.length; k++) {
     inputsAt[k] = inputs.length;
-    for (const input of steps[k].inputs) {
-      const step = stepOf.get(input);
-      if (step !== undefined) {
+    const stepInputs = steps[k].inputs;
+    for (let i = 0; i < stepInputs.length; i++) {
+      const input = stepInputs[i];
+      const step = stepOf.get(input, steps);
+      if (step >= 0) {
         inputs.push(step);
         continue;
       }
-      let e = externalOf.get(input);
-      if (e === undefined) {
+      let e = externalOf.get(input, externals);
+      if (e < 0) {
         e = externals.length;
-        externalOf.set(input, e);
+        externalOf.set(input, e, externals);
         externals.push(input);
       }
       inputs.push(-1 - e);
@@ -110,4 +110,33 @@ export function planEvaluation(
     if (inputTypes.every((t) => t !== undefined)) views[k] = node.op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
   }
   return { steps, groupStarts, inputs: Int32Array.from(inputs), inputsAt, externals, views, types };
+}
+
+/** Positions of nodes in a list (`list[position] === node`), by node id: a Map keyed by a
+ *  hundred thousand nodes cost more than the walk that fills it. Two nodes with one id (from
+ *  two graphs) go to a Map. */
+class NodeIndex {
+  private at = new Int32Array(1024).fill(-1);
+  private shared: Map<Node, number> | undefined;
+
+  get(node: Node, list: readonly Node[]): number {
+    const id = node.id;
+    if (id < this.at.length) {
+      const p = this.at[id];
+      if (p >= 0 && list[p] === node) return p;
+    }
+    return this.shared?.get(node) ?? -1;
+  }
+
+  set(node: Node, position: number, list: readonly Node[]): void {
+    const id = node.id;
+    if (id >= this.at.length) {
+      const grown = new Int32Array(Math.max(2 * this.at.length, id + 1)).fill(-1);
+      grown.set(this.at);
+      this.at = grown;
+    }
+    const held = this.at[id];
+    if (held >= 0 && list[held] !== node) (this.shared ??= new Map()).set(node, position);
+    else this.at[id] = position;
+  }
 }

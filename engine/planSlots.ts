@@ -12,7 +12,7 @@
 
 import type { EvaluationPlan } from './plan';
 import type { Node } from './graph';
-import { type Precision, type Tensor, type TypedData, allocData, sizeOf } from './tensor';
+import { type DType, type Precision, type Tensor, type TypedData, allocData, sizeOf } from './tensor';
 
 /** A step whose value outlives the evaluation: computed as any node is, and kept. */
 export const KEPT = 0;
@@ -22,6 +22,8 @@ export const SLOT = 1;
  *  outside the plan, that no one reads after its readers in the plan: a value object per run
  *  over that data, and nothing else. */
 export const TRANSIENT = 2;
+
+const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'int64', 'bool'];
 
 export interface SlotLayout {
   readonly precision: Precision;
@@ -93,37 +95,41 @@ export function layoutSlots(
   }
   // Slots by liveness: a group's slot is free again after its last read, for the steps after
   // it (never for the step that reads it last: its result must not overwrite its input).
-  const endsAt = new Map<number, number[]>();
+  // (the groups ending at step k: endingFirst[k], then endingNext[r] from each)
+  const endingFirst = new Int32Array(n).fill(-1);
+  const endingNext = new Int32Array(n).fill(-1);
   for (let k = 0; k < n; k++)
     if (kinds[k] === SLOT && root[k] === k) {
-      const list = endsAt.get(groupEnd[k]);
-      if (list) list.push(k);
-      else endsAt.set(groupEnd[k], [k]);
+      endingNext[k] = endingFirst[groupEnd[k]];
+      endingFirst[groupEnd[k]] = k;
     }
   const slotOf = new Int32Array(n).fill(-1);
   const slots: TypedData[] = [];
+  const slotKeys: number[] = [];
   const free = new Map<number, number[]>();
-  const dtypes = ['float32', 'float64', 'int32', 'int64', 'bool'];
-  const keyOf = (k: number) => sizeOf(types[k]!.shape) * dtypes.length + dtypes.indexOf(types[k]!.dtype);
   let slotBytes = 0;
   for (let k = 0; k < n; k++) {
     if (kinds[k] === SLOT) {
       if (root[k] === k) {
-        let s = free.get(keyOf(k))?.pop();
+        const type = types[k]!;
+        const size = sizeOf(type.shape);
+        const key = size * DTYPES.length + DTYPES.indexOf(type.dtype);
+        let s = free.get(key)?.pop();
         if (s === undefined) {
           s = slots.length;
-          const data = allocData(types[k]!.dtype, sizeOf(types[k]!.shape), precision);
+          const data = allocData(type.dtype, size, precision);
           slots.push(data);
+          slotKeys.push(key);
           slotBytes += data.byteLength;
         }
         slotOf[k] = s;
       } else slotOf[k] = slotOf[root[k]];
     }
-    for (const r of endsAt.get(k) ?? []) {
-      const key = keyOf(r);
-      const list = free.get(key);
-      if (list) list.push(slotOf[r]);
-      else free.set(key, [slotOf[r]]);
+    for (let r = endingFirst[k]; r >= 0; r = endingNext[r]) {
+      const s = slotOf[r];
+      const list = free.get(slotKeys[s]);
+      if (list) list.push(s);
+      else free.set(slotKeys[s], [s]);
     }
   }
   const tensors = new Array<Tensor | undefined>(n);
