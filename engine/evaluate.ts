@@ -709,50 +709,16 @@ export class Evaluator implements KernelContext {
   }
 
   /** Computes the steps of the started plan's group `group`, as `valueOf` of the group's
-   *  nodes would (the same order, reports and budgets), without walking the graph. */
+   *  nodes would (the same order, reports and budgets), without walking the graph. With its
+   *  slots, a step that dies in the plan writes its slot (or is a view over its input's data)
+   *  and is recorded nowhere else: its value is not known to the evaluator afterwards, as a
+   *  released one is not. The kept ones (and every step, without slots) are computed and
+   *  stored as any node is. */
   runPlanGroup(group: number): void {
     const started = this.planValues;
     if (started === null) return;
-    if (started.layout !== null) {
-      this.runSlots(group, started, started.layout);
-      return;
-    }
-    const { plan, externals, values } = started;
-    const { steps, inputs, inputsAt } = plan;
-    const end = plan.groupStarts[group + 1];
-    for (let k = plan.groupStarts[group]; k < end; k++) {
-      const node = steps[k];
-      if (this.known.get(node) !== undefined) {
-        values[k] = this.peek(node); // (asked for in between, by a kernel's subgraph)
-        continue;
-      }
-      const from = inputsAt[k];
-      const args = new Array<Tensor>(inputsAt[k + 1] - from);
-      let unknown = false;
-      for (let i = 0; i < args.length; i++) {
-        const at = inputs[from + i];
-        // (a step's value is released only after its last reader, so it is still here)
-        const v = at >= 0 ? values[at] : externals[-1 - at];
-        if (v === undefined) unknown = true;
-        else args[i] = v;
-      }
-      this.plannedSteps++;
-      if (unknown) this.known.set(node, FAILED);
-      else if (plan.views[k] >= 0) this.view(node, args, plan.views[k], plan.types[k]!);
-      else this.compute(node, args);
-      values[k] = this.peek(node);
-      if (this.releasing !== null) this.ran(node);
-    }
-  }
-
-  /** `runPlanGroup` on the plan's slots: a step that dies in the plan writes its slot (or is a
-   *  view over its input's data) and is not recorded anywhere else; the kept ones are computed
-   *  and stored as any node is. The values, reports and budgets are those of the node-by-node
-   *  run; the slots' values are not known to the evaluator afterwards (as released ones). */
-  private runSlots(group: number, started: NonNullable<Evaluator['planValues']>, layout: SlotLayout): void {
-    const { plan, externals, values } = started;
+    const { plan, externals, values, layout } = started;
     const { steps, inputs, inputsAt, views, types } = plan;
-    const { kinds, tensors, args: argsOf, readsSlot } = layout;
     const onValue = this.options.onValue;
     const end = plan.groupStarts[group + 1];
     for (let k = plan.groupStarts[group]; k < end; k++) {
@@ -762,31 +728,33 @@ export class Evaluator implements KernelContext {
         continue;
       }
       const from = inputsAt[k];
-      const args = argsOf[k];
+      const args = layout !== null ? layout.args[k] : new Array<Tensor>(inputsAt[k + 1] - from);
       let unknown = false;
       for (let i = 0; i < args.length; i++) {
         const at = inputs[from + i];
+        // (a step's value dies only after its last reader, so it is still here)
         const v = at >= 0 ? values[at] : externals[-1 - at];
         if (v === undefined) unknown = true;
         else args[i] = v;
       }
       this.plannedSteps++;
-      const kind = kinds[k];
+      const kind = layout !== null ? layout.kinds[k] : KEPT;
       let value: Tensor | undefined;
       if (unknown) this.known.set(node, FAILED);
       else if (kind === KEPT) {
         if (views[k] >= 0) this.view(node, args, views[k], types[k]!);
         else this.compute(node, args);
         value = this.peek(node);
-        if (value !== undefined && readsSlot[k] === 1) value = this.unaliased(node, value, args);
+        if (value !== undefined && layout !== null && layout.readsSlot[k] === 1) value = this.unaliased(node, value, args);
       } else {
         this.slottedSteps++;
-        value =
-          views[k] >= 0 ? this.viewValue(node, args, views[k], types[k]!, tensors[k]) : this.produce(node, args, types[k], tensors[k]);
+        const into = layout!.tensors[k];
+        value = views[k] >= 0 ? this.viewValue(node, args, views[k], types[k]!, into) : this.produce(node, args, types[k], into);
         if (value !== undefined) onValue?.(node, value, args);
       }
       if (value === undefined && kind !== KEPT) started.slotFailed = true;
       values[k] = value;
+      if (layout === null && this.releasing !== null) this.ran(node);
     }
   }
 
