@@ -62,9 +62,10 @@ function windowStart(text: string, lines: LineIndex, line: number): number {
  *  of a version and hovers sees its values, and no request waits for a snapshot. Past this
  *  (a snapshot that failed, or a huge file's first one) the diagnostics go alone. */
 const DIAGNOSTICS_HOLD_MS = 2000;
-/** A hover on a document whose analysis is done but whose snapshot is being made waits for
- *  it at most this long, and only when the previous snapshot took no longer to land; else
- *  it answers from the previous snapshot, marked as such. */
+/** A request that reads the snapshot (lenses, hints, navigation, not hovers) on a document
+ *  whose analysis is done but whose snapshot is being made waits for it at most this long,
+ *  and only when the previous snapshot took no longer to land; else it answers from the
+ *  previous snapshot. */
 const SNAPSHOT_SOON_MS = 4;
 /** Closed documents whose snapshot is kept. */
 const CLOSED_SNAPSHOTS = 8;
@@ -419,14 +420,28 @@ export class DocumentStore {
     await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, waitMs))]);
   }
 
+  /** The latest snapshot at once, whatever is being analysed; before a document's first
+   *  snapshot, after waiting for that (there is nothing else to answer from). A hover right
+   *  after an edit shows the previous version's values, and says so (see hover.ts): waiting
+   *  even a few ms for the new ones costs every such hover those ms, on a thread that
+   *  answers every other request too. */
+  async latestView(uri: string): Promise<View | undefined> {
+    if (this.firstPending(uri)) await this.settled(uri);
+    return this.view(uri);
+  }
+
+  private firstPending(uri: string): boolean {
+    const state = this.states.get(uri);
+    return !!this.documents.get(uri) && !!state && !state.snapshot && !this.closed.has(uri);
+  }
+
   /** The latest snapshot; when the current text's analysis is done and its snapshot is being
    *  made, after waiting for it while it can land within SNAPSHOT_SOON_MS. Before a
    *  document's first snapshot, after waiting for that. */
   async viewSoon(uri: string): Promise<View | undefined> {
     const doc = this.documents.get(uri);
     const state = this.states.get(uri);
-    if (doc && state && !state.snapshot && !this.closed.has(uri)) {
-      // A document's first analysis: there is nothing else to answer from.
+    if (this.firstPending(uri)) {
       await this.settled(uri);
     } else if (doc && state?.held?.version === doc.version && (state.snapshotLagMs ?? Infinity) <= SNAPSHOT_SOON_MS) {
       const version = state.held.version;

@@ -190,10 +190,11 @@ export function start(connection: Connection, platform: ServerPlatform): void {
   // (briefly) for its first one.
   const view = (uri: string) => store.view(uri);
 
-  // Never waits for an analysis: only, for a few ms, for the snapshot of one that is done.
+  // Never waits for an analysis, nor for the snapshot of one that is done: while the current
+  // text's snapshot is not published the hover shows the previous one's, marked as such.
   connection.onHover(
     guardAsync('hover', null, async (p) => {
-      const v = await store.viewSoon(p.textDocument.uri);
+      const v = await store.latestView(p.textDocument.uri);
       if (!v) return null;
       // A gradient whose explanation is not computed yet: asked for first, briefly waited for
       // — unless a newer text of the document is being analysed: the worker is busy with it,
