@@ -133,8 +133,10 @@ function textAccessor(key: string): { at: symbol; descriptor: PropertyDescriptor
           const t = this[at];
           return decoder.decode(t.bytes.subarray(t.start, t.end));
         },
-        set(this: object, value: unknown) {
+        set(this: Record<symbol, unknown>, value: unknown) {
           Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
+          // The bytes are not read any more (copies and compaction look for this).
+          this[at] = undefined;
         },
       },
     };
@@ -143,11 +145,22 @@ function textAccessor(key: string): { at: symbol; descriptor: PropertyDescriptor
   return accessor;
 }
 
-/** A copy of an object with its lazily decoded texts still lazy (a spread would decode them). */
+/** A copy of an object with its lazily decoded texts still lazy (a spread would decode them).
+ *  An edit that changes the text's length copies every item after it whose offsets move (a
+ *  thousand on a deep model, on every keystroke in its middle): key by key, with the shared
+ *  accessor, as `unpackList` makes them, not through property descriptors of every key. */
 export function copyWithTexts<T extends object>(item: T): T {
-  for (const { at } of textAccessors.values())
-    if (at in item) return Object.defineProperties({}, Object.getOwnPropertyDescriptors(item)) as T;
-  return { ...item };
+  const from = item as Record<string | symbol, unknown>;
+  const out: Record<string | symbol, unknown> = {};
+  for (const key of Object.keys(item)) {
+    const accessor = textAccessors.get(key);
+    const at = accessor && (from[accessor.at] as TextAt | undefined);
+    if (at) {
+      Object.defineProperty(out, key, accessor.descriptor);
+      Object.defineProperty(out, accessor.at, { value: at, writable: true });
+    } else out[key] = from[key];
+  }
+  return out as T;
 }
 
 /** Rewrites the texts that `items` still read from the bytes of earlier lists (kept items of

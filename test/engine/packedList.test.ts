@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { analyzeInStages } from '../../engine/analysis';
 import { snapshotOf } from '../../engine/api/facts';
 import { compactTexts, copyWithTexts, packList, packedTransfers, unpackList } from '../../engine/api/packedList';
-import { snapshotFromWire, snapshotToWire } from '../../engine/api/snapshotWire';
+import { deltaFromWire, deltaToWire, snapshotFromWire, snapshotToWire } from '../../engine/api/snapshotWire';
+import { applySnapshotDelta, snapshotDelta } from '../../engine/api/snapshotDelta';
 import type { NameTarget } from '../../engine/api/snapshot';
 import { generatedChainFile } from '../../bench/editorScenarios';
 
@@ -86,6 +87,13 @@ describe('packed lists', () => {
     expect(Object.getOwnPropertyDescriptor(copy, 'hover')).toMatchObject({ value: 'new', writable: true, enumerable: true });
     expect(back[0].hover).toBe(items[0].hover);
     expect({ ...back[1] }).toEqual(items[1]);
+    // A copy of a copy is still lazy; a copy of an item whose text was assigned has that text.
+    const again = copyWithTexts(copyWithTexts(back[2]));
+    expect(typeof Object.getOwnPropertyDescriptor(again, 'hover')?.get).toBe('function');
+    expect(Object.keys(again)).toEqual(Object.keys(items[2]));
+    expect(again).toEqual(items[2]);
+    expect(copyWithTexts(copy)).toEqual({ name: 'n0', hover: 'new' });
+    expect(Object.getOwnPropertyDescriptor(copyWithTexts(copy), 'hover')).toMatchObject({ value: 'new', writable: true });
     // Short texts stay a plain column.
     expect(packList([{ hover: 'short' }]).columns[0]).toEqual({ key: 'hover', values: ['short'] });
   });
@@ -135,4 +143,23 @@ describe('packed lists', () => {
     expect(targets[500].hover).toBe(snapshot.targets[500].hover);
     expect(snapshotFromWire(crossedWire)).toEqual(structuredClone(snapshot));
   });
+
+  it("keep the moved items' texts undecoded when an edit in the chain file's middle changes its length", () => {
+    const text = generatedChainFile(200, 50);
+    const edited = text.replace('h100 = tanh(h99 @ w0) + 0.01 * h99', 'h100 = tanh(h99 @ w0) + 0.012 * h99');
+    const before = snapshotOf(analyzeInStages(text, {}).finish(), { version: 1, explain: false });
+    const after = snapshotOf(analyzeInStages(edited, {}).finish(), { version: 2, explain: false });
+    const delta = deltaToWire(snapshotDelta(before, text, after, edited));
+    // The receiving side: the previous snapshot as it crossed, then the delta.
+    const base = snapshotFromWire(structuredClone(snapshotToWire(before).wire));
+    const applied = applySnapshotDelta(base, deltaFromWire(structuredClone(delta.wire, { transfer: delta.transfer })));
+    expect(applied).toEqual(structuredClone(after));
+    // The kept tail: items of the previous snapshot, their offsets moved by the edit.
+    const { tail } = delta.wire.targets;
+    const kept = base.targets.slice(base.targets.length - tail);
+    const moved = applied.targets.slice(applied.targets.length - tail).filter((t, i) => t !== kept[i]);
+    expect(moved.length).toBeGreaterThan(100);
+    // Copied with the offsets moved, the hover still read from the bytes that crossed.
+    for (const t of moved) expect(typeof Object.getOwnPropertyDescriptor(t, 'hover')?.get).toBe('function');
+  }, 60_000);
 });
