@@ -19,7 +19,7 @@ import {
 } from './values';
 import { OutsideSubset, pyError } from './errors';
 import { formatSpec, pyRepr, pyStr } from './format';
-import { pyEquals, toFloat } from './operators';
+import { extendList, joinStrings, pyEquals, toFloat } from './operators';
 import { MAX_INT_BITS } from '../pynumber';
 import { args as bindArgs } from './signature';
 import type { Runtime } from './runtime';
@@ -81,7 +81,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
       if (!['sep', 'end', 'file', 'flush'].includes(k.name))
         throw pyError('TypeError', `'${k.name}' is an invalid keyword argument for print()`, k.nameSpan ?? k.span);
     const text =
-      args.map(pyStr).join(sep === undefined || sep === null ? ' ' : String(sep)) +
+      joinStrings(interp(), args.map(pyStr), sep === undefined || sep === null ? ' ' : String(sep), site.span) +
       (end === undefined || end === null ? '\n' : String(end));
     rt.print(site.span, text);
     return null;
@@ -457,14 +457,16 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
         return method((args, kwargs) => strFormat(obj, args, kwargs));
       case 'join':
         return method((args, _kw, site) =>
-          interp
-            .iterate(args[0], site.argSpans[0] ?? site.span)
-            .map((x) => {
+          joinStrings(
+            interp,
+            interp.iterate(args[0], site.argSpans[0] ?? site.span).map((x) => {
               if (typeof x !== 'string')
                 throw pyError('TypeError', `sequence item: expected str instance, ${typeName(x)} found`, site.span);
               return x;
-            })
-            .join(obj),
+            }),
+            obj,
+            site.span,
+          ),
         );
       case 'split':
         return method(
@@ -516,7 +518,7 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
         });
       case 'extend':
         return method((args, _kw, site) => {
-          obj.items.push(...interp.iterate(args[0], site.argSpans[0] ?? site.span));
+          extendList(interp, obj, interp.iterate(args[0], site.argSpans[0] ?? site.span), site.span);
           return null;
         });
       case 'insert':

@@ -18,7 +18,7 @@ import {
 } from './values';
 import { OutsideSubset, pyError } from './errors';
 import { pyRepr, pyStr, formatSpec } from './format';
-import { pythonUnary } from './operators';
+import { joinStrings, pythonUnary } from './operators';
 import { ELLIPSIS_VALUE, type Interpreter } from './interpreter';
 
 export function evaluateExpr(rt: Interpreter, e: P.Expr, scope: Scope): PyValue {
@@ -27,15 +27,15 @@ export function evaluateExpr(rt: Interpreter, e: P.Expr, scope: Scope): PyValue 
       return rt.loadName(e.id, e.span, scope);
     case 'Constant':
       return e.value === P.ELLIPSIS ? ELLIPSIS_VALUE : (e.value as PyValue);
-    case 'JoinedStr':
-      return e.parts
-        .map((p) => {
-          if (typeof p === 'string') return p;
-          const v = evaluateExpr(rt, p.value, scope);
-          const text = p.conversion === 'r' ? pyRepr(v) : p.spec !== null ? formatSpec(v, p.spec) : pyStr(v);
-          return (p.selfDoc ?? '') + text;
-        })
-        .join('');
+    case 'JoinedStr': {
+      const parts = e.parts.map((p) => {
+        if (typeof p === 'string') return p;
+        const v = evaluateExpr(rt, p.value, scope);
+        const text = p.conversion === 'r' ? pyRepr(v) : p.spec !== null ? formatSpec(v, p.spec) : pyStr(v);
+        return (p.selfDoc ?? '') + text;
+      });
+      return joinStrings(rt, parts, '', e.span);
+    }
     case 'BinOp': {
       const left = evaluateExpr(rt, e.left, scope);
       const right = evaluateExpr(rt, e.right, scope);

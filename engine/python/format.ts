@@ -16,8 +16,10 @@ import {
   PyTuple,
 } from './values';
 
-/** Bounds the text made for one value: a list of a million floats prints its start. */
+/** Bounds the text made for one value: a list of a million floats prints its start, and a
+ *  list sharing its items (`x = [x, x]` in a loop) the start of its expansion. */
 const MAX_ITEMS = 10_000;
+const MAX_CHARACTERS = 1_000_000;
 
 export function pyStr(v: PyValue): string {
   if (typeof v === 'string') return v;
@@ -25,7 +27,99 @@ export function pyStr(v: PyValue): string {
   return pyRepr(v);
 }
 
-export function pyRepr(v: PyValue): string {
+/** Text being made: its pieces, their length, and the containers it is inside of (one met
+ *  again is shown as Python shows a list holding itself, `[...]`). */
+class ReprText {
+  readonly parts: string[] = [];
+  length = 0;
+  readonly open = new Set<object>();
+  constructor(readonly maxCharacters: number) {}
+  add(piece: string): void {
+    this.parts.push(piece);
+    this.length += piece.length;
+  }
+  get full(): boolean {
+    return this.length >= this.maxCharacters;
+  }
+}
+
+/** `repr(v)`; past `maxCharacters`, its start and `...`. */
+export function pyRepr(v: PyValue, maxCharacters = MAX_CHARACTERS): string {
+  const text = new ReprText(maxCharacters);
+  reprInto(v, text);
+  const s = text.parts.join('');
+  return s.length > maxCharacters ? s.slice(0, maxCharacters) + '...' : s;
+}
+
+function reprInto(v: PyValue, text: ReprText): void {
+  if (text.full) return;
+  if (v instanceof PyList || v instanceof PyTuple || v instanceof PyDict) {
+    if (text.open.has(v)) {
+      text.add(v instanceof PyList ? '[...]' : v instanceof PyDict ? '{...}' : '(...)');
+      return;
+    }
+    text.open.add(v);
+    containerInto(v, text);
+    text.open.delete(v);
+    return;
+  }
+  text.add(scalarRepr(v));
+}
+
+function containerInto(v: PyList | PyTuple | PyDict, text: ReprText): void {
+  if (v instanceof PyList) {
+    text.add('[');
+    itemsInto(v.items, text);
+    text.add(']');
+  } else if (v instanceof PyNamedTuple) {
+    text.add(`${v.type}(`);
+    v.names.forEach((n, i) => {
+      if (i > 0) text.add(', ');
+      text.add(`${n}=`);
+      reprInto(v.items[i], text);
+    });
+    text.add(')');
+  } else if (v instanceof PyTuple) {
+    text.add('(');
+    itemsInto(v.items, text);
+    text.add(v.items.length === 1 ? ',)' : ')');
+  } else if (v.isSet) {
+    if (v.entries.size === 0) text.add('set()');
+    else {
+      text.add('{');
+      itemsInto(v.keys(), text);
+      text.add('}');
+    }
+  } else {
+    text.add('{');
+    let n = 0;
+    for (const e of v.entries.values()) {
+      if (text.full) break;
+      if (n > 0) text.add(', ');
+      if (n++ >= MAX_ITEMS) {
+        text.add('...');
+        break;
+      }
+      reprInto(e.key, text);
+      text.add(': ');
+      reprInto(e.value, text);
+    }
+    text.add('}');
+  }
+}
+
+function itemsInto(list: readonly PyValue[], text: ReprText): void {
+  for (let i = 0; i < list.length && !text.full; i++) {
+    if (i > 0) text.add(', ');
+    if (i >= MAX_ITEMS) {
+      text.add('...');
+      break;
+    }
+    reprInto(list[i], text);
+  }
+}
+
+function scalarRepr(v: Exclude<PyValue, PyList | PyTuple | PyDict>): string {
   switch (typeof v) {
     case 'bigint':
       return v.toString();
@@ -37,32 +131,12 @@ export function pyRepr(v: PyValue): string {
       return stringRepr(v);
   }
   if (v === null) return 'None';
-  if (v instanceof PyList) return '[' + items(v.items) + ']';
-  if (v instanceof PyNamedTuple) return `${v.type}(${v.names.map((n, i) => `${n}=${pyRepr(v.items[i])}`).join(', ')})`;
-  if (v instanceof PyTuple) return '(' + items(v.items) + (v.items.length === 1 ? ',' : '') + ')';
-  if (v instanceof PyDict) {
-    if (v.isSet) return v.entries.size === 0 ? 'set()' : '{' + items(v.keys()) + '}';
-    const parts: string[] = [];
-    for (const e of v.entries.values()) {
-      if (parts.length >= MAX_ITEMS) {
-        parts.push('...');
-        break;
-      }
-      parts.push(pyRepr(e.key) + ': ' + pyRepr(e.value));
-    }
-    return '{' + parts.join(', ') + '}';
-  }
   if (v instanceof PyRange) return `range(${v.start}, ${v.stop}${v.step === 1n ? '' : ', ' + v.step})`;
   if (v instanceof PySlice) return `slice(${pyRepr(v.start)}, ${pyRepr(v.stop)}, ${pyRepr(v.step)})`;
   if (v instanceof PyFunction) return `<function ${v.name}>`;
   if (v instanceof PyModule) return `<module '${v.name}'>`;
   if (v instanceof PyIterator) return `<${v.name} object>`;
   return v.repr();
-}
-
-function items(list: readonly PyValue[]): string {
-  if (list.length <= MAX_ITEMS) return list.map(pyRepr).join(', ');
-  return list.slice(0, MAX_ITEMS).map(pyRepr).join(', ') + ', ...';
 }
 
 /** `repr(float)` (Python's shortest round-trip digits). */

@@ -31,7 +31,7 @@ import {
 } from './values';
 import { OutsideSubset, QuietError, Skipped, pyError } from './errors';
 import { pyRepr, pyStr } from './format';
-import { pythonBinary, pythonCompare, truthOf } from './operators';
+import { extendList, pythonBinary, pythonCompare, truthOf } from './operators';
 import type { Runtime } from './runtime';
 import { evaluateExpr, indexSpan, subscriptIndex } from './expressions';
 import { bindArguments, sliceItems } from './calls';
@@ -285,7 +285,7 @@ export class Interpreter {
    *  everything else rebinds. */
   private inplace(op: P.BinaryOperator, a: PyValue, b: PyValue, site: OpSite): PyValue {
     if (a instanceof PyList && op === '+') {
-      a.items.push(...this.iterate(b, site.rightSpan));
+      extendList(this, a, this.iterate(b, site.rightSpan), site.span);
       return a;
     }
     if (a instanceof PyObject && a.binaryOp) {

@@ -9,6 +9,8 @@ import { type PyErrorKind, pyError } from './errors';
 import { formatSpec, pyRepr, pyStr } from './format';
 import { MAX_INT_BITS, type PyBinaryOp, PyError, bitLength, pyBinary, pyFloat, pyUnary } from '../pynumber';
 import type { Interpreter } from './interpreter';
+import { BuildError } from '../builder';
+import { formatCount, raiseHint } from '../budgets';
 
 function isNumber(v: PyValue): v is bigint | number | boolean {
   return typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean';
@@ -46,9 +48,15 @@ function checkedShift(x: bigint, y: bigint, span: Span): bigint {
 export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue, site: OpSite): PyValue {
   if (isNumber(a) && isNumber(b)) return numberBinary(op, a, b, site);
   if (op === '+') {
-    if (typeof a === 'string' && typeof b === 'string') return a + b;
-    if (a instanceof PyList && b instanceof PyList) return new PyList([...a.items, ...b.items]);
-    if (a instanceof PyTuple && b instanceof PyTuple) return new PyTuple([...a.items, ...b.items]);
+    if (typeof a === 'string' && typeof b === 'string') {
+      checkSequenceSize(rt, a.length + b.length, site.span);
+      return a + b;
+    }
+    if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
+      checkSequenceSize(rt, a.items.length + b.items.length, site.span);
+      const items = a.items.concat(b.items);
+      return a instanceof PyList ? new PyList(items) : new PyTuple(items);
+    }
   }
   if (op === '*') {
     const seq =
@@ -61,21 +69,44 @@ export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue
     if (seq !== null && (typeof times === 'bigint' || typeof times === 'boolean')) {
       const n = Math.max(0, Number(asBig(times)));
       const len = typeof seq === 'string' ? seq.length : (seq as PyList).items.length;
-      if (n * len > rt.rt.budgets.maxElements) {
-        throw pyError(
-          'OverflowError',
-          `repeating a sequence of ${len} ${n} times is over the ${rt.rt.budgets.maxElements}-element budget (raise tgraph.maxElements)`,
-          site.span,
-        );
-      }
+      checkSequenceSize(rt, n * len, site.span);
       if (typeof seq === 'string') return seq.repeat(n);
       const items: PyValue[] = [];
-      for (let i = 0; i < n; i++) items.push(...(seq as PyList).items);
+      for (let i = 0; i < n; i++) for (const x of (seq as PyList).items) items.push(x);
       return seq instanceof PyTuple ? new PyTuple(items) : new PyList(items);
     }
   }
-  if (op === '%' && typeof a === 'string') return percentFormat(a, b, site);
+  if (op === '%' && typeof a === 'string') {
+    return percentFormat(rt, a, b, site);
+  }
   throw pyError('TypeError', `unsupported operand type(s) for ${op}: '${typeName(a)}' and '${typeName(b)}'`, site.span);
+}
+
+/** `list += items` and `list.extend(items)`, within the element budget. */
+export function extendList(rt: Interpreter, list: PyList, items: readonly PyValue[], span: Span): void {
+  const n = items.length; // `x.extend(x)` adds x's items once
+  checkSequenceSize(rt, list.items.length + n, span);
+  for (let i = 0; i < n; i++) list.items.push(items[i]);
+}
+
+/** `sep.join(parts)` within the element budget. */
+export function joinStrings(rt: Interpreter, parts: readonly string[], sep: string, span: Span): string {
+  let length = sep.length * Math.max(0, parts.length - 1);
+  for (const p of parts) length += p.length;
+  checkSequenceSize(rt, length, span);
+  return parts.join(sep);
+}
+
+/** Strings, lists and tuples hold at most the element budget (a string doubled in a loop
+ *  passes any length JavaScript can hold after thirty iterations). */
+export function checkSequenceSize(rt: Interpreter, length: number, span: Span): void {
+  const budget = rt.rt.budgets.maxElements;
+  if (length > budget)
+    throw pyError(
+      'OverflowError',
+      `a sequence of ${formatCount(length)} items is over the ${formatCount(budget)}-element budget ${raiseHint('maxElements')}`,
+      span,
+    );
 }
 
 const NUMBER_OPS = new Set(['+', '-', '*', '/', '//', '%', '**']);
@@ -133,20 +164,54 @@ export function pyEquals(rt: Interpreter, a: PyValue, b: PyValue, site: OpSite):
   if (a === null || b === null) return a === b;
   if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
     if (a.items.length !== b.items.length) return false;
-    return a.items.every((x, i) => rt.truth(rt.compare('==', x, b.items[i], site), site.span));
+    return withinComparison(rt, site, () => a.items.every((x, i) => itemsEqual(rt, x, b.items[i], site)));
   }
   if (a instanceof PyDict && b instanceof PyDict) {
     if (a.entries.size !== b.entries.size) return false;
-    for (const [k, e] of a.entries) {
-      const other = b.entries.get(k);
-      if (!other || !rt.truth(rt.compare('==', e.value, other.value, site), site.span)) return false;
-    }
-    return true;
+    return withinComparison(rt, site, () => {
+      for (const [k, e] of a.entries) {
+        const other = b.entries.get(k);
+        if (!other || !itemsEqual(rt, e.value, other.value, site)) return false;
+      }
+      return true;
+    });
   }
   if (a instanceof PyRange && b instanceof PyRange) return a.start === b.start && a.stop === b.stop && a.step === b.step;
   // Two lookups of one type (`type(x) == float`, through `np.float` or the builtins) are one type.
   if (a instanceof PyBuiltin && b instanceof PyBuiltin && a.isInstance && b.isInstance) return a.name === b.name;
   return a === b;
+}
+
+/** Items of two containers compared as Python does: the same object is equal to itself
+ *  without a look inside (a list holding itself equals itself). */
+function itemsEqual(rt: Interpreter, x: PyValue, y: PyValue, site: OpSite): boolean {
+  if (x === y && x instanceof PyObject) return true;
+  return rt.truth(rt.compare('==', x, y, site), site.span);
+}
+
+/** The nesting and the items of the comparison of two containers under way: lists that hold
+ *  each other are Python's RecursionError, and lists sharing their items (a few objects
+ *  expanding to millions) are compared within the element budget. */
+const comparison = { depth: 0, items: 0 };
+const MAX_COMPARISON_DEPTH = 1000;
+
+function withinComparison<T>(rt: Interpreter, site: OpSite, compare: () => T): T {
+  if (comparison.depth === 0) comparison.items = 0;
+  if (comparison.depth >= MAX_COMPARISON_DEPTH)
+    throw pyError('RecursionError', 'maximum recursion depth exceeded in comparison', site.span);
+  const budget = rt.rt.budgets.maxTotalElements;
+  if (++comparison.items > budget)
+    throw new BuildError(
+      `this comparison looks at more than ${formatCount(budget)} items of nested lists ${raiseHint('maxTotalElements')}`,
+      site.span,
+      'budget-elements',
+    );
+  comparison.depth++;
+  try {
+    return compare();
+  } finally {
+    comparison.depth--;
+  }
 }
 
 function order(rt: Interpreter, a: PyValue, b: PyValue, op: string, site: OpSite): number {
@@ -158,11 +223,13 @@ function order(rt: Interpreter, a: PyValue, b: PyValue, op: string, site: OpSite
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if ((a instanceof PyList && b instanceof PyList) || (a instanceof PyTuple && b instanceof PyTuple)) {
     const n = Math.min(a.items.length, b.items.length);
-    for (let i = 0; i < n; i++) {
-      if (pyEquals(rt, a.items[i], b.items[i], site)) continue;
-      return rt.truth(rt.compare('<', a.items[i], b.items[i], site), site.span) ? -1 : 1;
-    }
-    return a.items.length - b.items.length;
+    return withinComparison(rt, site, () => {
+      for (let i = 0; i < n; i++) {
+        if (itemsEqual(rt, a.items[i], b.items[i], site)) continue;
+        return rt.truth(rt.compare('<', a.items[i], b.items[i], site), site.span) ? -1 : 1;
+      }
+      return a.items.length - b.items.length;
+    });
   }
   throw pyError('TypeError', `'${op}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`, site.span);
 }
@@ -186,7 +253,12 @@ export function truthOf(v: PyValue): boolean {
 }
 
 /** `'%.3f loss %d' % (x, n)`: printf-style formatting of strings. */
-function percentFormat(format: string, args: PyValue, site: OpSite): string {
+function percentFormat(rt: Interpreter, format: string, args: PyValue, site: OpSite): string {
+  let length = format.length;
+  const counted = (piece: string): string => {
+    checkSequenceSize(rt, (length += piece.length), site.span);
+    return piece;
+  };
   const values = args instanceof PyTuple ? args.items.slice() : [args];
   let k = 0;
   const next = (): PyValue => {
@@ -195,43 +267,52 @@ function percentFormat(format: string, args: PyValue, site: OpSite): string {
   };
   const out = format.replace(
     /%(\([^)]*\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXeEfFgGcrsa%])/g,
-    (_m, key: string | undefined, flags: string, width: string | undefined, precision: string | undefined, conv: string) => {
-      if (conv === '%') return '%';
-      let v: PyValue;
-      if (key) {
-        if (!(args instanceof PyDict)) throw pyError('TypeError', 'format requires a mapping', site.rightSpan);
-        const got = args.get(key.slice(1, -1));
-        if (got === undefined) throw pyError('KeyError', pyRepr(key.slice(1, -1)), site.rightSpan);
-        v = got;
-      } else v = next();
-      const w = width === '*' ? Number(next()) : width;
-      const p = precision === '*' ? Number(next()) : precision;
-      let spec = '';
-      if (flags.includes('-')) spec += '<';
-      if (flags.includes('+')) spec += '+';
-      else if (flags.includes(' ')) spec += ' ';
-      if (flags.includes('0') && !flags.includes('-')) spec += '0';
-      if (w !== undefined) spec += String(w);
-      if (p !== undefined) spec += '.' + p;
-      switch (conv) {
-        case 's':
-          return formatSpec(pyStr(v), spec.replace(/^</, '<'));
-        case 'r':
-        case 'a':
-          return formatSpec(pyRepr(v), spec);
-        case 'i':
-        case 'u':
-          return formatSpec(numberArg(v, site), spec + 'd');
-        case 'c':
-          return typeof v === 'string' ? v : String.fromCharCode(Number(v));
-        default:
-          return formatSpec(numberArg(v, site), spec + conv);
-      }
-    },
+    (_m, key: string | undefined, flags: string, width: string | undefined, precision: string | undefined, conv: string) =>
+      counted(conversion(key, flags, width, precision, conv)),
   );
   if (k < values.length && !(args instanceof PyDict))
     throw pyError('TypeError', 'not all arguments converted during string formatting', site.span);
   return out;
+
+  function conversion(
+    key: string | undefined,
+    flags: string,
+    width: string | undefined,
+    precision: string | undefined,
+    conv: string,
+  ): string {
+    if (conv === '%') return '%';
+    let v: PyValue;
+    if (key) {
+      if (!(args instanceof PyDict)) throw pyError('TypeError', 'format requires a mapping', site.rightSpan);
+      const got = args.get(key.slice(1, -1));
+      if (got === undefined) throw pyError('KeyError', pyRepr(key.slice(1, -1)), site.rightSpan);
+      v = got;
+    } else v = next();
+    const w = width === '*' ? Number(next()) : width;
+    const p = precision === '*' ? Number(next()) : precision;
+    let spec = '';
+    if (flags.includes('-')) spec += '<';
+    if (flags.includes('+')) spec += '+';
+    else if (flags.includes(' ')) spec += ' ';
+    if (flags.includes('0') && !flags.includes('-')) spec += '0';
+    if (w !== undefined) spec += String(w);
+    if (p !== undefined) spec += '.' + p;
+    switch (conv) {
+      case 's':
+        return formatSpec(pyStr(v), spec.replace(/^</, '<'));
+      case 'r':
+      case 'a':
+        return formatSpec(pyRepr(v), spec);
+      case 'i':
+      case 'u':
+        return formatSpec(numberArg(v, site), spec + 'd');
+      case 'c':
+        return typeof v === 'string' ? v : String.fromCharCode(Number(v));
+      default:
+        return formatSpec(numberArg(v, site), spec + conv);
+    }
+  }
 }
 
 function numberArg(v: PyValue, site: OpSite): PyValue {

@@ -9,7 +9,7 @@ import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, NONE, Poisoned, type UserFunction, type Value, tensorValue } from '../builder';
 import { Evaluator, type Budget } from '../evaluate';
 import type { Tensor } from '../tensor';
-import type { Budgets } from '../budgets';
+import { type Budgets, formatCount, raiseHint } from '../budgets';
 import { type AnalysisOptions, type Binding, type Diagnostic, type Related, type Severity, kindOf, producedBy } from '../analysis';
 import type * as P from './ast';
 import {
@@ -27,6 +27,7 @@ import {
 } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
 import { pyRepr } from './format';
+import { anyContained, expandedSize } from './walk';
 import { Interpreter, LoopBudget, NotPython } from './interpreter';
 import { NDArray, toTensor } from './numpy/ndarray';
 import { GraphTensor, PyDType, graphDType } from './tensorflow/tensor';
@@ -167,12 +168,13 @@ export class Runtime {
   // ---- bindings -------------------------------------------------------------------------------
 
   bind(name: string, span: Span, value: PyValue, stmt: P.Stmt, destructured: boolean): void {
-    const graphValue = this.bindingValue(value, span);
+    const tooLarge = this.tooLargeToShow(name, value, span);
+    const graphValue = tooLarge === undefined ? this.bindingValue(value, span) : ERROR;
     let binding = this.bindingAt.get(span.start);
     if (binding && binding.name === name) {
       binding.value = graphValue;
       binding.kind = kindOf(graphValue);
-      binding.describe = describeValue(value);
+      binding.describe = tooLarge ?? describeValue(value);
       binding.gradient = undefined;
       // A loop's rebinding is the same binding: it is the latest version again.
       const at = this.bindings.indexOf(binding);
@@ -181,7 +183,7 @@ export class Runtime {
         this.bindings.push(binding);
       }
     } else {
-      binding = { name, span, stmt, value: graphValue, kind: kindOf(graphValue), destructured, describe: describeValue(value) };
+      binding = { name, span, stmt, value: graphValue, kind: kindOf(graphValue), destructured, describe: tooLarge ?? describeValue(value) };
       this.bindingAt.set(span.start, binding);
       this.bindings.push(binding);
     }
@@ -222,6 +224,22 @@ export class Runtime {
     if (binding) this.references.set(span.start, { span, binding });
   }
 
+  /** Why a list or tuple is not shown item by item, if it is not: it holds itself, or more
+   *  items than a value shows once its nested lists are expanded (lists share their items,
+   *  so a few objects can expand to millions). Said once per binding, at the name. */
+  private tooLargeToShow(name: string, v: PyValue, span: Span): string | undefined {
+    // A long flat list is not shown either (bindingValue), as it always was: no note.
+    if (!(v instanceof PyList || v instanceof PyTuple) || v.items.length > MAX_SHOWN_ITEMS) return undefined;
+    const size = expandedSize(v, MAX_SHOWN_ITEMS + 1) - 1;
+    if (size <= MAX_SHOWN_ITEMS) return undefined;
+    const what =
+      size === Infinity
+        ? `a ${v.typeName} with no end (it, or a list in it, holds itself)`
+        : `a ${v.typeName} of more than ${formatCount(MAX_SHOWN_ITEMS)} items once its nested lists are expanded`;
+    this.report(span, 'information', 'budget-elements', `\`${name}\` is ${what}: it is shown as Python's text, not item by item`);
+    return `${v.typeName} of ${v.items.length}: ${pyRepr(v, MAX_DESCRIBED)}`;
+  }
+
   /** The graph value a binding shows (its hover, `run`, `--json`): tensors as they are, host
    *  values as constants (copied: an array may be changed in place later). Those constants
    *  are only shown, never computed with: made weak, they take no TensorFlow name. */
@@ -247,7 +265,7 @@ export class Runtime {
         return { kind: 'string', value: v };
     }
     if (v === null) return NONE;
-    if ((v instanceof PyList || v instanceof PyTuple) && v.items.length <= 10_000)
+    if ((v instanceof PyList || v instanceof PyTuple) && v.items.length <= MAX_SHOWN_ITEMS)
       return { kind: 'list', items: v.items.map((x) => this.bindingValue(x, span)) };
     if (v instanceof PyDType) return { kind: 'dtype', dtype: graphDType(v, span) };
     if (v instanceof PyFunction) return { kind: 'function', fn: functionShim(v, this.text) };
@@ -256,7 +274,21 @@ export class Runtime {
 
   // ---- what the script does -------------------------------------------------------------------
 
+  /** Characters printed so far: what a script prints is kept (for `run` and hovers) up to
+   *  the output budget, and the prints past it are dropped with one diagnostic. */
+  private printed = 0;
+
   print(span: Span, text: string): void {
+    this.printed += text.length;
+    if (this.printed > this.budgets.maxOutputBytes) {
+      this.report(
+        span,
+        'warning',
+        'budget-output',
+        `the script printed more than ${formatCount(this.budgets.maxOutputBytes)} characters: this print and the ones after it are not kept ${raiseHint('maxOutputBytes')}`,
+      );
+      return;
+    }
     this.prints.push({ span, text });
   }
 
@@ -416,24 +448,20 @@ function describeValue(v: PyValue): string | undefined {
   if (withoutTensorForm(v)) return (v as PyObject).repr();
   // A list holding such an object (`tf.get_collection(tf.GraphKeys.UPDATE_OPS)`) is shown as
   // Python shows it, not item by item.
-  if ((v instanceof PyList || v instanceof PyTuple) && v.items.some(holdsWithoutTensorForm)) {
-    const repr = pyRepr(v);
-    return repr.length > MAX_DESCRIBED ? `${repr.slice(0, MAX_DESCRIBED)}…` : repr;
-  }
+  if ((v instanceof PyList || v instanceof PyTuple) && anyContained(v, withoutTensorForm)) return pyRepr(v, MAX_DESCRIBED);
   return undefined;
 }
 
 const MAX_DESCRIBED = 300;
+
+/** The items (nested ones included) a list binding shows one by one. */
+const MAX_SHOWN_ITEMS = 10_000;
 
 function withoutTensorForm(v: PyValue): boolean {
   return (
     v instanceof PyObject &&
     !(v instanceof PyList || v instanceof PyTuple || v instanceof NDArray || v instanceof GraphTensor || v instanceof PyVariable)
   );
-}
-
-function holdsWithoutTensorForm(v: PyValue): boolean {
-  return withoutTensorForm(v) || ((v instanceof PyList || v instanceof PyTuple) && v.items.some(holdsWithoutTensorForm));
 }
 
 function functionShim(f: PyFunction, text: string): UserFunction {

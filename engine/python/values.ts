@@ -339,9 +339,38 @@ export function hashKey(v: PyValue): string {
       return 's' + v;
     default:
       if (v === null) return 'N';
-      if (v instanceof PyTuple) return 't(' + v.items.map(hashKey).join(',') + ')';
+      if (v instanceof PyTuple) return tupleKey(v);
       let id = objectIds.get(v);
       if (id === undefined) objectIds.set(v, (id = nextObjectId++));
       return 'o' + id;
   }
+}
+
+/** A tuple's key, made once per tuple (a tuple of tuples sharing their items, `x = (x, x)` in
+ *  a loop, is a few objects whose keys written out would double at each level); a long key
+ *  is kept as its digest and length. */
+const tupleKeys = new WeakMap<PyTuple, string>();
+const MAX_KEY_LENGTH = 1000;
+
+function tupleKey(t: PyTuple): string {
+  const known = tupleKeys.get(t);
+  if (known !== undefined) return known;
+  const written = 't(' + t.items.map(hashKey).join(',') + ')';
+  const key = written.length <= MAX_KEY_LENGTH ? written : `T${digest(written)}:${written.length}`;
+  tupleKeys.set(t, key);
+  return key;
+}
+
+/** A 53-bit digest of a string (cyrb53). */
+function digest(s: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }

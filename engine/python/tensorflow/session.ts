@@ -3,6 +3,7 @@
 // returns NumPy values in the structure of its fetches. The document remembers each run, so
 // a graph tensor shows the value of the last run that fetched it.
 
+import { checkExpandable } from '../walk';
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import { BuildError, Poisoned } from '../../builder';
@@ -164,6 +165,7 @@ function run(
   const doc = rt.rt;
   if (session.closed) throw pyError('RuntimeError', 'Attempted to use a closed Session.', span);
   const leaves: Leaf[] = [];
+  checkExpandable(fetches, fetchesSpan, rt.rt.budgets.maxElements, 'the fetches of sess.run');
   const structure = flatten(rt, fetches, fetchesExpr, fetchesSpan, leaves);
   const feeds = new Map<Node, Tensor>();
   if (feedDict !== null) {

@@ -3,6 +3,7 @@
 // it is the same graph nodes, explained the same way. What the tape watches decides which
 // sources get a gradient (an unwatched one gets None, as in TensorFlow).
 
+import { checkExpandable } from '../walk';
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import { type CallArg, tensorValue } from '../../builder';
@@ -180,6 +181,7 @@ function sourcesOf(rt: Interpreter, v: PyValue, span: Span): Source[] {
 /** The tensors and variables of a (nested) structure of sources, and how to put one result
  *  per source back in its shape (TensorFlow's nest). */
 function structure(rt: Interpreter, v: PyValue, span: Span): { leaves: Source[]; rebuild: (f: (s: Source) => PyValue) => PyValue } {
+  checkExpandable(v, span, rt.rt.budgets.maxElements, 'a structure of tensors');
   const leaves: Source[] = [];
   const walk = (x: PyValue): ((f: (s: Source) => PyValue) => PyValue) => {
     if (x instanceof GraphTensor || x instanceof PyVariable) {

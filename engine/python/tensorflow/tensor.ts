@@ -2,6 +2,7 @@
 // Builder: a TF call lowers through `b.call(op, args, span)`, as a .tgraph call does, so every
 // op, shape and dtype diagnostic, check and explanation is shared by both front ends.
 
+import { checkExpandable } from '../walk';
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import { type Builder, type CallArg, NONE, Poisoned, type Value, tensorValue } from '../../builder';
@@ -385,6 +386,11 @@ export class TensorShape extends PyObject {
 /** A Python value as the Builder takes it: numbers as weak literals (they take the dtype of
  *  the tensor they meet), arrays as weak constants of their dtype, lists as lists. */
 export function toGraphValue(rt: Interpreter, v: PyValue, span: Span, b: Builder = rt.rt.b): Value {
+  checkExpandable(v, span, rt.rt.budgets.maxElements, 'a nested list made a tensor');
+  return graphValueOf(rt, v, span, b);
+}
+
+function graphValueOf(rt: Interpreter, v: PyValue, span: Span, b: Builder): Value {
   switch (typeof v) {
     case 'bigint':
     case 'number':
@@ -402,7 +408,7 @@ export function toGraphValue(rt: Interpreter, v: PyValue, span: Span, b: Builder
   if (v instanceof PyList || v instanceof PyTuple) {
     const packed = packNumbers(v);
     if (packed) return tensorValue(b.constant(packed, span, true));
-    return { kind: 'list', items: v.items.map((x) => toGraphValue(rt, x, span, b)) };
+    return { kind: 'list', items: v.items.map((x) => graphValueOf(rt, x, span, b)) };
   }
   if (v instanceof PyDType) return { kind: 'dtype', dtype: graphDType(v, span) };
   if (v instanceof TensorShape) {

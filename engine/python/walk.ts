@@ -1,0 +1,117 @@
+// Walks over a user's Python values (their text, their tensor form, what they hold) are
+// bounded. Python lists and tuples share their items: `x = [x, x]` twenty times is twenty
+// small objects and a million items once expanded, and `x.append(x)` makes a list that holds
+// itself. A walk that expands a value as a tree must count what it visits and know which
+// containers it is inside of; one that needs an answer per object must memoise it.
+
+import type { Span } from '../syntax/ast';
+import { BuildError } from '../builder';
+import { formatCount, raiseHint } from '../budgets';
+import { PyDict, PyList, PyTuple, type PyValue } from './values';
+
+/** The containers a walk is inside of (a cycle is met when it enters one of them again) and
+ *  the items it has visited, against a budget. */
+export class ValueWalk {
+  private visits = 0;
+  private readonly open = new Set<object>();
+
+  constructor(readonly maxVisits: number) {}
+
+  /** Counts one visit; false once the budget is spent. */
+  step(): boolean {
+    return ++this.visits <= this.maxVisits;
+  }
+
+  get exhausted(): boolean {
+    return this.visits > this.maxVisits;
+  }
+
+  /** Enters a container; false when the walk is already inside it (it holds itself). */
+  enter(container: object): boolean {
+    if (this.open.has(container)) return false;
+    this.open.add(container);
+    return true;
+  }
+
+  leave(container: object): void {
+    this.open.delete(container);
+  }
+}
+
+/** The items a list, tuple or dict holds (a dict's keys and values), for walks over them. */
+export function containedItems(v: PyValue): readonly PyValue[] | null {
+  if (v instanceof PyList || v instanceof PyTuple) return v.items;
+  if (v instanceof PyDict) {
+    const out: PyValue[] = [];
+    for (const e of v.entries.values()) out.push(e.key, e.value);
+    return out;
+  }
+  return null;
+}
+
+/** How many items a value holds once its lists, tuples and dicts are expanded as a tree (a
+ *  shared one counted as often as it appears), in time of the number of distinct ones;
+ *  Infinity when it holds itself. Past `limit` it stops and answers a number above it.
+ *  Iterative: a list nested 10,000 deep is a short script. */
+export function expandedSize(root: PyValue, limit = Infinity): number {
+  const size = new Map<object, number>();
+  const stack: { v: object; items: readonly PyValue[]; next: number; total: number }[] = [];
+  const push = (v: PyValue): number | null => {
+    const items = containedItems(v);
+    if (!items || typeof v !== 'object' || v === null) return 1;
+    const known = size.get(v);
+    if (known !== undefined) return known;
+    // Entered before its size is known: met again below itself, it is a cycle.
+    size.set(v, Infinity);
+    stack.push({ v, items, next: 0, total: 1 });
+    return null;
+  };
+  const first = push(root);
+  if (first !== null) return first;
+  let result = 1;
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.next < top.items.length) {
+      const n = push(top.items[top.next++]);
+      if (n !== null) top.total += n;
+      if (top.total > limit) return top.total;
+      continue;
+    }
+    stack.pop();
+    size.set(top.v, top.total);
+    if (stack.length) stack[stack.length - 1].total += top.total;
+    else result = top.total;
+  }
+  return result;
+}
+
+/** Whether `test` holds for a value or anything it holds, each distinct container looked at
+ *  once. */
+export function anyContained(root: PyValue, test: (v: PyValue) => boolean): boolean {
+  const seen = new Set<object>();
+  const pending: PyValue[] = [root];
+  while (pending.length) {
+    const v = pending.pop()!;
+    if (test(v)) return true;
+    const items = containedItems(v);
+    if (!items || typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    for (const item of items) pending.push(item);
+  }
+  return false;
+}
+
+/** Refuses, with a diagnostic at `span`, a list or tuple that a walk would expand past
+ *  `maxItems` items (or for ever: one that holds itself). */
+export function checkExpandable(v: PyValue, span: Span, maxItems: number, what: string): void {
+  if (!(v instanceof PyList || v instanceof PyTuple || v instanceof PyDict)) return;
+  const size = expandedSize(v, maxItems + 1) - 1;
+  if (size <= maxItems) return;
+  throw new BuildError(
+    size === Infinity
+      ? `${what}: this ${v.typeName} holds itself (or a list in it does), so it has no end`
+      : `${what}: this ${v.typeName} holds more than ${formatCount(maxItems)} items once its nested lists are expanded ${raiseHint('maxElements')}`,
+    span,
+    'budget-elements',
+  );
+}
