@@ -83,6 +83,8 @@ export class Interpreter {
         if (e instanceof LoopBudget && !outermost) throw e; // stops the whole loop it is in
         this.rt.statementFailed(stmt, e, this.boundNames(stmt));
         continue;
+      } finally {
+        if (outermost) this.rt.settleBindings();
       }
       if (flow !== undefined) return flow;
     }

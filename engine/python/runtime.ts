@@ -7,6 +7,7 @@ import type { Span } from '../syntax/ast';
 import { LineIndex } from '../syntax/lineIndex';
 import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, NONE, Poisoned, type UserFunction, type Value, tensorValue } from '../builder';
+import type { GradientSite } from '../autodiff';
 import { Evaluator, type Budget } from '../evaluate';
 import type { Tensor } from '../tensor';
 import { type Budgets, formatCount, raiseHint } from '../budgets';
@@ -120,7 +121,11 @@ export class Runtime {
   }
 
   run(): void {
-    this.interpreter.runModule(this.module.body);
+    try {
+      this.interpreter.runModule(this.module.body);
+    } finally {
+      this.settleBindings();
+    }
   }
 
   // ---- diagnostics ----------------------------------------------------------------------------
@@ -167,15 +172,14 @@ export class Runtime {
 
   // ---- bindings -------------------------------------------------------------------------------
 
+  /** Bindings whose graph value is still to be made, with the gradient site they were made
+   *  under. A loop rebinding a name makes its value once, at the end of its module-level
+   *  statement: a list grown by a loop is converted once, not once per iteration. */
+  private readonly unsettled = new Map<Binding, { value: PyValue; site: GradientSite | undefined }>();
+
   bind(name: string, span: Span, value: PyValue, stmt: P.Stmt, destructured: boolean): void {
-    const tooLarge = this.tooLargeToShow(name, value, span);
-    const graphValue = tooLarge === undefined ? this.bindingValue(value, span) : ERROR;
     let binding = this.bindingAt.get(span.start);
     if (binding && binding.name === name) {
-      binding.value = graphValue;
-      binding.kind = kindOf(graphValue);
-      binding.describe = tooLarge ?? describeValue(value);
-      binding.gradient = undefined;
       // A loop's rebinding is the same binding: it is the latest version again.
       const at = this.bindings.indexOf(binding);
       if (at >= 0 && at !== this.bindings.length - 1) {
@@ -183,26 +187,56 @@ export class Runtime {
         this.bindings.push(binding);
       }
     } else {
-      binding = { name, span, stmt, value: graphValue, kind: kindOf(graphValue), destructured, describe: tooLarge ?? describeValue(value) };
+      binding = { name, span, stmt, value: NONE, kind: 'other', destructured };
       this.bindingAt.set(span.start, binding);
       this.bindings.push(binding);
     }
     this.byName.set(name, binding);
     this.references.set(span.start, { span, binding });
     const sites = this.b.gradientSites;
-    const site = sites.length > 0 ? sites[sites.length - 1] : undefined;
-    if (site && producedBy(graphValue, site)) {
-      binding.kind = 'gradient';
-      binding.gradient = site;
+    this.unsettled.set(binding, { value, site: sites.length > 0 ? sites[sites.length - 1] : undefined });
+    // Tensors take the name they were first bound to (explanations name them), each one.
+    const label = (v: PyValue) => {
+      const node = v instanceof GraphTensor || v instanceof PyVariable ? v.node : undefined;
+      if (node && node.label === undefined) node.label = name;
+    };
+    label(value);
+    if ((value instanceof PyList || value instanceof PyTuple) && value.items.length <= MAX_SHOWN_ITEMS) value.items.forEach(label);
+  }
+
+  /** Makes the graph values of the bindings made since the last call (after each
+   *  module-level statement). */
+  settleBindings(): void {
+    for (const [binding, { value, site }] of this.unsettled) {
+      let tooLarge: string | undefined;
+      let graphValue: Value;
+      try {
+        tooLarge = this.tooLargeToShow(binding.name, value, binding.span);
+        graphValue = tooLarge === undefined ? this.bindingValue(value, binding.span) : ERROR;
+      } catch (e) {
+        // A budget (graph nodes, time) spent while its value is made.
+        if (e instanceof BuildError) this.report(e.span, 'error', e.code, e.message, e.related);
+        else if (!(e instanceof Poisoned)) throw e;
+        binding.value = ERROR;
+        binding.kind = 'other';
+        binding.describe = `not evaluated: \`${binding.name}\`'s value could not be shown (line ${this.lineOf(binding.span)})`;
+        continue;
+      }
+      binding.value = graphValue;
+      binding.kind = kindOf(graphValue);
+      binding.describe = tooLarge ?? describeValue(value);
+      binding.gradient = undefined;
+      if (site && producedBy(graphValue, site)) {
+        binding.kind = 'gradient';
+        binding.gradient = site;
+      }
     }
-    if (graphValue.kind === 'tensor' && graphValue.node.label === undefined) graphValue.node.label = name;
-    else if (graphValue.kind === 'list') {
-      for (const item of graphValue.items) if (item.kind === 'tensor' && item.node.label === undefined) item.node.label = name;
-    }
+    this.unsettled.clear();
   }
 
   private bindUnknown(n: P.Name, u: Unknown, stmt: P.Stmt): void {
     let binding = this.bindingAt.get(n.span.start);
+    if (binding) this.unsettled.delete(binding);
     if (!binding || binding.name !== n.id) {
       binding = { name: n.id, span: n.span, stmt, value: ERROR, kind: 'other', destructured: false };
       this.bindingAt.set(n.span.start, binding);
