@@ -42,7 +42,7 @@ export interface FailureGroup {
 export function emptyStats(): Stats {
   return {
     inputs: 0,
-    byKind: { generated: 0, 'mutated-file': 0, 'mutated-generated': 0 },
+    byKind: { generated: 0, 'mutated-file': 0, 'mutated-generated': 0, recipe: 0 },
     clean: 0,
     totalMs: 0,
     slowest: { index: -1, ms: 0 },

@@ -412,16 +412,19 @@ function tensorsOf(v: Value, out: Node[] = []): Node[] {
   return out;
 }
 
-/** Placeholders without a feed and the seeds of checks/jacobians: legitimately valueless. */
+/** Placeholders without a feed and the seeds of checks/jacobians: legitimately valueless. A
+ *  script's placeholders are fed per sess.run: a tensor no run fetched has no value. */
 function legitimatelyUnknown(a: Analysis, n: Node): boolean {
-  return (n.op.name === 'placeholder' && !a.feeds.has(n)) || n.op.name === 'seed';
+  return (n.op.name === 'placeholder' && (a.python !== undefined || !a.feeds.has(n))) || n.op.name === 'seed';
 }
 
 function checkSilentErrors(a: Analysis, failures: Failure[]): void {
   for (const b of a.bindings) {
     const end = b.stmt.span.end;
     if (b.value.kind === 'error') {
-      if (!errorBefore(a.diagnostics, end))
+      // A Python name without a tensor form says why (`describe`: a dict, a name bound by a
+      // statement outside the subset, a list with no end): its hover explains it.
+      if (!errorBefore(a.diagnostics, end) && !(a.python && b.describe))
         failures.push(
           failure('silent-error', `\`${b.name}\` is an error value but no error diagnostic precedes it`, {
             key: `error-binding:${b.stmt.kind}`,
@@ -450,6 +453,9 @@ function checkSilentErrors(a: Analysis, failures: Failure[]): void {
       failures.push(failure('silent-error', `a check failed without an error diagnostic: ${c.message}`, { key: 'check' }));
   }
   for (const s of a.asserts) {
+    // A script's assert on a name left out (not valid Python, outside the subset) says it
+    // could not be evaluated, as the statement it depends on says it was not.
+    if (a.python && s.message === 'assert could not be evaluated') continue;
     if (!s.passed && !s.expectFail && !hasError)
       failures.push(failure('silent-error', `an assert failed without an error diagnostic: ${s.message}`, { key: 'assert' }));
   }

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { Rng, hashString, mixSeed } from './rng';
 import { generateProgram, type GenerateOptions } from './generate';
 import { mutate } from './mutate';
+import { loadPythonCorpus, mutatePython, pythonRecipe } from './python';
 
 export interface CorpusFile {
   /** Repository-relative path (or `test.ts#k` for a program embedded in a test). */
@@ -13,7 +14,7 @@ export interface CorpusFile {
   text: string;
 }
 
-export type InputKind = 'generated' | 'mutated-file' | 'mutated-generated';
+export type InputKind = 'generated' | 'mutated-file' | 'mutated-generated' | 'recipe';
 
 export interface FuzzInput {
   index: number;
@@ -86,14 +87,29 @@ export function corpusFingerprint(corpus: readonly CorpusFile[]): string {
 
 export const QUICK_GENERATOR: GenerateOptions = { maxStatements: 10, maxDim: 4 };
 
+/** The language the fuzzer feeds: `.tgraph` files, or Python scripts (`--python`, passed to
+ *  the worker processes through the environment, as `--tight-bounds` is). */
+export type FuzzLanguage = 'tgraph' | 'python';
+
+export function fuzzLanguage(): FuzzLanguage {
+  return process.env.TGRAPH_FUZZ_LANGUAGE === 'python' ? 'python' : 'tgraph';
+}
+
+/** The corpus of the language. */
+export function loadLanguageCorpus(root: string, language: FuzzLanguage = fuzzLanguage()): CorpusFile[] {
+  return language === 'python' ? loadPythonCorpus(root) : loadCorpus(root);
+}
+
 /** Input `index` of the run with `seed`. */
 export function makeInput(
   seed: number,
   index: number,
   corpus: readonly CorpusFile[],
   generator: GenerateOptions = QUICK_GENERATOR,
+  language: FuzzLanguage = fuzzLanguage(),
 ): FuzzInput {
   const rng = new Rng(mixSeed(seed, index));
+  if (language === 'python') return makePythonInput(rng, index, corpus);
   const kind = corpus.length
     ? rng.weighted<InputKind>([
         [50, 'generated'],
@@ -109,4 +125,22 @@ export function makeInput(
   }
   const program = generateProgram(rng.fork(), generator);
   return { index, kind, text: mutate(rng.fork(), program, donors) };
+}
+
+/** A Python input: a corpus script mutated (most), a hostile recipe, or a recipe mutated. */
+function makePythonInput(rng: Rng, index: number, corpus: readonly CorpusFile[]): FuzzInput {
+  const kind = corpus.length
+    ? rng.weighted<InputKind>([
+        [70, 'mutated-file'],
+        [15, 'recipe'],
+        [15, 'mutated-generated'],
+      ])
+    : 'recipe';
+  const donors = corpus.map((c) => c.text);
+  if (kind === 'recipe') return { index, kind, text: pythonRecipe(rng.fork()) };
+  if (kind === 'mutated-file') {
+    const base = rng.pick(corpus);
+    return { index, kind, base: base.name, text: mutatePython(rng.fork(), base.text, donors) };
+  }
+  return { index, kind, text: mutatePython(rng.fork(), pythonRecipe(rng.fork()), donors) };
 }

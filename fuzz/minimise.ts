@@ -3,6 +3,7 @@
 // failure's signature, not just "something failed", or the minimiser drifts to another bug.
 // Minimised failures are saved as regression fixtures under test/fuzz-regressions/.
 
+import { fuzzLanguage } from './inputs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { tokenize } from './mutate';
@@ -92,7 +93,7 @@ export interface SavedRegression {
 }
 
 /**
- * Writes a minimised failing input to `dir` as `<kind>-<hash>.tgraph`, with a first comment
+ * Writes a minimised failing input to `dir` as `<kind>-<hash>.tgraph` (`.py` for Python), with a first comment
  * line naming the failure, unless an identical file is already there. The header is kept only
  * if the input still fails with it (`stillFails`), since comments can matter (`expect-fail`).
  */
@@ -110,9 +111,10 @@ export async function saveRegression(
   const hash = hashString(text).toString(16).padStart(8, '0');
   // The same reproducer can show as two kinds (an internal error, then a crash when the CLI
   // reads the same value): one file for it.
-  const twin = fs.readdirSync(dir).find((name) => name.endsWith(`-${hash}.tgraph`));
+  const ext = fuzzLanguage() === 'python' ? 'py' : 'tgraph';
+  const twin = fs.readdirSync(dir).find((name) => name.endsWith(`-${hash}.${ext}`));
   if (twin) return { file: path.join(dir, twin), created: false };
-  const file = path.join(dir, `${f.kind}-${hash}.tgraph`);
+  const file = path.join(dir, `${f.kind}-${hash}.${ext}`);
   fs.writeFileSync(file, content);
   return { file, created: true };
 }

@@ -18,7 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { fork, spawnSync, type ChildProcess } from 'child_process';
 import { DEFAULT_HARNESS_OPTIONS, type Failure, type HarnessOptions, MemoryProbe, runInput } from './harness';
-import { type CorpusFile, corpusFingerprint, loadCorpus, makeInput } from './inputs';
+import { type CorpusFile, corpusFingerprint, fuzzLanguage, loadLanguageCorpus, makeInput } from './inputs';
 import { type FailureGroup, type Stats, emptyStats, mergeStats, runCampaign } from './campaign';
 import { minimise, saveRegression } from './minimise';
 
@@ -54,6 +54,8 @@ const HELP = `usage: npm run fuzz -- [options]
   --no-minimise    do not minimise failures
   --minimise-ms MS time for minimising one failure (default 60000)
   --hang-ms MS     an input running longer is killed as a hang (default 30000)
+  --python         Python scripts (examples/python, .py fixtures, scripts in test/python)
+                   mutated, and hostile Python recipes, analysed as Python
   --tight-bounds   maxGraphNodes 300, maxStatements 12, maxLineLength 120, maxTotalBytes 2e5:
                    most inputs stop at one of them
   --slow-ms MS     an input taking longer is a 'slow' failure (default 5000)
@@ -148,6 +150,10 @@ function parseArgs(argv: string[]): Args {
         break;
       // The bounds of issue 15 set so low that most inputs meet one: node and statement
       // counts, line length, bytes (the worker processes inherit it through the environment).
+      // Python scripts instead of .tgraph files (the workers inherit it through the environment).
+      case '--python':
+        process.env.TGRAPH_FUZZ_LANGUAGE = 'python';
+        break;
       case '--tight-bounds':
         process.env.TGRAPH_FUZZ_TIGHT_BOUNDS = '1';
         break;
@@ -178,7 +184,13 @@ function harnessOptions(a: Args): HarnessOptions {
   const analysis = process.env.TGRAPH_FUZZ_TIGHT_BOUNDS
     ? { ...DEFAULT_HARNESS_OPTIONS.analysis, ...TIGHT_BOUNDS }
     : DEFAULT_HARNESS_OPTIONS.analysis;
-  return { ...DEFAULT_HARNESS_OPTIONS, analysis, clock: 'cpu', slowMs: a.slowMs, memoryBudgetBytes: a.memoryMiB * 1048576 };
+  return {
+    ...DEFAULT_HARNESS_OPTIONS,
+    analysis: { ...analysis, language: fuzzLanguage() },
+    clock: 'cpu',
+    slowMs: a.slowMs,
+    memoryBudgetBytes: a.memoryMiB * 1048576,
+  };
 }
 
 // ---- worker ----------------------------------------------------------------------------------
@@ -278,11 +290,11 @@ interface WorkerSlot {
 
 async function parentMain(a: Args): Promise<number> {
   const started = Date.now();
-  const corpus = loadCorpus(a.root);
+  const corpus = loadLanguageCorpus(a.root);
   const fingerprint = corpusFingerprint(corpus);
   const log = (s: string) => process.stdout.write(s + '\n');
   log(
-    `fuzz: seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, ${a.jobs} worker${a.jobs === 1 ? '' : 's'}, corpus ${corpus.length} files (fingerprint ${fingerprint})`,
+    `fuzz${fuzzLanguage() === 'python' ? ' (Python)' : ''}: seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, ${a.jobs} worker${a.jobs === 1 ? '' : 's'}, corpus ${corpus.length} files (fingerprint ${fingerprint})`,
   );
   log(
     `      budgets: maxElements ${DEFAULT_HARNESS_OPTIONS.analysis.maxElements}, maxTotalElements ${DEFAULT_HARNESS_OPTIONS.analysis.maxTotalElements}, evaluationTimeoutMs ${DEFAULT_HARNESS_OPTIONS.analysis.evaluationTimeoutMs}, slow > ${a.slowMs} ms CPU, hang > ${a.hangMs} ms, memory rise > ${a.memoryMiB} MiB`,
@@ -464,7 +476,7 @@ function runWorkers(
         serialization: 'advanced',
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
-      const scratch = path.join(os.tmpdir(), `tgraph-fuzz-${process.pid}-${child.pid}.tgraph`);
+      const scratch = path.join(os.tmpdir(), `tgraph-fuzz-${process.pid}-${child.pid}.${fuzzLanguage() === 'python' ? 'py' : 'tgraph'}`);
       const slot: WorkerSlot = { child, current: null, since: Date.now(), range: null, minimising: false, killedForHang: false, scratch };
       slots.add(slot);
       const assign = () => {
@@ -674,7 +686,7 @@ async function main(): Promise<void> {
     return;
   }
   if (a.mode === 'print') {
-    process.stdout.write(makeInput(a.seed, a.print, loadCorpus(a.root)).text);
+    process.stdout.write(makeInput(a.seed, a.print, loadLanguageCorpus(a.root)).text);
     return;
   }
   process.exitCode = await parentMain(a);

@@ -185,7 +185,7 @@ describe(`quick fuzz run: ${COUNT} inputs, seed ${SEED}`, () => {
 const regressionFiles = fs.existsSync(regressionsDir)
   ? fs
       .readdirSync(regressionsDir)
-      .filter((f) => f.endsWith('.tgraph'))
+      .filter((f) => f.endsWith('.tgraph') || f.endsWith('.py'))
       .sort()
   : [];
 
@@ -202,7 +202,16 @@ describe('saved fuzz regressions analyse without a failure', () => {
       // its own process instead of taking the machine's memory from everything else.
       const r = spawnSync(
         '/bin/sh',
-        ['-c', `ulimit -v ${6 * 1024 * 1024} 2>/dev/null; exec "$0" "$@"`, process.execPath, '--enable-source-maps', driver, '--check'],
+        [
+          '-c',
+          `ulimit -v ${6 * 1024 * 1024} 2>/dev/null; exec "$0" "$@"`,
+          process.execPath,
+          '--enable-source-maps',
+          driver,
+          '--check',
+          // A Python script is checked as the Python mode runs it.
+          ...(file.endsWith('.py') ? ['--python'] : []),
+        ],
         { cwd: root, input: text, encoding: 'utf8', timeout: REGRESSION_TIMEOUT_MS, killSignal: 'SIGKILL' },
       );
       expect(r.status, `no answer within ${REGRESSION_TIMEOUT_MS} ms`).not.toBeNull();
