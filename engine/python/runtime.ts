@@ -11,7 +11,16 @@ import type { GradientSite } from '../autodiff';
 import { Evaluator, type Budget } from '../evaluate';
 import type { Tensor } from '../tensor';
 import { type Budgets, formatCount, raiseHint } from '../budgets';
-import { type AnalysisOptions, type Binding, type Diagnostic, type Related, type Severity, kindOf, producedBy } from '../analysis';
+import {
+  type AnalysisOptions,
+  type Binding,
+  type Diagnostic,
+  type Related,
+  type Severity,
+  kindOf,
+  nonFiniteMessage,
+  producedBy,
+} from '../analysis';
 import type * as P from './ast';
 import {
   type CallSite,
@@ -109,6 +118,12 @@ export class Runtime {
       feeds: new Map(),
       budget: this.budget,
       onProblem: (p) => this.report(p.node.span, 'error', p.code, p.message),
+      // Eager values (TensorFlow 2, constants) warn of NaN and Inf made from finite inputs as
+      // a session's runs do.
+      onValue: (node, value, inputs) => {
+        const warning = nonFiniteMessage(node, value, inputs);
+        if (warning) this.report(node.span, 'warning', 'non-finite', warning);
+      },
     });
     this.b = new Builder(this.graph, { constantValue: (n) => this.constants.valueOf(n) });
     this.b.maxElements = budgets.maxElements;
@@ -262,8 +277,9 @@ export class Runtime {
    *  items than a value shows once its nested lists are expanded (lists share their items,
    *  so a few objects can expand to millions). Said once per binding, at the name. */
   private tooLargeToShow(name: string, v: PyValue, span: Span): string | undefined {
-    // A long flat list is not shown either (bindingValue), as it always was: no note.
-    if (!(v instanceof PyList || v instanceof PyTuple) || v.items.length > MAX_SHOWN_ITEMS) return undefined;
+    if (!(v instanceof PyList || v instanceof PyTuple)) return undefined;
+    // A long list is plainly long: no note.
+    if (v.items.length > MAX_SHOWN_ITEMS) return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED)}`;
     const size = expandedSize(v, MAX_SHOWN_ITEMS + 1) - 1;
     if (size <= MAX_SHOWN_ITEMS) return undefined;
     const what =
@@ -271,7 +287,7 @@ export class Runtime {
         ? `a ${v.typeName} with no end (it, or a list in it, holds itself)`
         : `a ${v.typeName} of more than ${formatCount(MAX_SHOWN_ITEMS)} items once its nested lists are expanded`;
     this.report(span, 'information', 'budget-elements', `\`${name}\` is ${what}: it is shown as Python's text, not item by item`);
-    return `${v.typeName} of ${v.items.length}: ${pyRepr(v, MAX_DESCRIBED)}`;
+    return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED)}`;
   }
 
   /** The graph value a binding shows (its hover, `run`, `--json`): tensors as they are, host

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { analyzePython } from '../../engine/python/analysis';
 import { formatRun, runJson, stringifyJson } from '../../engine/api/report';
 import type { Analysis } from '../../engine/analysis';
+import { data, val } from './support';
 
 const dir = path.resolve(__dirname, '..', 'fixtures', 'python-hostile');
 
@@ -36,7 +37,7 @@ describe('values that share their items or hold themselves', () => {
     expect(a.lookup('x')!.describe!.length).toBeLessThan(400);
     // str(x) is cut at its budget; x == x is True without a look inside (Python's identity rule).
     expect(a.lookup('y')?.value.kind).toBe('tensor');
-    expect(Array.from(a.valueOf((a.lookup('y')!.value as { node: never }).node)!.data)).toEqual([1]);
+    expect(data(val(a, 'y'))).toEqual([1]);
   });
 
   it('a list that holds itself prints as Python prints it and equals itself', () => {
@@ -44,7 +45,7 @@ describe('values that share their items or hold themselves', () => {
     expect(a.prints.map((p) => p.text)).toEqual(['[[...]]\n']);
     expect(at).toEqual(['5:1 information budget-elements']);
     expect(a.lookup('y')?.describe).toBe('list of 2: [[[...]], 1]');
-    expect(Array.from(a.valueOf((a.lookup('z')!.value as { node: never }).node)!.data)).toEqual([1]);
+    expect(data(val(a, 'z'))).toEqual([1]);
   });
 
   it('lists that hold each other: comparing them is a RecursionError, and the script goes on', () => {
@@ -56,7 +57,7 @@ describe('values that share their items or hold themselves', () => {
   it('a tuple doubled by sharing 40 times is a dict key and equals itself', () => {
     const { a, at } = analyse('tuple-dag-key.py');
     expect(at).toEqual(['4:5 information budget-elements']);
-    expect(Array.from(a.valueOf((a.lookup('z')!.value as { node: never }).node)!.data)).toEqual([1]);
+    expect(data(val(a, 'z'))).toEqual([1]);
   });
 
   it('a shared nested list fetched by sess.run or made a tensor: an element budget at the argument', () => {
