@@ -19,7 +19,7 @@ import {
 } from './values';
 import { OutsideSubset, pyError } from './errors';
 import { formatSpec, pyRepr, pyStr } from './format';
-import { extendList, joinStrings, pyEquals, toFloat } from './operators';
+import { checkSequenceSize, extendList, joinStrings, pyEquals, toFloat } from './operators';
 import { MAX_INT_BITS } from '../pynumber';
 import { args as bindArgs } from './signature';
 import type { Runtime } from './runtime';
@@ -70,7 +70,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     name: string,
     fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue,
     isInstance?: (v: PyValue) => boolean,
-  ) => m.set(name, new PyBuiltin(name, fn, isInstance));
+  ) => m.set(name, new PyBuiltin(name, (args, kwargs, site) => fn(givenOnly(args, name, site), kwargs, site), isInstance));
 
   def('print', (args, kwargs, site) => {
     const sep = kwargs.find((k) => k.name === 'sep')?.value;
@@ -106,12 +106,12 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   );
   def(
     'int',
-    (args, _kw, site) => toInt(args[0] ?? 0n, site),
+    (args, _kw, site) => toInt(args.length ? args[0] : 0n, site),
     (v) => typeof v === 'bigint' || typeof v === 'boolean',
   );
   def(
     'float',
-    (args, _kw, site) => toFloatValue(args[0] ?? 0, site),
+    (args, _kw, site) => toFloatValue(args.length ? args[0] : 0, site),
     (v) => typeof v === 'number',
   );
   def(
@@ -223,7 +223,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   });
   def('round', (args, _kw, site) => {
     const v = args[0];
-    const nd = args[1];
+    const nd = args.length > 1 ? args[1] : undefined;
     if (typeof v === 'bigint') return v;
     const x = toFloatValue(v, site);
     if (nd === undefined || nd === null) {
@@ -358,6 +358,19 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   return m;
 }
 
+/** The arguments of a builtin or a method as it reads them: one read past those given (`sum()`,
+ *  `xs.append()`) is Python's TypeError at the call, not an `undefined` let into the
+ *  script's values. */
+function givenOnly(args: PyValue[], name: string, site: CallSite): PyValue[] {
+  return new Proxy(args, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && key.length < 8 && /^\d+$/.test(key) && Number(key) >= target.length)
+        throw pyError('TypeError', `${name}() missing required argument ${Number(key) + 1} (${target.length} given)`, site.span);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 function one(args: PyValue[], site: CallSite, name: string): PyValue {
   if (args.length !== 1) throw pyError('TypeError', `${name}() takes exactly one argument (${args.length} given)`, site.span);
   return args[0];
@@ -450,7 +463,8 @@ function extreme(rt: Runtime, args: PyValue[], kwargs: KeywordArg[], site: CallS
 
 export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Span): PyValue | undefined {
   const interp = rt.interpreter;
-  const method = (fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue) => new PyBuiltin(name, fn);
+  const method = (fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue) =>
+    new PyBuiltin(name, (args, kwargs, site) => fn(givenOnly(args, name, site), kwargs, site));
   if (typeof obj === 'string') {
     switch (name) {
       case 'format':
@@ -498,10 +512,13 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
       case 'rjust':
       case 'center':
         return method((args) =>
-          formatSpec(obj, `${args[1] ?? ' '}${name === 'ljust' ? '<' : name === 'rjust' ? '>' : '^'}${Number(args[0])}`),
+          formatSpec(obj, `${args.length > 1 ? args[1] : ' '}${name === 'ljust' ? '<' : name === 'rjust' ? '>' : '^'}${Number(args[0])}`),
         );
       case 'zfill':
-        return method((args) => obj.padStart(Number(args[0]), '0'));
+        return method((args, _kw, site) => {
+          checkSequenceSize(interp, Number(args[0]), site.span);
+          return obj.padStart(Number(args[0]), '0');
+        });
       case 'count':
         return method((args) => BigInt(obj.split(String(args[0])).length - 1));
       case 'find':
@@ -605,8 +622,8 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
         return method((args) => {
           const v = obj.get(args[0]);
           if (v !== undefined) return v;
-          obj.set(args[0], args[1] ?? null);
-          return args[1] ?? null;
+          obj.set(args[0], args.length > 1 ? args[1] : null);
+          return args.length > 1 ? args[1] : null;
         });
       case 'update':
         return method((args, kwargs) => {

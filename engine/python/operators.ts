@@ -70,6 +70,8 @@ export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue
       const n = Math.max(0, Number(asBig(times)));
       const len = typeof seq === 'string' ? seq.length : (seq as PyList).items.length;
       checkSequenceSize(rt, n * len, site.span);
+      // An empty sequence repeated 2**63 times is empty (the loop below would run 2**63 times).
+      if (n * len === 0) return typeof seq === 'string' ? '' : seq instanceof PyTuple ? new PyTuple([]) : new PyList([]);
       if (typeof seq === 'string') return seq.repeat(n);
       const items: PyValue[] = [];
       for (let i = 0; i < n; i++) for (const x of (seq as PyList).items) items.push(x);

@@ -198,7 +198,11 @@ const FUNCTIONS: Record<string, NpFunction> = {
       const s1 = scalarValue(stop, site.span);
       const st = scalarValue(step, site.span);
       if (st === 0) throw pyError('ZeroDivisionError', 'division by zero', site.span);
-      const n = Math.max(0, Math.ceil((s1 - s0) / st));
+      const length = Math.ceil((s1 - s0) / st);
+      // NumPy's own errors for an infinite or undefined length (arange(1e400), arange(nan)).
+      if (Number.isNaN(length)) throw pyError('ValueError', 'arange: cannot compute length', site.span);
+      if (!Number.isFinite(length) && length > 0) throw pyError('ValueError', 'Maximum allowed size exceeded', site.span);
+      const n = Math.max(0, length);
       const dtype = dtypeOr(p, 'dtype', isFloat ? 'float64' : 'int64');
       shapeArg(rt, new PyList([BigInt(n)]), site.span);
       const data = allocNp(dtype, n);
