@@ -3,6 +3,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { walk } from './files';
 import { Rng, hashString, mixSeed } from './rng';
 import { generateProgram, type GenerateOptions } from './generate';
 import { mutate } from './mutate';
@@ -22,21 +23,6 @@ export interface FuzzInput {
   /** The corpus file a mutation started from. */
   base?: string;
   text: string;
-}
-
-function walk(dir: string, out: string[], filter: (file: string) => boolean): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) walk(full, out, filter);
-    else if (e.isFile() && filter(full)) out.push(full);
-  }
 }
 
 /** Programs written inside test files as template literals: several lines, an `=`, no `${`. */

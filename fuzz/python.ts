@@ -8,24 +8,10 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
+import { walk } from './files';
 import type { Rng } from './rng';
 import { mutate } from './mutate';
 import type { CorpusFile } from './inputs';
-
-function walk(dir: string, out: string[], filter: (file: string) => boolean): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) walk(full, out, filter);
-    else if (e.isFile() && filter(full)) out.push(full);
-  }
-}
 
 /** Scripts written inside the Python tests as template literals: several lines, an
  *  assignment or an import, not TypeScript. A `${...}` in them (a matrix the test also gives
