@@ -636,7 +636,7 @@ export function formatSummary(
   const count = (kind: string) => byKind.get(kind)?.inputs ?? 0;
   lines.push('');
   lines.push(
-    `fuzz summary: ${stats.inputs} inputs (generated ${stats.byKind.generated}, mutated files ${stats.byKind['mutated-file']}, mutated generated ${stats.byKind['mutated-generated']}) in ${elapsed.toFixed(1)} s; seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, corpus ${corpusSize} files (${fingerprint})`,
+    `fuzz summary: ${stats.inputs} inputs (generated ${stats.byKind.generated}, mutated files ${stats.byKind['mutated-file']}, mutated generated ${stats.byKind['mutated-generated']}${stats.byKind.recipe ? `, recipes ${stats.byKind.recipe}` : ''}) in ${elapsed.toFixed(1)} s; seed ${a.seed}, inputs ${a.start}..${a.start + a.count - 1}, corpus ${corpusSize} files (${fingerprint})`,
   );
   lines.push(
     `  crashes ${count('crash')}, internal errors ${count('internal-error')}, silent errors ${count('silent-error')}, silent NaN/Inf ${count('silent-nonfinite')}, type mismatches ${count('type-mismatch')}, bad diagnostics ${count('bad-diagnostic')}, bad JSON ${count('bad-json')}`,
