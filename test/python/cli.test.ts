@@ -162,3 +162,26 @@ describe('tgraph test with expect-fail', () => {
     }
   });
 });
+
+describe('tgraph run on hostile scripts (test/fixtures/python-hostile)', () => {
+  it('lists that share their items: the values as Python text, with a note at the name, and exit 0', () => {
+    const file = path.join('test', 'fixtures', 'python-hostile', 'list-dag.py');
+    const r = tgraph(['run', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${file}:4:5: information: \`x\` is a list of more than 10,000 items once its nested lists are expanded`);
+    expect(r.stdout.length).toBeLessThan(3_000_000);
+    const json = tgraph(['run', '--json', file]);
+    expect(json.code).toBe(0);
+    const o = JSON.parse(json.stdout) as { values: Record<string, unknown>; diagnostics: { line: number; column: number; code: string }[] };
+    expect(o.values.x).toBeNull();
+    expect(o.diagnostics.map((d) => `${d.line}:${d.column} ${d.code}`)).toEqual(['4:5 budget-elements']);
+  });
+
+  it('a shared list fetched by sess.run or made a tensor: an error at the argument, and exit 1', () => {
+    const file = path.join('test', 'fixtures', 'python-hostile', 'nested-fetch.py');
+    const r = tgraph(['run', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${file}:7:14: error: the fetches of sess.run: this list holds more than 10,000,000 items`);
+    expect(r.stdout).toContain(`${file}:11:14: error: a nested list made a tensor: this list holds more than 10,000,000 items`);
+  });
+});
