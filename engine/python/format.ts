@@ -160,6 +160,9 @@ export function stringRepr(s: string): string {
   return out + quote;
 }
 
+/** The widest field a format spec pads to (a width of 10**9 would be a gigabyte of spaces). */
+const MAX_WIDTH = 10_000;
+
 /** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`). */
 export function formatSpec(value: PyValue, spec: string): string {
   const v = value instanceof PyObject && value.toNumber ? (value.toNumber() ?? value) : value;
@@ -229,11 +232,11 @@ export function formatSpec(value: PyValue, spec: string): string {
       body = int.replace(/\B(?=(\d{3})+(?!\d))/g, grouping) + (frac !== undefined ? '.' + frac : '');
     }
     const sign = neg ? '-' : signFlag === '+' ? '+' : signFlag === ' ' ? ' ' : '';
-    const width = widthText ? Number(widthText) : 0;
+    const width = widthText ? Math.min(Number(widthText), MAX_WIDTH) : 0;
     if (zero && !align && body.length + sign.length < width) body = '0'.repeat(width - body.length - sign.length) + body;
     body = sign + body;
   }
-  const width = widthText ? Math.min(Number(widthText), 10_000) : 0;
+  const width = widthText ? Math.min(Number(widthText), MAX_WIDTH) : 0;
   if (body.length >= width) return body;
   const fill = fillChar ?? ' ';
   const pad = width - body.length;
