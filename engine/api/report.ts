@@ -21,7 +21,11 @@ function describeTensor(a: Analysis, label: string, node: Node): string[] {
   return [header, f.missing === 'not fed' ? '(not fed)' : '(no value: an input is not fed or failed)'];
 }
 
-function describeValue(a: Analysis, label: string, v: Value, describe?: string): string[] {
+/** The items a list shows, nested ones included: a list that holds the same list twice, n
+ *  levels deep, is 2^n items. */
+const MAX_DESCRIBED_ITEMS = 10_000;
+
+function describeValue(a: Analysis, label: string, v: Value, describe?: string, budget = { items: MAX_DESCRIBED_ITEMS }): string[] {
   // A Python value with no tensor form says what it is (a session, a dict, why a name has no
   // value); on a tensor it is a note under the header.
   if (describe !== undefined && v.kind !== 'tensor') return [`${label}: ${describe}`];
@@ -32,8 +36,17 @@ function describeValue(a: Analysis, label: string, v: Value, describe?: string):
   switch (v.kind) {
     case 'tensor':
       return describeTensor(a, label, v.node);
-    case 'list':
-      return [`${label}: list of ${v.items.length}`, ...v.items.flatMap((item, i) => describeValue(a, `${label}[${i}]`, item))];
+    case 'list': {
+      const lines = [`${label}: list of ${v.items.length}`];
+      for (let i = 0; i < v.items.length; i++) {
+        if (--budget.items < 0) {
+          lines.push(`${label}[${i}:]: not shown (a value shows at most ${formatCount(MAX_DESCRIBED_ITEMS)} items, nested lists included)`);
+          break;
+        }
+        for (const line of describeValue(a, `${label}[${i}]`, v.items[i], undefined, budget)) lines.push(line);
+      }
+      return lines;
+    }
     case 'none':
       return [`${label}: None`];
     case 'function':
@@ -225,8 +238,15 @@ export function diagnosticJson(a: Analysis, d: Diagnostic) {
 
 /** About how many bytes a value's JSON takes, from a sample of its elements: a value that
  *  cannot fit is never stringified (a 10M-element tensor is a 100 MB string). */
-function estimatedJsonBytes(a: Analysis, v: Value): number {
-  if (v.kind === 'list') return v.items.reduce((n, item) => n + estimatedJsonBytes(a, item), 2);
+function estimatedJsonBytes(a: Analysis, v: Value, memo = new Map<Value, number>()): number {
+  if (v.kind === 'list') {
+    // Once per distinct list: a list holding the same list twice, n levels deep, is 2^n items.
+    const known = memo.get(v);
+    if (known !== undefined) return known;
+    const n = v.items.reduce((n, item) => n + estimatedJsonBytes(a, item, memo), 2);
+    memo.set(v, n);
+    return n;
+  }
   if (v.kind !== 'tensor') return 8;
   const t = a.valueOf(v.node);
   if (!t) return 8;
