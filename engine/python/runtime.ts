@@ -223,11 +223,13 @@ export class Runtime {
    *  module-level statement). */
   settleBindings(): void {
     for (const [binding, { value, site }] of this.unsettled) {
-      let tooLarge: string | undefined;
       let graphValue: Value;
+      let describe: string | undefined;
       try {
-        tooLarge = this.tooLargeToShow(binding.name, value, binding.span);
+        const tooLarge = this.tooLargeToShow(binding.name, value, binding.span);
         graphValue = tooLarge === undefined ? this.bindingValue(value, binding.span) : ERROR;
+        // (a tensor's text may read its value: a failed one is Poisoned)
+        describe = tooLarge ?? describeValue(value);
       } catch (e) {
         // A budget (graph nodes, time) spent while its value is made.
         if (e instanceof BuildError) this.report(e.span, 'error', e.code, e.message, e.related);
@@ -239,7 +241,7 @@ export class Runtime {
       }
       binding.value = graphValue;
       binding.kind = kindOf(graphValue);
-      binding.describe = tooLarge ?? describeValue(value);
+      binding.describe = describe;
       binding.gradient = undefined;
       if (site && producedBy(graphValue, site)) {
         binding.kind = 'gradient';
