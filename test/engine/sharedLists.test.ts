@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze, forEachNode } from '../../engine/analysis';
 import type { Node } from '../../engine/graph';
 import { exportGraph } from '../../engine/export/graph';
+import { runReport } from '../../engine/api/report';
 
 function sharedLists(levels: number, extra = ''): string {
   const lines = ['x0 = constant(1.5)'];
@@ -58,5 +59,20 @@ describe('lists that flatten past the element budget', () => {
   it('open as graph names a shared list once', () => {
     const doc = exportGraph(analyze(sharedLists(40)));
     expect(JSON.stringify(doc).length).toBeLessThan(100_000);
+  });
+});
+
+describe('tgraph run on a list that shares lists', () => {
+  it('prints a bounded text and a valid JSON object', { timeout: 60_000 }, () => {
+    const a = analyze(sharedLists(40));
+    let text = '';
+    runReport(a, 'f.tgraph', { json: false, maxBytes: 50_000_000 }, (chunk) => (text += chunk));
+    // (each binding shows at most 10,000 of its 2^40 items, and the lists' headers)
+    expect(text).toContain('x40: list of 2');
+    expect(text.split('\n').filter((l) => l.startsWith('x40[')).length).toBeLessThan(20_000);
+    let json = '';
+    runReport(a, 'f.tgraph', { json: true, maxBytes: 50_000_000 }, (chunk) => (json += chunk));
+    expect(json.length).toBeLessThan(60_000_000);
+    expect(() => JSON.parse(json)).not.toThrow();
   });
 });
