@@ -45,6 +45,18 @@ function nth(text: string, needle: string, n: number): number {
   return i;
 }
 
+/** Runs `f` on a clock that moves an hour at each reading: every time budget runs out at its
+ *  first look at the clock, however fast or busy the machine. */
+function onARunawayClock<T>(f: () => T): T {
+  let now = Date.now();
+  const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
+  try {
+    return f();
+  } finally {
+    clock.mockRestore();
+  }
+}
+
 describe('the table of budgets', () => {
   it('has one well-formed record per setting', () => {
     const keys = BUDGETS.map((b) => b.key);
@@ -269,14 +281,7 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     // The budget runs out on a clock that moves an hour at each reading, however fast or busy
     // the machine; given ten minutes, the same path is followed.
     const over = analyze(src, { explainTimeoutMs: 1000 });
-    let now = Date.now();
-    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
-    let plain: ReturnType<typeof explainSite>;
-    try {
-      plain = explainSite(over, over.lookup('g')!.gradient!, 0);
-    } finally {
-      clock.mockRestore();
-    }
+    const plain = onARunawayClock(() => explainSite(over, over.lookup('g')!.gradient!, 0));
     expect(plain.method).toBe('none');
     expect(plain.text).toMatch(/more than can be followed in time/);
     expect(plain.text).toContain(raiseHint('explainTimeoutMs'));
@@ -300,14 +305,7 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     expect(under).toContain('[0] ∂(Σy)/∂x: y has 8 elements; each x[i,j] reaches 2 of them');
     // A clock that moves an hour at each reading spends the run's budget before the first.
     const over = analyze(src, { explainRunTimeoutMs: 1000 });
-    let now = Date.now();
-    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
-    let text: string;
-    try {
-      text = report(over);
-    } finally {
-      clock.mockRestore();
-    }
+    const text = onARunawayClock(() => report(over));
     const skipped = text.split('\n').filter((l) => l.includes('not explained'));
     expect(skipped).toHaveLength(3);
     for (const line of skipped) {
@@ -332,14 +330,7 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     expect(within).not.toContain('not explained');
     // A clock that moves an hour at each reading spends the budget before the first.
     const over = analyze(src);
-    let now = Date.now();
-    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
-    let text: string;
-    try {
-      text = hoverOfG(over);
-    } finally {
-      clock.mockRestore();
-    }
+    const text = onARunawayClock(() => hoverOfG(over));
     expect(text.split('\n').filter((l) => l.includes('not explained yet'))).toHaveLength(6);
     expect(text).toContain(raiseHint('explainTimeoutMs'));
   });
