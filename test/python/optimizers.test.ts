@@ -212,3 +212,33 @@ with tf.Session() as sess:
     data(val(a, 'gamma1')).forEach((v, k) => expect(v).toBeCloseTo(1 - 0.25 * g0[k], 5));
   });
 });
+
+describe('a step that diverges says so', () => {
+  const script = (momentum: string) => `import numpy as np
+import tensorflow as tf
+x = tf.placeholder(tf.float32, [None, 2])
+W = tf.Variable([[0.2, -0.1], [0.0, 0.3]])
+loss = tf.reduce_sum(tf.square(tf.matmul(x, W)))
+train = tf.train.MomentumOptimizer(learning_rate=0.5, momentum=${momentum}).minimize(loss)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+for i in range(4):
+    sess.run(train, {x: np.array([[1.0, 0.0], [0.0, 1.0]])})
+`;
+  const warnings = (src: string) => py(src, { strict: false }).diagnostics.filter((d) => d.code === 'non-finite');
+
+  it('a momentum of 1e18 makes Inf in W: one warning at the optimizer, naming the variable, however many steps', () => {
+    const src = script('10**18');
+    // (the loss's square overflows too, on its own line: its own warning)
+    const found = warnings(src).filter((d) => d.message.includes('step made'));
+    expect(found).toHaveLength(1);
+    expect(found[0].message).toMatch(
+      /^MomentumOptimizer's step made -?Inf in Variable at index \d+ from a finite value and gradient: training diverged/,
+    );
+    expect(src.slice(found[0].span.start, found[0].span.end)).toContain('MomentumOptimizer');
+  });
+
+  it('a momentum of 0.9 trains without a warning', () => {
+    expect(warnings(script('0.9'))).toEqual([]);
+  });
+});

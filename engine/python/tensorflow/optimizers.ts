@@ -186,6 +186,8 @@ class PyOptimizer extends PyObject {
         'eager',
         live.map(([g, v]) => [eagerValue(rt.rt, g.node, site.span), v, eagerValue(rt.rt, v.node, site.span)]),
         (v, t) => v.setValue(t, site.span),
+        undefined,
+        site.span,
       );
       if (globalStep instanceof PyVariable) globalStep.assignEager(rt, 'assign_add', 1n, site.span, site);
       return null;
@@ -201,11 +203,34 @@ class PyOptimizer extends PyObject {
         if (inputs.some(([g, , x]) => !g || !x)) return;
         const rate = this.hyper.learningRateTensor ? valueOf(this.hyper.learningRateTensor.node) : undefined;
         if (this.hyper.learningRateTensor && !rate) return;
-        this.step(session, inputs, (v, t) => session.variables.set(v, t), rate ? Number(rate.data[0]) : undefined);
+        this.step(session, inputs, (v, t) => session.variables.set(v, t), rate ? Number(rate.data[0]) : undefined, site.span);
         const current = step && session.variables.get(step);
         if (step && current)
           session.variables.set(step, { ...current, data: current.data.map((x: number) => x + 1) as typeof current.data });
       },
+    );
+  }
+
+  /** Variables whose step already said it made NaN or Inf (a training loop says it once). */
+  private readonly diverged = new Set<PyVariable>();
+
+  /** The update rule is computed here, not by graph ops, so the evaluator's NaN/Inf watch does
+   *  not see it: a step that makes NaN or Inf from a finite value and gradient (a learning rate
+   *  or momentum too large: training diverged) says so, as an op would. */
+  private warnIfDiverged(v: PyVariable, before: Tensor, grad: Tensor, after: ArrayLike<number>, span: Span): void {
+    if (this.diverged.has(v)) return;
+    const bad = Array.prototype.findIndex.call(after, (y: number) => !Number.isFinite(y));
+    if (bad < 0) return;
+    const finite = (t: Tensor) => Array.prototype.every.call(t.data, (y: number) => Number.isFinite(y));
+    if (!finite(before) || !finite(grad)) return;
+    this.diverged.add(v);
+    const value = after[bad];
+    const what = Number.isNaN(value) ? 'NaN' : value > 0 ? 'Inf' : '-Inf';
+    this.rt.report(
+      span,
+      'warning',
+      'non-finite',
+      `${this.name}'s step made ${what} in ${v.name} at index ${bad} from a finite value and gradient: training diverged (the learning rate or momentum is too large)`,
     );
   }
 
@@ -215,6 +240,7 @@ class PyOptimizer extends PyObject {
     items: [Tensor, PyVariable, Tensor][],
     write: (v: PyVariable, t: Tensor) => void,
     learningRate = this.hyper.learningRate,
+    span?: Span,
   ): void {
     let state = this.states.get(key);
     if (!state) this.states.set(key, (state = { steps: 0, slots: new Map() }));
@@ -253,6 +279,7 @@ class PyOptimizer extends PyObject {
         }
       }
       const data = value.dtype === 'float32' ? Float32Array.from(x) : x;
+      if (span) this.warnIfDiverged(v, value, grad, data, span);
       write(v, { dtype: value.dtype, shape: value.shape.slice(), data });
     }
   }
