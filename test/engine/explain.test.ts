@@ -3,7 +3,7 @@
 // against the structural one and against the document's own `jacobian`, the per-element
 // contributions against the gradient entries, budgets, and the JSON contract.
 
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyze, type Analysis, type Binding } from '../../engine/analysis';
@@ -12,6 +12,7 @@ import type { Node } from '../../engine/graph';
 import { type Explanation, explainBinding, explainSite, explanationLines, explanationsJson } from '../../engine/explain';
 import { contributions, jacobianOf } from '../../engine/explain/elements';
 import { hasOps } from '../support/engine';
+import { withJumpingClock } from '../support/clock';
 import { VjpRows } from '../../engine/explain/numeric';
 import { ExplainTimeout } from '../../engine/explain/path';
 
@@ -55,17 +56,6 @@ function siteOf(a: Analysis, name: string): { site: GradientSite; xIndex: number
 }
 
 const axesOf = (e: Explanation) => e.summedAxes.map((s) => ({ tensor: s.tensor, axis: s.axis, size: s.size, origin: s.origin }));
-
-/** Runs `f` on a clock that moves an hour at each reading of Date.now(). */
-function withJumpingClock<T>(f: () => T): T {
-  let now = Date.now();
-  const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
-  try {
-    return f();
-  } finally {
-    clock.mockRestore();
-  }
-}
 
 describe('acceptance: the seed example', () => {
   const a = load(fixture('seed'));

@@ -3,7 +3,7 @@
 // file is still analysed; just under it gets none. And the table agrees with package.json's
 // settings and with the server's parsing of them.
 
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { type Analysis, type AnalysisOptions, type Diagnostic, analyze } from '../../engine/analysis';
@@ -11,6 +11,7 @@ import { BUDGETS, type BudgetKey, DEFAULT_BUDGETS, formatCount, raiseHint, resol
 import { explainSite } from '../../engine/explain';
 import { explainPicture } from '../../engine/api/picture';
 import { runReport } from '../../engine/api/report';
+import { withJumpingClock } from '../support/clock';
 import { bindingHover } from '../../engine/api/hover';
 import { DEFAULT_SETTINGS, analysisOptions, parseSettings } from '../../server/settings';
 
@@ -43,18 +44,6 @@ function nth(text: string, needle: string, n: number): number {
     if (i < 0) throw new Error(`no occurrence ${n} of ${needle}`);
   }
   return i;
-}
-
-/** Runs `f` on a clock that moves an hour at each reading: every time budget runs out at its
- *  first look at the clock, however fast or busy the machine. */
-function onARunawayClock<T>(f: () => T): T {
-  let now = Date.now();
-  const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
-  try {
-    return f();
-  } finally {
-    clock.mockRestore();
-  }
 }
 
 describe('the table of budgets', () => {
@@ -281,7 +270,7 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     // The budget runs out on a clock that moves an hour at each reading, however fast or busy
     // the machine; given ten minutes, the same path is followed.
     const over = analyze(src, { explainTimeoutMs: 1000 });
-    const plain = onARunawayClock(() => explainSite(over, over.lookup('g')!.gradient!, 0));
+    const plain = withJumpingClock(() => explainSite(over, over.lookup('g')!.gradient!, 0));
     expect(plain.method).toBe('none');
     expect(plain.text).toMatch(/more than can be followed in time/);
     expect(plain.text).toContain(raiseHint('explainTimeoutMs'));
@@ -305,7 +294,7 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     expect(under).toContain('[0] ∂(Σy)/∂x: y has 8 elements; each x[i,j] reaches 2 of them');
     // A clock that moves an hour at each reading spends the run's budget before the first.
     const over = analyze(src, { explainRunTimeoutMs: 1000 });
-    const text = onARunawayClock(() => report(over));
+    const text = withJumpingClock(() => report(over));
     const skipped = text.split('\n').filter((l) => l.includes('not explained'));
     expect(skipped).toHaveLength(3);
     for (const line of skipped) {
@@ -330,7 +319,7 @@ describe('each budget: over it, one diagnostic that names the setting; under it,
     expect(within).not.toContain('not explained');
     // A clock that moves an hour at each reading spends the budget before the first.
     const over = analyze(src);
-    const text = onARunawayClock(() => hoverOfG(over));
+    const text = withJumpingClock(() => hoverOfG(over));
     expect(text.split('\n').filter((l) => l.includes('not explained yet'))).toHaveLength(6);
     expect(text).toContain(raiseHint('explainTimeoutMs'));
   });

@@ -5,7 +5,7 @@
 // gradient entry, and the screenshot is not blank.
 // The README's pictures are screenshots of the CLI's page (test/cli/explain.test.ts).
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -14,6 +14,7 @@ import { explainStatement } from '../../engine/api/gradients';
 import { MAX_BLOCK_COLS, explainPicture } from '../../engine/api/picture';
 import { renderExplainHtml } from '../../client/explainPicture';
 import { hasChromium, launchChromium, pictureFacts, pixelVariance, type Browser, type Page, type PictureFacts } from '../support/chromium';
+import { withJumpingClock } from '../support/clock';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -114,14 +115,7 @@ describe('the payload', () => {
     lines.push('g = gradients(a2999, a0)[0]');
     const a = analyze(lines.join('\n') + '\n');
     const site = a.lookup('g')!.gradient!;
-    let now = Date.now();
-    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 3_600_000));
-    let p: ReturnType<typeof explainPicture>;
-    try {
-      p = explainPicture(a, site, 0, undefined, { timeMs: 1000 });
-    } finally {
-      clock.mockRestore();
-    }
+    const p = withJumpingClock(() => explainPicture(a, site, 0, undefined, { timeMs: 1000 }));
     expect(p.explanation.method).toBe('none');
     expect(p.explanation.text).toMatch(/more than can be followed in time/);
     expect(p.jacobian).toBeNull();
