@@ -7,6 +7,7 @@ import type { Node } from './graph';
 import type { DType, Tensor } from './tensor';
 import type { OpDef } from './ops/registry';
 import type { Builder } from './builder';
+import { expandedTreeSize } from './treeSize';
 
 export interface UserFunction {
   name: string;
@@ -42,20 +43,7 @@ export interface NamedFields {
  *  share lists (`x2 = [x1, x1]`), so the flat count can be exponential in the text: each
  *  distinct list is counted once, and counting stops once past `limit`. */
 export function flatCount(v: Value, limit: number): number {
-  const counted = new Map<Value, number>();
-  const count = (x: Value): number => {
-    if (x.kind !== 'list') return 1;
-    const known = counted.get(x);
-    if (known !== undefined) return known;
-    let n = 0;
-    for (const item of x.items) {
-      n += count(item);
-      if (n > limit) break;
-    }
-    counted.set(x, n);
-    return n;
-  };
-  return count(v);
+  return expandedTreeSize(v, (x) => (x.kind === 'list' ? x.items : null), false, limit);
 }
 
 export const NONE: Value = { kind: 'none' };

@@ -7,6 +7,7 @@
 import type { Span } from '../syntax/ast';
 import { BuildError } from '../builder';
 import { formatCount, raiseHint } from '../budgets';
+import { expandedTreeSize } from '../treeSize';
 import { PyDict, PyList, PyTuple, type PyValue } from './values';
 
 /** The containers a walk is inside of (a cycle is met when it enters one of them again) and
@@ -50,39 +51,10 @@ export function containedItems(v: PyValue): readonly PyValue[] | null {
 }
 
 /** How many items a value holds once its lists, tuples and dicts are expanded as a tree (a
- *  shared one counted as often as it appears), in time of the number of distinct ones;
- *  Infinity when it holds itself. Past `limit` it stops and answers a number above it.
- *  Iterative: a list nested 10,000 deep is a short script. */
+ *  shared one counted as often as it appears, each container one item too); Infinity when it
+ *  holds itself. Past `limit` it stops and answers a number above it. */
 export function expandedSize(root: PyValue, limit = Infinity): number {
-  const size = new Map<object, number>();
-  const stack: { v: object; items: readonly PyValue[]; next: number; total: number }[] = [];
-  const push = (v: PyValue): number | null => {
-    const items = containedItems(v);
-    if (!items || typeof v !== 'object' || v === null) return 1;
-    const known = size.get(v);
-    if (known !== undefined) return known;
-    // Entered before its size is known: met again below itself, it is a cycle.
-    size.set(v, Infinity);
-    stack.push({ v, items, next: 0, total: 1 });
-    return null;
-  };
-  const first = push(root);
-  if (first !== null) return first;
-  let result = 1;
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    if (top.next < top.items.length) {
-      const n = push(top.items[top.next++]);
-      if (n !== null) top.total += n;
-      if (top.total > limit) return top.total;
-      continue;
-    }
-    stack.pop();
-    size.set(top.v, top.total);
-    if (stack.length) stack[stack.length - 1].total += top.total;
-    else result = top.total;
-  }
-  return result;
+  return expandedTreeSize(root, containedItems, true, limit);
 }
 
 /** Whether `test` holds for a value or anything it holds, each distinct container looked at
