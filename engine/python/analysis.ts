@@ -43,7 +43,7 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
   // Lines over maxLineLength are blanked before parsing, as in a .tgraph file.
   const long = oversize ? null : longLines(text, budgets.maxLineLength);
   const module: P.Module = oversize
-    ? { body: [], checks: [], truncatedAt: null }
+    ? { body: [], checks: [], truncatedAt: null, syntaxErrors: [] }
     : parsePython(long ? long.text : text, { maxDepth: budgets.maxNestingDepth, deadline: started + budgets.evaluationTimeoutMs });
   if (module.body.length > budgets.maxStatements) {
     const first = module.body[budgets.maxStatements];
@@ -61,6 +61,10 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
       `this script has more than ${formatCount(budgets.maxStatements)} statements: the ones from here on are not analysed ${raiseHint('maxStatements')}`,
     );
   }
+  // Information, not an error: the user's Python tooling marks the error itself; this says
+  // what it means here (the statement was left out), where Python's caret would point.
+  for (const e of module.syntaxErrors)
+    rt.report(e.span, 'information', 'syntax-error', `not evaluated: Python refuses this line (SyntaxError: ${e.message})`);
   if (module.truncatedAt !== null) {
     rt.report(
       { start: module.truncatedAt, end: module.truncatedAt },

@@ -380,13 +380,18 @@ export interface UnsupportedStmt {
   binds: Name[];
 }
 
-/** A statement that is not valid Python (a syntax error): outside what tgraph evaluated,
- *  without a diagnostic (the user's Python tooling reports syntax); the names it appears to
- *  bind become unknown. */
+/** A statement that is not valid Python (a syntax error): not evaluated, the names it
+ *  appears to bind unknown. The error itself is one of the module's `syntaxErrors`. */
 export interface Unparsed {
   kind: 'Unparsed';
   span: Span;
   binds: Name[];
+}
+
+/** Where Python would refuse the script, and its message (without "SyntaxError: "). */
+export interface SyntaxErrorNote {
+  span: Span;
+  message: string;
 }
 
 /** A statement deeper than `maxNestingDepth`: a budget diagnostic, not evaluated. */
@@ -432,6 +437,8 @@ export interface Module {
   checks: CheckComment[];
   /** Where parsing stopped early (its time budget ran out), or null. */
   truncatedAt: number | null;
+  /** Each statement's first syntax error (the statement is Unparsed), in file order. */
+  syntaxErrors: SyntaxErrorNote[];
   /** The first statement past tgraph.maxStatements, when the script has more. */
   truncatedStatement?: Stmt;
 }

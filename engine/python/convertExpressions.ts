@@ -46,18 +46,24 @@ export abstract class ExpressionConverter {
   /** Whether the node holds a syntax error (not counting the grammar's reading of `1.`),
    *  looking into Body nodes only when `intoBodies`. */
   hasError(node: SyntaxNode, intoBodies = false): boolean {
-    if (node.type.isError) return !this.isTrailingDotFloatError(node);
+    return this.firstError(node, intoBodies) !== null;
+  }
+
+  /** The first error node in `node` (itself included; not the grammar's reading of `1.`),
+   *  looking into Body nodes only when `intoBodies`. */
+  firstError(node: SyntaxNode, intoBodies = false): SyntaxNode | null {
+    if (node.type.isError) return this.isTrailingDotFloatError(node) ? null : node;
     const cursor = node.cursor();
-    if (!cursor.firstChild()) return false;
+    if (!cursor.firstChild()) return null;
     let depth = 1;
     for (;;) {
-      if (cursor.type.isError && !this.isTrailingDotFloatError(cursor.node)) return true;
+      if (cursor.type.isError && !this.isTrailingDotFloatError(cursor.node)) return cursor.node;
       if ((intoBodies || cursor.name !== 'Body') && cursor.firstChild()) {
         depth++;
         continue;
       }
       while (!cursor.nextSibling()) {
-        if (!cursor.parent() || --depth === 0) return false;
+        if (!cursor.parent() || --depth === 0) return null;
       }
     }
   }

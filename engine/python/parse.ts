@@ -3,8 +3,10 @@
 // file converts its concrete tree into ours, one statement at a time (the expressions in
 // convertExpressions.ts):
 //
-// - A statement that does not parse (an error node inside it) becomes `Unparsed`: Python's
-//   own tooling reports syntax errors, tgraph only leaves the statement out.
+// - A statement that does not parse (an error node inside it, or a missing separator next to
+//   it: `x = 1 y = 2`) becomes `Unparsed`, and its first error one of the module's
+//   `syntaxErrors` (syntaxErrors.ts words it): Python would refuse the whole script, tgraph
+//   leaves out the broken statements, says where, and evaluates the rest.
 // - The grammar reads `1.` (a float with nothing after the point) as the attribute access
 //   `1.<missing name>`, and `1.e-3` as `1.e - 3`: a node whose whole text is a Python float
 //   literal is that float.
@@ -16,6 +18,7 @@ import { parser } from '@lezer/python';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import * as P from './ast';
 import { ExpressionConverter, TooDeepSignal, childrenOf, joinSpans, span } from './convertExpressions';
+import { printStatementError, syntaxErrorAt } from './syntaxErrors';
 
 export interface ParseOptions {
   /** Deepest expression or statement nesting converted (tgraph.maxNestingDepth). */
@@ -29,11 +32,14 @@ export function parsePython(text: string, options: ParseOptions = {}): P.Module 
   const { tree, stoppedAt } = parseTree(text, options.deadline);
   const converter = new Converter(text, options.maxDepth ?? 200);
   const body: P.Stmt[] = [];
-  for (let n = tree.topNode.firstChild; n; n = n.nextSibling) {
-    if (stoppedAt !== null && n.from >= stoppedAt) break;
-    converter.statements(n, body, 0);
-  }
-  return { body, checks: checkComments(text, tree, converter), truncatedAt: stoppedAt };
+  const top = childrenOf(tree.topNode).filter((n) => stoppedAt === null || n.from < stoppedAt);
+  converter.statementList(top, body, 0);
+  return {
+    body,
+    checks: checkComments(text, tree, converter),
+    truncatedAt: stoppedAt,
+    syntaxErrors: converter.syntaxErrors.sort((a, b) => a.span.start - b.span.start),
+  };
 }
 
 function parseTree(text: string, deadline: number | undefined): { tree: Tree; stoppedAt: number | null } {
@@ -53,20 +59,60 @@ function parseTree(text: string, deadline: number | undefined): { tree: Tree; st
 class Converter extends ExpressionConverter {
   // ---- statements ---------------------------------------------------------------------------
 
-  /** Converts the statement node `n` (a StatementGroup may hold several) into `out`. */
-  statements(n: SyntaxNode, out: P.Stmt[], depth: number): void {
+  readonly syntaxErrors: P.SyntaxErrorNote[] = [];
+
+  /** Converts a sequence of sibling statement nodes (a file's, a block's) into `out`. A
+   *  zero-length error node between two of them is a missing line break: both statements
+   *  are on the broken line, and neither is evaluated. */
+  statementList(siblings: readonly SyntaxNode[], out: P.Stmt[], depth: number): void {
+    // `a = 1; b = 2 c = 3`: the missing break is the group's last child, `c` the next sibling.
+    const nodes = siblings.flatMap((n) => (n.name === 'StatementGroup' ? childrenOf(n).filter((c) => c.name !== ';') : [n]));
+    const statementAt = (from: number, step: number): number => {
+      let i = from;
+      while (i >= 0 && i < nodes.length && (nodes[i].name === 'Comment' || nodes[i].type.isError)) i += step;
+      return i;
+    };
+    const broken = new Map<number, SyntaxNode>();
+    nodes.forEach((n, i) => {
+      if (!n.type.isError || n.from < n.to) return;
+      const before = statementAt(i - 1, -1);
+      const after = statementAt(i + 1, 1);
+      if (before >= 0 && !broken.has(before)) broken.set(before, n);
+      if (after < nodes.length) broken.set(after, n);
+    });
+    const reported = new Set<SyntaxNode>();
+    nodes.forEach((n, i) => {
+      const error = broken.get(i);
+      if (!error) return this.statementInto(n, out, depth);
+      if (!reported.has(error)) {
+        reported.add(error);
+        this.syntaxErrors.push(syntaxErrorAt(this.text, error));
+      }
+      out.push({ kind: 'Unparsed', span: span(n), binds: this.apparentBindings(n) });
+    });
+  }
+
+  /** Converts the statement node `n` into `out`. */
+  private statementInto(n: SyntaxNode, out: P.Stmt[], depth: number): void {
     const name = n.name;
     if (name === 'Comment') return;
-    if (name === 'StatementGroup') {
-      for (const c of childrenOf(n)) if (c.name !== ';') this.statements(c, out, depth);
+    if (n.type.isError) {
+      // A missing token between statements is statementList's; a stray one is reported here.
+      if (n.from < n.to) {
+        this.syntaxErrors.push(syntaxErrorAt(this.text, n));
+        out.push({ kind: 'Unparsed', span: span(n), binds: [] });
+      }
       return;
     }
-    if (n.type.isError) {
-      if (n.from < n.to) out.push({ kind: 'Unparsed', span: span(n), binds: [] });
+    if (name === 'PrintStatement') {
+      this.syntaxErrors.push(printStatementError(this.text, n));
+      out.push({ kind: 'Unparsed', span: span(n), binds: [] });
       return;
     }
     const compound = COMPOUND.has(name);
-    if (this.hasError(n, !compound)) {
+    const error = this.firstError(n, !compound);
+    if (error) {
+      this.syntaxErrors.push(syntaxErrorAt(this.text, error));
       out.push({ kind: 'Unparsed', span: span(n), binds: this.apparentBindings(n) });
       return;
     }
@@ -86,10 +132,11 @@ class Converter extends ExpressionConverter {
     const out: P.Stmt[] = [];
     if (!body) return out;
     if (depth > this.maxDepth) throw new TooDeepSignal(span(body));
-    for (const c of childrenOf(body)) {
-      if (c.name === ':' || c.name === 'Comment') continue;
-      this.statements(c, out, depth + 1);
-    }
+    this.statementList(
+      childrenOf(body).filter((c) => c.name !== ':'),
+      out,
+      depth + 1,
+    );
     return out;
   }
 
@@ -129,9 +176,6 @@ class Converter extends ExpressionConverter {
       }
       case 'ImportStatement':
         return this.importStatement(n, kids);
-      case 'PrintStatement':
-        // Python 2's print statement is a syntax error in Python 3.
-        return { kind: 'Unparsed', span: s, binds: [] };
       case 'IfStatement':
         return this.ifStatement(kids, 0, depth, s);
       case 'WhileStatement': {

@@ -1,6 +1,7 @@
 // The subset's boundary: what is outside gets one information diagnostic per statement,
 // at the construct that is outside, and what depends on it is skipped quietly with the
-// reason on its binding; syntax errors are never diagnostics; every diagnostic's range is
+// reason on its binding; a syntax error is one information diagnostic where Python's caret
+// points, and only the broken statements are left out; every diagnostic's range is
 // exact; budgets bound loops, calls, nesting and hostile files.
 
 import { describe, expect, it } from 'vitest';
@@ -70,10 +71,14 @@ describe('outside the subset', () => {
     expect(a.lookup('k')?.value.kind).toBe('tensor');
   });
 
-  it('does not complain about syntax: a line that is not Python is left out, its names unknown', () => {
+  it('leaves a line that is not Python out, says so where Python would, and makes its names unknown', () => {
     const text = 'import tensorflow as tf\nx = tf.constant(2.)\ny = x +* 3\nz = y + 1\nprint x\nw = x * 4\n';
     const a = analyzePython(text);
-    expect(a.diagnostics).toEqual([]);
+    expect(diags(a, text)).toEqual(["information syntax-error '*'", "information syntax-error 'print x'"]);
+    expect(a.diagnostics.map((d) => d.message)).toEqual([
+      'not evaluated: Python refuses this line (SyntaxError: invalid syntax)',
+      "not evaluated: Python refuses this line (SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?)",
+    ]);
     expect(describeOf(a, 'y')).toBe('not evaluated: `y`, which is bound at line 3, a line that is not valid Python');
     expect(describeOf(a, 'z')).toBe('not evaluated: depends on `y`, which is bound at line 3, a line that is not valid Python');
     expect(a.valueOf(nodeOf(a.lookup('w')))?.data[0]).toBe(8);
@@ -92,6 +97,38 @@ describe('outside the subset', () => {
     const a = analyzePython(text);
     expect(diags(a, text)).toEqual(["error type-error 'x > 0'"]);
     expect(a.diagnostics[0].message).toContain('tf.cond');
+  });
+});
+
+describe('syntax errors the grammar recovers from', () => {
+  // Each: the script, the diagnostics (text covered: message), the names left without a value,
+  // and a name evaluated after the error with its value.
+  const cases: [string, string, string[], string[], [string, number]][] = [
+    ['two statements on one line with no separator', 'x = 1 y = 2\nz = 3\n', ["'y': invalid syntax"], ['x', 'y'], ['z', 3]],
+    ['the same inside a block', 'if True:\n    a = 1 b = 2\n    c = 3\nd = 4\n', ["'b': invalid syntax"], ['a', 'b'], ['c', 3]],
+    ['after a semicolon', 'a = 1; b = 2 c = 3\nd = 4\n', ["'c': invalid syntax"], ['b', 'c'], ['a', 1]],
+    ['an unmatched bracket', 'c = 5)\nd = 4\n', ["')': unmatched ')'"], ['c'], ['d', 4]],
+    ['a bracket never closed', 'd = 4\nc = (5 +\n', ["'(': '(' was never closed"], ['c'], ['d', 4]],
+    ['a missing comma', 'v = max(3 4)\nd = 4\n', ["'4': invalid syntax"], ['v'], ['d', 4]],
+    ['a broken def', 'def f(:\n    return 1\nd = 4\n', ["':': invalid syntax"], ['f'], ['d', 4]],
+  ];
+  for (const [what, text, expected, unknown, [name, value]] of cases) {
+    it(what, () => {
+      const a = analyzePython(text);
+      expect(a.diagnostics.map((d) => `'${text.slice(d.span.start, d.span.end)}': ${/SyntaxError: (.*)\)$/.exec(d.message)?.[1]}`)).toEqual(
+        expected,
+      );
+      expect(a.diagnostics.every((d) => d.severity === 'information' && d.code === 'syntax-error')).toBe(true);
+      for (const n of unknown) expect(a.lookup(n)?.describe, n).toMatch(/not valid Python/);
+      expect(a.valueOf(nodeOf(a.lookup(name)))?.data[0]).toBe(value);
+    });
+  }
+
+  it('reports one diagnostic per broken statement, not one per error node', () => {
+    const text = 'x = ((1 +* 2 )) ) ]\ny = 1\n';
+    const a = analyzePython(text);
+    expect(a.diagnostics.length).toBe(1);
+    expect(a.diagnostics[0].span.start).toBeGreaterThan(0);
   });
 });
 

@@ -127,14 +127,19 @@ describe('tgraph test on scripts', () => {
 });
 
 describe('tgraph run on a script with a syntax error', () => {
-  it('leaves the statement out without a diagnostic and says so in its output', () => {
-    const r = tgraph(['run', '-', '--python'], 'import tensorflow as tf\nx = 1 +* 2\nprint x\ny = 3\n');
+  it("leaves the broken statements out, with one information diagnostic at Python's caret each", () => {
+    const r = tgraph(['run', '-', '--python'], 'import tensorflow as tf\nx = 1 +* 2\nprint x\ny = 3 z = 4\nw = 5\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('not evaluated (line 2): not valid Python, left out\n');
     expect(r.stdout).toContain('not evaluated (line 3): not valid Python, left out\n');
-    expect(r.stdout).not.toMatch(/: (error|warning|information):/);
+    expect(r.stdout).toContain('-:2:8: information: not evaluated: Python refuses this line (SyntaxError: invalid syntax)');
+    expect(r.stdout).toContain('-:4:7: information: not evaluated: Python refuses this line (SyntaxError: invalid syntax)');
+    expect(r.stdout).toMatch(/^w: int32\[\] {4}\(line 5\)\n5$/m);
+    expect(r.stdout).not.toMatch(/^[yz]: int32/m);
     const json = JSON.parse(tgraph(['run', '--json', '-', '--python'], 'import tensorflow as tf\nx = 1 +* 2\n').stdout);
-    expect(json.diagnostics).toEqual([]);
+    expect(json.diagnostics.map((d: { severity: string; code: string }) => `${d.severity} ${d.code}`)).toEqual([
+      'information syntax-error',
+    ]);
   });
 });
 

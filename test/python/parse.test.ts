@@ -64,6 +64,11 @@ describe('parsePython', () => {
     expect(m.body.map((s) => s.kind)).toEqual(['Assign', 'Unparsed', 'Assign', 'Unparsed', 'Unparsed', 'Assign']);
     expect((m.body[1] as P.Unparsed).binds.map((n) => n.id)).toEqual(['b']);
     expect((m.body[4] as P.Unparsed).binds.map((n) => n.id)).toEqual(['f']);
+    expect(m.syntaxErrors.map((e) => [text(src, e.span), e.message])).toEqual([
+      ['*', 'invalid syntax'],
+      ['print a', "Missing parentheses in call to 'print'. Did you mean print(...)?"],
+      [':', 'invalid syntax'],
+    ]);
   });
 
   it('keeps statements Python has and tgraph does not evaluate, with the names they bind', () => {
