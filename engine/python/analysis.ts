@@ -78,7 +78,6 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
   } catch (e) {
     rt.report({ start: 0, end: 0 }, 'error', 'internal-error', `internal error: ${(e as Error)?.message ?? String(e)}`);
   }
-  reportBindingValues(rt);
   const checks = runChecks(rt, module.checks, options);
   const asserts: AssertResult[] = [...rt.asserts.values()].map((a) => {
     const expectFail = expectedToFail(rt, a.stmt.span.start);
@@ -92,26 +91,27 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
       );
     return { stmt: a.stmt, passed: a.passed, message: a.message, expectFail };
   });
-  return new PythonAnalysis(rt, checks, asserts, orderDiagnostics(rt.diagnostics, budgets.maxDiagnostics), Date.now() - started, budgets);
+  const analysis = new PythonAnalysis(
+    rt,
+    checks,
+    asserts,
+    orderDiagnostics(rt.diagnostics, budgets.maxDiagnostics),
+    Date.now() - started,
+    budgets,
+  );
+  explainStoppedValues(analysis, rt);
+  return analysis;
 }
 
-/** Computes the value of every binding that needs no feed (an eager TensorFlow 2 tensor, a
- *  constant), so that a kernel's error (an index out of range, a budget) is a diagnostic of
- *  this analysis: nothing else asks for a value the script never printed until a hover or
- *  the CLI's output does, after the diagnostics are made. A tensor that needs feeds has its
- *  values from the session runs, which report their own problems. */
-function reportBindingValues(rt: Runtime): void {
-  const evaluate = (v: Value): void => {
-    if (v.kind === 'list') for (const item of v.items) evaluate(item);
-    else if (v.kind === 'tensor' && v.node.constant && v.node.op.kernel) {
-      try {
-        rt.constants.valueOf(v.node);
-      } catch {
-        // Reported by the evaluator's onProblem, or a budget stop reported where it ran out.
-      }
-    }
-  };
-  for (const b of rt.bindings) evaluate(b.value);
+/** A binding left without a value because the document's time or memory ran out (at a
+ *  later statement, or in a run that would have fetched it) says so: "no value" alone reads
+ *  as a bug in the script. */
+function explainStoppedValues(analysis: PythonAnalysis, rt: Runtime): void {
+  const note = rt.stoppedNote();
+  if (note === undefined) return;
+  const missing = (v: Value): boolean =>
+    v.kind === 'tensor' ? analysis.valueOf(v.node) === undefined : v.kind === 'list' && v.items.some(missing);
+  for (const b of rt.bindings) if (b.describe === undefined && missing(b.value)) b.describe = note;
 }
 
 /** `# tgraph: check gradients(z, x)`: built and run with the feeds of the last `sess.run`

@@ -327,8 +327,28 @@ export class Interpreter {
     return this.block(s.orelse, scope);
   }
 
+  /** Pure Python work (a loop adding ints, a recursive function) builds no graph node, so
+   *  the builder's clock never sees it: iterations and calls read the clock here. */
+  private clockSteps = 0;
+
+  private checkClock(at: Span): void {
+    if (++this.clockSteps % STEPS_PER_CLOCK !== 0) return;
+    const budget = this.rt.budget;
+    if (!budget.stopped && Date.now() <= budget.deadline && !budget.cancelled?.()) return;
+    budget.stopped = true;
+    this.rt.b.exhausted ??= 'time';
+    throw new LoopBudget(
+      new BuildError(
+        `evaluation stopped here: the time budget ran out; the rest of the file is not analysed ${raiseHint('evaluationTimeoutMs')}`,
+        { start: at.start, end: Math.min(at.end, this.rt.lineEnd(at.start)) },
+        'budget-time',
+      ),
+    );
+  }
+
   /** One more unrolled iteration (loops and comprehensions), within the budget. */
   countIteration(loopSpan: Span): void {
+    this.checkClock(loopSpan);
     if (++this.iterations > this.rt.budgets.maxUnrolledIterations) {
       throw new LoopBudget(
         new BuildError(
@@ -635,6 +655,7 @@ export class Interpreter {
         'too-deep',
       );
     }
+    this.checkClock(site.span);
     const scope = new Scope(fn.closure, false);
     bindArguments(fn, args, kwargs, site, scope);
     this.callDepth++;
@@ -655,6 +676,10 @@ export class Interpreter {
     }
   }
 }
+
+/** Loop iterations and calls between two readings of the clock (a reading is ~25 ns; an
+ *  iteration of the cheapest loop ~1 µs). */
+const STEPS_PER_CLOCK = 256;
 
 /** Stops a loop that went over tgraph.maxUnrolledIterations: it unwinds every block up to
  *  the statement at module level that started the loop. */

@@ -150,7 +150,22 @@ export class Runtime {
     const key = `${span.start}:${span.end}:${code}:${message}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
+    // The document's time or memory running out stops everything after it: one diagnostic,
+    // where it ran out, not one more at each value that could then not be made.
+    if (DOCUMENT_STOPS.has(code)) {
+      if (this.documentStop) return;
+      this.documentStop = { span, message };
+    }
     this.diagnostics.push({ span, severity, code, message, related: related?.length ? related : undefined });
+  }
+
+  /** Where the document's time or memory ran out, and the diagnostic's message. */
+  documentStop: { span: Span; message: string } | undefined;
+
+  /** Why a value was not made, when the document's time or memory ran out before it. */
+  stoppedNote(): string | undefined {
+    const stop = this.documentStop;
+    return stop && `no value: evaluation stopped at line ${this.lineOf(stop.span)} before it was made (${stop.message})`;
   }
 
   /** What a statement that did not complete leaves: a diagnostic (or none), and its names
@@ -236,12 +251,14 @@ export class Runtime {
         else if (!(e instanceof Poisoned)) throw e;
         binding.value = ERROR;
         binding.kind = 'other';
-        binding.describe = `not evaluated: \`${binding.name}\`'s value could not be shown (line ${this.lineOf(binding.span)})`;
+        binding.describe =
+          this.stoppedNote() ?? `not evaluated: \`${binding.name}\`'s value could not be shown (line ${this.lineOf(binding.span)})`;
         continue;
       }
       binding.value = graphValue;
       binding.kind = kindOf(graphValue);
       binding.describe = describe;
+      this.computeEagerValues(graphValue);
       binding.gradient = undefined;
       if (site && producedBy(graphValue, site)) {
         binding.kind = 'gradient';
@@ -249,6 +266,22 @@ export class Runtime {
       }
     }
     this.unsettled.clear();
+  }
+
+  /** Computes a binding's value when it needs no feed (an eager TensorFlow 2 tensor, a
+   *  constant) as its statement ends, as Python would: a kernel's error (an index out of
+   *  range, a budget) is then a diagnostic at once, and a later statement that runs the time
+   *  out leaves the values before it made. A tensor that needs feeds has its values from the
+   *  session runs. */
+  private computeEagerValues(v: Value): void {
+    if (v.kind === 'list') for (const item of v.items) this.computeEagerValues(item);
+    else if (v.kind === 'tensor' && v.node.constant && v.node.op.kernel) {
+      try {
+        this.constants.valueOf(v.node);
+      } catch {
+        // Reported by the evaluator's onProblem, or a budget stop reported where it ran out.
+      }
+    }
   }
 
   private bindUnknown(n: P.Name, u: Unknown, stmt: P.Stmt): void {
@@ -468,6 +501,9 @@ export class Runtime {
     return { span, funcSpan: span, argSpans: [], argsSpan: span };
   }
 }
+
+/** Diagnostic codes of a budget that stops the whole document. */
+const DOCUMENT_STOPS = new Set(['budget-time', 'budget-memory']);
 
 function containsImport(s: P.Stmt): boolean {
   switch (s.kind) {

@@ -6,13 +6,23 @@
 
 import { describe, expect, it } from 'vitest';
 import { analyzePython } from '../../engine/python/analysis';
-import type { Analysis } from '../../engine/analysis';
+import type { Analysis, AnalysisOptions } from '../../engine/analysis';
 import { DEFAULT_BUDGETS } from '../../engine/budgets';
 import { nodeOf } from './support';
 
 /** Each diagnostic as `severity code 'the text it covers'`. */
 function diags(a: Analysis, src: string): string[] {
   return a.diagnostics.map((d) => `${d.severity} ${d.code} '${src.slice(d.span.start, d.span.end)}'`);
+}
+
+/** Options that stop the analysis from the first module-level statement starting with
+ *  `start` on (what the deadline passing there does), without timing. */
+function stopAtStatement(text: string, start: string): AnalysisOptions {
+  let reached = false;
+  return {
+    progress: (_phase, span) => (reached ||= text.startsWith(start, span.start)),
+    cancelled: () => reached,
+  };
 }
 
 function describeOf(a: Analysis, name: string): string | undefined {
@@ -191,6 +201,57 @@ describe('budgets', () => {
     const forever = analyzePython('x = 0\nwhile True:\n    x += 1\ny = 1\n');
     expect(forever.diagnostics.map((d) => d.code)).toEqual(['budget-iterations']);
     expect(DEFAULT_BUDGETS.maxUnrolledIterations).toBe(10_000);
+  });
+
+  it('time running out at a later statement: the values before it are made, the ones it stops say why, one diagnostic', () => {
+    const text = [
+      'import tensorflow as tf',
+      'a = tf.constant(3.0)',
+      'b = a * 2',
+      's = tf.constant(0.0)',
+      'for i in range(5000):', // 5: the time runs out while this loop builds
+      '    s = s + a',
+      'c = b + 1',
+    ].join('\n');
+    const a = analyzePython(text, stopAtStatement(text, 'for'));
+    expect(diags(a, text)).toEqual(["error budget-time 'for i in range(5000):'"]);
+    expect(['a', 'b'].map((n) => a.valueOf(nodeOf(a.lookup(n)))?.data[0])).toEqual([3, 6]);
+    for (const n of ['i', 's']) {
+      expect(a.lookup(n)?.describe, n).toMatch(/^not evaluated: `[is]`, whose statement at line 5 failed$/);
+    }
+    expect(a.lookup('c')).toBeUndefined();
+  });
+
+  it('time running out in pure Python (a loop of ints, recursion): stopped there, with the setting named', () => {
+    const loop = 'n = 0\nfor i in range(5000):\n    n += 1\nm = 2\n';
+    const stopped = analyzePython(loop, stopAtStatement(loop, 'for'));
+    expect(diags(stopped, loop)).toEqual(["error budget-time 'for i in range(5000):'"]);
+    expect(stopped.diagnostics[0].message).toContain('(raise tgraph.evaluationTimeoutMs)');
+    expect(stopped.lookup('m')).toBeUndefined();
+    const recursion = 'def f(n):\n    return 0 if n == 0 else 1 + f(n - 1) + f(n - 1)\nk = f(12)\n';
+    const deep = analyzePython(recursion, stopAtStatement(recursion, 'k ='));
+    expect(diags(deep, recursion)).toEqual(["error budget-time 'f(n - 1)'"]);
+    expect(deep.lookup('k')?.describe).toBe('not evaluated: `k`, whose statement at line 3 failed');
+    const unhurried = analyzePython(recursion);
+    expect(unhurried.valueOf(nodeOf(unhurried.lookup('k')))?.data[0]).toBe(4095);
+  });
+
+  it('a tensor whose run never came (the time ran out first) says so instead of "no value"', () => {
+    const text = [
+      'import tensorflow.compat.v1 as tf',
+      'x = tf.placeholder(tf.float32, [2])',
+      'y = x * 3',
+      'n = 0',
+      'for i in range(5000):',
+      '    n += 1',
+      'with tf.Session() as sess:',
+      '    v = sess.run(y, {x: [1., 2.]})',
+    ].join('\n');
+    const a = analyzePython(text, stopAtStatement(text, 'for'));
+    expect(a.diagnostics.map((d) => `${d.code} line ${a.lines.positionAt(d.span.start).line + 1}`)).toEqual(['budget-time line 5']);
+    expect(a.lookup('y')?.describe).toBe(
+      'no value: evaluation stopped at line 5 before it was made (evaluation stopped here: the time budget ran out; the rest of the file is not analysed (raise tgraph.evaluationTimeoutMs))',
+    );
   });
 
   it('maxCallDepth: recursion is allowed, as Python, up to the budget', () => {
