@@ -19,6 +19,7 @@ import {
 } from './values';
 import { OutsideSubset, pyError } from './errors';
 import { formatSpec, pyRepr, pyStr } from './format';
+import { roundFloat } from './floatDigits';
 import { checkSequenceSize, extendList, joinStrings, pyEquals, toFloat } from './operators';
 import { MAX_INT_BITS } from '../pynumber';
 import { args as bindArgs } from './signature';
@@ -224,7 +225,17 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   def('round', (args, _kw, site) => {
     const v = args[0];
     const nd = args.length > 1 ? args[1] : undefined;
-    if (typeof v === 'bigint') return v;
+    if (typeof v === 'bigint') {
+      // round(1250, -2) is 1200: to a multiple of 10**-ndigits, ties to even
+      const digits = nd === undefined || nd === null ? 0 : Number(nd);
+      if (digits >= 0) return v;
+      if (-digits > v.toString().length) return 0n;
+      const unit = 10n ** BigInt(-digits);
+      const sign = v < 0n ? -1n : 1n;
+      const q = (sign * v) / unit;
+      const twice = 2n * ((sign * v) % unit);
+      return sign * unit * (twice > unit || (twice === unit && q % 2n === 1n) ? q + 1n : q);
+    }
     const x = toFloatValue(v, site);
     if (nd === undefined || nd === null) {
       if (!Number.isFinite(x))
@@ -239,7 +250,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
       return BigInt(diff > 0.5 || (diff === 0.5 && f % 2 !== 0) ? f + 1 : f);
     }
     const digits = Number(nd);
-    return Number(x.toFixed(Math.max(0, Math.min(100, digits))));
+    return Number.isFinite(x) ? roundFloat(x, digits) : x;
   });
   def('divmod', (args, _kw, site) => {
     const opSite = { span: site.span, leftSpan: site.argSpans[0] ?? site.span, rightSpan: site.argSpans[1] ?? site.span };

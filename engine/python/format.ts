@@ -2,6 +2,7 @@
 // prints them: numpy/print.ts).
 
 import { pyStr as pyNumberStr } from '../pynumber';
+import { exponentDigits, fixedDigits, generalDigits } from './floatDigits';
 import {
   type PyValue,
   PyDict,
@@ -162,14 +163,20 @@ export function stringRepr(s: string): string {
 
 /** The widest field a format spec pads to (a width of 10**9 would be a gigabyte of spaces). */
 const MAX_WIDTH = 10_000;
+/** The most digits after the point a format spec makes (a double's exact expansion has at
+ *  most 1,074; more are zeros, and 10**9 of them a gigabyte). */
+const MAX_PRECISION = 10_000;
 
 /** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`). */
 export function formatSpec(value: PyValue, spec: string): string {
   const v = value instanceof PyObject && value.toNumber ? (value.toNumber() ?? value) : value;
   const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) return pyStr(v);
-  const [, fillChar, align, signFlag, , zero, widthText, grouping, precisionText, type] = m;
+  const [, fillChar, align, signFlag, alternate, zero, widthText, grouping, precisionText, type] = m;
   const precision = precisionText === undefined ? undefined : Number(precisionText);
+  if (precision !== undefined && precision > MAX_PRECISION) {
+    throw new RangeError(`a format precision of ${precisionText} digits: at most ${MAX_PRECISION.toLocaleString('en-US')} are made`);
+  }
   let body: string;
   const num = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null;
   if (num === null || type === 's' || (!type && typeof v === 'string')) {
@@ -178,32 +185,26 @@ export function formatSpec(value: PyValue, spec: string): string {
   } else {
     const neg = num < 0 || Object.is(num, -0);
     const a = Math.abs(num);
+    const finite = Number.isFinite(a);
     switch (type) {
       case 'f':
       case 'F':
-        body = Number.isFinite(a) ? a.toFixed(precision ?? 6) : floatRepr(a);
+        body = finite ? fixedDigits(a, precision ?? 6) : floatRepr(a);
+        if (type === 'F') body = body.toUpperCase();
         break;
       case 'e':
       case 'E': {
-        const t = a.toExponential(precision ?? 6);
-        body = t.replace(/e([+-])(\d)$/, 'e$10$2');
+        body = finite ? exponentDigits(a, precision ?? 6) : floatRepr(a);
         if (type === 'E') body = body.toUpperCase();
         break;
       }
       case '%':
-        body = (a * 100).toFixed(precision ?? 6) + '%';
+        body = (finite ? fixedDigits(a * 100, precision ?? 6) : floatRepr(a)) + '%';
         break;
       case 'g':
       case 'G': {
-        const p = precision === 0 ? 1 : (precision ?? 6);
-        const exp = a === 0 ? 0 : Math.floor(Math.log10(a));
-        body =
-          exp >= -4 && exp < p
-            ? String(Number(a.toPrecision(p)))
-            : a
-                .toExponential(p - 1)
-                .replace(/\.?0+e/, 'e')
-                .replace(/e([+-])(\d)$/, 'e$10$2');
+        body = finite ? generalDigits(a, precision ?? 6, false, alternate !== undefined) : floatRepr(a);
+        if (type === 'G') body = body.toUpperCase();
         break;
       }
       case 'd':
@@ -223,8 +224,8 @@ export function formatSpec(value: PyValue, spec: string): string {
         body =
           typeof v === 'bigint'
             ? (v < 0n ? -v : v).toString()
-            : precision !== undefined
-              ? String(Number(a.toPrecision(Math.max(1, precision))))
+            : precision !== undefined && finite
+              ? generalDigits(a, precision, true, alternate !== undefined)
               : floatRepr(a);
     }
     if (grouping) {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { data, nodeOf, printed, py, val } from './support';
 import { RandomState, default_rng } from '../../engine/numpy/random';
+import { exponentDigits, fixedDigits } from '../../engine/python/floatDigits';
 
 /** What `print(...)` of each expression writes, one line each. */
 function prints(setup: string, exprs: string[]): string[] {
@@ -30,6 +31,62 @@ describe('Python values', () => {
       '2 2.5 0.5 2 4',
       '6148914691236517205 3.333333333333333e+19',
     ]);
+  });
+
+  it("formats floats with Python's exact digits: any precision, ties to even on the double's exact value (CPython 3.11's output)", () => {
+    expect(
+      prints('', [
+        'f"{0.1:.200f}"',
+        '"%.60f" % 0.1',
+        "format(0.1, '.60e')",
+        'f"{5e-324:.1100f}"[-30:]',
+        'len(f"{5e-324:.1100f}")',
+        'round(2.675, 2), round(0.125, 2), round(15.0, -1), round(25.0, -1), round(-0.4, 0)',
+        'round(1250, -2), round(-1350, -2), round(5e-324, 400), round(123.456, -5)',
+        'repr(1e22), repr(1e16), repr(1e15), repr(0.1 + 0.2)',
+        'f"{1/3:.30g}", f"{1e300:.2f}"[:25], f"{0.125:.2f}", f"{2.5:.0f}", f"{0.5:.0%}"',
+        'f"{1e-5:g}", f"{123456789.0:g}", f"{100.0:.3}", f"{10.0:.3}", f"{12.0:.2}", f"{1/3:.3}"',
+        'f"{9.999:.2e}", f"{0.0:e}", f"{1.5:#g}", f"{1e16:.3}", f"{1234.5:,.1f}", f"{-0.0:.1f}"',
+        '"%10.3e|%-8.2f|%+.3g" % (12345.678, 2.675, 0.000123456)',
+      ]),
+    ).toEqual([
+      '0.10000000000000000555111512312578270211815834045410156250000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000',
+      '0.100000000000000005551115123125782702118158340454101562500000',
+      '1.000000000000000055511151231257827021181583404541015625000000e-01',
+      '562500000000000000000000000000',
+      '1102',
+      '2.67 0.12 20.0 20.0 -0.0',
+      '1200 -1400 5e-324 0.0',
+      '1e+22 1e+16 1000000000000000.0 0.30000000000000004',
+      '0.333333333333333314829616256247 1000000000000000052504760 0.12 2 50%',
+      '1e-05 1.23457e+08 1e+02 10.0 1.2e+01 0.333',
+      '1.00e+01 0.000000e+00 1.50000 1e+16 1,234.5 -0.0',
+      ' 1.235e+04|2.67    |+0.000123',
+    ]);
+  });
+
+  it('agrees with the exact digits JavaScript gives where it has them (precision ≤ 100, below 1e21, no exact tie)', () => {
+    // A fixed stream of doubles over the whole range: JavaScript's toFixed/toExponential are
+    // also exact there (they differ only on exact ties, which these doubles do not hit).
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let compared = 0;
+    for (let i = 0; i < 2000; i++) {
+      const x = Math.abs((next() - 0.5) * 10 ** Math.floor(next() * 40 - 20));
+      const p = Math.floor(next() * 101);
+      // (an exact tie: the exact expansion ends in a 5 just past the digits kept)
+      const exactFraction = fixedDigits(x, 1100).replace(/0+$/, '').split('.')[1] ?? '';
+      const exactSignificant = exponentDigits(x, 1100).split('e')[0].replace('.', '').replace(/0+$/, '');
+      if (!(exactFraction.length === p + 1 && exactFraction.endsWith('5'))) {
+        expect(fixedDigits(x, p), `${x} .${p}f`).toBe(x.toFixed(p));
+        compared++;
+      }
+      if (!(exactSignificant.length === p + 2 && exactSignificant.endsWith('5'))) {
+        expect(exponentDigits(x, p), `${x} .${p}e`).toBe(x.toExponential(p).replace(/e([+-])(\d)$/, 'e$10$2'));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(3900);
   });
 
   it('gives type(x) as a type object, named and compared as in Python and TensorFlow 2', () => {
