@@ -392,6 +392,8 @@ export interface Unparsed {
 export interface SyntaxErrorNote {
   span: Span;
   message: string;
+  /** Python's exception when it is not SyntaxError. */
+  error?: 'IndentationError';
 }
 
 /** A statement deeper than `maxNestingDepth`: a budget diagnostic, not evaluated. */

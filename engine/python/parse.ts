@@ -18,7 +18,7 @@ import { parser } from '@lezer/python';
 import type { SyntaxNode, Tree } from '@lezer/common';
 import * as P from './ast';
 import { ExpressionConverter, TooDeepSignal, childrenOf, joinSpans, span } from './convertExpressions';
-import { printStatementError, syntaxErrorAt } from './syntaxErrors';
+import { deeperLineFollows, indentOf, indentationError, printStatementError, syntaxErrorAt } from './syntaxErrors';
 
 export interface ParseOptions {
   /** Deepest expression or statement nesting converted (tgraph.maxNestingDepth). */
@@ -72,16 +72,33 @@ class Converter extends ExpressionConverter {
       while (i >= 0 && i < nodes.length && (nodes[i].name === 'Comment' || nodes[i].type.isError)) i += step;
       return i;
     };
+    // The grammar takes a statement indented unlike its block's first as part of the block
+    // (or leaves a missing separator before it); Python refuses it.
+    const firstStatement = statementAt(0, 1);
+    const blockIndent = depth === 0 ? '' : firstStatement < nodes.length ? indentOf(this.text, nodes[firstStatement].from) : null;
+    const misindented = (n: SyntaxNode): boolean => {
+      const indent = n.type.isError || n.name === 'Comment' ? null : indentOf(this.text, n.from);
+      return indent !== null && blockIndent !== null && indent !== blockIndent;
+    };
     const broken = new Map<number, SyntaxNode>();
     nodes.forEach((n, i) => {
       if (!n.type.isError || n.from < n.to) return;
       const before = statementAt(i - 1, -1);
       const after = statementAt(i + 1, 1);
+      if (after < nodes.length && misindented(nodes[after])) return;
+      // At a block's end, before a line indented deeper than the block: that line's indent is
+      // the error (the enclosing block says so), not this statement.
+      if (after >= nodes.length && blockIndent !== null && deeperLineFollows(this.text, n.to, blockIndent)) return;
       if (before >= 0 && !broken.has(before)) broken.set(before, n);
       if (after < nodes.length) broken.set(after, n);
     });
     const reported = new Set<SyntaxNode>();
     nodes.forEach((n, i) => {
+      if (misindented(n)) {
+        this.syntaxErrors.push(indentationError(this.text, n, blockIndent ?? ''));
+        out.push({ kind: 'Unparsed', span: span(n), binds: this.apparentBindings(n) });
+        return;
+      }
       const error = broken.get(i);
       if (!error) return this.statementInto(n, out, depth);
       if (!reported.has(error)) {

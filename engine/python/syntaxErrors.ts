@@ -22,6 +22,47 @@ export function syntaxErrorAt(text: string, error: SyntaxNode): P.SyntaxErrorNot
   return { span: caretSpan(text, error), message: 'invalid syntax' };
 }
 
+/** The blanks before a statement that starts its line, or null for one that follows another
+ *  on its line (`a = 1; b = 2`). */
+export function indentOf(text: string, from: number): string | null {
+  const lineStart = text.lastIndexOf('\n', from - 1) + 1;
+  const before = text.slice(lineStart, from);
+  return /^[ \t\f]*$/.test(before) ? before : null;
+}
+
+/** Whether the next line with code from `from`'s line on is indented deeper than `indent`. */
+export function deeperLineFollows(text: string, from: number, indent: string): boolean {
+  const lineBreak = text.lastIndexOf('\n', from - 1);
+  const next = /\n([ \t\f]*)[^\s#]/.exec(text.slice(Math.max(0, lineBreak), from + 10_000));
+  return next !== null && next[1].length > indent.length;
+}
+
+/** A statement indented unlike its block (`expected` is the block's indentation). */
+export function indentationError(text: string, statement: SyntaxNode, expected: string): P.SyntaxErrorNote {
+  const indent = indentOf(text, statement.from) ?? '';
+  return {
+    span: { start: statement.from, end: Math.min(statement.to, lineEnd(text, statement.from)) },
+    // Deeper than its block but shallower than the line before (the end of a nested block):
+    // a dedent to no level Python has seen.
+    message:
+      indent.length > expected.length && indent.length >= previousCodeIndent(text, statement.from).length
+        ? 'unexpected indent'
+        : 'unindent does not match any outer indentation level',
+    error: 'IndentationError',
+  };
+}
+
+/** The indentation of the last line with code before `from`'s line ('' when none). */
+function previousCodeIndent(text: string, from: number): string {
+  const before = text.slice(Math.max(0, from - 10_000), text.lastIndexOf('\n', from - 1) + 1);
+  const lines = before.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const m = /^([ \t\f]*)[^\s#]/.exec(lines[i]);
+    if (m) return m[1];
+  }
+  return '';
+}
+
 /** Python 2's `print x`. */
 export function printStatementError(text: string, statement: SyntaxNode): P.SyntaxErrorNote {
   return {

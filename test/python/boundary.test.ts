@@ -114,18 +114,38 @@ describe('syntax errors the grammar recovers from', () => {
   // Each: the script, the diagnostics (text covered: message), the names left without a value,
   // and a name evaluated after the error with its value.
   const cases: [string, string, string[], string[], [string, number]][] = [
-    ['two statements on one line with no separator', 'x = 1 y = 2\nz = 3\n', ["'y': invalid syntax"], ['x', 'y'], ['z', 3]],
-    ['the same inside a block', 'if True:\n    a = 1 b = 2\n    c = 3\nd = 4\n', ["'b': invalid syntax"], ['a', 'b'], ['c', 3]],
-    ['after a semicolon', 'a = 1; b = 2 c = 3\nd = 4\n', ["'c': invalid syntax"], ['b', 'c'], ['a', 1]],
-    ['an unmatched bracket', 'c = 5)\nd = 4\n', ["')': unmatched ')'"], ['c'], ['d', 4]],
-    ['a bracket never closed', 'd = 4\nc = (5 +\n', ["'(': '(' was never closed"], ['c'], ['d', 4]],
-    ['a missing comma', 'v = max(3 4)\nd = 4\n', ["'4': invalid syntax"], ['v'], ['d', 4]],
-    ['a broken def', 'def f(:\n    return 1\nd = 4\n', ["':': invalid syntax"], ['f'], ['d', 4]],
+    ['two statements on one line with no separator', 'x = 1 y = 2\nz = 3\n', ["'y': SyntaxError: invalid syntax"], ['x', 'y'], ['z', 3]],
+    [
+      'the same inside a block',
+      'if True:\n    a = 1 b = 2\n    c = 3\nd = 4\n',
+      ["'b': SyntaxError: invalid syntax"],
+      ['a', 'b'],
+      ['c', 3],
+    ],
+    ['after a semicolon', 'a = 1; b = 2 c = 3\nd = 4\n', ["'c': SyntaxError: invalid syntax"], ['b', 'c'], ['a', 1]],
+    ['an unmatched bracket', 'c = 5)\nd = 4\n', ["')': SyntaxError: unmatched ')'"], ['c'], ['d', 4]],
+    ['a bracket never closed', 'd = 4\nc = (5 +\n', ["'(': SyntaxError: '(' was never closed"], ['c'], ['d', 4]],
+    ['a missing comma', 'v = max(3 4)\nd = 4\n', ["'4': SyntaxError: invalid syntax"], ['v'], ['d', 4]],
+    [
+      'a statement indented unlike its block (which the grammar reads as part of it)',
+      'a = 1\n    b = 2\nif a:\n    h = 1\n      i = 2\nd = 4\n',
+      ["'b = 2': IndentationError: unexpected indent", "'i = 2': IndentationError: unexpected indent"],
+      ['b', 'i'],
+      ['h', 1],
+    ],
+    [
+      'a dedent to no level seen',
+      'if True:\n        c = 3\n    e = 5\nd = 4\n',
+      ["'e = 5': IndentationError: unindent does not match any outer indentation level"],
+      ['e'],
+      ['c', 3],
+    ],
+    ['a broken def', 'def f(:\n    return 1\nd = 4\n', ["':': SyntaxError: invalid syntax"], ['f'], ['d', 4]],
   ];
   for (const [what, text, expected, unknown, [name, value]] of cases) {
     it(what, () => {
       const a = analyzePython(text);
-      expect(a.diagnostics.map((d) => `'${text.slice(d.span.start, d.span.end)}': ${/SyntaxError: (.*)\)$/.exec(d.message)?.[1]}`)).toEqual(
+      expect(a.diagnostics.map((d) => `'${text.slice(d.span.start, d.span.end)}': ${/\((\w+Error: .*)\)$/.exec(d.message)?.[1]}`)).toEqual(
         expected,
       );
       expect(a.diagnostics.every((d) => d.severity === 'information' && d.code === 'syntax-error')).toBe(true);
