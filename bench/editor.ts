@@ -4,12 +4,12 @@
 // the server's resident memory. The goals are the server issue's; there is no TF.js peer
 // for an editor, so the numbers are printed against the goals instead of as ratios.
 
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { ProbeLine } from './serverProbe';
+import { spawnWithStdioThread, type TimedResponse } from './editorStdio';
 import { SERVER_ENVIRONMENT } from '../protocol/serverEnvironment';
 import {
   createProtocolConnection,
@@ -51,14 +51,18 @@ export interface EditorLatency {
    *  100 ms or more, the build's (the evaluation's follow; server/documents.ts). */
   openMs: number;
   editToDiagnostics: { p50: number; p95: number; max: number };
+  /** Hover request written → its response's bytes arrived (the goal's measurement). */
   hover: { p50: number; p99: number; max: number };
+  /** The same hovers timed by the client's loop (the old measurement): it also waits for
+   *  the client to parse whatever the server sent before. */
+  hoverClient: { p50: number; p99: number; max: number };
   /** Resident memory of the server process after opening the file, and after the edits and
    *  hovers (null where /proc is not available). */
   rssMbAfterOpen: number | null;
   rssMbAfterEdits: number | null;
   /** The slowest samples, to see what bounds the tail (edit number, hovered line). */
   slowest: { edits: { edit: number; ms: number }[]; hovers: { line: number; ms: number }[] };
-  samples?: { edits: number[]; hovers: { line: number; ms: number }[] };
+  samples?: { edits: number[]; hovers: { line: number; ms: number; clientMs: number }[] };
   goals: typeof EDITOR_GOALS;
   met: { editToDiagnosticsP95: boolean; hoverP99: boolean; rss: boolean };
 }
@@ -99,6 +103,9 @@ export interface EditorBenchOptions {
 export interface ServerSession {
   connection: ProtocolConnection;
   pid: number | undefined;
+  /** A request timed by when its response's bytes reach the client (a thread that only reads
+   *  the server's stdout), and by when the client's loop handles it. */
+  timedRequest<T>(method: string, params: unknown): Promise<TimedResponse<T>>;
   /** Resolves when the diagnostics of `version` of `uri` are published. */
   diagnosticsOf(uri: string, version: number): Promise<unknown>;
   /** Resolves when the analysis of `version` of `uri` is complete (`tgraph/analysed`), with
@@ -116,14 +123,14 @@ export interface ServerSession {
 /** `probe`: dist/bench-server-probe.js, loaded into the server's threads (bench/serverProbe.ts). */
 export async function startServer(server: string, dir: string, probe?: string): Promise<ServerSession> {
   const probeFile = probe ? path.join(dir, '.probe.jsonl') : undefined;
-  const child = spawn(process.execPath, probe ? ['--require', probe, server, '--stdio'] : [server, '--stdio'], {
-    stdio: 'pipe',
+  const stdio = spawnWithStdioThread(
+    process.execPath,
+    probe ? ['--require', probe, server, '--stdio'] : [server, '--stdio'],
     // As the VS Code client starts it.
-    env: { ...process.env, ...SERVER_ENVIRONMENT, ...(probeFile ? { TGRAPH_BENCH_PROBE: probeFile } : {}) },
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    { ...process.env, ...SERVER_ENVIRONMENT, ...(probeFile ? { TGRAPH_BENCH_PROBE: probeFile } : {}) },
+  );
+  const pid = await stdio.pid;
+  const connection = createProtocolConnection(new StreamMessageReader(stdio.readable), new StreamMessageWriter(stdio.writable));
   // Waiters by notification, uri and version: each waits for its own version.
   const waiters = new Map<string, (milliseconds: number) => void>();
   const arrived = (kind: string, p: { uri: string; version?: number | null; milliseconds?: number }) => {
@@ -133,7 +140,7 @@ export async function startServer(server: string, dir: string, probe?: string): 
   };
   const waitFor = (kind: string, uri: string, version: number) =>
     new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${kind} for version ${version} within 60 s\n${stderr}`)), 60_000);
+      const timer = setTimeout(() => reject(new Error(`no ${kind} for version ${version} within 60 s\n${stdio.stderr()}`)), 60_000);
       waiters.set(`${kind} ${uri} ${version}`, (milliseconds) => {
         clearTimeout(timer);
         resolve(milliseconds);
@@ -158,7 +165,8 @@ export async function startServer(server: string, dir: string, probe?: string): 
   await connection.sendNotification('initialized', {});
   return {
     connection,
-    pid: child.pid,
+    pid,
+    timedRequest: (method, params) => stdio.timedRequest(method, params),
     diagnosticsOf: (uri, version) => waitFor('diagnostics', uri, version),
     analysedOf: (uri, version) => waitFor('analysed', uri, version),
     probeLines: () => {
@@ -174,12 +182,12 @@ export async function startServer(server: string, dir: string, probe?: string): 
           }
         });
     },
-    protocolCpuMs: () => threadCpuMs(child.pid, child.pid),
+    protocolCpuMs: () => threadCpuMs(pid, pid),
     async stop() {
       await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       await connection.sendNotification('exit').catch(() => undefined);
       connection.dispose();
-      if (child.exitCode === null) child.kill();
+      if (!stdio.exited()) stdio.kill();
     },
   };
 }
@@ -248,19 +256,25 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
 
     await pause(Math.min(o.pauseMs ?? 1000, 200));
     const hoverTimes: number[] = [];
+    const hoverClientTimes: number[] = [];
     const hoverLines: number[] = [];
     for (let i = 0; i < hovers; i++) {
       // Lines across the whole file, at the start of the name each statement binds.
       const line = 3 + ((i * 37) % (statements - 4));
-      const start = performance.now();
-      await connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } });
-      hoverTimes.push(performance.now() - start);
+      const timed = await session.timedRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } });
+      hoverTimes.push(timed.arrivalMs);
+      hoverClientTimes.push(timed.clientMs);
       hoverLines.push(line);
     }
     const rssMbAfterEdits = rssMb(session.pid);
 
     const editToDiagnostics = { p50: percentile(editTimes, 50), p95: percentile(editTimes, 95), max: Math.max(...editTimes) };
     const hover = { p50: percentile(hoverTimes, 50), p99: percentile(hoverTimes, 99), max: Math.max(...hoverTimes) };
+    const hoverClient = {
+      p50: percentile(hoverClientTimes, 50),
+      p99: percentile(hoverClientTimes, 99),
+      max: Math.max(...hoverClientTimes),
+    };
     const slowestFirst = (times: number[]) =>
       times
         .map((ms, i) => ({ i, ms }))
@@ -277,10 +291,13 @@ export async function measureEditorLatency(o: EditorBenchOptions): Promise<Edito
       openMs,
       editToDiagnostics,
       hover,
+      hoverClient,
       rssMbAfterOpen,
       rssMbAfterEdits,
       slowest,
-      samples: o.keepSamples ? { edits: editTimes, hovers: hoverTimes.map((ms, i) => ({ line: hoverLines[i] + 1, ms })) } : undefined,
+      samples: o.keepSamples
+        ? { edits: editTimes, hovers: hoverTimes.map((ms, i) => ({ line: hoverLines[i] + 1, ms, clientMs: hoverClientTimes[i] })) }
+        : undefined,
       goals: EDITOR_GOALS,
       met: {
         editToDiagnosticsP95: editToDiagnostics.p95 <= EDITOR_GOALS.editToDiagnosticsP95Ms,
