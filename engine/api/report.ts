@@ -179,8 +179,8 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
   // A Python script's statements that are not valid Python: no diagnostic (Python's own
   // tooling reports syntax), but run says they were left out.
   for (const n of a.python?.notEvaluated ?? []) {
-    if (n.reason.endsWith('is not valid Python'))
-      piece(`not evaluated (line ${a.lines.positionAt(n.span.start).line + 1}): not valid Python, left out`);
+    if (n.refused !== undefined)
+      piece(`not evaluated (line ${a.lines.positionAt(n.span.start).line + 1}): not valid Python (${n.refused}), left out`);
   }
   let diagnosticsLeft = diagnostics.length;
   for (const d of diagnostics) {

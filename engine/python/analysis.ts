@@ -61,10 +61,6 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
       `this script has more than ${formatCount(budgets.maxStatements)} statements: the ones from here on are not analysed ${raiseHint('maxStatements')}`,
     );
   }
-  // Information, not an error: the user's Python tooling marks the error itself; this says
-  // what it means here (the statement was left out), where Python's caret would point.
-  for (const e of module.syntaxErrors)
-    rt.report(e.span, 'information', 'syntax-error', `not evaluated: Python refuses this line (${e.error ?? 'SyntaxError'}: ${e.message})`);
   if (module.truncatedAt !== null) {
     rt.report(
       { start: module.truncatedAt, end: module.truncatedAt },

@@ -11,8 +11,9 @@ export interface PythonDetails {
    *  (without the final newline). */
   readonly prints: readonly { span: Span; text: string }[];
   /** Statements that were not evaluated and why: outside the subset (these also have an
-   *  information diagnostic), skipped for depending on one, or not valid Python. */
-  readonly notEvaluated: readonly { span: Span; reason: string }[];
+   *  information diagnostic), skipped for depending on one, or not valid Python (`refused`:
+   *  Python's words, which no diagnostic carries). */
+  readonly notEvaluated: readonly { span: Span; reason: string; refused?: string }[];
   /** The `sess.run` a graph tensor's value comes from (the last that fetched it, else the
    *  last that computed it), or undefined for a value known without a run. */
   runOf(node: Node): { span: Span; line: number } | undefined;

@@ -60,6 +60,8 @@ export interface Printed {
 export interface NotEvaluated {
   span: Span;
   reason: string;
+  /** For a statement that is not valid Python: Python's words for it (`SyntaxError: …`). */
+  refused?: string;
 }
 
 export interface PyAssertResult {
@@ -98,6 +100,19 @@ export class Runtime {
   private assumedNoted = false;
   private readonly builtins: Map<string, PyValue>;
   private readonly modules = new Map<string, PyModule>();
+
+  /** Python's words for why the statement at `span` is not valid Python: the module's first
+   *  syntax error on its lines (the two statements of `x = 1 y = 2` share the one at `y`). No
+   *  diagnostic carries them: PYTHON.md leaves syntax to the user's Python tooling. */
+  private refusalOf(span: Span): string {
+    const first = this.lines.positionAt(span.start).line;
+    const last = this.lines.positionAt(span.end).line;
+    const note = this.module.syntaxErrors.find((e) => {
+      const at = this.lines.positionAt(e.span.start).line;
+      return at >= first && at <= last;
+    });
+    return note ? `${note.error ?? 'SyntaxError'}: ${note.message}` : 'SyntaxError: invalid syntax';
+  }
 
   constructor(
     readonly text: string,
@@ -183,7 +198,8 @@ export class Runtime {
       this.notEvaluated.push({ span: stmt.span, reason: `not evaluated: ${e.message} (line ${line})` });
       unknown = (name) => new Unknown(name, `which is outside tgraph's subset (line ${line})`);
     } else if (e instanceof NotPython) {
-      this.notEvaluated.push({ span: stmt.span, reason: `not evaluated: line ${line} is not valid Python` });
+      const refused = this.refusalOf(stmt.span);
+      this.notEvaluated.push({ span: stmt.span, reason: `not evaluated: line ${line} is not valid Python (${refused})`, refused });
       unknown = (name) => new Unknown(name, `which is bound at line ${line}, a line that is not valid Python`);
     } else {
       if (e instanceof BuildError) this.report(e.span, 'error', e.code, e.message, e.related);
