@@ -12,8 +12,6 @@ import { buildContext } from '../buildContext';
 import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
 import type { EvaluationPlan } from '../plan';
 import { type Tensor, shapesEqual } from '../tensor';
-import { isNode } from '../graph';
-import type { Attrs } from '../ops/registry';
 import { type GradientSite } from '../autodiff';
 import { IndexedNameMap } from '../suggest';
 import { runCheck, type CheckResult, type CheckRequest } from '../check';
@@ -23,6 +21,7 @@ import { firstAtLeast } from '../sorted';
 import type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult, AnalysisOptions, PrintResult } from './types';
 import { boundedMessage } from './diagnostics';
 import { nonFiniteMessage } from './numerics';
+import { FeedDependents } from './dependents';
 import {
   CP_NODES,
   CP_BINDINGS,
@@ -176,6 +175,7 @@ export class Analyzer {
     const at = k * CHECKPOINT_FIELDS;
     this.graph.nodes.length = c[at + CP_NODES];
     this.b.forgetNodesFrom(c[at + CP_NODES]);
+    this.feedDependents.cutBack(this.graph.nodes, c[at + CP_NODES]);
     this.b.random.globalSeed = c[at + CP_SEEDED] ? c[at + CP_SEED] : null;
     this.b.random.ops = c[at + CP_RANDOM_OPS];
     for (let i = c[at + CP_BINDINGS]; i < this.bindings.length; i++) {
@@ -247,6 +247,8 @@ export class Analyzer {
    *  bindings are kept. */
   private refed: Node | null = null;
   private feedPlan: { placeholder: Node; bindings: number; nodes: number; plan: EvaluationPlan | null } | null = null;
+  /** The dependents of the placeholder fed last, kept from one feed edit to the next. */
+  private readonly feedDependents = new FeedDependents();
 
   /** Takes `edit` (a text that differs from this analyzer's only inside one feed's value,
    *  see `feedOnlyEdit`) without building the graph again: the feed's value is built again,
@@ -263,7 +265,7 @@ export class Analyzer {
     if (!placeholder || !before) return false;
     if (this.feedNodesFrom !== null) this.graph.nodes.length = this.feedNodesFrom;
     const nodesEnd = this.graph.nodes.length;
-    const recomputed = dependentsOf(this.graph.nodes, placeholder, nodesEnd);
+    const recomputed = this.feedDependents.of(this.graph.nodes, placeholder, nodesEnd);
     const c = this.checkpoints;
     const at = index * CHECKPOINT_FIELDS;
     const next = at + CHECKPOINT_FIELDS;
@@ -690,48 +692,6 @@ function kinkNodesOf(site: GradientSite): readonly Node[] {
     kinkNodes.set(site, nodes);
   }
   return nodes;
-}
-
-/** `source` and the nodes before `end` that depend on it, through inputs or node-valued
- *  attributes, in id order (nodes come after their inputs: one pass finds them all). */
-function dependentsOf(nodes: readonly Node[], source: Node, end: number): Node[] {
-  const dependent = new Uint8Array(end);
-  const found: Node[] = [source];
-  dependent[source.id] = 1;
-  let clearAttrs: object | undefined;
-  for (let id = source.id + 1; id < end; id++) {
-    const node = nodes[id];
-    const inputs = node.inputs;
-    let depends = false;
-    for (let i = 0; i < inputs.length; i++) {
-      if (dependent[inputs[i].id] === 1) {
-        depends = true;
-        break;
-      }
-    }
-    // (Attributes shared by consecutive nodes, every literal's, are looked at once.)
-    if (!depends && node.attrs !== clearAttrs) {
-      depends = attrsDependOn(node.attrs, dependent);
-      if (!depends) clearAttrs = node.attrs;
-    }
-    if (depends) {
-      dependent[id] = 1;
-      found.push(node);
-    }
-  }
-  return found;
-}
-
-function attrsDependOn(attrs: Attrs, dependent: Uint8Array): boolean {
-  for (const key in attrs) if (attrDependsOn(attrs[key], dependent)) return true;
-  return false;
-}
-
-/** Whether an attribute holds a node marked in `dependent` (directly or in a list). */
-function attrDependsOn(v: unknown, dependent: Uint8Array): boolean {
-  if (typeof v !== 'object' || v === null) return false;
-  if (Array.isArray(v)) return v.some((item) => attrDependsOn(item, dependent));
-  return isNode(v) && dependent[v.id] === 1;
 }
 
 /** NaN/Inf warnings per analysis: the first ones are where to look. */
