@@ -191,6 +191,78 @@ describe("a feed plan's slots give the values of a full analysis", () => {
   });
 });
 
+describe('feed edits between structural edits', () => {
+  // Two fed placeholders, a statement between x and its feed, and edits of every kind in
+  // turn: the plan kept from before a structural edit (its groups before the edited
+  // statement) and the dependents found before it must give the full analysis's values.
+  const chain = generatedChainFile(160, 40)
+    .replace('feed x = uniform([16, 8], seed=1)', 'k = 0.5\nfeed x = uniform([16, 8], seed=1)')
+    .replace(
+      'w0 = variable(uniform([8, 8], seed=2))',
+      'w0 = variable(uniform([8, 8], seed=2))\ny = placeholder(float32, [None, 8])\nfeed y = uniform([16, 8], seed=3)',
+    )
+    .replace('h41 = tanh(h40 @ w0) + 0.01 * h40', 'h41 = tanh(h40 @ w0) + 0.01 * h40 + k * y');
+  const apply = (text: string, from: string, to: string) => {
+    expect(text, from).toContain(from);
+    return text.replace(from, to);
+  };
+
+  it('at the start, between a placeholder and its feed, in the middle, at the end, of the other feed', () => {
+    const edits: ((text: string) => string)[] = [];
+    let seed = 1;
+    const feed = (placeholder: 'x' | 'y') => (text: string) =>
+      text.replace(
+        new RegExp(`feed ${placeholder} = uniform\\(\\[16, 8\\], seed=\\d+\\)`),
+        `feed ${placeholder} = uniform([16, 8], seed=${++seed + 10})`,
+      );
+    const structural = (from: string, to: string) => (text: string) => apply(text, from, to);
+    edits.push(feed('x'), feed('x'));
+    edits.push(structural('h100 = tanh(h99 @ w0) + 0.01 * h99', 'h100 = tanh(h99 @ w0) + 0.02 * h99'), feed('x'), feed('x'));
+    edits.push(structural('h150 = tanh(h149 @ w0)', 'h150 = tanh(h149 @ w0 * 0.5)'), feed('x'));
+    edits.push(structural('loss = reduce_sum(h160 * 1.5)', 'loss = reduce_sum(h160 * 2.5)'), feed('x'), feed('x'));
+    edits.push(structural('k = 0.5', 'k = 0.25'), feed('x'));
+    edits.push(structural('h20 = tanh(h19 @ w0) + 0.01 * h19', 'h20 = tanh(h19 @ w0) + 0.03 * h19'), feed('y'), feed('x'), feed('y'));
+    edits.push(structural('h30 = tanh(h29 @ w0) + 0.01 * h29', 'h30 = tanh(h29 @ w0) + 0.04 * h29'), feed('x'));
+    edits.push(structural('w0 = variable(uniform([8, 8], seed=2))', 'w0 = variable(uniform([8, 8], seed=5))'), feed('x'), feed('x'));
+    const texts = [chain];
+    for (const edit of edits) texts.push(edit(texts[texts.length - 1]));
+    const { planned, slotted } = editsMatch(texts, {}, false);
+    expect(planned).toBeGreaterThan(13 * 2000);
+    expect(slotted).toBeGreaterThan(planned / 2);
+  });
+
+  it('when an edited statement starts with a node that depends on the feed where it started with one that did not', () => {
+    const constantFirst = chain.replace('h100 = tanh(h99 @ w0) + 0.01 * h99', 'h100 = 0.5 * tanh(h99 @ w0) + 0.01 * h99');
+    const fed = (text: string, seed: number) =>
+      text.replace('feed x = uniform([16, 8], seed=1)', `feed x = uniform([16, 8], seed=${seed})`);
+    editsMatch([constantFirst, fed(constantFirst, 2), fed(constantFirst, 3), fed(chain, 3), fed(chain, 4), fed(chain, 5)], {}, false);
+  });
+
+  it('in float64, with NaN appearing after the structural edit', () => {
+    const wide = chain
+      .replace('x = placeholder(float32, [None, 8])', 'x = placeholder(float64, [None, 8])')
+      .replace('y = placeholder(float32, [None, 8])', 'y = placeholder(float64, [None, 8])')
+      .replace('w0 = variable(uniform([8, 8], seed=2))', 'w0 = variable(cast(uniform([8, 8], seed=2), float64))')
+      .replace('feed x = uniform([16, 8], seed=1)', 'feed x = cast(uniform([16, 8], seed=1), float64)')
+      .replace('feed y = uniform([16, 8], seed=3)', 'feed y = cast(uniform([16, 8], seed=3), float64)')
+      .replace('h3 = tanh(h2 @ w0)', 'h3 = tanh(sqrt(h2 + 1.5) @ w0)');
+    const fedX = (text: string, value: string) => text.replace(/feed x = .*\n/, `feed x = ${value}\n`);
+    const middle = (text: string) => text.replace('h80 = tanh(h79 @ w0) + 0.01 * h79', 'h80 = tanh(h79 @ w0) + 0.05 * h79');
+    const texts = [
+      wide,
+      fedX(wide, 'cast(uniform([16, 8], seed=4), float64)'),
+      middle(fedX(wide, 'cast(uniform([16, 8], seed=4), float64)')),
+      middle(fedX(wide, 'cast(uniform([16, 8], seed=5), float64) - 1e4')),
+      middle(fedX(wide, 'cast(uniform([16, 8], seed=6), float64)')),
+      middle(fedX(wide, 'cast(uniform([4, 8], seed=6), float64)')),
+      middle(fedX(wide, 'cast(uniform([4, 8], seed=7), float64)')),
+    ];
+    const { slotted } = editsMatch(texts, {}, false);
+    expect(slotted).toBeGreaterThan(2 * 3000);
+    expect(analyze(texts[3]).diagnostics.some((d) => d.code === 'non-finite')).toBe(true);
+  });
+});
+
 describe("every example's feed edits equal full analyses", () => {
   const dir = path.join(__dirname, '../../examples');
   const examples = fs.readdirSync(dir).filter((f) => f.endsWith('.tgraph'));
