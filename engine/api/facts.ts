@@ -62,6 +62,10 @@ interface BindingDescription {
  *  objects from one snapshot to the next (a delta compares them at a glance). */
 interface KeptDescription extends BindingDescription {
   key: number[];
+  /** Where the binding's name and statement ended when its hints were placed: a feed's edit
+   *  moves the spans after it in place (`shiftSpans`), and the hints must move with them. */
+  nameEnd: number;
+  statementEnd: number;
   target?: NameTarget;
 }
 const descriptionCache = new WeakMap<Binding, KeptDescription>();
@@ -126,8 +130,8 @@ function describeBinding(a: Analysis, b: Binding, explain: boolean): BindingDesc
   const key = descriptionKey(a, b, explain);
   if (!key) return freshDescription(a, b, explain);
   const cached = descriptionCache.get(b);
-  if (cached && sameKey(cached.key, key)) return cached;
-  const description: KeptDescription = { key, ...freshDescription(a, b, explain) };
+  if (cached && sameKey(cached.key, key) && cached.nameEnd === b.span.end && cached.statementEnd === b.stmt.span.end) return cached;
+  const description: KeptDescription = { key, nameEnd: b.span.end, statementEnd: b.stmt.span.end, ...freshDescription(a, b, explain) };
   descriptionCache.set(b, description);
   return description;
 }
@@ -500,14 +504,15 @@ function sortedOccurrences(flat: number[], head: Int32Array = new Int32Array(0))
 
 /** The gradient lenses of a statement, by statement: the statements an incremental analysis
  *  keeps are the same objects (at the same offsets), so their syntax is not walked again and
- *  their lenses are the objects of the previous snapshot (a delta compares them at a glance). */
+ *  their lenses are the objects of the previous snapshot (a delta compares them at a glance).
+ *  A feed's edit moves the statements after it in place (`shiftSpans`): theirs are made again. */
 const gradientLenses = new WeakMap<AST.Stmt, LensData[]>();
 
 function lensesOf(a: Analysis): LensData[] {
   const lenses: LensData[] = [];
   for (const stmt of a.program.statements) {
     let own = gradientLenses.get(stmt);
-    if (own === undefined) {
+    if (own === undefined || (own.length > 0 && own[0].offset !== stmt.span.start)) {
       const at = stmt.span.start;
       own =
         gradientCalls(stmt).length === 0

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
-import { analyzeInStages } from '../../engine/analysis';
+import { analyzeInStages, type AnalysisOptions } from '../../engine/analysis';
 import { explainedHover, snapshotOf } from '../../engine/api/facts';
 import { EXPLANATION_PENDING, type DocumentSnapshot } from '../../engine/api/snapshot';
 import { applySnapshotDelta, snapshotDelta, textShift } from '../../engine/api/snapshotDelta';
@@ -82,6 +82,14 @@ const UNHURRIED = { explainTimeoutMs: 3_600_000 };
 
 /** Whole-file edits that keep most of the text, and break and mend statements on the way. */
 const INSERTS = ['1', ' + 1.', '\n', ')', '\ny = 2.\n', '# a comment\n', '\n# two\n# comment lines\n', 'a', '(', '\nassert 1 > 2\n'];
+
+/** The .tgraph files under `dir`, relative to it. */
+function listTgraph(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.tgraph'))
+    .sort();
+}
 
 function randomEdit(text: string, rng: Rng, tailOnly: boolean): string {
   const lineStarts = [0];
@@ -199,23 +207,31 @@ describe('snapshot deltas', () => {
   // kept (facts.ts, `previous`): whatever the edit, that must be the snapshot made from
   // scratch. Taking a kept statement's description over shows in its targets being the very
   // objects of the previous snapshot (a snapshot made from scratch makes its own).
-  async function keptSequence(text: string, edits: number, seed: number, tailOnly: boolean): Promise<number> {
+  async function keptSequence(
+    text: string,
+    edits: number,
+    seed: number,
+    tailOnly: boolean,
+    options: AnalysisOptions = {},
+    edit: (text: string, rng: Rng, step: number) => string = (t, rng, step) =>
+      step % 5 === 4 ? t + 'tanh = 2.\n' : randomEdit(t, rng, tailOnly),
+  ): Promise<{ taken: number }> {
     const rng = new Rng(seed);
-    let analysis = analyzeInStages(text, {}).finish();
+    let analysis = analyzeInStages(text, options).finish();
     let snapshot = snapshotOf(analysis, { version: 1, explain: false });
     let taken = 0;
     for (let step = 0; step < edits; step++) {
-      text = step % 5 === 4 ? text + 'tanh = 2.\n' : randomEdit(text, rng, tailOnly);
-      const next = analyzeInStages(text, { previous: analysis, cache: analysis.valueCache }).finish();
+      text = edit(text, rng, step);
+      const next = analyzeInStages(text, { ...options, previous: analysis, cache: analysis.valueCache }).finish();
       const made = snapshotOf(next, { version: step + 2, explain: false, previous: snapshot });
-      const expected = snapshotOf(analyzeInStages(text, {}).finish(), { version: step + 2, explain: false });
+      const expected = snapshotOf(analyzeInStages(text, options).finish(), { version: step + 2, explain: false });
       expect(comparable(made), `step ${step}`).toEqual(comparable(expected));
       const shared = made.targets.findIndex((t) => t.kind === 'op' || t.kind === 'keyword');
       if (shared >= 0 && snapshot.targets.includes(made.targets[shared])) taken++;
       analysis = next;
       snapshot = made;
     }
-    return taken;
+    return { taken };
   }
 
   it.each(examples)('make from the kept statements the snapshot made from scratch, after random edits of %s', async (file) => {
@@ -224,10 +240,28 @@ describe('snapshot deltas', () => {
   });
 
   it('make the chain file snapshot from its kept statements after edits near its end', async () => {
-    const taken = await keptSequence(generatedChainFile(), 10, 17, true);
+    const { taken } = await keptSequence(generatedChainFile(), 10, 17, true);
     // Most end edits keep the statements before them (a binding of an op's name does not).
     expect(taken).toBeGreaterThanOrEqual(4);
   }, 180_000);
+
+  // Every fixture, sampled edits anywhere (or near the end), under budgets small enough that
+  // the hostile ones stop at the same statement every time (a clock would not).
+  const fixtures = listTgraph(path.join(ROOT, 'test', 'fixtures'));
+  const SMALL_BUDGETS: AnalysisOptions = { maxElements: 100_000, maxTotalElements: 400_000, maxGraphNodes: 20_000, maxCallDepth: 12 };
+  it.each(fixtures)('make from the kept statements the snapshot made from scratch, after sampled edits of fixture %s', async (file) => {
+    const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', file), 'utf8');
+    await keptSequence(text, 8, file.length * 7907, file.length % 2 === 1, SMALL_BUDGETS);
+  });
+
+  it('move the hints and lenses after a feed whose edit moved them in place', async () => {
+    // A feed's edit is taken without building again: the statements after it move in place,
+    // and what was made of them before (a binding's hints, a statement's lenses) must move too,
+    // whether or not its value depends on the feed.
+    const text = 'x = placeholder(float32, [2])\nfeed x = [1., 2.]\nk = 3. * 2.\ny = reduce_sum(x * k)\ng = gradients(y, x)[0]\n';
+    const values = ['10.5', '7.', '123.25', '1.'];
+    await keptSequence(text, values.length, 1, true, {}, (t, _rng, step) => t.replace(/feed x = \[[^,]*,/, `feed x = [${values[step]},`));
+  });
 
   it('shift offsets after the edited region only', () => {
     expect(textShift('a = 1\nb = 2\n', 'a = 1\nb = 22\n')).toEqual({ from: 11, by: 1 });
