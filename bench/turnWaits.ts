@@ -180,7 +180,7 @@ async function endEdits(
         diagnosticsMs: ms,
         stages,
         gc: { protocol: gcMs('protocol'), worker: gcMs('worker') },
-        work: ['table', 'keptStatements', 'statements', 'reused', 'computed', 'planned', 'deltaItems', 'deltaOccurrences']
+        work: ['table', 'keptStatements', 'describedFrom', 'statements', 'reused', 'computed', 'planned', 'deltaItems', 'deltaOccurrences']
           .map((k) => `${k} ${worker[k] ?? '?'}`)
           .join(', '),
         arrivalMs: arrival - at,

@@ -13,6 +13,7 @@ import { RESERVED_WORDS, valueTypeLabel } from './describe';
 import { gradientCalls } from './gradients';
 import { statementExprs, walk } from './syntax';
 import { pythonFacts, pythonOutline } from './pythonFacts';
+import { FirstLookups } from './firstLookups';
 import {
   OCC_END,
   OCC_FIELDS,
@@ -181,22 +182,41 @@ interface Layout {
   madeBefore: Int32Array;
   /** The key of each of those targets that later statements share (`op:tanh`), else ''. */
   sharedKeys: string[];
-  /** Every name looked up, with the offset of its first lookup: a binding added after the
-   *  kept statements must not be one of their names (a lookup finds the binding of a name
-   *  wherever it is, so a kept occurrence would stand for it). */
-  names: Map<string, number>;
+  /** Every name looked up, with the offset of its first lookup (firstLookups.ts). */
+  names: FirstLookups;
+  /** The indices of the gradient bindings (whose hovers may wait for an explanation). */
+  gradients: number[];
+  /** How many statements were taken over from the previous snapshot (not described again). */
+  taken: number;
 }
 const layouts = new WeakMap<DocumentSnapshot, Layout>();
 
+/** How many of its first statements a snapshot took over from the one it was made from
+ *  (`SnapshotOptions.previous`), not describing them again: 0 when made from scratch. */
+export function statementsTakenOver(snapshot: DocumentSnapshot): number {
+  return layouts.get(snapshot)?.taken ?? 0;
+}
+
 /** What `previous` (made from the analysis `a` took over) gives for the statements `a`
- *  kept: their bindings' targets (the first `bindings`), their occurrences (target indices
- *  read in `a`'s numbering) and inlay hints, and the other targets they made. Null when it
- *  gives nothing exact. */
-function keptPrefix(
-  a: Analysis,
-  previous: DocumentSnapshot,
-  explain: boolean,
-): { statements: number; bindings: number; occurrences: Int32Array; hints: HintData[]; layout: Layout; cut: number } | null {
+ *  kept: their bindings' targets (the first `bindings`), their occurrences (the first
+ *  `occurrences` rows, target indices past the old bindings moved by `shift`), and, for each
+ *  list sorted by offset, how many of its first items are theirs; and the other targets they
+ *  made. Null when it gives nothing exact. Finding that out reads only what the edit changed. */
+interface KeptPrefix {
+  statements: number;
+  bindings: number;
+  /** Where the kept statements end: every later item is at or after it. */
+  cut: number;
+  occurrences: number;
+  shift: number;
+  hints: number;
+  lenses: number;
+  symbols: number;
+  statementFolds: number;
+  layout: Layout;
+}
+
+function keptPrefix(a: Analysis, previous: DocumentSnapshot, explain: boolean): KeptPrefix | null {
   const layout = layouts.get(previous);
   const reuse = analysisReuse(a);
   if (!layout || layout.explain !== explain || !reuse || reuse.owner !== layout.owner || reuse.generation !== layout.generation + 1)
@@ -204,7 +224,6 @@ function keptPrefix(
   const k = reuse.keptStatements;
   const statements = a.program.statements;
   if (k < 1 || k > statements.length || k >= layout.madeBefore.length) return null;
-  // The kept statements end at `cut`; every later occurrence and hint is after it.
   const cut = statements[k - 1].span.end;
   let bindings = a.bindings.length;
   while (bindings > 0 && a.bindings[bindings - 1].stmt.span.start >= cut) bindings--;
@@ -213,19 +232,25 @@ function keptPrefix(
     const first = layout.names.get(a.bindings[i].name);
     if (first !== undefined && first < cut) return null;
   }
-  const occ = previous.occurrences;
-  const occurrences = occ.slice(0, countBefore(occ.length / OCC_FIELDS, (i) => occ[i * OCC_FIELDS + OCC_START] < cut) * OCC_FIELDS);
-  const shift = a.bindings.length - layout.bindings;
-  for (let at = OCC_TARGET; at < occurrences.length; at += OCC_FIELDS) {
-    const t = occurrences[at];
-    if (t >= layout.bindings) occurrences[at] = t + shift;
-    else if (t >= bindings) return null; // a binding the edit removed
+  // A kept occurrence of a binding the edit removed: its name was looked up before the cut.
+  for (let i = bindings; i < layout.bindings; i++) {
+    const first = layout.names.get(previous.targets[i].name);
+    if (first !== undefined && first < cut) return null;
   }
-  const hints = previous.hints.slice(
-    0,
-    countBefore(previous.hints.length, (i) => previous.hints[i].offset <= cut),
-  );
-  return { statements: k, bindings, occurrences, hints, layout, cut };
+  const occ = previous.occurrences;
+  const startsBefore = (list: readonly { span: AST.Span }[]) => countBefore(list.length, (i) => list[i].span.start < cut);
+  return {
+    statements: k,
+    bindings,
+    cut,
+    occurrences: countBefore(occ.length / OCC_FIELDS, (i) => occ[i * OCC_FIELDS + OCC_START] < cut),
+    shift: a.bindings.length - layout.bindings,
+    hints: countBefore(previous.hints.length, (i) => previous.hints[i].offset <= cut),
+    lenses: countBefore(previous.lenses.length, (i) => previous.lenses[i].offset < cut),
+    symbols: startsBefore(previous.symbols),
+    statementFolds: countBefore(previous.folding.statements.length, (i) => previous.folding.statements[i].start < cut),
+    layout,
+  };
 }
 
 /** How many items at the start of a sorted list pass `before` (binary search). */
@@ -243,13 +268,21 @@ function countBefore(count: number, before: (i: number) => boolean): number {
 export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnapshot {
   const explain = options.explain ?? true;
   const cancelled = options.cancelled ?? (() => false);
-  const targets: NameTarget[] = [];
   const explaining: number[] = [];
 
   // The statements the analysis kept from the one `previous` describes are taken as they
   // were described there (with the explanations that came since): only the later ones are.
-  const kept = options.previous && !a.python ? keptPrefix(a, options.previous, explain) : null;
-  const keptTargets = kept ? options.previous!.targets : [];
+  const previous = options.previous;
+  const kept = previous && !a.python ? keptPrefix(a, previous, explain) : null;
+  const keptBindings = kept?.bindings ?? 0;
+  const targets: NameTarget[] = kept ? previous!.targets.slice(0, keptBindings) : [];
+  const gradients = kept
+    ? kept.layout.gradients.slice(
+        0,
+        countBefore(kept.layout.gradients.length, (i) => kept.layout.gradients[i] < keptBindings),
+      )
+    : [];
+  if (!explain) for (const i of gradients) if (awaitsExplanation(a, a.bindings[i])) explaining.push(i);
 
   // One target per binding, in binding order: a binding's target is its index.
   const targetOf = (b: Binding): number | undefined => {
@@ -257,18 +290,18 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     return i !== undefined && a.bindings[i] === b ? i : undefined;
   };
   const hints: HintData[] = [];
-  a.bindings.forEach((b, i) => {
+  for (let i = keptBindings; i < a.bindings.length; i++) {
     if ((i & 255) === 255 && cancelled()) throw new Cancelled();
+    const b = a.bindings[i];
     if (bindingIndex.get(b) !== i) bindingIndex.set(b, i);
-    if (!explain && b.gradient && awaitsExplanation(a, b)) explaining.push(targets.length);
-    if (kept && i < kept.bindings) {
-      targets.push(keptTargets[i]);
-      return;
+    if (b.gradient) {
+      gradients.push(i);
+      if (!explain && awaitsExplanation(a, b)) explaining.push(i);
     }
     const described = describeBinding(a, b, explain);
     for (const h of described.hints) hints.push(h);
     targets.push(bindingTarget(b, described));
-  });
+  }
 
   if (a.python) {
     const facts = pythonFacts(a, targetOf, targets);
@@ -294,7 +327,9 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     bindings: a.bindings.length,
     madeBefore: new Int32Array(statements.length + 1),
     sharedKeys: [],
-    names: new Map(),
+    names: kept ? kept.layout.names.before(kept.cut) : FirstLookups.empty(),
+    gradients,
+    taken: kept?.statements ?? 0,
   };
   const shared = new Map<string, number>();
   const newTarget = (t: NameTarget, key = ''): number => {
@@ -303,17 +338,11 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     if (key) shared.set(key, targets.length - 1);
     return targets.length - 1;
   };
-  let from = 0;
-  let keptOccurrences: Int32Array | undefined;
-  let keptHints: HintData[] = [];
+  const from = kept ? kept.statements : 0;
   if (kept) {
-    from = kept.statements;
-    keptOccurrences = kept.occurrences;
-    keptHints = kept.hints;
     const made = kept.layout.madeBefore[from];
-    for (let j = 0; j < made; j++) newTarget(keptTargets[kept.layout.bindings + j], kept.layout.sharedKeys[j]);
+    for (let j = 0; j < made; j++) newTarget(previous!.targets[kept.layout.bindings + j], kept.layout.sharedKeys[j]);
     layout.madeBefore.set(kept.layout.madeBefore.subarray(0, from + 1));
-    for (const [name, at] of kept.layout.names) if (at < kept.cut) layout.names.set(name, at);
   }
   const namedTarget = (key: string, make: () => NameTarget): number => shared.get(key) ?? newTarget(make(), key);
   const occ: number[] = [];
@@ -321,7 +350,7 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     occ.push(span.start, span.end, target, token === null ? -1 : TOKEN_TYPES.indexOf(token), modifierBits(modifiers));
   };
   const lookup = (name: string, at: number): Binding | undefined => {
-    if (!layout.names.has(name)) layout.names.set(name, at);
+    layout.names.note(name, at);
     return a.lookup(name);
   };
   const bindingOccurrence = (span: AST.Span, name: string, declaration: boolean) => {
@@ -456,16 +485,25 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
   }
   layout.madeBefore[statements.length] = targets.length - layout.bindings;
 
+  // Every list sorted by offset: the kept statements' items are the first of the previous
+  // snapshot's, the rest are made from the statements after them.
+  const keptOf = <T>(list: readonly T[], count: number | undefined): T[] => (count ? list.slice(0, count) : []);
   const snapshot: DocumentSnapshot = {
     version: options.version,
     diagnostics: a.diagnostics.slice(),
     status: statusOf(a),
-    occurrences: sortedOccurrences(occ, keptOccurrences),
+    occurrences: sortedOccurrences(
+      occ,
+      kept ? { rows: previous!.occurrences, count: kept.occurrences, from: kept.layout.bindings, by: kept.shift } : undefined,
+    ),
     targets,
-    lenses: lensesOf(a),
-    hints: keptHints.concat(hints.sort((x, y) => x.offset - y.offset)),
-    symbols: symbolsOf(a, targets),
-    folding: foldsOf(a),
+    lenses: keptOf(previous?.lenses ?? [], kept?.lenses).concat(lensesOf(a, from, keptBindings)),
+    hints: keptOf(previous?.hints ?? [], kept?.hints).concat(hints.sort((x, y) => x.offset - y.offset)),
+    symbols: keptOf(previous?.symbols ?? [], kept?.symbols).concat(symbolsOf(a, targets, from, keptBindings)),
+    folding: {
+      statements: keptOf(previous?.folding.statements ?? [], kept?.statementFolds).concat(statementFolds(a, from)),
+      commentRuns: commentRunsOf(a, kept ? { runs: previous!.folding.commentRuns, cut: kept.cut } : undefined),
+    },
     explaining,
   };
   layouts.set(snapshot, layout);
@@ -482,16 +520,29 @@ export function statusOf(a: Analysis): DocumentSnapshot['status'] {
   return { milliseconds: a.stats.milliseconds, errors: counts.error, warnings: counts.warning, information: counts.information };
 }
 
-/** Sorted by start, exact duplicates (a name reached twice) dropped; after `head` (already
- *  so, and ending before the first of `flat`). */
-function sortedOccurrences(flat: number[], head: Int32Array = new Int32Array(0)): Int32Array {
+/** Rows taken over from a previous table: its first `count`, target indices at or past `from`
+ *  moved by `by`. */
+interface KeptRows {
+  rows: Int32Array;
+  count: number;
+  from: number;
+  by: number;
+}
+
+/** Sorted by start, exact duplicates (a name reached twice) dropped; after the `kept` rows
+ *  (already so, and ending before the first of `flat`). */
+function sortedOccurrences(flat: number[], kept?: KeptRows): Int32Array {
   const count = flat.length / OCC_FIELDS;
   const order = Array.from({ length: count }, (_, i) => i).sort(
     (x, y) => flat[x * OCC_FIELDS] - flat[y * OCC_FIELDS] || flat[y * OCC_FIELDS + 1] - flat[x * OCC_FIELDS + 1],
   );
-  const out = new Int32Array(head.length + flat.length);
-  out.set(head);
-  let n = head.length / OCC_FIELDS;
+  const head = (kept?.count ?? 0) * OCC_FIELDS;
+  const out = new Int32Array(head + flat.length);
+  if (kept) {
+    out.set(kept.rows.subarray(0, head));
+    if (kept.by !== 0) for (let at = OCC_TARGET; at < head; at += OCC_FIELDS) if (out[at] >= kept.from) out[at] += kept.by;
+  }
+  let n = head / OCC_FIELDS;
   const first = n;
   for (const i of order) {
     const at = i * OCC_FIELDS;
@@ -508,9 +559,13 @@ function sortedOccurrences(flat: number[], head: Int32Array = new Int32Array(0))
  *  A feed's edit moves the statements after it in place (`shiftSpans`): theirs are made again. */
 const gradientLenses = new WeakMap<AST.Stmt, LensData[]>();
 
-function lensesOf(a: Analysis): LensData[] {
+/** The lenses of the statements from `from` and of the bindings from `fromBinding` (theirs),
+ *  sorted by offset (a statement's gradient lenses before its feed's). */
+function lensesOf(a: Analysis, from: number, fromBinding: number): LensData[] {
   const lenses: LensData[] = [];
-  for (const stmt of a.program.statements) {
+  const statements = a.program.statements;
+  for (let si = from; si < statements.length; si++) {
+    const stmt = statements[si];
     let own = gradientLenses.get(stmt);
     if (own === undefined || (own.length > 0 && own[0].offset !== stmt.span.start)) {
       const at = stmt.span.start;
@@ -526,7 +581,9 @@ function lensesOf(a: Analysis): LensData[] {
     }
     for (const lens of own) lenses.push(lens);
   }
-  for (const b of a.bindings) {
+  const gradientLensCount = lenses.length;
+  for (let i = fromBinding; i < a.bindings.length; i++) {
+    const b = a.bindings[i];
     if (b.kind !== 'placeholder' || b.value.kind !== 'tensor') continue;
     const node = b.value.node;
     const fed = a.valueOf(node);
@@ -536,7 +593,7 @@ function lensesOf(a: Analysis): LensData[] {
       { offset: b.stmt.span.start, title: 'Randomise feed', command: 'randomiseFeed' },
     );
   }
-  return lenses;
+  return lenses.length === gradientLensCount ? lenses : lenses.sort((x, y) => x.offset - y.offset);
 }
 
 /** The shape after each binding and the value of scalars (unless bound to a literal),
@@ -561,10 +618,12 @@ function bindingHints(a: Analysis, b: Binding, literal: (b: Binding) => boolean)
 /** A binding's outline entry, the same object while its detail is (as its target). */
 const bindingSymbols = new WeakMap<Binding, SymbolData>();
 
-function symbolsOf(a: Analysis, targets: readonly NameTarget[]): SymbolData[] {
+/** The outline entries of the bindings from `fromBinding` and of the checks and asserts
+ *  from statement `from`, sorted by offset. */
+function symbolsOf(a: Analysis, targets: readonly NameTarget[], from: number, fromBinding: number): SymbolData[] {
   const symbols: SymbolData[] = [];
   // (a binding's target is its index)
-  for (let i = 0; i < a.bindings.length; i++) {
+  for (let i = fromBinding; i < a.bindings.length; i++) {
     const b = a.bindings[i];
     const detail = targets[i].detail!;
     let symbol = bindingSymbols.get(b);
@@ -572,7 +631,9 @@ function symbolsOf(a: Analysis, targets: readonly NameTarget[]): SymbolData[] {
       bindingSymbols.set(b, (symbol = { name: b.name, kind: b.kind, detail, span: b.stmt.span, selection: b.span }));
     symbols.push(symbol);
   }
-  for (const stmt of a.program.statements) {
+  const statements = a.program.statements;
+  for (let si = from; si < statements.length; si++) {
+    const stmt = statements[si];
     if (stmt.kind !== 'check' && stmt.kind !== 'assert') continue;
     const source = a.text.slice(stmt.span.start, Math.min(stmt.span.end, stmt.span.start + 200)).replace(/\s+/g, ' ');
     let detail = 'not run (an error in the statement)';
@@ -594,30 +655,63 @@ function symbolsOf(a: Analysis, targets: readonly NameTarget[]): SymbolData[] {
   return symbols.sort((x, y) => x.span.start - y.span.start);
 }
 
-function foldsOf(a: Analysis): DocumentSnapshot['folding'] {
-  const statements: AST.Span[] = [];
-  for (const stmt of a.program.statements) {
-    if (a.lines.positionAt(stmt.span.end).line > a.lines.positionAt(stmt.span.start).line) statements.push(stmt.span);
+/** The statements from `from` that span several lines. */
+function statementFolds(a: Analysis, from: number): AST.Span[] {
+  const folds: AST.Span[] = [];
+  const statements = a.program.statements;
+  for (let si = from; si < statements.length; si++) {
+    const span = statements[si].span;
+    if (a.lines.positionAt(span.end).line > a.lines.positionAt(span.start).line) folds.push(span);
   }
-  const commentRuns: AST.Span[] = [];
+  return folds;
+}
+
+/** Runs of comments alone on consecutive lines, as their first and last comment. With
+ *  `kept`, the runs of the previous snapshot before `cut` (whose text is the same) are taken
+ *  over: the comments are read again only from the first of the run the cut may be in. */
+function commentRunsOf(a: Analysis, kept?: { runs: readonly AST.Span[]; cut: number }): AST.Span[] {
+  const comments = a.program.comments;
+  const lineOfAlone = (i: number): number => {
+    const start = comments[i].span.start;
+    const p = a.lines.positionAt(start);
+    // Only comments alone on their line make a foldable block.
+    return a.text.slice(start - p.character, start).trim() === '' ? p.line : -1;
+  };
+  let from = 0;
+  const runs: AST.Span[] = [];
+  if (kept) {
+    // Back from the first comment after the cut over the comments alone on the lines just
+    // before it: the run they make may go on past the cut.
+    from = countBefore(comments.length, (i) => comments[i].span.start < kept.cut);
+    let line = from < comments.length ? lineOfAlone(from) : -1;
+    for (let i = from - 1; i >= 0; i--) {
+      const own = lineOfAlone(i);
+      if (own < 0) continue;
+      if (line >= 0 && own !== line - 1) break;
+      from = i;
+      line = own;
+    }
+    const before = from < comments.length ? Math.min(kept.cut, comments[from].span.start) : kept.cut;
+    for (let r = 0; r < kept.runs.length && kept.runs[r].end < before; r++) runs.push(kept.runs[r]);
+  }
   let run: { first: AST.Span; last: AST.Span; line: number } | null = null;
   const flush = () => {
-    if (run && run.first !== run.last) commentRuns.push({ start: run.first.start, end: run.last.start });
+    if (run && run.first !== run.last) runs.push({ start: run.first.start, end: run.last.start });
   };
-  for (const c of a.program.comments) {
-    const p = a.lines.positionAt(c.span.start);
-    // Only comments alone on their line make a foldable block.
-    if (a.text.slice(c.span.start - p.character, c.span.start).trim() !== '') continue;
-    if (run && p.line === run.line + 1) {
+  for (let i = from; i < comments.length; i++) {
+    const line = lineOfAlone(i);
+    if (line < 0) continue;
+    const c = comments[i];
+    if (run && line === run.line + 1) {
       run.last = c.span;
-      run.line = p.line;
+      run.line = line;
     } else {
       flush();
-      run = { first: c.span, last: c.span, line: p.line };
+      run = { first: c.span, last: c.span, line };
     }
   }
   flush();
-  return { statements, commentRuns };
+  return runs;
 }
 
 /** The hover of the binding behind target `index` (bindings come first), explanations

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeInStages, type AnalysisOptions } from '../../engine/analysis';
-import { explainedHover, snapshotOf } from '../../engine/api/facts';
+import { explainedHover, snapshotOf, statementsTakenOver } from '../../engine/api/facts';
 import { EXPLANATION_PENDING, type DocumentSnapshot } from '../../engine/api/snapshot';
 import { applySnapshotDelta, snapshotDelta, textShift } from '../../engine/api/snapshotDelta';
 import { AnalysisHost } from '../../engine/api/worker/host';
@@ -215,11 +215,12 @@ describe('snapshot deltas', () => {
     options: AnalysisOptions = {},
     edit: (text: string, rng: Rng, step: number) => string = (t, rng, step) =>
       step % 5 === 4 ? t + 'tanh = 2.\n' : randomEdit(t, rng, tailOnly),
-  ): Promise<{ taken: number }> {
+  ): Promise<{ taken: number; takenOver: number }> {
     const rng = new Rng(seed);
     let analysis = analyzeInStages(text, options).finish();
     let snapshot = snapshotOf(analysis, { version: 1, explain: false });
     let taken = 0;
+    let takenOver = 0;
     for (let step = 0; step < edits; step++) {
       text = edit(text, rng, step);
       const next = analyzeInStages(text, { ...options, previous: analysis, cache: analysis.valueCache }).finish();
@@ -228,10 +229,11 @@ describe('snapshot deltas', () => {
       expect(comparable(made), `step ${step}`).toEqual(comparable(expected));
       const shared = made.targets.findIndex((t) => t.kind === 'op' || t.kind === 'keyword');
       if (shared >= 0 && snapshot.targets.includes(made.targets[shared])) taken++;
+      if (statementsTakenOver(made) > 0) takenOver++;
       analysis = next;
       snapshot = made;
     }
-    return { taken };
+    return { taken, takenOver };
   }
 
   it.each(examples)('make from the kept statements the snapshot made from scratch, after random edits of %s', async (file) => {
@@ -240,9 +242,10 @@ describe('snapshot deltas', () => {
   });
 
   it('make the chain file snapshot from its kept statements after edits near its end', async () => {
-    const { taken } = await keptSequence(generatedChainFile(), 10, 17, true);
+    const { taken, takenOver } = await keptSequence(generatedChainFile(), 10, 17, true);
     // Most end edits keep the statements before them (a binding of an op's name does not).
     expect(taken).toBeGreaterThanOrEqual(4);
+    expect(takenOver).toBeGreaterThanOrEqual(4);
   }, 180_000);
 
   // Every fixture, sampled edits anywhere (or near the end), under budgets small enough that
@@ -252,6 +255,25 @@ describe('snapshot deltas', () => {
   it.each(fixtures)('make from the kept statements the snapshot made from scratch, after sampled edits of fixture %s', async (file) => {
     const text = fs.readFileSync(path.join(ROOT, 'test', 'fixtures', file), 'utf8');
     await keptSequence(text, 8, file.length * 7907, file.length % 2 === 1, SMALL_BUDGETS);
+  });
+
+  it('take over the statements before an edit at the end whatever it adds, removes or moves', async () => {
+    // Bindings added (later targets move), one named before it removed, comment runs that
+    // the cut is in or goes on from: each step is compared with the snapshot made from scratch.
+    const steps = [
+      (t: string) => t + '# one\n# run\n',
+      (t: string) => t + '# goes on\nz = x * 2.\n',
+      (t: string) => t + 'u = z + 1.\nv = u * u\n',
+      (t: string) => t.replace(/v = u \* u\n$/, ''),
+      (t: string) => t + '\n\n# after a gap\n',
+      (t: string) => t.replace(/# after a gap\n$/, '# after a gap, longer\nw = tanh(u)\n'),
+      (t: string) => t.replace(/u = z \+ 1\.\n/, 'u = z + 1.5\n'),
+      (t: string) => t.replace('later = 3.\n', ''),
+      (t: string) => t + 'later = 4.\n',
+    ];
+    const text = 'x = placeholder(float32, [2])\nfeed x = [1., 2.]\n# a\n# block\ny = reduce_sum(tanh(x) * later)\nlater = 3.\n';
+    const { takenOver } = await keptSequence(text, steps.length, 1, true, {}, (t, _rng, step) => steps[step](t));
+    expect(takenOver).toBeGreaterThanOrEqual(steps.length - 2);
   });
 
   it('move the hints and lenses after a feed whose edit moved them in place', async () => {

@@ -9,7 +9,7 @@
 // statement or kernel block. No Node-only import: a browser Web Worker runs this too.
 
 import { analysisReuse, analyzeInStages, type Analysis } from '../../analysis';
-import { Cancelled, explainedHover, snapshotOf, statusOf } from '../facts';
+import { Cancelled, explainedHover, snapshotOf, statementsTakenOver, statusOf } from '../facts';
 import { ExplainInterrupted, interruptible } from '../../explain/interrupt';
 import { REQUEST_EXPLANATIONS } from '../../explain';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
@@ -372,7 +372,10 @@ export class AnalysisService {
       const sent = previous && state.sent && state.sent.snapshot.version === previousVersion ? state.sent.snapshot : undefined;
       const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled, previous: sent });
       snapshot.status.milliseconds = milliseconds;
-      if (marks) marks.described = wallClock();
+      if (marks) {
+        marks.described = wallClock();
+        marks.describedFrom = statementsTakenOver(snapshot);
+      }
       state.explaining = snapshot.explaining.slice();
       this.send(doc, state, snapshot, wanted.text, marks);
     } catch (e) {
