@@ -14,6 +14,7 @@ import { gradientCalls } from './gradients';
 import { statementExprs, walk } from './syntax';
 import { pythonFacts, pythonOutline } from './pythonFacts';
 import { FirstLookups } from './firstLookups';
+import type { KnownHeads } from './snapshotDelta';
 import {
   OCC_END,
   OCC_FIELDS,
@@ -188,8 +189,20 @@ interface Layout {
   gradients: number[];
   /** How many statements were taken over from the previous snapshot (not described again). */
   taken: number;
+  /** This layout's number, and the number of the one of the snapshot this one took its
+   *  first items from, with how many (`keptHeads`). */
+  id: number;
+  heads?: { from: number; known: KnownHeads };
 }
+let layoutsMade = 0;
 const layouts = new WeakMap<DocumentSnapshot, Layout>();
+
+/** What `after` took over unchanged from `before` (null: it was not made from it), for
+ *  `snapshotDelta`: the first items of its lists are the very same. */
+export function keptHeads(before: DocumentSnapshot, after: DocumentSnapshot): KnownHeads | null {
+  const heads = layouts.get(after)?.heads;
+  return heads && heads.from === layouts.get(before)?.id ? heads.known : null;
+}
 
 /** How many of its first statements a snapshot took over from the one it was made from
  *  (`SnapshotOptions.previous`), not describing them again: 0 when made from scratch. */
@@ -330,6 +343,7 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     names: kept ? kept.layout.names.before(kept.cut) : FirstLookups.empty(),
     gradients,
     taken: kept?.statements ?? 0,
+    id: ++layoutsMade,
   };
   const shared = new Map<string, number>();
   const newTarget = (t: NameTarget, key = ''): number => {
@@ -506,6 +520,23 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
     },
     explaining,
   };
+  if (kept) {
+    layout.heads = {
+      from: kept.layout.id,
+      known: {
+        cut: kept.cut,
+        targets: keptBindings,
+        // Kept rows point at kept bindings, or at the targets the kept statements made after
+        // the bindings: those keep their index when the bindings' count does.
+        occurrences: kept.occurrences,
+        occurrenceTargets: kept.shift === 0 ? kept.layout.bindings + kept.layout.madeBefore[from] : Infinity,
+        lenses: kept.lenses,
+        hints: kept.hints,
+        symbols: kept.symbols,
+        statementFolds: kept.statementFolds,
+      },
+    };
+  }
   layouts.set(snapshot, layout);
   return snapshot;
 }

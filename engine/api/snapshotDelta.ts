@@ -65,6 +65,23 @@ export interface SnapshotDelta {
   commentFolds: Splice<Span>;
 }
 
+/** What the maker of `after` knows it took over from `before` unchanged (facts.ts,
+ *  `keptHeads`): the first items of each list are the very same (occurrence rows: the same
+ *  numbers), and none of them is at or after `cut`. The delta's comparisons start after them
+ *  (an edit at the end of a long file compares what it changed, not the file). */
+export interface KnownHeads {
+  cut: number;
+  targets: number;
+  /** Kept occurrence rows, the same when the targets kept at the head number at least
+   *  `occurrenceTargets` (every target they point at keeps its index). */
+  occurrences: number;
+  occurrenceTargets: number;
+  lenses: number;
+  hints: number;
+  symbols: number;
+  statementFolds: number;
+}
+
 /** The shift of an edit from `before` to `after`: their common prefix and suffix are kept. */
 export function textShift(before: string, after: string): TextShift {
   const { suffix } = commonEnds(before, after);
@@ -170,9 +187,10 @@ function same(a: unknown, b: unknown): boolean {
   return defined === 0;
 }
 
-function splice<T>(before: readonly T[], after: readonly T[], remap: (item: T) => T): Splice<T> {
+/** `known`: how many first items are known to remap to the new ones (not compared again). */
+function splice<T>(before: readonly T[], after: readonly T[], remap: (item: T) => T, known = 0): Splice<T> {
   const limit = Math.min(before.length, after.length);
-  let head = 0;
+  let head = Math.min(known, limit);
   while (head < limit && same(remap(before[head]), after[head])) head++;
   let tail = 0;
   while (tail < limit - head && same(remap(before[before.length - 1 - tail]), after[after.length - 1 - tail])) tail++;
@@ -198,11 +216,11 @@ function sameOccurrence(before: Int32Array, i: number, after: Int32Array, j: num
   return true;
 }
 
-function spliceOccurrences(before: Int32Array, after: Int32Array, remap: Remap): OccurrenceSplice {
+function spliceOccurrences(before: Int32Array, after: Int32Array, remap: Remap, known = 0): OccurrenceSplice {
   const oldCount = before.length / OCC_FIELDS;
   const newCount = after.length / OCC_FIELDS;
   const limit = Math.min(oldCount, newCount);
-  let head = 0;
+  let head = Math.min(known, limit);
   while (head < limit && sameOccurrence(before, head, after, head, remap)) head++;
   let tail = 0;
   while (tail < limit - head && sameOccurrence(before, oldCount - 1 - tail, after, newCount - 1 - tail, remap)) tail++;
@@ -234,12 +252,23 @@ function targetRemap(shift: TextShift, oldTargets: number, targets: Splice<NameT
   return new Remap(shift, targets.head, oldTargets - targets.tail, newTargets - oldTargets);
 }
 
-/** The delta that turns `before` (a snapshot of `beforeText`) into `after` (of `afterText`). */
-export function snapshotDelta(before: DocumentSnapshot, beforeText: string, after: DocumentSnapshot, afterText: string): SnapshotDelta {
+/** The delta that turns `before` (a snapshot of `beforeText`) into `after` (of `afterText`).
+ *  `known`: what `after` took over from `before` (its maker says). */
+export function snapshotDelta(
+  before: DocumentSnapshot,
+  beforeText: string,
+  after: DocumentSnapshot,
+  afterText: string,
+  known?: KnownHeads | null,
+): SnapshotDelta {
   const shift = textShift(beforeText, afterText);
   const offsets = new Remap(shift);
-  const targets = splice(before.targets, after.targets, (t) => offsets.nameTarget(t));
+  // The kept items stay where they are only when the edit's shift starts after them (an
+  // insertion right at their end moves what ends there).
+  const heads = known && shift.from > known.cut ? known : null;
+  const targets = splice(before.targets, after.targets, (t) => offsets.nameTarget(t), heads?.targets);
   const remap = targetRemap(shift, before.targets.length, targets);
+  const occurrenceHead = heads && targets.head >= heads.occurrenceTargets ? heads.occurrences : 0;
   return {
     base: before.version,
     version: after.version,
@@ -249,11 +278,11 @@ export function snapshotDelta(before: DocumentSnapshot, beforeText: string, afte
     status: after.status,
     explaining: after.explaining,
     targets,
-    occurrences: spliceOccurrences(before.occurrences, after.occurrences, remap),
-    lenses: splice(before.lenses, after.lenses, (l) => offsets.lens(l)),
-    hints: splice(before.hints, after.hints, (h) => offsets.hint(h)),
-    symbols: splice(before.symbols, after.symbols, (s) => offsets.symbol(s)),
-    statementFolds: splice(before.folding.statements, after.folding.statements, (s) => offsets.span(s)),
+    occurrences: spliceOccurrences(before.occurrences, after.occurrences, remap, occurrenceHead),
+    lenses: splice(before.lenses, after.lenses, (l) => offsets.lens(l), heads?.lenses),
+    hints: splice(before.hints, after.hints, (h) => offsets.hint(h), heads?.hints),
+    symbols: splice(before.symbols, after.symbols, (s) => offsets.symbol(s), heads?.symbols),
+    statementFolds: splice(before.folding.statements, after.folding.statements, (s) => offsets.span(s), heads?.statementFolds),
     commentFolds: splice(before.folding.commentRuns, after.folding.commentRuns, (s) => offsets.span(s)),
   };
 }

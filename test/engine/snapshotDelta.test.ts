@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'fs';
 import * as path from 'path';
 import { analyzeInStages, type AnalysisOptions } from '../../engine/analysis';
-import { explainedHover, snapshotOf, statementsTakenOver } from '../../engine/api/facts';
+import { explainedHover, keptHeads, snapshotOf, statementsTakenOver } from '../../engine/api/facts';
 import { EXPLANATION_PENDING, type DocumentSnapshot } from '../../engine/api/snapshot';
 import { applySnapshotDelta, snapshotDelta, textShift } from '../../engine/api/snapshotDelta';
 import { AnalysisHost } from '../../engine/api/worker/host';
@@ -222,6 +222,7 @@ describe('snapshot deltas', () => {
     let taken = 0;
     let takenOver = 0;
     for (let step = 0; step < edits; step++) {
+      const before = text;
       text = edit(text, rng, step);
       const next = analyzeInStages(text, { ...options, previous: analysis, cache: analysis.valueCache }).finish();
       const made = snapshotOf(next, { version: step + 2, explain: false, previous: snapshot });
@@ -230,6 +231,12 @@ describe('snapshot deltas', () => {
       const shared = made.targets.findIndex((t) => t.kind === 'op' || t.kind === 'keyword');
       if (shared >= 0 && snapshot.targets.includes(made.targets[shared])) taken++;
       if (statementsTakenOver(made) > 0) takenOver++;
+      // The delta that starts its comparisons after what the snapshot says it took over
+      // rebuilds it too.
+      const known = keptHeads(snapshot, made);
+      expect(known === null, `step ${step}`).toBe(statementsTakenOver(made) === 0);
+      const delta = snapshotDelta(snapshot, before, made, text, known);
+      expect(comparable(applySnapshotDelta(snapshot, delta)), `step ${step}`).toEqual(comparable(made));
       analysis = next;
       snapshot = made;
     }
@@ -274,6 +281,14 @@ describe('snapshot deltas', () => {
     const text = 'x = placeholder(float32, [2])\nfeed x = [1., 2.]\n# a\n# block\ny = reduce_sum(tanh(x) * later)\nlater = 3.\n';
     const { takenOver } = await keptSequence(text, steps.length, 1, true, {}, (t, _rng, step) => steps[step](t));
     expect(takenOver).toBeGreaterThanOrEqual(steps.length - 2);
+  });
+
+  it('take over the statements before an edit right at the end of the last one', async () => {
+    // Text added right after a statement (no final newline) may continue it: that one is read
+    // again, those before it are taken over, and a value hint at its end goes with the edit.
+    const steps = [(t: string) => t + '\nc = b * 2.', (t: string) => t + '\n# done', (t: string) => t + '\nd = c']; // no final newline
+    const { takenOver } = await keptSequence('a = 2.\nb = a * 3.', steps.length, 1, true, {}, (t, _rng, step) => steps[step](t));
+    expect(takenOver).toBeGreaterThanOrEqual(1);
   });
 
   it('move the hints and lenses after a feed whose edit moved them in place', async () => {

@@ -9,7 +9,7 @@
 // statement or kernel block. No Node-only import: a browser Web Worker runs this too.
 
 import { analysisReuse, analyzeInStages, type Analysis } from '../../analysis';
-import { Cancelled, explainedHover, snapshotOf, statementsTakenOver, statusOf } from '../facts';
+import { Cancelled, explainedHover, keptHeads, snapshotOf, statementsTakenOver, statusOf } from '../facts';
 import { ExplainInterrupted, interruptible } from '../../explain/interrupt';
 import { REQUEST_EXPLANATIONS } from '../../explain';
 import { checkGradients, computeGradients, explainStatement } from '../gradients';
@@ -390,7 +390,7 @@ export class AnalysisService {
     const sent = state.sent;
     state.sent = { snapshot, text };
     if (sent) {
-      const delta = snapshotDelta(sent.snapshot, sent.text, snapshot, text);
+      const delta = snapshotDelta(sent.snapshot, sent.text, snapshot, text, keptHeads(sent.snapshot, snapshot));
       if (marks) {
         marks.delta = wallClock();
         marks.deltaItems =
