@@ -4,6 +4,7 @@
 
 import { type BoundArgs, type Builder, BuildError, type Value, tensorValue } from '../builder';
 import type { Node } from '../graph';
+import type { Span } from '../syntax/ast';
 import { type Param, defineOps } from './registry';
 import { composite, floatInput } from './compose';
 import { nextStreamSeed } from './sampling';
@@ -122,6 +123,35 @@ function pool1d(name: 'max_pool1d' | 'avg_pool1d', pool2d: 'max_pool2d' | 'avg_p
   });
 }
 
+/** value + bias along the channel axis that `format` names, with TensorFlow's checks of the
+ *  bias's rank and size (shared by bias_add and xw_plus_b). */
+function addBias(b: Builder, value: Node, bias: Node, format: string, spans: { value: Span; bias: Span; format: Span }): Node {
+  const channelsFirst = format.startsWith('NC');
+  if (!channelsFirst && !(format.startsWith('N') && format.endsWith('C'))) {
+    throw new BuildError(`bias_add(): data_format must be 'N...C' or 'NC...', got '${format}'`, spans.format, 'bad-argument');
+  }
+  const vs = value.type.shape;
+  const bs = bias.type.shape;
+  if (bs !== null && bs.length !== 1)
+    throw new BuildError(`bias_add(): bias must be 1-D, got shape ${showShape(bs)}`, spans.bias, 'shape-mismatch');
+  if (vs !== null && vs.length < 2)
+    throw new BuildError(`bias_add(): value must have at least 2 dimensions, got shape ${showShape(vs)}`, spans.value, 'shape-mismatch');
+  if (vs !== null && bs !== null) {
+    const channels = channelsFirst ? vs[1] : vs[vs.length - 1];
+    if (channels !== null && bs[0] !== null && channels !== bs[0]) {
+      throw new BuildError(
+        `bias_add(): must provide as many biases as the ${channelsFirst ? 'channel' : 'last'} dimension of the input tensor: ${showShape(bs)} vs. ${showShape(vs)}`,
+        spans.bias,
+        'shape-mismatch',
+      );
+    }
+  }
+  if (!channelsFirst) return b.add(value, bias);
+  if (vs === null) throw new BuildError("bias_add(): data_format 'NC...' needs the value's rank", spans.value, 'shape-mismatch');
+  const shaped = b.op('reshape', [bias], { shape: [-1, ...new Array(vs.length - 2).fill(1)] });
+  return b.add(value, shaped);
+}
+
 defineOps([
   composite({
     name: 'bias_add',
@@ -134,38 +164,27 @@ defineOps([
     compose: (b, args) => {
       const [value, bias] = b.unifyDTypes([args.tensor('value'), args.tensor('bias')], [args.span('value'), args.span('bias')]);
       const format = args.isNone('data_format') ? 'NHWC' : args.string('data_format');
-      const channelsFirst = format.startsWith('NC');
-      if (!channelsFirst && !(format.startsWith('N') && format.endsWith('C'))) {
-        throw new BuildError(
-          `bias_add(): data_format must be 'N...C' or 'NC...', got '${format}'`,
-          args.span('data_format'),
-          'bad-argument',
-        );
-      }
-      const vs = value.type.shape;
-      const bs = bias.type.shape;
-      if (bs !== null && bs.length !== 1)
-        throw new BuildError(`bias_add(): bias must be 1-D, got shape ${showShape(bs)}`, args.span('bias'), 'shape-mismatch');
-      if (vs !== null && vs.length < 2)
-        throw new BuildError(
-          `bias_add(): value must have at least 2 dimensions, got shape ${showShape(vs)}`,
-          args.span('value'),
-          'shape-mismatch',
-        );
-      if (vs !== null && bs !== null) {
-        const channels = channelsFirst ? vs[1] : vs[vs.length - 1];
-        if (channels !== null && bs[0] !== null && channels !== bs[0]) {
-          throw new BuildError(
-            `bias_add(): must provide as many biases as the ${channelsFirst ? 'channel' : 'last'} dimension of the input tensor: ${showShape(bs)} vs. ${showShape(vs)}`,
-            args.span('bias'),
-            'shape-mismatch',
-          );
-        }
-      }
-      if (!channelsFirst) return b.add(value, bias);
-      if (vs === null) throw new BuildError("bias_add(): data_format 'NC...' needs the value's rank", args.span('value'), 'shape-mismatch');
-      const shaped = b.op('reshape', [bias], { shape: [-1, ...new Array(vs.length - 2).fill(1)] });
-      return b.add(value, shaped);
+      return addBias(b, value, bias, format, { value: args.span('value'), bias: args.span('bias'), format: args.span('data_format') });
+    },
+  }),
+  composite({
+    name: 'xw_plus_b',
+    doc: 'matmul(x, weights) + biases, the bias shared by every row: a dense layer (tf.compat.v1.nn.xw_plus_b).',
+    params: [
+      { name: 'x', kind: 'tensor', group: 'T', dtypes: 'float' },
+      { name: 'weights', kind: 'tensor', group: 'T', dtypes: 'float' },
+      { name: 'biases', kind: 'tensor', group: 'T', dtypes: 'float' },
+    ],
+    compose: (b, args) => {
+      const [x, weights, biases] = b.unifyDTypes(
+        [args.tensor('x'), args.tensor('weights'), args.tensor('biases')],
+        [args.span('x'), args.span('weights'), args.span('biases')],
+      );
+      const product = b.apply('matmul', [x, weights], { transpose_a: false, transpose_b: false }, args.callSpan, [
+        args.span('x'),
+        args.span('weights'),
+      ]);
+      return addBias(b, product, biases, 'NHWC', { value: args.callSpan, bias: args.span('biases'), format: args.callSpan });
     },
   }),
   composite({

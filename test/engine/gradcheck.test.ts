@@ -598,6 +598,7 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `bias_add(${g.x([2, 2, 3])}, ${g.x([2])}, data_format='NCW')`,
       `bias_add(${g.x([4, 1])}, ${g.x([1])})`,
     ]),
+  xw_plus_b: (g) => `xw_plus_b(${g.x([3, 4])}, ${g.x([4, 2])}, ${g.x([2])})`,
   dropout: (g) => `dropout(${g.x([4, 5])}, ${g.pick(['rate=0.5', 'keep_prob=0.8', 'rate=0.2'])}, seed=3)`,
   embedding_lookup: (g) =>
     `embedding_lookup(${g.x([4, 3])}, ${g.ints(

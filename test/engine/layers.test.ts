@@ -1,4 +1,4 @@
-// tf.nn.bias_add, tf.nn.dropout, tf.nn.embedding_lookup and tf.nn.conv1d: values against
+// tf.nn.bias_add, xw_plus_b, tf.nn.dropout, tf.nn.embedding_lookup and tf.nn.conv1d: values against
 // TensorFlow.js (tf.add, tf.gather, tf.conv1d) and TensorFlow's rules, gradients against float64 central differences.
 // Dropout's mask comes from tgraph's generator (TensorFlow's stream is not reproduced): the
 // tests hold its semantics — each element kept (scaled by 1 / (1 - rate)) or zeroed, about
@@ -44,6 +44,30 @@ check gradients(reduce_sum(z * z), [x, c])
       [3, 14, 'shape-mismatch'],
     ]);
     expect(errors[0].message).toBe('bias_add(): must provide as many biases as the last dimension of the input tensor: [3] vs. [2, 4]');
+  });
+});
+
+describe('xw_plus_b', () => {
+  it('is matmul(x, weights) + biases, the bias gradient summed over the rows', () => {
+    const a = run(`
+x = placeholder(float32, [None, 3])
+feed x = uniform([4, 3], -1, 1, seed=3)
+w = variable(uniform([3, 2], -1, 1, seed=4))
+b = variable([0.25, -0.5])
+y = tf.nn.xw_plus_b(x, w, b)
+gb = gradients(y, b)[0]
+check gradients(reduce_sum(y * y), [x, w, b])
+`);
+    expectClose(value(a, 'y'), tf.add(tf.matMul(toTf(value(a, 'x')), toTf(value(a, 'w'))), tf.tensor([0.25, -0.5])));
+    expect(arr(a, 'gb')).toEqual([4, 4]);
+    expectChecksPass(a, 1);
+  });
+
+  it('refuses biases that do not match the columns of weights, at the biases', () => {
+    const r = runLoose('x = zeros([2, 4])\nw = zeros([4, 3])\ny = xw_plus_b(x, w, [1., 2.])');
+    const errors = r.errors();
+    expect(errors.map((d) => [r.pos(d.span).line, r.pos(d.span).column, d.code])).toEqual([[3, 21, 'shape-mismatch']]);
+    expect(errors[0].message).toBe('bias_add(): must provide as many biases as the last dimension of the input tensor: [2] vs. [2, 3]');
   });
 });
 
