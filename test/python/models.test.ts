@@ -1,5 +1,6 @@
-// Real models written as users write them — a TF 1.x conv net, a TF 2 transformer block under
-// a GradientTape, a model of Keras layers — against PyTorch: the loss and every gradient the
+// Real models written as users write them — TF 1.x and TF 2 conv nets (VALID and strided SAME
+// convolutions and pooling), a transformer block, Keras layers, an LSTM and a GRU unrolled by
+// hand, batch norm with three losses and weight decay — against PyTorch: the loss and every gradient the
 // script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json).
 
@@ -10,20 +11,21 @@ import { items, py } from './support';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'torch-models');
 
-/** float32 arithmetic against float64: each element within atol + rtol·|reference|, where
- *  the scale is the largest magnitude of that gradient. */
+/** float32 arithmetic against float64: each element within atol + rtol·scale, where the scale
+ *  is the largest magnitude of that gradient; atol is float32's rounding of O(1) terms that
+ *  cancel (a bias before batch norm has a gradient of exactly 0 in float64, ~1e-8 in float32). */
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], what: string): void {
   expect(actual.length, `${what}: length`).toBe(expected.length);
   let scale = 0;
   for (const x of expected) scale = Math.max(scale, Math.abs(x));
   for (let i = 0; i < expected.length; i++) {
     const error = Math.abs(actual[i] - expected[i]);
-    if (!(error <= 1e-5 * scale + 1e-8)) throw new Error(`${what}[${i}]: ${actual[i]} vs PyTorch's ${expected[i]} (largest ${scale})`);
+    if (!(error <= 1e-5 * scale + 1e-7)) throw new Error(`${what}[${i}]: ${actual[i]} vs PyTorch's ${expected[i]} (largest ${scale})`);
   }
 }
 
 describe('real models against PyTorch (float64)', () => {
-  for (const model of ['convnet_tf1', 'transformer_tf2', 'keras_layers_tf2']) {
+  for (const model of ['convnet_tf1', 'transformer_tf2', 'keras_layers_tf2', 'lstm_tf1', 'gru_tf2', 'batchnorm_tf2', 'convnet_same_tf2']) {
     it(`${model}: the loss and every gradient`, () => {
       const reference = JSON.parse(fs.readFileSync(path.join(DIR, `${model}.json`), 'utf8')) as { loss: number; grads: number[][] };
       const a = py(fs.readFileSync(path.join(DIR, `${model}.py`), 'utf8'));
