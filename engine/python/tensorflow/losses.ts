@@ -60,6 +60,18 @@ interface LossOptions {
   fromLogits: boolean;
   delta: number;
   axis: number;
+  labelSmoothing: number;
+}
+
+/** Label smoothing as TensorFlow and Keras define it: the labels pulled toward the uniform
+ *  distribution, y·(1 − s) + s / classes, where a binary (sigmoid) label has 2 classes and a
+ *  categorical one as many as its class axis (counted at run time, so an unknown size works). */
+function smoothLabels(o: Ops, labels: Node, smoothing: number, classAxis: number | 'binary'): Node {
+  if (smoothing === 0) return labels;
+  const kept = o.call('multiply', [labels, 1 - smoothing]);
+  if (classAxis === 'binary') return o.call('add', [kept, smoothing / 2]);
+  const classes = o.call('divide', [o.count(labels), o.count(o.sum(labels, classAxis))]);
+  return o.call('add', [kept, o.call('divide', [smoothing, classes])]);
 }
 
 /** A Keras loss: one value per sample (the last axis reduced). */
@@ -99,11 +111,12 @@ const KERAS_LOSSES: Record<string, { fn: KerasLoss; options: string[]; sparse?: 
     options: [],
   },
   binary_crossentropy: {
-    fn: (o, t, p, opt) => o.mean(bceElements(o, t, p, opt.fromLogits), opt.axis),
+    fn: (o, t, p, opt) => o.mean(bceElements(o, smoothLabels(o, t, opt.labelSmoothing, 'binary'), p, opt.fromLogits), opt.axis),
     options: ['from_logits', 'label_smoothing', 'axis'],
   },
   categorical_crossentropy: {
-    fn: (o, t, p, opt) => {
+    fn: (o, labels, p, opt) => {
+      const t = smoothLabels(o, labels, opt.labelSmoothing, opt.axis);
       if (opt.fromLogits) return o.call('softmax_cross_entropy_with_logits', [], { labels: t, logits: p, axis: opt.axis });
       const normalised = o.call('divide', [p, o.call('reduce_sum', [p], { axis: opt.axis, keepdims: 1 })]);
       const out = o.call('clip_by_value', [normalised, EPSILON, 1 - EPSILON]);
@@ -166,7 +179,12 @@ function lossOptions(p: ReturnType<typeof bindArgs>, rt: Interpreter): LossOptio
     const v = p.get(name, null);
     return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : fallback;
   };
-  return { fromLogits: rt.truth(p.get('from_logits', false), p.span('from_logits')), delta: num('delta', 1), axis: num('axis', -1) };
+  return {
+    fromLogits: rt.truth(p.get('from_logits', false), p.span('from_logits')),
+    delta: num('delta', 1),
+    axis: num('axis', -1),
+    labelSmoothing: num('label_smoothing', 0),
+  };
 }
 
 /** The per-sample losses of `name` for (y_true, y_pred). */
@@ -294,12 +312,13 @@ const V1_LOSSES: Record<string, { params: [string, string]; extra: Record<string
   sigmoid_cross_entropy: {
     params: ['multi_class_labels', 'logits'],
     extra: { label_smoothing: 0 },
-    fn: (o, l, p) => o.call('sigmoid_cross_entropy_with_logits', [], { labels: l, logits: p }),
+    fn: (o, l, p, e) =>
+      o.call('sigmoid_cross_entropy_with_logits', [], { labels: smoothLabels(o, l, e.label_smoothing, 'binary'), logits: p }),
   },
   softmax_cross_entropy: {
     params: ['onehot_labels', 'logits'],
     extra: { label_smoothing: 0 },
-    fn: (o, l, p) => o.call('softmax_cross_entropy_with_logits', [], { labels: l, logits: p }),
+    fn: (o, l, p, e) => o.call('softmax_cross_entropy_with_logits', [], { labels: smoothLabels(o, l, e.label_smoothing, -1), logits: p }),
   },
   sparse_softmax_cross_entropy: {
     params: ['labels', 'logits'],
