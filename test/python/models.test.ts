@@ -25,7 +25,17 @@ function expectClose(actual: ArrayLike<number>, expected: readonly number[], wha
 }
 
 describe('real models against PyTorch (float64)', () => {
-  for (const model of ['convnet_tf1', 'transformer_tf2', 'keras_layers_tf2', 'lstm_tf1', 'gru_tf2', 'batchnorm_tf2', 'convnet_same_tf2']) {
+  for (const model of [
+    'convnet_tf1',
+    'transformer_tf2',
+    'keras_layers_tf2',
+    'lstm_tf1',
+    'gru_tf2',
+    'batchnorm_tf2',
+    'convnet_same_tf2',
+    'smoothing_tf1',
+    'smoothing_tf2',
+  ]) {
     it(`${model}: the loss and every gradient`, () => {
       const reference = JSON.parse(fs.readFileSync(path.join(DIR, `${model}.json`), 'utf8')) as { loss: number; grads: number[][] };
       const a = py(fs.readFileSync(path.join(DIR, `${model}.py`), 'utf8'));

@@ -417,7 +417,10 @@ export function tensorflowModule(rt: Runtime): PyModule {
   };
 
   let root: PyModule;
-  const compat = new PyModule('tensorflow.compat', (name) => (name === 'v1' || name === 'v2' ? root : undefined));
+  // tf.compat.v1 is TF 1.x's API in either mode: its losses are TF 1.x's (one weighted scalar)
+  // also under eager execution, where tf.losses means Keras' (one loss per sample).
+  const v1 = new PyModule('tensorflow', (name, span) => (name === 'losses' ? v1LossesModule(interp) : root.getAttr(interp, name, span)));
+  const compat = new PyModule('tensorflow.compat', (name) => (name === 'v1' ? v1 : name === 'v2' ? root : undefined));
   root = new PyModule('tensorflow', (name) => {
     if (name === 'compat') return compat;
     if (name in DTYPES) return new PyDType(DTYPES[name], 'tf');
