@@ -2,14 +2,21 @@
 // convolutions and pooling), a transformer block, Keras layers, an LSTM and a GRU unrolled by
 // hand, batch norm with three losses and weight decay — against PyTorch: the loss and every gradient the
 // script asks for, computed in float64 from the same float32 inputs
-// (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json).
+// (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
+// net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
 
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { items, py } from './support';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'torch-models');
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+type Reference = { loss: number; grads: number[][] };
+const reference = (model: string): Reference => JSON.parse(fs.readFileSync(path.join(DIR, `${model}.json`), 'utf8')) as Reference;
 
 /** float32 arithmetic against float64: each element within atol + rtol·scale, where the scale
  *  is the largest magnitude of that gradient; atol is float32's rounding of O(1) terms that
@@ -37,13 +44,40 @@ describe('real models against PyTorch (float64)', () => {
     'smoothing_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
-      const reference = JSON.parse(fs.readFileSync(path.join(DIR, `${model}.json`), 'utf8')) as { loss: number; grads: number[][] };
+      const expected = reference(model);
       const a = py(fs.readFileSync(path.join(DIR, `${model}.py`), 'utf8'));
       expect(a.diagnostics.map((d) => d.message)).toEqual([]);
       const [loss, ...grads] = items(a, 'out');
-      expectClose(loss.data, [reference.loss], 'loss');
-      expect(grads.length).toBe(reference.grads.length);
-      grads.forEach((g, i) => expectClose(g.data, reference.grads[i], `gradient ${i}`));
+      expectClose(loss.data, [expected.loss], 'loss');
+      expect(grads.length).toBe(expected.grads.length);
+      grads.forEach((g, i) => expectClose(g.data, expected.grads[i], `gradient ${i}`));
+    });
+  }
+});
+
+describe('the same models as .tgraph files, through `tgraph run --json`', () => {
+  beforeAll(() => {
+    if (!fs.existsSync(CLI)) spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT });
+  });
+
+  for (const model of ['lstm', 'convnet']) {
+    it(`${model}.tgraph: the loss, every gradient and the gradient check`, () => {
+      const expected = reference(model);
+      const r = spawnSync(process.execPath, [CLI, 'run', '--json', path.join(DIR, `${model}.tgraph`)], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as {
+        values: { loss: { data: number[] }; grads: { data: number[] }[] };
+        checks: { passed: boolean }[];
+        diagnostics: { message: string }[];
+      };
+      expect(out.diagnostics.map((d) => d.message)).toEqual([]);
+      expect(out.checks.map((c) => c.passed)).toEqual([true]);
+      expectClose(out.values.loss.data, [expected.loss], 'loss');
+      expect(out.values.grads.length).toBe(expected.grads.length);
+      out.values.grads.forEach((g, i) => expectClose(g.data, expected.grads[i], `gradient ${i}`));
     });
   }
 });
