@@ -2,14 +2,16 @@
 // deterministic feed generators.
 
 import { type DType, type Tensor, allocData, coerceNumber, sizeOf } from '../tensor';
-import { type Shape, type TensorType, OpError, showShape } from '../types';
+import { type Dim, type Shape, type TensorType, ArgError, OpError, showShape } from '../types';
 import { type BoundArgs, type Builder, BuildError, Poisoned, type Value, tensorValue } from '../builder';
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
 import { type ConstAttrs, defineOps, op } from './registry';
 import { broadcastData } from './kernels';
+import { elementwise, firstOnly } from './dependence';
 import { Random } from './random';
 import { formatCount, raiseHint } from '../budgets';
+import { checkShapeInput, fedShape, fedSizes, fillFed } from './shape/fedShape';
 
 /** Refuses shapes whose element count is over the builder's budget before allocating. */
 export function checkedSize(b: Builder, shape: readonly number[], span: Span, what: string): number {
@@ -44,6 +46,14 @@ function filled(b: Builder, shape: number[], dtype: DType, value: number, span: 
   const data = allocData(dtype, n);
   if (value !== 0) data.fill(coerceNumber(dtype, value));
   return b.constant({ dtype, shape, data }, span);
+}
+
+/** zeros / ones: `value` filled to the shape argument `param`, which may depend on a feed. */
+function filledTo(b: Builder, args: BoundArgs, param: string, value: number, what: string): Value {
+  const dtype = args.dtype('dtype');
+  const fed = fedShape(b, args, param);
+  if (fed) return tensorValue(fillFed(b, b.scalar(value, dtype), fed, args.callSpan));
+  return tensorValue(filled(b, concreteShape(b, args.shape(param), args.span(param), what), dtype, value, args.callSpan));
 }
 
 /** A generator's output: a weak constant so that `feed` converts it to the placeholder's dtype. */
@@ -181,8 +191,7 @@ defineOps([
       { name: 'shape', kind: 'shape' },
       { name: 'dtype', kind: 'dtype', default: 'float32' },
     ],
-    build: (b, args) =>
-      tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'zeros()'), args.dtype('dtype'), 0, args.callSpan)),
+    build: (b, args) => filledTo(b, args, 'shape', 0, 'zeros()'),
   },
   {
     name: 'ones',
@@ -191,8 +200,7 @@ defineOps([
       { name: 'shape', kind: 'shape' },
       { name: 'dtype', kind: 'dtype', default: 'float32' },
     ],
-    build: (b, args) =>
-      tensorValue(filled(b, concreteShape(b, args.shape('shape'), args.span('shape'), 'ones()'), args.dtype('dtype'), 1, args.callSpan)),
+    build: (b, args) => filledTo(b, args, 'shape', 1, 'ones()'),
   },
   {
     name: 'fill',
@@ -202,10 +210,12 @@ defineOps([
       { name: 'value', kind: 'tensor' },
     ],
     build: (b, args) => {
-      const shape = concreteShape(b, args.shape('dims'), args.span('dims'), 'fill()');
       const v = args.tensor('value');
       if (v.type.shape !== null && v.type.shape.length !== 0)
         throw new BuildError('fill(): value must be a scalar', args.span('value'), 'shape-mismatch');
+      const fed = fedShape(b, args, 'dims');
+      if (fed) return tensorValue(fillFed(b, v.weak ? b.castWeak(v, v.type.dtype, args.span('value')) : v, fed, args.callSpan));
+      const shape = concreteShape(b, args.shape('dims'), args.span('dims'), 'fill()');
       checkedSize(b, shape, args.span('dims'), 'fill()');
       const zeros = filled(b, shape, v.type.dtype, 0, args.callSpan);
       return tensorValue(
@@ -213,6 +223,29 @@ defineOps([
       );
     },
   },
+  op<{ known: (number | null)[] }>({
+    name: 'fill_fed',
+    internal: true,
+    doc: 'A tensor of a shape that depends on a fed value, filled with a scalar.',
+    params: [
+      { name: 'value', kind: 'tensor' },
+      { name: 'dims', kind: 'tensor' },
+    ],
+    infer: ([value, dims], attrs) => {
+      checkShapeInput(dims);
+      if (value.shape !== null && value.shape.length !== 0)
+        throw new OpError(`value must be a scalar, got shape ${showShape(value.shape)}`, 0);
+      const sizes = fedSizes(dims);
+      if (sizes === null) return { dtype: value.dtype, shape: attrs.known as Dim[] };
+      if (sizes.some((d) => d < 0)) throw new ArgError(`dims ${showShape(sizes)} has a negative size`, 'dims');
+      return { dtype: value.dtype, shape: sizes };
+    },
+    kernel: ([value], _attrs, out, ctx) => ctx.alloc(out.dtype, sizeOf(out.shape), true).fill(value.data[0] as never),
+    // Every element is the value: its gradient is the sum of the upstream gradient.
+    grad: (b, _node, dy) => [b.reduceSum(dy, null), null],
+    // The value broadcast to every element; the sizes lend the shape only.
+    dependence: elementwise({ carries: firstOnly }),
+  }),
   op<LikeAttrs>({
     name: 'zeros_like',
     doc: 'Zeros with the shape and dtype of the input.',

@@ -75,6 +75,8 @@ const INSTANCES: Record<string, Instance[]> = {
   sum_to_like: [{ inputs: [f(2, 3), f(3)] }, { inputs: [f(2, 3), f(2, 1)] }],
   broadcast_like: [{ inputs: [f(3), f(2, 3)] }, { inputs: [f(2, 1), f(2, 3)] }],
   reshape_like: [{ inputs: [f(2, 3), f(3, 2)] }],
+  reshape_fed: [{ inputs: [f(2, 3), ints([2], [3, -1])], attrs: { known: [3, -1] } }],
+  fill_fed: [{ inputs: [f(), ints([2], [2, 3])], attrs: { known: [null, 3] } }],
   add_n: [{ inputs: [f(2, 3), f(2, 3), f(2, 3)] }],
   reduce_sum: [
     { inputs: [f(2, 3, 2)], attrs: { axis: [1], keepdims: false } },

@@ -76,7 +76,17 @@ describe('ops whose value is a view of an input', () => {
     const declaring = allOps()
       .filter((op) => op.viewOf !== undefined)
       .map((op) => op.name);
-    expect(new Set(cases.map(([name]) => name))).toEqual(new Set(declaring));
+    expect(new Set([...cases.map(([name]) => name), 'reshape_fed'])).toEqual(new Set(declaring));
+  });
+
+  it('reshape_fed (its sizes an int32 input, read while evaluating): the record and the kernel agree', () => {
+    const op = lookupOp('reshape_fed')!;
+    const inputs: Tensor[] = [tensor([4, 3]), { dtype: 'int32', shape: [2], data: Int32Array.from([2, -1]) }];
+    const attrs = { known: [null, -1] };
+    const out = op.infer!(inputs, attrs) as ConcreteType;
+    expect(out.shape).toEqual([2, 6]);
+    expect(op.viewOf!(inputs, attrs, out)).toBe(0);
+    expect(op.kernel!(inputs, attrs, out, ctx)).toBe(inputs[0].data);
   });
 
   it.each(cases)('%s %j %j: the record and the kernel agree', (name, shapes, attrs, isView) => {

@@ -5,10 +5,11 @@
 import { BuildError, tensorValue } from '../../builder';
 import { type DType, isInteger, sizeOf } from '../../tensor';
 import { type Dim, type Shape, ArgError, OpError, isFullyKnown, showShape } from '../../types';
-import { axisIn, indexMap, reshapeFlow } from '../dependence';
+import { axisIn, firstOnly, indexMap, reshapeFlow } from '../dependence';
 import { transposeData } from '../kernels';
 import { type AxisAttrs, type OpDef, defineOps, op } from '../registry';
-import { axisArg, buildBlaming } from './arguments';
+import { applyBlaming, axisArg, buildBlaming } from './arguments';
+import { checkShapeInput, fedShape, fedSizes } from './fedShape';
 
 function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
@@ -60,7 +61,12 @@ defineOps([
       { name: 'tensor', kind: 'tensor', aliases: ['x', 'a'] },
       { name: 'shape', kind: 'shape' },
     ],
-    build: buildBlaming,
+    build: (b, args) => {
+      const fed = fedShape(b, args, 'shape');
+      if (fed === null) return buildBlaming(b, args);
+      const inputs = [args.tensor('tensor'), fed.node];
+      return tensorValue(applyBlaming(b, args, 'reshape_fed', inputs, { known: fed.known }, [args.span('tensor'), args.span('shape')]));
+    },
     infer: ([x], attrs) => {
       const to = attrs.shape;
       if (to === null) throw new ArgError('reshape needs a shape', 'shape');
@@ -77,6 +83,36 @@ defineOps([
     viewOf: () => 0,
     grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0])],
     dependence: indexMap(reshapeFlow),
+  }),
+  op<{ known: (number | null)[] }>({
+    name: 'reshape_fed',
+    internal: true,
+    doc: 'reshape to a shape that depends on a fed value (one size may be -1).',
+    params: [
+      { name: 'tensor', kind: 'tensor' },
+      { name: 'shape', kind: 'tensor' },
+    ],
+    infer: ([x, shape], attrs) => {
+      checkShapeInput(shape);
+      const sizes = fedSizes(shape);
+      if (sizes === null) {
+        // While building: a size that depends on the feed, or a -1 beside one, is unknown.
+        const unknowns = attrs.known.filter((d) => d === null).length;
+        const to = unknowns === 0 ? attrs.known : attrs.known.map((d) => (d === -1 ? null : d));
+        return { dtype: x.dtype, shape: unknowns === 0 ? reshapeShape(x.shape, to) : to };
+      }
+      if (sizes.some((d) => d < -1)) throw new ArgError(`shape ${showShape(sizes)} has a negative size`, 'shape');
+      const out = reshapeShape(x.shape, sizes);
+      const from = sizeOf(x.shape as number[]);
+      if (sizeOf(out as number[]) !== from)
+        throw new ArgError(`cannot reshape ${from} elements (shape ${showShape(x.shape)}) to ${showShape(out)}`, 'shape');
+      return { dtype: x.dtype, shape: out };
+    },
+    kernel: ([x]) => x.data,
+    viewOf: () => 0,
+    grad: (b, node, dy) => [b.reshapeLike(dy, node.inputs[0]), null],
+    // The sizes lend the shape only, as reshape_like's reference does.
+    dependence: indexMap(reshapeFlow, { carries: firstOnly }),
   }),
   op<{ perm?: number[] | null; conjugate?: boolean }>({
     name: 'transpose',
