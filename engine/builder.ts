@@ -121,7 +121,7 @@ export class Builder {
       if (e instanceof OpError) {
         const blamed = e instanceof ArgError ? paramSpans?.(e.param) : undefined;
         const where = blamed ?? (e.argIndex !== undefined && argSpans?.[e.argIndex] ? argSpans[e.argIndex] : at);
-        throw new BuildError(`${op.name}: ${e.message}`, where, e.code);
+        throw new BuildError(`${op.shownAs ?? op.name}: ${e.message}`, where, e.code);
       }
       throw e;
     }

@@ -983,7 +983,7 @@ export class Evaluator implements KernelContext {
         else out = this.concreteType(node, inputs);
       } catch (e) {
         if (e instanceof OpError) {
-          this.fail(node, `${op.name}: ${e.message}`, e.code);
+          this.fail(node, `${op.shownAs ?? op.name}: ${e.message}`, e.code);
           return undefined;
         }
         throw e;
@@ -1016,11 +1016,11 @@ export class Evaluator implements KernelContext {
       this.slot = outerSlot;
       if (e instanceof EvaluationError && e.code === 'budget-time') {
         budget.stopped = true;
-        this.fail(node, `${op.name}: ${e.message}`, e.code);
+        this.fail(node, `${op.shownAs ?? op.name}: ${e.message}`, e.code);
         return undefined;
       }
       if (e instanceof OpError || e instanceof EvaluationError) {
-        this.fail(node, `${op.name}: ${e.message}`, (e as OpError).code ?? 'evaluation-error');
+        this.fail(node, `${op.shownAs ?? op.name}: ${e.message}`, (e as OpError).code ?? 'evaluation-error');
         return undefined;
       }
       // An engine bug (or an allocation failure): the analysis reports it once; later reads
@@ -1038,7 +1038,7 @@ export class Evaluator implements KernelContext {
         const shown = Number.isFinite(v) ? BigInt(v).toString() : String(v);
         this.fail(
           node,
-          `${op.name}: the int64 value ${shown} (index ${outside}) is outside ±${INT64_EXACT_MAX}: tgraph holds int64 exactly only within ±(2^53 - 1)`,
+          `${op.shownAs ?? op.name}: the int64 value ${shown} (index ${outside}) is outside ±${INT64_EXACT_MAX}: tgraph holds int64 exactly only within ±(2^53 - 1)`,
           'int64-range',
         );
         return undefined;

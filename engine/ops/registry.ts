@@ -86,6 +86,9 @@ export interface OpDef<A = Attrs> {
   params: readonly Param[];
   /** Used only inside gradients (e.g. `sum_to_like`): not offered to users. */
   internal?: boolean;
+  /** The op the user wrote, where an internal op stands in for it (`reshape` for
+   *  `reshape_fed`): messages name it, since the user never wrote the internal name. */
+  shownAs?: string;
   /** TensorFlow's `_sentinel` functions: every argument must be given by name, and a
    *  positional one is refused with TensorFlow's message. */
   sentinel?: boolean;

@@ -226,6 +226,7 @@ defineOps([
   op<{ known: (number | null)[] }>({
     name: 'fill_fed',
     internal: true,
+    shownAs: 'fill',
     doc: 'A tensor of a shape that depends on a fed value, filled with a scalar.',
     params: [
       { name: 'value', kind: 'tensor' },

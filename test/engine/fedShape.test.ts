@@ -56,8 +56,8 @@ negative = zeros([shape(x)[0] - 3, 2])
 good = reshape(x, [shape(x)[0], -1])
 `);
     expect(r.errors().map((d) => [r.pos(d.span).line, d.message])).toEqual([
-      [4, 'reshape_fed: cannot reshape 12 elements (shape [2, 3, 2]) to [2, 5]'],
-      [5, 'fill_fed: dims [-1, 2] has a negative size'],
+      [4, 'reshape: cannot reshape 12 elements (shape [2, 3, 2]) to [2, 5]'],
+      [5, 'fill: dims [-1, 2] has a negative size'],
     ]);
     expect(r.staticShape('good')).toEqual([null, null]);
     expect(data(r.tensor('good'))).toEqual(new Array(12).fill(1));

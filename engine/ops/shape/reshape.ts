@@ -87,6 +87,7 @@ defineOps([
   op<{ known: (number | null)[] }>({
     name: 'reshape_fed',
     internal: true,
+    shownAs: 'reshape',
     doc: 'reshape to a shape that depends on a fed value (one size may be -1).',
     params: [
       { name: 'tensor', kind: 'tensor' },
