@@ -1,6 +1,6 @@
 // Real models written as users write them — TF 1.x and TF 2 conv nets (VALID and strided SAME
 // convolutions and pooling), a transformer block, Keras layers, an LSTM and a GRU unrolled by
-// hand, batch norm with three losses and weight decay — against PyTorch: the loss and every gradient the
+// hand, batch norm with three losses and weight decay, a Conv1D net loaded with set_weights — against PyTorch: the loss and every gradient the
 // script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
 // net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
@@ -42,6 +42,7 @@ describe('real models against PyTorch (float64)', () => {
     'convnet_same_tf2',
     'smoothing_tf1',
     'smoothing_tf2',
+    'conv1d_weights_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -250,6 +250,47 @@ print(names)
   });
 });
 
+describe('Keras weights from NumPy: build, set_weights, get_weights', () => {
+  it('set_weights replaces every weight (Dense after build, Conv1D after a first call); get_weights reads them back', () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+dense = tf.keras.layers.Dense(2)
+dense.build((None, 3))
+dense.set_weights([np.arange(6, dtype=np.float32).reshape(3, 2), np.array([0.5, -0.5], dtype=np.float32)])
+y = dense(tf.ones((1, 3)))
+conv = tf.keras.layers.Conv1D(1, 2, use_bias=False)
+before = conv(tf.ones((1, 3, 1)))
+conv.set_weights([np.full((2, 1, 1), 3.0)])
+after = conv(tf.ones((1, 3, 1)))
+kernel, bias = dense.get_weights()
+`);
+    expect(a.diagnostics.map((d) => d.message)).toEqual([]);
+    expect(data(val(a, 'y'))).toEqual([6.5, 8.5]);
+    expect(data(val(a, 'after'))).toEqual([6, 6]);
+    expect(data(val(a, 'kernel'))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(data(val(a, 'bias'))).toEqual([0.5, -0.5]);
+  });
+
+  it("a weight list of the wrong length or shape is Keras' ValueError at the call, and changes nothing", () => {
+    const a = py(
+      `import numpy as np
+import tensorflow as tf
+dense = tf.keras.layers.Dense(2, kernel_initializer='ones')
+dense.build((None, 3))
+dense.set_weights([np.zeros((3, 2))])
+dense.set_weights([np.zeros((2, 3)), np.zeros(2)])
+y = dense(tf.ones((1, 3)))
+`,
+      { strict: false },
+    );
+    expect(a.diagnostics.map((d) => [a.lines.positionAt(d.span.start).line, d.message])).toEqual([
+      [4, expect.stringContaining('with a weight list of length 1, but the layer was expecting 2 weights')],
+      [5, expect.stringContaining('Layer dense weight shape (3, 2) is not compatible with provided weight shape (2, 3)')],
+    ]);
+    expect(data(val(a, 'y'))).toEqual([3, 3]);
+  });
+});
+
 describe("TF 1.x's functional layers", () => {
   it('tf.layers.conv2d, max_pooling2d, flatten and dropout make and call the Keras layer, with its weights', () => {
     const a = py(`import numpy as np

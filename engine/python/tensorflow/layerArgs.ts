@@ -24,9 +24,15 @@ export function keyword(rt: Interpreter, name: string, v: PyValue, span: Span): 
 
 /** An int or a pair of ints, as Keras' kernel_size, pool_size, strides and dilation_rate. */
 export function intPair(rt: Interpreter, v: PyValue, span: Span): number[] {
-  if (typeof v === 'bigint') return [rt.rt.indexValue(v, span), rt.rt.indexValue(v, span)];
+  return intTuple(rt, v, 2, span);
+}
+
+/** An int or a tuple of `n` ints (one per spatial axis of a 1-D or 2-D layer). */
+export function intTuple(rt: Interpreter, v: PyValue, n: number, span: Span): number[] {
+  if (typeof v === 'bigint') return Array.from({ length: n }, () => rt.rt.indexValue(v, span));
   const items = rt.iterate(v, span);
-  if (items.length !== 2) throw pyError('ValueError', `expected an int or a tuple of 2 ints, got ${items.length} values`, span);
+  if (items.length !== n)
+    throw pyError('ValueError', `expected an int or a tuple of ${n} int${n === 1 ? '' : 's'}, got ${items.length} values`, span);
   return items.map((x) => rt.rt.indexValue(x, span));
 }
 

@@ -4,6 +4,7 @@
 // weights). And Keras' activations by name.
 
 import type { Span } from '../../syntax/ast';
+import type { Node } from '../../graph';
 import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
@@ -11,7 +12,7 @@ import type { Interpreter } from '../interpreter';
 import { args as bindArgs } from '../signature';
 import { PyOp, toGraphValue } from './tensor';
 import { PyInitializer, type PyVariable, denseApply, denseVariables } from './variables';
-import { eagerArray, isEager } from './eager';
+import { layerWeightMethod } from './layerWeights';
 import { statelessLayers } from './statelessLayers';
 import { weightedLayers } from './weightedLayers';
 
@@ -103,31 +104,32 @@ class DenseLayer extends PyObject {
   get variables(): PyVariable[] {
     return this.kernel ? [this.kernel, ...(this.bias ? [this.bias] : [])] : [];
   }
+  build(rt: Interpreter, x: Node, site: CallSite, inputsSpan: Span = site.span): void {
+    const made = denseVariables(rt, x, this.units, {
+      name: this.name,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+      trainable: true,
+      reuse: false,
+      spans: {
+        inputs: inputsSpan,
+        units: this.spans.units,
+        kernelInitializer: this.spans.kernelInitializer,
+        biasInitializer: this.spans.biasInitializer,
+        call: site.span,
+      },
+    });
+    this.kernel = made.kernel;
+    this.bias = made.bias;
+  }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
     const p = bindArgs('Dense', ['inputs', 'training', 'mask'], a, kw, site);
     const x = rt.rt.b.toTensor(toGraphValue(rt, p.get('inputs'), p.span('inputs')), p.span('inputs'));
-    if (!this.kernel) {
-      const made = denseVariables(rt, x, this.units, {
-        name: this.name,
-        useBias: this.useBias,
-        kernelInitializer: this.kernelInitializer,
-        biasInitializer: this.biasInitializer,
-        trainable: true,
-        reuse: false,
-        spans: {
-          inputs: p.span('inputs'),
-          units: this.spans.units,
-          kernelInitializer: this.spans.kernelInitializer,
-          biasInitializer: this.spans.biasInitializer,
-          call: site.span,
-        },
-      });
-      this.kernel = made.kernel;
-      this.bias = made.bias;
-    }
-    return denseApply(rt, x, this.kernel, this.bias, this.activation, site);
+    if (!this.kernel) this.build(rt, x, site, p.span('inputs'));
+    return denseApply(rt, x, this.kernel!, this.bias, this.activation, site);
   }
-  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+  override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
     switch (name) {
       case 'kernel':
         return this.kernel;
@@ -142,13 +144,8 @@ class DenseLayer extends PyObject {
       case 'variables':
       case 'weights':
         return new PyList(this.variables);
-      case 'get_weights':
-        return new PyBuiltin('get_weights', (_a, _kw, site) => {
-          if (!isEager(rt.rt)) throw new OutsideSubset("`get_weights` in a TF 1.x graph is outside tgraph's subset", site.span);
-          return new PyList(this.variables.map((v) => eagerArray(rt.rt, v.node, span)));
-        });
     }
-    return undefined;
+    return layerWeightMethod(rt, { variables: () => this.variables, build: (rt, x, site) => this.build(rt, x, site) }, name);
   }
 }
 

@@ -1,5 +1,5 @@
 // Keras layers without weights, as callable objects built from registry ops: Flatten, Reshape,
-// Activation and the activation layers, Dropout (the identity outside training), the 2-D
+// Activation and the activation layers, Dropout (the identity outside training), the 1-D and 2-D
 // pooling layers and their global forms, and the merging layers (Add, Multiply, Subtract,
 // Average, Maximum, Minimum, Concatenate). The constructor's arguments are kept as given and
 // read when the layer is called, where their errors point.
@@ -11,7 +11,7 @@ import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { callOp, toGraphValue } from './tensor';
-import { channelsLastOnly, intPair, keyword, positional } from './layerArgs';
+import { channelsLastOnly, intTuple, keyword, positional } from './layerArgs';
 import { byTrainingFlag } from './controlFlow';
 
 /** What a layer does to its inputs when called (`training`: which branch is built; only
@@ -61,13 +61,15 @@ function layerClass(
   });
 }
 
-function pooling(layer: string, op: 'max_pool2d' | 'avg_pool2d'): PyBuiltin {
+/** MaxPooling1D/2D, AveragePooling1D/2D: windows of pool_size, strides pool_size unless given. */
+function pooling(layer: string, op: 'max_pool1d' | 'avg_pool1d' | 'max_pool2d' | 'avg_pool2d'): PyBuiltin {
+  const spatial = op.endsWith('1d') ? 1 : 2;
   return layerClass(
     layer,
     ['pool_size', 'strides', 'padding', 'data_format'],
     (p) => (rt, x, xSpan, site) => {
-      const size = intPair(rt, p.get('pool_size', 2n), p.span('pool_size')).map(BigInt);
-      const strides = p.get('strides', null) === null ? size : intPair(rt, p.get('strides'), p.span('strides')).map(BigInt);
+      const size = intTuple(rt, p.get('pool_size', 2n), spatial, p.span('pool_size')).map(BigInt);
+      const strides = p.get('strides', null) === null ? size : intTuple(rt, p.get('strides'), spatial, p.span('strides')).map(BigInt);
       const padding = p.get('padding', 'valid');
       if (typeof padding !== 'string') throw pyError('TypeError', 'padding must be a string', p.span('padding'));
       return callOp(
@@ -86,7 +88,10 @@ function pooling(layer: string, op: 'max_pool2d' | 'avg_pool2d'): PyBuiltin {
   );
 }
 
+/** The global poolings: the mean or maximum over every spatial axis (1 of a sequence, 2 of an
+ *  image). */
 function globalPooling(layer: string, op: 'reduce_mean' | 'reduce_max'): PyBuiltin {
+  const spatial = layer.includes('1D') ? [1n] : [1n, 2n];
   return layerClass(
     layer,
     ['data_format', 'keepdims'],
@@ -96,7 +101,7 @@ function globalPooling(layer: string, op: 'reduce_mean' | 'reduce_max'): PyBuilt
         op,
         [
           positional(rt, x, xSpan),
-          keyword(rt, 'axis', new PyList([1n, 2n]), site.span),
+          keyword(rt, 'axis', new PyList(spatial), site.span),
           keyword(rt, 'keepdims', p.get('keepdims', false), p.span('keepdims')),
         ],
         site.span,
@@ -217,6 +222,14 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
         undefined,
         true,
       ),
+    MaxPooling1D: () => pooling('MaxPooling1D', 'max_pool1d'),
+    MaxPool1D: () => pooling('MaxPool1D', 'max_pool1d'),
+    AveragePooling1D: () => pooling('AveragePooling1D', 'avg_pool1d'),
+    AvgPool1D: () => pooling('AvgPool1D', 'avg_pool1d'),
+    GlobalAveragePooling1D: () => globalPooling('GlobalAveragePooling1D', 'reduce_mean'),
+    GlobalAvgPool1D: () => globalPooling('GlobalAvgPool1D', 'reduce_mean'),
+    GlobalMaxPooling1D: () => globalPooling('GlobalMaxPooling1D', 'reduce_max'),
+    GlobalMaxPool1D: () => globalPooling('GlobalMaxPool1D', 'reduce_max'),
     MaxPooling2D: () => pooling('MaxPooling2D', 'max_pool2d'),
     MaxPool2D: () => pooling('MaxPool2D', 'max_pool2d'),
     AveragePooling2D: () => pooling('AveragePooling2D', 'avg_pool2d'),

@@ -1,4 +1,4 @@
-// Keras layers with weights besides Dense: Conv2D, Embedding, LayerNormalization and
+// Keras layers with weights besides Dense: Conv1D, Conv2D, Embedding, LayerNormalization and
 // BatchNormalization. As Dense, each makes its weights on its first call (when the input's
 // shape is known), in its own variable scope with Keras' names and default initializers,
 // and reuses them after.
@@ -12,11 +12,12 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { GraphTensor, callOp, toGraphValue } from './tensor';
-import { channelsLastOnly, intPair, keyword, nodeArg, positional } from './layerArgs';
+import { channelsLastOnly, intTuple, keyword, nodeArg, positional } from './layerArgs';
 import { PyInitializer, PyOperation, type PyVariable, layerVariables } from './variables';
-import { eagerArray, eagerValue, isEager, needsFeed } from './eager';
+import { eagerValue, isEager, needsFeed } from './eager';
 import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
+import { layerWeightMethod } from './layerWeights';
 import { makeTensor, type Tensor } from '../../tensor';
 
 type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
@@ -60,29 +61,31 @@ class WeightedLayer extends PyObject {
   override repr(): string {
     return `<keras.layers.${this.kind.name} object>`;
   }
+  /** Makes the weights for an input like `x` (`site.span`: where the input is). */
+  build(rt: Interpreter, x: Node, site: CallSite): void {
+    const name = this.p.get('name', null);
+    const specs = this.kind.weights(rt, x, this.p, site);
+    const made = layerVariables(rt, {
+      layer: this.kind.scope,
+      name: typeof name === 'string' ? name : null,
+      dtype: this.kind.name === 'Embedding' ? 'float32' : x.type.dtype,
+      trainable: this.p.get('trainable', true) !== false,
+      reuse: false,
+      call: site.span,
+      weights: specs,
+    });
+    this.weights = new Map(specs.map((w, i) => [w.name, made[i]]));
+  }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
     const call = bindArgs(this.kind.name, ['inputs', 'training', 'mask'], a, kw, site);
     const x = rt.rt.b.toTensor(toGraphValue(rt, call.get('inputs'), call.span('inputs')), call.span('inputs'));
-    if (!this.weights) {
-      const name = this.p.get('name', null);
-      const specs = this.kind.weights(rt, x, this.p, { ...site, span: call.span('inputs') });
-      const made = layerVariables(rt, {
-        layer: this.kind.scope,
-        name: typeof name === 'string' ? name : null,
-        dtype: this.kind.name === 'Embedding' ? 'float32' : x.type.dtype,
-        trainable: this.p.get('trainable', true) !== false,
-        reuse: false,
-        call: site.span,
-        weights: specs,
-      });
-      this.weights = new Map(specs.map((w, i) => [w.name, made[i]]));
-    }
-    const weights = this.weights;
+    if (!this.weights) this.build(rt, x, { ...site, span: call.span('inputs') });
+    const weights = this.weights!;
     const flag = call.get('training', null);
     const apply = (training: boolean) => this.kind.apply(rt, x, weights, this.p, site, training, flag);
     return byTrainingFlag(rt, flag, call.span('training'), site, apply);
   }
-  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+  override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
     const all = this.weights ? [...this.weights.values()] : [];
     switch (name) {
       case 'built':
@@ -96,13 +99,15 @@ class WeightedLayer extends PyObject {
       case 'variables':
       case 'weights':
         return new PyList(all);
-      case 'get_weights':
-        return new PyBuiltin('get_weights', (_a, _kw, site) => {
-          if (!isEager(rt.rt)) throw new OutsideSubset("`get_weights` in a TF 1.x graph is outside tgraph's subset", site.span);
-          return new PyList(all.map((v) => eagerArray(rt.rt, v.node, span)));
-        });
     }
-    return this.weights?.get(name);
+    return (
+      this.weights?.get(name) ??
+      layerWeightMethod(
+        rt,
+        { variables: () => (this.weights ? [...this.weights.values()] : []), build: (rt, x, site) => this.build(rt, x, site) },
+        name,
+      )
+    );
   }
 }
 
@@ -118,24 +123,28 @@ function withActivation(rt: Interpreter, y: PyValue, activation: PyValue, site: 
   return activation === null ? y : rt.call(activation, [y], [], site);
 }
 
-function conv2d(init: MakeInitializer, activation: Activation): LayerKind {
+/** Conv1D (input [batch, width, channels], kernel [width, in, out]) or Conv2D (NHWC input,
+ *  HWIO kernel). Conv1D's 'causal' padding is Keras': (kernel − 1)·dilation zeros before the
+ *  sequence, then a VALID convolution, so no output sees a later step. */
+function convolution(spatial: 1 | 2, init: MakeInitializer, activation: Activation): LayerKind {
+  const name = `Conv${spatial}D`;
   return {
-    name: 'Conv2D',
-    scope: 'conv2d',
+    name,
+    scope: `conv${spatial}d`,
     weights: (rt, x, p, site) => {
       const shape = x.type.shape;
-      if (shape !== null && shape.length !== 4)
+      if (shape !== null && shape.length !== spatial + 2)
         throw pyError(
           'ValueError',
-          `Input 0 of layer "conv2d" is incompatible with the layer: expected ndim=4, found ndim=${shape.length}`,
+          `Input 0 of layer "conv${spatial}d" is incompatible with the layer: expected ndim=${spatial + 2}, found ndim=${shape.length}`,
           site.span,
         );
-      const [kh, kw] = intPair(rt, p.get('kernel_size'), p.span('kernel_size'));
+      const size = intTuple(rt, p.get('kernel_size'), spatial, p.span('kernel_size'));
       const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
       return [
         {
           name: 'kernel',
-          shape: [kh, kw, lastAxis(x, 'Conv2D', site.span), filters],
+          shape: [...size, lastAxis(x, name, site.span), filters],
           initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
           span: p.span('kernel_initializer'),
         },
@@ -152,19 +161,35 @@ function conv2d(init: MakeInitializer, activation: Activation): LayerKind {
       ];
     },
     apply: (rt, x, w, p, site) => {
-      const strides = intPair(rt, p.get('strides', 1n), p.span('strides'));
-      const dilations = intPair(rt, p.get('dilation_rate', 1n), p.span('dilation_rate'));
-      const padding = p.get('padding', 'valid');
+      const strides = intTuple(rt, p.get('strides', 1n), spatial, p.span('strides')).map(BigInt);
+      const dilations = intTuple(rt, p.get('dilation_rate', 1n), spatial, p.span('dilation_rate')).map(BigInt);
+      let padding = p.get('padding', 'valid');
       if (typeof padding !== 'string') throw pyError('TypeError', 'padding must be a string', p.span('padding'));
+      const kernel = w.get('kernel')!.node;
+      let input: PyValue = new GraphTensor(x, rt.rt);
+      if (padding === 'causal') {
+        if (spatial !== 1)
+          throw pyError('ValueError', `The \`causal\` padding is only compatible with \`Conv1D\` layer.`, p.span('padding'));
+        const before = BigInt(kernel.type.shape![0]! - 1) * dilations[0];
+        const paddings = new PyList([new PyList([0n, 0n]), new PyList([before, 0n]), new PyList([0n, 0n])]);
+        input = callOp(rt, 'pad', [nodeArg(x, site.span), keyword(rt, 'paddings', paddings, p.span('padding'))], site.span);
+        padding = 'valid';
+      }
+      const window =
+        spatial === 1
+          ? [keyword(rt, 'stride', strides[0], p.span('strides')), keyword(rt, 'dilations', dilations[0], p.span('dilation_rate'))]
+          : [
+              keyword(rt, 'strides', new PyList([1n, ...strides, 1n]), p.span('strides')),
+              keyword(rt, 'dilations', new PyList([1n, ...dilations, 1n]), p.span('dilation_rate')),
+            ];
       let y = callOp(
         rt,
-        'conv2d',
+        spatial === 1 ? 'conv1d' : 'conv2d',
         [
-          nodeArg(x, site.span),
-          nodeArg(w.get('kernel')!.node, site.span),
-          keyword(rt, 'strides', new PyList([1n, ...strides.map(BigInt), 1n]), p.span('strides')),
+          positional(rt, input, site.span),
+          nodeArg(kernel, site.span),
           keyword(rt, 'padding', padding.toUpperCase(), p.span('padding')),
-          keyword(rt, 'dilations', new PyList([1n, ...dilations.map(BigInt), 1n]), p.span('dilation_rate')),
+          ...window,
         ],
         site.span,
       );
@@ -394,8 +419,8 @@ function batchNormalization(init: MakeInitializer): LayerKind {
  *  activation readers. */
 export function weightedLayers(init: MakeInitializer, activation: Activation): Record<string, () => PyBuiltin> {
   const kinds: { kind: LayerKind; params: string[] }[] = [
-    {
-      kind: conv2d(init, activation),
+    ...([1, 2] as const).map((spatial) => ({
+      kind: convolution(spatial, init, activation),
       params: [
         'filters',
         'kernel_size',
@@ -409,7 +434,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
         'kernel_initializer',
         'bias_initializer',
       ],
-    },
+    })),
     {
       kind: embedding(init),
       params: [
@@ -454,7 +479,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
         new PyBuiltin(`tf.keras.layers.${kind.name}`, (a, kw, site) => {
           const p = bindArgs(kind.name, [...params, 'name', 'dtype', 'trainable', 'input_shape'], a, kw, site);
           channelsLastOnly(p, kind.name);
-          if (p.get('groups', 1n) !== 1n) throw new OutsideSubset('Conv2D(groups=...) is not modelled by tgraph', p.span('groups'));
+          if (p.get('groups', 1n) !== 1n) throw new OutsideSubset(`${kind.name}(groups=...) is not modelled by tgraph`, p.span('groups'));
           if (p.get('mask_zero', false) === true)
             throw new OutsideSubset('Embedding(mask_zero=True) is not modelled by tgraph', p.span('mask_zero'));
           return new WeightedLayer(kind, p);
