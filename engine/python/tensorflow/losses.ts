@@ -239,7 +239,8 @@ class KerasLossObject extends PyObject {
     let losses = kerasLoss(rt, this.fn, p.get('y_true'), p.get('y_pred'), [p.span('y_true'), p.span('y_pred')], this.options, site);
     const o = new Ops(rt, site.span);
     const weight = p.get('sample_weight', null);
-    if (weight !== null) losses = o.call('multiply', [losses, o.tensor(weight, p.span('sample_weight'), losses.type.dtype)]);
+    if (weight !== null)
+      losses = o.call('multiply', [losses, matchedWeight(o, losses, o.tensor(weight, p.span('sample_weight'), losses.type.dtype))]);
     switch (this.reduction) {
       case 'none':
         return new GraphTensor(losses, rt.rt);
@@ -250,6 +251,19 @@ class KerasLossObject extends PyObject {
         return new GraphTensor(o.call('divide', [o.sum(losses), o.count(losses)]), rt.rt);
     }
   }
+}
+
+/** Keras' sample weights against the per-sample losses, one rank apart either way: a weight
+ *  of one more rank loses its trailing axis of 1 (a [batch, 1] column weighs each sample, not
+ *  broadcast into a [batch, batch] table); one of one less rank gains it (a weight per
+ *  sequence over per-step losses). */
+function matchedWeight(o: Ops, losses: Node, weight: Node): Node {
+  const lossRank = losses.type.shape?.length;
+  const weightRank = weight.type.shape?.length;
+  if (lossRank === undefined || weightRank === undefined || weightRank === 0) return weight;
+  if (weightRank === lossRank + 1) return o.call('squeeze', [weight], { axis: -1 });
+  if (weightRank === lossRank - 1) return o.call('expand_dims', [weight], { axis: -1 });
+  return weight;
 }
 
 function lossClass(rt: Interpreter, cls: string): PyBuiltin {
