@@ -92,6 +92,14 @@ const bceElements = (o: Ops, t: Node, p: Node, fromLogits: boolean) => {
   return o.call('negative', [o.call('add', [pos, neg])]);
 };
 
+/** 1 − y·ŷ clipped at 0. Keras takes labels that are all 0 or 1 as {−1, 1} (2y − 1), decided
+ *  on the values at run time; other labels as given. */
+const hingeElements = (o: Ops, t: Node, p: Node) => {
+  const binary = o.call('reduce_all', [o.call('logical_or', [o.call('equal', [t, 0]), o.call('equal', [t, 1])])]);
+  const signs = o.call('where', [binary, o.call('subtract', [o.call('multiply', [2, t]), 1]), t]);
+  return o.call('relu', [o.call('subtract', [1, o.call('multiply', [signs, p])])]);
+};
+
 const KERAS_LOSSES: Record<string, { fn: KerasLoss; options: string[]; sparse?: boolean }> = {
   mean_squared_error: { fn: (o, t, p) => o.mean(o.call('square', [o.call('subtract', [p, t])]), -1), options: [] },
   mean_absolute_error: { fn: (o, t, p) => o.mean(o.call('abs', [o.call('subtract', [p, t])]), -1), options: [] },
@@ -140,10 +148,33 @@ const KERAS_LOSSES: Record<string, { fn: KerasLoss; options: string[]; sparse?: 
     },
     options: [],
   },
-  hinge: { fn: (o, t, p) => o.mean(o.call('relu', [o.call('subtract', [1, o.call('multiply', [t, p])])]), -1), options: [] },
-  squared_hinge: {
-    fn: (o, t, p) => o.mean(o.call('square', [o.call('relu', [o.call('subtract', [1, o.call('multiply', [t, p])])])]), -1),
+  hinge: { fn: (o, t, p) => o.mean(hingeElements(o, t, p), -1), options: [] },
+  squared_hinge: { fn: (o, t, p) => o.mean(o.call('square', [hingeElements(o, t, p)]), -1), options: [] },
+  categorical_hinge: {
+    fn: (o, t, p) => {
+      const positive = o.sum(o.call('multiply', [t, p]), -1);
+      const negative = o.call('reduce_max', [o.call('multiply', [o.call('subtract', [1, t]), p])], { axis: -1 });
+      return o.call('relu', [o.call('add', [o.call('subtract', [negative, positive]), 1])]);
+    },
     options: [],
+  },
+  poisson: {
+    fn: (o, t, p) => o.mean(o.call('subtract', [p, o.call('multiply', [t, o.call('log', [o.call('add', [p, EPSILON])])])]), -1),
+    options: [],
+  },
+  mean_absolute_percentage_error: {
+    fn: (o, t, p) => {
+      const relative = o.call('divide', [o.call('subtract', [t, p]), o.call('maximum', [o.call('abs', [t]), EPSILON])]);
+      return o.call('multiply', [100, o.mean(o.call('abs', [relative]), -1)]);
+    },
+    options: [],
+  },
+  cosine_similarity: {
+    fn: (o, t, p, opt) => {
+      const unit = (x: Node) => o.call('l2_normalize', [x], { axis: opt.axis });
+      return o.call('negative', [o.sum(o.call('multiply', [unit(t), unit(p)]), opt.axis)]);
+    },
+    options: ['axis'],
   },
 };
 
@@ -158,6 +189,8 @@ const ALIASES: Record<string, string> = {
   KLD: 'kl_divergence',
   kullback_leibler_divergence: 'kl_divergence',
   logcosh: 'log_cosh',
+  mape: 'mean_absolute_percentage_error',
+  MAPE: 'mean_absolute_percentage_error',
 };
 
 const CLASSES: Record<string, string> = {
@@ -172,6 +205,10 @@ const CLASSES: Record<string, string> = {
   KLDivergence: 'kl_divergence',
   Hinge: 'hinge',
   SquaredHinge: 'squared_hinge',
+  CategoricalHinge: 'categorical_hinge',
+  Poisson: 'poisson',
+  MeanAbsolutePercentageError: 'mean_absolute_percentage_error',
+  CosineSimilarity: 'cosine_similarity',
 };
 
 function lossOptions(p: ReturnType<typeof bindArgs>, rt: Interpreter): LossOptions {
@@ -269,7 +306,11 @@ function matchedWeight(o: Ops, losses: Node, weight: Node): Node {
 function lossClass(rt: Interpreter, cls: string): PyBuiltin {
   const fn = CLASSES[cls];
   return new PyBuiltin(`tf.keras.losses.${cls}`, (a, kw, site) => {
-    const params = [...KERAS_LOSSES[fn].options.filter((x) => x !== 'axis' || fn.includes('crossentropy')), 'reduction', 'name'];
+    const params = [
+      ...KERAS_LOSSES[fn].options.filter((x) => x !== 'axis' || fn.includes('crossentropy') || fn === 'cosine_similarity'),
+      'reduction',
+      'name',
+    ];
     const p = bindArgs(cls, fn === 'huber' ? ['delta', 'reduction', 'name'] : params, a, kw, site);
     const reduction = p.get('reduction', 'auto');
     if (typeof reduction !== 'string' || !['auto', 'none', 'sum', 'sum_over_batch_size'].includes(reduction))
