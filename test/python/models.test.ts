@@ -44,6 +44,7 @@ describe('real models against PyTorch (float64)', () => {
     'smoothing_tf2',
     'conv1d_weights_tf2',
     'keras_losses_tf2',
+    'keras_rnn_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -18,13 +18,14 @@ import { eagerValue, isEager, needsFeed } from './eager';
 import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
 import { layerWeightMethod } from './layerWeights';
+import { RECURRENT_PARAMS, recurrent } from './recurrentLayers';
 import { makeTensor, type Tensor } from '../../tensor';
 
-type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
-type Activation = (rt: Interpreter, v: PyValue, span: Span) => PyValue;
+export type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
+export type Activation = (rt: Interpreter, v: PyValue, span: Span) => PyValue;
 
 /** What a layer kind declares: its weights (given the input's static shape) and its call. */
-interface LayerKind {
+export interface LayerKind {
   readonly name: string;
   /** The scope's base name (Keras' snake_case of the class). */
   readonly scope: string;
@@ -448,6 +449,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
         'input_length',
       ],
     },
+    ...(['SimpleRNN', 'LSTM', 'GRU'] as const).map((cell) => ({ kind: recurrent(cell, init, activation), params: RECURRENT_PARAMS })),
     { kind: layerNormalization(init), params: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer'] },
     {
       kind: batchNormalization(init),

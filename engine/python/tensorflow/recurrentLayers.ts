@@ -1,0 +1,215 @@
+// Keras' recurrent layers — SimpleRNN, LSTM, GRU — unrolled over the known number of steps
+// with registry ops, so values, gradients and their explanations are those of the ops. The
+// weights and gate orders are Keras': LSTM's kernel, recurrent_kernel and bias hold the input,
+// forget, cell and output gates side by side; GRU's the update, reset and candidate ones, with
+// a separate recurrent bias (reset_after=True, TensorFlow 2's default).
+
+import type { Span } from '../../syntax/ast';
+import type { Node } from '../../graph';
+import { lookupOp } from '../../ops/registry';
+import { type CallSite, PyList, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import { Poisoned } from '../../builder';
+import type { Interpreter } from '../interpreter';
+import type { BoundPyArgs } from '../signature';
+import { GraphTensor, toGraphValue } from './tensor';
+import { Ops } from './losses';
+import { PyInitializer, type PyVariable } from './variables';
+import type { LayerKind, MakeInitializer, Activation } from './weightedLayers';
+
+type Cell = 'SimpleRNN' | 'LSTM' | 'GRU';
+const GATES: Record<Cell, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
+
+export const RECURRENT_PARAMS = [
+  'units',
+  'activation',
+  'recurrent_activation',
+  'use_bias',
+  'kernel_initializer',
+  'recurrent_initializer',
+  'bias_initializer',
+  'unit_forget_bias',
+  'kernel_regularizer',
+  'recurrent_regularizer',
+  'bias_regularizer',
+  'activity_regularizer',
+  'kernel_constraint',
+  'recurrent_constraint',
+  'bias_constraint',
+  'dropout',
+  'recurrent_dropout',
+  'return_sequences',
+  'return_state',
+  'go_backwards',
+  'stateful',
+  'unroll',
+  'time_major',
+  'reset_after',
+];
+
+/** Columns [start, start + size) of a [batch, n] tensor. */
+function columns(rt: Interpreter, x: Node, start: number, size: number, span: Span): Node {
+  const list = (a: number[]) => ({ value: toGraphValue(rt, new PyList(a.map(BigInt)), span), span });
+  const r = rt.rt.b.call(lookupOp('slice')!, [{ value: { kind: 'tensor', node: x }, span }, list([0, start]), list([-1, size])], span);
+  if (r.kind !== 'tensor') throw new Poisoned();
+  return r.node;
+}
+
+/** x[index] along `axis` (tf.gather with an int index: that axis dropped). */
+function at(rt: Interpreter, x: Node, index: number, axis: number, span: Span): Node {
+  const r = rt.rt.b.call(
+    lookupOp('gather')!,
+    [
+      { value: { kind: 'tensor', node: x }, span },
+      { value: toGraphValue(rt, BigInt(index), span), span },
+      { value: toGraphValue(rt, BigInt(axis), span), span, keyword: { name: 'axis', span } },
+    ],
+    span,
+  );
+  if (r.kind !== 'tensor') throw new Poisoned();
+  return r.node;
+}
+
+/** tf.stack(steps, axis=1): [batch, steps, units]. */
+function stacked(rt: Interpreter, steps: Node[], span: Span): Node {
+  const r = rt.rt.b.call(
+    lookupOp('stack')!,
+    [
+      { value: { kind: 'list', items: steps.map((node) => ({ kind: 'tensor' as const, node })) }, span },
+      { value: toGraphValue(rt, 1n, span), span, keyword: { name: 'axis', span } },
+    ],
+    span,
+  );
+  if (r.kind !== 'tensor') throw new Poisoned();
+  return r.node;
+}
+
+export function recurrent(cell: Cell, init: MakeInitializer, activation: Activation): LayerKind {
+  const scope = cell === 'SimpleRNN' ? 'simple_rnn' : cell.toLowerCase();
+  return {
+    name: cell,
+    scope,
+    weights: (rt, x, p, site) => {
+      const shape = x.type.shape;
+      if (shape !== null && shape.length !== 3)
+        throw pyError(
+          'ValueError',
+          `Input 0 of layer "${scope}" is incompatible with the layer: expected ndim=3, found ndim=${shape.length}`,
+          site.span,
+        );
+      for (const k of ['go_backwards', 'stateful', 'time_major'])
+        if (p.get(k, false) === true) throw new OutsideSubset(`${cell}(${k}=True) is not modelled by tgraph`, p.span(k));
+      if (cell === 'GRU' && p.get('reset_after', true) === false)
+        throw new OutsideSubset('GRU(reset_after=False) is not modelled by tgraph', p.span('reset_after'));
+      const units = rt.rt.indexValue(p.get('units'), p.span('units'));
+      const width = GATES[cell] * units;
+      const inputs = shape?.[2];
+      if (inputs === null || inputs === undefined)
+        throw pyError('ValueError', `The last dimension of the inputs to \`${cell}\` should be defined. Found \`None\`.`, site.span);
+      let bias = init(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer'));
+      if (cell === 'LSTM' && p.get('unit_forget_bias', true) !== false) {
+        if (p.get('bias_initializer', null) !== null && p.get('bias_initializer') !== 'zeros')
+          throw new OutsideSubset(
+            'LSTM(bias_initializer=...) with unit_forget_bias=True is not modelled by tgraph (set the bias with set_weights)',
+            p.span('bias_initializer'),
+          );
+        // Keras' forget-gate bias of 1, the other gates' 0.
+        const value = Array.from({ length: width }, (_, i) => (i >= units && i < 2 * units ? 1 : 0));
+        bias = new PyInitializer('constant', { value: new PyList(value) });
+      }
+      return [
+        {
+          name: 'kernel',
+          shape: [inputs, width],
+          initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
+          span: p.span('kernel_initializer'),
+        },
+        {
+          name: 'recurrent_kernel',
+          // Keras' default is orthogonal; tgraph samples glorot_uniform (random either way).
+          shape: [units, width],
+          initializer: init(p.get('recurrent_initializer', null), 'glorot_uniform', p.span('recurrent_initializer')),
+          span: p.span('recurrent_initializer'),
+        },
+        ...(p.get('use_bias', true) !== false
+          ? [{ name: 'bias', shape: cell === 'GRU' ? [2, width] : [width], initializer: bias, span: p.span('bias_initializer') }]
+          : []),
+      ];
+    },
+    apply: (rt, x, w, p, site, training) => {
+      if (training && ['dropout', 'recurrent_dropout'].some((k) => Number(p.get(k, 0) ?? 0) !== 0))
+        throw new OutsideSubset(`${cell} dropout in training is not modelled by tgraph`, site.span);
+      return unrolled(rt, cell, x, w, p, site, activation);
+    },
+  };
+}
+
+function unrolled(
+  rt: Interpreter,
+  cell: Cell,
+  x: Node,
+  w: Map<string, PyVariable>,
+  p: BoundPyArgs,
+  site: CallSite,
+  activation: Activation,
+): PyValue {
+  const o = new Ops(rt, site.span);
+  const steps = x.type.shape?.[1];
+  if (steps === null || steps === undefined)
+    throw new OutsideSubset(`${cell} over a number of steps known only at run time is not modelled by tgraph`, site.span);
+  const units = rt.rt.indexValue(p.get('units'), p.span('units'));
+  const act = (name: string, fallback: string) => {
+    const f = activation(rt, p.get(name, fallback) ?? 'linear', p.span(name));
+    return (v: Node) =>
+      f === null ? v : rt.rt.b.toTensor(toGraphValue(rt, rt.call(f, [new GraphTensor(v, rt.rt)], [], site), site.span), site.span);
+  };
+  const squash = act('activation', 'tanh');
+  const gate = act('recurrent_activation', 'sigmoid');
+  const kernel = w.get('kernel')!.node;
+  const recurrentKernel = w.get('recurrent_kernel')!.node;
+  const bias = w.get('bias')?.node ?? null;
+  const gates = (z: Node, k: number) => columns(rt, z, k * units, units, site.span);
+  let h: Node | null = null;
+  let c: Node | null = null;
+  const outputs: Node[] = [];
+  for (let t = 0; t < steps; t++) {
+    // Each step is an unrolled iteration, within the same budget as the user's loops.
+    rt.countIteration(site.span);
+    const xt = at(rt, x, t, 1, site.span);
+    let inputPart = o.call('matmul', [xt, kernel]);
+    if (cell === 'GRU') {
+      // reset_after: the recurrent bias is added before the reset gate scales the candidate's part.
+      if (bias) inputPart = o.call('add', [inputPart, at(rt, bias, 0, 0, site.span)]);
+      let inner: Node | null = h ? o.call('matmul', [h, recurrentKernel]) : null;
+      if (bias) inner = inner ? o.call('add', [inner, at(rt, bias, 1, 0, site.span)]) : at(rt, bias, 1, 0, site.span);
+      const part = (k: number) => gates(inputPart, k);
+      const innerPart = (k: number) =>
+        inner
+          ? columns(rt, inner.type.shape!.length === 1 ? o.call('expand_dims', [inner], { axis: 0 }) : inner, k * units, units, site.span)
+          : null;
+      const plus = (a: Node, b: Node | null) => (b ? o.call('add', [a, b]) : a);
+      const update = gate(plus(part(0), innerPart(0)));
+      const reset = gate(plus(part(1), innerPart(1)));
+      const recurrentCandidate = innerPart(2);
+      const candidate = squash(recurrentCandidate ? o.call('add', [part(2), o.call('multiply', [reset, recurrentCandidate])]) : part(2));
+      const fresh = o.call('multiply', [o.call('subtract', [1, update]), candidate]);
+      h = h ? o.call('add', [o.call('multiply', [update, h]), fresh]) : fresh;
+    } else {
+      let z = h ? o.call('add', [inputPart, o.call('matmul', [h, recurrentKernel])]) : inputPart;
+      if (bias) z = o.call('add', [z, bias]);
+      if (cell === 'SimpleRNN') h = squash(z);
+      else {
+        const kept = gate(gates(z, 0));
+        const written = o.call('multiply', [kept, squash(gates(z, 2))]);
+        c = c ? o.call('add', [o.call('multiply', [gate(gates(z, 1)), c]), written]) : written;
+        h = o.call('multiply', [gate(gates(z, 3)), squash(c)]);
+      }
+    }
+    outputs.push(h);
+  }
+  const last = h!;
+  const output = p.get('return_sequences', false) === true ? stacked(rt, outputs, site.span) : last;
+  const tensor = (n: Node) => new GraphTensor(n, rt.rt);
+  if (p.get('return_state', false) !== true) return tensor(output);
+  return new PyList([tensor(output), tensor(last), ...(cell === 'LSTM' ? [tensor(c!)] : [])]);
+}
