@@ -271,6 +271,20 @@ kernel, bias = dense.get_weights()
     expect(data(val(a, 'bias'))).toEqual([0.5, -0.5]);
   });
 
+  it("Sequential: build makes every layer's weights in turn, get_weights/set_weights go over them in order; Reshape keeps the batch axis", () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Dense(2), tf.keras.layers.Reshape((-1,)), tf.keras.layers.Dense(1, use_bias=False)])
+model.build((None, 3, 2))
+print([w.shape for w in model.get_weights()])
+model.set_weights([np.eye(2), np.array([1.0, -1.0]), np.arange(6.0).reshape(6, 1)])
+y = model(tf.ones((1, 3, 2)))
+`);
+    expect(printed(a).trim()).toBe('[(2, 2), (2,), (6, 1)]');
+    // Each row [1, 1]·I + [1, -1] = [2, 0]; flattened [2, 0, 2, 0, 2, 0]·[0..5] = 12.
+    expect(data(val(a, 'y'))).toEqual([12]);
+  });
+
   it("a weight list of the wrong length or shape is Keras' ValueError at the call, and changes nothing", () => {
     const a = py(
       `import numpy as np

@@ -10,8 +10,8 @@ import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyModule, PyObject, 
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { args as bindArgs } from '../signature';
-import { PyOp, toGraphValue } from './tensor';
-import { PyInitializer, type PyVariable, denseApply, denseVariables } from './variables';
+import { GraphTensor, PyOp, toGraphValue } from './tensor';
+import { PyInitializer, PyVariable, denseApply, denseVariables } from './variables';
 import { layerWeightMethod } from './layerWeights';
 import { statelessLayers } from './statelessLayers';
 import { weightedLayers } from './weightedLayers';
@@ -243,6 +243,17 @@ class Sequential extends PyObject {
           return rt.call(rt.getAttr(this.call(rt, [p.get('x')], [], site), 'numpy', site.span), [], [], site);
         });
     }
+    // build, get_weights, set_weights: over every layer's weights in order; building calls the
+    // model on a stand-in input, which builds each layer from the one before's output.
+    const weights = layerWeightMethod(
+      rt,
+      {
+        variables: () => rt.iterate(this.getAttr(rt, 'weights', span)!, span).filter((v): v is PyVariable => v instanceof PyVariable),
+        build: (rt, x, site) => void this.call(rt, [new GraphTensor(x, rt.rt)], [], site),
+      },
+      name,
+    );
+    if (weights) return weights;
     if (OUTSIDE_MODEL_METHODS.has(name))
       return new PyBuiltin(name, (_a, _kw, site) => {
         throw new OutsideSubset(`\`Sequential.${name}\` is not modelled by tgraph (training loops and I/O are Keras' own)`, site.span);

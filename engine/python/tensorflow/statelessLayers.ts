@@ -183,10 +183,14 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
     Reshape: () =>
       layerClass('Reshape', ['target_shape'], (p) => (rt, x, xSpan, site) => {
         const target = rt.iterate(p.get('target_shape'), p.span('target_shape'));
+        // The batch axis is kept as it is (Keras reshapes to (tf.shape(x)[0],) + target_shape),
+        // so the target may itself hold the one -1; a batch known only at run time is the -1.
+        const size = rt.rt.b.toTensor(toGraphValue(rt, x, xSpan), xSpan).type.shape?.[0];
+        const batch = typeof size === 'number' ? BigInt(size) : -1n;
         return callOp(
           rt,
           'reshape',
-          [positional(rt, x, xSpan), positional(rt, new PyList([-1n, ...target]), p.span('target_shape'))],
+          [positional(rt, x, xSpan), positional(rt, new PyList([batch, ...target]), p.span('target_shape'))],
           site.span,
         );
       }),
