@@ -250,6 +250,39 @@ print(names)
   });
 });
 
+describe('Keras layers that move values: Permute, RepeatVector, ZeroPadding1D/2D', () => {
+  it('put each value where Keras does, and the gradient back on it', () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+x = tf.constant(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+with tf.GradientTape() as tape:
+    tape.watch(x)
+    permuted = tf.keras.layers.Permute((2, 1))(x)
+    repeated = tf.keras.layers.RepeatVector(2)(x[:, 0])
+    padded = tf.keras.layers.ZeroPadding1D((1, 2))(x)
+    framed = tf.keras.layers.ZeroPadding2D(((1, 0), (0, 2)))(x[..., None])
+    loss = tf.reduce_sum(permuted[:, 0]) + tf.reduce_sum(repeated) + tf.reduce_sum(padded) + tf.reduce_sum(framed)
+g = tape.gradient(loss, x)
+`);
+    expect(val(a, 'permuted').shape).toEqual([2, 4, 3]);
+    expect(data(val(a, 'permuted')).slice(12, 15)).toEqual([12, 16, 20]);
+    expect(val(a, 'repeated').shape).toEqual([2, 2, 4]);
+    expect(data(val(a, 'repeated')).slice(8, 16)).toEqual([12, 13, 14, 15, 12, 13, 14, 15]);
+    expect(val(a, 'padded').shape).toEqual([2, 6, 4]);
+    expect(data(val(a, 'padded')).filter((_, i) => i % 4 === 0 && i < 24)).toEqual([0, 0, 4, 8, 0, 0]);
+    expect(val(a, 'framed').shape).toEqual([2, 4, 6, 1]);
+    expect(data(val(a, 'framed')).slice(0, 12)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0]);
+    // Each x[b, t, f]: 1 from padded, 1 from framed, 1 more where t = 0 (permuted[:, 0] is
+    // feature 0 of every step, so t: any, f = 0), and 2 from the two repeats of step 0.
+    const expected = Array.from({ length: 24 }, (_, i) => {
+      const t = Math.floor(i / 4) % 3;
+      const f = i % 4;
+      return 2 + (f === 0 ? 1 : 0) + (t === 0 ? 2 : 0);
+    });
+    expect(data(val(a, 'g'))).toEqual(expected);
+  });
+});
+
 describe('Keras weights from NumPy: build, set_weights, get_weights', () => {
   it('set_weights replaces every weight (Dense after build, Conv1D after a first call); get_weights reads them back', () => {
     const a = py(`import numpy as np

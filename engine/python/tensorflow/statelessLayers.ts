@@ -1,4 +1,5 @@
 // Keras layers without weights, as callable objects built from registry ops: Flatten, Reshape,
+// Permute, RepeatVector, ZeroPadding1D/2D,
 // Activation and the activation layers, Dropout (the identity outside training), the 1-D and 2-D
 // pooling layers and their global forms, and the merging layers (Add, Multiply, Subtract,
 // Average, Maximum, Minimum, Concatenate). The constructor's arguments are kept as given and
@@ -110,6 +111,30 @@ function globalPooling(layer: string, op: 'reduce_mean' | 'reduce_max'): PyBuilt
   );
 }
 
+/** Zeros around the spatial axes: `padding` an int (every side), one int per axis (both
+ *  sides), or per axis a (before, after) pair. */
+function zeroPadding(layer: string, spatial: number): PyBuiltin {
+  return layerClass(
+    layer,
+    ['padding', 'data_format'],
+    (p) => (rt, x, xSpan, site) => {
+      const given = p.get('padding', 1n);
+      const sides = (v: PyValue): PyValue[] => (typeof v === 'bigint' ? [v, v] : rt.iterate(v, p.span('padding')));
+      const perAxis =
+        typeof given === 'bigint'
+          ? Array.from({ length: spatial }, () => [given, given])
+          : spatial === 1
+            ? [sides(given)]
+            : rt.iterate(given, p.span('padding')).map(sides);
+      if (perAxis.length !== spatial || perAxis.some((pair) => pair.length !== 2))
+        throw pyError('ValueError', `\`padding\` should have ${spatial} elements of 1 or 2 ints`, p.span('padding'));
+      const paddings = new PyList([new PyList([0n, 0n]), ...perAxis.map((pair) => new PyList(pair)), new PyList([0n, 0n])]);
+      return callOp(rt, 'pad', [positional(rt, x, xSpan), positional(rt, paddings, p.span('padding'))], site.span);
+    },
+    (p) => channelsLastOnly(p, layer),
+  );
+}
+
 /** A merging layer, called on a list of at least two tensors. */
 function merging(
   layer: string,
@@ -194,6 +219,26 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
           site.span,
         );
       }),
+    // Permute's dims count from 1 (the batch axis stays first).
+    Permute: () =>
+      layerClass('Permute', ['dims'], (p) => (rt, x, xSpan, site) => {
+        const dims = rt.iterate(p.get('dims'), p.span('dims')).map((d) => rt.rt.indexValue(d, p.span('dims')));
+        return callOp(
+          rt,
+          'transpose',
+          [positional(rt, x, xSpan), keyword(rt, 'perm', new PyList([0n, ...dims.map(BigInt)]), p.span('dims'))],
+          site.span,
+        );
+      }),
+    // [batch, features] -> [batch, n, features].
+    RepeatVector: () =>
+      layerClass('RepeatVector', ['n'], (p) => (rt, x, xSpan, site) => {
+        const n = BigInt(rt.rt.indexValue(p.get('n'), p.span('n')));
+        const column = callOp(rt, 'expand_dims', [positional(rt, x, xSpan), keyword(rt, 'axis', 1n, site.span)], site.span);
+        return callOp(rt, 'tile', [positional(rt, column, site.span), positional(rt, new PyList([1n, n, 1n]), p.span('n'))], site.span);
+      }),
+    ZeroPadding1D: () => zeroPadding('ZeroPadding1D', 1),
+    ZeroPadding2D: () => zeroPadding('ZeroPadding2D', 2),
     Activation: () =>
       layerClass('Activation', ['activation'], (p) => (rt, x, _xSpan, site) => {
         const f = activation(rt, p.get('activation'), p.span('activation'));
