@@ -118,7 +118,11 @@ const INSTANCES: Record<string, Instance[]> = {
   split_part: [{ inputs: [f(4, 3)], attrs: { axis: 0, num: null, sizes: [1, 3], index: 1 } }],
   split_place: [{ inputs: [f(2, 3), f(4, 3)], attrs: { axis: 0, num: 2, sizes: null, index: 1 } }],
   tile: [{ inputs: [f(2, 3)], attrs: { multiples: [2, 3] } }],
-  tile_grad: [{ inputs: [f(4, 3), f(2, 3)], attrs: { multiples: [2, 1] } }],
+  tile_fed: [{ inputs: [f(2, 3), ints([2], [2, 1])], attrs: { known: [null, 1] } }],
+  tile_grad: [
+    { inputs: [f(4, 3), f(2, 3)], attrs: { multiples: [2, 1] } },
+    { inputs: [f(2, 6), f(2, 3), ints([2], [1, 2])], attrs: { known: [1, null] } },
+  ],
   broadcast_to: [{ inputs: [f(3)], attrs: { shape: [2, 3] } }],
   pad: [
     {

@@ -1,5 +1,6 @@
 // Shapes that depend on a fed value, as TF 1.x graphs with a None batch write them:
-// `reshape(x, [shape(x)[0], -1])`, `zeros([shape(x)[0], units])`, `fill(shape(s), -1e9)`.
+// `reshape(x, [shape(x)[0], -1])`, `zeros([shape(x)[0], units])`, `fill(shape(s), -1e9)`,
+// `tile(mean, [shape(x)[0], 1])`.
 // Static shapes keep what is known without the feed; values follow each feed; gradients
 // flow through; a fed size that does not fit is a diagnostic at the call, not a crash.
 
@@ -83,5 +84,59 @@ large = sess.run([h, flat], {x: np.arange(6.).reshape(3, 2)})
     expect(data(h3)).toEqual([1, 1, 1, 5, 5, 5, 9, 9, 9]);
     expect([...flat3.shape]).toEqual([3, 4]);
     expect(data(flat3)).toEqual([0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5]);
+  });
+
+  it('tile by multiples from shape(x): static ?, values and the gradient (summed over the copies) per feed', () => {
+    const r = run(`
+x = placeholder(float32, [None, 3])
+feed x = reshape(range(6.), [2, 3])
+mean = reduce_mean(x, 0, keepdims=True)
+centred = x - tile(mean, [shape(x)[0], 1])
+wide = tile(x, stack([1, shape(x)[0]]))
+loss = reduce_sum(centred * centred * [1., 2., 3.]) + reduce_sum(tile(x * x, [shape(x)[0], 2]))
+g = gradients(loss, x)[0]
+check gradients(loss, x)
+bad = tile(x, [shape(x)[0] - 3, 1])
+`);
+    expect(r.errors().map((d) => [r.pos(d.span).line, d.message])).toEqual([[10, 'tile: multiples must be non-negative, got [-1, 1]']]);
+    expect(r.staticShape('centred')).toEqual([null, 3]);
+    expect(r.staticShape('wide')).toEqual([null, null]);
+    expect(r.value('centred')).toEqual([
+      [-1.5, -1.5, -1.5],
+      [1.5, 1.5, 1.5],
+    ]);
+    expect(r.value('wide')).toEqual([
+      [0, 1, 2, 0, 1, 2],
+      [3, 4, 5, 3, 4, 5],
+    ]);
+    // Centring's own gradient: 2·w·(x - mean) (the mean's part sums to zero); each x² is
+    // tiled 2 rows × 2 columns, so 4 copies of 2x.
+    const x = data(r.tensor('x'));
+    const w = [1, 2, 3];
+    const mean = [1.5, 2.5, 3.5];
+    expect(data(r.tensor('g'))).toEqual(x.map((v, i) => 2 * w[i % 3] * (v - mean[i % 3]) + 8 * v));
+    expect(r.a.checks.map((c) => c.passed)).toEqual([true]);
+  });
+
+  it('a TF 1.x graph tiles a row to the fed batch: a second batch size gets its own copies', () => {
+    const a = py(`
+import numpy as np
+import tensorflow as tf
+x = tf.placeholder(tf.float32, [None, 2])
+bias = tf.constant([[10.0, 20.0]])
+y = x + tf.tile(bias, [tf.shape(x)[0], 1])
+dbias = tf.gradients(tf.reduce_sum(y * y), bias)[0]
+sess = tf.Session()
+small = sess.run([y, dbias], {x: np.ones((1, 2))})
+large = sess.run([y, dbias], {x: np.arange(6.).reshape(3, 2)})
+`);
+    const [y1, d1] = items(a, 'small');
+    const [y3, d3] = items(a, 'large');
+    expect([...y1.shape]).toEqual([1, 2]);
+    expect(data(y1)).toEqual([11, 21]);
+    expect(data(d1)).toEqual([22, 42]);
+    expect([...y3.shape]).toEqual([3, 2]);
+    expect(data(y3)).toEqual([10, 21, 12, 23, 14, 25]);
+    expect(data(d3)).toEqual([2 * (10 + 12 + 14), 2 * (21 + 23 + 25)]);
   });
 });

@@ -2,14 +2,15 @@
 // coordinate map (`sourceOffsets`), and each gradient scatter-adds back through it.
 
 import { BuildError, tensorValue } from '../../builder';
-import { isInteger, sizeOf, stridesOf } from '../../tensor';
-import { type TensorType, ArgError, OpError, normalizeAxis, showShape } from '../../types';
+import { type Tensor, isInteger, sizeOf, stridesOf } from '../../tensor';
+import { type Dim, type TensorType, ArgError, OpError, normalizeAxis, showShape } from '../../types';
 import { type Creation, elementwise, firstOnly, indexMap, positionalFlow, scatter } from '../dependence';
 import { broadcastData } from '../kernels';
 import { composite } from '../compose';
-import { defineOps, op } from '../registry';
+import { type ConcreteType, defineOps, op } from '../registry';
 import { checkedSize } from '../sources';
 import { applyBlaming, axisArg, buildBlaming } from './arguments';
+import { checkShapeInput, fedShape, fedSizes } from './fedShape';
 import { type AxisMap, gatherOffsets, rangeMap, scatterAddOffsets, sourceOffsets } from './offsets';
 
 // ---- pad helpers --------------------------------------------------------------------------
@@ -20,6 +21,54 @@ type PadMode = 'CONSTANT' | 'REFLECT' | 'SYMMETRIC';
 type PadAttrs = { paddings: number[][]; mode: PadMode; constant_values?: number };
 
 type TileAttrs = { multiples: number[] };
+
+/** tile_fed's: the multiples known while building (None where they depend on the feed). */
+type TileFedAttrs = { known: (number | null)[] };
+
+/** tile_grad's: the multiples, or (the gradient of tile_fed) `known`, the sizes then read
+ *  from its third input. */
+type TileGradAttrs = { multiples?: number[]; known?: (number | null)[] };
+
+function checkMultiples(multiples: readonly (number | null)[]): void {
+  if (multiples.some((m) => m !== null && m < 0))
+    throw new ArgError(`multiples must be non-negative, got ${showShape(multiples)}`, 'multiples');
+}
+
+/** The shape of `x` tiled `multiples` times (None where a multiple is unknown). */
+function tiledShape(x: TensorType, multiples: readonly (number | null)[]): Dim[] {
+  checkMultiples(multiples);
+  if (x.shape === null) return multiples.map((m) => (m === 0 ? 0 : null));
+  if (multiples.length !== x.shape.length) {
+    throw new ArgError(
+      `multiples ${showShape(multiples)} has ${multiples.length} entr${multiples.length === 1 ? 'y' : 'ies'} but the input has rank ${x.shape.length} (shape ${showShape(x.shape)}); give one per axis`,
+      'multiples',
+    );
+  }
+  return x.shape.map((d, k) => {
+    const m = multiples[k];
+    return m === 0 ? 0 : d === null || m === null ? null : d * m;
+  });
+}
+
+/** Output element i of each axis reads input element i mod the input's size. */
+function tileData(x: Tensor, out: ConcreteType, into: Tensor['data']): Tensor['data'] {
+  const strides = stridesOf(x.shape);
+  const maps = out.shape.map((n, k) => {
+    const map = new Int32Array(n);
+    const d = x.shape[k];
+    for (let i = 0; i < n; i++) map[i] = i % d;
+    return { map, stride: strides[k] };
+  });
+  return gatherOffsets(x.data, sourceOffsets(out.shape, maps), into);
+}
+
+/** A tile's output axes with more than one copy (or an unknown number) create elements. */
+function tileCreations(multiples: readonly (number | null)[], rank: number): (Creation | null)[] {
+  return Array.from({ length: rank }, (_, o) => {
+    const m = multiples[o];
+    return m === null || m > 1 ? { origin: 'tile' as const, size: m } : null;
+  });
+}
 
 /** Where output coordinate i of a padded axis reads from (-1: the constant). */
 function padMap(d: number, before: number, after: number, mode: PadMode, stride: number): AxisMap {
@@ -65,48 +114,54 @@ defineOps([
       { name: 'input', kind: 'tensor', aliases: ['x'] },
       { name: 'multiples', kind: 'ints' },
     ],
-    build: buildBlaming,
-    infer: ([x], attrs) => {
-      const multiples = attrs.multiples;
-      multiples.forEach((m) => {
-        if (m < 0) throw new ArgError(`multiples must be non-negative, got ${showShape(multiples)}`, 'multiples');
-      });
-      if (x.shape === null) return { dtype: x.dtype, shape: multiples.map((m) => (m === 0 ? 0 : null)) };
-      if (multiples.length !== x.shape.length) {
-        throw new ArgError(
-          `multiples ${showShape(multiples)} has ${multiples.length} entr${multiples.length === 1 ? 'y' : 'ies'} but the input has rank ${x.shape.length} (shape ${showShape(x.shape)}); give one per axis`,
-          'multiples',
-        );
-      }
-      return { dtype: x.dtype, shape: x.shape.map((d, k) => (multiples[k] === 0 ? 0 : d === null ? null : d * multiples[k])) };
+    // Multiples that depend on a feed (`tile(x, [tf.shape(x)[0], 1])`) become an int input.
+    build: (b, args) => {
+      const fed = fedShape(b, args, 'multiples');
+      if (fed === null) return buildBlaming(b, args);
+      const inputs = [args.tensor('input'), fed.node];
+      return tensorValue(applyBlaming(b, args, 'tile_fed', inputs, { known: fed.known }, [args.span('input'), args.span('multiples')]));
     },
-    kernel: ([x], _attrs, out, ctx) => {
-      const strides = stridesOf(x.shape);
-      const maps = out.shape.map((n, k) => {
-        const map = new Int32Array(n);
-        const d = x.shape[k];
-        for (let i = 0; i < n; i++) map[i] = i % d;
-        return { map, stride: strides[k] };
-      });
-      return gatherOffsets(x.data, sourceOffsets(out.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
-    },
+    infer: ([x], attrs) => ({ dtype: x.dtype, shape: tiledShape(x, attrs.multiples) }),
+    kernel: ([x], _attrs, out, ctx) => tileData(x, out, ctx.alloc(out.dtype, sizeOf(out.shape))),
     // TensorFlow's _TileGrad sums dy over the tiles (reshape to [m0, d0, m1, d1, ...] and
     // reduce the m axes); here one op reads x's runtime shape and sums directly.
     grad: (b, node, dy) => [b.op('tile_grad', [dy, node.inputs[0]], { multiples: node.attrs.multiples })],
-    dependence: indexMap(({ attrs, output }) => {
-      const multiples = attrs.multiples ?? [];
-      const creates: (Creation | null)[] = output.map((_, o) => (multiples[o] > 1 ? { origin: 'tile', size: multiples[o] } : null));
-      return { ...positionalFlow(output.length), creates };
-    }),
+    dependence: indexMap(({ attrs, output }) => ({
+      ...positionalFlow(output.length),
+      creates: tileCreations(attrs.multiples ?? [], output.length),
+    })),
   }),
-  op<TileAttrs>({
+  op<TileFedAttrs>({
+    name: 'tile_fed',
+    internal: true,
+    shownAs: 'tile',
+    doc: 'tile by multiples that depend on a fed value.',
+    params: [
+      { name: 'input', kind: 'tensor' },
+      { name: 'multiples', kind: 'tensor' },
+    ],
+    infer: ([x, multiples], attrs) => {
+      checkShapeInput(multiples);
+      return { dtype: x.dtype, shape: tiledShape(x, fedSizes(multiples) ?? attrs.known) };
+    },
+    kernel: ([x], _attrs, out, ctx) => tileData(x, out, ctx.alloc(out.dtype, sizeOf(out.shape))),
+    grad: (b, node, dy) => [b.op('tile_grad', [dy, node.inputs[0], node.inputs[1]], { known: node.attrs.known }), null],
+    // The multiples lend the shape only.
+    dependence: indexMap(
+      ({ attrs, output }) => ({ ...positionalFlow(output.length), creates: tileCreations(attrs.known, output.length) }),
+      {
+        carries: firstOnly,
+      },
+    ),
+  }),
+  op<TileGradAttrs>({
     name: 'tile_grad',
     internal: true,
-    doc: 'Sums a tiled gradient `dy` over its tiles, back to the shape of `like`.',
+    doc: 'Sums a tiled gradient `dy` over its tiles, back to the shape of `like` (the multiples an attribute, or a third, fed input).',
     params: [],
     infer: ([dy, like]) => ({ dtype: dy.dtype, shape: like.shape }),
-    kernel: ([dy, like], attrs, out, ctx) => {
-      const multiples = attrs.multiples;
+    kernel: ([dy, like, fed], attrs, out, ctx) => {
+      const multiples = attrs.multiples ?? Array.from(fed.data as ArrayLike<number>, Number);
       const expected = like.shape.map((d, k) => d * multiples[k]);
       if (expected.length !== dy.shape.length || expected.some((d, k) => d !== dy.shape[k])) {
         throw new OpError(`gradient of shape ${showShape(dy.shape)} does not match the tiled shape ${showShape(expected)}`);
@@ -123,9 +178,15 @@ defineOps([
       });
       return scatterAddOffsets(dy.data, sourceOffsets(dy.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
-    grad: (b, node, ddy) => [b.op('tile', [ddy], { multiples: node.attrs.multiples }), null],
+    grad: (b, node, ddy) =>
+      node.attrs.multiples === undefined
+        ? [b.op('tile_fed', [ddy, node.inputs[2]], { known: node.attrs.known }), null, null]
+        : [b.op('tile', [ddy], { multiples: node.attrs.multiples }), null],
     dependence: scatter({
-      forward: (attrs) => ({ op: 'tile', attrs: { multiples: attrs.multiples }, inputs: [-1] }),
+      forward: (attrs) =>
+        attrs.multiples === undefined
+          ? { op: 'tile_fed', attrs: { known: attrs.known }, inputs: [-1, 2] }
+          : { op: 'tile', attrs: { multiples: attrs.multiples }, inputs: [-1] },
       value: 0,
       carries: firstOnly,
     }),
