@@ -58,6 +58,47 @@ check gradients(reduce_sum(t1 * t1) + reduce_sum(t3 * t3), [y, ft])
     expectChecksPass(a, 1);
   });
 
+  it('conv2d with explicit padding [[0, 0], [top, bottom], [left, right], [0, 0]] matches tf.conv2d', () => {
+    const a = run(`${inputs}
+k = variable(uniform([2, 3, 3, 4], low=-1, high=1, seed=6))
+e1 = conv2d(x, k, strides=[1, 2, 1, 1], padding=[[0, 0], [1, 2], [0, 1], [0, 0]])
+e2 = tf.nn.conv2d(x, k, 1, [[0, 0], [0, 0], [2, 0], [0, 0]], dilations=2)
+check gradients(reduce_sum(e1 * e1) + reduce_sum(sin(e2)), [x, k])
+`);
+    const x = toTf(value(a, 'x')) as tf.Tensor4D;
+    const k = toTf(value(a, 'k')) as tf.Tensor4D;
+    const e1 = tf.conv2d(
+      x,
+      k,
+      [2, 1],
+      [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+    );
+    expect(value(a, 'e1').shape).toEqual([2, 4, 4, 4]);
+    expectClose(value(a, 'e1'), e1, 1e-5);
+    const e2 = tf.conv2d(
+      x,
+      k,
+      1,
+      [
+        [0, 0],
+        [0, 0],
+        [2, 0],
+        [0, 0],
+      ],
+      'NHWC',
+      2,
+    );
+    expectClose(value(a, 'e2'), e2, 1e-5);
+    expectChecksPass(a, 1);
+    const batch = analyze(`${inputs}\nk = zeros([2, 2, 3, 1])\ne = conv2d(x, k, 1, [[1, 0], [0, 0], [0, 0], [0, 0]])`);
+    expect(diagnostic(batch, 'batch and channel axes').at).toBe('[[1, 0], [0, 0], [0, 0], [0, 0]]');
+  });
+
   it('refuses shapes that do not fit, at the argument', () => {
     // What the fuzzer found: filters of the wrong rank, and an output_shape whose channels
     // are not the filters' (diagnostics, not internal errors).

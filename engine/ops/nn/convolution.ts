@@ -15,6 +15,7 @@ import {
   convDependence,
   dataFormatArg,
   geometry,
+  explicitPaddingArg,
   paddingArg,
   spatialPair,
   windowAttrs,
@@ -169,7 +170,7 @@ function conv2dBackpropFilterKernel(x: Tensor, dy: Tensor, O: number, g: Geometr
 defineOps([
   op<WindowOpAttrs>({
     name: 'conv2d',
-    doc: "2-D convolution (cross-correlation) of NHWC input with [height, width, in, out] filters; strides, 'SAME'/'VALID' padding, dilations.",
+    doc: "2-D convolution (cross-correlation) of NHWC input with [height, width, in, out] filters; strides, 'SAME'/'VALID' or explicit [[0, 0], [top, bottom], [left, right], [0, 0]] padding, dilations.",
     params: [
       { name: 'input', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['x', 'value'] },
       { name: 'filters', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['filter', 'kernel'] },
@@ -187,12 +188,16 @@ defineOps([
       checkDTypeClass(args.op, args.param('input'), x, spans[0]);
       checkDTypeClass(args.op, args.param('filters'), f, spans[1]);
       dataFormatArg(args);
+      const explicit = explicitPaddingArg(b, args);
       const attrs = {
         strides: spatialPair(args, 'strides', null),
-        padding: paddingArg(args),
+        padding: explicit ? ('VALID' as const) : paddingArg(args),
         dilations: spatialPair(args, 'dilations', [1, 1]),
       };
-      return tensorValue(b.apply(args.op, [x, f], attrs, args.callSpan, spans));
+      const padded = explicit
+        ? b.apply('pad', [x], { paddings: explicit, mode: 'CONSTANT', constant_values: 0 }, args.callSpan, [spans[0]])
+        : x;
+      return tensorValue(b.apply(args.op, [padded, f], attrs, args.callSpan, spans));
     },
     infer: ([x, f], attrs) => conv2dType(x, f, attrs),
     kernel: ([x, f], attrs, out, ctx) =>

@@ -4,6 +4,7 @@
 
 import { type BoundArgs, type Builder, BuildError, checkDTypeClass } from '../../builder';
 import type { Node } from '../../graph';
+import { isInteger } from '../../tensor';
 import { type Dim, type Shape, type TensorType, OpError, showShape } from '../../types';
 import { type DependenceContext, type Relation, type WindowGeometry, window, windowRelation } from '../dependence';
 import { type Attrs, type OpDef } from '../registry';
@@ -246,6 +247,35 @@ export function paddingArg(args: BoundArgs): Padding {
     throw new BuildError(`padding must be 'SAME' or 'VALID', got '${raw}'`, args.span('padding'), 'bad-argument');
   }
   return p;
+}
+
+/** TensorFlow's explicit padding, `padding=[[0, 0], [top, bottom], [left, right], [0, 0]]`
+ *  (NHWC): the zero padding of all four axes, or null when padding is 'SAME' or 'VALID'.
+ *  The op then pads its input and windows it with VALID, as TensorFlow's kernel does. */
+export function explicitPaddingArg(b: Builder, args: BoundArgs): number[][] | null {
+  const value = args.value('padding');
+  if (value.kind !== 'list' && value.kind !== 'tensor') return null;
+  const span = args.span('padding');
+  const node = b.toTensor(value, span, 'int32');
+  const t = node.constant ? b.oracle.constantValue(node) : null;
+  if (!t) throw new BuildError('explicit `padding` must be known without feeds', span, 'not-constant');
+  if (!isInteger(t.dtype) || t.shape.length !== 2 || t.shape[0] !== 4 || t.shape[1] !== 2) {
+    throw new BuildError(
+      `padding must be 'SAME', 'VALID' or [[0, 0], [top, bottom], [left, right], [0, 0]], got ${t.dtype} of shape ${showShape(t.shape)}`,
+      span,
+      'bad-argument',
+    );
+  }
+  const pairs = Array.from({ length: 4 }, (_, k) => [Number(t.data[2 * k]), Number(t.data[2 * k + 1])]);
+  if (pairs.some(([before, after]) => before < 0 || after < 0))
+    throw new BuildError(`explicit padding must be non-negative, got ${JSON.stringify(pairs)}`, span, 'bad-argument');
+  if ([0, 3].some((k) => pairs[k][0] !== 0 || pairs[k][1] !== 0))
+    throw new BuildError(
+      `explicit padding of the batch and channel axes must be [0, 0], got ${JSON.stringify(pairs)}`,
+      span,
+      'bad-argument',
+    );
+  return pairs;
 }
 
 export function dataFormatArg(args: BoundArgs): void {
