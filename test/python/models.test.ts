@@ -1,6 +1,9 @@
 // Real models written as users write them — TF 1.x and TF 2 conv nets (VALID and strided SAME
 // convolutions and pooling), a transformer block, Keras layers, an LSTM and a GRU unrolled by
-// hand, batch norm with three losses and weight decay, a Conv1D net loaded with set_weights — against PyTorch: the loss and every gradient the
+// hand, batch norm with three losses and weight decay, a Conv1D net loaded with set_weights,
+// Keras losses and recurrent layers, and the op table in combinations
+// (convolutions and pooling beyond the basics, gathers and scatters, scans, clips, norms,
+// linear algebra, pads, a tile to a fed batch) — against PyTorch: the loss and every gradient the
 // script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
 // net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
@@ -45,6 +48,12 @@ describe('real models against PyTorch (float64)', () => {
     'conv1d_weights_tf2',
     'keras_losses_tf2',
     'keras_rnn_tf2',
+    'conv_ops_tf2',
+    'conv_more_tf2',
+    'gather_scatter_tf2',
+    'scans_clips_tf2',
+    'linalg_pads_tf2',
+    'tile_fed_tf1',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
