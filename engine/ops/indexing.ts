@@ -5,9 +5,10 @@
 // of gradients work. Repeated gather indices accumulate, as TensorFlow's
 // unsorted_segment_sum does.
 
-import { type TypedData, isInteger, sizeOf, stridesOf } from '../tensor';
+import { type TypedData, isInteger, makeTensor, sizeOf, stridesOf } from '../tensor';
 import { type Dim, type TensorType, OpError, showShape } from '../types';
-import { BuildError, tensorValue } from '../builder';
+import { type BoundArgs, type Builder, BuildError, tensorValue } from '../builder';
+import type { Node } from '../graph';
 import { defineOps, op } from './registry';
 import { workCounter } from './kernels';
 import { ArgError, buildBlaming } from './shape/arguments';
@@ -590,9 +591,9 @@ defineOps([
       { name: 'batch_dims', kind: 'int', default: 0 },
     ],
     tf1Positional: ['params', 'indices', 'name', 'batch_dims'],
-    build: buildBlaming,
+    build: (b, args) => (args.int('batch_dims') === 0 ? buildBlaming(b, args) : tensorValue(batchGatherNd(b, args))),
     infer: ([params, indices], attrs) => {
-      if ((attrs.batch_dims ?? 0) !== 0) throw new ArgError('only batch_dims=0 is supported', 'batch_dims', 'unsupported');
+      if ((attrs.batch_dims ?? 0) !== 0) throw new ArgError('batch_dims must be 0 here', 'batch_dims', 'unsupported');
       return gatherNdType(params, indices);
     },
     kernel: ([params, indices], _attrs, out, ctx) => {
@@ -643,6 +644,52 @@ defineOps([
     dependence: scatter({ forward: () => ({ op: 'gather_nd', attrs: { batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly }),
   }),
 ]);
+
+/** gather_nd with batch_dims B, as TensorFlow computes it: each of the B leading batch
+ *  positions gathers from its own params. The batch axes are flattened into one, each index
+ *  tuple gets its batch position in front, and one gather_nd (whose gradient sums repeats)
+ *  does the rest; the result is reshaped to indices[:-1] + params[B + K:]. */
+function batchGatherNd(b: Builder, args: BoundArgs): Node {
+  const params = args.tensor('params');
+  const indices = args.tensor('indices');
+  const B = args.int('batch_dims');
+  const span = args.span('batch_dims');
+  const p = params.type.shape;
+  const ix = indices.type.shape;
+  if (!isInteger(indices.type.dtype))
+    throw new BuildError(`indices must be int32 or int64, got ${indices.type.dtype}`, args.span('indices'), 'dtype-mismatch');
+  if (p === null || ix === null || p.some((d) => d === null) || ix.some((d) => d === null))
+    throw new BuildError('gather_nd with batch_dims needs the shapes of params and indices known', span, 'unknown-shape');
+  const ps = p as number[];
+  const is = ix as number[];
+  if (B < 0 || B >= is.length || B > ps.length)
+    throw new BuildError(`batch_dims ${B} must be between 0 and the rank of indices less one (${is.length - 1})`, span, 'bad-axis');
+  const batch = is.slice(0, B);
+  if (batch.some((d, k) => d !== ps[k]))
+    throw new BuildError(
+      `the batch axes of params (shape ${showShape(ps)}) and indices (shape ${showShape(is)}) must match for batch_dims=${B}`,
+      span,
+      'shape-mismatch',
+    );
+  const K = is[is.length - 1];
+  if (B + K > ps.length)
+    throw new BuildError(
+      `index tuples of length ${K} after ${B} batch axes cannot index params of rank ${ps.length} (shape ${showShape(ps)})`,
+      args.span('indices'),
+      'shape-mismatch',
+    );
+  const n = sizeOf(batch);
+  const middle = is.slice(B, -1);
+  const tuples = sizeOf(middle);
+  const flatParams = b.op('reshape', [params], { shape: [n, ...ps.slice(B)] });
+  const flatIndices = b.op('reshape', [indices], { shape: [n, ...middle, K] });
+  const positions = new Int32Array(n * tuples);
+  for (let i = 0; i < positions.length; i++) positions[i] = Math.floor(i / tuples);
+  const position = b.cast(b.constant(makeTensor('int32', [n, ...middle, 1], positions), span), indices.type.dtype);
+  const tupled = b.op('concat', [position, flatIndices], { axis: middle.length + 1, valuesCount: 2 });
+  const gathered = b.op('gather_nd', [flatParams, tupled], { batch_dims: 0 });
+  return b.op('reshape', [gathered], { shape: [...is.slice(0, -1), ...ps.slice(B + K)] });
+}
 
 /** gather's axis and batch_dims normalised, or null when they are out of range. */
 function gatherAxes(paramsRank: number, indicesRank: number, attrs: GatherAttrs): GatherLayout | null {

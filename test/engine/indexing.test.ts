@@ -390,6 +390,28 @@ g = gradients(reduce_sum(gather_nd(v, [[1, 0], [1, 0], [0, 1]])), v)[0]
   });
 });
 
+describe('gather_nd with batch_dims', () => {
+  it('each batch position gathers from its own params; repeated tuples add up in the gradient', () => {
+    const a = run(`
+x = placeholder(float32, [2, 3, 4])
+feed x = reshape(range(24.), [2, 3, 4])
+rows = gather_nd(x, [[1], [0]], batch_dims=1)
+cells = gather_nd(x, [[[1, 2], [1, 2], [0, 0]], [[2, 3], [0, 1], [2, 3]]], batch_dims=1)
+g = gradients(reduce_sum(cells), x)[0]
+check gradients(reduce_sum(sin(cells)) + reduce_sum(rows * rows), x)
+`);
+    expect(value(a, 'rows').shape).toEqual([2, 4]);
+    expect(Array.from(value(a, 'rows').data)).toEqual([4, 5, 6, 7, 12, 13, 14, 15]);
+    expect(Array.from(value(a, 'cells').data)).toEqual([6, 6, 0, 23, 13, 23]);
+    const g = new Array<number>(24).fill(0);
+    for (const at of [6, 6, 0, 23, 13, 23]) g[at] += 1;
+    expect(Array.from(value(a, 'g').data)).toEqual(g);
+    expectChecksPass(a, 1);
+    const bad = analyze('x = zeros([2, 3, 4])\nbad = gather_nd(x, [[1], [0], [0]], batch_dims=1)\n');
+    expect(diagnostic(bad, 'batch axes of params (shape [2, 3, 4]) and indices (shape [3, 1]) must match').at).toBe('1');
+  });
+});
+
 describe('one_hot, eye, linspace', () => {
   it('one_hot matches tf.oneHot (out-of-range indices give a row of off_value)', () => {
     const a = run(`
