@@ -50,16 +50,21 @@ function tiledShape(x: TensorType, multiples: readonly (number | null)[]): Dim[]
   });
 }
 
-/** Output element i of each axis reads input element i mod the input's size. */
-function tileData(x: Tensor, out: ConcreteType, into: Tensor['data']): Tensor['data'] {
-  const strides = stridesOf(x.shape);
-  const maps = out.shape.map((n, k) => {
+/** The offsets in the input of each element of its tiling: along each axis, element i
+ *  reads input element i mod the input's size. */
+function tileOffsets(tiled: readonly number[], input: readonly number[]): ReturnType<typeof sourceOffsets> {
+  const strides = stridesOf(input);
+  const maps = tiled.map((n, k) => {
     const map = new Int32Array(n);
-    const d = x.shape[k];
+    const d = input[k];
     for (let i = 0; i < n; i++) map[i] = i % d;
     return { map, stride: strides[k] };
   });
-  return gatherOffsets(x.data, sourceOffsets(out.shape, maps), into);
+  return sourceOffsets(tiled, maps);
+}
+
+function tileData(x: Tensor, out: ConcreteType, into: Tensor['data']): Tensor['data'] {
+  return gatherOffsets(x.data, tileOffsets(out.shape, x.shape), into);
 }
 
 /** A tile's output axes with more than one copy (or an unknown number) create elements. */
@@ -169,14 +174,7 @@ defineOps([
       // Nothing to sum from an empty dy (tiled 0 times somewhere): zeros, without per-axis
       // tables as long as dy's other axes (2^32 entries for tile(x, [0, 2^31])).
       if (dy.data.length === 0) return ctx.alloc(out.dtype, sizeOf(out.shape));
-      const strides = stridesOf(like.shape);
-      const maps = dy.shape.map((n, k) => {
-        const map = new Int32Array(n);
-        const d = like.shape[k];
-        for (let i = 0; i < n; i++) map[i] = i % d;
-        return { map, stride: strides[k] };
-      });
-      return scatterAddOffsets(dy.data, sourceOffsets(dy.shape, maps), ctx.alloc(out.dtype, sizeOf(out.shape)));
+      return scatterAddOffsets(dy.data, tileOffsets(dy.shape, like.shape), ctx.alloc(out.dtype, sizeOf(out.shape)));
     },
     grad: (b, node, ddy) =>
       node.attrs.multiples === undefined
