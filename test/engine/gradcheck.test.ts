@@ -183,6 +183,15 @@ const DIFFERENTIABLE: Record<string, Entry> = {
     ] as number[][][]);
     return `mod(${g.x(sx, { lo: 0.2, hi: 0.8 })} + 2.0, ${g.x(sy, { lo: 1.0, hi: 1.05 })})`;
   },
+  // d/dy of truncatemod(x, y) is -truncatediv(x, y): x / y kept in (-2.8, -2.1), where
+  // truncation and flooring differ
+  truncatemod: (g) => {
+    const [sx, sy] = g.pick([
+      [[4], [4]],
+      [[2, 3], [3]],
+    ] as number[][][]);
+    return `truncatemod(-2.0 - ${g.x(sx, { lo: 0.2, hi: 0.8 })}, ${g.x(sy, { lo: 1.0, hi: 1.05 })})`;
+  },
   where: (g) => {
     const [sc, sx, sy] = g.pick([
       [[4], [4], [4]],
@@ -671,6 +680,7 @@ const NOT_DIFFERENTIABLE: Record<string, string> = {
   ceil: 'TensorFlow: gradient None',
   round: 'TensorFlow: gradient None',
   floordiv: 'TensorFlow: FloorDiv has no gradient',
+  truncatediv: 'TensorFlow: TruncateDiv has no gradient',
   stop_gradient: 'its purpose',
   is_nan: 'bool output',
   is_finite: 'bool output',

@@ -93,6 +93,16 @@ function intModulo(a: number, b: number): number {
   return floorMod(a, b);
 }
 
+function truncatedIntDivide(a: number, b: number): number {
+  if (b === 0) throw new OpError('integer division by zero', 1, 'division-by-zero');
+  return Math.trunc(a / b);
+}
+
+function truncatedIntModulo(a: number, b: number): number {
+  if (b === 0) throw new OpError('integer modulo by zero', 1, 'division-by-zero');
+  return a % b;
+}
+
 /** a ** b by squaring: every partial product divides the result, so it is exact whenever
  *  the result is below 2^53 (Math.pow need not be). */
 function intPower(a: number, b: number, times: Binary = (x, y) => x * y): number {
@@ -178,6 +188,24 @@ defineOps([
     fInt: intModulo,
     fInt64: intModulo,
     grad: (b, x, y, _z, dy, needs) => [dy, needs[1] ? b.mul(dy, b.neg(b.op('floordiv', [x, y]))) : null],
+  }),
+  binary({
+    name: 'truncatediv',
+    aliases: ['truncate_div'],
+    doc: 'x / y rounded toward zero (C division: -7 / 2 is -3, where floordiv gives -4).',
+    f: (a, b) => Math.trunc(a / b),
+    fInt: truncatedIntDivide,
+    fInt64: truncatedIntDivide,
+  }),
+  binary({
+    name: 'truncatemod',
+    aliases: ['truncate_mod'],
+    doc: "Remainder of truncated division; the result has the sign of x (C's fmod).",
+    f: (a, b) => a % b,
+    fInt: truncatedIntModulo,
+    fInt64: truncatedIntModulo,
+    // x - truncatediv(x, y)·y, the quotient piecewise constant.
+    grad: (b, x, y, _z, dy, needs) => [dy, needs[1] ? b.mul(dy, b.neg(b.op('truncatediv', [x, y]))) : null],
   }),
   binary({
     name: 'pow',
