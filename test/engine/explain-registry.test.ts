@@ -32,6 +32,7 @@ const GRAPHS: { y: string; xs: string }[] = [
     xs: 'x',
   },
   { y: 'add(x, v) + subtract(x, v) + multiply(x, v) + divide(x, v) + mod(x, v) + pow(x, v)', xs: '[x, v]' },
+  { y: 'truncatemod(x, v)', xs: '[x, v]' },
   { y: 'maximum(x, v) + minimum(x, v) + squared_difference(x, v) + atan2(x, v) + xlogy(x, v)', xs: '[x, v]' },
   { y: 'where(x > 0.5, x, v * 2.0) + add_n([x, x * 2.0]) + clip_by_value(x, 0.3, 0.8)', xs: '[x, v]' },
   { y: 'reduce_sum(x, axis=1) + reduce_mean(x, axis=1) + reduce_prod(x, axis=1) + reduce_logsumexp(x, axis=1)', xs: 'x' },
