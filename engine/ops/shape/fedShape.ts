@@ -6,11 +6,12 @@
 // shape rule the input tensors themselves). The ops are reshape_fed (beside reshape) and
 // fill_fed (beside fill).
 
-import { type BoundArgs, type Builder, BuildError } from '../../builder';
+import { type BoundArgs, type Builder, type Value, BuildError, tensorValue } from '../../builder';
 import type { Node } from '../../graph';
 import type { Span } from '../../syntax/ast';
 import { type DType, type Tensor, isInteger } from '../../tensor';
 import { type TensorType, OpError, showShape } from '../../types';
+import { applyBlaming, buildBlaming } from './arguments';
 
 /** A shape argument known only once fed: its int vector node and the sizes known now. */
 export interface FedShape {
@@ -41,6 +42,16 @@ export function fedShape(b: Builder, args: BoundArgs, param: string): FedShape |
   }
   if (known.some((d) => d !== null && d < -1)) throw new BuildError(`${what} has a negative size`, span, 'bad-shape');
   return { node, known };
+}
+
+/** An op on `tensorParam` sized by `sizesParam` (reshape's shape, tile's multiples): built as
+ *  usual when the sizes are known without feeds, else `fedOp` with the sizes as an int input,
+ *  errors blamed on the argument they are about either way. */
+export function buildWithFedSizes(b: Builder, args: BoundArgs, tensorParam: string, sizesParam: string, fedOp: string): Value {
+  const fed = fedShape(b, args, sizesParam);
+  if (fed === null) return buildBlaming(b, args);
+  const inputs = [args.tensor(tensorParam), fed.node];
+  return tensorValue(applyBlaming(b, args, fedOp, inputs, { known: fed.known }, [args.span(tensorParam), args.span(sizesParam)]));
 }
 
 /** The sizes in a shape input: its value while evaluating, else null. */

@@ -8,8 +8,8 @@ import { type Dim, type Shape, ArgError, OpError, isFullyKnown, showShape } from
 import { axisIn, firstOnly, indexMap, reshapeFlow } from '../dependence';
 import { transposeData } from '../kernels';
 import { type AxisAttrs, type OpDef, defineOps, op } from '../registry';
-import { applyBlaming, axisArg, buildBlaming } from './arguments';
-import { checkShapeInput, fedShape, fedSizes } from './fedShape';
+import { axisArg, buildBlaming } from './arguments';
+import { buildWithFedSizes, checkShapeInput, fedSizes } from './fedShape';
 
 function inversePermutation(perm: readonly number[]): number[] {
   const inv = new Array<number>(perm.length);
@@ -61,12 +61,7 @@ defineOps([
       { name: 'tensor', kind: 'tensor', aliases: ['x', 'a'] },
       { name: 'shape', kind: 'shape' },
     ],
-    build: (b, args) => {
-      const fed = fedShape(b, args, 'shape');
-      if (fed === null) return buildBlaming(b, args);
-      const inputs = [args.tensor('tensor'), fed.node];
-      return tensorValue(applyBlaming(b, args, 'reshape_fed', inputs, { known: fed.known }, [args.span('tensor'), args.span('shape')]));
-    },
+    build: (b, args) => buildWithFedSizes(b, args, 'tensor', 'shape', 'reshape_fed'),
     infer: ([x], attrs) => {
       const to = attrs.shape;
       if (to === null) throw new ArgError('reshape needs a shape', 'shape');

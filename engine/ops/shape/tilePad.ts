@@ -10,7 +10,7 @@ import { composite } from '../compose';
 import { type ConcreteType, defineOps, op } from '../registry';
 import { checkedSize } from '../sources';
 import { applyBlaming, axisArg, buildBlaming } from './arguments';
-import { checkShapeInput, fedShape, fedSizes } from './fedShape';
+import { buildWithFedSizes, checkShapeInput, fedSizes } from './fedShape';
 import { type AxisMap, gatherOffsets, rangeMap, scatterAddOffsets, sourceOffsets } from './offsets';
 
 // ---- pad helpers --------------------------------------------------------------------------
@@ -120,12 +120,7 @@ defineOps([
       { name: 'multiples', kind: 'ints' },
     ],
     // Multiples that depend on a feed (`tile(x, [tf.shape(x)[0], 1])`) become an int input.
-    build: (b, args) => {
-      const fed = fedShape(b, args, 'multiples');
-      if (fed === null) return buildBlaming(b, args);
-      const inputs = [args.tensor('input'), fed.node];
-      return tensorValue(applyBlaming(b, args, 'tile_fed', inputs, { known: fed.known }, [args.span('input'), args.span('multiples')]));
-    },
+    build: (b, args) => buildWithFedSizes(b, args, 'input', 'multiples', 'tile_fed'),
     infer: ([x], attrs) => ({ dtype: x.dtype, shape: tiledShape(x, attrs.multiples) }),
     kernel: ([x], _attrs, out, ctx) => tileData(x, out, ctx.alloc(out.dtype, sizeOf(out.shape))),
     // TensorFlow's _TileGrad sums dy over the tiles (reshape to [m0, d0, m1, d1, ...] and
