@@ -3,7 +3,8 @@
 // hand, batch norm with three losses and weight decay, a Conv1D net loaded with set_weights,
 // Keras losses and recurrent layers, and the op table in combinations
 // (convolutions and pooling beyond the basics, gathers and scatters, scans, clips, norms,
-// linear algebra, pads, a tile to a fed batch) — against PyTorch: the loss and every gradient the
+// linear algebra, pads, a tile to a fed batch), and whole training scripts (every Keras
+// optimizer's steps, by TensorFlow's update rules) — against PyTorch: the loss and every gradient the
 // script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
 // net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
@@ -54,6 +55,7 @@ describe('real models against PyTorch (float64)', () => {
     'scans_clips_tf2',
     'linalg_pads_tf2',
     'tile_fed_tf1',
+    'optimizers_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

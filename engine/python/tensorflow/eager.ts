@@ -18,7 +18,7 @@ import { arrayRepr, arrayStr } from '../numpy/print';
 import { pyError } from '../errors';
 
 const GRAPH_ONLY =
-  /\b(?:Session|InteractiveSession|placeholder|placeholder_with_default|disable_v2_behavior|disable_eager_execution|global_variables_initializer|initialize_all_variables|variables_initializer|get_variable|variable_scope|set_random_seed|reset_default_graph|get_default_graph|GradientDescentOptimizer|MomentumOptimizer|AdamOptimizer|AdagradOptimizer|RMSPropOptimizer)\b|\btf\.gradients\s*\(|\btf\.layers\.|\bimport\s+tensorflow\.compat\.v1\b|\bfrom\s+tensorflow\.compat\s+import\s+v1\b|\bfrom\s+tensorflow\.compat\.v1\s+import\b/;
+  /\b(?:Session|InteractiveSession|placeholder|placeholder_with_default|disable_v2_behavior|disable_eager_execution|global_variables_initializer|initialize_all_variables|variables_initializer|get_variable|variable_scope|set_random_seed|reset_default_graph|get_default_graph|GradientDescentOptimizer|MomentumOptimizer|AdamOptimizer|AdagradOptimizer|AdadeltaOptimizer|RMSPropOptimizer)\b|\btf\.gradients\s*\(|\btf\.layers\.|\bimport\s+tensorflow\.compat\.v1\b|\bfrom\s+tensorflow\.compat\s+import\s+v1\b|\bfrom\s+tensorflow\.compat\.v1\s+import\b/;
 const ASKS_EAGER = /\benable_eager_execution\s*\(/;
 
 const modes = new WeakMap<Runtime, boolean>();

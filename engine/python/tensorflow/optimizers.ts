@@ -1,13 +1,12 @@
-// Optimizers: TF 1.x's `tf.train.GradientDescentOptimizer/MomentumOptimizer/AdamOptimizer`
-// and Keras' `tf.keras.optimizers.SGD/Adam`. Their gradients are the registry's gradients op
-// (explained like tf.gradients); a step applies TensorFlow's update rule to the variables'
-// values: at once in eager execution (the variable gets its new value), or, in a TF 1.x
-// graph, as an operation whose `sess.run` writes the session's variables (the state every
-// later run reads).
+// Optimizers: TF 1.x's `tf.train.*Optimizer` and Keras' `tf.keras.optimizers.*`. Their
+// gradients are the registry's gradients op (explained like tf.gradients); a step applies the
+// optimizer's update rule (updateRules.ts) to the variables' values: at once in eager
+// execution (the variable gets its new value), or, in a TF 1.x graph, as an operation whose
+// `sess.run` writes the session's variables (the state every later run reads).
 //
-// The rules are TensorFlow's kernels' (ApplyGradientDescent, ApplyMomentum/KerasMomentum,
-// ApplyAdam): Adam's step is lr·√(1-β2^t)/(1-β1^t) · m / (√v + ε) in both, with ε = 1e-8 in
-// TF 1.x and 1e-7 in Keras.
+// Keras' optimizers also clip the gradients (clipnorm, global_clipnorm, clipvalue), decay the
+// weights (weight_decay: x -= x·wd·lr before the rule) and take a learning-rate schedule, read
+// at the step count before each step.
 
 import { controlInputs } from './collections';
 import type { Span } from '../../syntax/ast';
@@ -34,19 +33,22 @@ import { GraphTensor, fromGraphValue, method, toGraphValue } from './tensor';
 import { PyOperation, PyVariable, variablesOf } from './variables';
 import { eagerNumber, eagerValue, isEager, needsFeed } from './eager';
 import type { PySession } from './session';
+import { type Hyper, NO_HYPER, type RuleName, UPDATE_RULES } from './updateRules';
+import { PySchedule, schedulesModule } from './learningRateSchedules';
 
-type Kind = 'sgd' | 'momentum' | 'adam';
-
-interface Hyper {
+interface Settings {
   learningRate: number;
   /** A TF 1.x rate given as a tensor that needs feeds (a placeholder, a decay of the global
    *  step): read in each session run that steps. */
   learningRateTensor?: GraphTensor;
-  momentum: number;
-  nesterov: boolean;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
+  /** A Keras schedule: the rate at the step count before each step. */
+  schedule?: PySchedule;
+  rule: Hyper;
+  /** Keras' gradient clipping (at most one) and decoupled weight decay. */
+  clipnorm?: number;
+  globalClipnorm?: number;
+  clipvalue?: number;
+  weightDecay?: number;
 }
 
 /** An optimizer's state in one session (or in eager execution): its step count and each
@@ -61,10 +63,10 @@ class PyOptimizer extends PyObject {
 
   constructor(
     readonly rt: Runtime,
-    readonly kind: Kind,
+    readonly kind: RuleName,
     readonly keras: boolean,
     readonly name: string,
-    readonly hyper: Hyper,
+    readonly hyper: Settings,
   ) {
     super();
   }
@@ -132,6 +134,7 @@ class PyOptimizer extends PyObject {
         });
       case 'learning_rate':
       case 'lr':
+        if (this.hyper.schedule) return this.hyper.schedule.rate(this.states.get('eager')?.steps ?? 0);
         return this.hyper.learningRateTensor ?? this.hyper.learningRate;
       case 'iterations':
         return BigInt(this.states.get('eager')?.steps ?? 0);
@@ -143,6 +146,12 @@ class PyOptimizer extends PyObject {
 
   override setAttr(_rt: Interpreter, name: string, value: PyValue, span: Span): void {
     if ((name === 'learning_rate' || name === 'lr') && (typeof value === 'number' || typeof value === 'bigint')) {
+      if (this.hyper.schedule)
+        throw pyError(
+          'TypeError',
+          'This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` constructor argument, hence its learning rate is not settable.',
+          span,
+        );
       this.hyper.learningRate = Number(value);
       return;
     }
@@ -244,44 +253,43 @@ class PyOptimizer extends PyObject {
   ): void {
     let state = this.states.get(key);
     if (!state) this.states.set(key, (state = { steps: 0, slots: new Map() }));
+    const lr = this.hyper.schedule ? this.hyper.schedule.rate(state.steps) : learningRate;
     state.steps++;
-    const t = state.steps;
-    const h = { ...this.hyper, learningRate };
-    for (const [grad, v, value] of items) {
+    const grads = this.clipped(items.map(([g]) => g.data as ArrayLike<number>));
+    items.forEach(([grad, v, value], k) => {
       if (!isFloat(value.dtype)) throw pyError('TypeError', `cannot optimize variable ${v.name} of dtype ${value.dtype}`, v.node.span);
       const n = value.data.length;
+      const rule = UPDATE_RULES[this.kind];
       let slots = state.slots.get(v);
-      if (!slots) state.slots.set(v, (slots = [new Float64Array(n), new Float64Array(n)]));
-      const x = Float64Array.from(value.data as ArrayLike<number>);
-      const g = grad.data as ArrayLike<number>;
-      const [m, s] = slots;
+      if (!slots) state.slots.set(v, (slots = rule.slots(this.hyper.rule).map((start) => new Float64Array(n).fill(start))));
       const round = value.dtype === 'float32' ? Math.fround : (y: number) => y;
-      switch (this.kind) {
-        case 'sgd':
-          for (let i = 0; i < n; i++) x[i] = round(x[i] - h.learningRate * g[i]);
-          break;
-        case 'momentum':
-          // TF 1.x: accum = μ·accum + g; x -= lr·accum (nesterov: lr·g + lr·μ·accum). Keras'
-          // velocity is -lr·accum: the same steps.
-          for (let i = 0; i < n; i++) {
-            m[i] = round(h.momentum * m[i] + g[i]);
-            x[i] = round(x[i] - (h.nesterov ? h.learningRate * g[i] + h.learningRate * h.momentum * m[i] : h.learningRate * m[i]));
-          }
-          break;
-        case 'adam': {
-          const lrT = (h.learningRate * Math.sqrt(1 - h.beta2 ** t)) / (1 - h.beta1 ** t);
-          for (let i = 0; i < n; i++) {
-            m[i] = round(m[i] + (g[i] - m[i]) * (1 - h.beta1));
-            s[i] = round(s[i] + (g[i] * g[i] - s[i]) * (1 - h.beta2));
-            x[i] = round(x[i] - (lrT * m[i]) / (Math.sqrt(s[i]) + h.epsilon));
-          }
-          break;
-        }
-      }
+      const x = Float64Array.from(value.data as ArrayLike<number>);
+      const decay = this.hyper.weightDecay;
+      if (decay) for (let i = 0; i < n; i++) x[i] = round(x[i] - x[i] * decay * lr);
+      rule.apply(x, grads[k], slots, { lr, t: state.steps, h: this.hyper.rule, round });
       const data = value.dtype === 'float32' ? Float32Array.from(x) : x;
       if (span) this.warnIfDiverged(v, value, grad, data, span);
       write(v, { dtype: value.dtype, shape: value.shape.slice(), data });
+    });
+  }
+
+  /** Keras' clipping of the step's gradients: each to its own norm, all to their global norm,
+   *  or each element to [-clipvalue, clipvalue]. */
+  private clipped(grads: ArrayLike<number>[]): ArrayLike<number>[] {
+    const { clipnorm, globalClipnorm, clipvalue } = this.hyper;
+    const norm = (g: ArrayLike<number>) => {
+      let sum = 0;
+      for (let i = 0; i < g.length; i++) sum += g[i] * g[i];
+      return Math.sqrt(sum);
+    };
+    const scaled = (g: ArrayLike<number>, by: number) => Float64Array.from(g, (y) => y * by);
+    if (clipnorm) return grads.map((g) => scaled(g, clipnorm / Math.max(norm(g), clipnorm)));
+    if (globalClipnorm) {
+      const total = Math.sqrt(grads.reduce((a, g) => a + norm(g) ** 2, 0));
+      return grads.map((g) => scaled(g, globalClipnorm / Math.max(total, globalClipnorm)));
     }
+    if (clipvalue) return grads.map((g) => Float64Array.from(g, (y) => Math.min(Math.max(y, -clipvalue), clipvalue)));
+    return grads;
   }
 }
 
@@ -304,99 +312,244 @@ function number(p: ReturnType<typeof bindArgs>, name: string, fallback: number |
   throw pyError('TypeError', `${name} must be a number, got ${typeName(v)}`, p.span(name));
 }
 
+/** An optimizer's Python signature: its rule, its own parameters with their defaults (in
+ *  order; a boolean default is a flag) and which field of the rule's settings each sets. */
+interface Signature {
+  rule: RuleName;
+  params: [name: string, fallback: number | boolean | null][];
+  /** Settings the signature does not take (TF 1.x's Adagrad has no epsilon). */
+  fixed?: Partial<Hyper>;
+}
+
+const FIELDS: Record<string, keyof Hyper> = {
+  momentum: 'momentum',
+  use_nesterov: 'nesterov',
+  nesterov: 'nesterov',
+  beta1: 'beta1',
+  beta_1: 'beta1',
+  beta2: 'beta2',
+  beta_2: 'beta2',
+  epsilon: 'epsilon',
+  amsgrad: 'amsgrad',
+  decay: 'rho',
+  rho: 'rho',
+  centered: 'centered',
+  initial_accumulator_value: 'initialAccumulator',
+};
+
+function ruleSettings(rt: Runtime, sig: Signature, p: ReturnType<typeof bindArgs>): Hyper {
+  const h: Hyper = { ...NO_HYPER, ...sig.fixed };
+  for (const [name, fallback] of sig.params) {
+    const field = FIELDS[name];
+    if (!field) continue;
+    if (typeof fallback === 'boolean') (h[field] as boolean) = rt.interpreter.truth(p.get(name, fallback), p.span(name));
+    else (h[field] as number) = number(p, name, fallback);
+  }
+  return h;
+}
+
+const TF1_OPTIMIZERS: Record<string, Signature> = {
+  GradientDescentOptimizer: { rule: 'sgd', params: [['learning_rate', null]] },
+  MomentumOptimizer: {
+    rule: 'momentum',
+    params: [
+      ['learning_rate', null],
+      ['momentum', null],
+      ['use_locking', false],
+      ['name', null],
+      ['use_nesterov', false],
+    ],
+  },
+  AdamOptimizer: {
+    rule: 'adam',
+    params: [
+      ['learning_rate', 0.001],
+      ['beta1', 0.9],
+      ['beta2', 0.999],
+      ['epsilon', 1e-8],
+    ],
+  },
+  // TF 1.x's RMSProp starts its mean square at 1, not 0: the first steps are smaller than Keras'.
+  RMSPropOptimizer: {
+    rule: 'rmsprop',
+    params: [
+      ['learning_rate', null],
+      ['decay', 0.9],
+      ['momentum', 0],
+      ['epsilon', 1e-10],
+      ['use_locking', false],
+      ['centered', false],
+    ],
+    fixed: { initialAccumulator: 1 },
+  },
+  AdagradOptimizer: {
+    rule: 'adagrad',
+    params: [
+      ['learning_rate', null],
+      ['initial_accumulator_value', 0.1],
+    ],
+  },
+  AdadeltaOptimizer: {
+    rule: 'adadelta',
+    params: [
+      ['learning_rate', 0.001],
+      ['rho', 0.95],
+      ['epsilon', 1e-8],
+    ],
+  },
+};
+
 /** `tf.train` (TF 1.x optimizers). */
 export function trainModule(rt: Runtime): PyModule {
-  const make = (name: string, kind: Kind, params: string[], defaults: Partial<Record<string, number>>) =>
-    new PyBuiltin(`tf.train.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
+  return new PyModule('tensorflow.train', (name) => {
+    if (!Object.hasOwn(TF1_OPTIMIZERS, name)) return undefined;
+    const sig = TF1_OPTIMIZERS[name];
+    const params = sig.params.map(([k]) => k);
+    for (const common of ['use_locking', 'name']) if (!params.includes(common)) params.push(common);
+    return new PyBuiltin(`tf.train.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
       const p = bindArgs(name, params, a, kw, site);
-      const get = (k: string) => (params.includes(k) ? number(p, k, defaults[k] ?? null) : (defaults[k] ?? 0));
       // TF 1.x takes a tensor rate (a placeholder, tf.train.exponential_decay's): read when run.
-      const rate = p.get('learning_rate', defaults.learning_rate ?? null);
+      const rate = p.get('learning_rate', sig.params[0][1] ?? undefined);
       const rateTensor = rate instanceof GraphTensor && needsFeed(rate.node) ? rate : undefined;
-      return new PyOptimizer(rt, kind, false, name, {
+      return new PyOptimizer(rt, sig.rule, false, name, {
         learningRate: rateTensor
           ? NaN
           : rate instanceof GraphTensor
             ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
-            : get('learning_rate'),
+            : number(p, 'learning_rate', null),
         learningRateTensor: rateTensor,
-        momentum: get('momentum'),
-        nesterov: rt.interpreter.truth(p.get('use_nesterov', false), p.span('use_nesterov')),
-        beta1: get('beta1'),
-        beta2: get('beta2'),
-        epsilon: get('epsilon'),
+        rule: ruleSettings(rt, sig, p),
       });
     });
-  return new PyModule('tensorflow.train', (name) => {
-    switch (name) {
-      case 'GradientDescentOptimizer':
-        return make(name, 'sgd', ['learning_rate', 'use_locking', 'name'], {});
-      case 'MomentumOptimizer':
-        return make(name, 'momentum', ['learning_rate', 'momentum', 'use_locking', 'name', 'use_nesterov'], {});
-      case 'AdamOptimizer':
-        return make(name, 'adam', ['learning_rate', 'beta1', 'beta2', 'epsilon', 'use_locking', 'name'], {
-          learning_rate: 0.001,
-          beta1: 0.9,
-          beta2: 0.999,
-          epsilon: 1e-8,
-        });
-    }
-    return undefined;
   });
 }
 
-/** `tf.keras.optimizers` (SGD with momentum, Adam). */
+// Keras' defaults are TensorFlow 2.11+'s (Keras 3's): epsilon 1e-7, inside the square root
+// for Adagrad as for RMSprop.
+const KERAS_OPTIMIZERS: Record<string, Signature> = {
+  SGD: {
+    rule: 'sgd',
+    params: [
+      ['learning_rate', 0.01],
+      ['momentum', 0],
+      ['nesterov', false],
+    ],
+  },
+  Adam: {
+    rule: 'adam',
+    params: [
+      ['learning_rate', 0.001],
+      ['beta_1', 0.9],
+      ['beta_2', 0.999],
+      ['epsilon', 1e-7],
+      ['amsgrad', false],
+    ],
+  },
+  RMSprop: {
+    rule: 'rmsprop',
+    params: [
+      ['learning_rate', 0.001],
+      ['rho', 0.9],
+      ['momentum', 0],
+      ['epsilon', 1e-7],
+      ['centered', false],
+    ],
+  },
+  Adagrad: {
+    rule: 'adagrad',
+    params: [
+      ['learning_rate', 0.001],
+      ['initial_accumulator_value', 0.1],
+      ['epsilon', 1e-7],
+    ],
+  },
+  Adadelta: {
+    rule: 'adadelta',
+    params: [
+      ['learning_rate', 0.001],
+      ['rho', 0.95],
+      ['epsilon', 1e-7],
+    ],
+  },
+  Adamax: {
+    rule: 'adamax',
+    params: [
+      ['learning_rate', 0.001],
+      ['beta_1', 0.9],
+      ['beta_2', 0.999],
+      ['epsilon', 1e-7],
+    ],
+  },
+  Nadam: {
+    rule: 'nadam',
+    params: [
+      ['learning_rate', 0.001],
+      ['beta_1', 0.9],
+      ['beta_2', 0.999],
+      ['epsilon', 1e-7],
+    ],
+  },
+};
+
+const KERAS_COMMON = [
+  'weight_decay',
+  'clipnorm',
+  'clipvalue',
+  'global_clipnorm',
+  'use_ema',
+  'ema_momentum',
+  'ema_overwrite_frequency',
+  'loss_scale_factor',
+  'gradient_accumulation_steps',
+  'name',
+  'jit_compile',
+];
+
+/** A positive number or None (Keras' clipping and weight decay). */
+function optionalNumber(p: ReturnType<typeof bindArgs>, name: string): number | undefined {
+  const v = p.get(name, null);
+  return v === null ? undefined : number(p, name, null);
+}
+
+/** `tf.keras.optimizers`. */
 export function kerasOptimizersModule(rt: Runtime): PyModule {
-  const make = (name: string, kind: 'sgd' | 'adam', params: string[], defaults: Record<string, number>) =>
-    new PyBuiltin(`tf.keras.optimizers.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
+  return new PyModule('tensorflow.keras.optimizers', (name) => {
+    if (name === 'schedules') return schedulesModule(rt.interpreter);
+    if (!Object.hasOwn(KERAS_OPTIMIZERS, name)) return undefined;
+    const sig = KERAS_OPTIMIZERS[name];
+    return new PyBuiltin(`tf.keras.optimizers.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
       // `lr` is Keras' old spelling of learning_rate.
       const renamed = kw.map((k) => (k.name === 'lr' ? { ...k, name: 'learning_rate' } : k));
-      const p = bindArgs(
-        name,
-        [
-          ...params,
-          'name',
-          'clipnorm',
-          'clipvalue',
-          'global_clipnorm',
-          'weight_decay',
-          'use_ema',
-          'ema_momentum',
-          'ema_overwrite_frequency',
-          'jit_compile',
-        ],
-        a,
-        renamed,
-        site,
-      );
-      for (const unsupported of ['clipnorm', 'clipvalue', 'global_clipnorm', 'weight_decay', 'amsgrad']) {
-        const v = p.get(unsupported, null);
-        if (v !== null && v !== false)
+      const p = bindArgs(name, [...sig.params.map(([k]) => k), ...KERAS_COMMON], a, renamed, site);
+      if (rt.interpreter.truth(p.get('use_ema', false), p.span('use_ema')))
+        throw new OutsideSubset(`${name}(use_ema=True) is not modelled by tgraph`, p.span('use_ema'));
+      for (const unsupported of ['loss_scale_factor', 'gradient_accumulation_steps'])
+        if (p.get(unsupported, null) !== null)
           throw new OutsideSubset(`${name}(${unsupported}=...) is not modelled by tgraph`, p.span(unsupported));
-      }
-      const get = (k: string) => number(p, k, defaults[k]);
-      const momentum = kind === 'sgd' ? get('momentum') : 0;
-      return new PyOptimizer(rt, kind === 'sgd' && momentum !== 0 ? 'momentum' : kind, true, name, {
-        learningRate: get('learning_rate'),
-        momentum,
-        nesterov: rt.interpreter.truth(p.get('nesterov', false), p.span('nesterov')),
-        beta1: kind === 'adam' ? get('beta_1') : 0,
-        beta2: kind === 'adam' ? get('beta_2') : 0,
-        epsilon: kind === 'adam' ? get('epsilon') : 0,
+      const clips = ['clipnorm', 'clipvalue', 'global_clipnorm'].filter((k) => p.get(k, null) !== null);
+      if (clips.length > 1)
+        throw pyError(
+          'ValueError',
+          `Only one of \`clipnorm\`, \`clipvalue\` and \`global_clipnorm\` can be set. Received: ${clips.join(', ')}`,
+          site.span,
+        );
+      const rate = p.get('learning_rate', 0.01);
+      const schedule = rate instanceof PySchedule ? rate : undefined;
+      const learningRate = schedule
+        ? NaN
+        : rate instanceof GraphTensor
+          ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
+          : number(p, 'learning_rate', sig.params[0][1] as number);
+      const rule = ruleSettings(rt, sig, p);
+      return new PyOptimizer(rt, sig.rule === 'sgd' && rule.momentum !== 0 ? 'kerasMomentum' : sig.rule, true, name, {
+        learningRate,
+        schedule,
+        rule,
+        clipnorm: optionalNumber(p, 'clipnorm'),
+        clipvalue: optionalNumber(p, 'clipvalue'),
+        globalClipnorm: optionalNumber(p, 'global_clipnorm'),
+        weightDecay: optionalNumber(p, 'weight_decay'),
       });
     });
-  return new PyModule('tensorflow.keras.optimizers', (name) => {
-    switch (name) {
-      case 'SGD':
-        return make(name, 'sgd', ['learning_rate', 'momentum', 'nesterov'], { learning_rate: 0.01, momentum: 0 });
-      case 'Adam':
-        return make(name, 'adam', ['learning_rate', 'beta_1', 'beta_2', 'epsilon', 'amsgrad'], {
-          learning_rate: 0.001,
-          beta_1: 0.9,
-          beta_2: 0.999,
-          epsilon: 1e-7,
-        });
-    }
-    return undefined;
   });
 }

@@ -1,0 +1,175 @@
+// The optimizers' update rules, one definition each: the slots a variable gets (with their
+// starting values) and one step on a variable's values. They are TensorFlow's: the TF 1.x
+// kernels (ApplyGradientDescent, ApplyMomentum, ApplyAdam, ApplyRMSProp, ApplyAdagrad,
+// ApplyAdadelta) and Keras' optimizers' update steps, which agree where both exist once the
+// defaults are set apart (TF 1.x's RMSProp starts its mean square at 1, Keras' at 0; TF 1.x's
+// Adagrad has no epsilon). Epsilon sits where TensorFlow puts it, not where PyTorch does:
+// inside the square root for RMSprop, Adagrad and Adadelta, outside it for the Adams.
+//
+// Each slot is rounded as the variable's dtype rounds (a float32 variable keeps float32 slots).
+
+export type RuleName = 'sgd' | 'momentum' | 'kerasMomentum' | 'adam' | 'adamax' | 'nadam' | 'rmsprop' | 'adagrad' | 'adadelta';
+
+export interface Hyper {
+  momentum: number;
+  nesterov: boolean;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  amsgrad: boolean;
+  /** RMSprop's and Adadelta's decay of the running averages (TF 1.x's `decay`). */
+  rho: number;
+  centered: boolean;
+  /** Where Adagrad's sum of squares and TF 1.x's RMSProp mean square start. */
+  initialAccumulator: number;
+}
+
+export const NO_HYPER: Hyper = {
+  momentum: 0,
+  nesterov: false,
+  beta1: 0,
+  beta2: 0,
+  epsilon: 0,
+  amsgrad: false,
+  rho: 0,
+  centered: false,
+  initialAccumulator: 0,
+};
+
+/** One step: its learning rate, its number (the first step is 1), the rounding of the dtype. */
+export interface StepContext {
+  lr: number;
+  t: number;
+  h: Hyper;
+  round: (y: number) => number;
+}
+
+interface UpdateRule {
+  /** Each slot's starting value (one slot array per entry). */
+  slots(h: Hyper): number[];
+  /** Updates the values `x` in place from the gradient `g`. */
+  apply(x: Float64Array, g: ArrayLike<number>, slots: Float64Array[], c: StepContext): void;
+}
+
+/** Nadam's momentum schedule, μ_t = β1 (1 - ½·0.96^t), and the product of μ_1..μ_t. */
+function nadamSchedule(beta1: number, t: number): { mu: number; product: number } {
+  let product = 1;
+  let mu = 0;
+  for (let i = 1; i <= t; i++) {
+    mu = beta1 * (1 - 0.5 * 0.96 ** i);
+    product *= mu;
+  }
+  return { mu, product };
+}
+
+export const UPDATE_RULES: Record<RuleName, UpdateRule> = {
+  sgd: {
+    slots: () => [],
+    apply(x, g, _s, { lr, round }) {
+      for (let i = 0; i < x.length; i++) x[i] = round(x[i] - lr * g[i]);
+    },
+  },
+  // TF 1.x: accum = μ·accum + g; x -= lr·accum (Nesterov: lr·g + lr·μ·accum).
+  momentum: {
+    slots: () => [0],
+    apply(x, g, [accum], { lr, h, round }) {
+      for (let i = 0; i < x.length; i++) {
+        accum[i] = round(h.momentum * accum[i] + g[i]);
+        x[i] = round(x[i] - (h.nesterov ? lr * g[i] + lr * h.momentum * accum[i] : lr * accum[i]));
+      }
+    },
+  },
+  // Keras keeps the velocity itself, v = μ·v - lr·g, so a rate that changes between steps
+  // (a schedule) scales only the new gradient, not the whole accumulated sum as TF 1.x's does.
+  kerasMomentum: {
+    slots: () => [0],
+    apply(x, g, [v], { lr, h, round }) {
+      for (let i = 0; i < x.length; i++) {
+        v[i] = round(h.momentum * v[i] - lr * g[i]);
+        x[i] = round(x[i] + (h.nesterov ? h.momentum * v[i] - lr * g[i] : v[i]));
+      }
+    },
+  },
+  // lr·√(1-β2^t)/(1-β1^t) · m / (√v + ε); AMSGrad divides by the largest v so far.
+  adam: {
+    slots: () => [0, 0, 0],
+    apply(x, g, [m, v, vMax], { lr, t, h, round }) {
+      const alpha = (lr * Math.sqrt(1 - h.beta2 ** t)) / (1 - h.beta1 ** t);
+      for (let i = 0; i < x.length; i++) {
+        m[i] = round(m[i] + (g[i] - m[i]) * (1 - h.beta1));
+        v[i] = round(v[i] + (g[i] * g[i] - v[i]) * (1 - h.beta2));
+        let denominator = v[i];
+        if (h.amsgrad) denominator = vMax[i] = Math.max(vMax[i], v[i]);
+        x[i] = round(x[i] - (alpha * m[i]) / (Math.sqrt(denominator) + h.epsilon));
+      }
+    },
+  },
+  // The infinity norm u = max(β2·u, |g|) in place of Adam's second moment.
+  adamax: {
+    slots: () => [0, 0],
+    apply(x, g, [m, u], { lr, t, h, round }) {
+      const correction = 1 - h.beta1 ** t;
+      for (let i = 0; i < x.length; i++) {
+        m[i] = round(m[i] + (g[i] - m[i]) * (1 - h.beta1));
+        u[i] = round(Math.max(h.beta2 * u[i], Math.abs(g[i])));
+        x[i] = round(x[i] - (lr * m[i]) / (correction * (u[i] + h.epsilon)));
+      }
+    },
+  },
+  // Adam with Nesterov momentum under Keras' momentum schedule: the corrected first moment
+  // looks one step ahead (μ_{t+1}) and adds the current gradient's share.
+  nadam: {
+    slots: () => [0, 0],
+    apply(x, g, [m, v], { lr, t, h, round }) {
+      const now = nadamSchedule(h.beta1, t);
+      const muNext = h.beta1 * (1 - 0.5 * 0.96 ** (t + 1));
+      const productNext = now.product * muNext;
+      const secondCorrection = 1 - h.beta2 ** t;
+      for (let i = 0; i < x.length; i++) {
+        m[i] = round(m[i] + (g[i] - m[i]) * (1 - h.beta1));
+        v[i] = round(v[i] + (g[i] * g[i] - v[i]) * (1 - h.beta2));
+        const mHat = (muNext * m[i]) / (1 - productNext) + ((1 - now.mu) * g[i]) / (1 - now.product);
+        x[i] = round(x[i] - (lr * mHat) / (Math.sqrt(v[i] / secondCorrection) + h.epsilon));
+      }
+    },
+  },
+  // ms = ρ·ms + (1-ρ)·g²; step lr·g/√(ms + ε) (centered: √(ms - mg² + ε)), through a
+  // momentum accumulator when momentum > 0.
+  rmsprop: {
+    slots: (h) => [h.initialAccumulator, 0, 0],
+    apply(x, g, [ms, mom, mg], { lr, h, round }) {
+      for (let i = 0; i < x.length; i++) {
+        ms[i] = round(h.rho * ms[i] + (1 - h.rho) * g[i] * g[i]);
+        let denominator = ms[i] + h.epsilon;
+        if (h.centered) {
+          mg[i] = round(h.rho * mg[i] + (1 - h.rho) * g[i]);
+          denominator -= mg[i] * mg[i];
+        }
+        const increment = (lr * g[i]) / Math.sqrt(denominator);
+        if (h.momentum > 0) x[i] = round(x[i] - (mom[i] = round(h.momentum * mom[i] + increment)));
+        else x[i] = round(x[i] - increment);
+      }
+    },
+  },
+  adagrad: {
+    slots: (h) => [h.initialAccumulator],
+    apply(x, g, [sum], { lr, h, round }) {
+      for (let i = 0; i < x.length; i++) {
+        sum[i] = round(sum[i] + g[i] * g[i]);
+        x[i] = round(x[i] - (lr * g[i]) / Math.sqrt(sum[i] + h.epsilon));
+      }
+    },
+  },
+  // The step is the gradient scaled by RMS(past steps)/RMS(gradients), then times lr.
+  adadelta: {
+    slots: () => [0, 0],
+    apply(x, g, [squares, steps], { lr, h, round }) {
+      for (let i = 0; i < x.length; i++) {
+        squares[i] = round(h.rho * squares[i] + (1 - h.rho) * g[i] * g[i]);
+        const delta = (Math.sqrt(steps[i] + h.epsilon) / Math.sqrt(squares[i] + h.epsilon)) * g[i];
+        steps[i] = round(h.rho * steps[i] + (1 - h.rho) * delta * delta);
+        x[i] = round(x[i] - lr * delta);
+      }
+    },
+  },
+};
