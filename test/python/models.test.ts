@@ -56,6 +56,7 @@ describe('real models against PyTorch (float64)', () => {
     'linalg_pads_tf2',
     'tile_fed_tf1',
     'optimizers_tf2',
+    'schedules_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

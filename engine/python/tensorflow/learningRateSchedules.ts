@@ -27,9 +27,12 @@ export class PySchedule extends PyObject {
   }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
     const p = bindArgs(this.name, ['step'], a, kw, site);
-    const step = stepNumber(rt, p.get('step'), p.span('step'));
+    return this.tensorAt(rt, stepNumber(rt, p.get('step'), p.span('step')), site.span);
+  }
+  /** The rate at a step as Keras gives it: a float32 scalar. */
+  tensorAt(rt: Interpreter, step: number, span: Span): GraphTensor {
     const rate = Math.fround(this.rate(step));
-    return new GraphTensor(rt.rt.b.constant({ dtype: 'float32', shape: [], data: Float32Array.of(rate) }, site.span), rt.rt);
+    return new GraphTensor(rt.rt.b.constant({ dtype: 'float32', shape: [], data: Float32Array.of(rate) }, span), rt.rt);
   }
 }
 

@@ -79,7 +79,7 @@ class PyOptimizer extends PyObject {
       : `<tensorflow.python.training.${this.name.toLowerCase()}.${this.name} object>`;
   }
 
-  override getAttr(rt: Interpreter, name: string): PyValue | undefined {
+  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
     switch (name) {
       case 'compute_gradients':
         return method('compute_gradients', (a, kw, site) => {
@@ -134,7 +134,7 @@ class PyOptimizer extends PyObject {
         });
       case 'learning_rate':
       case 'lr':
-        if (this.hyper.schedule) return this.hyper.schedule.rate(this.states.get('eager')?.steps ?? 0);
+        if (this.hyper.schedule) return this.hyper.schedule.tensorAt(rt, this.states.get('eager')?.steps ?? 0, span);
         return this.hyper.learningRateTensor ?? this.hyper.learningRate;
       case 'iterations':
         return BigInt(this.states.get('eager')?.steps ?? 0);
