@@ -57,6 +57,7 @@ describe('real models against PyTorch (float64)', () => {
     'tile_fed_tf1',
     'optimizers_tf2',
     'schedules_tf2',
+    'ddpg_tf1',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
