@@ -58,6 +58,8 @@ describe('real models against PyTorch (float64)', () => {
     'optimizers_tf2',
     'schedules_tf2',
     'ddpg_tf1',
+    'gan_vae_tf2',
+    'tape_tricks_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
