@@ -60,6 +60,7 @@ describe('real models against PyTorch (float64)', () => {
     'ddpg_tf1',
     'gan_vae_tf2',
     'tape_tricks_tf2',
+    'optimizer_api_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -43,6 +43,8 @@ interface Settings {
   learningRateTensor?: GraphTensor;
   /** A Keras schedule: the rate at the step count before each step. */
   schedule?: PySchedule;
+  /** A Keras rate given as a callable of no arguments: called before each step. */
+  rateFunction?: PyValue;
   rule: Hyper;
   /** Keras' gradient clipping (at most one) and decoupled weight decay. */
   clipnorm?: number;
@@ -125,7 +127,8 @@ class PyOptimizer extends PyObject {
           );
           let loss = p.get('loss');
           if (this.keras || isEager(rt.rt)) {
-            if (loss instanceof GraphTensor && this.keras)
+            // Given the tape that recorded it, a tensor loss is differentiated as the tape would.
+            if (loss instanceof GraphTensor && this.keras && p.get('tape', null) === null)
               throw pyError('ValueError', '`tape` is required when a `Tensor` loss is passed.', p.span('loss'));
             if (!(loss instanceof GraphTensor)) loss = rt.call(loss, [], [], site);
           }
@@ -253,7 +256,11 @@ class PyOptimizer extends PyObject {
   ): void {
     let state = this.states.get(key);
     if (!state) this.states.set(key, (state = { steps: 0, slots: new Map() }));
-    const lr = this.hyper.schedule ? this.hyper.schedule.rate(state.steps) : learningRate;
+    const lr = this.hyper.schedule
+      ? this.hyper.schedule.rate(state.steps)
+      : this.hyper.rateFunction !== undefined && span
+        ? this.calledRate(this.hyper.rateFunction, span)
+        : learningRate;
     state.steps++;
     const grads = this.clipped(items.map(([g]) => g.data as ArrayLike<number>));
     items.forEach(([grad, v, value], k) => {
@@ -271,6 +278,18 @@ class PyOptimizer extends PyObject {
       if (span) this.warnIfDiverged(v, value, grad, data, span);
       write(v, { dtype: value.dtype, shape: value.shape.slice(), data });
     });
+  }
+
+  /** A callable rate's value now (Keras calls it at each step). */
+  private calledRate(f: PyValue, span: Span): number {
+    const interpreter = this.rt.interpreter;
+    const v = interpreter.call(f, [], [], { span, funcSpan: span, argSpans: [], argsSpan: span });
+    if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+    if (v instanceof GraphTensor || v instanceof PyVariable) {
+      const t = eagerValue(this.rt, v.node, span);
+      if (t.shape.length === 0) return Number(t.data[0]);
+    }
+    throw pyError('TypeError', `the learning rate callable must return a scalar, got ${typeName(v)}`, span);
   }
 
   /** Keras' clipping of the step's gradients: each to its own norm, all to their global norm,
@@ -471,6 +490,26 @@ const KERAS_OPTIMIZERS: Record<string, Signature> = {
       ['epsilon', 1e-7],
     ],
   },
+  // Adam with decoupled weight decay (Keras' weight_decay, on by default).
+  AdamW: {
+    rule: 'adam',
+    params: [
+      ['learning_rate', 0.001],
+      ['weight_decay', 0.004],
+      ['beta_1', 0.9],
+      ['beta_2', 0.999],
+      ['epsilon', 1e-7],
+      ['amsgrad', false],
+    ],
+  },
+  Lion: {
+    rule: 'lion',
+    params: [
+      ['learning_rate', 0.001],
+      ['beta_1', 0.9],
+      ['beta_2', 0.99],
+    ],
+  },
   Adamax: {
     rule: 'adamax',
     params: [
@@ -505,51 +544,83 @@ const KERAS_COMMON = [
   'jit_compile',
 ];
 
-/** A positive number or None (Keras' clipping and weight decay). */
-function optionalNumber(p: ReturnType<typeof bindArgs>, name: string): number | undefined {
-  const v = p.get(name, null);
-  return v === null ? undefined : number(p, name, null);
+/** A number or None (Keras' clipping and weight decay). */
+function optionalNumber(p: ReturnType<typeof bindArgs>, name: string, fallback: number | null = null): number | undefined {
+  const v = p.get(name, fallback);
+  return v === null ? undefined : number(p, name, fallback);
+}
+
+function defaultOf(sig: Signature, name: string): number | null {
+  const entry = sig.params.find(([k]) => k === name);
+  return typeof entry?.[1] === 'number' ? entry[1] : null;
 }
 
 /** `tf.keras.optimizers`. */
 export function kerasOptimizersModule(rt: Runtime): PyModule {
+  const constructors = new Map<string, PyBuiltin>();
+  const constructor = (name: string): PyBuiltin => {
+    let made = constructors.get(name);
+    if (!made) constructors.set(name, (made = kerasOptimizer(rt, name, KERAS_OPTIMIZERS[name])));
+    return made;
+  };
+  // `get('adam')` is the optimizer of that name with its defaults; an optimizer is itself.
+  const get = new PyBuiltin('tf.keras.optimizers.get', (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
+    const p = bindArgs('get', ['identifier'], a, kw, site);
+    const id = p.get('identifier');
+    if (id instanceof PyOptimizer) return id;
+    if (typeof id === 'string') {
+      const name = Object.keys(KERAS_OPTIMIZERS).find((k) => k.toLowerCase() === id.toLowerCase());
+      if (name) return rt.interpreter.call(constructor(name), [], [], site);
+      throw pyError('ValueError', `Could not interpret optimizer identifier: ${id}`, p.span('identifier'));
+    }
+    throw new OutsideSubset(`tf.keras.optimizers.get of a ${typeName(id)} is not modelled by tgraph`, p.span('identifier'));
+  });
   return new PyModule('tensorflow.keras.optimizers', (name) => {
     if (name === 'schedules') return schedulesModule(rt.interpreter);
-    if (!Object.hasOwn(KERAS_OPTIMIZERS, name)) return undefined;
-    const sig = KERAS_OPTIMIZERS[name];
-    return new PyBuiltin(`tf.keras.optimizers.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
-      // `lr` is Keras' old spelling of learning_rate.
-      const renamed = kw.map((k) => (k.name === 'lr' ? { ...k, name: 'learning_rate' } : k));
-      const p = bindArgs(name, [...sig.params.map(([k]) => k), ...KERAS_COMMON], a, renamed, site);
-      if (rt.interpreter.truth(p.get('use_ema', false), p.span('use_ema')))
-        throw new OutsideSubset(`${name}(use_ema=True) is not modelled by tgraph`, p.span('use_ema'));
-      for (const unsupported of ['loss_scale_factor', 'gradient_accumulation_steps'])
-        if (p.get(unsupported, null) !== null)
-          throw new OutsideSubset(`${name}(${unsupported}=...) is not modelled by tgraph`, p.span(unsupported));
-      const clips = ['clipnorm', 'clipvalue', 'global_clipnorm'].filter((k) => p.get(k, null) !== null);
-      if (clips.length > 1)
-        throw pyError(
-          'ValueError',
-          `Only one of \`clipnorm\`, \`clipvalue\` and \`global_clipnorm\` can be set. Received: ${clips.join(', ')}`,
-          site.span,
-        );
-      const rate = p.get('learning_rate', 0.01);
-      const schedule = rate instanceof PySchedule ? rate : undefined;
-      const learningRate = schedule
+    if (name === 'get') return get;
+    return Object.hasOwn(KERAS_OPTIMIZERS, name) ? constructor(name) : undefined;
+  });
+}
+
+function kerasOptimizer(rt: Runtime, name: string, sig: Signature): PyBuiltin {
+  const own = sig.params.map(([k]) => k);
+  const params = [...own, ...KERAS_COMMON.filter((k) => !own.includes(k))];
+  return new PyBuiltin(`tf.keras.optimizers.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
+    // `lr` is Keras' old spelling of learning_rate.
+    const renamed = kw.map((k) => (k.name === 'lr' ? { ...k, name: 'learning_rate' } : k));
+    const p = bindArgs(name, params, a, renamed, site);
+    if (rt.interpreter.truth(p.get('use_ema', false), p.span('use_ema')))
+      throw new OutsideSubset(`${name}(use_ema=True) is not modelled by tgraph`, p.span('use_ema'));
+    for (const unsupported of ['loss_scale_factor', 'gradient_accumulation_steps'])
+      if (p.get(unsupported, null) !== null)
+        throw new OutsideSubset(`${name}(${unsupported}=...) is not modelled by tgraph`, p.span(unsupported));
+    const clips = ['clipnorm', 'clipvalue', 'global_clipnorm'].filter((k) => p.get(k, null) !== null);
+    if (clips.length > 1)
+      throw pyError(
+        'ValueError',
+        `Only one of \`clipnorm\`, \`clipvalue\` and \`global_clipnorm\` can be set. Received: ${clips.join(', ')}`,
+        site.span,
+      );
+    const rate = p.get('learning_rate', defaultOf(sig, 'learning_rate'));
+    const schedule = rate instanceof PySchedule ? rate : undefined;
+    const rateFunction =
+      !schedule && rate instanceof PyObject && !(rate instanceof GraphTensor) && !(rate instanceof PyVariable) ? rate : undefined;
+    const learningRate =
+      schedule || rateFunction
         ? NaN
-        : rate instanceof GraphTensor
+        : rate instanceof GraphTensor || rate instanceof PyVariable
           ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
-          : number(p, 'learning_rate', sig.params[0][1] as number);
-      const rule = ruleSettings(rt, sig, p);
-      return new PyOptimizer(rt, sig.rule === 'sgd' && rule.momentum !== 0 ? 'kerasMomentum' : sig.rule, true, name, {
-        learningRate,
-        schedule,
-        rule,
-        clipnorm: optionalNumber(p, 'clipnorm'),
-        clipvalue: optionalNumber(p, 'clipvalue'),
-        globalClipnorm: optionalNumber(p, 'global_clipnorm'),
-        weightDecay: optionalNumber(p, 'weight_decay'),
-      });
+          : number(p, 'learning_rate', defaultOf(sig, 'learning_rate'));
+    const rule = ruleSettings(rt, sig, p);
+    return new PyOptimizer(rt, sig.rule === 'sgd' && rule.momentum !== 0 ? 'kerasMomentum' : sig.rule, true, name, {
+      learningRate,
+      schedule,
+      rateFunction,
+      rule,
+      clipnorm: optionalNumber(p, 'clipnorm'),
+      clipvalue: optionalNumber(p, 'clipvalue'),
+      globalClipnorm: optionalNumber(p, 'global_clipnorm'),
+      weightDecay: optionalNumber(p, 'weight_decay', defaultOf(sig, 'weight_decay')),
     });
   });
 }

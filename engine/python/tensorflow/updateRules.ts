@@ -8,7 +8,7 @@
 //
 // Each slot is rounded as the variable's dtype rounds (a float32 variable keeps float32 slots).
 
-export type RuleName = 'sgd' | 'momentum' | 'kerasMomentum' | 'adam' | 'adamax' | 'nadam' | 'rmsprop' | 'adagrad' | 'adadelta';
+export type RuleName = 'sgd' | 'momentum' | 'kerasMomentum' | 'adam' | 'adamax' | 'nadam' | 'lion' | 'rmsprop' | 'adagrad' | 'adadelta';
 
 export interface Hyper {
   momentum: number;
@@ -130,6 +130,17 @@ export const UPDATE_RULES: Record<RuleName, UpdateRule> = {
         v[i] = round(v[i] + (g[i] * g[i] - v[i]) * (1 - h.beta2));
         const mHat = (muNext * m[i]) / (1 - productNext) + ((1 - now.mu) * g[i]) / (1 - now.product);
         x[i] = round(x[i] - (lr * mHat) / (Math.sqrt(v[i] / secondCorrection) + h.epsilon));
+      }
+    },
+  },
+  // Only the sign of the interpolated momentum steps (each weight moves by exactly lr); the
+  // momentum itself decays with β2.
+  lion: {
+    slots: () => [0],
+    apply(x, g, [m], { lr, h, round }) {
+      for (let i = 0; i < x.length; i++) {
+        x[i] = round(x[i] - lr * Math.sign(m[i] * h.beta1 + g[i] * (1 - h.beta1)));
+        m[i] = round(m[i] * h.beta2 + g[i] * (1 - h.beta2));
       }
     },
   },
