@@ -61,6 +61,7 @@ describe('real models against PyTorch (float64)', () => {
     'gan_vae_tf2',
     'tape_tricks_tf2',
     'optimizer_api_tf2',
+    'decay_tf1',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -35,6 +35,7 @@ import { eagerNumber, eagerValue, isEager, needsFeed } from './eager';
 import type { PySession } from './session';
 import { type Hyper, NO_HYPER, type RuleName, UPDATE_RULES } from './updateRules';
 import { PySchedule, schedulesModule } from './learningRateSchedules';
+import { readsVariable, trainSchedule } from './trainSchedules';
 
 interface Settings {
   learningRate: number;
@@ -421,7 +422,7 @@ const TF1_OPTIMIZERS: Record<string, Signature> = {
 /** `tf.train` (TF 1.x optimizers). */
 export function trainModule(rt: Runtime): PyModule {
   return new PyModule('tensorflow.train', (name) => {
-    if (!Object.hasOwn(TF1_OPTIMIZERS, name)) return undefined;
+    if (!Object.hasOwn(TF1_OPTIMIZERS, name)) return trainSchedule(rt.interpreter, name);
     const sig = TF1_OPTIMIZERS[name];
     const params = sig.params.map(([k]) => k);
     for (const common of ['use_locking', 'name']) if (!params.includes(common)) params.push(common);
@@ -429,7 +430,7 @@ export function trainModule(rt: Runtime): PyModule {
       const p = bindArgs(name, params, a, kw, site);
       // TF 1.x takes a tensor rate (a placeholder, tf.train.exponential_decay's): read when run.
       const rate = p.get('learning_rate', sig.params[0][1] ?? undefined);
-      const rateTensor = rate instanceof GraphTensor && needsFeed(rate.node) ? rate : undefined;
+      const rateTensor = rate instanceof GraphTensor && (needsFeed(rate.node) || readsVariable(rate)) ? rate : undefined;
       return new PyOptimizer(rt, sig.rule, false, name, {
         learningRate: rateTensor
           ? NaN
