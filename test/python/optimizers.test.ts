@@ -242,3 +242,43 @@ for i in range(4):
     expect(warnings(script('0.9'))).toEqual([]);
   });
 });
+
+describe("Keras optimizers' and schedules' argument errors are Keras' and point at the argument", () => {
+  const failure = (src: string) => {
+    const a = py(src, { strict: false });
+    const errors = a.diagnostics.filter((d) => d.severity === 'error');
+    expect(errors).toHaveLength(1);
+    return { message: errors[0].message, at: src.slice(errors[0].span.start, errors[0].span.end), a };
+  };
+  const header = 'import tensorflow as tf\nw = tf.Variable([1.0, 2.0])\n';
+
+  it('two kinds of clipping at once', () => {
+    const f = failure(`${header}opt = tf.keras.optimizers.Adam(0.1, clipnorm=1.0, clipvalue=0.5)\n`);
+    expect(f.message).toMatch(
+      /ValueError: Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. Received: clipnorm, clipvalue/,
+    );
+    expect(f.at).toBe('tf.keras.optimizers.Adam(0.1, clipnorm=1.0, clipvalue=0.5)');
+  });
+
+  it('a piecewise schedule with as many values as boundaries', () => {
+    const f = failure(`${header}s = tf.keras.optimizers.schedules.PiecewiseConstantDecay([1, 2], [0.1, 0.01])\n`);
+    expect(f.message).toMatch(/ValueError: The length of boundaries should be 1 less than the length of values \(got 2 and 2\)/);
+    expect(f.at).toBe('[0.1, 0.01]');
+  });
+
+  it("setting the rate of an optimizer made with a schedule, and an unknown optimizer's name", () => {
+    const f = failure(
+      `${header}opt = tf.keras.optimizers.SGD(tf.keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9))\nopt.learning_rate = 0.5\n`,
+    );
+    expect(f.message).toMatch(/TypeError: This optimizer was created with a `LearningRateSchedule`/);
+    const g = failure(`${header}opt = tf.keras.optimizers.get('adamm')\n`);
+    expect(g.message).toMatch(/ValueError: Could not interpret optimizer identifier: adamm/);
+    expect(g.at).toBe("'adamm'");
+  });
+
+  it('after an optimizer refused, the rest of the script still runs', () => {
+    const f = failure(`${header}opt = tf.keras.optimizers.Adam(0.1, clipnorm=1.0, global_clipnorm=0.5)\nv = w * 2\n`);
+    expect(f.message).toMatch(/Only one of/);
+    expect(data(val(f.a, 'v'))).toEqual([2, 4]);
+  });
+});
