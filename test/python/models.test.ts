@@ -62,6 +62,7 @@ describe('real models against PyTorch (float64)', () => {
     'tape_tricks_tf2',
     'optimizer_api_tf2',
     'decay_tf1',
+    'legacy_optimizers_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -545,6 +545,8 @@ const KERAS_COMMON = [
   'jit_compile',
 ];
 
+const LEGACY_COMMON = ['name', 'clipnorm', 'clipvalue', 'global_clipnorm', 'decay', 'use_ema', 'jit_compile'];
+
 /** A number or None (Keras' clipping and weight decay). */
 function optionalNumber(p: ReturnType<typeof bindArgs>, name: string, fallback: number | null = null): number | undefined {
   const v = p.get(name, fallback);
@@ -559,11 +561,16 @@ function defaultOf(sig: Signature, name: string): number | null {
 /** `tf.keras.optimizers`. */
 export function kerasOptimizersModule(rt: Runtime): PyModule {
   const constructors = new Map<string, PyBuiltin>();
-  const constructor = (name: string): PyBuiltin => {
-    let made = constructors.get(name);
-    if (!made) constructors.set(name, (made = kerasOptimizer(rt, name, KERAS_OPTIMIZERS[name])));
+  const constructor = (name: string, legacy = false): PyBuiltin => {
+    const key = `${legacy ? 'legacy.' : ''}${name}`;
+    let made = constructors.get(key);
+    if (!made) constructors.set(key, (made = kerasOptimizer(rt, name, KERAS_OPTIMIZERS[name], legacy)));
     return made;
   };
+  // TF 2.11-2.15's home of the optimizers before 2.11 (OptimizerV2): no weight decay, AdamW or Lion.
+  const legacy = new PyModule('tensorflow.keras.optimizers.legacy', (name) =>
+    Object.hasOwn(KERAS_OPTIMIZERS, name) && !['AdamW', 'Lion'].includes(name) ? constructor(name, true) : undefined,
+  );
   // `get('adam')` is the optimizer of that name with its defaults; an optimizer is itself.
   const get = new PyBuiltin('tf.keras.optimizers.get', (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
     const p = bindArgs('get', ['identifier'], a, kw, site);
@@ -579,14 +586,15 @@ export function kerasOptimizersModule(rt: Runtime): PyModule {
   return new PyModule('tensorflow.keras.optimizers', (name) => {
     if (name === 'schedules') return schedulesModule(rt.interpreter);
     if (name === 'get') return get;
+    if (name === 'legacy') return legacy;
     return Object.hasOwn(KERAS_OPTIMIZERS, name) ? constructor(name) : undefined;
   });
 }
 
-function kerasOptimizer(rt: Runtime, name: string, sig: Signature): PyBuiltin {
+function kerasOptimizer(rt: Runtime, name: string, sig: Signature, legacy: boolean): PyBuiltin {
   const own = sig.params.map(([k]) => k);
-  const params = [...own, ...KERAS_COMMON.filter((k) => !own.includes(k))];
-  return new PyBuiltin(`tf.keras.optimizers.${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
+  const params = [...own, ...(legacy ? LEGACY_COMMON : KERAS_COMMON).filter((k) => !own.includes(k))];
+  return new PyBuiltin(`tf.keras.optimizers.${legacy ? 'legacy.' : ''}${name}`, (a: PyValue[], kw: KeywordArg[], site: CallSite) => {
     // `lr` is Keras' old spelling of learning_rate.
     const renamed = kw.map((k) => (k.name === 'lr' ? { ...k, name: 'learning_rate' } : k));
     const p = bindArgs(name, params, a, renamed, site);
@@ -612,7 +620,9 @@ function kerasOptimizer(rt: Runtime, name: string, sig: Signature): PyBuiltin {
         : rate instanceof GraphTensor || rate instanceof PyVariable
           ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
           : number(p, 'learning_rate', defaultOf(sig, 'learning_rate'));
-    const rule = ruleSettings(rt, sig, p);
+    if (legacy && p.get('decay', 0) !== 0)
+      throw new OutsideSubset(`${name}(decay=...) (the legacy rate decay) is not modelled by tgraph: use a schedule`, p.span('decay'));
+    const rule = { ...ruleSettings(rt, sig, p), legacy };
     return new PyOptimizer(rt, sig.rule === 'sgd' && rule.momentum !== 0 ? 'kerasMomentum' : sig.rule, true, name, {
       learningRate,
       schedule,

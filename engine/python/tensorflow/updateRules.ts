@@ -6,6 +6,8 @@
 // Adagrad has no epsilon). Epsilon sits where TensorFlow puts it, not where PyTorch does:
 // inside the square root for RMSprop, Adagrad and Adadelta, outside it for the Adams.
 //
+// Keras' legacy optimizers differ where noted (`legacy`).
+//
 // Each slot is rounded as the variable's dtype rounds (a float32 variable keeps float32 slots).
 
 export type RuleName = 'sgd' | 'momentum' | 'kerasMomentum' | 'adam' | 'adamax' | 'nadam' | 'lion' | 'rmsprop' | 'adagrad' | 'adadelta';
@@ -22,6 +24,9 @@ export interface Hyper {
   centered: boolean;
   /** Where Adagrad's sum of squares and TF 1.x's RMSProp mean square start. */
   initialAccumulator: number;
+  /** Keras' legacy optimizers (TF 2.0-2.15's `tf.keras.optimizers.legacy`): epsilon outside
+   *  the root for Adagrad and momentum-free RMSprop, and Nadam's slower momentum schedule. */
+  legacy: boolean;
 }
 
 export const NO_HYPER: Hyper = {
@@ -34,6 +39,7 @@ export const NO_HYPER: Hyper = {
   rho: 0,
   centered: false,
   initialAccumulator: 0,
+  legacy: false,
 };
 
 /** One step: its learning rate, its number (the first step is 1), the rounding of the dtype. */
@@ -51,14 +57,16 @@ interface UpdateRule {
   apply(x: Float64Array, g: ArrayLike<number>, slots: Float64Array[], c: StepContext): void;
 }
 
-/** Nadam's momentum schedule, μ_t = β1 (1 - ½·0.96^t), and the product of μ_1..μ_t. */
-function nadamSchedule(beta1: number, t: number): { mu: number; product: number } {
+/** Nadam's momentum at step t, μ_t = β1 (1 - ½·0.96^t) (legacy: 0.96^(0.004·t)). */
+function nadamMomentum(h: Hyper, t: number): number {
+  return h.beta1 * (1 - 0.5 * 0.96 ** (h.legacy ? 0.004 * t : t));
+}
+
+/** μ_t and the product of μ_1..μ_t. */
+function nadamSchedule(h: Hyper, t: number): { mu: number; product: number } {
   let product = 1;
   let mu = 0;
-  for (let i = 1; i <= t; i++) {
-    mu = beta1 * (1 - 0.5 * 0.96 ** i);
-    product *= mu;
-  }
+  for (let i = 1; i <= t; i++) product *= mu = nadamMomentum(h, i);
   return { mu, product };
 }
 
@@ -121,8 +129,8 @@ export const UPDATE_RULES: Record<RuleName, UpdateRule> = {
   nadam: {
     slots: () => [0, 0],
     apply(x, g, [m, v], { lr, t, h, round }) {
-      const now = nadamSchedule(h.beta1, t);
-      const muNext = h.beta1 * (1 - 0.5 * 0.96 ** (t + 1));
+      const now = nadamSchedule(h, t);
+      const muNext = nadamMomentum(h, t + 1);
       const productNext = now.product * muNext;
       const secondCorrection = 1 - h.beta2 ** t;
       for (let i = 0; i < x.length; i++) {
@@ -151,12 +159,13 @@ export const UPDATE_RULES: Record<RuleName, UpdateRule> = {
     apply(x, g, [ms, mom, mg], { lr, h, round }) {
       for (let i = 0; i < x.length; i++) {
         ms[i] = round(h.rho * ms[i] + (1 - h.rho) * g[i] * g[i]);
-        let denominator = ms[i] + h.epsilon;
+        let meanSquare = ms[i];
         if (h.centered) {
           mg[i] = round(h.rho * mg[i] + (1 - h.rho) * g[i]);
-          denominator -= mg[i] * mg[i];
+          meanSquare -= mg[i] * mg[i];
         }
-        const increment = (lr * g[i]) / Math.sqrt(denominator);
+        const outside = h.legacy && !(h.momentum > 0);
+        const increment = (lr * g[i]) / (outside ? Math.sqrt(meanSquare) + h.epsilon : Math.sqrt(meanSquare + h.epsilon));
         if (h.momentum > 0) x[i] = round(x[i] - (mom[i] = round(h.momentum * mom[i] + increment)));
         else x[i] = round(x[i] - increment);
       }
@@ -167,7 +176,7 @@ export const UPDATE_RULES: Record<RuleName, UpdateRule> = {
     apply(x, g, [sum], { lr, h, round }) {
       for (let i = 0; i < x.length; i++) {
         sum[i] = round(sum[i] + g[i] * g[i]);
-        x[i] = round(x[i] - (lr * g[i]) / Math.sqrt(sum[i] + h.epsilon));
+        x[i] = round(x[i] - (lr * g[i]) / (h.legacy ? Math.sqrt(sum[i]) + h.epsilon : Math.sqrt(sum[i] + h.epsilon)));
       }
     },
   },
