@@ -4,11 +4,12 @@
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import type { CallArg } from '../../values';
-import type { PyValue } from '../values';
+import type { CallSite, PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
 import { toGraphValue } from './tensor';
+import type { MakeInitializer } from './weightedLayers';
 
 export function positional(rt: Interpreter, v: PyValue, span: Span): CallArg {
   return { value: toGraphValue(rt, v, span), span };
@@ -43,4 +44,35 @@ export function channelsLastOnly(p: BoundPyArgs, layer: string): void {
       `${layer}(data_format=${JSON.stringify(format)}) is not modelled by tgraph (channels_last only)`,
       p.span('data_format'),
     );
+}
+
+/** The size of the input's last axis (the channels or features a layer's weights are sized by). */
+export function lastAxis(input: Node, layer: string, span: Span): number {
+  const shape = input.type.shape;
+  const last = shape && shape.length ? shape[shape.length - 1] : null;
+  if (last === null)
+    throw pyError('ValueError', `The last dimension of the inputs to \`${layer}\` should be defined. Found \`None\`.`, span);
+  return last;
+}
+
+/** `activation(y)`, or y for no activation. */
+export function withActivation(rt: Interpreter, y: PyValue, activation: PyValue, site: CallSite): PyValue {
+  return activation === null ? y : rt.call(activation, [y], [], site);
+}
+
+/** A layer's bias of `size` (bias_initializer, zeros by default), unless `use_bias=False`. */
+export function optionalBias(
+  p: BoundPyArgs,
+  init: MakeInitializer,
+  size: number,
+): { name: string; shape: number[]; initializer: PyValue; span: Span }[] {
+  if (p.get('use_bias', true) === false) return [];
+  return [
+    {
+      name: 'bias',
+      shape: [size],
+      initializer: init(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer')),
+      span: p.span('bias_initializer'),
+    },
+  ];
 }

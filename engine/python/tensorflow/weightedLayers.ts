@@ -1,7 +1,7 @@
-// Keras layers with weights besides Dense: Conv1D, Conv2D, Embedding, LayerNormalization and
-// BatchNormalization. As Dense, each makes its weights on its first call (when the input's
-// shape is known), in its own variable scope with Keras' names and default initializers,
-// and reuses them after.
+// Keras layers with weights besides Dense: Conv1D, Conv2D (and convolutionLayers.ts' kinds),
+// Embedding, the recurrent layers, LayerNormalization and BatchNormalization. As Dense, each
+// makes its weights on its first call (when the input's shape is known), in its own variable
+// scope with Keras' names and default initializers, and reuses them after.
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
@@ -12,13 +12,14 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { GraphTensor, callOp, toGraphValue } from './tensor';
-import { channelsLastOnly, intTuple, keyword, nodeArg, positional } from './layerArgs';
+import { channelsLastOnly, intTuple, keyword, lastAxis, nodeArg, optionalBias, positional, withActivation } from './layerArgs';
 import { PyInitializer, PyOperation, type PyVariable, layerVariables } from './variables';
 import { eagerValue, isEager, needsFeed } from './eager';
 import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
 import { layerWeightMethod } from './layerWeights';
 import { RECURRENT_PARAMS, recurrent } from './recurrentLayers';
+import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separableConvolution } from './convolutionLayers';
 import { makeTensor, type Tensor } from '../../tensor';
 
 export type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
@@ -29,11 +30,17 @@ export interface LayerKind {
   readonly name: string;
   /** The scope's base name (Keras' snake_case of the class). */
   readonly scope: string;
+  /** The call's parameters when they are not (inputs, training, mask). */
+  readonly callParams?: readonly string[];
+  /** The tensor the weights are sized by when it is not `inputs` (an attention layer's query). */
+  sizedBy?(rt: Interpreter, call: BoundPyArgs): PyValue;
+  /** `call`: the first call's arguments (absent when `build(input_shape)` makes the weights). */
   weights(
     rt: Interpreter,
     input: Node,
     p: BoundPyArgs,
     site: CallSite,
+    call?: BoundPyArgs,
   ): { name: string; shape: number[]; initializer: PyValue; span: Span }[];
   /** `training`: the branch built; `flag`: the call's `training` argument (a tensor fed at run
    *  time when both branches are built). */
@@ -45,6 +52,7 @@ export interface LayerKind {
     site: CallSite,
     training: boolean,
     flag: PyValue,
+    call: BoundPyArgs,
   ): PyValue;
 }
 
@@ -63,9 +71,9 @@ class WeightedLayer extends PyObject {
     return `<keras.layers.${this.kind.name} object>`;
   }
   /** Makes the weights for an input like `x` (`site.span`: where the input is). */
-  build(rt: Interpreter, x: Node, site: CallSite): void {
+  build(rt: Interpreter, x: Node, site: CallSite, call?: BoundPyArgs): void {
     const name = this.p.get('name', null);
-    const specs = this.kind.weights(rt, x, this.p, site);
+    const specs = this.kind.weights(rt, x, this.p, site, call);
     const made = layerVariables(rt, {
       layer: this.kind.scope,
       name: typeof name === 'string' ? name : null,
@@ -78,12 +86,14 @@ class WeightedLayer extends PyObject {
     this.weights = new Map(specs.map((w, i) => [w.name, made[i]]));
   }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
-    const call = bindArgs(this.kind.name, ['inputs', 'training', 'mask'], a, kw, site);
-    const x = rt.rt.b.toTensor(toGraphValue(rt, call.get('inputs'), call.span('inputs')), call.span('inputs'));
-    if (!this.weights) this.build(rt, x, { ...site, span: call.span('inputs') });
+    const params = this.kind.callParams ?? ['inputs', 'training', 'mask'];
+    const call = bindArgs(this.kind.name, params, a, kw, site);
+    const input = this.kind.sizedBy ? this.kind.sizedBy(rt, call) : call.get(params[0]);
+    const x = rt.rt.b.toTensor(toGraphValue(rt, input, call.span(params[0])), call.span(params[0]));
+    if (!this.weights) this.build(rt, x, { ...site, span: call.span(params[0]) }, call);
     const weights = this.weights!;
     const flag = call.get('training', null);
-    const apply = (training: boolean) => this.kind.apply(rt, x, weights, this.p, site, training, flag);
+    const apply = (training: boolean) => this.kind.apply(rt, x, weights, this.p, site, training, flag, call);
     return byTrainingFlag(rt, flag, call.span('training'), site, apply);
   }
   override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
@@ -112,18 +122,6 @@ class WeightedLayer extends PyObject {
   }
 }
 
-function lastAxis(input: Node, layer: string, span: Span): number {
-  const shape = input.type.shape;
-  const last = shape && shape.length ? shape[shape.length - 1] : null;
-  if (last === null)
-    throw pyError('ValueError', `The last dimension of the inputs to \`${layer}\` should be defined. Found \`None\`.`, span);
-  return last;
-}
-
-function withActivation(rt: Interpreter, y: PyValue, activation: PyValue, site: CallSite): PyValue {
-  return activation === null ? y : rt.call(activation, [y], [], site);
-}
-
 /** Conv1D (input [batch, width, channels], kernel [width, in, out]) or Conv2D (NHWC input,
  *  HWIO kernel). Conv1D's 'causal' padding is Keras': (kernel − 1)·dilation zeros before the
  *  sequence, then a VALID convolution, so no output sees a later step. */
@@ -149,16 +147,7 @@ function convolution(spatial: 1 | 2, init: MakeInitializer, activation: Activati
           initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
           span: p.span('kernel_initializer'),
         },
-        ...(p.get('use_bias', true) !== false
-          ? [
-              {
-                name: 'bias',
-                shape: [filters],
-                initializer: init(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer')),
-                span: p.span('bias_initializer'),
-              },
-            ]
-          : []),
+        ...optionalBias(p, init, filters),
       ];
     },
     apply: (rt, x, w, p, site) => {
@@ -436,6 +425,9 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
         'bias_initializer',
       ],
     })),
+    { kind: convolutionTranspose(init, activation), params: CONVOLUTION_PARAMS.Conv2DTranspose },
+    { kind: depthwiseConvolution(init, activation), params: CONVOLUTION_PARAMS.DepthwiseConv2D },
+    { kind: separableConvolution(init, activation), params: CONVOLUTION_PARAMS.SeparableConv2D },
     {
       kind: embedding(init),
       params: [

@@ -1,0 +1,204 @@
+// Keras' image convolutions beyond Conv2D, each the registry op TensorFlow's layer calls, with
+// Keras' weight names and shapes (so set_weights loads what get_weights of Keras would give):
+// Conv2DTranspose (kernel [height, width, filters, in]), DepthwiseConv2D (depthwise_kernel
+// [height, width, in, depth_multiplier]) and SeparableConv2D (that, then pointwise_kernel
+// [1, 1, in·depth_multiplier, filters]).
+
+import type { Node } from '../../graph';
+import { type CallSite, PyList, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import type { BoundPyArgs } from '../signature';
+import { callOp } from './tensor';
+import { intTuple, keyword, lastAxis, nodeArg, optionalBias, positional, withActivation } from './layerArgs';
+import type { PyVariable } from './variables';
+import type { Activation, LayerKind, MakeInitializer } from './weightedLayers';
+
+const WINDOW_PARAMS = ['kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'activation', 'use_bias', 'bias_initializer'];
+
+export const CONVOLUTION_PARAMS: Record<'Conv2DTranspose' | 'DepthwiseConv2D' | 'SeparableConv2D', string[]> = {
+  Conv2DTranspose: ['filters', ...WINDOW_PARAMS, 'output_padding', 'kernel_initializer'],
+  DepthwiseConv2D: [...WINDOW_PARAMS, 'depth_multiplier', 'depthwise_initializer'],
+  SeparableConv2D: ['filters', ...WINDOW_PARAMS, 'depth_multiplier', 'depthwise_initializer', 'pointwise_initializer'],
+};
+
+interface Window {
+  size: number[];
+  strides: number[];
+  dilations: number[];
+  padding: 'valid' | 'same';
+}
+
+function windowOf(rt: Interpreter, p: BoundPyArgs, layer: string): Window {
+  const padding = p.get('padding', 'valid');
+  if (padding !== 'valid' && padding !== 'same')
+    throw pyError('ValueError', `${layer}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`, p.span('padding'));
+  return {
+    size: intTuple(rt, p.get('kernel_size'), 2, p.span('kernel_size')),
+    strides: intTuple(rt, p.get('strides', 1n), 2, p.span('strides')),
+    dilations: intTuple(rt, p.get('dilation_rate', 1n), 2, p.span('dilation_rate')),
+    padding,
+  };
+}
+
+function imageInput(x: Node, scope: string, site: CallSite): void {
+  const shape = x.type.shape;
+  if (shape !== null && shape.length !== 4)
+    throw pyError(
+      'ValueError',
+      `Input 0 of layer "${scope}" is incompatible with the layer: expected ndim=4, found ndim=${shape.length}`,
+      site.span,
+    );
+}
+
+/** The registry op's window arguments, as tf.nn's 4-element strides and dilations. */
+function windowArgs(rt: Interpreter, w: Window, p: BoundPyArgs) {
+  return [
+    keyword(rt, 'strides', new PyList([1n, ...w.strides.map(BigInt), 1n]), p.span('strides')),
+    keyword(rt, 'padding', w.padding.toUpperCase(), p.span('padding')),
+    keyword(rt, 'dilations', new PyList(w.dilations.map(BigInt)), p.span('dilation_rate')),
+  ];
+}
+
+/** y + bias, then the activation. */
+function finish(rt: Interpreter, y: PyValue, w: Map<string, PyVariable>, p: BoundPyArgs, activation: Activation, site: CallSite): PyValue {
+  const bias = w.get('bias');
+  const biased = bias ? callOp(rt, 'bias_add', [positional(rt, y, site.span), nodeArg(bias.node, site.span)], site.span) : y;
+  return withActivation(rt, biased, activation(rt, p.get('activation', null), p.span('activation')), site);
+}
+
+/** Keras' output length of a transposed convolution along one axis (its deconv_output_length). */
+function transposedLength(
+  input: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: 'valid' | 'same',
+  extra: number | null,
+): number {
+  const span = kernel + (kernel - 1) * (dilation - 1);
+  if (extra === null) return padding === 'valid' ? input * stride + Math.max(span - stride, 0) : input * stride;
+  const pad = padding === 'valid' ? 0 : Math.floor(span / 2);
+  return (input - 1) * stride + span - 2 * pad + extra;
+}
+
+export function convolutionTranspose(init: MakeInitializer, activation: Activation): LayerKind {
+  return {
+    name: 'Conv2DTranspose',
+    scope: 'conv2d_transpose',
+    weights: (rt, x, p, site) => {
+      imageInput(x, 'conv2d_transpose', site);
+      const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
+      return [
+        {
+          name: 'kernel',
+          shape: [...intTuple(rt, p.get('kernel_size'), 2, p.span('kernel_size')), filters, lastAxis(x, 'Conv2DTranspose', site.span)],
+          initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
+          span: p.span('kernel_initializer'),
+        },
+        ...optionalBias(p, init, filters),
+      ];
+    },
+    apply: (rt, x, w, p, site) => {
+      const window = windowOf(rt, p, 'Conv2DTranspose');
+      const shape = x.type.shape!;
+      if (shape[0] === null || shape[1] === null || shape[2] === null)
+        throw new OutsideSubset(
+          'Conv2DTranspose of an input whose batch or image size is known only at run time is not modelled by tgraph',
+          site.span,
+        );
+      const extra = p.get('output_padding', null) === null ? null : intTuple(rt, p.get('output_padding'), 2, p.span('output_padding'));
+      const kernel = w.get('kernel')!.node;
+      const out = [0, 1].map((k) =>
+        transposedLength(shape[k + 1]!, window.size[k], window.strides[k], window.dilations[k], window.padding, extra ? extra[k] : null),
+      );
+      const filters = kernel.type.shape![2]!;
+      const y = callOp(
+        rt,
+        'conv2d_transpose',
+        [
+          nodeArg(x, site.span),
+          nodeArg(kernel, site.span),
+          keyword(rt, 'output_shape', new PyList([shape[0], ...out, filters].map(BigInt)), site.span),
+          ...windowArgs(rt, window, p),
+        ],
+        site.span,
+      );
+      return finish(rt, y, w, p, activation, site);
+    },
+  };
+}
+
+function depthwiseKernel(rt: Interpreter, x: Node, p: BoundPyArgs, init: MakeInitializer, layer: string, site: CallSite) {
+  const channels = lastAxis(x, layer, site.span);
+  const multiplier = rt.rt.indexValue(p.get('depth_multiplier', 1n), p.span('depth_multiplier'));
+  return {
+    channels: channels * multiplier,
+    spec: {
+      name: 'depthwise_kernel',
+      shape: [...intTuple(rt, p.get('kernel_size'), 2, p.span('kernel_size')), channels, multiplier],
+      initializer: init(p.get('depthwise_initializer', null), 'glorot_uniform', p.span('depthwise_initializer')),
+      span: p.span('depthwise_initializer'),
+    },
+  };
+}
+
+export function depthwiseConvolution(init: MakeInitializer, activation: Activation): LayerKind {
+  return {
+    name: 'DepthwiseConv2D',
+    scope: 'depthwise_conv2d',
+    weights: (rt, x, p, site) => {
+      imageInput(x, 'depthwise_conv2d', site);
+      const { channels, spec } = depthwiseKernel(rt, x, p, init, 'DepthwiseConv2D', site);
+      return [spec, ...optionalBias(p, init, channels)];
+    },
+    apply: (rt, x, w, p, site) => {
+      const window = windowOf(rt, p, 'DepthwiseConv2D');
+      const kernel = w.get('depthwise_kernel')!.node;
+      const y = callOp(
+        rt,
+        'depthwise_conv2d',
+        [nodeArg(x, site.span), nodeArg(kernel, site.span), ...windowArgs(rt, window, p)],
+        site.span,
+      );
+      return finish(rt, y, w, p, activation, site);
+    },
+  };
+}
+
+export function separableConvolution(init: MakeInitializer, activation: Activation): LayerKind {
+  return {
+    name: 'SeparableConv2D',
+    scope: 'separable_conv2d',
+    weights: (rt, x, p, site) => {
+      imageInput(x, 'separable_conv2d', site);
+      const { channels, spec } = depthwiseKernel(rt, x, p, init, 'SeparableConv2D', site);
+      const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
+      return [
+        spec,
+        {
+          name: 'pointwise_kernel',
+          shape: [1, 1, channels, filters],
+          initializer: init(p.get('pointwise_initializer', null), 'glorot_uniform', p.span('pointwise_initializer')),
+          span: p.span('pointwise_initializer'),
+        },
+        ...optionalBias(p, init, filters),
+      ];
+    },
+    apply: (rt, x, w, p, site) => {
+      const window = windowOf(rt, p, 'SeparableConv2D');
+      const y = callOp(
+        rt,
+        'separable_conv2d',
+        [
+          nodeArg(x, site.span),
+          nodeArg(w.get('depthwise_kernel')!.node, site.span),
+          nodeArg(w.get('pointwise_kernel')!.node, site.span),
+          ...windowArgs(rt, window, p),
+        ],
+        site.span,
+      );
+      return finish(rt, y, w, p, activation, site);
+    },
+  };
+}
