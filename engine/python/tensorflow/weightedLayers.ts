@@ -19,6 +19,7 @@ import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
 import { layerWeightMethod } from './layerWeights';
 import { RECURRENT_PARAMS, recurrent } from './recurrentLayers';
+import { DENSE_ATTENTION_PARAMS, MULTI_HEAD_ATTENTION_PARAMS, denseAttention, multiHeadAttention } from './attentionLayers';
 import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separableConvolution } from './convolutionLayers';
 import { makeTensor, type Tensor } from '../../tensor';
 
@@ -428,6 +429,8 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
     { kind: convolutionTranspose(init, activation), params: CONVOLUTION_PARAMS.Conv2DTranspose },
     { kind: depthwiseConvolution(init, activation), params: CONVOLUTION_PARAMS.DepthwiseConv2D },
     { kind: separableConvolution(init, activation), params: CONVOLUTION_PARAMS.SeparableConv2D },
+    { kind: multiHeadAttention(init), params: MULTI_HEAD_ATTENTION_PARAMS },
+    ...[false, true].map((additive) => ({ kind: denseAttention(additive, init), params: DENSE_ATTENTION_PARAMS })),
     {
       kind: embedding(init),
       params: [

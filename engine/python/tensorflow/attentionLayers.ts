@@ -1,0 +1,265 @@
+// Keras' attention layers, composed of registry ops: MultiHeadAttention (its four projections
+// as Keras' EinsumDense weights — query/key/value kernels [features, heads, size] with biases
+// [heads, size], the output kernel [heads, value size, features] — in Keras' get_weights
+// order), and the dot-product (Luong) and additive (Bahdanau) Attention / AdditiveAttention.
+// A masked position gets Keras' −1e9 added to its score before the softmax.
+
+import type { Node } from '../../graph';
+import { makeTensor } from '../../tensor';
+import { type CallSite, PyList, PyTuple, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import type { BoundPyArgs } from '../signature';
+import { GraphTensor, toGraphValue } from './tensor';
+import { Ops } from './losses';
+import type { LayerKind, MakeInitializer } from './weightedLayers';
+
+/** Keras' score for a masked position (what its Softmax layer and dense attention add). */
+const MASKED_SCORE = -1e9;
+
+function tensorOf(rt: Interpreter, v: PyValue, call: BoundPyArgs, param: string): Node {
+  return rt.rt.b.toTensor(toGraphValue(rt, v, call.span(param)), call.span(param));
+}
+
+function staticShape(x: Node, rank: number, layer: string, what: string, site: CallSite): number[] {
+  const shape = x.type.shape;
+  if (shape === null || shape.length !== rank)
+    throw new OutsideSubset(`${layer} on a ${what} of rank other than ${rank} is not modelled by tgraph`, site.span);
+  if (shape.slice(1).some((d) => d === null))
+    throw new OutsideSubset(
+      `${layer} on a ${what} whose length or features are known only at run time is not modelled by tgraph`,
+      site.span,
+    );
+  return shape as number[];
+}
+
+/** A [rows, columns] mask of 1 where a query may see a key: row i sees columns 0..i. */
+function causalMask(rt: Interpreter, rows: number, columns: number, dtype: Node['type']['dtype']): Node {
+  const data = new (dtype === 'float64' ? Float64Array : Float32Array)(rows * columns);
+  for (let i = 0; i < rows; i++) for (let j = 0; j <= Math.min(i, columns - 1); j++) data[i * columns + j] = 1;
+  return rt.rt.b.constant(makeTensor(dtype, [rows, columns], data));
+}
+
+/** softmax(scores + (1 − keep)·(−1e9)) over the last axis (`keep` broadcast to scores). */
+function maskedSoftmax(o: Ops, scores: Node, keep: Node | null): Node {
+  if (!keep) return o.call('softmax', [scores]);
+  return o.call('softmax', [o.call('add', [scores, o.call('multiply', [o.call('subtract', [1, keep]), MASKED_SCORE])])]);
+}
+
+/** The mask of positions kept, as scores' dtype and of rank `rank` (axes added at `axis`), the
+ *  causal mask [queries, keys] multiplied in when asked. */
+function keptPositions(
+  rt: Interpreter,
+  o: Ops,
+  given: Node | null,
+  causal: { queries: number; keys: number } | null,
+  rank: number,
+  axis: number,
+  dtype: Node['type']['dtype'],
+): Node | null {
+  let keep = given ? (given.type.dtype === dtype ? given : rt.rt.b.cast(given, dtype)) : null;
+  if (keep) while (keep.type.shape !== null && keep.type.shape.length < rank) keep = o.call('expand_dims', [keep], { axis });
+  if (!causal) return keep;
+  const lower = causalMask(rt, causal.queries, causal.keys, dtype);
+  return keep ? o.call('multiply', [keep, lower]) : lower;
+}
+
+function noDropoutInTraining(p: BoundPyArgs, training: boolean, layer: string, site: CallSite): void {
+  if (training && Number(p.get('dropout', 0) ?? 0) !== 0)
+    throw new OutsideSubset(`${layer} dropout in training is not modelled by tgraph`, site.span);
+}
+
+function withScores(rt: Interpreter, call: BoundPyArgs, output: Node, scores: Node): PyValue {
+  const out = new GraphTensor(output, rt.rt);
+  return call.get('return_attention_scores', false) === true ? new PyTuple([out, new GraphTensor(scores, rt.rt)]) : out;
+}
+
+export const MULTI_HEAD_ATTENTION_PARAMS = [
+  'num_heads',
+  'key_dim',
+  'value_dim',
+  'dropout',
+  'use_bias',
+  'output_shape',
+  'attention_axes',
+  'kernel_initializer',
+  'bias_initializer',
+  'kernel_regularizer',
+  'bias_regularizer',
+  'activity_regularizer',
+  'kernel_constraint',
+  'bias_constraint',
+];
+
+/** The sizes MultiHeadAttention's weights are made from. */
+function headSizes(rt: Interpreter, p: BoundPyArgs) {
+  const heads = rt.rt.indexValue(p.get('num_heads'), p.span('num_heads'));
+  const keyDim = rt.rt.indexValue(p.get('key_dim'), p.span('key_dim'));
+  const valueDim = p.get('value_dim', null) === null ? keyDim : rt.rt.indexValue(p.get('value_dim'), p.span('value_dim'));
+  return { heads, keyDim, valueDim };
+}
+
+/** Keras' output_shape: None (the query's features), an int or a one-int tuple. */
+function outputFeatures(rt: Interpreter, p: BoundPyArgs, queryFeatures: number): number {
+  const given = p.get('output_shape', null);
+  if (given === null) return queryFeatures;
+  if (typeof given === 'bigint') return rt.rt.indexValue(given, p.span('output_shape'));
+  const items = rt.iterate(given, p.span('output_shape'));
+  if (items.length !== 1)
+    throw new OutsideSubset('MultiHeadAttention with a multi-axis output_shape is not modelled by tgraph', p.span('output_shape'));
+  return rt.rt.indexValue(items[0], p.span('output_shape'));
+}
+
+export function multiHeadAttention(init: MakeInitializer): LayerKind {
+  return {
+    name: 'MultiHeadAttention',
+    scope: 'multi_head_attention',
+    callParams: ['query', 'value', 'key', 'attention_mask', 'return_attention_scores', 'training', 'use_causal_mask'],
+    weights: (rt, query, p, site, call) => {
+      for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'])
+        if (p.get(k, null) !== null) throw new OutsideSubset(`MultiHeadAttention(${k}=...) is not modelled by tgraph`, p.span(k));
+      if (p.get('attention_axes', null) !== null)
+        throw new OutsideSubset(
+          'MultiHeadAttention(attention_axes=...) is not modelled by tgraph (attention over the sequence axis only)',
+          p.span('attention_axes'),
+        );
+      const features = (v: PyValue | null, param: string, fallback: Node) =>
+        staticShape(
+          v === null || v === undefined || !call ? fallback : tensorOf(rt, v, call, param),
+          3,
+          'MultiHeadAttention',
+          param,
+          site,
+        )[2];
+      const queryFeatures = features(null, 'query', query);
+      const valueFeatures = features(call?.get('value') ?? null, 'value', query);
+      const keyFeatures = features(call?.get('key', null) ?? call?.get('value') ?? null, 'key', query);
+      const { heads, keyDim, valueDim } = headSizes(rt, p);
+      const kernel = (name: string, shape: number[]) => ({
+        name: `${name}/kernel`,
+        shape,
+        initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
+        span: p.span('kernel_initializer'),
+      });
+      const bias = (name: string, shape: number[]) =>
+        p.get('use_bias', true) === false
+          ? []
+          : [
+              {
+                name: `${name}/bias`,
+                shape,
+                initializer: init(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer')),
+                span: p.span('bias_initializer'),
+              },
+            ];
+      const out = outputFeatures(rt, p, queryFeatures);
+      return [
+        kernel('query', [queryFeatures, heads, keyDim]),
+        ...bias('query', [heads, keyDim]),
+        kernel('key', [keyFeatures, heads, keyDim]),
+        ...bias('key', [heads, keyDim]),
+        kernel('value', [valueFeatures, heads, valueDim]),
+        ...bias('value', [heads, valueDim]),
+        kernel('attention_output', [heads, valueDim, out]),
+        ...bias('attention_output', [out]),
+      ];
+    },
+    sizedBy: (_rt, call) => call.get('query'),
+    apply: (rt, query, w, p, site, training, _flag, call) => {
+      noDropoutInTraining(p, training, 'MultiHeadAttention', site);
+      const o = new Ops(rt, site.span);
+      const value = tensorOf(rt, call.get('value'), call, 'value');
+      const key = call.get('key', null) === null ? value : tensorOf(rt, call.get('key'), call, 'key');
+      const queries = staticShape(query, 3, 'MultiHeadAttention', 'query', site)[1];
+      const keys = staticShape(key, 3, 'MultiHeadAttention', 'key', site)[1];
+      const project = (x: Node, name: string, equation: string) => {
+        const y = o.call('einsum', [equation, x, w.get(`${name}/kernel`)!.node]);
+        const bias = w.get(`${name}/bias`);
+        return bias ? o.call('add', [y, bias.node]) : y;
+      };
+      // [batch, steps, heads, size]; the query scaled by 1/√key_dim before the dot product.
+      const { keyDim } = headSizes(rt, p);
+      const q = o.call('multiply', [project(query, 'query', 'abc,cde->abde'), 1 / Math.sqrt(keyDim)]);
+      const k = project(key, 'key', 'abc,cde->abde');
+      const v = project(value, 'value', 'abc,cde->abde');
+      const scores = o.call('einsum', ['aecd,abcd->acbe', k, q]);
+      const mask = call.get('attention_mask', null) === null ? null : tensorOf(rt, call.get('attention_mask'), call, 'attention_mask');
+      const causal = call.get('use_causal_mask', false) === true ? { queries, keys } : null;
+      // The mask [batch, queries, keys] is the same for every head (an axis added before them).
+      const keep = keptPositions(rt, o, mask, causal, 4, -3, scores.type.dtype);
+      const probabilities = maskedSoftmax(o, scores, keep);
+      const context = o.call('einsum', ['acbe,aecd->abcd', probabilities, v]);
+      return withScores(rt, call, project(context, 'attention_output', 'abcd,cde->abe'), probabilities);
+    },
+  };
+}
+
+export const DENSE_ATTENTION_PARAMS = ['use_scale', 'score_mode', 'causal', 'dropout'];
+
+/** Attention (scores q·kᵀ, times a learnt scalar `scale` when use_scale) and AdditiveAttention
+ *  (scores Σ scale·tanh(q + k) over the features, `scale` a learnt vector when use_scale). */
+export function denseAttention(additive: boolean, init: MakeInitializer): LayerKind {
+  const layer = additive ? 'AdditiveAttention' : 'Attention';
+  return {
+    name: layer,
+    scope: additive ? 'additive_attention' : 'attention',
+    callParams: ['inputs', 'mask', 'training', 'return_attention_scores', 'use_causal_mask'],
+    sizedBy: (_rt, call) => {
+      const inputs = call.get('inputs');
+      if (!(inputs instanceof PyList || inputs instanceof PyTuple) || inputs.items.length < 2 || inputs.items.length > 3)
+        throw pyError(
+          'ValueError',
+          `${layer} layer must be called on a list of inputs, namely [query, value] or [query, value, key].`,
+          call.span('inputs'),
+        );
+      return inputs.items[0];
+    },
+    weights: (_rt, query, p, site) => {
+      if (p.get('score_mode', 'dot') !== 'dot')
+        throw new OutsideSubset(
+          `${layer}(score_mode=${JSON.stringify(p.get('score_mode'))}) is not modelled by tgraph`,
+          p.span('score_mode'),
+        );
+      const useScale = p.get('use_scale', additive) === true;
+      if (!useScale) return [];
+      const dim = staticShape(query, 3, layer, 'query', site)[2];
+      const scale = additive
+        ? { shape: [dim], initializer: init(null, 'glorot_uniform', p.span('use_scale')) }
+        : { shape: [] as number[], initializer: init(null, 'ones', p.span('use_scale')) };
+      return [{ name: 'scale', ...scale, span: p.span('use_scale') }];
+    },
+    apply: (rt, query, w, p, site, training, _flag, call) => {
+      noDropoutInTraining(p, training, layer, site);
+      const o = new Ops(rt, site.span);
+      const inputs = rt.iterate(call.get('inputs'), call.span('inputs')).map((v) => tensorOf(rt, v, call, 'inputs'));
+      const value = inputs[1];
+      const key = inputs[2] ?? value;
+      const scale = w.get('scale')?.node ?? null;
+      let scores: Node;
+      if (additive) {
+        const sum = o.call('tanh', [
+          o.call('add', [o.call('expand_dims', [query], { axis: -2 }), o.call('expand_dims', [key], { axis: -3 })]),
+        ]);
+        scores = o.call('reduce_sum', [scale ? o.call('multiply', [scale, sum]) : sum], { axis: -1 });
+      } else {
+        scores = o.call('einsum', ['...qd,...kd->...qk', query, key]);
+        if (scale) scores = o.call('multiply', [scores, scale]);
+      }
+      const masks = call.get('mask', null) === null ? [] : rt.iterate(call.get('mask'), call.span('mask'));
+      const [queryMask, valueMask] = [masks[0] ?? null, masks[1] ?? null].map((m) => (m === null ? null : tensorOf(rt, m, call, 'mask')));
+      const shape = scores.type.shape!;
+      const causal =
+        call.get('use_causal_mask', false) === true || p.get('causal', false) === true
+          ? { queries: shape[shape.length - 2]!, keys: shape[shape.length - 1]! }
+          : null;
+      // The value mask [batch, keys] is the same for every query (an axis added before them).
+      const keep = keptPositions(rt, o, valueMask, causal, shape.length, -2, scores.type.dtype);
+      const probabilities = maskedSoftmax(o, scores, keep);
+      let result = o.call('matmul', [probabilities, value]);
+      // Queries masked out give zeros.
+      if (queryMask)
+        result = o.call('multiply', [result, o.call('expand_dims', [rt.rt.b.cast(queryMask, result.type.dtype)], { axis: -1 })]);
+      return withScores(rt, call, result, probabilities);
+    },
+  };
+}
