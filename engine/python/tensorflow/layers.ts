@@ -15,6 +15,7 @@ import { PyInitializer, PyVariable, denseApply, denseVariables } from './variabl
 import { layerWeightMethod } from './layerWeights';
 import { statelessLayers } from './statelessLayers';
 import { weightedLayers } from './weightedLayers';
+import { wrapperLayers } from './wrapperLayers';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
@@ -275,7 +276,7 @@ export function sequentialClass(rt: Interpreter): PyBuiltin {
 export function kerasLayersModule(): PyModule {
   const activations = activationsModule();
   const activationOf = (_rt: Interpreter, v: PyValue, span: Span) => activation(activations, v, span);
-  const classes = { ...statelessLayers(activationOf), ...weightedLayers(initializer, activationOf) };
+  const classes = { ...statelessLayers(activationOf), ...weightedLayers(initializer, activationOf), ...wrapperLayers() };
   return new PyModule('tensorflow.keras.layers', (name) => {
     if (name === 'Dense') return denseClass(activations);
     return Object.hasOwn(classes, name) ? classes[name]() : undefined;

@@ -2,7 +2,8 @@
 // with registry ops, so values, gradients and their explanations are those of the ops. The
 // weights and gate orders are Keras': LSTM's kernel, recurrent_kernel and bias hold the input,
 // forget, cell and output gates side by side; GRU's the update, reset and candidate ones, with
-// a separate recurrent bias (reset_after=True, TensorFlow 2's default).
+// a separate recurrent bias (reset_after=True, TensorFlow 2's default). With go_backwards the
+// steps are taken from the last (wrapperLayers.ts' Bidirectional runs such a copy).
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
@@ -97,7 +98,7 @@ export function recurrent(cell: Cell, init: MakeInitializer, activation: Activat
           `Input 0 of layer "${scope}" is incompatible with the layer: expected ndim=3, found ndim=${shape.length}`,
           site.span,
         );
-      for (const k of ['go_backwards', 'stateful', 'time_major'])
+      for (const k of ['stateful', 'time_major'])
         if (p.get(k, false) === true) throw new OutsideSubset(`${cell}(${k}=True) is not modelled by tgraph`, p.span(k));
       if (cell === 'GRU' && p.get('reset_after', true) === false)
         throw new OutsideSubset('GRU(reset_after=False) is not modelled by tgraph', p.span('reset_after'));
@@ -175,7 +176,8 @@ function unrolled(
   for (let t = 0; t < steps; t++) {
     // Each step is an unrolled iteration, within the same budget as the user's loops.
     rt.countIteration(site.span);
-    const xt = at(rt, x, t, 1, site.span);
+    // go_backwards: the steps from the last, the outputs in that order (as Keras returns them).
+    const xt = at(rt, x, p.get('go_backwards', false) === true ? steps - 1 - t : t, 1, site.span);
     let inputPart = o.call('matmul', [xt, kernel]);
     if (cell === 'GRU') {
       // reset_after: the recurrent bias is added before the reset gate scales the candidate's part.

@@ -57,13 +57,25 @@ export interface LayerKind {
   ): PyValue;
 }
 
-class WeightedLayer extends PyObject {
+export class WeightedLayer extends PyObject {
   weights: Map<string, PyVariable> | null = null;
   constructor(
     readonly kind: LayerKind,
     readonly p: BoundPyArgs,
   ) {
     super();
+  }
+  /** A new, unbuilt layer of the same kind with some constructor arguments replaced (the
+   *  forward and backward copies Bidirectional makes). */
+  variant(replaced: Record<string, PyValue>): WeightedLayer {
+    const p = this.p;
+    const has = (name: string) => Object.hasOwn(replaced, name);
+    return new WeightedLayer(this.kind, {
+      has: (name) => has(name) || p.has(name),
+      get: (name, fallback) => (has(name) ? replaced[name] : p.get(name, fallback)),
+      span: (name) => p.span(name),
+      rest: p.rest,
+    });
   }
   get typeName(): string {
     return this.kind.name;
