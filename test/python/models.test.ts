@@ -6,8 +6,9 @@
 // linear algebra, pads, a tile to a fed batch), and whole training scripts (every Keras
 // optimizer's steps, by TensorFlow's update rules) — against PyTorch: the loss and every gradient the
 // linear algebra, pads, a tile to a fed batch), Keras' transposed, depthwise and separable
-// convolutions, its attention layers and its wrappers (Bidirectional, TimeDistributed, Lambda)
-// — against PyTorch: the loss and every gradient the script asks for, computed in float64 from the same float32 inputs
+// convolutions, its attention layers, its wrappers (Bidirectional, TimeDistributed, Lambda) and
+// its resizing and activation layers — against PyTorch: the loss and every gradient the script
+// asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
 // net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
 
@@ -68,6 +69,7 @@ describe('real models against PyTorch (float64)', () => {
     'keras_convolutions_tf2',
     'keras_attention_tf2',
     'keras_wrappers_tf2',
+    'keras_resizing_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -16,6 +16,7 @@ import { layerWeightMethod } from './layerWeights';
 import { statelessLayers } from './statelessLayers';
 import { weightedLayers } from './weightedLayers';
 import { wrapperLayers } from './wrapperLayers';
+import { resizingLayers } from './resizingLayers';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
@@ -276,7 +277,12 @@ export function sequentialClass(rt: Interpreter): PyBuiltin {
 export function kerasLayersModule(): PyModule {
   const activations = activationsModule();
   const activationOf = (_rt: Interpreter, v: PyValue, span: Span) => activation(activations, v, span);
-  const classes = { ...statelessLayers(activationOf), ...weightedLayers(initializer, activationOf), ...wrapperLayers() };
+  const classes = {
+    ...statelessLayers(activationOf),
+    ...weightedLayers(initializer, activationOf),
+    ...wrapperLayers(),
+    ...resizingLayers(),
+  };
   return new PyModule('tensorflow.keras.layers', (name) => {
     if (name === 'Dense') return denseClass(activations);
     return Object.hasOwn(classes, name) ? classes[name]() : undefined;

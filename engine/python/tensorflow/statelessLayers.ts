@@ -1,5 +1,5 @@
-// Keras layers without weights, as callable objects built from registry ops: Flatten, Reshape,
-// Permute, RepeatVector, ZeroPadding1D/2D,
+// Keras layers without weights, as callable objects built from registry ops (resizingLayers.ts
+// adds UpSampling and Cropping): Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D,
 // Activation and the activation layers, Dropout (the identity outside training), the 1-D and 2-D
 // pooling layers and their global forms, and the merging layers (Add, Multiply, Subtract,
 // Average, Maximum, Minimum, Concatenate). The constructor's arguments are kept as given and
@@ -48,7 +48,7 @@ class StatelessLayer extends PyObject {
 }
 
 /** A layer class: binds the constructor's arguments, and makes the layer. */
-function layerClass(
+export function layerClass(
   layer: string,
   params: string[],
   make: (p: BoundPyArgs) => Apply,
@@ -248,7 +248,21 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
     Softmax: () => activationLayer('Softmax', 'softmax', [{ name: 'axis', keyword: 'axis', fallback: -1n }]),
     // Keras' LeakyReLU slope defaults to 0.3 (tf.nn.leaky_relu's to 0.2).
     LeakyReLU: () => activationLayer('LeakyReLU', 'leaky_relu', [{ name: 'alpha', keyword: 'alpha', fallback: 0.3 }]),
-    ELU: () => activationLayer('ELU', 'elu'),
+    // Keras' ELU with a slope alpha: alpha·(e^x − 1) below zero (tf.nn.elu's where alpha is 1).
+    ELU: () =>
+      layerClass('ELU', ['alpha'], (p) => (rt, x, xSpan, site) => {
+        const elu = callOp(rt, 'elu', [positional(rt, x, xSpan)], site.span);
+        const alpha = p.get('alpha', 1.0);
+        if (alpha === 1.0 || alpha === 1n) return elu;
+        const positive = callOp(rt, 'greater', [positional(rt, x, xSpan), positional(rt, 0.0, site.span)], site.span);
+        const scaled = callOp(rt, 'multiply', [positional(rt, elu, site.span), positional(rt, alpha, p.span('alpha'))], site.span);
+        return callOp(
+          rt,
+          'where',
+          [positional(rt, positive, site.span), positional(rt, elu, site.span), positional(rt, scaled, site.span)],
+          site.span,
+        );
+      }),
     Dropout: () =>
       layerClass(
         'Dropout',

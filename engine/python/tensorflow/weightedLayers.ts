@@ -19,6 +19,7 @@ import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
 import { layerWeightMethod } from './layerWeights';
 import { RECURRENT_PARAMS, recurrent } from './recurrentLayers';
+import { Ops } from './losses';
 import { DENSE_ATTENTION_PARAMS, MULTI_HEAD_ATTENTION_PARAMS, denseAttention, multiHeadAttention } from './attentionLayers';
 import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separableConvolution } from './convolutionLayers';
 import { makeTensor, type Tensor } from '../../tensor';
@@ -418,6 +419,38 @@ function batchNormalization(init: MakeInitializer): LayerKind {
   };
 }
 
+/** PReLU: relu(x) − alpha·relu(−x), alpha learnt per entry of a sample (one per axis listed in
+ *  shared_axes, counted from the batch axis as 0). */
+function parametricRelu(init: MakeInitializer): LayerKind {
+  return {
+    name: 'PReLU',
+    scope: 'p_re_lu',
+    weights: (rt, x, p, site) => {
+      const shape = x.type.shape;
+      if (shape === null || shape.slice(1).some((d) => d === null))
+        throw pyError('ValueError', 'PReLU needs the static shape of every axis but the first', site.span);
+      for (const k of ['alpha_regularizer', 'alpha_constraint'])
+        if (p.get(k, null) !== null) throw new OutsideSubset(`PReLU(${k}=...) is not modelled by tgraph`, p.span(k));
+      const given = p.get('shared_axes', null);
+      const shared = given === null ? [] : typeof given === 'bigint' ? [given] : rt.iterate(given, p.span('shared_axes'));
+      const axes = new Set(shared.map((a) => rt.rt.indexValue(a, p.span('shared_axes'))));
+      return [
+        {
+          name: 'alpha',
+          shape: shape.slice(1).map((d, k) => (axes.has(k + 1) ? 1 : (d as number))),
+          initializer: init(p.get('alpha_initializer', null), 'zeros', p.span('alpha_initializer')),
+          span: p.span('alpha_initializer'),
+        },
+      ];
+    },
+    apply: (rt, x, w, _p, site) => {
+      const o = new Ops(rt, site.span);
+      const negative = o.call('multiply', [w.get('alpha')!.node, o.call('relu', [o.call('negative', [x])])]);
+      return new GraphTensor(o.call('subtract', [o.call('relu', [x]), negative]), rt.rt);
+    },
+  };
+}
+
 /** `tf.keras.layers.<Class>` for the weighted layers, given the module's initializer and
  *  activation readers. */
 export function weightedLayers(init: MakeInitializer, activation: Activation): Record<string, () => PyBuiltin> {
@@ -443,6 +476,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
     { kind: separableConvolution(init, activation), params: CONVOLUTION_PARAMS.SeparableConv2D },
     { kind: multiHeadAttention(init), params: MULTI_HEAD_ATTENTION_PARAMS },
     ...[false, true].map((additive) => ({ kind: denseAttention(additive, init), params: DENSE_ATTENTION_PARAMS })),
+    { kind: parametricRelu(init), params: ['alpha_initializer', 'alpha_regularizer', 'alpha_constraint', 'shared_axes'] },
     {
       kind: embedding(init),
       params: [
