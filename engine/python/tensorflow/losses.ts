@@ -294,7 +294,7 @@ class KerasLossObject extends PyObject {
  *  of one more rank loses its trailing axis of 1 (a [batch, 1] column weighs each sample, not
  *  broadcast into a [batch, batch] table); one of one less rank gains it (a weight per
  *  sequence over per-step losses). */
-function matchedWeight(o: Ops, losses: Node, weight: Node): Node {
+export function matchedWeight(o: Ops, losses: Node, weight: Node): Node {
   const lossRank = losses.type.shape?.length;
   const weightRank = weight.type.shape?.length;
   if (lossRank === undefined || weightRank === undefined || weightRank === 0) return weight;

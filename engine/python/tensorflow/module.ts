@@ -27,6 +27,7 @@ import { PySession, defaultSession, sessionStack } from './session';
 import { PyGradientTape, UNCONNECTED } from './tape';
 import { kerasLossesModule, v1LossesModule } from './losses';
 import { activationsModule, kerasLayersModule, sequentialClass } from './layers';
+import { kerasMetricsModule } from './metrics';
 import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
 import { controlFlowFunctions } from './controlFlow';
@@ -381,6 +382,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
       new PyModule('tensorflow.keras', (name) => {
         if (name === 'initializers') return submodule('tensorflow.keras.initializers');
         if (name === 'losses') return kerasLossesModule(interp);
+        if (name === 'metrics') return kerasMetricsModule(interp);
         if (name === 'activations') return activationsModule();
         if (name === 'layers') return kerasLayersModule();
         if (name === 'Sequential') return sequentialClass(interp);
