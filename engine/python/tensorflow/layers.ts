@@ -72,6 +72,7 @@ const INITIALIZERS: Record<string, ConstructorParameters<typeof PyInitializer>[0
   random_normal: 'random_normal',
   random_uniform: 'random_uniform',
   truncated_normal: 'truncated_normal',
+  orthogonal: 'orthogonal',
 };
 
 function initializer(v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span): PyValue {

@@ -169,6 +169,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
   init(['he_uniform', 'HeUniform'], 'he_uniform', ['seed']);
   init(['lecun_normal', 'LecunNormal'], 'lecun_normal', ['seed']);
   init(['lecun_uniform', 'LecunUniform'], 'lecun_uniform', ['seed']);
+  init(['orthogonal_initializer', 'orthogonal', 'Orthogonal'], 'orthogonal', ['gain', 'seed', 'dtype']);
   init(['variance_scaling_initializer', 'variance_scaling', 'VarianceScaling'], 'variance_scaling', [
     'scale',
     'mode',

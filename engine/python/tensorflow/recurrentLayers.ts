@@ -127,9 +127,9 @@ export function recurrent(cell: Cell, init: MakeInitializer, activation: Activat
         },
         {
           name: 'recurrent_kernel',
-          // Keras' default is orthogonal; tgraph samples glorot_uniform (random either way).
+          // Keras' orthogonal (seeded samples of tgraph's stream, as every random initializer).
           shape: [units, width],
-          initializer: init(p.get('recurrent_initializer', null), 'glorot_uniform', p.span('recurrent_initializer')),
+          initializer: init(p.get('recurrent_initializer', null), 'orthogonal', p.span('recurrent_initializer')),
           span: p.span('recurrent_initializer'),
         },
         ...(p.get('use_bias', true) !== false

@@ -611,7 +611,8 @@ type InitKind =
   | 'he_uniform'
   | 'lecun_normal'
   | 'lecun_uniform'
-  | 'variance_scaling';
+  | 'variance_scaling'
+  | 'orthogonal';
 
 /** An initializer object (`tf.zeros_initializer()`, `tf.glorot_uniform_initializer()`, ...):
  *  called with a shape, or given to get_variable. */
@@ -666,8 +667,10 @@ export class PyInitializer extends PyObject {
           if (Math.abs(z) <= 2) return z;
         }
       };
-      let draw: () => number;
+      let draw: () => number = normal;
       switch (this.kind) {
+        case 'orthogonal':
+          break;
         case 'random_normal':
           draw = () => (o.mean ?? 0) + (o.stddev ?? 1) * normal();
           break;
@@ -700,11 +703,44 @@ export class PyInitializer extends PyObject {
           }
         }
       }
-      for (let i = 0; i < n; i++) data[i] = draw();
+      if (this.kind === 'orthogonal') orthogonal(shape, normal, o.scale ?? 1, data);
+      else for (let i = 0; i < n; i++) data[i] = draw();
     }
     const t = { dtype, shape, data: dtype === 'float32' ? Float32Array.from(data) : data };
     return rt.b.constant(t, span);
   }
+}
+
+/** Keras' Orthogonal: the shape as a [rows, columns] matrix (the last axis its columns) with
+ *  orthonormal rows or columns (whichever are fewer), times `gain`: the Q of a QR factorization
+ *  of a matrix of normal samples (taller than wide), its column signs those of R's diagonal,
+ *  transposed when the matrix is wide. Gram–Schmidt, twice over, keeps Q orthonormal to
+ *  rounding. */
+function orthogonal(shape: readonly number[], normal: () => number, gain: number, out: { length: number; [index: number]: number }): void {
+  if (shape.length === 0) {
+    out[0] = gain * normal();
+    return;
+  }
+  const columns = shape[shape.length - 1];
+  const rows = out.length / Math.max(columns, 1);
+  const [tall, narrow] = rows >= columns ? [rows, columns] : [columns, rows];
+  // q[j]: column j of the tall matrix, drawn row by row as NumPy's normal(size=(tall, narrow)).
+  const q = Array.from({ length: narrow }, () => new Float64Array(tall));
+  for (let i = 0; i < tall; i++) for (let j = 0; j < narrow; j++) q[j][i] = normal();
+  const dot = (a: Float64Array, b: Float64Array) => a.reduce((sum, x, i) => sum + x * b[i], 0);
+  for (let j = 0; j < narrow; j++) {
+    const original = q[j].slice();
+    for (let pass = 0; pass < 2; pass++)
+      for (let k = 0; k < j; k++) {
+        const along = dot(q[k], q[j]);
+        for (let i = 0; i < tall; i++) q[j][i] -= along * q[k][i];
+      }
+    const norm = Math.sqrt(dot(q[j], q[j]));
+    // R's diagonal entry is q·original; a negative one flips the column (Keras' sign fix).
+    const sign = norm > 0 && dot(q[j], original) < 0 ? -1 : 1;
+    for (let i = 0; i < tall; i++) q[j][i] = norm > 0 ? (sign * q[j][i]) / norm : 0;
+  }
+  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) out[r * columns + c] = gain * (rows >= columns ? q[c][r] : q[r][c]);
 }
 
 function fans(shape: readonly number[]): [number, number] {
@@ -736,7 +772,7 @@ export function initializerFactory(rt: Interpreter, kind: InitKind, params: stri
       minval: num('minval'),
       maxval: num('maxval'),
       seed: num('seed') ?? null,
-      scale: num('scale'),
+      scale: num('scale') ?? num('gain'),
       mode: str('mode'),
       distribution: str('distribution'),
     });
