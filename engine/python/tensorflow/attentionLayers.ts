@@ -12,6 +12,7 @@ import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
 import { GraphTensor, toGraphValue } from './tensor';
 import { Ops } from './losses';
+import { WEIGHT_PENALTIES, noWeightPenalties } from './layerArgs';
 import type { LayerKind, MakeInitializer } from './weightedLayers';
 
 /** Keras' score for a masked position (what its Softmax layer and dense attention add). */
@@ -84,11 +85,7 @@ export const MULTI_HEAD_ATTENTION_PARAMS = [
   'attention_axes',
   'kernel_initializer',
   'bias_initializer',
-  'kernel_regularizer',
-  'bias_regularizer',
-  'activity_regularizer',
-  'kernel_constraint',
-  'bias_constraint',
+  ...WEIGHT_PENALTIES,
 ];
 
 /** The sizes MultiHeadAttention's weights are made from. */
@@ -116,8 +113,7 @@ export function multiHeadAttention(init: MakeInitializer): LayerKind {
     scope: 'multi_head_attention',
     callParams: ['query', 'value', 'key', 'attention_mask', 'return_attention_scores', 'training', 'use_causal_mask'],
     weights: (rt, query, p, site, call) => {
-      for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'])
-        if (p.get(k, null) !== null) throw new OutsideSubset(`MultiHeadAttention(${k}=...) is not modelled by tgraph`, p.span(k));
+      noWeightPenalties(p, 'MultiHeadAttention');
       if (p.get('attention_axes', null) !== null)
         throw new OutsideSubset(
           'MultiHeadAttention(attention_axes=...) is not modelled by tgraph (attention over the sequence axis only)',

@@ -10,7 +10,7 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
 import { callOp } from './tensor';
-import { intTuple, keyword, lastAxis, nodeArg, optionalBias, positional, withActivation } from './layerArgs';
+import { expectRank, intTuple, keyword, lastAxis, nodeArg, optionalBias, positional, withActivation } from './layerArgs';
 import type { PyVariable } from './variables';
 import type { Activation, LayerKind, MakeInitializer } from './weightedLayers';
 
@@ -39,16 +39,6 @@ function windowOf(rt: Interpreter, p: BoundPyArgs, layer: string): Window {
     dilations: intTuple(rt, p.get('dilation_rate', 1n), 2, p.span('dilation_rate')),
     padding,
   };
-}
-
-function imageInput(x: Node, scope: string, site: CallSite): void {
-  const shape = x.type.shape;
-  if (shape !== null && shape.length !== 4)
-    throw pyError(
-      'ValueError',
-      `Input 0 of layer "${scope}" is incompatible with the layer: expected ndim=4, found ndim=${shape.length}`,
-      site.span,
-    );
 }
 
 /** The registry op's window arguments, as tf.nn's 4-element strides and dilations. */
@@ -87,7 +77,7 @@ export function convolutionTranspose(init: MakeInitializer, activation: Activati
     name: 'Conv2DTranspose',
     scope: 'conv2d_transpose',
     weights: (rt, x, p, site) => {
-      imageInput(x, 'conv2d_transpose', site);
+      expectRank(x, 4, 'conv2d_transpose', site.span);
       const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
       return [
         {
@@ -148,7 +138,7 @@ export function depthwiseConvolution(init: MakeInitializer, activation: Activati
     name: 'DepthwiseConv2D',
     scope: 'depthwise_conv2d',
     weights: (rt, x, p, site) => {
-      imageInput(x, 'depthwise_conv2d', site);
+      expectRank(x, 4, 'depthwise_conv2d', site.span);
       const { channels, spec } = depthwiseKernel(rt, x, p, init, 'DepthwiseConv2D', site);
       return [spec, ...optionalBias(p, init, channels)];
     },
@@ -171,7 +161,7 @@ export function separableConvolution(init: MakeInitializer, activation: Activati
     name: 'SeparableConv2D',
     scope: 'separable_conv2d',
     weights: (rt, x, p, site) => {
-      imageInput(x, 'separable_conv2d', site);
+      expectRank(x, 4, 'separable_conv2d', site.span);
       const { channels, spec } = depthwiseKernel(rt, x, p, init, 'SeparableConv2D', site);
       const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
       return [

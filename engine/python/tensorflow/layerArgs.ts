@@ -76,3 +76,24 @@ export function optionalBias(
     },
   ];
 }
+
+/** Keras' check of an input's rank where a layer needs one (`scope`: the layer's name in the
+ *  message); an unknown rank passes. */
+export function expectRank(x: Node, rank: number, scope: string, span: Span): void {
+  const shape = x.type.shape;
+  if (shape !== null && shape.length !== rank)
+    throw pyError(
+      'ValueError',
+      `Input 0 of layer "${scope}" is incompatible with the layer: expected ndim=${rank}, found ndim=${shape.length}`,
+      span,
+    );
+}
+
+/** The penalties and constraints Keras layers take on their weights (none is modelled). */
+export const WEIGHT_PENALTIES = ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint'];
+
+/** Refuses a penalty or constraint given to `layer`, where it is given. */
+export function noWeightPenalties(p: BoundPyArgs, layer: string): void {
+  for (const k of WEIGHT_PENALTIES)
+    if (p.get(k, null) !== null) throw new OutsideSubset(`${layer}(${k}=...) is not modelled by tgraph`, p.span(k));
+}

@@ -13,6 +13,7 @@ import { args as bindArgs } from '../signature';
 import { GraphTensor, PyOp, toGraphValue } from './tensor';
 import { PyInitializer, PyVariable, denseApply, denseVariables } from './variables';
 import { layerWeightMethod } from './layerWeights';
+import { WEIGHT_PENALTIES, noWeightPenalties } from './layerArgs';
 import { statelessLayers } from './statelessLayers';
 import { weightedLayers } from './weightedLayers';
 import { wrapperLayers } from './wrapperLayers';
@@ -162,11 +163,7 @@ function denseClass(activations: PyModule): PyBuiltin {
         'use_bias',
         'kernel_initializer',
         'bias_initializer',
-        'kernel_regularizer',
-        'bias_regularizer',
-        'activity_regularizer',
-        'kernel_constraint',
-        'bias_constraint',
+        ...WEIGHT_PENALTIES,
         'input_shape',
         'input_dim',
         'name',
@@ -177,9 +174,7 @@ function denseClass(activations: PyModule): PyBuiltin {
       kw,
       site,
     );
-    for (const k of ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint']) {
-      if (p.get(k, null) !== null) throw new OutsideSubset(`Dense(${k}=...) is not modelled by tgraph`, p.span(k));
-    }
+    noWeightPenalties(p, 'Dense');
     const name = p.get('name', null);
     return new DenseLayer(
       p.get('units'),

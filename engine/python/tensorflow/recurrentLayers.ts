@@ -15,6 +15,7 @@ import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
 import { GraphTensor, toGraphValue } from './tensor';
 import { Ops } from './losses';
+import { expectRank } from './layerArgs';
 import { PyInitializer, type PyVariable } from './variables';
 import type { LayerKind, MakeInitializer, Activation } from './weightedLayers';
 
@@ -91,13 +92,8 @@ export function recurrent(cell: Cell, init: MakeInitializer, activation: Activat
     name: cell,
     scope,
     weights: (rt, x, p, site) => {
+      expectRank(x, 3, scope, site.span);
       const shape = x.type.shape;
-      if (shape !== null && shape.length !== 3)
-        throw pyError(
-          'ValueError',
-          `Input 0 of layer "${scope}" is incompatible with the layer: expected ndim=3, found ndim=${shape.length}`,
-          site.span,
-        );
       for (const k of ['stateful', 'time_major'])
         if (p.get(k, false) === true) throw new OutsideSubset(`${cell}(${k}=True) is not modelled by tgraph`, p.span(k));
       if (cell === 'GRU' && p.get('reset_after', true) === false)

@@ -10,18 +10,12 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
 import { GraphTensor, callOp, toGraphValue } from './tensor';
-import { channelsLastOnly, intTuple, keyword, nodeArg, positional } from './layerArgs';
+import { channelsLastOnly, expectRank, intTuple, keyword, nodeArg, positional } from './layerArgs';
 import { layerClass } from './statelessLayers';
 
 function inputOf(rt: Interpreter, x: PyValue, span: Span, rank: number, layer: string): Node {
   const node = rt.rt.b.toTensor(toGraphValue(rt, x, span), span);
-  const shape = node.type.shape;
-  if (shape !== null && shape.length !== rank)
-    throw pyError(
-      'ValueError',
-      `Input 0 of layer "${layer}" is incompatible with the layer: expected ndim=${rank}, found ndim=${shape.length}`,
-      span,
-    );
+  expectRank(node, rank, layer, span);
   return node;
 }
 

@@ -12,7 +12,7 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { GraphTensor, callOp, toGraphValue } from './tensor';
-import { channelsLastOnly, intTuple, keyword, lastAxis, nodeArg, optionalBias, positional, withActivation } from './layerArgs';
+import { channelsLastOnly, expectRank, intTuple, keyword, lastAxis, nodeArg, optionalBias, positional, withActivation } from './layerArgs';
 import { PyInitializer, PyOperation, type PyVariable, layerVariables } from './variables';
 import { eagerValue, isEager, needsFeed } from './eager';
 import { byTrainingFlag } from './controlFlow';
@@ -145,13 +145,7 @@ function convolution(spatial: 1 | 2, init: MakeInitializer, activation: Activati
     name,
     scope: `conv${spatial}d`,
     weights: (rt, x, p, site) => {
-      const shape = x.type.shape;
-      if (shape !== null && shape.length !== spatial + 2)
-        throw pyError(
-          'ValueError',
-          `Input 0 of layer "conv${spatial}d" is incompatible with the layer: expected ndim=${spatial + 2}, found ndim=${shape.length}`,
-          site.span,
-        );
+      expectRank(x, spatial + 2, `conv${spatial}d`, site.span);
       const size = intTuple(rt, p.get('kernel_size'), spatial, p.span('kernel_size'));
       const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
       return [
