@@ -55,6 +55,11 @@ export interface ScenarioResult {
   /** The longest event-loop delay of the server's protocol thread during the scenario (the
    *  longest task that ran there), ms; null without the probe. */
   protocolDelayMaxMs: number | null;
+  /** Of the protocol thread's event-loop checks during the scenario, how many found it held
+   *  past 5 ms (about the number of tasks a hover could wait behind); null without the probe. */
+  protocolLongTasks: number | null;
+  /** Time the protocol thread spent collecting garbage during the scenario, ms. */
+  protocolGcMs: number | null;
   /** CPU time the protocol thread used during the scenario, ms (null without /proc). */
   protocolCpuMs: number | null;
 }
@@ -193,10 +198,9 @@ export async function measureEditorScenarios(o: {
         // The probe writes every 100 ms: wait for the line that covers the scenario's end.
         const end = Date.now();
         const cpuAtEnd = session.protocolCpuMs();
-        const delays = session
-          .probeLines()
-          .filter((l) => l.thread === 'protocol' && l.t > scenarioStart && l.t <= end + 100)
-          .map((l) => l.delayMaxMs ?? 0);
+        const lines = session.probeLines().filter((l) => l.thread === 'protocol' && l.t > scenarioStart && l.t <= end + 100);
+        const delays = lines.map((l) => l.delayMaxMs ?? 0);
+        const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
         const diagnostics = { p50: percentile(times, 50), p95: percentile(times, 95), max: Math.max(...times) };
         const spread = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs) });
         const hover = spread(hoverTimes.map((h) => h.arrivalMs));
@@ -214,6 +218,8 @@ export async function measureEditorScenarios(o: {
           diagnosticsGoalMs: goal,
           met: { diagnostics: goal === null ? null : measured <= goal, hover: hover.p99 <= SCENARIO_GOALS.hoverP99Ms },
           protocolDelayMaxMs: delays.length ? Math.max(...delays) : null,
+          protocolLongTasks: lines.length ? sum(lines.map((l) => l.longTasks ?? 0)) : null,
+          protocolGcMs: lines.length ? sum(lines.map((l) => l.gcMs ?? 0)) : null,
           protocolCpuMs: cpuAtEnd === null || cpuAtStart === null ? null : cpuAtEnd - cpuAtStart,
         });
         o.log?.(` ${name}/${scenario}`);

@@ -320,6 +320,8 @@ function scenarioTable(r: ScenarioReport, load: string): string {
     `${ms(s.hoverClient.p50)} / ${ms(s.hoverClient.p99)}`,
     s.protocolDelayMaxMs === null ? '' : ms(s.protocolDelayMaxMs),
     s.protocolCpuMs === null ? '' : ms(s.protocolCpuMs),
+    s.protocolLongTasks === null ? '' : `${s.protocolLongTasks}`,
+    s.protocolGcMs === null ? '' : ms(s.protocolGcMs),
   ]);
   const rss = Math.max(r.rssMb.blocks ?? 0, r.rssMb.chain ?? 0);
   const failed = r.results.filter((s) => s.met.diagnostics === false || !s.met.hover).map((s) => `${s.file}/${s.scenario}`);
@@ -346,6 +348,8 @@ ${memory}` + (failed.length === 0 ? `every scenario met its goals (load ${load})
     "same hovers by the client's loop (old)",
     'protocol thread: longest task',
     'protocol thread: CPU',
+    'protocol thread: tasks > 5 ms',
+    'protocol thread: GC',
   ];
   return `${render(header, rows, 1)}
 ${note}`;

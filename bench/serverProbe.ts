@@ -14,7 +14,7 @@
 
 import * as fs from 'fs';
 import * as v8 from 'v8';
-import { monitorEventLoopDelay, PerformanceObserver } from 'perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'perf_hooks';
 import { isMainThread, Worker } from 'worker_threads';
 import { runInNewContext } from 'vm';
 
@@ -28,6 +28,11 @@ export interface ProbeLine {
   externalMb: number;
   /** Protocol thread only: the longest event-loop delay since the previous line. */
   delayMaxMs?: number;
+  /** Protocol thread only: how many of the event loop's checks (every 2 ms) since the
+   *  previous line found it held longer than LONG_TASK_MS (about the number of such tasks). */
+  longTasks?: number;
+  /** Protocol thread only: time in garbage collection since the previous line, ms. */
+  gcMs?: number;
   /** With TGRAPH_BENCH_PROBE_DETAIL: each heap space's reserved / used size. */
   spaces?: Record<string, { sizeMb: number; usedMb: number }>;
   /** With TGRAPH_BENCH_PROBE_DETAIL: the isolate's array buffers (WebAssembly memories
@@ -36,12 +41,31 @@ export interface ProbeLine {
   codeMb?: number;
 }
 
+/** A task longer than this delays a hover past its goal. */
+export const LONG_TASK_MS = 5;
+
+/** How many of a delay histogram's samples exceed `ms` (from its percentiles: the first
+ *  percentile whose delay is past it). */
+function samplesOver(delay: IntervalHistogram, ms: number): number {
+  let below = 0;
+  for (const [percentile, ns] of delay.percentiles) {
+    if (ns > ms * 1e6) break;
+    below = percentile;
+  }
+  return Math.round((delay.count * (100 - below)) / 100);
+}
+
 const file = process.env.TGRAPH_BENCH_PROBE;
 if (file) {
   const detail = process.env.TGRAPH_BENCH_PROBE_DETAIL === '1';
   const thread: ProbeLine['thread'] = isMainThread ? 'protocol' : 'worker';
   const delay = isMainThread ? monitorEventLoopDelay({ resolution: 2 }) : undefined;
   delay?.enable();
+  let gcMs = 0;
+  if (isMainThread)
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcMs += e.duration;
+    }).observe({ entryTypes: ['gc'] });
   const mb = (bytes: number) => bytes / 2 ** 20;
   const timer = setInterval(() => {
     const heap = v8.getHeapStatistics();
@@ -52,8 +76,11 @@ if (file) {
       heapTotalMb: mb(heap.total_heap_size),
       externalMb: mb(heap.external_memory),
       delayMaxMs: delay ? delay.max / 1e6 : undefined,
+      longTasks: delay ? samplesOver(delay, LONG_TASK_MS) : undefined,
+      gcMs: delay ? gcMs : undefined,
     };
     delay?.reset();
+    gcMs = 0;
     if (detail) {
       line.spaces = {};
       for (const s of v8.getHeapSpaceStatistics()) line.spaces[s.space_name] = { sizeMb: mb(s.space_size), usedMb: mb(s.space_used_size) };
