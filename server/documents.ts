@@ -135,6 +135,8 @@ export interface DocumentStoreOptions {
   onClosed(uri: string): void;
   /** How the analysis worker is made (a worker thread; a same-thread loop in tests). */
   connect: HostOptions['connect'];
+  /** See HostOptions (tests take snapshots in one step per task). */
+  arrivalSliceMs?: number;
   log(message: string): void;
 }
 
@@ -170,6 +172,7 @@ export class DocumentStore {
       },
       {
         connect: options.connect,
+        arrivalSliceMs: options.arrivalSliceMs,
         limits: () => {
           const o = this.options.analysisOptions();
           return { graceMs: o.workerStopTimeoutMs ?? 2000, heapMb: o.maxWorkerHeapMb ?? 1024 };

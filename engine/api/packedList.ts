@@ -16,6 +16,8 @@
 // allocation, and the garbage its collector paused for). The accessor reads like the value;
 // assigning the key replaces it with a plain value.
 
+import { runSteps, stepEnds, type Steps } from './steps';
+
 /** One key's values: spans as [start, end] pairs (start -1: absent); long texts as UTF-8
  *  bytes with [start, end] byte offsets per item (start -1: absent); else as they are. */
 type Column =
@@ -167,50 +169,72 @@ export function copyWithTexts<T extends object>(item: T): T {
  *  a delta) into one buffer of their own, once those buffers hold more than twice what the
  *  items read: kept items would otherwise hold every earlier arrival's bytes alive. */
 export function compactTexts(items: readonly object[]): void {
+  runSteps(compactTextsSteps(items));
+}
+
+export function* compactTextsSteps(items: readonly object[]): Steps<void> {
   for (const { at } of textAccessors.values()) {
     const buffers = new Set<Uint8Array>();
     let used = 0;
-    for (const item of items) {
-      const t = (item as Record<symbol, TextAt | undefined>)[at];
-      if (!t) continue;
-      buffers.add(t.bytes);
-      used += t.end - t.start;
+    for (let i = 0; i < items.length; i++) {
+      const t = (items[i] as Record<symbol, TextAt | undefined>)[at];
+      if (t) {
+        buffers.add(t.bytes);
+        used += t.end - t.start;
+      }
+      if (stepEnds(i)) yield;
     }
     let held = 0;
     for (const b of buffers) held += b.byteLength;
     if (buffers.size <= 1 || held <= 2 * used) continue;
     const bytes = new Uint8Array(used);
     let to = 0;
-    for (const item of items) {
-      const t = (item as Record<symbol, TextAt | undefined>)[at];
-      if (!t) continue;
-      bytes.set(t.bytes.subarray(t.start, t.end), to);
-      // Every holder of this item (an older snapshot too) reads the same text from the copy.
-      (item as Record<symbol, TextAt>)[at] = { bytes, start: to, end: to + t.end - t.start };
-      to += t.end - t.start;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as Record<symbol, TextAt>;
+      const t = item[at];
+      if (t) {
+        bytes.set(t.bytes.subarray(t.start, t.end), to);
+        // Every holder of this item (an older snapshot too, read between steps) reads the
+        // same text from the copy as from the bytes it had.
+        item[at] = { bytes, start: to, end: to + t.end - t.start };
+        to += t.end - t.start;
+      }
+      if (stepEnds(i)) yield;
     }
   }
 }
 
 export function unpackList<T>(packed: PackedList): T[] {
+  return runSteps(unpackListSteps<T>(packed));
+}
+
+export function* unpackListSteps<T>(packed: PackedList): Steps<T[]> {
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < packed.length; i++) out.push({});
   for (const column of packed.columns) {
     const key = column.key;
     if ('spans' in column) {
       const pairs = column.spans;
-      for (let i = 0; i < packed.length; i++) if (pairs[2 * i] >= 0) out[i][key] = { start: pairs[2 * i], end: pairs[2 * i + 1] };
+      for (let i = 0; i < packed.length; i++) {
+        if (pairs[2 * i] >= 0) out[i][key] = { start: pairs[2 * i], end: pairs[2 * i + 1] };
+        if (stepEnds(i)) yield;
+      }
     } else if ('text' in column) {
       const { at, descriptor } = textAccessor(key);
       const { text: bytes, bounds } = column;
       for (let i = 0; i < packed.length; i++) {
-        if (bounds[2 * i] < 0) continue;
-        Object.defineProperty(out[i], key, descriptor);
-        Object.defineProperty(out[i], at, { value: { bytes, start: bounds[2 * i], end: bounds[2 * i + 1] }, writable: true });
+        if (bounds[2 * i] >= 0) {
+          Object.defineProperty(out[i], key, descriptor);
+          Object.defineProperty(out[i], at, { value: { bytes, start: bounds[2 * i], end: bounds[2 * i + 1] }, writable: true });
+        }
+        if (stepEnds(i)) yield;
       }
     } else {
       const values = column.values;
-      for (let i = 0; i < packed.length; i++) if (values[i] !== undefined) out[i][key] = values[i];
+      for (let i = 0; i < packed.length; i++) {
+        if (values[i] !== undefined) out[i][key] = values[i];
+        if (stepEnds(i)) yield;
+      }
     }
   }
   return out as T[];

@@ -12,6 +12,7 @@
 
 import type { Span } from '../syntax/ast';
 import { copyWithTexts } from './packedList';
+import { runSteps, stepEnds, type Steps } from './steps';
 import { commonEnds } from '../syntax/commonEnds';
 
 export { commonEnds };
@@ -197,11 +198,17 @@ function splice<T>(before: readonly T[], after: readonly T[], remap: (item: T) =
   return { head, tail, middle: after.slice(head, after.length - tail) };
 }
 
-function applySplice<T>(before: readonly T[], s: Splice<T>, remap: (item: T) => T): T[] {
+function* applySpliceSteps<T>(before: readonly T[], s: Splice<T>, remap: (item: T) => T): Steps<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < s.head; i++) out.push(remap(before[i]));
+  for (let i = 0; i < s.head; i++) {
+    out.push(remap(before[i]));
+    if (stepEnds(i)) yield;
+  }
   for (const item of s.middle) out.push(item);
-  for (let i = before.length - s.tail; i < before.length; i++) out.push(remap(before[i]));
+  for (let i = before.length - s.tail; i < before.length; i++) {
+    out.push(remap(before[i]));
+    if (stepEnds(i)) yield;
+  }
   return out;
 }
 
@@ -289,6 +296,10 @@ export function snapshotDelta(
 
 /** The snapshot `delta` describes, from the one it was made against (left as it was). */
 export function applySnapshotDelta(before: DocumentSnapshot, delta: SnapshotDelta): DocumentSnapshot {
+  return runSteps(applySnapshotDeltaSteps(before, delta));
+}
+
+export function* applySnapshotDeltaSteps(before: DocumentSnapshot, delta: SnapshotDelta): Steps<DocumentSnapshot> {
   const offsets = new Remap(delta.shift);
   const remap = targetRemap(delta.shift, before.targets.length, delta.targets);
   const snapshot: DocumentSnapshot = {
@@ -296,13 +307,13 @@ export function applySnapshotDelta(before: DocumentSnapshot, delta: SnapshotDelt
     diagnostics: delta.diagnostics,
     status: delta.status,
     occurrences: applyOccurrences(before.occurrences, delta.occurrences, remap),
-    targets: applySplice(before.targets, delta.targets, (t) => offsets.nameTarget(t)),
-    lenses: applySplice(before.lenses, delta.lenses, (l) => offsets.lens(l)),
-    hints: applySplice(before.hints, delta.hints, (h) => offsets.hint(h)),
-    symbols: applySplice(before.symbols, delta.symbols, (s) => offsets.symbol(s)),
+    targets: yield* applySpliceSteps(before.targets, delta.targets, (t) => offsets.nameTarget(t)),
+    lenses: yield* applySpliceSteps(before.lenses, delta.lenses, (l) => offsets.lens(l)),
+    hints: yield* applySpliceSteps(before.hints, delta.hints, (h) => offsets.hint(h)),
+    symbols: yield* applySpliceSteps(before.symbols, delta.symbols, (s) => offsets.symbol(s)),
     folding: {
-      statements: applySplice(before.folding.statements, delta.statementFolds, (s) => offsets.span(s)),
-      commentRuns: applySplice(before.folding.commentRuns, delta.commentFolds, (s) => offsets.span(s)),
+      statements: yield* applySpliceSteps(before.folding.statements, delta.statementFolds, (s) => offsets.span(s)),
+      commentRuns: yield* applySpliceSteps(before.folding.commentRuns, delta.commentFolds, (s) => offsets.span(s)),
     },
     explaining: delta.explaining,
   };

@@ -5,7 +5,8 @@
 // `DocumentSnapshot` in code that allocates only the objects themselves.
 
 import type { Span } from '../syntax/ast';
-import { packList, packedTransfers, unpackList, type PackedList } from './packedList';
+import { packList, packedTransfers, unpackListSteps, type PackedList } from './packedList';
+import { runSteps, type Steps } from './steps';
 import type { DocumentSnapshot, HintData, LensData, NameTarget, SymbolData } from './snapshot';
 import type { OccurrenceSplice, SnapshotDelta, Splice } from './snapshotDelta';
 
@@ -58,13 +59,20 @@ export function snapshotToWire(s: DocumentSnapshot): Wire<WireSnapshot> {
 }
 
 export function snapshotFromWire(w: WireSnapshot): DocumentSnapshot {
+  return runSteps(snapshotFromWireSteps(w));
+}
+
+export function* snapshotFromWireSteps(w: WireSnapshot): Steps<DocumentSnapshot> {
   return {
     ...w,
-    targets: unpackList<NameTarget>(w.targets),
-    lenses: unpackList<LensData>(w.lenses),
-    hints: unpackList<HintData>(w.hints),
-    symbols: unpackList<SymbolData>(w.symbols),
-    folding: { statements: unpackList<Span>(w.folding.statements), commentRuns: unpackList<Span>(w.folding.commentRuns) },
+    targets: yield* unpackListSteps<NameTarget>(w.targets),
+    lenses: yield* unpackListSteps<LensData>(w.lenses),
+    hints: yield* unpackListSteps<HintData>(w.hints),
+    symbols: yield* unpackListSteps<SymbolData>(w.symbols),
+    folding: {
+      statements: yield* unpackListSteps<Span>(w.folding.statements),
+      commentRuns: yield* unpackListSteps<Span>(w.folding.commentRuns),
+    },
   };
 }
 
@@ -74,8 +82,8 @@ function spliceToWire<T extends object>(s: Splice<T>, transfer: ArrayBuffer[]): 
   return { head: s.head, tail: s.tail, middle };
 }
 
-function spliceFromWire<T>(s: WireSplice): Splice<T> {
-  return { head: s.head, tail: s.tail, middle: unpackList<T>(s.middle) };
+function* spliceFromWireSteps<T>(s: WireSplice): Steps<Splice<T>> {
+  return { head: s.head, tail: s.tail, middle: yield* unpackListSteps<T>(s.middle) };
 }
 
 /** The delta's occurrences are its own (a slice of the worker's table): handed over too. */
@@ -95,13 +103,17 @@ export function deltaToWire(d: SnapshotDelta): Wire<WireDelta> {
 }
 
 export function deltaFromWire(w: WireDelta): SnapshotDelta {
+  return runSteps(deltaFromWireSteps(w));
+}
+
+export function* deltaFromWireSteps(w: WireDelta): Steps<SnapshotDelta> {
   return {
     ...w,
-    targets: spliceFromWire<NameTarget>(w.targets),
-    lenses: spliceFromWire<LensData>(w.lenses),
-    hints: spliceFromWire<HintData>(w.hints),
-    symbols: spliceFromWire<SymbolData>(w.symbols),
-    statementFolds: spliceFromWire<Span>(w.statementFolds),
-    commentFolds: spliceFromWire<Span>(w.commentFolds),
+    targets: yield* spliceFromWireSteps<NameTarget>(w.targets),
+    lenses: yield* spliceFromWireSteps<LensData>(w.lenses),
+    hints: yield* spliceFromWireSteps<HintData>(w.hints),
+    symbols: yield* spliceFromWireSteps<SymbolData>(w.symbols),
+    statementFolds: yield* spliceFromWireSteps<Span>(w.statementFolds),
+    commentFolds: yield* spliceFromWireSteps<Span>(w.commentFolds),
   };
 }

@@ -11,9 +11,10 @@
 import type { Diagnostic } from '../../analysis';
 import { DEFAULT_BUDGETS, formatCount } from '../../budgets';
 import type { DocumentSnapshot } from '../snapshot';
-import { applySnapshotDelta } from '../snapshotDelta';
-import { deltaFromWire, snapshotFromWire } from '../snapshotWire';
-import { compactTexts } from '../packedList';
+import { applySnapshotDeltaSteps } from '../snapshotDelta';
+import { deltaFromWireSteps, snapshotFromWireSteps } from '../snapshotWire';
+import { compactTextsSteps } from '../packedList';
+import type { Steps } from '../steps';
 import type { CheckSettings } from '../gradients';
 import type { TestOutcome } from '../report';
 import {
@@ -55,6 +56,9 @@ export interface HostOptions {
   limits(): { graceMs: number; heapMb: number };
   /** How often the host looks at the worker while it works (ms). */
   watchEveryMs?: number;
+  /** How long one task may take a snapshot in before the thread is let go (ms; 0: one step
+   *  per task, as tests use to see every gap). */
+  arrivalSliceMs?: number;
 }
 
 interface DocEntry {
@@ -73,6 +77,20 @@ interface DocEntry {
 }
 
 const COMPACT_EVERY_DELTAS = 8;
+
+/** A snapshot from the worker is taken in by steps for at most this long per task, then the
+ *  thread answers what waits (a hover) before it goes on: a thousand targets' objects, built
+ *  in one task, held a hover for tens of ms. */
+const ARRIVAL_SLICE_MS = 2;
+
+/** A message from the worker, with the worker it came from (one stopped since is ignored). */
+/** Runs `f` after the tasks waiting now (a browser's worker has no setImmediate). */
+const nextTask: (f: () => void) => void = typeof setImmediate === 'function' ? (f) => setImmediate(f) : (f) => setTimeout(f, 0);
+
+interface Arrival {
+  message: FromWorker;
+  worker: number;
+}
 
 interface Pending {
   resolve(value: unknown): void;
@@ -110,6 +128,12 @@ export class AnalysisHost {
   /** The job a cancellation was asked of: its start time and when it was asked. */
   private cancelAsked: { started: number; at: number } | undefined;
   private stopping = false;
+  /** The worker's messages in order, while a snapshot is being taken in by steps (and the
+   *  steps of that snapshot): what comes after it waits for it (a delta builds on it, an
+   *  explanation completes it, a response may read it). */
+  private readonly inbox: Arrival[] = [];
+  private taking: { steps: Steps<void>; worker: number } | undefined;
+  private workers = 0;
   /** How many workers were stopped by force (tests and the bench read it). */
   restarts = 0;
 
@@ -129,7 +153,11 @@ export class AnalysisHost {
     // A new worker has sent nothing: its first snapshot of each document comes whole.
     for (const e of this.docs.values()) e.base = undefined;
     this.channel = this.options.connect(this.heapMb);
-    this.channel.onMessage((m) => this.received(m));
+    const worker = ++this.workers;
+    this.channel.onMessage((message) => {
+      this.inbox.push({ message, worker });
+      if (this.inbox.length === 1 && !this.taking) this.drain();
+    });
     this.channel.onExit((reason, detail) => this.exited(reason, detail));
     this.channel.post({ type: 'init', control: this.shared, epoch: this.epoch });
   }
@@ -251,7 +279,38 @@ export class AnalysisHost {
     this.watchWorker();
   }
 
-  private received(m: FromWorker): void {
+  /** Handles the worker's messages in order; a snapshot is taken in by steps of at most
+   *  ARRIVAL_SLICE_MS, with the thread free between them. Until its last step the published
+   *  snapshot is the previous one, whole: a hover meanwhile answers from it. */
+  private drain(): void {
+    const sliceEnd = performance.now() + (this.options.arrivalSliceMs ?? ARRIVAL_SLICE_MS);
+    for (;;) {
+      // A message that fails is logged and left: the ones after it are still handled.
+      try {
+        if (this.taking) {
+          const { steps, worker } = this.taking;
+          // A stopped worker's snapshot is dropped half-taken: the documents are analysed again.
+          while (worker === this.workers && !steps.next().done)
+            if (performance.now() >= sliceEnd) {
+              nextTask(() => this.drain());
+              return;
+            }
+          this.taking = undefined;
+        }
+        const next = this.inbox.shift();
+        if (!next) return;
+        if (next.worker !== this.workers) continue;
+        const steps = this.received(next.message);
+        if (steps) this.taking = { steps, worker: next.worker };
+      } catch (e) {
+        this.taking = undefined;
+        this.events.log(`a message from the analysis worker failed: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    }
+  }
+
+  /** Handles a message at once, or returns the steps that take in its snapshot. */
+  private received(m: FromWorker): Steps<void> | undefined {
     switch (m.type) {
       case 'ready':
         return;
@@ -275,28 +334,39 @@ export class AnalysisHost {
     }
     const e = this.byId.get(m.doc);
     if (!e) return; // closed meanwhile
-    // Every snapshot is taken in, even one too old to show: the next delta builds on it.
-    let snapshot: DocumentSnapshot | undefined;
-    if (m.type === 'snapshot') snapshot = e.base = snapshotFromWire(m.snapshot);
-    else if (m.type === 'snapshotDelta') {
+    if (m.type === 'snapshot' || m.type === 'snapshotDelta') return this.takeSnapshot(e, m);
+    if (m.type === 'explained') this.explained(e, m.version, m.target, m.hover);
+    const text = e.texts.get(m.version);
+    if (text === undefined) return;
+    if (m.type === 'diagnostics') this.events.diagnostics?.(e.uri, m.version, m.diagnostics, m.status, text);
+    else if (m.type === 'explained') this.events.explained?.(e.uri, m.version, m.target, m.hover);
+    else if (m.type === 'built') this.events.built?.(e.uri, m.version, m.diagnostics, text);
+  }
+
+  /** Every snapshot is taken in, even one too old to show: the next delta builds on it. */
+  private *takeSnapshot(e: DocEntry, m: Extract<FromWorker, { type: 'snapshot' | 'snapshotDelta' }>): Steps<void> {
+    let snapshot: DocumentSnapshot;
+    if (m.type === 'snapshot') snapshot = yield* snapshotFromWireSteps(m.snapshot);
+    else {
       if (e.base?.version !== m.delta.base) {
         this.events.log(`a snapshot delta for ${e.uri} came without its base (${m.delta.base}): analysing it again`);
         e.base = undefined;
         this.send(e, true);
         return;
       }
-      snapshot = e.base = applySnapshotDelta(e.base, deltaFromWire(m.delta));
+      snapshot = yield* applySnapshotDeltaSteps(e.base, yield* deltaFromWireSteps(m.delta));
       // Every few deltas (a look at every item of every list): what earlier arrivals' bytes
       // the kept items hold stays within that many arrivals.
       if (++e.deltas % COMPACT_EVERY_DELTAS === 0)
-        for (const list of [snapshot.targets, snapshot.hints, snapshot.symbols, snapshot.lenses]) compactTexts(list);
-    } else if (m.type === 'explained') this.explained(e, m.version, m.target, m.hover);
+        for (const list of [snapshot.targets, snapshot.hints, snapshot.symbols, snapshot.lenses]) yield* compactTextsSteps(list);
+    }
+    // Publishing it (diagnostics, refreshes) is a step of its own.
+    yield;
+    // Closed while it was taken in.
+    if (this.byId.get(m.doc) !== e) return;
+    e.base = snapshot;
     const text = e.texts.get(m.version);
-    if (text === undefined) return;
-    if (snapshot) this.events.snapshot(e.uri, m.version, snapshot, text);
-    else if (m.type === 'diagnostics') this.events.diagnostics?.(e.uri, m.version, m.diagnostics, m.status, text);
-    else if (m.type === 'explained') this.events.explained?.(e.uri, m.version, m.target, m.hover);
-    else if (m.type === 'built') this.events.built?.(e.uri, m.version, m.diagnostics, text);
+    if (text !== undefined) this.events.snapshot(e.uri, m.version, snapshot, text);
   }
 
   /** Looks at the worker every few hundred ms while it works. */
