@@ -18,7 +18,7 @@ import { TextDocuments, type Connection, type Position } from 'vscode-languagese
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { AnalysisOptions, Diagnostic } from '../engine/analysis';
 import type { DocumentSnapshot } from '../engine/api/snapshot';
-import { AnalysisHost, type HostOptions } from '../engine/api/worker/host';
+import { AnalysisHost, withHover, type HostOptions } from '../engine/api/worker/host';
 import type { PlainOptions } from '../engine/api/worker/messages';
 import { parse } from '../engine/syntax/parser';
 import type { Program } from '../engine/syntax/ast';
@@ -159,7 +159,7 @@ export class DocumentStore {
         },
         explained: (uri, version, target, hover) => {
           const s = this.states.get(uri)?.snapshot;
-          if (s && s.version === version && s.targets[target]) s.targets[target] = { ...s.targets[target], hover };
+          if (s && s.version === version && s.targets[target]) s.targets[target] = withHover(s.targets[target], hover);
         },
         built: (uri, version, diagnostics, text) => {
           const doc = this.documents.get(uri);
@@ -416,7 +416,7 @@ export class DocumentStore {
     const asked = this.host.request<{ version: number; target: number; hover?: string }>(uri, 'explainTarget', target).then(
       (r) => {
         if (r && r.hover !== undefined && r.version === snapshot.version && snapshot.targets[target])
-          snapshot.targets[target] = { ...snapshot.targets[target], hover: r.hover };
+          snapshot.targets[target] = withHover(snapshot.targets[target], r.hover);
       },
       () => undefined,
     );

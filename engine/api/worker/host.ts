@@ -13,7 +13,7 @@ import { DEFAULT_BUDGETS, formatCount } from '../../budgets';
 import type { DocumentSnapshot } from '../snapshot';
 import { applySnapshotDeltaSteps } from '../snapshotDelta';
 import { deltaFromWireSteps, snapshotFromWireSteps } from '../snapshotWire';
-import { compactTextsSteps } from '../packedList';
+import { compactTextsSteps, copyWithTexts } from '../packedList';
 import type { Steps } from '../steps';
 import type { CheckSettings } from '../gradients';
 import type { TestOutcome } from '../report';
@@ -239,7 +239,7 @@ export class AnalysisHost {
   }
 
   private explained(e: DocEntry, version: number, target: number, hover: string): void {
-    if (e.base?.version === version && e.base.targets[target]) e.base.targets[target] = { ...e.base.targets[target], hover };
+    if (e.base?.version === version && e.base.targets[target]) e.base.targets[target] = withHover(e.base.targets[target], hover);
   }
 
   /** The CLI's `tgraph run`: `onChunk` receives the output as it is made. */
@@ -484,6 +484,14 @@ export class AnalysisHost {
       // already gone
     }
   }
+}
+
+/** A target with its explanation in place of the one pending: a copy that keeps its other
+ *  texts lazy (a spread would decode the old hover only to drop it). */
+export function withHover<T extends { hover: string }>(target: T, hover: string): T {
+  const out = copyWithTexts(target);
+  out.hover = hover;
+  return out;
 }
 
 /** Default limits, for callers without settings. */
