@@ -11,6 +11,7 @@ for (const [entry, outfile] of [
   ['bench/hostile-worker.ts', 'dist/bench-hostile-worker.js'],
   ['bench/serverProbe.ts', 'dist/bench-server-probe.js'],
   ['bench/turnWaits.ts', 'dist/bench-turn-waits.js'],
+  ['bench/editorArrival.ts', 'dist/bench-editor-arrival.js'],
 ]) {
   await build({
     entryPoints: [entry],
