@@ -5,8 +5,7 @@
 // worker in process and one step per task, so that every gap is seen.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Connection } from 'vscode-languageserver';
-import { DocumentStore } from '../../server/documents';
+import type { DocumentStore } from '../../server/documents';
 import { STALE_NOTE, hover } from '../../server/hover';
 import { inProcessChannel } from '../../engine/api/worker/inProcess';
 import type { Channel, FromWorker } from '../../engine/api/worker/messages';
@@ -15,23 +14,7 @@ import { snapshotOf } from '../../engine/api/facts';
 import { OCC_FIELDS, OCC_TARGET, occurrenceAt } from '../../engine/api/snapshot';
 import { generatedChainFile } from '../../bench/editorScenarios';
 import { positionOf } from './helpers';
-
-function documentEvents() {
-  const handlers: Record<string, (event: unknown) => void> = {};
-  const on = (name: string) => (handler: (event: unknown) => void) => {
-    handlers[name] = handler;
-    return { dispose: () => undefined };
-  };
-  const connection = {
-    onDidOpenTextDocument: on('open'),
-    onDidChangeTextDocument: on('change'),
-    onDidCloseTextDocument: on('close'),
-    onWillSaveTextDocument: on('willSave'),
-    onWillSaveTextDocumentWaitUntil: on('willSaveWaitUntil'),
-    onDidSaveTextDocument: on('save'),
-  } as unknown as Connection;
-  return { connection, send: (name: string, event: unknown) => handlers[name](event) };
-}
+import { storeOnChannel, until } from './storeHarness';
 
 /** The in-process worker; `arrived` counts the snapshots it sent. */
 function countingChannel() {
@@ -48,10 +31,6 @@ function countingChannel() {
   return { channel, state };
 }
 
-const until = async (ok: () => boolean, what: string) => {
-  for (let i = 0; i < 6000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!ok()) throw new Error(`timed out waiting for ${what}`);
-};
 const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The hover of the name at `offset` in a snapshot made directly from `text`. */
@@ -70,25 +49,13 @@ afterEach(() => {
 describe('a large snapshot taken in by slices', () => {
   it('answers hovers between its slices from the previous complete snapshot', async () => {
     const { channel, state } = countingChannel();
-    const analysed: number[] = [];
-    store = new DocumentStore({
-      kindOf: () => 'tgraph',
-      analysisOptions: () => ({}),
-      onDiagnostics: (_uri, doc) => analysed.push(doc.version),
-      onAnalysed: () => undefined,
-      onClosed: () => undefined,
-      connect: () => channel,
-      arrivalSliceMs: 0,
-      log: (m) => {
-        throw new Error(`unexpected log: ${m}`);
-      },
-    });
-    const events = documentEvents();
-    store.listen(events.connection);
+    const harness = storeOnChannel(channel, { arrivalSliceMs: 0 });
+    store = harness.store;
+    const { analysed, events } = harness;
     const uri = 'file:///chain.tgraph';
     const text = generatedChainFile(200, 50);
     events.send('open', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
-    await until(() => analysed.includes(1), 'the first analysis');
+    await until(() => analysed.includes(1), 'the first analysis', 6000);
     const at = positionOf(text, 'h3 =');
     const hoverNow = () => {
       const view = store!.view(uri)!;

@@ -4,30 +4,12 @@
 // its worker in process, behind a channel that holds the snapshots back until told.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Connection } from 'vscode-languageserver';
-import { DocumentStore } from '../../server/documents';
+import type { DocumentStore } from '../../server/documents';
 import { STALE_NOTE, hover } from '../../server/hover';
 import { inProcessChannel } from '../../engine/api/worker/inProcess';
 import type { Channel, FromWorker } from '../../engine/api/worker/messages';
 import { positionOf } from './helpers';
-
-/** The document notifications a `TextDocuments` listens to, sent by the test. */
-function documentEvents() {
-  const handlers: Record<string, (event: unknown) => void> = {};
-  const on = (name: string) => (handler: (event: unknown) => void) => {
-    handlers[name] = handler;
-    return { dispose: () => undefined };
-  };
-  const connection = {
-    onDidOpenTextDocument: on('open'),
-    onDidChangeTextDocument: on('change'),
-    onDidCloseTextDocument: on('close'),
-    onWillSaveTextDocument: on('willSave'),
-    onWillSaveTextDocumentWaitUntil: on('willSaveWaitUntil'),
-    onDidSaveTextDocument: on('save'),
-  } as unknown as Connection;
-  return { connection, send: (name: string, event: unknown) => handlers[name](event) };
-}
+import { storeOnChannel, until } from './storeHarness';
 
 /** The in-process worker, with its snapshots held back while `hold` is set. */
 function holdingChannel() {
@@ -58,11 +40,6 @@ function holdingChannel() {
   return { channel, state };
 }
 
-const until = async (ok: () => boolean, what: string) => {
-  for (let i = 0; i < 2000 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
-  if (!ok()) throw new Error(`timed out waiting for ${what}`);
-};
-
 let store: DocumentStore | undefined;
 afterEach(() => {
   store?.dispose();
@@ -72,20 +49,9 @@ afterEach(() => {
 describe('a hover on a document whose snapshot is being made', () => {
   it('answers at once from the previous snapshot, and says so', async () => {
     const { channel, state } = holdingChannel();
-    const analysed: number[] = [];
-    store = new DocumentStore({
-      kindOf: () => 'tgraph',
-      analysisOptions: () => ({}),
-      onDiagnostics: (_uri, doc) => analysed.push(doc.version),
-      onAnalysed: () => undefined,
-      onClosed: () => undefined,
-      connect: () => channel,
-      log: (m) => {
-        throw new Error(`unexpected log: ${m}`);
-      },
-    });
-    const events = documentEvents();
-    store.listen(events.connection);
+    const harness = storeOnChannel(channel);
+    store = harness.store;
+    const { analysed, events } = harness;
     const uri = 'file:///pending.tgraph';
     const text = 'x = placeholder(float32, [2])\nfeed x = [1., 2.]\ny = reduce_sum(x * x)\n';
     events.send('open', { textDocument: { uri, languageId: 'tgraph', version: 1, text } });
