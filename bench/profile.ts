@@ -5,6 +5,9 @@
 //   node --cpu-prof dist/bench-profile.js chain-feed|chain-middle|chain-end [seconds]
 // or the analysis worker's turn for an edit near the end (bench/workerEdits.ts):
 //   TGRAPH_WORKER_TURNS=1 node --cpu-prof dist/bench-profile.js worker-end-chain|worker-end-blocks [edits]
+// or its turn for the first feed edit after an edit in the middle, with the worker's idle
+// turns between the two or none:
+//   TGRAPH_WORKER_TURNS=1 node dist/bench-profile.js worker-first-feed-idle-chain|worker-first-feed-busy-chain [edits]
 import * as fs from 'fs';
 import { WORKLOADS, initTfjs } from './workloads';
 import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
@@ -25,9 +28,10 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const workerEdit = /^worker-end-(chain|blocks)$/.exec(name);
+  const workerEdit = /^worker-(end|first-feed-idle|first-feed-busy)-(chain|blocks)$/.exec(name);
   if (workerEdit) {
-    const r = profileWorkerEndEdits(workerEdit[1] as 'chain' | 'blocks', Number(side) || 200);
+    const kind = workerEdit[1] as 'end' | 'first-feed-idle' | 'first-feed-busy';
+    const r = profileWorkerEndEdits(workerEdit[2] as 'chain' | 'blocks', Number(side) || 200, undefined, kind);
     if (process.env.TGRAPH_PROFILE_WINDOWS) fs.writeFileSync(process.env.TGRAPH_PROFILE_WINDOWS, JSON.stringify(r.windows));
     const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const p95 = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];

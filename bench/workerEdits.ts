@@ -32,8 +32,17 @@ export interface WorkerEditsResult {
 const STAGE_MARKS = ['start', 'tableMade', 'built', 'evaluated', 'diagnosticsPosted', 'described', 'delta', 'wire', 'posted'];
 
 /** `beforeEdits`: called once the file is opened (and its value table made), before the
- *  first edit (to start a profiler there). */
-export function profileWorkerEndEdits(file: 'chain' | 'blocks', edits: number, beforeEdits?: () => void): WorkerEditsResult {
+ *  first edit (to start a profiler there). `kind`: 'end' times edits of the last line;
+ *  'first-feed' times the first feed edit after an edit in the middle (each measured edit
+ *  of the feed follows one of the middle), the feed plan made anew, with the worker's idle
+ *  turns run between the two ('idle') or none of them ('busy': the feed edit comes as soon
+ *  as the middle edit's turn ends, as an editor's bench sends it). */
+export function profileWorkerEndEdits(
+  file: 'chain' | 'blocks',
+  edits: number,
+  beforeEdits?: () => void,
+  kind: 'end' | 'first-feed-idle' | 'first-feed-busy' = 'end',
+): WorkerEditsResult {
   const text = file === 'chain' ? generatedChainFile(1000, 50) : generatedModelFile(1000);
   const logs: string[] = [];
   const queue: (() => void)[] = [];
@@ -57,14 +66,23 @@ export function profileWorkerEndEdits(file: 'chain' | 'blocks', edits: number, b
   const result: WorkerEditsResult = { edits, cpuMs: [], wallMs: [], stages: [], windows: [], allocatedMb: [] };
   beforeEdits?.();
   const micros = () => Number(process.hrtime.bigint() / 1000n);
+  const middle = lines.findIndex((l, k) => k >= lines.length / 2 && /\d\.\d+/.test(l));
+  let version = 1;
   for (let i = 0; i < edits; i++) {
-    lines[lastLine] = lines[lastLine].replace(/\d+\.\d/, `${(i % 9) + 1}.${i % 10}`);
+    if (kind === 'end') lines[lastLine] = lines[lastLine].replace(/\d+\.\d/, `${(i % 9) + 1}.${i % 10}`);
+    else {
+      lines[middle] = lines[middle].replace(/\d\.\d+/, `0.0${(i % 8) + 1}`);
+      analyse(++version);
+      if (kind === 'first-feed-idle') drain();
+      else queue.shift()?.(); // the middle edit's analysis turn alone
+      lines[1] = lines[1].replace(/seed=\d+/, `seed=${i + 3}`);
+    }
     logs.length = 0;
     const cpu = process.cpuUsage();
     const wall = performance.now();
     const heapBefore = v8.getHeapStatistics().used_heap_size;
     const from = micros();
-    analyse(i + 2);
+    analyse(++version);
     queue.shift()?.(); // the edit's analysis turn
     result.windows.push([from, micros()]);
     result.allocatedMb.push((v8.getHeapStatistics().used_heap_size - heapBefore) / 2 ** 20);
