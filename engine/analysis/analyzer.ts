@@ -244,8 +244,8 @@ export class Analyzer {
    *  them, and the nodes of the feeds' first values stay, unused. */
   private feedNodesFrom: number | null = null;
   /** The placeholder whose feed this version took (`refeed`), and the plan of evaluating
-   *  again what depends on it, made by the first such edit: it holds while the graph and the
-   *  bindings are kept. */
+   *  again what depends on it (`feedPlans`: made ahead while idle, or by the first such
+   *  edit), which holds while the graph and the bindings are kept. */
   private refed: Node | null = null;
   /** The placeholder of the last feed edit, kept across structural edits. */
   private lastRefed: Node | null = null;

@@ -95,9 +95,9 @@ interface DocState {
   /** The analysis whose table of values by key is made (`Analysis.valueCache`). */
   keyed?: Analysis;
   /** The analysis whose next feed edit's plan is made ahead (or given up), and the slices
-   *  spent on it so far. */
+   *  spent on the latest analysis's so far. */
   planned?: Analysis;
-  planSlices?: { analysis: Analysis; slices: number };
+  planSlices: number;
   /** Targets of the published snapshot still to explain. */
   explaining: number[];
   /** The last snapshot sent (with the explanations sent since) and its text: the next one
@@ -169,7 +169,7 @@ export class AnalysisService {
   private state(doc: number): DocState {
     let s = this.docs.get(doc);
     if (!s) {
-      s = { explaining: [] };
+      s = { explaining: [], planSlices: 0 };
       this.docs.set(doc, s);
     }
     return s;
@@ -233,14 +233,11 @@ export class AnalysisService {
         // made while nothing waits; a newer text stops the slice at once.
         this.turnKind = 'feed-plan';
         this.setPhase('describing', -1, 0, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
-        if (state.planSlices?.analysis !== analysis) state.planSlices = { analysis, slices: 0 };
         const until = Date.now() + FEED_PLAN_SLICE_MS;
         const newer = this.newerText();
         const made = analysis.prepareFeedPlan(() => Date.now() >= until || newer());
-        if (made || ++state.planSlices.slices >= FEED_PLAN_MAX_SLICES) {
-          state.planned = analysis;
-          state.planSlices = undefined;
-        } else this.feedPlanSlices++;
+        if (made || ++state.planSlices >= FEED_PLAN_MAX_SLICES) state.planned = analysis;
+        else this.feedPlanSlices++;
         return true;
       }
       const idleFor = Date.now() - this.lastTextAt;
@@ -339,7 +336,7 @@ export class AnalysisService {
     state.analysis = undefined;
     state.keyed = undefined;
     state.planned = undefined;
-    state.planSlices = undefined;
+    state.planSlices = 0;
     const started = Date.now();
     let analysis: Analysis;
     try {
