@@ -97,14 +97,16 @@ function reduceInto(b: Builder, args: BoundArgs, data: Node, attrs: Attrs, op = 
   );
 }
 
-/** The mean of the rows per segment (0 for an empty segment): the sum over the count. */
-function segmentMean(b: Builder, args: BoundArgs, sorted: boolean): Node {
+/** The mean of the rows per segment (0 for an empty segment): the sum over the count (over
+ *  its square root for `sqrtN`, TensorFlow's unsorted_segment_sqrt_n). */
+function segmentMean(b: Builder, args: BoundArgs, sorted: boolean, sqrtN = false): Node {
   const attrs = { num_segments: sorted ? null : numSegmentsArg(b, args), sorted };
   const sum = reduceInto(b, args, args.tensor('data'), attrs);
   const dtype = sum.type.dtype;
   const count = reduceInto(b, args, b.cast(b.onesLike(args.tensor('segment_ids', 'int32')), dtype), attrs);
   const rank = sum.type.shape?.length;
   let shaped = b.op('maximum', [count, b.scalar(1, dtype)]);
+  if (sqrtN) shaped = b.op('sqrt', [shaped]);
   if (rank !== undefined) for (let k = 1; k < rank; k++) shaped = b.op('expand_dims', [shaped], { axis: -1 });
   return b.div(sum, shaped);
 }
@@ -164,11 +166,12 @@ function placeAtTuples(b: Builder, args: BoundArgs): { tensor: Node; updates: No
 }
 
 /** How a segment reduction folds the rows of one segment. */
-type Fold = 'sum' | 'max' | 'min';
+type Fold = 'sum' | 'prod' | 'max' | 'min';
 
-/** The value of an empty segment: 0 for a sum and for sorted segments; for unsorted maxima
- *  and minima the dtype's lowest and highest value, as TensorFlow's. */
+/** The value of an empty segment: 0 for a sum and for sorted segments, 1 for a product; for
+ *  unsorted maxima and minima the dtype's lowest and highest value, as TensorFlow's. */
 function emptyValue(fold: Fold, sorted: boolean, dtype: DType): number {
+  if (fold === 'prod') return 1;
   if (fold === 'sum' || sorted) return 0;
   const sign = fold === 'max' ? -1 : 1;
   switch (dtype) {
@@ -205,7 +208,8 @@ function segmentKernel(fold: Fold): NonNullable<OpDef['kernel']> {
       else if (!seen![s]) {
         seen![s] = 1;
         for (let j = 0; j < inner; j++) result[to + j] = src[from + j];
-      } else if (fold === 'max') for (let j = 0; j < inner; j++) result[to + j] = Math.max(result[to + j], src[from + j]);
+      } else if (fold === 'prod') for (let j = 0; j < inner; j++) result[to + j] *= src[from + j];
+      else if (fold === 'max') for (let j = 0; j < inner; j++) result[to + j] = Math.max(result[to + j], src[from + j]);
       else for (let j = 0; j < inner; j++) result[to + j] = Math.min(result[to + j], src[from + j]);
       done(inner);
     }
@@ -228,12 +232,44 @@ function extremeGrad(b: Builder, node: NodeOf<SegmentAttrs>, dy: Node): Node {
   return b.where(chosen, shared, b.zerosLike(shared));
 }
 
+/** TensorFlow's _UnsortedSegmentProdGrad: a row's derivative is the product of the other rows
+ *  of its segment, the segment's product over the row where the row is not zero, and the
+ *  product of the segment's non-zero rows where it is (only that zero reaches the product;
+ *  a segment with two zeros or more passes no gradient). Written with the division, as
+ *  TensorFlow's, so the values are TensorFlow's to the rounding. */
+function productGrad(b: Builder, node: NodeOf<SegmentAttrs>, dy: Node): Node {
+  const [data, ids] = node.inputs;
+  const sorted = node.attrs.sorted === true;
+  const attrs = { num_segments: node.attrs.num_segments, sorted };
+  const isZero = b.op('equal', [data, b.zerosLike(data)]);
+  const zeros = b.op('unsorted_segment_sum', [b.cast(isZero, dy.type.dtype), ids], attrs);
+  const passed = b.where(b.op('greater', [zeros, b.onesLike(zeros)]), b.zerosLike(dy), dy);
+  const nonZero = b.where(isZero, b.onesLike(data), data);
+  const nonZeroProduct = b.op('unsorted_segment_prod', [nonZero, ids], attrs);
+  // Divided by the non-zero rows: the same quotients where they are kept, and no 0/0 (a
+  // false NaN warning) where they are not.
+  const others = b.where(
+    isZero,
+    gatherDropNegatives(b, nonZeroProduct, ids, sorted),
+    b.div(gatherDropNegatives(b, node, ids, sorted), nonZero),
+  );
+  return b.mul(gatherDropNegatives(b, passed, ids, sorted), others);
+}
+
+const FOLDS: Record<Fold, string> = { sum: 'Sums', prod: 'The product of', max: 'The maximum of', min: 'The minimum of' };
+const EMPTY: Record<Fold, string> = {
+  sum: '',
+  prod: '; an empty segment is 1',
+  max: "; an empty segment is the dtype's lowest value",
+  min: "; an empty segment is the dtype's highest value",
+};
+
 function segmentPrimitive(fold: Fold): OpDef<SegmentAttrs> {
   const name = `unsorted_segment_${fold}`;
-  const what = fold === 'sum' ? 'Sums' : fold === 'max' ? 'The maximum of' : 'The minimum of';
+  const what = FOLDS[fold];
   return {
     name,
-    doc: `${what} the rows of \`data\` in each of \`num_segments\` segments by \`segment_ids\` (data.shape starts with segment_ids.shape; a negative id drops its row)${fold === 'sum' ? '' : `; an empty segment is the dtype's ${fold === 'max' ? 'lowest' : 'highest'} value`}: shape [num_segments] + data.shape[ids.rank:].`,
+    doc: `${what} the rows of \`data\` in each of \`num_segments\` segments by \`segment_ids\` (data.shape starts with segment_ids.shape; a negative id drops its row)${EMPTY[fold]}: shape [num_segments] + data.shape[ids.rank:].`,
     params: segmentParams(true),
     build: (b, args) => ({ kind: 'tensor', node: segmentReduce(b, args, false, name) }),
     infer: ([data, ids], attrs) => segmentType(data, ids, attrs),
@@ -243,11 +279,14 @@ function segmentPrimitive(fold: Fold): OpDef<SegmentAttrs> {
         ? // TensorFlow's _UnsortedSegmentSumGrad / _SegmentSumGrad: the gradient's rows
           // gathered back at the ids (zero for dropped rows).
           (b, node, dy) => [gatherDropNegatives(b, dy, node.inputs[1], node.attrs.sorted === true), null]
-        : (b, node, dy) => [extremeGrad(b, node, dy), null],
-    // A sum adds each row of data into the segment its id names: the adjoint of a gather of
-    // the output's rows at the ids. An extreme routes by value among the rows of a segment.
+        : fold === 'prod'
+          ? (b, node, dy) => [productGrad(b, node, dy), null]
+          : (b, node, dy) => [extremeGrad(b, node, dy), null],
+    // A sum (a product likewise) folds each row of data into the segment its id names: the
+    // adjoint of a gather of the output's rows at the ids. An extreme routes by value among
+    // the rows of a segment.
     dependence:
-      fold === 'sum'
+      fold === 'sum' || fold === 'prod'
         ? scatter({ forward: () => ({ op: 'gather', attrs: { axis: 0, batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly })
         : {
             kind: 'dense',
@@ -259,6 +298,7 @@ function segmentPrimitive(fold: Fold): OpDef<SegmentAttrs> {
 
 defineOps([
   segmentPrimitive('sum'),
+  segmentPrimitive('prod'),
   segmentPrimitive('max'),
   segmentPrimitive('min'),
   composite({
@@ -280,6 +320,12 @@ defineOps([
     compose: (b, args) => segmentReduce(b, args, true, 'unsorted_segment_min'),
   }),
   composite({
+    name: 'segment_prod',
+    doc: 'The product of the rows of `data` per sorted segment (1 for an empty one): shape [segment_ids[-1] + 1] + data.shape[1:].',
+    params: segmentParams(false),
+    compose: (b, args) => segmentReduce(b, args, true, 'unsorted_segment_prod'),
+  }),
+  composite({
     name: 'segment_mean',
     doc: 'The mean of the rows of `data` per sorted segment (0 for an empty one): shape [segment_ids[-1] + 1] + data.shape[1:].',
     params: segmentParams(false),
@@ -290,6 +336,12 @@ defineOps([
     doc: 'The mean of the rows of `data` per segment of `segment_ids` (0 for an empty one; a negative id drops its row).',
     params: segmentParams(true),
     compose: (b, args) => segmentMean(b, args, false),
+  }),
+  composite({
+    name: 'unsorted_segment_sqrt_n',
+    doc: "The sum of the rows of `data` per segment of `segment_ids` over the square root of the segment's row count (0 for an empty one; a negative id drops its row).",
+    params: segmentParams(true),
+    compose: (b, args) => segmentMean(b, args, false, true),
   }),
   composite({
     name: 'scatter_nd',

@@ -51,6 +51,7 @@ const GRAPHS: { y: string; xs: string }[] = [
     y: 'unsorted_segment_sum(m, [1, -1, 1], 3) + segment_sum(m, [0, 0, 2]) + unsorted_segment_mean(m, [2, 2, 0], 3) + unsorted_segment_max(m, [2, 1, 0], 3) + unsorted_segment_min(m, [0, 1, 2], 3)',
     xs: 'm',
   },
+  { y: 'unsorted_segment_prod(m, [1, -1, 1], 3) + segment_prod(m, [0, 0, 2])', xs: 'm' },
   {
     y: 'scatter_nd([[1]], m[1:2], [3, 4]) + tensor_scatter_nd_add(m, [[2]], m[0:1]) + tensor_scatter_nd_update(m, [[0]], m[2:3]) + reduce_sum(boolean_mask(m, [True, False, True]), axis=0)',
     xs: 'm',

@@ -352,6 +352,31 @@ const DIFFERENTIABLE: Record<string, Entry> = {
         [2, 2, 2, 2],
       ]),
     )})`,
+  // positive rows away from 0 (a zero's derivative is the product of the others: checked by value)
+  unsorted_segment_prod: (g) =>
+    `unsorted_segment_prod(${g.x([4, 2], { lo: 0.5, hi: 1.5 })}, ${g.ints(
+      g.pick([
+        [1, 0, 1, 1],
+        [3, -1, 0, 3],
+        [0, 0, 0, 0],
+      ]),
+    )}, 4)`,
+  segment_prod: (g) =>
+    `segment_prod(${g.x([4, 2], { lo: -1.5, hi: 1.5, avoid: [0], margin: 0.3 })}, ${g.ints(
+      g.pick([
+        [0, 0, 1, 3],
+        [0, 1, 2, 3],
+        [2, 2, 2, 2],
+      ]),
+    )})`,
+  unsorted_segment_sqrt_n: (g) =>
+    `unsorted_segment_sqrt_n(${g.x([4, 2])}, ${g.ints(
+      g.pick([
+        [1, 0, 1, 1],
+        [3, -1, 0, 3],
+        [0, 0, 0, 0],
+      ]),
+    )}, 4)`,
   unsorted_segment_mean: (g) =>
     `unsorted_segment_mean(${g.x([4, 2])}, ${g.ints(
       g.pick([

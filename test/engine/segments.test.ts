@@ -72,6 +72,28 @@ check gradients(reduce_sum(sx * sx) + reduce_sum(mn[1] * [3., 4.]), x)
     expectChecksPass(a, 1);
   });
 
+  it("segment products: empty segments are 1, and the gradient is TensorFlow's with zeros (one zero: the others' product; two: none)", () => {
+    const a = run(`
+x = variable([[2., 0.], [3., 5.], [0., 4.], [1., 0.]])
+z = variable([2., 0., 3.])
+p = unsorted_segment_prod(x, [0, 0, 1, 0], 3)
+s = segment_prod(x, [0, 0, 2, 2])
+q = tf.math.unsorted_segment_sqrt_n(x, [0, 0, 1, 0], num_segments=3)
+g = gradients(reduce_sum(p * [[1., 10.], [100., 1000.], [7., 7.]]), x)[0]
+h = gradients(unsorted_segment_prod(z, [0, 0, 0], 1), z)[0]
+d = gradients(unsorted_segment_prod(z, [0, -1, 0], 2)[0], z)[0]
+`);
+    expect(Array.from(value(a, 'p').data)).toEqual([6, 0, 0, 4, 1, 1]);
+    expect(Array.from(value(a, 's').data)).toEqual([6, 0, 1, 1, 0, 0]);
+    expectClose(value(a, 'q'), tf.tensor2d([6 / Math.sqrt(3), 5 / Math.sqrt(3), 0, 4, 0, 0], [3, 2]), 1e-6);
+    // Segment 0's first column (2, 3, 1) has no zero: each row gets the others' product; its
+    // second column has two zeros: nothing. Row 2 alone in segment 1: the empty product, 1.
+    expect(Array.from(value(a, 'g').data)).toEqual([3, 0, 2, 0, 100, 1000, 6, 0]);
+    expect(Array.from(value(a, 'h').data)).toEqual([0, 6, 0]);
+    // The dropped row (id -1) gets no gradient.
+    expect(Array.from(value(a, 'd').data)).toEqual([3, 0, 2]);
+  });
+
   it('refuses ids TensorFlow refuses, at the ids', () => {
     const unsorted = analyze(`s = segment_sum([1., 2., 3.], [1, 0, 2])`);
     expect(diagnostic(unsorted, 'not increasing').message).toContain('segment_ids[0] = 1, segment_ids[1] = 0');
