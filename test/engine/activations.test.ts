@@ -1,6 +1,6 @@
 // Functions TensorFlow writes from other ops — activations (log_sigmoid, silu/swish, gelu),
 // statistics (reduce_variance, reduce_std, reduce_euclidean_norm), weighted sigmoid
-// cross-entropy, divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, in_top_k,
+// cross-entropy, the log Poisson loss, divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, in_top_k,
 // sequence_mask and TensorFlow 1's casts: values against
 // TensorFlow.js (its kernel where it has one, else TensorFlow's formula in TF.js ops),
 // gradients against float64 central differences.
@@ -85,6 +85,27 @@ check gradients(reduce_sum(w), x)
     const want = tf.add(tf.mul(tf.sub(1, z), x), tf.mul(logWeight, tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))), tf.relu(tf.neg(x)))));
     expectClose(value(a, 'w'), want);
     expectClose(value(a, 'p'), toTf(value(a, 's')));
+    expectChecksPass(a, 1);
+  });
+
+  it("log_poisson_loss is TensorFlow's formula; the full loss adds Stirling's term where targets > 1, and a target of 0 warns of nothing", () => {
+    const a = run(`${X}
+t = [[0., 0.5, 1., 2.], [3., 7., 0., 1.5]]
+p = tf.nn.log_poisson_loss(t, x)
+f = log_poisson_loss(targets=t, log_input=x, compute_full_loss=True)
+check gradients(reduce_sum(f * f), x)
+`);
+    const x = toTf(value(a, 'x'));
+    const t = tf.tensor([
+      [0, 0.5, 1, 2],
+      [3, 7, 0, 1.5],
+    ]);
+    const plain = tf.sub(tf.exp(x), tf.mul(x, t));
+    expectClose(value(a, 'p'), plain);
+    const stirling = tf.add(tf.sub(tf.mul(t, tf.log(t)), t), tf.mul(0.5, tf.log(tf.mul(2 * Math.PI, t))));
+    const small = tf.logicalAnd(tf.greaterEqual(t, 0), tf.lessEqual(t, 1));
+    expectClose(value(a, 'f'), tf.add(plain, tf.where(small, tf.zerosLike(t), stirling)));
+    expect(a.diagnostics.filter((d) => d.severity === 'warning')).toEqual([]);
     expectChecksPass(a, 1);
   });
 

@@ -591,6 +591,15 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   reduce_variance: reduce('reduce_variance'),
   reduce_std: reduce('reduce_std'),
   reduce_euclidean_norm: reduce('reduce_euclidean_norm', { avoid: [0] }),
+  // targets away from 1, where the full loss's Stirling term starts (a jump)
+  log_poisson_loss: (g) =>
+    `log_poisson_loss(${g.x(
+      [3, 4],
+      g.pick([
+        { lo: 1.2, hi: 4 },
+        { lo: 0.1, hi: 0.9 },
+      ]),
+    )}, ${g.x([3, 4])}, compute_full_loss=${g.pick(['True', 'False', 'True'])})`,
   weighted_cross_entropy_with_logits: (g) =>
     `weighted_cross_entropy_with_logits(labels=${g.x([3, 4], { lo: 0, hi: 1 })}, logits=${g.x([3, 4], { lo: -4, hi: 4, avoid: [0] })}, pos_weight=${g.pick(['2.', '0.5', '1.'])})`,
   divide_no_nan: binary('divide_no_nan', {}, { lo: 0.3, hi: 3 }),

@@ -1,5 +1,5 @@
 // The losses: the cross entropies (sigmoid, weighted, softmax, sparse softmax), `l2_loss`,
-// and `moments`. As TensorFlow's nn_grad.py, the softmax cross entropies' gradients use
+// the log Poisson loss and `moments`. As TensorFlow's nn_grad.py, the softmax cross entropies' gradients use
 // softmax - labels.
 
 import { type Value, BuildError, checkDTypeClass, tensorValue } from '../../builder';
@@ -8,6 +8,7 @@ import { type Tensor, type TypedData, isInteger, sizeOf } from '../../tensor';
 import { type Shape, OpError, normalizeAxis, showShape } from '../../types';
 import { type DependenceContext, type Relation, axisLabels, contraction, reductionOver } from '../dependence';
 import { defineOps, lookupOp, op } from '../registry';
+import { composite } from '../compose';
 import { aroundAxis, axisOf, softmaxAxisType, type SoftmaxAttrs } from './softmax';
 
 function softmaxXentKernel(labels: Tensor, logits: Tensor, axis: number, data: TypedData): TypedData {
@@ -125,6 +126,41 @@ defineOps([
       });
     },
   },
+  composite({
+    name: 'log_poisson_loss',
+    doc: "Poisson negative log-likelihood of `targets` given `log_input` (the log of the rate): exp(log_input) - log_input * targets, plus Stirling's approximation of log(targets!) where targets > 1 with `compute_full_loss` (tf.nn.log_poisson_loss).",
+    params: [
+      { name: 'targets', kind: 'tensor', group: 'T', dtypes: 'float' },
+      { name: 'log_input', kind: 'tensor', group: 'T', dtypes: 'float' },
+      { name: 'compute_full_loss', kind: 'bool', default: false },
+    ],
+    // TensorFlow's formulation. One change: Stirling's term is computed on targets where it
+    // is kept (1 where it is not), so a target of 0 — the commonest count — makes no log(0):
+    // the same values, no false -Inf warning, and a targets' gradient of 0 there where
+    // TensorFlow's is NaN (0 · log(0) through its where).
+    compose: (b, args) => {
+      const spans = [args.span('targets'), args.span('log_input')];
+      const [z, x] = b.unifyDTypes([args.tensor('targets'), args.tensor('log_input')], spans);
+      checkDTypeClass(args.op, args.param('log_input'), x, spans[1]);
+      try {
+        sameShapeOrThrow(z.type.shape, x.type.shape, 'targets and log_input must have the same shape');
+      } catch (e) {
+        throw new BuildError(`log_poisson_loss: ${(e as Error).message}`, spans[0], 'shape-mismatch');
+      }
+      const loss = b.sub(b.op('exp', [x]), b.mul(x, z));
+      if (!args.bool('compute_full_loss')) return loss;
+      const dtype = z.type.dtype;
+      const zeros = b.zerosLike(z);
+      const ones = b.onesLike(z);
+      const small = b.op('logical_and', [b.op('greater_equal', [z, zeros]), b.op('less_equal', [z, ones])]);
+      const kept = b.where(small, ones, z);
+      const stirling = b.add(
+        b.sub(b.mul(kept, b.op('log', [kept])), kept),
+        b.mul(b.scalar(0.5, dtype), b.op('log', [b.mul(b.scalar(2 * Math.PI, dtype), kept)])),
+      );
+      return b.add(loss, b.where(small, zeros, stirling));
+    },
+  }),
   op<SoftmaxAttrs>({
     name: 'softmax_cross_entropy_with_logits',
     sentinel: true,
