@@ -9,7 +9,7 @@ import type { Node } from '../graph';
 import { type TensorType, OpError, showShape } from '../types';
 import { defineOps } from './registry';
 import { composite } from './compose';
-import { conv2dType, dataFormatArg, paddingArg, spatialPair } from './nn/windows';
+import { conv2dType, dataFormatArg, explicitPaddingArg, explicitlyPadded, paddingArg, spatialPair } from './nn/windows';
 import { checkedSize } from './sources';
 
 function floatPair(b: Builder, args: BoundArgs, a: string, c: string): [Node, Node] {
@@ -21,16 +21,24 @@ function floatPair(b: Builder, args: BoundArgs, a: string, c: string): [Node, No
 }
 
 /** conv2d's window attributes from the call (strides, padding, dilations; TensorFlow 1's
- *  `rate` is the dilation). */
-function windowOf(args: BoundArgs): { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] } {
+ *  `rate` is the dilation), and TensorFlow's explicit padding when given: the window is then
+ *  VALID over the input padded by those amounts. */
+function windowOf(
+  b: Builder,
+  args: BoundArgs,
+): { window: { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] }; explicit: number[][] | null } {
   dataFormatArg(args);
   const rate = args.has('rate') && !args.isNone('rate');
   if (rate && args.has('dilations') && !args.isNone('dilations'))
     throw new BuildError(`${args.op.name}(): give \`dilations\` or \`rate\`, not both`, args.span('rate'), 'bad-argument');
+  const explicit = explicitPaddingArg(b, args);
   return {
-    strides: spatialPair(args, 'strides', null),
-    padding: paddingArg(args),
-    dilations: spatialPair(args, rate ? 'rate' : 'dilations', [1, 1]),
+    window: {
+      strides: spatialPair(args, 'strides', null),
+      padding: explicit ? 'VALID' : paddingArg(args),
+      dilations: spatialPair(args, rate ? 'rate' : 'dilations', [1, 1]),
+    },
+    explicit,
   };
 }
 
@@ -56,16 +64,17 @@ function depthwise(b: Builder, args: BoundArgs, x: Node, f: Node, filterName: st
     );
   }
   const channels = fs[2];
-  const window = windowOf(args);
+  const { window, explicit } = windowOf(b, args);
+  const input = explicitlyPadded(b, args, x, explicit);
   const spans = [args.span('input'), args.span(filterName)];
-  if (channels === 1) return b.apply('conv2d', [x, f], window, args.callSpan, spans);
+  if (channels === 1) return b.apply('conv2d', [input, f], window, args.callSpan, spans);
   const one = (c: number, axis: number) => ({
     begin: [0, 0, 0, 0].map((_, k) => (k === axis ? c : 0)),
     size: [-1, -1, -1, -1].map((d, k) => (k === axis ? 1 : d)),
   });
   // The builder's node budget bounds the loop (a node per slice and per convolution).
   const parts = Array.from({ length: channels }, (_, c) =>
-    b.apply('conv2d', [b.op('slice', [x], one(c, 3)), b.op('slice', [f], one(c, 2))], window, args.callSpan, spans),
+    b.apply('conv2d', [b.op('slice', [input], one(c, 3)), b.op('slice', [f], one(c, 2))], window, args.callSpan, spans),
   );
   return b.op('concat', parts, { axis: 3, valuesCount: channels });
 }
@@ -80,7 +89,7 @@ const TAIL = [
 defineOps([
   composite({
     name: 'conv2d_transpose',
-    doc: 'The transposed 2-D convolution (the gradient of conv2d with respect to its input): NHWC input, filters [height, width, out_channels, in_channels], the output of `output_shape`.',
+    doc: "The transposed 2-D convolution (the gradient of conv2d with respect to its input): NHWC input, filters [height, width, out_channels, in_channels], the output of `output_shape`; 'SAME', 'VALID' or explicit padding.",
     params: [
       { name: 'input', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['value', 'x'] },
       { name: 'filters', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['filter'] },
@@ -93,7 +102,7 @@ defineOps([
     tf1Positional: ['value', 'filter', 'output_shape', 'strides', 'padding', 'data_format', 'name'],
     compose: (b, args) => {
       const [x, f] = floatPair(b, args, 'input', 'filters');
-      const window = windowOf(args);
+      const { window, explicit } = windowOf(b, args);
       const shape = args.shape('output_shape');
       if (shape === null || shape.length !== 4 || shape.some((d) => d === null || d < 0)) {
         throw new BuildError(
@@ -102,8 +111,11 @@ defineOps([
           'bad-shape',
         );
       }
-      const out = shape as number[];
-      checkedSize(b, out, args.span('output_shape'), 'conv2d_transpose() output');
+      const wanted = shape as number[];
+      checkedSize(b, wanted, args.span('output_shape'), 'conv2d_transpose() output');
+      // With explicit padding the convolution this transposes reads the output padded: the
+      // gradient is that padded tensor's, cropped back to output_shape.
+      const out = explicit ? wanted.map((d, k) => d + explicit[k][0] + explicit[k][1]) : wanted;
       // The input must be what conv2d would make of an output_shape tensor with these filters.
       let expected: TensorType['shape'];
       try {
@@ -130,16 +142,18 @@ defineOps([
         );
       }
       const like = b.op('broadcast_to', [b.scalar(0, f.type.dtype)], { shape: out });
-      return b.apply('conv2d_backprop_input', [like, f, x], window, args.callSpan, [
+      const full = b.apply('conv2d_backprop_input', [like, f, x], window, args.callSpan, [
         args.span('output_shape'),
         args.span('filters'),
         args.span('input'),
       ]);
+      if (!explicit) return full;
+      return b.op('slice', [full], { begin: explicit.map(([before]) => before), size: wanted });
     },
   }),
   composite({
     name: 'depthwise_conv2d',
-    doc: 'Depthwise 2-D convolution: each of the C input channels filtered on its own by filter [height, width, C, M], giving C·M channels (channel c·M + m).',
+    doc: "Depthwise 2-D convolution: each of the C input channels filtered on its own by filter [height, width, C, M], giving C·M channels (channel c·M + m); 'SAME', 'VALID' or explicit padding.",
     params: [
       { name: 'input', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['x'] },
       { name: 'filter', kind: 'tensor', group: 'T', dtypes: 'float', aliases: ['filters', 'depthwise_filter'] },

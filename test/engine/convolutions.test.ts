@@ -1,7 +1,8 @@
 // conv2d_transpose, depthwise_conv2d and separable_conv2d against TensorFlow.js's
 // conv2dTranspose, depthwiseConv2d and separableConv2d (strides, padding, dilations,
-// channel multipliers), roll against its definition, gradients against float64 central
-// differences, and the shape errors at the argument that causes them.
+// channel multipliers; explicit padding, and max_pool2d's), roll against its definition,
+// gradients against float64 central differences, and the shape errors at the argument that
+// causes them.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -114,6 +115,44 @@ check gradients(reduce_sum(e1 * e1) + reduce_sum(sin(e2)), [x, k])
     expect(diagnostic(channels, 'channels').at).toBe('ft');
     const pointwise = analyze(`${inputs}\ns = separable_conv2d(x, dw, ft, strides=1, padding='SAME')`);
     expect(diagnostic(pointwise, 'pointwise_filter').at).toBe('ft');
+  });
+});
+
+describe('explicit padding of depthwise convolution and pooling', () => {
+  it('depthwise_conv2d and max_pool2d take it; avg_pool2d refuses it as TensorFlow does', () => {
+    const a = run(`
+y = variable(uniform([1, 5, 4, 2], low=-1, high=1, seed=3))
+d = variable(uniform([3, 2, 2, 2], low=-1, high=1, seed=4))
+e = depthwise_conv2d(y, d, [1, 1, 2, 1], [[0, 0], [1, 2], [0, 1], [0, 0]])
+m = max_pool2d(y, 3, 2, [[0, 0], [1, 1], [2, 0], [0, 0]])
+check gradients(reduce_sum(e * e) + reduce_sum(sin(m)), [y, d])
+`);
+    const y = toTf(value(a, 'y')) as tf.Tensor4D;
+    const d = toTf(value(a, 'd')) as tf.Tensor4D;
+    const padded = tf.pad(y, [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ]);
+    expectClose(value(a, 'e'), tf.depthwiseConv2d(padded, d, [1, 2], 'valid'), 1e-5);
+    const lowest = tf.pad(
+      y,
+      [
+        [0, 0],
+        [1, 1],
+        [2, 0],
+        [0, 0],
+      ],
+      -1e9,
+    );
+    expectClose(value(a, 'm'), tf.maxPool(lowest, 3, 2, 'valid'), 1e-6);
+    expectChecksPass(a, 1);
+    const avg = analyze(`y = zeros([1, 4, 4, 1])\np = avg_pool2d(y, 2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]])`);
+    expect(diagnostic(avg, 'not explicit padding').at).toBe('[[0, 0], [1, 1], [1, 1], [0, 0]]');
+    // A window wholly in the padding would have no maximum: TensorFlow refuses it.
+    const wide = analyze(`y = zeros([1, 4, 4, 1])\np = max_pool2d(y, 2, 1, [[0, 0], [2, 0], [0, 0], [0, 0]])`);
+    expect(diagnostic(wide, 'smaller than the window').at).toBe('[[0, 0], [2, 0], [0, 0], [0, 0]]');
   });
 });
 

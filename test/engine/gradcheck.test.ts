@@ -557,6 +557,7 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `depthwise_conv2d(${g.x([1, 4, 4, 2])}, ${g.x([2, 2, 2, 2], { lo: -1, hi: 1 })}, strides=[1, 1, 1, 1], padding='VALID')`,
       `depthwise_conv2d(${g.x([2, 5, 4, 1])}, ${g.x([3, 3, 1, 2], { lo: -1, hi: 1 })}, strides=[1, 2, 2, 1], padding='SAME')`,
       `depthwise_conv2d(${g.x([1, 5, 5, 2])}, ${g.x([2, 2, 2, 1], { lo: -1, hi: 1 })}, [1, 1, 1, 1], 'SAME', dilations=[2, 2])`,
+      `depthwise_conv2d(${g.x([1, 4, 4, 2])}, ${g.x([2, 2, 2, 1], { lo: -1, hi: 1 })}, [1, 1, 1, 1], [[0, 0], [1, 0], [1, 2], [0, 0]])`,
     ]),
   separable_conv2d: (g) =>
     g.pick([
@@ -569,6 +570,8 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `conv2d_transpose(${g.x([1, 2, 2, 2])}, ${g.x([3, 3, 1, 2], { lo: -1, hi: 1 })}, [1, 4, 4, 1], strides=[1, 2, 2, 1], padding='SAME')`,
       `conv2d_transpose(${g.x([2, 3, 3, 1])}, ${g.x([2, 2, 2, 1], { lo: -1, hi: 1 })}, [2, 4, 4, 2], 1, 'VALID')`,
       `conv2d_transpose(${g.x([1, 2, 3, 2])}, ${g.x([2, 2, 3, 2], { lo: -1, hi: 1 })}, output_shape=[1, 4, 5, 3], strides=2, padding='SAME')`,
+      `conv2d_transpose(${g.x([1, 2, 2, 2])}, ${g.x([3, 3, 1, 2], { lo: -1, hi: 1 })}, [1, 3, 4, 1], strides=2, padding=[[0, 0], [1, 1], [0, 1], [0, 0]])`,
+      `conv2d_transpose(${g.x([1, 2, 2, 1])}, ${g.x([2, 2, 1, 1], { lo: -1, hi: 1 })}, [1, 4, 4, 1], 1, 'VALID', dilations=2)`,
     ]),
   // continuous random inputs: no ties inside a window
   max_pool2d: (g) =>
@@ -576,6 +579,7 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `max_pool2d(${g.x([1, 4, 4, 2])}, ksize=2, strides=2, padding='VALID')`,
       `max_pool2d(${g.x([2, 5, 5, 1])}, ksize=3, strides=2, padding='SAME')`,
       `max_pool2d(${g.x([1, 4, 3, 1])}, ksize=[1, 2, 2, 1], strides=[1, 1, 1, 1], padding='VALID')`,
+      `max_pool2d(${g.x([1, 4, 4, 1])}, ksize=3, strides=2, padding=[[0, 0], [1, 1], [2, 0], [0, 0]])`,
     ]),
   avg_pool2d: (g) =>
     g.pick([

@@ -16,6 +16,7 @@ import {
   dataFormatArg,
   geometry,
   explicitPaddingArg,
+  explicitlyPadded,
   paddingArg,
   spatialPair,
   windowAttrs,
@@ -194,10 +195,7 @@ defineOps([
         padding: explicit ? ('VALID' as const) : paddingArg(args),
         dilations: spatialPair(args, 'dilations', [1, 1]),
       };
-      const padded = explicit
-        ? b.apply('pad', [x], { paddings: explicit, mode: 'CONSTANT', constant_values: 0 }, args.callSpan, [spans[0]])
-        : x;
-      return tensorValue(b.apply(args.op, [padded, f], attrs, args.callSpan, spans));
+      return tensorValue(b.apply(args.op, [explicitlyPadded(b, args, x, explicit), f], attrs, args.callSpan, spans));
     },
     infer: ([x, f], attrs) => conv2dType(x, f, attrs),
     kernel: ([x, f], attrs, out, ctx) =>

@@ -1,7 +1,7 @@
 // Max and average 2-D pooling and their gradients: max pooling sends the gradient to the
 // first maximum of each window.
 
-import { type BoundArgs, type Builder, type Value, tensorValue } from '../../builder';
+import { type BoundArgs, type Builder, type Value, BuildError, tensorValue } from '../../builder';
 import { type Tensor, type TypedData, sizeOf } from '../../tensor';
 import { BLOCK_WORK, deadlineCheck } from '../kernels';
 import { defineOps, op } from '../registry';
@@ -11,8 +11,11 @@ import {
   applyAt,
   checkGradShape,
   dataFormatArg,
+  explicitPaddingArg,
+  explicitlyPadded,
   floatArg,
   geometry,
+  lowestFinite,
   paddingArg,
   poolDependence,
   poolType,
@@ -187,6 +190,24 @@ function buildPool(b: Builder, args: BoundArgs): Value {
   return tensorValue(applyAt(b, args.op, [x], attrs, args, ['input']));
 }
 
+/** Max pooling also takes TensorFlow's explicit padding: the input padded with the lowest
+ *  value, then VALID windows. */
+function buildMaxPool(b: Builder, args: BoundArgs): Value {
+  const explicit = explicitPaddingArg(b, args);
+  if (!explicit) return buildPool(b, args);
+  const x = floatArg(b, args, 'input');
+  dataFormatArg(args);
+  const attrs = { ksize: spatialPair(args, 'ksize', null), strides: spatialPair(args, 'strides', null), padding: 'VALID' as const };
+  const ksize = attrs.ksize;
+  if (explicit.slice(1, 3).some(([before, after], k) => before >= ksize[k] || after >= ksize[k]))
+    throw new BuildError(
+      `${args.op.name}(): explicit padding ${JSON.stringify(explicit)} must be smaller than the window ${JSON.stringify(ksize)} on each side, so that every window holds an input element`,
+      args.span('padding'),
+      'bad-argument',
+    );
+  return tensorValue(applyAt(b, args.op, [explicitlyPadded(b, args, x, explicit, lowestFinite(x.type.dtype))], attrs, args, ['input']));
+}
+
 function poolGeometry(x: Tensor, attrs: WindowOpAttrs): Geometry {
   const a = windowAttrs(attrs);
   return geometry(x.shape, a.ksize![0], a.ksize![1], { ...a, dilations: [1, 1] });
@@ -196,9 +217,9 @@ defineOps([
   op<WindowOpAttrs>({
     name: 'max_pool2d',
     aliases: ['max_pool'],
-    doc: "Maximum over ksize windows of NHWC input (strides, 'SAME'/'VALID'); the gradient goes to the first maximum of each window.",
+    doc: "Maximum over ksize windows of NHWC input (strides, 'SAME'/'VALID' or explicit padding); the gradient goes to the first maximum of each window.",
     params: windowParams,
-    build: buildPool,
+    build: buildMaxPool,
     infer: ([x], attrs) => poolType(x, attrs),
     kernel: ([x], attrs, out, ctx) => maxPoolKernel(x, poolGeometry(x, attrs), ctx.alloc(out.dtype, sizeOf(out.shape)), deadlineCheck(ctx)),
     grad: (b, node, dy) => [b.op('max_pool2d_grad', [node.inputs[0], dy], node.attrs)],

@@ -4,7 +4,7 @@
 
 import { type BoundArgs, type Builder, BuildError, checkDTypeClass } from '../../builder';
 import type { Node } from '../../graph';
-import { isInteger } from '../../tensor';
+import { type DType, isInteger } from '../../tensor';
 import { type Dim, type Shape, type TensorType, OpError, showShape } from '../../types';
 import { type DependenceContext, type Relation, type WindowGeometry, window, windowRelation } from '../dependence';
 import { type Attrs, type OpDef } from '../registry';
@@ -241,6 +241,13 @@ export function spatialPair(args: BoundArgs, name: string, fallback: [number, nu
 }
 
 export function paddingArg(args: BoundArgs): Padding {
+  const value = args.value('padding');
+  if (value.kind === 'list' || value.kind === 'tensor')
+    throw new BuildError(
+      `${args.op.name}() takes padding 'SAME' or 'VALID', not explicit padding (as TensorFlow's)`,
+      args.span('padding'),
+      'bad-argument',
+    );
   const raw = args.string('padding');
   const p = raw.toUpperCase();
   if (p !== 'SAME' && p !== 'VALID') {
@@ -276,6 +283,20 @@ export function explicitPaddingArg(b: Builder, args: BoundArgs): number[][] | nu
       'bad-argument',
     );
   return pairs;
+}
+
+/** The lowest finite value of a float dtype: the padding of max pooling, which no maximum
+ *  picks while every window holds an input element. Finite, so that the padding itself
+ *  raises no -Inf warning. */
+export function lowestFinite(dtype: DType): number {
+  return dtype === 'float32' ? -3.4028234663852886e38 : -Number.MAX_VALUE;
+}
+
+/** `x` padded by explicit padding with `value` (itself when there is none), the span of the
+ *  `input` argument's. */
+export function explicitlyPadded(b: Builder, args: BoundArgs, x: Node, explicit: number[][] | null, value = 0): Node {
+  if (!explicit) return x;
+  return b.apply('pad', [x], { paddings: explicit, mode: 'CONSTANT', constant_values: value }, args.callSpan, [args.span('input')]);
 }
 
 export function dataFormatArg(args: BoundArgs): void {
