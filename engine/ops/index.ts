@@ -21,6 +21,7 @@ import './nn/softmax';
 import './nn/losses';
 import './nn/convolution';
 import './nn/pooling';
+import './nn/volumes';
 import './npy';
 import './functions';
 import './differentiation';

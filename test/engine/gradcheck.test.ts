@@ -581,11 +581,29 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `max_pool2d(${g.x([1, 4, 3, 1])}, ksize=[1, 2, 2, 1], strides=[1, 1, 1, 1], padding='VALID')`,
       `max_pool2d(${g.x([1, 4, 4, 1])}, ksize=3, strides=2, padding=[[0, 0], [1, 1], [2, 0], [0, 0]])`,
     ]),
+  conv3d: (g) =>
+    g.pick([
+      `conv3d(${g.x([1, 3, 4, 3, 2])}, ${g.x([2, 2, 2, 2, 2], { lo: -1, hi: 1 })}, strides=[1, 1, 1, 1, 1], padding='VALID')`,
+      `conv3d(${g.x([2, 4, 3, 3, 1])}, ${g.x([3, 2, 2, 1, 2], { lo: -1, hi: 1 })}, strides=[1, 2, 1, 2, 1], padding='SAME')`,
+      `conv3d(${g.x([1, 5, 3, 3, 1])}, ${g.x([2, 2, 2, 1, 1], { lo: -1, hi: 1 })}, [1, 1, 1, 1, 1], 'SAME', dilations=[1, 2, 1, 1, 1])`,
+    ]),
+  max_pool3d: (g) =>
+    g.pick([
+      `max_pool3d(${g.x([1, 4, 4, 4, 1])}, ksize=2, strides=2, padding='VALID')`,
+      `max_pool3d(${g.x([1, 5, 3, 4, 2])}, ksize=[3, 2, 2], strides=[2, 1, 2], padding='SAME')`,
+      `max_pool3d(${g.x([2, 3, 3, 3, 1])}, ksize=[1, 2, 2, 2, 1], strides=[1, 1, 1, 1, 1], padding='VALID')`,
+    ]),
   avg_pool2d: (g) =>
     g.pick([
       `avg_pool2d(${g.x([1, 4, 4, 2])}, ksize=2, strides=2, padding='VALID')`,
       `avg_pool2d(${g.x([2, 5, 5, 1])}, ksize=3, strides=2, padding='SAME')`,
       `avg_pool2d(${g.x([1, 4, 3, 1])}, ksize=[1, 2, 2, 1], strides=[1, 1, 1, 1], padding='VALID')`,
+    ]),
+  avg_pool3d: (g) =>
+    g.pick([
+      `avg_pool3d(${g.x([1, 4, 4, 4, 1])}, ksize=2, strides=2, padding='VALID')`,
+      `avg_pool3d(${g.x([1, 5, 3, 4, 2])}, ksize=[3, 2, 2], strides=[2, 1, 2], padding='SAME')`,
+      `avg_pool3d(${g.x([2, 3, 3, 3, 1])}, ksize=[1, 2, 2, 2, 1], strides=[1, 1, 1, 1, 1], padding='VALID')`,
     ]),
 
   // composites TensorFlow writes from other ops (their gradients come from the primitives')
