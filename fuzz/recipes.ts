@@ -1,5 +1,5 @@
 // Well-formed calls of the ops whose arguments must agree with each other (conv2d, einsum,
-// ...): the generator uses one of these for such an op instead of drawing its arguments.
+// segment ids, ...): the generator uses one of these for such an op instead of drawing its arguments.
 
 import type { ProgramGenerator } from './generate';
 import { type Made, type Sym } from './generatorBase';
@@ -26,6 +26,64 @@ export const RECIPES: Record<string, Recipe> = {
   },
   max_pool2d: (g, op) => pool(g, op),
   avg_pool2d: (g, op) => pool(g, op),
+  depthwise_conv2d: (g) => {
+    const r = g.random;
+    const [b, h, w, c, m] = [r.int(1, 2), r.int(2, 5), r.int(2, 5), r.int(1, 3), r.int(1, 2)];
+    const x = g.tensorOf([b, h, w, c]);
+    const f = g.tensorOf([r.int(1, Math.min(3, h)), r.int(1, Math.min(3, w)), c, m]);
+    const padding = r.pick(["'SAME'", "'VALID'", `[[0, 0], [${r.int(0, 2)}, ${r.int(0, 1)}], [${r.int(0, 1)}, ${r.int(0, 2)}], [0, 0]]`]);
+    return {
+      text: `${g.name('depthwise_conv2d')}(${x.name}, ${f.name}, [1, ${r.int(1, 2)}, ${r.int(1, 2)}, 1], ${padding})`,
+      deps: depsOf(x, f),
+    };
+  },
+  conv2d_transpose: (g) => {
+    const r = g.random;
+    // The output first; the input is what a convolution of the output makes.
+    const [b, oh, ow, oc, ic] = [r.int(1, 2), r.int(2, 6), r.int(2, 6), r.int(1, 3), r.int(1, 3)];
+    const [fh, fw] = [r.int(1, Math.min(3, oh)), r.int(1, Math.min(3, ow))];
+    const stride = r.int(1, 2);
+    const same = r.chance(0.5);
+    const inSize = (o: number, k: number) => (same ? Math.ceil(o / stride) : Math.floor((o - k) / stride) + 1);
+    const x = g.tensorOf([b, inSize(oh, fh), inSize(ow, fw), ic]);
+    const f = g.tensorOf([fh, fw, oc, ic]);
+    return {
+      text: `${g.name('conv2d_transpose')}(${x.name}, ${f.name}, [${b}, ${oh}, ${ow}, ${oc}], strides=${stride}, padding=${same ? "'SAME'" : "'VALID'"})`,
+      shape: [b, oh, ow, oc],
+      deps: depsOf(x, f),
+    };
+  },
+  conv3d: (g) => {
+    const r = g.random;
+    const [b, d, h, w, c, o] = [r.int(1, 2), r.int(2, 4), r.int(2, 4), r.int(2, 4), r.int(1, 2), r.int(1, 2)];
+    const x = g.tensorOf([b, d, h, w, c]);
+    const f = g.tensorOf([r.int(1, Math.min(2, d)), r.int(1, Math.min(3, h)), r.int(1, Math.min(3, w)), c, o]);
+    const strides = `[1, ${r.int(1, 2)}, ${r.int(1, 2)}, ${r.int(1, 2)}, 1]`;
+    return { text: `${g.name('conv3d')}(${x.name}, ${f.name}, ${strides}, ${r.pick(["'SAME'", "'VALID'"])})`, deps: depsOf(x, f) };
+  },
+  max_pool3d: (g, op) => pool3d(g, op),
+  avg_pool3d: (g, op) => pool3d(g, op),
+  unsorted_segment_sum: (g, op) => segments(g, op, false),
+  unsorted_segment_prod: (g, op) => segments(g, op, false),
+  unsorted_segment_max: (g, op) => segments(g, op, false),
+  unsorted_segment_min: (g, op) => segments(g, op, false),
+  unsorted_segment_mean: (g, op) => segments(g, op, false),
+  unsorted_segment_sqrt_n: (g, op) => segments(g, op, false),
+  segment_sum: (g, op) => segments(g, op, true),
+  segment_prod: (g, op) => segments(g, op, true),
+  segment_max: (g, op) => segments(g, op, true),
+  segment_min: (g, op) => segments(g, op, true),
+  segment_mean: (g, op) => segments(g, op, true),
+  log_poisson_loss: (g) => {
+    const shape = [g.random.int(1, 3), g.random.int(1, 3)];
+    const z = g.tensorOf(shape);
+    const targets = `uniform(${g.shapeOf(shape)}, 0, 4, seed=${g.random.int(0, 9)})`;
+    return {
+      text: `${g.name('log_poisson_loss')}(constant(${targets}), ${z.name}${g.random.chance(0.5) ? ', compute_full_loss=True' : ''})`,
+      shape,
+      deps: depsOf(z),
+    };
+  },
   einsum: (g) => {
     const r = g.random;
     const [i, j, k, b] = [r.int(1, 3), r.int(1, 3), r.int(1, 3), r.int(1, 2)];
@@ -272,6 +330,25 @@ function pool(g: ProgramGenerator, op: string): Made {
   const k = r.pick(['1', '2', '3', '[1, 2, 2, 1]', '[2, 2]']);
   const s = r.pick(['1', '2', '[1, 2, 2, 1]', '[1, 1]']);
   return { text: `${g.name(op)}(${x.name}, ksize=${k}, strides=${s}, padding=${r.pick(["'SAME'", "'VALID'"])})`, deps: depsOf(x) };
+}
+
+function pool3d(g: ProgramGenerator, op: string): Made {
+  const r = g.random;
+  const x = g.tensorOf([r.int(1, 2), r.int(2, 4), r.int(2, 4), r.int(2, 4), r.int(1, 2)]);
+  const k = r.pick(['1', '2', '[2, 2, 1]', '[1, 2, 2, 2, 1]']);
+  const s = r.pick(['1', '2', '[1, 2, 1]', '[1, 1, 2, 1, 1]']);
+  return { text: `${g.name(op)}(${x.name}, ${k}, ${s}, ${r.pick(["'SAME'", "'VALID'"])})`, deps: depsOf(x) };
+}
+
+/** A segment reduction: one id per row (sorted ids for the sorted ops; unsorted ones may
+ *  drop a row with -1). */
+function segments(g: ProgramGenerator, op: string, sorted: boolean): Made {
+  const r = g.random;
+  const [rows, cols, count] = [r.int(1, 4), r.int(1, 3), r.int(1, 3)];
+  const x = g.tensorOf([rows, cols]);
+  const ids = Array.from({ length: rows }, () => r.int(sorted ? 0 : -1, count - 1));
+  if (sorted) ids.sort((a, b) => a - b);
+  return { text: `${g.name(op)}(${x.name}, [${ids.join(', ')}]${sorted ? '' : `, ${count}`})`, deps: depsOf(x) };
 }
 
 function cumulative(g: ProgramGenerator, op: string): Made {
