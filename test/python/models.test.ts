@@ -8,6 +8,9 @@
 // its resizing and activation layers, and whole training scripts (every Keras optimizer's steps,
 // by TensorFlow's update rules) — against PyTorch: the loss and every gradient the script
 // asks for, computed in float64 from the same float32 inputs
+// linear algebra, pads, a tile to a fed batch; 3-D convolution and pooling, segment products,
+// the Poisson loss, explicit and transposed paddings) — against PyTorch: the loss and every gradient the
+// script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
 // net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
 
@@ -69,6 +72,9 @@ describe('real models against PyTorch (float64)', () => {
     'keras_attention_tf2',
     'keras_wrappers_tf2',
     'keras_resizing_tf2',
+    'ops11_volumes_tf2',
+    'ops11_segments_tf2',
+    'ops11_padding_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
