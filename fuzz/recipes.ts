@@ -74,6 +74,13 @@ export const RECIPES: Record<string, Recipe> = {
   segment_max: (g, op) => segments(g, op, true),
   segment_min: (g, op) => segments(g, op, true),
   segment_mean: (g, op) => segments(g, op, true),
+  resize: (g) => {
+    const r = g.random;
+    const image = [r.int(1, 4), r.int(1, 4), r.int(1, 2)];
+    const x = g.tensorOf(r.chance(0.7) ? [r.int(1, 2), ...image] : image);
+    const method = r.pick(['', ", method='nearest'", ", method='bilinear'"]);
+    return { text: `${g.name('resize')}(${x.name}, [${r.int(1, 6)}, ${r.int(1, 6)}]${method})`, deps: depsOf(x) };
+  },
   log_poisson_loss: (g) => {
     const shape = [g.random.int(1, 3), g.random.int(1, 3)];
     const z = g.tensorOf(shape);

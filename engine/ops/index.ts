@@ -22,6 +22,7 @@ import './nn/losses';
 import './nn/convolution';
 import './nn/pooling';
 import './nn/volumes';
+import './nn/resize';
 import './npy';
 import './functions';
 import './differentiation';

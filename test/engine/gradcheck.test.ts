@@ -606,6 +606,13 @@ const DIFFERENTIABLE: Record<string, Entry> = {
       `avg_pool3d(${g.x([2, 3, 3, 3, 1])}, ksize=[1, 2, 2, 2, 1], strides=[1, 1, 1, 1, 1], padding='VALID')`,
     ]),
 
+  resize: (g) =>
+    g.pick([
+      `resize(${g.x([1, 3, 4, 2])}, [5, 7])`,
+      `resize(${g.x([2, 5, 4, 1])}, [3, 2], method='bilinear')`,
+      `resize(${g.x([3, 3, 2])}, [4, 5], method='nearest')`,
+    ]),
+
   // composites TensorFlow writes from other ops (their gradients come from the primitives')
   log_sigmoid: unary('log_sigmoid', { lo: -4, hi: 4 }),
   silu: (g) => `silu(${g.x(g.pick([[5], [2, 3], []]))}${g.pick(['', ', beta=1.5', ''])})`,

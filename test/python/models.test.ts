@@ -9,7 +9,7 @@
 // by TensorFlow's update rules) — against PyTorch: the loss and every gradient the script
 // asks for, computed in float64 from the same float32 inputs
 // linear algebra, pads, a tile to a fed batch; 3-D convolution and pooling, segment products,
-// the Poisson loss, explicit and transposed paddings) — against PyTorch: the loss and every gradient the
+// the Poisson loss, explicit and transposed paddings, image resizing) — against PyTorch: the loss and every gradient the
 // script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
 // net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
@@ -75,6 +75,7 @@ describe('real models against PyTorch (float64)', () => {
     'ops11_volumes_tf2',
     'ops11_segments_tf2',
     'ops11_padding_tf2',
+    'ops11_resize_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

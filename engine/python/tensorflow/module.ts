@@ -83,6 +83,17 @@ class Settings extends PyObject {
   }
 }
 
+const RESIZE_METHODS: Record<string, string> = {
+  BILINEAR: 'bilinear',
+  NEAREST_NEIGHBOR: 'nearest',
+  BICUBIC: 'bicubic',
+  AREA: 'area',
+  LANCZOS3: 'lanczos3',
+  LANCZOS5: 'lanczos5',
+  GAUSSIAN: 'gaussian',
+  MITCHELLCUBIC: 'mitchellcubic',
+};
+
 const SUBMODULES = [
   'nn',
   'math',
@@ -368,6 +379,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
         adjoint: () => registryOp('tensorflow.linalg', 'matrix_transpose')!,
       }),
     random: () => random,
+    // tf.image.resize and its ResizeMethod names (the method strings resize takes).
+    image: () =>
+      submodule('tensorflow.image', {
+        ResizeMethod: () => new PyModule('tensorflow.image.ResizeMethod', (name) => RESIZE_METHODS[name]),
+      }),
     initializers: () => submodule('tensorflow.initializers'),
     dtypes: () =>
       submodule('tensorflow.dtypes', Object.fromEntries(Object.entries(DTYPES).map(([k, d]) => [k, () => new PyDType(d, 'tf')]))),

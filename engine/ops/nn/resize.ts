@@ -1,0 +1,99 @@
+// tf.image.resize (TensorFlow 2): bilinear and nearest-neighbour resizing with half-pixel
+// centres, written as gathers of the input's rows and columns, so the gradient is gathers'
+// (each output's weight added back to the pixels it read) and the explanation is an index map.
+
+import { type BoundArgs, type Builder, BuildError } from '../../builder';
+import type { Node } from '../../graph';
+import { allocData, isFloat, makeTensor } from '../../tensor';
+import { showShape } from '../../types';
+import { composite } from '../compose';
+import { defineOps } from '../registry';
+
+/** Where output position `i` of `outSize` reads along an axis of `inSize` (the half-pixel
+ *  rule of TensorFlow 2): bilinear's two neighbours and the weight of the second; nearest's
+ *  one index. */
+function sampling(inSize: number, outSize: number) {
+  const scale = inSize / outSize;
+  const lower = new Int32Array(outSize);
+  const upper = new Int32Array(outSize);
+  const weight = new Float64Array(outSize);
+  const nearest = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    const at = (i + 0.5) * scale - 0.5;
+    const below = Math.floor(at);
+    lower[i] = Math.max(below, 0);
+    upper[i] = Math.min(Math.ceil(at), inSize - 1);
+    weight[i] = at - below;
+    nearest[i] = Math.max(0, Math.min(Math.floor((i + 0.5) * scale), inSize - 1));
+  }
+  return { lower, upper, weight, nearest };
+}
+
+function indices(b: Builder, data: Int32Array): Node {
+  return b.constant(makeTensor('int32', [data.length], data));
+}
+
+/** `x` resized along `axis` (1: rows, 2: columns of NHWC) to `outSize`. */
+function resizeAxis(b: Builder, x: Node, axis: number, inSize: number, outSize: number, method: 'bilinear' | 'nearest'): Node {
+  const at = sampling(inSize, outSize);
+  const gather = (ix: Int32Array) => b.op('gather', [x, indices(b, ix)], { axis, batch_dims: 0 });
+  if (method === 'nearest') return gather(at.nearest);
+  const dtype = x.type.dtype;
+  const weight = allocData(dtype, outSize);
+  at.weight.forEach((w, i) => (weight[i] = w));
+  const shape = [1, 1, 1, 1].map((d, k) => (k === axis ? outSize : d));
+  const lerp = b.constant(makeTensor(dtype, shape, weight));
+  // TensorFlow's order of operations: a + (b - a) · lerp.
+  const a = gather(at.lower);
+  return b.add(a, b.mul(b.sub(gather(at.upper), a), lerp));
+}
+
+function resize(b: Builder, args: BoundArgs): Node {
+  const images = args.tensor('images');
+  const shape = images.type.shape;
+  if (shape === null || (shape.length !== 3 && shape.length !== 4) || shape[shape.length - 3] === null || shape[shape.length - 2] === null)
+    throw new BuildError(
+      `resize(): images must be [batch, height, width, channels] or [height, width, channels] with known height and width, got ${showShape(shape)}`,
+      args.span('images'),
+      'shape-mismatch',
+    );
+  const size = args.ints('size');
+  if (size.length !== 2 || size.some((d) => d < 1))
+    throw new BuildError(
+      `resize(): size must be [new_height, new_width], both positive, got ${JSON.stringify(size)}`,
+      args.span('size'),
+      'bad-argument',
+    );
+  const method = args.string('method').toLowerCase();
+  if (method !== 'bilinear' && method !== 'nearest')
+    throw new BuildError(
+      `resize(): method '${method}' is not modelled by tgraph; 'bilinear' and 'nearest' are`,
+      args.span('method'),
+      'unsupported',
+    );
+  for (const flag of ['preserve_aspect_ratio', 'antialias'])
+    if (args.bool(flag)) throw new BuildError(`resize(): ${flag}=True is not modelled by tgraph`, args.span(flag), 'unsupported');
+  const batched = shape.length === 4;
+  let x = batched ? images : b.op('expand_dims', [images], { axis: 0 });
+  // Bilinear resizing gives floats whatever the input; nearest keeps the dtype (TensorFlow).
+  if (method === 'bilinear' && !isFloat(x.type.dtype)) x = b.cast(x, 'float32');
+  const [h, w] = shape.slice(-3, -1) as number[];
+  const rows = resizeAxis(b, x, 2, w, size[1], method);
+  const out = resizeAxis(b, rows, 1, h, size[0], method);
+  return batched ? out : b.op('squeeze', [out], { axis: [0] });
+}
+
+defineOps([
+  composite({
+    name: 'resize',
+    doc: "Resizes NHWC (or HWC) images to `size` [height, width] as tf.image.resize: 'bilinear' (floats) or 'nearest', with TensorFlow 2's half-pixel centres.",
+    params: [
+      { name: 'images', kind: 'tensor', dtypes: 'numeric' },
+      { name: 'size', kind: 'ints' },
+      { name: 'method', kind: 'string', default: 'bilinear' },
+      { name: 'preserve_aspect_ratio', kind: 'bool', default: false },
+      { name: 'antialias', kind: 'bool', default: false },
+    ],
+    compose: resize,
+  }),
+]);
