@@ -282,15 +282,18 @@ function segmentPrimitive(fold: Fold): OpDef<SegmentAttrs> {
         : fold === 'prod'
           ? (b, node, dy) => [productGrad(b, node, dy), null]
           : (b, node, dy) => [extremeGrad(b, node, dy), null],
-    // A sum (a product likewise) folds each row of data into the segment its id names: the
-    // adjoint of a gather of the output's rows at the ids. An extreme routes by value among
-    // the rows of a segment.
+    // A sum adds each row of data into the segment its id names: the adjoint of a gather of
+    // the output's rows at the ids. A product's rows scale each other, and an extreme routes
+    // by value among the rows of a segment.
     dependence:
-      fold === 'sum' || fold === 'prod'
+      fold === 'sum'
         ? scatter({ forward: () => ({ op: 'gather', attrs: { axis: 0, batch_dims: 0 }, inputs: [-1, 1] }), value: 0, carries: firstOnly })
         : {
             kind: 'dense',
-            why: `a segment's ${fold === 'max' ? 'maximum' : 'minimum'} is the row of its segment that holds it, chosen by value`,
+            why:
+              fold === 'prod'
+                ? "a segment's product multiplies every row of its segment by the others"
+                : `a segment's ${fold === 'max' ? 'maximum' : 'minimum'} is the row of its segment that holds it, chosen by value`,
             carries: firstOnly,
           },
   };

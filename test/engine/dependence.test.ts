@@ -200,6 +200,11 @@ const INSTANCES: Record<string, Instance[]> = {
     { inputs: [f(2, 3), ints([2, 3], [1, 0, 1, 2, 2, 0])], attrs: { num_segments: 3, sorted: false } },
     { inputs: [f(4, 2), ints([4], [0, 0, 1, 3])], attrs: { num_segments: null, sorted: true } },
   ],
+  // Dense within a segment: every row of it moves every entry of its product (no zeros here).
+  unsorted_segment_prod: [
+    { inputs: [f(4, 3), ints([4], [2, 0, 2, -1])], attrs: { num_segments: 4, sorted: false } },
+    { inputs: [f(4, 2), ints([4], [0, 0, 1, 3])], attrs: { num_segments: null, sorted: true } },
+  ],
   // The order a is a whole number in x's dtype: it routes, with no derivative.
   polygamma: [
     { inputs: [{ shape: [2, 3], dtype: 'float64', values: [1, 2, 0, 1, 3, 1] }, f(2, 3)], positive: true },
