@@ -3,14 +3,12 @@
 // hand, batch norm with three losses and weight decay, a Conv1D net loaded with set_weights,
 // Keras losses and recurrent layers, and the op table in combinations
 // (convolutions and pooling beyond the basics, gathers and scatters, scans, clips, norms,
-// linear algebra, pads, a tile to a fed batch), Keras' transposed, depthwise and separable
-// convolutions, its attention layers, its wrappers (Bidirectional, TimeDistributed, Lambda) and
-// its resizing and activation layers, and whole training scripts (every Keras optimizer's steps,
-// by TensorFlow's update rules) — against PyTorch: the loss and every gradient the script
-// asks for, computed in float64 from the same float32 inputs
 // linear algebra, pads, a tile to a fed batch; 3-D convolution and pooling, segment products,
-// the Poisson loss, explicit and transposed paddings, image resizing) — against PyTorch: the loss and every gradient the
-// script asks for, computed in float64 from the same float32 inputs
+// the Poisson loss, explicit and transposed paddings, image resizing), Keras' transposed,
+// depthwise and separable convolutions, its attention layers, its wrappers (Bidirectional,
+// TimeDistributed, Lambda) and its resizing and activation layers, and whole training scripts
+// (every Keras optimizer's steps, by TensorFlow's update rules) — against PyTorch: the loss and
+// every gradient the script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
 // net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
 
