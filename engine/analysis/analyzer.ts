@@ -22,7 +22,6 @@ import type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult,
 import { boundedMessage } from './diagnostics';
 import { nonFiniteMessage } from './numerics';
 import { FeedDependents } from './dependents';
-import { FeedPlans } from './feedPlans';
 import {
   CP_NODES,
   CP_BINDINGS,
@@ -207,7 +206,7 @@ export class Analyzer {
     }
     this.feedNodesFrom = null;
     this.refed = null;
-    this.feedPlans.forget();
+    this.feedPlan = null;
     this.startVersion(text, program, options, kept);
   }
 
@@ -244,12 +243,10 @@ export class Analyzer {
    *  them, and the nodes of the feeds' first values stay, unused. */
   private feedNodesFrom: number | null = null;
   /** The placeholder whose feed this version took (`refeed`), and the plan of evaluating
-   *  again what depends on it (`feedPlans`: made ahead while idle, or by the first such
-   *  edit), which holds while the graph and the bindings are kept. */
+   *  again what depends on it, made by the first such edit: it holds while the graph and the
+   *  bindings are kept. */
   private refed: Node | null = null;
-  /** The placeholder of the last feed edit, kept across structural edits. */
-  private lastRefed: Node | null = null;
-  private readonly feedPlans = new FeedPlans();
+  private feedPlan: { placeholder: Node; bindings: number; nodes: number; plan: EvaluationPlan | null } | null = null;
   /** The dependents of the placeholder fed last, kept from one feed edit to the next. */
   private readonly feedDependents = new FeedDependents();
 
@@ -284,7 +281,6 @@ export class Analyzer {
     this.labelEpoch++; // explanations name lines and positions, which may have moved
     this.feedNodesFrom = nodesEnd;
     this.refed = placeholder;
-    this.lastRefed = placeholder;
     this.startVersion(text, { statements, comments, diagnostics: [] }, options, nodesEnd, recomputed);
     // The feed built again as statement `index` was: the random ops' state before it, its
     // references in its own place.
@@ -480,26 +476,27 @@ export class Analyzer {
     if (this.options.cache) this.options = { ...this.options, cache: undefined };
   }
 
-  /** After a feed edit (`refeed`): the plan of computing again what depends on the feed, or
-   *  null (none, or the edit was cancelled while the plan was being made). */
+  /** After a feed edit (`refeed`): the plan of computing again what depends on the feed (made
+   *  now if this graph has none for that placeholder yet), or null. */
   private feedPlanOf(): EvaluationPlan | null {
     const placeholder = this.refed;
-    if (placeholder === null || this.feedNodesFrom === null) return null;
-    const cancelled = this.options.cancelled ?? (() => false);
-    return this.feedPlans.planFor(placeholder, this.bindings, this.graph.nodes, this.feedNodesFrom, this.evaluator, cancelled);
-  }
-
-  /** Makes ahead, until `stop`, the plan of the next feed edit (see FeedPlans): of the
-   *  placeholder fed last, or of the first feed. True once made, or when there is none to
-   *  make (no feed, or the build did not finish). */
-  prepareFeedPlan(stop: () => boolean): boolean {
-    if (this.b.exhausted || this.feedNodesFrom !== null) return true;
-    let placeholder = this.lastRefed;
-    if (placeholder === null || this.graph.nodes[placeholder.id] !== placeholder || !this.feeds.has(placeholder))
-      placeholder = this.feeds.keys().next().value ?? null;
-    if (placeholder === null) return true;
-    const { graph, bindings, feedDependents, feeds, evaluator } = this;
-    return this.feedPlans.prepare(placeholder, bindings, graph.nodes, feedDependents, feeds, evaluator, stop);
+    if (placeholder === null) return null;
+    let made = this.feedPlan;
+    if (made === null || made.placeholder !== placeholder || made.bindings !== this.bindings.length || made.nodes !== this.feedNodesFrom) {
+      const groups = this.bindings.map((binding) => {
+        const nodes: Node[] = [];
+        forEachNode(binding.value, (n) => nodes.push(n));
+        return nodes;
+      });
+      made = {
+        placeholder,
+        bindings: this.bindings.length,
+        nodes: this.feedNodesFrom ?? -1,
+        plan: this.evaluator.planRecomputation(groups),
+      };
+      this.feedPlan = made;
+    }
+    return made.plan;
   }
 
   checks: CheckResult[] = [];

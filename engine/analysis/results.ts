@@ -75,12 +75,6 @@ class DocumentAnalysis implements Analysis {
     return this.evaluator.prepareKeyed(stop);
   }
 
-  prepareFeedPlan(stop: () => boolean): boolean {
-    // (only the analyzer's newest analysis: an older one's graph is no longer the analyzer's)
-    const made = analyzers.get(this);
-    return made === undefined || made.generation !== this.analyzer.generation || this.analyzer.prepareFeedPlan(stop);
-  }
-
   get valueCacheSoFar(): ValueCache {
     return this.evaluator.keyedSoFarTable;
   }

@@ -115,9 +115,6 @@ export interface Analysis {
    *  hundreds of ms): goes on until `stop` says to leave it, true once it is made. Absent:
    *  `valueCache` is made at once. */
   prepareValueCache?(stop: () => boolean): boolean;
-  /** Makes ahead, a slice at a time, the plan of the next feed edit (engine/analysis/feedPlans.ts),
-   *  until `stop` says to leave it: true once made, or when there is none to make. */
-  prepareFeedPlan?(stop: () => boolean): boolean;
   /** `valueCache` as far as `prepareValueCache` made it (fewer values, none wrong): for an
    *  edit that comes before it is done, which would otherwise wait for the rest. */
   readonly valueCacheSoFar?: ValueCache;

@@ -10,8 +10,6 @@ import { analyze, type Analysis, type AnalysisOptions } from '../../engine/analy
 import type { Node } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { generatedChainFile } from '../../bench/editorScenarios';
-import { AnalysisService } from '../../engine/api/worker/service';
-import { CONTROL_INTS, CTL_SLOTS, type FromWorker } from '../../engine/api/worker/messages';
 import { aliasingChainFile } from '../support/aliasingChain';
 
 function bits(t: Tensor | undefined): string {
@@ -40,20 +38,12 @@ function comparable(a: Analysis): Record<string, unknown> {
 
 /** Each text in turn, as an edit of the previous analysis, against a full analysis: how many
  *  steps the edits computed through a plan, and of those in its slots. */
-function editsMatch(
-  texts: readonly string[],
-  options: AnalysisOptions = {},
-  keepsGraph = true,
-  /** Before each edit, the next feed edit's plan is made ahead as the worker makes it while
-   *  idle, with this `stop` (made by `ahead` for each edit). */
-  ahead?: () => () => boolean,
-): { planned: number; slotted: number } {
+function editsMatch(texts: readonly string[], options: AnalysisOptions = {}, keepsGraph = true): { planned: number; slotted: number } {
   let previous = analyze(texts[0], options);
   void previous.valueCache;
   let planned = 0;
   let slotted = 0;
   for (const text of texts.slice(1)) {
-    if (ahead) previous.prepareFeedPlan!(ahead());
     const graph = previous.graph;
     const edited = analyze(text, { ...options, previous, cache: previous.valueCache });
     if (keepsGraph) expect(edited.graph, text).toBe(graph);
@@ -318,163 +308,5 @@ describe('the time budget of a feed edit evaluated through its plan', () => {
     const valueOf = (name: string) => a.valueOf((a.lookup(name)!.value as { node: Node }).node);
     expect(valueOf('h1')).toBeDefined();
     expect(valueOf('loss')).toBeUndefined();
-  });
-});
-
-describe('a feed plan made ahead, a slice at a time while nothing waits', () => {
-  const chain = generatedChainFile(160, 40);
-  const fed = (text: string, seed: number | string) =>
-    text.replace(/feed x = .*\n/, `feed x = ${typeof seed === 'number' ? `uniform([16, 8], seed=${seed})` : seed}\n`);
-  const middle = (text: string, factor: string) =>
-    text.replace(/h80 = tanh\(h79 @ w0\) \+ [\d.]+ \* h79/, `h80 = tanh(h79 @ w0) + ${factor} * h79`);
-  /** A stop that lets the plan maker go on for `slices` looks, then stops it. */
-  const after = (slices: number) => () => {
-    let asked = 0;
-    return () => ++asked > slices;
-  };
-  // Structural edits, each followed by feed edits (the first makes its plan), the feed's
-  // shape changing, NaN appearing in the middle of the chain and going.
-  const texts = [
-    chain,
-    fed(chain, 2),
-    middle(fed(chain, 2), '0.02'),
-    middle(fed(chain, 3), '0.02'),
-    middle(fed(chain, 4), '0.02'),
-    middle(fed(chain, 4), '0.03'),
-    middle(fed(chain, 'uniform([16, 8], seed=5) * 3e38'), '0.03'),
-    middle(fed(chain, 6), '0.03'),
-    middle(fed(chain, 'uniform([4, 8], seed=6)'), '0.03'),
-    middle(fed(chain, 'uniform([4, 8], seed=7)'), '0.03'),
-    middle(fed(chain, 'uniform([4, 8], seed=7)'), '0.04'),
-    middle(fed(chain, 'uniform([4, 8], seed=8)'), '0.04'),
-  ];
-
-  it('whole before the feed edit: the edit equals a full analysis', () => {
-    const { planned, slotted } = editsMatch(texts, {}, false, () => () => false);
-    expect(planned).toBeGreaterThan(6 * 2000);
-    expect(slotted).toBeGreaterThan(planned / 2);
-  });
-
-  it('left part way (an edit came): a feed edit finishes it, a structural edit drops it', () => {
-    for (const slices of [0, 1, 2, 5]) editsMatch(texts, {}, false, after(slices));
-  });
-
-  it('in float64', () => {
-    const wide = (text: string) =>
-      text
-        .replace('x = placeholder(float32, [None, 8])', 'x = placeholder(float64, [None, 8])')
-        .replace('w0 = variable(uniform([8, 8], seed=2))', 'w0 = variable(cast(uniform([8, 8], seed=2), float64))')
-        .replace(/feed x = (.*)\n/, 'feed x = cast($1, float64)\n');
-    const { planned } = editsMatch(texts.map(wide), {}, false, after(3));
-    expect(planned).toBeGreaterThan(6 * 2000);
-  });
-
-  it('is the plan the feed edit would make, step for step', () => {
-    const structural = middle(fed(chain, 2), '0.02');
-    const base = analyze(structural, { previous: analyze(fed(chain, 2)) });
-    expect(base.prepareFeedPlan!(() => false)).toBe(true);
-    const ahead = analyze(fed(structural, 3), { previous: base });
-    const made = analyze(fed(structural, 3), { previous: analyze(structural, { previous: analyze(fed(chain, 2)) }) });
-    expect(ahead.stats.planned).toBe(made.stats.planned);
-    expect(ahead.stats.slotted).toBe(made.stats.slotted);
-    expect(comparable(ahead)).toEqual(comparable(made));
-  });
-
-  it('a feed edit cancelled while it finishes the plan stops with one diagnostic; the next edit takes the plan up', () => {
-    const structural = middle(chain, '0.02');
-    const base = analyze(structural, { previous: analyze(chain) });
-    expect(base.prepareFeedPlan!(after(1)())).toBe(false);
-    let asked = 0;
-    const cancelled = analyze(fed(structural, 3), { previous: base, cancelled: () => ++asked > 2 });
-    // (left unfinished: nothing ran through it; a plan made by the edit would have run)
-    expect(cancelled.stats.planned).toBe(0);
-    expect(cancelled.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['budget-time']);
-    const next = analyze(fed(structural, 4), { previous: cancelled });
-    expect(next.graph).toBe(base.graph);
-    expect(next.stats.planned).toBeGreaterThan(2000);
-    expect(comparable(next)).toEqual(comparable(analyze(fed(structural, 4))));
-  });
-
-  it('nothing to make without a feed, or for an analysis an edit has taken over', () => {
-    const unfed = analyze('x = placeholder(float32, [None, 2])\ny = x * 2\n');
-    expect(unfed.prepareFeedPlan!(() => true)).toBe(true);
-    const base = analyze(chain);
-    analyze(middle(chain, '0.02'), { previous: base });
-    expect(base.prepareFeedPlan!(() => true)).toBe(true);
-  });
-});
-
-describe("the worker makes the next feed edit's plan in its idle turns", () => {
-  const chain = generatedChainFile(160, 40);
-  const fed = (text: string, seed: number) => text.replace(/seed=1\)/, `seed=${seed})`);
-  const middle = (text: string, factor: string) =>
-    text.replace('h80 = tanh(h79 @ w0) + 0.01 * h79', `h80 = tanh(h79 @ w0) + ${factor} * h79`);
-
-  /** The service in process, its turns run one at a time by the test. */
-  function service() {
-    const control = new SharedArrayBuffer(CONTROL_INTS * 4);
-    const slots = new Int32Array(control);
-    const posted: FromWorker[] = [];
-    const turns: (() => void)[] = [];
-    const worker = new AnalysisService(
-      (m) => {
-        if (m.type === 'log') throw new Error(m.message);
-        posted.push(m);
-      },
-      null,
-      (turn) => turns.push(turn),
-    );
-    worker.handle({ type: 'init', control, epoch: Date.now() });
-    const docs = (worker as unknown as { docs: Map<number, { analysis?: Analysis; planned?: Analysis }> }).docs;
-    return {
-      worker,
-      /** A text as the host sends it: its generation in the shared memory first. */
-      send: (version: number, text: string) => {
-        Atomics.store(slots, CTL_SLOTS, version);
-        worker.handle({ type: 'analyse', doc: 0, version, text, options: {}, generation: version });
-      },
-      /** Only the generation: a newer text on its way. */
-      announce: (version: number) => Atomics.store(slots, CTL_SLOTS, version),
-      turn: () => turns.shift()?.(),
-      idle: () => {
-        while (turns.length > 0) turns.shift()!();
-      },
-      analysis: () => docs.get(0)!.analysis!,
-      planned: () => docs.get(0)!.planned,
-      diagnostics: (version: number) => posted.find((m) => m.type === 'diagnostics' && m.version === version),
-    };
-  }
-
-  it('once idle, the plan is made; a feed edit takes it and equals a full analysis', () => {
-    const w = service();
-    w.send(1, chain);
-    w.idle();
-    w.send(2, middle(chain, '0.02'));
-    w.idle();
-    expect(w.planned()).toBe(w.analysis());
-    w.send(3, fed(middle(chain, '0.02'), 5));
-    w.turn();
-    expect(w.analysis().stats.planned).toBeGreaterThan(2000);
-    expect(comparable(w.analysis())).toEqual(comparable(analyze(fed(middle(chain, '0.02'), 5))));
-  });
-
-  it('a newer text stops a slice at once; a feed edit finishes the plan, a structural edit drops it', () => {
-    for (const next of [fed(middle(chain, '0.02'), 7), middle(chain, '0.03')]) {
-      const w = service();
-      w.send(1, chain);
-      w.idle();
-      w.send(2, middle(chain, '0.02'));
-      w.turn(); // the analysis
-      // The value table's turns, then the plan's first slice, with a newer text announced.
-      const slices = w.worker.feedPlanSlices;
-      w.announce(3);
-      while (w.worker.feedPlanSlices === slices && w.planned() === undefined) w.turn();
-      expect(w.worker.feedPlanSlices).toBe(slices + 1);
-      expect(w.planned()).toBeUndefined();
-      w.send(3, next);
-      w.turn();
-      expect(w.diagnostics(3)).toBeDefined();
-      expect(comparable(w.analysis())).toEqual(comparable(analyze(next)));
-    }
   });
 });

@@ -48,10 +48,6 @@ const EXPLAIN_AFTER_IDLE_MS = 150;
 /** The table of values by key is made in slices of about this long, between which the
  *  worker reads its messages (a newer text is not kept waiting for the rest). */
 const VALUE_TABLE_SLICE_MS = 4;
-/** So is the plan of the next feed edit, made ahead (engine/analysis/feedPlans.ts), within
- *  this many slices per analysis (a bound: it is linear in the graph, well within it). */
-const FEED_PLAN_SLICE_MS = 4;
-const FEED_PLAN_MAX_SLICES = 1000;
 
 /** TGRAPH_WORKER_TURNS=1 (where there is an environment): every turn of 1 ms or more, and
  *  every text's arrival, is logged with wall-clock times, to see what an edit waited for;
@@ -94,10 +90,6 @@ interface DocState {
   slicing?: Analysis;
   /** The analysis whose table of values by key is made (`Analysis.valueCache`). */
   keyed?: Analysis;
-  /** The analysis whose next feed edit's plan is made ahead (or given up), and the slices
-   *  spent on the latest analysis's so far. */
-  planned?: Analysis;
-  planSlices: number;
   /** Targets of the published snapshot still to explain. */
   explaining: number[];
   /** The last snapshot sent (with the explanations sent since) and its text: the next one
@@ -119,8 +111,6 @@ export class AnalysisService {
    *  of values by key was left after: what tests count. */
   interruptedExplanations = 0;
   valueTableSlices = 0;
-  /** Slices the next feed edit's plan was left after (made ahead while idle): what tests count. */
-  feedPlanSlices = 0;
 
   constructor(
     /** `transfer`: buffers handed over with the message (not copied; gone on this side). */
@@ -169,7 +159,7 @@ export class AnalysisService {
   private state(doc: number): DocState {
     let s = this.docs.get(doc);
     if (!s) {
-      s = { explaining: [], planSlices: 0 };
+      s = { explaining: [] };
       this.docs.set(doc, s);
     }
     return s;
@@ -224,20 +214,6 @@ export class AnalysisService {
           state.slicing = analysis;
           this.valueTableSlices++;
         }
-        return true;
-      }
-      for (const state of this.docs.values()) {
-        const analysis = state.analysis;
-        if (!analysis?.prepareFeedPlan || state.planned === analysis || state.version === undefined) continue;
-        // The plan of the next feed edit, the larger part of that edit after a structural one,
-        // made while nothing waits; a newer text stops the slice at once.
-        this.turnKind = 'feed-plan';
-        this.setPhase('describing', -1, 0, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
-        const until = Date.now() + FEED_PLAN_SLICE_MS;
-        const newer = this.newerText();
-        const made = analysis.prepareFeedPlan(() => Date.now() >= until || newer());
-        if (made || ++state.planSlices >= FEED_PLAN_MAX_SLICES) state.planned = analysis;
-        else this.feedPlanSlices++;
         return true;
       }
       const idleFor = Date.now() - this.lastTextAt;
@@ -335,8 +311,6 @@ export class AnalysisService {
     // alive beside the new one (`keyed` too: only the identity of the analysis is read there).
     state.analysis = undefined;
     state.keyed = undefined;
-    state.planned = undefined;
-    state.planSlices = 0;
     const started = Date.now();
     let analysis: Analysis;
     try {
