@@ -39,4 +39,11 @@ check gradients(reduce_sum(sin(b1)) + reduce_sum(b2 * b2) + reduce_sum(cos(n1)) 
     expect(diagnostic(analyze(`${x}r = resize(x, [0, 2])`), 'both positive').at).toBe('[0, 2]');
     expect(diagnostic(analyze(`r = resize(zeros([4, 4]), [2, 2])`), 'channels').at).toBe('zeros([4, 4])');
   });
+
+  it('refuses an output past the element budget before making its sampling tables (a fuzz find)', () => {
+    const a = analyze('x = zeros([5, 4, 3])\nr = resize(x, [1000000000000, 2])\nok = resize(x, [6, 2])');
+    const d = diagnostic(a, 'resize(): the output of 6,000,000,000,000 elements is over');
+    expect(d.at).toBe('[1000000000000, 2]');
+    expect(value(a, 'ok').shape).toEqual([6, 2, 3]);
+  });
 });

@@ -8,6 +8,7 @@ import { allocData, isFloat, makeTensor } from '../../tensor';
 import { showShape } from '../../types';
 import { composite } from '../compose';
 import { defineOps } from '../registry';
+import { checkedSize } from '../sources';
 
 /** Where output position `i` of `outSize` reads along an axis of `inSize` (the half-pixel
  *  rule of TensorFlow 2): bilinear's two neighbours and the weight of the second; nearest's
@@ -64,6 +65,11 @@ function resize(b: Builder, args: BoundArgs): Node {
       args.span('size'),
       'bad-argument',
     );
+  // The sampling tables are as long as the output's sides: a size past the element budget is
+  // refused before any is made (batch and channels counted where known).
+  const channels = shape[shape.length - 1] ?? 1;
+  const batch = shape.length === 4 ? (shape[0] ?? 1) : 1;
+  checkedSize(b, [batch, size[0], size[1], channels], args.span('size'), 'resize(): the output');
   const method = args.string('method').toLowerCase();
   if (method !== 'bilinear' && method !== 'nearest')
     throw new BuildError(
