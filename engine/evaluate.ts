@@ -664,17 +664,9 @@ export class Evaluator implements KernelContext {
    *  over with the same nodes computed again. */
   planRecomputation(groups: readonly (readonly Node[])[], maxSteps = Infinity): EvaluationPlan | null {
     if (this.recomputed.length === 0) return null;
-    return planEvaluation(groups, recomputedMark(this.recomputedMark!, this.options.feeds), maxSteps, this.planTypeOf);
-  }
-
-  /** A step's value type for a plan: the one its evaluation found (taken over with the
-   *  graph), else its value's. */
-  readonly planTypeOf = (node: Node): ConcreteType | undefined => this.valueTypes.get(node) ?? this.peek(node);
-
-  /** `planTypeOf` as an evaluator taking this one over would have it, computing again the
-   *  nodes marked in `recomputed` (by id): their values gone. */
-  planTypeOfBeside(recomputed: Uint8Array): (node: Node) => ConcreteType | undefined {
-    return (node) => this.valueTypes.get(node) ?? (node.id < recomputed.length && recomputed[node.id] === 1 ? undefined : this.peek(node));
+    // A step's value type: the one its evaluation found (taken over with the graph), else its value's.
+    const typeOf = (node: Node): ConcreteType | undefined => this.valueTypes.get(node) ?? this.peek(node);
+    return planEvaluation(groups, recomputedMark(this.recomputedMark!, this.options.feeds), maxSteps, typeOf);
   }
 
   /** The started plan: its externals' values, its steps' values this run, and its slots

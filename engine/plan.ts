@@ -44,9 +44,21 @@ export function planEvaluation(
   maxSteps: number,
   typeOf: (node: Node) => ConcreteType | undefined,
 ): EvaluationPlan | null {
-  const maker = new PlanMaker(groups, recomputed, maxSteps);
-  maker.advance(() => false, typeOf);
-  return maker.plan!;
+  const order = stepOrder(groups, recomputed, maxSteps);
+  if (order === null) return null;
+  const { steps, stepAt, groupStarts } = order;
+  const { inputs, inputsAt, externals } = stepInputs(steps, stepAt);
+  const types = new Array<ConcreteType | undefined>(steps.length);
+  const views = new Int32Array(steps.length).fill(-1);
+  for (let k = 0; k < steps.length; k++) {
+    const node = steps[k];
+    const out = typeOf(node);
+    types[k] = out;
+    if (!node.op.viewOf || out === undefined) continue;
+    const inputTypes = node.inputs.map(typeOf);
+    if (inputTypes.every((t) => t !== undefined)) views[k] = node.op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
+  }
+  return { steps, groupStarts, inputs, inputsAt, externals, views, types };
 }
 
 /** The nodes a plan computes again, by id (1), for `planEvaluation`: those of `dependents`
@@ -57,158 +69,78 @@ export function recomputedMark(dependents: Uint8Array, feeds: ReadonlyMap<Node, 
   return mark;
 }
 
-/** Node visits (or steps) between two looks at `advance`'s `stop`. */
-const SLICE_VISITS = 2048;
-
-const WALK = 0;
-const INPUTS = 1;
-const TYPES = 2;
-const DONE = 3;
-
-/**
- * `planEvaluation` a slice at a time, for making a plan while nothing waits (a structural
- * edit's analysis is published and the next edit may be a feed's): `advance` goes on until
- * `stop` says to leave it, and takes up where it was on the next call. Linear in the steps
- * and their inputs: by-id arrays, one stack for every target, the inputs counted before
- * they are stored.
- */
-export class PlanMaker {
-  /** The plan once made (null: past `maxSteps`); undefined until then. */
-  plan: EvaluationPlan | null | undefined = undefined;
-  private phase = WALK;
-  private readonly steps: Node[] = [];
+/** The steps in `Evaluator.valueOf`'s order, with by-id arrays rather than a Map lookup per
+ *  input (linear in the steps and their inputs); null past `maxSteps`. */
+function stepOrder(groups: readonly (readonly Node[])[], recomputed: Uint8Array, maxSteps: number) {
+  const n = recomputed.length;
+  const steps: Node[] = [];
   /** By id: the node's step, -1 before it has one. */
-  private readonly stepAt: Int32Array;
-  private readonly groupStarts: Int32Array;
-  private readonly stack: Node[] = [];
-  private group = 0;
-  private target = 0;
-  /** The next step of the phase after the walk. */
-  private k = 0;
-  private inputs = new Int32Array(0);
-  private inputsAt = new Int32Array(0);
-  private readonly externals: Node[] = [];
-  private readonly externalOf = new NodeIndex();
-  private types: (ConcreteType | undefined)[] = [];
-  private views = new Int32Array(0);
-
-  constructor(
-    private readonly groups: readonly (readonly Node[])[],
-    /** By id: 1 for a node computed again (not fed). */
-    private readonly recomputed: Uint8Array,
-    private readonly maxSteps: number,
-  ) {
-    this.stepAt = new Int32Array(recomputed.length).fill(-1);
-    this.groupStarts = new Int32Array(groups.length + 1);
-  }
-
-  /** Makes the plan on until `stop` (asked every SLICE_VISITS visits) says to leave it: true
-   *  once `plan` is made. `typeOf` as `planEvaluation`'s, asked only once the walk is done. */
-  advance(stop: () => boolean, typeOf: (node: Node) => ConcreteType | undefined): boolean {
-    if (this.phase === WALK) this.walk(stop);
-    if (this.phase === INPUTS) this.readInputs(stop);
-    if (this.phase === TYPES) this.readTypes(stop, typeOf);
-    return this.phase === DONE;
-  }
-
-  private walk(stop: () => boolean): void {
-    const { groups, recomputed, stepAt, steps, stack, groupStarts } = this;
-    const n = recomputed.length;
-    let visits = 0;
-    for (; this.group < groups.length; this.group++, this.target = 0) {
-      const targets = groups[this.group];
-      if (this.target === 0 && stack.length === 0) groupStarts[this.group] = steps.length;
-      for (; this.target < targets.length; this.target++) {
-        if (stack.length === 0) {
-          const id = targets[this.target].id;
-          if (id >= n || recomputed[id] !== 1 || stepAt[id] >= 0) continue;
-          stack.push(targets[this.target]);
-        }
-        while (stack.length > 0) {
-          if (++visits === SLICE_VISITS) {
-            visits = 0;
-            if (stop()) return;
-          }
-          const node = stack[stack.length - 1];
-          if (stepAt[node.id] >= 0) {
-            stack.pop();
-            continue;
-          }
-          let ready = true;
-          const nodeInputs = node.inputs;
-          for (let i = 0; i < nodeInputs.length; i++) {
-            const id = nodeInputs[i].id;
-            if (id < n && recomputed[id] === 1 && stepAt[id] < 0) {
-              stack.push(nodeInputs[i]);
-              ready = false;
-            }
-          }
-          if (!ready) continue;
+  const stepAt = new Int32Array(n).fill(-1);
+  const groupStarts = new Int32Array(groups.length + 1);
+  const stack: Node[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    groupStarts[g] = steps.length;
+    for (const target of groups[g]) {
+      const id = target.id;
+      if (id >= n || recomputed[id] !== 1 || stepAt[id] >= 0) continue;
+      stack.push(target);
+      while (stack.length > 0) {
+        const node = stack[stack.length - 1];
+        if (stepAt[node.id] >= 0) {
           stack.pop();
-          stepAt[node.id] = steps.length;
-          steps.push(node);
-          if (steps.length > this.maxSteps) {
-            this.phase = DONE;
-            this.plan = null;
-            return;
-          }
-        }
-      }
-    }
-    groupStarts[groups.length] = steps.length;
-    let count = 0;
-    for (let k = 0; k < steps.length; k++) count += steps[k].inputs.length;
-    this.inputs = new Int32Array(count);
-    this.inputsAt = new Int32Array(steps.length + 1);
-    this.phase = INPUTS;
-  }
-
-  private readInputs(stop: () => boolean): void {
-    const { steps, stepAt, inputs, inputsAt, externals, externalOf } = this;
-    const n = stepAt.length;
-    let at = inputsAt[this.k];
-    for (; this.k < steps.length; this.k++) {
-      inputsAt[this.k] = at; // (first: where a later call takes up)
-      if (this.k % SLICE_VISITS === 0 && this.k > 0 && stop()) return;
-      const stepInputs = steps[this.k].inputs;
-      for (let i = 0; i < stepInputs.length; i++) {
-        const input = stepInputs[i];
-        const step = input.id < n ? stepAt[input.id] : -1;
-        if (step >= 0 && steps[step] === input) {
-          inputs[at++] = step;
           continue;
         }
-        let e = externalOf.get(input, externals);
-        if (e < 0) {
-          e = externals.length;
-          externalOf.set(input, e, externals);
-          externals.push(input);
+        let ready = true;
+        const nodeInputs = node.inputs;
+        for (let i = 0; i < nodeInputs.length; i++) {
+          const inputId = nodeInputs[i].id;
+          if (inputId < n && recomputed[inputId] === 1 && stepAt[inputId] < 0) {
+            stack.push(nodeInputs[i]);
+            ready = false;
+          }
         }
-        inputs[at++] = -1 - e;
+        if (!ready) continue;
+        stack.pop();
+        stepAt[node.id] = steps.length;
+        steps.push(node);
+        if (steps.length > maxSteps) return null;
       }
     }
-    inputsAt[steps.length] = at;
-    this.k = 0;
-    this.types = new Array<ConcreteType | undefined>(steps.length);
-    this.views = new Int32Array(steps.length).fill(-1);
-    this.phase = TYPES;
   }
+  groupStarts[groups.length] = steps.length;
+  return { steps, stepAt, groupStarts };
+}
 
-  private readTypes(stop: () => boolean, typeOf: (node: Node) => ConcreteType | undefined): void {
-    const { steps, types, views } = this;
-    for (; this.k < steps.length; this.k++) {
-      if (this.k % SLICE_VISITS === 0 && this.k > 0 && stop()) return;
-      const node = steps[this.k];
-      const out = typeOf(node);
-      types[this.k] = out;
-      if (!node.op.viewOf || out === undefined) continue;
-      const inputTypes = node.inputs.map(typeOf);
-      if (inputTypes.every((t) => t !== undefined)) views[this.k] = node.op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
+/** Where each step's inputs are: an earlier step, or an external (counted first, so that
+ *  the inputs are one array). */
+function stepInputs(steps: readonly Node[], stepAt: Int32Array) {
+  const n = stepAt.length;
+  let count = 0;
+  for (let k = 0; k < steps.length; k++) count += steps[k].inputs.length;
+  const inputs = new Int32Array(count);
+  const inputsAt = new Int32Array(steps.length + 1);
+  const externals: Node[] = [];
+  const externalOf = new NodeIndex();
+  let at = 0;
+  for (let k = 0; k < steps.length; k++) {
+    inputsAt[k] = at;
+    for (const input of steps[k].inputs) {
+      const step = input.id < n ? stepAt[input.id] : -1;
+      if (step >= 0 && steps[step] === input) {
+        inputs[at++] = step;
+        continue;
+      }
+      let e = externalOf.get(input, externals);
+      if (e < 0) {
+        e = externals.length;
+        externalOf.set(input, e, externals);
+        externals.push(input);
+      }
+      inputs[at++] = -1 - e;
     }
-    const { groupStarts, inputs, inputsAt, externals } = this;
-    this.plan = { steps, groupStarts, inputs, inputsAt, externals, views, types };
-    this.phase = DONE;
   }
+  inputsAt[steps.length] = at;
+  return { inputs, inputsAt, externals };
 }
 
 /** Positions of nodes in a list (`list[position] === node`), by node id: a Map keyed by a
