@@ -83,10 +83,10 @@ const COMPACT_EVERY_DELTAS = 8;
  *  in one task, held a hover for tens of ms. */
 const ARRIVAL_SLICE_MS = 2;
 
-/** A message from the worker, with the worker it came from (one stopped since is ignored). */
 /** Runs `f` after the tasks waiting now (a browser's worker has no setImmediate). */
 const nextTask: (f: () => void) => void = typeof setImmediate === 'function' ? (f) => setImmediate(f) : (f) => setTimeout(f, 0);
 
+/** A message from the worker, with the worker it came from (one stopped since is ignored). */
 interface Arrival {
   message: FromWorker;
   worker: number;
