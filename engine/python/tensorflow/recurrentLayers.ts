@@ -8,6 +8,7 @@
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import { lookupOp } from '../../ops/registry';
+import { checkedSize } from '../../ops/sources';
 import { type CallSite, PyList, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import { Poisoned } from '../../builder';
@@ -103,6 +104,9 @@ export function recurrent(cell: Cell, init: MakeInitializer, activation: Activat
       const inputs = shape?.[2];
       if (inputs === null || inputs === undefined)
         throw pyError('ValueError', `The last dimension of the inputs to \`${cell}\` should be defined. Found \`None\`.`, site.span);
+      // The largest weight, refused at `units` before any initial value is made: the forget
+      // bias below is a Python list of its width.
+      checkedSize(rt.rt.b, [units, width], p.span('units'), `${cell}'s recurrent kernel`);
       let bias = init(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer'));
       if (cell === 'LSTM' && p.get('unit_forget_bias', true) !== false) {
         if (p.get('bias_initializer', null) !== null && p.get('bias_initializer') !== 'zeros')
