@@ -241,7 +241,11 @@ export function orRelation(r: Relation, a: RelationRows): boolean {
     const first = r.select.ties === 'first';
     const winners: number[][] = [];
     const cand = new Int32Array(c.labels.length);
-    return walkLabels(c.size, groups, v, a.budget, () => {
+    // The budget counts every candidate read, not only the groups: a pooling window's labels
+    // run over the whole ksize, clipped only by the bounds checks inside.
+    let candidates = 1;
+    for (const i of over) candidates *= c.size[i];
+    return walkLabels(c.size, groups, v, a.budget / Math.max(candidates, 1), () => {
       // The group's candidates, in row-major order of the `over` labels.
       let best = max ? -Infinity : Infinity;
       let nan = false;
