@@ -419,6 +419,11 @@ function legitimatelyUnknown(a: Analysis, n: Node): boolean {
 }
 
 function checkSilentErrors(a: Analysis, failures: Failure[]): void {
+  // A time budget that ran out stopped the analysis wherever it was: every value not made by
+  // then is missing for that one reason. Inside a loop the stop can be lines below a binding it
+  // left without a value (one made earlier in the same iteration), so its position does not
+  // bound what it explains.
+  const stopped = a.diagnostics.some((d) => d.severity === 'error' && d.code === 'budget-time');
   for (const b of a.bindings) {
     const end = b.stmt.span.end;
     if (b.value.kind === 'error') {
@@ -436,7 +441,7 @@ function checkSilentErrors(a: Analysis, failures: Failure[]): void {
       if (a.valueOf(node)) continue;
       const above = upstream(node);
       if (above.some((n) => legitimatelyUnknown(a, n))) continue;
-      if (errorBefore(a.diagnostics, end)) continue;
+      if (stopped || errorBefore(a.diagnostics, end)) continue;
       // The op that failed silently: no value although all its inputs have one.
       const culprit = above.filter((n) => !a.valueOf(n) && n.inputs.every((i) => a.valueOf(i))).sort((x, y) => x.id - y.id)[0] ?? node;
       failures.push(
