@@ -56,10 +56,13 @@ export interface ScenarioResult {
    *  longest task that ran there), ms; null without the probe. */
   protocolDelayMaxMs: number | null;
   /** Of the protocol thread's event-loop checks during the scenario, how many found it held
-   *  past 5 ms (about the number of tasks a hover could wait behind); null without the probe. */
+   *  past LONG_TASK_MS (about the number of tasks a hover could wait behind); null without
+   *  the probe. */
   protocolLongTasks: number | null;
   /** Time the protocol thread spent collecting garbage during the scenario, ms. */
   protocolGcMs: number | null;
+  /** Of those collections, the full ones (their count), which pause the thread longest. */
+  protocolMajorGcs: number | null;
   /** CPU time the protocol thread used during the scenario, ms (null without /proc). */
   protocolCpuMs: number | null;
 }
@@ -220,6 +223,7 @@ export async function measureEditorScenarios(o: {
           protocolDelayMaxMs: delays.length ? Math.max(...delays) : null,
           protocolLongTasks: lines.length ? sum(lines.map((l) => l.longTasks ?? 0)) : null,
           protocolGcMs: lines.length ? sum(lines.map((l) => l.gcMs ?? 0)) : null,
+          protocolMajorGcs: lines.length ? sum(lines.map((l) => l.majorGcs ?? 0)) : null,
           protocolCpuMs: cpuAtEnd === null || cpuAtStart === null ? null : cpuAtEnd - cpuAtStart,
         });
         o.log?.(` ${name}/${scenario}`);

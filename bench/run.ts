@@ -25,6 +25,7 @@ import { ATOL, RTOL, WORKLOADS, initTfjs, tfjsVersion } from './workloads';
 import { plotSvg } from './plot';
 import { type EditorLatency, measureEditorLatency } from './editor';
 import { type ScenarioReport, measureEditorScenarios } from './editorScenarios';
+import { LONG_TASK_MS } from './longTask';
 import { HOSTILE_GOAL_MS, type HostileRow, type Spread, measureHostile } from './hostile';
 import type { Peer } from './peers/index';
 import { type Peak, TorchPeer, findTorchPython } from './peers/torch';
@@ -321,7 +322,7 @@ function scenarioTable(r: ScenarioReport, load: string): string {
     s.protocolDelayMaxMs === null ? '' : ms(s.protocolDelayMaxMs),
     s.protocolCpuMs === null ? '' : ms(s.protocolCpuMs),
     s.protocolLongTasks === null ? '' : `${s.protocolLongTasks}`,
-    s.protocolGcMs === null ? '' : ms(s.protocolGcMs),
+    s.protocolGcMs === null ? '' : `${ms(s.protocolGcMs)} (${s.protocolMajorGcs ?? 0} full)`,
   ]);
   const rss = Math.max(r.rssMb.blocks ?? 0, r.rssMb.chain ?? 0);
   const failed = r.results.filter((s) => s.met.diagnostics === false || !s.met.hover).map((s) => `${s.file}/${s.scenario}`);
@@ -348,7 +349,7 @@ ${memory}` + (failed.length === 0 ? `every scenario met its goals (load ${load})
     "same hovers by the client's loop (old)",
     'protocol thread: longest task',
     'protocol thread: CPU',
-    'protocol thread: tasks > 5 ms',
+    `protocol thread: tasks > ${LONG_TASK_MS} ms`,
     'protocol thread: GC',
   ];
   return `${render(header, rows, 1)}

@@ -14,9 +14,10 @@
 
 import * as fs from 'fs';
 import * as v8 from 'v8';
-import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'perf_hooks';
 import { isMainThread, Worker } from 'worker_threads';
 import { runInNewContext } from 'vm';
+import { LONG_TASK_MS } from './longTask';
 
 /** One line of the probe's file. */
 export interface ProbeLine {
@@ -28,11 +29,16 @@ export interface ProbeLine {
   externalMb: number;
   /** Protocol thread only: the longest event-loop delay since the previous line. */
   delayMaxMs?: number;
-  /** Protocol thread only: how many of the event loop's checks (every 2 ms) since the
-   *  previous line found it held longer than LONG_TASK_MS (about the number of such tasks). */
+  /** Protocol thread only: how many of the event loop's checks (every 1 ms) since the
+   *  previous line found it held longer than LONG_TASK_MS: about the number of tasks longer
+   *  than that (a task of d ms delays one check by d minus where in the interval it began). */
   longTasks?: number;
   /** Protocol thread only: time in garbage collection since the previous line, ms. */
   gcMs?: number;
+  /** Protocol thread only: of that, the full (mark-compact) collections, which pause the
+   *  thread for their final marking, and how long they took. */
+  majorGcs?: number;
+  majorGcMs?: number;
   /** With TGRAPH_BENCH_PROBE_DETAIL: each heap space's reserved / used size. */
   spaces?: Record<string, { sizeMb: number; usedMb: number }>;
   /** With TGRAPH_BENCH_PROBE_DETAIL: the isolate's array buffers (WebAssembly memories
@@ -41,30 +47,47 @@ export interface ProbeLine {
   codeMb?: number;
 }
 
-/** A task longer than this delays a hover past its goal. */
-export const LONG_TASK_MS = 5;
-
-/** How many of a delay histogram's samples exceed `ms` (from its percentiles: the first
- *  percentile whose delay is past it). */
+/** How many of a delay histogram's samples exceed `ms`: the percentile where the delays pass
+ *  it, found by bisection (the histogram's list of percentiles is too coarse near 100% for
+ *  the few long ones among thousands of checks). */
 function samplesOver(delay: IntervalHistogram, ms: number): number {
+  if (delay.count === 0 || delay.max <= ms * 1e6) return 0;
   let below = 0;
-  for (const [percentile, ns] of delay.percentiles) {
-    if (ns > ms * 1e6) break;
-    below = percentile;
+  let above = 100;
+  for (let k = 0; k < 30 && above - below > 1e-6; k++) {
+    const mid = (below + above) / 2;
+    if (delay.percentile(mid) > ms * 1e6) above = mid;
+    else below = mid;
   }
-  return Math.round((delay.count * (100 - below)) / 100);
+  return Math.max(1, Math.round((delay.count * (100 - above)) / 100));
 }
+
+/** Performance entries' `detail.kind` for garbage collections (perf_hooks' constants). */
+export const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak-callbacks',
+};
 
 const file = process.env.TGRAPH_BENCH_PROBE;
 if (file) {
   const detail = process.env.TGRAPH_BENCH_PROBE_DETAIL === '1';
   const thread: ProbeLine['thread'] = isMainThread ? 'protocol' : 'worker';
-  const delay = isMainThread ? monitorEventLoopDelay({ resolution: 2 }) : undefined;
+  const delay = isMainThread ? monitorEventLoopDelay({ resolution: 1 }) : undefined;
   delay?.enable();
   let gcMs = 0;
+  let majorGcs = 0;
+  let majorGcMs = 0;
   if (isMainThread)
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) gcMs += e.duration;
+      for (const e of list.getEntries()) {
+        gcMs += e.duration;
+        if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+          majorGcs++;
+          majorGcMs += e.duration;
+        }
+      }
     }).observe({ entryTypes: ['gc'] });
   const mb = (bytes: number) => bytes / 2 ** 20;
   const timer = setInterval(() => {
@@ -78,9 +101,11 @@ if (file) {
       delayMaxMs: delay ? delay.max / 1e6 : undefined,
       longTasks: delay ? samplesOver(delay, LONG_TASK_MS) : undefined,
       gcMs: delay ? gcMs : undefined,
+      majorGcs: delay ? majorGcs : undefined,
+      majorGcMs: delay ? majorGcMs : undefined,
     };
     delay?.reset();
-    gcMs = 0;
+    gcMs = majorGcs = majorGcMs = 0;
     if (detail) {
       line.spaces = {};
       for (const s of v8.getHeapSpaceStatistics()) line.spaces[s.space_name] = { sizeMb: mb(s.space_size), usedMb: mb(s.space_used_size) };
@@ -132,12 +157,11 @@ if (timelineFile) {
   };
   setInterval(flush, 250).unref();
   process.on('exit', flush);
-  const gcKinds: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak-callbacks' };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
       const t = performance.timeOrigin + e.startTime;
-      events.push({ thread, kind: 'gc', t, end: t + e.duration, what: gcKinds[kind] ?? String(kind) });
+      events.push({ thread, kind: 'gc', t, end: t + e.duration, what: GC_KINDS[kind] ?? String(kind) });
     }
   }).observe({ entryTypes: ['gc'] });
   if (isMainThread) {
