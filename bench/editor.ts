@@ -123,9 +123,12 @@ export interface ServerSession {
 /** `probe`: dist/bench-server-probe.js, loaded into the server's threads (bench/serverProbe.ts). */
 export async function startServer(server: string, dir: string, probe?: string): Promise<ServerSession> {
   const probeFile = probe ? path.join(dir, '.probe.jsonl') : undefined;
+  // For profiling the server as the bench drives it, e.g. TGRAPH_BENCH_SERVER_NODE_ARGS='--cpu-prof
+  // --cpu-prof-interval 100 --cpu-prof-dir=/tmp/prof' (Node refuses these in NODE_OPTIONS).
+  const nodeArgs = (process.env.TGRAPH_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const stdio = spawnWithStdioThread(
     process.execPath,
-    probe ? ['--require', probe, server, '--stdio'] : [server, '--stdio'],
+    [...nodeArgs, ...(probe ? ['--require', probe] : []), server, '--stdio'],
     // As the VS Code client starts it.
     { ...process.env, ...SERVER_ENVIRONMENT, ...(probeFile ? { TGRAPH_BENCH_PROBE: probeFile } : {}) },
   );
@@ -186,6 +189,8 @@ export async function startServer(server: string, dir: string, probe?: string): 
     async stop() {
       await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       await connection.sendNotification('exit').catch(() => undefined);
+      // A profiled server writes its profile as it exits: give it the time.
+      for (let waited = 0; nodeArgs.length > 0 && !stdio.exited() && waited < 10_000; waited += 50) await pause(50);
       connection.dispose();
       if (!stdio.exited()) stdio.kill();
     },

@@ -8,16 +8,25 @@
 // or its turn for the first feed edit after an edit in the middle, with the worker's idle
 // turns between the two or none:
 //   TGRAPH_WORKER_TURNS=1 node dist/bench-profile.js worker-first-feed-idle-chain|worker-first-feed-busy-chain [edits]
+// or the tasks of a thread's profile (the server's protocol thread as the editor bench drove
+// it, see bench/protocolTasks.ts) with at least `min-ms` of work, at the profile's interval:
+//   node dist/bench-profile.js protocol-tasks FILE.cpuprofile [interval-us=100] [min-ms=3]
 import * as fs from 'fs';
 import { WORKLOADS, initTfjs } from './workloads';
 import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
 import { profileChainEdits } from './engineChain';
 import { profileWorkerEndEdits } from './workerEdits';
+import { protocolTasksReport } from './protocolTasks';
 
 enableRelaxedSimd();
 
 async function main(): Promise<void> {
   const [name = 'seed', side = 'tgraph', seconds = '5', scale = '1'] = process.argv.slice(2);
+  if (name === 'protocol-tasks') {
+    const [, file, intervalUs = '100', minMs = '3'] = process.argv.slice(2);
+    process.stdout.write(protocolTasksReport(file, Number(intervalUs), Number(minMs)));
+    return;
+  }
   const edit = /^chain-(feed|middle|end)$/.exec(name);
   if (edit) {
     const { edits, evaluateMs } = profileChainEdits(edit[1] as 'feed' | 'middle' | 'end', Number(side) || 10);
