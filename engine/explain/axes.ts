@@ -491,16 +491,16 @@ export function propagateLabels(analysis: Analysis, path: SitePath, deadline = I
   const opaque: Node[] = [];
   const memo = keptLabels.of(analysis, path.x);
   const xShape = shapeOf(analysis, path.x);
-  let xLabels = memo.get(path.x)?.labels;
+  let xLabels = memo?.get(path.x)?.labels;
   if (xLabels === undefined) {
     xLabels = xShape ? xShape.map((_, k) => ({ x: k, mult: 1, least: 1, causes: [] })) : null;
-    memo.set(path.x, { labels: xLabels, from: [], reductions: [], opaque: false });
+    memo?.set(path.x, { labels: xLabels, from: [], reductions: [], opaque: false });
   }
   labels.at[0] = xLabels;
   for (let k = 1; k < path.order.length; k++) {
     const node = path.order[k];
     checkTime(k, deadline, "the gradient's path has", path.order.length);
-    const hit = memo.get(node);
+    const hit = memo?.get(node);
     if (hit && labels.same(k, hit.from)) {
       labels.at[k] = hit.labels;
       for (const r of hit.reductions) reductions.push(r);
@@ -512,7 +512,7 @@ export function propagateLabels(analysis: Analysis, path: SitePath, deadline = I
     labels.at[k] = made.labels;
     reductions.push(...made.reductions);
     if (made.opaque) opaque.push(node);
-    memo.set(node, { ...made, from });
+    memo?.set(node, { ...made, from });
   }
   return { labels, reductions, reuse: reuseOf(path, deadline), opaque };
 }

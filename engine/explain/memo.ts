@@ -1,7 +1,7 @@
 // What the explainer keeps between gradient sites: per analysis and node, readings that also
 // hold for every node of the same op, attributes and shapes (a deep net's layers share them);
 // per analysis and x, what each node of x's paths gave (rows, labels), which later sites of
-// the same x reuse when a node's inputs bring the same.
+// the same x reuse when a node's inputs bring the same (kept only for an x of several sites).
 
 import type { Analysis } from '../analysis';
 import type { Node } from '../graph';
@@ -44,13 +44,32 @@ export class NodeReadings<T> {
 export class KeptPerX<T> {
   private readonly byAnalysis = new WeakMap<Analysis, Map<Node, Map<Node, T>>>();
 
-  of(analysis: Analysis, x: Node): Map<Node, T> {
+  /** Null for an x that only one gradient of the analysis differentiates by: no later site
+   *  would read what is kept (a deep model's one `tf.gradients(loss, every weight)` paid a
+   *  fifth of its explanations' CPU for keeping every node's readings of every weight). */
+  of(analysis: Analysis, x: Node): Map<Node, T> | null {
+    if (timesDifferentiated(analysis, x) < 2) return null;
     let byX = this.byAnalysis.get(analysis);
     if (!byX) this.byAnalysis.set(analysis, (byX = new Map()));
     let m = byX.get(x);
     if (!m) byX.set(x, (m = new Map()));
     return m;
   }
+}
+
+/** How often each node is an x of the analysis's gradient sites, counted again when the
+ *  list of sites has changed length (an edit's analysis can extend the one it takes over). */
+const xCounts = new WeakMap<Analysis, { sites: number; counts: Map<Node, number> }>();
+
+function timesDifferentiated(analysis: Analysis, x: Node): number {
+  const sites = analysis.gradientSites;
+  let kept = xCounts.get(analysis);
+  if (!kept || kept.sites !== sites.length) {
+    const counts = new Map<Node, number>();
+    for (const site of sites) for (const n of site.xs) counts.set(n, (counts.get(n) ?? 0) + 1);
+    xCounts.set(analysis, (kept = { sites: sites.length, counts }));
+  }
+  return kept.counts.get(x) ?? 0;
 }
 
 /** A key for what a node's relation and correspondence depend on (the op, its plain
