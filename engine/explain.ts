@@ -94,9 +94,13 @@ export interface Explanation {
   routes: Route[];
 }
 
+/** What the Jacobian picture reads again (elements.ts): which ys x reaches and, when it was
+ *  counted element by element, the ys' rows. Only these are kept with the explanation: the
+ *  rows and positions of the whole path, kept for each of a deep model's 1,200 weights, were
+ *  most of what its explanations allocated and held. */
 interface Internals {
-  path: SitePath;
-  deps: DepResult | null;
+  ysReached: boolean[];
+  ysRows: { W: number; rows: (Uint32Array | undefined)[] } | null;
 }
 
 /** Explanations by gradient site. A site belongs to one analysis, or, when the next analysis
@@ -534,7 +538,8 @@ function compute(
       overBudget +
       countOutOfTime,
   };
-  return { ex, internals: { path, deps } };
+  const ysRows = deps ? { W: deps.W, rows: site.ys.map((y) => deps!.deps.get(y)) } : null;
+  return { ex, internals: { ysReached: path.ysReached, ysRows } };
 }
 
 /** The ops on the path that route the gradient by value, from their declarations. */

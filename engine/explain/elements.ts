@@ -128,15 +128,15 @@ export function jacobianOf(
   const maxEntries = options.maxEntries ?? DEFAULT_BUDGETS.maxJacobianEntries;
   const maxEvaluations = options.maxEvaluations ?? 4096;
   const hit = cached(analysis, site, xIndex, {});
-  const deps = hit.internals?.deps;
-  const path = hit.internals?.path;
+  const kept = hit.internals;
+  const ysRows = kept?.ysRows;
   const x = site.xs[xIndex];
   const xValue = x && analysis.valueOf(x);
-  if (!deps || !path || !xValue) return null;
+  if (!kept || !ysRows || !xValue) return null;
   const rowsApi = VjpRows.build(analysis, site, xIndex, options.deadline);
   if (!rowsApi) return null;
   const cols = xValue.data.length;
-  const W = deps.W;
+  const W = ysRows.W;
   const ys: JacobianPicture['ys'] = [];
   let rows = 0;
   site.ys.forEach((y, k) => {
@@ -148,12 +148,12 @@ export function jacobianOf(
   const pattern = new Uint8Array(rows * cols);
   // Greedy colouring: a row joins the first group whose columns it does not touch.
   const groups: { used: Uint32Array; members: { k: number; e: number; row: number }[] }[] = [];
-  const rowBits = (k: number, e: number) => deps.deps.get(site.ys[k])?.subarray(e * W, (e + 1) * W) ?? null;
+  const rowBits = (k: number, e: number) => ysRows.rows[k]?.subarray(e * W, (e + 1) * W) ?? null;
   let over = false;
   site.ys.forEach((_, k) => {
     const n = rowsApi.ysShapes[k].reduce((a, d) => a * d, 1);
     for (let e = 0; e < n && !over; e++) {
-      const bits = path.ysReached[k] ? rowBits(k, e) : null;
+      const bits = kept.ysReached[k] ? rowBits(k, e) : null;
       if (!bits || bits.every((v) => v === 0)) continue;
       const row = ys[k].firstRow + e;
       for (let j = 0; j < cols; j++) if (bits[j >>> 5] & (1 << (j & 31))) pattern[row * cols + j] = 1;
