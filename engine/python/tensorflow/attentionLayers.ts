@@ -13,6 +13,7 @@ import type { BoundPyArgs } from '../signature';
 import { GraphTensor, toGraphValue } from './tensor';
 import { Ops } from './losses';
 import { WEIGHT_PENALTIES, noWeightPenalties } from './layerArgs';
+import { inputMasks, nodeMask } from './kerasMasks';
 import type { LayerKind, MakeInitializer } from './weightedLayers';
 
 /** Keras' score for a masked position (what its Softmax layer and dense attention add). */
@@ -107,10 +108,26 @@ function outputFeatures(rt: Interpreter, p: BoundPyArgs, queryFeatures: number):
   return rt.rt.indexValue(items[0], p.span('output_shape'));
 }
 
+/** The attention_mask given, and (Keras' implicit masks) a query step masked sees no key, a
+ *  masked value or key step is seen by no query: bool [batch, queries, keys], or null. */
+function attentionMask(rt: Interpreter, o: Ops, call: BoundPyArgs, query: Node, value: Node, key: Node): Node | null {
+  const given = call.get('attention_mask', null) === null ? null : tensorOf(rt, call.get('attention_mask'), call, 'attention_mask');
+  const parts: Node[] = [];
+  const queryMask = nodeMask(query);
+  if (queryMask) parts.push(o.call('expand_dims', [queryMask], { axis: -1 }));
+  for (const m of new Set([nodeMask(value), nodeMask(key)])) if (m) parts.push(o.call('expand_dims', [m], { axis: -2 }));
+  if (parts.length === 0) return given;
+  if (given) parts.push(given.type.dtype === 'bool' ? given : rt.rt.b.cast(given, 'bool'));
+  return parts.slice(1).reduce((all, m) => o.call('logical_and', [all, m]), parts[0]);
+}
+
 export function multiHeadAttention(init: MakeInitializer): LayerKind {
   return {
     name: 'MultiHeadAttention',
     scope: 'multi_head_attention',
+    ownMasks: true,
+    // The output is the query's steps: its mask passes on.
+    outputMask: (_rt, query) => nodeMask(query),
     callParams: ['query', 'value', 'key', 'attention_mask', 'return_attention_scores', 'training', 'use_causal_mask'],
     weights: (rt, query, p, site, call) => {
       noWeightPenalties(p, 'MultiHeadAttention');
@@ -179,7 +196,7 @@ export function multiHeadAttention(init: MakeInitializer): LayerKind {
       const k = project(key, 'key', 'abc,cde->abde');
       const v = project(value, 'value', 'abc,cde->abde');
       const scores = o.call('einsum', ['aecd,abcd->acbe', k, q]);
-      const mask = call.get('attention_mask', null) === null ? null : tensorOf(rt, call.get('attention_mask'), call, 'attention_mask');
+      const mask = attentionMask(rt, o, call, query, value, key);
       const causal = call.get('use_causal_mask', false) === true ? { queries, keys } : null;
       // The mask [batch, queries, keys] is the same for every head (an axis added before them).
       const keep = keptPositions(rt, o, mask, causal, 4, -3, scores.type.dtype);
@@ -199,6 +216,8 @@ export function denseAttention(additive: boolean, init: MakeInitializer): LayerK
   return {
     name: layer,
     scope: additive ? 'additive_attention' : 'attention',
+    ownMasks: true,
+    outputMask: (_rt, query) => nodeMask(query),
     callParams: ['inputs', 'mask', 'training', 'return_attention_scores', 'use_causal_mask'],
     sizedBy: (_rt, call) => {
       const inputs = call.get('inputs');
@@ -241,8 +260,9 @@ export function denseAttention(additive: boolean, init: MakeInitializer): LayerK
         scores = o.call('einsum', ['...qd,...kd->...qk', query, key]);
         if (scale) scores = o.call('multiply', [scores, scale]);
       }
-      const masks = call.get('mask', null) === null ? [] : rt.iterate(call.get('mask'), call.span('mask'));
-      const [queryMask, valueMask] = [masks[0] ?? null, masks[1] ?? null].map((m) => (m === null ? null : tensorOf(rt, m, call, 'mask')));
+      // The masks given, else the inputs' own (Keras' implicit masks).
+      const masks = inputMasks(rt, call, call.get('inputs'), call.span('inputs')) ?? [];
+      const [queryMask, valueMask] = [masks[0] ?? null, masks[1] ?? null];
       const shape = scores.type.shape!;
       const causal =
         call.get('use_causal_mask', false) === true || p.get('causal', false) === true

@@ -18,6 +18,7 @@ import { statelessLayers } from './statelessLayers';
 import { weightedLayers } from './weightedLayers';
 import { wrapperLayers } from './wrapperLayers';
 import { resizingLayers } from './resizingLayers';
+import { callMask, withMask } from './kerasMasks';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
@@ -131,7 +132,8 @@ class DenseLayer extends PyObject {
     const p = bindArgs('Dense', ['inputs', 'training', 'mask'], a, kw, site);
     const x = rt.rt.b.toTensor(toGraphValue(rt, p.get('inputs'), p.span('inputs')), p.span('inputs'));
     if (!this.kernel) this.build(rt, x, site, p.span('inputs'));
-    return denseApply(rt, x, this.kernel!, this.bias, this.activation, site);
+    // Dense passes its input's mask on (a masked sequence stays masked).
+    return withMask(denseApply(rt, x, this.kernel!, this.bias, this.activation, site), callMask(rt, p, p.get('inputs')));
   }
   override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
     switch (name) {

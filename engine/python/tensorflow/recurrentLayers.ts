@@ -17,6 +17,7 @@ import type { BoundPyArgs } from '../signature';
 import { GraphTensor, toGraphValue } from './tensor';
 import { Ops } from './losses';
 import { expectRank } from './layerArgs';
+import { whereStep } from './kerasMasks';
 import { PyInitializer, type PyVariable } from './variables';
 import type { LayerKind, MakeInitializer, Activation } from './weightedLayers';
 
@@ -48,6 +49,9 @@ export const RECURRENT_PARAMS = [
   'unroll',
   'time_major',
   'reset_after',
+  // Keras' RNN keyword: masked steps output zeros instead of the previous output
+  // (Bidirectional sets it to return_sequences).
+  'zero_output_for_mask',
 ];
 
 /** Columns [start, start + size) of a [batch, n] tensor. */
@@ -137,10 +141,12 @@ export function recurrent(cell: Cell, init: MakeInitializer, activation: Activat
           : []),
       ];
     },
-    apply: (rt, x, w, p, site, training) => {
+    // The sequence keeps the input's mask; the last output and the states have none.
+    outputMask: (_rt, _x, mask, p) => (p.get('return_sequences', false) === true ? mask : null),
+    apply: (rt, x, w, p, site, training, _flag, _call, mask) => {
       if (training && ['dropout', 'recurrent_dropout'].some((k) => Number(p.get(k, 0) ?? 0) !== 0))
         throw new OutsideSubset(`${cell} dropout in training is not modelled by tgraph`, site.span);
-      return unrolled(rt, cell, x, w, p, site, activation);
+      return unrolled(rt, cell, x, w, p, site, activation, mask);
     },
   };
 }
@@ -153,11 +159,15 @@ function unrolled(
   p: BoundPyArgs,
   site: CallSite,
   activation: Activation,
+  mask: Node | null,
 ): PyValue {
   const o = new Ops(rt, site.span);
   const steps = x.type.shape?.[1];
   if (steps === null || steps === undefined)
     throw new OutsideSubset(`${cell} over a number of steps known only at run time is not modelled by tgraph`, site.span);
+  if (mask && (mask.type.shape?.length ?? 2) !== 2)
+    throw pyError('ValueError', `${cell}: the mask should be [batch, steps], got rank ${mask.type.shape!.length}`, site.span);
+  const zeroOutput = p.get('zero_output_for_mask', false) === true;
   const units = rt.rt.indexValue(p.get('units'), p.span('units'));
   const act = (name: string, fallback: string) => {
     const f = activation(rt, p.get(name, fallback) ?? 'linear', p.span(name));
@@ -177,7 +187,9 @@ function unrolled(
     // Each step is an unrolled iteration, within the same budget as the user's loops.
     rt.countIteration(site.span);
     // go_backwards: the steps from the last, the outputs in that order (as Keras returns them).
-    const xt = at(rt, x, p.get('go_backwards', false) === true ? steps - 1 - t : t, 1, site.span);
+    const step = p.get('go_backwards', false) === true ? steps - 1 - t : t;
+    const xt = at(rt, x, step, 1, site.span);
+    const [hBefore, cBefore] = [h, c];
     let inputPart = o.call('matmul', [xt, kernel]);
     if (cell === 'GRU') {
       // reset_after: the recurrent bias is added before the reset gate scales the candidate's part.
@@ -207,11 +219,22 @@ function unrolled(
         h = o.call('multiply', [gate(gates(z, 3)), squash(c)]);
       }
     }
+    if (mask) {
+      // A masked step leaves the states as they were (zeros before the first real step) and
+      // outputs the previous output, or zeros with zero_output_for_mask.
+      const kept = at(rt, mask, step, 1, site.span);
+      const fresh = h!;
+      const before = (n: Node | null, like: Node) => n ?? o.call('zeros_like', [like]);
+      h = whereStep(o, kept, fresh, before(hBefore, fresh));
+      if (c) c = whereStep(o, kept, c, before(cBefore, c));
+      outputs.push(zeroOutput ? whereStep(o, kept, fresh, o.call('zeros_like', [fresh])) : h);
+      continue;
+    }
     outputs.push(h);
   }
-  const last = h!;
+  const last = mask && zeroOutput ? outputs[outputs.length - 1] : h!;
   const output = p.get('return_sequences', false) === true ? stacked(rt, outputs, site.span) : last;
   const tensor = (n: Node) => new GraphTensor(n, rt.rt);
   if (p.get('return_state', false) !== true) return tensor(output);
-  return new PyList([tensor(output), tensor(last), ...(cell === 'LSTM' ? [tensor(c!)] : [])]);
+  return new PyList([tensor(output), tensor(h!), ...(cell === 'LSTM' ? [tensor(c!)] : [])]);
 }

@@ -11,13 +11,20 @@ import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, PyTuple, t
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
-import { callOp, toGraphValue } from './tensor';
+import type { Node } from '../../graph';
+import { GraphTensor, callOp, toGraphValue } from './tensor';
+import { Ops } from './losses';
+import { callMask, inputMasks, withMask } from './kerasMasks';
 import { channelsLastOnly, intTuple, keyword, positional } from './layerArgs';
 import { byTrainingFlag } from './controlFlow';
 
 /** What a layer does to its inputs when called (`training`: which branch is built; only
- *  Dropout reads it). */
-type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite, training: boolean) => PyValue;
+ *  Dropout reads it; `mask`: the call's mask, its `mask` argument or its input's). */
+type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite, training: boolean, mask: Node | null) => PyValue;
+
+/** Its output's mask (kerasMasks.ts): the input's passed on, none (Keras' layers that do not
+ *  support masking, and those that consume it), or made from the inputs (the merging layers'). */
+type MaskRule = 'propagate' | 'drop' | ((rt: Interpreter, p: BoundPyArgs, inputs: PyValue, site: CallSite) => Node | null);
 
 class StatelessLayer extends PyObject {
   constructor(
@@ -26,6 +33,7 @@ class StatelessLayer extends PyObject {
     /** Whether `training` changes what it computes (Dropout): a flag fed at run time then
      *  builds both. */
     readonly readsTraining: boolean,
+    readonly masks: MaskRule,
   ) {
     super();
   }
@@ -38,8 +46,12 @@ class StatelessLayer extends PyObject {
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
     const p = bindArgs(this.kind, ['inputs', 'training', 'mask'], a, kw, site);
     const flag = p.get('training', null);
-    const apply = (training: boolean) => this.apply(rt, p.get('inputs'), p.span('inputs'), site, training);
-    return byTrainingFlag(rt, this.readsTraining ? flag : null, p.span('training'), site, apply);
+    const inputs = p.get('inputs');
+    const mask = inputs instanceof PyList || inputs instanceof PyTuple ? null : callMask(rt, p, inputs);
+    const apply = (training: boolean) => this.apply(rt, inputs, p.span('inputs'), site, training, mask);
+    const output = byTrainingFlag(rt, this.readsTraining ? flag : null, p.span('training'), site, apply);
+    const rule = this.masks;
+    return withMask(output, rule === 'propagate' ? mask : rule === 'drop' ? null : rule(rt, p, inputs, site));
   }
   override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
     if (name === 'trainable_variables' || name === 'trainable_weights' || name === 'variables' || name === 'weights') return new PyList([]);
@@ -54,11 +66,12 @@ export function layerClass(
   make: (p: BoundPyArgs) => Apply,
   check?: (p: BoundPyArgs) => void,
   readsTraining = false,
+  masks: MaskRule = 'drop',
 ): PyBuiltin {
   return new PyBuiltin(`tf.keras.layers.${layer}`, (a, kw, site) => {
     const p = bindArgs(layer, [...params, 'name', 'dtype', 'input_shape'], a, kw, site);
     check?.(p);
-    return new StatelessLayer(layer, make(p), readsTraining);
+    return new StatelessLayer(layer, make(p), readsTraining, masks);
   });
 }
 
@@ -90,23 +103,33 @@ function pooling(layer: string, op: 'max_pool1d' | 'avg_pool1d' | 'max_pool2d' |
 }
 
 /** The global poolings: the mean or maximum over every spatial axis (1 of a sequence, 2 of an
- *  image). */
+ *  image). A masked sequence's mean is over its real steps (Keras' GlobalAveragePooling1D; its
+ *  maximum, as Keras', takes every step). */
 function globalPooling(layer: string, op: 'reduce_mean' | 'reduce_max'): PyBuiltin {
   const spatial = layer.includes('1D') ? [1n] : [1n, 2n];
   return layerClass(
     layer,
     ['data_format', 'keepdims'],
-    (p) => (rt, x, xSpan, site) =>
-      callOp(
+    (p) => (rt, x, xSpan, site, _training, mask) => {
+      const keepdims = p.get('keepdims', false);
+      if (mask && op === 'reduce_mean' && spatial.length === 1) {
+        const o = new Ops(rt, site.span);
+        const input = o.tensor(x, xSpan);
+        const weights = o.call('expand_dims', [rt.rt.b.cast(mask, input.type.dtype)], { axis: -1 });
+        const mean = o.call('divide', [o.sum(o.call('multiply', [input, weights]), 1), o.sum(weights, 1)]);
+        return new GraphTensor(keepdims === true ? o.call('expand_dims', [mean], { axis: 1 }) : mean, rt.rt);
+      }
+      return callOp(
         rt,
         op,
         [
           positional(rt, x, xSpan),
           keyword(rt, 'axis', new PyList(spatial), site.span),
-          keyword(rt, 'keepdims', p.get('keepdims', false), p.span('keepdims')),
+          keyword(rt, 'keepdims', keepdims, p.span('keepdims')),
         ],
         site.span,
-      ),
+      );
+    },
     (p) => channelsLastOnly(p, layer),
   );
 }
@@ -140,28 +163,68 @@ function merging(
   layer: string,
   params: string[],
   combine: (rt: Interpreter, p: BoundPyArgs, items: CallArg[], site: CallSite) => PyValue,
+  masks: MaskRule = mergedMasks,
 ): PyBuiltin {
-  return layerClass(layer, params, (p) => (rt, inputs, span, site) => {
-    if (!(inputs instanceof PyList || inputs instanceof PyTuple))
-      throw pyError(
-        'ValueError',
-        `A merge layer should be called on a list of inputs. Received: inputs=${typeName(inputs)} (not a list of tensors)`,
-        span,
+  return layerClass(
+    layer,
+    params,
+    (p) => (rt, inputs, span, site) => {
+      if (!(inputs instanceof PyList || inputs instanceof PyTuple))
+        throw pyError(
+          'ValueError',
+          `A merge layer should be called on a list of inputs. Received: inputs=${typeName(inputs)} (not a list of tensors)`,
+          span,
+        );
+      const items = inputs.items;
+      if (items.length < 2)
+        throw pyError(
+          'ValueError',
+          `A \`${layer}\` layer should be called on a list of at least 2 inputs. Received: input_shape=${items.length} input(s)`,
+          span,
+        );
+      return combine(
+        rt,
+        p,
+        items.map((x) => positional(rt, x, span)),
+        site,
       );
-    const items = inputs.items;
-    if (items.length < 2)
-      throw pyError(
-        'ValueError',
-        `A \`${layer}\` layer should be called on a list of at least 2 inputs. Received: input_shape=${items.length} input(s)`,
-        span,
-      );
-    return combine(
-      rt,
-      p,
-      items.map((x) => positional(rt, x, span)),
-      site,
-    );
+    },
+    undefined,
+    false,
+    masks,
+  );
+}
+
+/** A merging layer's mask: the steps every masked input keeps (Keras' _Merge). */
+function mergedMasks(rt: Interpreter, p: BoundPyArgs, inputs: PyValue, site: CallSite): Node | null {
+  const masks = inputMasks(rt, p, inputs, p.span('inputs'))?.filter((m): m is Node => m !== null) ?? [];
+  if (masks.length === 0) return null;
+  const o = new Ops(rt, site.span);
+  return masks.slice(1).reduce((all, m) => o.call('logical_and', [all, m]), masks[0]);
+}
+
+/** Concatenate's mask: the inputs' masks (all true for an input without one) joined along the
+ *  axis, a step kept where every joined entry is (Keras' Concatenate). */
+function concatenatedMasks(rt: Interpreter, p: BoundPyArgs, inputs: PyValue, site: CallSite): Node | null {
+  const masks = inputMasks(rt, p, inputs, p.span('inputs'));
+  if (masks === null) return null;
+  const o = new Ops(rt, site.span);
+  const items = rt.iterate(inputs, p.span('inputs')).map((x, i) => {
+    const input = o.tensor(x, p.span('inputs'));
+    const m = masks[i];
+    if (m === null) return o.call('ones_like', [input], { dtype: 'bool' });
+    return (m.type.shape?.length ?? 0) < (input.type.shape?.length ?? 0) ? o.call('expand_dims', [m], { axis: -1 }) : m;
   });
+  const joined = callOp(
+    rt,
+    'concat',
+    [
+      { value: { kind: 'list', items: items.map((node) => ({ kind: 'tensor', node })) }, span: site.span },
+      keyword(rt, 'axis', p.get('axis', -1n), p.span('axis')),
+    ],
+    site.span,
+  );
+  return o.call('reduce_all', [o.tensor(joined, site.span)], { axis: -1 });
 }
 
 /** Folds the inputs pairwise with a binary op (Keras' _merge_function). */
@@ -185,6 +248,9 @@ function activationLayer(layer: string, op: string, params: { name: string; keyw
         [positional(rt, x, xSpan), ...params.map((q) => keyword(rt, q.keyword, p.get(q.name, q.fallback), p.span(q.name)))],
         site.span,
       ),
+    undefined,
+    false,
+    'propagate',
   );
 }
 
@@ -240,29 +306,43 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
     ZeroPadding1D: () => zeroPadding('ZeroPadding1D', 1),
     ZeroPadding2D: () => zeroPadding('ZeroPadding2D', 2),
     Activation: () =>
-      layerClass('Activation', ['activation'], (p) => (rt, x, _xSpan, site) => {
-        const f = activation(rt, p.get('activation'), p.span('activation'));
-        return f === null ? x : rt.call(f, [x], [], site);
-      }),
+      layerClass(
+        'Activation',
+        ['activation'],
+        (p) => (rt, x, _xSpan, site) => {
+          const f = activation(rt, p.get('activation'), p.span('activation'));
+          return f === null ? x : rt.call(f, [x], [], site);
+        },
+        undefined,
+        false,
+        'propagate',
+      ),
     ReLU: () => activationLayer('ReLU', 'relu'),
     Softmax: () => activationLayer('Softmax', 'softmax', [{ name: 'axis', keyword: 'axis', fallback: -1n }]),
     // Keras' LeakyReLU slope defaults to 0.3 (tf.nn.leaky_relu's to 0.2).
     LeakyReLU: () => activationLayer('LeakyReLU', 'leaky_relu', [{ name: 'alpha', keyword: 'alpha', fallback: 0.3 }]),
     // Keras' ELU with a slope alpha: alpha·(e^x − 1) below zero (tf.nn.elu's where alpha is 1).
     ELU: () =>
-      layerClass('ELU', ['alpha'], (p) => (rt, x, xSpan, site) => {
-        const elu = callOp(rt, 'elu', [positional(rt, x, xSpan)], site.span);
-        const alpha = p.get('alpha', 1.0);
-        if (alpha === 1.0 || alpha === 1n) return elu;
-        const positive = callOp(rt, 'greater', [positional(rt, x, xSpan), positional(rt, 0.0, site.span)], site.span);
-        const scaled = callOp(rt, 'multiply', [positional(rt, elu, site.span), positional(rt, alpha, p.span('alpha'))], site.span);
-        return callOp(
-          rt,
-          'where',
-          [positional(rt, positive, site.span), positional(rt, elu, site.span), positional(rt, scaled, site.span)],
-          site.span,
-        );
-      }),
+      layerClass(
+        'ELU',
+        ['alpha'],
+        (p) => (rt, x, xSpan, site) => {
+          const elu = callOp(rt, 'elu', [positional(rt, x, xSpan)], site.span);
+          const alpha = p.get('alpha', 1.0);
+          if (alpha === 1.0 || alpha === 1n) return elu;
+          const positive = callOp(rt, 'greater', [positional(rt, x, xSpan), positional(rt, 0.0, site.span)], site.span);
+          const scaled = callOp(rt, 'multiply', [positional(rt, elu, site.span), positional(rt, alpha, p.span('alpha'))], site.span);
+          return callOp(
+            rt,
+            'where',
+            [positional(rt, positive, site.span), positional(rt, elu, site.span), positional(rt, scaled, site.span)],
+            site.span,
+          );
+        },
+        undefined,
+        false,
+        'propagate',
+      ),
     Dropout: () =>
       layerClass(
         'Dropout',
@@ -284,6 +364,7 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
         },
         undefined,
         true,
+        'propagate',
       ),
     MaxPooling1D: () => pooling('MaxPooling1D', 'max_pool1d'),
     MaxPool1D: () => pooling('MaxPool1D', 'max_pool1d'),
@@ -316,16 +397,35 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
         return callOp(rt, 'divide', [positional(rt, sum, site.span), positional(rt, items.length * 1.0, site.span)], site.span);
       }),
     Concatenate: () =>
-      merging('Concatenate', ['axis'], (rt, p, items, site) =>
-        callOp(
-          rt,
-          'concat',
-          [
-            { value: { kind: 'list', items: items.map((i) => i.value) }, span: site.span },
-            keyword(rt, 'axis', p.get('axis', -1n), p.span('axis')),
-          ],
-          site.span,
-        ),
+      merging(
+        'Concatenate',
+        ['axis'],
+        (rt, p, items, site) =>
+          callOp(
+            rt,
+            'concat',
+            [
+              { value: { kind: 'list', items: items.map((i) => i.value) }, span: site.span },
+              keyword(rt, 'axis', p.get('axis', -1n), p.span('axis')),
+            ],
+            site.span,
+          ),
+        concatenatedMasks,
+      ),
+    Masking: () =>
+      layerClass(
+        'Masking',
+        ['mask_value'],
+        // A step is masked when every feature equals mask_value; its features become zeros.
+        (p) => (rt, x, xSpan, site) => {
+          const o = new Ops(rt, site.span);
+          const input = o.tensor(x, xSpan);
+          const given = p.get('mask_value', 0.0);
+          const value = typeof given === 'bigint' ? Number(given) : given;
+          const kept = o.call('reduce_any', [o.call('not_equal', [input, value as number])], { axis: -1 });
+          const zeroed = o.call('multiply', [input, o.call('expand_dims', [rt.rt.b.cast(kept, input.type.dtype)], { axis: -1 })]);
+          return withMask(new GraphTensor(zeroed, rt.rt), kept);
+        },
       ),
   };
 }

@@ -28,6 +28,7 @@ import { basicSpec } from '../indexing';
 import { NDArray, type NpDType, engineDType, scalarArray, toTensor } from '../numpy/ndarray';
 import { eagerArray, eagerNumber, eagerRepr, eagerStr, eagerTruth, isEager } from './eager';
 import type { Runtime } from '../runtime';
+import { kerasMaskAttribute } from './kerasMasks';
 import { COMPARISON_OPERATORS, ELEMENTWISE_OPERATOR_OPS, PYTHON_LOGICAL_OPS } from '../../ops/operators';
 
 // ---- dtypes -----------------------------------------------------------------------------------
@@ -293,6 +294,8 @@ function tensorAttribute(rt: Interpreter, self: PyValue, node: Node, name: strin
       return method('numpy', (_a, _kw, site) => eagerArray(rt.rt, node, site.span));
     case 'ndim':
       return node.type.shape === null ? null : BigInt(node.type.shape.length);
+    case '_keras_mask':
+      return kerasMaskAttribute(rt, node);
     case 'set_shape':
       throw new OutsideSubset("`Tensor.set_shape` is outside tgraph's subset", span);
   }

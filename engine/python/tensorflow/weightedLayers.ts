@@ -23,6 +23,7 @@ import { Ops } from './losses';
 import { DENSE_ATTENTION_PARAMS, MULTI_HEAD_ATTENTION_PARAMS, denseAttention, multiHeadAttention } from './attentionLayers';
 import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separableConvolution } from './convolutionLayers';
 import { makeTensor, type Tensor } from '../../tensor';
+import { boolMask, callMask, withMask } from './kerasMasks';
 
 export type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
 export type Activation = (rt: Interpreter, v: PyValue, span: Span) => PyValue;
@@ -44,8 +45,14 @@ export interface LayerKind {
     site: CallSite,
     call?: BoundPyArgs,
   ): { name: string; shape: number[]; initializer: PyValue; span: Span }[];
+  /** How its output's mask follows from the call's (kerasMasks.ts): passed on, made from the
+   *  input (`x`, `mask`: the call's), or (absent) dropped. */
+  readonly outputMask?: 'propagate' | ((rt: Interpreter, x: Node, mask: Node | null, p: BoundPyArgs, site: CallSite) => Node | null);
+  /** Reads the masks of its several inputs itself (the attention layers). */
+  readonly ownMasks?: true;
   /** `training`: the branch built; `flag`: the call's `training` argument (a tensor fed at run
-   *  time when both branches are built). */
+   *  time when both branches are built); `mask`: the call's mask (its `mask` argument, else its
+   *  input's), bool [batch, steps]. */
   apply(
     rt: Interpreter,
     input: Node,
@@ -55,6 +62,7 @@ export interface LayerKind {
     training: boolean,
     flag: PyValue,
     call: BoundPyArgs,
+    mask: Node | null,
   ): PyValue;
 }
 
@@ -107,14 +115,26 @@ export class WeightedLayer extends PyObject {
     if (!this.weights) this.build(rt, x, { ...site, span: call.span(params[0]) }, call);
     const weights = this.weights!;
     const flag = call.get('training', null);
-    const apply = (training: boolean) => this.kind.apply(rt, x, weights, this.p, site, training, flag, call);
-    return byTrainingFlag(rt, flag, call.span('training'), site, apply);
+    const mask = this.kind.ownMasks ? null : callMask(rt, call, input);
+    const apply = (training: boolean) => this.kind.apply(rt, x, weights, this.p, site, training, flag, call, mask);
+    const output = byTrainingFlag(rt, flag, call.span('training'), site, apply);
+    const rule = this.kind.outputMask;
+    return withMask(output, rule === 'propagate' ? mask : rule ? rule(rt, x, mask, this.p, site) : null);
   }
   override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
     const all = this.weights ? [...this.weights.values()] : [];
     switch (name) {
       case 'built':
         return this.weights !== null;
+      case 'compute_mask':
+        return new PyBuiltin(name, (a, kw, site) => {
+          const p = bindArgs('compute_mask', ['inputs', 'mask'], a, kw, site);
+          const x = rt.rt.b.toTensor(toGraphValue(rt, p.get('inputs'), p.span('inputs')), p.span('inputs'));
+          const mask = p.get('mask', null) === null ? null : boolMask(rt, p.get('mask'), p.span('mask'));
+          const rule = this.kind.outputMask;
+          const out = rule === 'propagate' ? mask : rule ? rule(rt, x, mask, this.p, site) : null;
+          return out === null ? null : new GraphTensor(out, rt.rt);
+        });
       case 'trainable_variables':
       case 'trainable_weights':
         return new PyList(all.filter((v) => v.trainable));
@@ -214,6 +234,9 @@ function embedding(init: MakeInitializer): LayerKind {
         span: p.span('embeddings_initializer'),
       },
     ],
+    // mask_zero: the id 0 is padding, masked for the layers after.
+    outputMask: (rt, ids, _mask, p, site) =>
+      p.get('mask_zero', false) === true ? new Ops(rt, site.span).call('not_equal', [ids, 0]) : null,
     apply: (rt, x, w, _p, site) => {
       // Keras casts float ids to int32 before the lookup.
       const ids = x.type.dtype === 'int32' || x.type.dtype === 'int64' ? x : rt.rt.b.cast(x, 'int32');
@@ -225,6 +248,7 @@ function embedding(init: MakeInitializer): LayerKind {
 function layerNormalization(init: MakeInitializer): LayerKind {
   return {
     name: 'LayerNormalization',
+    outputMask: 'propagate',
     scope: 'layer_normalization',
     weights: (_rt, x, p, site) => {
       const axis = p.get('axis', -1n);
@@ -370,6 +394,7 @@ function batchNormalization(init: MakeInitializer): LayerKind {
   return {
     name: 'BatchNormalization',
     scope: 'batch_normalization',
+    outputMask: 'propagate',
     weights: (_rt, x, p, site) => {
       const axis = p.get('axis', -1n);
       if (axis !== -1n && !(typeof axis === 'bigint' && x.type.shape && Number(axis) === x.type.shape.length - 1))
@@ -391,8 +416,10 @@ function batchNormalization(init: MakeInitializer): LayerKind {
         weight('moving_variance', 'moving_variance_initializer', 'ones', false),
       ];
     },
-    apply: (rt, x, w, p, site, training, flag) => {
+    apply: (rt, x, w, p, site, training, flag, _call, mask) => {
       const rank = x.type.shape!.length;
+      // Newer Keras takes the moments over the unmasked steps only.
+      if (training && mask) throw new OutsideSubset('BatchNormalization in training on masked steps is not modelled by tgraph', site.span);
       if (!training) {
         const [mean, variance] = [w.get('moving_mean')!, w.get('moving_variance')!].map((v): Value => ({ kind: 'tensor', node: v.node }));
         return normalize(rt, x, mean, variance, w, p.get('epsilon', 0.001), p.span('epsilon'), site.span);
@@ -418,6 +445,7 @@ function batchNormalization(init: MakeInitializer): LayerKind {
 function parametricRelu(init: MakeInitializer): LayerKind {
   return {
     name: 'PReLU',
+    outputMask: 'propagate',
     scope: 'p_re_lu',
     weights: (rt, x, p, site) => {
       const shape = x.type.shape;
@@ -517,8 +545,6 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
           const p = bindArgs(kind.name, [...params, 'name', 'dtype', 'trainable', 'input_shape'], a, kw, site);
           channelsLastOnly(p, kind.name);
           if (p.get('groups', 1n) !== 1n) throw new OutsideSubset(`${kind.name}(groups=...) is not modelled by tgraph`, p.span('groups'));
-          if (p.get('mask_zero', false) === true)
-            throw new OutsideSubset('Embedding(mask_zero=True) is not modelled by tgraph', p.span('mask_zero'));
           return new WeightedLayer(kind, p);
         }),
     ]),

@@ -14,6 +14,7 @@ import { keyword, nodeArg, positional } from './layerArgs';
 import { layerWeightMethod } from './layerWeights';
 import type { PyVariable } from './variables';
 import { WeightedLayer } from './weightedLayers';
+import { callMask, withMask } from './kerasMasks';
 
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
 const MERGE_MODES = ['concat', 'sum', 'mul', 'ave', null];
@@ -46,9 +47,15 @@ class Bidirectional extends PyObject {
     const p = bindArgs('Bidirectional', ['inputs', 'training', 'mask', 'initial_state'], a, kw, site);
     if (p.get('initial_state', null) !== null)
       throw new OutsideSubset('Bidirectional(initial_state=...) is not modelled by tgraph', p.span('initial_state'));
-    const passed = kw.filter((k) => k.name === 'training');
+    // Both copies read the mask (given, or the input's own).
+    const passed = kw.filter((k) => k.name === 'training' || k.name === 'mask');
     const forward = rt.call(this.forward, [p.get('inputs')], passed, site);
-    let backward = rt.call(this.backward, [p.get('inputs')], passed, site);
+    const backward = rt.call(this.backward, [p.get('inputs')], passed, site);
+    const sequences = this.forward.p.get('return_sequences', false) === true;
+    const mask = sequences ? callMask(rt, p, p.get('inputs')) : null;
+    return withMask(this.merged(rt, forward, backward, site), mask);
+  }
+  private merged(rt: Interpreter, forward: PyValue, backward: PyValue, site: CallSite): PyValue {
     // The backward copy's sequence runs from the last step: reversed, each output meets its step.
     if (this.forward.p.get('return_sequences', false) === true)
       backward = callOp(rt, 'reverse', [positional(rt, backward, site.span), keyword(rt, 'axis', new PyList([1n]), site.span)], site.span);
@@ -110,9 +117,11 @@ function bidirectionalClass(): PyBuiltin {
     const named = layer.p.get('name', null);
     const base = typeof named === 'string' ? named : layer.kind.scope;
     const backwards = layer.p.get('go_backwards', false) === true;
+    // Keras' Bidirectional has its copies output zeros at masked steps of a sequence.
+    const zero_output_for_mask = layer.p.get('return_sequences', false) === true;
     return new Bidirectional(
-      layer.variant({ name: `forward_${base}` }),
-      layer.variant({ name: `backward_${base}`, go_backwards: !backwards }),
+      layer.variant({ name: `forward_${base}`, zero_output_for_mask }),
+      layer.variant({ name: `backward_${base}`, go_backwards: !backwards, zero_output_for_mask }),
       mode,
     );
   });
@@ -161,12 +170,14 @@ class TimeDistributed extends PyObject {
         "TimeDistributed of a layer whose output's step shape is known only at run time is not modelled by tgraph",
         site.span,
       );
-    return callOp(
+    const output = callOp(
       rt,
       'reshape',
       [nodeArg(y, site.span), positional(rt, new PyList([-1n, steps, ...out.slice(1).map((d) => BigInt(d!))]), site.span)],
       site.span,
     );
+    // The steps stay the input's: so does their mask.
+    return withMask(output, callMask(rt, p, p.get('inputs')));
   }
   override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
     if (name === 'layer') return this.layer;
