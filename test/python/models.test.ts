@@ -74,6 +74,8 @@ describe('real models against PyTorch (float64)', () => {
     'ops11_segments_tf2',
     'ops11_padding_tf2',
     'ops11_resize_tf2',
+    // keras12
+    'keras12_masking_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
