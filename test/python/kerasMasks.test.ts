@@ -5,7 +5,7 @@
 // PyTorch: models.test.ts' keras12_masking_tf2.)
 
 import { describe, expect, it } from 'vitest';
-import { data, py, val } from './support';
+import { data, printed, py, val } from './support';
 
 const PRELUDE = `
 import numpy as np
@@ -119,5 +119,25 @@ second = tf.reduce_mean(words[1, 1:], axis=0)
     expect(a.diagnostics.map((d) => d.message)).toEqual([
       'not evaluated: BatchNormalization in training on masked steps is not modelled by tgraph',
     ]);
+  });
+
+  it("the text-classification tutorial's model: stacked Bidirectional LSTMs over a masked Embedding, in Sequential, weights named as Keras numbers them", () => {
+    const { a, get } = run(`
+model = tf.keras.Sequential([
+    embed,
+    tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(3, return_sequences=True)),
+    tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(2)),
+    tf.keras.layers.Dense(1),
+])
+y = model(ids)
+print([v.name for v in model.trainable_variables])
+alone = model(ids[1:, 1:])
+`);
+    const names = ['forward_lstm', 'backward_lstm', 'forward_lstm_1', 'backward_lstm_1'].flatMap((scope) =>
+      ['kernel', 'recurrent_kernel', 'bias'].map((w) => `'${scope}/${w}:0'`),
+    );
+    expect(printed(a)).toBe(`['embedding/embeddings:0', ${names.join(', ')}, 'dense/kernel:0', 'dense/bias:0']\n`);
+    // The left-padded sample gives what its real steps alone give.
+    expectClose(get('y').slice(1), get('alone'));
   });
 });

@@ -71,20 +71,26 @@ export class WeightedLayer extends PyObject {
   constructor(
     readonly kind: LayerKind,
     readonly p: BoundPyArgs,
+    /** The scope's name when the layer is not named (made unique, as Keras numbers layers). */
+    readonly scopeBase: string = kind.scope,
   ) {
     super();
   }
   /** A new, unbuilt layer of the same kind with some constructor arguments replaced (the
-   *  forward and backward copies Bidirectional makes). */
-  variant(replaced: Record<string, PyValue>): WeightedLayer {
+   *  forward and backward copies Bidirectional makes), its scope named from `scopeBase`. */
+  variant(replaced: Record<string, PyValue>, scopeBase = this.scopeBase): WeightedLayer {
     const p = this.p;
     const has = (name: string) => Object.hasOwn(replaced, name);
-    return new WeightedLayer(this.kind, {
-      has: (name) => has(name) || p.has(name),
-      get: (name, fallback) => (has(name) ? replaced[name] : p.get(name, fallback)),
-      span: (name) => p.span(name),
-      rest: p.rest,
-    });
+    return new WeightedLayer(
+      this.kind,
+      {
+        has: (name) => has(name) || p.has(name),
+        get: (name, fallback) => (has(name) ? replaced[name] : p.get(name, fallback)),
+        span: (name) => p.span(name),
+        rest: p.rest,
+      },
+      scopeBase,
+    );
   }
   get typeName(): string {
     return this.kind.name;
@@ -97,7 +103,7 @@ export class WeightedLayer extends PyObject {
     const name = this.p.get('name', null);
     const specs = this.kind.weights(rt, x, this.p, site, call);
     const made = layerVariables(rt, {
-      layer: this.kind.scope,
+      layer: this.scopeBase,
       name: typeof name === 'string' ? name : null,
       dtype: this.kind.name === 'Embedding' ? 'float32' : x.type.dtype,
       trainable: this.p.get('trainable', true) !== false,

@@ -115,13 +115,18 @@ function bidirectionalClass(): PyBuiltin {
     if (layer.p.get('return_state', false) === true)
       throw new OutsideSubset('Bidirectional around a layer with return_state=True is not modelled by tgraph', p.span('layer'));
     const named = layer.p.get('name', null);
-    const base = typeof named === 'string' ? named : layer.kind.scope;
     const backwards = layer.p.get('go_backwards', false) === true;
     // Keras' Bidirectional has its copies output zeros at masked steps of a sequence.
     const zero_output_for_mask = layer.p.get('return_sequences', false) === true;
+    // The copies' scopes: forward_<name>, or forward_lstm numbered as Keras numbers a second
+    // unnamed layer (forward_lstm_1), so two Bidirectional layers do not collide.
+    const copy = (direction: string, replaced: Record<string, PyValue>) =>
+      typeof named === 'string'
+        ? layer.variant({ ...replaced, name: `${direction}_${named}` })
+        : layer.variant(replaced, `${direction}_${layer.kind.scope}`);
     return new Bidirectional(
-      layer.variant({ name: `forward_${base}`, zero_output_for_mask }),
-      layer.variant({ name: `backward_${base}`, go_backwards: !backwards, zero_output_for_mask }),
+      copy('forward', { zero_output_for_mask }),
+      copy('backward', { go_backwards: !backwards, zero_output_for_mask }),
       mode,
     );
   });
