@@ -9,12 +9,12 @@ import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import { lookupOp } from '../../ops/registry';
 import { checkedSize } from '../../ops/sources';
-import { type CallSite, PyList, type PyValue } from '../values';
+import { type CallSite, PyList, PyTuple, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import { Poisoned } from '../../builder';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
-import { GraphTensor, toGraphValue } from './tensor';
+import { GraphTensor, tfShape, toGraphValue } from './tensor';
 import { Ops } from './losses';
 import { expectRank } from './layerArgs';
 import { whereStep } from './kerasMasks';
@@ -143,12 +143,37 @@ export function recurrent(cell: Cell, init: MakeInitializer, activation: Activat
     },
     // The sequence keeps the input's mask; the last output and the states have none.
     outputMask: (_rt, _x, mask, p) => (p.get('return_sequences', false) === true ? mask : null),
-    apply: (rt, x, w, p, site, training, _flag, _call, mask) => {
+    callParams: ['inputs', 'mask', 'training', 'initial_state'],
+    apply: (rt, x, w, p, site, training, _flag, call, mask) => {
       if (training && ['dropout', 'recurrent_dropout'].some((k) => Number(p.get(k, 0) ?? 0) !== 0))
         throw new OutsideSubset(`${cell} dropout in training is not modelled by tgraph`, site.span);
-      return unrolled(rt, cell, x, w, p, site, activation, mask);
+      const initial = initialStates(rt, cell, call, rt.rt.indexValue(p.get('units'), p.span('units')));
+      return unrolled(rt, cell, x, w, p, site, activation, mask, initial);
     },
   };
+}
+
+/** The call's initial_state: a tensor or a list of them, [h] (LSTM: [h, c]) each [batch,
+ *  units]; null for zeros. */
+function initialStates(rt: Interpreter, cell: Cell, call: BoundPyArgs, units: number): Node[] | null {
+  const given = call.get('initial_state', null);
+  if (given === null) return null;
+  const span = call.span('initial_state');
+  const items = given instanceof PyList || given instanceof PyTuple ? given.items : [given];
+  const count = cell === 'LSTM' ? 2 : 1;
+  if (items.length !== count)
+    throw pyError(
+      'ValueError',
+      `An initial_state was passed that is not compatible with \`cell.state_size\`: ${cell} has ${count} state${count === 1 ? '' : 's'}, got ${items.length}`,
+      span,
+    );
+  return items.map((v) => {
+    const node = rt.rt.b.toTensor(toGraphValue(rt, v, span), span);
+    const shape = node.type.shape;
+    if (shape !== null && (shape.length !== 2 || (shape[1] !== null && shape[1] !== units)))
+      throw pyError('ValueError', `${cell}: each initial state should be [batch, ${units}], got ${tfShape(shape)}`, span);
+    return node;
+  });
 }
 
 function unrolled(
@@ -160,6 +185,7 @@ function unrolled(
   site: CallSite,
   activation: Activation,
   mask: Node | null,
+  initial: Node[] | null,
 ): PyValue {
   const o = new Ops(rt, site.span);
   const steps = x.type.shape?.[1];
@@ -180,8 +206,8 @@ function unrolled(
   const recurrentKernel = w.get('recurrent_kernel')!.node;
   const bias = w.get('bias')?.node ?? null;
   const gates = (z: Node, k: number) => columns(rt, z, k * units, units, site.span);
-  let h: Node | null = null;
-  let c: Node | null = null;
+  let h: Node | null = initial?.[0] ?? null;
+  let c: Node | null = initial?.[1] ?? null;
   const outputs: Node[] = [];
   for (let t = 0; t < steps; t++) {
     // Each step is an unrolled iteration, within the same budget as the user's loops.
@@ -220,19 +246,20 @@ function unrolled(
       }
     }
     if (mask) {
-      // A masked step leaves the states as they were (zeros before the first real step) and
-      // outputs the previous output, or zeros with zero_output_for_mask.
+      // A masked step leaves the states as they were and outputs the previous output (zeros
+      // before the first real step, or always with zero_output_for_mask).
       const kept = at(rt, mask, step, 1, site.span);
       const fresh = h!;
-      const before = (n: Node | null, like: Node) => n ?? o.call('zeros_like', [like]);
-      h = whereStep(o, kept, fresh, before(hBefore, fresh));
-      if (c) c = whereStep(o, kept, c, before(cBefore, c));
-      outputs.push(zeroOutput ? whereStep(o, kept, fresh, o.call('zeros_like', [fresh])) : h);
+      const zeros = () => o.call('zeros_like', [fresh]);
+      h = whereStep(o, kept, fresh, hBefore ?? zeros());
+      if (c) c = whereStep(o, kept, c, cBefore ?? o.call('zeros_like', [c]));
+      const previous = zeroOutput ? null : (outputs[outputs.length - 1] ?? null);
+      outputs.push(whereStep(o, kept, fresh, previous ?? zeros()));
       continue;
     }
     outputs.push(h);
   }
-  const last = mask && zeroOutput ? outputs[outputs.length - 1] : h!;
+  const last = mask ? outputs[outputs.length - 1] : h!;
   const output = p.get('return_sequences', false) === true ? stacked(rt, outputs, site.span) : last;
   const tensor = (n: Node) => new GraphTensor(n, rt.rt);
   if (p.get('return_state', false) !== true) return tensor(output);

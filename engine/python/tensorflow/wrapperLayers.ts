@@ -8,7 +8,7 @@ import type { Node } from '../../graph';
 import { type CallSite, type KeywordArg, PyBuiltin, PyDict, PyList, PyObject, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
-import { args as bindArgs } from '../signature';
+import { type BoundPyArgs, args as bindArgs } from '../signature';
 import { callOp, toGraphValue } from './tensor';
 import { keyword, nodeArg, positional } from './layerArgs';
 import { layerWeightMethod } from './layerWeights';
@@ -45,15 +45,45 @@ class Bidirectional extends PyObject {
   }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
     const p = bindArgs('Bidirectional', ['inputs', 'training', 'mask', 'initial_state'], a, kw, site);
-    if (p.get('initial_state', null) !== null)
-      throw new OutsideSubset('Bidirectional(initial_state=...) is not modelled by tgraph', p.span('initial_state'));
-    // Both copies read the mask (given, or the input's own).
+    // Both copies read the mask (given, or the input's own); initial_state is the forward
+    // copy's states, then the backward's.
     const passed = kw.filter((k) => k.name === 'training' || k.name === 'mask');
-    const forward = rt.call(this.forward, [p.get('inputs')], passed, site);
-    const backward = rt.call(this.backward, [p.get('inputs')], passed, site);
+    const [forwardStates, backwardStates] = this.initialStates(rt, p);
+    const run = (layer: WeightedLayer, states: PyValue) =>
+      rt.call(
+        layer,
+        [p.get('inputs')],
+        states === null ? passed : [...passed, { name: 'initial_state', value: states, span: p.span('initial_state') }],
+        site,
+      );
+    let forward = run(this.forward, forwardStates);
+    let backward = run(this.backward, backwardStates);
+    // return_state: each copy gives [output, *states]; the states follow the merged output.
+    const states: PyValue[] = [];
+    if (this.forward.p.get('return_state', false) === true) {
+      const [f, b] = [forward, backward].map((v) => rt.iterate(v, site.span));
+      [forward, backward] = [f[0], b[0]];
+      states.push(...f.slice(1), ...b.slice(1));
+    }
     const sequences = this.forward.p.get('return_sequences', false) === true;
     const mask = sequences ? callMask(rt, p, p.get('inputs')) : null;
-    return withMask(this.merged(rt, forward, backward, site), mask);
+    const merged = withMask(this.merged(rt, forward, backward, site), mask);
+    if (states.length === 0) return merged;
+    return new PyList([...(merged instanceof PyList ? merged.items : [merged]), ...states]);
+  }
+  /** The initial states given to each copy (half each), or nulls. */
+  private initialStates(rt: Interpreter, p: BoundPyArgs): [PyValue, PyValue] {
+    const given = p.get('initial_state', null);
+    if (given === null) return [null, null];
+    const items = rt.iterate(given, p.span('initial_state'));
+    if (items.length === 0 || items.length % 2 !== 0)
+      throw pyError(
+        'ValueError',
+        `When passing \`initial_state\` to a Bidirectional RNN, the state should be a list containing the states of the underlying RNNs (forward first, then backward); got ${items.length} tensor(s)`,
+        p.span('initial_state'),
+      );
+    const half = items.length / 2;
+    return [new PyList(items.slice(0, half)), new PyList(items.slice(half))];
   }
   private merged(rt: Interpreter, forward: PyValue, backward: PyValue, site: CallSite): PyValue {
     // The backward copy's sequence runs from the last step: reversed, each output meets its step.
@@ -112,8 +142,6 @@ function bidirectionalClass(): PyBuiltin {
         `Invalid merge mode. Received: ${JSON.stringify(mode)}. Merge mode should be one of {"sum", "mul", "ave", "concat", None}`,
         p.span('merge_mode'),
       );
-    if (layer.p.get('return_state', false) === true)
-      throw new OutsideSubset('Bidirectional around a layer with return_state=True is not modelled by tgraph', p.span('layer'));
     const named = layer.p.get('name', null);
     const backwards = layer.p.get('go_backwards', false) === true;
     // Keras' Bidirectional has its copies output zeros at masked steps of a sequence.
