@@ -270,6 +270,44 @@ export function sequentialClass(rt: Interpreter): PyBuiltin {
   });
 }
 
+/** The merging layers' functional forms: `tf.keras.layers.add(inputs, **kwargs)` is
+ *  `Add(**kwargs)(inputs)` (`concatenate(inputs, axis=-1)` likewise). */
+const MERGE_FUNCTIONS: Record<string, string> = {
+  add: 'Add',
+  subtract: 'Subtract',
+  multiply: 'Multiply',
+  average: 'Average',
+  maximum: 'Maximum',
+  minimum: 'Minimum',
+  concatenate: 'Concatenate',
+};
+
+class MergeFunction extends PyObject {
+  constructor(
+    readonly name: string,
+    readonly layerClass: PyBuiltin,
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return 'function';
+  }
+  override repr(): string {
+    return `<function ${this.name}>`;
+  }
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    const given = kw.find((k) => k.name === 'inputs');
+    const inputs = a.length > 0 ? a[0] : (given?.value ?? null);
+    const layer = rt.call(
+      this.layerClass,
+      a.slice(1),
+      kw.filter((k) => k !== given),
+      site,
+    );
+    return rt.call(layer, [inputs], [], site);
+  }
+}
+
 /** `tf.keras.layers`: Dense and the layers without weights (other layers are outside the
  *  subset, said where they are used). */
 export function kerasLayersModule(): PyModule {
@@ -283,6 +321,7 @@ export function kerasLayersModule(): PyModule {
   };
   return new PyModule('tensorflow.keras.layers', (name) => {
     if (name === 'Dense') return denseClass(activations);
+    if (Object.hasOwn(MERGE_FUNCTIONS, name)) return new MergeFunction(name, classes[MERGE_FUNCTIONS[name]]());
     return Object.hasOwn(classes, name) ? classes[name]() : undefined;
   });
 }

@@ -8,7 +8,7 @@
 import type { Span } from '../../syntax/ast';
 import type { CallArg } from '../../values';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, typeName } from '../values';
-import { pyError } from '../errors';
+import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
 import type { Node } from '../../graph';
@@ -254,6 +254,40 @@ function activationLayer(layer: string, op: string, params: { name: string; keyw
   );
 }
 
+/** The layers that add noise in training and are the identity otherwise (GaussianNoise,
+ *  GaussianDropout, AlphaDropout, SpatialDropout1D/2D/3D), and ActivityRegularization, whose
+ *  penalty goes to the model's losses and whose output is its input. In training the noise is
+ *  random: refused. */
+function noiseLayers(): Record<string, () => PyBuiltin> {
+  const layers: Record<string, string[]> = {
+    GaussianNoise: ['stddev', 'seed'],
+    GaussianDropout: ['rate', 'seed'],
+    AlphaDropout: ['rate', 'noise_shape', 'seed'],
+    SpatialDropout1D: ['rate'],
+    SpatialDropout2D: ['rate', 'data_format'],
+    SpatialDropout3D: ['rate', 'data_format'],
+    ActivityRegularization: ['l1', 'l2'],
+  };
+  return Object.fromEntries(
+    Object.entries(layers).map(([layer, params]) => [
+      layer,
+      () =>
+        layerClass(
+          layer,
+          params,
+          () => (rt, x, xSpan, site, training) => {
+            if (training && layer !== 'ActivityRegularization')
+              throw new OutsideSubset(`${layer} in training is not modelled by tgraph (its noise is random)`, site.span);
+            return callOp(rt, 'identity', [positional(rt, x, xSpan)], site.span);
+          },
+          (p) => channelsLastOnly(p, layer),
+          true,
+          'propagate',
+        ),
+    ]),
+  );
+}
+
 /** The weightless layers of `tf.keras.layers`, by class name. */
 export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: Span) => PyValue): Record<string, () => PyBuiltin> {
   return {
@@ -366,6 +400,25 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
         true,
         'propagate',
       ),
+    ...noiseLayers(),
+    Identity: () =>
+      layerClass(
+        'Identity',
+        [],
+        () => (rt, x, xSpan, site) => callOp(rt, 'identity', [positional(rt, x, xSpan)], site.span),
+        undefined,
+        false,
+        'propagate',
+      ),
+    // x·scale + offset, an integer input cast to float32 first (Keras' Rescaling).
+    Rescaling: () =>
+      layerClass('Rescaling', ['scale', 'offset'], (p) => (rt, x, xSpan, site) => {
+        const o = new Ops(rt, site.span);
+        const input = o.tensor(x, xSpan);
+        const real = input.type.dtype === 'float32' || input.type.dtype === 'float64' ? input : rt.rt.b.cast(input, 'float32');
+        const scaled = o.call('multiply', [real, o.tensor(p.get('scale'), p.span('scale'), real.type.dtype)]);
+        return new GraphTensor(o.call('add', [scaled, o.tensor(p.get('offset', 0.0), p.span('offset'), real.type.dtype)]), rt.rt);
+      }),
     MaxPooling1D: () => pooling('MaxPooling1D', 'max_pool1d'),
     MaxPool1D: () => pooling('MaxPool1D', 'max_pool1d'),
     AveragePooling1D: () => pooling('AveragePooling1D', 'avg_pool1d'),
