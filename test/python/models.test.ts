@@ -6,7 +6,8 @@
 // linear algebra, pads, a tile to a fed batch; 3-D convolution and pooling, segment products,
 // the Poisson loss, explicit and transposed paddings, image resizing), Keras' transposed,
 // depthwise and separable convolutions, its attention layers, its wrappers (Bidirectional,
-// TimeDistributed, Lambda) and its resizing and activation layers, and whole training scripts
+// TimeDistributed, Lambda) and its resizing and activation layers, masked text models and an
+// encoder-decoder passing its states (Keras' implicit masks, initial_state), and whole training scripts
 // (every Keras optimizer's steps, by TensorFlow's update rules) — against PyTorch: the loss and
 // every gradient the script asks for, computed in float64 from the same float32 inputs
 // (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
@@ -76,6 +77,7 @@ describe('real models against PyTorch (float64)', () => {
     'ops11_resize_tf2',
     // keras12
     'keras12_masking_tf2',
+    'keras12_seq2seq_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
