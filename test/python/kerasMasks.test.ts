@@ -5,7 +5,7 @@
 // PyTorch: models.test.ts' keras12_masking_tf2.)
 
 import { describe, expect, it } from 'vitest';
-import { data, printed, py, val } from './support';
+import { expectAllClose, printed, scriptsAfter } from './support';
 
 const PRELUDE = `
 import numpy as np
@@ -16,16 +16,7 @@ embed = tf.keras.layers.Embedding(7, 4, mask_zero=True)
 words = embed(ids)
 `;
 
-function run(body: string, strict = true) {
-  const a = py(PRELUDE + body, { strict });
-  if (strict) expect(a.diagnostics.map((d) => d.message)).toEqual([]);
-  return { a, get: (name: string) => Array.from(data(val(a, name)), (x) => Number(x)) };
-}
-
-function expectClose(actual: number[], expected: number[]): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((x, i) => expect(x).toBeCloseTo(expected[i], 6));
-}
+const run = scriptsAfter(PRELUDE);
 
 const REAL = [1, 1, 1, 0, 0, 0, 1, 1, 1, 1];
 
@@ -82,14 +73,14 @@ alone = gru(words[1:, 1:])
     const seq = get('sequence');
     const prefix = get('prefix');
     // Sample 0: steps 0..2 real, steps 3 and 4 repeat step 2's output.
-    expectClose(seq.slice(0, 9), prefix);
-    expectClose(seq.slice(9, 12), prefix.slice(6, 9));
-    expectClose(seq.slice(12, 15), prefix.slice(6, 9));
-    expectClose(get('h').slice(0, 3), get('h3'));
-    expectClose(get('c').slice(0, 3), get('c3'));
+    expectAllClose(seq.slice(0, 9), prefix);
+    expectAllClose(seq.slice(9, 12), prefix.slice(6, 9));
+    expectAllClose(seq.slice(12, 15), prefix.slice(6, 9));
+    expectAllClose(get('h').slice(0, 3), get('h3'));
+    expectAllClose(get('c').slice(0, 3), get('c3'));
     // Sample 1 is left-padded: its first output is zeros, and the GRU ends as on the real steps.
-    expectClose(seq.slice(15, 18), [0, 0, 0]);
-    expectClose(get('last').slice(2, 4), get('alone'));
+    expectAllClose(seq.slice(15, 18), [0, 0, 0]);
+    expectAllClose(get('last').slice(2, 4), get('alone'));
   });
 
   it('an explicit mask= equals the implicit one, and overrides it', () => {
@@ -100,8 +91,8 @@ explicit = rnn(tf.identity(words), mask=tf.constant([[1, 1, 1, 0, 0], [0, 1, 1, 
 none = rnn(words, mask=tf.ones([2, 5], dtype=tf.bool))
 plain = rnn(tf.identity(words))
 `);
-    expectClose(get('explicit'), get('implicit'));
-    expectClose(get('none'), get('plain'));
+    expectAllClose(get('explicit'), get('implicit'));
+    expectAllClose(get('none'), get('plain'));
     expect(get('none')).not.toEqual(get('implicit'));
   });
 
@@ -111,7 +102,7 @@ pooled = tf.keras.layers.GlobalAveragePooling1D()(words)
 first = tf.reduce_mean(words[0, :3], axis=0)
 second = tf.reduce_mean(words[1, 1:], axis=0)
 `);
-    expectClose(get('pooled'), [...get('first'), ...get('second')]);
+    expectAllClose(get('pooled'), [...get('first'), ...get('second')]);
   });
 
   it('BatchNormalization in training on masked steps is refused where it is called', () => {
@@ -138,6 +129,6 @@ alone = model(ids[1:, 1:])
     );
     expect(printed(a)).toBe(`['embedding/embeddings:0', ${names.join(', ')}, 'dense/kernel:0', 'dense/bias:0']\n`);
     // The left-padded sample gives what its real steps alone give.
-    expectClose(get('y').slice(1), get('alone'));
+    expectAllClose(get('y').slice(1), get('alone'));
   });
 });

@@ -5,7 +5,7 @@
 // models.test.ts.
 
 import { describe, expect, it } from 'vitest';
-import { data, py, val } from './support';
+import { expectAllClose, scriptsAfter } from './support';
 
 const PRELUDE = `
 import numpy as np
@@ -14,16 +14,7 @@ np.random.seed(5)
 x = tf.constant(np.random.randn(2, 5, 3).astype(np.float32))
 `;
 
-function run(body: string, strict = true) {
-  const a = py(PRELUDE + body, { strict });
-  if (strict) expect(a.diagnostics.map((d) => d.message)).toEqual([]);
-  return { a, get: (name: string) => Array.from(data(val(a, name)), (v) => Number(v)) };
-}
-
-function expectClose(actual: number[], expected: number[]): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
-}
+const run = scriptsAfter(PRELUDE);
 
 describe('initial_state', () => {
   it('continues LSTM, GRU and SimpleRNN sequences where the first part stopped (states as a list or one tensor)', () => {
@@ -41,12 +32,12 @@ rnn = tf.keras.layers.SimpleRNN(2, return_sequences=True)
 r = rnn(x)
 r2 = rnn(x[:, 4:], initial_state=[rnn(x[:, :4])[:, -1]])
 `);
-    expectClose(get('joined'), get('whole'));
-    expectClose(get('h2'), get('h'));
-    expectClose(get('c2'), get('c'));
-    expectClose(get('g2'), get('g'));
+    expectAllClose(get('joined'), get('whole'));
+    expectAllClose(get('h2'), get('h'));
+    expectAllClose(get('c2'), get('c'));
+    expectAllClose(get('g2'), get('g'));
     const r = get('r');
-    expectClose(get('r2'), [...r.slice(8, 10), ...r.slice(18, 20)]);
+    expectAllClose(get('r2'), [...r.slice(8, 10), ...r.slice(18, 20)]);
   });
 
   it('a masked step before the first real one outputs zeros and keeps the initial state', () => {
@@ -59,7 +50,7 @@ seq, h = rnn(words, initial_state=h0)
 _, real = rnn(words[:1, 2:], initial_state=h0[:1])
 `);
     expect(get('seq').slice(0, 4)).toEqual([0, 0, 0, 0]);
-    expectClose(get('h').slice(0, 2), get('real'));
+    expectAllClose(get('h').slice(0, 2), get('real'));
   });
 
   it('refuses a count of states the layer does not have', () => {
@@ -82,8 +73,8 @@ forward, _, _ = both.forward_layer(x, initial_state=states[:2])
 backward, _, _ = both.backward_layer(x, initial_state=states[2:])
 expected = tf.concat([forward, backward], axis=-1)
 `);
-    expectClose(get('out'), get('joined'));
-    expectClose(get('started'), get('expected'));
+    expectAllClose(get('out'), get('joined'));
+    expectAllClose(get('started'), get('expected'));
     expect(get('started')).not.toEqual(get('out'));
   });
 });

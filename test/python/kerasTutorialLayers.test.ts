@@ -3,7 +3,7 @@
 // merging layers' functional forms (tf.keras.layers.add, concatenate, …).
 
 import { describe, expect, it } from 'vitest';
-import { data, py, val } from './support';
+import { scriptsAfter } from './support';
 
 const PRELUDE = `
 import numpy as np
@@ -11,11 +11,7 @@ import tensorflow as tf
 x = tf.constant(np.arange(24, dtype=np.float32).reshape(2, 2, 2, 3) * 0.5 - 3.0)
 `;
 
-function run(body: string, strict = true) {
-  const a = py(PRELUDE + body, { strict });
-  if (strict) expect(a.diagnostics.map((d) => d.message)).toEqual([]);
-  return { a, get: (name: string) => Array.from(data(val(a, name)), (v) => Number(v)) };
-}
+const run = scriptsAfter(PRELUDE);
 
 const X = Array.from({ length: 24 }, (_, i) => i * 0.5 - 3.0);
 

@@ -91,3 +91,19 @@ export function nodeOf(b: { value: Value } | undefined): import('../../engine/gr
   if (!b || b.value.kind !== 'tensor') throw new Error('not a tensor binding');
   return b.value.node;
 }
+
+/** A runner of short scripts after a shared prelude: the analysis (strict: no diagnostic at
+ *  all), and the values of its bindings as plain numbers. */
+export function scriptsAfter(prelude: string) {
+  return (body: string, strict = true) => {
+    const a = py(prelude + body, { strict });
+    if (strict) expect(a.diagnostics.map((d) => d.message)).toEqual([]);
+    return { a, get: (name: string) => Array.from(data(val(a, name)), (v) => Number(v)) };
+  };
+}
+
+/** Each value within 1e-6 of the expected one (the same float32 computation reached two ways). */
+export function expectAllClose(actual: number[], expected: number[]): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
+}
