@@ -6,7 +6,18 @@
 import { type BuildContext, DEFAULT_BUILD_CONTEXT } from './buildContext';
 import type { Span } from './syntax/ast';
 import { Graph, LITERAL_ORIGIN, Node, type NodeOrigin } from './graph';
-import { DTYPES, type DType, type Tensor, allocData, coerceNumber, isFloat, isInteger, shapesEqual, sizeOf } from './tensor';
+import {
+  DTYPES,
+  type DType,
+  type Tensor,
+  allocData,
+  coerceNumber,
+  firstLostToFloat32,
+  isFloat,
+  isInteger,
+  shapesEqual,
+  sizeOf,
+} from './tensor';
 import { ArgError, OpError, type TensorType, isFullyKnown, showShape } from './types';
 import { lookupOp, type Attrs, type OpDef, type Param, constantOf } from './ops/registry';
 import { didYouMean } from './suggest';
@@ -439,7 +450,11 @@ export class Builder {
       if (e instanceof PyError) throw new BuildError(e.message, span, e.type === 'OverflowError' ? 'out-of-range' : 'dtype-mismatch');
       throw e;
     }
-    return this.constant({ dtype, shape: t.shape.slice(), data: out }, node.span, false);
+    const value = { dtype, shape: t.shape.slice(), data: out };
+    const lostLiteral = dtype === 'float32' ? lostToFloat32(exact !== undefined ? [Number(exact)] : t.data, out) : undefined;
+    if (lostLiteral === undefined) return this.constant(value, node.span, false);
+    // The cast value no longer holds the literal: the numerics watch reads it here.
+    return this.constantNode({ value, lostLiteral }, { dtype, shape: value.shape.slice() }, node.span, false);
   }
 
   /** Makes nodes share one dtype: strong tensors must agree; weak literals follow them.
@@ -490,6 +505,15 @@ export class Builder {
   }
 
   private weakRetype(node: Node, dtype: DType, span: Span): Node {
+    // An int literal among float ones becomes a float literal: its double, rounded where the
+    // document computes in float32 as every float literal is (the numerics watch then sees
+    // what rounding lost, as for `10**100` in `[10**100, 0.0]`).
+    const t = constantOf(node)?.value;
+    if (dtype === 'float32' && t && isInteger(t.dtype)) {
+      const exact = this.pythonValue(node);
+      const data = exact === undefined ? Float64Array.from(t.data) : Float64Array.of(Number(exact));
+      if (data.every(Number.isFinite)) return this.constant({ dtype, shape: t.shape.slice(), data }, node.span, true);
+    }
     const strong = this.castWeak(node, dtype, span);
     return this.constant(constantTensor(strong), node.span, true);
   }
@@ -793,6 +817,12 @@ const MAX_SHARED_LITERALS = 4096;
 let constDef: OpDef | undefined;
 function constOp(): OpDef {
   return (constDef ??= requireOp('const'));
+}
+
+/** The first literal that float32 turned into ±Inf or 0, with what it became. */
+function lostToFloat32(literals: ArrayLike<number>, rounded: ArrayLike<number>): { literal: number; rounded: number } | undefined {
+  const at = firstLostToFloat32(literals, rounded);
+  return at < 0 ? undefined : { literal: literals[at], rounded: rounded[at] };
 }
 
 /** The tensor of a node the caller knows is a constant (a weak literal). */

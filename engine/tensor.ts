@@ -104,6 +104,17 @@ export function scalarTensor(dtype: DType, value: number, precision: Precision =
   return { dtype, shape: [], data };
 }
 
+/** The index of the first element whose value float32 lost: finite and now ±Inf, or nonzero
+ *  and now 0 (-1: none). */
+export function firstLostToFloat32(values: ArrayLike<number>, rounded: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    const r = rounded[i];
+    if ((Number.isFinite(x) && !Number.isFinite(r)) || (x !== 0 && r === 0)) return i;
+  }
+  return -1;
+}
+
 /** Converts a JS number to what `dtype` stores: truncation toward zero for the integers (as
  *  `tf.cast`), 0/1 for bool. */
 export function coerceNumber(dtype: DType, value: number): number {

@@ -20,7 +20,9 @@
 //   (c) a failed check or assert (not marked expect-fail) with no error diagnostic.
 // - `silent-nonfinite`: a top-level binding holds NaN or Inf, no `non-finite` diagnostic was
 //   made anywhere, and no source of the graph (a node without inputs: literal, constant,
-//   feed, variable, load) holds a non-finite value — NaN appeared from finite data unnoticed.
+//   feed, variable, load) holds a non-finite value — NaN appeared from finite data unnoticed;
+//   or a constant holds Inf made from a finite literal (1e39 in float32) with no
+//   `literal-rounded` warning.
 // - `type-mismatch`: an evaluated node's value disagrees with its static type (dtype, rank
 //   or a known size): the op's shape rule and its kernel disagree.
 // - `bad-diagnostic`: a diagnostic whose span is outside the text or reversed, or whose
@@ -36,6 +38,7 @@
 import { analyze, type Analysis, type AnalysisOptions, type Diagnostic } from '../engine/analysis';
 import { BuildError, Poisoned, type Value } from '../engine/builder';
 import type { Node } from '../engine/graph';
+import { constantOf } from '../engine/ops/registry';
 import type { Tensor } from '../engine/tensor';
 import { formatRun, runJson, stringifyJson } from '../engine/api/report';
 import { exerciseLsp } from './lsp';
@@ -499,7 +502,7 @@ function firstNonFinite(t: Tensor): boolean {
 }
 
 function checkNonFinite(a: Analysis, failures: Failure[]): void {
-  if (a.diagnostics.some((d) => d.code === 'non-finite')) return;
+  if (a.diagnostics.some((d) => d.code === 'non-finite' || d.code === 'literal-rounded')) return;
   let found: { name: string; node: Node } | null = null;
   for (const b of a.bindings) {
     for (const node of tensorsOf(b.value)) {
@@ -512,12 +515,21 @@ function checkNonFinite(a: Analysis, failures: Failure[]): void {
     if (found) break;
   }
   if (!found) return;
-  // Non-finite data that entered from outside (a literal, a feed, 1e39 rounded to float32 inf)
-  // is not the engine's to report.
+  // Non-finite data that entered from outside (a literal `inf`, a feed) is not the engine's to
+  // report; a finite literal that float32 made Inf (1e39) is, as `literal-rounded`.
   for (const n of upstream(found.node)) {
     if (n.inputs.length > 0 && n.origin.kind !== 'literal') continue;
     const t = a.valueOf(n);
-    if (t && firstNonFinite(t)) return;
+    if (!t || !firstNonFinite(t)) continue;
+    const literal = constantOf(n);
+    if (literal && (literal.lostLiteral !== undefined || !firstNonFinite(literal.value))) {
+      failures.push(
+        failure('silent-nonfinite', `\`${found.name}\` holds Inf from a finite literal that float32 cannot hold, with no warning`, {
+          key: 'op:literal',
+        }),
+      );
+    }
+    return;
   }
   // The first node upstream that holds a non-finite value made from finite inputs.
   const culprit = upstream(found.node)

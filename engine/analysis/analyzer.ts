@@ -20,7 +20,7 @@ import { type Budgets, formatCount, raiseHint, resolveBudgets } from '../budgets
 import { firstAtLeast } from '../sorted';
 import type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult, AnalysisOptions, PrintResult } from './types';
 import { boundedMessage } from './diagnostics';
-import { nonFiniteMessage } from './numerics';
+import { numericWarning } from './numerics';
 import { FeedDependents } from './dependents';
 import {
   CP_NODES,
@@ -660,13 +660,14 @@ export class Analyzer {
     }
   }
 
-  /** Warns at the first node that turns finite inputs into NaN or Inf. */
+  /** Warns at the first node that turns finite inputs into NaN or Inf, and at a literal that
+   *  float32 cannot hold. */
   private watchNonFinite(node: Node, value: Tensor, inputs: readonly Tensor[]): void {
     if (this.reportedNaN.size >= MAX_NAN_WARNINGS) return;
-    const message = nonFiniteMessage(node, value, inputs);
-    if (message === null) return;
+    const warning = numericWarning(node, value, inputs, this.text);
+    if (warning === null) return;
     this.reportedNaN.add(node);
-    this.report(node.span, 'warning', 'non-finite', message);
+    this.report(warning.span, 'warning', warning.code, warning.message);
   }
 
   /** The warning of a value taken over from the previous analysis (its label may have

@@ -11,6 +11,6 @@ export type { Severity, Related, Diagnostic, BindingKind, Binding, AssertResult,
 export { analyze, analyzeInStages, type BuiltAnalysis } from './results';
 export { kindOf, producedBy, forEachNode } from './analyzer';
 export { checkRequest, checkGradientSite } from './check';
-export { nonFiniteMessage } from './numerics';
+export { numericWarning } from './numerics';
 export { analysisLineage, analysisReuse } from './incremental';
 export { fileSizeDiagnostic, longLines, orderDiagnostics } from './diagnostics';

@@ -151,7 +151,13 @@ export function attrsOf<A>(node: Node, def: OpDef<A>): A | undefined {
 
 /** A `const` node's attributes: its tensor, and for an int literal past 2^53 the int itself
  *  (the double is not it). */
-export type ConstAttrs = { readonly value: Tensor; readonly exact?: bigint };
+export type ConstAttrs = {
+  readonly value: Tensor;
+  readonly exact?: bigint;
+  /** A literal that casting to float32 turned into ±Inf or 0, with what it became (the
+   *  numerics watch warns of it). */
+  readonly lostLiteral?: { readonly literal: number; readonly rounded: number };
+};
 
 let constDef: OpDef<ConstAttrs> | undefined;
 

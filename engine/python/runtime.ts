@@ -18,7 +18,7 @@ import {
   type Related,
   type Severity,
   kindOf,
-  nonFiniteMessage,
+  numericWarning,
   producedBy,
 } from '../analysis';
 import type * as P from './ast';
@@ -134,10 +134,10 @@ export class Runtime {
       budget: this.budget,
       onProblem: (p) => this.report(p.node.span, 'error', p.code, p.message),
       // Eager values (TensorFlow 2, constants) warn of NaN and Inf made from finite inputs as
-      // a session's runs do.
+      // a session's runs do, and of literals float32 cannot hold.
       onValue: (node, value, inputs) => {
-        const warning = nonFiniteMessage(node, value, inputs);
-        if (warning) this.report(node.span, 'warning', 'non-finite', warning);
+        const warning = numericWarning(node, value, inputs, text);
+        if (warning) this.report(warning.span, 'warning', warning.code, warning.message);
       },
     });
     this.b = new Builder(this.graph, { constantValue: (n) => this.constants.valueOf(n) });

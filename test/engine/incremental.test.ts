@@ -349,7 +349,7 @@ describe('an edit of a feed value keeps the graph and equals a full analysis', (
     (v, r) => v.replace(/\d+(\.\d*)?/, `${r(90) + 1}.${r(10)}`),
     (v, r) => v.replace(/\d+(\.\d*)?(?!.*\d)/, String(r(1000))),
     (v) => v.replace(/\d+\.\d*/, (d) => String(Math.round(Number(d)))),
-    (v) => `${v} * 1e38 * 1e38`,
+    (v) => `${v} * inf`,
     (v) => `-(${v})`,
     (v) => `concat([${v}, ${v}], 0)`,
     (v) => `${v} + no_such_name`,

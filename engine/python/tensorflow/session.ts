@@ -9,7 +9,7 @@ import type { Node } from '../../graph';
 import { BuildError, Poisoned } from '../../builder';
 import { Evaluator } from '../../evaluate';
 import type { Tensor } from '../../tensor';
-import { nonFiniteMessage } from '../../analysis';
+import { numericWarning } from '../../analysis';
 import type * as P from '../ast';
 import { type CallSite, type KeywordArg, PyDict, PyList, PyObject, PyTuple, type PyValue, typeName } from '../values';
 import { OutsideSubset, pyError } from '../errors';
@@ -209,8 +209,8 @@ function run(
       onProblem: (p) => doc.report(p.node.span, 'error', p.code, p.message),
       onValue: (node, value, inputs) => {
         doc.lastComputed.set(node, record);
-        const warning = nonFiniteMessage(node, value, inputs);
-        if (warning) doc.report(node.span, 'warning', 'non-finite', warning);
+        const warning = numericWarning(node, value, inputs, doc.text);
+        if (warning) doc.report(warning.span, 'warning', warning.code, warning.message);
       },
     }),
   };
