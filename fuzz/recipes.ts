@@ -81,6 +81,20 @@ export const RECIPES: Record<string, Recipe> = {
     const method = r.pick(['', ", method='nearest'", ", method='bilinear'"]);
     return { text: `${g.name('resize')}(${x.name}, [${r.int(1, 6)}, ${r.int(1, 6)}]${method})`, deps: depsOf(x) };
   },
+  crop_to_bounding_box: (g, op) => boundingBox(g, op),
+  pad_to_bounding_box: (g, op) => boundingBox(g, op),
+  central_crop: (g) => {
+    const x = image(g, g.random.int(1, 3));
+    return { text: `${g.name('central_crop')}(${x.name}, ${g.random.pick(['0.5', '0.33', '1.0', '0.9', '0.01'])})`, deps: depsOf(x) };
+  },
+  rgb_to_grayscale: (g) => {
+    const x = image(g, 3);
+    return { text: `${g.name('rgb_to_grayscale')}(${x.name})`, deps: depsOf(x) };
+  },
+  grayscale_to_rgb: (g) => {
+    const x = image(g, 1);
+    return { text: `${g.name('grayscale_to_rgb')}(${x.name})`, deps: depsOf(x) };
+  },
   log_poisson_loss: (g) => {
     const shape = [g.random.int(1, 3), g.random.int(1, 3)];
     const z = g.tensorOf(shape);
@@ -365,4 +379,23 @@ function cumulative(g: ProgramGenerator, op: string): Made {
     text: `${g.name(op)}(${x.name}, axis=${r.pick([0, 1, -1])}${r.chance(0.3) ? ', exclusive=True' : ''}${r.chance(0.3) ? ', reverse=True' : ''})`,
     deps: depsOf(x),
   };
+}
+
+/** An image of `channels` channels, batched or not, with small sides. */
+function image(g: ProgramGenerator, channels: number): Sym {
+  const r = g.random;
+  const sides = [r.int(1, 5), r.int(1, 5), channels];
+  return g.tensorOf(r.chance(0.6) ? [r.int(1, 2), ...sides] : sides);
+}
+
+/** crop_to_bounding_box / pad_to_bounding_box with a box that fits (crop: inside the image;
+ *  pad: around it). */
+function boundingBox(g: ProgramGenerator, op: string): Made {
+  const r = g.random;
+  const [h, w] = [r.int(1, 5), r.int(1, 5)];
+  const x = g.tensorOf(r.chance(0.6) ? [r.int(1, 2), h, w, r.int(1, 3)] : [h, w, r.int(1, 3)]);
+  const crop = op === 'crop_to_bounding_box';
+  const [top, left] = crop ? [r.int(0, h - 1), r.int(0, w - 1)] : [r.int(0, 3), r.int(0, 3)];
+  const [height, width] = crop ? [r.int(1, h - top), r.int(1, w - left)] : [top + h + r.int(0, 3), left + w + r.int(0, 3)];
+  return { text: `${g.name(op)}(${x.name}, ${top}, ${left}, ${height}, ${width})`, deps: depsOf(x) };
 }

@@ -23,6 +23,7 @@ import './nn/convolution';
 import './nn/pooling';
 import './nn/volumes';
 import './nn/resize';
+import './nn/images';
 import './npy';
 import './functions';
 import './differentiation';

@@ -614,6 +614,17 @@ const DIFFERENTIABLE: Record<string, Entry> = {
     ]),
 
   // composites TensorFlow writes from other ops (their gradients come from the primitives')
+  flip_left_right: (g) => `flip_left_right(${g.x([2, 3, 4, 2])})`,
+  flip_up_down: (g) => `flip_up_down(${g.x([3, 4, 2])})`,
+  crop_to_bounding_box: (g) => `crop_to_bounding_box(${g.x([1, 4, 5, 2])}, 1, 2, 2, 3)`,
+  pad_to_bounding_box: (g) => `pad_to_bounding_box(${g.x([3, 2, 2])}, 1, 0, 5, 4)`,
+  central_crop: (g) => `central_crop(${g.x([2, 5, 4, 1])}, 0.5)`,
+  rgb_to_grayscale: (g) => `rgb_to_grayscale(${g.x([2, 2, 3])})`,
+  grayscale_to_rgb: (g) => `grayscale_to_rgb(${g.x([2, 2, 1])})`,
+  adjust_brightness: (g) => `adjust_brightness(${g.x([2, 2, 3])}, 0.2)`,
+  adjust_contrast: (g) => `adjust_contrast(${g.x([1, 3, 2, 2])}, 1.4)`,
+  // scaled so the deviation is well above the floor 1/sqrt(12) (a kink of the maximum)
+  per_image_standardization: (g) => `per_image_standardization(${g.x([3, 2, 2])} * 4.0)`,
   log_sigmoid: unary('log_sigmoid', { lo: -4, hi: 4 }),
   silu: (g) => `silu(${g.x(g.pick([[5], [2, 3], []]))}${g.pick(['', ', beta=1.5', ''])})`,
   gelu: (g) => `gelu(${g.x(g.pick([[5], [2, 3], []]))}${g.pick(['', ', approximate=True', ''])})`,
