@@ -36,6 +36,7 @@ export function nonFiniteMessage(node: Node, value: Tensor, inputs: readonly Ten
   if (bad === null) return null;
   if (inputs.some((t) => isFloat(t.dtype) && firstNonFinite(t) !== null)) return null;
   if (node.op.name === 'const' || node.origin.kind === 'literal') return null;
+  if (!Number.isNaN(bad.value) && node.op.makesInfinity?.(node.attrs)) return null;
   const what = Number.isNaN(bad.value) ? 'NaN' : bad.value > 0 ? 'Inf' : '-Inf';
   const label = node.label ? ` (in \`${node.label}\`)` : '';
   return `${node.op.name} produced ${what} at index ${bad.index} from finite inputs${label}`;

@@ -89,6 +89,10 @@ export interface OpDef<A = Attrs> {
   /** The op the user wrote, where an internal op stands in for it (`reshape` for
    *  `reshape_fed`): messages name it, since the user never wrote the internal name. */
   shownAs?: string;
+  /** Whether, with these attributes, the op's own definition gives ±Inf from finite inputs
+   *  (an exclusive cumulative_logsumexp starts with log(0) = -inf): the numerics watch does not
+   *  take that for a fault. */
+  makesInfinity?(attrs: A): boolean;
   /** TensorFlow's `_sentinel` functions: every argument must be given by name, and a
    *  positional one is refused with TensorFlow's message. */
   sentinel?: boolean;

@@ -95,6 +95,10 @@ const INSTANCES: Record<string, Instance[]> = {
     { inputs: [f(3, 4)], attrs: { axis: 1, exclusive: false, reverse: false } },
     { inputs: [f(3, 4)], attrs: { axis: 0, exclusive: true, reverse: true } },
   ],
+  cumulative_logsumexp: [
+    { inputs: [f(3, 4)], attrs: { axis: 1, exclusive: false, reverse: false } },
+    { inputs: [f(3, 4)], attrs: { axis: 0, exclusive: false, reverse: true } },
+  ],
   cumprod: [
     { inputs: [f(3, 4)], attrs: { axis: 1, exclusive: false, reverse: true } },
     { inputs: [f(2, 3)], attrs: { axes: [0, 1], exclusive: true, reverse: false } },

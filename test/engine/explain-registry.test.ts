@@ -38,6 +38,7 @@ const GRAPHS: { y: string; xs: string }[] = [
   { y: 'reduce_sum(x, axis=1) + reduce_mean(x, axis=1) + reduce_prod(x, axis=1) + reduce_logsumexp(x, axis=1)', xs: 'x' },
   { y: 'reduce_max(x, axis=1) + reduce_min(x, axis=1) + norm(x, axis=1)', xs: 'x' },
   { y: 'cumsum(x, axis=1) * cumprod(x, axis=1, exclusive=True)', xs: 'x' },
+  { y: 'cumulative_logsumexp(x, axis=1) + cumulative_logsumexp(x, axis=0, reverse=True)', xs: 'x' },
   { y: 'reshape(x, [-1]) * 2.0', xs: 'x' },
   { y: 'transpose(x) @ (squeeze(expand_dims(x, 1), [1]) @ m)', xs: '[x, m]' },
   { y: 'stack([x, x * 2.0], axis=1)', xs: 'x' },

@@ -227,6 +227,7 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   reduce_min: reduce('reduce_min'),
   reduce_logsumexp: reduce('reduce_logsumexp'),
   cumsum: (g) => `cumsum(${g.x([3, 4])}, ${g.pick(['axis=0', 'axis=1, exclusive=True', 'axis=-1, reverse=True'])})`,
+  cumulative_logsumexp: (g) => `cumulative_logsumexp(${g.x([3, 4])}, ${g.pick(['axis=0', 'axis=-1, reverse=True', 'axis=1'])})`,
   cumprod: (g) =>
     `cumprod(${g.x([3, 4], { avoid: [0], margin: 0.2 })}, ${g.pick(['axis=0', 'axis=1, exclusive=True', 'axis=-1, reverse=True'])})`,
   norm: (g) => {

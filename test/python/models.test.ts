@@ -79,6 +79,7 @@ describe('real models against PyTorch (float64)', () => {
     'keras12_masking_tf2',
     'keras12_seq2seq_tf2',
     'ops12_images_tf2',
+    'ops12_scans_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -1,5 +1,7 @@
-// The scans (`cumsum`, `cumprod`) and `argmax`/`argmin` along one axis.
+// The scans (`cumsum`, `cumprod`, `cumulative_logsumexp`) and `argmax`/`argmin` along one axis.
 
+import type { Builder } from '../../builder';
+import type { Node } from '../../graph';
 import { type DType, type Tensor, type TypedData, isInteger, sizeOf, stridesOf } from '../../tensor';
 import { OpError } from '../../types';
 import { resolveAxes } from '../kernels';
@@ -23,7 +25,19 @@ function scanAxes(attrs: ScanAttrs, rank: number): number[] {
   return checkAxes([attrs.axis], rank);
 }
 
-function scanKernel(isProd: boolean, x: Tensor, attrs: ScanAttrs, out: ConcreteType, ctx: KernelContext): TypedData {
+/** How a scan folds: a sum, a product, or log(exp(a) + exp(b)). */
+type ScanFold = 'sum' | 'prod' | 'logsumexp';
+
+/** log(exp(a) + exp(b)) as TensorFlow's scan computes it: log1p(exp(min − max)) + max, and
+ *  −Inf while both are −Inf (its start value). */
+function logAddExp(a: number, b: number): number {
+  const high = Math.max(a, b);
+  if (high === -Infinity) return high;
+  return Math.log1p(Math.exp(Math.min(a, b) - high)) + high;
+}
+
+function scanKernel(fold: ScanFold, x: Tensor, attrs: ScanAttrs, out: ConcreteType, ctx: KernelContext): TypedData {
+  const isProd = fold === 'prod';
   const src = x.data;
   const n = src.length;
   const data = ctx.alloc(out.dtype, n);
@@ -36,12 +50,22 @@ function scanKernel(isProd: boolean, x: Tensor, attrs: ScanAttrs, out: ConcreteT
   const isInt = x.dtype === 'int32';
   const acc = isInt ? new Int32Array(groups) : new Float64Array(groups);
   if (isProd) acc.fill(1);
+  if (fold === 'logsumexp') acc.fill(-Infinity);
   const start = reverse ? n - 1 : 0;
   const step = reverse ? -1 : 1;
   for (let k = 0, i = start; k < n; k++, i += step) {
     const g = group[i];
     const before = acc[g];
-    const after = isProd ? (isInt ? Math.imul(before, src[i]) : before * src[i]) : isInt ? (before + src[i]) | 0 : before + src[i];
+    const after =
+      fold === 'logsumexp'
+        ? logAddExp(before, src[i])
+        : isProd
+          ? isInt
+            ? Math.imul(before, src[i])
+            : before * src[i]
+          : isInt
+            ? (before + src[i]) | 0
+            : before + src[i];
     acc[g] = after;
     data[i] = exclusive ? before : after;
   }
@@ -76,15 +100,45 @@ function argKernel(isMax: boolean, x: Tensor, attrs: AxisAttrs, out: ConcreteTyp
   }
   return data;
 }
-function scanOp(isProd: boolean): OpDef<ScanAttrs> {
-  const name = isProd ? 'cumprod' : 'cumsum';
+/** TensorFlow's _CumulativeLogsumexpGrad: dy split into its positive and negative parts so
+ *  that their logs exist (the dtype's lowest where a part is empty), each scanned in the other
+ *  direction against the output, in log space. */
+function logsumexpGrad(b: Builder, node: Node, dy: Node): Node {
+  const x = node.inputs[0];
+  const dtype = dy.type.dtype;
+  const lowest = b.scalar(dtype === 'float64' ? -Number.MAX_VALUE : -FLOAT32_MAX, dtype);
+  const zero = b.scalar(0, dtype);
+  const one = b.scalar(1, dtype);
+  // (the log of 1 where the part is empty, not of dy: no NaN made only to be thrown away)
+  const logPart = (positive: boolean) => {
+    const inPart = positive ? b.op('greater', [dy, zero]) : b.op('less', [dy, zero]);
+    const size = positive ? dy : b.op('negative', [dy]);
+    return b.op('where', [inPart, b.op('log', [b.op('where', [inPart, size, one])]), lowest]);
+  };
+  const part = (positive: boolean) =>
+    b.op('exp', [
+      b.add(b.op('cumulative_logsumexp', [b.sub(logPart(positive), node)], { ...node.attrs, reverse: node.attrs.reverse !== true }), x),
+    ]);
+  return b.sub(part(true), part(false));
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+const SCAN_DOCS: Record<ScanFold, string> = {
+  sum: 'Cumulative sum along `axis` (exclusive: leave each element out; reverse: from the end).',
+  prod: "Cumulative product along `axis` (exclusive: leave each element out; reverse: from the end); its gradient is TensorFlow's, 0 at a zero input.",
+  logsumexp:
+    'Cumulative log(sum(exp(x))) along `axis`, without overflow (exclusive: leave each element out, -inf first; reverse: from the end).',
+};
+
+function scanOp(fold: ScanFold): OpDef<ScanAttrs> {
+  const isProd = fold === 'prod';
+  const name = fold === 'logsumexp' ? 'cumulative_logsumexp' : isProd ? 'cumprod' : 'cumsum';
   return axisErrorsAtAxis({
     name,
-    doc: isProd
-      ? "Cumulative product along `axis` (exclusive: leave each element out; reverse: from the end); its gradient is TensorFlow's, 0 at a zero input."
-      : 'Cumulative sum along `axis` (exclusive: leave each element out; reverse: from the end).',
+    doc: SCAN_DOCS[fold],
     params: [
-      { name: 'x', kind: 'tensor', dtypes: 'numeric', aliases: ['input', 'a'] },
+      { name: 'x', kind: 'tensor', dtypes: fold === 'logsumexp' ? 'float' : 'numeric', aliases: ['input', 'a'] },
       { name: 'axis', kind: 'axis', default: 0 },
       { name: 'exclusive', kind: 'bool', default: false },
       { name: 'reverse', kind: 'bool', default: false },
@@ -93,17 +147,21 @@ function scanOp(isProd: boolean): OpDef<ScanAttrs> {
       if (x.shape !== null) scanAxes(attrs, x.shape.length);
       return x;
     },
-    kernel: ([x], attrs, out, ctx) => scanKernel(isProd, x, attrs, out, ctx),
-    grad: isProd
-      ? // TensorFlow's _CumprodGrad: div_no_nan(cumsum(cumprod(x) * dy, reversed), x). Exact
-        // where x has no zeros (and 0 at a zero, as TensorFlow).
-        (b, node, dy) => {
-          const x = node.inputs[0];
-          const out = b.op('cumsum', [b.mul(node, dy)], { ...node.attrs, reverse: node.attrs.reverse !== true });
-          return [divNoNaN(b, out, x)];
-        }
-      : // TensorFlow's _CumsumGrad: the cumsum of dy in the other direction.
-        (b, node, dy) => [b.op('cumsum', [dy], { ...node.attrs, reverse: node.attrs.reverse !== true })],
+    kernel: ([x], attrs, out, ctx) => scanKernel(fold, x, attrs, out, ctx),
+    makesInfinity: fold === 'logsumexp' ? (attrs) => attrs.exclusive === true : undefined,
+    grad:
+      fold === 'logsumexp'
+        ? (b, node, dy) => [logsumexpGrad(b, node, dy)]
+        : isProd
+          ? // TensorFlow's _CumprodGrad: div_no_nan(cumsum(cumprod(x) * dy, reversed), x). Exact
+            // where x has no zeros (and 0 at a zero, as TensorFlow).
+            (b, node, dy) => {
+              const x = node.inputs[0];
+              const out = b.op('cumsum', [b.mul(node, dy)], { ...node.attrs, reverse: node.attrs.reverse !== true });
+              return [divNoNaN(b, out, x)];
+            }
+          : // TensorFlow's _CumsumGrad: the cumsum of dy in the other direction.
+            (b, node, dy) => [b.op('cumsum', [dy], { ...node.attrs, reverse: node.attrs.reverse !== true })],
     dependence: {
       kind: 'scan',
       // reduce_prod's gradient scans the flattened group of its reduced axes (`axes`).
@@ -143,4 +201,4 @@ function argOp(isMax: boolean): OpDef<{ axis: number | null; output_type: DType 
     // No gradient: the output is an integer index (TensorFlow registers none).
   });
 }
-defineOps([argOp(true), argOp(false), scanOp(false), scanOp(true)]);
+defineOps([argOp(true), argOp(false), scanOp('sum'), scanOp('prod'), scanOp('logsumexp')]);
