@@ -1,17 +1,18 @@
 // TF 1.x's learning-rate decays and the global step: `tf.train.get_or_create_global_step()`
 // is one non-trainable int64 variable that `minimize(..., global_step=...)` increments, and
-// `tf.train.exponential_decay` / `inverse_time_decay` / `piecewise_constant` are graph
-// tensors of it, so each `sess.run` that steps reads the rate of the step it is at (the
+// the decays (`tf.train.exponential_decay`, …, written once in decayFormulas.ts) are built
+// here as graph tensors of it, so each `sess.run` that steps reads the rate of the step it is at (the
 // optimizer takes a rate that depends on a variable as it takes a fed one).
 
 import type { Span } from '../../syntax/ast';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyTuple, type PyValue } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyTuple, type PyValue, typeName } from '../values';
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
 import { GraphTensor, PyDType, callOp, toGraphValue } from './tensor';
 import { PyVariable, makeVariable } from './variables';
+import { type Arithmetic, DECAYS, type DecayArgs } from './decayFormulas';
 
 const globalSteps = new WeakMap<Runtime, PyVariable>();
 
@@ -54,13 +55,62 @@ function floatStep(rt: Interpreter, step: PyValue, span: Span): PyValue {
   );
 }
 
-/** global_step / decay_steps, floored when `staircase`. */
-function progress(rt: Interpreter, p: ReturnType<typeof bindArgs>, span: Span): PyValue {
-  const fraction = op(rt, 'divide', [floatStep(rt, p.get('global_step'), span), p.get('decay_steps')], span);
-  return rt.truth(p.get('staircase', false), p.span('staircase')) ? op(rt, 'floor', [fraction], span) : fraction;
+/** Graph ops on tensors and Python numbers, for decayFormulas.ts. */
+function opArithmetic(rt: Interpreter, span: Span): Arithmetic<PyValue> {
+  const unary = (name: string) => (a: PyValue) => op(rt, name, [a], span);
+  const binary = (name: string) => (a: PyValue, b: PyValue) => op(rt, name, [a, b], span);
+  const select = (compare: string) => (a: PyValue, b: PyValue, then: PyValue, otherwise: PyValue) =>
+    op(rt, 'where', [op(rt, compare, [a, b], span), then, otherwise], span);
+  return {
+    lift: (x) => x,
+    add: binary('add'),
+    subtract: binary('subtract'),
+    multiply: binary('multiply'),
+    divide: binary('divide'),
+    pow: binary('pow'),
+    minimum: binary('minimum'),
+    floor: unary('floor'),
+    ceil: unary('ceil'),
+    cos: unary('cos'),
+    exp: unary('exp'),
+    log: unary('log'),
+    ifLessEqual: select('less_equal'),
+    ifLess: select('less'),
+  };
 }
 
-const DECAY_PARAMS = ['learning_rate', 'global_step', 'decay_steps', 'decay_rate', 'staircase', 'name'];
+type Params = ReturnType<typeof bindArgs>;
+
+function pyNumber(p: Params, name: string, fallback?: number): number {
+  const v = p.get(name, fallback);
+  if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+  throw pyError('TypeError', `${name} must be a Python number here, got ${typeName(v)}`, p.span(name));
+}
+
+/** A decay's arguments as Python values: tensors stay tensors. */
+function valueArgs(rt: Interpreter, p: Params): DecayArgs<PyValue> {
+  return {
+    rate: () => p.get('learning_rate'),
+    value: (name, fallback) => p.get(name, fallback),
+    number: (name, fallback) => pyNumber(p, name, fallback),
+    positive: (name) => {
+      const v = pyNumber(p, name);
+      if (!(v > 0)) throw pyError('ValueError', `${name} must be positive, got ${v}`, p.span(name));
+      return v;
+    },
+    flag: (name) => rt.truth(p.get(name, false), p.span(name)),
+    isNone: (name) => p.get(name, null) === null,
+    values: (name) => {
+      const v = p.get(name);
+      return v instanceof PyList || v instanceof PyTuple ? v.items : rt.iterate(v, p.span(name));
+    },
+    invalid: (name, message) => {
+      throw pyError('ValueError', message, p.span(name));
+    },
+  };
+}
+
+const TF1_DECAYS = new Map(DECAYS.filter((d) => d.tf1).map((d) => [d.tf1!.name, d]));
 
 /** The `tf.train` names this file answers, or undefined. */
 export function trainSchedule(rt: Interpreter, name: string): PyValue | undefined {
@@ -71,43 +121,17 @@ export function trainSchedule(rt: Interpreter, name: string): PyValue | undefine
       return builtin((_a, _kw, site) => globalStep(rt, site));
     case 'get_global_step':
       return builtin(() => globalSteps.get(rt.rt) ?? null);
-    // lr · rate^(step / decay_steps)
-    case 'exponential_decay':
-      return builtin((a, kw, site) => {
-        const p = bindArgs(name, DECAY_PARAMS, a, kw, site);
-        return op(
-          rt,
-          'multiply',
-          [p.get('learning_rate'), op(rt, 'pow', [p.get('decay_rate'), progress(rt, p, site.span)], site.span)],
-          site.span,
-        );
-      });
-    // lr / (1 + rate · step / decay_steps)
-    case 'inverse_time_decay':
-      return builtin((a, kw, site) => {
-        const p = bindArgs(name, DECAY_PARAMS, a, kw, site);
-        const denominator = op(rt, 'add', [1, op(rt, 'multiply', [p.get('decay_rate'), progress(rt, p, site.span)], site.span)], site.span);
-        return op(rt, 'divide', [p.get('learning_rate'), denominator], site.span);
-      });
-    // values[i] while x <= boundaries[i], the last value past the last boundary.
-    case 'piecewise_constant':
-      return builtin((a, kw, site) => {
-        const p = bindArgs(name, ['x', 'boundaries', 'values', 'name'], a, kw, site);
-        const list = (k: string) => {
-          const v = p.get(k);
-          return v instanceof PyList || v instanceof PyTuple ? v.items : rt.iterate(v, p.span(k));
-        };
-        const [boundaries, values] = [list('boundaries'), list('values')];
-        if (values.length !== boundaries.length + 1)
-          throw pyError('ValueError', 'The length of boundaries should be 1 less than the length of values', p.span('values'));
-        const x = p.get('x');
-        let rate = op(rt, 'multiply', [values[values.length - 1], 1.0], site.span);
-        for (let i = boundaries.length - 1; i >= 0; i--)
-          rate = op(rt, 'where', [op(rt, 'less_equal', [x, boundaries[i]], site.span), values[i], rate], site.span);
-        return rate;
-      });
   }
-  return undefined;
+  const decay = TF1_DECAYS.get(name);
+  if (!decay) return undefined;
+  const { params } = decay.tf1!;
+  const stepName = params[1] === 'global_step' ? 'global_step' : 'x';
+  return builtin((a, kw, site) => {
+    const p = bindArgs(name, params, a, kw, site);
+    if (p.get(stepName, null) === null) throw pyError('ValueError', `global_step is required for ${name}.`, site.span);
+    const step = stepName === 'global_step' ? floatStep(rt, p.get(stepName), site.span) : p.get(stepName);
+    return decay.rate(opArithmetic(rt, site.span), step, valueArgs(rt, p));
+  });
 }
 
 /** Whether a rate tensor reads a variable (a decay of the global step): read when run. */
