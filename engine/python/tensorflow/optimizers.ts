@@ -6,7 +6,8 @@
 //
 // Keras' optimizers also clip the gradients (clipnorm, global_clipnorm, clipvalue), decay the
 // weights (weight_decay: x -= x·wd·lr before the rule) and take a learning-rate schedule, read
-// at the step count before each step.
+// at the step count before each step; TF <= 2.10's `decay=` divides that rate by
+// 1 + decay·iterations, and use_ema keeps a moving average of the weights.
 
 import { controlInputs } from './collections';
 import type { Span } from '../../syntax/ast';
@@ -52,6 +53,11 @@ interface Settings {
   globalClipnorm?: number;
   clipvalue?: number;
   weightDecay?: number;
+  /** The TF <= 2.10 optimizers' `decay`: the rate divided by 1 + decay·iterations. */
+  decay?: number;
+  /** Keras' moving average of the weights (use_ema): its momentum, and every how many steps
+   *  it is written back over the weights (ema_overwrite_frequency). */
+  ema?: { momentum: number; overwriteFrequency?: number };
 }
 
 /** An optimizer's state in one session (or in eager execution): its step count and each
@@ -59,6 +65,8 @@ interface Settings {
 interface State {
   steps: number;
   slots: Map<PyVariable, Float64Array[]>;
+  /** Each variable's moving average (use_ema). */
+  averages: Map<PyVariable, Float64Array>;
 }
 
 class PyOptimizer extends PyObject {
@@ -144,6 +152,11 @@ class PyOptimizer extends PyObject {
         return BigInt(this.states.get('eager')?.steps ?? 0);
       case 'get_name':
         return method('get_name', () => this.name);
+      case 'finalize_variable_values':
+        return method('finalize_variable_values', (a, kw, site) => {
+          const p = bindArgs('finalize_variable_values', ['var_list'], a, kw, site);
+          return this.finalize(rt, p.get('var_list'), site);
+        });
     }
     return undefined;
   }
@@ -256,12 +269,13 @@ class PyOptimizer extends PyObject {
     span?: Span,
   ): void {
     let state = this.states.get(key);
-    if (!state) this.states.set(key, (state = { steps: 0, slots: new Map() }));
-    const lr = this.hyper.schedule
+    if (!state) this.states.set(key, (state = { steps: 0, slots: new Map(), averages: new Map() }));
+    let lr = this.hyper.schedule
       ? this.hyper.schedule.rate(state.steps)
       : this.hyper.rateFunction !== undefined && span
         ? this.calledRate(this.hyper.rateFunction, span)
         : learningRate;
+    if (this.hyper.decay) lr /= 1 + this.hyper.decay * state.steps;
     state.steps++;
     const grads = this.clipped(items.map(([g]) => g.data as ArrayLike<number>));
     items.forEach(([grad, v, value], k) => {
@@ -275,10 +289,38 @@ class PyOptimizer extends PyObject {
       const decay = this.hyper.weightDecay;
       if (decay) for (let i = 0; i < n; i++) x[i] = round(x[i] - x[i] * decay * lr);
       rule.apply(x, grads[k], slots, { lr, t: state.steps, h: this.hyper.rule, round });
+      if (this.hyper.ema) this.average(state, v, x, round);
       const data = value.dtype === 'float32' ? Float32Array.from(x) : x;
       if (span) this.warnIfDiverged(v, value, grad, data, span);
       write(v, { dtype: value.dtype, shape: value.shape.slice(), data });
     });
+  }
+
+  /** Keras' use_ema after a step: the average moves toward the new weights (it is the weights
+   *  themselves after the first step), and every ema_overwrite_frequency steps the weights
+   *  become the average. */
+  private average(state: State, v: PyVariable, x: Float64Array, round: (y: number) => number): void {
+    const { momentum, overwriteFrequency } = this.hyper.ema!;
+    let average = state.averages.get(v);
+    if (!average) state.averages.set(v, (average = new Float64Array(x.length)));
+    const kept = state.steps === 1 ? 0 : momentum;
+    for (let i = 0; i < x.length; i++) average[i] = round(kept * average[i] + (1 - kept) * x[i]);
+    if (overwriteFrequency && state.steps % overwriteFrequency === 0) x.set(average);
+  }
+
+  /** `finalize_variable_values(var_list)`: with use_ema, each variable takes its average (what
+   *  model.fit does at the end of training). */
+  private finalize(rt: Interpreter, varList: PyValue, site: CallSite): null {
+    const averages = this.hyper.ema && this.states.get('eager')?.averages;
+    if (!averages) return null;
+    for (const v of rt.iterate(varList, site.span)) {
+      const average = v instanceof PyVariable && averages.get(v);
+      if (!average) continue;
+      const value = eagerValue(rt.rt, v.node, site.span);
+      const data = value.dtype === 'float32' ? Float32Array.from(average) : Float64Array.from(average);
+      v.setValue({ dtype: value.dtype, shape: value.shape.slice(), data }, site.span);
+    }
+    return null;
   }
 
   /** A callable rate's value now (Keras calls it at each step). */
@@ -355,13 +397,19 @@ const FIELDS: Record<string, keyof Hyper> = {
   rho: 'rho',
   centered: 'centered',
   initial_accumulator_value: 'initialAccumulator',
+  learning_rate_power: 'learningRatePower',
+  l1_regularization_strength: 'l1',
+  l2_regularization_strength: 'l2',
+  l2_shrinkage_regularization_strength: 'l2Shrinkage',
+  beta: 'ftrlBeta',
 };
 
 function ruleSettings(rt: Runtime, sig: Signature, p: ReturnType<typeof bindArgs>): Hyper {
   const h: Hyper = { ...NO_HYPER, ...sig.fixed };
   for (const [name, fallback] of sig.params) {
     const field = FIELDS[name];
-    if (!field) continue;
+    // TF 1.x's Ftrl takes beta=None for 0.
+    if (!field || (p.has(name) && p.get(name) === null)) continue;
     if (typeof fallback === 'boolean') (h[field] as boolean) = rt.interpreter.truth(p.get(name, fallback), p.span(name));
     else (h[field] as number) = number(p, name, fallback);
   }
@@ -417,6 +465,22 @@ const TF1_OPTIMIZERS: Record<string, Signature> = {
       ['epsilon', 1e-8],
     ],
   },
+  FtrlOptimizer: {
+    rule: 'ftrl',
+    params: [
+      ['learning_rate', null],
+      ['learning_rate_power', -0.5],
+      ['initial_accumulator_value', 0.1],
+      ['l1_regularization_strength', 0],
+      ['l2_regularization_strength', 0],
+      ['use_locking', false],
+      ['name', null],
+      ['accum_name', null],
+      ['linear_name', null],
+      ['l2_shrinkage_regularization_strength', 0],
+      ['beta', 0],
+    ],
+  },
 };
 
 /** `tf.train` (TF 1.x optimizers). */
@@ -431,12 +495,16 @@ export function trainModule(rt: Runtime): PyModule {
       // TF 1.x takes a tensor rate (a placeholder, tf.train.exponential_decay's): read when run.
       const rate = p.get('learning_rate', sig.params[0][1] ?? undefined);
       const rateTensor = rate instanceof GraphTensor && (needsFeed(rate.node) || readsVariable(rate)) ? rate : undefined;
+      // Executing eagerly, a callable rate (an eager tf.compat.v1 decay) is called at each step.
+      const rateFunction = rate instanceof PyObject && !(rate instanceof GraphTensor) && !(rate instanceof PyVariable) ? rate : undefined;
       return new PyOptimizer(rt, sig.rule, false, name, {
-        learningRate: rateTensor
-          ? NaN
-          : rate instanceof GraphTensor
-            ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
-            : number(p, 'learning_rate', null),
+        rateFunction,
+        learningRate:
+          rateTensor || rateFunction
+            ? NaN
+            : rate instanceof GraphTensor
+              ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
+              : number(p, 'learning_rate', null),
         learningRateTensor: rateTensor,
         rule: ruleSettings(rt, sig, p),
       });
@@ -529,6 +597,18 @@ const KERAS_OPTIMIZERS: Record<string, Signature> = {
       ['epsilon', 1e-7],
     ],
   },
+  Ftrl: {
+    rule: 'ftrl',
+    params: [
+      ['learning_rate', 0.001],
+      ['learning_rate_power', -0.5],
+      ['initial_accumulator_value', 0.1],
+      ['l1_regularization_strength', 0],
+      ['l2_regularization_strength', 0],
+      ['l2_shrinkage_regularization_strength', 0],
+      ['beta', 0],
+    ],
+  },
 };
 
 const KERAS_COMMON = [
@@ -543,9 +623,11 @@ const KERAS_COMMON = [
   'gradient_accumulation_steps',
   'name',
   'jit_compile',
+  // TF <= 2.10's spelling (the legacy optimizers'), still in older scripts.
+  'decay',
 ];
 
-const LEGACY_COMMON = ['name', 'clipnorm', 'clipvalue', 'global_clipnorm', 'decay', 'use_ema', 'jit_compile'];
+const LEGACY_COMMON = ['name', 'clipnorm', 'clipvalue', 'global_clipnorm', 'decay', 'jit_compile'];
 
 /** A number or None (Keras' clipping and weight decay). */
 function optionalNumber(p: ReturnType<typeof bindArgs>, name: string, fallback: number | null = null): number | undefined {
@@ -598,8 +680,6 @@ function kerasOptimizer(rt: Runtime, name: string, sig: Signature, legacy: boole
     // `lr` is Keras' old spelling of learning_rate.
     const renamed = kw.map((k) => (k.name === 'lr' ? { ...k, name: 'learning_rate' } : k));
     const p = bindArgs(name, params, a, renamed, site);
-    if (rt.interpreter.truth(p.get('use_ema', false), p.span('use_ema')))
-      throw new OutsideSubset(`${name}(use_ema=True) is not modelled by tgraph`, p.span('use_ema'));
     for (const unsupported of ['loss_scale_factor', 'gradient_accumulation_steps'])
       if (p.get(unsupported, null) !== null)
         throw new OutsideSubset(`${name}(${unsupported}=...) is not modelled by tgraph`, p.span(unsupported));
@@ -620,9 +700,12 @@ function kerasOptimizer(rt: Runtime, name: string, sig: Signature, legacy: boole
         : rate instanceof GraphTensor || rate instanceof PyVariable
           ? Number(eagerNumber(rt, rate.node, p.span('learning_rate')))
           : number(p, 'learning_rate', defaultOf(sig, 'learning_rate'));
-    if (legacy && p.get('decay', 0) !== 0)
-      throw new OutsideSubset(`${name}(decay=...) (the legacy rate decay) is not modelled by tgraph: use a schedule`, p.span('decay'));
-    const rule = { ...ruleSettings(rt, sig, p), legacy };
+    const decay = optionalNumber(p, 'decay', 0);
+    if (decay !== undefined && decay < 0)
+      throw pyError('ValueError', `decay cannot be less than 0. Received: decay=${decay}.`, p.span('decay'));
+    // A rate decay is TF <= 2.10's optimizer, whichever module the script reached it through.
+    const rule = { ...ruleSettings(rt, sig, p), legacy: legacy || !!decay };
+    const useEma = !legacy && rt.interpreter.truth(p.get('use_ema', false), p.span('use_ema'));
     return new PyOptimizer(rt, sig.rule === 'sgd' && rule.momentum !== 0 ? 'kerasMomentum' : sig.rule, true, name, {
       learningRate,
       schedule,
@@ -632,6 +715,10 @@ function kerasOptimizer(rt: Runtime, name: string, sig: Signature, legacy: boole
       clipvalue: optionalNumber(p, 'clipvalue'),
       globalClipnorm: optionalNumber(p, 'global_clipnorm'),
       weightDecay: optionalNumber(p, 'weight_decay', defaultOf(sig, 'weight_decay')),
+      decay: decay || undefined,
+      ema: useEma
+        ? { momentum: number(p, 'ema_momentum', 0.99), overwriteFrequency: optionalNumber(p, 'ema_overwrite_frequency') }
+        : undefined,
     });
   });
 }

@@ -12,6 +12,7 @@ import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
 import { GraphTensor, PyDType, callOp, toGraphValue } from './tensor';
 import { PyVariable, makeVariable } from './variables';
+import { isEager } from './eager';
 import { type Arithmetic, DECAYS, type DecayArgs } from './decayFormulas';
 
 const globalSteps = new WeakMap<Runtime, PyVariable>();
@@ -129,8 +130,15 @@ export function trainSchedule(rt: Interpreter, name: string): PyValue | undefine
   return builtin((a, kw, site) => {
     const p = bindArgs(name, params, a, kw, site);
     if (p.get(stepName, null) === null) throw pyError('ValueError', `global_step is required for ${name}.`, site.span);
-    const step = stepName === 'global_step' ? floatStep(rt, p.get(stepName), site.span) : p.get(stepName);
-    return decay.rate(opArithmetic(rt, site.span), step, valueArgs(rt, p));
+    const build = () => {
+      const step = stepName === 'global_step' ? floatStep(rt, p.get(stepName), site.span) : p.get(stepName);
+      return decay.rate(opArithmetic(rt, site.span), step, valueArgs(rt, p));
+    };
+    // Executing eagerly, TensorFlow gives a function of no arguments that reads the step each
+    // time it is called (a Keras optimizer calls it before each step); the arguments are
+    // checked at once all the same.
+    const now = build();
+    return isEager(rt.rt) ? new PyBuiltin(`${name}.<locals>.decayed_lr`, () => build()) : now;
   });
 }
 

@@ -1,7 +1,7 @@
 // The optimizers' update rules, one definition each: the slots a variable gets (with their
 // starting values) and one step on a variable's values. They are TensorFlow's: the TF 1.x
 // kernels (ApplyGradientDescent, ApplyMomentum, ApplyAdam, ApplyRMSProp, ApplyAdagrad,
-// ApplyAdadelta) and Keras' optimizers' update steps, which agree where both exist once the
+// ApplyAdadelta, ApplyFtrl(V2)) and Keras' optimizers' update steps, which agree where both exist once the
 // defaults are set apart (TF 1.x's RMSProp starts its mean square at 1, Keras' at 0; TF 1.x's
 // Adagrad has no epsilon). Epsilon sits where TensorFlow puts it, not where PyTorch does:
 // inside the square root for RMSprop, Adagrad and Adadelta, outside it for the Adams.
@@ -10,7 +10,8 @@
 //
 // Each slot is rounded as the variable's dtype rounds (a float32 variable keeps float32 slots).
 
-export type RuleName = 'sgd' | 'momentum' | 'kerasMomentum' | 'adam' | 'adamax' | 'nadam' | 'lion' | 'rmsprop' | 'adagrad' | 'adadelta';
+export type RuleName =
+  'sgd' | 'momentum' | 'kerasMomentum' | 'adam' | 'adamax' | 'nadam' | 'lion' | 'rmsprop' | 'adagrad' | 'adadelta' | 'ftrl';
 
 export interface Hyper {
   momentum: number;
@@ -27,6 +28,13 @@ export interface Hyper {
   /** Keras' legacy optimizers (TF 2.0-2.15's `tf.keras.optimizers.legacy`): epsilon outside
    *  the root for Adagrad and momentum-free RMSprop, and Nadam's slower momentum schedule. */
   legacy: boolean;
+  /** FTRL's regularisation: l1 and l2 on the weights, l2 shrinkage on the gradient, and beta
+   *  (added to l2 as beta / 2·lr); its rate falls as the accumulator to `learningRatePower`. */
+  l1: number;
+  l2: number;
+  l2Shrinkage: number;
+  ftrlBeta: number;
+  learningRatePower: number;
 }
 
 export const NO_HYPER: Hyper = {
@@ -40,6 +48,11 @@ export const NO_HYPER: Hyper = {
   centered: false,
   initialAccumulator: 0,
   legacy: false,
+  l1: 0,
+  l2: 0,
+  l2Shrinkage: 0,
+  ftrlBeta: 0,
+  learningRatePower: -0.5,
 };
 
 /** One step: its learning rate, its number (the first step is 1), the rounding of the dtype. */
@@ -189,6 +202,25 @@ export const UPDATE_RULES: Record<RuleName, UpdateRule> = {
         const delta = (Math.sqrt(steps[i] + h.epsilon) / Math.sqrt(squares[i] + h.epsilon)) * g[i];
         steps[i] = round(h.rho * steps[i] + (1 - h.rho) * delta * delta);
         x[i] = round(x[i] - lr * delta);
+      }
+    },
+  },
+  // FTRL-proximal: `linear` sums the (shrunk) gradients less what the weight already explains
+  // (the growth of the per-coordinate 1/rate times the weight), and the weight is the closed-form
+  // minimiser of linear·x + quadratic·x²/2 + l1·|x|: exactly 0 while |linear| <= l1. The
+  // accumulator sums the raw gradient's squares.
+  ftrl: {
+    slots: (h) => [h.initialAccumulator, 0],
+    apply(x, g, [accum, linear], { lr, h, round }) {
+      const l2 = h.l2 + h.ftrlBeta / (2 * lr);
+      const power = -h.learningRatePower;
+      for (let i = 0; i < x.length; i++) {
+        const shrunk = g[i] + 2 * h.l2Shrinkage * x[i];
+        const next = accum[i] + g[i] * g[i];
+        linear[i] = round(linear[i] + shrunk - ((next ** power - accum[i] ** power) / lr) * x[i]);
+        accum[i] = round(next);
+        const quadratic = next ** power / lr + 2 * l2;
+        x[i] = round((Math.min(Math.max(linear[i], -h.l1), h.l1) - linear[i]) / quadratic);
       }
     },
   },
