@@ -5,7 +5,7 @@
 // Ftrl's l1 band and the eager decays' callables; and their argument errors.
 
 import { describe, expect, it } from 'vitest';
-import { data, items, py, val } from './support';
+import { data, items, printed, py, val } from './support';
 
 const STEPS = [0, 1, 2, 3, 4, 5, 6, 7, 9, 12];
 
@@ -131,6 +131,26 @@ for _ in range(3):
 `);
     // The gradient is 1, so each step moves w by exactly the step's rate: 0.5/1, 0.5/2, 0.5/3.
     items(a, 'seen').forEach((t, i) => expect(data(t)[0]).toBeCloseTo(0.5 / (1 + i), 6));
+  });
+
+  it("the rate and the step count read back as TensorFlow's variables, and assigning the rate steers the next step", () => {
+    const a = py(`import tensorflow as tf
+w = tf.Variable([3.0])
+opt = tf.keras.optimizers.SGD(0.5)
+opt.minimize(lambda: tf.reduce_sum(w), [w])
+print(opt.iterations)
+print(opt.lr)
+opt.learning_rate.assign(0.25)
+before = w.numpy()
+opt.minimize(lambda: tf.reduce_sum(w), [w])
+moved = before - w
+count = opt.iterations.numpy()
+`);
+    expect(printed(a)).toBe(
+      "<tf.Variable 'iteration:0' shape=() dtype=int64, numpy=1>\n<tf.Variable 'learning_rate:0' shape=() dtype=float32, numpy=0.5>\n",
+    );
+    expect(data(val(a, 'moved'))[0]).toBeCloseTo(0.25, 6);
+    expect(data(val(a, 'count'))).toEqual([2]);
   });
 
   it("Ftrl sets a weight to exactly 0 while its gradients' sum stays inside the l1 band", () => {

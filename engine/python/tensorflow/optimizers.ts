@@ -30,8 +30,8 @@ import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
-import { GraphTensor, fromGraphValue, method, toGraphValue } from './tensor';
-import { PyOperation, PyVariable, variablesOf } from './variables';
+import { GraphTensor, PyDType, fromGraphValue, method, toGraphValue } from './tensor';
+import { PyOperation, PyVariable, makeVariable, variablesOf } from './variables';
 import { eagerNumber, eagerValue, isEager, needsFeed } from './eager';
 import type { PySession } from './session';
 import { type Hyper, NO_HYPER, type RuleName, UPDATE_RULES } from './updateRules';
@@ -147,8 +147,10 @@ class PyOptimizer extends PyObject {
       case 'learning_rate':
       case 'lr':
         if (this.hyper.schedule) return this.hyper.schedule.tensorAt(rt, this.states.get('eager')?.steps ?? 0, span);
+        if (this.keras && isEager(rt.rt) && this.hyper.rateFunction === undefined) return this.readBack(rt, 'learning_rate', span);
         return this.hyper.learningRateTensor ?? this.hyper.learningRate;
       case 'iterations':
+        if (this.keras && isEager(rt.rt)) return this.readBack(rt, 'iteration', span);
         return BigInt(this.states.get('eager')?.steps ?? 0);
       case 'get_name':
         return method('get_name', () => this.name);
@@ -170,9 +172,43 @@ class PyOptimizer extends PyObject {
           span,
         );
       this.hyper.learningRate = Number(value);
+      this.kept.get('learning_rate')?.setValue({ dtype: 'float32', shape: [], data: Float32Array.of(Number(value)) }, span);
       return;
     }
     throw pyError('AttributeError', `can't set attribute '${name}' of ${this.name}`, span);
+  }
+
+  /** Keras' optimizer keeps its rate and step count in variables that a script reads back
+   *  (`opt.iterations.numpy()`, `opt.lr.assign(0.01)`): made when first read, from then on
+   *  the rate is the variable's and the count is written to it at each step. */
+  private readonly kept = new Map<'learning_rate' | 'iteration', PyVariable>();
+
+  private readBack(rt: Interpreter, name: 'learning_rate' | 'iteration', span: Span): PyVariable {
+    let v = this.kept.get(name);
+    if (!v) {
+      const site: CallSite = { span, funcSpan: span, argSpans: [], argsSpan: span };
+      const keyword = (k: string, value: PyValue): KeywordArg => ({ name: k, value, span });
+      const initial = name === 'iteration' ? BigInt(this.states.get('eager')?.steps ?? 0) : this.hyper.learningRate;
+      const made = makeVariable(
+        rt,
+        [initial],
+        [
+          keyword('trainable', false),
+          keyword('name', name),
+          keyword('dtype', new PyDType(name === 'iteration' ? 'int64' : 'float32', 'tf')),
+        ],
+        site,
+      );
+      if (!(made instanceof PyVariable)) throw pyError('TypeError', `the optimizer's ${name} must be a variable`, span);
+      this.kept.set(name, (v = made));
+    }
+    return v;
+  }
+
+  /** The rate now: the read-back variable's value once the script has it. */
+  private currentRate(span: Span): number {
+    const v = this.kept.get('learning_rate');
+    return v ? Number(eagerValue(this.rt, v.node, span).data[0]) : this.hyper.learningRate;
   }
 
   /** `compute_gradients(loss, var_list=None)`: a list of (gradient, variable) pairs. */
@@ -212,9 +248,11 @@ class PyOptimizer extends PyObject {
         'eager',
         live.map(([g, v]) => [eagerValue(rt.rt, g.node, site.span), v, eagerValue(rt.rt, v.node, site.span)]),
         (v, t) => v.setValue(t, site.span),
-        undefined,
+        this.currentRate(site.span),
         site.span,
       );
+      const steps = this.states.get('eager')!.steps;
+      this.kept.get('iteration')?.setValue({ dtype: 'int64', shape: [], data: Float64Array.of(steps) }, site.span);
       if (globalStep instanceof PyVariable) globalStep.assignEager(rt, 'assign_add', 1n, site.span, site);
       return null;
     }
