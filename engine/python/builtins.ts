@@ -2,7 +2,7 @@
 // dict, ...). What touches the world outside the script (open, input, exec) is outside the
 // subset.
 
-import { PyClass, PyInstance } from './classes';
+import { PyClass, PyInstance, PySuper } from './classes';
 import type { Span } from '../syntax/ast';
 import {
   type CallSite,
@@ -45,7 +45,6 @@ const OUTSIDE = [
   'help',
   'setattr',
   'delattr',
-  'super',
   'object',
   'property',
   'staticmethod',
@@ -356,6 +355,7 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     if (typeof s !== 'string' || [...s].length !== 1) throw pyError('TypeError', 'ord() expected a character', site.span);
     return BigInt(s.codePointAt(0)!);
   });
+  def('super', () => new PySuper());
   for (const name of OUTSIDE) {
     def(name, (_a, _k, site) => {
       throw new OutsideSubset(`\`${name}()\` is outside tgraph's subset`, site.funcSpan);

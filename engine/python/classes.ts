@@ -1,16 +1,46 @@
 // Classes used as namespaces (PYTHON.md): `class ActorNetwork(object):` with `__init__`
 // storing tensors and variables on `self`, and methods building and returning tensors. A
-// class with any base but `object` (a Keras model) is outside the subset.
+// class with any base but `object` or a library base that is itself only an interface (Keras'
+// LearningRateSchedule: a script's schedule is its own `__call__(step)`) is outside the subset
+// (a Keras model is).
 
 import type * as P from './ast';
-import { type CallSite, type KeywordArg, PyFunction, PyObject, type PyValue, Scope, Unknown, typeName } from './values';
+import type { Span } from '../syntax/ast';
+import { type CallSite, type KeywordArg, PyBuiltin, PyFunction, PyObject, type PyValue, Scope, Unknown, typeName } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
 import type { Interpreter } from './interpreter';
+
+/** A library class a script's class may derive from as it derives from `object`: its
+ *  `__init__` does nothing and the script's class supplies everything it needs. */
+export class InterfaceBase extends PyObject {
+  constructor(readonly qualifiedName: string) {
+    super();
+  }
+  get typeName(): string {
+    return 'type';
+  }
+  override repr(): string {
+    return `<class '${this.qualifiedName}'>`;
+  }
+}
+
+/** `super()`: what it reaches of `object` and the interface bases, their `__init__`, which does
+ *  nothing. */
+export class PySuper extends PyObject {
+  get typeName(): string {
+    return 'super';
+  }
+  override getAttr(_rt: Interpreter, name: string, span: Span): PyValue | undefined {
+    if (name === '__init__') return new PyBuiltin('__init__', () => null);
+    throw new OutsideSubset(`\`super().${name}\` is outside tgraph's subset (a class's bases are \`object\` or an interface)`, span);
+  }
+}
 
 export class PyClass extends PyObject {
   constructor(
     readonly name: string,
     readonly attributes: Map<string, PyValue>,
+    readonly base?: InterfaceBase,
   ) {
     super();
   }
@@ -99,10 +129,12 @@ export function defineClass(
   scope: Scope,
   run: (body: readonly P.Stmt[], namespace: Scope) => void,
 ): PyClass {
+  let interfaceBase: InterfaceBase | undefined;
   for (const base of s.bases) {
-    const value = base.kind === 'Name' ? (scope.lookup(base.id) ?? rt.rt.builtin(base.id, base.span)) : undefined;
+    const value = base.kind === 'Name' ? (scope.lookup(base.id) ?? rt.rt.builtin(base.id, base.span)) : libraryBase(rt, base, scope);
     if (value instanceof Unknown) throw new Skipped(value, base.kind === 'Name' ? base.id : s.name);
-    if (!(base.kind === 'Name' && base.id === 'object')) {
+    if (value instanceof InterfaceBase) interfaceBase = value;
+    else if (!(base.kind === 'Name' && base.id === 'object')) {
       throw new OutsideSubset(
         `a class inheriting from \`${rt.rt.text.slice(base.span.start, base.span.end)}\` is outside tgraph's subset (classes are namespaces, with no base but \`object\`)`,
         base.span,
@@ -117,7 +149,17 @@ export function defineClass(
     if (value instanceof Unknown) continue;
     attributes.set(name, value instanceof PyFunction && value.closure === namespace ? rebind(value, scope) : value);
   }
-  return new PyClass(s.name, attributes);
+  return new PyClass(s.name, attributes, interfaceBase);
+}
+
+/** A dotted base (`tf.keras.optimizers.schedules.LearningRateSchedule`): its value, or
+ *  undefined where it is none tgraph has (then the class is outside the subset, as before). */
+function libraryBase(rt: Interpreter, base: P.Expr, scope: Scope): PyValue | undefined {
+  try {
+    return rt.evaluate(base, scope);
+  } catch {
+    return undefined;
+  }
 }
 
 function rebind(f: PyFunction, scope: Scope): PyFunction {

@@ -153,6 +153,51 @@ count = opt.iterations.numpy()
     expect(data(val(a, 'count'))).toEqual([2]);
   });
 
+  it("a script's own LearningRateSchedule (the transformer tutorial's) is called with the step count before each step", () => {
+    const a = py(`import tensorflow as tf
+
+class InverseSchedule(tf.keras.optimizers.schedules.LearningRateSchedule):
+    def __init__(self, top):
+        super().__init__()
+        self.top = top
+
+    def __call__(self, step):
+        return self.top / (tf.cast(step, tf.float32) + 1.0)
+
+w = tf.Variable([3.0])
+schedule = InverseSchedule(0.6)
+opt = tf.keras.optimizers.SGD(schedule)
+seen = []
+for _ in range(3):
+    before = w.numpy()
+    opt.minimize(lambda: tf.reduce_sum(w), [w])
+    seen.append(before - w)
+rate_now = opt.learning_rate
+`);
+    expect(a.diagnostics.map((d) => d.message)).toEqual([]);
+    items(a, 'seen').forEach((t, i) => expect(data(t)[0]).toBeCloseTo(0.6 / (i + 1), 6));
+    expect(data(val(a, 'rate_now'))[0]).toBeCloseTo(0.6 / 4, 6);
+  });
+
+  it('a class deriving from a Keras model stays outside the subset; super().__init__() of object does nothing', () => {
+    const a = py(
+      `import tensorflow as tf
+class Net(tf.keras.Model):
+    pass
+class Plain(object):
+    def __init__(self):
+        super().__init__()
+        self.k = 2
+print(Plain().k)
+`,
+      { strict: false },
+    );
+    expect(a.diagnostics.map((d) => d.message)).toEqual([
+      "not evaluated: a class inheriting from `tf.keras.Model` is outside tgraph's subset (classes are namespaces, with no base but `object`)",
+    ]);
+    expect(printed(a)).toBe('2\n');
+  });
+
   it("Ftrl sets a weight to exactly 0 while its gradients' sum stays inside the l1 band", () => {
     const a = py(`import tensorflow as tf
 w = tf.Variable([0.5, -0.5])

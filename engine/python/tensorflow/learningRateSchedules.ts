@@ -12,6 +12,7 @@ import { GraphTensor } from './tensor';
 import { PyVariable } from './variables';
 import { eagerValue } from './eager';
 import { DECAYS, type DecayArgs, NUMBERS } from './decayFormulas';
+import { InterfaceBase, type PyInstance } from '../classes';
 
 export class PySchedule extends PyObject {
   constructor(
@@ -38,13 +39,13 @@ export class PySchedule extends PyObject {
   }
 }
 
-function stepNumber(rt: Interpreter, v: PyValue, span: Span): number {
+function stepNumber(rt: Interpreter, v: PyValue, span: Span, what = "a schedule's step must be a scalar number"): number {
   if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
   if (v instanceof GraphTensor || v instanceof PyVariable) {
     const t = eagerValue(rt.rt, v.node, span);
     if (t.shape.length === 0) return Number(t.data[0]);
   }
-  throw pyError('TypeError', `a schedule's step must be a scalar number, got ${typeName(v)}`, span);
+  throw pyError('TypeError', `${what}, got ${typeName(v)}`, span);
 }
 
 type Params = ReturnType<typeof bindArgs>;
@@ -83,11 +84,25 @@ function numberArgs(rt: Interpreter, p: Params): DecayArgs<number> {
   return args;
 }
 
+/** `LearningRateSchedule`: a script's own schedule derives from it and is its `__call__(step)`. */
+export const LEARNING_RATE_SCHEDULE = new InterfaceBase('keras.optimizers.schedules.LearningRateSchedule');
+
+/** A script's LearningRateSchedule as a schedule: Keras calls it with the step count (an int64
+ *  scalar) before each step; it returns the rate. */
+export function scriptSchedule(rt: Interpreter, schedule: PyInstance, span: Span): PySchedule {
+  const site: CallSite = { span, funcSpan: span, argSpans: [span], argsSpan: span };
+  return new PySchedule(schedule.cls.name, (step) => {
+    const count = new GraphTensor(rt.rt.b.constant({ dtype: 'int64', shape: [], data: Float64Array.of(step) }, span), rt.rt);
+    return stepNumber(rt, rt.call(schedule, [count], [], site), span, 'a LearningRateSchedule must return a scalar rate');
+  });
+}
+
 const KERAS_SCHEDULES = new Map(DECAYS.filter((d) => d.keras).map((d) => [d.keras!.name, d]));
 
 /** `tf.keras.optimizers.schedules`. */
 export function schedulesModule(rt: Interpreter): PyModule {
   return new PyModule('tensorflow.keras.optimizers.schedules', (name) => {
+    if (name === 'LearningRateSchedule') return LEARNING_RATE_SCHEDULE;
     const decay = KERAS_SCHEDULES.get(name);
     if (!decay) return undefined;
     return new PyBuiltin(`tf.keras.optimizers.schedules.${name}`, (a, kw, site) => {

@@ -35,7 +35,8 @@ import { PyOperation, PyVariable, makeVariable, variablesOf } from './variables'
 import { eagerNumber, eagerValue, isEager, needsFeed } from './eager';
 import type { PySession } from './session';
 import { type Hyper, NO_HYPER, type RuleName, UPDATE_RULES } from './updateRules';
-import { PySchedule, schedulesModule } from './learningRateSchedules';
+import { LEARNING_RATE_SCHEDULE, PySchedule, schedulesModule, scriptSchedule } from './learningRateSchedules';
+import { PyInstance } from '../classes';
 import { readsVariable, trainSchedule } from './trainSchedules';
 
 interface Settings {
@@ -729,7 +730,12 @@ function kerasOptimizer(rt: Runtime, name: string, sig: Signature, legacy: boole
         site.span,
       );
     const rate = p.get('learning_rate', defaultOf(sig, 'learning_rate'));
-    const schedule = rate instanceof PySchedule ? rate : undefined;
+    const schedule =
+      rate instanceof PySchedule
+        ? rate
+        : rate instanceof PyInstance && rate.cls.base === LEARNING_RATE_SCHEDULE
+          ? scriptSchedule(rt.interpreter, rate, p.span('learning_rate'))
+          : undefined;
     const rateFunction =
       !schedule && rate instanceof PyObject && !(rate instanceof GraphTensor) && !(rate instanceof PyVariable) ? rate : undefined;
     const learningRate =
