@@ -41,23 +41,26 @@ function restarts(initial: number, first: number, tMul: number, mMul: number, al
 }
 
 describe('each decay is one definition: Keras and TF 1.x give the formula', () => {
-  it('cosine decay with restarts, periods growing by 1.5 and peaks falling by 0.7', () => {
-    const r = bothSpellings(
+  const restartCases: [what: string, keras: string, tf1: string, expected: (step: number) => number][] = [
+    [
+      'periods growing by 1.5 and peaks falling by 0.7',
       'CosineDecayRestarts(0.2, 2, t_mul=1.5, m_mul=0.7, alpha=0.1)',
       'cosine_decay_restarts(0.2, step, 2, t_mul=1.5, m_mul=0.7, alpha=0.1)',
-    );
-    expectRates(r.keras, restarts(0.2, 2, 1.5, 0.7, 0.1));
-    expectRates(r.tf1, restarts(0.2, 2, 1.5, 0.7, 0.1));
-  });
-
-  it('cosine decay with restarts of equal periods', () => {
-    const r = bothSpellings(
+      restarts(0.2, 2, 1.5, 0.7, 0.1),
+    ],
+    [
+      'equal periods',
       'CosineDecayRestarts(0.1, 3, t_mul=1.0, m_mul=0.5)',
       'cosine_decay_restarts(0.1, step, 3, t_mul=1.0, m_mul=0.5)',
-    );
-    expectRates(r.keras, restarts(0.1, 3, 1, 0.5, 0));
-    expectRates(r.tf1, restarts(0.1, 3, 1, 0.5, 0));
-  });
+      restarts(0.1, 3, 1, 0.5, 0),
+    ],
+  ];
+  for (const [what, keras, tf1, expected] of restartCases)
+    it(`cosine decay with restarts, ${what}`, () => {
+      const r = bothSpellings(keras, tf1);
+      expectRates(r.keras, expected);
+      expectRates(r.tf1, expected);
+    });
 
   it('polynomial decay that cycles: each multiple of decay_steps starts a longer decay from the top', () => {
     const r = bothSpellings(

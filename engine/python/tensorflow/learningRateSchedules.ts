@@ -50,20 +50,22 @@ function stepNumber(rt: Interpreter, v: PyValue, span: Span, what = "a schedule'
 
 type Params = ReturnType<typeof bindArgs>;
 
-function num(p: Params, name: string, fallback?: number): number {
+function pyNumber(p: Params, name: string, fallback?: number): number {
   const v = p.get(name, fallback);
   if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
   throw pyError('TypeError', `${name} must be a number, got ${typeName(v)}`, p.span(name));
 }
 
-/** A schedule's arguments as numbers (decayFormulas.ts reads them). */
-function numberArgs(rt: Interpreter, p: Params): DecayArgs<number> {
-  const args: DecayArgs<number> = {
-    rate: () => num(p, 'initial_learning_rate'),
-    value: (name, fallback) => num(p, name, fallback),
-    number: (name, fallback) => num(p, name, fallback),
+/** A decay's bound Python arguments as decayFormulas.ts reads them: the starting rate is
+ *  `rateName`'s, and each rate-like value (a rate, a list's item) goes through `convert`
+ *  (to a number for Keras, as it is for TF 1.x's ops). */
+export function decayArgs<T>(rt: Interpreter, p: Params, rateName: string, convert: (v: PyValue, name: string) => T): DecayArgs<T> {
+  return {
+    rate: () => convert(p.get(rateName), rateName),
+    value: (name, fallback) => convert(p.get(name, fallback), name),
+    number: (name, fallback) => pyNumber(p, name, fallback),
     positive: (name) => {
-      const v = num(p, name);
+      const v = pyNumber(p, name);
       if (!(v > 0)) throw pyError('ValueError', `${name} must be positive, got ${v}`, p.span(name));
       return v;
     },
@@ -71,17 +73,20 @@ function numberArgs(rt: Interpreter, p: Params): DecayArgs<number> {
     isNone: (name) => p.get(name, null) === null,
     values: (name) => {
       const v = p.get(name);
-      const items = v instanceof PyList || v instanceof PyTuple ? v.items : rt.iterate(v, p.span(name));
-      return items.map((x) => {
-        if (typeof x === 'number' || typeof x === 'bigint') return Number(x);
-        throw pyError('TypeError', `${name} must be a list of numbers, got an item of type ${typeName(x)}`, p.span(name));
-      });
+      return (v instanceof PyList || v instanceof PyTuple ? v.items : rt.iterate(v, p.span(name))).map((x) => convert(x, name));
     },
     invalid: (name, message) => {
       throw pyError('ValueError', message, p.span(name));
     },
   };
-  return args;
+}
+
+/** Keras' schedules take numbers. */
+function numberArgs(rt: Interpreter, p: Params): DecayArgs<number> {
+  return decayArgs(rt, p, 'initial_learning_rate', (v, name) => {
+    if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
+    throw pyError('TypeError', `${name} must be a number, got ${typeName(v)}`, p.span(name));
+  });
 }
 
 /** `LearningRateSchedule`: a script's own schedule derives from it and is its `__call__(step)`. */

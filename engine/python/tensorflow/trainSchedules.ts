@@ -5,7 +5,7 @@
 // optimizer takes a rate that depends on a variable as it takes a fed one).
 
 import type { Span } from '../../syntax/ast';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyTuple, type PyValue, typeName } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, type PyValue } from '../values';
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -13,7 +13,8 @@ import { args as bindArgs } from '../signature';
 import { GraphTensor, PyDType, callOp, toGraphValue } from './tensor';
 import { PyVariable, makeVariable } from './variables';
 import { isEager } from './eager';
-import { type Arithmetic, DECAYS, type DecayArgs } from './decayFormulas';
+import { type Arithmetic, DECAYS } from './decayFormulas';
+import { decayArgs } from './learningRateSchedules';
 
 const globalSteps = new WeakMap<Runtime, PyVariable>();
 
@@ -80,37 +81,6 @@ function opArithmetic(rt: Interpreter, span: Span): Arithmetic<PyValue> {
   };
 }
 
-type Params = ReturnType<typeof bindArgs>;
-
-function pyNumber(p: Params, name: string, fallback?: number): number {
-  const v = p.get(name, fallback);
-  if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
-  throw pyError('TypeError', `${name} must be a Python number here, got ${typeName(v)}`, p.span(name));
-}
-
-/** A decay's arguments as Python values: tensors stay tensors. */
-function valueArgs(rt: Interpreter, p: Params): DecayArgs<PyValue> {
-  return {
-    rate: () => p.get('learning_rate'),
-    value: (name, fallback) => p.get(name, fallback),
-    number: (name, fallback) => pyNumber(p, name, fallback),
-    positive: (name) => {
-      const v = pyNumber(p, name);
-      if (!(v > 0)) throw pyError('ValueError', `${name} must be positive, got ${v}`, p.span(name));
-      return v;
-    },
-    flag: (name) => rt.truth(p.get(name, false), p.span(name)),
-    isNone: (name) => p.get(name, null) === null,
-    values: (name) => {
-      const v = p.get(name);
-      return v instanceof PyList || v instanceof PyTuple ? v.items : rt.iterate(v, p.span(name));
-    },
-    invalid: (name, message) => {
-      throw pyError('ValueError', message, p.span(name));
-    },
-  };
-}
-
 const TF1_DECAYS = new Map(DECAYS.filter((d) => d.tf1).map((d) => [d.tf1!.name, d]));
 
 /** The `tf.train` names this file answers, or undefined. */
@@ -132,7 +102,11 @@ export function trainSchedule(rt: Interpreter, name: string): PyValue | undefine
     if (p.get(stepName, null) === null) throw pyError('ValueError', `global_step is required for ${name}.`, site.span);
     const build = () => {
       const step = stepName === 'global_step' ? floatStep(rt, p.get(stepName), site.span) : p.get(stepName);
-      return decay.rate(opArithmetic(rt, site.span), step, valueArgs(rt, p));
+      return decay.rate(
+        opArithmetic(rt, site.span),
+        step,
+        decayArgs(rt, p, 'learning_rate', (v) => v),
+      );
     };
     // Executing eagerly, TensorFlow gives a function of no arguments that reads the step each
     // time it is called (a Keras optimizer calls it before each step); the arguments are
