@@ -1,17 +1,18 @@
 // Real models written as users write them — TF 1.x and TF 2 conv nets (VALID and strided SAME
-// convolutions and pooling), a transformer block, Keras layers, an LSTM and a GRU unrolled by
-// hand, batch norm with three losses and weight decay, a Conv1D net loaded with set_weights,
-// Keras losses and recurrent layers, and the op table in combinations
-// (convolutions and pooling beyond the basics, gathers and scatters, scans, clips, norms,
-// linear algebra, pads, a tile to a fed batch; 3-D convolution and pooling, segment products,
-// the Poisson loss, explicit and transposed paddings, image resizing), Keras' transposed,
-// depthwise and separable convolutions, its attention layers, its wrappers (Bidirectional,
-// TimeDistributed, Lambda) and its resizing and activation layers, masked text models and an
-// encoder-decoder passing its states (Keras' implicit masks, initial_state), and whole training scripts
-// (every Keras optimizer's steps, by TensorFlow's update rules) — against PyTorch: the loss and
-// every gradient the script asks for, computed in float64 from the same float32 inputs
-// (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json); an LSTM and a conv
-// net written as .tgraph files likewise, through the CLI's `run --json` as a user's tools read it.
+// convolutions and pooling), a transformer block, Keras layers, an LSTM and a GRU unrolled by hand,
+// batch norm with three losses and weight decay, a Conv1D net loaded with set_weights, Keras losses
+// and recurrent layers, and the op table in combinations (convolutions and pooling beyond the
+// basics, gathers and scatters, scans, clips, norms, linear algebra, pads, a tile to a fed batch;
+// 3-D convolution and pooling, segment products, the Poisson loss, explicit and transposed
+// paddings, image resizing and preprocessing, log-space scans), Keras' transposed, depthwise and
+// separable convolutions, its attention layers, its wrappers (Bidirectional, TimeDistributed,
+// Lambda) and its resizing and activation layers, masked text models and an encoder-decoder passing
+// its states (Keras' implicit masks, initial_state), and whole training scripts (every Keras
+// optimizer's steps, by TensorFlow's update rules, with their schedules and the TF 1.x decays) —
+// against PyTorch: the loss and every gradient the script asks for, computed in float64 from the
+// same float32 inputs (scripts/fixtures/torch_models.py wrote test/fixtures/torch-models/*.json);
+// an LSTM and a conv net written as .tgraph files likewise, through the CLI's `run --json` as a
+// user's tools read it.
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -75,9 +76,10 @@ describe('real models against PyTorch (float64)', () => {
     'ops11_segments_tf2',
     'ops11_padding_tf2',
     'ops11_resize_tf2',
-    // keras12
+    // keras12: Keras' implicit masks, recurrent initial states.
     'keras12_masking_tf2',
     'keras12_seq2seq_tf2',
+    // ops12: tf.image preprocessing, cumulative_logsumexp.
     'ops12_images_tf2',
     'ops12_scans_tf2',
     // scripts12: the schedules, decays and optimizer options that had been refused.
