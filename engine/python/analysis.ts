@@ -87,6 +87,7 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
       );
     return { stmt: a.stmt, passed: a.passed, message: a.message, expectFail };
   });
+  computeLateValues(rt);
   const analysis = new PythonAnalysis(
     rt,
     checks,
@@ -185,6 +186,37 @@ function expectedToFail(rt: Runtime, offset: number): boolean {
 /** How many of the last runs a tensor that no run needed is evaluated in, for its value. */
 const LATE_RUNS = 8;
 
+/** A tensor no run needed: its value with the feeds of the latest run that has them (that run
+ *  then is its run, as runOf says). */
+function lateRunValue(rt: Runtime, node: Node): Tensor | undefined {
+  const runs = rt.runs;
+  for (let i = runs.length - 1; i >= Math.max(0, runs.length - LATE_RUNS); i--) {
+    const t = runs[i].evaluator.valueOf(node);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+/** The values shown for bindings no run fetched are computed with the analysis, not at the
+ *  first hover or print: the NaN and Inf they make are warned of as a fetched tensor's are (the
+ *  run's evaluator reports them), and a warning made after the diagnostics were published
+ *  would be lost. (`sess.run([], feeds)` then `g = g * 10**100`: Inf with no word.) */
+function computeLateValues(rt: Runtime): void {
+  if (rt.runs.length === 0) return;
+  const visit = (v: Value): void => {
+    if (v.kind === 'list') for (const item of v.items) visit(item);
+    if (v.kind !== 'tensor') return;
+    const node = v.node;
+    if (node.constant || rt.lastFetch.has(node) || rt.lastComputed.has(node)) return;
+    try {
+      if (!rt.constants.valueOf(node)) lateRunValue(rt, node);
+    } catch {
+      // Its hover says why it has no value.
+    }
+  };
+  for (const b of rt.bindings) visit(b.value);
+}
+
 function latest(a: SessionRun | undefined, b: SessionRun | undefined): SessionRun | undefined {
   if (!a) return b;
   if (!b) return a;
@@ -281,14 +313,7 @@ class PythonAnalysis implements Analysis {
       if (run) return run.evaluator.valueOf(node);
       const constant = this.rt.constants.valueOf(node);
       if (constant || node.constant) return constant;
-      // A tensor no run needed: its value with the feeds of the latest run that has them
-      // (that run then is its run, as runOf says).
-      const runs = this.rt.runs;
-      for (let i = runs.length - 1; i >= Math.max(0, runs.length - LATE_RUNS); i--) {
-        const t = runs[i].evaluator.valueOf(node);
-        if (t) return t;
-      }
-      return undefined;
+      return lateRunValue(this.rt, node);
     } catch {
       return undefined;
     }
