@@ -19,6 +19,7 @@
 // Every loop over user-sized data is bounded by the budgets below.
 
 import { type Analysis, type Binding, analysisLineage } from './analysis';
+import type { Span } from './syntax/ast';
 import type { Node } from './graph';
 import type { GradientSite } from './autodiff';
 import { isFloat } from './tensor';
@@ -206,16 +207,20 @@ export class SharedExplanationTime {
     readonly ms: number,
     private readonly cutLast: boolean,
     private readonly why: string,
+    private readonly onSite?: (span: Span | null) => void,
   ) {
     this.deadline = Date.now() + ms;
   }
 
-  static forRun(analysis: Analysis): SharedExplanationTime {
+  /** `onSite` is told which gradient is being explained (null when done): a run that has to be
+   *  stopped then names that statement, not the report being written. */
+  static forRun(analysis: Analysis, onSite?: (span: Span | null) => void): SharedExplanationTime {
     const ms = analysis.budgets?.explainRunTimeoutMs ?? DEFAULT_BUDGETS.explainRunTimeoutMs;
     return new SharedExplanationTime(
       ms,
       true,
       `not explained: \`tgraph run\` spent its ${formatCount(ms)} ms for explanations on the gradients before this one ${raiseHint('explainRunTimeoutMs')}`,
+      onSite,
     );
   }
 
@@ -229,6 +234,15 @@ export class SharedExplanationTime {
   }
 
   explain(analysis: Analysis, site: GradientSite, xIndex: number): Explanation {
+    this.onSite?.(site.span);
+    try {
+      return this.explainWithin(analysis, site, xIndex);
+    } finally {
+      this.onSite?.(null);
+    }
+  }
+
+  private explainWithin(analysis: Analysis, site: GradientSite, xIndex: number): Explanation {
     const left = this.deadline - Date.now();
     const each = analysis.budgets?.explainTimeoutMs ?? DEFAULTS.timeMs;
     // (an explanation made already, by an earlier binding of the same gradient, is free)

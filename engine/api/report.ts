@@ -9,6 +9,7 @@ import { DEFAULT_BUDGETS, formatCount, raiseHint } from '../budgets';
 import { sizeOf } from '../tensor';
 import type { Value } from '../builder';
 import type { Node } from '../graph';
+import type { Span } from '../syntax/ast';
 import { SharedExplanationTime, explanationLines, explanationsJson } from '../explain';
 import { type TensorJson, tensorToJson } from '../format/json';
 import { tensorFacts } from './values';
@@ -119,17 +120,19 @@ function truncationNote(max: number, omitted: number, what: string): string {
 export interface ReportOptions {
   json: boolean;
   maxBytes: number;
+  /** Told which gradient is being explained while the report is written (null when done). */
+  onExplaining?: (span: Span | null) => void;
 }
 
 /** Writes what `tgraph run` (or `run --json`) prints; false when the byte budget cut it. */
 export function runReport(a: Analysis, file: string, options: ReportOptions, write: (chunk: string) => void): boolean {
   const out = new BoundedOutput(write, options.maxBytes);
-  const complete = options.json ? writeJson(a, out) : writeText(a, file, out);
+  const complete = options.json ? writeJson(a, out, options.onExplaining) : writeText(a, file, out, options.onExplaining);
   out.flush();
   return complete;
 }
 
-function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
+function writeText(a: Analysis, file: string, out: BoundedOutput, onExplaining?: ReportOptions['onExplaining']): boolean {
   // The diagnostics come last and matter most (the exit code follows them): up to half the
   // budget is kept for them, and the values, checks and asserts get the rest.
   const diagnostics = a.diagnostics.map((d) => formatDiagnostic(a, file, d));
@@ -150,7 +153,7 @@ function writeText(a: Analysis, file: string, out: BoundedOutput): boolean {
     if (!printed[printed.length - 1].text.endsWith('\n')) out.add('\n');
     out.add('\n');
   }
-  const explaining = SharedExplanationTime.forRun(a);
+  const explaining = SharedExplanationTime.forRun(a, onExplaining);
   for (const b of a.bindings) {
     if (omitted > 0) {
       omitted++;
@@ -259,10 +262,10 @@ function estimatedJsonBytes(a: Analysis, v: Value, memo = new Map<Value, number>
 
 /** The spec's JSON object, written value by value; a value that would pass the byte budget
  *  is `null` and named in `"truncated"` (the object stays valid JSON). */
-function writeJson(a: Analysis, out: BoundedOutput): boolean {
+function writeJson(a: Analysis, out: BoundedOutput, onExplaining?: ReportOptions['onExplaining']): boolean {
   // The parts after the values are small and written whatever the budget; they are made
   // first so that the values get what is left.
-  const rest = runJsonRest(a);
+  const rest = runJsonRest(a, onExplaining);
   const tail = stringifyJson(rest).slice(1);
   const reserve = utf8Length(tail) + 256;
   const omitted: string[] = [];
@@ -301,8 +304,8 @@ function reportedInJson(a: Analysis, b: Binding): boolean {
 }
 
 /** Everything of the JSON object but the values. */
-function runJsonRest(a: Analysis): object {
-  const explaining = SharedExplanationTime.forRun(a);
+function runJsonRest(a: Analysis, onExplaining?: ReportOptions['onExplaining']): object {
+  const explaining = SharedExplanationTime.forRun(a, onExplaining);
   const checks = a.checks.map((c) => {
     const s = a.lines.positionAt(c.stmt.span.start);
     return {

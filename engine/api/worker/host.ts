@@ -424,7 +424,9 @@ export class AnalysisHost {
       c[CTL_DOC] = -1;
     }
     const { heapMb, graceMs } = this.options.limits();
-    const setting = reason === 'memory' ? 'maxWorkerHeapMb' : PHASE_SETTING[phase];
+    // A CLI run (no document) explains within its own budget, not an editor request's.
+    const setting =
+      reason === 'memory' ? 'maxWorkerHeapMb' : phase === 'explaining' && docId < 0 ? 'explainRunTimeoutMs' : PHASE_SETTING[phase];
     const why =
       reason === 'memory'
         ? `it needed more than the ${formatCount(heapMb)} MB the analysis may use`

@@ -435,7 +435,10 @@ export class AnalysisService {
       if (request.type === 'test') return testOutcomes(analysis, request.file);
       // Printing is bounded by maxOutputBytes; its time only guards against a bug.
       this.setPhase('printing', -1, 0, 4 * budgets.evaluationTimeoutMs + 10_000);
-      const ok = runReport(analysis, request.file, { json: request.json, maxBytes: request.maxOutputBytes }, (chunk) =>
+      // While a gradient is explained the phase says which: a stop then names that statement.
+      const onExplaining = (span: { start: number; end: number } | null) =>
+        this.progress(span ? 'explaining' : 'printing', span ?? { start: 0, end: 0 });
+      const ok = runReport(analysis, request.file, { json: request.json, maxBytes: request.maxOutputBytes, onExplaining }, (chunk) =>
         this.post({ type: 'output', id: request.id, chunk }),
       );
       return { errors: analysis.diagnostics.some((d) => d.severity === 'error'), complete: ok };
@@ -494,7 +497,7 @@ export class AnalysisService {
     Atomics.store(c, CTL_PHASE, PHASES.indexOf(phase));
   }
 
-  private progress(phase: 'building' | 'evaluating', span: { start: number; end: number }): void {
+  private progress(phase: 'building' | 'evaluating' | 'explaining' | 'printing', span: { start: number; end: number }): void {
     const c = this.control;
     if (!c) return;
     c[CTL_START] = span.start;
