@@ -62,14 +62,16 @@ function cropped(b: Builder, x: Node, rank: number, top: number, left: number, h
   return b.op('slice', [x], { begin, size });
 }
 
-/** The four integer arguments of crop_to_bounding_box / pad_to_bounding_box. */
+/** The four integer arguments of crop_to_bounding_box / pad_to_bounding_box, whose offsets
+ *  both refuse below 0. */
 function box(args: BoundArgs): { top: number; left: number; height: number; width: number } {
-  return {
-    top: args.int('offset_height'),
-    left: args.int('offset_width'),
-    height: args.int('target_height'),
-    width: args.int('target_width'),
-  };
+  const top = args.int('offset_height');
+  const left = args.int('offset_width');
+  const height = args.int('target_height');
+  const width = args.int('target_width');
+  refuseUnless(args, top >= 0, 'offset_height', 'offset_height must be >= 0');
+  refuseUnless(args, left >= 0, 'offset_width', 'offset_width must be >= 0');
+  return { top, left, height, width };
 }
 
 /** `condition`, or TensorFlow's ValueError for argument `name`. */
@@ -81,8 +83,6 @@ function cropToBoundingBox(b: Builder, args: BoundArgs): Node {
   const { x, shape } = imageInput(args, 'image', 'one or a batch');
   const [h, w] = knownSides(args, 'image', shape);
   const { top, left, height, width } = box(args);
-  refuseUnless(args, top >= 0, 'offset_height', 'offset_height must be >= 0');
-  refuseUnless(args, left >= 0, 'offset_width', 'offset_width must be >= 0');
   refuseUnless(args, height > 0, 'target_height', 'target_height must be > 0');
   refuseUnless(args, width > 0, 'target_width', 'target_width must be > 0');
   refuseUnless(args, h >= top + height, 'target_height', `height must be >= target + offset (${h} < ${height} + ${top})`);
@@ -94,8 +94,6 @@ function padToBoundingBox(b: Builder, args: BoundArgs): Node {
   const { x, shape } = imageInput(args, 'image', 'one or a batch');
   const [h, w] = knownSides(args, 'image', shape);
   const { top, left, height, width } = box(args);
-  refuseUnless(args, top >= 0, 'offset_height', 'offset_height must be >= 0');
-  refuseUnless(args, left >= 0, 'offset_width', 'offset_width must be >= 0');
   const below = height - top - h;
   const right = width - left - w;
   refuseUnless(args, below >= 0, 'target_height', `height must be <= target - offset (${h} > ${height} - ${top})`);
