@@ -191,6 +191,41 @@ describe("a feed plan's slots give the values of a full analysis", () => {
   });
 });
 
+describe('a feed plan whose steps are computed before they run', () => {
+  // A Jacobian's kernel evaluates its rows' graph, which shares nodes with a later binding's
+  // gradient (1 - h^2 of tanh's): the kernel computes them through the document's evaluator
+  // before the plan reaches them, and the plan must take those values, not compute them again.
+  const template = (feed: string) =>
+    [
+      'x = placeholder(float32, [None, 4])',
+      `feed x = ${feed}`,
+      'w = variable(uniform([4, 4], seed=2))',
+      'h = tanh(x @ w)',
+      'j = jacobian(h, w)',
+      'g = gradients(reduce_sum(h * h), w)',
+      'l = log(1 - h * h)',
+    ].join('\n') + '\n';
+
+  it('equals a full analysis, each node computed once', () => {
+    const feeds = ['uniform([3, 4], seed=1)', 'uniform([3, 4], seed=5) * 40', 'uniform([3, 4], seed=7)'];
+    expect(feedEditsMatch(template, feeds)).toBeGreaterThan(0);
+    let previous = analyze(template(feeds[0]));
+    void previous.valueCache;
+    for (const feed of feeds.slice(1)) {
+      const edited = analyze(template(feed), { previous, cache: previous.valueCache });
+      // Every node computed once: a step computed again after the kernel computed it would
+      // be twice among the evaluator's computed nodes.
+      expect(edited.stats.planned).toBeGreaterThan(0);
+      const evaluator = (edited as unknown as { evaluator: { computed: readonly Node[] } }).evaluator;
+      const computed = evaluator.computed;
+      expect(computed.length).toBeGreaterThan(edited.stats.planned!);
+      expect(new Set(computed).size).toBe(computed.length);
+      previous = edited;
+      void previous.valueCache;
+    }
+  });
+});
+
 describe('feed edits between structural edits', () => {
   // Two fed placeholders, a statement between x and its feed, and edits of every kind in
   // turn: the plan kept from before a structural edit (its groups before the edited
