@@ -38,6 +38,16 @@ describe('nonFiniteMessage', () => {
         }
       });
     }
+    it(`${what}: the first of several, at every position within and after a block of four`, () => {
+      for (let at = 0; at < 11; at++) {
+        // (the largest finite values around it: their sum would overflow, each one times 0 does not)
+        const values = Array.from({ length: 11 }, (_, i): number => (i % 2 === 0 ? 3.4e38 : -0));
+        values[at] = NaN;
+        if (at + 2 < 11) values[at + 2] = Infinity;
+        const value: Tensor = { dtype: 'float32', shape: [11], data: make(values) };
+        expect(nonFiniteMessage(node, value, [finite])).toBe(`multiply produced NaN at index ${at} from finite inputs (in \`y\`)`);
+      }
+    });
     it(`${what}: finite values (the largest, -0, subnormals) make no warning`, () => {
       const value: Tensor = { dtype: 'float32', shape: [5], data: make([3.4e38, -3.4e38, -0, 1e-45, 0]) };
       expect(nonFiniteMessage(node, value, [finite])).toBeNull();
