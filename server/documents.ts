@@ -137,6 +137,8 @@ export interface DocumentStoreOptions {
   connect: HostOptions['connect'];
   /** See HostOptions (tests take snapshots in one step per task). */
   arrivalSliceMs?: number;
+  /** See HostOptions: the protocol's own queued tasks go before a snapshot's slices. */
+  yieldToProtocol?(): boolean;
   log(message: string): void;
 }
 
@@ -173,6 +175,7 @@ export class DocumentStore {
       {
         connect: options.connect,
         arrivalSliceMs: options.arrivalSliceMs,
+        yieldToProtocol: options.yieldToProtocol,
         limits: () => {
           const o = this.options.analysisOptions();
           return { graceMs: o.workerStopTimeoutMs ?? 2000, heapMb: o.maxWorkerHeapMb ?? 1024 };

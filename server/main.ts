@@ -5,10 +5,18 @@
 
 import * as path from 'path';
 import { fileURLToPath } from 'url';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  ProposedFeatures,
+  type MessageReader,
+  type MessageWriter,
+} from 'vscode-languageserver/node';
 import type { AnalysisOptions } from '../engine/analysis';
 import { nodeWorkerChannel } from './workerChannel';
 import { stdioTransport } from './lifecycle';
+import { ProtocolTurns } from './protocolTurns';
 import { start, type ServerPlatform } from './start';
 import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
 
@@ -40,10 +48,18 @@ export const nodePlatform: ServerPlatform = {
   },
 };
 
+/** A connection whose reader and writer count the protocol's queued tasks (protocolTurns.ts),
+ *  and the platform that lets a snapshot's arrival put its slices off behind them. */
+function startCounted(reader: MessageReader, writer: MessageWriter): void {
+  const turns = new ProtocolTurns();
+  const connection = createConnection(ProposedFeatures.all, turns.reader(reader), turns.writer(writer), turns.connectionOptions());
+  start(connection, { ...nodePlatform, yieldToProtocol: () => turns.yieldToProtocol() });
+}
+
 export function startStdio(): void {
   started = true;
   const { reader, writer } = stdioTransport();
-  start(createConnection(ProposedFeatures.all, reader, writer), nodePlatform);
+  startCounted(reader, writer);
 }
 
 // As the main module (the VS Code client starts this bundle; transport from argv). Deferred
@@ -54,6 +70,8 @@ if (require.main === module) {
     if (started) return;
     if (process.argv.includes('--stdio')) return startStdio();
     started = true;
+    // VS Code's client starts it with --node-ipc.
+    if (process.argv.includes('--node-ipc')) return startCounted(new IPCMessageReader(process), new IPCMessageWriter(process));
     start(createConnection(ProposedFeatures.all), nodePlatform);
   });
 }

@@ -50,6 +50,9 @@ export interface ServerPlatform {
   readLoads?(connection: Connection, uri: string, text: string, load: AnalysisOptions['load']): Promise<AnalysisOptions['load']>;
   /** Logs what escapes every handler, so that nothing a user types stops the server. */
   catchUncaught(log: (message: string) => void): void;
+  /** Whether a task of the protocol library's own is queued (see protocolTurns.ts): a
+   *  snapshot's arrival lets it go first. */
+  yieldToProtocol?(): boolean;
 }
 
 /** Longest a hover on a gradient waits for its explanation (else it says it is coming). */
@@ -82,6 +85,7 @@ export function start(connection: Connection, platform: ServerPlatform): void {
       connection.sendDiagnostics({ uri: state.uri, version: doc.version, diagnostics: toDiagnostics(state.uri, diagnostics, lines) }),
     onClosed: (uri) => connection.sendDiagnostics({ uri, diagnostics: [] }),
     connect: platform.connect,
+    yieldToProtocol: platform.yieldToProtocol,
     log,
   });
 

@@ -59,6 +59,9 @@ export interface HostOptions {
   /** How long one task may take a snapshot in before the thread is let go (ms; 0: one step
    *  per task, as tests use to see every gap). */
   arrivalSliceMs?: number;
+  /** Whether a task of the protocol's own (a message to handle, a response to write) is
+   *  queued: a slice is put off behind it (the server counts them, see protocolTurns.ts). */
+  yieldToProtocol?(): boolean;
 }
 
 interface DocEntry {
@@ -283,6 +286,10 @@ export class AnalysisHost {
    *  ARRIVAL_SLICE_MS, with the thread free between them. Until its last step the published
    *  snapshot is the previous one, whole: a hover meanwhile answers from it. */
   private drain(): void {
+    if ((this.taking || this.inbox.length > 0) && this.options.yieldToProtocol?.()) {
+      nextTask(() => this.drain());
+      return;
+    }
     const sliceEnd = performance.now() + (this.options.arrivalSliceMs ?? ARRIVAL_SLICE_MS);
     for (;;) {
       // A message that fails is logged and left: the ones after it are still handled.
