@@ -130,8 +130,8 @@ async function hoversDuringArrival(turns: boolean) {
   await client.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
   await until(() => hovers.length === HOVERS && counts.published.includes(2), 'the edit’s snapshot', 6000);
   const answers = (await Promise.all(hovers)).map((h) => (h?.contents as { value: string } | undefined)?.value);
-  // Every response left before the arrival was over.
-  expect(counts.hoverOut.length).toBe(HOVERS);
+  // Of the responses, those that left before the arrival was over (all of them, when each
+  // waits for no slice; the arrival may end first when each waits behind slices).
   return { answers, text, slicesBetween: counts.hoverOut.map((n, i) => n - counts.hoverIn[i]) };
 }
 
@@ -140,7 +140,7 @@ const HOVERS = 4;
 describe('a hover during a snapshot’s arrival', () => {
   it('is handled and answered before the arrival’s next slice', async () => {
     const { answers, text, slicesBetween } = await hoversDuringArrival(true);
-    expect(slicesBetween).toEqual(slicesBetween.map(() => 0));
+    expect(slicesBetween).toEqual([0, 0, 0, 0]);
     // Answered from the previous complete snapshot, and marked as the previous version's.
     const previous = `${expectedHover(text, text.indexOf('h3 ='))}\n\n${STALE_NOTE}`;
     expect(answers).toEqual(answers.map(() => previous));
@@ -150,6 +150,7 @@ describe('a hover during a snapshot’s arrival', () => {
     const { slicesBetween } = await hoversDuringArrival(false);
     // The first hover behind one slice for its handling and one for its write, each next
     // one behind one more.
+    expect(slicesBetween.length).toBeGreaterThanOrEqual(1);
     slicesBetween.forEach((n, i) => expect(n).toBeGreaterThanOrEqual(2 + i));
   }, 120_000);
 });
