@@ -7,6 +7,7 @@
 // it; a tensor no run needed shows what it is without feeds (a constant, a variable's initial
 // value).
 
+import { describeKerasTensors } from './tensorflow/functional';
 import type { Span } from '../syntax/ast';
 import type { Node } from '../graph';
 import type { Value } from '../values';
@@ -97,6 +98,7 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
     budgets,
   );
   explainStoppedValues(analysis, rt);
+  describeKerasTensors(rt);
   return analysis;
 }
 

@@ -6,6 +6,7 @@
 // Loops are unrolled over Python values, every iteration counted against
 // tgraph.maxUnrolledIterations; calls of user functions nest at most tgraph.maxCallDepth.
 
+import { callRecorded } from './tensorflow/functional';
 import type { Span } from '../syntax/ast';
 import { BuildError } from '../builder';
 import { formatCount, raiseHint } from '../budgets';
@@ -642,7 +643,7 @@ export class Interpreter {
 
   call(fn: PyValue, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
     if (fn instanceof PyFunction) return this.callFunction(fn, args, kwargs, site);
-    if (fn instanceof PyObject && fn.call) return fn.call(this, args, kwargs, site);
+    if (fn instanceof PyObject && fn.call) return callRecorded(this, fn, args, kwargs, site);
     throw pyError('TypeError', `'${typeName(fn)}' object is not callable`, site.funcSpan);
   }
 

@@ -16,6 +16,7 @@ import type { Runtime } from '../runtime';
 import { type NDArray, fromTensor, npDType } from '../numpy/ndarray';
 import { arrayRepr, arrayStr } from '../numpy/print';
 import { pyError } from '../errors';
+import { symbolicValueError } from './functional';
 
 const GRAPH_ONLY =
   /\b(?:Session|InteractiveSession|placeholder|placeholder_with_default|disable_v2_behavior|disable_eager_execution|global_variables_initializer|initialize_all_variables|variables_initializer|get_variable|variable_scope|set_random_seed|reset_default_graph|get_default_graph|GradientDescentOptimizer|MomentumOptimizer|AdamOptimizer|AdagradOptimizer|AdadeltaOptimizer|RMSPropOptimizer)\b|\btf\.gradients\s*\(|\btf\.layers\.|\bimport\s+tensorflow\.compat\.v1\b|\bfrom\s+tensorflow\.compat\s+import\s+v1\b|\bfrom\s+tensorflow\.compat\.v1\s+import\b/;
@@ -42,6 +43,8 @@ function withoutComments(text: string): string {
 export function eagerValue(rt: Runtime, node: Node, span: Span): Tensor {
   const t = rt.constants.valueOf(node);
   if (!t) {
+    const symbolic = symbolicValueError(rt, node, span);
+    if (symbolic) throw symbolic;
     if (needsFeed(node)) throw pyError('ValueError', 'this tensor depends on a placeholder: it has no value without a session', span);
     throw new Poisoned();
   }

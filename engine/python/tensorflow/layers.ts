@@ -19,6 +19,7 @@ import { weightedLayers } from './weightedLayers';
 import { wrapperLayers } from './wrapperLayers';
 import { resizingLayers } from './resizingLayers';
 import { callMask, withMask } from './kerasMasks';
+import { inputFunction, kerasLayerClass } from './functional';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
@@ -192,7 +193,7 @@ function denseClass(activations: PyModule): PyBuiltin {
 
 /** Keras model methods that train, save or describe (their effect is outside what tgraph
  *  evaluates: one information diagnostic where they are called, not an AttributeError). */
-const OUTSIDE_MODEL_METHODS = new Set([
+export const OUTSIDE_MODEL_METHODS = new Set([
   'compile',
   'fit',
   'fit_generator',
@@ -310,7 +311,7 @@ class MergeFunction extends PyObject {
 
 /** `tf.keras.layers`: Dense and the layers without weights (other layers are outside the
  *  subset, said where they are used). */
-export function kerasLayersModule(): PyModule {
+export function kerasLayersModule(rt: Interpreter): PyModule {
   const activations = activationsModule();
   const activationOf = (_rt: Interpreter, v: PyValue, span: Span) => activation(activations, v, span);
   const classes = {
@@ -320,8 +321,9 @@ export function kerasLayersModule(): PyModule {
     ...resizingLayers(),
   };
   return new PyModule('tensorflow.keras.layers', (name) => {
-    if (name === 'Dense') return denseClass(activations);
-    if (Object.hasOwn(MERGE_FUNCTIONS, name)) return new MergeFunction(name, classes[MERGE_FUNCTIONS[name]]());
-    return Object.hasOwn(classes, name) ? classes[name]() : undefined;
+    if (name === 'Dense') return kerasLayerClass(rt, denseClass(activations));
+    if (name === 'Input') return inputFunction(rt);
+    if (Object.hasOwn(MERGE_FUNCTIONS, name)) return new MergeFunction(name, kerasLayerClass(rt, classes[MERGE_FUNCTIONS[name]]()));
+    return Object.hasOwn(classes, name) ? kerasLayerClass(rt, classes[name]()) : undefined;
   });
 }

@@ -28,6 +28,7 @@ import { PyGradientTape, UNCONNECTED } from './tape';
 import { kerasLossesModule, v1LossesModule } from './losses';
 import { activationsModule, kerasLayersModule, sequentialClass } from './layers';
 import { kerasMetricsModule } from './metrics';
+import { inputFunction, kerasLayerClass, kerasModelsModule, modelClass } from './functional';
 import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
 import { controlFlowFunctions } from './controlFlow';
@@ -401,8 +402,11 @@ export function tensorflowModule(rt: Runtime): PyModule {
         if (name === 'losses') return kerasLossesModule(interp);
         if (name === 'metrics') return kerasMetricsModule(interp);
         if (name === 'activations') return activationsModule();
-        if (name === 'layers') return kerasLayersModule();
-        if (name === 'Sequential') return sequentialClass(interp);
+        if (name === 'layers') return kerasLayersModule(interp);
+        if (name === 'Sequential') return kerasLayerClass(interp, sequentialClass(interp));
+        if (name === 'Input') return inputFunction(interp);
+        if (name === 'Model') return modelClass(interp);
+        if (name === 'models') return kerasModelsModule(interp, () => kerasLayerClass(interp, sequentialClass(interp)));
         if (name === 'optimizers') return kerasOptimizersModule(rt);
         return undefined;
       }),
@@ -422,7 +426,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
         if (name === 'dense') return fn('layers.dense', (a, kw, site) => dense(interp, a, kw, site));
         if (Object.hasOwn(FUNCTIONAL_LAYERS, name)) {
           // tf.layers.conv2d(inputs, ...) is tf.layers.Conv2D(...)(inputs) (the same class as Keras').
-          const layerClass = kerasLayersModule().getAttr(interp, FUNCTIONAL_LAYERS[name], { start: 0, end: 0 })!;
+          const layerClass = kerasLayersModule(interp).getAttr(interp, FUNCTIONAL_LAYERS[name], { start: 0, end: 0 })!;
           return fn(`layers.${name}`, (a, kw, site) => {
             const inputs = a.length > 0 ? a[0] : (kw.find((k) => k.name === 'inputs')?.value ?? null);
             const training = kw.find((k) => k.name === 'training');
@@ -431,7 +435,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
             return interp.call(layer, [inputs], training ? [training] : [], site);
           });
         }
-        return kerasLayersModule().getAttr(interp, name, { start: 0, end: 0 });
+        return kerasLayersModule(interp).getAttr(interp, name, { start: 0, end: 0 });
       }),
   };
 

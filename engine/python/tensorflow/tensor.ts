@@ -29,6 +29,7 @@ import { NDArray, type NpDType, engineDType, scalarArray, toTensor } from '../nu
 import { eagerArray, eagerNumber, eagerRepr, eagerStr, eagerTruth, isEager } from './eager';
 import type { Runtime } from '../runtime';
 import { kerasMaskAttribute } from './kerasMasks';
+import { kerasTensorRepr } from './functional';
 import { COMPARISON_OPERATORS, ELEMENTWISE_OPERATOR_OPS, PYTHON_LOGICAL_OPS } from '../../ops/operators';
 
 // ---- dtypes -----------------------------------------------------------------------------------
@@ -175,11 +176,11 @@ export class GraphTensor extends PyObject {
     return isEager(this.rt);
   }
   override repr(): string {
-    if (this.eager) return eagerRepr(this.rt, this.node, this.node.span);
+    if (this.eager) return kerasTensorRepr(this.rt, this.node) ?? eagerRepr(this.rt, this.node, this.node.span);
     return `<tf.Tensor '${tfName(this.rt, this.node)}:0' shape=${tfShape(this.node.type.shape)} dtype=${this.node.type.dtype}>`;
   }
   override str(): string {
-    if (this.eager) return eagerStr(this.rt, this.node, this.node.span);
+    if (this.eager) return kerasTensorRepr(this.rt, this.node) ?? eagerStr(this.rt, this.node, this.node.span);
     return `Tensor("${tfName(this.rt, this.node)}:0", shape=${tfShape(this.node.type.shape)}, dtype=${this.node.type.dtype})`;
   }
   override binaryOp(rt: Interpreter, op: string, other: PyValue, reflected: boolean, site: OpSite): PyValue | typeof NOT_IMPLEMENTED {
@@ -336,7 +337,8 @@ export class TensorShape extends PyObject {
       : `TensorShape([${this.dims.map((d) => (this.v1 ? `Dimension(${d === null ? 'None' : d})` : d === null ? 'None' : `${d}`)).join(', ')}])`;
   }
   override str(): string {
-    return tfShape(this.dims);
+    // TensorFlow 2 prints an unknown size as None: `(None, 3)`.
+    return this.v1 ? tfShape(this.dims) : tfShape(this.dims).replace(/\?/g, 'None');
   }
   private known(span: Span): readonly (number | null)[] {
     if (this.dims === null) throw pyError('ValueError', 'as_list() is not defined on an unknown TensorShape.', span);

@@ -1,0 +1,622 @@
+// Keras' functional API: `tf.keras.Input(shape)` is a symbolic tensor (a placeholder whose batch
+// size is None); layers, TF ops and operators applied to it build their graph as on any tensor,
+// and every call of a layer or an op on a symbolic tensor is recorded beside its outputs.
+// `tf.keras.Model(inputs, outputs)` keeps the inputs and outputs; calling it replays the
+// recorded calls from the outputs back to the inputs on the tensors it is given (the same layer
+// objects, so the same weights, and `training=` passed to the layers that were not given one, as
+// Keras does), and what no call recorded (an operator, a slice) is rebuilt node by node.
+// Its layers, in Keras' order (by depth from the outputs, then by traversal), give its weights.
+
+import type { Span } from '../../syntax/ast';
+import type { Node } from '../../graph';
+import { type CallSite, type KeywordArg, PyBuiltin, PyDict, PyList, PyModule, PyObject, PyTuple, type PyValue } from '../values';
+import { OutsideSubset, pyError } from '../errors';
+import type { Interpreter } from '../interpreter';
+import type { Runtime } from '../runtime';
+import { args as bindArgs } from '../signature';
+import { pyRepr } from '../format';
+import { isEager } from './eager';
+import { GraphTensor, PyDType, graphDType, tfShape, toGraphValue } from './tensor';
+import { PyVariable } from './variables';
+import { layerWeightMethod } from './layerWeights';
+import { maskOf, withMask } from './kerasMasks';
+import { OUTSIDE_MODEL_METHODS } from './layers';
+
+// ---- symbolic tensors ---------------------------------------------------------------------------
+
+/** The Keras inputs (placeholder nodes) and the layer each is. */
+const INPUT_LAYERS = new WeakMap<Node, InputLayer>();
+/** Whether a node depends on a Keras input (memoized: nodes never change). */
+const SYMBOLIC = new WeakMap<Node, boolean>();
+/** The runtimes that made a Keras input (only their calls are recorded). */
+const RECORDING = new WeakSet<Runtime>();
+
+/** Whether `node` is computed from a `tf.keras.Input` (it has no value of its own). */
+export function isSymbolic(node: Node): boolean {
+  const known = SYMBOLIC.get(node);
+  if (known !== undefined) return known;
+  // The unknown nodes below `node`, then each from its inputs in creation (topological) order.
+  const pending: Node[] = [];
+  const stack = [node];
+  const seen = new Set<Node>();
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (seen.has(n) || SYMBOLIC.has(n)) continue;
+    seen.add(n);
+    pending.push(n);
+    for (const i of n.inputs) stack.push(i);
+  }
+  pending.sort((a, b) => a.id - b.id);
+  for (const n of pending) SYMBOLIC.set(n, INPUT_LAYERS.has(n) || n.inputs.some((i) => SYMBOLIC.get(i) === true));
+  return SYMBOLIC.get(node)!;
+}
+
+function symbolicValue(v: PyValue): boolean {
+  return tensorsIn(v).some((t) => isSymbolic(t.node));
+}
+
+/** The graph tensors in a value (a tensor, or lists, tuples and dicts of them). */
+function tensorsIn(v: PyValue, out: GraphTensor[] = []): GraphTensor[] {
+  if (v instanceof GraphTensor) out.push(v);
+  else if (v instanceof PyList || v instanceof PyTuple) for (const x of v.items) tensorsIn(x, out);
+  // Keras flattens a dict by its sorted keys (`model.outputs` of a dict of outputs).
+  else if (v instanceof PyDict) for (const k of sortedKeys(v)) tensorsIn(v.get(k)!, out);
+  return out;
+}
+
+function sortedKeys(d: PyDict): PyValue[] {
+  const keys = d.keys();
+  return keys.every((k) => typeof k === 'string') ? (keys as string[]).slice().sort() : keys;
+}
+
+/** The same, with where each is (indices and keys). */
+function pathsIn(v: PyValue, path: PyValue[] = [], out: { node: Node; path: PyValue[] }[] = []): { node: Node; path: PyValue[] }[] {
+  if (v instanceof GraphTensor) out.push({ node: v.node, path });
+  else if (v instanceof PyList || v instanceof PyTuple) v.items.forEach((x, i) => pathsIn(x, [...path, BigInt(i)], out));
+  else if (v instanceof PyDict) for (const k of v.keys()) pathsIn(v.get(k)!, [...path, k], out);
+  return out;
+}
+
+function at(v: PyValue, path: PyValue[]): PyValue {
+  for (const k of path) {
+    if ((v instanceof PyList || v instanceof PyTuple) && typeof k === 'bigint') v = v.items[Number(k)] ?? null;
+    else if (v instanceof PyDict) v = v.get(k) ?? null;
+    else return null;
+  }
+  return v;
+}
+
+/** The same structure with each tensor replaced. */
+function mapTensors(v: PyValue, f: (t: GraphTensor) => PyValue): PyValue {
+  if (v instanceof GraphTensor) return f(v);
+  if (v instanceof PyList) return new PyList(v.items.map((x) => mapTensors(x, f)));
+  if (v instanceof PyTuple) return new PyTuple(v.items.map((x) => mapTensors(x, f)));
+  if (v instanceof PyDict) {
+    const d = new PyDict();
+    for (const k of v.keys()) d.set(k, mapTensors(v.get(k)!, f));
+    return d;
+  }
+  return v;
+}
+
+/** Keras' message where a symbolic tensor's value is needed. */
+export function symbolicValueError(rt: Runtime, node: Node, span: Span): Error | null {
+  if (!RECORDING.has(rt) || !isSymbolic(node)) return null;
+  return pyError(
+    'TypeError',
+    `this tensor is a Keras symbolic tensor (shape ${keras(node.type.shape)}, made from \`tf.keras.Input\`): it has no value. Call the model on real tensors (\`model(x)\`) to get one`,
+    span,
+  );
+}
+
+/** `print(x)` of a symbolic tensor: Keras' KerasTensor repr. */
+export function kerasTensorRepr(rt: Runtime, node: Node): string | null {
+  if (!RECORDING.has(rt) || !isSymbolic(node)) return null;
+  const input = INPUT_LAYERS.get(node);
+  const name = input ? input.name : 'keras_tensor';
+  return `KerasTensor(type_spec=TensorSpec(shape=${keras(node.type.shape)}, dtype=tf.${node.type.dtype}, name=${input ? `'${name}'` : 'None'}), name='${name}'${input ? `, description="created by layer '${name}'"` : ''})`;
+}
+
+function keras(shape: readonly (number | null)[] | null): string {
+  return tfShape(shape).replace(/\?/g, 'None');
+}
+
+// ---- recorded calls -------------------------------------------------------------------------------
+
+/** A call of a layer (or an op, a model) on symbolic tensors, as Keras keeps it on its outputs. */
+interface KerasCall {
+  readonly callee: PyObject;
+  readonly args: PyValue[];
+  readonly kwargs: KeywordArg[];
+  readonly site: CallSite;
+  /** Where each symbolic output is in the call's result. */
+  readonly outputs: Map<Node, PyValue[]>;
+}
+
+const PRODUCED_BY = new WeakMap<Node, KerasCall>();
+/** Keras layers (they take `training=`) and their names. */
+const LAYER_NAMES = new WeakMap<PyObject, string>();
+const NAME_COUNTS = new WeakMap<Runtime, Map<string, number>>();
+
+/** Keras' names: `dense`, `dense_1`, ... (`input_1`, `input_2`, ... when one-based). */
+function uniqueName(rt: Runtime, base: string, oneBased = false): string {
+  let counts = NAME_COUNTS.get(rt);
+  if (!counts) NAME_COUNTS.set(rt, (counts = new Map()));
+  const k = (counts.get(base) ?? 0) + (oneBased ? 1 : 0);
+  counts.set(base, k + (oneBased ? 0 : 1));
+  return k === 0 ? base : `${base}_${k}`;
+}
+
+function snakeCase(name: string): string {
+  return name
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([a-z\d])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** A layer class whose objects are known as Keras layers (named as Keras names them). */
+export function kerasLayerClass(rt: Interpreter, cls: PyBuiltin): PyBuiltin {
+  return new PyBuiltin(cls.name, (a, kw, site) => {
+    const layer = rt.call(cls, a, kw, site);
+    const given = kw.find((k) => k.name === 'name')?.value;
+    const className = cls.name.slice(cls.name.lastIndexOf('.') + 1);
+    if (layer instanceof PyObject) LAYER_NAMES.set(layer, typeof given === 'string' ? given : uniqueName(rt.rt, snakeCase(className)));
+    return layer;
+  });
+}
+
+/** Calls `fn`; where its arguments are symbolic, records the call on its outputs (the
+ *  interpreter's hook for every call of an object). */
+export function callRecorded(rt: Interpreter, fn: PyObject, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
+  let result = fn.call!(rt, args, kwargs, site);
+  if (!RECORDING.has(rt.rt) || !(args.some(symbolicValue) || kwargs.some((k) => symbolicValue(k.value)))) return result;
+  const given = new Set(args.concat(kwargs.map((k) => k.value)).flatMap((v) => tensorsIn(v).map((t) => t.node)));
+  // A layer that returned its input unchanged (Dropout outside training) gets an output of its
+  // own, so a replay in training calls it again.
+  result = mapTensors(result, (t) =>
+    given.has(t.node) ? withMask(new GraphTensor(rt.rt.b.apply('identity', [t.node], undefined, site.span), rt.rt), maskOf(t)) : t,
+  );
+  const outputs = new Map<Node, PyValue[]>();
+  for (const { node, path } of pathsIn(result)) if (isSymbolic(node) && !outputs.has(node)) outputs.set(node, path);
+  const call: KerasCall = { callee: fn, args, kwargs, site, outputs };
+  // The outermost call made the output (a Sequential, not its last layer), except a function that
+  // made a layer and called it (`layers.concatenate`): that layer is Keras' own.
+  for (const node of outputs.keys()) {
+    const inner = PRODUCED_BY.get(node);
+    if (!INPUT_LAYERS.has(node) && !(inner && isLayer(inner.callee) && !isLayer(fn))) PRODUCED_BY.set(node, call);
+  }
+  return result;
+}
+
+/** The symbolic tensors a node is computed from, as a replay and Keras' layer order see them: a
+ *  recorded call's symbolic arguments, or an unrecorded op's symbolic inputs (none for an input). */
+function dependencies(node: Node): Node[] {
+  if (INPUT_LAYERS.has(node)) return [];
+  const call = PRODUCED_BY.get(node);
+  if (!call) return node.inputs.filter(isSymbolic);
+  return call.args
+    .concat(call.kwargs.map((k) => k.value))
+    .flatMap((v) => tensorsIn(v).map((t) => t.node))
+    .filter(isSymbolic);
+}
+
+/** Replays the recorded graph from symbolic outputs to given inputs. */
+class Replay {
+  private readonly values = new Map<Node, PyValue>();
+  private readonly results = new Map<KerasCall, PyValue>();
+
+  constructor(
+    readonly rt: Interpreter,
+    /** `training=` of the model's call (undefined: not given). */
+    readonly training: KeywordArg | undefined,
+  ) {}
+
+  feed(input: Node, value: PyValue): void {
+    this.values.set(input, value);
+  }
+
+  value(v: PyValue): PyValue {
+    return mapTensors(v, (t) => (isSymbolic(t.node) ? this.node(t.node) : t));
+  }
+
+  /** The value of a symbolic node: what it depends on first, in post-order without recursion
+   *  (a model may be thousands of calls deep). */
+  node(target: Node): PyValue {
+    const stack: { node: Node; ready: boolean }[] = [{ node: target, ready: false }];
+    while (stack.length) {
+      const top = stack.pop()!;
+      if (this.values.has(top.node)) continue;
+      if (top.ready) {
+        this.values.set(top.node, this.computed(top.node));
+        continue;
+      }
+      stack.push({ node: top.node, ready: true });
+      for (const d of dependencies(top.node)) if (!this.values.has(d)) stack.push({ node: d, ready: false });
+    }
+    return this.values.get(target)!;
+  }
+
+  /** A node whose dependencies have their values. */
+  private computed(node: Node): PyValue {
+    const call = PRODUCED_BY.get(node);
+    if (call) return at(this.call(call), call.outputs.get(node)!);
+    if (INPUT_LAYERS.has(node))
+      throw pyError(
+        'ValueError',
+        `Graph disconnected: the model needs a value for the input '${INPUT_LAYERS.get(node)!.name}', which is not one of its inputs`,
+        node.span,
+      );
+    // An operator or a slice: the same op on the replayed inputs.
+    const b = this.rt.rt.b;
+    const inputs = node.inputs.map((i) =>
+      isSymbolic(i) ? b.toTensor(toGraphValue(this.rt, this.values.get(i)!, node.span), node.span) : i,
+    );
+    return new GraphTensor(b.apply(node.op, inputs, node.attrs, node.span), this.rt.rt);
+  }
+
+  private call(call: KerasCall): PyValue {
+    const done = this.results.get(call);
+    if (done !== undefined) return done;
+    const args = call.args.map((a) => this.value(a));
+    const kwargs = call.kwargs.map((k) => ({ ...k, value: this.value(k.value) }));
+    if (this.training && isLayer(call.callee) && !kwargs.some((k) => k.name === 'training')) kwargs.push(this.training);
+    const result = this.rt.call(call.callee, args, kwargs, call.site);
+    this.results.set(call, result);
+    return result;
+  }
+}
+
+function isLayer(v: PyValue): boolean {
+  return v instanceof FunctionalModel || (v instanceof PyObject && LAYER_NAMES.has(v));
+}
+
+// ---- tf.keras.Input --------------------------------------------------------------------------------
+
+/** The layer a `tf.keras.Input` belongs to (first in `model.layers`, as Keras' InputLayer). */
+class InputLayer extends PyObject {
+  constructor(
+    readonly name: string,
+    readonly node: Node,
+  ) {
+    super();
+  }
+  get typeName(): string {
+    return 'InputLayer';
+  }
+  override repr(): string {
+    return '<keras.engine.input_layer.InputLayer object>';
+  }
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    switch (name) {
+      case 'name':
+        return this.name;
+      case 'weights':
+      case 'variables':
+      case 'trainable_weights':
+      case 'trainable_variables':
+      case 'non_trainable_weights':
+        return new PyList([]);
+    }
+    return undefined;
+  }
+}
+
+/** `tf.keras.Input(shape, batch_size, name, dtype)`. */
+export function inputFunction(rt: Interpreter): PyBuiltin {
+  return new PyBuiltin('tf.keras.Input', (a, kw, site) => {
+    const p = bindArgs('Input', ['shape', 'batch_size', 'name', 'dtype', 'sparse', 'tensor', 'ragged', 'type_spec'], a, kw, site);
+    for (const unsupported of ['sparse', 'tensor', 'ragged', 'type_spec'])
+      if (p.get(unsupported, null) !== null && p.get(unsupported, null) !== false)
+        throw new OutsideSubset(`\`tf.keras.Input(${unsupported}=...)\` is outside tgraph's subset`, p.span(unsupported));
+    const shape = p.get('shape', null);
+    if (shape === null)
+      throw pyError('ValueError', 'Please provide to Input a `shape` or a `tensor` or a `type_spec` argument.', site.span);
+    const dims = rt.iterate(shape, p.span('shape')).map((d) => {
+      if (d === null) return null;
+      if (typeof d !== 'bigint' || d < 0n)
+        throw pyError('TypeError', `Input: the shape's sizes must be integers or None, got ${pyRepr(d)}`, p.span('shape'));
+      return Number(d);
+    });
+    const batch = p.get('batch_size', null);
+    const dtypeValue = p.get('dtype', null);
+    const dtype = dtypeValue === null ? 'float32' : dtypeValue instanceof PyDType ? graphDType(dtypeValue, p.span('dtype')) : dtypeValue;
+    if (typeof dtype !== 'string' || !['float32', 'float64', 'int32', 'int64', 'bool'].includes(dtype))
+      throw new OutsideSubset(`\`tf.keras.Input(dtype=${pyRepr(dtypeValue)})\` is outside tgraph's subset`, p.span('dtype'));
+    const node = rt.rt.b.apply('placeholder', [], { dtype, shape: [typeof batch === 'bigint' ? Number(batch) : null, ...dims] }, site.span);
+    const name = p.get('name', null);
+    INPUT_LAYERS.set(node, new InputLayer(typeof name === 'string' ? name : uniqueName(rt.rt, 'input', true), node));
+    RECORDING.add(rt.rt);
+    return new GraphTensor(node, rt.rt);
+  });
+}
+
+// ---- tf.keras.Model -------------------------------------------------------------------------------
+
+/** Keras' "nodes": a recorded call, an input, or an op no call recorded (Keras' TFOpLambda). */
+type KerasNode = { layer: PyObject | null; inputs: Node[]; key: object };
+
+function kerasNode(node: Node): KerasNode {
+  const input = INPUT_LAYERS.get(node);
+  const call = PRODUCED_BY.get(node);
+  return { layer: input ?? call?.callee ?? null, inputs: dependencies(node), key: input ?? call ?? node };
+}
+
+/** The model's layers in Keras' order: deepest first (the inputs), those at one depth in the
+ *  order a walk from the outputs first reached them. */
+function orderedLayers(outputs: Node[]): PyObject[] {
+  const finished = new Set<object>();
+  const decreasing: KerasNode[] = [];
+  const index = new Map<PyObject, number>();
+  // The walk from each output, depth first, without recursion: a node is finished after its inputs.
+  for (const output of outputs) {
+    const stack: { k: KerasNode; next: number }[] = [];
+    const walking = new Set<object>();
+    const enter = (tensor: Node): void => {
+      const k = kerasNode(tensor);
+      if (finished.has(k.key) || walking.has(k.key)) return;
+      walking.add(k.key);
+      if (k.layer && !index.has(k.layer)) index.set(k.layer, index.size);
+      stack.push({ k, next: 0 });
+    };
+    enter(output);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.k.inputs.length) enter(top.k.inputs[top.next++]);
+      else {
+        stack.pop();
+        walking.delete(top.k.key);
+        finished.add(top.k.key);
+        decreasing.push(top.k);
+      }
+    }
+  }
+  // Depths from the outputs (0) back; a shared layer is as deep as its deepest call.
+  const nodeDepth = new Map<object, number>();
+  const layerDepth = new Map<PyObject, number>();
+  for (const k of decreasing.slice().reverse()) {
+    let depth = nodeDepth.get(k.key) ?? 0;
+    if (k.layer) {
+      depth = Math.max(depth, layerDepth.get(k.layer) ?? 0);
+      layerDepth.set(k.layer, depth);
+    }
+    nodeDepth.set(k.key, depth);
+    for (const i of k.inputs) {
+      const key = kerasNode(i).key;
+      nodeDepth.set(key, Math.max(depth + 1, nodeDepth.get(key) ?? 0));
+    }
+  }
+  return [...layerDepth.keys()]
+    .filter((l) => l instanceof InputLayer || isLayer(l))
+    .sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || index.get(a)! - index.get(b)!);
+}
+
+class FunctionalModel extends PyObject {
+  readonly layers: PyObject[];
+  constructor(
+    readonly inputs: PyValue,
+    readonly outputs: PyValue,
+    readonly name: string,
+  ) {
+    super();
+    this.layers = orderedLayers(tensorsIn(outputs).map((t) => t.node));
+  }
+  get typeName(): string {
+    return 'Functional';
+  }
+  override repr(): string {
+    return '<keras.engine.functional.Functional object>';
+  }
+  inputNodes(): Node[] {
+    return tensorsIn(this.inputs).map((t) => t.node);
+  }
+
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    const p = bindArgs(this.name, ['inputs', 'training', 'mask'], a, kw, site);
+    const given = p.get('inputs');
+    const training = kw.find((k) => k.name === 'training');
+    const replay = new Replay(rt, training && training.value !== null ? training : undefined);
+    const inputs = this.inputNodes();
+    const values = this.bindInputs(rt, given, p.span('inputs'));
+    inputs.forEach((node, i) => replay.feed(node, this.checkedInput(rt, node, values[i], i, p.span('inputs'))));
+    return replay.value(this.outputs);
+  }
+
+  /** The given inputs in the order of the model's (a tensor, a list, or a dict by name). */
+  private bindInputs(rt: Interpreter, given: PyValue, span: Span): PyValue[] {
+    if (this.inputs instanceof GraphTensor) {
+      if ((given instanceof PyList || given instanceof PyTuple) && given.items.length === 1) return [given.items[0]];
+      return [given];
+    }
+    if (this.inputs instanceof PyDict) {
+      if (!(given instanceof PyDict))
+        throw pyError(
+          'ValueError',
+          `Model "${this.name}" expects a dict of inputs keyed ${this.inputs
+            .keys()
+            .map((k) => pyRepr(k))
+            .join(', ')}`,
+          span,
+        );
+      return this.inputs.keys().map((k) => {
+        const v = given.get(k);
+        if (v === undefined) throw pyError('KeyError', `Missing data for input ${pyRepr(k)}`, span);
+        return v;
+      });
+    }
+    const count = this.inputNodes().length;
+    const items =
+      given instanceof PyDict ? this.inputNodes().map((n) => given.get(INPUT_LAYERS.get(n)!.name) ?? null) : rt.iterate(given, span);
+    if (items.length !== count)
+      throw pyError('ValueError', `Layer "${this.name}" expects ${count} input(s), but it received ${items.length} input tensors.`, span);
+    return items;
+  }
+
+  /** A given input as a tensor of the input's dtype, its shape checked against the input's. */
+  private checkedInput(rt: Interpreter, input: Node, value: PyValue, i: number, span: Span): PyValue {
+    const b = rt.rt.b;
+    let node = b.toTensor(toGraphValue(rt, value, span), span, input.type.dtype);
+    if (node.type.dtype !== input.type.dtype) node = b.cast(node, input.type.dtype);
+    const want = input.type.shape ?? [];
+    const got = node.type.shape;
+    if (got !== null && (got.length !== want.length || want.some((d, k) => d !== null && got[k] !== null && got[k] !== d)))
+      throw pyError(
+        'ValueError',
+        `Input ${i} of layer "${this.name}" is incompatible with the layer: expected shape=${keras(want)}, found shape=${keras(got)}`,
+        span,
+      );
+    return value instanceof GraphTensor && value.node === node ? value : withMask(new GraphTensor(node, rt.rt), maskOf(value));
+  }
+
+  private weightsOf(rt: Interpreter, which: string, span: Span): PyVariable[] {
+    const seen = new Set<PyVariable>();
+    for (const layer of this.layers) {
+      if (layer instanceof InputLayer) continue;
+      for (const v of rt.iterate(rt.getAttr(layer, which, span), span)) if (v instanceof PyVariable) seen.add(v);
+    }
+    return [...seen];
+  }
+
+  override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+    switch (name) {
+      case 'name':
+        return this.name;
+      case 'layers':
+        return new PyList(this.layers.slice());
+      case 'inputs':
+        return new PyList(tensorsIn(this.inputs).map((t) => new GraphTensor(t.node, t.rt)));
+      case 'outputs':
+        return new PyList(tensorsIn(this.outputs).map((t) => new GraphTensor(t.node, t.rt)));
+      case 'input':
+        return this.inputs;
+      case 'output':
+        return this.outputs;
+      case 'input_shape':
+      case 'output_shape': {
+        const shapes = tensorsIn(name === 'input_shape' ? this.inputs : this.outputs).map((t) => shapeTuple(t.node));
+        return shapes.length === 1 ? shapes[0] : new PyList(shapes);
+      }
+      case 'trainable_variables':
+      case 'trainable_weights':
+        return new PyList(this.weightsOf(rt, 'trainable_variables', span));
+      case 'variables':
+      case 'weights':
+        // Each layer's weights in turn (a BatchNormalization's moving statistics beside its own).
+        return new PyList(this.weightsOf(rt, 'weights', span));
+      case 'non_trainable_variables':
+      case 'non_trainable_weights':
+        return new PyList(this.weightsOf(rt, 'weights', span).filter((v) => !v.trainable));
+      case 'get_layer':
+        return new PyBuiltin('get_layer', (a, kw, site) => {
+          const p = bindArgs('get_layer', ['name', 'index'], a, kw, site);
+          const index = p.get('index', null);
+          if (typeof index === 'bigint') {
+            const layer = this.layers[Number(index)];
+            if (!layer)
+              throw pyError(
+                'ValueError',
+                `Was asked to retrieve layer at index ${index} but model only has ${this.layers.length} layers.`,
+                p.span('index'),
+              );
+            return layer;
+          }
+          const wanted = p.get('name', null);
+          const layer = this.layers.find((l) => layerName(l) === wanted);
+          if (!layer)
+            throw pyError(
+              'ValueError',
+              `No such layer: ${typeof wanted === 'string' ? wanted : pyRepr(wanted)}. Existing layers are: ${this.layers.map(layerName).join(', ')}.`,
+              p.span('name'),
+            );
+          return layer;
+        });
+      case 'predict':
+      case 'predict_on_batch':
+      case '__call__':
+        if (name === '__call__') return new PyBuiltin('__call__', (a, kw, site) => this.call(rt, a, kw, site));
+        return new PyBuiltin(name, (_a, _kw, site) => {
+          throw new OutsideSubset(
+            `\`Model.${name}\` is not modelled by tgraph: call the model on the inputs instead (\`model(x)\`)`,
+            site.span,
+          );
+        });
+    }
+    const weights = layerWeightMethod(
+      rt,
+      {
+        variables: () => rt.iterate(this.getAttr(rt, 'weights', span)!, span).filter((v): v is PyVariable => v instanceof PyVariable),
+        // A functional model is built when it is made: its layers were called on its inputs.
+        build: () => {},
+      },
+      name,
+    );
+    if (weights) return weights;
+    if (OUTSIDE_MODEL_METHODS.has(name))
+      return new PyBuiltin(name, (_a, _kw, site) => {
+        throw new OutsideSubset(
+          `\`Model.${name}\` is not modelled by tgraph (training loops, evaluation and saving are Keras' own)`,
+          site.span,
+        );
+      });
+    return undefined;
+  }
+}
+
+function shapeTuple(node: Node): PyValue {
+  return new PyTuple((node.type.shape ?? []).map((d) => (d === null ? null : BigInt(d))));
+}
+
+function layerName(layer: PyObject): string {
+  if (layer instanceof InputLayer || layer instanceof FunctionalModel) return layer.name;
+  return LAYER_NAMES.get(layer) ?? layer.typeName;
+}
+
+/** `tf.keras.Model(inputs, outputs, name)` (and `tf.keras.models.Model`). */
+export function modelClass(rt: Interpreter): PyBuiltin {
+  return new PyBuiltin('tf.keras.Model', (a, kw, site) => {
+    const p = bindArgs('Model', ['inputs', 'outputs', 'name', 'trainable'], a, kw, site);
+    if (!p.has('inputs') || !p.has('outputs'))
+      throw new OutsideSubset(
+        "`tf.keras.Model()` without inputs and outputs (a subclassed model) is outside tgraph's subset: build it with `tf.keras.Model(inputs=..., outputs=...)`",
+        site.span,
+      );
+    const inputs = p.get('inputs');
+    const outputs = p.get('outputs');
+    for (const t of tensorsIn(inputs))
+      if (!INPUT_LAYERS.has(t.node))
+        throw pyError(
+          'ValueError',
+          'Model inputs must come from `tf.keras.Input`: this tensor is not an input of the model',
+          p.span('inputs'),
+        );
+    const outputTensors = tensorsIn(outputs);
+    if (outputTensors.length === 0 || outputTensors.some((t) => !isSymbolic(t.node)))
+      throw pyError('ValueError', "Model outputs must be tensors computed from the model's `tf.keras.Input`s", p.span('outputs'));
+    const name = p.get('name', null);
+    const model = new FunctionalModel(inputs, outputs, typeof name === 'string' ? name : uniqueName(rt.rt, 'model'));
+    // Every input the outputs need is one of the model's (Keras' "Graph disconnected").
+    const own = new Set(model.inputNodes());
+    for (const layer of model.layers)
+      if (layer instanceof InputLayer && !own.has(layer.node))
+        throw pyError(
+          'ValueError',
+          `Graph disconnected: cannot obtain value for tensor ${kerasTensorRepr(rt.rt, layer.node)} at layer "${layer.name}". The following previous layers were accessed without issue: []`,
+          p.span('inputs'),
+        );
+    return model;
+  });
+}
+
+/** The hover and the report of a name bound to a symbolic tensor say why it has no value. */
+export function describeKerasTensors(rt: Runtime): void {
+  if (!RECORDING.has(rt) || !isEager(rt)) return;
+  for (const b of rt.bindings)
+    if (b.describe === undefined && b.value.kind === 'tensor' && isSymbolic(b.value.node))
+      b.describe = 'a Keras symbolic tensor (from `tf.keras.Input`): no value until a model is called on real inputs';
+}
+
+/** `tf.keras.models`: Model and Sequential. */
+export function kerasModelsModule(rt: Interpreter, sequential: () => PyValue): PyModule {
+  return new PyModule('tensorflow.keras.models', (name) =>
+    name === 'Model' ? modelClass(rt) : name === 'Sequential' ? sequential() : undefined,
+  );
+}
