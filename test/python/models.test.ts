@@ -86,6 +86,10 @@ describe('real models against PyTorch (float64)', () => {
     'scripts12_schedules_tf2',
     'scripts12_decay_ftrl_ema_tf2',
     'scripts12_decays_tf1',
+    // keras13: Keras' functional API (shared layers, a skip connection, nested models).
+    'keras13_siamese_tf2',
+    'keras13_resnet_tf2',
+    'keras13_nested_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
