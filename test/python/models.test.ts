@@ -90,6 +90,8 @@ describe('real models against PyTorch (float64)', () => {
     'keras13_siamese_tf2',
     'keras13_resnet_tf2',
     'keras13_nested_tf2',
+    // layers13: Keras' 3-D layers, Conv1DTranspose, cells, normalizations.
+    'layers13_volumes_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -1,6 +1,6 @@
 // Keras' image convolutions beyond Conv2D, each the registry op TensorFlow's layer calls, with
 // Keras' weight names and shapes (so set_weights loads what get_weights of Keras would give):
-// Conv2DTranspose (kernel [height, width, filters, in]), DepthwiseConv2D (depthwise_kernel
+// Conv2DTranspose (kernel [height, width, filters, in]) and Conv1DTranspose ([width, filters, in]), DepthwiseConv2D (depthwise_kernel
 // [height, width, in, depth_multiplier]) and SeparableConv2D (that, then pointwise_kernel
 // [1, 1, in·depth_multiplier, filters]).
 
@@ -9,7 +9,8 @@ import { type CallSite, PyList, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
-import { callOp } from './tensor';
+import { GraphTensor, callOp } from './tensor';
+import { Ops } from './losses';
 import { expectRank, intTuple, keyword, lastAxis, nodeArg, optionalBias, positional, withActivation } from './layerArgs';
 import type { PyVariable } from './variables';
 import type { Activation, LayerKind, MakeInitializer } from './weightedLayers';
@@ -29,16 +30,16 @@ interface Window {
   padding: 'valid' | 'same';
 }
 
-function windowOf(rt: Interpreter, p: BoundPyArgs, layer: string): Window {
+function windowOf(rt: Interpreter, p: BoundPyArgs, layer: string, spatial: 1 | 2 = 2): Window {
   const padding = p.get('padding', 'valid');
   if (padding !== 'valid' && padding !== 'same')
     throw pyError('ValueError', `${layer}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`, p.span('padding'));
-  return {
-    size: intTuple(rt, p.get('kernel_size'), 2, p.span('kernel_size')),
-    strides: intTuple(rt, p.get('strides', 1n), 2, p.span('strides')),
-    dilations: intTuple(rt, p.get('dilation_rate', 1n), 2, p.span('dilation_rate')),
-    padding,
+  // A sequence is an image one row high: its window is 1 along that row.
+  const tuple = (name: string, fallback?: PyValue) => {
+    const given = intTuple(rt, p.get(name, fallback), spatial, p.span(name));
+    return spatial === 1 ? [1, ...given] : given;
   };
+  return { size: tuple('kernel_size'), strides: tuple('strides', 1n), dilations: tuple('dilation_rate', 1n), padding };
 }
 
 /** The registry op's window arguments, as tf.nn's 4-element strides and dilations. */
@@ -72,17 +73,20 @@ function transposedLength(
   return (input - 1) * stride + span - 2 * pad + extra;
 }
 
-export function convolutionTranspose(init: MakeInitializer, activation: Activation): LayerKind {
+/** Conv2DTranspose, or Conv1DTranspose as TensorFlow computes it: the sequence an image one
+ *  row high (kernel [width, filters, in] one row high too), through conv2d_transpose. */
+export function convolutionTranspose(spatial: 1 | 2, init: MakeInitializer, activation: Activation): LayerKind {
+  const name = `Conv${spatial}DTranspose`;
   return {
-    name: 'Conv2DTranspose',
-    scope: 'conv2d_transpose',
+    name,
+    scope: `conv${spatial}d_transpose`,
     weights: (rt, x, p, site) => {
-      expectRank(x, 4, 'conv2d_transpose', site.span);
+      expectRank(x, spatial + 2, `conv${spatial}d_transpose`, site.span);
       const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
       return [
         {
           name: 'kernel',
-          shape: [...intTuple(rt, p.get('kernel_size'), 2, p.span('kernel_size')), filters, lastAxis(x, 'Conv2DTranspose', site.span)],
+          shape: [...intTuple(rt, p.get('kernel_size'), spatial, p.span('kernel_size')), filters, lastAxis(x, name, site.span)],
           initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
           span: p.span('kernel_initializer'),
         },
@@ -90,15 +94,16 @@ export function convolutionTranspose(init: MakeInitializer, activation: Activati
       ];
     },
     apply: (rt, x, w, p, site) => {
-      const window = windowOf(rt, p, 'Conv2DTranspose');
-      const shape = x.type.shape!;
+      const window = windowOf(rt, p, name, spatial);
+      const o = new Ops(rt, site.span);
+      const image = spatial === 1 ? o.call('expand_dims', [x], { axis: 1 }) : x;
+      const shape = image.type.shape!;
       if (shape[0] === null || shape[1] === null || shape[2] === null)
-        throw new OutsideSubset(
-          'Conv2DTranspose of an input whose batch or image size is known only at run time is not modelled by tgraph',
-          site.span,
-        );
-      const extra = p.get('output_padding', null) === null ? null : intTuple(rt, p.get('output_padding'), 2, p.span('output_padding'));
-      const kernel = w.get('kernel')!.node;
+        throw new OutsideSubset(`${name} of an input whose batch or size is known only at run time is not modelled by tgraph`, site.span);
+      const given =
+        p.get('output_padding', null) === null ? null : intTuple(rt, p.get('output_padding'), spatial, p.span('output_padding'));
+      const extra = given && spatial === 1 ? [0, ...given] : given;
+      const kernel = spatial === 1 ? o.call('expand_dims', [w.get('kernel')!.node], { axis: 0 }) : w.get('kernel')!.node;
       const out = [0, 1].map((k) =>
         transposedLength(shape[k + 1]!, window.size[k], window.strides[k], window.dilations[k], window.padding, extra ? extra[k] : null),
       );
@@ -107,14 +112,15 @@ export function convolutionTranspose(init: MakeInitializer, activation: Activati
         rt,
         'conv2d_transpose',
         [
-          nodeArg(x, site.span),
+          nodeArg(image, site.span),
           nodeArg(kernel, site.span),
           keyword(rt, 'output_shape', new PyList([shape[0], ...out, filters].map(BigInt)), site.span),
           ...windowArgs(rt, window, p),
         ],
         site.span,
       );
-      return finish(rt, y, w, p, activation, site);
+      const sequence = spatial === 1 ? new GraphTensor(o.call('squeeze', [o.tensor(y, site.span)], { axis: 1 }), rt.rt) : y;
+      return finish(rt, sequence, w, p, activation, site);
     },
   };
 }

@@ -1,6 +1,7 @@
-// Keras' layers that change a sequence's or an image's size without weights: UpSampling1D/2D
-// (each step or pixel repeated; UpSampling2D's bilinear interpolation as TensorFlow 2's
-// tf.image.resize, half-pixel centers) and Cropping1D/2D (rows and columns cut off each side).
+// Keras' layers that change a sequence's, an image's or a volume's size without weights:
+// UpSampling1D/2D/3D (each step, pixel or voxel repeated; UpSampling2D's bilinear interpolation
+// as TensorFlow 2's tf.image.resize, half-pixel centers) and Cropping1D/2D/3D (entries cut off
+// each side).
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
@@ -34,11 +35,13 @@ function bilinearWeights(size: number, factor: number, dtype: Node['type']['dtyp
   return makeTensor(dtype, [out, size], data);
 }
 
-function upSampling(spatial: 1 | 2): PyBuiltin {
+type Spatial = 1 | 2 | 3;
+
+function upSampling(spatial: Spatial): PyBuiltin {
   const layer = `UpSampling${spatial}D`;
   return layerClass(
     layer,
-    spatial === 1 ? ['size'] : ['size', 'data_format', 'interpolation'],
+    spatial === 1 ? ['size'] : spatial === 2 ? ['size', 'data_format', 'interpolation'] : ['size', 'data_format'],
     (p: BoundPyArgs) => (rt, x, xSpan, site) => {
       const input = inputOf(rt, x, xSpan, spatial + 2, `up_sampling${spatial}d`);
       const factors = intTuple(rt, p.get('size', 2n), spatial, p.span('size'));
@@ -88,8 +91,9 @@ function upSampling(spatial: 1 | 2): PyBuiltin {
 
 /** Cropping's (before, after) per spatial axis: an int (every side), one int per axis (both
  *  sides), or per axis a pair. */
-function croppedSides(rt: Interpreter, p: BoundPyArgs, spatial: 1 | 2): number[][] {
-  const given = p.get('cropping', spatial === 1 ? new PyList([1n, 1n]) : 0n);
+function croppedSides(rt: Interpreter, p: BoundPyArgs, spatial: Spatial): number[][] {
+  // Keras' defaults: one entry off each end of a sequence or volume, nothing off an image.
+  const given = p.get('cropping', spatial === 1 ? new PyList([1n, 1n]) : spatial === 2 ? 0n : 1n);
   const span = p.span('cropping');
   const pair = (v: PyValue) => (typeof v === 'bigint' ? [v, v] : rt.iterate(v, span)).map((d) => rt.rt.indexValue(d, span));
   const sides =
@@ -103,7 +107,7 @@ function croppedSides(rt: Interpreter, p: BoundPyArgs, spatial: 1 | 2): number[]
   return sides;
 }
 
-function cropping(spatial: 1 | 2): PyBuiltin {
+function cropping(spatial: Spatial): PyBuiltin {
   const layer = `Cropping${spatial}D`;
   return layerClass(
     layer,
@@ -147,5 +151,7 @@ export function resizingLayers(): Record<string, () => PyBuiltin> {
     UpSampling2D: () => upSampling(2),
     Cropping1D: () => cropping(1),
     Cropping2D: () => cropping(2),
+    UpSampling3D: () => upSampling(3),
+    Cropping3D: () => cropping(3),
   };
 }

@@ -1,7 +1,7 @@
 // Keras layers without weights, as callable objects built from registry ops (resizingLayers.ts
-// adds UpSampling and Cropping): Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D,
-// Activation and the activation layers, Dropout (the identity outside training), the 1-D and 2-D
-// pooling layers and their global forms, and the merging layers (Add, Multiply, Subtract,
+// adds UpSampling and Cropping): Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D/3D,
+// Activation and the activation layers, Dropout (the identity outside training), the 1-D, 2-D
+// and 3-D pooling layers and their global forms, and the merging layers (Add, Multiply, Subtract,
 // Average, Maximum, Minimum, Concatenate). The constructor's arguments are kept as given and
 // read when the layer is called, where their errors point.
 
@@ -75,9 +75,10 @@ export function layerClass(
   });
 }
 
-/** MaxPooling1D/2D, AveragePooling1D/2D: windows of pool_size, strides pool_size unless given. */
-function pooling(layer: string, op: 'max_pool1d' | 'avg_pool1d' | 'max_pool2d' | 'avg_pool2d'): PyBuiltin {
-  const spatial = op.endsWith('1d') ? 1 : 2;
+/** MaxPooling1D/2D/3D, AveragePooling1D/2D/3D: windows of pool_size, strides pool_size unless
+ *  given. */
+function pooling(layer: string, op: `${'max' | 'avg'}_pool${1 | 2 | 3}d`): PyBuiltin {
+  const spatial = Number(op.charAt(op.length - 2));
   return layerClass(
     layer,
     ['pool_size', 'strides', 'padding', 'data_format'],
@@ -103,10 +104,11 @@ function pooling(layer: string, op: 'max_pool1d' | 'avg_pool1d' | 'max_pool2d' |
 }
 
 /** The global poolings: the mean or maximum over every spatial axis (1 of a sequence, 2 of an
- *  image). A masked sequence's mean is over its real steps (Keras' GlobalAveragePooling1D; its
+ *  image, 3 of a volume). A masked sequence's mean is over its real steps (Keras' GlobalAveragePooling1D; its
  *  maximum, as Keras', takes every step). */
 function globalPooling(layer: string, op: 'reduce_mean' | 'reduce_max'): PyBuiltin {
-  const spatial = layer.includes('1D') ? [1n] : [1n, 2n];
+  const rank = Number(layer.charAt(layer.length - 2));
+  const spatial = Array.from({ length: rank }, (_, k) => BigInt(k + 1));
   return layerClass(
     layer,
     ['data_format', 'keepdims'],
@@ -339,6 +341,7 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
       }),
     ZeroPadding1D: () => zeroPadding('ZeroPadding1D', 1),
     ZeroPadding2D: () => zeroPadding('ZeroPadding2D', 2),
+    ZeroPadding3D: () => zeroPadding('ZeroPadding3D', 3),
     Activation: () =>
       layerClass(
         'Activation',
@@ -435,6 +438,14 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
     GlobalAvgPool2D: () => globalPooling('GlobalAvgPool2D', 'reduce_mean'),
     GlobalMaxPooling2D: () => globalPooling('GlobalMaxPooling2D', 'reduce_max'),
     GlobalMaxPool2D: () => globalPooling('GlobalMaxPool2D', 'reduce_max'),
+    MaxPooling3D: () => pooling('MaxPooling3D', 'max_pool3d'),
+    MaxPool3D: () => pooling('MaxPool3D', 'max_pool3d'),
+    AveragePooling3D: () => pooling('AveragePooling3D', 'avg_pool3d'),
+    AvgPool3D: () => pooling('AvgPool3D', 'avg_pool3d'),
+    GlobalAveragePooling3D: () => globalPooling('GlobalAveragePooling3D', 'reduce_mean'),
+    GlobalAvgPool3D: () => globalPooling('GlobalAvgPool3D', 'reduce_mean'),
+    GlobalMaxPooling3D: () => globalPooling('GlobalMaxPooling3D', 'reduce_max'),
+    GlobalMaxPool3D: () => globalPooling('GlobalMaxPool3D', 'reduce_max'),
     Add: () => merging('Add', [], pairwise('add')),
     Multiply: () => merging('Multiply', [], pairwise('multiply')),
     Maximum: () => merging('Maximum', [], pairwise('maximum')),

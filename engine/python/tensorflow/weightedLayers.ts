@@ -1,4 +1,4 @@
-// Keras layers with weights besides Dense: Conv1D, Conv2D (and convolutionLayers.ts' kinds),
+// Keras layers with weights besides Dense: Conv1D, Conv2D, Conv3D (and convolutionLayers.ts' kinds),
 // Embedding, the recurrent layers, LayerNormalization and BatchNormalization. As Dense, each
 // makes its weights on its first call (when the input's shape is known), in its own variable
 // scope with Keras' names and default initializers, and reuses them after.
@@ -162,10 +162,10 @@ export class WeightedLayer extends PyObject {
   }
 }
 
-/** Conv1D (input [batch, width, channels], kernel [width, in, out]) or Conv2D (NHWC input,
- *  HWIO kernel). Conv1D's 'causal' padding is Keras': (kernel − 1)·dilation zeros before the
+/** Conv1D (input [batch, width, channels], kernel [width, in, out]), Conv2D (NHWC input, HWIO
+ *  kernel) or Conv3D (NDHWC input, [depth, height, width, in, out] kernel). Conv1D's 'causal' padding is Keras': (kernel − 1)·dilation zeros before the
  *  sequence, then a VALID convolution, so no output sees a later step. */
-function convolution(spatial: 1 | 2, init: MakeInitializer, activation: Activation): LayerKind {
+function convolution(spatial: 1 | 2 | 3, init: MakeInitializer, activation: Activation): LayerKind {
   const name = `Conv${spatial}D`;
   return {
     name,
@@ -208,7 +208,7 @@ function convolution(spatial: 1 | 2, init: MakeInitializer, activation: Activati
             ];
       let y = callOp(
         rt,
-        spatial === 1 ? 'conv1d' : 'conv2d',
+        `conv${spatial}d`,
         [
           positional(rt, input, site.span),
           nodeArg(kernel, site.span),
@@ -483,7 +483,7 @@ function parametricRelu(init: MakeInitializer): LayerKind {
  *  activation readers. */
 export function weightedLayers(init: MakeInitializer, activation: Activation): Record<string, () => PyBuiltin> {
   const kinds: { kind: LayerKind; params: string[] }[] = [
-    ...([1, 2] as const).map((spatial) => ({
+    ...([1, 2, 3] as const).map((spatial) => ({
       kind: convolution(spatial, init, activation),
       params: [
         'filters',
@@ -499,7 +499,10 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
         'bias_initializer',
       ],
     })),
-    { kind: convolutionTranspose(init, activation), params: CONVOLUTION_PARAMS.Conv2DTranspose },
+    ...([1, 2] as const).map((spatial) => ({
+      kind: convolutionTranspose(spatial, init, activation),
+      params: CONVOLUTION_PARAMS.Conv2DTranspose,
+    })),
     { kind: depthwiseConvolution(init, activation), params: CONVOLUTION_PARAMS.DepthwiseConv2D },
     { kind: separableConvolution(init, activation), params: CONVOLUTION_PARAMS.SeparableConv2D },
     { kind: multiHeadAttention(init), params: MULTI_HEAD_ATTENTION_PARAMS },
