@@ -36,3 +36,39 @@ describe('Keras layers on input they cannot take', () => {
     expect(val(a, 'ok').shape).toEqual([1, 2, 3]);
   });
 });
+
+// layers13: the 3-D layers and the normalizations.
+describe('3-D and normalization layers on input they cannot take', () => {
+  it('say so at the argument or the call, and the rest of the script still runs', () => {
+    const lines = [
+      'import numpy as np',
+      'import tensorflow as tf',
+      'a = tf.keras.layers.GroupNormalization(groups=4)(tf.ones((1, 3, 6)))',
+      'b = tf.keras.layers.LayerNormalization(axis=3)(tf.ones((2, 3)))',
+      'c = tf.keras.layers.Normalization(mean=[1.0, 2.0], variance=[1.0, 1.0])(tf.ones((2, 3)))',
+      'd = tf.keras.layers.Normalization(mean=1.0)',
+      'e = tf.keras.layers.Conv3D(2, 3)(tf.ones((1, 4, 4, 2)))',
+      'f = tf.keras.layers.Cropping3D(2)(tf.ones((1, 4, 5, 5, 1)))',
+      'g = tf.keras.layers.MaxPooling3D(3)(tf.ones((1, 2, 4, 4, 1)))',
+      'h = tf.keras.layers.Conv1DTranspose(2, 3)(tf.ones((1, 4, 4, 2)))',
+      'n = tf.keras.layers.Normalization(axis=None)',
+      'n.adapt(np.array([1.0, 3.0]))',
+      'ok = n(tf.constant([5.0, 0.0]))',
+    ];
+    const src = lines.join('\n');
+    const a = py(src, { strict: false });
+    const byLine = a.diagnostics.map((d) => [lines[src.slice(0, d.span.start).split('\n').length - 1][0], d.message]);
+    expect(byLine).toEqual([
+      ['a', expect.stringContaining('Number of groups (4) must be a multiple of the number of channels (6)')],
+      ['b', expect.stringContaining('invalid axis 3 for an input of rank 2')],
+      ['c', expect.stringContaining('the mean has 2 entries, the kept axes 3')],
+      ['d', expect.stringContaining('both `mean` and `variance` must be set')],
+      ['e', expect.stringContaining('expected ndim=5, found ndim=4')],
+      ['f', expect.stringContaining('leaves nothing of its 4 entries')],
+      ['g', expect.stringContaining("larger than the input's depth")],
+      ['h', expect.stringContaining('expected ndim=3, found ndim=4')],
+    ]);
+    // The adapted mean 2 and variance 1.
+    expect(Array.from(val(a, 'ok').data)).toEqual([3, -2]);
+  });
+});

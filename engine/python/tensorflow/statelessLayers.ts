@@ -355,6 +355,8 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
         'propagate',
       ),
     ReLU: () => activationLayer('ReLU', 'relu'),
+    // x over its L2 norm along axis (Keras' UnitNormalization is tf.math.l2_normalize).
+    UnitNormalization: () => activationLayer('UnitNormalization', 'l2_normalize', [{ name: 'axis', keyword: 'axis', fallback: -1n }]),
     Softmax: () => activationLayer('Softmax', 'softmax', [{ name: 'axis', keyword: 'axis', fallback: -1n }]),
     // Keras' LeakyReLU slope defaults to 0.3 (tf.nn.leaky_relu's to 0.2).
     LeakyReLU: () => activationLayer('LeakyReLU', 'leaky_relu', [{ name: 'alpha', keyword: 'alpha', fallback: 0.3 }]),

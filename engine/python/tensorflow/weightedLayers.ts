@@ -1,12 +1,11 @@
 // Keras layers with weights besides Dense: Conv1D, Conv2D, Conv3D (and convolutionLayers.ts' kinds),
-// Embedding, the recurrent layers, LayerNormalization and BatchNormalization. As Dense, each
+// Embedding, the recurrent layers, BatchNormalization and normalizationLayers.ts' kinds. As Dense, each
 // makes its weights on its first call (when the input's shape is known), in its own variable
 // scope with Keras' names and default initializers, and reuses them after.
 
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import type { Value } from '../../values';
-import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
@@ -24,6 +23,7 @@ import { DENSE_ATTENTION_PARAMS, MULTI_HEAD_ATTENTION_PARAMS, denseAttention, mu
 import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separableConvolution } from './convolutionLayers';
 import { makeTensor, type Tensor } from '../../tensor';
 import { boolMask, callMask, withMask } from './kerasMasks';
+import { momentsOver, normalizationKinds, normalizationLayers, normalize } from './normalizationLayers';
 
 export type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
 export type Activation = (rt: Interpreter, v: PyValue, span: Span) => PyValue;
@@ -251,84 +251,6 @@ function embedding(init: MakeInitializer): LayerKind {
   };
 }
 
-function layerNormalization(init: MakeInitializer): LayerKind {
-  return {
-    name: 'LayerNormalization',
-    outputMask: 'propagate',
-    scope: 'layer_normalization',
-    weights: (_rt, x, p, site) => {
-      const axis = p.get('axis', -1n);
-      if (axis !== -1n && !(typeof axis === 'bigint' && x.type.shape && Number(axis) === x.type.shape.length - 1))
-        throw new OutsideSubset('LayerNormalization over an axis other than the last is not modelled by tgraph', p.span('axis'));
-      const n = lastAxis(x, 'LayerNormalization', site.span);
-      return [
-        ...(p.get('scale', true) !== false
-          ? [
-              {
-                name: 'gamma',
-                shape: [n],
-                initializer: init(p.get('gamma_initializer', null), 'ones', p.span('gamma_initializer')),
-                span: p.span('gamma_initializer'),
-              },
-            ]
-          : []),
-        ...(p.get('center', true) !== false
-          ? [
-              {
-                name: 'beta',
-                shape: [n],
-                initializer: init(p.get('beta_initializer', null), 'zeros', p.span('beta_initializer')),
-                span: p.span('beta_initializer'),
-              },
-            ]
-          : []),
-      ];
-    },
-    apply: (rt, x, w, p, site) => {
-      const [mean, variance] = momentsOver(rt, x, [x.type.shape!.length - 1], site.span);
-      return normalize(rt, x, mean, variance, w, p.get('epsilon', 0.001), p.span('epsilon'), site.span);
-    },
-  };
-}
-
-/** tf.nn.moments of x over `axes`, kept as size-1 axes: [mean, variance]. */
-function momentsOver(rt: Interpreter, x: Node, axes: number[], span: Span): Value[] {
-  const moments = rt.rt.b.call(
-    lookupOp('moments')!,
-    [nodeArg(x, span), keyword(rt, 'axes', new PyList(axes.map(BigInt)), span), keyword(rt, 'keepdims', true, span)],
-    span,
-  );
-  if (moments.kind !== 'list') throw pyError('TypeError', 'moments did not give (mean, variance)', span);
-  return moments.items;
-}
-
-/** Keras' normalization: tf.nn.batch_normalization(x, mean, variance, beta, gamma, epsilon). */
-function normalize(
-  rt: Interpreter,
-  x: Node,
-  mean: Value,
-  variance: Value,
-  w: Map<string, PyVariable>,
-  epsilon: PyValue,
-  epsilonSpan: Span,
-  span: Span,
-): PyValue {
-  const weight = (name: string) => (w.get(name) ? new GraphTensor(w.get(name)!.node, rt.rt) : null);
-  return callOp(
-    rt,
-    'batch_normalization',
-    [
-      nodeArg(x, span),
-      { value: mean, span },
-      { value: variance, span },
-      keyword(rt, 'offset', weight('beta'), span),
-      keyword(rt, 'scale', weight('gamma'), span),
-      keyword(rt, 'variance_epsilon', epsilon, epsilonSpan),
-    ],
-    span,
-  );
-}
-
 /** Keras' moving averages after a training call: moving − (moving − batch)·(1 − momentum). At
  *  once in eager execution; in a graph, an op in tf.GraphKeys.UPDATE_OPS (what the session runs
  *  when a fetch depends on it), which changes nothing when a fed `training` flag is false.
@@ -522,7 +444,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
       ],
     },
     ...(['SimpleRNN', 'LSTM', 'GRU'] as const).map((cell) => ({ kind: recurrent(cell, init, activation), params: RECURRENT_PARAMS })),
-    { kind: layerNormalization(init), params: ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer'] },
+    ...normalizationKinds(init),
     {
       kind: batchNormalization(init),
       params: [
@@ -546,16 +468,19 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
       ],
     },
   ];
-  return Object.fromEntries(
-    kinds.map(({ kind, params }) => [
+  return Object.fromEntries([
+    ...kinds.map(({ kind, params }) => [
       kind.name,
       () =>
         new PyBuiltin(`tf.keras.layers.${kind.name}`, (a, kw, site) => {
           const p = bindArgs(kind.name, [...params, 'name', 'dtype', 'trainable', 'input_shape'], a, kw, site);
           channelsLastOnly(p, kind.name);
-          if (p.get('groups', 1n) !== 1n) throw new OutsideSubset(`${kind.name}(groups=...) is not modelled by tgraph`, p.span('groups'));
+          // A grouped convolution's groups (GroupNormalization's are its own).
+          if (kind.name.startsWith('Conv') && p.get('groups', 1n) !== 1n)
+            throw new OutsideSubset(`${kind.name}(groups=...) is not modelled by tgraph`, p.span('groups'));
           return new WeightedLayer(kind, p);
         }),
     ]),
-  );
+    ...Object.entries(normalizationLayers()),
+  ]);
 }
