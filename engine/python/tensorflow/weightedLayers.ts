@@ -6,7 +6,7 @@
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import type { Value } from '../../values';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, type PyValue } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, PyObject, PyTuple, type PyValue, typeName } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { type BoundPyArgs, args as bindArgs } from '../signature';
@@ -17,7 +17,7 @@ import { eagerValue, isEager, needsFeed } from './eager';
 import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
 import { layerWeightMethod } from './layerWeights';
-import { RECURRENT_PARAMS, recurrent } from './recurrentLayers';
+import { CELL_PARAMS, RECURRENT_PARAMS, RNN_LOOP_PARAMS, cellOf, recurrent, recurrentCell, recurrentNetwork } from './recurrentLayers';
 import { Ops } from './losses';
 import { DENSE_ATTENTION_PARAMS, MULTI_HEAD_ATTENTION_PARAMS, denseAttention, multiHeadAttention } from './attentionLayers';
 import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separableConvolution } from './convolutionLayers';
@@ -444,6 +444,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
       ],
     },
     ...(['SimpleRNN', 'LSTM', 'GRU'] as const).map((cell) => ({ kind: recurrent(cell, init, activation), params: RECURRENT_PARAMS })),
+    ...(['SimpleRNN', 'LSTM', 'GRU'] as const).map((cell) => ({ kind: recurrentCell(cell, init, activation), params: CELL_PARAMS[cell] })),
     ...normalizationKinds(init),
     {
       kind: batchNormalization(init),
@@ -482,5 +483,47 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
         }),
     ]),
     ...Object.entries(normalizationLayers()),
+    ...Object.entries(recurrentNetworks(init, activation)),
   ]);
+}
+
+/** The cells a StackedRNNCells holds. */
+class StackedCells extends PyObject {
+  constructor(readonly cells: readonly WeightedLayer[]) {
+    super();
+  }
+  get typeName(): string {
+    return 'StackedRNNCells';
+  }
+}
+
+/** RNN over a Keras cell, a list of them or StackedRNNCells, and StackedRNNCells itself. */
+function recurrentNetworks(init: MakeInitializer, activation: Activation): Record<string, () => PyBuiltin> {
+  const cellsOf = (v: PyValue, span: Span): WeightedLayer[] => {
+    const items = v instanceof StackedCells ? v.cells : v instanceof PyList || v instanceof PyTuple ? v.items : [v];
+    return items.map((c) => {
+      if (!(c instanceof WeightedLayer) || cellOf(c.kind) === null)
+        throw new OutsideSubset(
+          `RNN over ${typeName(c)} is not modelled by tgraph (SimpleRNNCell, LSTMCell, GRUCell, or a list of them)`,
+          span,
+        );
+      return c;
+    });
+  };
+  return {
+    RNN: () =>
+      new PyBuiltin('tf.keras.layers.RNN', (a, kw, site) => {
+        const p = bindArgs('RNN', ['cell', ...RNN_LOOP_PARAMS, 'name', 'dtype', 'trainable', 'input_shape'], a, kw, site);
+        const given = p.get('cell');
+        const cells = cellsOf(given, p.span('cell'));
+        const stacked = !(given instanceof WeightedLayer);
+        if (cells.length === 0) throw pyError('ValueError', 'RNN needs at least one cell', p.span('cell'));
+        return new WeightedLayer(recurrentNetwork(cells, stacked, activation, init), p);
+      }),
+    StackedRNNCells: () =>
+      new PyBuiltin('tf.keras.layers.StackedRNNCells', (a, kw, site) => {
+        const p = bindArgs('StackedRNNCells', ['cells', 'name'], a, kw, site);
+        return new StackedCells(cellsOf(p.get('cells'), p.span('cells')));
+      }),
+  };
 }
