@@ -37,8 +37,8 @@ describe('Keras layers on input they cannot take', () => {
   });
 });
 
-// layers13: the 3-D layers and the normalizations.
-describe('3-D and normalization layers on input they cannot take', () => {
+// layers13: the 3-D layers, the normalizations and Dot.
+describe('3-D, normalization and Dot layers on input they cannot take', () => {
   it('say so at the argument or the call, and the rest of the script still runs', () => {
     const lines = [
       'import numpy as np',
@@ -51,6 +51,8 @@ describe('3-D and normalization layers on input they cannot take', () => {
       'f = tf.keras.layers.Cropping3D(2)(tf.ones((1, 4, 5, 5, 1)))',
       'g = tf.keras.layers.MaxPooling3D(3)(tf.ones((1, 2, 4, 4, 1)))',
       'h = tf.keras.layers.Conv1DTranspose(2, 3)(tf.ones((1, 4, 4, 2)))',
+      'i = tf.keras.layers.Dot(axes=0)([tf.ones((2, 3)), tf.ones((2, 3))])',
+      'j = tf.keras.layers.Dot(axes=1)([tf.ones((2, 3))] * 3)',
       'n = tf.keras.layers.Normalization(axis=None)',
       'n.adapt(np.array([1.0, 3.0]))',
       'ok = n(tf.constant([5.0, 0.0]))',
@@ -67,6 +69,8 @@ describe('3-D and normalization layers on input they cannot take', () => {
       ['f', expect.stringContaining('leaves nothing of its 4 entries')],
       ['g', expect.stringContaining("larger than the input's depth")],
       ['h', expect.stringContaining('expected ndim=3, found ndim=4')],
+      ['i', expect.stringContaining('axis 0 of input 0 (rank 2) is not a non-batch axis')],
+      ['j', expect.stringContaining('should be called on exactly 2 inputs')],
     ]);
     // The adapted mean 2 and variance 1.
     expect(Array.from(val(a, 'ok').data)).toEqual([3, -2]);

@@ -94,6 +94,7 @@ describe('real models against PyTorch (float64)', () => {
     'layers13_volumes_tf2',
     'layers13_normalization_tf2',
     'layers13_cells_tf2',
+    'layers13_merging_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -42,10 +42,11 @@ function causalMask(rt: Interpreter, rows: number, columns: number, dtype: Node[
   return rt.rt.b.constant(makeTensor(dtype, [rows, columns], data));
 }
 
-/** softmax(scores + (1 − keep)·(−1e9)) over the last axis (`keep` broadcast to scores). */
-function maskedSoftmax(o: Ops, scores: Node, keep: Node | null): Node {
-  if (!keep) return o.call('softmax', [scores]);
-  return o.call('softmax', [o.call('add', [scores, o.call('multiply', [o.call('subtract', [1, keep]), MASKED_SCORE])])]);
+/** softmax(scores + (1 − keep)·(−1e9)) over `axis` (`keep` broadcast to scores): Keras'
+ *  Softmax layer given a mask, and its dense attention. */
+export function maskedSoftmax(o: Ops, scores: Node, keep: Node | null, axis = -1): Node {
+  if (!keep) return o.call('softmax', [scores], { axis });
+  return o.call('softmax', [o.call('add', [scores, o.call('multiply', [o.call('subtract', [1, keep]), MASKED_SCORE])])], { axis });
 }
 
 /** The mask of positions kept, as scores' dtype and of rank `rank` (axes added at `axis`), the

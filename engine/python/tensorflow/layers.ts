@@ -281,6 +281,7 @@ const MERGE_FUNCTIONS: Record<string, string> = {
   maximum: 'Maximum',
   minimum: 'Minimum',
   concatenate: 'Concatenate',
+  dot: 'Dot',
 };
 
 class MergeFunction extends PyObject {

@@ -2,7 +2,7 @@
 // adds UpSampling and Cropping): Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D/2D/3D,
 // Activation and the activation layers, Dropout (the identity outside training), the 1-D, 2-D
 // and 3-D pooling layers and their global forms, and the merging layers (Add, Multiply, Subtract,
-// Average, Maximum, Minimum, Concatenate). The constructor's arguments are kept as given and
+// Average, Maximum, Minimum, Concatenate, Dot). The constructor's arguments are kept as given and
 // read when the layer is called, where their errors point.
 
 import type { Span } from '../../syntax/ast';
@@ -17,6 +17,7 @@ import { Ops } from './losses';
 import { callMask, inputMasks, withMask } from './kerasMasks';
 import { channelsLastOnly, intTuple, keyword, positional } from './layerArgs';
 import { byTrainingFlag } from './controlFlow';
+import { maskedSoftmax } from './attentionLayers';
 
 /** What a layer does to its inputs when called (`training`: which branch is built; only
  *  Dropout reads it; `mask`: the call's mask, its `mask` argument or its input's). */
@@ -229,6 +230,42 @@ function concatenatedMasks(rt: Interpreter, p: BoundPyArgs, inputs: PyValue, sit
   return o.call('reduce_all', [o.tensor(joined, site.span)], { axis: -1 });
 }
 
+/** Keras' Dot: the two samples' product over `axes` (one for both, or one each; negative from
+ *  the end), each input l2-normalized along its axis first with normalize=True; Keras'
+ *  batch_dot keeps the first input's other axes, then the second's, a [batch, 1] when none. */
+function dotProduct(rt: Interpreter, p: BoundPyArgs, items: CallArg[], site: CallSite): PyValue {
+  const o = new Ops(rt, site.span);
+  let [x, y] = items.map((item) => rt.rt.b.toTensor(item.value, item.span));
+  const ranks = [x, y].map((t) => {
+    if (t.type.shape === null) throw new OutsideSubset('Dot of an input of unknown rank is not modelled by tgraph', site.span);
+    return t.type.shape.length;
+  });
+  const given = p.get('axes');
+  const pair = typeof given === 'bigint' ? [given, given] : rt.iterate(given, p.span('axes'));
+  if (pair.length !== 2)
+    throw pyError('ValueError', `Dot: axes should be an int or a pair of ints, got ${pair.length} values`, p.span('axes'));
+  const axes = pair.map((a, i) => {
+    const k = rt.rt.indexValue(a, p.span('axes'));
+    const axis = k < 0 ? k + ranks[i] : k;
+    if (axis < 1 || axis >= ranks[i])
+      throw pyError('ValueError', `Dot: axis ${k} of input ${i} (rank ${ranks[i]}) is not a non-batch axis`, p.span('axes'));
+    return axis;
+  });
+  if (p.get('normalize', false) === true) {
+    x = o.call('l2_normalize', [x], { axis: axes[0] });
+    y = o.call('l2_normalize', [y], { axis: axes[1] });
+  }
+  // einsum letters: 'a' the batch, 'b' the contracted axis, the others from 'c'.
+  const others = 'cdefghijklmnopqrstuvwxyz';
+  const lettersOf = (rank: number, axis: number, from: number) =>
+    Array.from({ length: rank }, (_, k) => (k === 0 ? 'a' : k === axis ? 'b' : others[from + k]));
+  const left = lettersOf(ranks[0], axes[0], 0);
+  const right = lettersOf(ranks[1], axes[1], ranks[0]);
+  const kept = [...left.filter((l) => l !== 'b'), ...right.slice(1).filter((l) => l !== 'b')];
+  const product = o.call('einsum', [`${left.join('')},${right.join('')}->${kept.join('')}`, x, y]);
+  return new GraphTensor(kept.length === 1 ? o.call('expand_dims', [product], { axis: 1 }) : product, rt.rt);
+}
+
 /** Folds the inputs pairwise with a binary op (Keras' _merge_function). */
 function pairwise(op: string): (rt: Interpreter, p: BoundPyArgs, items: CallArg[], site: CallSite) => PyValue {
   return (rt, _p, items, site) => {
@@ -357,7 +394,22 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
     ReLU: () => activationLayer('ReLU', 'relu'),
     // x over its L2 norm along axis (Keras' UnitNormalization is tf.math.l2_normalize).
     UnitNormalization: () => activationLayer('UnitNormalization', 'l2_normalize', [{ name: 'axis', keyword: 'axis', fallback: -1n }]),
-    Softmax: () => activationLayer('Softmax', 'softmax', [{ name: 'axis', keyword: 'axis', fallback: -1n }]),
+    // A masked position's score is lowered by 1e9 first, as Keras' Softmax(...)(x, mask).
+    Softmax: () =>
+      layerClass(
+        'Softmax',
+        ['axis'],
+        (p) => (rt, x, xSpan, site, _training, mask) => {
+          const o = new Ops(rt, site.span);
+          const input = o.tensor(x, xSpan);
+          const axis = p.get('axis', -1n);
+          if (typeof axis !== 'bigint') throw new OutsideSubset('Softmax over several axes is not modelled by tgraph', p.span('axis'));
+          return new GraphTensor(maskedSoftmax(o, input, mask ? rt.rt.b.cast(mask, input.type.dtype) : null, Number(axis)), rt.rt);
+        },
+        undefined,
+        false,
+        'propagate',
+      ),
     // Keras' LeakyReLU slope defaults to 0.3 (tf.nn.leaky_relu's to 0.2).
     LeakyReLU: () => activationLayer('LeakyReLU', 'leaky_relu', [{ name: 'alpha', keyword: 'alpha', fallback: 0.3 }]),
     // Keras' ELU with a slope alpha: alpha·(e^x − 1) below zero (tf.nn.elu's where alpha is 1).
@@ -461,6 +513,11 @@ export function statelessLayers(activation: (rt: Interpreter, v: PyValue, span: 
       merging('Average', [], (rt, p, items, site) => {
         const sum = pairwise('add')(rt, p, items, site);
         return callOp(rt, 'divide', [positional(rt, sum, site.span), positional(rt, items.length * 1.0, site.span)], site.span);
+      }),
+    Dot: () =>
+      merging('Dot', ['axes', 'normalize'], (rt, p, items, site) => {
+        if (items.length !== 2) throw pyError('ValueError', 'A `Dot` layer should be called on exactly 2 inputs', site.span);
+        return dotProduct(rt, p, items, site);
       }),
     Concatenate: () =>
       merging(
