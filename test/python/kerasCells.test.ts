@@ -3,7 +3,7 @@
 // does, and a cell called directly returns (output, states) in the form its states were given.
 
 import { describe, expect, it } from 'vitest';
-import { data, printed, py, val } from './support';
+import { data, diagnosticsByLine, printed, py, val } from './support';
 
 describe('Keras recurrent cells', () => {
   it('RNN(cell) is the recurrent layer of that cell, with the same weights', () => {
@@ -62,9 +62,7 @@ describe('Keras recurrent cells', () => {
       'd = tf.keras.layers.RNN([tf.keras.layers.SimpleRNNCell(2), tf.keras.layers.SimpleRNNCell(3)])(x, initial_state=[tf.zeros((2, 2)), tf.zeros((2, 2))])',
       'ok = tf.keras.layers.RNN(tf.keras.layers.SimpleRNNCell(2), return_state=True)(x)',
     ];
-    const src = lines.join('\n');
-    const a = py(src, { strict: false });
-    const byLine = a.diagnostics.map((d) => [lines[src.slice(0, d.span.start).split('\n').length - 1][0], d.message]);
+    const { a, byLine } = diagnosticsByLine(lines);
     expect(byLine).toEqual([
       ['a', expect.stringContaining('RNN over Dense is not modelled')],
       ['b', expect.stringContaining('expected ndim=2, found ndim=3')],

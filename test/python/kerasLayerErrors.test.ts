@@ -2,7 +2,7 @@
 // error is one diagnostic on its own line, and the lines after still evaluate.
 
 import { describe, expect, it } from 'vitest';
-import { py, val } from './support';
+import { diagnosticsByLine, val } from './support';
 
 describe('Keras layers on input they cannot take', () => {
   it('say so where they are called, and the rest of the script still runs', () => {
@@ -19,10 +19,7 @@ describe('Keras layers on input they cannot take', () => {
       'h = tf.keras.layers.Cropping1D((2, 3))(tf.ones((1, 5, 2)))',
       'ok = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)(tf.ones((1, 2, 3)), tf.ones((1, 4, 3)))',
     ];
-    const src = lines.join('\n');
-    const a = py(src, { strict: false });
-    // Each diagnostic by the name its line assigns.
-    const byLine = a.diagnostics.map((d) => [lines[src.slice(0, d.span.start).split('\n').length - 1][0], d.message]);
+    const { a, byLine } = diagnosticsByLine(lines);
     expect(byLine).toEqual([
       ['a', expect.stringContaining('MultiHeadAttention on a query of rank other than 3 is not modelled')],
       ['b', expect.stringContaining('Attention layer must be called on a list of inputs')],
@@ -57,9 +54,7 @@ describe('3-D, normalization and Dot layers on input they cannot take', () => {
       'n.adapt(np.array([1.0, 3.0]))',
       'ok = n(tf.constant([5.0, 0.0]))',
     ];
-    const src = lines.join('\n');
-    const a = py(src, { strict: false });
-    const byLine = a.diagnostics.map((d) => [lines[src.slice(0, d.span.start).split('\n').length - 1][0], d.message]);
+    const { a, byLine } = diagnosticsByLine(lines);
     expect(byLine).toEqual([
       ['a', expect.stringContaining('Number of groups (4) must be a multiple of the number of channels (6)')],
       ['b', expect.stringContaining('invalid axis 3 for an input of rank 2')],

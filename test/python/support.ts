@@ -107,3 +107,12 @@ export function expectAllClose(actual: number[], expected: number[]): void {
   expect(actual.length).toBe(expected.length);
   actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
 }
+
+/** A script of one statement per line, analysed leniently, and each diagnostic as [the first
+ *  letter of its line (the name the line assigns), its message]. */
+export function diagnosticsByLine(lines: string[]): { a: Analysis; byLine: string[][] } {
+  const src = lines.join('\n');
+  const a = py(src, { strict: false });
+  const byLine = a.diagnostics.map((d) => [lines[src.slice(0, d.span.start).split('\n').length - 1][0], d.message]);
+  return { a, byLine };
+}

@@ -26,83 +26,40 @@ type WeightSpec = ReturnType<LayerKind['weights']>[number];
 type Cell = 'SimpleRNN' | 'LSTM' | 'GRU';
 const GATES: Record<Cell, number> = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
 
-export const RECURRENT_PARAMS = [
-  'units',
-  'activation',
-  'recurrent_activation',
-  'use_bias',
-  'kernel_initializer',
-  'recurrent_initializer',
-  'bias_initializer',
-  'unit_forget_bias',
-  'kernel_regularizer',
-  'recurrent_regularizer',
-  'bias_regularizer',
-  'activity_regularizer',
-  'kernel_constraint',
-  'recurrent_constraint',
-  'bias_constraint',
-  'dropout',
-  'recurrent_dropout',
-  'return_sequences',
-  'return_state',
-  'go_backwards',
-  'stateful',
-  'unroll',
-  'time_major',
-  'reset_after',
-  // Keras' RNN keyword: masked steps output zeros instead of the previous output
-  // (Bidirectional sets it to return_sequences).
-  'zero_output_for_mask',
-];
-
-const PENALTIES = [
-  'kernel_regularizer',
-  'recurrent_regularizer',
-  'bias_regularizer',
-  'kernel_constraint',
-  'recurrent_constraint',
-  'bias_constraint',
-];
 const INITIALIZERS = ['kernel_initializer', 'recurrent_initializer', 'bias_initializer'];
+const REGULARIZERS = ['kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer'];
+const CONSTRAINTS = ['kernel_constraint', 'recurrent_constraint', 'bias_constraint'];
+const DROPOUTS = ['dropout', 'recurrent_dropout'];
+const LOOP = ['return_sequences', 'return_state', 'go_backwards', 'stateful', 'unroll', 'time_major'];
+// Keras' RNN keyword: masked steps output zeros instead of the previous output (Bidirectional
+// sets it to return_sequences).
+const ZERO_OUTPUT = 'zero_output_for_mask';
+
+// The gated cells' first parameters.
+const GATED = ['units', 'activation', 'recurrent_activation', 'use_bias', ...INITIALIZERS];
+
+/** The layers' constructor parameters, in Keras' order. */
+export const RECURRENT_PARAMS = [
+  ...GATED,
+  'unit_forget_bias',
+  ...REGULARIZERS,
+  'activity_regularizer',
+  ...CONSTRAINTS,
+  ...DROPOUTS,
+  ...LOOP,
+  'reset_after',
+  ZERO_OUTPUT,
+];
 
 /** The cells' constructor parameters, in Keras' order. */
 export const CELL_PARAMS: Record<Cell, string[]> = {
-  SimpleRNN: ['units', 'activation', 'use_bias', ...INITIALIZERS, ...PENALTIES, 'dropout', 'recurrent_dropout'],
-  LSTM: [
-    'units',
-    'activation',
-    'recurrent_activation',
-    'use_bias',
-    ...INITIALIZERS,
-    'unit_forget_bias',
-    ...PENALTIES,
-    'dropout',
-    'recurrent_dropout',
-  ],
-  GRU: [
-    'units',
-    'activation',
-    'recurrent_activation',
-    'use_bias',
-    ...INITIALIZERS,
-    ...PENALTIES,
-    'dropout',
-    'recurrent_dropout',
-    'reset_after',
-  ],
+  SimpleRNN: ['units', 'activation', 'use_bias', ...INITIALIZERS, ...REGULARIZERS, ...CONSTRAINTS, ...DROPOUTS],
+  LSTM: [...GATED, 'unit_forget_bias', ...REGULARIZERS, ...CONSTRAINTS, ...DROPOUTS],
+  GRU: [...GATED, ...REGULARIZERS, ...CONSTRAINTS, ...DROPOUTS, 'reset_after'],
 };
 
-/** RNN's parameters after the cell (zero_output_for_mask: a keyword of Keras' base RNN). */
-export const RNN_LOOP_PARAMS = [
-  'return_sequences',
-  'return_state',
-  'go_backwards',
-  'stateful',
-  'unroll',
-  'time_major',
-  'zero_output_for_mask',
-];
+/** RNN's parameters after the cell. */
+export const RNN_LOOP_PARAMS = [...LOOP, ZERO_OUTPUT];
 
 /** Columns [start, start + size) of a [batch, n] tensor. */
 function columns(rt: Interpreter, x: Node, start: number, size: number, span: Span): Node {
