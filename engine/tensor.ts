@@ -115,6 +115,16 @@ export function firstLostToFloat32(values: ArrayLike<number>, rounded: ArrayLike
   return -1;
 }
 
+/** A float converted to int32 or int64 as a C cast does on x86 (TensorFlow's Cast kernel,
+ *  NumPy's astype, PyTorch's to(): one `cvtt` instruction): truncation toward zero, and the
+ *  smallest integer for NaN, the infinities and every value outside the type's range (an
+ *  Int32Array store would wrap 3e9 to -1294967296 instead). */
+export function truncateToInt(value: number, dtype: 'int32' | 'int64'): number {
+  const t = Math.trunc(value);
+  if (dtype === 'int32') return t >= -2147483648 && t <= 2147483647 ? t + 0 : -2147483648;
+  return t >= -(2 ** 63) && t < 2 ** 63 ? t + 0 : -(2 ** 63);
+}
+
 /** Converts a JS number to what `dtype` stores: truncation toward zero for the integers (as
  *  `tf.cast`), 0/1 for bool. */
 export function coerceNumber(dtype: DType, value: number): number {

@@ -4,7 +4,7 @@
 
 import { type Builder } from '../../builder';
 import type { Node } from '../../graph';
-import { type DType, DTYPES, isFloat } from '../../tensor';
+import { type DType, DTYPES, isFloat, truncateToInt } from '../../tensor';
 import { OpError } from '../../types';
 import { type WasmUnary, unaryWasm } from '../../wasm/elementwise';
 import { elementwise } from '../dependence';
@@ -343,9 +343,10 @@ defineOps([
     },
     kernel: ([x], attrs, out, ctx) => {
       const to = attrs.dtype;
-      // NaN becomes the most negative integer, as TensorFlow's cast does on x86.
-      if (to === 'int32') return mapUnary(x, out, ctx, (v) => (v !== v ? -2147483648 : Math.trunc(v)));
-      if (to === 'int64') return mapUnary(x, out, ctx, (v) => (v !== v ? -(2 ** 63) : Math.trunc(v)));
+      if (to === 'int32' || to === 'int64') {
+        if (!isFloat(x.dtype)) return mapUnary(x, out, ctx, (v) => v); // int64 → int32 wraps in the store, as C
+        return mapUnary(x, out, ctx, (v) => truncateToInt(v, to));
+      }
       if (to === 'bool') return mapUnary(x, out, ctx, (v) => (v !== 0 ? 1 : 0));
       // To a float type: the typed-array copy converts (and rounds to float32) as assignment does.
       const data = ctx.alloc(out.dtype, x.data.length);

@@ -6,7 +6,7 @@
 // engine's NumPy random module; a value beyond it is refused where it would be made.
 
 import type { Span } from '../../syntax/ast';
-import { DTYPES, type DType, type Tensor, type TypedData, allocData, sizeOf } from '../../tensor';
+import { DTYPES, type DType, type Tensor, type TypedData, allocData, sizeOf, truncateToInt } from '../../tensor';
 import { NOT_IMPLEMENTED, type OpSite, PyObject, type PyValue } from '../values';
 import type { Interpreter } from '../interpreter';
 import { ndAttr, ndBinary, ndGetItem, ndIterate, ndLength, ndRepr, ndSetItem, ndStr, ndTruth, ndUnary } from './methods';
@@ -147,11 +147,8 @@ export function castData(data: TypedData, from: NpDType, to: NpDType): TypedData
   if (to === 'bool') {
     for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 ? 1 : 0;
   } else if (isIntNp(to) && isFloatNp(from)) {
-    const min = to === 'int32' ? -2147483648 : -9223372036854775808;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i];
-      out[i] = Number.isFinite(v) ? Math.trunc(v) : min;
-    }
+    const width = to === 'int32' ? 'int32' : 'int64';
+    for (let i = 0; i < data.length; i++) out[i] = truncateToInt(data[i], width);
   } else {
     // int32 ← int64 wraps as C does; everything else converts (float32 rounds).
     for (let i = 0; i < data.length; i++) out[i] = data[i];
