@@ -96,7 +96,7 @@ const UNARY: Record<string, (x: number) => number> = {
   reciprocal: (x) => 1 / x,
   tanh: Math.tanh,
   sigmoid,
-  relu: (x) => (x > 0 ? x : 0),
+  relu: (x) => (x < 0 ? 0 : x), // Eigen's max(x, 0), as TensorFlow's Relu: NaN and -0 kept
 };
 
 const BINARY: Record<string, (a: number, b: number) => number> = {

@@ -230,11 +230,13 @@ defineOps([
     kink: { what: 'relu', code: signCode },
     doc: 'Rectified linear unit max(x, 0).',
     dtypes: 'numeric',
-    f: (x) => (x > 0 ? x : 0),
+    // TensorFlow's Relu is Eigen's max(x, 0), which keeps x unless x < 0: NaN stays NaN (a
+    // diverged layer must not look healthy downstream), as in PyTorch.
+    f: (x) => (x < 0 ? 0 : x),
     loop: (src, dst, n) => {
       for (let i = 0; i < n; i++) {
         const x = src[i];
-        dst[i] = x > 0 ? x : 0;
+        dst[i] = x < 0 ? 0 : x;
       }
     },
     // TensorFlow's ReluGrad passes dy where x > 0: the gradient at 0 is 0.

@@ -19,8 +19,8 @@ function f4(fn: i32, x: v128): v128 {
   if (fn == SQUARE) return f32x4.mul(x, x);
   if (fn == SQRT) return f32x4.sqrt(x);
   if (fn == RECIPROCAL) return f32x4.div(f32x4.splat(1), x);
-  // relu: x where x > 0, else +0 (NaN and -0 included, as the reference).
-  return v128.and(x, f32x4.gt(x, f32x4.splat(0)));
+  // relu: 0 where x < 0, else x (NaN and -0 kept, as the reference).
+  return v128.andnot(x, f32x4.lt(x, f32x4.splat(0)));
 }
 
 // @ts-ignore: decorator
@@ -31,7 +31,7 @@ function f2(fn: i32, x: v128): v128 {
   if (fn == SQUARE) return f64x2.mul(x, x);
   if (fn == SQRT) return f64x2.sqrt(x);
   if (fn == RECIPROCAL) return f64x2.div(f64x2.splat(1), x);
-  return v128.and(x, f64x2.gt(x, f64x2.splat(0)));
+  return v128.andnot(x, f64x2.lt(x, f64x2.splat(0)));
 }
 
 // @ts-ignore: decorator
