@@ -228,7 +228,9 @@ function extremeGrad(b: Builder, node: NodeOf<SegmentAttrs>, dy: Node): Node {
   const sorted = node.attrs.sorted === true;
   const chosen = b.op('equal', [data, gatherDropNegatives(b, node, ids, sorted)]);
   const count = b.op('unsorted_segment_sum', [b.cast(chosen, dy.type.dtype), ids], { num_segments: node.attrs.num_segments, sorted });
-  const shared = gatherDropNegatives(b, b.div(dy, count), ids, sorted);
+  // An empty segment counts 0 rows and its share is read by no row: dividing by at least 1
+  // leaves every share that is read as TensorFlow's and makes no false Inf warning (dy / 0).
+  const shared = gatherDropNegatives(b, b.div(dy, b.op('maximum', [count, b.onesLike(count)])), ids, sorted);
   return b.where(chosen, shared, b.zerosLike(shared));
 }
 
