@@ -1,5 +1,5 @@
 // Functions of tf.math, tf.linalg and tf that TensorFlow 1.x and 2.x snippets call and that
-// are other ops in disguise: divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, in_top_k,
+// are other ops in disguise: divide_no_nan, reciprocal_no_nan, scalar_mul, matvec, zero_fraction, in_top_k,
 // sequence_mask, polyval, and TensorFlow 1's casts (to_float, to_double, to_int32, to_int64);
 // and check_numerics, the identity that stops an evaluation at a NaN or an infinity.
 
@@ -80,6 +80,16 @@ defineOps([
     compose: (b, args) => {
       const x = args.tensor('x');
       return divNoNaN(b, b.onesLike(x), x);
+    },
+  }),
+  composite({
+    name: 'zero_fraction',
+    doc: 'The fraction of the elements of value that are 0, a float32 scalar (tf.math.zero_fraction; NaN for an empty tensor).',
+    params: [{ name: 'value', kind: 'tensor', dtypes: 'numeric' }],
+    compose: (b, args) => {
+      const value = args.tensor('value');
+      const zeros = b.cast(b.op('equal', [value, b.zerosLike(value)]), 'float32');
+      return b.op('reduce_mean', [zeros], { axis: null, keepdims: false });
     },
   }),
   composite({

@@ -302,6 +302,33 @@ defineOps([
     },
   }),
   binary({
+    name: 'xdivy',
+    doc: 'x / y, and 0 where x is 0 (even where y is 0), as tf.math.xdivy.',
+    dtypes: 'float',
+    kink: { what: 'x = 0 (where xdivy is defined as 0)', code: (a) => (a === 0 ? 0 : a > 0 ? 1 : -1) },
+    f: (a, b) => (a === 0 ? 0 : a / b),
+    // TensorFlow's _XDivyGrad: xdivy(x != 0, y) for x and xdivy(-x, y^2) for y, both 0 where
+    // x is 0 whatever y is.
+    grad: (b, x, y, _z, dy, needs) => {
+      const gx = needs[0] ? b.mul(dy, b.op('xdivy', [b.cast(b.op('not_equal', [x, s(b, 0, x)]), x.type.dtype), y])) : null;
+      const gy = needs[1] ? b.mul(dy, b.op('xdivy', [b.neg(x), sq(b, y)])) : null;
+      return [gx, gy];
+    },
+  }),
+  binary({
+    name: 'multiply_no_nan',
+    aliases: ['mul_no_nan'],
+    doc: 'x * y, and 0 where y is 0 (even where x is NaN or infinite), as tf.math.multiply_no_nan.',
+    dtypes: 'float',
+    f: (a, b) => (b === 0 ? 0 : a * b),
+    // TensorFlow's _MulNoNanGrad: multiply_no_nan(dy, y) for x (0 where y is 0) and
+    // multiply_no_nan(x, dy) for y (0 where dy is 0, x * dy elsewhere, infinite x included).
+    grad: (b, x, y, _z, dy, needs) => [
+      needs[0] ? b.op('multiply_no_nan', [dy, y]) : null,
+      needs[1] ? b.op('multiply_no_nan', [x, dy]) : null,
+    ],
+  }),
+  binary({
     name: 'equal',
     wasm: 'equal',
     kink: { what: 'an equality test', code: tieCode },
