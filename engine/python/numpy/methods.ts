@@ -20,7 +20,7 @@ import type { Interpreter } from '../interpreter';
 import { basicSpec } from '../indexing';
 import { args as bindArgs } from '../signature';
 import { PyDType } from '../tensorflow/tensor';
-import { NDArray, type NpDType, allocNp, astype, castData, isIntNp, resultType, scalarArray, toTensor } from './ndarray';
+import { NDArray, type NpDType, allocNp, astype, castData, isFloatNp, isIntNp, resultType, scalarArray, toTensor } from './ndarray';
 import { arrayBinary, asArray, computeDType, dot, hostCall, reshaped } from './compute';
 import { convertToArray } from './convert';
 import { arrayRepr, arrayStr } from './print';
@@ -131,9 +131,16 @@ export function reduce(rt: Interpreter, a: NDArray, kind: Reduction, axis: PyVal
   if (kind === 'argmax' || kind === 'argmin') {
     if (axes && axes.length > 1) throw pyError('TypeError', "'tuple' object cannot be interpreted as an integer", span);
     const flat = axes === null ? reshaped(a, [a.size]) : a;
-    const r = hostCall(rt, REDUCE_OPS[kind], [flat], a.dtype === 'bool' ? 'int32' : a.dtype, 'int64', span, {
-      axis: axes === null ? 0n : BigInt(axes[0]),
-    });
+    const axis = { axis: axes === null ? 0n : BigInt(axes[0]) };
+    let r = hostCall(rt, REDUCE_OPS[kind], [flat], a.dtype === 'bool' ? 'int32' : a.dtype, 'int64', span, axis);
+    if (isFloatNp(a.dtype) && flat.data.some((v) => v !== v)) {
+      // NumPy's argmax and argmin stop at the first NaN (NaN is the extreme both ways);
+      // TensorFlow's ArgMax, the op computing r, passes over it.
+      const isNaN = hostCall(rt, 'is_nan', [flat], a.dtype, 'bool', span);
+      const firstNaN = hostCall(rt, 'argmax', [isNaN], 'int32', 'int64', span, axis);
+      const anyNaN = hostCall(rt, 'reduce_any', [isNaN], 'bool', 'bool', span, axis);
+      r = hostCall(rt, 'where', [anyNaN, firstNaN, r], 'int64', 'int64', span, {}, r.scalar, [0]);
+    }
     return keepdims && axes !== null ? keep(r, a.shape, axes) : asScalarIfEmpty(r);
   }
   if (kind === 'cumsum') {
