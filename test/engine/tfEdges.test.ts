@@ -65,19 +65,20 @@ describe("the op table's edges against TensorFlow 2", () => {
   });
 
   it('has the cases the fixture script writes', () => {
-    expect(CASES).toEqual(['dtypes', 'empty', 'indices', 'integers', 'kinks', 'singular', 'ties']);
+    expect(CASES).toEqual(['dtypes', 'empty', 'indices', 'integers', 'kinks', 'numpy_nan', 'singular', 'ties']);
   });
 
   for (const name of CASES) {
     it(`${name}: every binding is TensorFlow's value, or TensorFlow's refusal`, () => {
-      const source = fs.readFileSync(path.join(DIR, `${name}.tgraph`), 'utf8').split('\n');
+      const file = path.join(DIR, fs.existsSync(path.join(DIR, `${name}.py`)) ? `${name}.py` : `${name}.tgraph`);
+      const source = fs.readFileSync(file, 'utf8').split('\n');
       const lineOf = (binding: string) => source.findIndex((l) => l.startsWith(`${binding} = `)) + 1;
       const expected = (JSON.parse(fs.readFileSync(path.join(DIR, `${name}.json`), 'utf8')) as { values: Record<string, Entry> }).values;
-      const out = run(path.join(DIR, `${name}.tgraph`));
+      const out = run(file);
       const refusedLines = new Set<number>();
       for (const [binding, entry] of Object.entries(expected)) {
         const line = lineOf(binding);
-        expect(line, `${binding} is bound in ${name}.tgraph`).toBeGreaterThan(0);
+        expect(line, `${binding} is bound in ${path.basename(file)}`).toBeGreaterThan(0);
         if ('error' in entry) {
           refusedLines.add(line);
           const errors = out.diagnostics.filter((d) => d.line === line && d.severity === 'error').map((d) => d.message);
