@@ -26,6 +26,9 @@ interface BinarySpec {
   fInt?: Binary;
   /** Kernel for int64 inputs, when it differs from `f` (which int64 uses otherwise). */
   fInt64?: Binary;
+  /** Kernel for float32 inputs, when an intermediate must round to float32 as TensorFlow's
+   *  float32 kernel rounds it (floordiv's quotient). */
+  fFloat32?: Binary;
   /** `f` written out as a strided loop, for speed (kernels.ts); must compute exactly `f`. */
   loop?: BinaryLoop;
   /** The WebAssembly module's version of `f` on float data (engine/wasm/binary.ts). */
@@ -61,10 +64,11 @@ export function binary(spec: BinarySpec): OpDef {
     ],
     infer: ([x, y]) => binaryType(x, y, spec.out),
     kernel: ([x, y], _attrs, out, ctx) => {
-      const fInt = x.dtype === 'int32' ? spec.fInt : x.dtype === 'int64' ? spec.fInt64 : undefined;
-      const wasm = !fInt && spec.wasm && binaryWasm(spec.wasm, x, y, out, ctx);
+      const byDType =
+        x.dtype === 'int32' ? spec.fInt : x.dtype === 'int64' ? spec.fInt64 : x.dtype === 'float32' ? spec.fFloat32 : undefined;
+      const wasm = !byDType && spec.wasm && binaryWasm(spec.wasm, x, y, out, ctx);
       if (wasm) return wasm;
-      return fInt ? mapBinary(x, y, out, ctx, fInt) : mapBinary(x, y, out, ctx, spec.f, spec.loop);
+      return byDType ? mapBinary(x, y, out, ctx, byDType) : mapBinary(x, y, out, ctx, spec.f, spec.loop);
     },
     grad: grad
       ? (b, node, dy, needs) => {
@@ -177,6 +181,9 @@ defineOps([
     aliases: ['floor_div'],
     doc: 'Floor of x / y.',
     f: (a, b) => Math.floor(a / b),
+    // TensorFlow's float FloorDiv is floor(x / y) with the quotient rounded to float32 first:
+    // 7 // 0.1 is 70 (7 / 0.1f rounds up to 70), where the double quotient floors to 69.
+    fFloat32: (a, b) => Math.floor(Math.fround(a / b)),
     fInt: intDivide,
     fInt64: intDivide,
   }),
