@@ -136,13 +136,24 @@ function copySign(x: number, sign: number): number {
  *  the divisor's sign. */
 function floatDivmod(vx: number, wx: number, what: string): [number, number] {
   if (wx === 0) throw new PyError('ZeroDivisionError', what);
+  return divmodSteps(vx, wx, (v) => v);
+}
+
+/** NumPy's floor_divide of floats (npy_divmod, Python's steps with each one rounded by `round`
+ *  to the arrays' precision: Math.fround for float32): 7 // 0.1 is 69, where floor(7 / 0.1)
+ *  is 70; a zero divisor gives x / y (inf or NaN) instead of raising. */
+export function npyFloorDivide(vx: number, wx: number, round: (v: number) => number): number {
+  return wx === 0 ? round(vx / wx) : divmodSteps(vx, wx, round)[0];
+}
+
+function divmodSteps(vx: number, wx: number, round: (v: number) => number): [number, number] {
   let mod = vx % wx;
-  let div = (vx - mod) / wx;
+  let div = round(round(vx - mod) / wx);
   // (C's `if (mod)`: NaN counts as true.)
   if (mod !== 0) {
     if (wx < 0 !== mod < 0) {
-      mod += wx;
-      div -= 1;
+      mod = round(mod + wx);
+      div = round(div - 1);
     }
   } else {
     mod = copySign(0, wx);
@@ -150,7 +161,7 @@ function floatDivmod(vx: number, wx: number, what: string): [number, number] {
   let floorDiv: number;
   if (div !== 0) {
     floorDiv = Math.floor(div);
-    if (div - floorDiv > 0.5) floorDiv += 1;
+    if (round(div - floorDiv) > 0.5) floorDiv += 1;
   } else {
     floorDiv = copySign(0, vx / wx);
   }

@@ -6,6 +6,7 @@ import type { Span } from '../../syntax/ast';
 import { type CallArg, tensorValue } from '../../builder';
 import type { DType } from '../../tensor';
 import { lookupOp } from '../../ops/registry';
+import { npyFloorDivide } from '../../pynumber';
 import { PyList, PyTuple, type PyValue } from '../values';
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
@@ -126,7 +127,20 @@ export function arrayBinary(
   }
   const out = COMPARISON.has(op) ? 'bool' : common;
   const bothScalar = x.scalar && y.scalar;
-  return hostCall(rt, opName, [x, y], common, out, span, {}, bothScalar || (x.shape.length === 0 && y.shape.length === 0));
+  const result = hostCall(rt, opName, [x, y], common, out, span, {}, bothScalar || (x.shape.length === 0 && y.shape.length === 0));
+  if (op === '//' && isFloatNp(common)) floorDivideAsNumPy(rt, result, x, y, common, span);
+  return result;
+}
+
+/** Rewrites `q`, TensorFlow's floordiv of x and y (floor of the rounded quotient), as NumPy's
+ *  floor_divide of floats (engine/pynumber.ts' npyFloorDivide): they differ where the quotient
+ *  rounds up to an integer. */
+function floorDivideAsNumPy(rt: Interpreter, q: NDArray, x: NDArray, y: NDArray, dtype: NpDType, span: Span): void {
+  const shape = { shape: new PyTuple(q.shape.map(BigInt)) };
+  const xs = hostCall(rt, 'broadcast_to', [x], dtype, dtype, span, shape).data;
+  const ys = hostCall(rt, 'broadcast_to', [y], dtype, dtype, span, shape).data;
+  const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+  for (let i = 0; i < q.data.length; i++) q.data[i] = npyFloorDivide(xs[i], ys[i], round);
 }
 
 function intDivisionByZero(rt: Interpreter, op: string, x: NDArray, y: NDArray, dtype: NpDType, span: Span): NDArray {
