@@ -171,6 +171,9 @@ const DIFFERENTIABLE: Record<string, Entry> = {
   squared_difference: binary('squared_difference'),
   atan2: binary('atan2', { lo: 0.3, hi: 2 }, { lo: -2, hi: 2 }),
   xlogy: binary('xlogy', { lo: -2, hi: 2 }, { lo: 0.3, hi: 2 }),
+  xdivy: binary('xdivy', { lo: -2, hi: 2 }, { lo: 0.3, hi: 2 }),
+  // y away from 0, where multiply_no_nan jumps to 0
+  multiply_no_nan: binary('multiply_no_nan', {}, { lo: 0.3, hi: 2 }),
   // d/dy of x mod y is -floor(x / y): keep x / y away from integers (a jump of mod)
   mod: (g) => {
     const [sx, sy] = g.pick([
@@ -774,6 +777,7 @@ const NOT_DIFFERENTIABLE: Record<string, string> = {
   reduce_any: 'bool',
   allclose: 'bool output',
   count_nonzero: 'integer output',
+  zero_fraction: 'counts zeros: piecewise constant',
   argmax: 'integer output',
   argmin: 'integer output',
   shape: 'integer output',
