@@ -34,6 +34,7 @@ const GRAPHS: { y: string; xs: string }[] = [
   { y: 'add(x, v) + subtract(x, v) + multiply(x, v) + divide(x, v) + mod(x, v) + pow(x, v)', xs: '[x, v]' },
   { y: 'truncatemod(x, v)', xs: '[x, v]' },
   { y: 'maximum(x, v) + minimum(x, v) + squared_difference(x, v) + atan2(x, v) + xlogy(x, v)', xs: '[x, v]' },
+  { y: 'xdivy(x, v) + multiply_no_nan(x, v)', xs: '[x, v]' },
   { y: 'where(x > 0.5, x, v * 2.0) + add_n([x, x * 2.0]) + clip_by_value(x, 0.3, 0.8)', xs: '[x, v]' },
   { y: 'reduce_sum(x, axis=1) + reduce_mean(x, axis=1) + reduce_prod(x, axis=1) + reduce_logsumexp(x, axis=1)', xs: 'x' },
   { y: 'reduce_max(x, axis=1) + reduce_min(x, axis=1) + norm(x, axis=1)', xs: 'x' },
