@@ -88,7 +88,7 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
       );
     return { stmt: a.stmt, passed: a.passed, message: a.message, expectFail };
   });
-  computeLateValues(rt);
+  const lateFailures = computeLateValues(rt);
   const analysis = new PythonAnalysis(
     rt,
     checks,
@@ -96,6 +96,7 @@ export function analyzePython(text: string, options: AnalysisOptions = {}): Anal
     orderDiagnostics(rt.diagnostics, budgets.maxDiagnostics),
     Date.now() - started,
     budgets,
+    lateFailures,
   );
   explainStoppedValues(analysis, rt);
   describeKerasTensors(rt);
@@ -189,13 +190,21 @@ function expectedToFail(rt: Runtime, offset: number): boolean {
 const LATE_RUNS = 8;
 
 /** A tensor no run needed: its value with the feeds of the latest run that has them (that run
- *  then is its run, as runOf says). */
-function lateRunValue(rt: Runtime, node: Node): Tensor | undefined {
+ *  then is its run, as runOf says). One that none of them can compute (a placeholder no run
+ *  feeds upstream, an error) is recorded in `failed`, and not looked for again: each later
+ *  reader (the stopped-values note, every hover) would ask all LATE_RUNS evaluators anew. */
+function lateRunValue(rt: Runtime, node: Node, failed: Set<Node>): Tensor | undefined {
+  if (failed.has(node)) return undefined;
   const runs = rt.runs;
-  for (let i = runs.length - 1; i >= Math.max(0, runs.length - LATE_RUNS); i--) {
-    const t = runs[i].evaluator.valueOf(node);
-    if (t) return t;
+  try {
+    for (let i = runs.length - 1; i >= Math.max(0, runs.length - LATE_RUNS); i--) {
+      const t = runs[i].evaluator.valueOf(node);
+      if (t) return t;
+    }
+  } catch {
+    // (an engine fault the analysis reported once: the evaluator keeps the node as failed)
   }
+  failed.add(node);
   return undefined;
 }
 
@@ -203,20 +212,22 @@ function lateRunValue(rt: Runtime, node: Node): Tensor | undefined {
  *  first hover or print: the NaN and Inf they make are warned of as a fetched tensor's are (the
  *  run's evaluator reports them), and a warning made after the diagnostics were published
  *  would be lost. (`sess.run([], feeds)` then `g = g * 10**100`: Inf with no word.) */
-function computeLateValues(rt: Runtime): void {
-  if (rt.runs.length === 0) return;
+function computeLateValues(rt: Runtime): Set<Node> {
+  const failed = new Set<Node>();
+  if (rt.runs.length === 0) return failed;
   const visit = (v: Value): void => {
     if (v.kind === 'list') for (const item of v.items) visit(item);
     if (v.kind !== 'tensor') return;
     const node = v.node;
     if (node.constant || rt.lastFetch.has(node) || rt.lastComputed.has(node)) return;
     try {
-      if (!rt.constants.valueOf(node)) lateRunValue(rt, node);
+      if (!rt.constants.valueOf(node)) lateRunValue(rt, node, failed);
     } catch {
       // Its hover says why it has no value.
     }
   };
   for (const b of rt.bindings) visit(b.value);
+  return failed;
 }
 
 function latest(a: SessionRun | undefined, b: SessionRun | undefined): SessionRun | undefined {
@@ -252,6 +263,8 @@ class PythonAnalysis implements Analysis {
     readonly diagnostics: readonly Diagnostic[],
     milliseconds: number,
     readonly budgets: ReturnType<typeof resolveBudgets>,
+    /** Tensors no run could compute (see lateRunValue). */
+    private readonly lateFailures: Set<Node>,
   ) {
     this.text = rt.text;
     this.lines = rt.lines;
@@ -315,7 +328,7 @@ class PythonAnalysis implements Analysis {
       if (run) return run.evaluator.valueOf(node);
       const constant = this.rt.constants.valueOf(node);
       if (constant || node.constant) return constant;
-      return lateRunValue(this.rt, node);
+      return lateRunValue(this.rt, node, this.lateFailures);
     } catch {
       return undefined;
     }
