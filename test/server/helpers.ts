@@ -288,10 +288,10 @@ export class LspClient {
   /** Opens a document and returns its complete diagnostics: a long document's first analysis
    *  publishes its build's diagnostics first (server/documents.ts), the complete ones when
    *  `tgraph/analysed` says it is done. */
-  async open(uri: string, text: string, languageId = 'tgraph'): Promise<PublishDiagnosticsParams> {
+  async open(uri: string, text: string, languageId = 'tgraph', timeoutMs?: number): Promise<PublishDiagnosticsParams> {
     const before = this.analysed.length;
     await this.openOnly(uri, text, languageId);
-    await this.until(() => this.analysed.slice(before).some((a) => a.uri === uri && a.version === 1), `the analysis of ${uri}`);
+    await this.until(() => this.analysed.slice(before).some((a) => a.uri === uri && a.version === 1), `the analysis of ${uri}`, timeoutMs);
     return this.diagnosticsFor(uri, 1);
   }
 
