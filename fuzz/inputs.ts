@@ -8,6 +8,7 @@ import { Rng, hashString, mixSeed } from './rng';
 import { generateProgram, type GenerateOptions } from './generate';
 import { mutate } from './mutate';
 import { loadPythonCorpus, mutatePython, pythonRecipe } from './python';
+import { constructRecipe } from './pythonConstructs';
 
 export interface CorpusFile {
   /** Repository-relative path (or `test.ts#k` for a program embedded in a test). */
@@ -113,20 +114,22 @@ export function makeInput(
   return { index, kind, text: mutate(rng.fork(), program, donors) };
 }
 
-/** A Python input: a corpus script mutated (most), a hostile recipe, or a recipe mutated. */
+/** A Python input: a corpus script mutated (most), a recipe (a hostile one, or one of the
+ *  constructs the corpus seldom reaches well-formed), or a recipe mutated. */
 function makePythonInput(rng: Rng, index: number, corpus: readonly CorpusFile[]): FuzzInput {
   const kind = corpus.length
     ? rng.weighted<InputKind>([
-        [70, 'mutated-file'],
-        [15, 'recipe'],
-        [15, 'mutated-generated'],
+        [60, 'mutated-file'],
+        [20, 'recipe'],
+        [20, 'mutated-generated'],
       ])
     : 'recipe';
   const donors = corpus.map((c) => c.text);
-  if (kind === 'recipe') return { index, kind, text: pythonRecipe(rng.fork()) };
+  const recipe = (r: Rng) => (r.chance(0.5) ? pythonRecipe(r.fork()) : constructRecipe(r.fork()));
+  if (kind === 'recipe') return { index, kind, text: recipe(rng.fork()) };
   if (kind === 'mutated-file') {
     const base = rng.pick(corpus);
     return { index, kind, base: base.name, text: mutatePython(rng.fork(), base.text, donors) };
   }
-  return { index, kind, text: mutatePython(rng.fork(), pythonRecipe(rng.fork()), donors) };
+  return { index, kind, text: mutatePython(rng.fork(), recipe(rng.fork()), donors) };
 }
