@@ -32,6 +32,28 @@ describe('Keras layers on input they cannot take', () => {
     ]);
     expect(val(a, 'ok').shape).toEqual([1, 2, 3]);
   });
+
+  it('a recurrent layer over no time steps is an error at the call, not a crash (Python fuzz, seed 20261302 input 4991)', () => {
+    const lines = [
+      'import tensorflow as tf',
+      'x = tf.ones((2, 0, 3))',
+      'a = tf.keras.layers.SimpleRNN(1)(x)',
+      'b = tf.keras.layers.LSTM(2, return_state=True)(x)',
+      'c = tf.keras.layers.GRU(2, return_sequences=True)(x, initial_state=tf.zeros((2, 2)))',
+      'd = tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(2))(x)',
+      'ok = tf.keras.layers.SimpleRNN(1)(tf.ones((2, 1, 3)))',
+    ];
+    const src = lines.join('\n');
+    const a = py(src, { strict: false });
+    const byLine = a.diagnostics.map((d) => [lines[src.slice(0, d.span.start).split('\n').length - 1][0], d.message]);
+    expect(byLine).toEqual(
+      ['a', 'b', 'c', 'd'].map((name) => [
+        name,
+        expect.stringMatching(/^InvalidArgumentError: (SimpleRNN|LSTM|GRU): the inputs \(2, 0, 3\) have no time steps/),
+      ]),
+    );
+    expect(val(a, 'ok').shape).toEqual([2, 1]);
+  });
 });
 
 // layers13: the 3-D layers, the normalizations and Dot.

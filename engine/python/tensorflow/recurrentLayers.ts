@@ -361,6 +361,13 @@ function unrolled(
   const steps = x.type.shape?.[1];
   if (steps === null || steps === undefined)
     throw new OutsideSubset(`${layer} over a number of steps known only at run time is not modelled by tgraph`, site.span);
+  // TensorFlow's loop reads the first step before it starts: no step is its error, not zeros.
+  if (steps === 0)
+    throw pyError(
+      'InvalidArgumentError',
+      `${layer}: the inputs ${tfShape(x.type.shape)} have no time steps (slice index 0 of dimension 1 out of bounds)`,
+      site.span,
+    );
   if (mask && (mask.type.shape?.length ?? 2) !== 2)
     throw pyError('ValueError', `${layer}: the mask should be [batch, steps], got rank ${mask.type.shape!.length}`, site.span);
   const zeroOutput = p.get('zero_output_for_mask', false) === true;
