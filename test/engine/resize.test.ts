@@ -46,4 +46,11 @@ check gradients(reduce_sum(sin(b1)) + reduce_sum(b2 * b2) + reduce_sum(cos(n1)) 
     expect(d.at).toBe('[1000000000000, 2]');
     expect(value(a, 'ok').shape).toEqual([6, 2, 3]);
   });
+
+  it('refuses a sampling table past the element budget when the output is empty (no channels; a fuzz find)', () => {
+    const a = analyze('x = uniform([5, 4, 0])\nr = resize(x, [1000000000000, 2])\nok = resize(x, [6, 2])');
+    const d = diagnostic(a, 'resize(): a sampling table of 1,000,000,000,000 elements is over');
+    expect(d.at).toBe('[1000000000000, 2]');
+    expect(value(a, 'ok').shape).toEqual([6, 2, 0]);
+  });
 });

@@ -70,6 +70,9 @@ function resize(b: Builder, args: BoundArgs): Node {
   const channels = shape[shape.length - 1] ?? 1;
   const batch = shape.length === 4 ? (shape[0] ?? 1) : 1;
   checkedSize(b, [batch, size[0], size[1], channels], args.span('size'), 'resize(): the output');
+  // An image of no channels (or no batch) has an empty output at any size, but its tables are
+  // still as long as the output's sides.
+  checkedSize(b, [Math.max(size[0], size[1])], args.span('size'), 'resize(): a sampling table');
   const method = args.string('method').toLowerCase();
   if (method !== 'bilinear' && method !== 'nearest')
     throw new BuildError(
