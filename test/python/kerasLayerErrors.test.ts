@@ -43,9 +43,7 @@ describe('Keras layers on input they cannot take', () => {
       'd = tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(2))(x)',
       'ok = tf.keras.layers.SimpleRNN(1)(tf.ones((2, 1, 3)))',
     ];
-    const src = lines.join('\n');
-    const a = py(src, { strict: false });
-    const byLine = a.diagnostics.map((d) => [lines[src.slice(0, d.span.start).split('\n').length - 1][0], d.message]);
+    const { a, byLine } = diagnosticsByLine(lines);
     expect(byLine).toEqual(
       ['a', 'b', 'c', 'd'].map((name) => [
         name,
