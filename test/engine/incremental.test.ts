@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { analyze, type Analysis } from '../../engine/analysis';
+import { analyze as analyzeWithBudgets, type Analysis, type AnalysisOptions } from '../../engine/analysis';
 import type { Value } from '../../engine/builder';
 import { explainSite } from '../../engine/explain';
 import { formatTensor } from '../../engine/format/numpy';
@@ -19,6 +19,12 @@ import { generatedModelFile } from '../../bench/editor';
 import { generatedChainFile } from '../../bench/editorScenarios';
 import { generatedDeepMixedFile } from '../../bench/engineChain';
 import { tgraphFiles } from '../support/tgraphFiles';
+
+/** What these tests compare must not depend on the machine's speed: an evaluation or an
+ *  explanation that ran out of time in one analysis and not in the other (a loaded machine)
+ *  made a mismatch that was no fault of the incremental path. */
+const UNTIMED = { evaluationTimeoutMs: 600_000, explainTimeoutMs: 600_000 };
+const analyze = (text: string, options: AnalysisOptions = {}): Analysis => analyzeWithBudgets(text, { ...UNTIMED, ...options });
 
 const root = path.resolve(__dirname, '..', '..');
 
