@@ -37,7 +37,7 @@ import {
 } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
 import { pyRepr } from './format';
-import { anyContained, expandedSize } from './walk';
+import { anyContained, containedItems, expandedSize } from './walk';
 import { Interpreter, LoopBudget, NotPython } from './interpreter';
 import { NDArray, toTensor } from './numpy/ndarray';
 import { GraphTensor, PyDType, graphDType } from './tensorflow/tensor';
@@ -332,11 +332,15 @@ export class Runtime {
     // A long list is plainly long: no note.
     if (v.items.length > MAX_SHOWN_ITEMS) return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED)}`;
     const size = expandedSize(v, MAX_SHOWN_ITEMS + 1) - 1;
-    if (size <= MAX_SHOWN_ITEMS) return undefined;
+    // (the walk below visits at most that many items)
+    const deep = size <= MAX_SHOWN_ITEMS && nestedDeeperThan(v, MAX_SHOWN_DEPTH);
+    if (size <= MAX_SHOWN_ITEMS && !deep) return undefined;
     const what =
       size === Infinity
         ? `a ${v.typeName} with no end (it, or a list in it, holds itself)`
-        : `a ${v.typeName} of more than ${formatCount(MAX_SHOWN_ITEMS)} items once its nested lists are expanded`;
+        : deep
+          ? `a ${v.typeName} nested more than ${MAX_SHOWN_DEPTH} deep`
+          : `a ${v.typeName} of more than ${formatCount(MAX_SHOWN_ITEMS)} items once its nested lists are expanded`;
     this.report(span, 'information', 'budget-elements', `\`${name}\` is ${what}: it is shown as Python's text, not item by item`);
     return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED)}`;
   }
@@ -560,6 +564,23 @@ const MAX_DESCRIBED = 300;
 
 /** The items (nested ones included) a list binding shows one by one. */
 const MAX_SHOWN_ITEMS = 10_000;
+
+/** The nesting a list binding shows item by item: its shown value is made by recursion. */
+const MAX_SHOWN_DEPTH = 100;
+
+/** Whether lists, tuples or dicts nest more than `limit` deep in `v`, expanded as a tree (for
+ *  a value whose expanded size is bounded). */
+function nestedDeeperThan(v: PyValue, limit: number): boolean {
+  const stack: [PyValue, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    const items = containedItems(x);
+    if (!items) continue;
+    if (depth >= limit) return true;
+    for (const item of items) stack.push([item, depth + 1]);
+  }
+  return false;
+}
 
 function withoutTensorForm(v: PyValue): boolean {
   return (

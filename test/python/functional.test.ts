@@ -144,3 +144,36 @@ h = tf.keras.layers.Dense(2)(inp)
     expect(h?.value.kind === 'tensor' && h.value.node.type.shape).toEqual([null, 2]);
   });
 });
+
+describe('what a call looks through once an Input exists', () => {
+  it('a list that holds itself, one nested far deeper than shown, one sharing its items 2^40 times: no stack overflow, no hang (Python fuzz, seed 20261304 input 2975)', () => {
+    const a = py(
+      `
+import tensorflow as tf
+inp = tf.keras.Input((2,))
+z = tf.keras.layers.Dense(2)(inp)
+deep = []
+for i in range(5000):
+    deep = [deep]
+shared = [z]
+for i in range(40):
+    shared = [shared, shared]
+loop = [z]
+loop.append(loop)
+copied = list([z, deep])
+first = tf.keras.layers.Lambda(lambda t: t[0])(loop)
+same = tf.keras.layers.Lambda(lambda t: t)(shared)
+model = tf.keras.Model(inp, [first, tf.keras.layers.Dropout(0.5)(z)])
+out = model(tf.ones((3, 2)))
+print(out[0].shape, len(copied))
+`,
+      { strict: false },
+    );
+    expect(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
+    expect(printed(a)).toBe('(3, 2) 2\n');
+    // Too deep to show item by item: said once, at the name, as a list too large is.
+    expect(a.diagnostics.map((d) => d.message)).toContain(
+      "`deep` is a list nested more than 100 deep: it is shown as Python's text, not item by item",
+    );
+  });
+});

@@ -15,6 +15,7 @@ import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
 import { args as bindArgs } from '../signature';
 import { pyRepr } from '../format';
+import { anyContained, checkExpandable } from '../walk';
 import { isEager } from './eager';
 import { GraphTensor, PyDType, graphDType, tfShape, toGraphValue } from './tensor';
 import { PyVariable } from './variables';
@@ -51,16 +52,32 @@ export function isSymbolic(node: Node): boolean {
   return SYMBOLIC.get(node)!;
 }
 
+// Every call of an object looks through its arguments for symbolic tensors, whatever they
+// are: a list holding itself (`l.append(l)`), nested ten thousand deep, or sharing its items a
+// million times over (`x = [x, x]`). So these walks visit each container once, without
+// recursion; the walks whose order and repeats matter (a model's inputs and outputs) take only
+// values checkExpandable has bounded.
+
 function symbolicValue(v: PyValue): boolean {
-  return tensorsIn(v).some((t) => isSymbolic(t.node));
+  return anyContained(v, (x) => x instanceof GraphTensor && isSymbolic(x.node));
 }
 
-/** The graph tensors in a value (a tensor, or lists, tuples and dicts of them). */
-function tensorsIn(v: PyValue, out: GraphTensor[] = []): GraphTensor[] {
-  if (v instanceof GraphTensor) out.push(v);
-  else if (v instanceof PyList || v instanceof PyTuple) for (const x of v.items) tensorsIn(x, out);
+/** The graph tensors' nodes a value holds, each distinct container looked at once. */
+function nodesIn(v: PyValue): Set<Node> {
+  const nodes = new Set<Node>();
+  anyContained(v, (x) => {
+    if (x instanceof GraphTensor) nodes.add(x.node);
+    return false;
+  });
+  return nodes;
+}
+
+/** The graph tensors in a value (a tensor, or lists, tuples and dicts of them), expanded as a
+ *  tree: only for a value checkExpandable has bounded. */
+function tensorsIn(v: PyValue): GraphTensor[] {
+  const out: GraphTensor[] = [];
   // Keras flattens a dict by its sorted keys (`model.outputs` of a dict of outputs).
-  else if (v instanceof PyDict) for (const k of sortedKeys(v)) tensorsIn(v.get(k)!, out);
+  eachTensor(v, sortedKeys, false, (t) => out.push(t));
   return out;
 }
 
@@ -69,12 +86,57 @@ function sortedKeys(d: PyDict): PyValue[] {
   return keys.every((k) => typeof k === 'string') ? (keys as string[]).slice().sort() : keys;
 }
 
-/** The same, with where each is (indices and keys). */
-function pathsIn(v: PyValue, path: PyValue[] = [], out: { node: Node; path: PyValue[] }[] = []): { node: Node; path: PyValue[] }[] {
-  if (v instanceof GraphTensor) out.push({ node: v.node, path });
-  else if (v instanceof PyList || v instanceof PyTuple) v.items.forEach((x, i) => pathsIn(x, [...path, BigInt(i)], out));
-  else if (v instanceof PyDict) for (const k of v.keys()) pathsIn(v.get(k)!, [...path, k], out);
+/** Each node a value holds with the first place it is found (indices and keys). */
+function firstPathsIn(v: PyValue): Map<Node, PyValue[]> {
+  const out = new Map<Node, PyValue[]>();
+  eachTensor(
+    v,
+    (d) => d.keys(),
+    true,
+    (t, path) => {
+      if (!out.has(t.node)) out.set(t.node, path());
+    },
+  );
   return out;
+}
+
+type Place = { value: PyValue; key: PyValue; parent: Place | null };
+
+/** Visits the graph tensors of a value in order, without recursion. `once`: each container is
+ *  entered once (what is under a shared one was seen the first time); otherwise a container is
+ *  entered wherever it appears except inside itself. */
+function eachTensor(
+  v: PyValue,
+  keysOf: (d: PyDict) => PyValue[],
+  once: boolean,
+  visit: (t: GraphTensor, path: () => PyValue[]) => void,
+): void {
+  const entered = new Set<PyValue>();
+  const stack: (Place | { leave: PyValue })[] = [{ value: v, key: null, parent: null }];
+  while (stack.length) {
+    const top = stack.pop()!;
+    if ('leave' in top) {
+      entered.delete(top.leave);
+      continue;
+    }
+    const value = top.value;
+    if (value instanceof GraphTensor) {
+      visit(value, () => {
+        const path: PyValue[] = [];
+        for (let p: Place | null = top; p?.parent; p = p.parent) path.push(p.key);
+        return path.reverse();
+      });
+      continue;
+    }
+    if (!(value instanceof PyList || value instanceof PyTuple || value instanceof PyDict) || entered.has(value)) continue;
+    entered.add(value);
+    if (!once) stack.push({ leave: value });
+    const children: Place[] =
+      value instanceof PyDict
+        ? keysOf(value).map((k) => ({ value: value.get(k)!, key: k, parent: top }))
+        : value.items.map((x, i) => ({ value: x, key: BigInt(i), parent: top }));
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
 }
 
 function at(v: PyValue, path: PyValue[]): PyValue {
@@ -86,17 +148,50 @@ function at(v: PyValue, path: PyValue[]): PyValue {
   return v;
 }
 
-/** The same structure with each tensor replaced. */
+/** The same structure with each tensor replaced: without recursion, each container mapped
+ *  once, one whose items all map to themselves kept as it is (a container inside itself too). */
 function mapTensors(v: PyValue, f: (t: GraphTensor) => PyValue): PyValue {
-  if (v instanceof GraphTensor) return f(v);
-  if (v instanceof PyList) return new PyList(v.items.map((x) => mapTensors(x, f)));
-  if (v instanceof PyTuple) return new PyTuple(v.items.map((x) => mapTensors(x, f)));
-  if (v instanceof PyDict) {
+  type Container = PyList | PyTuple | PyDict;
+  const isContainer = (x: PyValue): x is Container => x instanceof PyList || x instanceof PyTuple || x instanceof PyDict;
+  const done = new Map<PyValue, PyValue>();
+  const itemsOf = (x: Container): readonly PyValue[] => (x instanceof PyDict ? x.keys().map((k) => x.get(k)!) : x.items);
+  const rebuilt = (x: Container, original: readonly PyValue[], items: PyValue[]): PyValue => {
+    if (items.every((item, i) => item === original[i])) return x;
+    if (x instanceof PyList) return new PyList(items);
+    if (x instanceof PyTuple) return new PyTuple(items);
     const d = new PyDict();
-    for (const k of v.keys()) d.set(k, mapTensors(v.get(k)!, f));
+    x.keys().forEach((k, i) => d.set(k, items[i]));
     return d;
+  };
+  const stack: { x: Container; items: readonly PyValue[]; mapped: PyValue[] }[] = [];
+  /** The item's mapping, or undefined once it is entered (finished later on the stack). */
+  const start = (x: PyValue): PyValue | undefined => {
+    if (x instanceof GraphTensor) return f(x);
+    if (!isContainer(x)) return x;
+    const known = done.get(x);
+    if (known !== undefined) return known;
+    // (met again inside itself: kept as it is)
+    done.set(x, x);
+    stack.push({ x, items: itemsOf(x), mapped: [] });
+    return undefined;
+  };
+  const first = start(v);
+  if (first !== undefined) return first;
+  let result: PyValue = v;
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.mapped.length < top.items.length) {
+      const m = start(top.items[top.mapped.length]);
+      if (m !== undefined) top.mapped.push(m);
+      continue;
+    }
+    stack.pop();
+    const out = rebuilt(top.x, top.items, top.mapped);
+    done.set(top.x, out);
+    if (stack.length) stack[stack.length - 1].mapped.push(out);
+    else result = out;
   }
-  return v;
+  return result;
 }
 
 /** Keras' message where a symbolic tensor's value is needed. */
@@ -170,14 +265,14 @@ export function kerasLayerClass(rt: Interpreter, cls: PyBuiltin): PyBuiltin {
 export function callRecorded(rt: Interpreter, fn: PyObject, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
   let result = fn.call!(rt, args, kwargs, site);
   if (!RECORDING.has(rt.rt) || !(args.some(symbolicValue) || kwargs.some((k) => symbolicValue(k.value)))) return result;
-  const given = new Set(args.concat(kwargs.map((k) => k.value)).flatMap((v) => tensorsIn(v).map((t) => t.node)));
+  const given = new Set(args.concat(kwargs.map((k) => k.value)).flatMap((v) => [...nodesIn(v)]));
   // A layer that returned its input unchanged (Dropout outside training) gets an output of its
   // own, so a replay in training calls it again.
   result = mapTensors(result, (t) =>
     given.has(t.node) ? withMask(new GraphTensor(rt.rt.b.apply('identity', [t.node], undefined, site.span), rt.rt), maskOf(t)) : t,
   );
   const outputs = new Map<Node, PyValue[]>();
-  for (const { node, path } of pathsIn(result)) if (isSymbolic(node) && !outputs.has(node)) outputs.set(node, path);
+  for (const [node, path] of firstPathsIn(result)) if (isSymbolic(node)) outputs.set(node, path);
   const call: KerasCall = { callee: fn, args, kwargs, site, outputs };
   // The outermost call made the output (a Sequential, not its last layer), except a function that
   // made a layer and called it (`layers.concatenate`): that layer is Keras' own.
@@ -196,7 +291,7 @@ function dependencies(node: Node): Node[] {
   if (!call) return node.inputs.filter(isSymbolic);
   return call.args
     .concat(call.kwargs.map((k) => k.value))
-    .flatMap((v) => tensorsIn(v).map((t) => t.node))
+    .flatMap((v) => [...firstPathsIn(v).keys()])
     .filter(isSymbolic);
 }
 
@@ -581,6 +676,8 @@ export function modelClass(rt: Interpreter): PyBuiltin {
       );
     const inputs = p.get('inputs');
     const outputs = p.get('outputs');
+    checkExpandable(inputs, p.span('inputs'), rt.rt.budgets.maxElements, "a model's inputs");
+    checkExpandable(outputs, p.span('outputs'), rt.rt.budgets.maxElements, "a model's outputs");
     for (const t of tensorsIn(inputs))
       if (!INPUT_LAYERS.has(t.node))
         throw pyError(
