@@ -91,3 +91,27 @@ describe('3-D, normalization and Dot layers on input they cannot take', () => {
     expect(Array.from(val(a, 'ok').data)).toEqual([3, -2]);
   });
 });
+
+describe('constants a layer makes from its arguments are checked before they are made', () => {
+  it("UpSampling2D's bilinear weights and MultiHeadAttention's causal mask: the element budget at the argument, not 'too complex' (Python fuzz, seed 20261305 input 4908)", () => {
+    const lines = [
+      'import tensorflow as tf',
+      'x = tf.ones((2, 3, 4, 2))',
+      "u = tf.keras.layers.UpSampling2D(2**32, interpolation='bilinear')(x)",
+      's = tf.ones((1, 200000, 1))',
+      'c = tf.keras.layers.MultiHeadAttention(num_heads=1, key_dim=1)(s, s, use_causal_mask=True)',
+      "ok = tf.keras.layers.UpSampling2D(2, interpolation='bilinear')(x)",
+    ];
+    const { a, byLine } = diagnosticsByLine(lines);
+    expect(byLine).toEqual([
+      [
+        'u',
+        expect.stringMatching(
+          /^UpSampling2D: the bilinear weights of 38,654,705,664 elements is over the .* budget \(raise tgraph\.maxElements\)/,
+        ),
+      ],
+      ['c', expect.stringMatching(/^the causal mask of 40,000,000,000 elements is over the .* budget \(raise tgraph\.maxElements\)/)],
+    ]);
+    expect(val(a, 'ok').shape).toEqual([2, 6, 8, 2]);
+  });
+});

@@ -4,8 +4,10 @@
 // order), and the dot-product (Luong) and additive (Bahdanau) Attention / AdditiveAttention.
 // A masked position gets Keras' −1e9 added to its score before the softmax.
 
+import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import { makeTensor } from '../../tensor';
+import { checkedSize } from '../../ops/sources';
 import { type CallSite, PyList, PyTuple, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
@@ -36,7 +38,9 @@ function staticShape(x: Node, rank: number, layer: string, what: string, site: C
 }
 
 /** A [rows, columns] mask of 1 where a query may see a key: row i sees columns 0..i. */
-function causalMask(rt: Interpreter, rows: number, columns: number, dtype: Node['type']['dtype']): Node {
+function causalMask(rt: Interpreter, rows: number, columns: number, dtype: Node['type']['dtype'], span: Span): Node {
+  // (made here as a constant, before the scores it masks are checked)
+  checkedSize(rt.rt.b, [rows, columns], span, 'the causal mask');
   const data = new (dtype === 'float64' ? Float64Array : Float32Array)(rows * columns);
   for (let i = 0; i < rows; i++) for (let j = 0; j <= Math.min(i, columns - 1); j++) data[i * columns + j] = 1;
   return rt.rt.b.constant(makeTensor(dtype, [rows, columns], data));
@@ -63,7 +67,7 @@ function keptPositions(
   let keep = given ? (given.type.dtype === dtype ? given : rt.rt.b.cast(given, dtype)) : null;
   if (keep) while (keep.type.shape !== null && keep.type.shape.length < rank) keep = o.call('expand_dims', [keep], { axis });
   if (!causal) return keep;
-  const lower = causalMask(rt, causal.queries, causal.keys, dtype);
+  const lower = causalMask(rt, causal.queries, causal.keys, dtype, o.span);
   return keep ? o.call('multiply', [keep, lower]) : lower;
 }
 

@@ -6,6 +6,7 @@
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
 import { makeTensor } from '../../tensor';
+import { checkedSize } from '../../ops/sources';
 import { PyBuiltin, PyList, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
@@ -69,7 +70,10 @@ function upSampling(spatial: Spatial): PyBuiltin {
       const shape = input.type.shape;
       if (shape === null || shape[1] === null || shape[2] === null)
         throw new OutsideSubset('bilinear UpSampling2D of an image whose size is known only at run time is not modelled by tgraph', xSpan);
-      // Each axis is a fixed linear map of its rows: a product with the weights' matrix.
+      // Each axis is a fixed linear map of its rows: a product with the weights' matrix, made
+      // here as a constant, so its size is checked before it is (a factor of 2**32).
+      for (const [axis, factor] of factors.entries())
+        checkedSize(rt.rt.b, [shape[axis + 1]! * factor, shape[axis + 1]!], p.span('size'), `${layer}: the bilinear weights`);
       const rows = rt.rt.b.constant(bilinearWeights(shape[1], factors[0], input.type.dtype));
       const columns = rt.rt.b.constant(bilinearWeights(shape[2], factors[1], input.type.dtype));
       const tall = callOp(
