@@ -265,7 +265,7 @@ export function kerasLayerClass(rt: Interpreter, cls: PyBuiltin): PyBuiltin {
 export function callRecorded(rt: Interpreter, fn: PyObject, args: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue {
   let result = fn.call!(rt, args, kwargs, site);
   if (!RECORDING.has(rt.rt) || !(args.some(symbolicValue) || kwargs.some((k) => symbolicValue(k.value)))) return result;
-  const given = new Set(args.concat(kwargs.map((k) => k.value)).flatMap((v) => [...nodesIn(v)]));
+  const given = nodesIn(new PyTuple([...args, ...kwargs.map((k) => k.value)]));
   // A layer that returned its input unchanged (Dropout outside training) gets an output of its
   // own, so a replay in training calls it again.
   result = mapTensors(result, (t) =>
