@@ -37,7 +37,7 @@ import {
 } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
 import { pyRepr } from './format';
-import { anyContained, containedItems, expandedSize } from './walk';
+import { anyContained, expandedSize, nestedDeeperThan } from './walk';
 import { Interpreter, LoopBudget, NotPython } from './interpreter';
 import { NDArray, toTensor } from './numpy/ndarray';
 import { GraphTensor, PyDType, graphDType } from './tensorflow/tensor';
@@ -567,20 +567,6 @@ const MAX_SHOWN_ITEMS = 10_000;
 
 /** The nesting a list binding shows item by item: its shown value is made by recursion. */
 const MAX_SHOWN_DEPTH = 100;
-
-/** Whether lists, tuples or dicts nest more than `limit` deep in `v`, expanded as a tree (for
- *  a value whose expanded size is bounded). */
-function nestedDeeperThan(v: PyValue, limit: number): boolean {
-  const stack: [PyValue, number][] = [[v, 0]];
-  while (stack.length) {
-    const [x, depth] = stack.pop()!;
-    const items = containedItems(x);
-    if (!items) continue;
-    if (depth >= limit) return true;
-    for (const item of items) stack.push([item, depth + 1]);
-  }
-  return false;
-}
 
 function withoutTensorForm(v: PyValue): boolean {
   return (

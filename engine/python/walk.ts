@@ -57,6 +57,20 @@ export function expandedSize(root: PyValue, limit = Infinity): number {
   return expandedTreeSize(root, containedItems, true, limit);
 }
 
+/** Whether lists, tuples or dicts nest more than `limit` deep in `v`, expanded as a tree (for
+ *  a value whose expanded size is bounded). */
+export function nestedDeeperThan(v: PyValue, limit: number): boolean {
+  const stack: [PyValue, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    const items = containedItems(x);
+    if (!items) continue;
+    if (depth >= limit) return true;
+    for (const item of items) stack.push([item, depth + 1]);
+  }
+  return false;
+}
+
 /** Whether `test` holds for a value or anything it holds, each distinct container looked at
  *  once. */
 export function anyContained(root: PyValue, test: (v: PyValue) => boolean): boolean {
