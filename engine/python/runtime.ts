@@ -3,6 +3,7 @@
 // printed, the asserts, the `sess.run` evaluations, and the diagnostics. The interpreter
 // calls it; engine/python/analysis.ts turns it into an Analysis.
 
+import { IndexedSlices } from './tensorflow/indexedSlices';
 import type { Span } from '../syntax/ast';
 import { LineIndex } from '../syntax/lineIndex';
 import { Graph, type Node } from '../graph';
@@ -243,7 +244,7 @@ export class Runtime {
     this.unsettled.set(binding, { value, site: sites.length > 0 ? sites[sites.length - 1] : undefined });
     // Tensors take the name they were first bound to (explanations name them), each one.
     const label = (v: PyValue) => {
-      const node = v instanceof GraphTensor || v instanceof PyVariable ? v.node : undefined;
+      const node = v instanceof GraphTensor || v instanceof PyVariable || v instanceof IndexedSlices ? v.node : undefined;
       if (node && node.label === undefined) node.label = name;
     };
     label(value);
@@ -351,6 +352,8 @@ export class Runtime {
   bindingValue(v: PyValue, span: Span): Value {
     if (v instanceof GraphTensor) return tensorValue(v.node);
     if (v instanceof PyVariable) return tensorValue(v.node);
+    // Shown dense (its note says what TensorFlow holds): the sum the explainer explains.
+    if (v instanceof IndexedSlices) return tensorValue(v.node);
     if (v instanceof NDArray) {
       const t = toTensor(v);
       return tensorValue(
@@ -553,6 +556,7 @@ function describeValue(v: PyValue): string | undefined {
     return `int ${v} (beyond ±(2^53 - 1), which tgraph's int64 holds exactly: no tensor form)`;
   if (v instanceof PyDict) return `${v.isSet ? 'set' : 'dict'} of ${v.entries.size}`;
   if (v instanceof PyModule) return `module ${v.name}`;
+  if (v instanceof IndexedSlices) return v.note();
   if (withoutTensorForm(v)) return (v as PyObject).repr();
   // A list holding such an object (`tf.get_collection(tf.GraphKeys.UPDATE_OPS)`) is shown as
   // Python shows it, not item by item.

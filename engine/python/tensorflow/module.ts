@@ -6,7 +6,7 @@
 import { ControlDependencies, getCollection, graphKeysModule } from './collections';
 import { lookupOp } from '../../ops/registry';
 import { type CallSite, type KeywordArg, PyBuiltin, PyFunction, PyList, PyModule, PyObject, type PyValue, typeName } from '../values';
-import { pyError } from '../errors';
+import { OutsideSubset, pyError } from '../errors';
 import { CustomGradientFunction, tfFunction } from './customGradient';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -31,6 +31,7 @@ import { kerasMetricsModule } from './metrics';
 import { inputFunction, kerasLayerClass, kerasModelsModule, modelClass } from './functional';
 import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
+import { IndexedSlices, withIndexedSlices } from './indexedSlices';
 import { controlFlowFunctions } from './controlFlow';
 import type { NpDType } from '../numpy/ndarray';
 
@@ -351,6 +352,23 @@ export function tensorflowModule(rt: Runtime): PyModule {
         );
       }),
     UnconnectedGradients: () => new PyModule('tensorflow.UnconnectedGradients', (name) => UNCONNECTED[name]),
+    // The registry's gradients, with TensorFlow's IndexedSlices for a variable read by gathers.
+    gradients: () =>
+      fn('gradients', (a, kw, site) => {
+        const sites = rt.b.gradientSites.length;
+        const result = interp.call(new PyOp(lookupOp('gradients')!, 'tf.gradients'), a, kw, site);
+        return rt.b.gradientSites.length === sites + 1 && result instanceof PyList
+          ? new PyList(withIndexedSlices(rt, result.items, rt.b.gradientSites[sites], site.span))
+          : result;
+      }),
+    IndexedSlices: () =>
+      new PyBuiltin(
+        'tf.IndexedSlices',
+        (_a, _kw, site) => {
+          throw new OutsideSubset('constructing tf.IndexedSlices directly', site.span);
+        },
+        (v) => v instanceof IndexedSlices,
+      ),
   };
 
   const submodule = (path: string, extra: Record<string, () => PyValue> = {}): PyModule =>

@@ -9,6 +9,7 @@
 // at the step count before each step; TF <= 2.10's `decay=` divides that rate by
 // 1 + decay·iterations, and use_ema keeps a moving average of the weights.
 
+import { IndexedSlices, withIndexedSlices } from './indexedSlices';
 import { controlInputs } from './collections';
 import type { Span } from '../../syntax/ast';
 import { tensorValue } from '../../builder';
@@ -219,6 +220,7 @@ class PyOptimizer extends PyObject {
         ? variablesOf(rt.rt).filter((v) => v.trainable)
         : rt.iterate(varList, site.span).filter((v): v is PyVariable => v instanceof PyVariable);
     if (vars.length === 0) throw pyError('ValueError', 'No variables to optimize.', site.span);
+    const sites = rt.rt.b.gradientSites.length;
     const grads = fromGraphValue(
       rt.rt,
       rt.rt.b.call(
@@ -230,11 +232,17 @@ class PyOptimizer extends PyObject {
         site.span,
       ),
     );
-    const list = grads instanceof PyList ? grads.items : [grads];
+    let list = grads instanceof PyList ? grads.items : [grads];
+    // An embedding read by gathers has TensorFlow's IndexedSlices for its gradient.
+    if (rt.rt.b.gradientSites.length === sites + 1) list = withIndexedSlices(rt.rt, list, rt.rt.b.gradientSites[sites], site.span);
     return new PyList(vars.map((v, i) => new PyTuple([list[i] ?? null, v])));
   }
 
-  private applyGradients(rt: Interpreter, pairs: [PyValue, PyVariable][], globalStep: PyValue, site: CallSite): PyValue {
+  private applyGradients(rt: Interpreter, given: [PyValue, PyVariable][], globalStep: PyValue, site: CallSite): PyValue {
+    // IndexedSlices are applied dense: the rows of a repeated id summed. (TensorFlow's sparse
+    // updates touch only the rows looked up: the dense update for SGD, Adam and Adagrad, but
+    // TF 1.x's Momentum and RMSProp would leave the other rows' slots alone; not modelled.)
+    const pairs = given.map(([g, v]): [PyValue, PyVariable] => [g instanceof IndexedSlices ? new GraphTensor(g.node, rt.rt) : g, v]);
     const live = pairs.filter(([g]) => g !== null) as [GraphTensor, PyVariable][];
     if (live.length === 0)
       throw pyError(

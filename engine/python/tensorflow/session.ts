@@ -3,6 +3,7 @@
 // returns NumPy values in the structure of its fetches. The document remembers each run, so
 // a graph tensor shows the value of the last run that fetched it.
 
+import { IndexedSlices, indexedSlicesValue } from './indexedSlices';
 import { checkExpandable } from '../walk';
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
@@ -260,6 +261,12 @@ function flatten(rt: Interpreter, v: PyValue, expr: P.Expr | null, span: Span, l
     const k = leaves.length;
     leaves.push({ value: v, span: here });
     return (r) => r[k];
+  }
+  if (v instanceof IndexedSlices) {
+    // Fetched as TensorFlow fetches it: its three tensors, as an IndexedSlicesValue.
+    const k = leaves.length;
+    for (const n of [v.values, v.indices, v.denseShape]) leaves.push({ value: new GraphTensor(n, rt.rt), span: here });
+    return (r) => indexedSlicesValue(r[k], r[k + 1], r[k + 2]);
   }
   if (v instanceof PyList || v instanceof PyTuple) {
     const exprs = expr && (expr.kind === 'List' || expr.kind === 'Tuple') && expr.elts.length === v.items.length ? expr.elts : null;

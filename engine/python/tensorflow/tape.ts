@@ -3,6 +3,7 @@
 // it is the same graph nodes, explained the same way. What the tape watches decides which
 // sources get a gradient (an unwatched one gets None, as in TensorFlow).
 
+import { withIndexedSlices } from './indexedSlices';
 import { checkExpandable } from '../walk';
 import type { Span } from '../../syntax/ast';
 import type { Node } from '../../graph';
@@ -119,8 +120,11 @@ export class PyGradientTape extends PyObject {
         value: { kind: 'string', value: unconnected },
         span: p.span('unconnected_gradients'),
       });
+      const sites = rt.rt.b.gradientSites.length;
       const grads = fromGraphValue(rt.rt, rt.rt.b.call(lookupOp('gradients')!, args, site.span));
-      const list = grads instanceof PyList ? grads.items : [grads];
+      let list = grads instanceof PyList ? grads.items : [grads];
+      // A variable read by gathers has TensorFlow's IndexedSlices for its gradient.
+      if (rt.rt.b.gradientSites.length === sites + 1) list = withIndexedSlices(rt.rt, list, rt.rt.b.gradientSites[sites], site.span);
       watched.forEach((s, i) => results.set(s, list[i] ?? null));
     }
     return rebuild((s) => results.get(s) ?? (unconnected === 'zero' ? zerosLike(rt, s, site) : null));

@@ -114,6 +114,7 @@ const TF_TYPE: Record<string, string> = {
   relu: 'Relu',
   softmax: 'Softmax',
   reshape: 'Reshape',
+  gather: 'GatherV2',
   transpose: 'transpose',
 };
 
