@@ -129,7 +129,34 @@ export function arrayBinary(
   const bothScalar = x.scalar && y.scalar;
   const result = hostCall(rt, opName, [x, y], common, out, span, {}, bothScalar || (x.shape.length === 0 && y.shape.length === 0));
   if (op === '//' && isFloatNp(common)) floorDivideAsNumPy(rt, result, x, y, common, span);
+  if (op === '%' && isFloatNp(common)) zeroRemainderAsNumPy(rt, result, y, common, span);
   return result;
+}
+
+/** NumPy's float remainder is a zero with the divisor's sign where it is zero (npy_divmod:
+ *  `copysign(0, b)`); TensorFlow's FloorMod, the op computing r, keeps fmod's (the dividend's):
+ *  np.remainder(-0., 3.) is 0.0, np.remainder(4., -2.) is -0.0. */
+function zeroRemainderAsNumPy(rt: Interpreter, r: NDArray, y: NDArray, dtype: NpDType, span: Span): void {
+  if (!r.data.some((v) => v === 0)) return;
+  const ys = hostCall(rt, 'broadcast_to', [y], dtype, dtype, span, { shape: new PyTuple(r.shape.map(BigInt)) }).data;
+  for (let i = 0; i < r.data.length; i++) if (r.data[i] === 0) r.data[i] = ys[i] < 0 || Object.is(ys[i], -0) ? -0 : 0;
+}
+
+/** np.fmod: C's fmod, the remainder with the dividend's sign (TensorFlow's truncatemod);
+ *  an integer divisor of 0 gives 0, as NumPy's (with its warning). */
+export function fmod(rt: Interpreter, a: PyValue, b: PyValue, span: Span): NDArray {
+  const oa = operandOf(a);
+  const ob = operandOf(b);
+  if (!oa || !ob) throw pyError('TypeError', "ufunc 'fmod' not supported for the input types", span);
+  const x = asArray(rt, a, span);
+  const y = asArray(rt, b, span);
+  let dtype = resultType([oa, ob]);
+  if (dtype === 'bool') dtype = 'int64';
+  const scalar = (x.scalar && y.scalar) || (x.shape.length === 0 && y.shape.length === 0);
+  if (isFloatNp(dtype) || !y.data.some((v) => v === 0)) return hostCall(rt, 'truncatemod', [x, y], dtype, dtype, span, {}, scalar);
+  const r = hostCall(rt, 'truncatemod', [x, y], 'float64', 'float64', span, {}, scalar);
+  for (let i = 0; i < r.data.length; i++) if (!Number.isFinite(r.data[i])) r.data[i] = 0;
+  return new NDArray(dtype, r.shape, castData(r.data, 'float64', dtype), r.scalar);
 }
 
 /** Rewrites `q`, TensorFlow's floordiv of x and y (floor of the rounded quotient), as NumPy's

@@ -1,6 +1,7 @@
 // The array's Python data model: operators, attributes and methods, indexing (basic through
 // the engine's strided slice, integer lists through gather, boolean masks), truth, iteration.
 
+import { roundDecimals } from './rounding';
 import type { Span } from '../../syntax/ast';
 import type { SpecItem } from '../../ops/indexing';
 import {
@@ -295,8 +296,10 @@ export function ndAttr(rt: Interpreter, a: NDArray, name: string, span: Span): P
         return clip(rt, a, p.get('min', null), p.get('max', null), site.span);
       });
     case 'round':
-      return fn('round', (args, _kw, site) => {
-        if (args.length && args[0] !== 0n) throw new OutsideSubset("round(decimals=...) is outside tgraph's subset", site.span);
+      return fn('round', (args, kwargs, site) => {
+        const p = bindArgs('round', ['decimals', 'out'], args, kwargs, site);
+        const decimals = rt.rt.indexValue(p.get('decimals', 0n), p.span('decimals'));
+        if (decimals !== 0) return roundDecimals(a, decimals);
         return isIntNp(a.dtype) ? a : hostCall(rt, 'round', [a], a.dtype, a.dtype, site.span, {}, a.scalar);
       });
     case 'fill':

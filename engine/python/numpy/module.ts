@@ -10,7 +10,9 @@ import type { Runtime } from '../runtime';
 import { args as bindArgs, type BoundPyArgs } from '../signature';
 import { PyDType } from '../tensorflow/tensor';
 import { NDArray, type NpDType, allocNp, astype, isFloatNp, resultType, scalarArray } from './ndarray';
-import { arrayBinary, asArray, dot, hostCall, matmul, operandOf } from './compute';
+import { arrayBinary, asArray, dot, fmod, hostCall, matmul, operandOf } from './compute';
+import { NAN_FUNCTIONS } from './nanFunctions';
+import { roundDecimals } from './rounding';
 import { convertToArray } from './convert';
 import { type Reduction, clip, dtypeArg, maximum, reduce, reshape, transpose } from './methods';
 import { numpyRandomModule } from './random';
@@ -371,13 +373,10 @@ const FUNCTIONS: Record<string, NpFunction> = {
   },
   floor: { params: ['x'], impl: (rt, p, site) => roundLike(rt, p, site, 'floor') },
   ceil: { params: ['x'], impl: (rt, p, site) => roundLike(rt, p, site, 'ceil') },
-  round: {
-    params: ['a', 'decimals'],
-    impl: (rt, p, site) => {
-      if (p.get('decimals', 0n) !== 0n) throw new OutsideSubset("np.round(decimals=...) is outside tgraph's subset", site.span);
-      return roundLike(rt, bindArgs('round', ['x'], [p.get('a')], [], site), site, 'round');
-    },
-  },
+  round: { params: ['a', 'decimals', 'out'], impl: (rt, p, site) => roundFunction(rt, p, site) },
+  around: { params: ['a', 'decimals', 'out'], impl: (rt, p, site) => roundFunction(rt, p, site) },
+  round_: { params: ['a', 'decimals', 'out'], impl: (rt, p, site) => roundFunction(rt, p, site) },
+  fmod: { params: ['x1', 'x2'], impl: (rt, p, site) => fmod(rt, p.get('x1'), p.get('x2'), site.span) },
   einsum: {
     params: ['subscripts'],
     varargs: true,
@@ -440,6 +439,16 @@ const FUNCTIONS: Record<string, NpFunction> = {
     },
   },
 };
+
+/** np.round(a, decimals=0): the engine's round (half to even) at 0 decimals, NumPy's scaling
+ *  otherwise (rounding.ts). */
+function roundFunction(rt: Interpreter, p: BoundPyArgs, site: CallSite): NDArray {
+  const decimals = rt.rt.indexValue(p.get('decimals', 0n), p.span('decimals'));
+  const a = arr(rt, p, 'a');
+  if (decimals !== 0 || !isFloatNp(a.dtype))
+    return roundDecimals(scalarResult(a, p.get('a')) ? new NDArray(a.dtype, a.shape, a.data, true) : a, decimals);
+  return roundLike(rt, bindArgs('round', ['x'], [p.get('a')], [], site), site, 'round');
+}
 
 function roundLike(rt: Interpreter, p: BoundPyArgs, site: CallSite, op: string): NDArray {
   const a = arr(rt, p, 'x');
@@ -589,6 +598,7 @@ export function numpyModule(rt: Runtime): PyModule {
     if (name in FUNCTIONS) return make(name, FUNCTIONS[name]);
     if (name in ARRANGEMENT_FUNCTIONS) return make(name, ARRANGEMENT_FUNCTIONS[name]);
     if (name in ORDER_FUNCTIONS) return make(name, ORDER_FUNCTIONS[name]);
+    if (name in NAN_FUNCTIONS) return make(name, NAN_FUNCTIONS[name]);
     return undefined;
   });
 }
