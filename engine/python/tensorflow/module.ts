@@ -32,6 +32,7 @@ import { inputFunction, kerasLayerClass, kerasModelsModule, modelClass } from '.
 import { kerasOptimizersModule, trainModule } from './optimizers';
 import { isEager } from './eager';
 import { IndexedSlices, withIndexedSlices } from './indexedSlices';
+import { kerasBackendModule } from './kerasBackend';
 import { controlFlowFunctions } from './controlFlow';
 import type { NpDType } from '../numpy/ndarray';
 
@@ -426,6 +427,7 @@ export function tensorflowModule(rt: Runtime): PyModule {
         if (name === 'Model') return modelClass(interp);
         if (name === 'models') return kerasModelsModule(interp, () => kerasLayerClass(interp, sequentialClass(interp)));
         if (name === 'optimizers') return kerasOptimizersModule(rt);
+        if (name === 'backend') return kerasBackendModule(interp);
         return undefined;
       }),
     losses: () => (isEager(rt) ? kerasLossesModule(interp, 'tensorflow.losses') : v1LossesModule(interp)),
