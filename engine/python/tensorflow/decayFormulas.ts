@@ -19,6 +19,9 @@ export interface Arithmetic<T> {
   cos(a: T): T;
   exp(a: T): T;
   log(a: T): T;
+  sqrt(a: T): T;
+  /** A standard normal sample (the graph's generator): only TF 1.x's noisy decay draws one. */
+  standardNormal?(): T;
   /** `then` where a <= b, else `otherwise`. */
   ifLessEqual(a: T, b: T, then: T, otherwise: T): T;
   /** `then` where a < b, else `otherwise`. */
@@ -166,6 +169,26 @@ export const DECAYS: Decay[] = [
       return A.multiply(a.rate(), shaped);
     },
   },
+  // linear_cosine_decay with normal noise added to the linear part, its variance
+  // initial_variance / (1 + step)^variance_decay.
+  {
+    tf1: tf1('noisy_linear_cosine_decay', ['decay_steps', 'initial_variance', 'variance_decay', 'num_periods', 'alpha', 'beta', 'name']),
+    rate: (A, step, a) => {
+      if (!A.standardNormal) throw new Error('internal: noisy_linear_cosine_decay needs a random generator');
+      const span = A.lift(a.positive('decay_steps'));
+      const clamped = A.minimum(step, span);
+      const linear = A.divide(A.subtract(span, clamped), span);
+      const variance = A.divide(
+        A.lift(a.number('initial_variance', 1)),
+        A.pow(A.add(A.lift(1), clamped), A.lift(a.number('variance_decay', 0.55))),
+      );
+      const noisy = A.add(linear, A.multiply(A.sqrt(variance), A.standardNormal()));
+      const periods = A.multiply(A.lift(2 * a.number('num_periods', 0.5)), A.divide(clamped, span));
+      const cosine = A.multiply(A.lift(0.5), A.add(A.lift(1), A.cos(A.multiply(A.lift(Math.PI), periods))));
+      const shaped = A.add(A.multiply(A.add(A.lift(a.number('alpha', 0)), noisy), cosine), A.lift(a.number('beta', 0.001)));
+      return A.multiply(a.rate(), shaped);
+    },
+  },
 ];
 
 /** Plain float64 numbers. */
@@ -182,6 +205,7 @@ export const NUMBERS: Arithmetic<number> = {
   cos: Math.cos,
   exp: Math.exp,
   log: Math.log,
+  sqrt: Math.sqrt,
   ifLessEqual: (a, b, then, otherwise) => (a <= b ? then : otherwise),
   ifLess: (a, b, then, otherwise) => (a < b ? then : otherwise),
 };

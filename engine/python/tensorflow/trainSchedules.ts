@@ -5,7 +5,7 @@
 // optimizer takes a rate that depends on a variable as it takes a fed one).
 
 import type { Span } from '../../syntax/ast';
-import { type CallSite, type KeywordArg, PyBuiltin, type PyValue } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, PyList, type PyValue } from '../values';
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -76,6 +76,9 @@ function opArithmetic(rt: Interpreter, span: Span): Arithmetic<PyValue> {
     cos: unary('cos'),
     exp: unary('exp'),
     log: unary('log'),
+    sqrt: unary('sqrt'),
+    // TensorFlow's random_normal(linear_decayed.shape): one float32 sample of the graph's generator.
+    standardNormal: () => callOp(rt, 'random_normal', [{ value: toGraphValue(rt, new PyList([]), span), span }], span),
     ifLessEqual: select('less_equal'),
     ifLess: select('less'),
   };
