@@ -159,37 +159,35 @@ export const DECAYS: Decay[] = [
   // (alpha + linear decay) · cosine of num_periods periods + beta, times the rate.
   {
     tf1: tf1('linear_cosine_decay', ['decay_steps', 'num_periods', 'alpha', 'beta', 'name']),
-    rate: (A, step, a) => {
-      const span = A.lift(a.positive('decay_steps'));
-      const clamped = A.minimum(step, span);
-      const linear = A.divide(A.subtract(span, clamped), span);
-      const periods = A.multiply(A.lift(2 * a.number('num_periods', 0.5)), A.divide(clamped, span));
-      const cosine = A.multiply(A.lift(0.5), A.add(A.lift(1), A.cos(A.multiply(A.lift(Math.PI), periods))));
-      const shaped = A.add(A.multiply(A.add(A.lift(a.number('alpha', 0)), linear), cosine), A.lift(a.number('beta', 0.001)));
-      return A.multiply(a.rate(), shaped);
-    },
+    rate: (A, step, a) => linearCosine(A, step, a, (linear) => linear),
   },
   // linear_cosine_decay with normal noise added to the linear part, its variance
   // initial_variance / (1 + step)^variance_decay.
   {
     tf1: tf1('noisy_linear_cosine_decay', ['decay_steps', 'initial_variance', 'variance_decay', 'num_periods', 'alpha', 'beta', 'name']),
-    rate: (A, step, a) => {
-      if (!A.standardNormal) throw new Error('internal: noisy_linear_cosine_decay needs a random generator');
-      const span = A.lift(a.positive('decay_steps'));
-      const clamped = A.minimum(step, span);
-      const linear = A.divide(A.subtract(span, clamped), span);
-      const variance = A.divide(
-        A.lift(a.number('initial_variance', 1)),
-        A.pow(A.add(A.lift(1), clamped), A.lift(a.number('variance_decay', 0.55))),
-      );
-      const noisy = A.add(linear, A.multiply(A.sqrt(variance), A.standardNormal()));
-      const periods = A.multiply(A.lift(2 * a.number('num_periods', 0.5)), A.divide(clamped, span));
-      const cosine = A.multiply(A.lift(0.5), A.add(A.lift(1), A.cos(A.multiply(A.lift(Math.PI), periods))));
-      const shaped = A.add(A.multiply(A.add(A.lift(a.number('alpha', 0)), noisy), cosine), A.lift(a.number('beta', 0.001)));
-      return A.multiply(a.rate(), shaped);
-    },
+    rate: (A, step, a) =>
+      linearCosine(A, step, a, (linear, clamped) => {
+        if (!A.standardNormal) throw new Error('internal: noisy_linear_cosine_decay needs a random generator');
+        const variance = A.divide(
+          A.lift(a.number('initial_variance', 1)),
+          A.pow(A.add(A.lift(1), clamped), A.lift(a.number('variance_decay', 0.55))),
+        );
+        return A.add(linear, A.multiply(A.sqrt(variance), A.standardNormal()));
+      }),
   },
 ];
+
+/** linear_cosine_decay's shape, (alpha + linear) · cosine of num_periods periods + beta,
+ *  times the rate; `linear` (the linear part, and the step clamped to decay_steps) may add noise. */
+function linearCosine<T>(A: Arithmetic<T>, step: T, a: DecayArgs<T>, linearPart: (linear: T, clamped: T) => T): T {
+  const span = A.lift(a.positive('decay_steps'));
+  const clamped = A.minimum(step, span);
+  const linear = linearPart(A.divide(A.subtract(span, clamped), span), clamped);
+  const periods = A.multiply(A.lift(2 * a.number('num_periods', 0.5)), A.divide(clamped, span));
+  const cosine = A.multiply(A.lift(0.5), A.add(A.lift(1), A.cos(A.multiply(A.lift(Math.PI), periods))));
+  const shaped = A.add(A.multiply(A.add(A.lift(a.number('alpha', 0)), linear), cosine), A.lift(a.number('beta', 0.001)));
+  return A.multiply(a.rate(), shaped);
+}
 
 /** Plain float64 numbers. */
 export const NUMBERS: Arithmetic<number> = {
