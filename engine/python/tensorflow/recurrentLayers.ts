@@ -297,6 +297,14 @@ export function recurrentNetwork(cells: readonly CellLayer[], stacked: boolean, 
   return {
     name: 'RNN',
     scope: 'rnn',
+    // Bidirectional's copies: each its own unbuilt cells, configured as these.
+    copied: () =>
+      recurrentNetwork(
+        cells.map((c) => ({ kind: c.kind, p: c.p, scopeBase: c.scopeBase, weights: null })),
+        stacked,
+        activation,
+        init,
+      ),
     weights: (rt, x, p, site) => {
       expectRank(x, 3, 'rnn', site.span);
       refuseLoopOptions(p, 'RNN');

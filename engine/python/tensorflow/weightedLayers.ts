@@ -48,6 +48,9 @@ export interface LayerKind {
   /** How its output's mask follows from the call's (kerasMasks.ts): passed on, made from the
    *  input (`x`, `mask`: the call's), or (absent) dropped. */
   readonly outputMask?: 'propagate' | ((rt: Interpreter, x: Node, mask: Node | null, p: BoundPyArgs, site: CallSite) => Node | null);
+  /** The kind for a copy of the layer when it holds objects of its own (RNN's cells: Keras'
+   *  from_config makes new ones), so the copy builds its own weights. */
+  copied?(): LayerKind;
   /** Reads the masks of its several inputs itself (the attention layers). */
   readonly ownMasks?: true;
   /** `training`: the branch built; `flag`: the call's `training` argument (a tensor fed at run
@@ -82,7 +85,7 @@ export class WeightedLayer extends PyObject {
     const p = this.p;
     const has = (name: string) => Object.hasOwn(replaced, name);
     return new WeightedLayer(
-      this.kind,
+      this.kind.copied?.() ?? this.kind,
       {
         has: (name) => has(name) || p.has(name),
         get: (name, fallback) => (has(name) ? replaced[name] : p.get(name, fallback)),

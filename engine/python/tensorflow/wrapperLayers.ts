@@ -16,7 +16,7 @@ import type { PyVariable } from './variables';
 import { WeightedLayer } from './weightedLayers';
 import { callMask, withMask } from './kerasMasks';
 
-const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU']);
+const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'RNN']);
 const MERGE_MODES = ['concat', 'sum', 'mul', 'ave', null];
 
 function tensorNode(rt: Interpreter, v: PyValue, span: Span): Node {
@@ -132,7 +132,10 @@ function bidirectionalClass(): PyBuiltin {
     const p = bindArgs('Bidirectional', ['layer', 'merge_mode', 'weights', 'backward_layer', 'name', 'input_shape'], a, kw, site);
     const layer = p.get('layer');
     if (!(layer instanceof WeightedLayer) || !RECURRENT.has(layer.kind.name))
-      throw new OutsideSubset('Bidirectional around a layer other than SimpleRNN, LSTM or GRU is not modelled by tgraph', p.span('layer'));
+      throw new OutsideSubset(
+        'Bidirectional around a layer other than SimpleRNN, LSTM, GRU or RNN is not modelled by tgraph',
+        p.span('layer'),
+      );
     for (const k of ['weights', 'backward_layer'])
       if (p.get(k, null) !== null) throw new OutsideSubset(`Bidirectional(${k}=...) is not modelled by tgraph`, p.span(k));
     const mode = p.get('merge_mode', 'concat');
