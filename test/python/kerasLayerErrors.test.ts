@@ -11,7 +11,7 @@ describe('Keras layers on input they cannot take', () => {
       'q = tf.ones((2, 3))',
       'a = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)(q, q)',
       'b = tf.keras.layers.Attention()(q)',
-      "c = tf.keras.layers.Attention(score_mode='concat')([tf.ones((1, 2, 3)), tf.ones((1, 2, 3))])",
+      "c = tf.keras.layers.Attention(score_mode='general')([tf.ones((1, 2, 3)), tf.ones((1, 2, 3))])",
       'd = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(1,))(tf.ones((1, 2, 3)), tf.ones((1, 2, 3)))',
       "e = tf.keras.layers.Conv2DTranspose(2, 3, padding='full')(tf.ones((1, 4, 4, 1)))",
       'f = tf.keras.layers.DepthwiseConv2D(3)(tf.ones((1, 4, 4)))',
@@ -23,7 +23,7 @@ describe('Keras layers on input they cannot take', () => {
     expect(byLine).toEqual([
       ['a', expect.stringContaining('MultiHeadAttention on a query of rank other than 3 is not modelled')],
       ['b', expect.stringContaining('Attention layer must be called on a list of inputs')],
-      ['c', expect.stringContaining('Attention(score_mode="concat") is not modelled')],
+      ['c', expect.stringContaining('ValueError: Received: score_mode="general". Acceptable values are: ["dot", "concat"]')],
       ['d', expect.stringContaining('MultiHeadAttention(attention_axes=...) is not modelled')],
       ['e', expect.stringContaining("padding must be 'valid' or 'same'")],
       ['f', expect.stringContaining('expected ndim=4, found ndim=3')],
@@ -113,5 +113,37 @@ describe('constants a layer makes from its arguments are checked before they are
       ['c', expect.stringMatching(/^the causal mask of 40,000,000,000 elements is over the .* budget \(raise tgraph\.maxElements\)/)],
     ]);
     expect(val(a, 'ok').shape).toEqual([2, 6, 8, 2]);
+  });
+});
+
+// models14: the preprocessing layers.
+describe('preprocessing layers on input they cannot take', () => {
+  it('say so at the argument or the call, and the rest of the script still runs', () => {
+    const lines = [
+      'import tensorflow as tf',
+      'ids = tf.constant([[1, 2], [0, 3]])',
+      'a = tf.keras.layers.CategoryEncoding(3)(ids)',
+      "b = tf.keras.layers.CategoryEncoding(4, output_mode='multi_hot')(ids, count_weights=tf.ones((2, 2)))",
+      "c = tf.keras.layers.CategoryEncoding(4, output_mode='one_hot')(ids)",
+      "d = tf.keras.layers.CategoryEncoding(4, output_mode='tf_idf')(ids)",
+      'e = tf.keras.layers.CategoryEncoding()(ids)',
+      'f = tf.keras.layers.Resizing(2, 2)(tf.ones((4, 4)))',
+      'g = tf.keras.layers.CenterCrop(0, 2)(tf.ones((1, 4, 4, 1)))',
+      'ok = tf.keras.layers.CenterCrop(3, 2)(tf.reshape(tf.range(8.), (1, 2, 4, 1)))',
+    ];
+    const { a, byLine } = diagnosticsByLine(lines);
+    expect(byLine).toEqual([
+      ['a', 'InvalidArgumentError: Input values must be in the range 0 <= values < num_tokens with num_tokens=3'],
+      ['b', "ValueError: `count_weights` is not used when `output_mode` is not `'count'`."],
+      ['c', expect.stringContaining('maximum supported output rank is 2')],
+      ['d', expect.stringContaining('Unknown arg for output_mode: "tf_idf"')],
+      ['e', expect.stringContaining('num_tokens must be set')],
+      ['f', expect.stringContaining('Resizing expects an image [height, width, channels] or a batch of them, got rank 2')],
+      ['g', 'ValueError: `height` must be a positive int, got 0'],
+    ]);
+    // A crop taller than the image is Keras' smart_resize: the centred 2x1 box of the 2x4 image
+    // (column 1: a width of trunc(2·2/3) = 1, starting at trunc(3/2)), resized to 3x2 with
+    // half-pixel centres (rows sampled at −1/6, 1/2 and 7/6, clamped to the two rows).
+    expect(Array.from(val(a, 'ok').data)).toEqual([1, 1, 3, 3, 5, 5]);
   });
 });

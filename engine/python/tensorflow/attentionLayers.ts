@@ -212,6 +212,20 @@ export function multiHeadAttention(init: MakeInitializer): LayerKind {
   };
 }
 
+/** Attention's score_mode: 'dot' or 'concat' (Keras' ValueError otherwise); AdditiveAttention's
+ *  scores are its own. */
+function scoreMode(p: BoundPyArgs, additive: boolean): 'dot' | 'concat' {
+  const mode = p.get('score_mode', 'dot');
+  if (mode === 'dot' || (mode === 'concat' && !additive)) return mode;
+  if (additive)
+    throw new OutsideSubset(`AdditiveAttention(score_mode=${JSON.stringify(mode)}) is not modelled by tgraph`, p.span('score_mode'));
+  throw pyError(
+    'ValueError',
+    `Received: score_mode=${JSON.stringify(mode)}. Acceptable values are: ["dot", "concat"]`,
+    p.span('score_mode'),
+  );
+}
+
 export const DENSE_ATTENTION_PARAMS = ['use_scale', 'score_mode', 'causal', 'dropout'];
 
 /** Attention (scores q·kᵀ, times a learnt scalar `scale` when use_scale) and AdditiveAttention
@@ -235,18 +249,25 @@ export function denseAttention(additive: boolean, init: MakeInitializer): LayerK
       return inputs.items[0];
     },
     weights: (_rt, query, p, site) => {
-      if (p.get('score_mode', 'dot') !== 'dot')
-        throw new OutsideSubset(
-          `${layer}(score_mode=${JSON.stringify(p.get('score_mode'))}) is not modelled by tgraph`,
-          p.span('score_mode'),
-        );
+      const concat = scoreMode(p, additive) === 'concat';
       const useScale = p.get('use_scale', additive) === true;
-      if (!useScale) return [];
-      const dim = staticShape(query, 3, layer, 'query', site)[2];
-      const scale = additive
-        ? { shape: [dim], initializer: init(null, 'glorot_uniform', p.span('use_scale')) }
-        : { shape: [] as number[], initializer: init(null, 'ones', p.span('use_scale')) };
-      return [{ name: 'scale', ...scale, span: p.span('use_scale') }];
+      const weights = [];
+      if (useScale) {
+        const dim = staticShape(query, 3, layer, 'query', site)[2];
+        const scale = additive
+          ? { shape: [dim], initializer: init(null, 'glorot_uniform', p.span('use_scale')) }
+          : { shape: [] as number[], initializer: init(null, 'ones', p.span('use_scale')) };
+        weights.push({ name: 'scale', ...scale, span: p.span('use_scale') });
+      }
+      // score_mode='concat': Keras' scalar weight on the summed tanh, after `scale`.
+      if (concat)
+        weights.push({
+          name: 'concat_score_weight',
+          shape: [],
+          initializer: init(null, 'ones', p.span('score_mode')),
+          span: p.span('score_mode'),
+        });
+      return weights;
     },
     apply: (rt, query, w, p, site, training, _flag, call) => {
       noDropoutInTraining(p, training, layer, site);
@@ -256,11 +277,14 @@ export function denseAttention(additive: boolean, init: MakeInitializer): LayerK
       const key = inputs[2] ?? value;
       const scale = w.get('scale')?.node ?? null;
       let scores: Node;
+      const pairs = () => o.call('add', [o.call('expand_dims', [query], { axis: -2 }), o.call('expand_dims', [key], { axis: -3 })]);
       if (additive) {
-        const sum = o.call('tanh', [
-          o.call('add', [o.call('expand_dims', [query], { axis: -2 }), o.call('expand_dims', [key], { axis: -3 })]),
-        ]);
+        const sum = o.call('tanh', [pairs()]);
         scores = o.call('reduce_sum', [scale ? o.call('multiply', [scale, sum]) : sum], { axis: -1 });
+      } else if (scoreMode(p, additive) === 'concat') {
+        // Keras' concat scores: weight · Σ tanh(scale · (q + k)) over the features.
+        const sum = scale ? o.call('multiply', [scale, pairs()]) : pairs();
+        scores = o.call('multiply', [w.get('concat_score_weight')!.node, o.call('reduce_sum', [o.call('tanh', [sum])], { axis: -1 })]);
       } else {
         scores = o.call('einsum', ['...qd,...kd->...qk', query, key]);
         if (scale) scores = o.call('multiply', [scores, scale]);

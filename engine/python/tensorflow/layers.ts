@@ -18,6 +18,7 @@ import { statelessLayers } from './statelessLayers';
 import { weightedLayers } from './weightedLayers';
 import { wrapperLayers } from './wrapperLayers';
 import { resizingLayers } from './resizingLayers';
+import { preprocessingLayers } from './preprocessingLayers';
 import { callMask, withMask } from './kerasMasks';
 import { inputFunction, kerasLayerClass } from './functional';
 
@@ -320,6 +321,7 @@ export function kerasLayersModule(rt: Interpreter): PyModule {
     ...weightedLayers(initializer, activationOf),
     ...wrapperLayers(),
     ...resizingLayers(),
+    ...preprocessingLayers(),
   };
   return new PyModule('tensorflow.keras.layers', (name) => {
     if (name === 'Dense') return kerasLayerClass(rt, denseClass(activations));

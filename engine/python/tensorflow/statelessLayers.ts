@@ -21,7 +21,16 @@ import { maskedSoftmax } from './attentionLayers';
 
 /** What a layer does to its inputs when called (`training`: which branch is built; only
  *  Dropout reads it; `mask`: the call's mask, its `mask` argument or its input's). */
-type Apply = (rt: Interpreter, inputs: PyValue, inputSpan: Span, site: CallSite, training: boolean, mask: Node | null) => PyValue;
+/** `call`: the call's arguments (a layer's own call parameters, as CategoryEncoding's count_weights). */
+type Apply = (
+  rt: Interpreter,
+  inputs: PyValue,
+  inputSpan: Span,
+  site: CallSite,
+  training: boolean,
+  mask: Node | null,
+  call?: BoundPyArgs,
+) => PyValue;
 
 /** Its output's mask (kerasMasks.ts): the input's passed on, none (Keras' layers that do not
  *  support masking, and those that consume it), or made from the inputs (the merging layers'). */
@@ -35,6 +44,8 @@ class StatelessLayer extends PyObject {
      *  builds both. */
     readonly readsTraining: boolean,
     readonly masks: MaskRule,
+    /** Call parameters after (inputs, training, mask). */
+    readonly callParams: readonly string[] = [],
   ) {
     super();
   }
@@ -45,11 +56,11 @@ class StatelessLayer extends PyObject {
     return `<keras.layers.${this.kind} object>`;
   }
   override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
-    const p = bindArgs(this.kind, ['inputs', 'training', 'mask'], a, kw, site);
+    const p = bindArgs(this.kind, ['inputs', 'training', 'mask', ...this.callParams], a, kw, site);
     const flag = p.get('training', null);
     const inputs = p.get('inputs');
     const mask = inputs instanceof PyList || inputs instanceof PyTuple ? null : callMask(rt, p, inputs);
-    const apply = (training: boolean) => this.apply(rt, inputs, p.span('inputs'), site, training, mask);
+    const apply = (training: boolean) => this.apply(rt, inputs, p.span('inputs'), site, training, mask, p);
     const output = byTrainingFlag(rt, this.readsTraining ? flag : null, p.span('training'), site, apply);
     const rule = this.masks;
     return withMask(output, rule === 'propagate' ? mask : rule === 'drop' ? null : rule(rt, p, inputs, site));
@@ -68,11 +79,12 @@ export function layerClass(
   check?: (p: BoundPyArgs) => void,
   readsTraining = false,
   masks: MaskRule = 'drop',
+  callParams: readonly string[] = [],
 ): PyBuiltin {
   return new PyBuiltin(`tf.keras.layers.${layer}`, (a, kw, site) => {
     const p = bindArgs(layer, [...params, 'name', 'dtype', 'input_shape'], a, kw, site);
     check?.(p);
-    return new StatelessLayer(layer, make(p), readsTraining, masks);
+    return new StatelessLayer(layer, make(p), readsTraining, masks, callParams);
   });
 }
 
