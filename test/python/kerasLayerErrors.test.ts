@@ -12,7 +12,7 @@ describe('Keras layers on input they cannot take', () => {
       'a = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)(q, q)',
       'b = tf.keras.layers.Attention()(q)',
       "c = tf.keras.layers.Attention(score_mode='general')([tf.ones((1, 2, 3)), tf.ones((1, 2, 3))])",
-      'd = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(1,))(tf.ones((1, 2, 3)), tf.ones((1, 2, 3)))',
+      'd = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(2,))(tf.ones((1, 2, 3)), tf.ones((1, 2, 3)))',
       "e = tf.keras.layers.Conv2DTranspose(2, 3, padding='full')(tf.ones((1, 4, 4, 1)))",
       'f = tf.keras.layers.DepthwiseConv2D(3)(tf.ones((1, 4, 4)))',
       "g = tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(2), merge_mode='max')",
@@ -21,10 +21,15 @@ describe('Keras layers on input they cannot take', () => {
     ];
     const { a, byLine } = diagnosticsByLine(lines);
     expect(byLine).toEqual([
-      ['a', expect.stringContaining('MultiHeadAttention on a query of rank other than 3 is not modelled')],
+      ['a', expect.stringContaining('MultiHeadAttention on a query of rank other than 3 to 8 is not modelled')],
       ['b', expect.stringContaining('Attention layer must be called on a list of inputs')],
       ['c', expect.stringContaining('ValueError: Received: score_mode="general". Acceptable values are: ["dot", "concat"]')],
-      ['d', expect.stringContaining('MultiHeadAttention(attention_axes=...) is not modelled')],
+      [
+        'd',
+        expect.stringContaining(
+          'MultiHeadAttention(attention_axes=[2]) on inputs of rank 3 is not modelled by tgraph (distinct axes from 1 to 1)',
+        ),
+      ],
       ['e', expect.stringContaining("padding must be 'valid' or 'same'")],
       ['f', expect.stringContaining('expected ndim=4, found ndim=3')],
       ['g', expect.stringContaining('Invalid merge mode')],
@@ -145,5 +150,28 @@ describe('preprocessing layers on input they cannot take', () => {
     // (column 1: a width of trunc(2·2/3) = 1, starting at trunc(3/2)), resized to 3x2 with
     // half-pixel centres (rows sampled at −1/6, 1/2 and 7/6, clamped to the two rows).
     expect(Array.from(val(a, 'ok').data)).toEqual([1, 1, 3, 3, 5, 5]);
+  });
+});
+
+describe('MultiHeadAttention over several axes', () => {
+  it('refuses the masks it cannot place, and attention_axes=(1,) is the default of a sequence', () => {
+    const lines = [
+      'import tensorflow as tf',
+      'import numpy as np',
+      'grid = tf.constant(np.random.randn(2, 3, 4, 5).astype(np.float32))',
+      'seq = tf.constant(np.random.randn(2, 3, 5).astype(np.float32))',
+      'a = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=(2,))(grid, grid, use_causal_mask=True)',
+      'layer = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)',
+      'default = layer(seq, seq)',
+      'same = tf.keras.layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=1)',
+      'same(seq, seq)',
+      'same.set_weights(layer.get_weights())',
+      'ok = same(seq, seq)',
+    ];
+    const { a, byLine } = diagnosticsByLine(lines);
+    expect(byLine).toEqual([
+      ['a', expect.stringContaining('with a causal or implicit mask is not modelled by tgraph (give attention_mask)')],
+    ]);
+    expect(Array.from(val(a, 'ok').data)).toEqual(Array.from(val(a, 'default').data));
   });
 });

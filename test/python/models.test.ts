@@ -98,6 +98,7 @@ describe('real models against PyTorch (float64)', () => {
     // models14: Bidirectional over every recurrent layer, concat attention, preprocessing layers.
     'models14_bidirectional_tf2',
     'models14_attention_preprocessing_tf2',
+    'models14_attention_axes_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -12,9 +12,9 @@ import { type CallSite, PyList, PyTuple, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
-import { GraphTensor, toGraphValue } from './tensor';
+import { GraphTensor, callOp, toGraphValue } from './tensor';
 import { Ops } from './losses';
-import { WEIGHT_PENALTIES, noWeightPenalties } from './layerArgs';
+import { WEIGHT_PENALTIES, nodeArg, noWeightPenalties, positional } from './layerArgs';
 import { inputMasks, nodeMask } from './kerasMasks';
 import type { LayerKind, MakeInitializer } from './weightedLayers';
 
@@ -136,19 +136,16 @@ export function multiHeadAttention(init: MakeInitializer): LayerKind {
     callParams: ['query', 'value', 'key', 'attention_mask', 'return_attention_scores', 'training', 'use_causal_mask'],
     weights: (rt, query, p, site, call) => {
       noWeightPenalties(p, 'MultiHeadAttention');
-      if (p.get('attention_axes', null) !== null)
-        throw new OutsideSubset(
-          'MultiHeadAttention(attention_axes=...) is not modelled by tgraph (attention over the sequence axis only)',
-          p.span('attention_axes'),
-        );
+      const rank = attentionRank(query, site);
+      attentionAxes(rt, p, rank);
       const features = (v: PyValue | null, param: string, fallback: Node) =>
         staticShape(
           v === null || v === undefined || !call ? fallback : tensorOf(rt, v, call, param),
-          3,
+          rank,
           'MultiHeadAttention',
           param,
           site,
-        )[2];
+        )[rank - 1];
       const queryFeatures = features(null, 'query', query);
       const valueFeatures = features(call?.get('value') ?? null, 'value', query);
       const keyFeatures = features(call?.get('key', null) ?? call?.get('value') ?? null, 'key', query);
@@ -188,28 +185,106 @@ export function multiHeadAttention(init: MakeInitializer): LayerKind {
       const o = new Ops(rt, site.span);
       const value = tensorOf(rt, call.get('value'), call, 'value');
       const key = call.get('key', null) === null ? value : tensorOf(rt, call.get('key'), call, 'key');
-      const queries = staticShape(query, 3, 'MultiHeadAttention', 'query', site)[1];
-      const keys = staticShape(key, 3, 'MultiHeadAttention', 'key', site)[1];
+      const rank = attentionRank(query, site);
+      const axes = attentionAxes(rt, p, rank);
+      const queryShape = staticShape(query, rank, 'MultiHeadAttention', 'query', site);
+      const keyShape = staticShape(key, rank, 'MultiHeadAttention', 'key', site);
+      staticShape(value, rank, 'MultiHeadAttention', 'value', site);
+      const equations = attentionEquations(rank, axes);
       const project = (x: Node, name: string, equation: string) => {
         const y = o.call('einsum', [equation, x, w.get(`${name}/kernel`)!.node]);
         const bias = w.get(`${name}/bias`);
         return bias ? o.call('add', [y, bias.node]) : y;
       };
-      // [batch, steps, heads, size]; the query scaled by 1/√key_dim before the dot product.
+      // [batch, ...steps, heads, size]; the query scaled by 1/√key_dim before the dot product.
       const { keyDim } = headSizes(rt, p);
-      const q = o.call('multiply', [project(query, 'query', 'abc,cde->abde'), 1 / Math.sqrt(keyDim)]);
-      const k = project(key, 'key', 'abc,cde->abde');
-      const v = project(value, 'value', 'abc,cde->abde');
-      const scores = o.call('einsum', ['aecd,abcd->acbe', k, q]);
+      const q = o.call('multiply', [project(query, 'query', equations.project), 1 / Math.sqrt(keyDim)]);
+      const k = project(key, 'key', equations.project);
+      const v = project(value, 'value', equations.project);
+      // [batch, ...other axes, heads, ...query steps, ...key steps]
+      const scores = o.call('einsum', [equations.scores, k, q]);
       const mask = attentionMask(rt, o, call, query, value, key);
-      const causal = call.get('use_causal_mask', false) === true ? { queries, keys } : null;
-      // The mask [batch, queries, keys] is the same for every head (an axis added before them).
-      const keep = keptPositions(rt, o, mask, causal, 4, -3, scores.type.dtype);
-      const probabilities = maskedSoftmax(o, scores, keep);
-      const context = o.call('einsum', ['acbe,aecd->abcd', probabilities, v]);
-      return withScores(rt, call, project(context, 'attention_output', 'abcd,cde->abe'), probabilities);
+      const causal = call.get('use_causal_mask', false) === true ? { queries: queryShape[1], keys: keyShape[1] } : null;
+      const defaultAxes = axes.length === 1 && axes[0] === 1 && rank === 3;
+      let probabilities: Node;
+      if (defaultAxes) {
+        // The mask [batch, queries, keys] is the same for every head (an axis added before them).
+        probabilities = maskedSoftmax(o, scores, keptPositions(rt, o, mask, causal, 4, -3, scores.type.dtype));
+      } else {
+        if (causal || [query, value, key].some((x) => nodeMask(x) !== null))
+          throw new OutsideSubset(
+            'MultiHeadAttention over attention_axes other than the sequence axis with a causal or implicit mask is not modelled by tgraph (give attention_mask)',
+            site.span,
+          );
+        // Keras adds the mask's missing axes before the query and key axes (the heads' and the
+        // other axes'), then takes the softmax over all the key axes together.
+        const keep = keptPositions(rt, o, mask, null, scores.type.shape!.length, -2 * axes.length - 1, scores.type.dtype);
+        probabilities = softmaxOverLast(rt, o, scores, keep, axes.length, site.span);
+      }
+      const context = o.call('einsum', [equations.combine, probabilities, v]);
+      return withScores(rt, call, project(context, 'attention_output', equations.output), probabilities);
     },
   };
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+/** The rank of MultiHeadAttention's query: 3 or more (batch, steps..., features). */
+function attentionRank(query: Node, site: CallSite): number {
+  const rank = query.type.shape?.length ?? 0;
+  if (rank < 3 || rank > 8)
+    throw new OutsideSubset('MultiHeadAttention on a query of rank other than 3 to 8 is not modelled by tgraph', site.span);
+  return rank;
+}
+
+/** attention_axes: an int or a tuple of axes of the inputs between the batch and the features
+ *  (Keras' default: all of them). */
+function attentionAxes(rt: Interpreter, p: BoundPyArgs, rank: number): number[] {
+  const given = p.get('attention_axes', null);
+  if (given === null) return Array.from({ length: rank - 2 }, (_, i) => i + 1);
+  const span = p.span('attention_axes');
+  const axes = (typeof given === 'bigint' ? [given] : rt.iterate(given, span)).map((a) => rt.rt.indexValue(a, span));
+  if (axes.length === 0 || new Set(axes).size !== axes.length || axes.some((a) => a < 1 || a > rank - 2))
+    throw new OutsideSubset(
+      `MultiHeadAttention(attention_axes=${JSON.stringify(axes)}) on inputs of rank ${rank} is not modelled by tgraph (distinct axes from 1 to ${rank - 2})`,
+      span,
+    );
+  return axes;
+}
+
+/** Keras' einsum equations for inputs of `rank` attending over `axes` (_build_attention_equation):
+ *  the projections to [batch, ...steps, heads, size] and back, the scores [...other axes,
+ *  heads, ...query axes, ...key axes] and the combination of the values. */
+function attentionEquations(rank: number, axes: readonly number[]) {
+  const input = LETTERS.slice(0, rank);
+  const [heads, size] = [LETTERS[rank], LETTERS[rank + 1]];
+  const target = input.slice(0, -1) + heads + size;
+  // The key's attention axes get letters of their own; every other axis is shared.
+  let next = rank + 2;
+  const source = [...target].map((c, i) => (axes.includes(i) ? LETTERS[next++] : c)).join('');
+  const others = [...target].filter((_, i) => !axes.includes(i) && i !== target.length - 1).join('');
+  const product = others + axes.map((i) => target[i]).join('') + axes.map((i) => source[i]).join('');
+  return {
+    project: `${input},${input[rank - 1]}${heads}${size}->${target}`,
+    scores: `${source},${target}->${product}`,
+    combine: `${product},${source}->${target}`,
+    output: `${target},${heads}${size}${LETTERS[next]}->${input.slice(0, -1)}${LETTERS[next]}`,
+  };
+}
+
+/** softmax over the last `count` axes together (Keras' Softmax(axis=tuple)), the positions
+ *  where `keep` is 0 given Keras' −1e9 first: the axes merged into one, then split again. */
+function softmaxOverLast(rt: Interpreter, o: Ops, scores: Node, keep: Node | null, count: number, span: Span): Node {
+  const shape = scores.type.shape as number[];
+  const masked = keep ? o.call('add', [scores, o.call('multiply', [o.call('subtract', [1, keep]), MASKED_SCORE])]) : scores;
+  if (count === 1) return o.call('softmax', [masked], { axis: -1 });
+  const reshaped = (x: Node, dims: number[]) =>
+    rt.rt.b.toTensor(
+      toGraphValue(rt, callOp(rt, 'reshape', [nodeArg(x, span), positional(rt, new PyList(dims.map(BigInt)), span)], span), span),
+      span,
+    );
+  const merged = [...shape.slice(0, -count), shape.slice(-count).reduce((a, d) => a * d, 1)];
+  return reshaped(o.call('softmax', [reshaped(masked, merged)], { axis: -1 }), shape);
 }
 
 /** Attention's score_mode: 'dot' or 'concat' (Keras' ValueError otherwise); AdditiveAttention's
