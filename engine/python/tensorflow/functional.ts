@@ -22,6 +22,7 @@ import { PyVariable } from './variables';
 import { layerWeightMethod } from './layerWeights';
 import { maskOf, withMask } from './kerasMasks';
 import { OUTSIDE_MODEL_METHODS } from './layers';
+import { kerasLayerName, nameLayer } from './layerNames';
 
 // ---- symbolic tensors ---------------------------------------------------------------------------
 
@@ -229,8 +230,6 @@ interface KerasCall {
 }
 
 const PRODUCED_BY = new WeakMap<Node, KerasCall>();
-/** Keras layers (they take `training=`) and their names. */
-const LAYER_NAMES = new WeakMap<PyObject, string>();
 const NAME_COUNTS = new WeakMap<Runtime, Map<string, number>>();
 
 /** Keras' names: `dense`, `dense_1`, ... (`input_1`, `input_2`, ... when one-based). */
@@ -255,7 +254,7 @@ export function kerasLayerClass(rt: Interpreter, cls: PyBuiltin): PyBuiltin {
     const layer = rt.call(cls, a, kw, site);
     const given = kw.find((k) => k.name === 'name')?.value;
     const className = cls.name.slice(cls.name.lastIndexOf('.') + 1);
-    if (layer instanceof PyObject) LAYER_NAMES.set(layer, typeof given === 'string' ? given : uniqueName(rt.rt, snakeCase(className)));
+    if (layer instanceof PyObject) nameLayer(layer, typeof given === 'string' ? given : uniqueName(rt.rt, snakeCase(className)));
     return layer;
   });
 }
@@ -362,7 +361,7 @@ class Replay {
 }
 
 function isLayer(v: PyValue): boolean {
-  return v instanceof FunctionalModel || (v instanceof PyObject && LAYER_NAMES.has(v));
+  return v instanceof FunctionalModel || (v instanceof PyObject && kerasLayerName(v) !== undefined);
 }
 
 // ---- tf.keras.Input --------------------------------------------------------------------------------
@@ -662,7 +661,7 @@ function shapeTuple(node: Node): PyValue {
 
 function layerName(layer: PyObject): string {
   if (layer instanceof InputLayer || layer instanceof FunctionalModel) return layer.name;
-  return LAYER_NAMES.get(layer) ?? layer.typeName;
+  return kerasLayerName(layer) ?? layer.typeName;
 }
 
 /** `tf.keras.Model(inputs, outputs, name)` (and `tf.keras.models.Model`). */

@@ -21,6 +21,7 @@ import { resizingLayers } from './resizingLayers';
 import { preprocessingLayers } from './preprocessingLayers';
 import { callMask, withMask } from './kerasMasks';
 import { inputFunction, kerasLayerClass } from './functional';
+import { kerasLayerName } from './layerNames';
 
 /** Keras' activation names for the registry's ops. */
 const ACTIVATIONS: Record<string, string> = {
@@ -138,6 +139,7 @@ class DenseLayer extends PyObject {
     return withMask(denseApply(rt, x, this.kernel!, this.bias, this.activation, site), callMask(rt, p, p.get('inputs')));
   }
   override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
+    if (name === 'name') return kerasLayerName(this);
     switch (name) {
       case 'kernel':
         return this.kernel;

@@ -19,6 +19,7 @@ import { pyRepr } from '../format';
 import { keyword, nodeArg, positional } from './layerArgs';
 import type { PyVariable } from './variables';
 import type { LayerKind, MakeInitializer } from './weightedLayers';
+import { kerasLayerName } from './layerNames';
 
 /** tf.nn.moments of x over `axes`, kept as size-1 axes: [mean, variance]. */
 export function momentsOver(rt: Interpreter, x: Node, axes: number[], span: Span): Value[] {
@@ -291,6 +292,7 @@ class NormalizationLayer extends PyObject {
     return new GraphTensor(y, rt.rt);
   }
   override getAttr(rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'name') return kerasLayerName(this);
     switch (name) {
       case 'adapt':
         return new PyBuiltin('adapt', (a, kw, site) => {

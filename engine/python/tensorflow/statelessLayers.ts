@@ -18,6 +18,7 @@ import { callMask, inputMasks, withMask } from './kerasMasks';
 import { channelsLastOnly, intTuple, keyword, positional } from './layerArgs';
 import { byTrainingFlag } from './controlFlow';
 import { maskedSoftmax } from './attentionLayers';
+import { kerasLayerName } from './layerNames';
 
 /** What a layer does to its inputs when called (`training`: which branch is built; only
  *  Dropout reads it; `mask`: the call's mask, its `mask` argument or its input's). */
@@ -66,6 +67,7 @@ class StatelessLayer extends PyObject {
     return withMask(output, rule === 'propagate' ? mask : rule === 'drop' ? null : rule(rt, p, inputs, site));
   }
   override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'name') return kerasLayerName(this);
     if (name === 'trainable_variables' || name === 'trainable_weights' || name === 'variables' || name === 'weights') return new PyList([]);
     return undefined;
   }

@@ -24,6 +24,7 @@ import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separab
 import { makeTensor, type Tensor } from '../../tensor';
 import { boolMask, callMask, withMask } from './kerasMasks';
 import { momentsOver, normalizationKinds, normalizationLayers, normalize } from './normalizationLayers';
+import { kerasLayerName } from './layerNames';
 
 export type MakeInitializer = (v: PyValue, fallback: ConstructorParameters<typeof PyInitializer>[0], span: Span) => PyValue;
 export type Activation = (rt: Interpreter, v: PyValue, span: Span) => PyValue;
@@ -131,6 +132,7 @@ export class WeightedLayer extends PyObject {
     return withMask(output, rule === 'propagate' ? mask : rule ? rule(rt, x, mask, this.p, site) : null);
   }
   override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
+    if (name === 'name') return kerasLayerName(this);
     const all = this.weights ? [...this.weights.values()] : [];
     switch (name) {
       case 'built':

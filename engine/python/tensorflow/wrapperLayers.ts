@@ -15,6 +15,7 @@ import { layerWeightMethod } from './layerWeights';
 import type { PyVariable } from './variables';
 import { WeightedLayer } from './weightedLayers';
 import { callMask, withMask } from './kerasMasks';
+import { kerasLayerName } from './layerNames';
 
 const RECURRENT = new Set(['SimpleRNN', 'LSTM', 'GRU', 'RNN']);
 const MERGE_MODES = ['concat', 'sum', 'mul', 'ave', null];
@@ -113,6 +114,7 @@ class Bidirectional extends PyObject {
     return new PyList([forward, backward]);
   }
   override getAttr(rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'name') return kerasLayerName(this);
     if (WEIGHT_LISTS.has(name)) return new PyList(this.variables());
     if (name === 'forward_layer') return this.forward;
     if (name === 'backward_layer') return this.backward;
@@ -216,6 +218,7 @@ class TimeDistributed extends PyObject {
     return withMask(output, callMask(rt, p, p.get('inputs')));
   }
   override getAttr(rt: Interpreter, name: string, span: Span): PyValue | undefined {
+    if (name === 'name') return kerasLayerName(this);
     if (name === 'layer') return this.layer;
     if (name === 'build')
       // The wrapped layer sees one step: the steps axis dropped from the shape.
@@ -247,6 +250,7 @@ class Lambda extends PyObject {
     return rt.call(this.fn, [p.get('inputs')], this.keywords, site);
   }
   override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'name') return kerasLayerName(this);
     return WEIGHT_LISTS.has(name) ? new PyList([]) : undefined;
   }
 }
