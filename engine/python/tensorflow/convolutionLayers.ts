@@ -198,3 +198,112 @@ export function separableConvolution(init: MakeInitializer, activation: Activati
     },
   };
 }
+
+/** Conv3DTranspose (NDHWC input, kernel [depth, height, width, filters, in]) as TensorFlow's
+ *  conv3d_transpose computes it, composed as conv3d is: each depth tap kd a conv2d_transpose of
+ *  every input plane (the layer's padding and sizes along height and width), the planes then
+ *  spread `stride` apart and shifted to output plane d·stride + kd − (the SAME padding before),
+ *  and the taps summed. Keras' layer passes no dilation to the op, so only 1 is modelled. */
+export function convolutionTranspose3d(init: MakeInitializer, activation: Activation): LayerKind {
+  const name = 'Conv3DTranspose';
+  return {
+    name,
+    scope: 'conv3d_transpose',
+    weights: (rt, x, p, site) => {
+      expectRank(x, 5, 'conv3d_transpose', site.span);
+      const filters = rt.rt.indexValue(p.get('filters'), p.span('filters'));
+      return [
+        {
+          name: 'kernel',
+          shape: [...intTuple(rt, p.get('kernel_size'), 3, p.span('kernel_size')), filters, lastAxis(x, name, site.span)],
+          initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
+          span: p.span('kernel_initializer'),
+        },
+        ...optionalBias(p, init, filters),
+      ];
+    },
+    apply: (rt, x, w, p, site) => {
+      const o = new Ops(rt, site.span);
+      const padding = p.get('padding', 'valid');
+      if (padding !== 'valid' && padding !== 'same')
+        throw pyError('ValueError', `${name}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`, p.span('padding'));
+      const size = intTuple(rt, p.get('kernel_size'), 3, p.span('kernel_size'));
+      const strides = intTuple(rt, p.get('strides', 1n), 3, p.span('strides'));
+      if (intTuple(rt, p.get('dilation_rate', 1n), 3, p.span('dilation_rate')).some((d) => d !== 1))
+        throw new OutsideSubset(`${name} with a dilation_rate other than 1 is not modelled by tgraph`, p.span('dilation_rate'));
+      const extra = p.get('output_padding', null) === null ? null : intTuple(rt, p.get('output_padding'), 3, p.span('output_padding'));
+      const shape = x.type.shape!;
+      if (shape.some((d) => d === null))
+        throw new OutsideSubset(`${name} of an input whose batch or size is known only at run time is not modelled by tgraph`, site.span);
+      const [batch, depth, height, width, channels] = shape as number[];
+      const out = [0, 1, 2].map((k) => transposedLength(shape[k + 1]!, size[k], strides[k], 1, padding, extra ? extra[k] : null));
+      const kernel = w.get('kernel')!.node;
+      const filters = kernel.type.shape![3]!;
+      const [stride, taps] = [strides[0], size[0]];
+      // TensorFlow's padding before the first output plane: SAME's half (rounded down) of what
+      // the planes reach beyond the output.
+      const before = padding === 'same' ? Math.floor(Math.max((depth - 1) * stride + taps - out[0], 0) / 2) : 0;
+      const ints = (dims: number[]) => positional(rt, new PyList(dims.map(BigInt)), site.span);
+      const node = (v: PyValue) => o.tensor(v, site.span);
+      const padded = (t: Node, pairs: number[][]) =>
+        node(
+          callOp(
+            rt,
+            'pad',
+            [nodeArg(t, site.span), positional(rt, new PyList(pairs.map((pair) => new PyList(pair.map(BigInt)))), site.span)],
+            site.span,
+          ),
+        );
+      const planes = node(callOp(rt, 'reshape', [nodeArg(x, site.span), ints([batch * depth, height, width, channels])], site.span));
+      const reach = (depth - 1) * stride + 1;
+      const parts = Array.from({ length: taps }, (_, kd) => {
+        const tap = node(
+          callOp(
+            rt,
+            'gather',
+            [nodeArg(kernel, site.span), positional(rt, BigInt(kd), site.span), keyword(rt, 'axis', 0n, site.span)],
+            site.span,
+          ),
+        );
+        const flat = callOp(
+          rt,
+          'conv2d_transpose',
+          [
+            nodeArg(planes, site.span),
+            nodeArg(tap, site.span),
+            keyword(rt, 'output_shape', new PyList([batch * depth, out[1], out[2], filters].map(BigInt)), site.span),
+            keyword(rt, 'strides', new PyList([1n, BigInt(strides[1]), BigInt(strides[2]), 1n]), p.span('strides')),
+            keyword(rt, 'padding', padding.toUpperCase(), p.span('padding')),
+          ],
+          site.span,
+        );
+        let y = node(callOp(rt, 'reshape', [positional(rt, flat, site.span), ints([batch, depth, 1, out[1], out[2], filters])], site.span));
+        // The planes `stride` apart: each followed by stride − 1 planes of zeros.
+        y = padded(y, [
+          [0, 0],
+          [0, 0],
+          [0, stride - 1],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ]);
+        y = node(callOp(rt, 'reshape', [nodeArg(y, site.span), ints([batch, depth * stride, out[1], out[2], filters])], site.span));
+        // Input plane d lands on output plane d·stride + kd − before: cut or pad to out[0].
+        const shift = kd - before;
+        const start = Math.max(-shift, 0);
+        const kept = Math.max(Math.min(reach - start, out[0] - Math.max(shift, 0)), 0);
+        const cut = node(callOp(rt, 'slice', [nodeArg(y, site.span), ints([0, start, 0, 0, 0]), ints([-1, kept, -1, -1, -1])], site.span));
+        const lead = Math.max(shift, 0);
+        return padded(cut, [
+          [0, 0],
+          [lead, out[0] - lead - kept],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ]);
+      });
+      const summed = parts.reduce((sum, part) => o.call('add', [sum, part]));
+      return finish(rt, new GraphTensor(summed, rt.rt), w, p, activation, site);
+    },
+  };
+}

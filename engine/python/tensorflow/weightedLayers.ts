@@ -20,7 +20,13 @@ import { layerWeightMethod } from './layerWeights';
 import { CELL_PARAMS, RECURRENT_PARAMS, RNN_LOOP_PARAMS, cellOf, recurrent, recurrentCell, recurrentNetwork } from './recurrentLayers';
 import { Ops } from './losses';
 import { DENSE_ATTENTION_PARAMS, MULTI_HEAD_ATTENTION_PARAMS, denseAttention, multiHeadAttention } from './attentionLayers';
-import { CONVOLUTION_PARAMS, convolutionTranspose, depthwiseConvolution, separableConvolution } from './convolutionLayers';
+import {
+  CONVOLUTION_PARAMS,
+  convolutionTranspose,
+  convolutionTranspose3d,
+  depthwiseConvolution,
+  separableConvolution,
+} from './convolutionLayers';
 import { makeTensor, type Tensor } from '../../tensor';
 import { boolMask, callMask, withMask } from './kerasMasks';
 import { momentsOver, normalizationKinds, normalizationLayers, normalize } from './normalizationLayers';
@@ -430,6 +436,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
       kind: convolutionTranspose(spatial, init, activation),
       params: CONVOLUTION_PARAMS.Conv2DTranspose,
     })),
+    { kind: convolutionTranspose3d(init, activation), params: CONVOLUTION_PARAMS.Conv2DTranspose },
     { kind: depthwiseConvolution(init, activation), params: CONVOLUTION_PARAMS.DepthwiseConv2D },
     { kind: separableConvolution(init, activation), params: CONVOLUTION_PARAMS.SeparableConv2D },
     { kind: multiHeadAttention(init), params: MULTI_HEAD_ATTENTION_PARAMS },
