@@ -100,6 +100,7 @@ describe('real models against PyTorch (float64)', () => {
     'models14_attention_preprocessing_tf2',
     'models14_attention_axes_tf2',
     'models14_conv3d_transpose_tf2',
+    'models14_conv_lstm_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);

@@ -14,9 +14,9 @@ import { OutsideSubset, pyError } from '../errors';
 import { Poisoned } from '../../builder';
 import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
-import { GraphTensor, tfShape, toGraphValue } from './tensor';
+import { GraphTensor, callOp, tfShape, toGraphValue } from './tensor';
 import { Ops } from './losses';
-import { expectRank, lastAxis } from './layerArgs';
+import { expectRank, intTuple, keyword, lastAxis, nodeArg, positional } from './layerArgs';
 import { whereStep } from './kerasMasks';
 import { PyInitializer, type PyVariable } from './variables';
 import type { LayerKind, MakeInitializer, Activation } from './weightedLayers';
@@ -415,4 +415,132 @@ function unrolled(
   const tensor = (n: Node) => new GraphTensor(n, rt.rt);
   if (p.get('return_state', false) !== true) return tensor(output);
   return new PyList([tensor(output), ...states.map((s) => tensor(s!))]);
+}
+
+/** ConvLSTM2D's constructor parameters, in Keras' order. */
+export const CONV_LSTM_PARAMS = [
+  'filters',
+  'kernel_size',
+  'strides',
+  'padding',
+  'data_format',
+  'dilation_rate',
+  'activation',
+  'recurrent_activation',
+  'use_bias',
+  ...INITIALIZERS,
+  'unit_forget_bias',
+  ...REGULARIZERS,
+  'activity_regularizer',
+  ...CONSTRAINTS,
+  ...LOOP.filter((k) => k !== 'unroll' && k !== 'time_major'),
+  ...DROPOUTS,
+];
+
+/** ConvLSTM2D over [batch, steps, rows, columns, channels]: Keras' LSTM step with each matrix
+ *  product a convolution — the input's with the layer's strides, padding and dilation, the
+ *  state's stride 1 and SAME — and the gates (input, forget, cell, output) side by side along
+ *  the kernels' last axis. Keras 2's default recurrent activation is hard_sigmoid,
+ *  clip(0.2·x + 0.5, 0, 1). */
+export function convLstm(init: MakeInitializer, activation: Activation): LayerKind {
+  const layer = 'ConvLSTM2D';
+  const filtersOf = (rt: Interpreter, p: BoundPyArgs) => rt.rt.indexValue(p.get('filters'), p.span('filters'));
+  return {
+    name: layer,
+    scope: 'conv_lstm2d',
+    callParams: ['inputs', 'mask', 'training', 'initial_state'],
+    weights: (rt, x, p, site) => {
+      expectRank(x, 5, 'conv_lstm2d', site.span);
+      for (const k of ['stateful', 'data_format'])
+        if (p.get(k, null) !== null && p.get(k) !== false && p.get(k) !== 'channels_last')
+          throw new OutsideSubset(`${layer}(${k}=...) is not modelled by tgraph`, p.span(k));
+      const filters = filtersOf(rt, p);
+      const size = intTuple(rt, p.get('kernel_size'), 2, p.span('kernel_size'));
+      const width = 4 * filters;
+      checkedSize(rt.rt.b, [...size, filters, width], p.span('filters'), `${layer}'s recurrent kernel`);
+      let bias = init(p.get('bias_initializer', null), 'zeros', p.span('bias_initializer'));
+      if (p.get('unit_forget_bias', true) !== false && (p.get('bias_initializer', null) ?? 'zeros') === 'zeros')
+        bias = new PyInitializer('constant', {
+          value: new PyList(Array.from({ length: width }, (_, i) => (i >= filters && i < 2 * filters ? 1 : 0))),
+        });
+      return [
+        {
+          name: 'kernel',
+          shape: [...size, lastAxis(x, layer, site.span), width],
+          initializer: init(p.get('kernel_initializer', null), 'glorot_uniform', p.span('kernel_initializer')),
+          span: p.span('kernel_initializer'),
+        },
+        {
+          name: 'recurrent_kernel',
+          shape: [...size, filters, width],
+          initializer: init(p.get('recurrent_initializer', null), 'orthogonal', p.span('recurrent_initializer')),
+          span: p.span('recurrent_initializer'),
+        },
+        ...(p.get('use_bias', true) !== false
+          ? [{ name: 'bias', shape: [width], initializer: bias, span: p.span('bias_initializer') }]
+          : []),
+      ];
+    },
+    outputMask: () => null,
+    apply: (rt, x, w, p, site, training, _flag, call, mask) => {
+      if (mask || call.get('initial_state', null) !== null)
+        throw new OutsideSubset(`${layer} with a mask or an initial_state is not modelled by tgraph`, site.span);
+      if (training && DROPOUTS.some((k) => Number(p.get(k, 0) ?? 0) !== 0))
+        throw new OutsideSubset(`${layer} dropout in training is not modelled by tgraph`, site.span);
+      const o = new Ops(rt, site.span);
+      const filters = filtersOf(rt, p);
+      const strides = intTuple(rt, p.get('strides', 1n), 2, p.span('strides')).map(BigInt);
+      const dilations = intTuple(rt, p.get('dilation_rate', 1n), 2, p.span('dilation_rate')).map(BigInt);
+      const padding = p.get('padding', 'valid');
+      if (padding !== 'valid' && padding !== 'same')
+        throw pyError('ValueError', `${layer}: padding must be 'valid' or 'same', got ${JSON.stringify(padding)}`, p.span('padding'));
+      const conv = (input: Node, kernel: Node, ownWindow: boolean) =>
+        o.tensor(
+          callOp(
+            rt,
+            'conv2d',
+            [
+              nodeArg(input, site.span),
+              nodeArg(kernel, site.span),
+              keyword(rt, 'strides', new PyList(ownWindow ? [1n, ...strides, 1n] : [1n, 1n, 1n, 1n]), site.span),
+              keyword(rt, 'padding', ownWindow ? padding.toUpperCase() : 'SAME', site.span),
+              keyword(rt, 'dilations', new PyList(ownWindow ? [1n, ...dilations, 1n] : [1n, 1n, 1n, 1n]), site.span),
+            ],
+            site.span,
+          ),
+          site.span,
+        );
+      const gateOf = (z: Node, k: number) => {
+        const ints = (a: number[]) => positional(rt, new PyList(a.map(BigInt)), site.span);
+        return o.tensor(
+          callOp(rt, 'slice', [nodeArg(z, site.span), ints([0, 0, 0, k * filters]), ints([-1, -1, -1, filters])], site.span),
+          site.span,
+        );
+      };
+      const act = (name: string, fallback: string) => {
+        const given = p.get(name, fallback) ?? 'linear';
+        if (given === 'hard_sigmoid')
+          return (v: Node) => o.call('clip_by_value', [o.call('add', [o.call('multiply', [v, 0.2]), 0.5]), 0, 1]);
+        const f = activation(rt, given, p.span(name));
+        return (v: Node) => (f === null ? v : o.tensor(rt.call(f, [new GraphTensor(v, rt.rt)], [], site), site.span));
+      };
+      const squash = act('activation', 'tanh');
+      const gate = act('recurrent_activation', 'hard_sigmoid');
+      const [kernel, recurrentKernel, bias] = [w.get('kernel')!.node, w.get('recurrent_kernel')!.node, w.get('bias')?.node ?? null];
+      const step: CellStep = {
+        units: filters,
+        stateCount: 2,
+        step: (xt, [h, c]) => {
+          let z = conv(xt, kernel, true);
+          if (bias) z = o.call('add', [z, bias]);
+          if (h) z = o.call('add', [z, conv(h, recurrentKernel, false)]);
+          const written = o.call('multiply', [gate(gateOf(z, 0)), squash(gateOf(z, 2))]);
+          const memory = c ? o.call('add', [o.call('multiply', [gate(gateOf(z, 1)), c]), written]) : written;
+          const next = o.call('multiply', [gate(gateOf(z, 3)), squash(memory)]);
+          return { output: next, states: [next, memory] };
+        },
+      };
+      return unrolled(rt, layer, x, [step], p, site, null, null);
+    },
+  };
 }

@@ -17,7 +17,17 @@ import { eagerValue, isEager, needsFeed } from './eager';
 import { byTrainingFlag } from './controlFlow';
 import { addUpdateOp } from './collections';
 import { layerWeightMethod } from './layerWeights';
-import { CELL_PARAMS, RECURRENT_PARAMS, RNN_LOOP_PARAMS, cellOf, recurrent, recurrentCell, recurrentNetwork } from './recurrentLayers';
+import {
+  CELL_PARAMS,
+  CONV_LSTM_PARAMS,
+  RECURRENT_PARAMS,
+  RNN_LOOP_PARAMS,
+  cellOf,
+  convLstm,
+  recurrent,
+  recurrentCell,
+  recurrentNetwork,
+} from './recurrentLayers';
 import { Ops } from './losses';
 import { DENSE_ATTENTION_PARAMS, MULTI_HEAD_ATTENTION_PARAMS, denseAttention, multiHeadAttention } from './attentionLayers';
 import {
@@ -456,6 +466,7 @@ export function weightedLayers(init: MakeInitializer, activation: Activation): R
       ],
     },
     ...(['SimpleRNN', 'LSTM', 'GRU'] as const).map((cell) => ({ kind: recurrent(cell, init, activation), params: RECURRENT_PARAMS })),
+    { kind: convLstm(init, activation), params: CONV_LSTM_PARAMS },
     ...(['SimpleRNN', 'LSTM', 'GRU'] as const).map((cell) => ({ kind: recurrentCell(cell, init, activation), params: CELL_PARAMS[cell] })),
     ...normalizationKinds(init),
     {
