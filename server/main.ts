@@ -15,6 +15,7 @@ import {
 } from 'vscode-languageserver/node';
 import type { AnalysisOptions } from '../engine/analysis';
 import { nodeWorkerChannel } from './workerChannel';
+import { WORKER_NICE_INCREMENT } from './threadPriority';
 import { stdioTransport } from './lifecycle';
 import { ProtocolTurns } from './protocolTurns';
 import { start, type ServerPlatform } from './start';
@@ -40,7 +41,7 @@ export function loadContextFor(uri: string, workspaceFolders: readonly string[])
 }
 
 export const nodePlatform: ServerPlatform = {
-  connect: nodeWorkerChannel,
+  connect: (heapMb) => nodeWorkerChannel(heapMb, { niceIncrement: WORKER_NICE_INCREMENT }),
   loadContext: loadContextFor,
   catchUncaught: (log) => {
     process.on('uncaughtException', (e) => log(`uncaught: ${e?.stack ?? String(e)}`));

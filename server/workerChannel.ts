@@ -19,8 +19,17 @@ function workerBundle(): string {
  *  alike), at 12 MB they took twice the time. */
 const YOUNG_GENERATION_MB = 24;
 
-export function nodeWorkerChannel(heapMb: number): Channel {
+/** What the worker is started with. */
+export interface WorkerData {
+  /** How far below this thread's priority the worker runs (niceness steps; see
+   *  threadPriority.ts): the server's worker yields to its protocol thread, the CLI's does not
+   *  (its main thread only waits). */
+  niceIncrement?: number;
+}
+
+export function nodeWorkerChannel(heapMb: number, data: WorkerData = {}): Channel {
   const worker = new Worker(workerBundle(), {
+    workerData: data,
     resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     stdout: false,
     stderr: false,
