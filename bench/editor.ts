@@ -117,6 +117,10 @@ export interface ServerSession {
    *  (in steps of the kernel's clock tick; null where /proc is not available). Counted by the
    *  kernel, so unlike latencies it does not grow when other processes load the machine. */
   protocolCpuMs(): number | null;
+  /** Time the protocol thread has spent runnable but waiting for a core so far, ms (the
+   *  kernel's run-queue delay; null where /proc is not available): what a hover's wall time
+   *  holds beyond the thread's own work when the machine is loaded. */
+  protocolWaitMs(): number | null;
   stop(): Promise<void>;
 }
 
@@ -186,6 +190,7 @@ export async function startServer(server: string, dir: string, probe?: string): 
         });
     },
     protocolCpuMs: () => threadCpuMs(pid, pid),
+    protocolWaitMs: () => threadRunQueueMs(pid, pid),
     async stop() {
       await Promise.race([connection.sendRequest('shutdown').catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       await connection.sendNotification('exit').catch(() => undefined);
@@ -205,6 +210,16 @@ function threadCpuMs(pid: number | undefined, tid: number | undefined): number |
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? ticks * CLOCK_TICK_MS : null;
+  } catch {
+    return null;
+  }
+}
+/** How long one thread of a process has waited on a run queue (runnable, no core free), ms:
+ *  the second field of /proc/PID/task/TID/schedstat, in ns, added as each wait ends. */
+function threadRunQueueMs(pid: number | undefined, tid: number | undefined): number | null {
+  try {
+    const waitedNs = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waitedNs) ? waitedNs / 1e6 : null;
   } catch {
     return null;
   }

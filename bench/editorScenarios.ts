@@ -65,6 +65,9 @@ export interface ScenarioResult {
   protocolMajorGcs: number | null;
   /** CPU time the protocol thread used during the scenario, ms (null without /proc). */
   protocolCpuMs: number | null;
+  /** Time the protocol thread waited for a core during the scenario, ms (null without
+   *  /proc): with the longest task and the CPU, tells work from waiting on a loaded machine. */
+  protocolWaitMs: number | null;
 }
 
 /** Memory of the server once a file's scenarios are done: the process, and each thread's
@@ -196,11 +199,13 @@ export async function measureEditorScenarios(o: {
       await pause(500);
       let scenarioStart = Date.now();
       let cpuAtStart = session.protocolCpuMs();
+      let waitAtStart = session.protocolWaitMs();
       let analysisTimes: number[] = [];
       const record = (scenario: ScenarioName, times: number[], hoverTimes: HoverTime[], goal: number | null) => {
         // The probe writes every 100 ms: wait for the line that covers the scenario's end.
         const end = Date.now();
         const cpuAtEnd = session.protocolCpuMs();
+        const waitAtEnd = session.protocolWaitMs();
         const lines = session.probeLines().filter((l) => l.thread === 'protocol' && l.t > scenarioStart && l.t <= end + 100);
         const delays = lines.map((l) => l.delayMaxMs ?? 0);
         const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -225,10 +230,12 @@ export async function measureEditorScenarios(o: {
           protocolGcMs: lines.length ? sum(lines.map((l) => l.gcMs ?? 0)) : null,
           protocolMajorGcs: lines.length ? sum(lines.map((l) => l.majorGcs ?? 0)) : null,
           protocolCpuMs: cpuAtEnd === null || cpuAtStart === null ? null : cpuAtEnd - cpuAtStart,
+          protocolWaitMs: waitAtEnd === null || waitAtStart === null ? null : waitAtEnd - waitAtStart,
         });
         o.log?.(` ${name}/${scenario}`);
         scenarioStart = Date.now();
         cpuAtStart = session.protocolCpuMs();
+        waitAtStart = session.protocolWaitMs();
         analysisTimes = [];
       };
       const lastLine = doc.lines.length - 2;

@@ -321,6 +321,7 @@ function scenarioTable(r: ScenarioReport, load: string): string {
     `${ms(s.hoverClient.p50)} / ${ms(s.hoverClient.p99)}`,
     s.protocolDelayMaxMs === null ? '' : ms(s.protocolDelayMaxMs),
     s.protocolCpuMs === null ? '' : ms(s.protocolCpuMs),
+    s.protocolWaitMs === null ? '' : ms(s.protocolWaitMs),
     s.protocolLongTasks === null ? '' : `${s.protocolLongTasks}`,
     s.protocolGcMs === null ? '' : `${ms(s.protocolGcMs)} (${s.protocolMajorGcs ?? 0} full)`,
   ]);
@@ -349,6 +350,7 @@ ${memory}` + (failed.length === 0 ? `every scenario met its goals (load ${load})
     "same hovers by the client's loop (old)",
     'protocol thread: longest task',
     'protocol thread: CPU',
+    'protocol thread: waiting for a core',
     `protocol thread: tasks > ${LONG_TASK_MS} ms`,
     'protocol thread: GC',
   ];
