@@ -221,7 +221,10 @@ describe('what the engine and the server can reach', () => {
             : ['fs', 'path']
           : ANALYSIS_WORKER.has(input)
             ? ['fs', 'path', 'url', 'worker_threads']
-            : ['fs', 'path', 'url'];
+            : // os: the analysis worker lowers its own thread's priority (get/setPriority).
+              input === 'server/threadPriority.ts'
+              ? ['fs', 'os']
+              : ['fs', 'path', 'url'];
         expect(
           builtins.filter((b) => !allowed.includes(b)),
           `${entry}: ${input}`,
