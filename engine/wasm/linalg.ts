@@ -4,13 +4,15 @@
 import { sizeOf, type Tensor, type TypedData } from '../tensor';
 import type { KernelContext } from '../ops/registry';
 import { broadcastStrides } from '../ops/kernels';
-import { bytesOf, checkTime, copyIn, copyOut, floatWidth, wasmKernels } from './runtime';
+import { bytesOf, checkTime, copyIn, copyOut, floatWidth, regionBytes, wasmKernels } from './runtime';
 
 /** Rows of one gemm call: the time is checked between calls, and each call packs B again,
  *  so a call covers at least this many rows. */
 const MIN_ROWS_PER_CALL = 256;
 /** Multiply-adds of one call, above which it is split by rows. */
 const CALL_WORK = 2 ** 24;
+/** The batch axes of a product that has none (never written: its loops over them are empty). */
+const NO_AXES: number[] = [];
 
 /** `data` = a·b batched (TensorFlow 2's broadcasting tf.matmul), or null when the JS kernel
  *  must compute it. */
@@ -33,25 +35,31 @@ export function matmulWasm(
   const K = ta ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
   const e = bytesOf(width);
   const k = w.exports;
-  const [pa, pb, pc, scratch] = w.reserve([
-    a.data.length * e,
-    b.data.length * e,
-    data.length * e,
-    width === 'f32' ? k.gemmScratchF32(N) : k.gemmScratchF64(N),
-  ]);
+  // (the regions of `reserve`, laid out without its arrays: see `reserveBytes`)
+  const aBytes = regionBytes(a.data.length * e);
+  const bBytes = regionBytes(b.data.length * e);
+  const cBytes = regionBytes(data.length * e);
+  const pa = w.reserveBytes(aBytes + bBytes + cBytes + regionBytes(width === 'f32' ? k.gemmScratchF32(N) : k.gemmScratchF64(N)));
+  const pb = pa + aBytes;
+  const pc = pb + bBytes;
+  const scratch = pc + cBytes;
   try {
     copyIn(w, width, pa, a.data);
     copyIn(w, width, pb, b.data);
     const gemm = width === 'f32' ? k.gemmF32 : k.gemmF64;
     // A[i, k] and B[k, j] by strides: a transposed operand is read down its columns.
-    const [ars, acs] = ta ? [1, M] : [K, 1];
-    const [brs, bcs] = tb ? [1, K] : [N, 1];
-    const batchShape = outShape.slice(0, -2);
-    const batches = sizeOf(batchShape);
-    const aBatch = broadcastStrides(a.shape.slice(0, -2), batchShape);
-    const bBatch = broadcastStrides(b.shape.slice(0, -2), batchShape);
+    const ars = ta ? 1 : K;
+    const acs = ta ? M : 1;
+    const brs = tb ? 1 : N;
+    const bcs = tb ? K : 1;
     const rowsPerCall = Math.max(MIN_ROWS_PER_CALL, Math.floor(CALL_WORK / Math.max(1, K * N)));
-    const idx = new Array<number>(batchShape.length).fill(0);
+    // (a product without batch axes, the usual one, makes none of their arrays)
+    const batched = rank > 2;
+    const batchShape = batched ? outShape.slice(0, -2) : NO_AXES;
+    const batches = batched ? sizeOf(batchShape) : 1;
+    const aBatch = batched ? broadcastStrides(a.shape.slice(0, -2), batchShape) : NO_AXES;
+    const bBatch = batched ? broadcastStrides(b.shape.slice(0, -2), batchShape) : NO_AXES;
+    const idx = batched ? new Array<number>(batchShape.length).fill(0) : NO_AXES;
     let work = 0;
     for (let batch = 0; batch < batches; batch++) {
       let aMatrix = 0;

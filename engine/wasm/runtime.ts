@@ -210,12 +210,49 @@ export class WasmKernels {
     let end = this.base;
     for (let i = 0; i < sizes.length; i++) {
       addresses[i] = end;
-      end += Math.ceil(sizes[i] / 16) * 16;
+      end += regionBytes(sizes[i]);
     }
+    this.grownTo(end);
+    return addresses;
+  }
+
+  /** `reserve` of regions whose sizes the caller adds up with `regionBytes`: the address of
+   *  the first (each next one is at the previous one's address plus its `regionBytes`), and
+   *  no array made. For kernels called once per node of a deep model's tiny tensors (a
+   *  matmul of 16×8 by 8×8 a hundred thousand times an edit), where the arrays of `reserve`
+   *  and the views of `f32` were most of what an edit allocated. */
+  reserveBytes(bytes: number): Ptr {
+    this.grownTo(this.base + bytes);
+    return this.base;
+  }
+
+  private grownTo(end: number): void {
     const memory = this.exports.memory;
     const have = memory.buffer.byteLength;
     if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
-    return addresses;
+  }
+
+  /** Views of the whole memory, made again once it grows (growing detaches the old buffer). */
+  private heapBuffer: ArrayBuffer | null = null;
+  private heap32: Float32Array | null = null;
+  private heap64: Float64Array | null = null;
+
+  /** The whole memory as float32 (`heapF32()[address / 4]`), or float64. */
+  heapF32(): Float32Array {
+    if (this.exports.memory.buffer !== this.heapBuffer) this.viewHeap();
+    return this.heap32!;
+  }
+
+  heapF64(): Float64Array {
+    if (this.exports.memory.buffer !== this.heapBuffer) this.viewHeap();
+    return this.heap64!;
+  }
+
+  private viewHeap(): void {
+    const buffer = this.exports.memory.buffer;
+    this.heapBuffer = buffer;
+    this.heap32 = new Float32Array(buffer);
+    this.heap64 = new Float64Array(buffer);
   }
 
   f32(address: Ptr, length: number): Float32Array {
@@ -260,12 +297,25 @@ export function floatWidth(out: TypedData, ...inputs: readonly TypedData[]): Flo
 
 /** Copies `src` into the module's memory at `address` as `width` (float32 → float64 converts). */
 export function copyIn(w: WasmKernels, width: FloatWidth, address: Ptr, src: TypedData): void {
-  (width === 'f32' ? w.f32(address, src.length) : w.f64(address, src.length)).set(src as ArrayLike<number>);
+  // (into a view of the whole memory kept by `w`: no view made per copy)
+  if (width === 'f32') w.heapF32().set(src as ArrayLike<number>, address / 4);
+  else w.heapF64().set(src as ArrayLike<number>, address / 8);
 }
 
 /** Copies `length` values at `address` out into `dst` from `offset`. */
 export function copyOut(w: WasmKernels, width: FloatWidth, address: Ptr, dst: TypedData, offset = 0, length = dst.length - offset): void {
-  dst.set(width === 'f32' ? w.f32(address, length) : w.f64(address, length), offset);
+  if (width === 'f32') {
+    const at = address / 4;
+    dst.set(w.heapF32().subarray(at, at + length), offset);
+  } else {
+    const at = address / 8;
+    dst.set(w.heapF64().subarray(at, at + length), offset);
+  }
+}
+
+/** The bytes `reserve` gives a region of `bytes` (16-byte aligned). */
+export function regionBytes(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
 }
 
 /** Bytes of one element. */

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConcreteType, lookupOp, type KernelContext } from '../../engine/ops/registry';
 import { allocData, type Precision, type Tensor, sizeOf } from '../../engine/tensor';
-import { allowRelaxedSimd, kernelBackend, kernelVariant, setKernelBackend } from '../../engine/wasm/runtime';
+import { allowRelaxedSimd, kernelBackend, kernelVariant, setKernelBackend, wasmKernels } from '../../engine/wasm/runtime';
 import { enableRelaxedSimd } from '../../engine/wasm/nodeFeatures';
 import { binaryWasm, whereWasm } from '../../engine/wasm/binary';
 import { unaryWasm } from '../../engine/wasm/elementwise';
@@ -537,5 +537,65 @@ describe.each(['f32', 'f64'] as const)('where, %s', (width) => {
     const cond: Tensor = { dtype: 'bool', shape: [65], data: Uint8Array.from({ length: 65 }, (_, i) => i % 2) };
     const [wasm, reference] = both('where', [cond, x, x], {});
     expect(Array.from(wasm.data)).toEqual(Array.from(reference.data));
+  });
+});
+
+// The glue copies operands in and results out through views of the module's whole memory that
+// it keeps (engine/wasm/runtime.ts), and a matmul without batch axes skips their arrays
+// (engine/wasm/linalg.ts). Neither may change a bit of a result: a product is the same before
+// and after the memory grew (which detaches the kept views), and a product without batch axes
+// is the one the batched path computes for one batch.
+function matmulOf(a: Tensor, b: Tensor, attrs: Record<string, unknown> = {}): Tensor {
+  const def = lookupOp('matmul')!;
+  const out = def.infer!([a, b], attrs) as { dtype: Tensor['dtype']; shape: number[] };
+  const precision: Precision = a.data instanceof Float64Array ? 'float64' : 'float32';
+  return { ...out, data: def.kernel!([a, b], attrs, out, context(precision)) };
+}
+
+const bits = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('hex');
+
+describe.each(['f32', 'f64'] as const)('the WebAssembly matmul through kept views of its memory, %s', (width) => {
+  it('runs on WebAssembly here', () => {
+    expect(kernelBackend()).toBe('wasm');
+    expect(wasmKernels()).not.toBeNull();
+  });
+
+  it('gives the same bits before and after the memory grew', () => {
+    const a = tensor([16, 8], 1, width);
+    const w = tensor([8, 8], 2, width);
+    const before = matmulOf(a, w);
+    const grownFrom = wasmKernels()!.exports.memory.buffer.byteLength;
+    // Operands of 3.2 MB (float32) or 6.4 MB (float64) each: the memory grows for them.
+    const big = matmulOf(tensor([400, 2000], 3, width), tensor([2000, 3], 4, width));
+    expect(wasmKernels()!.exports.memory.buffer.byteLength).toBeGreaterThan(grownFrom);
+    const after = matmulOf(a, w);
+    expect(bits(after)).toBe(bits(before));
+    // Not a copy of stale memory: the big product is its own (its first entry, summed here).
+    const A = tensor([400, 2000], 3, width).data;
+    const B = tensor([2000, 3], 4, width).data;
+    let first = 0;
+    for (let k = 0; k < 2000; k++) first += A[k * 1] * B[k * 3];
+    expect(big.data[0]).toBeCloseTo(first, width === 'f32' ? 2 : 9);
+    // And the small product is a·w (one entry summed in float64).
+    let entry = 0;
+    for (let k = 0; k < 8; k++) entry += a.data[5 * 8 + k] * w.data[k * 8 + 3];
+    expect(after.data[5 * 8 + 3]).toBeCloseTo(entry, width === 'f32' ? 5 : 12);
+  });
+
+  it('without batch axes, gives the bits of the batched path for one batch', () => {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      const a = tensor(ta ? [8, 16] : [16, 8], 5, width);
+      const b = tensor(tb ? [7, 8] : [8, 7], 6, width);
+      const attrs = { transpose_a: ta, transpose_b: tb };
+      const plain = matmulOf(a, b, attrs);
+      const batched = matmulOf({ ...a, shape: [1, ...a.shape] }, { ...b, shape: [1, ...b.shape] }, attrs);
+      expect(batched.shape).toEqual([1, ...plain.shape]);
+      expect(bits(batched)).toBe(bits(plain));
+    }
   });
 });
