@@ -27,6 +27,9 @@ export interface EvaluationPlan {
   /** Step k's value's type, as the evaluation that made the plan found it (undefined when
    *  it had none: such a step runs its shape rule). */
   readonly types: readonly (ConcreteType | undefined)[];
+  /** Whether every step has its value type and is a view or has a kernel and a shape rule:
+   *  then its steps can be run from slots (engine/planSlots.ts). */
+  readonly runnable: boolean;
 }
 
 /**
@@ -37,6 +40,12 @@ export interface EvaluationPlan {
  * NaN warnings, the node that runs out of time) comes in the same order. `typeOf` gives a
  * node's value type (the inputs keep their shapes while the plan holds). Null when a walk
  * would pass `maxSteps` nodes.
+ *
+ * Everything a step needs is found when it is placed, in the one walk: its inputs (steps or
+ * externals), its type and whether it is a view. A hundred thousand nodes lie scattered in
+ * memory, and each walk over them costs their cache misses, whatever it does with them: a
+ * feed edit after a structural edit makes its plan anew, and three walks (the order, the
+ * inputs, the types) were a fifth of its time.
  */
 export function planEvaluation(
   groups: readonly (readonly Node[])[],
@@ -44,39 +53,12 @@ export function planEvaluation(
   maxSteps: number,
   typeOf: (node: Node) => ConcreteType | undefined,
 ): EvaluationPlan | null {
-  const order = stepOrder(groups, recomputed, maxSteps);
-  if (order === null) return null;
-  const { steps, stepAt, groupStarts } = order;
-  const { inputs, inputsAt, externals } = stepInputs(steps, stepAt);
-  const types = new Array<ConcreteType | undefined>(steps.length);
-  const views = new Int32Array(steps.length).fill(-1);
-  for (let k = 0; k < steps.length; k++) {
-    const node = steps[k];
-    const out = typeOf(node);
-    types[k] = out;
-    if (!node.op.viewOf || out === undefined) continue;
-    const inputTypes = node.inputs.map(typeOf);
-    if (inputTypes.every((t) => t !== undefined)) views[k] = node.op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
-  }
-  return { steps, groupStarts, inputs, inputsAt, externals, views, types };
-}
-
-/** The nodes a plan computes again, by id (1), for `planEvaluation`: those of `dependents`
- *  (what depends on an edited feed, marked by id) that are not fed. */
-export function recomputedMark(dependents: Uint8Array, feeds: ReadonlyMap<Node, unknown>): Uint8Array {
-  const mark = dependents.slice();
-  for (const fed of feeds.keys()) if (fed.id < mark.length) mark[fed.id] = 0;
-  return mark;
-}
-
-/** The steps in `Evaluator.valueOf`'s order, with by-id arrays rather than a Map lookup per
- *  input (linear in the steps and their inputs); null past `maxSteps`. */
-function stepOrder(groups: readonly (readonly Node[])[], recomputed: Uint8Array, maxSteps: number) {
   const n = recomputed.length;
   const steps: Node[] = [];
   /** By id: the node's step, -1 before it has one. */
   const stepAt = new Int32Array(n).fill(-1);
   const groupStarts = new Int32Array(groups.length + 1);
+  const placed = new PlacedSteps(typeOf);
   const stack: Node[] = [];
   for (let g = 0; g < groups.length; g++) {
     groupStarts[g] = steps.length;
@@ -104,43 +86,96 @@ function stepOrder(groups: readonly (readonly Node[])[], recomputed: Uint8Array,
         stepAt[node.id] = steps.length;
         steps.push(node);
         if (steps.length > maxSteps) return null;
+        placed.place(node, steps, stepAt);
       }
     }
   }
   groupStarts[groups.length] = steps.length;
-  return { steps, stepAt, groupStarts };
+  return placed.plan(steps, groupStarts);
 }
 
-/** Where each step's inputs are: an earlier step, or an external (counted first, so that
- *  the inputs are one array). */
-function stepInputs(steps: readonly Node[], stepAt: Int32Array) {
-  const n = stepAt.length;
-  let count = 0;
-  for (let k = 0; k < steps.length; k++) count += steps[k].inputs.length;
-  const inputs = new Int32Array(count);
-  const inputsAt = new Int32Array(steps.length + 1);
-  const externals: Node[] = [];
-  const externalOf = new NodeIndex();
-  let at = 0;
-  for (let k = 0; k < steps.length; k++) {
-    inputsAt[k] = at;
-    for (const input of steps[k].inputs) {
+/** What `planEvaluation` learns of each step as it places it. */
+class PlacedSteps {
+  private inputs = new Int32Array(1024);
+  private inputCount = 0;
+  private inputsAt = new Int32Array(1024);
+  private views = new Int32Array(1024);
+  private readonly types: (ConcreteType | undefined)[] = [];
+  private readonly externals: Node[] = [];
+  private readonly externalOf = new NodeIndex();
+  private runnable = true;
+
+  constructor(private readonly typeOf: (node: Node) => ConcreteType | undefined) {}
+
+  /** `node`, just made the last of `steps`: each of its inputs is an earlier step (placed
+   *  before it) or an external. */
+  place(node: Node, steps: readonly Node[], stepAt: Int32Array): void {
+    const k = steps.length - 1;
+    const nodeInputs = node.inputs;
+    if (k + 2 > this.inputsAt.length) {
+      this.inputsAt = grown(this.inputsAt, k + 2);
+      this.views = grown(this.views, k + 1);
+    }
+    if (this.inputCount + nodeInputs.length > this.inputs.length) this.inputs = grown(this.inputs, this.inputCount + nodeInputs.length);
+    this.inputsAt[k] = this.inputCount;
+    const n = stepAt.length;
+    for (let i = 0; i < nodeInputs.length; i++) {
+      const input = nodeInputs[i];
       const step = input.id < n ? stepAt[input.id] : -1;
       if (step >= 0 && steps[step] === input) {
-        inputs[at++] = step;
+        this.inputs[this.inputCount++] = step;
         continue;
       }
-      let e = externalOf.get(input, externals);
+      let e = this.externalOf.get(input, this.externals);
       if (e < 0) {
-        e = externals.length;
-        externalOf.set(input, e, externals);
-        externals.push(input);
+        e = this.externals.length;
+        this.externalOf.set(input, e, this.externals);
+        this.externals.push(input);
       }
-      inputs[at++] = -1 - e;
+      this.inputs[this.inputCount++] = -1 - e;
     }
+    this.inputsAt[k + 1] = this.inputCount;
+    const out = this.typeOf(node);
+    this.types.push(out);
+    const op = node.op;
+    let view = -1;
+    if (op.viewOf && out !== undefined) {
+      const inputTypes = nodeInputs.map(this.typeOf);
+      if (inputTypes.every((t) => t !== undefined)) view = op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
+    }
+    this.views[k] = view;
+    if (out === undefined || (view < 0 && (!op.kernel || !op.infer))) this.runnable = false;
   }
-  inputsAt[steps.length] = at;
-  return { inputs, inputsAt, externals };
+
+  plan(steps: readonly Node[], groupStarts: Int32Array): EvaluationPlan {
+    const count = steps.length;
+    return {
+      steps,
+      groupStarts,
+      inputs: this.inputs.slice(0, this.inputCount),
+      inputsAt: this.inputsAt.slice(0, count + 1),
+      externals: this.externals,
+      views: this.views.slice(0, count),
+      types: this.types,
+      runnable: this.runnable,
+    };
+  }
+}
+
+/** `array` copied into one of at least `length` entries (doubling, so that growing to a
+ *  hundred thousand steps copies each entry about twice). */
+function grown(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(Math.max(2 * array.length, length));
+  bigger.set(array);
+  return bigger;
+}
+
+/** The nodes a plan computes again, by id (1), for `planEvaluation`: those of `dependents`
+ *  (what depends on an edited feed, marked by id) that are not fed. */
+export function recomputedMark(dependents: Uint8Array, feeds: ReadonlyMap<Node, unknown>): Uint8Array {
+  const mark = dependents.slice();
+  for (const fed of feeds.keys()) if (fed.id < mark.length) mark[fed.id] = 0;
+  return mark;
 }
 
 /** Positions of nodes in a list (`list[position] === node`), by node id: a Map keyed by a

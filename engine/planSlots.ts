@@ -53,10 +53,7 @@ export function layoutSlots(
 ): SlotLayout | null {
   const { steps, inputs, inputsAt, views, types } = plan;
   const n = steps.length;
-  for (let k = 0; k < n; k++) {
-    if (types[k] === undefined) return null;
-    if (views[k] < 0 && (!steps[k].op.kernel || !steps[k].op.infer)) return null;
-  }
+  if (!plan.runnable) return null;
   // Readers in the plan, and the last one.
   const reads = new Int32Array(n);
   const lastRead = new Int32Array(n).fill(-1);

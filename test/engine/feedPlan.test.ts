@@ -11,6 +11,8 @@ import type { Node } from '../../engine/graph';
 import type { Tensor } from '../../engine/tensor';
 import { generatedChainFile } from '../../bench/editorScenarios';
 import { aliasingChainFile } from '../support/aliasingChain';
+import { planEvaluation } from '../../engine/plan';
+import type { ConcreteType } from '../../engine/ops/registry';
 
 function bits(t: Tensor | undefined): string {
   return t
@@ -343,5 +345,68 @@ describe('the time budget of a feed edit evaluated through its plan', () => {
     const valueOf = (name: string) => a.valueOf((a.lookup(name)!.value as { node: Node }).node);
     expect(valueOf('h1')).toBeDefined();
     expect(valueOf('loss')).toBeUndefined();
+  });
+});
+
+describe('a feed plan, made in one walk over the nodes', () => {
+  // Each step's inputs, type and view are found as the step is placed (engine/plan.ts): every
+  // input must be the node's own input, an earlier step or an external, and every node that
+  // depends on the feed and is needed must be a step, once.
+  it("holds each step's inputs, type and view, on a 200-layer chain with gradients", () => {
+    const a = analyze(generatedChainFile(200, 50));
+    const nodes = a.graph.nodes;
+    const placeholder = nodes.find((n) => n.op.name === 'placeholder')!;
+    const recomputed = new Uint8Array(nodes.length);
+    for (const node of nodes)
+      if (node.inputs.some((i) => i === placeholder || (i.id < nodes.length && nodes[i.id] === i && recomputed[i.id] === 1)))
+        recomputed[node.id] = 1;
+    const groups = a.bindings.map((b) => {
+      const group: Node[] = [];
+      const visit = (v: { kind: string; node?: Node; items?: unknown[] }) => {
+        if (v.kind === 'tensor') group.push(v.node!);
+        else if (v.kind === 'list') for (const item of v.items!) visit(item as typeof v);
+      };
+      visit(b.value);
+      return group;
+    });
+    const typeOf = (n: Node) => n.type as ConcreteType;
+    const plan = planEvaluation(groups, recomputed, Infinity, typeOf)!;
+    const { steps, inputs, inputsAt, externals, views, types, groupStarts } = plan;
+    expect(plan.runnable).toBe(true);
+    expect(new Set(steps).size).toBe(steps.length);
+    expect(steps.every((s) => recomputed[s.id] === 1)).toBe(true);
+    // Every needed dependent is a step: those reachable from the groups through dependents.
+    const needed = new Set<Node>();
+    const stack = groups.flat().filter((n) => recomputed[n.id] === 1);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (needed.has(n)) continue;
+      needed.add(n);
+      for (const i of n.inputs) if (recomputed[i.id] === 1 && nodes[i.id] === i) stack.push(i);
+    }
+    expect(steps.length).toBe(needed.size);
+    let viewsFound = 0;
+    for (let k = 0; k < steps.length; k++) {
+      const node = steps[k];
+      expect(inputsAt[k + 1] - inputsAt[k]).toBe(node.inputs.length);
+      for (let i = 0; i < node.inputs.length; i++) {
+        const at = inputs[inputsAt[k] + i];
+        if (at >= 0) {
+          expect(at).toBeLessThan(k);
+          expect(steps[at]).toBe(node.inputs[i]);
+        } else {
+          expect(externals[-1 - at]).toBe(node.inputs[i]);
+          expect(recomputed[node.inputs[i].id]).toBe(0);
+        }
+      }
+      expect(types[k]).toBe(node.type);
+      const view = node.op.viewOf ? node.op.viewOf(node.inputs.map(typeOf), node.attrs, typeOf(node)) : -1;
+      expect(views[k]).toBe(view);
+      if (view >= 0) viewsFound++;
+    }
+    expect(viewsFound).toBeGreaterThan(0);
+    expect(new Set(externals).size).toBe(externals.length);
+    for (let g = 0; g < groups.length; g++) expect(groupStarts[g + 1]).toBeGreaterThanOrEqual(groupStarts[g]);
+    expect(groupStarts[groups.length]).toBe(steps.length);
   });
 });
