@@ -87,6 +87,58 @@ export function deepConvScript(blocks = 100, options: { channels?: number; batch
   ].join('\n');
 }
 
+/** A fan: `weights` weights of one layer each, side by side, their outputs added pairwise
+ *  into one loss (a tree of sums: each weight's path is a few nodes and the tree's depth
+ *  long, the site's path thousands), and one gradient of the loss w.r.t. every weight. */
+export function fanFile(weights = 1000, options: { width?: number; batch?: number } = {}): string {
+  const width = options.width ?? 4;
+  const batch = options.batch ?? 3;
+  const lines = [`x = placeholder(float32, [None, ${width}])`, `feed x = uniform([${batch}, ${width}], low=-1, high=1, seed=1)`];
+  const names: string[] = [];
+  let level: string[] = [];
+  for (let i = 1; i <= weights; i++) {
+    lines.push(`w${i} = variable(normal([${width}, 2], stddev=0.3, seed=${i + 1}))`);
+    lines.push(`t${i} = reduce_sum(tanh(x @ w${i}))`);
+    names.push(`w${i}`);
+    level.push(`t${i}`);
+  }
+  for (let depth = 1; level.length > 1; depth++) {
+    const next: string[] = [];
+    for (let j = 0; j < level.length; j += 2) {
+      const name = `s${depth}_${j / 2}`;
+      lines.push(`${name} = ${j + 1 < level.length ? `${level[j]} + ${level[j + 1]}` : level[j]}`);
+      next.push(name);
+    }
+    level = next;
+  }
+  lines.push(`loss = ${level[0]}`);
+  lines.push(`g = gradients(loss, [${names.join(', ')}])`);
+  return lines.join('\n') + '\n';
+}
+
+/** A ResNet-like net of `blocks` blocks, each with its own weight, whose output adds the
+ *  block's input and the previous block's input (skips of one and two blocks), and one
+ *  gradient of its loss w.r.t. the input and every weight. */
+export function residualFile(blocks = 100, options: { width?: number; batch?: number } = {}): string {
+  const width = options.width ?? 4;
+  const batch = options.batch ?? 3;
+  const lines = [
+    `x = placeholder(float32, [None, ${width}])`,
+    `feed x = uniform([${batch}, ${width}], low=-1, high=1, seed=1)`,
+    'h0 = x * 1.0',
+  ];
+  const names: string[] = [];
+  for (let i = 1; i <= blocks; i++) {
+    lines.push(`w${i} = variable(normal([${width}, ${width}], stddev=0.3, seed=${i + 1}))`);
+    const skip = i >= 2 ? ` + 0.5 * h${i - 2}` : '';
+    lines.push(`h${i} = relu(h${i - 1} @ w${i}) + h${i - 1}${skip}`);
+    names.push(`w${i}`);
+  }
+  lines.push(`loss = reduce_mean(h${blocks} ** 2)`);
+  lines.push(`g = gradients(loss, [h0, ${names.join(', ')}])`);
+  return lines.join('\n') + '\n';
+}
+
 export interface Spread {
   median: number;
   min: number;
@@ -110,21 +162,40 @@ function spread(xs: number[]): Spread {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
 }
 
+/** One run: a fresh analysis (timed apart), then every gradient explained. */
+export function explainOnce(text: string, python = false): { gradients: number; wallMs: number; cpuMs: number; analysisMs: number } {
+  const t0 = performance.now();
+  const a = analyze(text, python ? { language: 'python' } : {});
+  const analysisMs = performance.now() - t0;
+  const c0 = process.cpuUsage();
+  const t1 = performance.now();
+  const gradients = Object.keys(explanationsJson(a)).length;
+  const wallMs = performance.now() - t1;
+  const c = process.cpuUsage(c0);
+  return { gradients, wallMs, cpuMs: (c.user + c.system) / 1000, analysisMs };
+}
+
+/** The benchmark's inputs by name (bench/profile.ts profiles one). */
+export const EXPLAIN_INPUTS = {
+  chain: { text: () => chainFile(1000, 50), python: false },
+  last: { text: () => chainFile(1000, 0, { last: true }), python: false },
+  dense: { text: () => deepDenseScript(300), python: true },
+  conv: { text: () => deepConvScript(100), python: true },
+  fan: { text: () => fanFile(1000), python: false },
+  residual: { text: () => residualFile(100), python: false },
+};
+
 function measureOne(input: string, text: string, runs: number, options: { python?: boolean; goalMs?: number } = {}): ExplainRow {
   const wall: number[] = [];
   const cpu: number[] = [];
   const analysis: number[] = [];
   let gradients = 0;
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    const a = analyze(text, options.python ? { language: 'python' } : {});
-    analysis.push(performance.now() - t0);
-    const c0 = process.cpuUsage();
-    const t1 = performance.now();
-    gradients = Object.keys(explanationsJson(a)).length;
-    wall.push(performance.now() - t1);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
+    const m = explainOnce(text, options.python);
+    gradients = m.gradients;
+    wall.push(m.wallMs);
+    cpu.push(m.cpuMs);
+    analysis.push(m.analysisMs);
   }
   const explainMs = spread(wall);
   const analysisMs = spread(analysis);
@@ -150,9 +221,17 @@ export function measureExplain(runs: number): ExplainRow[] {
   const deepRuns = Math.max(1, Math.floor(runs / 3));
   const deep = { python: true, goalMs: DEEP_GOAL_MS };
   return [
-    measureOne('1,000-layer chain, a gradient every 50 layers', chainFile(1000, 50), runs),
-    measureOne('1,000-layer chain, one gradient at the end', chainFile(1000, 0, { last: true }), runs),
-    measureOne(`300-layer dense/tanh TF 1.x script, 1,200 weights (goal ≤ ${DEEP_GOAL_MS} ms)`, deepDenseScript(300), deepRuns, deep),
-    measureOne(`100-block residual conv net, 200 weights (goal ≤ ${DEEP_GOAL_MS} ms)`, deepConvScript(100), deepRuns, deep),
+    measureOne('1,000-layer chain, a gradient every 50 layers', EXPLAIN_INPUTS.chain.text(), runs),
+    measureOne('1,000-layer chain, one gradient at the end', EXPLAIN_INPUTS.last.text(), runs),
+    measureOne(
+      `300-layer dense/tanh TF 1.x script, 1,200 weights (goal ≤ ${DEEP_GOAL_MS} ms)`,
+      EXPLAIN_INPUTS.dense.text(),
+      deepRuns,
+      deep,
+    ),
+    measureOne(`100-block residual conv net, 200 weights (goal ≤ ${DEEP_GOAL_MS} ms)`, EXPLAIN_INPUTS.conv.text(), deepRuns, deep),
+    measureOne(`a fan of 1,000 weights into one loss (goal ≤ ${DEEP_GOAL_MS} ms)`, EXPLAIN_INPUTS.fan.text(), deepRuns, {
+      goalMs: DEEP_GOAL_MS,
+    }),
   ];
 }

@@ -4,10 +4,13 @@
 // edits are (each takes the previous analysis over):
 //   node --cpu-prof dist/bench-profile.js chain-feed|chain-middle|chain-end [seconds]
 // or the analysis worker's turn for an edit near the end (bench/workerEdits.ts):
-//   TGRAPH_WORKER_TURNS=1 node --cpu-prof dist/bench-profile.js worker-end-chain|worker-end-blocks [edits]
+//   TGRAPH_WORKER_TURNS=1 node --cpu-prof dist/bench-profile.js worker-end-chain|worker-middle-chain|worker-end-blocks [edits]
 // or its turn for the first feed edit after an edit in the middle, with the worker's idle
 // turns between the two or none:
 //   TGRAPH_WORKER_TURNS=1 node dist/bench-profile.js worker-first-feed-idle-chain|worker-first-feed-busy-chain [edits]
+// or the explanation of every gradient of the explanation benchmark's inputs (bench/explain.ts),
+// each run on a fresh analysis, as `tgraph run --json` explains them:
+//   node --cpu-prof dist/bench-profile.js explain-chain|explain-last|explain-dense|explain-conv|explain-fan|explain-residual [runs]
 // or the tasks of a thread's profile (the server's protocol thread as the editor bench drove
 // it, see bench/protocolTasks.ts) with at least `min-ms` of work, at the profile's interval:
 //   node dist/bench-profile.js protocol-tasks FILE.cpuprofile [interval-us=100] [min-ms=3]
@@ -17,6 +20,7 @@ import { enableRelaxedSimd } from '../engine/wasm/nodeFeatures';
 import { profileChainEdits } from './engineChain';
 import { profileWorkerEndEdits } from './workerEdits';
 import { protocolTasksReport } from './protocolTasks';
+import { EXPLAIN_INPUTS, explainOnce } from './explain';
 
 enableRelaxedSimd();
 
@@ -37,9 +41,21 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const workerEdit = /^worker-(end|first-feed-idle|first-feed-busy)-(chain|blocks)$/.exec(name);
+  const explain = /^explain-(chain|last|dense|conv|fan|residual)$/.exec(name);
+  if (explain) {
+    const input = EXPLAIN_INPUTS[explain[1] as keyof typeof EXPLAIN_INPUTS];
+    const runs = Number(side) || 3;
+    for (let r = 0; r < runs; r++) {
+      const m = explainOnce(input.text(), input.python);
+      process.stdout.write(
+        `${name}: ${m.gradients} gradients explained in ${m.cpuMs.toFixed(0)} ms CPU (analysis ${m.analysisMs.toFixed(0)} ms)\n`,
+      );
+    }
+    return;
+  }
+  const workerEdit = /^worker-(end|middle|first-feed-idle|first-feed-busy)-(chain|blocks)$/.exec(name);
   if (workerEdit) {
-    const kind = workerEdit[1] as 'end' | 'first-feed-idle' | 'first-feed-busy';
+    const kind = workerEdit[1] as 'end' | 'middle' | 'first-feed-idle' | 'first-feed-busy';
     const r = profileWorkerEndEdits(workerEdit[2] as 'chain' | 'blocks', Number(side) || 200, undefined, kind);
     if (process.env.TGRAPH_PROFILE_WINDOWS) fs.writeFileSync(process.env.TGRAPH_PROFILE_WINDOWS, JSON.stringify(r.windows));
     const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -6,7 +6,7 @@
 // `node --cpu-prof`:
 //   TGRAPH_WORKER_TURNS=1 node --cpu-prof dist/bench-profile.js worker-end-chain|worker-end-blocks [edits]
 // (TGRAPH_PROFILE_WINDOWS=FILE writes the edits' turns there, to read the profile's samples
-// of those turns alone.)
+// of those turns alone.) `middle` times edits of the chain's middle statement instead.
 
 import * as v8 from 'v8';
 import { AnalysisService } from '../engine/api/worker/service';
@@ -41,7 +41,7 @@ export function profileWorkerEndEdits(
   file: 'chain' | 'blocks',
   edits: number,
   beforeEdits?: () => void,
-  kind: 'end' | 'first-feed-idle' | 'first-feed-busy' = 'end',
+  kind: 'end' | 'middle' | 'first-feed-idle' | 'first-feed-busy' = 'end',
 ): WorkerEditsResult {
   const text = file === 'chain' ? generatedChainFile(1000, 50) : generatedModelFile(1000);
   const logs: string[] = [];
@@ -70,6 +70,7 @@ export function profileWorkerEndEdits(
   let version = 1;
   for (let i = 0; i < edits; i++) {
     if (kind === 'end') lines[lastLine] = lines[lastLine].replace(/\d+\.\d/, `${(i % 9) + 1}.${i % 10}`);
+    else if (kind === 'middle') lines[middle] = lines[middle].replace(/\d\.\d+/, `0.0${(i % 8) + 1}`);
     else {
       lines[middle] = lines[middle].replace(/\d\.\d+/, `0.0${(i % 8) + 1}`);
       analyse(++version);
