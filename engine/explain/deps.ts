@@ -33,6 +33,7 @@ import { AlongPath, type SitePath } from './path';
 import { type Declared, contextOf, declarationOf, relationOf } from './declared';
 import { orRelation } from './relation';
 import { KeptPerX } from './memo';
+import { SaturatedRows } from './saturated';
 import { checkInterrupt } from './interrupt';
 import { customGradient } from '../ops/functions';
 
@@ -79,6 +80,8 @@ const kept = new KeptPerX<Kept>();
 /** Most words kept per analysis (past them, rows are computed per site). */
 const MAX_KEPT_WORDS = 1 << 23;
 const keptWords = new WeakMap<Analysis, number>();
+/** Rows in which every element depends on every tracked element, shared by every x. */
+const saturatedRows = new SaturatedRows();
 
 /** Propagates element dependence along the path. `tracked`: the x elements to follow
  *  (all when null). Null when a value is missing or a budget is exceeded. */
@@ -100,6 +103,7 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
       if (k < 0 || k >= nx) return null;
       xRows[k * W + (b >>> 5)] |= 1 << (b & 31);
     }
+    xRows = saturatedRows.canonical(analysis, xRows, T, W);
     memo?.set(path.x, { rows: xRows, from: [], conservative: null });
   }
   const along = new AlongPath<Uint32Array>(path);
@@ -120,35 +124,50 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     const from = along.inputsOf(k);
     const out = analysis.valueOf(node);
     if (!out) return null;
-    const inputs: Tensor[] = [];
-    for (const i of node.inputs) {
-      const v = analysis.valueOf(i);
-      if (!v) return null;
-      inputs.push(v);
-    }
     const size = out.data.length;
-    words += size * W;
-    if (words > budget.maxWords) return null;
-    const rows = new Uint32Array(size * W);
-    // An empty result depends on nothing, and no kernel or pattern walk runs for it (as in
-    // the evaluator: per-axis tables or a batch of 9e15 empty matrices must not be looped over).
     const d = declarationOf(node);
-    if (!d) result.undeclared.push(node.op.name);
-    const conservative =
-      size === 0
-        ? null
-        : propagate(
-            node,
-            d,
-            () => contextOf(analysis, node),
-            () => relationOf(analysis, node),
-            inputs,
-            from,
-            out.shape,
-            rows,
-            W,
-            budget.maxProbeWork,
-          );
+    // Inputs that every element of x reaches whole give what they gave another x.
+    const sharedKey = saturatedRows.keyOf(from, T);
+    const shared = sharedKey === null ? undefined : saturatedRows.get(analysis, node, sharedKey);
+    let rows: Uint32Array;
+    let conservative: string | null;
+    if (shared) {
+      words += size * W;
+      if (words > budget.maxWords) return null;
+      if (!d) result.undeclared.push(node.op.name);
+      rows = shared.rows;
+      conservative = shared.conservative;
+    } else {
+      const inputs: Tensor[] = [];
+      for (const i of node.inputs) {
+        const v = analysis.valueOf(i);
+        if (!v) return null;
+        inputs.push(v);
+      }
+      words += size * W;
+      if (words > budget.maxWords) return null;
+      rows = new Uint32Array(size * W);
+      // An empty result depends on nothing, and no kernel or pattern walk runs for it (as in
+      // the evaluator: per-axis tables or a batch of 9e15 empty matrices must not be looped over).
+      if (!d) result.undeclared.push(node.op.name);
+      conservative =
+        size === 0
+          ? null
+          : propagate(
+              node,
+              d,
+              () => contextOf(analysis, node),
+              () => relationOf(analysis, node),
+              inputs,
+              from,
+              out.shape,
+              rows,
+              W,
+              budget.maxProbeWork,
+            );
+      rows = saturatedRows.canonical(analysis, rows, T, W);
+      if (sharedKey !== null) saturatedRows.set(analysis, node, sharedKey, { rows, conservative });
+    }
     if (conservative) result.conservative.push(conservative);
     along.at[k] = rows;
     if (memo) {

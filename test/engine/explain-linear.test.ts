@@ -147,4 +147,19 @@ describe("the walk along an x's path", () => {
       expect(large.slots / small.slots).toBeLessThan(2.1);
     }
   });
+
+  it('says for each weight what it says for it alone, though the rows every weight reaches whole are shared', () => {
+    // Past two blocks every element depends on every element of a weight below: those rows
+    // are one shared array, and what a node gives from them is kept for the next weight.
+    for (const text of [residualFile(12), fanFile(16)]) {
+      const a = analysed(text);
+      const site = a.gradientSites[0];
+      const all = site.xs.map((_, i) => explainSite(a, site, i));
+      expect(all.filter((e) => e.method === 'exact')).toHaveLength(site.xs.length);
+      for (const i of [0, 1, Math.floor(site.xs.length / 2), site.xs.length - 1]) {
+        const alone = analysed(text);
+        expect(explainSite(alone, alone.gradientSites[0], i)).toEqual(all[i]);
+      }
+    }
+  });
 });
