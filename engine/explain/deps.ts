@@ -95,6 +95,8 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
   let words = nx * W;
   if (words > budget.maxWords) return null;
   const memo = tracked === null ? kept.of(analysis, path.x) : null;
+  // (Only the xs of one gradient share rows: a site of one x would keep them for no one.)
+  const share = path.site.xs.length > 1;
   let xRows = memo?.get(path.x)?.rows;
   if (!xRows) {
     xRows = new Uint32Array(nx * W);
@@ -103,7 +105,7 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
       if (k < 0 || k >= nx) return null;
       xRows[k * W + (b >>> 5)] |= 1 << (b & 31);
     }
-    xRows = saturatedRows.canonical(analysis, xRows, T, W);
+    if (share) xRows = saturatedRows.canonical(analysis, xRows, T, W);
     memo?.set(path.x, { rows: xRows, from: [], conservative: null });
   }
   const along = new AlongPath<Uint32Array>(path);
@@ -127,7 +129,7 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
     const size = out.data.length;
     const d = declarationOf(node);
     // Inputs that every element of x reaches whole give what they gave another x.
-    const sharedKey = saturatedRows.keyOf(from, T);
+    const sharedKey = share ? saturatedRows.keyOf(from, T) : null;
     const shared = sharedKey === null ? undefined : saturatedRows.get(analysis, node, sharedKey);
     let rows: Uint32Array;
     let conservative: string | null;
@@ -165,7 +167,7 @@ export function elementDeps(analysis: Analysis, path: SitePath, tracked: Int32Ar
               W,
               budget.maxProbeWork,
             );
-      rows = saturatedRows.canonical(analysis, rows, T, W);
+      if (share) rows = saturatedRows.canonical(analysis, rows, T, W);
       if (sharedKey !== null) saturatedRows.set(analysis, node, sharedKey, { rows, conservative });
     }
     if (conservative) result.conservative.push(conservative);
