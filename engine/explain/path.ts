@@ -12,6 +12,9 @@ import { formatCount } from '../budgets';
 import { type Declared, carries, declarationOf, factsFor } from './declared';
 import { checkInterrupt } from './interrupt';
 
+/** A gradient site's path in creation order, sorted once (for a site of one x). */
+const sortedPaths = new WeakMap<GradientSite, Node[]>();
+
 /** A gradient site's path as a graph to walk forward: each node's consumers on the path
  *  (an input's consumers may include nodes that do not carry it), made once per site. */
 const forwardEdges = new WeakMap<GradientSite, Map<Node, Node[]>>();
@@ -81,7 +84,6 @@ export interface SitePath {
  *  Another x of the same call that was listed in stop_gradients stops x's influence. */
 export function sitePath(site: GradientSite, xIndex: number, deadline = Infinity): SitePath {
   const x = site.xs[xIndex];
-  const consumers = consumersOnPath(site);
   const reaches = new Map<Node, number>([[x, 0]]);
   const order: Node[] = [x];
   const carriedAlong: (readonly boolean[])[] = [[]];
@@ -91,22 +93,8 @@ export function sitePath(site: GradientSite, xIndex: number, deadline = Infinity
   const at: number[] = [];
   const stops = site.stopGradients.length > 0 ? new Set(site.stopGradients) : null;
   const passes = (n: Node): boolean => n.op.grad !== undefined && isFloat(n.type.dtype) && !stops?.has(n);
-  // Forward from x through the consumers of what it reaches, in creation order (a node's id
-  // is above its inputs'): only x's descendants are looked at, not every node of the site's
-  // path, which for each weight of a model with a thousand was the whole model.
-  const candidates = new IdHeap();
-  const queued = new Set<Node>();
-  const enqueue = (n: Node) => {
-    for (const c of consumers.get(n) ?? []) {
-      if (c.id <= x.id || queued.has(c)) continue;
-      queued.add(c);
-      candidates.push(c);
-    }
-  };
-  enqueue(x);
-  for (let step = 0; candidates.size > 0; step++) {
-    const n = candidates.pop();
-    checkTime(step, deadline, "the gradient's path has", site.path.size);
+  /** Puts `n` on the path when a carried input of it is there and the gradient passes it. */
+  const consider = (n: Node): boolean => {
     walkVisits.nodes++;
     walkVisits.slots += n.inputs.length;
     let fed = false;
@@ -118,14 +106,43 @@ export function sitePath(site: GradientSite, xIndex: number, deadline = Infinity
       at.push(pos ?? -1);
       if (pos !== undefined) fed = true;
     }
-    if (fed && passes(n)) {
-      reaches.set(n, order.length);
-      order.push(n);
-      carriedAlong.push(c);
-      declaredAlong.push(facts.declared);
-      for (const pos of at) inputPositions.push(pos);
-      inputsFrom.push(inputPositions.length);
-      enqueue(n);
+    if (!fed || !passes(n)) return false;
+    reaches.set(n, order.length);
+    order.push(n);
+    carriedAlong.push(c);
+    declaredAlong.push(facts.declared);
+    for (const pos of at) inputPositions.push(pos);
+    inputsFrom.push(inputPositions.length);
+    return true;
+  };
+  if (site.xs.length === 1) {
+    // The path of a gradient of one x is that x's descendants (toward the ys): read in
+    // creation order, sorted once.
+    let sorted = sortedPaths.get(site);
+    if (!sorted) sortedPaths.set(site, (sorted = [...site.path].sort((a, b) => a.id - b.id)));
+    for (let k = 0; k < sorted.length; k++) {
+      checkTime(k, deadline, "the gradient's path has", sorted.length);
+      if (sorted[k].id > x.id) consider(sorted[k]);
+    }
+  } else {
+    // Forward from x through the consumers of what it reaches, in creation order (a node's
+    // id is above its inputs'): only x's descendants are looked at, not every node of the
+    // site's path, which for each weight of a model with a thousand was the whole model.
+    const consumers = consumersOnPath(site);
+    const candidates = new IdHeap();
+    const queued = new Set<Node>();
+    const enqueue = (n: Node) => {
+      for (const c of consumers.get(n) ?? []) {
+        if (c.id <= x.id || queued.has(c)) continue;
+        queued.add(c);
+        candidates.push(c);
+      }
+    };
+    enqueue(x);
+    for (let step = 0; candidates.size > 0; step++) {
+      checkTime(step, deadline, "the gradient's path has", site.path.size);
+      const n = candidates.pop();
+      if (consider(n)) enqueue(n);
     }
   }
   return {
