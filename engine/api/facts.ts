@@ -529,6 +529,7 @@ export function snapshotOf(a: Analysis, options: SnapshotOptions): DocumentSnaps
         // Kept rows point at kept bindings, or at the targets the kept statements made after
         // the bindings: those keep their index when the bindings' count does.
         occurrences: kept.occurrences,
+        madeTargetsFrom: kept.layout.bindings,
         occurrenceTargets: kept.shift === 0 ? kept.layout.bindings + kept.layout.madeBefore[from] : Infinity,
         lenses: kept.lenses,
         hints: kept.hints,
