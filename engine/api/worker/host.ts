@@ -37,6 +37,7 @@ import {
   type RequestKind,
   type ToWorker,
 } from './messages';
+import { nextTask } from './nextTask';
 
 export interface HostEvents {
   /** An analysis's diagnostics, before its snapshot. */
@@ -85,9 +86,6 @@ const COMPACT_EVERY_DELTAS = 8;
  *  thread answers what waits (a hover) before it goes on: a thousand targets' objects, built
  *  in one task, held a hover for tens of ms. */
 const ARRIVAL_SLICE_MS = 2;
-
-/** Runs `f` after the tasks waiting now (a browser's worker has no setImmediate). */
-const nextTask: (f: () => void) => void = typeof setImmediate === 'function' ? (f) => setImmediate(f) : (f) => setTimeout(f, 0);
 
 /** A message from the worker, with the worker it came from (one stopped since is ignored). */
 interface Arrival {

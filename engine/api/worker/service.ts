@@ -36,6 +36,7 @@ import {
   type PlainOptions,
   type ToWorker,
 } from './messages';
+import { nextTask } from './nextTask';
 
 /** A long document's first analysis publishes its build's diagnostics before evaluating
  *  when the build takes this long, or when the document has this many lines (whatever the
@@ -116,8 +117,10 @@ export class AnalysisService {
     /** `transfer`: buffers handed over with the message (not copied; gone on this side). */
     private readonly post: (message: FromWorker, transfer?: ArrayBuffer[]) => void,
     private control: Int32Array | null = null,
-    /** How to run the next turn (a macrotask, so messages are read between turns). */
-    private readonly later: (turn: () => void) => void = (turn) => setTimeout(turn, 0),
+    /** How to run the next turn (a macrotask, so messages are read between turns). A timer
+     *  of 0 ms waited 1 ms (Node's minimum) before every turn, an edit's analysis included,
+     *  with the thread asleep meanwhile: on a loaded machine, a wait for a core as well. */
+    private readonly later: (turn: () => void) => void = nextTask,
   ) {
     this.setPhase('idle');
   }
