@@ -211,7 +211,11 @@ export class AnalysisService {
         this.turnKind = 'value-table';
         this.setPhase('describing', -1, 0, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
         const until = Date.now() + VALUE_TABLE_SLICE_MS;
-        if (analysis.prepareValueCache ? analysis.prepareValueCache(() => Date.now() >= until) : analysis.valueCache)
+        // A slice also ends once the host has written a newer generation of any document (it
+        // does before posting the text): an edit arriving mid-slice waited for the rest of the
+        // slice, and on a loaded machine a 4 ms slice takes tens of ms.
+        const newer = this.newerText();
+        if (analysis.prepareValueCache ? analysis.prepareValueCache(() => Date.now() >= until || newer()) : analysis.valueCache)
           state.keyed = analysis;
         else {
           state.slicing = analysis;
