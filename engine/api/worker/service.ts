@@ -38,6 +38,15 @@ import {
 } from './messages';
 import { nextTask } from './nextTask';
 
+/** The turn of a text or a request: setImmediate (nextTask.ts), not a timer of 0 ms, which
+ *  waited Node's 1 ms minimum before every edit's analysis with the thread asleep (on a
+ *  loaded machine, a wait for a core after it too). */
+const soonTurn = nextTask;
+/** Turns of work nothing waits for (the value table, explanations) keep the timer: its sleep
+ *  between slices leaves the cores to the protocol thread and the editor meanwhile (slices
+ *  back to back made end edits slower on a loaded machine, in the editor scenarios). */
+const laterTurn = (turn: () => void) => setTimeout(turn, 0);
+
 /** A long document's first analysis publishes its build's diagnostics before evaluating
  *  when the build takes this long, or when the document has this many lines (whatever the
  *  machine's speed: its evaluation and description take longer still). */
@@ -103,7 +112,10 @@ type Request = Extract<ToWorker, { type: 'request' | 'run' | 'test' }>;
 export class AnalysisService {
   private readonly docs = new Map<number, DocState>();
   private readonly requests: Request[] = [];
-  private scheduled = false;
+  /** The turn scheduled (its number; 0: none), and whether it is due soon. */
+  private scheduled = 0;
+  private scheduledSoon = false;
+  private turnsScheduled = 0;
   private epoch = Date.now();
   /** When the last text arrived (Date.now()). */
   private lastTextAt = 0;
@@ -117,13 +129,17 @@ export class AnalysisService {
     /** `transfer`: buffers handed over with the message (not copied; gone on this side). */
     private readonly post: (message: FromWorker, transfer?: ArrayBuffer[]) => void,
     private control: Int32Array | null = null,
-    /** How to run the next turn (a macrotask, so messages are read between turns). A timer
-     *  of 0 ms waited 1 ms (Node's minimum) before every turn, an edit's analysis included,
-     *  with the thread asleep meanwhile: on a loaded machine, a wait for a core as well. */
-    private readonly later: (turn: () => void) => void = nextTask,
+    /** How to run the next turn (a macrotask, so messages are read between turns); by
+     *  default, `soonTurn` and `laterTurn`. */
+    later?: (turn: () => void) => void,
   ) {
+    this.soon = later ?? soonTurn;
+    this.later = later ?? laterTurn;
     this.setPhase('idle');
   }
+
+  private readonly soon: (turn: () => void) => void;
+  private readonly later: (turn: () => void) => void;
 
   handle(message: ToWorker): void {
     switch (message.type) {
@@ -168,11 +184,24 @@ export class AnalysisService {
     return s;
   }
 
+  /** Whether what waits is a text or a request (else: the value table, explanations). */
+  private awaited(): boolean {
+    if (this.requests.length > 0) return true;
+    for (const state of this.docs.values()) if (state.wanted) return true;
+    return false;
+  }
+
   private schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    this.later(() => {
-      this.scheduled = false;
+    const soon = this.awaited();
+    // A turn due soon replaces one due later (which then does nothing when it comes); with
+    // one way to run turns (given), the one scheduled stands.
+    if (this.scheduled !== 0 && (this.scheduledSoon || !soon || this.soon === this.later)) return;
+    const token = ++this.turnsScheduled;
+    this.scheduled = token;
+    this.scheduledSoon = soon;
+    (soon ? this.soon : this.later)(() => {
+      if (this.scheduled !== token) return;
+      this.scheduled = 0;
       if (this.turn()) this.schedule();
     });
   }
