@@ -28,7 +28,8 @@ export interface ParseOptions {
 }
 
 /** Parses `text`. Never throws on any input. */
-export function parsePython(text: string, options: ParseOptions = {}): P.Module {
+export function parsePython(source: string, options: ParseOptions = {}): P.Module {
+  const text = withoutByteOrderMark(source);
   const { tree, stoppedAt } = parseTree(text, options.deadline);
   const converter = new Converter(text, options.maxDepth ?? 200);
   const body: P.Stmt[] = [];
@@ -40,6 +41,13 @@ export function parsePython(text: string, options: ParseOptions = {}): P.Module 
     truncatedAt: stoppedAt,
     syntaxErrors: converter.syntaxErrors.sort((a, b) => a.span.start - b.span.start),
   };
+}
+
+/** CPython reads a UTF-8 byte order mark at the start of a file as nothing (an editor saved
+ *  it); the grammar reads it as a name, and the script's first line was lost. It becomes a
+ *  line break: one character for one, so every offset stays the same. */
+function withoutByteOrderMark(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? '\n' + text.slice(1) : text;
 }
 
 function parseTree(text: string, deadline: number | undefined): { tree: Tree; stoppedAt: number | null } {
