@@ -6,6 +6,7 @@
 import { IndexedSlices } from './tensorflow/indexedSlices';
 import type { Span } from '../syntax/ast';
 import { LineIndex } from '../syntax/lineIndex';
+import { firstAtLeast } from '../sorted';
 import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, NONE, Poisoned, type UserFunction, type Value, tensorValue } from '../builder';
 import type { GradientSite } from '../autodiff';
@@ -106,14 +107,17 @@ export class Runtime {
    *  syntax error on its lines (the two statements of `x = 1 y = 2` share the one at `y`). No
    *  diagnostic carries them: PYTHON.md leaves syntax to the user's Python tooling. */
   private refusalOf(span: Span): string {
-    const first = this.lines.positionAt(span.start).line;
+    // By binary search over the errors (in order of offset): a scan of them all for each
+    // broken statement took 85 s on 50,000 broken lines.
+    const errors = this.module.syntaxErrors;
+    this.syntaxErrorStarts ??= errors.map((e) => e.span.start);
+    const from = this.lines.lineStart(this.lines.positionAt(span.start).line);
     const last = this.lines.positionAt(span.end).line;
-    const note = this.module.syntaxErrors.find((e) => {
-      const at = this.lines.positionAt(e.span.start).line;
-      return at >= first && at <= last;
-    });
-    return note ? `${note.error ?? 'SyntaxError'}: ${note.message}` : 'SyntaxError: invalid syntax';
+    const to = last + 1 < this.lines.lineCount ? this.lines.lineStart(last + 1) - 1 : this.text.length;
+    const note = errors[firstAtLeast(this.syntaxErrorStarts, from)];
+    return note && note.span.start <= to ? `${note.error ?? 'SyntaxError'}: ${note.message}` : 'SyntaxError: invalid syntax';
   }
+  private syntaxErrorStarts: number[] | undefined;
 
   constructor(
     readonly text: string,

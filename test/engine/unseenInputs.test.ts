@@ -4,8 +4,9 @@
 // which the square would take ten times the test's timeout while the linear work takes a
 // fiftieth of it: no assertion depends on this machine's speed.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { analyzePython } from '../../engine/python/analysis';
+import { LineIndex } from '../../engine/syntax/lineIndex';
 import { nodeOf } from '../python/support';
 
 describe('Python source as editors save it', () => {
@@ -17,5 +18,23 @@ describe('Python source as editors save it', () => {
     // Offsets are the text's own: the binding of y covers `y`.
     const y = a.lookup('y')!;
     expect(text.slice(y.span.start, y.span.end)).toBe('y');
+  });
+});
+
+describe('work that grew as the square of the input', () => {
+  it("each line that is not Python finds Python's words for it by binary search, not a scan of every error", () => {
+    const lines = 2000;
+    const text = 'import tensorflow as tf\n' + 'x = 1 y = 2\n'.repeat(lines) + 'z = tf.constant(2.)\n';
+    const positionAt = vi.spyOn(LineIndex.prototype, 'positionAt');
+    try {
+      const a = analyzePython(text, { evaluationTimeoutMs: 600_000 });
+      // A scan looked up the line of every error for each broken line: 2000² calls.
+      expect(positionAt.mock.calls.length).toBeLessThan(50 * lines);
+      expect(a.python!.notEvaluated).toHaveLength(2 * lines);
+      expect(a.python!.notEvaluated[2 * lines - 1].refused).toBe('SyntaxError: invalid syntax');
+      expect(a.valueOf(nodeOf(a.lookup('z')))?.data[0]).toBe(2);
+    } finally {
+      positionAt.mockRestore();
+    }
   });
 });
