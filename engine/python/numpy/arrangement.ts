@@ -223,13 +223,15 @@ function repeat(rt: Interpreter, p: BoundPyArgs): NDArray {
   if (counts.size !== 1 && counts.size !== n)
     throw pyError('ValueError', `operands could not be broadcast together with shape (${n},) (${counts.size},)`, p.span('repeats'));
   if (times.some((t) => t < 0)) throw pyError('ValueError', 'repeats may not contain negative values.', p.span('repeats'));
+  // The result's size is checked against the budget before the index of each of its
+  // elements is listed (np.repeat(a, 10**11) filled an array until V8 aborted the process).
+  const shape = a.shape.slice();
+  shape[axis] = times.reduce((sum, t) => sum + t, 0);
+  shapeArg(rt, new PyList(shape.map(BigInt)), p.span('repeats'));
   const from: number[] = [];
   times.forEach((t, i) => {
     for (let k = 0; k < t; k++) from.push(i);
   });
-  const shape = a.shape.slice();
-  shape[axis] = from.length;
-  shapeArg(rt, new PyList(shape.map(BigInt)), p.span('repeats'));
   const strides = stridesOf(a.shape);
   return gathered(a, shape, (c) => c.reduce((at, x, d) => at + (d === axis ? from[x] : x) * strides[d], 0));
 }
