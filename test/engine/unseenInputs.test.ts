@@ -51,3 +51,19 @@ describe('work that grew as the square of the input', () => {
     expect(a.valueOf(nodeOf(a.lookup('y')))?.data[0]).toBe(2);
   }, 60_000);
 });
+
+describe('pure Python work reads the clock', () => {
+  it('tolist() of a long array stops at its call when the time runs out (ten million ints took 18 s, past the grace)', () => {
+    const text = 'import numpy as np\na = np.arange(100000)\nb = a.tolist()\nc = 1\n';
+    // The budget runs out as the statement starts (what the deadline passing there does),
+    // without timing: only a look at the clock inside tolist() can notice it.
+    let reached = false;
+    const a = analyzePython(text, {
+      progress: (_phase, span) => (reached ||= text.startsWith('b =', span.start)),
+      cancelled: () => reached,
+    });
+    const stops = a.diagnostics.filter((d) => d.code === 'budget-time');
+    expect(stops).toHaveLength(1);
+    expect(text.slice(stops[0].span.start, stops[0].span.end)).toBe('a.tolist()');
+  });
+});

@@ -19,6 +19,7 @@ import {
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import { basicSpec } from '../indexing';
+import { checkSequenceSize } from '../operators';
 import { args as bindArgs } from '../signature';
 import { PyDType } from '../tensorflow/tensor';
 import { NDArray, type NpDType, allocNp, astype, castData, isFloatNp, isIntNp, resultType, scalarArray, toTensor } from './ndarray';
@@ -222,14 +223,23 @@ export function pythonScalar(dtype: NpDType, x: number): PyValue {
   return x;
 }
 
-function toList(a: NDArray): PyValue {
+/** ndarray.tolist(): nested lists of Python numbers. What it makes is counted against the
+ *  element budget first, lists included (an array of shape [1e12, 0] has no elements and
+ *  would make 1e12 empty lists), and each item reads the clock (ten million ints took 18 s). */
+function toList(rt: Interpreter, a: NDArray, span: Span): PyValue {
   if (a.shape.length === 0) return pythonScalar(a.dtype, a.data[0]);
+  let made = 0;
+  let lists = 1;
+  for (const d of a.shape) made += lists *= d;
+  checkSequenceSize(rt, made, span);
   const rec = (axis: number, offset: number, stride: number): PyValue => {
     const n = a.shape[axis];
-    const inner = stride / n;
+    const inner = n === 0 ? 0 : stride / n;
     const items: PyValue[] = [];
-    for (let i = 0; i < n; i++)
+    for (let i = 0; i < n; i++) {
+      rt.checkClock(span);
       items.push(axis === a.shape.length - 1 ? pythonScalar(a.dtype, a.data[offset + i]) : rec(axis + 1, offset + i * inner, inner));
+    }
     return new PyList(items);
   };
   return rec(0, 0, a.size);
@@ -277,7 +287,7 @@ export function ndAttr(rt: Interpreter, a: NDArray, name: string, span: Span): P
     case 'ravel':
       return fn(name, () => new NDArray(a.dtype, [a.size], name === 'flatten' ? a.data.slice() : a.data));
     case 'tolist':
-      return fn('tolist', () => toList(a));
+      return fn('tolist', (_args, _kwargs, site) => toList(rt, a, site.span));
     case 'item':
       return fn('item', (_args, _kw, site) => {
         if (a.size !== 1) throw pyError('ValueError', 'can only convert an array of size 1 to a Python scalar', site.span);
