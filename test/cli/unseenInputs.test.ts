@@ -54,4 +54,17 @@ describe('hostile inputs through the CLI', () => {
     expect(r.code).toBe(1);
     expect(r.diagnostics).toEqual([expected]);
   });
+
+  it('joins of many copies and tolist() of an empty array with 1e12 rows: the budget, before anything is made', () => {
+    // Both ran until the worker was killed (0.65 GB; 0.76 GB for tolist's 1e12 empty lists).
+    const r = run(fixture('python-hostile/joins-and-lists.py'));
+    expect(r.code).toBe(1);
+    const budget = /over the 10,000,000-element budget \(raise tgraph\.maxElements\)/;
+    expect(r.diagnostics).toEqual([
+      { line: 3, column: 25, severity: 'error', message: expect.stringMatching(budget) },
+      { line: 4, column: 20, severity: 'error', message: expect.stringMatching(budget) },
+      { line: 6, column: 8, severity: 'error', message: expect.stringMatching(/^OverflowError: a sequence of 1,000,000,000,000 items/) },
+    ]);
+    expect(r.stdout).toContain('kept: float64[3]    (line 7)\n[1. 1. 0.]');
+  });
 });

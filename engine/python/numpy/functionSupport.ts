@@ -62,8 +62,13 @@ export function scalarValue(v: PyValue, span: Span): number {
   throw pyError('TypeError', 'a number is required', span);
 }
 
+/** The arrays that concatenate, stack and their kin join. The result holds them all, so their
+ *  total size is checked against the element budget before any is converted: a list of one
+ *  array 100,000 times made a graph constant of each copy, until the worker was killed. */
 export function sequenceOfArrays(rt: Interpreter, p: BoundPyArgs, name: string): NDArray[] {
-  return rt.iterate(p.get(name), p.span(name)).map((x) => asArray(rt, x, p.span(name)));
+  const arrays = rt.iterate(p.get(name), p.span(name)).map((x) => asArray(rt, x, p.span(name)));
+  checkArraySize(rt, [arrays.reduce((total, a) => total + a.size, 0)], p.span(name));
+  return arrays;
 }
 
 export function common(arrays: NDArray[]): NpDType {
