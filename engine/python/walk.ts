@@ -87,12 +87,25 @@ export function anyContained(root: PyValue, test: (v: PyValue) => boolean): bool
   return false;
 }
 
+/** How deep a structure the walks after checkExpandable (which recurse, as TensorFlow's nest
+ *  does) may go: Python's default recursion limit, past which TensorFlow's own walk raises
+ *  RecursionError. */
+export const MAX_STRUCTURE_DEPTH = 1000;
+
 /** Refuses, with a diagnostic at `span`, a list or tuple that a walk would expand past
- *  `maxItems` items (or for ever: one that holds itself). */
+ *  `maxItems` items (or for ever: one that holds itself), or nest past MAX_STRUCTURE_DEPTH
+ *  (a list nested 5,000 deep within the size overflowed sess.run's walk of its fetches). */
 export function checkExpandable(v: PyValue, span: Span, maxItems: number, what: string): void {
   if (!(v instanceof PyList || v instanceof PyTuple || v instanceof PyDict)) return;
   const size = expandedSize(v, maxItems + 1) - 1;
-  if (size <= maxItems) return;
+  if (size <= maxItems) {
+    if (!nestedDeeperThan(v, MAX_STRUCTURE_DEPTH)) return;
+    throw new BuildError(
+      `RecursionError: ${what}: this ${v.typeName} nests more than ${formatCount(MAX_STRUCTURE_DEPTH)} deep, past Python's recursion limit, where TensorFlow's walk of it stops`,
+      span,
+      'too-deep',
+    );
+  }
   throw new BuildError(
     size === Infinity
       ? `${what}: this ${v.typeName} holds itself (or a list in it does), so it has no end`
