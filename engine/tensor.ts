@@ -125,14 +125,16 @@ export function truncateToInt(value: number, dtype: 'int32' | 'int64'): number {
   return t >= -(2 ** 63) && t < 2 ** 63 ? t + 0 : -(2 ** 63);
 }
 
-/** Converts a JS number to what `dtype` stores: truncation toward zero for the integers (as
- *  `tf.cast`), 0/1 for bool. */
+/** Converts a JS number to what `dtype` stores, as `tf.cast` does (one definition with it):
+ *  truncateToInt for the integers, 0/1 for bool. It had saturated the infinities, made NaN 0
+ *  and wrapped int32 with `|0` (3e9 became -1294967296), each unlike tf.cast. A Python number
+ *  that TensorFlow refuses to convert (2.5 or 3e9 for int32) is refused before this, by
+ *  pyToDType (Builder.castWeak); what reaches here is a cast. */
 export function coerceNumber(dtype: DType, value: number): number {
   switch (dtype) {
     case 'int32':
-      return Number.isFinite(value) ? Math.trunc(value) | 0 : value !== value ? 0 : value > 0 ? 2147483647 : -2147483648;
     case 'int64':
-      return Number.isFinite(value) ? Math.trunc(value) + 0 : value !== value ? 0 : value > 0 ? 2 ** 63 : -(2 ** 63);
+      return truncateToInt(value, dtype);
     case 'bool':
       return value !== 0 && value === value ? 1 : 0;
     case 'float32':

@@ -287,7 +287,11 @@ defineOps([
         const bad = nums.find((_, i) => !RANGE_DTYPES.includes(tensors[i].type.dtype))!;
         throw new BuildError(`range(): \`${bad}\` must be int32, int64, float32 or float64`, args.span(bad), 'dtype-mismatch');
       }
-      const dtype = args.optionalDType('dtype') ?? RANGE_DTYPES[widest];
+      const explicit = args.optionalDType('dtype');
+      // A Python number converts to an explicit dtype as tf.range's convert_to_tensor does:
+      // range(0.5, 3, dtype=int32) and 3e9 for int32 are TensorFlow's errors, not truncations.
+      if (explicit) nums.forEach((p, i) => tensors[i].weak && b.castWeak(tensors[i], explicit, args.span(p)));
+      const dtype = explicit ?? RANGE_DTYPES[widest];
       const count = Math.max(0, Math.ceil((limit - start) / delta));
       checkedSize(b, [count], args.callSpan, 'range()');
       const data = allocData(dtype, count);

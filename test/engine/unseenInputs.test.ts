@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { analyze } from '../../engine/analysis';
 import { analyzePython } from '../../engine/python/analysis';
 import { LineIndex } from '../../engine/syntax/lineIndex';
+import { coerceNumber, truncateToInt } from '../../engine/tensor';
 import { nodeOf } from '../python/support';
 
 describe('Python source as editors save it', () => {
@@ -65,5 +66,47 @@ describe('pure Python work reads the clock', () => {
     const stops = a.diagnostics.filter((d) => d.code === 'budget-time');
     expect(stops).toHaveLength(1);
     expect(text.slice(stops[0].span.start, stops[0].span.end)).toBe('a.tolist()');
+  });
+});
+
+describe('numbers converted to an integer dtype at the limits: one definition, as TensorFlow', () => {
+  it('coerceNumber is tf.cast (a C cast on x86: truncation, and the smallest integer for NaN, ±Inf and out of range)', () => {
+    // It had saturated ±Inf, made NaN 0 and wrapped 3e9 to -1294967296.
+    for (const v of [3e9, -3e9, 2 ** 31, NaN, Infinity, -Infinity, 2.9, -2.9, -0, 2147483647, -2147483648]) {
+      expect(coerceNumber('int32', v), String(v)).toBe(truncateToInt(v, 'int32'));
+      expect(coerceNumber('int64', v), String(v)).toBe(truncateToInt(v, 'int64'));
+    }
+    expect([3e9, NaN, Infinity, -Infinity, 2.9, -2.9].map((v) => coerceNumber('int32', v))).toEqual([
+      -2147483648, -2147483648, -2147483648, -2147483648, 2, -2,
+    ]);
+    expect(coerceNumber('int64', 2 ** 63)).toBe(-(2 ** 63));
+    expect([NaN, 0.5, 0].map((v) => coerceNumber('bool', v))).toEqual([0, 1, 0]);
+  });
+
+  it('tf.cast of floats past int32 gives what TensorFlow gives on x86', () => {
+    const a = analyze('c = cast(constant([3e9, -3e9, nan, inf, -2.9, 2.9]), int32)\n');
+    expect(a.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect([...a.valueOf(nodeOf(a.lookup('c')))!.data]).toEqual([-2147483648, -2147483648, -2147483648, -2147483648, -2, 2]);
+  });
+
+  it("range with an integer dtype refuses a Python number TensorFlow's convert_to_tensor refuses, at it", () => {
+    const text = [
+      'a = range(0.5, 3, dtype=int32)',
+      'b = range(0, 3e9, 1e9, dtype=int32)',
+      'c = range(0, 5, 1.5, dtype=int32)',
+      'd = range(0, 5, 2, dtype=int32)',
+      'e = range(0., 3., dtype=int32)',
+      'f = range(0.5, 3)',
+    ].join('\n');
+    const a = analyze(text + '\n');
+    expect(a.diagnostics.map((d) => `${text.slice(d.span.start, d.span.end)}: ${d.message}`)).toEqual([
+      '0.5: cannot convert 0.5 to int32 (a float literal where an int32 tensor is expected)',
+      '3e9: cannot convert 3000000000.0 to int32: it is outside the range of int32 (an int64 tensor holds it)',
+      '1.5: cannot convert 1.5 to int32 (a float literal where an int32 tensor is expected)',
+    ]);
+    // Before, these were silently [0 1 2], an int32 overflow and [0 1 3 4].
+    expect([...a.valueOf(nodeOf(a.lookup('d')))!.data]).toEqual([0, 2, 4]);
+    expect([...a.valueOf(nodeOf(a.lookup('e')))!.data]).toEqual([0, 1, 2]);
+    expect([...a.valueOf(nodeOf(a.lookup('f')))!.data]).toEqual([0.5, 1.5, 2.5]);
   });
 });
