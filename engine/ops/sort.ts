@@ -10,6 +10,7 @@ import { type Tensor, type TypedData, sizeOf, stridesOf } from '../tensor';
 import { defineOps, op } from './registry';
 import { composite } from './compose';
 import type { SpecItem } from './indexing';
+import { workCounter } from './kernels';
 
 function sortAxis(x: TensorType, axis: number): number | null {
   if (x.shape === null) return null;
@@ -33,11 +34,13 @@ function takeAlongAxis(b: Builder, values: Node, indices: Node, axis: number): N
   return b.op('transpose', [moved], { perm });
 }
 
-/** The permutation that sorts each row of `x` along attrs.axis (stable: ties keep their
- *  order), written into `data` at the row's positions. */
 type SortAttrs = { axis: number; descending?: boolean };
 
-function argsortData<T extends TypedData>(x: Tensor, attrs: SortAttrs, data: T): T {
+/** The permutation that sorts each row of `x` along attrs.axis (stable: ties keep their
+ *  order), written into `data` at the row's positions. `done(n)` counts the comparisons, in
+ *  blocks (a kernel's `workCounter`: one sort of 10⁷ values makes 2·10⁸ of them, and the
+ *  deadline must be seen inside it). */
+function argsortData<T extends TypedData>(x: Tensor, attrs: SortAttrs, data: T, done: (n: number) => void): T {
   const axis = sortAxis(x, attrs.axis)!;
   const descending = attrs.descending === true;
   const n = x.shape[axis];
@@ -49,15 +52,27 @@ function argsortData<T extends TypedData>(x: Tensor, attrs: SortAttrs, data: T):
     // Row r starts at (r / stride) * n * stride + r % stride and steps by `stride`.
     const base = Math.floor(r / stride) * n * stride + (r % stride);
     for (let i = 0; i < n; i++) order[i] = i;
+    let compared = 0;
     order.sort((i, j) => {
+      if (++compared === COMPARISONS_PER_COUNT) {
+        compared = 0;
+        done(COMPARISONS_PER_COUNT);
+      }
       const a = src[base + i * stride];
       const c = src[base + j * stride];
       return a === c ? i - j : descending ? (a > c ? -1 : 1) : a < c ? -1 : 1;
     });
     for (let i = 0; i < n; i++) data[base + i * stride] = order[i];
+    done(n);
   }
   return data;
 }
+
+/** Comparisons between two calls of a sort's work counter (a call per comparison would cost
+ *  more than the comparison). */
+const COMPARISONS_PER_COUNT = 1024;
+
+const uncounted = (): void => undefined;
 
 function direction(args: BoundArgs): boolean {
   const d = args.string('direction');
@@ -99,12 +114,12 @@ defineOps([
       sortAxis(x, attrs.axis);
       return { dtype: 'int32', shape: x.shape };
     },
-    kernel: ([x], attrs, out, ctx) => argsortData(x, attrs, ctx.alloc(out.dtype, x.data.length)),
+    kernel: ([x], attrs, out, ctx) => argsortData(x, attrs, ctx.alloc(out.dtype, x.data.length), workCounter(ctx)),
     // Sorting is not differentiable where values tie: a finite difference there reorders them.
     kink: {
       what: 'sorting (a tie)',
       codes: ([x], attrs) => {
-        const order = argsortData(x, attrs, new Int32Array(x.data.length));
+        const order = argsortData(x, attrs, new Int32Array(x.data.length), uncounted);
         const codes = new Int32Array(order.length);
         const axis = sortAxis(x, attrs.axis)!;
         const stride = stridesOf(x.shape)[axis];
