@@ -5,35 +5,40 @@
 
 import { type BoundArgs, type Builder, type Value, BuildError, tensorValue } from '../builder';
 import type { Node } from '../graph';
-import { type DType, type Tensor, isInteger } from '../tensor';
+import { type DType, type Tensor, type TypedData, isInteger, sizeOf } from '../tensor';
 import { type TensorType, ArgError, OpError, showShape } from '../types';
 import { defineOps, op } from './registry';
+import { workCounter } from './kernels';
 import { composite } from './compose';
 
 type UniquePart = 'values' | 'index' | 'counts';
 type UniqueAttrs = { part: UniquePart; out_idx: DType };
 
-/** Distinct values in order of first appearance: for each element, the number of its
- *  value; and per value, its first element and its count. Values compare with ==, as
- *  TensorFlow's hash map does: -0 is 0, and every NaN is a value of its own. */
-function enumerateValues(x: Tensor): { index: Int32Array; first: number[]; counts: number[] } {
+/** Distinct values in order of first appearance: for each element, the number of its value
+ *  (written into `index`). Values compare with ==, as TensorFlow's hash map does: -0 is 0,
+ *  and every NaN is a value of its own. `done` counts the elements, in blocks: the kernel's
+ *  deadline (a hash map of 10⁷ values takes seconds). */
+function enumerateValues(x: Tensor, index: TypedData, done: (n: number) => void): void {
   const seen = new Map<number, number>();
-  const index = new Int32Array(x.data.length);
-  const first: number[] = [];
-  const counts: number[] = [];
+  let distinct = 0;
   for (let i = 0; i < x.data.length; i++) {
     const v = x.data[i] === 0 ? 0 : x.data[i];
     let k = v === v ? seen.get(v) : undefined;
     if (k === undefined) {
-      k = first.length;
+      k = distinct++;
       if (v === v) seen.set(v, k);
-      first.push(i);
-      counts.push(0);
     }
-    counts[k]++;
     index[i] = k;
+    if ((i & 1023) === 1023) done(1024);
   }
-  return { index, first, counts };
+}
+
+/** How many distinct values an enumeration found: one more than its largest number, as
+ *  they are numbered in order of first appearance. */
+function distinctCount(index: Tensor): number {
+  let count = 0;
+  for (let i = 0; i < index.data.length; i++) if (index.data[i] >= count) count = index.data[i] + 1;
+  return count;
 }
 
 function vectorArg(x: TensorType): void {
@@ -51,7 +56,11 @@ function outIdx(args: BoundArgs): DType {
 function uniqueTuple(b: Builder, args: BoundArgs, withCounts: boolean): Value {
   const x = args.tensor('x');
   const out_idx = outIdx(args);
-  const part = (p: UniquePart): Node => b.apply('unique_part', [x], { part: p, out_idx }, args.callSpan, [args.span('x')]);
+  // The index is the one enumeration (a hash map, in the kernel that checks the deadline);
+  // the values and counts read it.
+  const index = b.apply('unique_part', [x], { part: 'index', out_idx }, args.callSpan, [args.span('x')]);
+  const part = (p: UniquePart): Node =>
+    p === 'index' ? index : b.apply('unique_part', [x, index], { part: p, out_idx }, args.callSpan, [args.span('x')]);
   const parts: UniquePart[] = withCounts ? ['values', 'index', 'counts'] : ['values', 'index'];
   return {
     kind: 'list',
@@ -76,27 +85,30 @@ function countDType(dtype: DType | null): DType {
 defineOps([
   op<UniqueAttrs>({
     name: 'unique_part',
+    shownAs: 'unique',
     internal: true,
-    doc: "One part of tf.unique of a vector: the distinct values in order of first appearance ('values'), each element's position among them ('index'), or how often each occurs ('counts').",
-    params: [{ name: 'x', kind: 'tensor' }],
+    doc: "One part of tf.unique of a vector: each element's position among the distinct values in order of first appearance ('index', of x), or, from x and that index, the distinct values ('values') or how often each occurs ('counts').",
+    params: [
+      { name: 'x', kind: 'tensor' },
+      { name: 'index', kind: 'tensor', default: null },
+    ],
     // The number of distinct values is known only from the data: at evaluation the rule is
-    // given the value and counts them.
-    infer: ([x], attrs) => {
+    // given the index and reads it.
+    infer: ([x, index], attrs) => {
       vectorArg(x);
       if (attrs.part === 'index') return { dtype: attrs.out_idx, shape: x.shape };
-      const data = (x as Partial<Tensor>).data;
-      const n = data ? enumerateValues(x as Tensor).first.length : null;
-      return { dtype: attrs.part === 'values' ? x.dtype : attrs.out_idx, shape: [n] };
+      const data = (index as Partial<Tensor> | undefined)?.data;
+      return { dtype: attrs.part === 'values' ? x.dtype : attrs.out_idx, shape: [data ? distinctCount(index as Tensor) : null] };
     },
-    kernel: ([x], attrs, out, ctx) => {
-      const { index, first, counts } = enumerateValues(x);
-      if (attrs.part === 'index') {
-        const data = ctx.alloc(out.dtype, index.length, true);
-        data.set(index);
-        return data;
-      }
-      const data = ctx.alloc(out.dtype, first.length, true);
-      for (let k = 0; k < first.length; k++) data[k] = attrs.part === 'values' ? x.data[first[k]] : counts[k];
+    kernel: ([x, index], attrs, out, ctx) => {
+      const done = workCounter(ctx);
+      const data = ctx.alloc(out.dtype, attrs.part === 'index' ? x.data.length : sizeOf(out.shape), attrs.part !== 'counts');
+      if (attrs.part === 'index') enumerateValues(x, data, done);
+      else if (attrs.part === 'values') {
+        // Each value at its first appearance: where the index reaches a new number.
+        let next = 0;
+        for (let i = 0; i < index.data.length; i++) if (index.data[i] === next) data[next++] = x.data[i];
+      } else for (let i = 0; i < index.data.length; i++) data[index.data[i]]++;
       return data;
     },
   }),

@@ -6,14 +6,17 @@
 // machine's speed; a kernel that never looks runs to its end and leaves no diagnostic.
 
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../engine/analysis';
-import { withClockJumpingInKernel } from '../support/clock';
+import { type Analysis, analyze } from '../../engine/analysis';
+import { analyzePython } from '../../engine/python/analysis';
+import { ORDER_FUNCTIONS } from '../../engine/python/numpy/ordering';
+import { withClockJumpingFrom, withClockJumpingInKernel } from '../support/clock';
 
 /** The diagnostics of `src` analysed with the clock jumping from `op`'s kernel on: code,
  *  message and the text each points at. */
 function stopped(op: string, src: string) {
-  const a = withClockJumpingInKernel(op, () => analyze(src));
-  return a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }));
+  let a: Analysis | undefined;
+  withClockJumpingInKernel(op, () => (a = analyze(src)));
+  return a!.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }));
 }
 
 const KERNEL_STOP = (op: string) =>
@@ -46,5 +49,37 @@ describe('linear algebra kernels check their deadline inside one matrix', () => 
   ])('%s stops inside the kernel', (call, op) => {
     const src = `${MATRIX}y = ${call}\n`;
     expect(stopped(op, src)).toEqual([{ code: 'budget-time', message: expect.stringMatching(KERNEL_STOP(op)), at: call }]);
+  });
+});
+
+describe('enumerating kernels check their deadline', () => {
+  it.each(['unique(x)', 'unique_with_counts(x)'])('%s of 200,000 values stops inside the kernel', (call) => {
+    const src = `x = uniform([200000], seed=1)\ny = ${call}\n`;
+    expect(stopped('unique_part', src)).toEqual([{ code: 'budget-time', message: expect.stringMatching(KERNEL_STOP('unique')), at: call }]);
+  });
+});
+
+describe("numpy's own sorting and nonzero look at the clock", () => {
+  // NumPy's functions compute on the host (no graph node, no kernel): they ask the
+  // interpreter's clock as they go, and stop with its diagnostic at the call.
+  it.each([
+    ['np.sort(a)', 'sort'],
+    ['np.argsort(a)', 'argsort'],
+    ['np.unique(a)', 'unique'],
+    ['np.nonzero(a)', 'nonzero'],
+    ['np.argwhere(a)', 'argwhere'],
+  ])('%s of 200,000 values stops at the call', (call, name) => {
+    const src = `import numpy as np\na = np.random.default_rng(1).random(200000)\ny = ${call}\n`;
+    let a: Analysis | undefined;
+    withClockJumpingFrom(ORDER_FUNCTIONS[name], 'impl', () => (a = analyzePython(src)));
+    const found = a!.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }));
+    expect(found).toEqual([
+      {
+        code: 'budget-time',
+        message:
+          'evaluation stopped here: the time budget ran out; the rest of the file is not analysed (raise tgraph.evaluationTimeoutMs)',
+        at: call,
+      },
+    ]);
   });
 });

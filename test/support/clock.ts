@@ -14,25 +14,30 @@ export function withJumpingClock<T>(f: () => T): T {
   }
 }
 
-/** Runs `f` on a clock that stands still until the kernel of op `opName` starts, then moves
- *  an hour at each reading: everything before the kernel is in time, and the kernel's first
- *  look at the clock is past the deadline, however fast or busy the machine. A kernel that
- *  never looks runs to its end. */
-export function withClockJumpingInKernel<T>(opName: string, f: () => T): T {
-  const def = lookupOp(opName);
-  if (!def?.kernel) throw new Error(`no kernel for op ${opName}`);
+/** Runs `f` on a clock that stands still until `owner[method]` is called, then moves an hour
+ *  at each reading: everything before that call is in time, and the call's first look at the
+ *  clock is past the deadline, however fast or busy the machine. A call that never looks
+ *  runs to its end. */
+export function withClockJumpingFrom<O extends object, K extends keyof O>(owner: O, method: K, f: () => unknown): void {
+  const original = owner[method] as (...args: unknown[]) => unknown;
   let now = Date.now();
   let jumping = false;
   const clock = vi.spyOn(Date, 'now').mockImplementation(() => (jumping ? (now += 3_600_000) : now));
-  const original = def.kernel;
-  const kernel = vi.spyOn(def, 'kernel').mockImplementation((...args) => {
+  (owner as Record<K, unknown>)[method] = function (this: unknown, ...args: unknown[]) {
     jumping = true;
-    return original.apply(def, args);
-  });
+    return original.apply(this, args);
+  };
   try {
-    return f();
+    f();
   } finally {
-    kernel.mockRestore();
+    (owner as Record<K, unknown>)[method] = original;
     clock.mockRestore();
   }
+}
+
+/** withClockJumpingFrom the kernel of op `opName`. */
+export function withClockJumpingInKernel(opName: string, f: () => unknown): void {
+  const def = lookupOp(opName);
+  if (!def?.kernel) throw new Error(`no kernel for op ${opName}`);
+  withClockJumpingFrom(def, 'kernel', f);
 }

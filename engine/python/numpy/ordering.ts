@@ -23,6 +23,17 @@ function ascending(a: number, b: number): number {
   return an === bn ? 0 : an ? 1 : -1;
 }
 
+/** A step of work counted toward the interpreter's clock, for work that builds no graph node:
+ *  the clock (Interpreter.checkClock, which reads it once in 256 of its calls) is asked once
+ *  in 256 steps, so a sort of 10⁷ values (2·10⁸ comparisons) stops at the time budget with
+ *  its diagnostic at the call. */
+function clockSteps(rt: Interpreter, at: Span): () => void {
+  let steps = 0;
+  return () => {
+    if ((++steps & 255) === 0) rt.checkClock(at);
+  };
+}
+
 /** Each 1-D lane of `a` along `axis`: its element offsets, handed to `visit`. */
 function forEachLane(shape: readonly number[], axis: number, visit: (offsets: number[]) => void): void {
   const n = shape[axis];
@@ -49,34 +60,35 @@ function alongAxis(rt: Interpreter, p: BoundPyArgs, name: string, axisName: stri
 }
 
 /** Per lane, the stable sorting permutation; `write` gets each lane's offsets and order. */
-function sortLanes(a: NDArray, axis: number, write: (offsets: number[], order: number[]) => void): void {
+function sortLanes(a: NDArray, axis: number, step: () => void, write: (offsets: number[], order: number[]) => void): void {
   forEachLane(a.shape, axis, (offsets) => {
     const order = offsets.map((_, i) => i);
-    order.sort((i, j) => ascending(a.data[offsets[i]], a.data[offsets[j]]) || i - j);
+    order.sort((i, j) => (step(), ascending(a.data[offsets[i]], a.data[offsets[j]]) || i - j));
     write(offsets, order);
   });
 }
 
-function sort(rt: Interpreter, p: BoundPyArgs): NDArray {
+function sort(rt: Interpreter, p: BoundPyArgs, at: Span): NDArray {
   const { a, axis } = alongAxis(rt, p, 'a', 'axis', -1n);
   const out = allocNp(a.dtype, a.size);
-  sortLanes(a, axis, (offsets, order) => order.forEach((from, i) => (out[offsets[i]] = a.data[offsets[from]])));
+  sortLanes(a, axis, clockSteps(rt, at), (offsets, order) => order.forEach((from, i) => (out[offsets[i]] = a.data[offsets[from]])));
   return new NDArray(a.dtype, a.shape, out);
 }
 
-function argsort(rt: Interpreter, p: BoundPyArgs): NDArray {
+function argsort(rt: Interpreter, p: BoundPyArgs, at: Span): NDArray {
   const { a, axis } = alongAxis(rt, p, 'a', 'axis', -1n);
   const out = allocNp('int64', a.size);
-  sortLanes(a, axis, (offsets, order) => order.forEach((from, i) => (out[offsets[i]] = from)));
+  sortLanes(a, axis, clockSteps(rt, at), (offsets, order) => order.forEach((from, i) => (out[offsets[i]] = from)));
   return new NDArray('int64', a.shape, out);
 }
 
 /** np.unique of the flattened array: sorted distinct values (NaNs as one, last), and on
  *  request the first index of each, the inverse map and the counts. */
-function unique(rt: Interpreter, p: BoundPyArgs): PyValue {
+function unique(rt: Interpreter, p: BoundPyArgs, at: Span): PyValue {
   if (p.get('axis', null) !== null) throw new OutsideSubset('np.unique(axis=...) is not modelled by tgraph', p.span('axis'));
   const a = arr(rt, p, 'ar');
-  const order = Array.from({ length: a.size }, (_, i) => i).sort((i, j) => ascending(a.data[i], a.data[j]) || i - j);
+  const step = clockSteps(rt, at);
+  const order = Array.from({ length: a.size }, (_, i) => i).sort((i, j) => (step(), ascending(a.data[i], a.data[j]) || i - j));
   const values: number[] = [];
   const first: number[] = [];
   const counts: number[] = [];
@@ -158,23 +170,35 @@ function quantiles(rt: Interpreter, p: BoundPyArgs, span: Span, qs: NDArray | nu
   return leading.length === 0 && shape.length === 0 ? new NDArray(dtype, [], result.data, true) : result;
 }
 
-function nonzeroCoordinates(a: NDArray): number[][] {
-  const coords: number[][] = [];
+/** The coordinates of the nonzero elements, one int64 vector per axis (np.nonzero's), each
+ *  as long as the count of them: no array per element (10⁷ nonzero elements made 10⁷ small
+ *  arrays, most of a gigabyte), and the clock asked as the elements are read. */
+function nonzeroCoordinates(rt: Interpreter, a: NDArray, at: Span): { count: number; axes: NDArray[] } {
+  const step = clockSteps(rt, at);
+  let count = 0;
+  for (let i = 0; i < a.size; i++) {
+    if (a.data[i] !== 0) count++;
+    step();
+  }
   const strides = a.shape.map((_, d) => a.shape.slice(d + 1).reduce((x, y) => x * y, 1));
-  for (let i = 0; i < a.size; i++) if (a.data[i] !== 0) coords.push(strides.map((s, d) => Math.floor(i / s) % a.shape[d]));
-  return coords;
-}
-
-function int64Vector(xs: number[]): NDArray {
-  const data = allocNp('int64', xs.length);
-  xs.forEach((x, i) => (data[i] = x));
-  return new NDArray('int64', [xs.length], data);
+  const axes = a.shape.map(() => allocNp('int64', count));
+  for (let i = 0, k = 0; i < a.size; i++) {
+    if (a.data[i] !== 0) {
+      for (let d = 0; d < axes.length; d++) axes[d][k] = Math.floor(i / strides[d]) % a.shape[d];
+      k++;
+    }
+    step();
+  }
+  return { count, axes: axes.map((data) => new NDArray('int64', [count], data)) };
 }
 
 export const ORDER_FUNCTIONS: Record<string, NpFunction> = {
-  sort: { params: ['a', 'axis', 'kind', 'order'], impl: (rt, p) => sort(rt, p) },
-  argsort: { params: ['a', 'axis', 'kind', 'order'], impl: (rt, p) => argsort(rt, p) },
-  unique: { params: ['ar', 'return_index', 'return_inverse', 'return_counts', 'axis', 'equal_nan'], impl: (rt, p) => unique(rt, p) },
+  sort: { params: ['a', 'axis', 'kind', 'order'], impl: (rt, p, site) => sort(rt, p, site.span) },
+  argsort: { params: ['a', 'axis', 'kind', 'order'], impl: (rt, p, site) => argsort(rt, p, site.span) },
+  unique: {
+    params: ['ar', 'return_index', 'return_inverse', 'return_counts', 'axis', 'equal_nan'],
+    impl: (rt, p, site) => unique(rt, p, site.span),
+  },
   // The middle element, or the mean of the two middle ones, in the array's float dtype.
   median: { params: ['a', 'axis', 'out', 'overwrite_input', 'keepdims'], impl: (rt, p, site) => quantiles(rt, p, site.span, null, 1) },
   percentile: {
@@ -204,7 +228,7 @@ export const ORDER_FUNCTIONS: Record<string, NpFunction> = {
   },
   nonzero: {
     params: ['a'],
-    impl: (rt, p) => {
+    impl: (rt, p, site) => {
       const a = arr(rt, p, 'a');
       if (a.shape.length === 0)
         throw pyError(
@@ -212,21 +236,18 @@ export const ORDER_FUNCTIONS: Record<string, NpFunction> = {
           'Calling nonzero on 0d arrays is not allowed. Use np.atleast_1d(scalar).nonzero() instead.',
           p.span('a'),
         );
-      const coords = nonzeroCoordinates(a);
-      return new PyTuple(a.shape.map((_, d) => int64Vector(coords.map((c) => c[d]))));
+      return new PyTuple(nonzeroCoordinates(rt, a, site.span).axes);
     },
   },
   argwhere: {
     params: ['a'],
-    impl: (rt, p) => {
+    impl: (rt, p, site) => {
       const a = arr(rt, p, 'a');
-      const coords = nonzeroCoordinates(a);
+      const { count, axes } = nonzeroCoordinates(rt, a, site.span);
       const rank = a.shape.length;
-      return new NDArray(
-        'int64',
-        [coords.length, rank],
-        allocNp('int64', coords.length * rank).map((_, i) => coords[Math.floor(i / rank)][i % rank]),
-      );
+      const data = allocNp('int64', count * rank);
+      for (let d = 0; d < rank; d++) for (let k = 0; k < count; k++) data[k * rank + d] = axes[d].data[k];
+      return new NDArray('int64', [count, rank], data);
     },
   },
   ptp: {
