@@ -71,6 +71,7 @@ describe('every kernel checks its deadline', () => {
     ['matmul.tgraph', 'matmul', 3],
     ['einsum-chain.tgraph', 'einsum', 3],
     ['max-pool.tgraph', 'max_pool2d', 3],
+    ['inverse.tgraph', 'matrix_inverse', 3],
   ])('%s stops inside %s with a diagnostic on its line', (file, op, line) => {
     const r = tgraph(['run', '--set', `evaluationTimeoutMs=${KERNEL_BUDGET_MS}`, hostile(file)]);
     expect(r.code).toBe(1);
