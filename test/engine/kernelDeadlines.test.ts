@@ -83,3 +83,17 @@ describe("numpy's own sorting and nonzero look at the clock", () => {
     ]);
   });
 });
+
+describe('a list sized by user data is checked against the element budget before it grows', () => {
+  it('np.array_split(a, 10**12): the budget at the sections, not a list grown until V8 aborts the process', () => {
+    const src = 'import numpy as np\na = np.ones(3)\nb = np.array_split(a, 10**12)\nc = np.array_split(a, 2)\n';
+    const a = analyzePython(src);
+    expect(a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }))).toEqual([
+      {
+        code: 'budget-elements',
+        message: '1,000,000,000,000 sections make as many arrays, over the 10,000,000-element budget (raise tgraph.maxElements)',
+        at: '10**12',
+      },
+    ]);
+  });
+});
