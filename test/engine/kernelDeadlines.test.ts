@@ -96,4 +96,16 @@ describe('a list sized by user data is checked against the element budget before
       },
     ]);
   });
+
+  it('iterating an empty but long array (np.zeros((10**12, 0))): the budget at the iterated value, not a row object each', () => {
+    const src = 'import numpy as np\na = np.zeros((10**12, 0))\nb = list(a)\nc = list(np.zeros((2, 0)))\n';
+    const a = analyzePython(src);
+    expect(a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }))).toEqual([
+      {
+        code: 'overflow',
+        message: 'OverflowError: a sequence of 1,000,000,000,000 items is over the 10,000,000-element budget (raise tgraph.maxElements)',
+        at: 'a',
+      },
+    ]);
+  });
 });

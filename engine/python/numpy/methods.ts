@@ -551,9 +551,12 @@ export function ndTruth(a: NDArray, span: Span): boolean {
   return a.data[0] !== 0 && a.data[0] === a.data[0] ? true : a.data[0] !== a.data[0];
 }
 
-export function ndIterate(a: NDArray, span: Span): PyValue[] {
+export function ndIterate(rt: Interpreter, a: NDArray, span: Span): PyValue[] {
   if (a.shape.length === 0) throw pyError('TypeError', 'iteration over a 0-d array', span);
   const n = a.shape[0];
+  // An empty array may be long (np.zeros((10**12, 0)): no elements): one row object each
+  // grew a list until V8 aborted the whole process.
+  checkSequenceSize(rt, n, span);
   const inner = a.shape.slice(1);
   const size = inner.reduce((p, d) => p * d, 1);
   const out: PyValue[] = [];

@@ -57,8 +57,8 @@ export class NDArray extends PyObject {
   override truth(_rt: Interpreter, span: Span): boolean {
     return ndTruth(this, span);
   }
-  override iterate(_rt: Interpreter, span: Span): PyValue[] {
-    return ndIterate(this, span);
+  override iterate(rt: Interpreter, span: Span): PyValue[] {
+    return ndIterate(rt, this, span);
   }
   override length(_rt: Interpreter, span: Span): number {
     return ndLength(this, span);
