@@ -108,4 +108,16 @@ describe('a list sized by user data is checked against the element budget before
       },
     ]);
   });
+
+  it('np.repeat along an empty but long axis: the budget at the array, not "too complex to analyse (Invalid array length)"', () => {
+    const src = 'import numpy as np\nb = np.repeat(np.zeros((10**12, 0)), 3, axis=0)\n';
+    const a = analyzePython(src);
+    expect(a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }))).toEqual([
+      {
+        code: 'budget-elements',
+        message: 'an array of 1,000,000,000,000 elements is over the 10,000,000-element budget (raise tgraph.maxElements)',
+        at: 'np.zeros((10**12, 0))',
+      },
+    ]);
+  });
 });

@@ -13,6 +13,7 @@ import type { Interpreter } from '../interpreter';
 import type { BoundPyArgs } from '../signature';
 import { NDArray, allocNp, castData } from './ndarray';
 import { asArray, hostCall } from './compute';
+import { checkArraySize } from './convert';
 import { type NpFunction, arr, common, dtypeOr, filled, scalarValue, sequenceOfArrays, shapeArg } from './functionSupport';
 
 /** An axis argument in [-rank, rank), as NumPy's AxisError words it. */
@@ -230,6 +231,8 @@ function repeat(rt: Interpreter, p: BoundPyArgs): NDArray {
   const axis = axisArg === null ? 0 : axisOf(rt, axisArg, a.shape.length, p.span('axis'));
   const n = a.shape[axis];
   const counts = asArray(rt, p.get('repeats'), p.span('repeats'));
+  // A count per entry of the axis, which an empty array may make long (np.zeros((10**12, 0))).
+  checkArraySize(rt, [n], p.span('a'));
   const times = Array.from({ length: n }, (_, i) => Math.trunc(counts.data[counts.size === 1 ? 0 : i]));
   if (counts.size !== 1 && counts.size !== n)
     throw pyError('ValueError', `operands could not be broadcast together with shape (${n},) (${counts.size},)`, p.span('repeats'));
