@@ -16,7 +16,12 @@ import { withClockJumpingFrom, withClockJumpingInKernel } from '../support/clock
 function stopped(op: string, src: string) {
   let a: Analysis | undefined;
   withClockJumpingInKernel(op, () => (a = analyze(src)));
-  return a!.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }));
+  return shown(a!, src);
+}
+
+/** Each diagnostic's code, message and the text it points at. */
+function shown(a: Analysis, src: string) {
+  return a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }));
 }
 
 const KERNEL_STOP = (op: string) =>
@@ -72,8 +77,7 @@ describe("numpy's own sorting and nonzero look at the clock", () => {
     const src = `import numpy as np\na = np.random.default_rng(1).random(200000)\ny = ${call}\n`;
     let a: Analysis | undefined;
     withClockJumpingFrom(ORDER_FUNCTIONS[name], 'impl', () => (a = analyzePython(src)));
-    const found = a!.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }));
-    expect(found).toEqual([
+    expect(shown(a!, src)).toEqual([
       {
         code: 'budget-time',
         message:
@@ -85,39 +89,33 @@ describe("numpy's own sorting and nonzero look at the clock", () => {
 });
 
 describe('a list sized by user data is checked against the element budget before it grows', () => {
-  it('np.array_split(a, 10**12): the budget at the sections, not a list grown until V8 aborts the process', () => {
-    const src = 'import numpy as np\na = np.ones(3)\nb = np.array_split(a, 10**12)\nc = np.array_split(a, 2)\n';
-    const a = analyzePython(src);
-    expect(a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }))).toEqual([
-      {
-        code: 'budget-elements',
-        message: '1,000,000,000,000 sections make as many arrays, over the 10,000,000-element budget (raise tgraph.maxElements)',
-        at: '10**12',
-      },
-    ]);
-  });
-
-  it('iterating an empty but long array (np.zeros((10**12, 0))): the budget at the iterated value, not a row object each', () => {
-    const src = 'import numpy as np\na = np.zeros((10**12, 0))\nb = list(a)\nc = list(np.zeros((2, 0)))\n';
-    const a = analyzePython(src);
-    expect(a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }))).toEqual([
-      {
-        code: 'overflow',
-        message: 'OverflowError: a sequence of 1,000,000,000,000 items is over the 10,000,000-element budget (raise tgraph.maxElements)',
-        at: 'a',
-      },
-    ]);
-  });
-
-  it('np.repeat along an empty but long axis: the budget at the array, not "too complex to analyse (Invalid array length)"', () => {
-    const src = 'import numpy as np\nb = np.repeat(np.zeros((10**12, 0)), 3, axis=0)\n';
-    const a = analyzePython(src);
-    expect(a.diagnostics.map((d) => ({ code: d.code, message: d.message, at: src.slice(d.span.start, d.span.end) }))).toEqual([
-      {
-        code: 'budget-elements',
-        message: 'an array of 1,000,000,000,000 elements is over the 10,000,000-element budget (raise tgraph.maxElements)',
-        at: 'np.zeros((10**12, 0))',
-      },
-    ]);
+  // Each grew a JS array (a list of bounds, a row object per entry) past what V8 holds, which
+  // aborts the whole process, or reached the user as "too complex to analyse". A small call
+  // of the same function after it still runs.
+  it.each([
+    [
+      'np.array_split(a, 10**12)',
+      '10**12',
+      'budget-elements',
+      '1,000,000,000,000 sections make as many arrays, over the 10,000,000-element budget (raise tgraph.maxElements)',
+      'np.array_split(a, 2)',
+    ],
+    [
+      'list(np.zeros((10**12, 0)))',
+      'np.zeros((10**12, 0))',
+      'overflow',
+      'OverflowError: a sequence of 1,000,000,000,000 items is over the 10,000,000-element budget (raise tgraph.maxElements)',
+      'list(np.zeros((2, 0)))',
+    ],
+    [
+      'np.repeat(np.zeros((10**12, 0)), 3, axis=0)',
+      'np.zeros((10**12, 0))',
+      'budget-elements',
+      'an array of 1,000,000,000,000 elements is over the 10,000,000-element budget (raise tgraph.maxElements)',
+      'np.repeat(np.zeros((2, 0)), 3, axis=0)',
+    ],
+  ])('%s: the budget at %s', (call, at, code, message, small) => {
+    const src = `import numpy as np\na = np.ones(3)\nb = ${call}\nc = ${small}\n`;
+    expect(shown(analyzePython(src), src)).toEqual([{ code, message, at }]);
   });
 });
