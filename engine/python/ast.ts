@@ -41,8 +41,8 @@ export interface FormattedValue {
   value: Expr;
   /** `!r`, `!s`, `!a`. */
   conversion: 'r' | 's' | 'a' | null;
-  /** The format spec after `:` (nested replacement fields are not evaluated). */
-  spec: string | null;
+  /** The format spec after `:`: its text and nested replacement fields (`f'{x:{w}.{p}f}'`). */
+  spec: (string | FormattedValue)[] | null;
   /** `f'{x=}'`: the expression's text and `=` come first. */
   selfDoc: string | null;
 }

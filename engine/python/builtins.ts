@@ -18,11 +18,12 @@ import {
   typeName,
 } from './values';
 import { OutsideSubset, pyError } from './errors';
-import { formatSpec, pyRepr, pyStr } from './format';
+import { pyRepr, pyStr } from './format';
 import { roundFloat } from './floatDigits';
-import { checkSequenceSize, extendList, joinStrings, pyEquals, toFloat } from './operators';
+import { checkSequenceSize, extendList, formatWithin, joinStrings, pyEquals, toFloat } from './operators';
 import { MAX_INT_BITS } from '../pynumber';
 import { args as bindArgs } from './signature';
+import { strFormat } from './strFormat';
 import type { Runtime } from './runtime';
 import { NDArray } from './numpy/ndarray';
 import { pythonScalar } from './numpy/methods';
@@ -331,7 +332,9 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
     }
     return classNamed(qualifiedClassName(v));
   });
-  def('format', (args) => formatSpec(args[0], args.length > 1 ? String(args[1]) : ''));
+  def('format', (args, _kw, site) =>
+    formatWithin(interp(), args[0], args.length > 1 ? String(args[1]) : '', site.argSpans[1] ?? site.span),
+  );
   def('getattr', (args, _kw, site) => {
     if (typeof args[1] !== 'string') throw pyError('TypeError', 'attribute name must be string', site.span);
     try {
@@ -479,7 +482,7 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
   if (typeof obj === 'string') {
     switch (name) {
       case 'format':
-        return method((args, kwargs) => strFormat(obj, args, kwargs));
+        return method((args, kwargs, site) => strFormat(interp, obj, args, kwargs, site));
       case 'join':
         return method((args, _kw, site) =>
           joinStrings(
@@ -522,13 +525,24 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
       case 'ljust':
       case 'rjust':
       case 'center':
-        return method((args) =>
-          formatSpec(obj, `${args.length > 1 ? args[1] : ' '}${name === 'ljust' ? '<' : name === 'rjust' ? '>' : '^'}${Number(args[0])}`),
-        );
+        return method((args, _kw, site) => {
+          const width = Number(rt.indexValue(args[0], site.argSpans[0] ?? site.span));
+          checkSequenceSize(interp, width, site.argSpans[0] ?? site.span);
+          const fill = args.length > 1 ? args[1] : ' ';
+          if (typeof fill !== 'string' || [...fill].length !== 1)
+            throw pyError('TypeError', 'The fill character must be exactly one character long', site.argSpans[1] ?? site.span);
+          const pad = width - obj.length;
+          if (pad <= 0) return obj;
+          // CPython's center puts the odd space on the left when the width is odd
+          const left = name === 'rjust' ? pad : name === 'ljust' ? 0 : Math.floor(pad / 2) + (pad & width & 1);
+          return fill.repeat(left) + obj + fill.repeat(pad - left);
+        });
       case 'zfill':
         return method((args, _kw, site) => {
-          checkSequenceSize(interp, Number(args[0]), site.span);
-          return obj.padStart(Number(args[0]), '0');
+          const width = Number(rt.indexValue(args[0], site.argSpans[0] ?? site.span));
+          checkSequenceSize(interp, width, site.argSpans[0] ?? site.span);
+          const sign = obj[0] === '-' || obj[0] === '+' ? obj[0] : '';
+          return sign + obj.slice(sign.length).padStart(width - sign.length, '0');
         });
       case 'count':
         return method((args) => BigInt(obj.split(String(args[0])).length - 1));
@@ -680,31 +694,6 @@ function indexOf(rt: Runtime, items: readonly PyValue[], v: PyValue, site: CallS
   const i = items.findIndex((x) => pyEquals(rt.interpreter, x, v, opSite(site)));
   if (i < 0) throw pyError('ValueError', `${pyRepr(v)} is not in list`, site.span);
   return i;
-}
-
-/** `'{} {:.3f} {name}'.format(...)`. */
-function strFormat(fmt: string, args: PyValue[], kwargs: KeywordArg[]): string {
-  let auto = 0;
-  return fmt.replace(
-    /\{\{|\}\}|\{([^{}!:]*)(?:!([rsa]))?(?::([^{}]*))?\}/g,
-    (m, field: string | undefined, conv: string | undefined, spec: string | undefined) => {
-      if (m === '{{') return '{';
-      if (m === '}}') return '}';
-      const key = field ?? '';
-      const [head, ...attrs] = key.split(/(?=[.[])/);
-      let v: PyValue;
-      if (head === '') v = args[auto++];
-      else if (/^\d+$/.test(head)) v = args[Number(head)];
-      else v = kwargs.find((k) => k.name === head)?.value ?? null;
-      if (v === undefined) v = null;
-      for (const a of attrs) {
-        const idx = /^\[(\d+)\]$/.exec(a);
-        if (idx && (v instanceof PyList || v instanceof PyTuple)) v = v.items[Number(idx[1])];
-      }
-      const text = conv === 'r' ? pyRepr(v) : spec ? formatSpec(v, spec) : pyStr(v);
-      return text;
-    },
-  );
 }
 
 /** The class a value has in TensorFlow 2 / Python, by its qualified name. */

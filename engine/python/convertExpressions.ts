@@ -432,9 +432,22 @@ export abstract class ExpressionConverter {
       span: span(r),
       value,
       conversion: conv ? (this.src(conv).slice(1) as 'r' | 's' | 'a') : null,
-      spec: spec ? this.src(spec).slice(1) : null,
+      spec: spec ? this.specParts(spec) : null,
       selfDoc: selfDoc ? this.text.slice(r.from + 1, selfDoc.to) : null,
     };
+  }
+
+  /** A format spec's text after its `:`, and the replacement fields nested in it. */
+  protected specParts(spec: SyntaxNode): (string | P.FormattedValue)[] {
+    const parts: (string | P.FormattedValue)[] = [];
+    let at = spec.from + 1;
+    for (const r of childrenOf(spec).filter((k) => k.name === 'FormatReplacement')) {
+      if (r.from > at) parts.push(this.text.slice(at, r.from));
+      parts.push(this.replacement(r));
+      at = r.to;
+    }
+    if (spec.to > at) parts.push(this.text.slice(at, spec.to));
+    return parts;
   }
 
   protected continuedString(n: SyntaxNode): P.Expr {

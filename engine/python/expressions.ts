@@ -17,8 +17,8 @@ import {
   typeName,
 } from './values';
 import { OutsideSubset, pyError } from './errors';
-import { pyRepr, pyStr, formatSpec } from './format';
-import { joinStrings, pythonUnary } from './operators';
+import { pyRepr, pyStr } from './format';
+import { formatWithin, joinStrings, pythonUnary } from './operators';
 import { ELLIPSIS_VALUE, type Interpreter } from './interpreter';
 
 export function evaluateExpr(rt: Interpreter, e: P.Expr, scope: Scope): PyValue {
@@ -28,12 +28,7 @@ export function evaluateExpr(rt: Interpreter, e: P.Expr, scope: Scope): PyValue 
     case 'Constant':
       return e.value === P.ELLIPSIS ? ELLIPSIS_VALUE : (e.value as PyValue);
     case 'JoinedStr': {
-      const parts = e.parts.map((p) => {
-        if (typeof p === 'string') return p;
-        const v = evaluateExpr(rt, p.value, scope);
-        const text = p.conversion === 'r' ? pyRepr(v) : p.spec !== null ? formatSpec(v, p.spec) : pyStr(v);
-        return (p.selfDoc ?? '') + text;
-      });
+      const parts = e.parts.map((p) => (typeof p === 'string' ? p : formattedValue(rt, p, scope)));
       return joinStrings(rt, parts, '', e.span);
     }
     case 'BinOp': {
@@ -193,4 +188,23 @@ export function indexSpan(e: P.Subscript): Span {
   const items = e.items;
   if (items.length === 0) return e.span;
   return { start: items[0].span.start, end: items[items.length - 1].span.end };
+}
+
+/** One `{value!conv:spec}` of an f-string, its nested fields (`{x:{w}.{p}f}`) evaluated first:
+ *  a width or precision past the budget is said at the nested field that gave it. */
+function formattedValue(rt: Interpreter, p: P.FormattedValue, scope: Scope): string {
+  const v = evaluateExpr(rt, p.value, scope);
+  const shown = p.conversion === 'r' || p.conversion === 'a' ? pyRepr(v) : p.conversion === 's' ? pyStr(v) : v;
+  let text: string;
+  if (p.spec === null) text = pyStr(shown);
+  else {
+    let where = p.span;
+    const spec = p.spec.map((part) => {
+      if (typeof part === 'string') return part;
+      where = part.span;
+      return formattedValue(rt, part, scope);
+    });
+    text = formatWithin(rt, shown, spec.join(''), where);
+  }
+  return (p.selfDoc ?? '') + text;
 }

@@ -22,6 +22,11 @@ function exact(x: number): Exact {
   return { digits: mantissa * 5n ** BigInt(-exp2), exp10: exp2 };
 }
 
+/** The last decimal place a double's exact value reaches (its smallest subnormal is 2^-1074),
+ *  and a bound on how many significant digits it has (767 at most). */
+const EXACT_PLACES = 1074;
+const EXACT_DIGITS = 800;
+
 const pow10 = (n: number): bigint => 10n ** BigInt(n);
 
 /** |x| rounded to a whole number of units of 10^unitExp10, ties to even: that number. */
@@ -41,6 +46,8 @@ function leadingExp10(e: Exact): number {
 
 /** `format(abs(x), '.{precision}f')` (x finite). */
 export function fixedDigits(x: number, precision: number): string {
+  // A double's exact expansion ends by its 1,074th place: what a longer precision adds is zeros.
+  if (precision > EXACT_PLACES) return fixedDigits(x, EXACT_PLACES) + '0'.repeat(precision - EXACT_PLACES);
   const n = roundedTo(exact(x), -precision).toString();
   if (precision === 0) return n;
   const padded = n.padStart(precision + 1, '0');
@@ -50,6 +57,10 @@ export function fixedDigits(x: number, precision: number): string {
 /** The significant digits of abs(x) rounded to `count` of them, and the exponent of the first
  *  (x finite). */
 function significant(x: number, count: number): { digits: string; exp10: number } {
+  if (count > EXACT_DIGITS) {
+    const { digits, exp10 } = significant(x, EXACT_DIGITS);
+    return { digits: digits + '0'.repeat(count - EXACT_DIGITS), exp10 };
+  }
   if (x === 0) return { digits: '0'.repeat(count), exp10: 0 };
   const e = exact(x);
   let exp10 = leadingExp10(e);

@@ -161,22 +161,43 @@ export function stringRepr(s: string): string {
   return out + quote;
 }
 
-/** The widest field a format spec pads to (a width of 10**9 would be a gigabyte of spaces). */
-const MAX_WIDTH = 10_000;
-/** The most digits after the point a format spec makes (a double's exact expansion has at
- *  most 1,074; more are zeros, and 10**9 of them a gigabyte). */
-const MAX_PRECISION = 10_000;
+/** A format width or precision that would make a string past the element budget (Python
+ *  would allocate it: f"{1:>{10**9}}" is a gigabyte of spaces). */
+export class FormatTooLong extends Error {
+  constructor(
+    readonly field: 'width' | 'precision',
+    readonly amount: number,
+    readonly budget: number,
+  ) {
+    super(`a format ${field} of ${amount}`);
+  }
+}
 
-/** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`). */
-export function formatSpec(value: PyValue, spec: string): string {
+/** CPython's `ValueError: Too many decimal digits in format string`. */
+export class ValueTooManyDigits extends Error {
+  constructor() {
+    super('Too many decimal digits in format string');
+  }
+}
+
+/** Python's own limit on a width or precision: past sys.maxsize its parser gives up. */
+function specNumber(text: string | undefined, field: 'width' | 'precision', maxLength: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (BigInt(text) > 2n ** 63n - 1n) throw new ValueTooManyDigits();
+  const n = Number(text);
+  if (n > maxLength) throw new FormatTooLong(field, n, maxLength);
+  return n;
+}
+
+/** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`);
+ *  a width or precision over `maxLength` throws FormatTooLong for the caller to place. */
+export function formatSpec(value: PyValue, spec: string, maxLength = Infinity): string {
   const v = value instanceof PyObject && value.toNumber ? (value.toNumber() ?? value) : value;
   const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) return pyStr(v);
   const [, fillChar, align, signFlag, alternate, zero, widthText, grouping, precisionText, type] = m;
-  const precision = precisionText === undefined ? undefined : Number(precisionText);
-  if (precision !== undefined && precision > MAX_PRECISION) {
-    throw new RangeError(`a format precision of ${precisionText} digits: at most ${MAX_PRECISION.toLocaleString('en-US')} are made`);
-  }
+  const precision = specNumber(precisionText, 'precision', maxLength);
+  const width = specNumber(widthText, 'width', maxLength) ?? 0;
   let body: string;
   const num = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null;
   if (num === null || type === 's' || (!type && typeof v === 'string')) {
@@ -230,14 +251,14 @@ export function formatSpec(value: PyValue, spec: string): string {
     }
     if (grouping) {
       const [int, frac] = body.split('.');
-      body = int.replace(/\B(?=(\d{3})+(?!\d))/g, grouping) + (frac !== undefined ? '.' + frac : '');
+      // hexadecimal, octal and binary digits are grouped by four, as Python does
+      const group = type !== undefined && 'xXob'.includes(type) ? /\B(?=(?:[0-9a-fA-F]{4})+(?![0-9a-fA-F]))/g : /\B(?=(\d{3})+(?!\d))/g;
+      body = int.replace(group, grouping) + (frac !== undefined ? '.' + frac : '');
     }
     const sign = neg ? '-' : signFlag === '+' ? '+' : signFlag === ' ' ? ' ' : '';
-    const width = widthText ? Math.min(Number(widthText), MAX_WIDTH) : 0;
     if (zero && !align && body.length + sign.length < width) body = '0'.repeat(width - body.length - sign.length) + body;
     body = sign + body;
   }
-  const width = widthText ? Math.min(Number(widthText), MAX_WIDTH) : 0;
   if (body.length >= width) return body;
   const fill = fillChar ?? ' ';
   const pad = width - body.length;

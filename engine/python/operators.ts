@@ -6,7 +6,7 @@
 import type { Span } from '../syntax/ast';
 import { type OpSite, PyBuiltin, PyDict, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName } from './values';
 import { type PyErrorKind, pyError } from './errors';
-import { formatSpec, pyRepr, pyStr } from './format';
+import { formatSpec, FormatTooLong, pyRepr, pyStr, ValueTooManyDigits } from './format';
 import { MAX_INT_BITS, type PyBinaryOp, PyError, bitLength, pyBinary, pyFloat, pyUnary } from '../pynumber';
 import type { Interpreter } from './interpreter';
 import { BuildError } from '../builder';
@@ -109,6 +109,24 @@ export function checkSequenceSize(rt: Interpreter, length: number, span: Span): 
       `a sequence of ${formatCount(length)} items is over the ${formatCount(budget)}-element budget ${raiseHint('maxElements')}`,
       span,
     );
+}
+
+/** `format(value, spec)` within the element budget: a width or precision past it (which Python
+ *  would allocate, a gigabyte for 10**9) is said at `span`, where it came from. */
+export function formatWithin(rt: Interpreter, value: PyValue, spec: string, span: Span): string {
+  try {
+    return formatSpec(value, spec, rt.rt.budgets.maxElements);
+  } catch (e) {
+    if (e instanceof FormatTooLong) {
+      throw pyError(
+        'OverflowError',
+        `a format ${e.field} of ${formatCount(e.amount)} makes a string over the ${formatCount(e.budget)}-element budget ${raiseHint('maxElements')}`,
+        span,
+      );
+    }
+    if (e instanceof ValueTooManyDigits) throw pyError('ValueError', e.message, span);
+    throw e;
+  }
 }
 
 const NUMBER_OPS = new Set(['+', '-', '*', '/', '//', '%', '**']);
@@ -284,6 +302,12 @@ function percentFormat(rt: Interpreter, format: string, args: PyValue, site: OpS
     conv: string,
   ): string {
     if (conv === '%') return '%';
+    // `%*.*f`: the width, then the precision, come before the value they format
+    let w = width === '*' ? starArgument() : width === undefined ? undefined : BigInt(width);
+    let p = precision === '*' ? starArgument() : precision === undefined ? undefined : BigInt(precision);
+    let left = flags.includes('-');
+    if (w !== undefined && w < 0n) [w, left] = [-w, true];
+    if (p !== undefined && p < 0n) p = 0n;
     let v: PyValue;
     if (key) {
       if (!(args instanceof PyDict)) throw pyError('TypeError', 'format requires a mapping', site.rightSpan);
@@ -291,29 +315,35 @@ function percentFormat(rt: Interpreter, format: string, args: PyValue, site: OpS
       if (got === undefined) throw pyError('KeyError', pyRepr(key.slice(1, -1)), site.rightSpan);
       v = got;
     } else v = next();
-    const w = width === '*' ? Number(next()) : width;
-    const p = precision === '*' ? Number(next()) : precision;
     let spec = '';
-    if (flags.includes('-')) spec += '<';
+    if (left) spec += '<';
     if (flags.includes('+')) spec += '+';
     else if (flags.includes(' ')) spec += ' ';
-    if (flags.includes('0') && !flags.includes('-')) spec += '0';
+    if (flags.includes('0') && !left) spec += '0';
     if (w !== undefined) spec += String(w);
     if (p !== undefined) spec += '.' + p;
+    const format = (x: PyValue, s: string): string => formatWithin(rt, x, s, site.rightSpan);
     switch (conv) {
       case 's':
-        return formatSpec(pyStr(v), spec.replace(/^</, '<'));
+        return format(pyStr(v), spec);
       case 'r':
       case 'a':
-        return formatSpec(pyRepr(v), spec);
+        return format(pyRepr(v), spec);
       case 'i':
       case 'u':
-        return formatSpec(numberArg(v, site), spec + 'd');
+        return format(numberArg(v, site), spec + 'd');
       case 'c':
         return typeof v === 'string' ? v : String.fromCharCode(Number(v));
       default:
-        return formatSpec(numberArg(v, site), spec + conv);
+        return format(numberArg(v, site), spec + conv);
     }
+  }
+
+  function starArgument(): bigint {
+    const n = next();
+    if (typeof n === 'bigint') return n;
+    if (typeof n === 'boolean') return n ? 1n : 0n;
+    throw pyError('TypeError', '* wants int', site.rightSpan);
   }
 }
 
