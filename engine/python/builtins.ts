@@ -17,6 +17,7 @@ import {
   type PyValue,
   typeName,
 } from './values';
+import { rangeAttribute } from './ranges';
 import { OutsideSubset, pyError } from './errors';
 import { pyRepr, pyStr } from './format';
 import { roundFloat } from './floatDigits';
@@ -479,6 +480,7 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
   const interp = rt.interpreter;
   const method = (fn: (args: PyValue[], kwargs: KeywordArg[], site: CallSite) => PyValue) =>
     new PyBuiltin(name, (args, kwargs, site) => fn(givenOnly(args, name, site), kwargs, site));
+  if (obj instanceof PyRange) return rangeAttribute(obj, name);
   if (typeof obj === 'string') {
     switch (name) {
       case 'format':

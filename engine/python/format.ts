@@ -3,19 +3,7 @@
 
 import { pyStr as pyNumberStr } from '../pynumber';
 import { exponentDigits, fixedDigits, generalDigits } from './floatDigits';
-import {
-  type PyValue,
-  PyDict,
-  PyFunction,
-  PyIterator,
-  PyList,
-  PyModule,
-  PyNamedTuple,
-  PyObject,
-  PyRange,
-  PySlice,
-  PyTuple,
-} from './values';
+import { type PyValue, PyDict, PyFunction, PyIterator, PyList, PyModule, PyNamedTuple, PyObject, PySlice, PyTuple } from './values';
 
 /** Bounds the text made for one value: a list of a million floats prints its start, and a
  *  list sharing its items (`x = [x, x]` in a loop) the start of its expansion. */
@@ -132,7 +120,6 @@ function scalarRepr(v: Exclude<PyValue, PyList | PyTuple | PyDict>): string {
       return stringRepr(v);
   }
   if (v === null) return 'None';
-  if (v instanceof PyRange) return `range(${v.start}, ${v.stop}${v.step === 1n ? '' : ', ' + v.step})`;
   if (v instanceof PySlice) return `slice(${pyRepr(v.start)}, ${pyRepr(v.stop)}, ${pyRepr(v.step)})`;
   if (v instanceof PyFunction) return `<function ${v.name}>`;
   if (v instanceof PyModule) return `<module '${v.name}'>`;

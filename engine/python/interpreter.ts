@@ -30,6 +30,7 @@ import {
   Unknown,
   typeName,
 } from './values';
+import { rangeContains, rangeItem, rangeLength } from './ranges';
 import { OutsideSubset, QuietError, Skipped, pyError } from './errors';
 import { pyRepr, pyStr } from './format';
 import { extendList, pythonBinary, pythonCompare, truthOf } from './operators';
@@ -544,6 +545,7 @@ export class Interpreter {
       return container.includes(item);
     }
     if (container instanceof PyDict) return container.has(item);
+    if (container instanceof PyRange) return rangeContains(container, item);
     const items = this.iterate(container, site.rightSpan);
     return items.some((x) => this.truth(this.compare('==', x, item, site), site.span));
   }
@@ -581,7 +583,7 @@ export class Interpreter {
     if (typeof v === 'string') return v.length;
     if (v instanceof PyList || v instanceof PyTuple || v instanceof PyIterator) return v.items.length;
     if (v instanceof PyDict) return v.entries.size;
-    if (v instanceof PyRange) return Number(v.count);
+    if (v instanceof PyRange) return rangeLength(v, span);
     if (v instanceof PyObject && v.length) return v.length(this, span);
     throw pyError('TypeError', `object of type '${typeName(v)}' has no len()`, span);
   }
@@ -617,7 +619,7 @@ export class Interpreter {
       if (v === undefined) throw pyError('KeyError', pyRepr(index), indexSpan);
       return v;
     }
-    if (obj instanceof PyRange) return obj.at(BigInt(this.listIndex(index, Number(obj.count), indexSpan, false)));
+    if (obj instanceof PyRange) return rangeItem(obj, index, indexSpan);
     if (obj instanceof PyObject && obj.getItem) return obj.getItem(this, index, span, indexSpan);
     throw pyError('TypeError', `'${typeName(obj)}' object is not subscriptable`, span);
   }

@@ -5,6 +5,7 @@
 
 import type { Span } from '../syntax/ast';
 import { type OpSite, PyBuiltin, PyDict, PyList, PyObject, PyRange, PyTuple, type PyValue, typeName } from './values';
+import { rangesEqual } from './ranges';
 import { type PyErrorKind, pyError } from './errors';
 import { formatSpec, FormatTooLong, pyRepr, pyStr, ValueTooManyDigits } from './format';
 import { MAX_INT_BITS, type PyBinaryOp, PyError, bitLength, pyBinary, pyFloat, pyUnary } from '../pynumber';
@@ -196,7 +197,7 @@ export function pyEquals(rt: Interpreter, a: PyValue, b: PyValue, site: OpSite):
       return true;
     });
   }
-  if (a instanceof PyRange && b instanceof PyRange) return a.start === b.start && a.stop === b.stop && a.step === b.step;
+  if (a instanceof PyRange && b instanceof PyRange) return rangesEqual(a, b);
   // Two lookups of one type (`type(x) == float`, through `np.float` or the builtins) are one type.
   if (a instanceof PyBuiltin && b instanceof PyBuiltin && a.isInstance && b.isInstance) return a.name === b.name;
   return a === b;

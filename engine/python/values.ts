@@ -149,6 +149,9 @@ export class PyRange extends PyObject {
   at(i: bigint): bigint {
     return this.start + i * this.step;
   }
+  override repr(): string {
+    return `range(${this.start}, ${this.stop}${this.step === 1n ? '' : ', ' + this.step})`;
+  }
 }
 
 /** What `zip`, `enumerate`, `map`, `reversed`, `dict.items()` return: materialised, as the

@@ -118,3 +118,53 @@ describe('format specs', () => {
     ]);
   });
 });
+
+describe('range', () => {
+  it('is exact past 2**53, and indexes, slices, searches and compares without listing its items', () => {
+    expect(
+      prints(
+        [
+          'r[-1], r[1], 2**60+3 in r, 2**60+4 in r, list(reversed(r)), len(r)',
+          'r, repr(range(5)), range(1,5,2), str(range(-3, 0))',
+          'range(0,10,2)[1:4], range(10)[::-1], range(10)[::-3], range(10)[100:], range(10)[-100:3], range(5)[::-1][1:]',
+          'range(3) == range(0,3), range(0) == range(2,1), range(0,3,2) == range(0,4,2), range(1) == range(1, 2, 5)',
+          'r.start, r.stop, r.step, r.index(2**60+6), r.count(2**60+6), r.count(5)',
+          'big[10**19], 10**19 in big, 2.0 in range(3), 2.5 in range(3), True in range(2), big[::10**19], big[-1]',
+          'len(range(2**62)), range(10**20)[2**70:][:3]',
+        ],
+        'r = range(2**60, 2**60+9, 3)\nbig = range(10**20)',
+      ),
+    ).toEqual([
+      '1152921504606846982 1152921504606846979 True False [1152921504606846982, 1152921504606846979, 1152921504606846976] 3',
+      'range(1152921504606846976, 1152921504606846985, 3) range(0, 5) range(1, 5, 2) range(-3, 0)',
+      'range(2, 8, 2) range(9, -1, -1) range(9, -1, -3) range(10, 10) range(0, 3) range(3, -1, -1)',
+      'True True True False',
+      '1152921504606846976 1152921504606846985 3 2 1 0',
+      '10000000000000000000 True True False True range(0, 100000000000000000000, 10000000000000000000) 99999999999999999999',
+      '4611686018427387904 range(100000000000000000000, 100000000000000000000)',
+    ]);
+  });
+
+  it("raises CPython's errors at the index", () => {
+    expect(
+      errors(
+        [
+          'a = len(range(10**20))',
+          'b = range(5)[10]',
+          'c = range(5)["a"]',
+          'd = range(5).index(7)',
+          'e = range(5)[::0]',
+          'f = range(5)[1.5:]',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'range(10**20): OverflowError: Python int too large to convert to C ssize_t',
+      '10: IndexError: range object index out of range',
+      '"a": TypeError: range indices must be integers or slices, not str',
+      '7: ValueError: 7 is not in range',
+      '::0: ValueError: slice step cannot be zero',
+      '1.5:: TypeError: slice indices must be integers or None or have an __index__ method',
+    ]);
+  });
+});
