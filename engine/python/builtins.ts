@@ -201,10 +201,10 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   );
   def('sorted', (args, kwargs, site) => {
     const items = interp().iterate(one(args, site, 'sorted'), site.argSpans[0] ?? site.span);
-    return new PyList(sortValues(rt, items, kwargs, site));
+    return new PyList(PYTHON_ORDERING.sort(rt, items, kwargs, site));
   });
-  def('min', (args, kwargs, site) => extreme(rt, args, kwargs, site, '<'));
-  def('max', (args, kwargs, site) => extreme(rt, args, kwargs, site, '>'));
+  def('min', (args, kwargs, site) => PYTHON_ORDERING.extreme(rt, args, kwargs, site, '<'));
+  def('max', (args, kwargs, site) => PYTHON_ORDERING.extreme(rt, args, kwargs, site, '>'));
   def('sum', (args, _kw, site) => {
     const items = interp().iterate(args[0], site.argSpans[0] ?? site.span);
     let acc: PyValue = args.length > 1 ? args[1] : 0n;
@@ -440,19 +440,22 @@ function keyed(rt: Runtime, items: PyValue[], kwargs: KeywordArg[], site: CallSi
   return items.map((item) => ({ item, key: keyFn === null ? item : rt.interpreter.call(keyFn, [item], [], site) }));
 }
 
+/** `x < y` of Python values, one step of a builtin's loop over a user's list (a sort of ten
+ *  million items compares for seconds: the clock is asked at each). */
+function lessStep(rt: Runtime, x: PyValue, y: PyValue, site: CallSite): boolean {
+  const interp = rt.interpreter;
+  interp.checkClock(site.span);
+  return interp.truth(interp.compare('<', x, y, { span: site.span, leftSpan: site.span, rightSpan: site.span }), site.span);
+}
+
 function sortValues(rt: Runtime, items: PyValue[], kwargs: KeywordArg[], site: CallSite): PyValue[] {
   const withKeys = keyed(rt, items, kwargs, site);
-  const opSite = { span: site.span, leftSpan: site.span, rightSpan: site.span };
-  withKeys.sort((a, b) =>
-    rt.interpreter.truth(rt.interpreter.compare('<', a.key, b.key, opSite), site.span)
-      ? -1
-      : rt.interpreter.truth(rt.interpreter.compare('<', b.key, a.key, opSite), site.span)
-        ? 1
-        : 0,
-  );
+  // reverse=True keeps equal items in their order, as CPython's stable sort does (reversing
+  // an ascending sort would swap them)
   const reverse = kwargs.find((k) => k.name === 'reverse')?.value === true;
-  const out = withKeys.map((x) => x.item);
-  return reverse ? out.reverse() : out;
+  const before = (x: PyValue, y: PyValue) => (reverse ? lessStep(rt, y, x, site) : lessStep(rt, x, y, site));
+  withKeys.sort((a, b) => (before(a.key, b.key) ? -1 : before(b.key, a.key) ? 1 : 0));
+  return withKeys.map((x) => x.item);
 }
 
 function extreme(rt: Runtime, args: PyValue[], kwargs: KeywordArg[], site: CallSite, op: '<' | '>'): PyValue {
@@ -468,11 +471,14 @@ function extreme(rt: Runtime, args: PyValue[], kwargs: KeywordArg[], site: CallS
     kwargs.filter((k) => k.name !== 'default'),
     site,
   );
-  const opSite = { span: site.span, leftSpan: site.span, rightSpan: site.span };
   let best = withKeys[0];
-  for (const x of withKeys.slice(1)) if (rt.interpreter.truth(rt.interpreter.compare(op, x.key, best.key, opSite), site.span)) best = x;
+  for (const x of withKeys.slice(1)) if (op === '<' ? lessStep(rt, x.key, best.key, site) : lessStep(rt, best.key, x.key, site)) best = x;
   return best.item;
 }
+
+/** Python's own sorting and min/max, looked up here at each call (a test makes the clock run
+ *  out from their start). */
+export const PYTHON_ORDERING = { sort: sortValues, extreme };
 
 // ---- methods of Python's own types ---------------------------------------------------------------
 
@@ -594,7 +600,7 @@ export function builtinMethod(rt: Runtime, obj: PyValue, name: string, _span: Sp
         });
       case 'sort':
         return method((_args, kwargs, site) => {
-          obj.items = sortValues(rt, obj.items, kwargs, site);
+          obj.items = PYTHON_ORDERING.sort(rt, obj.items, kwargs, site);
           return null;
         });
       case 'copy':

@@ -597,6 +597,9 @@ export class Interpreter {
       const method = this.rt.builtinMethod(obj, name, span);
       if (method !== undefined) return method;
     }
+    // `x.__class__` is `type(x)` for every value (`(1).__class__` is <class 'int'>)
+    const type = name === '__class__' && !(obj instanceof PyModule) ? this.rt.builtin('type', span) : undefined;
+    if (type !== undefined) return this.call(type, [obj], [], { span, funcSpan: span, argSpans: [span], argsSpan: span });
     throw pyError('AttributeError', `'${typeName(obj)}' object has no attribute '${name}'`, span);
   }
 

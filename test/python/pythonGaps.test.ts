@@ -4,7 +4,10 @@
 // machine.
 
 import { describe, expect, it } from 'vitest';
+import type { Analysis } from '../../engine/analysis';
 import { analyzePython } from '../../engine/python/analysis';
+import { PYTHON_ORDERING } from '../../engine/python/builtins';
+import { withClockJumpingFrom } from '../support/clock';
 import { describeDiagnostic, printed, py } from './support';
 
 /** What `print(...)` of each expression writes, one line each. */
@@ -165,6 +168,84 @@ describe('range', () => {
       '7: ValueError: 7 is not in range',
       '::0: ValueError: slice step cannot be zero',
       '1.5:: TypeError: slice indices must be integers or None or have an __index__ method',
+    ]);
+  });
+});
+
+describe("CPython's, NumPy's and TensorFlow's own messages", () => {
+  it('says what NumPy 2.4 says of a dtype that is not one, and leaves the ones it has but tgraph does not outside the subset', () => {
+    const src = [
+      'import numpy as np',
+      'a = np.zeros(3, dtype=object)',
+      'b = np.zeros(3, dtype=len)',
+      "c = np.zeros(3, dtype='foo')",
+      "d = np.zeros(3, dtype='uint8')",
+      'e = np.random.randint(0, 3, size=2, dtype=3)',
+      '',
+    ].join('\n');
+    const a = analyzePython(src);
+    expect(a.diagnostics.map((d) => `${d.severity} ${describeDiagnostic(src, d)}`)).toEqual([
+      "information object: not evaluated: arrays of dtype=object are outside tgraph's subset (float32, float64, int32, int64, bool)",
+      "error len: TypeError: Cannot interpret '<built-in function len>' as a data type",
+      "error 'foo': TypeError: data type 'foo' not understood",
+      "information 'uint8': not evaluated: the dtype 'uint8' is outside tgraph's subset (float32, float64, int32, int64, bool)",
+      "error 3: TypeError: Cannot interpret '3' as a data type",
+    ]);
+  });
+
+  it('has x.__class__ as type(x)', () => {
+    expect(prints(['(1).__class__, ((1.5).__class__, "s".__class__, [].__class__, np.float32(1).__class__)'])).toEqual([
+      "<class 'int'> (<class 'float'>, <class 'str'>, <class 'list'>, <class 'numpy.float32'>)",
+    ]);
+  });
+
+  it("makes a Python int float(int) where it meets a float array, and says float's OverflowError past the doubles", () => {
+    expect(prints(['np.ones(3) * 2**63, np.float64(2**70)'])).toEqual([
+      '[9.22337204e+18 9.22337204e+18 9.22337204e+18] 1.1805916207174113e+21',
+    ]);
+    expect(
+      errors(
+        [
+          'import numpy as np',
+          'import tensorflow as tf',
+          'b = np.ones(3) * 10**400',
+          'd = np.float64(10**400)',
+          'e = tf.constant(10**400)',
+          'f = tf.constant([1, 10**400])',
+          '',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      '10**400: OverflowError: int too large to convert to float',
+      '10**400: OverflowError: int too large to convert to float',
+      "10**400: ValueError: Can't convert Python sequence with out-of-range integer to Tensor.",
+      "[1, 10**400]: ValueError: Can't convert Python sequence with out-of-range integer to Tensor.",
+    ]);
+  });
+});
+
+describe('sorted, list.sort, min and max', () => {
+  it('keep equal items in their order with reverse=True, as CPython 3.11', () => {
+    expect(
+      prints([
+        "sorted([(1, 'a'), (0, 'z'), (1, 'b')], key=lambda t: t[0], reverse=True), max([(1, 'a'), (1, 'b')], key=lambda t: t[0]), min([3, 1, 1.0])",
+        'sorted([1, 1.0, True], reverse=True), sorted([2, 1.0, 1, 2.0], reverse=True)',
+      ]),
+    ).toEqual(["[(1, 'a'), (1, 'b'), (0, 'z')] (1, 'a') 1", '[1, 1.0, True] [2, 2.0, 1.0, 1]']);
+  });
+
+  // Python's comparisons build no graph node: the sort itself asks the interpreter's clock.
+  it.each([
+    ['sorted(a)', 'sort'],
+    ['a.sort()', 'sort'],
+    ['sorted(a, reverse=True)', 'sort'],
+    ['max(a)', 'extreme'],
+  ] as const)('%s of 200,000 floats stops at the call when the time budget runs out', (call, name) => {
+    const src = `a = [((i * 7919) % 200003) / 7.0 for i in range(200000)]\ny = ${call}\n`;
+    let a: Analysis | undefined;
+    withClockJumpingFrom(PYTHON_ORDERING, name, () => (a = analyzePython(src, { maxUnrolledIterations: 1_000_000 })));
+    expect(a!.diagnostics.map((d) => `${d.code} ${describeDiagnostic(src, d)}`)).toEqual([
+      `budget-time ${call}: evaluation stopped here: the time budget ran out; the rest of the file is not analysed (raise tgraph.evaluationTimeoutMs)`,
     ]);
   });
 });

@@ -4,8 +4,6 @@
 // in NumPy's own dtypes and with NumPy's errors.
 
 import type { Span } from '../../syntax/ast';
-import { formatCount, raiseHint } from '../../budgets';
-import { BuildError } from '../../builder';
 import { sizeOf, stridesOf } from '../../tensor';
 import { PyList, type PyValue } from '../values';
 import { OutsideSubset, pyError } from '../errors';
@@ -61,12 +59,7 @@ function split(rt: Interpreter, p: BoundPyArgs, equalOnly: boolean): PyList {
     // One piece (an array) per section, listed before any is made: np.array_split(a, 10**12)
     // grew the list of bounds until V8 aborted the whole process. Each piece counts as an
     // element of the budget.
-    if (sections > rt.rt.budgets.maxElements)
-      throw new BuildError(
-        `${formatCount(sections)} sections make as many arrays, over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
-        p.span('indices_or_sections'),
-        'budget-elements',
-      );
+    checkArraySize(rt, [sections], p.span('indices_or_sections'), (count) => `${count} sections make as many arrays,`);
     if (equalOnly && length % sections !== 0)
       throw pyError('ValueError', 'array split does not result in an equal division', p.span('indices_or_sections'));
     const base = Math.floor(length / sections);

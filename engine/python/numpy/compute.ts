@@ -98,8 +98,12 @@ export function arrayBinary(
   const oa = operandOf(la);
   const ob = operandOf(lb);
   if (!oa || !ob) return null;
-  const x = asArray(rt, la, leftSpan);
-  const y = asArray(rt, lb, rightSpan);
+  // A Python int meeting a float array is float(int), as NumPy makes it (2**63 is a float
+  // there, not an int64 overflow; 10**400 is float's OverflowError).
+  const asFloat = (v: PyValue, other: PyValue) =>
+    typeof v === 'bigint' && other instanceof NDArray && isFloatNp(other.dtype) ? 'float64' : undefined;
+  const x = convertToArray(rt, la, leftSpan, asFloat(la, lb));
+  const y = convertToArray(rt, lb, rightSpan, asFloat(lb, la));
   let common = resultType([oa, ob]);
   if ((op === '&' || op === '|' || op === '^') && common !== 'bool') {
     throw pyError(

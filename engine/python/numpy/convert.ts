@@ -22,6 +22,11 @@ export function pythonScalarDType(v: bigint | number | boolean): NpDType {
 export function convertToArray(rt: Interpreter, v: PyValue, span: Span, dtype?: NpDType): NDArray {
   if (v instanceof NDArray) return dtype && dtype !== v.dtype ? astype(v, dtype) : v;
   if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') {
+    // An int made a float is float(int) in NumPy: past the doubles, its OverflowError.
+    if (typeof v === 'bigint' && (dtype === 'float32' || dtype === 'float64')) {
+      if (!Number.isFinite(Number(v))) throw pyError('OverflowError', 'int too large to convert to float', span);
+      return astype(new NDArray('float64', [], Float64Array.of(Number(v))), dtype);
+    }
     const d = pythonScalarDType(v);
     const data = allocNp(d, 1);
     data[0] = numberOf(v, span);
@@ -108,12 +113,18 @@ function fromNested(rt: Interpreter, v: PyList | PyTuple | PyIterator, span: Spa
   return new NDArray(target, shape, data);
 }
 
-/** The element count of an array of `shape`, or the budget's error when it is over it. */
-export function checkArraySize(rt: Interpreter, shape: readonly number[], span: Span): number {
+/** The element count of an array of `shape`, or the budget's error when it is over it;
+ *  `what` says what is counted when it is not one array's elements (np.array_split's pieces). */
+export function checkArraySize(
+  rt: Interpreter,
+  shape: readonly number[],
+  span: Span,
+  what = (count: string) => `an array of ${count} elements is`,
+): number {
   const size = shape.reduce((a, d) => a * d, 1);
   if (size > rt.rt.budgets.maxElements) {
     throw new BuildError(
-      `an array of ${formatCount(size)} elements is over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
+      `${what(formatCount(size))} over the ${formatCount(rt.rt.budgets.maxElements)}-element budget ${raiseHint('maxElements')}`,
       span,
       'budget-elements',
     );

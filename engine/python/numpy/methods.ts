@@ -14,7 +14,6 @@ import {
   type PyValue,
   type KeywordArg,
   type CallSite,
-  typeName,
 } from '../values';
 import { OutsideSubset, pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
@@ -26,6 +25,7 @@ import { NDArray, type NpDType, allocNp, astype, castData, isFloatNp, isIntNp, r
 import { arrayBinary, asArray, computeDType, dot, hostCall, reshaped } from './compute';
 import { convertToArray } from './convert';
 import { arrayRepr, arrayStr } from './print';
+import { pyRepr } from '../format';
 import { largest } from '../../extremes';
 
 export function ndRepr(a: NDArray): string {
@@ -368,11 +368,25 @@ export function dtypeArg(v: PyValue, span: Span): NpDType {
     };
     const d = names[v];
     if (d) return d;
+    if (!NUMPY_DTYPE_NAMES.test(v)) throw pyError('TypeError', `data type '${v}' not understood`, span);
     throw new OutsideSubset(`the dtype '${v}' is outside tgraph's subset (float32, float64, int32, int64, bool)`, span);
   }
   if (v instanceof PyBuiltin && (v.name === 'float' || v.name === 'int' || v.name === 'bool'))
     return v.name === 'float' ? 'float64' : v.name === 'int' ? 'int64' : 'bool';
-  throw pyError('TypeError', `data type not understood: ${typeName(v)}`, span);
+  return notADType(v, span);
+}
+
+/** Names NumPy has dtypes for beyond tgraph's five (np.zeros(3, dtype='uint8') is NumPy's;
+ *  'foo' is not understood by NumPy either). */
+const NUMPY_DTYPE_NAMES =
+  /^(?:u?int(?:8|16)|uint(?:32|64)?|float16|half|single|complex(?:64|128)?|str|object|bytes|[OUSabBhHiIlLqQuefdgFDGc?]\d*|[<>=|][a-zA-Z]\d*)$/;
+
+/** What NumPy says of a dtype argument that is not one: types it has but tgraph does not
+ *  model (object, str, complex: `np.zeros(3, dtype=object)`) are outside the subset. */
+export function notADType(v: PyValue, span: Span): never {
+  if (v instanceof PyBuiltin && (v.isInstance || v.name === 'object'))
+    throw new OutsideSubset(`arrays of dtype=${v.name} are outside tgraph's subset (float32, float64, int32, int64, bool)`, span);
+  throw pyError('TypeError', `Cannot interpret '${pyRepr(v)}' as a data type`, span);
 }
 
 // ---- indexing -----------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import type { Runtime } from '../runtime';
 import { PyDType } from '../tensorflow/tensor';
 import { NDArray, type NpDType, NP_DTYPES } from './ndarray';
 import { convertToArray } from './convert';
+import { notADType } from './methods';
 
 interface RandomSource {
   state: RandomState;
@@ -342,7 +343,7 @@ function bind(rt: Runtime, name: string, signature: RandomSignature, a: PyValue[
       if (typeof v === 'string') return v === 'int' ? 'int64' : v === 'float' ? 'float64' : v;
       if (v instanceof PyBuiltin && (v.name === 'int' || v.name === 'float' || v.name === 'bool'))
         return v.name === 'int' ? 'int64' : v.name === 'float' ? 'float64' : 'bool';
-      throw pyError('TypeError', `data type not understood: ${typeName(v)}`, span(param));
+      return notADType(v, span(param));
     },
   };
 }

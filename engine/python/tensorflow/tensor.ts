@@ -401,6 +401,10 @@ function graphValueOf(rt: Interpreter, v: PyValue, span: Span, b: Builder): Valu
     case 'bigint':
     case 'number':
     case 'boolean':
+      // TensorFlow's converter reads a Python int as a C long long, or a double for a float
+      // tensor: past both (10**400) it gives up with this message.
+      if (typeof v === 'bigint' && !Number.isFinite(Number(v)))
+        throw pyError('ValueError', "Can't convert Python sequence with out-of-range integer to Tensor.", span);
       // A Python number stays exact until it meets a dtype (castWeak applies TensorFlow's rules).
       return tensorValue(b.pyNumber(v, span));
     case 'string':
