@@ -22,9 +22,9 @@ import { OutsideSubset, pyError } from './errors';
 import { pyRepr, pyStr } from './format';
 import { roundFloat } from './floatDigits';
 import { checkSequenceSize, extendList, formatWithin, joinStrings, pyEquals, toFloat } from './operators';
-import { MAX_INT_BITS } from '../pynumber';
 import { args as bindArgs } from './signature';
 import { strFormat } from './strFormat';
+import { IntTextError, parseIntText } from './intText';
 import type { Runtime } from './runtime';
 import { NDArray } from './numpy/ndarray';
 import { pythonScalar } from './numpy/methods';
@@ -108,7 +108,16 @@ export function makeBuiltins(rt: Runtime): Map<string, PyValue> {
   );
   def(
     'int',
-    (args, _kw, site) => toInt(args.length ? args[0] : 0n, site),
+    (args, kwargs, site) => {
+      const base = args.length > 1 ? args[1] : kwargs.find((k) => k.name === 'base')?.value;
+      if (base === undefined) return toInt(args.length ? args[0] : 0n, site);
+      const baseSpan = site.argSpans[1] ?? kwargs.find((k) => k.name === 'base')?.span ?? site.span;
+      if (typeof args[0] !== 'string')
+        throw pyError('TypeError', "int() can't convert non-string with explicit base", site.argSpans[0] ?? site.span);
+      const radix = rt.indexValue(base, baseSpan);
+      if (radix !== 0 && (radix < 2 || radix > 36)) throw pyError('ValueError', 'int() base must be >= 2 and <= 36, or 0', baseSpan);
+      return intFromText(args[0], radix, site.argSpans[0] ?? site.span);
+    },
     (v) => typeof v === 'bigint' || typeof v === 'boolean',
   );
   def(
@@ -391,6 +400,15 @@ function one(args: PyValue[], site: CallSite, name: string): PyValue {
   return args[0];
 }
 
+function intFromText(text: string, base: number, span: Span): bigint {
+  try {
+    return parseIntText(text, base, pyRepr(text));
+  } catch (e) {
+    if (e instanceof IntTextError) throw pyError(e.kind, e.message, span);
+    throw e;
+  }
+}
+
 function toInt(v: PyValue, site: CallSite): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1n : 0n;
@@ -399,12 +417,7 @@ function toInt(v: PyValue, site: CallSite): bigint {
       throw pyError(v !== v ? 'ValueError' : 'OverflowError', `cannot convert float ${v !== v ? 'NaN' : 'infinity'} to integer`, site.span);
     return BigInt(Math.trunc(v));
   }
-  if (typeof v === 'string') {
-    const t = v.trim().replace(/_/g, '');
-    if (!/^[+-]?\d+$/.test(t)) throw pyError('ValueError', `invalid literal for int() with base 10: ${pyRepr(v)}`, site.span);
-    if (t.length > MAX_INT_BITS / 3) throw pyError('ValueError', 'Exceeds the limit for integer string conversion', site.span);
-    return BigInt(t);
-  }
+  if (typeof v === 'string') return intFromText(v, 10, site.argSpans[0] ?? site.span);
   if (v instanceof NDArray && v.size === 1) return toInt(pythonScalarOrFloat(v), site);
   // `__int__` of other one-element values (an eager tensor).
   const n = v instanceof PyObject && !(v instanceof NDArray) ? v.toNumber?.() : undefined;

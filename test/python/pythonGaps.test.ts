@@ -249,3 +249,31 @@ describe('sorted, list.sort, min and max', () => {
     ]);
   });
 });
+
+describe('int(text, base)', () => {
+  it('reads any base from 2 to 36, or 0 by its prefix, as CPython 3.11 (the base was ignored: int("12", 3) was 12)', () => {
+    expect(
+      prints([
+        'int("12", 3), int("0x1f", 16), int("z", 36), int("ff", base=16), int(" -0b1_01 ", 0), int("0o17", 0), int("000", 0), int("1_000"), int("  42\\n")',
+        'int("9" * 4300) % 97, int("f" * 5000, 16) % 97, int("+7", 8)',
+      ]),
+    ).toEqual(['5 31 35 255 -5 15 0 1000 42', '3 34 7']);
+  });
+
+  it("says CPython's errors, the 4,300-digit limit on decimal text included", () => {
+    expect(
+      errors(
+        ['a = int("9" * 4301)', 'b = int("010", 0)', 'c = int("12", 37)', 'd = int(12, 10)', 'e = int("1__0")', 'f = int("8", 8)', ''].join(
+          '\n',
+        ),
+      ),
+    ).toEqual([
+      '"9" * 4301: ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has 4301 digits; use sys.set_int_max_str_digits() to increase the limit',
+      `"010": ValueError: invalid literal for int() with base 0: '010'`,
+      '37: ValueError: int() base must be >= 2 and <= 36, or 0',
+      "12: TypeError: int() can't convert non-string with explicit base",
+      `"1__0": ValueError: invalid literal for int() with base 10: '1__0'`,
+      `"8": ValueError: invalid literal for int() with base 8: '8'`,
+    ]);
+  });
+});
