@@ -18,7 +18,7 @@ import {
 } from './values';
 import { OutsideSubset, pyError } from './errors';
 import { pyRepr, pyStr } from './format';
-import { formatWithin, joinStrings, pythonUnary } from './operators';
+import { appendWithin, formatWithin, joinStrings, pythonUnary } from './operators';
 import { ELLIPSIS_VALUE, type Interpreter } from './interpreter';
 
 export function evaluateExpr(rt: Interpreter, e: P.Expr, scope: Scope): PyValue {
@@ -109,7 +109,7 @@ export function evaluateExpr(rt: Interpreter, e: P.Expr, scope: Scope): PyValue 
 function elements(rt: Interpreter, elts: readonly P.Expr[], scope: Scope): PyValue[] {
   const out: PyValue[] = [];
   for (const x of elts) {
-    if (x.kind === 'Starred') out.push(...rt.iterate(evaluateExpr(rt, x.value, scope), x.value.span));
+    if (x.kind === 'Starred') appendWithin(rt, out, rt.iterate(evaluateExpr(rt, x.value, scope), x.value.span), x.span);
     else out.push(evaluateExpr(rt, x, scope));
   }
   return out;
@@ -160,7 +160,7 @@ function callExpr(rt: Interpreter, e: P.Call, scope: Scope): PyValue {
   for (const a of e.args) {
     if (a.kind === 'Starred') {
       const items = rt.iterate(evaluateExpr(rt, a.value, scope), a.value.span);
-      args.push(...items);
+      appendWithin(rt, args, items, a.span);
       for (let i = 0; i < items.length; i++) argSpans.push(a.span);
     } else {
       args.push(evaluateExpr(rt, a, scope));

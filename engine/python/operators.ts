@@ -87,9 +87,15 @@ export function pythonBinary(rt: Interpreter, op: string, a: PyValue, b: PyValue
 
 /** `list += items` and `list.extend(items)`, within the element budget. */
 export function extendList(rt: Interpreter, list: PyList, items: readonly PyValue[], span: Span): void {
+  appendWithin(rt, list.items, items, span);
+}
+
+/** Appends `items` to `out` within the element budget, one at a time (`out.push(...items)`
+ *  overflows V8's stack past ~100,000 items; `x = [*x, *x]` in a loop doubles each time). */
+export function appendWithin(rt: Interpreter, out: PyValue[], items: readonly PyValue[], span: Span): void {
   const n = items.length; // `x.extend(x)` adds x's items once
-  checkSequenceSize(rt, list.items.length + n, span);
-  for (let i = 0; i < n; i++) list.items.push(items[i]);
+  checkSequenceSize(rt, out.length + n, span);
+  for (let i = 0; i < n; i++) out.push(items[i]);
 }
 
 /** `sep.join(parts)` within the element budget. */

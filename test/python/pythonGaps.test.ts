@@ -277,3 +277,17 @@ describe('int(text, base)', () => {
     ]);
   });
 });
+
+describe('starred items', () => {
+  it('splice 300,000 items into a call or a list (a JavaScript spread of them overflowed the stack)', () => {
+    expect(prints(['f(*y), len([*y, 0]), max(*y)'], 'y = list(range(3000)) * 100\ndef f(*a):\n    return len(a)')).toEqual([
+      '300000 300001 2999',
+    ]);
+  });
+
+  it('stay within the element budget when they double a list in a loop', () => {
+    expect(errors('x = [1]\nfor i in range(40):\n    x = [*x, *x]\n')).toEqual([
+      '*x: OverflowError: a sequence of 16,777,216 items is over the 10,000,000-element budget (raise tgraph.maxElements)',
+    ]);
+  });
+});
