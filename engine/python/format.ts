@@ -179,13 +179,17 @@ function specNumber(text: string | undefined, field: 'width' | 'precision', maxL
 /** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`);
  *  a width or precision over `maxLength` throws FormatTooLong for the caller to place. */
 export function formatSpec(value: PyValue, spec: string, maxLength = Infinity): string {
-  const v = value instanceof PyObject && value.toNumber ? (value.toNumber() ?? value) : value;
+  const given = value instanceof PyObject && value.toNumber ? (value.toNumber() ?? value) : value;
+  // a bool with a spec is formatted as the int it is (format(True, '5') is '    1')
+  const v = typeof given === 'boolean' && spec !== '' ? BigInt(given) : given;
   const m = /^(?:(.)?([<>^=]))?([+\- ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) return pyStr(v);
   const [, fillChar, align, signFlag, alternate, zero, widthText, grouping, precisionText, type] = m;
   const precision = specNumber(precisionText, 'precision', maxLength);
   const width = specNumber(widthText, 'width', maxLength) ?? 0;
   let body: string;
+  // sign and 0x/0o/0b prefix: '=' alignment (and the 0 flag) pads between them and the digits
+  let lead = '';
   const num = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null;
   if (num === null || type === 's' || (!type && typeof v === 'string')) {
     body = pyStr(v);
@@ -226,8 +230,12 @@ export function formatSpec(value: PyValue, spec: string, maxLength = Infinity): 
         const radix = type === 'b' ? 2 : type === 'o' ? 8 : 16;
         body = (typeof v === 'bigint' ? (v < 0n ? -v : v) : BigInt(Math.trunc(a))).toString(radix);
         if (type === 'X') body = body.toUpperCase();
+        if (alternate) lead = `0${type}`;
         break;
       }
+      case 'c':
+        body = String.fromCodePoint(Math.trunc(a));
+        break;
       default:
         body =
           typeof v === 'bigint'
@@ -242,14 +250,16 @@ export function formatSpec(value: PyValue, spec: string, maxLength = Infinity): 
       const group = type !== undefined && 'xXob'.includes(type) ? /\B(?=(?:[0-9a-fA-F]{4})+(?![0-9a-fA-F]))/g : /\B(?=(\d{3})+(?!\d))/g;
       body = int.replace(group, grouping) + (frac !== undefined ? '.' + frac : '');
     }
-    const sign = neg ? '-' : signFlag === '+' ? '+' : signFlag === ' ' ? ' ' : '';
-    if (zero && !align && body.length + sign.length < width) body = '0'.repeat(width - body.length - sign.length) + body;
-    body = sign + body;
+    lead = (neg ? '-' : signFlag === '+' ? '+' : signFlag === ' ' ? ' ' : '') + lead;
   }
-  if (body.length >= width) return body;
-  const fill = fillChar ?? ' ';
-  const pad = width - body.length;
-  const how = align ?? (num !== null && typeof v !== 'string' ? '>' : '<');
+  const total = lead.length + body.length;
+  if (total >= width) return lead + body;
+  const zeroFill = zero !== undefined && !align && lead + body !== '' && num !== null && typeof v !== 'string';
+  const fill = zeroFill ? '0' : (fillChar ?? ' ');
+  const pad = width - total;
+  const how = zeroFill ? '=' : (align ?? (num !== null && typeof v !== 'string' ? '>' : '<'));
+  if (how === '=') return lead + fill.repeat(pad) + body;
+  body = lead + body;
   if (how === '<') return body + fill.repeat(pad);
   if (how === '^') return fill.repeat(Math.floor(pad / 2)) + body + fill.repeat(Math.ceil(pad / 2));
   return fill.repeat(pad) + body;

@@ -326,6 +326,7 @@ function percentFormat(rt: Interpreter, format: string, args: PyValue, site: OpS
     if (left) spec += '<';
     if (flags.includes('+')) spec += '+';
     else if (flags.includes(' ')) spec += ' ';
+    if (flags.includes('#')) spec += '#';
     if (flags.includes('0') && !left) spec += '0';
     if (w !== undefined) spec += String(w);
     if (p !== undefined) spec += '.' + p;

@@ -44,6 +44,17 @@ describe('format specs', () => {
     ]);
   });
 
+  it("writes #'s 0x/0o/0b prefixes, pads '=' between the sign and the digits, formats a bool with a spec as its int, and 'c' as a character", () => {
+    expect(
+      prints([
+        '"{:#010x}|{:#X}|{:#o}|{:#b}|{:#x}".format(255, 255, 8, 5, -255)',
+        '"%#x %#o %#X" % (255, 8, 255)',
+        '"{:=+8d}|{:=8.2f}|{:*=+9}".format(42, -3.14159, 7)',
+        '"{:c}".format(65), "{:>5s}|".format("ab"), repr("{:5}".format(True)), "{}".format(True), "{:d}".format(True), "{:08.3f}".format(-3.14159)',
+      ]),
+    ).toEqual(['0x000000ff|0XFF|0o10|0b101|-0xff', '0xff 0o10 0XFF', '+     42|-   3.14|+*******7', "A    ab| '    1' True 1 -003.142"]);
+  });
+
   it("takes %*d's width and %.*f's precision before the value, a negative width left-justifying", () => {
     expect(
       prints(
