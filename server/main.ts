@@ -15,7 +15,7 @@ import {
 } from 'vscode-languageserver/node';
 import type { AnalysisOptions } from '../engine/analysis';
 import { nodeWorkerChannel } from './workerChannel';
-import { WORKER_NICE_INCREMENT } from './threadPriority';
+import { HELPER_NICE_INCREMENT, WORKER_NICE_INCREMENT, lowerOtherThreadsPriority } from './threadPriority';
 import { stdioTransport } from './lifecycle';
 import { ProtocolTurns } from './protocolTurns';
 import { start, type ServerPlatform } from './start';
@@ -41,7 +41,12 @@ export function loadContextFor(uri: string, workspaceFolders: readonly string[])
 }
 
 export const nodePlatform: ServerPlatform = {
-  connect: (heapMb) => nodeWorkerChannel(heapMb, { niceIncrement: WORKER_NICE_INCREMENT }),
+  connect: (heapMb) => {
+    // Before the worker exists (it lowers its own priority further): V8's helper threads, and
+    // any thread made since a worker restart.
+    lowerOtherThreadsPriority(HELPER_NICE_INCREMENT);
+    return nodeWorkerChannel(heapMb, { niceIncrement: WORKER_NICE_INCREMENT });
+  },
   loadContext: loadContextFor,
   catchUncaught: (log) => {
     process.on('uncaughtException', (e) => log(`uncaught: ${e?.stack ?? String(e)}`));

@@ -1,13 +1,14 @@
 // The server's analysis worker runs below its protocol thread's priority (server/
 // threadPriority.ts), so that a hover's thread takes a core from a busy worker; the CLI's
-// worker keeps the process's priority. Counted from the threads' niceness as Linux reports
+// worker keeps the process's priority. The server's other threads (V8's helpers, which
+// collect the worker's heap too) run below the protocol thread and above the worker. Counted from the threads' niceness as Linux reports
 // it (/proc/<pid>/task/<tid>/stat), for the real server process and for the channel alone.
 
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nodeWorkerChannel } from '../../server/workerChannel';
-import { WORKER_NICE_INCREMENT } from '../../server/threadPriority';
+import { HELPER_NICE_INCREMENT, WORKER_NICE_INCREMENT } from '../../server/threadPriority';
 import type { Channel, FromWorker } from '../../engine/api/worker/messages';
 import { SERVER, ensureServerBuilt } from './helpers';
 
@@ -76,15 +77,39 @@ describe.runIf(linux)("the analysis worker's priority", () => {
     expect(nicerThanMain(process.pid)).toEqual([]);
   }, 120_000);
 
+  /** The server's threads' niceness below its protocol thread, once its worker has lowered
+   *  its own, and the differences a helper and the worker are expected at. */
+  async function serverThreads(pid: number) {
+    const mainNice = () => niceByThread(pid).get(pid)!;
+    const worker = () => Math.min(WORKER_NICE_INCREMENT, 19 - mainNice());
+    // The worker is made as the server starts; its first act lowers its own priority.
+    await until(() => nicerThanMain(pid).includes(worker()));
+    const nice = niceByThread(pid);
+    const main = nice.get(pid)!;
+    const below = [...nice.entries()].filter(([tid]) => tid !== pid).map(([, n]) => n - main);
+    return { below, helper: Math.min(HELPER_NICE_INCREMENT, 19 - main), worker: Math.min(WORKER_NICE_INCREMENT, 19 - main) };
+  }
+
   it("the language server's worker yields to its protocol thread: WORKER_NICE_INCREMENT steps below it", async () => {
     const server = spawn(process.execPath, [SERVER, '--stdio'], { stdio: 'pipe' });
     try {
-      // The worker is made as the server starts; its first act lowers its own priority.
-      await until(() => nicerThanMain(server.pid!).length > 0);
-      const nice = niceByThread(server.pid!);
-      const main = nice.get(server.pid!)!;
-      expect(nicerThanMain(server.pid!)).toEqual([Math.min(WORKER_NICE_INCREMENT, 19 - main)]);
-      expect(WORKER_NICE_INCREMENT).toBeGreaterThan(0);
+      const { below, helper, worker } = await serverThreads(server.pid!);
+      if (worker !== helper) expect(below.filter((d) => d === worker)).toEqual([worker]);
+      expect(WORKER_NICE_INCREMENT).toBeGreaterThan(HELPER_NICE_INCREMENT);
+      expect(HELPER_NICE_INCREMENT).toBeGreaterThan(0);
+    } finally {
+      server.kill();
+    }
+  }, 120_000);
+
+  it("the language server's other threads (V8's helpers) run HELPER_NICE_INCREMENT steps below its protocol thread, above the worker", async () => {
+    const server = spawn(process.execPath, [SERVER, '--stdio'], { stdio: 'pipe' });
+    try {
+      const { below, helper, worker } = await serverThreads(server.pid!);
+      // Every thread but the protocol thread runs below it: V8's pool (4 threads by default)
+      // and its task scheduler at the helpers' niceness, the worker at its own.
+      expect(below.filter((d) => d === helper).length).toBeGreaterThanOrEqual(4);
+      expect(below.filter((d) => d !== helper && d !== worker)).toEqual([]);
     } finally {
       server.kill();
     }
