@@ -31,4 +31,77 @@ describe('layer.name', () => {
         "['input_1', 'dense', 'dropout', 'head'] head\n",
     );
   });
+
+  it("names each layer's weights by layer.name, whatever order the layers are built in", () => {
+    // TF 2: `dense_1/kernel:0` belongs to the layer named dense_1; two layers given one name
+    // each have `head/kernel:0` (eager variables are not numbered); Keras' snake case of
+    // Conv2D is conv2d, of PReLU p_re_lu.
+    const a = py(
+      [
+        'import tensorflow as tf',
+        'd1 = tf.keras.layers.Dense(3)',
+        'd2 = tf.keras.layers.Dense(2)',
+        "h1 = tf.keras.layers.Dense(2, name='head')",
+        "h2 = tf.keras.layers.Dense(2, name='head')",
+        'conv = tf.keras.layers.Conv2D(2, 3)',
+        'prelu = tf.keras.layers.PReLU()',
+        'x = tf.zeros([1, 4])',
+        'd2(x)',
+        'd1(x)',
+        'h2(x)',
+        'h1(x)',
+        'conv(tf.zeros([1, 5, 5, 1]))',
+        'prelu(x)',
+        'for layer in [d1, d2, h1, h2, conv, prelu]:',
+        '    print(layer.name, [w.name for w in layer.weights])',
+      ].join('\n'),
+    );
+    expect(printed(a)).toBe(
+      [
+        "dense ['dense/kernel:0', 'dense/bias:0']",
+        "dense_1 ['dense_1/kernel:0', 'dense_1/bias:0']",
+        "head ['head/kernel:0', 'head/bias:0']",
+        "head ['head/kernel:0', 'head/bias:0']",
+        "conv2d ['conv2d/kernel:0', 'conv2d/bias:0']",
+        "p_re_lu ['p_re_lu/alpha:0']",
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it("names Bidirectional's copies forward_/backward_ and the wrapped layer's name", () => {
+    const a = py(
+      [
+        'import tensorflow as tf',
+        'first = tf.keras.layers.LSTM(2)',
+        'bi = tf.keras.layers.Bidirectional(tf.keras.layers.LSTM(2))',
+        "named = tf.keras.layers.Bidirectional(tf.keras.layers.GRU(2, name='enc'))",
+        'x = tf.zeros([1, 3, 4])',
+        'named(x)',
+        'bi(x)',
+        'print(bi.forward_layer.name, bi.backward_layer.name, named.forward_layer.name, named.backward_layer.name)',
+        'print([w.name for w in bi.weights][::3], [w.name for w in named.weights][::3])',
+      ].join('\n'),
+    );
+    expect(printed(a)).toBe(
+      'forward_lstm_1 backward_lstm_1 forward_enc backward_enc\n' +
+        "['forward_lstm_1/kernel:0', 'backward_lstm_1/kernel:0'] ['forward_enc/kernel:0', 'backward_enc/kernel:0']\n",
+    );
+  });
+
+  it("numbers a TF 1.x graph's weight scopes past names taken, as graph name scopes are", () => {
+    const a = py(
+      [
+        'import tensorflow.compat.v1 as tf',
+        'tf.disable_eager_execution()',
+        'x = tf.placeholder(tf.float32, [None, 4])',
+        "h1 = tf.keras.layers.Dense(3, name='head')",
+        "h2 = tf.keras.layers.Dense(2, name='head')",
+        'd = tf.keras.layers.Dense(2)',
+        'h1(x); h2(x); d(x)',
+        'print([v.name for v in tf.global_variables()][::2], h2.name)',
+      ].join('\n'),
+    );
+    expect(printed(a)).toBe("['head/kernel:0', 'head_1/kernel:0', 'dense/kernel:0'] head\n");
+  });
 });

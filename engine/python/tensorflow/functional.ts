@@ -241,10 +241,11 @@ function uniqueName(rt: Runtime, base: string, oneBased = false): string {
   return k === 0 ? base : `${base}_${k}`;
 }
 
+/** Keras' generic_utils.to_snake_case, regex for regex: `conv2d`, `p_re_lu`, `conv_lst_m2d`. */
 function snakeCase(name: string): string {
   return name
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .replace(/([a-z\d])([A-Z])/g, '$1_$2')
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 }
 

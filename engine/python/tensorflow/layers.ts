@@ -115,6 +115,7 @@ class DenseLayer extends PyObject {
   build(rt: Interpreter, x: Node, site: CallSite, inputsSpan: Span = site.span): void {
     const made = denseVariables(rt, x, this.units, {
       name: this.name,
+      kerasName: kerasLayerName(this),
       useBias: this.useBias,
       kernelInitializer: this.kernelInitializer,
       biasInitializer: this.biasInitializer,

@@ -348,12 +348,15 @@ export function scopedVariable(
     initializer: PyValue;
     trainable: boolean;
     spans: { name: Span; shape: Span; initializer: Span; call: Span };
+    /** A Keras layer's weight in eager execution: TF 2 names variables without numbering them,
+     *  so two layers given one name each have their own `head/kernel:0`. */
+    duplicateAllowed?: boolean;
   },
 ): PyVariable {
   const s = variableState(rt.rt);
   const fullName = [...s.scopes.map((x) => x.name), name].join('/');
   const reuse = s.scopes.some((x) => x.reuse);
-  const existing = s.byName.get(fullName);
+  const existing = o.duplicateAllowed ? undefined : s.byName.get(fullName);
   if (existing) {
     if (reuse) return existing;
     throw pyError(
@@ -441,6 +444,8 @@ export function denseVariables(
   unitsValue: PyValue,
   o: {
     name: string | null;
+    /** The Keras Dense layer's `layer.name` (layerVariables). */
+    kerasName?: string;
     useBias: boolean;
     kernelInitializer: PyValue;
     biasInitializer: PyValue;
@@ -457,6 +462,7 @@ export function denseVariables(
   const [kernel, bias] = layerVariables(rt, {
     layer: 'dense',
     name: o.name,
+    kerasName: o.kerasName,
     dtype: x.type.dtype,
     trainable: o.trainable,
     reuse: o.reuse,
@@ -485,6 +491,11 @@ export function layerVariables(
   o: {
     layer: string;
     name: string | null;
+    /** A Keras layer's own `layer.name`: its weights are `<name>/kernel:0` whatever order the
+     *  layers are built in. Eagerly, two layers of one name share the prefix (TF 2 does not
+     *  number variables); in a TF 1.x graph the scope is numbered past the names taken, as
+     *  graph name scopes are. */
+    kerasName?: string;
     dtype: DType;
     trainable: boolean;
     reuse: boolean;
@@ -494,7 +505,8 @@ export function layerVariables(
   },
 ): PyVariable[] {
   const s = variableState(rt.rt);
-  const scope = o.name ?? uniqueLayerName(s, o.layer);
+  const eager = isEager(rt.rt);
+  const scope = o.kerasName === undefined ? (o.name ?? uniqueLayerName(s, o.layer)) : eager ? o.kerasName : uniqueLayerName(s, o.kerasName);
   s.scopes.push({ name: scope, reuse: o.reuse || s.scopes.some((x) => x.reuse) });
   try {
     return o.weights.map((w) =>
@@ -504,6 +516,7 @@ export function layerVariables(
         initializer: w.initializer,
         trainable: o.trainable && w.trainable !== false,
         spans: { name: o.call, shape: o.call, initializer: w.span, call: o.call },
+        duplicateAllowed: o.kerasName !== undefined && eager,
       }),
     );
   } finally {

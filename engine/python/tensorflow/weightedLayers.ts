@@ -125,6 +125,7 @@ export class WeightedLayer extends PyObject {
     const made = layerVariables(rt, {
       layer: this.scopeBase,
       name: typeof name === 'string' ? name : null,
+      kerasName: this.layerName(),
       dtype: this.kind.name === 'Embedding' ? 'float32' : x.type.dtype,
       trainable: this.p.get('trainable', true) !== false,
       reuse: false,
@@ -147,8 +148,14 @@ export class WeightedLayer extends PyObject {
     const rule = this.kind.outputMask;
     return withMask(output, rule === 'propagate' ? mask : rule ? rule(rt, x, mask, this.p, site) : null);
   }
+  /** Keras' `layer.name`: the name it was made with, or (a copy Bidirectional makes, not made
+   *  by the script) the `name` its copy was given. */
+  layerName(): string | undefined {
+    const given = this.p.get('name', null);
+    return kerasLayerName(this) ?? (typeof given === 'string' ? given : undefined);
+  }
   override getAttr(rt: Interpreter, name: string, _span: Span): PyValue | undefined {
-    if (name === 'name') return kerasLayerName(this);
+    if (name === 'name') return this.layerName();
     const all = this.weights ? [...this.weights.values()] : [];
     switch (name) {
       case 'built':

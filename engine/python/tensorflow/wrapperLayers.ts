@@ -147,16 +147,12 @@ function bidirectionalClass(): PyBuiltin {
         `Invalid merge mode. Received: ${JSON.stringify(mode)}. Merge mode should be one of {"sum", "mul", "ave", "concat", None}`,
         p.span('merge_mode'),
       );
-    const named = layer.p.get('name', null);
+    const wrapped = layer.layerName() ?? layer.kind.scope;
     const backwards = layer.p.get('go_backwards', false) === true;
     // Keras' Bidirectional has its copies output zeros at masked steps of a sequence.
     const zero_output_for_mask = layer.p.get('return_sequences', false) === true;
-    // The copies' scopes: forward_<name>, or forward_lstm numbered as Keras numbers a second
-    // unnamed layer (forward_lstm_1), so two Bidirectional layers do not collide.
-    const copy = (direction: string, replaced: Record<string, PyValue>) =>
-      typeof named === 'string'
-        ? layer.variant({ ...replaced, name: `${direction}_${named}` })
-        : layer.variant(replaced, `${direction}_${layer.kind.scope}`);
+    // Keras names the copies after the wrapped layer's name: forward_lstm, backward_lstm_1.
+    const copy = (direction: string, replaced: Record<string, PyValue>) => layer.variant({ ...replaced, name: `${direction}_${wrapped}` });
     return new Bidirectional(
       copy('forward', { zero_output_for_mask }),
       copy('backward', { go_backwards: !backwards, zero_output_for_mask }),
