@@ -282,3 +282,49 @@ describe("Keras optimizers' and schedules' argument errors are Keras' and point 
     expect(data(val(f.a, 'v'))).toEqual([2, 4]);
   });
 });
+
+describe("TF 1.x's sparse updates: an IndexedSlices gradient changes only the rows it looked up", () => {
+  // emb is read through tf.gather of fed ids; the loss sums the rows, so each looked-up row's
+  // gradient is 1 (a repeated id's rows summed). Steps look up [0], [2], [0]. TF 1.x's
+  // SparseApplyMomentum / SparseApplyRMSProp step only those rows, slots included: row 0's
+  // momentum does not decay nor move it while step 2 looks up row 2. Hand-computed:
+  //   Momentum(0.1, 0.9): row 0 = 1 - 0.1·1 = 0.9, then unchanged, then accum 0.9·1 + 1 = 1.9:
+  //     0.9 - 0.19 = 0.71 (the dense update, and PyTorch's SGD on a sparse gradient: 0.629).
+  //   RMSProp(0.1) (mean square starts at 1, decay 0.9): row 0's ms stays 1 at every step it
+  //     is looked up, so each step is 0.1/√(1 + 1e-10): 1 → 0.9 → 0.8 (dense: ms decays to 0.9
+  //     at step 2, and step 3 is 0.1/√0.91 → 0.795172).
+  //   Adam stays the dense update (its _apply_sparse decays m and v everywhere).
+  const script = (optimizer: string) => `import tensorflow.compat.v1 as tf
+tf.disable_eager_execution()
+emb = tf.Variable([[1., 2.], [3., 4.], [5., 6.]])
+ids = tf.placeholder(tf.int32, [None])
+loss = tf.reduce_sum(tf.nn.embedding_lookup(emb, ids))
+train = tf.train.${optimizer}.minimize(loss)
+with tf.Session() as sess:
+    sess.run(tf.global_variables_initializer())
+    for step in [[0], [2], [0]]:
+        sess.run(train, feed_dict={ids: step})
+    print(sess.run(emb).tolist())
+`;
+  it('MomentumOptimizer and RMSPropOptimizer in a session; AdamOptimizer stays dense', () => {
+    const rows = (optimizer: string) => {
+      const a = py(script(optimizer));
+      return JSON.parse(printed(a).trim()) as number[][];
+    };
+    const momentum = rows('MomentumOptimizer(0.1, momentum=0.9)');
+    expect(momentum[0][0]).toBeCloseTo(0.71, 6);
+    expect(momentum[0][1]).toBeCloseTo(1.71, 6);
+    expect(momentum[1]).toEqual([3, 4]);
+    expect(momentum[2][0]).toBeCloseTo(4.9, 6);
+    const rms = rows('RMSPropOptimizer(0.1)');
+    expect(rms[0][0]).toBeCloseTo(0.8, 6);
+    expect(rms[2][1]).toBeCloseTo(5.9, 6);
+    // Adam: dense. Step 2 moves row 0 by lr·m̂/(√v̂ + ε) with m = 0.1·0.9, v = 0.001·0.999.
+    const adam = rows('AdamOptimizer(0.1)');
+    const lr2 = (0.1 * Math.sqrt(1 - 0.999 ** 2)) / (1 - 0.9 ** 2);
+    const step2 = (lr2 * 0.09) / (Math.sqrt(0.000999) + 1e-8);
+    const lr3 = (0.1 * Math.sqrt(1 - 0.999 ** 3)) / (1 - 0.9 ** 3);
+    const [m3, v3] = [0.081 + 0.1, 0.000998001 + 0.001];
+    expect(adam[0][0]).toBeCloseTo(1 - 0.1 - step2 - (lr3 * m3) / (Math.sqrt(v3) + 1e-8), 5);
+  });
+});

@@ -12,6 +12,7 @@
 import { IndexedSlices, withIndexedSlices } from './indexedSlices';
 import { controlInputs } from './collections';
 import type { Span } from '../../syntax/ast';
+import type { Node } from '../../graph';
 import { tensorValue } from '../../builder';
 import { type Tensor, isFloat } from '../../tensor';
 import { lookupOp } from '../../ops/registry';
@@ -35,7 +36,7 @@ import { GraphTensor, PyDType, fromGraphValue, method, toGraphValue } from './te
 import { PyOperation, PyVariable, makeVariable, variablesOf } from './variables';
 import { eagerNumber, eagerValue, isEager, needsFeed } from './eager';
 import type { PySession } from './session';
-import { type Hyper, NO_HYPER, type RuleName, UPDATE_RULES } from './updateRules';
+import { type Hyper, NO_HYPER, type RuleName, type StepContext, UPDATE_RULES } from './updateRules';
 import { LEARNING_RATE_SCHEDULE, PySchedule, schedulesModule, scriptSchedule } from './learningRateSchedules';
 import { PyInstance } from '../classes';
 import { readsVariable, trainSchedule } from './trainSchedules';
@@ -239,9 +240,11 @@ class PyOptimizer extends PyObject {
   }
 
   private applyGradients(rt: Interpreter, given: [PyValue, PyVariable][], globalStep: PyValue, site: CallSite): PyValue {
-    // IndexedSlices are applied dense: the rows of a repeated id summed. (TensorFlow's sparse
-    // updates touch only the rows looked up: the dense update for SGD, Adam and Adagrad, but
-    // TF 1.x's Momentum and RMSProp would leave the other rows' slots alone; not modelled.)
+    // IndexedSlices are applied as their dense sum (a repeated id's rows summed, as TF 1.x's
+    // _deduplicate_indexed_slices does); rules whose sparse kernel touches only the rows looked
+    // up also get those rows (sparseRows).
+    const rowsOf = new Map<PyVariable, Node>();
+    for (const [g, v] of given) if (g instanceof IndexedSlices && this.sparseRows()) rowsOf.set(v, g.indices);
     const pairs = given.map(([g, v]): [PyValue, PyVariable] => [g instanceof IndexedSlices ? new GraphTensor(g.node, rt.rt) : g, v]);
     const live = pairs.filter(([g]) => g !== null) as [GraphTensor, PyVariable][];
     if (live.length === 0)
@@ -253,9 +256,13 @@ class PyOptimizer extends PyObject {
     for (const [g] of live)
       if (!(g instanceof GraphTensor)) throw pyError('TypeError', `a gradient must be a tensor, got ${typeName(g)}`, site.span);
     if (isEager(rt.rt)) {
+      const rows = (v: PyVariable) => {
+        const indices = rowsOf.get(v);
+        return indices && eagerValue(rt.rt, indices, site.span);
+      };
       this.step(
         'eager',
-        live.map(([g, v]) => [eagerValue(rt.rt, g.node, site.span), v, eagerValue(rt.rt, v.node, site.span)]),
+        live.map(([g, v]) => [eagerValue(rt.rt, g.node, site.span), v, eagerValue(rt.rt, v.node, site.span), rows(v)]),
         (v, t) => v.setValue(t, site.span),
         this.currentRate(site.span),
         site.span,
@@ -270,10 +277,18 @@ class PyOptimizer extends PyObject {
       this.name,
       [],
       // A step made inside `tf.control_dependencies(update_ops)` runs those updates too.
-      [...live.map(([g]) => g), ...(this.hyper.learningRateTensor ? [this.hyper.learningRateTensor] : []), ...controlInputs(rt.rt)],
+      [
+        ...live.map(([g]) => g),
+        ...[...rowsOf.values()].map((n) => new GraphTensor(n, rt.rt)),
+        ...(this.hyper.learningRateTensor ? [this.hyper.learningRateTensor] : []),
+        ...controlInputs(rt.rt),
+      ],
       (valueOf, session) => {
-        const inputs: [Tensor, PyVariable, Tensor][] = live.map(([g, v]) => [valueOf(g.node)!, v, session.variables.get(v)!]);
-        if (inputs.some(([g, , x]) => !g || !x)) return;
+        const inputs: [Tensor, PyVariable, Tensor, Tensor | undefined][] = live.map(([g, v]) => {
+          const indices = rowsOf.get(v);
+          return [valueOf(g.node)!, v, session.variables.get(v)!, indices && valueOf(indices)];
+        });
+        if (inputs.some(([g, v, x, rows]) => !g || !x || (rowsOf.has(v) && !rows))) return;
         const rate = this.hyper.learningRateTensor ? valueOf(this.hyper.learningRateTensor.node) : undefined;
         if (this.hyper.learningRateTensor && !rate) return;
         this.step(session, inputs, (v, t) => session.variables.set(v, t), rate ? Number(rate.data[0]) : undefined, site.span);
@@ -307,10 +322,21 @@ class PyOptimizer extends PyObject {
     );
   }
 
-  /** One step of the update rule on every (gradient, variable, value). */
+  /** Whether an IndexedSlices gradient changes only the rows it looks up, slots included.
+   *  TF 1.x's sparse kernels for Momentum, RMSProp, Adagrad, Adadelta and Ftrl
+   *  (SparseApplyMomentum, ...) read and write only those rows, so the other rows' momentum
+   *  neither decays nor moves them; GradientDescent and Adam (whose _apply_sparse decays m and
+   *  v everywhere) are the dense update, as are Keras' optimizers (TF 2.11+ decay their slots
+   *  everywhere before scattering). */
+  private sparseRows(): boolean {
+    return !this.keras && ['momentum', 'rmsprop', 'adagrad', 'adadelta', 'ftrl'].includes(this.kind);
+  }
+
+  /** One step of the update rule on every (gradient, variable, value, rows: the ids an
+   *  IndexedSlices gradient looked up, when only they change). */
   private step(
     key: PySession | 'eager',
-    items: [Tensor, PyVariable, Tensor][],
+    items: [Tensor, PyVariable, Tensor, Tensor?][],
     write: (v: PyVariable, t: Tensor) => void,
     learningRate = this.hyper.learningRate,
     span?: Span,
@@ -325,7 +351,7 @@ class PyOptimizer extends PyObject {
     if (this.hyper.decay) lr /= 1 + this.hyper.decay * state.steps;
     state.steps++;
     const grads = this.clipped(items.map(([g]) => g.data as ArrayLike<number>));
-    items.forEach(([grad, v, value], k) => {
+    items.forEach(([grad, v, value, rows], k) => {
       if (!isFloat(value.dtype)) throw pyError('TypeError', `cannot optimize variable ${v.name} of dtype ${value.dtype}`, v.node.span);
       const n = value.data.length;
       const rule = UPDATE_RULES[this.kind];
@@ -335,7 +361,9 @@ class PyOptimizer extends PyObject {
       const x = Float64Array.from(value.data as ArrayLike<number>);
       const decay = this.hyper.weightDecay;
       if (decay) for (let i = 0; i < n; i++) x[i] = round(x[i] - x[i] * decay * lr);
-      rule.apply(x, grads[k], slots, { lr, t: state.steps, h: this.hyper.rule, round });
+      const context = { lr, t: state.steps, h: this.hyper.rule, round };
+      if (rows) applyToRows(rule, x, grads[k], slots, context, rows, value.shape[0] ?? 1);
+      else rule.apply(x, grads[k], slots, context);
       if (this.hyper.ema) this.average(state, v, x, round);
       const data = value.dtype === 'float32' ? Float32Array.from(x) : x;
       if (span) this.warnIfDiverged(v, value, grad, data, span);
@@ -400,6 +428,34 @@ class PyOptimizer extends PyObject {
     if (clipvalue) return grads.map((g) => Float64Array.from(g, (y) => Math.min(Math.max(y, -clipvalue), clipvalue)));
     return grads;
   }
+}
+
+/** The rule applied to the given rows of x (and of its gradient and slots) only: the rules
+ *  are elementwise, so the rows are gathered, stepped and written back. An id out of range
+ *  is skipped (the gather that looked it up already said so). */
+function applyToRows(
+  rule: (typeof UPDATE_RULES)[RuleName],
+  x: Float64Array,
+  g: ArrayLike<number>,
+  slots: Float64Array[],
+  context: StepContext,
+  rows: Tensor,
+  rowCount: number,
+): void {
+  const width = rowCount > 0 ? x.length / rowCount : 0;
+  const ids = [...new Set(Array.from(rows.data as ArrayLike<number | bigint>, Number))].filter((r) => r >= 0 && r < rowCount);
+  const at = new Int32Array(ids.length * width);
+  ids.forEach((r, i) => {
+    for (let j = 0; j < width; j++) at[i * width + j] = r * width + j;
+  });
+  const gather = (from: ArrayLike<number>) => Float64Array.from(at, (i) => from[i]);
+  const xs = gather(x);
+  const slotRows = slots.map(gather);
+  rule.apply(xs, gather(g), slotRows, context);
+  at.forEach((i, k) => {
+    x[i] = xs[k];
+    slotRows.forEach((s, m) => (slots[m][i] = s[k]));
+  });
 }
 
 /** `zip(grads, vars)`, a list of (gradient, variable) pairs. */
