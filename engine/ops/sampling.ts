@@ -157,6 +157,20 @@ defineOps([
       return data;
     },
   }),
+  op<{ seed: number }>({
+    name: 'step_normal_noise',
+    internal: true,
+    doc: 'One standard normal sample (float32) per value of the scalar step, from the stream `seed` mixed with the step: noise TensorFlow draws at each run, drawn here once per training step (tf.train.noisy_linear_cosine_decay).',
+    params: [],
+    infer: () => ({ dtype: 'float32', shape: [] }),
+    kernel: ([step], attrs, out, ctx) => {
+      const at = Number(step.data[0]);
+      const rng = new Random(streamSeed(attrs.seed, Number.isFinite(at) ? Math.trunc(at) : 0));
+      const data = ctx.alloc(out.dtype, 1);
+      data[0] = rng.normal();
+      return data;
+    },
+  }),
   {
     name: 'set_seed',
     aliases: ['set_random_seed'],

@@ -85,4 +85,39 @@ describe('tf.train.noisy_linear_cosine_decay', () => {
     expect(Math.abs(z)).toBeGreaterThan(1e-4);
     expect(Math.abs(z)).toBeLessThan(6);
   });
+
+  it('draws its noise anew at each step, as TensorFlow draws it at each run', () => {
+    // 200 steps of decay_steps 1000: the samples recovered from the rates are standard normal
+    // (mean within 0.25 of 0, variance within 0.35 of 1), none repeats; the same step read
+    // twice gives the same rate (tgraph's samples are a function of the step).
+    const a = py(
+      [
+        'import tensorflow.compat.v1 as tf',
+        'tf.disable_v2_behavior()',
+        'step = tf.Variable(0, trainable=False)',
+        'lr = tf.train.noisy_linear_cosine_decay(0.1, step, 1000, initial_variance=1.0, variance_decay=0.0, beta=0.0)',
+        'bump = tf.assign_add(step, 1)',
+        'rates = []',
+        'with tf.Session() as sess:',
+        '    sess.run(tf.global_variables_initializer())',
+        '    for _ in range(200):',
+        '        rates.append(float(sess.run(lr)))',
+        '        sess.run(bump)',
+        '    again = float(sess.run(lr)) == float(sess.run(lr))',
+        'print(rates, again)',
+        '',
+      ].join('\n'),
+    );
+    const [list, again] = printed(a).trim().split('] ');
+    expect(again).toBe('True');
+    const rates = JSON.parse(list + ']') as number[];
+    expect(rates).toHaveLength(200);
+    // rate = 0.1 · (linear + z) · cosine with linear = (1000 - s) / 1000, num_periods 0.5.
+    const z = rates.map((r, s) => r / 0.1 / (0.5 * (1 + Math.cos((Math.PI * s) / 1000))) - (1000 - s) / 1000);
+    const mean = z.reduce((x, y) => x + y, 0) / z.length;
+    const variance = z.reduce((x, y) => x + (y - mean) ** 2, 0) / z.length;
+    expect(Math.abs(mean)).toBeLessThan(0.25);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.35);
+    expect(new Set(z.map((v) => v.toFixed(5))).size).toBe(200);
+  });
 });

@@ -20,8 +20,9 @@ export interface Arithmetic<T> {
   exp(a: T): T;
   log(a: T): T;
   sqrt(a: T): T;
-  /** A standard normal sample (the graph's generator): only TF 1.x's noisy decay draws one. */
-  standardNormal?(): T;
+  /** A standard normal sample of the graph's generator, a new one at each step (TensorFlow
+   *  draws one per run): only TF 1.x's noisy decay draws them. */
+  standardNormal?(step: T): T;
   /** `then` where a <= b, else `otherwise`. */
   ifLessEqual(a: T, b: T, then: T, otherwise: T): T;
   /** `then` where a < b, else `otherwise`. */
@@ -172,7 +173,7 @@ export const DECAYS: Decay[] = [
           A.lift(a.number('initial_variance', 1)),
           A.pow(A.add(A.lift(1), clamped), A.lift(a.number('variance_decay', 0.55))),
         );
-        return A.add(linear, A.multiply(A.sqrt(variance), A.standardNormal()));
+        return A.add(linear, A.multiply(A.sqrt(variance), A.standardNormal(step)));
       }),
   },
 ];

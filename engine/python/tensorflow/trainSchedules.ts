@@ -5,7 +5,7 @@
 // optimizer takes a rate that depends on a variable as it takes a fed one).
 
 import type { Span } from '../../syntax/ast';
-import { type CallSite, type KeywordArg, PyBuiltin, PyList, type PyValue } from '../values';
+import { type CallSite, type KeywordArg, PyBuiltin, type PyValue } from '../values';
 import { pyError } from '../errors';
 import type { Interpreter } from '../interpreter';
 import type { Runtime } from '../runtime';
@@ -15,6 +15,7 @@ import { PyVariable, makeVariable } from './variables';
 import { isEager } from './eager';
 import { type Arithmetic, DECAYS } from './decayFormulas';
 import { decayArgs } from './learningRateSchedules';
+import { nextStreamSeed } from '../../ops/sampling';
 
 const globalSteps = new WeakMap<Runtime, PyVariable>();
 
@@ -77,8 +78,14 @@ function opArithmetic(rt: Interpreter, span: Span): Arithmetic<PyValue> {
     exp: unary('exp'),
     log: unary('log'),
     sqrt: unary('sqrt'),
-    // TensorFlow's random_normal(linear_decayed.shape): one float32 sample of the graph's generator.
-    standardNormal: () => callOp(rt, 'random_normal', [{ value: toGraphValue(rt, new PyList([]), span), span }], span),
+    // TensorFlow's random_normal(linear_decayed.shape), drawn at each run: one float32 sample
+    // of the graph's generator per value of the step (a constant would repeat one sample at
+    // every training step).
+    standardNormal: (step) => {
+      const b = rt.rt.b;
+      const stepNode = b.toTensor(toGraphValue(rt, step, span), span);
+      return new GraphTensor(b.op('step_normal_noise', [stepNode], { seed: nextStreamSeed(b, null) }), rt.rt);
+    },
     ifLessEqual: select('less_equal'),
     ifLess: select('less'),
   };
