@@ -26,11 +26,12 @@ x = np.arange(8, dtype=np.float32).reshape(2, 4) / 8
 y = np.cos(np.arange(8, dtype=np.float32)).reshape(2, 4)
 replayed = model([x, y])
 ea, eb = shared(x), shared(y)
-direct = model.layers[-1](tf.concat([ea, eb, ea * eb], axis=-1)) + ea[:, :2]
+direct = model.get_layer('dense_1')(tf.concat([ea, eb, ea * eb], axis=-1)) + ea[:, :2]
 print(left)
 print(out.shape, model.output_shape, len(model.trainable_variables))
 print([v.name for v in model.weights])
 print([type(l).__name__ for l in model.layers], model.layers[0].name, model.layers[1].name)
+print([l.name for l in model.layers[2:]])
 `);
     expect(val(a, 'replayed').shape).toEqual([2, 2]);
     expectAllClose(data(a, 'replayed'), data(a, 'direct'));
@@ -38,7 +39,9 @@ print([type(l).__name__ for l in model.layers], model.layers[0].name, model.laye
       `KerasTensor(type_spec=TensorSpec(shape=(None, 4), dtype=tf.float32, name='left'), name='left', description="created by layer 'left'")\n` +
         '(None, 2) (None, 2) 4\n' +
         "['dense/kernel:0', 'dense/bias:0', 'dense_1/kernel:0', 'dense_1/bias:0']\n" +
-        "['InputLayer', 'InputLayer', 'Dense', 'Dense'] left input_1\n",
+        // Keras lists the TF ops and operators applied to its tensors as layers (TFOpLambda).
+        "['InputLayer', 'InputLayer', 'Dense', 'TFOpLambda', 'TFOpLambda', 'Dense', 'SlicingOpLambda', 'TFOpLambda'] left input_1\n" +
+        "['dense', 'tf.math.multiply', 'tf.concat', 'dense_1', 'tf.__operators__.getitem', 'tf.__operators__.add']\n",
     );
   });
 

@@ -104,4 +104,35 @@ describe('layer.name', () => {
     );
     expect(printed(a)).toBe("['head/kernel:0', 'head_1/kernel:0', 'dense/kernel:0'] head\n");
   });
+
+  it("lists a functional model's TF ops and operators as Keras' TFOpLambda layers, by canonical name, numbered", () => {
+    // Keras 2: `tf.nn.relu(t)` on a Keras tensor is the layer tf.nn.relu, `t * 2.0`
+    // tf.math.multiply, `b + inp` tf.__operators__.add, `tf.add` tf.math.add, slicing
+    // tf.__operators__.getitem (a SlicingOpLambda); those inside a Python function are seen one
+    // by one. Ordered by depth from the outputs, as Keras orders layers.
+    const a = py(
+      [
+        'import numpy as np',
+        'import tensorflow as tf',
+        'def block(t):',
+        '    return tf.nn.relu(t) * 2.0',
+        'inp = tf.keras.Input(shape=(3,))',
+        'b = block(block(inp))',
+        "out = tf.keras.layers.Dense(2, kernel_initializer='ones')(b + inp)",
+        'out = tf.add(out[:, :1], 1.0)',
+        'model = tf.keras.Model(inp, out)',
+        'print([layer.name for layer in model.layers])',
+        "relu = model.get_layer('tf.nn.relu_1')",
+        'print(type(relu).__name__, relu.weights, relu(tf.constant([-1.0, 2.0])).numpy())',
+        'print(model(np.array([[1., -2., 3.]], np.float32)).numpy())',
+      ].join('\n'),
+    );
+    expect(printed(a)).toBe(
+      "['input_1', 'tf.nn.relu', 'tf.math.multiply', 'tf.nn.relu_1', 'tf.math.multiply_1', 'tf.__operators__.add', 'dense', " +
+        "'tf.__operators__.getitem', 'tf.math.add']\n" +
+        'TFOpLambda [] [0. 2.]\n' +
+        // relu·2 twice: [4, 0, 12]; + input: [5, -2, 15]; a Dense of ones: 18; + 1.
+        '[[19.]]\n',
+    );
+  });
 });

@@ -17,7 +17,7 @@ import { args as bindArgs } from '../signature';
 import { pyRepr } from '../format';
 import { anyContained, checkExpandable } from '../walk';
 import { isEager } from './eager';
-import { GraphTensor, PyDType, graphDType, tfShape, toGraphValue } from './tensor';
+import { GraphTensor, PyDType, PyOp, graphDType, tfShape, toGraphValue } from './tensor';
 import { PyVariable } from './variables';
 import { layerWeightMethod } from './layerWeights';
 import { maskOf, withMask } from './kerasMasks';
@@ -275,13 +275,110 @@ export function callRecorded(rt: Interpreter, fn: PyObject, args: PyValue[], kwa
   for (const [node, path] of firstPathsIn(result)) if (isSymbolic(node)) outputs.set(node, path);
   const call: KerasCall = { callee: fn, args, kwargs, site, outputs };
   // The outermost call made the output (a Sequential, not its last layer), except a function that
-  // made a layer and called it (`layers.concatenate`): that layer is Keras' own.
+  // made a layer and called it (`layers.concatenate`) or applied a TF op: that layer is Keras' own.
   for (const node of outputs.keys()) {
     const inner = PRODUCED_BY.get(node);
-    if (!INPUT_LAYERS.has(node) && !(inner && isLayer(inner.callee) && !isLayer(fn))) PRODUCED_BY.set(node, call);
+    if (!INPUT_LAYERS.has(node) && !(inner && isLayerCall(inner) && !isLayerCall(call))) PRODUCED_BY.set(node, call);
   }
+  // A TF function applied to Keras tensors is a layer of Keras' own, named when it is applied.
+  if (fn instanceof PyOp && !OP_LAMBDAS.has(call)) OP_LAMBDAS.set(call, new TFOpLambda(uniqueName(rt.rt, opLambdaName(fn)), fn));
   return result;
 }
+
+// ---- TFOpLambda -----------------------------------------------------------------------------------
+
+/** Keras' TFOpLambda layer: a TF function (`tf.nn.relu(x)`) or an operator (`x + y`, `x[:, 0]`)
+ *  applied to Keras tensors, which a functional model lists among its layers under the
+ *  function's canonical TensorFlow name, numbered as layers are (`tf.math.multiply_1`). */
+class TFOpLambda extends PyObject {
+  constructor(
+    public name: string,
+    /** The TF function it calls (none for an operator's). */
+    readonly fn: PyOp | null,
+  ) {
+    super();
+  }
+  override call(rt: Interpreter, a: PyValue[], kw: KeywordArg[], site: CallSite): PyValue {
+    if (!this.fn) throw new OutsideSubset(`calling the layer "${this.name}" of an operator is not modelled by tgraph`, site.span);
+    return rt.call(this.fn, a, kw, site);
+  }
+  /** Keras' class: slicing is a SlicingOpLambda. */
+  get typeName(): string {
+    return this.name.startsWith('tf.__operators__.getitem') ? 'SlicingOpLambda' : 'TFOpLambda';
+  }
+  override repr(): string {
+    return `<keras.layers.core.tf_op_layer.${this.typeName} object>`;
+  }
+  override getAttr(_rt: Interpreter, name: string): PyValue | undefined {
+    if (name === 'name') return this.name;
+    if (WEIGHT_LISTS.has(name)) return new PyList([]);
+    return undefined;
+  }
+}
+
+const WEIGHT_LISTS = new Set([
+  'weights',
+  'variables',
+  'trainable_weights',
+  'trainable_variables',
+  'non_trainable_weights',
+  'non_trainable_variables',
+]);
+
+/** The TFOpLambda of each recorded TF function call, and of each operator's node. */
+const OP_LAMBDAS = new WeakMap<object, TFOpLambda>();
+
+/** TensorFlow's canonical names (the first tf_export name: `tf.add` is `tf.math.add`) for the
+ *  registry's ops whose name differs from the one a script used. */
+const CANONICAL_NAMES: Record<string, string> = {
+  add: 'tf.math.add',
+  subtract: 'tf.math.subtract',
+  multiply: 'tf.math.multiply',
+  divide: 'tf.math.truediv',
+  truediv: 'tf.math.truediv',
+  pow: 'tf.math.pow',
+  negative: 'tf.math.negative',
+  maximum: 'tf.math.maximum',
+  minimum: 'tf.math.minimum',
+  abs: 'tf.math.abs',
+  exp: 'tf.math.exp',
+  log: 'tf.math.log',
+  sqrt: 'tf.math.sqrt',
+  square: 'tf.math.square',
+  sigmoid: 'tf.math.sigmoid',
+  tanh: 'tf.math.tanh',
+  reduce_sum: 'tf.math.reduce_sum',
+  reduce_mean: 'tf.math.reduce_mean',
+  reduce_max: 'tf.math.reduce_max',
+  reduce_min: 'tf.math.reduce_min',
+  reduce_prod: 'tf.math.reduce_prod',
+  softmax: 'tf.nn.softmax',
+  relu: 'tf.nn.relu',
+  matmul: 'tf.linalg.matmul',
+};
+
+function opLambdaName(fn: PyOp): string {
+  return CANONICAL_NAMES[fn.op.name] ?? fn.qualified;
+}
+
+/** Keras' names for the operators of a Keras tensor, by the op each builds. */
+const OPERATOR_NAMES: Record<string, string> = {
+  add: 'tf.__operators__.add',
+  subtract: 'tf.math.subtract',
+  multiply: 'tf.math.multiply',
+  divide: 'tf.math.truediv',
+  floordiv: 'tf.math.floordiv',
+  floormod: 'tf.math.floormod',
+  pow: 'tf.math.pow',
+  negative: 'tf.math.negative',
+  abs: 'tf.math.abs',
+  matmul: 'tf.linalg.matmul',
+  strided_slice: 'tf.__operators__.getitem',
+  greater: 'tf.math.greater',
+  greater_equal: 'tf.math.greater_equal',
+  less: 'tf.math.less',
+  less_equal: 'tf.math.less_equal',
+};
 
 /** The symbolic tensors a node is computed from, as a replay and Keras' layer order see them: a
  *  recorded call's symbolic arguments, or an unrecorded op's symbolic inputs (none for an input). */
@@ -365,6 +462,11 @@ function isLayer(v: PyValue): boolean {
   return v instanceof FunctionalModel || (v instanceof PyObject && kerasLayerName(v) !== undefined);
 }
 
+/** A call Keras keeps as a layer's: a layer's, a model's, or a TF function's (TFOpLambda). */
+function isLayerCall(call: KerasCall): boolean {
+  return isLayer(call.callee) || call.callee instanceof PyOp;
+}
+
 // ---- tf.keras.Input --------------------------------------------------------------------------------
 
 /** The layer a `tf.keras.Input` belongs to (first in `model.layers`, as Keras' InputLayer). */
@@ -427,18 +529,30 @@ export function inputFunction(rt: Interpreter): PyBuiltin {
 
 // ---- tf.keras.Model -------------------------------------------------------------------------------
 
-/** Keras' "nodes": a recorded call, an input, or an op no call recorded (Keras' TFOpLambda). */
+/** Keras' "nodes": a recorded call, an input, or an op no call recorded (an operator's, or one
+ *  inside a Python function of the script: Keras sees the ops a function applies). */
 type KerasNode = { layer: PyObject | null; inputs: Node[]; key: object };
 
-function kerasNode(node: Node): KerasNode {
+function kerasNodeOf(node: Node, operators: Node[]): KerasNode {
   const input = INPUT_LAYERS.get(node);
+  if (input) return { layer: input, inputs: [], key: input };
   const call = PRODUCED_BY.get(node);
-  return { layer: input ?? call?.callee ?? null, inputs: dependencies(node), key: input ?? call ?? node };
+  if (call && isLayerCall(call))
+    return { layer: call.callee instanceof PyOp ? (OP_LAMBDAS.get(call) ?? null) : call.callee, inputs: dependencies(node), key: call };
+  let layer = OP_LAMBDAS.get(node) ?? null;
+  if (!layer && Object.hasOwn(OPERATOR_NAMES, node.op.name)) {
+    // Named once the walk is done, in the order the operators were applied.
+    OP_LAMBDAS.set(node, (layer = new TFOpLambda('', null)));
+    operators.push(node);
+  }
+  return { layer, inputs: node.inputs.filter(isSymbolic), key: node };
 }
 
 /** The model's layers in Keras' order: deepest first (the inputs), those at one depth in the
  *  order a walk from the outputs first reached them. */
-function orderedLayers(outputs: Node[]): PyObject[] {
+function orderedLayers(rt: Runtime, outputs: Node[]): PyObject[] {
+  const operators: Node[] = [];
+  const kerasNode = (node: Node) => kerasNodeOf(node, operators);
   const finished = new Set<object>();
   const decreasing: KerasNode[] = [];
   const index = new Map<PyObject, number>();
@@ -480,8 +594,9 @@ function orderedLayers(outputs: Node[]): PyObject[] {
       nodeDepth.set(key, Math.max(depth + 1, nodeDepth.get(key) ?? 0));
     }
   }
+  for (const node of operators.sort((a, b) => a.id - b.id)) OP_LAMBDAS.get(node)!.name = uniqueName(rt, OPERATOR_NAMES[node.op.name]);
   return [...layerDepth.keys()]
-    .filter((l) => l instanceof InputLayer || isLayer(l))
+    .filter((l) => l instanceof InputLayer || l instanceof TFOpLambda || isLayer(l))
     .sort((a, b) => layerDepth.get(b)! - layerDepth.get(a)! || index.get(a)! - index.get(b)!);
 }
 
@@ -491,9 +606,13 @@ class FunctionalModel extends PyObject {
     readonly inputs: PyValue,
     readonly outputs: PyValue,
     readonly name: string,
+    rt: Runtime,
   ) {
     super();
-    this.layers = orderedLayers(tensorsIn(outputs).map((t) => t.node));
+    this.layers = orderedLayers(
+      rt,
+      tensorsIn(outputs).map((t) => t.node),
+    );
   }
   get typeName(): string {
     return 'Functional';
@@ -661,7 +780,7 @@ function shapeTuple(node: Node): PyValue {
 }
 
 function layerName(layer: PyObject): string {
-  if (layer instanceof InputLayer || layer instanceof FunctionalModel) return layer.name;
+  if (layer instanceof InputLayer || layer instanceof FunctionalModel || layer instanceof TFOpLambda) return layer.name;
   return kerasLayerName(layer) ?? layer.typeName;
 }
 
@@ -689,7 +808,7 @@ export function modelClass(rt: Interpreter): PyBuiltin {
     if (outputTensors.length === 0 || outputTensors.some((t) => !isSymbolic(t.node)))
       throw pyError('ValueError', "Model outputs must be tensors computed from the model's `tf.keras.Input`s", p.span('outputs'));
     const name = p.get('name', null);
-    const model = new FunctionalModel(inputs, outputs, typeof name === 'string' ? name : uniqueName(rt.rt, 'model'));
+    const model = new FunctionalModel(inputs, outputs, typeof name === 'string' ? name : uniqueName(rt.rt, 'model'), rt.rt);
     // Every input the outputs need is one of the model's (Keras' "Graph disconnected").
     const own = new Set(model.inputNodes());
     for (const layer of model.layers)
