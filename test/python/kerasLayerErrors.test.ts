@@ -181,14 +181,14 @@ describe('ConvLSTM2D and Conv3DTranspose on what they do not model', () => {
     const lines = [
       'import tensorflow as tf',
       'v = tf.ones((1, 2, 4, 4, 1))',
-      'a = tf.keras.layers.ConvLSTM2D(2, 3)(v, initial_state=[tf.zeros((1, 2, 2, 2)), tf.zeros((1, 2, 2, 2))])',
+      'a = tf.keras.layers.ConvLSTM2D(2, 3)(v, initial_state=[tf.zeros((1, 2)), tf.zeros((1, 2))])',
       'b = tf.keras.layers.Conv3DTranspose(2, 2, dilation_rate=2)(v)',
       "c = tf.keras.layers.Conv3DTranspose(2, 2, padding='full')(v)",
       "ok = tf.keras.layers.ConvLSTM2D(2, 3, padding='same', return_sequences=True)(v)",
     ];
     const { a, byLine } = diagnosticsByLine(lines);
     expect(byLine).toEqual([
-      ['a', expect.stringContaining('ConvLSTM2D with a mask or an initial_state is not modelled by tgraph')],
+      ['a', expect.stringContaining('ConvLSTM2D: each initial state should be [batch, rows, columns, 2], got (1, 2)')],
       ['b', expect.stringContaining('Conv3DTranspose with a dilation_rate other than 1 is not modelled by tgraph')],
       ['c', expect.stringContaining("Conv3DTranspose: padding must be 'valid' or 'same'")],
     ]);

@@ -67,5 +67,8 @@ export function inputMasks(rt: Interpreter, call: BoundPyArgs, inputs: PyValue, 
 /** Where the mask is true, `kept`; elsewhere `otherwise` (the mask [batch] of one step,
  *  broadcast over the features). */
 export function whereStep(o: Ops, stepMask: Node, kept: Node, otherwise: Node): Node {
-  return o.call('where', [o.call('expand_dims', [stepMask], { axis: -1 }), kept, otherwise]);
+  // [batch] against [batch, units] (ConvLSTM2D's states: [batch, rows, columns, filters]).
+  let mask = stepMask;
+  for (let axis = 1; axis < (kept.type.shape?.length ?? 2); axis++) mask = o.call('expand_dims', [mask], { axis: -1 });
+  return o.call('where', [mask, kept, otherwise]);
 }

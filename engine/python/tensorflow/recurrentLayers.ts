@@ -329,8 +329,9 @@ export function recurrentNetwork(cells: readonly CellLayer[], stacked: boolean, 
   };
 }
 
-/** Given states as nodes, one per state of the steps in turn, each [batch, units]. */
-function stateNodes(rt: Interpreter, layer: string, items: readonly PyValue[], steps: readonly CellStep[], span: Span): Node[] {
+/** Given states as nodes, one per state of the steps in turn, each [batch, units] (`rank` 4:
+ *  ConvLSTM2D's [batch, rows, columns, filters]). */
+function stateNodes(rt: Interpreter, layer: string, items: readonly PyValue[], steps: readonly CellStep[], span: Span, rank = 2): Node[] {
   const sizes = steps.flatMap((s) => Array.from({ length: s.stateCount }, () => s.units));
   if (items.length !== sizes.length)
     throw pyError(
@@ -341,18 +342,22 @@ function stateNodes(rt: Interpreter, layer: string, items: readonly PyValue[], s
   return items.map((v, i) => {
     const node = rt.rt.b.toTensor(toGraphValue(rt, v, span), span);
     const shape = node.type.shape;
-    if (shape !== null && (shape.length !== 2 || (shape[1] !== null && shape[1] !== sizes[i])))
-      throw pyError('ValueError', `${layer}: each initial state should be [batch, ${sizes[i]}], got ${tfShape(shape)}`, span);
+    if (shape !== null && (shape.length !== rank || (shape[rank - 1] !== null && shape[rank - 1] !== sizes[i])))
+      throw pyError(
+        'ValueError',
+        `${layer}: each initial state should be [batch, ${rank === 2 ? '' : 'rows, columns, '}${sizes[i]}], got ${tfShape(shape)}`,
+        span,
+      );
     return node;
   });
 }
 
 /** The call's initial_state: a tensor or a list of them; null for zeros. */
-function initialStates(rt: Interpreter, layer: string, call: BoundPyArgs, steps: readonly CellStep[]): Node[] | null {
+function initialStates(rt: Interpreter, layer: string, call: BoundPyArgs, steps: readonly CellStep[], rank = 2): Node[] | null {
   const given = call.get('initial_state', null);
   if (given === null) return null;
   const items = given instanceof PyList || given instanceof PyTuple ? given.items : [given];
-  return stateNodes(rt, layer, items, steps, call.span('initial_state'));
+  return stateNodes(rt, layer, items, steps, call.span('initial_state'), rank);
 }
 
 function unrolled(
@@ -481,10 +486,9 @@ export function convLstm(init: MakeInitializer, activation: Activation): LayerKi
           : []),
       ];
     },
-    outputMask: () => null,
+    // As the other recurrent layers: the sequence keeps the input's mask.
+    outputMask: (_rt, _x, mask, p) => (p.get('return_sequences', false) === true ? mask : null),
     apply: (rt, x, w, p, site, training, _flag, call, mask) => {
-      if (mask || call.get('initial_state', null) !== null)
-        throw new OutsideSubset(`${layer} with a mask or an initial_state is not modelled by tgraph`, site.span);
       if (training && DROPOUTS.some((k) => Number(p.get(k, 0) ?? 0) !== 0))
         throw new OutsideSubset(`${layer} dropout in training is not modelled by tgraph`, site.span);
       const o = new Ops(rt, site.span);
@@ -540,7 +544,9 @@ export function convLstm(init: MakeInitializer, activation: Activation): LayerKi
           return { output: next, states: [next, memory] };
         },
       };
-      return unrolled(rt, layer, x, [step], p, site, null, null);
+      // A masked step keeps the states and repeats the last output, as Keras' backend.rnn does
+      // for every recurrent layer; initial_state is [h, c], each [batch, rows, columns, filters].
+      return unrolled(rt, layer, x, [step], p, site, mask, initialStates(rt, layer, call, [step], 4));
     },
   };
 }
