@@ -101,6 +101,8 @@ describe('real models against PyTorch (float64)', () => {
     'models14_attention_axes_tf2',
     'models14_conv3d_transpose_tf2',
     'models14_conv_lstm_tf2',
+    // models15: ConvLSTM2D with a mask and an initial_state.
+    'models15_conv_lstm_states_tf2',
   ]) {
     it(`${model}: the loss and every gradient`, () => {
       const expected = reference(model);
