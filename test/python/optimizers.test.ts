@@ -328,3 +328,28 @@ with tf.Session() as sess:
     expect(adam[0][0]).toBeCloseTo(1 - 0.1 - step2 - (lr3 * m3) / (Math.sqrt(v3) + 1e-8), 5);
   });
 });
+
+describe("Keras' legacy optimizers' sparse updates (OptimizerV2's _resource_apply_sparse)", () => {
+  // The same three lookups, [0], [2], [0], through a GradientTape. Legacy SGD with momentum
+  // (ResourceSparseApplyKerasMomentum: v = 0.9·v - 0.1·g on the rows looked up): row 0 is
+  // 1 - 0.1 = 0.9, unchanged at step 2, then v = -0.09 - 0.1: 0.71. Keras' SGD (TF 2.11+)
+  // decays the momentum everywhere first: 0.629, as the dense update.
+  const script = (optimizer: string) => `import tensorflow as tf
+emb = tf.Variable([[1., 2.], [3., 4.], [5., 6.]])
+opt = tf.keras.optimizers.${optimizer}
+for ids in [[0], [2], [0]]:
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.gather(emb, ids))
+    grads = tape.gradient(loss, [emb])
+    opt.apply_gradients(zip(grads, [emb]))
+print(emb.numpy().tolist())
+`;
+  const rows = (optimizer: string) => JSON.parse(printed(py(script(optimizer))).trim()) as number[][];
+  it('legacy SGD with momentum steps only the rows looked up; Keras 3-style SGD stays dense', () => {
+    const legacy = rows('legacy.SGD(0.1, momentum=0.9)');
+    expect(legacy[0][0]).toBeCloseTo(0.71, 6);
+    expect(legacy[1]).toEqual([3, 4]);
+    expect(legacy[2][1]).toBeCloseTo(5.9, 6);
+    expect(rows('SGD(0.1, momentum=0.9)')[0][0]).toBeCloseTo(0.629, 6);
+  });
+});

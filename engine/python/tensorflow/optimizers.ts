@@ -326,10 +326,15 @@ class PyOptimizer extends PyObject {
    *  TF 1.x's sparse kernels for Momentum, RMSProp, Adagrad, Adadelta and Ftrl
    *  (SparseApplyMomentum, ...) read and write only those rows, so the other rows' momentum
    *  neither decays nor moves them; GradientDescent and Adam (whose _apply_sparse decays m and
-   *  v everywhere) are the dense update, as are Keras' optimizers (TF 2.11+ decay their slots
-   *  everywhere before scattering). */
+   *  v everywhere) are the dense update. So are Keras' optimizers (TF 2.11+ decay their slots
+   *  everywhere before scattering), but not the legacy ones (OptimizerV2): SGD's momentum is
+   *  ResourceSparseApplyKerasMomentum, RMSprop's with momentum, Adagrad's, Adadelta's and
+   *  Ftrl's their Sparse* kernels (RMSprop without momentum decays its mean square everywhere). */
   private sparseRows(): boolean {
-    return !this.keras && ['momentum', 'rmsprop', 'adagrad', 'adadelta', 'ftrl'].includes(this.kind);
+    const rowRules = ['momentum', 'rmsprop', 'adagrad', 'adadelta', 'ftrl'];
+    if (!this.keras) return rowRules.includes(this.kind);
+    const h = this.hyper.rule;
+    return h.legacy && (this.kind === 'kerasMomentum' || (this.kind === 'rmsprop' ? h.momentum > 0 : rowRules.includes(this.kind)));
   }
 
   /** One step of the update rule on every (gradient, variable, value, rows: the ids an
