@@ -180,3 +180,19 @@ print(out[0].shape, len(copied))
     );
   });
 });
+
+describe("a functional model's predict", () => {
+  it("is the model called on the inputs, each output as NumPy, in the outputs' structure", () => {
+    const a = py(`import numpy as np
+import tensorflow as tf
+inp = tf.keras.Input(shape=(3,))
+hidden = tf.keras.layers.Dense(2, kernel_initializer='ones', bias_initializer='ones')(inp)
+model = tf.keras.Model(inp, [hidden, tf.nn.relu(hidden - 7.0)])
+x = np.array([[1., 2., 3.], [0., 1., -1.]], np.float32)
+first, second = model.predict(x)
+print(type(first).__name__, first.tolist(), second.tolist(), model.predict_on_batch(x)[0].shape)
+`);
+    // 1 + the row's sum: [7, 7] and [1, 1]; relu(· - 7): zeros.
+    expect(printed(a)).toBe('ndarray [[7.0, 7.0], [1.0, 1.0]] [[0.0, 0.0], [0.0, 0.0]] (2, 2)\n');
+  });
+});

@@ -743,15 +743,16 @@ class FunctionalModel extends PyObject {
             );
           return layer;
         });
+      case '__call__':
+        return new PyBuiltin('__call__', (a, kw, site) => this.call(rt, a, kw, site));
+      // The model called on the inputs, each output as NumPy in the outputs' structure (Keras
+      // batches; the values are the same).
       case 'predict':
       case 'predict_on_batch':
-      case '__call__':
-        if (name === '__call__') return new PyBuiltin('__call__', (a, kw, site) => this.call(rt, a, kw, site));
-        return new PyBuiltin(name, (_a, _kw, site) => {
-          throw new OutsideSubset(
-            `\`Model.${name}\` is not modelled by tgraph: call the model on the inputs instead (\`model(x)\`)`,
-            site.span,
-          );
+        return new PyBuiltin(name, (a, kw, site) => {
+          const p = bindArgs(name, ['x', 'batch_size', 'verbose', 'steps', 'callbacks'], a, kw, site);
+          const outputs = this.call(rt, [p.get('x')], [], site);
+          return mapTensors(outputs, (t) => rt.call(rt.getAttr(t, 'numpy', site.span), [], [], site));
         });
     }
     const weights = layerWeightMethod(
