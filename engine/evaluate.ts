@@ -19,7 +19,7 @@ import type { ConcreteType, KernelContext } from './ops/registry';
 import { keyNode } from './keys';
 import { ValueCache } from './valueCache';
 import { BufferPool } from './bufferPool';
-import { type EvaluationPlan, planEvaluation, recomputedMark } from './plan';
+import { type EvaluationPlan, type PlanPrefix, planEvaluation, recomputedMark } from './plan';
 import { KEPT, type SlotLayout, layoutSlots } from './planSlots';
 import { DEFAULT_BUDGETS, formatCount, raiseHint } from './budgets';
 
@@ -661,12 +661,13 @@ export class Evaluator implements KernelContext {
   /** The plan of computing again what `groups` (the bindings' nodes, in order) need of the
    *  taken-over nodes computed again (a feed edit's dependents), or null when there are none
    *  (or more than `maxSteps`). It holds for every later evaluator that takes this graph
-   *  over with the same nodes computed again. */
-  planRecomputation(groups: readonly (readonly Node[])[], maxSteps = Infinity): EvaluationPlan | null {
+   *  over with the same nodes computed again. `prefix`: a previous plan's first groups, kept
+   *  (see `planEvaluation`). */
+  planRecomputation(groups: readonly (readonly Node[])[], maxSteps = Infinity, prefix?: PlanPrefix): EvaluationPlan | null {
     if (this.recomputed.length === 0) return null;
     // A step's value type: the one its evaluation found (taken over with the graph), else its value's.
     const typeOf = (node: Node): ConcreteType | undefined => this.valueTypes.get(node) ?? this.peek(node);
-    return planEvaluation(groups, recomputedMark(this.recomputedMark!, this.options.feeds), maxSteps, typeOf);
+    return planEvaluation(groups, recomputedMark(this.recomputedMark!, this.options.feeds), maxSteps, typeOf, prefix);
   }
 
   /** The started plan: its externals' values, its steps' values this run, and its slots

@@ -30,6 +30,20 @@ export interface EvaluationPlan {
   /** Whether every step has its value type and is a view or has a kernel and a shape rule:
    *  then its steps can be run from slots (engine/planSlots.ts). */
   readonly runnable: boolean;
+  /** Each step's node id (to place a plan's first steps again without reading their nodes). */
+  readonly ids: Int32Array;
+  /** The first step that is not runnable (`runnable` of a plan cut to its first steps), or
+   *  the number of steps. */
+  readonly runnableBefore: number;
+  /** How many of the first steps were taken from a previous plan (`PlanPrefix`). */
+  readonly keptSteps: number;
+}
+
+/** The first `groups` groups of `plan`, to be kept by the plan of a graph that kept their
+ *  nodes (see `planEvaluation`). */
+export interface PlanPrefix {
+  readonly plan: EvaluationPlan;
+  readonly groups: number;
 }
 
 /**
@@ -46,21 +60,39 @@ export interface EvaluationPlan {
  * memory, and each walk over them costs their cache misses, whatever it does with them: a
  * feed edit after a structural edit makes its plan anew, and three walks (the order, the
  * inputs, the types) were a fifth of its time.
+ *
+ * `prefix`: a plan whose first groups are those of `groups` over the same nodes, marked alike
+ * and of the same types (a structural edit kept the statements that made them, the feeds kept
+ * their shapes): its steps are taken as they are, and the walk starts at the group after them.
+ * The first feed edit after an edit near the end then walks only the nodes the edit made.
  */
 export function planEvaluation(
   groups: readonly (readonly Node[])[],
   recomputed: Uint8Array,
   maxSteps: number,
   typeOf: (node: Node) => ConcreteType | undefined,
+  prefix?: PlanPrefix,
 ): EvaluationPlan | null {
   const n = recomputed.length;
-  const steps: Node[] = [];
+  let steps: Node[] = [];
   /** By id: the node's step, -1 before it has one. */
   const stepAt = new Int32Array(n).fill(-1);
   const groupStarts = new Int32Array(groups.length + 1);
   const placed = new PlacedSteps(typeOf);
+  let firstGroup = 0;
+  if (prefix !== undefined && prefix.groups <= groups.length && keptPrefix(prefix, recomputed)) {
+    const kept = prefix.plan;
+    const count = kept.groupStarts[prefix.groups];
+    if (count > maxSteps) return null;
+    steps = kept.steps.slice(0, count);
+    const ids = kept.ids;
+    for (let k = 0; k < count; k++) stepAt[ids[k]] = k;
+    groupStarts.set(kept.groupStarts.subarray(0, prefix.groups));
+    placed.resume(kept, count);
+    firstGroup = prefix.groups;
+  }
   const stack: Node[] = [];
-  for (let g = 0; g < groups.length; g++) {
+  for (let g = firstGroup; g < groups.length; g++) {
     groupStarts[g] = steps.length;
     for (const target of groups[g]) {
       const id = target.id;
@@ -91,7 +123,16 @@ export function planEvaluation(
     }
   }
   groupStarts[groups.length] = steps.length;
-  return placed.plan(steps, groupStarts);
+  return placed.plan(steps, groupStarts, firstGroup > 0 ? groupStarts[firstGroup] : 0);
+}
+
+/** Whether `prefix`'s steps can be kept under `recomputed`: each is still a node computed
+ *  again (a check of what the caller knows, reading no node). */
+function keptPrefix(prefix: PlanPrefix, recomputed: Uint8Array): boolean {
+  const count = prefix.plan.groupStarts[prefix.groups];
+  const ids = prefix.plan.ids;
+  for (let k = 0; k < count; k++) if (ids[k] >= recomputed.length || recomputed[ids[k]] !== 1) return false;
+  return true;
 }
 
 /** What `planEvaluation` learns of each step as it places it. */
@@ -103,9 +144,30 @@ class PlacedSteps {
   private readonly types: (ConcreteType | undefined)[] = [];
   private readonly externals: Node[] = [];
   private readonly externalOf = new NodeIndex();
-  private runnable = true;
+  private ids = new Int32Array(1024);
+  private runnableBefore = -1;
+  /** A view step's input types, for its op's `viewOf` (which keeps nothing of them). */
+  private readonly inputTypes: (ConcreteType | undefined)[] = [];
 
   constructor(private readonly typeOf: (node: Node) => ConcreteType | undefined) {}
+
+  /** The first `count` steps of `kept`, placed as they were. */
+  resume(kept: EvaluationPlan, count: number): void {
+    this.inputCount = kept.inputsAt[count];
+    this.inputs = grown(kept.inputs.subarray(0, this.inputCount), this.inputCount + 1024);
+    this.inputsAt = grown(kept.inputsAt.subarray(0, count + 1), count + 1024);
+    this.views = grown(kept.views.subarray(0, count), count + 1024);
+    this.ids = grown(kept.ids.subarray(0, count), count + 1024);
+    for (let k = 0; k < count; k++) this.types.push(kept.types[k]);
+    if (kept.runnableBefore < count) this.runnableBefore = kept.runnableBefore;
+    // Externals are numbered as the steps first read them: the first steps' are the first.
+    let externals = 0;
+    for (let i = 0; i < this.inputCount; i++) if (-this.inputs[i] > externals) externals = -this.inputs[i];
+    for (let e = 0; e < externals; e++) {
+      this.externalOf.set(kept.externals[e], e, this.externals);
+      this.externals.push(kept.externals[e]);
+    }
+  }
 
   /** `node`, just made the last of `steps`: each of its inputs is an earlier step (placed
    *  before it) or an external. */
@@ -115,7 +177,9 @@ class PlacedSteps {
     if (k + 2 > this.inputsAt.length) {
       this.inputsAt = grown(this.inputsAt, k + 2);
       this.views = grown(this.views, k + 1);
+      this.ids = grown(this.ids, k + 1);
     }
+    this.ids[k] = node.id;
     if (this.inputCount + nodeInputs.length > this.inputs.length) this.inputs = grown(this.inputs, this.inputCount + nodeInputs.length);
     this.inputsAt[k] = this.inputCount;
     const n = stepAt.length;
@@ -140,14 +204,17 @@ class PlacedSteps {
     const op = node.op;
     let view = -1;
     if (op.viewOf && out !== undefined) {
-      const inputTypes = nodeInputs.map(this.typeOf);
-      if (inputTypes.every((t) => t !== undefined)) view = op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
+      const inputTypes = this.inputTypes;
+      inputTypes.length = nodeInputs.length;
+      let typed = true;
+      for (let i = 0; i < nodeInputs.length && typed; i++) typed = (inputTypes[i] = this.typeOf(nodeInputs[i])) !== undefined;
+      if (typed) view = op.viewOf(inputTypes as ConcreteType[], node.attrs, out);
     }
     this.views[k] = view;
-    if (out === undefined || (view < 0 && (!op.kernel || !op.infer))) this.runnable = false;
+    if (this.runnableBefore < 0 && (out === undefined || (view < 0 && (!op.kernel || !op.infer)))) this.runnableBefore = k;
   }
 
-  plan(steps: readonly Node[], groupStarts: Int32Array): EvaluationPlan {
+  plan(steps: readonly Node[], groupStarts: Int32Array, keptSteps: number): EvaluationPlan {
     const count = steps.length;
     return {
       steps,
@@ -157,14 +224,17 @@ class PlacedSteps {
       externals: this.externals,
       views: this.views.slice(0, count),
       types: this.types,
-      runnable: this.runnable,
+      runnable: this.runnableBefore < 0,
+      ids: this.ids.slice(0, count),
+      runnableBefore: this.runnableBefore < 0 ? count : this.runnableBefore,
+      keptSteps,
     };
   }
 }
 
 /** `array` copied into one of at least `length` entries (doubling, so that growing to a
  *  hundred thousand steps copies each entry about twice). */
-function grown(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+function grown(array: Int32Array, length: number): Int32Array<ArrayBuffer> {
   const bigger = new Int32Array(Math.max(2 * array.length, length));
   bigger.set(array);
   return bigger;

@@ -10,7 +10,7 @@ import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, Poisoned, type Value } from '../builder';
 import { buildContext } from '../buildContext';
 import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
-import type { EvaluationPlan } from '../plan';
+import type { EvaluationPlan, PlanPrefix } from '../plan';
 import { type Tensor, shapesEqual } from '../tensor';
 import { type GradientSite } from '../autodiff';
 import { IndexedNameMap } from '../suggest';
@@ -206,7 +206,10 @@ export class Analyzer {
     }
     this.feedNodesFrom = null;
     this.refed = null;
-    this.feedPlan = null;
+    // The feed plan's groups of the kept bindings hold (their nodes are kept): the next feed
+    // edit's plan starts from them.
+    const plan = this.feedPlan;
+    if (plan !== null) this.feedPlan = { ...plan, bindings: -1, keptGroups: Math.min(plan.keptGroups, c[at + CP_BINDINGS]) };
     this.startVersion(text, program, options, kept);
   }
 
@@ -246,7 +249,7 @@ export class Analyzer {
    *  again what depends on it, made by the first such edit: it holds while the graph and the
    *  bindings are kept. */
   private refed: Node | null = null;
-  private feedPlan: { placeholder: Node; bindings: number; nodes: number; plan: EvaluationPlan | null } | null = null;
+  private feedPlan: FeedPlan | null = null;
   /** The dependents of the placeholder fed last, kept from one feed edit to the next. */
   private readonly feedDependents = new FeedDependents();
 
@@ -438,6 +441,7 @@ export class Analyzer {
     const progress = this.options.progress;
     // Only the bindings' values outlive the evaluation (what hovers, explanations and the
     // next edit read); any other is computed again if asked for.
+    this.keptPlanSteps = 0;
     const plan = this.feedPlanOf();
     this.evaluator.releaseWhileEvaluating(this.graph.nodes, (n) => n.label !== undefined, undefined, plan ?? undefined);
     const planned = plan !== null && this.evaluator.startPlan(plan);
@@ -488,15 +492,37 @@ export class Analyzer {
         forEachNode(binding.value, (n) => nodes.push(n));
         return nodes;
       });
+      // (the types of the kept groups' steps hold while every feed keeps its shape)
+      const prefix: PlanPrefix | undefined =
+        made !== null && made.plan !== null && made.placeholder === placeholder && this.sameFeedShapes(made.feedShapes)
+          ? { plan: made.plan, groups: made.keptGroups }
+          : undefined;
+      const plan = this.evaluator.planRecomputation(groups, Infinity, prefix);
+      this.keptPlanSteps = plan?.keptSteps ?? 0;
       made = {
         placeholder,
         bindings: this.bindings.length,
         nodes: this.feedNodesFrom ?? -1,
-        plan: this.evaluator.planRecomputation(groups),
+        plan,
+        keptGroups: this.bindings.length,
+        feedShapes: [...this.feeds].map(([node, value]) => [node, value.shape] as const),
       };
       this.feedPlan = made;
     }
     return made.plan;
+  }
+
+  /** Of the steps of the plan this version made, those it took from the plan before a
+   *  structural edit (0 when it made none). */
+  keptPlanSteps = 0;
+
+  private sameFeedShapes(shapes: FeedPlan['feedShapes']): boolean {
+    if (shapes.length !== this.feeds.size) return false;
+    for (const [node, shape] of shapes) {
+      const fed = this.feeds.get(node);
+      if (fed === undefined || !shapesEqual(fed.shape, shape)) return false;
+    }
+    return true;
   }
 
   checks: CheckResult[] = [];
@@ -718,6 +744,18 @@ export function producedBy(v: Value, site: GradientSite): boolean {
 /** Calls `f` on every tensor in `v`, in order. Lists share items (`x2 = [x1, x1]`, repeated,
  *  makes a DAG whose tree has 2^n leaves): each distinct list is walked once, without
  *  recursion. */
+/** A feed edit's plan (engine/plan.ts) and what it holds for: the placeholder fed, the graph
+ *  (its bindings and nodes; -1 bindings once a structural edit changed it), and the feeds'
+ *  shapes. `keptGroups`: how many of its first groups (bindings) a structural edit kept. */
+interface FeedPlan {
+  placeholder: Node;
+  bindings: number;
+  nodes: number;
+  plan: EvaluationPlan | null;
+  keptGroups: number;
+  feedShapes: readonly (readonly [Node, readonly number[]])[];
+}
+
 export function forEachNode(v: Value, f: (n: Node) => void): void {
   if (v.kind === 'tensor') {
     f(v.node);

@@ -29,7 +29,7 @@ class DocumentAnalysis implements Analysis {
   readonly prints: readonly PrintResult[];
   readonly gradientSites: readonly GradientSite[];
   readonly feeds: ReadonlyMap<Node, Tensor>;
-  readonly stats: { reused: number; computed: number; planned: number; slotted: number; milliseconds: number };
+  readonly stats: { reused: number; computed: number; planned: number; slotted: number; keptPlanSteps: number; milliseconds: number };
   readonly budgets: Readonly<Budgets>;
   private readonly evaluator: Evaluator;
   private readonly referenceCount: number;
@@ -57,6 +57,7 @@ class DocumentAnalysis implements Analysis {
       computed: this.evaluator.evaluations,
       planned: this.evaluator.plannedSteps,
       slotted: this.evaluator.slottedSteps,
+      keptPlanSteps: analyzer.keptPlanSteps,
       milliseconds,
     };
     this.budgets = analyzer.budgets;

@@ -120,8 +120,10 @@ export interface Analysis {
   readonly valueCacheSoFar?: ValueCache;
   /** How many node values were reused from `options.cache` and how many computed. */
   /** `planned`: of the values computed, those a feed edit's prepared plan computed (engine/plan.ts);
-   *  `slotted`: of those, the ones it wrote into its buffer slots (engine/planSlots.ts). */
-  readonly stats: { reused: number; computed: number; planned?: number; slotted?: number; milliseconds: number };
+   *  `slotted`: of those, the ones it wrote into its buffer slots (engine/planSlots.ts);
+   *  `keptPlanSteps`: of the steps of the plan this version made, those taken from the plan
+   *  before a structural edit (the statements it kept). */
+  readonly stats: { reused: number; computed: number; planned?: number; slotted?: number; keptPlanSteps?: number; milliseconds: number };
   /** The budgets this analysis ran under (options with defaults filled in): the explainer
    *  and the editor's pictures read theirs here. */
   readonly budgets: Readonly<Budgets>;

@@ -410,3 +410,71 @@ describe('a feed plan, made in one walk over the nodes', () => {
     expect(groupStarts[groups.length]).toBe(steps.length);
   });
 });
+
+describe('the first feed edit after a structural edit keeps the plan of the statements before it', () => {
+  // The plan made by the feed edits before a structural edit keeps its groups of the bindings
+  // the edit kept (engine/plan.ts, PlanPrefix): the first feed edit after it walks only the rest.
+  // Its values, diagnostics and checks must be a full analysis's, bit for bit.
+  const chain = generatedChainFile(200, 50);
+  const fed = (text: string, seed: number) =>
+    text.replace(/feed x = uniform\(\[(\d+), 8\], seed=\d+\)/, `feed x = uniform([$1, 8], seed=${seed})`);
+  const replaced = (from: string, to: string) => (text: string) => {
+    expect(text, from).toContain(from);
+    return text.replace(from, to);
+  };
+  /** Feed edits, the structural edit, feed edits: each against a full analysis. The steps the
+   *  first feed edit after the structural edit took from the plan before it. */
+  function keptAcross(text: string, structural: (text: string) => string): { kept: number; planned: number } {
+    const edited = structural(text);
+    const texts = [text, fed(text, 2), fed(text, 3), fed(edited, 3), fed(edited, 4), fed(edited, 5)];
+    let previous = analyze(texts[0]);
+    void previous.valueCache;
+    const kept: number[] = [];
+    const planned: number[] = [];
+    for (const t of texts.slice(1)) {
+      const a = analyze(t, { previous, cache: previous.valueCache });
+      expect(comparable(a), t).toEqual(comparable(analyze(t)));
+      kept.push(a.stats.keptPlanSteps ?? 0);
+      planned.push(a.stats.planned ?? 0);
+      previous = a;
+      void previous.valueCache;
+    }
+    // Only the first feed edit after the structural edit makes a plan from a kept one.
+    expect([kept[0], kept[1], kept[2], kept[4]]).toEqual([0, 0, 0, 0]);
+    return { kept: kept[3], planned: planned[3] };
+  }
+
+  it('an edit at the end keeps all of it but the last statement', () => {
+    const { kept, planned } = keptAcross(chain, replaced('loss = reduce_sum(h200 * 1.5)', 'loss = reduce_sum(h200 * 2.5)'));
+    expect(planned).toBeGreaterThan(5000);
+    expect(kept).toBe(planned - 2); // the loss: a multiply and a sum
+  });
+
+  it('an edit in the middle keeps the steps of the statements before it', () => {
+    const { kept, planned } = keptAcross(chain, replaced('h120 = tanh(h119 @ w0) + 0.01 * h119', 'h120 = tanh(h119 @ w0) + 0.02 * h119'));
+    // h1..h119 and the gradients at 50 and 100 layers
+    expect(kept).toBeGreaterThan(0.3 * planned);
+    expect(kept).toBeLessThan(0.5 * planned);
+  });
+
+  it('a gradient deleted, or a statement inserted, before the readers of the feed', () => {
+    keptAcross(chain, replaced('g100 = gradients(reduce_sum(h100), w0)\n', ''));
+    keptAcross(
+      chain,
+      replaced('g150 = gradients(reduce_sum(h150), w0)\n', 'g150 = gradients(reduce_sum(h150 * h150), w0)\nz = h150 * 3.\n'),
+    );
+    const inserted = keptAcross(chain, replaced('h0 = x\n', 'h0 = x\nk = 0.5\n'));
+    expect(inserted.kept).toBe(0);
+  });
+
+  it('a structural edit that changes the shape of a feed read before it', () => {
+    // The feed after its readers: an edit of the loss and the feed's shape in one. The readers
+    // before the loss were typed for the old shape: nothing of them may be kept (a feed that
+    // acts on earlier statements is analysed anew; the plan also checks the feeds' shapes).
+    const late = chain.replace('feed x = uniform([16, 8], seed=1)\n', '') + 'feed x = uniform([16, 8], seed=1)\n';
+    const { kept } = keptAcross(late, (t) =>
+      t.replace('loss = reduce_sum(h200 * 1.5)', 'loss = reduce_sum(h200 * 2.5)').replace('uniform([16, 8]', 'uniform([4, 8]'),
+    );
+    expect(kept).toBe(0);
+  });
+});
