@@ -8,6 +8,8 @@
 // or its turn for the first feed edit after an edit in the middle, with the worker's idle
 // turns between the two or none:
 //   TGRAPH_WORKER_TURNS=1 node dist/bench-profile.js worker-first-feed-idle-chain|worker-first-feed-busy-chain [edits]
+// or the same after an edit of the last line:
+//   TGRAPH_WORKER_TURNS=1 node dist/bench-profile.js worker-first-feed-after-end-chain [edits]
 // or the explanation of every gradient of the explanation benchmark's inputs (bench/explain.ts),
 // each run on a fresh analysis, as `tgraph run --json` explains them:
 //   node --cpu-prof dist/bench-profile.js explain-chain|explain-last|explain-dense|explain-conv|explain-fan|explain-residual [runs]
@@ -53,9 +55,9 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const workerEdit = /^worker-(end|middle|first-feed-idle|first-feed-busy)-(chain|blocks)$/.exec(name);
+  const workerEdit = /^worker-(end|middle|first-feed-idle|first-feed-busy|first-feed-after-end)-(chain|blocks)$/.exec(name);
   if (workerEdit) {
-    const kind = workerEdit[1] as 'end' | 'middle' | 'first-feed-idle' | 'first-feed-busy';
+    const kind = workerEdit[1] as 'end' | 'middle' | 'first-feed-idle' | 'first-feed-busy' | 'first-feed-after-end';
     const r = profileWorkerEndEdits(workerEdit[2] as 'chain' | 'blocks', Number(side) || 200, undefined, kind);
     if (process.env.TGRAPH_PROFILE_WINDOWS) fs.writeFileSync(process.env.TGRAPH_PROFILE_WINDOWS, JSON.stringify(r.windows));
     const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];

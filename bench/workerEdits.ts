@@ -41,7 +41,7 @@ export function profileWorkerEndEdits(
   file: 'chain' | 'blocks',
   edits: number,
   beforeEdits?: () => void,
-  kind: 'end' | 'middle' | 'first-feed-idle' | 'first-feed-busy' = 'end',
+  kind: 'end' | 'middle' | 'first-feed-idle' | 'first-feed-busy' | 'first-feed-after-end' = 'end',
 ): WorkerEditsResult {
   const text = file === 'chain' ? generatedChainFile(1000, 50) : generatedModelFile(1000);
   const logs: string[] = [];
@@ -72,7 +72,8 @@ export function profileWorkerEndEdits(
     if (kind === 'end') lines[lastLine] = lines[lastLine].replace(/\d+\.\d/, `${(i % 9) + 1}.${i % 10}`);
     else if (kind === 'middle') lines[middle] = lines[middle].replace(/\d\.\d+/, `0.0${(i % 8) + 1}`);
     else {
-      lines[middle] = lines[middle].replace(/\d\.\d+/, `0.0${(i % 8) + 1}`);
+      if (kind === 'first-feed-after-end') lines[lastLine] = lines[lastLine].replace(/\d+\.\d/, `${(i % 9) + 1}.${i % 10}`);
+      else lines[middle] = lines[middle].replace(/\d\.\d+/, `0.0${(i % 8) + 1}`);
       analyse(++version);
       if (kind === 'first-feed-idle') drain();
       else queue.shift()?.(); // the middle edit's analysis turn alone

@@ -80,7 +80,12 @@ export function planEvaluation(
   const groupStarts = new Int32Array(groups.length + 1);
   const placed = new PlacedSteps(typeOf);
   let firstGroup = 0;
-  if (prefix !== undefined && prefix.groups <= groups.length && keptPrefix(prefix, recomputed)) {
+  if (
+    prefix !== undefined &&
+    prefix.groups <= groups.length &&
+    prefix.groups < prefix.plan.groupStarts.length &&
+    keptPrefix(prefix, recomputed)
+  ) {
     const kept = prefix.plan;
     const count = kept.groupStarts[prefix.groups];
     if (count > maxSteps) return null;
@@ -124,6 +129,16 @@ export function planEvaluation(
   }
   groupStarts[groups.length] = steps.length;
   return placed.plan(steps, groupStarts, firstGroup > 0 ? groupStarts[firstGroup] : 0);
+}
+
+/** `plan` after a structural edit that kept the nodes of its first `groups` groups: what the
+ *  next plan may start from. A new object over the same arrays (what was derived from the
+ *  whole plan, its slots and liveness counts, is not kept alive with it), its steps cut in
+ *  place to those groups' (the nodes after them left the graph). `plan` is not run again. */
+export function cutPlan(plan: EvaluationPlan, groups: number): EvaluationPlan {
+  const count = plan.groupStarts[Math.min(groups, plan.groupStarts.length - 1)];
+  (plan.steps as Node[]).length = count;
+  return { ...plan };
 }
 
 /** Whether `prefix`'s steps can be kept under `recomputed`: each is still a node computed

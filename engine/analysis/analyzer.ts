@@ -10,7 +10,7 @@ import { Graph, type Node } from '../graph';
 import { Builder, BuildError, ERROR, Poisoned, type Value } from '../builder';
 import { buildContext } from '../buildContext';
 import { Evaluator, type Budget, type EvaluatorOptions } from '../evaluate';
-import type { EvaluationPlan, PlanPrefix } from '../plan';
+import { type EvaluationPlan, type PlanPrefix, cutPlan } from '../plan';
 import { type Tensor, shapesEqual } from '../tensor';
 import { type GradientSite } from '../autodiff';
 import { IndexedNameMap } from '../suggest';
@@ -209,7 +209,10 @@ export class Analyzer {
     // The feed plan's groups of the kept bindings hold (their nodes are kept): the next feed
     // edit's plan starts from them.
     const plan = this.feedPlan;
-    if (plan !== null) this.feedPlan = { ...plan, bindings: -1, keptGroups: Math.min(plan.keptGroups, c[at + CP_BINDINGS]) };
+    if (plan?.plan) {
+      const keptGroups = Math.min(plan.keptGroups, c[at + CP_BINDINGS]);
+      this.feedPlan = { ...plan, plan: cutPlan(plan.plan, keptGroups), bindings: -1, keptGroups };
+    } else this.feedPlan = null;
     this.startVersion(text, program, options, kept);
   }
 
