@@ -13,6 +13,10 @@
 // or the explanation of every gradient of the explanation benchmark's inputs (bench/explain.ts),
 // each run on a fresh analysis, as `tgraph run --json` explains them:
 //   node --cpu-prof dist/bench-profile.js explain-chain|explain-last|explain-dense|explain-conv|explain-fan|explain-residual [runs]
+// or what the analysis worker allocates per edit of a file's feed or end, by stage, with the
+// idle turns after each (explanations included) or without them (`busy`), see
+// bench/workerAllocations.ts:
+//   node --max-semi-space-size=8 dist/bench-profile.js alloc-feed-chain|alloc-end-chain|alloc-end-blocks [edits] [busy]
 // or the tasks of a thread's profile (the server's protocol thread as the editor bench drove
 // it, see bench/protocolTasks.ts) with at least `min-ms` of work, at the profile's interval:
 //   node dist/bench-profile.js protocol-tasks FILE.cpuprofile [interval-us=100] [min-ms=3]
@@ -23,6 +27,7 @@ import { profileChainEdits } from './engineChain';
 import { profileWorkerEndEdits } from './workerEdits';
 import { protocolTasksReport } from './protocolTasks';
 import { EXPLAIN_INPUTS, explainOnce } from './explain';
+import { measureWorkerAllocations } from './workerAllocations';
 
 enableRelaxedSimd();
 
@@ -53,6 +58,21 @@ async function main(): Promise<void> {
         `${name}: ${m.gradients} gradients explained in ${m.cpuMs.toFixed(0)} ms CPU (analysis ${m.analysisMs.toFixed(0)} ms)\n`,
       );
     }
+    return;
+  }
+  const alloc = /^alloc-(feed|end)-(chain|blocks)$/.exec(name);
+  if (alloc) {
+    const edits = Number(side) || 20;
+    const r = measureWorkerAllocations(alloc[2] as 'chain' | 'blocks', alloc[1] as 'feed' | 'end', edits, seconds !== 'busy');
+    const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const rest = (xs: number[]) => (xs.length > 1 ? xs.slice(1) : xs);
+    const full = r.fullGcs.length;
+    const fullMs = r.fullGcs.reduce((s, x) => s + x, 0);
+    process.stdout.write(
+      `${name}: ${edits} edits; allocated per edit p50 ${median(rest(r.totalMb)).toFixed(1)} MB; ${full} full collections (${fullMs.toFixed(0)} ms, longest ${Math.max(0, ...r.fullGcs).toFixed(0)} ms), ${r.scavenges} scavenges\n`,
+    );
+    for (const [stage, xs] of Object.entries(r.stages))
+      process.stdout.write(`  ${stage.padEnd(18)} p50 ${median(rest(xs)).toFixed(2)} MB\n`);
     return;
   }
   const workerEdit = /^worker-(end|middle|first-feed-idle|first-feed-busy|first-feed-after-end)-(chain|blocks)$/.exec(name);

@@ -107,59 +107,162 @@ interface Internals {
 /** Explanations by gradient site. A site belongs to one analysis, or, when the next analysis
  *  kept the statements before an edit (`AnalysisOptions.previous`), to it as well: such an
  *  explanation is reused while the lineage's label epoch is unchanged (nothing renamed a
- *  node of the kept statements), so after an edit near the end a hover is a lookup. */
+ *  node of the kept statements, no line moved), so after an edit near the end a hover is a
+ *  lookup. A feed edit changes values, not names or lines (its `valueEpoch`): an explanation
+ *  is then reused when what it read of the values is the same (`ValueFootprint`), which for a
+ *  deep model's gradients it is (their sums are made of shapes), so that they are not all
+ *  explained again after every edit of the feed. */
 interface SiteExplanations {
   analysis: Analysis;
   owner: object | undefined;
   labelEpoch: number;
-  byX: Map<number, { ex: Explanation; internals: Internals | null }>;
+  /** The value epoch of `analysis`: explanations checked at another are checked again. */
+  valueEpoch: number;
+  byX: Map<number, Explained>;
+}
+
+interface Explained {
+  ex: Explanation;
+  internals: Internals | null;
+  /** Null: it holds only for the values it was made with. */
+  footprint: ValueFootprint | null;
+  /** The value epoch it is known to hold at. */
+  valueEpoch: number;
 }
 
 const cache = new WeakMap<GradientSite, SiteExplanations>();
 
-function explanationsOf(analysis: Analysis, site: GradientSite): SiteExplanations {
+/** The site's explanations, taken over from an earlier analysis of the lineage when its
+ *  names and lines are the same (null: none can be). */
+function lineageEntry(analysis: Analysis, site: GradientSite): SiteExplanations | null {
   const entry = cache.get(site);
-  if (entry && entry.analysis === analysis) return entry;
+  if (!entry) return null;
+  if (entry.analysis === analysis) return entry;
   const lineage = analysisLineage(analysis);
-  if (entry && lineage && entry.owner === lineage.owner && entry.labelEpoch === lineage.labelEpoch) {
-    entry.analysis = analysis;
-    return entry;
-  }
-  const fresh: SiteExplanations = { analysis, owner: lineage?.owner, labelEpoch: lineage?.labelEpoch ?? 0, byX: new Map() };
+  if (!lineage || entry.owner !== lineage.owner || entry.labelEpoch !== lineage.labelEpoch) return null;
+  entry.analysis = analysis;
+  entry.valueEpoch = lineage.valueEpoch;
+  return entry;
+}
+
+function explanationsOf(analysis: Analysis, site: GradientSite): SiteExplanations {
+  const entry = lineageEntry(analysis, site);
+  if (entry) return entry;
+  const lineage = analysisLineage(analysis);
+  const fresh: SiteExplanations = {
+    analysis,
+    owner: lineage?.owner,
+    labelEpoch: lineage?.labelEpoch ?? 0,
+    valueEpoch: lineage?.valueEpoch ?? 0,
+    byX: new Map(),
+  };
   cache.set(site, fresh);
   return fresh;
 }
 
-export function cached(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions) {
+/** The explanation of x number `xIndex` kept in `entry`, when it holds at the entry's values
+ *  (one that does not is forgotten). */
+function heldExplanation(entry: SiteExplanations, xIndex: number): Explained | undefined {
+  const hit = entry.byX.get(xIndex);
+  if (!hit || hit.valueEpoch === entry.valueEpoch) return hit;
+  if (hit.footprint && footprintHash(entry.analysis, hit.footprint) === hit.footprint.hash) {
+    hit.valueEpoch = entry.valueEpoch;
+    return hit;
+  }
+  entry.byX.delete(xIndex);
+  return undefined;
+}
+
+export function cached(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): Explained {
   // Only the default budgets are memoised: other options are for tests and tools.
   if (options.maxJacobianEntries !== undefined || options.timeMs !== undefined) return guarded(analysis, site, xIndex, options);
-  const byX = explanationsOf(analysis, site).byX;
-  let hit = byX.get(xIndex);
-  if (!hit) byX.set(xIndex, (hit = guarded(analysis, site, xIndex, options)));
+  const entry = explanationsOf(analysis, site);
+  let hit = heldExplanation(entry, xIndex);
+  if (!hit) entry.byX.set(xIndex, (hit = guarded(analysis, site, xIndex, options)));
   return hit;
 }
 
 /** Whether x number `xIndex` of `site` is explained already (a hover would be a lookup). */
 export function isExplained(analysis: Analysis, site: GradientSite, xIndex: number): boolean {
-  const entry = cache.get(site);
-  if (!entry) return false;
-  if (entry.analysis !== analysis) {
-    const lineage = analysisLineage(analysis);
-    if (!lineage || entry.owner !== lineage.owner || entry.labelEpoch !== lineage.labelEpoch) return false;
+  const entry = lineageEntry(analysis, site);
+  return entry !== null && heldExplanation(entry, xIndex) !== undefined;
+}
+
+/** What an explanation was made of that a feed edit can change: the shapes of the nodes on
+ *  its path, of their inputs and of the ys (every count and axis is read from them), and the
+ *  values it read (a gather's indices, the tensor a maximum routes by, a scaling's factor),
+ *  by their content keys; `hash` folds them as they were when it was made. */
+interface ValueFootprint {
+  order: readonly Node[];
+  ys: readonly Node[];
+  read: readonly Node[];
+  hash: number;
+}
+
+function footprintOf(analysis: Analysis, order: readonly Node[], ys: readonly Node[], read: readonly Node[]): ValueFootprint | null {
+  const hash = footprintHash(analysis, { order, ys, read, hash: 0 });
+  return hash === null ? null : { order, ys, read, hash };
+}
+
+/** The nodes whose values (not only shapes) the explanation of a path reads: the inputs off
+ *  the path of the ops that move elements by them (a gather's indices; the path's own are
+ *  replaced by their positions) and of the scalings a mean is found by (`x / 4`), and every
+ *  input of the ops that route by value (maximum, pooling). */
+function valuesRead(analysis: Analysis, path: SitePath): Node[] {
+  const read: Node[] = [];
+  for (let k = 1; k < path.order.length; k++) {
+    const d = path.declared[k];
+    if (!d) continue;
+    const n = path.order[k];
+    if (d.kind === 'relation' && relationOf(analysis, n)?.select) {
+      for (const i of n.inputs) read.push(i);
+    } else if (d.kind === 'index-map' || d.kind === 'scatter' || (d.kind === 'relation' && d.scales)) {
+      const from = path.inputsFrom[k];
+      for (let s = 0; s < n.inputs.length; s++) if (path.inputPositions[from + s] < 0) read.push(n.inputs[s]);
+    }
   }
-  return entry.byX.has(xIndex);
+  return read;
+}
+
+/** The footprint's hash at `analysis`'s values: null when a value read has no content key. */
+function footprintHash(analysis: Analysis, f: ValueFootprint): number | null {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x2545f491;
+  const mix = (v: number) => {
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h2 = Math.imul(h2 ^ v, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  };
+  const mixShape = (n: Node) => {
+    const t = analysis.valueOf(n);
+    if (!t) return mix(-1);
+    mix(t.shape.length);
+    for (const d of t.shape) mix(d);
+  };
+  for (const n of f.order) {
+    mixShape(n);
+    for (const i of n.inputs) mixShape(i);
+  }
+  for (const y of f.ys) mixShape(y);
+  for (const n of f.read) {
+    if (!n.keyed || !analysis.valueOf(n)) return null;
+    mix(n.keyHash1);
+    mix(n.keyHash2);
+  }
+  return (h1 >>> 0) * 2 ** 21 + ((h2 >>> 0) & 0x1fffff);
 }
 
 /** `compute`, or, should it fail (a bug, or an op it cannot read), the plain meaning: an
  *  explanation never stops `tgraph run` or a hover. */
-function guarded(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): ReturnType<typeof compute> {
+function guarded(analysis: Analysis, site: GradientSite, xIndex: number, options: ExplainOptions): Explained {
+  const valueEpoch = analysisLineage(analysis)?.valueEpoch ?? 0;
   try {
-    return compute(analysis, site, xIndex, options);
+    return { ...compute(analysis, site, xIndex, options), valueEpoch };
   } catch (e) {
     // Interrupted is not failed: the explanation is made again, whole, later.
     if (e instanceof ExplainInterrupted) throw e;
     const why = `the explanation could not be computed: ${(e as Error)?.message ?? String(e)}${e instanceof ExplainTimeout && options.timeMs === undefined ? ` ${raiseHint('explainTimeoutMs')}` : ''}`;
-    return { ex: plainExplanation(analysis, site, xIndex, why), internals: null };
+    return { ex: plainExplanation(analysis, site, xIndex, why), internals: null, footprint: null, valueEpoch };
   }
 }
 
@@ -324,7 +427,7 @@ function compute(
   site: GradientSite,
   xIndex: number,
   options: ExplainOptions,
-): { ex: Explanation; internals: Internals | null } {
+): { ex: Explanation; internals: Internals | null; footprint: ValueFootprint | null } {
   // One time budget for the whole explanation: its walks over the gradient's path are linear
   // in the path's length, and a 100,000-line chain makes a path of 100,000 nodes.
   const timeMs = options.timeMs ?? analysis.budgets?.explainTimeoutMs ?? DEFAULTS.timeMs;
@@ -363,7 +466,7 @@ function compute(
       routes: [],
       text: composeSentence({ ...sentenceBase, connected: false, fanOut: null, summedAxes: [], batchSize: null, advice: null }),
     };
-    return { ex, internals: null };
+    return { ex, internals: null, footprint: footprintOf(analysis, path?.order ?? (x ? [x] : []), site.ys, []) };
   }
 
   const axes = propagateLabels(analysis, path, deadline);
@@ -553,7 +656,11 @@ function compute(
       countOutOfTime,
   };
   const ysRows = deps ? { W: deps.W, rows: site.ys.map((y) => deps!.deps.get(y)) } : null;
-  return { ex, internals: { ysReached: path.ysReached, ysRows } };
+  return {
+    ex,
+    internals: { ysReached: path.ysReached, ysRows },
+    footprint: footprintOf(analysis, path.order, site.ys, valuesRead(analysis, path)),
+  };
 }
 
 /** The ops on the path that route the gradient by value, from their declarations. */

@@ -101,6 +101,10 @@ export class Analyzer {
    *  naming it, or a roll-back forgetting that): what is derived from a kept statement (an
    *  explanation) stays valid while this does not change. */
   labelEpoch = 0;
+  /** Counts feed edits (`refeed`): the values of the nodes that depend on the feed changed,
+   *  while the nodes, their names and their lines did not. An explanation that read no such
+   *  value holds across them (explain.ts checks). */
+  valueEpoch = 0;
   /** Nodes before this id were made by earlier statements. */
   private statementFirstNode = 0;
   /** The first statement that reported a diagnostic while it was built (Infinity: none). An
@@ -284,7 +288,9 @@ export class Analyzer {
       ...edit.comments,
       ...this.program.comments.filter((cm) => cm.span.start >= nextStart),
     ];
-    this.labelEpoch++; // explanations name lines and positions, which may have moved
+    // The values that depend on the feed change; the names and lines explanations give do not
+    // (a feed edit keeps the number of lines: `feedOnlyEdit`).
+    this.valueEpoch++;
     this.feedNodesFrom = nodesEnd;
     this.refed = placeholder;
     this.startVersion(text, { statements, comments, diagnostics: [] }, options, nodesEnd, recomputed);

@@ -30,10 +30,12 @@ export const CHECKPOINT_FIELDS = 12;
 
 /** What an analysis shares with the analyses made from it with `options.previous`: the same
  *  `owner` and `labelEpoch` mean a gradient site of both (the same object) has the same nodes,
- *  values, names and lines, so what was derived from it (an explanation) still holds. */
-export function analysisLineage(analysis: Analysis): { owner: object; labelEpoch: number } | undefined {
+ *  names and lines, and with the same `valueEpoch` the same values too, so what was derived
+ *  from it (an explanation) still holds (one that read no value a feed edit changed, across
+ *  `valueEpoch`s). */
+export function analysisLineage(analysis: Analysis): { owner: object; labelEpoch: number; valueEpoch: number } | undefined {
   const made = analyzers.get(analysis);
-  return made && { owner: made.analyzer, labelEpoch: made.labelEpoch };
+  return made && { owner: made.analyzer, labelEpoch: made.labelEpoch, valueEpoch: made.valueEpoch };
 }
 
 /** How an analysis was made from the previous one of its lineage: the analyzer, which of its
@@ -50,7 +52,7 @@ export function analysisReuse(analysis: Analysis): { owner: object; generation: 
  *  a hidden property rather than a WeakMap, whose ephemeron bookkeeping cost a third of a
  *  small analysis in garbage collection. */
 const ANALYZER = Symbol('tgraph.analyzer');
-type Lineage = { analyzer: Analyzer; generation: number; labelEpoch: number; keptStatements: number };
+type Lineage = { analyzer: Analyzer; generation: number; labelEpoch: number; valueEpoch: number; keptStatements: number };
 export const analyzers = {
   get: (a: Analysis): Lineage | undefined => (a as unknown as { [ANALYZER]?: Lineage })[ANALYZER],
   set: (a: Analysis, l: Lineage): void => {

@@ -197,7 +197,13 @@ class StagedAnalysis implements BuiltAnalysis {
       // sorting and capping a file's tens of thousands of errors again is not free.
       const diagnostics = this.built && a.diagnostics.length === this.builtCount ? this.built : this.ordered(a.diagnostics.length);
       const made = new DocumentAnalysis(a, a.text, a.program, diagnostics, Date.now() - this.started);
-      analyzers.set(made, { analyzer: a, generation: a.generation, labelEpoch: a.labelEpoch, keptStatements: this.keptStatements });
+      analyzers.set(made, {
+        analyzer: a,
+        generation: a.generation,
+        labelEpoch: a.labelEpoch,
+        valueEpoch: a.valueEpoch,
+        keptStatements: this.keptStatements,
+      });
       this.analysis = made;
     }
     return this.analysis;

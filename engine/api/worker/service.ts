@@ -69,6 +69,16 @@ const wallClock = () => performance.timeOrigin + performance.now();
  *  line after its snapshot is posted (so that logging delays nothing of the edit). */
 type StageMarks = Record<string, number | string | boolean>;
 
+/** Told of each stage of an analysis as it is reached (the names of StageMarks' times) and
+ *  of the start of each idle turn ('value-table', 'explanation'): bench/workerAllocations.ts
+ *  reads the heap there, to say what each stage allocates. */
+export const stageProbe: { reached?: (stage: string) => void } = {};
+
+function mark(marks: StageMarks | undefined, stage: string): void {
+  if (marks) marks[stage] = wallClock();
+  stageProbe.reached?.(stage);
+}
+
 /** The time an analysis is given before the host stops the worker: the time budget of
  *  building and evaluating, plus parsing and describing, which the file's size bounds (an
  *  8 MB file takes seconds on a quiet machine, tens of seconds on a busy one). */
@@ -238,6 +248,7 @@ export class AnalysisService {
         // slices, so that an edit arriving meanwhile is read after the slice, and analysed
         // with the table as far as it is made.
         this.turnKind = 'value-table';
+        stageProbe.reached?.('value-table');
         this.setPhase('describing', -1, 0, analysisAllowance(analysis.budgets.evaluationTimeoutMs, analysis.text.length));
         const until = Date.now() + VALUE_TABLE_SLICE_MS;
         // A slice also ends once the host has written a newer generation of any document (it
@@ -265,6 +276,7 @@ export class AnalysisService {
         if (target !== undefined && state.analysis && state.version !== undefined) {
           this.setPhase('explaining', doc, state.version, REQUEST_EXPLANATIONS * state.analysis.budgets.explainTimeoutMs);
           this.turnKind = 'explanation';
+          stageProbe.reached?.('explanation');
           const hover = this.explainedHover(state, target);
           if (hover !== undefined) {
             this.explained(state, state.version, target, hover);
@@ -338,7 +350,7 @@ export class AnalysisService {
     const tableSoFar = previous !== undefined && state.slicing === previous;
     if (marks) marks.table = !previous ? 'none' : tableSoFar ? 'so far' : state.keyed === previous ? 'made' : 'made now';
     const cache = tableSoFar ? (previous.valueCacheSoFar ?? previous.valueCache) : previous?.valueCache;
-    if (marks) marks.tableMade = wallClock();
+    mark(marks, 'tableMade');
     state.slicing = undefined;
     const previousVersion = state.version;
     if (wanted.fresh) state.sent = undefined;
@@ -357,7 +369,7 @@ export class AnalysisService {
         cancelled,
         progress: (phase, span) => this.progress(phase, span),
       });
-      if (marks) marks.built = wallClock();
+      mark(marks, 'built');
       const long = Date.now() - started >= EARLY_DIAGNOSTICS_MS || built.lines.lineCount >= EARLY_DIAGNOSTICS_LINES;
       if (!previous && long && !cancelled()) {
         this.post({ type: 'built', doc, version: wanted.version, diagnostics: built.builtDiagnostics.slice() });
@@ -377,8 +389,8 @@ export class AnalysisService {
     state.version = wanted.version;
     state.generation = wanted.generation;
     state.options = wanted.options;
+    mark(marks, 'evaluated');
     if (marks) {
-      marks.evaluated = wallClock();
       const reuse = analysisReuse(analysis);
       Object.assign(marks, {
         keptStatements: reuse?.keptStatements ?? 0,
@@ -399,7 +411,7 @@ export class AnalysisService {
       diagnostics: analysis.diagnostics.slice(),
       status: { ...statusOf(analysis), milliseconds },
     });
-    if (marks) marks.diagnosticsPosted = wallClock();
+    mark(marks, 'diagnosticsPosted');
     // Describing is linear in the statements (an 8 MB file's take seconds on a busy machine).
     this.setPhase('describing', doc, wanted.version, analysisAllowance(budgets.evaluationTimeoutMs, wanted.text.length));
     try {
@@ -408,8 +420,8 @@ export class AnalysisService {
       const sent = previous && state.sent && state.sent.snapshot.version === previousVersion ? state.sent.snapshot : undefined;
       const snapshot = snapshotOf(analysis, { version: wanted.version, explain: false, cancelled, previous: sent });
       snapshot.status.milliseconds = milliseconds;
+      mark(marks, 'described');
       if (marks) {
-        marks.described = wallClock();
         marks.describedFrom = statementsTakenOver(snapshot);
       }
       state.explaining = snapshot.explaining.slice();
@@ -427,23 +439,23 @@ export class AnalysisService {
     state.sent = { snapshot, text };
     if (sent) {
       const delta = snapshotDelta(sent.snapshot, sent.text, snapshot, text, keptHeads(sent.snapshot, snapshot));
+      mark(marks, 'delta');
       if (marks) {
-        marks.delta = wallClock();
         marks.deltaItems =
           delta.targets.middle.length + delta.lenses.middle.length + delta.hints.middle.length + delta.symbols.middle.length;
         marks.deltaTargets = delta.targets.middle.length;
         marks.deltaOccurrences = delta.occurrences.middle.length / OCC_FIELDS;
       }
       const { wire, transfer } = deltaToWire(delta);
-      if (marks) marks.wire = wallClock();
+      mark(marks, 'wire');
       this.post({ type: 'snapshotDelta', doc, version: snapshot.version, delta: wire }, transfer);
-      if (marks) marks.posted = wallClock();
+      mark(marks, 'posted');
       return;
     }
     const { wire, transfer } = snapshotToWire(snapshot);
-    if (marks) marks.wire = wallClock();
+    mark(marks, 'wire');
     this.post({ type: 'snapshot', doc, version: snapshot.version, snapshot: wire }, transfer);
-    if (marks) marks.posted = wallClock();
+    mark(marks, 'posted');
   }
 
   /** An explanation sent to the host: its copy of the snapshot has it, so ours too. */
