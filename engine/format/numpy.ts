@@ -33,30 +33,29 @@ interface Dec {
 
 const ZERO_DEC: Dec = { digits: '0', point: 1 };
 
-/** Parses a non-negative JS decimal string (`123.45`, `0.001`, `1.5e-7`, `1e+21`). */
+/** Parses a non-negative JS decimal string (`123.45`, `0.001`, `1.5e-7`, `1e+21`). Slices
+ *  the digits out once where no point falls between them (`0.00123`: most printed values). */
 function parseDec(s: string): Dec {
   let exp = 0;
+  let end = s.length;
   const ei = s.indexOf('e');
   if (ei >= 0) {
     exp = Number(s.slice(ei + 1));
-    s = s.slice(0, ei);
+    end = ei;
   }
   const di = s.indexOf('.');
-  let all: string;
-  let intLen: number;
-  if (di >= 0) {
-    all = s.slice(0, di) + s.slice(di + 1);
-    intLen = di;
-  } else {
-    all = s;
-    intLen = s.length;
-  }
-  let start = 0;
-  while (start < all.length && all.charCodeAt(start) === 48) start++;
-  if (start === all.length) return ZERO_DEC;
-  let end = all.length;
-  while (all.charCodeAt(end - 1) === 48) end--;
-  return { digits: all.slice(start, end), point: intLen - start + exp };
+  const point = di >= 0 && di < end ? di : -1;
+  const intLen = point >= 0 ? point : end;
+  // The first and last digits that are not zero (the point skipped).
+  let first = 0;
+  while (first < end && (s.charCodeAt(first) === 48 || first === point)) first++;
+  if (first === end) return ZERO_DEC;
+  let last = end - 1;
+  while (s.charCodeAt(last) === 48 || last === point) last--;
+  const digits = point > first && point < last ? s.slice(first, point) + s.slice(point + 1, last + 1) : s.slice(first, last + 1);
+  // (leading zeros counted without the point)
+  const start = point >= 0 && point < first ? first - 1 : first;
+  return { digits, point: intLen - start + exp };
 }
 
 /** Shortest round-trip digits of |x| (float32 digits when `f32` and x is a float32). */
@@ -147,9 +146,75 @@ function isNegative(x: number): boolean {
 }
 
 // ---------------------------------------------------------------------------------------
+// The text being written
+
+/** The text of one array, written in place as UTF-16 code units and decoded once: made by
+ *  concatenation, each element cost a handful of strings and each axis copied the text of the
+ *  axes inside it again (a [16, 8] value's 500 characters took 30 KB of strings, and an
+ *  editor's snapshot prints a thousand values after each edit of a feed). One buffer, reused:
+ *  printing calls nothing that prints. */
+class TextBuffer {
+  codes = new Uint16Array(1024);
+  length = 0;
+
+  private room(n: number): void {
+    if (this.length + n <= this.codes.length) return;
+    const grown = new Uint16Array(Math.max(2 * this.codes.length, this.length + n));
+    grown.set(this.codes.subarray(0, this.length));
+    this.codes = grown;
+  }
+
+  char(c: number): void {
+    this.room(1);
+    this.codes[this.length++] = c;
+  }
+
+  repeat(c: number, n: number): void {
+    if (n <= 0) return;
+    this.room(n);
+    this.codes.fill(c, this.length, this.length + n);
+    this.length += n;
+  }
+
+  text(s: string, from = 0, to = s.length): void {
+    this.room(to - from);
+    for (let i = from; i < to; i++) this.codes[this.length++] = s.charCodeAt(i);
+  }
+
+  /** Drops the whitespace that ends the text after `from` (Python's `rstrip`). */
+  trimEndTo(from: number): void {
+    while (this.length > from && isSpace(this.codes[this.length - 1])) this.length--;
+  }
+
+  /** The text written since `from`, which is then dropped. */
+  take(from = 0): string {
+    const s = decoder.decode(this.codes.subarray(from, this.length));
+    this.length = from;
+    // (a huge array's text is not kept alive in the module)
+    if (from === 0 && this.codes.length > 1 << 16) this.codes = new Uint16Array(1024);
+    return s;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** (V8 makes a one-byte string of one-byte characters: 500 characters take 520 bytes.) */
+const decoder = new TextDecoder('utf-16le');
+const SPACE = 32;
+const ZERO_CODE = 48;
+const MINUS = 45;
+const DOT = 46;
+const buffer = new TextBuffer();
+let moved = new Uint16Array(64);
+
+// ---------------------------------------------------------------------------------------
 // Element formatters (FloatingFormat, IntegerFormat, BoolFormat)
 
-type ElementFormat = (x: number) => string;
+/** Writes element number `k` of the values the format was made for (in the order printed),
+ *  whose value is `x`. */
+type ElementFormat = (k: number, x: number, out: TextBuffer) => void;
 
 function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8): ElementFormat {
   const round = f32 ? Math.fround : (v: number) => v;
@@ -179,9 +244,9 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
   let padRight = 0;
   let expSize = -1;
   let fracDigits = 0;
-  // The positional digits of each magnitude, found while measuring and used again to print
+  // The positional digits of each element, found while measuring and used again to print
   // (finding them is most of the cost of printing a value).
-  const positional = new Map<number, Dec>();
+  const positional: (Dec | undefined)[] = expFormat ? [] : new Array<Dec | undefined>(values.length);
   if (anyFinite) {
     for (let i = 0; i < values.length; i++) {
       const x = values[i];
@@ -195,9 +260,9 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
         expSize = Math.max(expSize, exponentOf(d, 2).length - 2);
       } else {
         const d = positionalDec(ax, f32, precision);
-        positional.set(ax, d);
-        padLeft = Math.max(padLeft, intPartOf(d).length + sign);
-        padRight = Math.max(padRight, fracPartOf(d).length);
+        positional[i] = d;
+        padLeft = Math.max(padLeft, intLengthOf(d) + sign);
+        padRight = Math.max(padRight, fracLengthOf(d));
       }
     }
     if (expFormat) padRight = expSize + 2 + fracDigits;
@@ -208,35 +273,70 @@ function floatingFormat(values: ArrayLike<number>, f32: boolean, precision = 8):
   }
   const width = padLeft + padRight + 1;
 
-  return (x: number): string => {
-    if (x !== x) return 'nan'.padStart(width);
-    if (x === Infinity) return 'inf'.padStart(width);
-    if (x === -Infinity) return '-inf'.padStart(width);
+  return (k: number, x: number, out: TextBuffer): void => {
+    if (x !== x || x === Infinity || x === -Infinity) {
+      const word = x !== x ? 'nan' : x === Infinity ? 'inf' : '-inf';
+      out.repeat(SPACE, width - word.length);
+      out.text(word);
+      return;
+    }
     const ax = Math.abs(x);
-    const sign = isNegative(x) ? '-' : '';
+    const negative = isNegative(x);
     if (expFormat) {
       // min_digits=precision: a value whose shortest digits are fewer than the column's gets
       // more digits of its exact value (rounded), not zeros.
       let d = scientificDec(ax, f32, fracDigits);
       if (d !== ZERO_DEC && d.digits.length - 1 < fracDigits) d = roundExact(ax, (n) => ax.toExponential(n), fracDigits);
-      const head = (sign + d.digits[0]).padStart(padLeft);
-      return head + '.' + d.digits.slice(1).padEnd(fracDigits, '0') + exponentOf(d, expSize);
+      out.repeat(SPACE, padLeft - (negative ? 2 : 1));
+      if (negative) out.char(MINUS);
+      out.text(d.digits, 0, 1);
+      out.char(DOT);
+      out.text(d.digits, 1);
+      out.repeat(ZERO_CODE, fracDigits - (d.digits.length - 1));
+      out.text(exponentOf(d, expSize));
+      return;
     }
-    const d = positional.get(ax) ?? positionalDec(ax, f32, precision);
-    return (sign + intPartOf(d)).padStart(padLeft) + '.' + fracPartOf(d).padEnd(padRight);
+    const d = positional[k] ?? positionalDec(ax, f32, precision);
+    const { digits, point } = d;
+    out.repeat(SPACE, padLeft - intLengthOf(d) - (negative ? 1 : 0));
+    if (negative) out.char(MINUS);
+    // The integer part (intPartOf), the point, the fraction (fracPartOf) padded to the column.
+    if (point <= 0) out.char(ZERO_CODE);
+    else {
+      out.text(digits, 0, Math.min(point, digits.length));
+      out.repeat(ZERO_CODE, point - digits.length);
+    }
+    out.char(DOT);
+    if (point <= 0) out.repeat(ZERO_CODE, -point);
+    if (point < digits.length) out.text(digits, Math.max(point, 0));
+    out.repeat(SPACE, padRight - fracLengthOf(d));
   };
+}
+
+/** The length of intPartOf(d) and fracPartOf(d), without making them. */
+function intLengthOf(d: Dec): number {
+  return d.point <= 0 ? 1 : d.point;
+}
+
+function fracLengthOf(d: Dec): number {
+  if (d.point <= 0) return -d.point + d.digits.length;
+  return d.point >= d.digits.length ? 0 : d.digits.length - d.point;
 }
 
 function integerFormat(values: ArrayLike<number>): ElementFormat {
   let width = 0;
   for (let i = 0; i < values.length; i++) width = Math.max(width, String(values[i]).length);
-  return (x: number) => String(x).padStart(width);
+  return (_k: number, x: number, out: TextBuffer) => {
+    const s = String(x);
+    out.repeat(SPACE, width - s.length);
+    out.text(s);
+  };
 }
 
 function elementFormat(dtype: DType, values: ArrayLike<number>): ElementFormat {
   switch (dtype) {
     case 'bool':
-      return (x: number) => (x ? ' True' : 'False');
+      return (_k: number, x: number, out: TextBuffer) => out.text(x ? ' True' : 'False');
     case 'int32':
     case 'int64':
       return integerFormat(values);
@@ -307,45 +407,91 @@ export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
   const strides = stridesOf(shape);
 
   // The elements that are shown (_leading_trailing): they alone set the widths.
-  let shownFlat: number[] | null = null;
+  let shownFlat: Float64Array | null = null;
   if (summarise) {
-    let offsets = [0];
+    let offsets = new Float64Array(1);
     for (let axis = 0; axis < ndim; axis++) {
       const n = shape[axis];
-      const idx: number[] = [];
-      if (n > 2 * edgeItems) {
-        for (let i = 0; i < edgeItems; i++) idx.push(i);
-        for (let i = n - edgeItems; i < n; i++) idx.push(i);
-      } else {
-        for (let i = 0; i < n; i++) idx.push(i);
-      }
-      const next: number[] = [];
-      for (const o of offsets) for (const i of idx) next.push(o + i * strides[axis]);
+      const cut = n > 2 * edgeItems;
+      const count = cut ? 2 * edgeItems : n;
+      const stride = strides[axis];
+      const next = new Float64Array(offsets.length * count);
+      let at = 0;
+      for (let o = 0; o < offsets.length; o++)
+        for (let j = 0; j < count; j++) next[at++] = offsets[o] + (cut && j >= edgeItems ? n - 2 * edgeItems + j : j) * stride;
       offsets = next;
     }
     shownFlat = offsets;
   }
   let shownValues: ArrayLike<number> = data;
   if (shownFlat) {
-    const vals = new Array<number>(shownFlat.length);
+    const vals = new Float64Array(shownFlat.length);
     for (let i = 0; i < shownFlat.length; i++) vals[i] = data[shownFlat[i]];
     shownValues = vals;
   }
   const fmt = elementFormat(t.dtype, shownValues);
+  // Elements are printed in the order they were listed in (row-major, shown ones only).
+  let printed = 0;
+  const out = buffer;
+  const start = out.length;
+  const element = (offset: number) => fmt(printed++, data[offset], out);
   // NumPy nests one bracket per axis and stops at 64 axes; past that the brackets would be
   // most of the text (and the indents grow with the square of the rank): a flat listing.
   if (ndim > MAX_NESTED_RANK) {
-    const shown = shownFlat ?? Array.from({ length: size }, (_, i) => i);
-    const items = shown.map((i) => fmt(data[i]));
-    if (shownFlat) items.splice(items.length / 2, 0, summaryInsertFlat);
-    return `rank-${ndim} array, flat: [${items.join(' ')}]`;
+    const shown: ArrayLike<number> = shownFlat ?? Array.from({ length: size }, (_, i) => i);
+    const summaryAt = shownFlat ? Math.trunc(shown.length / 2) : -1;
+    out.text(`rank-${ndim} array, flat: [`);
+    for (let i = 0; i < shown.length; i++) {
+      if (i > 0) out.char(SPACE);
+      if (i === summaryAt) out.text(summaryInsertFlat + ' ');
+      element(shown[i]);
+    }
+    if (summaryAt === shown.length) out.text(' ' + summaryInsertFlat);
+    out.char(93 /* ] */);
+    return out.take(start);
   }
   const separator = options.separator ?? ' ';
+  const trimmedSeparator = separator.trimEnd();
   const summaryInsert = '...';
+  const lineSeps: string[] = [];
+  const lineSep = (axesLeft: number) => (lineSeps[axesLeft] ??= trimmedSeparator + '\n'.repeat(axesLeft - 1));
+  // The line of the innermost axis being written: its indent, its length as NumPy counts it
+  // (the indent included), where it is written, and its width.
+  let indent = 0;
+  let lineLength = 0;
+  let lineStart = 0;
+  let elemWidth = 0;
+  /** _extendLine: the word just written from `from` on, wrapped unless the line held nothing
+   *  but the indent. */
+  const extended = (from: number): void => {
+    const length = out.length - from;
+    if (lineLength + length > elemWidth && lineLength > indent) {
+      // A word that goes to the next line is moved there (its length is known once written).
+      if (moved.length < length) moved = new Uint16Array(2 * length);
+      for (let i = 0; i < length; i++) moved[i] = out.codes[from + i];
+      out.length = from;
+      out.trimEndTo(lineStart);
+      out.char(10 /* \n */);
+      out.repeat(SPACE, indent);
+      lineStart = out.length;
+      lineLength = indent;
+      for (let i = 0; i < length; i++) out.char(moved[i]);
+    }
+    lineLength += length;
+  };
+  const item = (at: number): void => {
+    const from = out.length;
+    element(at);
+    extended(from);
+  };
+  const separate = () => {
+    out.text(separator);
+    lineLength += separator.length;
+  };
 
-  const recurse = (axis: number, offset: number, hangingIndent: string, currWidth: number): string => {
-    if (axis === ndim) return fmt(data[offset]);
-    const nextHangingIndent = hangingIndent + ' ';
+  /** Writes the array at `axis` ('[' ... ']'), its lines after the first indented by
+   *  `hanging` (NumPy's hanging indent; the first line's is its caller's). */
+  const write = (axis: number, offset: number, hanging: number, currWidth: number): void => {
     const nextWidth = currWidth - 1; // len(']')
     const n = shape[axis];
     const stride = strides[axis];
@@ -353,46 +499,51 @@ export function formatTensor(t: Tensor, options: FormatOptions = {}): string {
     const leadingItems = showSummary ? edgeItems : 0;
     const trailingItems = showSummary ? edgeItems : n;
     const axesLeft = ndim - axis;
-    let s = '';
+    out.char(91 /* [ */);
 
     if (axesLeft === 1) {
-      const elemWidth = currWidth - Math.max(separator.trimEnd().length, 1);
-      let line = hangingIndent;
-      const extend = (word: string): void => {
-        // _extendLine: wrap unless the line holds nothing but the indent
-        if (line.length + word.length > elemWidth && line.length > hangingIndent.length) {
-          s += line.trimEnd() + '\n';
-          line = hangingIndent;
-        }
-        line += word;
-      };
+      elemWidth = currWidth - Math.max(trimmedSeparator.length, 1);
+      indent = hanging;
+      lineLength = hanging;
+      lineStart = out.length;
       for (let i = 0; i < leadingItems; i++) {
-        extend(recurse(axis + 1, offset + i * stride, nextHangingIndent, nextWidth));
-        line += separator;
+        item(offset + i * stride);
+        separate();
       }
       if (showSummary) {
-        extend(summaryInsert);
-        line += separator;
+        const from = out.length;
+        out.text(summaryInsert);
+        extended(from);
+        separate();
       }
       for (let i = trailingItems; i > 1; i--) {
-        extend(recurse(axis + 1, offset + (n - i) * stride, nextHangingIndent, nextWidth));
-        line += separator;
+        item(offset + (n - i) * stride);
+        separate();
       }
-      extend(recurse(axis + 1, offset + (n - 1) * stride, nextHangingIndent, nextWidth));
-      s += line;
+      item(offset + (n - 1) * stride);
     } else {
-      const lineSep = separator.trimEnd() + '\n'.repeat(axesLeft - 1);
+      const sep = lineSep(axesLeft);
       for (let i = 0; i < leadingItems; i++) {
-        s += hangingIndent + recurse(axis + 1, offset + i * stride, nextHangingIndent, nextWidth) + lineSep;
+        if (i > 0) out.repeat(SPACE, hanging);
+        write(axis + 1, offset + i * stride, hanging + 1, nextWidth);
+        out.text(sep);
       }
-      if (showSummary) s += hangingIndent + summaryInsert + lineSep;
+      if (showSummary) {
+        out.repeat(SPACE, hanging);
+        out.text(summaryInsert);
+        out.text(sep);
+      }
       for (let i = trailingItems; i > 1; i--) {
-        s += hangingIndent + recurse(axis + 1, offset + (n - i) * stride, nextHangingIndent, nextWidth) + lineSep;
+        if (showSummary || i < trailingItems) out.repeat(SPACE, hanging);
+        write(axis + 1, offset + (n - i) * stride, hanging + 1, nextWidth);
+        out.text(sep);
       }
-      s += hangingIndent + recurse(axis + 1, offset + (n - 1) * stride, nextHangingIndent, nextWidth);
+      if (showSummary || n > 1) out.repeat(SPACE, hanging);
+      write(axis + 1, offset + (n - 1) * stride, hanging + 1, nextWidth);
     }
-    return '[' + s.slice(hangingIndent.length) + ']';
+    out.char(93 /* ] */);
   };
 
-  return recurse(0, 0, ' '.repeat(1 + (options.prefixWidth ?? 0)), lineWidth);
+  write(0, 0, 1 + (options.prefixWidth ?? 0), lineWidth);
+  return out.take(start);
 }
