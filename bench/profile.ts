@@ -72,7 +72,9 @@ async function main(): Promise<void> {
       `${name}: ${edits} edits; allocated per edit p50 ${median(rest(r.totalMb)).toFixed(1)} MB; ${full} full collections (${fullMs.toFixed(0)} ms, longest ${Math.max(0, ...r.fullGcs).toFixed(0)} ms), ${r.scavenges} scavenges\n`,
     );
     for (const [stage, xs] of Object.entries(r.stages))
-      process.stdout.write(`  ${stage.padEnd(18)} p50 ${median(rest(xs)).toFixed(2)} MB\n`);
+      process.stdout.write(
+        `  ${stage.padEnd(18)} p50 ${median(rest(xs)).toFixed(2)} MB, ${median(rest(r.cpuMs[stage])).toFixed(1)} ms CPU\n`,
+      );
     return;
   }
   const workerEdit = /^worker-(end|middle|first-feed-idle|first-feed-busy|first-feed-after-end)-(chain|blocks)$/.exec(name);

@@ -19,6 +19,8 @@ export interface AllocationReport {
   stages: Record<string, number[]>;
   /** MB allocated per edit, all stages. */
   totalMb: number[];
+  /** CPU ms per edit in each stage (this process's, user + system). */
+  cpuMs: Record<string, number[]>;
   /** Full (mark-compact) collections over all the edits, with their pauses (ms). */
   fullGcs: number[];
   scavenges: number;
@@ -56,17 +58,20 @@ export function measureWorkerAllocations(file: 'chain' | 'blocks', kind: 'feed' 
   analyse();
   drain();
 
-  const report: AllocationReport = { edits, stages: {}, totalMb: [], fullGcs: [], scavenges: 0 };
+  const report: AllocationReport = { edits, stages: {}, totalMb: [], cpuMs: {}, fullGcs: [], scavenges: 0 };
   let stage = 'start';
   let profiler = new v8.GCProfiler();
   let usedAtStart = 0;
+  let cpuAtStart = process.cpuUsage();
   let editIndex = -1;
   const begin = () => {
     profiler = new v8.GCProfiler();
     profiler.start();
     usedAtStart = v8.getHeapStatistics().used_heap_size;
+    cpuAtStart = process.cpuUsage();
   };
   const end = () => {
+    const cpu = process.cpuUsage(cpuAtStart);
     const used = v8.getHeapStatistics().used_heap_size;
     const gcs = (profiler.stop() as unknown as { statistics: GcStatistic[] }).statistics;
     let freed = 0;
@@ -79,6 +84,7 @@ export function measureWorkerAllocations(file: 'chain' | 'blocks', kind: 'feed' 
     const list = (report.stages[stage] ??= new Array<number>(edits).fill(0));
     list[editIndex] += mb;
     report.totalMb[editIndex] += mb;
+    (report.cpuMs[stage] ??= new Array<number>(edits).fill(0))[editIndex] += (cpu.user + cpu.system) / 1000;
   };
   // An analysis's stage is named by the mark that ends it (as in its `stages:` log line); an
   // idle turn by the mark at its start.
