@@ -288,3 +288,15 @@ describe('large tensors', () => {
     for (let i = 0; i < n; i += 9973) expect(Math.fround(json.data[i] as number)).toBe(data[i]);
   });
 });
+
+describe('formatTensor: wrapped lines end without the padding of their last element', () => {
+  // NumPy 2.4: np.set_printoptions(linewidth=20); str(np.array(...))
+  it('floats padded to their column, wrapped at 20 columns', () => {
+    expect(formatTensor(f64([7], [0.5, 1.25, 2, 3.125, 4, 10.5, 0.0625]), { lineWidth: 20 })).toBe(
+      '[ 0.5     1.25\n  2.      3.125\n  4.     10.5\n  0.0625]',
+    );
+    expect(formatTensor(f32([2, 3], [0.5, -1.25, 2, 3.125, 4, -10.5]), { lineWidth: 20 })).toBe(
+      '[[  0.5    -1.25\n    2.   ]\n [  3.125   4.\n  -10.5  ]]',
+    );
+  });
+});
