@@ -101,7 +101,7 @@ class Converter extends ExpressionConverter {
       if (after < nodes.length) broken.set(after, n);
     });
     const reported = new Set<SyntaxNode>();
-    nodes.forEach((n, i) => {
+    const place = (n: SyntaxNode, i: number): void => {
       if (misindented(n)) {
         this.syntaxErrors.push(indentationError(this.text, n, blockIndent ?? ''));
         out.push({ kind: 'Unparsed', span: span(n), binds: this.apparentBindings(n) });
@@ -114,7 +114,27 @@ class Converter extends ExpressionConverter {
         this.syntaxErrors.push(syntaxErrorAt(this.text, error));
       }
       out.push({ kind: 'Unparsed', span: span(n), binds: this.apparentBindings(n) });
+    };
+    nodes.forEach((n, i) => {
+      const before = { statements: out.length, errors: this.syntaxErrors.length };
+      place(n, i);
+      this.joinStrayTokens(out, before);
     });
+  }
+
+  /** Past a few thousand nested brackets the grammar gives up and leaves every closing one a
+   *  statement of its own: one line made 31,140 notes and as many errors. A statement left
+   *  out that binds nothing, right after one left out on the same line, joins it with no
+   *  error of its own (CPython stops at the first error). */
+  private joinStrayTokens(out: P.Stmt[], before: { statements: number; errors: number }): void {
+    if (out.length !== before.statements + 1 || before.statements === 0) return;
+    const previous = out[before.statements - 1];
+    const added = out[before.statements];
+    if (previous.kind !== 'Unparsed' || added.kind !== 'Unparsed' || added.binds.length > 0) return;
+    if (!/^[ \t]*$/.test(this.text.slice(previous.span.end, added.span.start))) return;
+    previous.span = { start: previous.span.start, end: Math.max(previous.span.end, added.span.end) };
+    out.length = before.statements;
+    this.syntaxErrors.length = before.errors;
   }
 
   /** Converts the statement node `n` into `out`. */

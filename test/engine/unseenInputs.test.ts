@@ -23,6 +23,17 @@ describe('Python source as editors save it', () => {
   });
 });
 
+describe('Python source nested past what the grammar reads', () => {
+  it('3,000 nested parentheses are one statement left out with one syntax error (each closing one was a note of its own)', () => {
+    const text = `import numpy as np\nx = ${'('.repeat(3000)}1${')'.repeat(3000)}\nz = 2\n`;
+    const a = analyzePython(text);
+    expect(a.python!.notEvaluated.map((n) => [text.slice(n.span.start, n.span.start + 5), n.refused])).toEqual([
+      ['x = (', 'SyntaxError: invalid syntax'],
+    ]);
+    expect(a.valueOf(nodeOf(a.lookup('z')))?.data[0]).toBe(2);
+  });
+});
+
 describe('work that grew as the square of the input', () => {
   it("each line that is not Python finds Python's words for it by binary search, not a scan of every error", () => {
     const lines = 2000;
