@@ -4,25 +4,55 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { BUDGETS, budgetValue, type BudgetKey } from '../engine/budgets';
+import { BUDGETS, budgetValue, formatCount, type BudgetKey, type BudgetSpec } from '../engine/budgets';
 import type { PlainOptions } from '../engine/api/worker/messages';
 
 const CONFIG_FILE = 'tgraph.config.json';
 const MAX_SOURCE_BYTES = 16 * 1024 * 1024;
+/** A config is a few settings. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** A mistake in what the user gave: printed as `tgraph: message`, exit 1. */
 export class UserError extends Error {}
 
 export function readSource(file: string): string {
-  if (file === '-') {
-    const text = fs.readFileSync(0, 'utf8');
-    if (Buffer.byteLength(text) > MAX_SOURCE_BYTES) throw new UserError('standard input is larger than 16 MiB');
-    return text;
-  }
+  if (file === '-') return readStandardInput();
+  return readBoundedFile(file, MAX_SOURCE_BYTES, '16 MiB');
+}
+
+/** A regular file of at most `maxBytes`: a FIFO or a device (`--config /dev/zero`, or a
+ *  tgraph.config.json a repository links there) was read until the process had 5.8 GB. */
+function readBoundedFile(file: string, maxBytes: number, limit: string): string {
   const stat = fs.statSync(file);
   if (!stat.isFile()) throw new UserError(`${file} is not a file`);
-  if (stat.size > MAX_SOURCE_BYTES) throw new UserError(`${file} is larger than 16 MiB`);
+  if (stat.size > maxBytes) throw new UserError(`${file} is larger than ${limit}`);
   return fs.readFileSync(file, 'utf8');
+}
+
+/** Standard input up to the source limit, read in pieces: `cat /dev/zero | tgraph run -` was
+ *  read whole before its size was looked at, and never ended. */
+function readStandardInput(): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(0, chunk, 0, chunk.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a non-blocking terminal: wait for input
+        continue;
+      }
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_SOURCE_BYTES) throw new UserError('standard input is larger than 16 MiB');
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 // ---- options ---------------------------------------------------------------------------------
@@ -47,8 +77,14 @@ function budgetKey(raw: string, where: string): BudgetKey {
 }
 
 function budgetNumber(key: BudgetKey, raw: unknown, where: string): number {
+  const spec = BUDGETS.find((b) => b.key === key)!;
   const value = budgetValue(raw);
-  if (value === undefined) throw new UserError(`${where}: ${key} must be a number ≥ 1, got ${JSON.stringify(raw)}`);
+  const { minimum, maximum } = spec as BudgetSpec;
+  const within = value !== undefined && value >= minimum && value <= (maximum ?? Infinity);
+  if (!within) {
+    const range = maximum === undefined ? `≥ ${formatCount(minimum)}` : `from ${formatCount(minimum)} to ${formatCount(maximum)}`;
+    throw new UserError(`${where}: ${key} must be a number ${range}, got ${typeof raw === 'number' ? String(raw) : JSON.stringify(raw)}`);
+  }
   return value;
 }
 
@@ -67,9 +103,16 @@ function configBudgets(explicit: string | undefined): Partial<Record<BudgetKey, 
     }
   }
   if (!file) return {};
+  let text: string;
+  try {
+    text = readBoundedFile(file, MAX_CONFIG_BYTES, '1 MiB');
+  } catch (e) {
+    throw e instanceof UserError ? e : new UserError(`${file}: cannot read (${(e as Error).message})`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // Editors on Windows save JSON with a byte order mark, which JSON.parse refuses.
+    raw = JSON.parse(text.replace(/^\ufeff/, ''));
   } catch (e) {
     throw new UserError(`${file}: not a JSON object of settings (${(e as Error).message})`);
   }

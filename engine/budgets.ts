@@ -3,8 +3,9 @@
 // checks), an AnalysisOptions field of the same name (the server passes the settings through;
 // the CLI and the tests take the defaults), and a diagnostic that says which setting to raise.
 //
-// A budget is a whole number ≥ 1. Anything else a caller passes (NaN, a negative number, a
-// string) falls back to the default: bad options never reach the work they bound.
+// A budget is a whole number ≥ 1 (within its range, where it has one). Anything else a caller
+// passes (NaN, a negative number, a string) falls back to the default, and a number outside
+// the range is taken to its nearer end: bad options never reach the work they bound.
 
 export interface BudgetSpec {
   /** The AnalysisOptions field; the setting is `tgraph.` + key. */
@@ -15,11 +16,36 @@ export interface BudgetSpec {
   readonly unit: string;
   /** One line for the settings page (package.json's markdownDescription). */
   readonly description: string;
+  /** The smallest and largest values that work (package.json's minimum and maximum). */
+  readonly minimum: number;
+  readonly maximum?: number;
 }
 
-function budget<K extends string>(key: K, defaultValue: number, unit: string, description: string) {
-  return { key, setting: `tgraph.${key}`, default: defaultValue, unit, description } as const;
+function budget<K extends string>(key: K, defaultValue: number, unit: string, description: string, range: BudgetRange = {}) {
+  return {
+    key,
+    setting: `tgraph.${key}`,
+    default: defaultValue,
+    unit,
+    description,
+    minimum: range.minimum ?? 1,
+    maximum: range.maximum,
+  } as const;
 }
+
+export interface BudgetRange {
+  readonly minimum?: number;
+  readonly maximum?: number;
+}
+
+// Nesting and calls are walked recursively: the worker's stack holds about 3,500 levels of the
+// deepest-framed construct (`x[x[...]]`) and 2,000 to 5,000 Python calls, so a budget raised to
+// 10^9 ended in 'too complex to analyse (Maximum call stack size exceeded)' instead of its own
+// diagnostic. The ceilings keep three times that margin.
+const MAX_NESTING_CEILING = 1000;
+// Below this, the worker cannot load the analysis at all: `--set maxWorkerHeapMb=8` answered
+// every file with "internal error: the analysis worker was stopped".
+const MIN_WORKER_HEAP_MB = 64;
 
 export const BUDGETS = [
   budget(
@@ -45,12 +71,14 @@ export const BUDGETS = [
     200,
     'levels',
     'Deepest expression one statement may hold: brackets, operators (a chain `a + b + c` nests one level per operator), calls and subscripts each count a level; a deeper statement gets one diagnostic and is not analysed.',
+    { maximum: MAX_NESTING_CEILING },
   ),
   budget(
     'maxCallDepth',
     64,
     'calls',
     'Deepest nesting of calls of functions defined with `def` (a function calling itself is always an error).',
+    { maximum: MAX_NESTING_CEILING },
   ),
   budget(
     'maxUnrolledIterations',
@@ -136,6 +164,7 @@ export const BUDGETS = [
     1024,
     'megabytes',
     "Largest heap, in MB, of the analysis worker (the server's and the CLI's); an analysis that needs more is stopped with a diagnostic on the statement that was running.",
+    { minimum: MIN_WORKER_HEAP_MB },
   ),
   budget(
     'workerStopTimeoutMs',
@@ -151,18 +180,18 @@ export type Budgets = Record<BudgetKey, number>;
 export const DEFAULT_BUDGETS: Readonly<Budgets> = Object.freeze(Object.fromEntries(BUDGETS.map((b) => [b.key, b.default])) as Budgets);
 
 /** The value of a budget: a whole number ≥ 1, or undefined when `raw` is not one (numeric
- *  strings are accepted, as some clients send settings as text). */
-export function budgetValue(raw: unknown): number | undefined {
+ *  strings are accepted, as some clients send settings as text); taken into `range`. */
+export function budgetValue(raw: unknown, range: BudgetRange = {}): number | undefined {
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 1) return undefined;
-  return Math.floor(n);
+  return Math.min(Math.max(Math.floor(n), range.minimum ?? 1), range.maximum ?? Infinity);
 }
 
 /** Every budget of `options`, the defaults filling in what is missing or malformed. */
 export function resolveBudgets(options: Partial<Record<BudgetKey, unknown>> = {}): Budgets {
   const out = { ...DEFAULT_BUDGETS } as Budgets;
   for (const b of BUDGETS) {
-    const v = budgetValue(options[b.key]);
+    const v = budgetValue(options[b.key], b);
     if (v !== undefined) out[b.key] = v;
   }
   return out;

@@ -53,7 +53,7 @@ export function parseSettings(raw: unknown): Settings {
   };
   const d = DEFAULT_SETTINGS;
   const budgets = { ...DEFAULT_BUDGETS } as Budgets;
-  for (const b of BUDGETS) budgets[b.key] = budgetValue(get(b.key)) ?? b.default;
+  for (const b of BUDGETS) budgets[b.key] = budgetValue(get(b.key), b) ?? b.default;
   return {
     ...budgets,
     inlayHints: {

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnSync, execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -66,5 +67,71 @@ describe('hostile inputs through the CLI', () => {
       { line: 6, column: 8, severity: 'error', message: expect.stringMatching(/^OverflowError: a sequence of 1,000,000,000,000 items/) },
     ]);
     expect(r.stdout).toContain('kept: float64[3]    (line 7)\n[1. 1. 0.]');
+  });
+});
+
+describe('hostile options, config files and standard input', () => {
+  const ADDRESS_SPACE_KIB = 6 * 1024 * 1024;
+  /** The CLI in `cwd`, with `stdin` as its input, its address space capped (ulimit -v): an
+   *  input read without bound fails in its own process instead of taking the machine's memory. */
+  function capped(args: string[], cwd: string, stdin = '') {
+    const started = Date.now();
+    const r = spawnSync(
+      '/bin/sh',
+      ['-c', `ulimit -v ${ADDRESS_SPACE_KIB} 2>/dev/null; ${stdin} exec "$0" "$@"`, process.execPath, cli, ...args],
+      {
+        cwd,
+        encoding: 'utf8',
+        timeout: HANG_GUARD_MS,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    console.log(`tgraph ${args.join(' ')}: ${Date.now() - started} ms, exit ${r.status}`);
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+  const folder = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tgraph-hostile-options-'));
+    fs.writeFileSync(path.join(dir, 'a.tgraph'), 'a = ones([3])\n');
+    return dir;
+  };
+
+  it('a tgraph.config.json that links to /dev/zero, or is a FIFO, is refused: both were read for ever (5.8 GB)', () => {
+    const dir = folder();
+    fs.symlinkSync('/dev/zero', path.join(dir, 'tgraph.config.json'));
+    const zero = capped(['run', 'a.tgraph'], dir);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toBe(`tgraph: ${path.join(dir, 'tgraph.config.json')} is not a file\n`);
+    execFileSync('mkfifo', [path.join(dir, 'fifo.json')]);
+    const fifo = capped(['run', '--config', 'fifo.json', 'a.tgraph'], dir);
+    expect(fifo.stderr).toBe('tgraph: fifo.json is not a file\n');
+  });
+
+  it('a config saved with a byte order mark is read (JSON.parse refused it)', () => {
+    const dir = folder();
+    fs.writeFileSync(path.join(dir, 'tgraph.config.json'), '\ufeff{"maxElements": 2}');
+    const r = capped(['run', 'a.tgraph'], dir);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^a\.tgraph:1:5: error: .*\(raise tgraph\.maxElements\)$/m);
+  });
+
+  it('budgets past what the analysis can work with are refused with their range', () => {
+    const dir = folder();
+    // Nesting raised to 10^9 ran into the stack ('too complex to analyse'); a heap of 8 MB
+    // could not load the analysis ('internal error: the analysis worker was stopped').
+    expect(capped(['run', '--set', 'maxNestingDepth=1e9', 'a.tgraph'], dir).stderr).toBe(
+      'tgraph: --set: maxNestingDepth must be a number from 1 to 1,000, got "1e9"\n',
+    );
+    expect(capped(['run', '--set', 'maxCallDepth=5000', 'a.tgraph'], dir).stderr).toMatch(/maxCallDepth must be a number from 1 to 1,000/);
+    expect(capped(['run', '--set', 'maxWorkerHeapMb=8', 'a.tgraph'], dir).stderr).toBe(
+      'tgraph: --set: maxWorkerHeapMb must be a number ≥ 64, got "8"\n',
+    );
+    fs.writeFileSync(path.join(dir, 'tgraph.config.json'), '{"maxElements": 1e400}');
+    expect(capped(['run', 'a.tgraph'], dir).stderr).toMatch(/maxElements must be a number ≥ 1, got Infinity/);
+  });
+
+  it('standard input that never ends stops at the source limit (it was read whole first, for ever)', () => {
+    const r = capped(['run', '-'], root, 'exec </dev/zero;');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('tgraph: standard input is larger than 16 MiB\n');
   });
 });

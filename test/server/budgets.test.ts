@@ -61,14 +61,17 @@ describe('the table of budgets', () => {
 
   it('matches package.json: every budget is a setting with the same default and description', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    const props: Record<string, { type: string; default: unknown; minimum?: number; description?: string; markdownDescription?: string }> =
-      pkg.contributes.configuration.properties;
+    const props: Record<
+      string,
+      { type: string; default: unknown; minimum?: number; maximum?: number; description?: string; markdownDescription?: string }
+    > = pkg.contributes.configuration.properties;
     for (const b of BUDGETS) {
       const p = props[b.setting];
       expect(p, `${b.setting} is contributed`).toBeDefined();
       expect(p.type, b.setting).toBe('number');
       expect(p.default, b.setting).toBe(b.default);
-      expect(p.minimum, b.setting).toBe(1);
+      expect(p.minimum, b.setting).toBe(b.minimum);
+      expect(p.maximum, b.setting).toBe(b.maximum);
       expect(p.markdownDescription ?? p.description, b.setting).toBe(b.description);
     }
     // And no budget-like setting is contributed without a record in the table.
@@ -94,10 +97,19 @@ describe('the table of budgets', () => {
     });
   });
 
+  it('a budget past what the analysis can work with is taken to the end of its range', () => {
+    // Raised to 10^9, nesting and call depth ran into the stack ('too complex to analyse');
+    // a heap of 8 MB could not load the analysis (every file an internal error).
+    const hostile = { maxNestingDepth: 1e9, maxCallDepth: '1e9', maxWorkerHeapMb: 8 };
+    const expected = { maxNestingDepth: 1000, maxCallDepth: 1000, maxWorkerHeapMb: 64 };
+    expect(resolveBudgets(hostile as unknown as AnalysisOptions)).toMatchObject(expected);
+    expect(analysisOptions(parseSettings(hostile))).toMatchObject(expected);
+  });
+
   it('the server reads every budget from the settings and passes it to the analysis', () => {
-    const raw = Object.fromEntries(BUDGETS.map((b, i) => [b.key, i + 2]));
+    const raw = Object.fromEntries(BUDGETS.map((b, i) => [b.key, b.minimum + i + 1]));
     const options = analysisOptions(parseSettings(raw));
-    for (const [i, b] of BUDGETS.entries()) expect(options[b.key], b.key).toBe(i + 2);
+    for (const [i, b] of BUDGETS.entries()) expect(options[b.key], b.key).toBe(b.minimum + i + 1);
     // The flat dotted form and text values, as some clients send them.
     expect(analysisOptions(parseSettings({ maxDiagnostics: '3', maxNestingDepth: -5 }))).toMatchObject({
       maxDiagnostics: 3,
