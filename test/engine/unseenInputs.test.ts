@@ -9,7 +9,7 @@ import { analyze } from '../../engine/analysis';
 import { analyzePython } from '../../engine/python/analysis';
 import { LineIndex } from '../../engine/syntax/lineIndex';
 import { coerceNumber, truncateToInt } from '../../engine/tensor';
-import { nodeOf } from '../python/support';
+import { nodeOf, printed } from '../python/support';
 
 describe('Python source as editors save it', () => {
   it('a byte order mark before the first line is nothing, as CPython reads it (the first line was lost)', () => {
@@ -31,6 +31,26 @@ describe('Python source nested past what the grammar reads', () => {
       ['x = (', 'SyntaxError: invalid syntax'],
     ]);
     expect(a.valueOf(nodeOf(a.lookup('z')))?.data[0]).toBe(2);
+  });
+});
+
+describe('Python string formatting with hostile widths', () => {
+  it('a field wider than the bound is a diagnostic, not a string cut to 10,000 characters with nothing said', () => {
+    const text = 'l = "{:>100000000}".format(1)\nm = f"{1:>100000000}"\nh = "x".ljust(10**9)\nok = len(f"{1:>10000}")\n';
+    const a = analyzePython(text);
+    expect(a.diagnostics.map((d) => `${text.slice(d.span.start, d.span.start + 2)} ${d.message}`)).toEqual([
+      'l  this statement is too complex to analyse (a format width of 100000000 characters: at most 10,000 are made)',
+      'm  this statement is too complex to analyse (a format width of 100000000 characters: at most 10,000 are made)',
+      'h  this statement is too complex to analyse (a format width of 1000000000 characters: at most 10,000 are made)',
+    ]);
+    expect(a.valueOf(nodeOf(a.lookup('ok')))?.data[0]).toBe(10_000);
+  });
+
+  it("'%*d' takes its width from the arguments before the value, as Python ('%0*d' % (20, 1) was '20')", () => {
+    const a = analyzePython('print("%0*d" % (20, 1))\nprint("%*.*f" % (9, 2, 3.14159))\nprint("%-*s|" % (4, "a"))\n');
+    expect(a.diagnostics).toEqual([]);
+    // CPython 3.12's output.
+    expect(printed(a)).toBe('00000000000000000001\n     3.14\na   |\n');
   });
 });
 
