@@ -35,15 +35,25 @@ describe('Python source nested past what the grammar reads', () => {
 });
 
 describe('Python string formatting with hostile widths', () => {
-  it('a field wider than the bound is a diagnostic, not a string cut to 10,000 characters with nothing said', () => {
-    const text = 'l = "{:>100000000}".format(1)\nm = f"{1:>100000000}"\nh = "x".ljust(10**9)\nok = len(f"{1:>10000}")\n';
-    const a = analyzePython(text);
-    expect(a.diagnostics.map((d) => `${text.slice(d.span.start, d.span.start + 2)} ${d.message}`)).toEqual([
-      'l  this statement is too complex to analyse (a format width of 100000000 characters: at most 10,000 are made)',
-      'm  this statement is too complex to analyse (a format width of 100000000 characters: at most 10,000 are made)',
-      'h  this statement is too complex to analyse (a format width of 1000000000 characters: at most 10,000 are made)',
+  it('a field is made as wide as asked within the element budget, and past it is the budget diagnostic (it was cut to 10,000 characters with nothing said)', () => {
+    const text = [
+      'l = "{:>100000000}".format(1)',
+      'm = f"{1:>100000000}"',
+      'h = "x".ljust(10**9)',
+      'p = "%*d" % (10**9, 1)',
+      'q = format(1.5, ".100000000f")',
+      'ok = len(f"{1:>1000000}")',
+    ].join('\n');
+    const a = analyzePython(text + '\n');
+    const budget = 'over the 10,000,000-element budget (raise tgraph.maxElements)';
+    expect(a.diagnostics.map((d) => `${text.slice(d.span.start, d.span.end)}: ${d.message}`)).toEqual([
+      `"{:>100000000}".format(1): OverflowError: a sequence of 100,000,000 items is ${budget}`,
+      `f"{1:>100000000}": OverflowError: a sequence of 100,000,000 items is ${budget}`,
+      `"x".ljust(10**9): OverflowError: a sequence of 1,000,000,000 items is ${budget}`,
+      `"%*d" % (10**9, 1): OverflowError: a sequence of 1,000,000,000 items is ${budget}`,
+      `format(1.5, ".100000000f"): OverflowError: a sequence of 100,000,000 items is ${budget}`,
     ]);
-    expect(a.valueOf(nodeOf(a.lookup('ok')))?.data[0]).toBe(10_000);
+    expect(a.valueOf(nodeOf(a.lookup('ok')))?.data[0]).toBe(1_000_000);
   });
 
   it("'%*d' takes its width from the arguments before the value, as Python ('%0*d' % (20, 1) was '20')", () => {
