@@ -223,6 +223,59 @@ function logsumexp(rng: Rng): string {
   );
 }
 
+// ---- hostile arguments (issue 15, session 15) -----------------------------------------------
+// TF and NumPy calls at the extremes of their arguments: sizes past int32, 2^53 and the element
+// budget on tensors with no elements (whose shapes still carry them), ranks up to NumPy's 64 and
+// past it, format widths at and past their bound, '%*d', and brackets nested until the
+// grammar gives up. Each line stands alone (one failing does not hide the others), and a tape
+// takes the gradient of whatever was made.
+
+const HUGE = ['0', '1', '-1', '2**31 - 1', '2**31', '2**32 + 1', '10**12', '2**53 + 1', '10**18', '2**62', '2**63'];
+
+function hostileArguments(rng: Rng): string {
+  const n = () => rng.pick(HUGE);
+  const rank = () => rng.pick([0, 1, 33, 64, 65, 300]);
+  const width = () => rng.pick(['5', '10000', '10001', '10**9']);
+  const nested = () => {
+    const depth = rng.pick([10, 199, 201, 1000, 3000]);
+    return `${'('.repeat(depth)}1${')'.repeat(depth)}`;
+  };
+  const lines = [
+    () => `tf.reshape(tf.zeros([0]), [${n()}, ${rng.pick(['0', '-1'])}])`,
+    () => `tf.tile(tf.zeros([0, 2]), [${n()}, ${n()}])`,
+    () => `tf.tile(x, [${n()}])`,
+    () => `tf.pad(x, [[${n()}, ${n()}]])`,
+    () => `tf.one_hot(tf.constant([], tf.int32), ${n()})`,
+    () => `tf.one_hot([0, 1], ${n()})`,
+    () => `tf.range(${n()})`,
+    () => `tf.fill([${n()}, 0], 1.0)`,
+    () => `tf.random.normal([0, ${n()}])`,
+    () => `tf.broadcast_to(tf.zeros([0, 1]), [0, ${n()}])`,
+    () => `tf.reduce_sum(tf.zeros([0, ${n()}]), axis=0)`,
+    () => `tf.split(tf.zeros([0]), ${n()})`,
+    () => `tf.unstack(tf.zeros([${n()}, 0]))`,
+    () => `tf.gather(x, [${n()}])`,
+    () => `tf.zeros([1] * ${rank()})`,
+    () => `tf.reduce_sum(x, axis=${n()})`,
+    () => `np.zeros((${n()}, 0)).reshape(-1, 7)`,
+    () => `np.ones([1] * ${rank()})`,
+    () => `np.zeros((0, ${n()})).sum(axis=0)`,
+    () => `np.arange(0, 1, ${rng.pick(['1e-300', '0.5', '-1'])})`,
+    () => `np.tile(np.ones(2), ${n()})`,
+    () => `f"{1:>${width()}}"`,
+    () => `"{:${rng.pick(['>', '<', '^', '0'])}${width()}}".format(1)`,
+    () => `"%*d" % (${width()}, 1)`,
+    () => `"%.*f" % (${rng.pick(['3', '10001', '-1'])}, 1.5)`,
+    () => `"x".ljust(${n()})`,
+    () => nested(),
+  ];
+  const out = ['x = tf.Variable([1.0, 2.0, 3.0])', 'with tf.GradientTape() as tape:'];
+  const count = rng.int(1, 3);
+  for (let i = 0; i < count; i++) out.push(`    h${i} = ${rng.pick(lines)()}`);
+  out.push('    loss = tf.reduce_sum(x * x)', 'g = tape.gradient(loss, x)', `print(${rng.chance(0.5) ? 'h0' : 'g'})`);
+  return out.join('\n') + '\n';
+}
+
 const CONSTRUCTS: readonly (readonly [number, (rng: Rng) => string])[] = [
   [3, masked],
   [2, initialStates],
@@ -231,6 +284,7 @@ const CONSTRUCTS: readonly (readonly [number, (rng: Rng) => string])[] = [
   [2, tf1Decay],
   [3, image],
   [2, logsumexp],
+  [3, hostileArguments],
 ];
 
 /** A script of one or two of the constructs above (the second may read the first's names). */
