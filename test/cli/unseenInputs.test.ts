@@ -70,6 +70,17 @@ describe('hostile inputs through the CLI', () => {
   });
 });
 
+describe('Python nested past what the grammar reads, through the CLI', () => {
+  it('3,000 nested parentheses: one line left out with one note (it printed 727 notes, one per few closing brackets)', () => {
+    const r = run(fixture('python-hostile/nested-brackets.py'));
+    expect(r.stderr).toBe('');
+    expect(r.stdout.match(/^not evaluated \(line \d+\).*$/gm)).toEqual([
+      'not evaluated (line 3): not valid Python (SyntaxError: invalid syntax), left out',
+    ]);
+    expect(r.stdout).toContain('z: int32[]    (line 4)\n2\n');
+  });
+});
+
 describe('hostile options, config files and standard input', () => {
   const ADDRESS_SPACE_KIB = 6 * 1024 * 1024;
   /** The CLI in `cwd`, with `stdin` as its input, its address space capped (ulimit -v): an
