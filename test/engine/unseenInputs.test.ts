@@ -35,7 +35,7 @@ describe('Python source nested past what the grammar reads', () => {
 });
 
 describe('Python string formatting with hostile widths', () => {
-  it('a field is made as wide as asked within the element budget, and past it is the budget diagnostic (it was cut to 10,000 characters with nothing said)', () => {
+  it('a field is made as wide as asked within the element budget, and past it is the budget diagnostic at the argument that asked for it (it was cut to 10,000 characters with nothing said)', () => {
     const text = [
       'l = "{:>100000000}".format(1)',
       'm = f"{1:>100000000}"',
@@ -47,11 +47,11 @@ describe('Python string formatting with hostile widths', () => {
     const a = analyzePython(text + '\n');
     const budget = 'over the 10,000,000-element budget (raise tgraph.maxElements)';
     expect(a.diagnostics.map((d) => `${text.slice(d.span.start, d.span.end)}: ${d.message}`)).toEqual([
-      `"{:>100000000}".format(1): OverflowError: a sequence of 100,000,000 items is ${budget}`,
-      `f"{1:>100000000}": OverflowError: a sequence of 100,000,000 items is ${budget}`,
-      `"x".ljust(10**9): OverflowError: a sequence of 1,000,000,000 items is ${budget}`,
-      `"%*d" % (10**9, 1): OverflowError: a sequence of 1,000,000,000 items is ${budget}`,
-      `format(1.5, ".100000000f"): OverflowError: a sequence of 100,000,000 items is ${budget}`,
+      `1: OverflowError: a format width of 100,000,000 makes a string ${budget}`,
+      `{1:>100000000}: OverflowError: a format width of 100,000,000 makes a string ${budget}`,
+      `10**9: OverflowError: a sequence of 1,000,000,000 items is ${budget}`,
+      `(10**9, 1): OverflowError: a format width of 1,000,000,000 makes a string ${budget}`,
+      `".100000000f": OverflowError: a format precision of 100,000,000 makes a string ${budget}`,
     ]);
     expect(a.valueOf(nodeOf(a.lookup('ok')))?.data[0]).toBe(1_000_000);
   });
