@@ -10,6 +10,18 @@ import { type PyValue, PyDict, PyFunction, PyIterator, PyList, PyModule, PyNamed
 const MAX_ITEMS = 10_000;
 const MAX_CHARACTERS = 1_000_000;
 
+/** Python's recursion limit, which its repr of nested containers goes through: past it
+ *  CPython raises RecursionError, and our recursion would overflow a small thread's stack. */
+const MAX_REPR_DEPTH = 1000;
+
+/** repr() or str() of containers nested past Python's recursion limit: the statement that
+ *  asked for it gets CPython's RecursionError. */
+export class ReprTooDeep extends Error {
+  constructor() {
+    super('RecursionError: maximum recursion depth exceeded while getting the repr of an object');
+  }
+}
+
 export function pyStr(v: PyValue): string {
   if (typeof v === 'string') return v;
   if (v instanceof PyObject && !(v instanceof PyList || v instanceof PyTuple || v instanceof PyDict)) return v.str();
@@ -22,7 +34,10 @@ class ReprText {
   readonly parts: string[] = [];
   length = 0;
   readonly open = new Set<object>();
-  constructor(readonly maxCharacters: number) {}
+  constructor(
+    readonly maxCharacters: number,
+    readonly elideTooDeep: boolean,
+  ) {}
   add(piece: string): void {
     this.parts.push(piece);
     this.length += piece.length;
@@ -32,9 +47,11 @@ class ReprText {
   }
 }
 
-/** `repr(v)`; past `maxCharacters`, its start and `...`. */
-export function pyRepr(v: PyValue, maxCharacters = MAX_CHARACTERS): string {
-  const text = new ReprText(maxCharacters);
+/** `repr(v)`; past `maxCharacters`, its start and `...`. Containers nested past Python's
+ *  recursion limit throw ReprTooDeep, as Python raises, unless `elideTooDeep` (a description
+ *  for a hover, where the part past the limit is `...`). */
+export function pyRepr(v: PyValue, maxCharacters = MAX_CHARACTERS, elideTooDeep = false): string {
+  const text = new ReprText(maxCharacters, elideTooDeep);
   reprInto(v, text);
   const s = text.parts.join('');
   return s.length > maxCharacters ? s.slice(0, maxCharacters) + '...' : s;
@@ -45,6 +62,11 @@ function reprInto(v: PyValue, text: ReprText): void {
   if (v instanceof PyList || v instanceof PyTuple || v instanceof PyDict) {
     if (text.open.has(v)) {
       text.add(v instanceof PyList ? '[...]' : v instanceof PyDict ? '{...}' : '(...)');
+      return;
+    }
+    if (text.open.size >= MAX_REPR_DEPTH) {
+      if (!text.elideTooDeep) throw new ReprTooDeep();
+      text.add('...');
       return;
     }
     text.open.add(v);

@@ -38,7 +38,7 @@ import {
   typeName,
 } from './values';
 import { OutsideSubset, Skipped, pyError } from './errors';
-import { pyRepr } from './format';
+import { pyRepr, ReprTooDeep } from './format';
 import { anyContained, expandedSize, nestedDeeperThan } from './walk';
 import { Interpreter, LoopBudget, NotPython } from './interpreter';
 import { NDArray, toTensor } from './numpy/ndarray';
@@ -208,6 +208,7 @@ export class Runtime {
       unknown = (name) => new Unknown(name, `which is bound at line ${line}, a line that is not valid Python`);
     } else {
       if (e instanceof BuildError) this.report(e.span, 'error', e.code, e.message, e.related);
+      else if (e instanceof ReprTooDeep) this.report(stmt.span, 'error', 'too-deep', e.message);
       else if (e instanceof RangeError)
         this.report(stmt.span, 'error', 'too-complex', `this statement is too complex to analyse (${e.message})`);
       else if (!(e instanceof Poisoned))
@@ -335,7 +336,7 @@ export class Runtime {
   private tooLargeToShow(name: string, v: PyValue, span: Span): string | undefined {
     if (!(v instanceof PyList || v instanceof PyTuple)) return undefined;
     // A long list is plainly long: no note.
-    if (v.items.length > MAX_SHOWN_ITEMS) return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED)}`;
+    if (v.items.length > MAX_SHOWN_ITEMS) return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED, true)}`;
     const size = expandedSize(v, MAX_SHOWN_ITEMS + 1) - 1;
     // (the walk below visits at most that many items)
     const deep = size <= MAX_SHOWN_ITEMS && nestedDeeperThan(v, MAX_SHOWN_DEPTH);
@@ -347,7 +348,7 @@ export class Runtime {
           ? `a ${v.typeName} nested more than ${MAX_SHOWN_DEPTH} deep`
           : `a ${v.typeName} of more than ${formatCount(MAX_SHOWN_ITEMS)} items once its nested lists are expanded`;
     this.report(span, 'information', 'budget-elements', `\`${name}\` is ${what}: it is shown as Python's text, not item by item`);
-    return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED)}`;
+    return `${v.typeName} of ${formatCount(v.items.length)}: ${pyRepr(v, MAX_DESCRIBED, true)}`;
   }
 
   /** The graph value a binding shows (its hover, `run`, `--json`): tensors as they are, host
@@ -564,7 +565,7 @@ function describeValue(v: PyValue): string | undefined {
   if (withoutTensorForm(v)) return (v as PyObject).repr();
   // A list holding such an object (`tf.get_collection(tf.GraphKeys.UPDATE_OPS)`) is shown as
   // Python shows it, not item by item.
-  if ((v instanceof PyList || v instanceof PyTuple) && anyContained(v, withoutTensorForm)) return pyRepr(v, MAX_DESCRIBED);
+  if ((v instanceof PyList || v instanceof PyTuple) && anyContained(v, withoutTensorForm)) return pyRepr(v, MAX_DESCRIBED, true);
   return undefined;
 }
 

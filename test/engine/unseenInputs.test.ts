@@ -34,6 +34,28 @@ describe('Python source nested past what the grammar reads', () => {
   });
 });
 
+describe("repr of containers nested past Python's recursion limit", () => {
+  it("is CPython's RecursionError at its statement, and the hover's description elides the depth past it", () => {
+    const text = [
+      'deep = []',
+      'for i in range(5000):',
+      '    deep = [deep]',
+      's = f"{deep}"',
+      'r = repr(deep)',
+      'ok = len(repr([[[1]]]))',
+    ].join('\n');
+    const a = analyzePython(text + '\n');
+    // CPython 3.11: RecursionError: maximum recursion depth exceeded while getting the repr of an object
+    const message = 'RecursionError: maximum recursion depth exceeded while getting the repr of an object';
+    expect(a.diagnostics.map((d) => `${text.slice(d.span.start, d.span.end)}: ${d.message}`)).toEqual([
+      "deep: `deep` is a list nested more than 100 deep: it is shown as Python's text, not item by item",
+      `s = f"{deep}": ${message}`,
+      `r = repr(deep): ${message}`,
+    ]);
+    expect(a.valueOf(nodeOf(a.lookup('ok')))?.data[0]).toBe(7);
+  });
+});
+
 describe('Python string formatting with hostile widths', () => {
   it('a field is made as wide as asked within the element budget, and past it is the budget diagnostic at the argument that asked for it (it was cut to 10,000 characters with nothing said)', () => {
     const text = [
