@@ -17,8 +17,7 @@ import {
   typeName,
 } from './values';
 import { OutsideSubset, pyError } from './errors';
-import { pyRepr, pyStr } from './format';
-import { appendWithin, formatWithin, joinStrings, pythonUnary } from './operators';
+import { appendWithin, formatField, joinStrings, pythonUnary } from './operators';
 import { ELLIPSIS_VALUE, type Interpreter } from './interpreter';
 
 export function evaluateExpr(rt: Interpreter, e: P.Expr, scope: Scope): PyValue {
@@ -194,17 +193,11 @@ export function indexSpan(e: P.Subscript): Span {
  *  a width or precision past the budget is said at the nested field that gave it. */
 function formattedValue(rt: Interpreter, p: P.FormattedValue, scope: Scope): string {
   const v = evaluateExpr(rt, p.value, scope);
-  const shown = p.conversion === 'r' || p.conversion === 'a' ? pyRepr(v) : p.conversion === 's' ? pyStr(v) : v;
-  let text: string;
-  if (p.spec === null) text = pyStr(shown);
-  else {
-    let where = p.span;
-    const spec = p.spec.map((part) => {
-      if (typeof part === 'string') return part;
-      where = part.span;
-      return formattedValue(rt, part, scope);
-    });
-    text = formatWithin(rt, shown, spec.join(''), where);
-  }
-  return (p.selfDoc ?? '') + text;
+  let where = p.span;
+  const spec = p.spec?.map((part) => {
+    if (typeof part === 'string') return part;
+    where = part.span;
+    return formattedValue(rt, part, scope);
+  });
+  return (p.selfDoc ?? '') + formatField(rt, v, p.conversion, spec === undefined ? null : spec.join(''), where);
 }

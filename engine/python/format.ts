@@ -200,7 +200,7 @@ function specNumber(text: string | undefined, field: 'width' | 'precision', maxL
 
 /** `format(value, spec)` for the specs f-strings use on numbers (`.3f`, `>8`, `d`, `e`, `%`);
  *  a width or precision over `maxLength` throws FormatTooLong for the caller to place. */
-export function formatSpec(value: PyValue, spec: string, maxLength = Infinity): string {
+export function formatSpec(value: PyValue, spec: string, maxLength: number): string {
   const given = value instanceof PyObject && value.toNumber ? (value.toNumber() ?? value) : value;
   // a bool with a spec is formatted as the int it is (format(True, '5') is '    1')
   const v = typeof given === 'boolean' && spec !== '' ? BigInt(given) : given;

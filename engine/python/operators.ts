@@ -136,6 +136,14 @@ export function formatWithin(rt: Interpreter, value: PyValue, spec: string, span
   }
 }
 
+/** The text of a replacement field of an f-string or `str.format`: its conversion (`!r`, `!s`,
+ *  `!a`) applied, then its spec (null: none, str() of it) within the element budget, a bad
+ *  width or precision said at `span`. */
+export function formatField(rt: Interpreter, value: PyValue, conversion: string | null, spec: string | null, span: Span): string {
+  const shown = conversion === 'r' || conversion === 'a' ? pyRepr(value) : conversion === 's' ? pyStr(value) : value;
+  return spec === null ? pyStr(shown) : formatWithin(rt, shown, spec, span);
+}
+
 const NUMBER_OPS = new Set(['+', '-', '*', '/', '//', '%', '**']);
 
 function numberBinary(op: string, a: bigint | number | boolean, b: bigint | number | boolean, site: OpSite): PyValue {

@@ -5,8 +5,8 @@
 import type { Span } from '../syntax/ast';
 import type { CallSite, KeywordArg, PyValue } from './values';
 import { pyError } from './errors';
-import { pyRepr, pyStr } from './format';
-import { formatWithin, joinStrings } from './operators';
+import { pyRepr } from './format';
+import { formatField, joinStrings } from './operators';
 import type { Interpreter } from './interpreter';
 
 /** An argument picked by a field, and the span of the argument (where a bad width is said). */
@@ -96,10 +96,8 @@ export function strFormat(rt: Interpreter, fmt: string, args: PyValue[], kwargs:
       spec = parts.join('');
     }
     if (fmt[i] !== '}') fail("expected '}' before end of string");
-    const value = picked.value;
-    const shown = conversion === 'r' || conversion === 'a' ? pyRepr(value) : conversion === 's' ? pyStr(value) : value;
     // A width taken from another argument is said at that argument; a literal one at the value.
-    const text = spec === '' ? pyStr(shown) : formatWithin(rt, shown, spec, specSpan === site.span ? picked.span : specSpan);
+    const text = formatField(rt, picked.value, conversion, spec === '' ? null : spec, specSpan === site.span ? picked.span : specSpan);
     return { text, end: i + 1, span: picked.span };
   };
 
